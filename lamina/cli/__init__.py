@@ -1,0 +1,1 @@
+"""The `lamina` command: thin wrappers over config, gateway and functions."""

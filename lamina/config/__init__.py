@@ -1,0 +1,1 @@
+"""SAM / CloudFormation loading into Lamina's model. May import every layer below it."""

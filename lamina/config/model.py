@@ -1,0 +1,25 @@
+"""The application a template describes, in Lamina's own terms."""
+
+from __future__ import annotations
+
+import msgspec
+
+from lamina.functions.model import FunctionConfig
+from lamina.gateway.model import HttpApi, RestApi
+
+DEFAULT_REGION = "us-east-1"
+DEFAULT_ACCOUNT_ID = "123456789012"
+
+
+class Application(msgspec.Struct, frozen=True, kw_only=True):
+    """Everything `lamina up` serves from one template."""
+
+    template_path: str
+    stack_name: str
+    region: str = DEFAULT_REGION
+    account_id: str = DEFAULT_ACCOUNT_ID
+    functions: tuple[FunctionConfig, ...] = ()
+    rest_apis: tuple[RestApi, ...] = ()
+    http_apis: tuple[HttpApi, ...] = ()
+    warnings: tuple[str, ...] = ()
+    """Unsupported resource types and other things the user should know, one line each."""

@@ -1,0 +1,1 @@
+"""Clock, ids, ARNs, errors, logging: no AWS service knowledge, imports nothing of Lamina."""

@@ -1,0 +1,41 @@
+"""What the runtime needs to know about a function, and what an invocation returns."""
+
+from __future__ import annotations
+
+import msgspec
+
+# Lambda's defaults when a template sets nothing.
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lambda-function.html
+DEFAULT_TIMEOUT_S = 3.0
+DEFAULT_MEMORY_MB = 128
+
+
+class FunctionConfig(msgspec.Struct, frozen=True, kw_only=True):
+    """One deployable function ($LATEST), resolved from a template or the Lambda API."""
+
+    name: str
+    """The physical FunctionName (the logical id when the template sets none)."""
+    logical_id: str = ""
+    runtime: str = "python3.12"
+    handler: str = "app.handler"
+    code_path: str = "."
+    """Absolute path of the unpacked code folder (LAMBDA_TASK_ROOT)."""
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    memory_mb: int = DEFAULT_MEMORY_MB
+    environment: dict[str, str] = msgspec.field(default_factory=dict)
+    arn: str = ""
+    version: str = "$LATEST"
+
+
+class InvokeResult(msgspec.Struct, frozen=True, kw_only=True):
+    """The outcome of one synchronous invocation, as Lambda's Invoke API reports it."""
+
+    payload: bytes
+    """The JSON the handler returned, or Lambda's error object when it failed."""
+    function_error: str | None = None
+    """None on success, "Unhandled" when the function raised, timed out or crashed."""
+    log: str = ""
+    """What the invocation printed, framed by START / END / REPORT lines."""
+    request_id: str = ""
+    duration_ms: float = 0.0
+    executed_version: str = "$LATEST"

@@ -1,0 +1,81 @@
+"""API Gateway's resource model, as the data plane serves it.
+
+REST APIs (v1): RestApi / Resource / Method / Integration / Stage.
+HTTP APIs (v2): Api / Route / Integration / Stage.
+Built by lamina.config from templates; frozen so a deployment can be swapped atomically.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+
+# REST API default integration timeout is 29 s; HTTP APIs allow at most 30 s.
+# https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html
+REST_DEFAULT_TIMEOUT_MS = 29_000
+HTTP_MAX_TIMEOUT_MS = 30_000
+
+
+class LambdaIntegration(msgspec.Struct, frozen=True, kw_only=True):
+    """A Lambda proxy integration (AWS_PROXY)."""
+
+    function_name: str
+    """Physical name of the target function (resolved from the integration URI)."""
+    qualifier: str | None = None
+    """Version or alias when the URI names one (function:name:alias)."""
+    payload_format: Literal["1.0", "2.0"] = "1.0"
+    timeout_ms: int = REST_DEFAULT_TIMEOUT_MS
+
+
+class UnsupportedIntegration(msgspec.Struct, frozen=True, kw_only=True):
+    """An integration type this build does not run yet (answered with a clear 500)."""
+
+    type: str
+    uri: str = ""
+
+
+Integration = LambdaIntegration | UnsupportedIntegration
+
+
+class Method(msgspec.Struct, frozen=True, kw_only=True):
+    http_method: str
+    """GET, POST, ... or ANY."""
+    integration: Integration | None = None
+    authorization_type: str = "NONE"
+    api_key_required: bool = False
+
+
+class Resource(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    path: str
+    """Full path such as /users/{id} or /files/{proxy+}; the root is /."""
+    methods: dict[str, Method] = msgspec.field(default_factory=dict)
+
+
+class Stage(msgspec.Struct, frozen=True, kw_only=True):
+    name: str
+    variables: dict[str, str] = msgspec.field(default_factory=dict)
+
+
+class RestApi(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    logical_id: str
+    name: str
+    resources: tuple[Resource, ...] = ()
+    stages: tuple[Stage, ...] = ()
+    binary_media_types: tuple[str, ...] = ()
+
+
+class Route(msgspec.Struct, frozen=True, kw_only=True):
+    route_key: str
+    """"GET /pets/{id}", "ANY /{proxy+}" or "$default"."""
+    integration: Integration | None = None
+
+
+class HttpApi(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    logical_id: str
+    name: str
+    routes: tuple[Route, ...] = ()
+    stages: tuple[Stage, ...] = ()

@@ -1,0 +1,1 @@
+"""The ASGI server bootstrap and HTTP primitives. May import lamina.core."""

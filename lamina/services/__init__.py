@@ -1,0 +1,1 @@
+"""AWS-compatible services, one package each. May import core, http, aws, functions."""
