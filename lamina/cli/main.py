@@ -1,0 +1,118 @@
+"""`lamina` — run a SAM application locally.
+
+lamina up [PATH] [--host H] [--port P]     serve the template's APIs and functions
+lamina invoke FUNCTION [--event FILE|-]     invoke one function once, print its result
+lamina validate [PATH]                      lint the template (cfn-lint), file:line errors
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import click
+
+from lamina import __version__
+from lamina.cli.params import parse_overrides
+from lamina.config.error import ConfigError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="lamina")
+def main() -> None:
+    """Lamina: API Gateway + Lambda from your SAM template, locally, without Docker."""
+
+
+_overrides = click.option(
+    "--parameter-overrides",
+    "overrides",
+    default="",
+    help="Template parameters: 'Key=Value Key2=Value2' or 'ParameterKey=Key,ParameterValue=Value'.",
+)
+
+
+@main.command()
+@click.argument("path", default=".", type=click.Path(exists=True))
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=3000, show_default=True, type=int)
+@_overrides
+@click.option(
+    "--idle-timeout",
+    default=300.0,
+    show_default=True,
+    type=float,
+    help="Seconds before an idle worker process is reaped.",
+)
+@click.option(
+    "--max-workers",
+    default=32,
+    show_default=True,
+    type=int,
+    help="Concurrent worker processes per function.",
+)
+def up(
+    path: str, host: str, port: int, overrides: str, idle_timeout: float, max_workers: int
+) -> None:
+    """Serve the template at PATH (a template file or a folder holding template.yaml)."""
+    from lamina.cli.serve import ServeOptions, serve
+
+    options = ServeOptions(
+        path=path,
+        host=host,
+        port=port,
+        parameter_overrides=parse_overrides(overrides),
+        idle_timeout_s=idle_timeout,
+        max_workers=max_workers,
+    )
+    _run(serve(options))
+
+
+@main.command()
+@click.argument("function")
+@click.option("--template", "-t", "path", default=".", type=click.Path(exists=True))
+@click.option("--event", "-e", default=None, help="Event JSON file, or - for standard input.")
+@_overrides
+def invoke(function: str, path: str, event: str | None, overrides: str) -> None:
+    """Invoke FUNCTION (logical id or name) once and print what it returned."""
+    from lamina.cli.invoke import invoke_once
+
+    if event == "-":
+        payload = sys.stdin.buffer.read()
+    elif event:
+        payload = Path(event).read_bytes()
+    else:
+        payload = b"{}"
+    code = _run(invoke_once(path, function, payload, parse_overrides(overrides)))
+    sys.exit(code)
+
+
+@main.command()
+@click.argument("path", default=".", type=click.Path(exists=True))
+def validate(path: str) -> None:
+    """Check the template with cfn-lint; print findings as file:line."""
+    from lamina.config.validate import validate_template
+
+    findings = validate_template(path)
+    for finding in findings:
+        click.echo(finding)
+    if findings:
+        sys.exit(1)
+    click.echo(f"{path}: valid")
+
+
+def _run(coro: object) -> int:
+    try:
+        import uvloop
+
+        runner = uvloop.run
+    except ImportError:
+        runner = asyncio.run
+    try:
+        result = runner(coro)  # type: ignore[arg-type]
+    except ConfigError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        return 130
+    return int(result or 0)

@@ -1,0 +1,115 @@
+"""`lamina up`: load the template, start the runtime and the one-port server, wait for a
+signal, then shut everything down (no worker process outlives us).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+import time
+from pathlib import Path
+
+import click
+import msgspec
+
+from lamina.config.load import load_application
+from lamina.config.model import Application
+from lamina.edge.app import Edge
+from lamina.functions.service import FunctionService
+from lamina.gateway.app import Gateway
+from lamina.gateway.deployment import Deployment
+from lamina.http.server import HttpServer
+
+
+class ServeOptions(msgspec.Struct, frozen=True, kw_only=True):
+    path: str
+    host: str = "127.0.0.1"
+    port: int = 3000
+    parameter_overrides: dict[str, str] = msgspec.field(default_factory=dict)
+    idle_timeout_s: float = 300.0
+    max_workers: int = 32
+
+
+def state_dir_for(app: Application) -> Path:
+    """`.lamina/` beside the template."""
+    return Path(app.template_path).resolve().parent / ".lamina"
+
+
+def _print_log(function_name: str, text: str) -> None:
+    for line in text.rstrip("\n").splitlines():
+        click.echo(f"[{function_name}] {line}")
+
+
+async def serve(options: ServeOptions) -> int:
+    started = time.perf_counter()
+    app = load_application(options.path, parameter_overrides=options.parameter_overrides)
+    for warning in app.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    functions = FunctionService(
+        app.functions,
+        region=app.region,
+        account_id=app.account_id,
+        state_dir=state_dir_for(app),
+        log_sink=_print_log,
+        max_workers_per_function=options.max_workers,
+        idle_timeout_s=options.idle_timeout_s,
+    )
+    await functions.start()
+    deployment = Deployment(
+        app.rest_apis, app.http_apis, account_id=app.account_id, region=app.region
+    )
+    gateway = Gateway(deployment, functions)
+    public = f"{options.host}:{options.port}"
+    server = HttpServer(Edge(gateway, public_host=public))
+    try:
+        bound = await server.start(options.host, options.port)
+    except OSError as error:
+        await functions.close()
+        click.echo(f"error: cannot listen on {public}: {error.strerror}", err=True)
+        return 1
+    port = bound[0][1]
+    _print_banner(app, deployment, options.host, port, time.perf_counter() - started)
+    try:
+        await _wait_for_signal()
+    finally:
+        click.echo("Shutting down…", err=True)
+        await server.stop()
+        await functions.close()
+    return 0
+
+
+async def _wait_for_signal() -> None:
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await stop.wait()
+
+
+def _print_banner(
+    app: Application, deployment: Deployment, host: str, port: int, elapsed_s: float
+) -> None:
+    base = f"http://{host}:{port}"
+    click.echo(f"Lamina: stack {app.stack_name} from {app.template_path}")
+    if app.rest_apis or app.http_apis:
+        click.echo("APIs:")
+    for rest in app.rest_apis:
+        for stage in rest.stages:
+            urls = [f"http://{rest.id}.execute-api.localhost:{port}/{stage.name}/"]
+            if deployment.root_rest is not None and deployment.root_rest.api is rest:
+                urls.insert(0, f"{base}/{stage.name}/")
+            click.echo(f"  {rest.logical_id}  id={rest.id}  REST  " + "  ".join(urls))
+    for http in app.http_apis:
+        for stage in http.stages:
+            prefix = "" if stage.name == "$default" else f"/{stage.name}"
+            urls = [f"http://{http.id}.execute-api.localhost:{port}{prefix}/"]
+            if deployment.root_http is not None and deployment.root_http.api is http:
+                urls.insert(0, f"{base}{prefix}/")
+            click.echo(f"  {http.logical_id}  id={http.id}  HTTP  " + "  ".join(urls))
+    if app.functions:
+        click.echo("Functions:")
+    for function in app.functions:
+        click.echo(f"  {function.name}  {function.runtime}  {function.handler}")
+    click.echo(f"Listening on {base} (ready in {elapsed_s * 1000:.0f} ms; Ctrl-C to stop)")
+    sys.stdout.flush()

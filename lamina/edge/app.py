@@ -1,0 +1,54 @@
+"""Edge dispatch (DESIGN.md, "Process model"): reserved `/_lamina/...` paths first, then
+the AWS API endpoint (coming with the AWS protocol layer), everything else to the gateway.
+"""
+
+from __future__ import annotations
+
+import time
+
+import orjson
+
+from lamina.core.ids import new_request_id
+from lamina.gateway.app import Gateway
+from lamina.gateway.error import GatewayError, ResponseType
+from lamina.gateway.request import GatewayRequest
+from lamina.http.message import HttpRequest, HttpResponse
+
+RESERVED_PREFIX = "/_lamina/"
+_JSON = [(b"content-type", b"application/json")]
+
+
+class Edge:
+    def __init__(self, gateway: Gateway, *, public_host: str) -> None:
+        self._gateway = gateway
+        self._public_host = public_host
+        """Host[:port] used as the domain name when a client sends no Host header."""
+
+    async def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(RESERVED_PREFIX):
+            return self._reserved(request)
+        host = request.header("host") or self._public_host
+        gateway_request = GatewayRequest(
+            method=request.method,
+            path=request.path,
+            query_string=request.query_string,
+            headers=request.headers,
+            body=request.body,
+            source_ip=request.client,
+            protocol=f"HTTP/{request.http_version}",
+            domain_name=host.split(":", 1)[0],
+            request_id=new_request_id(),
+            time_epoch_ms=time.time_ns() // 1_000_000,
+        )
+        if request.body_too_large:
+            response = self._gateway.reject(
+                gateway_request, host, GatewayError(ResponseType.REQUEST_TOO_LARGE)
+            )
+        else:
+            response = await self._gateway.handle(gateway_request, host)
+        return HttpResponse(response.status, response.headers, response.body)
+
+    def _reserved(self, request: HttpRequest) -> HttpResponse:
+        if request.path == "/_lamina/health":
+            return HttpResponse(200, list(_JSON), orjson.dumps({"status": "ok"}))
+        return HttpResponse(404, list(_JSON), b'{"message":"Not Found"}')

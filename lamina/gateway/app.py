@@ -1,0 +1,70 @@
+"""The gateway's request pipeline: read this file to know a request's whole path.
+
+    locate API + stage → route → build proxy event → integration (Lambda) → map response
+    any GatewayError → the gateway response API Gateway would send
+
+Later stages (authorizers, API keys, throttling, validation, caching, VTL) slot into
+`self._stages` in the order DESIGN.md gives.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from lamina.gateway.address import resolve_address
+from lamina.gateway.context import RequestContext
+from lamina.gateway.deployment import CompiledRestApi, Deployment
+from lamina.gateway.error import ApiKind, GatewayError, GatewayResponse, render_error
+from lamina.gateway.integrations.lambda_ import Invoker
+from lamina.gateway.request import GatewayRequest
+from lamina.gateway.stages import Stage
+from lamina.gateway.stages.integrate import InvokeIntegration
+from lamina.gateway.stages.route import RouteRequest
+
+log = logging.getLogger("lamina.gateway")
+
+
+class Gateway:
+    def __init__(self, deployment: Deployment, invoker: Invoker) -> None:
+        self.deployment = deployment
+        self._stages: tuple[Stage, ...] = (
+            RouteRequest(),
+            InvokeIntegration(invoker),
+        )
+
+    def deploy(self, deployment: Deployment) -> None:
+        """Swap in a new deployment; requests in flight keep the one they started with."""
+        self.deployment = deployment
+
+    async def handle(self, request: GatewayRequest, host: str) -> GatewayResponse:
+        ctx = RequestContext(request, self.deployment, host)
+        try:
+            for stage in self._stages:
+                await stage(ctx)
+        except GatewayError as error:
+            if error.detail:
+                log.info("%s %s: %s", request.method, request.path, error.detail)
+            response = render_error(ctx.kind, error)
+        else:
+            assert ctx.response is not None
+            response = ctx.response
+        _stamp(response, ctx.kind, request)
+        return response
+
+    def reject(self, request: GatewayRequest, host: str, error: GatewayError) -> GatewayResponse:
+        """Answer with a gateway response before routing (e.g. a body over the size limit)."""
+        address = resolve_address(self.deployment, host, request.path)
+        kind = (
+            ApiKind.REST if isinstance(address and address.api, CompiledRestApi) else ApiKind.HTTP
+        )
+        response = render_error(kind, error)
+        _stamp(response, kind, request)
+        return response
+
+
+def _stamp(response: GatewayResponse, kind: ApiKind, request: GatewayRequest) -> None:
+    """Headers API Gateway adds to every response."""
+    if kind is ApiKind.REST:
+        response.headers.append((b"x-amzn-requestid", request.request_id.encode()))
+    else:
+        response.headers.append((b"apigw-requestid", request.request_id.encode()))

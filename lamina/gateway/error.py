@@ -1,0 +1,105 @@
+"""Gateway responses: every error the gateway answers itself, rendered as API Gateway does.
+
+The response types, their status codes and default bodies:
+https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html
+Lambda-integration failures (502 / 500 / 504):
+https://docs.aws.amazon.com/lambda/latest/dg/services-apigateway-errors.html
+"""
+
+from __future__ import annotations
+
+import enum
+
+from lamina.core.error import LaminaError
+
+
+class ApiKind(enum.Enum):
+    REST = "REST"
+    HTTP = "HTTP"
+
+
+class ResponseType(enum.Enum):
+    """API Gateway's gateway response types used by the data plane so far."""
+
+    MISSING_AUTHENTICATION_TOKEN = "MISSING_AUTHENTICATION_TOKEN"
+    RESOURCE_NOT_FOUND = "RESOURCE_NOT_FOUND"
+    INTEGRATION_FAILURE = "INTEGRATION_FAILURE"
+    INTEGRATION_TIMEOUT = "INTEGRATION_TIMEOUT"
+    REQUEST_TOO_LARGE = "REQUEST_TOO_LARGE"
+    DEFAULT_5XX = "DEFAULT_5XX"
+
+
+class GatewayResponse:
+    """A fully rendered response: status, headers, body bytes."""
+
+    __slots__ = ("body", "headers", "status")
+
+    def __init__(self, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+
+class GatewayError(LaminaError):
+    """Raised anywhere in the pipeline; the error stage renders it as AWS would."""
+
+    def __init__(self, response_type: ResponseType, detail: str = "") -> None:
+        super().__init__(detail or response_type.value)
+        self.response_type = response_type
+        self.detail = detail
+
+
+class _Rendering:
+    __slots__ = ("body", "error_type", "status")
+
+    def __init__(self, status: int, body: bytes, error_type: bytes | None) -> None:
+        self.status = status
+        self.body = body
+        self.error_type = error_type
+
+
+# REST APIs. Note the bodies differ in spacing: AWS renders MISSING_AUTHENTICATION_TOKEN from
+# the gateway-response template `{"message":$context.error.messageString}`, while the Lambda
+# failure bodies come with a space after the colon; clients compare bytes, so we copy both.
+_REST: dict[ResponseType, _Rendering] = {
+    ResponseType.MISSING_AUTHENTICATION_TOKEN: _Rendering(
+        403, b'{"message":"Missing Authentication Token"}', b"MissingAuthenticationTokenException"
+    ),
+    ResponseType.RESOURCE_NOT_FOUND: _Rendering(
+        404, b'{"message":"Not Found"}', b"NotFoundException"
+    ),
+    ResponseType.INTEGRATION_FAILURE: _Rendering(
+        502, b'{"message": "Internal server error"}', b"InternalServerErrorException"
+    ),
+    ResponseType.INTEGRATION_TIMEOUT: _Rendering(
+        504, b'{"message": "Endpoint request timed out"}', b"InternalServerErrorException"
+    ),
+    ResponseType.REQUEST_TOO_LARGE: _Rendering(
+        413, b'{"message":"Request Too Long"}', b"RequestTooLargeException"
+    ),
+    ResponseType.DEFAULT_5XX: _Rendering(
+        500, b'{"message": "Internal server error"}', b"InternalServerErrorException"
+    ),
+}
+
+# HTTP APIs answer with their own, shorter set and no x-amzn-ErrorType header.
+# https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-troubleshooting-lambda.html
+_HTTP: dict[ResponseType, _Rendering] = {
+    ResponseType.MISSING_AUTHENTICATION_TOKEN: _Rendering(404, b'{"message":"Not Found"}', None),
+    ResponseType.RESOURCE_NOT_FOUND: _Rendering(404, b'{"message":"Not Found"}', None),
+    ResponseType.INTEGRATION_FAILURE: _Rendering(500, b'{"message":"Internal Server Error"}', None),
+    ResponseType.INTEGRATION_TIMEOUT: _Rendering(503, b'{"message":"Service Unavailable"}', None),
+    ResponseType.REQUEST_TOO_LARGE: _Rendering(
+        413, b'{"message":"Request Entity Too Large"}', None
+    ),
+    ResponseType.DEFAULT_5XX: _Rendering(500, b'{"message":"Internal Server Error"}', None),
+}
+
+
+def render_error(kind: ApiKind, error: GatewayError) -> GatewayResponse:
+    table = _REST if kind is ApiKind.REST else _HTTP
+    rendering = table[error.response_type]
+    headers = [(b"content-type", b"application/json")]
+    if rendering.error_type is not None:
+        headers.append((b"x-amzn-errortype", rendering.error_type))
+    return GatewayResponse(rendering.status, headers, rendering.body)

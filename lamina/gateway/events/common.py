@@ -1,0 +1,49 @@
+"""Pieces shared by both payload formats: query parsing, body encoding, media types."""
+
+from __future__ import annotations
+
+import base64
+from urllib.parse import unquote
+
+
+def parse_query(query_string: str) -> list[tuple[str, str]]:
+    """Name/value pairs in order, percent-decoded; `a` alone gives ("a", "")."""
+    pairs: list[tuple[str, str]] = []
+    if not query_string:
+        return pairs
+    for part in query_string.split("&"):
+        if not part:
+            continue
+        name, _, value = part.partition("=")
+        pairs.append((unquote(name), unquote(value)))
+    return pairs
+
+
+def media_type(content_type: str | None) -> str:
+    if not content_type:
+        return ""
+    return content_type.split(";", 1)[0].strip().lower()
+
+
+def matches_media_type(content_type: str, patterns: tuple[str, ...]) -> bool:
+    """binaryMediaTypes entries may use wildcards: `*/*`, `image/*`."""
+    if not content_type:
+        return False
+    kind, _, sub = content_type.partition("/")
+    for pattern in patterns:
+        p_kind, _, p_sub = pattern.lower().partition("/")
+        if p_kind in ("*", kind) and p_sub in ("*", sub):
+            return True
+    return False
+
+
+def encode_body(body: bytes, binary: bool) -> tuple[str | None, bool]:
+    """The event's (body, isBase64Encoded)."""
+    if not body:
+        return None, False
+    if binary:
+        return base64.b64encode(body).decode("ascii"), True
+    try:
+        return body.decode("utf-8"), False
+    except UnicodeDecodeError:
+        return base64.b64encode(body).decode("ascii"), True

@@ -1,0 +1,116 @@
+"""Payload format 2.0: the HTTP API Lambda proxy event.
+
+https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lamina.gateway.events.clock import request_time
+from lamina.gateway.events.common import encode_body, media_type, parse_query
+from lamina.gateway.request import GatewayRequest
+
+# HTTP APIs pass these content types as text and base64-encode everything else.
+_TEXT_TYPES = frozenset(
+    {
+        "application/json",
+        "application/javascript",
+        "application/xml",
+        "application/x-www-form-urlencoded",
+        "application/x-yaml",
+        "application/yaml",
+        "application/graphql",
+    }
+)
+
+
+def is_text_media_type(content_type: str) -> bool:
+    return (
+        not content_type
+        or content_type.startswith("text/")
+        or content_type in _TEXT_TYPES
+        or content_type.endswith("+json")
+        or content_type.endswith("+xml")
+    )
+
+
+class V2Target:
+    __slots__ = ("account_id", "api_id", "path_params", "route_key", "stage", "stage_variables")
+
+    def __init__(
+        self,
+        *,
+        account_id: str,
+        api_id: str,
+        stage: str,
+        stage_variables: dict[str, str],
+        route_key: str,
+        path_params: dict[str, str],
+    ) -> None:
+        self.account_id = account_id
+        self.api_id = api_id
+        self.stage = stage
+        self.stage_variables = stage_variables
+        self.route_key = route_key
+        self.path_params = path_params
+
+
+def _joined(pairs: list[tuple[str, str]], *, lower: bool) -> dict[str, str]:
+    joined: dict[str, str] = {}
+    for name, value in pairs:
+        key = name.lower() if lower else name
+        previous = joined.get(key)
+        joined[key] = value if previous is None else f"{previous},{value}"
+    return joined
+
+
+def build_v2_event(request: GatewayRequest, target: V2Target, raw_path: str) -> dict[str, Any]:
+    cookies: list[str] = []
+    header_pairs: list[tuple[str, str]] = []
+    for name, value in request.headers:
+        if name.lower() == "cookie":
+            cookies.extend(part.strip() for part in value.split(";") if part.strip())
+        else:
+            header_pairs.append((name, value))
+    headers = _joined(header_pairs, lower=True)
+    content_type = media_type(headers.get("content-type"))
+    body, is_base64 = encode_body(request.body, not is_text_media_type(content_type))
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": target.route_key,
+        "rawPath": raw_path,
+        "rawQueryString": request.query_string,
+    }
+    if cookies:
+        event["cookies"] = cookies
+    event["headers"] = headers
+    query = _joined(parse_query(request.query_string), lower=False)
+    if query:
+        event["queryStringParameters"] = query
+    event["requestContext"] = {
+        "accountId": target.account_id,
+        "apiId": target.api_id,
+        "domainName": request.domain_name,
+        "domainPrefix": request.domain_name.split(".", 1)[0],
+        "http": {
+            "method": request.method,
+            "path": raw_path,
+            "protocol": request.protocol,
+            "sourceIp": request.source_ip,
+            "userAgent": request.header("user-agent") or "",
+        },
+        "requestId": request.request_id,
+        "routeKey": target.route_key,
+        "stage": target.stage,
+        "time": request_time(request.time_epoch_ms),
+        "timeEpoch": request.time_epoch_ms,
+    }
+    if body is not None:
+        event["body"] = body
+    if target.path_params:
+        event["pathParameters"] = target.path_params
+    event["isBase64Encoded"] = is_base64
+    if target.stage_variables:
+        event["stageVariables"] = target.stage_variables
+    return event

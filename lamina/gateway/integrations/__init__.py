@@ -1,0 +1,1 @@
+"""Integrations: what the gateway calls once a request is routed."""

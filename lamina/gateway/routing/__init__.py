@@ -1,0 +1,1 @@
+"""Route a request path + method to a REST resource method or an HTTP API route."""

@@ -1,0 +1,23 @@
+"""Call the route's integration and keep its response."""
+
+from __future__ import annotations
+
+from lamina.gateway.context import RequestContext
+from lamina.gateway.error import GatewayError, ResponseType
+from lamina.gateway.integrations.lambda_ import Invoker, call_lambda
+from lamina.gateway.model import LambdaIntegration
+
+
+class InvokeIntegration:
+    def __init__(self, invoker: Invoker) -> None:
+        self._invoker = invoker
+
+    async def __call__(self, ctx: RequestContext) -> None:
+        integration = ctx.integration
+        if isinstance(integration, LambdaIntegration):
+            ctx.response = await call_lambda(self._invoker, integration, ctx.event)
+            return
+        kind = "none" if integration is None else integration.type
+        raise GatewayError(
+            ResponseType.DEFAULT_5XX, f"integration type {kind} is not supported yet"
+        )

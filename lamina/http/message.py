@@ -1,0 +1,58 @@
+"""HTTP request and response as Lamina's server hands them to the application."""
+
+from __future__ import annotations
+
+
+class HttpRequest:
+    __slots__ = (
+        "body",
+        "body_too_large",
+        "client",
+        "headers",
+        "http_version",
+        "method",
+        "path",
+        "query_string",
+    )
+
+    def __init__(
+        self,
+        *,
+        method: str,
+        path: str,
+        query_string: str,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        client: str,
+        http_version: str,
+        body_too_large: bool = False,
+    ) -> None:
+        self.method = method
+        self.path = path
+        """The raw path, percent-encoding kept, without the query string."""
+        self.query_string = query_string
+        self.headers = headers
+        """(name, value) pairs in arrival order, names in the case the client sent them."""
+        self.body = body
+        self.client = client
+        self.http_version = http_version
+        self.body_too_large = body_too_large
+        """True when the body exceeded the server's limit; `body` is then empty."""
+
+    def header(self, name: str) -> str | None:
+        lowered = name.lower()
+        found = None
+        for key, value in self.headers:
+            if key.lower() == lowered:
+                found = value
+        return found
+
+
+class HttpResponse:
+    __slots__ = ("body", "headers", "status")
+
+    def __init__(self, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+        self.status = status
+        self.headers = headers
+        """(name, value) pairs; the server adds content-length, date and connection."""
+        self.body = body

@@ -1,0 +1,223 @@
+"""A small HTTP/1.1 server on asyncio (uvloop when present) and httptools.
+
+Why not uvicorn: ASGI servers lowercase header names, and API Gateway's payload 1.0
+events carry header names in the case the client sent them; a direct protocol also
+saves the ASGI hop on the hot path. Each response goes out in one write.
+
+Connection lifecycle:  reading → (message complete) → handling → writing → reading ...
+Pipelined requests queue and are answered in order; a request that must close the
+connection (HTTP/1.0 without keep-alive, parse error, oversized body) closes after its
+response.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import logging
+import socket
+import time
+from collections.abc import Awaitable, Callable
+from email.utils import formatdate
+from http import HTTPStatus
+
+import httptools
+
+from lamina.http.message import HttpRequest, HttpResponse
+
+Handler = Callable[[HttpRequest], Awaitable[HttpResponse]]
+log = logging.getLogger("lamina.http")
+
+MAX_BODY_BYTES = 10 * 1024 * 1024
+_REASONS = {status.value: status.phrase.encode() for status in HTTPStatus}
+_date_cache: tuple[int, bytes] = (0, b"")
+
+
+def _date_header() -> bytes:
+    global _date_cache
+    now = int(time.time())
+    if _date_cache[0] != now:
+        _date_cache = (now, formatdate(now, usegmt=True).encode())
+    return _date_cache[1]
+
+
+def encode_response(response: HttpResponse, *, keep_alive: bool, head: bool) -> bytes:
+    reason = _REASONS.get(response.status, b"Unknown")
+    parts = [b"HTTP/1.1 %d %s\r\n" % (response.status, reason)]
+    for name, value in response.headers:
+        parts.append(b"%s: %s\r\n" % (name, value))
+    parts.append(b"content-length: %d\r\n" % len(response.body))
+    parts.append(b"date: %s\r\n" % _date_header())
+    if not keep_alive:
+        parts.append(b"connection: close\r\n")
+    parts.append(b"\r\n")
+    if not head:
+        parts.append(response.body)
+    return b"".join(parts)
+
+
+class _Pending:
+    __slots__ = ("keep_alive", "request")
+
+    def __init__(self, request: HttpRequest, keep_alive: bool) -> None:
+        self.request = request
+        self.keep_alive = keep_alive
+
+
+class HttpProtocol(asyncio.Protocol):
+    def __init__(self, handler: Handler, connections: set[HttpProtocol]) -> None:
+        self._handler = handler
+        self._connections = connections
+        self._transport: asyncio.Transport | None = None
+        self._parser = httptools.HttpRequestParser(self)
+        self._client = ""
+        self._queue: collections.deque[_Pending] = collections.deque()
+        self._task: asyncio.Task[None] | None = None
+        self._url = b""
+        self._headers: list[tuple[str, str]] = []
+        self._body: list[bytes] = []
+        self._body_size = 0
+        self._too_large = False
+        self._closing = False
+
+    # -- transport callbacks
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self._transport = transport
+        sock = transport.get_extra_info("socket")
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        peer = transport.get_extra_info("peername")
+        self._client = peer[0] if isinstance(peer, tuple) else "127.0.0.1"
+        self._connections.add(self)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._connections.discard(self)
+        self._closing = True
+        self._transport = None
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            self._parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            self._reject(400)
+        except httptools.HttpParserError:
+            self._reject(400)
+
+    # -- parser callbacks
+    def on_message_begin(self) -> None:
+        self._url = b""
+        self._headers = []
+        self._body = []
+        self._body_size = 0
+        self._too_large = False
+
+    def on_url(self, url: bytes) -> None:
+        self._url += url
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._headers.append((name.decode("latin-1"), value.decode("latin-1")))
+
+    def on_headers_complete(self) -> None:
+        expects_continue = False
+        for name, value in self._headers:
+            lowered = name.lower()
+            if lowered == "content-length" and value.isdigit() and int(value) > MAX_BODY_BYTES:
+                self._too_large = True
+            elif lowered == "expect" and value.lower() == "100-continue":
+                expects_continue = True
+        if expects_continue and not self._too_large and self._transport is not None:
+            self._transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+
+    def on_body(self, body: bytes) -> None:
+        if self._too_large:
+            return
+        self._body_size += len(body)
+        if self._body_size > MAX_BODY_BYTES:
+            self._too_large = True
+            self._body = []
+            return
+        self._body.append(body)
+
+    def on_message_complete(self) -> None:
+        url = httptools.parse_url(self._url)
+        raw_path = (url.path or b"/").decode("latin-1")
+        query = (url.query or b"").decode("latin-1")
+        request = HttpRequest(
+            method=self._parser.get_method().decode("ascii"),
+            path=raw_path,
+            query_string=query,
+            headers=self._headers,
+            body=b"".join(self._body),
+            client=self._client,
+            http_version=self._parser.get_http_version(),
+            body_too_large=self._too_large,
+        )
+        keep_alive = self._parser.should_keep_alive() and not self._too_large
+        self._queue.append(_Pending(request, keep_alive))
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._drain())
+
+    # -- handling
+    async def _drain(self) -> None:
+        while self._queue and not self._closing:
+            pending = self._queue.popleft()
+            try:
+                response = await self._handler(pending.request)
+            except Exception:
+                log.exception("unhandled error answering %s", pending.request.path)
+                response = HttpResponse(500, [], b"Internal Server Error")
+            transport = self._transport
+            if transport is None:
+                break
+            head = pending.request.method == "HEAD"
+            transport.write(encode_response(response, keep_alive=pending.keep_alive, head=head))
+            if not pending.keep_alive or self._closing:
+                self._closing = True
+                transport.close()
+        self._task = None
+
+    def _reject(self, status: int) -> None:
+        if self._transport is None:
+            return
+        body = HTTPStatus(status).phrase.encode()
+        response = HttpResponse(status, [(b"content-type", b"text/plain")], body)
+        self._transport.write(encode_response(response, keep_alive=False, head=False))
+        self._closing = True
+        self._transport.close()
+
+    def close_when_idle(self) -> None:
+        """Shutdown: close now if nothing is in flight, otherwise after the current reply."""
+        self._closing = True
+        if self._task is None and self._transport is not None:
+            self._transport.close()
+
+
+class HttpServer:
+    def __init__(self, handler: Handler) -> None:
+        self._handler = handler
+        self._connections: set[HttpProtocol] = set()
+        self._server: asyncio.Server | None = None
+
+    async def start(self, host: str, port: int) -> list[tuple[str, int]]:
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(
+            lambda: HttpProtocol(self._handler, self._connections),
+            host=host,
+            port=port,
+            reuse_address=True,
+            backlog=1024,
+        )
+        return [sock.getsockname()[:2] for sock in self._server.sockets]
+
+    async def stop(self, grace_s: float = 5.0) -> None:
+        if self._server is None:
+            return
+        self._server.close()
+        for connection in list(self._connections):
+            connection.close_when_idle()
+        deadline = time.monotonic() + grace_s
+        while self._connections and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        await self._server.wait_closed()
+        self._server = None
