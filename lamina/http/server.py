@@ -78,6 +78,7 @@ class HttpProtocol(asyncio.Protocol):
         self._body: list[bytes] = []
         self._body_size = 0
         self._too_large = False
+        self._answered_early = False
         self._closing = False
 
     # -- transport callbacks
@@ -111,6 +112,7 @@ class HttpProtocol(asyncio.Protocol):
         self._body = []
         self._body_size = 0
         self._too_large = False
+        self._answered_early = False
 
     def on_url(self, url: bytes) -> None:
         self._url += url
@@ -126,7 +128,11 @@ class HttpProtocol(asyncio.Protocol):
                 self._too_large = True
             elif lowered == "expect" and value.lower() == "100-continue":
                 expects_continue = True
-        if expects_continue and not self._too_large and self._transport is not None:
+        if self._too_large:
+            # Answer now, without waiting for (or reading) a body we will not accept.
+            self._answered_early = True
+            self._complete()
+        elif expects_continue and self._transport is not None:
             self._transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
 
     def on_body(self, body: bytes) -> None:
@@ -140,6 +146,10 @@ class HttpProtocol(asyncio.Protocol):
         self._body.append(body)
 
     def on_message_complete(self) -> None:
+        if not self._answered_early:
+            self._complete()
+
+    def _complete(self) -> None:
         url = httptools.parse_url(self._url)
         raw_path = (url.path or b"/").decode("latin-1")
         query = (url.query or b"").decode("latin-1")
