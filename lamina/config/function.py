@@ -1,0 +1,90 @@
+"""AWS::Lambda::Function resources into FunctionConfig.
+
+https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-function.html
+"""
+
+from __future__ import annotations
+
+from lamina.config.code import function_code_path
+from lamina.config.error import ConfigError
+from lamina.config.reference import LAMBDA_FUNCTION, CfnResource
+from lamina.config.stack import Stack
+from lamina.functions.model import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, FunctionConfig
+
+# Runtimes Lamina runs: Python natively, Node.js and custom runtimes via the Runtime API.
+# https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html
+SUPPORTED_RUNTIMES = frozenset(
+    {f"python3.{minor}" for minor in range(9, 15)}
+    | {"nodejs18.x", "nodejs20.x", "nodejs22.x", "provided.al2", "provided.al2023"}
+)
+
+
+def build_functions(stack: Stack) -> list[FunctionConfig]:
+    functions = []
+    for resource in stack.of_type(LAMBDA_FUNCTION):
+        with stack.blame(resource.logical_id):
+            functions.append(_function(stack, resource))
+    return functions
+
+
+def function_index(functions: list[FunctionConfig]) -> dict[str, str]:
+    """Name and ARN of every function -> its name (what integration URIs are checked with)."""
+    index = {f.name: f.name for f in functions}
+    index.update({f.arn: f.name for f in functions})
+    return index
+
+
+def _function(stack: Stack, resource: CfnResource) -> FunctionConfig:
+    properties = resource.properties
+    if properties.get("PackageType") == "Image":
+        raise ConfigError("container image functions need Docker, which Lamina does not use")
+    runtime = stack.text(resource, "Runtime")
+    handler = stack.text(resource, "Handler")
+    if runtime not in SUPPORTED_RUNTIMES:
+        stack.warnings.append(
+            f"runtime {runtime} ({resource.logical_id}) is not one Lamina supports; "
+            "the function runtime decides whether it can run"
+        )
+    name = stack.resources.function_name(resource.logical_id, stack.resolver)
+    return FunctionConfig(
+        name=name,
+        logical_id=resource.logical_id,
+        runtime=runtime,
+        handler=handler,
+        code_path=function_code_path(
+            stack.prop(resource, "Code"),
+            artifacts=stack.artifacts,
+            logical_id=resource.logical_id,
+            runtime=runtime,
+        ),
+        timeout_s=_number(stack.prop(resource, "Timeout", DEFAULT_TIMEOUT_S), "Timeout"),
+        memory_mb=int(_number(stack.prop(resource, "MemorySize", DEFAULT_MEMORY_MB), "MemorySize")),
+        environment=_environment(stack.prop(resource, "Environment")),
+        arn=stack.resources.function_arn(resource.logical_id, stack.resolver),
+    )
+
+
+def _number(value: object, name: str) -> float:
+    try:
+        return float(str(value))
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {value!r}") from None
+
+
+def _environment(environment: object) -> dict[str, str]:
+    if environment is None:
+        return {}
+    variables = environment.get("Variables") if isinstance(environment, dict) else None
+    if variables is None:
+        return {}
+    if not isinstance(variables, dict):
+        raise ConfigError("Environment.Variables must be a mapping")
+    return {str(key): _variable_text(key, value) for key, value in variables.items()}
+
+
+def _variable_text(key: object, value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str | int | float):
+        return str(value)
+    raise ConfigError(f"environment variable {key} must be a string, got {value!r}")

@@ -1,0 +1,175 @@
+"""AWS::ApiGatewayV2::Api with ProtocolType HTTP (from its Body, quick create, or its
+Route / Integration resources).
+
+https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-api.html
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from lamina.config.api_body import api_body, stage_variables
+from lamina.config.error import ConfigError
+from lamina.config.integration import build_integration
+from lamina.config.openapi import DEFAULT_ROUTE, Operation, operations
+from lamina.config.reference import HTTP_API, CfnResource
+from lamina.config.stack import Stack
+from lamina.gateway.model import (
+    HTTP_MAX_TIMEOUT_MS,
+    HttpApi,
+    Integration,
+    Route,
+    Stage,
+)
+
+_INTEGRATION_TARGET = "integrations/"
+
+
+def build_http_apis(stack: Stack, functions: Mapping[str, str]) -> list[HttpApi]:
+    apis = []
+    for resource in stack.of_type(HTTP_API):
+        with stack.blame(resource.logical_id):
+            protocol = stack.text(resource, "ProtocolType", "HTTP")
+            if protocol != "HTTP":
+                stack.warnings.append(
+                    f"{protocol} API {resource.logical_id} is not supported yet — ignored"
+                )
+                continue
+            apis.append(_http_api(stack, resource, functions))
+    return apis
+
+
+def _http_api(stack: Stack, resource: CfnResource, functions: Mapping[str, str]) -> HttpApi:
+    api_id = stack.resources.id_of(resource.logical_id)
+    body = api_body(stack, resource)
+    routes: list[Route] = []
+    title = None
+    if body is not None:
+        title = (body.get("info") or {}).get("title")
+        routes += _routes_from_body(stack, resource.logical_id, body, functions)
+    stages = _stages(stack, api_id)
+    if "Target" in resource.properties:
+        routes.append(_quick_create_route(stack, resource, functions))
+        # Quick create also makes a $default stage that deploys automatically.
+        stages.setdefault("$default", Stage(name="$default"))
+    routes += _routes_from_resources(stack, api_id, functions)
+    return HttpApi(
+        id=api_id,
+        logical_id=resource.logical_id,
+        name=stack.text(resource, "Name", str(title or resource.logical_id)),
+        routes=tuple(routes),
+        stages=tuple(sorted(stages.values(), key=lambda stage: stage.name)),
+    )
+
+
+def _routes_from_body(
+    stack: Stack, logical_id: str, body: Mapping[str, Any], functions: Mapping[str, str]
+) -> list[Route]:
+    routes = []
+    for operation in operations(body):
+        spec = operation.integration
+        integration = None
+        if spec is not None:
+            # https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-swagger-extensions-integration.html
+            integration = build_integration(
+                str(spec.get("type", "")),
+                spec.get("uri"),
+                functions=functions,
+                payload_format=_payload_format(stack, logical_id, spec.get("payloadFormatVersion")),
+                timeout_ms=spec.get("timeoutInMillis"),
+                default_timeout_ms=HTTP_MAX_TIMEOUT_MS,
+            )
+        routes.append(Route(route_key=_route_key(operation), integration=integration))
+    return routes
+
+
+def _route_key(operation: Operation) -> str:
+    if operation.path == DEFAULT_ROUTE:
+        return DEFAULT_ROUTE
+    return f"{operation.method} /{operation.path.strip('/')}"
+
+
+def _quick_create_route(stack: Stack, resource: CfnResource, functions: Mapping[str, str]) -> Route:
+    # Quick create: Target is a function ARN; the route key defaults to $default.
+    # https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/apis.html#apis-prop-createapiinput-target
+    integration = build_integration(
+        "AWS_PROXY",
+        stack.text(resource, "Target"),
+        functions=functions,
+        payload_format="2.0",
+        timeout_ms=None,
+        default_timeout_ms=HTTP_MAX_TIMEOUT_MS,
+    )
+    return Route(route_key=stack.text(resource, "RouteKey", DEFAULT_ROUTE), integration=integration)
+
+
+def _routes_from_resources(stack: Stack, api_id: str, functions: Mapping[str, str]) -> list[Route]:
+    integrations = _integrations(stack, api_id, functions)
+    routes = []
+    for route in _of_api(stack, "AWS::ApiGatewayV2::Route", api_id):
+        with stack.blame(route.logical_id):
+            target = stack.text(route, "Target", "")
+            integration = None
+            if target:
+                if not target.startswith(_INTEGRATION_TARGET):
+                    raise ConfigError(f"Target {target!r} is not integrations/<IntegrationId>")
+                integration_id = target.removeprefix(_INTEGRATION_TARGET)
+                if integration_id not in integrations:
+                    raise ConfigError(f"Target {target!r} names no integration of this API")
+                integration = integrations[integration_id]
+            routes.append(Route(route_key=stack.text(route, "RouteKey"), integration=integration))
+    return routes
+
+
+def _integrations(
+    stack: Stack, api_id: str, functions: Mapping[str, str]
+) -> dict[str, Integration]:
+    """Integration id -> model, for AWS::ApiGatewayV2::Integration resources of this API."""
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-integration.html
+    found: dict[str, Integration] = {}
+    for resource in _of_api(stack, "AWS::ApiGatewayV2::Integration", api_id):
+        with stack.blame(resource.logical_id):
+            integration_id = stack.resources.id_of(resource.logical_id, 7)
+            found[integration_id] = build_integration(
+                stack.text(resource, "IntegrationType"),
+                stack.prop(resource, "IntegrationUri"),
+                functions=functions,
+                payload_format=_payload_format(
+                    stack, resource.logical_id, stack.prop(resource, "PayloadFormatVersion")
+                ),
+                timeout_ms=stack.prop(resource, "TimeoutInMillis"),
+                default_timeout_ms=HTTP_MAX_TIMEOUT_MS,
+            )
+    return found
+
+
+def _payload_format(stack: Stack, logical_id: str, value: object) -> str:
+    if value is not None:
+        return str(value)
+    # AWS requires it for Lambda integrations created by CloudFormation; be lenient locally.
+    # https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
+    warning = f"{logical_id}: integration without PayloadFormatVersion; using 1.0"
+    if warning not in stack.warnings:
+        stack.warnings.append(warning)
+    return "1.0"
+
+
+def _stages(stack: Stack, api_id: str) -> dict[str, Stage]:
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-stage.html
+    stages: dict[str, Stage] = {}
+    for resource in _of_api(stack, "AWS::ApiGatewayV2::Stage", api_id):
+        with stack.blame(resource.logical_id):
+            name = stack.text(resource, "StageName")
+            variables = stage_variables(stack.prop(resource, "StageVariables"))
+            stages.setdefault(name, Stage(name=name, variables=variables))
+    return stages
+
+
+def _of_api(stack: Stack, kind: str, api_id: str) -> list[CfnResource]:
+    found = []
+    for resource in stack.of_type(kind):
+        with stack.blame(resource.logical_id):
+            if stack.text(resource, "ApiId") == api_id:
+                found.append(resource)
+    return found

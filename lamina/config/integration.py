@@ -1,0 +1,76 @@
+"""Integrations: which function a Lambda proxy URI names, and the model for the gateway."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from lamina.config.error import ConfigError
+from lamina.gateway.model import Integration, LambdaIntegration, UnsupportedIntegration
+
+# A Lambda function ARN, optionally qualified by a version or alias.
+# https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html#API_Invoke_RequestSyntax
+_FUNCTION_ARN = re.compile(
+    r"arn:[a-z-]+:lambda:[a-z0-9-]*:\d*:function:(?P<name>[A-Za-z0-9_-]+)(?::(?P<qualifier>[^:/]+))?"
+)
+# The API Gateway form:
+# arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations
+# https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html
+_APIGATEWAY_LAMBDA_PATH = re.compile(
+    r"arn:[a-z-]+:apigateway:[a-z0-9-]*:lambda:path/[0-9-]+/functions/(?P<arn>.+)/invocations"
+)
+
+
+def lambda_target(uri: str, functions: Mapping[str, str]) -> tuple[str, str | None]:
+    """(function name, qualifier) named by a Lambda integration URI.
+
+    `functions` maps every function name of the stack to itself and its ARN to its name;
+    a URI naming a function outside the stack is an error.
+    """
+    wrapped = _APIGATEWAY_LAMBDA_PATH.fullmatch(uri)
+    arn = wrapped.group("arn") if wrapped else uri
+    found = _FUNCTION_ARN.fullmatch(arn)
+    name = found.group("name") if found else arn
+    qualifier = found.group("qualifier") if found else None
+    if name not in functions:
+        raise ConfigError(f"integration URI {uri!r} names no function of this template")
+    return functions[name], None if qualifier == "$LATEST" else qualifier
+
+
+def build_integration(
+    kind: str,
+    uri: object,
+    *,
+    functions: Mapping[str, str],
+    payload_format: str,
+    timeout_ms: object,
+    default_timeout_ms: int,
+) -> Integration:
+    """A LambdaIntegration for AWS_PROXY, an UnsupportedIntegration for anything else."""
+    uri_text = uri if isinstance(uri, str) else ""
+    if kind.upper() != "AWS_PROXY" or not _is_lambda_uri(uri_text):
+        return UnsupportedIntegration(type=kind.upper(), uri=uri_text)
+    name, qualifier = lambda_target(uri_text, functions)
+    if payload_format not in ("1.0", "2.0"):
+        raise ConfigError(f"payload format version {payload_format!r} is not 1.0 or 2.0")
+    return LambdaIntegration(
+        function_name=name,
+        qualifier=qualifier,
+        payload_format="2.0" if payload_format == "2.0" else "1.0",
+        timeout_ms=_timeout(timeout_ms, default_timeout_ms),
+    )
+
+
+def _is_lambda_uri(uri: str) -> bool:
+    return bool(_APIGATEWAY_LAMBDA_PATH.fullmatch(uri) or _FUNCTION_ARN.fullmatch(uri))
+
+
+def _timeout(value: object, default: int) -> int:
+    if value is None:
+        return default
+    try:
+        return int(str(value))
+    except ValueError:
+        raise ConfigError(
+            f"integration timeout {value!r} is not a number of milliseconds"
+        ) from None

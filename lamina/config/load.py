@@ -1,0 +1,166 @@
+"""`load_application`: a SAM or CloudFormation template into Lamina's Application.
+
+read (document) -> parameters -> SAM translation (only with the Serverless transform)
+-> resource conditions -> functions -> REST APIs -> HTTP APIs.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from lamina.config.code import LocalArtifacts
+from lamina.config.document import TemplateDocument, find_template, load_document
+from lamina.config.error import ConfigError
+from lamina.config.function import build_functions, function_index
+from lamina.config.http_api import build_http_apis
+from lamina.config.intrinsic import Resolver
+from lamina.config.model import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, Application
+from lamina.config.parameter import Environment, parameter_values
+from lamina.config.reference import CfnResource, Resources
+from lamina.config.rest_api import build_rest_apis
+from lamina.config.sam import translate_sam, uses_serverless_transform
+from lamina.config.stack import Stack
+
+__all__ = ["DEFAULT_ACCOUNT_ID", "DEFAULT_REGION", "load_application"]
+
+# Types Lamina reads, and types it accepts without effect because nothing enforces them
+# locally (invoke permissions, execution roles) or they only name a snapshot.
+_BUILT_TYPES = frozenset(
+    {
+        "AWS::Lambda::Function",
+        "AWS::ApiGateway::RestApi",
+        "AWS::ApiGateway::Resource",
+        "AWS::ApiGateway::Method",
+        "AWS::ApiGateway::Stage",
+        "AWS::ApiGateway::Deployment",
+        "AWS::ApiGatewayV2::Api",
+        "AWS::ApiGatewayV2::Route",
+        "AWS::ApiGatewayV2::Integration",
+        "AWS::ApiGatewayV2::Stage",
+        "AWS::ApiGatewayV2::Deployment",
+    }
+)
+_ACCEPTED_TYPES = frozenset(
+    {"AWS::Lambda::Permission", "AWS::Lambda::Version", "AWS::Lambda::Alias", "AWS::IAM::Role"}
+)
+
+_STACK_NAME_INVALID = re.compile(r"[^A-Za-z0-9-]+")
+
+
+def load_application(
+    path: str | os.PathLike[str],
+    *,
+    parameter_overrides: Mapping[str, str] | None = None,
+    region: str = DEFAULT_REGION,
+    account_id: str = DEFAULT_ACCOUNT_ID,
+    stack_name: str | None = None,
+) -> Application:
+    """Read the template at `path` (a file, or a folder holding template.yaml / .yml / .json).
+
+    `stack_name` defaults to the template's folder name reduced to [A-Za-z0-9-].
+    Raises ConfigError naming the file, line and resource of the first problem.
+    """
+    template = find_template(path)
+    document = load_document(template)
+    environment = Environment(
+        region=region,
+        account_id=account_id,
+        stack_name=stack_name or default_stack_name(template),
+    )
+    parameters, warnings = parameter_values(
+        document.body.get("Parameters"), parameter_overrides or {}, document.path
+    )
+    parameters.update(environment.pseudo_parameters())
+    artifacts = LocalArtifacts(document.folder)
+    body = document.body
+    if uses_serverless_transform(body):
+        body = translate_sam(document, parameters, artifacts)
+    stack = _stack(document, body, parameters, artifacts, environment.stack_name)
+    warnings += _type_warnings(stack)
+    functions = build_functions(stack)
+    index = function_index(functions)
+    rest_apis = build_rest_apis(stack, index)
+    http_apis = build_http_apis(stack, index)
+    return Application(
+        template_path=str(template.resolve()),
+        stack_name=environment.stack_name,
+        region=region,
+        account_id=account_id,
+        functions=tuple(functions),
+        rest_apis=tuple(rest_apis),
+        http_apis=tuple(http_apis),
+        warnings=tuple(warnings + stack.warnings + stack.resources.warnings),
+    )
+
+
+def default_stack_name(template: Path) -> str:
+    """The template folder's name, reduced to the characters a stack name may hold."""
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html
+    name = _STACK_NAME_INVALID.sub("-", template.resolve().parent.name).strip("-")
+    if not name[:1].isalpha():
+        name = f"lamina-{name}".rstrip("-")
+    return name
+
+
+def _stack(
+    document: TemplateDocument,
+    body: Mapping[str, Any],
+    parameters: Mapping[str, object],
+    artifacts: LocalArtifacts,
+    stack_name: str,
+) -> Stack:
+    raw = body.get("Resources")
+    if not isinstance(raw, dict) or not raw:
+        raise ConfigError("the template has no Resources", file=document.path)
+    resources = Resources({}, stack_name)
+    resolver = Resolver(
+        parameters=parameters,
+        resources=resources,
+        conditions=_section(body, "Conditions", document),
+        mappings=_section(body, "Mappings", document),
+    )
+    stack = Stack(document=document, resources=resources, resolver=resolver, artifacts=artifacts)
+    for logical_id, definition in raw.items():
+        with stack.blame(logical_id):
+            resource = _resource(logical_id, definition, stack)
+            if resource is not None:
+                resources.by_id[logical_id] = resource
+    return stack
+
+
+def _section(body: Mapping[str, Any], name: str, document: TemplateDocument) -> dict[str, Any]:
+    section = body.get(name) or {}
+    if not isinstance(section, dict):
+        raise ConfigError(f"{name} must be a mapping", file=document.path)
+    return section
+
+
+def _resource(logical_id: str, definition: object, stack: Stack) -> CfnResource | None:
+    """The resource, or None when its Condition is false (CloudFormation skips it)."""
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/conditions-section-structure.html
+    if not isinstance(definition, dict) or not isinstance(definition.get("Type"), str):
+        raise ConfigError("a resource needs a Type")
+    condition = definition.get("Condition")
+    if condition is not None and not stack.resolver.condition(str(condition)):
+        return None
+    properties = definition.get("Properties") or {}
+    if not isinstance(properties, dict):
+        raise ConfigError("Properties must be a mapping")
+    return CfnResource(
+        logical_id=logical_id,
+        type=definition["Type"],
+        properties=properties,
+        line=stack.line_of(logical_id),
+    )
+
+
+def _type_warnings(stack: Stack) -> list[str]:
+    return [
+        f"unsupported resource type {resource.type} ({resource.logical_id}) — ignored"
+        for resource in stack.resources.by_id.values()
+        if resource.type not in _BUILT_TYPES | _ACCEPTED_TYPES
+    ]

@@ -1,0 +1,198 @@
+"""What `Ref` and `Fn::GetAtt` return for each resource type.
+
+Return values are those of the CloudFormation template reference for each type, e.g.
+https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-function.html#aws-resource-lambda-function-return-values
+Physical ids are derived from the stack name and logical id (lamina.config.ids).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import msgspec
+
+from lamina.config.error import ConfigError
+from lamina.config.ids import physical_id
+from lamina.config.intrinsic import Resolver
+
+LAMBDA_FUNCTION = "AWS::Lambda::Function"
+REST_API = "AWS::ApiGateway::RestApi"
+HTTP_API = "AWS::ApiGatewayV2::Api"
+
+
+class CfnResource(msgspec.Struct, frozen=True, kw_only=True):
+    """One CloudFormation resource whose Condition (if any) holds."""
+
+    logical_id: str
+    type: str
+    properties: dict[str, Any] = msgspec.field(default_factory=dict)
+    line: int | None = None
+
+
+class Resources:
+    """The active resources of a stack, answering Ref and Fn::GetAtt (a ResourceLookup)."""
+
+    def __init__(self, resources: Mapping[str, CfnResource], stack_name: str) -> None:
+        self.by_id = dict(resources)
+        self.stack_name = stack_name
+        self.warnings: list[str] = []
+        self._function_names: dict[str, str] = {}
+        self._naming: set[str] = set()
+
+    def has(self, logical_id: str) -> bool:
+        return logical_id in self.by_id
+
+    def ref(self, logical_id: str, resolver: Resolver) -> object:
+        resource = self.by_id[logical_id]
+        rule = _REF_RULES.get(resource.type)
+        return rule(self, resource, resolver) if rule else logical_id
+
+    def get_att(self, logical_id: str, attribute: str, resolver: Resolver) -> object:
+        resource = self.by_id[logical_id]
+        rules = _GET_ATT_RULES.get(resource.type)
+        if rules is None:
+            return self._placeholder(resource, attribute, resolver)
+        rule = rules.get(attribute)
+        if rule is None:
+            known = ", ".join(sorted(rules)) or "none"
+            raise ConfigError(
+                f"Fn::GetAtt {logical_id}.{attribute}: {resource.type} has no attribute "
+                f"{attribute!r} (Lamina knows: {known})"
+            )
+        return rule(self, resource, resolver)
+
+    def id_of(self, logical_id: str, length: int = 10) -> str:
+        """The deterministic physical id of an API Gateway resource."""
+        return physical_id(self.stack_name, logical_id, length=length)
+
+    def function_name(self, logical_id: str, resolver: Resolver) -> str:
+        """FunctionName when set, else the logical id."""
+        if logical_id in self._function_names:
+            return self._function_names[logical_id]
+        if logical_id in self._naming:
+            raise ConfigError(f"FunctionName of {logical_id} refers to itself")
+        self._naming.add(logical_id)
+        try:
+            raw = self.by_id[logical_id].properties.get("FunctionName")
+            name = logical_id if raw is None else resolver.resolve_string(raw, "FunctionName")
+        finally:
+            self._naming.discard(logical_id)
+        self._function_names[logical_id] = name
+        return name
+
+    def function_arn(self, logical_id: str, resolver: Resolver) -> str:
+        return lambda_arn(resolver, self.function_name(logical_id, resolver))
+
+    def _placeholder(self, resource: CfnResource, attribute: str, resolver: Resolver) -> str:
+        # Lamina does not model this type yet: keep going with a recognisable stand-in.
+        if attribute.endswith("Arn"):
+            service = resource.type.split("::")[1].lower()
+            value = (
+                f"arn:{resolver.parameters['AWS::Partition']}:{service}:"
+                f"{resolver.parameters['AWS::Region']}:{resolver.parameters['AWS::AccountId']}:"
+                f"{resource.logical_id}"
+            )
+        else:
+            value = f"{resource.logical_id}.{attribute}"
+        warning = (
+            f"Fn::GetAtt {resource.logical_id}.{attribute} of unsupported type {resource.type} "
+            f"stands for {value!r}"
+        )
+        if warning not in self.warnings:
+            self.warnings.append(warning)
+        return value
+
+
+def lambda_arn(resolver: Resolver, name: str) -> str:
+    parameters = resolver.parameters
+    return (
+        f"arn:{parameters['AWS::Partition']}:lambda:{parameters['AWS::Region']}:"
+        f"{parameters['AWS::AccountId']}:function:{name}"
+    )
+
+
+_Rule = Callable[[Resources, CfnResource, Resolver], object]
+
+
+def _function_name(resources: Resources, resource: CfnResource, resolver: Resolver) -> str:
+    return resources.function_name(resource.logical_id, resolver)
+
+
+def _function_arn(resources: Resources, resource: CfnResource, resolver: Resolver) -> str:
+    return resources.function_arn(resource.logical_id, resolver)
+
+
+def _alias_arn(resources: Resources, resource: CfnResource, resolver: Resolver) -> str:
+    # An alias Ref is the alias ARN: the function ARN qualified by the alias name.
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-alias.html
+    target = resolver.resolve_string(resource.properties.get("FunctionName"), "FunctionName")
+    name = resolver.resolve_string(resource.properties.get("Name"), "Name")
+    base = target if target.startswith("arn:") else lambda_arn(resolver, target)
+    return f"{base}:{name}"
+
+
+def _version_arn(resources: Resources, resource: CfnResource, resolver: Resolver) -> str:
+    # Lamina serves every version as $LATEST, so a version stands for its function.
+    target = resolver.resolve_string(resource.properties.get("FunctionName"), "FunctionName")
+    return target if target.startswith("arn:") else lambda_arn(resolver, target)
+
+
+def _stage_name(resources: Resources, resource: CfnResource, resolver: Resolver) -> str:
+    return resolver.resolve_string(resource.properties.get("StageName", ""), "StageName")
+
+
+def _id(length: int) -> _Rule:
+    def rule(resources: Resources, resource: CfnResource, resolver: Resolver) -> str:
+        return resources.id_of(resource.logical_id, length)
+
+    return rule
+
+
+def root_resource_id(api_id: str) -> str:
+    return physical_id(api_id, "/", length=10)
+
+
+def _root_resource_id(resources: Resources, resource: CfnResource, resolver: Resolver) -> str:
+    return root_resource_id(resources.id_of(resource.logical_id))
+
+
+def _api_endpoint(resources: Resources, resource: CfnResource, resolver: Resolver) -> str:
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-api.html
+    api_id = resources.id_of(resource.logical_id)
+    region = resolver.parameters["AWS::Region"]
+    return f"https://{api_id}.execute-api.{region}.{resolver.parameters['AWS::URLSuffix']}"
+
+
+_REF_RULES: dict[str, _Rule] = {
+    LAMBDA_FUNCTION: _function_name,
+    "AWS::Lambda::Alias": _alias_arn,
+    "AWS::Lambda::Version": _version_arn,
+    REST_API: _id(10),
+    "AWS::ApiGateway::Resource": _id(6),
+    "AWS::ApiGateway::Method": _id(6),
+    "AWS::ApiGateway::Deployment": _id(6),
+    "AWS::ApiGateway::Stage": _stage_name,
+    HTTP_API: _id(10),
+    "AWS::ApiGatewayV2::Integration": _id(7),
+    "AWS::ApiGatewayV2::Route": _id(6),
+    "AWS::ApiGatewayV2::Deployment": _id(6),
+    "AWS::ApiGatewayV2::Stage": _stage_name,
+}
+
+_GET_ATT_RULES: dict[str, dict[str, _Rule]] = {
+    LAMBDA_FUNCTION: {"Arn": _function_arn},
+    "AWS::Lambda::Alias": {},
+    "AWS::Lambda::Version": {},
+    "AWS::Lambda::Permission": {},
+    REST_API: {"RootResourceId": _root_resource_id, "RestApiId": _id(10)},
+    "AWS::ApiGateway::Resource": {"ResourceId": _id(6)},
+    "AWS::ApiGateway::Method": {},
+    "AWS::ApiGateway::Deployment": {"DeploymentId": _id(6)},
+    "AWS::ApiGateway::Stage": {},
+    HTTP_API: {"ApiEndpoint": _api_endpoint, "ApiId": _id(10)},
+    "AWS::ApiGatewayV2::Integration": {"IntegrationId": _id(7)},
+    "AWS::ApiGatewayV2::Route": {"RouteId": _id(6)},
+    "AWS::ApiGatewayV2::Deployment": {"DeploymentId": _id(6)},
+    "AWS::ApiGatewayV2::Stage": {},
+}

@@ -1,0 +1,210 @@
+"""AWS::ApiGateway::RestApi (from its OpenAPI Body or its Resource / Method resources).
+
+https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-restapi.html
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from lamina.config.api_body import api_body, stage_variables
+from lamina.config.error import ConfigError
+from lamina.config.ids import physical_id
+from lamina.config.integration import build_integration
+from lamina.config.openapi import binary_media_types, operations
+from lamina.config.reference import REST_API, CfnResource, root_resource_id
+from lamina.config.stack import Stack
+from lamina.gateway.model import (
+    REST_DEFAULT_TIMEOUT_MS,
+    Integration,
+    Method,
+    Resource,
+    RestApi,
+    Stage,
+)
+
+_RESOURCE = "AWS::ApiGateway::Resource"
+_METHOD = "AWS::ApiGateway::Method"
+
+
+def build_rest_apis(stack: Stack, functions: Mapping[str, str]) -> list[RestApi]:
+    apis = []
+    for resource in stack.of_type(REST_API):
+        with stack.blame(resource.logical_id):
+            apis.append(_rest_api(stack, resource, functions))
+    return apis
+
+
+def _rest_api(stack: Stack, resource: CfnResource, functions: Mapping[str, str]) -> RestApi:
+    api_id = stack.resources.id_of(resource.logical_id)
+    body = api_body(stack, resource)
+    if body is not None:
+        tree = _tree_from_body(api_id, body, functions)
+        title = (body.get("info") or {}).get("title")
+    else:
+        tree = _tree_from_resources(stack, api_id, functions)
+        title = None
+    binary = binary_media_types(stack.prop(resource, "BinaryMediaTypes"))
+    if body is not None:
+        binary += binary_media_types(body.get("x-amazon-apigateway-binary-media-types"))
+    return RestApi(
+        id=api_id,
+        logical_id=resource.logical_id,
+        name=stack.text(resource, "Name", str(title or resource.logical_id)),
+        resources=tuple(
+            Resource(id=_resource_id(api_id, path), path=path, methods=methods)
+            for path, methods in sorted(tree.items())
+        ),
+        stages=_stages(stack, api_id),
+        binary_media_types=tuple(dict.fromkeys(binary)),
+    )
+
+
+def _resource_id(api_id: str, path: str) -> str:
+    return root_resource_id(api_id) if path == "/" else physical_id(api_id, path, length=6)
+
+
+def _tree_from_body(
+    api_id: str, body: Mapping[str, Any], functions: Mapping[str, str]
+) -> dict[str, dict[str, Method]]:
+    """Path -> methods; every ancestor of a path is a resource too, as on import."""
+    tree: dict[str, dict[str, Method]] = {"/": {}}
+    for operation in operations(body):
+        path = _normal_path(operation.path)
+        for ancestor in _ancestors(path):
+            tree.setdefault(ancestor, {})
+        spec = operation.integration
+        integration = None if spec is None else _body_integration(spec, functions)
+        tree[path][operation.method] = Method(
+            http_method=operation.method,
+            integration=integration,
+            authorization_type=operation.authorization_type,
+            api_key_required=operation.api_key_required,
+        )
+    return tree
+
+
+def _body_integration(spec: Mapping[str, Any], functions: Mapping[str, str]) -> Integration:
+    # https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-swagger-extensions-integration.html
+    return build_integration(
+        str(spec.get("type", "")),
+        spec.get("uri"),
+        functions=functions,
+        payload_format="1.0",
+        timeout_ms=spec.get("timeoutInMillis"),
+        default_timeout_ms=REST_DEFAULT_TIMEOUT_MS,
+    )
+
+
+def _normal_path(path: str) -> str:
+    path = "/" + path.strip("/")
+    return path
+
+
+def _ancestors(path: str) -> list[str]:
+    parts = path.strip("/").split("/") if path != "/" else []
+    return ["/" + "/".join(parts[:depth]) for depth in range(len(parts) + 1)]
+
+
+def _tree_from_resources(
+    stack: Stack, api_id: str, functions: Mapping[str, str]
+) -> dict[str, dict[str, Method]]:
+    paths = _resource_paths(stack, api_id)
+    tree: dict[str, dict[str, Method]] = {path: {} for path in paths.values()}
+    for method in _of_api(stack, _METHOD, api_id):
+        with stack.blame(method.logical_id):
+            resource_id = stack.text(method, "ResourceId")
+            if resource_id not in paths:
+                raise ConfigError(f"ResourceId {resource_id!r} is no resource of this API")
+            built = _method(stack, method, functions)
+            tree[paths[resource_id]][built.http_method] = built
+    return tree
+
+
+def _resource_paths(stack: Stack, api_id: str) -> dict[str, str]:
+    """Resource id -> full path, following ParentId up to the root."""
+    root = root_resource_id(api_id)
+    links: dict[str, tuple[str, str, str]] = {}
+    for resource in _of_api(stack, _RESOURCE, api_id):
+        with stack.blame(resource.logical_id):
+            own_id = stack.resources.id_of(resource.logical_id, 6)
+            parent = stack.text(resource, "ParentId")
+            links[own_id] = (parent, stack.text(resource, "PathPart"), resource.logical_id)
+    paths = {root: "/"}
+    for own_id in links:
+        _path_of(own_id, links, paths, stack)
+    return paths
+
+
+def _path_of(
+    own_id: str, links: Mapping[str, tuple[str, str, str]], paths: dict[str, str], stack: Stack
+) -> str:
+    seen: list[str] = []
+    current = own_id
+    while current not in paths:
+        if current not in links:
+            raise ConfigError(f"ParentId {current!r} is no resource of this API").located(
+                file=stack.document.path, logical_id=links[seen[-1]][2]
+            )
+        if current in seen:
+            raise ConfigError("resources form a ParentId cycle").located(
+                file=stack.document.path, logical_id=links[current][2]
+            )
+        seen.append(current)
+        current = links[current][0]
+    for resource_id in reversed(seen):
+        parent_path = paths[links[resource_id][0]]
+        paths[resource_id] = parent_path.rstrip("/") + "/" + links[resource_id][1]
+    return paths[own_id]
+
+
+def _method(stack: Stack, method: CfnResource, functions: Mapping[str, str]) -> Method:
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-method.html
+    http_method = stack.text(method, "HttpMethod").upper()
+    spec = stack.prop(method, "Integration")
+    integration = None
+    if isinstance(spec, dict):
+        integration = build_integration(
+            str(spec.get("Type", "")),
+            spec.get("Uri"),
+            functions=functions,
+            payload_format="1.0",
+            timeout_ms=spec.get("TimeoutInMillis"),
+            default_timeout_ms=REST_DEFAULT_TIMEOUT_MS,
+        )
+    return Method(
+        http_method=http_method,
+        integration=integration,
+        authorization_type=stack.text(method, "AuthorizationType", "NONE").upper(),
+        api_key_required=stack.prop(method, "ApiKeyRequired", False) in (True, "true"),
+    )
+
+
+def _of_api(stack: Stack, kind: str, api_id: str) -> list[CfnResource]:
+    found = []
+    for resource in stack.of_type(kind):
+        with stack.blame(resource.logical_id):
+            if stack.text(resource, "RestApiId") == api_id:
+                found.append(resource)
+    return found
+
+
+def _stages(stack: Stack, api_id: str) -> tuple[Stage, ...]:
+    """AWS::ApiGateway::Stage resources, and the stage a Deployment's StageName creates."""
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-deployment.html
+    stages: dict[str, Stage] = {}
+    for resource in _of_api(stack, "AWS::ApiGateway::Stage", api_id):
+        with stack.blame(resource.logical_id):
+            name = stack.text(resource, "StageName")
+            variables = stage_variables(stack.prop(resource, "Variables"))
+            stages.setdefault(name, Stage(name=name, variables=variables))
+    for resource in _of_api(stack, "AWS::ApiGateway::Deployment", api_id):
+        with stack.blame(resource.logical_id):
+            if "StageName" not in resource.properties:
+                continue
+            name = stack.text(resource, "StageName")
+            description = stack.prop(resource, "StageDescription") or {}
+            variables = stage_variables(description.get("Variables"))
+            stages.setdefault(name, Stage(name=name, variables=variables))
+    return tuple(sorted(stages.values(), key=lambda stage: stage.name))

@@ -1,0 +1,71 @@
+"""SAM to CloudFormation, with aws-sam-translator, imported only when a template needs it.
+
+https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-specification.html
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from lamina.config.code import LocalArtifacts
+from lamina.config.document import TemplateDocument
+from lamina.config.error import ConfigError
+
+SERVERLESS_TRANSFORM = "AWS::Serverless-2016-10-31"
+
+_RESOURCE_IN_MESSAGE = re.compile(r"Resource with id \[([^\]]+)\]")
+
+
+class _RegionOnlySession:
+    """Stands in for the boto3 Session the translator reads the region from (no AWS calls)."""
+
+    def __init__(self, region_name: str) -> None:
+        self.region_name = region_name
+
+
+def uses_serverless_transform(body: Mapping[str, Any]) -> bool:
+    """Whether the template declares `Transform: AWS::Serverless-2016-10-31`."""
+    transform = body.get("Transform")
+    names = transform if isinstance(transform, list) else [transform]
+    return SERVERLESS_TRANSFORM in names
+
+
+def translate_sam(
+    document: TemplateDocument,
+    parameters: Mapping[str, object],
+    artifacts: LocalArtifacts,
+) -> dict[str, Any]:
+    """The CloudFormation template for a SAM template (local code paths staged)."""
+    from samtranslator.model.exceptions import ExceptionWithMessage, InvalidDocumentException
+    from samtranslator.parser.parser import Parser
+    from samtranslator.translator.translator import Translator
+
+    template = copy.deepcopy(document.body)
+    artifacts.stage_sam_template(template)
+    region = str(parameters["AWS::Region"])
+    translator = Translator(None, Parser(), boto_session=_RegionOnlySession(region))
+    try:
+        translated: dict[str, Any] = translator.translate(
+            template, dict(parameters), get_managed_policy_map=dict
+        )
+    except InvalidDocumentException as exc:
+        raise _document_error(document, [cause.message for cause in exc.causes]) from exc
+    except ExceptionWithMessage as exc:
+        raise _document_error(document, [exc.message]) from exc
+    return translated
+
+
+def _document_error(document: TemplateDocument, messages: list[str]) -> ConfigError:
+    """One ConfigError listing every translator message, each with its resource's line."""
+    lines = []
+    for message in messages:
+        found = _RESOURCE_IN_MESSAGE.search(message)
+        logical_id = found.group(1) if found else None
+        line = document.resource_lines.get(logical_id) if logical_id else None
+        lines.append(
+            str(ConfigError(message, file=document.path, line=line, logical_id=logical_id))
+        )
+    return ConfigError("invalid SAM template:\n  " + "\n  ".join(lines), file=document.path)

@@ -1,0 +1,67 @@
+"""One template being turned into an Application: its resources, resolver and place."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from lamina.config.code import LocalArtifacts
+from lamina.config.document import TemplateDocument
+from lamina.config.error import ConfigError
+from lamina.config.intrinsic import Resolver
+from lamina.config.reference import CfnResource, Resources
+
+
+class Stack:
+    """What the resource builders share while they read one template."""
+
+    def __init__(
+        self,
+        *,
+        document: TemplateDocument,
+        resources: Resources,
+        resolver: Resolver,
+        artifacts: LocalArtifacts,
+    ) -> None:
+        self.document = document
+        self.resources = resources
+        self.resolver = resolver
+        self.artifacts = artifacts
+        self.warnings: list[str] = []
+
+    def of_type(self, *types: str) -> list[CfnResource]:
+        return [r for r in self.resources.by_id.values() if r.type in types]
+
+    def line_of(self, logical_id: str) -> int | None:
+        """The resource's line; for one SAM generated, the line of the SAM resource it came
+        from (the longest source logical id its own id starts with)."""
+        lines = self.document.resource_lines
+        if logical_id in lines:
+            return lines[logical_id]
+        sources = [source for source in lines if logical_id.startswith(source)]
+        return lines[max(sources, key=len)] if sources else None
+
+    @contextmanager
+    def blame(self, logical_id: str) -> Iterator[None]:
+        """Errors raised inside name this resource, its file and line."""
+        try:
+            yield
+        except ConfigError as exc:
+            raise exc.located(
+                file=self.document.path, line=self.line_of(logical_id), logical_id=logical_id
+            ) from exc
+
+    def prop(self, resource: CfnResource, name: str, default: object = None) -> Any:
+        """A property with its intrinsics resolved (`default` when absent)."""
+        if name not in resource.properties:
+            return default
+        return self.resolver.resolve(resource.properties[name])
+
+    def text(self, resource: CfnResource, name: str, default: str | None = None) -> str:
+        """A property that must be a string; ConfigError naming it when missing."""
+        if name not in resource.properties:
+            if default is None:
+                raise ConfigError(f"{name} is required")
+            return default
+        return self.resolver.resolve_string(resource.properties[name], name)
