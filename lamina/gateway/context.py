@@ -12,6 +12,7 @@ from lamina.gateway.request import GatewayRequest
 class RequestContext:
     __slots__ = (
         "address",
+        "decode_base64",
         "deployment",
         "event",
         "host",
@@ -31,3 +32,5 @@ class RequestContext:
         self.event: bytes = b""
         """The serialized integration request (the Lambda event)."""
         self.response: GatewayResponse | None = None
+        self.decode_base64 = True
+        """Whether a base64 proxy response body is decoded (REST: Accept must match)."""

@@ -74,15 +74,21 @@ _REST: dict[ResponseType, _Rendering] = {
     ResponseType.INTEGRATION_TIMEOUT: _Rendering(
         504, b'{"message": "Endpoint request timed out"}', b"InternalServerErrorException"
     ),
-    ResponseType.REQUEST_TOO_LARGE: _Rendering(
-        413, b'{"message":"Request Too Long"}', b"RequestTooLargeException"
-    ),
     ResponseType.DEFAULT_5XX: _Rendering(
         500, b'{"message": "Internal server error"}', b"InternalServerErrorException"
     ),
 }
 
-# HTTP APIs answer with their own, shorter set and no x-amzn-ErrorType header.
+# A body over 10 MB never reaches the REQUEST_TOO_LARGE gateway response: API Gateway's
+# front end answers in plain text (captured; see docs/fidelity/gateway.md, section 5).
+_REST_TOO_LARGE = GatewayResponse(
+    413,
+    [(b"content-type", b"text; charset=utf-8")],
+    b"HTTP content length exceeded 10485760 bytes.",
+)
+
+# HTTP APIs answer with their own, shorter set, with no x-amzn-ErrorType and no
+# Content-Type header (captured 401 / 503 responses carry neither).
 # https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-troubleshooting-lambda.html
 _HTTP: dict[ResponseType, _Rendering] = {
     ResponseType.MISSING_AUTHENTICATION_TOKEN: _Rendering(404, b'{"message":"Not Found"}', None),
@@ -97,8 +103,14 @@ _HTTP: dict[ResponseType, _Rendering] = {
 
 
 def render_error(kind: ApiKind, error: GatewayError) -> GatewayResponse:
-    table = _REST if kind is ApiKind.REST else _HTTP
-    rendering = table[error.response_type]
+    if kind is ApiKind.HTTP:
+        rendering = _HTTP[error.response_type]
+        return GatewayResponse(rendering.status, [], rendering.body)
+    if error.response_type is ResponseType.REQUEST_TOO_LARGE:
+        return GatewayResponse(
+            _REST_TOO_LARGE.status, list(_REST_TOO_LARGE.headers), _REST_TOO_LARGE.body
+        )
+    rendering = _REST[error.response_type]
     headers = [(b"content-type", b"application/json")]
     if rendering.error_type is not None:
         headers.append((b"x-amzn-errortype", rendering.error_type))

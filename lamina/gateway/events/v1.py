@@ -79,7 +79,10 @@ def _identity(request: GatewayRequest) -> dict[str, Any]:
 
 
 def build_v1_event(request: GatewayRequest, target: V1Target, *, http_api: bool) -> dict[str, Any]:
-    headers, multi_headers = _multi(request.headers)
+    # HTTP APIs lowercase header names in both payload formats; REST keeps the client's case.
+    # https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
+    pairs = [(k.lower(), v) for k, v in request.headers] if http_api else request.headers
+    headers, multi_headers = _multi(pairs)
     query, multi_query = _multi(parse_query(request.query_string))
     body, is_base64 = encode_body(request.body, target.binary)
     context: dict[str, Any] = {

@@ -11,28 +11,16 @@ from lamina.gateway.events.clock import request_time
 from lamina.gateway.events.common import encode_body, media_type, parse_query
 from lamina.gateway.request import GatewayRequest
 
-# HTTP APIs pass these content types as text and base64-encode everything else.
-_TEXT_TYPES = frozenset(
-    {
-        "application/json",
-        "application/javascript",
-        "application/xml",
-        "application/x-www-form-urlencoded",
-        "application/x-yaml",
-        "application/yaml",
-        "application/graphql",
-    }
-)
+# HTTP APIs have no binaryMediaTypes: the docs say only that a binary content type is
+# base64-encoded. Captures show text (not encoded) for text/* and these types only;
+# a missing Content-Type and form posts arrive base64-encoded.
+# https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
+# (see docs/fidelity/gateway.md, "isBase64Encoded (request)")
+_TEXT_TYPES = frozenset({"application/json", "application/javascript", "application/xml"})
 
 
 def is_text_media_type(content_type: str) -> bool:
-    return (
-        not content_type
-        or content_type.startswith("text/")
-        or content_type in _TEXT_TYPES
-        or content_type.endswith("+json")
-        or content_type.endswith("+xml")
-    )
+    return content_type.startswith("text/") or content_type in _TEXT_TYPES
 
 
 class V2Target:

@@ -30,7 +30,7 @@ class Invoker(Protocol):
 
 
 async def call_lambda(
-    invoker: Invoker, integration: LambdaIntegration, event: bytes
+    invoker: Invoker, integration: LambdaIntegration, event: bytes, *, decode_base64: bool
 ) -> GatewayResponse:
     try:
         result = await asyncio.wait_for(
@@ -46,4 +46,4 @@ async def call_lambda(
         raise GatewayError(ResponseType.INTEGRATION_FAILURE, "Lambda function error")
     if integration.payload_format == "2.0":
         return map_v2_response(result.payload)
-    return map_v1_response(result.payload)
+    return map_v1_response(result.payload, decode_base64=decode_base64)

@@ -69,13 +69,13 @@ def _headers(doc: dict[str, Any]) -> list[tuple[bytes, bytes]]:
     return pairs
 
 
-def _body(doc: dict[str, Any]) -> bytes:
+def _body(doc: dict[str, Any], decode_base64: bool) -> bytes:
     body = doc.get("body")
     if body is None:
         return b""
     if not isinstance(body, str):
         raise _malformed("body must be a string")
-    if doc.get("isBase64Encoded") is True:
+    if decode_base64 and doc.get("isBase64Encoded") is True:
         try:
             return base64.b64decode(body, validate=True)
         except binascii.Error as error:
@@ -83,7 +83,9 @@ def _body(doc: dict[str, Any]) -> bytes:
     return body.encode()
 
 
-def _structured(doc: dict[str, Any], allowed: frozenset[str]) -> GatewayResponse:
+def _structured(
+    doc: dict[str, Any], allowed: frozenset[str], decode_base64: bool
+) -> GatewayResponse:
     unknown = doc.keys() - allowed
     if unknown:
         raise _malformed(f"unexpected field(s) {sorted(unknown)}")
@@ -93,7 +95,7 @@ def _structured(doc: dict[str, Any], allowed: frozenset[str]) -> GatewayResponse
     headers = _headers(doc)
     if not any(name == b"content-type" for name, _ in headers):
         headers.append((b"content-type", _JSON))
-    return GatewayResponse(status, headers, _body(doc))
+    return GatewayResponse(status, headers, _body(doc, decode_base64))
 
 
 def _parse(payload: bytes) -> object:
@@ -103,21 +105,27 @@ def _parse(payload: bytes) -> object:
         raise _malformed("not JSON") from error
 
 
-def map_v1_response(payload: bytes) -> GatewayResponse:
+def map_v1_response(payload: bytes, *, decode_base64: bool = True) -> GatewayResponse:
+    """`decode_base64`: on REST APIs a base64 body is decoded only when the request's
+    Accept matches binaryMediaTypes; otherwise the base64 text goes out as is.
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-payload-encodings-workflow.html
+    """
     doc = _parse(payload)
     if not isinstance(doc, dict):
         raise _malformed("not a JSON object")
-    return _structured(doc, _V1_KEYS)
+    return _structured(doc, _V1_KEYS, decode_base64)
 
 
 def map_v2_response(payload: bytes) -> GatewayResponse:
     doc = _parse(payload)
     if isinstance(doc, dict) and "statusCode" in doc:
-        response = _structured(doc, _V2_KEYS)
+        response = _structured(doc, _V2_KEYS, decode_base64=True)
         cookies = doc.get("cookies") or []
         if not isinstance(cookies, list):
             raise _malformed("cookies must be a list")
         response.headers.extend((b"set-cookie", _scalar(c).encode()) for c in cookies)
         return response
-    # No statusCode: AWS assumes 200, application/json, and the payload as the body.
-    return GatewayResponse(200, [(b"content-type", _JSON)], payload)
+    # No statusCode: AWS assumes 200, application/json, and the payload as the body; the
+    # docs' table shows a returned string as the body without its JSON quotes.
+    body = doc.encode() if isinstance(doc, str) else payload
+    return GatewayResponse(200, [(b"content-type", _JSON)], body)

@@ -27,7 +27,7 @@ class RestRouter:
             self._trie.insert(resource.path, resource)
 
     def route(self, method: str, path: str) -> RestMatch | None:
-        match = self._trie.find(split_path(path), _always)
+        match = self._trie.find(split_path(path), _always, backtrack=False)
         if match is None:
             return None
         resource = match.value

@@ -1,8 +1,10 @@
 """A path-segment trie shared by REST resources and HTTP API routes.
 
 API Gateway picks the most specific match: a literal segment beats a `{param}`, which
-beats a greedy `{proxy+}`; we search in that order and backtrack when a branch fails.
-https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-routes.html
+beats a greedy `{proxy+}`. HTTP APIs look for the most specific *route* and so backtrack
+when a branch fails (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-routes.html).
+REST APIs commit to a literal sibling: `/{proxy+}` covers everything under `/` "except for
+the /parent[/*] resources" (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-method-settings-method-request.html).
 """
 
 from __future__ import annotations
@@ -69,9 +71,11 @@ class Trie(Generic[T]):
             return node.param
         return node.literals.setdefault(segment, Node())
 
-    def find(self, segments: list[str], accept: Callable[[T], bool]) -> Match[T] | None:
+    def find(
+        self, segments: list[str], accept: Callable[[T], bool], *, backtrack: bool = True
+    ) -> Match[T] | None:
         params: dict[str, str] = {}
-        value = _search(self.root, segments, 0, params, accept)
+        value = _search(self.root, segments, 0, params, accept, backtrack)
         return None if value is None else Match(value, params)
 
 
@@ -81,6 +85,7 @@ def _search(
     index: int,
     params: dict[str, str],
     accept: Callable[[T], bool],
+    backtrack: bool,
 ) -> T | None:
     if index == len(segments):
         if node.value is not None and accept(node.value):
@@ -89,12 +94,12 @@ def _search(
     segment = segments[index]
     literal = node.literals.get(segment)
     if literal is not None:
-        found = _search(literal, segments, index + 1, params, accept)
-        if found is not None:
+        found = _search(literal, segments, index + 1, params, accept, backtrack)
+        if found is not None or not backtrack:
             return found
     if node.param is not None and segment:
         params[node.param_name] = segment
-        found = _search(node.param, segments, index + 1, params, accept)
+        found = _search(node.param, segments, index + 1, params, accept, backtrack)
         if found is not None:
             return found
         del params[node.param_name]

@@ -15,7 +15,9 @@ class InvokeIntegration:
     async def __call__(self, ctx: RequestContext) -> None:
         integration = ctx.integration
         if isinstance(integration, LambdaIntegration):
-            ctx.response = await call_lambda(self._invoker, integration, ctx.event)
+            ctx.response = await call_lambda(
+                self._invoker, integration, ctx.event, decode_base64=ctx.decode_base64
+            )
             return
         kind = "none" if integration is None else integration.type
         raise GatewayError(

@@ -54,6 +54,10 @@ class RouteRequest:
         )
         request.path = address.path
         ctx.event = orjson.dumps(build_v1_event(request, target, http_api=False))
+        # Only the first media type of Accept counts.
+        # https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-payload-encodings.html
+        accept = (request.header("accept") or "").split(",", 1)[0]
+        ctx.decode_base64 = api.is_binary(media_type(accept))
 
     @staticmethod
     def _route_http(ctx: RequestContext, api: CompiledHttpApi) -> None:

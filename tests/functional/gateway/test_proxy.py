@@ -8,6 +8,8 @@ https://docs.aws.amazon.com/lambda/latest/dg/services-apigateway-errors.html
 
 from __future__ import annotations
 
+import base64
+
 import httpx
 import pytest
 
@@ -83,6 +85,11 @@ def test_http_function_failures_are_500(client: httpx.Client, kind: str) -> None
     assert response.content == b'{"message":"Internal Server Error"}'
 
 
+def test_http_plain_string_is_body_without_quotes(client: httpx.Client) -> None:
+    response = client.get("/shape/string")
+    assert (response.status_code, response.content) == (200, b"just text")
+
+
 def test_http_plain_object_is_inferred_200_json(client: httpx.Client) -> None:
     response = client.get("/shape/plain")
     assert response.status_code == 200
@@ -96,11 +103,19 @@ def test_http_cookies_become_set_cookie(client: httpx.Client) -> None:
     assert response.headers.get_list("set-cookie") == ["a=1", "b=2; Path=/"]
 
 
-def test_rest_binary_response_is_decoded(client: httpx.Client) -> None:
-    response = client.get("/Prod/shape/binary")
+def test_rest_binary_response_is_decoded_when_accept_matches(client: httpx.Client) -> None:
+    response = client.get("/Prod/shape/binary", headers={"Accept": "image/png"})
     assert response.status_code == 200
     assert response.content == PNG_MAGIC
     assert response.headers["content-type"] == "image/png"
+
+
+def test_rest_binary_response_stays_base64_when_accept_does_not_match(
+    client: httpx.Client,
+) -> None:
+    # https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-payload-encodings-workflow.html
+    response = client.get("/Prod/shape/binary", headers={"Accept": "text/html"})
+    assert response.content == base64.b64encode(PNG_MAGIC)
 
 
 def test_rest_binary_request_arrives_base64(client: httpx.Client) -> None:
@@ -132,6 +147,7 @@ def test_integration_timeout_is_504(client: httpx.Client) -> None:
 def test_request_over_10_mb_is_413(client: httpx.Client) -> None:
     response = client.post("/Prod/echo/big", content=b"x" * (10 * 1024 * 1024 + 1))
     assert response.status_code == 413
+    assert response.content == b"HTTP content length exceeded 10485760 bytes."
 
 
 def test_event_over_6_mb_is_500(client: httpx.Client) -> None:

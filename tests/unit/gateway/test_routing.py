@@ -29,10 +29,19 @@ def test_rest_route_literal_beats_param_and_greedy() -> None:
     assert match.path_params == {"proxy": "42/orders/7"}
 
 
-def test_rest_route_backtracks_when_literal_branch_dead_ends() -> None:
-    router = _rest(("/a/b/c", ("GET",)), ("/a/{x}/d", ("GET",)))
-    match = router.route("GET", "/a/b/d")
-    assert match is not None and match.path_params == {"x": "b"}
+def test_rest_route_commits_to_literal_sibling_without_backtracking() -> None:
+    # "/{proxy+}" covers everything "except for the /parent[/*] resources":
+    # https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-method-settings-method-request.html
+    router = _rest(("/a/b/c", ("GET",)), ("/a/{x}/d", ("GET",)), ("/{proxy+}", ("GET",)))
+    assert router.route("GET", "/a/b/d") is None
+    match = router.route("GET", "/other/x")
+    assert match is not None and match.path_params == {"proxy": "other/x"}
+
+
+def test_rest_route_trailing_slash_routes_like_without() -> None:
+    router = _rest(("/hello", ("GET",)))
+    match = router.route("GET", "/hello/")
+    assert match is not None and match.resource.path == "/hello"
 
 
 def test_rest_route_explicit_method_beats_any() -> None:
@@ -77,6 +86,14 @@ def test_http_route_full_match_beats_greedy_and_default() -> None:
     assert match.path_params == {"proxy": "pets/1"}
     match = router.route("GET", "/")
     assert match is not None and match.route.route_key == "$default"
+
+
+def test_http_route_backtracks_to_greedy_when_literal_branch_dead_ends() -> None:
+    router = _http("GET /pets/dog/{id}", "GET /pets/{proxy+}")
+    match = router.route("GET", "/pets/dog/1")
+    assert match is not None and match.route.route_key == "GET /pets/dog/{id}"
+    match = router.route("GET", "/pets/cat/1")
+    assert match is not None and match.route.route_key == "GET /pets/{proxy+}"
 
 
 def test_http_route_no_match_without_default_is_none() -> None:
