@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -101,15 +103,16 @@ def validate(path: str) -> None:
     click.echo(f"{path}: valid")
 
 
-def _run(coro: object) -> int:
+def _run(coro: Coroutine[Any, Any, int | None]) -> int:
+    """Run on uvloop when installed (the default), else on asyncio's own loop."""
     try:
         import uvloop
 
-        runner = uvloop.run
+        runner: Callable[[Coroutine[Any, Any, int | None]], int | None] = uvloop.run
     except ImportError:
         runner = asyncio.run
     try:
-        result = runner(coro)  # type: ignore[arg-type]
+        result = runner(coro)
     except ConfigError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(2)

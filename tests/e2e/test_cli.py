@@ -1,0 +1,172 @@
+"""The `lamina` command as a user runs it: up (and its shutdown), invoke, validate."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import FIXTURES, LaminaProcess
+
+PROXY_APP = FIXTURES / "apps" / "proxy"
+
+
+def _descendants(pid: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(entry.name))
+    found: set[int] = set()
+    stack = [pid]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            found.add(child)
+            stack.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def _wait_gone(pids: set[int], deadline_s: float = 10) -> set[int]:
+    end = time.monotonic() + deadline_s
+    while time.monotonic() < end:
+        alive = {pid for pid in pids if _alive(pid)}
+        if not alive:
+            return alive
+        time.sleep(0.05)
+    return {pid for pid in pids if _alive(pid)}
+
+
+def _warm_workers(lamina: LaminaProcess) -> set[int]:
+    with httpx.Client(base_url=lamina.base, timeout=20) as client:
+        assert client.get("/Prod/echo/a").status_code == 200
+        assert client.get("/shape/plain").status_code == 200
+    workers = _descendants(lamina.process.pid)
+    assert len(workers) >= 3  # a zygote and two workers at least
+    return workers
+
+
+def test_up_prints_apis_and_functions() -> None:
+    lamina = LaminaProcess(PROXY_APP)
+    try:
+        time.sleep(0.2)
+        out = lamina.output()
+    finally:
+        lamina.stop()
+    assert "REST" in out and "HTTP" in out
+    assert f"http://127.0.0.1:{lamina.port}/Prod/" in out
+    assert "EchoFunction  python3.11  behaviours.echo" in out
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_up_signal_stops_cleanly_without_orphans(sig: int) -> None:
+    lamina = LaminaProcess(PROXY_APP)
+    workers = _warm_workers(lamina)
+    assert lamina.stop(sig) == 0
+    assert _wait_gone(workers) == set()
+
+
+def test_up_killed_hard_leaves_no_workers() -> None:
+    lamina = LaminaProcess(PROXY_APP)
+    workers = _warm_workers(lamina)
+    lamina.process.kill()
+    lamina.process.wait(5)
+    assert _wait_gone(workers) == set()
+    lamina.stop()
+
+
+def _lamina(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "lamina.cli", *args],
+        input=stdin,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_invoke_prints_function_result() -> None:
+    event = json.dumps({"pathParameters": {"kind": "plain"}}).encode()
+    result = _lamina("invoke", "ShapesFunction", "-t", str(PROXY_APP), "--event", "-", stdin=event)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"hello": "world"}
+    assert b"REPORT RequestId:" in result.stderr
+
+
+def test_invoke_function_error_exits_1_with_aws_error_shape() -> None:
+    event = json.dumps({"pathParameters": {"kind": "raise"}}).encode()
+    result = _lamina("invoke", "ShapesFunction", "-t", str(PROXY_APP), "-e", "-", stdin=event)
+    assert result.returncode == 1
+    error = json.loads(result.stdout)
+    assert (error["errorType"], error["errorMessage"]) == ("ValueError", "boom")
+
+
+def test_invoke_unknown_function_names_the_known_ones() -> None:
+    result = _lamina("invoke", "Nope", "-t", str(PROXY_APP))
+    assert result.returncode != 0
+    assert b"EchoFunction" in result.stderr
+
+
+def test_validate_clean_template_exits_0() -> None:
+    result = _lamina("validate", str(PROXY_APP / "template.yaml"))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_validate_broken_template_reports_file_and_line(tmp_path: Path) -> None:
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        "Transform: AWS::Serverless-2016-10-31\n"
+        "Resources:\n"
+        "  Fn:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Properties:\n"
+        "      Runtime: python3.12\n"
+        "      Handler: app.handler\n"
+        "      CodeUri: .\n"
+        "      Timeout: ten\n"
+    )
+    result = _lamina("validate", str(template))
+    assert result.returncode == 1
+    assert f"{template}:".encode() in result.stdout or b"template.yaml:" in result.stdout
+
+
+def test_up_broken_template_names_file_and_resource(tmp_path: Path) -> None:
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        "Transform: AWS::Serverless-2016-10-31\n"
+        "Resources:\n"
+        "  Broken:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Properties:\n"
+        "      Runtime: python3.12\n"
+        "      CodeUri: .\n"
+    )
+    env = dict(os.environ)
+    result = subprocess.run(
+        [sys.executable, "-m", "lamina.cli", "up", str(template), "--port", "0"],
+        capture_output=True,
+        timeout=60,
+        check=False,
+        env=env,
+    )
+    assert result.returncode == 2
+    assert b"template.yaml" in result.stderr and b"Broken" in result.stderr
