@@ -1,0 +1,144 @@
+"""The zygote: a process that has imported the runtime and forks workers on request.
+
+Protocol on its control socket (SOCK_SEQPACKET, one frame per message):
+SPAWN (meta = spawn spec, one fd attached: the worker's end of a socketpair) is answered
+with SPAWNED {token, pid}; when a worker exits the zygote reaps it and sends
+EXITED {pid, code} (``code`` as os.waitstatus_to_exitcode: negative for a signal).
+EOF on the control socket means the server is gone: kill every worker, reap, exit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import json
+import os
+import select
+import signal
+import socket
+import sys
+import traceback
+from typing import Any
+
+from . import frame, worker
+
+_PR_SET_PDEATHSIG = 1
+_MAX_SPAWN_MESSAGE = 1 << 20
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """SIGKILL this process when its parent dies (prctl PR_SET_PDEATHSIG)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+    if os.getppid() != parent_pid:
+        os._exit(1)  # the parent died before prctl took effect
+
+
+def _preload() -> None:
+    """Modules a handler is likely to import, loaded once here and shared by every fork."""
+    import base64  # noqa: F401
+    import datetime  # noqa: F401
+    import decimal  # noqa: F401
+    import uuid  # noqa: F401
+
+    with contextlib.suppress(ImportError):
+        import orjson  # noqa: F401
+
+
+class Zygote:
+    def __init__(self, control: socket.socket) -> None:
+        self._control = control
+        self._children: set[int] = set()
+        self._wake_read, self._wake_write = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        signal.set_wakeup_fd(self._wake_write)
+        signal.signal(signal.SIGCHLD, lambda signum, stack: None)
+
+    def serve(self) -> None:
+        while True:
+            control = self._control.fileno()
+            ready, _, _ = select.select([control, self._wake_read], [], [])
+            if self._wake_read in ready:
+                self._reap()
+            if control in ready and not self._accept():
+                break
+        self._shutdown()
+
+    def _accept(self) -> bool:
+        message, fds, _, _ = socket.recv_fds(self._control, _MAX_SPAWN_MESSAGE, 1)
+        if not message:
+            return False
+        _, meta, _, _ = frame.decode(message)
+        spec = json.loads(meta)
+        if len(fds) != 1:
+            for fd in fds:
+                os.close(fd)
+            return True
+        zygote_pid = os.getpid()
+        pid = os.fork()
+        if pid == 0:
+            self._become_worker(fds[0], spec, zygote_pid)
+        os.close(fds[0])
+        self._children.add(pid)
+        self._tell(frame.SPAWNED, {"token": spec["token"], "pid": pid})
+        return True
+
+    def _become_worker(self, sock_fd: int, spec: dict[str, Any], zygote_pid: int) -> None:
+        code = 1
+        try:
+            signal.set_wakeup_fd(-1)
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            self._control.detach()
+            os.closerange(3, sock_fd)
+            os.closerange(sock_fd + 1, 1 << 16)
+            die_with_parent(zygote_pid)
+            worker.run(socket.socket(fileno=sock_fd), spec)
+            code = 0
+        except SystemExit as exit_:
+            code = exit_.code if isinstance(exit_.code, int) else 1
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            os._exit(code)
+
+    def _reap(self) -> None:
+        try:
+            while os.read(self._wake_read, 4096):
+                pass
+        except BlockingIOError:
+            pass
+        while self._children:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            self._children.discard(pid)
+            self._tell(frame.EXITED, {"pid": pid, "code": os.waitstatus_to_exitcode(status)})
+
+    def _tell(self, kind: int, meta: dict[str, Any]) -> None:
+        with contextlib.suppress(OSError):  # the supervisor is gone; EOF ends the loop
+            self._control.sendall(frame.encode(kind, json.dumps(meta).encode()))
+
+    def _shutdown(self) -> None:
+        for pid in self._children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        for pid in self._children:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+
+
+def main(argv: list[str]) -> None:
+    """``argv``: [control fd, server pid]."""
+    control_fd, server_pid = int(argv[0]), int(argv[1])
+    die_with_parent(server_pid)
+    _preload()
+    control = socket.socket(fileno=control_fd)
+    control.setblocking(True)
+    Zygote(control).serve()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,89 @@
+"""The environment a worker sees: the function's variables plus Lambda's reserved ones.
+
+Nothing of the server's own environment leaks in except PATH and the locale (a worker
+on Lambda also starts from a clean environment).
+https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+from lamina.functions.model import FunctionConfig
+
+BOOTSTRAP_DIR = str(Path(__file__).parent / "bootstrap")
+"""LAMBDA_RUNTIME_DIR: where the runtime's own code lives (/var/runtime on Lambda)."""
+
+# Credentials handed to functions; Lamina's own AWS endpoint accepts them.
+LOCAL_ACCESS_KEY_ID = "ASIALAMINALOCAL00000"
+LOCAL_SECRET_ACCESS_KEY = "lamina/local/secret/access/key/000000000"
+LOCAL_SESSION_TOKEN = "lamina-local-session-token"
+
+_DEFAULT_PATH = "/usr/local/bin:/usr/bin/:/bin:/opt/bin"
+_PASSED_THROUGH = ("PATH", "LANG", "LC_ALL", "LC_CTYPE")
+
+
+def log_group_name(function_name: str) -> str:
+    return f"/aws/lambda/{function_name}"
+
+
+def log_stream_name(version: str, now: float | None = None) -> str:
+    """``YYYY/MM/DD/[$LATEST]<32 hex>``, one per execution environment."""
+    day = time.strftime("%Y/%m/%d", time.gmtime(now if now is not None else time.time()))
+    return f"{day}/[{version}]{secrets.token_hex(16)}"
+
+
+def function_arn(config: FunctionConfig, *, region: str, account_id: str) -> str:
+    if config.arn:
+        return config.arn
+    return f"arn:aws:lambda:{region}:{account_id}:function:{config.name}"
+
+
+def reserved_variables(
+    config: FunctionConfig, *, region: str, runtime_api: str, log_stream: str
+) -> dict[str, str]:
+    """Lambda's reserved variables; a function cannot override them."""
+    return {
+        "_HANDLER": config.handler,
+        "AWS_REGION": region,
+        "AWS_DEFAULT_REGION": region,
+        "AWS_EXECUTION_ENV": f"AWS_Lambda_{config.runtime}",
+        "AWS_LAMBDA_FUNCTION_NAME": config.name,
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(config.memory_mb),
+        "AWS_LAMBDA_FUNCTION_VERSION": config.version,
+        "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+        "AWS_LAMBDA_LOG_GROUP_NAME": log_group_name(config.name),
+        "AWS_LAMBDA_LOG_STREAM_NAME": log_stream,
+        "AWS_ACCESS_KEY_ID": LOCAL_ACCESS_KEY_ID,
+        "AWS_SECRET_ACCESS_KEY": LOCAL_SECRET_ACCESS_KEY,
+        "AWS_SESSION_TOKEN": LOCAL_SESSION_TOKEN,
+        "AWS_LAMBDA_RUNTIME_API": runtime_api,
+        "LAMBDA_TASK_ROOT": config.code_path,
+        "LAMBDA_RUNTIME_DIR": BOOTSTRAP_DIR,
+    }
+
+
+def worker_environment(
+    config: FunctionConfig,
+    *,
+    region: str,
+    runtime_api: str,
+    log_stream: str,
+    host: Mapping[str, str],
+) -> dict[str, str]:
+    """Host essentials, then the function's variables, then the reserved ones on top.
+
+    TZ, PATH and LANG are Lambda defaults a function may override.
+    """
+    env = {name: host[name] for name in _PASSED_THROUGH if name in host}
+    env.setdefault("PATH", _DEFAULT_PATH)
+    env.setdefault("LANG", "en_US.UTF-8")
+    env["TZ"] = ":UTC"
+    env.update(config.environment)
+    env.update(
+        reserved_variables(config, region=region, runtime_api=runtime_api, log_stream=log_stream)
+    )
+    return env

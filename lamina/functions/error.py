@@ -1,0 +1,24 @@
+"""Errors the function runtime raises to its callers (the gateway, the Lambda API)."""
+
+from __future__ import annotations
+
+from lamina.core.error import LaminaError
+
+
+class FunctionError(LaminaError):
+    """Base of the function runtime's errors."""
+
+
+class FunctionNotFoundError(FunctionError):
+    """No function (or no such version/alias of it) has this name."""
+
+
+class RequestTooLargeError(FunctionError):
+    """The invocation payload is over Lambda's 6 MB synchronous limit.
+
+    https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
+    """
+
+
+class RuntimeStartError(FunctionError):
+    """The zygote process for an interpreter could not be started."""

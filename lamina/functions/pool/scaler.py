@@ -1,0 +1,207 @@
+"""The workers of one function: reuse, scale out on demand, reap when idle.
+
+acquire ──idle worker? ──yes──> most recently used one (LIFO keeps caches warm)
+   │ no
+   └─> wait in FIFO order; spawn a worker if fewer are starting than waiting and
+       the function has fewer than ``max_workers``
+invocation ends ──reusable──> next waiter, or the idle stack
+                └─not reusable (timeout, crash, OOM)──> forgotten; a waiter may
+                  trigger a new spawn
+reap(now): idle workers unused for ``idle_timeout_s`` are stopped
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import socket
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+
+from lamina.functions.error import FunctionError
+from lamina.functions.logfile import LogWriter
+from lamina.functions.model import FunctionConfig, InvokeResult
+from lamina.functions.pool.worker import Call, Worker, WorkerState
+from lamina.functions.pool.zygote import ZygoteProcess
+
+# Lambda's Init phase may last 10 seconds.
+# https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html#runtimes-lifecycle-ib
+INIT_LIMIT_S = 10.0
+
+SpawnSpec = Callable[[FunctionConfig], dict[str, Any]]
+
+
+class PoolClosedError(FunctionError):
+    """The service is shutting down."""
+
+
+class FunctionPool:
+    def __init__(
+        self,
+        config: FunctionConfig,
+        *,
+        arn: str,
+        zygote: Callable[[], ZygoteProcess],
+        spawn_spec: SpawnSpec,
+        logs: LogWriter,
+        max_workers: int,
+        idle_timeout_s: float,
+    ) -> None:
+        self.config = config
+        self._arn = arn
+        self._zygote = zygote
+        self._spawn_spec = spawn_spec
+        self._logs = logs
+        self._max_workers = max_workers
+        self._idle_timeout_s = idle_timeout_s
+        self._idle: list[Worker] = []
+        self._workers: set[Worker] = set()
+        self._waiters: collections.deque[asyncio.Future[Worker]] = collections.deque()
+        self._starting = 0
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._closed = False
+
+    @property
+    def size(self) -> int:
+        """Workers alive or starting."""
+        return len(self._workers)
+
+    @property
+    def idle_count(self) -> int:
+        return len(self._idle)
+
+    async def invoke(
+        self, payload: bytes, *, qualifier: str | None, client_context: str | None
+    ) -> InvokeResult:
+        worker = self._idle.pop() if self._idle else await self._wait_for_worker()
+        loop = asyncio.get_running_loop()
+        request_id = str(uuid.uuid4())
+        call = Call(request_id, loop.create_future())
+        meta: dict[str, Any] = {
+            "id": request_id,
+            "deadline": int(time.time() * 1000 + self.config.timeout_s * 1000),
+            "arn": f"{self._arn}:{qualifier}" if qualifier else self._arn,
+        }
+        if client_context:
+            meta["cc"] = client_context
+        worker.invoke(call, orjson.dumps(meta), payload)
+        return await call.future
+
+    async def _wait_for_worker(self) -> Worker:
+        if self._closed:
+            raise PoolClosedError(f"function {self.config.name} is shutting down")
+        waiter: asyncio.Future[Worker] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        self._scale()
+        try:
+            return await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self._take_back(waiter.result())
+            else:
+                self._waiters.remove(waiter)
+            raise
+
+    def _scale(self) -> None:
+        while self._starting < len(self._waiters) and len(self._workers) < self._max_workers:
+            self._spawn()
+
+    def _spawn(self) -> None:
+        worker = Worker(
+            self.config,
+            on_ready=self._ready,
+            on_complete=self._complete,
+            on_dead=self._forget,
+        )
+        self._workers.add(worker)
+        self._starting += 1
+        task = asyncio.ensure_future(self._connect(worker))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _connect(self, worker: Worker) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            self._zygote().spawn(self._spawn_spec(self.config), theirs, worker)
+        except Exception:
+            ours.close()
+            self._starting -= 1
+            self._workers.discard(worker)
+            self._fail_waiters()
+            raise
+        finally:
+            theirs.close()
+        worker.limit_init(INIT_LIMIT_S)
+        await asyncio.get_running_loop().connect_accepted_socket(lambda: worker, ours)
+
+    def _fail_waiters(self) -> None:
+        while self._waiters and len(self._workers) == 0:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_exception(FunctionError(f"cannot start a worker for {self.config.name}"))
+
+    def _ready(self, worker: Worker) -> None:
+        self._starting -= 1
+        if self._closed:
+            worker.kill()
+            self._forget(worker)
+            return
+        failed = worker.init_error is not None or worker.init_exit_code is not None
+        if failed and not self._waiters:
+            worker.kill()  # nobody asked: the next invocation runs a fresh init
+            self._forget(worker)
+            return
+        self._take_back(worker)
+
+    def _take_back(self, worker: Worker) -> None:
+        """Hand an idle worker to the oldest waiter, or put it on the idle stack."""
+        worker.state = WorkerState.IDLE
+        worker.last_used = time.monotonic()
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(worker)
+                return
+        self._idle.append(worker)
+
+    def _complete(self, worker: Worker, call: Call, result: InvokeResult, reusable: bool) -> None:
+        self._logs.write(self.config.name, result.log)
+        if not call.future.done():
+            call.future.set_result(result)
+        if reusable and not self._closed:
+            self._take_back(worker)
+        else:
+            self._forget(worker)
+
+    def _forget(self, worker: Worker) -> None:
+        self._workers.discard(worker)
+        if worker in self._idle:
+            self._idle.remove(worker)
+        if not self._closed:
+            self._scale()
+
+    def reap(self, now: float) -> int:
+        """Stop workers idle since before ``now - idle_timeout_s``; returns how many."""
+        cutoff = now - self._idle_timeout_s
+        stopped = 0
+        # The idle stack is ordered by last use, oldest first.
+        while self._idle and self._idle[0].last_used < cutoff:
+            self._idle[0].stop()
+            stopped += 1
+        return stopped
+
+    def close(self) -> None:
+        """Fail waiters and kill every worker (the zygote reaps them)."""
+        self._closed = True
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_exception(PoolClosedError(f"function {self.config.name} closed"))
+        for worker in list(self._workers):
+            worker.kill()
+        for task in self._tasks:
+            task.cancel()

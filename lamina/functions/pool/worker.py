@@ -1,0 +1,310 @@
+"""The supervisor's handle on one worker process: an asyncio.Protocol over its socket.
+
+Lifecycle (every transition happens on the event loop thread, in the methods named)::
+
+    STARTING --READY (init ok or failed)--> IDLE --invoke()--> BUSY --RESULT--> IDLE ...
+        |                                     |                  |
+        +-- EOF / init deadline --------------+-- stop() --------+-- timeout / EOF --> DEAD
+
+A worker whose init failed still goes IDLE once: the invocation it is handed answers the
+init error (as Lambda answers the invocation that triggered a failed init), then it dies.
+The caller's future is only a mailbox: cancelling it never changes the worker's state,
+so a worker is back in the pool only once its invocation really ended.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import os
+import signal
+import time
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+
+from lamina.functions import failure, report
+from lamina.functions.bootstrap import frame
+from lamina.functions.model import FunctionConfig, InvokeResult
+
+# How long to wait for the zygote's exit code after a worker's socket closed.
+EXIT_CODE_WAIT_S = 1.0
+
+
+class WorkerState(enum.Enum):
+    STARTING = "starting"
+    IDLE = "idle"
+    BUSY = "busy"
+    DEAD = "dead"
+
+
+class Call:
+    """One invocation in flight on a worker."""
+
+    __slots__ = ("future", "init_ms", "request_id", "started", "timer")
+
+    def __init__(self, request_id: str, future: asyncio.Future[InvokeResult]) -> None:
+        self.request_id = request_id
+        self.future = future
+        self.started = time.perf_counter()
+        self.timer: asyncio.TimerHandle | None = None
+        self.init_ms: float | None = None
+
+
+# (worker, call, result, reusable): the pool logs the result, answers the caller and
+# takes the worker back (reusable) or forgets it.
+Completion = Callable[["Worker", Call, InvokeResult, bool], None]
+
+
+class Worker(asyncio.Protocol):
+    def __init__(
+        self,
+        config: FunctionConfig,
+        *,
+        on_ready: Callable[[Worker], None],
+        on_complete: Completion,
+        on_dead: Callable[[Worker], None],
+    ) -> None:
+        self.config = config
+        self.state = WorkerState.STARTING
+        self.pid: int | None = None
+        self.last_used = time.monotonic()
+        self.init_ms: float | None = None
+        self.init_error: bytes | None = None
+        self.init_error_type: str | None = None
+        self.init_exit_code: int | None = None
+        self.init_log = ""
+        self.rss_kb = 0
+        """Max resident memory the worker last reported (what a failure's REPORT shows)."""
+        self._on_ready = on_ready
+        self._on_complete = on_complete
+        self._on_dead = on_dead
+        self._transport: asyncio.Transport | None = None
+        self._reader = frame.FrameReader(self._on_frame)
+        self._call: Call | None = None
+        self._exit_code: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._init_timer: asyncio.TimerHandle | None = None
+        self._exit_report: asyncio.Future[None] | None = None
+
+    # -- zygote listener ------------------------------------------------------------
+
+    def spawned(self, pid: int) -> None:
+        self.pid = pid
+
+    def exited(self, code: int) -> None:
+        if not self._exit_code.done():
+            self._exit_code.set_result(code)
+
+    # -- asyncio.Protocol -----------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self._transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self._reader.feed(data)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._transport = None
+        if self.state is WorkerState.DEAD:
+            return
+        was = self.state
+        self.state = WorkerState.DEAD
+        if was is WorkerState.STARTING or self._call is not None:
+            # Word the failure with the exit code, which the zygote reports separately.
+            self._exit_report = asyncio.ensure_future(self._report_exit(was))
+        else:
+            self._on_dead(self)
+
+    # -- invocation -----------------------------------------------------------------
+
+    def limit_init(self, seconds: float) -> None:
+        """Kill the worker if it has not finished its Init phase in ``seconds``."""
+        loop = asyncio.get_running_loop()
+        self._init_timer = loop.call_later(seconds, self._init_too_long)
+
+    def invoke(self, call: Call, meta: bytes, payload: bytes) -> None:
+        """Send one invocation; the outcome is handed to ``on_complete`` later."""
+        self.state = WorkerState.BUSY
+        call.init_ms, self.init_ms = self.init_ms, None
+        if self.init_error is not None or self.init_exit_code is not None:
+            self._answer_init_failure(call)
+            return
+        assert self._transport is not None
+        self._call = call
+        self._transport.write(frame.encode(frame.INVOKE, meta, payload))
+        loop = asyncio.get_running_loop()
+        call.timer = loop.call_later(self.config.timeout_s, self._timed_out)
+
+    def stop(self) -> None:
+        """Stop an idle worker (idle reaping, shutdown): it exits on EOF."""
+        self.state = WorkerState.DEAD
+        if self._transport is not None:
+            self._transport.close()
+        self._on_dead(self)
+
+    def kill(self) -> None:
+        if self.pid is not None and not self._exit_code.done():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+        if self._transport is not None:
+            self._transport.abort()
+
+    # -- frames -----------------------------------------------------------------------
+
+    def _on_frame(self, kind: int, meta: bytes, payload: bytes, log: bytes) -> None:
+        if kind == frame.RESULT and self._call is not None:
+            self._finish_result(self._call, orjson.loads(meta), payload, log)
+        elif kind == frame.READY and self.state is WorkerState.STARTING:
+            self._ready(orjson.loads(meta), payload, log)
+
+    def _ready(self, fields: dict[str, Any], error: bytes, log: bytes) -> None:
+        if self._init_timer is not None:
+            self._init_timer.cancel()
+        self.pid = fields["pid"]
+        self.init_ms = fields["init_ms"]
+        self.init_log = log.decode(errors="replace")
+        self.rss_kb = fields["rss_kb"]
+        if fields["error_type"] is not None:
+            self.init_error = error
+            self.init_error_type = fields["error_type"]
+        self.state = WorkerState.IDLE
+        self._on_ready(self)
+
+    def _finish_result(
+        self, call: Call, fields: dict[str, Any], payload: bytes, log: bytes
+    ) -> None:
+        self._call = None
+        if call.timer is not None:
+            call.timer.cancel()
+        output = log.decode(errors="replace") if log else ""
+        duration_ms: float = fields["duration_ms"]
+        rss_kb: int = fields["rss_kb"]
+        self.rss_kb = rss_kb
+        if fields.get("oom"):
+            self.state = WorkerState.DEAD
+            self.kill()
+            result = self._failed(
+                call,
+                failure.out_of_memory_error(call.request_id),
+                failure.OUT_OF_MEMORY,
+                output,
+                duration_ms,
+                rss_kb,
+            )
+            self._on_complete(self, call, result, False)
+            return
+        if "too_large" in fields:
+            result = self._failed(
+                call,
+                failure.response_too_large_error(),
+                failure.RESPONSE_TOO_LARGE,
+                output,
+                duration_ms,
+                rss_kb,
+            )
+        else:
+            line = report.report_line(
+                call.request_id,
+                duration_ms=duration_ms,
+                memory_mb=self.config.memory_mb,
+                max_memory_kb=rss_kb,
+                init_ms=call.init_ms,
+            )
+            result = InvokeResult(
+                payload=payload,
+                function_error="Unhandled" if fields["error"] else None,
+                log=report.frame_log(call.request_id, self.config.version, output, line),
+                request_id=call.request_id,
+                duration_ms=duration_ms,
+                executed_version=self.config.version,
+            )
+        self.state = WorkerState.IDLE
+        self._on_complete(self, call, result, True)
+
+    def _failed(
+        self,
+        call: Call,
+        payload: bytes,
+        error_type: str,
+        output: str,
+        duration_ms: float,
+        rss_kb: int,
+        status: str = "error",
+    ) -> InvokeResult:
+        line = report.report_line(
+            call.request_id,
+            duration_ms=duration_ms,
+            memory_mb=self.config.memory_mb,
+            max_memory_kb=rss_kb,
+            init_ms=call.init_ms,
+            status=status,
+            error_type=None if status == "timeout" else error_type,
+        )
+        return InvokeResult(
+            payload=payload,
+            function_error="Unhandled",
+            log=report.frame_log(call.request_id, self.config.version, output, line),
+            request_id=call.request_id,
+            duration_ms=duration_ms,
+            executed_version=self.config.version,
+        )
+
+    # -- failures -----------------------------------------------------------------------
+
+    def _answer_init_failure(self, call: Call) -> None:
+        if self.init_exit_code is not None:
+            payload = failure.exit_error(call.request_id, self.init_exit_code)
+            error_type = failure.EXIT
+        else:
+            assert self.init_error is not None
+            payload, error_type = self.init_error, self.init_error_type or failure.EXIT
+        result = self._failed(call, payload, error_type, self.init_log, 0.0, self.rss_kb)
+        self.state = WorkerState.DEAD
+        self.kill()
+        self._on_complete(self, call, result, False)
+
+    def _timed_out(self) -> None:
+        call, self._call = self._call, None
+        if call is None:
+            return
+        self.state = WorkerState.DEAD
+        self.kill()
+        timeout_s = self.config.timeout_s
+        output = report.timeout_line(call.request_id, timeout_s)
+        duration_ms = (time.perf_counter() - call.started) * 1000.0
+        payload = failure.timeout_error(call.request_id, timeout_s)
+        result = self._failed(
+            call, payload, failure.TIMEOUT, output, duration_ms, self.rss_kb, "timeout"
+        )
+        self._on_complete(self, call, result, False)
+
+    def _init_too_long(self) -> None:
+        if self.state is WorkerState.STARTING:
+            self.kill()
+
+    async def _report_exit(self, was: WorkerState) -> None:
+        try:
+            code = await asyncio.wait_for(asyncio.shield(self._exit_code), EXIT_CODE_WAIT_S)
+        except TimeoutError:
+            code = -signal.SIGKILL
+        if self._init_timer is not None:
+            self._init_timer.cancel()
+        if was is WorkerState.STARTING:
+            # Died during init: the worker answers its first invocation with the exit.
+            self.init_exit_code = code
+            self.state = WorkerState.IDLE
+            self._on_ready(self)
+            return
+        call, self._call = self._call, None
+        if call is None:
+            self._on_dead(self)
+            return
+        if call.timer is not None:
+            call.timer.cancel()
+        duration_ms = (time.perf_counter() - call.started) * 1000.0
+        payload = failure.exit_error(call.request_id, code)
+        result = self._failed(call, payload, failure.EXIT, "", duration_ms, self.rss_kb)
+        self._on_complete(self, call, result, False)
