@@ -5,6 +5,8 @@ https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resou
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from lamina.config.code import function_code_path
 from lamina.config.error import ConfigError
 from lamina.config.reference import LAMBDA_FUNCTION, CfnResource
@@ -46,17 +48,20 @@ def _function(stack: Stack, resource: CfnResource) -> FunctionConfig:
             "the function runtime decides whether it can run"
         )
     name = stack.resources.function_name(resource.logical_id, stack.resolver)
+    code_path = function_code_path(
+        stack.prop(resource, "Code"),
+        artifacts=stack.artifacts,
+        logical_id=resource.logical_id,
+        runtime=runtime,
+    )
+    if not Path(code_path).is_dir():
+        stack.warnings.append(f"code folder {code_path} of {resource.logical_id} does not exist")
     return FunctionConfig(
         name=name,
         logical_id=resource.logical_id,
         runtime=runtime,
         handler=handler,
-        code_path=function_code_path(
-            stack.prop(resource, "Code"),
-            artifacts=stack.artifacts,
-            logical_id=resource.logical_id,
-            runtime=runtime,
-        ),
+        code_path=code_path,
         timeout_s=_number(stack.prop(resource, "Timeout", DEFAULT_TIMEOUT_S), "Timeout"),
         memory_mb=int(_number(stack.prop(resource, "MemorySize", DEFAULT_MEMORY_MB), "MemorySize")),
         environment=_environment(stack.prop(resource, "Environment")),

@@ -55,6 +55,10 @@ def translate_sam(
         raise _document_error(document, [cause.message for cause in exc.causes]) from exc
     except ExceptionWithMessage as exc:
         raise _document_error(document, [exc.message]) from exc
+    finally:
+        # Its metrics go to a no-op publisher; publishing stops the "unpublished metrics"
+        # message the translator prints when it is garbage collected.
+        translator.metrics.publish()
     return translated
 
 
