@@ -122,6 +122,9 @@ def render_markdown(results: dict[str, Any]) -> str:
         "run; load generator and server share the machine's CPUs; Lamina's output goes to "
         "a file (bench/results/*.log.tmp).",
         "",
+        f"Lamina CLI: `{settings.get('lamina', '?')}`",
+        *(["", f"**Note:** {results['note']}"] if results.get("note") else []),
+        "",
         *load_table(results),
         "",
         *lamina_figures(results),

@@ -61,7 +61,8 @@ def main() -> int:
     settings = LoadSettings(args.threads, args.connections, args.duration)
     results: dict[str, Any] = {
         "machine": report.machine(),
-        "settings": {**asdict(settings), "warmup_s": args.warmup},
+        "settings": {**asdict(settings), "warmup_s": args.warmup, "lamina": args.lamina},
+        "note": args.note,
         "ceiling": None,
         "lamina": None,
         "error": None,
@@ -95,6 +96,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--cold-samples", type=int, default=10)
     parser.add_argument("--idle-timeout", type=float, default=0.5, help="for the cold starts")
     parser.add_argument("--ceiling-only", action="store_true", help="skip Lamina")
+    parser.add_argument("--note", default="", help="a line for latest.md (what was special)")
     return parser.parse_args()
 
 
