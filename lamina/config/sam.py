@@ -8,13 +8,16 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
+from lamina.config.cache import TranslationCache
 from lamina.config.code import LocalArtifacts
 from lamina.config.document import TemplateDocument
 from lamina.config.error import ConfigError
 
 SERVERLESS_TRANSFORM = "AWS::Serverless-2016-10-31"
+CACHE_FOLDER = Path(".lamina") / "cache" / "sam"
 
 _RESOURCE_IN_MESSAGE = re.compile(r"Resource with id \[([^\]]+)\]")
 
@@ -39,12 +42,28 @@ def translate_sam(
     artifacts: LocalArtifacts,
 ) -> dict[str, Any]:
     """The CloudFormation template for a SAM template (local code paths staged)."""
+    from samtranslator import __version__ as translator_version
+
+    template = copy.deepcopy(document.body)
+    artifacts.stage_sam_template(template)
+    cache = TranslationCache(Path(document.folder) / CACHE_FOLDER)
+    key = cache.key(template, parameters, translator_version)
+    cached = cache.get(key) if key else None
+    if cached is not None:
+        return cached
+    translated = _translate(document, template, parameters)
+    if key:
+        cache.put(key, translated)
+    return translated
+
+
+def _translate(
+    document: TemplateDocument, template: dict[str, Any], parameters: Mapping[str, object]
+) -> dict[str, Any]:
     from samtranslator.model.exceptions import ExceptionWithMessage, InvalidDocumentException
     from samtranslator.parser.parser import Parser
     from samtranslator.translator.translator import Translator
 
-    template = copy.deepcopy(document.body)
-    artifacts.stage_sam_template(template)
     region = str(parameters["AWS::Region"])
     translator = Translator(None, Parser(), boto_session=_RegionOnlySession(region))
     try:
