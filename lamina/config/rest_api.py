@@ -98,8 +98,7 @@ def _body_integration(spec: Mapping[str, Any], functions: Mapping[str, str]) -> 
 
 
 def _normal_path(path: str) -> str:
-    path = "/" + path.strip("/")
-    return path
+    return "/" + path.strip("/")
 
 
 def _ancestors(path: str) -> list[str]:

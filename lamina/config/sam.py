@@ -6,6 +6,7 @@ https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/s
 from __future__ import annotations
 
 import copy
+import logging
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -64,6 +65,8 @@ def _translate(
     from samtranslator.parser.parser import Parser
     from samtranslator.translator.translator import Translator
 
+    # The translator logs internal notes (feature toggles) at WARNING; users act on errors only.
+    logging.getLogger("samtranslator").setLevel(logging.ERROR)
     region = str(parameters["AWS::Region"])
     translator = Translator(None, Parser(), boto_session=_RegionOnlySession(region))
     try:

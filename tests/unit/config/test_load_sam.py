@@ -208,3 +208,23 @@ def test_missing_handler_names_file_line_and_resource(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_application(path)
     assert str(caught.value) == f"{path}:2: resource Fn: Handler is required"
+
+
+def test_open_api_version_drops_extra_stage_and_alias_sets_qualifier(tmp_path: Path) -> None:
+    # With Globals.Api.OpenApiVersion set, SAM's Deployment has no StageName, so the only
+    # stage is Prod; AutoPublishAlias makes the integration URI name the alias.
+    write(
+        tmp_path,
+        "Transform: AWS::Serverless-2016-10-31\n"
+        "Globals:\n  Api:\n    OpenApiVersion: 3.0.1\n"
+        "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+        "      Runtime: python3.12\n      Handler: app.handler\n      AutoPublishAlias: live\n"
+        "      Events:\n        A:\n          Type: Api\n          Properties:\n"
+        "            Path: /a\n            Method: get\n",
+    )
+    api = only_rest_api(load_application(tmp_path))
+    assert [stage.name for stage in api.stages] == ["Prod"]
+    route = next(r for r in api.resources if r.path == "/a")
+    assert route.methods["GET"].integration == LambdaIntegration(
+        function_name="Fn", qualifier="live"
+    )
