@@ -8,7 +8,7 @@ import time
 
 import orjson
 
-from lamina.core.ids import new_request_id
+from lamina.core.ids import new_extended_request_id, new_request_id, new_trace_id
 from lamina.gateway.app import Gateway
 from lamina.gateway.error import GatewayError, ResponseType
 from lamina.gateway.request import GatewayRequest
@@ -28,6 +28,7 @@ class Edge:
         if request.path.startswith(RESERVED_PREFIX):
             return self._reserved(request)
         host = request.header("host") or self._public_host
+        now_ms = time.time_ns() // 1_000_000
         gateway_request = GatewayRequest(
             method=request.method,
             path=request.path,
@@ -36,9 +37,12 @@ class Edge:
             body=request.body,
             source_ip=request.client,
             protocol=f"HTTP/{request.http_version}",
-            domain_name=host.split(":", 1)[0],
+            domain_name=host,
             request_id=new_request_id(),
-            time_epoch_ms=time.time_ns() // 1_000_000,
+            extended_request_id=new_extended_request_id(),
+            time_epoch_ms=now_ms,
+            trace_id=new_trace_id(now_ms // 1000),
+            server_port=request.server_port,
         )
         if request.body_too_large:
             response = self._gateway.reject(

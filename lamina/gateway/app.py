@@ -66,5 +66,6 @@ def _stamp(response: GatewayResponse, kind: ApiKind, request: GatewayRequest) ->
     """Headers API Gateway adds to every response."""
     if kind is ApiKind.REST:
         response.headers.append((b"x-amzn-requestid", request.request_id.encode()))
+        response.headers.append((b"x-amz-apigw-id", request.extended_request_id.encode()))
     else:
-        response.headers.append((b"apigw-requestid", request.request_id.encode()))
+        response.headers.append((b"apigw-requestid", request.extended_request_id.encode()))

@@ -9,14 +9,17 @@ class GatewayRequest:
     __slots__ = (
         "body",
         "domain_name",
+        "extended_request_id",
         "headers",
         "method",
         "path",
         "protocol",
         "query_string",
         "request_id",
+        "server_port",
         "source_ip",
         "time_epoch_ms",
+        "trace_id",
     )
 
     def __init__(
@@ -31,7 +34,10 @@ class GatewayRequest:
         protocol: str,
         domain_name: str,
         request_id: str,
+        extended_request_id: str,
         time_epoch_ms: int,
+        trace_id: str = "",
+        server_port: int = 80,
     ) -> None:
         self.method = method
         self.path = path
@@ -43,7 +49,13 @@ class GatewayRequest:
         self.protocol = protocol
         self.domain_name = domain_name
         self.request_id = request_id
+        """REST APIs: a UUID (x-amzn-RequestId)."""
+        self.extended_request_id = extended_request_id
+        """Short base64 id: REST's extendedRequestId / x-amz-apigw-id, HTTP APIs' requestId."""
         self.time_epoch_ms = time_epoch_ms
+        self.trace_id = trace_id
+        """X-Amzn-Trace-Id value, `Root=1-<8 hex>-<24 hex>`."""
+        self.server_port = server_port
 
     def header(self, name: str) -> str | None:
         """The last value of a header, compared case-insensitively."""

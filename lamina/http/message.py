@@ -13,6 +13,7 @@ class HttpRequest:
         "method",
         "path",
         "query_string",
+        "server_port",
     )
 
     def __init__(
@@ -26,6 +27,7 @@ class HttpRequest:
         client: str,
         http_version: str,
         body_too_large: bool = False,
+        server_port: int = 0,
     ) -> None:
         self.method = method
         self.path = path
@@ -37,6 +39,8 @@ class HttpRequest:
         self.client = client
         self.http_version = http_version
         self.body_too_large = body_too_large
+        self.server_port = server_port
+        """The local port the request arrived on."""
         """True when the body exceeded the server's limit; `body` is then empty."""
 
     def header(self, name: str) -> str | None:

@@ -72,6 +72,7 @@ class HttpProtocol(asyncio.Protocol):
         self._transport: asyncio.Transport | None = None
         self._parser = httptools.HttpRequestParser(self)
         self._client = ""
+        self._port = 0
         self._queue: collections.deque[_Pending] = collections.deque()
         self._task: asyncio.Task[None] | None = None
         self._url = b""
@@ -91,6 +92,8 @@ class HttpProtocol(asyncio.Protocol):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         peer = transport.get_extra_info("peername")
         self._client = peer[0] if isinstance(peer, tuple) else "127.0.0.1"
+        local = transport.get_extra_info("sockname")
+        self._port = local[1] if isinstance(local, tuple) else 0
         self._connections.add(self)
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -163,6 +166,7 @@ class HttpProtocol(asyncio.Protocol):
             client=self._client,
             http_version=self._parser.get_http_version(),
             body_too_large=self._too_large,
+            server_port=self._port,
         )
         keep_alive = self._parser.should_keep_alive() and not self._too_large
         self._queue.append(_Pending(request, keep_alive))

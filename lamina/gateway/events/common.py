@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 from urllib.parse import unquote
 
+from lamina.gateway.request import GatewayRequest
+
 
 def parse_query(query_string: str) -> list[tuple[str, str]]:
     """Name/value pairs in order, percent-decoded; `a` alone gives ("a", "")."""
@@ -17,6 +19,32 @@ def parse_query(query_string: str) -> list[tuple[str, str]]:
         name, _, value = part.partition("=")
         pairs.append((unquote(name), unquote(value)))
     return pairs
+
+
+def with_forwarded_headers(request: GatewayRequest) -> list[tuple[str, str]]:
+    """The client's headers plus those API Gateway adds before calling the integration:
+    X-Amzn-Trace-Id, X-Forwarded-For (the client's chain, then the source IP),
+    X-Forwarded-Port and X-Forwarded-Proto.
+    https://docs.aws.amazon.com/lambda/latest/dg/services-apigateway.html (sample event)
+    """
+    headers: list[tuple[str, str]] = []
+    chain = ""
+    for name, value in request.headers:
+        lowered = name.lower()
+        if lowered == "x-forwarded-for":
+            chain = value
+        elif lowered not in _ADDED:
+            headers.append((name, value))
+    forwarded_for = f"{chain}, {request.source_ip}" if chain else request.source_ip
+    if request.trace_id:
+        headers.append(("X-Amzn-Trace-Id", request.trace_id))
+    headers.append(("X-Forwarded-For", forwarded_for))
+    headers.append(("X-Forwarded-Port", str(request.server_port)))
+    headers.append(("X-Forwarded-Proto", "http"))
+    return headers
+
+
+_ADDED = frozenset({"x-amzn-trace-id", "x-forwarded-port", "x-forwarded-proto"})
 
 
 def media_type(content_type: str | None) -> str:

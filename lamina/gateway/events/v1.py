@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from lamina.gateway.events.clock import request_time
-from lamina.gateway.events.common import encode_body, parse_query
+from lamina.gateway.events.common import encode_body, parse_query, with_forwarded_headers
 from lamina.gateway.request import GatewayRequest
 
 
@@ -81,7 +81,8 @@ def _identity(request: GatewayRequest) -> dict[str, Any]:
 def build_v1_event(request: GatewayRequest, target: V1Target, *, http_api: bool) -> dict[str, Any]:
     # HTTP APIs lowercase header names in both payload formats; REST keeps the client's case.
     # https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
-    pairs = [(k.lower(), v) for k, v in request.headers] if http_api else request.headers
+    sent = with_forwarded_headers(request)
+    pairs = [(k.lower(), v) for k, v in sent] if http_api else sent
     headers, multi_headers = _multi(pairs)
     query, multi_query = _multi(parse_query(request.query_string))
     body, is_base64 = encode_body(request.body, target.binary)
@@ -89,13 +90,13 @@ def build_v1_event(request: GatewayRequest, target: V1Target, *, http_api: bool)
         "resourceId": target.resource_id,
         "resourcePath": target.resource_path,
         "httpMethod": request.method,
-        "extendedRequestId": request.request_id,
+        "extendedRequestId": request.extended_request_id,
         "requestTime": request_time(request.time_epoch_ms),
         "path": target.stage_path_prefix + request.path,
         "accountId": target.account_id,
         "protocol": request.protocol,
         "stage": target.stage,
-        "domainPrefix": request.domain_name.split(".", 1)[0],
+        "domainPrefix": request.domain_name.partition(":")[0].split(".", 1)[0],
         "requestTimeEpoch": request.time_epoch_ms,
         "requestId": request.request_id,
         "identity": _identity(request),
@@ -104,7 +105,12 @@ def build_v1_event(request: GatewayRequest, target: V1Target, *, http_api: bool)
     }
     event: dict[str, Any] = {}
     if http_api:
+        # HTTP APIs' 1.0 events: short request ids, no resource id, an empty authorizer.
+        # https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
         event["version"] = "1.0"
+        context["requestId"] = request.extended_request_id
+        context["resourceId"] = None
+        context["authorizer"] = {"claims": None, "scopes": None}
     event.update(
         {
             "resource": target.resource_path,

@@ -8,7 +8,12 @@ from __future__ import annotations
 from typing import Any
 
 from lamina.gateway.events.clock import request_time
-from lamina.gateway.events.common import encode_body, media_type, parse_query
+from lamina.gateway.events.common import (
+    encode_body,
+    media_type,
+    parse_query,
+    with_forwarded_headers,
+)
 from lamina.gateway.request import GatewayRequest
 
 # HTTP APIs have no binaryMediaTypes: the docs say only that a binary content type is
@@ -56,7 +61,7 @@ def _joined(pairs: list[tuple[str, str]], *, lower: bool) -> dict[str, str]:
 def build_v2_event(request: GatewayRequest, target: V2Target, raw_path: str) -> dict[str, Any]:
     cookies: list[str] = []
     header_pairs: list[tuple[str, str]] = []
-    for name, value in request.headers:
+    for name, value in with_forwarded_headers(request):
         if name.lower() == "cookie":
             cookies.extend(part.strip() for part in value.split(";") if part.strip())
         else:
@@ -80,7 +85,7 @@ def build_v2_event(request: GatewayRequest, target: V2Target, raw_path: str) -> 
         "accountId": target.account_id,
         "apiId": target.api_id,
         "domainName": request.domain_name,
-        "domainPrefix": request.domain_name.split(".", 1)[0],
+        "domainPrefix": request.domain_name.partition(":")[0].split(".", 1)[0],
         "http": {
             "method": request.method,
             "path": raw_path,
@@ -88,7 +93,8 @@ def build_v2_event(request: GatewayRequest, target: V2Target, raw_path: str) -> 
             "sourceIp": request.source_ip,
             "userAgent": request.header("user-agent") or "",
         },
-        "requestId": request.request_id,
+        # HTTP APIs' request ids are short base64 ids, echoed in apigw-requestid.
+        "requestId": request.extended_request_id,
         "routeKey": target.route_key,
         "stage": target.stage,
         "time": request_time(request.time_epoch_ms),
