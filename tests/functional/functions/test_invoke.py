@@ -296,7 +296,7 @@ async def test_invoke_context_fields_match_lambda(make_service: ServiceFactory) 
     assert context["function_name"] == "ctx"
     assert context["function_version"] == "$LATEST"
     assert context["invoked_function_arn"] == "arn:aws:lambda:eu-west-1:123456789012:function:ctx"
-    assert context["memory_limit_in_mb"] == 128
+    assert context["memory_limit_in_mb"] == "128"
     assert context["aws_request_id"] == result.request_id
     assert context["log_group_name"] == "/aws/lambda/ctx"
     assert context["log_stream_name"].startswith(time.strftime("%Y/%m/%d/[$LATEST]", time.gmtime()))

@@ -22,7 +22,7 @@ def test_context_reads_static_fields_from_environment(monkeypatch: pytest.Monkey
     monkeypatch.setenv("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/orders")
     context = LambdaContext("rid", 0, "arn:x", None, CognitoIdentity(None))
     assert context.function_name == "orders"
-    assert context.memory_limit_in_mb == 512
+    assert context.memory_limit_in_mb == "512"
     assert context.log_group_name == "/aws/lambda/orders"
     assert context.aws_request_id == "rid"
     assert context.identity.cognito_identity_id is None
