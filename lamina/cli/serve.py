@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 import msgspec
 
+from lamina.cli.console import ConsoleLog
 from lamina.config.load import load_application
 from lamina.config.model import Application
 from lamina.edge.app import Edge
@@ -36,22 +37,18 @@ def state_dir_for(app: Application) -> Path:
     return Path(app.template_path).resolve().parent / ".lamina"
 
 
-def _print_log(function_name: str, text: str) -> None:
-    for line in text.rstrip("\n").splitlines():
-        click.echo(f"[{function_name}] {line}")
-
-
 async def serve(options: ServeOptions) -> int:
     started = time.perf_counter()
     app = load_application(options.path, parameter_overrides=options.parameter_overrides)
     for warning in app.warnings:
         click.echo(f"warning: {warning}", err=True)
+    console = ConsoleLog()
     functions = FunctionService(
         app.functions,
         region=app.region,
         account_id=app.account_id,
         state_dir=state_dir_for(app),
-        log_sink=_print_log,
+        log_sink=console,
         max_workers_per_function=options.max_workers,
         idle_timeout_s=options.idle_timeout_s,
     )
@@ -76,6 +73,7 @@ async def serve(options: ServeOptions) -> int:
         click.echo("Shutting down…", err=True)
         await server.stop()
         await functions.close()
+        console.flush()
     return 0
 
 

@@ -16,12 +16,12 @@ import asyncio
 import collections
 import socket
 import time
-import uuid
 from collections.abc import Callable
 from typing import Any
 
 import orjson
 
+from lamina.core.ids import new_request_id
 from lamina.functions.error import FunctionError
 from lamina.functions.logfile import LogWriter
 from lamina.functions.model import FunctionConfig, InvokeResult
@@ -79,7 +79,7 @@ class FunctionPool:
     ) -> InvokeResult:
         worker = self._idle.pop() if self._idle else await self._wait_for_worker()
         loop = asyncio.get_running_loop()
-        request_id = str(uuid.uuid4())
+        request_id = new_request_id()
         call = Call(request_id, loop.create_future())
         meta: dict[str, Any] = {
             "id": request_id,

@@ -33,10 +33,10 @@ async def call_lambda(
     invoker: Invoker, integration: LambdaIntegration, event: bytes, *, decode_base64: bool
 ) -> GatewayResponse:
     try:
-        result = await asyncio.wait_for(
-            invoker.invoke(integration.function_name, event, qualifier=integration.qualifier),
-            integration.timeout_ms / 1000,
-        )
+        async with asyncio.timeout(integration.timeout_ms / 1000):
+            result = await invoker.invoke(
+                integration.function_name, event, qualifier=integration.qualifier
+            )
     except TimeoutError as error:
         raise GatewayError(ResponseType.INTEGRATION_TIMEOUT) from error
     except (FunctionNotFoundError, RequestTooLargeError) as error:
