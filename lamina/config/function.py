@@ -7,11 +7,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import msgspec
+
 from lamina.config.code import function_code_path
 from lamina.config.error import ConfigError
 from lamina.config.reference import LAMBDA_FUNCTION, CfnResource
 from lamina.config.stack import Stack
 from lamina.functions.model import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, FunctionConfig
+
+LAMBDA_ALIAS = "AWS::Lambda::Alias"
 
 # Runtimes Lamina runs: Python natively, Node.js and custom runtimes via the Runtime API.
 # https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html
@@ -26,7 +30,25 @@ def build_functions(stack: Stack) -> list[FunctionConfig]:
     for resource in stack.of_type(LAMBDA_FUNCTION):
         with stack.blame(resource.logical_id):
             functions.append(_function(stack, resource))
-    return functions
+    aliases = _aliases(stack)
+    return [
+        msgspec.structs.replace(f, aliases=tuple(sorted(aliases.get(f.name, ()))))
+        for f in functions
+    ]
+
+
+def _aliases(stack: Stack) -> dict[str, set[str]]:
+    """Function name -> alias names, from AWS::Lambda::Alias resources.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-alias.html
+    """
+    found: dict[str, set[str]] = {}
+    for resource in stack.of_type(LAMBDA_ALIAS):
+        with stack.blame(resource.logical_id):
+            function = stack.text(resource, "FunctionName")
+            # FunctionName may be a name, a partial ARN or a full ARN.
+            name = function.rsplit(":function:", 1)[-1].split(":", 1)[0]
+            found.setdefault(name, set()).add(stack.text(resource, "Name"))
+    return found
 
 
 def function_index(functions: list[FunctionConfig]) -> dict[str, str]:

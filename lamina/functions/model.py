@@ -25,6 +25,9 @@ class FunctionConfig(msgspec.Struct, frozen=True, kw_only=True):
     environment: dict[str, str] = msgspec.field(default_factory=dict)
     arn: str = ""
     version: str = "$LATEST"
+    aliases: tuple[str, ...] = ()
+    """Alias names a template declares (e.g. SAM's AutoPublishAlias). Until versions are
+    published, an alias runs the function's current code."""
 
 
 class InvokeResult(msgspec.Struct, frozen=True, kw_only=True):

@@ -81,7 +81,7 @@ class FunctionService:
         client_context: str | None = None,
     ) -> InvokeResult:
         pool = self._pools.get(name)
-        if pool is None or (qualifier not in (None, _LATEST, pool.config.version)):
+        if pool is None or not _serves(pool.config, qualifier):
             raise FunctionNotFoundError(f"Function not found: {self._qualified(name, qualifier)}")
         if len(payload) > failure.MAX_REQUEST_BYTES:
             # https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
@@ -160,3 +160,7 @@ class FunctionService:
             now = time.monotonic()
             for pool in self._pools.values():
                 pool.reap(now)
+
+
+def _serves(config: FunctionConfig, qualifier: str | None) -> bool:
+    return qualifier in (None, _LATEST, config.version) or qualifier in config.aliases

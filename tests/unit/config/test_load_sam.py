@@ -228,3 +228,13 @@ def test_open_api_version_drops_extra_stage_and_alias_sets_qualifier(tmp_path: P
     assert route.methods["GET"].integration == LambdaIntegration(
         function_name="Fn", qualifier="live"
     )
+
+
+def test_sam_auto_publish_alias_is_declared_on_the_function() -> None:
+    app = load_application(TEMPLATES / "sam_alias")
+    [function] = app.functions
+    assert function.aliases == ("live",)
+    resource = next(r for r in only_rest_api(app).resources if r.path == "/hello")
+    integration = resource.methods["GET"].integration
+    assert isinstance(integration, LambdaIntegration)
+    assert integration.qualifier == "live"
