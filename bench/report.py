@@ -150,6 +150,7 @@ def load_table(results: dict[str, Any]) -> list[str]:
     lamina = results.get("lamina") or {}
     for label, load in (
         ("ceiling (raw ASGI, uvicorn)", results.get("ceiling")),
+        ("Lamina's own HTTP server, raw hello", results.get("own_server")),
         ("Lamina REST GET /Prod/hello", lamina.get("rest")),
         ("Lamina HTTP API GET /v2/hello/bench", lamina.get("http")),
     ):

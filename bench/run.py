@@ -71,6 +71,7 @@ def main() -> int:
     try:
         ceiling = bench_ceiling(settings, args.warmup)
         results["ceiling"] = ceiling.as_json()
+        results["own_server"] = with_ratio(bench_own_server(settings, args.warmup), ceiling)
         if not args.ceiling_only:
             results["lamina"] = {}
             bench_lamina(args, settings, ceiling, results["lamina"])
@@ -108,6 +109,14 @@ def bench_ceiling(settings: LoadSettings, warmup_s: int) -> LoadResult:
         "--workers", "1", "--no-access-log", "--log-level", "warning",
     ]  # fmt: skip
     with Server(command, port, LOGS / "ceiling.log.tmp") as server:
+        server.wait_listening(LISTEN_TIMEOUT_S)
+        return measure(Target(f"http://{HOST}:{port}/"), settings, warmup_s)
+
+
+def bench_own_server(settings: LoadSettings, warmup_s: int) -> LoadResult:
+    port = free_port()
+    command = [sys.executable, str(BENCH / "own_server.py"), str(port)]
+    with Server(command, port, LOGS / "own_server.log.tmp", cwd=REPO) as server:
         server.wait_listening(LISTEN_TIMEOUT_S)
         return measure(Target(f"http://{HOST}:{port}/"), settings, warmup_s)
 
