@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 import msgspec
 
+from lamina.cli.banner import banner_lines
 from lamina.cli.console import ConsoleLog
 from lamina.config.load import load_application
 from lamina.config.model import Application
@@ -88,26 +89,9 @@ async def _wait_for_signal() -> None:
 def _print_banner(
     app: Application, deployment: Deployment, host: str, port: int, elapsed_s: float
 ) -> None:
-    base = f"http://{host}:{port}"
-    click.echo(f"Lamina: stack {app.stack_name} from {app.template_path}")
-    if app.rest_apis or app.http_apis:
-        click.echo("APIs:")
-    for rest in app.rest_apis:
-        for stage in rest.stages:
-            urls = [f"http://{rest.id}.execute-api.localhost:{port}/{stage.name}/"]
-            if deployment.root_rest is not None and deployment.root_rest.api is rest:
-                urls.insert(0, f"{base}/{stage.name}/")
-            click.echo(f"  {rest.logical_id}  id={rest.id}  REST  " + "  ".join(urls))
-    for http in app.http_apis:
-        for stage in http.stages:
-            prefix = "" if stage.name == "$default" else f"/{stage.name}"
-            urls = [f"http://{http.id}.execute-api.localhost:{port}{prefix}/"]
-            if deployment.root_http is not None and deployment.root_http.api is http:
-                urls.insert(0, f"{base}{prefix}/")
-            click.echo(f"  {http.logical_id}  id={http.id}  HTTP  " + "  ".join(urls))
-    if app.functions:
-        click.echo("Functions:")
-    for function in app.functions:
-        click.echo(f"  {function.name}  {function.runtime}  {function.handler}")
-    click.echo(f"Listening on {base} (ready in {elapsed_s * 1000:.0f} ms; Ctrl-C to stop)")
+    for line in banner_lines(app, deployment, host, port):
+        click.echo(line)
+    click.echo(
+        f"Listening on http://{host}:{port} (ready in {elapsed_s * 1000:.0f} ms; Ctrl-C to stop)"
+    )
     sys.stdout.flush()

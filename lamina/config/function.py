@@ -64,10 +64,15 @@ def _function(stack: Stack, resource: CfnResource) -> FunctionConfig:
         raise ConfigError("container image functions need Docker, which Lamina does not use")
     runtime = stack.text(resource, "Runtime")
     handler = stack.text(resource, "Handler")
-    if runtime not in SUPPORTED_RUNTIMES:
+    if not runtime.startswith("python"):
         stack.warnings.append(
-            f"runtime {runtime} ({resource.logical_id}) is not one Lamina supports; "
-            "the function runtime decides whether it can run"
+            f"runtime {runtime} ({resource.logical_id}) does not run yet: only Python "
+            "runtimes do in this release, so its invocations will fail"
+        )
+    elif runtime not in SUPPORTED_RUNTIMES:
+        stack.warnings.append(
+            f"runtime {runtime} ({resource.logical_id}) is not a current Lambda Python "
+            "runtime; it runs on the interpreter at hand"
         )
     name = stack.resources.function_name(resource.logical_id, stack.resolver)
     code_path = function_code_path(

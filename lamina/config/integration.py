@@ -6,7 +6,14 @@ import re
 from collections.abc import Mapping
 
 from lamina.config.error import ConfigError
-from lamina.gateway.model import Integration, LambdaIntegration, UnsupportedIntegration
+from lamina.gateway.model import (
+    HTTP_MAX_TIMEOUT_MS,
+    Integration,
+    LambdaIntegration,
+    UnsupportedIntegration,
+)
+
+MIN_TIMEOUT_MS = 50
 
 # A Lambda function ARN, optionally qualified by a version or alias.
 # https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html#API_Invoke_RequestSyntax
@@ -66,11 +73,23 @@ def _is_lambda_uri(uri: str) -> bool:
 
 
 def _timeout(value: object, default: int) -> int:
+    """API Gateway accepts 50 ms and up; HTTP APIs at most 30 s. REST APIs default to 29 s
+    and, since 2024, Regional REST APIs may raise that with a quota increase, so a longer
+    REST timeout is accepted.
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html
+    """
     if value is None:
         return default
     try:
-        return int(str(value))
+        timeout = int(str(value))
     except ValueError:
         raise ConfigError(
             f"integration timeout {value!r} is not a number of milliseconds"
         ) from None
+    if timeout < MIN_TIMEOUT_MS:
+        raise ConfigError(f"integration timeout {timeout} ms is under {MIN_TIMEOUT_MS} ms")
+    if default == HTTP_MAX_TIMEOUT_MS and timeout > HTTP_MAX_TIMEOUT_MS:
+        raise ConfigError(
+            f"integration timeout {timeout} ms is over HTTP APIs' {HTTP_MAX_TIMEOUT_MS} ms"
+        )
+    return timeout

@@ -44,7 +44,9 @@ def report_line(
         line += f"\tStatus: {status}"
     if error_type is not None:
         line += f"\tError Type: {error_type}"
-    return line + "\n"
+    # Every field, the last included, ends with a tab (the raw CloudWatch message in
+    # https://docs.aws.amazon.com/lambda/latest/dg/python-logging.html).
+    return line + "\t\n"
 
 
 def timeout_line(request_id: str, timeout_s: float, now: float | None = None) -> str:

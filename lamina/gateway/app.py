@@ -67,5 +67,7 @@ def _stamp(response: GatewayResponse, kind: ApiKind, request: GatewayRequest) ->
     if kind is ApiKind.REST:
         response.headers.append((b"x-amzn-requestid", request.request_id.encode()))
         response.headers.append((b"x-amz-apigw-id", request.extended_request_id.encode()))
+        if request.trace_id:
+            response.headers.append((b"x-amzn-trace-id", request.trace_id.encode()))
     else:
         response.headers.append((b"apigw-requestid", request.extended_request_id.encode()))

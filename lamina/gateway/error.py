@@ -72,11 +72,9 @@ _REST: dict[ResponseType, _Rendering] = {
         502, b'{"message": "Internal server error"}', b"InternalServerErrorException"
     ),
     ResponseType.INTEGRATION_TIMEOUT: _Rendering(
-        504, b'{"message": "Endpoint request timed out"}', b"InternalServerErrorException"
+        504, b'{"message": "Endpoint request timed out"}', None
     ),
-    ResponseType.DEFAULT_5XX: _Rendering(
-        500, b'{"message": "Internal server error"}', b"InternalServerErrorException"
-    ),
+    ResponseType.DEFAULT_5XX: _Rendering(500, b'{"message": "Internal server error"}', None),
 }
 
 # A body over 10 MB never reaches the REQUEST_TOO_LARGE gateway response: API Gateway's

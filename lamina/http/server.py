@@ -30,6 +30,15 @@ Handler = Callable[[HttpRequest], Awaitable[HttpResponse]]
 log = logging.getLogger("lamina.http")
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
+# API Gateway: "total combined size of request line and header values", 10240 bytes.
+# https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html
+MAX_HEAD_BYTES = 10240
+
+
+class HeadTooLarge(Exception):
+    """Raised from a parser callback to stop parsing an oversized request head."""
+
+
 _REASONS = {status.value: status.phrase.encode() for status in HTTPStatus}
 _date_cache: tuple[int, bytes] = (0, b"")
 
@@ -81,6 +90,7 @@ class HttpProtocol(asyncio.Protocol):
         self._body_size = 0
         self._too_large = False
         self._answered_early = False
+        self._head_size = 0
         self._closing = False
 
     # -- transport callbacks
@@ -107,10 +117,11 @@ class HttpProtocol(asyncio.Protocol):
         except httptools.HttpParserUpgrade:
             self._reject(400)
         except httptools.HttpParserError:
-            self._reject(400)
+            self._reject(431 if self._head_size > MAX_HEAD_BYTES else 400)
 
     # -- parser callbacks
     def on_message_begin(self) -> None:
+        self._head_size = 0
         self._url = b""
         self._headers = []
         self._body = []
@@ -120,9 +131,16 @@ class HttpProtocol(asyncio.Protocol):
 
     def on_url(self, url: bytes) -> None:
         self._url += url
+        self._count_head(len(url))
 
     def on_header(self, name: bytes, value: bytes) -> None:
+        self._count_head(len(name) + len(value))
         self._headers.append((name.decode("latin-1"), value.decode("latin-1")))
+
+    def _count_head(self, size: int) -> None:
+        self._head_size += size
+        if self._head_size > MAX_HEAD_BYTES:
+            raise HeadTooLarge  # the parser stops; data_received answers 431
 
     def on_headers_complete(self) -> None:
         expects_continue = False

@@ -120,6 +120,14 @@ def test_invoke_function_error_exits_1_with_aws_error_shape() -> None:
     assert (error["errorType"], error["errorMessage"]) == ("ValueError", "boom")
 
 
+def test_invoke_chatty_function_output_is_capped_with_a_marker() -> None:
+    event = json.dumps({"pathParameters": {"kind": "chatty"}}).encode()
+    result = _lamina("invoke", "ShapesFunction", "-t", str(PROXY_APP), "-e", "-", stdin=event)
+    assert result.returncode == 0
+    assert b"bytes of output omitted]" in result.stderr
+    assert len(result.stderr) < 1_200_000  # 3 MB printed, about 1 MiB kept
+
+
 def test_invoke_unknown_function_names_the_known_ones() -> None:
     result = _lamina("invoke", "Nope", "-t", str(PROXY_APP))
     assert result.returncode != 0

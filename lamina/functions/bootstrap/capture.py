@@ -11,6 +11,12 @@ import contextlib
 import os
 import sys
 
+# What one invocation's output may carry to the supervisor. A handler that prints hundreds
+# of megabytes would otherwise be copied whole into the server's memory and console; the
+# head and tail are kept and the middle is replaced by a line saying how much was left out.
+MAX_OUTPUT_BYTES = 1024 * 1024
+HEAD_BYTES = 256 * 1024
+
 
 class OutputCapture:
     __slots__ = ("_fd",)
@@ -34,7 +40,16 @@ class OutputCapture:
         size = os.lseek(self._fd, 0, os.SEEK_CUR)
         if size == 0:
             return b""
-        data = os.pread(self._fd, size, 0)
+        if size <= MAX_OUTPUT_BYTES:
+            data = os.pread(self._fd, size, 0)
+        else:
+            tail = MAX_OUTPUT_BYTES - HEAD_BYTES
+            omitted = size - MAX_OUTPUT_BYTES
+            data = (
+                os.pread(self._fd, HEAD_BYTES, 0)
+                + f"\n[lamina: {omitted} bytes of output omitted]\n".encode()
+                + os.pread(self._fd, tail, size - tail)
+            )
         os.ftruncate(self._fd, 0)
         os.lseek(self._fd, 0, os.SEEK_SET)
         return data

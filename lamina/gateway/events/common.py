@@ -65,8 +65,14 @@ def matches_media_type(content_type: str, patterns: tuple[str, ...]) -> bool:
     return False
 
 
-def encode_body(body: bytes, binary: bool) -> tuple[str | None, bool]:
-    """The event's (body, isBase64Encoded)."""
+def encode_body(body: bytes, binary: bool, *, lossy_text: bool) -> tuple[str | None, bool]:
+    """The event's (body, isBase64Encoded).
+
+    A text body that is not valid UTF-8: REST APIs pass it as text (`lossy_text`, invalid
+    bytes replaced), since only binaryMediaTypes turn on base64
+    (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-payload-encodings-workflow.html);
+    HTTP APIs decide by content, so such a body is sent base64-encoded.
+    """
     if not body:
         return None, False
     if binary:
@@ -74,4 +80,6 @@ def encode_body(body: bytes, binary: bool) -> tuple[str | None, bool]:
     try:
         return body.decode("utf-8"), False
     except UnicodeDecodeError:
+        if lossy_text:
+            return body.decode("utf-8", errors="replace"), False
         return base64.b64encode(body).decode("ascii"), True

@@ -85,7 +85,7 @@ def build_v1_event(request: GatewayRequest, target: V1Target, *, http_api: bool)
     pairs = [(k.lower(), v) for k, v in sent] if http_api else sent
     headers, multi_headers = _multi(pairs)
     query, multi_query = _multi(parse_query(request.query_string))
-    body, is_base64 = encode_body(request.body, target.binary)
+    body, is_base64 = encode_body(request.body, target.binary, lossy_text=not http_api)
     context: dict[str, Any] = {
         "resourceId": target.resource_id,
         "resourcePath": target.resource_path,

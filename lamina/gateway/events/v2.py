@@ -68,7 +68,9 @@ def build_v2_event(request: GatewayRequest, target: V2Target, raw_path: str) -> 
             header_pairs.append((name, value))
     headers = _joined(header_pairs, lower=True)
     content_type = media_type(headers.get("content-type"))
-    body, is_base64 = encode_body(request.body, not is_text_media_type(content_type))
+    body, is_base64 = encode_body(
+        request.body, not is_text_media_type(content_type), lossy_text=False
+    )
     event: dict[str, Any] = {
         "version": "2.0",
         "routeKey": target.route_key,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from typing import Protocol
 
-from lamina.functions.error import FunctionNotFoundError, RequestTooLargeError
+from lamina.functions.error import FunctionError
 from lamina.functions.model import InvokeResult
 from lamina.gateway.error import GatewayError, GatewayResponse, ResponseType
 from lamina.gateway.integrations.proxy_response import map_v1_response, map_v2_response
@@ -39,8 +39,9 @@ async def call_lambda(
             )
     except TimeoutError as error:
         raise GatewayError(ResponseType.INTEGRATION_TIMEOUT) from error
-    except (FunctionNotFoundError, RequestTooLargeError) as error:
-        # Lambda refused the invocation itself; API Gateway answers 500.
+    except FunctionError as error:
+        # Lambda refused or could not start the invocation (no such function, a request
+        # over 6 MB, no worker could start); API Gateway answers 500.
         raise GatewayError(ResponseType.DEFAULT_5XX, str(error)) from error
     if result.function_error is not None:
         raise GatewayError(ResponseType.INTEGRATION_FAILURE, "Lambda function error")

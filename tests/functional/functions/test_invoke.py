@@ -154,7 +154,7 @@ async def test_invoke_timeout_kills_worker_and_reports_sandbox_timedout(
         "errorType": "Sandbox.Timedout",
     }
     assert f"{result.request_id} Task timed out after 0.30 seconds" in result.log
-    assert result.log.splitlines()[-1].endswith("\tStatus: timeout")
+    assert result.log.splitlines()[-1].endswith("\tStatus: timeout\t")
     fresh = await service.invoke("sleep", b'{"seconds": 0}')
     assert fresh.function_error is None
     assert "Init Duration" in fresh.log

@@ -129,7 +129,8 @@ def test_rest_binary_request_arrives_base64(client: httpx.Client) -> None:
 
 def test_worker_crash_is_replaced(client: httpx.Client) -> None:
     assert client.get("/Prod/shape/exit").status_code == 502
-    assert client.get("/Prod/shape/plain").status_code == 502  # alive again, still malformed
+    assert client.get("/Prod/shape/binary", headers={"Accept": "image/png"}).status_code == 200
+    assert client.get("/shape/exit").status_code == 500
     assert client.get("/shape/plain").status_code == 200
 
 

@@ -94,3 +94,17 @@ async def test_server_garbage_gets_400(port: int) -> None:
     head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
     assert head.startswith(b"HTTP/1.1 400")
     writer.close()
+
+
+async def test_server_head_over_10240_bytes_gets_431(port: int) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(b"GET / HTTP/1.1\r\nHost: h\r\nX-Big: " + b"a" * 11_000 + b"\r\n\r\n")
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+    assert head.startswith(b"HTTP/1.1 431")
+    writer.close()
+
+
+async def test_server_head_just_under_limit_is_served(port: int) -> None:
+    raw = b"GET / HTTP/1.1\r\nHost: h\r\nX-Big: " + b"a" * 9_000 + b"\r\n\r\n"
+    [(head, _)] = await _exchange(port, raw)
+    assert head.startswith(b"HTTP/1.1 200")

@@ -25,6 +25,19 @@ FUNCTION = (
 )
 
 
+HTTP_ROUTE = (
+    "  Api:\n    Type: AWS::ApiGatewayV2::Api\n    Properties:\n"
+    "      Name: a\n      ProtocolType: HTTP\n"
+    "  Integration:\n    Type: AWS::ApiGatewayV2::Integration\n    Properties:\n"
+    "      ApiId: !Ref Api\n      IntegrationType: AWS_PROXY\n"
+    "      IntegrationUri: !GetAtt Fn.Arn\n      PayloadFormatVersion: '2.0'\n"
+    "      TimeoutInMillis: TIMEOUT\n"
+    "  Route:\n    Type: AWS::ApiGatewayV2::Route\n    Properties:\n"
+    "      ApiId: !Ref Api\n      RouteKey: GET /x\n"
+    "      Target: !Sub integrations/${Integration}\n"
+)
+
+
 def test_rest_api_from_resource_and_method_resources() -> None:
     app = load_application(TEMPLATES / "cfn_rest_resources")
     (api,) = app.rest_apis
@@ -132,9 +145,27 @@ def test_retired_runtime_goes_through_with_warning(tmp_path: Path) -> None:
     app = load_application(tmp_path)
     assert app.functions[0].runtime == "python2.7"
     assert app.warnings == (
-        "runtime python2.7 (Fn) is not one Lamina supports; "
-        "the function runtime decides whether it can run",
+        "runtime python2.7 (Fn) is not a current Lambda Python runtime; "
+        "it runs on the interpreter at hand",
     )
+
+
+def test_non_python_runtime_warns_that_it_does_not_run_yet(tmp_path: Path) -> None:
+    write(tmp_path, FUNCTION.replace("python3.12", "nodejs20.x"))
+    app = load_application(tmp_path)
+    assert app.warnings == (
+        "runtime nodejs20.x (Fn) does not run yet: only Python runtimes do in this "
+        "release, so its invocations will fail",
+    )
+
+
+@pytest.mark.parametrize("timeout", ["10", "30001"])
+def test_http_integration_timeout_outside_api_gateway_limits_is_an_error(
+    tmp_path: Path, timeout: str
+) -> None:
+    write(tmp_path, FUNCTION + HTTP_ROUTE.replace("TIMEOUT", timeout))
+    with pytest.raises(ConfigError, match="integration timeout"):
+        load_application(tmp_path)
 
 
 def test_inline_zip_file_code(tmp_path: Path) -> None:

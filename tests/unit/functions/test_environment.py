@@ -39,7 +39,12 @@ def test_worker_environment_has_every_reserved_variable() -> None:
     assert env["AWS_LAMBDA_RUNTIME_API"] == "127.0.0.1:3000"
     assert env["LAMBDA_TASK_ROOT"] == "/srv/code/orders"
     assert env["LAMBDA_RUNTIME_DIR"] == environment.BOOTSTRAP_DIR
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+    for name in (
+        "AWS_ACCESS_KEY",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+    ):
         assert env[name]
 
 

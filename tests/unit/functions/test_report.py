@@ -12,7 +12,7 @@ def test_report_line_warm_has_tab_separated_fields_and_rounds_billing_up() -> No
     line = report.report_line(RID, duration_ms=1.234, memory_mb=128, max_memory_kb=20 * 1024 + 1)
     assert line == (
         f"REPORT RequestId: {RID}\tDuration: 1.23 ms\tBilled Duration: 2 ms"
-        "\tMemory Size: 128 MB\tMax Memory Used: 21 MB\n"
+        "\tMemory Size: 128 MB\tMax Memory Used: 21 MB\t\n"
     )
 
 
@@ -20,7 +20,7 @@ def test_report_line_cold_start_appends_init_duration() -> None:
     line = report.report_line(
         RID, duration_ms=0.5, memory_mb=256, max_memory_kb=1024, init_ms=12.345
     )
-    assert line.endswith("\tMax Memory Used: 1 MB\tInit Duration: 12.35 ms\n")
+    assert line.endswith("\tMax Memory Used: 1 MB\tInit Duration: 12.35 ms\t\n")
     assert "Billed Duration: 1 ms" in line
 
 
@@ -28,7 +28,7 @@ def test_report_line_timeout_appends_status() -> None:
     line = report.report_line(
         RID, duration_ms=3000.4, memory_mb=128, max_memory_kb=0, status="timeout"
     )
-    assert line.endswith("\tStatus: timeout\n")
+    assert line.endswith("\tStatus: timeout\t\n")
 
 
 def test_report_line_error_appends_status_and_error_type() -> None:
@@ -40,7 +40,7 @@ def test_report_line_error_appends_status_and_error_type() -> None:
         status="error",
         error_type="Runtime.ExitError",
     )
-    assert line.endswith("\tStatus: error\tError Type: Runtime.ExitError\n")
+    assert line.endswith("\tStatus: error\tError Type: Runtime.ExitError\t\n")
 
 
 def test_frame_log_output_without_newline_gets_one() -> None:

@@ -126,3 +126,15 @@ def test_v2_event_binary_content_type_is_base64() -> None:
     assert event["isBase64Encoded"] is True
     request = _request(method="POST", body=b"{}", headers=[("content-type", "application/json")])
     assert build_v2_event(request, _v2(), "/x")["isBase64Encoded"] is False
+
+
+def test_v1_rest_event_invalid_utf8_text_body_stays_text() -> None:
+    request = _request(method="POST", body=b"caf\xe9")
+    event = build_v1_event(request, _v1(), http_api=False)
+    assert (event["body"], event["isBase64Encoded"]) == ("caf\ufffd", False)
+
+
+def test_v2_event_invalid_utf8_text_body_is_base64() -> None:
+    request = _request(method="POST", body=b"caf\xe9", headers=[("content-type", "text/plain")])
+    event = build_v2_event(request, _v2(), "/x")
+    assert (event["body"], event["isBase64Encoded"]) == ("Y2Fm6Q==", True)

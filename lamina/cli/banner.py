@@ -1,0 +1,37 @@
+"""What `lamina up` prints once it listens: every API with its URLs, every function."""
+
+from __future__ import annotations
+
+from lamina.config.model import Application
+from lamina.gateway.deployment import Deployment
+from lamina.gateway.model import HttpApi, RestApi
+
+
+def banner_lines(app: Application, deployment: Deployment, host: str, port: int) -> list[str]:
+    lines = [f"Lamina: stack {app.stack_name} from {app.template_path}"]
+    if app.rest_apis or app.http_apis:
+        lines.append("APIs:")
+    for rest in app.rest_apis:
+        at_root = deployment.root_rest is not None and deployment.root_rest.api is rest
+        lines += _api_lines(rest, "REST", host, port, at_root)
+    for http in app.http_apis:
+        at_root = deployment.root_http is not None and deployment.root_http.api is http
+        lines += _api_lines(http, "HTTP", host, port, at_root)
+    if app.functions:
+        lines.append("Functions:")
+    lines += [f"  {f.name}  {f.runtime}  {f.handler}" for f in app.functions]
+    return lines
+
+
+def _api_lines(api: RestApi | HttpApi, kind: str, host: str, port: int, at_root: bool) -> list[str]:
+    head = f"  {api.logical_id}  id={api.id}  {kind}  "
+    if not api.stages:
+        return [head + "(no stage deployed: not reachable until a Deployment or Stage exists)"]
+    lines = []
+    for stage in api.stages:
+        prefix = "" if stage.name == "$default" else f"/{stage.name}"
+        urls = [f"http://{api.id}.execute-api.localhost:{port}{prefix}/"]
+        if at_root:
+            urls.insert(0, f"http://{host}:{port}{prefix}/")
+        lines.append(head + "  ".join(urls))
+    return lines
