@@ -2,7 +2,9 @@
 
 Both descriptors are pointed (dup2) at one memfd, so Python's print, the logging module,
 os.write(1, ...) and writes from C extensions all land in it, in order. After each
-invocation the supervisor receives the bytes and the file is emptied.
+invocation the supervisor receives the bytes and the file is emptied. The supervisor made
+the memfd and keeps a descriptor of it, so when it kills a worker (timeout) or the worker
+dies, what the invocation printed up to then is still read and logged, as on Lambda.
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ HEAD_BYTES = 256 * 1024
 class OutputCapture:
     __slots__ = ("_fd",)
 
-    def __init__(self) -> None:
-        self._fd = os.memfd_create("lamina-output", os.MFD_CLOEXEC)
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
         os.dup2(self._fd, 1)
         os.dup2(self._fd, 2)
         # Lambda's Python runtime writes through unbuffered streams, so a print() and an
@@ -37,19 +39,22 @@ class OutputCapture:
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(OSError, ValueError):  # user code closed the stream
                 stream.flush()
-        size = os.lseek(self._fd, 0, os.SEEK_CUR)
-        if size == 0:
-            return b""
-        if size <= MAX_OUTPUT_BYTES:
-            data = os.pread(self._fd, size, 0)
-        else:
-            tail = MAX_OUTPUT_BYTES - HEAD_BYTES
-            omitted = size - MAX_OUTPUT_BYTES
-            data = (
-                os.pread(self._fd, HEAD_BYTES, 0)
-                + f"\n[lamina: {omitted} bytes of output omitted]\n".encode()
-                + os.pread(self._fd, tail, size - tail)
-            )
-        os.ftruncate(self._fd, 0)
-        os.lseek(self._fd, 0, os.SEEK_SET)
+        data = read_output(self._fd)
+        if data:
+            os.ftruncate(self._fd, 0)
+            os.lseek(self._fd, 0, os.SEEK_SET)
         return data
+
+
+def read_output(fd: int) -> bytes:
+    """What the file holds, at most MAX_OUTPUT_BYTES (head and tail around a marker)."""
+    size = os.fstat(fd).st_size
+    if size <= MAX_OUTPUT_BYTES:
+        return os.pread(fd, size, 0) if size else b""
+    tail = MAX_OUTPUT_BYTES - HEAD_BYTES
+    omitted = size - MAX_OUTPUT_BYTES
+    return (
+        os.pread(fd, HEAD_BYTES, 0)
+        + f"\n[lamina: {omitted} bytes of output omitted]\n".encode()
+        + os.pread(fd, tail, size - tail)
+    )

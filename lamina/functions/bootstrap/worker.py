@@ -197,10 +197,10 @@ class Worker:
         self._sock.sendall(frame.encode(kind, json.dumps(meta).encode(), payload, log))
 
 
-def run(sock: socket.socket, spec: dict[str, Any]) -> None:
+def run(sock: socket.socket, output_fd: int, spec: dict[str, Any]) -> None:
     """Everything a freshly forked worker does; returns when it should exit."""
     _enter_sandbox(spec)
-    capture = OutputCapture()
+    capture = OutputCapture(output_fd)
     _install_logging()
     _limit_address_space(int(spec["memory_mb"]))
     worker = Worker(sock, spec)

@@ -65,34 +65,39 @@ class Zygote:
         self._shutdown()
 
     def _accept(self) -> bool:
-        message, fds, _, _ = socket.recv_fds(self._control, _MAX_SPAWN_MESSAGE, 1)
+        try:
+            message, fds, _, _ = socket.recv_fds(self._control, _MAX_SPAWN_MESSAGE, 2)
+        except OSError:  # the supervisor went away mid-message
+            return False
         if not message:
             return False
         _, meta, _, _ = frame.decode(message)
         spec = json.loads(meta)
-        if len(fds) != 1:
+        if len(fds) != 2:  # the worker's socket and its output memfd
             for fd in fds:
                 os.close(fd)
             return True
         zygote_pid = os.getpid()
         pid = os.fork()
         if pid == 0:
-            self._become_worker(fds[0], spec, zygote_pid)
-        os.close(fds[0])
+            self._become_worker(fds[0], fds[1], spec, zygote_pid)
+        for fd in fds:
+            os.close(fd)
         self._children.add(pid)
         self._tell(frame.SPAWNED, {"token": spec["token"], "pid": pid})
         return True
 
-    def _become_worker(self, sock_fd: int, spec: dict[str, Any], zygote_pid: int) -> None:
+    def _become_worker(
+        self, sock_fd: int, output_fd: int, spec: dict[str, Any], zygote_pid: int
+    ) -> None:
         code = 1
         try:
             signal.set_wakeup_fd(-1)
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
             self._control.detach()
-            os.closerange(3, sock_fd)
-            os.closerange(sock_fd + 1, 1 << 16)
+            _close_all_but(sock_fd, output_fd)
             die_with_parent(zygote_pid)
-            worker.run(socket.socket(fileno=sock_fd), spec)
+            worker.run(socket.socket(fileno=sock_fd), output_fd, spec)
             code = 0
         except SystemExit as exit_:
             code = exit_.code if isinstance(exit_.code, int) else 1
@@ -128,6 +133,15 @@ class Zygote:
         for pid in self._children:
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, 0)
+
+
+def _close_all_but(*keep: int) -> None:
+    """Close every descriptor above stderr except `keep`."""
+    low = 3
+    for fd in sorted(keep):
+        os.closerange(low, fd)
+        low = fd + 1
+    os.closerange(low, 1 << 16)
 
 
 def main(argv: list[str]) -> None:

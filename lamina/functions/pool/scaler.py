@@ -126,9 +126,10 @@ class FunctionPool:
     async def _connect(self, worker: Worker) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
-            self._zygote().spawn(self._spawn_spec(self.config), theirs, worker)
+            self._zygote().spawn(self._spawn_spec(self.config), theirs, worker.output_fd, worker)
         except Exception:
             ours.close()
+            worker.close_output()
             self._starting -= 1
             self._workers.discard(worker)
             self._fail_waiters()

@@ -26,7 +26,7 @@ from typing import Any, cast
 import orjson
 
 from lamina.functions import failure, report
-from lamina.functions.bootstrap import frame
+from lamina.functions.bootstrap import capture, frame
 from lamina.functions.model import FunctionConfig, InvokeResult
 
 # How long to wait for the zygote's exit code after a worker's socket closed.
@@ -87,6 +87,21 @@ class Worker(asyncio.Protocol):
         self._exit_code: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         self._init_timer: asyncio.TimerHandle | None = None
         self._exit_report: asyncio.Future[None] | None = None
+        self.output_fd = os.memfd_create(f"lamina-{config.name}", os.MFD_CLOEXEC)
+        """The worker's stdout/stderr file; ours too, so a killed worker's output is kept."""
+
+    def close_output(self) -> None:
+        if self.output_fd >= 0:
+            os.close(self.output_fd)
+            self.output_fd = -1
+
+    def _salvage_output(self) -> str:
+        """What a worker that will not answer (killed, crashed) printed, then close."""
+        if self.output_fd < 0:
+            return ""
+        text = capture.read_output(self.output_fd).decode(errors="replace")
+        self.close_output()
+        return text
 
     # -- zygote listener ------------------------------------------------------------
 
@@ -116,6 +131,7 @@ class Worker(asyncio.Protocol):
             # Word the failure with the exit code, which the zygote reports separately.
             self._exit_report = asyncio.ensure_future(self._report_exit(was))
         else:
+            self.close_output()
             self._on_dead(self)
 
     # -- invocation -----------------------------------------------------------------
@@ -143,6 +159,7 @@ class Worker(asyncio.Protocol):
         self.state = WorkerState.DEAD
         if self._transport is not None:
             self._transport.close()
+        self.close_output()
         self._on_dead(self)
 
     def kill(self) -> None:
@@ -186,6 +203,7 @@ class Worker(asyncio.Protocol):
         if fields.get("oom"):
             self.state = WorkerState.DEAD
             self.kill()
+            self.close_output()
             result = self._failed(
                 call,
                 failure.out_of_memory_error(call.request_id),
@@ -264,6 +282,7 @@ class Worker(asyncio.Protocol):
         result = self._failed(call, payload, error_type, self.init_log, 0.0, self.rss_kb)
         self.state = WorkerState.DEAD
         self.kill()
+        self.close_output()
         self._on_complete(self, call, result, False)
 
     def _timed_out(self) -> None:
@@ -273,7 +292,7 @@ class Worker(asyncio.Protocol):
         self.state = WorkerState.DEAD
         self.kill()
         timeout_s = self.config.timeout_s
-        output = report.timeout_line(call.request_id, timeout_s)
+        output = _ended(self._salvage_output()) + report.timeout_line(call.request_id, timeout_s)
         duration_ms = (time.perf_counter() - call.started) * 1000.0
         payload = failure.timeout_error(call.request_id, timeout_s)
         result = self._failed(
@@ -294,11 +313,13 @@ class Worker(asyncio.Protocol):
             self._init_timer.cancel()
         if was is WorkerState.STARTING:
             # Died during init: the worker answers its first invocation with the exit.
+            self.init_log = self._salvage_output()
             self.init_exit_code = code
             self.state = WorkerState.IDLE
             self._on_ready(self)
             return
         call, self._call = self._call, None
+        output = self._salvage_output()
         if call is None:
             self._on_dead(self)
             return
@@ -306,5 +327,9 @@ class Worker(asyncio.Protocol):
             call.timer.cancel()
         duration_ms = (time.perf_counter() - call.started) * 1000.0
         payload = failure.exit_error(call.request_id, code)
-        result = self._failed(call, payload, failure.EXIT, "", duration_ms, self.rss_kb)
+        result = self._failed(call, payload, failure.EXIT, output, duration_ms, self.rss_kb)
         self._on_complete(self, call, result, False)
+
+
+def _ended(text: str) -> str:
+    return text if not text or text.endswith("\n") else text + "\n"

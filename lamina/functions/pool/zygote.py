@@ -93,16 +93,21 @@ class ZygoteProcess:
         self._loop.add_reader(ours.fileno(), self._on_readable)
 
     def spawn(
-        self, spec: dict[str, Any], worker_socket: socket.socket, listener: SpawnListener
+        self,
+        spec: dict[str, Any],
+        worker_socket: socket.socket,
+        output_fd: int,
+        listener: SpawnListener,
     ) -> None:
-        """Ask for a worker that will serve on ``worker_socket`` (the caller closes its copy)."""
+        """Ask for a worker that serves on ``worker_socket`` and writes its stdout/stderr
+        to ``output_fd`` (a memfd); the caller closes its copy of the socket."""
         if self._control is None:
             raise RuntimeStartError("the zygote is not running")
         self._next_token += 1
         token = self._next_token
         self._by_token[token] = listener
         message = frame.encode(frame.SPAWN, orjson.dumps({**spec, "token": token}))
-        socket.send_fds(self._control, [message], [worker_socket.fileno()])
+        socket.send_fds(self._control, [message], [worker_socket.fileno(), output_fd])
 
     def _on_readable(self) -> None:
         assert self._control is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import os
 import time
 from pathlib import Path
 
@@ -154,6 +155,8 @@ async def test_invoke_timeout_kills_worker_and_reports_sandbox_timedout(
         "errorType": "Sandbox.Timedout",
     }
     assert f"{result.request_id} Task timed out after 0.30 seconds" in result.log
+    # What the handler printed before it was stopped is logged, as on Lambda.
+    assert "going to sleep\n" in result.log
     assert result.log.splitlines()[-1].endswith("\tStatus: timeout\t")
     fresh = await service.invoke("sleep", b'{"seconds": 0}')
     assert fresh.function_error is None
@@ -181,7 +184,8 @@ async def test_invoke_worker_death_is_runtime_exit_error(
 
 async def test_invoke_after_crash_starts_a_new_worker(make_service: ServiceFactory) -> None:
     service = make_service([function("crash", "basic.crash"), function("echo", "basic.echo")])
-    await service.invoke("crash", b"{}")
+    crashed = await service.invoke("crash", b"{}")
+    assert "about to crash\n" in crashed.log
     assert service.worker_count("crash") == 0
     assert (await service.invoke("echo", b"{}")).function_error is None
 
@@ -318,3 +322,13 @@ async def test_invoke_logs_reach_sink_and_dated_file(
     await service.close()
     day = time.strftime("%Y/%m/%d", time.gmtime())
     assert (tmp_path / "state" / "logs" / "pr" / f"{day}.log").read_text() == result.log
+
+
+async def test_dead_workers_leave_no_open_descriptors(make_service: ServiceFactory) -> None:
+    service = make_service([function("crash", "basic.crash"), function("sleep", "basic.sleep")])
+    await service.invoke("sleep", b'{"seconds": 0}')
+    before = len(os.listdir("/proc/self/fd"))
+    for _ in range(5):
+        await service.invoke("crash", b"{}")
+    await asyncio.sleep(0.2)
+    assert len(os.listdir("/proc/self/fd")) <= before
