@@ -7,7 +7,13 @@ from lamina.gateway.deployment import Deployment
 from lamina.gateway.model import HttpApi, RestApi
 
 
+def url_host(host: str) -> str:
+    """An IPv6 literal needs brackets in a URL."""
+    return f"[{host}]" if ":" in host else host
+
+
 def banner_lines(app: Application, deployment: Deployment, host: str, port: int) -> list[str]:
+    host = url_host(host)
     lines = [f"Lamina: stack {app.stack_name} from {app.template_path}"]
     if app.rest_apis or app.http_apis:
         lines.append("APIs:")

@@ -8,6 +8,7 @@ lamina validate [PATH]                      lint the template (cfn-lint), file:l
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -24,6 +25,9 @@ from lamina.config.error import ConfigError
 @click.version_option(__version__, prog_name="lamina")
 def main() -> None:
     """Lamina: API Gateway + Lambda from your SAM template, locally, without Docker."""
+    logging.basicConfig(format="%(levelname)s: %(message)s", level=logging.WARNING)
+    logging.addLevelName(logging.WARNING, "warning")
+    logging.addLevelName(logging.ERROR, "error")
 
 
 _overrides = click.option(
@@ -37,7 +41,7 @@ _overrides = click.option(
 @main.command()
 @click.argument("path", default=".", type=click.Path(exists=True))
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=3000, show_default=True, type=int)
+@click.option("--port", default=3000, show_default=True, type=click.IntRange(0, 65535))
 @_overrides
 @click.option(
     "--idle-timeout",
@@ -67,13 +71,26 @@ def up(
         idle_timeout_s=idle_timeout,
         max_workers=max_workers,
     )
-    _run(serve(options))
+    sys.exit(_run(serve(options)))
 
 
 @main.command()
 @click.argument("function")
-@click.option("--template", "-t", "path", default=".", type=click.Path(exists=True))
-@click.option("--event", "-e", default=None, help="Event JSON file, or - for standard input.")
+@click.option(
+    "--template",
+    "-t",
+    "path",
+    default=".",
+    type=click.Path(exists=True),
+    help="Template file, or a folder holding template.yaml.",
+)
+@click.option(
+    "--event",
+    "-e",
+    default=None,
+    type=click.Path(exists=True, dir_okay=False, allow_dash=True),
+    help="Event JSON file, or - for standard input (default: {}).",
+)
 @_overrides
 def invoke(function: str, path: str, event: str | None, overrides: str) -> None:
     """Invoke FUNCTION (logical id or name) once and print what it returned."""

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 import msgspec
 
-from lamina.cli.banner import banner_lines
+from lamina.cli.banner import banner_lines, url_host
 from lamina.cli.console import ConsoleLog
 from lamina.config.load import load_application
 from lamina.config.model import Application
@@ -64,7 +64,11 @@ async def serve(options: ServeOptions) -> int:
         bound = await server.start(options.host, options.port)
     except OSError as error:
         await functions.close()
-        click.echo(f"error: cannot listen on {public}: {error.strerror}", err=True)
+        click.echo(
+            f"error: cannot listen on {public}: {error.strerror or error}; "
+            "choose another with --port (make run PORT=...)",
+            err=True,
+        )
         return 1
     port = bound[0][1]
     _print_banner(app, deployment, options.host, port, time.perf_counter() - started)
@@ -92,6 +96,7 @@ def _print_banner(
     for line in banner_lines(app, deployment, host, port):
         click.echo(line)
     click.echo(
-        f"Listening on http://{host}:{port} (ready in {elapsed_s * 1000:.0f} ms; Ctrl-C to stop)"
+        f"Listening on http://{url_host(host)}:{port} "
+        f"(ready in {elapsed_s * 1000:.0f} ms; Ctrl-C to stop)"
     )
     sys.stdout.flush()

@@ -178,3 +178,28 @@ def test_up_broken_template_names_file_and_resource(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert b"template.yaml" in result.stderr and b"Broken" in result.stderr
+
+
+def test_up_port_in_use_exits_1_with_a_hint(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = _lamina("up", str(PROXY_APP), "--port", str(port))
+    assert result.returncode == 1
+    assert b"cannot listen" in result.stderr and b"--port" in result.stderr
+
+
+def test_up_port_out_of_range_is_refused() -> None:
+    result = _lamina("up", str(PROXY_APP), "--port", "99999")
+    assert result.returncode == 2
+    assert b"99999" in result.stderr
+
+
+def test_invoke_missing_event_file_is_a_clean_usage_error() -> None:
+    result = _lamina("invoke", "EchoFunction", "-t", str(PROXY_APP), "-e", "/nonexistent.json")
+    assert result.returncode == 2
+    assert b"Traceback" not in result.stderr
+    assert b"does not exist" in result.stderr

@@ -6,6 +6,7 @@ the frames of ``frame.py``: READY once (after init), then INVOKE -> RESULT pairs
 
 from __future__ import annotations
 
+import contextlib
 import decimal
 import json
 import logging
@@ -70,7 +71,10 @@ def _enter_sandbox(spec: dict[str, Any]) -> None:
     os.environ.clear()
     os.environ.update(spec["env"])
     time.tzset()
-    os.chdir(task_root)
+    # A missing code folder (the template warned) leaves the handler unimportable: the
+    # invocation then answers Runtime.ImportModuleError, as Lambda does for missing code.
+    with contextlib.suppress(OSError):
+        os.chdir(task_root)
     sys.path.insert(0, task_root)
 
 
