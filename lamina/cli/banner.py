@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lamina.config.model import Application
 from lamina.gateway.deployment import Deployment
-from lamina.gateway.model import HttpApi, RestApi
+from lamina.gateway.model import HttpApi, Integration, LambdaIntegration, RestApi
 
 
 def url_host(host: str) -> str:
@@ -40,4 +40,31 @@ def _api_lines(api: RestApi | HttpApi, kind: str, host: str, port: int, at_root:
         if at_root:
             urls.insert(0, f"http://{host}:{port}{prefix}/")
         lines.append(head + "  ".join(urls))
-    return lines
+    return lines + [f"      {route}" for route in _routes(api)]
+
+
+def _routes(api: RestApi | HttpApi) -> list[str]:
+    """`GET /hello -> GreetingFunction`, one per method or route."""
+    if isinstance(api, HttpApi):
+        pairs = [(route.route_key, route.integration) for route in api.routes]
+    else:
+        pairs = [
+            (f"{method} {resource.path}", found.integration)
+            for resource in api.resources
+            for method, found in resource.methods.items()
+        ]
+    return [f"{key} -> {_target(integration)}" for key, integration in sorted(pairs, key=_by_path)]
+
+
+def _by_path(pair: tuple[str, Integration | None]) -> tuple[str, str]:
+    method, _, path = pair[0].partition(" ")
+    return (path, method)
+
+
+def _target(integration: Integration | None) -> str:
+    if isinstance(integration, LambdaIntegration):
+        qualifier = f":{integration.qualifier}" if integration.qualifier else ""
+        return integration.function_name + qualifier
+    if integration is None:
+        return "(no integration)"
+    return f"({integration.type} integration, not served yet)"

@@ -130,6 +130,10 @@ def _parse_yaml(text: str, shown: str) -> tuple[Any, dict[str, int]]:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         reason = exc.problem or exc.context or "invalid YAML"
+        context = exc.context_mark
+        if exc.problem and exc.context and context is not None and context.line + 1 != line:
+            # e.g. an unclosed "[" is found lines later: say where it started too.
+            reason += f" ({exc.context} started at line {context.line + 1})"
         raise ConfigError(f"YAML syntax error: {reason}", file=shown, line=line) from exc
     except yaml.YAMLError as exc:
         raise ConfigError(f"YAML syntax error: {exc}", file=shown) from exc

@@ -6,6 +6,7 @@ read (document) -> parameters -> SAM translation (only with the Serverless trans
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from collections.abc import Mapping
@@ -80,7 +81,7 @@ def load_application(
     if uses_serverless_transform(body):
         body = translate_sam(document, parameters, artifacts)
     stack = _stack(document, body, parameters, artifacts, environment.stack_name)
-    warnings += _type_warnings(stack)
+    warnings += _check_resource_types(stack)
     functions = build_functions(stack)
     index = function_index(functions)
     rest_apis = build_rest_apis(stack, index)
@@ -158,7 +159,25 @@ def _resource(logical_id: str, definition: object, stack: Stack) -> CfnResource 
     )
 
 
-def _type_warnings(stack: Stack) -> list[str]:
+# Every SAM resource type; aws-sam-translator turns each into CloudFormation, so one left
+# after translation is a typo (CloudFormation would refuse the template).
+# https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-specification-resources-and-properties.html
+_SAM_TYPES = tuple(
+    f"AWS::Serverless::{name}"
+    for name in (
+        "Api", "Application", "Connector", "Function", "GraphQLApi", "HttpApi",
+        "LayerVersion", "SimpleTable", "StateMachine",
+    )
+)  # fmt: skip
+
+
+def _check_resource_types(stack: Stack) -> list[str]:
+    for resource in stack.resources.by_id.values():
+        if resource.type.startswith("AWS::Serverless::"):
+            with stack.blame(resource.logical_id):
+                close = difflib.get_close_matches(resource.type, _SAM_TYPES, n=1)
+                hint = f" (did you mean {close[0]}?)" if close else ""
+                raise ConfigError(f"unknown SAM resource type {resource.type}{hint}")
     return [
         f"unsupported resource type {resource.type} ({resource.logical_id}) — ignored"
         for resource in stack.resources.by_id.values()

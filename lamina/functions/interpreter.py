@@ -39,8 +39,11 @@ class InterpreterChooser:
         if runtime not in KNOWN_RUNTIMES or not _RUNTIME_VERSION.match(runtime):
             return (
                 f"runtime {runtime!r} is not a Lambda Python runtime Lamina knows; "
-                f"using {self._version}"
+                f"its functions run on {self._version} ({self._executable})"
             )
         if runtime != self._version:
-            return f"runtime {runtime} runs on {self._version} ({self._executable})"
+            return (
+                f"functions with runtime {runtime} run on {self._version}, the interpreter "
+                f"Lamina runs on ({self._executable}), so they import its packages"
+            )
         return None

@@ -38,13 +38,21 @@ class Gateway:
 
     async def handle(self, request: GatewayRequest, host: str) -> GatewayResponse:
         ctx = RequestContext(request, self.deployment, host)
+        path = request.path  # stages rewrite it (the stage prefix is cut)
         try:
             for stage in self._stages:
                 await stage(ctx)
         except GatewayError as error:
-            if error.detail:
-                log.info("%s %s: %s", request.method, request.path, error.detail)
             response = render_error(ctx.kind, error)
+            # The client sees only AWS's terse body; the console says why.
+            log.warning(
+                "%s %s -> %d %s%s",
+                request.method,
+                path,
+                response.status,
+                error.response_type.value,
+                f" ({error.detail})" if error.detail else "",
+            )
         else:
             assert ctx.response is not None
             response = ctx.response

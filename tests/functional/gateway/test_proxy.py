@@ -9,6 +9,7 @@ https://docs.aws.amazon.com/lambda/latest/dg/services-apigateway-errors.html
 from __future__ import annotations
 
 import base64
+import time
 
 import httpx
 import pytest
@@ -186,3 +187,18 @@ def test_path_style_and_host_style_urls(client: httpx.Client, proxy_app: LaminaP
 
 def test_health(client: httpx.Client) -> None:
     assert client.get("/_lamina/health").json() == {"status": "ok"}
+
+
+def test_gateway_errors_are_explained_on_the_console(
+    client: httpx.Client, proxy_app: LaminaProcess
+) -> None:
+    client.get("/Prod/not-a-route")
+    client.get("/Prod/shape/malformed")
+    output = ""
+    for _ in range(50):
+        output = proxy_app.output()
+        if "Malformed Lambda proxy response" in output:
+            break
+        time.sleep(0.05)
+    assert "warning: GET /Prod/not-a-route -> 403 MISSING_AUTHENTICATION_TOKEN" in output
+    assert "-> 502 INTEGRATION_FAILURE (Malformed Lambda proxy response: body" in output

@@ -238,3 +238,18 @@ def test_sam_auto_publish_alias_is_declared_on_the_function() -> None:
     integration = resource.methods["GET"].integration
     assert isinstance(integration, LambdaIntegration)
     assert integration.qualifier == "live"
+
+
+def test_sam_type_typo_is_an_error_with_a_suggestion(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "Transform: AWS::Serverless-2016-10-31\n"
+        "Resources:\n"
+        "  Fn:\n"
+        "    Type: AWS::Serverless::Funtion\n"
+        "    Properties: {Handler: app.handler, Runtime: python3.12, CodeUri: .}\n",
+    )
+    with pytest.raises(
+        ConfigError, match=r"template.yaml:3: .*Fn.*did you mean AWS::Serverless::Function"
+    ):
+        load_application(tmp_path)
