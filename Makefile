@@ -9,11 +9,16 @@ APP ?= examples/hello
 
 .PHONY: run test test-fast check bench services clean venv
 
+# One install at a time (make run and make test may start together); pip's output goes
+# to a log that is shown only when the install fails.
 $(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
-	@touch $(STAMP)
+	@flock .venv.lock sh -c '\
+	  test -f $(STAMP) -a $(STAMP) -nt pyproject.toml && exit 0; \
+	  echo "Installing Lamina into $(VENV) (log: $(VENV)/install.log)"; \
+	  { test -x $(BIN)/python || $(PY) -m venv $(VENV); } && \
+	  $(BIN)/python -m pip install --upgrade pip > $(VENV)/install.log 2>&1 && \
+	  $(BIN)/python -m pip install -e ".[dev]" >> $(VENV)/install.log 2>&1 && \
+	  touch $(STAMP) || { cat $(VENV)/install.log; exit 1; }'
 
 venv: $(STAMP)
 
