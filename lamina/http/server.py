@@ -84,6 +84,7 @@ class HttpProtocol(asyncio.Protocol):
         self._port = 0
         self._queue: collections.deque[_Pending] = collections.deque()
         self._task: asyncio.Task[None] | None = None
+        self._idle: asyncio.Future[None] | None = None
         self._url = b""
         self._headers: list[tuple[str, str]] = []
         self._body: list[bytes] = []
@@ -110,6 +111,8 @@ class HttpProtocol(asyncio.Protocol):
         self._connections.discard(self)
         self._closing = True
         self._transport = None
+        if self._idle is not None and not self._idle.done():
+            self._idle.set_result(None)
 
     def data_received(self, data: bytes) -> None:
         try:
@@ -188,12 +191,25 @@ class HttpProtocol(asyncio.Protocol):
         )
         keep_alive = self._parser.should_keep_alive() and not self._too_large
         self._queue.append(_Pending(request, keep_alive))
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._drain())
+        self._wake()
 
     # -- handling
+    def _wake(self) -> None:
+        """Start the connection's answering task, or wake it if it waits for a request.
+        One task per connection (not per request): a future is much cheaper than a task."""
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._drain())
+        elif self._idle is not None and not self._idle.done():
+            self._idle.set_result(None)
+
     async def _drain(self) -> None:
-        while self._queue and not self._closing:
+        loop = asyncio.get_running_loop()
+        while not self._closing:
+            if not self._queue:
+                self._idle = loop.create_future()
+                await self._idle
+                self._idle = None
+                continue
             pending = self._queue.popleft()
             try:
                 response = await self._handler(pending.request)
@@ -208,7 +224,6 @@ class HttpProtocol(asyncio.Protocol):
             if not pending.keep_alive or self._closing:
                 self._closing = True
                 transport.close()
-        self._task = None
 
     def _reject(self, status: int) -> None:
         if self._transport is None:
@@ -222,8 +237,11 @@ class HttpProtocol(asyncio.Protocol):
     def close_when_idle(self) -> None:
         """Shutdown: close now if nothing is in flight, otherwise after the current reply."""
         self._closing = True
-        if self._task is None and self._transport is not None:
+        waiting = self._task is None or (self._idle is not None and not self._idle.done())
+        if waiting and self._transport is not None:
             self._transport.close()
+        if self._idle is not None and not self._idle.done():
+            self._idle.set_result(None)
 
 
 class HttpServer:
