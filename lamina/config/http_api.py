@@ -107,7 +107,7 @@ def _quick_create_route(stack: Stack, resource: CfnResource, functions: Mapping[
 def _routes_from_resources(stack: Stack, api_id: str, functions: Mapping[str, str]) -> list[Route]:
     integrations = _integrations(stack, api_id, functions)
     routes = []
-    for route in _of_api(stack, "AWS::ApiGatewayV2::Route", api_id):
+    for route in stack.of_api("AWS::ApiGatewayV2::Route", api_id, key="ApiId"):
         with stack.blame(route.logical_id):
             target = stack.text(route, "Target", "")
             integration = None
@@ -128,7 +128,7 @@ def _integrations(
     """Integration id -> model, for AWS::ApiGatewayV2::Integration resources of this API."""
     # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-integration.html
     found: dict[str, Integration] = {}
-    for resource in _of_api(stack, "AWS::ApiGatewayV2::Integration", api_id):
+    for resource in stack.of_api("AWS::ApiGatewayV2::Integration", api_id, key="ApiId"):
         with stack.blame(resource.logical_id):
             integration_id = stack.resources.id_of(resource.logical_id, 7)
             found[integration_id] = build_integration(
@@ -158,18 +158,9 @@ def _payload_format(stack: Stack, logical_id: str, value: object) -> str:
 def _stages(stack: Stack, api_id: str) -> dict[str, Stage]:
     # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-stage.html
     stages: dict[str, Stage] = {}
-    for resource in _of_api(stack, "AWS::ApiGatewayV2::Stage", api_id):
+    for resource in stack.of_api("AWS::ApiGatewayV2::Stage", api_id, key="ApiId"):
         with stack.blame(resource.logical_id):
             name = stack.text(resource, "StageName")
             variables = stage_variables(stack.prop(resource, "StageVariables"))
             stages.setdefault(name, Stage(name=name, variables=variables))
     return stages
-
-
-def _of_api(stack: Stack, kind: str, api_id: str) -> list[CfnResource]:
-    found = []
-    for resource in stack.of_type(kind):
-        with stack.blame(resource.logical_id):
-            if stack.text(resource, "ApiId") == api_id:
-                found.append(resource)
-    return found

@@ -87,12 +87,21 @@ def _tree_from_body(
 
 def _body_integration(spec: Mapping[str, Any], functions: Mapping[str, str]) -> Integration:
     # https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-swagger-extensions-integration.html
+    return _rest_integration(spec, functions, ("type", "uri", "timeoutInMillis"))
+
+
+def _rest_integration(
+    spec: Mapping[str, Any], functions: Mapping[str, str], keys: tuple[str, str, str]
+) -> Integration:
+    """The OpenAPI extension and the CloudFormation property spell the same three fields
+    differently: (type, uri, timeoutInMillis) vs (Type, Uri, TimeoutInMillis)."""
+    kind, uri, timeout = keys
     return build_integration(
-        str(spec.get("type", "")),
-        spec.get("uri"),
+        str(spec.get(kind, "")),
+        spec.get(uri),
         functions=functions,
         payload_format="1.0",
-        timeout_ms=spec.get("timeoutInMillis"),
+        timeout_ms=spec.get(timeout),
         default_timeout_ms=REST_DEFAULT_TIMEOUT_MS,
     )
 
@@ -111,7 +120,7 @@ def _tree_from_resources(
 ) -> dict[str, dict[str, Method]]:
     paths = _resource_paths(stack, api_id)
     tree: dict[str, dict[str, Method]] = {path: {} for path in paths.values()}
-    for method in _of_api(stack, _METHOD, api_id):
+    for method in stack.of_api(_METHOD, api_id, key="RestApiId"):
         with stack.blame(method.logical_id):
             resource_id = stack.text(method, "ResourceId")
             if resource_id not in paths:
@@ -125,7 +134,7 @@ def _resource_paths(stack: Stack, api_id: str) -> dict[str, str]:
     """Resource id -> full path, following ParentId up to the root."""
     root = root_resource_id(api_id)
     links: dict[str, tuple[str, str, str]] = {}
-    for resource in _of_api(stack, _RESOURCE, api_id):
+    for resource in stack.of_api(_RESOURCE, api_id, key="RestApiId"):
         with stack.blame(resource.logical_id):
             own_id = stack.resources.id_of(resource.logical_id, 6)
             parent = stack.text(resource, "ParentId")
@@ -164,14 +173,7 @@ def _method(stack: Stack, method: CfnResource, functions: Mapping[str, str]) -> 
     spec = stack.prop(method, "Integration")
     integration = None
     if isinstance(spec, dict):
-        integration = build_integration(
-            str(spec.get("Type", "")),
-            spec.get("Uri"),
-            functions=functions,
-            payload_format="1.0",
-            timeout_ms=spec.get("TimeoutInMillis"),
-            default_timeout_ms=REST_DEFAULT_TIMEOUT_MS,
-        )
+        integration = _rest_integration(spec, functions, ("Type", "Uri", "TimeoutInMillis"))
     return Method(
         http_method=http_method,
         integration=integration,
@@ -180,25 +182,16 @@ def _method(stack: Stack, method: CfnResource, functions: Mapping[str, str]) -> 
     )
 
 
-def _of_api(stack: Stack, kind: str, api_id: str) -> list[CfnResource]:
-    found = []
-    for resource in stack.of_type(kind):
-        with stack.blame(resource.logical_id):
-            if stack.text(resource, "RestApiId") == api_id:
-                found.append(resource)
-    return found
-
-
 def _stages(stack: Stack, api_id: str) -> tuple[Stage, ...]:
     """AWS::ApiGateway::Stage resources, and the stage a Deployment's StageName creates."""
     # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-deployment.html
     stages: dict[str, Stage] = {}
-    for resource in _of_api(stack, "AWS::ApiGateway::Stage", api_id):
+    for resource in stack.of_api("AWS::ApiGateway::Stage", api_id, key="RestApiId"):
         with stack.blame(resource.logical_id):
             name = stack.text(resource, "StageName")
             variables = stage_variables(stack.prop(resource, "Variables"))
             stages.setdefault(name, Stage(name=name, variables=variables))
-    for resource in _of_api(stack, "AWS::ApiGateway::Deployment", api_id):
+    for resource in stack.of_api("AWS::ApiGateway::Deployment", api_id, key="RestApiId"):
         with stack.blame(resource.logical_id):
             if "StageName" not in resource.properties:
                 continue

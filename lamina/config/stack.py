@@ -33,6 +33,15 @@ class Stack:
     def of_type(self, *types: str) -> list[CfnResource]:
         return [r for r in self.resources.by_id.values() if r.type in types]
 
+    def of_api(self, kind: str, api_id: str, *, key: str) -> list[CfnResource]:
+        """Resources of `kind` whose `key` property (RestApiId / ApiId) names the API."""
+        found = []
+        for resource in self.of_type(kind):
+            with self.blame(resource.logical_id):
+                if self.text(resource, key) == api_id:
+                    found.append(resource)
+        return found
+
     def line_of(self, logical_id: str) -> int | None:
         """The resource's line; for one SAM generated, the line of the SAM resource it came
         from (the longest source logical id its own id starts with)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from lamina.http.message import last_header
+
 
 class GatewayRequest:
     """One client request. `path` is the raw (still percent-encoded) path after the stage."""
@@ -58,10 +60,4 @@ class GatewayRequest:
         self.server_port = server_port
 
     def header(self, name: str) -> str | None:
-        """The last value of a header, compared case-insensitively."""
-        lowered = name.lower()
-        found = None
-        for key, value in self.headers:
-            if key.lower() == lowered:
-                found = value
-        return found
+        return last_header(self.headers, name)

@@ -3,6 +3,16 @@
 from __future__ import annotations
 
 
+def last_header(headers: list[tuple[str, str]], name: str) -> str | None:
+    """The last value of a header, names compared case-insensitively."""
+    lowered = name.lower()
+    found = None
+    for key, value in headers:
+        if key.lower() == lowered:
+            found = value
+    return found
+
+
 class HttpRequest:
     __slots__ = (
         "body",
@@ -44,12 +54,7 @@ class HttpRequest:
         """True when the body exceeded the server's limit; `body` is then empty."""
 
     def header(self, name: str) -> str | None:
-        lowered = name.lower()
-        found = None
-        for key, value in self.headers:
-            if key.lower() == lowered:
-                found = value
-        return found
+        return last_header(self.headers, name)
 
 
 class HttpResponse:

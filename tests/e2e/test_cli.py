@@ -14,53 +14,16 @@ import httpx
 import pytest
 
 from tests.conftest import FIXTURES, LaminaProcess
+from tests.processes import descendants, wait_all_gone
 
 PROXY_APP = FIXTURES / "apps" / "proxy"
-
-
-def _descendants(pid: int) -> set[int]:
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(ppid, []).append(int(entry.name))
-    found: set[int] = set()
-    stack = [pid]
-    while stack:
-        for child in children.get(stack.pop(), []):
-            found.add(child)
-            stack.append(child)
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
-def _wait_gone(pids: set[int], deadline_s: float = 10) -> set[int]:
-    end = time.monotonic() + deadline_s
-    while time.monotonic() < end:
-        alive = {pid for pid in pids if _alive(pid)}
-        if not alive:
-            return alive
-        time.sleep(0.05)
-    return {pid for pid in pids if _alive(pid)}
 
 
 def _warm_workers(lamina: LaminaProcess) -> set[int]:
     with httpx.Client(base_url=lamina.base, timeout=20) as client:
         assert client.get("/Prod/echo/a").status_code == 200
         assert client.get("/shape/plain").status_code == 200
-    workers = _descendants(lamina.process.pid)
+    workers = descendants(lamina.process.pid)
     assert len(workers) >= 3  # a zygote and two workers at least
     return workers
 
@@ -82,7 +45,7 @@ def test_up_signal_stops_cleanly_without_orphans(sig: int) -> None:
     lamina = LaminaProcess(PROXY_APP)
     workers = _warm_workers(lamina)
     assert lamina.stop(sig) == 0
-    assert _wait_gone(workers) == set()
+    assert wait_all_gone(workers) == set()
 
 
 def test_up_killed_hard_leaves_no_workers() -> None:
@@ -90,7 +53,7 @@ def test_up_killed_hard_leaves_no_workers() -> None:
     workers = _warm_workers(lamina)
     lamina.process.kill()
     lamina.process.wait(5)
-    assert _wait_gone(workers) == set()
+    assert wait_all_gone(workers) == set()
     lamina.stop()
 
 

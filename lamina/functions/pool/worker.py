@@ -198,47 +198,21 @@ class Worker(asyncio.Protocol):
             call.timer.cancel()
         output = log.decode(errors="replace") if log else ""
         duration_ms: float = fields["duration_ms"]
-        rss_kb: int = fields["rss_kb"]
-        self.rss_kb = rss_kb
+        self.rss_kb = fields["rss_kb"]
         if fields.get("oom"):
             self.state = WorkerState.DEAD
             self.kill()
             self.close_output()
-            result = self._failed(
-                call,
-                failure.out_of_memory_error(call.request_id),
-                failure.OUT_OF_MEMORY,
-                output,
-                duration_ms,
-                rss_kb,
-            )
+            error = failure.out_of_memory_error(call.request_id)
+            result = self._failed(call, error, failure.OUT_OF_MEMORY, output, duration_ms)
             self._on_complete(self, call, result, False)
             return
         if "too_large" in fields:
-            result = self._failed(
-                call,
-                failure.response_too_large_error(),
-                failure.RESPONSE_TOO_LARGE,
-                output,
-                duration_ms,
-                rss_kb,
-            )
+            error = failure.response_too_large_error()
+            result = self._failed(call, error, failure.RESPONSE_TOO_LARGE, output, duration_ms)
         else:
-            line = report.report_line(
-                call.request_id,
-                duration_ms=duration_ms,
-                memory_mb=self.config.memory_mb,
-                max_memory_kb=rss_kb,
-                init_ms=call.init_ms,
-            )
-            result = InvokeResult(
-                payload=payload,
-                function_error="Unhandled" if fields["error"] else None,
-                log=report.frame_log(call.request_id, self.config.version, output, line),
-                request_id=call.request_id,
-                duration_ms=duration_ms,
-                executed_version=self.config.version,
-            )
+            function_error = "Unhandled" if fields["error"] else None
+            result = self._result(call, payload, function_error, output, duration_ms)
         self.state = WorkerState.IDLE
         self._on_complete(self, call, result, True)
 
@@ -249,21 +223,34 @@ class Worker(asyncio.Protocol):
         error_type: str,
         output: str,
         duration_ms: float,
-        rss_kb: int,
         status: str = "error",
+    ) -> InvokeResult:
+        """A failure the runtime reports (REPORT carries Status and Error Type)."""
+        error = None if status == "timeout" else error_type
+        return self._result(call, payload, "Unhandled", output, duration_ms, status, error)
+
+    def _result(
+        self,
+        call: Call,
+        payload: bytes,
+        function_error: str | None,
+        output: str,
+        duration_ms: float,
+        status: str | None = None,
+        error_type: str | None = None,
     ) -> InvokeResult:
         line = report.report_line(
             call.request_id,
             duration_ms=duration_ms,
             memory_mb=self.config.memory_mb,
-            max_memory_kb=rss_kb,
+            max_memory_kb=self.rss_kb,
             init_ms=call.init_ms,
             status=status,
-            error_type=None if status == "timeout" else error_type,
+            error_type=error_type,
         )
         return InvokeResult(
             payload=payload,
-            function_error="Unhandled",
+            function_error=function_error,
             log=report.frame_log(call.request_id, self.config.version, output, line),
             request_id=call.request_id,
             duration_ms=duration_ms,
@@ -279,7 +266,7 @@ class Worker(asyncio.Protocol):
         else:
             assert self.init_error is not None
             payload, error_type = self.init_error, self.init_error_type or failure.EXIT
-        result = self._failed(call, payload, error_type, self.init_log, 0.0, self.rss_kb)
+        result = self._failed(call, payload, error_type, self.init_log, 0.0)
         self.state = WorkerState.DEAD
         self.kill()
         self.close_output()
@@ -295,9 +282,7 @@ class Worker(asyncio.Protocol):
         output = _ended(self._salvage_output()) + report.timeout_line(call.request_id, timeout_s)
         duration_ms = (time.perf_counter() - call.started) * 1000.0
         payload = failure.timeout_error(call.request_id, timeout_s)
-        result = self._failed(
-            call, payload, failure.TIMEOUT, output, duration_ms, self.rss_kb, "timeout"
-        )
+        result = self._failed(call, payload, failure.TIMEOUT, output, duration_ms, "timeout")
         self._on_complete(self, call, result, False)
 
     def _init_too_long(self) -> None:
@@ -327,7 +312,7 @@ class Worker(asyncio.Protocol):
             call.timer.cancel()
         duration_ms = (time.perf_counter() - call.started) * 1000.0
         payload = failure.exit_error(call.request_id, code)
-        result = self._failed(call, payload, failure.EXIT, output, duration_ms, self.rss_kb)
+        result = self._failed(call, payload, failure.EXIT, output, duration_ms)
         self._on_complete(self, call, result, False)
 
 

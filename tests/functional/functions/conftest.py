@@ -10,38 +10,15 @@ import pytest
 
 from lamina.functions.model import FunctionConfig
 from lamina.functions.service import FunctionService
+from tests.processes import alive, descendants
+
+__all__ = ["alive", "descendants"]
 
 CODE = str(Path(__file__).parents[2] / "fixtures" / "functions")
 
 
 def function(name: str, handler: str, **fields: object) -> FunctionConfig:
     return FunctionConfig(name=name, handler=handler, code_path=CODE, **fields)  # type: ignore[arg-type]
-
-
-def descendants(pid: int) -> set[int]:
-    """Every live process below ``pid`` (through /proc/<pid>/task/*/children)."""
-    found: set[int] = set()
-    stack = [pid]
-    while stack:
-        parent = stack.pop()
-        for task in Path(f"/proc/{parent}/task").glob("*"):
-            try:
-                children = (task / "children").read_text().split()
-            except OSError:
-                continue
-            for child in map(int, children):
-                if child not in found:
-                    found.add(child)
-                    stack.append(child)
-    return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 ServiceFactory = Callable[..., FunctionService]

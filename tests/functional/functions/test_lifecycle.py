@@ -8,10 +8,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-from .conftest import CODE, ServiceFactory, alive, descendants, function
+from tests.processes import alive, descendants, wait_all_gone
+
+from .conftest import CODE, ServiceFactory, function
 
 _SERVER = """
 import asyncio, json, sys
@@ -29,16 +30,6 @@ async def main():
 
 asyncio.run(main())
 """
-
-
-def wait_all_gone(pids: set[int], seconds: float = 5.0) -> set[int]:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        left = {pid for pid in pids if alive(pid)}
-        if not left:
-            return left
-        time.sleep(0.02)
-    return {pid for pid in pids if alive(pid)}
 
 
 async def test_close_leaves_no_zygote_or_worker_alive(make_service: ServiceFactory) -> None:
