@@ -86,6 +86,29 @@ def build_v1_event(request: GatewayRequest, target: V1Target, *, http_api: bool)
     headers, multi_headers = _multi(pairs)
     query, multi_query = _multi(parse_query(request.query_string))
     body, is_base64 = encode_body(request.body, target.binary, lossy_text=not http_api)
+    event: dict[str, Any] = {"version": "1.0"} if http_api else {}
+    event.update(
+        {
+            "resource": target.resource_path,
+            "path": request.path,
+            "httpMethod": request.method,
+            "headers": headers or None,
+            "multiValueHeaders": multi_headers or None,
+            "queryStringParameters": query or None,
+            "multiValueQueryStringParameters": multi_query or None,
+            "pathParameters": target.path_params or None,
+            "stageVariables": target.stage_variables or None,
+            "requestContext": _request_context(request, target, http_api=http_api),
+            "body": body,
+            "isBase64Encoded": is_base64,
+        }
+    )
+    return event
+
+
+def _request_context(
+    request: GatewayRequest, target: V1Target, *, http_api: bool
+) -> dict[str, Any]:
     context: dict[str, Any] = {
         "resourceId": target.resource_id,
         "resourcePath": target.resource_path,
@@ -103,28 +126,10 @@ def build_v1_event(request: GatewayRequest, target: V1Target, *, http_api: bool)
         "domainName": request.domain_name,
         "apiId": target.api_id,
     }
-    event: dict[str, Any] = {}
     if http_api:
         # HTTP APIs' 1.0 events: short request ids, no resource id, an empty authorizer.
         # https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
-        event["version"] = "1.0"
         context["requestId"] = request.extended_request_id
         context["resourceId"] = None
         context["authorizer"] = {"claims": None, "scopes": None}
-    event.update(
-        {
-            "resource": target.resource_path,
-            "path": request.path,
-            "httpMethod": request.method,
-            "headers": headers or None,
-            "multiValueHeaders": multi_headers or None,
-            "queryStringParameters": query or None,
-            "multiValueQueryStringParameters": multi_query or None,
-            "pathParameters": target.path_params or None,
-            "stageVariables": target.stage_variables or None,
-            "requestContext": context,
-            "body": body,
-            "isBase64Encoded": is_base64,
-        }
-    )
-    return event
+    return context

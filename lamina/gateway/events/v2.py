@@ -59,14 +59,7 @@ def _joined(pairs: list[tuple[str, str]], *, lower: bool) -> dict[str, str]:
 
 
 def build_v2_event(request: GatewayRequest, target: V2Target, raw_path: str) -> dict[str, Any]:
-    cookies: list[str] = []
-    header_pairs: list[tuple[str, str]] = []
-    for name, value in with_forwarded_headers(request):
-        if name.lower() == "cookie":
-            cookies.extend(part.strip() for part in value.split(";") if part.strip())
-        else:
-            header_pairs.append((name, value))
-    headers = _joined(header_pairs, lower=True)
+    cookies, headers = _cookies_and_headers(request)
     content_type = media_type(headers.get("content-type"))
     body, is_base64 = encode_body(
         request.body, not is_text_media_type(content_type), lossy_text=False
@@ -77,13 +70,39 @@ def build_v2_event(request: GatewayRequest, target: V2Target, raw_path: str) -> 
         "rawPath": raw_path,
         "rawQueryString": request.query_string,
     }
+    # Empty collections are left out, not null (the event-v2 sample on
+    # https://docs.aws.amazon.com/lambda/latest/dg/services-apigateway.html).
     if cookies:
         event["cookies"] = cookies
     event["headers"] = headers
     query = _joined(parse_query(request.query_string), lower=False)
     if query:
         event["queryStringParameters"] = query
-    event["requestContext"] = {
+    event["requestContext"] = _request_context(request, target, raw_path)
+    if body is not None:
+        event["body"] = body
+    if target.path_params:
+        event["pathParameters"] = target.path_params
+    event["isBase64Encoded"] = is_base64
+    if target.stage_variables:
+        event["stageVariables"] = target.stage_variables
+    return event
+
+
+def _cookies_and_headers(request: GatewayRequest) -> tuple[list[str], dict[str, str]]:
+    """The Cookie header is split into `cookies` and left out of `headers`."""
+    cookies: list[str] = []
+    header_pairs: list[tuple[str, str]] = []
+    for name, value in with_forwarded_headers(request):
+        if name.lower() == "cookie":
+            cookies.extend(part.strip() for part in value.split(";") if part.strip())
+        else:
+            header_pairs.append((name, value))
+    return cookies, _joined(header_pairs, lower=True)
+
+
+def _request_context(request: GatewayRequest, target: V2Target, raw_path: str) -> dict[str, Any]:
+    return {
         "accountId": target.account_id,
         "apiId": target.api_id,
         "domainName": request.domain_name,
@@ -102,11 +121,3 @@ def build_v2_event(request: GatewayRequest, target: V2Target, raw_path: str) -> 
         "time": request_time(request.time_epoch_ms),
         "timeEpoch": request.time_epoch_ms,
     }
-    if body is not None:
-        event["body"] = body
-    if target.path_params:
-        event["pathParameters"] = target.path_params
-    event["isBase64Encoded"] = is_base64
-    if target.stage_variables:
-        event["stageVariables"] = target.stage_variables
-    return event
