@@ -22,3 +22,17 @@ class RequestTooLargeError(FunctionError):
 
 class RuntimeStartError(FunctionError):
     """The zygote process for an interpreter could not be started."""
+
+
+class FunctionThrottledError(FunctionError):
+    """The invocation would exceed a concurrency limit; Lambda answers 429.
+
+    ``reason`` is the TooManyRequestsException Reason Lambda reports:
+    "ReservedFunctionConcurrentInvocationLimitExceeded" or
+    "ConcurrentInvocationLimitExceeded".
+    https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html#API_Invoke_Errors
+    """
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason

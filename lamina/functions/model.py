@@ -42,3 +42,18 @@ class InvokeResult(msgspec.Struct, frozen=True, kw_only=True):
     request_id: str = ""
     duration_ms: float = 0.0
     executed_version: str = "$LATEST"
+
+
+class AliasConfig(msgspec.Struct, frozen=True, kw_only=True):
+    """A named pointer to a version, optionally splitting traffic with a second version.
+
+    https://docs.aws.amazon.com/lambda/latest/dg/configuring-alias-routing.html
+    """
+
+    name: str
+    function_version: str
+    """"$LATEST" or a published version number."""
+    additional_version_weights: dict[str, float] = msgspec.field(default_factory=dict)
+    """Version -> share of invocations (0..1) routed to it instead of function_version."""
+    description: str = ""
+    revision_id: str = ""

@@ -1,29 +1,34 @@
 """FunctionService: the one entry point to the function runtime.
 
-Owns one zygote per interpreter, one pool of workers per function, the idle reaper and
-the log files. ``invoke`` is cancellation-safe: cancelling the caller abandons the answer,
-never the invocation, which runs to completion (or its timeout) before its worker is
-reused.
+Owns one zygote per interpreter, one pool of workers per function version, the idle
+reaper, the concurrency limits and the log files. Functions can be deployed, updated,
+published and removed while it runs: a changed $LATEST gets a fresh pool and the old one
+drains (its busy workers finish, then stop). ``invoke`` is cancellation-safe: cancelling
+the caller abandons the answer, never the invocation, which runs to completion (or its
+timeout) before its worker is reused.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import random
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from lamina.functions import environment, failure
+from lamina.functions.concurrency import DEFAULT_ACCOUNT_LIMIT, ConcurrencyLimiter
 from lamina.functions.error import FunctionNotFoundError, RequestTooLargeError
 from lamina.functions.interpreter import InterpreterChooser
 from lamina.functions.logfile import LogWriter
-from lamina.functions.model import FunctionConfig, InvokeResult
+from lamina.functions.model import AliasConfig, FunctionConfig, InvokeResult
 from lamina.functions.pool.scaler import FunctionPool
 from lamina.functions.pool.zygote import ZygoteProcess
+from lamina.functions.registry import LATEST, DeployedFunction
 
-_LATEST = "$LATEST"
+_PoolKey = tuple[str, str]  # (function name, version)
 
 
 class FunctionService:
@@ -38,27 +43,23 @@ class FunctionService:
         max_workers_per_function: int = 32,
         idle_timeout_s: float = 300.0,
         runtime_api: str = "",
+        account_concurrency: int = DEFAULT_ACCOUNT_LIMIT,
+        rng: random.Random | None = None,
     ) -> None:
-        self._configs = {config.name: config for config in functions}
+        self._functions = {config.name: DeployedFunction(config) for config in functions}
         self._region = region
+        self._account_id = account_id
         self._runtime_api = runtime_api
         self._host_env = dict(os.environ)
         self._interpreters = InterpreterChooser()
         self._zygotes: dict[str, ZygoteProcess] = {}
         self._logs = LogWriter(state_dir / "logs", log_sink)
+        self._max_workers = max_workers_per_function
         self._idle_timeout_s = idle_timeout_s
-        self._pools = {
-            name: FunctionPool(
-                config,
-                arn=environment.function_arn(config, region=region, account_id=account_id),
-                zygote=self._zygote_provider(config),
-                spawn_spec=self._spawn_spec,
-                logs=self._logs,
-                max_workers=max_workers_per_function,
-                idle_timeout_s=idle_timeout_s,
-            )
-            for name, config in self._configs.items()
-        }
+        self._limiter = ConcurrencyLimiter(account_concurrency)
+        self._rng = rng or random.Random()
+        self._pools: dict[_PoolKey, FunctionPool] = {}
+        self._retired: set[FunctionPool] = set()
         self._reaper: asyncio.Task[None] | None = None
         self._started = False
         self._closed = False
@@ -68,8 +69,8 @@ class FunctionService:
         if self._started:
             return
         self._started = True
-        for config in self._configs.values():
-            self._zygote_for(config.runtime)
+        for function in self._functions.values():
+            self._zygote_for(function.latest.runtime)
         self._reaper = asyncio.ensure_future(self._reap_forever())
 
     async def invoke(
@@ -80,9 +81,14 @@ class FunctionService:
         qualifier: str | None = None,
         client_context: str | None = None,
     ) -> InvokeResult:
-        pool = self._pools.get(name)
-        if pool is None or not _serves(pool.config, qualifier):
-            raise FunctionNotFoundError(f"Function not found: {self._qualified(name, qualifier)}")
+        """Run one invocation of ``name`` (at ``qualifier``: $LATEST, a version or an alias).
+
+        Raises FunctionNotFoundError, RequestTooLargeError, FunctionThrottledError.
+        """
+        function = self._functions.get(name)
+        if function is None:
+            raise FunctionNotFoundError(f"Function not found: {name}")
+        config = function.resolve(qualifier, self._rng)
         if len(payload) > failure.MAX_REQUEST_BYTES:
             # https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
             raise RequestTooLargeError(
@@ -91,20 +97,106 @@ class FunctionService:
             )
         if not self._started:
             await self.start()
-        return await pool.invoke(payload, qualifier=qualifier, client_context=client_context)
+        pool = self._pool_for(config)
+        self._limiter.acquire(name)
+        return await pool.invoke(
+            payload,
+            qualifier=qualifier,
+            client_context=client_context,
+            on_end=lambda: self._limiter.release(name),
+        )
 
-    def get(self, name: str) -> FunctionConfig:
-        config = self._configs.get(name)
-        if config is None:
-            raise FunctionNotFoundError(f"Function not found: {name}")
-        return config
+    # -- the function catalogue ---------------------------------------------------------
+
+    def get(self, name: str, qualifier: str | None = None) -> FunctionConfig:
+        """$LATEST, a published version, or the version an alias points to."""
+        function = self._function(name)
+        if qualifier is None or qualifier == LATEST or qualifier.isdigit():
+            return function.config(qualifier or LATEST)
+        return function.config(function.alias(qualifier).function_version)
 
     def functions(self) -> tuple[FunctionConfig, ...]:
-        return tuple(self._configs.values())
+        """The $LATEST configuration of every function."""
+        return tuple(function.latest for function in self._functions.values())
+
+    def deploy(self, config: FunctionConfig) -> FunctionConfig:
+        """Add a function or replace its $LATEST code and configuration.
+
+        Warm workers of the previous $LATEST are retired; invocations in flight finish.
+        """
+        function = self._functions.get(config.name)
+        if function is None:
+            function = self._functions[config.name] = DeployedFunction(config)
+        else:
+            function.update(config)
+            self._retire((config.name, LATEST))
+        if self._started:
+            self._zygote_for(config.runtime)
+        return function.latest
+
+    def remove(self, name: str) -> None:
+        """Delete a function with all its versions and aliases."""
+        function = self._function(name)
+        for version in (LATEST, *function.versions):
+            self._retire((name, version))
+        del self._functions[name]
+        self._limiter.forget(name)
+
+    def publish_version(self, name: str) -> FunctionConfig:
+        """Snapshot $LATEST as the next version number."""
+        return self._function(name).publish()
+
+    def versions(self, name: str) -> tuple[FunctionConfig, ...]:
+        """Published versions, oldest first ($LATEST not included)."""
+        return tuple(self._function(name).versions.values())
+
+    def delete_version(self, name: str, version: str) -> None:
+        self._function(name).delete_version(version)
+        self._retire((name, version))
+
+    def aliases(self, name: str) -> tuple[AliasConfig, ...]:
+        return tuple(self._function(name).aliases.values())
+
+    def alias(self, name: str, alias: str) -> AliasConfig:
+        return self._function(name).alias(alias)
+
+    def set_alias(self, name: str, alias: AliasConfig) -> None:
+        """Create or replace an alias; raises FunctionNotFoundError for unknown versions."""
+        self._function(name).set_alias(alias)
+
+    def delete_alias(self, name: str, alias: str) -> None:
+        function = self._function(name)
+        function.alias(alias)
+        del function.aliases[alias]
+
+    def aliases_of(self, name: str, version: str) -> list[str]:
+        """Aliases routing traffic to ``version``."""
+        return self._function(name).aliases_of(version)
+
+    # -- concurrency --------------------------------------------------------------------
+
+    def set_reserved_concurrency(self, name: str, count: int | None) -> None:
+        self._function(name)
+        self._limiter.reserve(name, count)
+
+    def reserved_concurrency(self, name: str) -> int | None:
+        return self._limiter.reserved(name)
+
+    @property
+    def account_concurrency(self) -> int:
+        return self._limiter.account_limit
+
+    @property
+    def unreserved_concurrency(self) -> int:
+        return self._limiter.unreserved_limit
+
+    def running(self, name: str) -> int:
+        """Invocations of ``name`` in flight (waiting for a worker or running)."""
+        return self._limiter.running(name)
 
     def worker_count(self, name: str) -> int:
-        """Workers alive or starting for a function (for metrics and tests)."""
-        return self._pools[name].size
+        """Workers alive or starting for a function's live versions (metrics, tests)."""
+        return sum(pool.size for key, pool in self._pools.items() if key[0] == name)
 
     async def close(self) -> None:
         """Kill every worker and zygote and wait for them to be gone; idempotent."""
@@ -113,7 +205,7 @@ class FunctionService:
         self._closed = True
         if self._reaper is not None:
             self._reaper.cancel()
-        for pool in self._pools.values():
+        for pool in (*self._pools.values(), *self._retired):
             pool.close()
         for zygote in self._zygotes.values():
             await zygote.close()
@@ -122,8 +214,35 @@ class FunctionService:
 
     # -- internals --------------------------------------------------------------------
 
-    def _qualified(self, name: str, qualifier: str | None) -> str:
-        return f"{name}:{qualifier}" if qualifier else name
+    def _function(self, name: str) -> DeployedFunction:
+        function = self._functions.get(name)
+        if function is None:
+            raise FunctionNotFoundError(f"Function not found: {name}")
+        return function
+
+    def _pool_for(self, config: FunctionConfig) -> FunctionPool:
+        key = (config.name, config.version)
+        pool = self._pools.get(key)
+        if pool is None:
+            pool = self._pools[key] = FunctionPool(
+                config,
+                arn=environment.function_arn(
+                    config, region=self._region, account_id=self._account_id
+                ),
+                zygote=self._zygote_provider(config),
+                spawn_spec=self._spawn_spec,
+                logs=self._logs,
+                max_workers=self._max_workers,
+                idle_timeout_s=self._idle_timeout_s,
+            )
+        return pool
+
+    def _retire(self, key: _PoolKey) -> None:
+        pool = self._pools.pop(key, None)
+        if pool is not None:
+            pool.retire()
+            if not pool.drained:
+                self._retired.add(pool)
 
     def _zygote_provider(self, config: FunctionConfig) -> Callable[[], ZygoteProcess]:
         return lambda: self._zygote_for(config.runtime)
@@ -160,7 +279,4 @@ class FunctionService:
             now = time.monotonic()
             for pool in self._pools.values():
                 pool.reap(now)
-
-
-def _serves(config: FunctionConfig, qualifier: str | None) -> bool:
-    return qualifier in (None, _LATEST, config.version) or qualifier in config.aliases
+            self._retired = {pool for pool in self._retired if not pool.drained}

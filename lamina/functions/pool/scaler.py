@@ -8,6 +8,8 @@ invocation ends ──reusable──> next waiter, or the idle stack
                 └─not reusable (timeout, crash, OOM)──> forgotten; a waiter may
                   trigger a new spawn
 reap(now): idle workers unused for ``idle_timeout_s`` are stopped
+retire(): the function's code or configuration changed: idle workers stop now, busy ones
+       finish their invocation (and serve calls already waiting) and then stop
 """
 
 from __future__ import annotations
@@ -63,7 +65,9 @@ class FunctionPool:
         self._waiters: collections.deque[asyncio.Future[Worker]] = collections.deque()
         self._starting = 0
         self._tasks: set[asyncio.Task[None]] = set()
+        self._ends: dict[str, Callable[[], None]] = {}
         self._closed = False
+        self._retired = False
 
     @property
     def size(self) -> int:
@@ -74,13 +78,32 @@ class FunctionPool:
     def idle_count(self) -> int:
         return len(self._idle)
 
+    @property
+    def drained(self) -> bool:
+        """Retired, and no worker or waiter is left."""
+        return self._retired and not self._workers and not self._waiters
+
     async def invoke(
-        self, payload: bytes, *, qualifier: str | None, client_context: str | None
+        self,
+        payload: bytes,
+        *,
+        qualifier: str | None,
+        client_context: str | None,
+        on_end: Callable[[], None] | None = None,
     ) -> InvokeResult:
-        worker = self._idle.pop() if self._idle else await self._wait_for_worker()
+        """Run one invocation; ``on_end`` is called once it is over (answered, failed, or
+        abandoned before it reached a worker), even when the caller was cancelled."""
+        try:
+            worker = self._idle.pop() if self._idle else await self._wait_for_worker()
+        except BaseException:
+            if on_end is not None:
+                on_end()
+            raise
         loop = asyncio.get_running_loop()
         request_id = new_request_id()
         call = Call(request_id, loop.create_future())
+        if on_end is not None:
+            self._ends[request_id] = on_end
         meta: dict[str, Any] = {
             "id": request_id,
             "deadline": int(time.time() * 1000 + self.config.timeout_s * 1000),
@@ -167,10 +190,16 @@ class FunctionPool:
             if not waiter.done():
                 waiter.set_result(worker)
                 return
+        if self._retired:
+            worker.stop()
+            return
         self._idle.append(worker)
 
     def _complete(self, worker: Worker, call: Call, result: InvokeResult, reusable: bool) -> None:
         self._logs.write(self.config.name, result.log)
+        end = self._ends.pop(call.request_id, None)
+        if end is not None:
+            end()
         if not call.future.done():
             call.future.set_result(result)
         if reusable and not self._closed:
@@ -195,6 +224,12 @@ class FunctionPool:
             stopped += 1
         return stopped
 
+    def retire(self) -> None:
+        """Take no new invocations' workers back: stop idle ones now, busy ones when done."""
+        self._retired = True
+        while self._idle:
+            self._idle[-1].stop()
+
     def close(self) -> None:
         """Fail waiters and kill every worker (the zygote reaps them)."""
         self._closed = True
@@ -206,3 +241,6 @@ class FunctionPool:
             worker.kill()
         for task in self._tasks:
             task.cancel()
+        ends, self._ends = self._ends, {}
+        for end in ends.values():
+            end()
