@@ -1,0 +1,76 @@
+"""A claimed request -> the operation it calls and that operation's parsed input.
+
+Per protocol: rest-json routes on method + path (+ required query keys and headers); json
+reads X-Amz-Target; query reads the form's `Action`. Wire values that do not fit the model
+become the service's own parse error.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lamina.aws.claim import Claim
+from lamina.aws.model import ServiceSpec
+from lamina.aws.parse import parse_json_rpc, parse_rest
+from lamina.aws.service import OperationInput, ServiceError
+from lamina.aws.shape import ShapeMismatch
+from lamina.aws.validate import check_required
+from lamina.http.message import HttpRequest
+
+SUPPORTED_PROTOCOLS = ("rest-json", "json")
+
+
+def find_operation(claim: Claim, request: HttpRequest) -> tuple[ServiceSpec, Any, dict[str, str]]:
+    """(service, OperationModel, URI labels); raises ServiceError for an unknown operation."""
+    for spec in claim.specs:
+        if spec.protocol == "rest-json" or spec.protocol == "rest-xml":
+            names = frozenset(name.lower() for name, _ in request.headers)
+            match = spec.router.match(request.method, request.path, request.query_string, names)
+            if match is not None:
+                return spec, spec.operation(match.operation), match.labels
+        elif spec.protocol == "json" and claim.target is not None:
+            operation = spec.operation(claim.target)
+            if operation is not None:
+                return spec, operation, {}
+    spec = claim.specs[0]
+    if spec.protocol == "json":
+        # https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/CommonErrors.html
+        raise ServiceError("UnknownOperationException", "", status=400)
+    raise ServiceError(
+        "UnknownOperationException",
+        f"No {spec.name} operation answers {request.method} {request.path}",
+        status=404,
+    )
+
+
+def parse_input(
+    spec: ServiceSpec, operation: Any, request: HttpRequest, labels: dict[str, str]
+) -> OperationInput:
+    if spec.protocol not in SUPPORTED_PROTOCOLS:
+        raise ServiceError(
+            "NotImplemented",
+            f"Lamina does not implement the {spec.protocol} protocol ({spec.name}) yet",
+            status=501,
+        )
+    try:
+        if spec.protocol == "json":
+            parsed = parse_json_rpc(operation, request)
+        else:
+            parsed = parse_rest(operation, request, labels)
+    except ShapeMismatch as exc:
+        raise parse_error(spec, exc) from exc
+    if operation.input_shape is not None:
+        check_required(operation.input_shape, parsed)
+    return parsed
+
+
+def parse_error(spec: ServiceSpec, exc: ShapeMismatch) -> ServiceError:
+    """Lambda names unparsable bodies InvalidRequestContentException; the Coral-based JSON
+    services SerializationException.
+    https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html#API_Invoke_Errors
+    """
+    if "InvalidRequestContentException" in spec.error_shapes:
+        return ServiceError(
+            "InvalidRequestContentException", f"Could not parse request body into json: {exc}"
+        )
+    return ServiceError("SerializationException", str(exc), status=400)

@@ -1,0 +1,122 @@
+"""Which registered service a request is for, from what the request itself says.
+
+https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html (credential
+scope names the signing service); JSON protocols name `<targetPrefix>.<Operation>` in
+`X-Amz-Target`; query protocols POST a form whose `Action` names the operation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from urllib.parse import parse_qsl
+
+from lamina.aws.model import ModelLibrary, ServiceSpec
+from lamina.aws.sigv4 import Signature, SignatureProblem, read_signature
+from lamina.http.message import HttpRequest
+
+GATEWAY_SIGNING_NAME = "execute-api"
+_FORM = "application/x-www-form-urlencoded"
+
+
+class Claim:
+    """The candidate services (several share a signing name: apigateway/apigatewayv2)."""
+
+    __slots__ = ("action", "signature", "specs", "target")
+
+    def __init__(
+        self,
+        specs: list[ServiceSpec],
+        signature: Signature | None,
+        target: str | None = None,
+        action: str | None = None,
+    ) -> None:
+        self.specs = specs
+        self.signature = signature
+        self.target = target
+        """The operation named by X-Amz-Target."""
+        self.action = action
+        """The operation named by a query-protocol `Action`."""
+
+
+class Catalog:
+    """The registered services' models, indexed by signing name and target prefix. The
+    indexes load every registered model once, on the first request that needs them."""
+
+    def __init__(self, services: Iterable[str], library: ModelLibrary) -> None:
+        self.services = list(services)
+        self._library = library
+        self._by_signing: dict[str, list[ServiceSpec]] | None = None
+        self._by_target: dict[str, ServiceSpec] = {}
+
+    def spec(self, service: str) -> ServiceSpec:
+        return self._library.spec(service)
+
+    def preload(self) -> None:
+        self._library.preload(self.services)
+        self._index()
+
+    def signed_for(self, signing_name: str) -> list[ServiceSpec]:
+        return self._index().get(signing_name, [])
+
+    def targeted(self, prefix: str) -> ServiceSpec | None:
+        self._index()
+        return self._by_target.get(prefix)
+
+    def with_action(self, action: str) -> list[ServiceSpec]:
+        return [
+            spec
+            for spec in (self.spec(name) for name in self.services)
+            if spec.protocol in ("query", "ec2") and action in spec.operation_names
+        ]
+
+    def _index(self) -> dict[str, list[ServiceSpec]]:
+        if self._by_signing is None:
+            by_signing: dict[str, list[ServiceSpec]] = {}
+            for name in self.services:
+                spec = self.spec(name)
+                by_signing.setdefault(spec.signing_name, []).append(spec)
+                if spec.target_prefix:
+                    self._by_target[spec.target_prefix] = spec
+            self._by_signing = by_signing
+        return self._by_signing
+
+
+def identify(request: HttpRequest, catalog: Catalog) -> Claim | None:
+    try:
+        signature = read_signature(request)
+    except SignatureProblem:
+        return None  # not a well-formed SigV4 claim: not ours to answer
+    if signature is not None and signature.service == GATEWAY_SIGNING_NAME:
+        return None
+    target = _target(request, catalog)
+    if signature is not None:
+        specs = catalog.signed_for(signature.service)
+        if target is not None:
+            specs = [spec for spec in specs if spec is target[0]] or specs
+        if not specs:
+            return None
+        return Claim(specs, signature, target[1] if target else None)
+    if target is not None:
+        return Claim([target[0]], None, target[1])
+    return _query_claim(request, catalog)
+
+
+def _target(request: HttpRequest, catalog: Catalog) -> tuple[ServiceSpec, str] | None:
+    header = request.header("X-Amz-Target")
+    if header is None:
+        return None
+    prefix, _, operation = header.rpartition(".")
+    spec = catalog.targeted(prefix)
+    return None if spec is None else (spec, operation)
+
+
+def _query_claim(request: HttpRequest, catalog: Catalog) -> Claim | None:
+    if request.method != "POST" or request.path != "/" or b"Action=" not in request.body:
+        return None
+    content_type = request.header("Content-Type") or ""
+    if not content_type.startswith(_FORM):
+        return None
+    form = dict(parse_qsl(request.body.decode("utf-8", errors="replace")))
+    action = form.get("Action")
+    specs = catalog.with_action(action) if action else []
+    return Claim(specs, None, action=action) if specs else None

@@ -1,0 +1,131 @@
+"""The AWS API endpoint: claim a request, authenticate it, bind it to an operation, call
+the provider's handler, serialize the answer (or the error) as the service would.
+
+    claims(request)  — identify (signature scope / X-Amz-Target / Action) → registered?
+    handle(request)  — identify → authenticate → route → parse → handler → serialize
+                       any ServiceError → the protocol's error response
+                       any other exception → logged, 500 with the request id
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from lamina.aws.auth import auth_error, authenticate, requires_auth
+from lamina.aws.binding import find_operation, parse_input
+from lamina.aws.claim import Catalog, Claim, identify
+from lamina.aws.credentials import CredentialStore
+from lamina.aws.fault import render_error
+from lamina.aws.model import ModelLibrary, ServiceSpec
+from lamina.aws.serialize import serialize_json_rpc, serialize_rest_json
+from lamina.aws.service import (
+    AwsRequestContext,
+    Handler,
+    OperationOutput,
+    ServiceError,
+    ServiceProvider,
+)
+from lamina.core.ids import new_request_id
+from lamina.http.message import HttpRequest, HttpResponse
+
+log = logging.getLogger("lamina.aws")
+
+# Error shapes services define for their own internal failures, most specific first.
+_INTERNAL_CODES = ("ServiceException", "InternalServerError", "InternalServerException")
+
+
+class AwsApi:
+    def __init__(
+        self,
+        providers: Iterable[ServiceProvider],
+        *,
+        region: str,
+        account_id: str,
+        credentials: CredentialStore,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        library: ModelLibrary | None = None,
+    ) -> None:
+        self._handlers: dict[str, Mapping[str, Handler]] = {}
+        self._namespaces: dict[str, str | None] = {}
+        for provider in providers:
+            self._handlers[provider.service_name] = dict(provider.handlers())
+            self._namespaces[provider.service_name] = getattr(provider, "error_namespace", None)
+        self._catalog = Catalog(self._handlers, library or ModelLibrary())
+        self._region = region
+        self._account_id = account_id
+        self._credentials = credentials
+        self._clock = clock
+
+    def preload(self) -> None:
+        """Load every registered service's model now (blocking; run it in a thread after
+        the server listens), so the first AWS request does not pay for it."""
+        self._catalog.preload()
+
+    def claims(self, request: HttpRequest) -> bool:
+        """Is this request for an AWS API we serve?"""
+        return identify(request, self._catalog) is not None
+
+    async def handle(self, request: HttpRequest) -> HttpResponse:
+        request_id = new_request_id()
+        claim = identify(request, self._catalog)
+        if claim is None:
+            return _unclaimed(request_id)
+        spec = claim.specs[0]
+        try:
+            spec, output, operation = await self._answer(claim, request, request_id)
+        except ServiceError as error:
+            return render_error(spec, error, request_id, self._namespaces.get(spec.name))
+        except Exception:
+            log.exception("%s request %s failed", spec.name, request_id)
+            return render_error(spec, _internal(spec, request_id), request_id)
+        if spec.protocol == "json":
+            return serialize_json_rpc(operation, output, request_id, spec.json_version)
+        return serialize_rest_json(operation, output, request_id)
+
+    async def _answer(
+        self, claim: Claim, request: HttpRequest, request_id: str
+    ) -> tuple[ServiceSpec, OperationOutput, Any]:
+        spec = claim.specs[0]
+        access_key = authenticate(
+            claim.signature,
+            request,
+            self._credentials,
+            protocol=spec.protocol,
+            service=spec.name,
+            now=self._clock(),
+        )
+        spec, operation, labels = find_operation(claim, request)
+        if access_key is None and self._credentials.strict and requires_auth(operation):
+            raise auth_error(spec.protocol, spec.name, "missing", "Missing Authentication Token")
+        handler = self._handlers[spec.name].get(operation.name)
+        if handler is None:
+            raise ServiceError(
+                "NotImplemented",
+                f"Lamina does not implement {spec.name}:{operation.name} yet",
+                status=501,
+            )
+        parsed = parse_input(spec, operation, request, labels)
+        context = AwsRequestContext(
+            service=spec.name,
+            operation=operation.name,
+            region=self._region,
+            account_id=self._account_id,
+            request_id=request_id,
+            access_key=access_key,
+        )
+        return spec, await handler(context, parsed), operation
+
+
+def _internal(spec: ServiceSpec, request_id: str) -> ServiceError:
+    code = next((c for c in _INTERNAL_CODES if c in spec.error_shapes), "InternalFailure")
+    message = f"An internal error occurred (request id {request_id})"
+    return ServiceError(code, message, status=500, sender_fault=False)
+
+
+def _unclaimed(request_id: str) -> HttpResponse:
+    headers = [(b"x-amzn-RequestId", request_id.encode()), (b"Content-Type", b"application/json")]
+    body = b'{"message":"The request names no AWS service Lamina serves."}'
+    return HttpResponse(404, headers, body)

@@ -1,0 +1,203 @@
+"""A real loopback server answering AWS APIs through AwsApi, with fake providers that echo
+what the protocol layer parsed, and botocore clients pointed at it."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import botocore.session  # type: ignore[import-untyped]
+import pytest
+from botocore.config import Config  # type: ignore[import-untyped]
+
+from lamina.aws.credentials import CredentialStore
+from lamina.aws.dispatch import AwsApi
+from lamina.aws.service import AwsRequestContext, Handler, ServiceError
+from lamina.http.message import HttpRequest, HttpResponse
+from lamina.http.server import HttpServer
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+FUNCTION_PAIR = ("AKIDLAMINALOCAL", "lamina-local-secret")
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict[str, Any], AwsRequestContext]] = []
+
+    def last(self, operation: str) -> dict[str, Any]:
+        for name, parsed, _ in reversed(self.calls):
+            if name == operation:
+                return dict(parsed)
+        raise AssertionError(f"{operation} was not called")
+
+
+class FakeLambda:
+    """A few Lambda operations that echo their parsed input."""
+
+    service_name = "lambda"
+
+    def __init__(self, recorder: Recorder) -> None:
+        self._recorder = recorder
+
+    def handlers(self) -> dict[str, Handler]:
+        return {
+            "ListVersionsByFunction": self._record(self._list_versions),
+            "CreateFunction": self._record(self._create_function),
+            "Invoke": self._record(self._invoke),
+            "DeleteFunction": self._record(self._empty),
+            "RemovePermission": self._record(self._empty),
+            "GetFunction": self._record(self._not_found),
+            "GetFunctionConfiguration": self._record(self._crash),
+        }
+
+    def _record(self, handler: Handler) -> Handler:
+        async def recorded(context: AwsRequestContext, parsed: dict[str, Any]) -> dict[str, Any]:
+            self._recorder.calls.append((context.operation, parsed, context))
+            return await handler(context, parsed)
+
+        return recorded
+
+    async def _list_versions(self, context: AwsRequestContext, parsed: dict[str, Any]) -> Any:
+        name = parsed["FunctionName"]
+        version = {"FunctionName": name, "Version": "1", "MemorySize": 128, "Timeout": 3}
+        return {"Versions": [version], "NextMarker": f"after-{parsed.get('Marker')}"}
+
+    async def _create_function(self, context: AwsRequestContext, parsed: dict[str, Any]) -> Any:
+        return {
+            "FunctionName": parsed["FunctionName"],
+            "CodeSize": len(parsed["Code"]["ZipFile"]),
+            "Environment": parsed.get("Environment", {}),
+            "State": "Active",
+        }
+
+    async def _invoke(self, context: AwsRequestContext, parsed: dict[str, Any]) -> Any:
+        return {
+            "StatusCode": 200,
+            "Payload": parsed.get("Payload", b"")[::-1],
+            "FunctionError": "Unhandled",
+            "LogResult": base64.b64encode(b"START\nEND\n").decode(),
+            "ExecutedVersion": "$LATEST",
+        }
+
+    async def _empty(self, context: AwsRequestContext, parsed: dict[str, Any]) -> Any:
+        return {}
+
+    async def _not_found(self, context: AwsRequestContext, parsed: dict[str, Any]) -> Any:
+        name = parsed["FunctionName"]
+        arn = f"arn:aws:lambda:{context.region}:{context.account_id}:function:{name}"
+        raise ServiceError("ResourceNotFoundException", f"Function not found: {arn}")
+
+    async def _crash(self, context: AwsRequestContext, parsed: dict[str, Any]) -> Any:
+        raise RuntimeError("provider bug")
+
+
+class FakeDynamoDB:
+    """PutItem / GetItem over a dict: a json-protocol service through the same layer."""
+
+    service_name = "dynamodb"
+    error_namespace = "com.amazonaws.dynamodb.v20120810"
+
+    def __init__(self, recorder: Recorder) -> None:
+        self._recorder = recorder
+        self.items: dict[str, dict[str, Any]] = {}
+
+    def handlers(self) -> dict[str, Handler]:
+        return {"PutItem": self._put_item, "GetItem": self._get_item}
+
+    async def _put_item(self, context: AwsRequestContext, parsed: dict[str, Any]) -> Any:
+        self._recorder.calls.append((context.operation, parsed, context))
+        key = parsed["Item"]["pk"]["S"]
+        if parsed.get("ConditionExpression") and key in self.items:
+            raise ServiceError("ConditionalCheckFailedException", "The conditional request failed")
+        self.items[key] = parsed["Item"]
+        return {}
+
+    async def _get_item(self, context: AwsRequestContext, parsed: dict[str, Any]) -> Any:
+        self._recorder.calls.append((context.operation, parsed, context))
+        item = self.items.get(parsed["Key"]["pk"]["S"])
+        return {} if item is None else {"Item": item}
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.offset = timedelta()
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+
+class AwsServer:
+    """An HttpServer on its own event loop thread, so tests can use blocking botocore."""
+
+    def __init__(self, api: AwsApi) -> None:
+        self.api = api
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._thread.start()
+        self._server = HttpServer(self._handle)
+        bound = asyncio.run_coroutine_threadsafe(
+            self._server.start("127.0.0.1", 0), self._loop
+        ).result(5)
+        self.url = f"http://127.0.0.1:{bound[0][1]}"
+
+    async def _handle(self, request: HttpRequest) -> HttpResponse:
+        if self.api.claims(request):
+            return await self.api.handle(request)
+        return HttpResponse(418, [], b"gateway")
+
+    def close(self) -> None:
+        asyncio.run_coroutine_threadsafe(self._server.stop(grace_s=1), self._loop).result(5)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
+        self._loop.close()
+
+    def client(self, service: str, key: str = "test", secret: str = "test") -> Any:
+        session = botocore.session.get_session()
+        return session.create_client(
+            service,
+            endpoint_url=self.url,
+            region_name=REGION,
+            aws_access_key_id=key,
+            aws_secret_access_key=secret,
+            config=Config(retries={"max_attempts": 1, "mode": "standard"}),
+        )
+
+
+def _server(recorder: Recorder, clock: Clock, *, strict: bool) -> AwsServer:
+    api = AwsApi(
+        [FakeLambda(recorder), FakeDynamoDB(recorder)],
+        region=REGION,
+        account_id=ACCOUNT,
+        credentials=CredentialStore.local([FUNCTION_PAIR], strict=strict),
+        clock=clock,
+    )
+    return AwsServer(api)
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    return Recorder()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def aws(recorder: Recorder, clock: Clock) -> Iterator[AwsServer]:
+    server = _server(recorder, clock, strict=False)
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def strict_aws(recorder: Recorder, clock: Clock) -> Iterator[AwsServer]:
+    server = _server(recorder, clock, strict=True)
+    yield server
+    server.close()
