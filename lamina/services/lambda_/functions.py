@@ -1,0 +1,164 @@
+"""CreateFunction, GetFunction, GetFunctionConfiguration, ListFunctions, DeleteFunction.
+
+https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutput
+from lamina.functions.model import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, FunctionConfig
+from lamina.services.lambda_ import layers, names, shape, validate, versions
+from lamina.services.lambda_.code import StoredCode
+from lamina.services.lambda_.error import conflict, invalid
+from lamina.services.lambda_.paging import page
+from lamina.services.lambda_.state import (
+    FunctionMeta,
+    LambdaState,
+    Operation,
+    new_revision,
+    timestamp,
+)
+
+
+def stored_code(state: LambdaState, code: dict[str, Any], operation: str) -> StoredCode:
+    """The zip of a Code (CreateFunction) or of UpdateFunctionCode's parameters."""
+    if code.get("S3Bucket") or code.get("S3Key"):
+        raise invalid("S3 is not available yet in this Lamina: upload the code as ZipFile.")
+    if code.get("ImageUri"):
+        raise invalid("Container images are not supported by Lamina: use a Zip package.")
+    data = code.get("ZipFile")
+    if not data:
+        raise invalid("Please provide a source for function code.")
+    return state.code.put_zip(bytes(data), operation)
+
+
+async def create_function(
+    state: LambdaState, ctx: AwsRequestContext, params: OperationInput
+) -> OperationOutput:
+    name, _ = names.function_name(params["FunctionName"])
+    if name in {config.name for config in state.functions.functions()}:
+        raise conflict(f"Function already exist: {name}")
+    if params.get("PackageType", "Zip") != "Zip":
+        raise invalid("Container images are not supported by Lamina: use a Zip package.")
+    if not params.get("Runtime") or not params.get("Handler"):
+        raise invalid(
+            "Runtime and Handler are mandatory parameters for functions created with "
+            "deployment packages."
+        )
+    stored = stored_code(state, params.get("Code") or {}, "CreateFunction")
+    config = FunctionConfig(
+        name=name,
+        runtime=params["Runtime"],
+        handler=params["Handler"],
+        code_path=stored.path,
+        timeout_s=float(validate.timeout(params.get("Timeout", int(DEFAULT_TIMEOUT_S)))),
+        memory_mb=validate.memory(params.get("MemorySize", DEFAULT_MEMORY_MB)),
+        environment=validate.environment(variables(params)),
+    )
+    meta = described(state, params, FunctionMeta(role=params.get("Role", "")))
+    meta = with_code(meta, stored)
+    state.functions.deploy(config)
+    state.meta[(name, "$LATEST")] = meta
+    if params.get("Publish"):
+        return shape.configuration(state, versions.publish(state, name, None))
+    return shape.configuration(state, state.functions.get(name))
+
+
+def variables(params: OperationInput) -> dict[str, str]:
+    return dict((params.get("Environment") or {}).get("Variables") or {})
+
+
+def with_code(meta: FunctionMeta, stored: StoredCode) -> FunctionMeta:
+    return _replace(meta, code_sha256=stored.sha256, code_size=stored.size)
+
+
+def _replace(meta: FunctionMeta, **fields: Any) -> FunctionMeta:
+    """``meta`` changed: a new LastModified and RevisionId."""
+    return msgspec.structs.replace(
+        meta, last_modified=timestamp(), revision_id=new_revision(), **fields
+    )
+
+
+def described(state: LambdaState, params: OperationInput, meta: FunctionMeta) -> FunctionMeta:
+    """``meta`` with the descriptive fields ``params`` sets (Create/UpdateConfiguration)."""
+    fields: dict[str, Any] = {}
+    for key, field in (("Role", "role"), ("Description", "description")):
+        if key in params:
+            fields[field] = params[key]
+    if "TracingConfig" in params:
+        fields["tracing_mode"] = params["TracingConfig"].get("Mode", "PassThrough")
+    if "Architectures" in params:
+        fields["architectures"] = tuple(params["Architectures"])
+    if "EphemeralStorage" in params:
+        size = params["EphemeralStorage"]["Size"]
+        fields["ephemeral_storage_mb"] = validate.ephemeral_storage(size)
+    if "Layers" in params:
+        fields["layers"] = tuple(layers.reference(state, arn) for arn in params["Layers"])
+    return _replace(meta, **fields)
+
+
+async def get_function(
+    state: LambdaState, ctx: AwsRequestContext, params: OperationInput
+) -> OperationOutput:
+    name, qualifier = names.function_name(params["FunctionName"], params.get("Qualifier"))
+    config = state.config(name, qualifier)
+    answer: dict[str, Any] = {
+        "Configuration": shape.configuration(state, config),
+        # Lambda answers a presigned S3 URL; Lamina has no S3 to point at yet.
+        "Code": {"RepositoryType": "S3"},
+    }
+    reserved = state.functions.reserved_concurrency(name)
+    if reserved is not None:
+        answer["Concurrency"] = {"ReservedConcurrentExecutions": reserved}
+    return answer
+
+
+async def get_function_configuration(
+    state: LambdaState, ctx: AwsRequestContext, params: OperationInput
+) -> OperationOutput:
+    name, qualifier = names.function_name(params["FunctionName"], params.get("Qualifier"))
+    return shape.configuration(state, state.config(name, qualifier))
+
+
+async def list_functions(
+    state: LambdaState, ctx: AwsRequestContext, params: OperationInput
+) -> OperationOutput:
+    configs: list[FunctionConfig] = []
+    for latest in sorted(state.functions.functions(), key=lambda config: config.name):
+        configs.append(latest)
+        if params.get("FunctionVersion") == "ALL":
+            configs.extend(state.functions.versions(latest.name))
+    chunk, marker = page(configs, params)
+    everything = params.get("FunctionVersion") == "ALL"
+    answer: dict[str, Any] = {
+        "Functions": [shape.configuration(state, c, qualified=everything) for c in chunk]
+    }
+    if marker is not None:
+        answer["NextMarker"] = marker
+    return answer
+
+
+async def delete_function(
+    state: LambdaState, ctx: AwsRequestContext, params: OperationInput
+) -> OperationOutput:
+    name, qualifier = names.function_name(params["FunctionName"], params.get("Qualifier"))
+    state.config(name)
+    if qualifier is not None:
+        versions.delete(state, name, qualifier)
+        return {}
+    state.functions.remove(name)
+    state.forget(name)
+    return {}
+
+
+OPERATIONS: dict[str, Operation] = {
+    "CreateFunction": create_function,
+    "GetFunction": get_function,
+    "GetFunctionConfiguration": get_function_configuration,
+    "ListFunctions": list_functions,
+    "DeleteFunction": delete_function,
+}

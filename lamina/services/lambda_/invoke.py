@@ -1,0 +1,99 @@
+"""Invoke: RequestResponse, Event (202, run in the background) and DryRun (204).
+
+https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+from typing import Any
+
+from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutput, ServiceError
+from lamina.functions import failure
+from lamina.functions.error import (
+    FunctionError,
+    FunctionNotFoundError,
+    FunctionThrottledError,
+    RequestTooLargeError,
+)
+from lamina.functions.model import InvokeResult
+from lamina.services.lambda_ import names
+from lamina.services.lambda_.error import function_not_found, throttled, too_large
+from lamina.services.lambda_.state import LambdaState, Operation
+
+MAX_EVENT_PAYLOAD_BYTES = 1_048_576
+"""1 MB: an asynchronous (Event) invocation's payload.
+https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html"""
+TAIL_BYTES = 4096
+"""LogType Tail returns the last 4 KB of the execution log."""
+
+
+def log_tail(log: str) -> str:
+    return base64.b64encode(log.encode()[-TAIL_BYTES:]).decode()
+
+
+async def invoke(
+    state: LambdaState, ctx: AwsRequestContext, params: OperationInput
+) -> OperationOutput:
+    name, qualifier = names.function_name(params["FunctionName"], params.get("Qualifier"))
+    state.config(name, qualifier)
+    payload = bytes(params.get("Payload") or b"{}")
+    kind = params.get("InvocationType", "RequestResponse")
+    if kind == "DryRun":
+        return {"StatusCode": 204, "Payload": b""}
+    if kind == "Event":
+        if len(payload) > MAX_EVENT_PAYLOAD_BYTES:
+            raise too_large(MAX_EVENT_PAYLOAD_BYTES, "InvokeFunction")
+        _run_in_background(state, name, qualifier, payload)
+        return {"StatusCode": 202, "Payload": b""}
+    result = await _invoke(state, name, qualifier, payload, params.get("ClientContext"))
+    answer: dict[str, Any] = {
+        "StatusCode": 200,
+        "Payload": result.payload,
+        "ExecutedVersion": result.executed_version,
+    }
+    if result.function_error is not None:
+        answer["FunctionError"] = result.function_error
+    if params.get("LogType") == "Tail":
+        answer["LogResult"] = log_tail(result.log)
+    return answer
+
+
+async def _invoke(
+    state: LambdaState, name: str, qualifier: str | None, payload: bytes, client: str | None
+) -> InvokeResult:
+    """One synchronous invocation, the runtime's refusals translated to API errors."""
+    try:
+        return await state.functions.invoke(
+            name, payload, qualifier=qualifier, client_context=client
+        )
+    except FunctionThrottledError as error:
+        raise throttled(error.reason) from error
+    except RequestTooLargeError as error:
+        raise too_large(failure.MAX_REQUEST_BYTES, "InvokeFunction") from error
+    except FunctionNotFoundError as error:
+        raise function_not_found(state.function_arn(name, qualifier)) from error
+    except FunctionError as error:
+        raise ServiceError(
+            "ServiceException", str(error), status=500, sender_fault=False
+        ) from error
+
+
+def _run_in_background(
+    state: LambdaState, name: str, qualifier: str | None, payload: bytes
+) -> None:
+    """Event invocations run once, detached from the caller (no durable queue, no retries
+    yet); the outcome goes to the function's log like any other invocation."""
+
+    async def run() -> None:
+        with contextlib.suppress(FunctionError):
+            await state.functions.invoke(name, payload, qualifier=qualifier)
+
+    task = asyncio.ensure_future(run())
+    state.background.add(task)
+    task.add_done_callback(state.background.discard)
+
+
+OPERATIONS: dict[str, Operation] = {"Invoke": invoke}

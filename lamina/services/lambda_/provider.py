@@ -1,0 +1,63 @@
+"""LambdaProvider: the botocore "lambda" service's operations over FunctionService."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from lamina.aws.service import AwsRequestContext, Handler, OperationInput, OperationOutput
+from lamina.functions.service import FunctionService
+from lamina.services.lambda_ import (
+    account,
+    aliases,
+    concurrency,
+    event_config,
+    functions,
+    invoke,
+    layers,
+    permissions,
+    updates,
+    versions,
+)
+from lamina.services.lambda_.state import LambdaState, Operation
+
+_MODULES = (
+    functions,
+    updates,
+    versions,
+    aliases,
+    concurrency,
+    permissions,
+    layers,
+    invoke,
+    event_config,
+    account,
+)
+
+
+class LambdaProvider:
+    def __init__(
+        self, functions: FunctionService, *, region: str, account_id: str, state_dir: Path
+    ) -> None:
+        self.state = LambdaState(
+            functions, region=region, account_id=account_id, state_dir=state_dir
+        )
+        self._handlers = {
+            name: _bind(self.state, operation)
+            for module in _MODULES
+            for name, operation in module.OPERATIONS.items()
+        }
+
+    @property
+    def service_name(self) -> str:
+        return "lambda"
+
+    def handlers(self) -> Mapping[str, Handler]:
+        return self._handlers
+
+
+def _bind(state: LambdaState, operation: Operation) -> Handler:
+    async def handler(ctx: AwsRequestContext, params: OperationInput) -> OperationOutput:
+        return await operation(state, ctx, params)
+
+    return handler

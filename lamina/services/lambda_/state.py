@@ -1,0 +1,132 @@
+"""What the Lambda API keeps beside the runtime: descriptive fields, policies, layers.
+
+FunctionService holds what running a function needs (code, handler, memory, versions,
+aliases, concurrency); this store holds what only the API shows (role, description,
+CodeSha256, RevisionId ...), keyed by function name and version, in memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutput
+from lamina.functions.error import FunctionNotFoundError
+from lamina.functions.model import FunctionConfig
+from lamina.functions.service import FunctionService
+from lamina.services.lambda_ import code
+from lamina.services.lambda_.error import function_not_found
+
+
+class LayerRef(msgspec.Struct, frozen=True):
+    arn: str
+    code_size: int
+
+
+class FunctionMeta(msgspec.Struct, frozen=True, kw_only=True):
+    """The API-only fields of one function version's FunctionConfiguration."""
+
+    role: str = ""
+    description: str = ""
+    code_sha256: str = ""
+    code_size: int = 0
+    last_modified: str = ""
+    revision_id: str = ""
+    layers: tuple[LayerRef, ...] = ()
+    tracing_mode: str = "PassThrough"
+    architectures: tuple[str, ...] = ("x86_64",)
+    ephemeral_storage_mb: int = 512
+
+
+class LayerVersion(msgspec.Struct, frozen=True, kw_only=True):
+    name: str
+    version: int
+    description: str
+    created: str
+    code_sha256: str
+    code_size: int
+    compatible_runtimes: tuple[str, ...]
+    compatible_architectures: tuple[str, ...]
+    license_info: str | None
+
+
+def timestamp(now: float | None = None) -> str:
+    """Lambda's LastModified format: ``2024-01-01T00:00:00.000+0000``.
+
+    https://docs.aws.amazon.com/lambda/latest/api/API_FunctionConfiguration.html
+    """
+    moment = now if now is not None else time.time()
+    millis = int((moment % 1) * 1000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(moment)) + f".{millis:03d}+0000"
+
+
+def new_revision() -> str:
+    return str(uuid.uuid4())
+
+
+_Key = tuple[str, str]  # (function name, version or qualifier)
+
+
+class LambdaState:
+    """Everything an operation handler needs; one per provider."""
+
+    def __init__(
+        self, functions: FunctionService, *, region: str, account_id: str, state_dir: Path
+    ) -> None:
+        self.functions = functions
+        self.region = region
+        self.account_id = account_id
+        self.code = code.CodeStore(state_dir / "code")
+        self.layer_code = code.CodeStore(state_dir / "layers")
+        self.meta: dict[_Key, FunctionMeta] = {}
+        self.policies: dict[_Key, list[dict[str, Any]]] = {}
+        self.event_configs: dict[_Key, dict[str, Any]] = {}
+        self.layers: dict[str, list[LayerVersion]] = {}
+        self.background: set[asyncio.Task[None]] = set()
+        """Tasks of Event invocations still running (kept so they are not collected)."""
+
+    def function_arn(self, name: str, qualifier: str | None = None) -> str:
+        arn = f"arn:aws:lambda:{self.region}:{self.account_id}:function:{name}"
+        return f"{arn}:{qualifier}" if qualifier else arn
+
+    def layer_arn(self, name: str, version: int | None = None) -> str:
+        arn = f"arn:aws:lambda:{self.region}:{self.account_id}:layer:{name}"
+        return f"{arn}:{version}" if version is not None else arn
+
+    def config(self, name: str, qualifier: str | None = None) -> FunctionConfig:
+        """The configuration at ``qualifier``, or ResourceNotFoundException."""
+        try:
+            return self.functions.get(name, qualifier)
+        except FunctionNotFoundError as error:
+            raise function_not_found(self.function_arn(name, qualifier)) from error
+
+    def meta_of(self, name: str, version: str) -> FunctionMeta:
+        """The API fields of a version; synthesized once for template-declared functions."""
+        meta = self.meta.get((name, version))
+        if meta is None:
+            config = self.functions.get(name, version)
+            sha, size = code.describe_folder(Path(config.code_path))
+            meta = FunctionMeta(
+                code_sha256=sha,
+                code_size=size,
+                last_modified=timestamp(),
+                revision_id=new_revision(),
+                role=f"arn:aws:iam::{self.account_id}:role/lamina-{name}",
+            )
+            self.meta[(name, version)] = meta
+        return meta
+
+    def forget(self, name: str, version: str | None = None) -> None:
+        """Drop what the store keeps for a function (or one of its versions)."""
+        for table in (self.meta, self.policies, self.event_configs):
+            for key in [k for k in table if k[0] == name and version in (None, k[1])]:
+                del table[key]
+
+
+Operation = Callable[[LambdaState, AwsRequestContext, OperationInput], Awaitable[OperationOutput]]

@@ -1,0 +1,107 @@
+"""PublishVersion, ListVersionsByFunction, and deleting a version.
+
+A version is an immutable snapshot of $LATEST's code and configuration; publishing when
+nothing changed since the last version returns that version.
+https://docs.aws.amazon.com/lambda/latest/dg/configuration-versions.html
+https://docs.aws.amazon.com/lambda/latest/api/API_PublishVersion.html
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutput
+from lamina.functions.model import FunctionConfig
+from lamina.services.lambda_ import names, shape
+from lamina.services.lambda_.error import conflict, function_not_found, invalid, revision_mismatch
+from lamina.services.lambda_.paging import page
+from lamina.services.lambda_.state import FunctionMeta, LambdaState, Operation, new_revision
+
+LATEST = "$LATEST"
+
+
+def publish(state: LambdaState, name: str, description: str | None) -> FunctionConfig:
+    """Publish $LATEST as a new version, unless the newest version already equals it."""
+    latest = state.functions.get(name)
+    latest_meta = state.meta_of(name, LATEST)
+    published = state.functions.versions(name)
+    if published and _same(state, latest, latest_meta, published[-1]):
+        return published[-1]
+    version = state.functions.publish_version(name)
+    state.meta[(name, version.version)] = msgspec.structs.replace(
+        latest_meta,
+        description=latest_meta.description if description is None else description,
+        revision_id=new_revision(),
+    )
+    return version
+
+
+def _same(
+    state: LambdaState, latest: FunctionConfig, meta: FunctionMeta, version: FunctionConfig
+) -> bool:
+    if msgspec.structs.replace(latest, version=version.version) != version:
+        return False
+    theirs = state.meta_of(version.name, version.version)
+    return (meta.code_sha256, meta.role, meta.layers, meta.tracing_mode) == (
+        theirs.code_sha256,
+        theirs.role,
+        theirs.layers,
+        theirs.tracing_mode,
+    )
+
+
+async def publish_version(
+    state: LambdaState, ctx: AwsRequestContext, params: OperationInput
+) -> OperationOutput:
+    name, _ = names.function_name(params["FunctionName"])
+    state.config(name)
+    meta = state.meta_of(name, LATEST)
+    if params.get("RevisionId") and params["RevisionId"] != meta.revision_id:
+        raise revision_mismatch("GetFunction")
+    expected = params.get("CodeSha256")
+    if expected and expected != meta.code_sha256:
+        raise invalid(
+            f"CodeSHA256 ({expected}) is different from current CodeSHA256 in $LATEST "
+            f"({meta.code_sha256}). Please try again with the CodeSHA256 in $LATEST."
+        )
+    return shape.configuration(state, publish(state, name, params.get("Description")))
+
+
+async def list_versions_by_function(
+    state: LambdaState, ctx: AwsRequestContext, params: OperationInput
+) -> OperationOutput:
+    name, _ = names.function_name(params["FunctionName"])
+    configs = [state.config(name), *state.functions.versions(name)]
+    chunk, marker = page(configs, params)
+    answer: dict[str, Any] = {
+        "Versions": [shape.configuration(state, c, qualified=True) for c in chunk]
+    }
+    if marker is not None:
+        answer["NextMarker"] = marker
+    return answer
+
+
+def delete(state: LambdaState, name: str, qualifier: str) -> None:
+    """DeleteFunction with a Qualifier: one published version."""
+    if qualifier == LATEST:
+        raise invalid("$LATEST version cannot be deleted without deleting the function.")
+    if not qualifier.isdigit():
+        raise invalid(f"Deletion of aliases through DeleteFunction is not supported: {qualifier}")
+    if qualifier not in {config.version for config in state.functions.versions(name)}:
+        raise function_not_found(state.function_arn(name, qualifier))
+    aliases = state.functions.aliases_of(name, qualifier)
+    if aliases:
+        raise conflict(
+            "Unable to delete version because the following aliases reference it: "
+            f"[{', '.join(aliases)}]"
+        )
+    state.functions.delete_version(name, qualifier)
+    state.forget(name, qualifier)
+
+
+OPERATIONS: dict[str, Operation] = {
+    "PublishVersion": publish_version,
+    "ListVersionsByFunction": list_versions_by_function,
+}
