@@ -12,12 +12,13 @@ from typing import Any
 from lamina.aws.claim import Claim
 from lamina.aws.model import ServiceSpec
 from lamina.aws.parse import parse_json_rpc, parse_rest
+from lamina.aws.query import parse_query, query_form
 from lamina.aws.service import OperationInput, ServiceError
 from lamina.aws.shape import ShapeMismatch
 from lamina.aws.validate import check_required
 from lamina.http.message import HttpRequest
 
-SUPPORTED_PROTOCOLS = ("rest-json", "json")
+SUPPORTED_PROTOCOLS = ("rest-json", "json", "query")
 
 
 def find_operation(claim: Claim, request: HttpRequest) -> tuple[ServiceSpec, Any, dict[str, str]]:
@@ -32,7 +33,16 @@ def find_operation(claim: Claim, request: HttpRequest) -> tuple[ServiceSpec, Any
             operation = spec.operation(claim.target)
             if operation is not None:
                 return spec, operation, {}
+        elif spec.protocol == "query":
+            action = claim.action or query_form(request).get("Action", "")
+            operation = spec.operation(action)
+            if operation is not None:
+                return spec, operation, {}
     spec = claim.specs[0]
+    if spec.protocol == "query":
+        # https://docs.aws.amazon.com/STS/latest/APIReference/CommonErrors.html
+        action = query_form(request).get("Action", "")
+        raise ServiceError("InvalidAction", f"Could not find operation {action}", status=400)
     if spec.protocol == "json":
         # https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/CommonErrors.html
         raise ServiceError("UnknownOperationException", "", status=400)
@@ -55,6 +65,8 @@ def parse_input(
     try:
         if spec.protocol == "json":
             parsed = parse_json_rpc(operation, request)
+        elif spec.protocol == "query":
+            parsed = parse_query(operation, query_form(request))
         else:
             parsed = parse_rest(operation, request, labels)
     except ShapeMismatch as exc:
@@ -69,6 +81,8 @@ def parse_error(spec: ServiceSpec, exc: ShapeMismatch) -> ServiceError:
     services SerializationException.
     https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html#API_Invoke_Errors
     """
+    if spec.protocol == "query":
+        return ServiceError("MalformedInput", str(exc), status=400)
     if "InvalidRequestContentException" in spec.error_shapes:
         return ServiceError(
             "InvalidRequestContentException", f"Could not parse request body into json: {exc}"

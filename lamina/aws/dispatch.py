@@ -20,6 +20,7 @@ from lamina.aws.claim import Catalog, Claim, identify
 from lamina.aws.credentials import CredentialStore
 from lamina.aws.fault import render_error
 from lamina.aws.model import ModelLibrary, ServiceSpec
+from lamina.aws.query import serialize_query
 from lamina.aws.serialize import serialize_json_rpc, serialize_rest_json
 from lamina.aws.service import (
     AwsRequestContext,
@@ -83,6 +84,8 @@ class AwsApi:
             return render_error(spec, _internal(spec, request_id), request_id)
         if spec.protocol == "json":
             return serialize_json_rpc(operation, output, request_id, spec.json_version)
+        if spec.protocol == "query":
+            return serialize_query(spec, operation, output, request_id)
         return serialize_rest_json(operation, output, request_id)
 
     async def _answer(

@@ -2,6 +2,7 @@
 
 rest-json: `x-amzn-ErrorType: <Code>` header and a JSON body of the error shape's members
 (Lambda's `Type` and `Message`); botocore reads the code from that header.
+query: `<ErrorResponse>` XML (lamina.aws.query).
 json: body `{"__type": "<Code>", "message": ...}` (with the provider's namespace prefix when
 it declares one, as DynamoDB's `com.amazonaws.dynamodb.v20120810#` does).
 https://smithy.io/2.0/aws/protocols/aws-restjson1-protocol.html#operation-error-serialization
@@ -15,6 +16,7 @@ from typing import Any
 import orjson
 
 from lamina.aws.model import ServiceSpec
+from lamina.aws.query import render_query_error
 from lamina.aws.service import ServiceError
 from lamina.aws.shape import to_json
 from lamina.http.message import HttpResponse
@@ -49,6 +51,8 @@ def render_error(
     spec: ServiceSpec, error: ServiceError, request_id: str, namespace: str | None = None
 ) -> HttpResponse:
     status = error_status(spec, error)
+    if spec.protocol in ("query", "ec2"):
+        return render_query_error(spec, error, status, request_id)
     document = error_document(spec, error)
     headers = [(b"x-amzn-RequestId", request_id.encode())]
     if spec.protocol == "json":

@@ -60,6 +60,14 @@ class ServiceSpec:
             found.setdefault(shape.name, shape)
         return found
 
+    def wire_code(self, code: str) -> str:
+        """The code a query-protocol error carries: the shape's `error.code` (IAM's
+        NoSuchEntityException shape answers `NoSuchEntity`)."""
+        shape = self.error_shapes.get(code)
+        if shape is None:
+            return code
+        return str(shape.metadata.get("error", {}).get("code", code))
+
     def error_status(self, code: str) -> int | None:
         shape = self.error_shapes.get(code)
         if shape is None:

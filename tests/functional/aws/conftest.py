@@ -123,6 +123,52 @@ class FakeDynamoDB:
         return {} if item is None else {"Item": item}
 
 
+class FakeQueryServices:
+    """STS and IAM operations: the query protocol through the same layer."""
+
+    def __init__(self, service: str, recorder: Recorder) -> None:
+        self.service_name = service
+        self._recorder = recorder
+
+    def handlers(self) -> dict[str, Handler]:
+        if self.service_name == "sts":
+            return {
+                "GetCallerIdentity": self._caller,
+                "AssumeRoleWithWebIdentity": self._assume,
+            }
+        return {"CreateUser": self._create_user, "GetUser": self._no_user}
+
+    async def _caller(self, context: AwsRequestContext, parsed: dict[str, Any]) -> Any:
+        arn = f"arn:aws:iam::{context.account_id}:user/{context.access_key}"
+        return {"UserId": context.access_key, "Account": context.account_id, "Arn": arn}
+
+    async def _assume(self, context: AwsRequestContext, parsed: dict[str, Any]) -> Any:
+        self._recorder.calls.append((context.operation, parsed, context))
+        expiry = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
+        credentials = {
+            "AccessKeyId": "ASIAX",
+            "SecretAccessKey": "s",
+            "SessionToken": "t<&>",
+            "Expiration": expiry,
+        }
+        return {"Credentials": credentials, "SubjectFromWebIdentityToken": "sub"}
+
+    async def _create_user(self, context: AwsRequestContext, parsed: dict[str, Any]) -> Any:
+        self._recorder.calls.append((context.operation, parsed, context))
+        user = {
+            "UserName": parsed["UserName"],
+            "Path": "/",
+            "UserId": "AIDA1",
+            "Arn": "arn:aws:iam::123456789012:user/u",
+            "CreateDate": datetime(2024, 1, 1, tzinfo=UTC),
+            "Tags": parsed.get("Tags", []),
+        }
+        return {"User": user}
+
+    async def _no_user(self, context: AwsRequestContext, parsed: dict[str, Any]) -> Any:
+        raise ServiceError("NoSuchEntityException", f"The user {parsed['UserName']} is unknown.")
+
+
 class Clock:
     def __init__(self) -> None:
         self.offset = timedelta()
@@ -170,7 +216,12 @@ class AwsServer:
 
 def _server(recorder: Recorder, clock: Clock, *, strict: bool) -> AwsServer:
     api = AwsApi(
-        [FakeLambda(recorder), FakeDynamoDB(recorder)],
+        [
+            FakeLambda(recorder),
+            FakeDynamoDB(recorder),
+            FakeQueryServices("sts", recorder),
+            FakeQueryServices("iam", recorder),
+        ],
         region=REGION,
         account_id=ACCOUNT,
         credentials=CredentialStore.local([FUNCTION_PAIR], strict=strict),
