@@ -81,7 +81,8 @@ class AwsApi:
             return render_error(spec, error, request_id, self._namespaces.get(spec.name))
         except Exception:
             log.exception("%s request %s failed", spec.name, request_id)
-            return render_error(spec, _internal(spec, request_id), request_id)
+            internal = _internal(spec, request_id)
+            return render_error(spec, internal, request_id, self._namespaces.get(spec.name))
         if spec.protocol == "json":
             return serialize_json_rpc(operation, output, request_id, spec.json_version)
         if spec.protocol == "query":
@@ -92,6 +93,9 @@ class AwsApi:
         self, claim: Claim, request: HttpRequest, request_id: str
     ) -> tuple[ServiceSpec, OperationOutput, Any]:
         spec = claim.specs[0]
+        if request.body_too_large:
+            # The server dropped the body, so the signature cannot be checked either.
+            raise _too_large(spec)
         access_key = authenticate(
             claim.signature,
             request,
@@ -126,6 +130,15 @@ def _internal(spec: ServiceSpec, request_id: str) -> ServiceError:
     code = next((c for c in _INTERNAL_CODES if c in spec.error_shapes), "InternalFailure")
     message = f"An internal error occurred (request id {request_id})"
     return ServiceError(code, message, status=500, sender_fault=False)
+
+
+def _too_large(spec: ServiceSpec) -> ServiceError:
+    # Lambda: RequestTooLargeException, HTTP 413, for payloads over its limits.
+    # https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html#API_Invoke_Errors
+    code = "RequestTooLargeException"
+    if code not in spec.error_shapes:
+        code = "RequestEntityTooLarge"
+    return ServiceError(code, "The request body is larger than Lamina accepts.", status=413)
 
 
 def _unclaimed(request_id: str) -> HttpResponse:

@@ -184,10 +184,9 @@ def _canonical_headers(request: HttpRequest, names: list[str]) -> str:
 
 
 def _payload_hash(request: HttpRequest, claim: Signature, s3: bool) -> str:
-    actual = hashlib.sha256(request.body).hexdigest()
     declared = request.header("X-Amz-Content-SHA256")
     if declared is not None:
-        if len(declared) == 64 and declared.lower() != actual:
+        if len(declared) == 64 and declared.lower() != hashlib.sha256(request.body).hexdigest():
             # A signed hash that is not the body's: the body was changed after signing.
             raise SignatureProblem(
                 SignatureProblem.MISMATCH,
@@ -196,4 +195,4 @@ def _payload_hash(request: HttpRequest, claim: Signature, s3: bool) -> str:
         return declared
     if claim.presigned and s3:
         return "UNSIGNED-PAYLOAD"
-    return actual
+    return hashlib.sha256(request.body).hexdigest()

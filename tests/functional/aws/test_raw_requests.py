@@ -59,3 +59,12 @@ def test_lambda_body_changed_after_signing_refused(aws: AwsServer) -> None:
     answer = httpx.post(url, content=b"[]", headers=headers)
     assert answer.status_code == 403
     assert answer.headers["x-amzn-ErrorType"] == "InvalidSignatureException"
+
+
+def test_lambda_oversized_body_answers_413_request_too_large(aws: AwsServer) -> None:
+    from lamina.http.server import MAX_BODY_BYTES
+
+    url = f"{aws.url}/2015-03-31/functions/fn/invocations"
+    answer = _signed("POST", url, b"x" * (MAX_BODY_BYTES + 1))
+    assert answer.status_code == 413
+    assert answer.headers["x-amzn-ErrorType"] == "RequestTooLargeException"
