@@ -81,6 +81,19 @@ class Catalog:
         return self._by_signing
 
 
+_MARK_HEADERS = frozenset({"authorization", "x-amz-target"})
+
+
+def has_aws_marks(request: HttpRequest) -> bool:
+    """Could this be an AWS API call at all (a SigV4 header or query, an X-Amz-Target, or a
+    query-protocol POST to /)? False for plain gateway traffic, cheaply."""
+    if request.method == "POST" and request.path == "/":
+        return True
+    if "X-Amz-Credential=" in request.query_string:
+        return True
+    return any(name.lower() in _MARK_HEADERS for name, _ in request.headers)
+
+
 def identify(request: HttpRequest, catalog: Catalog) -> Claim | None:
     try:
         signature = read_signature(request)

@@ -13,15 +13,19 @@ from pathlib import Path
 import click
 import msgspec
 
+from lamina.aws.credentials import CredentialStore
+from lamina.aws.dispatch import AwsApi
 from lamina.cli.banner import banner_lines, url_host
 from lamina.cli.console import ConsoleLog
 from lamina.config.load import load_application
 from lamina.config.model import Application
 from lamina.edge.app import Edge
+from lamina.functions.environment import LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS_KEY
 from lamina.functions.service import FunctionService
 from lamina.gateway.app import Gateway
 from lamina.gateway.deployment import Deployment
 from lamina.http.server import HttpServer
+from lamina.services.lambda_.provider import LambdaProvider
 
 
 class ServeOptions(msgspec.Struct, frozen=True, kw_only=True):
@@ -59,7 +63,8 @@ async def serve(options: ServeOptions) -> int:
     )
     gateway = Gateway(deployment, functions)
     public = f"{options.host}:{options.port}"
-    server = HttpServer(Edge(gateway, public_host=public))
+    aws = aws_api(app, functions)
+    server = HttpServer(Edge(gateway, public_host=public, aws=aws))
     try:
         bound = await server.start(options.host, options.port)
     except OSError as error:
@@ -72,14 +77,26 @@ async def serve(options: ServeOptions) -> int:
         return 1
     port = bound[0][1]
     _print_banner(app, deployment, options.host, port, time.perf_counter() - started)
+    # Load the AWS service models off the event loop, after we listen.
+    preload = asyncio.get_running_loop().run_in_executor(None, aws.preload)
     try:
         await _wait_for_signal()
     finally:
         click.echo("Shutting down…", err=True)
+        preload.cancel()
         await server.stop()
         await functions.close()
         console.flush()
     return 0
+
+
+def aws_api(app: Application, functions: FunctionService) -> AwsApi:
+    """The AWS APIs served on the same port: Lambda for now."""
+    lambda_ = LambdaProvider(
+        functions, region=app.region, account_id=app.account_id, state_dir=state_dir_for(app)
+    )
+    credentials = CredentialStore.local([(LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS_KEY)])
+    return AwsApi([lambda_], region=app.region, account_id=app.account_id, credentials=credentials)
 
 
 async def _wait_for_signal() -> None:

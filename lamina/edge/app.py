@@ -1,5 +1,6 @@
 """Edge dispatch (DESIGN.md, "Process model"): reserved `/_lamina/...` paths first, then
-the AWS API endpoint (coming with the AWS protocol layer), everything else to the gateway.
+the AWS API endpoint (SigV4-signed for a service we serve, X-Amz-Target, query Action),
+everything else to the gateway.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ import time
 
 import orjson
 
+from lamina.aws.dispatch import AwsApi
 from lamina.core.ids import new_extended_request_id, new_request_id, new_trace_id
 from lamina.gateway.app import Gateway
 from lamina.gateway.error import GatewayError, ResponseType
@@ -19,14 +21,17 @@ _JSON = [(b"content-type", b"application/json")]
 
 
 class Edge:
-    def __init__(self, gateway: Gateway, *, public_host: str) -> None:
+    def __init__(self, gateway: Gateway, *, public_host: str, aws: AwsApi | None = None) -> None:
         self._gateway = gateway
+        self._aws = aws
         self._public_host = public_host
         """Host[:port] used as the domain name when a client sends no Host header."""
 
     async def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path.startswith(RESERVED_PREFIX):
             return self._reserved(request)
+        if self._aws is not None and self._aws.claims(request):
+            return await self._aws.handle(request)
         host = request.header("host") or self._public_host
         now_ms = time.time_ns() // 1_000_000
         gateway_request = GatewayRequest(

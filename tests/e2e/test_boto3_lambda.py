@@ -1,0 +1,68 @@
+"""boto3's Lambda client against `lamina up`: the template's functions, on the one port."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.conftest import FIXTURES, LaminaProcess
+
+
+@pytest.fixture(scope="module")
+def lamina() -> Iterator[LaminaProcess]:
+    process = LaminaProcess(FIXTURES / "apps" / "proxy")
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def client(lamina: LaminaProcess):  # type: ignore[no-untyped-def]
+    return boto3.client(
+        "lambda",
+        endpoint_url=lamina.base,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+
+
+def test_boto3_lists_the_template_functions(client) -> None:  # type: ignore[no-untyped-def]
+    names = {f["FunctionName"] for f in client.list_functions()["Functions"]}
+    assert {"EchoFunction", "ShapesFunction", "SlowFunction"} <= names
+
+
+def test_boto3_invoke_returns_payload_and_log_tail(client) -> None:  # type: ignore[no-untyped-def]
+    response = client.invoke(
+        FunctionName="ShapesFunction",
+        Payload=json.dumps({"pathParameters": {"kind": "plain"}}),
+        LogType="Tail",
+    )
+    assert response["StatusCode"] == 200
+    assert json.loads(response["Payload"].read()) == {"hello": "world"}
+    assert "REPORT RequestId:" in base64.b64decode(response["LogResult"]).decode()
+
+
+def test_boto3_invoke_error_has_function_error(client) -> None:  # type: ignore[no-untyped-def]
+    response = client.invoke(
+        FunctionName="ShapesFunction", Payload=json.dumps({"pathParameters": {"kind": "raise"}})
+    )
+    assert response["FunctionError"] == "Unhandled"
+    assert json.loads(response["Payload"].read())["errorType"] == "ValueError"
+
+
+def test_boto3_unknown_function_is_resource_not_found(client) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ClientError) as raised:
+        client.get_function(FunctionName="Nope")
+    assert raised.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+
+
+def test_gateway_still_serves_next_to_the_aws_api(lamina: LaminaProcess) -> None:
+    import httpx
+
+    assert httpx.get(f"{lamina.base}/shape/plain", timeout=20).json() == {"hello": "world"}
