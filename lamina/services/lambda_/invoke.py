@@ -1,17 +1,19 @@
-"""Invoke: RequestResponse, Event (202, run in the background) and DryRun (204).
+"""Invoke: RequestResponse, Event (202, queued durably) and DryRun (204).
 
 https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html
+https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import contextlib
 from typing import Any
+
+import orjson
 
 from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutput, ServiceError
 from lamina.functions import failure
+from lamina.functions.asynchronous.queue import QueueError
 from lamina.functions.error import (
     FunctionError,
     FunctionNotFoundError,
@@ -44,9 +46,7 @@ async def invoke(
     if kind == "DryRun":
         return {"StatusCode": 204, "Payload": b""}
     if kind == "Event":
-        if len(payload) > MAX_EVENT_PAYLOAD_BYTES:
-            raise too_large(MAX_EVENT_PAYLOAD_BYTES, "InvokeFunction")
-        _run_in_background(state, name, qualifier, payload)
+        await _enqueue(state, ctx, name, qualifier, payload)
         return {"StatusCode": 202, "Payload": b""}
     result = await _invoke(state, name, qualifier, payload, params.get("ClientContext"))
     answer: dict[str, Any] = {
@@ -76,24 +76,40 @@ async def _invoke(
     except FunctionNotFoundError as error:
         raise function_not_found(state.function_arn(name, qualifier)) from error
     except FunctionError as error:
+        raise _service_exception(error) from error
+
+
+async def _enqueue(
+    state: LambdaState, ctx: AwsRequestContext, name: str, qualifier: str | None, payload: bytes
+) -> None:
+    """Commit the event to the durable queue before answering 202; its request id is the
+    x-amzn-RequestId of this answer. Retries, destinations: AsyncInvoker."""
+    if len(payload) > MAX_EVENT_PAYLOAD_BYTES:
+        raise too_large(MAX_EVENT_PAYLOAD_BYTES, "InvokeFunction")
+    _require_json(payload)
+    try:
+        await state.async_invoker.submit(name, qualifier, payload, request_id=ctx.request_id)
+    except QueueError as error:
+        raise _service_exception(error) from error
+
+
+def _require_json(payload: bytes) -> None:
+    """Lambda refuses an event that is not JSON with InvalidRequestContentException.
+    https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html#API_Invoke_Errors
+    """
+    try:
+        orjson.loads(payload)
+    except orjson.JSONDecodeError as error:
         raise ServiceError(
-            "ServiceException", str(error), status=500, sender_fault=False
+            "InvalidRequestContentException",
+            f"Could not parse request body into json: {error}",
+            status=400,
+            fields={"Type": "User"},
         ) from error
 
 
-def _run_in_background(
-    state: LambdaState, name: str, qualifier: str | None, payload: bytes
-) -> None:
-    """Event invocations run once, detached from the caller (no durable queue, no retries
-    yet); the outcome goes to the function's log like any other invocation."""
-
-    async def run() -> None:
-        with contextlib.suppress(FunctionError):
-            await state.functions.invoke(name, payload, qualifier=qualifier)
-
-    task = asyncio.ensure_future(run())
-    state.background.add(task)
-    task.add_done_callback(state.background.discard)
+def _service_exception(error: Exception) -> ServiceError:
+    return ServiceError("ServiceException", str(error), status=500, sender_fault=False)
 
 
 OPERATIONS: dict[str, Operation] = {"Invoke": invoke}

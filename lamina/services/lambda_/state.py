@@ -7,7 +7,6 @@ CodeSha256, RevisionId ...), keyed by function name and version, in memory.
 
 from __future__ import annotations
 
-import asyncio
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -17,6 +16,13 @@ from typing import Any
 import msgspec
 
 from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutput
+from lamina.functions.asynchronous.invoker import AsyncInvoker
+from lamina.functions.asynchronous.model import (
+    DEFAULT_EVENT_AGE_S,
+    DEFAULT_RETRY_ATTEMPTS,
+    EventConfig,
+)
+from lamina.functions.asynchronous.sqlite import SqliteInvocationQueue
 from lamina.functions.error import FunctionNotFoundError
 from lamina.functions.model import FunctionConfig
 from lamina.functions.service import FunctionService
@@ -88,8 +94,19 @@ class LambdaState:
         self.policies: dict[_Key, list[dict[str, Any]]] = {}
         self.event_configs: dict[_Key, dict[str, Any]] = {}
         self.layers: dict[str, list[LayerVersion]] = {}
-        self.background: set[asyncio.Task[None]] = set()
-        """Tasks of Event invocations still running (kept so they are not collected)."""
+        self.dead_letters: dict[str, str] = {}
+        """Function name -> its DeadLetterConfig TargetArn (set with the function's
+        configuration by CreateFunction / UpdateFunctionConfiguration)."""
+        self.async_invoker = AsyncInvoker(
+            functions,
+            SqliteInvocationQueue.in_state_dir(state_dir),
+            region=region,
+            account_id=account_id,
+            configs=self.event_config,
+        )
+        """Runs InvocationType Event invocations from the durable queue under
+        ``<state_dir>/async/``: the server calls ``await start()`` when it starts (to resume
+        events a previous run left) and ``await close()`` before it closes the functions."""
 
     def function_arn(self, name: str, qualifier: str | None = None) -> str:
         arn = f"arn:aws:lambda:{self.region}:{self.account_id}:function:{name}"
@@ -122,11 +139,29 @@ class LambdaState:
             self.meta[(name, version)] = meta
         return meta
 
+    def event_config(self, name: str, qualifier: str | None) -> EventConfig:
+        """The asynchronous invocation settings of ``name`` at ``qualifier`` (Lambda's
+        defaults when PutFunctionEventInvokeConfig set none) and its dead-letter target.
+
+        https://docs.aws.amazon.com/lambda/latest/api/API_PutFunctionEventInvokeConfig.html
+        """
+        stored = self.event_configs.get((name, qualifier or "$LATEST"), {})
+        destinations = stored.get("DestinationConfig") or {}
+        return EventConfig(
+            maximum_retry_attempts=stored.get("MaximumRetryAttempts", DEFAULT_RETRY_ATTEMPTS),
+            maximum_event_age_s=stored.get("MaximumEventAgeInSeconds", DEFAULT_EVENT_AGE_S),
+            on_success=(destinations.get("OnSuccess") or {}).get("Destination"),
+            on_failure=(destinations.get("OnFailure") or {}).get("Destination"),
+            dead_letter=self.dead_letters.get(name),
+        )
+
     def forget(self, name: str, version: str | None = None) -> None:
         """Drop what the store keeps for a function (or one of its versions)."""
         for table in (self.meta, self.policies, self.event_configs):
             for key in [k for k in table if k[0] == name and version in (None, k[1])]:
                 del table[key]
+        if version is None:
+            self.dead_letters.pop(name, None)
 
 
 Operation = Callable[[LambdaState, AwsRequestContext, OperationInput], Awaitable[OperationOutput]]
