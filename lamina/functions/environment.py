@@ -16,6 +16,8 @@ from lamina.functions.model import FunctionConfig
 
 BOOTSTRAP_DIR = str(Path(__file__).parent / "bootstrap")
 """LAMBDA_RUNTIME_DIR: where the runtime's own code lives (/var/runtime on Lambda)."""
+NODEJS_DIR = str(Path(__file__).parent / "nodejs")
+"""LAMBDA_RUNTIME_DIR of the Node.js runtimes (Lamina's own Runtime API client)."""
 
 # Credentials handed to functions; Lamina's own AWS endpoint accepts them.
 LOCAL_ACCESS_KEY_ID = "ASIALAMINALOCAL00000"
@@ -63,8 +65,12 @@ def reserved_variables(
         "AWS_SESSION_TOKEN": LOCAL_SESSION_TOKEN,
         "AWS_LAMBDA_RUNTIME_API": runtime_api,
         "LAMBDA_TASK_ROOT": config.code_path,
-        "LAMBDA_RUNTIME_DIR": BOOTSTRAP_DIR,
+        "LAMBDA_RUNTIME_DIR": runtime_dir(config.runtime),
     }
+
+
+def runtime_dir(runtime: str) -> str:
+    return NODEJS_DIR if runtime.startswith("nodejs") else BOOTSTRAP_DIR
 
 
 def worker_environment(

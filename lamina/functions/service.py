@@ -24,9 +24,13 @@ from lamina.functions.error import FunctionNotFoundError, RequestTooLargeError
 from lamina.functions.interpreter import InterpreterChooser
 from lamina.functions.logfile import LogWriter
 from lamina.functions.model import AliasConfig, FunctionConfig, InvokeResult
+from lamina.functions.pool.handle import WorkerFactory, WorkerHooks
+from lamina.functions.pool.runtime import RuntimeWorker
 from lamina.functions.pool.scaler import FunctionPool
+from lamina.functions.pool.worker import Worker
 from lamina.functions.pool.zygote import ZygoteProcess
 from lamina.functions.registry import LATEST, DeployedFunction
+from lamina.functions.runtime_api.command import uses_runtime_api
 
 _PoolKey = tuple[str, str]  # (function name, version)
 
@@ -70,7 +74,8 @@ class FunctionService:
             return
         self._started = True
         for function in self._functions.values():
-            self._zygote_for(function.latest.runtime)
+            if not uses_runtime_api(function.latest):
+                self._zygote_for(function.latest.runtime)
         self._reaper = asyncio.ensure_future(self._reap_forever())
 
     async def invoke(
@@ -130,7 +135,7 @@ class FunctionService:
         else:
             function.update(config)
             self._retire((config.name, LATEST))
-        if self._started:
+        if self._started and not uses_runtime_api(config):
             self._zygote_for(config.runtime)
         return function.latest
 
@@ -229,8 +234,7 @@ class FunctionService:
                 arn=environment.function_arn(
                     config, region=self._region, account_id=self._account_id
                 ),
-                zygote=self._zygote_provider(config),
-                spawn_spec=self._spawn_spec,
+                factory=self._worker_factory(config),
                 logs=self._logs,
                 max_workers=self._max_workers,
                 idle_timeout_s=self._idle_timeout_s,
@@ -244,8 +248,18 @@ class FunctionService:
             if not pool.drained:
                 self._retired.add(pool)
 
-    def _zygote_provider(self, config: FunctionConfig) -> Callable[[], ZygoteProcess]:
-        return lambda: self._zygote_for(config.runtime)
+    def _worker_factory(self, config: FunctionConfig) -> WorkerFactory:
+        """Python runtimes fork from a zygote; the others poll the Runtime API."""
+        if uses_runtime_api(config):
+            return lambda hooks: RuntimeWorker(config, hooks, environment=self._runtime_environment)
+
+        def zygote() -> ZygoteProcess:
+            return self._zygote_for(config.runtime)
+
+        def forked(hooks: WorkerHooks) -> Worker:
+            return Worker(config, hooks, zygote=zygote, spawn_spec=self._spawn_spec)
+
+        return forked
 
     def _zygote_for(self, runtime: str) -> ZygoteProcess:
         """The running zygote of the runtime's interpreter, (re)started when needed."""
@@ -271,6 +285,16 @@ class FunctionService:
             "memory_mb": config.memory_mb,
             "env": env,
         }
+
+    def _runtime_environment(self, config: FunctionConfig, runtime_api: str) -> dict[str, str]:
+        """A Runtime API process's environment: its own listener's address."""
+        return environment.worker_environment(
+            config,
+            region=self._region,
+            runtime_api=runtime_api,
+            log_stream=environment.log_stream_name(config.version),
+            host=self._host_env,
+        )
 
     async def _reap_forever(self) -> None:
         interval = max(0.05, min(self._idle_timeout_s / 4, 30.0))

@@ -10,31 +10,29 @@ invocation ends ──reusable──> next waiter, or the idle stack
 reap(now): idle workers unused for ``idle_timeout_s`` are stopped
 retire(): the function's code or configuration changed: idle workers stop now, busy ones
        finish their invocation (and serve calls already waiting) and then stop
+
+Workers come from a ``WorkerFactory``: the pool does not know whether they are forked
+Python workers or Runtime API processes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
-import socket
 import time
 from collections.abc import Callable
-from typing import Any
-
-import orjson
 
 from lamina.core.ids import new_request_id
 from lamina.functions.error import FunctionError
 from lamina.functions.logfile import LogWriter
 from lamina.functions.model import FunctionConfig, InvokeResult
-from lamina.functions.pool.worker import Call, Worker, WorkerState
-from lamina.functions.pool.zygote import ZygoteProcess
-
-# Lambda's Init phase may last 10 seconds.
-# https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html#runtimes-lifecycle-ib
-INIT_LIMIT_S = 10.0
-
-SpawnSpec = Callable[[FunctionConfig], dict[str, Any]]
+from lamina.functions.pool.handle import (
+    Call,
+    WorkerFactory,
+    WorkerHandle,
+    WorkerHooks,
+    WorkerState,
+)
 
 
 class PoolClosedError(FunctionError):
@@ -47,22 +45,23 @@ class FunctionPool:
         config: FunctionConfig,
         *,
         arn: str,
-        zygote: Callable[[], ZygoteProcess],
-        spawn_spec: SpawnSpec,
+        factory: WorkerFactory,
         logs: LogWriter,
         max_workers: int,
         idle_timeout_s: float,
     ) -> None:
         self.config = config
         self._arn = arn
-        self._zygote = zygote
-        self._spawn_spec = spawn_spec
+        self._factory = factory
+        self._hooks = WorkerHooks(
+            on_ready=self._ready, on_complete=self._complete, on_dead=self._forget
+        )
         self._logs = logs
         self._max_workers = max_workers
         self._idle_timeout_s = idle_timeout_s
-        self._idle: list[Worker] = []
-        self._workers: set[Worker] = set()
-        self._waiters: collections.deque[asyncio.Future[Worker]] = collections.deque()
+        self._idle: list[WorkerHandle] = []
+        self._workers: set[WorkerHandle] = set()
+        self._waiters: collections.deque[asyncio.Future[WorkerHandle]] = collections.deque()
         self._starting = 0
         self._tasks: set[asyncio.Task[None]] = set()
         self._ends: dict[str, Callable[[], None]] = {}
@@ -101,23 +100,22 @@ class FunctionPool:
             raise
         loop = asyncio.get_running_loop()
         request_id = new_request_id()
-        call = Call(request_id, loop.create_future())
+        call = Call(
+            request_id,
+            loop.create_future(),
+            deadline_ms=int(time.time() * 1000 + self.config.timeout_s * 1000),
+            arn=f"{self._arn}:{qualifier}" if qualifier else self._arn,
+            client_context=client_context,
+        )
         if on_end is not None:
             self._ends[request_id] = on_end
-        meta: dict[str, Any] = {
-            "id": request_id,
-            "deadline": int(time.time() * 1000 + self.config.timeout_s * 1000),
-            "arn": f"{self._arn}:{qualifier}" if qualifier else self._arn,
-        }
-        if client_context:
-            meta["cc"] = client_context
-        worker.invoke(call, orjson.dumps(meta), payload)
+        worker.invoke(call, payload)
         return await call.future
 
-    async def _wait_for_worker(self) -> Worker:
+    async def _wait_for_worker(self) -> WorkerHandle:
         if self._closed:
             raise PoolClosedError(f"function {self.config.name} is shutting down")
-        waiter: asyncio.Future[Worker] = asyncio.get_running_loop().create_future()
+        waiter: asyncio.Future[WorkerHandle] = asyncio.get_running_loop().create_future()
         self._waiters.append(waiter)
         self._scale()
         try:
@@ -134,33 +132,21 @@ class FunctionPool:
             self._spawn()
 
     def _spawn(self) -> None:
-        worker = Worker(
-            self.config,
-            on_ready=self._ready,
-            on_complete=self._complete,
-            on_dead=self._forget,
-        )
+        worker = self._factory(self._hooks)
         self._workers.add(worker)
         self._starting += 1
-        task = asyncio.ensure_future(self._connect(worker))
+        task = asyncio.ensure_future(self._start(worker))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _connect(self, worker: Worker) -> None:
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    async def _start(self, worker: WorkerHandle) -> None:
         try:
-            self._zygote().spawn(self._spawn_spec(self.config), theirs, worker.output_fd, worker)
+            await worker.start()
         except Exception:
-            ours.close()
-            worker.close_output()
             self._starting -= 1
             self._workers.discard(worker)
             self._fail_waiters()
             raise
-        finally:
-            theirs.close()
-        worker.limit_init(INIT_LIMIT_S)
-        await asyncio.get_running_loop().connect_accepted_socket(lambda: worker, ours)
 
     def _fail_waiters(self) -> None:
         while self._waiters and len(self._workers) == 0:
@@ -168,20 +154,19 @@ class FunctionPool:
             if not waiter.done():
                 waiter.set_exception(FunctionError(f"cannot start a worker for {self.config.name}"))
 
-    def _ready(self, worker: Worker) -> None:
+    def _ready(self, worker: WorkerHandle) -> None:
         self._starting -= 1
         if self._closed:
             worker.kill()
             self._forget(worker)
             return
-        failed = worker.init_error is not None or worker.init_exit_code is not None
-        if failed and not self._waiters:
+        if worker.init_failed and not self._waiters:
             worker.kill()  # nobody asked: the next invocation runs a fresh init
             self._forget(worker)
             return
         self._take_back(worker)
 
-    def _take_back(self, worker: Worker) -> None:
+    def _take_back(self, worker: WorkerHandle) -> None:
         """Hand an idle worker to the oldest waiter, or put it on the idle stack."""
         worker.state = WorkerState.IDLE
         worker.last_used = time.monotonic()
@@ -195,7 +180,9 @@ class FunctionPool:
             return
         self._idle.append(worker)
 
-    def _complete(self, worker: Worker, call: Call, result: InvokeResult, reusable: bool) -> None:
+    def _complete(
+        self, worker: WorkerHandle, call: Call, result: InvokeResult, reusable: bool
+    ) -> None:
         self._logs.write(self.config.name, result.log)
         end = self._ends.pop(call.request_id, None)
         if end is not None:
@@ -207,7 +194,7 @@ class FunctionPool:
         else:
             self._forget(worker)
 
-    def _forget(self, worker: Worker) -> None:
+    def _forget(self, worker: WorkerHandle) -> None:
         self._workers.discard(worker)
         if worker in self._idle:
             self._idle.remove(worker)

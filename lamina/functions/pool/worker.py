@@ -1,4 +1,4 @@
-"""The supervisor's handle on one worker process: an asyncio.Protocol over its socket.
+"""A Python worker forked from a zygote: an asyncio.Protocol over its socket.
 
 Lifecycle (every transition happens on the event loop thread, in the methods named)::
 
@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import enum
 import os
 import signal
+import socket
 import time
 from collections.abc import Callable
 from typing import Any, cast
@@ -28,44 +28,24 @@ import orjson
 from lamina.functions import failure, report
 from lamina.functions.bootstrap import capture, frame
 from lamina.functions.model import FunctionConfig, InvokeResult
+from lamina.functions.pool import outcome
+from lamina.functions.pool.handle import INIT_LIMIT_S, Call, WorkerHooks, WorkerState
+from lamina.functions.pool.zygote import ZygoteProcess
 
 # How long to wait for the zygote's exit code after a worker's socket closed.
 EXIT_CODE_WAIT_S = 1.0
 
-
-class WorkerState(enum.Enum):
-    STARTING = "starting"
-    IDLE = "idle"
-    BUSY = "busy"
-    DEAD = "dead"
-
-
-class Call:
-    """One invocation in flight on a worker."""
-
-    __slots__ = ("future", "init_ms", "request_id", "started", "timer")
-
-    def __init__(self, request_id: str, future: asyncio.Future[InvokeResult]) -> None:
-        self.request_id = request_id
-        self.future = future
-        self.started = time.perf_counter()
-        self.timer: asyncio.TimerHandle | None = None
-        self.init_ms: float | None = None
-
-
-# (worker, call, result, reusable): the pool logs the result, answers the caller and
-# takes the worker back (reusable) or forgets it.
-Completion = Callable[["Worker", Call, InvokeResult, bool], None]
+SpawnSpec = Callable[[FunctionConfig], dict[str, Any]]
 
 
 class Worker(asyncio.Protocol):
     def __init__(
         self,
         config: FunctionConfig,
+        hooks: WorkerHooks,
         *,
-        on_ready: Callable[[Worker], None],
-        on_complete: Completion,
-        on_dead: Callable[[Worker], None],
+        zygote: Callable[[], ZygoteProcess],
+        spawn_spec: SpawnSpec,
     ) -> None:
         self.config = config
         self.state = WorkerState.STARTING
@@ -78,9 +58,11 @@ class Worker(asyncio.Protocol):
         self.init_log = ""
         self.rss_kb = 0
         """Max resident memory the worker last reported (what a failure's REPORT shows)."""
-        self._on_ready = on_ready
-        self._on_complete = on_complete
-        self._on_dead = on_dead
+        self._on_ready = hooks.on_ready
+        self._on_complete = hooks.on_complete
+        self._on_dead = hooks.on_dead
+        self._zygote = zygote
+        self._spawn_spec = spawn_spec
         self._transport: asyncio.Transport | None = None
         self._reader = frame.FrameReader(self._on_frame)
         self._call: Call | None = None
@@ -89,6 +71,24 @@ class Worker(asyncio.Protocol):
         self._exit_report: asyncio.Future[None] | None = None
         self.output_fd = os.memfd_create(f"lamina-{config.name}", os.MFD_CLOEXEC)
         """The worker's stdout/stderr file; ours too, so a killed worker's output is kept."""
+
+    @property
+    def init_failed(self) -> bool:
+        return self.init_error is not None or self.init_exit_code is not None
+
+    async def start(self) -> None:
+        """Ask the zygote for the process and connect to its socket."""
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            self._zygote().spawn(self._spawn_spec(self.config), theirs, self.output_fd, self)
+        except Exception:
+            ours.close()
+            self.close_output()
+            raise
+        finally:
+            theirs.close()
+        self.limit_init(INIT_LIMIT_S)
+        await asyncio.get_running_loop().connect_accepted_socket(lambda: self, ours)
 
     def close_output(self) -> None:
         if self.output_fd >= 0:
@@ -141,16 +141,20 @@ class Worker(asyncio.Protocol):
         loop = asyncio.get_running_loop()
         self._init_timer = loop.call_later(seconds, self._init_too_long)
 
-    def invoke(self, call: Call, meta: bytes, payload: bytes) -> None:
+    def invoke(self, call: Call, payload: bytes) -> None:
         """Send one invocation; the outcome is handed to ``on_complete`` later."""
         self.state = WorkerState.BUSY
         call.init_ms, self.init_ms = self.init_ms, None
-        if self.init_error is not None or self.init_exit_code is not None:
+        if self.init_failed:
             self._answer_init_failure(call)
             return
         assert self._transport is not None
         self._call = call
-        self._transport.write(frame.encode(frame.INVOKE, meta, payload))
+        meta: dict[str, Any] = {"id": call.request_id, "deadline": call.deadline_ms}
+        meta["arn"] = call.arn
+        if call.client_context:
+            meta["cc"] = call.client_context
+        self._transport.write(frame.encode(frame.INVOKE, orjson.dumps(meta), payload))
         loop = asyncio.get_running_loop()
         call.timer = loop.call_later(self.config.timeout_s, self._timed_out)
 
@@ -225,9 +229,16 @@ class Worker(asyncio.Protocol):
         duration_ms: float,
         status: str = "error",
     ) -> InvokeResult:
-        """A failure the runtime reports (REPORT carries Status and Error Type)."""
-        error = None if status == "timeout" else error_type
-        return self._result(call, payload, "Unhandled", output, duration_ms, status, error)
+        return outcome.failed(
+            self.config,
+            call,
+            payload,
+            error_type,
+            output=output,
+            duration_ms=duration_ms,
+            rss_kb=self.rss_kb,
+            status=status,
+        )
 
     def _result(
         self,
@@ -236,25 +247,15 @@ class Worker(asyncio.Protocol):
         function_error: str | None,
         output: str,
         duration_ms: float,
-        status: str | None = None,
-        error_type: str | None = None,
     ) -> InvokeResult:
-        line = report.report_line(
-            call.request_id,
-            duration_ms=duration_ms,
-            memory_mb=self.config.memory_mb,
-            max_memory_kb=self.rss_kb,
-            init_ms=call.init_ms,
-            status=status,
-            error_type=error_type,
-        )
-        return InvokeResult(
-            payload=payload,
+        return outcome.result(
+            self.config,
+            call,
+            payload,
             function_error=function_error,
-            log=report.frame_log(call.request_id, self.config.version, output, line),
-            request_id=call.request_id,
+            output=output,
             duration_ms=duration_ms,
-            executed_version=self.config.version,
+            rss_kb=self.rss_kb,
         )
 
     # -- failures -----------------------------------------------------------------------
@@ -279,7 +280,8 @@ class Worker(asyncio.Protocol):
         self.state = WorkerState.DEAD
         self.kill()
         timeout_s = self.config.timeout_s
-        output = _ended(self._salvage_output()) + report.timeout_line(call.request_id, timeout_s)
+        output = outcome.ended(self._salvage_output())
+        output += report.timeout_line(call.request_id, timeout_s)
         duration_ms = (time.perf_counter() - call.started) * 1000.0
         payload = failure.timeout_error(call.request_id, timeout_s)
         result = self._failed(call, payload, failure.TIMEOUT, output, duration_ms, "timeout")
@@ -314,7 +316,3 @@ class Worker(asyncio.Protocol):
         payload = failure.exit_error(call.request_id, code)
         result = self._failed(call, payload, failure.EXIT, output, duration_ms)
         self._on_complete(self, call, result, False)
-
-
-def _ended(text: str) -> str:
-    return text if not text or text.endswith("\n") else text + "\n"

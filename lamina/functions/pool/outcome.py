@@ -1,0 +1,73 @@
+"""How every kind of worker words an invocation's outcome: payload, log and REPORT line.
+
+The log is Lambda's: START, what the invocation printed, END, and REPORT (with Init
+Duration on a cold start, and Status / Error Type when the runtime itself failed).
+https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html
+"""
+
+from __future__ import annotations
+
+from lamina.functions import report
+from lamina.functions.model import FunctionConfig, InvokeResult
+from lamina.functions.pool.handle import Call
+
+
+def result(
+    config: FunctionConfig,
+    call: Call,
+    payload: bytes,
+    *,
+    function_error: str | None,
+    output: str,
+    duration_ms: float,
+    rss_kb: int,
+    status: str | None = None,
+    error_type: str | None = None,
+) -> InvokeResult:
+    line = report.report_line(
+        call.request_id,
+        duration_ms=duration_ms,
+        memory_mb=config.memory_mb,
+        max_memory_kb=rss_kb,
+        init_ms=call.init_ms,
+        status=status,
+        error_type=error_type,
+    )
+    return InvokeResult(
+        payload=payload,
+        function_error=function_error,
+        log=report.frame_log(call.request_id, config.version, output, line),
+        request_id=call.request_id,
+        duration_ms=duration_ms,
+        executed_version=config.version,
+    )
+
+
+def failed(
+    config: FunctionConfig,
+    call: Call,
+    payload: bytes,
+    error_type: str,
+    *,
+    output: str,
+    duration_ms: float,
+    rss_kb: int,
+    status: str = "error",
+) -> InvokeResult:
+    """A failure of the runtime, not the handler (REPORT carries Status and Error Type)."""
+    return result(
+        config,
+        call,
+        payload,
+        function_error="Unhandled",
+        output=output,
+        duration_ms=duration_ms,
+        rss_kb=rss_kb,
+        status=status,
+        error_type=None if status == "timeout" else error_type,
+    )
+
+
+def ended(text: str) -> str:
+    """``text`` ending with a newline (unless empty)."""
+    return text if not text or text.endswith("\n") else text + "\n"

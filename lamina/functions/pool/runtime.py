@@ -1,0 +1,370 @@
+"""A worker that is any process speaking the Lambda Runtime API (Node.js, ``provided``).
+
+Lifecycle (every transition happens on the event loop thread)::
+
+    STARTING --first GET /next, or /init/error, or exit--> IDLE --invoke()--> BUSY
+        BUSY --POST response / error--> IDLE ...
+        BUSY --timeout (killed) / exit--> DEAD;   IDLE --stop() / exit--> DEAD
+
+The process gets its own Runtime API listener (AWS_LAMBDA_RUNTIME_API), its stdout and
+stderr pointed at a memfd the supervisor reads after each invocation, and its own process
+group, so a timeout kills whatever the runtime started too. Failures are worded as for
+the forked Python workers (lamina.functions.failure, lamina.functions.pool.outcome).
+https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import contextlib
+import os
+import random
+import signal
+import subprocess
+import time
+from collections.abc import Callable
+
+import msgspec
+
+from lamina.core.ids import new_trace_id
+from lamina.functions import failure, report
+from lamina.functions.bootstrap import capture
+from lamina.functions.model import FunctionConfig, InvokeResult
+from lamina.functions.pool import outcome
+from lamina.functions.pool.handle import INIT_LIMIT_S, Call, WorkerHooks, WorkerState
+from lamina.functions.runtime_api import command
+from lamina.functions.runtime_api.server import Invocation, RuntimeApi
+
+Environment = Callable[[FunctionConfig, str], dict[str, str]]
+"""(config, AWS_LAMBDA_RUNTIME_API address) -> the process's environment."""
+Command = Callable[[FunctionConfig], list[str]]
+
+
+class RuntimeWorker:
+    def __init__(
+        self,
+        config: FunctionConfig,
+        hooks: WorkerHooks,
+        *,
+        environment: Environment,
+        argv: Command = command.runtime_command,
+    ) -> None:
+        self.config = config
+        self.state = WorkerState.STARTING
+        self.pid: int | None = None
+        self.last_used = time.monotonic()
+        self.init_ms: float | None = None
+        self.init_error: bytes | None = None
+        self.init_error_type: str | None = None
+        self.init_exit_code: int | None = None
+        self.init_entrypoint: str | None = None
+        """Why the entry point could not start (Runtime.InvalidEntrypoint)."""
+        self.init_log = ""
+        self.rss_kb = 0
+        """Peak resident memory last read (what a dead process's REPORT shows)."""
+        self._hooks = hooks
+        self._environment = environment
+        self._argv = argv
+        self._api = RuntimeApi(self)
+        self._process: subprocess.Popen[bytes] | None = None
+        self._pidfd = -1
+        self._started = 0.0
+        self._call: Call | None = None
+        self._init_timer: asyncio.TimerHandle | None = None
+        self._output_fd = os.memfd_create(f"lamina-{config.name}", os.MFD_CLOEXEC)
+
+    @property
+    def init_failed(self) -> bool:
+        return (
+            self.init_error is not None
+            or self.init_exit_code is not None
+            or self.init_entrypoint is not None
+        )
+
+    # -- start --------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        try:
+            argv = self._argv(self.config)
+        except command.InvalidEntrypointError as error:
+            self._entrypoint_failed(str(error))
+            return
+        env = self._environment(self.config, await self._api.start())
+        self._started = time.perf_counter()
+        try:
+            self._process = subprocess.Popen(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=self._output_fd,
+                stderr=self._output_fd,
+                cwd=self.config.code_path if os.path.isdir(self.config.code_path) else None,
+                env=env,
+                start_new_session=True,  # its own process group: a kill takes its children
+            )
+        except OSError as error:
+            # Lambda's init is written in Go and words this as Go's exec does.
+            reason = (error.strerror or str(error)).lower()
+            self._entrypoint_failed(f"fork/exec {argv[0]}: {reason}")
+            return
+        self.pid = self._process.pid
+        self._pidfd = os.pidfd_open(self.pid)
+        loop = asyncio.get_running_loop()
+        loop.add_reader(self._pidfd, self._exited)
+        self._init_timer = loop.call_later(INIT_LIMIT_S, self._init_too_long)
+
+    def _entrypoint_failed(self, message: str) -> None:
+        self.init_entrypoint = message
+        self.init_ms = 0.0
+        self.state = WorkerState.IDLE
+        self._api.close()
+        self._hooks.on_ready(self)
+
+    def _init_over(self) -> None:
+        if self._init_timer is not None:
+            self._init_timer.cancel()
+        self.init_ms = (time.perf_counter() - self._started) * 1000.0
+        self.init_log = self._drain()
+        self._rss_kb()
+        self.state = WorkerState.IDLE
+        self._hooks.on_ready(self)
+
+    def _init_too_long(self) -> None:
+        if self.state is WorkerState.STARTING:
+            self._signal()
+
+    # -- RuntimeEvents (called by the Runtime API) --------------------------------------
+
+    def runtime_ready(self) -> None:
+        if self.state is WorkerState.STARTING:
+            self._init_over()
+
+    def runtime_init_error(self, error_type: str, body: bytes) -> None:
+        if self.state is WorkerState.STARTING:
+            self.init_error, self.init_error_type = body, error_type
+            self._init_over()
+
+    def runtime_response(self, request_id: str, body: bytes) -> None:
+        self._answer(request_id, body, None)
+
+    def runtime_error(self, request_id: str, error_type: str, body: bytes) -> None:
+        self._answer(request_id, body, "Unhandled")
+
+    def runtime_too_large(self, request_id: str) -> None:
+        call = self._take_call(request_id)
+        if call is not None:
+            error = failure.response_too_large_error()
+            result = self._failed(call, error, failure.RESPONSE_TOO_LARGE, self._drain())
+            self._finish(call, result, reusable=True)
+
+    # -- invocation ---------------------------------------------------------------------
+
+    def invoke(self, call: Call, payload: bytes) -> None:
+        self.state = WorkerState.BUSY
+        call.init_ms, self.init_ms = self.init_ms, None
+        if self.init_failed:
+            self._answer_init_failure(call)
+            return
+        self._call = call
+        call.timer = asyncio.get_running_loop().call_later(self.config.timeout_s, self._timed_out)
+        self._api.deliver(invocation_for(call, payload))
+
+    def _answer(self, request_id: str, body: bytes, function_error: str | None) -> None:
+        call = self._take_call(request_id)
+        if call is None:
+            return
+        result = outcome.result(
+            self.config,
+            call,
+            body,
+            function_error=function_error,
+            output=self._drain(),
+            duration_ms=_since(call),
+            rss_kb=self._rss_kb(),
+        )
+        self._finish(call, result, reusable=True)
+
+    def _take_call(self, request_id: str) -> Call | None:
+        call = self._call
+        if call is None or call.request_id != request_id:
+            return None
+        self._call = None
+        if call.timer is not None:
+            call.timer.cancel()
+        return call
+
+    def _finish(self, call: Call, result: InvokeResult, *, reusable: bool) -> None:
+        if call.init_ms is not None and self.init_log:
+            # Output of the Init phase comes before START, as in Lambda's log stream.
+            result = _with_init_log(result, self.init_log)
+            self.init_log = ""
+        if reusable:
+            self.state = WorkerState.IDLE
+        self._hooks.on_complete(self, call, result, reusable)
+
+    def _failed(
+        self,
+        call: Call,
+        payload: bytes,
+        error_type: str,
+        output: str,
+        status: str = "error",
+        duration_ms: float | None = None,
+    ) -> InvokeResult:
+        return outcome.failed(
+            self.config,
+            call,
+            payload,
+            error_type,
+            output=output,
+            duration_ms=_since(call) if duration_ms is None else duration_ms,
+            rss_kb=self._rss_kb(),
+            status=status,
+        )
+
+    # -- failures -----------------------------------------------------------------------
+
+    def _answer_init_failure(self, call: Call) -> None:
+        if self.init_entrypoint is not None:
+            payload = command.invalid_entrypoint_error(call.request_id, self.init_entrypoint)
+            error_type = command.INVALID_ENTRYPOINT
+        elif self.init_error is not None:
+            payload, error_type = self.init_error, self.init_error_type or failure.EXIT
+        else:
+            payload = failure.exit_error(call.request_id, self.init_exit_code or 0)
+            error_type = failure.EXIT
+        log, self.init_log = self.init_log + self._drain(), ""
+        result = self._failed(call, payload, error_type, log, duration_ms=0.0)
+        self._die()
+        self._hooks.on_complete(self, call, result, False)
+
+    def _timed_out(self) -> None:
+        call, self._call = self._call, None
+        if call is None:
+            return
+        printed = self._drain()
+        self._rss_kb()
+        self._die()
+        timeout_s = self.config.timeout_s
+        output = outcome.ended(printed) + report.timeout_line(call.request_id, timeout_s)
+        payload = failure.timeout_error(call.request_id, timeout_s)
+        result = self._failed(call, payload, failure.TIMEOUT, output, "timeout")
+        self._hooks.on_complete(self, call, result, False)
+
+    def _exited(self) -> None:
+        """The process ended (pidfd readable): reap it and say what that means."""
+        code = self._reap()
+        was, self.state = self.state, WorkerState.DEAD
+        if was is WorkerState.STARTING:
+            if self._init_timer is not None:
+                self._init_timer.cancel()
+            self.init_exit_code = code
+            self.init_log = self._drain()
+            self.state = WorkerState.IDLE
+            self._hooks.on_ready(self)
+            return
+        self._api.close()
+        call, self._call = self._call, None
+        if call is not None:
+            if call.timer is not None:
+                call.timer.cancel()
+            payload = failure.exit_error(call.request_id, code)
+            result = self._failed(call, payload, failure.EXIT, self._drain())
+            self._close_output()
+            self._hooks.on_complete(self, call, result, False)
+        elif was is not WorkerState.DEAD:
+            self._close_output()
+            self._hooks.on_dead(self)
+
+    def _reap(self) -> int:
+        if self._pidfd >= 0:
+            asyncio.get_running_loop().remove_reader(self._pidfd)
+            os.close(self._pidfd)
+            self._pidfd = -1
+        assert self._process is not None
+        return self._process.wait()
+
+    # -- stop ---------------------------------------------------------------------------
+
+    def stop(self) -> None:
+        self._die()
+        self._hooks.on_dead(self)
+
+    def kill(self) -> None:
+        self._signal()
+        self._api.close()
+
+    def _die(self) -> None:
+        self.state = WorkerState.DEAD
+        self._signal()
+        self._api.close()
+        self._close_output()
+
+    def _signal(self) -> None:
+        if self._process is not None and self._process.returncode is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self._process.pid, signal.SIGKILL)
+
+    # -- output and memory --------------------------------------------------------------
+
+    def _drain(self) -> str:
+        """What the process printed since the last drain; the file is emptied."""
+        if self._output_fd < 0:
+            return ""
+        data = capture.read_output(self._output_fd)
+        if data:
+            os.ftruncate(self._output_fd, 0)
+            os.lseek(self._output_fd, 0, os.SEEK_SET)
+        return data.decode(errors="replace")
+
+    def _close_output(self) -> None:
+        if self._output_fd >= 0:
+            os.close(self._output_fd)
+            self._output_fd = -1
+
+    def _rss_kb(self) -> int:
+        """The process's peak resident memory (VmHWM), what REPORT's Max Memory Used shows."""
+        if self.pid is None or self.state is WorkerState.DEAD:
+            return self.rss_kb
+        try:
+            with open(f"/proc/{self.pid}/status", encoding="ascii") as status:
+                for line in status:
+                    if line.startswith("VmHWM:"):
+                        self.rss_kb = max(self.rss_kb, int(line.split()[1]))
+                        break
+        except (OSError, ValueError):
+            pass
+        return self.rss_kb
+
+
+def _since(call: Call) -> float:
+    return (time.perf_counter() - call.started) * 1000.0
+
+
+def _with_init_log(result: InvokeResult, init_log: str) -> InvokeResult:
+    return msgspec.structs.replace(result, log=outcome.ended(init_log) + result.log)
+
+
+def invocation_for(call: Call, payload: bytes) -> Invocation:
+    """What GET /next hands the runtime for ``call``."""
+    # https://docs.aws.amazon.com/xray/latest/devguide/xray-concepts.html#xray-concepts-tracingheader
+    trace_id = f"{new_trace_id(int(time.time()))};Parent={random.getrandbits(64):016x};Sampled=0"
+    return Invocation(
+        request_id=call.request_id,
+        deadline_ms=call.deadline_ms,
+        arn=call.arn,
+        trace_id=trace_id,
+        payload=payload or b"{}",
+        client_context=_decoded_client_context(call.client_context),
+    )
+
+
+def _decoded_client_context(raw: str | None) -> str | None:
+    """The Invoke API sends ClientContext base64-encoded; the runtime gets the JSON."""
+    if not raw:
+        return None
+    try:
+        return base64.b64decode(raw, validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return raw
