@@ -277,6 +277,7 @@ class AsyncInvoker:
             return
         function = destination.function_target(target)
         if function is None:
-            log.warning("Destination %s is not delivered yet by Lamina: %s", target, payload)
+            text = payload.decode("utf-8", "replace")
+            log.warning("Destination %s is not delivered yet by Lamina: %s", target, text)
             return
         await self.submit(function.name, function.qualifier, payload, request_id=new_request_id())
