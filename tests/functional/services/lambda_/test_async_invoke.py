@@ -1,0 +1,239 @@
+"""Event invocations and event invoke configs through boto3 → AwsApi → real workers.
+
+https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html
+https://docs.aws.amazon.com/lambda/latest/api/API_PutFunctionEventInvokeConfig.html
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from lamina.aws.credentials import CredentialStore
+from lamina.aws.dispatch import AwsApi
+from lamina.functions.asynchronous.policy import RetryPolicy
+from lamina.functions.service import FunctionService
+from lamina.http.message import HttpRequest, HttpResponse
+from lamina.http.server import HttpServer
+from lamina.services.lambda_ import LambdaProvider
+
+from .conftest import ACCOUNT, REGION, create
+
+FUNCTION_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:"
+RECORD = """
+import json, os
+def handler(event, context):
+    path = os.path.join(os.environ["OUT_DIR"], context.aws_request_id + ".json")
+    with open(path, "w") as handle:
+        json.dump(event, handle)
+    return {"kept": True}
+"""
+FAIL = """
+def handler(event, context):
+    raise ValueError("no")
+"""
+
+
+class AsyncServer:
+    """The Lambda API with its AsyncInvoker started, on its own event loop thread."""
+
+    def __init__(self, state_dir: Path, *, consume: bool = True) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._thread.start()
+        self.functions = FunctionService(
+            [], region=REGION, account_id=ACCOUNT, state_dir=state_dir, log_sink=None
+        )
+        provider = LambdaProvider(
+            self.functions, region=REGION, account_id=ACCOUNT, state_dir=state_dir
+        )
+        self.invoker = provider.state.async_invoker
+        self.invoker.policy = RetryPolicy(time_scale=0.001)
+        api = AwsApi(
+            [provider], region=REGION, account_id=ACCOUNT, credentials=CredentialStore.local()
+        )
+
+        async def handle(request: HttpRequest) -> HttpResponse:
+            return await api.handle(request)
+
+        self._server = HttpServer(handle)
+        if consume:
+            self.run(self.invoker.start())
+        bound = self.run(self._server.start("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{bound[0][1]}"
+
+    def run(self, coroutine: Any) -> Any:
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(30)
+
+    def settle(self) -> None:
+        self.run(asyncio.wait_for(self.invoker.wait_idle(), 25))
+
+    def client(self) -> Any:
+        return boto3.client(
+            "lambda",
+            endpoint_url=self.url,
+            region_name=REGION,
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+            config=Config(retries={"max_attempts": 1, "mode": "standard"}, read_timeout=30),
+        )
+
+    def close(self) -> None:
+        self.run(self.invoker.close())
+        self.run(self._server.stop(grace_s=1))
+        self.run(self.functions.close())
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
+        self._loop.close()
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[AsyncServer]:
+    lamina = AsyncServer(tmp_path / "state")
+    yield lamina
+    lamina.close()
+
+
+@pytest.fixture
+def client(server: AsyncServer) -> Any:
+    return server.client()
+
+
+def _with_out_dir(client: Any, name: str, source: str, out: Path) -> None:
+    out.mkdir()
+    create(client, name, source, Environment={"Variables": {"OUT_DIR": str(out)}})
+
+
+def _kept(out: Path) -> list[Any]:
+    return [json.loads(path.read_text()) for path in out.glob("*.json")]
+
+
+def _code(raised: pytest.ExceptionInfo[ClientError]) -> str:
+    return str(raised.value.response["Error"]["Code"])
+
+
+def test_async_invoke_event_answers_202_and_the_handler_runs(
+    server: AsyncServer, client: Any, tmp_path: Path
+) -> None:
+    _with_out_dir(client, "fn", RECORD, tmp_path / "runs")
+    answer = client.invoke(FunctionName="fn", InvocationType="Event", Payload=b'{"a": 1}')
+    assert answer["StatusCode"] == 202
+    assert answer["Payload"].read() == b""
+    server.settle()
+    assert _kept(tmp_path / "runs") == [{"a": 1}]
+
+
+def test_async_invoke_request_id_is_the_records_request_id(
+    server: AsyncServer, client: Any, tmp_path: Path
+) -> None:
+    _with_out_dir(client, "fn", RECORD, tmp_path / "runs")
+    _with_out_dir(client, "sink", RECORD, tmp_path / "sink")
+    client.put_function_event_invoke_config(
+        FunctionName="fn",
+        DestinationConfig={"OnSuccess": {"Destination": FUNCTION_ARN + "sink"}},
+    )
+    answer = client.invoke(FunctionName="fn", InvocationType="Event", Payload=b'{"b": 2}')
+    server.settle()
+    (record,) = _kept(tmp_path / "sink")
+    assert record["requestContext"]["requestId"] == answer["ResponseMetadata"]["RequestId"]
+    assert record["requestContext"]["condition"] == "Success"
+    assert record["requestPayload"] == {"b": 2}
+
+
+def test_async_invoke_follows_maximum_retry_attempts(
+    server: AsyncServer, client: Any, tmp_path: Path
+) -> None:
+    create(client, "fn", FAIL)
+    _with_out_dir(client, "sink", RECORD, tmp_path / "sink")
+    client.put_function_event_invoke_config(
+        FunctionName="fn",
+        MaximumRetryAttempts=1,
+        DestinationConfig={"OnFailure": {"Destination": FUNCTION_ARN + "sink"}},
+    )
+    client.invoke(FunctionName="fn", InvocationType="Event", Payload=b"{}")
+    server.settle()
+    (record,) = _kept(tmp_path / "sink")
+    assert record["requestContext"]["condition"] == "RetriesExhausted"
+    assert record["requestContext"]["approximateInvokeCount"] == 2
+    assert record["responsePayload"]["errorType"] == "ValueError"
+
+
+def test_async_invoke_payload_not_json_is_invalid_request_content(client: Any) -> None:
+    create(client, "fn", FAIL)
+    with pytest.raises(ClientError) as raised:
+        client.invoke(FunctionName="fn", InvocationType="Event", Payload=b"{not json")
+    assert _code(raised) == "InvalidRequestContentException"
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"MaximumRetryAttempts": 3},
+        {"MaximumEventAgeInSeconds": 21601},
+        {"DestinationConfig": {"OnSuccess": {"Destination": "arn:aws:s3:::bucket"}}},
+        {"DestinationConfig": {"OnFailure": {"Destination": "not-an-arn"}}},
+        {},
+    ],
+)
+def test_event_invoke_config_invalid_settings_are_refused(
+    client: Any, settings: dict[str, Any]
+) -> None:
+    create(client, "fn", FAIL)
+    with pytest.raises(ClientError) as raised:
+        client.put_function_event_invoke_config(FunctionName="fn", **settings)
+    assert _code(raised) == "InvalidParameterValueException"
+
+
+def test_event_invoke_config_update_list_and_delete(client: Any) -> None:
+    create(client, "fn", FAIL)
+    with pytest.raises(ClientError) as raised:
+        client.update_function_event_invoke_config(FunctionName="fn", MaximumRetryAttempts=0)
+    assert _code(raised) == "ResourceNotFoundException"
+    client.put_function_event_invoke_config(FunctionName="fn", MaximumRetryAttempts=1)
+    updated = client.update_function_event_invoke_config(
+        FunctionName="fn", MaximumEventAgeInSeconds=120
+    )
+    assert (updated["MaximumRetryAttempts"], updated["MaximumEventAgeInSeconds"]) == (1, 120)
+    assert updated["FunctionArn"] == FUNCTION_ARN + "fn:$LATEST"
+    replaced = client.put_function_event_invoke_config(FunctionName="fn", MaximumRetryAttempts=2)
+    assert "MaximumEventAgeInSeconds" not in replaced
+    listed = client.list_function_event_invoke_configs(FunctionName="fn")
+    assert [c["MaximumRetryAttempts"] for c in listed["FunctionEventInvokeConfigs"]] == [2]
+    client.delete_function_event_invoke_config(FunctionName="fn")
+    with pytest.raises(ClientError) as raised:
+        client.get_function_event_invoke_config(FunctionName="fn")
+    assert _code(raised) == "ResourceNotFoundException"
+    assert (
+        client.list_function_event_invoke_configs(FunctionName="fn")["FunctionEventInvokeConfigs"]
+        == []
+    )
+
+
+def test_async_invoke_event_survives_a_restart(tmp_path: Path) -> None:
+    first = AsyncServer(tmp_path / "state", consume=False)
+    _with_out_dir(first.client(), "fn", RECORD, tmp_path / "runs")
+    answer = first.client().invoke(FunctionName="fn", InvocationType="Event", Payload=b"[7]")
+    assert answer["StatusCode"] == 202
+    first.close()
+    assert _kept(tmp_path / "runs") == []
+    # Functions created through the API live in memory: the new server deploys it again
+    # (as a template would) before it starts consuming the queue it finds on disk.
+    second = AsyncServer(tmp_path / "state", consume=False)
+    try:
+        env = {"Variables": {"OUT_DIR": str(tmp_path / "runs")}}
+        create(second.client(), "fn", RECORD, Environment=env)
+        second.run(second.invoker.start())
+        second.settle()
+        assert _kept(tmp_path / "runs") == [[7]]
+    finally:
+        second.close()
