@@ -210,8 +210,10 @@ class FunctionService:
         self._closed = True
         if self._reaper is not None:
             self._reaper.cancel()
-        for pool in (*self._pools.values(), *self._retired):
+        pools = (*self._pools.values(), *self._retired)
+        for pool in pools:
             pool.close()
+        await asyncio.gather(*(pool.wait_closed() for pool in pools))
         for zygote in self._zygotes.values():
             await zygote.close()
         await asyncio.sleep(0)  # let the workers' connection_lost callbacks run

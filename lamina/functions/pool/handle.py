@@ -96,6 +96,10 @@ class WorkerHandle(Protocol):
         """Kill the process now (shutdown)."""
         ...
 
+    async def wait_closed(self) -> None:
+        """After ``kill``: wait (bounded) until the process is gone and reaped."""
+        ...
+
 
 # (worker, call, result, reusable): the pool logs the result, answers the caller and
 # takes the worker back (reusable) or forgets it.

@@ -37,6 +37,9 @@ from lamina.functions.pool.handle import INIT_LIMIT_S, Call, WorkerHooks, Worker
 from lamina.functions.runtime_api import command
 from lamina.functions.runtime_api.server import Invocation, RuntimeApi
 
+_EXIT_POLL_S = 0.005
+_EXIT_WAIT_S = 5.0
+
 Environment = Callable[[FunctionConfig, str], dict[str, str]]
 """(config, AWS_LAMBDA_RUNTIME_API address) -> the process's environment."""
 Command = Callable[[FunctionConfig], list[str]]
@@ -294,6 +297,17 @@ class RuntimeWorker:
     def kill(self) -> None:
         self._signal()
         self._api.close()
+
+    async def wait_closed(self) -> None:
+        waited = 0.0
+        while self._process is not None and self._process.poll() is None:
+            if waited >= _EXIT_WAIT_S:
+                break
+            await asyncio.sleep(_EXIT_POLL_S)
+            waited += _EXIT_POLL_S
+        if self._pidfd >= 0 and self._process is not None and self._process.returncode is not None:
+            self._exited()
+        await self._api.closed()
 
     def _die(self) -> None:
         self.state = WorkerState.DEAD

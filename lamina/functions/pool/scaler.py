@@ -67,6 +67,8 @@ class FunctionPool:
         self._ends: dict[str, Callable[[], None]] = {}
         self._closed = False
         self._retired = False
+        self._killed: list[WorkerHandle] = []
+        self._reaping: set[asyncio.Task[None]] = set()
 
     @property
     def size(self) -> int:
@@ -195,6 +197,11 @@ class FunctionPool:
             self._forget(worker)
 
     def _forget(self, worker: WorkerHandle) -> None:
+        if worker in self._workers:
+            # Wait for the process in the background, so none outlives close().
+            reaping = asyncio.ensure_future(worker.wait_closed())
+            self._reaping.add(reaping)
+            reaping.add_done_callback(self._reaping.discard)
         self._workers.discard(worker)
         if worker in self._idle:
             self._idle.remove(worker)
@@ -217,6 +224,11 @@ class FunctionPool:
         while self._idle:
             self._idle[-1].stop()
 
+    async def wait_closed(self) -> None:
+        """After ``close``: wait until the killed workers' processes are gone."""
+        killed, self._killed = self._killed, []
+        await asyncio.gather(*(worker.wait_closed() for worker in killed), *self._reaping)
+
     def close(self) -> None:
         """Fail waiters and kill every worker (the zygote reaps them)."""
         self._closed = True
@@ -224,7 +236,8 @@ class FunctionPool:
             waiter = self._waiters.popleft()
             if not waiter.done():
                 waiter.set_exception(PoolClosedError(f"function {self.config.name} closed"))
-        for worker in list(self._workers):
+        self._killed = list(self._workers)
+        for worker in self._killed:
             worker.kill()
         for task in self._tasks:
             task.cancel()

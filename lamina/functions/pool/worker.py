@@ -173,6 +173,9 @@ class Worker(asyncio.Protocol):
         if self._transport is not None:
             self._transport.abort()
 
+    async def wait_closed(self) -> None:
+        """The zygote reaps its workers; ZygoteProcess.close waits for all of them."""
+
     # -- frames -----------------------------------------------------------------------
 
     def _on_frame(self, kind: int, meta: bytes, payload: bytes, log: bytes) -> None:

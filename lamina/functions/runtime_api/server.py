@@ -155,13 +155,13 @@ class RuntimeApi:
         path = request.path
         if path == f"{PREFIX}/invocation/next":
             return await self._on_next() if request.method == "GET" else _not_allowed()
-        if request.method != "POST":
-            return _not_allowed() if path.startswith(PREFIX) else _not_found()
-        if path == f"{PREFIX}/init/error":
-            return self._on_init_error(request)
         match = _INVOCATION_PATH.match(path)
-        if match is None:
+        if match is None and path != f"{PREFIX}/init/error":
             return _not_found()
+        if request.method != "POST":
+            return _not_allowed()
+        if match is None:
+            return self._on_init_error(request)
         if match.group(1) != self._current:
             return _invalid_request_id()
         if match.group(2) == "response":
