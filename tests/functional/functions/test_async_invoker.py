@@ -28,23 +28,33 @@ SCALE = 0.001
 """Lambda's minutes as milliseconds: 1 min before the first retry becomes 60 ms."""
 
 
+class Logs:
+    """A FunctionService log sink that keeps the handlers' marked lines."""
+
+    def __init__(self) -> None:
+        self.lines: list[tuple[str, str]] = []
+
+    def __call__(self, function: str, text: str) -> None:
+        self.lines.extend((function, line) for line in text.splitlines())
+
+    def marked(self, function: str, marker: str) -> list[str]:
+        found = (line.partition(marker + " ") for name, line in self.lines if name == function)
+        return [rest for _, sep, rest in found if sep]
+
+    def kept(self, function: str) -> list[Any]:
+        return [json.loads(text) for text in self.marked(function, "KEPT")]
+
+
 class Setup:
     def __init__(self, tmp_path: Path, make_service: ServiceFactory) -> None:
         self.state_dir = tmp_path / "state"
-        self.runs = tmp_path / "runs"
-        self.sink = tmp_path / "sink"
-        self.runs.mkdir()
-        self.sink.mkdir()
+        self.logs = Logs()
         self._make_service = make_service
         self.invokers: list[AsyncInvoker] = []
 
     def service(self, handler: str) -> FunctionService:
-        return self._make_service(
-            [
-                function("fn", handler, environment={"OUT_DIR": str(self.runs)}),
-                function("sink", "async_handlers.record", environment={"OUT_DIR": str(self.sink)}),
-            ]
-        )
+        functions = [function("fn", handler), function("sink", "async_handlers.record")]
+        return self._make_service(functions, log_sink=self.logs)
 
     def invoker(self, service: FunctionService, config: EventConfig) -> AsyncInvoker:
         invoker = AsyncInvoker(
@@ -58,12 +68,14 @@ class Setup:
         self.invokers.append(invoker)
         return invoker
 
+    def ran(self) -> list[Any]:
+        return self.logs.kept("fn")
+
     def sunk(self) -> list[Any]:
-        return [json.loads(path.read_text()) for path in self.sink.glob("*.json")]
+        return self.logs.kept("sink")
 
     def attempts(self) -> list[str]:
-        path = self.runs / "attempts"
-        return path.read_text().split() if path.exists() else []
+        return self.logs.marked("fn", "ATTEMPT")
 
 
 @pytest.fixture
@@ -85,8 +97,7 @@ async def test_async_success_sends_record_to_on_success_function(setup: Setup) -
     await invoker.start()
     await invoker.submit("fn", None, b'{"order": 1}', request_id="req-ok")
     await settle(invoker)
-    (ran,) = [json.loads(path.read_text()) for path in setup.runs.glob("*.json")]
-    assert ran == {"order": 1}
+    assert setup.ran() == [{"order": 1}]
     (record,) = setup.sunk()
     assert record["version"] == "1.0"
     assert record["requestContext"] == {
@@ -144,7 +155,7 @@ async def test_async_event_older_than_max_age_is_discarded_unrun(setup: Setup) -
     await asyncio.sleep(80 * SCALE)  # older than 60 s, scaled
     await invoker.start()
     await settle(invoker)
-    assert list(setup.runs.glob("*.json")) == []
+    assert setup.ran() == []
     (record,) = setup.sunk()
     assert record["requestContext"]["condition"] == "EventAgeExceeded"
     assert record["requestContext"]["approximateInvokeCount"] == 0
@@ -181,12 +192,11 @@ async def test_async_queued_events_run_after_restart(setup: Setup) -> None:
         await first.submit("fn", None, json.dumps({"n": n}).encode(), request_id=f"req-{n}")
     await first.close()
     await first_service.close()
-    assert list(setup.runs.glob("*.json")) == []
+    assert setup.ran() == []
     second = setup.invoker(setup.service("async_handlers.record"), EventConfig())
     await second.start()
     await settle(second)
-    ran = sorted(json.loads(path.read_text())["n"] for path in setup.runs.glob("*.json"))
-    assert ran == [0, 1, 2]
+    assert sorted(event["n"] for event in setup.ran()) == [0, 1, 2]
 
 
 async def test_async_events_run_in_parallel_within_the_cap(setup: Setup) -> None:
@@ -196,7 +206,7 @@ async def test_async_events_run_in_parallel_within_the_cap(setup: Setup) -> None
     for n in range(4):
         await invoker.submit("fn", None, b'{"seconds": 0.3}', request_id=f"req-{n}")
     await settle(invoker)
-    spans = [json.loads(path.read_text()) for path in setup.runs.glob("*.span")]
+    spans = [json.loads(text) for text in setup.logs.marked("fn", "SPAN")]
     assert len(spans) == 4
     # How many were running at the moment each one started.
     running = [sum(1 for s in spans if s[0] <= t[0] < s[1]) for t in spans]

@@ -30,17 +30,29 @@ from .conftest import ACCOUNT, REGION, create
 
 FUNCTION_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:"
 RECORD = """
-import json, os
+import json
 def handler(event, context):
-    path = os.path.join(os.environ["OUT_DIR"], context.aws_request_id + ".json")
-    with open(path, "w") as handle:
-        json.dump(event, handle)
+    print("KEPT " + json.dumps(event), flush=True)
     return {"kept": True}
 """
 FAIL = """
 def handler(event, context):
     raise ValueError("no")
 """
+
+
+class Logs:
+    """The log sink: what each function's handler reported on a ``KEPT <json>`` line
+    (workers have a private /tmp, so their log is the way out)."""
+
+    def __init__(self) -> None:
+        self.kept: dict[str, list[Any]] = {}
+
+    def __call__(self, function: str, text: str) -> None:
+        for line in text.splitlines():
+            _, marker, rest = line.partition("KEPT ")
+            if marker:
+                self.kept.setdefault(function, []).append(json.loads(rest))
 
 
 class AsyncServer:
@@ -50,8 +62,9 @@ class AsyncServer:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._thread.start()
+        self.logs = Logs()
         self.functions = FunctionService(
-            [], region=REGION, account_id=ACCOUNT, state_dir=state_dir, log_sink=None
+            [], region=REGION, account_id=ACCOUNT, state_dir=state_dir, log_sink=self.logs
         )
         provider = LambdaProvider(
             self.functions, region=REGION, account_id=ACCOUNT, state_dir=state_dir
@@ -108,52 +121,41 @@ def client(server: AsyncServer) -> Any:
     return server.client()
 
 
-def _with_out_dir(client: Any, name: str, source: str, out: Path) -> None:
-    out.mkdir()
-    create(client, name, source, Environment={"Variables": {"OUT_DIR": str(out)}})
-
-
-def _kept(out: Path) -> list[Any]:
-    return [json.loads(path.read_text()) for path in out.glob("*.json")]
-
-
 def _code(raised: pytest.ExceptionInfo[ClientError]) -> str:
     return str(raised.value.response["Error"]["Code"])
 
 
 def test_async_invoke_event_answers_202_and_the_handler_runs(
-    server: AsyncServer, client: Any, tmp_path: Path
+    server: AsyncServer, client: Any
 ) -> None:
-    _with_out_dir(client, "fn", RECORD, tmp_path / "runs")
+    create(client, "fn", RECORD)
     answer = client.invoke(FunctionName="fn", InvocationType="Event", Payload=b'{"a": 1}')
     assert answer["StatusCode"] == 202
     assert answer["Payload"].read() == b""
     server.settle()
-    assert _kept(tmp_path / "runs") == [{"a": 1}]
+    assert server.logs.kept["fn"] == [{"a": 1}]
 
 
 def test_async_invoke_request_id_is_the_records_request_id(
-    server: AsyncServer, client: Any, tmp_path: Path
+    server: AsyncServer, client: Any
 ) -> None:
-    _with_out_dir(client, "fn", RECORD, tmp_path / "runs")
-    _with_out_dir(client, "sink", RECORD, tmp_path / "sink")
+    create(client, "fn", RECORD)
+    create(client, "sink", RECORD)
     client.put_function_event_invoke_config(
         FunctionName="fn",
         DestinationConfig={"OnSuccess": {"Destination": FUNCTION_ARN + "sink"}},
     )
     answer = client.invoke(FunctionName="fn", InvocationType="Event", Payload=b'{"b": 2}')
     server.settle()
-    (record,) = _kept(tmp_path / "sink")
+    (record,) = server.logs.kept["sink"]
     assert record["requestContext"]["requestId"] == answer["ResponseMetadata"]["RequestId"]
     assert record["requestContext"]["condition"] == "Success"
     assert record["requestPayload"] == {"b": 2}
 
 
-def test_async_invoke_follows_maximum_retry_attempts(
-    server: AsyncServer, client: Any, tmp_path: Path
-) -> None:
+def test_async_invoke_follows_maximum_retry_attempts(server: AsyncServer, client: Any) -> None:
     create(client, "fn", FAIL)
-    _with_out_dir(client, "sink", RECORD, tmp_path / "sink")
+    create(client, "sink", RECORD)
     client.put_function_event_invoke_config(
         FunctionName="fn",
         MaximumRetryAttempts=1,
@@ -161,7 +163,7 @@ def test_async_invoke_follows_maximum_retry_attempts(
     )
     client.invoke(FunctionName="fn", InvocationType="Event", Payload=b"{}")
     server.settle()
-    (record,) = _kept(tmp_path / "sink")
+    (record,) = server.logs.kept["sink"]
     assert record["requestContext"]["condition"] == "RetriesExhausted"
     assert record["requestContext"]["approximateInvokeCount"] == 2
     assert record["responsePayload"]["errorType"] == "ValueError"
@@ -221,19 +223,18 @@ def test_event_invoke_config_update_list_and_delete(client: Any) -> None:
 
 def test_async_invoke_event_survives_a_restart(tmp_path: Path) -> None:
     first = AsyncServer(tmp_path / "state", consume=False)
-    _with_out_dir(first.client(), "fn", RECORD, tmp_path / "runs")
+    create(first.client(), "fn", RECORD)
     answer = first.client().invoke(FunctionName="fn", InvocationType="Event", Payload=b"[7]")
     assert answer["StatusCode"] == 202
     first.close()
-    assert _kept(tmp_path / "runs") == []
+    assert first.logs.kept == {}
     # Functions created through the API live in memory: the new server deploys it again
     # (as a template would) before it starts consuming the queue it finds on disk.
     second = AsyncServer(tmp_path / "state", consume=False)
     try:
-        env = {"Variables": {"OUT_DIR": str(tmp_path / "runs")}}
-        create(second.client(), "fn", RECORD, Environment=env)
+        create(second.client(), "fn", RECORD)
         second.run(second.invoker.start())
         second.settle()
-        assert _kept(tmp_path / "runs") == [[7]]
+        assert second.logs.kept == {"fn": [[7]]}
     finally:
         second.close()
