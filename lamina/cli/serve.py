@@ -15,6 +15,7 @@ import msgspec
 
 from lamina.aws.credentials import CredentialStore
 from lamina.aws.dispatch import AwsApi
+from lamina.aws.service import ServiceProvider
 from lamina.cli.banner import banner_lines, url_host
 from lamina.cli.console import ConsoleLog
 from lamina.config.load import load_application
@@ -63,12 +64,16 @@ async def serve(options: ServeOptions) -> int:
     )
     gateway = Gateway(deployment, functions)
     public = f"{options.host}:{options.port}"
-    aws = aws_api(app, functions)
+    lambda_ = LambdaProvider(
+        functions, region=app.region, account_id=app.account_id, state_dir=state_dir_for(app)
+    )
+    aws = aws_api(app, [lambda_])
     server = HttpServer(Edge(gateway, public_host=public, aws=aws))
     try:
         bound = await server.start(options.host, options.port)
     except OSError as error:
         await functions.close()
+        await lambda_.state.async_invoker.close()
         click.echo(
             f"error: cannot listen on {public}: {error.strerror or error}; "
             "choose another with --port (make run PORT=...)",
@@ -79,24 +84,24 @@ async def serve(options: ServeOptions) -> int:
     _print_banner(app, deployment, options.host, port, time.perf_counter() - started)
     # Load the AWS service models off the event loop, after we listen.
     preload = asyncio.get_running_loop().run_in_executor(None, aws.preload)
+    # Asynchronous (Event) invocations queued before a restart run again now.
+    await lambda_.state.async_invoker.start()
     try:
         await _wait_for_signal()
     finally:
         click.echo("Shutting down…", err=True)
         preload.cancel()
         await server.stop()
+        await lambda_.state.async_invoker.close()  # events still running stay queued
         await functions.close()
         console.flush()
     return 0
 
 
-def aws_api(app: Application, functions: FunctionService) -> AwsApi:
-    """The AWS APIs served on the same port: Lambda for now."""
-    lambda_ = LambdaProvider(
-        functions, region=app.region, account_id=app.account_id, state_dir=state_dir_for(app)
-    )
+def aws_api(app: Application, providers: list[ServiceProvider]) -> AwsApi:
+    """The AWS APIs served on the same port (Lambda for now)."""
     credentials = CredentialStore.local([(LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS_KEY)])
-    return AwsApi([lambda_], region=app.region, account_id=app.account_id, credentials=credentials)
+    return AwsApi(providers, region=app.region, account_id=app.account_id, credentials=credentials)
 
 
 async def _wait_for_signal() -> None:

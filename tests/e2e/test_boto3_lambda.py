@@ -66,3 +66,16 @@ def test_gateway_still_serves_next_to_the_aws_api(lamina: LaminaProcess) -> None
     import httpx
 
     assert httpx.get(f"{lamina.base}/shape/plain", timeout=20).json() == {"hello": "world"}
+
+
+def test_boto3_event_invoke_is_accepted_and_runs(client, lamina: LaminaProcess) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    before = lamina.output().count("[SlowFunction] START")
+    response = client.invoke(FunctionName="SlowFunction", InvocationType="Event", Payload=b"{}")
+    assert response["StatusCode"] == 202
+    for _ in range(100):
+        if lamina.output().count("[SlowFunction] START") > before:
+            break
+        time.sleep(0.05)
+    assert lamina.output().count("[SlowFunction] START") > before
