@@ -28,6 +28,12 @@ class FunctionConfig(msgspec.Struct, frozen=True, kw_only=True):
     aliases: tuple[str, ...] = ()
     """Alias names a template declares (e.g. SAM's AutoPublishAlias). Until versions are
     published, an alias runs the function's current code."""
+    layers: tuple[str, ...] = ()
+    """Local folders of unpacked layers, in the function's order; shown merged at /opt.
+    https://docs.aws.amazon.com/lambda/latest/dg/packaging-layers.html"""
+    ephemeral_storage_mb: int = 512
+    """The size of /tmp (EphemeralStorage), 512 to 10240 MB.
+    https://docs.aws.amazon.com/lambda/latest/dg/configuration-ephemeral-storage.html"""
 
 
 class InvokeResult(msgspec.Struct, frozen=True, kw_only=True):

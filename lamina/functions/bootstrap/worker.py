@@ -17,7 +17,7 @@ import sys
 import time
 from typing import Any, BinaryIO
 
-from . import frame
+from . import frame, isolation
 from .capture import OutputCapture
 from .context import CognitoIdentity, LambdaContext, parse_client_context
 from .fault import Fault, from_exception, log_lines
@@ -201,9 +201,10 @@ class Worker:
         self._sock.sendall(frame.encode(kind, json.dumps(meta).encode(), payload, log))
 
 
-def run(sock: socket.socket, output_fd: int, spec: dict[str, Any]) -> None:
+def run(sock: socket.socket, output_fd: int, spec: dict[str, Any], parent_pid: int) -> None:
     """Everything a freshly forked worker does; returns when it should exit."""
     _enter_sandbox(spec)
+    isolation.enter(spec, parent_pid)
     capture = OutputCapture(output_fd)
     _install_logging()
     _limit_address_space(int(spec["memory_mb"]))

@@ -10,29 +10,20 @@ EOF on the control socket means the server is gone: kill every worker, reap, exi
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import json
 import os
 import select
+import shutil
 import signal
 import socket
 import sys
 import traceback
 from typing import Any
 
-from . import frame, worker
+from . import frame, isolation, worker
+from .privilege import die_with_parent
 
-_PR_SET_PDEATHSIG = 1
 _MAX_SPAWN_MESSAGE = 1 << 20
-
-
-def die_with_parent(parent_pid: int) -> None:
-    """SIGKILL this process when its parent dies (prctl PR_SET_PDEATHSIG)."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
-        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
-    if os.getppid() != parent_pid:
-        os._exit(1)  # the parent died before prctl took effect
 
 
 def _preload() -> None:
@@ -50,6 +41,7 @@ class Zygote:
     def __init__(self, control: socket.socket) -> None:
         self._control = control
         self._children: set[int] = set()
+        self._scratch: dict[int, str] = {}  # worker pid -> its fallback-mode /tmp folder
         self._wake_read, self._wake_write = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         signal.set_wakeup_fd(self._wake_write)
         signal.signal(signal.SIGCHLD, lambda signum, stack: None)
@@ -84,6 +76,7 @@ class Zygote:
         for fd in fds:
             os.close(fd)
         self._children.add(pid)
+        self._scratch[pid] = isolation.scratch_dir(spec, zygote_pid, pid)
         self._tell(frame.SPAWNED, {"token": spec["token"], "pid": pid})
         return True
 
@@ -97,7 +90,7 @@ class Zygote:
             self._control.detach()
             _close_all_but(sock_fd, output_fd)
             die_with_parent(zygote_pid)
-            worker.run(socket.socket(fileno=sock_fd), output_fd, spec)
+            worker.run(socket.socket(fileno=sock_fd), output_fd, spec, zygote_pid)
             code = 0
         except SystemExit as exit_:
             code = exit_.code if isinstance(exit_.code, int) else 1
@@ -120,11 +113,20 @@ class Zygote:
             if pid == 0:
                 return
             self._children.discard(pid)
+            self._remove_scratch(pid)
             self._tell(frame.EXITED, {"pid": pid, "code": os.waitstatus_to_exitcode(status)})
 
     def _tell(self, kind: int, meta: dict[str, Any]) -> None:
         with contextlib.suppress(OSError):  # the supervisor is gone; EOF ends the loop
             self._control.sendall(frame.encode(kind, json.dumps(meta).encode()))
+
+    def _remove_scratch(self, pid: int) -> None:
+        """A fallback-mode environment's /tmp ends with it, as on Lambda."""
+        path = self._scratch.pop(pid, None)
+        if path is not None and os.path.isdir(path):
+            shutil.rmtree(path, ignore_errors=True)
+            with contextlib.suppress(OSError):  # the zygote's folder, once empty
+                os.rmdir(os.path.dirname(path))
 
     def _shutdown(self) -> None:
         for pid in self._children:
@@ -133,6 +135,7 @@ class Zygote:
         for pid in self._children:
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, 0)
+            self._remove_scratch(pid)
 
 
 def _close_all_but(*keep: int) -> None:
