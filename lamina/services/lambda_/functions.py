@@ -63,9 +63,23 @@ async def create_function(
     meta = with_code(meta, stored)
     state.functions.deploy(config)
     state.meta[(name, "$LATEST")] = meta
+    remember_dead_letter(state, name, params)
     if params.get("Publish"):
         return shape.configuration(state, versions.publish(state, name, None))
     return shape.configuration(state, state.functions.get(name))
+
+
+def remember_dead_letter(state: LambdaState, name: str, params: OperationInput) -> None:
+    """DeadLetterConfig.TargetArn: where asynchronous events go once retries are spent;
+    an empty TargetArn removes it.
+    https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html"""
+    if "DeadLetterConfig" not in params:
+        return
+    target = (params["DeadLetterConfig"] or {}).get("TargetArn") or ""
+    if target:
+        state.dead_letters[name] = target
+    else:
+        state.dead_letters.pop(name, None)
 
 
 def variables(params: OperationInput) -> dict[str, str]:

@@ -44,6 +44,9 @@ def configuration(
     }
     if config.environment:
         shape["Environment"] = {"Variables": dict(config.environment)}
+    dead_letter = state.dead_letters.get(config.name)
+    if dead_letter:
+        shape["DeadLetterConfig"] = {"TargetArn": dead_letter}
     if meta.layers:
         shape["Layers"] = _layers(meta)
     return shape

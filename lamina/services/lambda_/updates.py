@@ -14,7 +14,13 @@ import msgspec
 from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutput
 from lamina.services.lambda_ import names, shape, validate, versions
 from lamina.services.lambda_.error import revision_mismatch
-from lamina.services.lambda_.functions import described, stored_code, variables, with_code
+from lamina.services.lambda_.functions import (
+    described,
+    remember_dead_letter,
+    stored_code,
+    variables,
+    with_code,
+)
 from lamina.services.lambda_.state import FunctionMeta, LambdaState, Operation
 
 LATEST = "$LATEST"
@@ -57,6 +63,7 @@ async def update_function_configuration(
     meta = described(state, params, meta)
     state.functions.deploy(msgspec.structs.replace(config, **changed))
     state.meta[(name, LATEST)] = meta
+    remember_dead_letter(state, name, params)
     return shape.configuration(state, state.functions.get(name))
 
 

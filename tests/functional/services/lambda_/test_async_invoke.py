@@ -169,6 +169,24 @@ def test_async_invoke_follows_maximum_retry_attempts(server: AsyncServer, client
     assert record["responsePayload"]["errorType"] == "ValueError"
 
 
+def test_async_invoke_dead_letter_config_receives_the_event(
+    server: AsyncServer, client: Any
+) -> None:
+    create(client, "fn", FAIL)
+    create(client, "dlq", RECORD)
+    client.update_function_configuration(
+        FunctionName="fn", DeadLetterConfig={"TargetArn": FUNCTION_ARN + "dlq"}
+    )
+    assert client.get_function_configuration(FunctionName="fn")["DeadLetterConfig"] == {
+        "TargetArn": FUNCTION_ARN + "dlq"
+    }
+    client.put_function_event_invoke_config(FunctionName="fn", MaximumRetryAttempts=0)
+    client.invoke(FunctionName="fn", InvocationType="Event", Payload=b'{"order": 7}')
+    server.settle()
+    # The dead-letter target gets the event itself, not an invocation record.
+    assert server.logs.kept["dlq"] == [{"order": 7}]
+
+
 def test_async_invoke_payload_not_json_is_invalid_request_content(client: Any) -> None:
     create(client, "fn", FAIL)
     with pytest.raises(ClientError) as raised:
