@@ -6,6 +6,7 @@ with sandbox.policy.sandbox_fields merged into each spawn spec).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -47,8 +48,9 @@ class SandboxedService(FunctionService):
 Sandboxed = Callable[..., SandboxedService]
 
 
-@pytest.fixture
-async def sandboxed(tmp_path: Path) -> AsyncIterator[Sandboxed]:
+@contextlib.asynccontextmanager
+async def sandboxes(tmp_path: Path) -> AsyncIterator[Sandboxed]:
+    """Makes SandboxedServices; closes them and checks no worker is left at the end."""
     services: list[SandboxedService] = []
     before = set(descendants(os.getpid()))
 
@@ -72,6 +74,12 @@ async def sandboxed(tmp_path: Path) -> AsyncIterator[Sandboxed]:
     for service in services:
         await service.close()
     assert not {pid for pid in descendants(os.getpid()) if alive(pid)} - before
+
+
+@pytest.fixture
+async def sandboxed(tmp_path: Path) -> AsyncIterator[Sandboxed]:
+    async with sandboxes(tmp_path) as make:
+        yield make
 
 
 def code_folder(root: Path, name: str) -> Path:
