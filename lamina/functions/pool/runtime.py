@@ -94,7 +94,12 @@ class RuntimeWorker:
         except command.InvalidEntrypointError as error:
             self._entrypoint_failed(str(error))
             return
-        env = self._environment(self.config, await self._api.start())
+        try:
+            env = self._environment(self.config, await self._api.start())
+        except BaseException:
+            self._api.close()  # cancelled (the pool closed) or the listener failed
+            self._close_output()
+            raise
         self._started = time.perf_counter()
         try:
             self._process = subprocess.Popen(
