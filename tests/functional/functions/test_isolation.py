@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import shutil
 import sys
@@ -18,8 +19,8 @@ from typing import Any
 import pytest
 
 from lamina.functions.model import FunctionConfig
-from lamina.functions.sandbox.policy import IsolationMode, sandbox_fields
-from lamina.functions.sandbox.probe import probe
+from lamina.functions.sandbox.policy import IsolationMode, SandboxConfigError, sandbox_fields
+from lamina.functions.sandbox.probe import IsolationPolicy, probe
 from lamina.functions.service import FunctionService
 
 from .conftest import alive, descendants
@@ -256,3 +257,38 @@ async def test_isolation_fallback_shows_host_files(sandboxed: Sandboxed, tmp_pat
     # What the startup warning tells the user: without namespaces, nothing is hidden.
     answer = await call(service, "a", {"path": str(theirs / "secret.txt")})
     assert answer == {"text": "secret of b"}
+
+
+def test_isolation_probe_broken_interpreter_reports_fallback() -> None:
+    support = probe("/bin/false")
+    assert support.mode is IsolationMode.FALLBACK
+    assert "the isolation probe failed" in support.reason
+
+
+def test_isolation_policy_fallback_requested_warns_once(caplog: pytest.LogCaptureFixture) -> None:
+    policy = IsolationPolicy(IsolationMode.FALLBACK)
+    assert policy.mode_for(sys.executable) is IsolationMode.FALLBACK
+    assert policy.mode_for(sys.executable) is IsolationMode.FALLBACK
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    assert "WITHOUT filesystem isolation (LAMINA_ISOLATION=fallback)" in warnings[0]
+
+
+def test_isolation_policy_auto_refused_falls_back_with_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    assert IsolationPolicy(IsolationMode.AUTO).mode_for("/bin/false") is IsolationMode.FALLBACK
+    assert "WITHOUT filesystem isolation" in caplog.text
+
+
+def test_isolation_policy_namespace_refused_raises() -> None:
+    with pytest.raises(SandboxConfigError, match="LAMINA_ISOLATION=namespace but workers"):
+        IsolationPolicy(IsolationMode.NAMESPACE).mode_for("/bin/false")
+
+
+@needs_namespace
+def test_isolation_policy_auto_supported_is_namespace_without_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    assert IsolationPolicy(IsolationMode.AUTO).mode_for(sys.executable) is IsolationMode.NAMESPACE
+    assert "isolation" not in caplog.text
