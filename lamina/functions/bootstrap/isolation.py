@@ -9,6 +9,9 @@ before it existed still work):
     layers        local folders of unpacked layers, in the function's order
     ephemeral_mb  the size of /tmp (Lambda's EphemeralStorage, default 512)
     scratch_root  where fallback-mode environments get their private /tmp folder
+    hide          folders to show empty even inside a visible folder (the state
+                  directory, when a template's code folder is the project itself);
+                  a ``.lamina`` folder in the code folder is always hidden
 
 Namespace mode shows the worker the minimal root of ``rootfs.py``. The fallback (no
 privileges, no mount namespaces) gives each environment a private /tmp folder (TMPDIR
@@ -33,6 +36,7 @@ NAMESPACE = "namespace"
 FALLBACK = "fallback"
 DEFAULT_EPHEMERAL_MB = 512
 LAYERS_VARIABLE = "LAMINA_LAYERS"
+STATE_FOLDER_NAME = ".lamina"
 _DEFAULT_SCRATCH_ROOT = os.path.join(tempfile.gettempdir(), "lamina-environments")
 
 
@@ -41,6 +45,7 @@ class Settings(NamedTuple):
     layers: tuple[str, ...]
     ephemeral_mb: int
     scratch_root: str
+    hide: tuple[str, ...] = ()
 
 
 def settings(spec: dict[str, Any]) -> Settings:
@@ -53,13 +58,21 @@ def settings(spec: dict[str, Any]) -> Settings:
         mode=mode,
         layers=tuple(str(layer) for layer in sandbox.get("layers", ())),
         ephemeral_mb=int(sandbox.get("ephemeral_mb", DEFAULT_EPHEMERAL_MB)),
-        scratch_root=str(sandbox.get("scratch_root") or _DEFAULT_SCRATCH_ROOT),
+        scratch_root=_scratch_root(sandbox),
+        hide=tuple(str(path) for path in sandbox.get("hide", ())),
     )
 
 
+def _scratch_root(sandbox: dict[str, Any]) -> str:
+    return str(sandbox.get("scratch_root") or _DEFAULT_SCRATCH_ROOT)
+
+
 def scratch_dir(spec: dict[str, Any], zygote_pid: int, worker_pid: int) -> str:
-    """The private /tmp folder of a fallback-mode worker (the zygote removes it)."""
-    return os.path.join(settings(spec).scratch_root, str(zygote_pid), str(worker_pid))
+    """The private /tmp folder of a fallback-mode worker (the zygote removes it).
+    Never raises: the zygote calls it for every spawn, whatever the spec holds."""
+    sandbox = spec.get("sandbox")
+    root = _scratch_root(sandbox) if isinstance(sandbox, dict) else _DEFAULT_SCRATCH_ROOT
+    return os.path.join(root, str(zygote_pid), str(worker_pid))
 
 
 def enter(spec: dict[str, Any], parent_pid: int) -> str:
@@ -92,6 +105,7 @@ def _enter_root(chosen: Settings, task_root: str) -> str:
         layers=chosen.layers,
         tmp_mb=chosen.ephemeral_mb,
         runtime_dirs=runtime_dirs(),
+        hide=(*chosen.hide, os.path.join(task_root, STATE_FOLDER_NAME)),
     )
     try:
         rootfs.enter(view)
@@ -126,9 +140,12 @@ def _after_task_root(task_root: str, paths: list[str]) -> None:
 
 
 def _private_tmp(path: str) -> str:
-    shutil.rmtree(path, ignore_errors=True)  # left by a reused pid of a killed zygote
     os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
-    os.mkdir(path, 0o700)
+    try:
+        os.mkdir(path, 0o700)
+    except FileExistsError:  # left by a reused pid of a killed zygote
+        shutil.rmtree(path)
+        os.mkdir(path, 0o700)
     return path
 
 

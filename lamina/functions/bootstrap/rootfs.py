@@ -65,6 +65,8 @@ class RootView(NamedTuple):
     tmp_mb: int
     runtime_dirs: tuple[str, ...]
     """Interpreter prefixes and the runtime's own folder, shown at their own paths."""
+    hide: tuple[str, ...] = ()
+    """Folders shown empty wherever a bind would show them (the state directory)."""
 
 
 def enter(view: RootView) -> None:
@@ -92,8 +94,10 @@ def _build(view: RootView) -> None:
     _mount_dev()
     _mount_opt(view.layers)
     _link_system_folders()
-    for source, target in _binds(view):
+    binds = _binds(view)
+    for source, target in binds:
         _bind_read_only(source, target)
+    _mask(view.hide, binds)
     _switch()
 
 
@@ -219,6 +223,20 @@ def _bind_read_only(source: str, target: str) -> None:
         os.close(os.open(mountpoint, os.O_CREAT | os.O_WRONLY, 0o644))
     syscall.mount(_old(source), mountpoint, None, MS_BIND | MS_REC)
     syscall.mount(None, mountpoint, None, _READ_ONLY)
+
+
+def _mask(hidden: tuple[str, ...], binds: list[tuple[str, str]]) -> None:
+    """Cover each hidden folder that a bind shows with an empty read-only tmpfs."""
+    for path in hidden:
+        if not os.path.isdir(_old(path)):
+            continue
+        for source, target in binds:
+            inner = os.path.relpath(path, source)
+            if inner == "." or inner.startswith(".."):
+                continue
+            mountpoint = _new(os.path.join(target, inner))
+            flags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC
+            syscall.mount("tmpfs", mountpoint, "tmpfs", flags, "size=4k,mode=0755")
 
 
 def _switch() -> None:

@@ -203,6 +203,7 @@ class Worker:
 
 def run(sock: socket.socket, output_fd: int, spec: dict[str, Any], parent_pid: int) -> None:
     """Everything a freshly forked worker does; returns when it should exit."""
+    spec["task_root"] = os.path.abspath(spec["task_root"])
     _enter_sandbox(spec)
     isolation.enter(spec, parent_pid)
     capture = OutputCapture(output_fd)

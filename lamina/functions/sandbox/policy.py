@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import enum
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from lamina.functions.error import FunctionError
@@ -56,13 +57,17 @@ def validate(config: FunctionConfig) -> None:
         )
 
 
-def sandbox_fields(config: FunctionConfig, mode: IsolationMode) -> dict[str, Any]:
-    """What to merge into a spawn spec so the worker isolates itself for ``config``."""
+def sandbox_fields(
+    config: FunctionConfig, mode: IsolationMode, hide: Sequence[Path] = ()
+) -> dict[str, Any]:
+    """What to merge into a spawn spec so the worker isolates itself for ``config``;
+    ``hide`` (the state directory) is shown empty even inside the code folder."""
     validate(config)
     return {
         "sandbox": {
             "mode": mode.value,
             "layers": list(config.layers),
             "ephemeral_mb": config.ephemeral_storage_mb,
+            "hide": [str(path.absolute()) for path in hide],
         }
     }

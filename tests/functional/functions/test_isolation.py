@@ -41,9 +41,11 @@ class SandboxedService(FunctionService):
     def __init__(self, *args: Any, mode: IsolationMode, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._mode = mode
+        self._state_dir: Path = kwargs["state_dir"]
 
     def _spawn_spec(self, config: FunctionConfig) -> dict[str, Any]:
-        return {**super()._spawn_spec(config), **sandbox_fields(config, self._mode)}
+        fields = sandbox_fields(config, self._mode, hide=(self._state_dir,))
+        return {**super()._spawn_spec(config), **fields}
 
 
 Sandboxed = Callable[..., SandboxedService]
@@ -128,6 +130,21 @@ async def test_isolation_state_directory_and_project_are_invisible(
 
     # Only the runtime's own folder of Lamina's source is shown (Lambda's /var/runtime).
     assert await call(service, "ls", {"path": str(LAMINA_SOURCE)}) == {"error": "ENOENT"}
+
+
+@needs_namespace
+async def test_isolation_state_directory_inside_code_folder_is_empty(
+    sandboxed: Sandboxed, tmp_path: Path
+) -> None:
+    """A template whose CodeUri is the project folder itself (``CodeUri: .``)."""
+    project = code_folder(tmp_path, "project")
+    for state in (project / ".lamina", project / "state"):
+        (state / "logs").mkdir(parents=True)
+        (state / "logs" / "other.log").write_text("another function's logs")
+    service = sandboxed([probe_function("ls", project, "list_dir")], state_dir=project / "state")
+    for path in (project / ".lamina", project / "state", Path("/var/task/state")):
+        assert await call(service, "ls", {"path": str(path)}) == {"names": []}
+    assert "probe.py" in (await call(service, "ls", {"path": str(project)}))["names"]
 
 
 @needs_namespace

@@ -26,10 +26,15 @@ def test_settings_sandbox_fields_are_read() -> None:
             "layers": ["/l/one", "/l/two"],
             "ephemeral_mb": 2048,
             "scratch_root": "/var/scratch",
+            "hide": ["/app/.state"],
         }
     }
     assert isolation.settings(spec) == isolation.Settings(
-        mode="fallback", layers=("/l/one", "/l/two"), ephemeral_mb=2048, scratch_root="/var/scratch"
+        mode="fallback",
+        layers=("/l/one", "/l/two"),
+        ephemeral_mb=2048,
+        scratch_root="/var/scratch",
+        hide=("/app/.state",),
     )
 
 
@@ -41,6 +46,12 @@ def test_settings_unknown_mode_raises() -> None:
 def test_scratch_dir_is_per_zygote_and_worker() -> None:
     spec = {"sandbox": {"scratch_root": "/var/scratch"}}
     assert isolation.scratch_dir(spec, 10, 42) == "/var/scratch/10/42"
+
+
+def test_scratch_dir_bad_sandbox_field_does_not_raise() -> None:
+    # The zygote calls it for every spawn: a malformed spec must not bring it down.
+    path = isolation.scratch_dir({"sandbox": "nonsense"}, 10, 42)
+    assert path.endswith("lamina-environments/10/42")
 
 
 def test_layer_python_paths_site_packages_then_python() -> None:

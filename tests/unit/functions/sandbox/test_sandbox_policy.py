@@ -26,8 +26,14 @@ def _layers(tmp_path: Path, count: int) -> tuple[str, ...]:
 def test_sandbox_fields_carry_mode_layers_and_tmp_size(tmp_path: Path) -> None:
     layers = _layers(tmp_path, 2)
     config = FunctionConfig(name="f", layers=layers, ephemeral_storage_mb=1024)
-    assert sandbox_fields(config, IsolationMode.NAMESPACE) == {
-        "sandbox": {"mode": "namespace", "layers": list(layers), "ephemeral_mb": 1024}
+    fields = sandbox_fields(config, IsolationMode.NAMESPACE, hide=(tmp_path / ".lamina",))
+    assert fields == {
+        "sandbox": {
+            "mode": "namespace",
+            "layers": list(layers),
+            "ephemeral_mb": 1024,
+            "hide": [str(tmp_path / ".lamina")],
+        }
     }
 
 
