@@ -37,7 +37,7 @@ FALLBACK = "fallback"
 DEFAULT_EPHEMERAL_MB = 512
 LAYERS_VARIABLE = "LAMINA_LAYERS"
 STATE_FOLDER_NAME = ".lamina"
-_DEFAULT_SCRATCH_ROOT = os.path.join(tempfile.gettempdir(), "lamina-environments")
+_DEFAULT_SCRATCH_ROOT = os.path.join(tempfile.gettempdir(), f"lamina-environments-{os.getuid()}")
 
 
 class Settings(NamedTuple):
@@ -86,7 +86,8 @@ def enter(spec: dict[str, Any], parent_pid: int) -> str:
     else:
         tmp = _private_tmp(scratch_dir(spec, parent_pid, os.getpid()))
         os.environ["TMPDIR"] = tmp
-        os.environ[LAYERS_VARIABLE] = os.pathsep.join(chosen.layers)
+        if chosen.layers:
+            os.environ[LAYERS_VARIABLE] = os.pathsep.join(chosen.layers)
         python_paths = [p for layer in reversed(chosen.layers) for p in _layer_python_paths(layer)]
     tempfile.tempdir = tmp
     _after_task_root(task_root, python_paths)

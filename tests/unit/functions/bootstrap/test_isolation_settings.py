@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -16,7 +17,7 @@ def test_settings_spec_without_sandbox_uses_lambda_defaults() -> None:
     assert chosen.layers == ()
     # https://docs.aws.amazon.com/lambda/latest/dg/configuration-ephemeral-storage.html
     assert chosen.ephemeral_mb == 512
-    assert chosen.scratch_root.endswith("lamina-environments")
+    assert chosen.scratch_root.endswith(f"lamina-environments-{os.getuid()}")
 
 
 def test_settings_sandbox_fields_are_read() -> None:
@@ -51,7 +52,7 @@ def test_scratch_dir_is_per_zygote_and_worker() -> None:
 def test_scratch_dir_bad_sandbox_field_does_not_raise() -> None:
     # The zygote calls it for every spawn: a malformed spec must not bring it down.
     path = isolation.scratch_dir({"sandbox": "nonsense"}, 10, 42)
-    assert path.endswith("lamina-environments/10/42")
+    assert path.endswith(f"lamina-environments-{os.getuid()}/10/42")
 
 
 def test_layer_python_paths_site_packages_then_python() -> None:
