@@ -26,6 +26,7 @@ from lamina.functions.service import FunctionService
 from lamina.gateway.app import Gateway
 from lamina.gateway.deployment import Deployment
 from lamina.http.server import HttpServer
+from lamina.services.lambda_.permissions import grant
 from lamina.services.lambda_.provider import LambdaProvider
 
 
@@ -67,6 +68,7 @@ async def serve(options: ServeOptions) -> int:
     lambda_ = LambdaProvider(
         functions, region=app.region, account_id=app.account_id, state_dir=state_dir_for(app)
     )
+    _grant(lambda_, app)
     aws = aws_api(app, [lambda_])
     server = HttpServer(Edge(gateway, public_host=public, aws=aws))
     try:
@@ -96,6 +98,19 @@ async def serve(options: ServeOptions) -> int:
         await functions.close()
         console.flush()
     return 0
+
+
+def _grant(lambda_: LambdaProvider, app: Application) -> None:
+    """The template's AWS::Lambda::Permission statements, as AddPermission would add them."""
+    for permission in app.permissions:
+        params = {
+            "StatementId": permission.statement_id,
+            "Action": permission.action,
+            "Principal": permission.principal,
+            "SourceArn": permission.source_arn,
+            "SourceAccount": permission.source_account,
+        }
+        grant(lambda_.state, permission.function_name, permission.qualifier, params)
 
 
 def aws_api(app: Application, providers: list[ServiceProvider]) -> AwsApi:

@@ -21,6 +21,7 @@ from lamina.config.http_api import build_http_apis
 from lamina.config.intrinsic import Resolver
 from lamina.config.model import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, Application
 from lamina.config.parameter import Environment, parameter_values
+from lamina.config.permission import build_permissions
 from lamina.config.reference import CfnResource, Resources
 from lamina.config.rest_api import build_rest_apis
 from lamina.config.sam import translate_sam, uses_serverless_transform
@@ -86,6 +87,7 @@ def load_application(
     index = function_index(functions)
     rest_apis = build_rest_apis(stack, index)
     http_apis = build_http_apis(stack, index)
+    permissions = build_permissions(stack)
     return Application(
         template_path=str(template.resolve()),
         stack_name=environment.stack_name,
@@ -94,6 +96,7 @@ def load_application(
         functions=tuple(functions),
         rest_apis=tuple(rest_apis),
         http_apis=tuple(http_apis),
+        permissions=tuple(permissions),
         warnings=tuple(warnings + stack.warnings + stack.resources.warnings),
     )
 

@@ -11,6 +11,18 @@ DEFAULT_REGION = "us-east-1"
 DEFAULT_ACCOUNT_ID = "123456789012"
 
 
+class TemplatePermission(msgspec.Struct, frozen=True, kw_only=True):
+    """One AWS::Lambda::Permission: `principal` may call `action` on the function."""
+
+    statement_id: str
+    function_name: str
+    qualifier: str | None = None
+    action: str = "lambda:InvokeFunction"
+    principal: str
+    source_arn: str | None = None
+    source_account: str | None = None
+
+
 class Application(msgspec.Struct, frozen=True, kw_only=True):
     """Everything `lamina up` serves from one template."""
 
@@ -21,5 +33,7 @@ class Application(msgspec.Struct, frozen=True, kw_only=True):
     functions: tuple[FunctionConfig, ...] = ()
     rest_apis: tuple[RestApi, ...] = ()
     http_apis: tuple[HttpApi, ...] = ()
+    permissions: tuple[TemplatePermission, ...] = ()
+    """AWS::Lambda::Permission statements (who may invoke which function)."""
     warnings: tuple[str, ...] = ()
     """Unsupported resource types and other things the user should know, one line each."""

@@ -24,6 +24,10 @@ class RuntimeStartError(FunctionError):
     """The zygote process for an interpreter could not be started."""
 
 
+class FunctionAccessDeniedError(FunctionError):
+    """The function's resource-based policy does not let the calling service invoke it."""
+
+
 class FunctionThrottledError(FunctionError):
     """The invocation would exceed a concurrency limit; Lambda answers 429.
 

@@ -20,10 +20,15 @@ from typing import Any
 
 from lamina.functions import environment, failure
 from lamina.functions.concurrency import DEFAULT_ACCOUNT_LIMIT, ConcurrencyLimiter
-from lamina.functions.error import FunctionNotFoundError, RequestTooLargeError
+from lamina.functions.error import (
+    FunctionAccessDeniedError,
+    FunctionNotFoundError,
+    RequestTooLargeError,
+)
 from lamina.functions.interpreter import InterpreterChooser
 from lamina.functions.logfile import LogWriter
 from lamina.functions.model import AliasConfig, FunctionConfig, InvokeResult
+from lamina.functions.policy import InvokeRequest
 from lamina.functions.pool.handle import WorkerFactory, WorkerHooks
 from lamina.functions.pool.runtime import RuntimeWorker
 from lamina.functions.pool.scaler import FunctionPool
@@ -33,6 +38,11 @@ from lamina.functions.registry import LATEST, DeployedFunction
 from lamina.functions.runtime_api.command import uses_runtime_api
 
 _PoolKey = tuple[str, str]  # (function name, version)
+
+
+# (function name, qualifier, who asks) -> may it invoke? Supplied by the policy store
+# (the Lambda API's AddPermission state and the template's AWS::Lambda::Permission).
+InvokeAuthorizer = Callable[[str, "str | None", InvokeRequest], bool]
 
 
 class FunctionService:
@@ -62,6 +72,7 @@ class FunctionService:
         self._idle_timeout_s = idle_timeout_s
         self._limiter = ConcurrencyLimiter(account_concurrency)
         self._rng = rng or random.Random()
+        self._authorize: InvokeAuthorizer | None = None
         self._pools: dict[_PoolKey, FunctionPool] = {}
         self._retired: set[FunctionPool] = set()
         self._reaper: asyncio.Task[None] | None = None
@@ -85,14 +96,20 @@ class FunctionService:
         *,
         qualifier: str | None = None,
         client_context: str | None = None,
+        source: InvokeRequest | None = None,
     ) -> InvokeResult:
         """Run one invocation of ``name`` (at ``qualifier``: $LATEST, a version or an alias).
 
-        Raises FunctionNotFoundError, RequestTooLargeError, FunctionThrottledError.
+        ``source``: the AWS service invoking on a caller's behalf (API Gateway), checked
+        against the function's resource-based policy when a policy store is attached.
+        Raises FunctionNotFoundError, RequestTooLargeError, FunctionThrottledError,
+        FunctionAccessDeniedError.
         """
         function = self._functions.get(name)
         if function is None:
             raise FunctionNotFoundError(f"Function not found: {name}")
+        if source is not None:
+            self._check_policy(name, qualifier, source)
         config = function.resolve(qualifier, self._rng)
         if len(payload) > failure.MAX_REQUEST_BYTES:
             # https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
@@ -119,6 +136,17 @@ class FunctionService:
         if qualifier is None or qualifier == LATEST or qualifier.isdigit():
             return function.config(qualifier or LATEST)
         return function.config(function.alias(qualifier).function_version)
+
+    def _check_policy(self, name: str, qualifier: str | None, source: InvokeRequest) -> None:
+        if self._authorize is not None and not self._authorize(name, qualifier, source):
+            raise FunctionAccessDeniedError(
+                f"Invalid permissions on Lambda function {name}: no statement lets "
+                f"{source.principal} invoke it from {source.source_arn}"
+            )
+
+    def authorize_invocations_with(self, authorize: InvokeAuthorizer) -> None:
+        """Check invocations made on a service's behalf (``source=``) with ``authorize``."""
+        self._authorize = authorize
 
     def functions(self) -> tuple[FunctionConfig, ...]:
         """The $LATEST configuration of every function."""

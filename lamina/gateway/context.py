@@ -20,6 +20,7 @@ class RequestContext:
         "kind",
         "request",
         "response",
+        "source_arn",
     )
 
     def __init__(self, request: GatewayRequest, deployment: Deployment, host: str) -> None:
@@ -32,5 +33,7 @@ class RequestContext:
         self.event: bytes = b""
         """The serialized integration request (the Lambda event)."""
         self.response: GatewayResponse | None = None
+        self.source_arn = ""
+        """execute-api ARN of the method being called: the source Lambda's policy checks."""
         self.decode_base64 = True
         """Whether a base64 proxy response body is decoded (REST: Accept must match)."""

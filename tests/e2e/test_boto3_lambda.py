@@ -79,3 +79,29 @@ def test_boto3_event_invoke_is_accepted_and_runs(client, lamina: LaminaProcess) 
             break
         time.sleep(0.05)
     assert lamina.output().count("[SlowFunction] START") > before
+
+
+def test_resource_policy_decides_whether_the_gateway_may_invoke(  # type: ignore[no-untyped-def]
+    client, lamina: LaminaProcess
+) -> None:
+    import httpx
+
+    # SAM's permission for the HTTP API route, as the template declared it.
+    policy = json.loads(client.get_policy(FunctionName="ShapesFunction")["Policy"])
+    [statement] = [s for s in policy["Statement"] if s["Sid"] == "ShapesFunctionHttpPermission"]
+    source_arn = statement["Condition"]["ArnLike"]["AWS:SourceArn"]
+    assert source_arn.endswith("/*/GET/shape/*")
+
+    client.remove_permission(FunctionName="ShapesFunction", StatementId=statement["Sid"])
+    denied = httpx.get(f"{lamina.base}/shape/plain", timeout=20)
+    assert (denied.status_code, denied.content) == (500, b'{"message":"Internal Server Error"}')
+    assert "Invalid permissions on Lambda function ShapesFunction" in lamina.output()
+
+    client.add_permission(
+        FunctionName="ShapesFunction",
+        StatementId="again",
+        Action="lambda:InvokeFunction",
+        Principal="apigateway.amazonaws.com",
+        SourceArn=source_arn,
+    )
+    assert httpx.get(f"{lamina.base}/shape/plain", timeout=20).status_code == 200

@@ -11,6 +11,7 @@ from typing import Protocol
 
 from lamina.functions.error import FunctionError
 from lamina.functions.model import InvokeResult
+from lamina.functions.policy import InvokeRequest
 from lamina.gateway.error import GatewayError, GatewayResponse, ResponseType
 from lamina.gateway.integrations.proxy_response import map_v1_response, map_v2_response
 from lamina.gateway.model import LambdaIntegration
@@ -26,16 +27,22 @@ class Invoker(Protocol):
         *,
         qualifier: str | None = None,
         client_context: str | None = None,
+        source: InvokeRequest | None = None,
     ) -> InvokeResult: ...
 
 
 async def call_lambda(
-    invoker: Invoker, integration: LambdaIntegration, event: bytes, *, decode_base64: bool
+    invoker: Invoker,
+    integration: LambdaIntegration,
+    event: bytes,
+    *,
+    decode_base64: bool,
+    source: InvokeRequest,
 ) -> GatewayResponse:
     try:
         async with asyncio.timeout(integration.timeout_ms / 1000):
             result = await invoker.invoke(
-                integration.function_name, event, qualifier=integration.qualifier
+                integration.function_name, event, qualifier=integration.qualifier, source=source
             )
     except TimeoutError as error:
         raise GatewayError(ResponseType.INTEGRATION_TIMEOUT) from error

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from lamina.functions.policy import InvokeRequest
 from lamina.gateway.context import RequestContext
 from lamina.gateway.error import GatewayError, ResponseType
 from lamina.gateway.integrations.lambda_ import Invoker, call_lambda
 from lamina.gateway.model import LambdaIntegration
+
+GATEWAY_PRINCIPAL = "apigateway.amazonaws.com"
 
 
 class InvokeIntegration:
@@ -15,8 +18,17 @@ class InvokeIntegration:
     async def __call__(self, ctx: RequestContext) -> None:
         integration = ctx.integration
         if isinstance(integration, LambdaIntegration):
+            source = InvokeRequest(
+                principal=GATEWAY_PRINCIPAL,
+                source_arn=ctx.source_arn,
+                source_account=ctx.deployment.account_id,
+            )
             ctx.response = await call_lambda(
-                self._invoker, integration, ctx.event, decode_base64=ctx.decode_base64
+                self._invoker,
+                integration,
+                ctx.event,
+                decode_base64=ctx.decode_base64,
+                source=source,
             )
             return
         kind = "none" if integration is None else integration.type

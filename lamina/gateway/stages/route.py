@@ -54,6 +54,7 @@ def _route_rest(ctx: RequestContext, address: ApiAddress, api: CompiledRestApi) 
         binary=api.is_binary(media_type(request.header("content-type"))),
     )
     request.path = address.path
+    ctx.source_arn = _source_arn(ctx, api.api.id, stage.name, address.path)
     ctx.event = orjson.dumps(build_v1_event(request, target, http_api=False))
     # Only the first media type of Accept counts.
     # https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-payload-encodings.html
@@ -73,6 +74,7 @@ def _route_http(ctx: RequestContext, address: ApiAddress, api: CompiledHttpApi) 
     integration = match.route.integration
     ctx.integration = integration
     request.path = address.stage_prefix + path
+    ctx.source_arn = _source_arn(ctx, api.api.id, stage.name, path)
     route_key = match.route.route_key
     if isinstance(integration, LambdaIntegration) and integration.payload_format == "1.0":
         ctx.event = orjson.dumps(_http_v1_event(ctx, api, stage, route_key, match.path_params))
@@ -108,3 +110,15 @@ def _http_v1_event(
         binary=not is_text_media_type(media_type(request.header("content-type"))),
     )
     return build_v1_event(request, target, http_api=True)
+
+
+def _source_arn(ctx: RequestContext, api_id: str, stage: str, path: str) -> str:
+    """`arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{METHOD}/{path}`, what the
+    function's resource policy (e.g. SAM's `.../*/GET/hello/*`) is matched against.
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/arn-format-reference.html
+    """
+    deployment = ctx.deployment
+    return (
+        f"arn:aws:execute-api:{deployment.region}:{deployment.account_id}:"
+        f"{api_id}/{stage}/{ctx.request.method}/{path[1:]}"
+    )

@@ -15,12 +15,14 @@ import msgspec
 import orjson
 
 from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutput
+from lamina.functions.policy import InvokeRequest, allows
 from lamina.services.lambda_ import names
 from lamina.services.lambda_.error import conflict, not_found, revision_mismatch
 from lamina.services.lambda_.state import LambdaState, Operation, new_revision
 
 _ACCOUNT = re.compile(r"\d{12}")
 _NO_POLICY = "The resource you requested does not exist."
+LATEST = "$LATEST"
 
 
 def principal(value: str) -> str | dict[str, str]:
@@ -122,6 +124,22 @@ async def get_policy(
     policy = {"Version": "2012-10-17", "Id": "default", "Statement": statements}
     revision = state.meta_of(name, "$LATEST").revision_id
     return {"Policy": orjson.dumps(policy).decode(), "RevisionId": revision}
+
+
+def grant(state: LambdaState, name: str, qualifier: str | None, params: OperationInput) -> None:
+    """Add a statement the way AddPermission would (the template's AWS::Lambda::Permission
+    resources arrive here), without the API's checks."""
+    key = (name, "" if qualifier in (None, LATEST) else qualifier)
+    state.policies.setdefault(key, []).append(_statement(state, name, qualifier, params))
+
+
+def allows_invoke(
+    state: LambdaState, name: str, qualifier: str | None, source: InvokeRequest
+) -> bool:
+    """Does the policy of exactly the invoked resource (the function, or the qualified
+    version or alias) let `source` invoke it?"""
+    key = (name, "" if qualifier in (None, LATEST) else qualifier)
+    return allows(state.policies.get(key, ()), source)
 
 
 OPERATIONS: dict[str, Operation] = {

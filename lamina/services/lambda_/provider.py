@@ -42,6 +42,13 @@ class LambdaProvider:
         self.state = LambdaState(
             functions, region=region, account_id=account_id, state_dir=state_dir
         )
+        # Invocations on a service's behalf (API Gateway) are checked against the
+        # resource policies this API keeps.
+        functions.authorize_invocations_with(
+            lambda name, qualifier, source: permissions.allows_invoke(
+                self.state, name, qualifier, source
+            )
+        )
         self._handlers = {
             name: _bind(self.state, operation)
             for module in _MODULES

@@ -253,3 +253,11 @@ def test_sam_type_typo_is_an_error_with_a_suggestion(tmp_path: Path) -> None:
         ConfigError, match=r"template.yaml:3: .*Fn.*did you mean AWS::Serverless::Function"
     ):
         load_application(tmp_path)
+
+
+def test_sam_event_permissions_are_loaded_with_their_source_arn() -> None:
+    app = load_application(TEMPLATES / "sam_alias")
+    [permission] = app.permissions
+    assert (permission.function_name, permission.qualifier) == ("Hello", "live")
+    assert permission.principal == "apigateway.amazonaws.com"
+    assert permission.source_arn is not None and permission.source_arn.endswith("/*/GET/hello")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from lamina.edge.app import Edge
 from lamina.functions.model import InvokeResult
+from lamina.functions.policy import InvokeRequest
 from lamina.gateway.app import Gateway
 from lamina.gateway.deployment import Deployment
 from lamina.gateway.model import HttpApi, LambdaIntegration, Route, Stage
@@ -18,6 +19,7 @@ class EchoInvoker:
         *,
         qualifier: str | None = None,
         client_context: str | None = None,
+        source: InvokeRequest | None = None,
     ) -> InvokeResult:
         return InvokeResult(payload=b'{"statusCode": 200, "body": "from function"}')
 

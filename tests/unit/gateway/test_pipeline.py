@@ -10,6 +10,7 @@ import pytest
 
 from lamina.functions.error import FunctionNotFoundError
 from lamina.functions.model import InvokeResult
+from lamina.functions.policy import InvokeRequest
 from lamina.gateway.app import Gateway
 from lamina.gateway.deployment import Deployment
 from lamina.gateway.error import GatewayError, ResponseType
@@ -32,6 +33,7 @@ class ScriptedInvoker:
     def __init__(self, result: InvokeResult | Exception | float) -> None:
         self.result = result
         self.events: list[dict[str, object]] = []
+        self.sources: list[InvokeRequest | None] = []
 
     async def invoke(
         self,
@@ -40,8 +42,10 @@ class ScriptedInvoker:
         *,
         qualifier: str | None = None,
         client_context: str | None = None,
+        source: InvokeRequest | None = None,
     ) -> InvokeResult:
         self.events.append(orjson.loads(payload))
+        self.sources.append(source)
         if isinstance(self.result, Exception):
             raise self.result
         if isinstance(self.result, float):
@@ -167,3 +171,15 @@ async def test_pipeline_http_v2_event_has_route_key(path: str) -> None:
     status, body, _ = await _handle(invoker, path)
     assert (status, body) == (200, b'{"ok": true}')
     assert invoker.events[0]["routeKey"] == "GET /v2/items/{id}"
+
+
+async def test_pipeline_invocation_carries_the_methods_execute_api_arn() -> None:
+    invoker = ScriptedInvoker(OK)
+    await _handle(invoker, "/Prod/items/7")
+    [source] = invoker.sources
+    assert source is not None
+    assert source.principal == "apigateway.amazonaws.com"
+    assert (
+        source.source_arn
+        == "arn:aws:execute-api:us-east-1:123456789012:restapi001/Prod/GET/items/7"
+    )
