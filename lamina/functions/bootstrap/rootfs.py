@@ -221,7 +221,9 @@ def _bind_read_only(source: str, target: str) -> None:
     else:
         os.makedirs(os.path.dirname(mountpoint), exist_ok=True)
         os.close(os.open(mountpoint, os.O_CREAT | os.O_WRONLY, 0o644))
-    syscall.mount(_old(source), mountpoint, None, MS_BIND | MS_REC)
+    # Not recursive: a read-only remount covers one mount, so a submount (Docker binds
+    # /etc/hosts) would stay writable; without MS_REC the folder underneath shows instead.
+    syscall.mount(_old(source), mountpoint, None, MS_BIND)
     syscall.mount(None, mountpoint, None, _READ_ONLY)
 
 
