@@ -11,6 +11,7 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_con
 from __future__ import annotations
 
 import fnmatch
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -85,4 +86,10 @@ def _holds(operator: str, actual: str, expected: object) -> bool:
 
 def _like(actual: str, pattern: str) -> bool:
     """IAM wildcards: * any run of characters (slashes included), ? one character."""
-    return re.fullmatch(fnmatch.translate(pattern), actual) is not None
+    return _compiled(pattern).fullmatch(actual) is not None
+
+
+@functools.lru_cache(maxsize=1024)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    # Checked on every gateway invocation: translate each pattern once.
+    return re.compile(fnmatch.translate(pattern))
