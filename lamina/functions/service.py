@@ -11,6 +11,7 @@ timeout) before its worker is reused.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import time
@@ -36,6 +37,13 @@ from lamina.functions.pool.worker import Worker
 from lamina.functions.pool.zygote import ZygoteProcess
 from lamina.functions.registry import LATEST, DeployedFunction
 from lamina.functions.runtime_api.command import uses_runtime_api
+from lamina.functions.sandbox.policy import (
+    SandboxConfigError,
+    requested_mode,
+    sandbox_fields,
+    validate,
+)
+from lamina.functions.sandbox.probe import IsolationPolicy
 
 _PoolKey = tuple[str, str]  # (function name, version)
 
@@ -65,6 +73,8 @@ class FunctionService:
         self._account_id = account_id
         self._runtime_api = runtime_api
         self._host_env = dict(os.environ)
+        self._state_dir = state_dir
+        self._isolation = IsolationPolicy(requested_mode(self._host_env))
         self._interpreters = InterpreterChooser()
         self._zygotes: dict[str, ZygoteProcess] = {}
         self._logs = LogWriter(state_dir / "logs", log_sink)
@@ -76,6 +86,7 @@ class FunctionService:
         self._pools: dict[_PoolKey, FunctionPool] = {}
         self._retired: set[FunctionPool] = set()
         self._reaper: asyncio.Task[None] | None = None
+        self._probes: list[asyncio.Future[None]] = []
         self._started = False
         self._closed = False
 
@@ -88,6 +99,14 @@ class FunctionService:
             if not uses_runtime_api(function.latest):
                 self._zygote_for(function.latest.runtime)
         self._reaper = asyncio.ensure_future(self._reap_forever())
+        # Probe (~0.1 s, once per interpreter) whether workers can be isolated, off the
+        # event loop; it warns clearly when they cannot.
+        for interpreter in list(self._zygotes):
+            self._probes.append(asyncio.ensure_future(self._probe(interpreter)))
+
+    async def _probe(self, interpreter: str) -> None:
+        with contextlib.suppress(SandboxConfigError):  # raised again at the first spawn
+            await asyncio.to_thread(self._isolation.mode_for, interpreter)
 
     async def invoke(
         self,
@@ -157,6 +176,7 @@ class FunctionService:
 
         Warm workers of the previous $LATEST are retired; invocations in flight finish.
         """
+        validate(config)  # layers and EphemeralStorage fail here, not at the first invoke
         function = self._functions.get(config.name)
         if function is None:
             function = self._functions[config.name] = DeployedFunction(config)
@@ -238,6 +258,8 @@ class FunctionService:
         self._closed = True
         if self._reaper is not None:
             self._reaper.cancel()
+        # A probe runs a short-lived process; let it finish so none outlives us.
+        await asyncio.gather(*self._probes, return_exceptions=True)
         pools = (*self._pools.values(), *self._retired)
         for pool in pools:
             pool.close()
@@ -309,11 +331,13 @@ class FunctionService:
             log_stream=environment.log_stream_name(config.version),
             host=self._host_env,
         )
+        mode = self._isolation.mode_for(self._interpreters.choose(config.runtime))
         return {
             "handler": config.handler,
             "task_root": config.code_path,
             "memory_mb": config.memory_mb,
             "env": env,
+            **sandbox_fields(config, mode, hide=(self._state_dir,)),
         }
 
     def _runtime_environment(self, config: FunctionConfig, runtime_api: str) -> dict[str, str]:

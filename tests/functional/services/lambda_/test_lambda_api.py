@@ -116,18 +116,20 @@ def test_reserved_one_throttles_one_of_two_concurrent_calls(client: Any, server:
     create(client, "fn", SLEEP)
     client.put_function_concurrency(FunctionName="fn", ReservedConcurrentExecutions=1)
     outcomes: list[str] = []
+    # Clients are made first: under load, making one can take longer than the sleep.
+    clients = [server.client(), server.client()]
 
-    def call() -> None:
+    def call(lambda_client: Any) -> None:
         try:
-            response = server.client().invoke(FunctionName="fn", Payload=b'{"seconds": 1}')
+            response = lambda_client.invoke(FunctionName="fn", Payload=b'{"seconds": 2}')
             outcomes.append(json.loads(response["Payload"].read()))
         except ClientError as error:
             outcomes.append(error.response["Error"]["Code"])
 
-    threads = [threading.Thread(target=call) for _ in range(2)]
+    threads = [threading.Thread(target=call, args=(c,)) for c in clients]
     for thread in threads:
         thread.start()
-        time.sleep(0.2)
+        time.sleep(0.3)
     for thread in threads:
         thread.join(30)
     assert sorted(outcomes) == ["TooManyRequestsException", "slept"]
