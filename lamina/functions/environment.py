@@ -16,6 +16,23 @@ from lamina.functions.model import FunctionConfig
 
 BOOTSTRAP_DIR = str(Path(__file__).parent / "bootstrap")
 """LAMBDA_RUNTIME_DIR: where the runtime's own code lives (/var/runtime on Lambda)."""
+_LOAD_RUNTIME = """\
+import importlib.util, json, os, sys
+root = sys.argv[1]
+spec = importlib.util.spec_from_file_location(
+    "lamina_runtime", os.path.join(root, "__init__.py"), submodule_search_locations=[root])
+package = importlib.util.module_from_spec(spec)
+sys.modules["lamina_runtime"] = package
+spec.loader.exec_module(package)
+"""
+
+
+def bootstrap_script(body: str) -> str:
+    """A `python -I -c` program that loads bootstrap/ as the package `lamina_runtime`
+    (argv[1] is its folder), so no handler module can shadow it, then runs `body`."""
+    return _LOAD_RUNTIME + body
+
+
 NODEJS_DIR = str(Path(__file__).parent / "nodejs")
 """LAMBDA_RUNTIME_DIR of the Node.js runtimes (Lamina's own Runtime API client)."""
 

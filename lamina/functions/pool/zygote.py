@@ -20,20 +20,15 @@ from typing import Any, Protocol
 import orjson
 
 from lamina.functions.bootstrap import frame
-from lamina.functions.environment import BOOTSTRAP_DIR
+from lamina.functions.environment import BOOTSTRAP_DIR, bootstrap_script
 from lamina.functions.error import RuntimeStartError
 
-_LAUNCHER = """\
-import importlib.util, os, sys
-root = sys.argv[1]
-spec = importlib.util.spec_from_file_location(
-    "lamina_runtime", os.path.join(root, "__init__.py"), submodule_search_locations=[root])
-package = importlib.util.module_from_spec(spec)
-sys.modules["lamina_runtime"] = package
-spec.loader.exec_module(package)
+_LAUNCHER = bootstrap_script(
+    """\
 from lamina_runtime import zygote
 zygote.main(sys.argv[2:])
 """
+)
 
 _CONTROL_MESSAGE_MAX = 1 << 16
 _EXIT_POLL_S = 0.005

@@ -15,22 +15,17 @@ import tempfile
 from pathlib import Path
 from typing import NamedTuple
 
-from lamina.functions.environment import BOOTSTRAP_DIR
+from lamina.functions.environment import BOOTSTRAP_DIR, bootstrap_script
 from lamina.functions.sandbox.policy import IsolationMode, SandboxConfigError
 
 logger = logging.getLogger("lamina.functions")
 
-_PROBE = """\
-import importlib.util, json, os, sys
-root = sys.argv[1]
-spec = importlib.util.spec_from_file_location(
-    "lamina_runtime", os.path.join(root, "__init__.py"), submodule_search_locations=[root])
-package = importlib.util.module_from_spec(spec)
-sys.modules["lamina_runtime"] = package
-spec.loader.exec_module(package)
+_PROBE = bootstrap_script(
+    """\
 from lamina_runtime import isolation
 print(json.dumps(isolation.probe(sys.argv[2:])))
 """
+)
 _PROBE_TIMEOUT_S = 10.0
 
 
