@@ -116,8 +116,13 @@ class FunctionService:
         qualifier: str | None = None,
         client_context: str | None = None,
         source: InvokeRequest | None = None,
+        request_id: str | None = None,
+        trace_id: str | None = None,
     ) -> InvokeResult:
         """Run one invocation of ``name`` (at ``qualifier``: $LATEST, a version or an alias).
+
+        ``request_id``: the id the caller already gave the invocation (an asynchronous
+        event's); ``trace_id``: the X-Ray header the caller propagates (API Gateway's).
 
         ``source``: the AWS service invoking on a caller's behalf (API Gateway), checked
         against the function's resource-based policy when a policy store is attached.
@@ -145,6 +150,8 @@ class FunctionService:
             qualifier=qualifier,
             client_context=client_context,
             on_end=lambda: self._limiter.release(name),
+            request_id=request_id,
+            trace_id=trace_id,
         )
 
     # -- the function catalogue ---------------------------------------------------------

@@ -192,7 +192,7 @@ class AsyncInvoker:
             return
         try:
             result = await self._functions.invoke(
-                event.function, event.payload, qualifier=event.qualifier
+                event.function, event.payload, qualifier=event.qualifier, request_id=event.id
             )
         except (FunctionNotFoundError, RequestTooLargeError) as error:
             log.warning("Dropped asynchronous invocation %s: %s", event.id, error)

@@ -151,7 +151,8 @@ class Worker:
         global _current_request_id
         request_id = meta["id"]
         _current_request_id = request_id
-        os.environ["_X_AMZN_TRACE_ID"] = _trace_id()
+        # The trace API Gateway started, when it called us; a new one otherwise.
+        os.environ["_X_AMZN_TRACE_ID"] = meta.get("trace") or _trace_id()
         context = LambdaContext(
             request_id,
             meta["deadline"],

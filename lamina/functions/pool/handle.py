@@ -43,6 +43,7 @@ class Call:
         "request_id",
         "started",
         "timer",
+        "trace_id",
     )
 
     def __init__(
@@ -53,8 +54,11 @@ class Call:
         deadline_ms: int = 0,
         arn: str = "",
         client_context: str | None = None,
+        trace_id: str | None = None,
     ) -> None:
         self.request_id = request_id
+        self.trace_id = trace_id
+        """The caller's X-Amzn-Trace-Id (API Gateway's), for _X_AMZN_TRACE_ID; None: a new one."""
         self.future = future
         self.deadline_ms = deadline_ms
         """When the invocation times out, Unix epoch milliseconds."""

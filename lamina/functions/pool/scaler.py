@@ -91,6 +91,8 @@ class FunctionPool:
         qualifier: str | None,
         client_context: str | None,
         on_end: Callable[[], None] | None = None,
+        request_id: str | None = None,
+        trace_id: str | None = None,
     ) -> InvokeResult:
         """Run one invocation; ``on_end`` is called once it is over (answered, failed, or
         abandoned before it reached a worker), even when the caller was cancelled."""
@@ -101,13 +103,14 @@ class FunctionPool:
                 on_end()
             raise
         loop = asyncio.get_running_loop()
-        request_id = new_request_id()
+        request_id = request_id or new_request_id()
         call = Call(
             request_id,
             loop.create_future(),
             deadline_ms=int(time.time() * 1000 + self.config.timeout_s * 1000),
             arn=f"{self._arn}:{qualifier}" if qualifier else self._arn,
             client_context=client_context,
+            trace_id=trace_id,
         )
         if on_end is not None:
             self._ends[request_id] = on_end

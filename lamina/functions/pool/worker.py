@@ -152,6 +152,8 @@ class Worker(asyncio.Protocol):
         self._call = call
         meta: dict[str, Any] = {"id": call.request_id, "deadline": call.deadline_ms}
         meta["arn"] = call.arn
+        if call.trace_id:
+            meta["trace"] = call.trace_id
         if call.client_context:
             meta["cc"] = call.client_context
         self._transport.write(frame.encode(frame.INVOKE, orjson.dumps(meta), payload))

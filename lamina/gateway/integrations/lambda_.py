@@ -28,6 +28,7 @@ class Invoker(Protocol):
         qualifier: str | None = None,
         client_context: str | None = None,
         source: InvokeRequest | None = None,
+        trace_id: str | None = None,
     ) -> InvokeResult: ...
 
 
@@ -38,11 +39,16 @@ async def call_lambda(
     *,
     decode_base64: bool,
     source: InvokeRequest,
+    trace_id: str | None = None,
 ) -> GatewayResponse:
     try:
         async with asyncio.timeout(integration.timeout_ms / 1000):
             result = await invoker.invoke(
-                integration.function_name, event, qualifier=integration.qualifier, source=source
+                integration.function_name,
+                event,
+                qualifier=integration.qualifier,
+                source=source,
+                trace_id=trace_id,
             )
     except TimeoutError as error:
         raise GatewayError(ResponseType.INTEGRATION_TIMEOUT) from error

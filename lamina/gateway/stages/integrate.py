@@ -29,6 +29,7 @@ class InvokeIntegration:
                 ctx.event,
                 decode_base64=ctx.decode_base64,
                 source=source,
+                trace_id=ctx.request.trace_id or None,
             )
             return
         kind = "none" if integration is None else integration.type

@@ -202,3 +202,10 @@ def test_gateway_errors_are_explained_on_the_console(
         time.sleep(0.05)
     assert "warning: GET /Prod/not-a-route -> 403 MISSING_AUTHENTICATION_TOKEN" in output
     assert "-> 502 INTEGRATION_FAILURE (Malformed Lambda proxy response: body" in output
+
+
+def test_function_sees_the_gateways_trace_id(client: httpx.Client) -> None:
+    response = client.get("/Prod/shape/trace")
+    assert response.status_code == 200
+    assert response.text == response.headers["x-amzn-trace-id"]
+    assert response.text.startswith("Root=1-")

@@ -20,6 +20,7 @@ class EchoInvoker:
         qualifier: str | None = None,
         client_context: str | None = None,
         source: InvokeRequest | None = None,
+        trace_id: str | None = None,
     ) -> InvokeResult:
         return InvokeResult(payload=b'{"statusCode": 200, "body": "from function"}')
 

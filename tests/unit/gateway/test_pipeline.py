@@ -43,6 +43,7 @@ class ScriptedInvoker:
         qualifier: str | None = None,
         client_context: str | None = None,
         source: InvokeRequest | None = None,
+        trace_id: str | None = None,
     ) -> InvokeResult:
         self.events.append(orjson.loads(payload))
         self.sources.append(source)

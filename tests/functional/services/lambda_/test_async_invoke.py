@@ -35,6 +35,11 @@ def handler(event, context):
     print("KEPT " + json.dumps(event), flush=True)
     return {"kept": True}
 """
+CONTEXT_ID = """
+import json
+def handler(event, context):
+    print("KEPT " + json.dumps(context.aws_request_id), flush=True)
+"""
 FAIL = """
 def handler(event, context):
     raise ValueError("no")
@@ -151,6 +156,13 @@ def test_async_invoke_request_id_is_the_records_request_id(
     assert record["requestContext"]["requestId"] == answer["ResponseMetadata"]["RequestId"]
     assert record["requestContext"]["condition"] == "Success"
     assert record["requestPayload"] == {"b": 2}
+
+
+def test_async_invoke_handler_sees_the_events_request_id(server: AsyncServer, client: Any) -> None:
+    create(client, "fn", CONTEXT_ID)
+    answer = client.invoke(FunctionName="fn", InvocationType="Event", Payload=b"{}")
+    server.settle()
+    assert server.logs.kept["fn"] == [answer["ResponseMetadata"]["RequestId"]]
 
 
 def test_async_invoke_follows_maximum_retry_attempts(server: AsyncServer, client: Any) -> None:
