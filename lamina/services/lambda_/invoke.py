@@ -28,6 +28,8 @@ from lamina.services.lambda_.state import LambdaState, Operation
 MAX_EVENT_PAYLOAD_BYTES = 1_048_576
 """1 MB: an asynchronous (Event) invocation's payload.
 https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html"""
+MAX_INVOKE_ASYNC_BYTES = 262_144
+"""256 KB: the deprecated InvokeAsync kept the old asynchronous payload limit."""
 TAIL_BYTES = 4096
 """LogType Tail returns the last 4 KB of the execution log."""
 
@@ -79,13 +81,34 @@ async def _invoke(
         raise _service_exception(error) from error
 
 
+async def invoke_async(
+    state: LambdaState, ctx: AwsRequestContext, params: OperationInput
+) -> OperationOutput:
+    """The deprecated InvokeAsync: an Event invocation whose payload limit stayed 256 KB.
+    https://docs.aws.amazon.com/lambda/latest/api/API_InvokeAsync.html
+    """
+    name, qualifier = names.function_name(params["FunctionName"])
+    state.config(name, qualifier)
+    payload = bytes(params.get("InvokeArgs") or b"{}")
+    limit, operation = MAX_INVOKE_ASYNC_BYTES, "InvokeAsync"
+    await _enqueue(state, ctx, name, qualifier, payload, limit=limit, operation=operation)
+    return {"Status": 202}
+
+
 async def _enqueue(
-    state: LambdaState, ctx: AwsRequestContext, name: str, qualifier: str | None, payload: bytes
+    state: LambdaState,
+    ctx: AwsRequestContext,
+    name: str,
+    qualifier: str | None,
+    payload: bytes,
+    *,
+    limit: int = MAX_EVENT_PAYLOAD_BYTES,
+    operation: str = "InvokeFunction",
 ) -> None:
     """Commit the event to the durable queue before answering 202; its request id is the
     x-amzn-RequestId of this answer. Retries, destinations: AsyncInvoker."""
-    if len(payload) > MAX_EVENT_PAYLOAD_BYTES:
-        raise too_large(MAX_EVENT_PAYLOAD_BYTES, "InvokeFunction")
+    if len(payload) > limit:
+        raise too_large(limit, operation)
     _require_json(payload)
     try:
         await state.async_invoker.submit(name, qualifier, payload, request_id=ctx.request_id)
@@ -112,4 +135,4 @@ def _service_exception(error: Exception) -> ServiceError:
     return ServiceError("ServiceException", str(error), status=500, sender_fault=False)
 
 
-OPERATIONS: dict[str, Operation] = {"Invoke": invoke}
+OPERATIONS: dict[str, Operation] = {"Invoke": invoke, "InvokeAsync": invoke_async}

@@ -268,3 +268,16 @@ def test_async_invoke_event_survives_a_restart(tmp_path: Path) -> None:
         assert second.logs.kept == {"fn": [[7]]}
     finally:
         second.close()
+
+
+def test_invoke_async_runs_the_event_and_keeps_its_256_kb_limit(
+    server: AsyncServer, client: Any
+) -> None:
+    create(client, "fn", RECORD)
+    assert client.invoke_async(FunctionName="fn", InvokeArgs=b'{"old": "api"}')["Status"] == 202
+    server.settle()
+    assert server.logs.kept["fn"] == [{"old": "api"}]
+    big = b'{"pad": "' + b"x" * 262_144 + b'"}'
+    with pytest.raises(ClientError) as raised:
+        client.invoke_async(FunctionName="fn", InvokeArgs=big)
+    assert _code(raised) == "RequestTooLargeException"
