@@ -111,6 +111,24 @@ def function_code_path(
     return local
 
 
+def layer_content_path(content: object, *, artifacts: LocalArtifacts) -> str:
+    """Absolute folder of a layer from AWS::Lambda::LayerVersion's `Content`.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-layerversion-content.html
+    """
+    if isinstance(content, str):
+        # `aws cloudformation package` style: a local path in place of the S3 object.
+        return str((artifacts.folder / content).resolve())
+    if not isinstance(content, dict):
+        raise ConfigError("Content is required")
+    local = artifacts.local_path(content.get("S3Bucket"), content.get("S3Key"))
+    if local is None:
+        raise ConfigError(
+            f"layer content in s3://{content.get('S3Bucket')}/{content.get('S3Key')} cannot "
+            "be fetched; point ContentUri (or Content) at a local folder"
+        )
+    return local
+
+
 def _write_inline(folder: Path, logical_id: str, runtime: str, source: object) -> str:
     if not isinstance(source, str):
         raise ConfigError("inline code (ZipFile / InlineCode) must be a string")

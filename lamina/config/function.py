@@ -11,11 +11,15 @@ import msgspec
 
 from lamina.config.code import function_code_path
 from lamina.config.error import ConfigError
+from lamina.config.layer import function_layers
+from lamina.config.model import TemplateLayer
 from lamina.config.reference import LAMBDA_FUNCTION, CfnResource
 from lamina.config.stack import Stack
 from lamina.functions.model import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, FunctionConfig
 
 LAMBDA_ALIAS = "AWS::Lambda::Alias"
+MIN_EPHEMERAL_MB = 512
+MAX_EPHEMERAL_MB = 10240
 
 # Runtimes Lamina runs: Python natively, Node.js and custom runtimes via the Runtime API.
 # https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html
@@ -25,11 +29,12 @@ SUPPORTED_RUNTIMES = frozenset(
 )
 
 
-def build_functions(stack: Stack) -> list[FunctionConfig]:
+def build_functions(stack: Stack, layers: list[TemplateLayer]) -> list[FunctionConfig]:
+    """The template's functions; `layers` are the template's own layer versions."""
     functions = []
     for resource in stack.of_type(LAMBDA_FUNCTION):
         with stack.blame(resource.logical_id):
-            functions.append(_function(stack, resource))
+            functions.append(_function(stack, resource, layers))
     aliases = _aliases(stack)
     return [
         msgspec.structs.replace(f, aliases=tuple(sorted(aliases.get(f.name, ()))))
@@ -58,7 +63,7 @@ def function_index(functions: list[FunctionConfig]) -> dict[str, str]:
     return index
 
 
-def _function(stack: Stack, resource: CfnResource) -> FunctionConfig:
+def _function(stack: Stack, resource: CfnResource, layers: list[TemplateLayer]) -> FunctionConfig:
     properties = resource.properties
     if properties.get("PackageType") == "Image":
         raise ConfigError("container image functions need Docker, which Lamina does not use")
@@ -92,8 +97,27 @@ def _function(stack: Stack, resource: CfnResource) -> FunctionConfig:
         timeout_s=_number(stack.prop(resource, "Timeout", DEFAULT_TIMEOUT_S), "Timeout"),
         memory_mb=int(_number(stack.prop(resource, "MemorySize", DEFAULT_MEMORY_MB), "MemorySize")),
         environment=_environment(stack.prop(resource, "Environment")),
+        layers=function_layers(stack, resource, layers),
+        ephemeral_storage_mb=_ephemeral_storage(stack.prop(resource, "EphemeralStorage")),
         arn=stack.resources.function_arn(resource.logical_id, stack.resolver),
     )
+
+
+def _ephemeral_storage(storage: object) -> int:
+    """EphemeralStorage.Size: the MB of /tmp, 512 (the default) to 10240.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-ephemeralstorage.html
+    """
+    if storage is None:
+        return MIN_EPHEMERAL_MB
+    if not isinstance(storage, dict) or "Size" not in storage:
+        raise ConfigError(f"EphemeralStorage must be a mapping with Size, got {storage!r}")
+    size = _number(storage["Size"], "EphemeralStorage.Size")
+    if not size.is_integer() or not MIN_EPHEMERAL_MB <= size <= MAX_EPHEMERAL_MB:
+        raise ConfigError(
+            f"EphemeralStorage.Size must be a whole number of MB from {MIN_EPHEMERAL_MB} "
+            f"to {MAX_EPHEMERAL_MB}, got {storage['Size']!r}"
+        )
+    return int(size)
 
 
 def _number(value: object, name: str) -> float:

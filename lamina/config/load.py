@@ -1,7 +1,7 @@
 """`load_application`: a SAM or CloudFormation template into Lamina's Application.
 
 read (document) -> parameters -> SAM translation (only with the Serverless transform)
--> resource conditions -> functions -> REST APIs -> HTTP APIs.
+-> resource conditions -> layers -> functions -> REST APIs -> HTTP APIs.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from lamina.config.error import ConfigError
 from lamina.config.function import build_functions, function_index
 from lamina.config.http_api import build_http_apis
 from lamina.config.intrinsic import Resolver
+from lamina.config.layer import build_layers
 from lamina.config.model import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, Application
 from lamina.config.parameter import Environment, parameter_values
 from lamina.config.permission import build_permissions
@@ -34,6 +35,7 @@ __all__ = ["DEFAULT_ACCOUNT_ID", "DEFAULT_REGION", "load_application"]
 _BUILT_TYPES = frozenset(
     {
         "AWS::Lambda::Function",
+        "AWS::Lambda::LayerVersion",
         "AWS::ApiGateway::RestApi",
         "AWS::ApiGateway::Resource",
         "AWS::ApiGateway::Method",
@@ -47,7 +49,13 @@ _BUILT_TYPES = frozenset(
     }
 )
 _ACCEPTED_TYPES = frozenset(
-    {"AWS::Lambda::Permission", "AWS::Lambda::Version", "AWS::Lambda::Alias", "AWS::IAM::Role"}
+    {
+        "AWS::Lambda::Permission",
+        "AWS::Lambda::LayerVersionPermission",
+        "AWS::Lambda::Version",
+        "AWS::Lambda::Alias",
+        "AWS::IAM::Role",
+    }
 )
 
 _STACK_NAME_INVALID = re.compile(r"[^A-Za-z0-9-]+")
@@ -83,7 +91,8 @@ def load_application(
         body = translate_sam(document, parameters, artifacts)
     stack = _stack(document, body, parameters, artifacts, environment.stack_name)
     warnings += _check_resource_types(stack)
-    functions = build_functions(stack)
+    layers = build_layers(stack)
+    functions = build_functions(stack, layers)
     index = function_index(functions)
     rest_apis = build_rest_apis(stack, index)
     http_apis = build_http_apis(stack, index)
@@ -97,6 +106,7 @@ def load_application(
         rest_apis=tuple(rest_apis),
         http_apis=tuple(http_apis),
         permissions=tuple(permissions),
+        layers=tuple(layers),
         warnings=tuple(warnings + stack.warnings + stack.resources.warnings),
     )
 

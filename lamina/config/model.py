@@ -23,6 +23,26 @@ class TemplatePermission(msgspec.Struct, frozen=True, kw_only=True):
     source_account: str | None = None
 
 
+class TemplateLayer(msgspec.Struct, frozen=True, kw_only=True):
+    """One AWS::Lambda::LayerVersion (or SAM LayerVersion) with local content.
+
+    A template's layer is version 1 of its LayerName: each `lamina up` publishes it afresh.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-layerversion.html
+    """
+
+    logical_id: str
+    name: str
+    version: int = 1
+    arn: str
+    """What Ref returns: the layer version ARN."""
+    path: str
+    """Absolute folder of the layer's content, used as is (its python/ is on sys.path)."""
+    description: str = ""
+    compatible_runtimes: tuple[str, ...] = ()
+    compatible_architectures: tuple[str, ...] = ()
+    license_info: str | None = None
+
+
 class Application(msgspec.Struct, frozen=True, kw_only=True):
     """Everything `lamina up` serves from one template."""
 
@@ -34,6 +54,8 @@ class Application(msgspec.Struct, frozen=True, kw_only=True):
     rest_apis: tuple[RestApi, ...] = ()
     http_apis: tuple[HttpApi, ...] = ()
     permissions: tuple[TemplatePermission, ...] = ()
+    layers: tuple[TemplateLayer, ...] = ()
+    """Layer versions the template declares; its functions' `layers` hold their folders."""
     """AWS::Lambda::Permission statements (who may invoke which function)."""
     warnings: tuple[str, ...] = ()
     """Unsupported resource types and other things the user should know, one line each."""

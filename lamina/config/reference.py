@@ -17,6 +17,7 @@ from lamina.config.ids import physical_id
 from lamina.config.intrinsic import Resolver
 
 LAMBDA_FUNCTION = "AWS::Lambda::Function"
+LAMBDA_LAYER_VERSION = "AWS::Lambda::LayerVersion"
 REST_API = "AWS::ApiGateway::RestApi"
 HTTP_API = "AWS::ApiGatewayV2::Api"
 
@@ -138,6 +139,28 @@ def _version_arn(resources: Resources, resource: CfnResource, resolver: Resolver
     return target if target.startswith("arn:") else lambda_arn(resolver, target)
 
 
+def layer_name(resource: CfnResource, resolver: Resolver) -> str:
+    """LayerName (a name or a layer ARN), else the logical id (SAM's default as well)."""
+    raw = resource.properties.get("LayerName")
+    if raw is None:
+        return resource.logical_id
+    return resolver.resolve_string(raw, "LayerName").rsplit(":layer:", 1)[-1]
+
+
+def layer_version_arn(resolver: Resolver, name: str, version: int = 1) -> str:
+    parameters = resolver.parameters
+    return (
+        f"arn:{parameters['AWS::Partition']}:lambda:{parameters['AWS::Region']}:"
+        f"{parameters['AWS::AccountId']}:layer:{name}:{version}"
+    )
+
+
+def _layer_version_arn(resources: Resources, resource: CfnResource, resolver: Resolver) -> str:
+    # Ref and Fn::GetAtt LayerVersionArn both return the layer version ARN.
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-layerversion.html#aws-resource-lambda-layerversion-return-values
+    return layer_version_arn(resolver, layer_name(resource, resolver))
+
+
 def _stage_name(resources: Resources, resource: CfnResource, resolver: Resolver) -> str:
     return resolver.resolve_string(resource.properties.get("StageName", ""), "StageName")
 
@@ -168,6 +191,7 @@ _REF_RULES: dict[str, _Rule] = {
     LAMBDA_FUNCTION: _function_name,
     "AWS::Lambda::Alias": _alias_arn,
     "AWS::Lambda::Version": _version_arn,
+    LAMBDA_LAYER_VERSION: _layer_version_arn,
     REST_API: _id(10),
     "AWS::ApiGateway::Resource": _id(6),
     "AWS::ApiGateway::Method": _id(6),
@@ -185,6 +209,7 @@ _GET_ATT_RULES: dict[str, dict[str, _Rule]] = {
     "AWS::Lambda::Alias": {},
     "AWS::Lambda::Version": {},
     "AWS::Lambda::Permission": {},
+    LAMBDA_LAYER_VERSION: {"LayerVersionArn": _layer_version_arn},
     REST_API: {"RootResourceId": _root_resource_id, "RestApiId": _id(10)},
     "AWS::ApiGateway::Resource": {"ResourceId": _id(6)},
     "AWS::ApiGateway::Method": {},

@@ -167,19 +167,19 @@ def test_definition_uri_local_file_becomes_api_body(tmp_path: Path) -> None:
     assert "live" in [stage.name for stage in api.stages]
 
 
-def test_layer_content_uri_translates_and_layer_is_reported(tmp_path: Path) -> None:
+def test_layer_content_uri_translates_to_a_local_layer(tmp_path: Path) -> None:
+    (tmp_path / "layer").mkdir()
     write(
         tmp_path,
         SAM_HEADER + "  Deps:\n    Type: AWS::Serverless::LayerVersion\n    Properties:\n"
         "      ContentUri: layer/\n",
     )
     app = load_application(tmp_path)
+    (layer,) = app.layers
     # SAM suffixes a layer's logical id with a hash of its content.
-    (warning,) = app.warnings
-    assert re.fullmatch(
-        r"unsupported resource type AWS::Lambda::LayerVersion \(Deps[0-9a-f]{10}\) — ignored",
-        warning,
-    )
+    assert re.fullmatch(r"Deps[0-9a-f]{10}", layer.logical_id)
+    assert layer.path == str((tmp_path / "layer").resolve())
+    assert app.warnings == ()
 
 
 def test_translation_error_lists_messages_with_file_line_and_resource(tmp_path: Path) -> None:
