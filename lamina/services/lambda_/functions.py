@@ -50,7 +50,7 @@ async def create_function(
             "deployment packages."
         )
     stored = stored_code(state, params.get("Code") or {}, "CreateFunction")
-    config = FunctionConfig(
+    latest = FunctionConfig(
         name=name,
         runtime=params["Runtime"],
         handler=params["Handler"],
@@ -59,7 +59,7 @@ async def create_function(
         memory_mb=validate.memory(params.get("MemorySize", DEFAULT_MEMORY_MB)),
         environment=validate.environment(variables(params)),
     )
-    meta = described(state, params, FunctionMeta(role=params.get("Role", "")))
+    config, meta = configured(state, params, latest, FunctionMeta(role=params.get("Role", "")))
     meta = with_code(meta, stored)
     state.functions.deploy(config)
     state.meta[(name, "$LATEST")] = meta
@@ -97,8 +97,30 @@ def _replace(meta: FunctionMeta, **fields: Any) -> FunctionMeta:
     )
 
 
-def described(state: LambdaState, params: OperationInput, meta: FunctionMeta) -> FunctionMeta:
-    """``meta`` with the descriptive fields ``params`` sets (Create/UpdateConfiguration)."""
+def configured(
+    state: LambdaState, params: OperationInput, config: FunctionConfig, meta: FunctionMeta
+) -> tuple[FunctionConfig, FunctionMeta]:
+    """``config`` and ``meta`` with the Layers and EphemeralStorage ``params`` set, and
+    ``meta`` with the descriptive fields (CreateFunction, UpdateFunctionConfiguration).
+    https://docs.aws.amazon.com/lambda/latest/dg/adding-layers.html
+    https://docs.aws.amazon.com/lambda/latest/dg/configuration-ephemeral-storage.html"""
+    sandbox: dict[str, Any] = {}
+    if "EphemeralStorage" in params:
+        size = params["EphemeralStorage"]["Size"]
+        sandbox["ephemeral_storage_mb"] = validate.ephemeral_storage(size)
+    refs = None
+    if "Layers" in params:
+        chosen = layers.resolve(state, params["Layers"])
+        sandbox["layers"] = tuple(layer.path for layer in chosen)
+        refs = tuple(layers.reference(state, layer) for layer in chosen)
+    meta = _described(params, meta)
+    if refs is not None:
+        meta = msgspec.structs.replace(meta, layers=refs)
+    return msgspec.structs.replace(config, **sandbox), meta
+
+
+def _described(params: OperationInput, meta: FunctionMeta) -> FunctionMeta:
+    """``meta`` with the descriptive fields ``params`` sets."""
     fields: dict[str, Any] = {}
     for key, field in (("Role", "role"), ("Description", "description")):
         if key in params:
@@ -107,11 +129,6 @@ def described(state: LambdaState, params: OperationInput, meta: FunctionMeta) ->
         fields["tracing_mode"] = params["TracingConfig"].get("Mode", "PassThrough")
     if "Architectures" in params:
         fields["architectures"] = tuple(params["Architectures"])
-    if "EphemeralStorage" in params:
-        size = params["EphemeralStorage"]["Size"]
-        fields["ephemeral_storage_mb"] = validate.ephemeral_storage(size)
-    if "Layers" in params:
-        fields["layers"] = tuple(layers.reference(state, arn) for arn in params["Layers"])
     return _replace(meta, **fields)
 
 

@@ -1,6 +1,9 @@
-"""PublishLayerVersion, GetLayerVersion, ListLayers, ListLayerVersions.
+"""PublishLayerVersion, GetLayerVersion, ListLayers, ListLayerVersions, and the layers a
+function uses.
 
-Layer zips are stored (unpacked, content-addressed) but not yet mounted under /opt.
+Each published zip is unpacked once (content-addressed) under ``<state dir>/layers/``; a
+function's FunctionConfig.layers are those folders, in its order, merged at /opt. A
+template's own layers are adopted as they are: their folder is the content.
 https://docs.aws.amazon.com/lambda/latest/dg/chapter-layers.html
 https://docs.aws.amazon.com/lambda/latest/api/API_PublishLayerVersion.html
 """
@@ -8,27 +11,112 @@ https://docs.aws.amazon.com/lambda/latest/api/API_PublishLayerVersion.html
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
-from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutput
-from lamina.services.lambda_ import names
+from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutput, ServiceError
+from lamina.services.lambda_ import code, names
 from lamina.services.lambda_.error import invalid, not_found
 from lamina.services.lambda_.paging import page
 from lamina.services.lambda_.state import LambdaState, LayerRef, LayerVersion, Operation, timestamp
 
-_VERSION_ARN = re.compile(
-    r"arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\d{12}:layer:([a-zA-Z0-9_-]+):(\d+)"
+MAX_LAYERS = 5
+"""https://docs.aws.amazon.com/lambda/latest/dg/adding-layers.html (up to five layers)"""
+# LayerVersionArn's pattern in the Lambda API model (botocore's lambda service-2.json).
+_ARN_PATTERN = (
+    r"(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:"
+    r"\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+)|(arn:[a-zA-Z0-9-]+:lambda:::awslayer:[a-zA-Z0-9-_]+)"
 )
-_MISSING = "The resource you requested does not exist."
+_VERSION_ARN = re.compile(
+    r"arn:aws[a-zA-Z-]*:lambda:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
+    r"layer:(?P<name>[a-zA-Z0-9_-]+):(?P<version>\d+)"
+)
 
 
-def reference(state: LambdaState, arn: str) -> LayerRef:
-    """A function's Layers entry: the layer version must exist."""
+def resolve(state: LambdaState, arns: Sequence[str]) -> tuple[LayerVersion, ...]:
+    """A function's Layers (CreateFunction, UpdateFunctionConfiguration), checked as Lambda
+    checks them: at most five, well-formed, in the function's region, existing, and no two
+    versions of one layer."""
+    if len(arns) > MAX_LAYERS:
+        raise invalid(f"Cannot reference more than {MAX_LAYERS} layers.")
+    chosen: dict[str, str] = {}
+    found = []
+    for arn in arns:
+        layer = _held(state, arn)
+        unversioned = state.layer_arn(layer.name)
+        if unversioned in chosen:
+            raise invalid(
+                "Two different versions of the same layer are not allowed to be referenced "
+                f"in the same function. {chosen[unversioned]} and {arn} are versions of the "
+                "same layer."
+            )
+        chosen[unversioned] = arn
+        found.append(layer)
+    return tuple(found)
+
+
+def _held(state: LambdaState, arn: str) -> LayerVersion:
     match = _VERSION_ARN.fullmatch(arn)
-    layer = _find(state, match.group(1), int(match.group(2))) if match else None
+    if match is None:
+        raise ServiceError(
+            "ValidationException",
+            f"1 validation error detected: Value '[{arn}]' at 'layers' failed to satisfy "
+            "constraint: Member must satisfy constraint: [Member must have length less than "
+            "or equal to 2048, Member must have length greater than or equal to 1, Member "
+            f"must satisfy regular expression pattern: {_ARN_PATTERN}, Member must not be null]",
+            status=400,
+        )
+    if match["account"] != state.account_id:
+        raise invalid(
+            f"Layer version {arn} does not exist. Lamina holds only the layers published to "
+            f"it (account {state.account_id}); it cannot download layers of other accounts."
+        )
+    if match["region"] != state.region:
+        raise invalid(
+            "Layers are not in the same region as the function. "
+            f"Layers are expected to be in region {state.region}."
+        )
+    layer = _find(state, match["name"], int(match["version"]))
     if layer is None:
         raise invalid(f"Layer version {arn} does not exist.")
-    return LayerRef(arn, layer.code_size)
+    return layer
+
+
+def reference(state: LambdaState, layer: LayerVersion) -> LayerRef:
+    """The layer as a function's configuration lists it."""
+    return LayerRef(state.layer_arn(layer.name, layer.version), layer.code_size)
+
+
+def adopt(
+    state: LambdaState,
+    name: str,
+    path: str,
+    *,
+    version: int = 1,
+    description: str = "",
+    compatible_runtimes: Sequence[str] = (),
+    compatible_architectures: Sequence[str] = (),
+    license_info: str | None = None,
+) -> LayerVersion:
+    """Hold a template's layer version (its content is the folder ``path``, used in place),
+    so the template's functions list it and new functions may use it."""
+    sha, size = code.describe_folder(Path(path))
+    layer = LayerVersion(
+        name=name,
+        version=version,
+        description=description,
+        created=timestamp(),
+        code_sha256=sha,
+        code_size=size,
+        compatible_runtimes=tuple(compatible_runtimes),
+        compatible_architectures=tuple(compatible_architectures),
+        license_info=license_info,
+        path=path,
+    )
+    versions = [v for v in state.layers.get(name, []) if v.version != version]
+    state.layers[name] = sorted([*versions, layer], key=lambda v: v.version)
+    return layer
 
 
 def _find(state: LambdaState, name: str, version: int) -> LayerVersion | None:
@@ -73,6 +161,7 @@ async def publish_layer_version(
         compatible_runtimes=tuple(params.get("CompatibleRuntimes") or ()),
         compatible_architectures=tuple(params.get("CompatibleArchitectures") or ()),
         license_info=params.get("LicenseInfo"),
+        path=stored.path,
     )
     versions.append(layer)
     return _shape(state, layer, content=True)
@@ -81,9 +170,11 @@ async def publish_layer_version(
 async def get_layer_version(
     state: LambdaState, ctx: AwsRequestContext, params: OperationInput
 ) -> OperationOutput:
-    layer = _find(state, names.layer_name(params["LayerName"]), int(params["VersionNumber"]))
+    name = names.layer_name(params["LayerName"])
+    layer = _find(state, name, int(params["VersionNumber"]))
     if layer is None:
-        raise not_found(_MISSING)
+        arn = state.layer_arn(name, int(params["VersionNumber"]))
+        raise not_found(f"Layer version {arn} does not exist.")
     return _shape(state, layer, content=True)
 
 

@@ -38,7 +38,7 @@ def configuration(
         "LastUpdateStatus": "Successful",
         "PackageType": "Zip",
         "Architectures": list(meta.architectures),
-        "EphemeralStorage": {"Size": meta.ephemeral_storage_mb},
+        "EphemeralStorage": {"Size": config.ephemeral_storage_mb},
         "SnapStart": {"ApplyOn": "None", "OptimizationStatus": "Off"},
         "LoggingConfig": {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{config.name}"},
     }

@@ -31,6 +31,8 @@ from lamina.services.lambda_.error import function_not_found
 
 
 class LayerRef(msgspec.Struct, frozen=True):
+    """A function's Layers entry as FunctionConfiguration reports it."""
+
     arn: str
     code_size: int
 
@@ -47,7 +49,6 @@ class FunctionMeta(msgspec.Struct, frozen=True, kw_only=True):
     layers: tuple[LayerRef, ...] = ()
     tracing_mode: str = "PassThrough"
     architectures: tuple[str, ...] = ("x86_64",)
-    ephemeral_storage_mb: int = 512
 
 
 class LayerVersion(msgspec.Struct, frozen=True, kw_only=True):
@@ -60,6 +61,8 @@ class LayerVersion(msgspec.Struct, frozen=True, kw_only=True):
     compatible_runtimes: tuple[str, ...]
     compatible_architectures: tuple[str, ...]
     license_info: str | None
+    path: str
+    """The unpacked content: what a function using this version sees merged at /opt."""
 
 
 def timestamp(now: float | None = None) -> str:
@@ -94,6 +97,7 @@ class LambdaState:
         self.policies: dict[_Key, list[dict[str, Any]]] = {}
         self.event_configs: dict[_Key, dict[str, Any]] = {}
         self.layers: dict[str, list[LayerVersion]] = {}
+        """Layer name -> its versions, oldest first (published or from the template)."""
         self.dead_letters: dict[str, str] = {}
         """Function name -> its DeadLetterConfig TargetArn (set with the function's
         configuration by CreateFunction / UpdateFunctionConfiguration)."""
@@ -132,12 +136,20 @@ class LambdaState:
             meta = FunctionMeta(
                 code_sha256=sha,
                 code_size=size,
+                layers=self._layers_at(config.layers),
                 last_modified=timestamp(),
                 revision_id=new_revision(),
                 role=f"arn:aws:iam::{self.account_id}:role/lamina-{name}",
             )
             self.meta[(name, version)] = meta
         return meta
+
+    def _layers_at(self, folders: tuple[str, ...]) -> tuple[LayerRef, ...]:
+        """The Layers entries of a template function: its folders' layer versions (the
+        template's layers are adopted before its functions are described)."""
+        by_path = {v.path: v for versions in self.layers.values() for v in versions}
+        held = [by_path[folder] for folder in folders if folder in by_path]
+        return tuple(LayerRef(self.layer_arn(v.name, v.version), v.code_size) for v in held)
 
     def event_config(self, name: str, qualifier: str | None) -> EventConfig:
         """The asynchronous invocation settings of ``name`` at ``qualifier`` (Lambda's

@@ -15,7 +15,7 @@ from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutpu
 from lamina.services.lambda_ import names, shape, validate, versions
 from lamina.services.lambda_.error import revision_mismatch
 from lamina.services.lambda_.functions import (
-    described,
+    configured,
     remember_dead_letter,
     stored_code,
     variables,
@@ -59,9 +59,9 @@ async def update_function_configuration(
     config = state.config(name)
     meta = state.meta_of(name, LATEST)
     check_revision(meta, params)
-    changed = _runtime_fields(params)
-    meta = described(state, params, meta)
-    state.functions.deploy(msgspec.structs.replace(config, **changed))
+    changed = msgspec.structs.replace(config, **_runtime_fields(params))
+    changed, meta = configured(state, params, changed, meta)
+    state.functions.deploy(changed)
     state.meta[(name, LATEST)] = meta
     remember_dead_letter(state, name, params)
     return shape.configuration(state, state.functions.get(name))
