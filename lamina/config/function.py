@@ -16,10 +16,9 @@ from lamina.config.model import TemplateLayer
 from lamina.config.reference import LAMBDA_FUNCTION, CfnResource
 from lamina.config.stack import Stack
 from lamina.functions.model import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, FunctionConfig
+from lamina.functions.sandbox.policy import MAX_EPHEMERAL_MB, MIN_EPHEMERAL_MB
 
 LAMBDA_ALIAS = "AWS::Lambda::Alias"
-MIN_EPHEMERAL_MB = 512
-MAX_EPHEMERAL_MB = 10240
 
 # Runtimes Lamina runs: Python natively, Node.js and custom runtimes via the Runtime API.
 # https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html

@@ -22,9 +22,7 @@ from lamina.config.reference import (
     layer_version_arn,
 )
 from lamina.config.stack import Stack
-
-MAX_LAYERS = 5
-"""A function can use up to five layers. https://docs.aws.amazon.com/lambda/latest/dg/adding-layers.html"""
+from lamina.functions.sandbox.policy import MAX_LAYERS
 
 
 def build_layers(stack: Stack) -> list[TemplateLayer]:

@@ -16,13 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutput, ServiceError
+from lamina.functions.sandbox.policy import MAX_LAYERS
 from lamina.services.lambda_ import code, names
 from lamina.services.lambda_.error import invalid, not_found
 from lamina.services.lambda_.paging import page
 from lamina.services.lambda_.state import LambdaState, LayerRef, LayerVersion, Operation, timestamp
 
-MAX_LAYERS = 5
-"""https://docs.aws.amazon.com/lambda/latest/dg/adding-layers.html (up to five layers)"""
 # LayerVersionArn's pattern in the Lambda API model (botocore's lambda service-2.json).
 _ARN_PATTERN = (
     r"(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:"

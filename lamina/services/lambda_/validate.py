@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import orjson
 
+from lamina.functions.sandbox.policy import MAX_EPHEMERAL_MB, MIN_EPHEMERAL_MB
 from lamina.services.lambda_.error import invalid
 
 MAX_ENVIRONMENT_BYTES = 4096
@@ -50,4 +51,5 @@ def memory(value: int) -> int:
 
 
 def ephemeral_storage(value: int) -> int:
-    return bounded(value, "ephemeralStorage.size", 512, 10240)
+    # https://docs.aws.amazon.com/lambda/latest/api/API_EphemeralStorage.html
+    return bounded(value, "ephemeralStorage.size", MIN_EPHEMERAL_MB, MAX_EPHEMERAL_MB)
