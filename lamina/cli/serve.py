@@ -26,6 +26,7 @@ from lamina.functions.service import FunctionService
 from lamina.gateway.app import Gateway
 from lamina.gateway.deployment import Deployment
 from lamina.http.server import HttpServer
+from lamina.services.lambda_.layers import adopt
 from lamina.services.lambda_.permissions import grant
 from lamina.services.lambda_.provider import LambdaProvider
 
@@ -69,6 +70,7 @@ async def serve(options: ServeOptions) -> int:
         functions, region=app.region, account_id=app.account_id, state_dir=state_dir_for(app)
     )
     _grant(lambda_, app)
+    _adopt_layers(lambda_, app)
     aws = aws_api(app, [lambda_])
     server = HttpServer(Edge(gateway, public_host=public, aws=aws))
     try:
@@ -111,6 +113,21 @@ def _grant(lambda_: LambdaProvider, app: Application) -> None:
             "SourceAccount": permission.source_account,
         }
         grant(lambda_.state, permission.function_name, permission.qualifier, params)
+
+
+def _adopt_layers(lambda_: LambdaProvider, app: Application) -> None:
+    """The template's layers, listed by the Lambda API as if published (version 1)."""
+    for layer in app.layers:
+        adopt(
+            lambda_.state,
+            layer.name,
+            layer.path,
+            version=layer.version,
+            description=layer.description,
+            compatible_runtimes=layer.compatible_runtimes,
+            compatible_architectures=layer.compatible_architectures,
+            license_info=layer.license_info,
+        )
 
 
 def aws_api(app: Application, providers: list[ServiceProvider]) -> AwsApi:

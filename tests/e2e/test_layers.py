@@ -61,3 +61,22 @@ def test_layered_app_tmp_has_the_ephemeral_storage_size(lamina: LaminaProcess) -
         pytest.skip(f"/tmp is sized only with namespace isolation: {support.reason}")
     assert body["module"] == "/opt/python/greeting.py"
     assert body["tmp_mb"] == 1024
+
+
+def test_layered_app_boto3_reports_the_template_layer(lamina: LaminaProcess) -> None:
+    import boto3
+
+    client = boto3.client(
+        "lambda",
+        endpoint_url=lamina.base,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+    configuration = client.get_function_configuration(FunctionName="HelloFunction")
+    assert [layer["Arn"] for layer in configuration["Layers"]] == [
+        "arn:aws:lambda:us-east-1:123456789012:layer:greeting:1"
+    ]
+    assert configuration["EphemeralStorage"] == {"Size": 1024}
+    names = [layer["LayerName"] for layer in client.list_layers()["Layers"]]
+    assert names == ["greeting"]
