@@ -22,6 +22,7 @@ LAMBDA_ALIAS = "AWS::Lambda::Alias"
 
 # Runtimes Lamina runs: Python natively, Node.js and custom runtimes via the Runtime API.
 # https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html
+RUNNABLE_FAMILIES = ("python", "nodejs", "provided")
 SUPPORTED_RUNTIMES = frozenset(
     {f"python3.{minor}" for minor in range(9, 15)}
     | {"nodejs18.x", "nodejs20.x", "nodejs22.x", "provided.al2", "provided.al2023"}
@@ -68,12 +69,12 @@ def _function(stack: Stack, resource: CfnResource, layers: list[TemplateLayer]) 
         raise ConfigError("container image functions need Docker, which Lamina does not use")
     runtime = stack.text(resource, "Runtime")
     handler = stack.text(resource, "Handler")
-    if not runtime.startswith("python"):
+    if not runtime.startswith(RUNNABLE_FAMILIES):
         stack.warnings.append(
-            f"runtime {runtime} ({resource.logical_id}) does not run yet: only Python "
-            "runtimes do in this release, so its invocations will fail"
+            f"runtime {runtime} ({resource.logical_id}) does not run in Lamina yet (Python, "
+            "Node.js and provided runtimes do), so its invocations will fail"
         )
-    elif runtime not in SUPPORTED_RUNTIMES:
+    elif runtime.startswith("python") and runtime not in SUPPORTED_RUNTIMES:
         stack.warnings.append(
             f"runtime {runtime} ({resource.logical_id}) is not a current Lambda Python "
             "runtime; it runs on the interpreter at hand"

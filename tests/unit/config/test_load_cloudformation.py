@@ -150,13 +150,19 @@ def test_retired_runtime_goes_through_with_warning(tmp_path: Path) -> None:
     )
 
 
-def test_non_python_runtime_warns_that_it_does_not_run_yet(tmp_path: Path) -> None:
-    write(tmp_path, FUNCTION.replace("python3.12", "nodejs20.x"))
+def test_runtime_lamina_cannot_run_warns(tmp_path: Path) -> None:
+    write(tmp_path, FUNCTION.replace("python3.12", "java21"))
     app = load_application(tmp_path)
     assert app.warnings == (
-        "runtime nodejs20.x (Fn) does not run yet: only Python runtimes do in this "
-        "release, so its invocations will fail",
+        "runtime java21 (Fn) does not run in Lamina yet (Python, Node.js and provided "
+        "runtimes do), so its invocations will fail",
     )
+
+
+@pytest.mark.parametrize("runtime", ["nodejs20.x", "provided.al2023"])
+def test_runtime_api_runtimes_load_without_warning(tmp_path: Path, runtime: str) -> None:
+    write(tmp_path, FUNCTION.replace("python3.12", runtime))
+    assert load_application(tmp_path).warnings == ()
 
 
 @pytest.mark.parametrize("timeout", ["10", "30001"])
