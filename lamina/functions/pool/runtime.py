@@ -8,34 +8,36 @@ Lifecycle (every transition happens on the event loop thread)::
 
 The process gets its own Runtime API listener (AWS_LAMBDA_RUNTIME_API), its stdout and
 stderr pointed at a memfd the supervisor reads after each invocation, and its own process
-group, so a timeout kills whatever the runtime started too. Failures are worded as for
-the forked Python workers (lamina.functions.failure, lamina.functions.pool.outcome).
+group, so a timeout kills whatever the runtime started too. It starts through
+runtime_api/launcher.py, isolated as a forked Python worker is (the same ``sandbox``
+fields), and its memory is watched while it works (runtime_api/memory.py). Failures are
+worded as for the forked Python workers (lamina.functions.failure, pool/outcome.py).
 https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import contextlib
 import os
-import random
 import signal
 import subprocess
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import msgspec
 
-from lamina.core.ids import new_trace_id
 from lamina.functions import failure, report
-from lamina.functions.bootstrap import capture
 from lamina.functions.model import FunctionConfig, InvokeResult
 from lamina.functions.pool import outcome
 from lamina.functions.pool.handle import INIT_LIMIT_S, Call, WorkerHooks, WorkerState
-from lamina.functions.runtime_api import command
-from lamina.functions.runtime_api.server import Invocation, RuntimeApi
+from lamina.functions.runtime_api import command, launcher
+from lamina.functions.runtime_api.invocation import invocation_for
+from lamina.functions.runtime_api.memory import MemoryWatch
+from lamina.functions.runtime_api.output import OutputFile
+from lamina.functions.runtime_api.server import RuntimeApi
 
 _EXIT_POLL_S = 0.005
 _EXIT_WAIT_S = 5.0
@@ -53,7 +55,10 @@ class RuntimeWorker:
         *,
         environment: Environment,
         argv: Command = command.runtime_command,
+        sandbox: Mapping[str, Any] | None = None,
     ) -> None:
+        """``sandbox``: policy.sandbox_fields for ``config`` (the isolation of forked
+        workers); without it, the mode IsolationPolicy decides, with nothing extra hidden."""
         self.config = config
         self.state = WorkerState.STARTING
         self.pid: int | None = None
@@ -65,18 +70,20 @@ class RuntimeWorker:
         self.init_entrypoint: str | None = None
         """Why the entry point could not start (Runtime.InvalidEntrypoint)."""
         self.init_log = ""
-        self.rss_kb = 0
-        """Peak resident memory last read (what a dead process's REPORT shows)."""
         self._hooks = hooks
         self._environment = environment
         self._argv = argv
+        self._sandbox = sandbox
         self._api = RuntimeApi(self)
+        self._memory = MemoryWatch(config.memory_mb, self._out_of_memory)
+        self._launched: launcher.Launched | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._pidfd = -1
         self._started = 0.0
+        self._exec_failure: str | None = None
         self._call: Call | None = None
         self._init_timer: asyncio.TimerHandle | None = None
-        self._output_fd = os.memfd_create(f"lamina-{config.name}", os.MFD_CLOEXEC)
+        self._output = OutputFile(config.name)
 
     @property
     def init_failed(self) -> bool:
@@ -90,37 +97,48 @@ class RuntimeWorker:
 
     async def start(self) -> None:
         try:
-            argv = self._argv(self.config)
-        except command.InvalidEntrypointError as error:
-            self._entrypoint_failed(str(error))
-            return
-        try:
-            env = self._environment(self.config, await self._api.start())
+            prepared = await self._prepare()
         except BaseException:
             self._api.close()  # cancelled (the pool closed) or the listener failed
-            self._close_output()
+            self._output.close()
             raise
+        if prepared is None:
+            return
+        argv, env, sandbox = prepared
         self._started = time.perf_counter()
         try:
-            self._process = subprocess.Popen(
+            self._launched = launcher.launch(
                 argv,
-                stdin=subprocess.DEVNULL,
-                stdout=self._output_fd,
-                stderr=self._output_fd,
-                cwd=self.config.code_path if os.path.isdir(self.config.code_path) else None,
-                env=env,
-                start_new_session=True,  # its own process group: a kill takes its children
+                env,
+                task_root=self.config.code_path,
+                sandbox=sandbox,
+                runtime_dirs=command.runtime_folders(self.config, argv),
+                output_fd=self._output.fd,
             )
         except OSError as error:
             # Lambda's init is written in Go and words this as Go's exec does.
             reason = (error.strerror or str(error)).lower()
-            self._entrypoint_failed(f"fork/exec {argv[0]}: {reason}")
+            self._entrypoint_failed(f"fork/exec {sys.executable}: {reason}")
             return
+        self._process = self._launched.process
         self.pid = self._process.pid
         self._pidfd = os.pidfd_open(self.pid)
         loop = asyncio.get_running_loop()
         loop.add_reader(self._pidfd, self._exited)
         self._init_timer = loop.call_later(INIT_LIMIT_S, self._init_too_long)
+
+    async def _prepare(self) -> tuple[list[str], dict[str, str], Mapping[str, Any]] | None:
+        """The command, environment and sandbox; None when the entry point is missing."""
+        try:
+            # Off the loop: the first Node.js function asks `node --version`.
+            argv = await asyncio.to_thread(self._argv, self.config)
+        except command.InvalidEntrypointError as error:
+            self._entrypoint_failed(str(error))
+            return None
+        sandbox = self._sandbox
+        if sandbox is None:
+            sandbox = await asyncio.to_thread(launcher.default_sandbox, self.config)
+        return argv, self._environment(self.config, await self._api.start()), sandbox
 
     def _entrypoint_failed(self, message: str) -> None:
         self.init_entrypoint = message
@@ -133,7 +151,7 @@ class RuntimeWorker:
         if self._init_timer is not None:
             self._init_timer.cancel()
         self.init_ms = (time.perf_counter() - self._started) * 1000.0
-        self.init_log = self._drain()
+        self.init_log = self._output.drain()
         self._rss_kb()
         self.state = WorkerState.IDLE
         self._hooks.on_ready(self)
@@ -163,7 +181,7 @@ class RuntimeWorker:
         call = self._take_call(request_id)
         if call is not None:
             error = failure.response_too_large_error()
-            result = self._failed(call, error, failure.RESPONSE_TOO_LARGE, self._drain())
+            result = self._failed(call, error, failure.RESPONSE_TOO_LARGE, self._output.drain())
             self._finish(call, result, reusable=True)
 
     # -- invocation ---------------------------------------------------------------------
@@ -176,18 +194,32 @@ class RuntimeWorker:
             return
         self._call = call
         call.timer = asyncio.get_running_loop().call_later(self.config.timeout_s, self._timed_out)
-        self._api.deliver(invocation_for(call, payload))
+        self._api.deliver(
+            invocation_for(
+                request_id=call.request_id,
+                deadline_ms=call.deadline_ms,
+                arn=call.arn,
+                payload=payload,
+                client_context=call.client_context,
+            )
+        )
+        if self.pid is not None:
+            self._memory.start(self.pid)
 
     def _answer(self, request_id: str, body: bytes, function_error: str | None) -> None:
         call = self._take_call(request_id)
         if call is None:
+            return
+        self._rss_kb()  # the reading at the end catches what grew since the last one
+        if self._memory.exceeded:
+            self._answer_out_of_memory(call)
             return
         result = outcome.result(
             self.config,
             call,
             body,
             function_error=function_error,
-            output=self._drain(),
+            output=self._output.drain(),
             duration_ms=_since(call),
             rss_kb=self._rss_kb(),
         )
@@ -198,6 +230,7 @@ class RuntimeWorker:
         if call is None or call.request_id != request_id:
             return None
         self._call = None
+        self._memory.stop()
         if call.timer is not None:
             call.timer.cancel()
         return call
@@ -242,16 +275,32 @@ class RuntimeWorker:
         else:
             payload = failure.exit_error(call.request_id, self.init_exit_code or 0)
             error_type = failure.EXIT
-        log, self.init_log = self.init_log + self._drain(), ""
+        log, self.init_log = self.init_log + self._output.drain(), ""
         result = self._failed(call, payload, error_type, log, duration_ms=0.0)
         self._die()
+        self._hooks.on_complete(self, call, result, False)
+
+    def _out_of_memory(self) -> None:
+        """The watchdog saw the environment over MemorySize while it worked."""
+        call = self._call
+        if call is not None and self._take_call(call.request_id) is not None:
+            self._answer_out_of_memory(call)
+
+    def _answer_out_of_memory(self, call: Call) -> None:
+        # Lambda stops the environment: the invocation answers Runtime.OutOfMemory (the
+        # shape of the forked workers' answer, lamina.functions.failure).
+        output = self._output.drain()
+        self._die()
+        payload = failure.out_of_memory_error(call.request_id)
+        result = self._failed(call, payload, failure.OUT_OF_MEMORY, output)
         self._hooks.on_complete(self, call, result, False)
 
     def _timed_out(self) -> None:
         call, self._call = self._call, None
         if call is None:
             return
-        printed = self._drain()
+        self._memory.stop()
+        printed = self._output.drain()
         self._rss_kb()
         self._die()
         timeout_s = self.config.timeout_s
@@ -267,22 +316,25 @@ class RuntimeWorker:
         if was is WorkerState.STARTING:
             if self._init_timer is not None:
                 self._init_timer.cancel()
-            self.init_exit_code = code
-            self.init_log = self._drain()
+            self.init_entrypoint = self._exec_failure
+            if self.init_entrypoint is None:
+                self.init_exit_code = code
+            self.init_log = self._output.drain()
             self.state = WorkerState.IDLE
             self._hooks.on_ready(self)
             return
         self._api.close()
         call, self._call = self._call, None
         if call is not None:
+            self._memory.stop()
             if call.timer is not None:
                 call.timer.cancel()
             payload = failure.exit_error(call.request_id, code)
-            result = self._failed(call, payload, failure.EXIT, self._drain())
-            self._close_output()
+            result = self._failed(call, payload, failure.EXIT, self._output.drain())
+            self._output.close()
             self._hooks.on_complete(self, call, result, False)
         elif was is not WorkerState.DEAD:
-            self._close_output()
+            self._output.close()
             self._hooks.on_dead(self)
 
     def _reap(self) -> int:
@@ -290,8 +342,11 @@ class RuntimeWorker:
             asyncio.get_running_loop().remove_reader(self._pidfd)
             os.close(self._pidfd)
             self._pidfd = -1
-        assert self._process is not None
-        return self._process.wait()
+        assert self._process is not None and self._launched is not None
+        code = self._process.wait()
+        self._exec_failure = self._launched.exec_failure()
+        self._launched.clean_up()
+        return code
 
     # -- stop ---------------------------------------------------------------------------
 
@@ -318,43 +373,21 @@ class RuntimeWorker:
         self.state = WorkerState.DEAD
         self._signal()
         self._api.close()
-        self._close_output()
+        self._output.close()
 
     def _signal(self) -> None:
         if self._process is not None and self._process.returncode is None:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(self._process.pid, signal.SIGKILL)
 
-    # -- output and memory --------------------------------------------------------------
-
-    def _drain(self) -> str:
-        """What the process printed since the last drain; the file is emptied."""
-        if self._output_fd < 0:
-            return ""
-        data = capture.read_output(self._output_fd)
-        if data:
-            os.ftruncate(self._output_fd, 0)
-            os.lseek(self._output_fd, 0, os.SEEK_SET)
-        return data.decode(errors="replace")
-
-    def _close_output(self) -> None:
-        if self._output_fd >= 0:
-            os.close(self._output_fd)
-            self._output_fd = -1
+    # -- memory -----------------------------------------------------------------------
 
     def _rss_kb(self) -> int:
-        """The process's peak resident memory (VmHWM), what REPORT's Max Memory Used shows."""
+        """The environment's peak resident memory (its process tree), read now unless it
+        is dead: what REPORT's Max Memory Used shows."""
         if self.pid is None or self.state is WorkerState.DEAD:
-            return self.rss_kb
-        try:
-            with open(f"/proc/{self.pid}/status", encoding="ascii") as status:
-                for line in status:
-                    if line.startswith("VmHWM:"):
-                        self.rss_kb = max(self.rss_kb, int(line.split()[1]))
-                        break
-        except (OSError, ValueError):
-            pass
-        return self.rss_kb
+            return self._memory.peak_kb
+        return self._memory.read(self.pid)
 
 
 def _since(call: Call) -> float:
@@ -363,27 +396,3 @@ def _since(call: Call) -> float:
 
 def _with_init_log(result: InvokeResult, init_log: str) -> InvokeResult:
     return msgspec.structs.replace(result, log=outcome.ended(init_log) + result.log)
-
-
-def invocation_for(call: Call, payload: bytes) -> Invocation:
-    """What GET /next hands the runtime for ``call``."""
-    # https://docs.aws.amazon.com/xray/latest/devguide/xray-concepts.html#xray-concepts-tracingheader
-    trace_id = f"{new_trace_id(int(time.time()))};Parent={random.getrandbits(64):016x};Sampled=0"
-    return Invocation(
-        request_id=call.request_id,
-        deadline_ms=call.deadline_ms,
-        arn=call.arn,
-        trace_id=trace_id,
-        payload=payload or b"{}",
-        client_context=_decoded_client_context(call.client_context),
-    )
-
-
-def _decoded_client_context(raw: str | None) -> str | None:
-    """The Invoke API sends ClientContext base64-encoded; the runtime gets the JSON."""
-    if not raw:
-        return None
-    try:
-        return base64.b64decode(raw, validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError):
-        return raw

@@ -10,16 +10,18 @@ https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from pathlib import Path
 
 import orjson
 
 from lamina.functions.error import FunctionError
+from lamina.functions.interpreter import NodeChooser
 from lamina.functions.model import FunctionConfig
 
 NODE_BOOTSTRAP = str(Path(__file__).parent.parent / "nodejs" / "bootstrap.mjs")
+_NODE = NodeChooser()
+"""The server's one view of `node` (its version is asked once, mismatches warned once)."""
 PYTHON_RUNTIME_VARIABLE = "LAMINA_PYTHON_RUNTIME"
 """Set to ``ric`` on a Python function to run it through the Runtime API path."""
 
@@ -39,17 +41,42 @@ def uses_runtime_api(config: FunctionConfig) -> bool:
     return config.environment.get(PYTHON_RUNTIME_VARIABLE) == "ric"
 
 
-def runtime_command(config: FunctionConfig, *, python: str = sys.executable) -> list[str]:
-    """The argv of the runtime process; raises InvalidEntrypointError."""
+def runtime_command(
+    config: FunctionConfig, *, python: str = sys.executable, node: NodeChooser = _NODE
+) -> list[str]:
+    """The argv of the runtime process; raises InvalidEntrypointError.
+
+    The first call for a Node.js runtime may run ``node --version`` (blocking, once).
+    """
     runtime = config.runtime
     if runtime.startswith("nodejs"):
-        node = shutil.which("node")
-        if node is None:
+        path = node.choose(runtime)
+        if path is None:
             raise InvalidEntrypointError(f"{runtime} needs Node.js: no `node` on PATH")
-        return [node, NODE_BOOTSTRAP]
+        return [path, NODE_BOOTSTRAP]
     if runtime.startswith("provided"):
         return [_bootstrap_path(config.code_path)]
     return [python, "-m", "awslambdaric", config.handler]
+
+
+def runtime_folders(config: FunctionConfig, argv: list[str]) -> tuple[str, ...]:
+    """Folders the command needs in an isolated root besides the code (and /usr, /lib...):
+    the installation of ``node`` or of the Python running awslambdaric (a virtualenv and the
+    interpreter it was made from), and Lamina's Node.js client. A ``provided`` bootstrap
+    lives in the code folder and gets nothing more, as on Lambda."""
+    if config.runtime.startswith("provided"):
+        return ()
+    program = argv[0]
+    folders = {_installation(program), _installation(os.path.realpath(program))}
+    if config.runtime.startswith("nodejs"):
+        folders.add(os.path.dirname(NODE_BOOTSTRAP))
+    folders.discard("/")  # a program in /bin: the system folders are shown anyway
+    return tuple(sorted(folders))
+
+
+def _installation(program: str) -> str:
+    """``<prefix>/bin/<program>`` -> ``<prefix>``."""
+    return os.path.dirname(os.path.dirname(os.path.abspath(program)))
 
 
 def _bootstrap_path(code_path: str) -> str:

@@ -18,66 +18,15 @@ from typing import Protocol
 import orjson
 
 from lamina.functions import failure
+from lamina.functions.runtime_api.invocation import JSON_HEADERS as _JSON
+from lamina.functions.runtime_api.invocation import Invocation
 from lamina.http.message import HttpRequest, HttpResponse
 from lamina.http.server import HttpServer
 
 PREFIX = "/2018-06-01/runtime"
 _INVOCATION_PATH = re.compile(rf"^{PREFIX}/invocation/([^/]+)/(response|error)$")
-_JSON = [(b"Content-Type", b"application/json")]
 _ACCEPTED = HttpResponse(202, _JSON, b'{"status":"OK"}')
 _CLOSE_GRACE_S = 0.5
-
-
-class Invocation:
-    """What GET /next hands the runtime: the event and the Lambda-Runtime-* headers."""
-
-    __slots__ = (
-        "arn",
-        "client_context",
-        "cognito_identity",
-        "deadline_ms",
-        "payload",
-        "request_id",
-        "trace_id",
-    )
-
-    def __init__(
-        self,
-        *,
-        request_id: str,
-        deadline_ms: int,
-        arn: str,
-        trace_id: str,
-        payload: bytes,
-        client_context: str | None = None,
-        cognito_identity: str | None = None,
-    ) -> None:
-        self.request_id = request_id
-        self.deadline_ms = deadline_ms
-        self.arn = arn
-        self.trace_id = trace_id
-        self.payload = payload
-        self.client_context = client_context
-        """JSON text (already decoded from the Invoke API's base64)."""
-        self.cognito_identity = cognito_identity
-
-    def headers(self) -> list[tuple[bytes, bytes]]:
-        """The response headers of GET /next.
-
-        https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html#runtimes-api-next
-        """
-        headers = [
-            *_JSON,
-            (b"Lambda-Runtime-Aws-Request-Id", self.request_id.encode()),
-            (b"Lambda-Runtime-Deadline-Ms", str(self.deadline_ms).encode()),
-            (b"Lambda-Runtime-Invoked-Function-Arn", self.arn.encode()),
-            (b"Lambda-Runtime-Trace-Id", self.trace_id.encode()),
-        ]
-        if self.client_context is not None:
-            headers.append((b"Lambda-Runtime-Client-Context", self.client_context.encode()))
-        if self.cognito_identity is not None:
-            headers.append((b"Lambda-Runtime-Cognito-Identity", self.cognito_identity.encode()))
-        return headers
 
 
 class RuntimeEvents(Protocol):

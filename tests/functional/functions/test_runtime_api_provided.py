@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 from lamina.functions.model import FunctionConfig
@@ -96,10 +97,12 @@ async def test_provided_bootstrap_exiting_before_ready_is_exit_error(
 async def test_provided_timeout_kills_the_bootstrap_and_its_children(
     make_service: ServiceFactory, tmp_path: Path
 ) -> None:
-    # The bootstrap fetches an invocation, then waits on a child that never ends.
+    # The bootstrap fetches an invocation, then waits on a child that never ends. Its
+    # helper is in its own code folder: an isolated environment sees no other.
+    shutil.copy(PROVIDED / "echo" / "runtime_api.py", tmp_path)
     (tmp_path / "bootstrap").write_text(
         "#!/bin/sh\n"
-        f'python3 {PROVIDED / "echo" / "runtime_api.py"} next "$(mktemp)"\n'
+        f'python3 {tmp_path / "runtime_api.py"} next "$(mktemp)"\n'
         "echo working\n"
         "sleep 30\n"
     )

@@ -13,8 +13,8 @@ import pytest
 
 from lamina.functions.model import FunctionConfig
 from lamina.functions.pool.handle import Call
-from lamina.functions.pool.runtime import invocation_for
 from lamina.functions.runtime_api import command
+from lamina.functions.runtime_api.invocation import invocation_for
 
 
 @pytest.mark.parametrize(
@@ -87,7 +87,13 @@ async def test_invocation_for_decodes_client_context_and_shapes_trace_id() -> No
         arn="arn:f:live",
         client_context=base64.b64encode(context.encode()).decode(),
     )
-    invocation = invocation_for(call, b"")
+    invocation = invocation_for(
+        request_id=call.request_id,
+        deadline_ms=call.deadline_ms,
+        arn=call.arn,
+        payload=b"",
+        client_context=call.client_context,
+    )
     assert invocation.client_context == context
     assert invocation.payload == b"{}"
     assert (invocation.deadline_ms, invocation.arn) == (123, "arn:f:live")

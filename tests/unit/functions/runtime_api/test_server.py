@@ -8,7 +8,8 @@ import json
 import pytest
 
 from lamina.functions import failure
-from lamina.functions.runtime_api.server import PREFIX, Invocation, RuntimeApi
+from lamina.functions.runtime_api.invocation import Invocation
+from lamina.functions.runtime_api.server import PREFIX, RuntimeApi
 from lamina.http.message import HttpRequest
 
 
