@@ -164,10 +164,10 @@ async def test_runtime_api_node_gets_lambda_rlimits_and_no_capabilities(
 @needs_node
 @needs_namespace
 async def test_runtime_api_node_sees_only_its_own_code(
-    make_service: ServiceFactory, tmp_path: Path
+    sandboxed: Callable[..., FunctionService], tmp_path: Path
 ) -> None:
     config = node_function(tmp_path, "peek", "read")
-    service = make_service([config])
+    service = sandboxed([config], IsolationMode.NAMESPACE)
     assert await call(service, "peek", {"path": str(OTHER_CODE)}) == {"error": "ENOENT"}
     own = await call(service, "peek", {"path": "/var/task/probe.js"})
     assert own == {"text": PROBE_JS}
@@ -283,7 +283,9 @@ def test_runtime_api_process_dies_with_a_killed_server(tmp_path: Path) -> None:
     )
     (tmp_path / "bootstrap").chmod(0o755)
     argv = [sys.executable, "-c", SERVER, str(tmp_path), str(tmp_path / "state")]
-    with subprocess.Popen(argv, stdout=subprocess.PIPE, text=True) as server:
+    # Nothing removes a killed server's fallback-mode /tmp folders: keep them in tmp_path.
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    with subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, env=env) as server:
         assert server.stdout is not None
         runtime_pid = int(server.stdout.readline())
         assert alive(runtime_pid)
