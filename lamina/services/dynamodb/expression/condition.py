@@ -88,8 +88,8 @@ class ConditionParser:
 
     def __init__(self, cursor: Cursor) -> None:
         self.cursor = cursor
-        # id(node) -> token positions of the parentheses around it, to spot "((x))".
-        self.groups: dict[int, tuple[int, int]] = {}
+        # Token positions of each pair of parentheses parsed so far, to spot "((x))".
+        self.groups: set[tuple[int, int]] = set()
 
     def condition(self) -> ConditionNode:
         node = self.conjunction()
@@ -134,7 +134,7 @@ class ConditionParser:
         self.cursor.expect(")")
         if self.cursor.at_keyword("BETWEEN", "IN") or self.cursor.peek().text in COMPARATORS:
             return None
-        self._mark_group(inner, opened, closed)
+        self._mark_group(opened, closed)
         return inner
 
     def _try(
@@ -154,10 +154,11 @@ class ConditionParser:
             cursor.values_used = saved_values
         return result, failure
 
-    def _mark_group(self, inner: object, opened: int, closed: int) -> None:
-        if self.groups.get(id(inner)) == (opened + 1, closed - 1):
+    def _mark_group(self, opened: int, closed: int) -> None:
+        """Parentheses whose whole content is another parenthesized part are redundant."""
+        if (opened + 1, closed - 1) in self.groups:
             self.cursor.note("parens", "The expression has redundant parentheses;")
-        self.groups[id(inner)] = (opened, closed)
+        self.groups.add((opened, closed))
 
     def predicate(self, left: Operand) -> ConditionNode:
         cursor = self.cursor
@@ -226,7 +227,7 @@ class ConditionParser:
             inner = self.operand()
             closed = cursor.position
             cursor.expect(")")
-            self._mark_group(inner, opened, closed)
+            self._mark_group(opened, closed)
             return inner
         return cursor.parse_path(KEYWORDS)
 
