@@ -79,11 +79,13 @@ class MemoryWatch:
         memory_mb: int,
         on_exceeded: Callable[[], None],
         interval_s: float = WATCH_INTERVAL_S,
+        reader: Callable[[int], tuple[int, int]] = tree_memory_kb,
     ) -> None:
         self.limit_kb = memory_mb * 1024
         self.peak_kb = 0
         self._on_exceeded = on_exceeded
         self._interval_s = interval_s
+        self._reader = reader
         self._pid = 0
         self._timer: asyncio.TimerHandle | None = None
 
@@ -93,7 +95,7 @@ class MemoryWatch:
 
     def read(self, pid: int) -> int:
         """Read the tree's memory now; returns the peak so far."""
-        current, own_peak = tree_memory_kb(pid)
+        current, own_peak = self._reader(pid)
         self.peak_kb = max(self.peak_kb, current, own_peak)
         return self.peak_kb
 

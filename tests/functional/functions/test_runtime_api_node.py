@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import logging
 import re
 import shutil
 from pathlib import Path
 
 import pytest
 
+from lamina.functions.interpreter import node_major_version
 from lamina.functions.model import FunctionConfig
 
 from .conftest import ServiceFactory
@@ -189,3 +191,37 @@ async def test_node_init_failure_answers_runtime_error(
     assert message in error["errorMessage"]
     assert f"\tStatus: error\tError Type: {error_type}" in result.log
     assert "Uncaught Exception" in result.log
+
+
+async def test_node_other_major_version_warns_once_and_still_runs(
+    make_service: ServiceFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    # An old runtime no other test uses, so this process has not warned about it yet.
+    node_path = shutil.which("node")
+    assert node_path is not None
+    runtime = "nodejs14.x" if node_major_version(node_path) == 16 else "nodejs16.x"
+    service = make_service([node("old", "handler.nothing", runtime=runtime)])
+    with caplog.at_level(logging.WARNING, logger="lamina.functions"):
+        first = await service.invoke("old", b"{}")
+        service.deploy(node("old", "handler.nothing", runtime=runtime))  # a cold start
+        second = await service.invoke("old", b"{}")
+    assert (first.payload, second.payload) == (b"null", b"null")
+    warnings = [record.getMessage() for record in caplog.records]
+    assert len(warnings) == 1
+    assert warnings[0].startswith(f"functions with runtime {runtime} run on Node.js ")
+
+
+async def test_node_missing_answers_invalid_entrypoint_naming_it(
+    make_service: ServiceFactory, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # a PATH without node
+    service = make_service([node("nonode", "handler.echo")])
+    result = await service.invoke("nonode", b"{}")
+    # https://docs.aws.amazon.com/lambda/latest/dg/runtimes-custom.html#runtimes-custom-build
+    assert json.loads(result.payload) == {
+        "errorMessage": (
+            f"RequestId: {result.request_id} Error: nodejs20.x needs Node.js: no `node` on PATH"
+        ),
+        "errorType": "Runtime.InvalidEntrypoint",
+    }
+    assert "\tStatus: error\tError Type: Runtime.InvalidEntrypoint" in result.log

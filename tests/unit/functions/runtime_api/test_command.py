@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import logging
 import os
 import sys
 from pathlib import Path
 
 import pytest
 
+from lamina.functions.interpreter import NodeChooser
 from lamina.functions.model import FunctionConfig
 from lamina.functions.pool.handle import Call
 from lamina.functions.runtime_api import command
@@ -106,3 +108,89 @@ async def test_invocation_for_decodes_client_context_and_shapes_trace_id() -> No
 def test_runtime_command_python_defaults_to_this_interpreter() -> None:
     config = FunctionConfig(name="f", runtime="python3.12")
     assert command.runtime_command(config)[0] == sys.executable
+
+
+class FakeNode:
+    """Stands in for PATH and `node --version`; counts the version questions."""
+
+    def __init__(self, path: str | None, major: int | None) -> None:
+        self.path = path
+        self.major = major
+        self.asked = 0
+
+    def which(self, name: str) -> str | None:
+        assert name == "node"
+        return self.path
+
+    def version(self, node: str) -> int | None:
+        self.asked += 1
+        return self.major
+
+
+def chooser(fake: FakeNode) -> NodeChooser:
+    return NodeChooser(which=fake.which, version=fake.version)
+
+
+def test_node_chooser_matching_major_does_not_warn(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="lamina.functions"):
+        assert chooser(FakeNode("/usr/bin/node", 20)).choose("nodejs20.x") == "/usr/bin/node"
+    assert caplog.records == []
+
+
+def test_node_chooser_other_major_warns_once_and_asks_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    fake = FakeNode("/usr/bin/node", 18)
+    nodes = chooser(fake)
+    with caplog.at_level(logging.WARNING, logger="lamina.functions"):
+        assert nodes.choose("nodejs22.x") == "/usr/bin/node"
+        nodes.choose("nodejs22.x")
+    assert [record.getMessage() for record in caplog.records] == [
+        "functions with runtime nodejs22.x run on Node.js 18 (/usr/bin/node), the `node` on PATH"
+    ]
+    assert fake.asked == 1
+
+
+def test_node_chooser_unknown_version_warns(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="lamina.functions"):
+        chooser(FakeNode("/opt/node", None)).choose("nodejs20.x")
+    assert "cannot tell the version of /opt/node" in caplog.records[0].getMessage()
+
+
+def test_runtime_command_without_node_warns_and_is_invalid_entrypoint(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    nodes = chooser(FakeNode(None, None))
+    config = FunctionConfig(name="f", runtime="nodejs20.x")
+    with caplog.at_level(logging.WARNING, logger="lamina.functions"):
+        with pytest.raises(command.InvalidEntrypointError) as raised:
+            command.runtime_command(config, node=nodes)
+        with pytest.raises(command.InvalidEntrypointError):
+            command.runtime_command(config, node=nodes)
+    assert str(raised.value) == "nodejs20.x needs Node.js: no `node` on PATH"
+    assert [record.getMessage() for record in caplog.records] == [
+        "functions with runtime nodejs20.x cannot start: no `node` on PATH"
+    ]
+
+
+def test_runtime_folders_provided_shows_nothing_more(tmp_path: Path) -> None:
+    config = FunctionConfig(name="f", runtime="provided.al2023", code_path=str(tmp_path))
+    assert command.runtime_folders(config, [str(tmp_path / "bootstrap")]) == ()
+
+
+def test_runtime_folders_nodejs_shows_node_installation_and_lamina_client() -> None:
+    config = FunctionConfig(name="f", runtime="nodejs20.x")
+    folders = command.runtime_folders(config, ["/opt/node-v20/bin/node", command.NODE_BOOTSTRAP])
+    assert folders == tuple(sorted({"/opt/node-v20", os.path.dirname(command.NODE_BOOTSTRAP)}))
+
+
+def test_runtime_folders_python_shows_virtualenv_and_its_interpreter() -> None:
+    config = FunctionConfig(name="f", runtime="python3.12")
+    folders = command.runtime_folders(config, [sys.executable, "-m", "awslambdaric", "a.b"])
+    assert sys.prefix in folders
+    assert os.path.dirname(os.path.dirname(os.path.realpath(sys.executable))) in folders
+
+
+def test_runtime_folders_never_show_the_root() -> None:
+    config = FunctionConfig(name="f", runtime="nodejs20.x")
+    assert "/" not in command.runtime_folders(config, ["/bin/node", command.NODE_BOOTSTRAP])
