@@ -201,6 +201,7 @@ class RuntimeWorker:
                 arn=call.arn,
                 payload=payload,
                 client_context=call.client_context,
+                trace_id=call.trace_id,
             )
         )
         if self.pid is not None:

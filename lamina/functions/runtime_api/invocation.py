@@ -74,10 +74,14 @@ def invocation_for(
     arn: str,
     payload: bytes,
     client_context: str | None,
+    trace_id: str | None = None,
 ) -> Invocation:
-    """The invocation of an Invoke call; ``client_context`` as the Invoke API has it."""
-    # https://docs.aws.amazon.com/xray/latest/devguide/xray-concepts.html#xray-concepts-tracingheader
-    trace_id = f"{new_trace_id(int(time.time()))};Parent={random.getrandbits(64):016x};Sampled=0"
+    """The invocation of an Invoke call; ``client_context`` as the Invoke API has it,
+    ``trace_id`` the X-Ray header the caller propagates (a new trace when None)."""
+    if not trace_id:
+        # https://docs.aws.amazon.com/xray/latest/devguide/xray-concepts.html#xray-concepts-tracingheader
+        parent = random.getrandbits(64)
+        trace_id = f"{new_trace_id(int(time.time()))};Parent={parent:016x};Sampled=0"
     return Invocation(
         request_id=request_id,
         deadline_ms=deadline_ms,

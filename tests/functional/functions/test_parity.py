@@ -321,3 +321,13 @@ async def test_parity_decimal_answers_as_written(
     result = await invoke_one(make_service, config, {"number": number})
     assert result.payload == json.dumps({"value": "VALUE"}).replace('"VALUE"', number).encode()
     assert json.loads(result.payload, parse_float=Decimal) == {"value": Decimal(number)}
+
+
+async def test_parity_caller_trace_reaches_the_handler(
+    make_service: ServiceFactory, path: dict[str, str]
+) -> None:
+    service = make_service([parity("traced", "handlers.environment", path)])
+    trace = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
+    result = await service.invoke("traced", b"{}", trace_id=trace)
+    # https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime
+    assert json.loads(result.payload)["_X_AMZN_TRACE_ID"] == trace

@@ -194,3 +194,17 @@ def test_runtime_folders_python_shows_virtualenv_and_its_interpreter() -> None:
 def test_runtime_folders_never_show_the_root() -> None:
     config = FunctionConfig(name="f", runtime="nodejs20.x")
     assert "/" not in command.runtime_folders(config, ["/bin/node", command.NODE_BOOTSTRAP])
+
+
+def test_invocation_for_keeps_the_callers_trace() -> None:
+    trace = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
+    invocation = invocation_for(
+        request_id="r-1",
+        deadline_ms=1,
+        arn="arn",
+        payload=b"{}",
+        client_context=None,
+        trace_id=trace,
+    )
+    assert invocation.trace_id == trace
+    assert (b"Lambda-Runtime-Trace-Id", trace.encode()) in invocation.headers()
