@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import os
 import random
+import sys
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -101,7 +102,8 @@ class FunctionService:
         self._reaper = asyncio.ensure_future(self._reap_forever())
         # Probe (~0.1 s, once per interpreter) whether workers can be isolated, off the
         # event loop; it warns clearly when they cannot.
-        for interpreter in list(self._zygotes):
+        # Runtime API processes are isolated by a launcher on this interpreter.
+        for interpreter in {*self._zygotes, sys.executable}:
             self._probes.append(asyncio.ensure_future(self._probe(interpreter)))
 
     async def _probe(self, interpreter: str) -> None:
@@ -310,7 +312,12 @@ class FunctionService:
     def _worker_factory(self, config: FunctionConfig) -> WorkerFactory:
         """Python runtimes fork from a zygote; the others poll the Runtime API."""
         if uses_runtime_api(config):
-            return lambda hooks: RuntimeWorker(config, hooks, environment=self._runtime_environment)
+            return lambda hooks: RuntimeWorker(
+                config,
+                hooks,
+                environment=self._runtime_environment,
+                sandbox=self._sandbox(config, sys.executable),
+            )
 
         def zygote() -> ZygoteProcess:
             return self._zygote_for(config.runtime)
@@ -338,14 +345,18 @@ class FunctionService:
             log_stream=environment.log_stream_name(config.version),
             host=self._host_env,
         )
-        mode = self._isolation.mode_for(self._interpreters.choose(config.runtime))
         return {
             "handler": config.handler,
             "task_root": config.code_path,
             "memory_mb": config.memory_mb,
             "env": env,
-            **sandbox_fields(config, mode, hide=(self._state_dir,)),
+            **self._sandbox(config, self._interpreters.choose(config.runtime)),
         }
+
+    def _sandbox(self, config: FunctionConfig, interpreter: str) -> dict[str, Any]:
+        """How a worker of ``config`` isolates itself; the state directory stays hidden."""
+        mode = self._isolation.mode_for(interpreter)
+        return sandbox_fields(config, mode, hide=(self._state_dir,))
 
     def _runtime_environment(self, config: FunctionConfig, runtime_api: str) -> dict[str, str]:
         """A Runtime API process's environment: its own listener's address."""
