@@ -78,19 +78,25 @@ def _enter_sandbox(spec: dict[str, Any]) -> None:
     sys.path.insert(0, task_root)
 
 
-def _decimal_to_json(value: object) -> object:
-    if isinstance(value, decimal.Decimal):
-        if value.is_nan():
-            return float("nan")
-        return int(value) if value == value.to_integral_value() else float(value)
-    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
-
-
 def _to_json(result: Any, ensure_ascii: bool) -> bytes:
+    """Lambda's Python runtime (simplejson, use_decimal) writes a Decimal as its digits:
+    Decimal('1.50') is 1.50, not 1.5. The stdlib cannot emit a raw number, so each
+    Decimal becomes a string token no handler can guess, swapped for its digits after."""
+    digits: list[str] = []
+    nonce = os.urandom(8).hex()
+
+    def default(value: object) -> object:
+        if isinstance(value, decimal.Decimal):
+            digits.append(str(value))
+            return f"{nonce}:{len(digits) - 1}"
+        raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
     try:
-        text = json.dumps(result, ensure_ascii=ensure_ascii, default=_decimal_to_json)
+        text = json.dumps(result, ensure_ascii=ensure_ascii, default=default)
     except (TypeError, ValueError, OverflowError, RecursionError) as error:
         raise Fault("Runtime.MarshalError", f"Unable to marshal response: {error}") from error
+    for index, number in enumerate(digits):
+        text = text.replace(f'"{nonce}:{index}"', number, 1)
     return text.encode()
 
 

@@ -310,13 +310,8 @@ async def test_parity_decimal_answers_as_written(
     make_service: ServiceFactory,
     path: dict[str, str],
     number: str,
-    request: pytest.FixtureRequest,
 ) -> None:
-    if not path and number == "1.50":
-        # Lambda's runtime writes a Decimal as its digits; the fast path (bootstrap/worker.py)
-        # turns a fractional one into a float. Strict: this fails once the fast path agrees.
-        reason = "the fast path answers 1.5 for Decimal('1.50')"
-        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
+    # Lambda's runtime writes a Decimal as its digits (1.50 stays 1.50) on both paths.
     config = parity("decimal", "handlers.decimal_number", path)
     result = await invoke_one(make_service, config, {"number": number})
     assert result.payload == json.dumps({"value": "VALUE"}).replace('"VALUE"', number).encode()
