@@ -106,6 +106,12 @@ def _trace_id() -> str:
     return f"Root={root};Parent={os.urandom(8).hex()};Sampled=0"
 
 
+def _runtime_minor(execution_env: str) -> int:
+    """`AWS_Lambda_python3.12` -> 12; the interpreter's own when the name says nothing."""
+    _, _, minor = execution_env.rpartition("python3.")
+    return int(minor) if minor.isdigit() else sys.version_info.minor
+
+
 class Worker:
     """The invocation loop of one worker."""
 
@@ -114,8 +120,10 @@ class Worker:
         self._stream: BinaryIO = sock.makefile("rb")
         self._spec = spec
         self._memory_kb = int(spec["memory_mb"]) * 1024
-        # Python 3.12+ runtimes return non-ASCII characters unescaped.
-        self._ensure_ascii = sys.version_info < (3, 12)
+        # Python 3.12+ runtimes return non-ASCII characters unescaped: it follows the
+        # function's runtime name, not the interpreter that happens to run it.
+        # https://docs.aws.amazon.com/lambda/latest/dg/lambda-python.html
+        self._ensure_ascii = _runtime_minor(spec["env"].get("AWS_EXECUTION_ENV", "")) < 12
         self._handler: Handler | None = None
 
     def init(self, capture: OutputCapture) -> None:
