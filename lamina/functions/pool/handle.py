@@ -71,6 +71,32 @@ class Call:
         self.init_ms: float | None = None
 
 
+class BaseWorker:
+    """What every kind of worker keeps: its lifecycle state and what its Init phase left."""
+
+    def __init__(self, config: FunctionConfig) -> None:
+        self.config = config
+        self.state = WorkerState.STARTING
+        self.pid: int | None = None
+        self.last_used = time.monotonic()
+        self.init_ms: float | None = None
+        self.init_error: bytes | None = None
+        self.init_error_type: str | None = None
+        self.init_exit_code: int | None = None
+        self.init_log = ""
+
+    @property
+    def init_failed(self) -> bool:
+        return self.init_error is not None or self.init_exit_code is not None
+
+    def _begin_call(self, call: Call) -> bool:
+        """Go BUSY, moving a cold start's Init Duration onto ``call``; True when init
+        failed (the call must answer that failure instead of running)."""
+        self.state = WorkerState.BUSY
+        call.init_ms, self.init_ms = self.init_ms, None
+        return self.init_failed
+
+
 class WorkerHandle(Protocol):
     """One execution environment as the pool sees it."""
 

@@ -7,6 +7,8 @@ https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html
 
 from __future__ import annotations
 
+import time
+
 from lamina.functions import report
 from lamina.functions.model import FunctionConfig, InvokeResult
 from lamina.functions.pool.handle import Call
@@ -71,3 +73,8 @@ def failed(
 def ended(text: str) -> str:
     """``text`` ending with a newline (unless empty)."""
     return text if not text or text.endswith("\n") else text + "\n"
+
+
+def since(call: Call) -> float:
+    """Milliseconds since ``call`` started."""
+    return (time.perf_counter() - call.started) * 1000.0

@@ -32,7 +32,13 @@ import msgspec
 from lamina.functions import failure, report
 from lamina.functions.model import FunctionConfig, InvokeResult
 from lamina.functions.pool import outcome
-from lamina.functions.pool.handle import INIT_LIMIT_S, Call, WorkerHooks, WorkerState
+from lamina.functions.pool.handle import (
+    INIT_LIMIT_S,
+    BaseWorker,
+    Call,
+    WorkerHooks,
+    WorkerState,
+)
 from lamina.functions.runtime_api import command, launcher
 from lamina.functions.runtime_api.invocation import invocation_for
 from lamina.functions.runtime_api.memory import MemoryWatch
@@ -47,7 +53,7 @@ Environment = Callable[[FunctionConfig, str], dict[str, str]]
 Command = Callable[[FunctionConfig], list[str]]
 
 
-class RuntimeWorker:
+class RuntimeWorker(BaseWorker):
     def __init__(
         self,
         config: FunctionConfig,
@@ -59,17 +65,9 @@ class RuntimeWorker:
     ) -> None:
         """``sandbox``: policy.sandbox_fields for ``config`` (the isolation of forked
         workers); without it, the mode IsolationPolicy decides, with nothing extra hidden."""
-        self.config = config
-        self.state = WorkerState.STARTING
-        self.pid: int | None = None
-        self.last_used = time.monotonic()
-        self.init_ms: float | None = None
-        self.init_error: bytes | None = None
-        self.init_error_type: str | None = None
-        self.init_exit_code: int | None = None
+        super().__init__(config)
         self.init_entrypoint: str | None = None
         """Why the entry point could not start (Runtime.InvalidEntrypoint)."""
-        self.init_log = ""
         self._hooks = hooks
         self._environment = environment
         self._argv = argv
@@ -87,11 +85,7 @@ class RuntimeWorker:
 
     @property
     def init_failed(self) -> bool:
-        return (
-            self.init_error is not None
-            or self.init_exit_code is not None
-            or self.init_entrypoint is not None
-        )
+        return super().init_failed or self.init_entrypoint is not None
 
     # -- start --------------------------------------------------------------------------
 
@@ -187,9 +181,7 @@ class RuntimeWorker:
     # -- invocation ---------------------------------------------------------------------
 
     def invoke(self, call: Call, payload: bytes) -> None:
-        self.state = WorkerState.BUSY
-        call.init_ms, self.init_ms = self.init_ms, None
-        if self.init_failed:
+        if self._begin_call(call):
             self._answer_init_failure(call)
             return
         self._call = call
@@ -221,7 +213,7 @@ class RuntimeWorker:
             body,
             function_error=function_error,
             output=self._output.drain(),
-            duration_ms=_since(call),
+            duration_ms=outcome.since(call),
             rss_kb=self._rss_kb(),
         )
         self._finish(call, result, reusable=True)
@@ -260,7 +252,7 @@ class RuntimeWorker:
             payload,
             error_type,
             output=output,
-            duration_ms=_since(call) if duration_ms is None else duration_ms,
+            duration_ms=outcome.since(call) if duration_ms is None else duration_ms,
             rss_kb=self._rss_kb(),
             status=status,
         )
@@ -389,10 +381,6 @@ class RuntimeWorker:
         if self.pid is None or self.state is WorkerState.DEAD:
             return self._memory.peak_kb
         return self._memory.read(self.pid)
-
-
-def _since(call: Call) -> float:
-    return (time.perf_counter() - call.started) * 1000.0
 
 
 def _with_init_log(result: InvokeResult, init_log: str) -> InvokeResult:

@@ -19,7 +19,6 @@ import contextlib
 import os
 import signal
 import socket
-import time
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -29,7 +28,13 @@ from lamina.functions import failure, report
 from lamina.functions.bootstrap import capture, frame
 from lamina.functions.model import FunctionConfig, InvokeResult
 from lamina.functions.pool import outcome
-from lamina.functions.pool.handle import INIT_LIMIT_S, Call, WorkerHooks, WorkerState
+from lamina.functions.pool.handle import (
+    INIT_LIMIT_S,
+    BaseWorker,
+    Call,
+    WorkerHooks,
+    WorkerState,
+)
 from lamina.functions.pool.zygote import ZygoteProcess
 
 # How long to wait for the zygote's exit code after a worker's socket closed.
@@ -38,7 +43,7 @@ EXIT_CODE_WAIT_S = 1.0
 SpawnSpec = Callable[[FunctionConfig], dict[str, Any]]
 
 
-class Worker(asyncio.Protocol):
+class Worker(BaseWorker, asyncio.Protocol):
     def __init__(
         self,
         config: FunctionConfig,
@@ -47,15 +52,7 @@ class Worker(asyncio.Protocol):
         zygote: Callable[[], ZygoteProcess],
         spawn_spec: SpawnSpec,
     ) -> None:
-        self.config = config
-        self.state = WorkerState.STARTING
-        self.pid: int | None = None
-        self.last_used = time.monotonic()
-        self.init_ms: float | None = None
-        self.init_error: bytes | None = None
-        self.init_error_type: str | None = None
-        self.init_exit_code: int | None = None
-        self.init_log = ""
+        super().__init__(config)
         self.rss_kb = 0
         """Max resident memory the worker last reported (what a failure's REPORT shows)."""
         self._on_ready = hooks.on_ready
@@ -71,10 +68,6 @@ class Worker(asyncio.Protocol):
         self._exit_report: asyncio.Future[None] | None = None
         self.output_fd = os.memfd_create(f"lamina-{config.name}", os.MFD_CLOEXEC)
         """The worker's stdout/stderr file; ours too, so a killed worker's output is kept."""
-
-    @property
-    def init_failed(self) -> bool:
-        return self.init_error is not None or self.init_exit_code is not None
 
     async def start(self) -> None:
         """Ask the zygote for the process and connect to its socket."""
@@ -143,9 +136,7 @@ class Worker(asyncio.Protocol):
 
     def invoke(self, call: Call, payload: bytes) -> None:
         """Send one invocation; the outcome is handed to ``on_complete`` later."""
-        self.state = WorkerState.BUSY
-        call.init_ms, self.init_ms = self.init_ms, None
-        if self.init_failed:
+        if self._begin_call(call):
             self._answer_init_failure(call)
             return
         assert self._transport is not None
@@ -287,7 +278,7 @@ class Worker(asyncio.Protocol):
         timeout_s = self.config.timeout_s
         output = outcome.ended(self._salvage_output())
         output += report.timeout_line(call.request_id, timeout_s)
-        duration_ms = (time.perf_counter() - call.started) * 1000.0
+        duration_ms = outcome.since(call)
         payload = failure.timeout_error(call.request_id, timeout_s)
         result = self._failed(call, payload, failure.TIMEOUT, output, duration_ms, "timeout")
         self._on_complete(self, call, result, False)
@@ -317,7 +308,7 @@ class Worker(asyncio.Protocol):
             return
         if call.timer is not None:
             call.timer.cancel()
-        duration_ms = (time.perf_counter() - call.started) * 1000.0
+        duration_ms = outcome.since(call)
         payload = failure.exit_error(call.request_id, code)
         result = self._failed(call, payload, failure.EXIT, output, duration_ms)
         self._on_complete(self, call, result, False)
