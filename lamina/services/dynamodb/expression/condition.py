@@ -192,12 +192,7 @@ class ConditionParser:
         return Between(operand, low, high)
 
     def membership(self, operand: Operand) -> In:
-        self.cursor.expect("(")
-        choices = [self.operand()]
-        while self.cursor.at(","):
-            self.cursor.advance()
-            choices.append(self.operand())
-        self.cursor.expect(")")
+        choices = self.cursor.parse_arguments(self.operand)
         self._check_operands(operand, *choices)
         if len(choices) > MAX_IN_OPERANDS:
             self.cursor.note(
@@ -236,13 +231,7 @@ class ConditionParser:
         name = cursor.advance().text
         if name.upper() in KEYWORDS:
             raise cursor.unexpected()
-        cursor.expect("(")
-        args = [self.operand()]
-        while cursor.at(","):
-            cursor.advance()
-            args.append(self.operand())
-        cursor.expect(")")
-        call = Call(name, tuple(args))
+        call = Call(name, tuple(cursor.parse_arguments(self.operand)))
         self._check_function(call)
         return call
 

@@ -8,8 +8,8 @@ present it reports one by a fixed priority, which each parser passes as `order`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from lamina.aws.service import ServiceError
 from lamina.services.dynamodb.error import validation
@@ -17,6 +17,8 @@ from lamina.services.dynamodb.expression.lexer import Token, invalid, syntax_err
 from lamina.services.dynamodb.expression.reserved import is_reserved
 from lamina.services.dynamodb.expression.tree import Path, PathSegment, Value
 from lamina.services.dynamodb.types import validate_value
+
+T = TypeVar("T")
 
 
 class Cursor:
@@ -75,6 +77,21 @@ class Cursor:
         if not self.at(text):
             raise self.unexpected()
         return self.advance()
+
+    def parse_list(self, item: Callable[[], T]) -> list[T]:
+        """item ( "," item )*"""
+        items = [item()]
+        while self.at(","):
+            self.advance()
+            items.append(item())
+        return items
+
+    def parse_arguments(self, item: Callable[[], T]) -> list[T]:
+        """The list in parentheses: "(" item ( "," item )* ")"."""
+        self.expect("(")
+        items = self.parse_list(item)
+        self.expect(")")
+        return items
 
     def unexpected(self) -> ServiceError:
         previous = self.tokens[self.position - 1] if self.position else None

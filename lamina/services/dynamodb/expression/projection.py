@@ -27,10 +27,7 @@ Tree = dict[PathSegment, "Tree"]
 
 
 def parse_projection(cursor: Cursor) -> tuple[Path, ...]:
-    paths = [cursor.parse_path(frozenset())]
-    while cursor.at(","):
-        cursor.advance()
-        paths.append(cursor.parse_path(frozenset()))
+    paths = cursor.parse_list(lambda: cursor.parse_path(frozenset()))
     cursor.finish()
     for position, path in enumerate(paths):
         for earlier in paths[:position]:

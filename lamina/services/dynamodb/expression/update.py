@@ -103,10 +103,7 @@ class UpdateParser:
                 "section", f'The "{name}" section can only be used once in an update expression;'
             )
         actions = self.actions.setdefault(name, [])
-        actions.append(self.action(name))
-        while self.cursor.at(","):
-            self.cursor.advance()
-            actions.append(self.action(name))
+        actions.extend(self.cursor.parse_list(lambda: self.action(name)))
 
     def action(self, clause: str) -> object:
         path = self.target()
@@ -155,13 +152,7 @@ class UpdateParser:
     def call(self) -> Call:
         cursor = self.cursor
         name = cursor.advance().text
-        cursor.expect("(")
-        args = [self.operand()]
-        while cursor.at(","):
-            cursor.advance()
-            args.append(self.operand())
-        cursor.expect(")")
-        call = Call(name, tuple(args))
+        call = Call(name, tuple(cursor.parse_arguments(self.operand)))
         self._check_call(call)
         return call
 
