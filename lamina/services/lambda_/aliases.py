@@ -24,7 +24,7 @@ from lamina.services.lambda_.error import (
     not_found,
     revision_mismatch,
 )
-from lamina.services.lambda_.paging import page
+from lamina.services.lambda_.paging import listing
 from lamina.services.lambda_.state import LambdaState, Operation, new_revision
 
 _ALIAS_NAME = re.compile(r"(?!^[0-9]+$)[a-zA-Z0-9_-]{1,128}")
@@ -126,11 +126,7 @@ async def list_aliases(
         aliases = [
             a for a in aliases if version in (a.function_version, *a.additional_version_weights)
         ]
-    chunk, marker = page(aliases, params)
-    answer: dict[str, Any] = {"Aliases": [shape.alias(state, name, a) for a in chunk]}
-    if marker is not None:
-        answer["NextMarker"] = marker
-    return answer
+    return listing("Aliases", aliases, params, lambda alias: shape.alias(state, name, alias))
 
 
 async def delete_alias(

@@ -15,7 +15,7 @@ from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutpu
 from lamina.functions.asynchronous import destination
 from lamina.services.lambda_ import names, validate
 from lamina.services.lambda_.error import invalid, not_found
-from lamina.services.lambda_.paging import page
+from lamina.services.lambda_.paging import listing
 from lamina.services.lambda_.state import LambdaState, Operation
 
 _SETTINGS = ("MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig")
@@ -64,11 +64,7 @@ async def list_function_event_invoke_configs(
     if "MaxItems" in params:
         validate.bounded(params["MaxItems"], "maxItems", 1, 50)
     configs = [dict(config) for key, config in state.event_configs.items() if key[0] == name]
-    chunk, marker = page(configs, params)
-    answer: dict[str, Any] = {"FunctionEventInvokeConfigs": list(chunk)}
-    if marker is not None:
-        answer["NextMarker"] = marker
-    return answer
+    return listing("FunctionEventInvokeConfigs", configs, params)
 
 
 # -- internals -------------------------------------------------------------------------

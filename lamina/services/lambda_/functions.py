@@ -14,7 +14,7 @@ from lamina.functions.model import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, Functio
 from lamina.services.lambda_ import layers, names, shape, validate, versions
 from lamina.services.lambda_.code import StoredCode
 from lamina.services.lambda_.error import conflict, invalid
-from lamina.services.lambda_.paging import page
+from lamina.services.lambda_.paging import listing
 from lamina.services.lambda_.state import (
     FunctionMeta,
     LambdaState,
@@ -163,14 +163,13 @@ async def list_functions(
         configs.append(latest)
         if params.get("FunctionVersion") == "ALL":
             configs.extend(state.functions.versions(latest.name))
-    chunk, marker = page(configs, params)
     everything = params.get("FunctionVersion") == "ALL"
-    answer: dict[str, Any] = {
-        "Functions": [shape.configuration(state, c, qualified=everything) for c in chunk]
-    }
-    if marker is not None:
-        answer["NextMarker"] = marker
-    return answer
+    return listing(
+        "Functions",
+        configs,
+        params,
+        lambda config: shape.configuration(state, config, qualified=everything),
+    )
 
 
 async def delete_function(

@@ -19,7 +19,7 @@ from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutpu
 from lamina.functions.sandbox.policy import MAX_LAYERS
 from lamina.services.lambda_ import code, names
 from lamina.services.lambda_.error import invalid, not_found
-from lamina.services.lambda_.paging import page
+from lamina.services.lambda_.paging import listing
 from lamina.services.lambda_.state import LambdaState, LayerRef, LayerVersion, Operation, timestamp
 
 # LayerVersionArn's pattern in the Lambda API model (botocore's lambda service-2.json).
@@ -200,11 +200,7 @@ async def list_layers(
                     "LatestMatchingVersion": latest,
                 }
             )
-    chunk, marker = page(items, params)
-    answer: dict[str, Any] = {"Layers": list(chunk)}
-    if marker is not None:
-        answer["NextMarker"] = marker
-    return answer
+    return listing("Layers", items, params)
 
 
 async def list_layer_versions(
@@ -212,11 +208,7 @@ async def list_layer_versions(
 ) -> OperationOutput:
     name = names.layer_name(params["LayerName"])
     newest_first = [v for v in reversed(state.layers.get(name, [])) if _matches(v, params)]
-    chunk, marker = page(newest_first, params)
-    answer: dict[str, Any] = {"LayerVersions": [_shape(state, v, content=False) for v in chunk]}
-    if marker is not None:
-        answer["NextMarker"] = marker
-    return answer
+    return listing("LayerVersions", newest_first, params, lambda v: _shape(state, v, content=False))
 
 
 OPERATIONS: dict[str, Operation] = {

@@ -6,7 +6,7 @@ https://docs.aws.amazon.com/lambda/latest/api/API_ListFunctions.html
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from lamina.services.lambda_.error import invalid
@@ -30,3 +30,18 @@ def page(
     chunk = items[start : start + count]
     end = start + len(chunk)
     return chunk, (str(end) if end < len(items) else None)
+
+
+def listing(
+    key: str,
+    items: Sequence[T],
+    params: dict[str, Any],
+    shape: Callable[[T], Any] | None = None,
+) -> dict[str, Any]:
+    """A List operation's answer: one page of ``items`` under ``key`` (each passed
+    through ``shape``), and ``NextMarker`` when more follow."""
+    chunk, marker = page(items, params)
+    answer: dict[str, Any] = {key: [item if shape is None else shape(item) for item in chunk]}
+    if marker is not None:
+        answer["NextMarker"] = marker
+    return answer

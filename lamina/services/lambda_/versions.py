@@ -8,15 +8,13 @@ https://docs.aws.amazon.com/lambda/latest/api/API_PublishVersion.html
 
 from __future__ import annotations
 
-from typing import Any
-
 import msgspec
 
 from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutput
 from lamina.functions.model import FunctionConfig
 from lamina.services.lambda_ import names, shape
 from lamina.services.lambda_.error import conflict, function_not_found, invalid, revision_mismatch
-from lamina.services.lambda_.paging import page
+from lamina.services.lambda_.paging import listing
 from lamina.services.lambda_.state import FunctionMeta, LambdaState, Operation, new_revision
 
 LATEST = "$LATEST"
@@ -74,13 +72,9 @@ async def list_versions_by_function(
 ) -> OperationOutput:
     name, _ = names.function_name(params["FunctionName"])
     configs = [state.config(name), *state.functions.versions(name)]
-    chunk, marker = page(configs, params)
-    answer: dict[str, Any] = {
-        "Versions": [shape.configuration(state, c, qualified=True) for c in chunk]
-    }
-    if marker is not None:
-        answer["NextMarker"] = marker
-    return answer
+    return listing(
+        "Versions", configs, params, lambda c: shape.configuration(state, c, qualified=True)
+    )
 
 
 def delete(state: LambdaState, name: str, qualifier: str) -> None:
