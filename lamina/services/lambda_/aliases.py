@@ -18,11 +18,11 @@ from lamina.functions.error import FunctionNotFoundError
 from lamina.functions.model import AliasConfig
 from lamina.services.lambda_ import names, shape
 from lamina.services.lambda_.error import (
+    check_revision,
     conflict,
     function_not_found,
     invalid,
     not_found,
-    revision_mismatch,
 )
 from lamina.services.lambda_.paging import listing
 from lamina.services.lambda_.state import LambdaState, Operation, new_revision
@@ -94,8 +94,7 @@ async def update_alias(
     name, _ = names.function_name(params["FunctionName"])
     state.config(name)
     alias = _existing(state, name, params["Name"])
-    if params.get("RevisionId") and params["RevisionId"] != alias.revision_id:
-        raise revision_mismatch("GetAlias")
+    check_revision(params.get("RevisionId"), alias.revision_id, "GetAlias")
     version = params.get("FunctionVersion", alias.function_version)
     fields: dict[str, Any] = {"function_version": version, "revision_id": new_revision()}
     if "Description" in params:

@@ -37,6 +37,13 @@ def too_large(limit: int, operation: str) -> ServiceError:
     )
 
 
+def check_revision(expected: str | None, current: str, kind: str) -> None:
+    """A RevisionId given (``expected``) must be the resource's ``current`` one; the error
+    names the ``kind`` of Get API that reads it."""
+    if expected and expected != current:
+        raise revision_mismatch(kind)
+
+
 def revision_mismatch(kind: str) -> ServiceError:
     return ServiceError(
         "PreconditionFailedException",

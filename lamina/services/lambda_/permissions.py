@@ -17,7 +17,7 @@ import orjson
 from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutput
 from lamina.functions.policy import InvokeRequest, allows
 from lamina.services.lambda_ import names
-from lamina.services.lambda_.error import conflict, not_found, revision_mismatch
+from lamina.services.lambda_.error import check_revision, conflict, not_found
 from lamina.services.lambda_.state import LambdaState, Operation, new_revision
 
 _ACCOUNT = re.compile(r"\d{12}")
@@ -70,8 +70,7 @@ def _statement(
 
 def _check_revision(state: LambdaState, name: str, params: OperationInput) -> None:
     meta = state.meta_of(name, "$LATEST")
-    if params.get("RevisionId") and params["RevisionId"] != meta.revision_id:
-        raise revision_mismatch("GetPolicy")
+    check_revision(params.get("RevisionId"), meta.revision_id, "GetPolicy")
 
 
 def _bump_revision(state: LambdaState, name: str) -> None:

@@ -13,7 +13,7 @@ import msgspec
 
 from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutput
 from lamina.services.lambda_ import names, shape, validate, versions
-from lamina.services.lambda_.error import revision_mismatch
+from lamina.services.lambda_.error import check_revision
 from lamina.services.lambda_.functions import (
     configured,
     remember_dead_letter,
@@ -21,15 +21,9 @@ from lamina.services.lambda_.functions import (
     variables,
     with_code,
 )
-from lamina.services.lambda_.state import FunctionMeta, LambdaState, Operation
+from lamina.services.lambda_.state import LambdaState, Operation
 
 LATEST = "$LATEST"
-
-
-def check_revision(meta: FunctionMeta, params: OperationInput) -> None:
-    expected = params.get("RevisionId")
-    if expected and expected != meta.revision_id:
-        raise revision_mismatch("GetFunction")
 
 
 async def update_function_code(
@@ -38,7 +32,7 @@ async def update_function_code(
     name, _ = names.function_name(params["FunctionName"])
     config = state.config(name)
     meta = state.meta_of(name, LATEST)
-    check_revision(meta, params)
+    check_revision(params.get("RevisionId"), meta.revision_id, "GetFunction")
     stored = stored_code(state, params, "UpdateFunctionCode")
     if params.get("DryRun"):
         return shape.configuration(state, config)
@@ -58,7 +52,7 @@ async def update_function_configuration(
     name, _ = names.function_name(params["FunctionName"])
     config = state.config(name)
     meta = state.meta_of(name, LATEST)
-    check_revision(meta, params)
+    check_revision(params.get("RevisionId"), meta.revision_id, "GetFunction")
     changed = msgspec.structs.replace(config, **_runtime_fields(params))
     changed, meta = configured(state, params, changed, meta)
     state.functions.deploy(changed)

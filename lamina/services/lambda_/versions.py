@@ -13,7 +13,12 @@ import msgspec
 from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutput
 from lamina.functions.model import FunctionConfig
 from lamina.services.lambda_ import names, shape
-from lamina.services.lambda_.error import conflict, function_not_found, invalid, revision_mismatch
+from lamina.services.lambda_.error import (
+    check_revision,
+    conflict,
+    function_not_found,
+    invalid,
+)
 from lamina.services.lambda_.paging import listing
 from lamina.services.lambda_.state import FunctionMeta, LambdaState, Operation, new_revision
 
@@ -56,8 +61,7 @@ async def publish_version(
     name, _ = names.function_name(params["FunctionName"])
     state.config(name)
     meta = state.meta_of(name, LATEST)
-    if params.get("RevisionId") and params["RevisionId"] != meta.revision_id:
-        raise revision_mismatch("GetFunction")
+    check_revision(params.get("RevisionId"), meta.revision_id, "GetFunction")
     expected = params.get("CodeSha256")
     if expected and expected != meta.code_sha256:
         raise invalid(
