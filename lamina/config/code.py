@@ -93,38 +93,40 @@ def function_code_path(
     code: object, *, artifacts: LocalArtifacts, logical_id: str, runtime: str
 ) -> str:
     """Absolute folder of a function's code from its CloudFormation `Code` property."""
-    if isinstance(code, str):
-        # `aws cloudformation package` style: a local path in place of the S3 object.
-        return str((artifacts.folder / code).resolve())
-    if not isinstance(code, dict):
-        raise ConfigError("Code is required")
-    if "ZipFile" in code:
+    if isinstance(code, dict) and "ZipFile" in code:
         return _write_inline(artifacts.folder, logical_id, runtime, code["ZipFile"])
-    if "ImageUri" in code:
+    if isinstance(code, dict) and "ImageUri" in code:
         raise ConfigError("container image functions need Docker, which Lamina does not use")
-    local = artifacts.local_path(code.get("S3Bucket"), code.get("S3Key"))
-    if local is None:
-        raise ConfigError(
-            f"code in s3://{code.get('S3Bucket')}/{code.get('S3Key')} cannot be fetched; "
-            "point CodeUri at a local folder"
-        )
-    return local
+    return _local_folder(code, artifacts, field="Code", what="code", hint="CodeUri")
 
 
 def layer_content_path(content: object, *, artifacts: LocalArtifacts) -> str:
     """Absolute folder of a layer from AWS::Lambda::LayerVersion's `Content`.
     https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-layerversion-content.html
     """
-    if isinstance(content, str):
+    return _local_folder(
+        content,
+        artifacts,
+        field="Content",
+        what="layer content",
+        hint="ContentUri (or Content)",
+    )
+
+
+def _local_folder(
+    value: object, artifacts: LocalArtifacts, *, field: str, what: str, hint: str
+) -> str:
+    """The folder a local path or an S3 location (of a local artifact) names."""
+    if isinstance(value, str):
         # `aws cloudformation package` style: a local path in place of the S3 object.
-        return str((artifacts.folder / content).resolve())
-    if not isinstance(content, dict):
-        raise ConfigError("Content is required")
-    local = artifacts.local_path(content.get("S3Bucket"), content.get("S3Key"))
+        return str((artifacts.folder / value).resolve())
+    if not isinstance(value, dict):
+        raise ConfigError(f"{field} is required")
+    local = artifacts.local_path(value.get("S3Bucket"), value.get("S3Key"))
     if local is None:
         raise ConfigError(
-            f"layer content in s3://{content.get('S3Bucket')}/{content.get('S3Key')} cannot "
-            "be fetched; point ContentUri (or Content) at a local folder"
+            f"{what} in s3://{value.get('S3Bucket')}/{value.get('S3Key')} cannot be fetched; "
+            f"point {hint} at a local folder"
         )
     return local
 
