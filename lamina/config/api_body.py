@@ -1,4 +1,4 @@
-"""What REST and HTTP APIs share: their OpenAPI body and stage variables."""
+"""What REST and HTTP APIs share: their OpenAPI body, stages and stage variables."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from lamina.config.document import parse_text
 from lamina.config.error import ConfigError
 from lamina.config.reference import CfnResource
 from lamina.config.stack import Stack
+from lamina.gateway.model import Stage
 
 
 def api_body(stack: Stack, resource: CfnResource) -> dict[str, Any] | None:
@@ -46,3 +47,17 @@ def stage_variables(variables: object) -> dict[str, str]:
     if not isinstance(variables, dict):
         raise ConfigError("stage variables must be a mapping")
     return {str(key): str(value) for key, value in variables.items()}
+
+
+def declared_stages(
+    stack: Stack, resource_type: str, api_id: str, *, key: str, variables: str
+) -> dict[str, Stage]:
+    """The API's stage resources by name (the first of a name wins); ``key`` is the
+    property naming the API and ``variables`` the one holding the stage variables."""
+    stages: dict[str, Stage] = {}
+    for resource in stack.of_api(resource_type, api_id, key=key):
+        with stack.blame(resource.logical_id):
+            name = stack.text(resource, "StageName")
+            found = stage_variables(stack.prop(resource, variables))
+            stages.setdefault(name, Stage(name=name, variables=found))
+    return stages

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from lamina.config.api_body import api_body, stage_variables
+from lamina.config.api_body import api_body, declared_stages
 from lamina.config.error import ConfigError
 from lamina.config.integration import build_integration
 from lamina.config.openapi import DEFAULT_ROUTE, Operation, operations
@@ -157,10 +157,6 @@ def _payload_format(stack: Stack, logical_id: str, value: object) -> str:
 
 def _stages(stack: Stack, api_id: str) -> dict[str, Stage]:
     # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-stage.html
-    stages: dict[str, Stage] = {}
-    for resource in stack.of_api("AWS::ApiGatewayV2::Stage", api_id, key="ApiId"):
-        with stack.blame(resource.logical_id):
-            name = stack.text(resource, "StageName")
-            variables = stage_variables(stack.prop(resource, "StageVariables"))
-            stages.setdefault(name, Stage(name=name, variables=variables))
-    return stages
+    return declared_stages(
+        stack, "AWS::ApiGatewayV2::Stage", api_id, key="ApiId", variables="StageVariables"
+    )

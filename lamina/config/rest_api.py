@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from lamina.config.api_body import api_body, stage_variables
+from lamina.config.api_body import api_body, declared_stages, stage_variables
 from lamina.config.error import ConfigError
 from lamina.config.ids import physical_id
 from lamina.config.integration import build_integration
@@ -185,12 +185,9 @@ def _method(stack: Stack, method: CfnResource, functions: Mapping[str, str]) -> 
 def _stages(stack: Stack, api_id: str) -> tuple[Stage, ...]:
     """AWS::ApiGateway::Stage resources, and the stage a Deployment's StageName creates."""
     # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-deployment.html
-    stages: dict[str, Stage] = {}
-    for resource in stack.of_api("AWS::ApiGateway::Stage", api_id, key="RestApiId"):
-        with stack.blame(resource.logical_id):
-            name = stack.text(resource, "StageName")
-            variables = stage_variables(stack.prop(resource, "Variables"))
-            stages.setdefault(name, Stage(name=name, variables=variables))
+    stages = declared_stages(
+        stack, "AWS::ApiGateway::Stage", api_id, key="RestApiId", variables="Variables"
+    )
     for resource in stack.of_api("AWS::ApiGateway::Deployment", api_id, key="RestApiId"):
         with stack.blame(resource.logical_id):
             if "StageName" not in resource.properties:
