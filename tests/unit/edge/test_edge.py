@@ -4,25 +4,13 @@ from __future__ import annotations
 
 from lamina.edge.app import Edge
 from lamina.functions.model import InvokeResult
-from lamina.functions.policy import InvokeRequest
 from lamina.gateway.app import Gateway
 from lamina.gateway.deployment import Deployment
 from lamina.gateway.model import HttpApi, LambdaIntegration, Route, Stage
 from lamina.http.message import HttpRequest
+from tests.invoker import ScriptedInvoker
 
-
-class EchoInvoker:
-    async def invoke(
-        self,
-        name: str,
-        payload: bytes,
-        *,
-        qualifier: str | None = None,
-        client_context: str | None = None,
-        source: InvokeRequest | None = None,
-        trace_id: str | None = None,
-    ) -> InvokeResult:
-        return InvokeResult(payload=b'{"statusCode": 200, "body": "from function"}')
+_FROM_FUNCTION = InvokeResult(payload=b'{"statusCode": 200, "body": "from function"}')
 
 
 def _edge() -> Edge:
@@ -34,7 +22,7 @@ def _edge() -> Edge:
         id="h1", logical_id="H", name="H", routes=(route,), stages=(Stage(name="$default"),)
     )
     deployment = Deployment((), (api,), account_id="123456789012", region="us-east-1")
-    return Edge(Gateway(deployment, EchoInvoker()), public_host="127.0.0.1:3000")
+    return Edge(Gateway(deployment, ScriptedInvoker(_FROM_FUNCTION)), public_host="127.0.0.1:3000")
 
 
 def _request(path: str, *, too_large: bool = False) -> HttpRequest:

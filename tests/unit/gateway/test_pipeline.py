@@ -3,14 +3,10 @@ invoker standing in for the runtime, so every outcome of an invocation is reacha
 
 from __future__ import annotations
 
-import asyncio
-
-import orjson
 import pytest
 
 from lamina.functions.error import FunctionNotFoundError
 from lamina.functions.model import InvokeResult
-from lamina.functions.policy import InvokeRequest
 from lamina.gateway.app import Gateway
 from lamina.gateway.deployment import Deployment
 from lamina.gateway.error import GatewayError, ResponseType
@@ -25,34 +21,7 @@ from lamina.gateway.model import (
     UnsupportedIntegration,
 )
 from lamina.gateway.request import GatewayRequest
-
-
-class ScriptedInvoker:
-    """Answers with a fixed result, raises, or sleeps; records what it was sent."""
-
-    def __init__(self, result: InvokeResult | Exception | float) -> None:
-        self.result = result
-        self.events: list[dict[str, object]] = []
-        self.sources: list[InvokeRequest | None] = []
-
-    async def invoke(
-        self,
-        name: str,
-        payload: bytes,
-        *,
-        qualifier: str | None = None,
-        client_context: str | None = None,
-        source: InvokeRequest | None = None,
-        trace_id: str | None = None,
-    ) -> InvokeResult:
-        self.events.append(orjson.loads(payload))
-        self.sources.append(source)
-        if isinstance(self.result, Exception):
-            raise self.result
-        if isinstance(self.result, float):
-            await asyncio.sleep(self.result)
-            return InvokeResult(payload=b"{}")
-        return self.result
+from tests.invoker import ScriptedInvoker
 
 
 def _deployment() -> Deployment:
