@@ -1,0 +1,53 @@
+"""DynamoDbProvider: the botocore "dynamodb" service's operations over a TableStore."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from lamina.aws.service import AwsRequestContext, Handler, OperationInput, OperationOutput
+from lamina.services.dynamodb import items, query, tables
+from lamina.services.dynamodb.store import SqliteTableStore, TableStore
+from lamina.services.dynamodb.tables import Database, Operation
+
+_MODULES = (tables, items, query)
+
+
+class DynamoDbProvider:
+    # Errors carry AWS's __type, e.g. "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException".
+    error_namespace = "com.amazonaws.dynamodb.v20120810"
+
+    def __init__(
+        self,
+        *,
+        state_dir: Path,
+        region: str,
+        account_id: str,
+        store: TableStore | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store or SqliteTableStore(state_dir / "dynamodb.sqlite3")
+        self.database = Database(self.store, region=region, account_id=account_id, clock=clock)
+        self._handlers = {
+            name: _bind(self.database, operation)
+            for module in _MODULES
+            for name, operation in module.OPERATIONS.items()
+        }
+
+    @property
+    def service_name(self) -> str:
+        return "dynamodb"
+
+    def handlers(self) -> Mapping[str, Handler]:
+        return self._handlers
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def _bind(database: Database, operation: Operation) -> Handler:
+    async def handler(ctx: AwsRequestContext, params: OperationInput) -> OperationOutput:
+        return await operation(database, ctx, params)
+
+    return handler

@@ -1,0 +1,182 @@
+"""Query and Scan: pages of items read in key order, then filtered and projected.
+
+Limit and the 1 MB page bound count items read, before FilterExpression, as DynamoDB
+does; a page that stops on either returns LastEvaluatedKey.
+https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Query.Pagination.html
+https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Query.FilterExpression.html
+https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Scan.html#Scan.ParallelScan
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterator
+
+import msgspec
+
+from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutput
+from lamina.services.dynamodb.error import validation
+from lamina.services.dynamodb.expression import (
+    Condition,
+    KeyCondition,
+    KeyTerm,
+    Projection,
+    check_unused,
+    compile_condition,
+    compile_key_condition,
+    compile_projection,
+)
+from lamina.services.dynamodb.items import encoded_key, key_names, parse_key, reject_legacy
+from lamina.services.dynamodb.keys import encode_key
+from lamina.services.dynamodb.size import item_size
+from lamina.services.dynamodb.store import SortRange, StoredItem, TableMeta
+from lamina.services.dynamodb.tables import Database, Operation
+from lamina.services.dynamodb.types import Item
+
+PAGE_BYTES = 1024 * 1024
+"""https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Query.Pagination.html"""
+
+_LEGACY = ("KeyConditions", "QueryFilter", "ScanFilter")
+
+
+class Reading(msgspec.Struct, frozen=True):
+    """What a Query or Scan does with the items it reads."""
+
+    filter: Condition | None
+    projection: Projection | None
+    count_only: bool
+    limit: int | None
+
+
+def check_supported(params: OperationInput) -> None:
+    """Legacy parameters and index reads are named in an error, never ignored."""
+    for name in _LEGACY:
+        if name in params:
+            raise validation(
+                f"Lamina does not support the legacy parameter {name}; use expressions"
+            )
+    if "IndexName" in params:
+        raise validation("Lamina does not serve secondary index reads yet (IndexName)")
+    reject_legacy(params)
+
+
+def reading(params: OperationInput, *extra: KeyCondition) -> Reading:
+    """Compile the filter and projection; check placeholders across all expressions."""
+    names, values = params.get("ExpressionAttributeNames"), params.get("ExpressionAttributeValues")
+    text = params.get("FilterExpression")
+    condition = (
+        None if text is None else compile_condition(text, names, values, label="FilterExpression")
+    )
+    text = params.get("ProjectionExpression")
+    projection = None if text is None else compile_projection(text, names)
+    check_unused(names, values, condition, projection, *extra)
+    select = params.get("Select", "SPECIFIC_ATTRIBUTES" if projection else "ALL_ATTRIBUTES")
+    if select == "COUNT" and projection is not None:
+        raise validation("Cannot specify the ProjectionExpression when choosing to get COUNT")
+    return Reading(condition, projection, select == "COUNT", params.get("Limit"))
+
+
+def page(meta: TableMeta, rows: Iterator[StoredItem], how: Reading) -> OperationOutput:
+    """Read until Limit or 1 MB; the page's Items (or Count only) and LastEvaluatedKey."""
+    items: list[Item] = []
+    scanned = read = 0
+    last: Item | None = None
+    for row in rows:
+        scanned += 1
+        read += item_size(row.item)
+        if how.filter is None or how.filter.matches(row.item):
+            items.append(row.item if how.projection is None else how.projection.apply(row.item))
+        if scanned == how.limit or read >= PAGE_BYTES:
+            last = row.item
+            break
+    output: OperationOutput = {"Count": len(items), "ScannedCount": scanned}
+    if not how.count_only:
+        output["Items"] = items
+    if last is not None:
+        output["LastEvaluatedKey"] = {name: last[name] for name in key_names(meta)}
+    return output
+
+
+async def query(db: Database, ctx: AwsRequestContext, params: OperationInput) -> OperationOutput:
+    meta = db.require(params["TableName"])
+    check_supported(params)
+    if "KeyConditionExpression" not in params:
+        raise validation(
+            "Either the KeyConditions or KeyConditionExpression parameter must be specified "
+            "in the request."
+        )
+    key = compile_key_condition(
+        params["KeyConditionExpression"],
+        params.get("ExpressionAttributeNames"),
+        params.get("ExpressionAttributeValues"),
+        partition_key=meta.partition_key,
+        sort_key=meta.sort_key,
+        key_types=meta.attribute_types,
+    )
+    how = reading(params, key)
+    forward = bool(params.get("ScanIndexForward", True))
+    after = None
+    if "ExclusiveStartKey" in params:
+        after = encoded_key(meta, parse_key(meta, params["ExclusiveStartKey"]))[1]
+    bounds = sort_range(key.sort)
+    partition = encode_key(key.partition_value)
+    rows = db.store.query(meta.name, partition, bounds, forward=forward, after=after)
+    return page(meta, rows, how)
+
+
+def sort_range(term: KeyTerm | None) -> SortRange:
+    """The encoded sort key range of a key condition's sort key term."""
+    if term is None:
+        return SortRange()
+    bounds = [encode_key(value) for value in term.values]
+    match term.operator:
+        case "=":
+            return SortRange(lower=bounds[0], upper=bounds[0])
+        case "<" | "<=":
+            return SortRange(upper=bounds[0], upper_inclusive=term.operator == "<=")
+        case ">" | ">=":
+            return SortRange(lower=bounds[0], lower_inclusive=term.operator == ">=")
+        case "BETWEEN":
+            return SortRange(lower=bounds[0], upper=bounds[1])
+        case _:
+            return SortRange(prefix=bounds[0])
+
+
+async def scan(db: Database, ctx: AwsRequestContext, params: OperationInput) -> OperationOutput:
+    meta = db.require(params["TableName"])
+    check_supported(params)
+    how = reading(params)
+    segment, total = _segment(params)
+    after = None
+    if "ExclusiveStartKey" in params:
+        after = encoded_key(meta, parse_key(meta, params["ExclusiveStartKey"]))
+    rows = db.store.scan(meta.name, after)
+    if total > 1:
+        rows = (row for row in rows if zlib.crc32(row.partition) % total == segment)
+    return page(meta, rows, how)
+
+
+def _segment(params: OperationInput) -> tuple[int, int]:
+    """Parallel scan: a partition belongs to one of TotalSegments segments."""
+    segment, total = params.get("Segment"), params.get("TotalSegments")
+    if segment is None and total is None:
+        return 0, 1
+    if total is None:
+        raise validation(
+            "The TotalSegments parameter is required but was not present in the request when "
+            "Segment parameter is present"
+        )
+    if segment is None:
+        raise validation(
+            "The Segment parameter is required but was not present in the request when "
+            "parameter TotalSegments is present"
+        )
+    if segment >= total:
+        raise validation(
+            "The Segment parameter is zero-based and must be less than parameter TotalSegments: "
+            f"Segment: {segment} is not less than TotalSegments: {total}"
+        )
+    return int(segment), int(total)
+
+
+OPERATIONS: dict[str, Operation] = {"Query": query, "Scan": scan}
