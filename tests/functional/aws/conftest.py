@@ -3,22 +3,19 @@ what the protocol layer parsed, and botocore clients pointed at it."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import botocore.session  # type: ignore[import-untyped]
 import pytest
-from botocore.config import Config  # type: ignore[import-untyped]
 
 from lamina.aws.credentials import CredentialStore
 from lamina.aws.dispatch import AwsApi
 from lamina.aws.service import AwsRequestContext, Handler, ServiceError
-from lamina.http.message import HttpRequest, HttpResponse
-from lamina.http.server import HttpServer
+from lamina.http.message import HttpResponse
+from tests.loopback import LoopbackServer
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -177,41 +174,20 @@ class Clock:
         return datetime.now(UTC) + self.offset
 
 
-class AwsServer:
-    """An HttpServer on its own event loop thread, so tests can use blocking botocore."""
+class AwsServer(LoopbackServer):
+    """``api`` on a loopback server; what it does not claim answers 418 "gateway"."""
 
     def __init__(self, api: AwsApi) -> None:
-        self.api = api
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-        self._thread.start()
-        self._server = HttpServer(self._handle)
-        bound = asyncio.run_coroutine_threadsafe(
-            self._server.start("127.0.0.1", 0), self._loop
-        ).result(5)
-        self.url = f"http://127.0.0.1:{bound[0][1]}"
+        super().__init__()
+        self.listen(api)
 
-    async def _handle(self, request: HttpRequest) -> HttpResponse:
-        if self.api.claims(request):
-            return await self.api.handle(request)
+    def unclaimed(self) -> HttpResponse:
         return HttpResponse(418, [], b"gateway")
 
-    def close(self) -> None:
-        asyncio.run_coroutine_threadsafe(self._server.stop(grace_s=1), self._loop).result(5)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(5)
-        self._loop.close()
-
     def client(self, service: str, key: str = "test", secret: str = "test") -> Any:
-        session = botocore.session.get_session()
-        return session.create_client(
-            service,
-            endpoint_url=self.url,
-            region_name=REGION,
-            aws_access_key_id=key,
-            aws_secret_access_key=secret,
-            config=Config(retries={"max_attempts": 1, "mode": "standard"}),
-        )
+        options = self.client_options(read_timeout=None)
+        options.update(aws_access_key_id=key, aws_secret_access_key=secret)
+        return botocore.session.get_session().create_client(service, **options)
 
 
 def _server(recorder: Recorder, clock: Clock, *, strict: bool) -> AwsServer:

@@ -8,25 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from lamina.aws.credentials import CredentialStore
-from lamina.aws.dispatch import AwsApi
 from lamina.functions.asynchronous.policy import RetryPolicy
-from lamina.functions.service import FunctionService
-from lamina.http.message import HttpRequest, HttpResponse
-from lamina.http.server import HttpServer
-from lamina.services.lambda_ import LambdaProvider
 
-from .conftest import ACCOUNT, REGION, create
+from .conftest import ACCOUNT, REGION, LambdaServer, create
 
 FUNCTION_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:"
 RECORD = """
@@ -60,58 +51,26 @@ class Logs:
                 self.kept.setdefault(function, []).append(json.loads(rest))
 
 
-class AsyncServer:
-    """The Lambda API with its AsyncInvoker started, on its own event loop thread."""
+class AsyncServer(LambdaServer):
+    """The Lambda API with its AsyncInvoker started."""
 
     def __init__(self, state_dir: Path, *, consume: bool = True) -> None:
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-        self._thread.start()
         self.logs = Logs()
-        self.functions = FunctionService(
-            [], region=REGION, account_id=ACCOUNT, state_dir=state_dir, log_sink=self.logs
-        )
-        provider = LambdaProvider(
-            self.functions, region=REGION, account_id=ACCOUNT, state_dir=state_dir
-        )
-        self.invoker = provider.state.async_invoker
+        self._consume = consume
+        super().__init__(state_dir, log_sink=self.logs)
+
+    def prepare(self) -> None:
+        self.invoker = self.provider.state.async_invoker
         self.invoker.policy = RetryPolicy(time_scale=0.001)
-        api = AwsApi(
-            [provider], region=REGION, account_id=ACCOUNT, credentials=CredentialStore.local()
-        )
-
-        async def handle(request: HttpRequest) -> HttpResponse:
-            return await api.handle(request)
-
-        self._server = HttpServer(handle)
-        if consume:
+        if self._consume:
             self.run(self.invoker.start())
-        bound = self.run(self._server.start("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{bound[0][1]}"
-
-    def run(self, coroutine: Any) -> Any:
-        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(30)
 
     def settle(self) -> None:
         self.run(asyncio.wait_for(self.invoker.wait_idle(), 25))
 
-    def client(self) -> Any:
-        return boto3.client(
-            "lambda",
-            endpoint_url=self.url,
-            region_name=REGION,
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-            config=Config(retries={"max_attempts": 1, "mode": "standard"}, read_timeout=30),
-        )
-
     def close(self) -> None:
         self.run(self.invoker.close())
-        self.run(self._server.stop(grace_s=1))
-        self.run(self.functions.close())
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(5)
-        self._loop.close()
+        super().close()
 
 
 @pytest.fixture
