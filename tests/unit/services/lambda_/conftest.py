@@ -48,8 +48,9 @@ def provider(service: FunctionService, tmp_path: Path) -> LambdaProvider:
     return LambdaProvider(service, region=REGION, account_id=ACCOUNT, state_dir=tmp_path / "state")
 
 
-@pytest.fixture
-def call(provider: LambdaProvider) -> Call:
+def caller(provider: LambdaProvider) -> Call:
+    """Calls ``provider``'s operation handlers as AwsApi would, with its context."""
+
     async def call(operation: str, **params: Any) -> dict[str, Any]:
         ctx = AwsRequestContext(
             service="lambda",
@@ -62,6 +63,11 @@ def call(provider: LambdaProvider) -> Call:
         return await provider.handlers()[operation](ctx, params)
 
     return call
+
+
+@pytest.fixture
+def call(provider: LambdaProvider) -> Call:
+    return caller(provider)
 
 
 async def create(call: Call, name: str = "fn", **params: Any) -> dict[str, Any]:

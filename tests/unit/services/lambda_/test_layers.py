@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
-from lamina.aws.service import AwsRequestContext, ServiceError
+from lamina.aws.service import ServiceError
 from lamina.functions.model import FunctionConfig
 from lamina.functions.service import FunctionService
 from lamina.services.lambda_ import LambdaProvider
 from lamina.services.lambda_.layers import adopt
 
-from .conftest import ACCOUNT, REGION, Call, create, zipped
+from .conftest import ACCOUNT, REGION, Call, caller, create, zipped
 
 LAYER_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:layer"
 
@@ -189,21 +189,6 @@ async def test_get_missing_layer_version_is_not_found(call: Call) -> None:
         "ResourceNotFoundException",
         f"Layer version {LAYER_ARN}:libs:3 does not exist.",
     )
-
-
-def caller(provider: LambdaProvider) -> Call:
-    async def call(operation: str, **params: Any) -> dict[str, Any]:
-        ctx = AwsRequestContext(
-            service="lambda",
-            operation=operation,
-            region=REGION,
-            account_id=ACCOUNT,
-            request_id="r",
-            access_key="test",
-        )
-        return await provider.handlers()[operation](ctx, params)
-
-    return call
 
 
 @pytest.fixture
