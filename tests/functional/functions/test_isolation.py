@@ -6,24 +6,22 @@ with sandbox.policy.sandbox_fields merged into each spawn spec).
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
 import shutil
 import sys
-from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from lamina.functions.model import FunctionConfig
-from lamina.functions.sandbox.policy import IsolationMode, SandboxConfigError, sandbox_fields
+from lamina.functions.sandbox.policy import IsolationMode, SandboxConfigError
 from lamina.functions.sandbox.probe import IsolationPolicy, probe
 from lamina.functions.service import FunctionService
 
-from .conftest import alive, descendants
+from .conftest import Sandboxed
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "functions" / "isolation"
 LAMINA_SOURCE = Path(__file__).parents[3] / "lamina" / "__init__.py"
@@ -33,56 +31,6 @@ SUPPORT = probe(sys.executable)
 needs_namespace = pytest.mark.skipif(
     SUPPORT.mode is not IsolationMode.NAMESPACE, reason=f"no mount namespaces: {SUPPORT.reason}"
 )
-
-
-class SandboxedService(FunctionService):
-    """A FunctionService whose workers get the sandbox fields in their spawn spec."""
-
-    def __init__(self, *args: Any, mode: IsolationMode, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._mode = mode
-        self._state_dir: Path = kwargs["state_dir"]
-
-    def _spawn_spec(self, config: FunctionConfig) -> dict[str, Any]:
-        fields = sandbox_fields(config, self._mode, hide=(self._state_dir,))
-        return {**super()._spawn_spec(config), **fields}
-
-
-Sandboxed = Callable[..., SandboxedService]
-
-
-@contextlib.asynccontextmanager
-async def sandboxes(tmp_path: Path) -> AsyncIterator[Sandboxed]:
-    """Makes SandboxedServices; closes them and checks no worker is left at the end."""
-    services: list[SandboxedService] = []
-    before = set(descendants(os.getpid()))
-
-    def make(
-        functions: list[FunctionConfig],
-        mode: IsolationMode = IsolationMode.NAMESPACE,
-        state_dir: Path | None = None,
-    ) -> SandboxedService:
-        service = SandboxedService(
-            functions,
-            region="eu-west-1",
-            account_id="123456789012",
-            state_dir=state_dir or tmp_path / ".lamina",
-            log_sink=None,
-            mode=mode,
-        )
-        services.append(service)
-        return service
-
-    yield make
-    for service in services:
-        await service.close()
-    assert not {pid for pid in descendants(os.getpid()) if alive(pid)} - before
-
-
-@pytest.fixture
-async def sandboxed(tmp_path: Path) -> AsyncIterator[Sandboxed]:
-    async with sandboxes(tmp_path) as make:
-        yield make
 
 
 def code_folder(root: Path, name: str) -> Path:

@@ -8,30 +8,22 @@ from __future__ import annotations
 
 import shutil
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from lamina.functions.sandbox.policy import IsolationMode
 
+from .conftest import Sandboxed
 from .test_isolation import (
     FIXTURES,
-    Sandboxed,
     call,
     code_folder,
     needs_namespace,
     probe_function,
-    sandboxes,
 )
 
 SITE = f"python/lib/python{sys.version_info.major}.{sys.version_info.minor}/site-packages"
-
-
-@pytest.fixture
-async def sandboxed(tmp_path: Path) -> AsyncIterator[Sandboxed]:
-    async with sandboxes(tmp_path) as make:
-        yield make
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import shutil
 import subprocess
 import sys
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ from lamina.functions.sandbox.probe import probe
 from lamina.functions.service import FunctionService
 from tests.processes import wait_all_gone
 
-from .conftest import ServiceFactory, alive, descendants
+from .conftest import Sandboxed, ServiceFactory, alive, sandboxes
 
 PROVIDED = Path(__file__).parents[2] / "fixtures" / "functions" / "provided"
 OTHER_CODE = Path(__file__).parents[2] / "fixtures" / "functions" / "basic.py"
@@ -107,26 +107,9 @@ class SandboxedRuntimeService(FunctionService):
 
 
 @pytest.fixture
-async def sandboxed(tmp_path: Path) -> AsyncIterator[Callable[..., FunctionService]]:
-    services: list[FunctionService] = []
-    before = set(descendants(os.getpid()))
-
-    def make(functions: list[FunctionConfig], mode: IsolationMode) -> FunctionService:
-        service = SandboxedRuntimeService(
-            functions,
-            region="eu-west-1",
-            account_id="123456789012",
-            state_dir=tmp_path / ".lamina",
-            log_sink=None,
-            mode=mode,
-        )
-        services.append(service)
-        return service
-
-    yield make
-    for service in services:
-        await service.close()
-    assert not {pid for pid in descendants(os.getpid()) if alive(pid)} - before
+async def sandboxed(tmp_path: Path) -> AsyncIterator[Sandboxed]:
+    async with sandboxes(tmp_path, SandboxedRuntimeService) as make:
+        yield make
 
 
 def node_function(root: Path, name: str, handler: str, **fields: Any) -> FunctionConfig:
@@ -164,7 +147,7 @@ async def test_runtime_api_node_gets_lambda_rlimits_and_no_capabilities(
 @needs_node
 @needs_namespace
 async def test_runtime_api_node_sees_only_its_own_code(
-    sandboxed: Callable[..., FunctionService], tmp_path: Path
+    sandboxed: Sandboxed, tmp_path: Path
 ) -> None:
     config = node_function(tmp_path, "peek", "read")
     service = sandboxed([config], IsolationMode.NAMESPACE)
@@ -179,7 +162,7 @@ async def test_runtime_api_node_sees_only_its_own_code(
     [pytest.param(IsolationMode.NAMESPACE, marks=needs_namespace), IsolationMode.FALLBACK],
 )
 async def test_runtime_api_node_tmp_is_private_and_goes_with_environment(
-    sandboxed: Callable[..., FunctionService], tmp_path: Path, mode: IsolationMode
+    sandboxed: Sandboxed, tmp_path: Path, mode: IsolationMode
 ) -> None:
     config = node_function(tmp_path, "keep", "remember")
     service = sandboxed([config], mode)
