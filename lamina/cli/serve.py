@@ -26,6 +26,7 @@ from lamina.functions.service import FunctionService
 from lamina.gateway.app import Gateway
 from lamina.gateway.deployment import Deployment
 from lamina.http.server import HttpServer
+from lamina.services.dynamodb.provider import DynamoDbProvider
 from lamina.services.lambda_.layers import adopt
 from lamina.services.lambda_.permissions import grant
 from lamina.services.lambda_.provider import LambdaProvider
@@ -71,7 +72,10 @@ async def serve(options: ServeOptions) -> int:
     )
     _grant(lambda_, app)
     _adopt_layers(lambda_, app)
-    aws = aws_api(app, [lambda_])
+    dynamodb = DynamoDbProvider(
+        state_dir=state_dir_for(app), region=app.region, account_id=app.account_id
+    )
+    aws = aws_api(app, [lambda_, dynamodb])
     server = HttpServer(Edge(gateway, public_host=public, aws=aws))
     try:
         bound = await server.start(options.host, options.port)
