@@ -82,6 +82,7 @@ async def serve(options: ServeOptions) -> int:
     except OSError as error:
         await functions.close()
         await lambda_.state.async_invoker.close()
+        dynamodb.close()
         click.echo(
             f"error: cannot listen on {public}: {error.strerror or error}; "
             "choose another with --port (make run PORT=...)",
@@ -102,6 +103,7 @@ async def serve(options: ServeOptions) -> int:
         await server.stop()
         await lambda_.state.async_invoker.close()  # events still running stay queued
         await functions.close()
+        dynamodb.close()
         console.flush()
     return 0
 
