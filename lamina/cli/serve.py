@@ -90,6 +90,7 @@ async def serve(options: ServeOptions) -> int:
         )
         return 1
     port = bound[0][1]
+    functions.serve_aws_apis_at(f"http://{url_host(_reachable(options.host))}:{port}")
     _print_banner(app, deployment, options.host, port, time.perf_counter() - started)
     # Load the AWS service models off the event loop, after we listen.
     preload = asyncio.get_running_loop().run_in_executor(None, aws.preload)
@@ -106,6 +107,11 @@ async def serve(options: ServeOptions) -> int:
         dynamodb.close()
         console.flush()
     return 0
+
+
+def _reachable(host: str) -> str:
+    """Where functions reach the server: a wildcard bind is reached on loopback."""
+    return {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
 
 
 def _grant(lambda_: LambdaProvider, app: Application) -> None:

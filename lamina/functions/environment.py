@@ -97,15 +97,21 @@ def worker_environment(
     runtime_api: str,
     log_stream: str,
     host: Mapping[str, str],
+    endpoint_url: str = "",
 ) -> dict[str, str]:
     """Host essentials, then the function's variables, then the reserved ones on top.
 
-    TZ, PATH and LANG are Lambda defaults a function may override.
+    TZ, PATH and LANG are Lambda defaults a function may override. AWS_ENDPOINT_URL points
+    the AWS SDKs inside the function at Lamina (boto3 and the other SDKs read it), so
+    `boto3.client("dynamodb")` in a handler works unchanged; a function may override it.
+    https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html
     """
     env = {name: host[name] for name in _PASSED_THROUGH if name in host}
     env.setdefault("PATH", _DEFAULT_PATH)
     env.setdefault("LANG", "en_US.UTF-8")
     env["TZ"] = ":UTC"
+    if endpoint_url:
+        env["AWS_ENDPOINT_URL"] = endpoint_url
     env.update(config.environment)
     env.update(
         reserved_variables(config, region=region, runtime_api=runtime_api, log_stream=log_stream)

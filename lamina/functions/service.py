@@ -75,6 +75,7 @@ class FunctionService:
         self._runtime_api = runtime_api
         self._host_env = dict(os.environ)
         self._state_dir = state_dir
+        self._endpoint_url = ""
         self._isolation = IsolationPolicy(requested_mode(self._host_env))
         self._interpreters = InterpreterChooser()
         self._zygotes: dict[str, ZygoteProcess] = {}
@@ -171,6 +172,10 @@ class FunctionService:
                 f"Invalid permissions on Lambda function {name}: no statement lets "
                 f"{source.principal} invoke it from {source.source_arn}"
             )
+
+    def serve_aws_apis_at(self, endpoint_url: str) -> None:
+        """Give functions started from now on AWS_ENDPOINT_URL (Lamina's own port)."""
+        self._endpoint_url = endpoint_url
 
     def authorize_invocations_with(self, authorize: InvokeAuthorizer) -> None:
         """Check invocations made on a service's behalf (``source=``) with ``authorize``."""
@@ -344,6 +349,7 @@ class FunctionService:
             runtime_api=self._runtime_api,
             log_stream=environment.log_stream_name(config.version),
             host=self._host_env,
+            endpoint_url=self._endpoint_url,
         )
         return {
             "handler": config.handler,
@@ -366,6 +372,7 @@ class FunctionService:
             runtime_api=runtime_api,
             log_stream=environment.log_stream_name(config.version),
             host=self._host_env,
+            endpoint_url=self._endpoint_url,
         )
 
     async def _reap_forever(self) -> None:

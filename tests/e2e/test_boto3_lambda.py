@@ -105,3 +105,11 @@ def test_resource_policy_decides_whether_the_gateway_may_invoke(  # type: ignore
         SourceArn=source_arn,
     )
     assert httpx.get(f"{lamina.base}/shape/plain", timeout=20).status_code == 200
+
+
+def test_handler_sdk_calls_reach_lamina_through_aws_endpoint_url(lamina: LaminaProcess) -> None:
+    import httpx
+
+    response = httpx.get(f"{lamina.base}/Prod/shape/sdk", timeout=30)
+    assert response.status_code == 200, lamina.output()[-3000:]
+    assert {"EchoFunction", "ShapesFunction"} <= set(response.json())

@@ -84,3 +84,20 @@ def test_function_arn_built_from_region_and_account() -> None:
 def test_function_arn_prefers_the_configured_one() -> None:
     config = FunctionConfig(name="f", arn="arn:aws:lambda:us-east-1:1:function:f")
     assert environment.function_arn(config, region="x", account_id="2") == config.arn
+
+
+def test_worker_environment_points_sdks_at_lamina_unless_the_function_does() -> None:
+    def env_for(variables: dict[str, str]) -> dict[str, str]:
+        config = FunctionConfig(name="f", environment=variables)
+        return environment.worker_environment(
+            config,
+            region="eu-west-1",
+            runtime_api="",
+            log_stream="s",
+            host={},
+            endpoint_url="http://127.0.0.1:3000",
+        )
+
+    assert env_for({})["AWS_ENDPOINT_URL"] == "http://127.0.0.1:3000"
+    mine = env_for({"AWS_ENDPOINT_URL": "http://elsewhere"})
+    assert mine["AWS_ENDPOINT_URL"] == "http://elsewhere"
