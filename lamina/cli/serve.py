@@ -5,6 +5,7 @@ signal, then shut everything down (no worker process outlives us).
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 import sys
 import time
@@ -15,11 +16,12 @@ import msgspec
 
 from lamina.aws.credentials import CredentialStore
 from lamina.aws.dispatch import AwsApi
-from lamina.aws.service import ServiceProvider
+from lamina.aws.service import AwsRequestContext, ServiceError, ServiceProvider
 from lamina.cli.banner import banner_lines, url_host
 from lamina.cli.console import ConsoleLog
 from lamina.config.load import load_application
 from lamina.config.model import Application
+from lamina.core.ids import new_request_id
 from lamina.edge.app import Edge
 from lamina.functions.environment import LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS_KEY
 from lamina.functions.service import FunctionService
@@ -30,6 +32,8 @@ from lamina.services.dynamodb.provider import DynamoDbProvider
 from lamina.services.lambda_.layers import adopt
 from lamina.services.lambda_.permissions import grant
 from lamina.services.lambda_.provider import LambdaProvider
+
+log = logging.getLogger("lamina.cli")
 
 
 class ServeOptions(msgspec.Struct, frozen=True, kw_only=True):
@@ -76,6 +80,7 @@ async def serve(options: ServeOptions) -> int:
         state_dir=state_dir_for(app), region=app.region, account_id=app.account_id
     )
     aws = aws_api(app, [lambda_, dynamodb])
+    await _create_tables(dynamodb, app)
     server = HttpServer(Edge(gateway, public_host=public, aws=aws))
     try:
         bound = await server.start(options.host, options.port)
@@ -107,6 +112,29 @@ async def serve(options: ServeOptions) -> int:
         dynamodb.close()
         console.flush()
     return 0
+
+
+async def _create_tables(dynamodb: DynamoDbProvider, app: Application) -> None:
+    """The template's DynamoDB tables, created unless they already exist (their items
+    persist under .lamina/ between runs). A definition DynamoDB would refuse is reported
+    and skipped, as a failed stack resource would be."""
+    create = dynamodb.handlers()["CreateTable"]
+    for table in app.tables:
+        ctx = AwsRequestContext(
+            service="dynamodb",
+            operation="CreateTable",
+            region=app.region,
+            account_id=app.account_id,
+            request_id=new_request_id(),
+            access_key=None,
+        )
+        try:
+            await create(ctx, dict(table.properties))
+        except ServiceError as error:
+            if error.code != "ResourceInUseException":
+                click.echo(f"error: table {table.logical_id}: {error.message}", err=True)
+        except Exception:  # a bug of ours: say so loudly, keep serving the rest
+            log.exception("creating table %s failed", table.logical_id)
 
 
 def _reachable(host: str) -> str:

@@ -27,6 +27,7 @@ from lamina.config.reference import CfnResource, Resources
 from lamina.config.rest_api import build_rest_apis
 from lamina.config.sam import translate_sam, uses_serverless_transform
 from lamina.config.stack import Stack
+from lamina.config.table import build_tables
 
 __all__ = ["DEFAULT_ACCOUNT_ID", "DEFAULT_REGION", "load_application"]
 
@@ -36,6 +37,7 @@ _BUILT_TYPES = frozenset(
     {
         "AWS::Lambda::Function",
         "AWS::Lambda::LayerVersion",
+        "AWS::DynamoDB::Table",
         "AWS::ApiGateway::RestApi",
         "AWS::ApiGateway::Resource",
         "AWS::ApiGateway::Method",
@@ -97,6 +99,7 @@ def load_application(
     rest_apis = build_rest_apis(stack, index)
     http_apis = build_http_apis(stack, index)
     permissions = build_permissions(stack)
+    tables = build_tables(stack)
     return Application(
         template_path=str(template.resolve()),
         stack_name=environment.stack_name,
@@ -106,6 +109,7 @@ def load_application(
         rest_apis=tuple(rest_apis),
         http_apis=tuple(http_apis),
         permissions=tuple(permissions),
+        tables=tuple(tables),
         layers=tuple(layers),
         warnings=tuple(warnings + stack.warnings + stack.resources.warnings),
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import msgspec
 
 from lamina.functions.model import FunctionConfig
@@ -43,6 +45,13 @@ class TemplateLayer(msgspec.Struct, frozen=True, kw_only=True):
     license_info: str | None = None
 
 
+class TemplateTable(msgspec.Struct, frozen=True, kw_only=True):
+    """An AWS::DynamoDB::Table: its CreateTable parameters, intrinsics resolved."""
+
+    logical_id: str
+    properties: dict[str, Any]
+
+
 class Application(msgspec.Struct, frozen=True, kw_only=True):
     """Everything `lamina up` serves from one template."""
 
@@ -54,6 +63,8 @@ class Application(msgspec.Struct, frozen=True, kw_only=True):
     rest_apis: tuple[RestApi, ...] = ()
     http_apis: tuple[HttpApi, ...] = ()
     permissions: tuple[TemplatePermission, ...] = ()
+    tables: tuple[TemplateTable, ...] = ()
+    """DynamoDB tables the template declares (created when missing at `lamina up`)."""
     layers: tuple[TemplateLayer, ...] = ()
     """Layer versions the template declares; its functions' `layers` hold their folders."""
     """AWS::Lambda::Permission statements (who may invoke which function)."""

@@ -187,6 +187,24 @@ def _api_endpoint(resources: Resources, resource: CfnResource, resolver: Resolve
     return f"https://{api_id}.execute-api.{region}.{resolver.parameters['AWS::URLSuffix']}"
 
 
+DYNAMODB_TABLE = "AWS::DynamoDB::Table"
+
+
+def _table_name(resources: Resources, resource: CfnResource, resolver: Resolver) -> str:
+    """Ref of a DynamoDB table is its TableName (the logical id when none is given)."""
+    name = resource.properties.get("TableName")
+    return resource.logical_id if name is None else resolver.resolve_string(name, "TableName")
+
+
+def _table_arn(resources: Resources, resource: CfnResource, resolver: Resolver) -> str:
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-table.html#aws-resource-dynamodb-table-return-values
+    parameters = resolver.parameters
+    return (
+        f"arn:{parameters['AWS::Partition']}:dynamodb:{parameters['AWS::Region']}:"
+        f"{parameters['AWS::AccountId']}:table/{_table_name(resources, resource, resolver)}"
+    )
+
+
 _REF_RULES: dict[str, _Rule] = {
     LAMBDA_FUNCTION: _function_name,
     "AWS::Lambda::Alias": _alias_arn,
@@ -202,6 +220,7 @@ _REF_RULES: dict[str, _Rule] = {
     "AWS::ApiGatewayV2::Route": _id(6),
     "AWS::ApiGatewayV2::Deployment": _id(6),
     "AWS::ApiGatewayV2::Stage": _stage_name,
+    DYNAMODB_TABLE: _table_name,
 }
 
 _GET_ATT_RULES: dict[str, dict[str, _Rule]] = {
@@ -220,4 +239,5 @@ _GET_ATT_RULES: dict[str, dict[str, _Rule]] = {
     "AWS::ApiGatewayV2::Route": {"RouteId": _id(6)},
     "AWS::ApiGatewayV2::Deployment": {"DeploymentId": _id(6)},
     "AWS::ApiGatewayV2::Stage": {},
+    DYNAMODB_TABLE: {"Arn": _table_arn},
 }

@@ -72,18 +72,15 @@ def test_function_properties_mappings_and_list_parameters() -> None:
     assert (pets.timeout_s, pets.memory_mb) == (20.0, 512)
     assert pets.code_path == str(TEMPLATES / "cfn_rest_resources" / "src")
     assert pets.environment == {
-        "TABLE_ARN": "arn:aws:dynamodb:us-east-1:123456789012:PetsTable",
+        "TABLE_ARN": "arn:aws:dynamodb:us-east-1:123456789012:table/pets",
         "FIRST_SUBNET": "subnet-a",
     }
 
 
 def test_unsupported_resource_types_are_warnings_and_skipped_by_condition() -> None:
     app = load_application(TEMPLATES / "cfn_rest_resources")
-    assert app.warnings == (
-        "unsupported resource type AWS::DynamoDB::Table (PetsTable) — ignored",
-        "Fn::GetAtt PetsTable.Arn of unsupported type AWS::DynamoDB::Table stands for "
-        "'arn:aws:dynamodb:us-east-1:123456789012:PetsTable'",
-    )
+    assert app.warnings == ()
+    assert [table.properties["TableName"] for table in app.tables] == ["pets"]
     debug = load_application(
         TEMPLATES / "cfn_rest_resources", parameter_overrides={"EnableDebug": "yes"}
     )

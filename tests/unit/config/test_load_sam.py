@@ -261,3 +261,16 @@ def test_sam_event_permissions_are_loaded_with_their_source_arn() -> None:
     assert (permission.function_name, permission.qualifier) == ("Hello", "live")
     assert permission.principal == "apigateway.amazonaws.com"
     assert permission.source_arn is not None and permission.source_arn.endswith("/*/GET/hello")
+
+
+def test_sam_tables_become_create_table_parameters() -> None:
+    app = load_application(TEMPLATES.parent / "apps" / "tables")
+    tables = {table.logical_id: table.properties for table in app.tables}
+    assert tables["Notes"]["TableName"] == "Notes"
+    assert tables["Notes"]["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
+    assert tables["Orders"]["TableName"] == "orders"
+    assert tables["Orders"]["BillingMode"] == "PAY_PER_REQUEST"
+    [function] = app.functions
+    assert function.environment["NOTES_TABLE"] == "Notes"
+    assert function.environment["ORDERS_TABLE"] == "orders"
+    assert not any("AWS::DynamoDB::Table" in warning for warning in app.warnings)
