@@ -22,6 +22,7 @@ from lamina.services.dynamodb.expression import (
 )
 from lamina.services.dynamodb.expression.projection import project
 from lamina.services.dynamodb.expression.tree import Path
+from lamina.services.dynamodb.index import check_index_keys
 from lamina.services.dynamodb.keys import encode_key
 from lamina.services.dynamodb.size import check_item_size, item_size
 from lamina.services.dynamodb.store import TableMeta
@@ -66,6 +67,7 @@ def check_item_key(meta: TableMeta, item: Mapping[str, Any]) -> None:
                 f"{_INVALID}Type mismatch for key {name} expected: {expected} actual: {actual}"
             )
         validate_key_value(name, item[name])
+    check_index_keys(meta.indexes, meta.attribute_types, item)
 
 
 def reject_legacy(params: OperationInput) -> None:
@@ -198,6 +200,7 @@ def _updated(meta: TableMeta, key: Item, old: Item | None, update: Update | None
                 )
     base = old if old is not None else dict(key)
     new = base if update is None else update.apply(base)
+    check_index_keys(meta.indexes, meta.attribute_types, new)
     check_item_size(new)
     return new
 

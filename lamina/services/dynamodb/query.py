@@ -26,7 +26,8 @@ from lamina.services.dynamodb.expression import (
     compile_key_condition,
     compile_projection,
 )
-from lamina.services.dynamodb.items import encoded_key, key_names, parse_key, reject_legacy
+from lamina.services.dynamodb.index import GLOBAL, IndexMeta
+from lamina.services.dynamodb.items import encoded_key, parse_key, reject_legacy
 from lamina.services.dynamodb.keys import encode_key
 from lamina.services.dynamodb.size import item_size
 from lamina.services.dynamodb.store import SortRange, StoredItem, TableMeta
@@ -37,6 +38,7 @@ PAGE_BYTES = 1024 * 1024
 """https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Query.Pagination.html"""
 
 _LEGACY = ("KeyConditions", "QueryFilter", "ScanFilter")
+_INVALID = "One or more parameter values were invalid: "
 
 
 class Reading(msgspec.Struct, frozen=True):
@@ -46,6 +48,8 @@ class Reading(msgspec.Struct, frozen=True):
     projection: Projection | None
     count_only: bool
     limit: int | None
+    key_names: tuple[str, ...]
+    """What LastEvaluatedKey holds: the table's keys, then an index's."""
 
 
 def check_supported(params: OperationInput) -> None:
@@ -55,12 +59,12 @@ def check_supported(params: OperationInput) -> None:
             raise validation(
                 f"Lamina does not support the legacy parameter {name}; use expressions"
             )
-    if "IndexName" in params:
-        raise validation("Lamina does not serve secondary index reads yet (IndexName)")
     reject_legacy(params)
 
 
-def reading(params: OperationInput, *extra: KeyCondition) -> Reading:
+def reading(
+    meta: TableMeta, index: IndexMeta | None, params: OperationInput, *extra: KeyCondition
+) -> Reading:
     """Compile the filter and projection; check placeholders across all expressions."""
     names, values = params.get("ExpressionAttributeNames"), params.get("ExpressionAttributeValues")
     text = params.get("FilterExpression")
@@ -73,7 +77,48 @@ def reading(params: OperationInput, *extra: KeyCondition) -> Reading:
     select = params.get("Select", "SPECIFIC_ATTRIBUTES" if projection else "ALL_ATTRIBUTES")
     if select == "COUNT" and projection is not None:
         raise validation("Cannot specify the ProjectionExpression when choosing to get COUNT")
-    return Reading(condition, projection, select == "COUNT", params.get("Limit"))
+    keys = meta.key_names() if index is None else (*meta.key_names(), *index.key_names())
+    unique = tuple(dict.fromkeys(keys))
+    return Reading(condition, projection, select == "COUNT", params.get("Limit"), unique)
+
+
+def target(meta: TableMeta, params: OperationInput) -> IndexMeta | None:
+    """The index IndexName names (None for the table), with DynamoDB's checks.
+
+    https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.Reading
+    """
+    name = params.get("IndexName")
+    if name is None:
+        return None
+    index = meta.index(name)
+    if index is None:
+        raise validation(f"The table does not have the specified index: {name}")
+    if index.kind == GLOBAL and params.get("ConsistentRead"):
+        raise validation("Consistent reads are not supported on global secondary indexes")
+    select = params.get("Select")
+    if select == "ALL_ATTRIBUTES" and index.kind == GLOBAL and index.projection != "ALL":
+        raise validation(
+            f"{_INVALID}Select type ALL_ATTRIBUTES is not supported for global secondary index "
+            f"{name} because its projection type is not ALL"
+        )
+    return index
+
+
+def resume_after(
+    meta: TableMeta, index: IndexMeta | None, params: OperationInput
+) -> tuple[bytes, ...] | None:
+    """ExclusiveStartKey as a store position: (partition, sort), or index keys first."""
+    if "ExclusiveStartKey" not in params:
+        return None
+    start = params["ExclusiveStartKey"]
+    if index is None:
+        return encoded_key(meta, parse_key(meta, start))
+    names = {*meta.key_names(), *index.key_names()}
+    if set(start) != names:
+        raise validation("The provided starting key is invalid")
+    table = encoded_key(meta, parse_key(meta, {name: start[name] for name in meta.key_names()}))
+    sort = b"" if index.sort_key is None else encode_key(start[index.sort_key])
+    return (encode_key(start[index.partition_key]), sort, *table)
 
 
 def page(meta: TableMeta, rows: Iterator[StoredItem], how: Reading) -> OperationOutput:
@@ -93,7 +138,7 @@ def page(meta: TableMeta, rows: Iterator[StoredItem], how: Reading) -> Operation
     if not how.count_only:
         output["Items"] = items
     if last is not None:
-        output["LastEvaluatedKey"] = {name: last[name] for name in key_names(meta)}
+        output["LastEvaluatedKey"] = {name: last[name] for name in how.key_names}
     return output
 
 
@@ -105,23 +150,48 @@ async def query(db: Database, ctx: AwsRequestContext, params: OperationInput) ->
             "Either the KeyConditions or KeyConditionExpression parameter must be specified "
             "in the request."
         )
+    index = target(meta, params)
+    keys = meta if index is None else index
     key = compile_key_condition(
         params["KeyConditionExpression"],
         params.get("ExpressionAttributeNames"),
         params.get("ExpressionAttributeValues"),
-        partition_key=meta.partition_key,
-        sort_key=meta.sort_key,
+        partition_key=keys.partition_key,
+        sort_key=keys.sort_key,
         key_types=meta.attribute_types,
     )
-    how = reading(params, key)
+    how = reading(meta, index, params, key)
     forward = bool(params.get("ScanIndexForward", True))
-    after = None
-    if "ExclusiveStartKey" in params:
-        after = encoded_key(meta, parse_key(meta, params["ExclusiveStartKey"]))[1]
-    bounds = sort_range(key.sort)
-    partition = encode_key(key.partition_value)
-    rows = db.store.query(meta.name, partition, bounds, forward=forward, after=after)
-    return page(meta, rows, how)
+    after = resume_after(meta, index, params)
+    rows = db.store.query(
+        meta.name,
+        encode_key(key.partition_value),
+        sort_range(key.sort),
+        forward=forward,
+        after=None if after is None else after[1:],
+        index=None if index is None else index.name,
+    )
+    return page(meta, _whole(db, meta, index, params, rows), how)
+
+
+def _whole(
+    db: Database,
+    meta: TableMeta,
+    index: IndexMeta | None,
+    params: OperationInput,
+    rows: Iterator[StoredItem],
+) -> Iterator[StoredItem]:
+    """A local index read with Select ALL_ATTRIBUTES fetches each item from the table.
+
+    https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/LSI.html#LSI.Projections
+    """
+    if index is None or index.projection == "ALL" or params.get("Select") != "ALL_ATTRIBUTES":
+        yield from rows
+        return
+    for row in rows:
+        item = db.store.get(meta.name, *encoded_key(meta, row.item))
+        if item is not None:
+            yield StoredItem(row.partition, row.sort, item)
 
 
 def sort_range(term: KeyTerm | None) -> SortRange:
@@ -145,15 +215,14 @@ def sort_range(term: KeyTerm | None) -> SortRange:
 async def scan(db: Database, ctx: AwsRequestContext, params: OperationInput) -> OperationOutput:
     meta = db.require(params["TableName"])
     check_supported(params)
-    how = reading(params)
+    index = target(meta, params)
+    how = reading(meta, index, params)
     segment, total = _segment(params)
-    after = None
-    if "ExclusiveStartKey" in params:
-        after = encoded_key(meta, parse_key(meta, params["ExclusiveStartKey"]))
-    rows = db.store.scan(meta.name, after)
+    after = resume_after(meta, index, params)
+    rows = db.store.scan(meta.name, after, None if index is None else index.name)
     if total > 1:
         rows = (row for row in rows if zlib.crc32(row.partition) % total == segment)
-    return page(meta, rows, how)
+    return page(meta, _whole(db, meta, index, params, rows), how)
 
 
 def _segment(params: OperationInput) -> tuple[int, int]:

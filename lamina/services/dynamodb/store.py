@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
 import msgspec
 
+from lamina.services.dynamodb.index import IndexMeta, entry
 from lamina.services.dynamodb.types import Item
 
 _encoder = msgspec.msgpack.Encoder()
@@ -34,8 +35,15 @@ class TableMeta(msgspec.Struct, frozen=True):
     billing_mode: str
     read_capacity: int = 0
     write_capacity: int = 0
-    indexes: bytes = b""
-    """GlobalSecondaryIndexes/LocalSecondaryIndexes as declared (msgpack), not yet served."""
+    indexes: tuple[IndexMeta, ...] = ()
+
+    def key_names(self) -> tuple[str, ...]:
+        if self.sort_key is None:
+            return (self.partition_key,)
+        return (self.partition_key, self.sort_key)
+
+    def index(self, name: str) -> IndexMeta | None:
+        return next((index for index in self.indexes if index.name == name), None)
 
 
 class SortRange(msgspec.Struct, frozen=True):
@@ -63,21 +71,44 @@ class TableStore(Protocol):
     def table(self, name: str) -> TableMeta | None: ...
     def table_names(self) -> list[str]: ...
     def delete_table(self, name: str) -> None: ...
-    def stats(self, name: str) -> tuple[int, int]: ...
+    def stats(self, name: str, index: str | None = None) -> tuple[int, int]: ...
     def get(self, name: str, partition: bytes, sort: bytes) -> Item | None: ...
     def change(
         self, name: str, partition: bytes, sort: bytes, size: Callable[[Item], int], how: Change
     ) -> Item | None: ...
     def query(
-        self, name: str, partition: bytes, bounds: SortRange, *, forward: bool, after: bytes | None
+        self,
+        name: str,
+        partition: bytes,
+        bounds: SortRange,
+        *,
+        forward: bool,
+        after: tuple[bytes, ...] | None,
+        index: str | None = None,
     ) -> Iterator[StoredItem]: ...
-    def scan(self, name: str, after: tuple[bytes, bytes] | None) -> Iterator[StoredItem]: ...
+    def scan(
+        self, name: str, after: tuple[bytes, ...] | None, index: str | None = None
+    ) -> Iterator[StoredItem]: ...
     def close(self) -> None: ...
 
 
-def _sql_name(name: str) -> str:
-    # Table names are [a-zA-Z0-9_.-]{3,255} (validated before this), so quoting is safe.
-    return f'"t:{name}"'
+def _sql_name(name: str, index: str | None = None) -> str:
+    # Table and index names are [a-zA-Z0-9_.-]{3,255} (validated before this): quoting is safe.
+    return f'"t:{name}"' if index is None else f'"i:{name}/{index}"'
+
+
+class _Layout(msgspec.Struct, frozen=True):
+    """A table's or an index's SQL table: its partition column and its order columns."""
+
+    table: str
+    partition: str
+    order: tuple[str, ...]
+
+
+def _layout(name: str, index: str | None) -> _Layout:
+    if index is None:
+        return _Layout(_sql_name(name), "pk", ("sk",))
+    return _Layout(_sql_name(name, index), "ipk", ("isk", "pk", "sk"))
 
 
 class SqliteTableStore:
@@ -104,11 +135,20 @@ class SqliteTableStore:
                     f"CREATE TABLE {_sql_name(meta.name)} (pk BLOB NOT NULL, sk BLOB NOT NULL, "
                     "size INTEGER NOT NULL, item BLOB NOT NULL, PRIMARY KEY (pk, sk)) WITHOUT ROWID"
                 )
+                for index in meta.indexes:
+                    self._create_index(meta.name, index.name)
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
             return True
+
+    def _create_index(self, name: str, index: str) -> None:
+        self._db.execute(
+            f"CREATE TABLE {_sql_name(name, index)} (ipk BLOB NOT NULL, isk BLOB NOT NULL, "
+            "pk BLOB NOT NULL, sk BLOB NOT NULL, size INTEGER NOT NULL, item BLOB NOT NULL, "
+            "PRIMARY KEY (ipk, isk, pk, sk)) WITHOUT ROWID"
+        )
 
     def table(self, name: str) -> TableMeta | None:
         row = self._db.execute("SELECT meta FROM tables WHERE name = ?", (name,)).fetchone()
@@ -119,13 +159,17 @@ class SqliteTableStore:
 
     def delete_table(self, name: str) -> None:
         with self._lock:
+            meta = self.table(name)
             self._db.execute("BEGIN IMMEDIATE")
             self._db.execute("DELETE FROM tables WHERE name = ?", (name,))
             self._db.execute(f"DROP TABLE IF EXISTS {_sql_name(name)}")
+            for index in meta.indexes if meta is not None else ():
+                self._db.execute(f"DROP TABLE IF EXISTS {_sql_name(name, index.name)}")
             self._db.execute("COMMIT")
 
-    def stats(self, name: str) -> tuple[int, int]:
-        row = self._db.execute(f"SELECT count(*), total(size) FROM {_sql_name(name)}").fetchone()
+    def stats(self, name: str, index: str | None = None) -> tuple[int, int]:
+        sql = f"SELECT count(*), total(size) FROM {_sql_name(name, index)}"
+        row = self._db.execute(sql).fetchone()
         return int(row[0]), int(row[1])
 
     def get(self, name: str, partition: bytes, sort: bytes) -> Item | None:
@@ -137,60 +181,116 @@ class SqliteTableStore:
         self, name: str, partition: bytes, sort: bytes, size: Callable[[Item], int], how: Change
     ) -> Item | None:
         """Apply `how` to the stored item in one transaction; return the old item."""
-        table = _sql_name(name)
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                old = self.get(name, partition, sort)
-                new = how(old)
-                if new is None:
-                    self._db.execute(
-                        f"DELETE FROM {table} WHERE pk = ? AND sk = ?", (partition, sort)
-                    )
-                else:
-                    self._db.execute(
-                        f"INSERT OR REPLACE INTO {table} VALUES (?, ?, ?, ?)",
-                        (partition, sort, size(new), _encoder.encode(new)),
-                    )
+                old = self._change(name, partition, sort, size, how)
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
             return old
 
+    def _change(
+        self, name: str, partition: bytes, sort: bytes, size: Callable[[Item], int], how: Change
+    ) -> Item | None:
+        """The change inside a transaction: the item, then its entries in every index."""
+        meta = self.table(name)
+        if meta is None:
+            raise KeyError(name)
+        old = self.get(name, partition, sort)
+        new = how(old)
+        table = _sql_name(name)
+        if new is None:
+            self._db.execute(f"DELETE FROM {table} WHERE pk = ? AND sk = ?", (partition, sort))
+        else:
+            self._db.execute(
+                f"INSERT OR REPLACE INTO {table} VALUES (?, ?, ?, ?)",
+                (partition, sort, size(new), _encoder.encode(new)),
+            )
+        for index in meta.indexes:
+            self._index(meta, index, (partition, sort), old, new, size)
+        return old
+
+    def _index(
+        self,
+        meta: TableMeta,
+        index: IndexMeta,
+        key: tuple[bytes, bytes],
+        old: Item | None,
+        new: Item | None,
+        size: Callable[[Item], int],
+    ) -> None:
+        """Replace the old item's index entry (if any) by the new item's (if any)."""
+        table = _sql_name(meta.name, index.name)
+        before = None if old is None else entry(index, meta.key_names(), old)
+        if before is not None:
+            self._db.execute(
+                f"DELETE FROM {table} WHERE ipk = ? AND isk = ? AND pk = ? AND sk = ?",
+                (before.partition, before.sort, *key),
+            )
+        after = None if new is None else entry(index, meta.key_names(), new)
+        if after is not None:
+            self._db.execute(
+                f"INSERT INTO {table} VALUES (?, ?, ?, ?, ?, ?)",
+                (after.partition, after.sort, *key, size(after.item), _encoder.encode(after.item)),
+            )
+
     def query(
-        self, name: str, partition: bytes, bounds: SortRange, *, forward: bool, after: bytes | None
+        self,
+        name: str,
+        partition: bytes,
+        bounds: SortRange,
+        *,
+        forward: bool,
+        after: tuple[bytes, ...] | None,
+        index: str | None = None,
     ) -> Iterator[StoredItem]:
-        """A partition's items in sort key order (reversed unless forward), after `after`."""
-        where, args = ["pk = ?"], list[object]([partition])
+        """A partition's rows in sort key order (reversed unless forward), after `after`.
+
+        Index rows with equal index sort keys follow in the table's key order.
+        """
+        layout = _layout(name, index)
+        sort = layout.order[0]
+        where, args = [f"{layout.partition} = ?"], list[object]([partition])
         if bounds.lower is not None:
-            where.append("sk >= ?" if bounds.lower_inclusive else "sk > ?")
+            where.append(f"{sort} >= ?" if bounds.lower_inclusive else f"{sort} > ?")
             args.append(bounds.lower)
         if bounds.upper is not None:
-            where.append("sk <= ?" if bounds.upper_inclusive else "sk < ?")
+            where.append(f"{sort} <= ?" if bounds.upper_inclusive else f"{sort} < ?")
             args.append(bounds.upper)
         if bounds.prefix is not None:
-            where.append("substr(sk, 1, ?) = ?")
+            where.append(f"substr({sort}, 1, ?) = ?")
             args.extend([len(bounds.prefix), bounds.prefix])
         if after is not None:
-            where.append("sk > ?" if forward else "sk < ?")
-            args.append(after)
-        order = "ASC" if forward else "DESC"
-        sql = f"SELECT pk, sk, item FROM {_sql_name(name)} WHERE {' AND '.join(where)} "
-        for row in self._db.execute(sql + f"ORDER BY sk {order}", args):
-            yield StoredItem(row[0], row[1], _decode(row[2]))
+            where.append(_after(layout.order, forward))
+            args.extend(after)
+        order = ", ".join(f"{column} {'ASC' if forward else 'DESC'}" for column in layout.order)
+        yield from self._rows(layout, f"WHERE {' AND '.join(where)} ORDER BY {order}", args)
 
-    def scan(self, name: str, after: tuple[bytes, bytes] | None) -> Iterator[StoredItem]:
-        sql = f"SELECT pk, sk, item FROM {_sql_name(name)}"
-        args: tuple[bytes, ...] = ()
-        if after is not None:
-            sql += " WHERE (pk, sk) > (?, ?)"
-            args = after
-        for row in self._db.execute(sql + " ORDER BY pk, sk", args):
-            yield StoredItem(row[0], row[1], _decode(row[2]))
+    def scan(
+        self, name: str, after: tuple[bytes, ...] | None, index: str | None = None
+    ) -> Iterator[StoredItem]:
+        """Every row in (partition, sort) order, after the `after` position."""
+        layout = _layout(name, index)
+        columns = (layout.partition, *layout.order)
+        where = "" if after is None else f"WHERE {_after(columns, True)} "
+        yield from self._rows(layout, f"{where}ORDER BY {', '.join(columns)}", after or ())
+
+    def _rows(self, layout: _Layout, clauses: str, args: Sequence[object]) -> Iterator[StoredItem]:
+        columns = ", ".join((layout.partition, *layout.order))
+        sql = f"SELECT {columns}, item FROM {layout.table} {clauses}"
+        for row in self._db.execute(sql, args):
+            yield StoredItem(row[0], row[1], _decode(row[-1]))
 
     def close(self) -> None:
         self._db.close()
+
+
+def _after(columns: Sequence[str], forward: bool) -> str:
+    """A row-value comparison: the rows past a position in this order."""
+    placeholders = ", ".join("?" for _ in columns)
+    return f"({', '.join(columns)}) {'>' if forward else '<'} ({placeholders})"
 
 
 def _decode(blob: bytes) -> Item:

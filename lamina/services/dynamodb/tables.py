@@ -12,10 +12,9 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-import msgspec
-
 from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutput, ServiceError
 from lamina.services.dynamodb.error import validation
+from lamina.services.dynamodb.index import GLOBAL, declared
 from lamina.services.dynamodb.store import TableMeta, TableStore
 
 _NAME = re.compile(r"[a-zA-Z0-9_.-]{3,255}")
@@ -76,10 +75,10 @@ async def create_table(
     check_table_name(name)
     types = _attribute_types(params["AttributeDefinitions"])
     partition, sort = _key_schema(params["KeySchema"])
-    indexes = [*params.get("GlobalSecondaryIndexes", []), *params.get("LocalSecondaryIndexes", [])]
+    indexes = declared(params, partition)
     used = {partition} if sort is None else {partition, sort}
     for index in indexes:
-        used |= {element["AttributeName"] for element in index["KeySchema"]}
+        used.update(index.key_names())
     _check_definitions(used, types)
     mode, read, write = _billing(params)
     meta = TableMeta(
@@ -91,13 +90,7 @@ async def create_table(
         mode,
         read,
         write,
-        msgspec.msgpack.encode(
-            {
-                key: params[key]
-                for key in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes")
-                if key in params
-            }
-        ),
+        indexes,
     )
     if not db.store.create_table(meta):
         raise ServiceError("ResourceInUseException", f"Table already exists: {name}", status=400)
@@ -203,21 +196,36 @@ def describe(db: Database, meta: TableMeta, status: str = "ACTIVE") -> dict[str,
 
 
 def _indexes(db: Database, meta: TableMeta) -> dict[str, Any]:
-    declared = msgspec.msgpack.decode(meta.indexes) if meta.indexes else {}
+    """GlobalSecondaryIndexes and LocalSecondaryIndexes as DescribeTable reports them.
+
+    https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_GlobalSecondaryIndexDescription.html
+    """
     described: dict[str, Any] = {}
-    for key, indexes in declared.items():
-        described[key] = [
-            {
-                "IndexName": index["IndexName"],
-                "KeySchema": index["KeySchema"],
-                "Projection": index["Projection"],
-                "IndexArn": f"{db.arn(meta.name)}/index/{index['IndexName']}",
-                "IndexSizeBytes": 0,
-                "ItemCount": 0,
-                **({"IndexStatus": "ACTIVE"} if key == "GlobalSecondaryIndexes" else {}),
+    for index in meta.indexes:
+        count, size = db.store.stats(meta.name, index.name)
+        projection: dict[str, Any] = {"ProjectionType": index.projection}
+        if index.non_key_attributes:
+            projection["NonKeyAttributes"] = list(index.non_key_attributes)
+        schema = [{"AttributeName": index.partition_key, "KeyType": "HASH"}]
+        if index.sort_key is not None:
+            schema.append({"AttributeName": index.sort_key, "KeyType": "RANGE"})
+        description: dict[str, Any] = {
+            "IndexName": index.name,
+            "KeySchema": schema,
+            "Projection": projection,
+            "IndexArn": f"{db.arn(meta.name)}/index/{index.name}",
+            "IndexSizeBytes": size,
+            "ItemCount": count,
+        }
+        if index.kind == GLOBAL:
+            description["IndexStatus"] = "ACTIVE"
+            description["ProvisionedThroughput"] = {
+                "NumberOfDecreasesToday": 0,
+                "ReadCapacityUnits": index.read_capacity,
+                "WriteCapacityUnits": index.write_capacity,
             }
-            for index in indexes
-        ]
+        key = "GlobalSecondaryIndexes" if index.kind == GLOBAL else "LocalSecondaryIndexes"
+        described.setdefault(key, []).append(description)
     return described
 
 
