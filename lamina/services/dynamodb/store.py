@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -66,6 +67,15 @@ Change = Callable[[Item | None], Item | None]
 """Given the stored item (or None), the item to store (None deletes)."""
 
 
+class Writer(Protocol):
+    """Changes inside one transaction: all are committed, or none (if the block raises)."""
+
+    def get(self, name: str, partition: bytes, sort: bytes) -> Item | None: ...
+    def change(
+        self, name: str, partition: bytes, sort: bytes, size: Callable[[Item], int], how: Change
+    ) -> Item | None: ...
+
+
 class TableStore(Protocol):
     def create_table(self, meta: TableMeta) -> bool: ...
     def table(self, name: str) -> TableMeta | None: ...
@@ -76,6 +86,7 @@ class TableStore(Protocol):
     def change(
         self, name: str, partition: bytes, sort: bytes, size: Callable[[Item], int], how: Change
     ) -> Item | None: ...
+    def transaction(self) -> AbstractContextManager[Writer]: ...
     def query(
         self,
         name: str,
@@ -181,15 +192,20 @@ class SqliteTableStore:
         self, name: str, partition: bytes, sort: bytes, size: Callable[[Item], int], how: Change
     ) -> Item | None:
         """Apply `how` to the stored item in one transaction; return the old item."""
+        with self.transaction() as writer:
+            return writer.change(name, partition, sort, size, how)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Writer]:
+        """One SQLite write transaction, rolled back if the block raises."""
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                old = self._change(name, partition, sort, size, how)
+                yield _SqliteWriter(self)
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
-            return old
 
     def _change(
         self, name: str, partition: bytes, sort: bytes, size: Callable[[Item], int], how: Change
@@ -285,6 +301,21 @@ class SqliteTableStore:
 
     def close(self) -> None:
         self._db.close()
+
+
+class _SqliteWriter:
+    __slots__ = ("_store",)
+
+    def __init__(self, store: SqliteTableStore) -> None:
+        self._store = store
+
+    def get(self, name: str, partition: bytes, sort: bytes) -> Item | None:
+        return self._store.get(name, partition, sort)
+
+    def change(
+        self, name: str, partition: bytes, sort: bytes, size: Callable[[Item], int], how: Change
+    ) -> Item | None:
+        return self._store._change(name, partition, sort, size, how)
 
 
 def _after(columns: Sequence[str], forward: bool) -> str:
