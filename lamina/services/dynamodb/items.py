@@ -177,7 +177,7 @@ async def update_item(
 
     def apply(old: Item | None) -> Item:
         check_condition(condition, old, params)
-        new = _updated(meta, key, old, update)
+        new = updated_item(meta, key, old, update)
         result.append(new)
         return new
 
@@ -186,7 +186,7 @@ async def update_item(
     return {"Attributes": attributes} if attributes else {}
 
 
-def _updated(meta: TableMeta, key: Item, old: Item | None, update: Update | None) -> Item:
+def updated_item(meta: TableMeta, key: Item, old: Item | None, update: Update | None) -> Item:
     """The item after the update; key attributes may not change.
 
     https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateItem.html
