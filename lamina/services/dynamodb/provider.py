@@ -7,11 +7,11 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from lamina.aws.service import AwsRequestContext, Handler, OperationInput, OperationOutput
-from lamina.services.dynamodb import batch, items, query, tables, transaction
+from lamina.services.dynamodb import batch, items, query, schema, tables, transaction
 from lamina.services.dynamodb.store import SqliteTableStore, TableStore
 from lamina.services.dynamodb.tables import Database, Operation
 
-_MODULES = (tables, items, query, batch, transaction)
+_MODULES = (tables, schema, items, query, batch, transaction)
 
 
 class DynamoDbProvider:

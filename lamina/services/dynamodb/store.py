@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import msgspec
 
 from lamina.services.dynamodb.index import IndexMeta, entry
-from lamina.services.dynamodb.types import Item
+from lamina.services.dynamodb.types import Item, type_of
 
 _encoder = msgspec.msgpack.Encoder()
 _decoder = msgspec.msgpack.Decoder(dict[str, dict[str, Any]])
@@ -81,6 +81,7 @@ class TableStore(Protocol):
     def table(self, name: str) -> TableMeta | None: ...
     def table_names(self) -> list[str]: ...
     def delete_table(self, name: str) -> None: ...
+    def replace_table(self, meta: TableMeta, size: Callable[[Item], int]) -> None: ...
     def stats(self, name: str, index: str | None = None) -> tuple[int, int]: ...
     def get(self, name: str, partition: bytes, sort: bytes) -> Item | None: ...
     def change(
@@ -160,6 +161,35 @@ class SqliteTableStore:
             "pk BLOB NOT NULL, sk BLOB NOT NULL, size INTEGER NOT NULL, item BLOB NOT NULL, "
             "PRIMARY KEY (ipk, isk, pk, sk)) WITHOUT ROWID"
         )
+
+    def replace_table(self, meta: TableMeta, size: Callable[[Item], int]) -> None:
+        """Store new metadata: drop the indexes it no longer has, build (backfill) new ones."""
+        with self.transaction():
+            old = self.table(meta.name)
+            kept = set() if old is None else {index.name for index in old.indexes}
+            for index in old.indexes if old is not None else ():
+                if meta.index(index.name) is None:
+                    self._db.execute(f"DROP TABLE {_sql_name(meta.name, index.name)}")
+            self._db.execute(
+                "UPDATE tables SET meta = ? WHERE name = ?", (_encoder.encode(meta), meta.name)
+            )
+            for index in meta.indexes:
+                if index.name not in kept:
+                    self._create_index(meta.name, index.name)
+                    self._backfill(meta, index, size)
+
+    def _backfill(self, meta: TableMeta, index: IndexMeta, size: Callable[[Item], int]) -> None:
+        """Index the existing items; those whose index keys have other types are left out.
+
+        https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.OnlineOps.html
+        """
+        names = index.key_names()
+        for row in list(self.scan(meta.name, None)):
+            if all(
+                name not in row.item or type_of(row.item[name]) == meta.attribute_types[name]
+                for name in names
+            ):
+                self._index(meta, index, (row.partition, row.sort), None, row.item, size)
 
     def table(self, name: str) -> TableMeta | None:
         row = self._db.execute("SELECT meta FROM tables WHERE name = ?", (name,)).fetchone()

@@ -75,14 +75,14 @@ async def create_table(
 ) -> OperationOutput:
     name = params["TableName"]
     check_table_name(name)
-    types = _attribute_types(params["AttributeDefinitions"])
+    types = attribute_types(params["AttributeDefinitions"])
     partition, sort = _key_schema(params["KeySchema"])
     indexes = declared(params, partition)
     used = {partition} if sort is None else {partition, sort}
     for index in indexes:
         used.update(index.key_names())
-    _check_definitions(used, types)
-    mode, read, write = _billing(params)
+    check_definitions(used, types)
+    mode, read, write = billing(params)
     meta = TableMeta(
         name,
         partition,
@@ -99,7 +99,7 @@ async def create_table(
     return {"TableDescription": describe(db, meta)}
 
 
-def _attribute_types(definitions: list[Mapping[str, str]]) -> dict[str, str]:
+def attribute_types(definitions: list[Mapping[str, str]]) -> dict[str, str]:
     types: dict[str, str] = {}
     for position, definition in enumerate(definitions, 1):
         kind = definition["AttributeType"]
@@ -129,7 +129,7 @@ def _key_schema(schema: list[Mapping[str, str]]) -> tuple[str, str | None]:
     return schema[0]["AttributeName"], schema[1]["AttributeName"]
 
 
-def _check_definitions(used: set[str], types: Mapping[str, str]) -> None:
+def check_definitions(used: set[str], types: Mapping[str, str]) -> None:
     missing = sorted(used - types.keys())
     if missing:
         raise validation(
@@ -143,7 +143,7 @@ def _check_definitions(used: set[str], types: Mapping[str, str]) -> None:
         )
 
 
-def _billing(params: OperationInput) -> tuple[str, int, int]:
+def billing(params: OperationInput) -> tuple[str, int, int]:
     """BillingMode defaults to PROVISIONED, which needs ProvisionedThroughput."""
     mode = params.get("BillingMode", "PROVISIONED")
     throughput = params.get("ProvisionedThroughput")
