@@ -67,7 +67,7 @@ def check_item_key(meta: TableMeta, item: Mapping[str, Any]) -> None:
                 f"{_INVALID}Type mismatch for key {name} expected: {expected} actual: {actual}"
             )
         validate_key_value(name, item[name])
-    check_index_keys(meta.indexes, meta.attribute_types, item)
+    check_index_keys(meta.secondary_indexes, meta.attribute_types, item)
 
 
 def reject_legacy(params: OperationInput) -> None:
@@ -200,7 +200,7 @@ def updated_item(meta: TableMeta, key: Item, old: Item | None, update: Update | 
                 )
     base = old if old is not None else dict(key)
     new = base if update is None else update.apply(base)
-    check_index_keys(meta.indexes, meta.attribute_types, new)
+    check_index_keys(meta.secondary_indexes, meta.attribute_types, new)
     check_item_size(new)
     return new
 

@@ -43,7 +43,7 @@ async def update_table(
     if unsupported:
         raise validation(f"Lamina's UpdateTable does not support {', '.join(unsupported)}")
     types = {**meta.attribute_types, **attribute_types(params.get("AttributeDefinitions", []))}
-    indexes = list(meta.indexes)
+    indexes = list(meta.secondary_indexes)
     for update in params.get("GlobalSecondaryIndexUpdates", []):
         indexes = _updated_indexes(meta, indexes, update)
     used = set(meta.key_names()).union(*(index.key_names() for index in indexes))

@@ -36,7 +36,8 @@ class TableMeta(msgspec.Struct, frozen=True):
     billing_mode: str
     read_capacity: int = 0
     write_capacity: int = 0
-    indexes: tuple[IndexMeta, ...] = ()
+    secondary_indexes: tuple[IndexMeta, ...] = ()
+    """Declared GSIs and LSIs (renamed from "indexes", once unparsed bytes: old rows keep none)."""
 
     def key_names(self) -> tuple[str, ...]:
         if self.sort_key is None:
@@ -44,7 +45,7 @@ class TableMeta(msgspec.Struct, frozen=True):
         return (self.partition_key, self.sort_key)
 
     def index(self, name: str) -> IndexMeta | None:
-        return next((index for index in self.indexes if index.name == name), None)
+        return next((index for index in self.secondary_indexes if index.name == name), None)
 
 
 class SortRange(msgspec.Struct, frozen=True):
@@ -147,7 +148,7 @@ class SqliteTableStore:
                     f"CREATE TABLE {_sql_name(meta.name)} (pk BLOB NOT NULL, sk BLOB NOT NULL, "
                     "size INTEGER NOT NULL, item BLOB NOT NULL, PRIMARY KEY (pk, sk)) WITHOUT ROWID"
                 )
-                for index in meta.indexes:
+                for index in meta.secondary_indexes:
                     self._create_index(meta.name, index.name)
             except BaseException:
                 self._db.execute("ROLLBACK")
@@ -166,14 +167,14 @@ class SqliteTableStore:
         """Store new metadata: drop the indexes it no longer has, build (backfill) new ones."""
         with self.transaction():
             old = self.table(meta.name)
-            kept = set() if old is None else {index.name for index in old.indexes}
-            for index in old.indexes if old is not None else ():
+            kept = set() if old is None else {index.name for index in old.secondary_indexes}
+            for index in old.secondary_indexes if old is not None else ():
                 if meta.index(index.name) is None:
                     self._db.execute(f"DROP TABLE {_sql_name(meta.name, index.name)}")
             self._db.execute(
                 "UPDATE tables SET meta = ? WHERE name = ?", (_encoder.encode(meta), meta.name)
             )
-            for index in meta.indexes:
+            for index in meta.secondary_indexes:
                 if index.name not in kept:
                     self._create_index(meta.name, index.name)
                     self._backfill(meta, index, size)
@@ -204,7 +205,7 @@ class SqliteTableStore:
             self._db.execute("BEGIN IMMEDIATE")
             self._db.execute("DELETE FROM tables WHERE name = ?", (name,))
             self._db.execute(f"DROP TABLE IF EXISTS {_sql_name(name)}")
-            for index in meta.indexes if meta is not None else ():
+            for index in meta.secondary_indexes if meta is not None else ():
                 self._db.execute(f"DROP TABLE IF EXISTS {_sql_name(name, index.name)}")
             self._db.execute("COMMIT")
 
@@ -254,7 +255,7 @@ class SqliteTableStore:
                 f"INSERT OR REPLACE INTO {table} VALUES (?, ?, ?, ?)",
                 (partition, sort, size(new), _encoder.encode(new)),
             )
-        for index in meta.indexes:
+        for index in meta.secondary_indexes:
             self._index(meta, index, (partition, sort), old, new, size)
         return old
 

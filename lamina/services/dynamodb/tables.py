@@ -203,7 +203,7 @@ def _indexes(db: Database, meta: TableMeta) -> dict[str, Any]:
     https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_GlobalSecondaryIndexDescription.html
     """
     described: dict[str, Any] = {}
-    for index in meta.indexes:
+    for index in meta.secondary_indexes:
         count, size = db.store.stats(meta.name, index.name)
         projection: dict[str, Any] = {"ProjectionType": index.projection}
         if index.non_key_attributes:
