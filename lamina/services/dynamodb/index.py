@@ -92,7 +92,9 @@ def check_index_keys(
                 )
 
 
-def declared(params: Mapping[str, Any], table_partition: str) -> tuple[IndexMeta, ...]:
+def declared(
+    params: Mapping[str, Any], table_partition: str, table_sort: str | None
+) -> tuple[IndexMeta, ...]:
     """CreateTable's GlobalSecondaryIndexes and LocalSecondaryIndexes, checked.
 
     https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_CreateTable.html
@@ -105,6 +107,11 @@ def declared(params: Mapping[str, Any], table_partition: str) -> tuple[IndexMeta
     for name in names:
         if names.count(name) > 1:
             raise validation(f"{_INVALID}Duplicate index name: {name}")
+    if table_sort is None and "LocalSecondaryIndexes" in params:
+        raise validation(
+            f"{_INVALID}Table KeySchema does not have a range key, which is required when "
+            "specifying a LocalSecondaryIndex"
+        )
     for index in indexes:
         if index.kind == LOCAL and index.partition_key != table_partition:
             raise validation(

@@ -75,7 +75,9 @@ def _updated_indexes(
 ) -> list[IndexMeta]:
     """One GlobalSecondaryIndexUpdates entry: Create or Delete (Update is refused)."""
     if "Create" in update:
-        (created,) = declared({"GlobalSecondaryIndexes": [update["Create"]]}, meta.partition_key)
+        (created,) = declared(
+            {"GlobalSecondaryIndexes": [update["Create"]]}, meta.partition_key, meta.sort_key
+        )
         if any(index.name == created.name for index in indexes):
             raise validation(f"{_INVALID}Index with name {created.name} already exists")
         return [*indexes, created]

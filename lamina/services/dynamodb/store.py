@@ -3,6 +3,9 @@
 Each DynamoDB table is one SQL table of (partition key, sort key, item) rows, the keys
 encoded by `keys.encode_key` so that SQL's BLOB order is DynamoDB's order; items are the
 wire form packed with msgpack (bytes stay bytes). Table metadata sits in `tables`.
+Each secondary index is one more SQL table of (index partition, index sort, partition,
+sort) rows holding the projected item, written in the same transaction as the item, so
+an index read orders ties on the index sort key by the table's keys.
 SQLite runs in WAL mode: readers do not block the single writer.
 """
 
@@ -37,7 +40,8 @@ class TableMeta(msgspec.Struct, frozen=True):
     read_capacity: int = 0
     write_capacity: int = 0
     secondary_indexes: tuple[IndexMeta, ...] = ()
-    """Declared GSIs and LSIs (renamed from "indexes", once unparsed bytes: old rows keep none)."""
+    """The declared GSIs and LSIs. Metadata stored before indexes were served holds an
+    "indexes" field instead, which decoding ignores: those tables have no index tables."""
 
     def key_names(self) -> tuple[str, ...]:
         if self.sort_key is None:

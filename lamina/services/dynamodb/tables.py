@@ -77,7 +77,7 @@ async def create_table(
     check_table_name(name)
     types = attribute_types(params["AttributeDefinitions"])
     partition, sort = _key_schema(params["KeySchema"])
-    indexes = declared(params, partition)
+    indexes = declared(params, partition, sort)
     used = {partition} if sort is None else {partition, sort}
     for index in indexes:
         used.update(index.key_names())

@@ -209,3 +209,27 @@ def test_index_survives_restart(tmp_path: Any) -> None:
         assert keys(by_status(second.client(), "open")["Items"]) == [("a", "1")]
     finally:
         second.close()
+
+
+def test_lsi_on_table_without_sort_key_is_rejected(client: Any) -> None:
+    with pytest.raises(ClientError) as caught:
+        client.create_table(
+            TableName="flat",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[DEFINITIONS[0], DEFINITIONS[4]],
+            BillingMode="PAY_PER_REQUEST",
+            LocalSecondaryIndexes=[
+                {
+                    "IndexName": "by_rank",
+                    "KeySchema": [
+                        {"AttributeName": "pk", "KeyType": "HASH"},
+                        {"AttributeName": "rank", "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+            ],
+        )
+    assert caught.value.response["Error"]["Message"] == (
+        "One or more parameter values were invalid: Table KeySchema does not have a range key, "
+        "which is required when specifying a LocalSecondaryIndex"
+    )
