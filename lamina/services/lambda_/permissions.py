@@ -23,6 +23,7 @@ from lamina.services.lambda_.state import LambdaState, Operation, new_revision
 _ACCOUNT = re.compile(r"\d{12}")
 _NO_POLICY = "The resource you requested does not exist."
 LATEST = "$LATEST"
+MAX_REMEMBERED_DECISIONS = 10_000
 
 
 def principal(value: str) -> str | dict[str, str]:
@@ -93,6 +94,7 @@ async def add_permission(
         )
     statement = _statement(state, name, qualifier, params)
     statements.append(statement)
+    state.policy_decisions.clear()
     _bump_revision(state, name)
     return {"Statement": orjson.dumps(statement).decode()}
 
@@ -108,6 +110,7 @@ async def remove_permission(
     if len(kept) == len(statements):
         raise not_found(f"Statement {params['StatementId']} is not found in resource policy.")
     state.policies[(name, qualifier or "")] = kept
+    state.policy_decisions.clear()
     _bump_revision(state, name)
     return {}
 
@@ -130,6 +133,7 @@ def grant(state: LambdaState, name: str, qualifier: str | None, params: Operatio
     resources arrive here), without the API's checks."""
     key = (name, "" if qualifier in (None, LATEST) else qualifier)
     state.policies.setdefault(key, []).append(_statement(state, name, qualifier, params))
+    state.policy_decisions.clear()
 
 
 def allows_invoke(
@@ -138,7 +142,14 @@ def allows_invoke(
     """Does the policy of exactly the invoked resource (the function, or the qualified
     version or alias) let `source` invoke it?"""
     key = (name, "" if qualifier in (None, LATEST) else qualifier)
-    return allows(state.policies.get(key, ()), source)
+    asked = (*key, source.principal, source.source_arn, source.source_account)
+    decisions = state.policy_decisions
+    decision = decisions.get(asked)
+    if decision is None:
+        if len(decisions) >= MAX_REMEMBERED_DECISIONS:  # source ARNs carry request paths
+            decisions.clear()
+        decision = decisions[asked] = allows(state.policies.get(key, ()), source)
+    return decision
 
 
 OPERATIONS: dict[str, Operation] = {

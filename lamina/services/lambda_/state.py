@@ -95,6 +95,9 @@ class LambdaState:
         self.layer_code = code.CodeStore(state_dir / "layers")
         self.meta: dict[_Key, FunctionMeta] = {}
         self.policies: dict[_Key, list[dict[str, Any]]] = {}
+        self.policy_decisions: dict[tuple[str, ...], bool] = {}
+        """Invoke decisions already taken (checked on every gateway call); emptied
+        whenever a policy changes."""
         self.event_configs: dict[_Key, dict[str, Any]] = {}
         self.layers: dict[str, list[LayerVersion]] = {}
         """Layer name -> its versions, oldest first (published or from the template)."""
@@ -172,6 +175,7 @@ class LambdaState:
         for table in (self.meta, self.policies, self.event_configs):
             for key in [k for k in table if k[0] == name and version in (None, k[1])]:
                 del table[key]
+        self.policy_decisions.clear()
         if version is None:
             self.dead_letters.pop(name, None)
 
