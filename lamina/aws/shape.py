@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import calendar
+import contextlib
 from datetime import UTC, datetime
 from email.utils import formatdate, parsedate_to_datetime
 from typing import Any
@@ -121,10 +122,8 @@ def parse_timestamp(value: Any, path: str) -> datetime:
         return datetime.fromtimestamp(value, UTC)
     if not isinstance(value, str):
         raise ShapeMismatch(path, "a timestamp")
-    try:
+    with contextlib.suppress(ValueError):  # not epoch seconds: a date string then
         return datetime.fromtimestamp(float(value), UTC)
-    except ValueError:
-        pass
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:

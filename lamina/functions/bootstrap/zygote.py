@@ -100,11 +100,9 @@ class Zygote:
             os._exit(code)
 
     def _reap(self) -> None:
-        try:
+        with contextlib.suppress(BlockingIOError):  # drained: the wake-up pipe is empty
             while os.read(self._wake_read, 4096):
-                pass
-        except BlockingIOError:
-            pass
+                continue
         while self._children:
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG)
