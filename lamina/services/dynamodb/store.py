@@ -3,6 +3,7 @@
 Each DynamoDB table is one SQL table of (partition key, sort key, item) rows, the keys
 encoded by `keys.encode_key` so that SQL's BLOB order is DynamoDB's order; items are the
 wire form packed with msgpack (bytes stay bytes). Table metadata sits in `tables`.
+Metadata written before a field existed decodes with that field's default.
 Each secondary index is one more SQL table of (index partition, index sort, partition,
 sort) rows holding the projected item, written in the same transaction as the item, so
 an index read orders ties on the index sort key by the table's keys.
@@ -42,6 +43,10 @@ class TableMeta(msgspec.Struct, frozen=True):
     secondary_indexes: tuple[IndexMeta, ...] = ()
     """The declared GSIs and LSIs. Metadata stored before indexes were served holds an
     "indexes" field instead, which decoding ignores: those tables have no index tables."""
+    ttl_attribute: str | None = None
+    """The Number attribute holding each item's expiry (epoch seconds) while TTL is
+    enabled; None while it is disabled."""
+    tags: dict[str, str] = msgspec.field(default_factory=dict)
 
     def key_names(self) -> tuple[str, ...]:
         if self.sort_key is None:

@@ -16,6 +16,7 @@ from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutpu
 from lamina.services.dynamodb.error import validation
 from lamina.services.dynamodb.index import GLOBAL, declared
 from lamina.services.dynamodb.store import TableMeta, TableStore
+from lamina.services.dynamodb.tag import checked_tags
 
 _NAME = re.compile(r"[a-zA-Z0-9_.-]{3,255}")
 _INVALID = "One or more parameter values were invalid: "
@@ -93,6 +94,7 @@ async def create_table(
         read,
         write,
         indexes,
+        tags=checked_tags(params.get("Tags") or [], {}),
     )
     if not db.store.create_table(meta):
         raise ServiceError("ResourceInUseException", f"Table already exists: {name}", status=400)

@@ -26,11 +26,13 @@ T = TypeVar("T")
 class DynamoDbServer:
     """The server on its own event loop thread, so the tests can use blocking boto3."""
 
-    def __init__(self, state_dir: Path) -> None:
+    def __init__(self, state_dir: Path, **provider: Any) -> None:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._thread.start()
-        self.provider = DynamoDbProvider(state_dir=state_dir, region=REGION, account_id=ACCOUNT)
+        self.provider = DynamoDbProvider(
+            state_dir=state_dir, region=REGION, account_id=ACCOUNT, **provider
+        )
         self._api = AwsApi(
             [self.provider], region=REGION, account_id=ACCOUNT, credentials=CredentialStore.local()
         )
@@ -45,6 +47,9 @@ class DynamoDbServer:
         if self._api.claims(request):
             return await self._api.handle(request)
         return HttpResponse(404, [], b"")
+
+    async def _close_provider(self) -> None:
+        self.provider.close()  # on the loop's thread, as its sweeper requires
 
     def _options(self) -> dict[str, Any]:
         return {
@@ -63,7 +68,7 @@ class DynamoDbServer:
 
     def close(self) -> None:
         self.run(self._server.stop(grace_s=1))
-        self.provider.close()
+        self.run(self._close_provider())
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
         self._loop.close()

@@ -1,0 +1,45 @@
+"""TtlSweeper: a periodic task removing expired items (see `ttl`), a bounded number a pass.
+
+    idle --start()--> running (sleep interval, sweep, repeat) --cancel()--> idle
+
+Each pass runs on the event loop between awaits and yields after every page it reads,
+so cancelling it (from the loop's thread) never interrupts a write transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from lamina.services.dynamodb.tables import Database
+from lamina.services.dynamodb.ttl import sweep
+
+log = logging.getLogger("lamina.services.dynamodb")
+
+
+class TtlSweeper:
+    __slots__ = ("_db", "_interval_s", "_limit", "_task")
+
+    def __init__(self, db: Database, *, interval_s: float, limit: int) -> None:
+        self._db = db
+        self._interval_s = interval_s
+        self._limit = limit
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._run())
+
+    def cancel(self) -> None:
+        """Stop sweeping; call it on the loop's thread."""
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self._interval_s)
+            try:
+                await sweep(self._db, self._limit)
+            except Exception:  # a bug of ours: say so, and sweep again next time
+                log.exception("removing expired DynamoDB items failed")
