@@ -101,6 +101,7 @@ async def serve(options: ServeOptions) -> int:
     preload = asyncio.get_running_loop().run_in_executor(None, aws.preload)
     # Asynchronous (Event) invocations queued before a restart run again now.
     await lambda_.state.async_invoker.start()
+    await dynamodb.start()  # the TTL sweeper
     try:
         await _wait_for_signal()
     finally:
