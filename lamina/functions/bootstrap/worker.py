@@ -81,12 +81,17 @@ def _enter_sandbox(spec: dict[str, Any]) -> None:
 def _to_json(result: Any, ensure_ascii: bool) -> bytes:
     """Lambda's Python runtime (simplejson, use_decimal) writes a Decimal as its digits:
     Decimal('1.50') is 1.50, not 1.5. The stdlib cannot emit a raw number, so each
-    Decimal becomes a string token no handler can guess, swapped for its digits after."""
+    Decimal becomes a string token no handler can guess, swapped for its digits after.
+    The token's random part is drawn at the first Decimal: most results have none, and
+    every invocation passes here."""
     digits: list[str] = []
-    nonce = os.urandom(8).hex()
+    nonce = ""
 
     def default(value: object) -> object:
+        nonlocal nonce
         if isinstance(value, decimal.Decimal):
+            if not nonce:
+                nonce = os.urandom(8).hex()
             digits.append(str(value))
             return f"{nonce}:{len(digits) - 1}"
         raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
