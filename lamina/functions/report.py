@@ -51,8 +51,10 @@ def report_line(
 
 def timeout_line(request_id: str, timeout_s: float, now: float | None = None) -> str:
     """The line Lambda logs when it stops a function at its timeout."""
-    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now if now is not None else time.time()))
-    millis = int(((now if now is not None else time.time()) % 1) * 1000)
+    if now is None:
+        now = time.time()
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now))
+    millis = int((now % 1) * 1000)
     return f"{stamp}.{millis:03d}Z {request_id} Task timed out after {timeout_s:.2f} seconds\n"
 
 
