@@ -49,13 +49,10 @@ class V2Target:
         self.path_params = path_params
 
 
-def _joined(pairs: list[tuple[str, str]], *, lower: bool) -> dict[str, str]:
-    joined: dict[str, str] = {}
-    for name, value in pairs:
-        key = name.lower() if lower else name
-        previous = joined.get(key)
-        joined[key] = value if previous is None else f"{previous},{value}"
-    return joined
+def _join(joined: dict[str, str], key: str, value: str) -> None:
+    """Repeated names are joined with commas."""
+    previous = joined.get(key)
+    joined[key] = value if previous is None else f"{previous},{value}"
 
 
 def build_v2_event(request: GatewayRequest, target: V2Target, raw_path: str) -> dict[str, Any]:
@@ -75,7 +72,9 @@ def build_v2_event(request: GatewayRequest, target: V2Target, raw_path: str) -> 
     if cookies:
         event["cookies"] = cookies
     event["headers"] = headers
-    query = _joined(parse_query(request.query_string), lower=False)
+    query: dict[str, str] = {}
+    for name, value in parse_query(request.query_string):
+        _join(query, name, value)
     if query:
         event["queryStringParameters"] = query
     event["requestContext"] = _request_context(request, target, raw_path)
@@ -90,15 +89,17 @@ def build_v2_event(request: GatewayRequest, target: V2Target, raw_path: str) -> 
 
 
 def _cookies_and_headers(request: GatewayRequest) -> tuple[list[str], dict[str, str]]:
-    """The Cookie header is split into `cookies` and left out of `headers`."""
+    """The Cookie header is split into `cookies` and left out of `headers`; header names
+    are lowercased (once per header)."""
     cookies: list[str] = []
-    header_pairs: list[tuple[str, str]] = []
+    headers: dict[str, str] = {}
     for name, value in with_forwarded_headers(request):
-        if name.lower() == "cookie":
+        key = name.lower()
+        if key == "cookie":
             cookies.extend(part.strip() for part in value.split(";") if part.strip())
         else:
-            header_pairs.append((name, value))
-    return cookies, _joined(header_pairs, lower=True)
+            _join(headers, key, value)
+    return cookies, headers
 
 
 def _request_context(request: GatewayRequest, target: V2Target, raw_path: str) -> dict[str, Any]:
