@@ -5,22 +5,24 @@ The hot path only reads these frozen objects; nothing here touches storage.
 
 from __future__ import annotations
 
-from lamina.gateway.events.common import matches_media_type
+from lamina.gateway.events.common import matches_media_type, media_type_patterns
 from lamina.gateway.model import HttpApi, RestApi, Stage
 from lamina.gateway.routing.http import HttpRouter
 from lamina.gateway.routing.rest import RestRouter
 
 
 class CompiledRestApi:
-    __slots__ = ("api", "router", "stages")
+    __slots__ = ("_binary_patterns", "api", "router", "stages")
 
     def __init__(self, api: RestApi) -> None:
         self.api = api
         self.router = RestRouter(api)
         self.stages = {stage.name: stage for stage in api.stages}
+        self._binary_patterns = media_type_patterns(api.binary_media_types)
 
     def is_binary(self, content_type: str) -> bool:
-        return matches_media_type(content_type, self.api.binary_media_types)
+        """`content_type` is a lowercased media type (events.common.media_type)."""
+        return matches_media_type(content_type, self._binary_patterns)
 
 
 class CompiledHttpApi:

@@ -53,16 +53,17 @@ def media_type(content_type: str | None) -> str:
     return content_type.split(";", 1)[0].strip().lower()
 
 
-def matches_media_type(content_type: str, patterns: tuple[str, ...]) -> bool:
+def media_type_patterns(types: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """binaryMediaTypes as lowercased (type, subtype) pairs, split once per deployment."""
+    return tuple((kind, sub) for kind, _, sub in (t.lower().partition("/") for t in types))
+
+
+def matches_media_type(content_type: str, patterns: tuple[tuple[str, str], ...]) -> bool:
     """binaryMediaTypes entries may use wildcards: `*/*`, `image/*`."""
     if not content_type:
         return False
     kind, _, sub = content_type.partition("/")
-    for pattern in patterns:
-        p_kind, _, p_sub = pattern.lower().partition("/")
-        if p_kind in ("*", kind) and p_sub in ("*", sub):
-            return True
-    return False
+    return any(p_kind in ("*", kind) and p_sub in ("*", sub) for p_kind, p_sub in patterns)
 
 
 def encode_body(body: bytes, binary: bool, *, lossy_text: bool) -> tuple[str | None, bool]:

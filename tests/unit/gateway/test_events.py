@@ -1,8 +1,11 @@
 import base64
 
+from lamina.gateway.deployment import CompiledRestApi
 from lamina.gateway.events.clock import request_time
+from lamina.gateway.events.common import media_type_patterns
 from lamina.gateway.events.v1 import V1Target, build_v1_event
 from lamina.gateway.events.v2 import V2Target, build_v2_event
+from lamina.gateway.model import RestApi
 from lamina.gateway.request import GatewayRequest
 
 
@@ -138,3 +141,17 @@ def test_v2_event_invalid_utf8_text_body_is_base64() -> None:
     request = _request(method="POST", body=b"caf\xe9", headers=[("content-type", "text/plain")])
     event = build_v2_event(request, _v2(), "/x")
     assert (event["body"], event["isBase64Encoded"]) == ("Y2Fm6Q==", True)
+
+
+def test_rest_api_is_binary_matches_wildcards_case_insensitively() -> None:
+    api = CompiledRestApi(
+        RestApi(id="a", logical_id="A", name="A", binary_media_types=("Image/*", "*/PDF"))
+    )
+    assert api.is_binary("image/png")
+    assert api.is_binary("application/pdf")
+    assert not api.is_binary("text/plain")
+    assert not api.is_binary("")
+
+
+def test_media_type_patterns_lowercases_and_splits() -> None:
+    assert media_type_patterns(("Image/PNG", "*/*")) == (("image", "png"), ("*", "*"))
