@@ -203,7 +203,9 @@ class RuntimeWorker(BaseWorker):
         call = self._take_call(request_id)
         if call is None:
             return
-        self._rss_kb()  # the reading at the end catches what grew since the last one
+        # One reading at the end catches what grew since the watchdog's last one; it
+        # decides OutOfMemory and is what REPORT shows (each reading walks /proc).
+        rss_kb = self._rss_kb()
         if self._memory.exceeded:
             self._answer_out_of_memory(call)
             return
@@ -214,7 +216,7 @@ class RuntimeWorker(BaseWorker):
             function_error=function_error,
             output=self._output.drain(),
             duration_ms=outcome.since(call),
-            rss_kb=self._rss_kb(),
+            rss_kb=rss_kb,
         )
         self._finish(call, result, reusable=True)
 
