@@ -49,9 +49,9 @@ class HttpRequest:
         self.client = client
         self.http_version = http_version
         self.body_too_large = body_too_large
+        """True when the body exceeded the server's limit; `body` is then empty."""
         self.server_port = server_port
         """The local port the request arrived on."""
-        """True when the body exceeded the server's limit; `body` is then empty."""
 
     def header(self, name: str) -> str | None:
         return last_header(self.headers, name)
