@@ -159,6 +159,12 @@ class Worker(BaseWorker, asyncio.Protocol):
         self.close_output()
         self._on_dead(self)
 
+    def _die(self) -> None:
+        """End a worker that will not serve again; its output was already read."""
+        self.state = WorkerState.DEAD
+        self.kill()
+        self.close_output()
+
     def kill(self) -> None:
         if self.pid is not None and not self._exit_code.done():
             with contextlib.suppress(ProcessLookupError):
@@ -200,9 +206,7 @@ class Worker(BaseWorker, asyncio.Protocol):
         duration_ms: float = fields["duration_ms"]
         self.rss_kb = fields["rss_kb"]
         if fields.get("oom"):
-            self.state = WorkerState.DEAD
-            self.kill()
-            self.close_output()
+            self._die()
             error = failure.out_of_memory_error(call.request_id)
             result = self._failed(call, error, failure.OUT_OF_MEMORY, output, duration_ms)
             self._on_complete(self, call, result, False)
@@ -264,9 +268,7 @@ class Worker(BaseWorker, asyncio.Protocol):
             assert self.init_error is not None
             payload, error_type = self.init_error, self.init_error_type or failure.EXIT
         result = self._failed(call, payload, error_type, self.init_log, 0.0)
-        self.state = WorkerState.DEAD
-        self.kill()
-        self.close_output()
+        self._die()
         self._on_complete(self, call, result, False)
 
     def _timed_out(self) -> None:
