@@ -141,8 +141,11 @@ class Worker(BaseWorker, asyncio.Protocol):
             return
         assert self._transport is not None
         self._call = call
-        meta: dict[str, Any] = {"id": call.request_id, "deadline": call.deadline_ms}
-        meta["arn"] = call.arn
+        meta: dict[str, Any] = {
+            "id": call.request_id,
+            "deadline": call.deadline_ms,
+            "arn": call.arn,
+        }
         if call.trace_id:
             meta["trace"] = call.trace_id
         if call.client_context:
