@@ -33,10 +33,6 @@ _INVALID = "One or more parameter values were invalid: "
 _LEGACY = ("Expected", "AttributeUpdates", "AttributesToGet", "ConditionalOperator")
 
 
-def key_names(meta: TableMeta) -> tuple[str, ...]:
-    return (meta.partition_key,) if meta.sort_key is None else (meta.partition_key, meta.sort_key)
-
-
 def encoded_key(meta: TableMeta, item: Mapping[str, Any]) -> tuple[bytes, bytes]:
     """The (partition, sort) bytes the store indexes an item under."""
     sort = b"" if meta.sort_key is None else encode_key(item[meta.sort_key])
@@ -46,7 +42,7 @@ def encoded_key(meta: TableMeta, item: Mapping[str, Any]) -> tuple[bytes, bytes]
 def parse_key(meta: TableMeta, key: Mapping[str, Any]) -> Item:
     """A Key parameter: exactly the table's key attributes, of their declared types."""
     validated = validate_item(key)
-    names = key_names(meta)
+    names = meta.key_names()
     if set(validated) != set(names) or any(
         type_of(validated[name]) != meta.attribute_types[name] for name in names
     ):
@@ -58,7 +54,7 @@ def parse_key(meta: TableMeta, key: Mapping[str, Any]) -> Item:
 
 def check_item_key(meta: TableMeta, item: Mapping[str, Any]) -> None:
     """An item (PutItem's, or UpdateItem's result) must hold its key attributes."""
-    for name in key_names(meta):
+    for name in meta.key_names():
         if name not in item:
             raise validation(f"{_INVALID}Missing the key {name} in the item")
         actual, expected = type_of(item[name]), meta.attribute_types[name]
@@ -193,7 +189,7 @@ def updated_item(meta: TableMeta, key: Item, old: Item | None, update: Update | 
     """
     if update is not None:
         for path in updated_paths(update):
-            if path.segments[0] in key_names(meta):
+            if path.segments[0] in meta.key_names():
                 raise validation(
                     f"{_INVALID}Cannot update attribute {path.segments[0]}. "
                     "This attribute is part of the key"
