@@ -18,6 +18,7 @@ from lamina.gateway.error import ApiKind, GatewayError, GatewayResponse, render_
 from lamina.gateway.integrations.lambda_ import Invoker
 from lamina.gateway.request import GatewayRequest
 from lamina.gateway.stages import Stage
+from lamina.gateway.stages.event import BuildEvent
 from lamina.gateway.stages.integrate import InvokeIntegration
 from lamina.gateway.stages.route import RouteRequest
 
@@ -29,6 +30,7 @@ class Gateway:
         self.deployment = deployment
         self._stages: tuple[Stage, ...] = (
             RouteRequest(),
+            BuildEvent(),
             InvokeIntegration(invoker),
         )
 

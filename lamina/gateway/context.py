@@ -2,25 +2,38 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from lamina.gateway.address import ApiAddress
-from lamina.gateway.deployment import Deployment
+from lamina.gateway.deployment import CompiledHttpApi, CompiledRestApi, Deployment
 from lamina.gateway.error import ApiKind, GatewayResponse
-from lamina.gateway.model import Integration
+from lamina.gateway.events.v1 import V1Target
+from lamina.gateway.events.v2 import V2Target
+from lamina.gateway.model import Integration, Method, Route, Stage
 from lamina.gateway.request import GatewayRequest
 
 
 class RequestContext:
     __slots__ = (
         "address",
+        "api",
+        "api_key",
+        "authorizer",
+        "client_cert",
         "decode_base64",
         "deployment",
         "event",
         "host",
+        "identity",
         "integration",
         "kind",
+        "method",
         "request",
         "response",
+        "route",
         "source_arn",
+        "stage",
+        "target",
     )
 
     def __init__(self, request: GatewayRequest, deployment: Deployment, host: str) -> None:
@@ -29,11 +42,32 @@ class RequestContext:
         self.host = host
         self.kind = ApiKind.REST
         self.address: ApiAddress | None = None
+        self.api: CompiledRestApi | CompiledHttpApi | None = None
+        self.stage: Stage | None = None
+        self.method: Method | None = None
+        """REST: the resource method routed to."""
+        self.route: Route | None = None
+        """HTTP APIs: the route selected."""
+        self.target: V1Target | V2Target | None = None
+        """What routing decided, for the event built once the request is admitted."""
         self.integration: Integration | None = None
+        self.source_arn = ""
+        """The method ARN, `arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{METHOD}/{path}`:
+        what authorizer policies, resource policies and the function's policy are matched
+        against."""
+        self.authorizer: dict[str, Any] | None = None
+        """`requestContext.authorizer` as the authorizer stage formatted it for this API kind
+        and payload format; None leaves the event's default."""
+        self.identity: dict[str, Any] = {}
+        """Fields set over payload 1.0's `requestContext.identity` (accessKey, user, apiKey...)."""
+        self.client_cert: dict[str, Any] | None = None
+        """The mTLS client certificate as AWS reports it (REST identity.clientCert, HTTP API
+        authentication.clientCert)."""
+        self.api_key: str | None = None
+        """The API key the request is metered under (x-api-key or an authorizer's
+        usageIdentifierKey)."""
         self.event: bytes = b""
         """The serialized integration request (the Lambda event)."""
         self.response: GatewayResponse | None = None
-        self.source_arn = ""
-        """execute-api ARN of the method being called: the source Lambda's policy checks."""
         self.decode_base64 = True
         """Whether a base64 proxy response body is decoded (REST: Accept must match)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from typing import Any
 from urllib.parse import unquote
 
 from lamina.gateway.request import GatewayRequest
@@ -84,3 +85,23 @@ def encode_body(body: bytes, binary: bool, *, lossy_text: bool) -> tuple[str | N
         if lossy_text:
             return body.decode("utf-8", errors="replace"), False
         return base64.b64encode(body).decode("ascii"), True
+
+
+class Admission:
+    """What the stages before the integration learned about the caller, for the event."""
+
+    __slots__ = ("authorizer", "client_cert", "identity")
+
+    def __init__(
+        self,
+        *,
+        authorizer: dict[str, Any] | None,
+        identity: dict[str, Any],
+        client_cert: dict[str, Any] | None,
+    ) -> None:
+        self.authorizer = authorizer
+        """`requestContext.authorizer`, already in the API kind's and payload's shape."""
+        self.identity = identity
+        """Payload 1.0: set over `requestContext.identity`."""
+        self.client_cert = client_cert
+        """The mTLS client certificate: 1.0 identity.clientCert, 2.0 authentication.clientCert."""

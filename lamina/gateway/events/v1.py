@@ -9,7 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from lamina.gateway.events.clock import request_time
-from lamina.gateway.events.common import encode_body, parse_query, with_forwarded_headers
+from lamina.gateway.events.common import (
+    Admission,
+    encode_body,
+    parse_query,
+    with_forwarded_headers,
+)
 from lamina.gateway.request import GatewayRequest
 
 
@@ -78,7 +83,14 @@ def _identity(request: GatewayRequest) -> dict[str, Any]:
     }
 
 
-def build_v1_event(request: GatewayRequest, target: V1Target, *, http_api: bool) -> dict[str, Any]:
+def build_v1_event(
+    request: GatewayRequest,
+    target: V1Target,
+    *,
+    http_api: bool,
+    admitted: Admission | None = None,
+) -> dict[str, Any]:
+    """`admitted`: what the security stages found (authorizer output, caller identity)."""
     # HTTP APIs lowercase header names in both payload formats; REST keeps the client's case.
     # https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
     sent = with_forwarded_headers(request)
@@ -98,7 +110,9 @@ def build_v1_event(request: GatewayRequest, target: V1Target, *, http_api: bool)
             "multiValueQueryStringParameters": multi_query or None,
             "pathParameters": target.path_params or None,
             "stageVariables": target.stage_variables or None,
-            "requestContext": _request_context(request, target, http_api=http_api),
+            "requestContext": _request_context(
+                request, target, http_api=http_api, admitted=admitted
+            ),
             "body": body,
             "isBase64Encoded": is_base64,
         }
@@ -107,8 +121,13 @@ def build_v1_event(request: GatewayRequest, target: V1Target, *, http_api: bool)
 
 
 def _request_context(
-    request: GatewayRequest, target: V1Target, *, http_api: bool
+    request: GatewayRequest, target: V1Target, *, http_api: bool, admitted: Admission | None
 ) -> dict[str, Any]:
+    identity = _identity(request)
+    if admitted is not None:
+        identity.update(admitted.identity)
+        if admitted.client_cert is not None:
+            identity["clientCert"] = admitted.client_cert
     context: dict[str, Any] = {
         "resourceId": target.resource_id,
         "resourcePath": target.resource_path,
@@ -122,7 +141,7 @@ def _request_context(
         "domainPrefix": request.domain_name.partition(":")[0].split(".", 1)[0],
         "requestTimeEpoch": request.time_epoch_ms,
         "requestId": request.request_id,
-        "identity": _identity(request),
+        "identity": identity,
         "domainName": request.domain_name,
         "apiId": target.api_id,
     }
@@ -132,4 +151,6 @@ def _request_context(
         context["requestId"] = request.extended_request_id
         context["resourceId"] = None
         context["authorizer"] = {"claims": None, "scopes": None}
+    if admitted is not None and admitted.authorizer is not None:
+        context["authorizer"] = admitted.authorizer
     return context

@@ -9,6 +9,7 @@ from typing import Any
 
 from lamina.gateway.events.clock import request_time
 from lamina.gateway.events.common import (
+    Admission,
     encode_body,
     media_type,
     parse_query,
@@ -55,7 +56,12 @@ def _join(joined: dict[str, str], key: str, value: str) -> None:
     joined[key] = value if previous is None else f"{previous},{value}"
 
 
-def build_v2_event(request: GatewayRequest, target: V2Target, raw_path: str) -> dict[str, Any]:
+def build_v2_event(
+    request: GatewayRequest,
+    target: V2Target,
+    raw_path: str,
+    admitted: Admission | None = None,
+) -> dict[str, Any]:
     cookies, headers = _cookies_and_headers(request)
     content_type = media_type(headers.get("content-type"))
     body, is_base64 = encode_body(
@@ -77,7 +83,7 @@ def build_v2_event(request: GatewayRequest, target: V2Target, raw_path: str) -> 
         _join(query, name, value)
     if query:
         event["queryStringParameters"] = query
-    event["requestContext"] = _request_context(request, target, raw_path)
+    event["requestContext"] = _request_context(request, target, raw_path, admitted)
     if body is not None:
         event["body"] = body
     if target.path_params:
@@ -102,10 +108,21 @@ def _cookies_and_headers(request: GatewayRequest) -> tuple[list[str], dict[str, 
     return cookies, headers
 
 
-def _request_context(request: GatewayRequest, target: V2Target, raw_path: str) -> dict[str, Any]:
-    return {
+def _request_context(
+    request: GatewayRequest, target: V2Target, raw_path: str, admitted: Admission | None
+) -> dict[str, Any]:
+    context: dict[str, Any] = {
         "accountId": target.account_id,
         "apiId": target.api_id,
+    }
+    # authentication and authorizer come right after apiId, as in AWS's sample event.
+    # https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
+    if admitted is not None:
+        if admitted.client_cert is not None:
+            context["authentication"] = {"clientCert": admitted.client_cert}
+        if admitted.authorizer is not None:
+            context["authorizer"] = admitted.authorizer
+    context |= {
         "domainName": request.domain_name,
         "domainPrefix": request.domain_name.partition(":")[0].split(".", 1)[0],
         "http": {
@@ -122,3 +139,4 @@ def _request_context(request: GatewayRequest, target: V2Target, raw_path: str) -
         "time": request_time(request.time_epoch_ms),
         "timeEpoch": request.time_epoch_ms,
     }
+    return context

@@ -1,20 +1,19 @@
-"""Locate the API and stage, route to a resource method or an HTTP API route, and build
-the proxy event the integration will send.
+"""Locate the API and stage, and route to a resource method or an HTTP API route.
+
+The proxy event is built later (stages/event.py), once the request has been admitted.
 """
 
 from __future__ import annotations
 
 from urllib.parse import unquote
 
-import orjson
-
 from lamina.gateway.address import ApiAddress, resolve_address
 from lamina.gateway.context import RequestContext
 from lamina.gateway.deployment import CompiledHttpApi, CompiledRestApi
 from lamina.gateway.error import ApiKind, GatewayError, ResponseType
 from lamina.gateway.events.common import media_type
-from lamina.gateway.events.v1 import V1Target, build_v1_event
-from lamina.gateway.events.v2 import V2Target, build_v2_event, is_text_media_type
+from lamina.gateway.events.v1 import V1Target
+from lamina.gateway.events.v2 import V2Target, is_text_media_type
 from lamina.gateway.model import LambdaIntegration, Stage
 from lamina.gateway.routing.http import DEFAULT_ROUTE_KEY
 
@@ -41,8 +40,11 @@ def _route_rest(ctx: RequestContext, address: ApiAddress, api: CompiledRestApi) 
     match = api.router.route(request.method, address.path) if stage else None
     if match is None or stage is None:
         raise GatewayError(ResponseType.MISSING_AUTHENTICATION_TOKEN)
+    ctx.api = api
+    ctx.stage = stage
+    ctx.method = match.method
     ctx.integration = match.method.integration
-    target = V1Target(
+    ctx.target = V1Target(
         account_id=ctx.deployment.account_id,
         api_id=api.api.id,
         stage=stage.name,
@@ -55,7 +57,6 @@ def _route_rest(ctx: RequestContext, address: ApiAddress, api: CompiledRestApi) 
     )
     request.path = address.path
     ctx.source_arn = _source_arn(ctx, api.api.id, stage.name, address.path)
-    ctx.event = orjson.dumps(build_v1_event(request, target, http_api=False))
     # Only the first media type of Accept counts.
     # https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-payload-encodings.html
     accept = (request.header("accept") or "").split(",", 1)[0]
@@ -72,14 +73,17 @@ def _route_http(ctx: RequestContext, address: ApiAddress, api: CompiledHttpApi) 
     if match is None or stage is None:
         raise GatewayError(ResponseType.RESOURCE_NOT_FOUND)
     integration = match.route.integration
+    ctx.api = api
+    ctx.stage = stage
+    ctx.route = match.route
     ctx.integration = integration
     request.path = address.stage_prefix + path
     ctx.source_arn = _source_arn(ctx, api.api.id, stage.name, path)
     route_key = match.route.route_key
     if isinstance(integration, LambdaIntegration) and integration.payload_format == "1.0":
-        ctx.event = orjson.dumps(_http_v1_event(ctx, api, stage, route_key, match.path_params))
+        ctx.target = _http_v1_target(ctx, api, stage, route_key, match.path_params)
         return
-    target = V2Target(
+    ctx.target = V2Target(
         account_id=ctx.deployment.account_id,
         api_id=api.api.id,
         stage=stage.name,
@@ -87,18 +91,17 @@ def _route_http(ctx: RequestContext, address: ApiAddress, api: CompiledHttpApi) 
         route_key=route_key,
         path_params=match.path_params,
     )
-    ctx.event = orjson.dumps(build_v2_event(request, target, request.path))
 
 
-def _http_v1_event(
+def _http_v1_target(
     ctx: RequestContext,
     api: CompiledHttpApi,
     stage: Stage,
     route_key: str,
     path_params: dict[str, str],
-) -> dict[str, object]:
+) -> V1Target:
     request = ctx.request
-    target = V1Target(
+    return V1Target(
         account_id=ctx.deployment.account_id,
         api_id=api.api.id,
         stage=stage.name,
@@ -109,7 +112,6 @@ def _http_v1_event(
         path_params=path_params,
         binary=not is_text_media_type(media_type(request.header("content-type"))),
     )
-    return build_v1_event(request, target, http_api=True)
 
 
 def _source_arn(ctx: RequestContext, api_id: str, stage: str, path: str) -> str:
