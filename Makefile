@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 3000
 APP ?= examples/hello
 
-.PHONY: run test test-fast check bench services clean venv
+.PHONY: run test test-fast check bench services browser clean venv
 
 # One install at a time (make run and make test may start together); pip's output goes
 # to a log that is shown only when the install fails.
@@ -25,7 +25,7 @@ venv: $(STAMP)
 run: $(STAMP)
 	$(BIN)/lamina up $(APP) --host 127.0.0.1 --port $(PORT)
 
-test: $(STAMP) services
+test: $(STAMP) services browser
 	$(BIN)/python -m pytest -q -n auto --dist loadfile
 
 test-fast: $(STAMP)
@@ -40,6 +40,10 @@ check: $(STAMP)
 # PostgreSQL, Redis and NATS: this machine kind starts them; install and start them if not.
 services:
 	@bash scripts/services.sh
+
+# Browser tests drive Debian's chromium through Playwright (its own download is unreachable).
+browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
 # Load generator is wrk (not Python), from Debian's packages.
 bench: $(STAMP)

@@ -1,10 +1,13 @@
 """The gateway's request pipeline: read this file to know a request's whole path.
 
-    locate API + stage → route → build proxy event → integration (Lambda) → map response
+    locate API + stage → route
+    → firewall (WAF) → client certificate (mTLS) → CORS preflight (HTTP APIs)
+    → authorize (resource policy, authorizers, IAM) → API key, usage plan, throttling
+    → build proxy event → integration (Lambda) → map response
     any GatewayError → the gateway response API Gateway would send
 
-Later stages (authorizers, API keys, throttling, validation, caching, VTL) slot into
-`self._stages` in the order DESIGN.md gives.
+Later stages (validation, caching, VTL) slot into `self._stages` in the order DESIGN.md
+gives.
 """
 
 from __future__ import annotations
@@ -12,12 +15,14 @@ from __future__ import annotations
 import logging
 
 from lamina.gateway.address import resolve_address
+from lamina.gateway.auth import Check
 from lamina.gateway.context import RequestContext
 from lamina.gateway.deployment import CompiledRestApi, Deployment
 from lamina.gateway.error import ApiKind, GatewayError, GatewayResponse, render_error
 from lamina.gateway.integrations.lambda_ import Invoker
 from lamina.gateway.request import GatewayRequest
 from lamina.gateway.stages import Stage
+from lamina.gateway.stages.authorize import Authorize
 from lamina.gateway.stages.event import BuildEvent
 from lamina.gateway.stages.integrate import InvokeIntegration
 from lamina.gateway.stages.route import RouteRequest
@@ -28,8 +33,10 @@ log = logging.getLogger("lamina.gateway")
 class Gateway:
     def __init__(self, deployment: Deployment, invoker: Invoker) -> None:
         self.deployment = deployment
+        checks: dict[str, Check] = {}
         self._stages: tuple[Stage, ...] = (
             RouteRequest(),
+            Authorize(checks),
             BuildEvent(),
             InvokeIntegration(invoker),
         )

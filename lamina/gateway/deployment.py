@@ -12,12 +12,13 @@ from lamina.gateway.routing.rest import RestRouter
 
 
 class CompiledRestApi:
-    __slots__ = ("_binary_patterns", "api", "router", "stages")
+    __slots__ = ("_binary_patterns", "api", "authorizers", "router", "stages")
 
     def __init__(self, api: RestApi) -> None:
         self.api = api
         self.router = RestRouter(api)
         self.stages = {stage.name: stage for stage in api.stages}
+        self.authorizers = {authorizer.id: authorizer for authorizer in api.authorizers}
         self._binary_patterns = media_type_patterns(api.binary_media_types)
 
     def is_binary(self, content_type: str) -> bool:
@@ -26,12 +27,13 @@ class CompiledRestApi:
 
 
 class CompiledHttpApi:
-    __slots__ = ("api", "router", "stages")
+    __slots__ = ("api", "authorizers", "router", "stages")
 
     def __init__(self, api: HttpApi) -> None:
         self.api = api
         self.router = HttpRouter(api)
         self.stages = {stage.name: stage for stage in api.stages}
+        self.authorizers = {authorizer.id: authorizer for authorizer in api.authorizers}
 
     @property
     def default_stage(self) -> Stage | None:

@@ -7,7 +7,7 @@ Built by lamina.config from templates; frozen so a deployment can be swapped ato
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import msgspec
 
@@ -38,11 +38,46 @@ class UnsupportedIntegration(msgspec.Struct, frozen=True, kw_only=True):
 Integration = LambdaIntegration | UnsupportedIntegration
 
 
+class Authorizer(msgspec.Struct, frozen=True, kw_only=True):
+    """An API's authorizer (REST: AWS::ApiGateway::Authorizer or
+    x-amazon-apigateway-authorizer; HTTP: AWS::ApiGatewayV2::Authorizer).
+
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-swagger-extensions-authorizer.html
+    """
+
+    id: str
+    name: str
+    type: Literal["TOKEN", "REQUEST", "COGNITO_USER_POOLS", "JWT"]
+    function_name: str | None = None
+    """Lambda authorizers: the physical name of the function (from authorizerUri)."""
+    qualifier: str | None = None
+    identity_sources: tuple[str, ...] = ()
+    """As written: `method.request.header.Authorization` (REST),
+    `$request.header.Authorization` (HTTP)."""
+    identity_validation_expression: str | None = None
+    """TOKEN authorizers: a regex the token must match before the function is called."""
+    result_ttl_seconds: int = 300
+    payload_format: Literal["1.0", "2.0"] = "1.0"
+    """HTTP API Lambda authorizers: authorizerPayloadFormatVersion."""
+    simple_responses: bool = False
+    """HTTP API Lambda authorizers, payload 2.0: `{"isAuthorized": bool, "context": {}}`."""
+    provider_arns: tuple[str, ...] = ()
+    """COGNITO_USER_POOLS: the user pool ARNs whose tokens are accepted."""
+    issuer: str | None = None
+    """JWT: the `iss` tokens must carry."""
+    audience: tuple[str, ...] = ()
+    """JWT: accepted `aud` (ID tokens) / `client_id` (access tokens) values."""
+
+
 class Method(msgspec.Struct, frozen=True, kw_only=True):
     http_method: str
     """GET, POST, ... or ANY."""
     integration: Integration | None = None
     authorization_type: str = "NONE"
+    """NONE, CUSTOM (Lambda authorizer), COGNITO_USER_POOLS or AWS_IAM."""
+    authorizer_id: str | None = None
+    authorization_scopes: tuple[str, ...] = ()
+    """COGNITO_USER_POOLS: the access token must carry one of these scopes."""
     api_key_required: bool = False
 
 
@@ -65,12 +100,21 @@ class RestApi(msgspec.Struct, frozen=True, kw_only=True):
     resources: tuple[Resource, ...] = ()
     stages: tuple[Stage, ...] = ()
     binary_media_types: tuple[str, ...] = ()
+    authorizers: tuple[Authorizer, ...] = ()
+    api_key_source: Literal["HEADER", "AUTHORIZER"] = "HEADER"
+    policy: dict[str, Any] | None = None
+    """The resource policy document (RestApi Policy / x-amazon-apigateway-policy)."""
 
 
 class Route(msgspec.Struct, frozen=True, kw_only=True):
     route_key: str
     """"GET /pets/{id}", "ANY /{proxy+}" or "$default"."""
     integration: Integration | None = None
+    authorization_type: str = "NONE"
+    """NONE, CUSTOM (Lambda authorizer), JWT or AWS_IAM."""
+    authorizer_id: str | None = None
+    authorization_scopes: tuple[str, ...] = ()
+    """JWT: the token's `scope` must hold one of these."""
 
 
 class HttpApi(msgspec.Struct, frozen=True, kw_only=True):
@@ -79,3 +123,4 @@ class HttpApi(msgspec.Struct, frozen=True, kw_only=True):
     name: str
     routes: tuple[Route, ...] = ()
     stages: tuple[Stage, ...] = ()
+    authorizers: tuple[Authorizer, ...] = ()
