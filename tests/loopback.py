@@ -37,8 +37,9 @@ class LoopbackServer:
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(30)
 
     async def _handle(self, request: HttpRequest) -> HttpResponse:
-        if self.api.claims(request):
-            return await self.api.handle(request)
+        claim = self.api.claim(request)
+        if claim is not None:
+            return await self.api.handle(request, claim)
         return self.unclaimed()
 
     def unclaimed(self) -> HttpResponse:

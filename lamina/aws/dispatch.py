@@ -1,8 +1,8 @@
 """The AWS API endpoint: claim a request, authenticate it, bind it to an operation, call
 the provider's handler, serialize the answer (or the error) as the service would.
 
-    claims(request)  — identify (signature scope / X-Amz-Target / Action) → registered?
-    handle(request)  — identify → authenticate → route → parse → handler → serialize
+    claim(request)          — identify (signature scope / X-Amz-Target / Action) → registered?
+    handle(request, claim)  — authenticate → route → parse → handler → serialize
                        any ServiceError → the protocol's error response
                        any other exception → logged, 500 with the request id
 """
@@ -65,14 +65,16 @@ class AwsApi:
         the server listens), so the first AWS request does not pay for it."""
         self._catalog.preload()
 
-    def claims(self, request: HttpRequest) -> bool:
-        """Is this request for an AWS API we serve? Every gateway request asks, so the
-        common answer (no AWS marks at all) is found in one cheap pass."""
-        return has_aws_marks(request) and identify(request, self._catalog) is not None
+    def claim(self, request: HttpRequest) -> Claim | None:
+        """Which AWS API we serve is this request for, if any? Every gateway request asks,
+        so the common answer (no AWS marks at all) is found in one cheap pass. Pass the
+        claim on to handle() so the request is identified once."""
+        return identify(request, self._catalog) if has_aws_marks(request) else None
 
-    async def handle(self, request: HttpRequest) -> HttpResponse:
+    async def handle(self, request: HttpRequest, claim: Claim | None = None) -> HttpResponse:
         request_id = new_request_id()
-        claim = identify(request, self._catalog)
+        if claim is None:
+            claim = identify(request, self._catalog)
         if claim is None:
             return _unclaimed(request_id)
         spec = claim.specs[0]

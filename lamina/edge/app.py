@@ -30,8 +30,10 @@ class Edge:
     async def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path.startswith(RESERVED_PREFIX):
             return self._reserved(request)
-        if self._aws is not None and self._aws.claims(request):
-            return await self._aws.handle(request)
+        if self._aws is not None:
+            claim = self._aws.claim(request)
+            if claim is not None:
+                return await self._aws.handle(request, claim)
         host = request.header("host") or self._public_host
         now_ms = time.time_ns() // 1_000_000
         gateway_request = GatewayRequest(
