@@ -148,7 +148,9 @@ def allows_invoke(
     if decision is None:
         if len(decisions) >= MAX_REMEMBERED_DECISIONS:  # source ARNs carry request paths
             decisions.clear()
-        decision = decisions[asked] = allows(state.policies.get(key, ()), source)
+        decision = decisions[asked] = allows(
+            state.policies.get(key, ()), source, function_arn=state.function_arn(name, qualifier)
+        )
     return decision
 
 

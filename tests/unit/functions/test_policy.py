@@ -1,4 +1,15 @@
-from lamina.functions.policy import InvokeRequest, allows
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from lamina.functions.policy import InvokeRequest
+from lamina.functions.policy import allows as _allows
+
+FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:hello"
+
+
+def allows(statements: Iterable[Mapping[str, Any]], request: InvokeRequest) -> bool:
+    return _allows(statements, request, function_arn=FUNCTION_ARN)
+
 
 ARN = "arn:aws:execute-api:us-east-1:123456789012:abc123/Prod/GET/hello/Ada"
 
@@ -55,3 +66,14 @@ def test_policy_source_account_condition() -> None:
         "Condition": {"StringEquals": {"AWS:SourceAccount": "999999999999"}},
     }
     assert not allows([statement], _request())
+
+
+def test_policy_statement_for_another_function_is_refused() -> None:
+    other = "arn:aws:lambda:us-east-1:123456789012:function:other"
+    assert not allows([_statement("*", Resource=other)], _request())
+    assert allows([_statement("*", Resource=FUNCTION_ARN)], _request())
+
+
+def test_policy_explicit_deny_wins() -> None:
+    deny = _statement("*", Effect="Deny")
+    assert not allows([_statement("*"), deny], _request())
