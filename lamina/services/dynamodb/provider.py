@@ -12,7 +12,8 @@ from pathlib import Path
 
 from lamina.aws.service import AwsRequestContext, Handler, OperationInput, OperationOutput
 from lamina.services.dynamodb import batch, items, query, schema, tables, tag, transaction, ttl
-from lamina.services.dynamodb.store import SqliteTableStore, TableStore
+from lamina.services.dynamodb.backend import open_store
+from lamina.services.dynamodb.store import TableStore
 from lamina.services.dynamodb.sweeper import TtlSweeper
 from lamina.services.dynamodb.tables import Database, Operation
 
@@ -32,10 +33,12 @@ class DynamoDbProvider:
         region: str,
         account_id: str,
         store: TableStore | None = None,
+        url: str | None = None,
         clock: Callable[[], float] = time.time,
         ttl_sweep_interval_s: float = 60.0,
     ) -> None:
-        self.store = store or SqliteTableStore(state_dir / "dynamodb.sqlite3")
+        # `url` picks the backend (backend.open_store): SQLite under state_dir by default.
+        self.store = store or open_store(url, state_dir)
         self.database = Database(self.store, region=region, account_id=account_id, clock=clock)
         self._sweeper = TtlSweeper(
             self.database, interval_s=ttl_sweep_interval_s, limit=SWEEP_LIMIT

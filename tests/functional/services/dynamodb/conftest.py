@@ -14,6 +14,8 @@ from lamina.aws.dispatch import AwsApi
 from lamina.services.dynamodb.provider import DynamoDbProvider
 from tests.loopback import REGION, LoopbackServer
 
+from .backend import BACKENDS, Backend
+
 ACCOUNT = "123456789012"
 
 
@@ -47,9 +49,17 @@ class DynamoDbServer(LoopbackServer):
         self.run(self._close_provider())
 
 
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
+    """Every test using it (or `server`) runs on SQLite and on PostgreSQL."""
+    chosen = Backend(request.param)
+    yield chosen
+    chosen.drop()
+
+
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[DynamoDbServer]:
-    lamina = DynamoDbServer(tmp_path / "state")
+def server(tmp_path: Path, backend: Backend) -> Iterator[DynamoDbServer]:
+    lamina = DynamoDbServer(tmp_path / "state", url=backend.url)
     yield lamina
     lamina.close()
 

@@ -11,6 +11,7 @@ import pytest
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
+from .backend import Backend
 from .conftest import DynamoDbServer
 
 DEFINITIONS = [
@@ -199,12 +200,12 @@ def test_put_with_wrong_index_key_type_is_rejected(orders: Any) -> None:
     )
 
 
-def test_index_survives_restart(tmp_path: Any) -> None:
-    first = DynamoDbServer(tmp_path / "state")
+def test_index_survives_restart(tmp_path: Any, backend: Backend) -> None:
+    first = DynamoDbServer(tmp_path / "state", url=backend.url)
     create_indexed(first.client())
     put(first.client(), "a", "1", status={"S": "open"}, score={"N": "1"})
     first.close()
-    second = DynamoDbServer(tmp_path / "state")
+    second = DynamoDbServer(tmp_path / "state", url=backend.url)
     try:
         assert keys(by_status(second.client(), "open")["Items"]) == [("a", "1")]
     finally:

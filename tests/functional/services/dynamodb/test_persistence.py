@@ -4,21 +4,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .backend import Backend
 from .conftest import DynamoDbServer, create_table
 
 
-def test_tables_and_items_survive_provider_restart(tmp_path: Path) -> None:
+def test_tables_and_items_survive_provider_restart(tmp_path: Path, backend: Backend) -> None:
     state = tmp_path / "state"
-    first = DynamoDbServer(state)
+    first = DynamoDbServer(state, url=backend.url)
     client = first.client()
     create_table(client, "durable", "N")
     client.put_item(TableName="durable", Item={"pk": {"S": "a"}, "sk": {"N": "2"}})
     client.put_item(TableName="durable", Item={"pk": {"S": "a"}, "sk": {"N": "10"}})
     created = client.describe_table(TableName="durable")["Table"]
     first.close()
-    assert (state / "dynamodb.sqlite3").exists()
+    # The SQLite store keeps its file under the state dir; PostgreSQL keeps nothing there.
+    assert (state / "dynamodb.sqlite3").exists() == (backend.kind == "sqlite")
 
-    second = DynamoDbServer(state)
+    second = DynamoDbServer(state, url=backend.url)
     try:
         client = second.client()
         table = client.describe_table(TableName="durable")["Table"]

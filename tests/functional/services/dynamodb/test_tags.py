@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from .backend import Backend
 from .conftest import ACCOUNT, REGION, DynamoDbServer, create_table
 
 ARN = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/"
@@ -54,12 +55,12 @@ def test_untag_resource_removes_keys_and_ignores_unknown_ones(client: Any) -> No
     assert tags_of(client, "untag") == {"b": "2"}
 
 
-def test_tags_survive_provider_restart(tmp_path: Path) -> None:
-    first = DynamoDbServer(tmp_path / "state")
+def test_tags_survive_provider_restart(tmp_path: Path, backend: Backend) -> None:
+    first = DynamoDbServer(tmp_path / "state", url=backend.url)
     create_table(first.client(), "kept", None)
     tag(first.client(), "kept", team="data")
     first.close()
-    second = DynamoDbServer(tmp_path / "state")
+    second = DynamoDbServer(tmp_path / "state", url=backend.url)
     try:
         assert tags_of(second.client(), "kept") == {"team": "data"}
     finally:

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from .backend import Backend
 from .conftest import DynamoDbServer, create_table
 
 NOW = 1_800_000_000.0
@@ -71,12 +72,12 @@ def test_describe_time_to_live_missing_table_raises_not_found(client: Any) -> No
     assert excinfo.value.response["Error"]["Code"] == "ResourceNotFoundException"
 
 
-def test_time_to_live_survives_provider_restart(tmp_path: Path) -> None:
-    first = DynamoDbServer(tmp_path / "state")
+def test_time_to_live_survives_provider_restart(tmp_path: Path, backend: Backend) -> None:
+    first = DynamoDbServer(tmp_path / "state", url=backend.url)
     create_table(first.client(), "kept", None)
     enable(first.client(), "kept")
     first.close()
-    second = DynamoDbServer(tmp_path / "state")
+    second = DynamoDbServer(tmp_path / "state", url=backend.url)
     try:
         assert status(second.client(), "kept")["TimeToLiveStatus"] == "ENABLED"
     finally:
@@ -100,9 +101,11 @@ class FakeClock:
 
 
 @pytest.fixture
-def swept(tmp_path: Path) -> Iterator[tuple[DynamoDbServer, FakeClock]]:
+def swept(tmp_path: Path, backend: Backend) -> Iterator[tuple[DynamoDbServer, FakeClock]]:
     clock = FakeClock()
-    lamina = DynamoDbServer(tmp_path / "state", clock=clock, ttl_sweep_interval_s=0.01)
+    lamina = DynamoDbServer(
+        tmp_path / "state", url=backend.url, clock=clock, ttl_sweep_interval_s=0.01
+    )
     lamina.run(lamina.provider.start())
     yield lamina, clock
     lamina.close()

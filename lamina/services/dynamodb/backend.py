@@ -1,0 +1,53 @@
+"""Which `TableStore` a Lamina state uses: SQLite under the state directory (the default),
+or PostgreSQL when a `postgresql://` URL is given (`lamina up --dynamodb URL`, or the
+LAMINA_DYNAMODB_URL environment variable).
+
+Every Lamina state gets its own PostgreSQL schema, so apps (and tests) sharing a database
+do not see each other's tables: the URL's `schema` query parameter names it, else it is
+`schema_prefix` (default "lamina_") followed by a digest of the state directory's path.
+Both parameters are Lamina's and are removed before the URL reaches libpq.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from lamina.services.dynamodb.store import SqliteTableStore, TableStore
+
+DEFAULT_SCHEMA_PREFIX = "lamina_"
+_SCHEMES = ("postgresql", "postgres")
+
+
+class BackendError(ValueError):
+    """The DynamoDB backend URL names no backend Lamina has."""
+
+
+def open_store(url: str | None, state_dir: Path) -> TableStore:
+    """The store for this state: SQLite when `url` is None or empty, else the URL's."""
+    if not url:
+        return SqliteTableStore(state_dir / "dynamodb.sqlite3")
+    parts = urlsplit(url)
+    if parts.scheme not in _SCHEMES:
+        raise BackendError(
+            f"unsupported DynamoDB backend URL {url!r}: expected postgresql://user@host/db"
+        )
+    conninfo, schema = postgres_target(url, state_dir)
+    from lamina.services.dynamodb.postgres import PostgresTableStore  # psycopg only when used
+
+    return PostgresTableStore(conninfo, schema)
+
+
+def postgres_target(url: str, state_dir: Path) -> tuple[str, str]:
+    """The libpq URL (without Lamina's parameters) and the schema this state uses."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    own = {key: value for key, value in query if key in ("schema", "schema_prefix")}
+    libpq = [(key, value) for key, value in query if key not in own]
+    schema = (
+        own.get("schema")
+        or own.get("schema_prefix", DEFAULT_SCHEMA_PREFIX)
+        + (hashlib.sha256(str(state_dir.resolve()).encode()).hexdigest()[:16])
+    )
+    return urlunsplit(parts._replace(query=urlencode(libpq))), schema

@@ -1,0 +1,397 @@
+"""PostgresTableStore: the `TableStore` seam on PostgreSQL, for a cluster of Lamina nodes.
+
+The layout mirrors the SQLite store, inside one PostgreSQL schema per Lamina state:
+`tables` holds each table's metadata (msgpack, the same bytes SQLite keeps); each
+DynamoDB table is one SQL table of (pk, sk, size, item) rows and each secondary index one
+more of (ipk, isk, pk, sk, size, item) rows, the keys encoded by `keys.encode_key`.
+PostgreSQL compares bytea bytewise (memcmp, then length), as SQLite compares BLOBs, so
+ORDER BY and row-value comparisons follow DynamoDB's key order.
+DynamoDB names run to 255 characters and PostgreSQL's identifiers to 63 bytes, so the SQL
+tables are named by a digest of the DynamoDB names.
+
+Isolation: READ COMMITTED, and a transaction-scoped advisory lock per item key taken
+before the item is read. SERIALIZABLE would make every conflict a retry of the whole
+operation (the `transaction()` block cannot be replayed by the store) and its predicate
+locks on bytea ranges report false conflicts under load; SELECT ... FOR UPDATE cannot
+lock a key that has no row yet, which a conditional put (attribute_not_exists) needs.
+The advisory lock covers both: a writer of a key holds it until commit, and the read that
+follows it sees every earlier commit. Writers hold the table's metadata row FOR SHARE, so
+UpdateTable (adding an index, backfilled) waits for them and they wait for it.
+A deadlock between two transactions locking keys in opposite orders is answered with
+DynamoDB's TransactionConflictException; callers lock keys in sorted order to avoid it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import msgspec
+import psycopg
+from psycopg import sql
+
+from lamina.aws.service import ServiceError
+from lamina.services.dynamodb.index import IndexMeta, entry
+from lamina.services.dynamodb.store import Change, SortRange, StoredItem, TableMeta, Writer
+from lamina.services.dynamodb.types import Item, type_of
+
+_encoder = msgspec.msgpack.Encoder()
+_decoder = msgspec.msgpack.Decoder(dict[str, dict[str, Any]])
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    ("CREATE TABLE tables (name text PRIMARY KEY, meta bytea NOT NULL)",),
+)
+"""Schema migration N+1 is MIGRATIONS[N]; schema_version holds how many have run."""
+FIRST_BATCH, LAST_BATCH = 32, 1024
+"""Rows a read fetches per round trip: few at first (a Limit of 1 reads one page), more
+while the caller keeps reading (a 1 MB page of small items)."""
+
+
+class PostgresTableStore:
+    """Tables in `schema` of the database at `conninfo` (created and migrated on open)."""
+
+    def __init__(self, conninfo: str, schema: str) -> None:
+        self._conninfo = conninfo
+        self.schema = schema
+        self._lock = threading.RLock()
+        self._db = self._connect()
+        migrate(self._db, schema)
+
+    def _connect(self) -> psycopg.Connection[tuple[Any, ...]]:
+        db = psycopg.connect(self._conninfo, autocommit=True)
+        db.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self.schema)))
+        return db
+
+    def _conn(self) -> psycopg.Connection[tuple[Any, ...]]:
+        """The connection, opened again if the server dropped it (a restart, a failover)."""
+        if self._db.closed or self._db.broken:
+            self._db = self._connect()
+        return self._db
+
+    def create_table(self, meta: TableMeta) -> bool:
+        with self._lock, self._conn().transaction():
+            created = self._db.execute(
+                "INSERT INTO tables VALUES (%s, %s) ON CONFLICT DO NOTHING",
+                (meta.name, _encoder.encode(meta)),
+            )
+            if created.rowcount == 0:
+                return False
+            self._db.execute(
+                sql.SQL(
+                    "CREATE TABLE {} (pk bytea NOT NULL, sk bytea NOT NULL, size integer NOT NULL,"
+                    " item bytea NOT NULL, PRIMARY KEY (pk, sk))"
+                ).format(_table(meta.name))
+            )
+            for index in meta.secondary_indexes:
+                self._create_index(meta.name, index.name)
+            return True
+
+    def _create_index(self, name: str, index: str) -> None:
+        self._db.execute(
+            sql.SQL(
+                "CREATE TABLE {} (ipk bytea NOT NULL, isk bytea NOT NULL, pk bytea NOT NULL, "
+                "sk bytea NOT NULL, size integer NOT NULL, item bytea NOT NULL, "
+                "PRIMARY KEY (ipk, isk, pk, sk))"
+            ).format(_table(name, index))
+        )
+
+    def replace_table(self, meta: TableMeta, size: Callable[[Item], int]) -> None:
+        """Store new metadata: drop the indexes it no longer has, build (backfill) new ones."""
+        with self._lock, self._conn().transaction():
+            old = self._meta(meta.name, "FOR UPDATE")
+            kept = set() if old is None else {index.name for index in old.secondary_indexes}
+            for index in old.secondary_indexes if old is not None else ():
+                if meta.index(index.name) is None:
+                    self._db.execute(sql.SQL("DROP TABLE {}").format(_table(meta.name, index.name)))
+            self._db.execute(
+                "UPDATE tables SET meta = %s WHERE name = %s", (_encoder.encode(meta), meta.name)
+            )
+            for index in meta.secondary_indexes:
+                if index.name not in kept:
+                    self._create_index(meta.name, index.name)
+                    self._backfill(meta, index, size)
+
+    def _backfill(self, meta: TableMeta, index: IndexMeta, size: Callable[[Item], int]) -> None:
+        """Index the existing items; those whose index keys have other types are left out.
+
+        https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.OnlineOps.html
+        """
+        names = index.key_names()
+        for row in list(self.scan(meta.name, None)):
+            if all(
+                name not in row.item or type_of(row.item[name]) == meta.attribute_types[name]
+                for name in names
+            ):
+                self._index(meta, index, (row.partition, row.sort), None, row.item, size)
+
+    def table(self, name: str) -> TableMeta | None:
+        with self._lock:
+            return self._meta(name, "")
+
+    def _meta(self, name: str, lock: str) -> TableMeta | None:
+        """The table's metadata, read with a row lock clause ("", "FOR SHARE", "FOR UPDATE")."""
+        query = sql.SQL("SELECT meta FROM tables WHERE name = %s {}").format(sql.SQL(lock))
+        row = self._conn().execute(query, (name,)).fetchone()
+        return None if row is None else msgspec.msgpack.decode(row[0], type=TableMeta)
+
+    def table_names(self) -> list[str]:
+        with self._lock:
+            rows = self._conn().execute('SELECT name FROM tables ORDER BY name COLLATE "C"')
+            return [row[0] for row in rows]
+
+    def delete_table(self, name: str) -> None:
+        with self._lock, self._conn().transaction():
+            meta = self._meta(name, "FOR UPDATE")
+            self._db.execute("DELETE FROM tables WHERE name = %s", (name,))
+            self._db.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(_table(name)))
+            for index in meta.secondary_indexes if meta is not None else ():
+                self._db.execute(
+                    sql.SQL("DROP TABLE IF EXISTS {}").format(_table(name, index.name))
+                )
+
+    def stats(self, name: str, index: str | None = None) -> tuple[int, int]:
+        query = sql.SQL("SELECT count(*), coalesce(sum(size), 0) FROM {}").format(
+            _table(name, index)
+        )
+        with self._lock:
+            row = self._conn().execute(query).fetchone()
+        assert row is not None  # an aggregate always answers one row
+        return int(row[0]), int(row[1])
+
+    def get(self, name: str, partition: bytes, sort: bytes) -> Item | None:
+        query = sql.SQL("SELECT item FROM {} WHERE pk = %s AND sk = %s").format(_table(name))
+        with self._lock:
+            row = self._conn().execute(query, (partition, sort)).fetchone()
+        return None if row is None else _decoder.decode(row[0])
+
+    def change(
+        self, name: str, partition: bytes, sort: bytes, size: Callable[[Item], int], how: Change
+    ) -> Item | None:
+        """Apply `how` to the stored item in one transaction; return the old item."""
+        with self.transaction() as writer:
+            return writer.change(name, partition, sort, size, how)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Writer]:
+        """One PostgreSQL transaction, rolled back if the block raises."""
+        with self._lock:
+            try:
+                with self._conn().transaction():
+                    yield _PostgresWriter(self)
+            except (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure) as error:
+                # https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/CommonErrors.html
+                raise ServiceError(
+                    "TransactionConflictException",
+                    "Transaction is ongoing for the item",
+                    status=400,
+                ) from error
+
+    def _change(
+        self, name: str, partition: bytes, sort: bytes, size: Callable[[Item], int], how: Change
+    ) -> Item | None:
+        """The change inside a transaction: lock the key, then the item and its index entries."""
+        meta = self._meta(name, "FOR SHARE")
+        if meta is None:
+            raise KeyError(name)
+        self._db.execute(
+            "SELECT pg_advisory_xact_lock(%s)", (self._lock_id(name, partition, sort),)
+        )
+        old = self.get(name, partition, sort)
+        new = how(old)
+        table = _table(name)
+        if new is None:
+            query = sql.SQL("DELETE FROM {} WHERE pk = %s AND sk = %s").format(table)
+            self._db.execute(query, (partition, sort))
+        else:
+            query = sql.SQL(
+                "INSERT INTO {} VALUES (%s, %s, %s, %s) ON CONFLICT (pk, sk) "
+                "DO UPDATE SET size = excluded.size, item = excluded.item"
+            ).format(table)
+            self._db.execute(query, (partition, sort, size(new), _encoder.encode(new)))
+        for index in meta.secondary_indexes:
+            self._index(meta, index, (partition, sort), old, new, size)
+        return old
+
+    def _lock_id(self, name: str, partition: bytes, sort: bytes) -> int:
+        """The item's advisory lock: 64 bits of a digest (a collision only serializes)."""
+        digest = hashlib.blake2b(digest_size=8)
+        for part in (self.schema.encode(), name.encode(), partition, sort):
+            digest.update(len(part).to_bytes(4, "big") + part)
+        return int.from_bytes(digest.digest(), "big", signed=True)
+
+    def _index(
+        self,
+        meta: TableMeta,
+        index: IndexMeta,
+        key: tuple[bytes, bytes],
+        old: Item | None,
+        new: Item | None,
+        size: Callable[[Item], int],
+    ) -> None:
+        """Replace the old item's index entry (if any) by the new item's (if any)."""
+        table = _table(meta.name, index.name)
+        before = None if old is None else entry(index, meta.key_names(), old)
+        if before is not None:
+            query = sql.SQL(
+                "DELETE FROM {} WHERE ipk = %s AND isk = %s AND pk = %s AND sk = %s"
+            ).format(table)
+            self._db.execute(query, (before.partition, before.sort, *key))
+        after = None if new is None else entry(index, meta.key_names(), new)
+        if after is not None:
+            query = sql.SQL("INSERT INTO {} VALUES (%s, %s, %s, %s, %s, %s)").format(table)
+            self._db.execute(
+                query,
+                (after.partition, after.sort, *key, size(after.item), _encoder.encode(after.item)),
+            )
+
+    def query(
+        self,
+        name: str,
+        partition: bytes,
+        bounds: SortRange,
+        *,
+        forward: bool,
+        after: tuple[bytes, ...] | None,
+        index: str | None = None,
+    ) -> Iterator[StoredItem]:
+        """A partition's rows in sort key order (reversed unless forward), after `after`.
+
+        Index rows with equal index sort keys follow in the table's key order.
+        """
+        partition_column, order = ("pk", ("sk",)) if index is None else ("ipk", ("isk", "pk", "sk"))
+        sort = order[0]
+        where, args = [f"{partition_column} = %s"], list[object]([partition])
+        if bounds.lower is not None:
+            where.append(f"{sort} >= %s" if bounds.lower_inclusive else f"{sort} > %s")
+            args.append(bounds.lower)
+        if bounds.upper is not None:
+            where.append(f"{sort} <= %s" if bounds.upper_inclusive else f"{sort} < %s")
+            args.append(bounds.upper)
+        if bounds.prefix is not None:
+            where.append(f"substr({sort}, 1, %s) = %s")
+            args.extend([len(bounds.prefix), bounds.prefix])
+        yield from self._pages(
+            _Read(_table(name, index), partition_column, order, forward, where, args), after
+        )
+
+    def scan(
+        self, name: str, after: tuple[bytes, ...] | None, index: str | None = None
+    ) -> Iterator[StoredItem]:
+        """Every row in (partition, sort) order, after the `after` position."""
+        columns = ("pk", "sk") if index is None else ("ipk", "isk", "pk", "sk")
+        yield from self._pages(_Read(_table(name, index), None, columns, True, [], []), after)
+
+    def _pages(self, read: _Read, after: tuple[bytes, ...] | None) -> Iterator[StoredItem]:
+        """The rows of `read`, fetched a batch at a time, each batch resuming after the last.
+
+        Each batch is one statement (no cursor held open between them), so a caller that
+        stops early leaves nothing behind.
+        """
+        batch = FIRST_BATCH
+        while True:
+            with self._lock:
+                rows = (
+                    self._conn().execute(read.statement(after, batch), read.args(after)).fetchall()
+                )
+            for row in rows:
+                yield StoredItem(row[0], row[1], _decoder.decode(row[-1]))
+            if len(rows) < batch:
+                return
+            after = tuple(rows[-1][len(read.selected) - len(read.order) : -1])
+            batch = min(batch * 2, LAST_BATCH)
+
+    def close(self) -> None:
+        self._db.close()
+
+
+class _Read(msgspec.Struct, frozen=True):
+    """One ordered read: a table, an optional partition, the order columns and filters."""
+
+    table: sql.Composable
+    partition: str | None
+    order: tuple[str, ...]
+    forward: bool
+    where: list[str]
+    where_args: list[object]
+
+    @property
+    def selected(self) -> tuple[str, ...]:
+        return self.order if self.partition is None else (self.partition, *self.order)
+
+    def statement(self, after: tuple[bytes, ...] | None, limit: int) -> sql.Composed:
+        where = list(self.where)
+        if after is not None:
+            placeholders = ", ".join("%s" for _ in self.order)
+            operator = ">" if self.forward else "<"
+            where.append(f"({', '.join(self.order)}) {operator} ({placeholders})")
+        direction = "ASC" if self.forward else "DESC"
+        text = (
+            f"SELECT {', '.join(self.selected)}, item FROM {{}} "
+            + (f"WHERE {' AND '.join(where)} " if where else "")
+            + f"ORDER BY {', '.join(f'{column} {direction}' for column in self.order)} "
+            + f"LIMIT {int(limit)}"
+        )
+        return sql.SQL(text).format(self.table)  # type: ignore[arg-type]
+
+    def args(self, after: tuple[bytes, ...] | None) -> list[object]:
+        return [*self.where_args, *(after or ())]
+
+
+class _PostgresWriter:
+    __slots__ = ("_store",)
+
+    def __init__(self, store: PostgresTableStore) -> None:
+        self._store = store
+
+    def get(self, name: str, partition: bytes, sort: bytes) -> Item | None:
+        return self._store.get(name, partition, sort)
+
+    def change(
+        self, name: str, partition: bytes, sort: bytes, size: Callable[[Item], int], how: Change
+    ) -> Item | None:
+        return self._store._change(name, partition, sort, size, how)
+
+
+def _table(name: str, index: str | None = None) -> sql.Identifier:
+    """The SQL table of a DynamoDB table or of one of its indexes."""
+    if index is None:
+        return sql.Identifier("t_" + hashlib.sha256(name.encode()).hexdigest()[:40])
+    digest = hashlib.sha256(f"{name}\0{index}".encode()).hexdigest()[:40]
+    return sql.Identifier("i_" + digest)
+
+
+def migrate(db: psycopg.Connection[tuple[Any, ...]], schema: str) -> None:
+    """Create `schema` if needed and run the migrations it has not run yet, in one
+    transaction under an advisory lock, so nodes starting together migrate it once."""
+    with db.transaction():
+        db.execute("SELECT pg_advisory_xact_lock(%s)", (_schema_lock(schema),))
+        db.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+        db.execute("CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL)")
+        row = db.execute("SELECT version FROM schema_version").fetchone()
+        version = 0 if row is None else int(row[0])
+        if version > len(MIGRATIONS):
+            raise RuntimeError(
+                f"PostgreSQL schema {schema} is at version {version}, newer than this Lamina "
+                f"knows ({len(MIGRATIONS)}): upgrade Lamina"
+            )
+        for statements in MIGRATIONS[version:]:
+            for statement in statements:
+                db.execute(statement.encode())
+        if row is None:
+            db.execute("INSERT INTO schema_version VALUES (%s)", (len(MIGRATIONS),))
+        else:
+            db.execute("UPDATE schema_version SET version = %s", (len(MIGRATIONS),))
+
+
+def _schema_lock(schema: str) -> int:
+    digest = hashlib.blake2b(b"lamina-schema\0" + schema.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def drop_schema(conninfo: str, schema: str) -> None:
+    """Remove a schema and every table in it (tests, and `lamina` state resets)."""
+    with psycopg.connect(conninfo, autocommit=True) as db:
+        db.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
