@@ -20,23 +20,28 @@ from lamina.gateway.context import RequestContext
 from lamina.gateway.deployment import CompiledRestApi, Deployment
 from lamina.gateway.error import ApiKind, GatewayError, GatewayResponse, render_error
 from lamina.gateway.integrations.lambda_ import Invoker
+from lamina.gateway.limits.limiter import InProcessLimiter, RateLimiter
 from lamina.gateway.request import GatewayRequest
 from lamina.gateway.stages import Stage
 from lamina.gateway.stages.authorize import Authorize
 from lamina.gateway.stages.event import BuildEvent
 from lamina.gateway.stages.integrate import InvokeIntegration
+from lamina.gateway.stages.meter import MeterUsage
 from lamina.gateway.stages.route import RouteRequest
 
 log = logging.getLogger("lamina.gateway")
 
 
 class Gateway:
-    def __init__(self, deployment: Deployment, invoker: Invoker) -> None:
+    def __init__(
+        self, deployment: Deployment, invoker: Invoker, limiter: RateLimiter | None = None
+    ) -> None:
         self.deployment = deployment
         checks: dict[str, Check] = {}
         self._stages: tuple[Stage, ...] = (
             RouteRequest(),
             Authorize(checks),
+            MeterUsage(limiter or InProcessLimiter()),
             BuildEvent(),
             InvokeIntegration(invoker),
         )

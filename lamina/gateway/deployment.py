@@ -6,6 +6,8 @@ The hot path only reads these frozen objects; nothing here touches storage.
 from __future__ import annotations
 
 from lamina.gateway.events.common import matches_media_type, media_type_patterns
+from lamina.gateway.limits.model import AccessLimits
+from lamina.gateway.limits.policy import CompiledLimits
 from lamina.gateway.model import HttpApi, RestApi, Stage
 from lamina.gateway.routing.http import HttpRouter
 from lamina.gateway.routing.rest import RestRouter
@@ -50,6 +52,7 @@ class Deployment:
         *,
         account_id: str,
         region: str,
+        limits: AccessLimits | None = None,
     ) -> None:
         self.account_id = account_id
         self.region = region
@@ -59,3 +62,11 @@ class Deployment:
         # when the template has exactly one of that kind.
         self.root_rest = next(iter(self.rest.values())) if len(self.rest) == 1 else None
         self.root_http = next(iter(self.http.values())) if len(self.http) == 1 else None
+        # API keys, usage plans and throttle settings, compiled for the MeterUsage stage.
+        self.limits = CompiledLimits(
+            limits or AccessLimits(),
+            rest_apis,
+            http_apis,
+            account_id=account_id,
+            region=region,
+        )

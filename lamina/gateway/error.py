@@ -26,6 +26,10 @@ class ResponseType(enum.Enum):
     INTEGRATION_FAILURE = "INTEGRATION_FAILURE"
     INTEGRATION_TIMEOUT = "INTEGRATION_TIMEOUT"
     REQUEST_TOO_LARGE = "REQUEST_TOO_LARGE"
+    UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
+    INVALID_API_KEY = "INVALID_API_KEY"
+    QUOTA_EXCEEDED = "QUOTA_EXCEEDED"
+    THROTTLED = "THROTTLED"
     DEFAULT_5XX = "DEFAULT_5XX"
 
 
@@ -75,6 +79,22 @@ _REST: dict[ResponseType, _Rendering] = {
         504, b'{"message": "Endpoint request timed out"}', None
     ),
     ResponseType.DEFAULT_5XX: _Rendering(500, b'{"message": "Internal server error"}', None),
+    # API keys, usage plan quotas and throttling (lamina.gateway.stages.meter).
+    # https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html
+    ResponseType.INVALID_API_KEY: _Rendering(
+        403, b'{"message":"Forbidden"}', b"ForbiddenException"
+    ),
+    ResponseType.QUOTA_EXCEEDED: _Rendering(
+        429, b'{"message":"Limit Exceeded"}', b"LimitExceededException"
+    ),
+    ResponseType.THROTTLED: _Rendering(
+        429, b'{"message":"Too Many Requests"}', b"TooManyRequestsException"
+    ),
+    # A non-proxy integration refusing to pass an unmapped Content-Type through.
+    # https://docs.aws.amazon.com/apigateway/latest/developerguide/integration-passthrough-behaviors.html
+    ResponseType.UNSUPPORTED_MEDIA_TYPE: _Rendering(
+        415, b'{"message":"Unsupported Media Type"}', b"UnsupportedMediaTypeException"
+    ),
 }
 
 # A body over 10 MB never reaches the REQUEST_TOO_LARGE gateway response: API Gateway's
@@ -97,6 +117,8 @@ _HTTP: dict[ResponseType, _Rendering] = {
         413, b'{"message":"Request Entity Too Large"}', None
     ),
     ResponseType.DEFAULT_5XX: _Rendering(500, b'{"message":"Internal Server Error"}', None),
+    # https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-throttling.html
+    ResponseType.THROTTLED: _Rendering(429, b'{"message":"Too Many Requests"}', None),
 }
 
 

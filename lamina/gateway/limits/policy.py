@@ -1,0 +1,187 @@
+"""Access limits compiled once per deployment into the lookups the MeterUsage stage makes.
+
+Which throttle applies where, in the order API Gateway applies them:
+1. per client: the usage plan's throttle for the API key (a per-method override in the
+   plan's API stage replaces it for that method);
+2. per method: the stage's MethodSettings (REST) or route settings (HTTP APIs), one
+   bucket per method or route; `/*` `*` (DefaultRouteSettings) is every method's default;
+3. the account: one bucket for every API.
+https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from lamina.gateway.limits.model import (
+    AccessLimits,
+    ApiKey,
+    MethodThrottle,
+    Throttle,
+    UsagePlan,
+    account_throttle,
+)
+from lamina.gateway.model import HttpApi, RestApi
+
+ALL = "*"
+ALL_PATHS = "/*"
+
+
+class Bucket:
+    """A bucket's key in the limiter and its settings."""
+
+    __slots__ = ("key", "throttle")
+
+    def __init__(self, key: str, throttle: Throttle) -> None:
+        self.key = key
+        self.throttle = throttle
+
+
+class ClientPlan:
+    """A usage plan as one API stage sees it: the per-client throttle for each method."""
+
+    __slots__ = ("_methods", "plan")
+
+    def __init__(self, plan: UsagePlan, methods: dict[str, dict[str, Throttle]]) -> None:
+        self.plan = plan
+        self._methods = methods
+        """resource path (or `/*`) -> method (or `*`) -> throttle: the plan's overrides."""
+
+    def bucket(self, key_id: str, resource_path: str, http_method: str) -> Bucket | None:
+        """The per-client bucket of API key `key_id` for this method, if any throttle.
+        An override (exact, or with `/*` / `*`) gives the method a bucket of its own."""
+        throttle = self._override(resource_path, http_method)
+        if throttle is not None:
+            key = f"client/{self.plan.id}/{key_id}/{http_method}{resource_path}"
+            return Bucket(key, throttle)
+        if self.plan.throttle is None:
+            return None
+        return Bucket(f"client/{self.plan.id}/{key_id}", self.plan.throttle)
+
+    def _override(self, resource_path: str, http_method: str) -> Throttle | None:
+        if not self._methods:
+            return None
+        for path in (resource_path, ALL_PATHS):
+            methods = self._methods.get(path)
+            if methods is not None:
+                found = methods.get(http_method) or methods.get(ALL)
+                if found is not None:
+                    return found
+        return None
+
+
+class StageLimits:
+    """The limits of one API stage."""
+
+    __slots__ = ("methods", "plans_by_key")
+
+    def __init__(self) -> None:
+        self.methods: dict[str, dict[str, Bucket]] = {}
+        """REST: resource path -> HTTP method -> bucket. HTTP APIs: route key -> {"*": bucket}."""
+        self.plans_by_key: dict[str, ClientPlan] = {}
+        """API key id -> the usage plan that admits it to this stage."""
+
+
+class CompiledLimits:
+    def __init__(
+        self,
+        limits: AccessLimits,
+        rest_apis: Iterable[RestApi],
+        http_apis: Iterable[HttpApi],
+        *,
+        account_id: str,
+        region: str,
+    ) -> None:
+        throttle = limits.account or account_throttle(region)
+        self.account = Bucket(f"account/{account_id}/{region}", throttle)
+        self.keys_by_value: dict[str, ApiKey] = {key.value: key for key in limits.api_keys}
+        self.plans = {plan.id: plan for plan in limits.usage_plans}
+        self._stages: dict[str, dict[str, StageLimits]] = {}
+        settings = {(s.api_id, s.stage): s.settings for s in limits.stage_throttles}
+        for api in rest_apis:
+            for stage in api.stages:
+                found = settings.get((api.id, stage.name), ())
+                self._rest_methods(api, stage.name, found)
+        for http_api in http_apis:
+            for stage in http_api.stages:
+                found = settings.get((http_api.id, stage.name), ())
+                self._http_routes(http_api, stage.name, found)
+        for plan in limits.usage_plans:
+            self._bind(plan)
+
+    def stage(self, api_id: str, stage: str) -> StageLimits | None:
+        stages = self._stages.get(api_id)
+        return None if stages is None else stages.get(stage)
+
+    def _stage(self, api_id: str, stage: str) -> StageLimits:
+        return self._stages.setdefault(api_id, {}).setdefault(stage, StageLimits())
+
+    def _rest_methods(self, api: RestApi, stage: str, settings: tuple[MethodThrottle, ...]) -> None:
+        if not settings:
+            return
+        compiled = self._stage(api.id, stage)
+        for resource in api.resources:
+            for http_method in resource.methods:
+                throttle = method_throttle(settings, resource.path, http_method)
+                if throttle is not None:
+                    key = f"method/{api.id}/{stage}/{http_method}{resource.path}"
+                    compiled.methods.setdefault(resource.path, {})[http_method] = Bucket(
+                        key, throttle
+                    )
+
+    def _http_routes(self, api: HttpApi, stage: str, settings: tuple[MethodThrottle, ...]) -> None:
+        if not settings:
+            return
+        compiled = self._stage(api.id, stage)
+        for route in api.routes:
+            throttle = method_throttle(settings, route.route_key, ALL)
+            if throttle is not None:
+                key = f"route/{api.id}/{stage}/{route.route_key}"
+                compiled.methods[route.route_key] = {ALL: Bucket(key, throttle)}
+
+    def _bind(self, plan: UsagePlan) -> None:
+        for plan_stage in plan.stages:
+            compiled = self._stage(plan_stage.api_id, plan_stage.stage)
+            client = ClientPlan(plan, _overrides(plan_stage.method_throttles))
+            for key_id in plan.key_ids:
+                # A key belongs to at most one plan per API stage (CreateUsagePlanKey refuses
+                # a second); the first plan read wins.
+                compiled.plans_by_key.setdefault(key_id, client)
+
+
+def method_throttle(
+    settings: Iterable[MethodThrottle], resource_path: str, http_method: str
+) -> Throttle | None:
+    """The most specific setting for the method: exact, then any method of the path, then
+    the method on any path, then `/*` `*`."""
+    best: tuple[int, Throttle] | None = None
+    for setting in settings:
+        rank = _rank(setting, resource_path, http_method)
+        if rank is not None and (best is None or rank < best[0]):
+            best = (rank, setting.throttle)
+    return None if best is None else best[1]
+
+
+def _rank(setting: MethodThrottle, resource_path: str, http_method: str) -> int | None:
+    path_exact = setting.resource_path == resource_path
+    path_any = setting.resource_path in (ALL_PATHS, ALL)
+    method_exact = setting.http_method == http_method
+    method_any = setting.http_method == ALL
+    if path_exact and method_exact:
+        return 0
+    if path_exact and method_any:
+        return 1
+    if path_any and method_exact:
+        return 2
+    if path_any and method_any:
+        return 3
+    return None
+
+
+def _overrides(method_throttles: Mapping[str, Throttle]) -> dict[str, dict[str, Throttle]]:
+    """A plan stage's `{resourcePath}/{httpMethod}` overrides by path and method."""
+    found: dict[str, dict[str, Throttle]] = {}
+    for name, throttle in method_throttles.items():
+        path, _, method = name.rpartition("/")
+        found.setdefault(path or "/", {})[method.upper()] = throttle
+    return found

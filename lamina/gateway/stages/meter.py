@@ -1,0 +1,128 @@
+"""API keys, usage plans and throttling: admit, throttle and count a routed request.
+
+For a method that requires an API key (REST): the key (x-api-key, or the authorizer's
+usageIdentifierKey when the API's key source is AUTHORIZER) must exist, be enabled and
+belong to a usage plan bound to this API stage, else 403 Forbidden. Then the token buckets
+in API Gateway's order: the client's (usage plan), the method's (stage MethodSettings /
+route settings), the account's; an empty one answers 429 Too Many Requests. Last, the
+plan's quota: 429 Limit Exceeded once the period's requests are used up.
+https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-usage-plans.html
+https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html
+
+A method without a key requirement and without stage settings costs one take: the
+account's bucket.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from lamina.gateway.context import RequestContext
+from lamina.gateway.error import GatewayError, ResponseType
+from lamina.gateway.events.v1 import V1Target
+from lamina.gateway.limits.limiter import InProcessLimiter, LimiterUnavailable, RateLimiter
+from lamina.gateway.limits.model import ApiKey
+from lamina.gateway.limits.policy import ALL, Bucket, ClientPlan, CompiledLimits, StageLimits
+from lamina.gateway.model import RestApi
+
+log = logging.getLogger("lamina.gateway.limits")
+
+API_KEY_HEADER = "x-api-key"
+_WARN_EVERY_S = 10.0
+
+
+class MeterUsage:
+    def __init__(self, limiter: RateLimiter) -> None:
+        self._limiter = limiter
+        # The in-process limiter answers without a coroutine: no await on the hot path.
+        self._local = limiter if isinstance(limiter, InProcessLimiter) else None
+        self._warned_at = -_WARN_EVERY_S
+
+    async def __call__(self, ctx: RequestContext) -> None:
+        api, stage = ctx.api, ctx.stage
+        assert api is not None and stage is not None, "routing sets the API and stage"
+        limits = ctx.deployment.limits
+        stage_limits = limits.stage(api.api.id, stage.name)
+        client: tuple[ClientPlan, ApiKey] | None = None
+        method_bucket: Bucket | None = None
+        if ctx.method is not None:
+            target = ctx.target
+            assert isinstance(target, V1Target), "REST routing sets a 1.0 target"
+            path, http_method = target.resource_path, ctx.method.http_method
+            if ctx.method.api_key_required:
+                client = self._admit_key(ctx, limits, stage_limits)
+                plan, key = client
+                own = plan.bucket(key.id, path, http_method)
+                if own is not None:
+                    await self._take(own)
+            if stage_limits is not None:
+                method_bucket = stage_limits.methods.get(path, {}).get(http_method)
+        elif stage_limits is not None and ctx.route is not None:
+            method_bucket = stage_limits.methods.get(ctx.route.route_key, {}).get(ALL)
+        if method_bucket is not None:
+            await self._take(method_bucket)
+        await self._take(limits.account)
+        if client is not None:
+            await self._count(*client)
+
+    def _admit_key(
+        self, ctx: RequestContext, limits: CompiledLimits, stage_limits: StageLimits | None
+    ) -> tuple[ClientPlan, ApiKey]:
+        api = ctx.api
+        assert api is not None
+        if isinstance(api.api, RestApi) and api.api.api_key_source == "AUTHORIZER":
+            value = ctx.api_key
+        else:
+            value = ctx.request.header(API_KEY_HEADER)
+        if not value:
+            raise GatewayError(ResponseType.INVALID_API_KEY, "no API key")
+        key = limits.keys_by_value.get(value)
+        if key is None:
+            raise GatewayError(ResponseType.INVALID_API_KEY, "unknown API key")
+        if not key.enabled:
+            raise GatewayError(ResponseType.INVALID_API_KEY, f"API key {key.id} is disabled")
+        plan = None if stage_limits is None else stage_limits.plans_by_key.get(key.id)
+        if plan is None:
+            raise GatewayError(
+                ResponseType.INVALID_API_KEY,
+                f"API key {key.id} is in no usage plan of this API stage",
+            )
+        ctx.api_key = value
+        # requestContext.identity.apiKey / apiKeyId
+        # https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html
+        ctx.identity["apiKey"] = value
+        ctx.identity["apiKeyId"] = key.id
+        return plan, key
+
+    async def _take(self, bucket: Bucket) -> None:
+        if self._local is not None:
+            admitted = self._local.take_now(bucket.key, bucket.throttle)
+        else:
+            try:
+                admitted = await self._limiter.take(bucket.key, bucket.throttle)
+            except LimiterUnavailable as error:
+                self._fail_open(error)
+                return
+        if not admitted:
+            raise GatewayError(ResponseType.THROTTLED, f"bucket {bucket.key} is empty")
+
+    async def _count(self, client: ClientPlan, key: ApiKey) -> None:
+        plan = client.plan
+        try:
+            counted = await self._limiter.count(plan.id, key.id, plan.quota)
+        except LimiterUnavailable as error:
+            self._fail_open(error)
+            return
+        if not counted:
+            raise GatewayError(
+                ResponseType.QUOTA_EXCEEDED, f"quota of usage plan {plan.id} used up by {key.id}"
+            )
+
+    def _fail_open(self, error: LimiterUnavailable) -> None:
+        """A limiter that cannot be reached limits nothing: the API stays up, and the
+        console says so (at most every 10 s)."""
+        now = time.monotonic()
+        if now - self._warned_at >= _WARN_EVERY_S:
+            self._warned_at = now
+            log.warning("limits not enforced: %s", error)
