@@ -10,6 +10,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from lamina.config.api_body import api_body, declared_stages
+from lamina.config.authorizer import (
+    BodyAuthorizers,
+    body_authorizers,
+    http_resource_authorizers,
+    resource_access,
+)
 from lamina.config.error import ConfigError
 from lamina.config.integration import build_integration
 from lamina.config.openapi import DEFAULT_ROUTE, Operation, operations
@@ -17,6 +23,7 @@ from lamina.config.reference import HTTP_API, CfnResource
 from lamina.config.stack import Stack
 from lamina.gateway.model import (
     HTTP_MAX_TIMEOUT_MS,
+    Authorizer,
     HttpApi,
     Integration,
     Route,
@@ -45,26 +52,36 @@ def _http_api(stack: Stack, resource: CfnResource, functions: Mapping[str, str])
     body = api_body(stack, resource)
     routes: list[Route] = []
     title = None
+    authorizers = http_resource_authorizers(stack, api_id, functions)
     if body is not None:
         title = (body.get("info") or {}).get("title")
-        routes += _routes_from_body(stack, resource.logical_id, body, functions)
+        schemes = body_authorizers(stack, api_id, body, functions, http=True)
+        authorizers += schemes.by_name.values()
+        routes += _routes_from_body(stack, resource.logical_id, body, functions, schemes)
     stages = _stages(stack, api_id)
     if "Target" in resource.properties:
         routes.append(_quick_create_route(stack, resource, functions))
         # Quick create also makes a $default stage that deploys automatically.
         stages.setdefault("$default", Stage(name="$default"))
-    routes += _routes_from_resources(stack, api_id, functions)
+    routes += _routes_from_resources(
+        stack, api_id, functions, {found.id: found for found in authorizers}
+    )
     return HttpApi(
         id=api_id,
         logical_id=resource.logical_id,
         name=stack.text(resource, "Name", str(title or resource.logical_id)),
         routes=tuple(routes),
         stages=tuple(sorted(stages.values(), key=lambda stage: stage.name)),
+        authorizers=tuple(authorizers),
     )
 
 
 def _routes_from_body(
-    stack: Stack, logical_id: str, body: Mapping[str, Any], functions: Mapping[str, str]
+    stack: Stack,
+    logical_id: str,
+    body: Mapping[str, Any],
+    functions: Mapping[str, str],
+    schemes: BodyAuthorizers,
 ) -> list[Route]:
     routes = []
     for operation in operations(body):
@@ -80,7 +97,16 @@ def _routes_from_body(
                 timeout_ms=spec.get("timeoutInMillis"),
                 default_timeout_ms=HTTP_MAX_TIMEOUT_MS,
             )
-        routes.append(Route(route_key=_route_key(operation), integration=integration))
+        access = schemes.access(operation.security)
+        routes.append(
+            Route(
+                route_key=_route_key(operation),
+                integration=integration,
+                authorization_type=access.authorization_type,
+                authorizer_id=access.authorizer_id,
+                authorization_scopes=access.authorization_scopes,
+            )
+        )
     return routes
 
 
@@ -104,7 +130,9 @@ def _quick_create_route(stack: Stack, resource: CfnResource, functions: Mapping[
     return Route(route_key=stack.text(resource, "RouteKey", DEFAULT_ROUTE), integration=integration)
 
 
-def _routes_from_resources(stack: Stack, api_id: str, functions: Mapping[str, str]) -> list[Route]:
+def _routes_from_resources(
+    stack: Stack, api_id: str, functions: Mapping[str, str], authorizers: Mapping[str, Authorizer]
+) -> list[Route]:
     integrations = _integrations(stack, api_id, functions)
     routes = []
     for route in stack.of_api("AWS::ApiGatewayV2::Route", api_id, key="ApiId"):
@@ -118,7 +146,16 @@ def _routes_from_resources(stack: Stack, api_id: str, functions: Mapping[str, st
                 if integration_id not in integrations:
                     raise ConfigError(f"Target {target!r} names no integration of this API")
                 integration = integrations[integration_id]
-            routes.append(Route(route_key=stack.text(route, "RouteKey"), integration=integration))
+            access = resource_access(stack, route, known=authorizers)
+            routes.append(
+                Route(
+                    route_key=stack.text(route, "RouteKey"),
+                    integration=integration,
+                    authorization_type=access.authorization_type,
+                    authorizer_id=access.authorizer_id,
+                    authorization_scopes=access.authorization_scopes,
+                )
+            )
     return routes
 
 

@@ -43,11 +43,13 @@ _BUILT_TYPES = frozenset(
         "AWS::ApiGateway::Method",
         "AWS::ApiGateway::Stage",
         "AWS::ApiGateway::Deployment",
+        "AWS::ApiGateway::Authorizer",
         "AWS::ApiGatewayV2::Api",
         "AWS::ApiGatewayV2::Route",
         "AWS::ApiGatewayV2::Integration",
         "AWS::ApiGatewayV2::Stage",
         "AWS::ApiGatewayV2::Deployment",
+        "AWS::ApiGatewayV2::Authorizer",
     }
 )
 _ACCEPTED_TYPES = frozenset(

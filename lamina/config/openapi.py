@@ -39,6 +39,8 @@ class Operation(msgspec.Struct, frozen=True, kw_only=True):
     integration: dict[str, Any] | None = None
     authorization_type: str = "NONE"
     api_key_required: bool = False
+    security: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """The operation's security requirements as (scheme name, scopes), in order."""
 
 
 def operations(body: Mapping[str, Any]) -> Iterator[Operation]:
@@ -62,6 +64,7 @@ def operations(body: Mapping[str, Any]) -> Iterator[Operation]:
                 integration=integration if isinstance(integration, dict) else None,
                 authorization_type=_authorization_type(security, schemes),
                 api_key_required=any(schemes.get(name) == "API_KEY" for name in security),
+                security=_security_entries(operation.get("security", body.get("security"))),
             )
 
 
@@ -93,7 +96,11 @@ def _security_schemes(body: Mapping[str, Any]) -> dict[str, str]:
         auth_type = str(scheme.get("x-amazon-apigateway-authtype", "")).lower()
         if auth_type in _AUTH_TYPES:
             schemes[name] = _AUTH_TYPES[auth_type]
-        elif scheme.get("type") == "apiKey" and not auth_type:
+        elif (
+            scheme.get("type") == "apiKey"
+            and not auth_type
+            and "x-amazon-apigateway-authorizer" not in scheme
+        ):
             schemes[name] = "API_KEY"
     return schemes
 
@@ -102,6 +109,17 @@ def _security_names(security: object) -> list[str]:
     if not isinstance(security, list):
         return []
     return [name for entry in security if isinstance(entry, dict) for name in entry]
+
+
+def _security_entries(security: object) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    if not isinstance(security, list):
+        return ()
+    return tuple(
+        (str(name), tuple(str(scope) for scope in scopes) if isinstance(scopes, list) else ())
+        for entry in security
+        if isinstance(entry, dict)
+        for name, scopes in entry.items()
+    )
 
 
 def _authorization_type(security: list[str], schemes: Mapping[str, str]) -> str:

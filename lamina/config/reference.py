@@ -215,11 +215,13 @@ _REF_RULES: dict[str, _Rule] = {
     "AWS::ApiGateway::Method": _id(6),
     "AWS::ApiGateway::Deployment": _id(6),
     "AWS::ApiGateway::Stage": _stage_name,
+    "AWS::ApiGateway::Authorizer": _id(6),
     HTTP_API: _id(10),
     "AWS::ApiGatewayV2::Integration": _id(7),
     "AWS::ApiGatewayV2::Route": _id(6),
     "AWS::ApiGatewayV2::Deployment": _id(6),
     "AWS::ApiGatewayV2::Stage": _stage_name,
+    "AWS::ApiGatewayV2::Authorizer": _id(6),
     DYNAMODB_TABLE: _table_name,
 }
 
@@ -234,10 +236,12 @@ _GET_ATT_RULES: dict[str, dict[str, _Rule]] = {
     "AWS::ApiGateway::Method": {},
     "AWS::ApiGateway::Deployment": {"DeploymentId": _id(6)},
     "AWS::ApiGateway::Stage": {},
+    "AWS::ApiGateway::Authorizer": {"AuthorizerId": _id(6)},
     HTTP_API: {"ApiEndpoint": _api_endpoint, "ApiId": _id(10)},
     "AWS::ApiGatewayV2::Integration": {"IntegrationId": _id(7)},
     "AWS::ApiGatewayV2::Route": {"RouteId": _id(6)},
     "AWS::ApiGatewayV2::Deployment": {"DeploymentId": _id(6)},
     "AWS::ApiGatewayV2::Stage": {},
+    "AWS::ApiGatewayV2::Authorizer": {"AuthorizerId": _id(6)},
     DYNAMODB_TABLE: {"Arn": _table_arn},
 }

@@ -9,6 +9,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from lamina.config.api_body import api_body, declared_stages, stage_variables
+from lamina.config.authorizer import (
+    BodyAuthorizers,
+    body_authorizers,
+    resource_access,
+    rest_resource_authorizers,
+)
 from lamina.config.error import ConfigError
 from lamina.config.ids import physical_id
 from lamina.config.integration import build_integration
@@ -17,6 +23,7 @@ from lamina.config.reference import REST_API, CfnResource, root_resource_id
 from lamina.config.stack import Stack
 from lamina.gateway.model import (
     REST_DEFAULT_TIMEOUT_MS,
+    Authorizer,
     Integration,
     Method,
     Resource,
@@ -39,11 +46,14 @@ def build_rest_apis(stack: Stack, functions: Mapping[str, str]) -> list[RestApi]
 def _rest_api(stack: Stack, resource: CfnResource, functions: Mapping[str, str]) -> RestApi:
     api_id = stack.resources.id_of(resource.logical_id)
     body = api_body(stack, resource)
+    authorizers = rest_resource_authorizers(stack, api_id, functions)
     if body is not None:
-        tree = _tree_from_body(api_id, body, functions)
+        schemes = body_authorizers(stack, api_id, body, functions, http=False)
+        tree = _tree_from_body(api_id, body, functions, schemes)
+        authorizers += schemes.by_name.values()
         title = (body.get("info") or {}).get("title")
     else:
-        tree = _tree_from_resources(stack, api_id, functions)
+        tree = _tree_from_resources(stack, api_id, functions, authorizers)
         title = None
     binary = binary_media_types(stack.prop(resource, "BinaryMediaTypes"))
     if body is not None:
@@ -58,6 +68,7 @@ def _rest_api(stack: Stack, resource: CfnResource, functions: Mapping[str, str])
         ),
         stages=_stages(stack, api_id),
         binary_media_types=tuple(dict.fromkeys(binary)),
+        authorizers=tuple(authorizers),
     )
 
 
@@ -66,7 +77,7 @@ def _resource_id(api_id: str, path: str) -> str:
 
 
 def _tree_from_body(
-    api_id: str, body: Mapping[str, Any], functions: Mapping[str, str]
+    api_id: str, body: Mapping[str, Any], functions: Mapping[str, str], schemes: BodyAuthorizers
 ) -> dict[str, dict[str, Method]]:
     """Path -> methods; every ancestor of a path is a resource too, as on import."""
     tree: dict[str, dict[str, Method]] = {"/": {}}
@@ -76,10 +87,13 @@ def _tree_from_body(
             tree.setdefault(ancestor, {})
         spec = operation.integration
         integration = None if spec is None else _body_integration(spec, functions)
+        access = schemes.access(operation.security)
         tree[path][operation.method] = Method(
             http_method=operation.method,
             integration=integration,
-            authorization_type=operation.authorization_type,
+            authorization_type=access.authorization_type,
+            authorizer_id=access.authorizer_id,
+            authorization_scopes=access.authorization_scopes,
             api_key_required=operation.api_key_required,
         )
     return tree
@@ -116,7 +130,7 @@ def _ancestors(path: str) -> list[str]:
 
 
 def _tree_from_resources(
-    stack: Stack, api_id: str, functions: Mapping[str, str]
+    stack: Stack, api_id: str, functions: Mapping[str, str], authorizers: list[Authorizer]
 ) -> dict[str, dict[str, Method]]:
     paths = _resource_paths(stack, api_id)
     tree: dict[str, dict[str, Method]] = {path: {} for path in paths.values()}
@@ -125,7 +139,7 @@ def _tree_from_resources(
             resource_id = stack.text(method, "ResourceId")
             if resource_id not in paths:
                 raise ConfigError(f"ResourceId {resource_id!r} is no resource of this API")
-            built = _method(stack, method, functions)
+            built = _method(stack, method, functions, authorizers)
             tree[paths[resource_id]][built.http_method] = built
     return tree
 
@@ -167,17 +181,22 @@ def _path_of(
     return paths[own_id]
 
 
-def _method(stack: Stack, method: CfnResource, functions: Mapping[str, str]) -> Method:
+def _method(
+    stack: Stack, method: CfnResource, functions: Mapping[str, str], authorizers: list[Authorizer]
+) -> Method:
     # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-method.html
     http_method = stack.text(method, "HttpMethod").upper()
     spec = stack.prop(method, "Integration")
     integration = None
     if isinstance(spec, dict):
         integration = _rest_integration(spec, functions, ("Type", "Uri", "TimeoutInMillis"))
+    access = resource_access(stack, method, known={found.id: found for found in authorizers})
     return Method(
         http_method=http_method,
         integration=integration,
-        authorization_type=stack.text(method, "AuthorizationType", "NONE").upper(),
+        authorization_type=access.authorization_type,
+        authorizer_id=access.authorizer_id,
+        authorization_scopes=access.authorization_scopes,
         api_key_required=stack.prop(method, "ApiKeyRequired", False) in (True, "true"),
     )
 
