@@ -13,6 +13,20 @@ def last_header(headers: list[tuple[str, str]], name: str) -> str | None:
     return found
 
 
+class TlsSession:
+    """What the TLS handshake of a request's connection established."""
+
+    __slots__ = ("peer_cert", "server_name")
+
+    def __init__(self, *, server_name: str | None, peer_cert: bytes | None) -> None:
+        self.server_name = server_name
+        """The custom domain whose certificate served the connection (chosen by SNI);
+        None for the default certificate."""
+        self.peer_cert = peer_cert
+        """The client certificate (DER), verified against that domain's truststore
+        (mutual TLS); None when the domain asks for none."""
+
+
 class HttpRequest:
     __slots__ = (
         "body",
@@ -24,6 +38,7 @@ class HttpRequest:
         "path",
         "query_string",
         "server_port",
+        "tls",
     )
 
     def __init__(
@@ -38,6 +53,7 @@ class HttpRequest:
         http_version: str,
         body_too_large: bool = False,
         server_port: int = 0,
+        tls: TlsSession | None = None,
     ) -> None:
         self.method = method
         self.path = path
@@ -52,6 +68,8 @@ class HttpRequest:
         """True when the body exceeded the server's limit; `body` is then empty."""
         self.server_port = server_port
         """The local port the request arrived on."""
+        self.tls = tls
+        """The connection's TLS session; None for plain HTTP."""
 
     def header(self, name: str) -> str | None:
         return last_header(self.headers, name)

@@ -24,7 +24,8 @@ from typing import cast
 
 import httptools
 
-from lamina.http.message import HttpRequest, HttpResponse
+from lamina.http.message import HttpRequest, HttpResponse, TlsSession
+from lamina.http.tls import ServerTls
 
 Handler = Callable[[HttpRequest], Awaitable[HttpResponse]]
 log = logging.getLogger("lamina.http")
@@ -75,9 +76,13 @@ class _Pending:
 
 
 class HttpProtocol(asyncio.Protocol):
-    def __init__(self, handler: Handler, connections: set[HttpProtocol]) -> None:
+    def __init__(
+        self, handler: Handler, connections: set[HttpProtocol], tls: ServerTls | None = None
+    ) -> None:
         self._handler = handler
         self._connections = connections
+        self._tls = tls
+        self._session: TlsSession | None = None
         self._transport: asyncio.Transport | None = None
         self._parser = httptools.HttpRequestParser(self)
         self._client = ""
@@ -105,6 +110,11 @@ class HttpProtocol(asyncio.Protocol):
         self._client = peer[0] if isinstance(peer, tuple) else "127.0.0.1"
         local = transport.get_extra_info("sockname")
         self._port = local[1] if isinstance(local, tuple) else 0
+        if self._tls is not None:
+            # asyncio calls connection_made once the handshake is done.
+            connection = transport.get_extra_info("ssl_object")
+            if connection is not None:
+                self._session = self._tls.session(connection)
         self._connections.add(self)
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -188,6 +198,7 @@ class HttpProtocol(asyncio.Protocol):
             http_version=self._parser.get_http_version(),
             body_too_large=self._too_large,
             server_port=self._port,
+            tls=self._session,
         )
         keep_alive = self._parser.should_keep_alive() and not self._too_large
         self._queue.append(_Pending(request, keep_alive))
@@ -245,19 +256,22 @@ class HttpProtocol(asyncio.Protocol):
 
 
 class HttpServer:
-    def __init__(self, handler: Handler) -> None:
+    def __init__(self, handler: Handler, tls: ServerTls | None = None) -> None:
         self._handler = handler
+        self._tls = tls
+        """HTTPS when set: its context (with SNI dispatch) wraps every connection."""
         self._connections: set[HttpProtocol] = set()
         self._server: asyncio.Server | None = None
 
     async def start(self, host: str, port: int) -> list[tuple[str, int]]:
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(
-            lambda: HttpProtocol(self._handler, self._connections),
+            lambda: HttpProtocol(self._handler, self._connections, self._tls),
             host=host,
             port=port,
             reuse_address=True,
             backlog=1024,
+            ssl=self._tls.context if self._tls is not None else None,
         )
         return [sock.getsockname()[:2] for sock in self._server.sockets]
 

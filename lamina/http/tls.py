@@ -1,0 +1,116 @@
+"""TLS for Lamina's server: a default certificate (localhost, 127.0.0.1 — generated or the
+user's), one certificate per custom domain chosen by SNI, and mutual TLS per domain.
+
+    ClientHello(server_name) → sni_callback → the domain's SSLContext (its certificate,
+    its truststore) or the default one → handshake → TlsSession on every request
+
+Mutual TLS: the domain's context asks for a client certificate and verifies one against
+the domain's truststore, so a certificate from a CA the truststore does not hold is
+refused during the handshake (alert `unknown ca`). Two cases pass the handshake on
+purpose and are answered by the gateway's ClientCertificate stage with API Gateway's
+HTTP 403 instead (https://docs.aws.amazon.com/apigateway/latest/developerguide/rest-api-mutual-tls.html:
+"If the certificate isn't trusted, is expired, ... the request is denied with a 403
+status code"):
+- no certificate at all: the request (mode CERT_OPTIONAL), which the stage denies;
+- an expired or not-yet-valid certificate: OpenSSL skips the time check here
+  (X509_V_FLAG_NO_CHECK_TIME) and the stage denies it.
+
+Why every context asks (CERT_OPTIONAL) once any domain uses mutual TLS: OpenSSL's
+SSL_set_SSL_CTX, which Python's SNI context swap calls, takes the new context's
+certificate and trust store but keeps the verify mode of the context the connection
+started with (the default one). The cost: on such a server a client that volunteers a
+certificate on a name without mutual TLS must present one Lamina can verify.
+"""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Sequence
+from pathlib import Path
+
+from lamina.http.certificate import KeyPair
+from lamina.http.message import TlsSession
+
+# OpenSSL's X509_V_FLAG_NO_CHECK_TIME (x509_vfy.h); Python has no name for it.
+_NO_CHECK_TIME = 0x200000
+
+
+class TlsConfigError(ValueError):
+    """A certificate, key or truststore that cannot be loaded; the message names the file."""
+
+
+class TlsSite:
+    """A custom domain's TLS: the certificate served for its name, and the truststore that
+    turns on mutual TLS (None: no client certificate is asked for)."""
+
+    __slots__ = ("pair", "server_name", "truststore")
+
+    def __init__(self, server_name: str, pair: KeyPair, truststore: Path | None = None) -> None:
+        self.server_name = server_name.lower()
+        """The domain name; `*.example.com` matches one label."""
+        self.pair = pair
+        self.truststore = truststore
+
+
+def _context(pair: KeyPair, truststore: Path | None, *, ask: bool) -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    # API Gateway's mutual-TLS domains need TLS 1.2 at least; we apply it everywhere.
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.set_alpn_protocols(["http/1.1"])
+    try:
+        context.load_cert_chain(pair.cert_path, pair.key_path)
+    except (OSError, ssl.SSLError) as error:
+        raise TlsConfigError(
+            f"cannot load certificate {pair.cert_path} with key {pair.key_path}: {error}"
+        ) from error
+    if truststore is not None:
+        try:
+            context.load_verify_locations(cafile=truststore)
+        except (OSError, ssl.SSLError) as error:
+            raise TlsConfigError(f"cannot load truststore {truststore}: {error}") from error
+    if ask:
+        context.verify_mode = ssl.CERT_OPTIONAL
+        # The verify parameters, like the mode, stay those of the first context.
+        context.verify_flags |= _NO_CHECK_TIME
+    return context
+
+
+class ServerTls:
+    """The server's SSLContext with SNI dispatch to the custom domains' contexts."""
+
+    def __init__(self, default: KeyPair, sites: Sequence[TlsSite] = ()) -> None:
+        self.default = default
+        ask = any(site.truststore is not None for site in sites)
+        self.context = _context(default, None, ask=ask)
+        self._by_name: dict[str, ssl.SSLContext] = {}
+        self._site_of: dict[int, TlsSite] = {}
+        for site in sites:
+            context = _context(site.pair, site.truststore, ask=ask)
+            self._by_name[site.server_name] = context
+            self._site_of[id(context)] = site
+        if sites:
+            self.context.sni_callback = self._choose
+
+    def _lookup(self, server_name: str) -> ssl.SSLContext | None:
+        name = server_name.lower().rstrip(".")
+        found = self._by_name.get(name)
+        if found is None and "." in name:
+            found = self._by_name.get("*." + name.split(".", 1)[1])
+        return found
+
+    def _choose(
+        self, connection: ssl.SSLObject | ssl.SSLSocket, server_name: str | None, _: object
+    ) -> None:
+        """Swap in the domain's context before the certificate is sent."""
+        if server_name is None:
+            return
+        context = self._lookup(server_name)
+        if context is not None:
+            connection.context = context
+
+    def session(self, connection: ssl.SSLObject | ssl.SSLSocket) -> TlsSession:
+        """What a handshake established: the domain whose context served it, the client's
+        certificate (DER) when one was verified."""
+        site = self._site_of.get(id(connection.context))
+        peer = connection.getpeercert(binary_form=True) if site and site.truststore else None
+        return TlsSession(server_name=site.server_name if site else None, peer_cert=peer)
