@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import enum
 
+import orjson
+
 from lamina.core.error import LaminaError
 
 
@@ -31,6 +33,8 @@ class ResponseType(enum.Enum):
     QUOTA_EXCEEDED = "QUOTA_EXCEEDED"
     THROTTLED = "THROTTLED"
     DEFAULT_5XX = "DEFAULT_5XX"
+    ACCESS_DENIED = "ACCESS_DENIED"
+    INVALID_SIGNATURE = "INVALID_SIGNATURE"
 
 
 class GatewayResponse:
@@ -47,19 +51,36 @@ class GatewayResponse:
 class GatewayError(LaminaError):
     """Raised anywhere in the pipeline; the error stage renders it as AWS would."""
 
-    def __init__(self, response_type: ResponseType, detail: str = "") -> None:
+    def __init__(
+        self,
+        response_type: ResponseType,
+        detail: str = "",
+        *,
+        message: str | None = None,
+        error_type: str | None = None,
+    ) -> None:
         super().__init__(detail or response_type.value)
         self.response_type = response_type
         self.detail = detail
+        self.message = message
+        """REST: replaces the default body's message ($context.error.messageString), for
+        responses whose text names the request (IAM denials, signature mismatches)."""
+        self.error_type = error_type
+        """REST: replaces the response type's x-amzn-ErrorType (one type, several causes)."""
 
 
 class _Rendering:
-    __slots__ = ("body", "error_type", "status")
+    __slots__ = ("body", "error_type", "message_key", "status")
 
-    def __init__(self, status: int, body: bytes, error_type: bytes | None) -> None:
+    def __init__(
+        self, status: int, body: bytes, error_type: bytes | None, message_key: str = "message"
+    ) -> None:
         self.status = status
         self.body = body
         self.error_type = error_type
+        self.message_key = message_key
+        """The body's key when GatewayError.message replaces the text ("Message" for IAM
+        and resource-policy denials, as AWS capitalises it there)."""
 
 
 # REST APIs. Note the bodies differ in spacing: AWS renders MISSING_AUTHENTICATION_TOKEN from
@@ -95,6 +116,24 @@ _REST: dict[ResponseType, _Rendering] = {
     ResponseType.UNSUPPORTED_MEDIA_TYPE: _Rendering(
         415, b'{"message":"Unsupported Media Type"}', b"UnsupportedMediaTypeException"
     ),
+    # IAM authorization and resource policies (lamina.gateway.auth.iam, .resource_policy):
+    # the messages name the caller and the method ARN, so raisers pass them as `message`.
+    # Captured: {"Message":"User: anonymous is not authorized to perform: execute-api:Invoke
+    # on resource: arn:aws:execute-api:us-west-2:********2543:vd2gh6uqw3/api/GET/"}
+    # (https://github.com/ASFHyP3/hyp3/issues/2283); see docs/fidelity/gateway.md.
+    ResponseType.ACCESS_DENIED: _Rendering(
+        403,
+        b'{"Message":"User is not authorized to access this resource"}',
+        b"AccessDeniedException",
+        message_key="Message",
+    ),
+    ResponseType.INVALID_SIGNATURE: _Rendering(
+        403,
+        b'{"message":"The request signature we calculated does not match the signature you '
+        b"provided. Check your AWS Secret Access Key and signing method. Consult the service "
+        b'documentation for details."}',
+        b"InvalidSignatureException",
+    ),
 }
 
 # A body over 10 MB never reaches the REQUEST_TOO_LARGE gateway response: API Gateway's
@@ -119,6 +158,9 @@ _HTTP: dict[ResponseType, _Rendering] = {
     ResponseType.DEFAULT_5XX: _Rendering(500, b'{"message":"Internal Server Error"}', None),
     # https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-throttling.html
     ResponseType.THROTTLED: _Rendering(429, b'{"message":"Too Many Requests"}', None),
+    # IAM authorization failures of any kind (reported: aws/aws-cdk#21182).
+    ResponseType.ACCESS_DENIED: _Rendering(403, b'{"message":"Forbidden"}', None),
+    ResponseType.INVALID_SIGNATURE: _Rendering(403, b'{"message":"Forbidden"}', None),
 }
 
 
@@ -132,6 +174,12 @@ def render_error(kind: ApiKind, error: GatewayError) -> GatewayResponse:
         )
     rendering = _REST[error.response_type]
     headers = [(b"content-type", b"application/json")]
-    if rendering.error_type is not None:
-        headers.append((b"x-amzn-errortype", rendering.error_type))
-    return GatewayResponse(rendering.status, headers, rendering.body)
+    error_type = rendering.error_type
+    if error.error_type is not None:
+        error_type = error.error_type.encode()
+    if error_type is not None:
+        headers.append((b"x-amzn-errortype", error_type))
+    body = rendering.body
+    if error.message is not None:
+        body = orjson.dumps({rendering.message_key: error.message})
+    return GatewayResponse(rendering.status, headers, body)
