@@ -35,6 +35,7 @@ class ResponseType(enum.Enum):
     DEFAULT_5XX = "DEFAULT_5XX"
     ACCESS_DENIED = "ACCESS_DENIED"
     INVALID_SIGNATURE = "INVALID_SIGNATURE"
+    UNAUTHORIZED = "UNAUTHORIZED"
 
 
 class GatewayResponse:
@@ -58,6 +59,7 @@ class GatewayError(LaminaError):
         *,
         message: str | None = None,
         error_type: str | None = None,
+        headers: tuple[tuple[bytes, bytes], ...] = (),
     ) -> None:
         super().__init__(detail or response_type.value)
         self.response_type = response_type
@@ -67,6 +69,8 @@ class GatewayError(LaminaError):
         responses whose text names the request (IAM denials, signature mismatches)."""
         self.error_type = error_type
         """REST: replaces the response type's x-amzn-ErrorType (one type, several causes)."""
+        self.headers = headers
+        """Added to the rendered response (a JWT authorizer's www-authenticate)."""
 
 
 class _Rendering:
@@ -127,6 +131,10 @@ _REST: dict[ResponseType, _Rendering] = {
         b"AccessDeniedException",
         message_key="Message",
     ),
+    # Authorizers refusing a missing or invalid identity (Cognito, JWT, Lambda).
+    ResponseType.UNAUTHORIZED: _Rendering(
+        401, b'{"message":"Unauthorized"}', b"UnauthorizedException"
+    ),
     ResponseType.INVALID_SIGNATURE: _Rendering(
         403,
         b'{"message":"The request signature we calculated does not match the signature you '
@@ -161,13 +169,15 @@ _HTTP: dict[ResponseType, _Rendering] = {
     # IAM authorization failures of any kind (reported: aws/aws-cdk#21182).
     ResponseType.ACCESS_DENIED: _Rendering(403, b'{"message":"Forbidden"}', None),
     ResponseType.INVALID_SIGNATURE: _Rendering(403, b'{"message":"Forbidden"}', None),
+    # https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-troubleshooting-jwt.html
+    ResponseType.UNAUTHORIZED: _Rendering(401, b'{"message":"Unauthorized"}', None),
 }
 
 
 def render_error(kind: ApiKind, error: GatewayError) -> GatewayResponse:
     if kind is ApiKind.HTTP:
         rendering = _HTTP[error.response_type]
-        return GatewayResponse(rendering.status, [], rendering.body)
+        return GatewayResponse(rendering.status, list(error.headers), rendering.body)
     if error.response_type is ResponseType.REQUEST_TOO_LARGE:
         return GatewayResponse(
             _REST_TOO_LARGE.status, list(_REST_TOO_LARGE.headers), _REST_TOO_LARGE.body
@@ -182,4 +192,5 @@ def render_error(kind: ApiKind, error: GatewayError) -> GatewayResponse:
     body = rendering.body
     if error.message is not None:
         body = orjson.dumps({rendering.message_key: error.message})
+    headers.extend(error.headers)
     return GatewayResponse(rendering.status, headers, body)
