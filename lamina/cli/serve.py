@@ -29,6 +29,7 @@ from lamina.gateway.app import Gateway
 from lamina.gateway.deployment import Deployment
 from lamina.http.server import HttpServer
 from lamina.services.dynamodb.provider import DynamoDbProvider
+from lamina.services.kms.provider import KmsProvider
 from lamina.services.lambda_.layers import adopt
 from lamina.services.lambda_.permissions import grant
 from lamina.services.lambda_.provider import LambdaProvider
@@ -79,7 +80,8 @@ async def serve(options: ServeOptions) -> int:
     dynamodb = DynamoDbProvider(
         state_dir=state_dir_for(app), region=app.region, account_id=app.account_id
     )
-    aws = aws_api(app, [lambda_, dynamodb])
+    kms = KmsProvider(state_dir=state_dir_for(app), region=app.region, account_id=app.account_id)
+    aws = aws_api(app, [lambda_, dynamodb, kms])
     await _create_tables(dynamodb, app)
     server = HttpServer(Edge(gateway, public_host=public, aws=aws))
     try:
@@ -88,6 +90,7 @@ async def serve(options: ServeOptions) -> int:
         await functions.close()
         await lambda_.state.async_invoker.close()
         dynamodb.close()
+        kms.close()
         click.echo(
             f"error: cannot listen on {public}: {error.strerror or error}; "
             "choose another with --port (make run PORT=...)",
@@ -111,6 +114,7 @@ async def serve(options: ServeOptions) -> int:
         await lambda_.state.async_invoker.close()  # events still running stay queued
         await functions.close()
         dynamodb.close()
+        kms.close()
         console.flush()
     return 0
 

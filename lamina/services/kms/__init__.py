@@ -1,0 +1,1 @@
+"""A KMS-compatible key service: keys, aliases, encryption, data keys, signing."""
