@@ -57,8 +57,31 @@ _overrides = click.option(
     type=int,
     help="Concurrent worker processes per function.",
 )
+@click.option(
+    "--dynamodb",
+    "dynamodb_url",
+    default=None,
+    envvar="LAMINA_DYNAMODB_URL",
+    help="Where DynamoDB tables live: postgresql://user@host:port/db[?schema=NAME] "
+    "(default: SQLite under .lamina/).",
+)
+@click.option(
+    "--limits",
+    "limits_url",
+    default=None,
+    envvar="LAMINA_REDIS_URL",
+    help="Where throttling buckets, quotas and API key usage live, shared by every "
+    "process using it: redis://host:port/db (default: in this process).",
+)
 def up(
-    path: str, host: str, port: int, overrides: str, idle_timeout: float, max_workers: int
+    path: str,
+    host: str,
+    port: int,
+    overrides: str,
+    idle_timeout: float,
+    max_workers: int,
+    dynamodb_url: str | None,
+    limits_url: str | None,
 ) -> None:
     """Serve the template at PATH (a template file or a folder holding template.yaml)."""
     from lamina.cli.serve import ServeOptions, serve
@@ -70,6 +93,8 @@ def up(
         parameter_overrides=parse_overrides(overrides),
         idle_timeout_s=idle_timeout,
         max_workers=max_workers,
+        dynamodb_url=dynamodb_url,
+        limits_url=limits_url,
     )
     sys.exit(_run(serve(options)))
 

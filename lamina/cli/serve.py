@@ -27,7 +27,9 @@ from lamina.functions.environment import LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCES
 from lamina.functions.service import FunctionService
 from lamina.gateway.app import Gateway
 from lamina.gateway.deployment import Deployment
+from lamina.gateway.limits.limiter import LimiterUnavailable, open_limiter
 from lamina.http.server import HttpServer
+from lamina.services.dynamodb.backend import BackendError
 from lamina.services.dynamodb.provider import DynamoDbProvider
 from lamina.services.kms.provider import KmsProvider
 from lamina.services.lambda_.layers import adopt
@@ -44,6 +46,10 @@ class ServeOptions(msgspec.Struct, frozen=True, kw_only=True):
     parameter_overrides: dict[str, str] = msgspec.field(default_factory=dict)
     idle_timeout_s: float = 300.0
     max_workers: int = 32
+    dynamodb_url: str | None = None
+    """The DynamoDB tables' backend (services.dynamodb.backend); None: SQLite in .lamina/."""
+    limits_url: str | None = None
+    """Where throttling and quota state lives (redis://...); None: in this process."""
 
 
 def state_dir_for(app: Application) -> Path:
@@ -56,6 +62,11 @@ async def serve(options: ServeOptions) -> int:
     app = load_application(options.path, parameter_overrides=options.parameter_overrides)
     for warning in app.warnings:
         click.echo(f"warning: {warning}", err=True)
+    try:
+        limiter = await open_limiter(options.limits_url)
+    except LimiterUnavailable as error:  # a wrong --limits URL, or Redis down
+        click.echo(f"error: --limits: {error}", err=True)
+        return 2
     console = ConsoleLog()
     functions = FunctionService(
         app.functions,
@@ -68,18 +79,30 @@ async def serve(options: ServeOptions) -> int:
     )
     await functions.start()
     deployment = Deployment(
-        app.rest_apis, app.http_apis, account_id=app.account_id, region=app.region
+        app.rest_apis,
+        app.http_apis,
+        account_id=app.account_id,
+        region=app.region,
+        limits=app.limits,
     )
-    gateway = Gateway(deployment, functions)
+    gateway = Gateway(deployment, functions, limiter)
     public = f"{options.host}:{options.port}"
     lambda_ = LambdaProvider(
         functions, region=app.region, account_id=app.account_id, state_dir=state_dir_for(app)
     )
     _grant(lambda_, app)
     _adopt_layers(lambda_, app)
-    dynamodb = DynamoDbProvider(
-        state_dir=state_dir_for(app), region=app.region, account_id=app.account_id
-    )
+    try:
+        dynamodb = DynamoDbProvider(
+            state_dir=state_dir_for(app),
+            region=app.region,
+            account_id=app.account_id,
+            url=options.dynamodb_url,
+        )
+    except BackendError as error:  # a wrong --dynamodb URL, or PostgreSQL down
+        await functions.close()
+        click.echo(f"error: {error}", err=True)
+        return 2
     kms = KmsProvider(state_dir=state_dir_for(app), region=app.region, account_id=app.account_id)
     aws = aws_api(app, [lambda_, dynamodb, kms])
     await _create_tables(dynamodb, app)
@@ -99,6 +122,7 @@ async def serve(options: ServeOptions) -> int:
         return 1
     port = bound[0][1]
     functions.serve_aws_apis_at(f"http://{url_host(_reachable(options.host))}:{port}")
+    _print_api_keys(app)
     _print_banner(app, deployment, options.host, port, time.perf_counter() - started)
     # Load the AWS service models off the event loop, after we listen.
     preload = asyncio.get_running_loop().run_in_executor(None, aws.preload)
@@ -116,7 +140,15 @@ async def serve(options: ServeOptions) -> int:
         dynamodb.close()
         kms.close()
         console.flush()
+        await limiter.close()
     return 0
+
+
+def _print_api_keys(app: Application) -> None:
+    """Keys the template gives no Value: Lamina derived one, and the user needs it."""
+    for key in app.limits.api_keys:
+        if key.generated:
+            click.echo(f"API key {key.name} ({key.id}): {key.value}")
 
 
 async def _create_tables(dynamodb: DynamoDbProvider, app: Application) -> None:

@@ -34,9 +34,15 @@ def open_store(url: str | None, state_dir: Path) -> TableStore:
             f"unsupported DynamoDB backend URL {url!r}: expected postgresql://user@host/db"
         )
     conninfo, schema = postgres_target(url, state_dir)
-    from lamina.services.dynamodb.postgres import PostgresTableStore  # psycopg only when used
+    import psycopg  # only when PostgreSQL is asked for
 
-    return PostgresTableStore(conninfo, schema)
+    from lamina.services.dynamodb.postgres import PostgresTableStore
+
+    try:
+        return PostgresTableStore(conninfo, schema)
+    except psycopg.OperationalError as error:
+        where = f"{parts.hostname or 'localhost'}:{parts.port or 5432}{parts.path}"
+        raise BackendError(f"cannot open DynamoDB tables on PostgreSQL {where}: {error}") from error
 
 
 def postgres_target(url: str, state_dir: Path) -> tuple[str, str]:

@@ -334,7 +334,7 @@ class _Read(msgspec.Struct, frozen=True):
             + f"ORDER BY {', '.join(f'{column} {direction}' for column in self.order)} "
             + f"LIMIT {int(limit)}"
         )
-        return sql.SQL(text).format(self.table)  # type: ignore[arg-type]
+        return sql.SQL(text).format(self.table)
 
     def args(self, after: tuple[bytes, ...] | None) -> list[object]:
         return [*self.where_args, *(after or ())]

@@ -1,6 +1,6 @@
 """TransactWriteItems and TransactGetItems: all-or-nothing across items and tables.
 
-Every action's condition is evaluated inside one SQLite write transaction; if any fails,
+Every action's condition is evaluated inside one store write transaction; if any fails,
 the transaction rolls back and TransactionCanceledException lists a reason per action.
 https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html
 https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactGetItems.html
@@ -125,8 +125,10 @@ async def transact_write_items(
     if len({(action.table, action.key) for action in actions}) != len(actions):
         raise validation("Transaction request cannot include multiple operations on one item")
     reasons: list[dict[str, Any]] = [{"Code": "None"} for _ in actions]
+    # Keys are locked in one global order, so two transactions never wait on each other.
+    ordered = sorted(enumerate(actions), key=lambda numbered: (numbered[1].table, numbered[1].key))
     with db.store.transaction() as writer:
-        for position, action in enumerate(actions):
+        for position, action in ordered:
             writer.change(action.table, *action.key, item_size, _guarded(action, reasons, position))
         if any(reason["Code"] != "None" for reason in reasons):
             raise _cancelled(reasons)

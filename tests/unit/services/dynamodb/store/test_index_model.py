@@ -3,18 +3,17 @@ reference model: sparse entries, index sort order with ties in table key order."
 
 from __future__ import annotations
 
-import tempfile
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lamina.services.dynamodb import items, query, tables
-from lamina.services.dynamodb.store import SqliteTableStore
+from lamina.services.dynamodb.store import TableStore
 from lamina.services.dynamodb.tables import Database
 
+from .conftest import fresh
 from .test_query_model import run
 
 operations = st.lists(
@@ -28,9 +27,10 @@ operations = st.lists(
 )
 
 
-def new_database(directory: str) -> Database:
+def new_database(store: TableStore) -> Database:
+    fresh(store, "model")
     db = Database(
-        SqliteTableStore(Path(directory) / "dynamodb.sqlite3"),
+        store,
         region="us-east-1",
         account_id="123456789012",
         clock=lambda: 0.0,
@@ -108,23 +108,21 @@ def read_all(db: Database, operation: Any, limit: int, **params: Any) -> list[di
 @settings(max_examples=40, deadline=None)
 @given(operations, st.booleans(), st.integers(min_value=1, max_value=5))
 def test_gsi_reads_equal_reference_model(
-    steps: list[tuple[str, str, str | None, int]], forward: bool, limit: int
+    store: TableStore, steps: list[tuple[str, str, str | None, int]], forward: bool, limit: int
 ) -> None:
     model: dict[str, dict[str, Any]] = {}
-    with tempfile.TemporaryDirectory() as directory:
-        db = new_database(directory)
-        for step in steps:
-            apply(db, model, step)
-        queried = read_all(
-            db,
-            query.query,
-            limit,
-            KeyConditionExpression="g = :g",
-            ExpressionAttributeValues={":g": {"S": "x"}},
-            ScanIndexForward=forward,
-        )
-        scanned = read_all(db, query.scan, limit)
-        db.store.close()
+    db = new_database(store)
+    for step in steps:
+        apply(db, model, step)
+    queried = read_all(
+        db,
+        query.query,
+        limit,
+        KeyConditionExpression="g = :g",
+        ExpressionAttributeValues={":g": {"S": "x"}},
+        ScanIndexForward=forward,
+    )
+    scanned = read_all(db, query.scan, limit)
     entries = [
         {name: item[name] for name in ("pk", "g", "r")} for item in model.values() if "g" in item
     ]

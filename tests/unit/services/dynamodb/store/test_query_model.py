@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import tempfile
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from hypothesis import given, settings
@@ -14,8 +12,10 @@ from hypothesis import strategies as st
 from lamina.aws.service import AwsRequestContext
 from lamina.services.dynamodb import items, query, tables
 from lamina.services.dynamodb.number import format_number
-from lamina.services.dynamodb.store import SqliteTableStore
+from lamina.services.dynamodb.store import TableStore
 from lamina.services.dynamodb.tables import Database
+
+from .conftest import fresh
 
 CTX = AwsRequestContext(
     service="dynamodb",
@@ -38,9 +38,10 @@ def run(operation: tables.Operation, db: Database, **params: Any) -> dict[str, A
     return asyncio.run(call())
 
 
-def new_database(directory: str, sort_type: str) -> Database:
+def new_database(store: TableStore, sort_type: str) -> Database:
+    fresh(store, "model")
     db = Database(
-        SqliteTableStore(Path(directory) / "dynamodb.sqlite3"),
+        store,
         region="us-east-1",
         account_id="123456789012",
         clock=lambda: 0.0,
@@ -98,23 +99,21 @@ def query_all(db: Database, forward: bool, limit: int) -> tuple[list[dict[str, A
     st.integers(min_value=1, max_value=7),
 )
 def test_query_pages_equal_reference_model(
-    case: tuple[str, list[tuple[bool, str, str]]], forward: bool, limit: int
+    store: TableStore, case: tuple[str, list[tuple[bool, str, str]]], forward: bool, limit: int
 ) -> None:
     sort_type, operations = case
     model: dict[tuple[str, str], dict[str, Any]] = {}
-    with tempfile.TemporaryDirectory() as directory:
-        db = new_database(directory, sort_type)
-        for number, (is_put, pk, sk) in enumerate(operations):
-            key = {"pk": {"S": pk}, "sk": {sort_type: sk}}
-            if is_put:
-                item = {**key, "n": {"N": str(number)}}
-                run(items.put_item, db, TableName="model", Item=item)
-                model[(pk, sk)] = item
-            else:
-                run(items.delete_item, db, TableName="model", Key=key)
-                model.pop((pk, sk), None)
-        found, pages = query_all(db, forward, limit)
-        db.store.close()
+    db = new_database(store, sort_type)
+    for number, (is_put, pk, sk) in enumerate(operations):
+        key = {"pk": {"S": pk}, "sk": {sort_type: sk}}
+        if is_put:
+            item = {**key, "n": {"N": str(number)}}
+            run(items.put_item, db, TableName="model", Item=item)
+            model[(pk, sk)] = item
+        else:
+            run(items.delete_item, db, TableName="model", Key=key)
+            model.pop((pk, sk), None)
+    found, pages = query_all(db, forward, limit)
     expected = sorted(
         (item for (pk, _), item in model.items() if pk == "p"),
         key=lambda item: reference_order(sort_type, item["sk"][sort_type]),
