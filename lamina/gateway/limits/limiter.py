@@ -102,3 +102,22 @@ class InProcessLimiter:
         oldest = today - timedelta(days=USAGE_RETENTION_DAYS)
         for day in [day for day in days if day < oldest]:
             del days[day]
+
+
+async def open_limiter(url: str | None) -> RateLimiter:
+    """The limiter `lamina up --limits URL` asks for: Redis for redis:// (and rediss://)
+    URLs, checked with a PING; the in-process one for None."""
+    if url is None:
+        return InProcessLimiter()
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise LimiterUnavailable(f"{url!r} is no Redis URL (redis://host:port/db)")
+    # redis-py takes a fifth of a second to import: only when asked for.
+    from lamina.gateway.limits.redis_limiter import RedisLimiter
+
+    limiter = RedisLimiter(url)
+    try:
+        await limiter.ping()
+    except LimiterUnavailable:
+        await limiter.close()
+        raise
+    return limiter

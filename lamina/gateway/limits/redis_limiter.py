@@ -86,6 +86,7 @@ class RedisLimiter:
         clock: Callable[[], float] | None = None,
         wall: Callable[[], float] = time.time,
     ) -> None:
+        self._url = url
         self._redis: redis.Redis = redis.Redis.from_url(url)
         self._prefix = prefix
         self._clock = clock
@@ -129,6 +130,12 @@ class RedisLimiter:
 
     async def close(self) -> None:
         await self._redis.aclose()
+
+    async def ping(self) -> None:
+        try:
+            await self._redis.ping()
+        except (redis.RedisError, OSError) as error:
+            raise LimiterUnavailable(f"Redis at {self._url}: {error}") from error
 
     async def forget(self) -> None:
         """Delete every key under this limiter's prefix (tests clean up with it)."""
