@@ -16,6 +16,7 @@ from lamina.config.authorizer import (
     http_resource_authorizers,
     resource_access,
 )
+from lamina.config.cors import build_cors
 from lamina.config.error import ConfigError
 from lamina.config.integration import build_integration
 from lamina.config.openapi import DEFAULT_ROUTE, Operation, operations
@@ -73,6 +74,7 @@ def _http_api(stack: Stack, resource: CfnResource, functions: Mapping[str, str])
         routes=tuple(routes),
         stages=tuple(sorted(stages.values(), key=lambda stage: stage.name)),
         authorizers=tuple(authorizers),
+        cors=build_cors(stack.prop(resource, "CorsConfiguration"), body),
     )
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import Literal
 
 from lamina.config.error import ConfigError
 from lamina.gateway.model import (
     HTTP_MAX_TIMEOUT_MS,
     Integration,
+    IntegrationResponse,
     LambdaIntegration,
+    MockIntegration,
     UnsupportedIntegration,
 )
 
@@ -93,3 +96,82 @@ def _timeout(value: object, default: int) -> int:
             f"integration timeout {timeout} ms is over HTTP APIs' {HTTP_MAX_TIMEOUT_MS} ms"
         )
     return timeout
+
+
+def build_mock_integration(spec: Mapping[str, object]) -> MockIntegration:
+    """A MOCK integration from the OpenAPI extension (requestTemplates, responses keyed by
+    selection pattern, passthroughBehavior) or the CloudFormation property (RequestTemplates,
+    IntegrationResponses list, PassthroughBehavior).
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-swagger-extensions-integration.html
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-method-integration.html
+    """
+    cfn = "Type" in spec
+    templates = _text_map(spec.get("RequestTemplates" if cfn else "requestTemplates"))
+    behavior = str(spec.get("PassthroughBehavior" if cfn else "passthroughBehavior") or "")
+    passthrough = _PASSTHROUGH.get(behavior.upper() or "WHEN_NO_MATCH")
+    if passthrough is None:
+        raise ConfigError(
+            f"passthroughBehavior {behavior!r} is not WHEN_NO_MATCH, WHEN_NO_TEMPLATES or NEVER"
+        )
+    return MockIntegration(
+        request_templates=templates,
+        passthrough_behavior=passthrough,
+        responses=_cfn_responses(spec) if cfn else _openapi_responses(spec),
+    )
+
+
+_PASSTHROUGH: dict[str, Literal["WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER"]] = {
+    "WHEN_NO_MATCH": "WHEN_NO_MATCH",
+    "WHEN_NO_TEMPLATES": "WHEN_NO_TEMPLATES",
+    "NEVER": "NEVER",
+}
+
+
+def _openapi_responses(spec: Mapping[str, object]) -> tuple[IntegrationResponse, ...]:
+    """`responses`: selection pattern (or "default") -> response."""
+    # https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-swagger-extensions-integration-responses.html
+    responses = spec.get("responses") or {}
+    if not isinstance(responses, dict):
+        raise ConfigError("x-amazon-apigateway-integration responses must be a mapping")
+    return tuple(
+        _response(None if pattern == "default" else str(pattern), body, "")
+        for pattern, body in responses.items()
+    )
+
+
+def _cfn_responses(spec: Mapping[str, object]) -> tuple[IntegrationResponse, ...]:
+    responses = spec.get("IntegrationResponses") or []
+    if not isinstance(responses, list):
+        raise ConfigError("IntegrationResponses must be a list")
+    built = []
+    for body in responses:
+        pattern = body.get("SelectionPattern") if isinstance(body, dict) else None
+        built.append(_response(None if pattern in (None, "") else str(pattern), body, "C"))
+    return tuple(built)
+
+
+def _response(pattern: str | None, body: object, cfn: str) -> IntegrationResponse:
+    """`cfn` is "C" for CloudFormation's capitalized keys, "" for OpenAPI's."""
+    if not isinstance(body, dict):
+        raise ConfigError("an integration response must be a mapping")
+
+    def key(name: str) -> str:
+        return name[0].upper() + name[1:] if cfn else name
+
+    status = body.get(key("statusCode"))
+    if status is None:
+        raise ConfigError("an integration response needs a statusCode")
+    return IntegrationResponse(
+        selection_pattern=pattern,
+        status_code=str(status),
+        response_parameters=_text_map(body.get(key("responseParameters"))),
+        response_templates=_text_map(body.get(key("responseTemplates"))),
+    )
+
+
+def _text_map(value: object) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"expected a mapping of strings, got {type(value).__name__}")
+    return {str(key): str(item) for key, item in value.items()}

@@ -43,6 +43,7 @@ _BUILT_TYPES = frozenset(
         "AWS::ApiGateway::Method",
         "AWS::ApiGateway::Stage",
         "AWS::ApiGateway::Deployment",
+        "AWS::ApiGateway::GatewayResponse",
         "AWS::ApiGateway::Authorizer",
         "AWS::ApiGatewayV2::Api",
         "AWS::ApiGatewayV2::Route",

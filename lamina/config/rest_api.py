@@ -16,8 +16,9 @@ from lamina.config.authorizer import (
     rest_resource_authorizers,
 )
 from lamina.config.error import ConfigError
+from lamina.config.gateway_responses import build_gateway_responses
 from lamina.config.ids import physical_id
-from lamina.config.integration import build_integration
+from lamina.config.integration import build_integration, build_mock_integration
 from lamina.config.openapi import binary_media_types, operations
 from lamina.config.reference import REST_API, CfnResource, root_resource_id
 from lamina.config.stack import Stack
@@ -69,6 +70,7 @@ def _rest_api(stack: Stack, resource: CfnResource, functions: Mapping[str, str])
         stages=_stages(stack, api_id),
         binary_media_types=tuple(dict.fromkeys(binary)),
         authorizers=tuple(authorizers),
+        gateway_responses=build_gateway_responses(stack, api_id, body),
     )
 
 
@@ -110,6 +112,8 @@ def _rest_integration(
     """The OpenAPI extension and the CloudFormation property spell the same three fields
     differently: (type, uri, timeoutInMillis) vs (Type, Uri, TimeoutInMillis)."""
     kind, uri, timeout = keys
+    if str(spec.get(kind, "")).upper() == "MOCK":
+        return build_mock_integration(spec)
     return build_integration(
         str(spec.get(kind, "")),
         spec.get(uri),

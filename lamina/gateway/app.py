@@ -17,8 +17,10 @@ import logging
 from lamina.gateway.address import resolve_address
 from lamina.gateway.auth import Check
 from lamina.gateway.context import RequestContext
+from lamina.gateway.cors import AnswerPreflight, add_cors_headers
 from lamina.gateway.deployment import CompiledRestApi, Deployment
 from lamina.gateway.error import ApiKind, GatewayError, GatewayResponse, render_error
+from lamina.gateway.gateway_response import apply_configured_response
 from lamina.gateway.integrations.lambda_ import Invoker
 from lamina.gateway.limits.limiter import InProcessLimiter, RateLimiter
 from lamina.gateway.request import GatewayRequest
@@ -40,6 +42,7 @@ class Gateway:
         checks: dict[str, Check] = {}
         self._stages: tuple[Stage, ...] = (
             RouteRequest(),
+            AnswerPreflight(),
             Authorize(checks),
             MeterUsage(limiter or InProcessLimiter()),
             BuildEvent(),
@@ -56,8 +59,11 @@ class Gateway:
         try:
             for stage in self._stages:
                 await stage(ctx)
+                if ctx.answered:
+                    break
         except GatewayError as error:
             response = render_error(ctx.kind, error)
+            apply_configured_response(ctx, error, response)
             # The client sees only AWS's terse body; the console says why.
             log.warning(
                 "%s %s -> %d %s%s",
@@ -70,6 +76,7 @@ class Gateway:
         else:
             assert ctx.response is not None
             response = ctx.response
+        add_cors_headers(ctx, response)
         _stamp(response, ctx.kind, request)
         return response
 

@@ -16,6 +16,7 @@ from lamina.gateway.request import GatewayRequest
 class RequestContext:
     __slots__ = (
         "address",
+        "answered",
         "api",
         "api_key",
         "authorizer",
@@ -69,5 +70,7 @@ class RequestContext:
         self.event: bytes = b""
         """The serialized integration request (the Lambda event)."""
         self.response: GatewayResponse | None = None
+        self.answered = False
+        """A stage answered the request itself (a CORS preflight): later stages are skipped."""
         self.decode_base64 = True
         """Whether a base64 proxy response body is decoded (REST: Accept must match)."""

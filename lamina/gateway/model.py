@@ -35,7 +35,61 @@ class UnsupportedIntegration(msgspec.Struct, frozen=True, kw_only=True):
     uri: str = ""
 
 
-Integration = LambdaIntegration | UnsupportedIntegration
+class IntegrationResponse(msgspec.Struct, frozen=True, kw_only=True):
+    """One integration response of a non-proxy integration (REST): chosen by matching
+    `selection_pattern` against the integration's status code; None is the default one.
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-swagger-extensions-integration-response.html
+    """
+
+    selection_pattern: str | None = None
+    status_code: str = "200"
+    """The method response status sent to the client."""
+    response_parameters: dict[str, str] = msgspec.field(default_factory=dict)
+    """`method.response.header.X` -> a 'literal' or a source such as
+    `integration.response.header.Y` / `method.request.header.Y`."""
+    response_templates: dict[str, str] = msgspec.field(default_factory=dict)
+    """Media type -> body mapping template."""
+
+
+class MockIntegration(msgspec.Struct, frozen=True, kw_only=True):
+    """A MOCK integration (REST): the gateway answers itself, e.g. SAM `Cors`'s OPTIONS
+    methods. https://docs.aws.amazon.com/apigateway/latest/developerguide/how-to-mock-integration.html
+    """
+
+    request_templates: dict[str, str] = msgspec.field(default_factory=dict)
+    """Media type -> request mapping template; its output's `statusCode` picks the response."""
+    passthrough_behavior: Literal["WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER"] = "WHEN_NO_MATCH"
+    responses: tuple[IntegrationResponse, ...] = ()
+
+
+Integration = LambdaIntegration | MockIntegration | UnsupportedIntegration
+
+
+class GatewayResponseSetting(msgspec.Struct, frozen=True, kw_only=True):
+    """A REST gateway response the user configured (AWS::ApiGateway::GatewayResponse,
+    x-amazon-apigateway-gateway-responses, SAM `GatewayResponses`).
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-gatewayResponse-definition.html
+    """
+
+    response_type: str
+    """DEFAULT_4XX, DEFAULT_5XX, UNAUTHORIZED, MISSING_AUTHENTICATION_TOKEN, ..."""
+    status_code: int | None = None
+    response_parameters: dict[str, str] = msgspec.field(default_factory=dict)
+    """`gatewayresponse.header.X` -> a 'literal', `method.request.header.Y`, ..."""
+    response_templates: dict[str, str] = msgspec.field(default_factory=dict)
+
+
+class CorsConfiguration(msgspec.Struct, frozen=True, kw_only=True):
+    """An HTTP API's CORS configuration, applied by the gateway itself.
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-cors.html
+    """
+
+    allow_origins: tuple[str, ...] = ()
+    allow_methods: tuple[str, ...] = ()
+    allow_headers: tuple[str, ...] = ()
+    expose_headers: tuple[str, ...] = ()
+    max_age: int | None = None
+    allow_credentials: bool = False
 
 
 class Authorizer(msgspec.Struct, frozen=True, kw_only=True):
@@ -104,6 +158,8 @@ class RestApi(msgspec.Struct, frozen=True, kw_only=True):
     api_key_source: Literal["HEADER", "AUTHORIZER"] = "HEADER"
     policy: dict[str, Any] | None = None
     """The resource policy document (RestApi Policy / x-amazon-apigateway-policy)."""
+    gateway_responses: tuple[GatewayResponseSetting, ...] = ()
+    """Gateway responses the user configured; the others keep API Gateway's defaults."""
 
 
 class Route(msgspec.Struct, frozen=True, kw_only=True):
@@ -124,3 +180,5 @@ class HttpApi(msgspec.Struct, frozen=True, kw_only=True):
     routes: tuple[Route, ...] = ()
     stages: tuple[Stage, ...] = ()
     authorizers: tuple[Authorizer, ...] = ()
+    cors: CorsConfiguration | None = None
+    """CorsConfiguration / x-amazon-apigateway-cors; None: the gateway adds no CORS headers."""

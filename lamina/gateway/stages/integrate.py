@@ -5,8 +5,10 @@ from __future__ import annotations
 from lamina.functions.policy import InvokeRequest
 from lamina.gateway.context import RequestContext
 from lamina.gateway.error import GatewayError, ResponseType
+from lamina.gateway.events.v1 import V1Target
 from lamina.gateway.integrations.lambda_ import Invoker, call_lambda
-from lamina.gateway.model import LambdaIntegration
+from lamina.gateway.integrations.mock import answer_mock
+from lamina.gateway.model import LambdaIntegration, MockIntegration
 
 GATEWAY_PRINCIPAL = "apigateway.amazonaws.com"
 
@@ -31,6 +33,12 @@ class InvokeIntegration:
                 source=source,
                 trace_id=ctx.request.trace_id or None,
             )
+            return
+        if isinstance(integration, MockIntegration):
+            target = ctx.target
+            path_params = target.path_params if isinstance(target, V1Target) else {}
+            variables = ctx.stage.variables if ctx.stage is not None else {}
+            ctx.response = answer_mock(integration, ctx.request, path_params, variables)
             return
         kind = "none" if integration is None else integration.type
         raise GatewayError(

@@ -9,6 +9,7 @@ from urllib.parse import unquote
 
 from lamina.gateway.address import ApiAddress, resolve_address
 from lamina.gateway.context import RequestContext
+from lamina.gateway.cors import is_preflight
 from lamina.gateway.deployment import CompiledHttpApi, CompiledRestApi
 from lamina.gateway.error import ApiKind, GatewayError, ResponseType
 from lamina.gateway.events.common import media_type
@@ -70,6 +71,10 @@ def _route_http(ctx: RequestContext, address: ApiAddress, api: CompiledHttpApi) 
     stage = address.stage
     path = unquote(address.path)
     match = api.router.route(request.method, path) if stage else None
+    if match is None and stage is not None and api.api.cors is not None and is_preflight(request):
+        # The gateway answers CORS preflights even where no route matches (cors.py).
+        ctx.api, ctx.stage = api, stage
+        return
     if match is None or stage is None:
         raise GatewayError(ResponseType.RESOURCE_NOT_FOUND)
     integration = match.route.integration

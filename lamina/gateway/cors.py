@@ -1,0 +1,117 @@
+"""CORS for HTTP APIs, done by the gateway from the API's CorsConfiguration.
+
+https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-cors.html:
+- "If you configure CORS for an API, API Gateway automatically sends a response to preflight
+  OPTIONS requests, even if there isn't an OPTIONS route configured for your API."
+  A preflight is an OPTIONS request with an `Origin` and an `Access-Control-Request-Method`
+  header. The page's "$default route and an authorizer" section says a catch-all route
+  (`$default`, and likewise an ANY route) with an authorizer catches OPTIONS requests too,
+  and that an explicit `OPTIONS /{proxy+}` route (with an integration) answers them
+  instead; so the gateway answers a preflight itself unless the route it matched names
+  OPTIONS explicitly or requires authorization.
+- "For a CORS request, API Gateway adds the configured CORS headers to the response from
+  an integration", and "ignores CORS headers returned from your backend integration".
+- allowOrigins takes exact origins, `*`, and the prefixes `https://*` and `http://*`.
+
+REST APIs never come here: their CORS headers come only from what the user configured
+(SAM `Cors` makes MOCK OPTIONS methods, integration responses, gateway responses).
+"""
+
+from __future__ import annotations
+
+from lamina.gateway.context import RequestContext
+from lamina.gateway.deployment import CompiledHttpApi
+from lamina.gateway.error import GatewayResponse
+from lamina.gateway.model import CorsConfiguration
+from lamina.gateway.request import GatewayRequest
+
+_CORS_PREFIX = b"access-control-"
+_WILDCARD_SCHEMES = ("https://*", "http://*")
+
+
+def cors_of(ctx: RequestContext) -> CorsConfiguration | None:
+    """The CORS configuration of the HTTP API the request was routed to, if any."""
+    api = ctx.api
+    return api.api.cors if isinstance(api, CompiledHttpApi) else None
+
+
+def is_preflight(request: GatewayRequest) -> bool:
+    return (
+        request.method == "OPTIONS"
+        and request.header("origin") is not None
+        and request.header("access-control-request-method") is not None
+    )
+
+
+def allowed_origin(cors: CorsConfiguration, origin: str) -> str | None:
+    """The Access-Control-Allow-Origin value for `origin`: `*` when every origin is
+    allowed, the origin itself when it matches an entry, None when it is not allowed."""
+    lowered = origin.lower()
+    for allowed in cors.allow_origins:
+        if allowed == "*":
+            return "*"
+        if allowed in _WILDCARD_SCHEMES:
+            if lowered.startswith(allowed[:-1]):
+                return origin
+        elif allowed.lower() == lowered:
+            return origin
+    return None
+
+
+class AnswerPreflight:
+    """Answer a CORS preflight without running the authorizer or the integration."""
+
+    async def __call__(self, ctx: RequestContext) -> None:
+        cors = cors_of(ctx)
+        if cors is None or not is_preflight(ctx.request):
+            return
+        route = ctx.route
+        if route is not None and (
+            route.route_key.startswith("OPTIONS ") or route.authorization_type != "NONE"
+        ):
+            return  # the route takes the OPTIONS request (see the module docstring)
+        ctx.response = preflight_response(cors, ctx.request)
+        ctx.answered = True
+
+
+def preflight_response(cors: CorsConfiguration, request: GatewayRequest) -> GatewayResponse:
+    """204 with the configured headers; for an origin that is not allowed, 204 without any
+    CORS header, so the browser refuses the actual request."""
+    headers: list[tuple[bytes, bytes]] = []
+    origin = allowed_origin(cors, request.header("origin") or "")
+    if origin is not None:
+        headers.append((b"access-control-allow-origin", origin.encode()))
+        if cors.allow_credentials:
+            headers.append((b"access-control-allow-credentials", b"true"))
+        if cors.allow_methods:
+            headers.append((b"access-control-allow-methods", ",".join(cors.allow_methods).encode()))
+        if cors.allow_headers:
+            headers.append((b"access-control-allow-headers", ",".join(cors.allow_headers).encode()))
+        if cors.expose_headers:
+            headers.append(
+                (b"access-control-expose-headers", ",".join(cors.expose_headers).encode())
+            )
+        if cors.max_age is not None:
+            headers.append((b"access-control-max-age", str(cors.max_age).encode()))
+    return GatewayResponse(204, headers, b"")
+
+
+def add_cors_headers(ctx: RequestContext, response: GatewayResponse) -> None:
+    """On an HTTP API with CORS configured: drop the integration's own CORS headers, and,
+    when the request's Origin is allowed, add Allow-Origin, Allow-Credentials and
+    Expose-Headers. A preflight the gateway answered already has its headers."""
+    cors = cors_of(ctx)
+    if cors is None or ctx.answered:
+        return
+    response.headers = [(n, v) for n, v in response.headers if not n.startswith(_CORS_PREFIX)]
+    origin = ctx.request.header("origin")
+    allowed = allowed_origin(cors, origin) if origin is not None else None
+    if allowed is None:
+        return
+    response.headers.append((b"access-control-allow-origin", allowed.encode()))
+    if cors.allow_credentials:
+        response.headers.append((b"access-control-allow-credentials", b"true"))
+    if cors.expose_headers:
+        response.headers.append(
+            (b"access-control-expose-headers", ",".join(cors.expose_headers).encode())
+        )

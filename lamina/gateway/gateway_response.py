@@ -1,0 +1,149 @@
+"""REST gateway responses the user configured, applied over API Gateway's defaults.
+
+A setting for the error's own type wins; otherwise DEFAULT_4XX or DEFAULT_5XX applies by the
+status class, as API Gateway documents:
+https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-gatewayResponse-definition.html
+Its status code, `gatewayresponse.header.*` parameters and body template replace the
+default's. This is how a REST API's 401/403 from the gateway carries CORS headers (SAM's
+docs recommend a DEFAULT_4XX with Access-Control-Allow-Origin).
+
+Parameter values may be 'literals' or `method.request.header|querystring|path.*` and
+`stageVariables.*`. Body templates are VTL (issue #7): a template is used when it is plain
+text, or uses only `$context.error.message`, `$context.error.messageString` and
+`$context.error.responseType`, which are exact; anything else keeps the default body and
+says so on the console.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from urllib.parse import parse_qsl
+
+import orjson
+
+from lamina.gateway.context import RequestContext
+from lamina.gateway.deployment import CompiledRestApi
+from lamina.gateway.error import GatewayError, GatewayResponse
+from lamina.gateway.events.v1 import V1Target
+from lamina.gateway.integrations.mock import DEFAULT_MEDIA_TYPE, is_literal_template
+from lamina.gateway.model import GatewayResponseSetting
+from lamina.gateway.request import GatewayRequest
+
+log = logging.getLogger("lamina.gateway")
+
+_HEADER = "gatewayresponse.header."
+_ERROR_VARIABLE = re.compile(
+    r"\$(?:\{context\.error\.(message|messageString|responseType)\}"
+    r"|context\.error\.(messageString|message|responseType)(?![A-Za-z0-9_]))"
+)
+
+
+def configured_setting(
+    settings: tuple[GatewayResponseSetting, ...], error: GatewayError, status: int
+) -> GatewayResponseSetting | None:
+    by_type = {setting.response_type: setting for setting in settings}
+    found = by_type.get(error.response_type.value)
+    if found is None and 400 <= status < 600:
+        found = by_type.get("DEFAULT_4XX" if status < 500 else "DEFAULT_5XX")
+    return found
+
+
+def apply_gateway_response(
+    response: GatewayResponse,
+    error: GatewayError,
+    setting: GatewayResponseSetting,
+    request: GatewayRequest,
+    path_params: Mapping[str, str],
+    stage_variables: Mapping[str, str],
+) -> None:
+    """Rewrite the rendered default `response` in place with the user's setting."""
+    if setting.status_code is not None:
+        response.status = setting.status_code
+    for target, source in setting.response_parameters.items():
+        value = _parameter(source, request, path_params, stage_variables)
+        if value is not None:
+            name = target.removeprefix(_HEADER).lower().encode()
+            response.headers = [(n, v) for n, v in response.headers if n != name]
+            response.headers.append((name, value.encode()))
+    if setting.response_templates:
+        _apply_template(response, error, setting)
+
+
+def _parameter(
+    source: str,
+    request: GatewayRequest,
+    path_params: Mapping[str, str],
+    stage_variables: Mapping[str, str],
+) -> str | None:
+    # https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-swagger-extensions-gateway-responses.gatewayResponse.html
+    if len(source) >= 2 and source[0] == source[-1] == "'":
+        return source[1:-1]
+    prefix, _, name = source.rpartition(".")
+    if prefix == "method.request.header":
+        return request.header(name)
+    if prefix == "method.request.querystring":
+        return dict(parse_qsl(request.query_string, keep_blank_values=True)).get(name)
+    if prefix == "method.request.path":
+        return path_params.get(name)
+    if prefix == "stageVariables":
+        return stage_variables.get(name)
+    log.warning("gateway response parameter source %r is not supported yet (issue #7)", source)
+    return None
+
+
+def _apply_template(
+    response: GatewayResponse, error: GatewayError, setting: GatewayResponseSetting
+) -> None:
+    templates = setting.response_templates
+    content_type = DEFAULT_MEDIA_TYPE if DEFAULT_MEDIA_TYPE in templates else next(iter(templates))
+    message = _default_message(response.body)
+
+    def substitute(match: re.Match[str]) -> str:
+        variable = match.group(1) or match.group(2)
+        if variable == "messageString":
+            return orjson.dumps(message).decode()
+        if variable == "message":
+            return message
+        return error.response_type.value
+
+    body = _ERROR_VARIABLE.sub(substitute, templates[content_type])
+    if not is_literal_template(body):
+        log.warning(
+            "gateway response %s: body template needs VTL (issue #7); default body kept",
+            setting.response_type,
+        )
+        return
+    response.body = body.encode()
+    response.headers = [(n, v) for n, v in response.headers if n != b"content-type"]
+    response.headers.append((b"content-type", content_type.encode()))
+
+
+def _default_message(body: bytes) -> str:
+    """`$context.error.message`: the message of the default body `{"message": ...}`."""
+    try:
+        doc = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return body.decode(errors="replace")
+    message = doc.get("message") if isinstance(doc, dict) else None
+    return message if isinstance(message, str) else body.decode(errors="replace")
+
+
+def apply_configured_response(
+    ctx: RequestContext, error: GatewayError, response: GatewayResponse
+) -> None:
+    """REST APIs: apply the gateway response the user configured for this error, if any
+    (the API is known once its address is, even when no resource matched)."""
+    address = ctx.address
+    api = address.api if address is not None else None
+    if not isinstance(api, CompiledRestApi) or not api.api.gateway_responses:
+        return
+    setting = configured_setting(api.api.gateway_responses, error, response.status)
+    if setting is None:
+        return
+    target = ctx.target
+    path_params = target.path_params if isinstance(target, V1Target) else {}
+    stage = ctx.stage or (address.stage if address is not None else None)
+    variables = stage.variables if stage is not None else {}
+    apply_gateway_response(response, error, setting, ctx.request, path_params, variables)
