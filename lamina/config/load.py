@@ -28,6 +28,7 @@ from lamina.config.rest_api import build_rest_apis
 from lamina.config.sam import translate_sam, uses_serverless_transform
 from lamina.config.stack import Stack
 from lamina.config.table import build_tables
+from lamina.config.usage_plan import build_access_limits
 
 __all__ = ["DEFAULT_ACCOUNT_ID", "DEFAULT_REGION", "load_application"]
 
@@ -43,6 +44,9 @@ _BUILT_TYPES = frozenset(
         "AWS::ApiGateway::Method",
         "AWS::ApiGateway::Stage",
         "AWS::ApiGateway::Deployment",
+        "AWS::ApiGateway::ApiKey",
+        "AWS::ApiGateway::UsagePlan",
+        "AWS::ApiGateway::UsagePlanKey",
         "AWS::ApiGateway::GatewayResponse",
         "AWS::ApiGateway::Authorizer",
         "AWS::ApiGatewayV2::Api",
@@ -103,6 +107,7 @@ def load_application(
     http_apis = build_http_apis(stack, index)
     permissions = build_permissions(stack)
     tables = build_tables(stack)
+    limits = build_access_limits(stack)
     return Application(
         template_path=str(template.resolve()),
         stack_name=environment.stack_name,
@@ -113,6 +118,7 @@ def load_application(
         http_apis=tuple(http_apis),
         permissions=tuple(permissions),
         tables=tuple(tables),
+        limits=limits,
         layers=tuple(layers),
         warnings=tuple(warnings + stack.warnings + stack.resources.warnings),
     )

@@ -7,6 +7,7 @@ from typing import Any
 import msgspec
 
 from lamina.functions.model import FunctionConfig
+from lamina.gateway.limits.model import AccessLimits
 from lamina.gateway.model import HttpApi, RestApi
 
 DEFAULT_REGION = "us-east-1"
@@ -68,5 +69,7 @@ class Application(msgspec.Struct, frozen=True, kw_only=True):
     layers: tuple[TemplateLayer, ...] = ()
     """Layer versions the template declares; its functions' `layers` hold their folders."""
     """AWS::Lambda::Permission statements (who may invoke which function)."""
+    limits: AccessLimits = AccessLimits()
+    """API keys, usage plans and stage throttle settings."""
     warnings: tuple[str, ...] = ()
     """Unsupported resource types and other things the user should know, one line each."""

@@ -215,6 +215,9 @@ _REF_RULES: dict[str, _Rule] = {
     "AWS::ApiGateway::Method": _id(6),
     "AWS::ApiGateway::Deployment": _id(6),
     "AWS::ApiGateway::Stage": _stage_name,
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-apikey.html#aws-resource-apigateway-apikey-return-values
+    "AWS::ApiGateway::ApiKey": _id(10),
+    "AWS::ApiGateway::UsagePlan": _id(6),
     "AWS::ApiGateway::Authorizer": _id(6),
     HTTP_API: _id(10),
     "AWS::ApiGatewayV2::Integration": _id(7),
@@ -236,6 +239,8 @@ _GET_ATT_RULES: dict[str, dict[str, _Rule]] = {
     "AWS::ApiGateway::Method": {},
     "AWS::ApiGateway::Deployment": {"DeploymentId": _id(6)},
     "AWS::ApiGateway::Stage": {},
+    "AWS::ApiGateway::ApiKey": {"APIKeyId": _id(10)},
+    "AWS::ApiGateway::UsagePlan": {"Id": _id(6)},
     "AWS::ApiGateway::Authorizer": {"AuthorizerId": _id(6)},
     HTTP_API: {"ApiEndpoint": _api_endpoint, "ApiId": _id(10)},
     "AWS::ApiGatewayV2::Integration": {"IntegrationId": _id(7)},
