@@ -22,6 +22,7 @@ from lamina.config.integration import build_integration, build_mock_integration
 from lamina.config.openapi import binary_media_types, operations
 from lamina.config.reference import REST_API, CfnResource, root_resource_id
 from lamina.config.stack import Stack
+from lamina.config.usage_plan import api_key_source
 from lamina.gateway.model import (
     REST_DEFAULT_TIMEOUT_MS,
     Authorizer,
@@ -69,6 +70,7 @@ def _rest_api(stack: Stack, resource: CfnResource, functions: Mapping[str, str])
         ),
         stages=_stages(stack, api_id),
         binary_media_types=tuple(dict.fromkeys(binary)),
+        api_key_source=api_key_source(stack, resource, body),
         authorizers=tuple(authorizers),
         gateway_responses=build_gateway_responses(stack, api_id, body),
     )
