@@ -36,6 +36,7 @@ class ResponseType(enum.Enum):
     ACCESS_DENIED = "ACCESS_DENIED"
     INVALID_SIGNATURE = "INVALID_SIGNATURE"
     UNAUTHORIZED = "UNAUTHORIZED"
+    AUTHORIZER_CONFIGURATION_ERROR = "AUTHORIZER_CONFIGURATION_ERROR"
 
 
 class GatewayResponse:
@@ -135,6 +136,12 @@ _REST: dict[ResponseType, _Rendering] = {
     ResponseType.UNAUTHORIZED: _Rendering(
         401, b'{"message":"Unauthorized"}', b"UnauthorizedException"
     ),
+    # A Lambda authorizer that failed, timed out or answered something unusable: the
+    # template's $context.error.messageString is null here (reported, e.g. aws/chalice#670;
+    # x-amzn-ErrorType in serverless/examples#305). See docs/fidelity/gateway.md.
+    ResponseType.AUTHORIZER_CONFIGURATION_ERROR: _Rendering(
+        500, b'{"message": null}', b"AuthorizerConfigurationException"
+    ),
     ResponseType.INVALID_SIGNATURE: _Rendering(
         403,
         b'{"message":"The request signature we calculated does not match the signature you '
@@ -171,6 +178,10 @@ _HTTP: dict[ResponseType, _Rendering] = {
     ResponseType.INVALID_SIGNATURE: _Rendering(403, b'{"message":"Forbidden"}', None),
     # https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-troubleshooting-jwt.html
     ResponseType.UNAUTHORIZED: _Rendering(401, b'{"message":"Unauthorized"}', None),
+    # https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-lambda-authorizer.html
+    ResponseType.AUTHORIZER_CONFIGURATION_ERROR: _Rendering(
+        500, b'{"message":"Internal Server Error"}', None
+    ),
 }
 
 

@@ -28,6 +28,14 @@ CASES = {
     "http_lambda_function_error": (ApiKind.HTTP, ResponseType.INTEGRATION_FAILURE),
     "http_malformed_lambda_response": (ApiKind.HTTP, ResponseType.INTEGRATION_FAILURE),
     "http_integration_timeout": (ApiKind.HTTP, ResponseType.INTEGRATION_TIMEOUT),
+    "rest_lambda_authorizer_unauthorized": (ApiKind.REST, ResponseType.UNAUTHORIZED),
+    "rest_lambda_authorizer_implicit_deny": (ApiKind.REST, ResponseType.ACCESS_DENIED),
+    "rest_lambda_authorizer_configuration_error": (
+        ApiKind.REST,
+        ResponseType.AUTHORIZER_CONFIGURATION_ERROR,
+    ),
+    "http_lambda_authorizer_forbidden": (ApiKind.HTTP, ResponseType.ACCESS_DENIED),
+    "http_lambda_authorizer_error": (ApiKind.HTTP, ResponseType.AUTHORIZER_CONFIGURATION_ERROR),
 }
 
 
