@@ -16,6 +16,8 @@ import logging
 
 from lamina.gateway.address import resolve_address
 from lamina.gateway.auth import Check
+from lamina.gateway.auth.jwks import IssuerDirectory
+from lamina.gateway.auth.tokens import token_checks
 from lamina.gateway.context import RequestContext
 from lamina.gateway.cors import AnswerPreflight, add_cors_headers
 from lamina.gateway.deployment import CompiledRestApi, Deployment
@@ -36,10 +38,16 @@ log = logging.getLogger("lamina.gateway")
 
 class Gateway:
     def __init__(
-        self, deployment: Deployment, invoker: Invoker, limiter: RateLimiter | None = None
+        self,
+        deployment: Deployment,
+        invoker: Invoker,
+        limiter: RateLimiter | None = None,
+        *,
+        issuers: IssuerDirectory | None = None,
     ) -> None:
         self.deployment = deployment
         checks: dict[str, Check] = {}
+        checks.update(token_checks(issuers))  # COGNITO_USER_POOLS, JWT
         self._stages: tuple[Stage, ...] = (
             RouteRequest(),
             AnswerPreflight(),

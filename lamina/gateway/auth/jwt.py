@@ -1,0 +1,211 @@
+"""JSON Web Token verification, and the JWT authorizer of HTTP APIs.
+
+API Gateway's workflow, which `TokenVerifier` follows step by step
+(https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-jwt-authorizer.html):
+decode the token; check its algorithm and signature with the issuer's public key ("only
+RSA-based algorithms are supported"); then the claims: `kid` names a key of the issuer's
+set, `iss` equals the configured issuer, `aud` — or `client_id` when there is no `aud` —
+is one of the configured audiences, `exp` is after now, `nbf` and `iat` before now; and
+the route's scopes. Any failure denies the request: 401 `{"message":"Unauthorized"}` with a
+`www-authenticate` header saying why
+(https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-troubleshooting-jwt.html).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
+
+from jwt import get_unverified_header
+from jwt.api_jws import PyJWS
+from jwt.exceptions import InvalidSignatureError, PyJWTError
+
+from lamina.core.error import LaminaError
+from lamina.gateway.auth.claims import http_claims
+from lamina.gateway.auth.jwks import Issuer, IssuerDirectory, JwksCache, KeysUnavailable
+from lamina.gateway.error import GatewayError, ResponseType
+from lamina.gateway.events.v1 import V1Target
+
+if TYPE_CHECKING:
+    from lamina.gateway.context import RequestContext
+    from lamina.gateway.model import Authorizer
+
+RSA_ALGORITHMS = frozenset({"RS256", "RS384", "RS512"})
+""""Currently, only RSA-based algorithms are supported" (PKCS#1 v1.5 signatures, the ones
+Cognito and the common providers sign with; `none` and HMAC never pass)."""
+HTTP_DEFAULT_IDENTITY = "$request.header.Authorization"
+# The one failure text AWS documents verbatim (http-api-troubleshooting-jwt.html); the
+# others are worded the same way but are Lamina's (docs/fidelity/gateway.md).
+INVALID_AUDIENCE = "the token does not have a valid audience"
+EXPIRED = "the token has expired"
+
+_JWS = PyJWS(options={"verify_signature": True})
+
+
+class TokenRejected(LaminaError):
+    """The token failed one of the checks; `description` says which, in the words of the
+    `www-authenticate` header's error_description."""
+
+    def __init__(self, description: str) -> None:
+        super().__init__(description)
+        self.description = description
+
+
+class TokenVerifier:
+    """Verifies a token's signature and registered claims against one issuer."""
+
+    def __init__(self, keys: JwksCache, clock: Callable[[], float] = time.time) -> None:
+        self._keys = keys
+        self._clock = clock
+
+    async def verify(
+        self, token: str, issuer: Issuer, audience: Sequence[str] | None
+    ) -> dict[str, Any]:
+        """The token's claims once every check passed. `audience` None skips the audience
+        check (Cognito user pool authorizers do not configure one)."""
+        try:
+            header = get_unverified_header(token)
+        except PyJWTError:
+            raise TokenRejected("the token is not a valid JWT") from None
+        algorithm = header.get("alg")
+        if algorithm not in RSA_ALGORITHMS:
+            raise TokenRejected(f"signing method {algorithm} is invalid")
+        kid = header.get("kid")
+        if not isinstance(kid, str):
+            raise TokenRejected("the token has no kid header")
+        key = await self._keys.key(issuer, kid)
+        if key is None:
+            raise TokenRejected(f"the signing key {kid} is not in the issuer's key set")
+        try:
+            payload = _JWS.decode_complete(token, key.key, algorithms=[algorithm])["payload"]
+            claims = json.loads(payload)
+        except InvalidSignatureError:
+            raise TokenRejected("the token signature is invalid") from None
+        except (PyJWTError, ValueError):
+            raise TokenRejected("the token is not a valid JWT") from None
+        if not isinstance(claims, dict):
+            raise TokenRejected("the token's payload is not a JSON object")
+        self._check_claims(claims, issuer, audience)
+        return claims
+
+    def _check_claims(
+        self, claims: dict[str, Any], issuer: Issuer, audience: Sequence[str] | None
+    ) -> None:
+        if claims.get("iss") != issuer.url:
+            raise TokenRejected("the token does not have a valid issuer")
+        if audience is not None and not _audience_matches(claims, audience):
+            raise TokenRejected(INVALID_AUDIENCE)
+        now = self._clock()
+        expires = _number(claims, "exp")
+        if expires is None:
+            raise TokenRejected("the token has no valid exp claim")
+        if now >= expires:
+            raise TokenRejected(EXPIRED)
+        not_before = _number(claims, "nbf")
+        if not_before is not None and not_before > now:
+            raise TokenRejected("the token is not valid yet")
+        issued_at = _number(claims, "iat")
+        if issued_at is not None and issued_at > now:
+            raise TokenRejected("the token was issued in the future")
+        for name in ("nbf", "iat"):
+            if name in claims and _number(claims, name) is None:
+                raise TokenRejected(f"the token's {name} claim is not a number")
+
+
+def _audience_matches(claims: dict[str, Any], audience: Sequence[str]) -> bool:
+    """ "API Gateway validates client_id only if aud is not present. When both aud and
+    client_id are present, API Gateway evaluates aud." (http-api-troubleshooting-jwt.html)"""
+    aud = claims.get("aud")
+    if aud is None:
+        return claims.get("client_id") in audience
+    values = aud if isinstance(aud, list) else [aud]
+    return any(value in audience for value in values if isinstance(value, str))
+
+
+def _number(claims: dict[str, Any], name: str) -> float | None:
+    value = claims.get(name)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def token_scopes(claims: dict[str, Any]) -> list[str]:
+    """The `scope` (space-separated, as OAuth 2.0 writes it) or `scp` claim as a list."""
+    for name in ("scope", "scp"):
+        value = claims.get(name)
+        if isinstance(value, str):
+            return value.split()
+        if isinstance(value, list):
+            return [str(item) for item in value]
+    return []
+
+
+def strip_bearer(value: str) -> str:
+    """ "The identitySource can include only the token, or the token prefixed with Bearer"."""
+    value = value.strip()
+    if value[:7].lower() == "bearer ":
+        return value[7:].strip()
+    return value
+
+
+def identity_value(ctx: RequestContext, source: str) -> str | None:
+    """The value an HTTP API identity source selects ($request.header.X,
+    $request.querystring.X); None when the request does not carry it."""
+    if source.startswith("$request.header."):
+        return ctx.request.header(source.removeprefix("$request.header."))
+    if source.startswith("$request.querystring."):
+        values = parse_qs(ctx.request.query_string).get(
+            source.removeprefix("$request.querystring.")
+        )
+        return values[-1] if values else None
+    return None
+
+
+class JwtCheck:
+    """The JWT authorizer of HTTP API routes (authorization type JWT)."""
+
+    def __init__(self, verifier: TokenVerifier, issuers: IssuerDirectory) -> None:
+        self._verifier = verifier
+        self._issuers = issuers
+
+    async def __call__(self, ctx: RequestContext, authorizer: Authorizer | None) -> None:
+        if authorizer is None or not authorizer.issuer:
+            raise GatewayError(ResponseType.DEFAULT_5XX, "JWT authorizer without an issuer")
+        source = (authorizer.identity_sources or (HTTP_DEFAULT_IDENTITY,))[0]
+        raw = identity_value(ctx, source)
+        token = strip_bearer(raw) if raw else ""
+        if not token:
+            raise GatewayError(ResponseType.UNAUTHORIZED, f"no token in {source}")
+        try:
+            claims = await self._verifier.verify(
+                token, self._issuers.issuer(authorizer.issuer), authorizer.audience
+            )
+        except TokenRejected as rejected:
+            raise _unauthorized(authorizer, rejected.description) from None
+        except KeysUnavailable as error:
+            raise _unauthorized(authorizer, "the issuer's signing keys are unavailable") from (
+                error
+            )
+        required = ctx.route.authorization_scopes if ctx.route is not None else ()
+        scopes = token_scopes(claims)
+        if required and not set(required).intersection(scopes):
+            raise GatewayError(
+                ResponseType.ACCESS_DENIED,
+                f"JWT authorizer {authorizer.name}: the token has none of the scopes "
+                f"{' '.join(required)}",
+            )
+        delivered = {"claims": http_claims(claims), "scopes": scopes if required else None}
+        # Payload 1.0 puts them straight under requestContext.authorizer, 2.0 under .jwt.
+        ctx.authorizer = delivered if isinstance(ctx.target, V1Target) else {"jwt": delivered}
+
+
+def _unauthorized(authorizer: Authorizer, description: str) -> GatewayError:
+    challenge = f'Bearer scope="" error="invalid_token" error_description="{description}"'
+    return GatewayError(
+        ResponseType.UNAUTHORIZED,
+        f"JWT authorizer {authorizer.name}: {description}",
+        headers=((b"www-authenticate", challenge.encode()),),
+    )
