@@ -1,33 +1,133 @@
-"""Access keys Lamina knows, and whether it accepts keys it does not know.
+"""Access keys Lamina knows, who each one belongs to, and whether it accepts keys it does
+not know.
 
 Known keys have their signatures verified. Unknown keys are accepted (the signature cannot
 be checked without the secret) unless the store is strict, in which case they are refused
 as AWS refuses them (`UnrecognizedClientException`).
+
+Each known key may carry an `Identity`: the IAM principal it signs as (an IAM user, an
+assumed role, or the account root) with its identity policies, which AWS_IAM
+authorization on the gateway evaluates for `execute-api:Invoke`. A key without an
+identity (pairs given as plain tuples) signs as the account root, as `test`/`test` does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import base64
+import hashlib
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import msgspec
 
 TEST_CREDENTIALS = ("test", "test")
 """The pair LocalStack users configure; Lamina knows it so their clients work unchanged."""
 
+ALLOW_ALL: tuple[dict[str, Any], ...] = ({"Effect": "Allow", "Action": "*", "Resource": "*"},)
+"""The statement of AWS's AdministratorAccess policy (and what the account root may do)."""
+
+
+class Identity(msgspec.Struct, frozen=True, kw_only=True):
+    """The IAM principal behind an access key, as the gateway reports it.
+
+    Field formats follow the AWS_IAM proxy events:
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
+    (`requestContext.authorizer.iam`) and the REST `requestContext.identity` fields.
+    """
+
+    access_key: str
+    secret_key: str
+    arn: str
+    """`arn:aws:iam::{account}:user/{name}`, `arn:aws:sts::{account}:assumed-role/{role}/{session}`
+    or `arn:aws:iam::{account}:root`."""
+    account_id: str
+    principal_id: str
+    """What `caller`/`user` (REST) and `callerId`/`userId` (HTTP) carry: the user id
+    (`AIDA...`), `{roleId}:{session}` for an assumed role, the account id for the root."""
+    statements: tuple[dict[str, Any], ...] = ()
+    """The identity policies' statements, every attached policy flattened."""
+    session_token: str | None = None
+    """Temporary credentials (`ASIA...` keys) are valid only with their session token."""
+    any_token: bool = False
+    """The LocalStack-style `test` pair accepts whatever session token a client carries."""
+
+
+def root_identity(access_key: str, secret_key: str, account_id: str) -> Identity:
+    """The account root: every action allowed (no identity policy can restrict it)."""
+    return Identity(
+        access_key=access_key,
+        secret_key=secret_key,
+        arn=f"arn:aws:iam::{account_id}:root",
+        account_id=account_id,
+        principal_id=account_id,
+        statements=ALLOW_ALL,
+        any_token=True,
+    )
+
+
+def derived_key_pair(*seed: str) -> tuple[str, str]:
+    """A deterministic (access key id, secret access key) for a template's
+    AWS::IAM::AccessKey, so the key stays the same across restarts. Ids look like AWS's:
+    `AKIA` + 16 characters of [A-Z2-7]; secrets 40 characters of base64."""
+    digest = hashlib.sha256("\x00".join(("lamina-access-key", *seed)).encode()).digest()
+    key_id = "AKIA" + base64.b32encode(digest[:10]).decode()[:16]
+    secret = base64.b64encode(hashlib.sha256(digest).digest() + digest[:6]).decode()[:40]
+    return key_id, secret
+
+
+def derived_principal_id(prefix: str, *seed: str) -> str:
+    """A unique id as IAM gives users (`AIDA`) and roles (`AROA`): prefix + 17 characters."""
+    digest = hashlib.sha256("\x00".join(("lamina-principal", *seed)).encode()).digest()
+    return prefix + base64.b32encode(digest[:11]).decode()[:17]
+
 
 class CredentialStore:
-    def __init__(self, pairs: Iterable[tuple[str, str]] = (), *, strict: bool = False) -> None:
-        """`pairs`: (access key id, secret access key)."""
+    def __init__(
+        self,
+        pairs: Iterable[tuple[str, str]] = (),
+        *,
+        strict: bool = False,
+        identities: Iterable[Identity] = (),
+    ) -> None:
+        """`pairs`: (access key id, secret access key); `identities`: keys with their
+        principal."""
         self._secrets = dict(pairs)
+        self._identities: dict[str, Identity] = {}
         self.strict = strict
+        for identity in identities:
+            self.add_identity(identity)
 
     @classmethod
     def local(
-        cls, function_pairs: Iterable[tuple[str, str]] = (), *, strict: bool = False
+        cls,
+        function_pairs: Iterable[tuple[str, str]] = (),
+        *,
+        strict: bool = False,
+        identities: Iterable[Identity] = (),
     ) -> CredentialStore:
-        """The keys Lamina hands its functions, plus `test`/`test`."""
-        return cls([TEST_CREDENTIALS, *function_pairs], strict=strict)
+        """The keys Lamina hands its functions, plus `test`/`test`, plus `identities`."""
+        return cls([TEST_CREDENTIALS, *function_pairs], strict=strict, identities=identities)
 
     def add(self, access_key: str, secret: str) -> None:
         self._secrets[access_key] = secret
 
+    def add_identity(self, identity: Identity) -> None:
+        self._secrets[identity.access_key] = identity.secret_key
+        self._identities[identity.access_key] = identity
+
     def secret(self, access_key: str) -> str | None:
         return self._secrets.get(access_key)
+
+    def identity(self, access_key: str, account_id: str) -> Identity | None:
+        """Who signs with `access_key`; a known key without a declared identity is the
+        root of `account_id`. None for an unknown key."""
+        found = self._identities.get(access_key)
+        if found is not None:
+            return found
+        secret = self._secrets.get(access_key)
+        if secret is None:
+            return None
+        return root_identity(access_key, secret, account_id)
+
+    def identities(self) -> Mapping[str, Identity]:
+        return dict(self._identities)

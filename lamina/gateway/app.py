@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import logging
 
+from lamina.aws.credentials import CredentialStore
 from lamina.gateway.address import resolve_address
 from lamina.gateway.auth import Check
+from lamina.gateway.auth.iam import IamCheck
 from lamina.gateway.auth.jwks import IssuerDirectory
 from lamina.gateway.auth.tokens import token_checks
 from lamina.gateway.context import RequestContext
@@ -44,9 +46,12 @@ class Gateway:
         limiter: RateLimiter | None = None,
         *,
         issuers: IssuerDirectory | None = None,
+        credentials: CredentialStore | None = None,
     ) -> None:
         self.deployment = deployment
         checks: dict[str, Check] = {}
+        # AWS_IAM: SigV4 against the credential store (REST and HTTP APIs).
+        checks["AWS_IAM"] = IamCheck(credentials or CredentialStore.local())
         checks.update(token_checks(issuers))  # COGNITO_USER_POOLS, JWT
         self._stages: tuple[Stage, ...] = (
             RouteRequest(),

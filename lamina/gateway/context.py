@@ -29,6 +29,7 @@ class RequestContext:
         "integration",
         "kind",
         "method",
+        "raw_path",
         "request",
         "response",
         "route",
@@ -41,6 +42,9 @@ class RequestContext:
         self.request = request
         self.deployment = deployment
         self.host = host
+        self.raw_path = request.path
+        """The path as the client sent it (stage and path-style prefix included, still
+        percent-encoded): what a SigV4 signature covers (stages rewrite request.path)."""
         self.kind = ApiKind.REST
         self.address: ApiAddress | None = None
         self.api: CompiledRestApi | CompiledHttpApi | None = None
