@@ -50,6 +50,7 @@ class Edge:
             time_epoch_ms=now_ms,
             trace_id=new_trace_id(now_ms // 1000),
             server_port=request.server_port,
+            tls=request.tls,
         )
         if request.body_too_large:
             response = self._gateway.reject(

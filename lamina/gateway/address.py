@@ -1,13 +1,15 @@
 """Which API, stage and path a request is for, from its Host and path.
 
 URL forms (DESIGN.md): host-style `{apiId}.execute-api.localhost/{stage}/path`, path-style
-`/restapis/{apiId}/{stage}/_user_request_/path`, and the root form for the one REST API
-(`/{stage}/path`) and the one HTTP API (`/path` on `$default`).
+`/restapis/{apiId}/{stage}/_user_request_/path`, the root form for the one REST API
+(`/{stage}/path`) and the one HTTP API (`/path` on `$default`), and custom domain names
+(the Host names a domain; its base path mappings pick the API and stage).
 """
 
 from __future__ import annotations
 
 from lamina.gateway.deployment import CompiledHttpApi, CompiledRestApi, Deployment
+from lamina.gateway.domain import CompiledDomain
 from lamina.gateway.model import Stage
 
 _HOST_MARK = ".execute-api."
@@ -16,7 +18,7 @@ _USER_REQUEST = "/_user_request_"
 
 
 class ApiAddress:
-    __slots__ = ("api", "path", "stage", "stage_prefix")
+    __slots__ = ("api", "base_prefix", "domain", "path", "stage", "stage_prefix")
 
     def __init__(
         self,
@@ -24,6 +26,9 @@ class ApiAddress:
         stage: Stage | None,
         path: str,
         stage_prefix: str,
+        *,
+        domain: CompiledDomain | None = None,
+        base_prefix: str = "",
     ) -> None:
         self.api = api
         self.stage = stage
@@ -31,7 +36,13 @@ class ApiAddress:
         self.path = path
         """The path after the stage prefix, still percent-encoded; at least "/"."""
         self.stage_prefix = stage_prefix
-        """"/Prod" for a named stage, "" for HTTP API's $default."""
+        """"/Prod" for a named stage, "" for HTTP API's $default (and on custom domains)."""
+        self.domain = domain
+        """The custom domain the Host named, if any."""
+        self.base_prefix = base_prefix
+        """On a custom domain: what of the URL path came before `path` (base path, and the
+        stage when the mapping names none), e.g. "/v1". API Gateway's events keep it in
+        `path` / `rawPath` (stages/domain.py)."""
 
 
 def _first_segment(path: str) -> tuple[str, str]:
@@ -74,7 +85,29 @@ def _path_style(deployment: Deployment, path: str) -> ApiAddress | None:
     return _by_id(deployment, api_id, f"/{stage}{user_path}")
 
 
+def _on_domain(deployment: Deployment, domain: CompiledDomain, path: str) -> ApiAddress | None:
+    """The mapping whose base path starts `path` (longest first); None when none does."""
+    found = domain.match(path)
+    if found is None:
+        return None
+    mapping, rest, prefix = found
+    api = deployment.rest.get(mapping.api_id) or deployment.http.get(mapping.api_id)
+    if api is None:
+        return None
+    if mapping.stage is None:  # REST: /{basePath}/{stage}/path
+        name, rest_after = _first_segment(rest)
+        stage = api.stages.get(name)
+        prefix, rest = (prefix + "/" + name, rest_after) if stage is not None else (prefix, rest)
+    else:
+        stage = api.stages.get(mapping.stage)
+    return ApiAddress(api, stage, rest, "", domain=domain, base_prefix=prefix)
+
+
 def resolve_address(deployment: Deployment, host: str, path: str) -> ApiAddress | None:
+    if deployment.domains:
+        domain = deployment.domains.find(host)
+        if domain is not None:
+            return _on_domain(deployment, domain, path)
     mark = host.find(_HOST_MARK)
     if mark > 0:
         return _by_id(deployment, host[:mark], path)

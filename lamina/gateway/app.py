@@ -2,6 +2,7 @@
 
     locate API + stage → route
     → firewall (WAF) → client certificate (mTLS) → CORS preflight (HTTP APIs)
+    (the client certificate is checked first, at the custom domain, as on AWS)
     → authorize (resource policy, authorizers, IAM) → API key, usage plan, throttling
     → build proxy event → integration (Lambda) → map response
     any GatewayError → the gateway response API Gateway would send
@@ -30,6 +31,8 @@ from lamina.gateway.limits.limiter import InProcessLimiter, RateLimiter
 from lamina.gateway.request import GatewayRequest
 from lamina.gateway.stages import Stage
 from lamina.gateway.stages.authorize import Authorize
+from lamina.gateway.stages.client_cert import ClientCertificate
+from lamina.gateway.stages.domain import MapCustomDomain
 from lamina.gateway.stages.event import BuildEvent
 from lamina.gateway.stages.integrate import InvokeIntegration
 from lamina.gateway.stages.meter import MeterUsage
@@ -54,7 +57,9 @@ class Gateway:
         checks["AWS_IAM"] = IamCheck(credentials or CredentialStore.local())
         checks.update(token_checks(issuers))  # COGNITO_USER_POOLS, JWT
         self._stages: tuple[Stage, ...] = (
+            ClientCertificate(),
             RouteRequest(),
+            MapCustomDomain(),
             AnswerPreflight(),
             Authorize(checks),
             MeterUsage(limiter or InProcessLimiter()),

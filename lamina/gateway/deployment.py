@@ -5,6 +5,7 @@ The hot path only reads these frozen objects; nothing here touches storage.
 
 from __future__ import annotations
 
+from lamina.gateway.domain import CustomDomain, DomainTable
 from lamina.gateway.events.common import matches_media_type, media_type_patterns
 from lamina.gateway.limits.model import AccessLimits
 from lamina.gateway.limits.policy import CompiledLimits
@@ -53,6 +54,7 @@ class Deployment:
         account_id: str,
         region: str,
         limits: AccessLimits | None = None,
+        domains: tuple[CustomDomain, ...] = (),
     ) -> None:
         self.account_id = account_id
         self.region = region
@@ -62,6 +64,8 @@ class Deployment:
         # when the template has exactly one of that kind.
         self.root_rest = next(iter(self.rest.values())) if len(self.rest) == 1 else None
         self.root_http = next(iter(self.http.values())) if len(self.http) == 1 else None
+        self.domains = DomainTable(domains)
+        """Custom domain names, matched on the Host header (gateway/address.py)."""
         # API keys, usage plans and throttle settings, compiled for the MeterUsage stage.
         self.limits = CompiledLimits(
             limits or AccessLimits(),

@@ -33,6 +33,8 @@ class ResponseType(enum.Enum):
     QUOTA_EXCEEDED = "QUOTA_EXCEEDED"
     THROTTLED = "THROTTLED"
     DEFAULT_5XX = "DEFAULT_5XX"
+    CLIENT_CERTIFICATE_DENIED = "CLIENT_CERTIFICATE_DENIED"
+    """Not a gateway response type: mutual TLS refused at the custom domain (see below)."""
     ACCESS_DENIED = "ACCESS_DENIED"
     INVALID_SIGNATURE = "INVALID_SIGNATURE"
     UNAUTHORIZED = "UNAUTHORIZED"
@@ -105,6 +107,12 @@ _REST: dict[ResponseType, _Rendering] = {
         504, b'{"message": "Endpoint request timed out"}', None
     ),
     ResponseType.DEFAULT_5XX: _Rendering(500, b'{"message": "Internal server error"}', None),
+    # Mutual TLS: a custom domain refuses a missing or expired client certificate with 403
+    # before any API is chosen (so no gateway response of the API applies on AWS).
+    # https://docs.aws.amazon.com/apigateway/latest/developerguide/rest-api-mutual-tls.html
+    ResponseType.CLIENT_CERTIFICATE_DENIED: _Rendering(
+        403, b'{"message":"Forbidden"}', b"ForbiddenException"
+    ),
     # API keys, usage plan quotas and throttling (lamina.gateway.stages.meter).
     # https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html
     ResponseType.INVALID_API_KEY: _Rendering(
@@ -171,6 +179,8 @@ _HTTP: dict[ResponseType, _Rendering] = {
         413, b'{"message":"Request Entity Too Large"}', None
     ),
     ResponseType.DEFAULT_5XX: _Rendering(500, b'{"message":"Internal Server Error"}', None),
+    # https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-mutual-tls.html
+    ResponseType.CLIENT_CERTIFICATE_DENIED: _Rendering(403, b'{"message":"Forbidden"}', None),
     # https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-throttling.html
     ResponseType.THROTTLED: _Rendering(429, b'{"message":"Too Many Requests"}', None),
     # IAM authorization failures of any kind (reported: aws/aws-cdk#21182).

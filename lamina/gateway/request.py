@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lamina.http.message import last_header
+from lamina.http.message import TlsSession, last_header
 
 
 class GatewayRequest:
@@ -21,6 +21,7 @@ class GatewayRequest:
         "server_port",
         "source_ip",
         "time_epoch_ms",
+        "tls",
         "trace_id",
     )
 
@@ -40,6 +41,7 @@ class GatewayRequest:
         time_epoch_ms: int,
         trace_id: str = "",
         server_port: int = 80,
+        tls: TlsSession | None = None,
     ) -> None:
         self.method = method
         self.path = path
@@ -58,6 +60,9 @@ class GatewayRequest:
         self.trace_id = trace_id
         """X-Amzn-Trace-Id value, `Root=1-<8 hex>-<24 hex>`."""
         self.server_port = server_port
+        self.tls = tls
+        """The HTTPS connection's TLS session (custom domain by SNI, mTLS client
+        certificate); None over plain HTTP."""
 
     def header(self, name: str) -> str | None:
         return last_header(self.headers, name)

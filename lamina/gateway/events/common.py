@@ -41,7 +41,7 @@ def with_forwarded_headers(request: GatewayRequest) -> list[tuple[str, str]]:
         headers.append(("X-Amzn-Trace-Id", request.trace_id))
     headers.append(("X-Forwarded-For", forwarded_for))
     headers.append(("X-Forwarded-Port", str(request.server_port)))
-    headers.append(("X-Forwarded-Proto", "http"))
+    headers.append(("X-Forwarded-Proto", "https" if request.tls is not None else "http"))
     return headers
 
 

@@ -1,0 +1,95 @@
+"""Custom domain names: a host name serving APIs under base paths, with its own
+certificate and, optionally, mutual TLS.
+
+REST: AWS::ApiGateway::DomainName + AWS::ApiGateway::BasePathMapping (base paths may have
+several levels, `v1/admin`; an empty one, `(none)`, takes every path; a mapping without a
+stage takes the stage from the URL's next segment).
+HTTP: AWS::ApiGatewayV2::DomainName + AWS::ApiGatewayV2::ApiMapping (ApiMappingKey).
+https://docs.aws.amazon.com/apigateway/latest/developerguide/how-to-custom-domains.html
+https://docs.aws.amazon.com/apigateway/latest/developerguide/rest-api-mappings.html
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+
+class ApiMapping(msgspec.Struct, frozen=True, kw_only=True):
+    """One base path of a domain, pointing at an API's stage."""
+
+    api_id: str
+    base_path: str = ""
+    """Without slashes around it: "" for `(none)`, "v1", "v1/admin"."""
+    stage: str | None = None
+    """None (REST only): the stage is the path segment after the base path."""
+
+
+class MutualTls(msgspec.Struct, frozen=True, kw_only=True):
+    """MutualTlsAuthentication: the truststore (PEM bundle) client certificates must chain to."""
+
+    truststore: str
+    """Absolute path of the PEM bundle on this machine."""
+    truststore_uri: str
+    """As the template gave it (s3://..., file://..., or a relative path)."""
+    truststore_version: str | None = None
+
+
+class CustomDomain(msgspec.Struct, frozen=True, kw_only=True):
+    name: str
+    """Lowercase; may be a wildcard (`*.example.com`)."""
+    logical_id: str = ""
+    mappings: tuple[ApiMapping, ...] = ()
+    mutual_tls: MutualTls | None = None
+    security_policy: str = "TLS_1_2"
+    """Recorded; locally every connection is TLS 1.2 or newer."""
+
+
+class CompiledDomain:
+    """A domain ready for the hot path: mappings tried longest base path first."""
+
+    __slots__ = ("domain", "mappings")
+
+    def __init__(self, domain: CustomDomain) -> None:
+        self.domain = domain
+        self.mappings = tuple(
+            sorted(domain.mappings, key=lambda mapping: len(mapping.base_path), reverse=True)
+        )
+
+    @property
+    def name(self) -> str:
+        return self.domain.name
+
+    def match(self, path: str) -> tuple[ApiMapping, str, str] | None:
+        """(mapping, the path after its base path, the base path prefix) for `path`."""
+        for mapping in self.mappings:
+            if not mapping.base_path:
+                return mapping, path, ""
+            prefix = "/" + mapping.base_path
+            if path == prefix:
+                return mapping, "/", prefix
+            if path.startswith(prefix + "/"):
+                return mapping, path[len(prefix) :], prefix
+        return None
+
+
+class DomainTable:
+    """Host name → compiled domain, exact names first, then `*.` wildcards."""
+
+    __slots__ = ("_exact", "_wildcard")
+
+    def __init__(self, domains: tuple[CustomDomain, ...]) -> None:
+        compiled = [CompiledDomain(domain) for domain in domains]
+        self._exact = {d.name: d for d in compiled if not d.name.startswith("*.")}
+        self._wildcard = {d.name[2:]: d for d in compiled if d.name.startswith("*.")}
+
+    def __bool__(self) -> bool:
+        return bool(self._exact or self._wildcard)
+
+    def find(self, host: str) -> CompiledDomain | None:
+        """The domain for a Host header value (port and case ignored)."""
+        name = host.rpartition(":")[0] if host.rpartition(":")[2].isdigit() else host
+        name = name.lower().rstrip(".")
+        found = self._exact.get(name)
+        if found is None and self._wildcard:
+            found = self._wildcard.get(name.partition(".")[2])
+        return found
