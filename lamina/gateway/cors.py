@@ -30,8 +30,9 @@ _WILDCARD_SCHEMES = ("https://*", "http://*")
 
 
 def cors_of(ctx: RequestContext) -> CorsConfiguration | None:
-    """The CORS configuration of the HTTP API the request was routed to, if any."""
-    api = ctx.api
+    """The CORS configuration of the HTTP API the request is addressed to, if any (known
+    from its address even when no route matched, so a 404 gets the headers too)."""
+    api = ctx.address.api if ctx.address is not None else ctx.api
     return api.api.cors if isinstance(api, CompiledHttpApi) else None
 
 

@@ -1,0 +1,264 @@
+"""The MOCK integration through the pipeline: SAM `Cors`'s OPTIONS methods exactly as the
+translator writes them, integration response selection, passthrough, and the refusal to
+guess at VTL (issue #7)."""
+
+from __future__ import annotations
+
+import pytest
+
+from lamina.functions.model import InvokeResult
+from lamina.gateway.app import Gateway
+from lamina.gateway.deployment import Deployment
+from lamina.gateway.integrations.mock import is_literal_template
+from lamina.gateway.model import (
+    IntegrationResponse,
+    LambdaIntegration,
+    Method,
+    MockIntegration,
+    Resource,
+    RestApi,
+    Stage,
+)
+from lamina.gateway.request import GatewayRequest
+from tests.invoker import ScriptedInvoker
+
+# What aws-sam-translator generates for `Cors: {AllowOrigin: "'https://app.example'",
+# AllowMethods: "'GET,PUT'", AllowHeaders: "'Content-Type,X-Custom'", MaxAge: "'600'",
+# AllowCredentials: true}` (captured from its output; see tests/fixtures/apps/cors).
+SAM_CORS = MockIntegration(
+    request_templates={"application/json": '{\n  "statusCode" : 200\n}\n'},
+    responses=(
+        IntegrationResponse(
+            status_code="200",
+            response_parameters={
+                "method.response.header.Access-Control-Allow-Headers": "'Content-Type,X-Custom'",
+                "method.response.header.Access-Control-Allow-Origin": "'https://app.example'",
+                "method.response.header.Access-Control-Max-Age": "'600'",
+                "method.response.header.Access-Control-Allow-Methods": "'GET,PUT'",
+                "method.response.header.Access-Control-Allow-Credentials": "'true'",
+            },
+            response_templates={"application/json": "{}\n"},
+        ),
+    ),
+)
+
+OK = InvokeResult(payload=b'{"statusCode": 200, "body": "ok"}')
+
+
+def _mock_method(integration: MockIntegration, http_method: str = "GET") -> Method:
+    return Method(http_method=http_method, integration=integration)
+
+
+def _deployment(methods: dict[str, dict[str, Method]]) -> Deployment:
+    rest = RestApi(
+        id="restapi001",
+        logical_id="Rest",
+        name="Rest",
+        stages=(Stage(name="Prod", variables={"color": "blue"}),),
+        resources=tuple(
+            Resource(id=f"r{i}", path=path, methods=by_method)
+            for i, (path, by_method) in enumerate(methods.items())
+        ),
+    )
+    return Deployment((rest,), (), account_id="123456789012", region="us-east-1")
+
+
+def _request(
+    method: str, path: str, headers: list[tuple[str, str]] | None = None, body: bytes = b""
+) -> GatewayRequest:
+    return GatewayRequest(
+        method=method,
+        path=path,
+        query_string="q=1",
+        headers=[("Host", "127.0.0.1:3000"), *(headers or [])],
+        body=body,
+        source_ip="127.0.0.1",
+        protocol="HTTP/1.1",
+        domain_name="127.0.0.1:3000",
+        request_id="11111111-2222-4333-8444-555555555555",
+        extended_request_id="AAAAAAAAAAAAAAA=",
+        time_epoch_ms=0,
+    )
+
+
+async def _call(
+    methods: dict[str, dict[str, Method]],
+    request: GatewayRequest,
+    invoker: ScriptedInvoker | None = None,
+) -> tuple[int, bytes, dict[bytes, bytes]]:
+    gateway = Gateway(_deployment(methods), invoker or ScriptedInvoker(OK))
+    response = await gateway.handle(request, "127.0.0.1:3000")
+    return response.status, response.body, dict(response.headers)
+
+
+def _without_ids(headers: dict[bytes, bytes]) -> dict[bytes, bytes]:
+    return {k: v for k, v in headers.items() if k not in (b"x-amzn-requestid", b"x-amz-apigw-id")}
+
+
+async def test_mock_sam_cors_options_answers_the_configured_headers_without_invoking() -> None:
+    invoker = ScriptedInvoker(OK)
+    methods = {
+        "/items": {
+            "GET": Method(http_method="GET", integration=LambdaIntegration(function_name="Fn")),
+            "OPTIONS": _mock_method(SAM_CORS, "OPTIONS"),
+        }
+    }
+    preflight = _request(
+        "OPTIONS",
+        "/Prod/items",
+        [("Origin", "https://app.example"), ("Access-Control-Request-Method", "PUT")],
+    )
+    status, body, headers = await _call(methods, preflight, invoker)
+    assert (status, body) == (200, b"{}\n")
+    assert _without_ids(headers) == {
+        b"access-control-allow-headers": b"Content-Type,X-Custom",
+        b"access-control-allow-origin": b"https://app.example",
+        b"access-control-max-age": b"600",
+        b"access-control-allow-methods": b"GET,PUT",
+        b"access-control-allow-credentials": b"true",
+        b"content-type": b"application/json",
+    }
+    assert invoker.events == []
+
+
+async def test_mock_rest_proxy_method_gets_no_cors_header_from_the_gateway() -> None:
+    methods = {
+        "/items": {
+            "GET": Method(http_method="GET", integration=LambdaIntegration(function_name="Fn")),
+            "OPTIONS": _mock_method(SAM_CORS, "OPTIONS"),
+        }
+    }
+    request = _request("GET", "/Prod/items", [("Origin", "https://app.example")])
+    status, body, headers = await _call(methods, request)
+    assert (status, body) == (200, b"ok")
+    assert not [name for name in headers if name.startswith(b"access-control-")]
+
+
+SELECTING = MockIntegration(
+    request_templates={
+        "application/json": '{"statusCode": 503}',
+        "text/plain": '{"statusCode": 404}',
+    },
+    responses=(
+        IntegrationResponse(
+            selection_pattern="5\\d{2}",
+            status_code="502",
+            response_templates={"application/json": '{"down": true}'},
+        ),
+        IntegrationResponse(
+            status_code="200",
+            response_parameters={
+                "method.response.header.X-Origin": "method.request.header.Origin",
+                "method.response.header.X-Q": "method.request.querystring.q",
+                "method.response.header.X-Id": "method.request.path.id",
+                "method.response.header.X-Color": "stageVariables.color",
+                "method.response.header.X-Backend": "integration.response.header.Server",
+            },
+            response_templates={"application/json": '{"json": 1}', "application/xml": "<x/>"},
+        ),
+    ),
+)
+
+
+async def test_mock_selection_pattern_matches_the_request_templates_status() -> None:
+    methods = {"/things/{id}": {"GET": _mock_method(SELECTING)}}
+    status, body, headers = await _call(methods, _request("GET", "/Prod/things/7"))
+    assert (status, body) == (502, b'{"down": true}')
+    assert headers[b"content-type"] == b"application/json"
+
+
+async def test_mock_default_response_maps_request_values_into_headers() -> None:
+    methods = {"/things/{id}": {"GET": _mock_method(SELECTING)}}
+    request = _request(
+        "GET",
+        "/Prod/things/7",
+        [("Content-Type", "text/plain"), ("Origin", "https://o.example")],
+    )
+    status, body, headers = await _call(methods, request)
+    assert (status, body) == (200, b'{"json": 1}')
+    assert headers[b"x-origin"] == b"https://o.example"
+    assert (headers[b"x-q"], headers[b"x-id"], headers[b"x-color"]) == (b"1", b"7", b"blue")
+    assert b"x-backend" not in headers  # a mock integration's response has no headers
+
+
+async def test_mock_response_template_is_chosen_by_accept() -> None:
+    methods = {"/things/{id}": {"GET": _mock_method(SELECTING)}}
+    request = _request(
+        "GET", "/Prod/things/7", [("Content-Type", "text/plain"), ("Accept", "application/xml")]
+    )
+    status, body, headers = await _call(methods, request)
+    assert (status, body, headers[b"content-type"]) == (200, b"<x/>", b"application/xml")
+
+
+async def test_mock_without_a_matching_or_default_response_is_500() -> None:
+    only_errors = MockIntegration(
+        request_templates={"application/json": '{"statusCode": 200}'},
+        responses=(IntegrationResponse(selection_pattern="4\\d{2}", status_code="400"),),
+    )
+    status, body, headers = await _call(
+        {"/x": {"GET": _mock_method(only_errors)}}, _request("GET", "/Prod/x")
+    )
+    assert (status, body) == (500, b'{"message": "Internal server error"}')
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        '#if($input.params("scope") == "internal")\n{"statusCode": 200}\n#end',
+        '{"statusCode": $input.params("code")}',
+        '{"statusCode": ${code}}',
+    ],
+)
+async def test_mock_vtl_template_answers_500_instead_of_a_guess(template: str) -> None:
+    vtl = MockIntegration(
+        request_templates={"application/json": template},
+        responses=(IntegrationResponse(status_code="200"),),
+    )
+    status, body, _ = await _call({"/x": {"GET": _mock_method(vtl)}}, _request("GET", "/Prod/x"))
+    assert (status, body) == (500, b'{"message": "Internal server error"}')
+
+
+async def test_mock_passthrough_never_refuses_an_unmapped_content_type_with_415() -> None:
+    never = MockIntegration(
+        request_templates={"application/json": '{"statusCode": 200}'},
+        passthrough_behavior="NEVER",
+        responses=(IntegrationResponse(status_code="200"),),
+    )
+    request = _request("POST", "/Prod/x", [("Content-Type", "text/plain")], b"hi")
+    status, body, headers = await _call({"/x": {"POST": _mock_method(never, "POST")}}, request)
+    assert (status, body) == (415, b'{"message":"Unsupported Media Type"}')
+    assert headers[b"x-amzn-errortype"] == b"UnsupportedMediaTypeException"
+
+
+async def test_mock_passthrough_when_no_match_reads_the_bodys_status() -> None:
+    passthrough = MockIntegration(
+        request_templates={"application/json": '{"statusCode": 200}'},
+        responses=(
+            IntegrationResponse(selection_pattern="201", status_code="201"),
+            IntegrationResponse(status_code="200"),
+        ),
+    )
+    request = _request("POST", "/Prod/x", [("Content-Type", "text/plain")], b'{"statusCode": 201}')
+    status, body, headers = await _call(
+        {"/x": {"POST": _mock_method(passthrough, "POST")}}, request
+    )
+    assert (status, body, headers[b"content-type"]) == (201, b"", b"application/json")
+
+
+@pytest.mark.parametrize(
+    ("template", "literal"),
+    [
+        ('{\n  "statusCode" : 200\n}\n', True),
+        ('{"rank": "#1", "price": "$5", "pct": "100%"}', True),
+        ('{"color": "#fff"}', False),  # could be a macro; left to the VTL engine (#7)
+        ("$input.body", False),
+        ("$!{x}", False),
+        ("#set($a = 1)", False),
+        ("## a comment", False),
+        ("#* block *#", False),
+        ("#[[raw]]#", False),
+        ("\\$escaped", False),
+    ],
+)
+def test_mock_literal_template_detection(template: str, literal: bool) -> None:
+    assert is_literal_template(template) is literal
