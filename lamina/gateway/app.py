@@ -34,6 +34,7 @@ from lamina.gateway.stages.authorize import Authorize
 from lamina.gateway.stages.client_cert import ClientCertificate
 from lamina.gateway.stages.domain import MapCustomDomain
 from lamina.gateway.stages.event import BuildEvent
+from lamina.gateway.stages.firewall import Firewall
 from lamina.gateway.stages.integrate import InvokeIntegration
 from lamina.gateway.stages.meter import MeterUsage
 from lamina.gateway.stages.route import RouteRequest
@@ -60,6 +61,7 @@ class Gateway:
             ClientCertificate(),
             RouteRequest(),
             MapCustomDomain(),
+            Firewall(),
             AnswerPreflight(),
             Authorize(checks),
             MeterUsage(limiter or InProcessLimiter()),

@@ -33,6 +33,7 @@ class ResponseType(enum.Enum):
     QUOTA_EXCEEDED = "QUOTA_EXCEEDED"
     THROTTLED = "THROTTLED"
     DEFAULT_5XX = "DEFAULT_5XX"
+    WAF_FILTERED = "WAF_FILTERED"
     CLIENT_CERTIFICATE_DENIED = "CLIENT_CERTIFICATE_DENIED"
     """Not a gateway response type: mutual TLS refused at the custom domain (see below)."""
     ACCESS_DENIED = "ACCESS_DENIED"
@@ -107,6 +108,9 @@ _REST: dict[ResponseType, _Rendering] = {
         504, b'{"message": "Endpoint request timed out"}', None
     ),
     ResponseType.DEFAULT_5XX: _Rendering(500, b'{"message": "Internal server error"}', None),
+    # A request AWS WAF blocked (gateway response WAF_FILTERED, 403).
+    # https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html
+    ResponseType.WAF_FILTERED: _Rendering(403, b'{"message":"Forbidden"}', b"ForbiddenException"),
     # Mutual TLS: a custom domain refuses a missing or expired client certificate with 403
     # before any API is chosen (so no gateway response of the API applies on AWS).
     # https://docs.aws.amazon.com/apigateway/latest/developerguide/rest-api-mutual-tls.html
@@ -179,6 +183,9 @@ _HTTP: dict[ResponseType, _Rendering] = {
         413, b'{"message":"Request Entity Too Large"}', None
     ),
     ResponseType.DEFAULT_5XX: _Rendering(500, b'{"message":"Internal Server Error"}', None),
+    # HTTP APIs cannot have a web ACL (AWS WAF protects REST API stages only); should one
+    # ever answer, it is the HTTP API's plain 403.
+    ResponseType.WAF_FILTERED: _Rendering(403, b'{"message":"Forbidden"}', None),
     # https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-mutual-tls.html
     ResponseType.CLIENT_CERTIFICATE_DENIED: _Rendering(403, b'{"message":"Forbidden"}', None),
     # https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-throttling.html

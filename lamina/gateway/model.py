@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 import msgspec
 
+from lamina.gateway.waf.model import WebAcl
+
 # REST API default integration timeout is 29 s; HTTP APIs allow at most 30 s.
 # https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html
 REST_DEFAULT_TIMEOUT_MS = 29_000
@@ -145,6 +147,8 @@ class Resource(msgspec.Struct, frozen=True, kw_only=True):
 class Stage(msgspec.Struct, frozen=True, kw_only=True):
     name: str
     variables: dict[str, str] = msgspec.field(default_factory=dict)
+    web_acl: WebAcl | None = None
+    """The AWS WAF web ACL associated with the stage (REST APIs only)."""
 
 
 class RestApi(msgspec.Struct, frozen=True, kw_only=True):

@@ -36,6 +36,7 @@ CASES = {
     ),
     "http_lambda_authorizer_forbidden": (ApiKind.HTTP, ResponseType.ACCESS_DENIED),
     "http_lambda_authorizer_error": (ApiKind.HTTP, ResponseType.AUTHORIZER_CONFIGURATION_ERROR),
+    "rest_waf_filtered": (ApiKind.REST, ResponseType.WAF_FILTERED),
 }
 
 

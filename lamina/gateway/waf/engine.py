@@ -1,0 +1,306 @@
+"""Evaluate a web ACL: rules by priority, the first Allow or Block ends it, Count rules only
+count, and the default action decides when no rule terminates.
+
+    WebAcl --compile_acl--> CompiledAcl (matchers) --evaluate(view)--> Verdict
+
+https://docs.aws.amazon.com/waf/latest/developerguide/web-acl-processing-order.html
+https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-action.html
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable, Sequence
+
+from lamina.gateway.waf.detect import Attack, Detectors
+from lamina.gateway.waf.field import InvalidJson, Oversize, RequestView, component
+from lamina.gateway.waf.managed import MANAGED_GROUPS, JavaMatchStatement
+from lamina.gateway.waf.model import (
+    AndStatement,
+    ByteMatchStatement,
+    FieldToMatch,
+    IpSetReferenceStatement,
+    ManagedRuleGroupStatement,
+    NotStatement,
+    OrStatement,
+    RateBasedStatement,
+    RegexMatchStatement,
+    Rule,
+    SizeConstraintStatement,
+    SqliMatchStatement,
+    Statement,
+    TextTransformation,
+    WebAcl,
+    XssMatchStatement,
+)
+from lamina.gateway.waf.rate import RateCounter
+from lamina.gateway.waf.transform import pipeline
+
+Matcher = Callable[[RequestView], bool]
+Test = Callable[[list[bytes]], bool]
+
+_WORD = rb"[A-Za-z0-9_]"
+_COMPARE: dict[str, Callable[[int, int], bool]] = {
+    "EQ": lambda a, b: a == b,
+    "NE": lambda a, b: a != b,
+    "LE": lambda a, b: a <= b,
+    "LT": lambda a, b: a < b,
+    "GE": lambda a, b: a >= b,
+    "GT": lambda a, b: a > b,
+}
+
+
+class Verdict:
+    """What the web ACL decided, and the rule names for the console."""
+
+    __slots__ = ("action", "counted", "rule")
+
+    def __init__(self, action: str, rule: str | None, counted: list[str]) -> None:
+        self.action = action
+        """Allow or Block."""
+        self.rule = rule
+        """The terminating rule (group/rule for a managed group); None for the default action."""
+        self.counted = counted
+        """Rules whose action was Count and that matched."""
+
+
+class _Step:
+    """One rule of the ACL, or one rule inside a managed group."""
+
+    __slots__ = ("action", "matches", "name")
+
+    def __init__(self, name: str, action: str, matches: Matcher) -> None:
+        self.name = name
+        self.action = action
+        self.matches = matches
+
+
+class _Group:
+    """A managed rule group reference: its rules, its scope-down, and Count overrides."""
+
+    __slots__ = ("count_only", "name", "scope", "steps")
+
+    def __init__(
+        self, name: str, steps: list[_Step], scope: Matcher | None, count_only: bool
+    ) -> None:
+        self.name = name
+        self.steps = steps
+        self.scope = scope
+        self.count_only = count_only
+
+
+class CompiledAcl:
+    def __init__(self, acl: WebAcl, entries: list[_Step | _Group]) -> None:
+        self.acl = acl
+        self._entries = entries
+
+    def evaluate(self, view: RequestView) -> Verdict:
+        counted: list[str] = []
+        for entry in self._entries:
+            if isinstance(entry, _Step):
+                if not entry.matches(view):
+                    continue
+                if entry.action == "Count":
+                    counted.append(entry.name)
+                    continue
+                return Verdict(entry.action, entry.name, counted)
+            verdict = _evaluate_group(entry, view, counted)
+            if verdict is not None:
+                return verdict
+        return Verdict(self.acl.default_action, None, counted)
+
+
+def _evaluate_group(group: _Group, view: RequestView, counted: list[str]) -> Verdict | None:
+    if group.scope is not None and not group.scope(view):
+        return None
+    for step in group.steps:
+        if not step.matches(view):
+            continue
+        name = f"{group.name}/{step.name}"
+        if step.action == "Count" or group.count_only:
+            counted.append(name)
+            continue
+        return Verdict(step.action, name, counted)
+    return None
+
+
+class Compiler:
+    """Builds matchers; shares the detectors and the rate counter across ACLs."""
+
+    def __init__(self, detectors: Detectors, rates: RateCounter) -> None:
+        self._detectors = detectors
+        self._rates = rates
+
+    def compile_acl(self, acl: WebAcl) -> CompiledAcl:
+        entries: list[_Step | _Group] = []
+        for rule in sorted(acl.rules, key=lambda r: r.priority):
+            statement = rule.statement
+            if isinstance(statement, ManagedRuleGroupStatement):
+                entries.append(self._group(rule, statement))
+            elif isinstance(statement, RateBasedStatement):
+                matcher = self._rate(f"{acl.arn}#{rule.name}", statement)
+                entries.append(_Step(rule.name, rule.action or "Block", matcher))
+            else:
+                entries.append(_Step(rule.name, rule.action or "Block", self.matcher(statement)))
+        return CompiledAcl(acl, entries)
+
+    def _group(self, rule: Rule, statement: ManagedRuleGroupStatement) -> _Group:
+        steps = []
+        for name, inner in MANAGED_GROUPS[statement.name]:
+            action = statement.action_overrides.get(name, "Block")
+            if name in statement.excluded_rules:
+                action = "Count"
+            steps.append(_Step(name, action, self.matcher(inner)))
+        scope = None if statement.scope_down is None else self.matcher(statement.scope_down)
+        return _Group(statement.name, steps, scope, rule.override_action == "Count")
+
+    def _rate(self, key: str, statement: RateBasedStatement) -> Matcher:
+        scope = None if statement.scope_down is None else self.matcher(statement.scope_down)
+        rates = self._rates
+
+        def over_limit(view: RequestView) -> bool:
+            if scope is not None and not scope(view):
+                return False
+            client = _aggregate_key(statement, view)
+            if client is None:
+                return False
+            return rates.over_limit(key, client, statement.limit, statement.window_seconds)
+
+        return over_limit
+
+    def matcher(self, statement: Statement) -> Matcher:
+        if isinstance(statement, AndStatement):
+            parts = [self.matcher(s) for s in statement.statements]
+            return lambda view: all(part(view) for part in parts)
+        if isinstance(statement, OrStatement):
+            parts = [self.matcher(s) for s in statement.statements]
+            return lambda view: any(part(view) for part in parts)
+        if isinstance(statement, NotStatement):
+            inner = self.matcher(statement.statement)
+            return lambda view: not inner(view)
+        if isinstance(statement, IpSetReferenceStatement):
+            return _ip_set(statement)
+        return self._field_matcher(statement)
+
+    def _field_matcher(self, statement: Statement) -> Matcher:
+        if isinstance(statement, ByteMatchStatement):
+            return _on_field(statement.field, statement.transformations, _byte_test(statement))
+        if isinstance(statement, RegexMatchStatement):
+            patterns = [re.compile(p.encode(), re.DOTALL) for p in statement.patterns]
+            return _on_field(
+                statement.field,
+                statement.transformations,
+                lambda items: any(p.search(i) for p in patterns for i in items),
+            )
+        if isinstance(statement, SizeConstraintStatement):
+            compare, size = _COMPARE[statement.comparison], statement.size
+            return _on_field(
+                statement.field,
+                statement.transformations,
+                lambda items: any(compare(len(i), size) for i in items),
+                missing_size_zero=True,
+            )
+        if isinstance(statement, SqliMatchStatement):
+            paranoia = 2 if statement.sensitivity == "HIGH" else 1
+            return self._detector_matcher(statement, Attack.SQLI, paranoia)
+        if isinstance(statement, JavaMatchStatement):
+            return self._detector_matcher(statement, Attack.JAVA, 1)
+        if isinstance(statement, XssMatchStatement):
+            return self._detector_matcher(statement, Attack.XSS, 1)
+        raise TypeError(f"{type(statement).__name__} is only allowed at a rule's top level")
+
+    def _detector_matcher(
+        self, statement: SqliMatchStatement | XssMatchStatement, attack: Attack, paranoia: int
+    ) -> Matcher:
+        detector = self._detectors.get(attack, paranoia)
+
+        def matches(view: RequestView) -> bool:
+            found = detect(view)
+            if found:
+                view.notes.append(f"CRS {','.join(map(str, detector.last_rules))}")
+            return found
+
+        detect = _on_field(
+            statement.field,
+            statement.transformations,
+            lambda items: detector.detect(items) is not None,
+        )
+        return matches
+
+
+def _on_field(
+    field: FieldToMatch,
+    transformations: Sequence[TextTransformation],
+    test: Test,
+    *,
+    missing_size_zero: bool = False,
+) -> Matcher:
+    """Extract the component, transform each element, test them; the field's oversize and
+    invalid-JSON handling may decide first. A size constraint on an absent single header or
+    argument measures it as empty."""
+    transform = pipeline(transformations)
+    single = field.kind in ("SingleHeader", "SingleQueryArgument")
+
+    def matches(view: RequestView) -> bool:
+        try:
+            items = component(field, view)
+        except (Oversize, InvalidJson) as decided:
+            return decided.matches
+        if not items and single and missing_size_zero:
+            items = [b""]
+        if transform is not None:
+            items = [transform(item) for item in items]
+        return test(items)
+
+    return matches
+
+
+def _byte_test(statement: ByteMatchStatement) -> Test:
+    search = statement.search
+    positional = statement.positional
+    if positional == "EXACTLY":
+        return lambda items: any(i == search for i in items)
+    if positional == "STARTS_WITH":
+        return lambda items: any(i.startswith(search) for i in items)
+    if positional == "ENDS_WITH":
+        return lambda items: any(i.endswith(search) for i in items)
+    if positional == "CONTAINS":
+        return lambda items: any(search in i for i in items)
+    # CONTAINS_WORD: the string with no word character on either side.
+    # https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-string-match.html
+    word = re.compile(rb"(?<!" + _WORD + rb")" + re.escape(search) + rb"(?!" + _WORD + rb")")
+    return lambda items: any(word.search(i) for i in items)
+
+
+def _ip_set(statement: IpSetReferenceStatement) -> Matcher:
+    networks = [ipaddress.ip_network(a, strict=False) for a in statement.ip_set.addresses]
+    header = statement.forwarded_header.lower().encode() if statement.forwarded_header else None
+    fallback = statement.forwarded_fallback == "MATCH"
+
+    def matches(view: RequestView) -> bool:
+        if header is None:
+            text = view.source_ip
+        else:
+            value = view.header(header)
+            if value is None:
+                return fallback
+            text = value.split(b",", 1)[0].strip().decode("latin-1")
+        try:
+            address = ipaddress.ip_address(text)
+        except ValueError:
+            return fallback if header is not None else False
+        return any(address in network for network in networks)
+
+    return matches
+
+
+def _aggregate_key(statement: RateBasedStatement, view: RequestView) -> str | None:
+    if statement.aggregate == "CONSTANT":
+        return ""
+    if statement.aggregate == "FORWARDED_IP" and statement.forwarded_header:
+        value = view.header(statement.forwarded_header.lower().encode())
+        if value is None:
+            return None
+        return value.split(b",", 1)[0].strip().decode("latin-1")
+    return view.source_ip
