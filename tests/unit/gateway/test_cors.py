@@ -119,7 +119,8 @@ async def test_cors_preflight_is_answered_204_by_the_gateway_without_invoking(pa
 
 async def test_cors_preflight_from_an_origin_not_allowed_has_no_cors_headers() -> None:
     invoker = ScriptedInvoker(FUNCTION)
-    status, _, headers = await _call(_http(CORS), _preflight(origin="https://evil.example"), invoker)
+    preflight = _preflight(origin="https://evil.example")
+    status, _, headers = await _call(_http(CORS), preflight, invoker)
     assert status == 204
     assert _cors_headers(headers) == {}
     assert invoker.events == []
@@ -147,7 +148,7 @@ async def test_cors_catch_all_route_with_an_authorizer_takes_the_preflight() -> 
     authorization type this build lacks, so 500) instead of a 204."""
     invoker = ScriptedInvoker(FUNCTION)
     guarded = Route(route_key="$default", integration=LAMBDA, authorization_type="NO_SUCH_TYPE")
-    status, _, headers = await _call(_http(CORS, guarded), _preflight(), invoker)
+    status, _, _ = await _call(_http(CORS, guarded), _preflight(), invoker)
     assert status == 500
     assert invoker.events == []
 

@@ -76,8 +76,8 @@ def test_cors_config_sam_globals_cors_makes_a_mock_options_method_per_path(
     )
     b = options["/b"]
     assert isinstance(b, MockIntegration)
-    allow = b.responses[0].response_parameters["method.response.header.Access-Control-Allow-Methods"]
-    assert allow == "'OPTIONS,POST'"
+    parameters = b.responses[0].response_parameters
+    assert parameters["method.response.header.Access-Control-Allow-Methods"] == "'OPTIONS,POST'"
 
 
 def test_cors_config_sam_gateway_responses_reach_the_api(tmp_path: Path) -> None:

@@ -195,7 +195,7 @@ async def test_mock_without_a_matching_or_default_response_is_500() -> None:
         request_templates={"application/json": '{"statusCode": 200}'},
         responses=(IntegrationResponse(selection_pattern="4\\d{2}", status_code="400"),),
     )
-    status, body, headers = await _call(
+    status, body, _ = await _call(
         {"/x": {"GET": _mock_method(only_errors)}}, _request("GET", "/Prod/x")
     )
     assert (status, body) == (500, b'{"message": "Internal server error"}')
