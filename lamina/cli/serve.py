@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import sys
 import time
@@ -26,6 +27,7 @@ from lamina.edge.app import Edge
 from lamina.functions.environment import LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS_KEY
 from lamina.functions.service import FunctionService
 from lamina.gateway.app import Gateway
+from lamina.gateway.auth.jwks import IssuerDirectory
 from lamina.gateway.deployment import Deployment
 from lamina.gateway.limits.limiter import LimiterUnavailable, open_limiter
 from lamina.http.server import HttpServer
@@ -37,6 +39,10 @@ from lamina.services.lambda_.permissions import grant
 from lamina.services.lambda_.provider import LambdaProvider
 
 log = logging.getLogger("lamina.cli")
+
+COGNITO_ISSUER_ENV = "LAMINA_COGNITO_ISSUER_URL"
+"""Development override: user pools' tokens are issued (and their keys served) under this base
+URL, `{base}/{poolId}`, instead of https://cognito-idp.{region}.amazonaws.com/{poolId}."""
 
 
 class ServeOptions(msgspec.Struct, frozen=True, kw_only=True):
@@ -85,7 +91,8 @@ async def serve(options: ServeOptions) -> int:
         region=app.region,
         limits=app.limits,
     )
-    gateway = Gateway(deployment, functions, limiter)
+    issuers = IssuerDirectory(os.environ.get(COGNITO_ISSUER_ENV) or None)
+    gateway = Gateway(deployment, functions, limiter, issuers=issuers)
     public = f"{options.host}:{options.port}"
     lambda_ = LambdaProvider(
         functions, region=app.region, account_id=app.account_id, state_dir=state_dir_for(app)
