@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from typing import Protocol
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from lamina.core.error import LaminaError
 from lamina.gateway.limits.bucket import TokenBucket
@@ -106,15 +107,21 @@ class InProcessLimiter:
 
 async def open_limiter(url: str | None) -> RateLimiter:
     """The limiter `lamina up --limits URL` asks for: Redis for redis:// (and rediss://)
-    URLs, checked with a PING; the in-process one for None."""
+    URLs, checked with a PING; the in-process one for None. A `key_prefix` query
+    parameter sets the prefix of every key (default `lamina:limits:`), so several
+    deployments can share one Redis without sharing limits."""
     if url is None:
         return InProcessLimiter()
     if not url.startswith(("redis://", "rediss://", "unix://")):
         raise LimiterUnavailable(f"{url!r} is no Redis URL (redis://host:port/db)")
     # redis-py takes a fifth of a second to import: only when asked for.
-    from lamina.gateway.limits.redis_limiter import RedisLimiter
+    from lamina.gateway.limits.redis_limiter import DEFAULT_PREFIX, RedisLimiter
 
-    limiter = RedisLimiter(url)
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    prefix = next((value for name, value in query if name == "key_prefix"), DEFAULT_PREFIX)
+    rest = urlencode([(name, value) for name, value in query if name != "key_prefix"])
+    limiter = RedisLimiter(urlunsplit(parts._replace(query=rest)), prefix=prefix)
     try:
         await limiter.ping()
     except LimiterUnavailable:

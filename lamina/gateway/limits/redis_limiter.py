@@ -20,6 +20,8 @@ from lamina.gateway.limits.limiter import USAGE_RETENTION_DAYS, LimiterUnavailab
 from lamina.gateway.limits.model import Quota, Throttle
 from lamina.gateway.limits.period import day_epoch, period_end, period_start, utc_day
 
+DEFAULT_PREFIX = "lamina:limits:"
+
 # KEYS[1] bucket; ARGV rate, burst, now ('' = the server's clock). Returns 1 or 0.
 _TAKE = """
 local rate = tonumber(ARGV[1])
@@ -82,7 +84,7 @@ class RedisLimiter:
         self,
         url: str,
         *,
-        prefix: str = "lamina:limits:",
+        prefix: str = DEFAULT_PREFIX,
         clock: Callable[[], float] | None = None,
         wall: Callable[[], float] = time.time,
     ) -> None:
@@ -137,10 +139,9 @@ class RedisLimiter:
         except (redis.RedisError, OSError) as error:
             raise LimiterUnavailable(f"Redis at {self._url}: {error}") from error
 
-    async def forget(self) -> None:
-        """Delete every key under this limiter's prefix (tests clean up with it)."""
-        async for key in self._redis.scan_iter(match=self._prefix + "*", count=500):
-            await self._redis.delete(key)
+    @property
+    def prefix(self) -> str:
+        return self._prefix
 
     def _usage_key(self, client: str, day: date) -> str:
         return f"{self._prefix}u:{client}:{day.isoformat()}"
