@@ -120,6 +120,22 @@ class KmsProvider:
         self.store.put(record)
         return record
 
+    def managed_key(self, service: str) -> KeyRecord:
+        """The AWS managed key a service encrypts with by default (`alias/aws/{service}`),
+        created the first time it is needed, as AWS does.
+        https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#aws-managed-key
+        """
+        name = f"{RESERVED_ALIAS_PREFIX}{service}"
+        alias = self.store.alias(name)
+        if alias is not None:
+            return self.find(alias.key_id)
+        record = self.create_key(description=f"Default key that protects my {service} data")
+        record.manager = "AWS"
+        self.store.put(record)
+        now = self._clock()
+        self.store.put_alias(AliasRecord(name=name, key_id=record.key_id, created=now, updated=now))
+        return record
+
     def _default_policy(self) -> str:
         # The default key policy: the account (its root) may do everything with the key.
         # https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html
@@ -197,7 +213,7 @@ class KmsProvider:
             "KeyUsage": record.usage,
             "KeyState": record.state,
             "Origin": "AWS_KMS",
-            "KeyManager": "CUSTOMER",
+            "KeyManager": record.manager,
             "CustomerMasterKeySpec": record.spec,
             "KeySpec": record.spec,
             "MultiRegion": False,

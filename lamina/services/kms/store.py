@@ -22,6 +22,8 @@ class KeyRecord(msgspec.Struct, kw_only=True):
     policy: str = ""
     tags: dict[str, str] = msgspec.field(default_factory=dict)
     wrapped_material: bytes = b""
+    manager: str = "CUSTOMER"
+    """AWS for the AWS managed keys services create for themselves (alias/aws/...)."""
 
     @property
     def state(self) -> str:

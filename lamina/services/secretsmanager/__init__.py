@@ -1,0 +1,1 @@
+"""A Secrets Manager-compatible service: secrets, versions and staging labels, rotation."""

@@ -1,0 +1,84 @@
+"""Secret values encrypted at rest under a KMS key, by envelope encryption as Secrets
+Manager does: a fresh data key per version, itself encrypted by the KMS key with the
+encryption context {SecretARN, SecretVersionId}.
+https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from lamina.aws.service import ServiceError
+from lamina.services.kms import specs
+from lamina.services.kms.provider import KmsProvider
+from lamina.services.kms.store import KeyRecord
+
+SERVICE = "secretsmanager"
+_NONCE = 12
+_LENGTH = struct.Struct(">I")
+
+
+class Vault:
+    def __init__(self, kms: KmsProvider) -> None:
+        self._kms = kms
+
+    def seal(self, key_ref: str | None, arn: str, version_id: str, value: bytes) -> bytes:
+        """wrapped data key length | wrapped data key | nonce | AES-GCM(value)."""
+        record = self._key(key_ref)
+        data_key = AESGCM.generate_key(bit_length=256)
+        wrapped = self._kms.encrypt(record, data_key, _context(arn, version_id), specs.SYMMETRIC)
+        nonce = os.urandom(_NONCE)
+        sealed = AESGCM(data_key).encrypt(nonce, value, arn.encode() + version_id.encode())
+        return _LENGTH.pack(len(wrapped)) + wrapped + nonce + sealed
+
+    def open(self, arn: str, version_id: str, blob: bytes) -> bytes:
+        (length,) = _LENGTH.unpack_from(blob)
+        start = _LENGTH.size
+        wrapped = blob[start : start + length]
+        nonce = blob[start + length : start + length + _NONCE]
+        sealed = blob[start + length + _NONCE :]
+        try:
+            _, data_key = self._kms.decrypt(
+                wrapped, _context(arn, version_id), None, specs.SYMMETRIC
+            )
+        except ServiceError as error:
+            # The secret's key is disabled or gone: Secrets Manager reports it as its own
+            # DecryptionFailure.
+            # https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetSecretValue.html
+            raise ServiceError(
+                "DecryptionFailure",
+                f"Secrets Manager can't decrypt the protected secret text using the provided "
+                f"KMS key. ({error.code})",
+            ) from None
+        try:
+            return AESGCM(data_key).decrypt(nonce, sealed, arn.encode() + version_id.encode())
+        except InvalidTag:
+            raise ServiceError(
+                "DecryptionFailure",
+                "Secrets Manager can't decrypt the protected secret text using the provided "
+                "KMS key.",
+            ) from None
+
+    def check_key(self, key_ref: str | None) -> None:
+        """Fail now (at CreateSecret / UpdateSecret) when the named key cannot encrypt."""
+        self._key(key_ref)
+
+    def _key(self, key_ref: str | None) -> KeyRecord:
+        if key_ref is None:
+            return self._kms.managed_key(SERVICE)
+        try:
+            return self._kms.usable(key_ref, specs.ENCRYPT_DECRYPT)
+        except ServiceError as error:
+            raise ServiceError(
+                "EncryptionFailure",
+                f"Secrets Manager can't encrypt the protected secret text using the provided "
+                f"KMS key. ({error.code}: {error.message})",
+            ) from None
+
+
+def _context(arn: str, version_id: str) -> dict[str, str]:
+    return {"SecretARN": arn, "SecretVersionId": version_id}
