@@ -20,6 +20,7 @@ from lamina.gateway.address import resolve_address
 from lamina.gateway.auth import Check
 from lamina.gateway.auth.iam import IamCheck
 from lamina.gateway.auth.jwks import IssuerDirectory
+from lamina.gateway.auth.lambda_ import LambdaAuthorizerCheck
 from lamina.gateway.auth.tokens import token_checks
 from lamina.gateway.context import RequestContext
 from lamina.gateway.cors import AnswerPreflight, add_cors_headers
@@ -57,6 +58,7 @@ class Gateway:
         # AWS_IAM: SigV4 against the credential store (REST and HTTP APIs).
         checks["AWS_IAM"] = IamCheck(credentials or CredentialStore.local())
         checks.update(token_checks(issuers))  # COGNITO_USER_POOLS, JWT
+        checks["CUSTOM"] = LambdaAuthorizerCheck(invoker)  # Lambda authorizers
         self._stages: tuple[Stage, ...] = (
             ClientCertificate(),
             RouteRequest(),
