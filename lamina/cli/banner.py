@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lamina.config.model import Application
 from lamina.gateway.deployment import Deployment
-from lamina.gateway.model import HttpApi, Integration, LambdaIntegration, RestApi
+from lamina.gateway.model import HttpApi, Integration, LambdaIntegration, MockIntegration, RestApi
 
 
 def url_host(host: str) -> str:
@@ -67,4 +67,6 @@ def _target(integration: Integration | None) -> str:
         return integration.function_name + qualifier
     if integration is None:
         return "(no integration)"
+    if isinstance(integration, MockIntegration):
+        return "(mock)"
     return f"({integration.type} integration, not served yet)"
