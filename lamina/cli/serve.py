@@ -37,6 +37,8 @@ from lamina.services.kms.provider import KmsProvider
 from lamina.services.lambda_.layers import adopt
 from lamina.services.lambda_.permissions import grant
 from lamina.services.lambda_.provider import LambdaProvider
+from lamina.services.secretsmanager.provider import SecretsManagerProvider
+from lamina.services.secretsmanager.rotation import function_rotator
 
 log = logging.getLogger("lamina.cli")
 
@@ -111,7 +113,14 @@ async def serve(options: ServeOptions) -> int:
         click.echo(f"error: {error}", err=True)
         return 2
     kms = KmsProvider(state_dir=state_dir_for(app), region=app.region, account_id=app.account_id)
-    aws = aws_api(app, [lambda_, dynamodb, kms])
+    secrets = SecretsManagerProvider(
+        state_dir=state_dir_for(app),
+        region=app.region,
+        account_id=app.account_id,
+        kms=kms,
+        rotate=function_rotator(functions, app.account_id),
+    )
+    aws = aws_api(app, [lambda_, dynamodb, kms, secrets])
     await _create_tables(dynamodb, app)
     server = HttpServer(Edge(gateway, public_host=public, aws=aws))
     try:
@@ -120,6 +129,7 @@ async def serve(options: ServeOptions) -> int:
         await functions.close()
         await lambda_.state.async_invoker.close()
         dynamodb.close()
+        secrets.close()
         kms.close()
         click.echo(
             f"error: cannot listen on {public}: {error.strerror or error}; "
@@ -145,6 +155,7 @@ async def serve(options: ServeOptions) -> int:
         await lambda_.state.async_invoker.close()  # events still running stay queued
         await functions.close()
         dynamodb.close()
+        secrets.close()
         kms.close()
         console.flush()
         await limiter.close()

@@ -1,0 +1,48 @@
+"""Rotation steps run as invocations of the secret's rotation function through Lamina's
+function service, on behalf of secretsmanager.amazonaws.com (so the function's resource
+policy must allow that principal, as on AWS).
+https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotating-secrets-required-permissions-function.html
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from lamina.functions.policy import InvokeRequest
+from lamina.functions.service import FunctionService
+from lamina.services.secretsmanager.provider import RotationInvoker
+
+PRINCIPAL = "secretsmanager.amazonaws.com"
+
+
+class RotationFailed(Exception):
+    pass
+
+
+def function_rotator(functions: FunctionService, account_id: str) -> RotationInvoker:
+    async def rotate(function: str, event: dict[str, Any]) -> None:
+        name, qualifier = _function_of(function)
+        result = await functions.invoke(
+            name,
+            orjson.dumps(event),
+            qualifier=qualifier,
+            source=InvokeRequest(
+                principal=PRINCIPAL, source_arn=event["SecretId"], source_account=account_id
+            ),
+        )
+        if result.function_error is not None:
+            raise RotationFailed(result.payload.decode("utf-8", errors="replace"))
+
+    return rotate
+
+
+def _function_of(reference: str) -> tuple[str, str | None]:
+    """A function name, or an ARN `arn:aws:lambda:{region}:{account}:function:{name}[:q]`."""
+    if not reference.startswith("arn:"):
+        return reference, None
+    parts = reference.split(":")
+    name = parts[6] if len(parts) > 6 else reference
+    qualifier = parts[7] if len(parts) > 7 else None
+    return name, qualifier
