@@ -17,6 +17,7 @@ from lamina.config.code import LocalArtifacts
 from lamina.config.document import TemplateDocument, find_template, load_document
 from lamina.config.error import ConfigError
 from lamina.config.function import build_functions, function_index
+from lamina.config.domain import DOMAIN_TYPES, build_domains
 from lamina.config.http_api import build_http_apis
 from lamina.config.intrinsic import Resolver
 from lamina.config.layer import build_layers
@@ -54,6 +55,7 @@ _BUILT_TYPES = frozenset(
         "AWS::ApiGatewayV2::Integration",
         "AWS::ApiGatewayV2::Stage",
         "AWS::ApiGatewayV2::Deployment",
+        *DOMAIN_TYPES,
         "AWS::ApiGatewayV2::Authorizer",
     }
 )
@@ -107,6 +109,7 @@ def load_application(
     http_apis = build_http_apis(stack, index)
     permissions = build_permissions(stack)
     tables = build_tables(stack)
+    domains = build_domains(stack)
     limits = build_access_limits(stack)
     return Application(
         template_path=str(template.resolve()),
@@ -118,6 +121,7 @@ def load_application(
         http_apis=tuple(http_apis),
         permissions=tuple(permissions),
         tables=tuple(tables),
+        domains=tuple(domains),
         limits=limits,
         layers=tuple(layers),
         warnings=tuple(warnings + stack.warnings + stack.resources.warnings),

@@ -8,6 +8,7 @@ import msgspec
 
 from lamina.functions.model import FunctionConfig
 from lamina.gateway.limits.model import AccessLimits
+from lamina.gateway.domain import CustomDomain
 from lamina.gateway.model import HttpApi, RestApi
 
 DEFAULT_REGION = "us-east-1"
@@ -65,6 +66,8 @@ class Application(msgspec.Struct, frozen=True, kw_only=True):
     http_apis: tuple[HttpApi, ...] = ()
     permissions: tuple[TemplatePermission, ...] = ()
     tables: tuple[TemplateTable, ...] = ()
+    domains: tuple[CustomDomain, ...] = ()
+    """Custom domain names with their base path mappings and mutual TLS settings."""
     """DynamoDB tables the template declares (created when missing at `lamina up`)."""
     layers: tuple[TemplateLayer, ...] = ()
     """Layer versions the template declares; its functions' `layers` hold their folders."""

@@ -205,6 +205,12 @@ def _table_arn(resources: Resources, resource: CfnResource, resolver: Resolver) 
     )
 
 
+def _domain_name(resources: Resources, resource: CfnResource, resolver: Resolver) -> str:
+    """Ref of a custom domain (REST or HTTP) is its DomainName."""
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-domainname.html#aws-resource-apigateway-domainname-return-values
+    return resolver.resolve_string(resource.properties.get("DomainName"), "DomainName")
+
+
 _REF_RULES: dict[str, _Rule] = {
     LAMBDA_FUNCTION: _function_name,
     "AWS::Lambda::Alias": _alias_arn,
@@ -225,6 +231,8 @@ _REF_RULES: dict[str, _Rule] = {
     "AWS::ApiGatewayV2::Deployment": _id(6),
     "AWS::ApiGatewayV2::Stage": _stage_name,
     "AWS::ApiGatewayV2::Authorizer": _id(6),
+    "AWS::ApiGateway::DomainName": _domain_name,
+    "AWS::ApiGatewayV2::DomainName": _domain_name,
     DYNAMODB_TABLE: _table_name,
 }
 
