@@ -34,9 +34,10 @@ log = logging.getLogger("lamina.gateway.auth")
 KEYS_TTL_S = 2 * 3600.0
 """How long a fetched key set is trusted (API Gateway: "can cache the public key for two
 hours")."""
-REFRESH_INTERVAL_S = 30.0
+REFRESH_INTERVAL_S = 5.0
 """At most one fetch per issuer in this interval, whatever the tokens say: a flood of tokens
-naming unknown keys (or an issuer that is down) costs the issuer one request per interval."""
+naming unknown keys (or an issuer that is down) costs the issuer one request per interval,
+while a key published just after a fetch is picked up within seconds."""
 
 _COGNITO_ISSUER = re.compile(r"^https://cognito-idp\.([a-z0-9-]+)\.amazonaws\.com/([\w-]+)/?$")
 
