@@ -20,11 +20,11 @@ from lamina.aws.dispatch import AwsApi
 from lamina.aws.service import AwsRequestContext, ServiceError, ServiceProvider
 from lamina.cli.banner import banner_lines, url_host
 from lamina.cli.console import ConsoleLog
+from lamina.config.iam import function_identity
 from lamina.config.load import load_application
 from lamina.config.model import Application
 from lamina.core.ids import new_request_id
 from lamina.edge.app import Edge
-from lamina.functions.environment import LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS_KEY
 from lamina.functions.service import FunctionService
 from lamina.gateway.app import Gateway
 from lamina.gateway.auth.jwks import IssuerDirectory
@@ -94,7 +94,9 @@ async def serve(options: ServeOptions) -> int:
         limits=app.limits,
     )
     issuers = IssuerDirectory(os.environ.get(COGNITO_ISSUER_ENV) or None)
-    gateway = Gateway(deployment, functions, limiter, issuers=issuers)
+    gateway = Gateway(
+        deployment, functions, limiter, issuers=issuers, credentials=credential_store(app)
+    )
     public = f"{options.host}:{options.port}"
     lambda_ = LambdaProvider(
         functions, region=app.region, account_id=app.account_id, state_dir=state_dir_for(app)
@@ -225,9 +227,15 @@ def _adopt_layers(lambda_: LambdaProvider, app: Application) -> None:
         )
 
 
+def credential_store(app: Application) -> CredentialStore:
+    """`test`/`test` (the account root), the functions' key (one assumed role) and the
+    template's IAM users' access keys, each with its identity policies."""
+    return CredentialStore.local(identities=(function_identity(app.account_id), *app.identities))
+
+
 def aws_api(app: Application, providers: list[ServiceProvider]) -> AwsApi:
     """The AWS APIs served on the same port (Lambda for now)."""
-    credentials = CredentialStore.local([(LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS_KEY)])
+    credentials = credential_store(app)
     return AwsApi(providers, region=app.region, account_id=app.account_id, credentials=credentials)
 
 
@@ -244,6 +252,10 @@ def _print_banner(
 ) -> None:
     for line in banner_lines(app, deployment, host, port):
         click.echo(line)
+    if app.identities:
+        click.echo("IAM access keys (sign requests to AWS_IAM methods with them):")
+    for identity in app.identities:
+        click.echo(f"  {identity.arn}  {identity.access_key}  {identity.secret_key}")
     click.echo(
         f"Listening on http://{url_host(host)}:{port} "
         f"(ready in {elapsed_s * 1000:.0f} ms; Ctrl-C to stop)"

@@ -19,6 +19,7 @@ from lamina.config.error import ConfigError
 from lamina.config.function import build_functions, function_index
 from lamina.config.domain import DOMAIN_TYPES, build_domains
 from lamina.config.http_api import build_http_apis
+from lamina.config.iam import IAM_TYPES, build_identities
 from lamina.config.intrinsic import Resolver
 from lamina.config.layer import build_layers
 from lamina.config.model import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, Application
@@ -66,6 +67,7 @@ _ACCEPTED_TYPES = frozenset(
         "AWS::Lambda::Version",
         "AWS::Lambda::Alias",
         "AWS::IAM::Role",
+        *IAM_TYPES,  # read by lamina.config.iam
     }
 )
 
@@ -111,6 +113,7 @@ def load_application(
     tables = build_tables(stack)
     domains = build_domains(stack)
     limits = build_access_limits(stack)
+    identities = build_identities(stack)
     return Application(
         template_path=str(template.resolve()),
         stack_name=environment.stack_name,
@@ -124,6 +127,7 @@ def load_application(
         domains=tuple(domains),
         limits=limits,
         layers=tuple(layers),
+        identities=tuple(identities),
         warnings=tuple(warnings + stack.warnings + stack.resources.warnings),
     )
 

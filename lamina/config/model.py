@@ -6,6 +6,7 @@ from typing import Any
 
 import msgspec
 
+from lamina.aws.credentials import Identity
 from lamina.functions.model import FunctionConfig
 from lamina.gateway.limits.model import AccessLimits
 from lamina.gateway.domain import CustomDomain
@@ -74,5 +75,7 @@ class Application(msgspec.Struct, frozen=True, kw_only=True):
     """AWS::Lambda::Permission statements (who may invoke which function)."""
     limits: AccessLimits = AccessLimits()
     """API keys, usage plans and stage throttle settings."""
+    identities: tuple[Identity, ...] = ()
+    """Template IAM users' access keys with their identity policies (AWS_IAM callers)."""
     warnings: tuple[str, ...] = ()
     """Unsupported resource types and other things the user should know, one line each."""

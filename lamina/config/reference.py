@@ -12,6 +12,7 @@ from typing import Any
 
 import msgspec
 
+from lamina.aws.credentials import derived_key_pair, derived_principal_id
 from lamina.config.error import ConfigError
 from lamina.config.ids import physical_id
 from lamina.config.intrinsic import Resolver
@@ -211,6 +212,64 @@ def _domain_name(resources: Resources, resource: CfnResource, resolver: Resolver
     return resolver.resolve_string(resource.properties.get("DomainName"), "DomainName")
 
 
+IAM_USER = "AWS::IAM::User"
+IAM_ACCESS_KEY = "AWS::IAM::AccessKey"
+IAM_ROLE = "AWS::IAM::Role"
+IAM_MANAGED_POLICY = "AWS::IAM::ManagedPolicy"
+
+
+def iam_name(resources: Resources, resource: CfnResource, resolver: Resolver, key: str) -> str:
+    """UserName / RoleName / ManagedPolicyName, else a name as CloudFormation generates
+    it (`{stack}-{logicalId}-{13 characters}`), the same on every run."""
+    raw = resource.properties.get(key)
+    if raw is not None:
+        return resolver.resolve_string(raw, key)
+    suffix = physical_id(resources.stack_name, resource.logical_id, length=13).upper()
+    return f"{resources.stack_name}-{resource.logical_id}-{suffix}"
+
+
+def iam_arn(resource: CfnResource, resolver: Resolver, kind: str, name: str) -> str:
+    """`arn:aws:iam::{account}:{kind}{Path}{name}` (Path defaults to /).
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html"""
+    path = resolver.resolve_string(resource.properties.get("Path", "/"), "Path")
+    account = resolver.parameters["AWS::AccountId"]
+    return f"arn:{resolver.parameters['AWS::Partition']}:iam::{account}:{kind}{path}{name}"
+
+
+def _user_name(resources: Resources, resource: CfnResource, resolver: Resolver) -> str:
+    return iam_name(resources, resource, resolver, "UserName")
+
+
+def _user_arn(resources: Resources, resource: CfnResource, resolver: Resolver) -> str:
+    return iam_arn(resource, resolver, "user", _user_name(resources, resource, resolver))
+
+
+def _role_name(resources: Resources, resource: CfnResource, resolver: Resolver) -> str:
+    return iam_name(resources, resource, resolver, "RoleName")
+
+
+def _role_arn(resources: Resources, resource: CfnResource, resolver: Resolver) -> str:
+    return iam_arn(resource, resolver, "role", _role_name(resources, resource, resolver))
+
+
+def _role_id(resources: Resources, resource: CfnResource, resolver: Resolver) -> str:
+    return derived_principal_id("AROA", resources.stack_name, resource.logical_id)
+
+
+def _managed_policy_arn(resources: Resources, resource: CfnResource, resolver: Resolver) -> str:
+    name = iam_name(resources, resource, resolver, "ManagedPolicyName")
+    return iam_arn(resource, resolver, "policy", name)
+
+
+def _access_key_id(resources: Resources, resource: CfnResource, resolver: Resolver) -> str:
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-accesskey.html
+    return derived_key_pair(resources.stack_name, resource.logical_id)[0]
+
+
+def _secret_access_key(resources: Resources, resource: CfnResource, resolver: Resolver) -> str:
+    return derived_key_pair(resources.stack_name, resource.logical_id)[1]
+
+
 _REF_RULES: dict[str, _Rule] = {
     LAMBDA_FUNCTION: _function_name,
     "AWS::Lambda::Alias": _alias_arn,
@@ -234,6 +293,10 @@ _REF_RULES: dict[str, _Rule] = {
     "AWS::ApiGateway::DomainName": _domain_name,
     "AWS::ApiGatewayV2::DomainName": _domain_name,
     DYNAMODB_TABLE: _table_name,
+    IAM_USER: _user_name,
+    IAM_ROLE: _role_name,
+    IAM_MANAGED_POLICY: _managed_policy_arn,
+    IAM_ACCESS_KEY: _access_key_id,
 }
 
 _GET_ATT_RULES: dict[str, dict[str, _Rule]] = {
@@ -257,4 +320,8 @@ _GET_ATT_RULES: dict[str, dict[str, _Rule]] = {
     "AWS::ApiGatewayV2::Stage": {},
     "AWS::ApiGatewayV2::Authorizer": {"AuthorizerId": _id(6)},
     DYNAMODB_TABLE: {"Arn": _table_arn},
+    IAM_USER: {"Arn": _user_arn},
+    IAM_ROLE: {"Arn": _role_arn, "RoleId": _role_id},
+    IAM_MANAGED_POLICY: {"PolicyArn": _managed_policy_arn},
+    IAM_ACCESS_KEY: {"SecretAccessKey": _secret_access_key},
 }

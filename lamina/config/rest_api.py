@@ -21,6 +21,7 @@ from lamina.config.ids import physical_id
 from lamina.config.integration import build_integration, build_mock_integration
 from lamina.config.openapi import binary_media_types, operations
 from lamina.config.reference import REST_API, CfnResource, root_resource_id
+from lamina.config.resource_policy import resource_policy
 from lamina.config.stack import Stack
 from lamina.config.usage_plan import api_key_source
 from lamina.gateway.model import (
@@ -73,6 +74,7 @@ def _rest_api(stack: Stack, resource: CfnResource, functions: Mapping[str, str])
         api_key_source=api_key_source(stack, resource, body),
         authorizers=tuple(authorizers),
         gateway_responses=build_gateway_responses(stack, api_id, body),
+        policy=resource_policy(stack, resource, body, api_id),
     )
 
 
