@@ -78,41 +78,41 @@ class AnswerPreflight:
 def preflight_response(cors: CorsConfiguration, request: GatewayRequest) -> GatewayResponse:
     """204 with the configured headers; for an origin that is not allowed, 204 without any
     CORS header, so the browser refuses the actual request."""
-    headers: list[tuple[bytes, bytes]] = []
+    response = GatewayResponse(204, [], b"")
     origin = allowed_origin(cors, request.header("origin") or "")
     if origin is not None:
-        headers.append((b"access-control-allow-origin", origin.encode()))
-        if cors.allow_credentials:
-            headers.append((b"access-control-allow-credentials", b"true"))
-        if cors.allow_methods:
-            headers.append((b"access-control-allow-methods", ",".join(cors.allow_methods).encode()))
-        if cors.allow_headers:
-            headers.append((b"access-control-allow-headers", ",".join(cors.allow_headers).encode()))
-        if cors.expose_headers:
-            headers.append(
-                (b"access-control-expose-headers", ",".join(cors.expose_headers).encode())
-            )
-        if cors.max_age is not None:
-            headers.append((b"access-control-max-age", str(cors.max_age).encode()))
-    return GatewayResponse(204, headers, b"")
+        _add_headers(response, cors, origin, preflight=True)
+    return response
+
+
+def _add_headers(
+    response: GatewayResponse, cors: CorsConfiguration, origin: str, *, preflight: bool
+) -> None:
+    headers = response.headers
+    headers.append((b"access-control-allow-origin", origin.encode()))
+    if cors.allow_credentials:
+        headers.append((b"access-control-allow-credentials", b"true"))
+    if preflight and cors.allow_methods:
+        headers.append((b"access-control-allow-methods", ",".join(cors.allow_methods).encode()))
+    if preflight and cors.allow_headers:
+        headers.append((b"access-control-allow-headers", ",".join(cors.allow_headers).encode()))
+    if cors.expose_headers:
+        headers.append((b"access-control-expose-headers", ",".join(cors.expose_headers).encode()))
+    if preflight and cors.max_age is not None:
+        headers.append((b"access-control-max-age", str(cors.max_age).encode()))
 
 
 def add_cors_headers(ctx: RequestContext, response: GatewayResponse) -> None:
     """On an HTTP API with CORS configured: drop the integration's own CORS headers, and,
     when the request's Origin is allowed, add Allow-Origin, Allow-Credentials and
-    Expose-Headers. A preflight the gateway answered already has its headers."""
+    Expose-Headers (and, for a preflight a route took, the preflight headers too, so an
+    `OPTIONS /{proxy+}` route behind the configuration works in a browser). A preflight the
+    gateway answered already has its headers."""
     cors = cors_of(ctx)
     if cors is None or ctx.answered:
         return
     response.headers = [(n, v) for n, v in response.headers if not n.startswith(_CORS_PREFIX)]
     origin = ctx.request.header("origin")
     allowed = allowed_origin(cors, origin) if origin is not None else None
-    if allowed is None:
-        return
-    response.headers.append((b"access-control-allow-origin", allowed.encode()))
-    if cors.allow_credentials:
-        response.headers.append((b"access-control-allow-credentials", b"true"))
-    if cors.expose_headers:
-        response.headers.append(
-            (b"access-control-expose-headers", ",".join(cors.expose_headers).encode())
-        )
+    if allowed is not None:
+        _add_headers(response, cors, allowed, preflight=is_preflight(ctx.request))
