@@ -37,6 +37,10 @@ CASES = {
     "http_lambda_authorizer_forbidden": (ApiKind.HTTP, ResponseType.ACCESS_DENIED),
     "http_lambda_authorizer_error": (ApiKind.HTTP, ResponseType.AUTHORIZER_CONFIGURATION_ERROR),
     "rest_waf_filtered": (ApiKind.REST, ResponseType.WAF_FILTERED),
+    "rest_invalid_api_key": (ApiKind.REST, ResponseType.INVALID_API_KEY),
+    "rest_quota_exceeded": (ApiKind.REST, ResponseType.QUOTA_EXCEEDED),
+    "rest_throttled": (ApiKind.REST, ResponseType.THROTTLED),
+    "http_throttled": (ApiKind.HTTP, ResponseType.THROTTLED),
 }
 
 
