@@ -38,6 +38,7 @@ from lamina.gateway.auth.lambda_input import (
     identity_values,
     rest_request_event,
 )
+from lamina.gateway.auth.resource_policy import PolicyDenial
 from lamina.gateway.context import RequestContext
 from lamina.gateway.error import ApiKind, GatewayError, ResponseType
 from lamina.gateway.integrations.lambda_ import Invoker
@@ -219,15 +220,17 @@ def _admit_rest(ctx: RequestContext, answer: AuthorizerAnswer, latency_ms: int) 
         answer.statements, PolicyRequest(action=INVOKE_ACTION, resource=ctx.source_arn)
     )
     if decision is Decision.EXPLICIT_DENY:
-        raise GatewayError(
-            ResponseType.ACCESS_DENIED,
-            "the authorizer's policy denies",
-            message=EXPLICIT_DENY_MESSAGE,
+        raise PolicyDenial(
+            decision, detail="the authorizer's policy denies", message=EXPLICIT_DENY_MESSAGE
         )
+    _deliver_rest(ctx, answer, latency_ms)
     if decision is Decision.IMPLICIT_DENY:
-        raise GatewayError(
-            ResponseType.ACCESS_DENIED, "the authorizer's policy allows nothing here"
-        )
+        # A resource policy that allows may still admit the request (the Authorize
+        # stage's Table A), with the authorizer's principal and context delivered.
+        raise PolicyDenial(decision, detail="the authorizer's policy allows nothing here")
+
+
+def _deliver_rest(ctx: RequestContext, answer: AuthorizerAnswer, latency_ms: int) -> None:
     # The context's values reach the integration stringified, next to principalId and
     # integrationLatency.
     # https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-lambda-authorizer-output.html

@@ -512,3 +512,52 @@ async def test_http_payload_1_sends_joined_identity_and_evaluates_the_policy() -
     assert "authorizer" not in event["requestContext"]
     # The route integrates with payload 1.0: the context still arrives under "lambda".
     assert runtime.app_events[0]["requestContext"]["authorizer"] == {"lambda": None}
+
+
+# With a REST resource policy (the Authorize stage combines both, Table A)
+
+
+def _with_resource_policy(effect: str) -> Deployment:
+    statement = {
+        "Effect": effect,
+        "Principal": "*",
+        "Action": "execute-api:Invoke",
+        "Resource": f"arn:aws:execute-api:us-east-1:{ACCOUNT}:{REST_ID}/*",
+    }
+    rest = RestApi(
+        id=REST_ID,
+        logical_id="Rest",
+        name="Rest",
+        stages=(Stage(name="prod"),),
+        authorizers=(TOKEN,),
+        resources=(Resource(id="r1", path="/token", methods={"GET": _method(TOKEN)}),),
+        policy={"Version": "2012-10-17", "Statement": [statement]},
+    )
+    return Deployment((rest,), (), account_id=ACCOUNT, region="us-east-1")
+
+
+async def test_resource_policy_allow_overrules_an_authorizer_that_allows_nothing() -> None:
+    elsewhere = f"arn:aws:execute-api:us-east-1:{ACCOUNT}:{REST_ID}/prod/GET/other"
+    output = {"principalId": "u", "policyDocument": policy("Allow", elsewhere), "context": {"a": 1}}
+    runtime = Runtime(returns(output))
+    gateway = Gateway(_with_resource_policy("Allow"), runtime)
+    result = await call(gateway, "/prod/token", BEARER, host=rest_host())
+    assert result.status == 200
+    authorizer = runtime.app_events[0]["requestContext"]["authorizer"]
+    assert (authorizer["principalId"], authorizer["a"]) == ("u", "1")
+
+
+async def test_resource_policy_allow_does_not_overrule_an_explicit_deny() -> None:
+    runtime = Runtime(returns({"principalId": "u", "policyDocument": policy("Deny", "*")}))
+    gateway = Gateway(_with_resource_policy("Allow"), runtime)
+    result = await call(gateway, "/prod/token", BEARER, host=rest_host())
+    assert result.status == 403
+    assert b"with an explicit deny" in result.body
+
+
+async def test_resource_policy_deny_refuses_before_calling_the_authorizer() -> None:
+    runtime = Runtime(returns({"principalId": "u", "policyDocument": ALLOW_ALL}))
+    gateway = Gateway(_with_resource_policy("Deny"), runtime)
+    result = await call(gateway, "/prod/token", BEARER, host=rest_host())
+    assert result.status == 403
+    assert runtime.auth_events == []
