@@ -30,6 +30,7 @@ from lamina.config.rest_api import build_rest_apis
 from lamina.config.sam import translate_sam, uses_serverless_transform
 from lamina.config.stack import Stack
 from lamina.config.table import build_tables
+from lamina.config.waf import WAF_TYPES, attach_web_acls
 from lamina.config.usage_plan import build_access_limits
 
 __all__ = ["DEFAULT_ACCOUNT_ID", "DEFAULT_REGION", "load_application"]
@@ -56,6 +57,7 @@ _BUILT_TYPES = frozenset(
         "AWS::ApiGatewayV2::Integration",
         "AWS::ApiGatewayV2::Stage",
         "AWS::ApiGatewayV2::Deployment",
+        *WAF_TYPES,
         *DOMAIN_TYPES,
         "AWS::ApiGatewayV2::Authorizer",
     }
@@ -109,6 +111,7 @@ def load_application(
     index = function_index(functions)
     rest_apis = build_rest_apis(stack, index)
     http_apis = build_http_apis(stack, index)
+    rest_apis = attach_web_acls(stack, rest_apis, {api.id for api in http_apis})
     permissions = build_permissions(stack)
     tables = build_tables(stack)
     domains = build_domains(stack)

@@ -7,6 +7,8 @@ Physical ids are derived from the stack name and logical id (lamina.config.ids).
 
 from __future__ import annotations
 
+import hashlib
+import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -270,7 +272,41 @@ def _secret_access_key(resources: Resources, resource: CfnResource, resolver: Re
     return derived_key_pair(resources.stack_name, resource.logical_id)[1]
 
 
+def wafv2_id(resources: Resources, resource: CfnResource) -> str:
+    """A WAFv2 entity's Id: a UUID, deterministic per stack and logical id."""
+    digest = hashlib.sha256(f"{resources.stack_name}/{resource.logical_id}".encode()).digest()
+    return str(uuid.UUID(bytes=digest[:16]))
+
+
+def _wafv2(kind: str, part: str) -> _Rule:
+    """AWS::WAFv2::WebACL / IPSet / RegexPatternSet: Arn
+    `arn:aws:wafv2:{region}:{account}:regional/{kind}/{name}/{id}`, Id, and Ref
+    `{name}|{id}|{scope}`.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html#aws-resource-wafv2-webacl-return-values
+    """
+
+    def rule(resources: Resources, resource: CfnResource, resolver: Resolver) -> str:
+        name = resolver.resolve_string(resource.properties.get("Name", resource.logical_id), "Name")
+        scope = resolver.resolve_string(resource.properties.get("Scope", "REGIONAL"), "Scope")
+        id_ = wafv2_id(resources, resource)
+        if part == "Id":
+            return id_
+        if part == "Ref":
+            return f"{name}|{id_}|{scope}"
+        parameters = resolver.parameters
+        return (
+            f"arn:{parameters['AWS::Partition']}:wafv2:{parameters['AWS::Region']}:"
+            f"{parameters['AWS::AccountId']}:{'global' if scope == 'CLOUDFRONT' else 'regional'}/"
+            f"{kind}/{name}/{id_}"
+        )
+
+    return rule
+
+
 _REF_RULES: dict[str, _Rule] = {
+    "AWS::WAFv2::WebACL": _wafv2("webacl", "Ref"),
+    "AWS::WAFv2::IPSet": _wafv2("ipset", "Ref"),
+    "AWS::WAFv2::RegexPatternSet": _wafv2("regexpatternset", "Ref"),
     LAMBDA_FUNCTION: _function_name,
     "AWS::Lambda::Alias": _alias_arn,
     "AWS::Lambda::Version": _version_arn,
@@ -300,6 +336,12 @@ _REF_RULES: dict[str, _Rule] = {
 }
 
 _GET_ATT_RULES: dict[str, dict[str, _Rule]] = {
+    "AWS::WAFv2::WebACL": {"Arn": _wafv2("webacl", "Arn"), "Id": _wafv2("webacl", "Id")},
+    "AWS::WAFv2::IPSet": {"Arn": _wafv2("ipset", "Arn"), "Id": _wafv2("ipset", "Id")},
+    "AWS::WAFv2::RegexPatternSet": {
+        "Arn": _wafv2("regexpatternset", "Arn"),
+        "Id": _wafv2("regexpatternset", "Id"),
+    },
     LAMBDA_FUNCTION: {"Arn": _function_arn},
     "AWS::Lambda::Alias": {},
     "AWS::Lambda::Version": {},
