@@ -1,6 +1,9 @@
-"""What `lamina up` prints once it listens: every API with its URLs, every function."""
+"""What `lamina up` prints once it listens: every API with its URLs, custom domains,
+how to trust Lamina's CA (with --tls), every function."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from lamina.config.model import Application
 from lamina.gateway.deployment import Deployment
@@ -12,33 +15,46 @@ def url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-def banner_lines(app: Application, deployment: Deployment, host: str, port: int) -> list[str]:
+def banner_lines(
+    app: Application,
+    deployment: Deployment,
+    host: str,
+    port: int,
+    *,
+    scheme: str = "http",
+    ca_path: Path | None = None,
+) -> list[str]:
     host = url_host(host)
     lines = [f"Lamina: stack {app.stack_name} from {app.template_path}"]
     if app.rest_apis or app.http_apis:
         lines.append("APIs:")
     for rest in app.rest_apis:
         at_root = deployment.root_rest is not None and deployment.root_rest.api is rest
-        lines += _api_lines(rest, "REST", host, port, at_root)
+        lines += _api_lines(rest, "REST", host, port, at_root, scheme)
     for http in app.http_apis:
         at_root = deployment.root_http is not None and deployment.root_http.api is http
-        lines += _api_lines(http, "HTTP", host, port, at_root)
+        lines += _api_lines(http, "HTTP", host, port, at_root, scheme)
+    lines += _domain_lines(app, port, scheme)
+    if ca_path is not None:
+        lines += trust_lines(ca_path)
     if app.functions:
         lines.append("Functions:")
     lines += [f"  {f.name}  {f.runtime}  {f.handler}" for f in app.functions]
     return lines
 
 
-def _api_lines(api: RestApi | HttpApi, kind: str, host: str, port: int, at_root: bool) -> list[str]:
+def _api_lines(
+    api: RestApi | HttpApi, kind: str, host: str, port: int, at_root: bool, scheme: str = "http"
+) -> list[str]:
     head = f"  {api.logical_id}  id={api.id}  {kind}  "
     if not api.stages:
         return [head + "(no stage deployed: not reachable until a Deployment or Stage exists)"]
     lines = []
     for stage in api.stages:
         prefix = "" if stage.name == "$default" else f"/{stage.name}"
-        urls = [f"http://{api.id}.execute-api.localhost:{port}{prefix}/"]
+        urls = [f"{scheme}://{api.id}.execute-api.localhost:{port}{prefix}/"]
         if at_root:
-            urls.insert(0, f"http://{host}:{port}{prefix}/")
+            urls.insert(0, f"{scheme}://{host}:{port}{prefix}/")
         lines.append(head + "  ".join(urls))
     return lines + [f"      {route}" for route in _routes(api)]
 
@@ -70,3 +86,35 @@ def _target(integration: Integration | None) -> str:
     if isinstance(integration, MockIntegration):
         return "(mock)"
     return f"({integration.type} integration, not served yet)"
+
+
+def _domain_lines(app: Application, port: int, scheme: str) -> list[str]:
+    """`https://api.example.com:3000/v1/ -> RestApi Prod`, one per base path mapping."""
+    if not app.domains:
+        return []
+    names = {api.id: api.logical_id for api in app.rest_apis}
+    names |= {api.id: api.logical_id for api in app.http_apis}
+    lines = [f"Custom domains (Host header; e.g. curl --resolve NAME:{port}:127.0.0.1):"]
+    for domain in app.domains:
+        mtls = domain.mutual_tls
+        if mtls is not None:
+            note = f"mutual TLS, truststore {mtls.truststore}"
+            lines.append(f"  {domain.name}  ({note}{'' if scheme == 'https' else '; needs --tls'})")
+        for mapping in domain.mappings:
+            base = f"{mapping.base_path}/" if mapping.base_path else ""
+            stage = mapping.stage or "{stage from the path}"
+            target = f"{names.get(mapping.api_id, mapping.api_id)} {stage}"
+            lines.append(f"  {scheme}://{domain.name}:{port}/{base} -> {target}")
+    return lines
+
+
+def trust_lines(ca_path: Path) -> list[str]:
+    """How clients trust the certificates Lamina's local CA issued."""
+    return [
+        f"TLS: certificates issued by Lamina's local CA {ca_path}; trust it with",
+        f"  curl --cacert {ca_path} ...",
+        f"  SSL_CERT_FILE={ca_path}  (Python ssl, httpx)",
+        f"  REQUESTS_CA_BUNDLE={ca_path}  (requests)",
+        f"  AWS_CA_BUNDLE={ca_path}  (boto3, AWS CLI)",
+        f"  NODE_EXTRA_CA_CERTS={ca_path}  (Node.js)",
+    ]

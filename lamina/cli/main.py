@@ -73,6 +73,24 @@ _overrides = click.option(
     help="Where throttling buckets, quotas and API key usage live, shared by every "
     "process using it: redis://host:port/db (default: in this process).",
 )
+@click.option(
+    "--tls",
+    is_flag=True,
+    help="Serve HTTPS with certificates of a local CA kept under .lamina/tls/ (the banner "
+    "says how to trust it); custom domains get their own, chosen by SNI.",
+)
+@click.option(
+    "--tls-cert",
+    default=None,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Your own certificate (PEM, chain after it) for the default name; implies --tls.",
+)
+@click.option(
+    "--tls-key",
+    default=None,
+    type=click.Path(exists=True, dir_okay=False),
+    help="The private key (PEM) of --tls-cert.",
+)
 def up(
     path: str,
     host: str,
@@ -82,6 +100,9 @@ def up(
     max_workers: int,
     dynamodb_url: str | None,
     limits_url: str | None,
+    tls: bool = False,
+    tls_cert: str | None = None,
+    tls_key: str | None = None,
 ) -> None:
     """Serve the template at PATH (a template file or a folder holding template.yaml)."""
     from lamina.cli.serve import ServeOptions, serve
@@ -95,6 +116,9 @@ def up(
         max_workers=max_workers,
         dynamodb_url=dynamodb_url,
         limits_url=limits_url,
+        tls=tls or tls_cert is not None,
+        tls_cert=tls_cert,
+        tls_key=tls_key,
     )
     sys.exit(_run(serve(options)))
 

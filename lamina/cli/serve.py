@@ -19,6 +19,7 @@ from lamina.aws.credentials import CredentialStore
 from lamina.aws.dispatch import AwsApi
 from lamina.aws.service import AwsRequestContext, ServiceError, ServiceProvider
 from lamina.cli.banner import banner_lines, url_host
+from lamina.cli.transport import Transport
 from lamina.cli.console import ConsoleLog
 from lamina.config.iam import function_identity
 from lamina.config.load import load_application
@@ -31,6 +32,7 @@ from lamina.gateway.auth.jwks import IssuerDirectory
 from lamina.gateway.deployment import Deployment
 from lamina.gateway.limits.limiter import LimiterUnavailable, open_limiter
 from lamina.http.server import HttpServer
+from lamina.http.tls import TlsConfigError
 from lamina.services.dynamodb.backend import BackendError
 from lamina.services.dynamodb.provider import DynamoDbProvider
 from lamina.services.kms.provider import KmsProvider
@@ -58,6 +60,10 @@ class ServeOptions(msgspec.Struct, frozen=True, kw_only=True):
     """The DynamoDB tables' backend (services.dynamodb.backend); None: SQLite in .lamina/."""
     limits_url: str | None = None
     """Where throttling and quota state lives (redis://...); None: in this process."""
+    tls: bool = False
+    """HTTPS with certificates of Lamina's local CA (.lamina/tls/) or `tls_cert`/`tls_key`."""
+    tls_cert: str | None = None
+    tls_key: str | None = None
 
 
 def state_dir_for(app: Application) -> Path:
@@ -70,6 +76,18 @@ async def serve(options: ServeOptions) -> int:
     app = load_application(options.path, parameter_overrides=options.parameter_overrides)
     for warning in app.warnings:
         click.echo(f"warning: {warning}", err=True)
+    try:
+        transport = Transport.create(
+            app,
+            state_dir_for(app),
+            options.host,
+            tls=options.tls,
+            cert=options.tls_cert,
+            key=options.tls_key,
+        )
+    except TlsConfigError as error:
+        click.echo(f"error: --tls: {error}", err=True)
+        return 2
     try:
         limiter = await open_limiter(options.limits_url)
     except LimiterUnavailable as error:  # a wrong --limits URL, or Redis down
@@ -92,6 +110,7 @@ async def serve(options: ServeOptions) -> int:
         account_id=app.account_id,
         region=app.region,
         limits=app.limits,
+        domains=app.domains,
     )
     issuers = IssuerDirectory(os.environ.get(COGNITO_ISSUER_ENV) or None)
     gateway = Gateway(
@@ -124,7 +143,8 @@ async def serve(options: ServeOptions) -> int:
     )
     aws = aws_api(app, [lambda_, dynamodb, kms, secrets])
     await _create_tables(dynamodb, app)
-    server = HttpServer(Edge(gateway, public_host=public, aws=aws))
+    edge = Edge(gateway, public_host=public, aws=aws)
+    server = HttpServer(edge, transport.server_tls)
     try:
         bound = await server.start(options.host, options.port)
     except OSError as error:
@@ -140,9 +160,10 @@ async def serve(options: ServeOptions) -> int:
         )
         return 1
     port = bound[0][1]
-    functions.serve_aws_apis_at(f"http://{url_host(_reachable(options.host))}:{port}")
+    plain_url = f"http://{url_host(_reachable(options.host))}:{port}"
+    functions.serve_aws_apis_at(await transport.function_endpoint(edge, plain_url))
     _print_api_keys(app)
-    _print_banner(app, deployment, options.host, port, time.perf_counter() - started)
+    _print_banner(app, deployment, options.host, port, time.perf_counter() - started, transport)
     # Load the AWS service models off the event loop, after we listen.
     preload = asyncio.get_running_loop().run_in_executor(None, aws.preload)
     # Asynchronous (Event) invocations queued before a restart run again now.
@@ -154,6 +175,7 @@ async def serve(options: ServeOptions) -> int:
         click.echo("Shutting down…", err=True)
         preload.cancel()
         await server.stop()
+        await transport.close()
         await lambda_.state.async_invoker.close()  # events still running stay queued
         await functions.close()
         dynamodb.close()
@@ -248,16 +270,23 @@ async def _wait_for_signal() -> None:
 
 
 def _print_banner(
-    app: Application, deployment: Deployment, host: str, port: int, elapsed_s: float
+    app: Application,
+    deployment: Deployment,
+    host: str,
+    port: int,
+    elapsed_s: float,
+    transport: Transport | None = None,
 ) -> None:
-    for line in banner_lines(app, deployment, host, port):
+    scheme = transport.scheme if transport is not None else "http"
+    ca_path = transport.ca_path if transport is not None else None
+    for line in banner_lines(app, deployment, host, port, scheme=scheme, ca_path=ca_path):
         click.echo(line)
     if app.identities:
         click.echo("IAM access keys (sign requests to AWS_IAM methods with them):")
     for identity in app.identities:
         click.echo(f"  {identity.arn}  {identity.access_key}  {identity.secret_key}")
     click.echo(
-        f"Listening on http://{url_host(host)}:{port} "
+        f"Listening on {scheme}://{url_host(host)}:{port} "
         f"(ready in {elapsed_s * 1000:.0f} ms; Ctrl-C to stop)"
     )
     sys.stdout.flush()

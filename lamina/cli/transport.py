@@ -1,0 +1,98 @@
+"""`lamina up --tls`: which certificates the server presents, and where functions reach
+Lamina's AWS APIs.
+
+- default certificate: the user's (`--tls-cert/--tls-key`) or a leaf of Lamina's local CA
+  (`.lamina/tls/`) for localhost, 127.0.0.1, ::1, *.execute-api.localhost and the bind
+  host;
+- each custom domain of the template: a leaf of the local CA for its name, chosen by SNI,
+  with the domain's truststore when it uses mutual TLS.
+Without --tls the server speaks HTTP; custom domains still match on the Host header, and
+a mutual-TLS domain then denies every request (no client certificate can reach it).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+
+from lamina.config.model import Application
+from lamina.edge.app import Edge
+from lamina.http.certificate import CertificateAuthority, KeyPair
+from lamina.http.server import HttpServer
+from lamina.http.tls import ServerTls, TlsConfigError, TlsSite
+
+DEFAULT_NAMES = ("localhost", "127.0.0.1", "::1", "*.execute-api.localhost")
+_WILDCARD_BINDS = frozenset({"", "0.0.0.0", "::"})
+
+
+def _stem(domain: str) -> str:
+    return "domain-" + domain.replace("*", "wildcard")
+
+
+class Transport:
+    """The server's TLS setup (None: plain HTTP) and the CA clients should trust."""
+
+    def __init__(self, server_tls: ServerTls | None, ca_path: Path | None) -> None:
+        self.server_tls = server_tls
+        self.ca_path = ca_path
+        """Lamina's local CA certificate, when it issued any certificate served."""
+        self._internal: HttpServer | None = None
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.server_tls is not None else "http"
+
+    @classmethod
+    def create(
+        cls,
+        app: Application,
+        state_dir: Path,
+        host: str,
+        *,
+        tls: bool,
+        cert: str | None = None,
+        key: str | None = None,
+    ) -> Transport:
+        """Raises TlsConfigError for a certificate, key or truststore that does not load."""
+        if (cert is None) != (key is None):
+            raise TlsConfigError("--tls-cert and --tls-key go together")
+        if not tls and cert is None:
+            return cls(None, None)
+        ca: CertificateAuthority | None = None
+        if cert is not None and key is not None:
+            default = KeyPair(Path(cert).resolve(), Path(key).resolve())
+        else:
+            ca = CertificateAuthority(state_dir / "tls")
+            names = list(DEFAULT_NAMES)
+            if host not in _WILDCARD_BINDS and _normal(host) not in names:
+                names.append(_normal(host))
+            default = ca.leaf("localhost", names)
+        sites = []
+        for domain in app.domains:
+            ca = ca or CertificateAuthority(state_dir / "tls")
+            truststore = Path(domain.mutual_tls.truststore) if domain.mutual_tls else None
+            pair = ca.leaf(_stem(domain.name), [domain.name])
+            sites.append(TlsSite(domain.name, pair, truststore))
+        return cls(ServerTls(default, sites), ca.cert_path if ca else None)
+
+    async def function_endpoint(self, edge: Edge, plain_url: str) -> str:
+        """AWS_ENDPOINT_URL for functions: `plain_url` (the server's own port) over HTTP.
+        Over TLS, a second listener on loopback speaks plain HTTP: the SDKs inside
+        functions trust only public CAs, not Lamina's."""
+        if self.server_tls is None:
+            return plain_url
+        self._internal = HttpServer(edge)
+        bound = await self._internal.start("127.0.0.1", 0)
+        return f"http://127.0.0.1:{bound[0][1]}"
+
+    async def close(self) -> None:
+        if self._internal is not None:
+            await self._internal.stop()
+            self._internal = None
+
+
+def _normal(host: str) -> str:
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        return host.lower()
