@@ -11,6 +11,7 @@ writes OpenAPI security schemes into the API's Body):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -36,6 +37,7 @@ MAX_TTL = 3600
 HTTP_DEFAULT_TTL = 0
 HTTP_DEFAULT_IDENTITY = "$request.header.Authorization"
 REST_DEFAULT_IDENTITY = "method.request.header.Authorization"
+_TOKEN_SOURCE = "method.request.header."
 
 _REST_TYPES = {"token": "TOKEN", "request": "REQUEST", "cognito_user_pools": "COGNITO_USER_POOLS"}
 _HTTP_TYPES = {"request": "REQUEST", "jwt": "JWT"}
@@ -153,7 +155,7 @@ def _body_authorizer(
         payload_format=spec.get("authorizerPayloadFormatVersion"),
         simple=spec.get("enableSimpleResponses"),
         provider_arns=spec.get("providerARNs"),
-        issuer=jwt.get("issuer") if isinstance(jwt, dict) else None,
+        issuer=(jwt.get("issuer") if isinstance(jwt, dict) else None) or _oidc_issuer(scheme),
         audience=jwt.get("audience") if isinstance(jwt, dict) else None,
         http=http,
     )
@@ -273,8 +275,13 @@ def _authorizer(
         if not isinstance(uri, str) or not uri:
             raise ConfigError("a Lambda authorizer needs an authorizerUri naming its function")
         function_name, qualifier = lambda_target(uri, functions)
-    if kind == "TOKEN" and len(sources) != 1:
+    if kind == "TOKEN" and (len(sources) != 1 or not sources[0].startswith(_TOKEN_SOURCE)):
         raise ConfigError("a TOKEN authorizer reads exactly one method.request.header.X")
+    if validation:
+        try:
+            re.compile(str(validation))
+        except re.error as error:
+            raise ConfigError(f"identityValidationExpression is no regex: {error}") from None
     if kind == "JWT" and not sources:
         sources = (HTTP_DEFAULT_IDENTITY,)
     if kind == "COGNITO_USER_POOLS" and not sources:
@@ -298,6 +305,15 @@ def _authorizer(
         issuer=str(issuer) if issuer else None,
         audience=_strings(audience, "audience"),
     )
+
+
+def _oidc_issuer(scheme: Mapping[str, Any]) -> str | None:
+    """An `openIdConnect` scheme's issuer is its discovery URL without the well-known part."""
+    # https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-jwt-authorizer.html
+    url = scheme.get("openIdConnectUrl")
+    if scheme.get("type") != "openIdConnect" or not isinstance(url, str):
+        return None
+    return url.removesuffix("/.well-known/openid-configuration")
 
 
 def _type(value: str) -> _AuthorizerType:

@@ -491,3 +491,55 @@ def test_openapi_authorizer_naming_a_foreign_function_is_an_error(tmp_path: Path
     text = BODY_REST.replace("${AuthFn.Arn}", "arn:aws:lambda:us-east-1:1:function:Elsewhere")
     with pytest.raises(ConfigError, match="names no function"):
         load(tmp_path, text)
+
+
+def test_token_authorizer_must_read_a_header(tmp_path: Path) -> None:
+    text = CFN_REST.replace(
+        "IdentitySource: method.request.header.Authorization",
+        "IdentitySource: method.request.querystring.token",
+    )
+    with pytest.raises(ConfigError, match=r"exactly one method\.request\.header"):
+        load(tmp_path, text)
+
+
+def test_invalid_validation_expression_is_a_template_error(tmp_path: Path) -> None:
+    text = CFN_REST.replace(
+        'IdentityValidationExpression: "^x"', 'IdentityValidationExpression: "(x"'
+    )
+    with pytest.raises(ConfigError, match="identityValidationExpression is no regex"):
+        load(tmp_path, text)
+
+
+OIDC_HTTP = """
+Resources:
+  HApi:
+    Type: AWS::ApiGatewayV2::Api
+    Properties:
+      ProtocolType: HTTP
+      Body:
+        openapi: "3.0.1"
+        info: {title: oidc}
+        components:
+          securitySchemes:
+            oidc:
+              type: openIdConnect
+              openIdConnectUrl: https://id.example/pool/.well-known/openid-configuration
+              x-amazon-apigateway-authorizer:
+                type: jwt
+                jwtConfiguration: {audience: [client1]}
+                identitySource: "$request.header.Authorization"
+        paths:
+          /me: {get: {security: [{oidc: [profile]}]}}
+"""
+
+
+def test_openid_connect_scheme_takes_its_issuer_from_the_discovery_url(tmp_path: Path) -> None:
+    api = only_http(load(tmp_path, OIDC_HTTP))
+    jwt = by_name(api)["oidc"]
+    assert (jwt.type, jwt.issuer, jwt.audience) == ("JWT", "https://id.example/pool", ("client1",))
+    me = route(api, "GET /me")
+    assert (me.authorization_type, me.authorizer_id, me.authorization_scopes) == (
+        "JWT",
+        jwt.id,
+        ("profile",),
+    )
