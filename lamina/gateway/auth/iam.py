@@ -66,8 +66,14 @@ class IamCheck:
         self._clock = clock
 
     async def __call__(self, ctx: RequestContext, authorizer: Authorizer | None) -> None:
+        """Without a resource policy (HTTP APIs, REST APIs with none): the identity policy
+        alone, and only for callers of the API owner's account; another account's caller
+        needs the resource policy to allow as well (Table B of
+        https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-authorization-flow.html)."""
         identity = self.authenticate(ctx)
         decision = self.decide(identity, ctx)
+        if decision is Decision.ALLOW and identity.account_id != ctx.deployment.account_id:
+            decision = Decision.IMPLICIT_DENY
         if decision is not Decision.ALLOW:
             raise denied(ctx, identity.arn, explicit=decision is Decision.EXPLICIT_DENY)
         self.admit(ctx, identity)
