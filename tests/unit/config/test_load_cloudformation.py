@@ -8,7 +8,7 @@ import pytest
 
 from lamina.config.error import ConfigError
 from lamina.config.load import default_stack_name, load_application
-from lamina.gateway.model import LambdaIntegration, UnsupportedIntegration
+from lamina.gateway.model import LambdaIntegration, MockIntegration, UnsupportedIntegration
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "fixtures" / "templates"
 
@@ -44,7 +44,7 @@ def test_rest_api_from_resource_and_method_resources() -> None:
     assert (api.logical_id, api.name) == ("PetsApi", "pets-api")
     paths = {resource.path: resource.methods for resource in api.resources}
     assert sorted(paths) == ["/", "/pets", "/pets/{petId}"]
-    assert paths["/"]["GET"].integration == UnsupportedIntegration(type="MOCK")
+    assert paths["/"]["GET"].integration == MockIntegration()  # no templates, no responses
     pets_any = paths["/pets"]["ANY"]
     assert pets_any.api_key_required is True
     assert pets_any.integration == LambdaIntegration(function_name="pets", timeout_ms=10_000)
