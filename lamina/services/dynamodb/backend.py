@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from lamina.services.dynamodb.store import SqliteTableStore, TableStore
 
@@ -56,4 +56,5 @@ def postgres_target(url: str, state_dir: Path) -> tuple[str, str]:
         or own.get("schema_prefix", DEFAULT_SCHEMA_PREFIX)
         + (hashlib.sha256(str(state_dir.resolve()).encode()).hexdigest()[:16])
     )
-    return urlunsplit(parts._replace(query=urlencode(libpq))), schema
+    # libpq decodes %20 but not '+': quote spaces (options=-c x=y) as %20.
+    return urlunsplit(parts._replace(query=urlencode(libpq, quote_via=quote))), schema

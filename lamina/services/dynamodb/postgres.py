@@ -193,12 +193,15 @@ class PostgresTableStore:
         self, name: str, partition: bytes, sort: bytes, size: Callable[[Item], int], how: Change
     ) -> Item | None:
         """The change inside a transaction: lock the key, then the item and its index entries."""
-        meta = self._meta(name, "FOR SHARE")
-        if meta is None:
+        # One round trip takes the key's lock and holds the metadata row FOR SHARE; the
+        # item is read by the next statement, whose snapshot follows the lock.
+        row = self._db.execute(
+            "SELECT meta, pg_advisory_xact_lock(%s) FROM tables WHERE name = %s FOR SHARE",
+            (self._lock_id(name, partition, sort), name),
+        ).fetchone()
+        if row is None:
             raise KeyError(name)
-        self._db.execute(
-            "SELECT pg_advisory_xact_lock(%s)", (self._lock_id(name, partition, sort),)
-        )
+        meta = msgspec.msgpack.decode(row[0], type=TableMeta)
         old = self.get(name, partition, sort)
         new = how(old)
         table = _table(name)

@@ -205,6 +205,13 @@ def test_backend_url_names_the_schema_and_keeps_libpq_parameters(tmp_path: Path)
     assert default == "lamina_" + first.removeprefix("app_")
 
 
+def test_backend_url_options_reach_postgres(tmp_path: Path) -> None:
+    url = f"{POSTGRES_URL}?options=-c%20synchronous_commit%3Doff&schema=unused"
+    conninfo, _ = postgres_target(url, tmp_path)
+    with psycopg.connect(conninfo) as db:
+        assert db.execute("SHOW synchronous_commit").fetchone() == ("off",)
+
+
 def test_backend_url_with_another_scheme_is_refused(tmp_path: Path) -> None:
     with pytest.raises(BackendError, match="unsupported DynamoDB backend URL"):
         open_store("mysql://h/db", tmp_path)
