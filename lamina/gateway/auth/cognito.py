@@ -18,12 +18,14 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from jwt import decode as decode_unverified
-from jwt.exceptions import PyJWTError
-
-from lamina.gateway.auth.claims import rest_claims
 from lamina.gateway.auth.jwks import Issuer, IssuerDirectory, KeysUnavailable
-from lamina.gateway.auth.jwt import TokenRejected, TokenVerifier, strip_bearer, token_scopes
+from lamina.gateway.auth.jwt import (
+    TokenRejected,
+    TokenVerifier,
+    strip_bearer,
+    token_scopes,
+    unverified_issuer,
+)
 from lamina.gateway.error import GatewayError, ResponseType
 
 if TYPE_CHECKING:
@@ -49,17 +51,17 @@ class CognitoCheck:
             raise _unauthorized(authorizer, f"no token in the {header} header")
         issuer = self._pool_issuer(authorizer, token)
         try:
-            claims = await self._verifier.verify(token, issuer, None)
+            verified = await self._verifier.verify(token, issuer, None)
         except TokenRejected as rejected:
             raise _unauthorized(authorizer, rejected.description) from None
         except KeysUnavailable as error:
             raise _unauthorized(authorizer, str(error)) from None
         scopes = ctx.method.authorization_scopes if ctx.method is not None else ()
-        _check_use(authorizer, claims, scopes)
+        _check_use(authorizer, verified.claims, scopes)
         expression = authorizer.identity_validation_expression
-        if expression and not _full_match(expression, str(claims.get("aud", ""))):
+        if expression and not _full_match(expression, str(verified.claims.get("aud", ""))):
             raise _unauthorized(authorizer, f"aud does not match {expression}")
-        ctx.authorizer = {"claims": rest_claims(claims)}
+        ctx.authorizer = {"claims": verified.rest_claims()}
 
     def _pool_issuer(self, authorizer: Authorizer, token: str) -> Issuer:
         """The authorizer's pool whose issuer the (not yet verified) token names."""
@@ -69,10 +71,11 @@ class CognitoCheck:
                 ResponseType.DEFAULT_5XX,
                 f"Cognito authorizer {authorizer.name} names no user pool ARN",
             )
-        try:
-            claimed = decode_unverified(token, options={"verify_signature": False}).get("iss")
-        except PyJWTError:
-            raise _unauthorized(authorizer, "the token is not a valid JWT") from None
+        if len(pools) == 1:  # the usual case: verification checks `iss` against it
+            return self._issuers.user_pool(*pools[0])
+        claimed = unverified_issuer(token)
+        if claimed is None:
+            raise _unauthorized(authorizer, "the token is not a valid JWT (or has no iss)")
         for region, pool_id in pools:
             issuer = self._issuers.user_pool(region, pool_id)
             if issuer.url == claimed:

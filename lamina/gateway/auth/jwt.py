@@ -13,18 +13,20 @@ the route's scopes. Any failure denies the request: 401 `{"message":"Unauthorize
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
+import re
 import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
-from jwt import get_unverified_header
-from jwt.api_jws import PyJWS
-from jwt.exceptions import InvalidSignatureError, PyJWTError
+from jwt import PyJWK
+from jwt.algorithms import RSAAlgorithm
 
 from lamina.core.error import LaminaError
-from lamina.gateway.auth.claims import http_claims
+from lamina.gateway.auth.claims import http_claims, rest_claims
 from lamina.gateway.auth.jwks import Issuer, IssuerDirectory, JwksCache, KeysUnavailable
 from lamina.gateway.error import GatewayError, ResponseType
 from lamina.gateway.events.v1 import V1Target
@@ -33,16 +35,20 @@ if TYPE_CHECKING:
     from lamina.gateway.context import RequestContext
     from lamina.gateway.model import Authorizer
 
-RSA_ALGORITHMS = frozenset({"RS256", "RS384", "RS512"})
-""""Currently, only RSA-based algorithms are supported" (PKCS#1 v1.5 signatures, the ones
-Cognito and the common providers sign with; `none` and HMAC never pass)."""
 HTTP_DEFAULT_IDENTITY = "$request.header.Authorization"
 # The one failure text AWS documents verbatim (http-api-troubleshooting-jwt.html); the
 # others are worded the same way but are Lamina's (docs/fidelity/gateway.md).
 INVALID_AUDIENCE = "the token does not have a valid audience"
 EXPIRED = "the token has expired"
 
-_JWS = PyJWS(options={"verify_signature": True})
+# "Currently, only RSA-based algorithms are supported": PKCS#1 v1.5 signatures, the ones
+# Cognito and the common providers sign with; `none` and HMAC never pass.
+_RSA = {
+    "RS256": RSAAlgorithm(RSAAlgorithm.SHA256),
+    "RS384": RSAAlgorithm(RSAAlgorithm.SHA384),
+    "RS512": RSAAlgorithm(RSAAlgorithm.SHA512),
+}
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
 
 
 class TokenRejected(LaminaError):
@@ -54,24 +60,79 @@ class TokenRejected(LaminaError):
         self.description = description
 
 
-class TokenVerifier:
-    """Verifies a token's signature and registered claims against one issuer."""
+class VerifiedToken:
+    """A token whose signature verified: its key (to notice the key leaving the issuer's
+    set), its claims (the time and audience checks still run on every request) and their
+    renderings for the event, made once."""
 
-    def __init__(self, keys: JwksCache, clock: Callable[[], float] = time.time) -> None:
+    __slots__ = ("_http", "_rest", "claims", "key", "kid")
+
+    def __init__(self, kid: str, key: PyJWK, claims: dict[str, Any]) -> None:
+        self.kid = kid
+        self.key = key
+        self.claims = claims
+        self._http: dict[str, str] | None = None
+        self._rest: dict[str, str] | None = None
+
+    def http_claims(self) -> dict[str, str]:
+        if self._http is None:
+            self._http = http_claims(self.claims)
+        return self._http
+
+    def rest_claims(self) -> dict[str, str]:
+        if self._rest is None:
+            self._rest = rest_claims(self.claims)
+        return self._rest
+
+
+class TokenVerifier:
+    """Verifies a token's signature and registered claims against one issuer.
+
+    Clients send the same token for its whole life (an hour for Cognito), so a token whose
+    signature verified is remembered (at most `remembered` of them): later requests redo
+    only the dictionary lookups and the claim checks, not the RSA verification."""
+
+    def __init__(
+        self,
+        keys: JwksCache,
+        clock: Callable[[], float] = time.time,
+        *,
+        remembered: int = 10_000,
+    ) -> None:
         self._keys = keys
         self._clock = clock
+        self._remembered = remembered
+        self._signed: dict[tuple[str, str], VerifiedToken] = {}
 
     async def verify(
         self, token: str, issuer: Issuer, audience: Sequence[str] | None
-    ) -> dict[str, Any]:
-        """The token's claims once every check passed. `audience` None skips the audience
-        check (Cognito user pool authorizers do not configure one)."""
+    ) -> VerifiedToken:
+        """The token once every check passed. `audience` None skips the audience check
+        (Cognito user pool authorizers do not configure one)."""
+        signed = self._signed.get((issuer.url, token))
+        if signed is None or await self._keys.key(issuer, signed.kid) is not signed.key:
+            signed = await self._verify_signature(token, issuer)
+            if len(self._signed) >= self._remembered:
+                del self._signed[next(iter(self._signed))]
+            self._signed[(issuer.url, token)] = signed
+        self._check_claims(signed.claims, issuer, audience)
+        return signed
+
+    async def _verify_signature(self, token: str, issuer: Issuer) -> VerifiedToken:
+        parts = token.split(".")
+        if len(parts) != 3:
+            raise TokenRejected("the token is not a valid JWT")
         try:
-            header = get_unverified_header(token)
-        except PyJWTError:
+            header = json.loads(_segment(parts[0]))
+            payload = _segment(parts[1])
+            signature = _segment(parts[2])
+        except ValueError:
             raise TokenRejected("the token is not a valid JWT") from None
+        if not isinstance(header, dict):
+            raise TokenRejected("the token is not a valid JWT")
         algorithm = header.get("alg")
-        if algorithm not in RSA_ALGORITHMS:
+        verifier = _RSA.get(algorithm) if isinstance(algorithm, str) else None
+        if verifier is None:
             raise TokenRejected(f"signing method {algorithm} is invalid")
         kid = header.get("kid")
         if not isinstance(kid, str):
@@ -79,17 +140,16 @@ class TokenVerifier:
         key = await self._keys.key(issuer, kid)
         if key is None:
             raise TokenRejected(f"the signing key {kid} is not in the issuer's key set")
+        signing_input = f"{parts[0]}.{parts[1]}".encode()
+        if not verifier.verify(signing_input, key.key, signature):
+            raise TokenRejected("the token signature is invalid")
         try:
-            payload = _JWS.decode_complete(token, key.key, algorithms=[algorithm])["payload"]
             claims = json.loads(payload)
-        except InvalidSignatureError:
-            raise TokenRejected("the token signature is invalid") from None
-        except (PyJWTError, ValueError):
+        except ValueError:
             raise TokenRejected("the token is not a valid JWT") from None
         if not isinstance(claims, dict):
             raise TokenRejected("the token's payload is not a JSON object")
-        self._check_claims(claims, issuer, audience)
-        return claims
+        return VerifiedToken(kid, key, claims)
 
     def _check_claims(
         self, claims: dict[str, Any], issuer: Issuer, audience: Sequence[str] | None
@@ -113,6 +173,26 @@ class TokenVerifier:
         for name in ("nbf", "iat"):
             if name in claims and _number(claims, name) is None:
                 raise TokenRejected(f"the token's {name} claim is not a number")
+
+
+def unverified_issuer(token: str) -> object:
+    """The `iss` a token claims, before anything is verified (to pick the key set)."""
+    parts = token.split(".")
+    try:
+        claims = json.loads(_segment(parts[1])) if len(parts) == 3 else None
+    except ValueError:
+        return None
+    return claims.get("iss") if isinstance(claims, dict) else None
+
+
+def _segment(text: str) -> bytes:
+    """A base64url segment (unpadded, as JWS writes it); ValueError if it is not one."""
+    if _BASE64URL.fullmatch(text) is None:
+        raise ValueError("not base64url")
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except binascii.Error as error:
+        raise ValueError(str(error)) from None
 
 
 def _audience_matches(claims: dict[str, Any], audience: Sequence[str]) -> bool:
@@ -180,7 +260,7 @@ class JwtCheck:
         if not token:
             raise GatewayError(ResponseType.UNAUTHORIZED, f"no token in {source}")
         try:
-            claims = await self._verifier.verify(
+            verified = await self._verifier.verify(
                 token, self._issuers.issuer(authorizer.issuer), authorizer.audience
             )
         except TokenRejected as rejected:
@@ -190,14 +270,14 @@ class JwtCheck:
                 error
             )
         required = ctx.route.authorization_scopes if ctx.route is not None else ()
-        scopes = token_scopes(claims)
+        scopes = token_scopes(verified.claims)
         if required and not set(required).intersection(scopes):
             raise GatewayError(
                 ResponseType.ACCESS_DENIED,
                 f"JWT authorizer {authorizer.name}: the token has none of the scopes "
                 f"{' '.join(required)}",
             )
-        delivered = {"claims": http_claims(claims), "scopes": scopes if required else None}
+        delivered = {"claims": verified.http_claims(), "scopes": scopes if required else None}
         # Payload 1.0 puts them straight under requestContext.authorizer, 2.0 under .jwt.
         ctx.authorizer = delivered if isinstance(ctx.target, V1Target) else {"jwt": delivered}
 

@@ -76,7 +76,7 @@ AUDIENCE = ("client-a",)
 
 
 async def _verify(verifier: TokenVerifier, token: str) -> dict[str, Any]:
-    return await verifier.verify(token, Issuer(ISSUER_URL), AUDIENCE)
+    return (await verifier.verify(token, Issuer(ISSUER_URL), AUDIENCE)).claims
 
 
 async def _rejection(verifier: TokenVerifier, token: str) -> str:
