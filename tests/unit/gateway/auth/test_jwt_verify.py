@@ -320,3 +320,30 @@ def test_issuer_directory_override_redirects_pools_and_cognito_issuers() -> None
     assert cognito == pool
     # Any other issuer is taken as configured, its keys found by discovery.
     assert directory.issuer("https://auth.example.com") == Issuer("https://auth.example.com")
+
+
+async def test_remembered_token_is_still_checked_for_expiry(
+    issuer: TokenIssuer, documents: Documents
+) -> None:
+    wall = [time.time()]
+    verifier = TokenVerifier(JwksCache(fetch=documents), clock=lambda: wall[0])
+    token = issuer.mint(aud="client-a", exp=int(wall[0]) + 60)
+    assert await verifier.verify(token, Issuer(ISSUER_URL), AUDIENCE)
+    wall[0] += 120
+    with pytest.raises(TokenRejected, match="the token has expired"):
+        await verifier.verify(token, Issuer(ISSUER_URL), AUDIENCE)
+    # ... and for its audience, whichever authorizer asks.
+    wall[0] -= 120
+    with pytest.raises(TokenRejected, match="valid audience"):
+        await verifier.verify(token, Issuer(ISSUER_URL), ("client-b",))
+
+
+async def test_remembered_token_is_refused_once_its_key_is_withdrawn(
+    verifier: TokenVerifier, issuer: TokenIssuer, clock: Clock
+) -> None:
+    token = issuer.mint(aud="client-a", exp=2_000_000_000)
+    await _verify(verifier, token)
+    issuer.rotate()
+    del issuer.keys[0]  # key-1 withdrawn from the published set
+    clock.now += 2 * 3600  # the cached set expires; the next lookup refetches
+    assert "not in the issuer's key set" in await _rejection(verifier, token)
