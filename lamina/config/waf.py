@@ -354,7 +354,15 @@ class _WebAcls:
         )
 
 
+_FIELD_STATEMENTS = (
+    "ByteMatchStatement", "RegexMatchStatement", "SizeConstraintStatement",
+    "SqliMatchStatement", "XssMatchStatement",
+)  # fmt: skip
+
+
 def _field_statement(kind: str, body: dict[str, Any], where: str) -> Statement:
+    if kind not in _FIELD_STATEMENTS:
+        raise ConfigError(f"{where}: statement type {kind} is not supported by Lamina")
     field = _field(body.get("FieldToMatch"), f"{where}.FieldToMatch")
     transformations = _transformations(body, where)
     if kind == "ByteMatchStatement":
@@ -392,9 +400,7 @@ def _field_statement(kind: str, body: dict[str, Any], where: str) -> Statement:
         return SqliMatchStatement(
             field=field, transformations=transformations, sensitivity=sensitivity
         )
-    if kind == "XssMatchStatement":
-        return XssMatchStatement(field=field, transformations=transformations)
-    raise ConfigError(f"{where}: statement type {kind} is not supported by Lamina")
+    return XssMatchStatement(field=field, transformations=transformations)
 
 
 def _field(raw: Any, where: str) -> FieldToMatch:

@@ -36,12 +36,16 @@ class Firewall:
         if stage is None or stage.web_acl is None:
             return
         acl = stage.web_acl
-        verdict = self._acl(acl).evaluate(_view(ctx, acl))
+        view = _view(ctx, acl)
+        verdict = self._acl(acl).evaluate(view)
         for name in verdict.counted:
             log.warning("WAF %s: rule %s matched (Count)", acl.name, name)
         if verdict.action == "Block":
             rule = f"rule {verdict.rule}" if verdict.rule else "default action"
-            raise GatewayError(ResponseType.WAF_FILTERED, f"blocked by WAF {acl.name}: {rule}")
+            found = f" [{'; '.join(view.notes)}]" if view.notes else ""
+            raise GatewayError(
+                ResponseType.WAF_FILTERED, f"blocked by WAF {acl.name}: {rule}{found}"
+            )
 
     def _acl(self, acl: WebAcl) -> CompiledAcl:
         compiled = self._compiled.get(acl.arn)
