@@ -41,6 +41,12 @@ CASES = {
     "rest_quota_exceeded": (ApiKind.REST, ResponseType.QUOTA_EXCEEDED),
     "rest_throttled": (ApiKind.REST, ResponseType.THROTTLED),
     "http_throttled": (ApiKind.HTTP, ResponseType.THROTTLED),
+    "rest_iam_access_denied": (ApiKind.REST, ResponseType.ACCESS_DENIED),
+    "rest_resource_policy_explicit_deny": (ApiKind.REST, ResponseType.ACCESS_DENIED),
+    "rest_iam_unrecognized_client": (ApiKind.REST, ResponseType.INVALID_SIGNATURE),
+    "rest_iam_invalid_signature": (ApiKind.REST, ResponseType.INVALID_SIGNATURE),
+    "rest_iam_signature_expired": (ApiKind.REST, ResponseType.INVALID_SIGNATURE),
+    "http_iam_forbidden": (ApiKind.HTTP, ResponseType.INVALID_SIGNATURE),
 }
 
 
@@ -48,7 +54,11 @@ CASES = {
 def test_gateway_response_matches_golden(case: str) -> None:
     kind, response_type = CASES[case]
     expected = GOLDEN[case]
-    response = render_error(kind, GatewayError(response_type))
+    # Cases whose text names the request carry it as "message" (and "error_type").
+    error = GatewayError(
+        response_type, message=expected.get("message"), error_type=expected.get("error_type")
+    )
+    response = render_error(kind, error)
     assert response.status == expected["status"]
     assert response.body == expected["body"].encode()
     headers = {name.decode(): value.decode() for name, value in response.headers}
