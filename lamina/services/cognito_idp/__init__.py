@@ -1,0 +1,1 @@
+"""A Cognito user pools-compatible identity service: pools, clients, users, groups, tokens."""

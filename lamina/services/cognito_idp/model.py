@@ -1,0 +1,99 @@
+"""What a user pool holds, as stored records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+
+class PasswordPolicy(msgspec.Struct, kw_only=True):
+    # Cognito's defaults: 8 characters with upper, lower, number and symbol.
+    # https://docs.aws.amazon.com/cognito/latest/developerguide/managing-users-passwords.html
+    MinimumLength: int = 8
+    RequireUppercase: bool = True
+    RequireLowercase: bool = True
+    RequireNumbers: bool = True
+    RequireSymbols: bool = True
+    TemporaryPasswordValidityDays: int = 7
+
+
+class Pool(msgspec.Struct, kw_only=True):
+    id: str
+    name: str
+    arn: str
+    created: float
+    modified: float
+    password_policy: PasswordPolicy = msgspec.field(default_factory=PasswordPolicy)
+    username_attributes: list[str] = msgspec.field(default_factory=list)
+    """["email"] / ["phone_number"]: users sign in with these instead of a username."""
+    alias_attributes: list[str] = msgspec.field(default_factory=list)
+    auto_verified_attributes: list[str] = msgspec.field(default_factory=list)
+    lambda_config: dict[str, str] = msgspec.field(default_factory=dict)
+    schema: list[dict[str, Any]] = msgspec.field(default_factory=list)
+    """Custom attributes as CreateUserPool's Schema gave them."""
+    key_id: str = ""
+    """`kid` of the pool's RS256 signing key."""
+    wrapped_key: bytes = b""
+    """The signing key's PKCS#8 DER, encrypted under KMS (alias/aws/cognito-idp)."""
+    mfa: str = "OFF"
+    deletion_protection: str = "INACTIVE"
+
+
+class Client(msgspec.Struct, kw_only=True):
+    id: str
+    pool_id: str
+    name: str
+    created: float
+    modified: float
+    secret: str | None = None
+    explicit_auth_flows: list[str] = msgspec.field(default_factory=list)
+    access_token_minutes: int = 60
+    id_token_minutes: int = 60
+    refresh_token_days: int = 30
+    allowed_oauth_flows: list[str] = msgspec.field(default_factory=list)
+    allowed_oauth_scopes: list[str] = msgspec.field(default_factory=list)
+    callback_urls: list[str] = msgspec.field(default_factory=list)
+    logout_urls: list[str] = msgspec.field(default_factory=list)
+    supported_identity_providers: list[str] = msgspec.field(default_factory=list)
+    prevent_user_existence_errors: str = "ENABLED"
+
+
+class User(msgspec.Struct, kw_only=True):
+    username: str
+    sub: str
+    created: float
+    modified: float
+    status: str
+    """UNCONFIRMED, CONFIRMED, FORCE_CHANGE_PASSWORD, RESET_REQUIRED."""
+    password_hash: bytes = b""
+    password_salt: bytes = b""
+    temporary_expires: float | None = None
+    attributes: dict[str, str] = msgspec.field(default_factory=dict)
+    enabled: bool = True
+    groups: list[str] = msgspec.field(default_factory=list)
+    pending_code: str | None = None
+    """The confirmation / reset code last sent, with what it is for and when it expires."""
+    pending_purpose: str | None = None
+    pending_expires: float | None = None
+    tokens_revoked_at: float = 0.0
+    """GlobalSignOut: tokens issued before this are refused."""
+
+
+class Group(msgspec.Struct, kw_only=True):
+    name: str
+    pool_id: str
+    created: float
+    modified: float
+    description: str | None = None
+    precedence: int | None = None
+    role_arn: str | None = None
+
+
+class RefreshToken(msgspec.Struct, kw_only=True):
+    pool_id: str
+    client_id: str
+    username: str
+    issued: float
+    expires: float
+    auth_time: float

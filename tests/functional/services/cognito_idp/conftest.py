@@ -1,0 +1,94 @@
+"""boto3's cognito-idp client against a loopback AwsApi serving CognitoIdpProvider; the
+pool's JWKS through the same server."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import orjson
+import pytest
+from botocore import UNSIGNED
+from botocore.config import Config
+
+from lamina.aws.credentials import CredentialStore
+from lamina.aws.dispatch import AwsApi
+from lamina.http.message import HttpRequest, HttpResponse
+from lamina.services.cognito_idp.provider import CognitoIdpProvider, TriggerInvoker
+from lamina.services.kms.provider import KmsProvider
+from tests.loopback import REGION, LoopbackServer
+
+ACCOUNT = "123456789012"
+
+
+class Clock:
+    """Starts at the real time: tokens are also checked by PyJWT against the real clock."""
+
+    def __init__(self) -> None:
+        self.now = float(int(time.time()))
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class CognitoServer(LoopbackServer):
+    def __init__(
+        self, state_dir: Path, clock: Clock, triggers: TriggerInvoker | None = None
+    ) -> None:
+        super().__init__()
+        self.kms = KmsProvider(state_dir=state_dir, region=REGION, account_id=ACCOUNT, clock=clock)
+        self.provider = CognitoIdpProvider(
+            state_dir=state_dir,
+            region=REGION,
+            account_id=ACCOUNT,
+            kms=self.kms,
+            triggers=triggers,
+            clock=clock,
+        )
+        self.listen(
+            AwsApi(
+                [self.kms, self.provider],
+                region=REGION,
+                account_id=ACCOUNT,
+                credentials=CredentialStore.local(),
+            )
+        )
+        self.provider.base_url = self.url
+
+    async def _handle(self, request: HttpRequest) -> HttpResponse:
+        pool_id, _, document = request.path.strip("/").partition("/.well-known/")
+        if document == "jwks.json":
+            jwks = self.provider.jwks(pool_id)
+            if jwks is not None:
+                return HttpResponse(
+                    200, [(b"content-type", b"application/json")], orjson.dumps(jwks)
+                )
+        return await super()._handle(request)
+
+    def admin(self) -> Any:
+        return boto3.client("cognito-idp", **self.client_options())
+
+    def public(self) -> Any:
+        """A client that signs nothing, as a browser app's SDK calls SignUp / InitiateAuth."""
+        options = self.client_options()
+        options["config"] = options["config"].merge(Config(signature_version=UNSIGNED))
+        return boto3.client("cognito-idp", **options)
+
+    def release(self) -> None:
+        self.provider.close()
+        self.kms.close()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def server(tmp_path: Path, clock: Clock) -> Iterator[CognitoServer]:
+    served = CognitoServer(tmp_path, clock)
+    yield served
+    served.close()
