@@ -19,6 +19,8 @@ REST APIs never come here: their CORS headers come only from what the user confi
 
 from __future__ import annotations
 
+import functools
+
 from lamina.gateway.context import RequestContext
 from lamina.gateway.deployment import CompiledHttpApi
 from lamina.gateway.error import GatewayResponse
@@ -26,6 +28,7 @@ from lamina.gateway.model import CorsConfiguration
 from lamina.gateway.request import GatewayRequest
 
 _CORS_PREFIX = b"access-control-"
+_Headers = list[tuple[bytes, bytes]]
 _WILDCARD_SCHEMES = ("https://*", "http://*")
 
 
@@ -85,21 +88,32 @@ def preflight_response(cors: CorsConfiguration, request: GatewayRequest) -> Gate
     return response
 
 
+@functools.lru_cache(maxsize=256)
+def _configured(cors: CorsConfiguration) -> tuple[_Headers, _Headers]:
+    """The configuration's own headers, encoded once: (actual response, preflight extras)."""
+    actual: _Headers = []
+    if cors.allow_credentials:
+        actual.append((b"access-control-allow-credentials", b"true"))
+    if cors.expose_headers:
+        actual.append((b"access-control-expose-headers", ",".join(cors.expose_headers).encode()))
+    preflight: _Headers = []
+    if cors.allow_methods:
+        preflight.append((b"access-control-allow-methods", ",".join(cors.allow_methods).encode()))
+    if cors.allow_headers:
+        preflight.append((b"access-control-allow-headers", ",".join(cors.allow_headers).encode()))
+    if cors.max_age is not None:
+        preflight.append((b"access-control-max-age", str(cors.max_age).encode()))
+    return actual, preflight
+
+
 def _add_headers(
     response: GatewayResponse, cors: CorsConfiguration, origin: str, *, preflight: bool
 ) -> None:
-    headers = response.headers
-    headers.append((b"access-control-allow-origin", origin.encode()))
-    if cors.allow_credentials:
-        headers.append((b"access-control-allow-credentials", b"true"))
-    if preflight and cors.allow_methods:
-        headers.append((b"access-control-allow-methods", ",".join(cors.allow_methods).encode()))
-    if preflight and cors.allow_headers:
-        headers.append((b"access-control-allow-headers", ",".join(cors.allow_headers).encode()))
-    if cors.expose_headers:
-        headers.append((b"access-control-expose-headers", ",".join(cors.expose_headers).encode()))
-    if preflight and cors.max_age is not None:
-        headers.append((b"access-control-max-age", str(cors.max_age).encode()))
+    actual, preflight_only = _configured(cors)
+    response.headers.append((b"access-control-allow-origin", origin.encode()))
+    response.headers += actual
+    if preflight:
+        response.headers += preflight_only
 
 
 def add_cors_headers(ctx: RequestContext, response: GatewayResponse) -> None:
