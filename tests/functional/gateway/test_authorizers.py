@@ -164,3 +164,12 @@ def test_http_payload_1_policy_allow_and_deny(client: httpx.Client) -> None:
     denied = http(client, "/policy", "nope")
     assert denied.status_code == 403
     assert denied.content == b'{"message":"Forbidden"}'
+
+
+def test_http_authorizer_without_invoke_permission_is_500(client: httpx.Client) -> None:
+    # SAM adds no permission for an HTTP API Lambda authorizer unless asked; AWS then
+    # answers 500 ("If API Gateway doesn't have permission to invoke your function").
+    host = f"{physical_id(STACK, 'UngrantedHttpApi')}.execute-api.localhost"
+    response = client.get("/ungranted", headers={"Host": host, "Authorization": "eve"})
+    assert response.status_code == 500
+    assert response.content == b'{"message":"Internal Server Error"}'

@@ -437,6 +437,19 @@ async def test_http_simple_response_allows_and_passes_lambda_context() -> None:
     result = await call(Gateway(_deployment(), runtime), "/simple", BEARER, host=http_host())
     assert result.status == 200
     event = runtime.auth_events[0]
+    # The documented sample's order (no cookies, query or path parameters were sent).
+    assert list(event) == [
+        "version",
+        "type",
+        "routeArn",
+        "identitySource",
+        "routeKey",
+        "rawPath",
+        "rawQueryString",
+        "headers",
+        "requestContext",
+        "stageVariables",
+    ]
     assert event["version"] == "2.0"
     assert event["type"] == "REQUEST"
     assert (
@@ -504,6 +517,21 @@ async def test_http_payload_1_sends_joined_identity_and_evaluates_the_policy() -
     assert allowed.status == 200
     assert_golden(denied, "http_lambda_authorizer_forbidden")
     event = runtime.auth_events[0]
+    assert list(event) == [
+        "version",
+        "type",
+        "methodArn",
+        "identitySource",
+        "authorizationToken",
+        "resource",
+        "path",
+        "httpMethod",
+        "headers",
+        "queryStringParameters",
+        "pathParameters",
+        "stageVariables",
+        "requestContext",
+    ]
     assert event["version"] == "1.0"
     assert event["type"] == "REQUEST"
     assert event["authorizationToken"] == "Bearer abc,k1"
