@@ -19,8 +19,8 @@ from lamina.aws.credentials import CredentialStore
 from lamina.aws.dispatch import AwsApi
 from lamina.aws.service import AwsRequestContext, ServiceError, ServiceProvider
 from lamina.cli.banner import banner_lines, url_host
-from lamina.cli.transport import Transport
 from lamina.cli.console import ConsoleLog
+from lamina.cli.transport import Transport
 from lamina.config.iam import function_identity
 from lamina.config.load import load_application
 from lamina.config.model import Application
@@ -33,6 +33,8 @@ from lamina.gateway.deployment import Deployment
 from lamina.gateway.limits.limiter import LimiterUnavailable, open_limiter
 from lamina.http.server import HttpServer
 from lamina.http.tls import TlsConfigError
+from lamina.services.cognito_idp.provider import CognitoIdpProvider
+from lamina.services.cognito_idp.triggers import function_triggers
 from lamina.services.dynamodb.backend import BackendError
 from lamina.services.dynamodb.provider import DynamoDbProvider
 from lamina.services.kms.provider import KmsProvider
@@ -141,9 +143,16 @@ async def serve(options: ServeOptions) -> int:
         kms=kms,
         rotate=function_rotator(functions, app.account_id),
     )
-    aws = aws_api(app, [lambda_, dynamodb, kms, secrets])
+    cognito = CognitoIdpProvider(
+        state_dir=state_dir_for(app),
+        region=app.region,
+        account_id=app.account_id,
+        kms=kms,
+        triggers=function_triggers(functions, app.account_id),
+    )
+    aws = aws_api(app, [lambda_, dynamodb, kms, secrets, cognito])
     await _create_tables(dynamodb, app)
-    edge = Edge(gateway, public_host=public, aws=aws)
+    edge = Edge(gateway, public_host=public, aws=aws, identity=cognito)
     server = HttpServer(edge, transport.server_tls)
     try:
         bound = await server.start(options.host, options.port)
@@ -152,6 +161,7 @@ async def serve(options: ServeOptions) -> int:
         await lambda_.state.async_invoker.close()
         dynamodb.close()
         secrets.close()
+        cognito.close()
         kms.close()
         click.echo(
             f"error: cannot listen on {public}: {error.strerror or error}; "
@@ -162,6 +172,10 @@ async def serve(options: ServeOptions) -> int:
     port = bound[0][1]
     plain_url = f"http://{url_host(_reachable(options.host))}:{port}"
     functions.serve_aws_apis_at(await transport.function_endpoint(edge, plain_url))
+    # Lamina's own user pools issue tokens as {base}/{poolId}; authorizers fetch their keys
+    # from the same place.
+    cognito.base_url = plain_url
+    issuers.serve_local_pools(plain_url, lambda pool_id: cognito.jwks(pool_id) is not None)
     _print_api_keys(app)
     _print_banner(app, deployment, options.host, port, time.perf_counter() - started, transport)
     # Load the AWS service models off the event loop, after we listen.
@@ -180,6 +194,7 @@ async def serve(options: ServeOptions) -> int:
         await functions.close()
         dynamodb.close()
         secrets.close()
+        cognito.close()
         kms.close()
         console.flush()
         await limiter.close()

@@ -5,7 +5,9 @@ everything else to the gateway.
 
 from __future__ import annotations
 
+import re
 import time
+from typing import Any, Protocol
 
 import orjson
 
@@ -18,18 +20,48 @@ from lamina.http.message import HttpRequest, HttpResponse
 
 RESERVED_PREFIX = "/_lamina/"
 _JSON = [(b"content-type", b"application/json")]
+# A user pool's public documents: /{region}_{9 alphanumerics}/.well-known/{document}.
+# https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-tokens-verifying-a-jwt.html
+_WELL_KNOWN = re.compile(
+    r"/(?P<pool>[a-z]{2}(?:-[a-z]+)+-\d_[A-Za-z0-9]{9})/\.well-known/"
+    r"(?P<document>jwks\.json|openid-configuration)"
+)
+
+
+class IdentityDocuments(Protocol):
+    """The user pools' key sets and discovery documents (services.cognito_idp)."""
+
+    def jwks(self, pool_id: str) -> dict[str, Any] | None: ...
+
+    def discovery(self, pool_id: str) -> dict[str, Any] | None: ...
+
+    def outbox_messages(self) -> list[dict[str, str]]:
+        """Codes the pools would have e-mailed or texted, newest last."""
+        ...
 
 
 class Edge:
-    def __init__(self, gateway: Gateway, *, public_host: str, aws: AwsApi | None = None) -> None:
+    def __init__(
+        self,
+        gateway: Gateway,
+        *,
+        public_host: str,
+        aws: AwsApi | None = None,
+        identity: IdentityDocuments | None = None,
+    ) -> None:
         self._gateway = gateway
         self._aws = aws
+        self._identity = identity
         self._public_host = public_host
         """Host[:port] used as the domain name when a client sends no Host header."""
 
     async def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path.startswith(RESERVED_PREFIX):
             return self._reserved(request)
+        if self._identity is not None and "/.well-known/" in request.path:
+            found = self._well_known(request.path, self._identity)
+            if found is not None:
+                return found
         if self._aws is not None:
             claim = self._aws.claim(request)
             if claim is not None:
@@ -60,7 +92,25 @@ class Edge:
             response = await self._gateway.handle(gateway_request, host)
         return HttpResponse(response.status, response.headers, response.body)
 
+    def _well_known(self, path: str, identity: IdentityDocuments) -> HttpResponse | None:
+        """A pool's JWKS or discovery document; None lets an unknown pool's path through
+        to the gateway (an API may serve such a path)."""
+        match = _WELL_KNOWN.fullmatch(path)
+        if match is None:
+            return None
+        pool = match.group("pool")
+        if match.group("document") == "jwks.json":
+            document = identity.jwks(pool)
+        else:
+            document = identity.discovery(pool)
+        if document is None:
+            return None
+        return HttpResponse(200, list(_JSON), orjson.dumps(document))
+
     def _reserved(self, request: HttpRequest) -> HttpResponse:
         if request.path == "/_lamina/health":
             return HttpResponse(200, list(_JSON), orjson.dumps({"status": "ok"}))
+        if request.path == "/_lamina/cognito/outbox" and self._identity is not None:
+            messages = self._identity.outbox_messages()
+            return HttpResponse(200, list(_JSON), orjson.dumps({"messages": messages}))
         return HttpResponse(404, list(_JSON), b'{"message":"Not Found"}')

@@ -68,16 +68,27 @@ class IssuerDirectory:
 
     def __init__(self, cognito_base_url: str | None = None) -> None:
         self._base = cognito_base_url.rstrip("/") if cognito_base_url else None
+        self._local_base: str | None = None
+        self._is_local: Callable[[str], bool] = lambda pool_id: False
+
+    def serve_local_pools(self, base_url: str, is_local: Callable[[str], bool]) -> None:
+        """Pools Lamina itself serves (`is_local(pool_id)`) issue tokens as
+        `{base_url}/{poolId}`; an explicit `cognito_base_url` still wins."""
+        self._local_base = base_url.rstrip("/")
+        self._is_local = is_local
 
     def user_pool(self, region: str, pool_id: str) -> Issuer:
-        base = self._base or f"https://cognito-idp.{region}.amazonaws.com"
+        base = self._base
+        if base is None and self._local_base is not None and self._is_local(pool_id):
+            base = self._local_base
+        base = base or f"https://cognito-idp.{region}.amazonaws.com"
         url = f"{base}/{pool_id}"
         return Issuer(url, f"{url}/.well-known/jwks.json")
 
     def issuer(self, url: str) -> Issuer:
         """A JWT authorizer's configured issuer; a cognito-idp issuer follows the override."""
         found = _COGNITO_ISSUER.match(url)
-        if found is not None and self._base is not None:
+        if found is not None:
             return self.user_pool(found.group(1), found.group(2))
         return Issuer(url)
 

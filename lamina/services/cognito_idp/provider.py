@@ -185,6 +185,9 @@ class CognitoIdpProvider:
         pool = self.store.get(Pool, "", pool_id)
         return None if pool is None else {"keys": [self.signing_key(pool).jwk()]}
 
+    def outbox_messages(self) -> list[dict[str, str]]:
+        return list(self.outbox.messages)
+
     def discovery(self, pool_id: str) -> dict[str, Any] | None:
         pool = self.store.get(Pool, "", pool_id)
         return None if pool is None else tokens.discovery(self.base_url, pool)

@@ -12,6 +12,7 @@ import orjson
 
 from lamina.functions.policy import InvokeRequest
 from lamina.functions.service import FunctionService
+from lamina.services.lambda_.names import function_name
 from lamina.services.secretsmanager.provider import RotationInvoker
 
 PRINCIPAL = "secretsmanager.amazonaws.com"
@@ -23,7 +24,7 @@ class RotationFailed(Exception):
 
 def function_rotator(functions: FunctionService, account_id: str) -> RotationInvoker:
     async def rotate(function: str, event: dict[str, Any]) -> None:
-        name, qualifier = _function_of(function)
+        name, qualifier = function_name(function)
         result = await functions.invoke(
             name,
             orjson.dumps(event),
@@ -36,13 +37,3 @@ def function_rotator(functions: FunctionService, account_id: str) -> RotationInv
             raise RotationFailed(result.payload.decode("utf-8", errors="replace"))
 
     return rotate
-
-
-def _function_of(reference: str) -> tuple[str, str | None]:
-    """A function name, or an ARN `arn:aws:lambda:{region}:{account}:function:{name}[:q]`."""
-    if not reference.startswith("arn:"):
-        return reference, None
-    parts = reference.split(":")
-    name = parts[6] if len(parts) > 6 else reference
-    qualifier = parts[7] if len(parts) > 7 else None
-    return name, qualifier
