@@ -4,15 +4,18 @@ JWT-authorized one (HTTP API), and likewise a Cognito user pool authorizer (REST
 
     .venv/bin/python bench/jwt_auth.py [--calls N]
 
-Calls alternate between the plain and the authorized route in blocks, so drift (CPU
+Calls alternate between the plain and the authorized route, one each, so drift (CPU
 frequency, other load) hits both alike; the function answers the same small body on both
 (`?quiet`), so the difference is the authorizer's work plus the claims carried in the
-event. Writes bench/results/jwt.json and prints it.
+event. The same pairs are also timed in process (Gateway.handle over the fixture's
+deployment, a scripted invoker in place of the worker): the gateway's own cost, free of the
+HTTP and worker noise of a shared machine. Writes bench/results/jwt.json and prints it.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import statistics
@@ -28,9 +31,16 @@ REPO = BENCH.parent
 RESULTS = BENCH / "results"
 sys.path.insert(0, str(REPO))
 
-from tests.jwt_issuer import POOL_ID, IdentityProvider  # noqa: E402 (after the path)
+from lamina.config.load import load_application  # noqa: E402 (after the path)
+from lamina.functions.model import InvokeResult  # noqa: E402
+from lamina.gateway.app import Gateway  # noqa: E402
+from lamina.gateway.auth.jwks import IssuerDirectory  # noqa: E402
+from lamina.gateway.deployment import Deployment  # noqa: E402
+from lamina.gateway.request import GatewayRequest  # noqa: E402
+from tests.invoker import ScriptedInvoker  # noqa: E402
+from tests.jwt_issuer import POOL_ID, IdentityProvider  # noqa: E402
 
-BLOCK = 250
+REGION = "us-east-1"
 
 
 def main() -> int:
@@ -54,12 +64,14 @@ def main() -> int:
                 rest = _compare(
                     client, ("/Prod/public?quiet", {}), ("/Prod/profile?quiet", raw), args.calls
                 )
+        in_process = asyncio.run(_in_process(provider, args.calls))
     finally:
         provider.close()
     figures = {
         "calls_per_route": args.calls,
         "http_api_jwt": http,
         "rest_cognito_user_pool": rest,
+        "in_process_gateway": in_process,
         "jwks_fetches": provider.requests.get(f"/{POOL_ID}/.well-known/jwks.json", 0),
     }
     RESULTS.mkdir(exist_ok=True)
@@ -78,22 +90,74 @@ def _compare(
     for path, headers in (plain, authorized):
         for _ in range(50):  # warm the worker, the connection and the key cache
             assert client.get(path, headers=headers).status_code == 200
-    done = 0
-    while done < calls:
-        block = min(BLOCK, calls - done)
+    for _ in range(calls):
         for path, headers in (plain, authorized):
-            for _ in range(block):
+            start = time.perf_counter()
+            response = client.get(path, headers=headers)
+            samples[path].append((time.perf_counter() - start) * 1e6)
+            assert response.status_code == 200, response.text
+    return _summary(samples[plain[0]], samples[authorized[0]], plain[0], authorized[0])
+
+
+async def _in_process(provider: IdentityProvider, calls: int) -> dict[str, object]:
+    issuer = provider.pool(POOL_ID)
+    app = load_application(
+        str(REPO / "tests/fixtures/apps/jwt"), parameter_overrides={"IssuerUrl": issuer.url}
+    )
+    deployment = Deployment(
+        app.rest_apis, app.http_apis, account_id=app.account_id, region=app.region
+    )
+    invoker = ScriptedInvoker(InvokeResult(payload=b'{"statusCode": 200, "body": "ok"}'))
+    gateway = Gateway(deployment, invoker, issuers=IssuerDirectory(provider.base))
+    id_token = issuer.id_token()
+    pairs = {
+        "http_api_jwt": (("/open", {}), ("/me", {"Authorization": f"Bearer {id_token}"})),
+        "rest_cognito_user_pool": (
+            ("/Prod/public", {}),
+            ("/Prod/profile", {"Authorization": id_token}),
+        ),
+    }
+    results: dict[str, object] = {}
+    for name, (plain, authorized) in pairs.items():
+        samples: dict[str, list[float]] = {plain[0]: [], authorized[0]: []}
+        for n in range(calls + 200):
+            for path, headers in (plain, authorized):
+                request = _request(path, headers)
                 start = time.perf_counter()
-                response = client.get(path, headers=headers)
-                samples[path].append((time.perf_counter() - start) * 1e6)
-                assert response.status_code == 200, response.text
-        done += block
-    base = _stats(samples[plain[0]])
-    with_auth = _stats(samples[authorized[0]])
+                response = await gateway.handle(request, "127.0.0.1:3000")
+                elapsed = (time.perf_counter() - start) * 1e6
+                assert response.status == 200, response.body
+                if n >= 200:  # the first ones warm the key cache and the code paths
+                    samples[path].append(elapsed)
+        results[name] = _summary(samples[plain[0]], samples[authorized[0]], *samples)
+    return results
+
+
+def _request(path: str, headers: dict[str, str]) -> GatewayRequest:
+    return GatewayRequest(
+        method="GET",
+        path=path,
+        query_string="",
+        headers=[("Host", "127.0.0.1:3000"), *headers.items()],
+        body=b"",
+        source_ip="127.0.0.1",
+        protocol="HTTP/1.1",
+        domain_name="127.0.0.1:3000",
+        request_id="11111111-2222-4333-8444-555555555555",
+        extended_request_id="AAAAAAAAAAAAAAA=",
+        time_epoch_ms=0,
+    )
+
+
+def _summary(
+    plain_samples: list[float], authorized_samples: list[float], plain: str, authorized: str
+) -> dict[str, object]:
+    base = _stats(plain_samples)
+    with_auth = _stats(authorized_samples)
     added = with_auth["p50_us"] - base["p50_us"]
     return {
-        "plain": {"path": plain[0], **base},
-        "authorized": {"path": authorized[0], **with_auth},
+        "plain": {"path": plain, **base},
+        "authorized": {"path": authorized, **with_auth},
         "added_p50_us": round(added, 1),
         "added_p50_percent": round(100 * added / base["p50_us"], 1),
     }
