@@ -110,7 +110,8 @@ async def _in_process(provider: IdentityProvider, calls: int) -> dict[str, objec
     invoker = ScriptedInvoker(InvokeResult(payload=b'{"statusCode": 200, "body": "ok"}'))
     gateway = Gateway(deployment, invoker, issuers=IssuerDirectory(provider.base))
     id_token = issuer.id_token()
-    pairs = {
+    Call = tuple[str, dict[str, str]]
+    pairs: dict[str, tuple[Call, Call]] = {
         "http_api_jwt": (("/open", {}), ("/me", {"Authorization": f"Bearer {id_token}"})),
         "rest_cognito_user_pool": (
             ("/Prod/public", {}),

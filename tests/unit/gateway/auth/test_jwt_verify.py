@@ -173,7 +173,7 @@ async def test_verify_token_signed_by_another_key_with_a_known_kid_is_rejected(
 async def test_verify_alg_none_is_refused(verifier: TokenVerifier) -> None:
     token = jwt.encode(
         {"iss": ISSUER_URL, "aud": "client-a", "exp": int(time.time()) + 60},
-        None,
+        "",
         algorithm="none",
         headers={"kid": "key-1"},
     )
