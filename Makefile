@@ -51,6 +51,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/api_overhead.py
 	$(BIN)/python bench/jwt_auth.py
+	$(BIN)/python bench/waf.py
 
 clean:
 	rm -rf $(VENV) .lamina .pytest_cache .mypy_cache .ruff_cache

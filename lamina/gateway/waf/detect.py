@@ -65,7 +65,8 @@ class CrsDetector:
 
     def detect(self, elements: Sequence[bytes]) -> tuple[int, ...] | None:
         """The CRS rule ids that fired when `elements` score as an attack, else None."""
-        if not elements:
+        elements = [element for element in elements if element]
+        if not elements:  # nothing to inspect: no transaction
             return None
         self._matched.clear()
         query = "&".join(f"a{i}={quote_from_bytes(e, safe=b'')}" for i, e in enumerate(elements))
