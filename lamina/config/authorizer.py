@@ -156,6 +156,7 @@ def _body_authorizer(
         simple=spec.get("enableSimpleResponses"),
         provider_arns=spec.get("providerARNs"),
         issuer=(jwt.get("issuer") if isinstance(jwt, dict) else None) or _oidc_issuer(scheme),
+        credentials=spec.get("authorizerCredentials"),
         audience=jwt.get("audience") if isinstance(jwt, dict) else None,
         http=http,
     )
@@ -188,6 +189,7 @@ def rest_resource_authorizers(
                     provider_arns=stack.prop(resource, "ProviderARNs"),
                     issuer=None,
                     audience=None,
+                    credentials=stack.prop(resource, "AuthorizerCredentials"),
                     http=False,
                 )
             )
@@ -224,6 +226,7 @@ def http_resource_authorizers(
                     provider_arns=None,
                     issuer=jwt.get("Issuer"),
                     audience=jwt.get("Audience"),
+                    credentials=stack.prop(resource, "AuthorizerCredentialsArn"),
                     http=True,
                 )
             )
@@ -268,6 +271,7 @@ def _authorizer(
     provider_arns: object,
     issuer: object,
     audience: object,
+    credentials: object = None,
     http: bool,
 ) -> Authorizer:
     function_name = qualifier = None
@@ -304,6 +308,7 @@ def _authorizer(
         provider_arns=_strings(provider_arns, "providerARNs"),
         issuer=str(issuer) if issuer else None,
         audience=_strings(audience, "audience"),
+        credentials=str(credentials) if credentials else None,
     )
 
 

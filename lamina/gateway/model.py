@@ -123,6 +123,9 @@ class Authorizer(msgspec.Struct, frozen=True, kw_only=True):
     """JWT: the `iss` tokens must carry."""
     audience: tuple[str, ...] = ()
     """JWT: accepted `aud` (ID tokens) / `client_id` (access tokens) values."""
+    credentials: str | None = None
+    """Lambda authorizers: the IAM role API Gateway assumes to invoke the function
+    (authorizerCredentials); None: the function's resource policy must allow it."""
 
 
 class Method(msgspec.Struct, frozen=True, kw_only=True):

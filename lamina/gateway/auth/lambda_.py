@@ -108,7 +108,7 @@ class LambdaAuthorizerCheck:
         api_id = ctx.api.api.id if ctx.api is not None else ""
         # SAM grants the authorizer's invoke permission for .../{apiId}/authorizers/*.
         # https://docs.aws.amazon.com/apigateway/latest/developerguide/arn-format-reference.html
-        source = InvokeRequest(
+        source: InvokeRequest | None = InvokeRequest(
             principal=GATEWAY_PRINCIPAL,
             source_arn=(
                 f"arn:aws:execute-api:{deployment.region}:{deployment.account_id}:"
@@ -116,6 +116,11 @@ class LambdaAuthorizerCheck:
             ),
             source_account=deployment.account_id,
         )
+        if authorizer.credentials is not None:
+            # API Gateway invokes with the authorizer's role: the role's permissions, not
+            # the function's resource policy, decide (Lamina does not model role policies).
+            # https://docs.aws.amazon.com/apigateway/latest/developerguide/configure-api-gateway-lambda-authorization.html
+            source = None
         try:
             async with asyncio.timeout(AUTHORIZER_TIMEOUT_S):
                 result = await self._invoker.invoke(

@@ -543,3 +543,16 @@ def test_openid_connect_scheme_takes_its_issuer_from_the_discovery_url(tmp_path:
         jwt.id,
         ("profile",),
     )
+
+
+def test_authorizer_credentials_are_read_from_body_and_resources(tmp_path: Path) -> None:
+    role = "arn:aws:iam::123456789012:role/invoker"
+    ttl = "              authorizerResultTtlInSeconds: 0\n"
+    body = BODY_REST.replace(ttl, f"{ttl}              authorizerCredentials: {role}\n")
+    assert by_name(only_rest(load(tmp_path, body)))["req"].credentials == role
+    cfn = CFN_HTTP.replace(
+        "      AuthorizerResultTtlInSeconds: 100\n",
+        f"      AuthorizerResultTtlInSeconds: 100\n      AuthorizerCredentialsArn: {role}\n",
+    )
+    assert by_name(only_http(load(tmp_path, cfn)))["lam"].credentials == role
+    assert by_name(only_http(load(tmp_path, CFN_HTTP)))["lam"].credentials is None

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import orjson
 import pytest
 
@@ -589,3 +590,20 @@ async def test_resource_policy_deny_refuses_before_calling_the_authorizer() -> N
     result = await call(gateway, "/prod/token", BEARER, host=rest_host())
     assert result.status == 403
     assert runtime.auth_events == []
+
+
+async def test_authorizer_with_a_role_is_invoked_without_the_resource_policy_check() -> None:
+    with_role = msgspec.structs.replace(TOKEN, credentials="arn:aws:iam::1:role/invoker")
+    rest = RestApi(
+        id=REST_ID,
+        logical_id="Rest",
+        name="Rest",
+        stages=(Stage(name="prod"),),
+        authorizers=(with_role,),
+        resources=(Resource(id="r1", path="/token", methods={"GET": _method(with_role)}),),
+    )
+    runtime = Runtime(returns({"principalId": "u", "policyDocument": ALLOW_ALL}))
+    gateway = Gateway(Deployment((rest,), (), account_id=ACCOUNT, region="us-east-1"), runtime)
+    result = await call(gateway, "/prod/token", BEARER, host=rest_host())
+    assert result.status == 200
+    assert runtime.auth_sources == [None]
