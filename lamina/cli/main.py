@@ -91,6 +91,14 @@ _overrides = click.option(
     type=click.Path(exists=True, dir_okay=False),
     help="The private key (PEM) of --tls-cert.",
 )
+@click.option(
+    "--tls-domain-cert",
+    "tls_domain_certs",
+    multiple=True,
+    metavar="NAME=CERT,KEY",
+    help="Your own certificate and key (PEM) for a custom domain of the template, instead "
+    "of one from the local CA (repeatable; implies --tls).",
+)
 def up(
     path: str,
     host: str,
@@ -103,6 +111,7 @@ def up(
     tls: bool = False,
     tls_cert: str | None = None,
     tls_key: str | None = None,
+    tls_domain_certs: tuple[str, ...] = (),
 ) -> None:
     """Serve the template at PATH (a template file or a folder holding template.yaml)."""
     from lamina.cli.serve import ServeOptions, serve
@@ -116,9 +125,10 @@ def up(
         max_workers=max_workers,
         dynamodb_url=dynamodb_url,
         limits_url=limits_url,
-        tls=tls or tls_cert is not None,
+        tls=tls or tls_cert is not None or bool(tls_domain_certs),
         tls_cert=tls_cert,
         tls_key=tls_key,
+        tls_domain_certs=tuple(tls_domain_certs),
     )
     sys.exit(_run(serve(options)))
 

@@ -20,7 +20,7 @@ from lamina.aws.dispatch import AwsApi
 from lamina.aws.service import AwsRequestContext, ServiceError, ServiceProvider
 from lamina.cli.banner import banner_lines, url_host
 from lamina.cli.console import ConsoleLog
-from lamina.cli.transport import Transport
+from lamina.cli.transport import Transport, parse_domain_certs
 from lamina.config.iam import function_identity
 from lamina.config.load import load_application
 from lamina.config.model import Application
@@ -66,6 +66,8 @@ class ServeOptions(msgspec.Struct, frozen=True, kw_only=True):
     """HTTPS with certificates of Lamina's local CA (.lamina/tls/) or `tls_cert`/`tls_key`."""
     tls_cert: str | None = None
     tls_key: str | None = None
+    tls_domain_certs: tuple[str, ...] = ()
+    """`NAME=CERT,KEY`: the user's certificate for a custom domain (else the local CA's)."""
 
 
 def state_dir_for(app: Application) -> Path:
@@ -86,6 +88,7 @@ async def serve(options: ServeOptions) -> int:
             tls=options.tls,
             cert=options.tls_cert,
             key=options.tls_key,
+            domain_certs=parse_domain_certs(options.tls_domain_certs),
         )
     except TlsConfigError as error:
         click.echo(f"error: --tls: {error}", err=True)

@@ -4,8 +4,9 @@ Lamina's AWS APIs.
 - default certificate: the user's (`--tls-cert/--tls-key`) or a leaf of Lamina's local CA
   (`.lamina/tls/`) for localhost, 127.0.0.1, ::1, *.execute-api.localhost and the bind
   host;
-- each custom domain of the template: a leaf of the local CA for its name, chosen by SNI,
-  with the domain's truststore when it uses mutual TLS.
+- each custom domain of the template: the user's certificate for it
+  (`--tls-domain-cert NAME=CERT,KEY`) or a leaf of the local CA for its name, chosen by
+  SNI, with the domain's truststore when it uses mutual TLS.
 Without --tls the server speaks HTTP; custom domains still match on the Host header, and
 a mutual-TLS domain then denies every request (no client certificate can reach it).
 """
@@ -13,6 +14,7 @@ a mutual-TLS domain then denies every request (no client certificate can reach i
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from lamina.config.model import Application
@@ -52,11 +54,19 @@ class Transport:
         tls: bool,
         cert: str | None = None,
         key: str | None = None,
+        domain_certs: Mapping[str, KeyPair] | None = None,
     ) -> Transport:
-        """Raises TlsConfigError for a certificate, key or truststore that does not load."""
+        """Raises TlsConfigError for a certificate, key or truststore that does not load,
+        or a domain certificate for a name the template does not declare."""
         if (cert is None) != (key is None):
             raise TlsConfigError("--tls-cert and --tls-key go together")
-        if not tls and cert is None:
+        given = {name.lower(): pair for name, pair in (domain_certs or {}).items()}
+        unknown = sorted(set(given) - {domain.name for domain in app.domains})
+        if unknown:
+            raise TlsConfigError(
+                f"--tls-domain-cert for {', '.join(unknown)}: no such custom domain in the template"
+            )
+        if not tls and cert is None and not given:
             return cls(None, None)
         ca: CertificateAuthority | None = None
         if cert is not None and key is not None:
@@ -69,9 +79,11 @@ class Transport:
             default = ca.leaf("localhost", names)
         sites = []
         for domain in app.domains:
-            ca = ca or CertificateAuthority(state_dir / "tls")
             truststore = Path(domain.mutual_tls.truststore) if domain.mutual_tls else None
-            pair = ca.leaf(_stem(domain.name), [domain.name])
+            pair = given.get(domain.name)
+            if pair is None:
+                ca = ca or CertificateAuthority(state_dir / "tls")
+                pair = ca.leaf(_stem(domain.name), [domain.name])
             sites.append(TlsSite(domain.name, pair, truststore))
         return cls(ServerTls(default, sites), ca.cert_path if ca else None)
 
@@ -96,3 +108,15 @@ def _normal(host: str) -> str:
         return str(ipaddress.ip_address(host))
     except ValueError:
         return host.lower()
+
+
+def parse_domain_certs(values: Sequence[str]) -> dict[str, KeyPair]:
+    """`NAME=CERT,KEY` options (paths to PEM files) by domain name."""
+    found: dict[str, KeyPair] = {}
+    for value in values:
+        name, _, files = value.partition("=")
+        cert, _, key = files.partition(",")
+        if not (name and cert and key):
+            raise TlsConfigError(f"--tls-domain-cert {value!r}: expected NAME=CERT,KEY")
+        found[name.lower()] = KeyPair(Path(cert).resolve(), Path(key).resolve())
+    return found

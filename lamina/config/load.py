@@ -28,6 +28,7 @@ from lamina.config.permission import build_permissions
 from lamina.config.reference import CfnResource, Resources
 from lamina.config.rest_api import build_rest_apis
 from lamina.config.sam import translate_sam, uses_serverless_transform
+from lamina.config.service_resources import SERVICE_TYPES, build_service_resources
 from lamina.config.stack import Stack
 from lamina.config.table import build_tables
 from lamina.config.waf import WAF_TYPES, attach_web_acls
@@ -39,6 +40,7 @@ __all__ = ["DEFAULT_ACCOUNT_ID", "DEFAULT_REGION", "load_application"]
 # locally (invoke permissions, execution roles) or they only name a snapshot.
 _BUILT_TYPES = frozenset(
     {
+        *SERVICE_TYPES,
         "AWS::Lambda::Function",
         "AWS::Lambda::LayerVersion",
         "AWS::DynamoDB::Table",
@@ -114,6 +116,7 @@ def load_application(
     rest_apis = attach_web_acls(stack, rest_apis, {api.id for api in http_apis})
     permissions = build_permissions(stack)
     tables = build_tables(stack)
+    service_resources = build_service_resources(stack, region, account_id)
     domains = build_domains(stack)
     limits = build_access_limits(stack)
     identities = build_identities(stack)
@@ -127,6 +130,7 @@ def load_application(
         http_apis=tuple(http_apis),
         permissions=tuple(permissions),
         tables=tuple(tables),
+        service_resources=tuple(service_resources),
         domains=tuple(domains),
         limits=limits,
         layers=tuple(layers),

@@ -55,6 +55,19 @@ class TemplateTable(msgspec.Struct, frozen=True, kw_only=True):
     properties: dict[str, Any]
 
 
+class TemplateResource(msgspec.Struct, frozen=True, kw_only=True):
+    """A user pool, client or group, KMS key or alias, or secret the template declares:
+    created with this physical id at `lamina up` when missing (lamina.config.service_resources)."""
+
+    type: str
+    logical_id: str
+    physical_id: str
+    """What Ref gives: pool / client / key id, group or alias name, secret name."""
+    properties: dict[str, Any]
+    arn: str | None = None
+    """Secrets: the ARN their Ref returns."""
+
+
 class Application(msgspec.Struct, frozen=True, kw_only=True):
     """Everything `lamina up` serves from one template."""
 
@@ -71,6 +84,8 @@ class Application(msgspec.Struct, frozen=True, kw_only=True):
     """Custom domain names with their base path mappings and mutual TLS settings."""
     """DynamoDB tables the template declares (created when missing at `lamina up`)."""
     layers: tuple[TemplateLayer, ...] = ()
+    service_resources: tuple[TemplateResource, ...] = ()
+    """User pools, KMS keys, secrets ... in creation order."""
     """Layer versions the template declares; its functions' `layers` hold their folders."""
     """AWS::Lambda::Permission statements (who may invoke which function)."""
     limits: AccessLimits = AccessLimits()

@@ -16,6 +16,7 @@ import msgspec
 
 from lamina.aws.credentials import derived_key_pair, derived_principal_id
 from lamina.config.error import ConfigError
+from lamina.config import service_ids
 from lamina.config.ids import physical_id
 from lamina.config.intrinsic import Resolver
 
@@ -303,7 +304,79 @@ def _wafv2(kind: str, part: str) -> _Rule:
     return rule
 
 
+def _user_pool_id(resources: Resources, resource: CfnResource, resolver: Resolver) -> str:
+    region = resolver.parameters["AWS::Region"]
+    return service_ids.user_pool_id(resources.stack_name, resource.logical_id, str(region))
+
+
+def _user_pool_attribute(name: str) -> _Rule:
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html#aws-resource-cognito-userpool-return-values
+    def rule(resources: Resources, resource: CfnResource, resolver: Resolver) -> str:
+        pool_id = _user_pool_id(resources, resource, resolver)
+        parameters = resolver.parameters
+        region, account = parameters["AWS::Region"], parameters["AWS::AccountId"]
+        provider = f"cognito-idp.{region}.amazonaws.com/{pool_id}"
+        return {
+            "Arn": f"arn:{parameters['AWS::Partition']}:cognito-idp:{region}:{account}:"
+            f"userpool/{pool_id}",
+            "ProviderName": provider,
+            "ProviderURL": f"https://{provider}",
+            "UserPoolId": pool_id,
+        }[name]
+
+    return rule
+
+
+def _user_pool_client_id(resources: Resources, resource: CfnResource, resolver: Resolver) -> str:
+    return service_ids.user_pool_client_id(resources.stack_name, resource.logical_id)
+
+
+def _group_name(resources: Resources, resource: CfnResource, resolver: Resolver) -> str:
+    name = resource.properties.get("GroupName")
+    return resource.logical_id if name is None else resolver.resolve_string(name, "GroupName")
+
+
+def _kms_key_id(resources: Resources, resource: CfnResource, resolver: Resolver) -> str:
+    return service_ids.kms_key_id(resources.stack_name, resource.logical_id)
+
+
+def _kms_key_arn(resources: Resources, resource: CfnResource, resolver: Resolver) -> str:
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kms-key.html#aws-resource-kms-key-return-values
+    parameters = resolver.parameters
+    return (
+        f"arn:{parameters['AWS::Partition']}:kms:{parameters['AWS::Region']}:"
+        f"{parameters['AWS::AccountId']}:key/{_kms_key_id(resources, resource, resolver)}"
+    )
+
+
+def _alias_name(resources: Resources, resource: CfnResource, resolver: Resolver) -> str:
+    return resolver.resolve_string(resource.properties.get("AliasName"), "AliasName")
+
+
+def _secret_arn(resources: Resources, resource: CfnResource, resolver: Resolver) -> str:
+    """Ref of a secret is its ARN.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-secretsmanager-secret.html#aws-resource-secretsmanager-secret-return-values
+    """
+    raw = resource.properties.get("Name")
+    given = None if raw is None else resolver.resolve_string(raw, "Name")
+    name = service_ids.secret_name(resources.stack_name, resource.logical_id, given)
+    parameters = resolver.parameters
+    return service_ids.secret_arn(
+        resources.stack_name,
+        resource.logical_id,
+        name,
+        str(parameters["AWS::Region"]),
+        str(parameters["AWS::AccountId"]),
+    )
+
+
 _REF_RULES: dict[str, _Rule] = {
+    "AWS::Cognito::UserPool": _user_pool_id,
+    "AWS::Cognito::UserPoolClient": _user_pool_client_id,
+    "AWS::Cognito::UserPoolGroup": _group_name,
+    "AWS::KMS::Key": _kms_key_id,
+    "AWS::KMS::Alias": _alias_name,
+    "AWS::SecretsManager::Secret": _secret_arn,
     "AWS::WAFv2::WebACL": _wafv2("webacl", "Ref"),
     "AWS::WAFv2::IPSet": _wafv2("ipset", "Ref"),
     "AWS::WAFv2::RegexPatternSet": _wafv2("regexpatternset", "Ref"),
@@ -336,6 +409,13 @@ _REF_RULES: dict[str, _Rule] = {
 }
 
 _GET_ATT_RULES: dict[str, dict[str, _Rule]] = {
+    "AWS::Cognito::UserPool": {
+        name: _user_pool_attribute(name)
+        for name in ("Arn", "ProviderName", "ProviderURL", "UserPoolId")
+    },
+    "AWS::Cognito::UserPoolClient": {"ClientId": _user_pool_client_id},
+    "AWS::KMS::Key": {"Arn": _kms_key_arn, "KeyId": _kms_key_id},
+    "AWS::SecretsManager::Secret": {"Id": _secret_arn},
     "AWS::WAFv2::WebACL": {"Arn": _wafv2("webacl", "Arn"), "Id": _wafv2("webacl", "Id")},
     "AWS::WAFv2::IPSet": {"Arn": _wafv2("ipset", "Arn"), "Id": _wafv2("ipset", "Id")},
     "AWS::WAFv2::RegexPatternSet": {

@@ -193,20 +193,33 @@ def test_curl_with_resolve_and_client_certificate(site: Site) -> None:
     assert refused.stdout == b"403"
 
 
-def test_user_certificate_with_tls_cert_and_key(tmp_path: Path) -> None:
-    own = CertificateAuthority(tmp_path / "own-ca").leaf("mine", ["localhost", "127.0.0.1"])
+def test_user_certificates_for_default_name_and_a_domain(tmp_path: Path) -> None:
+    own = CertificateAuthority(tmp_path / "own-ca")
+    default = own.leaf("mine", ["localhost", "127.0.0.1"])
+    domain = own.leaf("rest", ["rest.lamina.test"])
     folder = tmp_path / "app"
-    shutil.copytree(FIXTURES / "apps" / "proxy", folder)
+    shutil.copytree(FIXTURES / "apps" / "domains", folder)
+    clients = ClientCa(tmp_path / "clients", "Client CA")
+    (folder / "truststore.pem").write_bytes(clients.pem_path.read_bytes())
     lamina = LaminaProcess(
-        folder / "template.yaml", "--tls-cert", str(own.cert_path), "--tls-key", str(own.key_path)
+        folder / "template.yaml",
+        "--tls-cert",
+        str(default.cert_path),
+        "--tls-key",
+        str(default.key_path),
+        "--tls-domain-cert",
+        f"rest.lamina.test={domain.cert_path},{domain.key_path}",
     )
     try:
         context = ssl.create_default_context(cafile=tmp_path / "own-ca" / "ca.pem")
-        raw = socket.create_connection(("127.0.0.1", lamina.port), timeout=5)
-        with raw, context.wrap_socket(raw, server_hostname="localhost") as tls:
-            served = tls.getpeercert(binary_form=True)
-        assert served == own.certificate().public_bytes(Encoding.DER)
-        assert not (folder / ".lamina" / "tls" / "ca.pem").exists()  # no CA was needed
-        assert "TLS: certificates issued by Lamina's local CA" not in lamina.output()
+        for name, pair in (("localhost", default), ("rest.lamina.test", domain)):
+            raw = socket.create_connection(("127.0.0.1", lamina.port), timeout=5)
+            with raw, context.wrap_socket(raw, server_hostname=name) as tls:
+                served = tls.getpeercert(binary_form=True)
+            assert served == pair.certificate().public_bytes(Encoding.DER), name
+        # The other domains still get certificates of Lamina's CA.
+        lamina_ca = folder / ".lamina" / "tls" / "ca.pem"
+        assert f"curl --cacert {lamina_ca}" in lamina.output()
+        assert not (folder / ".lamina" / "tls" / "domain-rest.lamina.test.pem").exists()
     finally:
         lamina.stop()

@@ -9,11 +9,12 @@ import pytest
 from cryptography import x509
 
 from lamina.cli.banner import banner_lines
-from lamina.cli.transport import Transport
+from lamina.cli.transport import Transport, parse_domain_certs
 from lamina.config.model import Application
 from lamina.gateway.deployment import Deployment
 from lamina.gateway.domain import ApiMapping, CustomDomain, MutualTls
 from lamina.gateway.model import RestApi, Stage
+from lamina.http.certificate import CertificateAuthority
 from lamina.http.tls import TlsConfigError
 from tests.tls_pki import ClientCa
 
@@ -115,3 +116,37 @@ def test_banner_without_tls_says_mutual_tls_needs_it(tmp_path: Path) -> None:
     lines = banner_lines(app, deployment, "127.0.0.1", 3000)
     assert any(line.endswith("; needs --tls)") for line in lines)
     assert not any("curl --cacert" in line for line in lines)
+
+
+def test_user_certificates_need_no_local_ca(tmp_path: Path) -> None:
+    own = CertificateAuthority(tmp_path / "own")
+    pair = own.leaf("mine", ["localhost"])
+    app = _app(tmp_path)
+    transport = Transport.create(
+        app,
+        tmp_path / ".lamina",
+        "127.0.0.1",
+        tls=False,  # implied by the certificates given
+        cert=str(pair.cert_path),
+        key=str(pair.key_path),
+        domain_certs=parse_domain_certs([f"API.example.com={pair.cert_path},{pair.key_path}"]),
+    )
+    assert transport.server_tls is not None and transport.ca_path is None
+    assert not (tmp_path / ".lamina").exists()
+
+
+def test_domain_certificate_for_an_undeclared_domain_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(TlsConfigError, match=r"other\.example\.com: no such custom domain"):
+        Transport.create(
+            _app(tmp_path),
+            tmp_path,
+            "127.0.0.1",
+            tls=True,
+            domain_certs=parse_domain_certs(["other.example.com=c.pem,k.pem"]),
+        )
+
+
+@pytest.mark.parametrize("value", ["api.example.com", "api.example.com=c.pem", "=c.pem,k.pem"])
+def test_domain_certificate_option_must_name_both_files(value: str) -> None:
+    with pytest.raises(TlsConfigError, match="expected NAME=CERT,KEY"):
+        parse_domain_certs([value])
