@@ -18,6 +18,7 @@ import logging
 from lamina.aws.credentials import CredentialStore
 from lamina.gateway.address import resolve_address
 from lamina.gateway.auth import Check
+from lamina.gateway.auth.cache import AuthorizerCache
 from lamina.gateway.auth.iam import IamCheck
 from lamina.gateway.auth.jwks import IssuerDirectory
 from lamina.gateway.auth.lambda_ import LambdaAuthorizerCheck
@@ -52,18 +53,19 @@ class Gateway:
         *,
         issuers: IssuerDirectory | None = None,
         credentials: CredentialStore | None = None,
+        authorizer_cache: AuthorizerCache | None = None,
     ) -> None:
         self.deployment = deployment
         checks: dict[str, Check] = {}
         # AWS_IAM: SigV4 against the credential store (REST and HTTP APIs).
         checks["AWS_IAM"] = IamCheck(credentials or CredentialStore.local())
         checks.update(token_checks(issuers))  # COGNITO_USER_POOLS, JWT
-        checks["CUSTOM"] = LambdaAuthorizerCheck(invoker)  # Lambda authorizers
+        checks["CUSTOM"] = LambdaAuthorizerCheck(invoker, authorizer_cache)  # Lambda authorizers
         self._stages: tuple[Stage, ...] = (
             ClientCertificate(),
+            Firewall(),  # AWS WAF sees the request before API Gateway routes it
             RouteRequest(),
             MapCustomDomain(),
-            Firewall(),
             AnswerPreflight(),
             Authorize(checks),
             MeterUsage(limiter or InProcessLimiter()),
