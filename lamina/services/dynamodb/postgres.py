@@ -15,8 +15,10 @@ operation (the `transaction()` block cannot be replayed by the store) and its pr
 locks on bytea ranges report false conflicts under load; SELECT ... FOR UPDATE cannot
 lock a key that has no row yet, which a conditional put (attribute_not_exists) needs.
 The advisory lock covers both: a writer of a key holds it until commit, and the read that
-follows it sees every earlier commit. Writers hold the table's metadata row FOR SHARE, so
-UpdateTable (adding an index, backfilled) waits for them and they wait for it.
+follows it sees every earlier commit. Writers also hold a shared advisory lock on their
+table, which UpdateTable (adding an index, backfilled) and DeleteTable take exclusively,
+so a writer never maintains an index list that is being changed. Advisory locks live in
+memory: unlike SELECT ... FOR SHARE on the metadata row, they write no tuple.
 A deadlock between two transactions locking keys in opposite orders is answered with
 DynamoDB's TransactionConflictException; callers lock keys in sorted order to avoid it.
 """
@@ -101,7 +103,8 @@ class PostgresTableStore:
     def replace_table(self, meta: TableMeta, size: Callable[[Item], int]) -> None:
         """Store new metadata: drop the indexes it no longer has, build (backfill) new ones."""
         with self._lock, self._conn().transaction():
-            old = self._meta(meta.name, "FOR UPDATE")
+            self._db.execute(_LOCK_TABLE, (_table_lock(self.schema, meta.name),))
+            old = self._meta(meta.name)
             kept = set() if old is None else {index.name for index in old.secondary_indexes}
             for index in old.secondary_indexes if old is not None else ():
                 if meta.index(index.name) is None:
@@ -129,12 +132,10 @@ class PostgresTableStore:
 
     def table(self, name: str) -> TableMeta | None:
         with self._lock:
-            return self._meta(name, "")
+            return self._meta(name)
 
-    def _meta(self, name: str, lock: str) -> TableMeta | None:
-        """The table's metadata, read with a row lock clause ("", "FOR SHARE", "FOR UPDATE")."""
-        query = sql.SQL("SELECT meta FROM tables WHERE name = %s {}").format(sql.SQL(lock))
-        row = self._conn().execute(query, (name,)).fetchone()
+    def _meta(self, name: str) -> TableMeta | None:
+        row = self._conn().execute("SELECT meta FROM tables WHERE name = %s", (name,)).fetchone()
         return None if row is None else msgspec.msgpack.decode(row[0], type=TableMeta)
 
     def table_names(self) -> list[str]:
@@ -144,7 +145,8 @@ class PostgresTableStore:
 
     def delete_table(self, name: str) -> None:
         with self._lock, self._conn().transaction():
-            meta = self._meta(name, "FOR UPDATE")
+            self._db.execute(_LOCK_TABLE, (_table_lock(self.schema, name),))
+            meta = self._meta(name)
             self._db.execute("DELETE FROM tables WHERE name = %s", (name,))
             self._db.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(_table(name)))
             for index in meta.secondary_indexes if meta is not None else ():
@@ -193,16 +195,12 @@ class PostgresTableStore:
         self, name: str, partition: bytes, sort: bytes, size: Callable[[Item], int], how: Change
     ) -> Item | None:
         """The change inside a transaction: lock the key, then the item and its index entries."""
-        # One round trip takes the key's lock and holds the metadata row FOR SHARE; the
-        # item is read by the next statement, whose snapshot follows the lock.
-        row = self._db.execute(
-            "SELECT meta, pg_advisory_xact_lock(%s) FROM tables WHERE name = %s FOR SHARE",
-            (self._lock_id(name, partition, sort), name),
-        ).fetchone()
-        if row is None:
-            raise KeyError(name)
-        meta = msgspec.msgpack.decode(row[0], type=TableMeta)
-        old = self.get(name, partition, sort)
+        # Lock first; the next statement's snapshot then sees every earlier commit.
+        self._db.execute(
+            "SELECT pg_advisory_xact_lock_shared(%s), pg_advisory_xact_lock(%s)",
+            (_table_lock(self.schema, name), self._lock_id(name, partition, sort)),
+        )
+        meta, old = self._meta_and_item(name, partition, sort)
         new = how(old)
         table = _table(name)
         if new is None:
@@ -217,6 +215,23 @@ class PostgresTableStore:
         for index in meta.secondary_indexes:
             self._index(meta, index, (partition, sort), old, new, size)
         return old
+
+    def _meta_and_item(
+        self, name: str, partition: bytes, sort: bytes
+    ) -> tuple[TableMeta, Item | None]:
+        """The table's metadata and the stored item, in one round trip."""
+        query = sql.SQL(
+            "SELECT meta, (SELECT item FROM {} WHERE pk = %s AND sk = %s) "
+            "FROM tables WHERE name = %s"
+        ).format(_table(name))
+        try:
+            row = self._db.execute(query, (partition, sort, name)).fetchone()
+        except psycopg.errors.UndefinedTable as error:  # deleted since the caller looked
+            raise KeyError(name) from error
+        if row is None:
+            raise KeyError(name)
+        meta = msgspec.msgpack.decode(row[0], type=TableMeta)
+        return meta, None if row[1] is None else _decoder.decode(row[1])
 
     def _lock_id(self, name: str, partition: bytes, sort: bytes) -> int:
         """The item's advisory lock: 64 bits of a digest (a collision only serializes)."""
@@ -387,6 +402,16 @@ def migrate(db: psycopg.Connection[tuple[Any, ...]], schema: str) -> None:
             db.execute("INSERT INTO schema_version VALUES (%s)", (len(MIGRATIONS),))
         else:
             db.execute("UPDATE schema_version SET version = %s", (len(MIGRATIONS),))
+
+
+_LOCK_TABLE = "SELECT pg_advisory_xact_lock(%s)"
+"""Taken with a table's `_table_lock` by the changes of its metadata (exclusive)."""
+
+
+def _table_lock(schema: str, name: str) -> int:
+    """A table's advisory lock: shared by item writers, exclusive for metadata changes."""
+    digest = hashlib.blake2b(f"lamina-table\0{schema}\0{name}".encode(), digest_size=8)
+    return int.from_bytes(digest.digest(), "big", signed=True)
 
 
 def _schema_lock(schema: str) -> int:

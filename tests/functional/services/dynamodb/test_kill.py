@@ -34,7 +34,7 @@ def dynamodb(base: str) -> Any:
         region_name="us-east-1",
         aws_access_key_id="test",
         aws_secret_access_key="test",
-        config=Config(retries={"max_attempts": 1, "mode": "standard"}, read_timeout=10),
+        config=Config(retries={"max_attempts": 1, "mode": "standard"}, read_timeout=60),
     )
 
 
@@ -55,6 +55,7 @@ class Writer(threading.Thread):
         self.client = dynamodb(base)
         self.generation = generation
         self.acknowledged = generation
+        self.error: Exception | None = None
 
     def run(self) -> None:
         while True:
@@ -67,7 +68,8 @@ class Writer(threading.Thread):
             try:
                 self.client.transact_write_items(TransactItems=puts)
                 self.client.batch_write_item(RequestItems={"orders": batch})
-            except Exception:  # the server was killed: stop writing
+            except Exception as error:  # the server was killed: stop writing
+                self.error = error
                 return
             self.acknowledged = self.generation
 
@@ -113,12 +115,12 @@ def test_kill_9_mid_write_leaves_transactions_all_or_nothing(
         writer = Writer(lamina.base, max([generation, *transacted]))
         writer.start()
         wanted = writer.acknowledged + random.randint(2, 6)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while writer.acknowledged < wanted and time.monotonic() < deadline:
             time.sleep(0.002)
         time.sleep(random.uniform(0, 0.02))  # land somewhere inside the next request
         os.killpg(lamina.process.pid, signal.SIGKILL)
         lamina.stop()
         writer.join(15)
-        assert writer.acknowledged >= wanted, lamina.output()[-2000:]
+        assert writer.acknowledged >= wanted, f"{writer.error!r}\n{lamina.output()[-2000:]}"
         generation = writer.acknowledged
