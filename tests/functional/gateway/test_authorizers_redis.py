@@ -12,7 +12,8 @@ from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
-from lamina.gateway.auth.cache import AuthorizerAnswer, RedisAuthorizerCache
+from lamina.gateway.auth.cache import AuthorizerAnswer
+from lamina.gateway.auth.redis_cache import RedisAuthorizerCache
 from tests.conftest import free_port
 
 ANSWER = AuthorizerAnswer(
