@@ -209,9 +209,16 @@ def _condition_holds(operator: str, key: str, expected: object, request: PolicyR
 
 def _ip_in(actual: str, cidr: str) -> bool:
     try:
-        return ipaddress.ip_address(actual) in ipaddress.ip_network(cidr, strict=False)
+        return ipaddress.ip_address(actual) in _network(cidr)
     except ValueError:
         return False
+
+
+@functools.lru_cache(maxsize=1024)
+def _network(cidr: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    # Resource policies test aws:SourceIp on every request: parse each CIDR once (parsing
+    # cost more than the rest of the evaluation).
+    return ipaddress.ip_network(cidr, strict=False)
 
 
 def _numeric(op: str) -> Any:

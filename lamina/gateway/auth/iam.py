@@ -146,11 +146,11 @@ class IamCheck:
 def policy_context(ctx: RequestContext, identity: Identity | None) -> dict[str, str]:
     """The global condition keys Lamina knows for a gateway request.
     https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html
-    (aws:SourceVpc, aws:SourceVpce... are absent: no request arrives through a VPC endpoint)."""
+    (aws:SourceVpc, aws:SourceVpce... are absent: no request arrives through a VPC endpoint;
+    the evaluator adds aws:CurrentTime)."""
     context = {
         "aws:SourceIp": ctx.request.source_ip,
         "aws:SecureTransport": "false",
-        "aws:CurrentTime": _iso(ctx.request.time_epoch_ms),
         "aws:EpochTime": str(ctx.request.time_epoch_ms // 1000),
     }
     user_agent = ctx.request.header("user-agent")
@@ -304,7 +304,3 @@ def _refused(
         # HTTP APIs answer every IAM failure with 403 {"message":"Forbidden"}.
         return GatewayError(ResponseType.ACCESS_DENIED, f"AWS_IAM: {message or why}")
     return GatewayError(response_type, f"AWS_IAM: {why}", message=message, error_type=error_type)
-
-
-def _iso(epoch_ms: int) -> str:
-    return datetime.fromtimestamp(epoch_ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
