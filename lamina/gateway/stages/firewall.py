@@ -1,9 +1,9 @@
-"""Firewall: the stage's AWS WAF web ACL, evaluated right after routing.
+"""Firewall: the stage's AWS WAF web ACL, evaluated before API Gateway routes the request.
 
-AWS WAF sees a REST API request before API Gateway authorizes it, so a blocked request
-never reaches an authorizer, a usage plan or the integration: it gets the WAF_FILTERED
-gateway response, 403 `{"message":"Forbidden"}`. A stage without a web ACL costs one
-attribute check.
+AWS WAF sits in front of API Gateway: it sees every request to a protected stage, a path
+with no resource included, and a blocked request never reaches routing, an authorizer, a
+usage plan or the integration. It gets the WAF_FILTERED gateway response, 403
+`{"message":"Forbidden"}`. A deployment without any web ACL costs one identity check.
 https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-control-access-aws-waf.html
 """
 
@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import logging
 
+from lamina.gateway.address import resolve_address
 from lamina.gateway.context import RequestContext
+from lamina.gateway.deployment import Deployment
 from lamina.gateway.error import GatewayError, ResponseType
 from lamina.gateway.waf.detect import Detectors
 from lamina.gateway.waf.engine import CompiledAcl, Compiler
@@ -20,6 +22,8 @@ from lamina.gateway.waf.model import WebAcl
 from lamina.gateway.waf.rate import RateCounter
 
 log = logging.getLogger("lamina.gateway.waf")
+
+_PATH_STYLE = "/restapis/"
 
 
 class Firewall:
@@ -30,13 +34,30 @@ class Firewall:
         self._compiled: dict[str, CompiledAcl] = {}
         """By web ACL ARN; a redeployed ACL (a new object) is compiled again, while its
         rate-based counts, kept by the shared RateCounter, carry over."""
+        self._deployment: Deployment | None = None
+        self._deployment_has_acl = False
 
     async def __call__(self, ctx: RequestContext) -> None:
-        stage = ctx.stage
-        if stage is None or stage.web_acl is None:
+        if not self._has_acl(ctx.deployment):
             return
-        acl = stage.web_acl
-        view = _view(ctx, acl)
+        request = ctx.request
+        address = resolve_address(ctx.deployment, ctx.host, request.path)
+        if address is None or address.stage is None or address.stage.web_acl is None:
+            return
+        acl = address.stage.web_acl
+        # The URI as the client sent it; Lamina's path-style URL stands for /{stage}/path.
+        path = request.path
+        if path.startswith(_PATH_STYLE):
+            path = address.stage_prefix + address.path
+        view = RequestView(
+            method=request.method,
+            uri_path=path,
+            query_string=request.query_string,
+            headers=request.headers,
+            body=request.body,
+            source_ip=request.source_ip,
+            body_limit=acl.body_limit,
+        )
         verdict = self._acl(acl).evaluate(view)
         for name in verdict.counted:
             log.warning("WAF %s: rule %s matched (Count)", acl.name, name)
@@ -47,25 +68,20 @@ class Firewall:
                 ResponseType.WAF_FILTERED, f"blocked by WAF {acl.name}: {rule}{found}"
             )
 
+    def _has_acl(self, deployment: Deployment) -> bool:
+        """Whether any REST API stage of `deployment` has a web ACL (remembered for the
+        deployment last seen: deployments change only on redeploy)."""
+        if deployment is not self._deployment:
+            self._deployment = deployment
+            self._deployment_has_acl = any(
+                stage.web_acl is not None
+                for api in deployment.rest.values()
+                for stage in api.stages.values()
+            )
+        return self._deployment_has_acl
+
     def _acl(self, acl: WebAcl) -> CompiledAcl:
         compiled = self._compiled.get(acl.arn)
         if compiled is None or compiled.acl is not acl:
             compiled = self._compiled[acl.arn] = self._compiler.compile_acl(acl)
         return compiled
-
-
-def _view(ctx: RequestContext, acl: WebAcl) -> RequestView:
-    request = ctx.request
-    address = ctx.address
-    # The URI path as AWS WAF sees it, stage included (/prod/pets), whatever URL form
-    # reached Lamina.
-    path = address.stage_prefix + address.path if address is not None else request.path
-    return RequestView(
-        method=request.method,
-        uri_path=path,
-        query_string=request.query_string,
-        headers=request.headers,
-        body=request.body,
-        source_ip=request.source_ip,
-        body_limit=acl.body_limit,
-    )

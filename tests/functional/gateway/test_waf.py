@@ -119,3 +119,19 @@ def test_count_rule_only_logs(waf_app: LaminaProcess) -> None:
     assert "WAF api-firewall: rule CountDebugHeader matched (Count)" in _console(
         waf_app, "CountDebugHeader"
     )
+
+
+def test_waf_sees_requests_before_routing(waf_app: LaminaProcess) -> None:
+    """A path with no resource on the protected stage is still inspected (AWS WAF sits in
+    front of API Gateway): an attack there is Forbidden, a plain miss keeps API Gateway's
+    Missing Authentication Token."""
+    with _client(waf_app) as client:
+        _assert_forbidden(client.get("/prod/nowhere", params={"id": "1' OR '1'='1' --"}))
+        miss = client.get("/prod/nowhere")
+    assert miss.status_code == 403
+    assert miss.json() == {"message": "Missing Authentication Token"}
+
+
+def test_unprotected_stage_of_the_same_api_is_not_filtered(waf_app: LaminaProcess) -> None:
+    with _client(waf_app, "127.0.0.2") as client:
+        assert client.get("/Stage/hello", params={"id": "1' OR '1'='1' --"}).status_code == 200
