@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from lamina.aws.service import ServiceError
 from lamina.services.dynamodb.backend import BackendError, open_store, postgres_target
+from lamina.services.dynamodb.index import IndexMeta
 from lamina.services.dynamodb.keys import encode_key
 from lamina.services.dynamodb.number import format_number
 from lamina.services.dynamodb.postgres import MIGRATIONS, PostgresTableStore
@@ -215,3 +216,41 @@ def test_backend_url_options_reach_postgres(tmp_path: Path) -> None:
 def test_backend_url_with_another_scheme_is_refused(tmp_path: Path) -> None:
     with pytest.raises(BackendError, match="unsupported DynamoDB backend URL"):
         open_store("mysql://h/db", tmp_path)
+
+
+def test_index_added_while_a_write_is_open_waits_and_indexes_it(schema: tuple[str, str]) -> None:
+    """UpdateTable's backfill on one node waits for a write in flight on another, so the
+    item that write commits is in the new index."""
+    url, name = schema
+    writer_store, admin_store = PostgresTableStore(url, name), PostgresTableStore(url, name)
+    meta = msgspec.structs.replace(META, attribute_types={"pk": "S", "g": "S"})
+    writer_store.create_table(meta)
+    inside, release = threading.Event(), threading.Event()
+
+    def slow_put(old: Item | None) -> Item:
+        inside.set()
+        release.wait(10)
+        return {"pk": {"S": "a"}, "g": {"S": "x"}}
+
+    writing = threading.Thread(
+        target=writer_store.change, args=("counters", b"a", b"", item_size, slow_put)
+    )
+    writing.start()
+    assert inside.wait(10)
+    index = IndexMeta(
+        name="by_g", kind="GLOBAL", partition_key="g", sort_key=None, projection="ALL"
+    )
+    adding = threading.Thread(
+        target=admin_store.replace_table,
+        args=(msgspec.structs.replace(meta, secondary_indexes=(index,)), item_size),
+    )
+    adding.start()
+    adding.join(0.5)
+    assert adding.is_alive()  # waiting for the write's table lock
+    release.set()
+    writing.join(10)
+    adding.join(10)
+    rows = list(admin_store.scan("counters", None, "by_g"))
+    assert [row.item for row in rows] == [{"pk": {"S": "a"}, "g": {"S": "x"}}]
+    writer_store.close()
+    admin_store.close()
