@@ -42,6 +42,18 @@ _HTTP_V1_KEYS = (
 )
 
 
+# HTTP API context variable -> the flattened 2.0 requestContext field holding it.
+_HTTP_CONTEXT_ALIASES = (
+    ("identity.sourceIp", "http.sourceIp"),
+    ("identity.userAgent", "http.userAgent"),
+    ("httpMethod", "http.method"),
+    ("path", "http.path"),
+    ("protocol", "http.protocol"),
+    ("requestTime", "time"),
+    ("requestTimeEpoch", "timeEpoch"),
+)
+
+
 class IdentityMissing(Exception):
     """An identity source is absent, null or empty: API Gateway answers 401 without
     calling the function."""
@@ -111,9 +123,11 @@ class _Reader:
             self._context = {}
             _flatten(context["requestContext"], "", self._context)
             if ctx.kind is ApiKind.HTTP:
-                # HTTP APIs name the caller's address $context.identity.sourceIp too.
+                # HTTP APIs' $context variables name some event fields differently.
                 # https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-logging-variables.html
-                self._context.setdefault("identity.sourceIp", ctx.request.source_ip)
+                for variable, field in _HTTP_CONTEXT_ALIASES:
+                    if field in self._context:
+                        self._context.setdefault(variable, self._context[field])
         return self._context
 
 

@@ -607,3 +607,32 @@ async def test_authorizer_with_a_role_is_invoked_without_the_resource_policy_che
     result = await call(gateway, "/prod/token", BEARER, host=rest_host())
     assert result.status == 200
     assert runtime.auth_sources == [None]
+
+
+async def test_http_context_variables_are_identity_sources() -> None:
+    by_context = Authorizer(
+        id="ctx001",
+        name="Context",
+        type="REQUEST",
+        function_name="Auth",
+        identity_sources=(
+            "$context.identity.sourceIp",
+            "$context.routeKey",
+            "$stageVariables.realm",
+        ),
+        result_ttl_seconds=0,
+        payload_format="2.0",
+        simple_responses=True,
+    )
+    http = HttpApi(
+        id=HTTP_ID,
+        logical_id="Http",
+        name="Http",
+        stages=(Stage(name="$default", variables={"realm": "green"}),),
+        authorizers=(by_context,),
+        routes=(_route("GET /ctx", by_context),),
+    )
+    runtime = Runtime(returns({"isAuthorized": True}))
+    gateway = Gateway(Deployment((), (http,), account_id=ACCOUNT, region="us-east-1"), runtime)
+    assert (await call(gateway, "/ctx", host=http_host())).status == 200
+    assert runtime.auth_events[0]["identitySource"] == ["10.1.2.3", "GET /ctx", "green"]
