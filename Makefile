@@ -50,6 +50,7 @@ bench: $(STAMP)
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/api_overhead.py
+	$(BIN)/python bench/throttle.py
 	$(BIN)/python bench/jwt_auth.py
 	$(BIN)/python bench/waf.py
 

@@ -18,11 +18,15 @@ class TokenBucket:
         self.tokens = tokens
         self.stamp = stamp
 
-    def take(self, now: float, rate: float, burst: int) -> bool:
-        """Refill for the time elapsed, then take one token if there is a whole one."""
+    def refill(self, now: float, rate: float, burst: int) -> None:
+        """Add what the time since the last refill earned, capped at the burst."""
         if now > self.stamp:
             self.tokens = min(float(burst), self.tokens + (now - self.stamp) * rate)
             self.stamp = now
+
+    def take(self, now: float, rate: float, burst: int) -> bool:
+        """Refill for the time elapsed, then take one token if there is a whole one."""
+        self.refill(now, rate, burst)
         if self.tokens >= 1.0:
             self.tokens -= 1.0
             return True

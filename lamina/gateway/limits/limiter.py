@@ -7,6 +7,7 @@ key and settings per call, so a redeployment that changes a limit applies at onc
 
 from __future__ import annotations
 
+import enum
 import time
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
@@ -26,15 +27,40 @@ class LimiterUnavailable(LaminaError):
     """The limiter's store cannot be reached (e.g. Redis is down)."""
 
 
-class RateLimiter(Protocol):
-    async def take(self, key: str, throttle: Throttle) -> bool:
-        """Take one token from the bucket `key` (created full); False when it is empty."""
-        ...
+class Bucket:
+    """A token bucket's key in the limiter, and its settings."""
 
-    async def count(self, plan_id: str, key_id: str, quota: Quota | None) -> bool:
-        """Count one request of API key `key_id` under usage plan `plan_id`, in today's
-        usage and in the current quota period. False, counting nothing, when the quota of
-        the period is used up."""
+    __slots__ = ("key", "throttle")
+
+    def __init__(self, key: str, throttle: Throttle) -> None:
+        self.key = key
+        self.throttle = throttle
+
+
+class Charge:
+    """A request to count against API key `key_id` under usage plan `plan_id`."""
+
+    __slots__ = ("key_id", "plan_id", "quota")
+
+    def __init__(self, plan_id: str, key_id: str, quota: Quota | None) -> None:
+        self.plan_id = plan_id
+        self.key_id = key_id
+        self.quota = quota
+
+
+class Verdict(enum.Enum):
+    ADMITTED = "ADMITTED"
+    THROTTLED = "THROTTLED"
+    """A bucket was empty."""
+    QUOTA_EXCEEDED = "QUOTA_EXCEEDED"
+    """The quota of the current period is used up."""
+
+
+class RateLimiter(Protocol):
+    async def admit(self, buckets: Sequence[Bucket], charge: Charge | None = None) -> Verdict:
+        """Take one token from each bucket (a bucket starts full) and count the request in
+        today's usage and the quota period of `charge`, all or nothing: when a bucket is
+        empty or the quota used up, nothing is taken and nothing counted."""
         ...
 
     async def daily_usage(self, plan_id: str, key_id: str, days: Sequence[date]) -> list[int]:
@@ -64,20 +90,44 @@ class InProcessLimiter:
         """(plan, key) -> (start of the current quota period, requests counted in it)."""
         self._days: dict[tuple[str, str], dict[date, int]] = {}
 
-    async def take(self, key: str, throttle: Throttle) -> bool:
-        return self.take_now(key, throttle)
-
-    def take_now(self, key: str, throttle: Throttle) -> bool:
-        """`take` without a coroutine, for callers on the hot path."""
+    def take_now(self, bucket: Bucket) -> bool:
+        """One bucket, without a coroutine: the hot path's only limiter call."""
         now = self._clock()
-        bucket = self._buckets.get(key)
-        if bucket is None:
-            bucket = self._buckets[key] = TokenBucket(float(throttle.burst), now)
-        return bucket.take(now, throttle.rate, throttle.burst)
+        state = self._buckets.get(bucket.key)
+        if state is None:
+            state = self._buckets[bucket.key] = TokenBucket(float(bucket.throttle.burst), now)
+        return state.take(now, bucket.throttle.rate, bucket.throttle.burst)
+
+    async def admit(self, buckets: Sequence[Bucket], charge: Charge | None = None) -> Verdict:
+        now = self._clock()
+        states = []
+        for bucket in buckets:
+            state = self._buckets.get(bucket.key)
+            if state is None:
+                state = self._buckets[bucket.key] = TokenBucket(float(bucket.throttle.burst), now)
+            state.refill(now, bucket.throttle.rate, bucket.throttle.burst)
+            if state.tokens < 1.0:
+                return Verdict.THROTTLED
+            states.append(state)
+        if charge is not None and not self._count(charge):
+            return Verdict.QUOTA_EXCEEDED
+        for state in states:
+            state.tokens -= 1.0
+        return Verdict.ADMITTED
+
+    async def take(self, key: str, throttle: Throttle) -> bool:
+        """One bucket by key (tests and tools)."""
+        return await self.admit([Bucket(key, throttle)]) is Verdict.ADMITTED
 
     async def count(self, plan_id: str, key_id: str, quota: Quota | None) -> bool:
+        """One request against a quota, no bucket (tests and tools)."""
+        charge = Charge(plan_id, key_id, quota)
+        return await self.admit([], charge) is Verdict.ADMITTED
+
+    def _count(self, charge: Charge) -> bool:
         today = utc_day(self._wall())
-        client = (plan_id, key_id)
+        client = (charge.plan_id, charge.key_id)
+        quota = charge.quota
         if quota is not None:
             start = period_start(today, quota.period, quota.offset)
             current = self._periods.get(client)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from lamina.gateway.limits.limiter import Bucket
 from lamina.gateway.limits.model import (
     AccessLimits,
     ApiKey,
@@ -25,16 +26,6 @@ from lamina.gateway.model import HttpApi, RestApi
 
 ALL = "*"
 ALL_PATHS = "/*"
-
-
-class Bucket:
-    """A bucket's key in the limiter and its settings."""
-
-    __slots__ = ("key", "throttle")
-
-    def __init__(self, key: str, throttle: Throttle) -> None:
-        self.key = key
-        self.throttle = throttle
 
 
 class ClientPlan:

@@ -1,6 +1,7 @@
 """A RateLimiter in Redis, so that several edge processes share one limit.
 
-Each take and each count is one round trip running one Lua script, atomic on the server.
+Each request is one round trip running one Lua script, atomic on the server, whatever
+the number of buckets and whether a quota is counted.
 Buckets are hashes {t: tokens, s: stamp} that expire once they would be full again;
 quota counters expire at the end of their period; daily usage after 90 days. Bucket time
 is the Redis server's clock (TIME), the one clock every edge process agrees on; tests
@@ -16,64 +17,84 @@ from typing import Any
 
 import redis.asyncio as redis
 
-from lamina.gateway.limits.limiter import USAGE_RETENTION_DAYS, LimiterUnavailable
+from lamina.gateway.limits.limiter import (
+    USAGE_RETENTION_DAYS,
+    Bucket,
+    Charge,
+    LimiterUnavailable,
+    Verdict,
+)
 from lamina.gateway.limits.model import Quota, Throttle
 from lamina.gateway.limits.period import day_epoch, period_end, period_start, utc_day
 
 DEFAULT_PREFIX = "lamina:limits:"
 
-# KEYS[1] bucket; ARGV rate, burst, now ('' = the server's clock). Returns 1 or 0.
-_TAKE = """
-local rate = tonumber(ARGV[1])
-local burst = tonumber(ARGV[2])
+# One round trip per request: every bucket, then the quota and the day's usage, all or
+# nothing. KEYS: the n buckets, then (with a charge) the quota counter and the usage
+# counter. ARGV: n, now ('' = the server's clock), n (rate, burst) pairs, then with a
+# charge: quota limit (-1: none), quota expiry (epoch s), usage TTL (s).
+# Returns 0 admitted, 1 throttled, 2 quota exceeded.
+_ADMIT = """
+local n = tonumber(ARGV[1])
 local now
-if ARGV[3] == '' then
+if ARGV[2] == '' then
   local t = redis.call('TIME')
   now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 else
-  now = tonumber(ARGV[3])
+  now = tonumber(ARGV[2])
 end
-local state = redis.call('HMGET', KEYS[1], 't', 's')
-local tokens = tonumber(state[1])
-local stamp = tonumber(state[2])
-if tokens == nil or stamp == nil then
-  tokens = burst
-  stamp = now
+local tokens = {}
+local stamps = {}
+for i = 1, n do
+  local rate = tonumber(ARGV[1 + 2 * i])
+  local burst = tonumber(ARGV[2 + 2 * i])
+  local state = redis.call('HMGET', KEYS[i], 't', 's')
+  local t = tonumber(state[1])
+  local s = tonumber(state[2])
+  if t == nil or s == nil then
+    t = burst
+    s = now
+  end
+  if now > s then
+    t = math.min(burst, t + (now - s) * rate)
+    s = now
+  end
+  if t < 1 then
+    return 1
+  end
+  tokens[i] = t
+  stamps[i] = s
 end
-if now > stamp then
-  tokens = math.min(burst, tokens + (now - stamp) * rate)
-  stamp = now
+local charge = 3 + 2 * n
+if ARGV[charge] then
+  local limit = tonumber(ARGV[charge])
+  if limit >= 0 then
+    local used = tonumber(redis.call('GET', KEYS[n + 1]) or '0')
+    if used >= limit then
+      return 2
+    end
+    redis.call('INCR', KEYS[n + 1])
+    redis.call('EXPIREAT', KEYS[n + 1], ARGV[charge + 1])
+  end
+  redis.call('INCR', KEYS[n + 2])
+  redis.call('EXPIRE', KEYS[n + 2], ARGV[charge + 2])
 end
-local admitted = 0
-if tokens >= 1 then
-  tokens = tokens - 1
-  admitted = 1
+for i = 1, n do
+  local rate = tonumber(ARGV[1 + 2 * i])
+  local burst = tonumber(ARGV[2 + 2 * i])
+  local left = tokens[i] - 1
+  local stamp = string.format('%.6f', stamps[i])
+  redis.call('HSET', KEYS[i], 't', string.format('%.17g', left), 's', stamp)
+  local ttl_ms = 86400000
+  if rate > 0 then
+    ttl_ms = math.ceil((burst - left) / rate * 1000) + 1000
+  end
+  redis.call('PEXPIRE', KEYS[i], ttl_ms)
 end
-redis.call('HSET', KEYS[1], 't', string.format('%.17g', tokens), 's', string.format('%.6f', stamp))
-local ttl_ms = 86400000
-if rate > 0 then
-  ttl_ms = math.ceil((burst - tokens) / rate * 1000) + 1000
-end
-redis.call('PEXPIRE', KEYS[1], ttl_ms)
-return admitted
+return 0
 """
 
-# KEYS[1] quota counter, KEYS[2] daily usage; ARGV limit (-1: none), quota expiry (epoch
-# s), usage TTL (s). Returns 1 when counted, 0 when the quota is used up.
-_COUNT = """
-local limit = tonumber(ARGV[1])
-if limit >= 0 then
-  local used = tonumber(redis.call('GET', KEYS[1]) or '0')
-  if used >= limit then
-    return 0
-  end
-  redis.call('INCR', KEYS[1])
-  redis.call('EXPIREAT', KEYS[1], ARGV[2])
-end
-redis.call('INCR', KEYS[2])
-redis.call('EXPIRE', KEYS[2], ARGV[3])
-return 1
-"""
+_VERDICTS = (Verdict.ADMITTED, Verdict.THROTTLED, Verdict.QUOTA_EXCEEDED)
 
 
 class RedisLimiter:
@@ -93,32 +114,40 @@ class RedisLimiter:
         self._prefix = prefix
         self._clock = clock
         self._wall = wall
-        self._take = self._redis.register_script(_TAKE)
-        self._count = self._redis.register_script(_COUNT)
+        self._admit = self._redis.register_script(_ADMIT)
 
-    async def take(self, key: str, throttle: Throttle) -> bool:
-        now = "" if self._clock is None else repr(self._clock())
-        args: list[Any] = [repr(float(throttle.rate)), throttle.burst, now]
+    async def admit(self, buckets: Sequence[Bucket], charge: Charge | None = None) -> Verdict:
+        keys = [self._prefix + "tb:" + bucket.key for bucket in buckets]
+        args: list[Any] = [len(buckets), "" if self._clock is None else repr(self._clock())]
+        for bucket in buckets:
+            args += [repr(float(bucket.throttle.rate)), bucket.throttle.burst]
+        if charge is not None:
+            self._charge(charge, keys, args)
         try:
-            return bool(await self._take(keys=[self._prefix + "tb:" + key], args=args))
+            return _VERDICTS[int(await self._admit(keys=keys, args=args))]
         except redis.RedisError as error:
             raise LimiterUnavailable(f"Redis: {error}") from error
 
+    async def take(self, key: str, throttle: Throttle) -> bool:
+        """One bucket by key (tests and tools)."""
+        return await self.admit([Bucket(key, throttle)]) is Verdict.ADMITTED
+
     async def count(self, plan_id: str, key_id: str, quota: Quota | None) -> bool:
+        """One request against a quota, no bucket (tests and tools)."""
+        return await self.admit([], Charge(plan_id, key_id, quota)) is Verdict.ADMITTED
+
+    def _charge(self, charge: Charge, keys: list[str], args: list[Any]) -> None:
         today = utc_day(self._wall())
-        client = f"{plan_id}:{key_id}"
+        client = f"{charge.plan_id}:{charge.key_id}"
+        quota = charge.quota
         limit, expires, quota_key = -1, 0, self._prefix + "q:" + client
         if quota is not None:
             start = period_start(today, quota.period, quota.offset)
             limit = quota.limit
             expires = day_epoch(period_end(start, quota.period)) + 60
             quota_key += f":{start.isoformat()}"
-        keys = [quota_key, self._usage_key(client, today)]
-        args = [limit, expires, USAGE_RETENTION_DAYS * 86_400]
-        try:
-            return bool(await self._count(keys=keys, args=args))
-        except redis.RedisError as error:
-            raise LimiterUnavailable(f"Redis: {error}") from error
+        keys += [quota_key, self._usage_key(client, today)]
+        args += [limit, expires, USAGE_RETENTION_DAYS * 86_400]
 
     async def daily_usage(self, plan_id: str, key_id: str, days: Sequence[date]) -> list[int]:
         if not days:

@@ -5,12 +5,13 @@ usageIdentifierKey when the API's key source is AUTHORIZER) must exist, be enabl
 belong to a usage plan bound to this API stage, else 403 Forbidden. Then the token buckets
 in API Gateway's order: the client's (usage plan), the method's (stage MethodSettings /
 route settings), the account's; an empty one answers 429 Too Many Requests. Last, the
-plan's quota: 429 Limit Exceeded once the period's requests are used up.
+plan's quota: 429 Limit Exceeded once the period's requests are used up. The limiter does
+the buckets and the quota in one call, all or nothing (one Redis round trip).
 https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-usage-plans.html
 https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html
 
 A method without a key requirement and without stage settings costs one take: the
-account's bucket.
+account's bucket (with the in-process limiter, without even a coroutine).
 """
 
 from __future__ import annotations
@@ -21,9 +22,16 @@ import time
 from lamina.gateway.context import RequestContext
 from lamina.gateway.error import GatewayError, ResponseType
 from lamina.gateway.events.v1 import V1Target
-from lamina.gateway.limits.limiter import InProcessLimiter, LimiterUnavailable, RateLimiter
+from lamina.gateway.limits.limiter import (
+    Bucket,
+    Charge,
+    InProcessLimiter,
+    LimiterUnavailable,
+    RateLimiter,
+    Verdict,
+)
 from lamina.gateway.limits.model import ApiKey
-from lamina.gateway.limits.policy import ALL, Bucket, ClientPlan, CompiledLimits, StageLimits
+from lamina.gateway.limits.policy import ALL, ClientPlan, CompiledLimits, StageLimits
 from lamina.gateway.model import RestApi
 
 log = logging.getLogger("lamina.gateway.limits")
@@ -35,7 +43,6 @@ _WARN_EVERY_S = 10.0
 class MeterUsage:
     def __init__(self, limiter: RateLimiter) -> None:
         self._limiter = limiter
-        # The in-process limiter answers without a coroutine: no await on the hot path.
         self._local = limiter if isinstance(limiter, InProcessLimiter) else None
         self._warned_at = -_WARN_EVERY_S
 
@@ -44,27 +51,28 @@ class MeterUsage:
         assert api is not None and stage is not None, "routing sets the API and stage"
         limits = ctx.deployment.limits
         stage_limits = limits.stage(api.api.id, stage.name)
-        client: tuple[ClientPlan, ApiKey] | None = None
+        charge: Charge | None = None
+        own: Bucket | None = None
         method_bucket: Bucket | None = None
         if ctx.method is not None:
             target = ctx.target
             assert isinstance(target, V1Target), "REST routing sets a 1.0 target"
             path, http_method = target.resource_path, ctx.method.http_method
             if ctx.method.api_key_required:
-                client = self._admit_key(ctx, limits, stage_limits)
-                plan, key = client
+                plan, key = self._admit_key(ctx, limits, stage_limits)
                 own = plan.bucket(key.id, path, http_method)
-                if own is not None:
-                    await self._take(own)
+                charge = Charge(plan.plan.id, key.id, plan.plan.quota)
             if stage_limits is not None:
                 method_bucket = stage_limits.methods.get(path, {}).get(http_method)
         elif stage_limits is not None and ctx.route is not None:
             method_bucket = stage_limits.methods.get(ctx.route.route_key, {}).get(ALL)
-        if method_bucket is not None:
-            await self._take(method_bucket)
-        await self._take(limits.account)
-        if client is not None:
-            await self._count(*client)
+        if charge is None and method_bucket is None and self._local is not None:
+            if not self._local.take_now(limits.account):  # the hot path
+                raise GatewayError(ResponseType.THROTTLED, "the account's bucket is empty")
+            return
+        buckets = [bucket for bucket in (own, method_bucket) if bucket is not None]
+        buckets.append(limits.account)
+        await self._admit(buckets, charge)
 
     def _admit_key(
         self, ctx: RequestContext, limits: CompiledLimits, stage_limits: StageLimits | None
@@ -95,28 +103,20 @@ class MeterUsage:
         ctx.identity["apiKeyId"] = key.id
         return plan, key
 
-    async def _take(self, bucket: Bucket) -> None:
-        if self._local is not None:
-            admitted = self._local.take_now(bucket.key, bucket.throttle)
-        else:
-            try:
-                admitted = await self._limiter.take(bucket.key, bucket.throttle)
-            except LimiterUnavailable as error:
-                self._fail_open(error)
-                return
-        if not admitted:
-            raise GatewayError(ResponseType.THROTTLED, f"bucket {bucket.key} is empty")
-
-    async def _count(self, client: ClientPlan, key: ApiKey) -> None:
-        plan = client.plan
+    async def _admit(self, buckets: list[Bucket], charge: Charge | None) -> None:
         try:
-            counted = await self._limiter.count(plan.id, key.id, plan.quota)
+            verdict = await self._limiter.admit(buckets, charge)
         except LimiterUnavailable as error:
             self._fail_open(error)
             return
-        if not counted:
+        if verdict is Verdict.THROTTLED:
+            names = ", ".join(bucket.key for bucket in buckets)
+            raise GatewayError(ResponseType.THROTTLED, f"a bucket is empty ({names})")
+        if verdict is Verdict.QUOTA_EXCEEDED:
+            assert charge is not None
             raise GatewayError(
-                ResponseType.QUOTA_EXCEEDED, f"quota of usage plan {plan.id} used up by {key.id}"
+                ResponseType.QUOTA_EXCEEDED,
+                f"quota of usage plan {charge.plan_id} used up by API key {charge.key_id}",
             )
 
     def _fail_open(self, error: LimiterUnavailable) -> None:

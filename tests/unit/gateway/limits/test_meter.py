@@ -9,7 +9,13 @@ from datetime import date
 from lamina.functions.model import InvokeResult
 from lamina.gateway.app import Gateway
 from lamina.gateway.deployment import Deployment
-from lamina.gateway.limits.limiter import InProcessLimiter, LimiterUnavailable
+from lamina.gateway.limits.limiter import (
+    Bucket,
+    Charge,
+    InProcessLimiter,
+    LimiterUnavailable,
+    Verdict,
+)
 from lamina.gateway.limits.model import (
     AccessLimits,
     ApiKey,
@@ -39,23 +45,19 @@ class Clock:
 
 
 class CountingLimiter:
-    """An in-process limiter seen through the RateLimiter protocol, counting the calls."""
+    """An in-process limiter seen only through the RateLimiter protocol, recording the
+    buckets of each call."""
 
     def __init__(self, clock: Clock, *, down: bool = False) -> None:
         self.inner = InProcessLimiter(clock=clock)
-        self.takes: list[str] = []
+        self.calls: list[list[str]] = []
         self.down = down
 
-    async def take(self, key: str, throttle: Throttle) -> bool:
-        self.takes.append(key)
+    async def admit(self, buckets: Sequence[Bucket], charge: Charge | None = None) -> Verdict:
+        self.calls.append([bucket.key for bucket in buckets])
         if self.down:
             raise LimiterUnavailable("Redis: connection refused")
-        return await self.inner.take(key, throttle)
-
-    async def count(self, plan_id: str, key_id: str, quota: Quota | None) -> bool:
-        if self.down:
-            raise LimiterUnavailable("Redis: connection refused")
-        return await self.inner.count(plan_id, key_id, quota)
+        return await self.inner.admit(buckets, charge)
 
     async def daily_usage(self, plan_id: str, key_id: str, days: Sequence[date]) -> list[int]:
         return await self.inner.daily_usage(plan_id, key_id, days)
@@ -262,7 +264,22 @@ async def test_meter_http_api_route_throttle_renders_http_api_body() -> None:
 async def test_meter_hot_path_is_one_take() -> None:
     harness = Harness()
     await harness.get("/prod/open")
-    assert harness.limiter.takes == ["account/123456789012/us-east-1"]
+    assert harness.limiter.calls == [["account/123456789012/us-east-1"]]
+
+
+async def test_meter_keyed_request_is_one_limiter_call_with_every_bucket() -> None:
+    harness = Harness()
+    await harness.get("/prod/keyed", GOOD)
+    assert harness.limiter.calls == [["client/plan01/key1", "account/123456789012/us-east-1"]]
+
+
+async def test_meter_in_process_hot_path_takes_the_account_bucket() -> None:
+    deployment = _deployment()
+    deployment.limits.account.throttle = Throttle(rate=1.0, burst=1)
+    gateway = Gateway(deployment, ScriptedInvoker(OK), InProcessLimiter(clock=Clock()))
+    first = await gateway.handle(_request("/prod/open"), "127.0.0.1:3000")
+    second = await gateway.handle(_request("/prod/open"), "127.0.0.1:3000")
+    assert (first.status, second.status) == (200, 429)
 
 
 async def test_meter_account_bucket_throttles_everything() -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from lamina.gateway.limits.limiter import InProcessLimiter
-from lamina.gateway.limits.model import Quota, UsagePlan
+from lamina.gateway.limits.limiter import Bucket, Charge, InProcessLimiter, Verdict
+from lamina.gateway.limits.model import Quota, Throttle, UsagePlan
 from lamina.gateway.limits.usage import get_usage
 
 
@@ -94,3 +94,18 @@ async def test_get_usage_shape_per_key_per_day_used_and_remaining() -> None:
     }
     one = await get_usage(limiter, plan, date(2026, 11, 23), date(2026, 11, 23), "key1")
     assert one["items"] == {"key1": [[3, 7]]}
+
+
+async def test_admit_is_all_or_nothing() -> None:
+    """A request refused by one bucket, or by the quota, takes no token from the others."""
+    limiter = InProcessLimiter(clock=lambda: 0.0, wall=Wall(date(2026, 11, 25)))
+    client = Bucket("client", Throttle(rate=0.0, burst=2))
+    account = Bucket("account", Throttle(rate=0.0, burst=1))
+    assert await limiter.admit([client, account]) is Verdict.ADMITTED
+    assert await limiter.admit([client, account]) is Verdict.THROTTLED  # account empty
+    assert await limiter.admit([client]) is Verdict.ADMITTED  # client still had one
+    fresh = Bucket("fresh", Throttle(rate=0.0, burst=1))
+    charge = Charge("plan", "key", Quota(limit=0, period="DAY"))
+    assert await limiter.admit([fresh], charge) is Verdict.QUOTA_EXCEEDED
+    assert await limiter.admit([fresh]) is Verdict.ADMITTED  # its token was not taken
+    assert await limiter.daily_usage("plan", "key", [date(2026, 11, 25)]) == [0]

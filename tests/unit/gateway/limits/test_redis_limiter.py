@@ -10,7 +10,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import redis.asyncio as redis
 
-from lamina.gateway.limits.limiter import LimiterUnavailable, open_limiter
+from lamina.gateway.limits.limiter import (
+    Bucket,
+    Charge,
+    LimiterUnavailable,
+    Verdict,
+    open_limiter,
+)
 from lamina.gateway.limits.model import Quota, Throttle, UsagePlan
 from lamina.gateway.limits.redis_limiter import RedisLimiter
 from lamina.gateway.limits.usage import get_usage
@@ -108,6 +114,24 @@ async def test_redis_quota_shared_and_usage_readable(prefix: str, raw: redis.Red
     finally:
         await one.close()
         await two.close()
+
+
+async def test_redis_admit_is_one_call_all_or_nothing(prefix: str, raw: redis.Redis) -> None:
+    limiter = RedisLimiter(URL, prefix=prefix, clock=Clock(3000.0))
+    client = Bucket("client", Throttle(rate=0.0, burst=2))
+    account = Bucket("account", Throttle(rate=0.0, burst=1))
+    try:
+        assert await limiter.admit([client, account]) is Verdict.ADMITTED
+        assert await limiter.admit([client, account]) is Verdict.THROTTLED
+        assert await limiter.admit([client]) is Verdict.ADMITTED  # not taken above
+        fresh = Bucket("fresh", Throttle(rate=0.0, burst=1))
+        charge = Charge("plan", "key", Quota(limit=0, period="DAY"))
+        assert await limiter.admit([fresh], charge) is Verdict.QUOTA_EXCEEDED
+        assert await limiter.admit([fresh]) is Verdict.ADMITTED
+        # With no refill rate, a bucket is kept a day.
+        assert 86_000_000 < await raw.pttl(prefix + "tb:fresh") <= 86_400_000
+    finally:
+        await limiter.close()
 
 
 async def test_open_limiter_refuses_unreachable_redis_and_bad_urls() -> None:
