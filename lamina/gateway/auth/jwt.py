@@ -49,6 +49,8 @@ _RSA = {
     "RS512": RSAAlgorithm(RSAAlgorithm.SHA512),
 }
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
+_UNSAFE = re.compile(r'[^\x20-\x7e]|["\\]')
+MAX_DESCRIPTION = 160
 
 
 class TokenRejected(LaminaError):
@@ -56,6 +58,9 @@ class TokenRejected(LaminaError):
     `www-authenticate` header's error_description."""
 
     def __init__(self, description: str) -> None:
+        # Parts of it (alg, kid) come from the token: keep them from breaking out of the
+        # header's quoted string or the console line.
+        description = _UNSAFE.sub("?", description)[:MAX_DESCRIPTION]
         super().__init__(description)
         self.description = description
 

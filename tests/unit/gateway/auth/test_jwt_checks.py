@@ -37,6 +37,8 @@ BASE = "https://idp.test"
 POOL = "us-east-1_Pool1"
 POOL_ARN = f"arn:aws:cognito-idp:us-east-1:123456789012:userpool/{POOL}"
 JWT_ISSUER = f"https://cognito-idp.us-east-1.amazonaws.com/{POOL}"
+OTHER_POOL = "eu-west-1_Pool2"
+OTHER = TokenIssuer(f"{BASE}/{OTHER_POOL}")
 
 
 def _deployment() -> Deployment:
@@ -48,6 +50,14 @@ def _deployment() -> Deployment:
         issuer=JWT_ISSUER,
         audience=(CLIENT_ID,),
     )
+    by_query = Authorizer(
+        id="jwt002",
+        name="ByQuery",
+        type="JWT",
+        identity_sources=("$request.querystring.access_token",),
+        issuer=JWT_ISSUER,
+        audience=(CLIENT_ID,),
+    )
     v2 = LambdaIntegration(function_name="Fn", payload_format="2.0")
     v1 = LambdaIntegration(function_name="Fn", payload_format="1.0")
     http = HttpApi(
@@ -55,7 +65,7 @@ def _deployment() -> Deployment:
         logical_id="Http",
         name="Http",
         stages=(Stage(name="$default"),),
-        authorizers=(jwt_auth,),
+        authorizers=(jwt_auth, by_query),
         routes=(
             Route(route_key="GET /me", integration=v2, authorization_type="JWT",
                   authorizer_id="jwt001"),
@@ -63,6 +73,8 @@ def _deployment() -> Deployment:
                   authorizer_id="jwt001", authorization_scopes=("admin", "root")),
             Route(route_key="GET /v1/me", integration=v1, authorization_type="JWT",
                   authorizer_id="jwt001", authorization_scopes=("read",)),
+            Route(route_key="GET /query", integration=v2, authorization_type="JWT",
+                  authorizer_id="jwt002"),
         ),
     )  # fmt: skip
     cognito = Authorizer(
@@ -72,13 +84,24 @@ def _deployment() -> Deployment:
         identity_sources=("method.request.header.Authorization",),
         provider_arns=(POOL_ARN,),
     )
+    partners = Authorizer(
+        id="cog002",
+        name="Partners",
+        type="COGNITO_USER_POOLS",
+        identity_sources=("method.request.header.X-Partner-Token",),
+        identity_validation_expression="partner-[a-z]+",
+        provider_arns=(
+            POOL_ARN,
+            f"arn:aws:cognito-idp:eu-west-1:123456789012:userpool/{OTHER_POOL}",
+        ),
+    )
     rest_lambda = LambdaIntegration(function_name="Fn")
     rest = RestApi(
         id="restapi001",
         logical_id="Rest",
         name="Rest",
         stages=(Stage(name="Prod"),),
-        authorizers=(cognito,),
+        authorizers=(cognito, partners),
         resources=(
             Resource(id="a", path="/profile", methods={"GET": Method(
                 http_method="GET", integration=rest_lambda,
@@ -87,6 +110,9 @@ def _deployment() -> Deployment:
                 http_method="GET", integration=rest_lambda,
                 authorization_type="COGNITO_USER_POOLS", authorizer_id="cog001",
                 authorization_scopes=("shop/orders.read",))}),
+            Resource(id="c", path="/partners", methods={"GET": Method(
+                http_method="GET", integration=rest_lambda,
+                authorization_type="COGNITO_USER_POOLS", authorizer_id="cog002")}),
         ),
     )  # fmt: skip
     return Deployment((rest,), (http,), account_id="123456789012", region="us-east-1")
@@ -97,9 +123,10 @@ class Pipeline:
     invoke, and render_error for refusals, as Gateway.handle does."""
 
     def __init__(self, issuer: TokenIssuer) -> None:
+        self.issuers = {issuer.url: issuer, OTHER.url: OTHER}
+
         async def fetch(url: str) -> Any:
-            assert url == f"{issuer.url}/.well-known/jwks.json", url
-            return issuer.jwks()
+            return self.issuers[url.removesuffix("/.well-known/jwks.json")].jwks()
 
         checks = token_checks(IssuerDirectory(BASE), JwksCache(fetch=fetch))
         self.invoker = ScriptedInvoker(InvokeResult(payload=b'{"statusCode": 200, "body": "ok"}'))
@@ -111,11 +138,13 @@ class Pipeline:
         )
         self.deployment = _deployment()
 
-    async def get(self, path: str, **headers: str) -> tuple[int, bytes, dict[bytes, bytes]]:
+    async def get(
+        self, path: str, query: str = "", **headers: str
+    ) -> tuple[int, bytes, dict[bytes, bytes]]:
         request = GatewayRequest(
             method="GET",
             path=path,
-            query_string="",
+            query_string=query,
             headers=[("Host", "127.0.0.1:3000"), *headers.items()],
             body=b"",
             source_ip="127.0.0.1",
@@ -306,3 +335,26 @@ async def test_cognito_expired_and_foreign_tokens_are_401(
     assert (await pipeline.get("/Prod/profile", Authorization=foreign))[0] == 401
     forged = TokenIssuer(issuer.url).id_token()  # right issuer, wrong key
     assert (await pipeline.get("/Prod/profile", Authorization=forged))[0] == 401
+
+
+async def test_jwt_identity_source_in_the_query_string(
+    pipeline: Pipeline, issuer: TokenIssuer
+) -> None:
+    assert (await pipeline.get("/query", query=f"access_token={issuer.id_token()}"))[0] == 200
+    assert (await pipeline.get("/query", Authorization=issuer.id_token()))[0] == 401
+
+
+async def test_cognito_custom_header_several_pools_and_validation_expression(
+    pipeline: Pipeline, issuer: TokenIssuer
+) -> None:
+    first = issuer.id_token(aud="partner-acme")
+    second = OTHER.id_token(aud="partner-globex")
+    for token in (first, second):
+        status, _, _ = await pipeline.get("/Prod/partners", **{"X-Partner-Token": token})
+        assert status == 200
+    assert pipeline.event["requestContext"]["authorizer"]["claims"]["iss"] == OTHER.url
+    # The Authorization header is not this authorizer's identity source.
+    assert (await pipeline.get("/Prod/partners", Authorization=first))[0] == 401
+    # identityValidationExpression must match the whole aud.
+    outsider = issuer.id_token(aud="partner-acme-2")
+    assert (await pipeline.get("/Prod/partners", **{"X-Partner-Token": outsider}))[0] == 401

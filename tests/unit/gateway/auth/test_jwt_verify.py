@@ -347,3 +347,11 @@ async def test_remembered_token_is_refused_once_its_key_is_withdrawn(
     del issuer.keys[0]  # key-1 withdrawn from the published set
     clock.now += 2 * 3600  # the cached set expires; the next lookup refetches
     assert "not in the issuer's key set" in await _rejection(verifier, token)
+
+
+async def test_token_controlled_text_cannot_break_the_header(
+    verifier: TokenVerifier, issuer: TokenIssuer
+) -> None:
+    token = issuer.mint(aud="client-a", headers={"kid": 'x"\r\nSet-Cookie: a=b'})
+    description = await _rejection(verifier, token)
+    assert description == "the signing key x???Set-Cookie: a=b is not in the issuer's key set"
