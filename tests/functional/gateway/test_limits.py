@@ -145,3 +145,29 @@ def test_limits_two_processes_share_one_bucket_in_redis(
 def test_limits_unreachable_redis_refuses_to_start() -> None:
     with pytest.raises(RuntimeError, match="--limits"):
         LaminaProcess(APP, "--limits", "redis://127.0.0.1:1/0")
+
+
+@pytest.fixture(scope="module")
+def authorizer_app() -> Iterator[LaminaProcess]:
+    lamina = LaminaProcess(APP / "authorizer")
+    yield lamina
+    lamina.stop()
+
+
+def test_limits_authorizer_key_source_meters_the_usage_identifier_key(
+    authorizer_app: LaminaProcess,
+) -> None:
+    """ApiKeySourceType AUTHORIZER: the key is the authorizer's usageIdentifierKey (here
+    the token itself); an x-api-key header alone is not enough."""
+    (key,) = load_application(APP / "authorizer").limits.api_keys
+    url = f"{authorizer_app.base}/prod/keyed"
+    headers = {"Authorization": "not-a-key", "x-api-key": key.value}
+    wrong = httpx.get(url, headers=headers, timeout=20)
+    _assert_forbidden(wrong)
+    first = httpx.get(url, headers={"Authorization": key.value}, timeout=20)
+    assert first.status_code == 200
+    identity = first.json()["requestContext"]["identity"]
+    assert (identity["apiKey"], identity["apiKeyId"]) == (key.value, key.id)
+    assert httpx.get(url, headers={"Authorization": key.value}, timeout=20).status_code == 200
+    third = httpx.get(url, headers={"Authorization": key.value}, timeout=20)
+    assert (third.status_code, third.content) == (429, b'{"message":"Limit Exceeded"}')
