@@ -39,9 +39,8 @@ APP = REPO / "tests" / "fixtures" / "apps" / "waf"
 sys.path.insert(0, str(REPO))
 
 from lamina.config.load import load_application  # noqa: E402 (after the path)
-from lamina.gateway.address import ApiAddress  # noqa: E402
 from lamina.gateway.context import RequestContext  # noqa: E402
-from lamina.gateway.deployment import CompiledRestApi, Deployment  # noqa: E402
+from lamina.gateway.deployment import Deployment  # noqa: E402
 from lamina.gateway.error import GatewayError  # noqa: E402
 from lamina.gateway.request import GatewayRequest  # noqa: E402
 from lamina.gateway.stages.firewall import Firewall  # noqa: E402
@@ -104,14 +103,9 @@ def _http(calls: int) -> dict[str, object]:
     }
 
 
-def _context(deployment: Deployment, stage_name: str, request: GatewayRequest) -> RequestContext:
-    api = next(iter(deployment.rest.values()))
-    assert isinstance(api, CompiledRestApi)
-    stage = api.stages[stage_name]
-    ctx = RequestContext(request, deployment, "127.0.0.1")
-    ctx.address = ApiAddress(api, stage, "/hello", "/" + stage_name)
-    ctx.stage = stage
-    return ctx
+def _context(deployment: Deployment, stage: str, request: GatewayRequest) -> RequestContext:
+    request.path = f"/{stage}/hello"
+    return RequestContext(request, deployment, "127.0.0.1")
 
 
 def _request(method: str, query: str, body: bytes) -> GatewayRequest:
@@ -137,17 +131,29 @@ def _in_process() -> dict[str, object]:
     )
     firewall = Firewall()
     body = json.dumps({"name": "Conan O'Brien", "items": [{"id": 1, "qty": 2}]}).encode()
-    cases = {
-        "no_acl_get": ("Stage", _request("GET", "q=red%20shoes", b"")),
-        "acl_benign_get": ("prod", _request("GET", "q=red%20shoes", b"")),
-        "acl_benign_json_post": ("prod", _request("POST", "", body)),
-        "acl_sqli_get_blocked": ("prod", _request("GET", "id=1%27%20OR%20%271%27%3D%271", b"")),
+    cases: dict[str, tuple[str, Callable[[int], GatewayRequest]]] = {
+        "no_acl_get": ("Stage", lambda i: _request("GET", "q=red%20shoes", b"")),
+        # The same request again and again: the detectors' verdict cache answers.
+        "acl_benign_get_repeated": ("prod", lambda i: _request("GET", "q=red%20shoes", b"")),
+        # A query never seen before, each time: one ModSecurity transaction per detection.
+        "acl_benign_get_unique_query": (
+            "prod",
+            lambda i: _request("GET", f"q=red%20shoes%20size%20{i}", b""),
+        ),
+        "acl_benign_json_post_unique": (
+            "prod",
+            lambda i: _request("POST", "", body.replace(b'"qty": 2', b'"qty": %d' % i)),
+        ),
+        "acl_sqli_get_blocked": (
+            "prod",
+            lambda i: _request("GET", f"id={i}%27%20OR%20%271%27%3D%271", b""),
+        ),
     }
     figures: dict[str, object] = {}
-    for name, (stage, request) in cases.items():
+    for name, (stage, make) in cases.items():
         samples = []
         for i in range(1050):
-            ctx = _context(deployment, stage, request)
+            ctx = _context(deployment, stage, make(i))
             start = time.perf_counter()
             with contextlib.suppress(GatewayError):  # the attack case is blocked
                 _run(firewall, ctx)

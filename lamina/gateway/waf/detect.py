@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import enum
 import itertools
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import quote_from_bytes
@@ -20,6 +21,9 @@ from urllib.parse import quote_from_bytes
 from libmodsecurity import ModSecurity, RuleMessage, RulesSet, Transaction
 
 _CRS = Path(__file__).with_name("crs")
+_CACHE_ENTRIES = 10_000
+_CACHEABLE_BYTES = 512
+"""Inputs up to this size are remembered (at most ~5 MB per detector)."""
 # 901 initialises CRS's variables; 949 turns the anomaly score into a block.
 _SETUP = ("crs-setup.conf",)
 _INIT = ("REQUEST-901-INITIALIZATION.conf",)
@@ -44,6 +48,7 @@ class CrsDetector:
         self._matched: list[int] = []
         # Naming transactions ourselves: ModSecurity's generated ids cost ~0.1 ms each.
         self._ids = itertools.count(1)
+        self._verdicts: OrderedDict[tuple[bytes, ...], tuple[int, ...] | None] = OrderedDict()
         self.last_rules: tuple[int, ...] = ()
         """The CRS rules behind the last detection (for the console)."""
         self._engine.set_rule_message_callback(self._on_message)
@@ -67,10 +72,31 @@ class CrsDetector:
         self._matched.append(message.rule_id)
 
     def detect(self, elements: Sequence[bytes]) -> tuple[int, ...] | None:
-        """The CRS rule ids that fired when `elements` score as an attack, else None."""
-        elements = [element for element in elements if element]
-        if not elements:  # nothing to inspect: no transaction
+        """The CRS rule ids that fired when `elements` score as an attack, else None.
+
+        A verdict depends on the elements alone, so short inputs seen before (the same
+        path, the same query argument: most traffic repeats) are answered from a bounded
+        cache instead of a new ModSecurity transaction.
+        """
+        key = tuple(element for element in elements if element)
+        if not key:  # nothing to inspect: no transaction
             return None
+        cacheable = sum(map(len, key)) <= _CACHEABLE_BYTES
+        if cacheable and key in self._verdicts:
+            self._verdicts.move_to_end(key)
+            found = self._verdicts[key]
+        else:
+            found = self._inspect(key)
+            if cacheable:
+                self._verdicts[key] = found
+                if len(self._verdicts) > _CACHE_ENTRIES:
+                    self._verdicts.popitem(last=False)
+        if found is not None:
+            self.last_rules = found
+        return found
+
+    def _inspect(self, elements: tuple[bytes, ...]) -> tuple[int, ...] | None:
+        """One ModSecurity transaction whose query arguments are `elements`."""
         self._matched.clear()
         query = "&".join(f"a{i}={quote_from_bytes(e, safe=b'')}" for i, e in enumerate(elements))
         transaction = Transaction(self._engine, self._rules, str(next(self._ids)))
@@ -82,8 +108,7 @@ class CrsDetector:
         if intervention is None or not intervention.disruptive:
             return None
         # 949110 is the scoring rule itself; the others say what was found.
-        self.last_rules = tuple(dict.fromkeys(i for i in self._matched if i < 949000)) or (949110,)
-        return self.last_rules
+        return tuple(dict.fromkeys(i for i in self._matched if i < 949000)) or (949110,)
 
 
 class Detectors:
