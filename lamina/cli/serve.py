@@ -20,6 +20,7 @@ from lamina.aws.dispatch import AwsApi
 from lamina.aws.service import AwsRequestContext, ServiceError, ServiceProvider
 from lamina.cli.banner import banner_lines, url_host
 from lamina.cli.console import ConsoleLog
+from lamina.cli.provision import Services, provision
 from lamina.cli.transport import Transport, parse_domain_certs
 from lamina.config.iam import function_identity
 from lamina.config.load import load_application
@@ -154,18 +155,28 @@ async def serve(options: ServeOptions) -> int:
         triggers=function_triggers(functions, app.account_id),
     )
     aws = aws_api(app, [lambda_, dynamodb, kms, secrets, cognito])
+
+    async def release() -> None:
+        await lambda_.state.async_invoker.close()  # events still running stay queued
+        await functions.close()
+        dynamodb.close()
+        secrets.close()
+        cognito.close()
+        kms.close()
+
     await _create_tables(dynamodb, app)
+    try:
+        provision(app, Services(kms, secrets, cognito))
+    except ServiceError as error:
+        await release()
+        click.echo(f"error: {error.code}: {error.message}", err=True)
+        return 2
     edge = Edge(gateway, public_host=public, aws=aws, identity=cognito)
     server = HttpServer(edge, transport.server_tls)
     try:
         bound = await server.start(options.host, options.port)
     except OSError as error:
-        await functions.close()
-        await lambda_.state.async_invoker.close()
-        dynamodb.close()
-        secrets.close()
-        cognito.close()
-        kms.close()
+        await release()
         click.echo(
             f"error: cannot listen on {public}: {error.strerror or error}; "
             "choose another with --port (make run PORT=...)",
@@ -193,12 +204,7 @@ async def serve(options: ServeOptions) -> int:
         preload.cancel()
         await server.stop()
         await transport.close()
-        await lambda_.state.async_invoker.close()  # events still running stay queued
-        await functions.close()
-        dynamodb.close()
-        secrets.close()
-        cognito.close()
-        kms.close()
+        await release()
         console.flush()
         await limiter.close()
     return 0

@@ -15,9 +15,9 @@ from typing import Any
 
 from lamina.config.code import LocalArtifacts
 from lamina.config.document import TemplateDocument, find_template, load_document
+from lamina.config.domain import DOMAIN_TYPES, build_domains
 from lamina.config.error import ConfigError
 from lamina.config.function import build_functions, function_index
-from lamina.config.domain import DOMAIN_TYPES, build_domains
 from lamina.config.http_api import build_http_apis
 from lamina.config.iam import IAM_TYPES, build_identities
 from lamina.config.intrinsic import Resolver
@@ -31,8 +31,8 @@ from lamina.config.sam import translate_sam, uses_serverless_transform
 from lamina.config.service_resources import SERVICE_TYPES, build_service_resources
 from lamina.config.stack import Stack
 from lamina.config.table import build_tables
-from lamina.config.waf import WAF_TYPES, attach_web_acls
 from lamina.config.usage_plan import build_access_limits
+from lamina.config.waf import WAF_TYPES, attach_web_acls
 
 __all__ = ["DEFAULT_ACCOUNT_ID", "DEFAULT_REGION", "load_application"]
 

@@ -8,8 +8,8 @@ import msgspec
 
 from lamina.aws.credentials import Identity
 from lamina.functions.model import FunctionConfig
-from lamina.gateway.limits.model import AccessLimits
 from lamina.gateway.domain import CustomDomain
+from lamina.gateway.limits.model import AccessLimits
 from lamina.gateway.model import HttpApi, RestApi
 
 DEFAULT_REGION = "us-east-1"

@@ -15,8 +15,8 @@ from typing import Any
 import msgspec
 
 from lamina.aws.credentials import derived_key_pair, derived_principal_id
-from lamina.config.error import ConfigError
 from lamina.config import service_ids
+from lamina.config.error import ConfigError
 from lamina.config.ids import physical_id
 from lamina.config.intrinsic import Resolver
 
@@ -209,10 +209,35 @@ def _table_arn(resources: Resources, resource: CfnResource, resolver: Resolver) 
     )
 
 
-def _domain_name(resources: Resources, resource: CfnResource, resolver: Resolver) -> str:
-    """Ref of a custom domain (REST or HTTP) is its DomainName."""
-    # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-domainname.html#aws-resource-apigateway-domainname-return-values
-    return resolver.resolve_string(resource.properties.get("DomainName"), "DomainName")
+def wafv2_id(resources: Resources, resource: CfnResource) -> str:
+    """A WAFv2 entity's Id: a UUID, deterministic per stack and logical id."""
+    digest = hashlib.sha256(f"{resources.stack_name}/{resource.logical_id}".encode()).digest()
+    return str(uuid.UUID(bytes=digest[:16]))
+
+
+def _wafv2(kind: str, part: str) -> _Rule:
+    """AWS::WAFv2::WebACL / IPSet / RegexPatternSet: Arn
+    `arn:aws:wafv2:{region}:{account}:regional/{kind}/{name}/{id}`, Id, and Ref
+    `{name}|{id}|{scope}`.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html#aws-resource-wafv2-webacl-return-values
+    """
+
+    def rule(resources: Resources, resource: CfnResource, resolver: Resolver) -> str:
+        name = resolver.resolve_string(resource.properties.get("Name", resource.logical_id), "Name")
+        scope = resolver.resolve_string(resource.properties.get("Scope", "REGIONAL"), "Scope")
+        id_ = wafv2_id(resources, resource)
+        if part == "Id":
+            return id_
+        if part == "Ref":
+            return f"{name}|{id_}|{scope}"
+        parameters = resolver.parameters
+        return (
+            f"arn:{parameters['AWS::Partition']}:wafv2:{parameters['AWS::Region']}:"
+            f"{parameters['AWS::AccountId']}:{'global' if scope == 'CLOUDFRONT' else 'regional'}/"
+            f"{kind}/{name}/{id_}"
+        )
+
+    return rule
 
 
 IAM_USER = "AWS::IAM::User"
@@ -273,35 +298,10 @@ def _secret_access_key(resources: Resources, resource: CfnResource, resolver: Re
     return derived_key_pair(resources.stack_name, resource.logical_id)[1]
 
 
-def wafv2_id(resources: Resources, resource: CfnResource) -> str:
-    """A WAFv2 entity's Id: a UUID, deterministic per stack and logical id."""
-    digest = hashlib.sha256(f"{resources.stack_name}/{resource.logical_id}".encode()).digest()
-    return str(uuid.UUID(bytes=digest[:16]))
-
-
-def _wafv2(kind: str, part: str) -> _Rule:
-    """AWS::WAFv2::WebACL / IPSet / RegexPatternSet: Arn
-    `arn:aws:wafv2:{region}:{account}:regional/{kind}/{name}/{id}`, Id, and Ref
-    `{name}|{id}|{scope}`.
-    https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html#aws-resource-wafv2-webacl-return-values
-    """
-
-    def rule(resources: Resources, resource: CfnResource, resolver: Resolver) -> str:
-        name = resolver.resolve_string(resource.properties.get("Name", resource.logical_id), "Name")
-        scope = resolver.resolve_string(resource.properties.get("Scope", "REGIONAL"), "Scope")
-        id_ = wafv2_id(resources, resource)
-        if part == "Id":
-            return id_
-        if part == "Ref":
-            return f"{name}|{id_}|{scope}"
-        parameters = resolver.parameters
-        return (
-            f"arn:{parameters['AWS::Partition']}:wafv2:{parameters['AWS::Region']}:"
-            f"{parameters['AWS::AccountId']}:{'global' if scope == 'CLOUDFRONT' else 'regional'}/"
-            f"{kind}/{name}/{id_}"
-        )
-
-    return rule
+def _domain_name(resources: Resources, resource: CfnResource, resolver: Resolver) -> str:
+    """Ref of a custom domain (REST or HTTP) is its DomainName."""
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-domainname.html#aws-resource-apigateway-domainname-return-values
+    return resolver.resolve_string(resource.properties.get("DomainName"), "DomainName")
 
 
 def _user_pool_id(resources: Resources, resource: CfnResource, resolver: Resolver) -> str:

@@ -135,33 +135,23 @@ class CognitoIdpProvider:
             "ResourceNotFoundException", f"User pool client {client_id} does not exist."
         )
 
-    def create_pool(self, name: str, params: Mapping[str, Any]) -> Pool:
+    def create_pool(self, name: str, params: Mapping[str, Any], pool_id: str | None = None) -> Pool:
+        """A new pool; `pool_id` when a template fixes it (lamina.config.service_ids)."""
         # Pool ids are `{region}_{9 alphanumerics}`; SRP clients read the pool name after `_`.
         # https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_UserPoolType.html
-        pool_id = f"{self._region}_{''.join(random.choice(_ID_CHARS) for _ in range(9))}"
+        if pool_id is None:
+            pool_id = f"{self._region}_{''.join(random.choice(_ID_CHARS) for _ in range(9))}"
         key = tokens.SigningKey.generate()
         now = self.now()
-        policy = (params.get("Policies") or {}).get("PasswordPolicy") or {}
         pool = Pool(
             id=pool_id,
             name=name,
             arn=f"arn:aws:cognito-idp:{self._region}:{self._account}:userpool/{pool_id}",
             created=now,
             modified=now,
-            password_policy=msgspec_policy(policy),
-            username_attributes=list(params.get("UsernameAttributes") or []),
-            alias_attributes=list(params.get("AliasAttributes") or []),
-            auto_verified_attributes=list(params.get("AutoVerifiedAttributes") or []),
-            lambda_config={
-                k: str(v)
-                for k, v in (params.get("LambdaConfig") or {}).items()
-                if isinstance(v, str)
-            },
-            schema=list(params.get("Schema") or []),
             key_id=key.kid,
-            mfa=str(params.get("MfaConfiguration", "OFF")),
-            deletion_protection=str(params.get("DeletionProtection", "INACTIVE")),
         )
+        configure_pool(pool, params)
         pool.wrapped_key = self._seal_key(pool, key)
         self._keys[pool.id] = key
         self.store.put("", pool.id, pool)
@@ -447,18 +437,42 @@ class CognitoIdpProvider:
         return claims
 
 
+def configure_pool(pool: Pool, params: Mapping[str, Any]) -> None:
+    """The settings CreateUserPool (and a template's UserPool) gives, over `pool`."""
+    policy = (params.get("Policies") or {}).get("PasswordPolicy") or {}
+    pool.password_policy = msgspec_policy(policy)
+    pool.username_attributes = list(params.get("UsernameAttributes") or [])
+    pool.alias_attributes = list(params.get("AliasAttributes") or [])
+    pool.auto_verified_attributes = list(params.get("AutoVerifiedAttributes") or [])
+    pool.lambda_config = {
+        key: str(value)
+        for key, value in (params.get("LambdaConfig") or {}).items()
+        if isinstance(value, str)
+    }
+    pool.schema = list(params.get("Schema") or [])
+    pool.mfa = str(params.get("MfaConfiguration", "OFF"))
+    pool.deletion_protection = str(params.get("DeletionProtection", "INACTIVE"))
+
+
 def msgspec_policy(given: Mapping[str, Any]) -> PasswordPolicy:
-    defaults = PasswordPolicy()
+    """A pool without a PasswordPolicy gets Cognito's defaults (8 characters, every kind
+    required); a given policy's missing Require* flags are false, as in the API."""
+    if not given:
+        return PasswordPolicy()
     return PasswordPolicy(
-        MinimumLength=int(given.get("MinimumLength", defaults.MinimumLength)),
-        RequireUppercase=bool(given.get("RequireUppercase", defaults.RequireUppercase)),
-        RequireLowercase=bool(given.get("RequireLowercase", defaults.RequireLowercase)),
-        RequireNumbers=bool(given.get("RequireNumbers", defaults.RequireNumbers)),
-        RequireSymbols=bool(given.get("RequireSymbols", defaults.RequireSymbols)),
-        TemporaryPasswordValidityDays=int(
-            given.get("TemporaryPasswordValidityDays", defaults.TemporaryPasswordValidityDays)
-        ),
+        MinimumLength=int(given.get("MinimumLength", 8)),
+        RequireUppercase=_flag(given.get("RequireUppercase")),
+        RequireLowercase=_flag(given.get("RequireLowercase")),
+        RequireNumbers=_flag(given.get("RequireNumbers")),
+        RequireSymbols=_flag(given.get("RequireSymbols")),
+        TemporaryPasswordValidityDays=int(given.get("TemporaryPasswordValidityDays", 7)),
     )
+
+
+def _flag(value: object) -> bool:
+    """A boolean from the API (true) or a template ("true" / "True" as CloudFormation
+    passes strings through)."""
+    return value is True or (isinstance(value, str) and value.lower() == "true")
 
 
 def _hash(password: str, salt: bytes) -> bytes:
@@ -627,11 +641,18 @@ async def _delete_user_pool(idp: CognitoIdpProvider, params: OperationInput) -> 
 
 
 async def _create_client(idp: CognitoIdpProvider, params: OperationInput) -> OperationOutput:
+    return {"UserPoolClient": _client_type(create_client(idp, params))}
+
+
+def create_client(
+    idp: CognitoIdpProvider, params: Mapping[str, Any], client_id: str | None = None
+) -> Client:
+    """A new app client; `client_id` when a template fixes it."""
     pool = idp.pool(params["UserPoolId"])
     now = idp.now()
     # Client ids are 26 lowercase alphanumerics; secrets 51.
     client = Client(
-        id="".join(random.choice(_CLIENT_CHARS) for _ in range(26)),
+        id=client_id or "".join(random.choice(_CLIENT_CHARS) for _ in range(26)),
         pool_id=pool.id,
         name=params["ClientName"],
         created=now,
@@ -653,10 +674,10 @@ async def _create_client(idp: CognitoIdpProvider, params: OperationInput) -> Ope
         prevent_user_existence_errors=str(params.get("PreventUserExistenceErrors", "ENABLED")),
     )
     idp.store.put(pool.id, client.id, client)
-    return {"UserPoolClient": _client_type(client)}
+    return client
 
 
-def _minutes(params: OperationInput, unit_key: str, key: str, default: int) -> int:
+def _minutes(params: Mapping[str, Any], unit_key: str, key: str, default: int) -> int:
     value = params.get(key)
     if value is None:
         return default

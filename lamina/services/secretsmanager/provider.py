@@ -241,7 +241,7 @@ def _time(epoch: float) -> datetime:
 Operation = Callable[[SecretsManagerProvider, OperationInput], OperationOutput]
 
 
-def _given_value(params: OperationInput) -> tuple[bytes, bool] | None:
+def _given_value(params: Mapping[str, Any]) -> tuple[bytes, bool] | None:
     string_value, binary_value = params.get("SecretString"), params.get("SecretBinary")
     if string_value is not None and binary_value is not None:
         raise ServiceError(
@@ -257,6 +257,13 @@ def _given_value(params: OperationInput) -> tuple[bytes, bool] | None:
 
 
 def _create_secret(sm: SecretsManagerProvider, params: OperationInput) -> OperationOutput:
+    return create_secret(sm, params)
+
+
+def create_secret(
+    sm: SecretsManagerProvider, params: Mapping[str, Any], arn: str | None = None
+) -> OperationOutput:
+    """CreateSecret; `arn` when a template fixes it (lamina.config.service_ids)."""
     name = params["Name"]
     existing = sm.store.by_name(name)
     if existing is not None:
@@ -278,7 +285,7 @@ def _create_secret(sm: SecretsManagerProvider, params: OperationInput) -> Operat
     now = sm.now()
     secret = Secret(
         name=name,
-        arn=sm.new_arn(name),
+        arn=arn or sm.new_arn(name),
         created=now,
         changed=now,
         description=params.get("Description"),

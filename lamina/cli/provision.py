@@ -1,0 +1,207 @@
+"""Create the template's identity and data-service resources at `lamina up` (KMS keys and
+aliases, secrets, user pools with their clients and groups), each under the physical id
+its Ref already gave, and bring existing ones' settings in line with the template.
+
+Like CloudFormation, a resource that exists keeps its data: a user pool keeps its users,
+a secret its versions (a changed SecretString becomes a new current version), a key its
+material.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import orjson
+
+from lamina.config.model import Application, TemplateResource
+from lamina.config.service_resources import (
+    KMS_ALIAS,
+    KMS_KEY,
+    SECRET,
+    USER_POOL,
+    USER_POOL_CLIENT,
+    USER_POOL_GROUP,
+)
+from lamina.services.cognito_idp.model import Client, Group, Pool
+from lamina.services.cognito_idp.provider import CognitoIdpProvider, configure_pool, create_client
+from lamina.services.kms.provider import KmsProvider
+from lamina.services.kms.store import AliasRecord
+from lamina.services.secretsmanager.provider import (
+    CURRENT,
+    SecretsManagerProvider,
+    create_secret,
+    random_password,
+)
+
+
+class Services:
+    __slots__ = ("cognito", "kms", "secrets")
+
+    def __init__(
+        self, kms: KmsProvider, secrets: SecretsManagerProvider, cognito: CognitoIdpProvider
+    ) -> None:
+        self.kms = kms
+        self.secrets = secrets
+        self.cognito = cognito
+
+
+def provision(app: Application, services: Services) -> None:
+    """Raises ServiceError (with the service's own message) when a resource is invalid."""
+    for resource in app.service_resources:
+        _PROVISIONERS[resource.type](resource, services)
+
+
+def _key(resource: TemplateResource, services: Services) -> None:
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kms-key.html
+    kms = services.kms
+    properties = resource.properties
+    record = kms.store.get(resource.physical_id)
+    if record is None:
+        policy = properties.get("KeyPolicy")
+        record = kms.create_key(
+            spec=str(properties.get("KeySpec", "SYMMETRIC_DEFAULT")),
+            usage=properties.get("KeyUsage"),
+            description=str(properties.get("Description", "")),
+            policy=None if policy is None else _policy_text(policy),
+            tags=_tags(properties.get("Tags"), "Key", "Value"),
+            key_id=resource.physical_id,
+        )
+    enabled = properties.get("Enabled", True) not in (False, "false")
+    if record.enabled != enabled and record.deletion_date is None:
+        record.enabled = enabled
+        kms.store.put(record)
+
+
+def _alias(resource: TemplateResource, services: Services) -> None:
+    kms = services.kms
+    target = kms.find(str(resource.properties["TargetKeyId"]))
+    now = kms.now()
+    existing = kms.store.alias(resource.physical_id)
+    if existing is None:
+        kms.store.put_alias(
+            AliasRecord(name=resource.physical_id, key_id=target.key_id, created=now, updated=now)
+        )
+    elif existing.key_id != target.key_id:
+        existing.key_id, existing.updated = target.key_id, now
+        kms.store.put_alias(existing)
+
+
+def _secret(resource: TemplateResource, services: Services) -> None:
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-secretsmanager-secret.html
+    sm = services.secrets
+    properties = resource.properties
+    existing = sm.store.by_name(resource.physical_id)
+    given = properties.get("SecretString")
+    if existing is None:
+        params: dict[str, Any] = {"Name": resource.physical_id}
+        for key in ("Description", "KmsKeyId"):
+            if key in properties:
+                params[key] = str(properties[key])
+        params["Tags"] = [
+            {"Key": k, "Value": v} for k, v in _tags(properties.get("Tags"), "Key", "Value").items()
+        ]
+        generate = properties.get("GenerateSecretString")
+        if given is not None:
+            params["SecretString"] = str(given)
+        elif isinstance(generate, dict):
+            params["SecretString"] = _generated(generate)
+        create_secret(sm, params, arn=resource.arn)
+        return
+    current = existing.staged(CURRENT)
+    if given is not None and (
+        current is None or sm.value_of(existing, current).get("SecretString") != str(given)
+    ):
+        sm.add_version(
+            existing, str(given).encode(), binary=False, version_id=None, stages=[CURRENT]
+        )
+        sm.store.put(existing)
+
+
+def _generated(options: dict[str, Any]) -> str:
+    """GenerateSecretString: a password, alone or under GenerateStringKey in the JSON of
+    SecretStringTemplate.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-secretsmanager-secret-generatesecretstring.html
+    """
+    length = int(options.get("PasswordLength", 32))
+    password = random_password(length, options)
+    template, key = options.get("SecretStringTemplate"), options.get("GenerateStringKey")
+    if template is None or key is None:
+        return password
+    document = json.loads(str(template))
+    document[str(key)] = password
+    return json.dumps(document)
+
+
+def _user_pool(resource: TemplateResource, services: Services) -> None:
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html
+    cognito = services.cognito
+    properties = resource.properties
+    pool = cognito.store.get(Pool, "", resource.physical_id)
+    name = str(properties.get("UserPoolName", resource.logical_id))
+    if pool is None:
+        cognito.create_pool(name, properties, pool_id=resource.physical_id)
+        return
+    configure_pool(pool, properties)
+    pool.name = name
+    pool.modified = cognito.now()
+    cognito.store.put("", pool.id, pool)
+
+
+def _user_pool_client(resource: TemplateResource, services: Services) -> None:
+    cognito = services.cognito
+    properties = dict(resource.properties)
+    pool_id = str(properties["UserPoolId"])
+    properties.setdefault("ClientName", resource.logical_id)
+    existing = cognito.store.get(Client, pool_id, resource.physical_id)
+    secret = existing.secret if existing is not None else None
+    client = create_client(cognito, properties, client_id=resource.physical_id)
+    if existing is not None:
+        # Settings follow the template; the id, secret and creation date stay.
+        client.secret, client.created = secret, existing.created
+        cognito.store.put(pool_id, client.id, client)
+
+
+def _user_pool_group(resource: TemplateResource, services: Services) -> None:
+    cognito = services.cognito
+    properties = resource.properties
+    pool_id = str(properties["UserPoolId"])
+    cognito.pool(pool_id)
+    now = cognito.now()
+    existing = cognito.store.get(Group, pool_id, resource.physical_id)
+    precedence = properties.get("Precedence")
+    cognito.store.put(
+        pool_id,
+        resource.physical_id,
+        Group(
+            name=resource.physical_id,
+            pool_id=pool_id,
+            created=existing.created if existing is not None else now,
+            modified=now,
+            description=properties.get("Description"),
+            precedence=None if precedence is None else int(precedence),
+            role_arn=properties.get("RoleArn"),
+        ),
+    )
+
+
+def _policy_text(policy: object) -> str:
+    return policy if isinstance(policy, str) else orjson.dumps(policy).decode()
+
+
+def _tags(tags: object, key: str, value: str) -> dict[str, str]:
+    if isinstance(tags, dict):  # AWS::SecretsManager / KMS take a list; some types a map
+        return {str(k): str(v) for k, v in tags.items()}
+    if not isinstance(tags, list):
+        return {}
+    return {str(tag[key]): str(tag[value]) for tag in tags if isinstance(tag, dict)}
+
+
+_PROVISIONERS = {
+    KMS_KEY: _key,
+    KMS_ALIAS: _alias,
+    SECRET: _secret,
+    USER_POOL: _user_pool,
+    USER_POOL_CLIENT: _user_pool_client,
+    USER_POOL_GROUP: _user_pool_group,
+}

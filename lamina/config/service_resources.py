@@ -1,0 +1,83 @@
+"""Identity and data-service resources created at `lamina up` when missing: Cognito user
+pools, clients and groups, KMS keys and aliases, Secrets Manager secrets.
+
+Their properties are the services' own create parameters under (almost) the same names,
+so they pass through with intrinsics resolved; each gets the physical id its Ref returns.
+https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html
+https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kms-key.html
+https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-secretsmanager-secret.html
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lamina.config import service_ids
+from lamina.config.model import TemplateResource
+from lamina.config.stack import Stack
+
+USER_POOL = "AWS::Cognito::UserPool"
+USER_POOL_CLIENT = "AWS::Cognito::UserPoolClient"
+USER_POOL_GROUP = "AWS::Cognito::UserPoolGroup"
+KMS_KEY = "AWS::KMS::Key"
+KMS_ALIAS = "AWS::KMS::Alias"
+SECRET = "AWS::SecretsManager::Secret"
+SERVICE_TYPES = frozenset(
+    {USER_POOL, USER_POOL_CLIENT, USER_POOL_GROUP, KMS_KEY, KMS_ALIAS, SECRET}
+)
+# Created in this order: keys before the aliases and secrets that name them, pools before
+# their clients and groups.
+_ORDER = (KMS_KEY, KMS_ALIAS, SECRET, USER_POOL, USER_POOL_CLIENT, USER_POOL_GROUP)
+
+
+def build_service_resources(stack: Stack, region: str, account_id: str) -> list[TemplateResource]:
+    found = []
+    name = stack.resources.stack_name
+    for kind in _ORDER:
+        for resource in stack.of_type(kind):
+            with stack.blame(resource.logical_id):
+                properties: dict[str, Any] = {
+                    key: stack.prop(resource, key) for key in resource.properties
+                }
+                found.append(
+                    TemplateResource(
+                        type=kind,
+                        logical_id=resource.logical_id,
+                        physical_id=_physical_id(
+                            kind, name, resource.logical_id, properties, region
+                        ),
+                        properties=properties,
+                        arn=_arn(kind, name, resource.logical_id, properties, region, account_id),
+                    )
+                )
+    return found
+
+
+def _physical_id(
+    kind: str, stack: str, logical_id: str, properties: dict[str, Any], region: str
+) -> str:
+    if kind == USER_POOL:
+        return service_ids.user_pool_id(stack, logical_id, region)
+    if kind == USER_POOL_CLIENT:
+        return service_ids.user_pool_client_id(stack, logical_id)
+    if kind == USER_POOL_GROUP:
+        return str(properties.get("GroupName") or logical_id)
+    if kind == KMS_KEY:
+        return service_ids.kms_key_id(stack, logical_id)
+    if kind == KMS_ALIAS:
+        return str(properties["AliasName"])
+    return service_ids.secret_name(stack, logical_id, properties.get("Name"))
+
+
+def _arn(
+    kind: str,
+    stack: str,
+    logical_id: str,
+    properties: dict[str, Any],
+    region: str,
+    account: str,
+) -> str | None:
+    if kind == SECRET:
+        name = service_ids.secret_name(stack, logical_id, properties.get("Name"))
+        return service_ids.secret_arn(stack, logical_id, name, region, account)
+    return None
