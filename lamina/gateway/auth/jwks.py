@@ -66,10 +66,15 @@ class IssuerDirectory:
     the layout Cognito uses, so a local provider can issue the tokens.
     """
 
-    def __init__(self, cognito_base_url: str | None = None) -> None:
+    def __init__(
+        self, cognito_base_url: str | None = None, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._base = cognito_base_url.rstrip("/") if cognito_base_url else None
         self._local_base: str | None = None
         self._is_local: Callable[[str], bool] = lambda pool_id: False
+        self._clock = clock
+        self._local: set[str] = set()
+        self._not_local: dict[str, float] = {}
 
     def serve_local_pools(self, base_url: str, is_local: Callable[[str], bool]) -> None:
         """Pools Lamina itself serves (`is_local(pool_id)`) issue tokens as
@@ -79,11 +84,28 @@ class IssuerDirectory:
 
     def user_pool(self, region: str, pool_id: str) -> Issuer:
         base = self._base
-        if base is None and self._local_base is not None and self._is_local(pool_id):
+        if base is None and self._local_base is not None and self._served_here(pool_id):
             base = self._local_base
         base = base or f"https://cognito-idp.{region}.amazonaws.com"
         url = f"{base}/{pool_id}"
         return Issuer(url, f"{url}/.well-known/jwks.json")
+
+    def _served_here(self, pool_id: str) -> bool:
+        """`is_local`, asked once per pool (it reads the pool store) — again after
+        REFRESH_INTERVAL_S for a pool that was not local, since pools can be created later."""
+        if pool_id in self._local:
+            return True
+        asked = self._not_local.get(pool_id)
+        if asked is not None and self._clock() - asked < REFRESH_INTERVAL_S:
+            return False
+        if self._is_local(pool_id):
+            self._local.add(pool_id)
+            self._not_local.pop(pool_id, None)
+            return True
+        if len(self._not_local) >= 10_000:
+            self._not_local.clear()
+        self._not_local[pool_id] = self._clock()
+        return False
 
     def issuer(self, url: str) -> Issuer:
         """A JWT authorizer's configured issuer; a cognito-idp issuer follows the override."""

@@ -355,3 +355,26 @@ async def test_token_controlled_text_cannot_break_the_header(
     token = issuer.mint(aud="client-a", headers={"kid": 'x"\r\nSet-Cookie: a=b'})
     description = await _rejection(verifier, token)
     assert description == "the signing key x???Set-Cookie: a=b is not in the issuer's key set"
+
+
+def test_issuer_directory_local_pools_asks_the_store_once() -> None:
+    asked: list[str] = []
+    created = {"us-east-1_Local"}
+    now = [0.0]
+
+    def is_local(pool_id: str) -> bool:
+        asked.append(pool_id)
+        return pool_id in created
+
+    directory = IssuerDirectory(clock=lambda: now[0])
+    directory.serve_local_pools("http://127.0.0.1:3000/", is_local)
+    for _ in range(3):
+        local = directory.user_pool("us-east-1", "us-east-1_Local")
+        remote = directory.user_pool("us-east-1", "us-east-1_Remote")
+    assert local.url == "http://127.0.0.1:3000/us-east-1_Local"
+    assert remote.url == "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Remote"
+    assert asked == ["us-east-1_Local", "us-east-1_Remote"]
+    # A pool created later is noticed once the negative answer is old enough.
+    created.add("us-east-1_Remote")
+    now[0] += 60
+    assert directory.user_pool("us-east-1", "us-east-1_Remote").url.startswith("http://127")
