@@ -145,6 +145,7 @@ class _WebAcls:
         default = _one_key(stack.prop(resource, "DefaultAction"), "DefaultAction")
         if default not in ("Allow", "Block"):
             raise ConfigError(f"DefaultAction {default} is not supported (Allow or Block)")
+        self._warn_ignored(stack.prop(resource, "DefaultAction")[default], "DefaultAction", "")
         rules = [
             self._rule(raw, f"Rules[{i}]")
             for i, raw in enumerate(stack.prop(resource, "Rules", []) or [])
@@ -187,12 +188,26 @@ class _WebAcls:
         verb = _one_key(action, f"{where}.Action")
         if verb not in ("Allow", "Block", "Count"):
             raise ConfigError(f"{where}.Action {verb} is not supported (Allow, Block, Count)")
+        self._warn_ignored(action[verb], where, name)
+        if raw.get("RuleLabels"):
+            self._warn(f"rule {name}: RuleLabels are not added (no label matching in Lamina)")
         return Rule(
             name=name,
             priority=_int(raw.get("Priority"), f"{where}.Priority"),
             statement=statement,
             action="Allow" if verb == "Allow" else "Block" if verb == "Block" else "Count",
         )
+
+    def _warn_ignored(self, settings: Any, where: str, name: str) -> None:
+        """Custom responses and request headers are not applied: say so, once each."""
+        for key in ("CustomResponse", "CustomRequestHandling"):
+            if isinstance(settings, dict) and settings.get(key):
+                who = f"rule {name}" if name else where
+                self._warn(f"{who}: {key} is not supported; the action applies without it")
+
+    def _warn(self, message: str) -> None:
+        if message not in self._stack.warnings:
+            self._stack.warnings.append(message)
 
     def _statement(self, raw: Any, where: str, *, top: bool = False) -> Statement:
         raw = _mapping(raw, where)

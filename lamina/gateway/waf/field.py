@@ -151,8 +151,27 @@ def _check_oversize(field: FieldToMatch, view: RequestView) -> None:
         raise Oversize(field.oversize == "MATCH")
 
 
+# API Gateway forwards at most 200 headers (cookies) and 8 KB of their contents to AWS WAF.
+# https://docs.aws.amazon.com/waf/latest/developerguide/waf-oversize-request-components.html
+_MAX_PAIRS = 200
+_MAX_PAIR_BYTES = 8 * 1024
+
+
+def _forwarded(field: FieldToMatch, pairs: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """The pairs AWS WAF gets to see; past the limits the field's oversize handling decides."""
+    size = 0
+    for count, (key, value) in enumerate(pairs):
+        size += len(key) + len(value)
+        if count == _MAX_PAIRS or size > _MAX_PAIR_BYTES:
+            if field.oversize != "CONTINUE":
+                raise Oversize(field.oversize == "MATCH")
+            return pairs[:count]
+    return pairs
+
+
 def _pairs(field: FieldToMatch, pairs: list[tuple[bytes, bytes]]) -> list[bytes]:
     """Headers / Cookies: the keys, values or both of the pairs the match pattern selects."""
+    pairs = _forwarded(field, pairs)
     included = None if field.included is None else {n.lower().encode() for n in field.included}
     excluded = {n.lower().encode() for n in field.excluded}
     out: list[bytes] = []

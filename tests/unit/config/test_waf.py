@@ -466,3 +466,23 @@ def test_ip_set_addresses_are_checked(tmp_path: Path) -> None:
     body["Resources"]["Blocked"]["Properties"]["Addresses"] = ["2001:db8::/32"]
     message = _error(tmp_path, body)
     assert "resource Blocked" in message and "is not an IPV4 block" in message
+
+
+def test_custom_responses_and_labels_are_named_as_not_applied(tmp_path: Path) -> None:
+    labelled = rule(
+        "ips", 0, {"IPSetReferenceStatement": {"Arn": {"Fn::GetAtt": ["Blocked", "Arn"]}}}
+    )
+    labelled["Action"] = {"Block": {"CustomResponse": {"ResponseCode": 429}}}
+    labelled["RuleLabels"] = [{"Name": "bad:ip"}]
+    body = template([labelled])
+    body["Resources"]["Acl"]["Properties"]["DefaultAction"] = {
+        "Allow": {"CustomRequestHandling": {"InsertHeaders": [{"Name": "x", "Value": "y"}]}}
+    }
+    (tmp_path / "template.json").write_text(json.dumps(body))
+    warnings = load_application(tmp_path).warnings
+    assert "rule ips: CustomResponse is not supported; the action applies without it" in warnings
+    assert "rule ips: RuleLabels are not added (no label matching in Lamina)" in warnings
+    assert (
+        "DefaultAction: CustomRequestHandling is not supported; the action applies without it"
+        in warnings
+    )

@@ -404,3 +404,16 @@ def test_detections_name_the_crs_rules_for_the_console() -> None:
     )
     assert matches(statement, request)
     assert request.notes and request.notes[0].startswith("CRS 942")
+
+
+def test_headers_and_cookies_past_200_or_8kb_follow_oversize_handling() -> None:
+    many = [(f"X-H{i}", "v") for i in range(200)] + [("X-Late", "needle")]
+    for handling, expected in (("CONTINUE", False), ("MATCH", True), ("NO_MATCH", False)):
+        field = FieldToMatch(kind="Headers", match_scope="VALUE", oversize=handling)  # type: ignore[arg-type]
+        assert matches(byte(field, b"needle", "EXACTLY"), view(headers=many)) is expected
+    big_cookie = [("Cookie", "a=" + "x" * 9000 + "; b=needle")]
+    field = FieldToMatch(kind="Cookies", match_scope="VALUE", oversize="MATCH")
+    assert matches(byte(field, b"nothing", "EXACTLY"), view(headers=big_cookie))
+    few = [("X-A", "needle")]
+    no_match = FieldToMatch(kind="Headers", match_scope="VALUE", oversize="NO_MATCH")
+    assert matches(byte(no_match, b"needle", "EXACTLY"), view(headers=few))
