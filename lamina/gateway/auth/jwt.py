@@ -271,9 +271,8 @@ class JwtCheck:
         except TokenRejected as rejected:
             raise _unauthorized(authorizer, rejected.description) from None
         except KeysUnavailable as error:
-            raise _unauthorized(authorizer, "the issuer's signing keys are unavailable") from (
-                error
-            )
+            description = "the issuer's signing keys are unavailable"
+            raise _unauthorized(authorizer, description, detail=str(error)) from None
         required = ctx.route.authorization_scopes if ctx.route is not None else ()
         scopes = token_scopes(verified.claims)
         if required and not set(required).intersection(scopes):
@@ -287,10 +286,14 @@ class JwtCheck:
         ctx.authorizer = delivered if isinstance(ctx.target, V1Target) else {"jwt": delivered}
 
 
-def _unauthorized(authorizer: Authorizer, description: str) -> GatewayError:
+def _unauthorized(
+    authorizer: Authorizer, description: str, *, detail: str | None = None
+) -> GatewayError:
+    """401 with the challenge the client sees; `detail` (default: the description) goes
+    to the console."""
     challenge = f'Bearer scope="" error="invalid_token" error_description="{description}"'
     return GatewayError(
         ResponseType.UNAUTHORIZED,
-        f"JWT authorizer {authorizer.name}: {description}",
+        f"JWT authorizer {authorizer.name}: {detail or description}",
         headers=((b"www-authenticate", challenge.encode()),),
     )

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from lamina.functions.model import InvokeResult
+from lamina.gateway.auth.fetch import FetchError
 from lamina.gateway.auth.jwks import IssuerDirectory, JwksCache
 from lamina.gateway.auth.tokens import token_checks
 from lamina.gateway.context import RequestContext
@@ -126,7 +127,10 @@ class Pipeline:
         self.issuers = {issuer.url: issuer, OTHER.url: OTHER}
 
         async def fetch(url: str) -> Any:
-            return self.issuers[url.removesuffix("/.well-known/jwks.json")].jwks()
+            found = self.issuers.get(url.removesuffix("/.well-known/jwks.json"))
+            if found is None:
+                raise FetchError(f"GET {url} failed: connection refused")
+            return found.jwks()
 
         checks = token_checks(IssuerDirectory(BASE), JwksCache(fetch=fetch))
         self.invoker = ScriptedInvoker(InvokeResult(payload=b'{"statusCode": 200, "body": "ok"}'))
@@ -358,3 +362,14 @@ async def test_cognito_custom_header_several_pools_and_validation_expression(
     # identityValidationExpression must match the whole aud.
     outsider = issuer.id_token(aud="partner-acme-2")
     assert (await pipeline.get("/Prod/partners", **{"X-Partner-Token": outsider}))[0] == 401
+
+
+async def test_unreachable_issuer_refuses_with_401_on_both_kinds(
+    pipeline: Pipeline, issuer: TokenIssuer
+) -> None:
+    pipeline.issuers.clear()  # the identity provider is down
+    status, body, headers = await pipeline.get("/me", Authorization=issuer.id_token())
+    assert (status, body) == (401, b'{"message":"Unauthorized"}')
+    assert b"signing keys are unavailable" in headers[b"www-authenticate"]
+    status, _, headers = await pipeline.get("/Prod/profile", Authorization=issuer.id_token())
+    assert (status, headers[b"x-amzn-errortype"]) == (401, b"UnauthorizedException")
