@@ -305,9 +305,10 @@ def _print_banner(
     ca_path = transport.ca_path if transport is not None else None
     for line in banner_lines(app, deployment, host, port, scheme=scheme, ca_path=ca_path):
         click.echo(line)
-    if app.identities:
+    users = [identity for identity in app.identities if ":user/" in identity.arn]
+    if users:
         click.echo("IAM access keys (sign requests to AWS_IAM methods with them):")
-    for identity in app.identities:
+    for identity in users:
         click.echo(f"  {identity.arn}  {identity.access_key}  {identity.secret_key}")
     click.echo(
         f"Listening on {scheme}://{url_host(host)}:{port} "

@@ -28,7 +28,9 @@ from lamina.config.error import ConfigError
 from lamina.config.reference import (
     IAM_ACCESS_KEY,
     IAM_MANAGED_POLICY,
+    IAM_ROLE,
     IAM_USER,
+    LAMBDA_FUNCTION,
     CfnResource,
     iam_arn,
     iam_name,
@@ -38,6 +40,7 @@ from lamina.functions.environment import (
     LOCAL_ACCESS_KEY_ID,
     LOCAL_SECRET_ACCESS_KEY,
     LOCAL_SESSION_TOKEN,
+    function_credentials,
 )
 
 IAM_POLICY = "AWS::IAM::Policy"
@@ -56,15 +59,26 @@ AWS_MANAGED: dict[str, tuple[dict[str, Any], ...]] = {
             "Resource": "arn:aws:execute-api:*:*:*",
         },
     ),
+    # What SAM gives every function's role.
+    # https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSLambdaBasicExecutionRole.html
+    "AWSLambdaBasicExecutionRole": (
+        {
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": "*",
+        },
+    ),
 }
 
 FUNCTION_ROLE = "lamina-function"
-"""Functions share one key pair (lamina.functions.environment), so they all sign as one
-assumed role; it may do anything (Lamina does not enforce execution roles)."""
+"""Who signs with the one key pair Lamina used to hand every function
+(LOCAL_ACCESS_KEY_ID): an assumed role that may do anything. Functions now get a key of
+their own (function_identities)."""
 
 
 def build_identities(stack: Stack) -> list[Identity]:
-    """An identity per active template access key (problems go to stack.warnings)."""
+    """An identity per active template access key, then one per function (problems go
+    to stack.warnings)."""
     warnings = stack.warnings
     managed = _managed_policies(stack)
     attached = _attached_statements(stack)
@@ -80,7 +94,55 @@ def build_identities(stack: Stack) -> list[Identity]:
             identity = _access_key(stack, resource, users)
             if identity is not None:
                 identities.append(identity)
+    return identities + function_identities(stack)
+
+
+def function_identities(stack: Stack) -> list[Identity]:
+    """Each function's own key (lamina.functions.environment.function_credentials) as its
+    execution role's session: `arn:aws:sts::{account}:assumed-role/{role}/{function}`, as
+    Lambda names the session after the function, with the template role's policies
+    (inline `Policies`, `ManagedPolicyArns`, AWS::IAM::Policy `Roles`). A role from outside
+    the template may do anything here (its policies are unknown)."""
+    account = str(stack.resolver.parameters["AWS::AccountId"])
+    roles = _roles(stack)
+    identities = []
+    for resource in stack.of_type(LAMBDA_FUNCTION):
+        with stack.blame(resource.logical_id):
+            name = stack.resources.function_name(resource.logical_id, stack.resolver)
+            role_arn = str(stack.prop(resource, "Role") or "")
+            role_name = role_arn.rsplit("/", 1)[-1] or FUNCTION_ROLE
+            role_id, statements = roles.get(
+                role_arn, (derived_principal_id("AROA", role_arn), ALLOW_ALL)
+            )
+            key_id, secret, token = function_credentials(name)
+            identities.append(
+                Identity(
+                    access_key=key_id,
+                    secret_key=secret,
+                    arn=f"arn:aws:sts::{account}:assumed-role/{role_name}/{name}",
+                    account_id=account,
+                    principal_id=f"{role_id}:{name}",
+                    statements=statements,
+                    session_token=token,
+                )
+            )
     return identities
+
+
+def _roles(stack: Stack) -> dict[str, tuple[str, tuple[dict[str, Any], ...]]]:
+    """Template roles by ARN: (role id, statements)."""
+    managed = _managed_policies(stack)
+    attached = _attached_statements(stack, key="Roles")
+    roles = {}
+    for resource in stack.of_type(IAM_ROLE):
+        with stack.blame(resource.logical_id):
+            name = _name(stack, resource, "RoleName")
+            statements = _inline_and_managed(stack, resource, managed, [])
+            statements += attached.get(name, [])
+            arn = iam_arn(resource, stack.resolver, "role", name)
+            role_id = derived_principal_id("AROA", stack.resources.stack_name, resource.logical_id)
+            roles[arn] = (role_id, tuple(statements))
+    return roles
 
 
 def function_identity(account_id: str) -> Identity:
@@ -109,20 +171,7 @@ def _user(
 ) -> tuple[str, str, tuple[dict[str, Any], ...]]:
     """(ARN, user id, statements) of one AWS::IAM::User."""
     name = _name(stack, resource, "UserName")
-    statements: list[dict[str, Any]] = []
-    for policy in stack.prop(resource, "Policies") or []:
-        if not isinstance(policy, dict) or "PolicyDocument" not in policy:
-            raise ConfigError("each of Policies needs a PolicyDocument")
-        statements += _statements(policy["PolicyDocument"])
-    for arn in stack.prop(resource, "ManagedPolicyArns") or []:
-        found = _managed_policy(str(arn), managed)
-        if found is None:
-            warnings.append(
-                f"{resource.logical_id}: managed policy {arn} is unknown to Lamina — "
-                "it grants nothing here"
-            )
-            continue
-        statements += found
+    statements = _inline_and_managed(stack, resource, managed, warnings)
     statements += attached.get(name, [])
     if stack.prop(resource, "Groups"):
         warnings.append(
@@ -131,6 +180,31 @@ def _user(
     arn = iam_arn(resource, stack.resolver, "user", name)
     user_id = derived_principal_id("AIDA", stack.resources.stack_name, resource.logical_id)
     return arn, user_id, tuple(statements)
+
+
+def _inline_and_managed(
+    stack: Stack,
+    resource: CfnResource,
+    managed: Mapping[str, tuple[dict[str, Any], ...]],
+    warnings: list[str] | None,
+) -> list[dict[str, Any]]:
+    """A user's or role's inline `Policies` and `ManagedPolicyArns` statements."""
+    statements: list[dict[str, Any]] = []
+    for policy in stack.prop(resource, "Policies") or []:
+        if not isinstance(policy, dict) or "PolicyDocument" not in policy:
+            raise ConfigError("each of Policies needs a PolicyDocument")
+        statements += _statements(policy["PolicyDocument"])
+    for arn in stack.prop(resource, "ManagedPolicyArns") or []:
+        found = _managed_policy(str(arn), managed)
+        if found is None:
+            if warnings is not None:
+                warnings.append(
+                    f"{resource.logical_id}: managed policy {arn} is unknown to Lamina — "
+                    "it grants nothing here"
+                )
+            continue
+        statements += found
+    return statements
 
 
 def _managed_policy(
@@ -179,15 +253,15 @@ def _managed_policies(stack: Stack) -> dict[str, tuple[dict[str, Any], ...]]:
     return found
 
 
-def _attached_statements(stack: Stack) -> dict[str, list[dict[str, Any]]]:
-    """User name -> statements of the AWS::IAM::Policy / ManagedPolicy resources whose
-    `Users` name it."""
+def _attached_statements(stack: Stack, key: str = "Users") -> dict[str, list[dict[str, Any]]]:
+    """User (or role, `key="Roles"`) name -> statements of the AWS::IAM::Policy /
+    ManagedPolicy resources that name it."""
     attached: dict[str, list[dict[str, Any]]] = {}
     for resource in stack.of_type(IAM_POLICY, IAM_MANAGED_POLICY):
         with stack.blame(resource.logical_id):
-            users = stack.prop(resource, "Users") or []
+            users = stack.prop(resource, key) or []
             if not isinstance(users, list):
-                raise ConfigError("Users must be a list of user names")
+                raise ConfigError(f"{key} must be a list of names")
             statements = _statements(stack.prop(resource, "PolicyDocument"))
             for user in users:
                 attached.setdefault(str(user), []).extend(statements)

@@ -7,6 +7,8 @@ https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configur
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import secrets
 import time
 from collections.abc import Mapping
@@ -41,6 +43,21 @@ LOCAL_ACCESS_KEY_ID = "ASIALAMINALOCAL00000"
 LOCAL_SECRET_ACCESS_KEY = "lamina/local/secret/access/key/000000000"
 LOCAL_SESSION_TOKEN = "lamina-local-session-token"
 
+
+def function_credentials(function_name: str) -> tuple[str, str, str]:
+    """The (access key id, secret access key, session token) one function's workers get.
+
+    Each function has its own temporary key, as each Lambda function signs with its own
+    execution role's session; Lamina's credential store maps the key back to that role
+    (lamina.config.iam), so AWS_IAM gateway methods see which function calls them.
+    Derived from the name (stable across restarts), like the template's access keys."""
+    digest = hashlib.sha256(f"lamina-function-key\x00{function_name}".encode()).digest()
+    key_id = "ASIA" + base64.b32encode(digest[:10]).decode()[:16]
+    secret = base64.b64encode(hashlib.sha256(digest).digest()).decode()[:40]
+    token = "lamina-session-" + hashlib.sha256(digest + b"token").hexdigest()[:32]
+    return key_id, secret, token
+
+
 _DEFAULT_PATH = "/usr/local/bin:/usr/bin/:/bin:/opt/bin"
 _PASSED_THROUGH = ("PATH", "LANG", "LC_ALL", "LC_CTYPE")
 
@@ -65,6 +82,7 @@ def reserved_variables(
     config: FunctionConfig, *, region: str, runtime_api: str, log_stream: str
 ) -> dict[str, str]:
     """Lambda's reserved variables; a function cannot override them."""
+    key_id, secret, token = function_credentials(config.name)
     return {
         "_HANDLER": config.handler,
         "AWS_REGION": region,
@@ -76,10 +94,10 @@ def reserved_variables(
         "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
         "AWS_LAMBDA_LOG_GROUP_NAME": log_group_name(config.name),
         "AWS_LAMBDA_LOG_STREAM_NAME": log_stream,
-        "AWS_ACCESS_KEY": LOCAL_ACCESS_KEY_ID,
-        "AWS_ACCESS_KEY_ID": LOCAL_ACCESS_KEY_ID,
-        "AWS_SECRET_ACCESS_KEY": LOCAL_SECRET_ACCESS_KEY,
-        "AWS_SESSION_TOKEN": LOCAL_SESSION_TOKEN,
+        "AWS_ACCESS_KEY": key_id,
+        "AWS_ACCESS_KEY_ID": key_id,
+        "AWS_SECRET_ACCESS_KEY": secret,
+        "AWS_SESSION_TOKEN": token,
         "AWS_LAMBDA_RUNTIME_API": runtime_api,
         "LAMBDA_TASK_ROOT": config.code_path,
         "LAMBDA_RUNTIME_DIR": runtime_dir(config.runtime),

@@ -214,3 +214,20 @@ def test_http_api_iam_refusals_are_forbidden(
         assert response.content == b'{"message":"Forbidden"}'
         assert "x-amzn-errortype" not in response.headers
         assert "apigw-requestid" in response.headers
+
+
+def test_function_signs_as_its_execution_role(iam_app: LaminaProcess, ids: dict[str, str]) -> None:
+    """A function calling an AWS_IAM method with the credentials Lamina gave it is its
+    role's session (`assumed-role/{role}/{function}`), bound by that role's policies."""
+    api = ids["GuardedRestApi"]
+    probe = _event(_send(iam_app, _url(iam_app, api, "/prod/probe?path=/dev/allowed"), None))
+    assert probe["status"] == 200, probe
+    identity = json.loads(probe["body"])["requestContext"]["identity"]
+    assert re.fullmatch(
+        r"arn:aws:sts::123456789012:assumed-role/iam-ProberRole-\w+/Prober", identity["userArn"]
+    )
+    assert re.fullmatch(r"AROA\w{17}:Prober", identity["caller"])
+    assert identity["accessKey"].startswith("ASIA")
+    denied = _event(_send(iam_app, _url(iam_app, api, "/prod/probe?path=/dev/other"), None))
+    assert denied["status"] == 403
+    assert "assumed-role/iam-ProberRole-" in json.loads(denied["body"])["Message"]

@@ -12,6 +12,7 @@ from lamina.aws.credentials import ALLOW_ALL
 from lamina.config.error import ConfigError
 from lamina.config.load import load_application
 from lamina.config.model import Application
+from lamina.functions.environment import function_credentials
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "apps" / "iam"
 
@@ -97,8 +98,9 @@ def test_users_and_keys_become_identities(tmp_path: Path) -> None:
         {"Effect": "Allow", "Action": "s3:*", "Resource": "*"},
     )
     # An Inactive key is not known at all; the generated user name follows CloudFormation.
-    assert len(loaded.identities) == 2
-    admin = next(i for i in loaded.identities if i is not alice)
+    users = [identity for identity in loaded.identities if ":user/" in identity.arn]
+    assert len(users) == 2
+    admin = next(i for i in users if i is not alice)
     assert admin.arn.startswith("arn:aws:iam::123456789012:user/teststack-Admin-")
     assert admin.statements == ALLOW_ALL
     assert any("arn:aws:iam::aws:policy/Nope" in w for w in loaded.warnings)
@@ -177,3 +179,57 @@ def test_sam_resource_policy_arrives_from_the_body() -> None:
     assert {"NotIpAddress": {"aws:SourceIp": ["127.0.0.1/8"]}} in conditions
     plain = next(api for api in loaded.rest_apis if api.logical_id == "IamRestApi")
     assert plain.policy is None
+
+
+ROLES = """
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: worker
+      AssumeRolePolicyDocument: {}
+      Policies:
+        - PolicyName: invoke
+          PolicyDocument:
+            Statement: [{Effect: Allow, Action: execute-api:Invoke, Resource: "*/GET/a"}]
+      ManagedPolicyArns:
+        - arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole
+  Extra:
+    Type: AWS::IAM::Policy
+    Properties:
+      PolicyName: extra
+      Roles: [!Ref Role]
+      PolicyDocument:
+        Statement: [{Effect: Deny, Action: execute-api:Invoke, Resource: "*/GET/b"}]
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      FunctionName: orders
+      Runtime: python3.12
+      Handler: app.handler
+      Code: .
+      Role: !GetAtt Role.Arn
+  Loose:
+    Type: AWS::Lambda::Function
+    Properties: {Runtime: python3.12, Handler: app.handler, Code: .}
+"""
+
+
+def test_each_function_signs_as_its_role_session(tmp_path: Path) -> None:
+    loaded = _load(tmp_path, ROLES)
+    found = {identity.arn: identity for identity in loaded.identities}
+    orders = found["arn:aws:sts::123456789012:assumed-role/worker/orders"]
+    key_id, secret, token = function_credentials("orders")
+    assert (orders.access_key, orders.secret_key, orders.session_token) == (key_id, secret, token)
+    assert orders.principal_id.startswith("AROA") and orders.principal_id.endswith(":orders")
+    assert orders.statements == (
+        {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "*/GET/a"},
+        {
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": "*",
+        },
+        {"Effect": "Deny", "Action": "execute-api:Invoke", "Resource": "*/GET/b"},
+    )
+    # A function without a template role: its policies are unknown, so it may do anything.
+    loose = found["arn:aws:sts::123456789012:assumed-role/lamina-function/Loose"]
+    assert loose.statements == ALLOW_ALL
