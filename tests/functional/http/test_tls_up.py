@@ -224,3 +224,26 @@ def test_user_certificates_for_default_name_and_a_domain(tmp_path: Path) -> None
         assert not (folder / ".lamina" / "tls" / "domain-rest.lamina.test.pem").exists()
     finally:
         lamina.stop()
+
+
+def test_without_tls_domains_match_by_host_and_mutual_tls_domains_deny(tmp_path: Path) -> None:
+    folder = tmp_path / "app"
+    shutil.copytree(FIXTURES / "apps" / "domains", folder)
+    clients = ClientCa(tmp_path / "clients", "Client CA")
+    (folder / "truststore.pem").write_bytes(clients.pem_path.read_bytes())
+    lamina = LaminaProcess(folder / "template.yaml")
+    try:
+        base = f"http://127.0.0.1:{lamina.port}"
+        response = httpx.get(f"{base}/v1/echo/ann", headers={"Host": "rest.lamina.test"})
+        event = _event(response)
+        assert (event["path"], event["requestContext"]["domainName"]) == (
+            "/v1/echo/ann",
+            "rest.lamina.test",
+        )
+        assert event["headers"]["X-Forwarded-Proto"] == "http"
+        denied = httpx.get(f"{base}/v2/echo/ann", headers={"Host": "http.lamina.test"})
+        assert (denied.status_code, denied.content) == (403, b'{"message":"Forbidden"}')
+        assert "(mutual TLS, truststore" in lamina.output() and "needs --tls)" in lamina.output()
+        assert not (folder / ".lamina" / "tls").exists()
+    finally:
+        lamina.stop()
