@@ -417,3 +417,19 @@ def test_headers_and_cookies_past_200_or_8kb_follow_oversize_handling() -> None:
     few = [("X-A", "needle")]
     no_match = FieldToMatch(kind="Headers", match_scope="VALUE", oversize="NO_MATCH")
     assert matches(byte(no_match, b"needle", "EXACTLY"), view(headers=few))
+
+
+def test_ip_set_with_many_blocks_of_mixed_lengths() -> None:
+    many = [f"10.{i // 256}.{i % 256}.0/24" for i in range(5000)]
+    blocks = (*many, "203.0.113.7/32", "198.51.100.0/22", "0.0.0.0/32")
+    statement = IpSetReferenceStatement(ip_set=IpSet(name="big", arn="x", addresses=blocks))
+    for address, expected in [
+        ("10.19.135.200", True),  # block 5000 - 1 = 10.19.135.0/24
+        ("10.19.136.1", False),
+        ("203.0.113.7", True),
+        ("203.0.113.8", False),
+        ("198.51.103.255", True),  # /22 covers .100.0 - .103.255
+        ("198.51.104.0", False),
+        ("::1", False),  # another family
+    ]:
+        assert matches(statement, view(ip=address)) is expected, address
