@@ -37,6 +37,8 @@ _POOL_ARN = re.compile(r"^arn:aws[\w-]*:cognito-idp:([a-z0-9-]+):\d*:userpool/([
 
 
 class CognitoCheck:
+    """The check of REST methods with authorization type COGNITO_USER_POOLS."""
+
     def __init__(self, verifier: TokenVerifier, issuers: IssuerDirectory) -> None:
         self._verifier = verifier
         self._issuers = issuers
@@ -80,7 +82,7 @@ class CognitoCheck:
             issuer = self._issuers.user_pool(region, pool_id)
             if issuer.url == claimed:
                 return issuer
-        raise _unauthorized(authorizer, f"issuer {claimed} is none of the authorizer's pools")
+        raise _unauthorized(authorizer, f"issuer {claimed!r} is none of the authorizer's pools")
 
 
 def _check_use(authorizer: Authorizer, claims: dict[str, Any], scopes: tuple[str, ...]) -> None:
