@@ -118,9 +118,15 @@ def _evaluate_group(group: _Group, view: RequestView, counted: list[str]) -> Ver
         if not step.matches(view):
             continue
         name = f"{group.name}/{step.name}"
-        if step.action == "Count" or group.count_only:
+        if step.action == "Count":
             counted.append(name)
             continue
+        if group.count_only:
+            # OverrideAction Count: the group's terminating match is only counted, and the
+            # group stops there as it would have.
+            # https://docs.aws.amazon.com/waf/latest/developerguide/web-acl-rule-group-override-options.html
+            counted.append(name)
+            return None
         return Verdict(step.action, name, counted)
     return None
 

@@ -354,8 +354,15 @@ def test_managed_group_overrides_exclusions_scope_down_and_count() -> None:
         statement=ManagedRuleGroupStatement(vendor="AWS", name="AWSManagedRulesSQLiRuleSet"),
         override_action="Count",
     )
-    verdict = Compiler(DETECTORS, RateCounter()).compile_acl(acl(counting)).evaluate(attack)
-    assert verdict.action == "Allow" and verdict.counted
+    # An attack in both the query and the path: the group stops at its first match, which
+    # OverrideAction Count turns into a count.
+    both = view(
+        path="/prod/1%27%20OR%20%271%27%3D%271",
+        query="id=1%20UNION%20SELECT%20password%20FROM%20users",
+    )
+    verdict = Compiler(DETECTORS, RateCounter()).compile_acl(acl(counting)).evaluate(both)
+    assert verdict.action == "Allow"
+    assert verdict.counted == ["AWSManagedRulesSQLiRuleSet/SQLi_QUERYARGUMENTS"]
 
 
 def test_managed_common_rule_set_sizes_user_agent_and_xss() -> None:
