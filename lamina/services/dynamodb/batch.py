@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutput
+from lamina.services.dynamodb.capacity import Usage, mode_of, read_units, reports
 from lamina.services.dynamodb.error import validation
 from lamina.services.dynamodb.expression import check_unused, compile_projection
 from lamina.services.dynamodb.items import check_item_key, encoded_key, parse_key
@@ -32,20 +33,27 @@ async def batch_get_item(
     requests: Mapping[str, Any] = params["RequestItems"]
     if sum(len(request["Keys"]) for request in requests.values()) > MAX_GET_KEYS:
         raise validation("Too many items requested for the BatchGetItem call")
+    capacity = mode_of(params)
     reads = [_read(db, name, request) for name, request in requests.items()]
     responses: dict[str, list[Item]] = {name: [] for name in requests}
     unprocessed: dict[str, Any] = {}
+    usages: list[Usage] = []
     total = 0
     for meta, keys, apply in reads:
+        # Each key is read as its own GetItem would be, missing or not.
+        usages.append(usage := Usage(meta))
+        consistent = bool(requests[meta.name].get("ConsistentRead"))
         for position, key in enumerate(keys):
             if total >= RESPONSE_BYTES:
                 unprocessed[meta.name] = {**requests[meta.name], "Keys": keys[position:]}
                 break
             item = db.store.get(meta.name, *encoded_key(meta, key))
+            usage.read(read_units(0 if item is None else item_size(item), consistent=consistent))
             if item is not None:
                 total += item_size(item)
                 responses[meta.name].append(apply(item))
-    return {"Responses": responses, "UnprocessedKeys": unprocessed}
+    output = {"Responses": responses, "UnprocessedKeys": unprocessed}
+    return output | reports(capacity, usages)
 
 
 def _read(
@@ -80,19 +88,33 @@ async def batch_write_item(
     requests: Mapping[str, list[Mapping[str, Any]]] = params["RequestItems"]
     if sum(len(batch) for batch in requests.values()) > MAX_WRITE_REQUESTS:
         raise validation("Too many items requested for the BatchWriteItem call")
+    capacity = mode_of(params)
     writes: list[tuple[str, tuple[bytes, bytes], Change]] = []
+    usages: list[Usage] = []
     for name, batch in requests.items():
         meta = db.require(name)
+        usages.append(usage := Usage(meta))
         planned = [_write(meta, request) for request in batch]
         if len({key for key, _ in planned}) != len(planned):
             raise validation(_DUPLICATES)
-        writes.extend((name, key, how) for key, how in planned)
+        writes.extend((name, key, _charged(usage, how)) for key, how in planned)
     # Keys are locked in one global order, so two batches never wait on each other.
     writes.sort(key=lambda write: (write[0], write[1]))
     with db.store.transaction() as writer:
         for name, key, how in writes:
             writer.change(name, *key, item_size, how)
-    return {"UnprocessedItems": {}}
+    return {"UnprocessedItems": {}} | reports(capacity, usages)
+
+
+def _charged(usage: Usage, how: Change) -> Change:
+    """The change, its write (as PutItem's or DeleteItem's) charged to `usage`."""
+
+    def change(old: Item | None) -> Item | None:
+        new = how(old)
+        usage.item_write(old, new)
+        return new
+
+    return change
 
 
 def _write(meta: TableMeta, request: Mapping[str, Any]) -> tuple[tuple[bytes, bytes], Change]:

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutput, ServiceError
+from lamina.services.dynamodb.capacity import Usage, mode_of, read_units, single
 from lamina.services.dynamodb.error import validation
 from lamina.services.dynamodb.expression import (
     Condition,
@@ -108,6 +109,7 @@ async def put_item(db: Database, ctx: AwsRequestContext, params: OperationInput)
     meta = db.require(params["TableName"])
     reject_legacy(params)
     returns = return_values(params, ("NONE", "ALL_OLD"))
+    capacity = mode_of(params)
     item = validate_item(params["Item"])
     check_item_key(meta, item)
     check_item_size(item)
@@ -121,21 +123,39 @@ async def put_item(db: Database, ctx: AwsRequestContext, params: OperationInput)
         return item
 
     old = db.store.change(meta.name, *encoded_key(meta, item), item_size, replace)
-    return {"Attributes": old} if returns == "ALL_OLD" and old else {}
+    output = {"Attributes": old} if returns == "ALL_OLD" and old else {}
+    return output | _written(capacity, meta, old, item)
+
+
+def _written(
+    mode: str | None, meta: TableMeta, old: Item | None, new: Item | None
+) -> OperationOutput:
+    """ConsumedCapacity of a one-item write, when asked for."""
+    if mode is None:
+        return {}
+    usage = Usage(meta)
+    usage.item_write(old, new)
+    return single(mode, usage)
 
 
 async def get_item(db: Database, ctx: AwsRequestContext, params: OperationInput) -> OperationOutput:
     meta = db.require(params["TableName"])
     reject_legacy(params)
+    capacity = mode_of(params)
     key = parse_key(meta, params["Key"])
     names = params.get("ExpressionAttributeNames")
     text = params.get("ProjectionExpression")
     projection = None if text is None else compile_projection(text, names)
     check_unused(names, None, projection)
     item = db.store.get(meta.name, *encoded_key(meta, key))
+    usage = Usage(meta)
+    consistent = bool(params.get("ConsistentRead"))
+    usage.read(read_units(0 if item is None else item_size(item), consistent=consistent))
     if item is None:
-        return {}
-    return {"Item": item if projection is None else projection.apply(item)}
+        return single(capacity, usage)
+    return {"Item": item if projection is None else projection.apply(item)} | single(
+        capacity, usage
+    )
 
 
 async def delete_item(
@@ -144,6 +164,7 @@ async def delete_item(
     meta = db.require(params["TableName"])
     reject_legacy(params)
     returns = return_values(params, ("NONE", "ALL_OLD"))
+    capacity = mode_of(params)
     key = parse_key(meta, params["Key"])
     condition = condition_of(params)
     check_unused(
@@ -154,7 +175,8 @@ async def delete_item(
         check_condition(condition, old, params)
 
     old = db.store.change(meta.name, *encoded_key(meta, key), item_size, remove)
-    return {"Attributes": old} if returns == "ALL_OLD" and old else {}
+    output = {"Attributes": old} if returns == "ALL_OLD" and old else {}
+    return output | _written(capacity, meta, old, None)
 
 
 async def update_item(
@@ -163,6 +185,7 @@ async def update_item(
     meta = db.require(params["TableName"])
     reject_legacy(params)
     returns = return_values(params, ("NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"))
+    capacity = mode_of(params)
     key = parse_key(meta, params["Key"])
     names, values = params.get("ExpressionAttributeNames"), params.get("ExpressionAttributeValues")
     text = params.get("UpdateExpression")
@@ -179,7 +202,8 @@ async def update_item(
 
     old = db.store.change(meta.name, *encoded_key(meta, key), item_size, apply)
     attributes = _returned(returns, old or {}, result[0], update)
-    return {"Attributes": attributes} if attributes else {}
+    output = {"Attributes": attributes} if attributes else {}
+    return output | _written(capacity, meta, old, result[0])
 
 
 def updated_item(meta: TableMeta, key: Item, old: Item | None, update: Update | None) -> Item:

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 import msgspec
 
 from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutput
+from lamina.services.dynamodb.capacity import Usage, mode_of, read_units, single
 from lamina.services.dynamodb.error import validation
 from lamina.services.dynamodb.expression import (
     Condition,
@@ -121,8 +122,13 @@ def resume_after(
     return (encode_key(start[index.partition_key]), sort, *table)
 
 
-def page(meta: TableMeta, rows: Iterator[StoredItem], how: Reading) -> OperationOutput:
-    """Read until Limit or 1 MB; the page's Items (or Count only) and LastEvaluatedKey."""
+def page(
+    meta: TableMeta, rows: Iterator[StoredItem], how: Reading, charged: Charge | None = None
+) -> OperationOutput:
+    """Read until Limit or 1 MB; the page's Items (or Count only) and LastEvaluatedKey.
+
+    The bytes read (before the filter) are charged once, rounded up as one read.
+    """
     items: list[Item] = []
     scanned = read = 0
     last: Item | None = None
@@ -139,7 +145,22 @@ def page(meta: TableMeta, rows: Iterator[StoredItem], how: Reading) -> Operation
         output["Items"] = items
     if last is not None:
         output["LastEvaluatedKey"] = {name: last[name] for name in how.key_names}
+    if charged is not None:
+        charged.usage.read(read_units(read, consistent=charged.consistent), charged.index)
     return output
+
+
+class Charge(msgspec.Struct, frozen=True):
+    """Where a read's capacity goes: the table, or the index read."""
+
+    usage: Usage
+    index: str | None
+    consistent: bool
+
+
+def charge_of(meta: TableMeta, index: IndexMeta | None, params: OperationInput) -> Charge:
+    consistent = bool(params.get("ConsistentRead"))
+    return Charge(Usage(meta), None if index is None else index.name, consistent)
 
 
 async def query(db: Database, ctx: AwsRequestContext, params: OperationInput) -> OperationOutput:
@@ -162,6 +183,7 @@ async def query(db: Database, ctx: AwsRequestContext, params: OperationInput) ->
     )
     how = reading(meta, index, params, key)
     forward = bool(params.get("ScanIndexForward", True))
+    capacity, charged = mode_of(params), charge_of(meta, index, params)
     after = resume_after(meta, index, params)
     rows = db.store.query(
         meta.name,
@@ -171,7 +193,8 @@ async def query(db: Database, ctx: AwsRequestContext, params: OperationInput) ->
         after=None if after is None else after[1:],
         index=None if index is None else index.name,
     )
-    return page(meta, _whole(db, meta, index, params, rows), how)
+    output = page(meta, _whole(db, meta, index, params, rows, charged), how, charged)
+    return output | single(capacity, charged.usage)
 
 
 def _whole(
@@ -180,8 +203,10 @@ def _whole(
     index: IndexMeta | None,
     params: OperationInput,
     rows: Iterator[StoredItem],
+    charged: Charge,
 ) -> Iterator[StoredItem]:
-    """A local index read with Select ALL_ATTRIBUTES fetches each item from the table.
+    """A local index read with Select ALL_ATTRIBUTES fetches each item from the table,
+    each fetch charged to the table as one read.
 
     https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/LSI.html#LSI.Projections
     """
@@ -191,6 +216,7 @@ def _whole(
     for row in rows:
         item = db.store.get(meta.name, *encoded_key(meta, row.item))
         if item is not None:
+            charged.usage.read(read_units(item_size(item), consistent=charged.consistent))
             yield StoredItem(row.partition, row.sort, item)
 
 
@@ -218,11 +244,13 @@ async def scan(db: Database, ctx: AwsRequestContext, params: OperationInput) -> 
     index = target(meta, params)
     how = reading(meta, index, params)
     segment, total = _segment(params)
+    capacity, charged = mode_of(params), charge_of(meta, index, params)
     after = resume_after(meta, index, params)
     rows = db.store.scan(meta.name, after, None if index is None else index.name)
     if total > 1:
         rows = (row for row in rows if zlib.crc32(row.partition) % total == segment)
-    return page(meta, _whole(db, meta, index, params, rows), how)
+    output = page(meta, _whole(db, meta, index, params, rows, charged), how, charged)
+    return output | single(capacity, charged.usage)
 
 
 def _segment(params: OperationInput) -> tuple[int, int]:

@@ -16,6 +16,7 @@ from typing import Any
 import msgspec
 
 from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutput, ServiceError
+from lamina.services.dynamodb.capacity import Usage, mode_of, read_units, reports
 from lamina.services.dynamodb.error import validation
 from lamina.services.dynamodb.expression import (
     Condition,
@@ -52,6 +53,8 @@ class Action(msgspec.Struct, frozen=True):
     condition: Condition | None
     params: OperationInput
     change: Change
+    kind: str
+    """ConditionCheck, Put, Update or Delete."""
 
 
 def _action(db: Database, entry: Mapping[str, Any]) -> Action:
@@ -68,7 +71,7 @@ def _action(db: Database, entry: Mapping[str, Any]) -> Action:
         check_item_key(meta, item)
         check_item_size(item)
         check_unused(names, values, condition)
-        return Action(meta.name, encoded_key(meta, item), condition, params, lambda old: item)
+        return Action(meta.name, encoded_key(meta, item), condition, params, lambda old: item, kind)
     key = parse_key(meta, params["Key"])
     change: Change = _unchanged if kind == "ConditionCheck" else _deleted
     updates: list[Update] = []
@@ -76,7 +79,7 @@ def _action(db: Database, entry: Mapping[str, Any]) -> Action:
         updates.append(compile_update(params["UpdateExpression"], names, values))
         change = functools.partial(updated_item, meta, key, update=updates[0])
     check_unused(names, values, condition, *updates)
-    return Action(meta.name, encoded_key(meta, key), condition, params, change)
+    return Action(meta.name, encoded_key(meta, key), condition, params, change, kind)
 
 
 def _unchanged(old: Item | None) -> Item | None:
@@ -88,8 +91,11 @@ def _deleted(old: Item | None) -> None:
     return None
 
 
-def _guarded(action: Action, reasons: list[dict[str, Any]], position: int) -> Change:
-    """The action's change, unless its condition fails: then its reason is recorded."""
+def _guarded(action: Action, reasons: list[dict[str, Any]], position: int, usage: Usage) -> Change:
+    """The action's change, unless its condition fails: then its reason is recorded.
+
+    Its capacity is charged as a transactional read (ConditionCheck) or write.
+    """
 
     def change(old: Item | None) -> Item | None:
         try:
@@ -98,7 +104,13 @@ def _guarded(action: Action, reasons: list[dict[str, Any]], position: int) -> Ch
             reasons[position] = {"Code": "ConditionalCheckFailed", "Message": error.message}
             reasons[position].update(error.fields)
             return old
-        return action.change(old)
+        new = action.change(old)
+        if action.kind == "ConditionCheck":
+            size = 0 if old is None else item_size(old)
+            usage.read(read_units(size, consistent=True, transactional=True))
+        else:
+            usage.item_write(old, new, transactional=True)
+        return new
 
     return change
 
@@ -118,6 +130,7 @@ async def transact_write_items(
 ) -> OperationOutput:
     entries: list[Mapping[str, Any]] = params["TransactItems"]
     _check_count(entries)
+    capacity = mode_of(params)
     token = params.get("ClientRequestToken")
     if token is not None and _seen(db, token, params):
         return {}
@@ -125,16 +138,18 @@ async def transact_write_items(
     if len({(action.table, action.key) for action in actions}) != len(actions):
         raise validation("Transaction request cannot include multiple operations on one item")
     reasons: list[dict[str, Any]] = [{"Code": "None"} for _ in actions]
+    usages = {action.table: Usage(db.require(action.table)) for action in actions}
     # Keys are locked in one global order, so two transactions never wait on each other.
     ordered = sorted(enumerate(actions), key=lambda numbered: (numbered[1].table, numbered[1].key))
     with db.store.transaction() as writer:
         for position, action in ordered:
-            writer.change(action.table, *action.key, item_size, _guarded(action, reasons, position))
+            guarded = _guarded(action, reasons, position, usages[action.table])
+            writer.change(action.table, *action.key, item_size, guarded)
         if any(reason["Code"] != "None" for reason in reasons):
             raise _cancelled(reasons)
     if token is not None:
         db.client_tokens[token] = (db.clock(), _fingerprint(params))
-    return {}
+    return reports(capacity, list(usages.values()), directional=True)
 
 
 def _check_count(entries: list[Any]) -> None:
@@ -175,13 +190,18 @@ async def transact_get_items(
 ) -> OperationOutput:
     entries: list[Mapping[str, Any]] = params["TransactItems"]
     _check_count(entries)
+    capacity = mode_of(params)
     reads = [_get(db, entry["Get"]) for entry in entries]
+    usages = {table: Usage(db.require(table)) for table, _, _ in reads}
     responses: list[dict[str, Any]] = []
     with db.store.transaction() as writer:
         for table, key, apply in reads:
             item = writer.get(table, *key)
+            size = 0 if item is None else item_size(item)
+            usages[table].read(read_units(size, consistent=True, transactional=True))
             responses.append({} if item is None else {"Item": apply(item)})
-    return {"Responses": responses}
+    output = {"Responses": responses}
+    return output | reports(capacity, list(usages.values()), directional=True)
 
 
 def _get(
