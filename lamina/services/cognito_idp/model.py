@@ -68,6 +68,9 @@ class User(msgspec.Struct, kw_only=True):
     """UNCONFIRMED, CONFIRMED, FORCE_CHANGE_PASSWORD, RESET_REQUIRED."""
     password_hash: bytes = b""
     password_salt: bytes = b""
+    srp_salt: str = ""
+    srp_verifier: str = ""
+    """SRP-6a salt and verifier (hex) for USER_SRP_AUTH, kept since the password was set."""
     temporary_expires: float | None = None
     attributes: dict[str, str] = msgspec.field(default_factory=dict)
     enabled: bool = True

@@ -30,7 +30,7 @@ from lamina.aws.service import (
     OperationOutput,
     ServiceError,
 )
-from lamina.services.cognito_idp import tokens
+from lamina.services.cognito_idp import srp, tokens
 from lamina.services.cognito_idp.model import (
     Client,
     Group,
@@ -53,6 +53,9 @@ _ID_CHARS = string.ascii_letters + string.digits
 _CLIENT_CHARS = string.ascii_lowercase + string.digits
 _SYMBOLS = set("^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+- ")
 # https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-policies.html
+
+SRP_SESSION_S = 300
+"""How long a PASSWORD_VERIFIER challenge may be answered (Cognito sessions last minutes)."""
 
 TriggerInvoker = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
 """Invoke a Lambda trigger (by ARN) with its event; returns the event the function returned."""
@@ -103,6 +106,8 @@ class CognitoIdpProvider:
         self._triggers = triggers
         self._clock = clock
         self._keys: dict[str, tokens.SigningKey] = {}
+        self.srp_sessions: dict[str, tuple[srp.ServerSession, str, str, str, float]] = {}
+        """Secret block -> (session, pool id, client id, username, expiry)."""
         self._handlers: dict[str, Handler] = {name: _bind(self, name) for name in _OPERATIONS}
 
     @property
@@ -229,9 +234,10 @@ class CognitoIdpProvider:
                 "InvalidPasswordException", f"Password did not conform with policy: {problem}"
             )
 
-    def set_password(self, user: User, password: str) -> None:
+    def set_password(self, pool: Pool, user: User, password: str) -> None:
         user.password_salt = random.token_bytes(16)
         user.password_hash = _hash(password, user.password_salt)
+        user.srp_salt, user.srp_verifier = srp.verifier(_pool_name(pool), user.username, password)
 
     def password_matches(self, user: User, password: str) -> bool:
         return bool(user.password_hash) and hmac.compare_digest(
@@ -719,7 +725,7 @@ async def _sign_up(idp: CognitoIdpProvider, params: OperationInput) -> Operation
         status="UNCONFIRMED",
         attributes=attributes,
     )
-    idp.set_password(user, params["Password"])
+    idp.set_password(pool, user, params["Password"])
     event = idp.trigger_event(
         pool,
         client,
@@ -806,7 +812,13 @@ def _flow_allowed(client: Client, flow: str) -> None:
         "REFRESH_TOKEN_AUTH": "REFRESH_TOKEN_AUTH",
         "REFRESH_TOKEN": "REFRESH_TOKEN_AUTH",
     }
-    allowed = set(client.explicit_auth_flows)
+    # A client created without ExplicitAuthFlows allows SRP, refresh and custom auth.
+    # https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_CreateUserPoolClient.html
+    allowed = set(client.explicit_auth_flows) or {
+        "ALLOW_USER_SRP_AUTH",
+        "ALLOW_REFRESH_TOKEN_AUTH",
+        "ALLOW_CUSTOM_AUTH",
+    }
     names = {f"ALLOW_{flow}", f"ALLOW_{legacy.get(flow, flow)}", legacy.get(flow, flow)}
     if flow in ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"):
         return  # refresh is always allowed
@@ -821,15 +833,24 @@ async def _authenticate(
 ) -> OperationOutput:
     if flow in ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"):
         return await _refresh(idp, pool, client, parameters)
+    if flow == "USER_SRP_AUTH":
+        _flow_allowed(client, flow)
+        return _srp_challenge(idp, pool, client, parameters)
     if flow not in ("USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"):
         raise ServiceError(
             "InvalidParameterException",
-            f"Auth flow {flow} is not supported by Lamina yet (USER_SRP_AUTH and custom auth "
-            "come with the hosted sign-in work)",
+            f"Auth flow {flow} is not supported by Lamina yet (custom auth and MFA are not built)",
         )
     _flow_allowed(client, flow)
     username = parameters.get("USERNAME", "")
     _check_secret_hash(client, username, parameters.get("SECRET_HASH"))
+    user = _known_user(idp, pool, client, username)
+    if not idp.password_matches(user, parameters.get("PASSWORD", "")):
+        raise ServiceError("NotAuthorizedException", "Incorrect username or password.")
+    return await _signed_in(idp, pool, client, user)
+
+
+def _known_user(idp: CognitoIdpProvider, pool: Pool, client: Client, username: str) -> User:
     user = idp.find_user(pool, username)
     # With PreventUserExistenceErrors (the default), a missing user reads as a bad password.
     # https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pool-managing-errors.html
@@ -839,8 +860,13 @@ async def _authenticate(
         raise ServiceError("UserNotFoundException", "User does not exist.")
     if not user.enabled:
         raise ServiceError("NotAuthorizedException", "User is disabled.")
-    if not idp.password_matches(user, parameters.get("PASSWORD", "")):
-        raise ServiceError("NotAuthorizedException", "Incorrect username or password.")
+    return user
+
+
+async def _signed_in(
+    idp: CognitoIdpProvider, pool: Pool, client: Client, user: User
+) -> OperationOutput:
+    """After the password is proven: confirmation and forced-change checks, then tokens."""
     if user.status == "UNCONFIRMED":
         raise ServiceError("UserNotConfirmedException", "User is not confirmed.")
     if user.status == "RESET_REQUIRED":
@@ -866,6 +892,75 @@ async def _authenticate(
         "ChallengeParameters": {},
         "AuthenticationResult": await idp.issue(pool, client, user, refresh=True),
     }
+
+
+def _srp_challenge(
+    idp: CognitoIdpProvider, pool: Pool, client: Client, parameters: Mapping[str, str]
+) -> OperationOutput:
+    """USER_SRP_AUTH step one: answer the client's A with PASSWORD_VERIFIER (salt, B and a
+    secret block naming this sign-in)."""
+    username = parameters.get("USERNAME", "")
+    _check_secret_hash(client, username, parameters.get("SECRET_HASH"))
+    user = _known_user(idp, pool, client, username)
+    if not user.srp_verifier:
+        # Users whose password was set before Lamina kept SRP verifiers.
+        raise ServiceError("NotAuthorizedException", "Incorrect username or password.")
+    try:
+        session = srp.ServerSession(parameters.get("SRP_A", ""), user.srp_verifier)
+    except ValueError:
+        raise ServiceError("InvalidParameterException", "SRP_A is not valid.") from None
+    now = idp.now()
+    for block, entry in list(idp.srp_sessions.items()):
+        if entry[4] < now:
+            del idp.srp_sessions[block]
+    secret_block = base64.b64encode(random.token_bytes(64)).decode()
+    idp.srp_sessions[secret_block] = (
+        session,
+        pool.id,
+        client.id,
+        user.username,
+        now + SRP_SESSION_S,
+    )
+    return {
+        "ChallengeName": "PASSWORD_VERIFIER",
+        "ChallengeParameters": {
+            "SALT": user.srp_salt,
+            "SECRET_BLOCK": secret_block,
+            "SRP_B": format(session.b_public, "x"),
+            "USERNAME": user.username,
+            "USER_ID_FOR_SRP": user.username,
+        },
+    }
+
+
+async def _password_verifier(
+    idp: CognitoIdpProvider, pool: Pool, client: Client, responses: Mapping[str, str]
+) -> OperationOutput:
+    """USER_SRP_AUTH step two: the client's HMAC proves it derived the same key."""
+    block = responses.get("PASSWORD_CLAIM_SECRET_BLOCK", "")
+    entry = idp.srp_sessions.pop(block, None)
+    if entry is None or entry[1] != pool.id or entry[2] != client.id or entry[4] < idp.now():
+        raise ServiceError("NotAuthorizedException", "Invalid session for the user.")
+    session, _, _, username, _ = entry
+    user = idp.store.get(User, pool.id, username)
+    if user is None:
+        raise ServiceError("NotAuthorizedException", "Incorrect username or password.")
+    _check_secret_hash(client, responses.get("USERNAME", username), responses.get("SECRET_HASH"))
+    proven = session.signature_matches(
+        _pool_name(pool),
+        username,
+        base64.b64decode(block),
+        responses.get("TIMESTAMP", ""),
+        responses.get("PASSWORD_CLAIM_SIGNATURE", ""),
+    )
+    if not proven:
+        raise ServiceError("NotAuthorizedException", "Incorrect username or password.")
+    return await _signed_in(idp, pool, client, user)
+
+
+def _pool_name(pool: Pool) -> str:
+    """What SRP clients call the pool's name: its id after the region and `_`."""
+    return pool.id.split("_", 1)[1]
 
 
 def _session(idp: CognitoIdpProvider, pool: Pool, client: Client, user: User) -> str:
@@ -923,6 +1018,8 @@ async def _admin_initiate_auth(idp: CognitoIdpProvider, params: OperationInput) 
 
 async def _respond_to_challenge(idp: CognitoIdpProvider, params: OperationInput) -> OperationOutput:
     pool, client = idp.client(params["ClientId"])
+    if params["ChallengeName"] == "PASSWORD_VERIFIER":
+        return await _password_verifier(idp, pool, client, params.get("ChallengeResponses") or {})
     if params["ChallengeName"] != "NEW_PASSWORD_REQUIRED":
         raise ServiceError(
             "InvalidParameterException",
@@ -941,7 +1038,7 @@ async def _respond_to_challenge(idp: CognitoIdpProvider, params: OperationInput)
     )
     password = responses.get("NEW_PASSWORD", "")
     idp.check_password(pool, password)
-    idp.set_password(user, password)
+    idp.set_password(pool, user, password)
     user.status = "CONFIRMED"
     user.temporary_expires = None
     for name, value in responses.items():
@@ -977,7 +1074,7 @@ async def _admin_create_user(idp: CognitoIdpProvider, params: OperationInput) ->
     )
     temporary = params.get("TemporaryPassword") or _temporary_password(pool)
     idp.check_password(pool, temporary)
-    idp.set_password(user, temporary)
+    idp.set_password(pool, user, temporary)
     if params.get("MessageAction") != "SUPPRESS":
         idp.outbox.send(
             pool, user, "EMAIL", attributes.get("email", ""), f"temporary password {temporary}"
@@ -1003,7 +1100,7 @@ async def _admin_set_password(idp: CognitoIdpProvider, params: OperationInput) -
     pool = idp.pool(params["UserPoolId"])
     user = idp.user(pool, params["Username"])
     idp.check_password(pool, params["Password"])
-    idp.set_password(user, params["Password"])
+    idp.set_password(pool, user, params["Password"])
     if params.get("Permanent"):
         user.status = "CONFIRMED"
         user.temporary_expires = None
@@ -1086,7 +1183,7 @@ async def _change_password(idp: CognitoIdpProvider, params: OperationInput) -> O
     if not idp.password_matches(user, params.get("PreviousPassword") or ""):
         raise ServiceError("NotAuthorizedException", "Incorrect username or password.")
     idp.check_password(pool, params["ProposedPassword"])
-    idp.set_password(user, params["ProposedPassword"])
+    idp.set_password(pool, user, params["ProposedPassword"])
     idp.save(pool, user)
     return {}
 
@@ -1127,7 +1224,7 @@ async def _confirm_forgot_password(
     user = idp.user(pool, params["Username"])
     idp.check_code(user, params["ConfirmationCode"], "reset")
     idp.check_password(pool, params["Password"])
-    idp.set_password(user, params["Password"])
+    idp.set_password(pool, user, params["Password"])
     if user.status in ("RESET_REQUIRED", "FORCE_CHANGE_PASSWORD"):
         user.status = "CONFIRMED"
     idp.save(pool, user)
