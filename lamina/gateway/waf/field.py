@@ -46,9 +46,8 @@ class RequestView:
         self.method = method.encode()
         self.uri_path = uri_path.encode("utf-8", "surrogateescape")
         self.query_string = query_string.encode("utf-8", "surrogateescape")
-        self.headers = [
-            (k.encode().lower(), v.encode("utf-8", "surrogateescape")) for k, v in headers
-        ]
+        self.headers = [(k.encode(), v.encode("utf-8", "surrogateescape")) for k, v in headers]
+        """(name as sent, value); names compare case-insensitively."""
         self.body = body
         self.source_ip = source_ip
         self.body_limit = body_limit
@@ -82,7 +81,7 @@ class RequestView:
         if self._cookies is None:
             pairs = []
             for name, value in self.headers:
-                if name == b"cookie":
+                if name.lower() == b"cookie":
                     for part in value.split(b";"):
                         key, _, val = part.strip().partition(b"=")
                         if key:
@@ -93,7 +92,7 @@ class RequestView:
     def header(self, name: bytes) -> bytes | None:
         """The first value of a header (names compared case-insensitively)."""
         for key, value in self.headers:
-            if key == name:
+            if key.lower() == name:
                 return value
         return None
 
@@ -129,7 +128,7 @@ def component(field: FieldToMatch, view: RequestView) -> list[bytes]:
         return [view.method]
     if kind == "SingleHeader":
         name = field.name.lower().encode()
-        return [value for key, value in view.headers if key == name][:1]
+        return [value for key, value in view.headers if key.lower() == name][:1]
     if kind == "SingleQueryArgument":
         name = field.name.lower().encode()
         return [value for key, value in view.query_args if key.lower() == name][:1]

@@ -140,6 +140,8 @@ def test_field_scopes_and_patterns_exclude() -> None:
     )
     excluded = FieldToMatch(kind="Headers", match_scope="ALL", excluded=("x-tag",))
     assert not matches(byte(excluded, b"blue", "EXACTLY"), request)
+    keys = FieldToMatch(kind="Headers", match_scope="KEY")
+    assert matches(byte(keys, b"X-Tag", "EXACTLY", ()), request)  # names as sent
     only_sid = FieldToMatch(kind="Cookies", match_scope="KEY", included=("sid",))
     assert matches(byte(only_sid, b"sid", "EXACTLY"), request)
     json_keys = FieldToMatch(kind="JsonBody", match_scope="KEY")
