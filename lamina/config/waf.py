@@ -74,16 +74,16 @@ def attach_web_acls(
     if not associations:
         return rest_apis
     acls = _WebAcls(stack)
+    known = {(api.id, s.name) for api in rest_apis for s in api.stages}
     by_stage: dict[tuple[str, str], WebAcl] = {}
     for resource in associations:
         with stack.blame(resource.logical_id):
             api_id, stage = _stage_of(stack.text(resource, "ResourceArn"), has_http_api)
+            if (api_id, stage) not in known:
+                raise ConfigError(f"ResourceArn: no stage {stage} of a REST API {api_id}")
             if (api_id, stage) in by_stage:
                 raise ConfigError(f"stage {stage} of REST API {api_id} already has a web ACL")
             by_stage[(api_id, stage)] = acls.by_arn(stack.text(resource, "WebACLArn"))
-    known = {(api.id, s.name) for api in rest_apis for s in api.stages}
-    for api_id, stage in by_stage.keys() - known:
-        raise ConfigError(f"WebACLAssociation: no stage {stage} of a REST API {api_id}")
     return [
         msgspec.structs.replace(
             api,

@@ -350,7 +350,7 @@ def test_association_to_unknown_stage_is_refused(tmp_path: Path) -> None:
             },
         ),
     )
-    assert "no stage beta" in message
+    assert "resource Association" in message and "no stage beta" in message
 
 
 @pytest.mark.parametrize(
@@ -486,3 +486,10 @@ def test_custom_responses_and_labels_are_named_as_not_applied(tmp_path: Path) ->
         "DefaultAction: CustomRequestHandling is not supported; the action applies without it"
         in warnings
     )
+
+
+def test_one_web_acl_per_stage(tmp_path: Path) -> None:
+    body = template([])
+    body["Resources"]["Again"] = body["Resources"]["Association"]
+    message = _error(tmp_path, body)
+    assert "already has a web ACL" in message
