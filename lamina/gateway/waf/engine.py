@@ -124,7 +124,7 @@ def _evaluate_group(group: _Group, view: RequestView, counted: list[str]) -> Ver
         if group.count_only:
             # OverrideAction Count: the group's terminating match is only counted, and the
             # group stops there as it would have.
-            # https://docs.aws.amazon.com/waf/latest/developerguide/web-acl-rule-group-override-options.html
+            # https://docs.aws.amazon.com/waf/latest/APIReference/API_OverrideAction.html
             counted.append(name)
             return None
         return Verdict(step.action, name, counted)
@@ -205,7 +205,6 @@ class Compiler:
                 statement.field,
                 statement.transformations,
                 lambda items: any(compare(len(i), size) for i in items),
-                missing_size_zero=True,
             )
         if isinstance(statement, SqliMatchStatement):
             paranoia = 2 if statement.sensitivity == "HIGH" else 1
@@ -242,25 +241,23 @@ class Compiler:
 
 
 def _on_field(
-    field: FieldToMatch,
-    transformations: Sequence[TextTransformation],
-    test: Test,
-    *,
-    missing_size_zero: bool = False,
+    field: FieldToMatch, transformations: Sequence[TextTransformation], test: Test
 ) -> Matcher:
     """Extract the component, transform each element, test them; the field's oversize and
-    invalid-JSON handling may decide first. A size constraint on an absent single header or
-    argument measures it as empty."""
+    invalid-JSON handling may decide first. A request without the component does not match
+    ("Unless otherwise noted, if a web request doesn't have the request component ... AWS
+    WAF evaluates the request as not matching"). The matched value depends on nothing else.
+    https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-fields-list.html
+    """
     transform = pipeline(transformations)
-    single = field.kind in ("SingleHeader", "SingleQueryArgument")
 
     def matches(view: RequestView) -> bool:
         try:
             items = component(field, view)
         except (Oversize, InvalidJson) as decided:
             return decided.matches
-        if not items and single and missing_size_zero:
-            items = [b""]
+        if not items:
+            return False
         if transform is not None:
             items = [transform(item) for item in items]
         return test(items)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from lamina.gateway.waf.model import (
     FieldToMatch,
+    NotStatement,
     SizeConstraintStatement,
     SqliMatchStatement,
     Statement,
@@ -43,9 +44,13 @@ def _too_big(field: FieldToMatch, size: int) -> Statement:
 MANAGED_GROUPS: dict[str, tuple[tuple[str, Statement], ...]] = {
     # Core rule set: the size restrictions, the missing User-Agent and the XSS rules.
     "AWSManagedRulesCommonRuleSet": (
+        # A missing component never matches a statement, so "no User-Agent" is "not one
+        # with a length".
         (
             "NoUserAgent_HEADER",
-            SizeConstraintStatement(field=_USER_AGENT, comparison="EQ", size=0),
+            NotStatement(
+                statement=SizeConstraintStatement(field=_USER_AGENT, comparison="GT", size=0)
+            ),
         ),
         ("SizeRestrictions_QUERYSTRING", _too_big(FieldToMatch(kind="QueryString"), 2048)),
         (

@@ -198,16 +198,17 @@ def test_size_constraint_operators(comparison: str, size: int, expected: bool) -
     assert matches(statement, view()) is expected
 
 
-def test_size_constraint_measures_after_transformations_and_absent_header_as_empty() -> None:
+def test_size_constraint_measures_after_transformations_and_absent_header_never_matches() -> None:
     decoded = SizeConstraintStatement(
         field=FieldToMatch(kind="QueryString"), comparison="EQ", size=3, transformations=URL
     )
     assert matches(decoded, view(query="%41%42%43"))
-    missing = SizeConstraintStatement(
+    empty = SizeConstraintStatement(
         field=FieldToMatch(kind="SingleHeader", name="user-agent"), comparison="EQ", size=0
     )
-    assert matches(missing, view(headers=[]))
-    assert not matches(missing, view())
+    assert not matches(empty, view(headers=[]))  # no component: no match
+    assert matches(empty, view(headers=[("User-Agent", "")]))
+    assert not matches(empty, view())
 
 
 def test_ip_set_v4_v6_and_forwarded_header() -> None:
