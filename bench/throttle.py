@@ -9,7 +9,8 @@
    (`--limits redis://...`) when Redis answers.
    "admitted" is the gateway's count (each invocation prints a line); wrk's 200s are
    also reported (they miss responses still in flight when wrk stops).
-2. Overhead: p50 of a sequential client, 2,000 requests each, alternating between a plain
+2. The MeterUsage stage alone, in process: ns per call without and with an API key.
+3. Overhead: p50 of a sequential client, 2,000 requests each, alternating between a plain
    route and one that requires an API key in a usage plan (with a throttle and a quota),
    on the same function: what the key check, the client bucket and the quota count add.
 
@@ -19,6 +20,7 @@ Writes bench/results/throttle.json and prints the figures.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import re
 import statistics
@@ -33,6 +35,22 @@ from typing import Any
 import httpx
 from load import require_wrk
 from server import HOST, Server, free_port
+
+from lamina.gateway.context import RequestContext
+from lamina.gateway.deployment import Deployment
+from lamina.gateway.limits.limiter import InProcessLimiter
+from lamina.gateway.limits.model import (
+    AccessLimits,
+    ApiKey,
+    PlanStage,
+    Quota,
+    Throttle,
+    UsagePlan,
+)
+from lamina.gateway.model import Method, Resource, RestApi, Stage
+from lamina.gateway.request import GatewayRequest
+from lamina.gateway.stages.meter import MeterUsage
+from lamina.gateway.stages.route import RouteRequest
 
 BENCH = Path(__file__).resolve().parent
 RESULTS = BENCH / "results"
@@ -135,6 +153,7 @@ def main() -> int:
     args = parser.parse_args()
     require_wrk()
     figures: dict[str, Any] = {"rate_limit": RATE, "burst_limit": BURST}
+    figures["meter_stage_in_process"] = _stage_cost()
     with tempfile.TemporaryDirectory(prefix="lamina-throttle-") as folder:
         work = Path(folder)
         flood_app = _app(work / "flood", FLOOD_TEMPLATE)
@@ -260,6 +279,83 @@ def _time(call: Any) -> float:
     elapsed = (time.perf_counter() - start) * 1e6
     assert response.status_code == 200, response.text
     return elapsed
+
+
+def _stage_cost(calls: int = 200_000) -> dict[str, float]:
+    """Nanoseconds per MeterUsage call in process, no server: a method without a key
+    requirement (the hot path, one bucket) and one with a key, a plan throttle and a
+    quota. The account bucket is made too large to empty."""
+    huge = Throttle(rate=1e12, burst=10**12)
+    plan = UsagePlan(
+        id="plan01",
+        name="p",
+        stages=(PlanStage(api_id="api0000001", stage="prod"),),
+        throttle=huge,
+        quota=Quota(limit=10**12, period="DAY"),
+        key_ids=("key0000001",),
+    )
+    limits = AccessLimits(
+        api_keys=(ApiKey(id="key0000001", name="k", value=API_KEY, enabled=True),),
+        usage_plans=(plan,),
+        account=huge,
+    )
+    methods = {
+        "/plain": Method(http_method="GET"),
+        "/keyed": Method(http_method="GET", api_key_required=True),
+    }
+    api = RestApi(
+        id="api0000001",
+        logical_id="Api",
+        name="Api",
+        stages=(Stage(name="prod"),),
+        resources=tuple(
+            Resource(id=str(n), path=path, methods={"GET": method})
+            for n, (path, method) in enumerate(methods.items())
+        ),
+    )
+    deployment = Deployment((api,), (), account_id="1", region="us-east-1", limits=limits)
+    meter = MeterUsage(InProcessLimiter())
+
+    async def cost(path: str) -> float:
+        request = GatewayRequest(
+            method="GET",
+            path=path,
+            query_string="",
+            headers=[("host", "127.0.0.1"), ("x-api-key", API_KEY)],
+            body=b"",
+            source_ip="127.0.0.1",
+            protocol="HTTP/1.1",
+            domain_name="127.0.0.1",
+            request_id="r",
+            extended_request_id="e",
+            time_epoch_ms=0,
+        )
+        ctx = RequestContext(request, deployment, "127.0.0.1")
+        await RouteRequest()(ctx)
+        start = time.perf_counter_ns()
+        for _ in range(calls):
+            await meter(ctx)
+        return round((time.perf_counter_ns() - start) / calls, 1)
+
+    async def nothing() -> None:
+        return None
+
+    async def reference() -> float:
+        """An empty coroutine awaited the same way: the yardstick on a busy machine."""
+        start = time.perf_counter_ns()
+        for _ in range(calls):
+            await nothing()
+        return round((time.perf_counter_ns() - start) / calls, 1)
+
+    async def both() -> dict[str, float]:
+        return {
+            "calls": calls,
+            "empty_coroutine_ns": await reference(),
+            "no_key_one_bucket_ns": await cost("/prod/plain"),
+            "api_key_plan_quota_ns": await cost("/prod/keyed"),
+        }
+
+    return asyncio.run(both())
 
 
 def _redis_answers() -> bool:

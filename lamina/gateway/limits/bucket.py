@@ -25,8 +25,11 @@ class TokenBucket:
             self.stamp = now
 
     def take(self, now: float, rate: float, burst: int) -> bool:
-        """Refill for the time elapsed, then take one token if there is a whole one."""
-        self.refill(now, rate, burst)
+        """Refill for the time elapsed, then take one token if there is a whole one.
+        (refill's arithmetic inline: this is the hot path's one limiter step.)"""
+        if now > self.stamp:
+            self.tokens = min(float(burst), self.tokens + (now - self.stamp) * rate)
+            self.stamp = now
         if self.tokens >= 1.0:
             self.tokens -= 1.0
             return True

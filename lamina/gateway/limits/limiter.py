@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from lamina.core.error import LaminaError
 from lamina.gateway.limits.bucket import TokenBucket
 from lamina.gateway.limits.model import Quota, Throttle
-from lamina.gateway.limits.period import period_start, utc_day
+from lamina.gateway.limits.period import Today
 
 USAGE_RETENTION_DAYS = 90
 """Daily usage kept per key (GetUsage reads at most this far back)."""
@@ -89,6 +89,7 @@ class InProcessLimiter:
         self._periods: dict[tuple[str, str], tuple[date, int]] = {}
         """(plan, key) -> (start of the current quota period, requests counted in it)."""
         self._days: dict[tuple[str, str], dict[date, int]] = {}
+        self._today = Today()
 
     def take_now(self, bucket: Bucket) -> bool:
         """One bucket, without a coroutine: the hot path's only limiter call."""
@@ -125,11 +126,12 @@ class InProcessLimiter:
         return await self.admit([], charge) is Verdict.ADMITTED
 
     def _count(self, charge: Charge) -> bool:
-        today = utc_day(self._wall())
+        now = self._wall()
+        today = self._today.day(now)
         client = (charge.plan_id, charge.key_id)
         quota = charge.quota
         if quota is not None:
-            start = period_start(today, quota.period, quota.offset)
+            start = self._today.period_start(now, quota.period, quota.offset)
             current = self._periods.get(client)
             used = current[1] if current is not None and current[0] == start else 0
             if used >= quota.limit:

@@ -48,3 +48,33 @@ def utc_day(epoch_s: float) -> date:
 def day_epoch(day: date) -> int:
     """Seconds since the epoch at midnight UTC of `day`."""
     return calendar.timegm(day.timetuple())
+
+
+class Today:
+    """The UTC day of an epoch clock, and the quota periods holding it, recomputed only
+    when the day changes (a metered request asks for both)."""
+
+    __slots__ = ("_day", "_number", "_starts")
+
+    def __init__(self) -> None:
+        self._number = -1
+        self._day = date(1970, 1, 1)
+        self._starts: dict[tuple[str, int], date] = {}
+
+    def day(self, epoch_s: float) -> date:
+        number = int(epoch_s // 86_400)
+        if number != self._number:
+            self._number = number
+            self._day = date.fromordinal(_EPOCH_ORDINAL + number)
+            self._starts.clear()
+        return self._day
+
+    def period_start(self, epoch_s: float, period: QuotaPeriod, offset: int) -> date:
+        today = self.day(epoch_s)
+        start = self._starts.get((period, offset))
+        if start is None:
+            start = self._starts[(period, offset)] = period_start(today, period, offset)
+        return start
+
+
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()

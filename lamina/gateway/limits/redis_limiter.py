@@ -25,7 +25,7 @@ from lamina.gateway.limits.limiter import (
     Verdict,
 )
 from lamina.gateway.limits.model import Quota, Throttle
-from lamina.gateway.limits.period import day_epoch, period_end, period_start, utc_day
+from lamina.gateway.limits.period import Today, day_epoch, period_end
 
 DEFAULT_PREFIX = "lamina:limits:"
 
@@ -115,6 +115,7 @@ class RedisLimiter:
         self._clock = clock
         self._wall = wall
         self._admit = self._redis.register_script(_ADMIT)
+        self._today = Today()
 
     async def admit(self, buckets: Sequence[Bucket], charge: Charge | None = None) -> Verdict:
         keys = [self._prefix + "tb:" + bucket.key for bucket in buckets]
@@ -137,12 +138,13 @@ class RedisLimiter:
         return await self.admit([], Charge(plan_id, key_id, quota)) is Verdict.ADMITTED
 
     def _charge(self, charge: Charge, keys: list[str], args: list[Any]) -> None:
-        today = utc_day(self._wall())
+        now = self._wall()
+        today = self._today.day(now)
         client = f"{charge.plan_id}:{charge.key_id}"
         quota = charge.quota
         limit, expires, quota_key = -1, 0, self._prefix + "q:" + client
         if quota is not None:
-            start = period_start(today, quota.period, quota.offset)
+            start = self._today.period_start(now, quota.period, quota.offset)
             limit = quota.limit
             expires = day_epoch(period_end(start, quota.period)) + 60
             quota_key += f":{start.isoformat()}"

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
+from types import MappingProxyType
 
 from lamina.gateway.context import RequestContext
 from lamina.gateway.error import GatewayError, ResponseType
@@ -38,6 +40,7 @@ log = logging.getLogger("lamina.gateway.limits")
 
 API_KEY_HEADER = "x-api-key"
 _WARN_EVERY_S = 10.0
+_NONE: Mapping[str, Bucket] = MappingProxyType({})
 
 
 class MeterUsage:
@@ -63,9 +66,9 @@ class MeterUsage:
                 own = plan.bucket(key.id, path, http_method)
                 charge = Charge(plan.plan.id, key.id, plan.plan.quota)
             if stage_limits is not None:
-                method_bucket = stage_limits.methods.get(path, {}).get(http_method)
+                method_bucket = stage_limits.methods.get(path, _NONE).get(http_method)
         elif stage_limits is not None and ctx.route is not None:
-            method_bucket = stage_limits.methods.get(ctx.route.route_key, {}).get(ALL)
+            method_bucket = stage_limits.methods.get(ctx.route.route_key, _NONE).get(ALL)
         if charge is None and method_bucket is None and self._local is not None:
             if not self._local.take_now(limits.account):  # the hot path
                 raise GatewayError(ResponseType.THROTTLED, "the account's bucket is empty")

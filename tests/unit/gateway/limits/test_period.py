@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from lamina.gateway.limits.period import day_epoch, period_end, period_start, utc_day
+from lamina.gateway.limits.period import Today, day_epoch, period_end, period_start, utc_day
 
 WEDNESDAY = date(2026, 11, 25)
 
@@ -54,3 +54,15 @@ def test_utc_day_and_day_epoch_round_trip() -> None:
     midnight = day_epoch(WEDNESDAY)
     assert utc_day(midnight) == WEDNESDAY
     assert utc_day(midnight - 1) == date(2026, 11, 24)
+
+
+def test_today_follows_the_clock_across_midnight() -> None:
+    today = Today()
+    midnight = day_epoch(WEDNESDAY)
+    assert today.day(midnight - 0.001) == date(2026, 11, 24)
+    assert today.period_start(midnight - 0.001, "WEEK", 3) == date(2026, 11, 18)
+    assert today.day(midnight) == WEDNESDAY
+    # Wednesday starts a new WEEK period with offset 3, and the cached start follows.
+    assert today.period_start(midnight, "WEEK", 3) == WEDNESDAY
+    assert today.period_start(midnight + 60, "MONTH", 0) == date(2026, 11, 1)
+    assert today.day(0.0) == date(1970, 1, 1)
