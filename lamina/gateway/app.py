@@ -1,7 +1,7 @@
 """The gateway's request pipeline: read this file to know a request's whole path.
 
-    locate API + stage → route
-    → firewall (WAF) → client certificate (mTLS) → CORS preflight (HTTP APIs)
+    locate API + stage → firewall (WAF, in front of routing as on AWS) → route
+    → client certificate (mTLS) → CORS preflight (HTTP APIs)
     (the client certificate is checked first, at the custom domain, as on AWS)
     → authorize (resource policy, authorizers, IAM) → API key, usage plan, throttling
     → build proxy event → integration (Lambda) → map response
