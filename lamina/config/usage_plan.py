@@ -161,6 +161,8 @@ def _quota(spec: object) -> Quota | None:
     if period not in MAX_OFFSET:
         raise ConfigError(f"Quota Period must be DAY, WEEK or MONTH, not {spec.get('Period')!r}")
     limit = _number(spec.get("Limit"), "Quota Limit")
+    if limit < 0:
+        raise ConfigError("Quota Limit must be 0 or more")
     offset = int(_number(spec.get("Offset", 0), "Quota Offset"))
     if not 0 <= offset <= MAX_OFFSET[period]:
         raise ConfigError(f"Quota Offset of a {period} period is 0 to {MAX_OFFSET[period]}")

@@ -168,6 +168,7 @@ def test_cloudformation_deployment_stage_description_and_plan_overrides(tmp_path
         (("VALUE", "short"), "at least 20 characters"),
         (("Offset: 14", "Offset: 28"), "Offset of a MONTH period is 0 to 27"),
         (("Period: MONTH", "Period: YEAR"), "DAY, WEEK or MONTH"),
+        (("Limit: 1000", "Limit: -1"), "Quota Limit must be 0 or more"),
         (("KeyType: API_KEY", "KeyType: OTHER"), "KeyType must be API_KEY"),
         (("ApiKeySourceType: AUTHORIZER", "ApiKeySourceType: QUERY"), "HEADER or AUTHORIZER"),
     ],
