@@ -50,6 +50,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
 FIRST_BATCH, LAST_BATCH = 32, 1024
 """Rows a read fetches per round trip: few at first (a Limit of 1 reads one page), more
 while the caller keeps reading (a 1 MB page of small items)."""
+BATCH_BYTES = 1024 * 1024
+"""A batch grows only while its rows' size, as measured so far, stays near this: a page
+of 400 KB items does not fetch a thousand of them."""
 
 
 class PostgresTableStore:
@@ -319,7 +322,8 @@ class PostgresTableStore:
             if len(rows) < batch:
                 return
             after = tuple(rows[-1][len(read.selected) - len(read.order) : -1])
-            batch = min(batch * 2, LAST_BATCH)
+            average = sum(len(row[-1]) for row in rows) / len(rows)
+            batch = max(1, min(batch * 2, LAST_BATCH, int(BATCH_BYTES / average)))
 
     def close(self) -> None:
         self._db.close()
