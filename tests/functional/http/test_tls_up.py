@@ -7,6 +7,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ class Site:
         self.lamina = LaminaProcess(self.folder / "template.yaml", "--tls")
         self.ca = self.folder / ".lamina" / "tls" / "ca.pem"
         self.port = self.lamina.port
+        _wait_for_banner(self.lamina)
 
     def get(self, name: str, path: str, client: ClientCert | None = None) -> httpx.Response:
         """GET https://{name}:{port}{path}, connecting to 127.0.0.1 with SNI `name`."""
@@ -47,6 +49,13 @@ class Site:
                 headers={"Host": f"{name}:{self.port}"},
                 extensions={"sni_hostname": name},
             )
+
+
+def _wait_for_banner(lamina: LaminaProcess) -> None:
+    """The port accepts connections a moment before the banner is printed."""
+    deadline = time.monotonic() + 10
+    while "Listening on" not in lamina.output() and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 @pytest.fixture(scope="module")
@@ -212,6 +221,7 @@ def test_user_certificates_for_default_name_and_a_domain(tmp_path: Path) -> None
         f"rest.lamina.test={domain.cert_path},{domain.key_path}",
     )
     try:
+        _wait_for_banner(lamina)
         context = ssl.create_default_context(cafile=tmp_path / "own-ca" / "ca.pem")
         for name, pair in (("localhost", default), ("rest.lamina.test", domain)):
             raw = socket.create_connection(("127.0.0.1", lamina.port), timeout=5)
@@ -233,6 +243,7 @@ def test_without_tls_domains_match_by_host_and_mutual_tls_domains_deny(tmp_path:
     (folder / "truststore.pem").write_bytes(clients.pem_path.read_bytes())
     lamina = LaminaProcess(folder / "template.yaml")
     try:
+        _wait_for_banner(lamina)
         base = f"http://127.0.0.1:{lamina.port}"
         response = httpx.get(f"{base}/v1/echo/ann", headers={"Host": "rest.lamina.test"})
         event = _event(response)
