@@ -254,3 +254,19 @@ def test_index_added_while_a_write_is_open_waits_and_indexes_it(schema: tuple[st
     assert [row.item for row in rows] == [{"pk": {"S": "a"}, "g": {"S": "x"}}]
     writer_store.close()
     admin_store.close()
+
+
+def test_store_reconnects_after_the_server_drops_its_connection(
+    schema: tuple[str, str], database: psycopg.Connection[tuple[object, ...]]
+) -> None:
+    url, name = schema
+    store = PostgresTableStore(url, name)
+    store.create_table(META)
+    pid = store._db.info.backend_pid
+    database.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    with pytest.raises(psycopg.OperationalError):
+        store.get("counters", b"a", b"")  # the request in flight fails
+    store.change("counters", b"a", b"", item_size, _increment)  # the next one reconnects
+    assert store.get("counters", b"a", b"") == {"pk": {"S": "c"}, "n": {"N": "1"}}
+    assert store._db.info.backend_pid != pid
+    store.close()
