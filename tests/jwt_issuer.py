@@ -100,13 +100,11 @@ class IdentityProvider:
     def __init__(self) -> None:
         self.issuers: dict[str, TokenIssuer] = {}
         self.requests: dict[str, int] = {}
-        self.delay_s = 0.0
         provider = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 provider.requests[self.path] = provider.requests.get(self.path, 0) + 1
-                time.sleep(provider.delay_s)
                 body = provider.document(self.path)
                 self.send_response(200 if body is not None else 404)
                 data = json.dumps(body if body is not None else {"message": "not found"})
