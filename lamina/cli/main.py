@@ -70,8 +70,9 @@ _overrides = click.option(
     "limits_url",
     default=None,
     envvar="LAMINA_REDIS_URL",
-    help="Where throttling buckets, quotas and API key usage live, shared by every "
-    "process using it: redis://host:port/db (default: in this process).",
+    help="Where throttling buckets, quotas, API key usage and cached Lambda authorizer "
+    "answers live, shared by every process using it: redis://host:port/db "
+    "(default: in this process).",
 )
 @click.option(
     "--tls",

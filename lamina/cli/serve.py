@@ -29,6 +29,7 @@ from lamina.core.ids import new_request_id
 from lamina.edge.app import Edge
 from lamina.functions.service import FunctionService
 from lamina.gateway.app import Gateway
+from lamina.gateway.auth.cache import open_authorizer_cache
 from lamina.gateway.auth.jwks import IssuerDirectory
 from lamina.gateway.deployment import Deployment
 from lamina.gateway.limits.limiter import LimiterUnavailable, open_limiter
@@ -119,8 +120,14 @@ async def serve(options: ServeOptions) -> int:
         domains=app.domains,
     )
     issuers = IssuerDirectory(os.environ.get(COGNITO_ISSUER_ENV) or None)
+    authorizer_cache = open_authorizer_cache(options.limits_url)  # the same Redis, if any
     gateway = Gateway(
-        deployment, functions, limiter, issuers=issuers, credentials=credential_store(app)
+        deployment,
+        functions,
+        limiter,
+        issuers=issuers,
+        credentials=credential_store(app),
+        authorizer_cache=authorizer_cache,
     )
     public = f"{options.host}:{options.port}"
     lambda_ = LambdaProvider(
@@ -207,6 +214,7 @@ async def serve(options: ServeOptions) -> int:
         await release()
         console.flush()
         await limiter.close()
+        await authorizer_cache.close()
     return 0
 
 

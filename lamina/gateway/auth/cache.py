@@ -46,6 +46,8 @@ class AuthorizerCache(Protocol):
         self, key: tuple[str, ...], answer: AuthorizerAnswer, ttl_seconds: int
     ) -> None: ...
 
+    async def close(self) -> None: ...
+
 
 class MemoryAuthorizerCache:
     """In-process LRU: at most `max_entries` answers, each dropped once its TTL passed.
@@ -82,3 +84,18 @@ class MemoryAuthorizerCache:
         self._entries.move_to_end(key)
         while len(self._entries) > self._max:
             self._entries.popitem(last=False)
+
+    async def close(self) -> None:
+        self._entries.clear()
+
+
+def open_authorizer_cache(url: str | None) -> AuthorizerCache:
+    """The cache `lamina up --limits URL` implies: Redis for a redis:// (rediss://, unix://)
+    URL, shared with the other edge processes using it; in this process for None. The
+    URL's `key_prefix` parameter (see limits.limiter.open_limiter) prefixes the keys too."""
+    if url is None or not url.startswith(("redis://", "rediss://", "unix://")):
+        return MemoryAuthorizerCache()
+    # redis-py takes a fifth of a second to import: only when asked for.
+    from lamina.gateway.auth.redis_cache import redis_authorizer_cache
+
+    return redis_authorizer_cache(url)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import msgspec
 from redis.asyncio import Redis
@@ -75,3 +76,17 @@ class RedisAuthorizerCache:
         if self._down_until is None:
             log.warning("authorizer cache unavailable, calling authorizers uncached: %s", error)
         self._down_until = self._clock() + self._retry_after_s
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+
+def redis_authorizer_cache(url: str) -> RedisAuthorizerCache:
+    """A cache on the Redis at `url`; its `key_prefix` query parameter, when given, goes
+    before `authorizer:` so deployments sharing one Redis keep apart."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    prefix = next((value for name, value in query if name == "key_prefix"), None)
+    rest = urlencode([(name, value) for name, value in query if name != "key_prefix"])
+    client = Redis.from_url(urlunsplit(parts._replace(query=rest)))
+    return RedisAuthorizerCache(client, f"{prefix}authorizer:" if prefix else DEFAULT_REDIS_PREFIX)

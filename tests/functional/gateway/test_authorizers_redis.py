@@ -7,14 +7,16 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
-from lamina.gateway.auth.cache import AuthorizerAnswer
+from lamina.config.ids import physical_id
+from lamina.gateway.auth.cache import AuthorizerAnswer, MemoryAuthorizerCache, open_authorizer_cache
 from lamina.gateway.auth.redis_cache import RedisAuthorizerCache
-from tests.conftest import free_port
+from tests.conftest import FIXTURES, LaminaProcess, free_port
 
 ANSWER = AuthorizerAnswer(
     principal_id="user-1",
@@ -98,3 +100,34 @@ async def test_redis_down_is_a_miss_and_is_left_alone_for_a_while(prefix: str) -
     assert await cache.get(("auth1", "t")) is None
     assert closed.tries == 2
     await closed.aclose()
+
+
+async def test_lamina_up_limits_url_selects_the_redis_cache(redis: Redis, prefix: str) -> None:
+    assert isinstance(open_authorizer_cache(None), MemoryAuthorizerCache)
+    cache = open_authorizer_cache(f"redis://127.0.0.1:6379/0?key_prefix={prefix}")
+    assert isinstance(cache, RedisAuthorizerCache)
+    await cache.put(("auth1", "t"), ANSWER, 60)
+    assert await redis.exists(prefix + 'authorizer:["auth1","t"]') == 1
+    await cache.close()
+
+
+async def test_lamina_up_with_redis_limits_caches_authorizer_answers_there(
+    redis: Redis, prefix: str
+) -> None:
+    lamina = LaminaProcess(
+        FIXTURES / "apps" / "authorizers",
+        "--limits",
+        f"redis://127.0.0.1:6379/0?key_prefix={prefix}",
+    )
+    try:
+        host = f"{physical_id('authorizers', 'AuthRestApi')}.execute-api.localhost"
+        headers = {"Host": host, "Authorization": "Bearer shared"}
+        async with httpx.AsyncClient(base_url=lamina.base, timeout=30) as client:
+            first = (await client.get("/prod/token", headers=headers)).json()
+            second = (await client.get("/prod/token", headers=headers)).json()
+    finally:
+        lamina.stop()
+    invocation = first["requestContext"]["authorizer"]["invocation"]
+    assert second["requestContext"]["authorizer"]["invocation"] == invocation
+    keys = await redis.keys(prefix + "authorizer:*")
+    assert len(keys) == 1 and b"Bearer shared" in keys[0]
