@@ -8,23 +8,42 @@ https://docs.aws.amazon.com/apigateway/latest/developerguide/how-to-mock-integra
 This is what SAM `Cors` generates for each path's OPTIONS method, so a REST API's CORS
 headers come from here (and from integration and gateway responses), never from a stage.
 
-Mapping templates are VTL. The full engine is issue #7; until it lands a template is run
-only when it is plain text (which VTL outputs unchanged) and anything that needs the engine
-answers 500 with the reason on the console, rather than a guess.
+Mapping templates are VTL, run by lamina.gateway.mapping with API Gateway's `$input`,
+`$context`, `$stageVariables` and `$util`. The request template sees the method request's
+payload; the response template sees the mock's integration response, whose payload is empty
+(so `$input.body` reads `{}`), and may set `$context.responseOverride.status` and
+`.header.X`, which replace the method response's status and headers.
+https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-override-request-response-parameters.html
+A plain-text template (no VTL syntax) is used as is, without the engine. A template the engine
+cannot run (a syntax error, an unsupported construct, a failing `$util` call) answers 500 with
+the reason on the console, as API Gateway's "Execution failed due to configuration error".
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
 import orjson
 
 from lamina.gateway.error import GatewayError, GatewayResponse, ResponseType
-from lamina.gateway.events.common import media_type
+from lamina.gateway.events.common import media_type, parse_query
+from lamina.gateway.events.v1 import V1Target
+from lamina.gateway.mapping import (
+    MappingError,
+    MappingInput,
+    Rendered,
+    RequestFacts,
+    render_request_template,
+    render_response_template,
+)
 from lamina.gateway.model import IntegrationResponse, MockIntegration
 from lamina.gateway.request import GatewayRequest
+
+if TYPE_CHECKING:
+    from lamina.gateway.context import RequestContext
 
 # API Gateway assumes application/json when a request has no Content-Type, and picks the
 # response template for application/json when Accept names none it has.
@@ -34,7 +53,8 @@ DEFAULT_MEDIA_TYPE = "application/json"
 # What makes VTL do something: a reference ($name, ${name}, $!name), a directive or
 # comment (#if, #{if}, ##, #*, #[[), or an escape of either. Any other $ or # is text.
 _VTL = re.compile(r"[$#][A-Za-z_{!*#\[@]|\\[$#]")
-_NEEDS_VTL = "mapping templates with VTL are not supported yet (issue #7)"
+# What API Gateway's execution log says before the 500 for a template that fails.
+_TRANSFORM_FAILED = "Execution failed due to configuration error: Unable to transform {}: {}"
 
 
 def is_literal_template(template: str) -> bool:
@@ -47,17 +67,71 @@ def answer_mock(
     request: GatewayRequest,
     path_params: Mapping[str, str],
     stage_variables: Mapping[str, str],
+    facts: RequestFacts | None = None,
 ) -> GatewayResponse:
-    status = _integration_status(integration, request)
+    """`facts`: what routing and the security stages found, for `$context`."""
+    mapping = _MappingSource(request, path_params, stage_variables, facts)
+    status = _integration_status(integration, request, mapping)
     chosen = select_integration_response(integration.responses, status)
     sources = _Sources(request, path_params, stage_variables)
-    headers = [
-        (name.encode(), value.encode())
-        for name, value in _method_response_headers(chosen.response_parameters, sources)
-    ]
-    content_type, body = _response_body(chosen.response_templates, request)
+    named = dict(_method_response_headers(chosen.response_parameters, sources))
+    content_type, rendered = _response_body(chosen.response_templates, request, mapping)
+    named.update({name.lower(): value for name, value in rendered.headers.items()})
+    headers = [(name.encode(), value.encode()) for name, value in named.items()]
     headers.append((b"content-type", content_type.encode()))
-    return GatewayResponse(_method_status(chosen), headers, body)
+    status_code = rendered.status if rendered.status is not None else _method_status(chosen)
+    return GatewayResponse(status_code, headers, rendered.body.encode())
+
+
+def request_facts(ctx: RequestContext) -> RequestFacts:
+    """What `$context` reports, from the pipeline's request context."""
+    target = ctx.target
+    stage = ctx.stage
+    web_acl = stage.web_acl if stage is not None else None
+    if not isinstance(target, V1Target):
+        return RequestFacts(account_id=ctx.deployment.account_id, api_id="", stage="")
+    return RequestFacts(
+        account_id=target.account_id,
+        api_id=target.api_id,
+        stage=target.stage,
+        resource_id=target.resource_id,
+        resource_path=target.resource_path,
+        stage_path_prefix=target.stage_path_prefix,
+        authorizer=ctx.authorizer,
+        identity=ctx.identity,
+        client_cert=ctx.client_cert,
+        web_acl_arn=web_acl.arn if web_acl is not None else None,
+    )
+
+
+class _MappingSource:
+    """Builds the template variables on first use (a plain-text template needs none)."""
+
+    __slots__ = ("_built", "facts", "path_params", "request", "stage_variables")
+
+    def __init__(
+        self,
+        request: GatewayRequest,
+        path_params: Mapping[str, str],
+        stage_variables: Mapping[str, str],
+        facts: RequestFacts | None,
+    ) -> None:
+        self.request = request
+        self.path_params = path_params
+        self.stage_variables = stage_variables
+        self.facts = facts or RequestFacts(account_id="", api_id="", stage="")
+        self._built: MappingInput | None = None
+
+    def get(self) -> MappingInput:
+        if self._built is None:
+            self._built = MappingInput(
+                self.request,
+                self.facts,
+                path_params=self.path_params,
+                query=parse_query(self.request.query_string),
+                stage_variables=self.stage_variables,
+            )
+        return self._built
 
 
 def select_integration_response(
@@ -83,11 +157,13 @@ def select_integration_response(
     return default
 
 
-def _integration_status(integration: MockIntegration, request: GatewayRequest) -> int:
+def _integration_status(
+    integration: MockIntegration, request: GatewayRequest, mapping: _MappingSource
+) -> int:
     """The `statusCode` of the integration request body: the request template's output, or
     the passed-through body. Without one the mock answers 200 (what the console's default
     mock template, `{"statusCode": 200}`, asks for)."""
-    body = _integration_request(integration, request)
+    body = _integration_request(integration, request, mapping)
     try:
         doc = orjson.loads(body) if body.strip() else None
     except orjson.JSONDecodeError:
@@ -98,7 +174,9 @@ def _integration_status(integration: MockIntegration, request: GatewayRequest) -
     return status
 
 
-def _integration_request(integration: MockIntegration, request: GatewayRequest) -> bytes:
+def _integration_request(
+    integration: MockIntegration, request: GatewayRequest, mapping: _MappingSource
+) -> bytes:
     """Passthrough rules for a request whose Content-Type has no template.
     https://docs.aws.amazon.com/apigateway/latest/developerguide/integration-passthrough-behaviors.html
     """
@@ -106,9 +184,16 @@ def _integration_request(integration: MockIntegration, request: GatewayRequest) 
     content_type = media_type(request.header("content-type")) or DEFAULT_MEDIA_TYPE
     template = templates.get(content_type)
     if template is not None:
-        if not is_literal_template(template):
-            raise GatewayError(ResponseType.DEFAULT_5XX, f"MOCK request template: {_NEEDS_VTL}")
-        return template.encode()
+        if is_literal_template(template):
+            return template.encode()
+        payload = request.body.decode("utf-8", errors="replace")
+        try:
+            rendered = render_request_template(template, payload, mapping.get())
+        except MappingError as error:
+            raise GatewayError(
+                ResponseType.DEFAULT_5XX, _TRANSFORM_FAILED.format("request", error)
+            ) from None
+        return rendered.body.encode()
     behavior = integration.passthrough_behavior
     if behavior == "NEVER" or (behavior == "WHEN_NO_TEMPLATES" and templates):
         raise GatewayError(
@@ -184,16 +269,24 @@ def _method_response_headers(
     return headers
 
 
-def _response_body(templates: Mapping[str, str], request: GatewayRequest) -> tuple[str, bytes]:
+def _response_body(
+    templates: Mapping[str, str], request: GatewayRequest, mapping: _MappingSource
+) -> tuple[str, Rendered]:
     """The response template for the first media type of Accept, else application/json,
     else the first one; no template passes the (empty) mock body through."""
     if not templates:
-        return DEFAULT_MEDIA_TYPE, b""
+        return DEFAULT_MEDIA_TYPE, Rendered("")
     by_type = {key.lower(): (key, value) for key, value in templates.items()}
     accept = media_type((request.header("accept") or "").split(",", 1)[0])
     key, template = (
         by_type.get(accept) or by_type.get(DEFAULT_MEDIA_TYPE) or next(iter(by_type.values()))
     )
-    if not is_literal_template(template):
-        raise GatewayError(ResponseType.DEFAULT_5XX, f"MOCK response template: {_NEEDS_VTL}")
-    return key, template.encode()
+    if is_literal_template(template):
+        return key, Rendered(template)
+    try:
+        # A mock's integration response has no payload.
+        return key, render_response_template(template, "", mapping.get())
+    except MappingError as error:
+        raise GatewayError(
+            ResponseType.DEFAULT_5XX, _TRANSFORM_FAILED.format("response", error)
+        ) from None

@@ -7,7 +7,7 @@ from lamina.gateway.context import RequestContext
 from lamina.gateway.error import GatewayError, ResponseType
 from lamina.gateway.events.v1 import V1Target
 from lamina.gateway.integrations.lambda_ import Invoker, call_lambda
-from lamina.gateway.integrations.mock import answer_mock
+from lamina.gateway.integrations.mock import answer_mock, request_facts
 from lamina.gateway.model import LambdaIntegration, MockIntegration
 
 GATEWAY_PRINCIPAL = "apigateway.amazonaws.com"
@@ -38,7 +38,9 @@ class InvokeIntegration:
             target = ctx.target
             path_params = target.path_params if isinstance(target, V1Target) else {}
             variables = ctx.stage.variables if ctx.stage is not None else {}
-            ctx.response = answer_mock(integration, ctx.request, path_params, variables)
+            ctx.response = answer_mock(
+                integration, ctx.request, path_params, variables, request_facts(ctx)
+            )
             return
         kind = "none" if integration is None else integration.type
         raise GatewayError(

@@ -1,9 +1,11 @@
 """The MOCK integration through the pipeline: SAM `Cors`'s OPTIONS methods exactly as the
 translator writes them, integration response selection, passthrough, and the refusal to
-guess at VTL (issue #7)."""
+VTL templates run by lamina.gateway.mapping (status choice, $context, overrides, and a 500
+for a template that cannot run)."""
 
 from __future__ import annotations
 
+import orjson
 import pytest
 
 from lamina.functions.model import InvokeResult
@@ -201,20 +203,128 @@ async def test_mock_without_a_matching_or_default_response_is_500() -> None:
     assert (status, body) == (500, b'{"message": "Internal server error"}')
 
 
+# The documented example: a `scope` query parameter picks the mock's status.
+# https://docs.aws.amazon.com/apigateway/latest/developerguide/how-to-mock-integration.html
+SCOPED = MockIntegration(
+    request_templates={
+        "application/json": (
+            '{\n  #if( $input.params(\'scope\') == "internal" )\n    "statusCode": 200\n'
+            '  #else\n    "statusCode": 500\n  #end\n}'
+        )
+    },
+    responses=(
+        IntegrationResponse(
+            status_code="200",
+            response_templates={
+                "application/json": '{"statusCode": 200, "message": "Go ahead without me."}'
+            },
+        ),
+        IntegrationResponse(
+            selection_pattern="5\\d{2}",
+            status_code="500",
+            response_templates={
+                "application/json": (
+                    '{"statusCode": 500, "message": '
+                    '"The invoked method is not supported on the API resource."}'
+                )
+            },
+        ),
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "message"),
+    [
+        ("scope=internal", 200, "Go ahead without me."),
+        ("scope=external", 500, "The invoked method is not supported on the API resource."),
+        ("", 500, "The invoked method is not supported on the API resource."),
+    ],
+)
+async def test_mock_vtl_request_template_chooses_the_integration_response(
+    query: str, status: int, message: str
+) -> None:
+    request = _request("GET", "/Prod/x")
+    request.query_string = query
+    got, body, _ = await _call({"/x": {"GET": _mock_method(SCOPED)}}, request)
+    assert got == status
+    assert orjson.loads(body) == {"statusCode": status, "message": message}
+
+
+async def test_mock_vtl_response_template_reads_context_params_and_stage_variables() -> None:
+    template = (
+        '{"stage": "$context.stage", "api": "$context.apiId", "resource": '
+        '"$context.resourcePath", "method": "$context.httpMethod", "id": "$input.params(\'id\')", '
+        '"q": "$input.params(\'q\')", "color": "$stageVariables.color", '
+        '"requestId": "$context.requestId", "body": $input.body}'
+    )
+    mock = MockIntegration(
+        request_templates={"application/json": '{"statusCode": 200}'},
+        responses=(
+            IntegrationResponse(
+                status_code="200", response_templates={"application/json": template}
+            ),
+        ),
+    )
+    status, body, _ = await _call(
+        {"/things/{id}": {"GET": _mock_method(mock)}}, _request("GET", "/Prod/things/t1")
+    )
+    assert status == 200
+    assert orjson.loads(body) == {
+        "stage": "Prod",
+        "api": "restapi001",
+        "resource": "/things/{id}",
+        "method": "GET",
+        "id": "t1",
+        "q": "1",
+        "color": "blue",
+        "requestId": "11111111-2222-4333-8444-555555555555",
+        "body": {},
+    }
+
+
+async def test_mock_response_override_replaces_status_and_headers() -> None:
+    # https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-override-request-response-parameters.html
+    template = (
+        "#set($context.responseOverride.status = 418)\n"
+        '#set($context.responseOverride.header.X-Tea = "earl grey")\n'
+        '{"ok": true}'
+    )
+    mock = MockIntegration(
+        request_templates={"application/json": '{"statusCode": 200}'},
+        responses=(
+            IntegrationResponse(
+                status_code="200",
+                response_parameters={"method.response.header.X-Tea": "'green'"},
+                response_templates={"application/json": template},
+            ),
+        ),
+    )
+    status, body, headers = await _call(
+        {"/x": {"GET": _mock_method(mock)}}, _request("GET", "/Prod/x")
+    )
+    assert (status, body, headers[b"x-tea"]) == (418, b'{"ok": true}', b"earl grey")
+
+
 @pytest.mark.parametrize(
     "template",
     [
-        '#if($input.params("scope") == "internal")\n{"statusCode": 200}\n#end',
-        '{"statusCode": $input.params("code")}',
-        '{"statusCode": ${code}}',
+        "#if($input.params('a') == 1)",  # no #end: a syntax error
+        "#[[unparsed]]#",  # not supported: refused, not guessed
+        "$util.base64Decode('***')",  # the Java decoder throws
+        "#set($context.responseOverride.status = 400)#set($context.responseOverride.status = 401)",
     ],
 )
-async def test_mock_vtl_template_answers_500_instead_of_a_guess(template: str) -> None:
-    vtl = MockIntegration(
-        request_templates={"application/json": template},
-        responses=(IntegrationResponse(status_code="200"),),
+async def test_mock_template_that_cannot_run_answers_500(template: str) -> None:
+    mock = MockIntegration(
+        request_templates={"application/json": '{"statusCode": 200}'},
+        responses=(
+            IntegrationResponse(
+                status_code="200", response_templates={"application/json": template}
+            ),
+        ),
     )
-    status, body, _ = await _call({"/x": {"GET": _mock_method(vtl)}}, _request("GET", "/Prod/x"))
+    status, body, _ = await _call({"/x": {"GET": _mock_method(mock)}}, _request("GET", "/Prod/x"))
     assert (status, body) == (500, b'{"message": "Internal server error"}')
 
 

@@ -1,0 +1,29 @@
+"""API Gateway mapping templates: Velocity (VTL) as API Gateway runs it.
+
+airspeed parses and evaluates the Velocity language; this package supplies what API Gateway
+puts around it (`$input`, `$context`, `$stageVariables`, `$util`), Java's view of the values
+(how a map, a list, a boolean or null prints), and fixes airspeed where it differs from
+API Gateway's engine (velocity.py lists each one; tests name them).
+https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-mapping-template-reference.html
+
+It imports only the standard library, airspeed, jsonpath-ng and orjson, so any integration
+(MOCK now; Lambda custom, HTTP and AWS service integrations later) can use it.
+"""
+
+from lamina.gateway.mapping.engine import (
+    MappingError,
+    MappingInput,
+    Rendered,
+    RequestFacts,
+    render_request_template,
+    render_response_template,
+)
+
+__all__ = [
+    "MappingError",
+    "MappingInput",
+    "Rendered",
+    "RequestFacts",
+    "render_request_template",
+    "render_response_template",
+]

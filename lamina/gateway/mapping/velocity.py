@@ -1,0 +1,240 @@
+r"""The Velocity core: airspeed, adjusted where it differs from API Gateway's engine.
+
+API Gateway runs Apache Velocity on the JVM; airspeed is a Python Velocity. Each difference
+below is fixed here once, when this module is imported, and pinned by a test in
+tests/unit/gateway/mapping/test_velocity.py that names it:
+
+1. null and undefined references print as the empty string. Velocity prints the reference's
+   own text (`$foo`); API Gateway prints nothing (`"$context.identity.apiKey"` is `""` for a
+   method without an API key: "For methods that don't require an API key, this variable is
+   null", api-gateway-mapping-template-reference.html).
+2. Values print as Java prints them: `true`/`false`, maps as `{a=1}`, JSON arrays as JSON,
+   doubles as `Double.toString` (java.py). airspeed uses Python's `str` (`True`, `{'a': 1}`).
+3. String literals keep their backslashes: Velocity has no escape sequences, so AWS's own
+   example `$util.escapeJavaScript(data).replaceAll("\\'","'")` passes the regex `\\'` to
+   Java. airspeed turns `\\` into `\` (and cannot parse `"\d"`).
+4. `#foreach` over a map iterates its values (Velocity); airspeed iterates its keys. Over a
+   value that is not a collection Velocity does nothing; airspeed raises.
+5. `#set` with a null right-hand side leaves the variable unchanged (Velocity 1.7's
+   `directive.set.null.allowed = false`); airspeed sets it to null.
+6. `/` on integers truncates toward zero and `%` takes the dividend's sign (Java); airspeed
+   uses Python's floor division and modulo. Division by zero is null (Velocity logs it).
+7. `+` with a string operand concatenates (Velocity 1.7 ASTAddNode); airspeed raises.
+8. `==`/`!=` compare numbers by value and values of different classes by their string
+   forms (Velocity 1.7 ASTEQNode); airspeed uses Python equality (`3 == "3"` is false).
+9. Identifiers may contain `-` (Velocity 1.x's DIRECTIVE_CHAR, so
+   `#set($context.responseOverride.header.Content-Type = ...)` names the header
+   `Content-Type`); airspeed stops a name at the `-`.
+10. Java's String methods: `matches` must match the whole string (airspeed: a prefix),
+   `replaceAll` takes Java's `$1` group references; the rest of java.lang.String that
+   templates use is added (java.py STRING_METHODS).
+
+Not fixed (documented in docs/fidelity/gateway.md): `#if` truthiness follows Python (an
+empty string, 0 or an empty collection is false; Velocity 1.7 treats any non-null
+non-Boolean as true); `#[[unparsed]]#` blocks are refused rather than guessed.
+
+Templates are compiled once per distinct text (an LRU of compiled templates), so a
+deployment's templates are parsed on first use and never again.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import operator
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import airspeed  # type: ignore[import-untyped]
+
+from lamina.gateway.mapping.java import STRING_METHODS, JsonMap, NullMap, list_methods, render
+
+COMPILED_TEMPLATES = 1024
+"""How many distinct template texts stay compiled (every template of a few deployments)."""
+
+
+class MappingError(Exception):
+    """A template that cannot be parsed or evaluated; the gateway answers 500 for it."""
+
+
+def output(value: object) -> str:
+    """A reference's printed form: API Gateway prints null as nothing (difference 1)."""
+    if value is None or isinstance(value, NullMap):
+        return ""
+    if type(value) is str:
+        return value
+    return render(value)
+
+
+# --- 1 and 2: how a reference prints ------------------------------------------------------
+
+
+def _evaluate_reference(self: Any, stream: Any, namespace: Any, loader: Any) -> None:
+    if self.expression is None:
+        stream.write(self.my_text())  # a lone `$` is text
+        return
+    value = self.expression.calculate(namespace, loader)
+    if value is None and self.alternate is not None:
+        value = self.alternate.calculate(namespace, loader)
+    stream.write(output(value))
+
+
+# --- 3: string literals ----------------------------------------------------------------------
+
+_NEVER = re.compile(r"(?!)")
+
+# --- 4: #foreach ------------------------------------------------------------------------------
+
+
+def _evaluate_foreach(self: Any, stream: Any, namespace: Any, loader: Any) -> None:
+    collection = self.value.calculate(namespace, loader)
+    if isinstance(collection, Mapping):
+        items = list(collection.values())
+    elif isinstance(collection, list | tuple | range | set):
+        items = list(collection)
+    else:
+        return  # null or not a collection: Velocity renders nothing
+    length = len(items)
+    for index, item in enumerate(items):
+        local = airspeed.LocalNamespace(namespace)
+        count = index + 1
+        local["velocityCount"] = count
+        local["velocityHasNext"] = count < length
+        local["foreach"] = JsonMap(
+            count=count, index=index, hasNext=count < length, first=index == 0, last=count == length
+        )
+        local[self.loop_var_name] = item
+        self.block.evaluate(stream, local, loader)
+
+
+# --- 5: #set ----------------------------------------------------------------------------------
+
+
+def _evaluate_set(self: Any, stream: Any, namespace: Any, loader: Any) -> None:
+    value = self.value.calculate(namespace, loader)
+    if value is None:
+        return
+    if len(self.terms) == 1:
+        namespace.set_inherited(self.terms[0], value)
+        return
+    target = namespace
+    for term in self.terms[:-1]:
+        target = target[term]
+    target[self.terms[-1]] = value
+
+
+# --- 6, 7, 8: operators ----------------------------------------------------------------------
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _divide(left: Any, right: Any) -> Any:
+    if right == 0:
+        return None
+    if isinstance(left, int) and isinstance(right, int):
+        quotient = abs(left) // abs(right)
+        return quotient if (left >= 0) == (right >= 0) else -quotient
+    return left / right
+
+
+def _modulo(left: Any, right: Any) -> Any:
+    if right == 0:
+        return None
+    if isinstance(left, int) and isinstance(right, int):
+        return int(math.fmod(left, right))
+    return math.fmod(left, right)
+
+
+def _add(left: Any, right: Any) -> Any:
+    if isinstance(left, str) or isinstance(right, str):
+        return render(left) + render(right)
+    return operator.add(left, right)
+
+
+def _equal(left: Any, right: Any) -> bool:
+    if left is None or right is None:
+        return left is right
+    if _is_number(left) and _is_number(right):
+        return bool(left == right)
+    if type(left) is type(right) or (isinstance(left, dict) and isinstance(right, dict)):
+        return bool(left == right)
+    return render(left) == render(right)
+
+
+def _patch() -> None:
+    """Install the fixes listed in the module docstring into airspeed (once)."""
+    airspeed.FormalReference.evaluate_raw = _evaluate_reference
+    airspeed.ForeachDirective.evaluate_raw = _evaluate_foreach
+    airspeed.SetDirective.evaluate_raw = _evaluate_set
+    airspeed.NameOrCall.NAME = re.compile(r"([_a-z][a-z0-9_-]*)", re.S | re.I)
+    airspeed.SetDirective.PLACE = re.compile(
+        r"\s*\$([a-z_][a-z0-9_-]*(?:\.[a-z_][a-z0-9_-]*)*)", re.S | re.I
+    )
+    airspeed.StringLiteral.STRING = re.compile(r"'([^']*)'", re.S)
+    airspeed.StringLiteral.ESCAPED_CHAR = _NEVER
+    airspeed.InterpolatedStringLiteral.STRING = re.compile(r'"((?:\\.|[^"\\])*)"', re.S)
+    airspeed.InterpolatedStringLiteral.ESCAPED_CHAR = _NEVER
+    operators: dict[str, Callable[[Any, Any], Any]] = airspeed.BinaryOperator.OPERATORS
+    operators.update(
+        {
+            "/": _divide,
+            "%": _modulo,
+            "+": _add,
+            "==": _equal,
+            "eq": _equal,
+            "!=": lambda a, b: not _equal(a, b),
+            "ne": lambda a, b: not _equal(a, b),
+        }
+    )
+    methods: dict[type, dict[str, Callable[..., Any]]] = airspeed.__additional_methods__
+    methods[str] = dict(STRING_METHODS)
+    methods[list] = list_methods()
+    dict_methods = {
+        name: getattr(JsonMap, name)
+        for name in (
+            "containsKey",
+            "containsValue",
+            "keySet",
+            "entrySet",
+            "size",
+            "isEmpty",
+            "put",
+            "putAll",
+            "remove",
+            "toString",
+        )
+    }
+    methods[dict] = dict_methods
+
+
+_patch()
+
+_UNPARSED = re.compile(r"#\[\[")
+
+
+@functools.lru_cache(maxsize=COMPILED_TEMPLATES)
+def compile_template(text: str) -> airspeed.Template:
+    """The parsed template for `text`, parsed once per distinct text."""
+    if _UNPARSED.search(text):
+        raise MappingError("unparsed content blocks (#[[ ]]#) are not supported")
+    template = airspeed.Template(text)
+    try:
+        template.ensure_compiled()
+    except airspeed.TemplateSyntaxError as error:
+        raise MappingError(f"template syntax error: {error}") from None
+    return template
+
+
+def merge(text: str, namespace: dict[str, Any]) -> str:
+    """Render `text` with `namespace` (a fresh dict per call: macros are defined into it)."""
+    template = compile_template(text)
+    try:
+        result: str = template.merge(namespace)
+    except airspeed.TemplateExecutionError as error:
+        raise MappingError(str(error)) from None
+    except airspeed.TemplateError as error:
+        raise MappingError(str(error)) from None
+    return result
