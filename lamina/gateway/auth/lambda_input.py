@@ -11,7 +11,7 @@ from typing import Any
 
 from lamina.gateway.context import RequestContext
 from lamina.gateway.error import ApiKind
-from lamina.gateway.events.common import media_type, parse_query
+from lamina.gateway.events.common import Admission, media_type, parse_query
 from lamina.gateway.events.v1 import V1Target, build_v1_event
 from lamina.gateway.events.v2 import V2Target, build_v2_event, is_text_media_type
 from lamina.gateway.model import Authorizer
@@ -141,7 +141,7 @@ def _flatten(value: dict[str, Any], prefix: str, into: dict[str, str]) -> None:
 
 def rest_request_event(ctx: RequestContext) -> dict[str, Any]:
     """The REST REQUEST authorizer's event: the proxy event's request parts."""
-    event = build_v1_event(ctx.request, v1_target(ctx), http_api=False)
+    event = build_v1_event(ctx.request, v1_target(ctx), http_api=False, admitted=_with_cert(ctx))
     shaped: dict[str, Any] = {"type": "REQUEST", "methodArn": ctx.source_arn}
     shaped.update((key, event[key]) for key in _REST_REQUEST_KEYS)
     return shaped
@@ -149,7 +149,7 @@ def rest_request_event(ctx: RequestContext) -> dict[str, Any]:
 
 def http_v1_event(ctx: RequestContext, values: tuple[str, ...]) -> dict[str, Any]:
     """HTTP API payload 1.0: REST's REQUEST shape plus the joined identity values."""
-    event = build_v1_event(ctx.request, v1_target(ctx), http_api=True)
+    event = build_v1_event(ctx.request, v1_target(ctx), http_api=True, admitted=_with_cert(ctx))
     joined = ",".join(values) if values else None
     shaped: dict[str, Any] = {
         "version": "1.0",
@@ -168,7 +168,7 @@ def http_v1_event(ctx: RequestContext, values: tuple[str, ...]) -> dict[str, Any
 def http_v2_event(ctx: RequestContext, values: tuple[str, ...] | None) -> dict[str, Any]:
     """HTTP API payload 2.0: the 2.0 proxy event without its body, plus type, routeArn and
     the identity values as a list."""
-    event = build_v2_event(ctx.request, v2_target(ctx), ctx.request.path)
+    event = build_v2_event(ctx.request, v2_target(ctx), ctx.request.path, _with_cert(ctx))
     shaped: dict[str, Any] = {
         "version": "2.0",
         "type": "REQUEST",
@@ -179,6 +179,15 @@ def http_v2_event(ctx: RequestContext, values: tuple[str, ...] | None) -> dict[s
         if key not in ("version", "body", "isBase64Encoded"):
             shaped[key] = value
     return shaped
+
+
+def _with_cert(ctx: RequestContext) -> Admission | None:
+    """Mutual TLS: authorizers see the client certificate where integrations do ("API
+    Gateway forwards the certificates that clients provide to Lambda authorizers")
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/rest-api-mutual-tls.html"""
+    if ctx.client_cert is None:
+        return None
+    return Admission(authorizer=None, identity={}, client_cert=ctx.client_cert)
 
 
 def v1_target(ctx: RequestContext) -> V1Target:

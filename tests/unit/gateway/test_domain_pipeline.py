@@ -12,11 +12,15 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from lamina.functions.model import InvokeResult
 from lamina.gateway.address import resolve_address
 from lamina.gateway.app import Gateway
+from lamina.gateway.auth.lambda_input import http_v1_event, http_v2_event, rest_request_event
+from lamina.gateway.context import RequestContext
 from lamina.gateway.deployment import Deployment
 from lamina.gateway.domain import ApiMapping, CustomDomain, MutualTls
 from lamina.gateway.model import HttpApi, LambdaIntegration, Method, Resource, RestApi, Route, Stage
 from lamina.gateway.request import GatewayRequest
-from lamina.gateway.stages.client_cert import parse_cert
+from lamina.gateway.stages.client_cert import ClientCertificate, parse_cert
+from lamina.gateway.stages.domain import MapCustomDomain
+from lamina.gateway.stages.route import RouteRequest
 from lamina.http.message import TlsSession
 from tests.invoker import ScriptedInvoker
 from tests.tls_pki import ClientCa
@@ -284,3 +288,40 @@ def test_serial_with_high_bit_keeps_its_bytes(clients: ClientCa) -> None:
     cert = clients.issue("serial", "s.example.com", serial=0xA1A1A1A1A1A1A1A1A1A1A1A1A1A1A1)
     parsed = parse_cert(_der(cert.cert_path))
     assert parsed.fields["serialNumber"] == ":".join(["a1"] * 15)
+
+
+async def _routed(host: str, path: str, tls: TlsSession | None) -> RequestContext:
+    deployment = _deployment()
+    ctx = RequestContext(_request(path, host, tls), deployment, host)
+    for stage in (ClientCertificate(), RouteRequest(), MapCustomDomain()):
+        await stage(ctx)
+    return ctx
+
+
+async def test_mtls_lambda_authorizer_events_carry_the_client_cert(clients: ClientCa) -> None:
+    # "API Gateway forwards the certificates that clients provide to Lambda authorizers"
+    cert = clients.issue("authz", "dave.example.com", serial=0x2A)
+    der = _der(cert.cert_path)
+    rest = await _routed(
+        "rest-mtls.example.com",
+        "/items/1",
+        TlsSession(server_name="rest-mtls.example.com", peer_cert=der),
+    )
+    rest_event = rest_request_event(rest)
+    assert rest_event["requestContext"]["identity"]["clientCert"]["serialNumber"] == "2a"
+    http = await _routed(
+        "mtls.example.com", "/items/1", TlsSession(server_name="mtls.example.com", peer_cert=der)
+    )
+    v2 = http_v2_event(http, ("token",))
+    assert v2["requestContext"]["authentication"]["clientCert"]["subjectDN"] == (
+        "CN=dave.example.com,O=Example Clients,C=US"
+    )
+    v1 = http_v1_event(http, ("token",))
+    assert v1["requestContext"]["identity"]["clientCert"]["issuerDN"] == (
+        "CN=Example Client CA,O=Example Corp,C=US"
+    )
+
+
+async def test_authorizer_events_without_mtls_have_no_client_cert() -> None:
+    ctx = await _routed("api.example.com", "/items/1", None)
+    assert "clientCert" not in rest_request_event(ctx)["requestContext"]["identity"]
