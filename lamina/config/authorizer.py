@@ -28,13 +28,12 @@ AUTHTYPE_KEY = "x-amazon-apigateway-authtype"
 
 # Authorizer ids are 6 lowercase alphanumerics, as GetAuthorizers shows them.
 AUTHORIZER_ID_LENGTH = 6
+# "If this field is not set, the default value is 300. The maximum value is 3600."
 # https://docs.aws.amazon.com/apigateway/latest/api/API_Authorizer.html#apigw-Type-Authorizer-authorizerResultTtlInSeconds
-REST_DEFAULT_TTL = 300
+# HTTP APIs: the same default (stated by earlier versions of the apigatewayv2 API reference;
+# the current page gives none). https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/apis-apiid-authorizers.html
+DEFAULT_TTL = 300
 MAX_TTL = 3600
-# HTTP APIs: "If you don't specify ... caching is disabled" is the CLI/CloudFormation
-# behaviour (the console proposes 300).
-# https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-lambda-authorizer.html#http-api-lambda-authorizer.caching
-HTTP_DEFAULT_TTL = 0
 HTTP_DEFAULT_IDENTITY = "$request.header.Authorization"
 REST_DEFAULT_IDENTITY = "method.request.header.Authorization"
 _TOKEN_SOURCE = "method.request.header."
@@ -302,7 +301,7 @@ def _authorizer(
         qualifier=qualifier,
         identity_sources=sources,
         identity_validation_expression=str(validation) if validation else None,
-        result_ttl_seconds=_ttl(ttl, HTTP_DEFAULT_TTL if http else REST_DEFAULT_TTL),
+        result_ttl_seconds=_ttl(ttl, DEFAULT_TTL),
         payload_format=version,
         simple_responses=simple_responses,
         provider_arns=_strings(provider_arns, "providerARNs"),

@@ -243,6 +243,7 @@ def test_sam_http_policy_authorizer_without_identity_caches_nothing(tmp_path: Pa
     policy = by_name(api)["PolicyAuth"]
     assert (policy.payload_format, policy.simple_responses) == ("1.0", False)
     assert policy.identity_sources == ()
+    assert policy.result_ttl_seconds == 300  # the default; with no identity, never used
     assert route(api, "GET /p").authorizer_id == policy.id
 
 
