@@ -195,9 +195,10 @@ def _policy_answer(output: object, *, rest: bool) -> AuthorizerAnswer:
         statements = [statements]
     if not isinstance(statements, list) or not all(isinstance(s, dict) for s in statements):
         raise _configuration_error("the authorizer's output has no policyDocument.Statement")
+    # The docs say the output "must include" principalId, yet a missing one is admitted
+    # ("at least a policyDocument (other fields are optional)", reported; see
+    # docs/fidelity/gateway.md): only the policy is required.
     principal = output.get("principalId")
-    if rest and principal is None:
-        raise _configuration_error("the authorizer's output has no principalId")
     usage_key = output.get("usageIdentifierKey")
     return AuthorizerAnswer(
         principal_id=None if principal is None else str(principal),

@@ -308,7 +308,6 @@ async def test_token_policy_for_another_method_is_implicit_deny() -> None:
     "answer",
     [
         raises("boom"),
-        returns({"policyDocument": ALLOW_ALL}),
         returns({"principalId": "u"}),
         returns({"principalId": "u", "policyDocument": ALLOW_ALL, "context": {"o": {"a": 1}}}),
         returns({"principalId": "u", "policyDocument": ALLOW_ALL, "context": {"l": [1]}}),
@@ -316,7 +315,7 @@ async def test_token_policy_for_another_method_is_implicit_deny() -> None:
         InvokeResult(payload=b"not json"),
         FunctionNotFoundError("Function not found: Auth"),
     ],
-    ids=["error", "no-principal", "no-policy", "object-ctx", "array-ctx", "string", "junk", "gone"],
+    ids=["error", "no-policy", "object-ctx", "array-ctx", "string", "junk", "gone"],
 )
 async def test_token_authorizer_failures_are_500_configuration_errors(answer: Answer) -> None:
     runtime = Runtime(answer)
@@ -636,3 +635,10 @@ async def test_http_context_variables_are_identity_sources() -> None:
     gateway = Gateway(Deployment((), (http,), account_id=ACCOUNT, region="us-east-1"), runtime)
     assert (await call(gateway, "/ctx", host=http_host())).status == 200
     assert runtime.auth_events[0]["identitySource"] == ["10.1.2.3", "GET /ctx", "green"]
+
+
+async def test_output_without_principal_id_is_admitted_on_its_policy() -> None:
+    runtime = Runtime(returns({"policyDocument": ALLOW_ALL}))
+    result = await call(Gateway(_deployment(), runtime), "/prod/token", BEARER, host=rest_host())
+    assert result.status == 200
+    assert runtime.app_events[0]["requestContext"]["authorizer"]["principalId"] is None
