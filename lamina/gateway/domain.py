@@ -44,6 +44,12 @@ class CustomDomain(msgspec.Struct, frozen=True, kw_only=True):
     """Recorded; locally every connection is TLS 1.2 or newer."""
 
 
+def host_name(host: str) -> str:
+    """A Host header value without its port, lowercased, without a final dot."""
+    name, colon, port = host.rpartition(":")
+    return (name if colon and port.isdigit() else host).lower().rstrip(".")
+
+
 class CompiledDomain:
     """A domain ready for the hot path: mappings tried longest base path first."""
 
@@ -87,8 +93,7 @@ class DomainTable:
 
     def find(self, host: str) -> CompiledDomain | None:
         """The domain for a Host header value (port and case ignored)."""
-        name = host.rpartition(":")[0] if host.rpartition(":")[2].isdigit() else host
-        name = name.lower().rstrip(".")
+        name = host_name(host)
         found = self._exact.get(name)
         if found is None and self._wildcard:
             found = self._wildcard.get(name.partition(".")[2])

@@ -11,6 +11,7 @@ https://docs.aws.amazon.com/apigateway/latest/developerguide/rest-api-mappings.h
 from __future__ import annotations
 
 from lamina.gateway.context import RequestContext
+from lamina.gateway.domain import host_name
 
 
 class MapCustomDomain:
@@ -19,7 +20,6 @@ class MapCustomDomain:
         if address is None or address.domain is None:
             return
         request = ctx.request
-        host = ctx.host.lower()
-        request.domain_name = host.rpartition(":")[0] if host.rpartition(":")[2].isdigit() else host
+        request.domain_name = host_name(ctx.host)  # a wildcard domain reports the host
         if ctx.target is not None:  # routed (a preflight answered early has no target)
             request.path = address.base_prefix + request.path

@@ -15,7 +15,7 @@ from lamina.gateway.app import Gateway
 from lamina.gateway.auth.lambda_input import http_v1_event, http_v2_event, rest_request_event
 from lamina.gateway.context import RequestContext
 from lamina.gateway.deployment import Deployment
-from lamina.gateway.domain import ApiMapping, CustomDomain, MutualTls
+from lamina.gateway.domain import ApiMapping, CustomDomain, DomainTable, MutualTls
 from lamina.gateway.model import HttpApi, LambdaIntegration, Method, Resource, RestApi, Route, Stage
 from lamina.gateway.request import GatewayRequest
 from lamina.gateway.stages.client_cert import ClientCertificate, parse_cert
@@ -325,3 +325,24 @@ async def test_mtls_lambda_authorizer_events_carry_the_client_cert(clients: Clie
 async def test_authorizer_events_without_mtls_have_no_client_cert() -> None:
     ctx = await _routed("api.example.com", "/items/1", None)
     assert "clientCert" not in rest_request_event(ctx)["requestContext"]["identity"]
+
+
+@pytest.mark.parametrize(
+    ("host", "found"),
+    [
+        ("one.apps.example.com", "*.apps.example.com"),
+        ("One.Apps.Example.com:8443", "*.apps.example.com"),
+        ("exact.apps.example.com.", "exact.apps.example.com"),  # exact beats wildcard
+        ("two.one.apps.example.com", None),  # a wildcard covers one label
+        ("apps.example.com", None),
+        ("[::1]:3000", None),
+    ],
+)
+def test_domain_table_matches_exact_names_then_one_label_wildcards(
+    host: str, found: str | None
+) -> None:
+    table = DomainTable(
+        (CustomDomain(name="*.apps.example.com"), CustomDomain(name="exact.apps.example.com"))
+    )
+    domain = table.find(host)
+    assert (domain.name if domain else None) == found
