@@ -9,7 +9,8 @@
    (`--limits redis://...`) when Redis answers.
    "admitted" is the gateway's count (each invocation prints a line); wrk's 200s are
    also reported (they miss responses still in flight when wrk stops).
-2. The MeterUsage stage alone, in process: ns per call without and with an API key.
+2. The MeterUsage stage alone, in process: ns per call for a template without limits, a
+   method without a key in a template with a usage plan, and a method with a key.
 3. Overhead: p50 of a sequential client, 2,000 requests each, alternating between a plain
    route and one that requires an API key in a usage plan (with a throttle and a quota),
    on the same function: what the key check, the client bucket and the quota count add.
@@ -313,10 +314,13 @@ def _stage_cost(calls: int = 200_000) -> dict[str, float]:
             for n, (path, method) in enumerate(methods.items())
         ),
     )
-    deployment = Deployment((api,), (), account_id="1", region="us-east-1", limits=limits)
+    with_plans = Deployment((api,), (), account_id="1", region="us-east-1", limits=limits)
+    bare = Deployment(
+        (api,), (), account_id="1", region="us-east-1", limits=AccessLimits(account=huge)
+    )
     meter = MeterUsage(InProcessLimiter())
 
-    async def cost(path: str) -> float:
+    async def cost(path: str, deployment: Deployment = with_plans) -> float:
         request = GatewayRequest(
             method="GET",
             path=path,
@@ -351,6 +355,7 @@ def _stage_cost(calls: int = 200_000) -> dict[str, float]:
         return {
             "calls": calls,
             "empty_coroutine_ns": await reference(),
+            "no_limits_in_template_ns": await cost("/prod/plain", bare),
             "no_key_one_bucket_ns": await cost("/prod/plain"),
             "api_key_plan_quota_ns": await cost("/prod/keyed"),
         }

@@ -26,13 +26,17 @@ class TokenBucket:
 
     def take(self, now: float, rate: float, burst: int) -> bool:
         """Refill for the time elapsed, then take one token if there is a whole one.
-        (refill's arithmetic inline: this is the hot path's one limiter step.)"""
+        (refill's arithmetic inline, without calls: this is the hot path's one step.)"""
+        tokens = self.tokens
         if now > self.stamp:
-            self.tokens = min(float(burst), self.tokens + (now - self.stamp) * rate)
+            tokens += (now - self.stamp) * rate
+            if tokens > burst:
+                tokens = burst
             self.stamp = now
-        if self.tokens >= 1.0:
-            self.tokens -= 1.0
+        if tokens >= 1.0:
+            self.tokens = tokens - 1.0
             return True
+        self.tokens = tokens
         return False
 
 

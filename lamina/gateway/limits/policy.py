@@ -99,6 +99,9 @@ class CompiledLimits:
                 self._http_routes(http_api, stage.name, found)
         for plan in limits.usage_plans:
             self._bind(plan)
+        self.per_stage = bool(self._stages)
+        """Whether any API stage has a throttle or a usage plan (else only the account's
+        bucket applies, to every request)."""
 
     def stage(self, api_id: str, stage: str) -> StageLimits | None:
         stages = self._stages.get(api_id)

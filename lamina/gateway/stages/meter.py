@@ -50,18 +50,26 @@ class MeterUsage:
         self._warned_at = -_WARN_EVERY_S
 
     async def __call__(self, ctx: RequestContext) -> None:
+        limits = ctx.deployment.limits
+        method = ctx.method
+        if (
+            self._local is not None
+            and not limits.per_stage
+            and (method is None or not method.api_key_required)
+        ):
+            self._take_account(limits.account)  # the hot path
+            return
         api, stage = ctx.api, ctx.stage
         assert api is not None and stage is not None, "routing sets the API and stage"
-        limits = ctx.deployment.limits
         stage_limits = limits.stage(api.api.id, stage.name)
         charge: Charge | None = None
         own: Bucket | None = None
         method_bucket: Bucket | None = None
-        if ctx.method is not None:
+        if method is not None:
             target = ctx.target
             assert isinstance(target, V1Target), "REST routing sets a 1.0 target"
-            path, http_method = target.resource_path, ctx.method.http_method
-            if ctx.method.api_key_required:
+            path, http_method = target.resource_path, method.http_method
+            if method.api_key_required:
                 plan, key = self._admit_key(ctx, limits, stage_limits)
                 own = plan.bucket(key.id, path, http_method)
                 charge = Charge(plan.plan.id, key.id, plan.plan.quota)
@@ -70,12 +78,16 @@ class MeterUsage:
         elif stage_limits is not None and ctx.route is not None:
             method_bucket = stage_limits.methods.get(ctx.route.route_key, _NONE).get(ALL)
         if charge is None and method_bucket is None and self._local is not None:
-            if not self._local.take_now(limits.account):  # the hot path
-                raise GatewayError(ResponseType.THROTTLED, "the account's bucket is empty")
+            self._take_account(limits.account)
             return
         buckets = [bucket for bucket in (own, method_bucket) if bucket is not None]
         buckets.append(limits.account)
         await self._admit(buckets, charge)
+
+    def _take_account(self, account: Bucket) -> None:
+        assert self._local is not None
+        if not self._local.take_now(account):
+            raise GatewayError(ResponseType.THROTTLED, "the account's bucket is empty")
 
     def _admit_key(
         self, ctx: RequestContext, limits: CompiledLimits, stage_limits: StageLimits | None
