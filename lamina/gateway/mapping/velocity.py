@@ -26,8 +26,12 @@ tests/unit/gateway/mapping/test_velocity.py that names it:
    `#set($context.responseOverride.header.Content-Type = ...)` names the header
    `Content-Type`); airspeed stops a name at the `-`.
 10. Java's String methods: `matches` must match the whole string (airspeed: a prefix),
-   `replaceAll` takes Java's `$1` group references; the rest of java.lang.String that
-   templates use is added (java.py STRING_METHODS).
+   `replaceAll` takes Java's `$1` group references, `split` takes a regex and drops trailing
+   empty strings; the rest of java.lang.String that templates use is added (java.py
+   STRING_METHODS). A call (`$x.name(...)`) is a method call even when a map has a key of
+   that name, and Python's own methods do not shadow Java's (`str.split`).
+11. Names starting with `_` are not looked up: Python's dunder attributes
+   (`$util.__class__`) are not Velocity's, and must not reach the interpreter.
 
 Not fixed (documented in docs/fidelity/gateway.md): `#if` truthiness follows Python (an
 empty string, 0 or an empty collection is false; Velocity 1.7 treats any non-null
@@ -78,6 +82,25 @@ def _evaluate_reference(self: Any, stream: Any, namespace: Any, loader: Any) -> 
     if value is None and self.alternate is not None:
         value = self.alternate.calculate(namespace, loader)
     stream.write(output(value))
+
+
+# --- 10, 11: method calls and names ----------------------------------------------------------
+
+_airspeed_calculate = airspeed.NameOrCall.calculate
+
+
+def _calculate_name(self: Any, current: Any, loader: Any, top_namespace: Any) -> Any:
+    name = self.name
+    if name.startswith("_"):
+        return None
+    if self.parameters is not None and not isinstance(current, airspeed.LocalNamespace):
+        method = STRING_METHODS.get(name) if type(current) is str else None
+        if method is not None:
+            return method(current, *self.parameters.calculate(top_namespace, loader))
+        bound = getattr(current, name, None) if isinstance(current, dict | list) else None
+        if callable(bound) and not isinstance(bound, type):
+            return bound(*self.parameters.calculate(top_namespace, loader))
+    return _airspeed_calculate(self, current, loader, top_namespace)
 
 
 # --- 3: string literals ----------------------------------------------------------------------
@@ -169,6 +192,7 @@ def _patch() -> None:
     airspeed.FormalReference.evaluate_raw = _evaluate_reference
     airspeed.ForeachDirective.evaluate_raw = _evaluate_foreach
     airspeed.SetDirective.evaluate_raw = _evaluate_set
+    airspeed.NameOrCall.calculate = _calculate_name
     airspeed.NameOrCall.NAME = re.compile(r"([_a-z][a-z0-9_-]*)", re.S | re.I)
     airspeed.SetDirective.PLACE = re.compile(
         r"\s*\$([a-z_][a-z0-9_-]*(?:\.[a-z_][a-z0-9_-]*)*)", re.S | re.I
