@@ -194,3 +194,32 @@ def test_body_api_key_source_extension(tmp_path: Path) -> None:
 """
     (api,) = load_application(_cfn(tmp_path, text)).rest_apis
     assert api.api_key_source == "AUTHORIZER"
+
+
+def test_sam_usage_plan_none_creates_no_plan_or_key(tmp_path: Path) -> None:
+    """SAM accepts PER_API, SHARED and NONE (aws-sam-translator's list); NONE leaves the
+    methods requiring a key that no plan admits."""
+    (tmp_path / "template.yaml").write_text(
+        """Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: v1
+      Auth:
+        ApiKeyRequired: true
+        UsagePlan: {CreateUsagePlan: NONE}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      InlineCode: "def handler(e, c): return {}"
+      Events:
+        A: {Type: Api, Properties: {RestApiId: !Ref Api, Path: /a, Method: get}}
+"""
+    )
+    app = load_application(tmp_path)
+    assert app.limits.usage_plans == () and app.limits.api_keys == ()
+    methods = {resource.path: resource.methods for resource in app.rest_apis[0].resources}
+    assert methods["/a"]["GET"].api_key_required

@@ -294,3 +294,46 @@ async def test_meter_unreachable_limiter_fails_open() -> None:
     harness = Harness(down=True)
     assert (await harness.get("/prod/keyed", GOOD))[0] == 200
     assert (await harness.get("/prod/keyed", "no-such-key-0123456789"))[0] == 403
+
+
+class CountingInProcess(InProcessLimiter):
+    """The in-process limiter, counting the hot path's takes and the full admits."""
+
+    def __init__(self) -> None:
+        super().__init__(clock=Clock())
+        self.takes = 0
+        self.admits = 0
+
+    def take_now(self, bucket: Bucket) -> bool:
+        self.takes += 1
+        return super().take_now(bucket)
+
+    async def admit(self, buckets: Sequence[Bucket], charge: Charge | None = None) -> Verdict:
+        self.admits += 1
+        return await super().admit(buckets, charge)
+
+
+async def test_meter_template_without_limits_costs_one_take_per_request() -> None:
+    rest = RestApi(
+        id="restapi001",
+        logical_id="Rest",
+        name="Rest",
+        stages=(Stage(name="prod"),),
+        resources=(
+            Resource(
+                id="a",
+                path="/open",
+                methods={
+                    "GET": Method(
+                        http_method="GET", integration=LambdaIntegration(function_name="Fn")
+                    )
+                },
+            ),
+        ),
+    )
+    deployment = Deployment((rest,), (), account_id="123456789012", region="us-east-1")
+    limiter = CountingInProcess()
+    gateway = Gateway(deployment, ScriptedInvoker(OK), limiter)
+    for _ in range(3):
+        assert (await gateway.handle(_request("/prod/open"), "127.0.0.1:3000")).status == 200
+    assert (limiter.takes, limiter.admits) == (3, 0)

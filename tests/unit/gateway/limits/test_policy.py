@@ -12,7 +12,7 @@ from lamina.gateway.limits.model import (
     UsagePlan,
 )
 from lamina.gateway.limits.policy import CompiledLimits, method_throttle
-from lamina.gateway.model import Method, Resource, RestApi, Stage
+from lamina.gateway.model import HttpApi, Method, Resource, RestApi, Route, Stage
 
 ALL = Throttle(rate=100.0, burst=50)
 PETS = Throttle(rate=5.0, burst=2)
@@ -89,3 +89,29 @@ def test_client_plan_override_replaces_plan_throttle_for_that_method() -> None:
     assert post.throttle == Throttle(rate=10.0, burst=5)
     assert get.key != post.key
     assert "key2" not in prod.plans_by_key
+
+
+def test_http_route_settings_override_default_route_settings() -> None:
+    http = HttpApi(
+        id="http1",
+        logical_id="Http",
+        name="Http",
+        stages=(Stage(name="$default"),),
+        routes=(Route(route_key="GET /a"), Route(route_key="GET /b"), Route(route_key="$default")),
+    )
+    default = Throttle(rate=10.0, burst=10)
+    slow = Throttle(rate=1.0, burst=1)
+    settings = (
+        MethodThrottle(resource_path="*", http_method="*", throttle=default),
+        MethodThrottle(resource_path="GET /b", http_method="*", throttle=slow),
+    )
+    limits = AccessLimits(
+        stage_throttles=(StageThrottle(api_id="http1", stage="$default", settings=settings),)
+    )
+    compiled = CompiledLimits(limits, (), (http,), account_id="1", region="us-east-1")
+    stage = compiled.stage("http1", "$default")
+    assert stage is not None
+    throttles = {key: buckets["*"].throttle for key, buckets in stage.methods.items()}
+    assert throttles == {"GET /a": default, "GET /b": slow, "$default": default}
+    assert compiled.per_stage
+    assert not CompiledLimits(AccessLimits(), (), (http,), account_id="1", region="x").per_stage
