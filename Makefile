@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 3000
-APP ?= examples/hello
+APP ?= examples/notes
 
 .PHONY: run test test-fast check bench services browser clean venv
 
