@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from tests.processes import alive, descendants, wait_all_gone
@@ -51,7 +52,12 @@ async def test_close_during_invocation_answers_and_leaves_nothing(
 ) -> None:
     service = make_service([function("sleep", "basic.sleep")])
     pending = asyncio.ensure_future(service.invoke("sleep", b'{"seconds": 5}'))
-    await asyncio.sleep(0.3)
+    # Wait (bounded) until the invocation runs in a worker: the zygote and one worker exist.
+    # A fixed sleep raced the cold start on a loaded machine.
+    deadline = time.monotonic() + 10
+    while len(descendants(os.getpid())) < 2 and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.2)
     processes = descendants(os.getpid())
     await service.close()
     result = await asyncio.wait_for(pending, 3)
