@@ -47,7 +47,7 @@ import functools
 import math
 import operator
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 import airspeed  # type: ignore[import-untyped]
@@ -86,21 +86,54 @@ def _evaluate_reference(self: Any, stream: Any, namespace: Any, loader: Any) -> 
 
 # --- 10, 11: method calls and names ----------------------------------------------------------
 
-_airspeed_calculate = airspeed.NameOrCall.calculate
+_FUNCTIONS = (airspeed.MacroDefinition, airspeed.DefineDefinition)
 
 
 def _calculate_name(self: Any, current: Any, loader: Any, top_namespace: Any) -> Any:
+    """airspeed's NameOrCall.calculate with differences 10 and 11, and without its
+    per-name abstract-base-class checks (a third of a render's time)."""
     name = self.name
-    if name.startswith("_"):
+    if name[0] == "_":
         return None
-    if self.parameters is not None and not isinstance(current, airspeed.LocalNamespace):
+    parameters = self.parameters
+    local = type(current) is airspeed.LocalNamespace
+    if parameters is not None and not local:
         method = STRING_METHODS.get(name) if type(current) is str else None
         if method is not None:
-            return method(current, *self.parameters.calculate(top_namespace, loader))
+            return method(current, *parameters.calculate(top_namespace, loader))
         bound = getattr(current, name, None) if isinstance(current, dict | list) else None
         if callable(bound) and not isinstance(bound, type):
-            return bound(*self.parameters.calculate(top_namespace, loader))
-    return _airspeed_calculate(self, current, loader, top_namespace)
+            return bound(*parameters.calculate(top_namespace, loader))
+    result = None
+    if isinstance(current, dict):
+        try:
+            result = current[name]
+        except KeyError:
+            result = None
+    if result is None and not local:
+        result = getattr(current, name, None)
+        if result is None:
+            methods = _ADDITIONAL.get(current.__class__)
+            if methods is not None and name in methods:
+                result = functools.partial(methods[name], current)
+    if result is None:
+        return None
+    if result.__class__ in _FUNCTIONS:
+        arguments = parameters.calculate(top_namespace, loader) if parameters else []
+        stream = airspeed.StoppableStream()
+        result.execute_function(stream, top_namespace, arguments, loader)
+        return stream.getvalue()
+    if parameters is not None:
+        return result(*parameters.calculate(top_namespace, loader))
+    if self.index is not None:
+        index = self.index.calculate(top_namespace, loader)
+        if isinstance(result, list) and not isinstance(index, int):
+            raise ValueError(f"expected integer for array index, got {index!r}")
+        try:
+            return result[index]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return result
 
 
 # --- 3: string literals ----------------------------------------------------------------------
@@ -112,7 +145,7 @@ _NEVER = re.compile(r"(?!)")
 
 def _evaluate_foreach(self: Any, stream: Any, namespace: Any, loader: Any) -> None:
     collection = self.value.calculate(namespace, loader)
-    if isinstance(collection, Mapping):
+    if isinstance(collection, dict):
         items = list(collection.values())
     elif isinstance(collection, list | tuple | range | set):
         items = list(collection)
@@ -213,7 +246,7 @@ def _patch() -> None:
             "ne": lambda a, b: not _equal(a, b),
         }
     )
-    methods: dict[type, dict[str, Callable[..., Any]]] = airspeed.__additional_methods__
+    methods = _ADDITIONAL
     methods[str] = dict(STRING_METHODS)
     methods[list] = list_methods()
     dict_methods = {
@@ -234,6 +267,7 @@ def _patch() -> None:
     methods[dict] = dict_methods
 
 
+_ADDITIONAL: dict[type, dict[str, Callable[..., Any]]] = airspeed.__additional_methods__
 _patch()
 
 _UNPARSED = re.compile(r"#\[\[")
