@@ -231,3 +231,65 @@ def test_function_signs_as_its_execution_role(iam_app: LaminaProcess, ids: dict[
     denied = _event(_send(iam_app, _url(iam_app, api, "/prod/probe?path=/dev/other"), None))
     assert denied["status"] == 403
     assert "assumed-role/iam-ProberRole-" in json.loads(denied["body"])["Message"]
+
+
+def _with_token(lamina: LaminaProcess, api_id: str, path: str, token: str | None) -> httpx.Response:
+    headers = {"Host": f"{api_id}.execute-api.localhost:{lamina.port}"}
+    if token is not None:
+        headers["Authorization"] = token
+    return httpx.get(f"http://127.0.0.1:{lamina.port}{path}", headers=headers, timeout=20)
+
+
+def test_lambda_authorizer_allow_without_policy_statement_admits(
+    iam_app: LaminaProcess, ids: dict[str, str]
+) -> None:
+    event = _event(_with_token(iam_app, ids["AuthorizedRestApi"], "/v1/private", "allow"))
+    assert event["requestContext"]["authorizer"]["principalId"] == "user-allow"
+
+
+def test_lambda_authorizer_implicit_deny_stands_where_the_policy_is_silent(
+    iam_app: LaminaProcess, ids: dict[str, str]
+) -> None:
+    response = _with_token(iam_app, ids["AuthorizedRestApi"], "/v1/private", "elsewhere")
+    assert response.status_code == 403
+    assert response.headers["x-amzn-errortype"] == "AccessDeniedException"
+
+
+def test_resource_policy_allow_overrules_authorizer_implicit_deny(
+    iam_app: LaminaProcess, ids: dict[str, str]
+) -> None:
+    """Table A: authorizer "neither allow nor deny" + resource policy Allow = Allow."""
+    response = _with_token(iam_app, ids["AuthorizedRestApi"], "/v1/public", "elsewhere")
+    assert response.status_code == 200, response.text
+
+
+def test_resource_policy_allow_never_overrules_authorizer_explicit_deny(
+    iam_app: LaminaProcess, ids: dict[str, str]
+) -> None:
+    response = _with_token(iam_app, ids["AuthorizedRestApi"], "/v1/public", "deny")
+    assert response.status_code == 403
+    assert response.json() == {
+        "Message": "User is not authorized to access this resource with an explicit deny"
+    }
+
+
+def test_resource_policy_deny_refuses_before_the_authorizer(
+    iam_app: LaminaProcess, ids: dict[str, str]
+) -> None:
+    api = ids["AuthorizedRestApi"]
+    for token in ("allow", None):  # not even a token is asked for
+        response = _with_token(iam_app, api, "/v1/blocked", token)
+        assert response.status_code == 403
+        assert response.json() == {
+            "Message": "User: anonymous is not authorized to perform: execute-api:Invoke on "
+            f"resource: arn:aws:execute-api:us-east-1:********9012:{api}/v1/GET/blocked "
+            "with an explicit deny"
+        }
+
+
+def test_missing_token_is_unauthorized_even_where_the_policy_allows(
+    iam_app: LaminaProcess, ids: dict[str, str]
+) -> None:
+    response = _with_token(iam_app, ids["AuthorizedRestApi"], "/v1/public", None)
+    assert response.status_code == 401
+    assert response.json() == {"message": "Unauthorized"}
