@@ -172,7 +172,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
-    lines = [f"# {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC"]
+    load = Path("/proc/loadavg").read_text().split()[:3]
+    lines = [f"# {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC, load average {' '.join(load)}"]
     for backend in backends:
         lines += measure(backend, args.ops, args.seconds, args.postgres_url)
     text = "\n".join(lines)
