@@ -53,7 +53,7 @@ class Authorize:
                 await check(ctx, authorizer)
             return
         if declared is None or auth_type == "NONE":
-            _policy_only(ctx, policy)
+            _require_allow(ctx, policy)
             return
         check, authorizer = self._check_for(ctx, declared)
         if isinstance(check, IamCheck):
@@ -97,12 +97,9 @@ class Authorize:
         return cached[1]
 
 
-def _policy_only(ctx: RequestContext, policy: ResourcePolicy) -> None:
-    """No authorization type: the policy must explicitly allow."""
-    _require_allow(ctx, policy)
-
-
 def _require_allow(ctx: RequestContext, policy: ResourcePolicy) -> None:
+    """The policy alone must explicitly allow the anonymous caller (no authorization
+    type; Cognito after the token is verified)."""
     decision = policy.decide(ctx, None)
     if decision is not Decision.ALLOW:
         raise denied(ctx, _ANONYMOUS, explicit=decision is Decision.EXPLICIT_DENY)
