@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 
 from lamina.gateway.waf.detect import Attack, Detectors
 from lamina.gateway.waf.field import InvalidJson, Oversize, RequestView, component
-from lamina.gateway.waf.managed import MANAGED_GROUPS, JavaMatchStatement
+from lamina.gateway.waf.managed import LOG4SHELL_RULES, MANAGED_GROUPS, JavaMatchStatement
 from lamina.gateway.waf.model import (
     AndStatement,
     ByteMatchStatement,
@@ -210,22 +210,34 @@ class Compiler:
             paranoia = 2 if statement.sensitivity == "HIGH" else 1
             return self._detector_matcher(statement, Attack.SQLI, paranoia)
         if isinstance(statement, JavaMatchStatement):
-            return self._detector_matcher(statement, Attack.JAVA, 1)
+            log4shell = statement.log4shell
+            return self._detector_matcher(
+                statement,
+                Attack.JAVA,
+                1,
+                lambda rules: any((rule in LOG4SHELL_RULES) is log4shell for rule in rules),
+            )
         if isinstance(statement, XssMatchStatement):
             return self._detector_matcher(statement, Attack.XSS, 1)
         raise TypeError(f"{type(statement).__name__} is only allowed at a rule's top level")
 
     def _detector_matcher(
-        self, statement: SqliMatchStatement | XssMatchStatement, attack: Attack, paranoia: int
+        self,
+        statement: SqliMatchStatement | XssMatchStatement,
+        attack: Attack,
+        paranoia: int,
+        accept: Callable[[tuple[int, ...]], bool] = bool,
     ) -> Matcher:
+        """`accept` narrows a detection to the CRS rules that fired (Log4Shell or not)."""
         detector = self._detectors.get(attack, paranoia)
         found: list[tuple[int, ...]] = []
 
         def test(items: list[bytes]) -> bool:
             rules = detector.detect(items)
-            if rules is not None:
-                found.append(rules)
-            return rules is not None
+            if rules is None or not accept(rules):
+                return False
+            found.append(rules)
+            return True
 
         inspect = _on_field(statement.field, statement.transformations, test)
 

