@@ -53,6 +53,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/throttle.py
 	$(BIN)/python bench/jwt_auth.py
 	$(BIN)/python bench/waf.py
+	$(BIN)/python bench/security.py
 
 clean:
 	rm -rf $(VENV) .lamina .pytest_cache .mypy_cache .ruff_cache

@@ -31,6 +31,8 @@ class Target:
 
     url: str
     host: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    """Further request headers (Authorization, x-api-key ...)."""
 
     def describe(self) -> str:
         return f"{self.url} (Host: {self.host})" if self.host else self.url
@@ -76,6 +78,8 @@ def run_wrk(target: Target, settings: LoadSettings) -> LoadResult:
     ]
     if target.host:
         command += ["-H", f"Host: {target.host}"]
+    for name, value in target.headers:
+        command += ["-H", f"{name}: {value}"]
     command.append(target.url)
     try:
         done = subprocess.run(

@@ -1,0 +1,150 @@
+"""What each gateway check adds per request: the same function behind no check and behind
+a cached Lambda TOKEN authorizer, a Cognito user pool authorizer, an API key with a usage
+plan, a WAF web ACL (REST) and a JWT authorizer (HTTP API), on one `lamina up` of
+bench/apps/security.
+
+    .venv/bin/python bench/security.py [--duration 5]
+
+For every route: wrk with one connection (latency: p50 of sequential requests) and with
+16 connections (throughput). A check's cost is its route's figure against the plain
+route of the same API kind, measured in the same run; the issue's target is < 10 % of the
+plain route's latency for each cached check. Writes bench/results/security.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import boto3
+from load import LoadSettings, Target, WrkError, require_wrk, run_wrk
+from server import HOST, Server, free_port
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+RESULTS = BENCH / "results"
+APP = BENCH / "apps" / "security"
+sys.path.insert(0, str(REPO))
+
+from lamina.config.load import load_application  # noqa: E402 (after the path)
+from lamina.config.service_ids import user_pool_client_id, user_pool_id  # noqa: E402
+
+PASSWORD = "bench-pass-1"
+API_KEY = "bench-key-0123456789abcdefghij"
+# Every route gets a User-Agent: the WAF's common rule set blocks requests without one.
+USER_AGENT = ("User-Agent", "lamina-bench/1")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
+    args = parser.parse_args()
+    try:
+        require_wrk()
+    except WrkError as error:
+        print(error, file=sys.stderr)
+        return 2
+    app = load_application(APP)
+    ids = {api.logical_id: api.id for api in (*app.rest_apis, *app.http_apis)}
+    port = free_port()
+    base = f"http://{HOST}:{port}"
+    lamina = str(Path(sys.executable).parent / "lamina")
+    command = [lamina, "up", str(APP), "--port", str(port)]
+    with Server(command, port, RESULTS / "security.log.tmp", cwd=REPO) as server:
+        server.wait_listening(60)
+        id_token, access_token = _tokens(app, base)
+
+        def rest(api: str, path: str, *headers: tuple[str, str]) -> Target:
+            return Target(f"{base}/prod{path}", f"{ids[api]}.execute-api.localhost:{port}", headers)
+
+        def http(path: str, *headers: tuple[str, str]) -> Target:
+            return Target(
+                f"{base}{path}", f"{ids['HttpApi']}.execute-api.localhost:{port}", headers
+            )
+
+        routes = {
+            "rest_plain": rest("OpenApi", "/plain"),
+            "rest_lambda_authorizer_cached": rest(
+                "OpenApi", "/lambda", ("Authorization", "Bearer bench")
+            ),
+            "rest_cognito_authorizer": rest("OpenApi", "/cognito", ("Authorization", id_token)),
+            "rest_api_key_usage_plan": rest("OpenApi", "/key", ("x-api-key", API_KEY)),
+            "rest_waf_stage": rest("GuardedApi", "/plain"),
+            "http_plain": http("/plain"),
+            "http_jwt_authorizer": http("/jwt", ("Authorization", f"Bearer {access_token}")),
+        }
+        figures: dict[str, Any] = {}
+        for name, target in routes.items():
+            run_wrk(target, LoadSettings(threads=1, connections=1, duration_s=1))  # warm up
+            sequential = run_wrk(target, LoadSettings(1, 1, args.duration))
+            parallel = run_wrk(target, LoadSettings(2, 16, args.duration))
+            figures[name] = {
+                "sequential": sequential.as_json(),
+                "concurrent_16": parallel.as_json(),
+            }
+            print(
+                f"{name:32} p50 {sequential.p50_ms:6.3f} ms (1 conn)   "
+                f"{parallel.requests_per_s:9.0f} req/s (16 conns)"
+                f"{'' if sequential.trustworthy and parallel.trustworthy else '   NOT ALL 200'}",
+                flush=True,
+            )
+    comparison = {}
+    for name, figure in figures.items():
+        if name.endswith("_plain"):
+            continue
+        plain = figures["http_plain" if name.startswith("http") else "rest_plain"]
+        p50, base_p50 = figure["sequential"]["p50_ms"], plain["sequential"]["p50_ms"]
+        rps, base_rps = (
+            figure["concurrent_16"]["requests_per_s"],
+            plain["concurrent_16"]["requests_per_s"],
+        )
+        comparison[name] = {
+            "added_p50_ms": round(p50 - base_p50, 3),
+            "added_p50_percent": round((p50 / base_p50 - 1) * 100, 1),
+            "throughput_percent_of_plain": round(rps / base_rps * 100, 1),
+        }
+    result = {
+        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "duration_s": args.duration,
+        "routes": figures,
+        "versus_plain": comparison,
+    }
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "security.json").write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(comparison, indent=2))
+    return 0
+
+
+def _tokens(app: Any, base: str) -> tuple[str, str]:
+    """A user in the template's pool, signed in: (ID token, access token)."""
+    pool = user_pool_id(app.stack_name, "Pool", app.region)
+    client = user_pool_client_id(app.stack_name, "Client")
+    idp = boto3.client(
+        "cognito-idp",
+        endpoint_url=base,
+        region_name=app.region,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+    with contextlib.suppress(idp.exceptions.UsernameExistsException):
+        idp.admin_create_user(
+            UserPoolId=pool, Username="bench", TemporaryPassword=PASSWORD, MessageAction="SUPPRESS"
+        )
+    idp.admin_set_user_password(
+        UserPoolId=pool, Username="bench", Password=PASSWORD, Permanent=True
+    )
+    result = idp.initiate_auth(
+        ClientId=client,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "bench", "PASSWORD": PASSWORD},
+    )["AuthenticationResult"]
+    return str(result["IdToken"]), str(result["AccessToken"])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
