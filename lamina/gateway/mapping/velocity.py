@@ -29,7 +29,8 @@ tests/unit/gateway/mapping/test_velocity.py that names it:
    `replaceAll` takes Java's `$1` group references, `split` takes a regex and drops trailing
    empty strings; the rest of java.lang.String that templates use is added (java.py
    STRING_METHODS). A call (`$x.name(...)`) is a method call even when a map has a key of
-   that name, and Python's own methods do not shadow Java's (`str.split`).
+   that name, and a string has only Java's methods (Python's `str.split` does not shadow
+   Java's, and `str.format` is not reachable).
 11. Names starting with `_` are not looked up: Python's dunder attributes
    (`$util.__class__`) are not Velocity's, and must not reach the interpreter.
 
@@ -97,10 +98,14 @@ def _calculate_name(self: Any, current: Any, loader: Any, top_namespace: Any) ->
         return None
     parameters = self.parameters
     local = type(current) is airspeed.LocalNamespace
+    if type(current) is str:
+        # Only java.lang.String's methods: Python's (`str.format` can walk attributes of its
+        # arguments) are not Velocity's.
+        method = STRING_METHODS.get(name)
+        if method is None or parameters is None:
+            return None
+        return method(current, *parameters.calculate(top_namespace, loader))
     if parameters is not None and not local:
-        method = STRING_METHODS.get(name) if type(current) is str else None
-        if method is not None:
-            return method(current, *parameters.calculate(top_namespace, loader))
         bound = getattr(current, name, None) if isinstance(current, dict | list) else None
         if callable(bound) and not isinstance(bound, type):
             return bound(*parameters.calculate(top_namespace, loader))

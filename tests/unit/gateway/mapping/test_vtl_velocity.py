@@ -254,3 +254,8 @@ def test_vtl_difference_10_a_call_is_a_method_even_when_a_key_has_its_name() -> 
 
 def test_vtl_difference_11_python_dunder_attributes_are_not_reachable() -> None:
     assert _render("[$s.__class__][$m.__class__.__name__]", s="x", m=JsonMap()) == "[][]"
+
+
+def test_vtl_difference_10_strings_have_only_java_methods() -> None:
+    # str.format would let a client-controlled format string walk the arguments' attributes
+    assert _render("[$s.format($u)][$s.upper()]", s="{0.__class__}", u=JsonMap()) == "[][]"
