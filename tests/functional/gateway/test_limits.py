@@ -81,6 +81,8 @@ def test_limits_quota_exhausted_is_429_limit_exceeded(client: httpx.Client) -> N
     assert response.status_code == 429
     assert response.content == b'{"message":"Limit Exceeded"}'
     assert response.headers["x-amzn-errortype"] == "LimitExceededException"
+    # The template's QUOTA_EXCEEDED gateway response adds a header to AWS's default.
+    assert response.headers["retry-after"] == "86400"
 
 
 def test_limits_method_throttle_is_429_too_many_requests(client: httpx.Client) -> None:
