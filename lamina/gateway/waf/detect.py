@@ -20,6 +20,8 @@ from urllib.parse import quote_from_bytes
 
 from libmodsecurity import ModSecurity, RuleMessage, RulesSet, Transaction
 
+from lamina.core.error import LaminaError
+
 _CRS = Path(__file__).with_name("crs")
 _CACHE_ENTRIES = 10_000
 _CACHEABLE_BYTES = 512
@@ -28,6 +30,10 @@ _CACHEABLE_BYTES = 512
 _SETUP = ("crs-setup.conf",)
 _INIT = ("REQUEST-901-INITIALIZATION.conf",)
 _BLOCK = ("REQUEST-949-BLOCKING-EVALUATION.conf",)
+
+
+class RulesError(LaminaError):
+    """The vendored rule files did not load (a broken install or a bad update of `crs/`)."""
 
 
 class Attack(enum.Enum):
@@ -62,11 +68,11 @@ class CrsDetector:
         self._load_text(head)
         for name in _SETUP + _INIT + (attack.value,) + _BLOCK:
             if self._rules.load_from_uri(str(_CRS / name)) < 0:
-                raise RuntimeError(f"CRS {name}: {self._rules.get_parser_error()}")
+                raise RulesError(f"CRS {name}: {self._rules.get_parser_error()}")
 
     def _load_text(self, text: str) -> None:
         if self._rules.load(text) < 0:
-            raise RuntimeError(f"CRS setup: {self._rules.get_parser_error()}")
+            raise RulesError(f"CRS setup: {self._rules.get_parser_error()}")
 
     def _on_message(self, message: RuleMessage) -> None:
         self._matched.append(message.rule_id)
