@@ -10,11 +10,13 @@ raw JSON of the edge that STYLE.md allows across a boundary.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from lamina.core.error import LaminaError
 
+T = TypeVar("T")
 OperationInput = dict[str, Any]
 OperationOutput = dict[str, Any]
 
@@ -79,3 +81,21 @@ class ServiceError(LaminaError):
         self.status = status
         self.sender_fault = sender_fault
         self.fields = dict(fields or {})
+
+
+Operation = Callable[[T, OperationInput], OperationOutput | Awaitable[OperationOutput]]
+"""An operation of a provider's state `T`, plain or async (providers whose work is all in
+memory or SQLite need not await anything)."""
+
+
+def bind_operations(state: T, operations: Mapping[str, Operation[T]]) -> dict[str, Handler]:
+    """The protocol layer's handlers for `operations` over `state`."""
+    return {name: _bound(state, operation) for name, operation in operations.items()}
+
+
+def _bound(state: T, operation: Operation[T]) -> Handler:
+    async def handler(ctx: AwsRequestContext, params: OperationInput) -> OperationOutput:
+        output = operation(state, params)
+        return await output if inspect.isawaitable(output) else output
+
+    return handler

@@ -18,6 +18,7 @@ from typing import TypeVar
 
 import msgspec
 
+from lamina.core.sqlite import open_database
 from lamina.functions.asynchronous.model import QueuedEvent
 from lamina.functions.asynchronous.queue import QueueError
 
@@ -142,14 +143,9 @@ class SqliteInvocationQueue:
 
 
 def _connect(path: Path) -> sqlite3.Connection:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # isolation_level=None: each statement commits by itself; claims BEGIN IMMEDIATE.
-    db = sqlite3.connect(path, isolation_level=None)
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=FULL")
-    db.execute("PRAGMA busy_timeout=5000")
-    db.executescript(_SCHEMA)
-    return db
+    # Autocommit: each statement commits by itself; claims BEGIN IMMEDIATE. FULL: an event
+    # acknowledged with 202 is on disk.
+    return open_database(path, synchronous="FULL", schema=_SCHEMA)
 
 
 def _not_in(names: Collection[str]) -> str:

@@ -38,6 +38,9 @@ class Pool(msgspec.Struct, kw_only=True):
     """The signing key's PKCS#8 DER, encrypted under KMS (alias/aws/cognito-idp)."""
     mfa: str = "OFF"
     deletion_protection: str = "INACTIVE"
+    domain: str = ""
+    """The user pool domain's prefix (AWS::Cognito::UserPoolDomain): the hosted sign-in
+    pages also answer at `{domain}.auth.localhost`."""
 
 
 class Client(msgspec.Struct, kw_only=True):
@@ -100,3 +103,5 @@ class RefreshToken(msgspec.Struct, kw_only=True):
     issued: float
     expires: float
     auth_time: float
+    scope: str | None = None
+    """The OAuth 2.0 scopes granted at /oauth2/authorize; None for API sign-ins."""

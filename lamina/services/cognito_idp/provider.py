@@ -21,16 +21,20 @@ from pathlib import Path
 from typing import Any
 
 import jwt
+import msgspec
 import orjson
 
 from lamina.aws.service import (
-    AwsRequestContext,
     Handler,
+    Operation,
     OperationInput,
     OperationOutput,
     ServiceError,
+    bind_operations,
 )
+from lamina.http.message import HttpRequest, HttpResponse
 from lamina.services.cognito_idp import srp, tokens
+from lamina.services.cognito_idp.hosted import HostedUi
 from lamina.services.cognito_idp.model import (
     Client,
     Group,
@@ -108,7 +112,8 @@ class CognitoIdpProvider:
         self._keys: dict[str, tokens.SigningKey] = {}
         self.srp_sessions: dict[str, tuple[srp.ServerSession, str, str, str, float]] = {}
         """Secret block -> (session, pool id, client id, username, expiry)."""
-        self._handlers: dict[str, Handler] = {name: _bind(self, name) for name in _OPERATIONS}
+        self.hosted_ui = HostedUi(self)
+        self._handlers = bind_operations(self, _OPERATIONS)
 
     @property
     def service_name(self) -> str:
@@ -186,6 +191,11 @@ class CognitoIdpProvider:
     def discovery(self, pool_id: str) -> dict[str, Any] | None:
         pool = self.store.get(Pool, "", pool_id)
         return None if pool is None else tokens.discovery(self.base_url, pool)
+
+    async def hosted(self, request: HttpRequest) -> HttpResponse | None:
+        """The user pool domain's sign-in pages and OAuth 2.0 endpoints (hosted.py); None
+        when the request is not for them."""
+        return await self.hosted_ui.handle(request)
 
     # -- users --------------------------------------------------------------------------
 
@@ -284,7 +294,11 @@ class CognitoIdpProvider:
         *,
         refresh: bool,
         auth_time: float | None = None,
+        scope: str | None = None,
+        nonce: str | None = None,
     ) -> dict[str, Any]:
+        """`scope` and `nonce` come from the OAuth 2.0 endpoints (hosted.py): the access
+        token then carries the granted scopes, the ID token `nonce` and `at_hash`."""
         now = int(self.now())
         auth = int(auth_time if auth_time is not None else now)
         groups = self.groups_of(pool, user)
@@ -312,9 +326,15 @@ class CognitoIdpProvider:
             origin_jti=origin,
             event_id=event,
             groups=id_claims.get("cognito:groups", []) if "cognito:groups" in id_claims else [],
+            scope=tokens.ADMIN_SCOPE if scope is None else scope,
         )
+        access_token = key.sign(access)
+        if scope is not None:
+            id_claims["at_hash"] = tokens.at_hash(access_token)
+        if nonce is not None:
+            id_claims["nonce"] = nonce
         result: dict[str, Any] = {
-            "AccessToken": key.sign(access),
+            "AccessToken": access_token,
             "ExpiresIn": client.access_token_minutes * 60,
             "TokenType": "Bearer",
             "IdToken": key.sign(id_claims),
@@ -331,10 +351,14 @@ class CognitoIdpProvider:
                     issued=now,
                     expires=now + client.refresh_token_days * 86_400,
                     auth_time=auth,
+                    scope=scope,
                 ),
             )
             result["RefreshToken"] = token
         return result
+
+    def refresh_record(self, pool: Pool, token: str) -> RefreshToken | None:
+        return self.store.get(RefreshToken, pool.id, _token_key(token))
 
     def groups_of(self, pool: Pool, user: User) -> list[str]:
         """The user's groups, by precedence (lowest first), as `cognito:groups` lists them."""
@@ -546,7 +570,7 @@ def _pool_type(pool: Pool) -> dict[str, Any]:
         "Id": pool.id,
         "Name": pool.name,
         "Arn": pool.arn,
-        "Policies": {"PasswordPolicy": msgspec_to_dict(pool.password_policy)},
+        "Policies": {"PasswordPolicy": msgspec.structs.asdict(pool.password_policy)},
         "LambdaConfig": dict(pool.lambda_config),
         "LastModifiedDate": _time(pool.modified),
         "CreationDate": _time(pool.created),
@@ -556,17 +580,6 @@ def _pool_type(pool: Pool) -> dict[str, Any]:
         "AliasAttributes": list(pool.alias_attributes),
         "MfaConfiguration": pool.mfa,
         "DeletionProtection": pool.deletion_protection,
-    }
-
-
-def msgspec_to_dict(policy: PasswordPolicy) -> dict[str, Any]:
-    return {
-        "MinimumLength": policy.MinimumLength,
-        "RequireUppercase": policy.RequireUppercase,
-        "RequireLowercase": policy.RequireLowercase,
-        "RequireNumbers": policy.RequireNumbers,
-        "RequireSymbols": policy.RequireSymbols,
-        "TemporaryPasswordValidityDays": policy.TemporaryPasswordValidityDays,
     }
 
 
@@ -599,8 +612,6 @@ def _client_type(client: Client) -> dict[str, Any]:
 
 
 # -- operations -------------------------------------------------------------------------
-
-Operation = Callable[["CognitoIdpProvider", OperationInput], Awaitable[OperationOutput]]
 
 
 async def _create_user_pool(idp: CognitoIdpProvider, params: OperationInput) -> OperationOutput:
@@ -993,7 +1004,9 @@ async def _refresh(
         _check_secret_hash(
             client, parameters.get("USERNAME", user.username), parameters.get("SECRET_HASH")
         )
-    result = await idp.issue(pool, client, user, refresh=False, auth_time=stored.auth_time)
+    result = await idp.issue(
+        pool, client, user, refresh=False, auth_time=stored.auth_time, scope=stored.scope
+    )
     return {"ChallengeParameters": {}, "AuthenticationResult": result}
 
 
@@ -1355,7 +1368,7 @@ async def _list_users_in_group(idp: CognitoIdpProvider, params: OperationInput) 
     return {"Users": [_user_type(user) for user in users]}
 
 
-_OPERATIONS: dict[str, Operation] = {
+_OPERATIONS: dict[str, Operation[CognitoIdpProvider]] = {
     "CreateUserPool": _create_user_pool,
     "DescribeUserPool": _describe_user_pool,
     "ListUserPools": _list_user_pools,
@@ -1393,12 +1406,3 @@ _OPERATIONS: dict[str, Operation] = {
     "ListGroups": _list_groups,
     "ListUsersInGroup": _list_users_in_group,
 }
-
-
-def _bind(idp: CognitoIdpProvider, name: str) -> Handler:
-    operation = _OPERATIONS[name]
-
-    async def handler(ctx: AwsRequestContext, params: OperationInput) -> OperationOutput:
-        return await operation(idp, params)
-
-    return handler

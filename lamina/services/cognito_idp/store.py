@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import TypeVar
 
 import msgspec
 
+from lamina.core.sqlite import open_database
 from lamina.services.cognito_idp.model import Client, Group, Pool, RefreshToken, User
 
 T = TypeVar("T", Pool, Client, User, Group, RefreshToken)
@@ -29,11 +29,7 @@ _KINDS: dict[type, str] = {
 
 class IdentityStore:
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        self._db = open_database(path, schema=_SCHEMA)
 
     def close(self) -> None:
         self._db.close()

@@ -9,6 +9,7 @@ https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-po
 from __future__ import annotations
 
 import base64
+import hashlib
 import uuid
 from typing import Any
 
@@ -160,14 +161,31 @@ def _attribute_claim(name: str, value: str) -> Any:
     return value
 
 
+def at_hash(access_token: str) -> str:
+    """The ID token's `at_hash`: base64url of the left half of SHA-256 over the access
+    token (RS256), so relying parties can bind the two.
+    https://openid.net/specs/openid-connect-core-1_0.html#CodeIDToken"""
+    digest = hashlib.sha256(access_token.encode()).digest()
+    return base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode()
+
+
 def discovery(base_url: str, pool: Pool) -> dict[str, Any]:
-    """The pool's OpenID Connect discovery document. The hosted UI / OAuth 2.0 endpoints
-    are not served yet, so the document names only what is: the issuer and its keys."""
+    """The pool's OpenID Connect discovery document: the issuer, its keys, and the OAuth 2.0
+    endpoints hosted.py serves under the issuer's path (`{base}/{poolId}/oauth2/...`)."""
     # https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-userpools-server-contract-reference.html
     iss = issuer(base_url, pool)
     return {
+        "authorization_endpoint": f"{iss}/oauth2/authorize",
+        "end_session_endpoint": f"{iss}/logout",
+        "id_token_signing_alg_values_supported": ["RS256"],
         "issuer": iss,
         "jwks_uri": f"{iss}/.well-known/jwks.json",
+        "response_types_supported": ["code", "token"],
+        "scopes_supported": ["openid", "email", "phone", "profile"],
         "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": ["RS256"],
+        "token_endpoint": f"{iss}/oauth2/token",
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "userinfo_endpoint": f"{iss}/oauth2/userInfo",
+        "code_challenge_methods_supported": ["S256", "plain"],
+        "grant_types_supported": ["authorization_code", "implicit", "refresh_token"],
     }

@@ -22,11 +22,12 @@ from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from lamina.aws.service import (
-    AwsRequestContext,
     Handler,
+    Operation,
     OperationInput,
     OperationOutput,
     ServiceError,
+    bind_operations,
 )
 from lamina.services.kms import specs
 from lamina.services.kms.master import MasterKey
@@ -68,7 +69,7 @@ class KmsProvider:
         self._region = region
         self._account = account_id
         self._clock = clock
-        self._handlers: dict[str, Handler] = {name: _bind(self, name) for name in _OPERATIONS}
+        self._handlers = bind_operations(self, _OPERATIONS)
 
     @property
     def service_name(self) -> str:
@@ -374,8 +375,6 @@ def _time(epoch: float) -> datetime:
 
 # -- operations -------------------------------------------------------------------------
 
-Operation = Callable[[KmsProvider, OperationInput], OperationOutput]
-
 
 def _create_key(kms: KmsProvider, params: OperationInput) -> OperationOutput:
     if params.get("Origin", "AWS_KMS") != "AWS_KMS":
@@ -423,7 +422,7 @@ def _page(entries: list[dict[str, Any]], name: str, params: OperationInput) -> O
     return output
 
 
-def _set_enabled(enabled: bool) -> Operation:
+def _set_enabled(enabled: bool) -> Operation[KmsProvider]:
     def operation(kms: KmsProvider, params: OperationInput) -> OperationOutput:
         record = kms.find(params["KeyId"])
         if record.deletion_date is not None:
@@ -726,7 +725,7 @@ def _list_tags(kms: KmsProvider, params: OperationInput) -> OperationOutput:
     return _page(tags, "Tags", params)
 
 
-_OPERATIONS: dict[str, Operation] = {
+_OPERATIONS: dict[str, Operation[KmsProvider]] = {
     "CreateKey": _create_key,
     "DescribeKey": _describe_key,
     "ListKeys": _list_keys,
@@ -755,12 +754,3 @@ _OPERATIONS: dict[str, Operation] = {
     "UntagResource": _untag,
     "ListResourceTags": _list_tags,
 }
-
-
-def _bind(kms: KmsProvider, name: str) -> Handler:
-    operation = _OPERATIONS[name]
-
-    async def handler(ctx: AwsRequestContext, params: OperationInput) -> OperationOutput:
-        return operation(kms, params)
-
-    return handler

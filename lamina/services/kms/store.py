@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import msgspec
+
+from lamina.core.sqlite import open_database
 
 
 class KeyRecord(msgspec.Struct, kw_only=True):
@@ -50,13 +51,8 @@ CREATE TABLE IF NOT EXISTS aliases (
 
 
 class KeyStore:
-    def __init__(self, path: Path | str) -> None:
-        if isinstance(path, Path):
-            path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+    def __init__(self, path: Path) -> None:
+        self._db = open_database(path, schema=_SCHEMA)
 
     def close(self) -> None:
         self._db.close()

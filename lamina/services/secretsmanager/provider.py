@@ -19,11 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from lamina.aws.service import (
-    AwsRequestContext,
     Handler,
+    Operation,
     OperationInput,
     OperationOutput,
     ServiceError,
+    bind_operations,
 )
 from lamina.services.kms.provider import KmsProvider
 from lamina.services.secretsmanager.store import Secret, SecretStore, Version
@@ -75,7 +76,7 @@ class SecretsManagerProvider:
         self._clock = clock
         self.rotations: set[asyncio.Task[None]] = set()
         """Rotations running in the background (RotateSecret returns before they end)."""
-        self._handlers: dict[str, Handler] = {name: _bind(self, name) for name in _OPERATIONS}
+        self._handlers = bind_operations(self, _OPERATIONS)
 
     @property
     def service_name(self) -> str:
@@ -237,8 +238,6 @@ def _time(epoch: float) -> datetime:
 
 
 # -- operations -------------------------------------------------------------------------
-
-Operation = Callable[[SecretsManagerProvider, OperationInput], OperationOutput]
 
 
 def _given_value(params: Mapping[str, Any]) -> tuple[bytes, bool] | None:
@@ -726,7 +725,7 @@ def _delete_policy(sm: SecretsManagerProvider, params: OperationInput) -> Operat
     return {"ARN": secret.arn, "Name": secret.name}
 
 
-_OPERATIONS: dict[str, Operation] = {
+_OPERATIONS: dict[str, Operation[SecretsManagerProvider]] = {
     "CreateSecret": _create_secret,
     "GetSecretValue": _get_secret_value,
     "BatchGetSecretValue": _batch_get_secret_value,
@@ -747,12 +746,3 @@ _OPERATIONS: dict[str, Operation] = {
     "PutResourcePolicy": _put_policy,
     "DeleteResourcePolicy": _delete_policy,
 }
-
-
-def _bind(sm: SecretsManagerProvider, name: str) -> Handler:
-    operation = _OPERATIONS[name]
-
-    async def handler(ctx: AwsRequestContext, params: OperationInput) -> OperationOutput:
-        return operation(sm, params)
-
-    return handler

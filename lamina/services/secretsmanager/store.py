@@ -3,10 +3,11 @@ secret value is stored only encrypted (see vault.py)."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import msgspec
+
+from lamina.core.sqlite import open_database
 
 
 class Version(msgspec.Struct, kw_only=True):
@@ -56,11 +57,7 @@ CREATE TABLE IF NOT EXISTS secrets (
 
 class SecretStore:
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        self._db = open_database(path, schema=_SCHEMA)
 
     def close(self) -> None:
         self._db.close()
