@@ -259,9 +259,8 @@ def _check_not_future(
     if claim.presigned:
         return
     text = request.header("X-Amz-Date") or ""
-    try:
-        stamp = datetime.strptime(text, _DATE).replace(tzinfo=UTC)
-    except ValueError:
+    stamp = _amz_date(text)
+    if stamp is None:
         return  # verify() reports the missing date
     if stamp - now > MAX_SKEW:
         message = (
@@ -269,6 +268,27 @@ def _check_not_future(
             f"{(now + MAX_SKEW).strftime(_DATE)} ({now.strftime(_DATE)} + 15 min.)"
         )
         raise _refused(ctx, ResponseType.INVALID_SIGNATURE, message, "future date")
+
+
+def _amz_date(text: str) -> datetime | None:
+    """`20150830T123600Z`, parsed by hand (strptime cost a fifth of a verification)."""
+    if len(text) != 16 or text[8] != "T" or text[15] != "Z":
+        return None
+    digits = text[:8] + text[9:15]
+    if not digits.isdigit():
+        return None
+    try:
+        return datetime(
+            int(digits[0:4]),
+            int(digits[4:6]),
+            int(digits[6:8]),
+            int(digits[8:10]),
+            int(digits[10:12]),
+            int(digits[12:14]),
+            tzinfo=UTC,
+        )
+    except ValueError:
+        return None
 
 
 def _mismatch_message(request: HttpRequest, claim: Signature) -> str:
