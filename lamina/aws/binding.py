@@ -13,12 +13,13 @@ from lamina.aws.claim import Claim
 from lamina.aws.model import ServiceSpec
 from lamina.aws.parse import parse_json_rpc, parse_rest
 from lamina.aws.query import parse_query, query_form
+from lamina.aws.rest_xml import MALFORMED_XML, parse_rest_xml
 from lamina.aws.service import OperationInput, ServiceError
 from lamina.aws.shape import ShapeMismatch
 from lamina.aws.validate import check_required
 from lamina.http.message import HttpRequest
 
-SUPPORTED_PROTOCOLS = ("rest-json", "json", "query")
+SUPPORTED_PROTOCOLS = ("rest-json", "json", "query", "rest-xml")
 
 
 def find_operation(claim: Claim, request: HttpRequest) -> tuple[ServiceSpec, Any, dict[str, str]]:
@@ -67,6 +68,9 @@ def parse_input(
             parsed = parse_json_rpc(operation, request)
         elif spec.protocol == "query":
             parsed = parse_query(operation, query_form(request))
+        elif spec.protocol == "rest-xml":
+            # S3 validates its own inputs (its errors are not ValidationException).
+            return parse_rest_xml(operation, request, labels)
         else:
             parsed = parse_rest(operation, request, labels)
     except ShapeMismatch as exc:
@@ -83,6 +87,16 @@ def parse_error(spec: ServiceSpec, exc: ShapeMismatch) -> ServiceError:
     """
     if spec.protocol == "query":
         return ServiceError("MalformedInput", str(exc), status=400)
+    if spec.protocol == "rest-xml":
+        # https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html#ErrorCodeList
+        if exc.expected == MALFORMED_XML:
+            return ServiceError(
+                "MalformedXML",
+                "The XML you provided was not well-formed or did not validate against our "
+                "published schema",
+                status=400,
+            )
+        return ServiceError("InvalidArgument", str(exc), status=400)
     if "InvalidRequestContentException" in spec.error_shapes:
         return ServiceError(
             "InvalidRequestContentException", f"Could not parse request body into json: {exc}"

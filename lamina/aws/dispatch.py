@@ -18,9 +18,10 @@ from lamina.aws.auth import auth_error, authenticate, requires_auth
 from lamina.aws.binding import find_operation, parse_input
 from lamina.aws.claim import Catalog, Claim, has_aws_marks, identify
 from lamina.aws.credentials import CredentialStore
-from lamina.aws.fault import render_error
+from lamina.aws.fault import error_status, render_error
 from lamina.aws.model import ModelLibrary, ServiceSpec
 from lamina.aws.query import serialize_query
+from lamina.aws.rest_xml import XmlOptions, path_style, render_rest_xml_error, serialize_rest_xml
 from lamina.aws.serialize import serialize_json_rpc, serialize_rest_json
 from lamina.aws.service import (
     AwsRequestContext,
@@ -51,9 +52,13 @@ class AwsApi:
     ) -> None:
         self._handlers: dict[str, Mapping[str, Handler]] = {}
         self._namespaces: dict[str, str | None] = {}
+        self._xml: dict[str, XmlOptions] = {}
         for provider in providers:
             self._handlers[provider.service_name] = dict(provider.handlers())
             self._namespaces[provider.service_name] = getattr(provider, "error_namespace", None)
+            options = getattr(provider, "xml_options", None)
+            if isinstance(options, XmlOptions):
+                self._xml[provider.service_name] = options
         self._catalog = Catalog(self._handlers, library or ModelLibrary())
         self._region = region
         self._account_id = account_id
@@ -81,16 +86,24 @@ class AwsApi:
         try:
             spec, output, operation = await self._answer(claim, request, request_id)
         except ServiceError as error:
-            return render_error(spec, error, request_id, self._namespaces.get(spec.name))
+            return self._error(spec, error, request_id)
         except Exception:
             log.exception("%s request %s failed", spec.name, request_id)
-            internal = _internal(spec, request_id)
-            return render_error(spec, internal, request_id, self._namespaces.get(spec.name))
+            return self._error(spec, _internal(spec, request_id), request_id)
+        if spec.protocol == "rest-xml":
+            options = self._xml.get(spec.name) or XmlOptions({}, spec.namespace)
+            head = request.method == "HEAD"
+            return serialize_rest_xml(operation, output, request_id, options, head=head)
         if spec.protocol == "json":
             return serialize_json_rpc(operation, output, request_id, spec.json_version)
         if spec.protocol == "query":
             return serialize_query(spec, operation, output, request_id)
         return serialize_rest_json(operation, output, request_id)
+
+    def _error(self, spec: ServiceSpec, error: ServiceError, request_id: str) -> HttpResponse:
+        if spec.protocol == "rest-xml":
+            return render_rest_xml_error(error, error_status(spec, error), request_id)
+        return render_error(spec, error, request_id, self._namespaces.get(spec.name))
 
     async def _answer(
         self, claim: Claim, request: HttpRequest, request_id: str
@@ -107,6 +120,8 @@ class AwsApi:
             service=spec.name,
             now=self._clock(),
         )
+        if spec.protocol == "rest-xml":
+            request = path_style(request)  # S3's {bucket}.s3.localhost, once signed as sent
         spec, operation, labels = find_operation(claim, request)
         if access_key is None and self._credentials.strict and requires_auth(operation):
             raise auth_error(spec.protocol, spec.name, "missing", "Missing Authentication Token")
@@ -138,6 +153,11 @@ def _internal(spec: ServiceSpec, request_id: str) -> ServiceError:
 def _too_large(spec: ServiceSpec) -> ServiceError:
     # Lambda: RequestTooLargeException, HTTP 413, for payloads over its limits.
     # https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html#API_Invoke_Errors
+    if spec.protocol == "rest-xml":
+        # S3: https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html#ErrorCodeList
+        # (Lamina's limit is its HTTP server's body cap, not S3's 5 GB.)
+        message = "Your proposed upload exceeds the maximum allowed object size."
+        return ServiceError("EntityTooLarge", message, status=400)
     code = "RequestTooLargeException"
     if code not in spec.error_shapes:
         code = "RequestEntityTooLarge"

@@ -1,0 +1,203 @@
+"""Object operations: PutObject, GetObject (ranges, conditions), HeadObject, DeleteObject,
+DeleteObjects, CopyObject.
+
+https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html
+https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html
+https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html
+https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import unquote
+
+from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutput, ServiceError
+from lamina.services.s3 import error
+from lamina.services.s3.condition import check_preconditions, parse_range
+from lamina.services.s3.state import (
+    CONTENT_HEADERS,
+    S3State,
+    check_md5,
+    content_headers,
+    quoted,
+)
+from lamina.services.s3.store import StoredObject
+from lamina.services.s3.tagging import tags_from_header
+
+MAX_DELETE_KEYS = 1000
+# GetObject's response-* query parameters override the stored content headers.
+_OVERRIDES = {f"Response{name}": name for name in CONTENT_HEADERS}
+
+
+async def put_object(
+    state: S3State, context: AwsRequestContext, params: OperationInput
+) -> OperationOutput:
+    bucket, key = params["Bucket"], params["Key"]
+    state.bucket(bucket)
+    _conditional_write(state, bucket, key, params)
+    body: bytes = params.get("Body") or b""
+    written = await state.write([body])
+    try:
+        check_md5(params, written)
+        stored = StoredObject(
+            key=key,
+            blob_id=written.blob_id,
+            size=written.size,
+            etag=quoted(written.md5),
+            modified=state.clock(),
+            headers=content_headers(params),
+            metadata=dict(params.get("Metadata") or {}),
+            tags=tags_from_header(params.get("Tagging")),
+        )
+    except ServiceError:
+        state.free(written.blob_id)
+        raise
+    state.free(state.store.put(bucket, stored))
+    return {"ETag": stored.etag, "Size": stored.size}
+
+
+def _conditional_write(state: S3State, bucket: str, key: str, params: OperationInput) -> None:
+    """PutObject's If-None-Match: * (create only) and If-Match: <etag> (replace only that).
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html
+    """
+    if_none_match, if_match = params.get("IfNoneMatch"), params.get("IfMatch")
+    if if_none_match is None and if_match is None:
+        return
+    existing = state.store.get(bucket, key)
+    if if_none_match is not None and existing is not None:
+        raise error.precondition_failed("If-None-Match")
+    if if_match is not None:
+        if existing is None:
+            raise error.no_such_key(key)
+        if if_match.strip('"') != existing.etag.strip('"'):
+            raise error.precondition_failed("If-Match")
+
+
+async def get_object(
+    state: S3State, context: AwsRequestContext, params: OperationInput
+) -> OperationOutput:
+    stored = state.object(params["Bucket"], params["Key"])
+    check_preconditions(stored, params)
+    output = _described(stored, params)
+    requested = parse_range(params.get("Range"), stored.size)
+    if requested is None:
+        output["Body"] = await state.read(stored.blob_id)
+        output["ContentLength"] = stored.size
+        return output
+    output["Body"] = await state.read(stored.blob_id, requested.start, requested.end + 1)
+    output["ContentLength"] = requested.end - requested.start + 1
+    # A Content-Range answer is 206 Partial Content (the serializer's rule).
+    output["ContentRange"] = requested.content_range(stored.size)
+    return output
+
+
+async def head_object(
+    state: S3State, context: AwsRequestContext, params: OperationInput
+) -> OperationOutput:
+    stored = state.object(params["Bucket"], params["Key"])
+    check_preconditions(stored, params)
+    output = _described(stored, params)
+    requested = parse_range(params.get("Range"), stored.size)
+    output["ContentLength"] = stored.size
+    if requested is not None:
+        output["ContentLength"] = requested.end - requested.start + 1
+        output["ContentRange"] = requested.content_range(stored.size)
+    return output
+
+
+def _described(stored: StoredObject, params: OperationInput) -> dict[str, Any]:
+    output: dict[str, Any] = {
+        "ETag": stored.etag,
+        "LastModified": datetime.fromtimestamp(int(stored.modified), UTC),
+        "AcceptRanges": "bytes",
+        **stored.headers,
+    }
+    if stored.metadata:
+        output["Metadata"] = stored.metadata
+    if stored.tags:
+        output["TagCount"] = len(stored.tags)
+    if stored.parts:
+        output["PartsCount"] = stored.parts
+    for parameter, header in _OVERRIDES.items():
+        value = params.get(parameter)
+        if value is not None:
+            output[header] = value
+    return output
+
+
+async def delete_object(
+    state: S3State, context: AwsRequestContext, params: OperationInput
+) -> OperationOutput:
+    bucket = params["Bucket"]
+    state.bucket(bucket)
+    # Deleting a key that does not exist succeeds (204), as on an unversioned bucket.
+    state.free(state.store.remove(bucket, params["Key"]))
+    return {}
+
+
+async def delete_objects(
+    state: S3State, context: AwsRequestContext, params: OperationInput
+) -> OperationOutput:
+    bucket = params["Bucket"]
+    state.bucket(bucket)
+    request: dict[str, Any] = params.get("Delete") or {}
+    objects = request.get("Objects") or []
+    if not objects or len(objects) > MAX_DELETE_KEYS:
+        raise error.malformed_xml()
+    deleted: list[dict[str, Any]] = []
+    for item in objects:
+        key = item.get("Key")
+        if key is None:
+            raise error.malformed_xml()
+        state.free(state.store.remove(bucket, key))
+        deleted.append({"Key": key})
+    if request.get("Quiet"):
+        # Quiet mode reports only the keys that failed.
+        return {}
+    return {"Deleted": deleted}
+
+
+async def copy_object(
+    state: S3State, context: AwsRequestContext, params: OperationInput
+) -> OperationOutput:
+    bucket, key = params["Bucket"], params["Key"]
+    source_bucket, source_key = _copy_source(params["CopySource"])
+    source = state.object(source_bucket, source_key)
+    state.bucket(bucket)
+    check_preconditions(source, params, prefix="CopySource")
+    replace = params.get("MetadataDirective") == "REPLACE"
+    replace_tags = params.get("TaggingDirective") == "REPLACE"
+    if (source_bucket, source_key) == (bucket, key) and not (replace or replace_tags):
+        raise error.invalid_request(
+            "This copy request is illegal because it is trying to copy an object to itself "
+            "without changing the object's metadata, storage class, website redirect "
+            "location or encryption attributes."
+        )
+    written = await state.write(state.blobs.chunks(source.blob_id))
+    stored = StoredObject(
+        key=key,
+        blob_id=written.blob_id,
+        size=written.size,
+        etag=quoted(written.md5),
+        modified=state.clock(),
+        headers=content_headers(params) if replace else dict(source.headers),
+        metadata=dict(params.get("Metadata") or {}) if replace else dict(source.metadata),
+        tags=tags_from_header(params.get("Tagging")) if replace_tags else dict(source.tags),
+    )
+    state.free(state.store.put(bucket, stored))
+    result = {
+        "ETag": stored.etag,
+        "LastModified": datetime.fromtimestamp(int(stored.modified), UTC),
+    }
+    return {"CopyObjectResult": result}
+
+
+def _copy_source(header: str) -> tuple[str, str]:
+    """`x-amz-copy-source: /bucket/key` or `bucket/key` (URL-encoded, `?versionId=` optional)."""
+    path = unquote(header.partition("?")[0]).lstrip("/")
+    bucket, _, key = path.partition("/")
+    if not bucket or not key:
+        raise error.invalid_argument("Invalid copy source object key", "x-amz-copy-source", header)
+    return bucket, key

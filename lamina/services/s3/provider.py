@@ -1,0 +1,89 @@
+"""S3Provider: the botocore "s3" service (rest-xml) over `.lamina/s3/`.
+
+API reference: https://docs.aws.amazon.com/AmazonS3/latest/API/API_Operations_Amazon_Simple_Storage_Service.html
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
+
+from lamina.aws.rest_xml import XmlOptions
+from lamina.aws.service import AwsRequestContext, Handler, OperationInput, OperationOutput
+from lamina.services.s3 import bucket, listing, multipart, obj, tagging
+from lamina.services.s3.blob import BlobStore
+from lamina.services.s3.state import S3State
+from lamina.services.s3.store import S3Store
+
+log = logging.getLogger("lamina.s3")
+
+NAMESPACE = "http://s3.amazonaws.com/doc/2006-03-01/"
+# Root elements of S3's XML answers (botocore's model leaves them out).
+# https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html#API_ListObjectsV2_ResponseSyntax
+ROOTS = {
+    "ListBuckets": "ListAllMyBucketsResult",
+    "ListObjectsV2": "ListBucketResult",
+    "GetBucketLocation": "LocationConstraint",
+    "CreateMultipartUpload": "InitiateMultipartUploadResult",
+    "CompleteMultipartUpload": "CompleteMultipartUploadResult",
+    "ListParts": "ListPartsResult",
+    "ListMultipartUploads": "ListMultipartUploadsResult",
+    "DeleteObjects": "DeleteResult",
+    "GetObjectTagging": "Tagging",
+}
+
+_Operation = Callable[[S3State, AwsRequestContext, OperationInput], Awaitable[OperationOutput]]
+_OPERATIONS: dict[str, _Operation] = {
+    "CreateBucket": bucket.create_bucket,
+    "HeadBucket": bucket.head_bucket,
+    "DeleteBucket": bucket.delete_bucket,
+    "ListBuckets": bucket.list_buckets,
+    "GetBucketLocation": bucket.get_bucket_location,
+    "PutObject": obj.put_object,
+    "GetObject": obj.get_object,
+    "HeadObject": obj.head_object,
+    "DeleteObject": obj.delete_object,
+    "DeleteObjects": obj.delete_objects,
+    "CopyObject": obj.copy_object,
+    "ListObjectsV2": listing.list_objects_v2,
+    "CreateMultipartUpload": multipart.create_multipart_upload,
+    "UploadPart": multipart.upload_part,
+    "CompleteMultipartUpload": multipart.complete_multipart_upload,
+    "AbortMultipartUpload": multipart.abort_multipart_upload,
+    "ListParts": multipart.list_parts,
+    "ListMultipartUploads": multipart.list_multipart_uploads,
+    "PutObjectTagging": tagging.put_object_tagging,
+    "GetObjectTagging": tagging.get_object_tagging,
+    "DeleteObjectTagging": tagging.delete_object_tagging,
+}
+
+
+class S3Provider:
+    service_name = "s3"
+    error_namespace = None
+    xml_options = XmlOptions(ROOTS, NAMESPACE)
+
+    def __init__(
+        self, *, state_dir: Path, account_id: str, clock: Callable[[], float] = time.time
+    ) -> None:
+        root = state_dir / "s3"
+        store = S3Store(root / "s3.sqlite")
+        blobs = BlobStore(root)
+        # Whatever a crash left half-written (temporary files, blobs no row names) goes now.
+        swept = blobs.sweep(store.blob_ids())
+        if swept:
+            log.info("removed %d unfinished S3 writes", swept)
+        self.state = S3State(store, blobs, clock, account_id)
+        self._handlers: dict[str, Handler] = {
+            name: functools.partial(operation, self.state)
+            for name, operation in _OPERATIONS.items()
+        }
+
+    def handlers(self) -> Mapping[str, Handler]:
+        return self._handlers
+
+    def close(self) -> None:
+        self.state.store.close()

@@ -1,0 +1,105 @@
+"""What every S3 handler works on: the metadata store, the blob files, the clock, the
+owner, and lookups that raise S3's errors."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import hashlib
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from lamina.aws.shape import format_timestamp
+from lamina.services.s3 import error
+from lamina.services.s3.blob import BlobStore, Written
+from lamina.services.s3.store import Bucket, S3Store, StoredObject
+
+STORAGE_CLASS = "STANDARD"
+# Object content headers kept with the object and answered on GET/HEAD, by member name.
+CONTENT_HEADERS = (
+    "ContentType",
+    "CacheControl",
+    "ContentDisposition",
+    "ContentEncoding",
+    "ContentLanguage",
+    "Expires",
+)
+DEFAULT_CONTENT_TYPE = "binary/octet-stream"
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
+_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]$")
+_IP_ADDRESS = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
+
+
+class S3State:
+    def __init__(
+        self, store: S3Store, blobs: BlobStore, clock: Callable[[], float], account_id: str
+    ) -> None:
+        self.store = store
+        self.blobs = blobs
+        self.clock = clock
+        self.owner = {"ID": hashlib.sha256(account_id.encode()).hexdigest()}
+        """The canonical user id S3 shows as Owner (a 64-hex id per account)."""
+
+    def bucket(self, name: str) -> Bucket:
+        found = self.store.bucket(name)
+        if found is None:
+            raise error.no_such_bucket(name)
+        return found
+
+    def object(self, bucket: str, key: str) -> StoredObject:
+        self.bucket(bucket)
+        found = self.store.get(bucket, key)
+        if found is None:
+            raise error.no_such_key(key)
+        return found
+
+    async def write(self, chunks: Iterable[bytes]) -> Written:
+        """Write a blob off the event loop (it fsyncs)."""
+        return await asyncio.to_thread(self.blobs.write, chunks)
+
+    async def read(self, blob_id: str, start: int = 0, end: int | None = None) -> bytes:
+        return await asyncio.to_thread(self.blobs.read, blob_id, start, end)
+
+    def free(self, *blob_ids: str | None) -> None:
+        for blob_id in blob_ids:
+            if blob_id is not None:
+                self.blobs.delete(blob_id)
+
+
+def valid_bucket_name(name: str) -> bool:
+    if not _BUCKET_NAME.match(name) or _IP_ADDRESS.match(name):
+        return False
+    return ".." not in name and ".-" not in name and "-." not in name
+
+
+def content_headers(params: dict[str, Any]) -> dict[str, str]:
+    """The content headers a request sets, as stored strings (Expires as HTTP-date)."""
+    found: dict[str, str] = {}
+    for name in CONTENT_HEADERS:
+        value = params.get(name)
+        if value is not None:
+            found[name] = str(format_timestamp(value, "rfc822")) if name == "Expires" else value
+    found.setdefault("ContentType", DEFAULT_CONTENT_TYPE)
+    return found
+
+
+def check_md5(params: dict[str, Any], written: Written) -> None:
+    """Content-MD5, when sent, must be the base64 MD5 of the body received."""
+    declared = params.get("ContentMD5")
+    if declared is None:
+        return
+    try:
+        digest = base64.b64decode(declared, validate=True)
+    except binascii.Error as exc:
+        raise error.invalid_digest(declared) from exc
+    if len(digest) != 16:
+        raise error.invalid_digest(declared)
+    if digest.hex() != written.md5:
+        computed = base64.b64encode(bytes.fromhex(written.md5)).decode()
+        raise error.bad_digest(declared, computed)
+
+
+def quoted(md5_hex: str) -> str:
+    return f'"{md5_hex}"'
