@@ -3,7 +3,6 @@ pool's JWKS through the same server."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,19 +18,10 @@ from lamina.aws.dispatch import AwsApi
 from lamina.http.message import HttpRequest, HttpResponse
 from lamina.services.cognito_idp.provider import CognitoIdpProvider, TriggerInvoker
 from lamina.services.kms.provider import KmsProvider
+from tests.clock import ManualClock as Clock
 from tests.loopback import REGION, LoopbackServer
 
 ACCOUNT = "123456789012"
-
-
-class Clock:
-    """Starts at the real time: tokens are also checked by PyJWT against the real clock."""
-
-    def __init__(self) -> None:
-        self.now = float(int(time.time()))
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class CognitoServer(LoopbackServer):

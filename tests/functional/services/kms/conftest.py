@@ -12,6 +12,7 @@ import pytest
 from lamina.aws.credentials import CredentialStore
 from lamina.aws.dispatch import AwsApi
 from lamina.services.kms.provider import KmsProvider
+from tests.clock import ManualClock as Clock
 from tests.loopback import REGION, LoopbackServer
 
 ACCOUNT = "123456789012"
@@ -38,14 +39,6 @@ class KmsServer(LoopbackServer):
 
     def release(self) -> None:
         self.provider.close()
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_700_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

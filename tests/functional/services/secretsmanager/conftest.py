@@ -14,17 +14,10 @@ from lamina.aws.credentials import CredentialStore
 from lamina.aws.dispatch import AwsApi
 from lamina.services.kms.provider import KmsProvider
 from lamina.services.secretsmanager.provider import RotationInvoker, SecretsManagerProvider
+from tests.clock import ManualClock as Clock
 from tests.loopback import REGION, LoopbackServer
 
 ACCOUNT = "123456789012"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_700_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class SecretsServer(LoopbackServer):
