@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from lamina.gateway.domain import CustomDomain, DomainTable
 from lamina.gateway.events.common import matches_media_type, media_type_patterns
+from lamina.gateway.integrations.mock import precompile_templates
 from lamina.gateway.limits.model import AccessLimits
 from lamina.gateway.limits.policy import CompiledLimits
 from lamina.gateway.model import HttpApi, RestApi, Stage
@@ -23,6 +24,7 @@ class CompiledRestApi:
         self.stages = {stage.name: stage for stage in api.stages}
         self.authorizers = {authorizer.id: authorizer for authorizer in api.authorizers}
         self._binary_patterns = media_type_patterns(api.binary_media_types)
+        precompile_templates(api)  # mapping templates are parsed per deployment, not per request
 
     def is_binary(self, content_type: str) -> bool:
         """`content_type` is a lowercased media type (events.common.media_type)."""

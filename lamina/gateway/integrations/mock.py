@@ -21,6 +21,7 @@ the reason on the console, as API Gateway's "Execution failed due to configurati
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
@@ -36,10 +37,11 @@ from lamina.gateway.mapping import (
     MappingInput,
     Rendered,
     RequestFacts,
+    compile_template,
     render_request_template,
     render_response_template,
 )
-from lamina.gateway.model import IntegrationResponse, MockIntegration
+from lamina.gateway.model import IntegrationResponse, MockIntegration, RestApi
 from lamina.gateway.request import GatewayRequest
 
 if TYPE_CHECKING:
@@ -55,6 +57,35 @@ DEFAULT_MEDIA_TYPE = "application/json"
 _VTL = re.compile(r"[$#][A-Za-z_{!*#\[@]|\\[$#]")
 # What API Gateway's execution log says before the 500 for a template that fails.
 _TRANSFORM_FAILED = "Execution failed due to configuration error: Unable to transform {}: {}"
+
+
+log = logging.getLogger("lamina.gateway")
+
+
+def precompile_templates(api: RestApi) -> None:
+    """Parse every MOCK mapping template of `api` when the deployment is built, so requests
+    never parse one; a template that does not parse is reported now (its requests answer
+    500 with the same reason)."""
+    for resource in api.resources:
+        for method in resource.methods.values():
+            mock = method.integration
+            if not isinstance(mock, MockIntegration):
+                continue
+            templates = [*mock.request_templates.values()]
+            templates += [t for r in mock.responses for t in r.response_templates.values()]
+            for template in templates:
+                if is_literal_template(template):
+                    continue
+                try:
+                    compile_template(template)
+                except MappingError as error:
+                    log.warning(
+                        "%s %s %s: mapping template: %s",
+                        api.id,
+                        method.http_method,
+                        resource.path,
+                        error,
+                    )
 
 
 def is_literal_template(template: str) -> bool:

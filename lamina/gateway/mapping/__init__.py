@@ -15,6 +15,7 @@ from lamina.gateway.mapping.engine import (
     MappingInput,
     Rendered,
     RequestFacts,
+    compile_template,
     render_request_template,
     render_response_template,
 )
@@ -24,6 +25,7 @@ __all__ = [
     "MappingInput",
     "Rendered",
     "RequestFacts",
+    "compile_template",
     "render_request_template",
     "render_response_template",
 ]

@@ -23,7 +23,7 @@ from lamina.gateway.mapping.context import (
 from lamina.gateway.mapping.input import Input, method_params
 from lamina.gateway.mapping.java import JsonMap, render
 from lamina.gateway.mapping.util import UTIL
-from lamina.gateway.mapping.velocity import MappingError, merge
+from lamina.gateway.mapping.velocity import MappingError, compile_template, merge
 from lamina.gateway.request import GatewayRequest
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "MappingInput",
     "Rendered",
     "RequestFacts",
+    "compile_template",
     "render_request_template",
     "render_response_template",
 ]

@@ -12,6 +12,7 @@ from lamina.functions.model import InvokeResult
 from lamina.gateway.app import Gateway
 from lamina.gateway.deployment import Deployment
 from lamina.gateway.integrations.mock import is_literal_template
+from lamina.gateway.mapping import compile_template
 from lamina.gateway.model import (
     IntegrationResponse,
     LambdaIntegration,
@@ -372,3 +373,25 @@ async def test_mock_passthrough_when_no_match_reads_the_bodys_status() -> None:
 )
 def test_mock_literal_template_detection(template: str, literal: bool) -> None:
     assert is_literal_template(template) is literal
+
+
+async def test_mock_templates_are_parsed_when_the_deployment_is_built(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    compile_template.cache_clear()
+    broken = MockIntegration(
+        request_templates={"application/json": "#if($x) never closed"},
+        responses=(IntegrationResponse(status_code="200"),),
+    )
+    methods = {"/s": {"GET": _mock_method(SCOPED)}, "/b": {"GET": _mock_method(broken)}}
+    deployment = _deployment(methods)
+    assert compile_template.cache_info().currsize == 1  # SCOPED's request template; the rest
+    # are plain text or broken
+    parsed = compile_template.cache_info().misses
+    assert "mapping template: template syntax error" in caplog.text
+    gateway = Gateway(deployment, ScriptedInvoker(OK))
+    request = _request("GET", "/Prod/s")
+    request.query_string = "scope=internal"
+    response = await gateway.handle(request, "127.0.0.1:3000")
+    assert response.status == 200
+    assert compile_template.cache_info().misses == parsed  # the request parsed nothing
