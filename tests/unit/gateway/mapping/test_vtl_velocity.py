@@ -259,3 +259,10 @@ def test_vtl_difference_11_python_dunder_attributes_are_not_reachable() -> None:
 def test_vtl_difference_10_strings_have_only_java_methods() -> None:
     # str.format would let a client-controlled format string walk the arguments' attributes
     assert _render("[$s.format($u)][$s.upper()]", s="{0.__class__}", u=JsonMap()) == "[][]"
+
+
+def test_vtl_single_quoted_regex_keeps_its_backslash() -> None:
+    # Velocity single-quoted strings have no escapes: '^\d$' is the regex ^\d$.
+    template = "#if($limit != '' && $limit.matches('^\\d$'))one digit#{else}other#end"
+    assert _render(template, limit="3") == "one digit"
+    assert _render(template, limit="33") == "other"
