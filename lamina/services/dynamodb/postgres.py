@@ -45,6 +45,11 @@ _decoder = msgspec.msgpack.Decoder(dict[str, dict[str, Any]])
 
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ("CREATE TABLE tables (name text PRIMARY KEY, meta bytea NOT NULL)",),
+    (
+        "CREATE TABLE client_tokens (token text PRIMARY KEY, "
+        "recorded double precision NOT NULL, fingerprint bytea NOT NULL)",
+        "CREATE INDEX client_tokens_recorded ON client_tokens (recorded)",
+    ),
 )
 """Schema migration N+1 is MIGRATIONS[N]; schema_version holds how many have run."""
 FIRST_BATCH, LAST_BATCH = 32, 1024
@@ -375,6 +380,26 @@ class _PostgresWriter:
         self, name: str, partition: bytes, sort: bytes, size: Callable[[Item], int], how: Change
     ) -> Item | None:
         return self._store._change(name, partition, sort, size, how)
+
+    def token(self, token: str) -> tuple[float, bytes] | None:
+        store = self._store
+        digest = hashlib.blake2b(f"lamina-token\0{store.schema}\0{token}".encode(), digest_size=8)
+        lock = int.from_bytes(digest.digest(), "big", signed=True)
+        store._db.execute("SELECT pg_advisory_xact_lock(%s)", (lock,))
+        sql_text = "SELECT recorded, fingerprint FROM client_tokens WHERE token = %s"
+        row = store._db.execute(sql_text, (token,)).fetchone()
+        return None if row is None else (float(row[0]), bytes(row[1]))
+
+    def record_token(
+        self, token: str, when: float, fingerprint: bytes, forget_before: float
+    ) -> None:
+        db = self._store._db
+        db.execute("DELETE FROM client_tokens WHERE recorded < %s", (forget_before,))
+        db.execute(
+            "INSERT INTO client_tokens VALUES (%s, %s, %s) ON CONFLICT (token) "
+            "DO UPDATE SET recorded = excluded.recorded, fingerprint = excluded.fingerprint",
+            (token, when, fingerprint),
+        )
 
 
 def _table(name: str, index: str | None = None) -> sql.Identifier:

@@ -84,6 +84,17 @@ class Writer(Protocol):
     def change(
         self, name: str, partition: bytes, sort: bytes, size: Callable[[Item], int], how: Change
     ) -> Item | None: ...
+    def token(self, token: str) -> tuple[float, bytes] | None:
+        """A TransactWriteItems ClientRequestToken's (when, request fingerprint), if recorded;
+        writers asking for the same token wait for each other."""
+        ...
+
+    def record_token(
+        self, token: str, when: float, fingerprint: bytes, forget_before: float
+    ) -> None:
+        """Record the token (replacing an older record); forget those recorded before
+        `forget_before`."""
+        ...
 
 
 class TableStore(Protocol):
@@ -140,6 +151,10 @@ class SqliteTableStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("CREATE TABLE IF NOT EXISTS tables (name TEXT PRIMARY KEY, meta BLOB)")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS client_tokens "
+            "(token TEXT PRIMARY KEY, recorded REAL NOT NULL, fingerprint BLOB NOT NULL)"
+        )
         self._lock = threading.Lock()
 
     def create_table(self, meta: TableMeta) -> bool:
@@ -356,6 +371,21 @@ class _SqliteWriter:
         self, name: str, partition: bytes, sort: bytes, size: Callable[[Item], int], how: Change
     ) -> Item | None:
         return self._store._change(name, partition, sort, size, how)
+
+    def token(self, token: str) -> tuple[float, bytes] | None:
+        # The write transaction (BEGIN IMMEDIATE) already excludes every other writer.
+        sql = "SELECT recorded, fingerprint FROM client_tokens WHERE token = ?"
+        row = self._store._db.execute(sql, (token,)).fetchone()
+        return None if row is None else (float(row[0]), bytes(row[1]))
+
+    def record_token(
+        self, token: str, when: float, fingerprint: bytes, forget_before: float
+    ) -> None:
+        db = self._store._db
+        db.execute("DELETE FROM client_tokens WHERE recorded < ?", (forget_before,))
+        db.execute(
+            "INSERT OR REPLACE INTO client_tokens VALUES (?, ?, ?)", (token, when, fingerprint)
+        )
 
 
 def _after(columns: Sequence[str], forward: bool) -> str:

@@ -25,7 +25,7 @@ _INVALID = "One or more parameter values were invalid: "
 class Database:
     """What every operation needs: the store and where the tables live (for ARNs)."""
 
-    __slots__ = ("account_id", "client_tokens", "clock", "region", "store")
+    __slots__ = ("account_id", "clock", "region", "store")
 
     def __init__(
         self, store: TableStore, *, region: str, account_id: str, clock: Callable[[], float]
@@ -34,8 +34,6 @@ class Database:
         self.region = region
         self.account_id = account_id
         self.clock = clock
-        self.client_tokens: dict[str, tuple[float, bytes]] = {}
-        """TransactWriteItems' ClientRequestToken -> (when, request fingerprint)."""
 
     def require(self, name: str, *, detailed: bool = False) -> TableMeta:
         """The table's metadata, or DynamoDB's ResourceNotFoundException.

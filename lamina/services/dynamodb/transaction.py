@@ -35,7 +35,7 @@ from lamina.services.dynamodb.items import (
     updated_item,
 )
 from lamina.services.dynamodb.size import check_item_size, item_size
-from lamina.services.dynamodb.store import Change
+from lamina.services.dynamodb.store import Change, Writer
 from lamina.services.dynamodb.tables import Database, Operation
 from lamina.services.dynamodb.types import Item, validate_item
 
@@ -132,23 +132,26 @@ async def transact_write_items(
     _check_count(entries)
     capacity = mode_of(params)
     token = params.get("ClientRequestToken")
-    if token is not None and _seen(db, token, params):
-        return {}
-    actions = [_action(db, entry) for entry in entries]
-    if len({(action.table, action.key) for action in actions}) != len(actions):
-        raise validation("Transaction request cannot include multiple operations on one item")
-    reasons: list[dict[str, Any]] = [{"Code": "None"} for _ in actions]
-    usages = {action.table: Usage(db.require(action.table)) for action in actions}
-    # Keys are locked in one global order, so two transactions never wait on each other.
-    ordered = sorted(enumerate(actions), key=lambda numbered: (numbered[1].table, numbered[1].key))
+    # The token is looked up and recorded in the transaction that writes, so a replay
+    # racing the first request (on any node) waits for it, and a crash forgets neither.
     with db.store.transaction() as writer:
+        if token is not None and _seen(writer, token, params, db.clock()):
+            return {}
+        actions = [_action(db, entry) for entry in entries]
+        if len({(action.table, action.key) for action in actions}) != len(actions):
+            raise validation("Transaction request cannot include multiple operations on one item")
+        reasons: list[dict[str, Any]] = [{"Code": "None"} for _ in actions]
+        usages = {action.table: Usage(db.require(action.table)) for action in actions}
+        # Keys are locked in one global order, so two transactions never wait on each other.
+        ordered = sorted(enumerate(actions), key=lambda pair: (pair[1].table, pair[1].key))
         for position, action in ordered:
             guarded = _guarded(action, reasons, position, usages[action.table])
             writer.change(action.table, *action.key, item_size, guarded)
         if any(reason["Code"] != "None" for reason in reasons):
             raise _cancelled(reasons)
-    if token is not None:
-        db.client_tokens[token] = (db.clock(), _fingerprint(params))
+        if token is not None:
+            now = db.clock()
+            writer.record_token(token, now, _fingerprint(params), now - TOKEN_SECONDS)
     return reports(capacity, list(usages.values()), directional=True)
 
 
@@ -160,16 +163,13 @@ def _check_count(entries: list[Any]) -> None:
         )
 
 
-def _seen(db: Database, token: str, params: OperationInput) -> bool:
+def _seen(writer: Writer, token: str, params: OperationInput, now: float) -> bool:
     """True if this token already succeeded within 10 minutes with the same request.
 
     https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html#DDB-TransactWriteItems-request-ClientRequestToken
     """
-    now = db.clock()
-    for stale in [key for key, (when, _) in db.client_tokens.items() if now - when > TOKEN_SECONDS]:
-        del db.client_tokens[stale]
-    recorded = db.client_tokens.get(token)
-    if recorded is None:
+    recorded = writer.token(token)
+    if recorded is None or now - recorded[0] > TOKEN_SECONDS:
         return False
     if recorded[1] != _fingerprint(params):
         raise ServiceError(

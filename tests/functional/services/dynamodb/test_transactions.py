@@ -5,11 +5,14 @@ https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWrite
 
 from __future__ import annotations
 
+import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
+from .backend import Backend
 from .conftest import DynamoDbServer, create_table
 
 
@@ -191,3 +194,71 @@ def test_transact_write_through_resource_client(server: DynamoDbServer) -> None:
         TransactItems=[{"Get": {"TableName": "res", "Key": {"pk": "a"}}}]
     )
     assert got["Responses"] == [{"Item": {"pk": "a", "n": 1}}]
+
+
+def test_client_request_token_survives_a_restart(tmp_path: Path, backend: Backend) -> None:
+    """The token is stored with the transaction: a replay after a restart is still a no-op."""
+    first = DynamoDbServer(tmp_path / "state", url=backend.url)
+    client = first.client()
+    create_table(client, "counter", None)
+    client.transact_write_items(TransactItems=ADD_ONE, ClientRequestToken="t")
+    first.close()
+    second = DynamoDbServer(tmp_path / "state", url=backend.url)
+    try:
+        client = second.client()
+        client.transact_write_items(TransactItems=ADD_ONE, ClientRequestToken="t")
+        assert client.get_item(TableName="counter", Key=key("c"))["Item"]["n"] == {"N": "1"}
+        with pytest.raises(ClientError) as caught:
+            client.transact_write_items(TransactItems=ADD_TWO, ClientRequestToken="t")
+        assert caught.value.response["Error"]["Code"] == "IdempotentParameterMismatchException"
+    finally:
+        second.close()
+
+
+def test_client_request_token_replayed_on_two_nodes_at_once_applies_once(
+    tmp_path: Path, backend: Backend
+) -> None:
+    """Two servers on one store (two cluster nodes on PostgreSQL; two processes' worth of
+    connections on one SQLite file) receive the same request and token together."""
+    nodes = [DynamoDbServer(tmp_path / "state", url=backend.url) for _ in range(2)]
+    try:
+        create_table(nodes[0].client(), "counter", None)
+        start = threading.Barrier(8)
+
+        def replay(node: DynamoDbServer) -> None:
+            client = node.client()
+            start.wait(10)
+            client.transact_write_items(TransactItems=ADD_ONE, ClientRequestToken="same")
+
+        threads = [threading.Thread(target=replay, args=(nodes[n % 2],)) for n in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        item = nodes[1].client().get_item(TableName="counter", Key=key("c"))["Item"]
+        assert item["n"] == {"N": "1"}
+    finally:
+        for node in nodes:
+            node.close()
+
+
+ADD_ONE = [
+    {
+        "Update": {
+            "TableName": "counter",
+            "Key": key("c"),
+            "UpdateExpression": "ADD n :one",
+            "ExpressionAttributeValues": {":one": {"N": "1"}},
+        }
+    }
+]
+ADD_TWO = [
+    {
+        "Update": {
+            "TableName": "counter",
+            "Key": key("c"),
+            "UpdateExpression": "ADD n :two",
+            "ExpressionAttributeValues": {":two": {"N": "2"}},
+        }
+    }
+]
