@@ -108,8 +108,9 @@ def answer_mock(
     named = dict(_method_response_headers(chosen.response_parameters, sources))
     content_type, rendered = _response_body(chosen.response_templates, request, mapping)
     named.update({name.lower(): value for name, value in rendered.headers.items()})
+    # A mapped or overridden Content-Type replaces the template's media type.
+    named.setdefault("content-type", content_type)
     headers = [(name.encode(), value.encode()) for name, value in named.items()]
-    headers.append((b"content-type", content_type.encode()))
     status_code = rendered.status if rendered.status is not None else _method_status(chosen)
     return GatewayResponse(status_code, headers, rendered.body.encode())
 

@@ -395,3 +395,19 @@ async def test_mock_templates_are_parsed_when_the_deployment_is_built(
     response = await gateway.handle(request, "127.0.0.1:3000")
     assert response.status == 200
     assert compile_template.cache_info().misses == parsed  # the request parsed nothing
+
+
+async def test_mock_content_type_override_replaces_the_templates_media_type() -> None:
+    template = '#set($context.responseOverride.header.Content-Type = "text/plain")hello'
+    mock = MockIntegration(
+        request_templates={"application/json": '{"statusCode": 200}'},
+        responses=(
+            IntegrationResponse(
+                status_code="200", response_templates={"application/json": template}
+            ),
+        ),
+    )
+    gateway = Gateway(_deployment({"/x": {"GET": _mock_method(mock)}}), ScriptedInvoker(OK))
+    response = await gateway.handle(_request("GET", "/Prod/x"), "127.0.0.1:3000")
+    content_types = [v for k, v in response.headers if k == b"content-type"]
+    assert (response.status, response.body, content_types) == (200, b"hello", [b"text/plain"])
