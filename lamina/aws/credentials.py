@@ -15,7 +15,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
+import os
+import secrets
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -65,14 +69,40 @@ def root_identity(access_key: str, secret_key: str, account_id: str) -> Identity
     )
 
 
-def derived_key_pair(*seed: str) -> tuple[str, str]:
+def derived_key_pair(*seed: str, secret_seed: bytes = b"") -> tuple[str, str]:
     """A deterministic (access key id, secret access key) for a template's
     AWS::IAM::AccessKey, so the key stays the same across restarts. Ids look like AWS's:
-    `AKIA` + 16 characters of [A-Z2-7]; secrets 40 characters of base64."""
+    `AKIA` + 16 characters of [A-Z2-7]; secrets 40 characters of base64.
+
+    The secret also depends on `secret_seed` (local_secret_seed: random, kept in the state
+    folder), so knowing the template is not enough to sign as the key's user."""
     digest = hashlib.sha256("\x00".join(("lamina-access-key", *seed)).encode()).digest()
     key_id = "AKIA" + base64.b32encode(digest[:10]).decode()[:16]
-    secret = base64.b64encode(hashlib.sha256(digest).digest() + digest[:6]).decode()[:40]
+    keyed = hmac.new(secret_seed or b"lamina", digest, hashlib.sha256).digest()
+    secret = base64.b64encode(keyed + digest[:6]).decode()[:40]
     return key_id, secret
+
+
+SECRET_SEED_FILE = "credentials.seed"
+
+
+def local_secret_seed(state_dir: Path) -> bytes:
+    """32 random bytes kept in `state_dir` (created 0600 on first use): what makes this
+    installation's derived secrets its own."""
+    path = state_dir / SECRET_SEED_FILE
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        pass
+    state_dir.mkdir(parents=True, exist_ok=True)
+    seed = secrets.token_bytes(32)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first
+        return path.read_bytes()
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(seed)
+    return seed
 
 
 def derived_principal_id(prefix: str, *seed: str) -> str:

@@ -231,7 +231,9 @@ def _access_key(
     if user not in users:
         raise ConfigError(f"UserName {user!r} is no AWS::IAM::User of this template")
     arn, user_id, statements = users[user]
-    key_id, secret = derived_key_pair(stack.resources.stack_name, resource.logical_id)
+    key_id, secret = derived_key_pair(
+        stack.resources.stack_name, resource.logical_id, secret_seed=stack.resources.secret_seed
+    )
     return Identity(
         access_key=key_id,
         secret_key=secret,

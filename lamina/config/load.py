@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from lamina.aws.credentials import local_secret_seed
 from lamina.config.code import LocalArtifacts
 from lamina.config.document import TemplateDocument, find_template, load_document
 from lamina.config.domain import DOMAIN_TYPES, build_domains
@@ -158,7 +159,7 @@ def _stack(
     raw = body.get("Resources")
     if not isinstance(raw, dict) or not raw:
         raise ConfigError("the template has no Resources", file=document.path)
-    resources = Resources({}, stack_name)
+    resources = Resources({}, stack_name, local_secret_seed(Path(document.folder) / ".lamina"))
     resolver = Resolver(
         parameters=parameters,
         resources=resources,

@@ -38,9 +38,16 @@ class CfnResource(msgspec.Struct, frozen=True, kw_only=True):
 class Resources:
     """The active resources of a stack, answering Ref and Fn::GetAtt (a ResourceLookup)."""
 
-    def __init__(self, resources: Mapping[str, CfnResource], stack_name: str) -> None:
+    def __init__(
+        self,
+        resources: Mapping[str, CfnResource],
+        stack_name: str,
+        secret_seed: bytes = b"",
+    ) -> None:
         self.by_id = dict(resources)
         self.stack_name = stack_name
+        self.secret_seed = secret_seed
+        """This installation's seed for derived secrets (aws.credentials.local_secret_seed)."""
         self.warnings: list[str] = []
         self._function_names: dict[str, str] = {}
         self._naming: set[str] = set()
@@ -295,7 +302,9 @@ def _access_key_id(resources: Resources, resource: CfnResource, resolver: Resolv
 
 
 def _secret_access_key(resources: Resources, resource: CfnResource, resolver: Resolver) -> str:
-    return derived_key_pair(resources.stack_name, resource.logical_id)[1]
+    return derived_key_pair(
+        resources.stack_name, resource.logical_id, secret_seed=resources.secret_seed
+    )[1]
 
 
 def _domain_name(resources: Resources, resource: CfnResource, resolver: Resolver) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import secrets
 import time
 from collections.abc import Mapping
@@ -44,17 +45,28 @@ LOCAL_SECRET_ACCESS_KEY = "lamina/local/secret/access/key/000000000"
 LOCAL_SESSION_TOKEN = "lamina-local-session-token"
 
 
+_SESSION_SEED = secrets.token_bytes(32)
+"""Per Lamina process: function sessions last as long as the process, as temporary
+credentials do."""
+
+
 def function_credentials(function_name: str) -> tuple[str, str, str]:
     """The (access key id, secret access key, session token) one function's workers get.
 
     Each function has its own temporary key, as each Lambda function signs with its own
     execution role's session; Lamina's credential store maps the key back to that role
     (lamina.config.iam), so AWS_IAM gateway methods see which function calls them.
-    Derived from the name (stable across restarts), like the template's access keys."""
+    The key id is derived from the name; the secret and token also from this process's
+    seed, so they change with each `lamina up`, as temporary credentials expire."""
     digest = hashlib.sha256(f"lamina-function-key\x00{function_name}".encode()).digest()
     key_id = "ASIA" + base64.b32encode(digest[:10]).decode()[:16]
-    secret = base64.b64encode(hashlib.sha256(digest).digest()).decode()[:40]
-    token = "lamina-session-" + hashlib.sha256(digest + b"token").hexdigest()[:32]
+    # The secret and token are keyed by this process's seed: knowing a function's name is
+    # not enough to sign as its role (workers get theirs in their environment).
+    keyed = hmac.new(_SESSION_SEED, digest, hashlib.sha256).digest()
+    secret = base64.b64encode(keyed).decode()[:40]
+    token = (
+        "lamina-session-" + hmac.new(_SESSION_SEED, digest + b"token", "sha256").hexdigest()[:32]
+    )
     return key_id, secret, token
 
 
