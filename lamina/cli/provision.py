@@ -21,6 +21,7 @@ from lamina.config.service_resources import (
     SECRET,
     USER_POOL,
     USER_POOL_CLIENT,
+    USER_POOL_DOMAIN,
     USER_POOL_GROUP,
 )
 from lamina.services.cognito_idp.model import Client, Group, Pool
@@ -185,6 +186,16 @@ def _user_pool_group(resource: TemplateResource, services: Services) -> None:
     )
 
 
+def _user_pool_domain(resource: TemplateResource, services: Services) -> None:
+    """The pool answers its hosted pages at `{Domain}.auth.localhost` (hosted.py)."""
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpooldomain.html
+    cognito = services.cognito
+    pool = cognito.pool(str(resource.properties["UserPoolId"]))
+    if pool.domain != resource.physical_id:
+        pool.domain, pool.modified = resource.physical_id, cognito.now()
+        cognito.store.put("", pool.id, pool)
+
+
 def _policy_text(policy: object) -> str:
     return policy if isinstance(policy, str) else orjson.dumps(policy).decode()
 
@@ -204,4 +215,5 @@ _PROVISIONERS = {
     USER_POOL: _user_pool,
     USER_POOL_CLIENT: _user_pool_client,
     USER_POOL_GROUP: _user_pool_group,
+    USER_POOL_DOMAIN: _user_pool_domain,
 }

@@ -19,15 +19,24 @@ from lamina.config.stack import Stack
 USER_POOL = "AWS::Cognito::UserPool"
 USER_POOL_CLIENT = "AWS::Cognito::UserPoolClient"
 USER_POOL_GROUP = "AWS::Cognito::UserPoolGroup"
+USER_POOL_DOMAIN = "AWS::Cognito::UserPoolDomain"
 KMS_KEY = "AWS::KMS::Key"
 KMS_ALIAS = "AWS::KMS::Alias"
 SECRET = "AWS::SecretsManager::Secret"
 SERVICE_TYPES = frozenset(
-    {USER_POOL, USER_POOL_CLIENT, USER_POOL_GROUP, KMS_KEY, KMS_ALIAS, SECRET}
+    {USER_POOL, USER_POOL_CLIENT, USER_POOL_GROUP, USER_POOL_DOMAIN, KMS_KEY, KMS_ALIAS, SECRET}
 )
 # Created in this order: keys before the aliases and secrets that name them, pools before
 # their clients and groups.
-_ORDER = (KMS_KEY, KMS_ALIAS, SECRET, USER_POOL, USER_POOL_CLIENT, USER_POOL_GROUP)
+_ORDER = (
+    KMS_KEY,
+    KMS_ALIAS,
+    SECRET,
+    USER_POOL,
+    USER_POOL_CLIENT,
+    USER_POOL_GROUP,
+    USER_POOL_DOMAIN,
+)
 
 
 def build_service_resources(stack: Stack, region: str, account_id: str) -> list[TemplateResource]:
@@ -62,6 +71,10 @@ def _physical_id(
         return service_ids.user_pool_client_id(stack, logical_id)
     if kind == USER_POOL_GROUP:
         return str(properties.get("GroupName") or logical_id)
+    if kind == USER_POOL_DOMAIN:
+        # Ref returns the domain prefix.
+        # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpooldomain.html
+        return str(properties["Domain"])
     if kind == KMS_KEY:
         return service_ids.kms_key_id(stack, logical_id)
     if kind == KMS_ALIAS:

@@ -39,6 +39,11 @@ class IdentityDocuments(Protocol):
         """Codes the pools would have e-mailed or texted, newest last."""
         ...
 
+    async def hosted(self, request: HttpRequest) -> HttpResponse | None:
+        """A user pool domain's sign-in pages and OAuth 2.0 endpoints (`/{poolId}/oauth2/...`,
+        `/{poolId}/login`, or any path on `{domain}.auth.localhost`); None otherwise."""
+        ...
+
 
 class Edge:
     def __init__(
@@ -62,6 +67,10 @@ class Edge:
             found = self._well_known(request.path, self._identity)
             if found is not None:
                 return found
+        if self._identity is not None:
+            hosted = await self._identity.hosted(request)
+            if hosted is not None:
+                return hosted
         if self._aws is not None:
             claim = self._aws.claim(request)
             if claim is not None:

@@ -1,0 +1,403 @@
+"""The user pool domain: hosted sign-in pages and OAuth 2.0 / OpenID Connect endpoints.
+
+Cognito serves them on the pool's domain; Lamina answers at two addresses for each pool:
+  path form    {base}/{poolId}/oauth2/authorize, /{poolId}/login, ...
+  domain form  http://{prefix}.auth.localhost:{port}/oauth2/authorize (UserPoolDomain)
+
+  GET  /oauth2/authorize  check client, redirect URI, flow, scopes, PKCE; signed in
+                          (session cookie) -> straight back with a code or tokens,
+                          else -> /login with the same query
+  GET  /login             the sign-in form          POST /login  check the password
+                          (NEW_PASSWORD_REQUIRED: a second form), set the session cookie,
+                          redirect to the callback with ?code=... or #access_token=...
+  POST /oauth2/token      (hosted_token.py)         GET|POST /oauth2/userInfo
+  GET  /logout            clear the session cookie, redirect to a LogoutURL
+
+https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-userpools-server-contract-reference.html
+
+Built directly rather than on authlib's AuthorizationServer: docs/fidelity/cognito-hosted.md
+says why.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlencode
+
+import jwt
+
+from lamina.aws.service import ServiceError
+from lamina.http.message import HttpRequest, HttpResponse
+from lamina.services.cognito_idp import hosted_page
+from lamina.services.cognito_idp.hosted_grant import (
+    AuthorizeRequest,
+    CodeStore,
+    ErrorPage,
+    RedirectError,
+    parse_authorize,
+)
+from lamina.services.cognito_idp.hosted_token import TokenEndpoint, form_of, user_info
+from lamina.services.cognito_idp.model import Client, Pool, User
+
+if TYPE_CHECKING:
+    from lamina.services.cognito_idp.provider import CognitoIdpProvider
+
+SESSION_COOKIE = "cognito"
+CSRF_COOKIE = "XSRF-TOKEN"
+SESSION_S = 3600
+"""The managed login session cookie lasts one hour.
+https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-managed-login.html"""
+CHALLENGE_S = 180
+_POOL_PATH = re.compile(r"/(?P<pool>[a-z]{2}(?:-[a-z]+)+-\d_[A-Za-z0-9]{9})(?P<rest>/.*)")
+_DOMAIN_HOST = re.compile(r"(?P<prefix>[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)\.auth\.localhost(?::\d+)?")
+_PAGES = frozenset({"/oauth2/authorize", "/oauth2/token", "/oauth2/userInfo", "/login", "/logout"})
+
+
+class Site:
+    """Where a request reached the pool: `prefix` is "/{poolId}" (path form) or ""."""
+
+    __slots__ = ("pool", "prefix", "secure")
+
+    def __init__(self, pool: Pool, prefix: str, secure: bool) -> None:
+        self.pool = pool
+        self.prefix = prefix
+        self.secure = secure
+
+    def cookie(self, name: str, value: str, max_age: int | None = None) -> tuple[bytes, bytes]:
+        parts = [f"{name}={value}", f"Path={self.prefix or '/'}", "HttpOnly", "SameSite=Lax"]
+        if max_age is not None:
+            parts.append(f"Max-Age={max_age}")
+        if self.secure:
+            parts.append("Secure")
+        return (b"set-cookie", "; ".join(parts).encode())
+
+
+class HostedUi:
+    def __init__(self, idp: CognitoIdpProvider) -> None:
+        self._idp = idp
+        self.codes = CodeStore(idp.now)
+        self._token = TokenEndpoint(idp, self.codes)
+
+    async def handle(self, request: HttpRequest) -> HttpResponse | None:
+        found = self._site(request)
+        if found is None:
+            return None
+        site, path = found
+        try:
+            if path == "/oauth2/token":
+                return await self._token.handle(site.pool, request)
+            if path == "/oauth2/userInfo":
+                return user_info(self._idp, site.pool, request)
+            if path == "/oauth2/authorize":
+                return await self._authorize(site, request)
+            if path == "/login":
+                return await self._login(site, request)
+            if path == "/logout":
+                return self._logout(site, request)
+        except ErrorPage as error:
+            return hosted_page.error(error.message, error.code)
+        except RedirectError as error:
+            return _redirect(error.location)
+        return hosted_page.error("The page does not exist.", "not_found", 404)
+
+    def _site(self, request: HttpRequest) -> tuple[Site, str] | None:
+        """The pool and endpoint a request addresses; None when it is not for a pool."""
+        secure = request.tls is not None
+        host = _DOMAIN_HOST.fullmatch((request.header("host") or "").lower())
+        if host is not None:
+            pool = self._pool_with_domain(host.group("prefix"))
+            if pool is not None:
+                return Site(pool, "", secure), request.path
+        match = _POOL_PATH.fullmatch(request.path)
+        if match is None or match.group("rest") not in _PAGES:
+            return None
+        pool = self._idp.store.get(Pool, "", match.group("pool"))
+        if pool is None:
+            return None
+        return Site(pool, f"/{pool.id}", secure), match.group("rest")
+
+    def _pool_with_domain(self, prefix: str) -> Pool | None:
+        for pool in self._idp.store.all(Pool, ""):
+            if pool.domain == prefix:
+                return pool
+        return None
+
+    def _find_client(self, pool: Pool) -> _ClientLookup:
+        return _ClientLookup(self._idp, pool)
+
+    # -- /oauth2/authorize, /login --------------------------------------------------------
+
+    async def _authorize(self, site: Site, request: HttpRequest) -> HttpResponse:
+        query = _query(request)
+        authorize, _ = parse_authorize(site.pool, query, self._find_client(site.pool))
+        signed_in = self._session_user(site, request)
+        if signed_in is not None:
+            user, auth_time = signed_in
+            return await self._grant(site, authorize, user, auth_time, [])
+        # Otherwise the login endpoint, with the same parameters.
+        # https://docs.aws.amazon.com/cognito/latest/developerguide/authorization-endpoint.html
+        return _redirect(f"{site.prefix}/login?{request.query_string}")
+
+    async def _login(self, site: Site, request: HttpRequest) -> HttpResponse:
+        query = _query(request)
+        authorize, client = parse_authorize(site.pool, query, self._find_client(site.pool))
+        action = f"{site.prefix}/login?{request.query_string}"
+        if request.method == "GET":
+            signed_in = self._session_user(site, request)
+            if signed_in is not None:
+                return await self._grant(site, authorize, signed_in[0], signed_in[1], [])
+            csrf = secrets.token_urlsafe(24)
+            return hosted_page.sign_in(
+                action=action,
+                csrf=csrf,
+                client_name=client.name,
+                headers=[site.cookie(CSRF_COOKIE, csrf)],
+            )
+        if request.method != "POST":
+            return hosted_page.error("Use GET or POST.", "method_not_allowed", 405)
+        form = form_of(request)
+        csrf = _cookies(request).get(CSRF_COOKIE, "")
+        if not csrf or not secrets.compare_digest(csrf, form.get("_csrf", "")):
+            csrf = secrets.token_urlsafe(24)
+            return hosted_page.sign_in(
+                action=action,
+                csrf=csrf,
+                client_name=client.name,
+                username=form.get("username", ""),
+                error="Your sign-in form expired. Please sign in again.",
+                status=403,
+                headers=[site.cookie(CSRF_COOKIE, csrf)],
+            )
+        if "session" in form:
+            return await self._new_password(site, authorize, action, csrf, form)
+        return await self._password(site, authorize, client, action, csrf, form)
+
+    async def _password(
+        self,
+        site: Site,
+        authorize: AuthorizeRequest,
+        client: Client,
+        action: str,
+        csrf: str,
+        form: dict[str, str],
+    ) -> HttpResponse:
+        username = form.get("username", "").strip()
+        user = self._idp.find_user(site.pool, username) if username else None
+        problem = None
+        if (
+            user is None
+            or not user.enabled
+            or not self._idp.password_matches(user, form.get("password", ""))
+        ):
+            # One message for unknown users and wrong passwords (no user enumeration).
+            problem = "Incorrect username or password."
+        elif user.status == "UNCONFIRMED":
+            problem = "Your account is not confirmed yet. Confirm it with the code you received."
+        elif user.status == "RESET_REQUIRED":
+            problem = "A password reset is required for your account."
+        elif user.status == "FORCE_CHANGE_PASSWORD" and (
+            user.temporary_expires is not None and user.temporary_expires < self._idp.now()
+        ):
+            problem = "Temporary password has expired and must be reset by an administrator."
+        if problem is not None or user is None:
+            return hosted_page.sign_in(
+                action=action,
+                csrf=csrf,
+                client_name=client.name,
+                username=username,
+                error=problem,
+                status=400,
+            )
+        if user.status == "FORCE_CHANGE_PASSWORD":
+            return hosted_page.new_password(
+                action=action, csrf=csrf, session=self._challenge(site.pool, user)
+            )
+        return await self._signed_in(site, authorize, user)
+
+    async def _new_password(
+        self,
+        site: Site,
+        authorize: AuthorizeRequest,
+        action: str,
+        csrf: str,
+        form: dict[str, str],
+    ) -> HttpResponse:
+        session = form.get("session", "")
+        user = self._challenged_user(site.pool, session)
+        if user is None:
+            raise ErrorPage("invalid_request", "Your session expired. Please sign in again.")
+        password = form.get("new_password", "")
+        problem = None
+        if password != form.get("confirm_password", ""):
+            problem = "The passwords do not match."
+        else:
+            try:
+                self._idp.check_password(site.pool, password)
+            except ServiceError as error:
+                problem = error.message
+        if problem is not None:
+            return hosted_page.new_password(
+                action=action, csrf=csrf, session=session, error=problem, status=400
+            )
+        self._idp.set_password(site.pool, user, password)
+        user.status, user.temporary_expires = "CONFIRMED", None
+        self._idp.save(site.pool, user)
+        return await self._signed_in(site, authorize, user)
+
+    async def _signed_in(self, site: Site, authorize: AuthorizeRequest, user: User) -> HttpResponse:
+        now = int(self._idp.now())
+        session = self._idp.signing_key(site.pool).sign(
+            {
+                "use": "hosted_session",
+                "pool": site.pool.id,
+                "username": user.username,
+                "auth_time": now,
+                "iat": now,
+                "exp": now + SESSION_S,
+            }
+        )
+        cookies = [
+            site.cookie(SESSION_COOKIE, session, SESSION_S),
+            site.cookie(CSRF_COOKIE, "", 0),
+        ]
+        return await self._grant(site, authorize, user, now, cookies)
+
+    async def _grant(
+        self,
+        site: Site,
+        authorize: AuthorizeRequest,
+        user: User,
+        auth_time: float,
+        cookies: list[tuple[bytes, bytes]],
+    ) -> HttpResponse:
+        """Back to the client: a code (code flow) or the tokens (implicit flow)."""
+        if authorize.response_type == "code":
+            code = self.codes.issue(site.pool, authorize, user.username, auth_time)
+            return _redirect(authorize.answer({"code": code}), cookies)
+        _, client = self._idp.client(authorize.client_id)
+        issued = await self._idp.issue(
+            site.pool,
+            client,
+            user,
+            refresh=False,
+            auth_time=auth_time,
+            scope=authorize.scope,
+            nonce=authorize.nonce,
+        )
+        answer = {}
+        if "openid" in authorize.scopes:
+            answer["id_token"] = issued["IdToken"]
+        answer["access_token"] = issued["AccessToken"]
+        answer["expires_in"] = str(issued["ExpiresIn"])
+        answer["token_type"] = "Bearer"
+        return _redirect(authorize.answer(answer), cookies)
+
+    # -- sessions -------------------------------------------------------------------------
+
+    def _session_user(self, site: Site, request: HttpRequest) -> tuple[User, float] | None:
+        """The user of a valid session cookie (signed by the pool's key, unexpired, not
+        signed out globally since), with when they signed in."""
+        token = _cookies(request).get(SESSION_COOKIE)
+        if not token:
+            return None
+        claims = self._verified(site.pool, token, "hosted_session")
+        if claims is None:
+            return None
+        user = self._idp.store.get(User, site.pool.id, str(claims.get("username")))
+        if user is None or not user.enabled or user.status != "CONFIRMED":
+            return None
+        if int(claims.get("iat", 0)) < user.tokens_revoked_at:
+            return None
+        return user, float(claims.get("auth_time", 0))
+
+    def _challenge(self, pool: Pool, user: User) -> str:
+        now = int(self._idp.now())
+        return self._idp.signing_key(pool).sign(
+            {
+                "use": "new_password",
+                "pool": pool.id,
+                "username": user.username,
+                "iat": now,
+                "exp": now + CHALLENGE_S,
+            }
+        )
+
+    def _challenged_user(self, pool: Pool, session: str) -> User | None:
+        claims = self._verified(pool, session, "new_password")
+        if claims is None:
+            return None
+        user = self._idp.store.get(User, pool.id, str(claims.get("username")))
+        if user is None or user.status != "FORCE_CHANGE_PASSWORD":
+            return None
+        return user
+
+    def _verified(self, pool: Pool, token: str, use: str) -> dict[str, Any] | None:
+        try:
+            claims = self._idp.signing_key(pool).verify(token, self._idp.now())
+        except jwt.PyJWTError:
+            return None
+        if claims.get("use") != use or claims.get("pool") != pool.id:
+            return None
+        return claims
+
+    # -- /logout ------------------------------------------------------------------------
+
+    def _logout(self, site: Site, request: HttpRequest) -> HttpResponse:
+        # https://docs.aws.amazon.com/cognito/latest/developerguide/logout-endpoint.html
+        query = _query(request)
+        client = self._find_client(site.pool)(query.get("client_id", ""))
+        if client is None:
+            raise ErrorPage("invalid_request", "The client_id does not name an app client.")
+        cleared = [site.cookie(SESSION_COOKIE, "", 0)]
+        logout_uri = query.get("logout_uri")
+        if logout_uri is not None:
+            if logout_uri not in client.logout_urls:
+                raise ErrorPage("redirect_mismatch", "The logout_uri is not a sign-out URL.")
+            return _redirect(logout_uri, cleared)
+        # Without logout_uri: sign out, then sign in again (redirect_uri, response_type).
+        parse_authorize(site.pool, query, self._find_client(site.pool))
+        again = {k: v for k, v in query.items() if k != "logout_uri"}
+        return _redirect(f"{site.prefix}/login?{urlencode(again)}", cleared)
+
+
+class _ClientLookup:
+    __slots__ = ("_idp", "_pool")
+
+    def __init__(self, idp: CognitoIdpProvider, pool: Pool) -> None:
+        self._idp = idp
+        self._pool = pool
+
+    def __call__(self, client_id: str) -> Client | None:
+        return self._idp.store.get(Client, self._pool.id, client_id) if client_id else None
+
+
+def _query(request: HttpRequest) -> dict[str, str]:
+    query: dict[str, str] = {}
+    for name, value in parse_qsl(request.query_string, keep_blank_values=True):
+        query.setdefault(name, value)
+    return query
+
+
+def _cookies(request: HttpRequest) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for name, value in request.headers:
+        if name.lower() != "cookie":
+            continue
+        for part in value.split(";"):
+            key, _, content = part.strip().partition("=")
+            found.setdefault(key, content)
+    return found
+
+
+def _redirect(location: str, headers: list[tuple[bytes, bytes]] | None = None) -> HttpResponse:
+    return HttpResponse(
+        302,
+        [
+            (b"location", location.encode()),
+            (b"cache-control", b"no-cache, no-store, max-age=0, must-revalidate"),
+            *(headers or []),
+        ],
+        b"",
+    )
