@@ -117,6 +117,8 @@ def _calculate_name(self: Any, current: Any, loader: Any, top_namespace: Any) ->
             result = None
     if result is None and not local:
         result = getattr(current, name, None)
+        if parameters is None and callable(result):
+            result = None  # `$map.size` reads a property (null), it does not print a method
         if result is None:
             methods = _ADDITIONAL.get(current.__class__)
             if methods is not None and name in methods:

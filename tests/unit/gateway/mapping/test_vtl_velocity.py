@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from lamina.gateway.mapping.input import Input, method_params
 from lamina.gateway.mapping.java import JsonList, JsonMap, java_double
+from lamina.gateway.mapping.util import UTIL
 from lamina.gateway.mapping.velocity import MappingError, compile_template, merge
 
 
@@ -266,3 +268,20 @@ def test_vtl_single_quoted_regex_keeps_its_backslash() -> None:
     template = "#if($limit != '' && $limit.matches('^\\d$'))one digit#{else}other#end"
     assert _render(template, limit="3") == "one digit"
     assert _render(template, limit="33") == "other"
+
+
+def test_vtl_a_property_that_names_a_method_reads_null() -> None:
+    assert _render("[$m.size][$m.keySet][$m.size()]", m=JsonMap(a=1)) == "[][][1]"
+
+
+def test_vtl_define_blocks_render_where_referenced() -> None:
+    # The Serverless Framework's well-known request template renders maps with #define.
+    template = (
+        "#define( $loop ){#foreach($key in $map.keySet())"
+        '"$key":"$util.escapeJavaScript($map.get($key))"#if($foreach.hasNext),#end#end}#end'
+        '#set($map = $input.params().header){"headers": $loop}'
+    )
+    params = method_params({}, [], [("A", "1"), ("B", 'x"y')])
+    assert _render(template, input=Input("", params), util=UTIL) == (
+        '{"headers": {"A":"1","B":"x\\"y"}}'
+    )
