@@ -161,6 +161,8 @@ def to_json(value: Any) -> str:
 
 # --- java.lang.String methods ------------------------------------------------------------
 
+_JAVA_WHITESPACE = "".join(chr(c) for c in range(33))
+"""What `String.trim` removes: every character up to and including the space (U+0020)."""
 _JAVA_GROUP = re.compile(r"\\(.)|\$(\d+)|\$\{([A-Za-z][A-Za-z0-9]*)\}")
 
 
@@ -221,18 +223,19 @@ STRING_METHODS: dict[str, Callable[..., Any]] = {
     "replace": lambda s, old, new: s.replace(render(old), render(new)),
     "replaceAll": lambda s, pattern, new: re.sub(pattern, java_replacement(new), s),
     "replaceFirst": lambda s, pattern, new: re.sub(pattern, java_replacement(new), s, count=1),
-    "split": lambda s, pattern, limit=0: JsonListOfStrings(_split(s, pattern, limit)),
+    "split": lambda s, pattern, limit=0: StringArray(_split(s, pattern, limit)),
     "substring": _substring,
     "toLowerCase": lambda s: s.lower(),
     "toUpperCase": lambda s: s.upper(),
     "toString": lambda s: s,
-    "trim": lambda s: s.strip("".join(chr(c) for c in range(33))),
+    "trim": lambda s: s.strip(_JAVA_WHITESPACE),
 }
 
 
-class JsonListOfStrings(list[str]):
-    """`String.split`'s `String[]`: Velocity lets templates index and iterate it, and it
-    prints as an array object would (templates do not print it)."""
+class StringArray(list[str]):
+    """`String.split`'s `String[]`: Velocity (1.6+) lets templates iterate an array and call
+    `size()`, `get(i)` and `isEmpty()` on it. (Java prints an array as `[Ljava.lang.String;@…`,
+    which no template relies on; this prints as a list.)"""
 
     def size(self) -> int:
         return len(self)
