@@ -6,8 +6,10 @@ puts around it (`$input`, `$context`, `$stageVariables`, `$util`), Java's view o
 API Gateway's engine (velocity.py lists each one; tests name them).
 https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-mapping-template-reference.html
 
-It imports only the standard library, airspeed, jsonpath-ng and orjson, so any integration
-(MOCK now; Lambda custom, HTTP and AWS service integrations later) can use it.
+It may import the standard library, airspeed, jsonpath-ng, orjson and, from the gateway,
+only the request (`gateway.request`) and the event clock (`gateway.events.clock`), so any
+integration (MOCK now; Lambda custom, HTTP and AWS service integrations later) can use it
+without a cycle.
 """
 
 from lamina.gateway.mapping.engine import (
