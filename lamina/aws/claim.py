@@ -11,17 +11,19 @@ from collections.abc import Iterable
 from urllib.parse import parse_qsl
 
 from lamina.aws.model import ModelLibrary, ServiceSpec
+from lamina.aws.sigv2 import QuerySignature, read_query_signature
 from lamina.aws.sigv4 import Signature, SignatureProblem, read_signature
 from lamina.http.message import HttpRequest
 
 GATEWAY_SIGNING_NAME = "execute-api"
+S3_SIGNING_NAME = "s3"
 _FORM = "application/x-www-form-urlencoded"
 
 
 class Claim:
     """The candidate services (several share a signing name: apigateway/apigatewayv2)."""
 
-    __slots__ = ("action", "signature", "specs", "target")
+    __slots__ = ("action", "legacy", "signature", "specs", "target")
 
     def __init__(
         self,
@@ -29,6 +31,7 @@ class Claim:
         signature: Signature | None,
         target: str | None = None,
         action: str | None = None,
+        legacy: QuerySignature | None = None,
     ) -> None:
         self.specs = specs
         self.signature = signature
@@ -36,6 +39,8 @@ class Claim:
         """The operation named by X-Amz-Target."""
         self.action = action
         """The operation named by a query-protocol `Action`."""
+        self.legacy = legacy
+        """An S3 presigned URL signed with Signature Version 2 (lamina.aws.sigv2)."""
 
 
 class Catalog:
@@ -89,7 +94,7 @@ def has_aws_marks(request: HttpRequest) -> bool:
     query-protocol POST to /)? False for plain gateway traffic, cheaply."""
     if request.method == "POST" and request.path == "/":
         return True
-    if "X-Amz-Credential=" in request.query_string:
+    if "X-Amz-Credential=" in request.query_string or "AWSAccessKeyId=" in request.query_string:
         return True
     return any(name.lower() in _MARK_HEADERS for name, _ in request.headers)
 
@@ -111,6 +116,10 @@ def identify(request: HttpRequest, catalog: Catalog) -> Claim | None:
         return Claim(specs, signature, target[1] if target else None)
     if target is not None:
         return Claim([target[0]], None, target[1])
+    legacy = read_query_signature(request)
+    if legacy is not None:
+        specs = catalog.signed_for(S3_SIGNING_NAME)
+        return Claim(specs, None, legacy=legacy) if specs else None
     return _query_claim(request, catalog)
 
 

@@ -30,6 +30,7 @@ from lamina.aws.service import (
     ServiceError,
     ServiceProvider,
 )
+from lamina.aws.sigv2 import authenticate_query_v2
 from lamina.core.ids import new_request_id
 from lamina.http.message import HttpRequest, HttpResponse
 
@@ -122,6 +123,14 @@ class AwsApi:
         )
         if spec.protocol == "rest-xml":
             request = path_style(request)  # S3's {bucket}.s3.localhost, once signed as sent
+        if claim.legacy is not None:
+            access_key = authenticate_query_v2(
+                claim.legacy,
+                request,
+                self._credentials,
+                resource_path=request.path,
+                now=self._clock(),
+            )
         spec, operation, labels = find_operation(claim, request)
         if access_key is None and self._credentials.strict and requires_auth(operation):
             raise auth_error(spec.protocol, spec.name, "missing", "Missing Authentication Token")

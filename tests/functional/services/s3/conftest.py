@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,8 @@ class S3Server(LoopbackServer):
         super().__init__()
         options: dict[str, Any] = {} if clock is None else {"clock": clock}
         self.state_dir = state_dir
+        self.skew = timedelta()
+        """How far the server's clock runs ahead of the wall clock (presigned URL expiry)."""
         self.provider = S3Provider(state_dir=state_dir, account_id=ACCOUNT, **options)
         self.listen(
             AwsApi(
@@ -38,6 +41,7 @@ class S3Server(LoopbackServer):
                 region=REGION,
                 account_id=ACCOUNT,
                 credentials=CredentialStore.local(),
+                clock=lambda: datetime.now(UTC) + self.skew,
             )
         )
 
