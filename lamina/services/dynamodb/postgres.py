@@ -63,11 +63,15 @@ of 400 KB items does not fetch a thousand of them."""
 class PostgresTableStore:
     """Tables in `schema` of the database at `conninfo` (created and migrated on open)."""
 
+    concurrent = True
+    """Calls may come from several threads at once (see `_db`)."""
+
     def __init__(self, conninfo: str, schema: str) -> None:
         self._conninfo = conninfo
         self.schema = schema
-        self._lock = threading.RLock()
-        self._db = self._connect()
+        self._local = threading.local()
+        self._connections: list[psycopg.Connection[tuple[Any, ...]]] = []
+        self._connections_lock = threading.Lock()
         migrate(self._db, schema)
 
     def _connect(self) -> psycopg.Connection[tuple[Any, ...]]:
@@ -75,14 +79,20 @@ class PostgresTableStore:
         db.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self.schema)))
         return db
 
-    def _conn(self) -> psycopg.Connection[tuple[Any, ...]]:
-        """The connection, opened again if the server dropped it (a restart, a failover)."""
-        if self._db.closed or self._db.broken:
-            self._db = self._connect()
-        return self._db
+    @property
+    def _db(self) -> psycopg.Connection[tuple[Any, ...]]:
+        """This thread's connection, opened on first use and again if the server dropped
+        it (a restart, a failover). One connection per thread: calls from several
+        threads (`concurrent`) run side by side, each transaction on its thread's own."""
+        db: psycopg.Connection[tuple[Any, ...]] | None = getattr(self._local, "db", None)
+        if db is None or db.closed or db.broken:
+            db = self._local.db = self._connect()
+            with self._connections_lock:
+                self._connections.append(db)
+        return db
 
     def create_table(self, meta: TableMeta) -> bool:
-        with self._lock, self._conn().transaction():
+        with self._db.transaction():
             created = self._db.execute(
                 "INSERT INTO tables VALUES (%s, %s) ON CONFLICT DO NOTHING",
                 (meta.name, _encoder.encode(meta)),
@@ -110,7 +120,7 @@ class PostgresTableStore:
 
     def replace_table(self, meta: TableMeta, size: Callable[[Item], int]) -> None:
         """Store new metadata: drop the indexes it no longer has, build (backfill) new ones."""
-        with self._lock, self._conn().transaction():
+        with self._db.transaction():
             self._db.execute(_LOCK_TABLE, (_table_lock(self.schema, meta.name),))
             old = self._meta(meta.name)
             kept = set() if old is None else {index.name for index in old.secondary_indexes}
@@ -139,20 +149,18 @@ class PostgresTableStore:
                 self._index(meta, index, (row.partition, row.sort), None, row.item, size)
 
     def table(self, name: str) -> TableMeta | None:
-        with self._lock:
-            return self._meta(name)
+        return self._meta(name)
 
     def _meta(self, name: str) -> TableMeta | None:
-        row = self._conn().execute("SELECT meta FROM tables WHERE name = %s", (name,)).fetchone()
+        row = self._db.execute("SELECT meta FROM tables WHERE name = %s", (name,)).fetchone()
         return None if row is None else msgspec.msgpack.decode(row[0], type=TableMeta)
 
     def table_names(self) -> list[str]:
-        with self._lock:
-            rows = self._conn().execute('SELECT name FROM tables ORDER BY name COLLATE "C"')
-            return [row[0] for row in rows]
+        rows = self._db.execute('SELECT name FROM tables ORDER BY name COLLATE "C"')
+        return [row[0] for row in rows]
 
     def delete_table(self, name: str) -> None:
-        with self._lock, self._conn().transaction():
+        with self._db.transaction():
             self._db.execute(_LOCK_TABLE, (_table_lock(self.schema, name),))
             meta = self._meta(name)
             self._db.execute("DELETE FROM tables WHERE name = %s", (name,))
@@ -166,15 +174,13 @@ class PostgresTableStore:
         query = sql.SQL("SELECT count(*), coalesce(sum(size), 0) FROM {}").format(
             _table(name, index)
         )
-        with self._lock:
-            row = self._conn().execute(query).fetchone()
+        row = self._db.execute(query).fetchone()
         assert row is not None  # an aggregate always answers one row
         return int(row[0]), int(row[1])
 
     def get(self, name: str, partition: bytes, sort: bytes) -> Item | None:
         query = sql.SQL("SELECT item FROM {} WHERE pk = %s AND sk = %s").format(_table(name))
-        with self._lock:
-            row = self._conn().execute(query, (partition, sort)).fetchone()
+        row = self._db.execute(query, (partition, sort)).fetchone()
         return None if row is None else _decoder.decode(row[0])
 
     def change(
@@ -187,17 +193,16 @@ class PostgresTableStore:
     @contextmanager
     def transaction(self) -> Iterator[Writer]:
         """One PostgreSQL transaction, rolled back if the block raises."""
-        with self._lock:
-            try:
-                with self._conn().transaction():
-                    yield _PostgresWriter(self)
-            except (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure) as error:
-                # https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/CommonErrors.html
-                raise ServiceError(
-                    "TransactionConflictException",
-                    "Transaction is ongoing for the item",
-                    status=400,
-                ) from error
+        try:
+            with self._db.transaction():
+                yield _PostgresWriter(self)
+        except (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure) as error:
+            # https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/CommonErrors.html
+            raise ServiceError(
+                "TransactionConflictException",
+                "Transaction is ongoing for the item",
+                status=400,
+            ) from error
 
     def _change(
         self, name: str, partition: bytes, sort: bytes, size: Callable[[Item], int], how: Change
@@ -318,10 +323,7 @@ class PostgresTableStore:
         """
         batch = FIRST_BATCH
         while True:
-            with self._lock:
-                rows = (
-                    self._conn().execute(read.statement(after, batch), read.args(after)).fetchall()
-                )
+            rows = self._db.execute(read.statement(after, batch), read.args(after)).fetchall()
             for row in rows:
                 yield StoredItem(row[0], row[1], _decoder.decode(row[-1]))
             if len(rows) < batch:
@@ -331,7 +333,10 @@ class PostgresTableStore:
             batch = max(1, min(batch * 2, LAST_BATCH, int(BATCH_BYTES / average)))
 
     def close(self) -> None:
-        self._db.close()
+        with self._connections_lock:
+            for db in self._connections:
+                db.close()
+            self._connections.clear()
 
 
 class _Read(msgspec.Struct, frozen=True):

@@ -6,8 +6,10 @@ then swept every `ttl_sweep_interval_s`), `close()` at shutdown on the loop's th
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from lamina.aws.service import AwsRequestContext, Handler, OperationInput, OperationOutput
@@ -20,6 +22,8 @@ from lamina.services.dynamodb.tables import Database, Operation
 _MODULES = (tables, schema, items, query, batch, transaction, ttl, tag)
 SWEEP_LIMIT = 1000
 """Expired items removed per sweep at most, so one pass never holds the loop long."""
+WORKER_THREADS = 8
+"""Operations in flight at once on a concurrent store (one database connection each)."""
 
 
 class DynamoDbProvider:
@@ -43,8 +47,13 @@ class DynamoDbProvider:
         self._sweeper = TtlSweeper(
             self.database, interval_s=ttl_sweep_interval_s, limit=SWEEP_LIMIT
         )
+        self._pool = (
+            ThreadPoolExecutor(WORKER_THREADS, thread_name_prefix="dynamodb")
+            if self.store.concurrent
+            else None
+        )
         self._handlers = {
-            name: _bind(self.database, operation)
+            name: _bind(self.database, operation, self._pool)
             for module in _MODULES
             for name, operation in module.OPERATIONS.items()
         }
@@ -61,13 +70,37 @@ class DynamoDbProvider:
         await self._sweeper.start()
 
     def close(self) -> None:
-        """Stop sweeping and close the store; call it on the event loop's thread."""
+        """Stop sweeping, let operations in flight finish, close the store; call it on the
+        event loop's thread."""
         self._sweeper.cancel()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
         self.store.close()
 
 
-def _bind(database: Database, operation: Operation) -> Handler:
-    async def handler(ctx: AwsRequestContext, params: OperationInput) -> OperationOutput:
-        return await operation(database, ctx, params)
+def _bind(database: Database, operation: Operation, pool: ThreadPoolExecutor | None) -> Handler:
+    """The operation as a handler: on the loop's thread, or (a concurrent store) on `pool`."""
+    if pool is None:
 
-    return handler
+        async def handler(ctx: AwsRequestContext, params: OperationInput) -> OperationOutput:
+            return await operation(database, ctx, params)
+
+        return handler
+
+    async def offloaded(ctx: AwsRequestContext, params: OperationInput) -> OperationOutput:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(pool, _complete, operation(database, ctx, params))
+
+    return offloaded
+
+
+def _complete(operation: Awaitable[OperationOutput]) -> OperationOutput:
+    """Run an operation to its end on this thread. Operations never suspend (their store
+    calls block), so one step finishes them."""
+    steps = operation.__await__()
+    try:
+        next(steps)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+    steps.close()
+    raise RuntimeError("a DynamoDB operation suspended: it cannot run on a worker thread")

@@ -98,6 +98,10 @@ class Writer(Protocol):
 
 
 class TableStore(Protocol):
+    concurrent: bool
+    """Whether calls may come from several threads at once (then the provider runs
+    operations on a thread pool, so one waiting on the database does not stall the rest)."""
+
     def create_table(self, meta: TableMeta) -> bool: ...
     def table(self, name: str) -> TableMeta | None: ...
     def table_names(self) -> list[str]: ...
@@ -145,6 +149,9 @@ def _layout(name: str, index: str | None) -> _Layout:
 
 
 class SqliteTableStore:
+    concurrent = False
+    """One connection, one writer: operations run on the event loop's thread."""
+
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
