@@ -27,6 +27,7 @@ from lamina.gateway.waf.model import (
     FieldToMatch,
     IpSet,
     IpSetReferenceStatement,
+    LabelMatchStatement,
     ManagedRuleGroupStatement,
     NotStatement,
     OrStatement,
@@ -189,13 +190,12 @@ class _WebAcls:
         if verb not in ("Allow", "Block", "Count"):
             raise ConfigError(f"{where}.Action {verb} is not supported (Allow, Block, Count)")
         self._warn_ignored(action[verb], where, name)
-        if raw.get("RuleLabels"):
-            self._warn(f"rule {name}: RuleLabels are not added (no label matching in Lamina)")
         return Rule(
             name=name,
             priority=_int(raw.get("Priority"), f"{where}.Priority"),
             statement=statement,
             action="Allow" if verb == "Allow" else "Block" if verb == "Block" else "Count",
+            labels=_rule_labels(raw.get("RuleLabels"), f"{where}.RuleLabels"),
         )
 
     def _warn_ignored(self, settings: Any, where: str, name: str) -> None:
@@ -232,6 +232,11 @@ class _WebAcls:
             )
         if kind == "IPSetReferenceStatement":
             return self._ip_set_reference(body, where)
+        if kind == "LabelMatchStatement":
+            return LabelMatchStatement(
+                scope=_choice(body.get("Scope"), ("LABEL", "NAMESPACE"), f"{where}.Scope"),
+                key=_label(body.get("Key"), f"{where}.Key"),
+            )
         if kind in ("RateBasedStatement", "ManagedRuleGroupStatement") and not top:
             raise ConfigError(f"{where} can only be a rule's top-level statement")
         if kind == "RateBasedStatement":
@@ -477,6 +482,25 @@ def _transformations(body: dict[str, Any], where: str) -> tuple[TextTransformati
     if len({t.priority for t in items}) != len(items):
         raise ConfigError(f"{where}.TextTransformations: priorities must all be different")
     return tuple(items)
+
+
+_LABEL = re.compile(r"^[0-9A-Za-z_\-:]+$")
+
+
+def _label(raw: Any, where: str) -> str:
+    # https://docs.aws.amazon.com/waf/latest/APIReference/API_LabelMatchStatement.html
+    text = _text(raw, where)
+    if not _LABEL.match(text) or len(text) > 1024:
+        raise ConfigError(f"{where} {text!r} must be letters, digits, _, - and : only")
+    return text
+
+
+def _rule_labels(raw: Any, where: str) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise ConfigError(f"{where} must be a list")
+    return tuple(_label(_mapping(item, where).get("Name"), f"{where}.Name") for item in raw)
 
 
 def _search_string(body: dict[str, Any], where: str) -> bytes:

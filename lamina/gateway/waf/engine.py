@@ -15,12 +15,19 @@ from collections.abc import Callable, Sequence
 
 from lamina.gateway.waf.detect import Attack, Detectors
 from lamina.gateway.waf.field import InvalidJson, Oversize, RequestView, component
-from lamina.gateway.waf.managed import LOG4SHELL_RULES, MANAGED_GROUPS, JavaMatchStatement
+from lamina.gateway.waf.managed import (
+    LABEL_NAMESPACES,
+    LOG4SHELL_RULES,
+    MANAGED_GROUPS,
+    JavaMatchStatement,
+    label_of,
+)
 from lamina.gateway.waf.model import (
     AndStatement,
     ByteMatchStatement,
     FieldToMatch,
     IpSetReferenceStatement,
+    LabelMatchStatement,
     ManagedRuleGroupStatement,
     NotStatement,
     OrStatement,
@@ -68,12 +75,16 @@ class Verdict:
 class _Step:
     """One rule of the ACL, or one rule inside a managed group."""
 
-    __slots__ = ("action", "matches", "name")
+    __slots__ = ("action", "labels", "matches", "name")
 
-    def __init__(self, name: str, action: str, matches: Matcher) -> None:
+    def __init__(
+        self, name: str, action: str, matches: Matcher, labels: tuple[str, ...] = ()
+    ) -> None:
         self.name = name
         self.action = action
         self.matches = matches
+        self.labels = labels
+        """Fully qualified labels a match adds to the request, whatever the action."""
 
 
 class _Group:
@@ -101,6 +112,7 @@ class CompiledAcl:
             if isinstance(entry, _Step):
                 if not entry.matches(view):
                     continue
+                view.labels.extend(entry.labels)
                 if entry.action == "Count":
                     counted.append(entry.name)
                     continue
@@ -117,6 +129,7 @@ def _evaluate_group(group: _Group, view: RequestView, counted: list[str]) -> Ver
     for step in group.steps:
         if not step.matches(view):
             continue
+        view.labels.extend(step.labels)
         name = f"{group.name}/{step.name}"
         if step.action == "Count":
             counted.append(name)
@@ -137,27 +150,34 @@ class Compiler:
     def __init__(self, detectors: Detectors, rates: RateCounter) -> None:
         self._detectors = detectors
         self._rates = rates
+        self._context = ""
+        """The label namespace of the web ACL being compiled."""
 
     def compile_acl(self, acl: WebAcl) -> CompiledAcl:
+        self._context = label_context(acl)
         entries: list[_Step | _Group] = []
         for rule in sorted(acl.rules, key=lambda r: r.priority):
             statement = rule.statement
+            labels = tuple(self._context + label for label in rule.labels)
             if isinstance(statement, ManagedRuleGroupStatement):
                 entries.append(self._group(rule, statement))
-            elif isinstance(statement, RateBasedStatement):
+                continue
+            if isinstance(statement, RateBasedStatement):
                 matcher = self._rate(f"{acl.arn}#{rule.name}", statement)
-                entries.append(_Step(rule.name, rule.action or "Block", matcher))
             else:
-                entries.append(_Step(rule.name, rule.action or "Block", self.matcher(statement)))
+                matcher = self.matcher(statement)
+            entries.append(_Step(rule.name, rule.action or "Block", matcher, labels))
         return CompiledAcl(acl, entries)
 
     def _group(self, rule: Rule, statement: ManagedRuleGroupStatement) -> _Group:
         steps = []
+        namespace = LABEL_NAMESPACES[statement.name]
         for name, inner in MANAGED_GROUPS[statement.name]:
             action = statement.action_overrides.get(name, "Block")
             if name in statement.excluded_rules:
                 action = "Count"
-            steps.append(_Step(name, action, self.matcher(inner)))
+            label = (namespace + label_of(name),)
+            steps.append(_Step(name, action, self.matcher(inner), label))
         scope = None if statement.scope_down is None else self.matcher(statement.scope_down)
         return _Group(statement.name, steps, scope, rule.override_action == "Count")
 
@@ -187,6 +207,8 @@ class Compiler:
             return lambda view: not inner(view)
         if isinstance(statement, IpSetReferenceStatement):
             return _ip_set(statement)
+        if isinstance(statement, LabelMatchStatement):
+            return _label_match(statement, self._context)
         return self._field_matcher(statement)
 
     def _field_matcher(self, statement: Statement) -> Matcher:
@@ -292,6 +314,36 @@ def _byte_test(statement: ByteMatchStatement) -> Test:
     # https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-string-match.html
     word = re.compile(rb"(?<!" + _WORD + rb")" + re.escape(search) + rb"(?!" + _WORD + rb")")
     return lambda items: any(word.search(i) for i in items)
+
+
+def label_context(acl: WebAcl) -> str:
+    """`awswaf:{account}:webacl:{name}:`, the namespace of the web ACL's own rule labels.
+    https://docs.aws.amazon.com/waf/latest/developerguide/waf-labels.html
+    """
+    account = acl.arn.split(":")[4] if acl.arn.count(":") >= 5 else ""
+    return f"awswaf:{account}:webacl:{acl.name}:"
+
+
+def _label_match(statement: LabelMatchStatement, context: str) -> Matcher:
+    """LABEL: the label's name with any number of its namespaces before it, up to the fully
+    qualified name; NAMESPACE: leading namespaces of the label. A key that is not fully
+    qualified only finds labels added in the web ACL's own context."""
+    key = statement.key
+    if statement.scope == "LABEL":
+
+        def names(label: str) -> bool:
+            return label == key or (label.startswith(context) and label.endswith(":" + key))
+
+        return lambda view: any(names(label) for label in view.labels)
+    prefix = key if key.endswith(":") else key + ":"
+
+    def in_namespace(label: str) -> bool:
+        namespace = label[: label.rfind(":") + 1]
+        if namespace.startswith(prefix):
+            return True
+        return namespace.startswith(context) and namespace[len(context) :].startswith(prefix)
+
+    return lambda view: any(in_namespace(label) for label in view.labels)
 
 
 class _Networks:

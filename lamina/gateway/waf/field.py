@@ -25,6 +25,7 @@ class RequestView:
         "body",
         "body_limit",
         "headers",
+        "labels",
         "method",
         "notes",
         "query_string",
@@ -54,6 +55,8 @@ class RequestView:
         self._query_args: list[tuple[bytes, bytes]] | None = None
         self._cookies: list[tuple[bytes, bytes]] | None = None
         self.notes: list[str] = []
+        self.labels: list[str] = []
+        """Fully qualified labels the rules evaluated so far added."""
         """What detectors found (CRS rule ids), for the console line."""
 
     @property

@@ -109,3 +109,42 @@ MANAGED_GROUPS: dict[str, tuple[tuple[str, Statement], ...]] = {
     ),
 }
 """Group name -> (rule name, statement) in evaluation order; every rule's action is Block."""
+
+LABEL_NAMESPACES = {
+    "AWSManagedRulesCommonRuleSet": "awswaf:managed:aws:core-rule-set:",
+    "AWSManagedRulesSQLiRuleSet": "awswaf:managed:aws:sql-database:",
+    "AWSManagedRulesKnownBadInputsRuleSet": "awswaf:managed:aws:known-bad-inputs:",
+}
+"""The namespace of the labels each group adds to the requests its rules match."""
+
+
+def label_of(rule: str) -> str:
+    """A managed rule's label name as AWS's rule tables list it
+    (`SQLi_QUERYARGUMENTS` -> `SQLi_QueryArguments`)."""
+    return _LABELS.get(rule, rule)
+
+
+_LABELS = {
+    "NoUserAgent_HEADER": "NoUserAgent_Header",
+    "SizeRestrictions_QUERYSTRING": "SizeRestrictions_QueryString",
+    "SizeRestrictions_Cookie_HEADER": "SizeRestrictions_Cookie_Header",
+    "SizeRestrictions_BODY": "SizeRestrictions_Body",
+    "SizeRestrictions_URIPATH": "SizeRestrictions_URIPath",
+    "CrossSiteScripting_COOKIE": "CrossSiteScripting_Cookie",
+    "CrossSiteScripting_QUERYARGUMENTS": "CrossSiteScripting_QueryArguments",
+    "CrossSiteScripting_BODY": "CrossSiteScripting_Body",
+    "CrossSiteScripting_URIPATH": "CrossSiteScripting_URIPath",
+    "SQLi_QUERYARGUMENTS": "SQLi_QueryArguments",
+    "SQLi_BODY": "SQLi_Body",
+    "SQLi_COOKIE": "SQLi_Cookie",
+    "SQLi_URIPATH": "SQLi_URIPath",
+    "JavaDeserializationRCE_HEADER": "JavaDeserializationRCE_Header",
+    "JavaDeserializationRCE_BODY": "JavaDeserializationRCE_Body",
+    "JavaDeserializationRCE_URIPATH": "JavaDeserializationRCE_URIPath",
+    "JavaDeserializationRCE_QUERYSTRING": "JavaDeserializationRCE_QueryString",
+    "PROPFIND_METHOD": "PROPFIND_Method",
+    "Log4JRCE_QUERYSTRING": "Log4JRCE_QueryString",
+    "Log4JRCE_BODY": "Log4JRCE_Body",
+    "Log4JRCE_URIPATH": "Log4JRCE_URIPath",
+    "Log4JRCE_HEADER": "Log4JRCE_Header",
+}

@@ -129,6 +129,16 @@ class NotStatement(msgspec.Struct, frozen=True, kw_only=True, tag=True):
     statement: Statement
 
 
+class LabelMatchStatement(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+    """Matches labels that rules evaluated earlier added to the request.
+
+    https://docs.aws.amazon.com/waf/latest/APIReference/API_LabelMatchStatement.html
+    """
+
+    scope: Literal["LABEL", "NAMESPACE"]
+    key: str
+
+
 class RateBasedStatement(msgspec.Struct, frozen=True, kw_only=True, tag=True):
     """Counts requests per aggregation key over a trailing window; matches once a key's
     count passes `limit`.
@@ -165,6 +175,7 @@ Statement = (
     | AndStatement
     | OrStatement
     | NotStatement
+    | LabelMatchStatement
     | RateBasedStatement
     | ManagedRuleGroupStatement
 )
@@ -180,6 +191,8 @@ class Rule(msgspec.Struct, frozen=True, kw_only=True):
     """Rules with their own statement: Allow, Block or Count."""
     override_action: Literal["None", "Count"] | None = None
     """Rule group references: None keeps the group's actions, Count only counts."""
+    labels: tuple[str, ...] = ()
+    """RuleLabels: names added (in the web ACL's namespace) when the rule matches."""
 
 
 class WebAcl(msgspec.Struct, frozen=True, kw_only=True):

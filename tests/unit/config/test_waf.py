@@ -14,6 +14,7 @@ from lamina.config.load import load_application
 from lamina.gateway.waf.model import (
     ByteMatchStatement,
     IpSetReferenceStatement,
+    LabelMatchStatement,
     ManagedRuleGroupStatement,
     RateBasedStatement,
     RegexMatchStatement,
@@ -468,7 +469,7 @@ def test_ip_set_addresses_are_checked(tmp_path: Path) -> None:
     assert "resource Blocked" in message and "is not an IPV4 block" in message
 
 
-def test_custom_responses_and_labels_are_named_as_not_applied(tmp_path: Path) -> None:
+def test_custom_responses_are_named_as_not_applied(tmp_path: Path) -> None:
     labelled = rule(
         "ips", 0, {"IPSetReferenceStatement": {"Arn": {"Fn::GetAtt": ["Blocked", "Arn"]}}}
     )
@@ -481,7 +482,6 @@ def test_custom_responses_and_labels_are_named_as_not_applied(tmp_path: Path) ->
     (tmp_path / "template.json").write_text(json.dumps(body))
     warnings = load_application(tmp_path).warnings
     assert "rule ips: CustomResponse is not supported; the action applies without it" in warnings
-    assert "rule ips: RuleLabels are not added (no label matching in Lamina)" in warnings
     assert (
         "DefaultAction: CustomRequestHandling is not supported; the action applies without it"
         in warnings
@@ -493,3 +493,22 @@ def test_one_web_acl_per_stage(tmp_path: Path) -> None:
     body["Resources"]["Again"] = body["Resources"]["Association"]
     message = _error(tmp_path, body)
     assert "already has a web ACL" in message
+
+
+def test_rule_labels_and_label_match(tmp_path: Path) -> None:
+    labelled = rule(
+        "ips", 0, {"IPSetReferenceStatement": {"Arn": {"Fn::GetAtt": ["Blocked", "Arn"]}}}
+    )
+    labelled["Action"] = {"Count": {}}
+    labelled["RuleLabels"] = [{"Name": "bad:ip"}]
+    follow = rule("follow", 1, {"LabelMatchStatement": {"Scope": "NAMESPACE", "Key": "bad:"}})
+    acl = load(tmp_path, template([labelled, follow]))
+    assert acl.rules[0].labels == ("bad:ip",)
+    statement = acl.rules[1].statement
+    assert isinstance(statement, LabelMatchStatement)
+    assert (statement.scope, statement.key) == ("NAMESPACE", "bad:")
+
+
+def test_label_keys_are_checked(tmp_path: Path) -> None:
+    bad = rule("m", 0, {"LabelMatchStatement": {"Scope": "LABEL", "Key": "has space"}})
+    assert "must be letters, digits" in _error(tmp_path, template([bad]))

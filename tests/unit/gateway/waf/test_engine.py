@@ -13,6 +13,7 @@ from lamina.gateway.waf.model import (
     FieldToMatch,
     IpSet,
     IpSetReferenceStatement,
+    LabelMatchStatement,
     ManagedRuleGroupStatement,
     NotStatement,
     OrStatement,
@@ -449,3 +450,70 @@ def test_ip_set_with_many_blocks_of_mixed_lengths() -> None:
         ("::1", False),  # another family
     ]:
         assert matches(statement, view(ip=address)) is expected, address
+
+
+def _labelled_acl(*rules: Rule) -> WebAcl:
+    return WebAcl(
+        name="shop",
+        arn="arn:aws:wafv2:us-east-1:123456789012:regional/webacl/shop/abc",
+        rules=rules,
+    )
+
+
+def test_rule_labels_feed_later_label_matches() -> None:
+    admin = byte(URI, b"/prod/admin", "STARTS_WITH")
+    tag = Rule(name="tag", priority=0, statement=admin, action="Count", labels=("area:admin",))
+    by_name = Rule(
+        name="by-name",
+        priority=1,
+        statement=LabelMatchStatement(scope="LABEL", key="area:admin"),
+        action="Block",
+    )
+    compiled = Compiler(DETECTORS, RateCounter()).compile_acl(_labelled_acl(tag, by_name))
+    verdict = compiled.evaluate(view(path="/prod/admin/users"))
+    assert (verdict.action, verdict.rule, verdict.counted) == ("Block", "by-name", ["tag"])
+    assert compiled.evaluate(view(path="/prod/hello")).action == "Allow"
+    # The fully qualified name and the namespace find it too; another context's does not.
+    for scope, key, expected in [
+        ("LABEL", "awswaf:123456789012:webacl:shop:area:admin", True),
+        ("LABEL", "admin", True),
+        ("LABEL", "awswaf:999999999999:webacl:shop:area:admin", False),
+        ("NAMESPACE", "area:", True),
+        ("NAMESPACE", "awswaf:123456789012:webacl:shop:", True),
+        ("NAMESPACE", "other:", False),
+    ]:
+        rule = Rule(
+            name="m",
+            priority=1,
+            statement=LabelMatchStatement(scope=scope, key=key),  # type: ignore[arg-type]
+            action="Block",
+        )
+        acl_ = _labelled_acl(tag, rule)
+        action = (
+            Compiler(DETECTORS, RateCounter()).compile_acl(acl_).evaluate(view(path="/prod/admin"))
+        )
+        assert (action.action == "Block") is expected, (scope, key)
+
+
+def test_managed_rule_labels_let_a_counted_group_block_selectively() -> None:
+    counted = Rule(
+        name="sqli",
+        priority=0,
+        statement=ManagedRuleGroupStatement(vendor="AWS", name="AWSManagedRulesSQLiRuleSet"),
+        override_action="Count",
+    )
+    only_query = Rule(
+        name="block-sqli-query",
+        priority=1,
+        statement=LabelMatchStatement(
+            scope="LABEL", key="awswaf:managed:aws:sql-database:SQLi_QueryArguments"
+        ),
+        action="Block",
+    )
+    compiled = Compiler(DETECTORS, RateCounter()).compile_acl(_labelled_acl(counted, only_query))
+    attack = view(query="id=1%20UNION%20SELECT%20password%20FROM%20users")
+    assert compiled.evaluate(attack).rule == "block-sqli-query"
+    cookie = view(headers=[("Cookie", "sid=1' or '1'='1")])
+    verdict = compiled.evaluate(cookie)
+    assert verdict.action == "Allow"
+    assert cookie.labels == ["awswaf:managed:aws:sql-database:SQLi_Cookie"]
