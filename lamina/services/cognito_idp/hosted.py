@@ -130,9 +130,11 @@ class HostedUi:
     # -- /oauth2/authorize, /login --------------------------------------------------------
 
     async def _authorize(self, site: Site, request: HttpRequest) -> HttpResponse:
+        if request.method != "GET":
+            return hosted_page.error("The authorize endpoint takes GET.", "invalid_request", 405)
         query = _query(request)
         authorize, _ = parse_authorize(site.pool, query, self._find_client(site.pool))
-        signed_in = self._session_user(site, request)
+        signed_in = self._current_session(site, request, authorize)
         if signed_in is not None:
             user, auth_time = signed_in
             return await self._grant(site, authorize, user, auth_time, [])
@@ -145,7 +147,7 @@ class HostedUi:
         authorize, client = parse_authorize(site.pool, query, self._find_client(site.pool))
         action = f"{site.prefix}/login?{request.query_string}"
         if request.method == "GET":
-            signed_in = self._session_user(site, request)
+            signed_in = self._current_session(site, request, authorize)
             if signed_in is not None:
                 return await self._grant(site, authorize, signed_in[0], signed_in[1], [])
             csrf = secrets.token_urlsafe(24)
@@ -295,6 +297,19 @@ class HostedUi:
         return _redirect(authorize.answer(answer), cookies)
 
     # -- sessions -------------------------------------------------------------------------
+
+    def _current_session(
+        self, site: Site, request: HttpRequest, authorize: AuthorizeRequest
+    ) -> tuple[User, float] | None:
+        """The signed-in user the request may skip the form with. OIDC `prompt`: `login`
+        asks for the password again; `none` never shows the form (login_required).
+        https://docs.aws.amazon.com/cognito/latest/developerguide/authorization-endpoint.html"""
+        if authorize.prompt == "login":
+            return None
+        found = self._session_user(site, request)
+        if found is None and authorize.prompt == "none":
+            raise RedirectError(authorize, "login_required")
+        return found
 
     def _session_user(self, site: Site, request: HttpRequest) -> tuple[User, float] | None:
         """The user of a valid session cookie (signed by the pool's key, unexpired, not

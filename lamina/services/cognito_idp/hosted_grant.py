@@ -57,6 +57,7 @@ class AuthorizeRequest(msgspec.Struct, kw_only=True):
     nonce: str | None = None
     code_challenge: str | None = None
     code_challenge_method: str | None = None
+    prompt: str | None = None
 
     @property
     def scope(self) -> str:
@@ -101,6 +102,7 @@ def parse_authorize(
         nonce=query.get("nonce"),
         code_challenge=query.get("code_challenge") or None,
         code_challenge_method=query.get("code_challenge_method") or None,
+        prompt=query.get("prompt") or None,
     )
     if response_type not in _FLOWS:
         raise RedirectError(request, "unsupported_response_type")

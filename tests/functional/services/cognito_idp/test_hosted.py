@@ -506,3 +506,23 @@ def test_discovery_names_the_endpoints(hosted: HostedServer) -> None:
     assert document["token_endpoint"] == f"{app.base}/oauth2/token"
     assert document["userinfo_endpoint"] == f"{app.base}/oauth2/userInfo"
     assert httpx.get(f"{hosted.url}/{app.pool_id}/oauth2/authorize").status_code == 400
+
+
+def test_prompt_login_asks_again_and_prompt_none_never_shows_the_form(
+    hosted: HostedServer, browser: httpx.Client
+) -> None:
+    app = App(hosted)
+    silent = browser.get(app.authorize_url(prompt="none"))
+    assert _callback(silent) == {"error": "login_required", "state": "s-123"}
+    _callback(_sign_in(browser, app, app.authorize_url()))
+    assert "code" in _callback(browser.get(app.authorize_url(prompt="none")))
+    again = browser.get(app.authorize_url(prompt="login"))
+    login = again.headers["location"]
+    assert login.startswith(f"/{app.pool_id}/login?")
+    form = browser.get(f"{hosted.url}{login}")
+    assert form.status_code == 200 and 'name="password"' in form.text
+
+
+def test_authorize_takes_get_only(hosted: HostedServer) -> None:
+    app = App(hosted)
+    assert httpx.post(app.authorize_url()).status_code == 405
