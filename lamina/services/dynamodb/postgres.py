@@ -37,7 +37,14 @@ from psycopg import sql
 
 from lamina.aws.service import ServiceError
 from lamina.services.dynamodb.index import IndexMeta, entry
-from lamina.services.dynamodb.store import Change, SortRange, StoredItem, TableMeta, Writer
+from lamina.services.dynamodb.store import (
+    Change,
+    SortRange,
+    StoredItem,
+    TableMeta,
+    Writer,
+    prefix_end,
+)
 from lamina.services.dynamodb.types import Item, type_of
 
 _encoder = msgspec.msgpack.Encoder()
@@ -302,8 +309,12 @@ class PostgresTableStore:
             where.append(f"{sort} <= %s" if bounds.upper_inclusive else f"{sort} < %s")
             args.append(bounds.upper)
         if bounds.prefix is not None:
-            where.append(f"substr({sort}, 1, %s) = %s")
-            args.extend([len(bounds.prefix), bounds.prefix])
+            where.append(f"{sort} >= %s")
+            args.append(bounds.prefix)
+            end = prefix_end(bounds.prefix)
+            if end is not None:
+                where.append(f"{sort} < %s")
+                args.append(end)
         yield from self._pages(
             _Read(_table(name, index), partition_column, order, forward, where, args), after
         )

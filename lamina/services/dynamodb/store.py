@@ -67,6 +67,13 @@ class SortRange(msgspec.Struct, frozen=True):
     prefix: bytes | None = None
 
 
+def prefix_end(prefix: bytes) -> bytes | None:
+    """The least byte string above every string that starts with `prefix` (None: there
+    is none, the prefix being all 0xff), so begins_with is a key range an index serves."""
+    kept = prefix.rstrip(b"\xff")
+    return None if not kept else kept[:-1] + bytes([kept[-1] + 1])
+
+
 class StoredItem(msgspec.Struct, frozen=True):
     partition: bytes
     sort: bytes
@@ -338,8 +345,12 @@ class SqliteTableStore:
             where.append(f"{sort} <= ?" if bounds.upper_inclusive else f"{sort} < ?")
             args.append(bounds.upper)
         if bounds.prefix is not None:
-            where.append(f"substr({sort}, 1, ?) = ?")
-            args.extend([len(bounds.prefix), bounds.prefix])
+            where.append(f"{sort} >= ?")
+            args.append(bounds.prefix)
+            end = prefix_end(bounds.prefix)
+            if end is not None:
+                where.append(f"{sort} < ?")
+                args.append(end)
         if after is not None:
             where.append(_after(layout.order, forward))
             args.extend(after)

@@ -15,6 +15,7 @@ from lamina.services.dynamodb.store import (
     StoredItem,
     TableMeta,
     TableStore,
+    prefix_end,
 )
 from lamina.services.dynamodb.types import Item
 
@@ -81,3 +82,37 @@ def test_long_scans_of_table_and_index_cross_fetch_batches(store: TableStore) ->
     assert numbers(indexed) == list(reversed(range(ROWS)))
     assert numbers(store.scan("long", None, "by_g")) == list(range(ROWS))
     assert store.stats("long", "by_g")[0] == ROWS
+
+
+def test_prefix_end_is_the_least_string_above_the_prefix() -> None:
+    assert prefix_end(b"ab") == b"ac"
+    assert prefix_end(b"a\xff\xff") == b"b"
+    assert prefix_end(b"\xff") is None
+    assert prefix_end(b"") is None
+
+
+def test_begins_with_on_binary_sort_keys_with_ff_bytes(store: TableStore) -> None:
+    fresh(store, "bin")
+    meta = TableMeta(
+        name="bin",
+        partition_key="pk",
+        sort_key="b",
+        attribute_types={"pk": "S", "b": "B"},
+        created=0.0,
+        billing_mode="PAY_PER_REQUEST",
+    )
+    store.create_table(meta)
+    values = [b"\xfe", b"\xff", b"\xff\x00", b"\xff\xff", b"\xff\xff\x01", b"\x00\xff"]
+    partition = encode_key({"S": "p"})
+    for value in values:
+        item = {"pk": {"S": "p"}, "b": {"B": value}}
+        store.change("bin", partition, value, item_size, replacing(item))
+
+    def begins(prefix: bytes) -> list[bytes]:
+        rows = store.query("bin", partition, SortRange(prefix=prefix), forward=True, after=None)
+        return [row.sort for row in rows]
+
+    assert begins(b"\xff") == [b"\xff", b"\xff\x00", b"\xff\xff", b"\xff\xff\x01"]
+    assert begins(b"\xff\xff") == [b"\xff\xff", b"\xff\xff\x01"]
+    assert begins(b"\x00") == [b"\x00\xff"]
+    assert begins(b"\xfe") == [b"\xfe"]
