@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from lamina.config.access_log import with_access_logs
 from lamina.config.api_body import api_body, declared_stages
 from lamina.config.authorizer import (
     BodyAuthorizers,
@@ -196,6 +197,9 @@ def _payload_format(stack: Stack, logical_id: str, value: object) -> str:
 
 def _stages(stack: Stack, api_id: str) -> dict[str, Stage]:
     # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-stage.html
-    return declared_stages(
+    stages = declared_stages(
         stack, "AWS::ApiGatewayV2::Stage", api_id, key="ApiId", variables="StageVariables"
+    )
+    return with_access_logs(  # config/access_log.py
+        stack, stages, "AWS::ApiGatewayV2::Stage", api_id, key="ApiId", setting="AccessLogSettings"
     )

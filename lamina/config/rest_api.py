@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from lamina.config.access_log import deployment_access_log, with_access_logs
 from lamina.config.api_body import api_body, declared_stages, stage_variables
 from lamina.config.authorizer import (
     BodyAuthorizers,
@@ -215,6 +216,9 @@ def _stages(stack: Stack, api_id: str) -> tuple[Stage, ...]:
     stages = declared_stages(
         stack, "AWS::ApiGateway::Stage", api_id, key="RestApiId", variables="Variables"
     )
+    stages = with_access_logs(  # config/access_log.py
+        stack, stages, "AWS::ApiGateway::Stage", api_id, key="RestApiId", setting="AccessLogSetting"
+    )
     for resource in stack.of_api("AWS::ApiGateway::Deployment", api_id, key="RestApiId"):
         with stack.blame(resource.logical_id):
             if "StageName" not in resource.properties:
@@ -222,5 +226,6 @@ def _stages(stack: Stack, api_id: str) -> tuple[Stage, ...]:
             name = stack.text(resource, "StageName")
             description = stack.prop(resource, "StageDescription") or {}
             variables = stage_variables(description.get("Variables"))
-            stages.setdefault(name, Stage(name=name, variables=variables))
+            access_log = deployment_access_log(stack, description)
+            stages.setdefault(name, Stage(name=name, variables=variables, access_log=access_log))
     return tuple(sorted(stages.values(), key=lambda stage: stage.name))

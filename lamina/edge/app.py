@@ -10,6 +10,7 @@ import time
 from typing import Any, Protocol
 
 import orjson
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
 from lamina.aws.dispatch import AwsApi
 from lamina.core.ids import new_extended_request_id, new_request_id, new_trace_id
@@ -119,6 +120,9 @@ class Edge:
     def _reserved(self, request: HttpRequest) -> HttpResponse:
         if request.path == "/_lamina/health":
             return HttpResponse(200, list(_JSON), orjson.dumps({"status": "ok"}))
+        if request.path == "/_lamina/metrics":  # gateway/observe.py, functions/metrics.py
+            content_type = [(b"content-type", CONTENT_TYPE_LATEST.encode())]
+            return HttpResponse(200, content_type, generate_latest(REGISTRY))
         if request.path == "/_lamina/cognito/outbox" and self._identity is not None:
             messages = self._identity.outbox_messages()
             return HttpResponse(200, list(_JSON), orjson.dumps({"messages": messages}))

@@ -25,10 +25,12 @@ from lamina.functions.concurrency import DEFAULT_ACCOUNT_LIMIT, ConcurrencyLimit
 from lamina.functions.error import (
     FunctionAccessDeniedError,
     FunctionNotFoundError,
+    FunctionThrottledError,
     RequestTooLargeError,
 )
 from lamina.functions.interpreter import InterpreterChooser
 from lamina.functions.logfile import LogWriter
+from lamina.functions.metrics import FunctionMetrics, default_metrics
 from lamina.functions.model import AliasConfig, FunctionConfig, InvokeResult
 from lamina.functions.policy import InvokeRequest
 from lamina.functions.pool.handle import WorkerFactory, WorkerHooks
@@ -68,6 +70,7 @@ class FunctionService:
         runtime_api: str = "",
         account_concurrency: int = DEFAULT_ACCOUNT_LIMIT,
         rng: random.Random | None = None,
+        metrics: FunctionMetrics | None = None,
     ) -> None:
         self._functions = {config.name: DeployedFunction(config) for config in functions}
         self._region = region
@@ -91,6 +94,9 @@ class FunctionService:
         self._probes: list[asyncio.Future[None]] = []
         self._started = False
         self._closed = False
+        self.metrics = metrics or default_metrics(self._host_env)
+        """Lambda's metrics (functions/metrics.py); the async invoker records into it too."""
+        self.metrics.watch(self)
 
     async def start(self) -> None:
         """Start the zygote of every interpreter in use; they load in the background."""
@@ -147,8 +153,12 @@ class FunctionService:
         if not self._started:
             await self.start()
         pool = self._pool_for(config)
-        self._limiter.acquire(name)
-        return await pool.invoke(
+        try:
+            self._limiter.acquire(name)
+        except FunctionThrottledError:
+            self.metrics.throttled(name, qualifier)
+            raise
+        result = await pool.invoke(
             payload,
             qualifier=qualifier,
             client_context=client_context,
@@ -156,6 +166,8 @@ class FunctionService:
             request_id=request_id,
             trace_id=trace_id,
         )
+        self.metrics.invoked(name, qualifier, result)
+        return result
 
     # -- the function catalogue ---------------------------------------------------------
 
@@ -260,6 +272,15 @@ class FunctionService:
     def running(self, name: str) -> int:
         """Invocations of ``name`` in flight (waiting for a worker or running)."""
         return self._limiter.running(name)
+
+    def function_names(self) -> tuple[str, ...]:
+        return tuple(self._functions)
+
+    @property
+    def unreserved_running(self) -> int:
+        """Invocations in flight of functions without reserved concurrency (metrics)."""
+        names = [name for name in self._functions if self._limiter.reserved(name) is None]
+        return sum(self._limiter.running(name) for name in names)
 
     def worker_count(self, name: str) -> int:
         """Workers alive or starting for a function's live versions (metrics, tests)."""

@@ -14,6 +14,7 @@ gives.
 from __future__ import annotations
 
 import logging
+import time
 
 from lamina.aws.credentials import CredentialStore
 from lamina.gateway.address import resolve_address
@@ -30,6 +31,7 @@ from lamina.gateway.error import ApiKind, GatewayError, GatewayResponse, render_
 from lamina.gateway.gateway_response import apply_configured_response
 from lamina.gateway.integrations.lambda_ import Invoker
 from lamina.gateway.limits.limiter import InProcessLimiter, RateLimiter
+from lamina.gateway.observe import RequestObserver, default_observer
 from lamina.gateway.request import GatewayRequest
 from lamina.gateway.stages import Stage
 from lamina.gateway.stages.authorize import Authorize
@@ -54,8 +56,11 @@ class Gateway:
         issuers: IssuerDirectory | None = None,
         credentials: CredentialStore | None = None,
         authorizer_cache: AuthorizerCache | None = None,
+        observer: RequestObserver | None = None,
     ) -> None:
         self.deployment = deployment
+        self.observer = observer or default_observer()
+        """Metrics and access logs, recorded once a request is answered."""
         checks: dict[str, Check] = {}
         # AWS_IAM: SigV4 against the credential store (REST and HTTP APIs).
         checks["AWS_IAM"] = IamCheck(credentials or CredentialStore.local())
@@ -78,6 +83,7 @@ class Gateway:
         self.deployment = deployment
 
     async def handle(self, request: GatewayRequest, host: str) -> GatewayResponse:
+        started = time.perf_counter_ns()
         ctx = RequestContext(request, self.deployment, host)
         path = request.path  # stages rewrite it (the stage prefix is cut)
         try:
@@ -86,6 +92,7 @@ class Gateway:
                 if ctx.answered:
                     break
         except GatewayError as error:
+            ctx.error = error
             response = render_error(ctx.kind, error)
             apply_configured_response(ctx, error, response)
             # The client sees only AWS's terse body; the console says why.
@@ -102,6 +109,7 @@ class Gateway:
             response = ctx.response
         add_cors_headers(ctx, response)
         _stamp(response, ctx.kind, request)
+        self.observer.record(ctx, response, started)
         return response
 
     def reject(self, request: GatewayRequest, host: str, error: GatewayError) -> GatewayResponse:

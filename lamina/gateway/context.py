@@ -6,7 +6,7 @@ from typing import Any
 
 from lamina.gateway.address import ApiAddress
 from lamina.gateway.deployment import CompiledHttpApi, CompiledRestApi, Deployment
-from lamina.gateway.error import ApiKind, GatewayResponse
+from lamina.gateway.error import ApiKind, GatewayError, GatewayResponse
 from lamina.gateway.events.v1 import V1Target
 from lamina.gateway.events.v2 import V2Target
 from lamina.gateway.model import Integration, Method, Route, Stage
@@ -23,10 +23,12 @@ class RequestContext:
         "client_cert",
         "decode_base64",
         "deployment",
+        "error",
         "event",
         "host",
         "identity",
         "integration",
+        "integration_latency_ms",
         "kind",
         "method",
         "raw_path",
@@ -78,3 +80,7 @@ class RequestContext:
         """A stage answered the request itself (a CORS preflight): later stages are skipped."""
         self.decode_base64 = True
         """Whether a base64 proxy response body is decoded (REST: Accept must match)."""
+        self.integration_latency_ms = -1.0
+        """Milliseconds the integration took (IntegrationLatency); -1: it was not called."""
+        self.error: GatewayError | None = None
+        """The gateway error the request was answered with ($context.error.* in access logs)."""

@@ -147,11 +147,26 @@ class Resource(msgspec.Struct, frozen=True, kw_only=True):
     methods: dict[str, Method] = msgspec.field(default_factory=dict)
 
 
+class AccessLogSetting(msgspec.Struct, frozen=True, kw_only=True):
+    """A stage's access logging (REST AccessLogSetting, HTTP API AccessLogSettings).
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html
+    """
+
+    destination_arn: str
+    """`arn:aws:logs:{region}:{account}:log-group:{name}`."""
+    log_group: str
+    """The log group the DestinationArn names (lines go to .lamina/logs/access/{name}.log)."""
+    format: str
+    """A single line with `$context.*` variables (gateway/access_log.py renders it)."""
+
+
 class Stage(msgspec.Struct, frozen=True, kw_only=True):
     name: str
     variables: dict[str, str] = msgspec.field(default_factory=dict)
     web_acl: WebAcl | None = None
     """The AWS WAF web ACL associated with the stage (REST APIs only)."""
+    access_log: AccessLogSetting | None = None
+    """Where and how the stage writes one line per request; None: no access logging."""
 
 
 class RestApi(msgspec.Struct, frozen=True, kw_only=True):

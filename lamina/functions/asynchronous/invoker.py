@@ -41,6 +41,7 @@ from lamina.functions.error import (
     FunctionThrottledError,
     RequestTooLargeError,
 )
+from lamina.functions.metrics import FunctionMetrics, default_metrics
 from lamina.functions.model import InvokeResult
 from lamina.functions.service import FunctionService
 
@@ -67,6 +68,7 @@ class AsyncInvoker:
         concurrency: int = 16,
         per_function: int = 4,
         clock: Callable[[], float] = time.time,
+        metrics: FunctionMetrics | None = None,
     ) -> None:
         self.queue = queue
         self.policy = policy or RetryPolicy()
@@ -76,6 +78,9 @@ class AsyncInvoker:
         self._arn_prefix = f"arn:aws:lambda:{region}:{account_id}:function:"
         self._configs = configs
         self._clock = clock
+        self._metrics = metrics or default_metrics()
+        """AsyncEventsReceived, AsyncEventAge, AsyncEventsDropped, DeadLetterErrors,
+        DestinationDeliveryFailures (functions/metrics.py)."""
         self._consumer: asyncio.Task[None] | None = None
         self._running: set[asyncio.Task[None]] = set()
         self._active: Counter[str] = Counter()
@@ -107,6 +112,7 @@ class AsyncInvoker:
             enqueued_at=self._clock(),
         )
         await self.queue.put(event, due_at=event.enqueued_at)
+        self._metrics.event_received(function)  # AsyncEventsReceived
         self._wake.set()
         return event
 
@@ -190,12 +196,15 @@ class AsyncInvoker:
         if self.policy.expired(event, config, self._clock()):
             await self._fail(event, config, record.EVENT_AGE_EXCEEDED)
             return
+        age_ms = (self._clock() - event.enqueued_at) * 1000
+        self._metrics.event_started(event.function, age_ms)  # AsyncEventAge
         try:
             result = await self._functions.invoke(
                 event.function, event.payload, qualifier=event.qualifier, request_id=event.id
             )
         except (FunctionNotFoundError, RequestTooLargeError) as error:
             log.warning("Dropped asynchronous invocation %s: %s", event.id, error)
+            self._metrics.event_dropped(event.function)
             await self.queue.ack(event.id)
         except FunctionThrottledError as error:
             await self._throttled(event, config, error)
@@ -258,8 +267,10 @@ class AsyncInvoker:
             event.function,
             condition,
         )
+        self._metrics.event_dropped(event.function)  # AsyncEventsDropped
         await self._send_record(config.on_failure, event, condition)
-        await self._deliver(config.dead_letter, event.payload)
+        if not await self._deliver(config.dead_letter, event.payload):
+            self._metrics.dead_letter_failed(event.function)  # DeadLetterErrors
         await self.queue.ack(event.id)
 
     async def _send_record(self, target: str | None, event: QueuedEvent, condition: str) -> None:
@@ -269,15 +280,19 @@ class AsyncInvoker:
         payload = record.invocation_record(
             event, condition=condition, function_arn=arn, now=self._clock()
         )
-        await self._deliver(target, payload)
+        if not await self._deliver(target, payload):
+            self._metrics.destination_failed(event.function)
 
-    async def _deliver(self, target: str | None, payload: bytes) -> None:
-        """A Lambda destination is invoked asynchronously (through this queue)."""
+    async def _deliver(self, target: str | None, payload: bytes) -> bool:
+        """A Lambda destination is invoked asynchronously (through this queue). False: the
+        target is one Lamina does not deliver to (DestinationDeliveryFailures,
+        DeadLetterErrors)."""
         if target is None:
-            return
+            return True
         function = destination.function_target(target)
         if function is None:
             text = payload.decode("utf-8", "replace")
             log.warning("Destination %s is not delivered yet by Lamina: %s", target, text)
-            return
+            return False
         await self.submit(function.name, function.qualifier, payload, request_id=new_request_id())
+        return True

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from lamina.functions.policy import InvokeRequest
 from lamina.gateway.context import RequestContext
 from lamina.gateway.error import GatewayError, ResponseType
@@ -25,14 +27,18 @@ class InvokeIntegration:
                 source_arn=ctx.source_arn,
                 source_account=ctx.deployment.account_id,
             )
-            ctx.response = await call_lambda(
-                self._invoker,
-                integration,
-                ctx.event,
-                decode_base64=ctx.decode_base64,
-                source=source,
-                trace_id=ctx.request.trace_id or None,
-            )
+            started = time.perf_counter_ns()  # IntegrationLatency (gateway/observe.py)
+            try:
+                ctx.response = await call_lambda(
+                    self._invoker,
+                    integration,
+                    ctx.event,
+                    decode_base64=ctx.decode_base64,
+                    source=source,
+                    trace_id=ctx.request.trace_id or None,
+                )
+            finally:
+                ctx.integration_latency_ms = (time.perf_counter_ns() - started) / 1e6
             return
         if isinstance(integration, MockIntegration):
             target = ctx.target

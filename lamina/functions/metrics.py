@@ -1,0 +1,249 @@
+"""Lambda's metric set, recorded by the function runtime into a Prometheus registry.
+
+https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html
+Names are CloudWatch's prefixed with the namespace (`AWS/Lambda` → `AWS_Lambda_`); labels
+are its dimension names: FunctionName, Resource (`name` or `name:qualifier`) and
+ExecutedVersion (the version that ran, for invocations through an alias or a version).
+
+    invocation metrics   Invocations, Errors, Throttles (counters)
+    performance          Duration (histogram, ms)
+    concurrency          ConcurrentExecutions, UnreservedConcurrentExecutions (gauges read
+                         from the concurrency limiter when scraped: no cost per request)
+    asynchronous         AsyncEventsReceived, AsyncEventsDropped (counters),
+                         AsyncEventAge (histogram, ms), DeadLetterErrors,
+                         DestinationDeliveryFailures (counters)
+
+Invocations counts every run of the function's code, errors included; throttled calls
+count only as Throttles (as the page above says). The children of one
+(function, qualifier, executed version) are resolved once and cached.
+"""
+
+from __future__ import annotations
+
+import os
+import weakref
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Protocol
+
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+if TYPE_CHECKING:
+    from prometheus_client.core import Metric
+    from prometheus_client.metrics import Counter as CounterChild
+    from prometheus_client.metrics import Histogram as HistogramChild
+
+    from lamina.functions.model import InvokeResult
+
+_NAMESPACE = "AWS_Lambda_"
+
+METRICS_ENV = "LAMINA_METRICS"
+"""`LAMINA_METRICS=off` turns metric recording off (to measure what it costs)."""
+
+DURATION_BUCKETS_MS = (
+    1.0, 2.5, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 500.0,
+    1000.0, 2500.0, 5000.0, 10000.0, 30000.0, 60000.0, 300000.0, 900000.0,
+)  # fmt: skip
+"""Milliseconds, from a warm no-op (about 1 ms) to Lambda's 15-minute timeout."""
+
+EVENT_AGE_BUCKETS_MS = (
+    1.0, 10.0, 100.0, 1000.0, 10000.0, 60000.0, 300000.0,
+    1800000.0, 3600000.0, 21600000.0,
+)  # fmt: skip
+"""Milliseconds an event waited in the queue: up to the 6-hour maximum event age."""
+
+_INVOKE_LABELS = ("FunctionName", "Resource", "ExecutedVersion")
+_FUNCTION_LABELS = ("FunctionName",)
+
+
+class ConcurrencySource(Protocol):
+    """What the gauges read when scraped (FunctionService)."""
+
+    def function_names(self) -> tuple[str, ...]: ...
+
+    def running(self, name: str) -> int: ...
+
+    @property
+    def unreserved_running(self) -> int: ...
+
+
+class _Invocation:
+    """The children of one (function, qualifier, executed version)."""
+
+    __slots__ = ("duration", "errors", "invocations")
+
+    def __init__(
+        self, invocations: CounterChild, errors: CounterChild, duration: HistogramChild
+    ) -> None:
+        self.invocations = invocations
+        self.errors = errors
+        self.duration = duration
+
+
+class _Concurrency(Collector):
+    """ConcurrentExecutions per function and for the account, read at scrape time."""
+
+    def __init__(self) -> None:
+        self.sources: weakref.WeakSet[ConcurrencySource] = weakref.WeakSet()
+
+    def collect(self) -> Iterator[Metric]:
+        per_function = GaugeMetricFamily(
+            _NAMESPACE + "ConcurrentExecutions",
+            "Function instances processing events now.",
+            labels=_FUNCTION_LABELS,
+        )
+        unreserved = GaugeMetricFamily(
+            _NAMESPACE + "UnreservedConcurrentExecutions",
+            "Concurrent executions of functions without reserved concurrency.",
+        )
+        total_unreserved = 0
+        for source in list(self.sources):
+            for name in source.function_names():
+                per_function.add_metric([name], source.running(name))
+            total_unreserved += source.unreserved_running
+        unreserved.add_metric([], total_unreserved)
+        yield per_function
+        yield unreserved
+
+
+class FunctionMetrics:
+    """Lambda's metrics for every function of the process's runtimes."""
+
+    def __init__(self, registry: CollectorRegistry = REGISTRY) -> None:
+        def counter(name: str, doc: str, labels: tuple[str, ...]) -> Counter:
+            return Counter(_NAMESPACE + name, doc, labels, registry=registry)
+
+        self._invocations = counter(
+            "Invocations", "Runs of the function's code, errors included.", _INVOKE_LABELS
+        )
+        self._errors = counter(
+            "Errors", "Invocations that ended in a function error.", _INVOKE_LABELS
+        )
+        self._duration = Histogram(
+            _NAMESPACE + "Duration",
+            "Milliseconds the function's code ran for (Duration).",
+            _INVOKE_LABELS,
+            registry=registry,
+            buckets=DURATION_BUCKETS_MS,
+        )
+        self._throttles = counter(
+            "Throttles", "Invocation requests refused for concurrency.", _INVOKE_LABELS
+        )
+        self._events_received = counter(
+            "AsyncEventsReceived", "Events queued for asynchronous invocation.", _FUNCTION_LABELS
+        )
+        self._events_dropped = counter(
+            "AsyncEventsDropped",
+            "Asynchronous events dropped without a successful run.",
+            _FUNCTION_LABELS,
+        )
+        self._event_age = Histogram(
+            _NAMESPACE + "AsyncEventAge",
+            "Milliseconds between queueing an event and invoking the function with it.",
+            _FUNCTION_LABELS,
+            registry=registry,
+            buckets=EVENT_AGE_BUCKETS_MS,
+        )
+        self._dead_letter_errors = counter(
+            "DeadLetterErrors", "Events that could not be sent to the DLQ.", _FUNCTION_LABELS
+        )
+        self._destination_failures = counter(
+            "DestinationDeliveryFailures",
+            "Records that could not be sent to a destination.",
+            _FUNCTION_LABELS,
+        )
+        self._concurrency = _Concurrency()
+        registry.register(self._concurrency)
+        self._series: dict[tuple[str, str | None, str], _Invocation] = {}
+
+    def watch(self, source: ConcurrencySource) -> None:
+        """Report ``source``'s concurrency while it lives."""
+        self._concurrency.sources.add(source)
+
+    def invoked(self, name: str, qualifier: str | None, result: InvokeResult) -> None:
+        key = (name, qualifier, result.executed_version)
+        series = self._series.get(key)
+        if series is None:
+            labels = (name, f"{name}:{qualifier}" if qualifier else name, result.executed_version)
+            series = self._series[key] = _Invocation(
+                self._invocations.labels(*labels),
+                self._errors.labels(*labels),
+                self._duration.labels(*labels),
+            )
+            series.errors.inc(0)
+        series.invocations.inc()
+        if result.function_error is not None:
+            series.errors.inc()
+        series.duration.observe(result.duration_ms)
+
+    def throttled(self, name: str, qualifier: str | None) -> None:
+        resource = f"{name}:{qualifier}" if qualifier else name
+        self._throttles.labels(name, resource, "").inc()
+
+    def event_received(self, name: str) -> None:
+        self._events_received.labels(name).inc()
+
+    def event_started(self, name: str, age_ms: float) -> None:
+        self._event_age.labels(name).observe(age_ms)
+
+    def event_dropped(self, name: str) -> None:
+        self._events_dropped.labels(name).inc()
+
+    def dead_letter_failed(self, name: str) -> None:
+        self._dead_letter_errors.labels(name).inc()
+
+    def destination_failed(self, name: str) -> None:
+        self._destination_failures.labels(name).inc()
+
+
+class NoMetrics(FunctionMetrics):
+    """LAMINA_METRICS=off: every hook is a no-op (to measure what metrics cost)."""
+
+    def __init__(self) -> None:
+        pass
+
+    def watch(self, source: ConcurrencySource) -> None:
+        pass
+
+    def invoked(self, name: str, qualifier: str | None, result: InvokeResult) -> None:
+        pass
+
+    def throttled(self, name: str, qualifier: str | None) -> None:
+        pass
+
+    def event_received(self, name: str) -> None:
+        pass
+
+    def event_started(self, name: str, age_ms: float) -> None:
+        pass
+
+    def event_dropped(self, name: str) -> None:
+        pass
+
+    def dead_letter_failed(self, name: str) -> None:
+        pass
+
+    def destination_failed(self, name: str) -> None:
+        pass
+
+
+_shared: dict[int, FunctionMetrics] = {}
+
+
+def shared_metrics(registry: CollectorRegistry = REGISTRY) -> FunctionMetrics:
+    """The one FunctionMetrics of a registry (a registry refuses a metric name twice, and
+    a process may run several FunctionServices, e.g. in tests)."""
+    found = _shared.get(id(registry))
+    if found is None:
+        found = _shared[id(registry)] = FunctionMetrics(registry)
+    return found
+
+
+def metrics_enabled(environ: Mapping[str, str] = os.environ) -> bool:
+    return environ.get(METRICS_ENV, "on").lower() not in ("off", "0", "false", "no")
+
+
+def default_metrics(environ: Mapping[str, str] = os.environ) -> FunctionMetrics:
+    """The process registry's metrics unless LAMINA_METRICS=off."""
+    return shared_metrics() if metrics_enabled(environ) else NoMetrics()

@@ -1,0 +1,202 @@
+"""What the gateway records about each answered request: API Gateway's metrics and the
+stage's access log line.
+
+    Gateway.handle ─ response ─► RequestObserver.record(ctx, response, started)
+                                   ├─ GatewayMetrics: Count, 4XXError/5XXError (REST),
+                                   │  4xx/5xx (HTTP APIs), Latency, IntegrationLatency
+                                   └─ the stage's AccessLog: render the compiled format,
+                                      hand the line to the writer (never waits on a disk)
+
+Metric names are CloudWatch's, prefixed with the namespace (`AWS/ApiGateway` →
+`AWS_ApiGateway_`), and the labels are CloudWatch's dimension names:
+https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-metrics-and-dimensions.html
+(REST: ApiName, Stage, Method, Resource) and
+https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-metrics.html
+(HTTP APIs: ApiId, Stage, Route). Every series carries both ApiName and ApiId; a dimension
+that does not apply to the API kind is the empty label, which Prometheus treats as absent.
+
+The hot path stays cheap: the labelled children of one (API, stage, method/route) are
+resolved once and cached by a tuple key, so a request costs a dict lookup, three counter
+increments and one or two histogram observations, with no string formatting.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
+
+from lamina.functions.metrics import metrics_enabled
+from lamina.gateway.access_log import AccessLogFormat, Served
+from lamina.gateway.access_log_writer import AccessLogWriter
+from lamina.gateway.deployment import CompiledHttpApi, CompiledRestApi
+from lamina.gateway.error import ApiKind, GatewayResponse
+from lamina.gateway.events.v1 import V1Target
+
+if TYPE_CHECKING:
+    from prometheus_client.metrics import Counter as CounterChild
+    from prometheus_client.metrics import Histogram as HistogramChild
+
+    from lamina.gateway.context import RequestContext
+    from lamina.gateway.model import Stage
+
+LATENCY_BUCKETS_MS = (
+    0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 25.0, 50.0, 100.0,
+    250.0, 500.0, 1000.0, 2500.0, 5000.0, 10000.0, 30000.0,
+)  # fmt: skip
+"""Milliseconds, as CloudWatch reports Latency: 0.1 ms (a mock) up to 30 s (the HTTP API
+integration timeout)."""
+
+LABELS = ("ApiName", "ApiId", "Stage", "Method", "Resource", "Route")
+_NAMESPACE = "AWS_ApiGateway_"
+
+_SeriesKey = tuple[str, str, str, str, str]
+
+
+class _Series:
+    """The children of one API / stage / method+resource (REST) or route (HTTP API)."""
+
+    __slots__ = ("client_errors", "count", "integration_latency", "latency", "server_errors")
+
+    def __init__(
+        self,
+        count: CounterChild,
+        client_errors: CounterChild,
+        server_errors: CounterChild,
+        latency: HistogramChild,
+        integration_latency: HistogramChild,
+    ) -> None:
+        self.count = count
+        self.client_errors = client_errors
+        self.server_errors = server_errors
+        self.latency = latency
+        self.integration_latency = integration_latency
+
+
+class GatewayMetrics:
+    """API Gateway's metric set, in a Prometheus registry."""
+
+    def __init__(self, registry: CollectorRegistry = REGISTRY) -> None:
+        def counter(name: str, doc: str) -> Counter:
+            return Counter(_NAMESPACE + name, doc, LABELS, registry=registry)
+
+        def histogram(name: str, doc: str) -> Histogram:
+            return Histogram(
+                _NAMESPACE + name, doc, LABELS, registry=registry, buckets=LATENCY_BUCKETS_MS
+            )
+
+        self._count = counter("Count", "API requests (CloudWatch Count).")
+        # REST APIs name the error metrics 4XXError / 5XXError, HTTP APIs 4xx / 5xx.
+        self._rest_4xx = counter("4XXError", "REST API client-side errors (4XXError).")
+        self._rest_5xx = counter("5XXError", "REST API server-side errors (5XXError).")
+        self._http_4xx = counter("4xx", "HTTP API client-side errors (4xx).")
+        self._http_5xx = counter("5xx", "HTTP API server-side errors (5xx).")
+        self._latency = histogram(
+            "Latency", "Milliseconds from receiving the request to answering it (Latency)."
+        )
+        self._integration_latency = histogram(
+            "IntegrationLatency",
+            "Milliseconds between relaying the request to the integration and its answer.",
+        )
+        self._series: dict[_SeriesKey, _Series] = {}
+
+    def record(self, ctx: RequestContext, status: int, latency_ms: float) -> None:
+        api, stage_found = _api_and_stage(ctx)
+        if api is None:  # no API matched the host/path: nothing to attribute it to
+            return
+        stage = stage_found.name if stage_found is not None else ""
+        if ctx.method is not None:
+            target = ctx.target
+            resource = target.resource_path if isinstance(target, V1Target) else ""
+            key = (api.api.id, stage, ctx.method.http_method, resource, "")
+        elif ctx.route is not None:
+            key = (api.api.id, stage, "", "", ctx.route.route_key)
+        else:
+            key = (api.api.id, stage, "", "", "")
+        series = self._series.get(key)
+        if series is None:
+            series = self._series[key] = self._resolve(key, api.api.name, ctx.kind)
+        series.count.inc()
+        if status >= 500:
+            series.server_errors.inc()
+        elif status >= 400:
+            series.client_errors.inc()
+        series.latency.observe(latency_ms)
+        if ctx.integration_latency_ms >= 0:
+            series.integration_latency.observe(ctx.integration_latency_ms)
+
+    def _resolve(self, key: _SeriesKey, api_name: str, kind: ApiKind) -> _Series:
+        """Create the children of one series once; the error counters start at 0, as
+        CloudWatch publishes 0 for a request that did not fail."""
+        api_id, stage, method, resource, route = key
+        rest = kind is ApiKind.REST
+        labels = (api_name, api_id, stage, method, resource, route)
+        return _Series(
+            self._count.labels(*labels),
+            (self._rest_4xx if rest else self._http_4xx).labels(*labels),
+            (self._rest_5xx if rest else self._http_5xx).labels(*labels),
+            self._latency.labels(*labels),
+            self._integration_latency.labels(*labels),
+        )
+
+
+def _api_and_stage(
+    ctx: RequestContext,
+) -> tuple[CompiledRestApi | CompiledHttpApi | None, Stage | None]:
+    """The API and stage the request reached, also when routing refused it (a 404 / 403 of
+    an API still counts for the API and its stage)."""
+    if ctx.api is not None:
+        return ctx.api, ctx.stage
+    if ctx.address is not None:
+        return ctx.address.api, ctx.address.stage
+    return None, None
+
+
+class RequestObserver:
+    """Records metrics and writes access log lines once a request is answered."""
+
+    def __init__(
+        self,
+        metrics: GatewayMetrics | None,
+        access_logs: AccessLogWriter | None = None,
+    ) -> None:
+        self._metrics = metrics
+        """None: metrics are off (LAMINA_METRICS=off)."""
+        self._access_logs = access_logs
+        """None: access logs are not written (no state directory, e.g. in unit tests)."""
+        self._formats: dict[str, AccessLogFormat] = {}
+
+    def record(self, ctx: RequestContext, response: GatewayResponse, started_ns: int) -> None:
+        latency_ms = (time.perf_counter_ns() - started_ns) / 1e6
+        if self._metrics is not None:
+            self._metrics.record(ctx, response.status, latency_ms)
+        stage = _api_and_stage(ctx)[1]
+        setting = stage.access_log if stage is not None else None
+        if setting is not None and self._access_logs is not None:
+            log_format = self._formats.get(setting.format)
+            if log_format is None:  # parsed once per format, not per request
+                log_format = self._formats[setting.format] = AccessLogFormat(setting.format)
+            line = log_format.render(Served(ctx, response, latency_ms))
+            self._access_logs.write(setting.log_group, line)
+
+    async def close(self) -> None:
+        if self._access_logs is not None:
+            await self._access_logs.close()
+
+
+_shared: dict[int, GatewayMetrics] = {}
+
+
+def shared_metrics(registry: CollectorRegistry = REGISTRY) -> GatewayMetrics:
+    """The one GatewayMetrics of a registry (a registry refuses a metric name twice, and a
+    process may build several gateways, e.g. in tests)."""
+    found = _shared.get(id(registry))
+    if found is None:
+        found = _shared[id(registry)] = GatewayMetrics(registry)
+    return found
+
+
+def default_observer(access_logs: AccessLogWriter | None = None) -> RequestObserver:
+    """Metrics in the process registry unless LAMINA_METRICS=off."""
+    return RequestObserver(shared_metrics() if metrics_enabled() else None, access_logs)
