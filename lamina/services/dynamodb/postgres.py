@@ -93,8 +93,12 @@ class PostgresTableStore:
         threads (`concurrent`) run side by side, each transaction on its thread's own."""
         db: psycopg.Connection[tuple[Any, ...]] | None = getattr(self._local, "db", None)
         if db is None or db.closed or db.broken:
-            db = self._local.db = self._connect()
+            dropped, db = db, self._connect()
+            self._local.db = db
             with self._connections_lock:
+                if dropped is not None and dropped in self._connections:
+                    self._connections.remove(dropped)
+                    dropped.close()
                 self._connections.append(db)
         return db
 
