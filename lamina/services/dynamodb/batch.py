@@ -98,7 +98,7 @@ async def batch_write_item(
         if len({key for key, _ in planned}) != len(planned):
             raise validation(_DUPLICATES)
         writes.extend((name, key, _charged(usage, how)) for key, how in planned)
-    # Keys are locked in one global order, so two batches never wait on each other.
+    # Keys are locked in one global order, so two batches never deadlock.
     writes.sort(key=lambda write: (write[0], write[1]))
     with db.store.transaction() as writer:
         for name, key, how in writes:

@@ -142,7 +142,7 @@ async def transact_write_items(
             raise validation("Transaction request cannot include multiple operations on one item")
         reasons: list[dict[str, Any]] = [{"Code": "None"} for _ in actions]
         usages = {action.table: Usage(db.require(action.table)) for action in actions}
-        # Keys are locked in one global order, so two transactions never wait on each other.
+        # Keys are locked in one global order, so two transactions never deadlock.
         ordered = sorted(enumerate(actions), key=lambda pair: (pair[1].table, pair[1].key))
         for position, action in ordered:
             guarded = _guarded(action, reasons, position, usages[action.table])
