@@ -21,6 +21,7 @@ from botocore.exceptions import ClientError
 
 from .conftest import S3Server
 
+
 @pytest.fixture
 def presigner(server: S3Server, request: pytest.FixtureRequest) -> Any:
     # boto3 presigns S3 URLs with Signature Version 2 unless told "s3v4"; both must work.

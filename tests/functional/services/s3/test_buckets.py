@@ -95,7 +95,9 @@ def test_error_document_is_s3_shaped(server: S3Server) -> None:
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/xml"
     body = response.text
-    assert body.startswith('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchBucket</Code>')
+    assert body.startswith(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchBucket</Code>'
+    )
     assert "<BucketName>nowhere-bucket</BucketName>" in body
     assert f"<RequestId>{response.headers['x-amz-request-id']}</RequestId>" in body
     assert "<HostId>" in body

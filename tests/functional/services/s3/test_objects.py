@@ -218,8 +218,12 @@ def test_response_overrides_content_headers(s3: Any, bucket: str) -> None:
 
 def test_delete_object_is_idempotent(s3: Any, bucket: str) -> None:
     _put(s3, bucket)
-    assert s3.delete_object(Bucket=bucket, Key="doc.txt")["ResponseMetadata"]["HTTPStatusCode"] == 204
-    assert s3.delete_object(Bucket=bucket, Key="doc.txt")["ResponseMetadata"]["HTTPStatusCode"] == 204
+    assert (
+        s3.delete_object(Bucket=bucket, Key="doc.txt")["ResponseMetadata"]["HTTPStatusCode"] == 204
+    )
+    assert (
+        s3.delete_object(Bucket=bucket, Key="doc.txt")["ResponseMetadata"]["HTTPStatusCode"] == 204
+    )
     with pytest.raises(ClientError):
         s3.get_object(Bucket=bucket, Key="doc.txt")
 
