@@ -43,6 +43,7 @@ from lamina.services.kms.provider import KmsProvider
 from lamina.services.lambda_.layers import adopt
 from lamina.services.lambda_.permissions import grant
 from lamina.services.lambda_.provider import LambdaProvider
+from lamina.services.s3.provider import S3Provider
 from lamina.services.secretsmanager.provider import SecretsManagerProvider
 from lamina.services.secretsmanager.rotation import function_rotator
 
@@ -161,7 +162,8 @@ async def serve(options: ServeOptions) -> int:
         kms=kms,
         triggers=function_triggers(functions, app.account_id),
     )
-    aws = aws_api(app, [lambda_, dynamodb, kms, secrets, cognito])
+    s3 = S3Provider(state_dir=state_dir_for(app), account_id=app.account_id)
+    aws = aws_api(app, [lambda_, dynamodb, kms, secrets, cognito, s3])
 
     async def release() -> None:
         await lambda_.state.async_invoker.close()  # events still running stay queued
@@ -170,6 +172,7 @@ async def serve(options: ServeOptions) -> int:
         secrets.close()
         cognito.close()
         kms.close()
+        s3.close()
 
     await _create_tables(dynamodb, app)
     try:
