@@ -23,10 +23,8 @@ from __future__ import annotations
 
 import re
 import secrets
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode
-
-import jwt
 
 from lamina.aws.service import ServiceError
 from lamina.http.message import HttpRequest, HttpResponse
@@ -38,6 +36,7 @@ from lamina.services.cognito_idp.hosted_grant import (
     RedirectError,
     parse_authorize,
 )
+from lamina.services.cognito_idp.hosted_session import SESSION_S, SignedSessions
 from lamina.services.cognito_idp.hosted_token import TokenEndpoint, form_of, user_info
 from lamina.services.cognito_idp.model import Client, Pool, User
 
@@ -46,10 +45,6 @@ if TYPE_CHECKING:
 
 SESSION_COOKIE = "cognito"
 CSRF_COOKIE = "XSRF-TOKEN"
-SESSION_S = 3600
-"""The managed login session cookie lasts one hour.
-https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-managed-login.html"""
-CHALLENGE_S = 180
 _POOL_PATH = re.compile(r"/(?P<pool>[a-z]{2}(?:-[a-z]+)+-\d_[A-Za-z0-9]{9})(?P<rest>/.*)")
 _DOMAIN_HOST = re.compile(r"(?P<prefix>[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)\.auth\.localhost(?::\d+)?")
 _PAGES = frozenset({"/oauth2/authorize", "/oauth2/token", "/oauth2/userInfo", "/login", "/logout"})
@@ -79,6 +74,7 @@ class HostedUi:
         self._idp = idp
         self.codes = CodeStore(idp.now)
         self._token = TokenEndpoint(idp, self.codes)
+        self.sessions = SignedSessions(idp)
 
     async def handle(self, request: HttpRequest) -> HttpResponse | None:
         found = self._site(request)
@@ -214,7 +210,7 @@ class HostedUi:
             )
         if user.status == "FORCE_CHANGE_PASSWORD":
             return hosted_page.new_password(
-                action=action, csrf=csrf, session=self._challenge(site.pool, user)
+                action=action, csrf=csrf, session=self.sessions.challenge(site.pool, user)
             )
         return await self._signed_in(site, authorize, user)
 
@@ -227,7 +223,7 @@ class HostedUi:
         form: dict[str, str],
     ) -> HttpResponse:
         session = form.get("session", "")
-        user = self._challenged_user(site.pool, session)
+        user = self.sessions.challenged_user(site.pool, session)
         if user is None:
             raise ErrorPage("invalid_request", "Your session expired. Please sign in again.")
         password = form.get("new_password", "")
@@ -250,16 +246,7 @@ class HostedUi:
 
     async def _signed_in(self, site: Site, authorize: AuthorizeRequest, user: User) -> HttpResponse:
         now = int(self._idp.now())
-        session = self._idp.signing_key(site.pool).sign(
-            {
-                "use": "hosted_session",
-                "pool": site.pool.id,
-                "username": user.username,
-                "auth_time": now,
-                "iat": now,
-                "exp": now + SESSION_S,
-            }
-        )
+        session = self.sessions.open(site.pool, user, now)
         cookies = [
             site.cookie(SESSION_COOKIE, session, SESSION_S),
             site.cookie(CSRF_COOKIE, "", 0),
@@ -306,56 +293,11 @@ class HostedUi:
         https://docs.aws.amazon.com/cognito/latest/developerguide/authorization-endpoint.html"""
         if authorize.prompt == "login":
             return None
-        found = self._session_user(site, request)
+        token = _cookies(request).get(SESSION_COOKIE)
+        found = self.sessions.user(site.pool, token) if token else None
         if found is None and authorize.prompt == "none":
             raise RedirectError(authorize, "login_required")
         return found
-
-    def _session_user(self, site: Site, request: HttpRequest) -> tuple[User, float] | None:
-        """The user of a valid session cookie (signed by the pool's key, unexpired, not
-        signed out globally since), with when they signed in."""
-        token = _cookies(request).get(SESSION_COOKIE)
-        if not token:
-            return None
-        claims = self._verified(site.pool, token, "hosted_session")
-        if claims is None:
-            return None
-        user = self._idp.store.get(User, site.pool.id, str(claims.get("username")))
-        if user is None or not user.enabled or user.status != "CONFIRMED":
-            return None
-        if int(claims.get("iat", 0)) < user.tokens_revoked_at:
-            return None
-        return user, float(claims.get("auth_time", 0))
-
-    def _challenge(self, pool: Pool, user: User) -> str:
-        now = int(self._idp.now())
-        return self._idp.signing_key(pool).sign(
-            {
-                "use": "new_password",
-                "pool": pool.id,
-                "username": user.username,
-                "iat": now,
-                "exp": now + CHALLENGE_S,
-            }
-        )
-
-    def _challenged_user(self, pool: Pool, session: str) -> User | None:
-        claims = self._verified(pool, session, "new_password")
-        if claims is None:
-            return None
-        user = self._idp.store.get(User, pool.id, str(claims.get("username")))
-        if user is None or user.status != "FORCE_CHANGE_PASSWORD":
-            return None
-        return user
-
-    def _verified(self, pool: Pool, token: str, use: str) -> dict[str, Any] | None:
-        try:
-            claims = self._idp.signing_key(pool).verify(token, self._idp.now())
-        except jwt.PyJWTError:
-            return None
-        if claims.get("use") != use or claims.get("pool") != pool.id:
-            return None
-        return claims
 
     # -- /logout ------------------------------------------------------------------------
 
