@@ -34,9 +34,23 @@ tests/unit/gateway/mapping/test_velocity.py that names it:
 11. Names starting with `_` are not looked up: Python's dunder attributes
    (`$util.__class__`) are not Velocity's, and must not reach the interpreter.
 
-Not fixed (documented in docs/fidelity/gateway.md): `#if` truthiness follows Python (an
-empty string, 0 or an empty collection is false; Velocity 1.7 treats any non-null
-non-Boolean as true); `#[[unparsed]]#` blocks are refused rather than guessed.
+12. Truth (`#if`, `#elseif`, `&&`, `||`, `!`) is Velocity 1.7's: null is false, a Boolean
+   is itself, anything else is true, even "" or 0 (ASTReference.evaluate); airspeed uses
+   Python's truthiness.
+13. Whitespace is gobbled where Velocity 1.7's grammar binds it to a directive
+   (src/parser/Parser.jjt of the 1.x engine): spaces/tabs and one newline after a
+   directive's closing `)` (#if, #elseif, #foreach, #set, #macro, macro calls), after
+   `#else` and `#end`; spaces/tabs before a `#set` that starts a token (after another
+   directive or reference, not inside text); a `#* *#` comment keeps the newline after it.
+   airspeed keeps the newline after `#foreach(...)`, `#else` and macro calls, and eats the
+   one after a block comment.
+
+Why Velocity 1.7: AWS's own Kinesis tutorial template reads `$elem.partition-key`, a
+hyphenated identifier that only Velocity 1.x accepts by default, and 1.7's `$foreach`
+(hasNext, count, index) is documented by API Gateway.
+
+Not fixed (documented in docs/fidelity/gateway.md): `#[[unparsed]]#` blocks are refused
+rather than guessed.
 
 Templates are compiled once per distinct text (an LRU of compiled templates), so a
 deployment's templates are parsed on first use and never again.
@@ -227,11 +241,66 @@ def _equal(left: Any, right: Any) -> bool:
     return render(left) == render(right)
 
 
+# --- 12: truth --------------------------------------------------------------------------------
+
+
+def truth(value: object) -> bool:
+    """Velocity 1.7's truth of a value: null is false, a Boolean itself, anything else true."""
+    if value is None:
+        return False
+    if isinstance(value, bool):
+        return value
+    return True
+
+
+def _evaluate_if(self: Any, stream: Any, namespace: Any, loader: Any) -> None:
+    if truth(self.condition.calculate(namespace, loader)):
+        self.block.evaluate(stream, namespace, loader)
+        return
+    for elseif in self.elseifs:
+        if truth(elseif.calculate(namespace, loader)):
+            elseif.evaluate(stream, namespace, loader)
+            return
+    self.else_block.evaluate(stream, namespace, loader)
+
+
+# --- 13: whitespace ----------------------------------------------------------------------------
+
+_LINE_END = r"(?:[ \t]*(?:\r\n|\r|\n))?"
+_airspeed_block_parse = airspeed.Block.parse
+
+
+def _parse_block(self: Any) -> None:
+    """airspeed's Block.parse, then drop the spaces/tabs a `#set` token swallows: a text
+    element of only spaces/tabs that starts the block or follows a non-text element."""
+    _airspeed_block_parse(self)
+    children = self.children
+    kept = []
+    for index, child in enumerate(children):
+        if (
+            type(child) is airspeed.Text
+            and index + 1 < len(children)
+            and type(children[index + 1]) is airspeed.SetDirective
+            and (index == 0 or type(children[index - 1]) is not airspeed.Text)
+            and child.text
+            and not child.text.strip(" \t")
+        ):
+            continue
+        kept.append(child)
+    self.children = kept
+
+
 def _patch() -> None:
     """Install the fixes listed in the module docstring into airspeed (once)."""
     airspeed.FormalReference.evaluate_raw = _evaluate_reference
     airspeed.ForeachDirective.evaluate_raw = _evaluate_foreach
     airspeed.SetDirective.evaluate_raw = _evaluate_set
+    airspeed.IfDirective.evaluate_raw = _evaluate_if
+    airspeed.Block.parse = _parse_block
+    airspeed.ForeachDirective.CLOSE_PAREN = re.compile(r"\s*\)" + _LINE_END, re.S)
+    airspeed.MacroCall.CLOSE_PAREN = re.compile(r"\s*\)" + _LINE_END, re.S)
+    airspeed.ElseBlock.START = re.compile(r"#(?:else|\{else\})" + _LINE_END, re.S | re.I)
+    airspeed.Comment.COMMENT = re.compile(r"#(?:#.*?(?:\n|$)|\*.*?\*#)", re.M | re.S)
     airspeed.NameOrCall.calculate = _calculate_name
     airspeed.NameOrCall.NAME = re.compile(r"([_a-z][a-z0-9_-]*)", re.S | re.I)
     airspeed.SetDirective.PLACE = re.compile(
@@ -251,8 +320,16 @@ def _patch() -> None:
             "eq": _equal,
             "!=": lambda a, b: not _equal(a, b),
             "ne": lambda a, b: not _equal(a, b),
+            "&&": lambda a, b: truth(a) and truth(b),
+            "and": lambda a, b: truth(a) and truth(b),
+            "||": lambda a, b: truth(a) or truth(b),
+            "or": lambda a, b: truth(a) or truth(b),
         }
     )
+    airspeed.UnaryOperatorValue.OPERATORS = {
+        "!": lambda value: not truth(value),
+        "not": lambda value: not truth(value),
+    }
     methods = _ADDITIONAL
     methods[str] = dict(STRING_METHODS)
     methods[list] = list_methods()

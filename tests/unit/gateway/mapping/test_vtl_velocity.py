@@ -285,3 +285,54 @@ def test_vtl_define_blocks_render_where_referenced() -> None:
     assert _render(template, input=Input("", params), util=UTIL) == (
         '{"headers": {"A":"1","B":"x\\"y"}}'
     )
+
+
+# 12. truth is Velocity 1.7's.
+
+
+@pytest.mark.parametrize(
+    ("value", "true"),
+    [("", True), (0, True), (JsonList(), True), (JsonMap(), True), (False, False), (None, False)],
+)
+def test_vtl_difference_12_if_treats_any_non_null_non_boolean_as_true(
+    value: object, true: bool
+) -> None:
+    expected = "t" if true else "f"
+    assert _render("#if($v)t#{else}f#end", v=value) == expected
+    assert _render("#if(!$v)f#{else}t#end", v=value) == expected
+    assert _render("#if($v && true)t#{else}f#end", v=value) == expected
+    assert _render("#if($v || false)t#{else}f#end", v=value) == expected
+
+
+def test_vtl_difference_12_elseif_uses_the_same_truth() -> None:
+    assert _render("#if($n)a#elseif($e)b#{else}c#end", e="") == "b"
+
+
+# 13. whitespace bound to directives, per Velocity 1.7's grammar (src/parser/Parser.jjt).
+
+
+@pytest.mark.parametrize(
+    ("template", "output"),
+    [
+        # RPAREN eats spaces/tabs and one newline after #if(...), #foreach(...), #set(...)
+        ("#if(true)  \na\n#end\nb", "a\nb"),
+        ("#foreach($i in [1,2])\n$i\n#end\n.", "1\n2\n."),
+        ("#set($a = 1)  \n$a", "1"),
+        # ... and after a macro call
+        ("#macro(m)x#end\n#m()\ny", "xy"),
+        # #else and #end eat theirs too
+        ("#if(false)\na\n#else\nb\n#end\nc", "b\nc"),
+        # text after #end on the same line stays (pedantic.vm in Velocity's tests)
+        ("#if(true)\np\n#end woogie!", "p\n woogie!"),
+        # a #set starting a token swallows its indentation; inside text the indentation stays
+        ("#if(true)\n    #set($y = 2)\n  i$y\n#end", "  i2\n"),
+        ("{\n    #set($z = 3)\n}", "{\n    }"),
+        # a block comment keeps the newline after it; a line comment eats its own
+        ("a #* note *#\nb", "a \nb"),
+        ("a ## note\nb", "a b"),
+    ],
+)
+def test_vtl_difference_13_whitespace_gobbling_follows_velocity_1_7(
+    template: str, output: str
+) -> None:
+    assert _render(template) == output
