@@ -171,12 +171,13 @@ def at_hash(access_token: str) -> str:
 
 def discovery(base_url: str, pool: Pool) -> dict[str, Any]:
     """The pool's OpenID Connect discovery document: the issuer, its keys, and the OAuth 2.0
-    endpoints hosted.py serves under the issuer's path (`{base}/{poolId}/oauth2/...`)."""
+    endpoints hosted.py serves under the issuer's path (`{base}/{poolId}/oauth2/...`).
+    Cognito's fields only: no end_session_endpoint, since /logout takes `logout_uri`, not
+    OIDC's `post_logout_redirect_uri`; no revocation_endpoint (/oauth2/revoke is not built)."""
     # https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-userpools-server-contract-reference.html
     iss = issuer(base_url, pool)
     return {
         "authorization_endpoint": f"{iss}/oauth2/authorize",
-        "end_session_endpoint": f"{iss}/logout",
         "id_token_signing_alg_values_supported": ["RS256"],
         "issuer": iss,
         "jwks_uri": f"{iss}/.well-known/jwks.json",
@@ -186,6 +187,4 @@ def discovery(base_url: str, pool: Pool) -> dict[str, Any]:
         "token_endpoint": f"{iss}/oauth2/token",
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "userinfo_endpoint": f"{iss}/oauth2/userInfo",
-        "code_challenge_methods_supported": ["S256", "plain"],
-        "grant_types_supported": ["authorization_code", "implicit", "refresh_token"],
     }

@@ -505,6 +505,19 @@ def test_discovery_names_the_endpoints(hosted: HostedServer) -> None:
     assert document["authorization_endpoint"] == f"{hosted.url}/{app.pool_id}/oauth2/authorize"
     assert document["token_endpoint"] == f"{app.base}/oauth2/token"
     assert document["userinfo_endpoint"] == f"{app.base}/oauth2/userInfo"
+    # Cognito's fields, no more (no end_session_endpoint: /logout is not OIDC's).
+    assert set(document) == {
+        "authorization_endpoint",
+        "id_token_signing_alg_values_supported",
+        "issuer",
+        "jwks_uri",
+        "response_types_supported",
+        "scopes_supported",
+        "subject_types_supported",
+        "token_endpoint",
+        "token_endpoint_auth_methods_supported",
+        "userinfo_endpoint",
+    }
     assert httpx.get(f"{hosted.url}/{app.pool_id}/oauth2/authorize").status_code == 400
 
 
