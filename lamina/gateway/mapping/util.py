@@ -32,7 +32,7 @@ _SHORT_ESCAPES = {
     "\\": "\\\\",
     "/": "\\/",
 }
-_NEEDS_ESCAPE = re.compile(r"[\x00-\x1f'\"\\/\x7f-\U0010ffff]")
+_NEEDS_ESCAPE = re.compile(r"[\x00-\x1f'\"\\/\x80-\U0010ffff]")
 _MALFORMED_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 

@@ -32,7 +32,7 @@ from lamina.gateway.mapping.velocity import MappingError, merge
         ("line1\nline2\r\n", "line1\\nline2\\r\\n"),
         ("tab\tform\fbs\b", "tab\\tform\\fbs\\b"),
         ("\x00\x01\x1f", "\\u0000\\u0001\\u001F"),
-        ("\x7f", "\\u007F"),
+        ("\x7f", "\x7f"),  # DEL is not above 0x7F: Commons Lang leaves it
         ("café", "caf\\u00E9"),
         ("Ωmega", "\\u03A9mega"),
         ("日本", "\\u65E5\\u672C"),
