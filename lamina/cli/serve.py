@@ -28,11 +28,13 @@ from lamina.config.model import Application
 from lamina.core.ids import new_request_id
 from lamina.edge.app import Edge
 from lamina.functions.service import FunctionService
+from lamina.gateway.access_log_writer import AccessLogWriter
 from lamina.gateway.app import Gateway
 from lamina.gateway.auth.cache import open_authorizer_cache
 from lamina.gateway.auth.jwks import IssuerDirectory
 from lamina.gateway.deployment import Deployment
 from lamina.gateway.limits.limiter import LimiterUnavailable, open_limiter
+from lamina.gateway.observe import default_observer
 from lamina.http.server import HttpServer
 from lamina.http.tls import TlsConfigError
 from lamina.services.cognito_idp.provider import CognitoIdpProvider
@@ -129,6 +131,7 @@ async def serve(options: ServeOptions) -> int:
         issuers=issuers,
         credentials=credential_store(app),
         authorizer_cache=authorizer_cache,
+        observer=default_observer(AccessLogWriter(state_dir_for(app) / "logs" / "access")),
     )
     public = f"{options.host}:{options.port}"
     lambda_ = LambdaProvider(
@@ -218,6 +221,7 @@ async def serve(options: ServeOptions) -> int:
         console.flush()
         await limiter.close()
         await authorizer_cache.close()
+        await gateway.observer.close()  # the access log lines still pending
     return 0
 
 
