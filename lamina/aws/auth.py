@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from urllib.parse import unquote
 
 from lamina.aws.credentials import CredentialStore
 from lamina.aws.service import ServiceError
@@ -34,6 +35,14 @@ _CODES: dict[tuple[str, str], tuple[str, int]] = {
     ("s3", SignatureProblem.INCOMPLETE): ("AuthorizationHeaderMalformed", 400),
     ("s3", "unknown-key"): ("InvalidAccessKeyId", 403),
     ("s3", "missing"): ("AccessDenied", 403),
+    # Temporary credentials past their expiry, or a session token that is not theirs.
+    # https://docs.aws.amazon.com/awsconsolehelpdocs/latest/gsg/common-errors.html
+    ("json", "expired-token"): ("ExpiredTokenException", 403),
+    ("query", "expired-token"): ("ExpiredToken", 403),
+    ("s3", "expired-token"): ("ExpiredToken", 400),
+    ("json", "bad-token"): ("UnrecognizedClientException", 403),
+    ("query", "bad-token"): ("InvalidClientTokenId", 403),
+    ("s3", "bad-token"): ("InvalidToken", 400),
 }
 
 
@@ -75,7 +84,45 @@ def authenticate(
         verify(request, claim, secret, now=now, s3=service == "s3")
     except SignatureProblem as problem:
         raise auth_error(protocol, service, problem.kind, problem.message) from problem
+    _check_session(request, claim.access_key, store, protocol, service, now)
     return claim.access_key
+
+
+def _check_session(
+    request: Any,
+    access_key: str,
+    store: CredentialStore,
+    protocol: str,
+    service: str,
+    now: datetime,
+) -> None:
+    """Temporary credentials work only with their own session token, until they expire."""
+    identity = store.known_identity(access_key)
+    if identity is None or identity.session_token is None or identity.any_token:
+        return
+    token = request.header("x-amz-security-token") or _query_token(request.query_string)
+    if token != identity.session_token:
+        if service == "s3":
+            raise auth_error(
+                protocol,
+                service,
+                "bad-token",
+                "The provided token is malformed or otherwise invalid.",
+            )
+        raise auth_error(protocol, service, "bad-token", _INVALID_TOKEN)
+    if identity.expires is not None and identity.expires <= now.timestamp():
+        message = "The security token included in the request is expired"
+        if service == "s3":
+            message = "The provided token has expired."
+        raise auth_error(protocol, service, "expired-token", message)
+
+
+def _query_token(query_string: str) -> str | None:
+    for pair in query_string.split("&"):
+        name, _, value = pair.partition("=")
+        if name == "X-Amz-Security-Token":
+            return unquote(value)
+    return None
 
 
 def requires_auth(operation: Any) -> bool:

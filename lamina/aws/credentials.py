@@ -14,10 +14,12 @@ identity (pairs given as plain tuples) signs as the account root, as `test`/`tes
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import os
 import secrets
+import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -54,6 +56,20 @@ class Identity(msgspec.Struct, frozen=True, kw_only=True):
     """Temporary credentials (`ASIA...` keys) are valid only with their session token."""
     any_token: bool = False
     """The LocalStack-style `test` pair accepts whatever session token a client carries."""
+    expires: float | None = None
+    """Epoch seconds after which temporary credentials (STS) no longer work."""
+
+
+class AssumableRole(msgspec.Struct, frozen=True, kw_only=True):
+    """An IAM role STS AssumeRole can hand out: who may assume it, what it may do."""
+
+    arn: str
+    role_id: str
+    """`AROA...`; an assumed role's user id is `{role_id}:{session name}`."""
+    statements: tuple[dict[str, Any], ...]
+    trust_statements: tuple[dict[str, Any], ...]
+    """The AssumeRolePolicyDocument's statements."""
+    max_session_s: int = 3600
 
 
 def root_identity(access_key: str, secret_key: str, account_id: str) -> Identity:
@@ -88,21 +104,26 @@ SECRET_SEED_FILE = "credentials.seed"
 
 def local_secret_seed(state_dir: Path) -> bytes:
     """32 random bytes kept in `state_dir` (created 0600 on first use): what makes this
-    installation's derived secrets its own."""
+    installation's derived secrets its own. Several processes may ask at once (a server
+    and a test, xdist workers): the file appears whole or not at all (written aside, then
+    hard-linked into place), and whoever links second reads the winner's."""
     path = state_dir / SECRET_SEED_FILE
     try:
         return path.read_bytes()
     except FileNotFoundError:
         pass
     state_dir.mkdir(parents=True, exist_ok=True)
-    seed = secrets.token_bytes(32)
+    descriptor, aside = tempfile.mkstemp(dir=state_dir, prefix=".seed-")
     try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process made it first
-        return path.read_bytes()
-    with os.fdopen(descriptor, "wb") as file:
-        file.write(seed)
-    return seed
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(secrets.token_bytes(32))
+            file.flush()
+            os.fsync(file.fileno())
+        with contextlib.suppress(FileExistsError):
+            os.link(aside, path)
+    finally:
+        os.unlink(aside)
+    return path.read_bytes()
 
 
 def derived_principal_id(prefix: str, *seed: str) -> str:
@@ -158,6 +179,22 @@ class CredentialStore:
         if secret is None:
             return None
         return root_identity(access_key, secret, account_id)
+
+    def forget_expired(self, now: float) -> None:
+        """Drop temporary credentials whose expiry passed more than a day ago (their use
+        is still answered ExpiredToken until then)."""
+        stale = [
+            key
+            for key, identity in self._identities.items()
+            if identity.expires is not None and identity.expires < now - 86_400
+        ]
+        for key in stale:
+            del self._identities[key]
+            self._secrets.pop(key, None)
+
+    def known_identity(self, access_key: str) -> Identity | None:
+        """The identity declared for `access_key` (None for plain key pairs)."""
+        return self._identities.get(access_key)
 
     def identities(self) -> Mapping[str, Identity]:
         return dict(self._identities)

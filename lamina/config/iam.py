@@ -17,8 +17,11 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
+
 from lamina.aws.credentials import (
     ALLOW_ALL,
+    AssumableRole,
     Identity,
     derived_key_pair,
     derived_principal_id,
@@ -129,20 +132,38 @@ def function_identities(stack: Stack) -> list[Identity]:
     return identities
 
 
-def _roles(stack: Stack) -> dict[str, tuple[str, tuple[dict[str, Any], ...]]]:
-    """Template roles by ARN: (role id, statements)."""
+def build_roles(stack: Stack) -> list[AssumableRole]:
+    """Template roles: their policies, and who may assume them (for STS AssumeRole).
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-role.html
+    """
     managed = _managed_policies(stack)
     attached = _attached_statements(stack, key="Roles")
-    roles = {}
+    roles = []
     for resource in stack.of_type(IAM_ROLE):
         with stack.blame(resource.logical_id):
             name = _name(stack, resource, "RoleName")
             statements = _inline_and_managed(stack, resource, managed, [])
             statements += attached.get(name, [])
-            arn = iam_arn(resource, stack.resolver, "role", name)
-            role_id = derived_principal_id("AROA", stack.resources.stack_name, resource.logical_id)
-            roles[arn] = (role_id, tuple(statements))
+            trust = stack.prop(resource, "AssumeRolePolicyDocument")
+            if isinstance(trust, str):
+                trust = orjson.loads(trust)
+            roles.append(
+                AssumableRole(
+                    arn=iam_arn(resource, stack.resolver, "role", name),
+                    role_id=derived_principal_id(
+                        "AROA", stack.resources.stack_name, resource.logical_id
+                    ),
+                    statements=tuple(statements),
+                    trust_statements=tuple(dict(s) for s in statements_of(trust)),
+                    max_session_s=int(stack.prop(resource, "MaxSessionDuration", 3600)),
+                )
+            )
     return roles
+
+
+def _roles(stack: Stack) -> dict[str, tuple[str, tuple[dict[str, Any], ...]]]:
+    """Template roles by ARN: (role id, statements)."""
+    return {role.arn: (role.role_id, role.statements) for role in build_roles(stack)}
 
 
 def function_identity(account_id: str) -> Identity:

@@ -20,7 +20,7 @@ from lamina.config.domain import DOMAIN_TYPES, build_domains
 from lamina.config.error import ConfigError
 from lamina.config.function import build_functions, function_index
 from lamina.config.http_api import build_http_apis
-from lamina.config.iam import IAM_TYPES, build_identities
+from lamina.config.iam import IAM_TYPES, build_identities, build_roles
 from lamina.config.intrinsic import Resolver
 from lamina.config.layer import build_layers
 from lamina.config.model import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, Application
@@ -136,6 +136,7 @@ def load_application(
         limits=limits,
         layers=tuple(layers),
         identities=tuple(identities),
+        roles=tuple(build_roles(stack)),
         warnings=tuple(warnings + stack.warnings + stack.resources.warnings),
     )
 

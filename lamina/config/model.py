@@ -6,7 +6,7 @@ from typing import Any
 
 import msgspec
 
-from lamina.aws.credentials import Identity
+from lamina.aws.credentials import AssumableRole, Identity
 from lamina.functions.model import FunctionConfig
 from lamina.gateway.domain import CustomDomain
 from lamina.gateway.limits.model import AccessLimits
@@ -91,6 +91,8 @@ class Application(msgspec.Struct, frozen=True, kw_only=True):
     limits: AccessLimits = AccessLimits()
     """API keys, usage plans and stage throttle settings."""
     identities: tuple[Identity, ...] = ()
+    roles: tuple[AssumableRole, ...] = ()
+    """Template IAM roles, for STS AssumeRole."""
     """Template IAM users' access keys with their identity policies (AWS_IAM callers)."""
     warnings: tuple[str, ...] = ()
     """Unsupported resource types and other things the user should know, one line each."""

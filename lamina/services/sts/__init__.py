@@ -1,0 +1,1 @@
+"""An STS-compatible token service: who am I, session tokens, assumed roles."""
