@@ -48,6 +48,7 @@ from lamina.services.lambda_.provider import LambdaProvider
 from lamina.services.s3.provider import S3Provider
 from lamina.services.secretsmanager.provider import SecretsManagerProvider
 from lamina.services.secretsmanager.rotation import function_rotator
+from lamina.services.sts.provider import StsProvider
 
 log = logging.getLogger("lamina.cli")
 
@@ -124,12 +125,14 @@ async def serve(options: ServeOptions) -> int:
     )
     issuers = IssuerDirectory(os.environ.get(COGNITO_ISSUER_ENV) or None)
     authorizer_cache = open_authorizer_cache(options.limits_url)  # the same Redis, if any
+    # One store: the AWS endpoint, the gateway's AWS_IAM check and STS share keys.
+    credentials = credential_store(app)
     gateway = Gateway(
         deployment,
         functions,
         limiter,
         issuers=issuers,
-        credentials=credential_store(app),
+        credentials=credentials,
         authorizer_cache=authorizer_cache,
         observer=default_observer(AccessLogWriter(state_dir_for(app) / "logs" / "access")),
     )
@@ -166,7 +169,8 @@ async def serve(options: ServeOptions) -> int:
         triggers=function_triggers(functions, app.account_id),
     )
     s3 = S3Provider(state_dir=state_dir_for(app), account_id=app.account_id)
-    aws = aws_api(app, [lambda_, dynamodb, kms, secrets, cognito, s3])
+    sts = StsProvider(credentials=credentials, roles=app.roles, account_id=app.account_id)
+    aws = aws_api(app, [lambda_, dynamodb, kms, secrets, cognito, s3, sts], credentials)
 
     async def release() -> None:
         await lambda_.state.async_invoker.close()  # events still running stay queued
@@ -294,9 +298,10 @@ def credential_store(app: Application) -> CredentialStore:
     return CredentialStore.local(identities=(function_identity(app.account_id), *app.identities))
 
 
-def aws_api(app: Application, providers: list[ServiceProvider]) -> AwsApi:
-    """The AWS APIs served on the same port (Lambda for now)."""
-    credentials = credential_store(app)
+def aws_api(
+    app: Application, providers: list[ServiceProvider], credentials: CredentialStore
+) -> AwsApi:
+    """The AWS APIs served on the same port."""
     return AwsApi(providers, region=app.region, account_id=app.account_id, credentials=credentials)
 
 
