@@ -12,6 +12,7 @@ https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-prope
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Mapping
 from typing import Any, Literal, cast
 
@@ -76,11 +77,13 @@ def api_key_source(
     return cast(Literal["HEADER", "AUTHORIZER"], source)
 
 
-def generated_key_value(stack_name: str, logical_id: str) -> str:
+def generated_key_value(stack_name: str, logical_id: str, secret_seed: bytes = b"") -> str:
     """The value of an API key the template gives none: 40 alphanumerics derived from the
-    stack and the key's logical id, so it stays the same across restarts (set `Value`
-    when the key must be secret)."""
-    digest = hashlib.sha256(f"{stack_name}\x00{logical_id}\x00api-key".encode()).digest()
+    stack, the key's logical id and this installation's secret seed
+    (aws.credentials.local_secret_seed), so it stays the same across restarts and cannot
+    be worked out from the template."""
+    message = f"{stack_name}\x00{logical_id}\x00api-key".encode()
+    digest = hmac.new(secret_seed or b"lamina", message, hashlib.sha256).digest()
     number = int.from_bytes(digest, "big")
     chars = []
     for _ in range(40):
@@ -93,7 +96,9 @@ def _api_key(stack: Stack, resource: CfnResource) -> ApiKey:
     value = stack.prop(resource, "Value")
     generated = value is None
     if generated:
-        value = generated_key_value(stack.resources.stack_name, resource.logical_id)
+        value = generated_key_value(
+            stack.resources.stack_name, resource.logical_id, stack.resources.secret_seed
+        )
     elif not isinstance(value, str) or len(value) < MIN_KEY_LENGTH:
         raise ConfigError(f"an API key Value must be at least {MIN_KEY_LENGTH} characters")
     stage_keys = []

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from lamina.aws.credentials import local_secret_seed
 from lamina.config.error import ConfigError
 from lamina.config.load import load_application
 from lamina.config.usage_plan import generated_key_value
@@ -27,7 +28,9 @@ def test_sam_auth_api_key_required_and_usage_plan() -> None:
     # bound to the API's stage with the Throttle given, and the UsagePlanKey joining them.
     generated = keys["LimitsApiApiKey"]
     assert generated.generated and generated.enabled
-    assert generated.value == generated_key_value("limits", "LimitsApiApiKey")
+    seed = local_secret_seed(FIXTURES / "apps" / "limits" / ".lamina")
+    assert generated.value == generated_key_value("limits", "LimitsApiApiKey", seed)
+    assert generated.value != generated_key_value("limits", "LimitsApiApiKey", b"other seed")
     assert len(generated.value) == 40 and generated.value.isalnum()
     assert generated.stage_keys == ((api.id, "prod"),)
     plans = {plan.name: plan for plan in app.limits.usage_plans}
