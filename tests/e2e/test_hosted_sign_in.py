@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
+import shutil
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -32,6 +33,19 @@ PASSWORD = "Passw0rd!"
 _PAGE = b"<!doctype html><html lang='en'><title>callback</title><h1>Signed in</h1></html>"
 
 
+# What a single-page app does on its callback page: POST the code (and PKCE verifier) to
+# the token endpoint, then GET userInfo with the access token; both from the page's origin.
+_REDEEM = """async ([issuer, clientId, redirectUri, code, verifier]) => {
+  const body = new URLSearchParams({grant_type: "authorization_code", client_id: clientId,
+    code: code, redirect_uri: redirectUri, code_verifier: verifier});
+  const response = await fetch(issuer + "/oauth2/token", {method: "POST", body: body});
+  const tokens = await response.json();
+  const info = await fetch(issuer + "/oauth2/userInfo",
+    {headers: {Authorization: "Bearer " + tokens.access_token}});
+  return {status: response.status, tokens: tokens, info: await info.json()};
+}"""
+
+
 class _Callback(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self.send_response(200)
@@ -47,14 +61,14 @@ class _Callback(BaseHTTPRequestHandler):
 class Deployed:
     """`lamina up` on the fixture with its callback at the test's page; a user in the pool."""
 
-    def __init__(self, callback: str) -> None:
+    def __init__(self, folder: Path, callback: str) -> None:
         overrides = {"CallbackUrl": callback}
-        app = load_application(APP, parameter_overrides=overrides)
+        app = load_application(folder, parameter_overrides=overrides)
         ids = {r.type: r.physical_id for r in app.service_resources}
         self.pool_id = ids["AWS::Cognito::UserPool"]
         self.client_id = ids["AWS::Cognito::UserPoolClient"]
         self.callback = callback
-        self.lamina = LaminaProcess(APP, "--parameter-overrides", f"CallbackUrl={callback}")
+        self.lamina = LaminaProcess(folder, "--parameter-overrides", f"CallbackUrl={callback}")
         admin = boto3.client(
             "cognito-idp",
             endpoint_url=self.lamina.base,
@@ -76,11 +90,14 @@ class Deployed:
 
 
 @pytest.fixture(scope="module")
-def deployed() -> Iterator[Deployed]:
+def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
+    # A fresh copy: `lamina up` keeps its state (the pool's users) beside the template.
+    folder = tmp_path_factory.mktemp("hosted")
+    shutil.copy(APP / "template.yaml", folder / "template.yaml")
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Callback)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    found = Deployed(f"http://127.0.0.1:{server.server_address[1]}/callback")
+    found = Deployed(folder, f"http://127.0.0.1:{server.server_address[1]}/callback")
     yield found
     found.lamina.stop()
     server.shutdown()
@@ -149,26 +166,23 @@ def test_browser_signs_in_on_the_hosted_page_and_lands_on_the_callback(
             expect(page.get_by_role("heading")).to_have_text("Signed in")
             page.screenshot(path=str(tmp_path / "hosted-callback.png"))
             landed = urlsplit(page.url)
+            answer = {k: v[0] for k, v in parse_qs(landed.query).items()}
+            # The callback page's script redeems the code and reads userInfo, cross-origin.
+            fetched = page.evaluate(
+                _REDEEM,
+                [deployed.issuer, deployed.client_id, deployed.callback, answer["code"], verifier],
+            )
             # Signed in already: a second authorize comes straight back.
             page.goto(f"{deployed.domain}/oauth2/authorize?{query}")
             page.wait_for_url(f"{deployed.callback}?*")
         finally:
             chromium.close()
-    answer = {k: v[0] for k, v in parse_qs(landed.query).items()}
     assert answer["state"] == "from-the-spa"
-    tokens = httpx.post(
-        f"{deployed.issuer}/oauth2/token",
-        data={
-            "grant_type": "authorization_code",
-            "client_id": deployed.client_id,
-            "code": answer["code"],
-            "redirect_uri": deployed.callback,
-            "code_verifier": verifier,
-        },
-        timeout=10,
-    )
-    assert tokens.status_code == 200, tokens.text
-    id_token = tokens.json()["id_token"]
+    assert fetched["status"] == 200, fetched
+    assert fetched["info"]["username"] == "ada"
+    assert fetched["info"]["email"] == "ada@example.com"
+    tokens = fetched["tokens"]
+    id_token = tokens["id_token"]
     keys = jwt.PyJWKClient(f"{deployed.issuer}/.well-known/jwks.json")
     claims = jwt.decode(
         id_token,

@@ -37,7 +37,13 @@ from lamina.services.cognito_idp.hosted_grant import (
     parse_authorize,
 )
 from lamina.services.cognito_idp.hosted_session import SESSION_S, SignedSessions
-from lamina.services.cognito_idp.hosted_token import TokenEndpoint, form_of, user_info
+from lamina.services.cognito_idp.hosted_token import (
+    TokenEndpoint,
+    cors_allowed,
+    cors_preflight,
+    form_of,
+    user_info,
+)
 from lamina.services.cognito_idp.model import Client, Pool, User
 
 if TYPE_CHECKING:
@@ -82,10 +88,8 @@ class HostedUi:
             return None
         site, path = found
         try:
-            if path == "/oauth2/token":
-                return await self._token.handle(site.pool, request)
-            if path == "/oauth2/userInfo":
-                return user_info(self._idp, site.pool, request)
+            if path in ("/oauth2/token", "/oauth2/userInfo"):
+                return await self._api(site, path, request)
             if path == "/oauth2/authorize":
                 return await self._authorize(site, request)
             if path == "/login":
@@ -97,6 +101,16 @@ class HostedUi:
         except RedirectError as error:
             return _redirect(error.location)
         return hosted_page.error("The page does not exist.", "not_found", 404)
+
+    async def _api(self, site: Site, path: str, request: HttpRequest) -> HttpResponse:
+        """The endpoints a browser app's script calls (fetch from its own origin): CORS."""
+        if request.method == "OPTIONS":
+            return cors_preflight(request)
+        if path == "/oauth2/token":
+            answer = await self._token.handle(site.pool, request)
+        else:
+            answer = user_info(self._idp, site.pool, request)
+        return cors_allowed(request, answer)
 
     def _site(self, request: HttpRequest) -> tuple[Site, str] | None:
         """The pool and endpoint a request addresses; None when it is not for a pool."""

@@ -207,3 +207,29 @@ def _bearer_error(error: str, description: str, status: int) -> HttpResponse:
         [(b"www-authenticate", challenge.encode()), *JSON_HEADERS],
         orjson.dumps({"error": error, "error_description": description}),
     )
+
+
+def cors_preflight(request: HttpRequest) -> HttpResponse:
+    """A browser's preflight before fetch() sends `Authorization` (userInfo) or a JSON
+    content type: any origin may call these endpoints, as a single-page app on its own
+    origin does; tokens, not cookies, authorize the calls (no credentials mode)."""
+    origin = request.header("origin")
+    if origin is None:
+        return HttpResponse(405, [(b"allow", b"GET, POST"), *JSON_HEADERS], b"")
+    asked = request.header("access-control-request-headers") or ""
+    headers = [
+        (b"access-control-allow-origin", origin.encode()),
+        (b"access-control-allow-methods", b"GET, POST, OPTIONS"),
+        (b"access-control-allow-headers", (asked or "authorization, content-type").encode()),
+        (b"access-control-max-age", b"600"),
+        (b"vary", b"Origin"),
+    ]
+    return HttpResponse(204, headers, b"")
+
+
+def cors_allowed(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    origin = request.header("origin")
+    if origin is not None:
+        response.headers.append((b"access-control-allow-origin", origin.encode()))
+        response.headers.append((b"vary", b"Origin"))
+    return response

@@ -539,3 +539,33 @@ def test_prompt_login_asks_again_and_prompt_none_never_shows_the_form(
 def test_authorize_takes_get_only(hosted: HostedServer) -> None:
     app = App(hosted)
     assert httpx.post(app.authorize_url()).status_code == 405
+
+
+def test_token_and_user_info_answer_browser_apps_cross_origin(
+    hosted: HostedServer, browser: httpx.Client
+) -> None:
+    app = App(hosted)
+    origin = {"Origin": "http://localhost:8000"}
+    preflight = httpx.options(
+        f"{app.base}/oauth2/userInfo",
+        headers={
+            **origin,
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "authorization",
+        },
+    )
+    assert preflight.status_code == 204
+    assert preflight.headers["access-control-allow-origin"] == "http://localhost:8000"
+    assert "authorization" in preflight.headers["access-control-allow-headers"]
+    code = _callback(_sign_in(browser, app, app.authorize_url()))["code"]
+    form = {
+        "grant_type": "authorization_code",
+        "client_id": app.client_id,
+        "code": code,
+        "redirect_uri": CALLBACK,
+    }
+    redeemed = httpx.post(f"{app.base}/oauth2/token", data=form, headers=origin)
+    assert redeemed.headers["access-control-allow-origin"] == "http://localhost:8000"
+    refused = httpx.post(f"{app.base}/oauth2/token", data=form, headers=origin)
+    assert refused.status_code == 400
+    assert refused.headers["access-control-allow-origin"] == "http://localhost:8000"
