@@ -21,7 +21,13 @@ from lamina.aws.credentials import CredentialStore
 from lamina.aws.fault import error_status, render_error
 from lamina.aws.model import ModelLibrary, ServiceSpec
 from lamina.aws.query import serialize_query
-from lamina.aws.rest_xml import XmlOptions, path_style, render_rest_xml_error, serialize_rest_xml
+from lamina.aws.rest_xml import (
+    XmlOptions,
+    path_style,
+    render_rest_xml_error,
+    resource_of,
+    serialize_rest_xml,
+)
 from lamina.aws.serialize import serialize_json_rpc, serialize_rest_json
 from lamina.aws.service import (
     AwsRequestContext,
@@ -87,10 +93,10 @@ class AwsApi:
         try:
             spec, output, operation = await self._answer(claim, request, request_id)
         except ServiceError as error:
-            return self._error(spec, error, request_id)
+            return self._error(spec, error, request_id, request)
         except Exception:
             log.exception("%s request %s failed", spec.name, request_id)
-            return self._error(spec, _internal(spec, request_id), request_id)
+            return self._error(spec, _internal(spec, request_id), request_id, request)
         if spec.protocol == "rest-xml":
             options = self._xml.get(spec.name) or XmlOptions({}, spec.namespace)
             head = request.method == "HEAD"
@@ -101,9 +107,12 @@ class AwsApi:
             return serialize_query(spec, operation, output, request_id)
         return serialize_rest_json(operation, output, request_id)
 
-    def _error(self, spec: ServiceSpec, error: ServiceError, request_id: str) -> HttpResponse:
+    def _error(
+        self, spec: ServiceSpec, error: ServiceError, request_id: str, request: HttpRequest
+    ) -> HttpResponse:
         if spec.protocol == "rest-xml":
-            return render_rest_xml_error(error, error_status(spec, error), request_id)
+            status = error_status(spec, error)
+            return render_rest_xml_error(error, status, request_id, resource_of(request))
         return render_error(spec, error, request_id, self._namespaces.get(spec.name))
 
     async def _answer(

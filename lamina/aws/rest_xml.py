@@ -16,6 +16,7 @@ import hashlib
 import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import unquote
 from xml.etree import ElementTree
 from xml.sax.saxutils import escape, quoteattr
 
@@ -270,8 +271,16 @@ def _entries(shape: Any, value: dict[str, Any]) -> str:
 # -- errors
 
 
-def render_rest_xml_error(error: ServiceError, status: int, request_id: str) -> HttpResponse:
-    """S3's error document: `<Error><Code/><Message/>{fields}<RequestId/><HostId/></Error>`.
+def resource_of(request: HttpRequest) -> str:
+    """The bucket or object a request names, `/bucket/key`, as S3's errors show it."""
+    return unquote(path_style(request).path)
+
+
+def render_rest_xml_error(
+    error: ServiceError, status: int, request_id: str, resource: str | None = None
+) -> HttpResponse:
+    """S3's error document:
+    `<Error><Code/><Message/>{fields}<Resource/><RequestId/><HostId/></Error>`.
     https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html#RESTErrorResponses
     A 304 Not Modified carries no body.
     """
@@ -281,6 +290,8 @@ def render_rest_xml_error(error: ServiceError, status: int, request_id: str) -> 
     fields = "".join(
         f"<{name}>{escape(str(value))}</{name}>" for name, value in error.fields.items()
     )
+    if resource is not None:
+        fields += f"<Resource>{escape(resource)}</Resource>"
     document = (
         f"{_DECLARATION}<Error><Code>{escape(error.code)}</Code>"
         f"<Message>{escape(error.message)}</Message>{fields}"

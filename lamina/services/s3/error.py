@@ -162,3 +162,21 @@ def not_implemented(what: str) -> ServiceError:
         status=501,
         fields={"Header": what},
     )
+
+
+def key_too_long(size: int) -> ServiceError:
+    return ServiceError(
+        "KeyTooLongError",
+        "Your key is too long",
+        status=400,
+        fields={"Size": size, "MaxSizeAllowed": 1024},
+    )
+
+
+def metadata_too_large(size: int) -> ServiceError:
+    return ServiceError(
+        "MetadataTooLarge",
+        "Your metadata headers exceed the maximum allowed metadata size",
+        status=400,
+        fields={"Size": size, "MaxSizeAllowed": 2048},
+    )

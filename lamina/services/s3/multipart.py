@@ -17,7 +17,14 @@ from typing import Any
 
 from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutput, ServiceError
 from lamina.services.s3 import error
-from lamina.services.s3.state import STORAGE_CLASS, S3State, check_md5, content_headers, quoted
+from lamina.services.s3.state import (
+    STORAGE_CLASS,
+    S3State,
+    check_md5,
+    content_headers,
+    quoted,
+    user_metadata,
+)
 from lamina.services.s3.store import Part, StoredObject, Upload
 from lamina.services.s3.tagging import tags_from_header
 
@@ -51,7 +58,7 @@ async def create_multipart_upload(
         key=key,
         initiated=state.clock(),
         headers=content_headers(params),
-        metadata=dict(params.get("Metadata") or {}),
+        metadata=user_metadata(params),
         tags=tags_from_header(params.get("Tagging")),
     )
     state.store.add_upload(upload)

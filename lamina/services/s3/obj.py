@@ -22,6 +22,7 @@ from lamina.services.s3.state import (
     check_md5,
     content_headers,
     quoted,
+    user_metadata,
 )
 from lamina.services.s3.store import StoredObject
 from lamina.services.s3.tagging import tags_from_header
@@ -36,6 +37,7 @@ async def put_object(
 ) -> OperationOutput:
     bucket, key = params["Bucket"], params["Key"]
     state.bucket(bucket)
+    metadata = user_metadata(params)
     _conditional_write(state, bucket, key, params)
     body: bytes = params.get("Body") or b""
     written = await state.write([body])
@@ -48,7 +50,7 @@ async def put_object(
             etag=quoted(written.md5),
             modified=state.clock(),
             headers=content_headers(params),
-            metadata=dict(params.get("Metadata") or {}),
+            metadata=metadata,
             tags=tags_from_header(params.get("Tagging")),
         )
     except ServiceError:
@@ -166,6 +168,7 @@ async def copy_object(
     source_bucket, source_key = _copy_source(params["CopySource"])
     source = state.object(source_bucket, source_key)
     state.bucket(bucket)
+    metadata = user_metadata(params) if params.get("MetadataDirective") == "REPLACE" else None
     check_preconditions(source, params, prefix="CopySource")
     replace = params.get("MetadataDirective") == "REPLACE"
     replace_tags = params.get("TaggingDirective") == "REPLACE"
@@ -183,7 +186,7 @@ async def copy_object(
         etag=quoted(written.md5),
         modified=state.clock(),
         headers=content_headers(params) if replace else dict(source.headers),
-        metadata=dict(params.get("Metadata") or {}) if replace else dict(source.metadata),
+        metadata=metadata if metadata is not None else dict(source.metadata),
         tags=tags_from_header(params.get("Tagging")) if replace_tags else dict(source.tags),
     )
     state.free(state.store.put(bucket, stored))

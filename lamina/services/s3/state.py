@@ -74,6 +74,25 @@ def valid_bucket_name(name: str) -> bool:
     return ".." not in name and ".-" not in name and "-." not in name
 
 
+MAX_KEY_BYTES = 1024
+MAX_METADATA_BYTES = 2048
+"""https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html and
+https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingMetadata.html (user-defined
+metadata: keys and values, UTF-8, at most 2 KB)."""
+
+
+def user_metadata(params: dict[str, Any]) -> dict[str, str]:
+    """The object key's and the `x-amz-meta-*` headers' limits checked; the metadata."""
+    size = len(params["Key"].encode())
+    if size > MAX_KEY_BYTES:
+        raise error.key_too_long(size)
+    metadata = dict(params.get("Metadata") or {})
+    size = sum(len(key.encode()) + len(value.encode()) for key, value in metadata.items())
+    if size > MAX_METADATA_BYTES:
+        raise error.metadata_too_large(size)
+    return metadata
+
+
 def content_headers(params: dict[str, Any]) -> dict[str, str]:
     """The content headers a request sets, as stored strings (Expires as HTTP-date)."""
     found: dict[str, str] = {}

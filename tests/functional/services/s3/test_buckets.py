@@ -99,5 +99,6 @@ def test_error_document_is_s3_shaped(server: S3Server) -> None:
         '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchBucket</Code>'
     )
     assert "<BucketName>nowhere-bucket</BucketName>" in body
+    assert "<Resource>/nowhere-bucket</Resource>" in body
     assert f"<RequestId>{response.headers['x-amz-request-id']}</RequestId>" in body
     assert "<HostId>" in body

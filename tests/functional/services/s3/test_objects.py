@@ -84,6 +84,7 @@ def test_missing_key_is_no_such_key(s3: Any, bucket: str) -> None:
     assert _error(error) == ("NoSuchKey", 404)
     assert error.value.response["Error"]["Message"] == "The specified key does not exist."
     assert error.value.response["Error"]["Key"] == "no/such/key"
+    assert error.value.response["Error"]["Resource"] == f"/{bucket}/no/such/key"
 
 
 def test_put_into_a_missing_bucket_is_no_such_bucket(s3: Any) -> None:
@@ -325,3 +326,14 @@ def test_keys_with_special_characters(s3: Any, bucket: str) -> None:
         assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == key.encode()
     listed = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]]
     assert listed == sorted(keys, key=lambda k: k.encode())
+
+
+def test_key_and_metadata_size_limits(s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="k" * 1024, Body=b"x")
+    with pytest.raises(ClientError) as error:
+        s3.put_object(Bucket=bucket, Key="k" * 1025, Body=b"x")
+    assert _error(error) == ("KeyTooLongError", 400)
+    s3.put_object(Bucket=bucket, Key="m", Body=b"x", Metadata={"a": "v" * 2047})
+    with pytest.raises(ClientError) as error:
+        s3.put_object(Bucket=bucket, Key="m2", Body=b"x", Metadata={"a": "v" * 2048})
+    assert _error(error) == ("MetadataTooLarge", 400)
