@@ -17,6 +17,7 @@ from typing import Any
 
 from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutput, ServiceError
 from lamina.services.s3 import error
+from lamina.services.s3.checksum import verified_checksums
 from lamina.services.s3.state import (
     STORAGE_CLASS,
     S3State,
@@ -76,9 +77,11 @@ async def upload_part(
             number,
         )
     upload = _upload(state, params)
-    written = await state.write([params.get("Body") or b""])
+    body: bytes = params.get("Body") or b""
+    written = await state.write([body])
     try:
         check_md5(params, written)
+        checksums = verified_checksums(params, body)
     except ServiceError:
         state.free(written.blob_id)
         raise
@@ -94,7 +97,7 @@ async def upload_part(
         state.free(written.blob_id)
         raise error.no_such_upload(upload.upload_id)
     state.free(state.store.put_part(upload.upload_id, part))
-    return {"ETag": part.etag}
+    return {"ETag": part.etag, **checksums}
 
 
 async def complete_multipart_upload(

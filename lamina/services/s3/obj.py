@@ -15,6 +15,7 @@ from urllib.parse import unquote
 
 from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutput, ServiceError
 from lamina.services.s3 import error
+from lamina.services.s3.checksum import answered, verified_checksums
 from lamina.services.s3.condition import check_preconditions, parse_range
 from lamina.services.s3.state import (
     CONTENT_HEADERS,
@@ -43,6 +44,7 @@ async def put_object(
     written = await state.write([body])
     try:
         check_md5(params, written)
+        checksums = verified_checksums(params, body)
         stored = StoredObject(
             key=key,
             blob_id=written.blob_id,
@@ -52,12 +54,16 @@ async def put_object(
             headers=content_headers(params),
             metadata=metadata,
             tags=tags_from_header(params.get("Tagging")),
+            checksums=checksums,
         )
     except ServiceError:
         state.free(written.blob_id)
         raise
     state.free(state.store.put(bucket, stored))
-    return {"ETag": stored.etag, "Size": stored.size}
+    output: dict[str, Any] = {"ETag": stored.etag, "Size": stored.size, **checksums}
+    if checksums:
+        output["ChecksumType"] = "FULL_OBJECT"
+    return output
 
 
 def _conditional_write(state: S3State, bucket: str, key: str, params: OperationInput) -> None:
@@ -87,6 +93,7 @@ async def get_object(
     if requested is None:
         output["Body"] = await state.read(stored.blob_id)
         output["ContentLength"] = stored.size
+        output.update(answered(stored.checksums, params))
         return output
     output["Body"] = await state.read(stored.blob_id, requested.start, requested.end + 1)
     output["ContentLength"] = requested.end - requested.start + 1
@@ -106,6 +113,8 @@ async def head_object(
     if requested is not None:
         output["ContentLength"] = requested.end - requested.start + 1
         output["ContentRange"] = requested.content_range(stored.size)
+    else:
+        output.update(answered(stored.checksums, params))
     return output
 
 
@@ -188,6 +197,7 @@ async def copy_object(
         headers=content_headers(params) if replace else dict(source.headers),
         metadata=metadata if metadata is not None else dict(source.metadata),
         tags=tags_from_header(params.get("Tagging")) if replace_tags else dict(source.tags),
+        checksums=dict(source.checksums),
     )
     state.free(state.store.put(bucket, stored))
     result = {

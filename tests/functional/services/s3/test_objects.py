@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from .conftest import S3Server
+
 BODY = b"0123456789abcdefghij"
 ETAG = f'"{hashlib.md5(BODY).hexdigest()}"'
 
@@ -337,3 +339,29 @@ def test_key_and_metadata_size_limits(s3: Any, bucket: str) -> None:
     with pytest.raises(ClientError) as error:
         s3.put_object(Bucket=bucket, Key="m2", Body=b"x", Metadata={"a": "v" * 2048})
     assert _error(error) == ("MetadataTooLarge", 400)
+
+
+@pytest.mark.parametrize("algorithm", ["CRC32", "SHA1", "SHA256"])
+def test_additional_checksums_are_checked_stored_and_answered(
+    server: S3Server, s3: Any, bucket: str, algorithm: str
+) -> None:
+    put = _put(s3, bucket, ChecksumAlgorithm=algorithm)
+    member = f"Checksum{algorithm}"
+    assert put[member]
+    got = s3.get_object(Bucket=bucket, Key="doc.txt", ChecksumMode="ENABLED")
+    assert got[member] == put[member]
+    assert got["Body"].read() == BODY  # botocore verified the body against the checksum
+    head = s3.head_object(Bucket=bucket, Key="doc.txt", ChecksumMode="ENABLED")
+    assert head[member] == put[member]
+    # Only a client that asks (boto3 does by default) gets them.
+    plain = server.client(response_checksum_validation="when_required")
+    assert member not in plain.get_object(Bucket=bucket, Key="doc.txt")
+
+
+def test_wrong_checksum_is_bad_digest(s3: Any, bucket: str) -> None:
+    with pytest.raises(ClientError) as error:
+        s3.put_object(Bucket=bucket, Key="k", Body=BODY, ChecksumCRC32="AAAAAA==")
+    assert _error(error) == ("BadDigest", 400)
+    assert error.value.response["Error"]["Message"] == (
+        "The CRC32 you specified did not match the calculated checksum."
+    )
