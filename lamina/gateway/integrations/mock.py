@@ -30,7 +30,7 @@ from urllib.parse import parse_qsl
 import orjson
 
 from lamina.gateway.error import GatewayError, GatewayResponse, ResponseType
-from lamina.gateway.events.common import media_type, parse_query
+from lamina.gateway.events.common import media_type, parse_query, with_forwarded_headers
 from lamina.gateway.events.v1 import V1Target
 from lamina.gateway.mapping import (
     MappingError,
@@ -162,6 +162,8 @@ class _MappingSource:
                 path_params=self.path_params,
                 query=parse_query(self.request.query_string),
                 stage_variables=self.stage_variables,
+                # As in the proxy event: the client's headers and the X-Forwarded-* ones.
+                headers=with_forwarded_headers(self.request),
             )
         return self._built
 

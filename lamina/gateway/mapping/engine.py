@@ -52,8 +52,13 @@ class MappingInput:
         path_params: Mapping[str, str],
         query: list[tuple[str, str]],
         stage_variables: Mapping[str, str],
+        headers: list[tuple[str, str]] | None = None,
     ) -> None:
-        self.params = method_params(path_params, query, request.headers)
+        """`headers`: the method request's headers as API Gateway sees them (with the
+        X-Forwarded-* it adds); the client's own by default."""
+        self.params = method_params(
+            path_params, query, request.headers if headers is None else headers
+        )
         self.context = context_variables(request, facts)
         self.stage_variables = JsonMap(stage_variables)
 

@@ -411,3 +411,21 @@ async def test_mock_content_type_override_replaces_the_templates_media_type() ->
     response = await gateway.handle(_request("GET", "/Prod/x"), "127.0.0.1:3000")
     content_types = [v for k, v in response.headers if k == b"content-type"]
     assert (response.status, response.body, content_types) == (200, b"hello", [b"text/plain"])
+
+
+async def test_mock_template_sees_the_forwarded_headers_api_gateway_adds() -> None:
+    template = (
+        "$input.params('X-Forwarded-For')|$input.params('X-Forwarded-Proto')|"
+        "$input.params().header.get('Host')"
+    )
+    mock = MockIntegration(
+        request_templates={"application/json": '{"statusCode": 200}'},
+        responses=(
+            IntegrationResponse(
+                status_code="200", response_templates={"application/json": template}
+            ),
+        ),
+    )
+    request = _request("GET", "/Prod/x", [("X-Forwarded-For", "203.0.113.1")])
+    status, body, _ = await _call({"/x": {"GET": _mock_method(mock)}}, request)
+    assert (status, body) == (200, b"203.0.113.1, 127.0.0.1|http|127.0.0.1:3000")
