@@ -92,6 +92,11 @@ def parse_authorize(
         raise ErrorPage(
             "redirect_mismatch", "The redirect_uri is not a callback URL of the client."
         )
+    provider = query.get("identity_provider") or query.get("idp_identifier")
+    if "COGNITO" not in client.supported_identity_providers or provider not in (None, "COGNITO"):
+        # The client's SupportedIdentityProviders name the sign-in options; federation with
+        # other providers is not built.
+        raise ErrorPage("invalid_request", "Login option is not available. Please try another one")
     response_type = query.get("response_type", "")
     request = AuthorizeRequest(
         client_id=client.id,

@@ -30,6 +30,7 @@ CLIENT = Client(
     allowed_oauth_flows=["code"],
     allowed_oauth_scopes=["openid", "email"],
     callback_urls=[CALLBACK],
+    supported_identity_providers=["COGNITO"],
 )
 
 
@@ -83,3 +84,23 @@ def test_codes_are_one_use_and_expire() -> None:
     late = codes.issue(POOL, request, "ada", 1000)
     now[0] += 300
     assert codes.redeem(late) is None
+
+
+def test_sign_in_needs_cognito_among_the_clients_identity_providers() -> None:
+    assert _parse(identity_provider="COGNITO").client_id == "c1"
+    with pytest.raises(ErrorPage):
+        _parse(identity_provider="Google")
+    without = Client(
+        id="c2",
+        pool_id=POOL.id,
+        name="web",
+        created=0,
+        modified=0,
+        allowed_oauth_flows=["code"],
+        allowed_oauth_scopes=["openid"],
+        callback_urls=[CALLBACK],
+    )
+    query = {"client_id": "c2", "redirect_uri": CALLBACK, "response_type": "code"}
+    with pytest.raises(ErrorPage) as raised:
+        parse_authorize(POOL, query, {"c2": without}.get)
+    assert "Login option is not available" in raised.value.message
