@@ -102,3 +102,13 @@ def test_error_document_is_s3_shaped(server: S3Server) -> None:
     assert "<Resource>/nowhere-bucket</Resource>" in body
     assert f"<RequestId>{response.headers['x-amz-request-id']}</RequestId>" in body
     assert "<HostId>" in body
+
+
+def test_operations_not_served_yet_name_themselves(s3: Any, bucket: str) -> None:
+    with pytest.raises(ClientError) as error:
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    assert _error(error) == ("NotImplemented", 501)
+    assert "s3:PutBucketVersioning" in error.value.response["Error"]["Message"]
+    with pytest.raises(ClientError) as error:
+        s3.list_objects(Bucket=bucket)
+    assert "s3:ListObjects" in error.value.response["Error"]["Message"]
