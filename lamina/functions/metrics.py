@@ -25,14 +25,14 @@ import weakref
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Protocol
 
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
+from prometheus_client import REGISTRY, CollectorRegistry
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from lamina.core.metric import CounterCell, CounterFamily, HistogramCell, MetricSet
+
 if TYPE_CHECKING:
     from prometheus_client.core import Metric
-    from prometheus_client.metrics import Counter as CounterChild
-    from prometheus_client.metrics import Histogram as HistogramChild
 
     from lamina.functions.model import InvokeResult
 
@@ -74,7 +74,7 @@ class _Invocation:
     __slots__ = ("duration", "errors", "invocations")
 
     def __init__(
-        self, invocations: CounterChild, errors: CounterChild, duration: HistogramChild
+        self, invocations: CounterCell, errors: CounterCell, duration: HistogramCell
     ) -> None:
         self.invocations = invocations
         self.errors = errors
@@ -111,8 +111,10 @@ class FunctionMetrics:
     """Lambda's metrics for every function of the process's runtimes."""
 
     def __init__(self, registry: CollectorRegistry = REGISTRY) -> None:
-        def counter(name: str, doc: str, labels: tuple[str, ...]) -> Counter:
-            return Counter(_NAMESPACE + name, doc, labels, registry=registry)
+        metrics = MetricSet()
+
+        def counter(name: str, doc: str, labels: tuple[str, ...]) -> CounterFamily:
+            return metrics.counter(_NAMESPACE + name, doc, labels)
 
         self._invocations = counter(
             "Invocations", "Runs of the function's code, errors included.", _INVOKE_LABELS
@@ -120,12 +122,11 @@ class FunctionMetrics:
         self._errors = counter(
             "Errors", "Invocations that ended in a function error.", _INVOKE_LABELS
         )
-        self._duration = Histogram(
+        self._duration = metrics.histogram(
             _NAMESPACE + "Duration",
             "Milliseconds the function's code ran for (Duration).",
             _INVOKE_LABELS,
-            registry=registry,
-            buckets=DURATION_BUCKETS_MS,
+            DURATION_BUCKETS_MS,
         )
         self._throttles = counter(
             "Throttles", "Invocation requests refused for concurrency.", _INVOKE_LABELS
@@ -138,12 +139,11 @@ class FunctionMetrics:
             "Asynchronous events dropped without a successful run.",
             _FUNCTION_LABELS,
         )
-        self._event_age = Histogram(
+        self._event_age = metrics.histogram(
             _NAMESPACE + "AsyncEventAge",
             "Milliseconds between queueing an event and invoking the function with it.",
             _FUNCTION_LABELS,
-            registry=registry,
-            buckets=EVENT_AGE_BUCKETS_MS,
+            EVENT_AGE_BUCKETS_MS,
         )
         self._dead_letter_errors = counter(
             "DeadLetterErrors", "Events that could not be sent to the DLQ.", _FUNCTION_LABELS
@@ -153,6 +153,7 @@ class FunctionMetrics:
             "Records that could not be sent to a destination.",
             _FUNCTION_LABELS,
         )
+        metrics.register(registry)
         self._concurrency = _Concurrency()
         registry.register(self._concurrency)
         self._series: dict[tuple[str, str | None, str], _Invocation] = {}
@@ -171,7 +172,6 @@ class FunctionMetrics:
                 self._errors.labels(*labels),
                 self._duration.labels(*labels),
             )
-            series.errors.inc(0)
         series.invocations.inc()
         if result.function_error is not None:
             series.errors.inc()

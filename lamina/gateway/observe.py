@@ -25,8 +25,15 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
+from prometheus_client import REGISTRY, CollectorRegistry
 
+from lamina.core.metric import (
+    CounterCell,
+    CounterFamily,
+    HistogramCell,
+    HistogramFamily,
+    MetricSet,
+)
 from lamina.functions.metrics import metrics_enabled
 from lamina.gateway.access_log import AccessLogFormat, Served
 from lamina.gateway.access_log_writer import AccessLogWriter
@@ -35,9 +42,6 @@ from lamina.gateway.error import ApiKind, GatewayResponse
 from lamina.gateway.events.v1 import V1Target
 
 if TYPE_CHECKING:
-    from prometheus_client.metrics import Counter as CounterChild
-    from prometheus_client.metrics import Histogram as HistogramChild
-
     from lamina.gateway.context import RequestContext
     from lamina.gateway.model import Stage
 
@@ -61,11 +65,11 @@ class _Series:
 
     def __init__(
         self,
-        count: CounterChild,
-        client_errors: CounterChild,
-        server_errors: CounterChild,
-        latency: HistogramChild,
-        integration_latency: HistogramChild,
+        count: CounterCell,
+        client_errors: CounterCell,
+        server_errors: CounterCell,
+        latency: HistogramCell,
+        integration_latency: HistogramCell,
     ) -> None:
         self.count = count
         self.client_errors = client_errors
@@ -78,13 +82,13 @@ class GatewayMetrics:
     """API Gateway's metric set, in a Prometheus registry."""
 
     def __init__(self, registry: CollectorRegistry = REGISTRY) -> None:
-        def counter(name: str, doc: str) -> Counter:
-            return Counter(_NAMESPACE + name, doc, LABELS, registry=registry)
+        metrics = MetricSet()
 
-        def histogram(name: str, doc: str) -> Histogram:
-            return Histogram(
-                _NAMESPACE + name, doc, LABELS, registry=registry, buckets=LATENCY_BUCKETS_MS
-            )
+        def counter(name: str, doc: str) -> CounterFamily:
+            return metrics.counter(_NAMESPACE + name, doc, LABELS)
+
+        def histogram(name: str, doc: str) -> HistogramFamily:
+            return metrics.histogram(_NAMESPACE + name, doc, LABELS, LATENCY_BUCKETS_MS)
 
         self._count = counter("Count", "API requests (CloudWatch Count).")
         # REST APIs name the error metrics 4XXError / 5XXError, HTTP APIs 4xx / 5xx.
@@ -100,6 +104,7 @@ class GatewayMetrics:
             "Milliseconds between relaying the request to the integration and its answer.",
         )
         self._series: dict[_SeriesKey, _Series] = {}
+        metrics.register(registry)
 
     def record(self, ctx: RequestContext, status: int, latency_ms: float) -> None:
         api, stage_found = _api_and_stage(ctx)

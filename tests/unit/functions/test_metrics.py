@@ -7,8 +7,9 @@ import asyncio
 from pathlib import Path
 from typing import Any, cast
 
-from prometheus_client import CollectorRegistry
+from prometheus_client import CollectorRegistry, generate_latest
 
+from lamina.core.metric import MetricSet
 from lamina.functions.asynchronous.invoker import AsyncInvoker
 from lamina.functions.asynchronous.model import EventConfig
 from lamina.functions.asynchronous.policy import RetryPolicy
@@ -156,3 +157,20 @@ async def test_metrics_async_exhausted_event_is_dropped_and_undeliverable_target
 async def test_metrics_async_function_gone_drops_the_event(tmp_path: Path) -> None:
     registry = await _run(tmp_path, {"fn": FunctionNotFoundError("gone")}, EventConfig())
     assert _value(registry, "AWS_Lambda_AsyncEventsDropped_total", FunctionName="fn") == 1
+
+
+def test_metrics_histogram_buckets_are_cumulative_in_the_text_format() -> None:
+    registry = CollectorRegistry()
+    metrics = MetricSet()
+    latency = metrics.histogram("lat", "Latency.", ("Api",), (0.1, 0.5, 30000.0))
+    metrics.register(registry)
+    cell = latency.labels("a")
+    for value in (0.05, 0.1, 0.3, 50_000.0):
+        cell.observe(value)
+    text = generate_latest(registry).decode()
+    assert 'lat_bucket{Api="a",le="0.1"} 2.0' in text  # `le` includes the bound itself
+    assert 'lat_bucket{Api="a",le="0.5"} 3.0' in text
+    assert 'lat_bucket{Api="a",le="30000.0"} 3.0' in text
+    assert 'lat_bucket{Api="a",le="+Inf"} 4.0' in text
+    assert 'lat_count{Api="a"} 4.0' in text
+    assert registry.get_sample_value("lat_sum", {"Api": "a"}) == 50_000.45
