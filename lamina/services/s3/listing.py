@@ -1,7 +1,9 @@
-"""ListObjectsV2: prefix, delimiter (CommonPrefixes), MaxKeys, ContinuationToken,
-StartAfter, KeyCount, and `encoding-type=url` (botocore asks for it and decodes keys).
+"""ListObjectsV2 and ListObjects (v1): prefix, delimiter (CommonPrefixes), MaxKeys,
+ContinuationToken / StartAfter (v2), Marker / NextMarker (v1), KeyCount, and
+`encoding-type=url` (botocore asks for it and decodes keys).
 
 https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html
+https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjects.html
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ class _Page:
     def __init__(self, prefix: str, delimiter: str, limit: int, resume_after: str) -> None:
         self.prefix = prefix
         self.delimiter = delimiter
-        self.limit = limit
+        self.limit = min(limit, DEFAULT_MAX_KEYS)
         self.contents: list[StoredObject] = []
         self.prefixes: list[str] = []
         self.truncated = False
@@ -66,18 +68,11 @@ async def list_objects_v2(
     state.bucket(bucket)
     prefix = params.get("Prefix") or ""
     delimiter = params.get("Delimiter") or ""
-    max_keys = params.get("MaxKeys", DEFAULT_MAX_KEYS)
-    if max_keys < 0:
-        raise error.invalid_argument(
-            "Argument maxKeys must be an integer between 0 and 2147483647", "maxKeys", max_keys
-        )
+    max_keys = _max_keys(params)
     token = params.get("ContinuationToken")
     start_after = params.get("StartAfter") or ""
     after = _decode_token(token) if token is not None else start_after
-    page = _Page(prefix, delimiter, min(max_keys, DEFAULT_MAX_KEYS), after if token else "")
-    for stored in state.store.scan(bucket, prefix, after):
-        if not page.offer(stored):
-            break
+    page = _fill(state, bucket, _Page(prefix, delimiter, max_keys, after if token else ""), after)
     encode = _encoder(params.get("EncodingType"))
     output: dict[str, Any] = {
         "Name": bucket,
@@ -98,6 +93,56 @@ async def list_objects_v2(
         output["StartAfter"] = encode(start_after)
     if page.truncated:
         output["NextContinuationToken"] = _encode_token(page.last)
+    return output
+
+
+def _fill(state: S3State, bucket: str, page: _Page, after: str) -> _Page:
+    for stored in state.store.scan(bucket, page.prefix, after):
+        if not page.offer(stored):
+            break
+    return page
+
+
+def _max_keys(params: OperationInput) -> int:
+    max_keys = int(params.get("MaxKeys", DEFAULT_MAX_KEYS))
+    if max_keys < 0:
+        raise error.invalid_argument(
+            "Argument maxKeys must be an integer between 0 and 2147483647", "maxKeys", max_keys
+        )
+    return max_keys
+
+
+async def list_objects(
+    state: S3State, context: AwsRequestContext, params: OperationInput
+) -> OperationOutput:
+    bucket = params["Bucket"]
+    state.bucket(bucket)
+    prefix = params.get("Prefix") or ""
+    delimiter = params.get("Delimiter") or ""
+    max_keys = _max_keys(params)
+    marker = params.get("Marker") or ""
+    page = _fill(state, bucket, _Page(prefix, delimiter, max_keys, marker), marker)
+    encode = _encoder(params.get("EncodingType"))
+    output: dict[str, Any] = {
+        "Name": bucket,
+        "Prefix": encode(prefix),
+        "Marker": encode(marker),
+        "MaxKeys": max_keys,
+        "IsTruncated": page.truncated,
+        # ListObjects (v1) always names each object's owner.
+        "Contents": [
+            _entry(stored, encode, state, {"FetchOwner": True}) for stored in page.contents
+        ]
+        or None,
+        "CommonPrefixes": [{"Prefix": encode(p)} for p in page.prefixes] or None,
+    }
+    if delimiter:
+        output["Delimiter"] = encode(delimiter)
+        if page.truncated:
+            # "returned only if you have the delimiter request parameter specified"
+            output["NextMarker"] = encode(page.last)
+    if params.get("EncodingType"):
+        output["EncodingType"] = params["EncodingType"]
     return output
 
 

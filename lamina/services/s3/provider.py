@@ -26,6 +26,7 @@ NAMESPACE = "http://s3.amazonaws.com/doc/2006-03-01/"
 ROOTS = {
     "ListBuckets": "ListAllMyBucketsResult",
     "ListObjectsV2": "ListBucketResult",
+    "ListObjects": "ListBucketResult",
     "GetBucketLocation": "LocationConstraint",
     "CreateMultipartUpload": "InitiateMultipartUploadResult",
     "CompleteMultipartUpload": "CompleteMultipartUploadResult",
@@ -49,6 +50,7 @@ _OPERATIONS: dict[str, _Operation] = {
     "DeleteObjects": obj.delete_objects,
     "CopyObject": obj.copy_object,
     "ListObjectsV2": listing.list_objects_v2,
+    "ListObjects": listing.list_objects,
     "CreateMultipartUpload": multipart.create_multipart_upload,
     "UploadPart": multipart.upload_part,
     "CompleteMultipartUpload": multipart.complete_multipart_upload,

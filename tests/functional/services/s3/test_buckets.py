@@ -110,5 +110,5 @@ def test_operations_not_served_yet_name_themselves(s3: Any, bucket: str) -> None
     assert _error(error) == ("NotImplemented", 501)
     assert "s3:PutBucketVersioning" in error.value.response["Error"]["Message"]
     with pytest.raises(ClientError) as error:
-        s3.list_objects(Bucket=bucket)
-    assert "s3:ListObjects" in error.value.response["Error"]["Message"]
+        s3.list_object_versions(Bucket=bucket)
+    assert "s3:ListObjectVersions" in error.value.response["Error"]["Message"]

@@ -109,3 +109,21 @@ def test_url_encoding_type_round_trips_odd_keys(s3: Any, bucket: str) -> None:
     assert [o["Key"] for o in listed["Contents"]] == sorted(keys)
     grouped = s3.list_objects_v2(Bucket=bucket, Delimiter="/")
     assert [p["Prefix"] for p in grouped["CommonPrefixes"]] == ["with space/"]
+
+
+def test_list_objects_v1_pages_with_markers(s3: Any, filled: str) -> None:
+    paginator = s3.get_paginator("list_objects")
+    keys: list[str] = []
+    for page in paginator.paginate(Bucket=filled, PaginationConfig={"PageSize": 3}):
+        keys.extend(o["Key"] for o in page.get("Contents", []))
+        assert all("Owner" in o for o in page.get("Contents", []))
+    assert keys == sorted(KEYS)
+    first = s3.list_objects(Bucket=filled, MaxKeys=2, Delimiter="/")
+    assert first["IsTruncated"] is True
+    assert [o["Key"] for o in first["Contents"]] == ["a.txt"]
+    assert [p["Prefix"] for p in first["CommonPrefixes"]] == ["photos/"]
+    assert first["NextMarker"] == "photos/"
+    rest = s3.list_objects(Bucket=filled, Delimiter="/", Marker=first["NextMarker"])
+    assert [p["Prefix"] for p in rest["CommonPrefixes"]] == ["videos/"]
+    assert [o["Key"] for o in rest["Contents"]] == ["z.txt"]
+    assert rest["IsTruncated"] is False and "NextMarker" not in rest
