@@ -280,15 +280,20 @@ class HostedUi:
             code = self.codes.issue(site.pool, authorize, user.username, auth_time)
             return _redirect(authorize.answer({"code": code}), cookies)
         _, client = self._idp.client(authorize.client_id)
-        issued = await self._idp.issue(
-            site.pool,
-            client,
-            user,
-            refresh=False,
-            auth_time=auth_time,
-            scope=authorize.scope,
-            nonce=authorize.nonce,
-        )
+        try:
+            issued = await self._idp.issue(
+                site.pool,
+                client,
+                user,
+                refresh=False,
+                auth_time=auth_time,
+                scope=authorize.scope,
+                nonce=authorize.nonce,
+            )
+        except ServiceError:
+            # A pre-token-generation trigger failed: the authorize endpoint's server_error.
+            # https://docs.aws.amazon.com/cognito/latest/developerguide/authorization-endpoint.html
+            raise RedirectError(authorize, "server_error") from None
         answer = {}
         if "openid" in authorize.scopes:
             answer["id_token"] = issued["IdToken"]

@@ -80,6 +80,10 @@ class TokenEndpoint:
                 raise OAuthError("unsupported_grant_type")
         except OAuthError as error:
             return error.response()
+        except ServiceError:
+            # Issuing failed (a pre-token-generation trigger raised or answered badly):
+            # RFC 6749 section 5.2 has no server_error for this endpoint.
+            return OAuthError("invalid_request").response()
         return HttpResponse(200, list(JSON_HEADERS), orjson.dumps(body))
 
     def _client(self, pool: Pool, request: HttpRequest, form: Mapping[str, str]) -> Client:

@@ -569,3 +569,35 @@ def test_token_and_user_info_answer_browser_apps_cross_origin(
     refused = httpx.post(f"{app.base}/oauth2/token", data=form, headers=origin)
     assert refused.status_code == 400
     assert refused.headers["access-control-allow-origin"] == "http://localhost:8000"
+
+
+def test_pre_token_generation_trigger_shapes_tokens_and_its_failure_is_an_oauth_error(
+    tmp_path: Path, clock: Clock
+) -> None:
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:pre-token"
+    failing = {"now": False}
+
+    async def trigger(function: str, event: dict[str, Any]) -> dict[str, Any]:
+        if failing["now"]:
+            raise RuntimeError("boom")
+        event["response"] = {"claimsOverrideDetails": {"claimsToAddOrOverride": {"tier": "gold"}}}
+        return event
+
+    served = HostedServer(tmp_path, clock, triggers=trigger)
+    try:
+        app = App(served)
+        pool = served.provider.pool(app.pool_id)
+        pool.lambda_config = {"PreTokenGeneration": arn}
+        served.provider.store.put("", pool.id, pool)
+        with httpx.Client(follow_redirects=False, timeout=10) as browser:
+            code = _callback(_sign_in(browser, app, app.authorize_url()))["code"]
+            body = _redeem(app, code, None).json()
+            assert _claims(app, body["id_token"])["tier"] == "gold"
+            failing["now"] = True
+            code = _callback(browser.get(app.authorize_url()))["code"]
+            refused = _redeem(app, code, None)
+            assert (refused.status_code, refused.json()) == (400, {"error": "invalid_request"})
+            implicit = _callback(browser.get(app.authorize_url(response_type="token")))
+            assert implicit == {"error": "server_error", "state": "s-123"}
+    finally:
+        served.close()
