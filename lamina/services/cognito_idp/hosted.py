@@ -38,6 +38,7 @@ from lamina.services.cognito_idp.hosted_grant import (
 )
 from lamina.services.cognito_idp.hosted_session import SESSION_S, SignedSessions
 from lamina.services.cognito_idp.hosted_token import (
+    HOSTED_AUTH,
     TokenEndpoint,
     cors_allowed,
     cors_preflight,
@@ -289,6 +290,7 @@ class HostedUi:
                 auth_time=auth_time,
                 scope=authorize.scope,
                 nonce=authorize.nonce,
+                source=HOSTED_AUTH,
             )
         except ServiceError:
             # A pre-token-generation trigger failed: the authorize endpoint's server_error.

@@ -33,6 +33,9 @@ JSON_HEADERS = [
     (b"cache-control", b"no-cache, no-store, max-age=0, must-revalidate"),
     (b"pragma", b"no-cache"),
 ]
+HOSTED_AUTH = "TokenGeneration_HostedAuth"
+"""The pre-token-generation trigger's source for sign-ins on the hosted pages.
+https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-pre-token-generation.html"""
 _REVOKED = "Access token is expired, disabled, or deleted, or the user has globally signed out."
 
 
@@ -136,6 +139,7 @@ class TokenEndpoint:
             auth_time=grant.auth_time,
             scope=grant.scope,
             nonce=grant.nonce,
+            source=HOSTED_AUTH,
         )
         return token_response(issued, grant.scope)
 
@@ -147,7 +151,13 @@ class TokenEndpoint:
         if stored.issued < user.tokens_revoked_at:
             raise OAuthError("invalid_grant")
         issued = await self._idp.issue(
-            pool, client, user, refresh=False, auth_time=stored.auth_time, scope=stored.scope
+            pool,
+            client,
+            user,
+            refresh=False,
+            auth_time=stored.auth_time,
+            scope=stored.scope,
+            source="TokenGeneration_RefreshTokens",
         )
         # API sign-ins' refresh tokens have no scopes and get the ID token as before.
         return token_response(issued, stored.scope or "openid")

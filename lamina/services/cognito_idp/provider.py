@@ -296,9 +296,11 @@ class CognitoIdpProvider:
         auth_time: float | None = None,
         scope: str | None = None,
         nonce: str | None = None,
+        source: str = "TokenGeneration_Authentication",
     ) -> dict[str, Any]:
         """`scope` and `nonce` come from the OAuth 2.0 endpoints (hosted.py): the access
-        token then carries the granted scopes, the ID token `nonce` and `at_hash`."""
+        token then carries the granted scopes, the ID token `nonce` and `at_hash`. `source`
+        is the pre-token-generation trigger's triggerSource."""
         now = int(self.now())
         auth = int(auth_time if auth_time is not None else now)
         groups = self.groups_of(pool, user)
@@ -315,7 +317,7 @@ class CognitoIdpProvider:
             event_id=event,
             groups=groups,
         )
-        id_claims = await self._pre_token_generation(pool, client, user, id_claims, groups)
+        id_claims = await self._pre_token_generation(pool, client, user, id_claims, groups, source)
         access = tokens.access_token_claims(
             base_url=self.base_url,
             pool=pool,
@@ -435,6 +437,7 @@ class CognitoIdpProvider:
         user: User,
         claims: dict[str, Any],
         groups: list[str],
+        source: str,
     ) -> dict[str, Any]:
         if "PreTokenGeneration" not in pool.lambda_config:
             return claims
@@ -442,7 +445,7 @@ class CognitoIdpProvider:
             pool,
             client,
             user,
-            "TokenGeneration_Authentication",
+            source,
             {
                 "userAttributes": {"sub": user.sub, **user.attributes},
                 "groupConfiguration": {

@@ -576,8 +576,10 @@ def test_pre_token_generation_trigger_shapes_tokens_and_its_failure_is_an_oauth_
 ) -> None:
     arn = "arn:aws:lambda:us-east-1:123456789012:function:pre-token"
     failing = {"now": False}
+    sources: list[str] = []
 
     async def trigger(function: str, event: dict[str, Any]) -> dict[str, Any]:
+        sources.append(event["triggerSource"])
         if failing["now"]:
             raise RuntimeError("boom")
         event["response"] = {"claimsOverrideDetails": {"claimsToAddOrOverride": {"tier": "gold"}}}
@@ -593,6 +595,16 @@ def test_pre_token_generation_trigger_shapes_tokens_and_its_failure_is_an_oauth_
             code = _callback(_sign_in(browser, app, app.authorize_url()))["code"]
             body = _redeem(app, code, None).json()
             assert _claims(app, body["id_token"])["tier"] == "gold"
+            refreshed = httpx.post(
+                f"{app.base}/oauth2/token",
+                data={
+                    "grant_type": "refresh_token",
+                    "client_id": app.client_id,
+                    "refresh_token": body["refresh_token"],
+                },
+            )
+            assert _claims(app, refreshed.json()["id_token"])["tier"] == "gold"
+            assert sources == ["TokenGeneration_HostedAuth", "TokenGeneration_RefreshTokens"]
             failing["now"] = True
             code = _callback(browser.get(app.authorize_url()))["code"]
             refused = _redeem(app, code, None)
