@@ -16,6 +16,7 @@ from typing import Any
 
 from lamina.aws.auth import auth_error, authenticate, requires_auth
 from lamina.aws.binding import find_operation, parse_input
+from lamina.aws.chunked import is_chunked, unchunk
 from lamina.aws.claim import Catalog, Claim, has_aws_marks, identify
 from lamina.aws.credentials import CredentialStore
 from lamina.aws.fault import error_status, render_error
@@ -132,6 +133,10 @@ class AwsApi:
         )
         if spec.protocol == "rest-xml":
             request = path_style(request)  # S3's {bucket}.s3.localhost, once signed as sent
+            if is_chunked(request):
+                signature = claim.signature
+                secret = self._credentials.secret(signature.access_key) if signature else None
+                request = unchunk(request, signature, secret)
         if claim.legacy is not None:
             access_key = authenticate_query_v2(
                 claim.legacy,

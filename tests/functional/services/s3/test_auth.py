@@ -149,3 +149,41 @@ def test_unsigned_path_style_requests_are_not_claimed(server: S3Server, s3: Any)
     assert response.status_code == 404
     assert response.content == b""
     assert "x-amz-request-id" not in response.headers
+
+
+def test_aws_chunked_upload_with_a_checksum_trailer(server: S3Server, s3: Any, bucket: str) -> None:
+    # What SDKs send over HTTPS (flexible checksums): unsigned aws-chunked with a trailer.
+    import base64
+    import zlib
+
+    data = b"streamed " * 1000
+    crc = base64.b64encode(zlib.crc32(data).to_bytes(4, "big")).decode()
+    body = (
+        f"{len(data):x}\r\n".encode()
+        + data
+        + f"\r\n0\r\nx-amz-checksum-crc32:{crc}\r\n\r\n".encode()
+    )
+    request = AWSRequest(
+        method="PUT",
+        url=f"{server.url}/{bucket}/streamed.txt",
+        data=body,
+        headers={
+            "Content-Encoding": "aws-chunked",
+            "x-amz-decoded-content-length": str(len(data)),
+            "x-amz-trailer": "x-amz-checksum-crc32",
+        },
+    )
+    request.context["checksum"] = {"request_algorithm": {"in": "trailer", "algorithm": "crc32"}}
+    S3SigV4Auth(Credentials("test", "test"), "s3", "us-east-1").add_auth(request)
+    assert request.headers["X-Amz-Content-SHA256"] == "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
+    response = httpx.put(request.url, headers=dict(request.headers), content=body)
+    assert response.status_code == 200, response.text
+    assert response.headers["x-amz-checksum-crc32"] == crc
+    got = s3.get_object(Bucket=bucket, Key="streamed.txt", ChecksumMode="ENABLED")
+    assert got["Body"].read() == data
+    assert got["ChecksumCRC32"] == crc
+
+    wrong = body.replace(crc.encode(), b"AAAAAA==")
+    response = httpx.put(request.url, headers=dict(request.headers), content=wrong)
+    assert response.status_code == 400
+    assert "<Code>BadDigest</Code>" in response.text
