@@ -24,6 +24,7 @@ from lamina.aws.model import ModelLibrary, ServiceSpec
 from lamina.aws.query import serialize_query
 from lamina.aws.rest_xml import (
     XmlOptions,
+    check_payload_hash,
     path_style,
     render_rest_xml_error,
     resource_of,
@@ -123,6 +124,8 @@ class AwsApi:
         if request.body_too_large:
             # The server dropped the body, so the signature cannot be checked either.
             raise _too_large(spec)
+        if spec.protocol == "rest-xml" and claim.signature is not None:
+            check_payload_hash(request)
         access_key = authenticate(
             claim.signature,
             request,

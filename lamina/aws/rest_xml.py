@@ -73,6 +73,27 @@ def path_style(request: HttpRequest) -> HttpRequest:
     )
 
 
+def check_payload_hash(request: HttpRequest) -> None:
+    """A signed `x-amz-content-sha256` must be the body's SHA-256: S3 answers
+    XAmzContentSHA256Mismatch (400) before it looks at the signature.
+    https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html#ErrorCodeList
+    """
+    declared = (request.header("X-Amz-Content-SHA256") or "").lower()
+    if len(declared) != 64:
+        return  # UNSIGNED-PAYLOAD, STREAMING-* (chunk signatures cover those) or none
+    computed = hashlib.sha256(request.body).hexdigest()
+    if declared != computed:
+        raise ServiceError(
+            "XAmzContentSHA256Mismatch",
+            "The provided 'x-amz-content-sha256' header does not match what was computed.",
+            status=400,
+            fields={
+                "ClientComputedContentSHA256": declared,
+                "S3ComputedContentSHA256": computed,
+            },
+        )
+
+
 def parse_rest_xml(operation: Any, request: HttpRequest, labels: dict[str, str]) -> dict[str, Any]:
     return parse_rest(operation, request, labels, xml_body)
 

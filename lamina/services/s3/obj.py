@@ -56,6 +56,7 @@ async def put_object(
             tags=tags_from_header(params.get("Tagging")),
             checksums=checksums,
         )
+        state.bucket(bucket)  # still there after the write (DeleteBucket meanwhile)
     except ServiceError:
         state.free(written.blob_id)
         raise

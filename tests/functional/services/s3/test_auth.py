@@ -113,8 +113,11 @@ def test_body_changed_after_signing_is_refused(server: S3Server, s3: Any, bucket
     signed_hash = hashlib.sha256(b"original").hexdigest()
     request = _signed(server, "PUT", f"/{bucket}/k.txt", b"original", signed_hash)
     response = httpx.put(request.url, headers=dict(request.headers), content=b"tampered")
-    assert response.status_code == 403
-    assert "x-amz-content-sha256" in response.text
+    assert response.status_code == 400
+    assert "<Code>XAmzContentSHA256Mismatch</Code>" in response.text
+    assert f"<ClientComputedContentSHA256>{signed_hash}</ClientComputedContentSHA256>" in (
+        response.text
+    )
     with pytest.raises(ClientError):
         s3.head_object(Bucket=bucket, Key="k.txt")
 
