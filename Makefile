@@ -54,6 +54,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/jwt_auth.py
 	$(BIN)/python bench/waf.py
 	$(BIN)/python bench/security.py
+	$(BIN)/python bench/metrics.py
 
 clean:
 	rm -rf $(VENV) .lamina .pytest_cache .mypy_cache .ruff_cache
