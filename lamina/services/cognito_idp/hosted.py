@@ -11,6 +11,7 @@ Cognito serves them on the pool's domain; Lamina answers at two addresses for ea
                           (NEW_PASSWORD_REQUIRED: a second form), set the session cookie,
                           redirect to the callback with ?code=... or #access_token=...
   POST /oauth2/token      (hosted_token.py)         GET|POST /oauth2/userInfo
+  POST /oauth2/revoke     a refresh token and the tokens issued from it
   GET  /logout            clear the session cookie, redirect to a LogoutURL
 
 https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-userpools-server-contract-reference.html
@@ -54,7 +55,9 @@ SESSION_COOKIE = "cognito"
 CSRF_COOKIE = "XSRF-TOKEN"
 _POOL_PATH = re.compile(r"/(?P<pool>[a-z]{2}(?:-[a-z]+)+-\d_[A-Za-z0-9]{9})(?P<rest>/.*)")
 _DOMAIN_HOST = re.compile(r"(?P<prefix>[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)\.auth\.localhost(?::\d+)?")
-_PAGES = frozenset({"/oauth2/authorize", "/oauth2/token", "/oauth2/userInfo", "/login", "/logout"})
+_API = frozenset({"/oauth2/token", "/oauth2/userInfo", "/oauth2/revoke"})
+"""Called by apps' code (CORS); the rest are pages a browser navigates to."""
+_PAGES = frozenset({*_API, "/oauth2/authorize", "/login", "/logout"})
 
 
 class Site:
@@ -89,7 +92,7 @@ class HostedUi:
             return None
         site, path = found
         try:
-            if path in ("/oauth2/token", "/oauth2/userInfo"):
+            if path in _API:
                 return await self._api(site, path, request)
             if path == "/oauth2/authorize":
                 return await self._authorize(site, request)
@@ -109,6 +112,8 @@ class HostedUi:
             return cors_preflight(request)
         if path == "/oauth2/token":
             answer = await self._token.handle(site.pool, request)
+        elif path == "/oauth2/revoke":
+            answer = await self._token.revoke(site.pool, request)
         else:
             answer = user_info(self._idp, site.pool, request)
         return cors_allowed(request, answer)

@@ -66,10 +66,7 @@ class TokenEndpoint:
         if request.method != "POST":
             return HttpResponse(405, [(b"allow", b"POST"), *JSON_HEADERS], b"")
         try:
-            content_type = (request.header("content-type") or "").split(";")[0].strip().lower()
-            if content_type != "application/x-www-form-urlencoded":
-                raise OAuthError("invalid_request")
-            form = form_of(request)
+            form = self._form(request)
             client = self._client(pool, request, form)
             grant = form.get("grant_type", "")
             if grant == "authorization_code":
@@ -88,6 +85,32 @@ class TokenEndpoint:
             # RFC 6749 section 5.2 has no server_error for this endpoint.
             return OAuthError("invalid_request").response()
         return HttpResponse(200, list(JSON_HEADERS), orjson.dumps(body))
+
+    async def revoke(self, pool: Pool, request: HttpRequest) -> HttpResponse:
+        """POST /oauth2/revoke: a refresh token, and the access and ID tokens issued from
+        it, stop working (200 with an empty body, also for unknown tokens).
+        https://docs.aws.amazon.com/cognito/latest/developerguide/revocation-endpoint.html"""
+        if request.method != "POST":
+            return HttpResponse(405, [(b"allow", b"POST"), *JSON_HEADERS], b"")
+        try:
+            form = self._form(request)
+            client = self._client(pool, request, form)
+            token = form.get("token", "")
+            if not token:
+                raise OAuthError("invalid_request")
+            if token.count(".") == 2:  # a JWT: access and ID tokens cannot be revoked here
+                raise OAuthError("unsupported_token_type")
+        except OAuthError as error:
+            return error.response()
+        self._idp.revoke_refresh(pool, client, token)
+        return HttpResponse(200, list(JSON_HEADERS), b"")
+
+    @staticmethod
+    def _form(request: HttpRequest) -> dict[str, str]:
+        content_type = (request.header("content-type") or "").split(";")[0].strip().lower()
+        if content_type != "application/x-www-form-urlencoded":
+            raise OAuthError("invalid_request")
+        return form_of(request)
 
     def _client(self, pool: Pool, request: HttpRequest, form: Mapping[str, str]) -> Client:
         client_id, secret = form.get("client_id"), form.get("client_secret")
@@ -158,6 +181,7 @@ class TokenEndpoint:
             auth_time=stored.auth_time,
             scope=stored.scope,
             source="TokenGeneration_RefreshTokens",
+            origin_jti=stored.origin_jti or None,
         )
         # API sign-ins' refresh tokens have no scopes and get the ID token as before.
         return token_response(issued, stored.scope or "openid")

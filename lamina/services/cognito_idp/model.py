@@ -105,3 +105,5 @@ class RefreshToken(msgspec.Struct, kw_only=True):
     auth_time: float
     scope: str | None = None
     """The OAuth 2.0 scopes granted at /oauth2/authorize; None for API sign-ins."""
+    origin_jti: str = ""
+    """The `origin_jti` of every token issued with or from it (revoked together)."""

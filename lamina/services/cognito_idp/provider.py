@@ -297,14 +297,16 @@ class CognitoIdpProvider:
         scope: str | None = None,
         nonce: str | None = None,
         source: str = "TokenGeneration_Authentication",
+        origin_jti: str | None = None,
     ) -> dict[str, Any]:
         """`scope` and `nonce` come from the OAuth 2.0 endpoints (hosted.py): the access
         token then carries the granted scopes, the ID token `nonce` and `at_hash`. `source`
-        is the pre-token-generation trigger's triggerSource."""
+        is the pre-token-generation trigger's triggerSource. Tokens refreshed from a refresh
+        token keep its `origin_jti`, so revoking it revokes them too."""
         now = int(self.now())
         auth = int(auth_time if auth_time is not None else now)
         groups = self.groups_of(pool, user)
-        origin, event = str(uuid.uuid4()), str(uuid.uuid4())
+        origin, event = origin_jti or str(uuid.uuid4()), str(uuid.uuid4())
         key = self.signing_key(pool)
         id_claims = tokens.id_token_claims(
             base_url=self.base_url,
@@ -354,6 +356,7 @@ class CognitoIdpProvider:
                     expires=now + client.refresh_token_days * 86_400,
                     auth_time=auth,
                     scope=scope,
+                    origin_jti=origin,
                 ),
             )
             result["RefreshToken"] = token
@@ -361,6 +364,17 @@ class CognitoIdpProvider:
 
     def refresh_record(self, pool: Pool, token: str) -> RefreshToken | None:
         return self.store.get(RefreshToken, pool.id, _token_key(token))
+
+    def revoke_refresh(self, pool: Pool, client: Client, token: str) -> None:
+        """Revoke a refresh token of `client` and the tokens issued from it: the record
+        goes, and its origin is remembered so their access tokens are refused.
+        https://docs.aws.amazon.com/cognito/latest/developerguide/token-revocation.html"""
+        stored = self.refresh_record(pool, token)
+        if stored is None or stored.client_id != client.id:
+            return  # RFC 7009 section 2.2: an unknown token is not an error
+        self.store.delete(RefreshToken, pool.id, _token_key(token))
+        if stored.origin_jti:
+            self.store.put(pool.id, _revoked_key(stored.origin_jti), stored)
 
     def groups_of(self, pool: Pool, user: User) -> list[str]:
         """The user's groups, by precedence (lowest first), as `cognito:groups` lists them."""
@@ -390,7 +404,8 @@ class CognitoIdpProvider:
         user = self.store.get(User, pool.id, str(claims.get("username")))
         if user is None:
             raise ServiceError("NotAuthorizedException", "Invalid Access Token")
-        if int(claims.get("iat", 0)) < user.tokens_revoked_at:
+        revoked = self.store.get(RefreshToken, pool.id, _revoked_key(str(claims.get("origin_jti"))))
+        if int(claims.get("iat", 0)) < user.tokens_revoked_at or revoked is not None:
             raise ServiceError("NotAuthorizedException", "Access Token has been revoked")
         return pool, user, claims
 
@@ -514,6 +529,10 @@ def _hash(password: str, salt: bytes) -> bytes:
 
 def _token_key(token: str) -> str:
     return "refresh:" + hashlib.sha256(token.encode()).hexdigest()
+
+
+def _revoked_key(origin_jti: str) -> str:
+    return "revoked-origin:" + origin_jti
 
 
 def _masked(destination: str) -> str:
@@ -1008,7 +1027,13 @@ async def _refresh(
             client, parameters.get("USERNAME", user.username), parameters.get("SECRET_HASH")
         )
     result = await idp.issue(
-        pool, client, user, refresh=False, auth_time=stored.auth_time, scope=stored.scope
+        pool,
+        client,
+        user,
+        refresh=False,
+        auth_time=stored.auth_time,
+        scope=stored.scope,
+        origin_jti=stored.origin_jti or None,
     )
     return {"ChallengeParameters": {}, "AuthenticationResult": result}
 

@@ -173,7 +173,7 @@ def discovery(base_url: str, pool: Pool) -> dict[str, Any]:
     """The pool's OpenID Connect discovery document: the issuer, its keys, and the OAuth 2.0
     endpoints hosted.py serves under the issuer's path (`{base}/{poolId}/oauth2/...`).
     Cognito's fields only: no end_session_endpoint, since /logout takes `logout_uri`, not
-    OIDC's `post_logout_redirect_uri`; no revocation_endpoint (/oauth2/revoke is not built)."""
+    OIDC's `post_logout_redirect_uri`."""
     # https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-userpools-server-contract-reference.html
     iss = issuer(base_url, pool)
     return {
@@ -182,6 +182,7 @@ def discovery(base_url: str, pool: Pool) -> dict[str, Any]:
         "issuer": iss,
         "jwks_uri": f"{iss}/.well-known/jwks.json",
         "response_types_supported": ["code", "token"],
+        "revocation_endpoint": f"{iss}/oauth2/revoke",
         "scopes_supported": ["openid", "email", "phone", "profile"],
         "subject_types_supported": ["public"],
         "token_endpoint": f"{iss}/oauth2/token",

@@ -512,6 +512,7 @@ def test_discovery_names_the_endpoints(hosted: HostedServer) -> None:
         "issuer",
         "jwks_uri",
         "response_types_supported",
+        "revocation_endpoint",
         "scopes_supported",
         "subject_types_supported",
         "token_endpoint",
@@ -613,3 +614,63 @@ def test_pre_token_generation_trigger_shapes_tokens_and_its_failure_is_an_oauth_
             assert implicit == {"error": "server_error", "state": "s-123"}
     finally:
         served.close()
+
+
+def _revoke(app: App, token: str, **extra: str) -> httpx.Response:
+    form = {"token": token, "client_id": app.client_id, **extra}
+    return httpx.post(f"{app.base}/oauth2/revoke", data=form, timeout=10)
+
+
+def test_revoking_a_refresh_token_revokes_the_tokens_issued_from_it(
+    hosted: HostedServer, browser: httpx.Client
+) -> None:
+    app = App(hosted)
+    code = _callback(_sign_in(browser, app, app.authorize_url()))["code"]
+    first = _redeem(app, code, None).json()
+    refreshed = httpx.post(
+        f"{app.base}/oauth2/token",
+        data={
+            "grant_type": "refresh_token",
+            "client_id": app.client_id,
+            "refresh_token": first["refresh_token"],
+        },
+    ).json()
+    access = refreshed["access_token"]
+    assert hosted.public().get_user(AccessToken=access)["Username"] == "ada"
+    unsupported = _revoke(app, access)
+    assert (unsupported.status_code, unsupported.json()) == (
+        400,
+        {"error": "unsupported_token_type"},
+    )
+    revoked = _revoke(app, first["refresh_token"])
+    assert (revoked.status_code, revoked.content) == (200, b"")
+    for token in (first["access_token"], access):
+        info = httpx.get(
+            f"{app.base}/oauth2/userInfo", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert info.status_code == 401
+        with pytest.raises(hosted.public().exceptions.NotAuthorizedException) as refused:
+            hosted.public().get_user(AccessToken=token)
+        assert refused.value.response["Error"]["Message"] == "Access Token has been revoked"
+    again = httpx.post(
+        f"{app.base}/oauth2/token",
+        data={
+            "grant_type": "refresh_token",
+            "client_id": app.client_id,
+            "refresh_token": first["refresh_token"],
+        },
+    )
+    assert again.json() == {"error": "invalid_grant"}
+    assert _revoke(app, "no-such-token").status_code == 200
+
+
+def test_revoke_needs_the_clients_secret(hosted: HostedServer, browser: httpx.Client) -> None:
+    app = App(hosted, secret=True)
+    assert app.secret is not None
+    code = _callback(_sign_in(browser, app, app.authorize_url()))["code"]
+    refresh = _redeem(app, code, None, client_secret=app.secret).json()["refresh_token"]
+    assert _revoke(app, refresh).json() == {"error": "invalid_client"}
+    assert _revoke(app, "").json() == {"error": "invalid_client"}
+    assert _revoke(app, refresh, client_secret=app.secret).status_code == 200
+    refused = _redeem(app, "x", None, client_secret=app.secret)
+    assert refused.json() == {"error": "invalid_grant"}
