@@ -30,8 +30,10 @@ def open_store(url: str | None, state_dir: Path) -> TableStore:
         return SqliteTableStore(state_dir / "dynamodb.sqlite3")
     parts = urlsplit(url)
     if parts.scheme not in _SCHEMES:
+        # The scheme only: the rest of the URL may hold a password.
         raise BackendError(
-            f"unsupported DynamoDB backend URL {url!r}: expected postgresql://user@host/db"
+            f"unsupported DynamoDB backend URL scheme {parts.scheme!r}: "
+            "expected postgresql://user@host/db"
         )
     conninfo, schema = postgres_target(url, state_dir)
     import psycopg  # only when PostgreSQL is asked for
