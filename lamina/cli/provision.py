@@ -145,6 +145,7 @@ def _user_pool(resource: TemplateResource, services: Services) -> None:
         return
     configure_pool(pool, properties)
     pool.name = name
+    pool.domain = ""  # set again below if the template still has its UserPoolDomain
     pool.modified = cognito.now()
     cognito.store.put("", pool.id, pool)
 

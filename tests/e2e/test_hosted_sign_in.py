@@ -192,3 +192,34 @@ def test_browser_signs_in_on_the_hosted_page_and_lands_on_the_callback(
         issuer=deployed.issuer,
     )
     assert claims["cognito:username"] == "ada" and claims["email"] == "ada@example.com"
+
+
+def test_removing_the_domain_from_the_template_stops_serving_it(tmp_path: Path) -> None:
+    shutil.copy(APP / "template.yaml", tmp_path / "template.yaml")
+    query = "response_type=code&client_id=x&redirect_uri=y"
+
+    def on_domain(lamina: LaminaProcess) -> int:
+        host = {"Host": f"lamina-hosted.auth.localhost:{lamina.port}"}
+        url = f"{lamina.base}/oauth2/authorize?{query}"
+        return httpx.get(url, headers=host, timeout=10).status_code
+
+    first = LaminaProcess(tmp_path)
+    try:
+        assert on_domain(first) == 400  # the pool's error page: client x is unknown
+    finally:
+        first.stop()
+    template = (tmp_path / "template.yaml").read_text()
+    kept = template[: template.index("  Domain:\n")]
+    (tmp_path / "template.yaml").write_text(kept)
+    second = LaminaProcess(tmp_path)
+    try:
+        assert on_domain(second) != 400
+        assert (
+            b"An error was encountered"
+            not in httpx.get(
+                f"{second.base}/oauth2/authorize?{query}",
+                headers={"Host": f"lamina-hosted.auth.localhost:{second.port}"},
+            ).content
+        )
+    finally:
+        second.stop()
