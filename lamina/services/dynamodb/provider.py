@@ -44,13 +44,13 @@ class DynamoDbProvider:
         # `url` picks the backend (backend.open_store): SQLite under state_dir by default.
         self.store = store or open_store(url, state_dir)
         self.database = Database(self.store, region=region, account_id=account_id, clock=clock)
-        self._sweeper = TtlSweeper(
-            self.database, interval_s=ttl_sweep_interval_s, limit=SWEEP_LIMIT
-        )
         self._pool = (
             ThreadPoolExecutor(WORKER_THREADS, thread_name_prefix="dynamodb")
             if self.store.concurrent
             else None
+        )
+        self._sweeper = TtlSweeper(
+            self.database, interval_s=ttl_sweep_interval_s, limit=SWEEP_LIMIT, executor=self._pool
         )
         self._handlers = {
             name: _bind(self.database, operation, self._pool)
