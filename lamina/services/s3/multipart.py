@@ -18,6 +18,8 @@ from typing import Any
 from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutput, ServiceError
 from lamina.services.s3 import error
 from lamina.services.s3.checksum import verified_checksums
+from lamina.services.s3.condition import check_preconditions
+from lamina.services.s3.obj import copy_source
 from lamina.services.s3.state import (
     STORAGE_CLASS,
     S3State,
@@ -69,13 +71,7 @@ async def create_multipart_upload(
 async def upload_part(
     state: S3State, context: AwsRequestContext, params: OperationInput
 ) -> OperationOutput:
-    number = params["PartNumber"]
-    if not 1 <= number <= MAX_PART_NUMBER:
-        raise error.invalid_argument(
-            "Part number must be an integer between 1 and 10000, inclusive",
-            "partNumber",
-            number,
-        )
+    number = _part_number(params)
     upload = _upload(state, params)
     body: bytes = params.get("Body") or b""
     written = await state.write([body])
@@ -98,6 +94,67 @@ async def upload_part(
         raise error.no_such_upload(upload.upload_id)
     state.free(state.store.put_part(upload.upload_id, part))
     return {"ETag": part.etag, **checksums}
+
+
+async def upload_part_copy(
+    state: S3State, context: AwsRequestContext, params: OperationInput
+) -> OperationOutput:
+    """A part copied from (a byte range of) an existing object.
+    https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPartCopy.html
+    """
+    number = _part_number(params)
+    upload = _upload(state, params)
+    source_bucket, source_key = copy_source(params["CopySource"])
+    source = state.object(source_bucket, source_key)
+    check_preconditions(source, params, prefix="CopySource")
+    start, end = _copy_range(params.get("CopySourceRange"), source.size)
+    written = await state.write([await state.read(source.blob_id, start, end)])
+    part = Part(
+        number=number,
+        blob_id=written.blob_id,
+        size=written.size,
+        etag=quoted(written.md5),
+        md5=written.md5,
+        modified=state.clock(),
+    )
+    if state.store.upload(upload.upload_id) is None:
+        state.free(written.blob_id)
+        raise error.no_such_upload(upload.upload_id)
+    state.free(state.store.put_part(upload.upload_id, part))
+    return {"CopyPartResult": {"ETag": part.etag, "LastModified": _moment(part.modified)}}
+
+
+def _copy_range(header: str | None, size: int) -> tuple[int, int]:
+    """`x-amz-copy-source-range: bytes=first-last` -> [start, end) within the source."""
+    if header is None:
+        return 0, size
+    first, dash, last = header.removeprefix("bytes=").partition("-")
+    if not header.startswith("bytes=") or not dash or not first.isdigit() or not last.isdigit():
+        raise error.invalid_argument(
+            "The x-amz-copy-source-range value must be of the form bytes=first-last where "
+            "first and last are the zero-based offsets of the first and last bytes to copy",
+            "x-amz-copy-source-range",
+            header,
+        )
+    start, stop = int(first), int(last)
+    if start > stop or stop >= size:
+        raise error.invalid_argument(
+            f"Range specified is not valid for source object of size: {size}",
+            "x-amz-copy-source-range",
+            header,
+        )
+    return start, stop + 1
+
+
+def _part_number(params: OperationInput) -> int:
+    number = int(params["PartNumber"])
+    if not 1 <= number <= MAX_PART_NUMBER:
+        raise error.invalid_argument(
+            "Part number must be an integer between 1 and 10000, inclusive",
+            "partNumber",
+            number,
+        )
+    return number
 
 
 async def complete_multipart_upload(

@@ -175,7 +175,7 @@ async def copy_object(
     state: S3State, context: AwsRequestContext, params: OperationInput
 ) -> OperationOutput:
     bucket, key = params["Bucket"], params["Key"]
-    source_bucket, source_key = _copy_source(params["CopySource"])
+    source_bucket, source_key = copy_source(params["CopySource"])
     source = state.object(source_bucket, source_key)
     state.bucket(bucket)
     metadata = user_metadata(params) if params.get("MetadataDirective") == "REPLACE" else None
@@ -208,7 +208,7 @@ async def copy_object(
     return {"CopyObjectResult": result}
 
 
-def _copy_source(header: str) -> tuple[str, str]:
+def copy_source(header: str) -> tuple[str, str]:
     """`x-amz-copy-source: /bucket/key` or `bucket/key` (URL-encoded, `?versionId=` optional)."""
     path = unquote(header.partition("?")[0]).lstrip("/")
     bucket, _, key = path.partition("/")

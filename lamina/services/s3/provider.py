@@ -53,6 +53,7 @@ _OPERATIONS: dict[str, _Operation] = {
     "ListObjects": listing.list_objects,
     "CreateMultipartUpload": multipart.create_multipart_upload,
     "UploadPart": multipart.upload_part,
+    "UploadPartCopy": multipart.upload_part_copy,
     "CompleteMultipartUpload": multipart.complete_multipart_upload,
     "AbortMultipartUpload": multipart.abort_multipart_upload,
     "ListParts": multipart.list_parts,

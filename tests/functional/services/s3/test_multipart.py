@@ -172,3 +172,53 @@ def test_managed_transfer_uploads_and_downloads_in_parts(
     target = tmp_path / "target.bin"
     s3.download_file(bucket, "managed.bin", str(target), Config=config)
     assert target.read_bytes() == source.read_bytes()
+
+
+def test_upload_part_copy_assembles_ranges_of_an_existing_object(s3: Any, bucket: str) -> None:
+    source = os.urandom(6 * MIB)
+    s3.put_object(Bucket=bucket, Key="source.bin", Body=source)
+    upload_id = _start(s3, bucket)
+    first = s3.upload_part_copy(
+        Bucket=bucket,
+        Key="big.bin",
+        UploadId=upload_id,
+        PartNumber=1,
+        CopySource={"Bucket": bucket, "Key": "source.bin"},
+        CopySourceRange=f"bytes=0-{5 * MIB - 1}",
+    )["CopyPartResult"]
+    assert first["ETag"] == f'"{hashlib.md5(source[: 5 * MIB]).hexdigest()}"'
+    second = s3.upload_part_copy(
+        Bucket=bucket,
+        Key="big.bin",
+        UploadId=upload_id,
+        PartNumber=2,
+        CopySource=f"{bucket}/source.bin",
+        CopySourceRange=f"bytes={5 * MIB}-{6 * MIB - 1}",
+    )["CopyPartResult"]
+    parts = [{"PartNumber": 1, "ETag": first["ETag"]}, {"PartNumber": 2, "ETag": second["ETag"]}]
+    s3.complete_multipart_upload(
+        Bucket=bucket, Key="big.bin", UploadId=upload_id, MultipartUpload={"Parts": parts}
+    )
+    assert s3.get_object(Bucket=bucket, Key="big.bin")["Body"].read() == source
+    with pytest.raises(ClientError) as error:
+        s3.upload_part_copy(
+            Bucket=bucket,
+            Key="big.bin",
+            UploadId=_start(s3, bucket),
+            PartNumber=1,
+            CopySource=f"{bucket}/source.bin",
+            CopySourceRange=f"bytes=0-{6 * MIB}",
+        )
+    assert _error(error) == ("InvalidArgument", 400)
+
+
+def test_managed_copy_of_a_large_object(s3: Any, bucket: str) -> None:
+    import io
+
+    body = os.urandom(11 * MIB)  # over the server's 10 MB body cap: uploaded in parts
+    config = TransferConfig(multipart_threshold=5 * MIB, multipart_chunksize=5 * MIB)
+    s3.upload_fileobj(io.BytesIO(body), bucket, "large.bin", Config=config)
+    s3.copy({"Bucket": bucket, "Key": "large.bin"}, bucket, "copied.bin", Config=config)
+    head = s3.head_object(Bucket=bucket, Key="copied.bin")
+    assert head["ETag"].endswith('-3"')
+    assert s3.get_object(Bucket=bucket, Key="copied.bin")["Body"].read() == body
