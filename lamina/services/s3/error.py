@@ -180,3 +180,12 @@ def metadata_too_large(size: int) -> ServiceError:
         status=400,
         fields={"Size": size, "MaxSizeAllowed": 2048},
     )
+
+
+def invalid_part_number(part: int, parts: int) -> ServiceError:
+    return ServiceError(
+        "InvalidPartNumber",
+        "The requested partnumber is not satisfiable",
+        status=416,
+        fields={"PartNumberRequested": part, "ActualPartCount": parts},
+    )

@@ -177,6 +177,7 @@ async def complete_multipart_upload(
         metadata=upload.metadata,
         tags=upload.tags,
         parts=len(parts),
+        part_sizes=[part.size for part in parts],
     )
     state.free(*state.store.finish_upload(upload.upload_id, upload.bucket, stored))
     return {

@@ -16,7 +16,7 @@ from urllib.parse import unquote
 from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutput, ServiceError
 from lamina.services.s3 import error
 from lamina.services.s3.checksum import answered, verified_checksums
-from lamina.services.s3.condition import check_preconditions, parse_range
+from lamina.services.s3.condition import ByteRange, check_preconditions, parse_range
 from lamina.services.s3.state import (
     CONTENT_HEADERS,
     S3State,
@@ -90,7 +90,7 @@ async def get_object(
     stored = state.object(params["Bucket"], params["Key"])
     check_preconditions(stored, params)
     output = _described(stored, params)
-    requested = parse_range(params.get("Range"), stored.size)
+    requested = _requested(stored, params)
     if requested is None:
         output["Body"] = await state.read(stored.blob_id)
         output["ContentLength"] = stored.size
@@ -109,7 +109,7 @@ async def head_object(
     stored = state.object(params["Bucket"], params["Key"])
     check_preconditions(stored, params)
     output = _described(stored, params)
-    requested = parse_range(params.get("Range"), stored.size)
+    requested = _requested(stored, params)
     output["ContentLength"] = stored.size
     if requested is not None:
         output["ContentLength"] = requested.end - requested.start + 1
@@ -117,6 +117,25 @@ async def head_object(
     else:
         output.update(answered(stored.checksums, params))
     return output
+
+
+def _requested(stored: StoredObject, params: OperationInput) -> ByteRange | None:
+    """The bytes a GET/HEAD asks for: a Range header, or one part of a multipart object
+    (`?partNumber=`, answered 206 like a range)."""
+    number = params.get("PartNumber")
+    if number is None:
+        return parse_range(params.get("Range"), stored.size)
+    if params.get("Range") is not None:
+        raise error.invalid_request(
+            "Cannot specify both Range header and partNumber query parameter"
+        )
+    sizes = stored.part_sizes or [stored.size]
+    if not 1 <= number <= len(sizes):
+        raise error.invalid_part_number(number, len(sizes))
+    start = sum(sizes[: number - 1])
+    if not stored.part_sizes:
+        return None  # part 1 of a single-part object: the whole object
+    return ByteRange(start, start + sizes[number - 1] - 1)
 
 
 def _described(stored: StoredObject, params: OperationInput) -> dict[str, Any]:

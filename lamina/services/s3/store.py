@@ -33,6 +33,8 @@ class StoredObject(msgspec.Struct, kw_only=True):
     tags: dict[str, str] = msgspec.field(default_factory=dict)
     parts: int = 0
     """How many parts a multipart upload made it of (0: a single PUT)."""
+    part_sizes: list[int] = msgspec.field(default_factory=list)
+    """A multipart object's part sizes, for GET/HEAD `?partNumber=`."""
     checksums: dict[str, str] = msgspec.field(default_factory=dict)
     """Verified additional checksums by member name (ChecksumCRC32 ...), base64."""
 

@@ -222,3 +222,27 @@ def test_managed_copy_of_a_large_object(s3: Any, bucket: str) -> None:
     head = s3.head_object(Bucket=bucket, Key="copied.bin")
     assert head["ETag"].endswith('-3"')
     assert s3.get_object(Bucket=bucket, Key="copied.bin")["Body"].read() == body
+
+
+def test_get_and_head_one_part_of_a_multipart_object(s3: Any, bucket: str) -> None:
+    first, second = os.urandom(5 * MIB), b"second part"
+    upload_id = _start(s3, bucket)
+    parts = [_part(s3, bucket, upload_id, 1, first), _part(s3, bucket, upload_id, 2, second)]
+    s3.complete_multipart_upload(
+        Bucket=bucket, Key="big.bin", UploadId=upload_id, MultipartUpload={"Parts": parts}
+    )
+    got = s3.get_object(Bucket=bucket, Key="big.bin", PartNumber=2)
+    assert got["ResponseMetadata"]["HTTPStatusCode"] == 206
+    assert got["Body"].read() == second
+    assert got["PartsCount"] == 2
+    assert (
+        got["ContentRange"]
+        == f"bytes {5 * MIB}-{5 * MIB + len(second) - 1}/{5 * MIB + len(second)}"
+    )
+    head = s3.head_object(Bucket=bucket, Key="big.bin", PartNumber=1)
+    assert head["ContentLength"] == 5 * MIB
+    with pytest.raises(ClientError) as error:
+        s3.get_object(Bucket=bucket, Key="big.bin", PartNumber=3)
+    assert _error(error) == ("InvalidPartNumber", 416)
+    s3.put_object(Bucket=bucket, Key="single", Body=b"one")
+    assert s3.get_object(Bucket=bucket, Key="single", PartNumber=1)["Body"].read() == b"one"
