@@ -23,9 +23,13 @@ increments and one or two histogram observations, with no string formatting.
 from __future__ import annotations
 
 import time
+import weakref
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from prometheus_client import REGISTRY, CollectorRegistry
+from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 from lamina.core.metric import (
     CounterCell,
@@ -105,6 +109,12 @@ class GatewayMetrics:
         )
         self._series: dict[_SeriesKey, _Series] = {}
         metrics.register(registry)
+        self._writers = _AccessLogCounts()
+        registry.register(self._writers)
+
+    def watch(self, writer: AccessLogWriter) -> None:
+        """Report the writer's written and dropped lines while it lives."""
+        self._writers.writers.add(writer)
 
     def record(self, ctx: RequestContext, status: int, latency_ms: float) -> None:
         api, stage_found = _api_and_stage(ctx)
@@ -158,6 +168,26 @@ def _api_and_stage(
     return None, None
 
 
+class _AccessLogCounts(Collector):
+    """Access log lines written and dropped (the pending list was full), read when scraped."""
+
+    def __init__(self) -> None:
+        self.writers: weakref.WeakSet[AccessLogWriter] = weakref.WeakSet()
+
+    def collect(self) -> Iterator[Metric]:
+        writers = list(self.writers)
+        yield CounterMetricFamily(
+            "lamina_access_log_lines_written",
+            "Access log lines written to .lamina/logs/access.",
+            value=sum(writer.written for writer in writers),
+        )
+        yield CounterMetricFamily(
+            "lamina_access_log_lines_dropped",
+            "Access log lines dropped because writing could not keep up.",
+            value=sum(writer.dropped for writer in writers),
+        )
+
+
 class RequestObserver:
     """Records metrics and writes access log lines once a request is answered."""
 
@@ -171,6 +201,8 @@ class RequestObserver:
         self._access_logs = access_logs
         """None: access logs are not written (no state directory, e.g. in unit tests)."""
         self._formats: dict[str, AccessLogFormat] = {}
+        if metrics is not None and access_logs is not None:
+            metrics.watch(access_logs)
 
     def record(self, ctx: RequestContext, response: GatewayResponse, started_ns: int) -> None:
         latency_ms = (time.perf_counter_ns() - started_ns) / 1e6

@@ -9,9 +9,13 @@ import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import boto3
 import httpx
 import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import FIXTURES, LaminaProcess
@@ -37,6 +41,17 @@ class Observed:
         response = self.client.get("/Prod" + path)
         self.rest_ids.setdefault(path, []).append(response.headers["x-amzn-requestid"])
         return response
+
+    def lambda_client(self) -> Any:
+        return boto3.client(
+            "lambda",
+            endpoint_url=self.lamina.base,
+            region_name="us-east-1",
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+            # One attempt: boto3 retries a 429, and each retry is one more throttle.
+            config=Config(retries={"total_max_attempts": 1}),
+        )
 
     def samples(self) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
         text = self.client.get("/_lamina/metrics").text
@@ -171,3 +186,41 @@ def test_observe_http_access_log_uses_the_json_preset(observed: Observed) -> Non
     assert (entry["status"], entry["httpMethod"], entry["protocol"]) == ("200", "GET", "HTTP/1.1")
     assert entry["responseLength"] == "5"
     assert entry["ip"] == "127.0.0.1"
+
+
+def test_observe_access_log_lines_are_counted(observed: Observed) -> None:
+    observed.lines(REST_LOG, 5)
+    samples = observed.samples()
+    assert samples[("lamina_access_log_lines_dropped_total", frozenset())] == 0
+
+
+def test_observe_metrics_async_invocation_is_received_aged_and_run(observed: Observed) -> None:
+    client = observed.lambda_client()
+    answer = client.invoke(FunctionName="observe-async", InvocationType="Event", Payload=b"{}")
+    assert answer["StatusCode"] == 202
+    run = _labels(FunctionName="observe-async", Resource="observe-async", ExecutedVersion="$LATEST")
+    deadline = time.monotonic() + 15
+    while ("AWS_Lambda_Invocations_total", run) not in observed.samples():
+        assert time.monotonic() < deadline, "the event did not run"
+        time.sleep(0.1)
+    samples = observed.samples()
+    function = _labels(FunctionName="observe-async")
+    assert samples[("AWS_Lambda_AsyncEventsReceived_total", function)] == 1
+    assert samples[("AWS_Lambda_AsyncEventAge_count", function)] == 1
+    assert samples[("AWS_Lambda_Invocations_total", run)] == 1
+
+
+def test_observe_metrics_throttled_invoke_counts_throttles_not_invocations(
+    observed: Observed,
+) -> None:
+    """Runs last: it leaves observe-boom with reserved concurrency 0."""
+    client = observed.lambda_client()
+    client.put_function_concurrency(FunctionName="observe-boom", ReservedConcurrentExecutions=0)
+    with pytest.raises(ClientError) as raised:
+        client.invoke(FunctionName="observe-boom", Payload=b"{}")
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 429
+    samples = observed.samples()
+    throttled = _labels(FunctionName="observe-boom", Resource="observe-boom")
+    assert samples[("AWS_Lambda_Throttles_total", throttled)] == 1
+    ran = _labels(FunctionName="observe-boom", Resource="observe-boom", ExecutedVersion="$LATEST")
+    assert samples[("AWS_Lambda_Invocations_total", ran)] == 1  # the fixture's one request

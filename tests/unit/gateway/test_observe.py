@@ -186,6 +186,8 @@ async def test_observe_writes_the_stage_access_log_line(tmp_path: Path) -> None:
     harness = Harness(tmp_path, OK)
     await harness.get("/Prod/items/42")
     await harness.writer.close()
+    assert harness.registry.get_sample_value("lamina_access_log_lines_written_total") == 1
+    assert harness.registry.get_sample_value("lamina_access_log_lines_dropped_total") == 0
     lines = (tmp_path / "shop-access.log").read_text().splitlines()
     assert lines == [
         "10.0.0.9,-,-,25/Nov/2025:17:00:00 +0000,GET,/items/{id},HTTP/1.1,200,2,"
