@@ -15,6 +15,7 @@ from lamina.services.s3.state import S3State, valid_bucket_name
 from lamina.services.s3.store import Bucket
 
 DEFAULT_REGION = "us-east-1"
+MAX_BUCKETS_PAGE = 10_000
 
 
 async def create_bucket(
@@ -62,20 +63,39 @@ async def delete_bucket(
 async def list_buckets(
     state: S3State, context: AwsRequestContext, params: OperationInput
 ) -> OperationOutput:
+    # https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListBuckets.html
     prefix = params.get("Prefix") or ""
-    buckets = [
-        {
-            "Name": bucket.name,
-            "CreationDate": datetime.fromtimestamp(bucket.created, UTC),
-            "BucketRegion": bucket.region,
-            "BucketArn": f"arn:aws:s3:::{bucket.name}",
-        }
+    region = params.get("BucketRegion")
+    after = params.get("ContinuationToken") or ""
+    limit = int(params.get("MaxBuckets") or MAX_BUCKETS_PAGE)
+    if not 1 <= limit <= MAX_BUCKETS_PAGE:
+        raise error.invalid_argument(
+            "The maxBuckets parameter must be between 1 and 10000", "max-buckets", limit
+        )
+    chosen = [
+        bucket
         for bucket in state.store.buckets()
         if bucket.name.startswith(prefix)
+        and bucket.name > after
+        and (region is None or bucket.region == region)
     ]
-    output: dict[str, Any] = {"Buckets": buckets, "Owner": state.owner}
+    page = chosen[:limit]
+    output: dict[str, Any] = {
+        "Buckets": [
+            {
+                "Name": bucket.name,
+                "CreationDate": datetime.fromtimestamp(bucket.created, UTC),
+                "BucketRegion": bucket.region,
+                "BucketArn": f"arn:aws:s3:::{bucket.name}",
+            }
+            for bucket in page
+        ],
+        "Owner": state.owner,
+    }
     if prefix:
         output["Prefix"] = prefix
+    if len(chosen) > limit:
+        output["ContinuationToken"] = page[-1].name  # bucket names are URL- and XML-safe
     return output
 
 

@@ -112,3 +112,20 @@ def test_operations_not_served_yet_name_themselves(s3: Any, bucket: str) -> None
     with pytest.raises(ClientError) as error:
         s3.list_object_versions(Bucket=bucket)
     assert "s3:ListObjectVersions" in error.value.response["Error"]["Message"]
+
+
+def test_list_buckets_pages_and_filters(s3: Any) -> None:
+    for name in ("aaa-one", "aaa-two", "bbb-three"):
+        s3.create_bucket(Bucket=name)
+    first = s3.list_buckets(MaxBuckets=2)
+    assert [b["Name"] for b in first["Buckets"]] == ["aaa-one", "aaa-two"]
+    rest = s3.list_buckets(MaxBuckets=2, ContinuationToken=first["ContinuationToken"])
+    assert [b["Name"] for b in rest["Buckets"]] == ["bbb-three"]
+    assert "ContinuationToken" not in rest
+    assert [b["Name"] for b in s3.list_buckets(Prefix="aaa")["Buckets"]] == ["aaa-one", "aaa-two"]
+    paginated = [
+        b["Name"]
+        for page in s3.get_paginator("list_buckets").paginate(PaginationConfig={"PageSize": 1})
+        for b in page["Buckets"]
+    ]
+    assert paginated == ["aaa-one", "aaa-two", "bbb-three"]
