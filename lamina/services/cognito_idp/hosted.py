@@ -29,7 +29,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from lamina.aws.service import ServiceError
 from lamina.http.message import HttpRequest, HttpResponse
-from lamina.services.cognito_idp import hosted_page
+from lamina.services.cognito_idp import hosted_page, hosted_signup
 from lamina.services.cognito_idp.hosted_grant import (
     AuthorizeRequest,
     CodeStore,
@@ -57,7 +57,7 @@ _POOL_PATH = re.compile(r"/(?P<pool>[a-z]{2}(?:-[a-z]+)+-\d_[A-Za-z0-9]{9})(?P<r
 _DOMAIN_HOST = re.compile(r"(?P<prefix>[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)\.auth\.localhost(?::\d+)?")
 _API = frozenset({"/oauth2/token", "/oauth2/userInfo", "/oauth2/revoke"})
 """Called by apps' code (CORS); the rest are pages a browser navigates to."""
-_PAGES = frozenset({*_API, "/oauth2/authorize", "/login", "/logout"})
+_PAGES = frozenset({*_API, "/oauth2/authorize", "/login", "/logout", "/signup", "/confirmUser"})
 
 
 class Site:
@@ -100,6 +100,10 @@ class HostedUi:
                 return await self._login(site, request)
             if path == "/logout":
                 return self._logout(site, request)
+            if path == "/signup":
+                return await self._sign_up(site, request)
+            if path == "/confirmUser":
+                return await self._confirm(site, request)
         except ErrorPage as error:
             return hosted_page.error(error.message, error.code)
         except RedirectError as error:
@@ -172,6 +176,7 @@ class HostedUi:
                 csrf=csrf,
                 client_name=client.name,
                 headers=[site.cookie(CSRF_COOKIE, csrf)],
+                sign_up_href=_sign_up_href(action),
             )
         if request.method != "POST":
             return hosted_page.error("Use GET or POST.", "method_not_allowed", 405)
@@ -187,6 +192,7 @@ class HostedUi:
                 error="Your sign-in form expired. Please sign in again.",
                 status=403,
                 headers=[site.cookie(CSRF_COOKIE, csrf)],
+                sign_up_href=_sign_up_href(action),
             )
         if "session" in form:
             return await self._new_password(site, authorize, action, csrf, form)
@@ -227,6 +233,7 @@ class HostedUi:
                 username=username,
                 error=problem,
                 status=400,
+                sign_up_href=_sign_up_href(action),
             )
         if user.status == "FORCE_CHANGE_PASSWORD":
             return hosted_page.new_password(
@@ -309,6 +316,80 @@ class HostedUi:
         answer["token_type"] = "Bearer"
         return _redirect(authorize.answer(answer), cookies)
 
+    # -- /signup, /confirmUser ------------------------------------------------------------
+
+    async def _sign_up(self, site: Site, request: HttpRequest) -> HttpResponse:
+        authorize, client = parse_authorize(
+            site.pool, _query(request), self._find_client(site.pool)
+        )
+        action = f"{site.prefix}/signup?{request.query_string}"
+        sign_in = f"{site.prefix}/login?{request.query_string}"
+        form: dict[str, str] = {}
+        error = None
+        if request.method == "POST":
+            checked = _checked_form(request)
+            if checked is None:
+                error = "Your sign-up form expired. Please try again."
+            else:
+                form, csrf = checked
+                try:
+                    signed_up = await hosted_signup.sign_up(self._idp, site.pool, client, form)
+                except ServiceError as failure:
+                    error = failure.message
+                else:
+                    if signed_up.destination is None:
+                        return await self._signed_in(site, authorize, signed_up.user)
+                    return hosted_page.confirm(
+                        action=f"{site.prefix}/confirmUser?{request.query_string}",
+                        csrf=csrf,
+                        ticket=self.sessions.ticket(site.pool, signed_up.user),
+                        destination=signed_up.destination,
+                    )
+        elif request.method != "GET":
+            return hosted_page.error("Use GET or POST.", "method_not_allowed", 405)
+        csrf = secrets.token_urlsafe(24)
+        return hosted_page.sign_up(
+            action=action,
+            csrf=csrf,
+            client_name=client.name,
+            sign_in_href=sign_in,
+            email_is_username="email" in site.pool.username_attributes,
+            minimum_length=site.pool.password_policy.MinimumLength,
+            values={k: v for k, v in form.items() if k in ("username", "email")},
+            error=error,
+            status=200 if error is None else 400,
+            headers=[site.cookie(CSRF_COOKIE, csrf)],
+        )
+
+    async def _confirm(self, site: Site, request: HttpRequest) -> HttpResponse:
+        authorize, client = parse_authorize(
+            site.pool, _query(request), self._find_client(site.pool)
+        )
+        checked = _checked_form(request) if request.method == "POST" else None
+        if checked is None:
+            # Only reached from the sign-up form, with its ticket.
+            return _redirect(f"{site.prefix}/signup?{request.query_string}")
+        form, csrf = checked
+        ticket = form.get("ticket", "")
+        user = self.sessions.ticketed_user(site.pool, ticket)
+        if user is None:
+            raise ErrorPage("invalid_request", "Your session expired. Please sign in again.")
+        try:
+            await hosted_signup.confirm(self._idp, client, user.username, form.get("code", ""))
+        except ServiceError as failure:
+            return hosted_page.confirm(
+                action=f"{site.prefix}/confirmUser?{request.query_string}",
+                csrf=csrf,
+                ticket=ticket,
+                destination="",
+                error=failure.message,
+                status=400,
+            )
+        confirmed = self._idp.store.get(User, site.pool.id, user.username)
+        if confirmed is None:
+            raise ErrorPage("invalid_request", "Your session expired. Please sign in again.")
+        return await self._signed_in(site, authorize, confirmed)
+
     # -- sessions -------------------------------------------------------------------------
 
     def _current_session(
@@ -361,6 +442,19 @@ def _query(request: HttpRequest) -> dict[str, str]:
     for name, value in parse_qsl(request.query_string, keep_blank_values=True):
         query.setdefault(name, value)
     return query
+
+
+def _checked_form(request: HttpRequest) -> tuple[dict[str, str], str] | None:
+    """A POSTed form and its CSRF token, when the token matches the XSRF-TOKEN cookie."""
+    form = form_of(request)
+    csrf = _cookies(request).get(CSRF_COOKIE, "")
+    if not csrf or not secrets.compare_digest(csrf, form.get("_csrf", "")):
+        return None
+    return form, csrf
+
+
+def _sign_up_href(login_action: str) -> str:
+    return login_action.replace("/login?", "/signup?", 1)
 
 
 def _cookies(request: HttpRequest) -> dict[str, str]:

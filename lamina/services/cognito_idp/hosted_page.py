@@ -47,6 +47,8 @@ button:hover{background:#1e40af}
 .alert{margin:0 0 1rem;padding:.75rem;border-radius:.375rem;background:#fef2f2;
 color:#991b1b;border:1px solid #fecaca}
 .hint{font-size:.875rem;color:#4b5563;margin:.25rem 0 0}
+p.switch{margin:1.25rem 0 0;text-align:center}
+a{color:#1d4ed8}a:focus-visible{outline:3px solid #2563eb;outline-offset:2px}
 @media (prefers-color-scheme:dark){body{background:#111827;color:#f9fafb}
 main{background:#1f2937}p.lead,.hint{color:#d1d5db}input{background:#111827;
 border-color:#9ca3af}.alert{background:#450a0a;color:#fecaca;border-color:#7f1d1d}}
@@ -84,6 +86,7 @@ def sign_in(
     error: str | None = None,
     status: int = 200,
     headers: list[tuple[bytes, bytes]] | None = None,
+    sign_up_href: str | None = None,
 ) -> HttpResponse:
     """The sign-in form; `action` is the /login URL with the authorize request's query."""
     focus_password = bool(username)
@@ -104,7 +107,86 @@ def sign_in(
         '<button type="submit">Sign in</button>'
         "</form>"
     )
+    if sign_up_href is not None:
+        body += (
+            f'<p class="switch">Need an account? <a href="{escape(sign_up_href)}">Sign up</a></p>'
+        )
     return page("Sign in", body, status, headers)
+
+
+def sign_up(
+    *,
+    action: str,
+    csrf: str,
+    client_name: str,
+    sign_in_href: str,
+    email_is_username: bool,
+    minimum_length: int,
+    values: dict[str, str] | None = None,
+    error: str | None = None,
+    status: int = 200,
+    headers: list[tuple[bytes, bytes]] | None = None,
+) -> HttpResponse:
+    given = values or {}
+    password_invalid = ' aria-invalid="true"' if error else ""
+    username = (
+        ""
+        if email_is_username
+        else (
+            '<label for="username">Username</label>'
+            '<input id="username" name="username" type="text" autocomplete="username" '
+            f'autocapitalize="none" spellcheck="false" required autofocus '
+            f'value="{escape(given.get("username", ""))}"{_invalid(error)}>'
+        )
+    )
+    body = (
+        "<h1>Sign up</h1>"
+        f'<p class="lead">Create an account for {escape(client_name)}</p>'
+        f"{_alert(error)}"
+        f'<form method="post" action="{escape(action)}">'
+        f'<input type="hidden" name="_csrf" value="{escape(csrf)}">'
+        f"{username}"
+        '<label for="email">Email</label>'
+        '<input id="email" name="email" type="email" autocomplete="email" required '
+        f'value="{escape(given.get("email", ""))}"{_invalid(error)}'
+        f"{' autofocus' if email_is_username else ''}>"
+        '<label for="password">Password</label>'
+        '<input id="password" name="password" type="password" autocomplete="new-password" '
+        f'required aria-describedby="password-hint"{password_invalid}>'
+        f'<p class="hint" id="password-hint">At least {minimum_length} characters.</p>'
+        '<button type="submit">Sign up</button>'
+        "</form>"
+        '<p class="switch">Already have an account? '
+        f'<a href="{escape(sign_in_href)}">Sign in</a></p>'
+    )
+    return page("Sign up", body, status, headers)
+
+
+def confirm(
+    *,
+    action: str,
+    csrf: str,
+    ticket: str,
+    destination: str,
+    error: str | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The confirmation code form after sign-up; `ticket` names the new user."""
+    sent = f"We sent a code to {destination}." if destination else "We sent you a code."
+    body = (
+        "<h1>Confirm your account</h1>"
+        f'<p class="lead">{escape(sent)} Enter it below to confirm your account.</p>'
+        f"{_alert(error)}"
+        f'<form method="post" action="{escape(action)}">'
+        f'<input type="hidden" name="_csrf" value="{escape(csrf)}">'
+        f'<input type="hidden" name="ticket" value="{escape(ticket)}">'
+        '<label for="code">Verification code</label>'
+        '<input id="code" name="code" type="text" inputmode="numeric" '
+        f'autocomplete="one-time-code" required autofocus{_invalid(error)}>'
+        '<button type="submit">Confirm account</button>'
+        "</form>"
+    )
+    return page("Confirm your account", body, status)
 
 
 def new_password(

@@ -23,6 +23,9 @@ CHALLENGE_S = 180
 """A NEW_PASSWORD_REQUIRED form may be answered for three minutes (Cognito's sessions)."""
 _SESSION = "hosted_session"
 _CHALLENGE = "new_password"
+_TICKET = "confirm_sign_up"
+TICKET_S = 3600
+"""A sign-up's confirmation form may be answered (and the user signed in) within an hour."""
 
 
 class SignedSessions:
@@ -57,6 +60,16 @@ class SignedSessions:
         if user is None or user.status != "FORCE_CHANGE_PASSWORD":
             return None
         return user
+
+    def ticket(self, pool: Pool, user: User) -> str:
+        """Names the user who just signed up, so confirming the code signs them in."""
+        return self._sign(pool, user, _TICKET, int(self._idp.now()), TICKET_S)
+
+    def ticketed_user(self, pool: Pool, token: str) -> User | None:
+        claims = self._verified(pool, token, _TICKET)
+        if claims is None:
+            return None
+        return self._idp.store.get(User, pool.id, str(claims.get("username")))
 
     def _sign(
         self, pool: Pool, user: User, use: str, now: int, lifetime_s: int, **extra: Any
