@@ -224,3 +224,20 @@ def test_observe_metrics_throttled_invoke_counts_throttles_not_invocations(
     assert samples[("AWS_Lambda_Throttles_total", throttled)] == 1
     ran = _labels(FunctionName="observe-boom", Resource="observe-boom", ExecutedVersion="$LATEST")
     assert samples[("AWS_Lambda_Invocations_total", ran)] == 1  # the fixture's one request
+
+
+def test_observe_metrics_off_records_nothing_but_still_logs_access(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "app"
+    shutil.copytree(FIXTURES / "apps" / "observe", root, ignore=shutil.ignore_patterns(".lamina"))
+    monkeypatch.setenv("LAMINA_METRICS", "off")  # inherited by `lamina up`
+    lamina = LaminaProcess(root / "template.yaml")
+    try:
+        off = Observed(lamina, root)
+        assert off.rest("/hello").status_code == 200
+        names = {name for name, _ in off.samples()}
+        assert not any(name.startswith(("AWS_ApiGateway_", "AWS_Lambda_")) for name in names)
+        assert len(off.lines(REST_LOG, 1)) == 1
+    finally:
+        lamina.stop()
