@@ -194,9 +194,9 @@ def serialize_rest_xml(
                 # A 2xx answer with Content-Range is a partial one (RFC 9110, 15.3.7).
                 status = 206
             text = to_text(member, value, "rfc822")
-            headers.append((wire.encode(), text.encode("latin-1", errors="replace")))
+            headers.append((wire.encode(), _header_value(text)))
         elif location == "headers":
-            headers.extend((f"{wire}{k}".encode(), str(v).encode()) for k, v in value.items())
+            headers.extend((f"{wire}{k}".encode(), _header_value(str(v))) for k, v in value.items())
         else:
             body_members[name] = value
     body = _body(operation.name, shape, body_members, options, headers)
@@ -205,6 +205,12 @@ def serialize_rest_xml(
         # derives Content-Length from the body it then leaves unsent.
         body = bytes(length)
     return HttpResponse(status, headers, body)
+
+
+def _header_value(text: str) -> bytes:
+    """Line breaks never reach a header (`?response-content-type=` comes from a URL)."""
+    cleaned = text.replace("\r", " ").replace("\n", " ")
+    return cleaned.encode("latin-1", errors="replace")
 
 
 def request_headers(request_id: str) -> list[tuple[bytes, bytes]]:

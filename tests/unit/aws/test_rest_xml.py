@@ -205,3 +205,9 @@ def test_sigv2_presigned_url_signed_by_botocore_verifies() -> None:
     with pytest.raises(ServiceError) as error:
         authenticate_query_v2(claim, request, store, resource_path=path, now=later)
     assert (error.value.code, error.value.message) == ("AccessDenied", "Request has expired")
+
+
+def test_header_values_cannot_carry_line_breaks(s3: Any) -> None:
+    output = {"Body": b"x", "ContentType": "text/plain\r\nSet-Cookie: a=b"}
+    response = serialize_rest_xml(s3.operation("GetObject"), output, "r", OPTIONS)
+    assert dict(response.headers)[b"Content-Type"] == b"text/plain  Set-Cookie: a=b"
