@@ -171,6 +171,10 @@ class AwsApi:
 
 
 def _internal(spec: ServiceSpec, request_id: str) -> ServiceError:
+    if spec.protocol == "rest-xml":
+        # https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html#ErrorCodeList
+        message = "We encountered an internal error. Please try again."
+        return ServiceError("InternalError", message, status=500, sender_fault=False)
     code = next((c for c in _INTERNAL_CODES if c in spec.error_shapes), "InternalFailure")
     message = f"An internal error occurred (request id {request_id})"
     return ServiceError(code, message, status=500, sender_fault=False)

@@ -98,3 +98,21 @@ def test_objects_and_uploads_survive_a_restart(tmp_path: Path) -> None:
         assert s3.get_object(Bucket="durable-bucket", Key="m")["Body"].read() == b"part"
     finally:
         server.close()
+
+
+def test_a_lost_blob_is_an_internal_error(tmp_path: Path) -> None:
+    server = S3Server(tmp_path)
+    try:
+        s3 = server.client()
+        s3.create_bucket(Bucket="lost-bucket")
+        s3.put_object(Bucket="lost-bucket", Key="k", Body=b"x")
+        for blob in (tmp_path / "s3" / "blobs").iterdir():
+            blob.unlink()
+        try:
+            s3.get_object(Bucket="lost-bucket", Key="k")
+            raise AssertionError("a missing blob was served")
+        except ClientError as error:
+            assert error.response["Error"]["Code"] == "InternalError"
+            assert error.response["ResponseMetadata"]["HTTPStatusCode"] == 500
+    finally:
+        server.close()
