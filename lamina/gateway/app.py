@@ -114,12 +114,17 @@ class Gateway:
 
     def reject(self, request: GatewayRequest, host: str, error: GatewayError) -> GatewayResponse:
         """Answer with a gateway response before routing (e.g. a body over the size limit)."""
+        started = time.perf_counter_ns()
         address = resolve_address(self.deployment, host, request.path)
         kind = (
             ApiKind.REST if isinstance(address and address.api, CompiledRestApi) else ApiKind.HTTP
         )
         response = render_error(kind, error)
         _stamp(response, kind, request)
+        # Counted and access-logged like any answered request (a 413 is a 4XXError).
+        ctx = RequestContext(request, self.deployment, host)
+        ctx.address, ctx.kind, ctx.error = address, kind, error
+        self.observer.record(ctx, response, started)
         return response
 
 

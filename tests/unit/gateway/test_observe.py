@@ -11,6 +11,7 @@ from lamina.functions.model import InvokeResult
 from lamina.gateway.access_log_writer import AccessLogWriter
 from lamina.gateway.app import Gateway
 from lamina.gateway.deployment import Deployment
+from lamina.gateway.error import GatewayError, ResponseType
 from lamina.gateway.model import (
     AccessLogSetting,
     HttpApi,
@@ -219,3 +220,14 @@ async def test_observe_metrics_off_still_writes_access_logs(tmp_path: Path) -> N
     await gateway.handle(_request("/Prod/items/1"), "127.0.0.1:3000")
     await writer.close()
     assert len((tmp_path / "shop-access.log").read_text().splitlines()) == 1
+
+
+async def test_observe_request_rejected_before_routing_counts_and_logs(tmp_path: Path) -> None:
+    harness = Harness(tmp_path, OK)
+    error = GatewayError(ResponseType.REQUEST_TOO_LARGE)
+    response = harness.gateway.reject(_request("/Prod/items/1"), "127.0.0.1:3000", error)
+    assert response.status == 413
+    assert harness.value("AWS_ApiGateway_4XXError_total", **REST) == 1
+    await harness.writer.close()
+    (line,) = (tmp_path / "shop-access.log").read_text().splitlines()
+    assert ",413," in line
