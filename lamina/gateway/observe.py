@@ -22,6 +22,7 @@ increments and one or two histogram observations, with no string formatting.
 
 from __future__ import annotations
 
+import logging
 import time
 import weakref
 from collections.abc import Iterator
@@ -48,6 +49,8 @@ from lamina.gateway.events.v1 import V1Target
 if TYPE_CHECKING:
     from lamina.gateway.context import RequestContext
     from lamina.gateway.model import Stage
+
+log = logging.getLogger("lamina.gateway")
 
 LATENCY_BUCKETS_MS = (
     0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 25.0, 50.0, 100.0,
@@ -214,7 +217,11 @@ class RequestObserver:
             log_format = self._formats.get(setting.format)
             if log_format is None:  # parsed once per format, not per request
                 log_format = self._formats[setting.format] = AccessLogFormat(setting.format)
-            line = log_format.render(Served(ctx, response, latency_ms))
+            try:
+                line = log_format.render(Served(ctx, response, latency_ms))
+            except Exception:  # a bug of ours must not turn an answered request into a 500
+                log.exception("rendering the access log line of %s failed", setting.log_group)
+                return
             self._access_logs.write(setting.log_group, line)
 
     async def close(self) -> None:

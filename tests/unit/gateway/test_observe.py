@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from prometheus_client import CollectorRegistry
 
 from lamina.functions.model import InvokeResult
+from lamina.gateway.access_log import AccessLogFormat
 from lamina.gateway.access_log_writer import AccessLogWriter
 from lamina.gateway.app import Gateway
 from lamina.gateway.deployment import Deployment
@@ -231,3 +233,17 @@ async def test_observe_request_rejected_before_routing_counts_and_logs(tmp_path:
     await harness.writer.close()
     (line,) = (tmp_path / "shop-access.log").read_text().splitlines()
     assert ",413," in line
+
+
+async def test_observe_access_log_failure_never_changes_the_response(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(self: AccessLogFormat, served: object) -> str:
+        raise KeyError("a bug in a getter")
+
+    monkeypatch.setattr(AccessLogFormat, "render", broken)
+    harness = Harness(tmp_path, OK)
+    assert await harness.get("/Prod/items/1") == 200
+    assert harness.value("AWS_ApiGateway_Count_total", **REST_ITEM) == 1
+    await harness.writer.close()
+    assert not (tmp_path / "shop-access.log").exists()
