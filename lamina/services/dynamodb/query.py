@@ -122,13 +122,8 @@ def resume_after(
     return (encode_key(start[index.partition_key]), sort, *table)
 
 
-def page(
-    meta: TableMeta, rows: Iterator[StoredItem], how: Reading, charged: Charge | None = None
-) -> OperationOutput:
-    """Read until Limit or 1 MB; the page's Items (or Count only) and LastEvaluatedKey.
-
-    The bytes read (before the filter) are charged once, rounded up as one read.
-    """
+def page(meta: TableMeta, rows: Iterator[StoredItem], how: Reading) -> OperationOutput:
+    """Read until Limit or 1 MB; the page's Items (or Count only) and LastEvaluatedKey."""
     items: list[Item] = []
     scanned = read = 0
     last: Item | None = None
@@ -145,8 +140,6 @@ def page(
         output["Items"] = items
     if last is not None:
         output["LastEvaluatedKey"] = {name: last[name] for name in how.key_names}
-    if charged is not None:
-        charged.usage.read(read_units(read, consistent=charged.consistent), charged.index)
     return output
 
 
@@ -156,6 +149,29 @@ class Charge(msgspec.Struct, frozen=True):
     usage: Usage
     index: str | None
     consistent: bool
+
+
+class Metered:
+    """The rows of a table or index read, counting the bytes of those consumed, so the
+    read is charged once for what the page read (before any filter), rounded as one read."""
+
+    __slots__ = ("_rows", "bytes")
+
+    def __init__(self, rows: Iterator[StoredItem]) -> None:
+        self._rows = rows
+        self.bytes = 0
+
+    def __iter__(self) -> Iterator[StoredItem]:
+        return self
+
+    def __next__(self) -> StoredItem:
+        row = next(self._rows)
+        self.bytes += item_size(row.item)
+        return row
+
+    def charge(self, charged: Charge) -> None:
+        units = read_units(self.bytes, consistent=charged.consistent)
+        charged.usage.read(units, charged.index)
 
 
 def charge_of(meta: TableMeta, index: IndexMeta | None, params: OperationInput) -> Charge:
@@ -193,7 +209,11 @@ async def query(db: Database, ctx: AwsRequestContext, params: OperationInput) ->
         after=None if after is None else after[1:],
         index=None if index is None else index.name,
     )
-    output = page(meta, _whole(db, meta, index, params, rows, charged), how, charged)
+    if capacity is None:  # sizes are counted only when someone asks
+        return page(meta, _whole(db, meta, index, params, rows, charged), how)
+    metered = Metered(rows)
+    output = page(meta, _whole(db, meta, index, params, metered, charged), how)
+    metered.charge(charged)
     return output | single(capacity, charged.usage)
 
 
@@ -249,7 +269,11 @@ async def scan(db: Database, ctx: AwsRequestContext, params: OperationInput) -> 
     rows = db.store.scan(meta.name, after, None if index is None else index.name)
     if total > 1:
         rows = (row for row in rows if zlib.crc32(row.partition) % total == segment)
-    output = page(meta, _whole(db, meta, index, params, rows, charged), how, charged)
+    if capacity is None:  # sizes are counted only when someone asks
+        return page(meta, _whole(db, meta, index, params, rows, charged), how)
+    metered = Metered(rows)
+    output = page(meta, _whole(db, meta, index, params, metered, charged), how)
+    metered.charge(charged)
     return output | single(capacity, charged.usage)
 
 

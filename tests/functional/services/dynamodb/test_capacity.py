@@ -204,3 +204,31 @@ def test_unknown_return_consumed_capacity_is_a_validation_error(table: Any) -> N
         "1 validation error detected: Value 'ALL' at 'returnConsumedCapacity' failed to "
         "satisfy constraint: Member must satisfy enum value set: [INDEXES, TOTAL, NONE]"
     )
+
+
+def test_local_index_fetch_charges_the_index_and_one_table_read_per_item(client: Any) -> None:
+    """Select ALL_ATTRIBUTES on an INCLUDE local index reads the entries (charged to the
+    index, rounded once) and fetches each whole item from the table (a read each).
+    https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/LSI.html#LSI.Projections
+    """
+    create_indexed(client)
+    for sk, rank in (("1", "2"), ("2", "1")):
+        item = {"pk": {"S": "p"}, "sk": {"S": sk}, "rank": {"N": rank}, "big": {"S": "x" * 5000}}
+        client.put_item(TableName="orders", Item=item)
+    found = client.query(
+        TableName="orders",
+        IndexName="by_rank",
+        KeyConditionExpression="pk = :p",
+        ExpressionAttributeValues={":p": {"S": "p"}},
+        Select="ALL_ATTRIBUTES",
+        ReturnConsumedCapacity="INDEXES",
+    )
+    assert [item["big"]["S"][:1] for item in found["Items"]] == ["x", "x"]
+    # Entries hold the keys only (no note): one 4 KB block, halved. Each item is 5 KB:
+    # two blocks, halved, per fetch.
+    assert found["ConsumedCapacity"] == {
+        "TableName": "orders",
+        "CapacityUnits": 2.5,
+        "Table": {"CapacityUnits": 2.0},
+        "LocalSecondaryIndexes": {"by_rank": {"CapacityUnits": 0.5}},
+    }
