@@ -189,3 +189,10 @@ def invalid_part_number(part: int, parts: int) -> ServiceError:
         status=416,
         fields={"PartNumberRequested": part, "ActualPartCount": parts},
     )
+
+
+def acl_not_supported() -> ServiceError:
+    # https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-ownership-error-responses.html
+    return ServiceError(
+        "AccessControlListNotSupported", "The bucket does not allow ACLs", status=400
+    )

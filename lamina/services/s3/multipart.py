@@ -21,9 +21,11 @@ from lamina.services.s3.checksum import verified_checksums
 from lamina.services.s3.condition import check_preconditions
 from lamina.services.s3.obj import copy_source
 from lamina.services.s3.state import (
+    SSE_S3,
     STORAGE_CLASS,
     S3State,
     check_md5,
+    check_write_options,
     content_headers,
     quoted,
     user_metadata,
@@ -55,6 +57,7 @@ async def create_multipart_upload(
 ) -> OperationOutput:
     bucket, key = params["Bucket"], params["Key"]
     state.bucket(bucket)
+    check_write_options(params)
     upload = Upload(
         upload_id=uuid.uuid4().hex + uuid.uuid4().hex,
         bucket=bucket,
@@ -65,7 +68,12 @@ async def create_multipart_upload(
         tags=tags_from_header(params.get("Tagging")),
     )
     state.store.add_upload(upload)
-    return {"Bucket": bucket, "Key": key, "UploadId": upload.upload_id}
+    return {
+        "Bucket": bucket,
+        "Key": key,
+        "UploadId": upload.upload_id,
+        "ServerSideEncryption": SSE_S3,
+    }
 
 
 async def upload_part(

@@ -19,8 +19,10 @@ from lamina.services.s3.checksum import answered, verified_checksums
 from lamina.services.s3.condition import ByteRange, check_preconditions, parse_range
 from lamina.services.s3.state import (
     CONTENT_HEADERS,
+    SSE_S3,
     S3State,
     check_md5,
+    check_write_options,
     content_headers,
     quoted,
     user_metadata,
@@ -38,6 +40,7 @@ async def put_object(
 ) -> OperationOutput:
     bucket, key = params["Bucket"], params["Key"]
     state.bucket(bucket)
+    check_write_options(params)
     metadata = user_metadata(params)
     _conditional_write(state, bucket, key, params)
     body: bytes = params.get("Body") or b""
@@ -61,7 +64,12 @@ async def put_object(
         state.free(written.blob_id)
         raise
     state.free(state.store.put(bucket, stored))
-    output: dict[str, Any] = {"ETag": stored.etag, "Size": stored.size, **checksums}
+    output: dict[str, Any] = {
+        "ETag": stored.etag,
+        "Size": stored.size,
+        "ServerSideEncryption": SSE_S3,
+        **checksums,
+    }
     if checksums:
         output["ChecksumType"] = "FULL_OBJECT"
     return output
@@ -143,6 +151,7 @@ def _described(stored: StoredObject, params: OperationInput) -> dict[str, Any]:
         "ETag": stored.etag,
         "LastModified": datetime.fromtimestamp(int(stored.modified), UTC),
         "AcceptRanges": "bytes",
+        "ServerSideEncryption": SSE_S3,
         **stored.headers,
     }
     if stored.metadata:
@@ -197,6 +206,7 @@ async def copy_object(
     source_bucket, source_key = copy_source(params["CopySource"])
     source = state.object(source_bucket, source_key)
     state.bucket(bucket)
+    check_write_options(params)
     metadata = user_metadata(params) if params.get("MetadataDirective") == "REPLACE" else None
     check_preconditions(source, params, prefix="CopySource")
     replace = params.get("MetadataDirective") == "REPLACE"
@@ -224,7 +234,7 @@ async def copy_object(
         "ETag": stored.etag,
         "LastModified": datetime.fromtimestamp(int(stored.modified), UTC),
     }
-    return {"CopyObjectResult": result}
+    return {"CopyObjectResult": result, "ServerSideEncryption": SSE_S3}
 
 
 def copy_source(header: str) -> tuple[str, str]:

@@ -93,6 +93,31 @@ def user_metadata(params: dict[str, Any]) -> dict[str, str]:
     return metadata
 
 
+_GRANTS = ("GrantFullControl", "GrantRead", "GrantReadACP", "GrantWriteACP", "GrantWrite")
+SSE_S3 = "AES256"
+
+
+def check_write_options(params: dict[str, Any]) -> None:
+    """What a PUT may ask beyond the bytes, as a bucket with S3's defaults answers it.
+
+    ACLs: new buckets enforce bucket ownership, so only `bucket-owner-full-control` (or no
+    ACL) is accepted. https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-ownership-error-responses.html
+    Encryption: SSE-S3 (AES256) is every object's default, and what S3 reports; SSE-KMS
+    and SSE-C are not implemented and say so.
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/default-encryption-faq.html
+    """
+    acl = params.get("ACL")
+    if (acl is not None and acl != "bucket-owner-full-control") or any(
+        params.get(grant) is not None for grant in _GRANTS
+    ):
+        raise error.acl_not_supported()
+    sse = params.get("ServerSideEncryption")
+    if sse is not None and sse != SSE_S3:
+        raise error.not_implemented("x-amz-server-side-encryption")
+    if params.get("SSECustomerAlgorithm") is not None:
+        raise error.not_implemented("x-amz-server-side-encryption-customer-algorithm")
+
+
 def content_headers(params: dict[str, Any]) -> dict[str, str]:
     """The content headers a request sets, as stored strings (Expires as HTTP-date)."""
     found: dict[str, str] = {}

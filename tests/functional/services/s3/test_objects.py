@@ -365,3 +365,27 @@ def test_wrong_checksum_is_bad_digest(s3: Any, bucket: str) -> None:
     assert error.value.response["Error"]["Message"] == (
         "The CRC32 you specified did not match the calculated checksum."
     )
+
+
+def test_acls_are_refused_as_a_bucket_owner_enforced_bucket_does(s3: Any, bucket: str) -> None:
+    _put(s3, bucket, ACL="bucket-owner-full-control")
+    for options in (
+        {"ACL": "public-read"},
+        {"GrantRead": 'uri="http://acs.amazonaws.com/groups/global/AllUsers"'},
+    ):
+        with pytest.raises(ClientError) as error:
+            _put(s3, bucket, "acl.txt", **options)
+        assert _error(error) == ("AccessControlListNotSupported", 400)
+        assert error.value.response["Error"]["Message"] == "The bucket does not allow ACLs"
+    with pytest.raises(ClientError) as error:
+        s3.create_multipart_upload(Bucket=bucket, Key="m", ACL="public-read")
+    assert _error(error) == ("AccessControlListNotSupported", 400)
+
+
+def test_sse_s3_is_reported_and_sse_kms_is_not_implemented(s3: Any, bucket: str) -> None:
+    assert _put(s3, bucket)["ServerSideEncryption"] == "AES256"
+    assert _put(s3, bucket, ServerSideEncryption="AES256")["ServerSideEncryption"] == "AES256"
+    assert s3.head_object(Bucket=bucket, Key="doc.txt")["ServerSideEncryption"] == "AES256"
+    with pytest.raises(ClientError) as error:
+        _put(s3, bucket, "kms.txt", ServerSideEncryption="aws:kms")
+    assert _error(error) == ("NotImplemented", 501)
