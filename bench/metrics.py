@@ -160,7 +160,7 @@ def _in_process(calls: int = 200_000) -> dict[str, float]:
     started = time.perf_counter_ns()
 
     def gateway_record() -> None:
-        gateway.record(ctx, 200, 1.2)
+        gateway.record(ctx, 200, 1.2, 5)
 
     def observer_record() -> None:
         observer.record(ctx, response, started)

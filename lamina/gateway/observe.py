@@ -12,8 +12,9 @@ Metric names are CloudWatch's, prefixed with the namespace (`AWS/ApiGateway` →
 https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-metrics-and-dimensions.html
 (REST: ApiName, Stage, Method, Resource) and
 https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-metrics.html
-(HTTP APIs: ApiId, Stage, Route). Every series carries both ApiName and ApiId; a dimension
-that does not apply to the API kind is the empty label, which Prometheus treats as absent.
+(HTTP APIs: ApiId, Stage, Route; they also count DataProcessed bytes). Every series
+carries both ApiName and ApiId; a dimension that does not apply to the API kind is the
+empty label, which Prometheus treats as absent.
 
 The hot path stays cheap: the labelled children of one (API, stage, method/route) are
 resolved once and cached by a tuple key, so a request costs a dict lookup, three counter
@@ -68,7 +69,14 @@ _SeriesKey = tuple[str, str, str, str, str]
 class _Series:
     """The children of one API / stage / method+resource (REST) or route (HTTP API)."""
 
-    __slots__ = ("client_errors", "count", "integration_latency", "latency", "server_errors")
+    __slots__ = (
+        "client_errors",
+        "count",
+        "data_processed",
+        "integration_latency",
+        "latency",
+        "server_errors",
+    )
 
     def __init__(
         self,
@@ -77,12 +85,15 @@ class _Series:
         server_errors: CounterCell,
         latency: HistogramCell,
         integration_latency: HistogramCell,
+        data_processed: CounterCell | None,
     ) -> None:
         self.count = count
         self.client_errors = client_errors
         self.server_errors = server_errors
         self.latency = latency
         self.integration_latency = integration_latency
+        self.data_processed = data_processed
+        """HTTP APIs only."""
 
 
 class GatewayMetrics:
@@ -110,6 +121,9 @@ class GatewayMetrics:
             "IntegrationLatency",
             "Milliseconds between relaying the request to the integration and its answer.",
         )
+        self._data_processed = counter(
+            "DataProcessed", "HTTP API bytes processed, requests and responses (DataProcessed)."
+        )
         self._series: dict[_SeriesKey, _Series] = {}
         metrics.register(registry)
         self._writers = _AccessLogCounts()
@@ -119,7 +133,9 @@ class GatewayMetrics:
         """Report the writer's written and dropped lines while it lives."""
         self._writers.writers.add(writer)
 
-    def record(self, ctx: RequestContext, status: int, latency_ms: float) -> None:
+    def record(
+        self, ctx: RequestContext, status: int, latency_ms: float, response_bytes: int
+    ) -> None:
         api, stage_found = _api_and_stage(ctx)
         if api is None:  # no API matched the host/path: nothing to attribute it to
             return
@@ -143,6 +159,8 @@ class GatewayMetrics:
         series.latency.observe(latency_ms)
         if ctx.integration_latency_ms >= 0:
             series.integration_latency.observe(ctx.integration_latency_ms)
+        if series.data_processed is not None:
+            series.data_processed.inc(len(ctx.request.body) + response_bytes)
 
     def _resolve(self, key: _SeriesKey, api_name: str, kind: ApiKind) -> _Series:
         """Create the children of one series once; the error counters start at 0, as
@@ -156,6 +174,7 @@ class GatewayMetrics:
             (self._rest_5xx if rest else self._http_5xx).labels(*labels),
             self._latency.labels(*labels),
             self._integration_latency.labels(*labels),
+            None if rest else self._data_processed.labels(*labels),
         )
 
 
@@ -210,7 +229,7 @@ class RequestObserver:
     def record(self, ctx: RequestContext, response: GatewayResponse, started_ns: int) -> None:
         latency_ms = (time.perf_counter_ns() - started_ns) / 1e6
         if self._metrics is not None:
-            self._metrics.record(ctx, response.status, latency_ms)
+            self._metrics.record(ctx, response.status, latency_ms, len(response.body))
         stage = _api_and_stage(ctx)[1]
         setting = stage.access_log if stage is not None else None
         if setting is not None and self._access_logs is not None:

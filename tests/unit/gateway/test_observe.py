@@ -174,6 +174,10 @@ async def test_observe_http_route_uses_4xx_5xx_names_and_route_label(tmp_path: P
     assert harness.value("AWS_ApiGateway_5xx_total", **HTTP_ROUTE) == 1
     assert harness.value("AWS_ApiGateway_4xx_total", **HTTP_ROUTE) == 0
     assert harness.value("AWS_ApiGateway_5XXError_total", **HTTP_ROUTE) is None
+    # DataProcessed (HTTP APIs only): request body (none) + the 500's body.
+    body = b'{"message":"Internal Server Error"}'
+    assert harness.value("AWS_ApiGateway_DataProcessed_total", **HTTP_ROUTE) == len(body)
+    assert harness.value("AWS_ApiGateway_DataProcessed_total", **REST_ITEM) is None
 
 
 async def test_observe_latency_lands_in_millisecond_buckets(tmp_path: Path) -> None:
