@@ -25,11 +25,11 @@ from __future__ import annotations
 import re
 import secrets
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 
 from lamina.aws.service import ServiceError
 from lamina.http.message import HttpRequest, HttpResponse
-from lamina.services.cognito_idp import hosted_page, hosted_signup
+from lamina.services.cognito_idp import hosted_page
 from lamina.services.cognito_idp.hosted_grant import (
     AuthorizeRequest,
     CodeStore,
@@ -37,7 +37,18 @@ from lamina.services.cognito_idp.hosted_grant import (
     RedirectError,
     parse_authorize,
 )
+from lamina.services.cognito_idp.hosted_http import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    ClientLookup,
+    Site,
+    checked_form,
+    cookies_of,
+    query_of,
+    redirect,
+)
 from lamina.services.cognito_idp.hosted_session import SESSION_S, SignedSessions
+from lamina.services.cognito_idp.hosted_signup import SignUpPages
 from lamina.services.cognito_idp.hosted_token import (
     HOSTED_AUTH,
     TokenEndpoint,
@@ -51,32 +62,11 @@ from lamina.services.cognito_idp.model import Client, Pool, User
 if TYPE_CHECKING:
     from lamina.services.cognito_idp.provider import CognitoIdpProvider
 
-SESSION_COOKIE = "cognito"
-CSRF_COOKIE = "XSRF-TOKEN"
 _POOL_PATH = re.compile(r"/(?P<pool>[a-z]{2}(?:-[a-z]+)+-\d_[A-Za-z0-9]{9})(?P<rest>/.*)")
 _DOMAIN_HOST = re.compile(r"(?P<prefix>[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)\.auth\.localhost(?::\d+)?")
 _API = frozenset({"/oauth2/token", "/oauth2/userInfo", "/oauth2/revoke"})
 """Called by apps' code (CORS); the rest are pages a browser navigates to."""
 _PAGES = frozenset({*_API, "/oauth2/authorize", "/login", "/logout", "/signup", "/confirmUser"})
-
-
-class Site:
-    """Where a request reached the pool: `prefix` is "/{poolId}" (path form) or ""."""
-
-    __slots__ = ("pool", "prefix", "secure")
-
-    def __init__(self, pool: Pool, prefix: str, secure: bool) -> None:
-        self.pool = pool
-        self.prefix = prefix
-        self.secure = secure
-
-    def cookie(self, name: str, value: str, max_age: int | None = None) -> tuple[bytes, bytes]:
-        parts = [f"{name}={value}", f"Path={self.prefix or '/'}", "HttpOnly", "SameSite=Lax"]
-        if max_age is not None:
-            parts.append(f"Max-Age={max_age}")
-        if self.secure:
-            parts.append("Secure")
-        return (b"set-cookie", "; ".join(parts).encode())
 
 
 class HostedUi:
@@ -85,6 +75,7 @@ class HostedUi:
         self.codes = CodeStore(idp.now)
         self._token = TokenEndpoint(idp, self.codes)
         self.sessions = SignedSessions(idp)
+        self._sign_up = SignUpPages(idp, self.sessions, self._signed_in)
 
     async def handle(self, request: HttpRequest) -> HttpResponse | None:
         found = self._site(request)
@@ -101,13 +92,13 @@ class HostedUi:
             if path == "/logout":
                 return self._logout(site, request)
             if path == "/signup":
-                return await self._sign_up(site, request)
+                return await self._sign_up.sign_up(site, request)
             if path == "/confirmUser":
-                return await self._confirm(site, request)
+                return await self._sign_up.confirm(site, request)
         except ErrorPage as error:
             return hosted_page.error(error.message, error.code)
         except RedirectError as error:
-            return _redirect(error.location)
+            return redirect(error.location)
         return hosted_page.error("The page does not exist.", "not_found", 404)
 
     async def _api(self, site: Site, path: str, request: HttpRequest) -> HttpResponse:
@@ -144,15 +135,15 @@ class HostedUi:
                 return pool
         return None
 
-    def _find_client(self, pool: Pool) -> _ClientLookup:
-        return _ClientLookup(self._idp, pool)
+    def _find_client(self, pool: Pool) -> ClientLookup:
+        return ClientLookup(self._idp, pool)
 
     # -- /oauth2/authorize, /login --------------------------------------------------------
 
     async def _authorize(self, site: Site, request: HttpRequest) -> HttpResponse:
         if request.method != "GET":
             return hosted_page.error("The authorize endpoint takes GET.", "invalid_request", 405)
-        query = _query(request)
+        query = query_of(request)
         authorize, _ = parse_authorize(site.pool, query, self._find_client(site.pool))
         signed_in = self._current_session(site, request, authorize)
         if signed_in is not None:
@@ -160,10 +151,10 @@ class HostedUi:
             return await self._grant(site, authorize, user, auth_time, [])
         # Otherwise the login endpoint, with the same parameters.
         # https://docs.aws.amazon.com/cognito/latest/developerguide/authorization-endpoint.html
-        return _redirect(f"{site.prefix}/login?{request.query_string}")
+        return redirect(f"{site.prefix}/login?{request.query_string}")
 
     async def _login(self, site: Site, request: HttpRequest) -> HttpResponse:
-        query = _query(request)
+        query = query_of(request)
         authorize, client = parse_authorize(site.pool, query, self._find_client(site.pool))
         action = f"{site.prefix}/login?{request.query_string}"
         if request.method == "GET":
@@ -180,20 +171,20 @@ class HostedUi:
             )
         if request.method != "POST":
             return hosted_page.error("Use GET or POST.", "method_not_allowed", 405)
-        form = form_of(request)
-        csrf = _cookies(request).get(CSRF_COOKIE, "")
-        if not csrf or not secrets.compare_digest(csrf, form.get("_csrf", "")):
+        checked = checked_form(request)
+        if checked is None:
             csrf = secrets.token_urlsafe(24)
             return hosted_page.sign_in(
                 action=action,
                 csrf=csrf,
                 client_name=client.name,
-                username=form.get("username", ""),
+                username=form_of(request).get("username", ""),
                 error="Your sign-in form expired. Please sign in again.",
                 status=403,
                 headers=[site.cookie(CSRF_COOKIE, csrf)],
                 sign_up_href=_sign_up_href(action),
             )
+        form, csrf = checked
         if "session" in form:
             return await self._new_password(site, authorize, action, csrf, form)
         return await self._password(site, authorize, client, action, csrf, form)
@@ -291,7 +282,7 @@ class HostedUi:
         """Back to the client: a code (code flow) or the tokens (implicit flow)."""
         if authorize.response_type == "code":
             code = self.codes.issue(site.pool, authorize, user.username, auth_time)
-            return _redirect(authorize.answer({"code": code}), cookies)
+            return redirect(authorize.answer({"code": code}), cookies)
         _, client = self._idp.client(authorize.client_id)
         try:
             issued = await self._idp.issue(
@@ -314,81 +305,7 @@ class HostedUi:
         answer["access_token"] = issued["AccessToken"]
         answer["expires_in"] = str(issued["ExpiresIn"])
         answer["token_type"] = "Bearer"
-        return _redirect(authorize.answer(answer), cookies)
-
-    # -- /signup, /confirmUser ------------------------------------------------------------
-
-    async def _sign_up(self, site: Site, request: HttpRequest) -> HttpResponse:
-        authorize, client = parse_authorize(
-            site.pool, _query(request), self._find_client(site.pool)
-        )
-        action = f"{site.prefix}/signup?{request.query_string}"
-        sign_in = f"{site.prefix}/login?{request.query_string}"
-        form: dict[str, str] = {}
-        error = None
-        if request.method == "POST":
-            checked = _checked_form(request)
-            if checked is None:
-                error = "Your sign-up form expired. Please try again."
-            else:
-                form, csrf = checked
-                try:
-                    signed_up = await hosted_signup.sign_up(self._idp, site.pool, client, form)
-                except ServiceError as failure:
-                    error = failure.message
-                else:
-                    if signed_up.destination is None:
-                        return await self._signed_in(site, authorize, signed_up.user)
-                    return hosted_page.confirm(
-                        action=f"{site.prefix}/confirmUser?{request.query_string}",
-                        csrf=csrf,
-                        ticket=self.sessions.ticket(site.pool, signed_up.user),
-                        destination=signed_up.destination,
-                    )
-        elif request.method != "GET":
-            return hosted_page.error("Use GET or POST.", "method_not_allowed", 405)
-        csrf = secrets.token_urlsafe(24)
-        return hosted_page.sign_up(
-            action=action,
-            csrf=csrf,
-            client_name=client.name,
-            sign_in_href=sign_in,
-            email_is_username="email" in site.pool.username_attributes,
-            minimum_length=site.pool.password_policy.MinimumLength,
-            values={k: v for k, v in form.items() if k in ("username", "email")},
-            error=error,
-            status=200 if error is None else 400,
-            headers=[site.cookie(CSRF_COOKIE, csrf)],
-        )
-
-    async def _confirm(self, site: Site, request: HttpRequest) -> HttpResponse:
-        authorize, client = parse_authorize(
-            site.pool, _query(request), self._find_client(site.pool)
-        )
-        checked = _checked_form(request) if request.method == "POST" else None
-        if checked is None:
-            # Only reached from the sign-up form, with its ticket.
-            return _redirect(f"{site.prefix}/signup?{request.query_string}")
-        form, csrf = checked
-        ticket = form.get("ticket", "")
-        user = self.sessions.ticketed_user(site.pool, ticket)
-        if user is None:
-            raise ErrorPage("invalid_request", "Your session expired. Please sign in again.")
-        try:
-            await hosted_signup.confirm(self._idp, client, user.username, form.get("code", ""))
-        except ServiceError as failure:
-            return hosted_page.confirm(
-                action=f"{site.prefix}/confirmUser?{request.query_string}",
-                csrf=csrf,
-                ticket=ticket,
-                destination="",
-                error=failure.message,
-                status=400,
-            )
-        confirmed = self._idp.store.get(User, site.pool.id, user.username)
-        if confirmed is None:
-            raise ErrorPage("invalid_request", "Your session expired. Please sign in again.")
-        return await self._signed_in(site, authorize, confirmed)
+        return redirect(authorize.answer(answer), cookies)
 
     # -- sessions -------------------------------------------------------------------------
 
@@ -400,7 +317,7 @@ class HostedUi:
         https://docs.aws.amazon.com/cognito/latest/developerguide/authorization-endpoint.html"""
         if authorize.prompt == "login":
             return None
-        token = _cookies(request).get(SESSION_COOKIE)
+        token = cookies_of(request).get(SESSION_COOKIE)
         found = self.sessions.user(site.pool, token) if token else None
         if found is None and authorize.prompt == "none":
             raise RedirectError(authorize, "login_required")
@@ -410,7 +327,7 @@ class HostedUi:
 
     def _logout(self, site: Site, request: HttpRequest) -> HttpResponse:
         # https://docs.aws.amazon.com/cognito/latest/developerguide/logout-endpoint.html
-        query = _query(request)
+        query = query_of(request)
         client = self._find_client(site.pool)(query.get("client_id", ""))
         if client is None:
             raise ErrorPage("invalid_request", "The client_id does not name an app client.")
@@ -419,62 +336,12 @@ class HostedUi:
         if logout_uri is not None:
             if logout_uri not in client.logout_urls:
                 raise ErrorPage("redirect_mismatch", "The logout_uri is not a sign-out URL.")
-            return _redirect(logout_uri, cleared)
+            return redirect(logout_uri, cleared)
         # Without logout_uri: sign out, then sign in again (redirect_uri, response_type).
         parse_authorize(site.pool, query, self._find_client(site.pool))
         again = {k: v for k, v in query.items() if k != "logout_uri"}
-        return _redirect(f"{site.prefix}/login?{urlencode(again)}", cleared)
-
-
-class _ClientLookup:
-    __slots__ = ("_idp", "_pool")
-
-    def __init__(self, idp: CognitoIdpProvider, pool: Pool) -> None:
-        self._idp = idp
-        self._pool = pool
-
-    def __call__(self, client_id: str) -> Client | None:
-        return self._idp.store.get(Client, self._pool.id, client_id) if client_id else None
-
-
-def _query(request: HttpRequest) -> dict[str, str]:
-    query: dict[str, str] = {}
-    for name, value in parse_qsl(request.query_string, keep_blank_values=True):
-        query.setdefault(name, value)
-    return query
-
-
-def _checked_form(request: HttpRequest) -> tuple[dict[str, str], str] | None:
-    """A POSTed form and its CSRF token, when the token matches the XSRF-TOKEN cookie."""
-    form = form_of(request)
-    csrf = _cookies(request).get(CSRF_COOKIE, "")
-    if not csrf or not secrets.compare_digest(csrf, form.get("_csrf", "")):
-        return None
-    return form, csrf
+        return redirect(f"{site.prefix}/login?{urlencode(again)}", cleared)
 
 
 def _sign_up_href(login_action: str) -> str:
     return login_action.replace("/login?", "/signup?", 1)
-
-
-def _cookies(request: HttpRequest) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for name, value in request.headers:
-        if name.lower() != "cookie":
-            continue
-        for part in value.split(";"):
-            key, _, content = part.strip().partition("=")
-            found.setdefault(key, content)
-    return found
-
-
-def _redirect(location: str, headers: list[tuple[bytes, bytes]] | None = None) -> HttpResponse:
-    return HttpResponse(
-        302,
-        [
-            (b"location", location.encode()),
-            (b"cache-control", b"no-cache, no-store, max-age=0, must-revalidate"),
-            *(headers or []),
-        ],
-        b"",
-    )

@@ -7,15 +7,115 @@ https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-man
 
 from __future__ import annotations
 
+import secrets
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from lamina.aws.service import AwsRequestContext, ServiceError
+from lamina.http.message import HttpRequest, HttpResponse
+from lamina.services.cognito_idp import hosted_page
+from lamina.services.cognito_idp.hosted_grant import AuthorizeRequest, ErrorPage, parse_authorize
+from lamina.services.cognito_idp.hosted_http import (
+    CSRF_COOKIE,
+    ClientLookup,
+    Site,
+    checked_form,
+    query_of,
+    redirect,
+)
+from lamina.services.cognito_idp.hosted_session import SignedSessions
 from lamina.services.cognito_idp.model import Client, Pool, User
 
 if TYPE_CHECKING:
     from lamina.services.cognito_idp.provider import CognitoIdpProvider
+
+
+SignIn = Callable[[Site, AuthorizeRequest, User], Awaitable[HttpResponse]]
+"""Sets the session cookie and answers the authorize request (hosted.py)."""
+
+
+class SignUpPages:
+    """GET/POST /signup and POST /confirmUser, with the authorize request's query kept."""
+
+    def __init__(
+        self, idp: CognitoIdpProvider, sessions: SignedSessions, signed_in: SignIn
+    ) -> None:
+        self._idp = idp
+        self._sessions = sessions
+        self._signed_in = signed_in
+
+    async def sign_up(self, site: Site, request: HttpRequest) -> HttpResponse:
+        authorize, client = parse_authorize(
+            site.pool, query_of(request), ClientLookup(self._idp, site.pool)
+        )
+        action = f"{site.prefix}/signup?{request.query_string}"
+        sign_in = f"{site.prefix}/login?{request.query_string}"
+        form: dict[str, str] = {}
+        error = None
+        if request.method == "POST":
+            checked = checked_form(request)
+            if checked is None:
+                error = "Your sign-up form expired. Please try again."
+            else:
+                form, csrf = checked
+                try:
+                    signed_up = await sign_up(self._idp, site.pool, client, form)
+                except ServiceError as failure:
+                    error = failure.message
+                else:
+                    if signed_up.destination is None:
+                        return await self._signed_in(site, authorize, signed_up.user)
+                    return hosted_page.confirm(
+                        action=f"{site.prefix}/confirmUser?{request.query_string}",
+                        csrf=csrf,
+                        ticket=self._sessions.ticket(site.pool, signed_up.user),
+                        destination=signed_up.destination,
+                    )
+        elif request.method != "GET":
+            return hosted_page.error("Use GET or POST.", "method_not_allowed", 405)
+        csrf = secrets.token_urlsafe(24)
+        return hosted_page.sign_up(
+            action=action,
+            csrf=csrf,
+            client_name=client.name,
+            sign_in_href=sign_in,
+            email_is_username="email" in site.pool.username_attributes,
+            minimum_length=site.pool.password_policy.MinimumLength,
+            values={k: v for k, v in form.items() if k in ("username", "email")},
+            error=error,
+            status=200 if error is None else 400,
+            headers=[site.cookie(CSRF_COOKIE, csrf)],
+        )
+
+    async def confirm(self, site: Site, request: HttpRequest) -> HttpResponse:
+        authorize, client = parse_authorize(
+            site.pool, query_of(request), ClientLookup(self._idp, site.pool)
+        )
+        checked = checked_form(request) if request.method == "POST" else None
+        if checked is None:
+            # Only reached from the sign-up form, with its ticket.
+            return redirect(f"{site.prefix}/signup?{request.query_string}")
+        form, csrf = checked
+        ticket = form.get("ticket", "")
+        user = self._sessions.ticketed_user(site.pool, ticket)
+        if user is None:
+            raise ErrorPage("invalid_request", "Your session expired. Please sign in again.")
+        try:
+            await confirm(self._idp, client, user.username, form.get("code", ""))
+        except ServiceError as failure:
+            return hosted_page.confirm(
+                action=f"{site.prefix}/confirmUser?{request.query_string}",
+                csrf=csrf,
+                ticket=ticket,
+                destination="",
+                error=failure.message,
+                status=400,
+            )
+        confirmed = self._idp.store.get(User, site.pool.id, user.username)
+        if confirmed is None:
+            raise ErrorPage("invalid_request", "Your session expired. Please sign in again.")
+        return await self._signed_in(site, authorize, confirmed)
 
 
 class SignedUp:
