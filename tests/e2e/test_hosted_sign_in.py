@@ -194,6 +194,51 @@ def test_browser_signs_in_on_the_hosted_page_and_lands_on_the_callback(
     assert claims["cognito:username"] == "ada" and claims["email"] == "ada@example.com"
 
 
+@pytest.mark.slow
+def test_browser_signs_up_confirms_with_the_outbox_code_and_lands_signed_in(
+    deployed: Deployed, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    query = urlencode(
+        {
+            "response_type": "code",
+            "client_id": deployed.client_id,
+            "redirect_uri": deployed.callback,
+            "scope": "openid email",
+            "state": "new-user",
+        }
+    )
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox"]
+        )
+        try:
+            page = chromium.new_page()
+            page.goto(f"{deployed.domain}/oauth2/authorize?{query}")
+            page.get_by_role("link", name="Sign up").click()
+            expect(page).to_have_title("Sign up")
+            page.get_by_label("Username").fill("grace")
+            page.get_by_label("Email").fill("grace@example.com")
+            page.get_by_label("Password").fill("short")
+            page.get_by_role("button", name="Sign up").click()
+            expect(page.get_by_role("alert")).to_contain_text("Password did not conform")
+            page.get_by_label("Password").fill(PASSWORD)
+            page.get_by_role("button", name="Sign up").click()
+            expect(page).to_have_title("Confirm your account")
+            expect(page.get_by_label("Verification code")).to_be_focused()
+            outbox = httpx.get(f"{deployed.lamina.base}/_lamina/cognito/outbox", timeout=10)
+            mine = [m for m in outbox.json()["messages"] if m["username"] == "grace"]
+            page.get_by_label("Verification code").fill(mine[-1]["code"])
+            page.screenshot(path=str(tmp_path / "hosted-confirm.png"))
+            page.get_by_role("button", name="Confirm account").click()
+            page.wait_for_url(f"{deployed.callback}?*")
+            landed = {k: v[0] for k, v in parse_qs(urlsplit(page.url).query).items()}
+        finally:
+            chromium.close()
+    assert landed["state"] == "new-user" and landed["code"]
+
+
 def test_removing_the_domain_from_the_template_stops_serving_it(tmp_path: Path) -> None:
     shutil.copy(APP / "template.yaml", tmp_path / "template.yaml")
     query = "response_type=code&client_id=x&redirect_uri=y"
