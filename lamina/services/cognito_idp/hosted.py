@@ -47,6 +47,7 @@ from lamina.services.cognito_idp.hosted_http import (
     query_of,
     redirect,
 )
+from lamina.services.cognito_idp.hosted_reset import PasswordResetPages
 from lamina.services.cognito_idp.hosted_session import SESSION_S, SignedSessions
 from lamina.services.cognito_idp.hosted_signup import SignUpPages
 from lamina.services.cognito_idp.hosted_token import (
@@ -66,7 +67,18 @@ _POOL_PATH = re.compile(r"/(?P<pool>[a-z]{2}(?:-[a-z]+)+-\d_[A-Za-z0-9]{9})(?P<r
 _DOMAIN_HOST = re.compile(r"(?P<prefix>[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)\.auth\.localhost(?::\d+)?")
 _API = frozenset({"/oauth2/token", "/oauth2/userInfo", "/oauth2/revoke"})
 """Called by apps' code (CORS); the rest are pages a browser navigates to."""
-_PAGES = frozenset({*_API, "/oauth2/authorize", "/login", "/logout", "/signup", "/confirmUser"})
+_PAGES = frozenset(
+    {
+        *_API,
+        "/oauth2/authorize",
+        "/login",
+        "/logout",
+        "/signup",
+        "/confirmUser",
+        "/forgotPassword",
+        "/confirmForgotPassword",
+    }
+)
 
 
 class HostedUi:
@@ -76,6 +88,7 @@ class HostedUi:
         self._token = TokenEndpoint(idp, self.codes)
         self.sessions = SignedSessions(idp)
         self._sign_up = SignUpPages(idp, self.sessions, self._signed_in)
+        self._reset = PasswordResetPages(idp)
 
     async def handle(self, request: HttpRequest) -> HttpResponse | None:
         found = self._site(request)
@@ -95,6 +108,10 @@ class HostedUi:
                 return await self._sign_up.sign_up(site, request)
             if path == "/confirmUser":
                 return await self._sign_up.confirm(site, request)
+            if path == "/forgotPassword":
+                return await self._reset.forgot(site, request)
+            if path == "/confirmForgotPassword":
+                return await self._reset.reset(site, request)
         except ErrorPage as error:
             return hosted_page.error(error.message, error.code)
         except RedirectError as error:
@@ -168,6 +185,7 @@ class HostedUi:
                 client_name=client.name,
                 headers=[site.cookie(CSRF_COOKIE, csrf)],
                 sign_up_href=_sign_up_href(action),
+                forgot_href=action.replace("/login?", "/forgotPassword?", 1),
             )
         if request.method != "POST":
             return hosted_page.error("Use GET or POST.", "method_not_allowed", 405)
@@ -183,6 +201,7 @@ class HostedUi:
                 status=403,
                 headers=[site.cookie(CSRF_COOKIE, csrf)],
                 sign_up_href=_sign_up_href(action),
+                forgot_href=action.replace("/login?", "/forgotPassword?", 1),
             )
         form, csrf = checked
         if "session" in form:
@@ -225,6 +244,7 @@ class HostedUi:
                 error=problem,
                 status=400,
                 sign_up_href=_sign_up_href(action),
+                forgot_href=action.replace("/login?", "/forgotPassword?", 1),
             )
         if user.status == "FORCE_CHANGE_PASSWORD":
             return hosted_page.new_password(

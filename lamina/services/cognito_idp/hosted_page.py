@@ -87,6 +87,7 @@ def sign_in(
     status: int = 200,
     headers: list[tuple[bytes, bytes]] | None = None,
     sign_up_href: str | None = None,
+    forgot_href: str | None = None,
 ) -> HttpResponse:
     """The sign-in form; `action` is the /login URL with the authorize request's query."""
     focus_password = bool(username)
@@ -107,6 +108,8 @@ def sign_in(
         '<button type="submit">Sign in</button>'
         "</form>"
     )
+    if forgot_href is not None:
+        body += f'<p class="switch"><a href="{escape(forgot_href)}">Forgot your password?</a></p>'
     if sign_up_href is not None:
         body += (
             f'<p class="switch">Need an account? <a href="{escape(sign_up_href)}">Sign up</a></p>'
@@ -226,3 +229,63 @@ def error(message: str, code: str, status: int = 400) -> HttpResponse:
         f'<p class="hint">Error: <code>{escape(code)}</code></p></div>'
     )
     return page("Error", body, status)
+
+
+def forgot_password(
+    *,
+    action: str,
+    csrf: str,
+    sign_in_href: str,
+    error: str | None = None,
+    headers: list[tuple[bytes, bytes]] | None = None,
+) -> HttpResponse:
+    body = (
+        "<h1>Forgot your password?</h1>"
+        '<p class="lead">Enter your username and we will send you a code to reset it.</p>'
+        f"{_alert(error)}"
+        f'<form method="post" action="{escape(action)}">'
+        f'<input type="hidden" name="_csrf" value="{escape(csrf)}">'
+        '<label for="username">Username</label>'
+        '<input id="username" name="username" type="text" autocomplete="username" '
+        f'autocapitalize="none" spellcheck="false" required autofocus{_invalid(error)}>'
+        '<button type="submit">Reset my password</button>'
+        "</form>"
+        f'<p class="switch"><a href="{escape(sign_in_href)}">Back to sign in</a></p>'
+    )
+    return page("Forgot your password?", body, 200 if error is None else 400, headers)
+
+
+def reset_password(
+    *,
+    action: str,
+    csrf: str,
+    username: str,
+    destination: str,
+    error: str | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    sent = (
+        f"We sent a code to {destination}."
+        if destination
+        else "If the account exists, we sent it a code."
+    )
+    body = (
+        "<h1>Reset your password</h1>"
+        f'<p class="lead">{escape(sent)}</p>'
+        f"{_alert(error)}"
+        f'<form method="post" action="{escape(action)}">'
+        f'<input type="hidden" name="_csrf" value="{escape(csrf)}">'
+        f'<input type="hidden" name="username" value="{escape(username)}">'
+        '<label for="code">Verification code</label>'
+        '<input id="code" name="code" type="text" inputmode="numeric" '
+        f'autocomplete="one-time-code" required autofocus{_invalid(error)}>'
+        '<label for="new_password">New password</label>'
+        '<input id="new_password" name="new_password" type="password" '
+        f'autocomplete="new-password" required{_invalid(error)}>'
+        '<label for="confirm_password">Confirm new password</label>'
+        '<input id="confirm_password" name="confirm_password" type="password" '
+        f'autocomplete="new-password" required{_invalid(error)}>'
+        '<button type="submit">Change password</button>'
+        "</form>"
+    )
+    return page("Reset your password", body, status)

@@ -142,7 +142,7 @@ async def sign_up(
         "Password": form.get("password", ""),
         "UserAttributes": [{"Name": "email", "Value": email}],
     }
-    answer = await _call(idp, client, "SignUp", params, username)
+    answer = await public_call(idp, client, "SignUp", params, username)
     user = idp.find_user(pool, username) or idp.find_user(pool, str(answer["UserSub"]))
     if user is None:
         raise ServiceError("InternalErrorException", "The new user was not found.")
@@ -153,10 +153,10 @@ async def sign_up(
 
 async def confirm(idp: CognitoIdpProvider, client: Client, username: str, code: str) -> None:
     params = {"ClientId": client.id, "Username": username, "ConfirmationCode": code.strip()}
-    await _call(idp, client, "ConfirmSignUp", params, username)
+    await public_call(idp, client, "ConfirmSignUp", params, username)
 
 
-async def _call(
+async def public_call(
     idp: CognitoIdpProvider,
     client: Client,
     operation: str,

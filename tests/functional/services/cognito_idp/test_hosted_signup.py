@@ -155,3 +155,64 @@ def test_confirm_without_a_ticket_goes_back_to_sign_up(
     answer = browser.get(f"{pool.base}/confirmUser?{pool.query}")
     assert answer.status_code == 302
     assert answer.headers["location"] == f"/{pool.pool_id}/signup?{pool.query}"
+
+
+def test_forgot_password_resets_it_with_the_outbox_code(
+    hosted: HostedServer, browser: httpx.Client
+) -> None:
+    pool = Pool(hosted)
+    admin = hosted.admin()
+    admin.admin_create_user(
+        UserPoolId=pool.pool_id,
+        Username="ada",
+        UserAttributes=[{"Name": "email", "Value": "ada@example.com"}],
+        MessageAction="SUPPRESS",
+    )
+    admin.admin_set_user_password(
+        UserPoolId=pool.pool_id, Username="ada", Password=PASSWORD, Permanent=True
+    )
+    login = browser.get(f"{pool.base}/login?{pool.query}")
+    link = re.search(r'href="([^"]*/forgotPassword\?[^"]*)"', login.text)
+    assert link is not None
+    url = hosted.url + link.group(1).replace("&amp;", "&")
+    page = browser.get(url)
+    csrf = _CSRF.search(page.text).group(1)  # type: ignore[union-attr]
+    reset = browser.post(url, data={"_csrf": csrf, "username": "ada"})
+    assert "Reset your password" in reset.text and "a***@e***" in reset.text
+    action = re.search(r'action="([^"]+)"', reset.text).group(1)  # type: ignore[union-attr]
+    reset_url = hosted.url + action.replace("&amp;", "&")
+    code = hosted.provider.outbox.messages[-1]["code"]
+    fields = {"_csrf": csrf, "username": "ada", "code": code}
+    mismatch = browser.post(
+        reset_url, data={**fields, "new_password": "New-Passw0rd", "confirm_password": "other"}
+    )
+    assert mismatch.status_code == 400 and "do not match" in mismatch.text
+    wrong = browser.post(
+        reset_url,
+        data={
+            **fields,
+            "code": "999999x",
+            "new_password": "New-Passw0rd",
+            "confirm_password": "New-Passw0rd",
+        },
+    )
+    assert wrong.status_code == 400 and "Invalid verification code" in wrong.text
+    done = browser.post(
+        reset_url,
+        data={**fields, "new_password": "New-Passw0rd", "confirm_password": "New-Passw0rd"},
+    )
+    assert done.status_code == 302
+    assert done.headers["location"] == f"/{pool.pool_id}/login?{pool.query}"
+    user = hosted.provider.find_user(hosted.provider.pool(pool.pool_id), "ada")
+    assert user is not None and hosted.provider.password_matches(user, "New-Passw0rd")
+
+
+def test_forgot_password_for_an_unknown_user_looks_the_same(
+    hosted: HostedServer, browser: httpx.Client
+) -> None:
+    pool = Pool(hosted)
+    url = f"{pool.base}/forgotPassword?{pool.query}"
+    csrf = _CSRF.search(browser.get(url).text).group(1)  # type: ignore[union-attr]
+    reset = browser.post(url, data={"_csrf": csrf, "username": "nobody"})
+    assert reset.status_code == 200 and "Reset your password" in reset.text
+    assert hosted.provider.outbox.messages == []
