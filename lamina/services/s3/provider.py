@@ -12,7 +12,13 @@ from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 
 from lamina.aws.rest_xml import XmlOptions
-from lamina.aws.service import AwsRequestContext, Handler, OperationInput, OperationOutput
+from lamina.aws.service import (
+    AwsRequestContext,
+    Handler,
+    OperationInput,
+    OperationOutput,
+    ServiceError,
+)
 from lamina.services.s3 import bucket, listing, multipart, obj, tagging
 from lamina.services.s3.blob import BlobStore
 from lamina.services.s3.state import S3State
@@ -64,6 +70,20 @@ _OPERATIONS: dict[str, _Operation] = {
 }
 
 
+async def _owned(
+    operation: _Operation, state: S3State, context: AwsRequestContext, params: OperationInput
+) -> OperationOutput:
+    """`x-amz-expected-bucket-owner` (and `…-source-bucket-owner` on copies) naming another
+    account: 403 AccessDenied, as S3 answers.
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-owner-condition.html
+    """
+    for member in ("ExpectedBucketOwner", "ExpectedSourceBucketOwner"):
+        owner = params.get(member)
+        if owner is not None and owner != context.account_id:
+            raise ServiceError("AccessDenied", "Access Denied", status=403)
+    return await operation(state, context, params)
+
+
 class S3Provider:
     service_name = "s3"
     error_namespace = None
@@ -81,7 +101,7 @@ class S3Provider:
             log.info("removed %d unfinished S3 writes", swept)
         self.state = S3State(store, blobs, clock, account_id)
         self._handlers: dict[str, Handler] = {
-            name: functools.partial(operation, self.state)
+            name: functools.partial(_owned, operation, self.state)
             for name, operation in _OPERATIONS.items()
         }
 

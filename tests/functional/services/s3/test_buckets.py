@@ -129,3 +129,10 @@ def test_list_buckets_pages_and_filters(s3: Any) -> None:
         for b in page["Buckets"]
     ]
     assert paginated == ["aaa-one", "aaa-two", "bbb-three"]
+
+
+def test_expected_bucket_owner_must_be_this_account(s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x", ExpectedBucketOwner="123456789012")
+    with pytest.raises(ClientError) as error:
+        s3.get_object(Bucket=bucket, Key="k", ExpectedBucketOwner="210987654321")
+    assert _error(error) == ("AccessDenied", 403)
