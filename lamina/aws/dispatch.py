@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from lamina.aws.auth import auth_error, authenticate, requires_auth
+from lamina.aws.authorize import authorize, resources_from_params
 from lamina.aws.binding import find_operation, parse_input
 from lamina.aws.chunked import is_chunked, unchunk
 from lamina.aws.claim import Catalog, Claim, has_aws_marks, identify
@@ -34,6 +35,7 @@ from lamina.aws.serialize import serialize_json_rpc, serialize_rest_json
 from lamina.aws.service import (
     AwsRequestContext,
     Handler,
+    OperationInput,
     OperationOutput,
     ServiceError,
     ServiceProvider,
@@ -58,13 +60,21 @@ class AwsApi:
         credentials: CredentialStore,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         library: ModelLibrary | None = None,
+        enforce_iam: bool = False,
     ) -> None:
+        """`enforce_iam`: authorize each signed call against the caller's identity policies
+        (aws/authorize.py); the account root (`test`/`test`) may do anything."""
         self._handlers: dict[str, Mapping[str, Handler]] = {}
+        self._resource_namers: dict[str, ResourceNamer] = {}
+        self.enforce_iam = enforce_iam
         self._namespaces: dict[str, str | None] = {}
         self._xml: dict[str, XmlOptions] = {}
         for provider in providers:
             self._handlers[provider.service_name] = dict(provider.handlers())
             self._namespaces[provider.service_name] = getattr(provider, "error_namespace", None)
+            namer = getattr(provider, "resource_arns", None)
+            if namer is not None:
+                self._resource_namers[provider.service_name] = namer
             options = getattr(provider, "xml_options", None)
             if isinstance(options, XmlOptions):
                 self._xml[provider.service_name] = options
@@ -159,6 +169,8 @@ class AwsApi:
                 status=501,
             )
         parsed = parse_input(spec, operation, request, labels)
+        if self.enforce_iam and access_key is not None:
+            self._authorize(spec.name, operation.name, parsed, access_key, request.client)
         context = AwsRequestContext(
             service=spec.name,
             operation=operation.name,
@@ -168,6 +180,25 @@ class AwsApi:
             access_key=access_key,
         )
         return spec, await handler(context, parsed), operation
+
+    def _authorize(
+        self, service: str, operation: str, params: OperationInput, access_key: str, client: str
+    ) -> None:
+        identity = self._credentials.known_identity(access_key)
+        if identity is None:  # the account root, or a key accepted without a declared identity
+            return
+        namer = self._resource_namers.get(service)
+        resources = namer(operation, params) if namer is not None else None
+        if not resources:
+            resources = resources_from_params(
+                service, self._region, self._account_id, operation, params
+            )
+        authorize(identity, service, operation, resources, source_ip=client)
+
+
+ResourceNamer = Callable[[str, OperationInput], list[str] | None]
+"""A provider's `resource_arns(operation, params)`: the ARNs a call acts on, where only the
+provider can tell (a KMS alias names a key; a secret's ARN has a random suffix)."""
 
 
 def _internal(spec: ServiceSpec, request_id: str) -> ServiceError:

@@ -100,6 +100,15 @@ _overrides = click.option(
     help="Your own certificate and key (PEM) for a custom domain of the template, instead "
     "of one from the local CA (repeatable; implies --tls).",
 )
+@click.option(
+    "--iam/--no-iam",
+    "enforce_iam",
+    default=True,
+    show_default=True,
+    help="Authorize every signed AWS API call (a function's calls under its execution role) "
+    "against the caller's IAM policies, as AWS does; --no-iam lets any known key do "
+    "anything, for quick prototypes.",
+)
 def up(
     path: str,
     host: str,
@@ -113,6 +122,7 @@ def up(
     tls_cert: str | None = None,
     tls_key: str | None = None,
     tls_domain_certs: tuple[str, ...] = (),
+    enforce_iam: bool = True,
 ) -> None:
     """Serve the template at PATH (a template file or a folder holding template.yaml)."""
     from lamina.cli.serve import ServeOptions, serve
@@ -130,6 +140,7 @@ def up(
         tls_cert=tls_cert,
         tls_key=tls_key,
         tls_domain_certs=tuple(tls_domain_certs),
+        enforce_iam=enforce_iam,
     )
     sys.exit(_run(serve(options)))
 

@@ -70,6 +70,8 @@ class ServeOptions(msgspec.Struct, frozen=True, kw_only=True):
     """Where throttling and quota state lives (redis://...); None: in this process."""
     tls: bool = False
     """HTTPS with certificates of Lamina's local CA (.lamina/tls/) or `tls_cert`/`tls_key`."""
+    enforce_iam: bool = True
+    """Authorize AWS API calls against the caller's IAM policies (--no-iam turns it off)."""
     tls_cert: str | None = None
     tls_key: str | None = None
     tls_domain_certs: tuple[str, ...] = ()
@@ -171,6 +173,7 @@ async def serve(options: ServeOptions) -> int:
     s3 = S3Provider(state_dir=state_dir_for(app), account_id=app.account_id)
     sts = StsProvider(credentials=credentials, roles=app.roles, account_id=app.account_id)
     aws = aws_api(app, [lambda_, dynamodb, kms, secrets, cognito, s3, sts], credentials)
+    aws.enforce_iam = options.enforce_iam
 
     async def release() -> None:
         await lambda_.state.async_invoker.close()  # events still running stay queued

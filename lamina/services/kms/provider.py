@@ -81,6 +81,19 @@ class KmsProvider:
     def close(self) -> None:
         self.store.close()
 
+    def resource_arns(self, operation: str, params: Mapping[str, Any]) -> list[str] | None:
+        """The key a call acts on, for IAM: named by id, ARN or alias, or (Decrypt,
+        ReEncrypt) by the ciphertext itself."""
+        ref = params.get("KeyId") or params.get("TargetKeyId") or params.get("SourceKeyId")
+        if ref is None and isinstance(params.get("CiphertextBlob"), bytes):
+            ref = _blob_key_id(params["CiphertextBlob"])
+        if ref is None:
+            return None
+        try:
+            return [self.find(str(ref)).arn]
+        except ServiceError:
+            return None  # the operation answers NotFound itself
+
     # -- keys ---------------------------------------------------------------------------
 
     def key_arn(self, key_id: str) -> str:

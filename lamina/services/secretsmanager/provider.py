@@ -93,6 +93,19 @@ class SecretsManagerProvider:
     def now(self) -> float:
         return self._clock()
 
+    def resource_arns(self, operation: str, params: Mapping[str, Any]) -> list[str] | None:
+        """The secret a call acts on, for IAM (its ARN carries a random suffix only the
+        store knows); CreateSecret names the secret to be."""
+        if operation == "CreateSecret":
+            prefix = f"arn:aws:secretsmanager:{self._region}:{self._account}:secret:"
+            return [prefix + str(params["Name"])]
+        if "SecretId" not in params:
+            return None
+        try:
+            return [self.find(str(params["SecretId"]), allow_deleted=True).arn]
+        except ServiceError:
+            return None
+
     # -- secrets ------------------------------------------------------------------------
 
     def new_arn(self, name: str) -> str:
