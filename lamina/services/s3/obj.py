@@ -59,7 +59,10 @@ async def put_object(
             tags=tags_from_header(params.get("Tagging")),
             checksums=checksums,
         )
-        state.bucket(bucket)  # still there after the write (DeleteBucket meanwhile)
+        # Again after the write: another request may have changed the key meanwhile, and
+        # from here to the commit nothing else runs (no await), so the check holds.
+        state.bucket(bucket)
+        _conditional_write(state, bucket, key, params)
     except ServiceError:
         state.free(written.blob_id)
         raise

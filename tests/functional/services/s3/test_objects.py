@@ -389,3 +389,23 @@ def test_sse_s3_is_reported_and_sse_kms_is_not_implemented(s3: Any, bucket: str)
     with pytest.raises(ClientError) as error:
         _put(s3, bucket, "kms.txt", ServerSideEncryption="aws:kms")
     assert _error(error) == ("NotImplemented", 501)
+
+
+def test_concurrent_create_only_puts_let_exactly_one_win(server: S3Server, bucket: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    clients = [server.client() for _ in range(6)]
+
+    def attempt(index: int) -> bool:
+        try:
+            clients[index].put_object(
+                Bucket=bucket, Key="once", Body=b"%d" % index * 100_000, IfNoneMatch="*"
+            )
+            return True
+        except ClientError as error:
+            assert error.response["Error"]["Code"] == "PreconditionFailed"
+            return False
+
+    with ThreadPoolExecutor(6) as pool:
+        outcomes = list(pool.map(attempt, range(6)))
+    assert outcomes.count(True) == 1
