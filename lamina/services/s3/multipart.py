@@ -187,6 +187,9 @@ async def complete_multipart_upload(
         parts=len(parts),
         part_sizes=[part.size for part in parts],
     )
+    if state.store.upload(upload.upload_id) is None:  # completed or aborted meanwhile
+        state.free(written.blob_id)
+        raise error.no_such_upload(upload.upload_id)
     state.free(*state.store.finish_upload(upload.upload_id, upload.bucket, stored))
     return {
         "Location": f"/{upload.bucket}/{upload.key}",
