@@ -10,11 +10,14 @@ from typing import Any, TypeVar
 
 from botocore.config import Config
 
+from lamina.aws.credentials import CredentialStore
 from lamina.aws.dispatch import AwsApi
+from lamina.aws.service import ServiceProvider
 from lamina.http.message import HttpRequest, HttpResponse
 from lamina.http.server import HttpServer
 
 REGION = "us-east-1"
+ACCOUNT = "123456789012"
 T = TypeVar("T")
 
 
@@ -26,6 +29,19 @@ class LoopbackServer:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._thread.start()
+
+    def serve(
+        self, *providers: ServiceProvider, credentials: CredentialStore | None = None
+    ) -> None:
+        """Listen with an AwsApi of `providers` (test account, region, credentials)."""
+        self.listen(
+            AwsApi(
+                providers,
+                region=REGION,
+                account_id=ACCOUNT,
+                credentials=credentials or CredentialStore.local(),
+            )
+        )
 
     def listen(self, api: AwsApi) -> None:
         self.api = api

@@ -13,8 +13,6 @@ import pytest
 from botocore import UNSIGNED
 from botocore.config import Config
 
-from lamina.aws.credentials import CredentialStore
-from lamina.aws.dispatch import AwsApi
 from lamina.http.message import HttpRequest, HttpResponse
 from lamina.services.cognito_idp.provider import CognitoIdpProvider, TriggerInvoker
 from lamina.services.kms.provider import KmsProvider
@@ -38,14 +36,7 @@ class CognitoServer(LoopbackServer):
             triggers=triggers,
             clock=clock,
         )
-        self.listen(
-            AwsApi(
-                [self.kms, self.provider],
-                region=REGION,
-                account_id=ACCOUNT,
-                credentials=CredentialStore.local(),
-            )
-        )
+        self.serve(self.kms, self.provider)
         self.provider.base_url = self.url
 
     async def _handle(self, request: HttpRequest) -> HttpResponse:

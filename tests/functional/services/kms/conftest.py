@@ -9,8 +9,6 @@ from typing import Any
 import boto3
 import pytest
 
-from lamina.aws.credentials import CredentialStore
-from lamina.aws.dispatch import AwsApi
 from lamina.services.kms.provider import KmsProvider
 from tests.clock import ManualClock as Clock
 from tests.loopback import REGION, LoopbackServer
@@ -25,14 +23,7 @@ class KmsServer(LoopbackServer):
         self.provider = KmsProvider(
             state_dir=state_dir, region=REGION, account_id=ACCOUNT, **options
         )
-        self.listen(
-            AwsApi(
-                [self.provider],
-                region=REGION,
-                account_id=ACCOUNT,
-                credentials=CredentialStore.local(),
-            )
-        )
+        self.serve(self.provider)
 
     def client(self) -> Any:
         return boto3.client("kms", **self.client_options())

@@ -10,8 +10,6 @@ from typing import Any
 import boto3
 import pytest
 
-from lamina.aws.credentials import CredentialStore
-from lamina.aws.dispatch import AwsApi
 from lamina.services.kms.provider import KmsProvider
 from lamina.services.secretsmanager.provider import RotationInvoker, SecretsManagerProvider
 from tests.clock import ManualClock as Clock
@@ -34,14 +32,7 @@ class SecretsServer(LoopbackServer):
             rotate=rotate,
             clock=clock,
         )
-        self.listen(
-            AwsApi(
-                [self.kms, self.provider],
-                region=REGION,
-                account_id=ACCOUNT,
-                credentials=CredentialStore.local(),
-            )
-        )
+        self.serve(self.kms, self.provider)
 
     def client(self, service: str = "secretsmanager") -> Any:
         return boto3.client(service, **self.client_options())

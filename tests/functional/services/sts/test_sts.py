@@ -16,7 +16,6 @@ import pytest
 from botocore.exceptions import ClientError
 
 from lamina.aws.credentials import ALLOW_ALL, AssumableRole, CredentialStore, Identity
-from lamina.aws.dispatch import AwsApi
 from lamina.services.kms.provider import KmsProvider
 from lamina.services.sts.provider import StsProvider
 from tests.clock import ManualClock
@@ -62,7 +61,7 @@ class StsServer(LoopbackServer):
         ]  # fmt: skip
         self.kms = KmsProvider(state_dir=state_dir, region=REGION, account_id=ACCOUNT)
         sts = StsProvider(credentials=store, roles=roles, account_id=ACCOUNT, clock=clock)
-        self.listen(AwsApi([sts, self.kms], region=REGION, account_id=ACCOUNT, credentials=store))
+        self.serve(sts, self.kms, credentials=store)
 
     def client(self, service: str, **credentials: str) -> Any:
         options = self.client_options()
