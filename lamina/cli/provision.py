@@ -28,12 +28,10 @@ from lamina.services.cognito_idp.model import Client, Group, Pool
 from lamina.services.cognito_idp.provider import CognitoIdpProvider, configure_pool, create_client
 from lamina.services.kms.provider import KmsProvider
 from lamina.services.kms.store import AliasRecord
-from lamina.services.secretsmanager.provider import (
-    CURRENT,
-    SecretsManagerProvider,
-    create_secret,
-    random_password,
-)
+from lamina.services.secretsmanager.operations import create_secret
+from lamina.services.secretsmanager.passwords import random_password
+from lamina.services.secretsmanager.provider import SecretsManagerProvider
+from lamina.services.secretsmanager.service import CURRENT
 
 
 class Services:

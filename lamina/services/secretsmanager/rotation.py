@@ -13,7 +13,7 @@ import orjson
 from lamina.functions.policy import InvokeRequest
 from lamina.functions.service import FunctionService
 from lamina.services.lambda_.names import function_name
-from lamina.services.secretsmanager.provider import RotationInvoker
+from lamina.services.secretsmanager.service import RotationInvoker
 
 PRINCIPAL = "secretsmanager.amazonaws.com"
 

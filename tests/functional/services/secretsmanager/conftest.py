@@ -11,7 +11,8 @@ import boto3
 import pytest
 
 from lamina.services.kms.provider import KmsProvider
-from lamina.services.secretsmanager.provider import RotationInvoker, SecretsManagerProvider
+from lamina.services.secretsmanager.provider import SecretsManagerProvider
+from lamina.services.secretsmanager.service import RotationInvoker
 from tests.clock import ManualClock as Clock
 from tests.loopback import REGION, LoopbackServer
 

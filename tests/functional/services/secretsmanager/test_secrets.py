@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from lamina.services.secretsmanager.provider import PUNCTUATION
+from lamina.services.secretsmanager.service import PUNCTUATION
 
 from .conftest import Clock, SecretsServer
 
