@@ -7,8 +7,6 @@ https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resou
 
 from __future__ import annotations
 
-import base64
-import binascii
 import ipaddress
 import re
 from typing import Any
@@ -18,13 +16,25 @@ import msgspec
 from lamina.config.error import ConfigError
 from lamina.config.reference import CfnResource
 from lamina.config.stack import Stack
+from lamina.config.waf_fields import (
+    body_limit,
+    check_regex,
+    choice_of,
+    field_of,
+    field_statement,
+    int_of,
+    label_of,
+    mapping_of,
+    one_key,
+    rule_labels,
+    text_of,
+    transformations,
+)
 from lamina.gateway.model import RestApi
 from lamina.gateway.waf.managed import MANAGED_GROUPS
 from lamina.gateway.waf.model import (
     DEFAULT_EVALUATION_WINDOW,
     AndStatement,
-    ByteMatchStatement,
-    FieldToMatch,
     IpSet,
     IpSetReferenceStatement,
     LabelMatchStatement,
@@ -34,14 +44,9 @@ from lamina.gateway.waf.model import (
     RateBasedStatement,
     RegexMatchStatement,
     Rule,
-    SizeConstraintStatement,
-    SqliMatchStatement,
     Statement,
-    TextTransformation,
     WebAcl,
-    XssMatchStatement,
 )
-from lamina.gateway.waf.transform import SUPPORTED
 
 WEB_ACL = "AWS::WAFv2::WebACL"
 IP_SET = "AWS::WAFv2::IPSet"
@@ -52,14 +57,7 @@ WAF_TYPES = (WEB_ACL, IP_SET, REGEX_PATTERN_SET, ASSOCIATION)
 # arn:aws:apigateway:{region}::/restapis/{id}/stages/{stage}; HTTP APIs are /apis/{id}.
 # https://docs.aws.amazon.com/apigateway/latest/developerguide/arn-format-reference.html
 _STAGE_ARN = re.compile(r"arn:[^:]+:apigateway:[^:]*::/(restapis|apis)/([^/]+)/stages/([^/]+)$")
-# AssociationConfig RequestBody API_GATEWAY DefaultSizeInspectionLimit.
-# https://docs.aws.amazon.com/waf/latest/APIReference/API_RequestBodyAssociatedResourceTypeConfig.html
-_BODY_LIMITS = {"KB_16": 16 * 1024, "KB_32": 32 * 1024, "KB_48": 48 * 1024, "KB_64": 64 * 1024}
 _WINDOWS = (60, 120, 300, 600)
-_FIELDS = (
-    "UriPath", "QueryString", "SingleQueryArgument", "AllQueryArguments", "SingleHeader",
-    "Headers", "Cookies", "Body", "JsonBody", "Method",
-)  # fmt: skip
 
 
 def attach_web_acls(
@@ -143,7 +141,7 @@ class _WebAcls:
         stack = self._stack
         if stack.text(resource, "Scope", "REGIONAL") != "REGIONAL":
             raise ConfigError("a web ACL for an API Gateway stage must have Scope REGIONAL")
-        default = _one_key(stack.prop(resource, "DefaultAction"), "DefaultAction")
+        default = one_key(stack.prop(resource, "DefaultAction"), "DefaultAction")
         if default not in ("Allow", "Block"):
             raise ConfigError(f"DefaultAction {default} is not supported (Allow or Block)")
         self._warn_ignored(stack.prop(resource, "DefaultAction")[default], "DefaultAction", "")
@@ -154,7 +152,7 @@ class _WebAcls:
         names = [rule.name for rule in rules]
         if len(set(names)) != len(names):
             raise ConfigError("rule names must be unique within a web ACL")
-        limit = _body_limit(stack.prop(resource, "AssociationConfig"))
+        limit = body_limit(stack.prop(resource, "AssociationConfig"))
         return WebAcl(
             name=stack.text(resource, "Name", resource.logical_id),
             arn=arn,
@@ -164,12 +162,12 @@ class _WebAcls:
         )
 
     def _rule(self, raw: Any, where: str) -> Rule:
-        raw = _mapping(raw, where)
+        raw = mapping_of(raw, where)
         name = raw.get("Name")
         if not isinstance(name, str) or not name:
             raise ConfigError(f"{where}.Name is required")
-        statement_raw = _mapping(raw.get("Statement"), f"{where}.Statement")
-        kind = _one_key(statement_raw, f"{where}.Statement")
+        statement_raw = mapping_of(raw.get("Statement"), f"{where}.Statement")
+        kind = one_key(statement_raw, f"{where}.Statement")
         action = raw.get("Action")
         override = raw.get("OverrideAction")
         statement = self._statement(statement_raw, f"{where}.Statement", top=True)
@@ -178,24 +176,24 @@ class _WebAcls:
                 raise ConfigError(f"{where}: a rule group reference needs OverrideAction")
             return Rule(
                 name=name,
-                priority=_int(raw.get("Priority"), f"{where}.Priority"),
+                priority=int_of(raw.get("Priority"), f"{where}.Priority"),
                 statement=statement,
                 override_action="Count"
-                if _one_key(override, "OverrideAction") == "Count"
+                if one_key(override, "OverrideAction") == "Count"
                 else "None",
             )
         if action is None:
             raise ConfigError(f"{where}: a rule needs an Action")
-        verb = _one_key(action, f"{where}.Action")
+        verb = one_key(action, f"{where}.Action")
         if verb not in ("Allow", "Block", "Count"):
             raise ConfigError(f"{where}.Action {verb} is not supported (Allow, Block, Count)")
         self._warn_ignored(action[verb], where, name)
         return Rule(
             name=name,
-            priority=_int(raw.get("Priority"), f"{where}.Priority"),
+            priority=int_of(raw.get("Priority"), f"{where}.Priority"),
             statement=statement,
             action="Allow" if verb == "Allow" else "Block" if verb == "Block" else "Count",
-            labels=_rule_labels(raw.get("RuleLabels"), f"{where}.RuleLabels"),
+            labels=rule_labels(raw.get("RuleLabels"), f"{where}.RuleLabels"),
         )
 
     def _warn_ignored(self, settings: Any, where: str, name: str) -> None:
@@ -210,9 +208,9 @@ class _WebAcls:
             self._stack.warnings.append(message)
 
     def _statement(self, raw: Any, where: str, *, top: bool = False) -> Statement:
-        raw = _mapping(raw, where)
-        kind = _one_key(raw, where)
-        body = _mapping(raw[kind], f"{where}.{kind}")
+        raw = mapping_of(raw, where)
+        kind = one_key(raw, where)
+        body = mapping_of(raw[kind], f"{where}.{kind}")
         where = f"{where}.{kind}"
         if kind in ("AndStatement", "OrStatement"):
             parts = body.get("Statements")
@@ -234,8 +232,8 @@ class _WebAcls:
             return self._ip_set_reference(body, where)
         if kind == "LabelMatchStatement":
             return LabelMatchStatement(
-                scope=_choice(body.get("Scope"), ("LABEL", "NAMESPACE"), f"{where}.Scope"),
-                key=_label(body.get("Key"), f"{where}.Key"),
+                scope=choice_of(body.get("Scope"), ("LABEL", "NAMESPACE"), f"{where}.Scope"),
+                key=label_of(body.get("Key"), f"{where}.Key"),
             )
         if kind in ("RateBasedStatement", "ManagedRuleGroupStatement") and not top:
             raise ConfigError(f"{where} can only be a rule's top-level statement")
@@ -245,17 +243,17 @@ class _WebAcls:
             return self._managed(body, where)
         if kind == "RegexPatternSetReferenceStatement":
             return self._regex_set_reference(body, where)
-        return _field_statement(kind, body, where)
+        return field_statement(kind, body, where)
 
     def _ip_set_reference(self, body: dict[str, Any], where: str) -> IpSetReferenceStatement:
-        ip_set = self._ip_set(_text(body.get("Arn"), f"{where}.Arn"))
+        ip_set = self._ip_set(text_of(body.get("Arn"), f"{where}.Arn"))
         forwarded = body.get("IPSetForwardedIPConfig")
         if forwarded is None:
             return IpSetReferenceStatement(ip_set=ip_set)
-        forwarded = _mapping(forwarded, f"{where}.IPSetForwardedIPConfig")
+        forwarded = mapping_of(forwarded, f"{where}.IPSetForwardedIPConfig")
         return IpSetReferenceStatement(
             ip_set=ip_set,
-            forwarded_header=_text(forwarded.get("HeaderName"), f"{where}.HeaderName"),
+            forwarded_header=text_of(forwarded.get("HeaderName"), f"{where}.HeaderName"),
             forwarded_fallback="MATCH"
             if forwarded.get("FallbackBehavior") == "MATCH"
             else "NO_MATCH",
@@ -285,27 +283,27 @@ class _WebAcls:
 
     def _regex_set_reference(self, body: dict[str, Any], where: str) -> RegexMatchStatement:
         stack = self._stack
-        resource = self._find(REGEX_PATTERN_SET, _text(body.get("Arn"), f"{where}.Arn"))
+        resource = self._find(REGEX_PATTERN_SET, text_of(body.get("Arn"), f"{where}.Arn"))
         with stack.blame(resource.logical_id):
             patterns = tuple(
                 str(p) for p in stack.prop(resource, "RegularExpressionList", []) or []
             )
             for pattern in patterns:
-                _check_regex(pattern, "RegularExpressionList")
+                check_regex(pattern, "RegularExpressionList")
             name = stack.text(resource, "Name", resource.logical_id)
         return RegexMatchStatement(
-            field=_field(body.get("FieldToMatch"), f"{where}.FieldToMatch"),
+            field=field_of(body.get("FieldToMatch"), f"{where}.FieldToMatch"),
             patterns=patterns,
-            transformations=_transformations(body, where),
+            transformations=transformations(body, where),
             pattern_set=name,
         )
 
     def _rate_based(self, body: dict[str, Any], where: str) -> RateBasedStatement:
         # https://docs.aws.amazon.com/waf/latest/APIReference/API_RateBasedStatement.html
-        limit = _int(body.get("Limit"), f"{where}.Limit")
+        limit = int_of(body.get("Limit"), f"{where}.Limit")
         if limit < 10:
             raise ConfigError(f"{where}.Limit must be at least 10")
-        window = _int(
+        window = int_of(
             body.get("EvaluationWindowSec", DEFAULT_EVALUATION_WINDOW),
             f"{where}.EvaluationWindowSec",
         )
@@ -319,8 +317,8 @@ class _WebAcls:
             )
         header = None
         if aggregate == "FORWARDED_IP":
-            forwarded = _mapping(body.get("ForwardedIPConfig"), f"{where}.ForwardedIPConfig")
-            header = _text(forwarded.get("HeaderName"), f"{where}.ForwardedIPConfig.HeaderName")
+            forwarded = mapping_of(body.get("ForwardedIPConfig"), f"{where}.ForwardedIPConfig")
+            header = text_of(forwarded.get("HeaderName"), f"{where}.ForwardedIPConfig.HeaderName")
         scope = body.get("ScopeDownStatement")
         return RateBasedStatement(
             limit=limit,
@@ -345,13 +343,13 @@ class _WebAcls:
             )
         rules = {rule for rule, _ in MANAGED_GROUPS[name]}
         excluded = tuple(
-            _mapping(e, f"{where}.ExcludedRules").get("Name", "")
+            mapping_of(e, f"{where}.ExcludedRules").get("Name", "")
             for e in body.get("ExcludedRules") or []
         )
         overrides: dict[str, str] = {}
         for item in body.get("RuleActionOverrides") or []:
-            item = _mapping(item, f"{where}.RuleActionOverrides")
-            overrides[str(item.get("Name"))] = _one_key(
+            item = mapping_of(item, f"{where}.RuleActionOverrides")
+            overrides[str(item.get("Name"))] = one_key(
                 item.get("ActionToUse"), f"{where}.ActionToUse"
             )
         for rule in (*excluded, *overrides):
@@ -372,194 +370,3 @@ class _WebAcls:
             if scope is None
             else self._statement(scope, f"{where}.ScopeDownStatement"),
         )
-
-
-_FIELD_STATEMENTS = (
-    "ByteMatchStatement", "RegexMatchStatement", "SizeConstraintStatement",
-    "SqliMatchStatement", "XssMatchStatement",
-)  # fmt: skip
-
-
-def _field_statement(kind: str, body: dict[str, Any], where: str) -> Statement:
-    if kind not in _FIELD_STATEMENTS:
-        raise ConfigError(f"{where}: statement type {kind} is not supported by Lamina")
-    field = _field(body.get("FieldToMatch"), f"{where}.FieldToMatch")
-    transformations = _transformations(body, where)
-    if kind == "ByteMatchStatement":
-        return ByteMatchStatement(
-            field=field,
-            search=_search_string(body, where),
-            positional=_choice(
-                body.get("PositionalConstraint"),
-                ("EXACTLY", "STARTS_WITH", "ENDS_WITH", "CONTAINS", "CONTAINS_WORD"),
-                f"{where}.PositionalConstraint",
-            ),
-            transformations=transformations,
-        )
-    if kind == "RegexMatchStatement":
-        pattern = _text(body.get("RegexString"), f"{where}.RegexString")
-        _check_regex(pattern, f"{where}.RegexString")
-        return RegexMatchStatement(
-            field=field, patterns=(pattern,), transformations=transformations
-        )
-    if kind == "SizeConstraintStatement":
-        return SizeConstraintStatement(
-            field=field,
-            comparison=_choice(
-                body.get("ComparisonOperator"),
-                ("EQ", "NE", "LE", "LT", "GE", "GT"),
-                f"{where}.ComparisonOperator",
-            ),
-            size=_int(body.get("Size"), f"{where}.Size"),
-            transformations=transformations,
-        )
-    if kind == "SqliMatchStatement":
-        sensitivity = _choice(
-            body.get("SensitivityLevel", "LOW"), ("LOW", "HIGH"), f"{where}.SensitivityLevel"
-        )
-        return SqliMatchStatement(
-            field=field, transformations=transformations, sensitivity=sensitivity
-        )
-    return XssMatchStatement(field=field, transformations=transformations)
-
-
-def _field(raw: Any, where: str) -> FieldToMatch:
-    raw = _mapping(raw, where)
-    kind: Any = _one_key(raw, where)
-    if kind not in _FIELDS:
-        raise ConfigError(f"{where}: {kind} is not supported (supported: {', '.join(_FIELDS)})")
-    body = _mapping(raw[kind] or {}, f"{where}.{kind}")
-    oversize = _choice(
-        body.get("OversizeHandling", "CONTINUE"),
-        ("CONTINUE", "MATCH", "NO_MATCH"),
-        f"{where}.OversizeHandling",
-    )
-    if kind in ("SingleHeader", "SingleQueryArgument"):
-        return FieldToMatch(kind=kind, name=_text(body.get("Name"), f"{where}.{kind}.Name").lower())
-    if kind in ("Headers", "Cookies", "JsonBody"):
-        return _pattern_field(kind, body, oversize, f"{where}.{kind}")
-    return FieldToMatch(kind=kind, oversize=oversize)
-
-
-def _pattern_field(kind: Any, body: dict[str, Any], oversize: Any, where: str) -> FieldToMatch:
-    pattern = _mapping(body.get("MatchPattern"), f"{where}.MatchPattern")
-    scope = _choice(body.get("MatchScope"), ("ALL", "KEY", "VALUE"), f"{where}.MatchScope")
-    noun = {"Headers": "Headers", "Cookies": "Cookies", "JsonBody": "Paths"}[kind]
-    included = pattern.get(f"Included{noun}")
-    excluded = pattern.get(f"Excluded{noun}") if kind != "JsonBody" else None
-    if "All" not in pattern and included is None and excluded is None:
-        raise ConfigError(f"{where}.MatchPattern needs All or Included{noun}")
-    fallback = body.get("InvalidFallbackBehavior")
-    if fallback is not None:
-        fallback = _choice(
-            fallback,
-            ("MATCH", "NO_MATCH", "EVALUATE_AS_STRING"),
-            f"{where}.InvalidFallbackBehavior",
-        )
-    return FieldToMatch(
-        kind=kind,
-        oversize=oversize,
-        match_scope=scope,
-        included=None if included is None else tuple(str(i) for i in included),
-        excluded=tuple(str(e) for e in excluded or ()),
-        invalid_fallback=fallback,
-    )
-
-
-def _transformations(body: dict[str, Any], where: str) -> tuple[TextTransformation, ...]:
-    raw = body.get("TextTransformations")
-    if not isinstance(raw, list) or not raw:
-        raise ConfigError(f"{where}.TextTransformations needs at least one transformation (NONE)")
-    items = []
-    for i, item in enumerate(raw):
-        item = _mapping(item, f"{where}.TextTransformations[{i}]")
-        kind = _text(item.get("Type"), f"{where}.TextTransformations[{i}].Type")
-        if kind not in SUPPORTED:
-            raise ConfigError(f"{where}: text transformation {kind} is not supported by Lamina")
-        items.append(
-            TextTransformation(priority=_int(item.get("Priority"), f"{where}.Priority"), type=kind)
-        )
-    if len({t.priority for t in items}) != len(items):
-        raise ConfigError(f"{where}.TextTransformations: priorities must all be different")
-    return tuple(items)
-
-
-_LABEL = re.compile(r"^[0-9A-Za-z_\-:]+$")
-
-
-def _label(raw: Any, where: str) -> str:
-    # https://docs.aws.amazon.com/waf/latest/APIReference/API_LabelMatchStatement.html
-    text = _text(raw, where)
-    if not _LABEL.match(text) or len(text) > 1024:
-        raise ConfigError(f"{where} {text!r} must be letters, digits, _, - and : only")
-    return text
-
-
-def _rule_labels(raw: Any, where: str) -> tuple[str, ...]:
-    if raw is None:
-        return ()
-    if not isinstance(raw, list):
-        raise ConfigError(f"{where} must be a list")
-    return tuple(_label(_mapping(item, where).get("Name"), f"{where}.Name") for item in raw)
-
-
-def _search_string(body: dict[str, Any], where: str) -> bytes:
-    if "SearchStringBase64" in body:
-        try:
-            return base64.b64decode(str(body["SearchStringBase64"]), validate=True)
-        except (binascii.Error, ValueError):
-            raise ConfigError(f"{where}.SearchStringBase64 is not base64") from None
-    return _text(body.get("SearchString"), f"{where}.SearchString").encode()
-
-
-def _check_regex(pattern: str, where: str) -> None:
-    try:
-        re.compile(pattern.encode())
-    except re.error as exc:
-        raise ConfigError(
-            f"{where}: {pattern!r} is not a valid regular expression ({exc})"
-        ) from None
-
-
-def _body_limit(config: Any) -> int:
-    if not isinstance(config, dict):
-        return _BODY_LIMITS["KB_16"]
-    body = (config.get("RequestBody") or {}).get("API_GATEWAY") or {}
-    limit = body.get("DefaultSizeInspectionLimit", "KB_16")
-    if limit not in _BODY_LIMITS:
-        raise ConfigError(
-            f"DefaultSizeInspectionLimit {limit} is not one of {', '.join(_BODY_LIMITS)}"
-        )
-    return _BODY_LIMITS[limit]
-
-
-def _mapping(raw: Any, where: str) -> dict[str, Any]:
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{where} must be a mapping")
-    return raw
-
-
-def _one_key(raw: Any, where: str) -> str:
-    raw = _mapping(raw, where)
-    if len(raw) != 1:
-        raise ConfigError(f"{where} must have exactly one key (has {', '.join(raw) or 'none'})")
-    return str(next(iter(raw)))
-
-
-def _text(raw: Any, where: str) -> str:
-    if not isinstance(raw, str) or not raw:
-        raise ConfigError(f"{where} is required")
-    return raw
-
-
-def _int(raw: Any, where: str) -> int:
-    try:
-        return int(raw)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{where} must be an integer") from None
-
-
-def _choice(raw: Any, allowed: tuple[str, ...], where: str) -> Any:
-    if raw not in allowed:
-        raise ConfigError(f"{where} must be one of {', '.join(allowed)} (got {raw!r})")
-    return raw
