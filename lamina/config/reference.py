@@ -345,6 +345,10 @@ def _group_name(resources: Resources, resource: CfnResource, resolver: Resolver)
     return resource.logical_id if name is None else resolver.resolve_string(name, "GroupName")
 
 
+def _domain_prefix(resources: Resources, resource: CfnResource, resolver: Resolver) -> str:
+    return resolver.resolve_string(resource.properties.get("Domain"), "Domain")
+
+
 def _kms_key_id(resources: Resources, resource: CfnResource, resolver: Resolver) -> str:
     return service_ids.kms_key_id(resources.stack_name, resource.logical_id)
 
@@ -383,6 +387,9 @@ _REF_RULES: dict[str, _Rule] = {
     "AWS::Cognito::UserPool": _user_pool_id,
     "AWS::Cognito::UserPoolClient": _user_pool_client_id,
     "AWS::Cognito::UserPoolGroup": _group_name,
+    # Ref of a user pool domain is the domain (prefix) itself.
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpooldomain.html#aws-resource-cognito-userpooldomain-return-values
+    "AWS::Cognito::UserPoolDomain": _domain_prefix,
     "AWS::KMS::Key": _kms_key_id,
     "AWS::KMS::Alias": _alias_name,
     "AWS::SecretsManager::Secret": _secret_arn,
