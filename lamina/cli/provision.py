@@ -25,7 +25,9 @@ from lamina.config.service_resources import (
     USER_POOL_GROUP,
 )
 from lamina.services.cognito_idp.model import Client, Group, Pool
-from lamina.services.cognito_idp.provider import CognitoIdpProvider, configure_pool, create_client
+from lamina.services.cognito_idp.pool_operations import create_client
+from lamina.services.cognito_idp.provider import CognitoIdpProvider
+from lamina.services.cognito_idp.shapes import configure_pool
 from lamina.services.kms.provider import KmsProvider
 from lamina.services.kms.store import AliasRecord
 from lamina.services.secretsmanager.operations import create_secret

@@ -165,7 +165,7 @@ async def public_call(
 ) -> dict[str, Any]:
     """The operation as a browser app would call it: unsigned, with the SECRET_HASH a
     client with a secret needs (the hosted pages know the secret, as Cognito's do)."""
-    from lamina.services.cognito_idp.provider import secret_hash
+    from lamina.services.cognito_idp.shapes import secret_hash
 
     if client.secret is not None:
         params["SecretHash"] = secret_hash(client.secret, username, client.id)

@@ -16,7 +16,7 @@ import jwt
 import pytest
 from botocore.exceptions import ClientError
 
-from lamina.services.cognito_idp.provider import secret_hash
+from lamina.services.cognito_idp.shapes import secret_hash
 
 from .conftest import Clock, CognitoServer
 
