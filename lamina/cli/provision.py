@@ -16,6 +16,7 @@ import orjson
 
 from lamina.config.model import Application, TemplateResource
 from lamina.config.service_resources import (
+    BUCKET,
     KMS_ALIAS,
     KMS_KEY,
     SECRET,
@@ -30,6 +31,8 @@ from lamina.services.cognito_idp.provider import CognitoIdpProvider
 from lamina.services.cognito_idp.shapes import configure_pool
 from lamina.services.kms.provider import KmsProvider
 from lamina.services.kms.store import AliasRecord
+from lamina.services.s3.provider import S3Provider
+from lamina.services.s3.store import Bucket
 from lamina.services.secretsmanager.operations import create_secret
 from lamina.services.secretsmanager.passwords import random_password
 from lamina.services.secretsmanager.provider import SecretsManagerProvider
@@ -37,14 +40,22 @@ from lamina.services.secretsmanager.service import CURRENT
 
 
 class Services:
-    __slots__ = ("cognito", "kms", "secrets")
+    __slots__ = ("cognito", "kms", "region", "s3", "secrets")
 
     def __init__(
-        self, kms: KmsProvider, secrets: SecretsManagerProvider, cognito: CognitoIdpProvider
+        self,
+        kms: KmsProvider,
+        secrets: SecretsManagerProvider,
+        cognito: CognitoIdpProvider,
+        s3: S3Provider,
+        *,
+        region: str,
     ) -> None:
         self.kms = kms
         self.secrets = secrets
         self.cognito = cognito
+        self.s3 = s3
+        self.region = region
 
 
 def provision(app: Application, services: Services) -> None:
@@ -209,7 +220,15 @@ def _tags(tags: object, key: str, value: str) -> dict[str, str]:
     return {str(tag[key]): str(tag[value]) for tag in tags if isinstance(tag, dict)}
 
 
+def _bucket(resource: TemplateResource, services: Services) -> None:
+    # A bucket the template declares; its objects stay across restarts.
+    state = services.s3.state
+    bucket = Bucket(name=resource.physical_id, created=state.clock(), region=services.region)
+    state.store.add_bucket(bucket)
+
+
 _PROVISIONERS = {
+    BUCKET: _bucket,
     KMS_KEY: _key,
     KMS_ALIAS: _alias,
     SECRET: _secret,

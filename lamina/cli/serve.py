@@ -186,7 +186,7 @@ async def serve(options: ServeOptions) -> int:
 
     await _create_tables(dynamodb, app)
     try:
-        provision(app, Services(kms, secrets, cognito))
+        provision(app, Services(kms, secrets, cognito, s3, region=app.region))
     except ServiceError as error:
         await release()
         click.echo(f"error: {error.code}: {error.message}", err=True)

@@ -349,6 +349,12 @@ def _domain_prefix(resources: Resources, resource: CfnResource, resolver: Resolv
     return resolver.resolve_string(resource.properties.get("Domain"), "Domain")
 
 
+def _bucket_name(resources: Resources, resource: CfnResource, resolver: Resolver) -> str:
+    raw = resource.properties.get("BucketName")
+    given = None if raw is None else resolver.resolve_string(raw, "BucketName")
+    return service_ids.bucket_name(resources.stack_name, resource.logical_id, given)
+
+
 def _kms_key_id(resources: Resources, resource: CfnResource, resolver: Resolver) -> str:
     return service_ids.kms_key_id(resources.stack_name, resource.logical_id)
 
@@ -393,6 +399,7 @@ _REF_RULES: dict[str, _Rule] = {
     "AWS::KMS::Key": _kms_key_id,
     "AWS::KMS::Alias": _alias_name,
     "AWS::SecretsManager::Secret": _secret_arn,
+    "AWS::S3::Bucket": _bucket_name,
     "AWS::WAFv2::WebACL": _wafv2("webacl", "Ref"),
     "AWS::WAFv2::IPSet": _wafv2("ipset", "Ref"),
     "AWS::WAFv2::RegexPatternSet": _wafv2("regexpatternset", "Ref"),
@@ -432,6 +439,14 @@ _GET_ATT_RULES: dict[str, dict[str, _Rule]] = {
     "AWS::Cognito::UserPoolClient": {"ClientId": _user_pool_client_id},
     "AWS::KMS::Key": {"Arn": _kms_key_arn, "KeyId": _kms_key_id},
     "AWS::SecretsManager::Secret": {"Id": _secret_arn},
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html#aws-resource-s3-bucket-return-values
+    "AWS::S3::Bucket": {
+        "Arn": lambda r, res, v: f"arn:aws:s3:::{_bucket_name(r, res, v)}",
+        "DomainName": lambda r, res, v: f"{_bucket_name(r, res, v)}.s3.amazonaws.com",
+        "RegionalDomainName": lambda r, res, v: (
+            f"{_bucket_name(r, res, v)}.s3.{v.parameters['AWS::Region']}.amazonaws.com"
+        ),
+    },
     "AWS::WAFv2::WebACL": {"Arn": _wafv2("webacl", "Arn"), "Id": _wafv2("webacl", "Id")},
     "AWS::WAFv2::IPSet": {"Arn": _wafv2("ipset", "Arn"), "Id": _wafv2("ipset", "Id")},
     "AWS::WAFv2::RegexPatternSet": {

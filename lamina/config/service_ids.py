@@ -36,3 +36,14 @@ def secret_arn(stack: str, logical_id: str, name: str, region: str, account: str
     """The secret's ARN ends with `-` and six characters (derived here, random on AWS)."""
     suffix = physical_id(stack, logical_id, "arn", length=6)
     return f"arn:aws:secretsmanager:{region}:{account}:secret:{name}-{suffix}"
+
+
+def bucket_name(stack: str, logical_id: str, given: object) -> str:
+    """BucketName, or what CloudFormation generates: `{stack}-{logicalid}-{suffix}` in
+    lower case, at most 63 characters.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html
+    """
+    if given:
+        return str(given)
+    suffix = physical_id(stack, logical_id, "bucket", length=12)
+    return f"{stack}-{logical_id}"[: 63 - 13].lower().strip("-") + f"-{suffix}"

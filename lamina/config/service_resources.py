@@ -23,6 +23,7 @@ USER_POOL_DOMAIN = "AWS::Cognito::UserPoolDomain"
 KMS_KEY = "AWS::KMS::Key"
 KMS_ALIAS = "AWS::KMS::Alias"
 SECRET = "AWS::SecretsManager::Secret"
+BUCKET = "AWS::S3::Bucket"
 SERVICE_TYPES = frozenset(
     {USER_POOL, USER_POOL_CLIENT, USER_POOL_GROUP, USER_POOL_DOMAIN, KMS_KEY, KMS_ALIAS, SECRET}
 )
@@ -36,6 +37,7 @@ _ORDER = (
     USER_POOL_CLIENT,
     USER_POOL_GROUP,
     USER_POOL_DOMAIN,
+    BUCKET,
 )
 
 
@@ -79,6 +81,8 @@ def _physical_id(
         return service_ids.kms_key_id(stack, logical_id)
     if kind == KMS_ALIAS:
         return str(properties["AliasName"])
+    if kind == BUCKET:
+        return service_ids.bucket_name(stack, logical_id, properties.get("BucketName"))
     return service_ids.secret_name(stack, logical_id, properties.get("Name"))
 
 
