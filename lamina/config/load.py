@@ -41,6 +41,7 @@ __all__ = ["DEFAULT_ACCOUNT_ID", "DEFAULT_REGION", "load_application"]
 # locally (invoke permissions, execution roles) or they only name a snapshot.
 _BUILT_TYPES = frozenset(
     {
+        "AWS::Logs::LogGroup",  # its name and ARN, for access logs
         *SERVICE_TYPES,
         "AWS::Lambda::Function",
         "AWS::Lambda::LayerVersion",

@@ -349,6 +349,15 @@ def _domain_prefix(resources: Resources, resource: CfnResource, resolver: Resolv
     return resolver.resolve_string(resource.properties.get("Domain"), "Domain")
 
 
+def _log_group_name(resources: Resources, resource: CfnResource, resolver: Resolver) -> str:
+    """LogGroupName, or `{stack}-{logicalId}-{suffix}` as CloudFormation names one."""
+    raw = resource.properties.get("LogGroupName")
+    if raw is not None:
+        return resolver.resolve_string(raw, "LogGroupName")
+    suffix = physical_id(resources.stack_name, resource.logical_id, length=12)
+    return f"{resources.stack_name}-{resource.logical_id}-{suffix}"
+
+
 def _bucket_name(resources: Resources, resource: CfnResource, resolver: Resolver) -> str:
     raw = resource.properties.get("BucketName")
     given = None if raw is None else resolver.resolve_string(raw, "BucketName")
@@ -400,6 +409,8 @@ _REF_RULES: dict[str, _Rule] = {
     "AWS::KMS::Alias": _alias_name,
     "AWS::SecretsManager::Secret": _secret_arn,
     "AWS::S3::Bucket": _bucket_name,
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-loggroup.html#aws-resource-logs-loggroup-return-values
+    "AWS::Logs::LogGroup": _log_group_name,
     "AWS::WAFv2::WebACL": _wafv2("webacl", "Ref"),
     "AWS::WAFv2::IPSet": _wafv2("ipset", "Ref"),
     "AWS::WAFv2::RegexPatternSet": _wafv2("regexpatternset", "Ref"),
@@ -439,6 +450,12 @@ _GET_ATT_RULES: dict[str, dict[str, _Rule]] = {
     "AWS::Cognito::UserPoolClient": {"ClientId": _user_pool_client_id},
     "AWS::KMS::Key": {"Arn": _kms_key_arn, "KeyId": _kms_key_id},
     "AWS::SecretsManager::Secret": {"Id": _secret_arn},
+    "AWS::Logs::LogGroup": {
+        "Arn": lambda r, res, v: (
+            f"arn:{v.parameters['AWS::Partition']}:logs:{v.parameters['AWS::Region']}:"
+            f"{v.parameters['AWS::AccountId']}:log-group:{_log_group_name(r, res, v)}:*"
+        )
+    },
     # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html#aws-resource-s3-bucket-return-values
     "AWS::S3::Bucket": {
         "Arn": lambda r, res, v: f"arn:aws:s3:::{_bucket_name(r, res, v)}",
