@@ -29,6 +29,12 @@ _WELL_KNOWN = re.compile(
 )
 
 
+def _names_a_pool(path: str) -> bool:
+    """Whether the first path segment could be a user pool id (`us-east-1_AbC123xyz`)."""
+    end = path.find("/", 1)
+    return "_" in (path[1:end] if end > 0 else path[1:])
+
+
 class IdentityDocuments(Protocol):
     """The user pools' key sets and discovery documents (services.cognito_idp)."""
 
@@ -64,11 +70,14 @@ class Edge:
     async def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path.startswith(RESERVED_PREFIX):
             return self._reserved(request)
-        if self._identity is not None and "/.well-known/" in request.path:
-            found = self._well_known(request.path, self._identity)
-            if found is not None:
-                return found
-        if self._identity is not None:
+        host = request.header("host") or self._public_host
+        # User pools answer at /{poolId}/... and on {domain}.auth.localhost; a cheap test
+        # first, since every gateway request passes here.
+        if self._identity is not None and (_names_a_pool(request.path) or ".auth." in host):
+            if "/.well-known/" in request.path:
+                found = self._well_known(request.path, self._identity)
+                if found is not None:
+                    return found
             hosted = await self._identity.hosted(request)
             if hosted is not None:
                 return hosted
@@ -76,7 +85,6 @@ class Edge:
             claim = self._aws.claim(request)
             if claim is not None:
                 return await self._aws.handle(request, claim)
-        host = request.header("host") or self._public_host
         now_ms = time.time_ns() // 1_000_000
         gateway_request = GatewayRequest(
             method=request.method,
