@@ -60,12 +60,12 @@ def main() -> int:
         id_token, access_token = _tokens(app, base)
 
         def rest(api: str, path: str, *headers: tuple[str, str]) -> Target:
-            return Target(f"{base}/prod{path}", f"{ids[api]}.execute-api.localhost:{port}", headers)
+            host = f"{ids[api]}.execute-api.localhost:{port}"
+            return Target(f"{base}/prod{path}", host, (USER_AGENT, *headers))
 
         def http(path: str, *headers: tuple[str, str]) -> Target:
-            return Target(
-                f"{base}{path}", f"{ids['HttpApi']}.execute-api.localhost:{port}", headers
-            )
+            host = f"{ids['HttpApi']}.execute-api.localhost:{port}"
+            return Target(f"{base}{path}", host, (USER_AGENT, *headers))
 
         routes = {
             "rest_plain": rest("OpenApi", "/plain"),
