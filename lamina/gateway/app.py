@@ -33,7 +33,7 @@ from lamina.gateway.integrations.lambda_ import Invoker
 from lamina.gateway.limits.limiter import InProcessLimiter, RateLimiter
 from lamina.gateway.observe import RequestObserver, default_observer
 from lamina.gateway.request import GatewayRequest
-from lamina.gateway.stages import Stage
+from lamina.gateway.stages import OptionalStage, Stage
 from lamina.gateway.stages.authorize import Authorize
 from lamina.gateway.stages.client_cert import ClientCertificate
 from lamina.gateway.stages.domain import MapCustomDomain
@@ -58,7 +58,6 @@ class Gateway:
         authorizer_cache: AuthorizerCache | None = None,
         observer: RequestObserver | None = None,
     ) -> None:
-        self.deployment = deployment
         self.observer = observer or default_observer()
         """Metrics and access logs, recorded once a request is answered."""
         checks: dict[str, Check] = {}
@@ -66,7 +65,7 @@ class Gateway:
         checks["AWS_IAM"] = IamCheck(credentials or CredentialStore.local())
         checks.update(token_checks(issuers))  # COGNITO_USER_POOLS, JWT
         checks["CUSTOM"] = LambdaAuthorizerCheck(invoker, authorizer_cache)  # Lambda authorizers
-        self._stages: tuple[Stage, ...] = (
+        self._all_stages: tuple[Stage, ...] = (
             ClientCertificate(),
             Firewall(),  # AWS WAF sees the request before API Gateway routes it
             RouteRequest(),
@@ -77,17 +76,33 @@ class Gateway:
             BuildEvent(),
             InvokeIntegration(invoker),
         )
+        self._current = (deployment, self._pipeline(deployment))
+
+    @property
+    def deployment(self) -> Deployment:
+        return self._current[0]
 
     def deploy(self, deployment: Deployment) -> None:
         """Swap in a new deployment; requests in flight keep the one they started with."""
-        self.deployment = deployment
+        self._current = (deployment, self._pipeline(deployment))
+
+    def _pipeline(self, deployment: Deployment) -> tuple[Stage, ...]:
+        """The stages this deployment needs: one with nothing to do for any API of it (no
+        web ACL, no custom domain, no CORS, no authorization) stays out of every request's
+        path — each costs a coroutine per request."""
+        return tuple(
+            stage
+            for stage in self._all_stages
+            if not isinstance(stage, OptionalStage) or stage.needed(deployment)
+        )
 
     async def handle(self, request: GatewayRequest, host: str) -> GatewayResponse:
         started = time.perf_counter_ns()
-        ctx = RequestContext(request, self.deployment, host)
+        deployment, stages = self._current
+        ctx = RequestContext(request, deployment, host)
         path = request.path  # stages rewrite it (the stage prefix is cut)
         try:
-            for stage in self._stages:
+            for stage in stages:
                 await stage(ctx)
                 if ctx.answered:
                     break

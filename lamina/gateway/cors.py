@@ -22,7 +22,7 @@ from __future__ import annotations
 import functools
 
 from lamina.gateway.context import RequestContext
-from lamina.gateway.deployment import CompiledHttpApi
+from lamina.gateway.deployment import CompiledHttpApi, Deployment
 from lamina.gateway.error import GatewayResponse
 from lamina.gateway.model import CorsConfiguration
 from lamina.gateway.request import GatewayRequest
@@ -64,6 +64,9 @@ def allowed_origin(cors: CorsConfiguration, origin: str) -> str | None:
 
 class AnswerPreflight:
     """Answer a CORS preflight without running the authorizer or the integration."""
+
+    def needed(self, deployment: Deployment) -> bool:
+        return any(api.api.cors is not None for api in deployment.http.values())
 
     async def __call__(self, ctx: RequestContext) -> None:
         cors = cors_of(ctx)

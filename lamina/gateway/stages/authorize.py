@@ -30,7 +30,7 @@ from lamina.gateway.auth import Check
 from lamina.gateway.auth.iam import IamCheck, denied
 from lamina.gateway.auth.resource_policy import PolicyDenial, ResourcePolicy, combine
 from lamina.gateway.context import RequestContext
-from lamina.gateway.deployment import CompiledRestApi
+from lamina.gateway.deployment import CompiledRestApi, Deployment
 from lamina.gateway.error import GatewayError, ResponseType
 from lamina.gateway.model import Authorizer, Method, Route
 
@@ -42,6 +42,20 @@ class Authorize:
         """`checks`: authorization type (CUSTOM, COGNITO_USER_POOLS, JWT, AWS_IAM) -> check."""
         self._checks = dict(checks)
         self._policies: dict[str, tuple[object, ResourcePolicy]] = {}
+
+    def needed(self, deployment: Deployment) -> bool:
+        """Whether any method or route authorizes, or any REST API has a resource policy."""
+        for rest in deployment.rest.values():
+            if rest.api.policy is not None:
+                return True
+            for resource in rest.api.resources:
+                if any(m.authorization_type != "NONE" for m in resource.methods.values()):
+                    return True
+        return any(
+            route.authorization_type != "NONE"
+            for http in deployment.http.values()
+            for route in http.api.routes
+        )
 
     async def __call__(self, ctx: RequestContext) -> None:
         declared = ctx.method if ctx.method is not None else ctx.route

@@ -88,6 +88,9 @@ class ClientCertificate:
     def __init__(self, clock: Clock = _utc_now) -> None:
         self._clock = clock
 
+    def needed(self, deployment: Deployment) -> bool:
+        return bool(deployment.domains)
+
     async def __call__(self, ctx: RequestContext) -> None:
         domains = ctx.deployment.domains
         domain = domains.find(ctx.host) if domains else None

@@ -11,10 +11,14 @@ https://docs.aws.amazon.com/apigateway/latest/developerguide/rest-api-mappings.h
 from __future__ import annotations
 
 from lamina.gateway.context import RequestContext
+from lamina.gateway.deployment import Deployment
 from lamina.gateway.domain import host_name
 
 
 class MapCustomDomain:
+    def needed(self, deployment: Deployment) -> bool:
+        return bool(deployment.domains)
+
     async def __call__(self, ctx: RequestContext) -> None:
         address = ctx.address
         if address is None or address.domain is None:

@@ -37,6 +37,9 @@ class Firewall:
         self._deployment: Deployment | None = None
         self._deployment_has_acl = False
 
+    def needed(self, deployment: Deployment) -> bool:
+        return self._has_acl(deployment)
+
     async def __call__(self, ctx: RequestContext) -> None:
         if not self._has_acl(ctx.deployment):
             return
