@@ -20,6 +20,7 @@ from lamina.aws.dispatch import AwsApi
 from lamina.aws.service import AwsRequestContext, ServiceError, ServiceProvider
 from lamina.cli.banner import banner_lines, url_host
 from lamina.cli.console import ConsoleLog
+from lamina.cli.dynamic_refs import DynamicReferenceError, resolve_environments
 from lamina.cli.provision import Services, provision
 from lamina.cli.transport import Transport, parse_domain_certs
 from lamina.config.iam import function_identity
@@ -187,9 +188,17 @@ async def serve(options: ServeOptions) -> int:
     await _create_tables(dynamodb, app)
     try:
         provision(app, Services(kms, secrets, cognito, s3, region=app.region))
+        # Now that the template's secrets exist, {{resolve:secretsmanager:...}} in function
+        # environments can be resolved (no worker has started yet).
+        for resolved in resolve_environments(app.functions, secrets):
+            functions.deploy(resolved)
     except ServiceError as error:
         await release()
         click.echo(f"error: {error.code}: {error.message}", err=True)
+        return 2
+    except DynamicReferenceError as error:
+        await release()
+        click.echo(f"error: {error}", err=True)
         return 2
     edge = Edge(gateway, public_host=public, aws=aws, identity=cognito)
     server = HttpServer(edge, transport.server_tls)

@@ -59,6 +59,7 @@ def test_identity_and_secrets_from_the_template() -> None:
         assert via_jwt.status_code == 200, lamina.output()[-3000:]
         body = via_jwt.json()
         assert body["database_user"] == "app" and body["password_length"] == 24
+        assert body["env_has_the_password"] is True  # {{resolve:secretsmanager:...}}
 
         # REST Cognito authorizers take the ID token as is.
         via_cognito = httpx.get(
