@@ -20,6 +20,7 @@ from lamina.gateway.model import (
     Stage,
 )
 from lamina.gateway.request import GatewayRequest
+from tests.gateway_request import gateway_request
 from tests.invoker import ScriptedInvoker
 
 ALLOWED = "https://app.example"
@@ -56,19 +57,7 @@ def _http(cors: CorsConfiguration | None, *routes: Route) -> Deployment:
 
 
 def _request(method: str, path: str, headers: list[tuple[str, str]]) -> GatewayRequest:
-    return GatewayRequest(
-        method=method,
-        path=path,
-        query_string="",
-        headers=[("Host", "127.0.0.1:3000"), *headers],
-        body=b"",
-        source_ip="127.0.0.1",
-        protocol="HTTP/1.1",
-        domain_name="127.0.0.1:3000",
-        request_id="11111111-2222-4333-8444-555555555555",
-        extended_request_id="AAAAAAAAAAAAAAA=",
-        time_epoch_ms=0,
-    )
+    return gateway_request(path, method=method, headers=headers)
 
 
 def _preflight(path: str = "/echo", origin: str = ALLOWED) -> GatewayRequest:

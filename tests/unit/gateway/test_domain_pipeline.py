@@ -22,6 +22,7 @@ from lamina.gateway.stages.client_cert import ClientCertificate, parse_cert
 from lamina.gateway.stages.domain import MapCustomDomain
 from lamina.gateway.stages.route import RouteRequest
 from lamina.http.message import TlsSession
+from tests.gateway_request import gateway_request
 from tests.invoker import ScriptedInvoker
 from tests.tls_pki import ClientCa
 
@@ -82,20 +83,7 @@ def _deployment() -> Deployment:
 
 
 def _request(path: str, host: str, tls: TlsSession | None = None) -> GatewayRequest:
-    return GatewayRequest(
-        method="GET",
-        path=path,
-        query_string="",
-        headers=[("Host", host)],
-        body=b"",
-        source_ip="127.0.0.1",
-        protocol="HTTP/1.1",
-        domain_name=host,
-        request_id="11111111-2222-4333-8444-555555555555",
-        extended_request_id="AAAAAAAAAAAAAAA=",
-        time_epoch_ms=0,
-        tls=tls,
-    )
+    return gateway_request(path, host=host, tls=tls)
 
 
 async def _event(path: str, host: str, tls: TlsSession | None = None) -> dict[str, object]:

@@ -26,6 +26,7 @@ from lamina.gateway.model import (
 )
 from lamina.gateway.observe import GatewayMetrics, RequestObserver
 from lamina.gateway.request import GatewayRequest
+from tests.gateway_request import gateway_request
 from tests.invoker import ScriptedInvoker
 
 OK = InvokeResult(payload=b'{"statusCode": 200, "body": "ok"}')
@@ -91,17 +92,10 @@ def _deployment() -> Deployment:
 
 
 def _request(path: str) -> GatewayRequest:
-    return GatewayRequest(
-        method="GET",
-        path=path,
-        query_string="",
-        headers=[("Host", "127.0.0.1:3000"), ("User-Agent", "curl/8")],
-        body=b"",
+    return gateway_request(
+        path,
+        headers=[("User-Agent", "curl/8")],
         source_ip="10.0.0.9",
-        protocol="HTTP/1.1",
-        domain_name="127.0.0.1:3000",
-        request_id="11111111-2222-4333-8444-555555555555",
-        extended_request_id="AAAAAAAAAAAAAAA=",
         time_epoch_ms=1_764_090_000_000,
     )
 

@@ -21,6 +21,7 @@ from lamina.gateway.model import (
     UnsupportedIntegration,
 )
 from lamina.gateway.request import GatewayRequest
+from tests.gateway_request import gateway_request
 from tests.invoker import ScriptedInvoker
 
 
@@ -64,19 +65,7 @@ def _deployment() -> Deployment:
 
 
 def _request(path: str) -> GatewayRequest:
-    return GatewayRequest(
-        method="GET",
-        path=path,
-        query_string="",
-        headers=[("Host", "127.0.0.1:3000")],
-        body=b"",
-        source_ip="127.0.0.1",
-        protocol="HTTP/1.1",
-        domain_name="127.0.0.1:3000",
-        request_id="11111111-2222-4333-8444-555555555555",
-        extended_request_id="AAAAAAAAAAAAAAA=",
-        time_epoch_ms=0,
-    )
+    return gateway_request(path)
 
 
 async def _handle(

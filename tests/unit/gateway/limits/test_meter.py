@@ -28,6 +28,7 @@ from lamina.gateway.limits.model import (
 )
 from lamina.gateway.model import HttpApi, LambdaIntegration, Method, Resource, RestApi, Route, Stage
 from lamina.gateway.request import GatewayRequest
+from tests.gateway_request import gateway_request
 from tests.invoker import ScriptedInvoker
 
 GOOD = "good-key-value-0123456789"
@@ -157,19 +158,7 @@ def _deployment(*, key_source: str = "HEADER", quota: int = 100) -> Deployment:
 
 
 def _request(path: str, *headers: tuple[str, str], method: str = "GET") -> GatewayRequest:
-    return GatewayRequest(
-        method=method,
-        path=path,
-        query_string="",
-        headers=[("Host", "127.0.0.1:3000"), *headers],
-        body=b"",
-        source_ip="127.0.0.1",
-        protocol="HTTP/1.1",
-        domain_name="127.0.0.1:3000",
-        request_id="11111111-2222-4333-8444-555555555555",
-        extended_request_id="AAAAAAAAAAAAAAA=",
-        time_epoch_ms=0,
-    )
+    return gateway_request(path, method=method, headers=headers)
 
 
 class Harness:
