@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from lamina.aws.service import OperationInput, OperationOutput
+from lamina.services.secretsmanager.schedule import next_window
 from lamina.services.secretsmanager.service import SecretService, time_of
 from lamina.services.secretsmanager.store import Secret
 
@@ -29,6 +30,11 @@ def description(secret: Secret) -> dict[str, Any]:
         described["RotationRules"] = secret.rotation_rules
     if secret.last_rotated is not None:
         described["LastRotatedDate"] = time_of(secret.last_rotated)
+    window = next_window(secret)
+    if window is not None:
+        # "The next rotation is scheduled to occur on or before this date."
+        # https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DescribeSecret.html
+        described["NextRotationDate"] = time_of(window[1])
     described["LastChangedDate"] = time_of(secret.changed)
     if secret.last_accessed is not None:
         # Secrets Manager records the day of the last access, not the time.

@@ -11,6 +11,7 @@ from typing import Any
 
 from lamina.aws.service import Operation, OperationInput, OperationOutput, ServiceError
 from lamina.services.secretsmanager import listing, passwords
+from lamina.services.secretsmanager.schedule import parse_rules
 from lamina.services.secretsmanager.service import (
     CURRENT,
     DEFAULT_RECOVERY_DAYS,
@@ -288,12 +289,16 @@ def _rotate_secret(sm: SecretService, params: OperationInput) -> OperationOutput
     if params.get("RotationLambdaARN"):
         secret.rotation_lambda_arn = params["RotationLambdaARN"]
     if params.get("RotationRules"):
+        parse_rules(params["RotationRules"])  # refuse a schedule AWS would refuse
         secret.rotation_rules = dict(params["RotationRules"])
+        secret.rotation_set = sm.now()
     if secret.rotation_lambda_arn is None:
         raise ServiceError(
             "InvalidRequestException",
             "No Lambda rotation function ARN is associated with this secret.",
         )
+    if not secret.rotation_enabled and secret.rotation_set is None:
+        secret.rotation_set = sm.now()
     secret.rotation_enabled = True
     token = params.get("ClientRequestToken") or str(uuid.uuid4())
     sm.store.put(secret)

@@ -16,6 +16,7 @@ from typing import Any
 from lamina.aws.service import Handler, ServiceError, bind_operations
 from lamina.services.kms.provider import KmsProvider
 from lamina.services.secretsmanager.operations import OPERATIONS
+from lamina.services.secretsmanager.scheduler import RotationScheduler
 from lamina.services.secretsmanager.service import RotationInvoker, SecretService
 
 
@@ -31,6 +32,7 @@ class SecretsManagerProvider(SecretService):
         kms: KmsProvider,
         rotate: RotationInvoker | None = None,
         clock: Callable[[], float] = time.time,
+        rotation_check_s: float = 60.0,
     ) -> None:
         super().__init__(
             state_dir=state_dir,
@@ -41,6 +43,15 @@ class SecretsManagerProvider(SecretService):
             clock=clock,
         )
         self._handlers = bind_operations(self, OPERATIONS)
+        self.scheduler = RotationScheduler(self, interval_s=rotation_check_s)
+
+    async def start(self) -> None:
+        """Start the rotation scheduler (once the functions it invokes can be reached)."""
+        await self.scheduler.start()
+
+    def close(self) -> None:
+        self.scheduler.cancel()
+        super().close()
 
     @property
     def service_name(self) -> str:

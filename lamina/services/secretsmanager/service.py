@@ -71,6 +71,8 @@ class SecretService:
         self._clock = clock
         self.rotations: set[asyncio.Task[None]] = set()
         """Rotations running in the background (RotateSecret returns before they end)."""
+        self.rotating: set[str] = set()
+        """The ARNs of the secrets those rotations are for (the scheduler skips them)."""
 
     def close(self) -> None:
         for task in self.rotations:
@@ -79,6 +81,11 @@ class SecretService:
 
     def now(self) -> float:
         return self._clock()
+
+    @property
+    def can_rotate(self) -> bool:
+        """Whether rotation functions can be invoked at all (a rotation invoker was given)."""
+        return self._rotate is not None
 
     # -- secrets ------------------------------------------------------------------------
 
@@ -170,7 +177,14 @@ class SecretService:
             self._run_rotation(secret.arn, secret.rotation_lambda_arn, token)
         )
         self.rotations.add(task)
-        task.add_done_callback(self.rotations.discard)
+        self.rotating.add(secret.arn)
+        arn = secret.arn
+
+        def finished(done: asyncio.Task[None]) -> None:
+            self.rotations.discard(done)
+            self.rotating.discard(arn)
+
+        task.add_done_callback(finished)
 
     async def _run_rotation(self, arn: str, function: str, token: str) -> None:
         """The four steps, in order, each a synchronous invocation of the rotation function.

@@ -38,6 +38,13 @@ class Secret(msgspec.Struct, kw_only=True):
     rotation_rules: dict[str, object] | None = None
     rotation_enabled: bool = False
     last_rotated: float | None = None
+    rotation_set: float | None = None
+    """When RotationRules were last set (RotateSecret, a template's RotationSchedule): the
+    schedule counts from here until the first rotation (schedule.py)."""
+    rotation_attempted: float | None = None
+    """When the scheduler last started a rotation: a failed one waits for the next window."""
+    rotate_asap: bool = False
+    """A template asked for a rotation now; the scheduler's next pass starts it."""
     last_accessed: float | None = None
     policy: str | None = None
 

@@ -21,7 +21,11 @@ ACCOUNT = "123456789012"
 
 class SecretsServer(LoopbackServer):
     def __init__(
-        self, state_dir: Path, clock: Clock, rotate: RotationInvoker | None = None
+        self,
+        state_dir: Path,
+        clock: Clock,
+        rotate: RotationInvoker | None = None,
+        rotation_check_s: float = 60.0,
     ) -> None:
         super().__init__()
         self.kms = KmsProvider(state_dir=state_dir, region=REGION, account_id=ACCOUNT, clock=clock)
@@ -32,6 +36,7 @@ class SecretsServer(LoopbackServer):
             kms=self.kms,
             rotate=rotate,
             clock=clock,
+            rotation_check_s=rotation_check_s,
         )
         self.serve(self.kms, self.provider)
 
