@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 
 from lamina.gateway.waf.detect import Attack, Detectors
@@ -101,12 +102,110 @@ class _Group:
         self.count_only = count_only
 
 
+_MEMO_ENTRIES = 4096
+_MEMO_BYTES = 2048
+"""Requests whose inspected inputs total up to this size have their outcome remembered
+(at most ~8 MB per web ACL)."""
+
+
+class _Outcome:
+    """What evaluating one request produced: the verdict's fields, and the labels and
+    detection notes it left on the view."""
+
+    __slots__ = ("action", "counted", "labels", "notes", "rule")
+
+    def __init__(self, verdict: Verdict, view: RequestView) -> None:
+        self.action = verdict.action
+        self.rule = verdict.rule
+        self.counted = tuple(verdict.counted)
+        self.labels = tuple(view.labels)
+        self.notes = tuple(view.notes)
+
+    def replay(self, view: RequestView) -> Verdict:
+        view.labels.extend(self.labels)
+        view.notes.extend(self.notes)
+        return Verdict(self.action, self.rule, list(self.counted))
+
+
+class _Inputs:
+    """The request parts a web ACL's statements read."""
+
+    def __init__(self) -> None:
+        self.path = self.query = self.method = self.body = self.ip = False
+        self.all_headers = False
+        self.headers: set[bytes] = set()
+        """Lowercase names of the headers read (when not all of them are)."""
+
+
+class _Memo:
+    """Outcomes by the request's inspected inputs (bounded LRU).
+
+    Only for web ACLs whose every statement is a pure function of the request parts in
+    `_Inputs` (no rate-based rule): the same inputs then give the same verdict, labels and
+    notes, so a repeated request skips the rules and their detectors.
+    """
+
+    def __init__(self, inputs: _Inputs) -> None:
+        self._inputs = inputs
+        self._names = frozenset(inputs.headers)
+        self._outcomes: OrderedDict[tuple[object, ...], _Outcome] = OrderedDict()
+
+    def key(self, view: RequestView) -> tuple[object, ...] | None:
+        """The inspected inputs, or None when they are too large to remember."""
+        inputs = self._inputs
+        if inputs.all_headers:
+            headers = tuple(view.headers)
+        elif self._names:
+            names = self._names
+            headers = tuple((k, v) for k, v in view.headers if k.lower() in names)
+        else:
+            headers = ()
+        size = sum(len(k) + len(v) for k, v in headers)
+        path = view.uri_path if inputs.path else b""
+        query = view.query_string if inputs.query else b""
+        body = view.body if inputs.body else b""
+        size += len(path) + len(query) + len(body)
+        if size > _MEMO_BYTES:
+            return None
+        method = view.method if inputs.method else b""
+        ip = view.source_ip if inputs.ip else ""
+        return (path, query, method, body, ip, headers)
+
+    def get(self, key: tuple[object, ...]) -> _Outcome | None:
+        outcome = self._outcomes.get(key)
+        if outcome is not None:
+            self._outcomes.move_to_end(key)
+        return outcome
+
+    def put(self, key: tuple[object, ...], outcome: _Outcome) -> None:
+        self._outcomes[key] = outcome
+        if len(self._outcomes) > _MEMO_ENTRIES:
+            self._outcomes.popitem(last=False)
+
+
 class CompiledAcl:
-    def __init__(self, acl: WebAcl, entries: list[_Step | _Group]) -> None:
+    def __init__(
+        self, acl: WebAcl, entries: list[_Step | _Group], memo: _Memo | None = None
+    ) -> None:
         self.acl = acl
         self._entries = entries
+        self._memo = memo
 
     def evaluate(self, view: RequestView) -> Verdict:
+        memo = self._memo
+        if memo is None:
+            return self._evaluate(view)
+        key = memo.key(view)
+        if key is None:
+            return self._evaluate(view)
+        outcome = memo.get(key)
+        if outcome is None:
+            verdict = self._evaluate(view)
+            memo.put(key, _Outcome(verdict, view))
+            return verdict
+        return outcome.replay(view)
+
+    def _evaluate(self, view: RequestView) -> Verdict:
         counted: list[str] = []
         for entry in self._entries:
             if isinstance(entry, _Step):
@@ -167,7 +266,7 @@ class Compiler:
             else:
                 matcher = self.matcher(statement)
             entries.append(_Step(rule.name, rule.action or "Block", matcher, labels))
-        return CompiledAcl(acl, entries)
+        return CompiledAcl(acl, entries, _memo_for(acl))
 
     def _group(self, rule: Rule, statement: ManagedRuleGroupStatement) -> _Group:
         steps = []
@@ -399,3 +498,66 @@ def _aggregate_key(statement: RateBasedStatement, view: RequestView) -> str | No
             return None
         return value.split(b",", 1)[0].strip().decode("latin-1")
     return view.source_ip
+
+
+def _memo_for(acl: WebAcl) -> _Memo | None:
+    """A memo keyed on the request parts `acl`'s statements read; None when a statement
+    is not a pure function of them (a rate-based rule counts requests)."""
+    inputs = _Inputs()
+    for rule in acl.rules:
+        if not _collect(rule.statement, inputs):
+            return None
+    return _Memo(inputs)
+
+
+def _collect(statement: Statement, inputs: _Inputs) -> bool:
+    """Note the request parts `statement` reads; False if it is not a pure function of them."""
+    if isinstance(statement, RateBasedStatement):
+        return False
+    if isinstance(statement, (AndStatement, OrStatement)):
+        return all(_collect(inner, inputs) for inner in statement.statements)
+    if isinstance(statement, NotStatement):
+        return _collect(statement.statement, inputs)
+    if isinstance(statement, ManagedRuleGroupStatement):
+        inner = [s for _, s in MANAGED_GROUPS[statement.name]]
+        if statement.scope_down is not None:
+            inner.append(statement.scope_down)
+        return all(_collect(s, inputs) for s in inner)
+    if isinstance(statement, LabelMatchStatement):
+        return True  # labels come from earlier rules, whose inputs are in the key
+    if isinstance(statement, IpSetReferenceStatement):
+        inputs.ip = True
+        if statement.forwarded_header:
+            inputs.headers.add(statement.forwarded_header.lower().encode())
+        return True
+    if isinstance(
+        statement,
+        (
+            ByteMatchStatement,
+            RegexMatchStatement,
+            SizeConstraintStatement,
+            SqliMatchStatement,
+            XssMatchStatement,
+        ),
+    ):
+        _add_field(inputs, statement.field)
+        return True
+    return False  # a statement kind this memo does not know: never assume it is pure
+
+
+def _add_field(inputs: _Inputs, field: FieldToMatch) -> None:
+    kind = field.kind
+    if kind == "UriPath":
+        inputs.path = True
+    elif kind in ("QueryString", "SingleQueryArgument", "AllQueryArguments"):
+        inputs.query = True
+    elif kind == "Method":
+        inputs.method = True
+    elif kind == "SingleHeader":
+        inputs.headers.add(field.name.lower().encode())
+    elif kind == "Cookies":
+        inputs.headers.add(b"cookie")
+    elif kind == "Headers":
+        inputs.all_headers = True
+    else:  # Body, JsonBody: the whole body (its length decides oversize handling)
+        inputs.body = True
