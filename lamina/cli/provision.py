@@ -19,6 +19,7 @@ from lamina.config.service_resources import (
     BUCKET,
     KMS_ALIAS,
     KMS_KEY,
+    ROTATION_SCHEDULE,
     SECRET,
     USER_POOL,
     USER_POOL_CLIENT,
@@ -36,6 +37,7 @@ from lamina.services.s3.store import Bucket
 from lamina.services.secretsmanager.operations import create_secret
 from lamina.services.secretsmanager.passwords import random_password
 from lamina.services.secretsmanager.provider import SecretsManagerProvider
+from lamina.services.secretsmanager.scheduler import configure_rotation
 from lamina.services.secretsmanager.service import CURRENT
 
 
@@ -128,6 +130,11 @@ def _secret(resource: TemplateResource, services: Services) -> None:
             existing, str(given).encode(), binary=False, version_id=None, stages=[CURRENT]
         )
         sm.store.put(existing)
+
+
+def _rotation_schedule(resource: TemplateResource, services: Services) -> None:
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-secretsmanager-rotationschedule.html
+    configure_rotation(services.secrets, resource.properties)
 
 
 def _generated(options: dict[str, Any]) -> str:
@@ -232,6 +239,7 @@ _PROVISIONERS = {
     KMS_KEY: _key,
     KMS_ALIAS: _alias,
     SECRET: _secret,
+    ROTATION_SCHEDULE: _rotation_schedule,
     USER_POOL: _user_pool,
     USER_POOL_CLIENT: _user_pool_client,
     USER_POOL_GROUP: _user_pool_group,

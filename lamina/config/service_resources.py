@@ -23,9 +23,11 @@ USER_POOL_DOMAIN = "AWS::Cognito::UserPoolDomain"
 KMS_KEY = "AWS::KMS::Key"
 KMS_ALIAS = "AWS::KMS::Alias"
 SECRET = "AWS::SecretsManager::Secret"
+ROTATION_SCHEDULE = "AWS::SecretsManager::RotationSchedule"
 BUCKET = "AWS::S3::Bucket"
 SERVICE_TYPES = frozenset(
     {USER_POOL, USER_POOL_CLIENT, USER_POOL_GROUP, USER_POOL_DOMAIN, KMS_KEY, KMS_ALIAS, SECRET}
+    | {ROTATION_SCHEDULE}
 )
 # Created in this order: keys before the aliases and secrets that name them, pools before
 # their clients and groups.
@@ -33,6 +35,7 @@ _ORDER = (
     KMS_KEY,
     KMS_ALIAS,
     SECRET,
+    ROTATION_SCHEDULE,
     USER_POOL,
     USER_POOL_CLIENT,
     USER_POOL_GROUP,
@@ -83,6 +86,10 @@ def _physical_id(
         return str(properties["AliasName"])
     if kind == BUCKET:
         return service_ids.bucket_name(stack, logical_id, properties.get("BucketName"))
+    if kind == ROTATION_SCHEDULE:
+        # Ref returns the secret's ARN (SecretId, a Ref to the template's secret).
+        # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-secretsmanager-rotationschedule.html
+        return str(properties.get("SecretId", ""))
     return service_ids.secret_name(stack, logical_id, properties.get("Name"))
 
 

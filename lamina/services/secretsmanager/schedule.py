@@ -120,16 +120,18 @@ def window_after(schedule: Schedule, base: float) -> tuple[float, float]:
 
 def next_window(secret: Secret) -> tuple[float, float] | None:
     """When `secret` rotates next, or None when it is not scheduled to."""
-    if not secret.rotation_enabled or not secret.rotation_rules:
+    if not secret.rotation_enabled or secret.rotation_lambda_arn is None:
         return None
-    if secret.rotation_lambda_arn is None or secret.deleted is not None:
+    if secret.deleted is not None:
+        return None
+    if secret.rotate_asap and secret.rotation_set is not None:
+        return secret.rotation_set, secret.rotation_set
+    if not secret.rotation_rules:
         return None
     try:
         schedule = parse_rules(secret.rotation_rules)
     except ServiceError:
         return None  # stored before Lamina checked rules (or cron): never due
-    if secret.rotate_asap and secret.rotation_set is not None:
-        return secret.rotation_set, secret.rotation_set
     times = [t for t in (secret.rotation_set, secret.last_rotated, secret.rotation_attempted) if t]
     if schedule.by_days_field:
         current = secret.staged(CURRENT)

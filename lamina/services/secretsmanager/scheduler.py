@@ -14,9 +14,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Mapping
+from typing import Any
 
 from lamina.aws.service import ServiceError
-from lamina.services.secretsmanager.schedule import next_window
+from lamina.services.secretsmanager.schedule import next_window, parse_rules
 from lamina.services.secretsmanager.service import SecretService
 
 log = logging.getLogger("lamina.secretsmanager")
@@ -74,3 +76,48 @@ class RotationScheduler:
                 continue
             started.append(secret.arn)
         return started
+
+
+def configure_rotation(sm: SecretService, properties: Mapping[str, Any]) -> None:
+    """A template's AWS::SecretsManager::RotationSchedule, applied at `lamina up`.
+
+    Like CloudFormation: creating the schedule rotates the secret at once (RotateSecret's
+    default); changing it rotates at once unless RotateImmediatelyOnUpdate is false; an
+    unchanged schedule (a restart) leaves the secret alone. The rotation itself starts at
+    the scheduler's first pass, once Lamina listens and the function can call back.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-secretsmanager-rotationschedule.html
+    """
+    if properties.get("HostedRotationLambda") is not None:
+        raise ServiceError(
+            "ValidationException",
+            "Lamina does not support HostedRotationLambda yet; give RotationLambdaARN.",
+        )
+    function = properties.get("RotationLambdaARN")
+    if not function:
+        raise ServiceError(
+            "InvalidRequestException",
+            "No Lambda rotation function ARN is associated with this secret.",
+        )
+    secret = sm.find(str(properties["SecretId"]))
+    given = properties.get("RotationRules")
+    rules = dict(given) if isinstance(given, Mapping) else None
+    if rules is not None:
+        if "AutomaticallyAfterDays" in rules:  # templates may give it as a string
+            rules["AutomaticallyAfterDays"] = int(str(rules["AutomaticallyAfterDays"]))
+        parse_rules(rules)
+    created = not secret.rotation_enabled and secret.rotation_set is None
+    changed = (
+        not secret.rotation_enabled
+        or secret.rotation_lambda_arn != str(function)
+        or secret.rotation_rules != rules
+    )
+    if not changed:
+        return
+    on_update = properties.get("RotateImmediatelyOnUpdate", True) not in (False, "false")
+    secret.rotation_lambda_arn = str(function)
+    secret.rotation_rules = rules
+    secret.rotation_enabled = True
+    secret.rotation_set = sm.now()
+    secret.rotate_asap = created or on_update
+    secret.changed = sm.now()
+    sm.store.put(secret)

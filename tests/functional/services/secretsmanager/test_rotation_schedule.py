@@ -14,6 +14,9 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from lamina.aws.service import ServiceError
+from lamina.services.secretsmanager.scheduler import configure_rotation
+
 from .conftest import Clock, SecretsServer
 from .test_secrets import _rotation_step
 
@@ -204,5 +207,47 @@ def test_background_scheduler_rotates_on_its_own(tmp_path: Path, clock: Clock) -
             assert time.monotonic() < deadline, "the scheduler did not rotate the secret"
             time.sleep(0.05)
         assert rotator.steps == ["createSecret", "setSecret", "testSecret", "finishSecret"]
+    finally:
+        server.close()
+
+
+def test_template_rotation_schedule(tmp_path: Path, clock: Clock) -> None:
+    """AWS::SecretsManager::RotationSchedule as `lamina up` applies it (configure_rotation):
+    rotate at once on creation, again on a change unless RotateImmediatelyOnUpdate is
+    false, never for an unchanged schedule."""
+    server, rotator = _serve(tmp_path, clock)
+    sm_service = server.provider
+    try:
+        sm = server.client()
+        arn = sm.create_secret(Name="db", SecretString="old")["ARN"]
+        schedule = {
+            "SecretId": arn,
+            "RotationLambdaARN": ROTATOR,
+            "RotationRules": {"AutomaticallyAfterDays": "30"},
+        }
+        configure_rotation(sm_service, schedule)
+        described = sm.describe_secret(SecretId="db")
+        assert described["RotationEnabled"] is True
+        assert described["RotationRules"]["AutomaticallyAfterDays"] == 30
+        assert len(_check(server)) == 1  # created: rotated at the first pass
+        assert "LastRotatedDate" in sm.describe_secret(SecretId="db")
+        configure_rotation(sm_service, schedule)  # the next `lamina up`, unchanged
+        assert _check(server) == []
+        quiet = {**schedule, "RotationRules": {"AutomaticallyAfterDays": 7}}
+        configure_rotation(sm_service, {**quiet, "RotateImmediatelyOnUpdate": False})
+        assert _check(server) == []
+        assert sm.describe_secret(SecretId="db")["RotationRules"]["AutomaticallyAfterDays"] == 7
+        configure_rotation(sm_service, {**schedule, "RotationRules": {"AutomaticallyAfterDays": 9}})
+        assert len(_check(server)) == 1
+        assert len(rotator.steps) == 8
+        with pytest.raises(ServiceError) as error:
+            configure_rotation(
+                sm_service,
+                {**schedule, "RotationRules": {"ScheduleExpression": "cron(0 1 * * ? *)"}},
+            )
+        assert error.value.code == "ValidationException"
+        with pytest.raises(ServiceError) as error:
+            configure_rotation(sm_service, {"SecretId": arn, "HostedRotationLambda": {}})
+        assert "HostedRotationLambda" in error.value.message
     finally:
         server.close()
