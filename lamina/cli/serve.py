@@ -226,6 +226,7 @@ async def serve(options: ServeOptions) -> int:
     # Asynchronous (Event) invocations queued before a restart run again now.
     await lambda_.state.async_invoker.start()
     await dynamodb.start()  # the TTL sweeper
+    await secrets.start()  # the rotation scheduler (secretsmanager/scheduler.py)
     try:
         await _wait_for_signal()
     finally:
