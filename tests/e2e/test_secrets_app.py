@@ -57,5 +57,17 @@ def test_functions_read_secrets_decrypt_and_rotate() -> None:
         rotated = httpx.get(f"{lamina.base}/info/{name}", timeout=30).json()
         assert rotated["version"] == token, lamina.output()[-3000:]
         assert rotated["value"].startswith("rotated-")
+
+        # The template's RotationSchedule: rotated by the scheduler once Lamina listens.
+        deadline = time.monotonic() + 30
+        scheduled = sm.describe_secret(SecretId="scheduled-db")
+        while "LastRotatedDate" not in scheduled and time.monotonic() < deadline:
+            time.sleep(0.1)
+            scheduled = sm.describe_secret(SecretId="scheduled-db")
+        assert "LastRotatedDate" in scheduled, lamina.output()[-3000:]
+        assert scheduled["RotationEnabled"] is True
+        assert scheduled["RotationRules"]["ScheduleExpression"] == "rate(4 hours)"
+        assert scheduled["RotationLambdaARN"].endswith(":function:rotator")
+        assert scheduled["NextRotationDate"] > scheduled["LastRotatedDate"]
     finally:
         lamina.stop()
