@@ -42,6 +42,7 @@ from lamina.services.cognito_idp.provider import CognitoIdpProvider
 from lamina.services.cognito_idp.triggers import function_triggers
 from lamina.services.dynamodb.backend import BackendError
 from lamina.services.dynamodb.provider import DynamoDbProvider
+from lamina.services.dynamodb.streams_provider import DynamoDbStreamsProvider
 from lamina.services.kms.provider import KmsProvider
 from lamina.services.lambda_.layers import adopt
 from lamina.services.lambda_.permissions import grant
@@ -173,7 +174,10 @@ async def serve(options: ServeOptions) -> int:
     )
     s3 = S3Provider(state_dir=state_dir_for(app), account_id=app.account_id)
     sts = StsProvider(credentials=credentials, roles=app.roles, account_id=app.account_id)
-    aws = aws_api(app, [lambda_, dynamodb, kms, secrets, cognito, s3, sts], credentials)
+    dynamodb_streams = DynamoDbStreamsProvider(dynamodb.database)
+    aws = aws_api(
+        app, [lambda_, dynamodb, dynamodb_streams, kms, secrets, cognito, s3, sts], credentials
+    )
     aws.enforce_iam = options.enforce_iam
 
     async def release() -> None:

@@ -41,6 +41,7 @@ from lamina.services.dynamodb.store import (
     Change,
     SortRange,
     StoredItem,
+    StreamRow,
     TableMeta,
     Writer,
     prefix_end,
@@ -72,6 +73,8 @@ class PostgresTableStore:
 
     concurrent = True
     """Calls may come from several threads at once (see `_db`)."""
+    supports_streams = False
+    """Stream records are not written here yet: CreateTable/UpdateTable refuse streams."""
 
     def __init__(self, conninfo: str, schema: str) -> None:
         self._conninfo = conninfo
@@ -347,6 +350,12 @@ class PostgresTableStore:
             average = sum(len(row[-1]) for row in rows) / len(rows)
             batch = max(1, min(batch * 2, LAST_BATCH, int(BATCH_BYTES / average)))
 
+    def stream_records(self, name: str, label: str, after: int, limit: int) -> list[StreamRow]:
+        raise _no_streams()
+
+    def last_sequence(self, name: str, label: str) -> int:
+        raise _no_streams()
+
     def close(self) -> None:
         with self._connections_lock:
             for db in self._connections:
@@ -397,7 +406,14 @@ class _PostgresWriter:
         return self._store.get(name, partition, sort)
 
     def change(
-        self, name: str, partition: bytes, sort: bytes, size: Callable[[Item], int], how: Change
+        self,
+        name: str,
+        partition: bytes,
+        sort: bytes,
+        size: Callable[[Item], int],
+        how: Change,
+        *,
+        by_service: bool = False,
     ) -> Item | None:
         return self._store._change(name, partition, sort, size, how)
 
@@ -472,3 +488,11 @@ def drop_schema(conninfo: str, schema: str) -> None:
     """Remove a schema and every table in it (tests, and `lamina` state resets)."""
     with psycopg.connect(conninfo, autocommit=True) as db:
         db.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+
+
+def _no_streams() -> ServiceError:
+    return ServiceError(
+        "ValidationException",
+        "DynamoDB Streams are not supported on PostgreSQL yet (Lamina): use the SQLite backend",
+        status=400,
+    )

@@ -11,7 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import msgspec
+
 from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutput, ServiceError
+from lamina.services.dynamodb import streams
 from lamina.services.dynamodb.error import validation
 from lamina.services.dynamodb.index import GLOBAL, IndexMeta, declared
 from lamina.services.dynamodb.size import item_size
@@ -31,6 +34,7 @@ _SUPPORTED = {
     "GlobalSecondaryIndexUpdates",
     "BillingMode",
     "ProvisionedThroughput",
+    "StreamSpecification",
 }
 _INVALID = "One or more parameter values were invalid: "
 
@@ -55,19 +59,42 @@ async def update_table(
     mode, read, write = meta.billing_mode, meta.read_capacity, meta.write_capacity
     if "BillingMode" in params or "ProvisionedThroughput" in params:
         mode, read, write = billing({"BillingMode": mode, **params})
-    new = TableMeta(
-        meta.name,
-        meta.partition_key,
-        meta.sort_key,
-        types,
-        meta.created,
-        mode,
-        read,
-        write,
-        tuple(indexes),
+    view, label = _stream(db, meta, params)
+    # replace() keeps what UpdateTable does not change (TTL, tags).
+    new = msgspec.structs.replace(
+        meta,
+        attribute_types=types,
+        billing_mode=mode,
+        read_capacity=read,
+        write_capacity=write,
+        secondary_indexes=tuple(indexes),
+        stream_view_type=view,
+        stream_label=label,
     )
     db.store.replace_table(new, item_size)
     return {"TableDescription": describe(db, new)}
+
+
+def _stream(db: Database, meta: TableMeta, params: OperationInput) -> tuple[str | None, str | None]:
+    """The stream's view type and label after the update: enabling one on a table that has
+    one enabled, or disabling one it does not have, is refused as by DynamoDB.
+    https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateTable.html
+    """
+    if "StreamSpecification" not in params:
+        return meta.stream_view_type, meta.stream_label
+    view = streams.specification(params)
+    if view is None:
+        if meta.stream_view_type is None:
+            raise validation(f"Table already has streams disabled: {meta.name}")
+        return None, meta.stream_label
+    if meta.stream_view_type is not None:
+        raise validation(
+            f"Table already has an enabled stream: TableName: {meta.name}, "
+            f"StreamArn: {streams.stream_arn(db.arn(meta.name), meta.stream_label or '')}"
+        )
+    if not db.store.supports_streams:
+        raise validation("DynamoDB Streams are not supported on PostgreSQL yet (Lamina)")
+    return view, streams.new_label(db.clock())
 
 
 def _updated_indexes(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -21,11 +22,13 @@ from typing import Any, Protocol
 
 import msgspec
 
+from lamina.services.dynamodb import streams
 from lamina.services.dynamodb.index import IndexMeta, entry
 from lamina.services.dynamodb.types import Item, type_of
 
 _encoder = msgspec.msgpack.Encoder()
 _decoder = msgspec.msgpack.Decoder(dict[str, dict[str, Any]])
+_record_decoder = msgspec.msgpack.Decoder(dict[str, Any])
 
 
 class TableMeta(msgspec.Struct, frozen=True):
@@ -47,6 +50,11 @@ class TableMeta(msgspec.Struct, frozen=True):
     """The Number attribute holding each item's expiry (epoch seconds) while TTL is
     enabled; None while it is disabled."""
     tags: dict[str, str] = msgspec.field(default_factory=dict)
+    stream_view_type: str | None = None
+    """KEYS_ONLY, NEW_IMAGE, OLD_IMAGE or NEW_AND_OLD_IMAGES while the table's stream is
+    enabled (see `streams`); None while it is disabled."""
+    stream_label: str | None = None
+    """The latest stream's label (an ISO timestamp), kept after the stream is disabled."""
 
     def key_names(self) -> tuple[str, ...]:
         if self.sort_key is None:
@@ -84,13 +92,31 @@ Change = Callable[[Item | None], Item | None]
 """Given the stored item (or None), the item to store (None deletes)."""
 
 
+class StreamRow(msgspec.Struct, frozen=True):
+    """One stream record as stored: its sequence and the record (see `streams.record`)."""
+
+    sequence: int
+    record: dict[str, Any]
+
+
 class Writer(Protocol):
     """Changes inside one transaction: all are committed, or none (if the block raises)."""
 
     def get(self, name: str, partition: bytes, sort: bytes) -> Item | None: ...
     def change(
-        self, name: str, partition: bytes, sort: bytes, size: Callable[[Item], int], how: Change
-    ) -> Item | None: ...
+        self,
+        name: str,
+        partition: bytes,
+        sort: bytes,
+        size: Callable[[Item], int],
+        how: Change,
+        *,
+        by_service: bool = False,
+    ) -> Item | None:
+        """`by_service`: the change is DynamoDB's own (a TTL removal), as its stream
+        record says."""
+        ...
+
     def token(self, token: str) -> tuple[float, bytes] | None:
         """A TransactWriteItems ClientRequestToken's (when, request fingerprint), if recorded;
         writers asking for the same token wait for each other."""
@@ -133,6 +159,18 @@ class TableStore(Protocol):
     def scan(
         self, name: str, after: tuple[bytes, ...] | None, index: str | None = None
     ) -> Iterator[StoredItem]: ...
+
+    supports_streams: bool
+    """Whether item changes append stream records (StreamSpecification can be enabled)."""
+
+    def stream_records(self, name: str, label: str, after: int, limit: int) -> list[StreamRow]:
+        """At most `limit` records of the table's stream `label`, sequence above `after`."""
+        ...
+
+    def last_sequence(self, name: str, label: str) -> int:
+        """The stream's latest sequence number (0 if it has no record)."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -158,6 +196,7 @@ def _layout(name: str, index: str | None) -> _Layout:
 class SqliteTableStore:
     concurrent = False
     """One connection, one writer: operations run on the event loop's thread."""
+    supports_streams = True
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -168,6 +207,14 @@ class SqliteTableStore:
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS client_tokens "
             "(token TEXT PRIMARY KEY, recorded REAL NOT NULL, fingerprint BLOB NOT NULL)"
+        )
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS stream_records (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
+            "tbl TEXT NOT NULL, label TEXT NOT NULL, record BLOB NOT NULL)"
+        )
+        self._db.execute(
+            "CREATE INDEX IF NOT EXISTS stream_records_by_stream "
+            "ON stream_records (tbl, label, seq)"
         )
         self._lock = threading.Lock()
 
@@ -242,6 +289,7 @@ class SqliteTableStore:
             meta = self.table(name)
             self._db.execute("BEGIN IMMEDIATE")
             self._db.execute("DELETE FROM tables WHERE name = ?", (name,))
+            self._db.execute("DELETE FROM stream_records WHERE tbl = ?", (name,))
             self._db.execute(f"DROP TABLE IF EXISTS {_sql_name(name)}")
             for index in meta.secondary_indexes if meta is not None else ():
                 self._db.execute(f"DROP TABLE IF EXISTS {_sql_name(name, index.name)}")
@@ -277,9 +325,16 @@ class SqliteTableStore:
             self._db.execute("COMMIT")
 
     def _change(
-        self, name: str, partition: bytes, sort: bytes, size: Callable[[Item], int], how: Change
+        self,
+        name: str,
+        partition: bytes,
+        sort: bytes,
+        size: Callable[[Item], int],
+        how: Change,
+        by_service: bool = False,
     ) -> Item | None:
-        """The change inside a transaction: the item, then its entries in every index."""
+        """The change inside a transaction: the item, its entries in every index, and its
+        stream record (in the same transaction, so the stream holds exactly the commits)."""
         meta = self.table(name)
         if meta is None:
             raise KeyError(name)
@@ -295,7 +350,27 @@ class SqliteTableStore:
             )
         for index in meta.secondary_indexes:
             self._index(meta, index, (partition, sort), old, new, size)
+        if meta.stream_view_type is not None and meta.stream_label is not None:
+            record = streams.record(meta, old, new, size, by_service=by_service, now=time.time())
+            if record is not None:
+                self._db.execute(
+                    "INSERT INTO stream_records (tbl, label, record) VALUES (?, ?, ?)",
+                    (name, meta.stream_label, _encoder.encode(record)),
+                )
         return old
+
+    def stream_records(self, name: str, label: str, after: int, limit: int) -> list[StreamRow]:
+        sql = (
+            "SELECT seq, record FROM stream_records WHERE tbl = ? AND label = ? AND seq > ? "
+            "ORDER BY seq LIMIT ?"
+        )
+        rows = self._db.execute(sql, (name, label, after, limit))
+        return [StreamRow(row[0], _record_decoder.decode(row[1])) for row in rows]
+
+    def last_sequence(self, name: str, label: str) -> int:
+        sql = "SELECT max(seq) FROM stream_records WHERE tbl = ? AND label = ?"
+        row = self._db.execute(sql, (name, label)).fetchone()
+        return int(row[0] or 0)
 
     def _index(
         self,
@@ -386,9 +461,16 @@ class _SqliteWriter:
         return self._store.get(name, partition, sort)
 
     def change(
-        self, name: str, partition: bytes, sort: bytes, size: Callable[[Item], int], how: Change
+        self,
+        name: str,
+        partition: bytes,
+        sort: bytes,
+        size: Callable[[Item], int],
+        how: Change,
+        *,
+        by_service: bool = False,
     ) -> Item | None:
-        return self._store._change(name, partition, sort, size, how)
+        return self._store._change(name, partition, sort, size, how, by_service)
 
     def token(self, token: str) -> tuple[float, bytes] | None:
         # The write transaction (BEGIN IMMEDIATE) already excludes every other writer.

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutput, ServiceError
+from lamina.services.dynamodb import streams
 from lamina.services.dynamodb.error import validation
 from lamina.services.dynamodb.index import GLOBAL, declared
 from lamina.services.dynamodb.store import TableMeta, TableStore
@@ -82,17 +83,23 @@ async def create_table(
         used.update(index.key_names())
     check_definitions(used, types)
     mode, read, write = billing(params)
+    view = streams.specification(params)
+    if view is not None and not db.store.supports_streams:
+        raise validation("DynamoDB Streams are not supported on PostgreSQL yet (Lamina)")
+    now = db.clock()
     meta = TableMeta(
         name,
         partition,
         sort,
         types,
-        db.clock(),
+        now,
         mode,
         read,
         write,
         indexes,
         tags=checked_tags(params.get("Tags") or [], {}),
+        stream_view_type=view,
+        stream_label=None if view is None else streams.new_label(now),
     )
     if not db.store.create_table(meta):
         raise ServiceError("ResourceInUseException", f"Table already exists: {name}", status=400)
@@ -194,6 +201,7 @@ def describe(db: Database, meta: TableMeta, status: str = "ACTIVE") -> dict[str,
             "LastUpdateToPayPerRequestDateTime": created,
         }
     description.update(_indexes(db, meta))
+    description.update(streams.described(meta, db.arn(meta.name)))
     return description
 
 

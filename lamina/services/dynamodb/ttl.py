@@ -107,7 +107,9 @@ def _delete(
             for partition, sort in keys[start : start + BATCH]:
                 item = writer.get(name, partition, sort)
                 if item is not None and expired(item.get(attribute), now):
-                    writer.change(name, partition, sort, item_size, lambda old: None)
+                    writer.change(
+                        name, partition, sort, item_size, lambda old: None, by_service=True
+                    )
                     removed += 1
     return removed
 

@@ -1,0 +1,275 @@
+"""DynamoDB Streams through boto3: StreamSpecification on CreateTable/UpdateTable, the
+records every kind of write appends, and the dynamodbstreams API reading them."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from lamina.aws.credentials import CredentialStore
+from lamina.aws.dispatch import AwsApi
+from lamina.services.dynamodb.provider import DynamoDbProvider
+from lamina.services.dynamodb.streams_provider import DynamoDbStreamsProvider
+from tests.loopback import REGION, LoopbackServer
+
+from .backend import Backend
+from .conftest import ACCOUNT, create_table
+
+ARN_PREFIX = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/"
+
+
+class StreamsServer(LoopbackServer):
+    def __init__(self, state_dir: Path, **provider: Any) -> None:
+        super().__init__()
+        self.provider = DynamoDbProvider(
+            state_dir=state_dir, region=REGION, account_id=ACCOUNT, **provider
+        )
+        self.listen(
+            AwsApi(
+                [self.provider, DynamoDbStreamsProvider(self.provider.database)],
+                region=REGION,
+                account_id=ACCOUNT,
+                credentials=CredentialStore.local(),
+            )
+        )
+
+    async def _close_provider(self) -> None:
+        self.provider.close()
+
+    def release(self) -> None:
+        self.run(self._close_provider())
+
+
+@pytest.fixture
+def lamina(tmp_path: Path) -> Iterator[StreamsServer]:
+    server = StreamsServer(tmp_path / "state", ttl_sweep_interval_s=0.01)
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def client(lamina: StreamsServer) -> Any:
+    return boto3.client("dynamodb", **lamina.client_options())
+
+
+@pytest.fixture
+def streams(lamina: StreamsServer) -> Any:
+    return boto3.client("dynamodbstreams", **lamina.client_options())
+
+
+def spec(view: str) -> dict[str, Any]:
+    return {"StreamSpecification": {"StreamEnabled": True, "StreamViewType": view}}
+
+
+def read_all(streams: Any, arn: str, kind: str = "TRIM_HORIZON", **at: Any) -> list[Any]:
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    iterator = streams.get_shard_iterator(
+        StreamArn=arn, ShardId=shard, ShardIteratorType=kind, **at
+    )["ShardIterator"]
+    return list(streams.get_records(ShardIterator=iterator)["Records"])
+
+
+def test_describe_table_reports_the_stream(client: Any) -> None:
+    create_table(client, "events", **spec("NEW_AND_OLD_IMAGES"))
+    table = client.describe_table(TableName="events")["Table"]
+    assert table["StreamSpecification"] == {
+        "StreamEnabled": True,
+        "StreamViewType": "NEW_AND_OLD_IMAGES",
+    }
+    label = table["LatestStreamLabel"]
+    assert table["LatestStreamArn"] == f"{ARN_PREFIX}events/stream/{label}"
+    assert len(label) == len("2015-05-11T21:21:33.291") and label[10] == "T"
+    create_table(client, "plain")
+    plain = client.describe_table(TableName="plain")["Table"]
+    assert "LatestStreamArn" not in plain and "StreamSpecification" not in plain
+
+
+def test_every_write_kind_records_insert_modify_remove_in_order(client: Any, streams: Any) -> None:
+    create_table(client, "events", **spec("NEW_AND_OLD_IMAGES"))
+    arn = client.describe_table(TableName="events")["Table"]["LatestStreamArn"]
+    key = {"pk": {"S": "a"}, "sk": {"S": "1"}}
+    client.put_item(TableName="events", Item={**key, "v": {"N": "1"}})
+    client.put_item(TableName="events", Item={**key, "v": {"N": "1"}})  # unchanged: no record
+    client.update_item(
+        TableName="events",
+        Key=key,
+        UpdateExpression="SET v = :v",
+        ExpressionAttributeValues={":v": {"N": "2"}},
+    )
+    client.delete_item(TableName="events", Key=key)
+    client.delete_item(TableName="events", Key=key)  # missing: no record
+    client.batch_write_item(
+        RequestItems={"events": [{"PutRequest": {"Item": {"pk": {"S": "b"}, "sk": {"S": "1"}}}}]}
+    )
+    client.transact_write_items(
+        TransactItems=[
+            {"Put": {"TableName": "events", "Item": {"pk": {"S": "c"}, "sk": {"S": "1"}}}},
+            {"Delete": {"TableName": "events", "Key": {"pk": {"S": "b"}, "sk": {"S": "1"}}}},
+        ]
+    )
+    records = read_all(streams, arn)
+    names = [r["eventName"] for r in records]
+    assert names[:4] == ["INSERT", "MODIFY", "REMOVE", "INSERT"]
+    # One record per item of the transaction (their order within it is unspecified).
+    assert sorted((r["eventName"], r["dynamodb"]["Keys"]["pk"]["S"]) for r in records[4:]) == [
+        ("INSERT", "c"),
+        ("REMOVE", "b"),
+    ]
+    numbers = [int(r["dynamodb"]["SequenceNumber"]) for r in records]
+    assert numbers == sorted(numbers) and len(set(numbers)) == len(numbers)
+    modify = records[1]
+    assert modify["eventSource"] == "aws:dynamodb" and modify["eventVersion"] == "1.1"
+    assert modify["awsRegion"] == REGION
+    assert modify["dynamodb"]["Keys"] == key
+    assert modify["dynamodb"]["OldImage"] == {**key, "v": {"N": "1"}}
+    assert modify["dynamodb"]["NewImage"] == {**key, "v": {"N": "2"}}
+    assert modify["dynamodb"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+    assert modify["dynamodb"]["SizeBytes"] > 0
+    assert abs(modify["dynamodb"]["ApproximateCreationDateTime"].timestamp() - time.time()) < 60
+    assert "NewImage" not in records[2]["dynamodb"] and "OldImage" in records[2]["dynamodb"]
+    assert "userIdentity" not in modify
+
+
+@pytest.mark.parametrize(
+    ("view", "new", "old"),
+    [
+        ("KEYS_ONLY", False, False),
+        ("NEW_IMAGE", True, False),
+        ("OLD_IMAGE", False, True),
+        ("NEW_AND_OLD_IMAGES", True, True),
+    ],
+)
+def test_view_type_picks_the_images(
+    client: Any, streams: Any, view: str, new: bool, old: bool
+) -> None:
+    create_table(client, "events", sort_type=None, **spec(view))
+    arn = client.describe_table(TableName="events")["Table"]["LatestStreamArn"]
+    client.put_item(TableName="events", Item={"pk": {"S": "a"}, "v": {"S": "x"}})
+    client.put_item(TableName="events", Item={"pk": {"S": "a"}, "v": {"S": "y"}})
+    (_, modify) = read_all(streams, arn)
+    assert modify["dynamodb"]["Keys"] == {"pk": {"S": "a"}}
+    assert ("NewImage" in modify["dynamodb"]) is new
+    assert ("OldImage" in modify["dynamodb"]) is old
+    assert modify["dynamodb"]["StreamViewType"] == view
+
+
+def test_shard_iterator_types_and_paging(client: Any, streams: Any) -> None:
+    create_table(client, "events", sort_type=None, **spec("KEYS_ONLY"))
+    arn = client.describe_table(TableName="events")["Table"]["LatestStreamArn"]
+    for n in range(5):
+        client.put_item(TableName="events", Item={"pk": {"S": f"k{n}"}})
+    described = streams.describe_stream(StreamArn=arn)["StreamDescription"]
+    assert described["StreamStatus"] == "ENABLED" and described["TableName"] == "events"
+    assert described["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"}]
+    (shard,) = described["Shards"]
+    assert shard["ShardId"].startswith("shardId-")
+    assert streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0] == shard
+    everything = read_all(streams, arn)
+    numbers = [r["dynamodb"]["SequenceNumber"] for r in everything]
+    assert shard["SequenceNumberRange"]["StartingSequenceNumber"] == numbers[0]
+    at = read_all(streams, arn, "AT_SEQUENCE_NUMBER", SequenceNumber=numbers[2])
+    assert [r["dynamodb"]["SequenceNumber"] for r in at] == numbers[2:]
+    after = read_all(streams, arn, "AFTER_SEQUENCE_NUMBER", SequenceNumber=numbers[2])
+    assert [r["dynamodb"]["SequenceNumber"] for r in after] == numbers[3:]
+    # LATEST: only what is written after the iterator was taken.
+    latest = streams.get_shard_iterator(
+        StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="LATEST"
+    )["ShardIterator"]
+    assert streams.get_records(ShardIterator=latest)["Records"] == []
+    client.put_item(TableName="events", Item={"pk": {"S": "late"}})
+    got = streams.get_records(ShardIterator=latest)["Records"]
+    assert [r["dynamodb"]["Keys"]["pk"]["S"] for r in got] == ["late"]
+    # Limit and NextShardIterator page through the shard.
+    iterator = streams.get_shard_iterator(
+        StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+    )["ShardIterator"]
+    seen = []
+    for _ in range(4):
+        page = streams.get_records(ShardIterator=iterator, Limit=2)
+        assert len(page["Records"]) <= 2
+        seen += [r["dynamodb"]["Keys"]["pk"]["S"] for r in page["Records"]]
+        iterator = page["NextShardIterator"]
+    assert seen == ["k0", "k1", "k2", "k3", "k4", "late"]
+
+
+def test_list_streams_and_unknown_stream(client: Any, streams: Any) -> None:
+    create_table(client, "one", **spec("KEYS_ONLY"))
+    create_table(client, "two", **spec("NEW_IMAGE"))
+    create_table(client, "none")
+    listed = streams.list_streams()["Streams"]
+    assert [s["TableName"] for s in listed] == ["one", "two"]
+    assert listed[0]["StreamArn"].startswith(f"{ARN_PREFIX}one/stream/")
+    assert [s["TableName"] for s in streams.list_streams(TableName="two")["Streams"]] == ["two"]
+    page = streams.list_streams(Limit=1)
+    assert len(page["Streams"]) == 1 and page["LastEvaluatedStreamArn"] == listed[0]["StreamArn"]
+    with pytest.raises(ClientError) as raised:
+        streams.describe_stream(StreamArn=f"{ARN_PREFIX}none/stream/2020-01-01T00:00:00.000")
+    assert raised.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_update_table_enables_and_disables_the_stream(client: Any, streams: Any) -> None:
+    create_table(client, "events", sort_type=None)
+    client.put_item(TableName="events", Item={"pk": {"S": "before"}})
+    client.update_table(TableName="events", **spec("NEW_IMAGE"))
+    table = client.describe_table(TableName="events")["Table"]
+    arn = table["LatestStreamArn"]
+    assert table["StreamSpecification"]["StreamViewType"] == "NEW_IMAGE"
+    with pytest.raises(ClientError) as raised:
+        client.update_table(TableName="events", **spec("KEYS_ONLY"))
+    assert raised.value.response["Error"]["Code"] == "ValidationException"
+    client.put_item(TableName="events", Item={"pk": {"S": "during"}})
+    client.update_table(TableName="events", StreamSpecification={"StreamEnabled": False})
+    client.put_item(TableName="events", Item={"pk": {"S": "after"}})
+    records = read_all(streams, arn)
+    assert [r["dynamodb"]["Keys"]["pk"]["S"] for r in records] == ["during"]
+    described = streams.describe_stream(StreamArn=arn)["StreamDescription"]
+    assert described["StreamStatus"] == "DISABLED"
+    assert "StreamSpecification" not in client.describe_table(TableName="events")["Table"]
+
+
+def test_ttl_removal_is_recorded_as_the_service(
+    lamina: StreamsServer, client: Any, streams: Any
+) -> None:
+    create_table(client, "events", sort_type=None, **spec("OLD_IMAGE"))
+    client.update_time_to_live(
+        TableName="events", TimeToLiveSpecification={"Enabled": True, "AttributeName": "exp"}
+    )
+    arn = client.describe_table(TableName="events")["Table"]["LatestStreamArn"]
+    expiry = {"N": str(int(time.time()) - 100)}
+    client.put_item(TableName="events", Item={"pk": {"S": "old"}, "exp": expiry})
+    client.delete_item(TableName="events", Key={"pk": {"S": "gone"}})
+    lamina.run(lamina.provider.start())
+    deadline = time.monotonic() + 10
+    while len(records := read_all(streams, arn)) < 2:
+        assert time.monotonic() < deadline, "the TTL sweeper recorded nothing"
+        time.sleep(0.02)
+    insert, remove = records
+    assert "userIdentity" not in insert
+    assert remove["eventName"] == "REMOVE"
+    assert remove["userIdentity"] == {"PrincipalId": "dynamodb.amazonaws.com", "Type": "Service"}
+    assert remove["dynamodb"]["OldImage"] == {"pk": {"S": "old"}, "exp": expiry}
+
+
+def test_postgresql_refuses_streams_clearly(tmp_path: Path) -> None:
+    backend = Backend("postgresql")
+    server = StreamsServer(tmp_path / "state", url=backend.url)
+    try:
+        dynamodb = boto3.client("dynamodb", **server.client_options())
+        with pytest.raises(ClientError) as raised:
+            create_table(dynamodb, "events", **spec("KEYS_ONLY"))
+        error = raised.value.response["Error"]
+        assert error["Code"] == "ValidationException"
+        assert "not supported on PostgreSQL yet" in error["Message"]
+        create_table(dynamodb, "plain")
+        with pytest.raises(ClientError) as raised:
+            dynamodb.update_table(TableName="plain", **spec("KEYS_ONLY"))
+        assert "not supported on PostgreSQL yet" in raised.value.response["Error"]["Message"]
+    finally:
+        server.close()
+        backend.drop()
