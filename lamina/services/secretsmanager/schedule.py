@@ -1,5 +1,6 @@
 """Rotation schedules: RotationRules (AutomaticallyAfterDays, or a ScheduleExpression
-`rate(N days|hours)` with an optional Duration) turned into the next rotation window.
+`rate(N days|hours)` or `cron(...)` (cron.py), with an optional Duration) turned into the
+next rotation window.
 
 https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotate-secrets_schedule.html
 https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_RotationRulesType.html
@@ -10,7 +11,9 @@ rate in hours, at the first of the day's starts (midnight, midnight + N hours, .
 least N hours after it, closing one hour later. Duration (`3h`) changes how long a window
 stays open. Secrets Manager may rotate at any time in the window; Lamina rotates at its
 start (at the first scheduler pass after it), and NextRotationDate is the window's end
-("on or before this date").
+("on or before this date"). A cron() window opens at the expression's next time after the
+last rotation (or the schedule being set), for an hour when it opens several times a day,
+else until the end of the UTC day.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from lamina.aws.service import ServiceError
+from lamina.services.secretsmanager.cron import Cron, parse_cron
 from lamina.services.secretsmanager.store import Secret
 
 _HOUR_S, _DAY_S = 3_600, 86_400
@@ -40,6 +44,8 @@ class Schedule:
     by_days_field: bool
     """Set by AutomaticallyAfterDays: a manual PutSecretValue/UpdateSecret counts as a
     rotation (RotationRulesType)."""
+    cron: Cron | None = None
+    """A cron() schedule: windows open at its times rather than `every_s` apart."""
 
 
 def _invalid(message: str) -> ServiceError:
@@ -65,11 +71,11 @@ def parse_rules(rules: Mapping[str, object]) -> Schedule:
         raise _invalid("RotationRules must contain AutomaticallyAfterDays or ScheduleExpression.")
     text = str(expression).strip()
     if text.startswith("cron("):
-        raise ServiceError(
-            "ValidationException",
-            f"Lamina does not support cron() rotation schedules yet ({text}); use "
-            "rate(N days), rate(N hours) or AutomaticallyAfterDays.",
-        )
+        cron = parse_cron(text)
+        if cron.in_hours and cron.window_limit_s() < MIN_HOURS * _HOUR_S:
+            raise _invalid(f"A secret can be rotated at most every {MIN_HOURS} hours: {text}.")
+        window = _window(rules, cron.default_window_s(), cron.window_limit_s())
+        return Schedule(0, cron.in_hours, window, False, cron)
     match = _RATE.fullmatch(text)
     if match is None:
         raise _invalid(f"Invalid ScheduleExpression: {text}. Use rate() or cron().")
@@ -106,6 +112,9 @@ def _window(rules: Mapping[str, object], default_s: int, every_s: int) -> int:
 
 def window_after(schedule: Schedule, base: float) -> tuple[float, float]:
     """The first rotation window (start, end) due after a rotation at `base`."""
+    if schedule.cron is not None:
+        start = schedule.cron.next_start(base)
+        return start, start + schedule.window_s
     if not schedule.in_hours:
         start = _midnight(base) + schedule.every_s
         return start, start + schedule.window_s

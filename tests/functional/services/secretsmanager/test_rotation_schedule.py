@@ -181,8 +181,8 @@ def test_refused_rules(sm: Any) -> None:
     both = {"AutomaticallyAfterDays": 2, "ScheduleExpression": "rate(2 days)"}
     assert _error(sm, both)[0] == "InvalidParameterException"
     assert _error(sm, {"ScheduleExpression": "rate(2 hours)"})[0] == "InvalidParameterException"
-    code, message = _error(sm, {"ScheduleExpression": "cron(0 16 1,15 * ? *)"})
-    assert code == "ValidationException" and "cron()" in message
+    code, message = _error(sm, {"ScheduleExpression": "cron(30 16 1,15 * ? *)"})
+    assert code == "InvalidParameterException" and "minutes field must be 0" in message
     # A refused schedule leaves the secret as it was.
     assert sm.describe_secret(SecretId="db")["RotationEnabled"] is False
 
@@ -243,9 +243,24 @@ def test_template_rotation_schedule(tmp_path: Path, clock: Clock) -> None:
         with pytest.raises(ServiceError) as error:
             configure_rotation(
                 sm_service,
-                {**schedule, "RotationRules": {"ScheduleExpression": "cron(0 1 * * ? *)"}},
+                {**schedule, "RotationRules": {"ScheduleExpression": "cron(0 1 * * ?)"}},
             )
-        assert error.value.code == "ValidationException"
+        assert error.value.code == "InvalidParameterException"
+        daily = {"ScheduleExpression": "cron(0 1 * * ? *)", "Duration": "2h"}
+        configure_rotation(
+            sm_service, {**schedule, "RotationRules": daily, "RotateImmediatelyOnUpdate": "false"}
+        )
+        set_at = clock.now
+        next_one = (
+            _midnight(set_at) + H if set_at < _midnight(set_at) + H else _midnight(set_at) + D + H
+        )
+        described = sm.describe_secret(SecretId="db")
+        assert described["NextRotationDate"].timestamp() == next_one + 2 * H
+        clock.now = next_one
+        assert len(_check(server)) == 1
+        assert len(rotator.steps) == 12
+        after = sm.describe_secret(SecretId="db")["NextRotationDate"].timestamp()
+        assert after == next_one + D + 2 * H
         with pytest.raises(ServiceError) as error:
             configure_rotation(sm_service, {"SecretId": arn, "HostedRotationLambda": {}})
         assert "HostedRotationLambda" in error.value.message

@@ -42,11 +42,54 @@ def test_rules_aws_refuses() -> None:
     assert _code({"Duration": "2h"}) == "InvalidParameterException"
 
 
-def test_cron_is_named_as_not_supported_yet() -> None:
-    with pytest.raises(ServiceError) as error:
-        parse_rules({"ScheduleExpression": "cron(0 16 1,15 * ? *)"})
-    assert error.value.code == "ValidationException"
-    assert "cron()" in error.value.message and "not support" in error.value.message
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "cron(5 8 * * ? *)",  # minutes must be 0
+        "cron(0 8 * * ? 2027)",  # year must be *
+        "cron(0 8 * * * *)",  # one day field must be ?
+        "cron(0 8 ? * ? *)",
+        "cron(0 24 * * ? *)",
+        "cron(0 8 32 * ? *)",
+        "cron(0 8 * * ?)",
+        "cron(0 0/2 * * ? *)",  # more often than every four hours
+    ],
+)
+def test_cron_expressions_aws_refuses(expression: str) -> None:
+    assert _code({"ScheduleExpression": expression}) == "InvalidParameterException"
+
+
+def _window(expression: str, after: str, **rules: object) -> tuple[float, float]:
+    return window_after(parse_rules({"ScheduleExpression": expression, **rules}), _at(after))
+
+
+def test_cron_windows() -> None:
+    # Hour increments reset each day: 04:00 and 16:00, a one-hour window.
+    assert _window("cron(0 4/12 * * ? *)", "2026-03-01T16:30:00") == (
+        _at("2026-03-02T04:00:00"),
+        _at("2026-03-02T05:00:00"),
+    )
+    # Once a day: open until the end of the UTC day, or for Duration.
+    assert _window("cron(0 16 L * ? *)", "2026-02-10T00:00:00") == (
+        _at("2026-02-28T16:00:00"),
+        _at("2026-03-01T00:00:00"),
+    )
+    assert _window("cron(0 8 1,15 * ? *)", "2026-03-01T08:00:00", Duration="2h") == (
+        _at("2026-03-15T08:00:00"),
+        _at("2026-03-15T10:00:00"),
+    )
+    # 2026-03-01 is a Sunday: the first Sunday of April is the 5th.
+    assert _window("cron(0 0 ? * SUN#1 *)", "2026-03-01T00:00:00")[0] == _at("2026-04-05T00:00:00")
+    assert _window("cron(0 10 ? * MON-FRI *)", "2026-03-06T11:00:00")[0] == (
+        _at("2026-03-09T10:00:00")
+    )
+    assert _window("cron(0 10 ? JAN,JUN 6L *)", "2026-03-01T00:00:00")[0] == (
+        _at("2026-06-26T10:00:00")  # the last Friday of June
+    )
+    assert _window("cron(0 8 1/7 * ? *)", "2026-03-01T09:00:00")[0] == _at("2026-03-08T08:00:00")
+    assert _code({"ScheduleExpression": "cron(0 20 * * ? *)", "Duration": "5h"}) == (
+        "InvalidParameterException"  # past the end of the UTC day
+    )
 
 
 def test_days_window_is_the_whole_utc_day_n_days_later() -> None:
