@@ -304,6 +304,8 @@ def _rotate_secret(sm: SecretService, params: OperationInput) -> OperationOutput
     sm.store.put(secret)
     output: dict[str, Any] = {"ARN": secret.arn, "Name": secret.name}
     if params.get("RotateImmediately", True):
+        secret.rotate_asap = False  # a template's pending "rotate now" is this rotation
+        sm.store.put(secret)
         sm.start_rotation(secret, token)
         output["VersionId"] = token
     return output
