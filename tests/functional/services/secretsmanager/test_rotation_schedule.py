@@ -15,7 +15,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from lamina.aws.service import ServiceError
-from lamina.services.secretsmanager.scheduler import configure_rotation
+from lamina.services.secretsmanager.scheduler import RotationScheduler, configure_rotation
 
 from .conftest import Clock, SecretsServer
 from .test_secrets import _rotation_step
@@ -264,5 +264,37 @@ def test_template_rotation_schedule(tmp_path: Path, clock: Clock) -> None:
         with pytest.raises(ServiceError) as error:
             configure_rotation(sm_service, {"SecretId": arn, "HostedRotationLambda": {}})
         assert "HostedRotationLambda" in error.value.message
+    finally:
+        server.close()
+
+
+def test_a_pass_starts_a_bounded_number_and_list_reports_the_schedule(
+    tmp_path: Path, clock: Clock
+) -> None:
+    server, rotator = _serve(tmp_path, clock)
+    try:
+        sm = server.client()
+        for name in ("a", "b", "c"):
+            sm.create_secret(Name=name, SecretString="old")
+            sm.rotate_secret(
+                SecretId=name,
+                RotationLambdaARN=ROTATOR,
+                RotationRules={"ScheduleExpression": "rate(1 day)"},
+                RotateImmediately=False,
+            )
+        listed = sm.list_secrets()["SecretList"]
+        assert all("NextRotationDate" in secret for secret in listed)
+        clock.advance(2 * D)
+        bounded = RotationScheduler(server.provider, interval_s=60, limit=2)
+
+        async def check() -> list[str]:
+            return bounded.check()
+
+        assert len(server.run(check())) == 2
+        server.wait_for_rotations()
+        assert len(server.run(check())) == 1  # the third, at the next pass
+        server.wait_for_rotations()
+        assert server.run(check()) == []
+        assert len(rotator.steps) == 12
     finally:
         server.close()
