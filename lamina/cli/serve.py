@@ -175,12 +175,14 @@ async def serve(options: ServeOptions) -> int:
     s3 = S3Provider(state_dir=state_dir_for(app), account_id=app.account_id)
     sts = StsProvider(credentials=credentials, roles=app.roles, account_id=app.account_id)
     dynamodb_streams = DynamoDbStreamsProvider(dynamodb.database)
+    lambda_.mappings.source = dynamodb_streams.streams
     aws = aws_api(
         app, [lambda_, dynamodb, dynamodb_streams, kms, secrets, cognito, s3, sts], credentials
     )
     aws.enforce_iam = options.enforce_iam
 
     async def release() -> None:
+        lambda_.mappings.cancel()
         await lambda_.state.async_invoker.close()  # events still running stay queued
         await functions.close()
         dynamodb.close()
@@ -230,6 +232,7 @@ async def serve(options: ServeOptions) -> int:
     # Asynchronous (Event) invocations queued before a restart run again now.
     await lambda_.state.async_invoker.start()
     await dynamodb.start()  # the TTL sweeper
+    await lambda_.mappings.start()  # event source mappings poll their streams
     await secrets.start()  # the rotation scheduler (secretsmanager/scheduler.py)
     try:
         await _wait_for_signal()

@@ -105,6 +105,10 @@ def event_id(arn: str, sequence: int) -> str:
 def specification(params: Mapping[str, Any]) -> str | None:
     """The StreamViewType a StreamSpecification enables, None if it disables streams."""
     spec = params.get("StreamSpecification")
+    if spec is not None and "StreamEnabled" not in spec and spec.get("StreamViewType"):
+        # A template's AWS::DynamoDB::Table StreamSpecification has only StreamViewType.
+        # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-streamspecification.html
+        spec = {**spec, "StreamEnabled": True}
     if spec is None or not spec.get("StreamEnabled"):
         if spec is not None and spec.get("StreamViewType") is not None:
             raise validation(

@@ -85,6 +85,23 @@ class Streams:
     def read(self, meta: TableMeta, after: int, limit: int) -> list[StreamRow]:
         return self.db.store.stream_records(meta.name, meta.stream_label or "", after, limit)
 
+    def latest_of(self, arn: str) -> int:
+        """For event source mappings: the stream's latest sequence number."""
+        return self.latest(self.require(arn))
+
+    def events_after(self, arn: str, after: int, limit: int) -> list[tuple[int, dict[str, Any]]]:
+        """For event source mappings: records as Lambda's event shape carries them
+        (ApproximateCreationDateTime in epoch seconds).
+        https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html"""
+        rows = self.read(self.require(arn), after, limit)
+        events = []
+        for row in rows:
+            event = self.event(arn, row)
+            created = event["dynamodb"]["ApproximateCreationDateTime"]
+            event["dynamodb"]["ApproximateCreationDateTime"] = int(created)
+            events.append((row.sequence, event))
+        return events
+
     def event(self, arn: str, row: StreamRow) -> dict[str, Any]:
         """A record in the shape GetRecords and Lambda events share (wire form: the
         caller converts ApproximateCreationDateTime and userIdentity as its API needs)."""

@@ -19,6 +19,7 @@ from lamina.services.lambda_ import (
     updates,
     versions,
 )
+from lamina.services.lambda_.mappings import EventSourceMappings
 from lamina.services.lambda_.state import LambdaState, Operation
 
 _MODULES = (
@@ -54,6 +55,10 @@ class LambdaProvider:
             for module in _MODULES
             for name, operation in module.OPERATIONS.items()
         }
+        # Event source mappings: `mappings.source` is set to the streams they read, and
+        # `await mappings.start()` begins polling once the server listens.
+        self.mappings = EventSourceMappings(self.state, state_dir)
+        self._handlers.update(self.mappings.handlers())
 
     @property
     def service_name(self) -> str:

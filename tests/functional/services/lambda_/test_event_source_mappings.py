@@ -1,0 +1,118 @@
+"""Event source mappings from a DynamoDB stream, end to end through `lamina up`: the
+template's table streams its changes, a mapping created with boto3 invokes the function
+with batches in Lambda's event shape, retries a failed batch and checkpoints after success."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.conftest import FIXTURES, LaminaProcess
+
+REGION = "us-east-1"
+
+
+def client(service: str, base: str) -> Any:
+    return boto3.client(
+        service,
+        endpoint_url=base,
+        region_name=REGION,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+
+
+@pytest.fixture
+def lamina(tmp_path: Path) -> Iterator[LaminaProcess]:
+    copy = tmp_path / "streams"
+    shutil.copytree(FIXTURES / "apps" / "streams", copy, ignore=shutil.ignore_patterns(".lamina"))
+    process = LaminaProcess(copy)
+    yield process
+    process.stop()
+
+
+def seen(dynamodb: Any) -> dict[str, dict[str, Any]]:
+    items = dynamodb.scan(TableName="seen", ConsistentRead=True)["Items"]
+    return {item["id"]["S"]: item for item in items}
+
+
+def wait_for(condition: Any, what: str, timeout_s: float = 30) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.1)
+
+
+def test_mapping_delivers_batches_retries_and_checkpoints(lamina: LaminaProcess) -> None:
+    dynamodb, lambda_ = client("dynamodb", lamina.base), client("lambda", lamina.base)
+    table = dynamodb.describe_table(TableName="events")["Table"]
+    assert table["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+    stream = table["LatestStreamArn"]
+    dynamodb.put_item(TableName="events", Item={"pk": {"S": "a"}, "v": {"N": "1"}})
+    dynamodb.put_item(TableName="events", Item={"pk": {"S": "a"}, "v": {"N": "2"}})
+
+    created = lambda_.create_event_source_mapping(
+        EventSourceArn=stream, FunctionName="Consumer", StartingPosition="TRIM_HORIZON", BatchSize=2
+    )
+    assert created["State"] == "Creating" and created["BatchSize"] == 2
+    assert created["FunctionArn"].endswith(":function:Consumer")
+    mapping = created["UUID"]
+    assert lambda_.get_event_source_mapping(UUID=mapping)["EventSourceArn"] == stream
+    listed = lambda_.list_event_source_mappings(EventSourceArn=stream)["EventSourceMappings"]
+    assert [m["UUID"] for m in listed] == [mapping]
+
+    wait_for(lambda: len(seen(dynamodb)) == 2, "the first batch was not delivered")
+    records = [json.loads(item["record"]["S"]) for item in seen(dynamodb).values()]
+    records.sort(key=lambda r: r["dynamodb"]["SequenceNumber"])
+    insert, modify = records
+    assert insert["eventName"] == "INSERT" and modify["eventName"] == "MODIFY"
+    for record in records:
+        assert record["eventSource"] == "aws:dynamodb"
+        assert record["eventVersion"] == "1.1"
+        assert record["awsRegion"] == REGION
+        assert record["eventSourceARN"] == stream
+        assert isinstance(record["dynamodb"]["ApproximateCreationDateTime"], int)
+        assert len(record["eventID"]) == 32
+    assert modify["dynamodb"]["OldImage"] == {"pk": {"S": "a"}, "v": {"N": "1"}}
+    assert modify["dynamodb"]["NewImage"] == {"pk": {"S": "a"}, "v": {"N": "2"}}
+    assert modify["dynamodb"]["Keys"] == {"pk": {"S": "a"}}
+
+    # A batch the function fails on is delivered again; nothing is skipped or repeated.
+    dynamodb.put_item(TableName="events", Item={"pk": {"S": "bad"}, "fail": {"BOOL": True}})
+    dynamodb.delete_item(TableName="events", Key={"pk": {"S": "a"}})
+    wait_for(lambda: len(seen(dynamodb)) == 5, "the failed batch was not retried")
+    items = seen(dynamodb)
+    assert "failed:bad" in items
+    later = sorted(
+        (json.loads(item["record"]["S"]) for key, item in items.items() if key[0].isdigit()),
+        key=lambda r: r["dynamodb"]["SequenceNumber"],
+    )
+    assert [r["eventName"] for r in later] == ["INSERT", "MODIFY", "INSERT", "REMOVE"]
+    assert lambda_.get_event_source_mapping(UUID=mapping)["LastProcessingResult"] == "OK"
+
+    lambda_.delete_event_source_mapping(UUID=mapping)
+    with pytest.raises(ClientError) as raised:
+        lambda_.get_event_source_mapping(UUID=mapping)
+    assert raised.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_latest_mapping_skips_earlier_records(lamina: LaminaProcess) -> None:
+    dynamodb, lambda_ = client("dynamodb", lamina.base), client("lambda", lamina.base)
+    stream = dynamodb.describe_table(TableName="events")["Table"]["LatestStreamArn"]
+    dynamodb.put_item(TableName="events", Item={"pk": {"S": "early"}})
+    lambda_.create_event_source_mapping(
+        EventSourceArn=stream, FunctionName="Consumer", StartingPosition="LATEST"
+    )
+    dynamodb.put_item(TableName="events", Item={"pk": {"S": "late"}})
+    wait_for(lambda: len(seen(dynamodb)) == 1, "the record after LATEST was not delivered")
+    (item,) = seen(dynamodb).values()
+    assert json.loads(item["record"]["S"])["dynamodb"]["Keys"] == {"pk": {"S": "late"}}
+    assert item["batch"]["N"] == "1"
