@@ -73,7 +73,9 @@ class CrsDetector:
             self._load_file(name)
         if fold_defaults:
             preset = _preset(head + (_CRS / _SETUP[0]).read_text(encoding="utf-8"))
-            self._load_text(compact_initialization(preset))
+            rules = (attack.value, *_BLOCK)
+            read = _read(" ".join((_CRS / name).read_text(encoding="utf-8") for name in rules))
+            self._load_text(compact_initialization(preset, read))
         else:
             self._load_file(_INIT[0])
         for name in (attack.value, *_BLOCK):
@@ -171,7 +173,14 @@ def _preset(text: str) -> frozenset[str]:
     return frozenset(name.lower() for name in names)
 
 
-def compact_initialization(preset: frozenset[str]) -> str:
+def _read(text: str) -> frozenset[str]:
+    """The TX variables `text` mentions (reads, writes, messages: a superset of its reads).
+    The CRS files loaded here name their TX variables one by one (no `TX` collection or
+    `TX:/regex/` selectors), so a variable they do not mention is one they never read."""
+    return frozenset(name.lower() for name in re.findall(r"\btx[.:](\w+)", text, re.IGNORECASE))
+
+
+def compact_initialization(preset: frozenset[str], read: frozenset[str] | None = None) -> str:
     """REQUEST-901-INITIALIZATION with its run of defaults folded into one SecAction.
 
     901 sets each CRS variable the setup left unset, one rule per variable; ModSecurity
@@ -179,6 +188,11 @@ def compact_initialization(preset: frozenset[str]) -> str:
     transaction. With our fixed setup (`preset`) each such rule either always fires or
     never does, so one SecAction with the setvars of those that fire, in their order,
     leaves the same TX variables. Every other directive is kept as written.
+
+    With `read` (the TX variables the rules loaded after 901 mention), the folded setvars
+    are only those of variables these rules or the kept 901 directives can read: setting
+    the others (outbound scores, the protocol-enforcement lists of rule files not loaded)
+    cannot change a decision.
     """
     text = (_CRS / _INIT[0]).read_text(encoding="utf-8")
     kept: list[str] = []
@@ -201,11 +215,23 @@ def compact_initialization(preset: frozenset[str]) -> str:
             first_id = statement.split("id:", 1)[1].split(",", 1)[0]
             kept.append("")  # the SecAction's place, at the first default
         merged.extend(setvars)
+    if read is not None:
+        merged = _needed(merged, read | _read("\n".join(kept)))
     if not merged:
-        return "\n".join(kept)
+        return "\n".join(line for line in kept if line)
     folded = ",".join(f"setvar:'{setvar}'" for setvar in merged)
     kept[kept.index("")] = f'SecAction "id:{first_id},phase:1,pass,nolog,{folded}"'
     return "\n".join(kept)
+
+
+def _needed(setvars: list[str], read: frozenset[str]) -> list[str]:
+    """The setvars of variables in `read`, and of those their values read (macros)."""
+    while True:
+        needed = [s for s in setvars if s[3:].split("=", 1)[0].lower() in read]
+        more = read | _read(" ".join(s.split("=", 1)[1] for s in needed))
+        if more == read:
+            return needed
+        read = more
 
 
 class Detectors:

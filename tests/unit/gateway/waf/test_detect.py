@@ -65,6 +65,12 @@ def test_folded_initialization_sets_the_defaults_in_one_action() -> None:
     # The rules that depend on the request, or deny, are kept as written.
     for kept in ("id:901001", "id:901340", "id:901400", "id:901500"):
         assert kept in text
+    # Only the variables later rules read, and those their values name, stay set.
+    narrow = compact_initialization(preset, frozenset({"detection_paranoia_level"}))
+    assert "tx.detection_paranoia_level=%{TX.blocking_paranoia_level}" in narrow
+    assert "tx.sampling_percentage=100" in narrow  # read by the kept sampling rule 901400
+    assert "tx.inbound_anomaly_score_threshold" not in narrow
+    assert "tx.restricted_extensions" not in narrow
 
 
 @pytest.mark.parametrize("attack", [Attack.SQLI, Attack.XSS])
