@@ -192,6 +192,7 @@ async def serve(options: ServeOptions) -> int:
         s3.close()
 
     await _create_tables(dynamodb, app)
+    _map_streams(lambda_, dynamodb_streams, app)
     try:
         provision(app, Services(kms, secrets, cognito, s3, region=app.region))
         # Now that the template's secrets exist, {{resolve:secretsmanager:...}} in function
@@ -277,6 +278,30 @@ async def _create_tables(dynamodb: DynamoDbProvider, app: Application) -> None:
                 click.echo(f"error: table {table.logical_id}: {error.message}", err=True)
         except Exception:  # a bug of ours: say so loudly, keep serving the rest
             log.exception("creating table %s failed", table.logical_id)
+
+
+def _map_streams(
+    lambda_: LambdaProvider, streams: DynamoDbStreamsProvider, app: Application
+) -> None:
+    """The template's event source mappings, reading their tables' latest streams."""
+    for mapping in app.event_source_mappings:
+        arn = streams.streams.current(mapping.event_source_arn)
+        if arn is None:
+            click.echo(
+                f"error: event source mapping {mapping.logical_id}: "
+                f"{mapping.event_source_arn} is not an enabled stream",
+                err=True,
+            )
+            continue
+        lambda_.mappings.adopt(
+            f"{app.stack_name}/{mapping.logical_id}",
+            function_name=mapping.function_name,
+            qualifier=mapping.qualifier,
+            arn=arn,
+            batch_size=mapping.batch_size,
+            starting_position=mapping.starting_position,
+            enabled=mapping.enabled,
+        )
 
 
 def _reachable(host: str) -> str:

@@ -18,6 +18,7 @@ from lamina.config.code import LocalArtifacts
 from lamina.config.document import TemplateDocument, find_template, load_document
 from lamina.config.domain import DOMAIN_TYPES, build_domains
 from lamina.config.error import ConfigError
+from lamina.config.event_source import build_event_source_mappings
 from lamina.config.function import build_functions, function_index
 from lamina.config.http_api import build_http_apis
 from lamina.config.iam import IAM_TYPES, build_identities, build_roles
@@ -46,6 +47,7 @@ _BUILT_TYPES = frozenset(
         "AWS::Lambda::Function",
         "AWS::Lambda::LayerVersion",
         "AWS::DynamoDB::Table",
+        "AWS::Lambda::EventSourceMapping",
         "AWS::ApiGateway::RestApi",
         "AWS::ApiGateway::Resource",
         "AWS::ApiGateway::Method",
@@ -118,6 +120,7 @@ def load_application(
     rest_apis = attach_web_acls(stack, rest_apis, {api.id for api in http_apis})
     permissions = build_permissions(stack)
     tables = build_tables(stack)
+    event_source_mappings = build_event_source_mappings(stack)
     service_resources = build_service_resources(stack, region, account_id)
     domains = build_domains(stack)
     limits = build_access_limits(stack)
@@ -132,6 +135,7 @@ def load_application(
         http_apis=tuple(http_apis),
         permissions=tuple(permissions),
         tables=tuple(tables),
+        event_source_mappings=tuple(event_source_mappings),
         service_resources=tuple(service_resources),
         domains=tuple(domains),
         limits=limits,

@@ -28,6 +28,18 @@ class TemplatePermission(msgspec.Struct, frozen=True, kw_only=True):
     source_account: str | None = None
 
 
+class TemplateEventSourceMapping(msgspec.Struct, frozen=True, kw_only=True):
+    """One AWS::Lambda::EventSourceMapping (SAM writes one per DynamoDB event)."""
+
+    logical_id: str
+    function_name: str
+    qualifier: str | None = None
+    event_source_arn: str
+    starting_position: str
+    batch_size: int = 100
+    enabled: bool = True
+
+
 class TemplateLayer(msgspec.Struct, frozen=True, kw_only=True):
     """One AWS::Lambda::LayerVersion (or SAM LayerVersion) with local content.
 
@@ -80,6 +92,8 @@ class Application(msgspec.Struct, frozen=True, kw_only=True):
     http_apis: tuple[HttpApi, ...] = ()
     permissions: tuple[TemplatePermission, ...] = ()
     tables: tuple[TemplateTable, ...] = ()
+    event_source_mappings: tuple[TemplateEventSourceMapping, ...] = ()
+    """Event source mappings from DynamoDB streams (created at `lamina up`)."""
     domains: tuple[CustomDomain, ...] = ()
     """Custom domain names with their base path mappings and mutual TLS settings."""
     """DynamoDB tables the template declares (created when missing at `lamina up`)."""

@@ -216,6 +216,21 @@ def _table_arn(resources: Resources, resource: CfnResource, resolver: Resolver) 
     )
 
 
+TEMPLATE_STREAM_LABEL = "template"
+"""The label in a template table's Fn::GetAtt StreamArn. The real label is the time the
+stream was enabled, known only once `lamina up` created the table: event source mappings
+of the template are pointed at the table's latest stream then (cli.serve)."""
+
+
+def _table_stream_arn(resources: Resources, resource: CfnResource, resolver: Resolver) -> str:
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-table.html#aws-resource-dynamodb-table-return-values
+    if resource.properties.get("StreamSpecification") is None:
+        raise ConfigError(
+            f"Fn::GetAtt {resource.logical_id}.StreamArn: the table has no StreamSpecification"
+        )
+    return f"{_table_arn(resources, resource, resolver)}/stream/{TEMPLATE_STREAM_LABEL}"
+
+
 def wafv2_id(resources: Resources, resource: CfnResource) -> str:
     """A WAFv2 entity's Id: a UUID, deterministic per stack and logical id."""
     digest = hashlib.sha256(f"{resources.stack_name}/{resource.logical_id}".encode()).digest()
@@ -489,7 +504,7 @@ _GET_ATT_RULES: dict[str, dict[str, _Rule]] = {
     "AWS::ApiGatewayV2::Deployment": {"DeploymentId": _id(6)},
     "AWS::ApiGatewayV2::Stage": {},
     "AWS::ApiGatewayV2::Authorizer": {"AuthorizerId": _id(6)},
-    DYNAMODB_TABLE: {"Arn": _table_arn},
+    DYNAMODB_TABLE: {"Arn": _table_arn, "StreamArn": _table_stream_arn},
     IAM_USER: {"Arn": _user_arn},
     IAM_ROLE: {"Arn": _role_arn, "RoleId": _role_id},
     IAM_MANAGED_POLICY: {"PolicyArn": _managed_policy_arn},

@@ -85,6 +85,15 @@ class Streams:
     def read(self, meta: TableMeta, after: int, limit: int) -> list[StreamRow]:
         return self.db.store.stream_records(meta.name, meta.stream_label or "", after, limit)
 
+    def current(self, arn: str) -> str | None:
+        """The latest enabled stream of the table a stream ARN names, whatever its label (a
+        template's Fn::GetAtt StreamArn cannot know it); None if that table streams nothing."""
+        parts = streams.split_stream_arn(arn)
+        meta = None if parts is None else self.db.store.table(parts[0])
+        if meta is None or meta.stream_view_type is None:
+            return None
+        return self.arn(meta)
+
     def latest_of(self, arn: str) -> int:
         """For event source mappings: the stream's latest sequence number."""
         return self.latest(self.require(arn))

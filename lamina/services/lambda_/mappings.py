@@ -151,6 +151,40 @@ class EventSourceMappings:
         self._save()
         return self._describe(mapping, "Creating")
 
+    def adopt(
+        self,
+        key: str,
+        *,
+        function_name: str,
+        qualifier: str | None,
+        arn: str,
+        batch_size: int,
+        starting_position: str,
+        enabled: bool,
+    ) -> None:
+        """A template's mapping (`key`: stack and logical id): created on the first `lamina
+        up`, kept with its checkpoint by the next ones while it reads the same stream."""
+        assert self.source is not None
+        mapping_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"lamina-event-source-mapping:{key}"))
+        known = self._mappings.get(mapping_id)
+        if known is not None and known.event_source_arn == arn:
+            known.function_name, known.qualifier = function_name, qualifier
+            known.batch_size, known.enabled = batch_size, enabled
+        else:
+            latest = self.source.latest_of(arn)
+            self._mappings[mapping_id] = EventSourceMapping(
+                uuid=mapping_id,
+                function_name=function_name,
+                qualifier=qualifier,
+                event_source_arn=arn,
+                batch_size=batch_size,
+                starting_position=starting_position,
+                enabled=enabled,
+                checkpoint=latest if starting_position == "LATEST" else 0,
+                last_modified=time.time(),
+            )
+        self._save()
+
     async def _get(self, ctx: AwsRequestContext, params: OperationInput) -> OperationOutput:
         return self._describe(self._require(params))
 

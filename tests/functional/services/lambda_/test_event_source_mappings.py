@@ -116,3 +116,39 @@ def test_latest_mapping_skips_earlier_records(lamina: LaminaProcess) -> None:
     (item,) = seen(dynamodb).values()
     assert json.loads(item["record"]["S"])["dynamodb"]["Keys"] == {"pk": {"S": "late"}}
     assert item["batch"]["N"] == "1"
+
+
+def test_sam_dynamodb_event_maps_the_table_stream_across_restarts(tmp_path: Path) -> None:
+    app = tmp_path / "streams_sam"
+    shutil.copytree(
+        FIXTURES / "apps" / "streams_sam", app, ignore=shutil.ignore_patterns(".lamina")
+    )
+    lamina = LaminaProcess(app)
+    try:
+        dynamodb, lambda_ = client("dynamodb", lamina.base), client("lambda", lamina.base)
+        stream = dynamodb.describe_table(TableName="events")["Table"]["LatestStreamArn"]
+        (mapping,) = lambda_.list_event_source_mappings(FunctionName="Consumer")[
+            "EventSourceMappings"
+        ]
+        assert mapping["EventSourceArn"] == stream
+        assert mapping["BatchSize"] == 10 and mapping["StartingPosition"] == "TRIM_HORIZON"
+        dynamodb.put_item(TableName="events", Item={"pk": {"S": "one"}})
+        wait_for(lambda: len(seen(dynamodb)) == 1, "the SAM event did not deliver")
+        (item,) = seen(dynamodb).values()
+        record = json.loads(item["record"]["S"])
+        assert record["dynamodb"]["NewImage"] == {"pk": {"S": "one"}}
+        assert record["eventSourceARN"] == stream
+    finally:
+        lamina.stop()
+    # The next `lamina up` keeps the mapping and its checkpoint: nothing is delivered twice.
+    again = LaminaProcess(app)
+    try:
+        dynamodb, lambda_ = client("dynamodb", again.base), client("lambda", again.base)
+        listed = lambda_.list_event_source_mappings()["EventSourceMappings"]
+        assert [m["UUID"] for m in listed] == [mapping["UUID"]]
+        dynamodb.put_item(TableName="events", Item={"pk": {"S": "two"}})
+        wait_for(lambda: len(seen(dynamodb)) == 2, "the restarted mapping did not deliver")
+        time.sleep(1)
+        assert len(seen(dynamodb)) == 2
+    finally:
+        again.stop()
