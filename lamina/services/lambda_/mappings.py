@@ -32,6 +32,7 @@ log = logging.getLogger("lamina.services.lambda")
 
 DEFAULT_BATCH_SIZE = 100
 MAX_BATCH_SIZE = 10000
+MAX_RETRIES = 10000
 POLL_INTERVAL_S = 0.25
 RETRY_PAUSE_S = 1.0
 
@@ -60,6 +61,16 @@ class EventSourceMapping(msgspec.Struct, kw_only=True):
     """The sequence number of the last record the function took successfully."""
     last_modified: float
     last_result: str = "No records processed"
+    bisect: bool = False
+    """BisectBatchOnFunctionError: a failed batch is retried in halves."""
+    max_retries: int = -1
+    """MaximumRetryAttempts: -1 retries until the function succeeds; N drops a batch that
+    failed N + 1 times (there is no on-failure destination yet)."""
+    attempts: int = 0
+    """Failed invocations of the batch at the checkpoint so far."""
+    bisect_limit: int | None = None
+    bisect_until: int = 0
+    """While the checkpoint is below this, batches hold at most `bisect_limit` records."""
 
 
 class EventSourceMappings:
@@ -105,9 +116,9 @@ class EventSourceMappings:
             "LastProcessingResult": mapping.last_result,
             "State": state or ("Enabled" if mapping.enabled else "Disabled"),
             "StateTransitionReason": "User action",
-            "MaximumRetryAttempts": -1,
+            "MaximumRetryAttempts": mapping.max_retries,
             "MaximumRecordAgeInSeconds": -1,
-            "BisectBatchOnFunctionError": False,
+            "BisectBatchOnFunctionError": mapping.bisect,
             "ParallelizationFactor": 1,
             "FunctionResponseTypes": [],
         }
@@ -133,6 +144,9 @@ class EventSourceMappings:
         batch = int(params.get("BatchSize", DEFAULT_BATCH_SIZE))
         if not 1 <= batch <= MAX_BATCH_SIZE:
             raise invalid(f"BatchSize must be between 1 and {MAX_BATCH_SIZE}")
+        retries = int(params.get("MaximumRetryAttempts", -1))
+        if not -1 <= retries <= MAX_RETRIES:
+            raise invalid(f"MaximumRetryAttempts must be between -1 and {MAX_RETRIES}")
         if self.source is None:
             raise invalid("DynamoDB streams are not served here")
         latest = self.source.latest_of(arn)
@@ -146,6 +160,8 @@ class EventSourceMappings:
             enabled=bool(params.get("Enabled", True)),
             checkpoint=latest if position == "LATEST" else 0,
             last_modified=time.time(),
+            bisect=bool(params.get("BisectBatchOnFunctionError", False)),
+            max_retries=retries,
         )
         self._mappings[mapping.uuid] = mapping
         self._save()
@@ -236,9 +252,10 @@ class EventSourceMappings:
     async def poll(self, mapping: EventSourceMapping) -> bool:
         """Deliver one batch; True if the function took it (the checkpoint moved)."""
         assert self.source is not None
-        batch = self.source.events_after(
-            mapping.event_source_arn, mapping.checkpoint, mapping.batch_size
-        )
+        limit = mapping.batch_size
+        if mapping.bisect_limit is not None and mapping.checkpoint < mapping.bisect_until:
+            limit = min(limit, mapping.bisect_limit)
+        batch = self.source.events_after(mapping.event_source_arn, mapping.checkpoint, limit)
         if not batch:
             return False
         records = [{**event, "eventSourceARN": mapping.event_source_arn} for _, event in batch]
@@ -247,11 +264,35 @@ class EventSourceMappings:
             mapping.function_name, payload, qualifier=mapping.qualifier
         )
         if result.function_error is not None:
-            mapping.last_result = "PROBLEM: Function call failed"
-            self._retry_at[mapping.uuid] = time.monotonic() + RETRY_PAUSE_S
+            self._failed(mapping, batch)
             return False
         if mapping.uuid in self._mappings:  # not deleted while the function ran
             mapping.checkpoint = batch[-1][0]
+            mapping.attempts = 0
             mapping.last_result = "OK"
             self._save()
         return True
+
+    def _failed(self, mapping: EventSourceMapping, batch: list[tuple[int, dict[str, Any]]]) -> None:
+        """Retry the batch (in halves when bisecting) or, past MaximumRetryAttempts, drop it.
+        https://docs.aws.amazon.com/lambda/latest/dg/services-ddb-batchfailurereporting.html"""
+        mapping.last_result = "PROBLEM: Function call failed"
+        self._retry_at[mapping.uuid] = time.monotonic() + RETRY_PAUSE_S
+        if mapping.bisect and len(batch) > 1:
+            # Splitting is not a retry attempt: each half gets MaximumRetryAttempts of its own.
+            mapping.bisect_limit = len(batch) // 2
+            mapping.bisect_until = max(mapping.bisect_until, batch[-1][0])
+            mapping.attempts = 0
+        else:
+            mapping.attempts += 1
+            if 0 <= mapping.max_retries < mapping.attempts:
+                log.warning(
+                    "event source mapping %s: dropping %d records after %d failed attempts",
+                    mapping.uuid,
+                    len(batch),
+                    mapping.attempts,
+                )
+                mapping.checkpoint = batch[-1][0]
+                mapping.attempts = 0
+        if mapping.uuid in self._mappings:
+            self._save()

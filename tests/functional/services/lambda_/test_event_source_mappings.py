@@ -152,3 +152,44 @@ def test_sam_dynamodb_event_maps_the_table_stream_across_restarts(tmp_path: Path
         assert len(seen(dynamodb)) == 2
     finally:
         again.stop()
+
+
+@pytest.mark.parametrize("bisect", [True, False])
+def test_bisect_and_maximum_retry_attempts(lamina: LaminaProcess, bisect: bool) -> None:
+    dynamodb, lambda_ = client("dynamodb", lamina.base), client("lambda", lamina.base)
+    stream = dynamodb.describe_table(TableName="events")["Table"]["LatestStreamArn"]
+    dynamodb.put_item(TableName="events", Item={"pk": {"S": "a"}})
+    dynamodb.put_item(TableName="events", Item={"pk": {"S": "p"}, "poison": {"BOOL": True}})
+    dynamodb.put_item(TableName="events", Item={"pk": {"S": "b"}})
+    created = lambda_.create_event_source_mapping(
+        EventSourceArn=stream,
+        FunctionName="Consumer",
+        StartingPosition="TRIM_HORIZON",
+        BatchSize=10,
+        BisectBatchOnFunctionError=bisect,
+        MaximumRetryAttempts=1,
+    )
+    assert created["BisectBatchOnFunctionError"] is bisect
+    assert created["MaximumRetryAttempts"] == 1
+    # The poison record's batch is given up after 2 attempts; records after it still flow.
+    if bisect:  # halves are retried until only the poison record is dropped
+        dynamodb.put_item(TableName="events", Item={"pk": {"S": "c"}})
+        wait_for(lambda: {"a", "b", "c"} <= keys_seen(dynamodb), "the halves did not flow")
+        assert "p" not in keys_seen(dynamodb)
+        return
+    deadline, n = time.monotonic() + 30, 0
+    while not any(key.startswith("d") for key in keys_seen(dynamodb)):
+        assert time.monotonic() < deadline, "the mapping stalled on the poison batch"
+        dynamodb.put_item(TableName="events", Item={"pk": {"S": f"d{n}"}})
+        n += 1
+        time.sleep(0.5)
+    # Without bisecting, the whole batch holding the poison record is dropped.
+    assert not {"a", "p", "b"} & keys_seen(dynamodb)
+
+
+def keys_seen(dynamodb: Any) -> set[str]:
+    return {
+        json.loads(item["record"]["S"])["dynamodb"]["Keys"]["pk"]["S"]
+        for key, item in seen(dynamodb).items()
+        if key[0].isdigit()
+    }
