@@ -95,6 +95,7 @@ class EventSourceMappings:
             "GetEventSourceMapping": self._get,
             "ListEventSourceMappings": self._list,
             "DeleteEventSourceMapping": self._delete,
+            "UpdateEventSourceMapping": self._update,
         }
 
     def _save(self) -> None:
@@ -219,6 +220,33 @@ class EventSourceMappings:
         if start + limit < len(found):
             output["NextMarker"] = str(start + limit)
         return output
+
+    async def _update(self, ctx: AwsRequestContext, params: OperationInput) -> OperationOutput:
+        """Enabled, BatchSize, FunctionName, BisectBatchOnFunctionError and
+        MaximumRetryAttempts; the checkpoint stays.
+        https://docs.aws.amazon.com/lambda/latest/api/API_UpdateEventSourceMapping.html"""
+        mapping = self._require(params)
+        if "FunctionName" in params:
+            name, qualifier = names.function_name(params["FunctionName"])
+            self._state.config(name, qualifier)
+            mapping.function_name, mapping.qualifier = name, qualifier
+        if "BatchSize" in params:
+            batch = int(params["BatchSize"])
+            if not 1 <= batch <= MAX_BATCH_SIZE:
+                raise invalid(f"BatchSize must be between 1 and {MAX_BATCH_SIZE}")
+            mapping.batch_size = batch
+        if "MaximumRetryAttempts" in params:
+            retries = int(params["MaximumRetryAttempts"])
+            if not -1 <= retries <= MAX_RETRIES:
+                raise invalid(f"MaximumRetryAttempts must be between -1 and {MAX_RETRIES}")
+            mapping.max_retries = retries
+        if "BisectBatchOnFunctionError" in params:
+            mapping.bisect = bool(params["BisectBatchOnFunctionError"])
+        if "Enabled" in params:
+            mapping.enabled = bool(params["Enabled"])
+        mapping.last_modified = time.time()
+        self._save()
+        return self._describe(mapping, "Updating")
 
     async def _delete(self, ctx: AwsRequestContext, params: OperationInput) -> OperationOutput:
         mapping = self._require(params)

@@ -98,6 +98,16 @@ def test_mapping_delivers_batches_retries_and_checkpoints(lamina: LaminaProcess)
     assert [r["eventName"] for r in later] == ["INSERT", "MODIFY", "INSERT", "REMOVE"]
     assert lambda_.get_event_source_mapping(UUID=mapping)["LastProcessingResult"] == "OK"
 
+    # A disabled mapping delivers nothing until enabled again, from its checkpoint.
+    updated = lambda_.update_event_source_mapping(UUID=mapping, Enabled=False, BatchSize=5)
+    assert updated["State"] == "Updating" and updated["BatchSize"] == 5
+    dynamodb.put_item(TableName="events", Item={"pk": {"S": "paused"}})
+    time.sleep(1)
+    assert len(seen(dynamodb)) == 5
+    assert lambda_.get_event_source_mapping(UUID=mapping)["State"] == "Disabled"
+    lambda_.update_event_source_mapping(UUID=mapping, Enabled=True)
+    wait_for(lambda: len(seen(dynamodb)) == 6, "the enabled mapping did not resume")
+
     lambda_.delete_event_source_mapping(UUID=mapping)
     with pytest.raises(ClientError) as raised:
         lambda_.get_event_source_mapping(UUID=mapping)
