@@ -108,10 +108,8 @@ def local_secret_seed(state_dir: Path) -> bytes:
     and a test, xdist workers): the file appears whole or not at all (written aside, then
     hard-linked into place), and whoever links second reads the winner's."""
     path = state_dir / SECRET_SEED_FILE
-    try:
+    with contextlib.suppress(FileNotFoundError):
         return path.read_bytes()
-    except FileNotFoundError:
-        pass
     state_dir.mkdir(parents=True, exist_ok=True)
     descriptor, aside = tempfile.mkstemp(dir=state_dir, prefix=".seed-")
     try:

@@ -20,7 +20,7 @@ _REFERENCE = re.compile(r"\{\{resolve:(?P<service>[a-z-]+):(?P<body>[^}]*)\}\}")
 
 
 class DynamicReferenceError(Exception):
-    pass
+    """A reference that cannot be resolved: `lamina up` stops and names it."""
 
 
 def resolve_environments(

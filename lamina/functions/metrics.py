@@ -201,31 +201,31 @@ class NoMetrics(FunctionMetrics):
     """LAMINA_METRICS=off: every hook is a no-op (to measure what metrics cost)."""
 
     def __init__(self) -> None:
-        pass
+        """No registry: nothing is kept."""
 
     def watch(self, source: ConcurrencySource) -> None:
-        pass
+        return
 
     def invoked(self, name: str, qualifier: str | None, result: InvokeResult) -> None:
-        pass
+        return
 
     def throttled(self, name: str, qualifier: str | None) -> None:
-        pass
+        return
 
     def event_received(self, name: str) -> None:
-        pass
+        return
 
     def event_started(self, name: str, age_ms: float) -> None:
-        pass
+        return
 
     def event_dropped(self, name: str) -> None:
-        pass
+        return
 
     def dead_letter_failed(self, name: str) -> None:
-        pass
+        return
 
     def destination_failed(self, name: str) -> None:
-        pass
+        return
 
 
 _shared: dict[int, FunctionMetrics] = {}

@@ -20,7 +20,7 @@ _NONCE_BYTES = 12
 
 
 class MasterKeyError(LaminaError):
-    pass
+    """The master key given (env var or file) is not 32 bytes of base64."""
 
 
 class MasterKey:

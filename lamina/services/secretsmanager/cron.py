@@ -106,14 +106,13 @@ def parse_cron(text: str) -> Cron:
     last_weekday = nth = None
     days_of_week: frozenset[int] | None = None
     upper = dow.upper()
-    if upper == "?":
-        pass
-    elif upper.endswith("L"):
+    # "?" leaves the day to the day-of-month field.
+    if upper.endswith("L"):
         last_weekday = 7 if upper == "L" else _one(text, upper[:-1], 1, 7, _DAYS)
     elif "#" in upper:
         weekday, _, n = upper.partition("#")
         nth = (_one(text, weekday, 1, 7, _DAYS), _one(text, n, 1, 5, {}))
-    else:
+    elif upper != "?":
         days_of_week = _values(text, upper, 1, 7, _DAYS)
     return Cron(
         hours=tuple(sorted(_values(text, hours, 0, 23, {}))),

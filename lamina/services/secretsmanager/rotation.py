@@ -19,7 +19,7 @@ PRINCIPAL = "secretsmanager.amazonaws.com"
 
 
 class RotationFailed(Exception):
-    pass
+    """A rotation step's invocation ended in a function error (its payload is the text)."""
 
 
 def function_rotator(functions: FunctionService, account_id: str) -> RotationInvoker:
