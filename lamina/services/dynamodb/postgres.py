@@ -44,9 +44,11 @@ from lamina.services.dynamodb.store import (
     StreamRow,
     TableMeta,
     Writer,
+    backfill_rows,
+    index_changes,
     prefix_end,
 )
-from lamina.services.dynamodb.types import Item, type_of
+from lamina.services.dynamodb.types import Item
 
 _encoder = msgspec.msgpack.Encoder()
 _decoder = msgspec.msgpack.Decoder(dict[str, dict[str, Any]])
@@ -136,31 +138,17 @@ class PostgresTableStore:
         """Store new metadata: drop the indexes it no longer has, build (backfill) new ones."""
         with self._db.transaction():
             self._db.execute(_LOCK_TABLE, (_table_lock(self.schema, meta.name),))
-            old = self._meta(meta.name)
-            kept = set() if old is None else {index.name for index in old.secondary_indexes}
-            for index in old.secondary_indexes if old is not None else ():
-                if meta.index(index.name) is None:
-                    self._db.execute(sql.SQL("DROP TABLE {}").format(_table(meta.name, index.name)))
+            dropped, added = index_changes(self._meta(meta.name), meta)
+            for name in dropped:
+                self._db.execute(sql.SQL("DROP TABLE {}").format(_table(meta.name, name)))
             self._db.execute(
                 "UPDATE tables SET meta = %s WHERE name = %s", (_encoder.encode(meta), meta.name)
             )
-            for index in meta.secondary_indexes:
-                if index.name not in kept:
-                    self._create_index(meta.name, index.name)
-                    self._backfill(meta, index, size)
-
-    def _backfill(self, meta: TableMeta, index: IndexMeta, size: Callable[[Item], int]) -> None:
-        """Index the existing items; those whose index keys have other types are left out.
-
-        https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.OnlineOps.html
-        """
-        names = index.key_names()
-        for row in list(self.scan(meta.name, None)):
-            if all(
-                name not in row.item or type_of(row.item[name]) == meta.attribute_types[name]
-                for name in names
-            ):
-                self._index(meta, index, (row.partition, row.sort), None, row.item, size)
+            for index in added:
+                self._create_index(meta.name, index.name)
+                rows = list(self.scan(meta.name, None))
+                for row in backfill_rows(meta, index, iter(rows)):
+                    self._index(meta, index, (row.partition, row.sort), None, row.item, size)
 
     def table(self, name: str) -> TableMeta | None:
         return self._meta(name)

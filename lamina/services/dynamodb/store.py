@@ -82,6 +82,31 @@ def prefix_end(prefix: bytes) -> bytes | None:
     return None if not kept else kept[:-1] + bytes([kept[-1] + 1])
 
 
+def index_changes(old: TableMeta | None, new: TableMeta) -> tuple[list[str], list[IndexMeta]]:
+    """What a table's new metadata does to its secondary indexes: (the names of those it
+    no longer has, those it adds). Both stores apply it the same way."""
+    before = {} if old is None else {index.name: index for index in old.secondary_indexes}
+    dropped = [name for name in before if new.index(name) is None]
+    added = [index for index in new.secondary_indexes if index.name not in before]
+    return dropped, added
+
+
+def backfill_rows(
+    meta: TableMeta, index: IndexMeta, rows: Iterator[StoredItem]
+) -> Iterator[StoredItem]:
+    """The items a new index takes in: those whose index key attributes, where present,
+    have the declared types.
+    https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.OnlineOps.html
+    """
+    names = index.key_names()
+    for row in rows:
+        if all(
+            name not in row.item or type_of(row.item[name]) == meta.attribute_types[name]
+            for name in names
+        ):
+            yield row
+
+
 class StoredItem(msgspec.Struct, frozen=True):
     partition: bytes
     sort: bytes
@@ -251,31 +276,17 @@ class SqliteTableStore:
     def replace_table(self, meta: TableMeta, size: Callable[[Item], int]) -> None:
         """Store new metadata: drop the indexes it no longer has, build (backfill) new ones."""
         with self.transaction():
-            old = self.table(meta.name)
-            kept = set() if old is None else {index.name for index in old.secondary_indexes}
-            for index in old.secondary_indexes if old is not None else ():
-                if meta.index(index.name) is None:
-                    self._db.execute(f"DROP TABLE {_sql_name(meta.name, index.name)}")
+            dropped, added = index_changes(self.table(meta.name), meta)
+            for name in dropped:
+                self._db.execute(f"DROP TABLE {_sql_name(meta.name, name)}")
             self._db.execute(
                 "UPDATE tables SET meta = ? WHERE name = ?", (_encoder.encode(meta), meta.name)
             )
-            for index in meta.secondary_indexes:
-                if index.name not in kept:
-                    self._create_index(meta.name, index.name)
-                    self._backfill(meta, index, size)
-
-    def _backfill(self, meta: TableMeta, index: IndexMeta, size: Callable[[Item], int]) -> None:
-        """Index the existing items; those whose index keys have other types are left out.
-
-        https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.OnlineOps.html
-        """
-        names = index.key_names()
-        for row in list(self.scan(meta.name, None)):
-            if all(
-                name not in row.item or type_of(row.item[name]) == meta.attribute_types[name]
-                for name in names
-            ):
-                self._index(meta, index, (row.partition, row.sort), None, row.item, size)
+            for index in added:
+                self._create_index(meta.name, index.name)
+                rows = list(self.scan(meta.name, None))
+                for row in backfill_rows(meta, index, iter(rows)):
+                    self._index(meta, index, (row.partition, row.sort), None, row.item, size)
 
     def table(self, name: str) -> TableMeta | None:
         row = self._db.execute("SELECT meta FROM tables WHERE name = ?", (name,)).fetchone()
