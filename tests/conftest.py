@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.clock import ManualClock
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 
@@ -75,3 +77,9 @@ def proxy_app() -> Iterator[LaminaProcess]:
     lamina = LaminaProcess(FIXTURES / "apps" / "proxy")
     yield lamina
     lamina.stop()
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """A hand-set clock starting at the real time (tests/clock.py)."""
+    return ManualClock()

@@ -64,11 +64,6 @@ class CognitoServer(LoopbackServer):
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
 def server(tmp_path: Path, clock: Clock) -> Iterator[CognitoServer]:
     served = CognitoServer(tmp_path, clock)
     yield served

@@ -33,11 +33,6 @@ class KmsServer(LoopbackServer):
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
 def server(tmp_path: Path, clock: Clock) -> Iterator[KmsServer]:
     served = KmsServer(tmp_path, clock)
     yield served

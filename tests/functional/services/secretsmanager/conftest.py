@@ -56,11 +56,6 @@ class SecretsServer(LoopbackServer):
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
 def server(tmp_path: Path, clock: Clock) -> Iterator[SecretsServer]:
     served = SecretsServer(tmp_path, clock)
     yield served

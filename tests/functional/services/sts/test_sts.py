@@ -73,11 +73,6 @@ class StsServer(LoopbackServer):
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
 def server(tmp_path: Path, clock: ManualClock) -> Iterator[StsServer]:
     served = StsServer(tmp_path, clock)
     yield served
