@@ -9,6 +9,7 @@ import secrets as random
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from lamina.aws.paging import offset_page
 from lamina.aws.service import Operation, OperationInput, OperationOutput, ServiceError
 from lamina.services.cognito_idp.model import (
     Client,
@@ -36,9 +37,7 @@ async def _describe_user_pool(idp: CognitoIdpProvider, params: OperationInput) -
 
 async def _list_user_pools(idp: CognitoIdpProvider, params: OperationInput) -> OperationOutput:
     pools = idp.store.all(Pool, "")
-    limit = int(params["MaxResults"])
-    start = int(params["NextToken"]) if str(params.get("NextToken", "")).isdigit() else 0
-    page = pools[start : start + limit]
+    page, token = offset_page(pools, params.get("NextToken"), int(params["MaxResults"]))
     output: dict[str, Any] = {
         "UserPools": [
             {
@@ -51,8 +50,8 @@ async def _list_user_pools(idp: CognitoIdpProvider, params: OperationInput) -> O
             for p in page
         ]
     }
-    if start + limit < len(pools):
-        output["NextToken"] = str(start + limit)
+    if token is not None:
+        output["NextToken"] = token
     return output
 
 

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from lamina.aws.paging import offset_page
 from lamina.aws.service import Operation, OperationInput, OperationOutput, ServiceError
 from lamina.services.cognito_idp.model import (
     Group,
@@ -189,13 +190,10 @@ async def _list_users(idp: CognitoIdpProvider, params: OperationInput) -> Operat
     users = idp.store.all(User, pool.id)
     wanted = _user_filter(params.get("Filter"))
     users = [user for user in users if wanted(user)]
-    limit = int(params.get("Limit", 60))
-    start = (
-        int(params["PaginationToken"]) if str(params.get("PaginationToken", "")).isdigit() else 0
-    )
-    output: dict[str, Any] = {"Users": [user_type(u) for u in users[start : start + limit]]}
-    if start + limit < len(users):
-        output["PaginationToken"] = str(start + limit)
+    chunk, token = offset_page(users, params.get("PaginationToken"), int(params.get("Limit", 60)))
+    output: dict[str, Any] = {"Users": [user_type(user) for user in chunk]}
+    if token is not None:
+        output["PaginationToken"] = token
     return output
 
 

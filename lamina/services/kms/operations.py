@@ -10,6 +10,7 @@ from typing import Any
 
 import orjson
 
+from lamina.aws.paging import offset_page
 from lamina.aws.service import Operation, OperationInput, OperationOutput, ServiceError
 from lamina.services.kms import specs
 from lamina.services.kms.keys import (
@@ -67,12 +68,10 @@ def _alive(kms: KeyService, record: KeyRecord) -> bool:
 def _page(entries: list[dict[str, Any]], name: str, params: OperationInput) -> OperationOutput:
     # Limit 1-1000, default 100; Marker is where the previous page stopped.
     # https://docs.aws.amazon.com/kms/latest/APIReference/API_ListKeys.html
-    limit = int(params.get("Limit", 100))
-    start = int(params["Marker"]) if str(params.get("Marker", "")).isdigit() else 0
-    page = entries[start : start + limit]
-    output: dict[str, Any] = {name: page, "Truncated": start + limit < len(entries)}
-    if output["Truncated"]:
-        output["NextMarker"] = str(start + limit)
+    chunk, marker = offset_page(entries, params.get("Marker"), int(params.get("Limit", 100)))
+    output: dict[str, Any] = {name: list(chunk), "Truncated": marker is not None}
+    if marker is not None:
+        output["NextMarker"] = marker
     return output
 
 

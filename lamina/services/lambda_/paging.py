@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+from lamina.aws.paging import offset_page
 from lamina.services.lambda_.error import invalid
 
 T = TypeVar("T")
@@ -22,14 +23,9 @@ def page(
     """The items after ``Marker``, at most ``MaxItems`` (capped at ``limit``), and the
     marker of the next page (None on the last one)."""
     marker = params.get("Marker")
-    try:
-        start = int(marker) if marker else 0
-    except ValueError as error:
-        raise invalid(f"Invalid marker: {marker}") from error
-    count = min(int(params.get("MaxItems") or limit), limit)
-    chunk = items[start : start + count]
-    end = start + len(chunk)
-    return chunk, (str(end) if end < len(items) else None)
+    if marker and not str(marker).isdigit():
+        raise invalid(f"Invalid marker: {marker}")
+    return offset_page(items, marker, min(int(params.get("MaxItems") or limit), limit))
 
 
 def listing(

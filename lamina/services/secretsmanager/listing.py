@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from lamina.aws.paging import offset_page
 from lamina.aws.service import OperationInput, OperationOutput
 from lamina.services.secretsmanager.schedule import next_window
 from lamina.services.secretsmanager.service import SecretService, time_of
@@ -110,12 +111,10 @@ def list_secrets(sm: SecretService, params: OperationInput) -> OperationOutput:
 
 
 def page(entries: list[dict[str, Any]], name: str, params: OperationInput) -> OperationOutput:
-    limit = int(params.get("MaxResults", 100))
-    token = params.get("NextToken")
-    start = int(token) if token and str(token).isdigit() else 0
-    output: dict[str, Any] = {name: entries[start : start + limit]}
-    if start + limit < len(entries):
-        output["NextToken"] = str(start + limit)
+    chunk, token = offset_page(entries, params.get("NextToken"), int(params.get("MaxResults", 100)))
+    output: dict[str, Any] = {name: list(chunk)}
+    if token is not None:
+        output["NextToken"] = token
     return output
 
 
