@@ -44,7 +44,7 @@ class Firewall:
         if not self._has_acl(ctx.deployment):
             return
         request = ctx.request
-        address = resolve_address(ctx.deployment, ctx.host, request.path)
+        address = ctx.address = resolve_address(ctx.deployment, ctx.host, request.path)
         if address is None or address.stage is None or address.stage.web_acl is None:
             return
         acl = address.stage.web_acl

@@ -21,7 +21,8 @@ from lamina.gateway.routing.http import DEFAULT_ROUTE_KEY
 
 class RouteRequest:
     async def __call__(self, ctx: RequestContext) -> None:
-        address = resolve_address(ctx.deployment, ctx.host, ctx.request.path)
+        # The firewall, when the deployment has one, has already found the address.
+        address = ctx.address or resolve_address(ctx.deployment, ctx.host, ctx.request.path)
         if address is None:
             ctx.kind = ApiKind.HTTP
             raise GatewayError(ResponseType.RESOURCE_NOT_FOUND, "no API at this address")
