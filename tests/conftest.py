@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,15 +29,33 @@ def free_port() -> int:
 
 
 class LaminaProcess:
-    """`lamina up` in its own process group; `base` is its root URL."""
+    """`lamina up` in its own process group; `base` is its root URL.
 
-    def __init__(self, template: Path, *extra: str, cwd: Path | None = None) -> None:
+    A template of the repository (tests/fixtures, examples) gets a fresh --state-dir of its
+    own unless `state_dir` is given (a restart passing the first run's), so tests running
+    the same app in parallel never share tables, secrets or pools. A template copied
+    elsewhere keeps `.lamina/` beside it, which its test may inspect.
+    """
+
+    def __init__(
+        self,
+        template: Path,
+        *extra: str,
+        cwd: Path | None = None,
+        state_dir: Path | None = None,
+    ) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"lamina-{self.port}.log"
         self._log = self.log_path.open("wb")
+        if state_dir is None and template.resolve().is_relative_to(ROOT):
+            state_dir = Path(tempfile.mkdtemp(prefix="lamina-state-"))
+            atexit.register(shutil.rmtree, state_dir, True)  # when this test worker exits
+        self.state_dir = state_dir
         command = [sys.executable, "-m", "lamina.cli", "up", str(template)]
         command += ["--port", str(self.port), *extra]
+        if state_dir is not None:
+            command += ["--state-dir", str(state_dir)]
         self.process = subprocess.Popen(
             command,
             stdout=self._log,

@@ -109,6 +109,14 @@ _overrides = click.option(
     "against the caller's IAM policies, as AWS does; --no-iam lets any known key do "
     "anything, for quick prototypes.",
 )
+@click.option(
+    "--state-dir",
+    default=None,
+    envvar="LAMINA_STATE_DIR",
+    type=click.Path(file_okay=False),
+    help="Where tables, secrets, keys, user pools, objects, function state and access logs "
+    "persist between runs (default: .lamina/ beside the template).",
+)
 def up(
     path: str,
     host: str,
@@ -123,6 +131,7 @@ def up(
     tls_key: str | None = None,
     tls_domain_certs: tuple[str, ...] = (),
     enforce_iam: bool = True,
+    state_dir: str | None = None,
 ) -> None:
     """Serve the template at PATH (a template file or a folder holding template.yaml)."""
     from lamina.cli.serve import ServeOptions, serve
@@ -141,6 +150,7 @@ def up(
         tls_key=tls_key,
         tls_domain_certs=tuple(tls_domain_certs),
         enforce_iam=enforce_iam,
+        state_dir=state_dir,
     )
     sys.exit(_run(serve(options)))
 

@@ -78,10 +78,15 @@ class ServeOptions(msgspec.Struct, frozen=True, kw_only=True):
     tls_key: str | None = None
     tls_domain_certs: tuple[str, ...] = ()
     """`NAME=CERT,KEY`: the user's certificate for a custom domain (else the local CA's)."""
+    state_dir: str | None = None
+    """Where tables, secrets, keys, pools, objects and logs persist; None: `.lamina/` beside
+    the template."""
 
 
-def state_dir_for(app: Application) -> Path:
-    """`.lamina/` beside the template."""
+def state_dir_for(app: Application, given: str | None = None) -> Path:
+    """`given` (--state-dir), else `.lamina/` beside the template."""
+    if given:
+        return Path(given).resolve()
     return Path(app.template_path).resolve().parent / ".lamina"
 
 
@@ -90,10 +95,11 @@ async def serve(options: ServeOptions) -> int:
     app = load_application(options.path, parameter_overrides=options.parameter_overrides)
     for warning in app.warnings:
         click.echo(f"warning: {warning}", err=True)
+    state_dir = state_dir_for(app, options.state_dir)
     try:
         transport = Transport.create(
             app,
-            state_dir_for(app),
+            state_dir,
             options.host,
             tls=options.tls,
             cert=options.tls_cert,
@@ -113,7 +119,7 @@ async def serve(options: ServeOptions) -> int:
         app.functions,
         region=app.region,
         account_id=app.account_id,
-        state_dir=state_dir_for(app),
+        state_dir=state_dir,
         log_sink=console,
         max_workers_per_function=options.max_workers,
         idle_timeout_s=options.idle_timeout_s,
@@ -138,17 +144,17 @@ async def serve(options: ServeOptions) -> int:
         issuers=issuers,
         credentials=credentials,
         authorizer_cache=authorizer_cache,
-        observer=default_observer(AccessLogWriter(state_dir_for(app) / "logs" / "access")),
+        observer=default_observer(AccessLogWriter(state_dir / "logs" / "access")),
     )
     public = f"{options.host}:{options.port}"
     lambda_ = LambdaProvider(
-        functions, region=app.region, account_id=app.account_id, state_dir=state_dir_for(app)
+        functions, region=app.region, account_id=app.account_id, state_dir=state_dir
     )
     _grant(lambda_, app)
     _adopt_layers(lambda_, app)
     try:
         dynamodb = DynamoDbProvider(
-            state_dir=state_dir_for(app),
+            state_dir=state_dir,
             region=app.region,
             account_id=app.account_id,
             url=options.dynamodb_url,
@@ -157,22 +163,22 @@ async def serve(options: ServeOptions) -> int:
         await functions.close()
         click.echo(f"error: {error}", err=True)
         return 2
-    kms = KmsProvider(state_dir=state_dir_for(app), region=app.region, account_id=app.account_id)
+    kms = KmsProvider(state_dir=state_dir, region=app.region, account_id=app.account_id)
     secrets = SecretsManagerProvider(
-        state_dir=state_dir_for(app),
+        state_dir=state_dir,
         region=app.region,
         account_id=app.account_id,
         kms=kms,
         rotate=function_rotator(functions, app.account_id),
     )
     cognito = CognitoIdpProvider(
-        state_dir=state_dir_for(app),
+        state_dir=state_dir,
         region=app.region,
         account_id=app.account_id,
         kms=kms,
         triggers=function_triggers(functions, app.account_id),
     )
-    s3 = S3Provider(state_dir=state_dir_for(app), account_id=app.account_id)
+    s3 = S3Provider(state_dir=state_dir, account_id=app.account_id)
     sts = StsProvider(credentials=credentials, roles=app.roles, account_id=app.account_id)
     dynamodb_streams = DynamoDbStreamsProvider(dynamodb.database)
     lambda_.mappings.source = dynamodb_streams.streams

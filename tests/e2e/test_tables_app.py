@@ -32,7 +32,10 @@ def test_tables_are_created_and_used_by_functions(tmp_path_factory) -> None:  # 
         assert got.json() == {"id": "n1", "text": "remember the milk"}
     finally:
         lamina.stop()
-    again = LaminaProcess(APP)  # the same .lamina/: tables and items are still there
+    assert lamina.state_dir is not None
+    assert (lamina.state_dir / "dynamodb.sqlite3").exists()  # --state-dir, not .lamina/
+    # The same state folder: tables and items are still there.
+    again = LaminaProcess(APP, state_dir=lamina.state_dir)
     try:
         assert httpx.get(f"{again.base}/notes/n1", timeout=30).status_code == 200
         assert "error: table" not in again.output()
