@@ -1,0 +1,110 @@
+"""Store: where the control plane keeps its records (APIs, deployments, stages, functions,
+versions, aliases, keys, plans, domains), behind one Protocol with two backends:
+
+    SQLite (WAL) in `.lamina/control.sqlite3`   the default, one machine
+    PostgreSQL (`postgresql://…`)               a cluster: every edge node reads one store
+
+A record is bytes (msgspec-encoded by its owner) under a `kind` ("restapis",
+"apigw/resources", "lambda/functions" …) and a `key` unique within the kind; scans return
+a kind's records in the order they were first put, so "list" operations page stably.
+
+Every change goes through a transaction: several records written together are all there
+after a crash or none is (a deployment and the stage re-pointed to it, a function and its
+first version). Readers outside a transaction see only committed state.
+
+The schema is versioned (store_sqlite.MIGRATIONS / store_postgres.MIGRATIONS): opening a
+store applies the migrations it has not yet applied, in order, each in its own
+transaction, and refuses a store written by a newer Lamina.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from typing import Generic, Protocol, TypeVar
+
+import msgspec
+
+from lamina.core.error import LaminaError
+
+
+class StoreError(LaminaError):
+    """The store cannot be opened or used (bad URL, server down, schema from the future)."""
+
+
+class Reader(Protocol):
+    def get(self, kind: str, key: str) -> bytes | None: ...
+
+    def scan(self, kind: str, prefix: str = "") -> list[tuple[str, bytes]]:
+        """Every (key, value) of `kind` whose key starts with `prefix`, in first-put order."""
+        ...
+
+
+class Transaction(Reader, Protocol):
+    def put(self, kind: str, key: str, value: bytes) -> None:
+        """Insert or replace; a replaced record keeps its place in scan order."""
+        ...
+
+    def delete(self, kind: str, key: str) -> bool:
+        """Whether there was such a record."""
+        ...
+
+    def delete_prefix(self, kind: str, prefix: str) -> int:
+        """Delete every record of `kind` whose key starts with `prefix`; how many."""
+        ...
+
+
+class Store(Reader, Protocol):
+    def transaction(self) -> AbstractContextManager[Transaction]:
+        """A write transaction: committed when the block ends, rolled back if it raises.
+        Transactions are serialized (one writer at a time, across processes)."""
+        ...
+
+    def kinds(self) -> list[str]:
+        """Every kind holding at least one record (for export)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+R = TypeVar("R", bound=msgspec.Struct)
+
+
+class Collection(Generic[R]):
+    """Typed access to one kind: records are msgspec Structs, encoded with msgpack.
+
+    `with store.transaction() as tx: functions.put(key, record, tx)`; reads take an
+    optional transaction to read inside it.
+    """
+
+    __slots__ = ("_decoder", "_encoder", "kind", "store")
+
+    def __init__(self, store: Store, kind: str, type_: type[R]) -> None:
+        self.store = store
+        self.kind = kind
+        self._encoder = msgspec.msgpack.Encoder()
+        self._decoder = msgspec.msgpack.Decoder(type_)
+
+    def get(self, key: str, tx: Reader | None = None) -> R | None:
+        raw = (tx or self.store).get(self.kind, key)
+        return None if raw is None else self._decoder.decode(raw)
+
+    def all(self, prefix: str = "", tx: Reader | None = None) -> list[R]:
+        return [self._decoder.decode(raw) for _, raw in (tx or self.store).scan(self.kind, prefix)]
+
+    def items(self, prefix: str = "", tx: Reader | None = None) -> Iterator[tuple[str, R]]:
+        for key, raw in (tx or self.store).scan(self.kind, prefix):
+            yield key, self._decoder.decode(raw)
+
+    def put(self, key: str, record: R, tx: Transaction | None = None) -> None:
+        if tx is not None:
+            tx.put(self.kind, key, self._encoder.encode(record))
+            return
+        with self.store.transaction() as own:
+            own.put(self.kind, key, self._encoder.encode(record))
+
+    def delete(self, key: str, tx: Transaction | None = None) -> bool:
+        if tx is not None:
+            return tx.delete(self.kind, key)
+        with self.store.transaction() as own:
+            return own.delete(self.kind, key)
