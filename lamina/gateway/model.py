@@ -160,6 +160,20 @@ class AccessLogSetting(msgspec.Struct, frozen=True, kw_only=True):
     """A single line with `$context.*` variables (gateway/access_log.py renders it)."""
 
 
+class Canary(msgspec.Struct, frozen=True, kw_only=True):
+    """A stage's canary release: `percent_traffic` of its requests run the canary
+    deployment, with `variable_overrides` over the stage's variables.
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/canary-release.html
+    """
+
+    percent_traffic: float
+    """0.0 to 100.0."""
+    deployment_id: str
+    definition: RestApi | HttpApi | None = None
+    """The canary deployment's API; None: the same as the stage's."""
+    variable_overrides: dict[str, str] = msgspec.field(default_factory=dict)
+
+
 class Stage(msgspec.Struct, frozen=True, kw_only=True):
     name: str
     variables: dict[str, str] = msgspec.field(default_factory=dict)
@@ -167,6 +181,12 @@ class Stage(msgspec.Struct, frozen=True, kw_only=True):
     """The AWS WAF web ACL associated with the stage (REST APIs only)."""
     access_log: AccessLogSetting | None = None
     """Where and how the stage writes one line per request; None: no access logging."""
+    deployment_id: str | None = None
+    """The deployment the stage serves (control-plane APIs; None for a template's)."""
+    definition: RestApi | HttpApi | None = None
+    """The API as deployed to this stage when it differs from the API's own resources /
+    routes (stages of one API serving different deployments); None: the API's."""
+    canary: Canary | None = None
 
 
 class RestApi(msgspec.Struct, frozen=True, kw_only=True):
