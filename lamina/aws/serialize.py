@@ -46,7 +46,11 @@ def serialize_rest_json(operation: Any, output: dict[str, Any], request_id: str)
         if location == "statusCode":
             status = int(value)
         elif location == "header":
-            headers.append(_header(member, name, value))
+            header = _header(member, name, value)
+            if header[0].lower() == b"content-type":
+                # The member says what the payload is (API Gateway GetExport's YAML).
+                headers = [h for h in headers if h[0] != b"Content-Type"]
+            headers.append(header)
         elif location == "headers":
             prefix = member.serialization.get("name", name)
             headers.extend((f"{prefix}{k}".encode(), str(v).encode()) for k, v in value.items())

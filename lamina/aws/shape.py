@@ -74,13 +74,21 @@ def _structure_from_json(shape: Any, value: Any, path: str) -> Any:
         raise ShapeMismatch(path, "a structure")
     if shape.is_document_type:
         return value
-    members = shape.members
     out: dict[str, Any] = {}
-    for name, item in value.items():
-        member = members.get(name)
-        if member is not None and item is not None:
+    for name, member in shape.members.items():
+        if member.serialization.get("location"):
+            continue  # bound from the URI, query or headers, never from the body
+        item = value.get(_wire_name(name, member))
+        if item is not None:
             out[name] = from_json(member, item, f"{path}.{name}" if path else name)
     return out
+
+
+def _wire_name(name: str, member: Any) -> str:
+    """A body member's JSON key: its `locationName` when the model gives one (API Gateway's
+    PutIntegration sends `integrationHttpMethod` as "httpMethod", lists travel as "item"),
+    as botocore's JSON serializer and parser name it."""
+    return str(member.serialization.get("name", name))
 
 
 def to_json(shape: Any, value: Any, timestamp_format: str = "unixTimestamp") -> Any:
@@ -91,7 +99,7 @@ def to_json(shape: Any, value: Any, timestamp_format: str = "unixTimestamp") -> 
             return value
         members = shape.members
         return {
-            name: to_json(members[name], item, timestamp_format)
+            _wire_name(name, members[name]): to_json(members[name], item, timestamp_format)
             for name, item in value.items()
             if item is not None and name in members
         }

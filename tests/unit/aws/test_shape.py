@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from lamina.aws.model import ModelLibrary
+from lamina.aws.serialize import serialize_rest_json
 from lamina.aws.service import ServiceError
 from lamina.aws.shape import ShapeMismatch, format_timestamp, from_json, from_text, to_json
 from lamina.aws.validate import check_required
@@ -67,3 +68,27 @@ def test_validate_nested_required_member_named_in_camel_case() -> None:
     with pytest.raises(ServiceError) as excinfo:
         check_required(shape, {})
     assert "Value null at 'functionName'" in excinfo.value.message
+
+
+APIGATEWAY = ModelLibrary().spec("apigateway")
+
+
+def test_shape_json_body_member_travels_under_its_location_name() -> None:
+    operation = APIGATEWAY.operation("PutIntegration")
+    assert operation is not None
+    parsed = from_json(operation.input_shape, {"type": "HTTP", "httpMethod": "POST"})
+    assert parsed == {"type": "HTTP", "integrationHttpMethod": "POST"}
+    listing = APIGATEWAY.operation("GetRestApis")
+    assert listing is not None
+    wire = to_json(listing.output_shape, {"items": [{"id": "a1b2c3d4e5"}], "position": "1"})
+    assert wire == {"item": [{"id": "a1b2c3d4e5"}], "position": "1"}
+
+
+def test_rest_json_content_type_member_replaces_the_default_header() -> None:
+    operation = APIGATEWAY.operation("GetExport")
+    assert operation is not None
+    output = {"contentType": "application/yaml", "body": b"openapi: 3.0.1\n"}
+    response = serialize_rest_json(operation, output, "request-1")
+    content_types = [value for name, value in response.headers if name.lower() == b"content-type"]
+    assert content_types == [b"application/yaml"]
+    assert response.body == b"openapi: 3.0.1\n"
