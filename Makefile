@@ -55,6 +55,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/waf.py
 	$(BIN)/python bench/security.py
 	$(BIN)/python bench/metrics.py
+	$(BIN)/python bench/deploy.py
 
 clean:
 	rm -rf $(VENV) .lamina .pytest_cache .mypy_cache .ruff_cache
