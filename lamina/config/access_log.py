@@ -77,16 +77,24 @@ def _setting(stack: Stack, spec: object) -> AccessLogSetting | None:
 
 def _log_group(stack: Stack, arn: str) -> str:
     """The log group name an ARN names; a LogGroup of the template by its logical id."""
-    match = _LOG_GROUP_ARN.fullmatch(arn)
-    name = match.group("name") if match else arn.rsplit(":", 1)[-1].rsplit("/", 1)[-1]
+    name, is_group = log_group_name(arn)
     group = stack.resources.by_id.get(name)
     if group is not None and group.type == _LOG_GROUP:
         # `!GetAtt Group.Arn` stands for arn:...:{logicalId}, `!Ref Group` for the logical
         # id: both mean the group's LogGroupName.
         return str(stack.prop(group, "LogGroupName") or name)
-    if match is None:
+    if not is_group:
         stack.warnings.append(
             f"access logs to {arn}: only CloudWatch Logs groups are written "
             f"(lines go to the log group {name!r})"
         )
     return name
+
+
+def log_group_name(arn: str) -> tuple[str, bool]:
+    """(the log group an access log destination ARN names, whether the ARN is a CloudWatch
+    Logs group ARN); another ARN's last `:` or `/` part is taken as the group's name."""
+    match = _LOG_GROUP_ARN.fullmatch(arn)
+    if match is not None:
+        return match.group("name"), True
+    return arn.rsplit(":", 1)[-1].rsplit("/", 1)[-1], False

@@ -18,10 +18,15 @@ from lamina.gateway.model import (
 
 MIN_TIMEOUT_MS = 50
 
-# A Lambda function ARN, optionally qualified by a version or alias.
+# A Lambda function ARN, optionally qualified by a version or alias. The name may be or hold
+# a `${stageVariables.x}` reference (a stage variable names a word of [A-Za-z0-9_]), which
+# API Gateway substitutes per request.
 # https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html#API_Invoke_RequestSyntax
+# https://docs.aws.amazon.com/apigateway/latest/developerguide/stage-variables.html
+_STAGE_VARIABLE = r"\$\{stageVariables\.[A-Za-z0-9_]+\}"
 _FUNCTION_ARN = re.compile(
-    r"arn:[a-z-]+:lambda:[a-z0-9-]*:\d*:function:(?P<name>[A-Za-z0-9_-]+)(?::(?P<qualifier>[^:/]+))?"
+    rf"arn:[a-z-]+:lambda:[a-z0-9-]*:\d*:function:(?P<name>(?:[A-Za-z0-9_-]|{_STAGE_VARIABLE})+)"
+    r"(?::(?P<qualifier>[^:/]+))?"
 )
 # The API Gateway form:
 # arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations
@@ -37,14 +42,23 @@ def lambda_target(uri: str, functions: Mapping[str, str]) -> tuple[str, str | No
     `functions` maps every function name of the stack to itself and its ARN to its name;
     a URI naming a function outside the stack is an error.
     """
+    name, qualifier = lambda_uri_target(uri)
+    if name not in functions:
+        raise ConfigError(f"integration URI {uri!r} names no function of this template")
+    return functions[name], qualifier
+
+
+def lambda_uri_target(uri: str) -> tuple[str, str | None]:
+    """(function name, qualifier) as a Lambda integration or authorizer URI writes them: the
+    API Gateway invocation form or a function ARN; any other text is taken as the name.
+    `$LATEST` is no qualifier; `${stageVariables.x}` parts are kept as written.
+    """
     wrapped = _APIGATEWAY_LAMBDA_PATH.fullmatch(uri)
     arn = wrapped.group("arn") if wrapped else uri
     found = _FUNCTION_ARN.fullmatch(arn)
     name = found.group("name") if found else arn
     qualifier = found.group("qualifier") if found else None
-    if name not in functions:
-        raise ConfigError(f"integration URI {uri!r} names no function of this template")
-    return functions[name], None if qualifier == "$LATEST" else qualifier
+    return name, None if qualifier == "$LATEST" else qualifier
 
 
 def build_integration(
@@ -58,7 +72,7 @@ def build_integration(
 ) -> Integration:
     """A LambdaIntegration for AWS_PROXY, an UnsupportedIntegration for anything else."""
     uri_text = uri if isinstance(uri, str) else ""
-    if kind.upper() != "AWS_PROXY" or not _is_lambda_uri(uri_text):
+    if kind.upper() != "AWS_PROXY" or not is_lambda_uri(uri_text):
         return UnsupportedIntegration(type=kind.upper(), uri=uri_text)
     name, qualifier = lambda_target(uri_text, functions)
     if payload_format not in ("1.0", "2.0"):
@@ -71,7 +85,8 @@ def build_integration(
     )
 
 
-def _is_lambda_uri(uri: str) -> bool:
+def is_lambda_uri(uri: str) -> bool:
+    """Whether `uri` is a Lambda invocation URI or a function ARN."""
     return bool(_APIGATEWAY_LAMBDA_PATH.fullmatch(uri) or _FUNCTION_ARN.fullmatch(uri))
 
 
