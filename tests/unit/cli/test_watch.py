@@ -6,6 +6,8 @@ import asyncio
 import shutil
 from pathlib import Path
 
+import msgspec
+
 from lamina.cli.watch import SourceWatcher, changed_paths, plan_reload, snapshot, watched_roots
 from lamina.config.load import load_application
 from tests.conftest import ROOT
@@ -53,13 +55,9 @@ def test_a_template_edit_redeploys_changed_functions_and_recompiles(tmp_path: Pa
 def test_a_removed_function_is_removed(tmp_path: Path) -> None:
     folder = _copy(tmp_path)
     app = load_application(str(folder))
-    fewer = app.__class__(**{**_fields(app), "functions": app.functions[1:]})
+    fewer = msgspec.structs.replace(app, functions=app.functions[1:])
     plan = plan_reload(app, fewer, set())
     assert plan.remove == (app.functions[0].name,)
-
-
-def _fields(app: object) -> dict[str, object]:
-    return {name: getattr(app, name) for name in app.__struct_fields__}  # type: ignore[attr-defined]
 
 
 def test_roots_hold_the_template_folder_and_outside_code(tmp_path: Path) -> None:
