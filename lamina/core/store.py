@@ -19,9 +19,9 @@ transaction, and refuses a store written by a newer Lamina.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, NamedTuple, Protocol, TypeVar
 
 import msgspec
 
@@ -30,6 +30,25 @@ from lamina.core.error import LaminaError
 
 class StoreError(LaminaError):
     """The store cannot be opened or used (bad URL, server down, schema from the future)."""
+
+
+class Migration(NamedTuple):
+    """Schema version `version` (1, 2, …): the statements that bring a store from the
+    version before it to this one, run in one transaction."""
+
+    version: int
+    statements: tuple[str, ...]
+
+
+def check_version(found: int, migrations: Sequence[Migration], where: str) -> None:
+    """Refuse a store whose schema is newer than the last of `migrations`: it was written
+    by a newer Lamina, and this one would misread (or damage) what it does not know."""
+    known = migrations[-1].version if migrations else 0
+    if found > known:
+        raise StoreError(
+            f"the store {where} is at schema version {found}, newer than this Lamina "
+            f"knows ({known}): upgrade Lamina to open it"
+        )
 
 
 class Reader(Protocol):
