@@ -1,0 +1,320 @@
+"""A template-built `RestApi` rendered as the AWS-shaped records the management API stores:
+a snapshot (see apigateway_compile) and its stages' GetStage records, so template APIs show up
+in GetRestApis / GetResources / GetStages and can be redeployed through the same compiler.
+
+`compile_rest_api(render_rest_api(api))` gives `api` back, except for what a snapshot cannot
+carry: a template stage gets a deployment id (the template has none), and a stage's web ACL
+comes back only when its ARN is passed to the compiler.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from lamina.config.access_log import log_group_name
+from lamina.config.ids import physical_id
+from lamina.config.reference import root_resource_id
+from lamina.gateway.model import (
+    AccessLogSetting,
+    Authorizer,
+    Canary,
+    GatewayResponseSetting,
+    Integration,
+    LambdaIntegration,
+    Method,
+    MockIntegration,
+    Resource,
+    RestApi,
+    Stage,
+)
+
+# Deployment ids are 6 lowercase alphanumerics, as GetDeployments shows them.
+DEPLOYMENT_ID_LENGTH = 6
+_RESOURCE_ID_LENGTH = 6
+
+
+def render_rest_api(
+    api: RestApi, *, region: str, account_id: str
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """(the API's snapshot, its stages' records).
+
+    A stage without a deployment id (a template's) serves the snapshot, under a deployment
+    id derived from the API id and the snapshot's content: the same template gives the same
+    id across restarts, a changed one a new id. A stage with its own definition or canary
+    keeps its deployment ids; `render_definition` renders those deployments' snapshots.
+    """
+    snapshot = render_definition(api, region=region, account_id=account_id)
+    deployment_id = content_deployment_id(api.id, snapshot)
+    return snapshot, [_stage(stage, deployment_id, region, account_id) for stage in api.stages]
+
+
+def render_definition(api: RestApi, *, region: str, account_id: str) -> dict[str, Any]:
+    """One definition's snapshot (its stages are not part of it)."""
+    return {
+        "restApi": _rest_api(api),
+        "resources": _resources(api, region, account_id),
+        "authorizers": [_authorizer(found, region, account_id) for found in api.authorizers],
+        "gatewayResponses": [_gateway_response(found) for found in api.gateway_responses],
+        # Templates' models and request validators are not part of the data plane's model.
+        "models": [],
+        "requestValidators": [],
+    }
+
+
+def content_deployment_id(api_id: str, snapshot: dict[str, Any]) -> str:
+    """A deployment id that names what the snapshot holds."""
+    digest = hashlib.sha256(json.dumps(snapshot, sort_keys=True).encode()).hexdigest()
+    return physical_id(api_id, "deployment", digest, length=DEPLOYMENT_ID_LENGTH)
+
+
+def lambda_invocation_uri(
+    function_name: str, qualifier: str | None, region: str, account: str
+) -> str:
+    """The integration / authorizer URI API Gateway invokes a Lambda function through.
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html
+    """
+    arn = f"arn:aws:lambda:{region}:{account}:function:{function_name}"
+    if qualifier:
+        arn += f":{qualifier}"
+    return f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations"
+
+
+def _rest_api(api: RestApi) -> dict[str, Any]:
+    # https://docs.aws.amazon.com/apigateway/latest/api/API_RestApi.html
+    record: dict[str, Any] = {
+        "id": api.id,
+        "name": api.name,
+        "rootResourceId": _root_id(api),
+        "apiKeySource": api.api_key_source,
+        # CloudFormation's and CreateRestApi's default endpoint type.
+        "endpointConfiguration": {"types": ["EDGE"]},
+        "disableExecuteApiEndpoint": False,
+    }
+    if api.binary_media_types:
+        record["binaryMediaTypes"] = list(api.binary_media_types)
+    if api.policy is not None:
+        record["policy"] = _aws_policy_text(api.policy)
+    return record
+
+
+def _aws_policy_text(document: dict[str, Any]) -> str:
+    """The policy as GetRestApi returns it: compact JSON with quotes and slashes escaped
+    (`{\\"Version\\":\\"2012-10-17\\",...\\"arn:...:abc\\/*\\"}`)."""
+    compact = json.dumps(document, separators=(",", ":"))
+    return json.dumps(compact)[1:-1].replace("/", "\\/")
+
+
+def _root_id(api: RestApi) -> str:
+    for resource in api.resources:
+        if resource.path == "/":
+            return resource.id
+    return root_resource_id(api.id)
+
+
+def _resources(api: RestApi, region: str, account_id: str) -> list[dict[str, Any]]:
+    """Every resource with its parentId; a missing ancestor is added (AWS has no resource
+    without a parent), with the id a template would give it."""
+    by_path = {resource.path: resource for resource in api.resources}
+    for path in list(by_path):
+        for ancestor in _ancestors(path):
+            if ancestor not in by_path:
+                by_path[ancestor] = Resource(
+                    id=_root_id(api)
+                    if ancestor == "/"
+                    else physical_id(api.id, ancestor, length=_RESOURCE_ID_LENGTH),
+                    path=ancestor,
+                )
+    return [_resource(by_path[path], by_path, region, account_id) for path in sorted(by_path)]
+
+
+def _ancestors(path: str) -> list[str]:
+    parts = [part for part in path.split("/") if part]
+    return ["/" + "/".join(parts[:depth]) for depth in range(len(parts))]
+
+
+def _resource(
+    resource: Resource, by_path: dict[str, Resource], region: str, account_id: str
+) -> dict[str, Any]:
+    # https://docs.aws.amazon.com/apigateway/latest/api/API_Resource.html
+    record: dict[str, Any] = {"id": resource.id, "path": resource.path}
+    if resource.path != "/":
+        parent, _, part = resource.path.rpartition("/")
+        record["parentId"] = by_path[parent or "/"].id
+        record["pathPart"] = part
+    if resource.methods:
+        record["resourceMethods"] = {
+            http_method: _method(method, resource.id, region, account_id)
+            for http_method, method in resource.methods.items()
+        }
+    return record
+
+
+def _method(method: Method, resource_id: str, region: str, account_id: str) -> dict[str, Any]:
+    # https://docs.aws.amazon.com/apigateway/latest/api/API_Method.html
+    record: dict[str, Any] = {
+        "httpMethod": method.http_method,
+        "authorizationType": method.authorization_type,
+        "apiKeyRequired": method.api_key_required,
+    }
+    if method.authorizer_id is not None:
+        record["authorizerId"] = method.authorizer_id
+    if method.authorization_scopes:
+        record["authorizationScopes"] = list(method.authorization_scopes)
+    if method.integration is not None:
+        record["methodIntegration"] = _integration(
+            method.integration, method.http_method, resource_id, region, account_id
+        )
+        if isinstance(method.integration, MockIntegration) and method.integration.responses:
+            record["methodResponses"] = _method_responses(method.integration)
+    return record
+
+
+def _integration(
+    integration: Integration, http_method: str, resource_id: str, region: str, account_id: str
+) -> dict[str, Any]:
+    # https://docs.aws.amazon.com/apigateway/latest/api/API_Integration.html
+    record: dict[str, Any] = {
+        "passthroughBehavior": "WHEN_NO_MATCH",
+        "timeoutInMillis": 29_000,
+        "cacheNamespace": resource_id,
+        "cacheKeyParameters": [],
+    }
+    if isinstance(integration, LambdaIntegration):
+        record |= {
+            "type": "AWS_PROXY",
+            "httpMethod": "POST",
+            "uri": lambda_invocation_uri(
+                integration.function_name, integration.qualifier, region, account_id
+            ),
+            "timeoutInMillis": integration.timeout_ms,
+        }
+    elif isinstance(integration, MockIntegration):
+        record |= {"type": "MOCK", "passthroughBehavior": integration.passthrough_behavior}
+        if integration.request_templates:
+            record["requestTemplates"] = dict(integration.request_templates)
+        if integration.responses:
+            record["integrationResponses"] = _integration_responses(integration)
+    else:
+        # The model keeps no integration HTTP method: a Lambda (AWS) integration is always
+        # invoked with POST; an HTTP one is shown with the method's own.
+        record |= {
+            "type": integration.type,
+            "httpMethod": _backend_method(integration.type, http_method),
+        }
+        if integration.uri:
+            record["uri"] = integration.uri
+    return record
+
+
+def _backend_method(kind: str, http_method: str) -> str:
+    return "POST" if kind in ("AWS", "AWS_PROXY") else http_method
+
+
+def _integration_responses(integration: MockIntegration) -> dict[str, dict[str, Any]]:
+    """Keyed by status code, as AWS keys them: of two responses with one status code (which
+    an OpenAPI body keyed by selection pattern can declare) the first is kept."""
+    # https://docs.aws.amazon.com/apigateway/latest/api/API_IntegrationResponse.html
+    found: dict[str, dict[str, Any]] = {}
+    for response in integration.responses:
+        record: dict[str, Any] = {"statusCode": response.status_code}
+        if response.selection_pattern is not None:
+            record["selectionPattern"] = response.selection_pattern
+        if response.response_parameters:
+            record["responseParameters"] = dict(response.response_parameters)
+        if response.response_templates:
+            record["responseTemplates"] = dict(response.response_templates)
+        found.setdefault(response.status_code, record)
+    return found
+
+
+def _method_responses(integration: MockIntegration) -> dict[str, dict[str, Any]]:
+    """The method responses the integration responses map to, declaring the headers they set
+    (AWS refuses an integration response without its method response)."""
+    # https://docs.aws.amazon.com/apigateway/latest/api/API_MethodResponse.html
+    found: dict[str, dict[str, Any]] = {}
+    for response in integration.responses:
+        record = found.setdefault(response.status_code, {"statusCode": response.status_code})
+        headers = [name for name in response.response_parameters if name.startswith("method.")]
+        if headers:
+            record.setdefault("responseParameters", {}).update(dict.fromkeys(headers, False))
+    return found
+
+
+def _authorizer(authorizer: Authorizer, region: str, account_id: str) -> dict[str, Any]:
+    # https://docs.aws.amazon.com/apigateway/latest/api/API_Authorizer.html
+    record: dict[str, Any] = {
+        "id": authorizer.id,
+        "name": authorizer.name,
+        "type": authorizer.type,
+        "authType": "cognito_user_pools" if authorizer.type == "COGNITO_USER_POOLS" else "custom",
+        "authorizerResultTtlInSeconds": authorizer.result_ttl_seconds,
+    }
+    if authorizer.function_name is not None:
+        record["authorizerUri"] = lambda_invocation_uri(
+            authorizer.function_name, authorizer.qualifier, region, account_id
+        )
+    if authorizer.identity_sources:
+        record["identitySource"] = ",".join(authorizer.identity_sources)
+    if authorizer.identity_validation_expression is not None:
+        record["identityValidationExpression"] = authorizer.identity_validation_expression
+    if authorizer.provider_arns:
+        record["providerARNs"] = list(authorizer.provider_arns)
+    if authorizer.credentials is not None:
+        record["authorizerCredentials"] = authorizer.credentials
+    return record
+
+
+def _gateway_response(response: GatewayResponseSetting) -> dict[str, Any]:
+    # https://docs.aws.amazon.com/apigateway/latest/api/API_GatewayResponse.html
+    record: dict[str, Any] = {
+        "responseType": response.response_type,
+        "responseParameters": dict(response.response_parameters),
+        "responseTemplates": dict(response.response_templates),
+        "defaultResponse": False,
+    }
+    if response.status_code is not None:
+        record["statusCode"] = str(response.status_code)
+    return record
+
+
+def _stage(
+    stage: Stage, template_deployment_id: str, region: str, account_id: str
+) -> dict[str, Any]:
+    # https://docs.aws.amazon.com/apigateway/latest/api/API_Stage.html
+    record: dict[str, Any] = {
+        "stageName": stage.name,
+        "deploymentId": stage.deployment_id or template_deployment_id,
+        "variables": dict(stage.variables),
+        "methodSettings": {},
+        "cacheClusterEnabled": False,
+        "cacheClusterStatus": "NOT_AVAILABLE",
+        "tracingEnabled": False,
+    }
+    if stage.access_log is not None:
+        record["accessLogSettings"] = _access_log(stage.access_log, region, account_id)
+    if stage.canary is not None:
+        record["canarySettings"] = _canary(stage.canary)
+    if stage.web_acl is not None:
+        record["webAclArn"] = stage.web_acl.arn
+    return record
+
+
+def _access_log(setting: AccessLogSetting, region: str, account_id: str) -> dict[str, str]:
+    """The destination as written, unless it names the group only through the template
+    (`!Ref Group`): then the group's own ARN, which names the same group."""
+    arn = setting.destination_arn
+    if log_group_name(arn)[0] != setting.log_group:
+        arn = f"arn:aws:logs:{region}:{account_id}:log-group:{setting.log_group}"
+    return {"format": setting.format, "destinationArn": arn}
+
+
+def _canary(canary: Canary) -> dict[str, Any]:
+    # https://docs.aws.amazon.com/apigateway/latest/api/API_CanarySettings.html
+    return {
+        "percentTraffic": canary.percent_traffic,
+        "deploymentId": canary.deployment_id,
+        "stageVariableOverrides": dict(canary.variable_overrides),
+        "useStageCache": False,
+    }
