@@ -22,6 +22,7 @@ from lamina.cli.banner import banner_lines, url_host
 from lamina.cli.console import ConsoleLog
 from lamina.cli.dynamic_refs import DynamicReferenceError, resolve_environments
 from lamina.cli.provision import Services, provision
+from lamina.cli.reload import Reloader
 from lamina.cli.transport import Transport, parse_domain_certs
 from lamina.config.iam import function_identity
 from lamina.config.load import load_application
@@ -78,9 +79,23 @@ class ServeOptions(msgspec.Struct, frozen=True, kw_only=True):
     tls_key: str | None = None
     tls_domain_certs: tuple[str, ...] = ()
     """`NAME=CERT,KEY`: the user's certificate for a custom domain (else the local CA's)."""
+    watch: bool = True
+    """Redeploy on edits to the template or the functions' code (cli/reload.py)."""
     state_dir: str | None = None
     """Where tables, secrets, keys, pools, objects and logs persist; None: `.lamina/` beside
     the template."""
+
+
+def template_deployment(app: Application) -> Deployment:
+    """The template's APIs, compiled for the data plane."""
+    return Deployment(
+        app.rest_apis,
+        app.http_apis,
+        account_id=app.account_id,
+        region=app.region,
+        limits=app.limits,
+        domains=app.domains,
+    )
 
 
 def state_dir_for(app: Application, given: str | None = None) -> Path:
@@ -125,14 +140,7 @@ async def serve(options: ServeOptions) -> int:
         idle_timeout_s=options.idle_timeout_s,
     )
     await functions.start()
-    deployment = Deployment(
-        app.rest_apis,
-        app.http_apis,
-        account_id=app.account_id,
-        region=app.region,
-        limits=app.limits,
-        domains=app.domains,
-    )
+    deployment = template_deployment(app)
     issuers = IssuerDirectory(os.environ.get(COGNITO_ISSUER_ENV) or None)
     authorizer_cache = open_authorizer_cache(options.limits_url)  # the same Redis, if any
     # One store: the AWS endpoint, the gateway's AWS_IAM check and STS share keys.
@@ -241,10 +249,39 @@ async def serve(options: ServeOptions) -> int:
     await dynamodb.start()  # the TTL sweeper
     await lambda_.mappings.start()  # event source mappings poll their streams
     await secrets.start()  # the rotation scheduler (secretsmanager/scheduler.py)
+    reloader: Reloader | None = None
+    if options.watch:  # edits to the template or the code are redeployed (cli/reload.py)
+
+        async def provision_new(old: Application, new: Application) -> None:
+            await _create_tables(dynamodb, new)
+            provision(new, Services(kms, secrets, cognito, s3, region=new.region))
+            kept = set(old.permissions)
+            _grant(
+                lambda_,
+                msgspec.structs.replace(
+                    new,
+                    permissions=tuple(
+                        permission for permission in new.permissions if permission not in kept
+                    ),
+                ),
+            )
+
+        reloader = Reloader(
+            app,
+            path=options.path,
+            overrides=options.parameter_overrides,
+            functions=functions,
+            secrets=secrets,
+            provision=provision_new,
+            swap_apis=lambda new: gateway.deploy(template_deployment(new)),
+        )
+        await reloader.watcher.start()
     try:
         await _wait_for_signal()
     finally:
         click.echo("Shutting down…", err=True)
+        if reloader is not None:
+            reloader.watcher.cancel()
         preload.cancel()
         await server.stop()
         await transport.close()

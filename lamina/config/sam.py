@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from lamina.config.cache import TranslationCache
 from lamina.config.code import LocalArtifacts
 from lamina.config.document import TemplateDocument
@@ -53,6 +55,10 @@ def translate_sam(
     if cached is not None:
         return cached
     translated = _translate(document, template, parameters)
+    # The translator's mappings (samtranslator's Py27Dict) iterate in another order than
+    # they serialize; through JSON, a fresh translation reads exactly as a cached one, so
+    # a restart or a reload compiles the same APIs (routes in the same order).
+    translated = orjson.loads(orjson.dumps(translated))
     if key:
         cache.put(key, translated)
     return translated

@@ -102,3 +102,12 @@ async def test_the_watcher_reports_one_settled_burst(tmp_path: Path) -> None:
     finally:
         watcher.cancel()
     assert seen == [{tmp_path / "app.py", tmp_path / "lib.py"}]
+
+
+def test_a_fresh_translation_compiles_as_the_cached_one(tmp_path: Path) -> None:
+    """Otherwise every first reload after a cold start would recompile the APIs."""
+    app = tmp_path / "hello"
+    shutil.copytree(ROOT / "examples" / "hello", app, ignore=shutil.ignore_patterns(".lamina"))
+    fresh = load_application(str(app))
+    assert list((app / ".lamina" / "cache" / "sam").glob("*.json"))
+    assert load_application(str(app)) == fresh
