@@ -58,7 +58,7 @@ def translate_sam(
     # The translator's mappings (samtranslator's Py27Dict) iterate in another order than
     # they serialize; through JSON, a fresh translation reads exactly as a cached one, so
     # a restart or a reload compiles the same APIs (routes in the same order).
-    translated = orjson.loads(orjson.dumps(translated))
+    translated = dict(orjson.loads(orjson.dumps(translated)))
     if key:
         cache.put(key, translated)
     return translated
