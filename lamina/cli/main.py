@@ -12,13 +12,16 @@ import logging
 import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from lamina import __version__
 from lamina.cli.params import parse_overrides
 from lamina.config.error import ConfigError
+
+if TYPE_CHECKING:
+    from lamina.core.store import Store
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -35,6 +38,24 @@ _overrides = click.option(
     "overrides",
     default="",
     help="Template parameters: 'Key=Value Key2=Value2' or 'ParameterKey=Key,ParameterValue=Value'.",
+)
+
+
+_state_dir = click.option(
+    "--state-dir",
+    default=None,
+    envvar="LAMINA_STATE_DIR",
+    type=click.Path(file_okay=False),
+    help="Where tables, secrets, keys, user pools, objects, function state and access logs "
+    "persist between runs (default: .lamina/ beside the template).",
+)
+_store = click.option(
+    "--store",
+    "store_url",
+    default=None,
+    envvar="LAMINA_STORE_URL",
+    help="Where the control plane's records live: postgresql://user@host:port/db"
+    "[?schema=NAME] (default: SQLite in the state folder).",
 )
 
 
@@ -110,13 +131,12 @@ _overrides = click.option(
     "anything, for quick prototypes.",
 )
 @click.option(
-    "--state-dir",
-    default=None,
-    envvar="LAMINA_STATE_DIR",
-    type=click.Path(file_okay=False),
-    help="Where tables, secrets, keys, user pools, objects, function state and access logs "
-    "persist between runs (default: .lamina/ beside the template).",
+    "--watch/--no-watch",
+    default=True,
+    show_default=True,
+    help="Redeploy when the template or a function's code changes, without dropping requests.",
 )
+@_state_dir
 def up(
     path: str,
     host: str,
@@ -131,6 +151,7 @@ def up(
     tls_key: str | None = None,
     tls_domain_certs: tuple[str, ...] = (),
     enforce_iam: bool = True,
+    watch: bool = True,
     state_dir: str | None = None,
 ) -> None:
     """Serve the template at PATH (a template file or a folder holding template.yaml)."""
@@ -150,6 +171,7 @@ def up(
         tls_key=tls_key,
         tls_domain_certs=tuple(tls_domain_certs),
         enforce_iam=enforce_iam,
+        watch=watch,
         state_dir=state_dir,
     )
     sys.exit(_run(serve(options)))
@@ -199,6 +221,72 @@ def validate(path: str) -> None:
     if findings:
         sys.exit(1)
     click.echo(f"{path}: valid")
+
+
+@main.group()
+def state() -> None:
+    """Back up, restore or move a state folder and its control-plane store."""
+
+
+@state.command("export")
+@click.argument("archive", type=click.Path(dir_okay=False))
+@click.argument("path", default=".", type=click.Path(exists=True))
+@_state_dir
+@_store
+def state_export(archive: str, path: str, state_dir: str | None, store_url: str | None) -> None:
+    """Write the state of the template at PATH to ARCHIVE (.tar.gz)."""
+    from lamina.cli.state import export_state
+
+    folder = _state_folder(path, state_dir)
+    store = _open_store(store_url, folder)
+    try:
+        counts = export_state(folder, store, Path(archive))
+    finally:
+        store.close()
+    click.echo(f"{archive}: {counts['files']} files, {counts['records']} records from {folder}")
+
+
+@state.command("import")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False))
+@click.argument("path", default=".", type=click.Path(exists=True))
+@_state_dir
+@_store
+@click.option("--force", is_flag=True, help="Replace the state already there.")
+def state_import(
+    archive: str, path: str, state_dir: str | None, store_url: str | None, force: bool
+) -> None:
+    """Restore ARCHIVE into the state of the template at PATH (stop `lamina up` first)."""
+    from lamina.cli.state import StateArchiveError, import_state
+
+    folder = _state_folder(path, state_dir)
+    store = _open_store(store_url, folder)
+    try:
+        counts = import_state(Path(archive), folder, store, force=force)
+    except StateArchiveError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
+    finally:
+        store.close()
+    click.echo(f"{folder}: {counts['files']} files, {counts['records']} records from {archive}")
+
+
+def _open_store(url: str | None, folder: Path) -> Store:
+    from lamina.core.store import StoreError
+    from lamina.core.store_open import open_store
+
+    try:
+        return open_store(url, folder)
+    except StoreError as error:
+        click.echo(f"error: --store: {error}", err=True)
+        sys.exit(2)
+
+
+def _state_folder(path: str, state_dir: str | None) -> Path:
+    """--state-dir, else `.lamina/` beside the template (PATH: a template or its folder)."""
+    if state_dir:
+        return Path(state_dir).resolve()
+    given = Path(path).resolve()
+    return (given if given.is_dir() else given.parent) / ".lamina"
 
 
 def _run(coro: Coroutine[Any, Any, int | None]) -> int:
