@@ -225,6 +225,21 @@ class FunctionService:
         """Snapshot $LATEST as the next version number."""
         return self._function(name).publish()
 
+    def last_version(self, name: str) -> int:
+        """The highest version number ever published (deleted numbers are not reused)."""
+        return self._function(name).last_version
+
+    def restore_versions(
+        self, name: str, versions: Iterable[FunctionConfig], last_version: int
+    ) -> None:
+        """Hold published versions kept across a restart (the Lambda API's store), with
+        their numbers; a version already held under a number is replaced."""
+        function = self._function(name)
+        for config in versions:
+            function.versions[config.version] = config
+            self._retire((name, config.version))
+        function.last_version = max(function.last_version, last_version)
+
     def versions(self, name: str) -> tuple[FunctionConfig, ...]:
         """Published versions, oldest first ($LATEST not included)."""
         return tuple(self._function(name).versions.values())

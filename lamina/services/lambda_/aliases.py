@@ -16,7 +16,7 @@ import msgspec
 from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutput
 from lamina.functions.error import FunctionNotFoundError
 from lamina.functions.model import AliasConfig
-from lamina.services.lambda_ import names, shape
+from lamina.services.lambda_ import names, persist, shape
 from lamina.services.lambda_.error import (
     check_revision,
     conflict,
@@ -57,6 +57,7 @@ def _store(state: LambdaState, name: str, alias: AliasConfig) -> OperationOutput
             if v != "$LATEST" and v not in {c.version for c in state.functions.versions(name)}
         )
         raise function_not_found(state.function_arn(name, missing)) from error
+    persist.save(state, name)  # the alias with its routing, in one transaction
     return shape.alias(state, name, alias)
 
 
@@ -136,6 +137,7 @@ async def delete_alias(
     alias = _existing(state, name, params["Name"])
     state.functions.delete_alias(name, alias.name)
     state.forget(name, alias.name)
+    persist.save(state, name)
     return {}
 
 

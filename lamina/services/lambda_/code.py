@@ -46,6 +46,11 @@ class CodeStore:
     def __init__(self, root: Path) -> None:
         self._root = root
 
+    @property
+    def root(self) -> Path:
+        """The folder holding ``<hex>/`` (unpacked) and ``<hex>.zip`` per stored zip."""
+        return self._root
+
     def put_zip(self, data: bytes, operation: str) -> StoredCode:
         """Check and unpack ``data`` (once per distinct zip); raises ServiceError."""
         if len(data) > MAX_ZIPPED_BYTES:
@@ -155,3 +160,52 @@ def describe_folder(folder: Path) -> tuple[str, int]:
             if seen >= _FOLDER_SCAN_LIMIT:
                 return base64.b64encode(digest.digest()).decode(), total
     return base64.b64encode(digest.digest()).decode(), total
+
+
+_EPOCH = (1980, 1, 1, 0, 0, 0)
+"""The timestamp of every entry of a snapshot zip, so equal folders give equal zips."""
+
+
+def zip_folder(folder: Path) -> bytes:
+    """A code folder (a template's CodeUri) as a zip: what PublishVersion keeps of a
+    template's function, so the version keeps running that code after the folder changes.
+
+    Entries in name order with one fixed timestamp and their permission bits; a symbolic
+    link to a file or folder inside stays a (relative) link, a link to a file outside is
+    stored as that file's content, a link to a folder outside is left out."""
+    root = folder.resolve()
+    buffer = io.BytesIO()
+    total = 0
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for directory, folders, files in os.walk(root):
+            folders.sort()
+            base = Path(directory)
+            for name in sorted([*files, *(f for f in folders if (base / f).is_symlink())]):
+                path = base / name
+                total += _add_entry(archive, path, path.relative_to(root).as_posix(), root)
+                if total > MAX_UNZIPPED_BYTES:
+                    raise invalid(f"Unzipped size must be smaller than {MAX_UNZIPPED_BYTES} bytes")
+    return buffer.getvalue()
+
+
+def _add_entry(archive: zipfile.ZipFile, path: Path, name: str, root: Path) -> int:
+    """Write one file or link; its size."""
+    target = path.resolve()
+    inside = target == root or target.is_relative_to(root)
+    if path.is_symlink() and inside:
+        link = os.path.relpath(target, path.parent)
+        archive.writestr(_entry(name, stat.S_IFLNK | 0o777), link)
+        return len(link)
+    if not target.is_file():
+        return 0
+    info = target.stat()
+    content = target.read_bytes()
+    archive.writestr(_entry(name, stat.S_IFREG | (info.st_mode & 0o777)), content)
+    return len(content)
+
+
+def _entry(name: str, mode: int) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=_EPOCH)
+    info.external_attr = mode << 16
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info

@@ -8,7 +8,7 @@ https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html
 from __future__ import annotations
 
 from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutput
-from lamina.services.lambda_ import names
+from lamina.services.lambda_ import names, persist
 from lamina.services.lambda_.error import invalid
 from lamina.services.lambda_.state import LambdaState, Operation
 
@@ -36,6 +36,7 @@ async def put_function_concurrency(
             f"UnreservedConcurrentExecution below its minimum value of [{MIN_UNRESERVED}]."
         )
     state.functions.set_reserved_concurrency(name, count)
+    persist.save(state, name)
     return {"ReservedConcurrentExecutions": count}
 
 
@@ -54,6 +55,7 @@ async def delete_function_concurrency(
     name, _ = names.function_name(params["FunctionName"])
     state.config(name)
     state.functions.set_reserved_concurrency(name, None)
+    persist.save(state, name)
     return {}
 
 

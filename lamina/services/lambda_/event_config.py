@@ -13,7 +13,7 @@ from typing import Any
 
 from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutput
 from lamina.functions.asynchronous import destination
-from lamina.services.lambda_ import names, validate
+from lamina.services.lambda_ import names, persist, validate
 from lamina.services.lambda_.error import invalid, not_found
 from lamina.services.lambda_.paging import listing
 from lamina.services.lambda_.state import LambdaState, Operation
@@ -53,6 +53,7 @@ async def delete_function_event_invoke_config(
     name, version = _target(state, params)
     _existing(state, name, version)
     del state.event_configs[(name, version)]
+    persist.save(state, name)
     return {}
 
 
@@ -134,6 +135,7 @@ def _store(state: LambdaState, name: str, version: str, settings: dict[str, Any]
     }
     config.setdefault("DestinationConfig", {"OnSuccess": {}, "OnFailure": {}})
     state.event_configs[(name, version)] = config
+    persist.save(state, name)
     return dict(config)
 
 

@@ -11,17 +11,12 @@ import msgspec
 
 from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutput
 from lamina.functions.model import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, FunctionConfig
-from lamina.services.lambda_ import layers, names, shape, validate, versions
+from lamina.services.lambda_ import layers, names, persist, shape, validate, versions
 from lamina.services.lambda_.code import StoredCode
 from lamina.services.lambda_.error import conflict, invalid
+from lamina.services.lambda_.meta import FunctionMeta
 from lamina.services.lambda_.paging import listing
-from lamina.services.lambda_.state import (
-    FunctionMeta,
-    LambdaState,
-    Operation,
-    new_revision,
-    timestamp,
-)
+from lamina.services.lambda_.state import LambdaState, Operation, new_revision, timestamp
 
 
 def stored_code(state: LambdaState, code: dict[str, Any], operation: str) -> StoredCode:
@@ -33,7 +28,7 @@ def stored_code(state: LambdaState, code: dict[str, Any], operation: str) -> Sto
     data = code.get("ZipFile")
     if not data:
         raise invalid("Please provide a source for function code.")
-    return state.code.put_zip(bytes(data), operation)
+    return state.upload(bytes(data), operation)
 
 
 async def create_function(
@@ -62,11 +57,12 @@ async def create_function(
     config, meta = configured(state, params, latest, FunctionMeta(role=params.get("Role", "")))
     meta = with_code(meta, stored)
     state.functions.deploy(config)
+    state.made_by_api.add(name)
     state.meta[(name, "$LATEST")] = meta
     remember_dead_letter(state, name, params)
-    if params.get("Publish"):
-        return shape.configuration(state, versions.publish(state, name, None))
-    return shape.configuration(state, state.functions.get(name))
+    published = versions.publish(state, name, None) if params.get("Publish") else None
+    persist.save(state, name)  # the function, its code and first version together
+    return shape.configuration(state, published if published else state.functions.get(name))
 
 
 def remember_dead_letter(state: LambdaState, name: str, params: OperationInput) -> None:
@@ -179,9 +175,10 @@ async def delete_function(
     state.config(name)
     if qualifier is not None:
         versions.delete(state, name, qualifier)
-        return {}
-    state.functions.remove(name)
-    state.forget(name)
+    else:
+        state.functions.remove(name)
+        state.forget(name)
+    persist.save(state, name)
     return {}
 
 

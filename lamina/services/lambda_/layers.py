@@ -17,10 +17,11 @@ from typing import Any
 
 from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutput, ServiceError
 from lamina.functions.sandbox.policy import MAX_LAYERS
-from lamina.services.lambda_ import code, names
+from lamina.services.lambda_ import code, names, persist
 from lamina.services.lambda_.error import invalid, not_found
+from lamina.services.lambda_.meta import LayerRef, LayerVersion
 from lamina.services.lambda_.paging import listing
-from lamina.services.lambda_.state import LambdaState, LayerRef, LayerVersion, Operation, timestamp
+from lamina.services.lambda_.state import LambdaState, Operation, timestamp
 
 # LayerVersionArn's pattern in the Lambda API model (botocore's lambda service-2.json).
 _ARN_PATTERN = (
@@ -148,7 +149,7 @@ async def publish_layer_version(
         raise invalid("S3 is not available yet in this Lamina: upload the layer as ZipFile.")
     if not content.get("ZipFile"):
         raise invalid("Please provide a source for the layer content.")
-    stored = state.layer_code.put_zip(bytes(content["ZipFile"]), "PublishLayerVersion")
+    stored = state.upload(bytes(content["ZipFile"]), "PublishLayerVersion", layer=True)
     versions = state.layers.setdefault(name, [])
     layer = LayerVersion(
         name=name,
@@ -163,6 +164,7 @@ async def publish_layer_version(
         path=stored.path,
     )
     versions.append(layer)
+    persist.save_layer(state, layer)
     return _shape(state, layer, content=True)
 
 

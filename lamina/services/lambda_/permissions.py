@@ -16,7 +16,7 @@ import orjson
 
 from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutput
 from lamina.functions.policy import InvokeRequest, allows
-from lamina.services.lambda_ import names
+from lamina.services.lambda_ import names, persist
 from lamina.services.lambda_.error import check_revision, conflict, not_found
 from lamina.services.lambda_.state import LambdaState, Operation, new_revision
 
@@ -96,6 +96,7 @@ async def add_permission(
     statements.append(statement)
     state.policy_decisions.clear()
     _bump_revision(state, name)
+    persist.save(state, name)
     return {"Statement": orjson.dumps(statement).decode()}
 
 
@@ -110,8 +111,12 @@ async def remove_permission(
     if len(kept) == len(statements):
         raise not_found(f"Statement {params['StatementId']} is not found in resource policy.")
     state.policies[(name, qualifier or "")] = kept
+    # A template's statement removed now is the API's to re-add (and the template's
+    # again at the next start).
+    state.template_statements.discard((name, qualifier or "", params["StatementId"]))
     state.policy_decisions.clear()
     _bump_revision(state, name)
+    persist.save(state, name)
     return {}
 
 
@@ -132,7 +137,9 @@ def grant(state: LambdaState, name: str, qualifier: str | None, params: Operatio
     """Add a statement the way AddPermission would (the template's AWS::Lambda::Permission
     resources arrive here), without the API's checks."""
     key = (name, "" if qualifier in (None, LATEST) else qualifier)
-    state.policies.setdefault(key, []).append(_statement(state, name, qualifier, params))
+    statement = _statement(state, name, qualifier, params)
+    state.policies.setdefault(key, []).append(statement)
+    state.template_statements.add((*key, statement["Sid"]))
     state.policy_decisions.clear()
 
 

@@ -1,4 +1,10 @@
-"""LambdaProvider: the botocore "lambda" service's operations over FunctionService."""
+"""LambdaProvider: the botocore "lambda" service's operations over FunctionService.
+
+Given a control-plane Store, what the API creates (functions, versions, aliases,
+permissions, concurrency, invoke configs, layers) is kept there and put back when the
+provider is built: build it after the FunctionService holds the template's functions and
+before the template's permissions and layers are granted and adopted.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from lamina.aws.service import AwsRequestContext, Handler, OperationInput, OperationOutput
+from lamina.core.store import Store
 from lamina.functions.service import FunctionService
 from lamina.services.lambda_ import (
     account,
@@ -16,6 +23,7 @@ from lamina.services.lambda_ import (
     invoke,
     layers,
     permissions,
+    persist,
     updates,
     versions,
 )
@@ -38,11 +46,18 @@ _MODULES = (
 
 class LambdaProvider:
     def __init__(
-        self, functions: FunctionService, *, region: str, account_id: str, state_dir: Path
+        self,
+        functions: FunctionService,
+        *,
+        region: str,
+        account_id: str,
+        state_dir: Path,
+        store: Store | None = None,
     ) -> None:
         self.state = LambdaState(
-            functions, region=region, account_id=account_id, state_dir=state_dir
+            functions, region=region, account_id=account_id, state_dir=state_dir, store=store
         )
+        persist.load(self.state)
         # Invocations on a service's behalf (API Gateway) are checked against the
         # resource policies this API keeps.
         functions.authorize_invocations_with(

@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from lamina.functions.model import AliasConfig, FunctionConfig
-from lamina.services.lambda_.state import FunctionMeta, LambdaState
+from lamina.services.lambda_.meta import FunctionMeta
+from lamina.services.lambda_.state import LambdaState
 
 
 def configuration(

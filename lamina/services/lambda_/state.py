@@ -1,8 +1,10 @@
 """What the Lambda API keeps beside the runtime: descriptive fields, policies, layers.
 
 FunctionService holds what running a function needs (code, handler, memory, versions,
-aliases, concurrency); this store holds what only the API shows (role, description,
-CodeSha256, RevisionId ...), keyed by function name and version, in memory.
+aliases, concurrency); this state holds what only the API shows (role, description,
+CodeSha256, RevisionId ...), keyed by function name and version, in memory. Given a
+control-plane Store, every change is also written there (persist.py, records.py) and
+read back when the provider starts.
 """
 
 from __future__ import annotations
@@ -13,9 +15,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-import msgspec
-
 from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutput
+from lamina.core.store import Store
 from lamina.functions.asynchronous.invoker import AsyncInvoker
 from lamina.functions.asynchronous.model import (
     DEFAULT_EVENT_AGE_S,
@@ -28,41 +29,8 @@ from lamina.functions.model import FunctionConfig
 from lamina.functions.service import FunctionService
 from lamina.services.lambda_ import code
 from lamina.services.lambda_.error import function_not_found
-
-
-class LayerRef(msgspec.Struct, frozen=True):
-    """A function's Layers entry as FunctionConfiguration reports it."""
-
-    arn: str
-    code_size: int
-
-
-class FunctionMeta(msgspec.Struct, frozen=True, kw_only=True):
-    """The API-only fields of one function version's FunctionConfiguration."""
-
-    role: str = ""
-    description: str = ""
-    code_sha256: str = ""
-    code_size: int = 0
-    last_modified: str = ""
-    revision_id: str = ""
-    layers: tuple[LayerRef, ...] = ()
-    tracing_mode: str = "PassThrough"
-    architectures: tuple[str, ...] = ("x86_64",)
-
-
-class LayerVersion(msgspec.Struct, frozen=True, kw_only=True):
-    name: str
-    version: int
-    description: str
-    created: str
-    code_sha256: str
-    code_size: int
-    compatible_runtimes: tuple[str, ...]
-    compatible_architectures: tuple[str, ...]
-    license_info: str | None
-    path: str
-    """The unpacked content: what a function using this version sees merged at /opt."""
+from lamina.services.lambda_.meta import FunctionMeta, LayerRef, LayerVersion
+from lamina.services.lambda_.records import LambdaRecords
 
 
 def timestamp(now: float | None = None) -> str:
@@ -86,7 +54,13 @@ class LambdaState:
     """Everything an operation handler needs; one per provider."""
 
     def __init__(
-        self, functions: FunctionService, *, region: str, account_id: str, state_dir: Path
+        self,
+        functions: FunctionService,
+        *,
+        region: str,
+        account_id: str,
+        state_dir: Path,
+        store: Store | None = None,
     ) -> None:
         self.functions = functions
         self.region = region
@@ -104,6 +78,16 @@ class LambdaState:
         self.dead_letters: dict[str, str] = {}
         """Function name -> its DeadLetterConfig TargetArn (set with the function's
         configuration by CreateFunction / UpdateFunctionConfiguration)."""
+        self.records = LambdaRecords(store, state_dir) if store is not None else None
+        """Where changes are kept across restarts; None: in memory only."""
+        self.made_by_api: set[str] = set()
+        """Functions CreateFunction made (the others come from the template)."""
+        self.template_statements: set[tuple[str, str, str]] = set()
+        """(function, qualifier, Sid) of the template's permission statements, which the
+        template grants again at each start and so are not stored."""
+        self.uploads: dict[str, bytes] = {}
+        """Zips (hex sha256 -> bytes) uploaded by the change under way, until it is
+        saved; kept only when there is a store."""
         self.async_invoker = AsyncInvoker(
             functions,
             SqliteInvocationQueue.in_state_dir(state_dir),
@@ -114,6 +98,13 @@ class LambdaState:
         """Runs InvocationType Event invocations from the durable queue under
         ``<state_dir>/async/``: the server calls ``await start()`` when it starts (to resume
         events a previous run left) and ``await close()`` before it closes the functions."""
+
+    def upload(self, data: bytes, operation: str, *, layer: bool = False) -> code.StoredCode:
+        """Check and unpack a function's (or layer's) zip, kept for the next save."""
+        stored = (self.layer_code if layer else self.code).put_zip(data, operation)
+        if self.records is not None:
+            self.uploads[Path(stored.path).name] = data
+        return stored
 
     def function_arn(self, name: str, qualifier: str | None = None) -> str:
         arn = f"arn:aws:lambda:{self.region}:{self.account_id}:function:{name}"
@@ -178,6 +169,8 @@ class LambdaState:
         self.policy_decisions.clear()
         if version is None:
             self.dead_letters.pop(name, None)
+            self.made_by_api.discard(name)
+            self.template_statements = {s for s in self.template_statements if s[0] != name}
 
 
 Operation = Callable[[LambdaState, AwsRequestContext, OperationInput], Awaitable[OperationOutput]]

@@ -12,7 +12,7 @@ from typing import Any
 import msgspec
 
 from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutput
-from lamina.services.lambda_ import names, shape, validate, versions
+from lamina.services.lambda_ import names, persist, shape, validate, versions
 from lamina.services.lambda_.error import check_revision
 from lamina.services.lambda_.functions import (
     configured,
@@ -41,9 +41,9 @@ async def update_function_code(
         meta = msgspec.structs.replace(meta, architectures=tuple(params["Architectures"]))
     state.functions.deploy(msgspec.structs.replace(config, code_path=stored.path))
     state.meta[(name, LATEST)] = meta
-    if params.get("Publish"):
-        return shape.configuration(state, versions.publish(state, name, None))
-    return shape.configuration(state, state.functions.get(name))
+    published = versions.publish(state, name, None) if params.get("Publish") else None
+    persist.save(state, name)
+    return shape.configuration(state, published if published else state.functions.get(name))
 
 
 async def update_function_configuration(
@@ -58,6 +58,7 @@ async def update_function_configuration(
     state.functions.deploy(changed)
     state.meta[(name, LATEST)] = meta
     remember_dead_letter(state, name, params)
+    persist.save(state, name)
     return shape.configuration(state, state.functions.get(name))
 
 

@@ -8,31 +8,44 @@ https://docs.aws.amazon.com/lambda/latest/api/API_PublishVersion.html
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import msgspec
 
 from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutput
 from lamina.functions.model import FunctionConfig
-from lamina.services.lambda_ import names, shape
+from lamina.services.lambda_ import code, names, persist, shape
 from lamina.services.lambda_.error import (
     check_revision,
     conflict,
     function_not_found,
     invalid,
 )
+from lamina.services.lambda_.meta import FunctionMeta
 from lamina.services.lambda_.paging import listing
-from lamina.services.lambda_.state import FunctionMeta, LambdaState, Operation, new_revision
+from lamina.services.lambda_.state import LambdaState, Operation, new_revision
 
 LATEST = "$LATEST"
 
 
 def publish(state: LambdaState, name: str, description: str | None) -> FunctionConfig:
-    """Publish $LATEST as a new version, unless the newest version already equals it."""
+    """Publish $LATEST as a new version, unless the newest version already equals it.
+
+    A template's function runs from its folder, which the user keeps editing: its
+    version gets a zip of that folder, so it stays what was published."""
     latest = state.functions.get(name)
     latest_meta = state.meta_of(name, LATEST)
     published = state.functions.versions(name)
     if published and _same(state, latest, latest_meta, published[-1]):
         return published[-1]
+    snapshot = None
+    if Path(latest.code_path).parent != state.code.root:
+        folder = Path(latest.code_path)
+        snapshot = state.upload(code.zip_folder(folder), "PublishVersion").path
     version = state.functions.publish_version(name)
+    if snapshot is not None:
+        version = msgspec.structs.replace(version, code_path=snapshot)
+        state.functions.restore_versions(name, [version], int(version.version))
     state.meta[(name, version.version)] = msgspec.structs.replace(
         latest_meta,
         description=latest_meta.description if description is None else description,
@@ -44,7 +57,10 @@ def publish(state: LambdaState, name: str, description: str | None) -> FunctionC
 def _same(
     state: LambdaState, latest: FunctionConfig, meta: FunctionMeta, version: FunctionConfig
 ) -> bool:
-    if msgspec.structs.replace(latest, version=version.version) != version:
+    # The code is compared by CodeSha256 (a template function's version runs a copy).
+    if msgspec.structs.replace(latest, version=version.version, code_path=version.code_path) != (
+        version
+    ):
         return False
     theirs = state.meta_of(version.name, version.version)
     return (meta.code_sha256, meta.role, meta.layers, meta.tracing_mode) == (
@@ -68,7 +84,9 @@ async def publish_version(
             f"CodeSHA256 ({expected}) is different from current CodeSHA256 in $LATEST "
             f"({meta.code_sha256}). Please try again with the CodeSHA256 in $LATEST."
         )
-    return shape.configuration(state, publish(state, name, params.get("Description")))
+    version = publish(state, name, params.get("Description"))
+    persist.save(state, name)  # the version and the function's version counter together
+    return shape.configuration(state, version)
 
 
 async def list_versions_by_function(
