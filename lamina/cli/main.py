@@ -137,6 +137,7 @@ _store = click.option(
     help="Redeploy when the template or a function's code changes, without dropping requests.",
 )
 @_state_dir
+@_store
 def up(
     path: str,
     host: str,
@@ -153,6 +154,7 @@ def up(
     enforce_iam: bool = True,
     watch: bool = True,
     state_dir: str | None = None,
+    store_url: str | None = None,
 ) -> None:
     """Serve the template at PATH (a template file or a folder holding template.yaml)."""
     from lamina.cli.serve import ServeOptions, serve
@@ -173,6 +175,7 @@ def up(
         enforce_iam=enforce_iam,
         watch=watch,
         state_dir=state_dir,
+        store_url=store_url,
     )
     sys.exit(_run(serve(options)))
 

@@ -28,6 +28,8 @@ from lamina.config.iam import function_identity
 from lamina.config.load import load_application
 from lamina.config.model import Application
 from lamina.core.ids import new_request_id
+from lamina.core.store import StoreError
+from lamina.core.store_open import open_store
 from lamina.edge.app import Edge
 from lamina.functions.service import FunctionService
 from lamina.gateway.access_log_writer import AccessLogWriter
@@ -79,6 +81,8 @@ class ServeOptions(msgspec.Struct, frozen=True, kw_only=True):
     tls_key: str | None = None
     tls_domain_certs: tuple[str, ...] = ()
     """`NAME=CERT,KEY`: the user's certificate for a custom domain (else the local CA's)."""
+    store_url: str | None = None
+    """The control plane's store (postgresql://...); None: SQLite in the state folder."""
     watch: bool = True
     """Redeploy on edits to the template or the functions' code (cli/reload.py)."""
     state_dir: str | None = None
@@ -125,8 +129,14 @@ async def serve(options: ServeOptions) -> int:
         click.echo(f"error: --tls: {error}", err=True)
         return 2
     try:
+        store = open_store(options.store_url, state_dir)
+    except StoreError as error:  # a wrong --store URL, or PostgreSQL down
+        click.echo(f"error: --store: {error}", err=True)
+        return 2
+    try:
         limiter = await open_limiter(options.limits_url)
     except LimiterUnavailable as error:  # a wrong --limits URL, or Redis down
+        store.close()
         click.echo(f"error: --limits: {error}", err=True)
         return 2
     console = ConsoleLog()
@@ -169,6 +179,7 @@ async def serve(options: ServeOptions) -> int:
         )
     except BackendError as error:  # a wrong --dynamodb URL, or PostgreSQL down
         await functions.close()
+        store.close()
         click.echo(f"error: {error}", err=True)
         return 2
     kms = KmsProvider(state_dir=state_dir, region=app.region, account_id=app.account_id)
@@ -204,6 +215,7 @@ async def serve(options: ServeOptions) -> int:
         cognito.close()
         kms.close()
         s3.close()
+        store.close()
 
     await _create_tables(dynamodb, app)
     _map_streams(lambda_, dynamodb_streams, app)

@@ -32,10 +32,9 @@ import orjson
 from lamina import __version__
 from lamina.core.error import LaminaError
 from lamina.core.store import Store
+from lamina.core.store_sqlite import FILE_NAME as CONTROL_FILE
 
 FORMAT = 1
-CONTROL_FILE = "control.sqlite3"
-"""The SQLite store's database (lamina/core/store_sqlite.py); its records go in RECORDS."""
 MANIFEST = "lamina-state.json"
 RECORDS = "control.jsonl"
 FILES = "files/"
