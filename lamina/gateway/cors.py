@@ -66,7 +66,7 @@ class AnswerPreflight:
     """Answer a CORS preflight without running the authorizer or the integration."""
 
     def needed(self, deployment: Deployment) -> bool:
-        return any(api.api.cors is not None for api in deployment.http.values())
+        return any(api.cors is not None for api in deployment.http_definitions)
 
     async def __call__(self, ctx: RequestContext) -> None:
         cors = cors_of(ctx)

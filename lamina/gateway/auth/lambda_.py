@@ -41,7 +41,7 @@ from lamina.gateway.auth.lambda_input import (
 from lamina.gateway.auth.resource_policy import PolicyDenial
 from lamina.gateway.context import RequestContext
 from lamina.gateway.error import ApiKind, GatewayError, ResponseType
-from lamina.gateway.integrations.lambda_ import Invoker
+from lamina.gateway.integrations.lambda_ import Invoker, function_target
 from lamina.gateway.model import Authorizer
 
 GATEWAY_PRINCIPAL = "apigateway.amazonaws.com"
@@ -104,6 +104,13 @@ class LambdaAuthorizerCheck:
 
     async def _invoke(self, ctx: RequestContext, authorizer: Authorizer, event: bytes) -> bytes:
         assert authorizer.function_name is not None
+        variables = ctx.stage.variables if ctx.stage is not None else {}
+        try:  # the function name or alias may name stage variables
+            name, qualifier = function_target(
+                authorizer.function_name, authorizer.qualifier, variables
+            )
+        except GatewayError as error:
+            raise _configuration_error(error.detail) from None
         deployment = ctx.deployment
         api_id = ctx.api.api.id if ctx.api is not None else ""
         # SAM grants the authorizer's invoke permission for .../{apiId}/authorizers/*.
@@ -124,9 +131,9 @@ class LambdaAuthorizerCheck:
         try:
             async with asyncio.timeout(AUTHORIZER_TIMEOUT_S):
                 result = await self._invoker.invoke(
-                    authorizer.function_name,
+                    name,
                     event,
-                    qualifier=authorizer.qualifier,
+                    qualifier=qualifier,
                     source=source,
                     trace_id=ctx.request.trace_id or None,
                 )

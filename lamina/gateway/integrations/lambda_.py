@@ -2,11 +2,18 @@
 
 How a Lambda failure reaches the client:
 https://docs.aws.amazon.com/lambda/latest/dg/services-apigateway-errors.html
+
+The function name or alias may name stage variables (`function:${stageVariables.fn}`,
+`function:name:${stageVariables.alias}`), resolved per request from the stage's variables
+(a canary's overrides included).
+https://docs.aws.amazon.com/apigateway/latest/developerguide/aws-api-gateway-stage-variables-reference.html
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
+from collections.abc import Mapping
 from typing import Protocol
 
 from lamina.functions.error import FunctionError
@@ -32,6 +39,63 @@ class Invoker(Protocol):
     ) -> InvokeResult: ...
 
 
+_STAGE_VARIABLE = re.compile(r"\$\{stageVariables\.([A-Za-z0-9_]*)\}")
+# What Lambda's Invoke accepts as FunctionName / Qualifier (the name, its ARN, name:qualifier).
+# https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html#API_Invoke_RequestSyntax
+_FUNCTION_ARN = re.compile(
+    r"arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]*:\d*:function:(?P<name>[^:]*)(?::(?P<qualifier>.*))?"
+)
+_NAME = re.compile(r"[a-zA-Z0-9_-]{1,64}")
+_QUALIFIER = re.compile(r"\$LATEST|[a-zA-Z0-9_-]{1,128}")
+
+
+def function_target(
+    function_name: str, qualifier: str | None, stage_variables: Mapping[str, str]
+) -> tuple[str, str | None]:
+    """The (function name, qualifier) to invoke once `${stageVariables.x}` in either is
+    replaced; a name without any is returned as it is (no work on the usual path).
+
+    A variable the stage does not define, or a value that does not make a function name
+    (or alias / version) leaves API Gateway with an invalid function ARN: the request
+    fails with 500 "Internal server error", as when Lambda refuses the invocation (the
+    execution log says why; here the console does).
+    https://repost.aws/knowledge-center/api-gateway-lambda-stage-variable-500
+    """
+    if "${" not in function_name and (qualifier is None or "${" not in qualifier):
+        return function_name, qualifier
+    name = _substitute(function_name, stage_variables)
+    alias = None if qualifier is None else _substitute(qualifier, stage_variables)
+    arn = _FUNCTION_ARN.fullmatch(name)
+    if arn is not None:
+        name, named = arn.group("name"), arn.group("qualifier")
+    else:
+        name, colon, named = name.partition(":")
+        named = named if colon else None
+    if named is not None:
+        if alias is not None:
+            raise _invalid(f"{function_name}:{qualifier} names two qualifiers")
+        alias = named
+    if _NAME.fullmatch(name) is None:
+        raise _invalid(f"{name!r} (from {function_name!r}) is not a function name")
+    if alias is not None and _QUALIFIER.fullmatch(alias) is None:
+        raise _invalid(f"{alias!r} is not a function version or alias")
+    return name, None if alias == "$LATEST" else alias
+
+
+def _substitute(text: str, stage_variables: Mapping[str, str]) -> str:
+    def value(found: re.Match[str]) -> str:
+        variable = found.group(1)
+        if variable not in stage_variables:
+            raise _invalid(f"stage variable {variable!r} is not defined on this stage")
+        return stage_variables[variable]
+
+    return _STAGE_VARIABLE.sub(value, text)
+
+
+def _invalid(detail: str) -> GatewayError:
+    return GatewayError(ResponseType.DEFAULT_5XX, f"invalid Lambda function: {detail}")
+
+
 async def call_lambda(
     invoker: Invoker,
     integration: LambdaIntegration,
@@ -39,14 +103,18 @@ async def call_lambda(
     *,
     decode_base64: bool,
     source: InvokeRequest,
+    stage_variables: Mapping[str, str],
     trace_id: str | None = None,
 ) -> GatewayResponse:
+    name, qualifier = function_target(
+        integration.function_name, integration.qualifier, stage_variables
+    )
     try:
         async with asyncio.timeout(integration.timeout_ms / 1000):
             result = await invoker.invoke(
-                integration.function_name,
+                name,
                 event,
-                qualifier=integration.qualifier,
+                qualifier=qualifier,
                 source=source,
                 trace_id=trace_id,
             )

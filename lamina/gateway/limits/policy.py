@@ -22,7 +22,7 @@ from lamina.gateway.limits.model import (
     UsagePlan,
     account_throttle,
 )
-from lamina.gateway.model import HttpApi, RestApi
+from lamina.gateway.model import HttpApi, RestApi, Stage
 
 ALL = "*"
 ALL_PATHS = "/*"
@@ -61,6 +61,12 @@ class ClientPlan:
         return None
 
 
+def _served(api: RestApi | HttpApi, stage: Stage) -> tuple[RestApi | HttpApi, ...]:
+    own = stage.definition or api
+    canary = stage.canary.definition if stage.canary is not None else None
+    return (own,) if canary is None else (own, canary)
+
+
 class StageLimits:
     """The limits of one API stage."""
 
@@ -89,14 +95,20 @@ class CompiledLimits:
         self.plans = {plan.id: plan for plan in limits.usage_plans}
         self._stages: dict[str, dict[str, StageLimits]] = {}
         settings = {(s.api_id, s.stage): s.settings for s in limits.stage_throttles}
+        # A stage's method settings apply to the resources / routes of what it serves:
+        # its own deployment (and its canary's) when it has one, else the API's.
         for api in rest_apis:
             for stage in api.stages:
                 found = settings.get((api.id, stage.name), ())
-                self._rest_methods(api, stage.name, found)
+                for served in _served(api, stage):
+                    if isinstance(served, RestApi):
+                        self._rest_methods(served, stage.name, found)
         for http_api in http_apis:
             for stage in http_api.stages:
                 found = settings.get((http_api.id, stage.name), ())
-                self._http_routes(http_api, stage.name, found)
+                for served in _served(http_api, stage):
+                    if isinstance(served, HttpApi):
+                        self._http_routes(served, stage.name, found)
         for plan in limits.usage_plans:
             self._bind(plan)
         self.per_stage = bool(self._stages)

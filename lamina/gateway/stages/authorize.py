@@ -44,17 +44,18 @@ class Authorize:
         self._policies: dict[str, tuple[object, ResourcePolicy]] = {}
 
     def needed(self, deployment: Deployment) -> bool:
-        """Whether any method or route authorizes, or any REST API has a resource policy."""
-        for rest in deployment.rest.values():
-            if rest.api.policy is not None:
+        """Whether any method or route authorizes, or any REST API has a resource policy
+        (in the APIs' own definitions or any stage's)."""
+        for rest in deployment.rest_definitions:
+            if rest.policy is not None:
                 return True
-            for resource in rest.api.resources:
+            for resource in rest.resources:
                 if any(m.authorization_type != "NONE" for m in resource.methods.values()):
                     return True
         return any(
             route.authorization_type != "NONE"
-            for http in deployment.http.values()
-            for route in http.api.routes
+            for http in deployment.http_definitions
+            for route in http.routes
         )
 
     async def __call__(self, ctx: RequestContext) -> None:

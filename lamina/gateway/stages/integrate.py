@@ -35,6 +35,7 @@ class InvokeIntegration:
                     ctx.event,
                     decode_base64=ctx.decode_base64,
                     source=source,
+                    stage_variables=ctx.stage.variables if ctx.stage is not None else {},
                     trace_id=ctx.request.trace_id or None,
                 )
             finally:

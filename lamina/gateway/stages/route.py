@@ -1,5 +1,10 @@
 """Locate the API and stage, and route to a resource method or an HTTP API route.
 
+A stage that serves its own deployment, or a canary, swaps the address's API for that
+deployment's here, before routing: every later stage (authorize, meter, event, integrate,
+gateway responses, CORS, logs) reads `ctx.address.api` / `ctx.api` and `ctx.stage`, so
+they all see the definition this request runs (deployment.StageServing).
+
 The proxy event is built later (stages/event.py), once the request has been admitted.
 """
 
@@ -10,7 +15,7 @@ from urllib.parse import unquote
 from lamina.gateway.address import ApiAddress, resolve_address
 from lamina.gateway.context import RequestContext
 from lamina.gateway.cors import is_preflight
-from lamina.gateway.deployment import CompiledHttpApi, CompiledRestApi
+from lamina.gateway.deployment import CompiledHttpApi, CompiledRestApi, StageServing
 from lamina.gateway.error import ApiKind, GatewayError, ResponseType
 from lamina.gateway.events.common import media_type
 from lamina.gateway.events.v1 import V1Target
@@ -27,11 +32,27 @@ class RouteRequest:
             ctx.kind = ApiKind.HTTP
             raise GatewayError(ResponseType.RESOURCE_NOT_FOUND, "no API at this address")
         ctx.address = address
+        serving = address.api.serving
+        if serving is not None and address.stage is not None:
+            _serve_stage(ctx, address, serving)
         if isinstance(address.api, CompiledRestApi):
             _route_rest(ctx, address, address.api)
         else:
             ctx.kind = ApiKind.HTTP
             _route_http(ctx, address, address.api)
+
+
+def _serve_stage(
+    ctx: RequestContext, address: ApiAddress, serving: dict[str, StageServing]
+) -> None:
+    """The stage's deployment, or its canary's for percentTraffic % of requests (at
+    random), with the canary's stage variables; the stage keeps its name.
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/canary-release.html
+    """
+    assert address.stage is not None
+    served = serving.get(address.stage.name)
+    if served is not None:
+        address.api, address.stage = served.pick(ctx.deployment.canary_draw)
 
 
 def _route_rest(ctx: RequestContext, address: ApiAddress, api: CompiledRestApi) -> None:
