@@ -110,7 +110,8 @@ def compile_definition(
 
 
 class _Definitions:
-    """Compiled deployments by id; None for one that compiles to the API's own definition."""
+    """Compiled deployments by id; a deployment that compiles to the API's own definition is
+    that same object, so `own` tells a stage's (or canary's) definition from a shared one."""
 
     def __init__(self, api: RestApi, *, region: str, account_id: str) -> None:
         self._api = api
@@ -254,12 +255,12 @@ def _integration(spec: object) -> Integration:
         # plane substitutes it per request.
         # https://docs.aws.amazon.com/apigateway/latest/developerguide/stage-variables.html
         name, qualifier = lambda_uri_target(uri)
-        timeout = integration.get("timeoutInMillis")
         return LambdaIntegration(
             function_name=name,
             qualifier=qualifier,
             payload_format="1.0",
-            timeout_ms=REST_DEFAULT_TIMEOUT_MS if timeout is None else int(timeout),
+            timeout_ms=_number(integration.get("timeoutInMillis"), "timeoutInMillis")
+            or REST_DEFAULT_TIMEOUT_MS,
         )
     return UnsupportedIntegration(type=kind, uri=uri)
 
@@ -304,7 +305,7 @@ def _authorizer(spec: Record) -> Authorizer:
     )
     if kind == "COGNITO_USER_POOLS" and not sources:
         sources = (REST_DEFAULT_IDENTITY,)
-    ttl = spec.get("authorizerResultTtlInSeconds")
+    ttl = _number(spec.get("authorizerResultTtlInSeconds"), "authorizerResultTtlInSeconds")
     return Authorizer(
         id=authorizer_id,
         name=str(spec.get("name") or authorizer_id),
@@ -313,7 +314,7 @@ def _authorizer(spec: Record) -> Authorizer:
         qualifier=qualifier,
         identity_sources=sources,
         identity_validation_expression=_optional_text(spec.get("identityValidationExpression")),
-        result_ttl_seconds=DEFAULT_TTL if ttl is None else int(ttl),
+        result_ttl_seconds=DEFAULT_TTL if ttl is None else ttl,
         provider_arns=tuple(str(arn) for arn in spec.get("providerARNs") or ()),
         credentials=_optional_text(spec.get("authorizerCredentials")),
     )
@@ -327,10 +328,9 @@ def _gateway_responses(records: list[Record]) -> tuple[GatewayResponseSetting, .
         if record.get("defaultResponse") is True:
             continue
         response_type = _text(record, "responseType", "gateway response")
-        status = record.get("statusCode")
         found[response_type] = GatewayResponseSetting(
             response_type=response_type,
-            status_code=None if status in (None, "") else int(str(status)),
+            status_code=_number(record.get("statusCode"), "statusCode"),
             response_parameters=_strings(record.get("responseParameters")),
             response_templates=_strings(record.get("responseTemplates")),
         )
@@ -382,6 +382,15 @@ def _text(record: Record, key: str, what: str) -> str:
     if not isinstance(value, str) or not value:
         raise ConfigError(f"{what} has no {key}")
     return value
+
+
+def _number(value: object, what: str) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        return int(str(value))
+    except ValueError:
+        raise ConfigError(f"{what} {value!r} is not a number") from None
 
 
 def _optional_text(value: object) -> str | None:

@@ -510,3 +510,9 @@ def test_compile_canary_deployment_equal_to_the_api_is_not_the_stage_definition(
 def test_compile_snapshot_without_rest_api_refused() -> None:
     with pytest.raises(ConfigError, match="restApi must be an object"):
         compile_one({"resources": []})
+
+
+def test_compile_non_numeric_timeout_refused() -> None:
+    bad = proxy(invocation(function_arn("orders")), timeoutInMillis="soon")
+    with pytest.raises(ConfigError, match="timeoutInMillis 'soon' is not a number"):
+        compile_one(snapshot({"GET": method("GET", bad)}))
