@@ -15,7 +15,7 @@ from lamina.functions.service import FunctionService
 
 async def invoke_once(path: str, function: str, payload: bytes, overrides: dict[str, str]) -> int:
     app = load_application(path, parameter_overrides=overrides)
-    name = _physical_name(app.functions, function)
+    name = physical_name(app.functions, function)
     service = FunctionService(
         app.functions,
         region=app.region,
@@ -36,7 +36,7 @@ async def invoke_once(path: str, function: str, payload: bytes, overrides: dict[
     return 1 if result.function_error else 0
 
 
-def _physical_name(functions: tuple[FunctionConfig, ...], wanted: str) -> str:
+def physical_name(functions: tuple[FunctionConfig, ...], wanted: str) -> str:
     """Accept the logical id or the function name."""
     for function in functions:
         if wanted in (function.logical_id, function.name):

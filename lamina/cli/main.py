@@ -226,6 +226,47 @@ def validate(path: str) -> None:
     click.echo(f"{path}: valid")
 
 
+@main.command()
+@click.argument("function")
+@click.option(
+    "--template",
+    "-t",
+    "path",
+    default=".",
+    type=click.Path(exists=True),
+    help="Template file, or a folder holding template.yaml.",
+)
+@_state_dir
+@click.option("--tail", "-f", is_flag=True, help="Keep printing new lines until Ctrl-C.")
+@click.option("--lines", "-n", default=100, show_default=True, help="How many last lines.")
+def logs(function: str, path: str, state_dir: str | None, tail: bool, lines: int) -> None:
+    """Print what FUNCTION (logical id or name) logged."""
+    from lamina.cli.logs import follow, last_lines, log_files, logged_functions
+
+    folder = _state_folder(path, state_dir)
+    name = function
+    if not log_files(folder, name):
+        from lamina.cli.invoke import physical_name
+        from lamina.config.load import load_application
+
+        try:
+            name = physical_name(load_application(path).functions, function)
+        except ConfigError:
+            name = function  # no template at hand: the name is all we have
+        if not log_files(folder, name) and not tail:
+            known = ", ".join(logged_functions(folder)) or "none yet"
+            click.echo(f"error: no logs for {function!r} in {folder} (logged: {known})", err=True)
+            sys.exit(2)
+    for line in last_lines(log_files(folder, name), lines):
+        click.echo(line, nl=False)
+    if tail:
+        try:
+            for line in follow(folder, name):
+                click.echo(line, nl=False)
+        except KeyboardInterrupt:
+            return
+
+
 @main.group()
 def state() -> None:
     """Back up, restore or move a state folder and its control-plane store."""
