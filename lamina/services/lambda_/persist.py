@@ -9,7 +9,6 @@ added.
 
 from __future__ import annotations
 
-import datetime
 import logging
 from pathlib import Path
 
@@ -88,7 +87,7 @@ def held_state(state: LambdaState, name: str) -> FunctionState | None:
         InvokeConfigRecord(
             qualifier=qualifier,
             settings={key: config[key] for key in INVOKE_SETTINGS if key in config},
-            last_modified=config["LastModified"].timestamp(),
+            last_modified=config["LastModified"],
         )
         for (function, qualifier), config in state.event_configs.items()
         if function == name
@@ -160,7 +159,7 @@ def _restore_api_fields(state: LambdaState, held: FunctionState) -> None:
         state.policies[(name, policy.qualifier)] = list(policy.statements)
     for config in held.invoke_configs:
         state.event_configs[(name, config.qualifier)] = {
-            "LastModified": datetime.datetime.fromtimestamp(config.last_modified, datetime.UTC),
+            "LastModified": config.last_modified,
             "FunctionArn": state.function_arn(name, config.qualifier),
             **config.settings,
         }

@@ -26,6 +26,7 @@ published), so it runs what it ran even after the template's function changed.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import logging
 from collections.abc import Iterable, Mapping
@@ -71,7 +72,7 @@ class InvokeConfigRecord(msgspec.Struct, frozen=True, kw_only=True):
     qualifier: str
     settings: dict[str, Any]
     """MaximumRetryAttempts, MaximumEventAgeInSeconds, DestinationConfig as the API set them."""
-    last_modified: float
+    last_modified: datetime.datetime
 
 
 class FunctionState(msgspec.Struct, frozen=True, kw_only=True):
