@@ -96,15 +96,18 @@ class PostgresStore:
 
     def _migrate(self, migrations: Sequence[Migration]) -> int:
         """Create the schema if needed and run each migration it has not run, each in its
-        own transaction under the writers' lock, so nodes starting together migrate once."""
-        found = 0
-        with self._write():
-            self._run(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(self.schema)))
-            self._run("CREATE TABLE IF NOT EXISTS store_version (version integer NOT NULL)")
-            found = self._version()
-            check_version(found, migrations, self.where)
+        own transaction under the writers' lock; the version is read again under the
+        lock, so nodes starting together migrate once. A schema already at the current
+        version is only read: opening it never waits for another node's transaction."""
+        found = self._version()
+        check_version(found, migrations, self.where)
         for migration in migrations:
+            if found >= migration.version:
+                continue
             with self._write():
+                schema = sql.Identifier(self.schema)
+                self._run(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(schema))
+                self._run("CREATE TABLE IF NOT EXISTS store_version (version integer NOT NULL)")
                 found = self._version()
                 check_version(found, migrations, self.where)
                 if found >= migration.version:
@@ -117,6 +120,10 @@ class PostgresStore:
         return found
 
     def _version(self) -> int:
+        """The schema version: 0 for a new schema (no store_version table yet)."""
+        (exists,) = self._run("SELECT to_regclass('store_version') IS NOT NULL")[0]
+        if not exists:
+            return 0
         rows = self._run("SELECT version FROM store_version")
         return int(rows[0][0]) if rows else 0
 

@@ -65,13 +65,17 @@ class SqliteStore:
 
     def _migrate(self, migrations: Sequence[Migration]) -> int:
         """Run each migration the file has not run, each in its own transaction; the
-        version is read again inside it, so processes opening together migrate once."""
+        version is read again inside it, so processes opening together migrate once.
+        A file already at the current version is only read: opening it never waits for
+        another process's transaction."""
         where = str(self.path)
-        self._run("CREATE TABLE IF NOT EXISTS store_version (version INTEGER NOT NULL)")
         found = self._version()
         check_version(found, migrations, where)
         for migration in migrations:
+            if found >= migration.version:
+                continue
             with self._write():
+                self._run("CREATE TABLE IF NOT EXISTS store_version (version INTEGER NOT NULL)")
                 found = self._version()
                 check_version(found, migrations, where)
                 if found >= migration.version:
@@ -84,6 +88,11 @@ class SqliteStore:
         return found
 
     def _version(self) -> int:
+        """The schema version: 0 for a new file (no store_version table yet)."""
+        if not self._run(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'store_version'"
+        ):
+            return 0
         rows = self._run("SELECT version FROM store_version")
         return int(rows[0][0]) if rows else 0
 
