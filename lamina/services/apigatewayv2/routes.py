@@ -158,10 +158,12 @@ def apply_route(
 ) -> None:
     """Copy the members `params` gives onto the route, validate it and store it."""
     merge(record, params, _MEMBERS)
-    if record["AuthorizationType"] in ("NONE", "AWS_IAM") and "AuthorizerId" not in params:
+    if params.get("AuthorizationType") in ("NONE", "AWS_IAM"):
         # Opening a route (or switching it to IAM) detaches its authorizer.
-        record.pop("AuthorizerId", None)
-        record.pop("AuthorizationScopes", None)
+        if "AuthorizerId" not in params:
+            record.pop("AuthorizerId", None)
+        if "AuthorizationScopes" not in params:
+            record.pop("AuthorizationScopes", None)
     check_route_key(record["RouteKey"])
     _check_unique(state, api_id, record, tx)
     _check_target(state, api_id, record, tx)

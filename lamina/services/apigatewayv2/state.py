@@ -15,7 +15,8 @@ layer renders numbers in the shape's timestamp format). Kinds and keys:
 
 A *snapshot* is what a deployment freezes and what `config/apigatewayv2_compile` reads:
 
-    {"api": GetApi output without CreatedDate/Tags/ApiEndpoint,
+    {"api": GetApi output's ApiId, Name, ProtocolType, CorsConfiguration,
+            DisableExecuteApiEndpoint, IpAddressType, Route/ApiKeySelectionExpression,
      "routes": [GetRoute output], "integrations": [GetIntegration output],
      "authorizers": [GetAuthorizer output]}
 
@@ -52,7 +53,18 @@ DEPLOYMENT_ID_LENGTH = 6
 _ALPHABET = string.ascii_lowercase + string.digits
 # https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-stages.html
 AUTO_DEPLOY_DESCRIPTION = "Automatic deployment triggered by changes to the Api configuration"
-_SNAPSHOT_DROPS = ("CreatedDate", "Tags", "ApiEndpoint", "ImportInfo", "Warnings")
+# The API members a deployment freezes: what serving depends on (not its description,
+# tags or dates, so changing those leaves auto-deployed stages alone).
+_SNAPSHOT_API = (
+    "ApiId",
+    "ApiKeySelectionExpression",
+    "CorsConfiguration",
+    "DisableExecuteApiEndpoint",
+    "IpAddressType",
+    "Name",
+    "ProtocolType",
+    "RouteSelectionExpression",
+)
 
 
 class Record(msgspec.Struct):
@@ -182,9 +194,7 @@ class HttpApiState:
     # -- deployments --------------------------------------------------------------------
 
     def snapshot(self, api_id: str, tx: Reader) -> Data:
-        api = {
-            key: value for key, value in self.api(api_id, tx).items() if key not in _SNAPSHOT_DROPS
-        }
+        api = {key: value for key, value in self.api(api_id, tx).items() if key in _SNAPSHOT_API}
         return {
             "api": api,
             "routes": self.all_of(self.routes, api_id, tx),

@@ -11,16 +11,10 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from .conftest import ACCOUNT, FUNCTION_ARN, REGION, ApiGatewayV2Server
+from tests.loopback import ACCOUNT, REGION
 
-
-def _error(info: pytest.ExceptionInfo[ClientError]) -> tuple[int, str, str]:
-    response = info.value.response
-    return (
-        response["ResponseMetadata"]["HTTPStatusCode"],
-        response["Error"]["Code"],
-        response["Error"]["Message"],
-    )
+from .conftest import FUNCTION_ARN, ApiGatewayV2Server
+from .errors import error_of
 
 
 def test_create_api_answers_the_http_api_defaults(v2: Any) -> None:
@@ -57,7 +51,7 @@ def test_cors_credentials_with_wildcard_origin_is_a_bad_request(v2: Any) -> None
     cors = {"AllowOrigins": ["*"], "AllowCredentials": True}
     with pytest.raises(ClientError) as info:
         v2.create_api(Name="c", ProtocolType="HTTP", CorsConfiguration=cors)
-    assert _error(info)[:2] == (400, "BadRequestException")
+    assert error_of(info)[:2] == (400, "BadRequestException")
 
 
 def test_websocket_apis_are_refused_with_a_bad_request(v2: Any) -> None:
@@ -65,14 +59,14 @@ def test_websocket_apis_are_refused_with_a_bad_request(v2: Any) -> None:
         v2.create_api(
             Name="ws", ProtocolType="WEBSOCKET", RouteSelectionExpression="$request.body.a"
         )
-    status, code, message = _error(info)
+    status, code, message = error_of(info)
     assert (status, code) == (400, "BadRequestException") and "WEBSOCKET" in message
 
 
 def test_get_unknown_api_is_not_found_with_account_in_message(v2: Any) -> None:
     with pytest.raises(ClientError) as info:
         v2.get_api(ApiId="nope123456")
-    assert _error(info) == (
+    assert error_of(info) == (
         404,
         "NotFoundException",
         f"Invalid API identifier specified {ACCOUNT}:nope123456",
@@ -106,7 +100,7 @@ def test_delete_api_removes_it_and_its_children(v2: Any, server: ApiGatewayV2Ser
     assert server.changes == [api["ApiId"]]
     with pytest.raises(ClientError) as info:
         v2.get_routes(ApiId=api["ApiId"])
-    assert _error(info)[1] == "NotFoundException"
+    assert error_of(info)[1] == "NotFoundException"
     assert server.provider.store.scan("apigatewayv2/routes") == []
     with pytest.raises(ClientError):
         v2.delete_api(ApiId=api["ApiId"])
