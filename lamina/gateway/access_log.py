@@ -170,6 +170,7 @@ _GETTERS: dict[str, Getter] = {
     "identity.userAgent": _header("user-agent"),
     "integration.latency": _integration_latency,
     "integrationLatency": _integration_latency,
+    "isCanaryRequest": lambda s: s.ctx.canary,  # None ("-") on a stage without a canary
     "path": _path,
     "protocol": lambda s: s.ctx.request.protocol,
     "requestId": _request_id,

@@ -20,6 +20,7 @@ class RequestContext:
         "api",
         "api_key",
         "authorizer",
+        "canary",
         "client_cert",
         "decode_base64",
         "deployment",
@@ -82,5 +83,8 @@ class RequestContext:
         """Whether a base64 proxy response body is decoded (REST: Accept must match)."""
         self.integration_latency_ms = -1.0
         """Milliseconds the integration took (IntegrationLatency); -1: it was not called."""
+        self.canary: bool | None = None
+        """Whether the request runs its stage's canary; None when the stage has none
+        ($context.isCanaryRequest)."""
         self.error: GatewayError | None = None
         """The gateway error the request was answered with ($context.error.* in access logs)."""

@@ -72,7 +72,7 @@ class StageServing:
     The canary keeps the stage's name: its events say `requestContext.stage` = the stage,
     as AWS's do."""
 
-    __slots__ = ("api", "canary_api", "canary_share", "canary_stage", "stage")
+    __slots__ = ("api", "canary_api", "canary_share", "canary_stage", "has_canary", "stage")
 
     def __init__(
         self,
@@ -82,6 +82,7 @@ class StageServing:
     ) -> None:
         self.api = api
         self.stage = stage
+        self.has_canary = canary is not None
         self.canary_api, self.canary_stage, self.canary_share = canary or (api, stage, 0.0)
         """`canary_share`: the probability (0.0 to 1.0) that a request runs the canary."""
 

@@ -53,6 +53,8 @@ def _serve_stage(
     served = serving.get(address.stage.name)
     if served is not None:
         address.api, address.stage = served.pick(ctx.deployment.canary_draw)
+        if served.has_canary:
+            ctx.canary = address.stage is served.canary_stage
 
 
 def _route_rest(ctx: RequestContext, address: ApiAddress, api: CompiledRestApi) -> None:

@@ -9,16 +9,20 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
+import msgspec
 import orjson
 
 from lamina.functions.model import InvokeResult
 from lamina.functions.policy import InvokeRequest
+from lamina.gateway.access_log_writer import AccessLogWriter
 from lamina.gateway.app import Gateway
 from lamina.gateway.deployment import Deployment
 from lamina.gateway.limits.model import AccessLimits, Throttle
 from lamina.gateway.model import (
+    AccessLogSetting,
     Canary,
     HttpApi,
     LambdaIntegration,
@@ -28,6 +32,7 @@ from lamina.gateway.model import (
     Route,
     Stage,
 )
+from lamina.gateway.observe import RequestObserver
 from tests.gateway_request import gateway_request
 
 ACCOUNT = "123456789012"
@@ -210,3 +215,30 @@ async def test_canary_split_is_per_stage() -> None:
 
     assert (await get(gw, "/dev/items"))["function"] == "Dev"
     assert (await get(gw, "/prod/items"))["function"] == "Next"
+
+
+async def test_access_log_says_which_requests_ran_the_canary(tmp_path: Path) -> None:
+    """$context.isCanaryRequest: true / false on a stage with a canary, `-` elsewhere."""
+    log = AccessLogSetting(
+        destination_arn=f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:access",
+        log_group="access",
+        format="$context.stage $context.isCanaryRequest",
+    )
+    with_canary = msgspec.structs.replace(canary_stage(50.0), access_log=log)
+    plain = Stage(name="dev", definition=rest_definition("Dev"), access_log=log)
+    api = RestApi(id=REST_ID, logical_id="Api", name="Api", stages=(with_canary, plain))
+    deployment = Deployment(
+        (api,), (), account_id=ACCOUNT, region="us-east-1", canary_draw=draws(0.2, 0.8)
+    )
+    writer = AccessLogWriter(tmp_path)
+    gw = Gateway(deployment, EchoRuntime(), observer=RequestObserver(None, writer))
+
+    for path in ("/prod/items", "/prod/items", "/dev/items"):
+        await get(gw, path)
+    await writer.close()
+
+    assert (tmp_path / "access.log").read_text().splitlines() == [
+        "prod true",
+        "prod false",
+        "dev -",
+    ]
