@@ -176,7 +176,11 @@ class PostgresStore:
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
         with self._write():
-            yield _PostgresTransaction(self)
+            tx = _PostgresTransaction(self)
+            try:
+                yield tx
+            finally:
+                tx.ended = True
 
     @contextmanager
     def _write(self) -> Iterator[None]:
@@ -206,10 +210,16 @@ class PostgresStore:
 class _PostgresTransaction:
     """The writes (and reads) of one open transaction of `store`."""
 
-    __slots__ = ("_store",)
+    __slots__ = ("_store", "ended")
 
     def __init__(self, store: PostgresStore) -> None:
         self._store = store
+        self.ended = False
+
+    def _check(self) -> None:
+        """A write after the block ended would commit on its own: refuse it."""
+        if self.ended:
+            raise StoreError("the transaction has ended: write inside its `with` block")
 
     def get(self, kind: str, key: str) -> bytes | None:
         return self._store.get(kind, key)
@@ -218,6 +228,7 @@ class _PostgresTransaction:
         return self._store.scan(kind, prefix)
 
     def put(self, kind: str, key: str, value: bytes) -> None:
+        self._check()
         # An upsert updates the row: the record keeps its seq (its scan position).
         self._store._run(
             "INSERT INTO records (kind, key, value) VALUES (%s, %s, %s)"
@@ -226,12 +237,14 @@ class _PostgresTransaction:
         )
 
     def delete(self, kind: str, key: str) -> bool:
+        self._check()
         rows = self._store._run(
             "DELETE FROM records WHERE kind = %s AND key = %s RETURNING seq", (kind, key)
         )
         return bool(rows)
 
     def delete_prefix(self, kind: str, prefix: str) -> int:
+        self._check()
         rows = self._store._run(
             "DELETE FROM records WHERE kind = %s AND starts_with(key, %s) RETURNING seq",
             (kind, prefix),

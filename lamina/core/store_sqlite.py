@@ -126,7 +126,11 @@ class SqliteStore:
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
         with self._write():
-            yield _SqliteTransaction(self)
+            tx = _SqliteTransaction(self)
+            try:
+                yield tx
+            finally:
+                tx.ended = True
 
     @contextmanager
     def _write(self) -> Iterator[None]:
@@ -168,10 +172,16 @@ class SqliteStore:
 class _SqliteTransaction:
     """The writes (and reads) of one open transaction of `store`."""
 
-    __slots__ = ("_store",)
+    __slots__ = ("_store", "ended")
 
     def __init__(self, store: SqliteStore) -> None:
         self._store = store
+        self.ended = False
+
+    def _check(self) -> None:
+        """A write after the block ended would commit on its own: refuse it."""
+        if self.ended:
+            raise StoreError("the transaction has ended: write inside its `with` block")
 
     def get(self, kind: str, key: str) -> bytes | None:
         return self._store.get(kind, key)
@@ -180,6 +190,7 @@ class _SqliteTransaction:
         return self._store.scan(kind, prefix)
 
     def put(self, kind: str, key: str, value: bytes) -> None:
+        self._check()
         # An upsert updates the row in place: the record keeps its seq (its scan position).
         self._store._run(
             "INSERT INTO records (kind, key, value) VALUES (?, ?, ?)"
@@ -188,12 +199,14 @@ class _SqliteTransaction:
         )
 
     def delete(self, kind: str, key: str) -> bool:
+        self._check()
         rows = self._store._run(
             "DELETE FROM records WHERE kind = ? AND key = ? RETURNING seq", (kind, key)
         )
         return bool(rows)
 
     def delete_prefix(self, kind: str, prefix: str) -> int:
+        self._check()
         rows = self._store._run(
             "DELETE FROM records WHERE kind = ? AND key >= ? AND substr(key, 1, ?) = ?"
             " RETURNING seq",

@@ -189,3 +189,14 @@ def test_store_closed_answers_store_error(backend: Backend) -> None:
     store.close()
     with pytest.raises(StoreError):
         store.get("restapis", "a")
+
+
+def test_store_write_after_transaction_ended_is_refused(backend: Backend) -> None:
+    store = backend.open()
+    with store.transaction() as tx:
+        tx.put("restapis", "a", b"1")
+    with pytest.raises(StoreError, match="transaction has ended"):
+        tx.put("restapis", "late", b"1")
+    with pytest.raises(StoreError, match="transaction has ended"):
+        tx.delete_prefix("restapis", "")
+    assert store.scan("restapis") == [("a", b"1")]
