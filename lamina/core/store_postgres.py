@@ -88,6 +88,10 @@ class PostgresStore:
             raise self._error("cannot open the store at", error) from error
         return db
 
+    def _reconnect(self) -> None:
+        dropped, self._db = self._db, self._connect()
+        dropped.close()
+
     def _error(self, what: str, error: psycopg.Error) -> StoreError:
         detail = str(error).strip()
         if self._password:
@@ -133,7 +137,7 @@ class PostgresStore:
         """Execute one statement under the lock; psycopg's errors become StoreError."""
         with self._lock:
             if self._depth == 0 and (self._db.closed or self._db.broken):
-                self._db = self._connect()
+                self._reconnect()
             try:
                 return self._execute(statement, params)
             except psycopg.OperationalError as error:
@@ -142,7 +146,7 @@ class PostgresStore:
             except psycopg.Error as error:
                 raise self._error("the store at", error) from error
             # The server dropped the connection between transactions: once more, on a new one.
-            self._db = self._connect()
+            self._reconnect()
             try:
                 return self._execute(statement, params)
             except psycopg.Error as error:
@@ -189,7 +193,7 @@ class PostgresStore:
         with self._lock:
             outermost = self._depth == 0
             if outermost and (self._db.closed or self._db.broken):
-                self._db = self._connect()
+                self._reconnect()
             self._depth += 1
             try:
                 with self._db.transaction():

@@ -4,8 +4,10 @@ schema migrations run once, in order, all or nothing, refusing a store from the 
 from __future__ import annotations
 
 import sqlite3
+import uuid
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from lamina.core.store import Migration, StoreError
@@ -130,3 +132,25 @@ def test_sqlite_store_file_from_newer_lamina_is_refused(tmp_path: Path) -> None:
     db.close()
     with pytest.raises(StoreError, match=f"{path} is at schema version 7"):
         open_store(None, tmp_path)
+
+
+def test_postgres_store_replaces_connection_server_dropped(tmp_path: Path) -> None:
+    name = f"lamina_test_{uuid.uuid4().hex[:12]}"
+    store = open_store(f"{POSTGRES_URL}?schema={name}&application_name={name}", tmp_path)
+    try:
+        with store.transaction() as tx:
+            tx.put("restapis", "a", b"1")
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
+            ended = admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE application_name = %s",
+                (name,),
+            ).fetchall()
+        assert ended == [(True,)]
+        assert store.get("restapis", "a") == b"1"
+        with store.transaction() as tx:
+            tx.put("restapis", "b", b"2")
+        assert [key for key, _ in store.scan("restapis")] == ["a", "b"]
+    finally:
+        store.close()
+        drop_schema(POSTGRES_URL, name)
