@@ -28,8 +28,12 @@ DEFAULT_TIMEOUT_MS = 30_000
 MIN_TIMEOUT_MS = 50
 _HTTP_API_TYPES = ("AWS_PROXY", "HTTP_PROXY")
 _PAYLOAD_FORMATS = ("1.0", "2.0")
+# A function ARN (name and qualifier may hold `${stageVariables.x}`, substituted per
+# request: https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-stages.stage-variables.html)
+# or the API Gateway invocation URI around one.
+_NAME = r"(?:[A-Za-z0-9_-]|\$\{stageVariables\.[A-Za-z0-9_]+\})+"
 _LAMBDA_ARN = re.compile(
-    r"arn:[a-z-]+:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(?::[A-Za-z0-9_$-]+)?"
+    rf"arn:[a-z-]+:lambda:[a-z0-9-]+:\d{{12}}:function:{_NAME}(?::(?:{_NAME}|\$LATEST))?"
     r"|arn:[a-z-]+:apigateway:[a-z0-9-]+:lambda:path/[0-9-]+/functions/.+/invocations"
 )
 _URL = re.compile(r"https?://[^\s/]+(/\S*)?")
