@@ -22,14 +22,18 @@ _LABEL = re.compile(r"\{([^}]+?)(\+?)\}")
 
 
 class _Endpoint:
-    __slots__ = ("headers", "method", "operation", "query")
+    __slots__ = ("headers", "labels", "method", "operation", "query")
 
-    def __init__(self, route: Route, query: dict[str, str | None]) -> None:
+    def __init__(self, route: Route, query: dict[str, str | None], labels: list[str]) -> None:
         self.method = route.method
         self.operation = route.operation
         self.headers = route.headers
         self.query = query
         """Query keys the template requires (`?uploads`), with a value when it names one."""
+        self.labels = labels
+        """The template's label names in path order. Templates share a tree node for a
+        segment that matches alike (`{parent_id}`, `{resource_id}`), so the names come from
+        the endpoint the walk ends at, not from the nodes it passed."""
 
     @property
     def weight(self) -> int:
@@ -73,8 +77,8 @@ class _Node:
 
     def __init__(self) -> None:
         self.literal: dict[str, _Node] = {}
-        self.patterns: list[tuple[re.Pattern[str], list[str], _Node]] = []
-        self.greedy: list[tuple[str, _Node]] = []
+        self.patterns: list[tuple[re.Pattern[str], _Node]] = []
+        self.greedy: list[_Node] = []
         self.endpoints: list[_Endpoint] = []
 
     def child(self, segment: str) -> _Node:
@@ -82,26 +86,23 @@ class _Node:
         if not labels:
             return self.literal.setdefault(segment, _Node())
         if len(labels) == 1 and labels[0][1] == "+" and segment == f"{{{labels[0][0]}+}}":
-            for name, node in self.greedy:
-                if name == labels[0][0]:
-                    return node
-            node = _Node()
-            self.greedy.append((labels[0][0], node))
-            return node
-        return self._pattern_child(segment, [name for name, _ in labels])
+            if not self.greedy:
+                self.greedy.append(_Node())
+            return self.greedy[0]
+        return self._pattern_child(segment)
 
-    def _pattern_child(self, segment: str, names: list[str]) -> _Node:
+    def _pattern_child(self, segment: str) -> _Node:
         parts = _LABEL.split(segment)
         # split() yields literal, name, plus-flag, literal, ... ; literals sit at i % 3 == 0.
         regex = "".join(
             re.escape(p) if i % 3 == 0 else "([^/]+)" for i, p in enumerate(parts) if i % 3 != 2
         )
         compiled = re.compile(f"^{regex}$")
-        for existing, _, node in self.patterns:
+        for existing, node in self.patterns:
             if existing.pattern == compiled.pattern:
                 return node
         node = _Node()
-        self.patterns.append((compiled, names, node))
+        self.patterns.append((compiled, node))
         # Patterns with more literal text are more specific: try them first.
         self.patterns.sort(key=lambda entry: -len(entry[0].pattern))
         return node
@@ -140,7 +141,8 @@ class RestRouter:
         node = self._root
         for segment in path.lstrip("/").split("/"):
             node = node.child(segment)
-        node.endpoints.append(_Endpoint(route, required))
+        names = [name for name, _ in _LABEL.findall(path)]
+        node.endpoints.append(_Endpoint(route, required, names))
         node.endpoints.sort(key=lambda endpoint: -endpoint.weight)
 
     def match(
@@ -149,11 +151,13 @@ class RestRouter:
         """`headers`: the request's header names, lower-case."""
         query = dict(parse_qsl(query_string, keep_blank_values=True))
         segments = raw_path.lstrip("/").split("/")
-        labels: dict[str, str] = {}
+        values: list[str] = []
         ask = _Ask(method, query, headers)
-        endpoint = _walk(self._root, segments, 0, ask, labels)
+        endpoint = _walk(self._root, segments, 0, ask, values)
         if endpoint is None:
             return None
+        # The walk collects label values innermost first.
+        labels = dict(zip(endpoint.labels, reversed(values), strict=True))
         return RouteMatch(endpoint.operation, labels)
 
 
@@ -184,8 +188,10 @@ class _Ask:
 
 
 def _walk(
-    node: _Node, segments: list[str], index: int, ask: _Ask, labels: dict[str, str]
+    node: _Node, segments: list[str], index: int, ask: _Ask, values: list[str]
 ) -> _Endpoint | None:
+    """The endpoint the rest of the path reaches from `node`; `values` gets the label values
+    the successful branch matched, appended innermost first."""
     if index >= len(segments) or (index == len(segments) - 1 and segments[index] == ""):
         found = _accepting(node, ask)
         if found is not None or index >= len(segments):
@@ -194,32 +200,32 @@ def _walk(
     segment = segments[index]
     literal = node.literal.get(segment)
     if literal is not None:
-        found = _walk(literal, segments, index + 1, ask, labels)
+        found = _walk(literal, segments, index + 1, ask, values)
         if found is not None:
             return found
-    for pattern, names, child in node.patterns:
+    for pattern, child in node.patterns:
         matched = pattern.match(segment)
         if matched is None:
             continue
-        found = _walk(child, segments, index + 1, ask, labels)
+        found = _walk(child, segments, index + 1, ask, values)
         if found is not None:
-            labels.update(zip(names, map(unquote, matched.groups()), strict=True))
+            values.extend(reversed([unquote(group) for group in matched.groups()]))
             return found
-    return _walk_greedy(node, segments, index, ask, labels)
+    return _walk_greedy(node, segments, index, ask, values)
 
 
 def _walk_greedy(
-    node: _Node, segments: list[str], index: int, ask: _Ask, labels: dict[str, str]
+    node: _Node, segments: list[str], index: int, ask: _Ask, values: list[str]
 ) -> _Endpoint | None:
-    for name, child in node.greedy:
+    for child in node.greedy:
         # The greedy label takes as many segments as the rest of the template allows.
         for end in range(len(segments), index, -1):
             value = "/".join(segments[index:end])
             if not value:
                 continue
-            found = _walk(child, segments, end, ask, labels)
+            found = _walk(child, segments, end, ask, values)
             if found is not None:
-                labels[name] = unquote(value)
+                values.append(unquote(value))
                 return found
     return None
 

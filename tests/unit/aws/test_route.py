@@ -71,3 +71,25 @@ def test_route_greedy_label_in_the_middle_leaves_the_rest() -> None:
 def test_route_label_inside_segment() -> None:
     assert _match("POST", "/jobs/j-1:cancel") == ("Cancel", {"JobId": "j-1"})
     assert _match("POST", "/jobs/j-1") is None
+
+
+def test_route_labels_named_by_the_matched_template_not_the_first_sharing_the_node() -> None:
+    # API Gateway: POST .../resources/{parent_id} and GET .../resources/{resource_id}.
+    router = RestRouter(
+        [
+            Route("CreateResource", "POST", "/restapis/{restapi_id}/resources/{parent_id}"),
+            Route("GetResource", "GET", "/restapis/{restapi_id}/resources/{resource_id}"),
+            Route("GetProxy", "GET", "/p/{first+}"),
+            Route("PutProxy", "PUT", "/p/{second+}"),
+        ]
+    )
+    found = router.match("GET", "/restapis/a1/resources/r1", "", NONE)
+    assert found is not None
+    assert (found.operation, found.labels) == (
+        "GetResource",
+        {"restapi_id": "a1", "resource_id": "r1"},
+    )
+    created = router.match("POST", "/restapis/a1/resources/r1", "", NONE)
+    assert created is not None and created.labels == {"restapi_id": "a1", "parent_id": "r1"}
+    greedy = router.match("PUT", "/p/x/y", "", NONE)
+    assert greedy is not None and greedy.labels == {"second": "x/y"}
