@@ -28,7 +28,7 @@ def stored_code(state: LambdaState, code: dict[str, Any], operation: str) -> Sto
     data = code.get("ZipFile")
     if not data:
         raise invalid("Please provide a source for function code.")
-    return state.upload(bytes(data), operation)
+    return state.code.put_zip(bytes(data), operation)
 
 
 async def create_function(

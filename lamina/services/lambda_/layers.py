@@ -149,7 +149,7 @@ async def publish_layer_version(
         raise invalid("S3 is not available yet in this Lamina: upload the layer as ZipFile.")
     if not content.get("ZipFile"):
         raise invalid("Please provide a source for the layer content.")
-    stored = state.upload(bytes(content["ZipFile"]), "PublishLayerVersion", layer=True)
+    stored = state.layer_code.put_zip(bytes(content["ZipFile"]), "PublishLayerVersion")
     versions = state.layers.setdefault(name, [])
     layer = LayerVersion(
         name=name,

@@ -10,7 +10,6 @@ added.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 from lamina.functions.error import FunctionError
 from lamina.services.lambda_.meta import LayerVersion
@@ -34,7 +33,6 @@ def save(state: LambdaState, name: str) -> None:
     records = state.records
     if records is None:
         return
-    zips, state.uploads = state.uploads, {}
     configs = [
         config
         for latest in state.functions.functions()
@@ -44,7 +42,7 @@ def save(state: LambdaState, name: str) -> None:
     referenced = records.used_zips(configs, layers)
     held = held_state(state, name)
     with records.store.transaction() as tx:
-        records.write_function(tx, name, held, zips, referenced)
+        records.write_function(tx, name, held, referenced)
 
 
 def save_layer(state: LambdaState, layer: LayerVersion) -> None:
@@ -52,9 +50,8 @@ def save_layer(state: LambdaState, layer: LayerVersion) -> None:
     records = state.records
     if records is None:
         return
-    zips, state.uploads = state.uploads, {}
     with records.store.transaction() as tx:
-        records.write_layer(tx, layer, zips[Path(layer.path).name])
+        records.write_layer(tx, layer)
 
 
 def held_state(state: LambdaState, name: str) -> FunctionState | None:

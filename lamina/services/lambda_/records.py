@@ -27,7 +27,6 @@ published), so it runs what it ran even after the template's function changed.
 from __future__ import annotations
 
 import datetime
-import hashlib
 import logging
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -105,14 +104,11 @@ class LambdaRecords:
         tx: Transaction,
         name: str,
         held: FunctionState | None,
-        zips: Mapping[str, bytes],
         referenced: set[str],
     ) -> None:
-        """Make the store hold ``held`` for ``name`` (None: the function is gone).
-
-        ``zips``: code uploaded by this change (hex -> zip), stored when a record uses it;
-        ``referenced``: every zip some function or layer still uses, so the zips only the
-        old records used are deleted."""
+        """Make the store hold ``held`` for ``name`` (None: the function is gone), with
+        the zips its records now use; ``referenced``: every zip some function or layer
+        still uses, so the zips only the old records used are deleted."""
         before = self._zips_of(tx, name)
         prefix = f"{name}/"
         kept: dict[str, set[str]] = {}
@@ -138,15 +134,25 @@ class LambdaRecords:
             self._drop_others(tx, collection.kind, prefix, kept.get(collection.kind, set()))
         after = self._zips_of(tx, name)
         for digest in after - before:
-            if digest in zips:
-                tx.put(CODE, digest, zips[digest])
+            self._put_zip(tx, digest)
         for digest in before - after - referenced:
             tx.delete(CODE, digest)
 
-    def write_layer(self, tx: Transaction, layer: LayerVersion, zip_data: bytes) -> None:
+    def write_layer(self, tx: Transaction, layer: LayerVersion) -> None:
         portable = msgspec.structs.replace(layer, path=self.portable(layer.path))
         self.layers.put(f"{layer.name}/{layer.version}", portable, tx)
-        tx.put(CODE, hashlib.sha256(zip_data).hexdigest(), zip_data)
+        digest = self._zip_of(layer.path)
+        if digest is not None:
+            self._put_zip(tx, digest)
+
+    def _put_zip(self, tx: Transaction, digest: str) -> None:
+        """Store the zip CodeStore kept beside its unpacked folder (``<root>/<hex>.zip``)."""
+        for root in ("code", "layers"):
+            path = self._state_dir / root / f"{digest}.zip"
+            if path.is_file():
+                tx.put(CODE, digest, path.read_bytes())
+                return
+        log.warning("the zip %s is not in the state directory; it is not stored", digest)
 
     @staticmethod
     def _put_all(

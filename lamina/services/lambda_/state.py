@@ -85,9 +85,6 @@ class LambdaState:
         self.template_statements: set[tuple[str, str, str]] = set()
         """(function, qualifier, Sid) of the template's permission statements, which the
         template grants again at each start and so are not stored."""
-        self.uploads: dict[str, bytes] = {}
-        """Zips (hex sha256 -> bytes) uploaded by the change under way, until it is
-        saved; kept only when there is a store."""
         self.async_invoker = AsyncInvoker(
             functions,
             SqliteInvocationQueue.in_state_dir(state_dir),
@@ -98,13 +95,6 @@ class LambdaState:
         """Runs InvocationType Event invocations from the durable queue under
         ``<state_dir>/async/``: the server calls ``await start()`` when it starts (to resume
         events a previous run left) and ``await close()`` before it closes the functions."""
-
-    def upload(self, data: bytes, operation: str, *, layer: bool = False) -> code.StoredCode:
-        """Check and unpack a function's (or layer's) zip, kept for the next save."""
-        stored = (self.layer_code if layer else self.code).put_zip(data, operation)
-        if self.records is not None:
-            self.uploads[Path(stored.path).name] = data
-        return stored
 
     def function_arn(self, name: str, qualifier: str | None = None) -> str:
         arn = f"arn:aws:lambda:{self.region}:{self.account_id}:function:{name}"

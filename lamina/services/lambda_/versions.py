@@ -41,7 +41,7 @@ def publish(state: LambdaState, name: str, description: str | None) -> FunctionC
     snapshot = None
     if Path(latest.code_path).parent != state.code.root:
         folder = Path(latest.code_path)
-        snapshot = state.upload(code.zip_folder(folder), "PublishVersion").path
+        snapshot = state.code.put_zip(code.zip_folder(folder), "PublishVersion").path
     version = state.functions.publish_version(name)
     if snapshot is not None:
         version = msgspec.structs.replace(version, code_path=snapshot)

@@ -6,12 +6,14 @@ folder changed."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
 from lamina.functions.model import FunctionConfig
 from lamina.services.lambda_.permissions import grant
 
+from .conftest import zipped
 from .test_persistence import REVISION, Backend, StoredLambda, backend, invoke
 
 __all__ = ["backend"]  # the fixture, shared with test_persistence
@@ -85,6 +87,12 @@ def test_template_function_keeps_api_versions_aliases_and_permissions(
         # The template's own alias, never changed through the API, still runs $LATEST.
         assert client.get_alias(FunctionName="plain", Name="auto")["FunctionVersion"] == "$LATEST"
         assert client.publish_version(FunctionName="tpl")["Version"] == "2"  # code changed
+        # New code through the API on a template's function: its version keeps that code,
+        # its $LATEST is the template's again at the next start.
+        client.update_function_code(
+            FunctionName="plain", ZipFile=zipped(REVISION.format(revision="api"))
+        )
+        assert client.publish_version(FunctionName="plain")["Version"] == "1"
     finally:
         server.close()
     # The function leaves the template: it is gone; back in the template, its versions return.
@@ -94,9 +102,12 @@ def test_template_function_keeps_api_versions_aliases_and_permissions(
         assert names == []
     finally:
         server.close()
+    shutil.rmtree(backend.state_dir / "code")  # unpacked again from the store's zips
     server = start(backend, template(source))
     try:
         client = server.client()
+        assert invoke(client, "plain:1") == ("1", {"revision": "api", "version": "1"})
+        assert invoke(client, "plain") == ("$LATEST", {"revision": "two", "version": "$LATEST"})
         versions = client.list_versions_by_function(FunctionName="tpl")["Versions"]
         assert [v["Version"] for v in versions] == ["$LATEST", "1", "2"]
         assert invoke(client, "tpl:2") == ("2", {"revision": "two", "version": "2"})
