@@ -14,13 +14,18 @@ from typing import Any
 from lamina.aws.service import Handler, Operation, bind_operations
 from lamina.core.store import Store
 from lamina.services.apigateway import (
+    api_keys,
     authorizers,
+    deployments,
+    domains,
     gateway_responses,
     integrations,
     methods,
     models,
     resources,
     rest_apis,
+    stages,
+    usage_plans,
     validators,
 )
 from lamina.services.apigateway.state import ApiGatewayState
@@ -34,6 +39,11 @@ OPERATIONS: dict[str, Operation[ApiGatewayState]] = {
     **validators.OPERATIONS,
     **authorizers.OPERATIONS,
     **gateway_responses.OPERATIONS,
+    **deployments.OPERATIONS,
+    **stages.OPERATIONS,
+    **api_keys.OPERATIONS,
+    **usage_plans.OPERATIONS,
+    **domains.OPERATIONS,
 }
 
 # A call's resource, from its parameters, outermost first.
