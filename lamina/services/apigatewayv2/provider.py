@@ -12,7 +12,16 @@ from collections.abc import Callable, Mapping
 
 from lamina.aws.service import Handler, Operation, bind_operations
 from lamina.core.store import Store
-from lamina.services.apigatewayv2 import apis, authorizers, domains, integrations, routes, stages
+from lamina.services.apigatewayv2 import (
+    api_export,
+    api_import,
+    apis,
+    authorizers,
+    domains,
+    integrations,
+    routes,
+    stages,
+)
 from lamina.services.apigatewayv2.state import HttpApiState
 
 OPERATIONS: dict[str, Operation[HttpApiState]] = {
@@ -22,6 +31,8 @@ OPERATIONS: dict[str, Operation[HttpApiState]] = {
     **authorizers.OPERATIONS,
     **stages.OPERATIONS,
     **domains.OPERATIONS,
+    **api_import.OPERATIONS,
+    **api_export.OPERATIONS,
 }
 
 
