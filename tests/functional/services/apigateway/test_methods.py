@@ -52,7 +52,8 @@ def test_put_method_validation(apigw: Any, api: dict[str, Any]) -> None:
         _method(apigw, api, "FETCH")
     assert _error(info) == (
         "BadRequestException",
-        "Invalid HttpMethod specified. Valid options are GET,PUT,POST,DELETE,PATCH,OPTIONS,HEAD,ANY",
+        "Invalid HttpMethod specified. Valid options are "
+        "GET,PUT,POST,DELETE,PATCH,OPTIONS,HEAD,ANY",
     )
     with pytest.raises(ClientError) as info:
         _method(apigw, api, authorizationType="CUSTOM")
