@@ -34,14 +34,15 @@ def publish(state: LambdaState, name: str, description: str | None) -> FunctionC
     A template's function runs from its folder, which the user keeps editing: its
     version gets a zip of that folder, so it stays what was published."""
     latest = state.functions.get(name)
-    latest_meta = state.meta_of(name, LATEST)
+    in_folder = Path(latest.code_path).parent != state.code.root
+    latest_meta = _folder_meta(state, latest) if in_folder else state.meta_of(name, LATEST)
     published = state.functions.versions(name)
     if published and _same(state, latest, latest_meta, published[-1]):
         return published[-1]
     snapshot = None
-    if Path(latest.code_path).parent != state.code.root:
-        folder = Path(latest.code_path)
-        snapshot = state.code.put_zip(code.zip_folder(folder), "PublishVersion").path
+    if in_folder:
+        zipped = code.zip_folder(Path(latest.code_path))
+        snapshot = state.code.put_zip(zipped, "PublishVersion").path
     version = state.functions.publish_version(name)
     if snapshot is not None:
         version = msgspec.structs.replace(version, code_path=snapshot)
@@ -52,6 +53,17 @@ def publish(state: LambdaState, name: str, description: str | None) -> FunctionC
         revision_id=new_revision(),
     )
     return version
+
+
+def _folder_meta(state: LambdaState, latest: FunctionConfig) -> FunctionMeta:
+    """$LATEST's fields with the CodeSha256 of its folder as it is now (the user may have
+    edited it since the fields were first described)."""
+    meta = state.meta_of(latest.name, LATEST)
+    sha, size = code.describe_folder(Path(latest.code_path))
+    if sha != meta.code_sha256:
+        meta = msgspec.structs.replace(meta, code_sha256=sha, code_size=size)
+        state.meta[(latest.name, LATEST)] = meta
+    return meta
 
 
 def _same(

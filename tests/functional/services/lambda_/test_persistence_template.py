@@ -87,6 +87,9 @@ def test_template_function_keeps_api_versions_aliases_and_permissions(
         # The template's own alias, never changed through the API, still runs $LATEST.
         assert client.get_alias(FunctionName="plain", Name="auto")["FunctionVersion"] == "$LATEST"
         assert client.publish_version(FunctionName="tpl")["Version"] == "2"  # code changed
+        (source / "app.py").write_text(REVISION.format(revision="three"))  # edited while up
+        assert client.publish_version(FunctionName="tpl")["Version"] == "3"
+        assert invoke(client, "tpl:3") == ("3", {"revision": "three", "version": "3"})
         # New code through the API on a template's function: its version keeps that code,
         # its $LATEST is the template's again at the next start.
         client.update_function_code(
@@ -107,9 +110,9 @@ def test_template_function_keeps_api_versions_aliases_and_permissions(
     try:
         client = server.client()
         assert invoke(client, "plain:1") == ("1", {"revision": "api", "version": "1"})
-        assert invoke(client, "plain") == ("$LATEST", {"revision": "two", "version": "$LATEST"})
+        assert invoke(client, "plain") == ("$LATEST", {"revision": "three", "version": "$LATEST"})
         versions = client.list_versions_by_function(FunctionName="tpl")["Versions"]
-        assert [v["Version"] for v in versions] == ["$LATEST", "1", "2"]
+        assert [v["Version"] for v in versions] == ["$LATEST", "1", "2", "3"]
         assert invoke(client, "tpl:2") == ("2", {"revision": "two", "version": "2"})
     finally:
         server.close()
