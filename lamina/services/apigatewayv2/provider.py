@@ -21,6 +21,7 @@ from lamina.services.apigatewayv2 import (
     integrations,
     routes,
     stages,
+    tags,
 )
 from lamina.services.apigatewayv2.state import HttpApiState
 
@@ -33,6 +34,7 @@ OPERATIONS: dict[str, Operation[HttpApiState]] = {
     **domains.OPERATIONS,
     **api_import.OPERATIONS,
     **api_export.OPERATIONS,
+    **tags.OPERATIONS,
 }
 
 
