@@ -75,12 +75,17 @@ class LambdaAuthorizerCheck:
             raise GatewayError(ResponseType.UNAUTHORIZED, str(missing)) from None
         if authorizer.type == "TOKEN":
             _validate_token(authorizer, values[0])
+        function = _function(ctx, authorizer)
         key = (authorizer.id, *values) if _caches(authorizer) else None
+        if key is not None and function != (authorizer.function_name, authorizer.qualifier):
+            # Chosen by stage variables: stages (or a canary) running another function
+            # must not share its answers.
+            key = (*key, function[0], function[1] or "")
         answer = await self._cache.get(key) if key is not None else None
         latency_ms = 0  # a cached answer reports no integration latency
         if answer is None:
             started = time.perf_counter()
-            answer = await self._ask(ctx, authorizer, values)
+            answer = await self._ask(ctx, authorizer, function, values)
             latency_ms = round((time.perf_counter() - started) * 1000)
             if key is not None:
                 await self._cache.put(key, answer, authorizer.result_ttl_seconds)
@@ -90,10 +95,14 @@ class LambdaAuthorizerCheck:
             _admit_http(ctx, answer)
 
     async def _ask(
-        self, ctx: RequestContext, authorizer: Authorizer, values: tuple[str, ...]
+        self,
+        ctx: RequestContext,
+        authorizer: Authorizer,
+        function: tuple[str, str | None],
+        values: tuple[str, ...],
     ) -> AuthorizerAnswer:
         event = _event(ctx, authorizer, values)
-        payload = await self._invoke(ctx, authorizer, orjson.dumps(event))
+        payload = await self._invoke(ctx, authorizer, function, orjson.dumps(event))
         try:
             output = orjson.loads(payload)
         except orjson.JSONDecodeError:
@@ -102,15 +111,14 @@ class LambdaAuthorizerCheck:
             return _simple_answer(output)
         return _policy_answer(output, rest=ctx.kind is ApiKind.REST)
 
-    async def _invoke(self, ctx: RequestContext, authorizer: Authorizer, event: bytes) -> bytes:
-        assert authorizer.function_name is not None
-        variables = ctx.stage.variables if ctx.stage is not None else {}
-        try:  # the function name or alias may name stage variables
-            name, qualifier = function_target(
-                authorizer.function_name, authorizer.qualifier, variables
-            )
-        except GatewayError as error:
-            raise _configuration_error(error.detail) from None
+    async def _invoke(
+        self,
+        ctx: RequestContext,
+        authorizer: Authorizer,
+        function: tuple[str, str | None],
+        event: bytes,
+    ) -> bytes:
+        name, qualifier = function
         deployment = ctx.deployment
         api_id = ctx.api.api.id if ctx.api is not None else ""
         # SAM grants the authorizer's invoke permission for .../{apiId}/authorizers/*.
@@ -149,6 +157,16 @@ class LambdaAuthorizerCheck:
                 raise GatewayError(ResponseType.UNAUTHORIZED, "the authorizer said Unauthorized")
             raise _configuration_error(f"the authorizer failed: {message!r}")
         return result.payload
+
+
+def _function(ctx: RequestContext, authorizer: Authorizer) -> tuple[str, str | None]:
+    """The authorizer function (and alias) to invoke: its name may name stage variables."""
+    assert authorizer.function_name is not None
+    variables = ctx.stage.variables if ctx.stage is not None else {}
+    try:
+        return function_target(authorizer.function_name, authorizer.qualifier, variables)
+    except GatewayError as error:
+        raise _configuration_error(error.detail) from None
 
 
 def _caches(authorizer: Authorizer) -> bool:

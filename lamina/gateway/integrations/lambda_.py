@@ -106,9 +106,9 @@ async def call_lambda(
     stage_variables: Mapping[str, str],
     trace_id: str | None = None,
 ) -> GatewayResponse:
-    name, qualifier = function_target(
-        integration.function_name, integration.qualifier, stage_variables
-    )
+    name, qualifier = integration.function_name, integration.qualifier
+    if "${" in name or (qualifier is not None and "${" in qualifier):  # stage variables
+        name, qualifier = function_target(name, qualifier, stage_variables)
     try:
         async with asyncio.timeout(integration.timeout_ms / 1000):
             result = await invoker.invoke(

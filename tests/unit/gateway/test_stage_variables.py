@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 import orjson
 import pytest
 
@@ -279,3 +280,20 @@ async def test_rest_event_stage_variables_are_null_without_variables() -> None:
 
     assert status == 200
     assert body["event"]["stageVariables"] is None
+
+
+async def test_cached_authorizer_answers_are_not_shared_between_functions() -> None:
+    """Two stages whose authorizer function differs by stage variable each ask their own
+    function; a repeated token on one stage is answered from the cache."""
+    cached = msgspec.structs.replace(AUTH, result_ttl_seconds=300)
+    dev = Stage(name="dev", variables={"authorizer": "AuthDev"})
+    prod = Stage(name="prod", variables={"authorizer": "AuthProd"})
+    gw, runtime = rest_gateway(
+        LambdaIntegration(function_name="Items"), dev, prod, authorizer=cached
+    )
+
+    for path in ("/dev/items", "/prod/items", "/dev/items", "/prod/items"):
+        assert (await call(gw, path, Authorization="token"))[0] == 200
+
+    authorizers = [name for name, _ in runtime.calls if name.startswith("Auth")]
+    assert authorizers == ["AuthDev", "AuthProd"]
