@@ -35,13 +35,16 @@ from lamina.gateway.error import GatewayError, ResponseType
 from lamina.gateway.model import Authorizer, Method, Route
 
 _ANONYMOUS = "anonymous"
+_MAX_POLICIES = 256
 
 
 class Authorize:
     def __init__(self, checks: Mapping[str, Check]) -> None:
         """`checks`: authorization type (CUSTOM, COGNITO_USER_POOLS, JWT, AWS_IAM) -> check."""
         self._checks = dict(checks)
-        self._policies: dict[str, tuple[object, ResourcePolicy]] = {}
+        self._policies: dict[int, tuple[object, ResourcePolicy]] = {}
+        """id(policy document) -> (the document, parsed); the stages of one API may
+        serve different deployments, so one API may have several documents at once."""
 
     def needed(self, deployment: Deployment) -> bool:
         """Whether any method or route authorizes, or any REST API has a resource policy
@@ -105,10 +108,12 @@ class Authorize:
         if not isinstance(api, CompiledRestApi) or api.api.policy is None:
             return None
         document = api.api.policy
-        cached = self._policies.get(api.api.id)
+        cached = self._policies.get(id(document))
         if cached is None or cached[0] is not document:
+            if len(self._policies) >= _MAX_POLICIES:  # documents of past deployments
+                self._policies.clear()
             cached = (document, ResourcePolicy(document))
-            self._policies[api.api.id] = cached
+            self._policies[id(document)] = cached
         return cached[1]
 
 
