@@ -27,7 +27,10 @@ whenever a route, integration, authorizer or the API's CORS changes, in the same
 transaction as the change. https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-stages.html
 
 `on_change(api_id)` runs after the commit of every change to what is served (deployments,
-stages, an API's deletion, API mappings), so the data plane can be rebuilt.
+stages, auto-deploys, an API's deletion, domain names and API mappings of the API), so the
+data plane can be rebuilt: `served(api_id)` (None once the API is deleted) goes to
+`config.apigatewayv2_compile.compile_http_api(*served, ...)`, and
+`domains.domain_mappings(state)` to `compile_domains`.
 """
 
 from __future__ import annotations
