@@ -166,7 +166,11 @@ async def serve(options: ServeOptions) -> int:
     )
     public = f"{options.host}:{options.port}"
     lambda_ = LambdaProvider(
-        functions, region=app.region, account_id=app.account_id, state_dir=state_dir
+        functions,
+        region=app.region,
+        account_id=app.account_id,
+        state_dir=state_dir,
+        store=store,  # what the Lambda API makes survives a restart
     )
     _grant(lambda_, app)
     _adopt_layers(lambda_, app)
