@@ -25,6 +25,7 @@ from lamina.services.apigateway.error import bad_request, not_found
 from lamina.services.apigateway.ids import new_id
 from lamina.services.apigateway.listing import page
 from lamina.services.apigateway.snapshot import snapshot
+from lamina.services.apigateway.stage_patch import check_variables
 from lamina.services.apigateway.state import ApiGatewayState
 
 _IN_USE = "Active stages pointing to this deployment must be moved or deleted"
@@ -119,7 +120,7 @@ def _deploy_to_stage(
         stage.canary_settings = CanarySettings(
             deployment_id=deployment_id,
             percent_traffic=float(canary.get("percentTraffic", 0.0)),
-            stage_variable_overrides=canary.get("stageVariableOverrides"),
+            stage_variable_overrides=check_variables(canary.get("stageVariableOverrides")),
             use_stage_cache=bool(canary.get("useStageCache", False)),
         )
     else:
@@ -128,7 +129,7 @@ def _deploy_to_stage(
     if params.get("stageDescription") is not None:
         stage.description = params["stageDescription"]
     if params.get("variables") is not None:
-        stage.variables = dict(params["variables"])
+        stage.variables = check_variables(params["variables"])
     for member, field in (
         ("tracingEnabled", "tracing_enabled"),
         ("cacheClusterEnabled", "cache_cluster_enabled"),

@@ -23,6 +23,7 @@ https://docs.aws.amazon.com/apigateway/latest/api/API_MethodSetting.html
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from lamina.services.apigateway.deploy_records import (
@@ -92,6 +93,27 @@ _COPY_SOURCES = ("/canarySettings/deploymentId", "/canarySettings/stageVariableO
 
 DeploymentExists = Callable[[str], bool]
 
+# Stage variable names are word characters; values a restricted set (AWS's messages, the
+# odd quoting included).
+# https://docs.aws.amazon.com/apigateway/latest/developerguide/aws-api-gateway-stage-variables-reference.html
+_VARIABLE_NAME = re.compile(r"[A-Za-z0-9_]+")
+_VARIABLE_VALUE = re.compile(r"[A-Za-z0-9 \-._~:/?#&=,]+")
+
+
+def check_variables(variables: dict[str, str] | None) -> dict[str, str] | None:
+    """Stage variables (or canary overrides) as given, BadRequestException if AWS refuses one."""
+    for name, value in (variables or {}).items():
+        if not _VARIABLE_NAME.fullmatch(name):
+            raise bad_request(
+                f"Invalid stage variable name: {name}.  Please use names with only word characters."
+            )
+        if not _VARIABLE_VALUE.fullmatch(value):
+            raise bad_request(
+                f"Invalid stage variable value: {value}.  Please use values with alphanumeric "
+                "characters and the symbols ' ', -', '.', '_', ':', '/', '?', '&', '=', and ','."
+            )
+    return dict(variables) if variables else None
+
 
 def invalid_stage_path(path: str) -> Exception:
     return bad_request(f"Invalid method setting path: {path}. Must be one of: {_VALID_PATHS}")
@@ -159,7 +181,9 @@ def _variable(stage: Stage, patch: Patch) -> None:
     name = unescape(patch.path[len("/variables/") :])
     variables = dict(stage.variables or {})
     if patch.op in ("add", "replace"):
-        variables[name] = required(patch)
+        value = required(patch)
+        check_variables({name: value})
+        variables[name] = value
     elif patch.op == "remove":
         variables.pop(name, None)
     else:
@@ -198,6 +222,7 @@ def _canary(stage: Stage, patch: Patch, exists: DeploymentExists) -> None:
         canary.use_stage_cache = to_bool(patch)
     else:
         name = unescape(leaf[len("stageVariableOverrides/") :])
+        check_variables({name: required(patch)})
         canary.stage_variable_overrides = {
             **(canary.stage_variable_overrides or {}),
             name: required(patch),

@@ -83,7 +83,7 @@ def _canary_settings(
     return CanarySettings(
         deployment_id=canary_deployment,
         percent_traffic=float(given.get("percentTraffic", 0.0)),
-        stage_variable_overrides=given.get("stageVariableOverrides"),
+        stage_variable_overrides=stage_patch.check_variables(given.get("stageVariableOverrides")),
         use_stage_cache=bool(given.get("useStageCache", False)),
     )
 
@@ -109,7 +109,7 @@ def _create_stage(state: ApiGatewayState, params: OperationInput) -> OperationOu
             description=params.get("description"),
             cache_cluster_enabled=bool(params.get("cacheClusterEnabled", False)),
             cache_cluster_size=params.get("cacheClusterSize"),
-            variables=dict(params["variables"]) if params.get("variables") else None,
+            variables=stage_patch.check_variables(params.get("variables")),
             documentation_version=params.get("documentationVersion"),
             canary_settings=_canary_settings(params.get("canarySettings"), deployment_id, exists),
             tracing_enabled=bool(params.get("tracingEnabled", False)),

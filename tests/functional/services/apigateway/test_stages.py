@@ -338,3 +338,30 @@ def test_create_stage_with_canary_settings_defaults_to_the_stage_deployment(apig
         "percentTraffic": 20.0,
         "useStageCache": False,
     }
+
+
+def test_stage_variable_names_and_values_are_checked_as_aws_does(apigw: Any) -> None:
+    api_id, deployment_id = deployed_api(apigw)
+    with pytest.raises(ClientError) as bad_name:
+        _update(apigw, api_id, {"op": "add", "path": "/variables/owner:app", "value": "x"})
+    assert error_of(bad_name) == (
+        400,
+        "BadRequestException",
+        "Invalid stage variable name: owner:app.  Please use names with only word characters.",
+    )
+    with pytest.raises(ClientError) as bad_value:
+        apigw.create_stage(
+            restApiId=api_id, stageName="qa", deploymentId=deployment_id, variables={"v": "a;b"}
+        )
+    assert error_of(bad_value)[2].startswith("Invalid stage variable value: a;b.  Please use ")
+    with pytest.raises(ClientError) as bad_override:
+        apigw.create_deployment(
+            restApiId=api_id,
+            stageName="dev",
+            canarySettings={"percentTraffic": 1.0, "stageVariableOverrides": {"v": ""}},
+        )
+    assert error_of(bad_override)[:2] == (400, "BadRequestException")
+    assert len(apigw.get_deployments(restApiId=api_id)["items"]) == 1
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:hello:live"
+    ok = _update(apigw, api_id, {"op": "add", "path": "/variables/fn_arn", "value": arn})
+    assert ok["variables"] == {"fn_arn": arn}
