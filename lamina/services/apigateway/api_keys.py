@@ -63,12 +63,11 @@ def _check_value(value: str, records: Records, tx: Reader, own_id: str | None = 
         raise conflict("API Key already exists")
 
 
-def _stage_key(state: ApiGatewayState, records: Records, text: str, tx: Reader) -> str:
-    """ "restApiId/stageName", checked to name an existing stage."""
+def _stage_key(records: Records, text: str, tx: Reader) -> str:
+    """A stage key, "{restApiId}/{stageName}", checked to name an existing stage."""
     api_id, _, stage = text.partition("/")
     if not api_id or not stage or records.stages.get(f"{api_id}/{stage}", tx) is None:
         raise bad_request("Invalid stage key specified")
-    state.rest_api(api_id, tx)
     return f"{api_id}/{stage}"
 
 
@@ -80,7 +79,7 @@ def _create_api_key(state: ApiGatewayState, params: OperationInput) -> Operation
             value = "".join(random.choices(_VALUE_ALPHABET, k=GENERATED_LENGTH))
         _check_value(value, records, tx)
         stage_keys = [
-            _stage_key(state, records, f"{key.get('restApiId', '')}/{key.get('stageName', '')}", tx)
+            _stage_key(records, f"{key.get('restApiId', '')}/{key.get('stageName', '')}", tx)
             for key in params.get("stageKeys") or ()
         ]
         record = ApiKey(
@@ -125,7 +124,7 @@ def _update_api_key(state: ApiGatewayState, params: OperationInput) -> Operation
     with state.store.transaction() as tx:
         record = api_key(records, params["apiKey"], tx)
         for patch in patching.patches(params):
-            _apply(state, records, record, patch, tx)
+            _apply(records, record, patch, tx)
         record.last_updated_date = state.now()
         records.api_keys.put(record.id, record, tx)
     state.changed(EVERYTHING)
@@ -133,7 +132,6 @@ def _update_api_key(state: ApiGatewayState, params: OperationInput) -> Operation
 
 
 def _apply(
-    state: ApiGatewayState,
     records: Records,
     record: ApiKey,
     patch: patching.Patch,
@@ -142,7 +140,7 @@ def _apply(
     path, op = patch.path, patch.op
     if path == "/stages":
         if op == "add":
-            key = _stage_key(state, records, patching.required(patch), tx)
+            key = _stage_key(records, patching.required(patch), tx)
             if key not in record.stage_keys:
                 record.stage_keys = [*record.stage_keys, key]
         elif op == "remove":

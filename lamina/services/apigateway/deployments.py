@@ -26,6 +26,7 @@ from lamina.services.apigateway.ids import new_id
 from lamina.services.apigateway.listing import page
 from lamina.services.apigateway.snapshot import snapshot
 from lamina.services.apigateway.stage_patch import check_variables
+from lamina.services.apigateway.stages import check_stage_name
 from lamina.services.apigateway.state import ApiGatewayState
 
 _IN_USE = "Active stages pointing to this deployment must be moved or deleted"
@@ -110,7 +111,7 @@ def _deploy_to_stage(
     if stage is None:
         stage = Stage(
             rest_api_id=api_id,
-            stage_name=name,
+            stage_name=check_stage_name(name),
             deployment_id=deployment_id,
             created_date=now,
             last_updated_date=now,

@@ -31,6 +31,12 @@ class DeployedStage(NamedTuple):
     canary_snapshot: dict[str, Any] | None
 
 
+def check_stage_name(name: str) -> str:
+    if not _STAGE_NAME.fullmatch(name):
+        raise bad_request("Stage name only allows a-zA-Z0-9_")
+    return name
+
+
 def stage_not_found() -> Exception:
     return not_found("Invalid Stage identifier specified")
 
@@ -90,8 +96,7 @@ def _canary_settings(
 
 def _create_stage(state: ApiGatewayState, params: OperationInput) -> OperationOutput:
     api_id, name, deployment_id = params["restApiId"], params["stageName"], params["deploymentId"]
-    if not _STAGE_NAME.fullmatch(name):
-        raise bad_request("Stage name only allows a-zA-Z0-9_")
+    check_stage_name(name)
     records, now = Records(state.store), state.now()
     with state.store.transaction() as tx:
         state.rest_api(api_id, tx)

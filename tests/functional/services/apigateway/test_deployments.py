@@ -219,3 +219,11 @@ def test_deleting_the_api_deletes_its_deployments_and_stages(apigw: Any, server:
         and any(key.startswith(f"{api_id}/") for key, _ in server.store.scan(kind))
         for kind in server.store.kinds()
     )
+
+
+def test_create_deployment_to_a_badly_named_stage_deploys_nothing(apigw: Any) -> None:
+    api_id = api_with_method(apigw)
+    with pytest.raises(ClientError) as info:
+        apigw.create_deployment(restApiId=api_id, stageName="not ok")
+    assert error_of(info) == (400, "BadRequestException", "Stage name only allows a-zA-Z0-9_")
+    assert apigw.get_deployments(restApiId=api_id)["items"] == []
