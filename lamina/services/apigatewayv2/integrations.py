@@ -160,7 +160,10 @@ def _update(state: HttpApiState, params: OperationInput) -> OperationOutput:
 def _delete(state: HttpApiState, params: OperationInput) -> OperationOutput:
     api_id, integration_id = params["ApiId"], params["IntegrationId"]
     with state.change() as (tx, announce):
-        state.integration(api_id, integration_id, tx)
+        if state.integration(api_id, integration_id, tx).get("ApiGatewayManaged"):
+            # "You can update a managed integration, but you can't delete it."
+            # https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/apis-apiid-integrations-integrationid.html
+            raise bad_request("An integration managed by API Gateway cannot be deleted")
         target = f"integrations/{integration_id}"
         for route in state.all_of(state.routes, api_id, tx):
             if route.get("Target") == target:

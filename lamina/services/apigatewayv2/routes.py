@@ -192,6 +192,12 @@ def _update(state: HttpApiState, params: OperationInput) -> OperationOutput:
     api_id, route_id = params["ApiId"], params["RouteId"]
     with state.change() as (tx, announce):
         record = state.route(api_id, route_id, tx)
+        key = params.get("RouteKey", record["RouteKey"])
+        if record.get("ApiGatewayManaged") and key != record["RouteKey"]:
+            # "If you created an API using quick create, the $default route is managed by API
+            # Gateway. You can't modify the $default route key." (UpdateApi's RouteKey can.)
+            # https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/apis-apiid-routes-routeid.html
+            raise bad_request("The route key of a route managed by API Gateway cannot be changed")
         apply_route(state, api_id, record, params, tx)
         state.auto_deploy(api_id, tx, announce)
     return record

@@ -112,6 +112,16 @@ def _check_access_log(settings: dict[str, Any] | None) -> None:
         raise bad_request("Access log settings need a Format with a DestinationArn")
 
 
+def _unmanaged(stage: Data) -> Data:
+    """ "If you created an API using quick create, the $default stage is managed by API
+    Gateway. You can't modify the $default stage."
+    https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/apis-apiid-stages-stagename.html
+    """
+    if stage.get("ApiGatewayManaged"):
+        raise bad_request(f"The stage {stage['StageName']} is managed by API Gateway")
+    return stage
+
+
 def _create_stage(state: HttpApiState, params: OperationInput) -> OperationOutput:
     api_id = params["ApiId"]
     with state.change(api_id) as (tx, _):
@@ -130,7 +140,7 @@ def _get_stages(state: HttpApiState, params: OperationInput) -> OperationOutput:
 def _update_stage(state: HttpApiState, params: OperationInput) -> OperationOutput:
     api_id, name = params["ApiId"], params["StageName"]
     with state.change(api_id) as (tx, _):
-        record = state.stage(api_id, name, tx)
+        record = _unmanaged(state.stage(api_id, name, tx))
         deploying = params.get("AutoDeploy") is True and not record.get("AutoDeploy")
         _apply(state, api_id, record, params, tx)
         record["LastUpdatedDate"] = state.now()
@@ -144,7 +154,7 @@ def _update_stage(state: HttpApiState, params: OperationInput) -> OperationOutpu
 def _delete_stage(state: HttpApiState, params: OperationInput) -> OperationOutput:
     api_id, name = params["ApiId"], params["StageName"]
     with state.change(api_id) as (tx, _):
-        state.stage(api_id, name, tx)
+        _unmanaged(state.stage(api_id, name, tx))
         for _key, mapping in state.mappings.items("", tx):
             if mapping.data["ApiId"] == api_id and mapping.data["Stage"] == name:
                 raise conflict(

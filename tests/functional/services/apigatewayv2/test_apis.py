@@ -149,3 +149,23 @@ def test_update_api_target_and_route_key_change_the_quick_create_resources(v2: A
     assert route["RouteKey"] == "ANY /{proxy+}"
     # The $default stage deploys itself: a second deployment.
     assert len(v2.get_deployments(ApiId=api["ApiId"])["Items"]) == 2
+
+
+def test_quick_create_resources_are_managed(v2: Any) -> None:
+    api_id = v2.create_api(Name="q", ProtocolType="HTTP", Target=FUNCTION_ARN)["ApiId"]
+    [route] = v2.get_routes(ApiId=api_id)["Items"]
+    [integration] = v2.get_integrations(ApiId=api_id)["Items"]
+    integration_id = integration["IntegrationId"]
+    calls = [
+        lambda: v2.update_route(ApiId=api_id, RouteId=route["RouteId"], RouteKey="GET /x"),
+        lambda: v2.delete_integration(ApiId=api_id, IntegrationId=integration_id),
+        lambda: v2.update_stage(ApiId=api_id, StageName="$default", AutoDeploy=False),
+        lambda: v2.delete_stage(ApiId=api_id, StageName="$default"),
+    ]
+    for call in calls:
+        with pytest.raises(ClientError) as info:
+            call()
+        assert error_of(info)[:2] == (400, "BadRequestException")
+    # A managed integration may be updated.
+    updated = v2.update_integration(ApiId=api_id, IntegrationId=integration_id, TimeoutInMillis=900)
+    assert updated["TimeoutInMillis"] == 900

@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 
 from tests.loopback import ACCOUNT
 
-from .conftest import FUNCTION_ARN, ApiGatewayV2Server
+from .conftest import ApiGatewayV2Server
 from .errors import error_of
 
 CERTIFICATE = "arn:aws:acm:us-east-1:123456789012:certificate/abc"
@@ -21,7 +21,11 @@ CERTIFICATE = "arn:aws:acm:us-east-1:123456789012:certificate/abc"
 
 @pytest.fixture
 def api_id(v2: Any) -> str:
-    return str(v2.create_api(Name="q", ProtocolType="HTTP", Target=FUNCTION_ARN)["ApiId"])
+    """An API with a $default stage of its own (not quick create's managed one)."""
+    api_id = str(v2.create_api(Name="q", ProtocolType="HTTP")["ApiId"])
+    v2.create_route(ApiId=api_id, RouteKey="GET /")
+    v2.create_stage(ApiId=api_id, StageName="$default", AutoDeploy=True)
+    return api_id
 
 
 def test_domain_name_crud(v2: Any) -> None:
