@@ -15,12 +15,16 @@ datetimes.
     apigw/usageplankeys           {usagePlanId}/{keyId}
     apigw/domainnames             {domainName}
     apigw/basepathmappings        {domainName}/{basePath}
+
+DeleteRestApi deletes every `apigw/` record keyed "{restApiId}/...": an API's deployments,
+snapshots and stages go with it; keys of the other kinds never start with an API id
+(plan ids are 6 characters, API ids 10, domain names have dots).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 import msgspec
 import orjson
@@ -41,31 +45,6 @@ EVERYTHING = ""
 """What on_change is told when a change is not about one API (keys, plans, domains)."""
 
 _TIMESTAMPS = frozenset({"createdDate", "lastUpdatedDate", "certificateUploadDate"})
-
-
-class DeployState(Protocol):
-    """What these operations need of the provider's state (state.py)."""
-
-    @property
-    def store(self) -> Store: ...
-
-    @property
-    def account_id(self) -> str: ...
-
-    @property
-    def region(self) -> str: ...
-
-    def now(self) -> float:
-        """Epoch seconds."""
-        ...
-
-    def rest_api(self, rest_api_id: str, tx: Reader | None = None) -> object:
-        """The REST API's record; NotFoundException when there is none."""
-        ...
-
-    def changed(self, rest_api_id: str) -> None:
-        """Call on_change after a commit that alters what is served ("" = everything)."""
-        ...
 
 
 class Shown(Record, omit_defaults=False):
