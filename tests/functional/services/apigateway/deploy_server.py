@@ -5,8 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError
+
+from lamina.core.store import Store
+from lamina.services.apigateway.provider import ApiGatewayProvider
+from tests.loopback import ACCOUNT, REGION, LoopbackServer
 
 
 def api_with_method(apigw: Any, path_part: str | None = None, name: str = "pets") -> str:
@@ -44,3 +49,15 @@ def error_of(info: pytest.ExceptionInfo[ClientError]) -> tuple[int, str, str]:
         response["Error"]["Code"],
         response["Error"]["Message"],
     )
+
+
+class FreshProvider(LoopbackServer):
+    """A second ApiGatewayProvider over the same store: what a restarted Lamina (or another
+    edge node) sees, since nothing is kept outside the store."""
+
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self.serve(ApiGatewayProvider(store=store, region=REGION, account_id=ACCOUNT))
+
+    def client(self) -> Any:
+        return boto3.client("apigateway", **self.client_options())

@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 from lamina.services.apigateway.stages import deployed_stages
 from tests.clock import ManualClock
 
-from .deploy_server import api_with_method, deployed_api, error_of
+from .deploy_server import FreshProvider, api_with_method, deployed_api, error_of
 
 
 def _update(apigw: Any, api_id: str, *ops: dict[str, str], stage: str = "dev") -> Any:
@@ -365,3 +365,22 @@ def test_stage_variable_names_and_values_are_checked_as_aws_does(apigw: Any) -> 
     arn = "arn:aws:lambda:us-east-1:123456789012:function:hello:live"
     ok = _update(apigw, api_id, {"op": "add", "path": "/variables/fn_arn", "value": arn})
     assert ok["variables"] == {"fn_arn": arn}
+
+
+def test_stages_deployments_and_canaries_live_in_the_store(apigw: Any, server: Any) -> None:
+    api_id, base = deployed_api(apigw, stage="prod")
+    canary = apigw.create_deployment(
+        restApiId=api_id, stageName="prod", canarySettings={"percentTraffic": 5.0}
+    )["id"]
+    _update(apigw, api_id, _replace("/*/*/throttling/rateLimit", "7"), stage="prod")
+    fresh = FreshProvider(server.store)
+    try:
+        other = fresh.client()
+        stage = other.get_stage(restApiId=api_id, stageName="prod")
+        assert stage["deploymentId"] == base
+        assert stage["canarySettings"]["deploymentId"] == canary
+        assert stage["methodSettings"]["*/*"]["throttlingRateLimit"] == 7.0
+        ids = {d["id"] for d in other.get_deployments(restApiId=api_id)["items"]}
+        assert ids == {base, canary}
+    finally:
+        fresh.close()
