@@ -12,8 +12,8 @@ https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-swagger-ex
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 import yaml
@@ -31,6 +31,7 @@ from lamina.services.apigatewayv2.state import (
     bad_request,
 )
 
+T = TypeVar("T")
 INTEGRATION_KEY = "x-amazon-apigateway-integration"
 INTEGRATIONS_KEY = "x-amazon-apigateway-integrations"
 AUTHORIZER_KEY = "x-amazon-apigateway-authorizer"
@@ -220,7 +221,7 @@ class _Importer:
         return {}
 
 
-def _named(what: str, action: Any, *args: Any) -> Any:
+def _named(what: str, action: Callable[..., T], *args: Any) -> T:
     """Run `action`, prefixing a BadRequestException's message with what was imported."""
     try:
         return action(*args)

@@ -98,8 +98,9 @@ def _quick_create(
 
 
 def _integration_input(params: OperationInput) -> Data:
-    """ "For HTTP integrations, specify a fully qualified URL. For Lambda integrations,
-    specify a function ARN. The type of the integration will be HTTP_PROXY or AWS_PROXY."""
+    """Quick create's integration: "For HTTP integrations, specify a fully qualified URL.
+    For Lambda integrations, specify a function ARN. The type of the integration will be
+    HTTP_PROXY or AWS_PROXY, respectively." (Lambda ones take payload format 2.0.)"""
     target = params["Target"]
     found: Data
     if lambda_arn_of(target):
