@@ -10,6 +10,7 @@ https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-usa
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
 from typing import Any, NamedTuple
@@ -41,6 +42,13 @@ usage_source: UsageSource | None = None
 """Set by the wiring to the data plane's quota counters; None reports zero use."""
 
 _PERIODS = ("DAY", "WEEK", "MONTH")
+# What UpdateUsagePlan removes, in AWS's words when asked to remove anything else.
+_REMOVABLE = (
+    "[/apiStages, /quota, /throttle, /productCode, "
+    "/apiStages/<apidId:stageName>/throttle/<resourcePath>/<httpMethod>, "
+    "/apiStages/<apidId:stageName>/throttle]"
+)
+_STAGE_THROTTLE = re.compile(r"/apiStages/[^/]+:[^/]+/throttle(/.+/[^/]+)?")
 _MAX_USAGE_DAYS = 90
 
 
@@ -151,7 +159,13 @@ def _apply(
     state: ApiGatewayState, records: Records, plan: UsagePlan, patch: patching.Patch, tx: Reader
 ) -> None:
     path, op = patch.path, patch.op
-    if path in ("/name", "/description", "/productCode"):
+    if op == "remove" and not _removable(path):
+        raise bad_request(
+            f"Invalid patch path  '{path}' specified for op 'remove'. Must be one of: {_REMOVABLE}"
+        )
+    if path == "/productCode" and op == "remove":
+        plan.product_code = None
+    elif path in ("/name", "/description", "/productCode"):
         if op != "replace":
             raise patching.invalid_op(patch)
         field = {"/name": "name", "/description": "description", "/productCode": "product_code"}
@@ -175,6 +189,13 @@ def _apply(
         _apply_method_throttle(plan, patch)
     else:
         raise patching.invalid_path(path)
+
+
+def _removable(path: str) -> bool:
+    if path in ("/apiStages", "/quota", "/throttle", "/productCode"):
+        return True
+    leaf = path.rsplit("/", 1)[-1]
+    return leaf not in ("burstLimit", "rateLimit") and bool(_STAGE_THROTTLE.fullmatch(path))
 
 
 def _apply_quota(plan: UsagePlan, patch: patching.Patch) -> None:
@@ -205,7 +226,7 @@ def _apply_api_stages(
             plan.api_stages = [*plan.api_stages, added]
     elif patch.op == "remove":
         if not present:
-            raise not_found(f"API Stage not found: {api_id}:{stage}")
+            raise bad_request("Invalid API Stage specified")
         plan.api_stages = [s for s in plan.api_stages if s not in present]
     else:
         raise patching.invalid_op(patch)
@@ -220,6 +241,9 @@ def _apply_method_throttle(plan: UsagePlan, patch: patching.Patch) -> None:
     if stage is None:
         raise not_found(f"API Stage not found: {api_id}:{stage_name}")
     rest = parts[1:]
+    if rest == ["throttle"] and patch.op == "remove":
+        stage.throttle = None
+        return
     if len(rest) < 3 or rest[0] != "throttle":
         raise patching.invalid_path(patch.path)
     leaf = rest[-1] if rest[-1] in ("burstLimit", "rateLimit") else None
@@ -244,6 +268,12 @@ def _delete_usage_plan(state: ApiGatewayState, params: OperationInput) -> Operat
     records = Records(state.store)
     with state.store.transaction() as tx:
         plan = usage_plan(records, params["usagePlanId"], tx)
+        if plan.api_stages:
+            first = plan.api_stages[0]
+            raise bad_request(
+                f"Cannot delete Usage Plan {plan.id} because there are API Stages associated "
+                f"with it, including {first.api_id}:{first.stage}"
+            )
         records.usage_plans.delete(plan.id, tx)
         tx.delete_prefix(records.plan_keys.kind, f"{plan.id}/")
     state.changed(EVERYTHING)

@@ -99,6 +99,62 @@ def test_update_usage_plan_patches_limits_and_stages(apigw: Any) -> None:
     assert error_of(missing_stage)[:2] == (404, "NotFoundException")
 
 
+def test_remove_paths_usage_plans_take_and_the_message_for_others(apigw: Any) -> None:
+    api_id, _ = deployed_api(apigw)
+    plan = _plan(apigw, api_id)["id"]
+    apigw.update_usage_plan(
+        usagePlanId=plan,
+        patchOperations=_ops(
+            ("replace", f"/apiStages/{api_id}:dev/throttle/~1pets/GET/burstLimit", "4"),
+        ),
+    )
+    stage_path = f"/apiStages/{api_id}:dev"
+    with pytest.raises(ClientError) as info:
+        apigw.update_usage_plan(
+            usagePlanId=plan, patchOperations=[{"op": "remove", "path": stage_path}]
+        )
+    assert error_of(info) == (
+        400,
+        "BadRequestException",
+        f"Invalid patch path  '{stage_path}' specified for op 'remove'. Must be one of: "
+        "[/apiStages, /quota, /throttle, /productCode, "
+        "/apiStages/<apidId:stageName>/throttle/<resourcePath>/<httpMethod>, "
+        "/apiStages/<apidId:stageName>/throttle]",
+    )
+    cleared = apigw.update_usage_plan(
+        usagePlanId=plan,
+        patchOperations=[
+            {"op": "remove", "path": f"{stage_path}/throttle"},
+            {"op": "remove", "path": "/throttle"},
+        ],
+    )
+    assert cleared["apiStages"] == [{"apiId": api_id, "stage": "dev"}]
+    assert "throttle" not in cleared
+    with pytest.raises(ClientError) as not_associated:
+        apigw.update_usage_plan(
+            usagePlanId=plan, patchOperations=_ops(("remove", "/apiStages", f"{api_id}:prod"))
+        )
+    assert error_of(not_associated) == (400, "BadRequestException", "Invalid API Stage specified")
+
+
+def test_a_usage_plan_with_api_stages_cannot_be_deleted(apigw: Any) -> None:
+    api_id, _ = deployed_api(apigw)
+    plan = _plan(apigw, api_id)["id"]
+    with pytest.raises(ClientError) as info:
+        apigw.delete_usage_plan(usagePlanId=plan)
+    assert error_of(info) == (
+        400,
+        "BadRequestException",
+        f"Cannot delete Usage Plan {plan} because there are API Stages associated with it, "
+        f"including {api_id}:dev",
+    )
+    apigw.update_usage_plan(
+        usagePlanId=plan, patchOperations=_ops(("remove", "/apiStages", f"{api_id}:dev"))
+    )
+    apigw.delete_usage_plan(usagePlanId=plan)
+    assert apigw.get_usage_plans()["items"] == []
+
+
 def test_delete_usage_plan_and_unknown_plan(apigw: Any) -> None:
     plan = apigw.create_usage_plan(name="p")["id"]
     assert apigw.delete_usage_plan(usagePlanId=plan)["ResponseMetadata"]["HTTPStatusCode"] == 202
