@@ -25,7 +25,7 @@ from lamina.services.apigateway.error import bad_request, not_found
 from lamina.services.apigateway.ids import new_id
 from lamina.services.apigateway.listing import page
 from lamina.services.apigateway.snapshot import snapshot
-from lamina.services.apigateway.stage_patch import check_variables
+from lamina.services.apigateway.stage_patch import check_percent, check_variables
 from lamina.services.apigateway.stages import check_stage_name
 from lamina.services.apigateway.state import ApiGatewayState
 
@@ -120,11 +120,12 @@ def _deploy_to_stage(
     if canary is not None:
         stage.canary_settings = CanarySettings(
             deployment_id=deployment_id,
-            percent_traffic=float(canary.get("percentTraffic", 0.0)),
+            percent_traffic=check_percent(float(canary.get("percentTraffic", 0.0))),
             stage_variable_overrides=check_variables(canary.get("stageVariableOverrides")),
             use_stage_cache=bool(canary.get("useStageCache", False)),
         )
     else:
+        # A plain deployment to the stage replaces what it serves, canary included.
         stage.deployment_id = deployment_id
         stage.canary_settings = None
     if params.get("stageDescription") is not None:

@@ -100,6 +100,13 @@ _VARIABLE_NAME = re.compile(r"[A-Za-z0-9_]+")
 _VARIABLE_VALUE = re.compile(r"[A-Za-z0-9 \-._~:/?#&=,]+")
 
 
+def check_percent(percent: float) -> float:
+    """A canary's percentTraffic: 0.0-100.0."""
+    if not 0.0 <= percent <= 100.0:
+        raise bad_request("Canary traffic percentage must be between 0.0 and 100.0")
+    return percent
+
+
 def check_variables(variables: dict[str, str] | None) -> dict[str, str] | None:
     """Stage variables (or canary overrides) as given, BadRequestException if AWS refuses one."""
     for name, value in (variables or {}).items():
@@ -212,10 +219,7 @@ def _canary(stage: Stage, patch: Patch, exists: DeploymentExists) -> None:
         raise invalid_stage_path(path)
     canary = stage.canary_settings or CanarySettings(deployment_id=stage.deployment_id)
     if leaf == "percentTraffic":
-        percent = to_float(patch)
-        if not 0.0 <= percent <= 100.0:
-            raise bad_request("Canary traffic percentage must be between 0.0 and 100.0")
-        canary.percent_traffic = percent
+        canary.percent_traffic = check_percent(to_float(patch))
     elif leaf == "deploymentId":
         canary.deployment_id = _existing(required(patch), exists)
     elif leaf == "useStageCache":

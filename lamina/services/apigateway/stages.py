@@ -88,7 +88,7 @@ def _canary_settings(
         raise bad_request("Deployment id does not exist")
     return CanarySettings(
         deployment_id=canary_deployment,
-        percent_traffic=float(given.get("percentTraffic", 0.0)),
+        percent_traffic=stage_patch.check_percent(float(given.get("percentTraffic", 0.0))),
         stage_variable_overrides=stage_patch.check_variables(given.get("stageVariableOverrides")),
         use_stage_cache=bool(given.get("useStageCache", False)),
     )

@@ -384,3 +384,35 @@ def test_stages_deployments_and_canaries_live_in_the_store(apigw: Any, server: A
         assert ids == {base, canary}
     finally:
         fresh.close()
+
+
+def test_canary_percent_outside_0_to_100_is_refused_everywhere(apigw: Any) -> None:
+    api_id, deployment_id = deployed_api(apigw)
+    with pytest.raises(ClientError) as on_deploy:
+        apigw.create_deployment(
+            restApiId=api_id, stageName="dev", canarySettings={"percentTraffic": 150.0}
+        )
+    with pytest.raises(ClientError) as on_create:
+        apigw.create_stage(
+            restApiId=api_id,
+            stageName="qa",
+            deploymentId=deployment_id,
+            canarySettings={"percentTraffic": -1.0},
+        )
+    for info in (on_deploy, on_create):
+        assert error_of(info) == (
+            400,
+            "BadRequestException",
+            "Canary traffic percentage must be between 0.0 and 100.0",
+        )
+    assert "canarySettings" not in apigw.get_stage(restApiId=api_id, stageName="dev")
+
+
+def test_a_plain_deployment_to_a_canary_stage_replaces_stage_and_canary(apigw: Any) -> None:
+    api_id, _ = deployed_api(apigw, stage="prod")
+    apigw.create_deployment(
+        restApiId=api_id, stageName="prod", canarySettings={"percentTraffic": 10.0}
+    )
+    latest = apigw.create_deployment(restApiId=api_id, stageName="prod")["id"]
+    stage = apigw.get_stage(restApiId=api_id, stageName="prod")
+    assert stage["deploymentId"] == latest and "canarySettings" not in stage
