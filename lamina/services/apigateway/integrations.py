@@ -40,31 +40,16 @@ def new_integration(params: OperationInput, resource_id: str) -> Integration:
     """An integration from PutIntegration's members with AWS's defaults (29 s timeout,
     WHEN_NO_MATCH passthrough, the resource's id as cache namespace), validated."""
     kind = params["type"]
-    if kind not in TYPES:
-        raise ServiceError(
-            "ValidationException",
-            f"1 validation error detected: Value '{kind}' at 'putIntegrationInput.type' failed "
-            f"to satisfy constraint: Member must satisfy enum value set: [{', '.join(TYPES)}]",
-            status=400,
-        )
-    http_method = params.get("integrationHttpMethod")
-    uri = params.get("uri")
-    if kind != "MOCK":
-        if not http_method:
-            raise bad_request("Enumeration value for HttpMethod must be non-empty")
-        _check_uri(kind, uri or "")
-    timeout = params.get("timeoutInMillis")
-    if timeout is None:
-        timeout = DEFAULT_TIMEOUT_MS
-    check_timeout(timeout)
     connection_type = params.get("connectionType")
     if connection_type is None and kind.startswith("HTTP"):
         connection_type = "INTERNET"
+    http_method = params.get("integrationHttpMethod")
     tls = params.get("tlsConfig")
-    return Integration(
+    timeout = params.get("timeoutInMillis")
+    integration = Integration(
         type=kind,
         http_method=http_method.upper() if http_method else None,
-        uri=uri,
+        uri=params.get("uri"),
         connection_type=connection_type,
         connection_id=params.get("connectionId"),
         credentials=params.get("credentials"),
@@ -72,13 +57,32 @@ def new_integration(params: OperationInput, resource_id: str) -> Integration:
         request_templates=params.get("requestTemplates"),
         passthrough_behavior=params.get("passthroughBehavior") or "WHEN_NO_MATCH",
         content_handling=params.get("contentHandling"),
-        timeout_in_millis=timeout,
+        timeout_in_millis=DEFAULT_TIMEOUT_MS if timeout is None else timeout,
         cache_namespace=params.get("cacheNamespace") or resource_id,
         cache_key_parameters=list(params.get("cacheKeyParameters") or []),
         tls_config=TlsConfig(insecure_skip_verification=tls.get("insecureSkipVerification"))
         if tls
         else None,
     )
+    check_integration(integration)
+    return integration
+
+
+def check_integration(integration: Integration) -> None:
+    """PutIntegration's rules (an import's integrations follow them too)."""
+    kind = integration.type
+    if kind not in TYPES:
+        raise ServiceError(
+            "ValidationException",
+            f"1 validation error detected: Value '{kind}' at 'putIntegrationInput.type' failed "
+            f"to satisfy constraint: Member must satisfy enum value set: [{', '.join(TYPES)}]",
+            status=400,
+        )
+    if kind != "MOCK":
+        if not integration.http_method:
+            raise bad_request("Enumeration value for HttpMethod must be non-empty")
+        _check_uri(kind, integration.uri or "")
+    check_timeout(integration.timeout_in_millis or 0)
 
 
 def check_timeout(timeout: int) -> None:

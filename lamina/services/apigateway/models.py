@@ -85,7 +85,9 @@ def _get_model(state: ApiGatewayState, params: OperationInput) -> OperationOutpu
 def _get_models(state: ApiGatewayState, params: OperationInput) -> OperationOutput:
     api_id = params["restApiId"]
     state.rest_api(api_id)
-    return page([wire(model) for model in state.models.all(f"{api_id}/")], params)
+    # Listed by name, as AWS lists them.
+    models = sorted(state.models.all(f"{api_id}/"), key=lambda model: model.name)
+    return page([wire(model) for model in models], params)
 
 
 def _update_model(state: ApiGatewayState, params: OperationInput) -> OperationOutput:

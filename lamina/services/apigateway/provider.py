@@ -25,6 +25,7 @@ from lamina.services.apigateway import (
     resources,
     rest_apis,
     stages,
+    transfer,
     usage_plans,
     validators,
 )
@@ -39,6 +40,7 @@ OPERATIONS: dict[str, Operation[ApiGatewayState]] = {
     **validators.OPERATIONS,
     **authorizers.OPERATIONS,
     **gateway_responses.OPERATIONS,
+    **transfer.OPERATIONS,
     **deployments.OPERATIONS,
     **stages.OPERATIONS,
     **api_keys.OPERATIONS,
