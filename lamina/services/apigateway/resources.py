@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from lamina.aws.service import Operation, OperationInput, OperationOutput
-from lamina.core.store import Reader, Transaction
+from lamina.core.store import Transaction
 from lamina.services.apigateway.error import bad_request, conflict
 from lamina.services.apigateway.ids import new_id
 from lamina.services.apigateway.listing import page
@@ -195,14 +195,6 @@ def _delete_resource(state: ApiGatewayState, params: OperationInput) -> Operatio
             raise bad_request("Cannot delete root resource")
         delete_subtree(state, api_id, resource.id, tx)
     return {}
-
-
-def resources_by_path(resources: list[Resource]) -> dict[str, Resource]:
-    return {resource.path: resource for resource in resources}
-
-
-def find_resources(state: ApiGatewayState, api_id: str, tx: Reader | None = None) -> list[Resource]:
-    return state.api_resources(api_id, tx)
 
 
 OPERATIONS: dict[str, Operation[ApiGatewayState]] = {
