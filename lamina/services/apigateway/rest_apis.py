@@ -76,8 +76,53 @@ def store_new_api(state: ApiGatewayState, record: RestApi, tx: Transaction) -> N
 def _create_rest_api(state: ApiGatewayState, params: OperationInput) -> OperationOutput:
     record = new_rest_api(state, params)
     with state.store.transaction() as tx:
-        store_new_api(state, record, tx)
+        source = params.get("cloneFrom")
+        if source:
+            state.rest_api(source, tx)
+            state.rest_apis.put(record.id, record, tx)
+            clone_definition(state, source, record, tx)
+        else:
+            store_new_api(state, record, tx)
     return rest_api_output(record)
+
+
+def clone_definition(
+    state: ApiGatewayState, source_id: str, target: RestApi, tx: Transaction
+) -> None:
+    """CreateRestApi(cloneFrom=...): the source API's resources, methods, models,
+    authorizers, validators and gateway responses, under new ids."""
+    source, prefix = f"{source_id}/", f"{target.id}/"
+    authorizer_ids: dict[str, str] = {}
+    for authorizer in state.authorizers.all(source, tx):
+        authorizer_ids[authorizer.id] = authorizer.id = new_id()
+        state.authorizers.put(prefix + authorizer.id, authorizer, tx)
+    validator_ids: dict[str, str] = {}
+    for validator in state.validators.all(source, tx):
+        validator_ids[validator.id] = validator.id = new_id()
+        state.validators.put(prefix + validator.id, validator, tx)
+    for model in state.models.all(source, tx):
+        model.id = new_id()
+        if model.schema:
+            model.schema = model.schema.replace(
+                f"/restapis/{source_id}/", f"/restapis/{target.id}/"
+            )
+        state.models.put(prefix + model.name, model, tx)
+    for response in state.gateway_responses.all(source, tx):
+        state.gateway_responses.put(prefix + response.response_type, response, tx)
+    resources = state.api_resources(source_id, tx)
+    resource_ids = {r.id: new_id() for r in resources if r.parent_id is not None}
+    resource_ids.update({r.id: target.root_resource_id for r in resources if r.parent_id is None})
+    for resource in resources:
+        old_id = resource.id
+        resource.id = resource_ids[old_id]
+        resource.parent_id = resource_ids.get(resource.parent_id or "")
+        for method in (resource.resource_methods or {}).values():
+            method.authorizer_id = authorizer_ids.get(method.authorizer_id or "")
+            method.request_validator_id = validator_ids.get(method.request_validator_id or "")
+            integration = method.method_integration
+            if integration is not None and integration.cache_namespace == old_id:
+                integration.cache_namespace = resource.id
+        state.put_resource(target.id, resource, tx)
 
 
 def _get_rest_api(state: ApiGatewayState, params: OperationInput) -> OperationOutput:

@@ -341,3 +341,23 @@ def test_export_errors(apigw: Any) -> None:
     with pytest.raises(ClientError) as info:
         apigw.get_export(restApiId="nope000000", stageName="prod", exportType="oas30")
     assert _error(info)[0] == "NotFoundException"
+
+
+def test_create_rest_api_clone_from_copies_the_definition(apigw: Any) -> None:
+    source = _import(apigw, OAS30)
+    clone = apigw.create_rest_api(name="copy", cloneFrom=source["id"])
+    assert clone["id"] != source["id"]
+    assert _methods(apigw, clone["id"]) == _methods(apigw, source["id"])
+    source_ids = {r["id"] for r in apigw.get_resources(restApiId=source["id"])["items"]}
+    clone_resources = apigw.get_resources(restApiId=clone["id"], embed=["methods"])["items"]
+    assert source_ids.isdisjoint(r["id"] for r in clone_resources)
+    authorizers = {
+        a["id"]: a["name"] for a in apigw.get_authorizers(restApiId=clone["id"])["items"]
+    }
+    create = next(r for r in clone_resources if r["path"] == "/pets")["resourceMethods"]["POST"]
+    assert authorizers[create["authorizerId"]] == "pool"
+    models = {m["name"]: m for m in apigw.get_models(restApiId=clone["id"])["items"]}
+    assert f"/restapis/{clone['id']}/models/Pet" in models["Pets"]["schema"]
+    with pytest.raises(ClientError) as info:
+        apigw.create_rest_api(name="x", cloneFrom="nope000000")
+    assert _error(info)[0] == "NotFoundException"
