@@ -19,6 +19,7 @@ from lamina.services.apigateway.openapi_refs import to_local_refs
 
 X = "x-amazon-apigateway-"
 _LOCATIONS = {"path": "path", "querystring": "query", "header": "header"}
+DEFAULT_TIMEOUT_MS = 29_000
 API_KEY_SCHEME = "api_key"
 SIGV4_SCHEME = "sigv4"
 
@@ -43,9 +44,10 @@ class Exporter:
         prefix = "#/definitions/" if self.swagger else "#/components/schemas/"
         return {"$ref": prefix + model}
 
-    def document(self, stage_name: str) -> dict[str, Any]:
+    def document(self, stage_name: str, version: str) -> dict[str, Any]:
+        """`version`: info.version, the API's own or (AWS's choice) its creation time."""
         api = self.snapshot["restApi"]
-        info: dict[str, Any] = {"title": api["name"], "version": api.get("version") or "1.0"}
+        info: dict[str, Any] = {"title": api["name"], "version": version}
         if api.get("description"):
             info["description"] = api["description"]
         paths = {
@@ -77,8 +79,7 @@ class Exporter:
                 components["schemas"] = models
             if self.schemes:
                 components["securitySchemes"] = self.schemes
-            if components:
-                document["components"] = components
+            document["components"] = components
         if self.apigateway:
             document.update(self._api_extensions(api))
         return document
@@ -158,10 +159,13 @@ class Exporter:
     def _parameter(self, expression: str, required: bool) -> dict[str, Any]:
         _, _, location, name = expression.split(".", 3)
         parameter: dict[str, Any] = {"name": name, "in": _LOCATIONS[location]}
-        parameter["required"] = True if location == "path" else bool(required)
+        required = location == "path" or bool(required)
         if self.swagger:
+            parameter["required"] = required
             parameter["type"] = "string"
         else:
+            if required:
+                parameter["required"] = True
             parameter["schema"] = {"type": "string"}
         return parameter
 
@@ -182,7 +186,7 @@ class Exporter:
             if models and self.swagger:
                 out["schema"] = self.ref(next(iter(models.values())))
                 produces.extend(ct for ct in models if ct not in produces)
-            elif models:
+            elif not self.swagger:
                 out["content"] = {ct: {"schema": self.ref(m)} for ct, m in models.items()}
             responses[code] = out
         if produces:
@@ -255,8 +259,13 @@ def export_integration(integration: dict[str, Any], resource_id: str) -> dict[st
     ):
         if integration.get(member) not in (None, [], {}):
             out[member] = integration[member]
+    # AWS leaves out the defaults: the resource's own cache namespace, 29 s, INTERNET.
     if out.get("cacheNamespace") == resource_id:
         del out["cacheNamespace"]
+    if out.get("timeoutInMillis") == DEFAULT_TIMEOUT_MS:
+        del out["timeoutInMillis"]
+    if out.get("connectionType") == "INTERNET":
+        del out["connectionType"]
     if integration.get("passthroughBehavior"):
         out["passthroughBehavior"] = integration["passthroughBehavior"].lower()
     responses: dict[str, Any] = {}

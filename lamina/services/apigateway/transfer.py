@@ -42,7 +42,7 @@ from lamina.services.apigateway.records import (
 from lamina.services.apigateway.resources import add_resource, delete_subtree
 from lamina.services.apigateway.rest_apis import new_rest_api, rest_api_output
 from lamina.services.apigateway.stages import stage_record
-from lamina.services.apigateway.state import ApiGatewayState
+from lamina.services.apigateway.state import ApiGatewayState, timestamp
 
 EXPORT_TYPES = ("oas30", "swagger")
 _EXTENSIONS = {"integrations", "authorizers", "apigateway"}
@@ -199,7 +199,7 @@ def _get_export(state: ApiGatewayState, params: OperationInput) -> OperationOutp
     unknown = extensions - _EXTENSIONS
     if unknown:
         raise bad_request(f"Lamina does not export the {', '.join(sorted(unknown))} extensions")
-    state.rest_api(api_id)
+    api = state.rest_api(api_id)
     records = Records(state.store)
     stage = stage_record(records, api_id, stage_name)
     frozen = records.snapshot(api_id, stage.deployment_id) if stage.deployment_id else None
@@ -208,18 +208,24 @@ def _get_export(state: ApiGatewayState, params: OperationInput) -> OperationOutp
     exporter = Exporter(
         frozen, swagger=export_type == "swagger", extensions=extensions, region=state.region
     )
-    document = exporter.document(stage_name)
+    version = frozen["restApi"].get("version") or _iso(api.created_date)
+    document = exporter.document(stage_name, version)
     yaml_wanted = "yaml" in (params.get("accepts") or "")
     if yaml_wanted:
         body = yaml.safe_dump(document, sort_keys=False, allow_unicode=True).encode()
     else:
         body = orjson.dumps(document, option=orjson.OPT_INDENT_2)
-    name = f"{export_type}_{api_id}_{stage_name}.{'yaml' if yaml_wanted else 'json'}"
+    # AWS answers application/octet-stream, named for the type and the version.
+    name = f"{export_type}_{version}.{'yaml' if yaml_wanted else 'json'}"
     return {
-        "contentType": "application/yaml" if yaml_wanted else "application/json",
+        "contentType": "application/octet-stream",
         "contentDisposition": f'attachment; filename="{name}"',
         "body": body,
     }
+
+
+def _iso(epoch_s: float) -> str:
+    return timestamp(epoch_s).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 OPERATIONS: dict[str, Operation[ApiGatewayState]] = {

@@ -285,7 +285,8 @@ def test_export_reimports_to_the_same_api(apigw: Any, export_type: str) -> None:
         exportType=export_type,
         parameters={"extensions": "apigateway"},
     )
-    assert exported["contentType"] == "application/json"
+    assert exported["contentType"] == "application/octet-stream"
+    assert exported["contentDisposition"] == f'attachment; filename="{export_type}_1.0.json"'
     document = json.loads(exported["body"].read())
     assert ("swagger" in document) == (export_type == "swagger")
     again = apigw.import_rest_api(body=json.dumps(document).encode())
@@ -311,7 +312,7 @@ def test_export_yaml_without_extensions(apigw: Any) -> None:
     exported = apigw.get_export(
         restApiId=api["id"], stageName="prod", exportType="oas30", accepts="application/yaml"
     )
-    assert exported["contentType"] == "application/yaml"
+    assert exported["contentDisposition"] == 'attachment; filename="oas30_1.0.yaml"'
     document = yaml.safe_load(exported["body"].read())
     assert document["openapi"] == "3.0.1"
     assert document["servers"][0]["variables"]["basePath"]["default"] == "prod"
@@ -361,3 +362,15 @@ def test_create_rest_api_clone_from_copies_the_definition(apigw: Any) -> None:
     with pytest.raises(ClientError) as info:
         apigw.create_rest_api(name="x", cloneFrom="nope000000")
     assert _error(info)[0] == "NotFoundException"
+
+
+def test_export_of_an_unversioned_api_is_versioned_by_its_creation_time(apigw: Any) -> None:
+    api = apigw.create_rest_api(name="plain")
+    key = {"restApiId": api["id"], "resourceId": api["rootResourceId"], "httpMethod": "GET"}
+    apigw.put_method(**key, authorizationType="NONE")
+    apigw.put_integration(**key, type="MOCK")
+    _deploy(apigw, api["id"])
+    exported = apigw.get_export(restApiId=api["id"], stageName="prod", exportType="oas30")
+    created = api["createdDate"].strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert json.loads(exported["body"].read())["info"]["version"] == created
+    assert exported["contentDisposition"] == f'attachment; filename="oas30_{created}.json"'
