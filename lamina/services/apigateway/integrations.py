@@ -160,8 +160,7 @@ def _update_integration(state: ApiGatewayState, params: OperationInput) -> Opera
         for op in ops:
             _apply_integration(document, op)
         updated: Integration = from_wire(document, Integration)
-        if updated.timeout_in_millis is not None:
-            check_timeout(updated.timeout_in_millis)
+        check_integration(updated)
         method.method_integration = updated
         save()
     return wire(updated)

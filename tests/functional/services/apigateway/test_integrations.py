@@ -152,3 +152,18 @@ def test_integration_response_lifecycle(apigw: Any, key: dict[str, str]) -> None
     with pytest.raises(ClientError) as info:
         apigw.put_integration_response(**key, statusCode="wrong")
     assert _error(info)[1].endswith("Member must satisfy regular expression pattern: [1-5]\\d\\d")
+
+
+def test_update_integration_keeps_the_put_rules(apigw: Any, key: dict[str, str]) -> None:
+    apigw.put_integration(**key, type="HTTP", integrationHttpMethod="GET", uri="https://a.example")
+    with pytest.raises(ClientError) as info:
+        apigw.update_integration(
+            **key, patchOperations=[{"op": "replace", "path": "/uri", "value": "ftp://x"}]
+        )
+    assert _error(info) == ("BadRequestException", "Invalid HTTP endpoint specified for URI")
+    with pytest.raises(ClientError) as info:
+        apigw.update_integration(
+            **key, patchOperations=[{"op": "replace", "path": "/timeoutInMillis", "value": "1"}]
+        )
+    assert _error(info) == ("BadRequestException", "Timeout should be between 50 ms and 29000 ms")
+    assert apigw.get_integration(**key)["uri"] == "https://a.example"
