@@ -30,6 +30,7 @@ from lamina.services.apigateway.state import ApiGatewayState, method_of
 
 HTTP_METHODS = ("GET", "PUT", "POST", "DELETE", "PATCH", "OPTIONS", "HEAD", "ANY")
 NEEDS_AUTHORIZER = ("CUSTOM", "COGNITO_USER_POOLS")
+AUTHORIZATION_TYPES = ("NONE", "AWS_IAM", *NEEDS_AUTHORIZER)
 _STATUS = re.compile(r"^[1-5]\d\d$")
 _PARAMETER = re.compile(
     r"^method\.request\.(path|querystring|multivaluequerystring|header|multivalueheader)\.(.+)$"
@@ -60,6 +61,8 @@ def check_method(state: ApiGatewayState, api_id: str, method: Method, tx: Reader
     """What PutMethod and UpdateMethod require of the result: an existing authorizer for
     CUSTOM and COGNITO_USER_POOLS (ignored otherwise), validator and models that exist,
     parameter names unique across locations."""
+    if method.authorization_type not in AUTHORIZATION_TYPES:
+        raise bad_request("Invalid authorization type specified")
     if method.authorization_type in NEEDS_AUTHORIZER:
         authorizer_id = method.authorizer_id or ""
         if state.authorizers.get(f"{api_id}/{authorizer_id}", tx) is None:

@@ -59,6 +59,9 @@ def test_put_method_validation(apigw: Any, api: dict[str, Any]) -> None:
         _method(apigw, api, authorizationType="CUSTOM")
     assert _error(info)[1].startswith("Invalid authorizer ID specified.")
     with pytest.raises(ClientError) as info:
+        _method(apigw, api, authorizationType="BASIC")
+    assert _error(info) == ("BadRequestException", "Invalid authorization type specified")
+    with pytest.raises(ClientError) as info:
         _method(apigw, api, requestValidatorId="nope")
     assert _error(info) == (
         "BadRequestException",
