@@ -29,10 +29,10 @@ def banner_lines(
     if app.rest_apis or app.http_apis:
         lines.append("APIs:")
     for rest in app.rest_apis:
-        at_root = deployment.root_rest is not None and deployment.root_rest.api is rest
+        at_root = deployment.root_rest is not None and deployment.root_rest.api.id == rest.id
         lines += _api_lines(rest, "REST", host, port, at_root, scheme)
     for http in app.http_apis:
-        at_root = deployment.root_http is not None and deployment.root_http.api is http
+        at_root = deployment.root_http is not None and deployment.root_http.api.id == http.id
         lines += _api_lines(http, "HTTP", host, port, at_root, scheme)
     lines += _domain_lines(app, port, scheme)
     if ca_path is not None:

@@ -20,10 +20,12 @@ from lamina.aws.dispatch import AwsApi
 from lamina.aws.service import AwsRequestContext, ServiceError, ServiceProvider
 from lamina.cli.banner import banner_lines, url_host
 from lamina.cli.console import ConsoleLog
+from lamina.cli.control import ControlPlane
 from lamina.cli.dynamic_refs import DynamicReferenceError, resolve_environments
 from lamina.cli.provision import Services, provision
 from lamina.cli.reload import Reloader
 from lamina.cli.transport import Transport, parse_domain_certs
+from lamina.config.error import ConfigError
 from lamina.config.iam import function_identity
 from lamina.config.load import load_application
 from lamina.config.model import Application
@@ -41,6 +43,8 @@ from lamina.gateway.limits.limiter import LimiterUnavailable, open_limiter
 from lamina.gateway.observe import default_observer
 from lamina.http.server import HttpServer
 from lamina.http.tls import TlsConfigError
+from lamina.services.apigateway.provider import ApiGatewayProvider
+from lamina.services.apigatewayv2.provider import ApiGatewayV2Provider
 from lamina.services.cognito_idp.provider import CognitoIdpProvider
 from lamina.services.cognito_idp.triggers import function_triggers
 from lamina.services.dynamodb.backend import BackendError
@@ -88,18 +92,6 @@ class ServeOptions(msgspec.Struct, frozen=True, kw_only=True):
     state_dir: str | None = None
     """Where tables, secrets, keys, pools, objects and logs persist; None: `.lamina/` beside
     the template."""
-
-
-def template_deployment(app: Application) -> Deployment:
-    """The template's APIs, compiled for the data plane."""
-    return Deployment(
-        app.rest_apis,
-        app.http_apis,
-        account_id=app.account_id,
-        region=app.region,
-        limits=app.limits,
-        domains=app.domains,
-    )
 
 
 def state_dir_for(app: Application, given: str | None = None) -> Path:
@@ -150,7 +142,28 @@ async def serve(options: ServeOptions) -> int:
         idle_timeout_s=options.idle_timeout_s,
     )
     await functions.start()
-    deployment = template_deployment(app)
+    # The API Gateway management APIs' records; the gateway serves what they hold.
+    apigateway = ApiGatewayProvider(
+        store=store,
+        region=app.region,
+        account_id=app.account_id,
+        on_change=lambda api_id: control.changed(api_id),
+    )
+    apigatewayv2 = ApiGatewayV2Provider(
+        store=store,
+        region=app.region,
+        account_id=app.account_id,
+        on_change=lambda api_id: control.changed(api_id),
+    )
+    control = ControlPlane(app, apigateway, apigatewayv2)
+    try:
+        control.adopt(app)
+        deployment = control.deployment()
+    except ConfigError as error:
+        await functions.close()
+        store.close()
+        click.echo(f"error: {error}", err=True)
+        return 2
     issuers = IssuerDirectory(os.environ.get(COGNITO_ISSUER_ENV) or None)
     authorizer_cache = open_authorizer_cache(options.limits_url)  # the same Redis, if any
     # One store: the AWS endpoint, the gateway's AWS_IAM check and STS share keys.
@@ -164,6 +177,7 @@ async def serve(options: ServeOptions) -> int:
         authorizer_cache=authorizer_cache,
         observer=default_observer(AccessLogWriter(state_dir / "logs" / "access")),
     )
+    control.serve_with(gateway.deploy)
     public = f"{options.host}:{options.port}"
     lambda_ = LambdaProvider(
         functions,
@@ -206,7 +220,20 @@ async def serve(options: ServeOptions) -> int:
     dynamodb_streams = DynamoDbStreamsProvider(dynamodb.database)
     lambda_.mappings.source = dynamodb_streams.streams
     aws = aws_api(
-        app, [lambda_, dynamodb, dynamodb_streams, kms, secrets, cognito, s3, sts], credentials
+        app,
+        [
+            lambda_,
+            apigateway,
+            apigatewayv2,
+            dynamodb,
+            dynamodb_streams,
+            kms,
+            secrets,
+            cognito,
+            s3,
+            sts,
+        ],
+        credentials,
     )
     aws.enforce_iam = options.enforce_iam
 
@@ -289,7 +316,7 @@ async def serve(options: ServeOptions) -> int:
             functions=functions,
             secrets=secrets,
             provision=provision_new,
-            swap_apis=lambda new: gateway.deploy(template_deployment(new)),
+            swap_apis=control.redeploy,
         )
         await reloader.watcher.start()
     try:

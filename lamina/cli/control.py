@@ -1,0 +1,163 @@
+"""ControlPlane: what the gateway serves, rebuilt from the control plane's records.
+
+    lamina up / reload ──adopt──▶ apigateway records ◀── apigateway API (boto3, aws CLI)
+                                        │
+             on_change (after a commit) ▼
+               compile every API's stages (each serving its deployment's snapshot,
+               canaries included), usage plans and keys, stage throttles, domains
+                                        │
+                                        ▼
+                         Gateway.deploy(Deployment): one atomic swap
+
+The template's REST APIs are adopted into the apigateway records (services/apigateway/
+adopt.py) and served from there like any other, so a stage re-pointed or given a canary
+through the API serves that at once. The template's HTTP APIs, keys, plans and domains
+are served from the template, with the apigatewayv2 API's APIs and the apigateway API's
+keys, plans and domains laid over them (config/apigateway_access.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from lamina.config.apigateway_access import (
+    compile_base_path_domains,
+    compile_plans,
+    http_stage_throttles,
+    merge_domains,
+    merge_limits,
+    rest_stage_throttles,
+)
+from lamina.config.apigateway_compile import compile_rest_api
+from lamina.config.apigateway_render import render_rest_api
+from lamina.config.apigatewayv2_compile import compile_domains, compile_http_api
+from lamina.config.error import ConfigError
+from lamina.config.model import Application
+from lamina.gateway.deployment import Deployment
+from lamina.gateway.model import HttpApi, RestApi
+from lamina.gateway.waf.model import WebAcl
+from lamina.services.apigateway.adopt import adopt, forget_removed, logical_id_of
+from lamina.services.apigateway.domains import domain_routes
+from lamina.services.apigateway.provider import ApiGatewayProvider
+from lamina.services.apigateway.snapshot import snapshot
+from lamina.services.apigateway.stages import deployed_stages
+from lamina.services.apigateway.usage_plans import plans_with_keys
+from lamina.services.apigatewayv2.domains import domain_mappings
+from lamina.services.apigatewayv2.provider import ApiGatewayV2Provider
+
+log = logging.getLogger("lamina.cli")
+
+
+class ControlPlane:
+    __slots__ = ("_deploy", "app", "http", "rest")
+
+    def __init__(
+        self, app: Application, rest: ApiGatewayProvider, http: ApiGatewayV2Provider
+    ) -> None:
+        self.app = app
+        self.rest = rest
+        self.http = http
+        self._deploy: Callable[[Deployment], None] | None = None
+
+    def serve_with(self, deploy: Callable[[Deployment], None]) -> None:
+        """Swap the gateway's deployment with `deploy` whenever the records change."""
+        self._deploy = deploy
+
+    def changed(self, _api_id: str) -> None:
+        """The management APIs' on_change: recompile and swap (every API: a few ms)."""
+        if self._deploy is None:
+            return
+        try:
+            self._deploy(self.deployment())
+        except ConfigError as error:  # a definition the data plane cannot serve
+            log.error("not deployed: %s (still serving the previous deployment)", error)
+
+    def adopt(self, app: Application) -> None:
+        """Write the template's REST APIs into the records (every `lamina up` and reload)."""
+        self.app = app
+        for api in app.rest_apis:
+            snapshot_, stages = render_rest_api(api, region=app.region, account_id=app.account_id)
+            adopt(
+                self.rest, snapshot_, stages, stack_name=app.stack_name, logical_id=api.logical_id
+            )
+        forget_removed(self.rest, app.stack_name, {api.logical_id for api in app.rest_apis})
+
+    def redeploy(self, app: Application) -> None:
+        """A reloaded template: adopt its APIs and swap in the result."""
+        self.adopt(app)
+        self.changed("")
+
+    def deployment(self) -> Deployment:
+        app = self.app
+        rest_apis = self._rest_apis()
+        http_apis = self._http_apis()
+        managed = compile_plans(plans_with_keys(self.rest.store))
+        throttles = [
+            throttle
+            for api in rest_apis
+            for throttle in rest_stage_throttles(api.id, self._stage_records(api.id))
+        ]
+        for api in http_apis:
+            served = self.http.served(api.id)
+            if served is not None:
+                throttles += http_stage_throttles(api.id, [stage for stage, _ in served[1]])
+        return Deployment(
+            tuple(rest_apis),
+            tuple(http_apis),
+            account_id=app.account_id,
+            region=app.region,
+            limits=merge_limits(app.limits, managed, throttles),
+            domains=merge_domains(
+                app.domains,
+                compile_base_path_domains(domain_routes(self.rest.store)),
+                compile_domains(domain_mappings(self.http)),
+            ),
+        )
+
+    def _rest_apis(self) -> list[RestApi]:
+        app = self.app
+        acls = _web_acls(app)
+        built = []
+        for record in self.rest.rest_apis.all():
+            built.append(
+                compile_rest_api(
+                    snapshot(self.rest, record.id),
+                    deployed_stages(self.rest.store, record.id),
+                    region=app.region,
+                    account_id=app.account_id,
+                    logical_id=logical_id_of(record),
+                    web_acls=acls,
+                )
+            )
+        return built
+
+    def _stage_records(self, api_id: str) -> list[dict[str, object]]:
+        return [found.stage for found in deployed_stages(self.rest.store, api_id)]
+
+    def _http_apis(self) -> list[HttpApi]:
+        app = self.app
+        built = list(app.http_apis)
+        template_ids = {api.id for api in built}
+        for api_id in self.http.api_ids():
+            if api_id in template_ids:
+                continue
+            served = self.http.served(api_id)
+            if served is not None:
+                definition, stages = served
+                built.append(
+                    compile_http_api(
+                        definition, stages, region=app.region, account_id=app.account_id
+                    )
+                )
+        return built
+
+
+def _web_acls(app: Application) -> dict[str, WebAcl]:
+    """The template's web ACLs by ARN (a stage's webAclArn names one)."""
+    return {
+        stage.web_acl.arn: stage.web_acl
+        for api in app.rest_apis
+        for stage in api.stages
+        if stage.web_acl is not None
+    }
