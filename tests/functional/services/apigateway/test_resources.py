@@ -169,3 +169,9 @@ def test_get_resources_pages(apigw: Any, api: dict[str, Any]) -> None:
     with pytest.raises(ClientError) as info:
         apigw.get_resources(restApiId="nope000000")
     assert _error(info)[0] == "NotFoundException"
+
+
+def test_root_resource_cannot_be_deleted(apigw: Any, api: dict[str, Any]) -> None:
+    with pytest.raises(ClientError) as info:
+        apigw.delete_resource(restApiId=api["id"], resourceId=api["rootResourceId"])
+    assert _error(info) == ("BadRequestException", "Cannot delete root resource")

@@ -197,3 +197,28 @@ def test_a_new_provider_on_the_same_store_serves_the_apis(
         assert paths == ["/", "/pets"]
     finally:
         again.close()
+
+
+def test_update_rest_api_endpoint_type_and_execute_api_endpoint(
+    apigw: Any, api: dict[str, Any]
+) -> None:
+    updated = apigw.update_rest_api(
+        restApiId=api["id"],
+        patchOperations=[
+            {"op": "replace", "path": "/endpointConfiguration/types/EDGE", "value": "REGIONAL"},
+            {"op": "replace", "path": "/disableExecuteApiEndpoint", "value": "true"},
+        ],
+    )
+    assert updated["endpointConfiguration"]["types"] == ["REGIONAL"]
+    assert updated["disableExecuteApiEndpoint"] is True
+    with pytest.raises(ClientError) as info:
+        apigw.update_rest_api(
+            restApiId=api["id"],
+            patchOperations=[
+                {"op": "replace", "path": "/endpointConfiguration/types/REGIONAL", "value": "X"}
+            ],
+        )
+    assert _error(info) == (
+        "BadRequestException",
+        "Invalid EndpointTypes specified. Valid options are REGIONAL,EDGE,PRIVATE",
+    )
