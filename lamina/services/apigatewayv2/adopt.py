@@ -22,14 +22,12 @@ import copy
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 from lamina.core.store import Reader, Transaction
 from lamina.services.apigatewayv2.state import Data, DeploymentRecord, HttpApiState
 
 TEMPLATE_MEMBER = "LaminaTemplate"
 TEMPLATE_DESCRIPTION = "Deployed from the template"
-_DEFINITION = ("routes", "integrations", "authorizers")
 
 
 def adopt(state: HttpApiState, snapshot: Data, stages: Sequence[Data], *, logical_id: str) -> bool:
@@ -53,7 +51,8 @@ def adopt(state: HttpApiState, snapshot: Data, stages: Sequence[Data], *, logica
             "Stages": [stage["StageName"] for stage in stages],
         }
         state.put_api(record, tx)
-        _write_definition(state, api_id, snapshot, tx)
+        if changed:
+            _write_definition(state, api_id, snapshot, tx)
         if deployment_id is not None:
             _write_deployment(state, api_id, deployment_id, snapshot, tx, now)
         for stage in stages:
@@ -130,10 +129,12 @@ def _write_definition(state: HttpApiState, api_id: str, snapshot: Data, tx: Tran
     """The snapshot's routes, integrations and authorizers replace the API's, written in the
     snapshot's order (the store lists them in write order, so a deployment of the API made
     through the management API freezes an equal snapshot)."""
-    collections = (state.routes, state.integrations, state.authorizers)
-    for collection, key in zip(collections, _DEFINITION, strict=True):
+    for collection, key, id_member in (
+        (state.routes, "routes", "RouteId"),
+        (state.integrations, "integrations", "IntegrationId"),
+        (state.authorizers, "authorizers", "AuthorizerId"),
+    ):
         tx.delete_prefix(collection.kind, f"{api_id}/")
-        id_member = {"routes": "RouteId", "integrations": "IntegrationId"}.get(key, "AuthorizerId")
         for item in snapshot[key]:
             state.put_child(collection, api_id, item[id_member], copy.deepcopy(item), tx)
 
@@ -209,7 +210,9 @@ def _delete_mappings(
             state.mappings.delete(key, tx)
 
 
-def _prune(state: HttpApiState, api_id: str, old: Any, new: str | None, tx: Transaction) -> None:
+def _prune(
+    state: HttpApiState, api_id: str, old: str | None, new: str | None, tx: Transaction
+) -> None:
     """The previous template deployment goes once no stage serves it (a stage re-pointed at
     it through UpdateStage keeps it)."""
     if not old or old == new:
