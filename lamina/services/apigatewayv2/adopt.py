@@ -7,7 +7,9 @@ transaction: the API record, its routes / integrations / authorizers, that deplo
 the stages pointing at it. The API record carries an internal member, `TEMPLATE_MEMBER`, that
 is no member of botocore's Api shape (so GetApi / GetApis never show it) and says which
 template wrote it: its logical id, a digest of what was adopted, the deployment and the
-template's stage names.
+template's stage names. The API is also tagged as CloudFormation tags what it creates
+(aws:cloudformation:logical-id, and aws:cloudformation:stack-name when a stack name is given).
+https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html
 
 Adopting what was adopted last changes nothing (management-made changes since then stay).
 Adopting changed content replaces the definition (routes, integrations, authorizers the
@@ -28,13 +30,22 @@ from lamina.services.apigatewayv2.state import Data, DeploymentRecord, HttpApiSt
 
 TEMPLATE_MEMBER = "LaminaTemplate"
 TEMPLATE_DESCRIPTION = "Deployed from the template"
+STACK_TAG = "aws:cloudformation:stack-name"
+LOGICAL_ID_TAG = "aws:cloudformation:logical-id"
 
 
-def adopt(state: HttpApiState, snapshot: Data, stages: Sequence[Data], *, logical_id: str) -> bool:
+def adopt(
+    state: HttpApiState,
+    snapshot: Data,
+    stages: Sequence[Data],
+    *,
+    logical_id: str,
+    stack_name: str | None = None,
+) -> bool:
     """Write (or overwrite) a template API as deployed; whether anything changed. A change is
     announced to `state.on_change` after the commit."""
     api_id = str(snapshot["api"]["ApiId"])
-    digest = _digest(snapshot, stages, logical_id)
+    digest = _digest(snapshot, stages, [logical_id, stack_name])
     deployment_id = _deployment_id(stages)
     with state.change() as (tx, announce):
         found = state.apis.get(api_id, tx)
@@ -50,6 +61,10 @@ def adopt(state: HttpApiState, snapshot: Data, stages: Sequence[Data], *, logica
             "LogicalId": logical_id,
             "Stages": [stage["StageName"] for stage in stages],
         }
+        tags = record["Tags"] = dict(record.get("Tags") or {})
+        tags[LOGICAL_ID_TAG] = logical_id
+        if stack_name is not None:
+            tags[STACK_TAG] = stack_name
         state.put_api(record, tx)
         if changed:
             _write_definition(state, api_id, snapshot, tx)
@@ -69,14 +84,19 @@ def adopt(state: HttpApiState, snapshot: Data, stages: Sequence[Data], *, logica
     return True
 
 
-def forget_missing(state: HttpApiState, template_api_ids: Iterable[str]) -> list[str]:
-    """Delete the template-adopted APIs whose ids are not in `template_api_ids` (a stack that
-    no longer declares them), with their API mappings; their ids, announced after commit."""
+def forget_missing(
+    state: HttpApiState, template_api_ids: Iterable[str], *, stack_name: str | None = None
+) -> list[str]:
+    """Delete the template-adopted APIs (of the stack `stack_name` when given) whose ids are
+    not in `template_api_ids` (a template that no longer declares them), with their API
+    mappings; their ids, announced after the commit."""
     keep = set(template_api_ids)
     with state.change() as (tx, announce):
         for record in state.apis.all("", tx):
             api_id = record.data["ApiId"]
-            if TEMPLATE_MEMBER in record.data and api_id not in keep:
+            stack = (record.data.get("Tags") or {}).get(STACK_TAG)
+            ours = stack_name is None or stack == stack_name
+            if TEMPLATE_MEMBER in record.data and ours and api_id not in keep:
                 _delete_mappings(state, tx, api_id)
                 state.delete_api(api_id, tx)
                 announce.add(api_id)
@@ -92,8 +112,8 @@ def template_logical_id(state: HttpApiState, api_id: str) -> str | None:
     return str(template["LogicalId"]) if template else None
 
 
-def _digest(snapshot: Data, stages: Sequence[Data], logical_id: str) -> str:
-    text = json.dumps([snapshot, list(stages), logical_id], sort_keys=True)
+def _digest(snapshot: Data, stages: Sequence[Data], names: list[str | None]) -> str:
+    text = json.dumps([snapshot, list(stages), names], sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
 
 

@@ -25,9 +25,9 @@ def load(folder: str) -> HttpApi:
     return load_application(FIXTURES / folder, region=REGION, account_id=ACCOUNT).http_apis[0]
 
 
-def adopt_api(server: ApiGatewayV2Server, api: HttpApi) -> bool:
+def adopt_api(server: ApiGatewayV2Server, api: HttpApi, stack: str = "stack") -> bool:
     snapshot, stages = render_http_api(api, region=REGION, account_id=ACCOUNT)
-    return adopt(server.provider, snapshot, stages, logical_id=api.logical_id)
+    return adopt(server.provider, snapshot, stages, logical_id=api.logical_id, stack_name=stack)
 
 
 def served_model(server: ApiGatewayV2Server, api_id: str) -> HttpApi:
@@ -77,6 +77,10 @@ def test_adopted_api_is_listed_and_served_as_the_template_declares(
     [listed] = v2.get_apis()["Items"]
     assert (listed["ApiId"], listed["Name"], listed["ProtocolType"]) == (api.id, api.name, "HTTP")
     assert listed["ApiEndpoint"] == f"https://{api.id}.execute-api.{REGION}.amazonaws.com"
+    assert listed["Tags"] == {
+        "aws:cloudformation:logical-id": api.logical_id,
+        "aws:cloudformation:stack-name": "stack",
+    }
     routes = v2.get_routes(ApiId=api.id)["Items"]
     assert [route["RouteKey"] for route in routes] == [route.route_key for route in api.routes]
     integrations = {i["IntegrationId"] for i in v2.get_integrations(ApiId=api.id)["Items"]}
@@ -196,14 +200,16 @@ def test_deploying_an_unchanged_adopted_api_freezes_the_same_definition(
 def test_forget_missing_deletes_only_template_apis_no_longer_declared(
     v2: Any, server: ApiGatewayV2Server
 ) -> None:
-    kept, gone = load("apps/staged"), load("apps/cors")
+    kept, gone, other = load("apps/staged"), load("apps/cors"), load("apps/jwt")
     adopt_api(server, kept)
     adopt_api(server, gone)
+    adopt_api(server, other, stack="other-stack")
     made = v2.create_api(Name="made", ProtocolType="HTTP", Target=FUNCTION_ARN)["ApiId"]
     server.changes.clear()
-    assert forget_missing(server.provider, [kept.id]) == [gone.id]
+    assert forget_missing(server.provider, [kept.id], stack_name="stack") == [gone.id]
     assert server.changes == [gone.id]
-    assert {api["ApiId"] for api in v2.get_apis()["Items"]} == {kept.id, made}
+    assert {api["ApiId"] for api in v2.get_apis()["Items"]} == {kept.id, other.id, made}
+    assert forget_missing(server.provider, [kept.id]) == [other.id]
     assert forget_missing(server.provider, [kept.id]) == []
     assert template_logical_id(server.provider, kept.id) == kept.logical_id
     assert template_logical_id(server.provider, made) is None
