@@ -113,6 +113,7 @@ class ControlPlane:
                 compile_base_path_domains(domain_routes(self.rest.store)),
                 compile_domains(domain_mappings(self.http)),
             ),
+            root_candidates={api.id for api in app.rest_apis} | {api.id for api in app.http_apis},
         )
 
     def _rest_apis(self) -> list[RestApi]:

@@ -12,7 +12,7 @@ https://docs.aws.amazon.com/apigateway/latest/developerguide/canary-release.html
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Set
 
 import msgspec
 
@@ -176,6 +176,7 @@ class Deployment:
         limits: AccessLimits | None = None,
         domains: tuple[CustomDomain, ...] = (),
         canary_draw: Callable[[], float] = random.random,
+        root_candidates: Set[str] | None = None,
     ) -> None:
         self.account_id = account_id
         self.region = region
@@ -196,9 +197,17 @@ class Deployment:
         """Uniform on [0, 1): decides whether a request of a stage with a canary runs it
         (random.random; tests pass a seeded generator's)."""
         # At the root URL we serve one REST API (/{stage}/path) and one HTTP API (/path)
-        # when the template has exactly one of that kind.
-        self.root_rest = next(iter(self.rest.values())) if len(self.rest) == 1 else None
-        self.root_http = next(iter(self.http.values())) if len(self.http) == 1 else None
+        # when the template has exactly one of that kind; `root_candidates` names the
+        # template's APIs (None: every API), so an API made through the management API
+        # later does not take the template's off the root.
+        rest_roots = [
+            a for i, a in self.rest.items() if root_candidates is None or i in root_candidates
+        ]
+        http_roots = [
+            a for i, a in self.http.items() if root_candidates is None or i in root_candidates
+        ]
+        self.root_rest = rest_roots[0] if len(rest_roots) == 1 else None
+        self.root_http = http_roots[0] if len(http_roots) == 1 else None
         self.domains = DomainTable(domains)
         """Custom domain names, matched on the Host header (gateway/address.py)."""
         # API keys, usage plans and throttle settings, compiled for the MeterUsage stage.

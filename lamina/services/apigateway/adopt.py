@@ -12,8 +12,9 @@ stack update does:
   content, lamina.config.apigateway_render), and the template's stages move to it when
   it differs from the one they were last moved to; while the template is unchanged a
   stage stays wherever the API moved it (a rollback survives a restart);
-- stage settings the template leaves unset (a canary, method settings made through the
-  API) are kept; those it sets are the template's.
+- a stage's settings are the template's when the template's stage changed since the last
+  adoption (what it leaves unset, e.g. a canary made through the API, is kept); while it
+  is unchanged, what the API changed on the stage (variables, a canary ...) is kept.
 APIs are tagged as CloudFormation tags what it creates (aws:cloudformation:stack-name,
 aws:cloudformation:logical-id); `forget_removed` deletes a stack's APIs its template
 no longer declares.
@@ -26,6 +27,7 @@ from collections.abc import Collection as Names
 from typing import Any
 
 import msgspec
+import orjson
 
 from lamina.services.apigateway.deploy_records import Deployment, Records, Stage
 from lamina.services.apigateway.records import (
@@ -41,8 +43,9 @@ from lamina.services.apigateway.state import ApiGatewayState
 STACK_TAG = "aws:cloudformation:stack-name"
 LOGICAL_ID_TAG = "aws:cloudformation:logical-id"
 ADOPTED = "apigw/adopted"
-"""`{restApiId}/template` -> the deployment the template's stages were last moved to
-(keyed under the API, so it goes when the API is deleted)."""
+"""`{restApiId}/template` -> the deployment the template's stages were last moved to;
+`{restApiId}/{stage}/settings` -> the template's stage as last adopted. Keyed under the
+API, so they go when the API is deleted."""
 _DEFINITION_KINDS = (
     "apigw/resources",
     "apigw/authorizers",
@@ -109,8 +112,18 @@ def adopt(
                 records.put_snapshot(api_id, deployment_id, snapshot, tx)
             key = f"{api_id}/{given['stageName']}"
             moved = last is None or last.decode() != deployment_id
-            stage = _stage(api_id, records.stages.get(key, tx), given, moved, now)
-            records.stages.put(key, stage, tx)
+            settings = {name: value for name, value in given.items() if name != "deploymentId"}
+            seen = tx.get(ADOPTED, f"{key}/settings")
+            current = records.stages.get(key, tx)
+            if current is not None and seen is not None and orjson.loads(seen) == settings:
+                # The template's stage is as last adopted: keep what the API changed.
+                if moved:
+                    current.deployment_id = deployment_id
+                    current.last_updated_date = now
+                    records.stages.put(key, current, tx)
+            else:
+                records.stages.put(key, _stage(api_id, current, given, moved, now), tx)
+            tx.put(ADOPTED, f"{key}/settings", orjson.dumps(settings))
             tx.put(ADOPTED, f"{api_id}/template", deployment_id.encode())
 
 
