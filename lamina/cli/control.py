@@ -9,11 +9,11 @@
                                         ▼
                          Gateway.deploy(Deployment): one atomic swap
 
-The template's REST APIs are adopted into the apigateway records (services/apigateway/
-adopt.py) and served from there like any other, so a stage re-pointed or given a canary
-through the API serves that at once. The template's HTTP APIs, keys, plans and domains
-are served from the template, with the apigatewayv2 API's APIs and the apigateway API's
-keys, plans and domains laid over them (config/apigateway_access.py).
+The template's REST and HTTP APIs are adopted into the apigateway / apigatewayv2 records
+(services/apigateway/adopt.py, services/apigatewayv2/adopt.py) and served from there like
+any other, so a stage re-pointed or given a canary through the API serves that at once.
+The template's keys, plans and domains are served from the template, with those made
+through the apigateway API laid over them (config/apigateway_access.py).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from lamina.config.apigateway_access import (
 from lamina.config.apigateway_compile import compile_rest_api
 from lamina.config.apigateway_render import render_rest_api
 from lamina.config.apigatewayv2_compile import compile_domains, compile_http_api
+from lamina.config.apigatewayv2_render import render_http_api
 from lamina.config.error import ConfigError
 from lamina.config.model import Application
 from lamina.gateway.deployment import Deployment
@@ -43,6 +44,8 @@ from lamina.services.apigateway.provider import ApiGatewayProvider
 from lamina.services.apigateway.snapshot import snapshot
 from lamina.services.apigateway.stages import deployed_stages
 from lamina.services.apigateway.usage_plans import plans_with_keys
+from lamina.services.apigatewayv2.adopt import adopt as adopt_http
+from lamina.services.apigatewayv2.adopt import forget_missing, template_logical_id
 from lamina.services.apigatewayv2.domains import domain_mappings
 from lamina.services.apigatewayv2.provider import ApiGatewayV2Provider
 
@@ -50,7 +53,7 @@ log = logging.getLogger("lamina.cli")
 
 
 class ControlPlane:
-    __slots__ = ("_deploy", "app", "http", "rest")
+    __slots__ = ("_adopting", "_deploy", "app", "http", "rest")
 
     def __init__(
         self, app: Application, rest: ApiGatewayProvider, http: ApiGatewayV2Provider
@@ -59,6 +62,7 @@ class ControlPlane:
         self.rest = rest
         self.http = http
         self._deploy: Callable[[Deployment], None] | None = None
+        self._adopting = False
 
     def serve_with(self, deploy: Callable[[Deployment], None]) -> None:
         """Swap the gateway's deployment with `deploy` whenever the records change."""
@@ -66,7 +70,7 @@ class ControlPlane:
 
     def changed(self, _api_id: str) -> None:
         """The management APIs' on_change: recompile and swap (every API: a few ms)."""
-        if self._deploy is None:
+        if self._deploy is None or self._adopting:
             return
         try:
             self._deploy(self.deployment())
@@ -74,14 +78,24 @@ class ControlPlane:
             log.error("not deployed: %s (still serving the previous deployment)", error)
 
     def adopt(self, app: Application) -> None:
-        """Write the template's REST APIs into the records (every `lamina up` and reload)."""
+        """Write the template's APIs into the records (every `lamina up` and reload)."""
         self.app = app
-        for api in app.rest_apis:
-            snapshot_, stages = render_rest_api(api, region=app.region, account_id=app.account_id)
-            adopt(
-                self.rest, snapshot_, stages, stack_name=app.stack_name, logical_id=api.logical_id
-            )
-        forget_removed(self.rest, app.stack_name, {api.logical_id for api in app.rest_apis})
+        self._adopting = True  # one swap after the whole template, not one per API
+        try:
+            self._adopt(app)
+        finally:
+            self._adopting = False
+
+    def _adopt(self, app: Application) -> None:
+        region, account, stack = app.region, app.account_id, app.stack_name
+        for rest in app.rest_apis:
+            snapshot_, stages = render_rest_api(rest, region=region, account_id=account)
+            adopt(self.rest, snapshot_, stages, stack_name=stack, logical_id=rest.logical_id)
+        forget_removed(self.rest, stack, {api.logical_id for api in app.rest_apis})
+        for http in app.http_apis:
+            snapshot_, stages = render_http_api(http, region=region, account_id=account)
+            adopt_http(self.http, snapshot_, stages, logical_id=http.logical_id, stack_name=stack)
+        forget_missing(self.http, [api.id for api in app.http_apis], stack_name=stack)
 
     def redeploy(self, app: Application) -> None:
         """A reloaded template: adopt its APIs and swap in the result."""
@@ -138,17 +152,18 @@ class ControlPlane:
 
     def _http_apis(self) -> list[HttpApi]:
         app = self.app
-        built = list(app.http_apis)
-        template_ids = {api.id for api in built}
+        built = []
         for api_id in self.http.api_ids():
-            if api_id in template_ids:
-                continue
             served = self.http.served(api_id)
             if served is not None:
                 definition, stages = served
                 built.append(
                     compile_http_api(
-                        definition, stages, region=app.region, account_id=app.account_id
+                        definition,
+                        stages,
+                        region=app.region,
+                        account_id=app.account_id,
+                        logical_id=template_logical_id(self.http, api_id),
                     )
                 )
         return built
