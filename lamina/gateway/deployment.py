@@ -145,12 +145,13 @@ def _serving(own: CompiledApi, definitions: Definitions | None) -> dict[str, Sta
     stages = [s for s in own.api.stages if s.definition is not None or s.canary is not None]
     if not stages:
         return None
-    if any(stage.definition is not None for stage in stages):
-        definitions.register(own)
+    definitions.register(own)
     serving = {}
     for stage in stages:
         api = definitions.compile(own, stage.definition)
         canary = None
+        if stage.canary is None and api is own:
+            continue  # its deployment is the API's own: nothing to switch per request
         if stage.canary is not None:
             canary_api = definitions.compile(api, stage.canary.definition)
             canary_stage = msgspec.structs.replace(
@@ -160,7 +161,7 @@ def _serving(own: CompiledApi, definitions: Definitions | None) -> dict[str, Sta
             )
             canary = (canary_api, canary_stage, stage.canary.percent_traffic / 100.0)
         serving[stage.name] = StageServing(api, stage, canary)
-    return serving
+    return serving or None
 
 
 class Deployment:

@@ -210,7 +210,7 @@ async def test_stage_method_throttle_applies_to_the_stage_definition_resources()
 
 def test_equal_definitions_are_compiled_once() -> None:
     """Two stages on equal deployments (built separately) share one compilation; a stage
-    whose definition equals the API's own reuses the API's."""
+    whose definition equals the API's own needs none."""
     own = (_get("/items", "Own"),)
     same_as_own = rest_definition(*own)
     api = rest_api(
@@ -220,13 +220,21 @@ def test_equal_definitions_are_compiled_once() -> None:
         Stage(name="d"),
         resources=own,
     )
-    compiled = deployment(api).rest[REST_ID]
+    built = deployment(api)
+    compiled = built.rest[REST_ID]
 
     assert compiled.serving is not None
     assert compiled.serving["a"].api is compiled.serving["b"].api
     assert compiled.serving["a"].api is not compiled
-    assert compiled.serving["c"].api is compiled
-    assert "d" not in compiled.serving
+    assert set(compiled.serving) == {"a", "b"}  # c and d serve the API's own compilation
+    assert built.rest_definitions == (api, compiled.serving["a"].api.api)
+
+
+def test_stages_whose_definition_equals_the_api_own_route_as_templates() -> None:
+    own = (_get("/items", "Own"),)
+    api = rest_api(Stage(name="c", definition=rest_definition(*own)), resources=own)
+
+    assert deployment(api).rest[REST_ID].serving is None
 
 
 def test_template_api_has_no_serving_table() -> None:
