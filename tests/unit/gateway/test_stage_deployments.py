@@ -16,6 +16,7 @@ from lamina.gateway.app import Gateway
 from lamina.gateway.deployment import Deployment
 from lamina.gateway.limits.model import AccessLimits, MethodThrottle, StageThrottle, Throttle
 from lamina.gateway.model import (
+    CorsConfiguration,
     GatewayResponseSetting,
     HttpApi,
     LambdaIntegration,
@@ -272,3 +273,30 @@ async def test_requests_in_flight_finish_on_the_deployment_they_started_with() -
     assert [body["function"] for _, body in await asyncio.gather(*after)] == ["ItemsV2"] * 8
     assert orders[0] == 200
     assert gateway.deployment is new
+
+
+async def test_http_api_stage_definition_cors_answers_preflights() -> None:
+    """CORS configured only in the stage's deployment: the preflight stage must run."""
+    route = Route(route_key="GET /pets", integration=LambdaIntegration(function_name="Pets"))
+    cors = CorsConfiguration(allow_origins=("https://app.example",), allow_methods=("GET",))
+    definition = HttpApi(id=HTTP_ID, logical_id="Http", name="Http", routes=(route,), cors=cors)
+    api = HttpApi(
+        id=HTTP_ID,
+        logical_id="Http",
+        name="Http",
+        stages=(Stage(name="$default", definition=definition),),
+    )
+    runtime = EchoRuntime()
+    gateway = Gateway(deployment(http=(api,)), runtime)
+    request = gateway_request(
+        "/pets",
+        method="OPTIONS",
+        headers=[("Origin", "https://app.example"), ("Access-Control-Request-Method", "GET")],
+    )
+
+    response = await gateway.handle(request, "127.0.0.1:3000")
+
+    assert response.status == 204
+    headers = dict(response.headers)
+    assert headers[b"access-control-allow-origin"] == b"https://app.example"
+    assert runtime.calls == []
