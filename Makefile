@@ -56,6 +56,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/security.py
 	$(BIN)/python bench/metrics.py
 	$(BIN)/python bench/deploy.py
+	$(BIN)/python bench/stage_swap.py
 
 clean:
 	rm -rf $(VENV) .lamina .pytest_cache .mypy_cache .ruff_cache

@@ -47,6 +47,8 @@ class LoadResult:
     requests: int
     non_200: int
     socket_errors: int
+    throttled: int = 0
+    """429s among the non-200s (API Gateway's throttles: the account's 10,000 rps ...)."""
 
     @property
     def trustworthy(self) -> bool:
@@ -113,4 +115,5 @@ def parse_wrk(output: str) -> LoadResult:
         socket_errors=sum(
             fields[name] for name in ("connect_errors", "read_errors", "write_errors", "timeouts")
         ),
+        throttled=fields.get("throttled", 0),
     )
