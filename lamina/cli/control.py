@@ -18,6 +18,7 @@ through the apigateway API laid over them (config/apigateway_access.py).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 
@@ -35,6 +36,7 @@ from lamina.config.apigatewayv2_compile import compile_domains, compile_http_api
 from lamina.config.apigatewayv2_render import render_http_api
 from lamina.config.error import ConfigError
 from lamina.config.model import Application
+from lamina.core.store import StoreError
 from lamina.gateway.deployment import Deployment
 from lamina.gateway.model import HttpApi, RestApi
 from lamina.gateway.waf.model import WebAcl
@@ -52,8 +54,12 @@ from lamina.services.apigatewayv2.provider import ApiGatewayV2Provider
 log = logging.getLogger("lamina.cli")
 
 
+GENERATION = ("control/generation", "gateway")
+"""(kind, key) of a counter every change bumps: other nodes on the store follow it."""
+
+
 class ControlPlane:
-    __slots__ = ("_adopting", "_deploy", "app", "http", "rest")
+    __slots__ = ("_adopting", "_deploy", "_seen", "_task", "app", "http", "rest")
 
     def __init__(
         self, app: Application, rest: ApiGatewayProvider, http: ApiGatewayV2Provider
@@ -63,19 +69,56 @@ class ControlPlane:
         self.http = http
         self._deploy: Callable[[Deployment], None] | None = None
         self._adopting = False
+        self._seen = self._generation()
+        self._task: asyncio.Task[None] | None = None
 
     def serve_with(self, deploy: Callable[[Deployment], None]) -> None:
         """Swap the gateway's deployment with `deploy` whenever the records change."""
         self._deploy = deploy
 
     def changed(self, _api_id: str) -> None:
-        """The management APIs' on_change: recompile and swap (every API: a few ms)."""
+        """The management APIs' on_change: recompile and swap (every API: a few ms), and
+        tell the other nodes sharing the store."""
         if self._deploy is None or self._adopting:
             return
+        with self.rest.store.transaction() as tx:
+            raw = tx.get(*GENERATION)
+            self._seen = (int(raw) if raw else 0) + 1
+            tx.put(*GENERATION, str(self._seen).encode())
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        assert self._deploy is not None
         try:
             self._deploy(self.deployment())
         except ConfigError as error:  # a definition the data plane cannot serve
             log.error("not deployed: %s (still serving the previous deployment)", error)
+
+    def _generation(self) -> int:
+        raw = self.rest.store.get(*GENERATION)
+        return int(raw) if raw else 0
+
+    async def follow(self, interval_s: float = 1.0) -> None:
+        """Rebuild when another node changed the records (a cluster on one PostgreSQL
+        store): one read of the counter a second; cancel() stops it."""
+
+        async def run() -> None:
+            while True:
+                await asyncio.sleep(interval_s)
+                try:
+                    seen = self._generation()
+                    if seen != self._seen and self._deploy is not None:
+                        self._seen = seen
+                        self._rebuild()
+                except StoreError as error:  # the database away for a moment
+                    log.warning("cannot read the control plane's store: %s", error)
+
+        self._task = asyncio.get_running_loop().create_task(run())
+
+    def cancel(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
 
     def adopt(self, app: Application) -> None:
         """Write the template's APIs into the records (every `lamina up` and reload)."""

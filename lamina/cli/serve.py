@@ -292,6 +292,7 @@ async def serve(options: ServeOptions) -> int:
     await dynamodb.start()  # the TTL sweeper
     await lambda_.mappings.start()  # event source mappings poll their streams
     await secrets.start()  # the rotation scheduler (secretsmanager/scheduler.py)
+    await control.follow()  # changes other nodes on the same store make (cli/control.py)
     reloader: Reloader | None = None
     if options.watch:  # edits to the template or the code are redeployed (cli/reload.py)
 
@@ -323,6 +324,7 @@ async def serve(options: ServeOptions) -> int:
         await _wait_for_signal()
     finally:
         click.echo("Shutting down…", err=True)
+        control.cancel()
         if reloader is not None:
             reloader.watcher.cancel()
         preload.cancel()
