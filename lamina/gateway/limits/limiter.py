@@ -89,6 +89,8 @@ class InProcessLimiter:
         self._periods: dict[tuple[str, str], tuple[date, int]] = {}
         """(plan, key) -> (start of the current quota period, requests counted in it)."""
         self._days: dict[tuple[str, str], dict[date, int]] = {}
+        self._adjusted: dict[tuple[str, str], dict[date, int]] = {}
+        """(plan, key) -> day -> what set_remaining added to the quota counter that day."""
         self._today = Today()
 
     def take_now(self, bucket: Bucket) -> bool:
@@ -146,6 +148,36 @@ class InProcessLimiter:
     async def daily_usage(self, plan_id: str, key_id: str, days: Sequence[date]) -> list[int]:
         counted = self._days.get((plan_id, key_id), {})
         return [counted.get(day, 0) for day in days]
+
+    async def quota_used(self, plan_id: str, key_id: str, quota: Quota) -> int:
+        """What the quota of the current period has counted (what `admit` compares with
+        the limit), set_remaining's changes included."""
+        start = self._today.period_start(self._wall(), quota.period, quota.offset)
+        current = self._periods.get((plan_id, key_id))
+        return current[1] if current is not None and current[0] == start else 0
+
+    async def set_remaining(self, plan_id: str, key_id: str, quota: Quota, remaining: int) -> int:
+        """Set the current period's counter to `quota.limit - remaining` (UpdateUsage), so
+        that `remaining` more requests are admitted this period; the change is recorded as
+        today's adjustment. Returns it (negative: quota granted)."""
+        now = self._wall()
+        start = self._today.period_start(now, quota.period, quota.offset)
+        client = (plan_id, key_id)
+        current = self._periods.get(client)
+        used = current[1] if current is not None and current[0] == start else 0
+        target = quota.limit - remaining
+        self._periods[client] = (start, target)
+        today = self._today.day(now)
+        adjusted = self._adjusted.setdefault(client, {})
+        if today not in adjusted:
+            self._forget_old_days(adjusted, today)
+        adjusted[today] = adjusted.get(today, 0) + target - used
+        return target - used
+
+    async def daily_adjustments(self, plan_id: str, key_id: str, days: Sequence[date]) -> list[int]:
+        """What set_remaining added to the quota counter on each of `days` (UTC)."""
+        adjusted = self._adjusted.get((plan_id, key_id), {})
+        return [adjusted.get(day, 0) for day in days]
 
     async def close(self) -> None:
         self._buckets.clear()

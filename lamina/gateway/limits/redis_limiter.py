@@ -94,6 +94,19 @@ end
 return 0
 """
 
+# UpdateUsage: set the period's quota counter, record the change in the day's adjustment.
+# KEYS: quota counter, adjustment counter. ARGV: the new count, the counter's expiry
+# (epoch s), the adjustment's TTL (s). Returns the change.
+_SET_USED = """
+local used = tonumber(redis.call('GET', KEYS[1]) or '0')
+local target = tonumber(ARGV[1])
+redis.call('SET', KEYS[1], target)
+redis.call('EXPIREAT', KEYS[1], ARGV[2])
+redis.call('INCRBY', KEYS[2], target - used)
+redis.call('EXPIRE', KEYS[2], ARGV[3])
+return target - used
+"""
+
 _VERDICTS = (Verdict.ADMITTED, Verdict.THROTTLED, Verdict.QUOTA_EXCEEDED)
 
 
@@ -115,6 +128,7 @@ class RedisLimiter:
         self._clock = clock
         self._wall = wall
         self._admit = self._redis.register_script(_ADMIT)
+        self._set_used = self._redis.register_script(_SET_USED)
         self._today = Today()
 
     async def admit(self, buckets: Sequence[Bucket], charge: Charge | None = None) -> Verdict:
@@ -160,6 +174,48 @@ class RedisLimiter:
         except redis.RedisError as error:
             raise LimiterUnavailable(f"Redis: {error}") from error
         return [int(value) if value is not None else 0 for value in values]
+
+    async def quota_used(self, plan_id: str, key_id: str, quota: Quota) -> int:
+        """What the quota of the current period has counted (what the admit script
+        compares with the limit), set_remaining's changes included."""
+        key, _ = self._quota_key(f"{plan_id}:{key_id}", quota)
+        try:
+            value = await self._redis.get(key)
+        except redis.RedisError as error:
+            raise LimiterUnavailable(f"Redis: {error}") from error
+        return int(value) if value is not None else 0
+
+    async def set_remaining(self, plan_id: str, key_id: str, quota: Quota, remaining: int) -> int:
+        """Set the current period's counter to `quota.limit - remaining` (UpdateUsage), in
+        one script with today's adjustment record. Returns the change."""
+        client = f"{plan_id}:{key_id}"
+        key, expires = self._quota_key(client, quota)
+        adjusted = self._adjustment_key(client, self._today.day(self._wall()))
+        args = [quota.limit - remaining, expires, USAGE_RETENTION_DAYS * 86_400]
+        try:
+            return int(await self._set_used(keys=[key, adjusted], args=args))
+        except redis.RedisError as error:
+            raise LimiterUnavailable(f"Redis: {error}") from error
+
+    async def daily_adjustments(self, plan_id: str, key_id: str, days: Sequence[date]) -> list[int]:
+        """What set_remaining added to the quota counter on each of `days` (UTC)."""
+        if not days:
+            return []
+        client = f"{plan_id}:{key_id}"
+        try:
+            values = await self._redis.mget([self._adjustment_key(client, day) for day in days])
+        except redis.RedisError as error:
+            raise LimiterUnavailable(f"Redis: {error}") from error
+        return [int(value) if value is not None else 0 for value in values]
+
+    def _quota_key(self, client: str, quota: Quota) -> tuple[str, int]:
+        """The current period's counter (as _charge names it) and its expiry."""
+        start = self._today.period_start(self._wall(), quota.period, quota.offset)
+        expires = day_epoch(period_end(start, quota.period)) + 60
+        return f"{self._prefix}q:{client}:{start.isoformat()}", expires
+
+    def _adjustment_key(self, client: str, day: date) -> str:
+        return f"{self._prefix}a:{client}:{day.isoformat()}"
 
     async def close(self) -> None:
         await self._redis.aclose()

@@ -26,6 +26,7 @@ from lamina.services.apigateway import (
     rest_apis,
     stages,
     transfer,
+    usage,
     usage_plans,
     validators,
 )
@@ -45,6 +46,7 @@ OPERATIONS: dict[str, Operation[ApiGatewayState]] = {
     **stages.OPERATIONS,
     **api_keys.OPERATIONS,
     **usage_plans.OPERATIONS,
+    **usage.OPERATIONS,
     **domains.OPERATIONS,
 }
 
@@ -81,6 +83,8 @@ class ApiGatewayProvider(ApiGatewayState):
             store, region=region, account_id=account_id, clock=clock, on_change=on_change
         )
         self._handlers = bind_operations(self, OPERATIONS)
+        self.usage: usage.UsageSource | None = None
+        """The data plane's usage counters (GetUsage, UpdateUsage); set by the wiring."""
 
     @property
     def service_name(self) -> str:

@@ -1,18 +1,12 @@
 """CreateUsagePlan, GetUsagePlan(s), UpdateUsagePlan, DeleteUsagePlan, the usage plan keys
-(Create/Get/GetMany/Delete UsagePlanKey) and GetUsage.
-
-GetUsage's counts are the data plane's: the wiring sets `usage_source` to a reader of its
-rate limiter's quota counters; without one every day reports nothing used.
+(Create/Get/GetMany/Delete UsagePlanKey); GetUsage and UpdateUsage are in usage.py.
 https://docs.aws.amazon.com/apigateway/latest/api/API_CreateUsagePlan.html
-https://docs.aws.amazon.com/apigateway/latest/api/API_GetUsage.html
 https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-usage-plans.html
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from datetime import date
 from typing import Any, NamedTuple
 
 from lamina.aws.service import Operation, OperationInput, OperationOutput
@@ -34,13 +28,6 @@ from lamina.services.apigateway.ids import new_id
 from lamina.services.apigateway.listing import page
 from lamina.services.apigateway.state import ApiGatewayState
 
-UsageSource = Callable[[str, str | None, str, str], dict[str, list[list[int]]]]
-"""(usagePlanId, keyId or None for every key, startDate, endDate) -> {keyId: [[used,
-remaining] per day from startDate to endDate]}, the GetUsage `items` map."""
-
-usage_source: UsageSource | None = None
-"""Set by the wiring to the data plane's quota counters; None reports zero use."""
-
 _PERIODS = ("DAY", "WEEK", "MONTH")
 # What UpdateUsagePlan removes, in AWS's words when asked to remove anything else.
 _REMOVABLE = (
@@ -49,7 +36,6 @@ _REMOVABLE = (
     "/apiStages/<apidId:stageName>/throttle]"
 )
 _STAGE_THROTTLE = re.compile(r"/apiStages/[^/]+:[^/]+/throttle(/.+/[^/]+)?")
-_MAX_USAGE_DAYS = 90
 
 
 class PlanKeys(NamedTuple):
@@ -303,7 +289,7 @@ def _create_usage_plan_key(state: ApiGatewayState, params: OperationInput) -> Op
     return output
 
 
-def _plan_key(records: Records, params: OperationInput, tx: Reader | None = None) -> UsagePlanKey:
+def plan_key(records: Records, params: OperationInput, tx: Reader | None = None) -> UsagePlanKey:
     usage_plan(records, params["usagePlanId"], tx)
     link = records.plan_keys.get(f"{params['usagePlanId']}/{params['keyId']}", tx)
     if link is None:
@@ -313,7 +299,7 @@ def _plan_key(records: Records, params: OperationInput, tx: Reader | None = None
 
 def _get_usage_plan_key(state: ApiGatewayState, params: OperationInput) -> OperationOutput:
     records = Records(state.store)
-    return _plan_key_output(records, _plan_key(records, params))
+    return _plan_key_output(records, plan_key(records, params))
 
 
 def _get_usage_plan_keys(state: ApiGatewayState, params: OperationInput) -> OperationOutput:
@@ -327,42 +313,10 @@ def _get_usage_plan_keys(state: ApiGatewayState, params: OperationInput) -> Oper
 def _delete_usage_plan_key(state: ApiGatewayState, params: OperationInput) -> OperationOutput:
     records = Records(state.store)
     with state.store.transaction() as tx:
-        link = _plan_key(records, params, tx)
+        link = plan_key(records, params, tx)
         records.plan_keys.delete(f"{link.usage_plan_id}/{link.key_id}", tx)
     state.changed(EVERYTHING)
     return {}
-
-
-def _get_usage(state: ApiGatewayState, params: OperationInput) -> OperationOutput:
-    records, plan_id, key_id = Records(state.store), params["usagePlanId"], params.get("keyId")
-    plan = usage_plan(records, plan_id)
-    start, end = _day(params["startDate"], "startDate"), _day(params["endDate"], "endDate")
-    if end < start:
-        raise bad_request("The end date must not be before the start date")
-    if (end - start).days >= _MAX_USAGE_DAYS:
-        raise bad_request(f"The usage period cannot exceed {_MAX_USAGE_DAYS} days")
-    if usage_source is not None:
-        items = usage_source(plan_id, key_id, params["startDate"], params["endDate"])
-    else:
-        remaining = (plan.quota.limit or 0) if plan.quota is not None else 0
-        days = (end - start).days + 1
-        keys = [link.key_id for link in records.plan_keys.all(f"{plan_id}/")]
-        items = {k: [[0, remaining] for _ in range(days)] for k in keys if key_id in (None, k)}
-    output = page([{"key": k, "days": v} for k, v in items.items()], params)
-    output.update(
-        usagePlanId=plan_id,
-        startDate=params["startDate"],
-        endDate=params["endDate"],
-        items={entry["key"]: entry["days"] for entry in output["items"]},
-    )
-    return output
-
-
-def _day(text: str, member: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise bad_request(f"Invalid {member}: {text}. Must be in the format yyyy-MM-dd") from None
 
 
 OPERATIONS: dict[str, Operation[ApiGatewayState]] = {
@@ -375,5 +329,4 @@ OPERATIONS: dict[str, Operation[ApiGatewayState]] = {
     "GetUsagePlanKey": _get_usage_plan_key,
     "GetUsagePlanKeys": _get_usage_plan_keys,
     "DeleteUsagePlanKey": _delete_usage_plan_key,
-    "GetUsage": _get_usage,
 }

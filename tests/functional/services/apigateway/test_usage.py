@@ -7,12 +7,16 @@ https://docs.aws.amazon.com/apigateway/latest/api/API_GetUsage.html
 
 from __future__ import annotations
 
+import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
-from lamina.services.apigateway import usage_plans
+from lamina.gateway.limits.limiter import InProcessLimiter
+from lamina.gateway.limits.model import Quota
+from lamina.gateway.limits.usage_reader import LimiterUsage
 from lamina.services.apigateway.usage_plans import plans_with_keys
 
 from .deploy_server import deployed_api, error_of
@@ -220,19 +224,14 @@ def test_get_usage_without_a_usage_source_reports_nothing_used(apigw: Any) -> No
     assert error_of(backwards)[:2] == (400, "BadRequestException")
 
 
-def test_get_usage_reads_the_data_planes_counts(
-    apigw: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_get_usage_reads_the_data_planes_counts(apigw: Any, server: Any) -> None:
     plan = apigw.create_usage_plan(name="p", quota={"limit": 10, "period": "DAY"})["id"]
-    asked: list[tuple[str, str | None, str, str]] = []
-
-    def counts(plan_id: str, key_id: str | None, start: str, end: str) -> dict[str, Any]:
-        asked.append((plan_id, key_id, start, end))
-        return {"k1": [[3, 7]], "k2": [[10, 0]]}
-
-    monkeypatch.setattr(usage_plans, "usage_source", counts)
-    usage = apigw.get_usage(
-        usagePlanId=plan, keyId="k1", startDate="2026-11-01", endDate="2026-11-01"
-    )
-    assert usage["items"] == {"k1": [[3, 7]], "k2": [[10, 0]]}
-    assert asked == [(plan, "k1", "2026-11-01", "2026-11-01")]
+    key = apigw.create_api_key(name="k")["id"]
+    apigw.create_usage_plan_key(usagePlanId=plan, keyId=key, keyType="API_KEY")
+    limiter = InProcessLimiter()
+    server.provider.usage = LimiterUsage(limiter)
+    for _ in range(3):
+        assert asyncio.run(limiter.count(plan, key, Quota(limit=10, period="DAY")))
+    today = datetime.now(UTC).date().isoformat()
+    usage = apigw.get_usage(usagePlanId=plan, keyId=key, startDate=today, endDate=today)
+    assert usage["items"] == {key: [[3, 7]]}
