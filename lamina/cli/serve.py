@@ -40,6 +40,7 @@ from lamina.gateway.auth.cache import open_authorizer_cache
 from lamina.gateway.auth.jwks import IssuerDirectory
 from lamina.gateway.deployment import Deployment
 from lamina.gateway.limits.limiter import LimiterUnavailable, open_limiter
+from lamina.gateway.limits.usage_reader import limiter_usage
 from lamina.gateway.observe import default_observer
 from lamina.http.server import HttpServer
 from lamina.http.tls import TlsConfigError
@@ -149,6 +150,7 @@ async def serve(options: ServeOptions) -> int:
         account_id=app.account_id,
         on_change=lambda api_id: control.changed(api_id),
     )
+    apigateway.usage = limiter_usage(limiter)  # GetUsage / UpdateUsage: the limiter's counters
     apigatewayv2 = ApiGatewayV2Provider(
         store=store,
         region=app.region,
