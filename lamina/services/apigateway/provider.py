@@ -24,6 +24,7 @@ from lamina.services.apigateway import (
     models,
     resources,
     rest_apis,
+    sdk,
     stages,
     transfer,
     usage,
@@ -48,6 +49,7 @@ OPERATIONS: dict[str, Operation[ApiGatewayState]] = {
     **usage_plans.OPERATIONS,
     **usage.OPERATIONS,
     **domains.OPERATIONS,
+    **sdk.OPERATIONS,
 }
 
 # A call's resource, from its parameters, outermost first.
