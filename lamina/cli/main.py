@@ -18,6 +18,7 @@ import click
 
 from lamina import __version__
 from lamina.cli.params import parse_overrides
+from lamina.cli.sdk import sdk as sdk_command
 from lamina.config.error import ConfigError
 
 if TYPE_CHECKING:
@@ -265,6 +266,9 @@ def logs(function: str, path: str, state_dir: str | None, tail: bool, lines: int
                 click.echo(line, nl=False)
         except KeyboardInterrupt:
             return
+
+
+main.add_command(sdk_command)  # lamina sdk: lamina/cli/sdk.py
 
 
 @main.group()
