@@ -1,0 +1,130 @@
+"""GetUsage and UpdateUsage through boto3 against `lamina up`: the counts are the ones the
+gateway enforces, with the in-process limiter and with the limiter in the real Redis.
+
+https://docs.aws.amazon.com/apigateway/latest/api/API_GetUsage.html
+https://docs.aws.amazon.com/apigateway/latest/api/API_UpdateUsage.html
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+import httpx
+import pytest
+import redis
+from botocore.exceptions import ClientError
+
+from tests.conftest import FIXTURES, LaminaProcess
+
+APP = FIXTURES / "apps" / "limits"
+REDIS_DB = "redis://127.0.0.1:6379/0"
+
+
+@pytest.fixture(scope="module", params=["in-process", "redis"])
+def lamina(request: pytest.FixtureRequest) -> Iterator[LaminaProcess]:
+    if request.param == "in-process":
+        process = LaminaProcess(APP, "--no-watch")
+        yield process
+        process.stop()
+        return
+    prefix = f"lamina-test:usage-api:{uuid.uuid4().hex}:"
+    process = LaminaProcess(APP, "--no-watch", "--limits", f"{REDIS_DB}?key_prefix={prefix}")
+    try:
+        yield process
+    finally:
+        process.stop()
+        raw = redis.Redis.from_url(REDIS_DB)
+        for key in raw.scan_iter(match=prefix + "*"):
+            raw.delete(key)
+        raw.close()
+
+
+def _apigw(lamina: LaminaProcess) -> Any:
+    return boto3.client(
+        "apigateway",
+        endpoint_url=lamina.base,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+
+
+def _keyed_plan(apigw: Any, limit: int) -> tuple[str, str, str]:
+    """A plan made through the API on the template API's prod stage, with one new key."""
+    (api,) = [
+        api
+        for api in apigw.get_rest_apis()["items"]
+        if api.get("tags", {}).get("aws:cloudformation:logical-id") == "LimitsApi"
+    ]
+    plan = apigw.create_usage_plan(
+        name=f"usage-{uuid.uuid4().hex[:6]}",
+        apiStages=[{"apiId": api["id"], "stage": "prod"}],
+        quota={"limit": limit, "period": "DAY"},
+    )["id"]
+    value = f"usage-key-{uuid.uuid4().hex}"
+    key = apigw.create_api_key(name=value, value=value, enabled=True)["id"]
+    apigw.create_usage_plan_key(usagePlanId=plan, keyId=key, keyType="API_KEY")
+    return plan, key, value
+
+
+def _statuses(lamina: LaminaProcess, value: str, n: int) -> list[int]:
+    with httpx.Client(base_url=lamina.base, timeout=20) as http:
+        return [http.get("/prod/keyed", headers={"x-api-key": value}).status_code for _ in range(n)]
+
+
+def test_get_usage_counts_the_requests_the_gateway_admitted(lamina: LaminaProcess) -> None:
+    apigw = _apigw(lamina)
+    plan, key, value = _keyed_plan(apigw, limit=10)
+    assert _statuses(lamina, value, 4) == [200] * 4
+    today = datetime.now(UTC).date().isoformat()
+    usage = apigw.get_usage(usagePlanId=plan, startDate=today, endDate=today)
+    assert (usage["usagePlanId"], usage["startDate"], usage["endDate"]) == (plan, today, today)
+    assert usage["items"] == {key: [[4, 6]]}
+    one = apigw.get_usage(usagePlanId=plan, keyId=key, startDate=today, endDate=today)
+    assert one["items"] == {key: [[4, 6]]}
+
+
+def test_update_usage_grants_and_removes_remaining_quota(lamina: LaminaProcess) -> None:
+    apigw = _apigw(lamina)
+    plan, key, value = _keyed_plan(apigw, limit=3)
+    assert _statuses(lamina, value, 4) == [200, 200, 200, 429]
+    granted = apigw.update_usage(
+        usagePlanId=plan,
+        keyId=key,
+        patchOperations=[{"op": "replace", "path": "/remaining", "value": "2"}],
+    )
+    today = datetime.now(UTC).date().isoformat()
+    assert granted["items"] == {key: [[3, 2]]}
+    assert (granted["startDate"], granted["endDate"]) == (today, today)
+    assert _statuses(lamina, value, 3) == [200, 200, 429]
+    usage = apigw.get_usage(usagePlanId=plan, keyId=key, startDate=today, endDate=today)
+    assert usage["items"] == {key: [[5, 0]]}
+    apigw.update_usage(
+        usagePlanId=plan,
+        keyId=key,
+        patchOperations=[{"op": "replace", "path": "/remaining", "value": "0"}],
+    )
+    assert _statuses(lamina, value, 1) == [429]
+
+
+def test_update_usage_refuses_what_aws_refuses(lamina: LaminaProcess) -> None:
+    apigw = _apigw(lamina)
+    plan, key, _ = _keyed_plan(apigw, limit=3)
+    with pytest.raises(ClientError) as path:
+        apigw.update_usage(
+            usagePlanId=plan,
+            keyId=key,
+            patchOperations=[{"op": "replace", "path": "/used", "value": "1"}],
+        )
+    assert path.value.response["Error"]["Code"] == "BadRequestException"
+    with pytest.raises(ClientError) as unknown:
+        apigw.update_usage(
+            usagePlanId=plan,
+            keyId="nokey00000",
+            patchOperations=[{"op": "replace", "path": "/remaining", "value": "1"}],
+        )
+    assert unknown.value.response["Error"]["Code"] == "NotFoundException"
