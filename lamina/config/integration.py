@@ -24,6 +24,7 @@ MIN_TIMEOUT_MS = 50
 # https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html#API_Invoke_RequestSyntax
 # https://docs.aws.amazon.com/apigateway/latest/developerguide/stage-variables.html
 _STAGE_VARIABLE = r"\$\{stageVariables\.[A-Za-z0-9_]+\}"
+_STAGE_VARIABLE_IN = re.compile(_STAGE_VARIABLE)
 _FUNCTION_ARN = re.compile(
     rf"arn:[a-z-]+:lambda:[a-z0-9-]*:\d*:function:(?P<name>(?:[A-Za-z0-9_-]|{_STAGE_VARIABLE})+)"
     r"(?::(?P<qualifier>[^:/]+))?"
@@ -40,9 +41,15 @@ def lambda_target(uri: str, functions: Mapping[str, str]) -> tuple[str, str | No
     """(function name, qualifier) named by a Lambda integration URI.
 
     `functions` maps every function name of the stack to itself and its ARN to its name;
-    a URI naming a function outside the stack is an error.
+    a URI naming a function outside the stack is an error, unless its name holds a
+    `${stageVariables.x}`: that name is known only per request, when the data plane
+    substitutes the stage's value, so it is kept as written (a qualifier's variable is
+    kept too, whatever the name).
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/aws-api-gateway-stage-variables-reference.html
     """
     name, qualifier = lambda_uri_target(uri)
+    if _STAGE_VARIABLE_IN.search(name):
+        return name, qualifier
     if name not in functions:
         raise ConfigError(f"integration URI {uri!r} names no function of this template")
     return functions[name], qualifier
