@@ -18,6 +18,7 @@ from lamina.services.apigateway.error import bad_request, not_found
 from lamina.services.apigateway.listing import page
 from lamina.services.apigateway.openapi_export import Exporter
 from lamina.services.apigateway.sdk.catalog import AWS_TYPES, KINDS, SdkKind
+from lamina.services.apigateway.sdk.document import sdk_document
 from lamina.services.apigateway.sdk.generator import GeneratorError, generate
 from lamina.services.apigateway.stages import stage_record
 from lamina.services.apigateway.state import ApiGatewayState, timestamp
@@ -58,7 +59,7 @@ async def _get_sdk(state: ApiGatewayState, params: OperationInput) -> OperationO
         raise not_found("Invalid Deployment identifier specified")
     version = frozen["restApi"].get("version") or _iso(api.created_date)
     exporter = Exporter(frozen, swagger=False, extensions=set(), region=state.region)
-    document = exporter.document(stage_name, version)
+    document = sdk_document(exporter.document(stage_name, version))
     base_url = options.pop("baseUrl", None)
     if base_url is not None:
         if not base_url.startswith(("http://", "https://")):
