@@ -3,6 +3,10 @@
 lamina up [PATH] [--host H] [--port P]     serve the template's APIs and functions
 lamina invoke FUNCTION [--event FILE|-]     invoke one function once, print its result
 lamina validate [PATH]                      lint the template (cfn-lint), file:line errors
+lamina deploy [PATH] [--no-confirm]         apply the template's change set to `lamina up`
+lamina stacks [PATH]                        the stacks deployed to a state
+lamina logs FUNCTION [--tail]               what a function printed
+lamina state export|import ARCHIVE [PATH]   back up, restore or move a state
 """
 
 from __future__ import annotations
@@ -269,6 +273,59 @@ def logs(function: str, path: str, state_dir: str | None, tail: bool, lines: int
 
 
 main.add_command(sdk_command)  # lamina sdk: lamina/cli/sdk.py
+
+
+@main.command(name="deploy")
+@click.argument("path", default=".", type=click.Path(exists=True))
+@click.option("--stack-name", default=None, help="The stack (default: the one served).")
+@_overrides
+@click.option("--no-confirm", is_flag=True, help="Apply the change set without asking.")
+@_state_dir
+@_store
+def deploy_command(
+    path: str,
+    stack_name: str | None,
+    overrides: str,
+    no_confirm: bool,
+    state_dir: str | None,
+    store_url: str | None,
+) -> None:
+    """Deploy the template at PATH to the `lamina up` serving its state: show the change
+    set, then apply it (rolled back if a step fails)."""
+    from lamina.cli.deploy import deploy
+
+    folder = _state_folder(path, state_dir)
+    store = _open_store(store_url, folder)
+    try:
+        code = deploy(
+            path,
+            folder,
+            store,
+            stack_name=stack_name,
+            parameters=parse_overrides(overrides) if overrides else None,
+            confirm=not no_confirm,
+        )
+    except ConfigError as error:
+        click.echo(f"error: {error}", err=True)
+        code = 2
+    finally:
+        store.close()
+    sys.exit(code)
+
+
+@main.command(name="stacks")
+@click.argument("path", default=".", type=click.Path(exists=True))
+@_state_dir
+@_store
+def stacks_command(path: str, state_dir: str | None, store_url: str | None) -> None:
+    """List the stacks deployed to the state of the template at PATH."""
+    from lamina.cli.deploy import list_stacks
+
+    store = _open_store(store_url, _state_folder(path, state_dir))
+    try:
+        sys.exit(list_stacks(store))
+    finally:
+        store.close()
 
 
 @main.group()

@@ -22,15 +22,18 @@ from lamina.cli.banner import banner_lines, url_host
 from lamina.cli.console import ConsoleLog
 from lamina.cli.control import ControlPlane
 from lamina.cli.dynamic_refs import DynamicReferenceError, resolve_environments
+from lamina.cli.operator import announce, deploy_route, withdraw
 from lamina.cli.provision import Services, provision
 from lamina.cli.reload import Reloader
+from lamina.cli.stack import change_table, plan, record, stacks
+from lamina.cli.test_invoke import TestInvoker
 from lamina.cli.transport import Transport, parse_domain_certs
 from lamina.config.error import ConfigError
 from lamina.config.iam import function_identity
 from lamina.config.load import load_application
 from lamina.config.model import Application
 from lamina.core.ids import new_request_id
-from lamina.core.store import StoreError
+from lamina.core.store import Store, StoreError
 from lamina.core.store_open import open_store
 from lamina.edge.app import Edge
 from lamina.functions.service import FunctionService
@@ -151,6 +154,8 @@ async def serve(options: ServeOptions) -> int:
         on_change=lambda api_id: control.changed(api_id),
     )
     apigateway.usage = limiter_usage(limiter)  # GetUsage / UpdateUsage: the limiter's counters
+    # TestInvokeMethod runs the current definition with the same functions.
+    apigateway.test_invoker = TestInvoker(functions, region=app.region, account_id=app.account_id)
     apigatewayv2 = ApiGatewayV2Provider(
         store=store,
         region=app.region,
@@ -266,6 +271,25 @@ async def serve(options: ServeOptions) -> int:
         await release()
         click.echo(f"error: {error}", err=True)
         return 2
+
+    async def provision_new(old: Application, new: Application) -> None:
+        await _create_tables(dynamodb, new)
+        provision(new, Services(kms, secrets, cognito, s3, region=new.region))
+        kept = set(old.permissions)
+        added = tuple(permission for permission in new.permissions if permission not in kept)
+        _grant(lambda_, msgspec.structs.replace(new, permissions=added))
+
+    # Deploys a new version of the template: on edits (--watch) and for `lamina deploy`.
+    reloader = Reloader(
+        app,
+        path=options.path,
+        overrides=options.parameter_overrides,
+        functions=functions,
+        secrets=secrets,
+        store=store,
+        provision=provision_new,
+        swap_apis=control.redeploy,
+    )
     edge = Edge(gateway, public_host=public, aws=aws, identity=cognito)
     server = HttpServer(edge, transport.server_tls)
     try:
@@ -287,6 +311,11 @@ async def serve(options: ServeOptions) -> int:
     issuers.serve_local_pools(plain_url, lambda pool_id: cognito.jwks(pool_id) is not None)
     _print_api_keys(app)
     _print_banner(app, deployment, options.host, port, time.perf_counter() - started, transport)
+    _record_stack(store, app, options.parameter_overrides)
+    serving = announce(
+        state_dir, url=plain_url, stack_name=app.stack_name, template_path=app.template_path
+    )
+    edge.serve_operator("/_lamina/deploy", deploy_route(reloader, serving))
     # Load the AWS service models off the event loop, after we listen.
     preload = asyncio.get_running_loop().run_in_executor(None, aws.preload)
     # Asynchronous (Event) invocations queued before a restart run again now.
@@ -295,40 +324,14 @@ async def serve(options: ServeOptions) -> int:
     await lambda_.mappings.start()  # event source mappings poll their streams
     await secrets.start()  # the rotation scheduler (secretsmanager/scheduler.py)
     await control.follow()  # changes other nodes on the same store make (cli/control.py)
-    reloader: Reloader | None = None
-    if options.watch:  # edits to the template or the code are redeployed (cli/reload.py)
-
-        async def provision_new(old: Application, new: Application) -> None:
-            await _create_tables(dynamodb, new)
-            provision(new, Services(kms, secrets, cognito, s3, region=new.region))
-            kept = set(old.permissions)
-            _grant(
-                lambda_,
-                msgspec.structs.replace(
-                    new,
-                    permissions=tuple(
-                        permission for permission in new.permissions if permission not in kept
-                    ),
-                ),
-            )
-
-        reloader = Reloader(
-            app,
-            path=options.path,
-            overrides=options.parameter_overrides,
-            functions=functions,
-            secrets=secrets,
-            provision=provision_new,
-            swap_apis=control.redeploy,
-        )
-        await reloader.watcher.start()
+    await reloader.start(watch=options.watch)
     try:
         await _wait_for_signal()
     finally:
         click.echo("Shutting down…", err=True)
         control.cancel()
-        if reloader is not None:
-            reloader.watcher.cancel()
+        reloader.watcher.cancel()
+        withdraw(state_dir, serving)
         preload.cancel()
         await server.stop()
         await transport.close()
@@ -338,6 +341,15 @@ async def serve(options: ServeOptions) -> int:
         await authorizer_cache.close()
         await gateway.observer.close()  # the access log lines still pending
     return 0
+
+
+def _record_stack(store: Store, app: Application, parameters: dict[str, str]) -> None:
+    """The stack as this start deployed it; one line when it differs from the last one."""
+    changes = plan(stacks(store).get(app.stack_name), app)
+    stack = record(store, app, parameters)
+    if changes and stack.status == "UPDATE_COMPLETE":
+        unchanged = len(stack.resources) - sum(1 for c in changes if c.action != "Delete")
+        click.echo(next(change_table(app.stack_name, changes, unchanged)))
 
 
 def _print_api_keys(app: Application) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 import orjson
@@ -21,6 +22,7 @@ from lamina.http.message import HttpRequest, HttpResponse
 
 RESERVED_PREFIX = "/_lamina/"
 _JSON = [(b"content-type", b"application/json")]
+OperatorRoute = Callable[[HttpRequest], Awaitable[HttpResponse]]
 # A user pool's public documents: /{region}_{9 alphanumerics}/.well-known/{document}.
 # https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-tokens-verifying-a-jwt.html
 _WELL_KNOWN = re.compile(
@@ -64,11 +66,21 @@ class Edge:
         self._gateway = gateway
         self._aws = aws
         self._identity = identity
+        self._operator: dict[str, OperatorRoute] = {}
+        """`/_lamina/...` paths the CLI talks to (`lamina deploy`), each checking its caller."""
         self._public_host = public_host
         """Host[:port] used as the domain name when a client sends no Host header."""
 
+    def serve_operator(self, path: str, route: OperatorRoute) -> None:
+        """Answer `path` (under /_lamina/) with `route` from now on."""
+        assert path.startswith(RESERVED_PREFIX)
+        self._operator[path] = route
+
     async def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path.startswith(RESERVED_PREFIX):
+            route = self._operator.get(request.path)
+            if route is not None:
+                return await route(request)
             return self._reserved(request)
         host = request.header("host") or self._public_host
         # User pools answer at /{poolId}/... and on {domain}.auth.localhost; a cheap test

@@ -66,7 +66,7 @@ def test_edits_are_redeployed_without_dropping_requests(tmp_path: Path) -> None:
                 httpx.get(f"{lamina.base}/Prod/hello/ann", timeout=30).json()["message"] == "Hi ann"
             )
         ), lamina.output()[-3000:]
-        assert "Reloaded in" in lamina.output()
+        assert _until(lambda: "Reloaded in" in lamina.output())
 
         template = app / "template.yaml"
         original = template.read_text()
