@@ -26,6 +26,7 @@ from lamina.services.apigateway import (
     rest_apis,
     sdk,
     stages,
+    test_invoke,
     transfer,
     usage,
     usage_plans,
@@ -48,6 +49,7 @@ OPERATIONS: dict[str, Operation[ApiGatewayState]] = {
     **api_keys.OPERATIONS,
     **usage_plans.OPERATIONS,
     **usage.OPERATIONS,
+    **test_invoke.OPERATIONS,
     **domains.OPERATIONS,
     **sdk.OPERATIONS,
 }
@@ -87,6 +89,8 @@ class ApiGatewayProvider(ApiGatewayState):
         self._handlers = bind_operations(self, OPERATIONS)
         self.usage: usage.UsageSource | None = None
         """The data plane's usage counters (GetUsage, UpdateUsage); set by the wiring."""
+        self.test_invoker: test_invoke.MethodTester | None = None
+        """Runs TestInvokeMethod's request through the data plane; set by the wiring."""
 
     @property
     def service_name(self) -> str:
