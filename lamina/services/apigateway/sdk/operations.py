@@ -116,7 +116,7 @@ def _iso(epoch_s: float) -> str:
 
 
 def _get_sdk_types(state: ApiGatewayState, params: OperationInput) -> OperationOutput:
-    return page([kind.wire() for kind in KINDS.values()], params)
+    return page([KINDS[name].wire() for name in sorted(KINDS)], params)
 
 
 def _get_sdk_type(state: ApiGatewayState, params: OperationInput) -> OperationOutput:
