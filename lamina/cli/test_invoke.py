@@ -168,30 +168,31 @@ class TestInvoker:
         response = await gateway.handle(simulated, host)
         latency = round((time.perf_counter() - started) * 1000)
         log = _Log(simulated.request_id)
-        self._log(log, simulated, parts.query, headers, body, capture.ctx, recorder, response)
+        asked = _Asked(http_method, parts.path or "/", parts.query, headers, body)
+        self._log(log, simulated.request_id, asked, capture.ctx, recorder, response)
         return _output(response, log.text(), latency)
 
     def _log(
         self,
         log: _Log,
-        request: GatewayRequest,
-        query: str,
-        headers: list[tuple[str, str]],
-        body: bytes,
+        request_id: str,
+        asked: _Asked,
         ctx: RequestContext | None,
         recorder: _Recorder,
         response: GatewayResponse,
     ) -> None:
-        log.line(f"Starting execution for request: {request.request_id}")
+        log.line(f"Starting execution for request: {request_id}")
         target = ctx.target if ctx is not None else None
         path_params = target.path_params if isinstance(target, V1Target) else {}
-        path = request.path[len(TEST_STAGE) + 1 :]
-        log.line(f"HTTP Method: {request.method}, Resource Path: {path}")
+        log.line(f"HTTP Method: {asked.method}, Resource Path: {asked.path}")
         log.line(f"Method request path: {_braces(path_params.items())}")
-        log.line(f"Method request query string: {_braces(parse_qsl(query, True))}")
-        log.line(f"Method request headers: {_braces(headers)}")
-        log.line(f"Method request body before transformations: {body.decode(errors='replace')}")
+        log.line(f"Method request query string: {_braces(parse_qsl(asked.query, True))}")
+        log.line(f"Method request headers: {_braces(asked.headers)}")
+        body = asked.body.decode(errors="replace")
+        log.line(f"Method request body before transformations: {body}")
         integration = ctx.integration if ctx is not None else None
+        error = ctx.error if ctx is not None else None
+        said = False  # whether the failure is in the log already
         for call in recorder.calls:
             arn = f"arn:aws:lambda:{self._region}:{self._account_id}:function:{call.name}"
             if call.qualifier:
@@ -203,8 +204,10 @@ class TestInvoker:
                 + call.payload.decode(errors="replace")
             )
             log.line(f"Sending request to {uri}")
-            if call.result is None:
-                log.line("Execution failed due to configuration error: the invocation failed")
+            if call.result is None:  # Lambda refused it (permissions, no such function)
+                detail = error.detail if error is not None else "the invocation failed"
+                log.line(f"Execution failed due to configuration error: {detail}")
+                said = True
                 continue
             log.line(
                 f"Received response. Status: 200, Integration latency: {call.latency_ms:.0f} ms"
@@ -220,11 +223,10 @@ class TestInvoker:
                 )
         if isinstance(integration, MockIntegration):
             log.line("Endpoint response body before transformations: (MOCK integration)")
-        error = ctx.error if ctx is not None else None
-        if error is not None:
+        if error is not None and not said:
             detail = f" ({error.detail})" if error.detail else ""
             log.line(f"Execution failed: {error.response_type.value}{detail}")
-        elif isinstance(integration, LambdaIntegration | MockIntegration):
+        elif error is None and isinstance(integration, LambdaIntegration | MockIntegration):
             log.line(
                 "Method response body after transformations: "
                 + response.body.decode(errors="replace")
@@ -233,6 +235,21 @@ class TestInvoker:
         if error is None:
             log.line("Successfully completed execution")
         log.line(f"Method completed with status: {response.status}")
+
+
+class _Asked:
+    """The simulated request as the caller gave it."""
+
+    __slots__ = ("body", "headers", "method", "path", "query")
+
+    def __init__(
+        self, method: str, path: str, query: str, headers: list[tuple[str, str]], body: bytes
+    ) -> None:
+        self.method = method
+        self.path = path
+        self.query = query
+        self.headers = headers
+        self.body = body
 
 
 class _Log:
