@@ -8,7 +8,9 @@ still has to fill `/hello/{name}`, send a body to POST /echo and hand back the a
   parameter where the operation does not declare it;
 - POST, PUT and PATCH without a requestBody take an optional JSON body of any shape
   (API Gateway's own JavaScript SDK passes a body to every method);
-- an operation without responses answers `200` with JSON of any shape.
+- an operation without responses answers `200` with JSON of any shape, and a 2xx
+  response without a model has JSON of any shape (API Gateway's JavaScript SDK hands
+  back the parsed body whatever the method responses say).
 """
 
 from __future__ import annotations
@@ -47,7 +49,9 @@ def _complete(
         operation["parameters"] = [*operation.get("parameters", []), *missing]
     if method in _BODY_METHODS and "requestBody" not in operation:
         operation["requestBody"] = {"content": {"application/json": {"schema": {}}}}
-    if not operation.get("responses"):
-        operation["responses"] = {
-            "200": {"description": "200 response", "content": {"application/json": {"schema": {}}}}
-        }
+    responses = operation.setdefault("responses", {})
+    if not responses:
+        responses["200"] = {"description": "200 response"}
+    for status, response in responses.items():
+        if str(status).startswith("2") and not response.get("content"):
+            response["content"] = {"application/json": {"schema": {}}}

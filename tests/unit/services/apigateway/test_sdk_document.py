@@ -66,13 +66,26 @@ def test_bodies_for_post_put_patch_only_where_missing() -> None:
     assert "requestBody" not in item["delete"]
 
 
-def test_missing_responses_become_json_200_and_declared_ones_stay() -> None:
-    declared = {"201": {"description": "201 response"}}
-    doc = sdk_document(_export({"/a": {"get": {"responses": {}}, "post": {"responses": declared}}}))
+def test_missing_responses_become_json_200() -> None:
+    doc = sdk_document(_export({"/a": {"get": {"responses": {}}}}))
     assert doc["paths"]["/a"]["get"]["responses"] == {
         "200": {"description": "200 response", "content": JSON_ANY}
     }
-    assert doc["paths"]["/a"]["post"]["responses"] == declared
+
+
+def test_success_responses_without_a_model_carry_json_and_others_stay() -> None:
+    model = {"application/json": {"schema": {"$ref": "#/components/schemas/Out"}}}
+    declared = {
+        "201": {"description": "201 response"},
+        "202": {"description": "202 response", "content": model},
+        "404": {"description": "404 response"},
+    }
+    doc = sdk_document(_export({"/a": {"post": {"responses": declared}}}))
+    assert doc["paths"]["/a"]["post"]["responses"] == {
+        "201": {"description": "201 response", "content": JSON_ANY},
+        "202": {"description": "202 response", "content": model},
+        "404": {"description": "404 response"},
+    }
 
 
 def test_the_export_itself_is_left_unchanged() -> None:
