@@ -1,7 +1,7 @@
 """What the management APIs say about access and addresses, for the data plane: API keys,
-usage plans and stage throttles (AccessLimits), and custom domain names with their base
-path mappings (CustomDomain), from the records' AWS shapes (GetUsagePlan, GetApiKey,
-GetStage, GetDomainName, GetBasePathMapping outputs).
+usage plans and stage throttles (AccessLimits), from the records' AWS shapes (GetUsagePlan,
+GetApiKey, GetStage outputs), and `merge_domains` to join the template's custom domains with
+the management APIs' (compiled by config/apigateway_domains.py).
 
 The template's own limits and domains come from lamina.config (usage_plan.py, domain.py);
 `merge_limits` lays the management API's over them: a key or plan id the API holds
@@ -19,7 +19,7 @@ from typing import Any, Literal, cast
 import msgspec
 
 from lamina.config.error import ConfigError
-from lamina.gateway.domain import ApiMapping, CustomDomain
+from lamina.gateway.domain import CustomDomain
 from lamina.gateway.limits.model import (
     ACCOUNT_BURST_LIMIT,
     ACCOUNT_RATE_LIMIT,
@@ -34,7 +34,6 @@ from lamina.gateway.limits.model import (
 )
 
 Record = Mapping[str, Any]
-NO_BASE_PATH = "(none)"
 
 
 def compile_plans(plans: Iterable[tuple[Record, Sequence[Record]]]) -> AccessLimits:
@@ -133,33 +132,6 @@ def merge_limits(
         stage_throttles=tuple(stages.values()),
         account=template.account,
     )
-
-
-def compile_base_path_domains(
-    domains: Iterable[tuple[Record, Sequence[Record]]],
-) -> list[CustomDomain]:
-    """Domain names (GetDomainName) with their base path mappings (GetBasePathMapping).
-    https://docs.aws.amazon.com/apigateway/latest/developerguide/rest-api-mappings.html
-    """
-    built = []
-    for domain, mappings in domains:
-        built.append(
-            CustomDomain(
-                name=str(domain["domainName"]).lower(),
-                mappings=tuple(
-                    ApiMapping(
-                        api_id=str(mapping["restApiId"]),
-                        base_path=""
-                        if mapping.get("basePath") in (None, "", NO_BASE_PATH)
-                        else str(mapping["basePath"]).strip("/"),
-                        stage=str(mapping["stage"]) if mapping.get("stage") else None,
-                    )
-                    for mapping in mappings
-                ),
-                security_policy=str(domain.get("securityPolicy") or "TLS_1_2"),
-            )
-        )
-    return built
 
 
 def merge_domains(*groups: Iterable[CustomDomain]) -> tuple[CustomDomain, ...]:

@@ -1,6 +1,6 @@
 """HTTP API snapshots (the AWS-shaped records the apigatewayv2 management API stores and a
 deployment freezes, see lamina/services/apigatewayv2/state.py) compiled into the data
-plane's `HttpApi`, and its domain names into `CustomDomain`s.
+plane's `HttpApi` (domain names: config/apigateway_domains.py).
 
 A snapshot is `{"api": GetApi output (serving members), "routes": [GetRoute output],
 "integrations": [GetIntegration output], "authorizers": [GetAuthorizer output]}`, members
@@ -26,7 +26,6 @@ from lamina.config.authorizer import DEFAULT_TTL, HTTP_DEFAULT_IDENTITY
 from lamina.config.cors import build_cors
 from lamina.config.error import ConfigError
 from lamina.config.integration import is_lambda_uri, lambda_uri_target
-from lamina.gateway.domain import ApiMapping, CustomDomain
 from lamina.gateway.model import (
     HTTP_MAX_TIMEOUT_MS,
     AccessLogSetting,
@@ -182,32 +181,6 @@ def _authorizer(spec: Record) -> Authorizer:
         audience=tuple(str(audience) for audience in jwt.get("Audience") or ()),
         credentials=_optional_text(spec.get("AuthorizerCredentialsArn")),
     )
-
-
-def compile_domains(domains: Sequence[tuple[Record, Sequence[Record]]]) -> list[CustomDomain]:
-    """Domain names (GetDomainName shape) with their API mappings (GetApiMapping shape).
-    Mutual TLS truststores are not fetched (a truststore URI names S3), so a domain with one
-    is compiled without client certificate checks."""
-    # https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-mappings.html
-    built = []
-    for domain, mappings in domains:
-        configurations = _records(domain.get("DomainNameConfigurations") or [], "configurations")
-        policy = configurations[0].get("SecurityPolicy") if configurations else None
-        built.append(
-            CustomDomain(
-                name=_text(domain, "DomainName", "domain name").lower(),
-                mappings=tuple(
-                    ApiMapping(
-                        api_id=_text(mapping, "ApiId", "API mapping"),
-                        base_path=str(mapping.get("ApiMappingKey") or "").strip("/"),
-                        stage=_text(mapping, "Stage", "API mapping"),
-                    )
-                    for mapping in mappings
-                ),
-                security_policy=str(policy or "TLS_1_2"),
-            )
-        )
-    return built
 
 
 def _access_log(settings: object) -> AccessLogSetting | None:

@@ -26,6 +26,7 @@ import json
 from collections.abc import Iterable, Sequence
 
 from lamina.core.store import Reader, Transaction
+from lamina.services.apigateway.domain_store import Domains
 from lamina.services.apigatewayv2.state import Data, DeploymentRecord, HttpApiState
 
 TEMPLATE_MEMBER = "LaminaTemplate"
@@ -225,9 +226,7 @@ def _delete_stage(state: HttpApiState, api_id: str, name: str, tx: Transaction) 
 def _delete_mappings(
     state: HttpApiState, tx: Transaction, api_id: str, stage: str | None = None
 ) -> None:
-    for key, mapping in list(state.mappings.items("", tx)):
-        if mapping.data["ApiId"] == api_id and stage in (None, mapping.data["Stage"]):
-            state.mappings.delete(key, tx)
+    Domains(state.store).drop_mappings_to(api_id, tx, stage)
 
 
 def _prune(

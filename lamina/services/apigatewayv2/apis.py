@@ -11,6 +11,7 @@ from typing import Any
 
 from lamina.aws.service import Operation, OperationInput, OperationOutput
 from lamina.core.store import Transaction
+from lamina.services.apigateway.domain_store import Domains
 from lamina.services.apigatewayv2.integrations import (
     apply_integration,
     lambda_arn_of,
@@ -185,9 +186,7 @@ def _delete(state: HttpApiState, params: OperationInput) -> OperationOutput:
     api_id = params["ApiId"]
     with state.change(api_id) as (tx, _):
         state.api(api_id, tx)
-        for key, mapping in list(state.mappings.items("", tx)):
-            if mapping.data["ApiId"] == api_id:
-                state.mappings.delete(key, tx)
+        Domains(state.store).drop_mappings_to(api_id, tx)
         state.delete_api(api_id, tx)
     return {}
 

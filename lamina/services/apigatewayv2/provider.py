@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 
 from lamina.aws.service import Handler, Operation, bind_operations
 from lamina.core.store import Store
+from lamina.services.apigateway.domain_store import migrate_legacy
 from lamina.services.apigatewayv2 import (
     api_export,
     api_import,
@@ -51,6 +52,7 @@ class ApiGatewayV2Provider(HttpApiState):
             store, region=region, account_id=account_id, clock=clock, on_change=on_change
         )
         self._handlers = bind_operations(self, OPERATIONS)
+        migrate_legacy(store)  # domain names kept apart by an older Lamina
 
     @property
     def service_name(self) -> str:

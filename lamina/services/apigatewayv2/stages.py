@@ -16,6 +16,7 @@ from typing import Any
 
 from lamina.aws.service import Operation, OperationInput, OperationOutput
 from lamina.core.store import Reader, Transaction
+from lamina.services.apigateway.domain_store import Domains
 from lamina.services.apigatewayv2.routes import route_by_key
 from lamina.services.apigatewayv2.state import (
     Data,
@@ -155,12 +156,11 @@ def _delete_stage(state: HttpApiState, params: OperationInput) -> OperationOutpu
     api_id, name = params["ApiId"], params["StageName"]
     with state.change(api_id) as (tx, _):
         _unmanaged(state.stage(api_id, name, tx))
-        for _key, mapping in state.mappings.items("", tx):
-            if mapping.data["ApiId"] == api_id and mapping.data["Stage"] == name:
-                raise conflict(
-                    f"Stage {name} is mapped to a custom domain name (API mapping "
-                    f"{mapping.data['ApiMappingId']}); delete the API mapping first"
-                )
+        for mapping in Domains(state.store).mappings_to(api_id, tx, stage=name):
+            raise conflict(
+                f"Stage {name} is mapped to a custom domain name (API mapping "
+                f"{mapping.id}); delete the API mapping first"
+            )
         state.stages.delete(f"{api_id}/{name}", tx)
     return {}
 

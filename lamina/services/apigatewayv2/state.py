@@ -10,8 +10,9 @@ layer renders numbers in the shape's timestamp format). Kinds and keys:
     apigatewayv2/authorizers   {ApiId}/{AuthorizerId}      GetAuthorizer output
     apigatewayv2/stages        {ApiId}/{StageName}         GetStage output
     apigatewayv2/deployments   {ApiId}/{DeploymentId}      GetDeployment output + snapshot
-    apigatewayv2/domains       {DomainName}                GetDomainName output
-    apigatewayv2/mappings      {DomainName}/{ApiMappingId} GetApiMapping output
+
+Domain names and API mappings are shared with the REST API's management API
+(services/apigateway/domain_store.py).
 
 A *snapshot* is what a deployment freezes and what `config/apigatewayv2_compile` reads:
 
@@ -29,8 +30,7 @@ transaction as the change. https://docs.aws.amazon.com/apigateway/latest/develop
 `on_change(api_id)` runs after the commit of every change to what is served (deployments,
 stages, auto-deploys, an API's deletion, domain names and API mappings of the API), so the
 data plane can be rebuilt: `served(api_id)` (None once the API is deleted) goes to
-`config.apigatewayv2_compile.compile_http_api(*served, ...)`, and
-`domains.domain_mappings(state)` to `compile_domains`.
+`config.apigatewayv2_compile.compile_http_api(*served, ...)`.
 """
 
 from __future__ import annotations
@@ -114,8 +114,6 @@ class HttpApiState:
         self.authorizers = Collection(store, "apigatewayv2/authorizers", Record)
         self.stages = Collection(store, "apigatewayv2/stages", Record)
         self.deployments = Collection(store, "apigatewayv2/deployments", DeploymentRecord)
-        self.domains = Collection(store, "apigatewayv2/domains", Record)
-        self.mappings = Collection(store, "apigatewayv2/mappings", Record)
         self.children = (self.routes, self.integrations, self.authorizers, self.stages)
 
     def now(self) -> float:

@@ -13,7 +13,8 @@ from collections.abc import Callable
 
 from lamina.aws.service import Operation, OperationInput, OperationOutput
 from lamina.core.store import Transaction
-from lamina.services.apigatewayv2.state import Data, HttpApiState, Record, not_found
+from lamina.services.apigateway.domain_store import Domains
+from lamina.services.apigatewayv2.state import Data, HttpApiState, not_found
 
 _RESOURCE = re.compile(
     r"arn:[a-z-]+:apigateway:(?P<region>[a-z0-9-]+)::"
@@ -28,10 +29,17 @@ def _tagged(state: HttpApiState, arn: str, tx: Transaction) -> tuple[Data, Calla
         raise not_found(f"Invalid resource ARN specified {arn}")
     if found["domain"] is not None:
         name = found["domain"].lower()
-        domain = state.domains.get(name, tx)
+        domains = Domains(state.store)
+        domain = domains.get(name, tx)
         if domain is None:
             raise not_found(f"Invalid domain name identifier specified {state.account_id}:{name}")
-        return domain.data, lambda: state.domains.put(name, Record(domain.data), tx)
+        shown: Data = {"Tags": domain.tags}
+
+        def save() -> None:
+            domain.tags = dict(shown["Tags"])
+            domains.put(domain, tx)
+
+        return shown, save
     api_id, stage_name = found["api"], found["stage"]
     if stage_name is None:
         api = state.api(api_id, tx)

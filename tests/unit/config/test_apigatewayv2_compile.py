@@ -1,6 +1,6 @@
 """HTTP API snapshots compiled into the data plane's model: routes with Lambda and
 unsupported integrations, JWT and Lambda authorizers, CORS, stages sharing or owning a
-deployment's definition, domain names with multi-level API mappings."""
+deployment's definition."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from lamina.config.apigatewayv2_compile import compile_domains, compile_http_api
+from lamina.config.apigatewayv2_compile import compile_http_api
 from lamina.config.error import ConfigError
 from lamina.gateway.model import (
     CorsConfiguration,
@@ -162,20 +162,3 @@ def test_route_naming_a_missing_integration_is_a_config_error() -> None:
     snapshot["routes"][2]["Target"] = "integrations/gone"
     with pytest.raises(ConfigError, match="HTTP API a1b2c3d4e5"):
         _compile(snapshot)
-
-
-def test_domains_with_multi_level_mappings() -> None:
-    domain = {
-        "DomainName": "API.example.com",
-        "DomainNameConfigurations": [{"SecurityPolicy": "TLS_1_2"}],
-    }
-    mappings = [
-        {"ApiId": "a1", "ApiMappingId": "m1", "ApiMappingKey": "myservice/cat/v1", "Stage": "p"},
-        {"ApiId": "a2", "ApiMappingId": "m2", "Stage": "$default"},
-    ]
-    [compiled] = compile_domains([(domain, mappings)])
-    assert compiled.name == "api.example.com"
-    assert [(m.api_id, m.base_path, m.stage) for m in compiled.mappings] == [
-        ("a1", "myservice/cat/v1", "p"),
-        ("a2", "", "$default"),
-    ]

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from lamina.config.apigatewayv2_compile import compile_domains, compile_http_api
+from lamina.config.apigateway_domains import compile_custom_domains
+from lamina.config.apigatewayv2_compile import compile_http_api
 from lamina.gateway.model import LambdaIntegration
-from lamina.services.apigatewayv2.domains import domain_mappings
+from lamina.services.apigateway.domain_store import domain_table
 from tests.loopback import ACCOUNT, REGION
 
 from .conftest import FUNCTION_ARN, ApiGatewayV2Server
@@ -53,6 +54,6 @@ def test_domains_compile_with_their_mappings(v2: Any, server: ApiGatewayV2Server
     v2.create_api_mapping(
         DomainName="api.example.com", ApiId=api_id, Stage="$default", ApiMappingKey="a/b"
     )
-    [domain] = compile_domains(domain_mappings(server.provider))
+    [domain] = compile_custom_domains(domain_table(server.provider.store))
     [mapping] = domain.mappings
     assert (domain.name, mapping.api_id, mapping.base_path) == ("api.example.com", api_id, "a/b")
