@@ -23,7 +23,6 @@ import logging
 from collections.abc import Callable
 
 from lamina.config.apigateway_access import (
-    compile_base_path_domains,
     compile_plans,
     http_stage_throttles,
     merge_domains,
@@ -31,8 +30,9 @@ from lamina.config.apigateway_access import (
     rest_stage_throttles,
 )
 from lamina.config.apigateway_compile import compile_rest_api
+from lamina.config.apigateway_domains import compile_custom_domains
 from lamina.config.apigateway_render import render_rest_api
-from lamina.config.apigatewayv2_compile import compile_domains, compile_http_api
+from lamina.config.apigatewayv2_compile import compile_http_api
 from lamina.config.apigatewayv2_render import render_http_api
 from lamina.config.error import ConfigError
 from lamina.config.model import Application
@@ -41,14 +41,13 @@ from lamina.gateway.deployment import Deployment
 from lamina.gateway.model import HttpApi, RestApi
 from lamina.gateway.waf.model import WebAcl
 from lamina.services.apigateway.adopt import adopt, forget_removed, logical_id_of
-from lamina.services.apigateway.domains import domain_routes
+from lamina.services.apigateway.domain_store import domain_table
 from lamina.services.apigateway.provider import ApiGatewayProvider
 from lamina.services.apigateway.snapshot import snapshot
 from lamina.services.apigateway.stages import deployed_stages
 from lamina.services.apigateway.usage_plans import plans_with_keys
 from lamina.services.apigatewayv2.adopt import adopt as adopt_http
 from lamina.services.apigatewayv2.adopt import forget_missing, template_logical_id
-from lamina.services.apigatewayv2.domains import domain_mappings
 from lamina.services.apigatewayv2.provider import ApiGatewayV2Provider
 
 log = logging.getLogger("lamina.cli")
@@ -167,8 +166,7 @@ class ControlPlane:
             limits=merge_limits(app.limits, managed, throttles),
             domains=merge_domains(
                 app.domains,
-                compile_base_path_domains(domain_routes(self.rest.store)),
-                compile_domains(domain_mappings(self.http)),
+                compile_custom_domains(domain_table(self.rest.store)),
             ),
             root_candidates={api.id for api in app.rest_apis} | {api.id for api in app.http_apis},
         )
