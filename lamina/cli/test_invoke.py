@@ -11,13 +11,15 @@ must match that resource's path (template) and the method is the one that runs.
 https://docs.aws.amazon.com/apigateway/latest/api/API_TestInvokeMethod.html
 https://docs.aws.amazon.com/apigateway/latest/developerguide/how-to-test-method.html
 
-The `log` imitates the execution log API Gateway writes (and returns here): the lines and
-their wording follow the example of the AWS CLI reference for test-invoke-method
-(https://docs.aws.amazon.com/cli/latest/reference/apigateway/test-invoke-method.html):
-"Execution log for request ...", "Starting execution for request: ...", "HTTP Method: GET,
-Resource Path: /pets/1", "Method request path: {petId=1}", "Endpoint request body after
-transformations: ...", "Endpoint response body before transformations: ...", "Method
-completed with status: 200".
+The `log` imitates the execution log API Gateway writes to CloudWatch Logs and returns
+here ("a simulated Amazon CloudWatch Logs entry", how-to-test-method above): a first line
+"Execution log for request <id>", then lines stamped `Wed Nov 25 19:30:00 UTC 2026 : ...`
+worded as in API Gateway's logs, e.g. "Starting execution for request: <id>", "HTTP
+Method: POST, Resource Path: /", "Method request path: {proxy=a/b}", "Method request
+headers: {Accept=*/*}", "Endpoint response headers: {...}", "Endpoint response body before
+transformations: ...", "Method completed with status: 200" (public execution logs quoted in
+https://github.com/brefphp/bref/issues/162 and
+https://github.com/elastic/integrations/pull/4266).
 """
 
 from __future__ import annotations
@@ -211,6 +213,11 @@ class TestInvoker:
                 continue
             log.line(
                 f"Received response. Status: 200, Integration latency: {call.latency_ms:.0f} ms"
+            )
+            executed = call.result.executed_version
+            log.line(
+                "Endpoint response headers: {Content-Type=application/json, "
+                f"X-Amz-Executed-Version={executed}, x-amzn-RequestId={call.result.request_id}}}"
             )
             log.line(
                 "Endpoint response body before transformations: "
