@@ -32,6 +32,7 @@ from lamina.services.apigateway import (
     usage_plans,
     validators,
 )
+from lamina.services.apigateway.domain_store import migrate_legacy
 from lamina.services.apigateway.state import ApiGatewayState
 
 OPERATIONS: dict[str, Operation[ApiGatewayState]] = {
@@ -87,6 +88,7 @@ class ApiGatewayProvider(ApiGatewayState):
             store, region=region, account_id=account_id, clock=clock, on_change=on_change
         )
         self._handlers = bind_operations(self, OPERATIONS)
+        migrate_legacy(store)  # domain names kept apart by an older Lamina
         self.usage: usage.UsageSource | None = None
         """The data plane's usage counters (GetUsage, UpdateUsage); set by the wiring."""
         self.test_invoker: test_invoke.MethodTester | None = None
