@@ -42,7 +42,11 @@ def deploy(
         )
         return 2
     app = load_application(
-        path, parameter_overrides=parameters or {}, stack_name=stack_name or serving.stack_name
+        path,
+        parameter_overrides=parameters or {},
+        region=serving.region,
+        account_id=serving.account_id,
+        stack_name=stack_name or serving.stack_name,
     )
     changes = plan(stacks(store).get(app.stack_name), app)
     unchanged = len(inventory(app)) - sum(1 for c in changes if c.action != "Delete")

@@ -24,6 +24,7 @@ from lamina import __version__
 from lamina.cli.params import parse_overrides
 from lamina.cli.sdk import sdk as sdk_command
 from lamina.config.error import ConfigError
+from lamina.config.model import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 
 if TYPE_CHECKING:
     from lamina.core.store import Store
@@ -141,6 +142,21 @@ _store = click.option(
     show_default=True,
     help="Redeploy when the template or a function's code changes, without dropping requests.",
 )
+@click.option(
+    "--region",
+    default=DEFAULT_REGION,
+    show_default=True,
+    envvar="LAMINA_REGION",
+    help="The Region ARNs and AWS::Region name.",
+)
+@click.option(
+    "--account-id",
+    default=DEFAULT_ACCOUNT_ID,
+    show_default=True,
+    envvar="LAMINA_ACCOUNT_ID",
+    help="The account ARNs and AWS::AccountId name.",
+)
+@click.option("--stack-name", default=None, help="The stack (default: the template's folder).")
 @_state_dir
 @_store
 def up(
@@ -160,6 +176,9 @@ def up(
     watch: bool = True,
     state_dir: str | None = None,
     store_url: str | None = None,
+    region: str = DEFAULT_REGION,
+    account_id: str = DEFAULT_ACCOUNT_ID,
+    stack_name: str | None = None,
 ) -> None:
     """Serve the template at PATH (a template file or a folder holding template.yaml)."""
     from lamina.cli.serve import ServeOptions, serve
@@ -181,6 +200,9 @@ def up(
         watch=watch,
         state_dir=state_dir,
         store_url=store_url,
+        region=region,
+        account_id=account_id,
+        stack_name=stack_name,
     )
     sys.exit(_run(serve(options)))
 

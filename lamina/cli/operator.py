@@ -17,6 +17,7 @@ import msgspec
 import orjson
 
 from lamina.cli.reload import Reloader
+from lamina.config.model import Application
 from lamina.edge.app import OperatorRoute
 from lamina.http.message import HttpRequest, HttpResponse
 
@@ -30,6 +31,8 @@ class Serving(msgspec.Struct, frozen=True, kw_only=True):
     stack_name: str
     template_path: str
     token: str
+    region: str = "us-east-1"
+    account_id: str = "123456789012"
 
 
 class DeployRequest(msgspec.Struct, frozen=True, kw_only=True):
@@ -38,14 +41,16 @@ class DeployRequest(msgspec.Struct, frozen=True, kw_only=True):
     parameters: dict[str, str] | None = None
 
 
-def announce(state_dir: Path, *, url: str, stack_name: str, template_path: str) -> Serving:
+def announce(state_dir: Path, *, url: str, app: Application) -> Serving:
     """Write serving.json (only its owner can read it)."""
     serving = Serving(
         pid=os.getpid(),
         url=url,
-        stack_name=stack_name,
-        template_path=template_path,
+        stack_name=app.stack_name,
+        template_path=app.template_path,
         token=secrets.token_urlsafe(32),
+        region=app.region,
+        account_id=app.account_id,
     )
     state_dir.mkdir(parents=True, exist_ok=True)
     path = state_dir / SERVING_FILE

@@ -132,6 +132,8 @@ class Reloader:
             load_application,
             self._path,
             parameter_overrides=overrides,
+            region=self.app.region,
+            account_id=self.app.account_id,
             stack_name=self.app.stack_name,
         )
         try:

@@ -31,7 +31,7 @@ from lamina.cli.transport import Transport, parse_domain_certs
 from lamina.config.error import ConfigError
 from lamina.config.iam import function_identity
 from lamina.config.load import load_application
-from lamina.config.model import Application
+from lamina.config.model import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, Application
 from lamina.core.ids import new_request_id
 from lamina.core.store import Store, StoreError
 from lamina.core.store_open import open_store
@@ -89,6 +89,11 @@ class ServeOptions(msgspec.Struct, frozen=True, kw_only=True):
     tls_key: str | None = None
     tls_domain_certs: tuple[str, ...] = ()
     """`NAME=CERT,KEY`: the user's certificate for a custom domain (else the local CA's)."""
+    region: str = DEFAULT_REGION
+    account_id: str = DEFAULT_ACCOUNT_ID
+    """What ARNs and AWS::Region / AWS::AccountId say (AWS docs' example account by default)."""
+    stack_name: str | None = None
+    """None: the template folder's name."""
     store_url: str | None = None
     """The control plane's store (postgresql://...); None: SQLite in the state folder."""
     watch: bool = True
@@ -107,7 +112,13 @@ def state_dir_for(app: Application, given: str | None = None) -> Path:
 
 async def serve(options: ServeOptions) -> int:
     started = time.perf_counter()
-    app = load_application(options.path, parameter_overrides=options.parameter_overrides)
+    app = load_application(
+        options.path,
+        parameter_overrides=options.parameter_overrides,
+        region=options.region,
+        account_id=options.account_id,
+        stack_name=options.stack_name,
+    )
     for warning in app.warnings:
         click.echo(f"warning: {warning}", err=True)
     state_dir = state_dir_for(app, options.state_dir)
@@ -312,9 +323,7 @@ async def serve(options: ServeOptions) -> int:
     _print_api_keys(app)
     _print_banner(app, deployment, options.host, port, time.perf_counter() - started, transport)
     _record_stack(store, app, options.parameter_overrides)
-    serving = announce(
-        state_dir, url=plain_url, stack_name=app.stack_name, template_path=app.template_path
-    )
+    serving = announce(state_dir, url=plain_url, app=app)
     edge.serve_operator("/_lamina/deploy", deploy_route(reloader, serving))
     # Load the AWS service models off the event loop, after we listen.
     preload = asyncio.get_running_loop().run_in_executor(None, aws.preload)

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import boto3
 import httpx
 import pytest
 
@@ -166,3 +167,24 @@ def test_invoke_missing_event_file_is_a_clean_usage_error() -> None:
     assert result.returncode == 2
     assert b"Traceback" not in result.stderr
     assert b"does not exist" in result.stderr
+
+
+def test_up_takes_the_region_and_account_arns_name(tmp_path: Path) -> None:
+    lamina = LaminaProcess(
+        PROXY_APP, "--region", "eu-west-1", "--account-id", "000000000000", "--stack-name", "demo"
+    )
+    try:
+        client = boto3.client(
+            "lambda",
+            endpoint_url=lamina.base,
+            region_name="eu-west-1",
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
+        arn = client.get_function(FunctionName="EchoFunction")["Configuration"]["FunctionArn"]
+        assert arn == "arn:aws:lambda:eu-west-1:000000000000:function:EchoFunction"
+        event = httpx.get(f"{lamina.base}/Prod/echo/ann", timeout=30).json()["event"]
+        assert event["requestContext"]["accountId"] == "000000000000"
+        assert "Lamina: stack demo from" in lamina.output()
+    finally:
+        lamina.stop()
