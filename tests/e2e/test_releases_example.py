@@ -216,6 +216,19 @@ class Checks:
         answers = {tuple(sorted(_answer(self.base, "prod").items())) for _ in range(50)}
         assert answers == {tuple(sorted(_release("second", "2", "prod", "prod").items()))}
 
+    def each_alias_needs_its_permission(self) -> None:
+        """Lambda checks the policy of the alias invoked: without the template's statement
+        on releases:dev, API Gateway may not invoke it (500, as AWS answers), while prod,
+        through releases:prod, still answers.
+        https://repost.aws/knowledge-center/api-gateway-lambda-stage-variable-500
+        """
+        self.lambda_.remove_permission(
+            FunctionName="releases", Qualifier="dev", StatementId="DevInvokePermission"
+        )
+        refused = httpx.get(f"{self.base}/dev/release", timeout=30)
+        assert (refused.status_code, refused.json()) == (500, {"message": "Internal server error"})
+        assert _answer(self.base, "prod") == _release("second", "2", "prod", "prod")
+
 
 def test_the_releases_readme_runs_as_written(tmp_path: Path) -> None:
     steps = readme_steps((EXAMPLE / "README.md").read_text())
@@ -250,6 +263,8 @@ def test_the_releases_readme_runs_as_written(tmp_path: Path) -> None:
                 f"{lamina.output()[-3000:]}"
             )
             assert_output(step, output)
+        assert verify is not None
+        verify.each_alias_needs_its_permission()
     finally:
         shell.close()
         errors.close()
