@@ -13,8 +13,11 @@ datetimes.
     apigw/apikeys                 {id}
     apigw/usageplans              {id}
     apigw/usageplankeys           {usagePlanId}/{keyId}
-    apigw/domainnames             {domainName}
-    apigw/basepathmappings        {domainName}/{basePath}
+    apigw/domainnames             {domainName}                 (old stores only)
+    apigw/basepathmappings        {domainName}/{basePath}      (old stores only)
+
+Domain names and base path mappings now live in the records both management APIs share
+(domain_store.py); the two old kinds are read once, by domain_store.migrate_legacy.
 
 DeleteRestApi deletes every `apigw/` record keyed "{restApiId}/...": an API's deployments,
 snapshots and stages go with it; keys of the other kinds never start with an API id
