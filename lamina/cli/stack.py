@@ -21,7 +21,9 @@ from lamina.config.model import Application
 from lamina.core.store import Collection, Store
 
 STACKS = "stacks"
-StackStatus = Literal["CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE"]
+StackStatus = Literal[
+    "CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "DELETE_FAILED"
+]
 
 
 class StackResource(msgspec.Struct, frozen=True, kw_only=True):
@@ -39,7 +41,8 @@ class StackRecord(msgspec.Struct, kw_only=True):
     updated: float = 0.0
     resources: dict[str, StackResource] = msgspec.field(default_factory=dict)
     reason: str = ""
-    """Why the last deployment was rolled back (UPDATE_ROLLBACK_COMPLETE)."""
+    """Why the last deployment was rolled back (UPDATE_ROLLBACK_COMPLETE), or which
+    resources `lamina delete` could not delete (DELETE_FAILED)."""
 
 
 class Change(msgspec.Struct, frozen=True, kw_only=True):
