@@ -5,6 +5,7 @@ lamina invoke FUNCTION [--event FILE|-]     invoke one function once, print its 
 lamina validate [PATH]                      lint the template (cfn-lint), file:line errors
 lamina deploy [PATH] [--no-confirm]         apply the template's change set to `lamina up`
 lamina stacks [PATH]                        the stacks deployed to a state
+lamina delete [PATH] [--no-confirm]         delete a stack's resources
 lamina logs FUNCTION [--tail]               what a function printed
 lamina state export|import ARCHIVE [PATH]   back up, restore or move a state
 """
@@ -348,6 +349,44 @@ def stacks_command(path: str, state_dir: str | None, store_url: str | None) -> N
         sys.exit(list_stacks(store))
     finally:
         store.close()
+
+
+@main.command(name="delete")
+@click.argument("path", default=".", type=click.Path(exists=True))
+@click.option("--stack-name", default=None, help="The stack (default: the template folder's).")
+@click.option("--no-confirm", is_flag=True, help="Delete without asking.")
+@_state_dir
+@_store
+@click.option(
+    "--dynamodb", "dynamodb_url", default=None, envvar="LAMINA_DYNAMODB_URL",
+    help="Where the DynamoDB tables live, as given to `lamina up`.",
+)  # fmt: skip
+def delete_command(
+    path: str,
+    stack_name: str | None,
+    no_confirm: bool,
+    state_dir: str | None,
+    store_url: str | None,
+    dynamodb_url: str | None,
+) -> None:
+    """Delete a stack's resources as CloudFormation's delete-stack does (stop `lamina up`
+    first); DeletionPolicy: Retain keeps a resource."""
+    from lamina.cli.delete import delete_stack
+
+    folder = _state_folder(path, state_dir)
+    store = _open_store(store_url, folder)
+    try:
+        code = delete_stack(
+            path,
+            folder,
+            store,
+            stack_name=stack_name,
+            confirm=not no_confirm,
+            dynamodb_url=dynamodb_url,
+        )
+    finally:
+        store.close()
+    sys.exit(code)
 
 
 @main.group()
