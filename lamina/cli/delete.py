@@ -111,9 +111,8 @@ def delete_stack(
         return 1
     deleter = Deleter(stack, state_dir, store, dynamodb_url=dynamodb_url, template=template)
     outcomes = asyncio.run(_delete_all(deleter, keep))
-    for outcome in outcomes:
-        reason = f"  {outcome.reason}" if outcome.reason else ""
-        click.echo(f"{outcome.status:<16}  {outcome.logical_id}  {outcome.type}{reason}")
+    for line in event_lines(outcomes):
+        click.echo(line)
     failed = [outcome for outcome in outcomes if outcome.status == "DELETE_FAILED"]
     _finish(store, stack, failed)
     click.echo(
@@ -178,6 +177,17 @@ def resource_table(stack: StackRecord, keep: set[str]) -> Iterator[str]:
     for logical_id, type_, physical_id in resources:
         operation = "Retain" if logical_id in keep else "- Delete"
         yield f"{operation:<10}  {logical_id:<{width_id}}  {type_:<{width_type}}  {physical_id}"
+
+
+def event_lines(outcomes: list[Outcome]) -> Iterator[str]:
+    """What happened to each resource, as a stack's events list it."""
+    if not outcomes:
+        return
+    width_id = max(len(outcome.logical_id) for outcome in outcomes)
+    width_type = max(len(outcome.type) for outcome in outcomes)
+    for o in outcomes:
+        line = f"{o.status:<15}  {o.logical_id:<{width_id}}  {o.type:<{width_type}}  {o.reason}"
+        yield line.rstrip()
 
 
 async def _delete_all(deleter: Deleter, keep: set[str]) -> list[Outcome]:
