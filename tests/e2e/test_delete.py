@@ -5,6 +5,7 @@ DELETE_FAILED until a retry finds it empty), and a second `lamina up` finds fres
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 import sys
 import textwrap
@@ -18,6 +19,9 @@ import pytest
 
 from lamina.aws.service import AwsRequestContext
 from lamina.cli.operator import find_serving
+from lamina.services.cognito_idp.model import Group, Pool
+from lamina.services.cognito_idp.provider import CognitoIdpProvider
+from lamina.services.kms.provider import KmsProvider
 from lamina.services.s3.provider import S3Provider
 from tests.conftest import LaminaProcess
 
@@ -32,6 +36,7 @@ Resources:
       BillingMode: PAY_PER_REQUEST
       AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
       KeySchema: [{AttributeName: id, KeyType: HASH}]
+      StreamSpecification: {StreamViewType: NEW_IMAGE}
   Archive:
     Type: AWS::DynamoDB::Table
     DeletionPolicy: Retain
@@ -57,6 +62,21 @@ Resources:
     Type: AWS::Cognito::UserPoolClient
     Properties:
       UserPoolId: !Ref Pool
+  Staff:
+    Type: AWS::Cognito::UserPool
+    DeletionPolicy: Retain
+    Properties:
+      UserPoolName: staff
+  Admins:
+    Type: AWS::Cognito::UserPoolGroup
+    Properties:
+      UserPoolId: !Ref Staff
+      GroupName: admins
+  StaffDomain:
+    Type: AWS::Cognito::UserPoolDomain
+    Properties:
+      UserPoolId: !Ref Staff
+      Domain: staff-login
   Files:
     Type: AWS::S3::Bucket
     Properties:
@@ -71,6 +91,9 @@ Resources:
       Events:
         Rest: {Type: Api, Properties: {Path: /hello, Method: get}}
         Http: {Type: HttpApi, Properties: {Path: /hi, Method: get}}
+        Changes:
+          Type: DynamoDB
+          Properties: {Stream: !GetAtt Notes.StreamArn, StartingPosition: LATEST}
 """
 
 HANDLER = """\
@@ -140,9 +163,10 @@ def test_delete_removes_the_stack_keeps_retained_and_retries_a_failed_bucket(
         dynamodb.put_item(TableName="notes", Item={"id": {"S": "n1"}})
         dynamodb.put_item(TableName="archive", Item={"id": {"S": "a1"}})
         _client(lamina, "secretsmanager").put_secret_value(SecretId="token", SecretString="second")
-        pool_id = _client(lamina, "cognito-idp").list_user_pools(MaxResults=10)["UserPools"][0][
-            "Id"
-        ]
+        pools = _client(lamina, "cognito-idp").list_user_pools(MaxResults=10)["UserPools"]
+        pool_id = next(pool["Id"] for pool in pools if pool["Name"] == "people")
+        mappings = _client(lamina, "lambda").list_event_source_mappings()["EventSourceMappings"]
+        assert len(mappings) == 1
         _client(lamina, "cognito-idp").admin_create_user(UserPoolId=pool_id, Username="ann")
         published = _client(lamina, "lambda").publish_version(FunctionName="hello")
         assert published["Version"] == "1"
@@ -171,6 +195,21 @@ def test_delete_removes_the_stack_keeps_retained_and_retries_a_failed_bucket(
     listed = _lamina("stacks", str(app), "--state-dir", str(state))
     assert "shop  DELETE_FAILED  1 resources" in listed.stdout, listed
     assert "failed to delete: [Files]" in listed.stdout
+
+    # The mapping is gone; the retained pool stays, without its group and domain.
+    assert json.loads((state / "event-source-mappings.json").read_text()) == []
+    cognito = CognitoIdpProvider(
+        state_dir=state,
+        region="us-east-1",
+        account_id="000000000000",
+        kms=KmsProvider(state_dir=state, region="us-east-1", account_id="000000000000"),
+    )
+    try:
+        pools = {pool.name: pool for pool in cognito.store.all(Pool, "")}
+        assert set(pools) == {"staff"} and pools["staff"].domain == ""
+        assert cognito.store.all(Group, pools["staff"].id) == []
+    finally:
+        cognito.close()
 
     # Emptied, the retry deletes what was left and forgets the stack.
     _s3_call(state, "DeleteObject", Bucket="files", Key="left.txt")
