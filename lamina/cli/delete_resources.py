@@ -15,7 +15,6 @@ from typing import Any
 
 from lamina.aws.service import AwsRequestContext, ServiceError
 from lamina.cli.stack import StackRecord
-from lamina.config.model import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 from lamina.core.ids import new_request_id
 from lamina.core.store import Store
 from lamina.functions.service import FunctionService
@@ -83,15 +82,13 @@ class Deleter:
         *,
         dynamodb_url: str | None = None,
         template: Mapping[str, Mapping[str, Any]] | None = None,
-        region: str = DEFAULT_REGION,
-        account_id: str = DEFAULT_ACCOUNT_ID,
     ) -> None:
         self.stack = stack
         self.state_dir = state_dir
         self.store = store
         self.dynamodb_url = dynamodb_url
-        self.region = region
-        self.account_id = account_id
+        self.region = stack.region  # as the stack was deployed (lamina up --region ...)
+        self.account_id = stack.account_id
         self.template = template or {}
         """The template's resources by logical id (Type, Properties ...), when at hand."""
         self._opened: list[str] = []

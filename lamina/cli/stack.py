@@ -17,7 +17,7 @@ from typing import Literal
 
 import msgspec
 
-from lamina.config.model import Application
+from lamina.config.model import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, Application
 from lamina.core.store import Collection, Store
 
 STACKS = "stacks"
@@ -40,6 +40,8 @@ class StackRecord(msgspec.Struct, kw_only=True):
     created: float = 0.0
     updated: float = 0.0
     resources: dict[str, StackResource] = msgspec.field(default_factory=dict)
+    region: str = DEFAULT_REGION
+    account_id: str = DEFAULT_ACCOUNT_ID
     reason: str = ""
     """Why the last deployment was rolled back (UPDATE_ROLLBACK_COMPLETE), or which
     resources `lamina delete` could not delete (DELETE_FAILED)."""
@@ -143,6 +145,8 @@ def record(
             created=known.created if known is not None else now,
             updated=now,
             resources=inventory(app),
+            region=app.region,
+            account_id=app.account_id,
             reason=reason,
         )
         collection.put(app.stack_name, stack, tx)
