@@ -82,7 +82,15 @@ def _key(resource: TemplateResource, services: Services) -> None:
             key_id=resource.physical_id,
         )
     enabled = properties.get("Enabled", True) not in (False, "false")
-    if record.enabled != enabled and record.deletion_date is None:
+    if record.deletion_date is not None:
+        # The template declares the key, so it must be usable: a key left pending deletion
+        # by `lamina delete` comes back. (CloudFormation would make a new key; Lamina's key
+        # ids derive from the stack and logical id, so the same key returns.)
+        record.deletion_date = None
+        record.pending_window_days = None
+        record.enabled = enabled
+        kms.store.put(record)
+    elif record.enabled != enabled:
         record.enabled = enabled
         kms.store.put(record)
 
