@@ -128,6 +128,31 @@ class Authorizer(msgspec.Struct, frozen=True, kw_only=True):
     (authorizerCredentials); None: the function's resource policy must allow it."""
 
 
+class Model(msgspec.Struct, frozen=True, kw_only=True):
+    """A REST API's data model: a JSON Schema (draft-04) request bodies are validated
+    against (AWS::ApiGateway::Model, OpenAPI definitions / components.schemas, CreateModel).
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/models-mappings-models.html
+    """
+
+    name: str
+    schema: dict[str, Any] = msgspec.field(default_factory=dict)
+    content_type: str = "application/json"
+    id: str = ""
+    description: str | None = None
+
+
+class RequestValidator(msgspec.Struct, frozen=True, kw_only=True):
+    """A REST API's request validator (AWS::ApiGateway::RequestValidator,
+    x-amazon-apigateway-request-validators, CreateRequestValidator).
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-method-request-validation.html
+    """
+
+    id: str
+    name: str = ""
+    validate_request_body: bool = False
+    validate_request_parameters: bool = False
+
+
 class Method(msgspec.Struct, frozen=True, kw_only=True):
     http_method: str
     """GET, POST, ... or ANY."""
@@ -138,6 +163,12 @@ class Method(msgspec.Struct, frozen=True, kw_only=True):
     authorization_scopes: tuple[str, ...] = ()
     """COGNITO_USER_POOLS: the access token must carry one of these scopes."""
     api_key_required: bool = False
+    request_validator_id: str | None = None
+    """The API's RequestValidator that checks this method's requests; None: none."""
+    request_parameters: dict[str, bool] = msgspec.field(default_factory=dict)
+    """`method.request.header|querystring|path.X` -> whether it is required."""
+    request_models: dict[str, str] = msgspec.field(default_factory=dict)
+    """Content type (or `$default`) -> the name of the API's Model for the body."""
 
 
 class Resource(msgspec.Struct, frozen=True, kw_only=True):
@@ -202,6 +233,8 @@ class RestApi(msgspec.Struct, frozen=True, kw_only=True):
     """The resource policy document (RestApi Policy / x-amazon-apigateway-policy)."""
     gateway_responses: tuple[GatewayResponseSetting, ...] = ()
     """Gateway responses the user configured; the others keep API Gateway's defaults."""
+    models: tuple[Model, ...] = ()
+    request_validators: tuple[RequestValidator, ...] = ()
 
 
 class Route(msgspec.Struct, frozen=True, kw_only=True):
