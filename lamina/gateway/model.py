@@ -28,6 +28,10 @@ class LambdaIntegration(msgspec.Struct, frozen=True, kw_only=True):
     """Version or alias when the URI names one (function:name:alias)."""
     payload_format: Literal["1.0", "2.0"] = "1.0"
     timeout_ms: int = REST_DEFAULT_TIMEOUT_MS
+    request_parameters: dict[str, str] = msgspec.field(default_factory=dict)
+    """HTTP APIs' parameter mapping (`overwrite:header.x` -> `$request.header.y`, ...)."""
+    response_parameters: dict[str, dict[str, str]] = msgspec.field(default_factory=dict)
+    """HTTP APIs: status code -> {`overwrite:statuscode` / `append:header.x` ...: value}."""
 
 
 class UnsupportedIntegration(msgspec.Struct, frozen=True, kw_only=True):
@@ -64,7 +68,32 @@ class MockIntegration(msgspec.Struct, frozen=True, kw_only=True):
     responses: tuple[IntegrationResponse, ...] = ()
 
 
-Integration = LambdaIntegration | MockIntegration | UnsupportedIntegration
+class HttpIntegration(msgspec.Struct, frozen=True, kw_only=True):
+    """An HTTP (non-proxy, REST only) or HTTP_PROXY integration to a backend URL.
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/setup-http-integrations.html
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-http.html
+    """
+
+    type: Literal["HTTP", "HTTP_PROXY"] = "HTTP_PROXY"
+    uri: str
+    """The backend URL; may hold `{name}` path parameters and `${stageVariables.x}`."""
+    http_method: str = "ANY"
+    """The method sent to the backend; ANY sends the client's."""
+    timeout_ms: int = REST_DEFAULT_TIMEOUT_MS
+    request_parameters: dict[str, str] = msgspec.field(default_factory=dict)
+    """REST: `integration.request.header.X` / `.querystring.X` / `.path.X` -> a source
+    (`method.request.*`, 'literal', `context.x`, `stageVariables.x`). HTTP APIs:
+    `overwrite:header.x` / `append:...` / `remove:...` / `overwrite:path` -> a value."""
+    request_templates: dict[str, str] = msgspec.field(default_factory=dict)
+    """REST HTTP: media type -> request mapping template."""
+    passthrough_behavior: Literal["WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER"] = "WHEN_NO_MATCH"
+    responses: tuple[IntegrationResponse, ...] = ()
+    """REST HTTP: integration responses, selected by the backend's status code."""
+    response_parameters: dict[str, dict[str, str]] = msgspec.field(default_factory=dict)
+    """HTTP APIs: status code -> {`overwrite:statuscode` / `append:header.x` ...: value}."""
+
+
+Integration = LambdaIntegration | MockIntegration | HttpIntegration | UnsupportedIntegration
 
 
 class GatewayResponseSetting(msgspec.Struct, frozen=True, kw_only=True):
