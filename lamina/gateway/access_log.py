@@ -164,6 +164,9 @@ _GETTERS: dict[str, Getter] = {
     "error.message": _error_message,
     "error.messageString": _error_message_string,
     "error.responseType": _error_response_type,
+    "error.validationErrorString": lambda s: (
+        s.ctx.error.validation_error if s.ctx.error is not None else None
+    ),
     "extendedRequestId": lambda s: s.ctx.request.extended_request_id,
     "httpMethod": lambda s: s.ctx.request.method,
     "identity.sourceIp": lambda s: s.ctx.request.source_ip,

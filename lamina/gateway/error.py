@@ -40,6 +40,8 @@ class ResponseType(enum.Enum):
     INVALID_SIGNATURE = "INVALID_SIGNATURE"
     UNAUTHORIZED = "UNAUTHORIZED"
     AUTHORIZER_CONFIGURATION_ERROR = "AUTHORIZER_CONFIGURATION_ERROR"
+    BAD_REQUEST_PARAMETERS = "BAD_REQUEST_PARAMETERS"
+    BAD_REQUEST_BODY = "BAD_REQUEST_BODY"
 
 
 class GatewayResponse:
@@ -64,6 +66,7 @@ class GatewayError(LaminaError):
         message: str | None = None,
         error_type: str | None = None,
         headers: tuple[tuple[bytes, bytes], ...] = (),
+        validation_error: str | None = None,
     ) -> None:
         super().__init__(detail or response_type.value)
         self.response_type = response_type
@@ -75,6 +78,8 @@ class GatewayError(LaminaError):
         """REST: replaces the response type's x-amzn-ErrorType (one type, several causes)."""
         self.headers = headers
         """Added to the rendered response (a JWT authorizer's www-authenticate)."""
+        self.validation_error = validation_error
+        """REST request validation: `$context.error.validationErrorString`."""
 
 
 class _Rendering:
@@ -154,6 +159,15 @@ _REST: dict[ResponseType, _Rendering] = {
     ResponseType.AUTHORIZER_CONFIGURATION_ERROR: _Rendering(
         500, b'{"message": null}', b"AuthorizerConfigurationException"
     ),
+    # Request validators (lamina.gateway.stages.validate): the parameter message names the
+    # missing parameters, so the stage passes it as `message`.
+    # https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-validation-test.html
+    ResponseType.BAD_REQUEST_PARAMETERS: _Rendering(
+        400, b'{"message": "Missing required request parameters: []"}', b"BadRequestException"
+    ),
+    ResponseType.BAD_REQUEST_BODY: _Rendering(
+        400, b'{"message": "Invalid request body"}', b"BadRequestException"
+    ),
     ResponseType.INVALID_SIGNATURE: _Rendering(
         403,
         b'{"message":"The request signature we calculated does not match the signature you '
@@ -220,5 +234,7 @@ def render_error(kind: ApiKind, error: GatewayError) -> GatewayResponse:
     body = rendering.body
     if error.message is not None:
         body = orjson.dumps({rendering.message_key: error.message})
+        if error.response_type is ResponseType.BAD_REQUEST_PARAMETERS:  # AWS's spacing
+            body = b'{"message": ' + orjson.dumps(error.message) + b"}"
     headers.extend(error.headers)
     return GatewayResponse(rendering.status, headers, body)

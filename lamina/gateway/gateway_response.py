@@ -35,8 +35,9 @@ log = logging.getLogger("lamina.gateway")
 
 _HEADER = "gatewayresponse.header."
 _ERROR_VARIABLE = re.compile(
-    r"\$(?:\{context\.error\.(message|messageString|responseType)\}"
-    r"|context\.error\.(messageString|message|responseType)(?![A-Za-z0-9_]))"
+    r"\$(?:\{context\.error\.(message|messageString|responseType|validationErrorString)\}"
+    r"|context\.error\.(messageString|message|responseType|validationErrorString)"
+    r"(?![A-Za-z0-9_]))"
 )
 
 
@@ -106,6 +107,10 @@ def _apply_template(
             return orjson.dumps(message).decode()
         if variable == "message":
             return message
+        if variable == "validationErrorString":
+            # Request validation's findings, e.g. `[object has missing required properties
+            # (["name"])]`; empty for other errors.
+            return error.validation_error or ""
         return error.response_type.value
 
     body = _ERROR_VARIABLE.sub(substitute, templates[content_type])
