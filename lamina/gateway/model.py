@@ -232,6 +232,27 @@ class Canary(msgspec.Struct, frozen=True, kw_only=True):
     definition: RestApi | HttpApi | None = None
     """The canary deployment's API; None: the same as the stage's."""
     variable_overrides: dict[str, str] = msgspec.field(default_factory=dict)
+    use_stage_cache: bool = False
+    """Whether canary requests use the stage cache (useStageCache)."""
+
+
+class MethodCacheSetting(msgspec.Struct, frozen=True, kw_only=True):
+    """The caching part of one stage methodSettings entry (`*/*` or
+    `{resourcePath}/{httpMethod}`).
+    https://docs.aws.amazon.com/apigateway/latest/api/API_MethodSetting.html
+    """
+
+    resource_path: str
+    """`*` for every method, else the resource path (`/pets/{id}`)."""
+    http_method: str
+    """`*` or GET, POST, ..."""
+    caching_enabled: bool = False
+    ttl_seconds: int = 300
+    data_encrypted: bool = False
+    require_authorization_for_cache_control: bool = True
+    unauthorized_strategy: Literal[
+        "FAIL_WITH_403", "SUCCEED_WITH_RESPONSE_HEADER", "SUCCEED_WITHOUT_RESPONSE_HEADER"
+    ] = "SUCCEED_WITH_RESPONSE_HEADER"
 
 
 class Stage(msgspec.Struct, frozen=True, kw_only=True):
@@ -247,6 +268,12 @@ class Stage(msgspec.Struct, frozen=True, kw_only=True):
     """The API as deployed to this stage when it differs from the API's own resources /
     routes (stages of one API serving different deployments); None: the API's."""
     canary: Canary | None = None
+    cache_cluster_enabled: bool = False
+    """REST: the stage cache is provisioned (cacheClusterEnabled)."""
+    cache_cluster_size: str | None = None
+    """GB, as AWS spells it ("0.5", "1.6", ... "237"): bounds the cache's bytes."""
+    method_cache: tuple[MethodCacheSetting, ...] = ()
+    """The methodSettings entries that set caching."""
 
 
 class RestApi(msgspec.Struct, frozen=True, kw_only=True):
