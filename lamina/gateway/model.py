@@ -93,7 +93,30 @@ class HttpIntegration(msgspec.Struct, frozen=True, kw_only=True):
     """HTTP APIs: status code -> {`overwrite:statuscode` / `append:header.x` ...: value}."""
 
 
-Integration = LambdaIntegration | MockIntegration | HttpIntegration | UnsupportedIntegration
+class LambdaCustomIntegration(msgspec.Struct, frozen=True, kw_only=True):
+    """A Lambda custom (non-proxy) integration (REST `AWS` type with a Lambda URI): a request
+    template builds the event; integration responses, selected by matching `selection_pattern`
+    against the function's `errorMessage`, map the result to the method response.
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-custom-integrations.html
+    """
+
+    function_name: str
+    """Physical name of the target function (may hold `${stageVariables.x}`)."""
+    qualifier: str | None = None
+    timeout_ms: int = REST_DEFAULT_TIMEOUT_MS
+    request_templates: dict[str, str] = msgspec.field(default_factory=dict)
+    """Media type -> request mapping template building the Lambda event."""
+    passthrough_behavior: Literal["WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER"] = "WHEN_NO_MATCH"
+    responses: tuple[IntegrationResponse, ...] = ()
+
+
+Integration = (
+    LambdaIntegration
+    | LambdaCustomIntegration
+    | MockIntegration
+    | HttpIntegration
+    | UnsupportedIntegration
+)
 
 
 class GatewayResponseSetting(msgspec.Struct, frozen=True, kw_only=True):
