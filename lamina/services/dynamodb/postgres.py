@@ -21,12 +21,23 @@ so a writer never maintains an index list that is being changed. Advisory locks 
 memory: unlike SELECT ... FOR SHARE on the metadata row, they write no tuple.
 A deadlock between two transactions locking keys in opposite orders is answered with
 DynamoDB's TransactionConflictException; callers lock keys in sorted order to avoid it.
+
+Streams: `stream_records` holds every table's records, as SQLite's table of that name,
+written in the item change's transaction. Their sequence numbers come from one
+PostgreSQL sequence, so they increase across streams and nodes as SQLite's AUTOINCREMENT
+does. A reader resumes after the last number it saw, so within a stream numbers must be
+committed in order: a writer appends its transaction's records only at its end, after
+taking the stream's advisory lock (held to commit) and then drawing the numbers, so a
+later number of the stream is never visible before an earlier one. The stream locks are
+the last a transaction takes (in sorted order, after its item locks), so they add no
+deadlock.
 """
 
 from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -36,6 +47,7 @@ import psycopg
 from psycopg import sql
 
 from lamina.aws.service import ServiceError
+from lamina.services.dynamodb import streams
 from lamina.services.dynamodb.index import IndexMeta, entry
 from lamina.services.dynamodb.store import (
     Change,
@@ -46,6 +58,7 @@ from lamina.services.dynamodb.store import (
     Writer,
     backfill_rows,
     index_changes,
+    pack_record,
     prefix_end,
 )
 from lamina.services.dynamodb.types import Item
@@ -59,6 +72,13 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE TABLE client_tokens (token text PRIMARY KEY, "
         "recorded double precision NOT NULL, fingerprint bytea NOT NULL)",
         "CREATE INDEX client_tokens_recorded ON client_tokens (recorded)",
+    ),
+    (
+        "CREATE SEQUENCE stream_sequence",
+        "CREATE TABLE stream_records (seq bigint PRIMARY KEY, tbl text NOT NULL, "
+        "label text NOT NULL, created double precision NOT NULL, record bytea NOT NULL)",
+        "CREATE INDEX stream_records_by_stream ON stream_records (tbl, label, seq)",
+        "CREATE INDEX stream_records_by_time ON stream_records (created)",
     ),
 )
 """Schema migration N+1 is MIGRATIONS[N]; schema_version holds how many have run."""
@@ -75,8 +95,7 @@ class PostgresTableStore:
 
     concurrent = True
     """Calls may come from several threads at once (see `_db`)."""
-    supports_streams = False
-    """Stream records are not written here yet: CreateTable/UpdateTable refuse streams."""
+    supports_streams = True
 
     def __init__(self, conninfo: str, schema: str) -> None:
         self._conninfo = conninfo
@@ -166,6 +185,7 @@ class PostgresTableStore:
             self._db.execute(_LOCK_TABLE, (_table_lock(self.schema, name),))
             meta = self._meta(name)
             self._db.execute("DELETE FROM tables WHERE name = %s", (name,))
+            self._db.execute("DELETE FROM stream_records WHERE tbl = %s", (name,))
             self._db.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(_table(name)))
             for index in meta.secondary_indexes if meta is not None else ():
                 self._db.execute(
@@ -197,7 +217,9 @@ class PostgresTableStore:
         """One PostgreSQL transaction, rolled back if the block raises."""
         try:
             with self._db.transaction():
-                yield _PostgresWriter(self)
+                writer = _PostgresWriter(self)
+                yield writer
+                self._append_records(writer.records)
         except (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure) as error:
             # https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/CommonErrors.html
             raise ServiceError(
@@ -207,9 +229,17 @@ class PostgresTableStore:
             ) from error
 
     def _change(
-        self, name: str, partition: bytes, sort: bytes, size: Callable[[Item], int], how: Change
+        self,
+        name: str,
+        partition: bytes,
+        sort: bytes,
+        size: Callable[[Item], int],
+        how: Change,
+        records: list[_PendingRecord],
+        by_service: bool = False,
     ) -> Item | None:
-        """The change inside a transaction: lock the key, then the item and its index entries."""
+        """The change inside a transaction: lock the key, then the item and its index
+        entries; its stream record joins `records`, appended when the transaction ends."""
         # Lock first; the next statement's snapshot then sees every earlier commit.
         self._db.execute(
             "SELECT pg_advisory_xact_lock_shared(%s), pg_advisory_xact_lock(%s)",
@@ -229,7 +259,25 @@ class PostgresTableStore:
             self._db.execute(query, (partition, sort, size(new), _encoder.encode(new)))
         for index in meta.secondary_indexes:
             self._index(meta, index, (partition, sort), old, new, size)
+        if meta.stream_view_type is not None and meta.stream_label is not None:
+            record = streams.record(meta, old, new, size, by_service=by_service, now=time.time())
+            if record is not None:
+                records.append(_PendingRecord(name, meta.stream_label, *pack_record(record)))
         return old
+
+    def _append_records(self, records: list[_PendingRecord]) -> None:
+        """A transaction's stream records, numbered in order under their streams' locks
+        (see the module's docstring)."""
+        if not records:
+            return
+        for name, label in sorted({(record.table, record.label) for record in records}):
+            self._db.execute(_LOCK_TABLE, (_stream_lock(self.schema, name, label),))
+        with self._db.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO stream_records (seq, tbl, label, created, record) "
+                "VALUES (nextval('stream_sequence'), %s, %s, %s, %s)",
+                [(r.table, r.label, r.created, r.record) for r in records],
+            )
 
     def _meta_and_item(
         self, name: str, partition: bytes, sort: bytes
@@ -339,10 +387,24 @@ class PostgresTableStore:
             batch = max(1, min(batch * 2, LAST_BATCH, int(BATCH_BYTES / average)))
 
     def stream_records(self, name: str, label: str, after: int, limit: int) -> list[StreamRow]:
-        raise _no_streams()
+        rows = self._db.execute(
+            "SELECT seq, record FROM stream_records WHERE tbl = %s AND label = %s AND seq > %s "
+            "ORDER BY seq LIMIT %s",
+            (name, label, after, limit),
+        )
+        return [StreamRow.stored(row[0], row[1]) for row in rows]
 
     def last_sequence(self, name: str, label: str) -> int:
-        raise _no_streams()
+        row = self._db.execute(
+            "SELECT coalesce(max(seq), 0) FROM stream_records WHERE tbl = %s AND label = %s",
+            (name, label),
+        ).fetchone()
+        assert row is not None  # an aggregate always answers one row
+        return int(row[0])
+
+    def trim_streams(self, before: float) -> int:
+        deleted = self._db.execute("DELETE FROM stream_records WHERE created < %s", (before,))
+        return deleted.rowcount
 
     def close(self) -> None:
         with self._connections_lock:
@@ -384,11 +446,21 @@ class _Read(msgspec.Struct, frozen=True):
         return [*self.where_args, *(after or ())]
 
 
+class _PendingRecord(msgspec.Struct, frozen=True):
+    """A stream record of the transaction, not yet numbered."""
+
+    table: str
+    label: str
+    created: float
+    record: bytes
+
+
 class _PostgresWriter:
-    __slots__ = ("_store",)
+    __slots__ = ("_store", "records")
 
     def __init__(self, store: PostgresTableStore) -> None:
         self._store = store
+        self.records: list[_PendingRecord] = []
 
     def get(self, name: str, partition: bytes, sort: bytes) -> Item | None:
         return self._store.get(name, partition, sort)
@@ -403,7 +475,7 @@ class _PostgresWriter:
         *,
         by_service: bool = False,
     ) -> Item | None:
-        return self._store._change(name, partition, sort, size, how)
+        return self._store._change(name, partition, sort, size, how, self.records, by_service)
 
     def token(self, token: str) -> tuple[float, bytes] | None:
         store = self._store
@@ -467,6 +539,12 @@ def _table_lock(schema: str, name: str) -> int:
     return int.from_bytes(digest.digest(), "big", signed=True)
 
 
+def _stream_lock(schema: str, name: str, label: str) -> int:
+    """A stream's advisory lock, held by a writer from numbering its records to commit."""
+    digest = hashlib.blake2b(f"lamina-stream\0{schema}\0{name}\0{label}".encode(), digest_size=8)
+    return int.from_bytes(digest.digest(), "big", signed=True)
+
+
 def _schema_lock(schema: str) -> int:
     digest = hashlib.blake2b(b"lamina-schema\0" + schema.encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
@@ -476,11 +554,3 @@ def drop_schema(conninfo: str, schema: str) -> None:
     """Remove a schema and every table in it (tests, and `lamina` state resets)."""
     with psycopg.connect(conninfo, autocommit=True) as db:
         db.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
-
-
-def _no_streams() -> ServiceError:
-    return ServiceError(
-        "ValidationException",
-        "DynamoDB Streams are not supported on PostgreSQL yet (Lamina): use the SQLite backend",
-        status=400,
-    )

@@ -123,6 +123,17 @@ class StreamRow(msgspec.Struct, frozen=True):
     sequence: int
     record: dict[str, Any]
 
+    @classmethod
+    def stored(cls, sequence: int, blob: bytes) -> StreamRow:
+        """A row as both stores keep it: the record packed with msgpack."""
+        return cls(int(sequence), _record_decoder.decode(blob))
+
+
+def pack_record(record: dict[str, Any]) -> tuple[float, bytes]:
+    """What both stores keep of a record besides its stream: when it was written (for
+    `trim_streams`) and its msgpack bytes."""
+    return float(record["dynamodb"]["ApproximateCreationDateTime"]), _encoder.encode(record)
+
 
 class Writer(Protocol):
     """Changes inside one transaction: all are committed, or none (if the block raises)."""
@@ -196,6 +207,10 @@ class TableStore(Protocol):
         """The stream's latest sequence number (0 if it has no record)."""
         ...
 
+    def trim_streams(self, before: float) -> int:
+        """Remove the stream records written before `before` (epoch seconds); say how many."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -240,6 +255,13 @@ class SqliteTableStore:
         self._db.execute(
             "CREATE INDEX IF NOT EXISTS stream_records_by_stream "
             "ON stream_records (tbl, label, seq)"
+        )
+        columns = [row[1] for row in self._db.execute("PRAGMA table_info(stream_records)")]
+        if "created" not in columns:
+            # Records stored before retention was kept have no time: they are never trimmed.
+            self._db.execute("ALTER TABLE stream_records ADD COLUMN created REAL")
+        self._db.execute(
+            "CREATE INDEX IF NOT EXISTS stream_records_by_time ON stream_records (created)"
         )
         self._lock = threading.Lock()
 
@@ -365,8 +387,8 @@ class SqliteTableStore:
             record = streams.record(meta, old, new, size, by_service=by_service, now=time.time())
             if record is not None:
                 self._db.execute(
-                    "INSERT INTO stream_records (tbl, label, record) VALUES (?, ?, ?)",
-                    (name, meta.stream_label, _encoder.encode(record)),
+                    "INSERT INTO stream_records (tbl, label, created, record) VALUES (?, ?, ?, ?)",
+                    (name, meta.stream_label, *pack_record(record)),
                 )
         return old
 
@@ -376,12 +398,18 @@ class SqliteTableStore:
             "ORDER BY seq LIMIT ?"
         )
         rows = self._db.execute(sql, (name, label, after, limit))
-        return [StreamRow(row[0], _record_decoder.decode(row[1])) for row in rows]
+        return [StreamRow.stored(row[0], row[1]) for row in rows]
 
     def last_sequence(self, name: str, label: str) -> int:
         sql = "SELECT max(seq) FROM stream_records WHERE tbl = ? AND label = ?"
         row = self._db.execute(sql, (name, label)).fetchone()
         return int(row[0] or 0)
+
+    def trim_streams(self, before: float) -> int:
+        with self.transaction():
+            return self._db.execute(
+                "DELETE FROM stream_records WHERE created < ?", (before,)
+            ).rowcount
 
     def _index(
         self,

@@ -3,7 +3,8 @@
 While a table's stream is enabled, every item change that changes the item appends one
 record, in the store's transaction of the change (see `store.SqliteTableStore._change`).
 A PutItem or UpdateItem that leaves the item as it was, or a DeleteItem of a missing item,
-records nothing, as on AWS.
+records nothing, as on AWS. Records are kept for RETENTION_S (24 hours) after they were
+written, then removed by the TTL sweeper's passes (`TableStore.trim_streams`).
 https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Streams.html
 https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_streams_Record.html
 https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_StreamSpecification.html
@@ -26,6 +27,9 @@ VIEW_TYPES = ("KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES")
 TTL_IDENTITY = {"type": "Service", "principalId": "dynamodb.amazonaws.com"}
 """The userIdentity of a record of a TTL removal.
 https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/time-to-live-ttl-streams.html"""
+RETENTION_S = 24 * 3600
+"""How long a stream record is kept: "data in a stream is retained for 24 hours".
+https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Streams.html"""
 
 
 def record(

@@ -1,8 +1,9 @@
 """DynamoDbStreamsProvider: the botocore "dynamodbstreams" service over the tables' streams.
 
-Each stream has one shard (its id stable for the stream), holding every record since the
-stream was enabled: Lamina does not trim records after 24 hours, nor split shards, nor
-expire shard iterators after 15 minutes. Only a table's latest stream is served.
+Each stream has one shard (its id stable for the stream), holding the records of the last
+24 hours (older ones are trimmed, see `streams.RETENTION_S`): Lamina does not split
+shards, nor expire shard iterators after 15 minutes. Only a table's latest stream is
+served. Both stores (SQLite, PostgreSQL) serve the same records through `TableStore`.
 https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Operations_Amazon_DynamoDB_Streams.html
 """
 

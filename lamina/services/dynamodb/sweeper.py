@@ -1,4 +1,5 @@
-"""TtlSweeper: a periodic task removing expired items (see `ttl`), a bounded number a pass.
+"""TtlSweeper: a periodic task removing expired items (see `ttl`), a bounded number a pass,
+and stream records older than their 24-hour retention (see `streams.RETENTION_S`).
 
     idle --start()--> running (sleep interval, sweep, repeat) --cancel()--> idle
 
@@ -14,6 +15,7 @@ import asyncio
 import logging
 from concurrent.futures import Executor
 
+from lamina.services.dynamodb.streams import RETENTION_S
 from lamina.services.dynamodb.tables import Database
 from lamina.services.dynamodb.ttl import sweep
 
@@ -48,6 +50,7 @@ class TtlSweeper:
             try:
                 if self._executor is None:
                     await sweep(self._db, self._limit)
+                    self._trim_streams()
                 else:
                     loop = asyncio.get_running_loop()
                     await loop.run_in_executor(self._executor, self._sweep_here)
@@ -56,4 +59,9 @@ class TtlSweeper:
 
     def _sweep_here(self) -> int:
         """One pass on this (executor) thread, on an event loop of its own."""
-        return asyncio.run(sweep(self._db, self._limit))
+        removed = asyncio.run(sweep(self._db, self._limit))
+        self._trim_streams()
+        return removed
+
+    def _trim_streams(self) -> int:
+        return self._db.store.trim_streams(self._db.clock() - RETENTION_S)

@@ -1,5 +1,6 @@
 """DynamoDB Streams through boto3: StreamSpecification on CreateTable/UpdateTable, the
-records every kind of write appends, and the dynamodbstreams API reading them."""
+records every kind of write appends, and the dynamodbstreams API reading them, on SQLite
+and on PostgreSQL (the `backend` fixture)."""
 
 from __future__ import annotations
 
@@ -47,8 +48,8 @@ class StreamsServer(LoopbackServer):
 
 
 @pytest.fixture
-def lamina(tmp_path: Path) -> Iterator[StreamsServer]:
-    server = StreamsServer(tmp_path / "state", ttl_sweep_interval_s=0.01)
+def lamina(tmp_path: Path, backend: Backend) -> Iterator[StreamsServer]:
+    server = StreamsServer(tmp_path / "state", url=backend.url, ttl_sweep_interval_s=0.01)
     yield server
     server.close()
 
@@ -256,20 +257,39 @@ def test_ttl_removal_is_recorded_as_the_service(
     assert remove["dynamodb"]["OldImage"] == {"pk": {"S": "old"}, "exp": expiry}
 
 
-def test_postgresql_refuses_streams_clearly(tmp_path: Path) -> None:
-    backend = Backend("postgresql")
-    server = StreamsServer(tmp_path / "state", url=backend.url)
+def test_records_older_than_24_hours_are_trimmed(tmp_path: Path, backend: Backend) -> None:
+    shift = [0.0]
+    server = StreamsServer(
+        tmp_path / "aged",
+        url=backend.url,
+        ttl_sweep_interval_s=0.01,
+        clock=lambda: time.time() + shift[0],
+    )
     try:
-        dynamodb = boto3.client("dynamodb", **server.client_options())
-        with pytest.raises(ClientError) as raised:
-            create_table(dynamodb, "events", **spec("KEYS_ONLY"))
-        error = raised.value.response["Error"]
-        assert error["Code"] == "ValidationException"
-        assert "not supported on PostgreSQL yet" in error["Message"]
-        create_table(dynamodb, "plain")
-        with pytest.raises(ClientError) as raised:
-            dynamodb.update_table(TableName="plain", **spec("KEYS_ONLY"))
-        assert "not supported on PostgreSQL yet" in raised.value.response["Error"]["Message"]
+        client = boto3.client("dynamodb", **server.client_options())
+        streams = boto3.client("dynamodbstreams", **server.client_options())
+        create_table(client, "events", sort_type=None, **spec("KEYS_ONLY"))
+        arn = client.describe_table(TableName="events")["Table"]["LatestStreamArn"]
+        client.put_item(TableName="events", Item={"pk": {"S": "old"}})
+        client.put_item(TableName="events", Item={"pk": {"S": "older"}})
+        shift[0] = 24 * 3600 - 60  # the sweeper's clock: a minute short of a day later
+        server.run(server.provider.start())
+        time.sleep(0.2)  # passes that find nothing older than 24 hours
+        assert len(read_all(streams, arn)) == 2
+        shift[0] = 24 * 3600 + 60  # a day and a minute later
+        deadline = time.monotonic() + 10
+        while read_all(streams, arn):
+            assert time.monotonic() < deadline, "records older than 24 hours were kept"
+            time.sleep(0.02)
+        shift[0] = 0
+        client.put_item(TableName="events", Item={"pk": {"S": "new"}})
+        time.sleep(0.2)  # more passes: the new record is younger than 24 hours
+        (kept,) = read_all(streams, arn)
+        assert kept["dynamodb"]["Keys"] == {"pk": {"S": "new"}}
+        shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]
+        assert (
+            shard["SequenceNumberRange"]["StartingSequenceNumber"]
+            == (kept["dynamodb"]["SequenceNumber"])
+        )
     finally:
         server.close()
-        backend.drop()
