@@ -4,6 +4,7 @@
     → client certificate (mTLS) → CORS preflight (HTTP APIs)
     (the client certificate is checked first, at the custom domain, as on AWS)
     → authorize (resource policy, authorizers, IAM) → API key, usage plan, throttling
+    → request validation (REST: required parameters, body against its model)
     → build proxy event → integration (Lambda) → map response
     any GatewayError → the gateway response API Gateway would send
 
@@ -42,6 +43,7 @@ from lamina.gateway.stages.firewall import Firewall
 from lamina.gateway.stages.integrate import InvokeIntegration
 from lamina.gateway.stages.meter import MeterUsage
 from lamina.gateway.stages.route import RouteRequest
+from lamina.gateway.stages.validate import ValidateRequest
 
 log = logging.getLogger("lamina.gateway")
 
@@ -73,6 +75,7 @@ class Gateway:
             AnswerPreflight(),
             Authorize(checks),
             MeterUsage(limiter or InProcessLimiter()),
+            ValidateRequest(),  # REST request validators, before the integration
             BuildEvent(),
             InvokeIntegration(invoker),
         )
