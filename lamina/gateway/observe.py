@@ -40,6 +40,7 @@ from lamina.core.metric import (
     HistogramFamily,
     MetricSet,
 )
+from lamina.core.metric_feed import MetricFeed, StatCell, dimensions
 from lamina.functions.metrics import metrics_enabled
 from lamina.gateway.access_log import AccessLogFormat, Served
 from lamina.gateway.access_log_writer import AccessLogWriter
@@ -73,6 +74,7 @@ class _Series:
         "client_errors",
         "count",
         "data_processed",
+        "feed",
         "integration_latency",
         "latency",
         "server_errors",
@@ -94,6 +96,46 @@ class _Series:
         self.integration_latency = integration_latency
         self.data_processed = data_processed
         """HTTP APIs only."""
+        self.feed: _FeedCells | None = None
+        """The same numbers per minute for the CloudWatch API, when a feed is connected."""
+
+
+class _FeedCells:
+    """One series' cells in a MetricFeed (CloudWatch's AWS/ApiGateway metrics)."""
+
+    __slots__ = (
+        "client_errors",
+        "count",
+        "data_processed",
+        "integration",
+        "latency",
+        "server_errors",
+    )
+
+    def __init__(self, feed: MetricFeed, key: _SeriesKey, api_name: str, kind: ApiKind) -> None:
+        # https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-metrics-and-dimensions.html
+        # https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-metrics.html
+        api_id, stage, method, resource, route = key
+        rest = kind is ApiKind.REST
+        if rest:
+            sets = [dimensions(ApiName=api_name), dimensions(ApiName=api_name, Stage=stage)]
+            if method:
+                sets.append(
+                    dimensions(ApiName=api_name, Stage=stage, Method=method, Resource=resource)
+                )
+        else:
+            sets = [dimensions(ApiId=api_id), dimensions(ApiId=api_id, Stage=stage)]
+            if route:
+                sets.append(dimensions(ApiId=api_id, Stage=stage, Route=route))
+        series = feed.series("AWS/ApiGateway", tuple(sets))
+        self.count = series.cell("Count", "Count")
+        self.client_errors = series.cell("4XXError" if rest else "4xx", "Count")
+        self.server_errors = series.cell("5XXError" if rest else "5xx", "Count")
+        self.latency = series.cell("Latency", "Milliseconds", keep_values=True)
+        self.integration = series.cell("IntegrationLatency", "Milliseconds", keep_values=True)
+        self.data_processed: StatCell | None = (
+            None if rest else series.cell("DataProcessed", "Bytes")
+        )
 
 
 class GatewayMetrics:
@@ -125,6 +167,7 @@ class GatewayMetrics:
             "DataProcessed", "HTTP API bytes processed, requests and responses (DataProcessed)."
         )
         self._series: dict[_SeriesKey, _Series] = {}
+        self._feed: MetricFeed | None = None
         metrics.register(registry)
         self._writers = _AccessLogCounts()
         registry.register(self._writers)
@@ -132,6 +175,11 @@ class GatewayMetrics:
     def watch(self, writer: AccessLogWriter) -> None:
         """Report the writer's written and dropped lines while it lives."""
         self._writers.writers.add(writer)
+
+    def feed_to(self, feed: MetricFeed | None) -> None:
+        """Also record each request into `feed` (the CloudWatch API's per-minute store)."""
+        self._feed = feed
+        self._series.clear()  # resolved again, with the feed's cells
 
     def record(
         self, ctx: RequestContext, status: int, latency_ms: float, response_bytes: int
@@ -161,6 +209,16 @@ class GatewayMetrics:
             series.integration_latency.observe(ctx.integration_latency_ms)
         if series.data_processed is not None:
             series.data_processed.inc(len(ctx.request.body) + response_bytes)
+        cells = series.feed
+        if cells is not None:
+            cells.count.add(1.0)
+            cells.client_errors.add(1.0 if 400 <= status < 500 else 0.0)
+            cells.server_errors.add(1.0 if status >= 500 else 0.0)
+            cells.latency.add(latency_ms)
+            if ctx.integration_latency_ms >= 0:
+                cells.integration.add(ctx.integration_latency_ms)
+            if cells.data_processed is not None:
+                cells.data_processed.add(float(len(ctx.request.body) + response_bytes))
 
     def _resolve(self, key: _SeriesKey, api_name: str, kind: ApiKind) -> _Series:
         """Create the children of one series once; the error counters start at 0, as
@@ -168,7 +226,7 @@ class GatewayMetrics:
         api_id, stage, method, resource, route = key
         rest = kind is ApiKind.REST
         labels = (api_name, api_id, stage, method, resource, route)
-        return _Series(
+        series = _Series(
             self._count.labels(*labels),
             (self._rest_4xx if rest else self._http_4xx).labels(*labels),
             (self._rest_5xx if rest else self._http_5xx).labels(*labels),
@@ -176,6 +234,9 @@ class GatewayMetrics:
             self._integration_latency.labels(*labels),
             None if rest else self._data_processed.labels(*labels),
         )
+        if self._feed is not None:
+            series.feed = _FeedCells(self._feed, key, api_name, kind)
+        return series
 
 
 def _api_and_stage(
@@ -242,6 +303,11 @@ class RequestObserver:
                 log.exception("rendering the access log line of %s failed", setting.log_group)
                 return
             self._access_logs.write(setting.log_group, line)
+
+    def feed_to(self, feed: MetricFeed | None) -> None:
+        """Record API Gateway's metrics into `feed` too (no-op when metrics are off)."""
+        if self._metrics is not None:
+            self._metrics.feed_to(feed)
 
     async def close(self) -> None:
         if self._access_logs is not None:
