@@ -30,6 +30,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from lamina.core.metric import CounterCell, CounterFamily, HistogramCell, MetricSet
+from lamina.core.metric_feed import Dimensions, FeedSeries, MetricFeed, StatCell, dimensions
 
 if TYPE_CHECKING:
     from prometheus_client.core import Metric
@@ -71,7 +72,7 @@ class ConcurrencySource(Protocol):
 class _Invocation:
     """The children of one (function, qualifier, executed version)."""
 
-    __slots__ = ("duration", "errors", "invocations")
+    __slots__ = ("duration", "errors", "feed", "invocations")
 
     def __init__(
         self, invocations: CounterCell, errors: CounterCell, duration: HistogramCell
@@ -79,6 +80,31 @@ class _Invocation:
         self.invocations = invocations
         self.errors = errors
         self.duration = duration
+        self.feed: _FeedCells | None = None
+        """The same numbers per minute for the CloudWatch API, when a feed is connected."""
+
+
+def _dimension_sets(name: str, resource: str, executed_version: str) -> tuple[Dimensions, ...]:
+    """AWS/Lambda's dimension sets of one invocation: across all functions, per function,
+    per version or alias (Resource), and per executed version of an alias.
+    https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html"""
+    sets = [dimensions(), dimensions(FunctionName=name)]
+    if resource != name:
+        sets.append(dimensions(FunctionName=name, Resource=resource))
+        if executed_version:
+            sets.append(
+                dimensions(FunctionName=name, Resource=resource, ExecutedVersion=executed_version)
+            )
+    return tuple(sets)
+
+
+class _FeedCells:
+    __slots__ = ("duration", "errors", "invocations")
+
+    def __init__(self, series: FeedSeries) -> None:
+        self.invocations = series.cell("Invocations", "Count")
+        self.errors = series.cell("Errors", "Count")
+        self.duration = series.cell("Duration", "Milliseconds", keep_values=True)
 
 
 class _Concurrency(Collector):
@@ -157,10 +183,35 @@ class FunctionMetrics:
         self._concurrency = _Concurrency()
         registry.register(self._concurrency)
         self._series: dict[tuple[str, str | None, str], _Invocation] = {}
+        self._feed: MetricFeed | None = None
 
     def watch(self, source: ConcurrencySource) -> None:
         """Report ``source``'s concurrency while it lives."""
         self._concurrency.sources.add(source)
+
+    def feed_to(self, feed: MetricFeed | None) -> None:
+        """Also record Invocations, Errors, Duration, Throttles and (sampled each second)
+        ConcurrentExecutions into `feed`, the CloudWatch API's per-minute store."""
+        self._feed = feed
+        self._series.clear()  # resolved again, with the feed's cells
+        if feed is not None:
+            feed.sample_with(self._sample_concurrency)
+
+    def _sample_concurrency(self) -> None:
+        feed = self._feed
+        if feed is None:
+            return
+        total = 0
+        for source in list(self._concurrency.sources):
+            for name in source.function_names():
+                running = source.running(name)
+                total += running
+                feed.series("AWS/Lambda", (dimensions(FunctionName=name),)).cell(
+                    "ConcurrentExecutions", "Count"
+                ).add(float(running))
+        feed.series("AWS/Lambda", (dimensions(),)).cell("ConcurrentExecutions", "Count").add(
+            float(total)
+        )
 
     def invoked(self, name: str, qualifier: str | None, result: InvokeResult) -> None:
         key = (name, qualifier, result.executed_version)
@@ -172,14 +223,29 @@ class FunctionMetrics:
                 self._errors.labels(*labels),
                 self._duration.labels(*labels),
             )
+            if self._feed is not None:
+                sets = _dimension_sets(*labels)
+                series.feed = _FeedCells(self._feed.series("AWS/Lambda", sets))
         series.invocations.inc()
         if result.function_error is not None:
             series.errors.inc()
         series.duration.observe(result.duration_ms)
+        cells = series.feed
+        if cells is not None:
+            cells.invocations.add(1.0)
+            cells.errors.add(0.0 if result.function_error is None else 1.0)
+            cells.duration.add(result.duration_ms)
 
     def throttled(self, name: str, qualifier: str | None) -> None:
         resource = f"{name}:{qualifier}" if qualifier else name
         self._throttles.labels(name, resource, "").inc()
+        if self._feed is not None:
+            sets = _dimension_sets(name, resource, "")
+            self._throttle_cell(sets).add(1.0)
+
+    def _throttle_cell(self, sets: tuple[Dimensions, ...]) -> StatCell:
+        assert self._feed is not None
+        return self._feed.series("AWS/Lambda", sets).cell("Throttles", "Count")
 
     def event_received(self, name: str) -> None:
         self._events_received.labels(name).inc()
@@ -204,6 +270,9 @@ class NoMetrics(FunctionMetrics):
         """No registry: nothing is kept."""
 
     def watch(self, source: ConcurrencySource) -> None:
+        return
+
+    def feed_to(self, feed: MetricFeed | None) -> None:
         return
 
     def invoked(self, name: str, qualifier: str | None, result: InvokeResult) -> None:
