@@ -101,7 +101,9 @@ class MethodChecks:
         except orjson.JSONDecodeError as error:
             return [f"Invalid JSON: {error}"]
         errors = sorted(validator.iter_errors(instance), key=_error_order)
-        return [gateway_message(error) for error in errors] or None
+        # jsonschema reports each missing property; fge one message for all of them.
+        messages = dict.fromkeys(gateway_message(error) for error in errors)
+        return list(messages) or None
 
 
 def compile_api(api: RestApi) -> dict[int, tuple[Method, MethodChecks]]:
