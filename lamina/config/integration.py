@@ -11,6 +11,7 @@ from lamina.gateway.model import (
     HTTP_MAX_TIMEOUT_MS,
     Integration,
     IntegrationResponse,
+    LambdaCustomIntegration,
     LambdaIntegration,
     MockIntegration,
     UnsupportedIntegration,
@@ -140,6 +141,40 @@ def build_mock_integration(spec: Mapping[str, object]) -> MockIntegration:
         passthrough_behavior=passthrough,
         responses=_cfn_responses(spec) if cfn else _openapi_responses(spec),
     )
+
+
+def build_lambda_custom_integration(
+    spec: Mapping[str, object], functions: Mapping[str, str], default_timeout_ms: int
+) -> LambdaCustomIntegration:
+    """A Lambda custom (non-proxy) integration: type AWS with a Lambda invocation URI, read
+    from the OpenAPI extension (uri, requestTemplates, passthroughBehavior, responses keyed by
+    selection pattern, timeoutInMillis) or the CloudFormation property (Uri, RequestTemplates,
+    PassthroughBehavior, IntegrationResponses list, TimeoutInMillis).
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-custom-integrations.html
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-method-integration.html
+    """
+    cfn = "Type" in spec
+    uri = spec.get("Uri" if cfn else "uri")
+    name, qualifier = lambda_target(uri if isinstance(uri, str) else "", functions)
+    mapped = build_mock_integration(spec)
+    return LambdaCustomIntegration(
+        function_name=name,
+        qualifier=qualifier,
+        timeout_ms=_timeout(
+            spec.get("TimeoutInMillis" if cfn else "timeoutInMillis"), default_timeout_ms
+        ),
+        request_templates=mapped.request_templates,
+        passthrough_behavior=mapped.passthrough_behavior,
+        responses=mapped.responses,
+    )
+
+
+def is_lambda_custom(spec: Mapping[str, object]) -> bool:
+    """Whether an OpenAPI / CloudFormation integration is type AWS with a Lambda URI."""
+    cfn = "Type" in spec
+    uri = spec.get("Uri" if cfn else "uri")
+    kind = str(spec.get("Type" if cfn else "type") or "").upper()
+    return kind == "AWS" and isinstance(uri, str) and is_lambda_uri(uri)
 
 
 _PASSTHROUGH: dict[str, Literal["WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER"]] = {

@@ -19,7 +19,12 @@ from lamina.config.authorizer import (
 from lamina.config.error import ConfigError
 from lamina.config.gateway_responses import build_gateway_responses
 from lamina.config.ids import physical_id
-from lamina.config.integration import build_integration, build_mock_integration
+from lamina.config.integration import (
+    build_integration,
+    build_lambda_custom_integration,
+    build_mock_integration,
+    is_lambda_custom,
+)
 from lamina.config.openapi import binary_media_types, operations
 from lamina.config.reference import REST_API, CfnResource, root_resource_id
 from lamina.config.resource_policy import resource_policy
@@ -119,6 +124,8 @@ def _rest_integration(
     kind, uri, timeout = keys
     if str(spec.get(kind, "")).upper() == "MOCK":
         return build_mock_integration(spec)
+    if is_lambda_custom(spec):
+        return build_lambda_custom_integration(spec, functions, REST_DEFAULT_TIMEOUT_MS)
     return build_integration(
         str(spec.get(kind, "")),
         spec.get(uri),
