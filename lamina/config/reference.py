@@ -176,6 +176,12 @@ def _stage_name(resources: Resources, resource: CfnResource, resolver: Resolver)
     return resolver.resolve_string(resource.properties.get("StageName", ""), "StageName")
 
 
+def _model_name(resources: Resources, resource: CfnResource, resolver: Resolver) -> str:
+    """AWS::ApiGateway::Model: Ref is the model's name (its logical id when Name is unset)."""
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-model.html
+    return resolver.resolve_string(resource.properties.get("Name", resource.logical_id), "Name")
+
+
 def _id(length: int) -> _Rule:
     def rule(resources: Resources, resource: CfnResource, resolver: Resolver) -> str:
         return resources.id_of(resource.logical_id, length)
@@ -442,6 +448,8 @@ _REF_RULES: dict[str, _Rule] = {
     "AWS::ApiGateway::ApiKey": _id(10),
     "AWS::ApiGateway::UsagePlan": _id(6),
     "AWS::ApiGateway::Authorizer": _id(6),
+    "AWS::ApiGateway::Model": _model_name,
+    "AWS::ApiGateway::RequestValidator": _id(6),
     HTTP_API: _id(10),
     "AWS::ApiGatewayV2::Integration": _id(7),
     "AWS::ApiGatewayV2::Route": _id(6),
@@ -498,6 +506,8 @@ _GET_ATT_RULES: dict[str, dict[str, _Rule]] = {
     "AWS::ApiGateway::ApiKey": {"APIKeyId": _id(10)},
     "AWS::ApiGateway::UsagePlan": {"Id": _id(6)},
     "AWS::ApiGateway::Authorizer": {"AuthorizerId": _id(6)},
+    "AWS::ApiGateway::Model": {},
+    "AWS::ApiGateway::RequestValidator": {"RequestValidatorId": _id(6)},
     HTTP_API: {"ApiEndpoint": _api_endpoint, "ApiId": _id(10)},
     "AWS::ApiGatewayV2::Integration": {"IntegrationId": _id(7)},
     "AWS::ApiGatewayV2::Route": {"RouteId": _id(6)},
