@@ -34,6 +34,7 @@ from lamina.gateway.model import (
     Canary,
     GatewayResponseSetting,
     Integration,
+    LambdaCustomIntegration,
     LambdaIntegration,
     Method,
     Resource,
@@ -243,13 +244,29 @@ def _method(http_method: str, spec: object) -> Method:
 
 
 def _integration(spec: object) -> Integration:
-    """AWS_PROXY to a Lambda function, MOCK, or an integration the data plane does not run."""
+    """AWS_PROXY or AWS (custom) to a Lambda function, MOCK, or an integration the data plane
+    does not run."""
     # https://docs.aws.amazon.com/apigateway/latest/api/API_Integration.html
     integration = _mapping(spec, "methodIntegration")
     kind = str(integration.get("type") or "").upper()
     uri = str(integration.get("uri") or "")
     if kind == "MOCK":
         return build_mock_integration(_cloudformation_mock(integration))
+    if kind == "AWS" and is_lambda_uri(uri):
+        # A Lambda custom (non-proxy) integration: templates and integration responses as
+        # a MOCK's, the function as a proxy's.
+        # https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-custom-integrations.html
+        mapped = build_mock_integration(_cloudformation_mock(integration))
+        name, qualifier = lambda_uri_target(uri)
+        return LambdaCustomIntegration(
+            function_name=name,
+            qualifier=qualifier,
+            timeout_ms=_number(integration.get("timeoutInMillis"), "timeoutInMillis")
+            or REST_DEFAULT_TIMEOUT_MS,
+            request_templates=mapped.request_templates,
+            passthrough_behavior=mapped.passthrough_behavior,
+            responses=mapped.responses,
+        )
     if kind == "AWS_PROXY" and is_lambda_uri(uri):
         # `${stageVariables.x}` in the function name or qualifier stays as written: the data
         # plane substitutes it per request.

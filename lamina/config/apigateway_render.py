@@ -22,6 +22,7 @@ from lamina.gateway.model import (
     Canary,
     GatewayResponseSetting,
     Integration,
+    LambdaCustomIntegration,
     LambdaIntegration,
     Method,
     MockIntegration,
@@ -166,7 +167,10 @@ def _method(method: Method, resource_id: str, region: str, account_id: str) -> d
         record["methodIntegration"] = _integration(
             method.integration, method.http_method, resource_id, region, account_id
         )
-        if isinstance(method.integration, MockIntegration) and method.integration.responses:
+        if (
+            isinstance(method.integration, MockIntegration | LambdaCustomIntegration)
+            and method.integration.responses
+        ):
             record["methodResponses"] = _method_responses(method.integration)
     return record
 
@@ -190,6 +194,21 @@ def _integration(
             ),
             "timeoutInMillis": integration.timeout_ms,
         }
+    elif isinstance(integration, LambdaCustomIntegration):
+        # https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-custom-integrations.html
+        record |= {
+            "type": "AWS",
+            "httpMethod": "POST",
+            "uri": lambda_invocation_uri(
+                integration.function_name, integration.qualifier, region, account_id
+            ),
+            "timeoutInMillis": integration.timeout_ms,
+            "passthroughBehavior": integration.passthrough_behavior,
+        }
+        if integration.request_templates:
+            record["requestTemplates"] = dict(integration.request_templates)
+        if integration.responses:
+            record["integrationResponses"] = _integration_responses(integration)
     elif isinstance(integration, MockIntegration):
         record |= {"type": "MOCK", "passthroughBehavior": integration.passthrough_behavior}
         if integration.request_templates:
@@ -212,7 +231,9 @@ def _backend_method(kind: str, http_method: str) -> str:
     return "POST" if kind in ("AWS", "AWS_PROXY") else http_method
 
 
-def _integration_responses(integration: MockIntegration) -> dict[str, dict[str, Any]]:
+def _integration_responses(
+    integration: MockIntegration | LambdaCustomIntegration,
+) -> dict[str, dict[str, Any]]:
     """Keyed by status code, as AWS keys them: of two responses with one status code (which
     an OpenAPI body keyed by selection pattern can declare) the first is kept."""
     # https://docs.aws.amazon.com/apigateway/latest/api/API_IntegrationResponse.html
@@ -229,7 +250,9 @@ def _integration_responses(integration: MockIntegration) -> dict[str, dict[str, 
     return found
 
 
-def _method_responses(integration: MockIntegration) -> dict[str, dict[str, Any]]:
+def _method_responses(
+    integration: MockIntegration | LambdaCustomIntegration,
+) -> dict[str, dict[str, Any]]:
     """The method responses the integration responses map to, declaring the headers they set
     (AWS refuses an integration response without its method response)."""
     # https://docs.aws.amazon.com/apigateway/latest/api/API_MethodResponse.html

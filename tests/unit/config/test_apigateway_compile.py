@@ -148,9 +148,6 @@ def test_compile_stage_variables_in_lambda_uri_kept_raw(
          "HTTP_PROXY", "https://example.com/{proxy}"),
         ({"type": "HTTP", "httpMethod": "GET", "uri": "https://example.com/a"},
          "HTTP", "https://example.com/a"),
-        # A non-proxy Lambda integration needs mapping templates the data plane does not run.
-        ({"type": "AWS", "httpMethod": "POST", "uri": invocation(function_arn("orders"))},
-         "AWS", invocation(function_arn("orders"))),
         ({"type": "AWS_PROXY", "httpMethod": "POST",
           "uri": f"arn:aws:apigateway:{REGION}:sqs:path/{ACCOUNT}/queue"},
          "AWS_PROXY", f"arn:aws:apigateway:{REGION}:sqs:path/{ACCOUNT}/queue"),
