@@ -221,6 +221,12 @@ class Method(msgspec.Struct, frozen=True, kw_only=True):
     """`method.request.header|querystring|path.X` -> whether it is required."""
     request_models: dict[str, str] = msgspec.field(default_factory=dict)
     """Content type (or `$default`) -> the name of the API's Model for the body."""
+    cache_key_parameters: tuple[str, ...] = ()
+    """The stage cache's key parameters (integration cacheKeyParameters), each
+    `method.request.{querystring|header|path|multivaluequerystring|multivalueheader}.X`
+    or a `'literal'` (an integration parameter mapped from one)."""
+    cache_namespace: str | None = None
+    """Methods sharing a cacheNamespace share cache entries; None: the resource's own."""
 
 
 class Resource(msgspec.Struct, frozen=True, kw_only=True):
