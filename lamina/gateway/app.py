@@ -5,7 +5,8 @@
     (the client certificate is checked first, at the custom domain, as on AWS)
     → authorize (resource policy, authorizers, IAM) → API key, usage plan, throttling
     → request validation (REST: required parameters, body against its model)
-    → build proxy event → integration (Lambda) → map response
+    → stage cache lookup (REST; a hit is the answer)
+    → build proxy event → integration (Lambda) → map response → stage cache store
     any GatewayError → the gateway response API Gateway would send
 
 Later stages (validation, caching, VTL) slot into `self._stages` in the order DESIGN.md
@@ -25,6 +26,9 @@ from lamina.gateway.auth.iam import IamCheck
 from lamina.gateway.auth.jwks import IssuerDirectory
 from lamina.gateway.auth.lambda_ import LambdaAuthorizerCheck
 from lamina.gateway.auth.tokens import token_checks
+from lamina.gateway.cache import ResponseCache
+from lamina.gateway.cache.entry import EntryCipher
+from lamina.gateway.cache.memory import MemoryResponseCache
 from lamina.gateway.context import RequestContext
 from lamina.gateway.cors import AnswerPreflight, add_cors_headers
 from lamina.gateway.deployment import CompiledRestApi, Deployment
@@ -36,6 +40,7 @@ from lamina.gateway.observe import RequestObserver, default_observer
 from lamina.gateway.request import GatewayRequest
 from lamina.gateway.stages import OptionalStage, Stage
 from lamina.gateway.stages.authorize import Authorize
+from lamina.gateway.stages.cache import LookupCache, StoreCache
 from lamina.gateway.stages.client_cert import ClientCertificate
 from lamina.gateway.stages.domain import MapCustomDomain
 from lamina.gateway.stages.event import BuildEvent
@@ -58,15 +63,18 @@ class Gateway:
         issuers: IssuerDirectory | None = None,
         credentials: CredentialStore | None = None,
         authorizer_cache: AuthorizerCache | None = None,
+        response_cache: ResponseCache | None = None,
         observer: RequestObserver | None = None,
     ) -> None:
         self.observer = observer or default_observer()
         """Metrics and access logs, recorded once a request is answered."""
         checks: dict[str, Check] = {}
         # AWS_IAM: SigV4 against the credential store (REST and HTTP APIs).
-        checks["AWS_IAM"] = IamCheck(credentials or CredentialStore.local())
+        checks["AWS_IAM"] = iam = IamCheck(credentials or CredentialStore.local())
         checks.update(token_checks(issuers))  # COGNITO_USER_POOLS, JWT
         checks["CUSTOM"] = LambdaAuthorizerCheck(invoker, authorizer_cache)  # Lambda authorizers
+        # The stage cache (G7); entries of encrypting methods are sealed with this process's key.
+        cache, cipher = response_cache or MemoryResponseCache(), EntryCipher()
         self._all_stages: tuple[Stage, ...] = (
             ClientCertificate(),
             Firewall(),  # AWS WAF sees the request before API Gateway routes it
@@ -76,8 +84,10 @@ class Gateway:
             Authorize(checks),
             MeterUsage(limiter or InProcessLimiter()),
             ValidateRequest(),  # REST request validators, before the integration
+            LookupCache(cache, cipher, iam),  # a hit answers here, without the integration
             BuildEvent(),
             InvokeIntegration(invoker),
+            StoreCache(cache, cipher),
         )
         self._current = (deployment, self._pipeline(deployment))
 

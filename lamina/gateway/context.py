@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lamina.gateway.address import ApiAddress
 from lamina.gateway.deployment import CompiledHttpApi, CompiledRestApi, Deployment
@@ -12,6 +12,9 @@ from lamina.gateway.events.v2 import V2Target
 from lamina.gateway.model import Integration, Method, Route, Stage
 from lamina.gateway.request import GatewayRequest
 
+if TYPE_CHECKING:
+    from lamina.gateway.cache.policy import CachePlan
+
 
 class RequestContext:
     __slots__ = (
@@ -20,6 +23,7 @@ class RequestContext:
         "api",
         "api_key",
         "authorizer",
+        "cache",
         "canary",
         "client_cert",
         "decode_base64",
@@ -86,5 +90,7 @@ class RequestContext:
         self.canary: bool | None = None
         """Whether the request runs its stage's canary; None when the stage has none
         ($context.isCanaryRequest)."""
+        self.cache: CachePlan | None = None
+        """How the request uses the stage cache (hit or miss); None: it is not cached."""
         self.error: GatewayError | None = None
         """The gateway error the request was answered with ($context.error.* in access logs)."""
