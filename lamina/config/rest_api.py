@@ -25,8 +25,14 @@ from lamina.config.integration import (
     build_mock_integration,
     is_lambda_custom,
 )
-from lamina.config.openapi import binary_media_types, operations
+from lamina.config.openapi import ANY_METHOD_KEY, binary_media_types, operations
 from lamina.config.reference import REST_API, CfnResource, root_resource_id
+from lamina.config.request_validation import (
+    BodyValidation,
+    resource_method_validation,
+    resource_models,
+    resource_validators,
+)
 from lamina.config.resource_policy import resource_policy
 from lamina.config.stack import Stack
 from lamina.config.usage_plan import api_key_source
@@ -56,9 +62,14 @@ def _rest_api(stack: Stack, resource: CfnResource, functions: Mapping[str, str])
     api_id = stack.resources.id_of(resource.logical_id)
     body = api_body(stack, resource)
     authorizers = rest_resource_authorizers(stack, api_id, functions)
+    models = resource_models(stack, api_id)  # request validation (config/request_validation.py)
+    validators = resource_validators(stack, api_id)
     if body is not None:
         schemes = body_authorizers(stack, api_id, body, functions, http=False)
-        tree = _tree_from_body(api_id, body, functions, schemes)
+        validation = BodyValidation(api_id, body)
+        tree = _tree_from_body(api_id, body, functions, schemes, validation)
+        models += validation.models
+        validators += validation.validators
         authorizers += schemes.by_name.values()
         title = (body.get("info") or {}).get("title")
     else:
@@ -81,6 +92,8 @@ def _rest_api(stack: Stack, resource: CfnResource, functions: Mapping[str, str])
         authorizers=tuple(authorizers),
         gateway_responses=build_gateway_responses(stack, api_id, body),
         policy=resource_policy(stack, resource, body, api_id),
+        models=tuple(models),
+        request_validators=tuple(validators),
     )
 
 
@@ -89,7 +102,11 @@ def _resource_id(api_id: str, path: str) -> str:
 
 
 def _tree_from_body(
-    api_id: str, body: Mapping[str, Any], functions: Mapping[str, str], schemes: BodyAuthorizers
+    api_id: str,
+    body: Mapping[str, Any],
+    functions: Mapping[str, str],
+    schemes: BodyAuthorizers,
+    validation: BodyValidation,
 ) -> dict[str, dict[str, Method]]:
     """Path -> methods; every ancestor of a path is a resource too, as on import."""
     tree: dict[str, dict[str, Method]] = {"/": {}}
@@ -100,6 +117,11 @@ def _tree_from_body(
         spec = operation.integration
         integration = None if spec is None else _body_integration(spec, functions)
         access = schemes.access(operation.security)
+        path_item = body["paths"][operation.path]
+        key = ANY_METHOD_KEY if operation.method == "ANY" else operation.method.lower()
+        checks = validation.method(
+            path_item, path_item[key], f"{operation.method} {operation.path}"
+        )
         tree[path][operation.method] = Method(
             http_method=operation.method,
             integration=integration,
@@ -107,6 +129,9 @@ def _tree_from_body(
             authorizer_id=access.authorizer_id,
             authorization_scopes=access.authorization_scopes,
             api_key_required=operation.api_key_required,
+            request_validator_id=checks.request_validator_id,
+            request_parameters=checks.request_parameters,
+            request_models=checks.request_models,
         )
     return tree
 
@@ -207,6 +232,7 @@ def _method(
     if isinstance(spec, dict):
         integration = _rest_integration(spec, functions, ("Type", "Uri", "TimeoutInMillis"))
     access = resource_access(stack, method, known={found.id: found for found in authorizers})
+    checks = resource_method_validation(stack, method)
     return Method(
         http_method=http_method,
         integration=integration,
@@ -214,6 +240,9 @@ def _method(
         authorizer_id=access.authorizer_id,
         authorization_scopes=access.authorization_scopes,
         api_key_required=stack.prop(method, "ApiKeyRequired", False) in (True, "true"),
+        request_validator_id=checks.request_validator_id,
+        request_parameters=checks.request_parameters,
+        request_models=checks.request_models,
     )
 
 
