@@ -106,12 +106,43 @@ async def call_lambda(
     stage_variables: Mapping[str, str],
     trace_id: str | None = None,
 ) -> GatewayResponse:
-    name, qualifier = integration.function_name, integration.qualifier
+    result = await invoke_function(
+        invoker,
+        integration.function_name,
+        integration.qualifier,
+        event,
+        timeout_ms=integration.timeout_ms,
+        source=source,
+        stage_variables=stage_variables,
+        trace_id=trace_id,
+    )
+    if result.function_error is not None:
+        raise GatewayError(ResponseType.INTEGRATION_FAILURE, "Lambda function error")
+    if integration.payload_format == "2.0":
+        return map_v2_response(result.payload)
+    return map_v1_response(result.payload, decode_base64=decode_base64)
+
+
+async def invoke_function(
+    invoker: Invoker,
+    function_name: str,
+    qualifier: str | None,
+    event: bytes,
+    *,
+    timeout_ms: int,
+    source: InvokeRequest,
+    stage_variables: Mapping[str, str],
+    trace_id: str | None = None,
+) -> InvokeResult:
+    """Invoke the integration's function (its name and alias after stage-variable
+    substitution) within the integration timeout, as the proxy and the custom (non-proxy)
+    Lambda integrations both do: 504 on timeout, 500 when Lambda refuses the invocation."""
+    name = function_name
     if "${" in name or (qualifier is not None and "${" in qualifier):  # stage variables
         name, qualifier = function_target(name, qualifier, stage_variables)
     try:
-        async with asyncio.timeout(integration.timeout_ms / 1000):
-            result = await invoker.invoke(
+        async with asyncio.timeout(timeout_ms / 1000):
+            return await invoker.invoke(
                 name,
                 event,
                 qualifier=qualifier,
@@ -124,8 +155,3 @@ async def call_lambda(
         # Lambda refused or could not start the invocation (no such function, a request
         # over 6 MB, no worker could start); API Gateway answers 500.
         raise GatewayError(ResponseType.DEFAULT_5XX, str(error)) from error
-    if result.function_error is not None:
-        raise GatewayError(ResponseType.INTEGRATION_FAILURE, "Lambda function error")
-    if integration.payload_format == "2.0":
-        return map_v2_response(result.payload)
-    return map_v1_response(result.payload, decode_base64=decode_base64)
