@@ -29,7 +29,7 @@ from lamina.functions.error import (
     RequestTooLargeError,
 )
 from lamina.functions.interpreter import InterpreterChooser
-from lamina.functions.logfile import LogWriter
+from lamina.functions.logfile import InvocationLogSink, LogWriter
 from lamina.functions.metrics import FunctionMetrics, default_metrics
 from lamina.functions.model import AliasConfig, FunctionConfig, InvokeResult
 from lamina.functions.policy import InvokeRequest
@@ -65,6 +65,7 @@ class FunctionService:
         account_id: str,
         state_dir: Path,
         log_sink: Callable[[str, str], None] | None = None,
+        log_records: InvocationLogSink | None = None,
         max_workers_per_function: int = 32,
         idle_timeout_s: float = 300.0,
         runtime_api: str = "",
@@ -82,7 +83,8 @@ class FunctionService:
         self._isolation = IsolationPolicy(requested_mode(self._host_env))
         self._interpreters = InterpreterChooser()
         self._zygotes: dict[str, ZygoteProcess] = {}
-        self._logs = LogWriter(state_dir / "logs", log_sink)
+        # log_records: each invocation's log with its execution environment (a logs service)
+        self._logs = LogWriter(state_dir / "logs", log_sink, log_records)
         self._max_workers = max_workers_per_function
         self._idle_timeout_s = idle_timeout_s
         self._limiter = ConcurrencyLimiter(account_concurrency)

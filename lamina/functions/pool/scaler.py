@@ -188,7 +188,13 @@ class FunctionPool:
     def _complete(
         self, worker: WorkerHandle, call: Call, result: InvokeResult, reusable: bool
     ) -> None:
-        self._logs.write(self.config.name, result.log)
+        self._logs.write(
+            self.config.name,
+            result.log,
+            environment=worker,
+            version=result.executed_version,
+            duration_ms=result.duration_ms,
+        )
         end = self._ends.pop(call.request_id, None)
         if end is not None:
             end()
