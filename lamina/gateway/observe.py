@@ -3,7 +3,8 @@ stage's access log line.
 
     Gateway.handle ─ response ─► RequestObserver.record(ctx, response, started)
                                    ├─ GatewayMetrics: Count, 4XXError/5XXError (REST),
-                                   │  4xx/5xx (HTTP APIs), Latency, IntegrationLatency
+                                   │  4xx/5xx (HTTP APIs), Latency, IntegrationLatency,
+                                   │  CacheHitCount/CacheMissCount (REST, cached methods)
                                    └─ the stage's AccessLog: render the compiled format,
                                       hand the line to the writer (never waits on a disk)
 
@@ -71,11 +72,14 @@ class _Series:
     """The children of one API / stage / method+resource (REST) or route (HTTP API)."""
 
     __slots__ = (
+        "cache_hits",
+        "cache_misses",
         "client_errors",
         "count",
         "data_processed",
         "feed",
         "integration_latency",
+        "labels",
         "latency",
         "server_errors",
     )
@@ -98,18 +102,25 @@ class _Series:
         """HTTP APIs only."""
         self.feed: _FeedCells | None = None
         """The same numbers per minute for the CloudWatch API, when a feed is connected."""
+        self.labels: tuple[str, ...] = ()
+        self.cache_hits: CounterCell | None = None
+        self.cache_misses: CounterCell | None = None
+        """Made on the first request the stage cache answered or missed: CloudWatch reports
+        the cache metrics only for methods that cache."""
 
 
 class _FeedCells:
     """One series' cells in a MetricFeed (CloudWatch's AWS/ApiGateway metrics)."""
 
     __slots__ = (
+        "cache",
         "client_errors",
         "count",
         "data_processed",
         "integration",
         "latency",
         "server_errors",
+        "stats",
     )
 
     def __init__(self, feed: MetricFeed, key: _SeriesKey, api_name: str, kind: ApiKind) -> None:
@@ -127,7 +138,9 @@ class _FeedCells:
             sets = [dimensions(ApiId=api_id), dimensions(ApiId=api_id, Stage=stage)]
             if route:
                 sets.append(dimensions(ApiId=api_id, Stage=stage, Route=route))
-        series = feed.series("AWS/ApiGateway", tuple(sets))
+        series = self.stats = feed.series("AWS/ApiGateway", tuple(sets))
+        self.cache: tuple[StatCell, StatCell] | None = None
+        """CacheHitCount, CacheMissCount: made on the method's first cached request."""
         self.count = series.cell("Count", "Count")
         self.client_errors = series.cell("4XXError" if rest else "4xx", "Count")
         self.server_errors = series.cell("5XXError" if rest else "5xx", "Count")
@@ -165,6 +178,11 @@ class GatewayMetrics:
         )
         self._data_processed = counter(
             "DataProcessed", "HTTP API bytes processed, requests and responses (DataProcessed)."
+        )
+        # https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-metrics-and-dimensions.html
+        self._cache_hits = counter("CacheHitCount", "Requests served from the API cache.")
+        self._cache_misses = counter(
+            "CacheMissCount", "Requests served from the integration while the cache was on."
         )
         self._series: dict[_SeriesKey, _Series] = {}
         self._feed: MetricFeed | None = None
@@ -219,6 +237,23 @@ class GatewayMetrics:
                 cells.integration.add(ctx.integration_latency_ms)
             if cells.data_processed is not None:
                 cells.data_processed.add(float(len(ctx.request.body) + response_bytes))
+        if ctx.cache is not None:
+            self._count_cache(series, hit=ctx.cache.hit)
+
+    def _count_cache(self, series: _Series, *, hit: bool) -> None:
+        if series.cache_hits is None or series.cache_misses is None:
+            series.cache_hits = self._cache_hits.labels(*series.labels)
+            series.cache_misses = self._cache_misses.labels(*series.labels)
+        (series.cache_hits if hit else series.cache_misses).inc()
+        cells = series.feed
+        if cells is not None:
+            if cells.cache is None:
+                cells.cache = (
+                    cells.stats.cell("CacheHitCount", "Count"),
+                    cells.stats.cell("CacheMissCount", "Count"),
+                )
+            cells.cache[0].add(1.0 if hit else 0.0)
+            cells.cache[1].add(0.0 if hit else 1.0)
 
     def _resolve(self, key: _SeriesKey, api_name: str, kind: ApiKind) -> _Series:
         """Create the children of one series once; the error counters start at 0, as
@@ -236,6 +271,7 @@ class GatewayMetrics:
         )
         if self._feed is not None:
             series.feed = _FeedCells(self._feed, key, api_name, kind)
+        series.labels = labels
         return series
 
 
