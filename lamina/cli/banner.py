@@ -7,7 +7,14 @@ from pathlib import Path
 
 from lamina.config.model import Application
 from lamina.gateway.deployment import Deployment
-from lamina.gateway.model import HttpApi, Integration, LambdaIntegration, MockIntegration, RestApi
+from lamina.gateway.model import (
+    HttpApi,
+    Integration,
+    LambdaCustomIntegration,
+    LambdaIntegration,
+    MockIntegration,
+    RestApi,
+)
 
 
 def url_host(host: str) -> str:
@@ -81,6 +88,9 @@ def _target(integration: Integration | None) -> str:
     if isinstance(integration, LambdaIntegration):
         qualifier = f":{integration.qualifier}" if integration.qualifier else ""
         return integration.function_name + qualifier
+    if isinstance(integration, LambdaCustomIntegration):
+        qualifier = f":{integration.qualifier}" if integration.qualifier else ""
+        return f"{integration.function_name}{qualifier} (custom)"
     if integration is None:
         return "(no integration)"
     if isinstance(integration, MockIntegration):

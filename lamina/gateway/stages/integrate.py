@@ -9,8 +9,10 @@ from lamina.gateway.context import RequestContext
 from lamina.gateway.error import GatewayError, ResponseType
 from lamina.gateway.events.v1 import V1Target
 from lamina.gateway.integrations.lambda_ import Invoker, call_lambda
+from lamina.gateway.integrations.lambda_custom import call_lambda_custom
 from lamina.gateway.integrations.mock import answer_mock, request_facts
-from lamina.gateway.model import LambdaIntegration, MockIntegration
+from lamina.gateway.integrations.responses import MappingSource
+from lamina.gateway.model import LambdaCustomIntegration, LambdaIntegration, MockIntegration
 
 GATEWAY_PRINCIPAL = "apigateway.amazonaws.com"
 
@@ -41,6 +43,9 @@ class InvokeIntegration:
             finally:
                 ctx.integration_latency_ms = (time.perf_counter_ns() - started) / 1e6
             return
+        if isinstance(integration, LambdaCustomIntegration):
+            await self._lambda_custom(ctx, integration)
+            return
         if isinstance(integration, MockIntegration):
             target = ctx.target
             path_params = target.path_params if isinstance(target, V1Target) else {}
@@ -53,3 +58,32 @@ class InvokeIntegration:
         raise GatewayError(
             ResponseType.DEFAULT_5XX, f"integration type {kind} is not supported yet"
         )
+
+    async def _lambda_custom(
+        self, ctx: RequestContext, integration: LambdaCustomIntegration
+    ) -> None:
+        target = ctx.target
+        variables = ctx.stage.variables if ctx.stage is not None else {}
+        mapping = MappingSource(
+            ctx.request,
+            target.path_params if isinstance(target, V1Target) else {},
+            variables,
+            request_facts(ctx),
+        )
+        source = InvokeRequest(
+            principal=GATEWAY_PRINCIPAL,
+            source_arn=ctx.source_arn,
+            source_account=ctx.deployment.account_id,
+        )
+        started = time.perf_counter_ns()  # IntegrationLatency (gateway/observe.py)
+        try:
+            ctx.response = await call_lambda_custom(
+                self._invoker,
+                integration,
+                mapping,
+                source=source,
+                stage_variables=variables,
+                trace_id=ctx.request.trace_id or None,
+            )
+        finally:
+            ctx.integration_latency_ms = (time.perf_counter_ns() - started) / 1e6
