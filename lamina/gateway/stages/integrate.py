@@ -8,11 +8,17 @@ from lamina.functions.policy import InvokeRequest
 from lamina.gateway.context import RequestContext
 from lamina.gateway.error import GatewayError, ResponseType
 from lamina.gateway.events.v1 import V1Target
+from lamina.gateway.integrations.http import HttpBackend, answer_http, map_lambda_response
 from lamina.gateway.integrations.lambda_ import Invoker, call_lambda
 from lamina.gateway.integrations.lambda_custom import call_lambda_custom
 from lamina.gateway.integrations.mock import answer_mock, request_facts
 from lamina.gateway.integrations.responses import MappingSource
-from lamina.gateway.model import LambdaCustomIntegration, LambdaIntegration, MockIntegration
+from lamina.gateway.model import (
+    HttpIntegration,
+    LambdaCustomIntegration,
+    LambdaIntegration,
+    MockIntegration,
+)
 
 GATEWAY_PRINCIPAL = "apigateway.amazonaws.com"
 
@@ -20,6 +26,7 @@ GATEWAY_PRINCIPAL = "apigateway.amazonaws.com"
 class InvokeIntegration:
     def __init__(self, invoker: Invoker) -> None:
         self._invoker = invoker
+        self._http = HttpBackend()
 
     async def __call__(self, ctx: RequestContext) -> None:
         integration = ctx.integration
@@ -40,6 +47,15 @@ class InvokeIntegration:
                     stage_variables=ctx.stage.variables if ctx.stage is not None else {},
                     trace_id=ctx.request.trace_id or None,
                 )
+            finally:
+                ctx.integration_latency_ms = (time.perf_counter_ns() - started) / 1e6
+            if integration.response_parameters:  # HTTP APIs' response parameter mapping
+                ctx.response = map_lambda_response(integration, ctx, ctx.response)
+            return
+        if isinstance(integration, HttpIntegration):
+            started = time.perf_counter_ns()
+            try:
+                ctx.response = await answer_http(self._http, integration, ctx)
             finally:
                 ctx.integration_latency_ms = (time.perf_counter_ns() - started) / 1e6
             return
