@@ -37,6 +37,8 @@ from lamina.gateway.model import (
     LambdaCustomIntegration,
     LambdaIntegration,
     Method,
+    Model,
+    RequestValidator,
     Resource,
     RestApi,
     Stage,
@@ -104,6 +106,11 @@ def compile_definition(
             ),
             gateway_responses=_gateway_responses(
                 _records(snapshot.get("gatewayResponses"), "gatewayResponses")
+            ),
+            models=tuple(_model(spec) for spec in _records(snapshot.get("models"), "models")),
+            request_validators=tuple(
+                _request_validator(spec)
+                for spec in _records(snapshot.get("requestValidators"), "requestValidators")
             ),
         )
     except ConfigError as error:
@@ -240,6 +247,43 @@ def _method(http_method: str, spec: object) -> Method:
         authorizer_id=_optional_text(method.get("authorizerId")),
         authorization_scopes=tuple(str(scope) for scope in method.get("authorizationScopes") or ()),
         api_key_required=method.get("apiKeyRequired") is True,
+        request_validator_id=_optional_text(method.get("requestValidatorId")),
+        request_parameters={
+            str(key): value is True
+            for key, value in (method.get("requestParameters") or {}).items()
+        },
+        request_models=_strings(method.get("requestModels")),
+    )
+
+
+def _model(spec: Record) -> Model:
+    """A model record; its schema is JSON text (what CreateModel stores).
+    https://docs.aws.amazon.com/apigateway/latest/api/API_Model.html"""
+    name = _text(spec, "name", "model")
+    raw = spec.get("schema") or "{}"
+    try:
+        schema = json.loads(raw) if isinstance(raw, str | bytes) else raw
+    except json.JSONDecodeError as error:
+        raise ConfigError(f"model {name}: schema is not JSON ({error})") from None
+    if not isinstance(schema, dict):
+        raise ConfigError(f"model {name}: schema must be a JSON object")
+    description = spec.get("description")
+    return Model(
+        name=name,
+        schema=schema,
+        content_type=str(spec.get("contentType") or "application/json"),
+        id=str(spec.get("id") or ""),
+        description=description if isinstance(description, str) else None,
+    )
+
+
+def _request_validator(spec: Record) -> RequestValidator:
+    # https://docs.aws.amazon.com/apigateway/latest/api/API_RequestValidator.html
+    return RequestValidator(
+        id=_text(spec, "id", "request validator"),
+        name=str(spec.get("name") or ""),
+        validate_request_body=spec.get("validateRequestBody") is True,
+        validate_request_parameters=spec.get("validateRequestParameters") is True,
     )
 
 

@@ -26,6 +26,8 @@ from lamina.gateway.model import (
     LambdaIntegration,
     Method,
     MockIntegration,
+    Model,
+    RequestValidator,
     Resource,
     RestApi,
     Stage,
@@ -58,9 +60,8 @@ def render_definition(api: RestApi, *, region: str, account_id: str) -> dict[str
         "resources": _resources(api, region, account_id),
         "authorizers": [_authorizer(found, region, account_id) for found in api.authorizers],
         "gatewayResponses": [_gateway_response(found) for found in api.gateway_responses],
-        # Templates' models and request validators are not part of the data plane's model.
-        "models": [],
-        "requestValidators": [],
+        "models": [_model(api.id, model) for model in api.models],
+        "requestValidators": [_request_validator(found) for found in api.request_validators],
     }
 
 
@@ -163,6 +164,12 @@ def _method(method: Method, resource_id: str, region: str, account_id: str) -> d
         record["authorizerId"] = method.authorizer_id
     if method.authorization_scopes:
         record["authorizationScopes"] = list(method.authorization_scopes)
+    if method.request_validator_id is not None:
+        record["requestValidatorId"] = method.request_validator_id
+    if method.request_parameters:
+        record["requestParameters"] = dict(method.request_parameters)
+    if method.request_models:
+        record["requestModels"] = dict(method.request_models)
     if method.integration is not None:
         record["methodIntegration"] = _integration(
             method.integration, method.http_method, resource_id, region, account_id
@@ -287,6 +294,29 @@ def _authorizer(authorizer: Authorizer, region: str, account_id: str) -> dict[st
     if authorizer.credentials is not None:
         record["authorizerCredentials"] = authorizer.credentials
     return record
+
+
+def _model(api_id: str, model: Model) -> dict[str, Any]:
+    # https://docs.aws.amazon.com/apigateway/latest/api/API_Model.html (schema is a string)
+    record: dict[str, Any] = {
+        "id": model.id or physical_id(api_id, "model", model.name, length=6),
+        "name": model.name,
+        "contentType": model.content_type,
+        "schema": json.dumps(model.schema),
+    }
+    if model.description is not None:
+        record["description"] = model.description
+    return record
+
+
+def _request_validator(validator: RequestValidator) -> dict[str, Any]:
+    # https://docs.aws.amazon.com/apigateway/latest/api/API_RequestValidator.html
+    return {
+        "id": validator.id,
+        "name": validator.name,
+        "validateRequestBody": validator.validate_request_body,
+        "validateRequestParameters": validator.validate_request_parameters,
+    }
 
 
 def _gateway_response(response: GatewayResponseSetting) -> dict[str, Any]:

@@ -50,8 +50,10 @@ FIXTURES_WITH = {
     "apps/observe": "an access log setting",
     "apps/proxy": "binary media types, {proxy+} paths",
     "apps/staged": "stage variables",
+    "apps/validation": "request validators, models with $ref, required parameters (SAM, OpenAPI)",
     "apps/vtl": "MOCK integrations with mapping templates and selection patterns",
     "apps/waf": "a web ACL on a stage",
+    "templates/cfn_request_validation": "AWS::ApiGateway::Model / RequestValidator on a Method",
     "templates/cfn_rest_resources": "AWS::ApiGateway::Resource/Method, MOCK, binary types",
     "templates/sam_explicit_apis": "a SAM Api with stage variables and binary types",
 }
@@ -113,6 +115,16 @@ def test_render_fixtures_cover_the_features() -> None:
     assert any(stage.variables for stage in stages)
     assert any(stage.access_log for stage in stages)
     assert any(stage.web_acl for stage in stages)
+    assert any(api.models for api in apis)
+    assert any(model.description for api in apis for model in api.models)
+    assert {
+        (v.validate_request_body, v.validate_request_parameters)
+        for api in apis
+        for v in api.request_validators
+    } >= {(True, True), (False, True)}
+    assert any(m.request_validator_id for m in methods)
+    assert any(False in m.request_parameters.values() for m in methods)
+    assert any(m.request_models for m in methods)
 
 
 # Shapes
