@@ -7,8 +7,11 @@ https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-method-
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Iterator
 
+import boto3
 import httpx
 import pytest
 
@@ -128,3 +131,106 @@ def test_openapi_operation_overrides_the_default_validator(
     response = client.post(url, params={"author": "a"}, json={"not": "an order"})
     assert response.status_code == 200
     assert response.json()["reached"] is True
+
+
+def test_management_api_models_validator_and_method_then_deploy_and_call(
+    app: LaminaProcess, client: httpx.Client
+) -> None:
+    """CreateModel (one model referencing another by model URL), CreateRequestValidator,
+    PutMethod with requestValidatorId / requestParameters / requestModels, deploy, call."""
+    apigw = boto3.client(
+        "apigateway",
+        endpoint_url=app.base,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+    api_id = apigw.create_rest_api(name="managed-validation")["id"]
+    root = apigw.get_resources(restApiId=api_id)["items"][0]["id"]
+    resource = apigw.create_resource(restApiId=api_id, parentId=root, pathPart="{item}")["id"]
+    apigw.create_model(
+        restApiId=api_id,
+        name="Tag",
+        contentType="application/json",
+        schema=json.dumps({"type": "object", "required": ["key"], "properties": {"key": {}}}),
+    )
+    tag_url = f"https://apigateway.amazonaws.com/restapis/{api_id}/models/Tag"
+    apigw.create_model(
+        restApiId=api_id,
+        name="Item",
+        contentType="application/json",
+        schema=json.dumps(
+            {
+                "$schema": "http://json-schema.org/draft-04/schema#",
+                "type": "object",
+                "required": ["tags"],
+                "properties": {"tags": {"type": "array", "items": {"$ref": tag_url}}},
+            }
+        ),
+    )
+    validator = apigw.create_request_validator(
+        restApiId=api_id,
+        name="both",
+        validateRequestBody=True,
+        validateRequestParameters=True,
+    )["id"]
+    apigw.put_method(
+        restApiId=api_id,
+        resourceId=resource,
+        httpMethod="POST",
+        authorizationType="NONE",
+        requestValidatorId=validator,
+        requestParameters={
+            "method.request.path.item": True,
+            "method.request.querystring.version": True,
+            "method.request.header.X-Owner": True,
+        },
+        requestModels={"application/json": "Item"},
+    )
+    apigw.put_integration(
+        restApiId=api_id,
+        resourceId=resource,
+        httpMethod="POST",
+        type="MOCK",
+        requestTemplates={"application/json": '{"statusCode": 200}'},
+    )
+    apigw.put_method_response(
+        restApiId=api_id, resourceId=resource, httpMethod="POST", statusCode="200"
+    )
+    apigw.put_integration_response(
+        restApiId=api_id,
+        resourceId=resource,
+        httpMethod="POST",
+        statusCode="200",
+        responseTemplates={"application/json": '{"stored": true}'},
+    )
+    apigw.create_deployment(restApiId=api_id, stageName="live")
+    url = f"/restapis/{api_id}/live/_user_request_/i1"
+    valid = {"tags": [{"key": "a"}]}
+    response = _call_when_served(client, url, {"version": "2"}, {"X-Owner": "o"}, valid)
+    assert (response.status_code, response.json()) == (200, {"stored": True})
+    missing = client.post(url, json=valid)
+    assert missing.status_code == 400
+    assert missing.text == '{"message": "Missing required request parameters: [X-Owner, version]"}'
+    invalid = client.post(
+        url, params={"version": "2"}, headers={"X-Owner": "o"}, json={"tags": [{"value": 1}]}
+    )
+    assert invalid.status_code == 400
+    assert invalid.text == '{"message": "Invalid request body"}'
+    assert invalid.headers["x-amzn-errortype"] == "BadRequestException"
+
+
+def _call_when_served(
+    client: httpx.Client,
+    url: str,
+    query: dict[str, str],
+    headers: dict[str, str],
+    body: object,
+) -> httpx.Response:
+    """A deployment reaches the gateway asynchronously: retry a 403/404 for up to 10 s."""
+    deadline = time.monotonic() + 10
+    while True:
+        response = client.post(url, params=query, headers=headers, json=body)
+        if response.status_code not in (403, 404) or time.monotonic() > deadline:
+            return response
+        time.sleep(0.1)
