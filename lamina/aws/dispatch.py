@@ -19,6 +19,7 @@ from lamina.aws.authorize import authorize, resources_from_params
 from lamina.aws.binding import find_operation, parse_input
 from lamina.aws.chunked import is_chunked, unchunk
 from lamina.aws.claim import Catalog, Claim, has_aws_marks, identify
+from lamina.aws.compression import decompressed
 from lamina.aws.credentials import CredentialStore
 from lamina.aws.fault import error_status, render_error
 from lamina.aws.model import ModelLibrary, ServiceSpec
@@ -150,6 +151,8 @@ class AwsApi:
                 signature = claim.signature
                 secret = self._credentials.secret(signature.access_key) if signature else None
                 request = unchunk(request, signature, secret)
+        else:
+            request = decompressed(request)  # S3 keeps Content-Encoding as object metadata
         if claim.legacy is not None:
             access_key = authenticate_query_v2(
                 claim.legacy,
