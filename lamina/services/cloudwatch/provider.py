@@ -1,0 +1,202 @@
+"""CloudWatchProvider: the botocore "cloudwatch" service (metrics): PutMetricData,
+GetMetricStatistics, GetMetricData, ListMetrics over Lamina's metric store.
+
+    gateway / runtime ─ cells ─► MetricFeed ─ drain (each minute, before each read) ─┐
+    function logs ─ EmfTap ─ EMF lines ───────────────────────────────────────────────┤
+    PutMetricData ────────────────────────────────────────────────────────────────────┴► MetricStore
+    MetricStore ─ changes each minute, in an executor thread ─► <state>/metrics.sqlite3
+
+botocore's model speaks the JSON protocol for CloudWatch (awsQueryCompatible): errors carry
+the query-protocol codes clients match on (InvalidParameterValue, InvalidParameterCombination).
+https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/Welcome.html
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+import os
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from lamina.aws.service import (
+    AwsRequestContext,
+    Handler,
+    OperationInput,
+    OperationOutput,
+    ServiceError,
+)
+from lamina.core.metric_feed import Datapoint, MetricFeed
+from lamina.services.cloudwatch.emf import EmfTap, LogSink
+from lamina.services.cloudwatch.persist import MetricFile
+from lamina.services.cloudwatch.put import datapoints
+from lamina.services.cloudwatch.read import get_metric_data, get_metric_statistics
+from lamina.services.cloudwatch.store import MetricStore
+
+log = logging.getLogger("lamina.services.cloudwatch")
+
+FEED_ENV = "LAMINA_CLOUDWATCH_FEED"
+"""`LAMINA_CLOUDWATCH_FEED=off`: the gateway and functions do not feed the CloudWatch API
+(PutMetricData and EMF still work); to measure what the feed costs."""
+LIST_PAGE = 500
+LIST_WINDOW_S = 14 * 86400
+RECENT_S = 3 * 3600
+
+
+def feed_enabled(environ: Mapping[str, str] = os.environ) -> bool:
+    return environ.get(FEED_ENV, "on").lower() not in ("off", "0", "false", "no")
+
+
+class CloudWatchProvider:
+    def __init__(
+        self,
+        *,
+        state_dir: Path | None,
+        clock: Callable[[], float] = time.time,
+        feed: bool | None = None,
+    ) -> None:
+        """`state_dir` None: memory only. `feed` None: on unless LAMINA_CLOUDWATCH_FEED=off."""
+        self._clock = clock
+        self.store = MetricStore(clock)
+        self._file = MetricFile(state_dir / "metrics.sqlite3") if state_dir is not None else None
+        if self._file is not None:
+            self._file.load(self.store, clock())
+        enabled = feed_enabled() if feed is None else feed
+        self.feed: MetricFeed | None = (
+            MetricFeed(self.store.add, on_minute=self._persist_later) if enabled else None
+        )
+        """Connect recorders with `feed_to(provider.feed)`; None when the feed is off."""
+        self._writing: asyncio.Future[None] | None = None
+        self._handlers: dict[str, Handler] = {
+            "PutMetricData": self._put_metric_data,
+            "GetMetricStatistics": self._get_metric_statistics,
+            "GetMetricData": self._get_metric_data,
+            "ListMetrics": self._list_metrics,
+        }
+
+    @property
+    def service_name(self) -> str:
+        return "cloudwatch"
+
+    def handlers(self) -> Mapping[str, Handler]:
+        return self._handlers
+
+    def tap_logs(self, sink: LogSink | None) -> LogSink:
+        """A function log sink that forwards to `sink` and reads EMF lines into the store."""
+        return EmfTap(sink, self.record)
+
+    def record(self, points: list[Datapoint]) -> None:
+        self.store.add(points)
+
+    def start(self) -> None:
+        """Start the feed's minute timer (call on the running loop)."""
+        if self.feed is not None:
+            self.feed.start()
+
+    def close(self) -> None:
+        """Drain the feed and write what is still unwritten (blocking: at shutdown)."""
+        if self.feed is not None:
+            self.feed.close()
+        if self._file is not None:
+            self.store.prune()
+            self._file.write(*self.store.take_dirty())
+            self._file.close()
+            self._file = None
+
+    def _persist_later(self) -> None:
+        """Once a minute: prune, and write the minute's changes in an executor thread."""
+        self.store.prune()
+        if self._file is None or (self._writing is not None and not self._writing.done()):
+            return
+        changed, removed = self.store.take_dirty()
+        loop = asyncio.get_running_loop()
+        self._writing = loop.run_in_executor(None, self._file.write, changed, removed)
+        self._writing.add_done_callback(_report_failure)
+
+    def _drain(self) -> None:
+        if self.feed is not None:
+            self.feed.drain()
+
+    async def _put_metric_data(
+        self, ctx: AwsRequestContext, params: OperationInput
+    ) -> OperationOutput:
+        now = self._clock()
+        data = list(params.get("MetricData") or [])
+        for entity in params.get("EntityMetricData") or []:  # the entity is not kept
+            data.extend(entity.get("MetricData") or [])
+        if not data:
+            raise ServiceError(
+                "MissingParameter", "The parameter MetricData is required.", status=400
+            )
+        self.store.add(datapoints(params["Namespace"], data, now))
+        return {}
+
+    async def _get_metric_statistics(
+        self, ctx: AwsRequestContext, params: OperationInput
+    ) -> OperationOutput:
+        self._drain()
+        return get_metric_statistics(self.store, params, self._clock())
+
+    async def _get_metric_data(
+        self, ctx: AwsRequestContext, params: OperationInput
+    ) -> OperationOutput:
+        self._drain()
+        return get_metric_data(self.store, params, self._clock())
+
+    async def _list_metrics(
+        self, ctx: AwsRequestContext, params: OperationInput
+    ) -> OperationOutput:
+        # https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_ListMetrics.html
+        self._drain()
+        now = self._clock()
+        since = now - (RECENT_S if params.get("RecentlyActive") == "PT3H" else LIST_WINDOW_S)
+        namespace = params.get("Namespace")
+        name = params.get("MetricName")
+        filters = [(f["Name"], f.get("Value")) for f in params.get("Dimensions") or []]
+        found = []
+        for key, newest in self.store.metrics():
+            if newest < since or (namespace and key[0] != namespace) or (name and key[1] != name):
+                continue
+            dims = dict(key[2])
+            if all(
+                wanted in dims and (value is None or dims[wanted] == value)
+                for wanted, value in filters
+            ):
+                found.append(key)
+        found.sort()
+        start = _list_offset(params.get("NextToken"))
+        page = found[start : start + LIST_PAGE]
+        output: OperationOutput = {
+            "Metrics": [
+                {
+                    "Namespace": key[0],
+                    "MetricName": key[1],
+                    "Dimensions": [{"Name": n, "Value": v} for n, v in key[2]],
+                }
+                for key in page
+            ]
+        }
+        if start + LIST_PAGE < len(found):
+            output["NextToken"] = base64.b64encode(f"list:{start + LIST_PAGE}".encode()).decode()
+        return output
+
+
+def _list_offset(token: str | None) -> int:
+    if not token:
+        return 0
+    try:
+        text = base64.b64decode(token, validate=True).decode()
+        if not text.startswith("list:"):
+            raise ValueError(text)
+        return int(text[5:])
+    except ValueError as error:
+        raise ServiceError(
+            "InvalidParameterValue", "The value of parameter NextToken is not valid."
+        ) from error
+
+
+def _report_failure(done: asyncio.Future[None]) -> None:
+    if not done.cancelled() and done.exception() is not None:
+        log.error("writing metrics to SQLite failed", exc_info=done.exception())
