@@ -50,6 +50,8 @@ CASES = {
     "http_jwt_unauthorized": (ApiKind.HTTP, ResponseType.UNAUTHORIZED),
     "http_jwt_insufficient_scope": (ApiKind.HTTP, ResponseType.ACCESS_DENIED),
     "rest_cognito_unauthorized": (ApiKind.REST, ResponseType.UNAUTHORIZED),
+    "rest_bad_request_parameters": (ApiKind.REST, ResponseType.BAD_REQUEST_PARAMETERS),
+    "rest_bad_request_body": (ApiKind.REST, ResponseType.BAD_REQUEST_BODY),
 }
 
 
