@@ -27,6 +27,7 @@ from lamina.config.error import ConfigError
 from lamina.config.integration import build_mock_integration, is_lambda_uri, lambda_uri_target
 from lamina.config.openapi import binary_media_types
 from lamina.config.resource_policy import expand_resources
+from lamina.config.stage_cache import cache_keys, record_stage_cache
 from lamina.gateway.model import (
     REST_DEFAULT_TIMEOUT_MS,
     AccessLogSetting,
@@ -168,6 +169,7 @@ def _stage(stage: StageInput, definitions: _Definitions, web_acls: Mapping[str, 
             deployment_id=canary_id,
             definition=definitions.own(canary_definition, unless=definition),
             variable_overrides=_strings(settings.get("stageVariableOverrides")),
+            use_stage_cache=settings.get("useStageCache") is True,
         )
     web_acl_arn = _optional_text(record.get("webAclArn"))
     return Stage(
@@ -178,6 +180,7 @@ def _stage(stage: StageInput, definitions: _Definitions, web_acls: Mapping[str, 
         deployment_id=deployment_id,
         definition=definitions.own(definition),
         canary=canary,
+        **record_stage_cache(record),  # config/stage_cache.py
     )
 
 
@@ -202,7 +205,9 @@ def _resources(records: list[Record]) -> tuple[Resource, ...]:
             id=_text(record, "id", "resource"),
             path=paths[_text(record, "id", "resource")],
             methods={
-                str(http_method).upper(): _method(str(http_method).upper(), spec)
+                str(http_method).upper(): _method(
+                    str(http_method).upper(), spec, _text(record, "id", "resource")
+                )
                 for http_method, spec in _mapping(
                     record.get("resourceMethods") or {}, "resourceMethods"
                 ).items()
@@ -236,10 +241,11 @@ def _paths(records: list[Record]) -> dict[str, str]:
     return paths
 
 
-def _method(http_method: str, spec: object) -> Method:
+def _method(http_method: str, spec: object, resource_id: str = "") -> Method:
     # https://docs.aws.amazon.com/apigateway/latest/api/API_Method.html
     method = _mapping(spec, f"method {http_method}")
     integration = method.get("methodIntegration")
+    keys, namespace = cache_keys(integration) if isinstance(integration, Mapping) else ((), None)
     return Method(
         http_method=http_method,
         integration=None if integration is None else _integration(integration),
@@ -247,6 +253,9 @@ def _method(http_method: str, spec: object) -> Method:
         authorizer_id=_optional_text(method.get("authorizerId")),
         authorization_scopes=tuple(str(scope) for scope in method.get("authorizationScopes") or ()),
         api_key_required=method.get("apiKeyRequired") is True,
+        cache_key_parameters=keys,
+        # The default namespace is the resource's own id (what AWS and render write).
+        cache_namespace=None if namespace == resource_id else namespace,
         request_validator_id=_optional_text(method.get("requestValidatorId")),
         request_parameters={
             str(key): value is True

@@ -16,6 +16,7 @@ from typing import Any
 from lamina.config.access_log import log_group_name
 from lamina.config.ids import physical_id
 from lamina.config.reference import root_resource_id
+from lamina.config.stage_cache import render_stage_cache
 from lamina.gateway.model import (
     AccessLogSetting,
     Authorizer,
@@ -174,6 +175,9 @@ def _method(method: Method, resource_id: str, region: str, account_id: str) -> d
         record["methodIntegration"] = _integration(
             method.integration, method.http_method, resource_id, region, account_id
         )
+        record["methodIntegration"]["cacheKeyParameters"] = list(method.cache_key_parameters)
+        if method.cache_namespace is not None:
+            record["methodIntegration"]["cacheNamespace"] = method.cache_namespace
         if (
             isinstance(method.integration, MockIntegration | LambdaCustomIntegration)
             and method.integration.responses
@@ -345,6 +349,7 @@ def _stage(
         "cacheClusterStatus": "NOT_AVAILABLE",
         "tracingEnabled": False,
     }
+    record.update(render_stage_cache(stage))  # config/stage_cache.py
     if stage.access_log is not None:
         record["accessLogSettings"] = _access_log(stage.access_log, region, account_id)
     if stage.canary is not None:
@@ -369,5 +374,5 @@ def _canary(canary: Canary) -> dict[str, Any]:
         "percentTraffic": canary.percent_traffic,
         "deploymentId": canary.deployment_id,
         "stageVariableOverrides": dict(canary.variable_overrides),
-        "useStageCache": False,
+        "useStageCache": canary.use_stage_cache,
     }

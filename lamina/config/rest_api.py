@@ -35,6 +35,7 @@ from lamina.config.request_validation import (
 )
 from lamina.config.resource_policy import resource_policy
 from lamina.config.stack import Stack
+from lamina.config.stage_cache import cache_keys, with_stage_cache
 from lamina.config.usage_plan import api_key_source
 from lamina.gateway.model import (
     REST_DEFAULT_TIMEOUT_MS,
@@ -132,6 +133,7 @@ def _tree_from_body(
             request_validator_id=checks.request_validator_id,
             request_parameters=checks.request_parameters,
             request_models=checks.request_models,
+            **_cache_keys(spec, capitalized=False),
         )
     return tree
 
@@ -243,7 +245,16 @@ def _method(
         request_validator_id=checks.request_validator_id,
         request_parameters=checks.request_parameters,
         request_models=checks.request_models,
+        **_cache_keys(spec, capitalized=True),
     )
+
+
+def _cache_keys(spec: object, *, capitalized: bool) -> dict[str, Any]:
+    """The integration's cacheKeyParameters / cacheNamespace (config/stage_cache.py)."""
+    if not isinstance(spec, Mapping):
+        return {}
+    keys, namespace = cache_keys(spec, capitalized=capitalized)
+    return {"cache_key_parameters": keys, "cache_namespace": namespace}
 
 
 def _stages(stack: Stack, api_id: str) -> tuple[Stage, ...]:
@@ -264,4 +275,5 @@ def _stages(stack: Stack, api_id: str) -> tuple[Stage, ...]:
             variables = stage_variables(description.get("Variables"))
             access_log = deployment_access_log(stack, description)
             stages.setdefault(name, Stage(name=name, variables=variables, access_log=access_log))
+    stages = with_stage_cache(stack, stages, api_id)  # config/stage_cache.py
     return tuple(sorted(stages.values(), key=lambda stage: stage.name))
