@@ -1,6 +1,7 @@
 """Event source mappings from a DynamoDB stream, end to end through `lamina up`: the
 template's table streams its changes, a mapping created with boto3 invokes the function
-with batches in Lambda's event shape, retries a failed batch and checkpoints after success."""
+with batches in Lambda's event shape, retries a failed batch and checkpoints after success.
+Each test runs with the tables on SQLite and on PostgreSQL (`lamina up --dynamodb URL`)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.conftest import FIXTURES, LaminaProcess
+from tests.functional.services.dynamodb.backend import BACKENDS, Backend
 
 REGION = "us-east-1"
 
@@ -30,11 +32,23 @@ def client(service: str, base: str) -> Any:
     )
 
 
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
+    chosen = Backend(request.param)
+    yield chosen
+    chosen.drop()
+
+
+def backend_options(backend: Backend) -> list[str]:
+    """`lamina up`'s options that put the tables on `backend`."""
+    return [] if backend.url is None else ["--dynamodb", backend.url]
+
+
 @pytest.fixture
-def lamina(tmp_path: Path) -> Iterator[LaminaProcess]:
+def lamina(tmp_path: Path, backend: Backend) -> Iterator[LaminaProcess]:
     copy = tmp_path / "streams"
     shutil.copytree(FIXTURES / "apps" / "streams", copy, ignore=shutil.ignore_patterns(".lamina"))
-    process = LaminaProcess(copy)
+    process = LaminaProcess(copy, *backend_options(backend))
     yield process
     process.stop()
 
@@ -128,12 +142,14 @@ def test_latest_mapping_skips_earlier_records(lamina: LaminaProcess) -> None:
     assert item["batch"]["N"] == "1"
 
 
-def test_sam_dynamodb_event_maps_the_table_stream_across_restarts(tmp_path: Path) -> None:
+def test_sam_dynamodb_event_maps_the_table_stream_across_restarts(
+    tmp_path: Path, backend: Backend
+) -> None:
     app = tmp_path / "streams_sam"
     shutil.copytree(
         FIXTURES / "apps" / "streams_sam", app, ignore=shutil.ignore_patterns(".lamina")
     )
-    lamina = LaminaProcess(app)
+    lamina = LaminaProcess(app, *backend_options(backend))
     try:
         dynamodb, lambda_ = client("dynamodb", lamina.base), client("lambda", lamina.base)
         stream = dynamodb.describe_table(TableName="events")["Table"]["LatestStreamArn"]
@@ -151,7 +167,7 @@ def test_sam_dynamodb_event_maps_the_table_stream_across_restarts(tmp_path: Path
     finally:
         lamina.stop()
     # The next `lamina up` keeps the mapping and its checkpoint: nothing is delivered twice.
-    again = LaminaProcess(app)
+    again = LaminaProcess(app, *backend_options(backend))
     try:
         dynamodb, lambda_ = client("dynamodb", again.base), client("lambda", again.base)
         listed = lambda_.list_event_source_mappings()["EventSourceMappings"]
