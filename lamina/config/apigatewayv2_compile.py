@@ -25,12 +25,17 @@ from lamina.config.access_log import log_group_name
 from lamina.config.authorizer import DEFAULT_TTL, HTTP_DEFAULT_IDENTITY
 from lamina.config.cors import build_cors
 from lamina.config.error import ConfigError
-from lamina.config.integration import is_lambda_uri, lambda_uri_target
+from lamina.config.integration import (
+    http_api_response_parameters,
+    is_lambda_uri,
+    lambda_uri_target,
+)
 from lamina.gateway.model import (
     HTTP_MAX_TIMEOUT_MS,
     AccessLogSetting,
     Authorizer,
     HttpApi,
+    HttpIntegration,
     Integration,
     LambdaIntegration,
     Route,
@@ -132,17 +137,30 @@ def _integration(spec: Record) -> Integration:
     # https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/apis-apiid-integrations-integrationid.html
     kind = str(spec.get("IntegrationType") or "").upper()
     uri = str(spec.get("IntegrationUri") or "")
+    timeout = _number(spec.get("TimeoutInMillis"), "TimeoutInMillis")
+    request_parameters = _strings(spec.get("RequestParameters"))
+    response_parameters = http_api_response_parameters(spec.get("ResponseParameters"))
+    if kind == "HTTP_PROXY" and uri:
+        # https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-http.html
+        return HttpIntegration(
+            uri=uri,
+            http_method=str(spec.get("IntegrationMethod") or "ANY").upper(),
+            timeout_ms=HTTP_MAX_TIMEOUT_MS if timeout is None else timeout,
+            request_parameters=request_parameters,
+            response_parameters=response_parameters,
+        )
     if kind != "AWS_PROXY" or not is_lambda_uri(uri):
         return UnsupportedIntegration(type=kind, uri=uri)
     # `${stageVariables.x}` in the function name or qualifier stays as written: the data plane
     # substitutes it per request.
     name, qualifier = lambda_uri_target(uri)
-    timeout = _number(spec.get("TimeoutInMillis"), "TimeoutInMillis")
     return LambdaIntegration(
         function_name=name,
         qualifier=qualifier,
         payload_format=_payload_format(spec.get("PayloadFormatVersion"), "1.0"),
         timeout_ms=HTTP_MAX_TIMEOUT_MS if timeout is None else timeout,
+        request_parameters=request_parameters,
+        response_parameters=response_parameters,
     )
 
 

@@ -26,7 +26,9 @@ from lamina.gateway.model import (
     Authorizer,
     CorsConfiguration,
     HttpApi,
+    HttpIntegration,
     Integration,
+    LambdaCustomIntegration,
     LambdaIntegration,
     MockIntegration,
     Route,
@@ -135,24 +137,50 @@ def _integration(integration: Integration, integration_id: str, region: str, acc
     if isinstance(integration, LambdaIntegration):
         # Lambda is invoked with POST.
         # https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
-        return record | {
-            "IntegrationMethod": "POST",
-            "IntegrationType": "AWS_PROXY",
-            "IntegrationUri": lambda_invocation_uri(
-                integration.function_name, integration.qualifier, region, account
-            ),
-            "PayloadFormatVersion": integration.payload_format,
-            "TimeoutInMillis": integration.timeout_ms,
-        }
-    if isinstance(integration, MockIntegration):
-        raise ConfigError(f"integration {integration_id}: MOCK integrations are REST API ones")
-    if integration.type == "HTTP_PROXY":
-        # The model keeps no integration method; ANY passes the client's on, as quick
-        # create's HTTP integration does. "1.0 is the only supported value" for HTTP_PROXY.
-        record |= {"IntegrationMethod": "ANY", "PayloadFormatVersion": "1.0"}
+        return (
+            record
+            | {
+                "IntegrationMethod": "POST",
+                "IntegrationType": "AWS_PROXY",
+                "IntegrationUri": lambda_invocation_uri(
+                    integration.function_name, integration.qualifier, region, account
+                ),
+                "PayloadFormatVersion": integration.payload_format,
+                "TimeoutInMillis": integration.timeout_ms,
+            }
+            | _parameter_mapping(integration.request_parameters, integration.response_parameters)
+        )
+    if isinstance(integration, HttpIntegration):
+        # "1.0 is the only supported value" of PayloadFormatVersion for HTTP_PROXY.
+        # https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-http.html
+        return (
+            record
+            | {
+                "IntegrationMethod": integration.http_method,
+                "IntegrationType": integration.type,
+                "IntegrationUri": integration.uri,
+                "PayloadFormatVersion": "1.0",
+                "TimeoutInMillis": integration.timeout_ms,
+            }
+            | _parameter_mapping(integration.request_parameters, integration.response_parameters)
+        )
+    if isinstance(integration, MockIntegration | LambdaCustomIntegration):
+        raise ConfigError(
+            f"integration {integration_id}: MOCK and Lambda custom integrations are REST API ones"
+        )
     record["IntegrationType"] = integration.type
     if integration.uri:
         record["IntegrationUri"] = integration.uri
+    return record
+
+
+def _parameter_mapping(request: dict[str, str], response: dict[str, dict[str, str]]) -> Data:
+    """RequestParameters / ResponseParameters, present only when set (as AWS returns them)."""
+    record: Data = {}
+    if request:
+        record["RequestParameters"] = dict(request)
+    if response:
+        record["ResponseParameters"] = {status: dict(m) for status, m in response.items()}
     return record
 
 

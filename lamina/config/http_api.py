@@ -99,6 +99,9 @@ def _routes_from_body(
                 payload_format=_payload_format(stack, logical_id, spec.get("payloadFormatVersion")),
                 timeout_ms=spec.get("timeoutInMillis"),
                 default_timeout_ms=HTTP_MAX_TIMEOUT_MS,
+                request_parameters=spec.get("requestParameters"),
+                response_parameters=spec.get("responseParameters"),
+                http_method=spec.get("httpMethod"),
             )
         access = schemes.access(operation.security)
         routes.append(
@@ -180,6 +183,9 @@ def _integrations(
                 ),
                 timeout_ms=stack.prop(resource, "TimeoutInMillis"),
                 default_timeout_ms=HTTP_MAX_TIMEOUT_MS,
+                request_parameters=stack.prop(resource, "RequestParameters"),
+                response_parameters=stack.prop(resource, "ResponseParameters"),
+                http_method=stack.prop(resource, "IntegrationMethod"),
             )
     return found
 

@@ -9,6 +9,7 @@ from typing import Literal
 from lamina.config.error import ConfigError
 from lamina.gateway.model import (
     HTTP_MAX_TIMEOUT_MS,
+    HttpIntegration,
     Integration,
     IntegrationResponse,
     LambdaCustomIntegration,
@@ -77,9 +78,23 @@ def build_integration(
     payload_format: str,
     timeout_ms: object,
     default_timeout_ms: int,
+    request_parameters: object = None,
+    response_parameters: object = None,
+    http_method: object = None,
 ) -> Integration:
-    """A LambdaIntegration for AWS_PROXY, an UnsupportedIntegration for anything else."""
+    """A LambdaIntegration for AWS_PROXY, an HttpIntegration for HTTP_PROXY, an
+    UnsupportedIntegration for anything else. The parameters are HTTP APIs' parameter
+    mapping (requestParameters / responseParameters)."""
     uri_text = uri if isinstance(uri, str) else ""
+    if kind.upper() == "HTTP_PROXY":
+        return HttpIntegration(
+            type="HTTP_PROXY",
+            uri=uri_text,
+            http_method=str(http_method or "ANY").upper(),
+            timeout_ms=_timeout(timeout_ms, default_timeout_ms),
+            request_parameters=_text_map(request_parameters),
+            response_parameters=http_api_response_parameters(response_parameters),
+        )
     if kind.upper() != "AWS_PROXY" or not is_lambda_uri(uri_text):
         return UnsupportedIntegration(type=kind.upper(), uri=uri_text)
     name, qualifier = lambda_target(uri_text, functions)
@@ -90,7 +105,70 @@ def build_integration(
         qualifier=qualifier,
         payload_format="2.0" if payload_format == "2.0" else "1.0",
         timeout_ms=_timeout(timeout_ms, default_timeout_ms),
+        request_parameters=_text_map(request_parameters),
+        response_parameters=http_api_response_parameters(response_parameters),
     )
+
+
+def http_api_response_parameters(value: object) -> dict[str, dict[str, str]]:
+    """HTTP APIs' responseParameters: status code -> {`overwrite:statuscode` /
+    `append|overwrite|remove:header.x`: value}. CloudFormation may also write each status's
+    map as `{"ResponseParameters": [{"Destination": ..., "Source": ...}]}`.
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-parameter-mapping.html
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-integration-responseparametermap.html
+    """
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ConfigError("responseParameters must map status codes to parameter maps")
+    found: dict[str, dict[str, str]] = {}
+    for status, parameters in value.items():
+        listed = parameters.get("ResponseParameters") if isinstance(parameters, dict) else None
+        if isinstance(listed, list):
+            found[str(status)] = {
+                str(item["Destination"]): str(item["Source"])
+                for item in listed
+                if isinstance(item, dict) and "Destination" in item and "Source" in item
+            }
+        else:
+            found[str(status)] = _text_map(parameters)
+    return found
+
+
+def build_http_integration(spec: Mapping[str, object], default_timeout_ms: int) -> HttpIntegration:
+    """A REST API's HTTP or HTTP_PROXY integration from the OpenAPI extension (type, uri,
+    httpMethod, requestParameters, requestTemplates, passthroughBehavior, responses,
+    timeoutInMillis) or the CloudFormation property (Type, Uri, IntegrationHttpMethod,
+    RequestParameters, RequestTemplates, PassthroughBehavior, IntegrationResponses,
+    TimeoutInMillis).
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/setup-http-integrations.html
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-method-integration.html
+    """
+    cfn = "Type" in spec
+    kind = str(spec.get("Type" if cfn else "type") or "").upper()
+    uri = spec.get("Uri" if cfn else "uri")
+    if not isinstance(uri, str) or not uri:
+        raise ConfigError(f"an {kind} integration needs a uri")
+    method = spec.get("IntegrationHttpMethod" if cfn else "httpMethod") or "ANY"
+    mapped = build_mock_integration(spec)
+    return HttpIntegration(
+        type="HTTP" if kind == "HTTP" else "HTTP_PROXY",
+        uri=uri,
+        http_method=str(method).upper(),
+        timeout_ms=_timeout(
+            spec.get("TimeoutInMillis" if cfn else "timeoutInMillis"), default_timeout_ms
+        ),
+        request_parameters=_text_map(spec.get("RequestParameters" if cfn else "requestParameters")),
+        request_templates=mapped.request_templates,
+        passthrough_behavior=mapped.passthrough_behavior,
+        responses=mapped.responses,
+    )
+
+
+def is_http(spec: Mapping[str, object]) -> bool:
+    """Whether an OpenAPI / CloudFormation integration is type HTTP or HTTP_PROXY."""
+    kind = spec.get("Type" if "Type" in spec else "type")
+    return str(kind or "").upper() in ("HTTP", "HTTP_PROXY")
 
 
 def is_lambda_uri(uri: str) -> bool:

@@ -12,8 +12,8 @@ from lamina.config.apigatewayv2_compile import compile_http_api
 from lamina.config.error import ConfigError
 from lamina.gateway.model import (
     CorsConfiguration,
+    HttpIntegration,
     LambdaIntegration,
-    UnsupportedIntegration,
 )
 
 ARN = "arn:aws:lambda:us-east-1:123456789012:function"
@@ -88,8 +88,8 @@ def test_routes_and_integrations() -> None:
     )
     assert (pets.authorization_type, pets.authorizer_id) == ("JWT", "jwt001")
     assert pets.authorization_scopes == ("pets/read",)
-    assert default.integration == UnsupportedIntegration(
-        type="HTTP_PROXY", uri="https://backend.example.com"
+    assert default.integration == HttpIntegration(
+        uri="https://backend.example.com", http_method="ANY", timeout_ms=30_000
     )
     assert post.integration is None and post.authorization_type == "NONE"
 

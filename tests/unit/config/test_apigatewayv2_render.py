@@ -23,10 +23,10 @@ from lamina.gateway.model import (
     Authorizer,
     CorsConfiguration,
     HttpApi,
+    HttpIntegration,
     LambdaIntegration,
     Route,
     Stage,
-    UnsupportedIntegration,
 )
 from tests.conftest import FIXTURES
 
@@ -147,7 +147,7 @@ def test_render_fixtures_cover_the_features(tmp_path: Path) -> None:
     lambdas = [r.integration for r in routes if isinstance(r.integration, LambdaIntegration)]
     assert {integration.payload_format for integration in lambdas} == {"1.0", "2.0"}
     assert {integration.timeout_ms for integration in lambdas} >= {5000, 30000}
-    assert any(isinstance(r.integration, UnsupportedIntegration) for r in routes)
+    assert any(isinstance(r.integration, HttpIntegration) for r in routes)
     assert any(api.cors for api in apis)
     assert any(stage.variables for stage in stages)
     assert any(stage.access_log for stage in stages)

@@ -8,7 +8,11 @@ import pytest
 
 from lamina.config.error import ConfigError
 from lamina.config.load import default_stack_name, load_application
-from lamina.gateway.model import LambdaIntegration, MockIntegration, UnsupportedIntegration
+from lamina.gateway.model import (
+    HttpIntegration,
+    LambdaIntegration,
+    MockIntegration,
+)
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "fixtures" / "templates"
 
@@ -96,7 +100,9 @@ def test_http_api_from_route_integration_and_stage_resources() -> None:
         "GET /orders": LambdaIntegration(
             function_name="OrdersFunction", payload_format="1.0", timeout_ms=12_000
         ),
-        "$default": UnsupportedIntegration(type="HTTP_PROXY", uri="https://example.com/legacy"),
+        "$default": HttpIntegration(
+            uri="https://example.com/legacy", http_method="GET", timeout_ms=30_000
+        ),
     }
     assert [(s.name, s.variables) for s in api.stages] == [("$default", {"flavour": "plain"})]
 
