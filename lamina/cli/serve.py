@@ -49,6 +49,7 @@ from lamina.http.server import HttpServer
 from lamina.http.tls import TlsConfigError
 from lamina.services.apigateway.provider import ApiGatewayProvider
 from lamina.services.apigatewayv2.provider import ApiGatewayV2Provider
+from lamina.services.cloudwatch.provider import CloudWatchProvider
 from lamina.services.cognito_idp.provider import CognitoIdpProvider
 from lamina.services.cognito_idp.triggers import function_triggers
 from lamina.services.dynamodb.backend import BackendError
@@ -147,12 +148,14 @@ async def serve(options: ServeOptions) -> int:
         click.echo(f"error: --limits: {error}", err=True)
         return 2
     console = ConsoleLog()
+    # CloudWatch metrics: fed by the gateway, the runtime and EMF lines in function logs.
+    cloudwatch = CloudWatchProvider(state_dir=state_dir)
     functions = FunctionService(
         app.functions,
         region=app.region,
         account_id=app.account_id,
         state_dir=state_dir,
-        log_sink=console,
+        log_sink=cloudwatch.tap_logs(console),
         max_workers_per_function=options.max_workers,
         idle_timeout_s=options.idle_timeout_s,
     )
@@ -196,6 +199,8 @@ async def serve(options: ServeOptions) -> int:
         observer=default_observer(AccessLogWriter(state_dir / "logs" / "access")),
     )
     control.serve_with(gateway.deploy)
+    gateway.observer.feed_to(cloudwatch.feed)
+    functions.metrics.feed_to(cloudwatch.feed)
     public = f"{options.host}:{options.port}"
     lambda_ = LambdaProvider(
         functions,
@@ -250,6 +255,7 @@ async def serve(options: ServeOptions) -> int:
             cognito,
             s3,
             sts,
+            cloudwatch,
         ],
         credentials,
     )
@@ -264,6 +270,7 @@ async def serve(options: ServeOptions) -> int:
         cognito.close()
         kms.close()
         s3.close()
+        cloudwatch.close()
         store.close()
 
     await _create_tables(dynamodb, app)
@@ -332,6 +339,7 @@ async def serve(options: ServeOptions) -> int:
     await dynamodb.start()  # the TTL sweeper
     await lambda_.mappings.start()  # event source mappings poll their streams
     await secrets.start()  # the rotation scheduler (secretsmanager/scheduler.py)
+    cloudwatch.start()  # the metric feed's minute timer
     await control.follow()  # changes other nodes on the same store make (cli/control.py)
     await reloader.start(watch=options.watch)
     try:
