@@ -34,6 +34,7 @@ from lamina.gateway.model import (
     Authorizer,
     Canary,
     GatewayResponseSetting,
+    HttpIntegration,
     Integration,
     LambdaCustomIntegration,
     LambdaIntegration,
@@ -331,6 +332,20 @@ def _integration(spec: object) -> Integration:
             payload_format="1.0",
             timeout_ms=_number(integration.get("timeoutInMillis"), "timeoutInMillis")
             or REST_DEFAULT_TIMEOUT_MS,
+        )
+    if kind in ("HTTP", "HTTP_PROXY") and uri:
+        # https://docs.aws.amazon.com/apigateway/latest/developerguide/setup-http-integrations.html
+        mapped = build_mock_integration(_cloudformation_mock(integration))
+        return HttpIntegration(
+            type="HTTP" if kind == "HTTP" else "HTTP_PROXY",
+            uri=uri,
+            http_method=str(integration.get("httpMethod") or "ANY").upper(),
+            timeout_ms=_number(integration.get("timeoutInMillis"), "timeoutInMillis")
+            or REST_DEFAULT_TIMEOUT_MS,
+            request_parameters=_strings(integration.get("requestParameters")),
+            request_templates=mapped.request_templates,
+            passthrough_behavior=mapped.passthrough_behavior,
+            responses=mapped.responses,
         )
     return UnsupportedIntegration(type=kind, uri=uri)
 

@@ -22,6 +22,7 @@ from lamina.gateway.model import (
     Authorizer,
     Canary,
     GatewayResponseSetting,
+    HttpIntegration,
     Integration,
     LambdaCustomIntegration,
     LambdaIntegration,
@@ -179,7 +180,9 @@ def _method(method: Method, resource_id: str, region: str, account_id: str) -> d
         if method.cache_namespace is not None:
             record["methodIntegration"]["cacheNamespace"] = method.cache_namespace
         if (
-            isinstance(method.integration, MockIntegration | LambdaCustomIntegration)
+            isinstance(
+                method.integration, MockIntegration | LambdaCustomIntegration | HttpIntegration
+            )
             and method.integration.responses
         ):
             record["methodResponses"] = _method_responses(method.integration)
@@ -220,6 +223,21 @@ def _integration(
             record["requestTemplates"] = dict(integration.request_templates)
         if integration.responses:
             record["integrationResponses"] = _integration_responses(integration)
+    elif isinstance(integration, HttpIntegration):
+        # https://docs.aws.amazon.com/apigateway/latest/developerguide/setup-http-integrations.html
+        record |= {
+            "type": integration.type,
+            "httpMethod": integration.http_method,
+            "uri": integration.uri,
+            "timeoutInMillis": integration.timeout_ms,
+            "passthroughBehavior": integration.passthrough_behavior,
+        }
+        if integration.request_parameters:
+            record["requestParameters"] = dict(integration.request_parameters)
+        if integration.request_templates:
+            record["requestTemplates"] = dict(integration.request_templates)
+        if integration.responses:
+            record["integrationResponses"] = _integration_responses(integration)
     elif isinstance(integration, MockIntegration):
         record |= {"type": "MOCK", "passthroughBehavior": integration.passthrough_behavior}
         if integration.request_templates:
@@ -243,7 +261,7 @@ def _backend_method(kind: str, http_method: str) -> str:
 
 
 def _integration_responses(
-    integration: MockIntegration | LambdaCustomIntegration,
+    integration: MockIntegration | LambdaCustomIntegration | HttpIntegration,
 ) -> dict[str, dict[str, Any]]:
     """Keyed by status code, as AWS keys them: of two responses with one status code (which
     an OpenAPI body keyed by selection pattern can declare) the first is kept."""
@@ -262,7 +280,7 @@ def _integration_responses(
 
 
 def _method_responses(
-    integration: MockIntegration | LambdaCustomIntegration,
+    integration: MockIntegration | LambdaCustomIntegration | HttpIntegration,
 ) -> dict[str, dict[str, Any]]:
     """The method responses the integration responses map to, declaring the headers they set
     (AWS refuses an integration response without its method response)."""

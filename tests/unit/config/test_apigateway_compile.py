@@ -144,10 +144,6 @@ def test_compile_stage_variables_in_lambda_uri_kept_raw(
 @pytest.mark.parametrize(
     ("integration", "kind", "uri"),
     [
-        ({"type": "HTTP_PROXY", "httpMethod": "ANY", "uri": "https://example.com/{proxy}"},
-         "HTTP_PROXY", "https://example.com/{proxy}"),
-        ({"type": "HTTP", "httpMethod": "GET", "uri": "https://example.com/a"},
-         "HTTP", "https://example.com/a"),
         ({"type": "AWS_PROXY", "httpMethod": "POST",
           "uri": f"arn:aws:apigateway:{REGION}:sqs:path/{ACCOUNT}/queue"},
          "AWS_PROXY", f"arn:aws:apigateway:{REGION}:sqs:path/{ACCOUNT}/queue"),

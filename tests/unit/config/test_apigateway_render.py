@@ -18,6 +18,7 @@ from lamina.config.load import load_application
 from lamina.gateway.model import (
     AccessLogSetting,
     Canary,
+    HttpIntegration,
     IntegrationResponse,
     LambdaIntegration,
     Method,
@@ -222,11 +223,11 @@ def test_render_adds_missing_ancestors() -> None:
     assert all(re.fullmatch(r"[a-z0-9]{6}", by_path[p]["id"]) for p in ("/a", "/a/b"))
 
 
-def test_render_unsupported_integrations_keep_type_and_uri() -> None:
+def test_render_http_and_unsupported_integrations_keep_type_and_uri() -> None:
     methods = {
         "GET": Method(
             http_method="GET",
-            integration=UnsupportedIntegration(type="HTTP_PROXY", uri="https://example.com"),
+            integration=HttpIntegration(uri="https://example.com", http_method="GET"),
         ),
         "POST": Method(
             http_method="POST", integration=UnsupportedIntegration(type="AWS", uri="arn:x")
