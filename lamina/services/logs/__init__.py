@@ -1,0 +1,1 @@
+"""CloudWatch Logs-compatible service: log groups, streams, events, filter patterns, retention."""
