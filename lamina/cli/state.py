@@ -85,7 +85,11 @@ def export_state(state_dir: Path, store: Store, archive: Path) -> dict[str, int]
 
 
 def import_state(archive: Path, state_dir: Path, store: Store, *, force: bool) -> dict[str, int]:
-    """Restore `archive` into `state_dir` and `store`; the counts restored."""
+    """Restore `archive` into `state_dir` and `store`; the counts restored.
+
+    The whole archive is read and checked (its records decode, every file lands inside the
+    folder, the counts match the manifest) before anything is replaced, so a truncated or
+    corrupt archive leaves the state as it was."""
     with _open_archive(archive) as tar:
         manifest = _manifest(tar, archive)
         occupied = [p for p in _state_files(state_dir) if p.name != CONTROL_FILE]
@@ -94,34 +98,44 @@ def import_state(archive: Path, state_dir: Path, store: Store, *, force: bool) -
                 f"{state_dir} or its store already holds state ({len(occupied)} files, "
                 f"{len(store.kinds())} kinds of records); import with --force to replace it"
             )
+        files = _file_members(tar, archive, state_dir)
+        records = list(_records(tar, archive))
+        if len(records) != manifest.get("records") or len(files) != manifest.get("files"):
+            raise StateArchiveError(
+                f"{archive} is incomplete: the manifest lists {manifest.get('files')} files and "
+                f"{manifest.get('records')} records, it holds {len(files)} and {len(records)}"
+            )
         for path in _all_files(state_dir):  # a stale -wal beside a restored db would corrupt it
             path.unlink()
-        files = 0
-        for member in tar.getmembers():
-            if not member.name.startswith(FILES) or not member.isfile():
-                continue
-            target = (state_dir / member.name[len(FILES) :]).resolve()
-            if not target.is_relative_to(state_dir.resolve()):
-                raise StateArchiveError(f"{archive}: {member.name} points outside the folder")
+        for target, member in files:
             source = tar.extractfile(member)
             assert source is not None  # a regular file
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(source.read())
             target.chmod(member.mode & 0o777)
-            files += 1
-        records = 0
         with store.transaction() as tx:
             for kind in store.kinds():
                 tx.delete_prefix(kind, "")
-            for record in _records(tar):
-                tx.put(record["kind"], record["key"], base64.b64decode(record["value"]))
-                records += 1
-    if records != manifest.get("records") or files != manifest.get("files"):
-        raise StateArchiveError(
-            f"{archive} is incomplete: the manifest lists {manifest.get('files')} files and "
-            f"{manifest.get('records')} records, it holds {files} and {records}"
-        )
-    return {"files": files, "records": records}
+            for kind, key, value in records:
+                tx.put(kind, key, value)
+    return {"files": len(files), "records": len(records)}
+
+
+def _file_members(
+    tar: tarfile.TarFile, archive: Path, state_dir: Path
+) -> list[tuple[Path, tarfile.TarInfo]]:
+    """The archive's files with where each goes; one that would land outside `state_dir`
+    (`files/../x`, an absolute name) is refused."""
+    folder = state_dir.resolve()
+    found = []
+    for member in tar.getmembers():
+        if not member.name.startswith(FILES) or not member.isfile():
+            continue
+        target = (state_dir / member.name[len(FILES) :]).resolve()
+        if not target.is_relative_to(folder):
+            raise StateArchiveError(f"{archive}: {member.name} points outside the folder")
+        found.append((target, member))
+    return found
 
 
 def _open_archive(archive: Path) -> tarfile.TarFile:
@@ -147,13 +161,25 @@ def _manifest(tar: tarfile.TarFile, archive: Path) -> dict[str, object]:
     return manifest
 
 
-def _records(tar: tarfile.TarFile) -> Iterator[dict[str, str]]:
-    member = tar.extractfile(RECORDS)
+def _records(tar: tarfile.TarFile, archive: Path) -> Iterator[tuple[str, str, bytes]]:
+    """(kind, key, value) of each line of control.jsonl (none when it is missing: the
+    manifest's count tells)."""
+    try:
+        member = tar.extractfile(RECORDS)
+    except KeyError:
+        return
     if member is None:
         return
-    for line in member.read().splitlines():
-        if line:
-            yield orjson.loads(line)
+    for number, line in enumerate(member.read().splitlines(), 1):
+        if not line:
+            continue
+        try:
+            record = orjson.loads(line)
+            yield record["kind"], record["key"], base64.b64decode(record["value"], validate=True)
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as error:
+            raise StateArchiveError(
+                f"{archive}: {RECORDS} line {number} is corrupt: {error}"
+            ) from error
 
 
 def _state_files(state_dir: Path) -> list[Path]:
