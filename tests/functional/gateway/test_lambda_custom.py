@@ -6,8 +6,10 @@ result's body. The same method defined in an OpenAPI body and as AWS::ApiGateway
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
+import boto3  # type: ignore[import-untyped]
 import httpx
 import pytest
 
@@ -110,3 +112,64 @@ def test_cloudformation_method_with_integration_responses(
         400,
         {"error": "[400] Invalid order cfn: a name is required"},
     )
+
+
+def test_management_api_put_integration_type_aws_then_deploy_and_call(
+    custom_app: LaminaProcess,
+) -> None:
+    """PutIntegration type AWS with a Lambda URI and a request template,
+    PutIntegrationResponse with a selectionPattern, CreateDeployment, call the stage."""
+    apigw = boto3.client(
+        "apigateway",
+        endpoint_url=custom_app.base,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+    function = next(f for f in load_application(APP).functions if "Orders" in f.name)
+    arn = f"arn:aws:lambda:us-east-1:123456789012:function:{function.name}"
+    api_id = apigw.create_rest_api(name="managed-custom")["id"]
+    root = apigw.get_resources(restApiId=api_id)["items"][0]["id"]
+    resource = apigw.create_resource(restApiId=api_id, parentId=root, pathPart="{id}")["id"]
+    where = {"restApiId": api_id, "resourceId": resource, "httpMethod": "POST"}
+    apigw.put_method(**where, authorizationType="NONE")
+    apigw.put_integration(
+        **where,
+        type="AWS",
+        integrationHttpMethod="POST",
+        uri=f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{arn}/invocations",
+        requestTemplates={
+            "application/json": '{"id": "$input.params(\'id\')", "name": $input.json(\'$.n\')}'
+        },
+    )
+    for status in ("200", "422"):
+        apigw.put_method_response(**where, statusCode=status)
+    apigw.put_integration_response(
+        **where,
+        statusCode="200",
+        selectionPattern="",
+        responseTemplates={"application/json": '{"named": "$input.path(\'$.order.name\')"}'},
+    )
+    apigw.put_integration_response(
+        **where,
+        statusCode="422",
+        selectionPattern=r"\[400\].*",
+        responseTemplates={"application/json": '{"rejected": "$input.path(\'$.errorType\')"}'},
+    )
+    apigw.create_deployment(restApiId=api_id, stageName="live")
+    url = f"{custom_app.base}/restapis/{api_id}/live/_user_request_/m-1"
+    with httpx.Client(timeout=30) as client:
+        ok = _when_served(client, url, {"n": "Juice"})
+        assert (ok.status_code, ok.json()) == (200, {"named": "Juice"})
+        bad = client.post(url, json={"n": ""})
+        assert (bad.status_code, bad.json()) == (422, {"rejected": "ValueError"})
+
+
+def _when_served(client: httpx.Client, url: str, body: object) -> httpx.Response:
+    """A deployment reaches the gateway asynchronously: retry a 403/404 for up to 10 s."""
+    deadline = time.monotonic() + 10
+    while True:
+        response = client.post(url, json=body)
+        if response.status_code not in (403, 404) or time.monotonic() > deadline:
+            return response
+        time.sleep(0.1)
