@@ -90,7 +90,7 @@ def plan_request(ctx: RequestContext) -> tuple[CachePlan, MethodCacheSetting] | 
         return None
     if not isinstance(target, V1Target) or not stage.cache_cluster_enabled:
         return None
-    if ctx.canary and (stage.canary is None or not stage.canary.use_stage_cache):
+    if ctx.canary and not _canary_uses_stage_cache(ctx.deployment, target.api_id, stage.name):
         return None
     setting = method_setting(stage, target.resource_path, method.http_method)
     if setting is None or not setting.caching_enabled:
@@ -111,6 +111,18 @@ def plan_request(ctx: RequestContext) -> tuple[CachePlan, MethodCacheSetting] | 
         capacity=cluster_bytes(stage.cache_cluster_size),
     )
     return plan, setting
+
+
+def _canary_uses_stage_cache(deployment: Deployment, api_id: str, stage_name: str) -> bool:
+    """The canary's useStageCache (a canary request runs a copy of the stage without its
+    canary settings, so they are read from the API's stage)."""
+    compiled = deployment.rest.get(api_id)
+    if compiled is None:
+        return False
+    for stage in compiled.api.stages:
+        if stage.name == stage_name:
+            return stage.canary is not None and stage.canary.use_stage_cache
+    return False
 
 
 def cluster_bytes(size: str | None) -> int:
