@@ -54,7 +54,7 @@ _SOURCES = {
 class MethodChecks:
     """What one method's validator checks, compiled."""
 
-    __slots__ = ("bodies", "required")
+    __slots__ = ("bodies", "required", "sources")
 
     def __init__(
         self,
@@ -64,6 +64,8 @@ class MethodChecks:
         self.required = required
         """(source, name) of each required parameter, in the order AWS lists missing ones
         (by parameter expression: headers, then path, then query string, each by name)."""
+        self.sources = frozenset(source for source, _ in required)
+        """Where the required parameters are read from (header, querystring, path)."""
         self.bodies = bodies
         """Lowercased content type (or `$default`) -> the body's validator; None: the
         body is not validated."""
@@ -106,16 +108,17 @@ class MethodChecks:
         return list(messages) or None
 
 
-def compile_api(api: RestApi) -> dict[int, tuple[Method, MethodChecks]]:
-    """Every method of `api` whose validator checks something, by `id(method)` (the Method
-    is kept with its checks, so an id is never reused while the table lives)."""
+def compile_api(api: RestApi) -> dict[int, tuple[Method, MethodChecks | None]]:
+    """Every method of `api` naming a validator, by `id(method)`, with its checks (None:
+    nothing to check). The Method is kept with them, so an id is not reused while the
+    table lives."""
     validators = {validator.id: validator for validator in api.request_validators}
     schemas = _Schemas(api)
-    table: dict[int, tuple[Method, MethodChecks]] = {}
+    table: dict[int, tuple[Method, MethodChecks | None]] = {}
     for resource in api.resources:
         for method in resource.methods.values():
-            checks = compile_method(api, method, validators, schemas)
-            if checks is not None:
+            if method.request_validator_id is not None:
+                checks = compile_method(api, method, validators, schemas)
                 table[id(method)] = (method, checks)
     return table
 

@@ -31,32 +31,39 @@ log = logging.getLogger("lamina.gateway.validation")
 
 class ValidateRequest:
     def __init__(self) -> None:
-        self._checks: dict[int, tuple[Method, MethodChecks]] = {}
+        self._checks: dict[int, tuple[Method, MethodChecks | None]] = {}
 
     def needed(self, deployment: Deployment) -> bool:
         """Compile every validating method of the deployment (stages' own definitions
         included); the table replaces the previous deployment's."""
-        checks: dict[int, tuple[Method, MethodChecks]] = {}
+        checks: dict[int, tuple[Method, MethodChecks | None]] = {}
         for api in deployment.rest_definitions:
             checks.update(compile_api(api))
         self._checks = checks
-        return bool(checks)
+        return any(found is not None for _, found in checks.values())
 
     async def __call__(self, ctx: RequestContext) -> None:
         method = ctx.method
         if method is None:
             return  # HTTP APIs have no request validators
         found = self._checks.get(id(method))
-        if found is None or found[0] is not method:
-            checks = self._late(ctx, method)
-            if checks is None:
-                return
-        else:
+        if found is not None and found[0] is method:
             checks = found[1]
+        elif method.request_validator_id is None:
+            return
+        else:
+            checks = self._late(ctx, method)
+        if checks is None:
+            return
         request = ctx.request
         if checks.required:
-            headers = {name.lower(): value for name, value in request.headers}
-            query = dict(parse_qsl(request.query_string, keep_blank_values=True))
+            sources = checks.sources
+            headers: dict[str, str] = {}
+            if "header" in sources:
+                headers = {name.lower(): value for name, value in request.headers}
+            query: dict[str, str] = {}
+            if "querystring" in sources:
+                query = dict(parse_qsl(request.query_string, keep_blank_values=True))
             target = ctx.target
             path = target.path_params if isinstance(target, V1Target) else {}
             missing = checks.missing(headers, query, path)
@@ -84,13 +91,10 @@ class ValidateRequest:
 
     def _late(self, ctx: RequestContext, method: Method) -> MethodChecks | None:
         """A request still running a deployment swapped out since (rare): compile its
-        method now."""
-        if method.request_validator_id is None:
-            return None
+        method now, once."""
         api = ctx.api
         if not isinstance(api, CompiledRestApi):
             return None
         checks = compile_method(api.api, method)
-        if checks is not None:
-            self._checks[id(method)] = (method, checks)
+        self._checks[id(method)] = (method, checks)
         return checks

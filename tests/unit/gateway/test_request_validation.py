@@ -12,7 +12,9 @@ import pytest
 
 from lamina.functions.model import InvokeResult
 from lamina.gateway.app import Gateway
+from lamina.gateway.context import RequestContext
 from lamina.gateway.deployment import Deployment
+from lamina.gateway.error import GatewayError, ResponseType
 from lamina.gateway.model import (
     GatewayResponseSetting,
     LambdaIntegration,
@@ -314,3 +316,23 @@ def test_the_stage_stays_out_of_a_deployment_without_validators() -> None:
     assert not stage.needed(Deployment((plain,), (), account_id="1", region="us-east-1"))
     checking = _api(_method("all"))
     assert stage.needed(Deployment((checking,), (), account_id="1", region="us-east-1"))
+
+
+async def test_a_request_on_a_swapped_out_deployment_is_still_validated() -> None:
+    """A request that started on the previous deployment meets a stage compiled for the
+    next one: its method is compiled on the spot, once."""
+    stage = ValidateRequest()
+    old = Deployment((_api(_method("body")),), (), account_id="1", region="us-east-1")
+    new = Deployment((_api(_method("params")),), (), account_id="1", region="us-east-1")
+    assert stage.needed(old) and stage.needed(new)
+    ctx = RequestContext(
+        gateway_request("/Prod/pets/7", method="POST", body=b"{}"), old, "127.0.0.1:3000"
+    )
+    ctx.api = old.rest[API_ID]
+    ctx.method = old.rest[API_ID].api.resources[2].methods["POST"]
+    with pytest.raises(GatewayError) as raised:
+        await stage(ctx)
+    assert raised.value.response_type is ResponseType.BAD_REQUEST_BODY
+    assert raised.value.validation_error == (
+        '[object has missing required properties (["kind","name"])]'
+    )
