@@ -59,6 +59,7 @@ from lamina.services.kms.provider import KmsProvider
 from lamina.services.lambda_.layers import adopt
 from lamina.services.lambda_.permissions import grant
 from lamina.services.lambda_.provider import LambdaProvider
+from lamina.services.logs.provider import LogsProvider
 from lamina.services.s3.provider import S3Provider
 from lamina.services.secretsmanager.provider import SecretsManagerProvider
 from lamina.services.secretsmanager.rotation import function_rotator
@@ -150,12 +151,15 @@ async def serve(options: ServeOptions) -> int:
     console = ConsoleLog()
     # CloudWatch metrics: fed by the gateway, the runtime and EMF lines in function logs.
     cloudwatch = CloudWatchProvider(state_dir=state_dir)
+    # The CloudWatch Logs API; functions' logs go there too (/aws/lambda/<name>).
+    logs = LogsProvider(state_dir=state_dir, region=app.region, account_id=app.account_id)
     functions = FunctionService(
         app.functions,
         region=app.region,
         account_id=app.account_id,
         state_dir=state_dir,
         log_sink=cloudwatch.tap_logs(console),
+        log_records=logs.record,
         max_workers_per_function=options.max_workers,
         idle_timeout_s=options.idle_timeout_s,
     )
@@ -256,6 +260,7 @@ async def serve(options: ServeOptions) -> int:
             s3,
             sts,
             cloudwatch,
+            logs,
         ],
         credentials,
     )
@@ -271,6 +276,7 @@ async def serve(options: ServeOptions) -> int:
         kms.close()
         s3.close()
         cloudwatch.close()
+        logs.close()  # after the functions: their last logs are written
         store.close()
 
     await _create_tables(dynamodb, app)
