@@ -25,6 +25,7 @@ from lamina.services.apigateway import (
     resources,
     rest_apis,
     sdk,
+    stage_cache,
     stages,
     test_invoke,
     transfer,
@@ -47,6 +48,7 @@ OPERATIONS: dict[str, Operation[ApiGatewayState]] = {
     **transfer.OPERATIONS,
     **deployments.OPERATIONS,
     **stages.OPERATIONS,
+    **stage_cache.OPERATIONS,
     **api_keys.OPERATIONS,
     **usage_plans.OPERATIONS,
     **usage.OPERATIONS,
@@ -93,6 +95,9 @@ class ApiGatewayProvider(ApiGatewayState):
         """The data plane's usage counters (GetUsage, UpdateUsage); set by the wiring."""
         self.test_invoker: test_invoke.MethodTester | None = None
         """Runs TestInvokeMethod's request through the data plane; set by the wiring."""
+        self.caches: stage_cache.StageCaches | None = None
+        """The data plane's response and authorizer caches (FlushStage*Cache); set by the
+        wiring."""
 
     @property
     def service_name(self) -> str:
