@@ -46,6 +46,10 @@ class AuthorizerCache(Protocol):
         self, key: tuple[str, ...], answer: AuthorizerAnswer, ttl_seconds: int
     ) -> None: ...
 
+    async def forget(self, authorizer_ids: frozenset[str]) -> None:
+        """Drop every answer of these authorizers (FlushStageAuthorizersCache)."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -84,6 +88,10 @@ class MemoryAuthorizerCache:
         self._entries.move_to_end(key)
         while len(self._entries) > self._max:
             self._entries.popitem(last=False)
+
+    async def forget(self, authorizer_ids: frozenset[str]) -> None:
+        for key in [key for key in self._entries if key and key[0] in authorizer_ids]:
+            del self._entries[key]
 
     async def close(self) -> None:
         self._entries.clear()

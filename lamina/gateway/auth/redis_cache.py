@@ -69,6 +69,16 @@ class RedisAuthorizerCache:
         except (RedisError, OSError) as error:
             self._failed(error)
 
+    async def forget(self, authorizer_ids: frozenset[str]) -> None:
+        """Every key of the authorizers, found with SCAN (never KEYS, which blocks Redis):
+        a key is the JSON of (authorizer id, ...), so it starts `["{id}",`."""
+        for authorizer_id in authorizer_ids:
+            start = self._prefix + _KEY_ENCODER.encode([authorizer_id]).decode()[:-1] + ","
+            pattern = "".join(f"\\{c}" if c in "*?[]\\" else c for c in start) + "*"
+            names = [name async for name in self._client.scan_iter(match=pattern, count=500)]
+            if names:
+                await self._client.unlink(*names)
+
     def _resting(self) -> bool:
         return self._down_until is not None and self._clock() < self._down_until
 
