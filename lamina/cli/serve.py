@@ -41,6 +41,8 @@ from lamina.gateway.access_log_writer import AccessLogWriter
 from lamina.gateway.app import Gateway
 from lamina.gateway.auth.cache import open_authorizer_cache
 from lamina.gateway.auth.jwks import IssuerDirectory
+from lamina.gateway.cache import open_response_cache
+from lamina.gateway.cache.flush import StageCacheFlusher
 from lamina.gateway.deployment import Deployment
 from lamina.gateway.limits.limiter import LimiterUnavailable, open_limiter
 from lamina.gateway.limits.usage_reader import limiter_usage
@@ -191,6 +193,7 @@ async def serve(options: ServeOptions) -> int:
         return 2
     issuers = IssuerDirectory(os.environ.get(COGNITO_ISSUER_ENV) or None)
     authorizer_cache = open_authorizer_cache(options.limits_url)  # the same Redis, if any
+    response_cache = open_response_cache(options.limits_url)  # the stage cache (G7), too
     # One store: the AWS endpoint, the gateway's AWS_IAM check and STS share keys.
     credentials = credential_store(app)
     gateway = Gateway(
@@ -200,9 +203,13 @@ async def serve(options: ServeOptions) -> int:
         issuers=issuers,
         credentials=credentials,
         authorizer_cache=authorizer_cache,
+        response_cache=response_cache,
         observer=default_observer(AccessLogWriter(state_dir / "logs" / "access")),
     )
     control.serve_with(gateway.deploy)
+    apigateway.caches = StageCacheFlusher(
+        response_cache, authorizer_cache, lambda: gateway.deployment
+    )
     gateway.observer.feed_to(cloudwatch.feed)
     functions.metrics.feed_to(cloudwatch.feed)
     public = f"{options.host}:{options.port}"
@@ -362,6 +369,7 @@ async def serve(options: ServeOptions) -> int:
         console.flush()
         await limiter.close()
         await authorizer_cache.close()
+        await response_cache.close()
         await gateway.observer.close()  # the access log lines still pending
     return 0
 
