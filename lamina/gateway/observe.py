@@ -128,6 +128,9 @@ class _FeedCells:
         # https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-metrics.html
         api_id, stage, method, resource, route = key
         rest = kind is ApiKind.REST
+        # "API Gateway removes non-ASCII characters from the ApiName dimension ... If the
+        # APIName contains no ASCII characters, the API ID is used as the ApiName."
+        api_name = api_name.encode("ascii", "ignore").decode() or api_id
         if rest:
             sets = [dimensions(ApiName=api_name), dimensions(ApiName=api_name, Stage=stage)]
             if method:
