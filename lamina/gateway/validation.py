@@ -24,11 +24,12 @@ from typing import Any
 
 import orjson
 from jsonschema import Draft4Validator
-from jsonschema.exceptions import ValidationError
+from jsonschema.exceptions import SchemaError, UnknownType, ValidationError
 from referencing import Registry, Resource
-from referencing.exceptions import NoSuchResource
+from referencing.exceptions import NoSuchResource, Unresolvable
 from referencing.jsonschema import DRAFT4
 
+from lamina.gateway.error import GatewayError, ResponseType
 from lamina.gateway.model import Method, RequestValidator, RestApi
 
 log = logging.getLogger("lamina.gateway.validation")
@@ -102,7 +103,12 @@ class MethodChecks:
             instance = orjson.loads(body) if body.strip() else {}
         except orjson.JSONDecodeError as error:
             return [f"Invalid JSON: {error}"]
-        errors = sorted(validator.iter_errors(instance), key=_error_order)
+        try:
+            errors = sorted(validator.iter_errors(instance), key=_error_order)
+        except (Unresolvable, UnknownType) as error:
+            # A model naming a model that does not exist, or an unknown type: the API is
+            # misconfigured, not the request (CreateModel would have refused it on AWS).
+            raise GatewayError(ResponseType.DEFAULT_5XX, f"request model: {error}") from None
         # jsonschema reports each missing property; fge one message for all of them.
         messages = dict.fromkeys(gateway_message(error) for error in errors)
         return list(messages) or None
@@ -209,6 +215,12 @@ class _Schemas:
             schema = dict(model.schema)
             # Relative references resolve against the model's own URL.
             schema.setdefault("id", MODEL_URL.format(api_id=self._api.id, name=name))
+            try:
+                Draft4Validator.check_schema(schema)
+            except SchemaError as error:
+                log.warning("%s: model %s is no draft-04 schema: %s", self._api.id, name, error)
+                self._validators[name] = None
+                return None
             compiled = Draft4Validator(schema, registry=self._registry)
         self._validators[name] = compiled
         return compiled

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import msgspec
 import orjson
 import pytest
 
@@ -336,3 +337,32 @@ async def test_a_request_on_a_swapped_out_deployment_is_still_validated() -> Non
     assert raised.value.validation_error == (
         '[object has missing required properties (["kind","name"])]'
     )
+
+
+@pytest.mark.parametrize(
+    ("schema", "status", "answer"),
+    [
+        # A reference to a model the API lacks: the API is broken, not the request.
+        (
+            {
+                "properties": {
+                    "a": {"$ref": f"https://apigateway.amazonaws.com/restapis/{API_ID}/models/Gone"}
+                }
+            },
+            500,
+            b'{"message": "Internal server error"}',
+        ),
+        # Not a draft-04 schema: reported when compiled, and bodies are not validated.
+        ({"type": 5}, 200, b"ok"),
+    ],
+)
+async def test_a_broken_model(schema: dict[str, object], status: int, answer: bytes) -> None:
+    broken = Model(name="Pet", schema=schema)
+    api = msgspec.structs.replace(_api(_method("body")), models=(broken,))
+    gateway = Gateway(
+        Deployment((api,), (), account_id="123456789012", region="us-east-1"),
+        ScriptedInvoker(OK),
+    )
+    request = gateway_request("/Prod/pets/7", method="POST", body=b'{"a": 1}')
+    response = await gateway.handle(request, "127.0.0.1:3000")
+    assert (response.status, response.body) == (status, answer)
