@@ -21,6 +21,8 @@ from lamina.core.metric_feed import Datapoint, Dimensions
 
 HIGH_RESOLUTION_RETENTION_S = 3 * 3600
 RETENTION_S = 15 * 86400
+SWEEP_EVERY_S = 3600
+"""How often points past retention are looked for (a sweep visits every point)."""
 DISTINCT_VALUES_KEPT = 2048
 
 MetricKey = tuple[str, str, Dimensions]
@@ -89,8 +91,12 @@ class MetricStore:
     def __init__(self, clock: Callable[[], float]) -> None:
         self._clock = clock
         self._metrics: dict[MetricKey, dict[PointKey, Aggregate]] = {}
+        self._newest: dict[MetricKey, int] = {}
+        self._fine: set[tuple[MetricKey, PointKey]] = set()
+        """High-resolution points, so folding them does not visit every point."""
         self._dirty: set[tuple[MetricKey, PointKey]] = set()
         self._removed: set[tuple[MetricKey, PointKey]] = set()
+        self._swept = clock()
 
     def add(self, points: Iterable[Datapoint]) -> None:
         for point in points:
@@ -105,6 +111,10 @@ class MetricStore:
         found = series.get(at)
         if found is None:
             series[at] = aggregate
+            if aggregate.resolution < 60:
+                self._fine.add((key, at))
+            if at[0] > self._newest.get(key, -1):
+                self._newest[key] = at[0]
         else:
             found.merge(aggregate)
         if dirty:
@@ -112,9 +122,7 @@ class MetricStore:
 
     def metrics(self) -> Iterator[tuple[MetricKey, float]]:
         """Each metric and the time of its newest datapoint."""
-        for key, series in self._metrics.items():
-            if series:
-                yield key, max(stamp for stamp, _ in series)
+        yield from self._newest.items()
 
     def points(
         self, key: MetricKey, start: float, end: float
@@ -127,19 +135,26 @@ class MetricStore:
         """Fold high-resolution points older than 3 hours into their minute; forget points
         older than the retention window."""
         now = self._clock()
-        for key, series in self._metrics.items():
-            for at in list(series):
-                stamp, unit = at
-                aggregate = series[at]
-                if stamp < now - RETENTION_S:
-                    del series[at]
-                    self._removed.add((key, at))
-                elif aggregate.resolution < 60 and stamp < now - HIGH_RESOLUTION_RETENTION_S:
-                    del series[at]
-                    self._removed.add((key, at))
-                    folded = aggregate.copy()
-                    folded.resolution = 60
-                    self.merge(key, (stamp // 60 * 60, unit), folded)
+        for key, at in [
+            fine for fine in self._fine if fine[1][0] < now - HIGH_RESOLUTION_RETENTION_S
+        ]:
+            self._fine.discard((key, at))
+            aggregate = self._metrics[key].pop(at)
+            self._removed.add((key, at))
+            folded = aggregate.copy()
+            folded.resolution = 60
+            self.merge(key, (at[0] // 60 * 60, at[1]), folded)
+        if now - self._swept < SWEEP_EVERY_S:
+            return
+        self._swept = now
+        for key, series in list(self._metrics.items()):
+            for at in [at for at in series if at[0] < now - RETENTION_S]:
+                del series[at]
+                self._fine.discard((key, at))
+                self._removed.add((key, at))
+            if not series:
+                del self._metrics[key]
+                self._newest.pop(key, None)
 
     def take_dirty(
         self,

@@ -18,7 +18,11 @@ from lamina.services.cloudwatch.query import (
     round_start,
     statistic,
 )
-from lamina.services.cloudwatch.store import HIGH_RESOLUTION_RETENTION_S, MetricStore
+from lamina.services.cloudwatch.store import (
+    HIGH_RESOLUTION_RETENTION_S,
+    RETENTION_S,
+    MetricStore,
+)
 from tests.clock import ManualClock
 
 NOW = 1_700_000_040.0  # a minute boundary
@@ -147,3 +151,17 @@ def test_sqlite_round_trip_keeps_aggregates_and_values(tmp_path: Path) -> None:
     [(_, _, aggregate)] = list(loaded.points(("N", "M", ()), 0, 2e9))
     assert (aggregate.count, aggregate.sum, aggregate.values) == (2.0, 8.0, {3.0: 1.0, 5.0: 1.0})
     assert loaded.take_dirty() == ([], [])  # loading is not a change to write back
+
+
+def test_points_past_fifteen_days_are_forgotten_and_unlisted() -> None:
+    clock = ManualClock(NOW)
+    store = MetricStore(clock)
+    store.add([_point(1.0, int(NOW)), _point(2.0, int(NOW), name="Later")])
+    store.take_dirty()
+    clock.advance(RETENTION_S + 60)
+    store.add([_point(3.0, int(clock.now), name="Later")])
+    store.prune()
+    assert dict(store.metrics()) == {("N", "Later", ()): int(clock.now) // 60 * 60}
+    changed, removed = store.take_dirty()
+    assert sorted(key[1] for key, _ in removed) == ["Later", "M"]
+    assert [key[1] for key, _, _ in changed] == ["Later"]
