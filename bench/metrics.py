@@ -16,6 +16,11 @@
    in-process share are the steadier figures.
 
 Writes bench/results/metrics.json and prints the figures.
+
+`--feed` measures the CloudWatch API's feed instead (lamina/core/metric_feed.py): both
+servers record metrics, one with LAMINA_CLOUDWATCH_FEED=off; the in-process figures are
+the gateway's and runtime's hooks with and without a feed connected. Writes
+bench/results/metrics-feed.json.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from prometheus_client import CollectorRegistry
 from server import HOST, Server, free_port
 
 from lamina.config.load import load_application
+from lamina.core.metric_feed import MetricFeed
 from lamina.functions.metrics import FunctionMetrics
 from lamina.functions.model import InvokeResult
 from lamina.gateway.context import RequestContext
@@ -59,9 +65,12 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--feed", action="store_true", help="the CloudWatch feed on vs off")
     args = parser.parse_args()
     require_wrk()
     settings = LoadSettings(threads=2, connections=args.connections, duration_s=args.seconds)
+    if args.feed:
+        return _feed_main(settings, args.rounds)
     throughput = _throughput(settings, args.rounds)
     in_process = _in_process()
     per_request_ns = in_process["observer_record"] + in_process["function_record"]
@@ -87,14 +96,42 @@ def main() -> int:
     return 0
 
 
-def _throughput(settings: LoadSettings, rounds: int) -> dict[str, Any]:
+def _feed_main(settings: LoadSettings, rounds: int) -> int:
+    throughput = _throughput(settings, rounds, {"LAMINA_CLOUDWATCH_FEED": "off"})
+    plain, fed = _in_process(), _in_process(feed=True)
+    added_ns = (fed["observer_record"] + fed["function_record"]) - (
+        plain["observer_record"] + plain["function_record"]
+    )
+    figures: dict[str, Any] = {
+        "app": "examples/hello",
+        "path": PATH,
+        "compared": "LAMINA_CLOUDWATCH_FEED on vs off (metrics on in both)",
+        "wrk": {"threads": 2, "connections": settings.connections, "seconds": settings.duration_s},
+        "throughput": throughput,
+        "in_process_ns_without_feed": plain,
+        "in_process_ns_with_feed": fed,
+        "feed_added_ns_per_request": round(added_ns, 1),
+        "feed_fraction_of_edge_cpu": round(
+            added_ns / (throughput["edge_cpu_us_per_request_off"] * 1000), 4
+        ),
+    }
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "metrics-feed.json").write_text(json.dumps(figures, indent=2) + "\n")
+    print(json.dumps(figures, indent=2))
+    return 0
+
+
+def _throughput(
+    settings: LoadSettings, rounds: int, off: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """`off`: the environment that turns off what is measured (LAMINA_METRICS=off)."""
     lamina = str(Path(sys.executable).parent / "lamina")
     on_port, off_port = free_port(), free_port()
     scratch = Path(tempfile.mkdtemp(prefix="lamina-bench-metrics-"))
     # Each server its own copy, so their .lamina/ state directories are apart.
     on_app = shutil.copytree(APP, scratch / "on", ignore=shutil.ignore_patterns(".lamina"))
     off_app = shutil.copytree(APP, scratch / "off", ignore=shutil.ignore_patterns(".lamina"))
-    off_env = {**os.environ, "LAMINA_METRICS": "off"}
+    off_env = {**os.environ, **(off or {"LAMINA_METRICS": "off"})}
     with (
         Server(
             [lamina, "up", str(on_app), "--port", str(on_port)],
@@ -165,7 +202,9 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _in_process(calls: int = 200_000) -> dict[str, float]:
+def _in_process(calls: int = 200_000, feed: bool = False) -> dict[str, float]:
+    """`feed`: the hooks also record into a CloudWatch feed (its minute's cells; the drain
+    runs once a minute, off the request path)."""
     app = load_application(str(APP / "template.yaml"))
     deployment = Deployment(
         app.rest_apis, app.http_apis, account_id=app.account_id, region=app.region
@@ -178,6 +217,10 @@ def _in_process(calls: int = 200_000) -> dict[str, float]:
     gateway = GatewayMetrics(registry)
     observer = RequestObserver(gateway, None)  # the whole hook Gateway.handle calls
     functions = FunctionMetrics(registry)
+    if feed:
+        metric_feed = MetricFeed(lambda points: None)
+        gateway.feed_to(metric_feed)
+        functions.feed_to(metric_feed)
     result = InvokeResult(payload=b"{}", duration_ms=0.6)
     response = GatewayResponse(200, [], b"hello")
     started = time.perf_counter_ns()
