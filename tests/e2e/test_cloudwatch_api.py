@@ -41,13 +41,14 @@ Resources:
       Events:
         Order: {Type: Api, Properties: {RestApiId: !Ref Api, Path: /order, Method: get}}
         Missing: {Type: Api, Properties: {RestApiId: !Ref Api, Path: /fail, Method: get}}
+        Http: {Type: HttpApi, Properties: {Path: /order, Method: get}}
 """
 # What Powertools Metrics prints: one EMF document per flush, values as numbers.
 HANDLER = """\
 import json, time
 
 def handler(event, context):
-    if event["path"] == "/fail":
+    if event.get("path") == "/fail":
         raise RuntimeError("failing on purpose")
     print(json.dumps({
         "_aws": {"Timestamp": int(time.time() * 1000), "CloudWatchMetrics": [{
@@ -91,6 +92,17 @@ def _api_name(base: str) -> str:
     return str(apis[0]["name"])
 
 
+def _http_api_id(base: str) -> str:
+    apis = boto3.client(
+        "apigatewayv2",
+        endpoint_url=base,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    ).get_apis()["Items"]
+    return str(apis[0]["ApiId"])
+
+
 def _window() -> tuple[datetime, datetime]:
     now = datetime.now(UTC)
     return now - timedelta(minutes=10), now + timedelta(minutes=2)
@@ -130,8 +142,14 @@ def test_api_requests_and_invocations_are_counted(shop: LaminaProcess) -> None:
     assert _sum(client, "AWS/ApiGateway", "5XXError", api) == 1
     per_method = {**api, "Method": "GET", "Resource": "/order"}
     assert _sum(client, "AWS/ApiGateway", "Count", per_method) == REQUESTS
+    for _ in range(2):
+        assert httpx.get(f"{shop.base}/order", timeout=30).status_code == 200
+    http_api = {"ApiId": _http_api_id(shop.base), "Stage": "$default"}
+    assert _sum(client, "AWS/ApiGateway", "Count", http_api) == 2
+    assert _sum(client, "AWS/ApiGateway", "Count", {**http_api, "Route": "GET /order"}) == 2
+    assert _sum(client, "AWS/ApiGateway", "4xx", http_api) == 0
     function = {"FunctionName": "OrderFunction"}
-    assert _sum(client, "AWS/Lambda", "Invocations", function) == REQUESTS + 1
+    assert _sum(client, "AWS/Lambda", "Invocations", function) == REQUESTS + 1 + 2
     assert _sum(client, "AWS/Lambda", "Errors", function) == 1
     names = {
         metric["MetricName"] for metric in client.list_metrics(Namespace="AWS/Lambda")["Metrics"]
