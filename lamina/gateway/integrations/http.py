@@ -29,7 +29,7 @@ import asyncio
 import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urlencode, urlsplit, urlunsplit
 
 import httpx
 
@@ -190,7 +190,7 @@ def integration_url(
                 "Execution failed due to configuration error: Illegal character in path / "
                 f"no value for {{{name}}} in the integration URI",
             )
-        return quote(value, safe=_PATH_SAFE)
+        return quote(unquote(value), safe=_PATH_SAFE)
 
     text = _STAGE_VARIABLE.sub(variable, uri) if "${" in uri else uri
     parts = urlsplit(text)
@@ -309,7 +309,7 @@ async def call_http_api_proxy(
     if path is not None:
         parts = urlsplit(url)
         url = urlunsplit(
-            (parts.scheme, parts.netloc, quote(path, safe=_PATH_SAFE), parts.query, "")
+            (parts.scheme, parts.netloc, quote(unquote(path), safe=_PATH_SAFE), parts.query, "")
         )
     outgoing = BackendRequest(
         method if sent == "ANY" else sent, url, _forwarded(request_headers), body
