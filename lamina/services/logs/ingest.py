@@ -104,9 +104,13 @@ class LogIngest:
     def _write(self, batches: list[object]) -> None:
         if not batches:
             return
+        merged: dict[tuple[str, str], list[NewEvent]] = {}
+        for group, stream, events in (b for b in batches if isinstance(b, tuple)):
+            merged.setdefault((group, stream), []).extend(events)
         try:
             self._store.append(
-                [b for b in batches if isinstance(b, tuple)], int(self._clock() * 1000)
+                [(group, stream, events) for (group, stream), events in merged.items()],
+                int(self._clock() * 1000),
             )
         except Exception:  # a bug of ours or a full disk: say so, keep ingesting
             log.exception("writing %d function log batches failed", len(batches))

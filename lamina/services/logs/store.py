@@ -8,9 +8,10 @@ range scan.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import msgspec
@@ -89,8 +90,20 @@ class LogStore:
             return self._db.execute(sql, args).fetchall()
 
     def _write(self, sql: str, args: Sequence[object] = ()) -> int:
-        with self._lock, self._db:
+        with self._lock:
             return self._db.execute(sql, args).rowcount
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One transaction under the lock (the connection autocommits otherwise)."""
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
 
     # Groups
 
@@ -115,10 +128,10 @@ class LogStore:
         ]
 
     def delete_group(self, name: str) -> bool:
-        with self._lock, self._db:
-            deleted = self._db.execute("DELETE FROM groups WHERE name = ?", (name,)).rowcount
-            self._db.execute("DELETE FROM streams WHERE grp = ?", (name,))
-            self._db.execute("DELETE FROM events WHERE grp = ?", (name,))
+        with self._transaction() as db:
+            deleted = db.execute("DELETE FROM groups WHERE name = ?", (name,)).rowcount
+            db.execute("DELETE FROM streams WHERE grp = ?", (name,))
+            db.execute("DELETE FROM events WHERE grp = ?", (name,))
         return deleted > 0
 
     def set_retention(self, name: str, days: int | None) -> bool:
@@ -148,11 +161,11 @@ class LogStore:
         return [_stream(row) for row in self._read(_STREAM_SELECT + " WHERE grp = ?", (group,))]
 
     def delete_stream(self, group: str, name: str) -> bool:
-        with self._lock, self._db:
-            deleted = self._db.execute(
+        with self._transaction() as db:
+            deleted = db.execute(
                 "DELETE FROM streams WHERE grp = ? AND name = ?", (group, name)
             ).rowcount
-            self._db.execute("DELETE FROM events WHERE grp = ? AND stream = ?", (group, name))
+            db.execute("DELETE FROM events WHERE grp = ? AND stream = ?", (group, name))
         return deleted > 0
 
     # Events
@@ -162,24 +175,24 @@ class LogStore:
     ) -> None:
         """Each (group, stream, events) in one transaction; groups and streams that do not
         exist yet are created (as Lambda's log delivery creates them)."""
-        with self._lock, self._db:
+        with self._transaction() as db:
             for group, stream, events in batches:
                 if not events:
                     continue
-                self._db.execute(
+                db.execute(
                     "INSERT OR IGNORE INTO groups (name, created, tags) VALUES (?, ?, '{}')",
                     (group, ingestion_ms),
                 )
-                self._db.execute(
+                db.execute(
                     "INSERT OR IGNORE INTO streams (grp, name, created) VALUES (?, ?, ?)",
                     (group, stream, ingestion_ms),
                 )
-                self._db.executemany(
+                db.executemany(
                     "INSERT INTO events (grp, stream, ts, ingestion, message) VALUES (?,?,?,?,?)",
                     [(group, stream, e.timestamp, ingestion_ms, e.message) for e in events],
                 )
                 size = sum(len(e.message.encode()) for e in events)
-                self._db.execute(
+                db.execute(
                     "UPDATE streams SET first_event = MIN(COALESCE(first_event, ?), ?), "
                     "last_event = MAX(COALESCE(last_event, ?), ?), last_ingestion = ?, "
                     "stored_bytes = stored_bytes + ? WHERE grp = ? AND name = ?",
