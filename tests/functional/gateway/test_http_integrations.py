@@ -5,8 +5,11 @@ mapping from OpenAPI, and one from AWS::ApiGatewayV2 resources."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from typing import Any
 
+import boto3  # type: ignore[import-untyped]
 import httpx
 import pytest
 
@@ -102,3 +105,85 @@ def test_http_api_from_apigatewayv2_resources(served: Served) -> None:
     assert response.json()["path"] == "/v2/some/where"
     assert dict(response.json()["headers"])["x-via"] == "cfn"
     assert response.headers["x-route"] == "ANY /{proxy+}"
+
+
+def _client_of(service: str, served: Served) -> Any:
+    return boto3.client(
+        service,
+        endpoint_url=served.lamina.base,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+
+
+def _when_served(client: httpx.Client, url: str) -> httpx.Response:
+    """A deployment reaches the gateway asynchronously: retry a 403/404 for up to 10 s."""
+    deadline = time.monotonic() + 10
+    while True:
+        response = client.get(url)
+        if response.status_code not in (403, 404) or time.monotonic() > deadline:
+            return response
+        time.sleep(0.1)
+
+
+def test_management_api_put_integration_http_proxy_then_deploy_and_call(served: Served) -> None:
+    """CreateResource {proxy+}, PutMethod ANY, PutIntegration HTTP_PROXY with the path
+    mapping the console adds, CreateDeployment, call the stage."""
+    apigw = _client_of("apigateway", served)
+    api_id = apigw.create_rest_api(name="managed-http")["id"]
+    root = apigw.get_resources(restApiId=api_id)["items"][0]["id"]
+    resource = apigw.create_resource(restApiId=api_id, parentId=root, pathPart="{proxy+}")["id"]
+    where = {"restApiId": api_id, "resourceId": resource, "httpMethod": "ANY"}
+    apigw.put_method(
+        **where, authorizationType="NONE", requestParameters={"method.request.path.proxy": True}
+    )
+    apigw.put_integration(
+        **where,
+        type="HTTP_PROXY",
+        integrationHttpMethod="ANY",
+        uri=served.backend.url + "/managed/{proxy}",
+        requestParameters={"integration.request.path.proxy": "method.request.path.proxy"},
+    )
+    got = apigw.get_integration(**where)
+    assert (got["type"], got["uri"]) == ("HTTP_PROXY", served.backend.url + "/managed/{proxy}")
+    apigw.create_deployment(restApiId=api_id, stageName="live")
+    url = f"{served.lamina.base}/restapis/{api_id}/live/_user_request_/deep/path?k=v"
+    with httpx.Client(timeout=30) as client:
+        response = _when_served(client, url)
+    assert response.status_code == 200, served.lamina.output()
+    seen = response.json()
+    assert (seen["method"], seen["path"], seen["query"]) == ("GET", "/managed/deep/path", "k=v")
+
+
+def test_management_api_v2_http_proxy_with_parameter_mapping(served: Served) -> None:
+    """apigatewayv2 CreateApi, CreateIntegration HTTP_PROXY with request and response
+    parameters, CreateRoute, CreateStage $default (auto-deploy), call it."""
+    v2 = _client_of("apigatewayv2", served)
+    api_id = v2.create_api(Name="managed-v2", ProtocolType="HTTP")["ApiId"]
+    integration = v2.create_integration(
+        ApiId=api_id,
+        IntegrationType="HTTP_PROXY",
+        IntegrationMethod="GET",
+        IntegrationUri=served.backend.url + "/v2backend",
+        PayloadFormatVersion="1.0",
+        RequestParameters={"overwrite:querystring.who": "$request.header.x-who"},
+        ResponseParameters={"200": {"overwrite:statuscode": "202"}},
+    )
+    assert integration["RequestParameters"] == {
+        "overwrite:querystring.who": "$request.header.x-who"
+    }
+    v2.create_route(
+        ApiId=api_id, RouteKey="GET /hello", Target=f"integrations/{integration['IntegrationId']}"
+    )
+    v2.create_stage(ApiId=api_id, StageName="$default", AutoDeploy=True)
+    host = f"{api_id}.execute-api.localhost"
+    with httpx.Client(base_url=served.lamina.base, headers={"host": host}, timeout=30) as client:
+        deadline = time.monotonic() + 10
+        while True:
+            response = client.get("/hello", headers={"x-who": "bob"})
+            if response.status_code not in (403, 404) or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+    assert response.status_code == 202, served.lamina.output()
+    assert (response.json()["path"], response.json()["query"]) == ("/v2backend", "who=bob")
