@@ -60,6 +60,7 @@ from lamina.services.dynamodb.store import (
     index_changes,
     pack_record,
     prefix_end,
+    trim_horizons,
 )
 from lamina.services.dynamodb.types import Item
 
@@ -79,6 +80,10 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "label text NOT NULL, created double precision NOT NULL, record bytea NOT NULL)",
         "CREATE INDEX stream_records_by_stream ON stream_records (tbl, label, seq)",
         "CREATE INDEX stream_records_by_time ON stream_records (created)",
+    ),
+    (
+        "CREATE TABLE stream_trims (tbl text NOT NULL, label text NOT NULL, "
+        "through bigint NOT NULL, PRIMARY KEY (tbl, label))",
     ),
 )
 """Schema migration N+1 is MIGRATIONS[N]; schema_version holds how many have run."""
@@ -186,6 +191,7 @@ class PostgresTableStore:
             meta = self._meta(name)
             self._db.execute("DELETE FROM tables WHERE name = %s", (name,))
             self._db.execute("DELETE FROM stream_records WHERE tbl = %s", (name,))
+            self._db.execute("DELETE FROM stream_trims WHERE tbl = %s", (name,))
             self._db.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(_table(name)))
             for index in meta.secondary_indexes if meta is not None else ():
                 self._db.execute(
@@ -403,8 +409,16 @@ class PostgresTableStore:
         return int(row[0])
 
     def trim_streams(self, before: float) -> int:
-        deleted = self._db.execute("DELETE FROM stream_records WHERE created < %s", (before,))
-        return deleted.rowcount
+        with self._db.transaction():
+            self._db.execute(trim_horizons("%s").encode(), (before,))
+            deleted = self._db.execute("DELETE FROM stream_records WHERE created < %s", (before,))
+            return deleted.rowcount
+
+    def trim_horizon(self, name: str, label: str) -> int:
+        row = self._db.execute(
+            "SELECT through FROM stream_trims WHERE tbl = %s AND label = %s", (name, label)
+        ).fetchone()
+        return 0 if row is None else int(row[0])
 
     def close(self) -> None:
         with self._connections_lock:

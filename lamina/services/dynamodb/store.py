@@ -129,6 +129,18 @@ class StreamRow(msgspec.Struct, frozen=True):
         return cls(int(sequence), _record_decoder.decode(blob))
 
 
+def trim_horizons(placeholder: str) -> str:
+    """Both stores' statement raising the trim horizons of the streams that lose records
+    written before the parameter: each to its highest number trimmed, never lowered."""
+    return (
+        "INSERT INTO stream_trims (tbl, label, through) SELECT tbl, label, max(seq) "
+        f"FROM stream_records WHERE created < {placeholder} GROUP BY tbl, label "
+        "ON CONFLICT (tbl, label) DO UPDATE SET through = CASE "
+        "WHEN excluded.through > stream_trims.through THEN excluded.through "
+        "ELSE stream_trims.through END"
+    )
+
+
 def pack_record(record: dict[str, Any]) -> tuple[float, bytes]:
     """What both stores keep of a record besides its stream: when it was written (for
     `trim_streams`) and its msgpack bytes."""
@@ -208,7 +220,12 @@ class TableStore(Protocol):
         ...
 
     def trim_streams(self, before: float) -> int:
-        """Remove the stream records written before `before` (epoch seconds); say how many."""
+        """Remove the stream records written before `before` (epoch seconds), raising their
+        streams' trim horizons; say how many."""
+        ...
+
+    def trim_horizon(self, name: str, label: str) -> int:
+        """The highest sequence number trimmed from the stream (0 if none was)."""
         ...
 
     def close(self) -> None: ...
@@ -262,6 +279,10 @@ class SqliteTableStore:
             self._db.execute("ALTER TABLE stream_records ADD COLUMN created REAL")
         self._db.execute(
             "CREATE INDEX IF NOT EXISTS stream_records_by_time ON stream_records (created)"
+        )
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS stream_trims (tbl TEXT NOT NULL, label TEXT NOT NULL, "
+            "through INTEGER NOT NULL, PRIMARY KEY (tbl, label))"
         )
         self._lock = threading.Lock()
 
@@ -323,6 +344,7 @@ class SqliteTableStore:
             self._db.execute("BEGIN IMMEDIATE")
             self._db.execute("DELETE FROM tables WHERE name = ?", (name,))
             self._db.execute("DELETE FROM stream_records WHERE tbl = ?", (name,))
+            self._db.execute("DELETE FROM stream_trims WHERE tbl = ?", (name,))
             self._db.execute(f"DROP TABLE IF EXISTS {_sql_name(name)}")
             for index in meta.secondary_indexes if meta is not None else ():
                 self._db.execute(f"DROP TABLE IF EXISTS {_sql_name(name, index.name)}")
@@ -407,9 +429,14 @@ class SqliteTableStore:
 
     def trim_streams(self, before: float) -> int:
         with self.transaction():
-            return self._db.execute(
-                "DELETE FROM stream_records WHERE created < ?", (before,)
-            ).rowcount
+            self._db.execute(trim_horizons("?"), (before,))
+            deleted = self._db.execute("DELETE FROM stream_records WHERE created < ?", (before,))
+            return deleted.rowcount
+
+    def trim_horizon(self, name: str, label: str) -> int:
+        sql = "SELECT through FROM stream_trims WHERE tbl = ? AND label = ?"
+        row = self._db.execute(sql, (name, label)).fetchone()
+        return 0 if row is None else int(row[0])
 
     def _index(
         self,

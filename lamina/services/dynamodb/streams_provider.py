@@ -1,8 +1,10 @@
 """DynamoDbStreamsProvider: the botocore "dynamodbstreams" service over the tables' streams.
 
 Each stream has one shard (its id stable for the stream), holding the records of the last
-24 hours (older ones are trimmed, see `streams.RETENTION_S`): Lamina does not split
-shards, nor expire shard iterators after 15 minutes. Only a table's latest stream is
+24 hours (older ones are trimmed, see `streams.RETENTION_S`; reading from before the trim
+horizon is TrimmedDataAccessException, as on AWS, while event source mappings resume at
+the oldest record kept): Lamina does not split shards, nor expire shard iterators after
+15 minutes. Only a table's latest stream is
 served. Both stores (SQLite, PostgreSQL) serve the same records through `TableStore`.
 https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Operations_Amazon_DynamoDB_Streams.html
 """
@@ -81,7 +83,24 @@ class Streams:
         return meta
 
     def latest(self, meta: TableMeta) -> int:
-        return self.db.store.last_sequence(meta.name, meta.stream_label or "")
+        """The stream's latest sequence number, trimmed or not."""
+        last = self.db.store.last_sequence(meta.name, meta.stream_label or "")
+        return max(last, self.horizon(meta))
+
+    def horizon(self, meta: TableMeta) -> int:
+        """The highest sequence number trimmed from the stream (0 if none was)."""
+        return self.db.store.trim_horizon(meta.name, meta.stream_label or "")
+
+    def untrimmed(self, meta: TableMeta, after: int) -> None:
+        """TrimmedDataAccessException if reading after `after` misses trimmed records (the
+        horizon only rises: checked after a read, it covers that read).
+        https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_streams_GetRecords.html"""
+        if after < self.horizon(meta):
+            raise ServiceError(
+                "TrimmedDataAccessException",
+                "The data you are trying to access has been trimmed.",
+                status=400,
+            )
 
     def read(self, meta: TableMeta, after: int, limit: int) -> list[StreamRow]:
         return self.db.store.stream_records(meta.name, meta.stream_label or "", after, limit)
@@ -239,8 +258,9 @@ class DynamoDbStreamsProvider:
                 raise validation(f"SequenceNumber is required for ShardIteratorType {kind}")
             sequence = streams.parse_sequence_number(number)
             after = sequence - 1 if kind == "AT_SEQUENCE_NUMBER" else sequence
+            self.streams.untrimmed(meta, after)
         elif kind == "TRIM_HORIZON":
-            after = 0
+            after = self.streams.horizon(meta)
         elif kind == "LATEST":
             after = self.streams.latest(meta)
         else:
@@ -262,6 +282,7 @@ class DynamoDbStreamsProvider:
                 f"constraint: Member must have value between 1 and {GET_RECORDS_LIMIT}"
             )
         rows = self.streams.read(meta, position.after, limit)
+        self.streams.untrimmed(meta, position.after)
         records = [_api_record(self.streams.event(position.arn, row)) for row in rows]
         output: OperationOutput = {"Records": records}
         after = rows[-1].sequence if rows else position.after

@@ -275,16 +275,49 @@ def test_records_older_than_24_hours_are_trimmed(tmp_path: Path, backend: Backen
         shift[0] = 24 * 3600 - 60  # the sweeper's clock: a minute short of a day later
         server.run(server.provider.start())
         time.sleep(0.2)  # passes that find nothing older than 24 hours
-        assert len(read_all(streams, arn)) == 2
+        old = read_all(streams, arn)
+        assert len(old) == 2
+        shard_id = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0][
+            "ShardId"
+        ]
+        before_trim = streams.get_shard_iterator(
+            StreamArn=arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
         shift[0] = 24 * 3600 + 60  # a day and a minute later
         deadline = time.monotonic() + 10
         while read_all(streams, arn):
             assert time.monotonic() < deadline, "records older than 24 hours were kept"
             time.sleep(0.02)
+        # Reading from before the trim horizon: the iterator, or a trimmed sequence number.
+        # https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_streams_GetRecords.html
+        with pytest.raises(ClientError) as raised:
+            streams.get_records(ShardIterator=before_trim)
+        assert raised.value.response["Error"]["Code"] == "TrimmedDataAccessException"
+        with pytest.raises(ClientError) as raised:
+            read_all(
+                streams,
+                arn,
+                "AT_SEQUENCE_NUMBER",
+                SequenceNumber=old[1]["dynamodb"]["SequenceNumber"],
+            )
+        assert raised.value.response["Error"]["Code"] == "TrimmedDataAccessException"
+        after_old = read_all(
+            streams,
+            arn,
+            "AFTER_SEQUENCE_NUMBER",
+            SequenceNumber=old[1]["dynamodb"]["SequenceNumber"],
+        )
+        latest = streams.get_shard_iterator(
+            StreamArn=arn, ShardId=shard_id, ShardIteratorType="LATEST"
+        )["ShardIterator"]
+        assert after_old == [] and streams.get_records(ShardIterator=latest)["Records"] == []
         shift[0] = 0
         client.put_item(TableName="events", Item={"pk": {"S": "new"}})
         time.sleep(0.2)  # more passes: the new record is younger than 24 hours
         (kept,) = read_all(streams, arn)
+        assert [
+            r["dynamodb"]["Keys"] for r in streams.get_records(ShardIterator=latest)["Records"]
+        ] == [{"pk": {"S": "new"}}]
         assert kept["dynamodb"]["Keys"] == {"pk": {"S": "new"}}
         shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]
         assert (

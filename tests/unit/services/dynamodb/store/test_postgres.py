@@ -85,8 +85,8 @@ def test_migrations_run_once_and_record_the_version(schema: tuple[str, str]) -> 
 
 
 def test_schema_of_an_older_version_is_migrated_forward(schema: tuple[str, str]) -> None:
-    """A schema left at version 1 (before ClientRequestTokens and stream records were
-    stored) gains client_tokens and stream_records on open, and keeps its tables."""
+    """A schema left at version 1 (before ClientRequestTokens, stream records and trim
+    horizons were stored) gains client_tokens and stream_records on open, and keeps its tables."""
     url, name = schema
     store = PostgresTableStore(url, name)
     store.create_table(META)
@@ -95,6 +95,7 @@ def test_schema_of_an_older_version_is_migrated_forward(schema: tuple[str, str])
         db.execute(f'DROP TABLE "{name}".client_tokens')
         db.execute(f'DROP TABLE "{name}".stream_records')
         db.execute(f'DROP SEQUENCE "{name}".stream_sequence')
+        db.execute(f'DROP TABLE "{name}".stream_trims')
         db.execute(f'UPDATE "{name}".schema_version SET version = 1')
     store = PostgresTableStore(url, name)
     with store.transaction() as writer:
@@ -106,7 +107,7 @@ def test_schema_of_an_older_version_is_migrated_forward(schema: tuple[str, str])
     store.close()
     with psycopg.connect(url) as db:
         versions = db.execute(f'SELECT version FROM "{name}".schema_version').fetchall()
-    assert versions == [(3,)] == [(len(MIGRATIONS),)]
+    assert versions == [(4,)] == [(len(MIGRATIONS),)]
 
 
 def test_schema_newer_than_lamina_is_refused(schema: tuple[str, str]) -> None:

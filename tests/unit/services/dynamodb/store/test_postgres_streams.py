@@ -75,5 +75,10 @@ def test_records_of_another_stream_label_are_not_served(store: PostgresTableStor
     (new,) = store.stream_records("events", "2026-02-01T00:00:00.000", 0, 10)
     (old,) = store.stream_records("events", LABEL, 0, 10)
     assert new.sequence > old.sequence
+    assert store.trim_horizon("events", LABEL) == 0
     assert store.trim_streams(before=float("inf")) == 2
     assert store.stream_records("events", LABEL, 0, 10) == []
+    assert store.trim_horizon("events", LABEL) == old.sequence
+    assert store.trim_horizon("events", "2026-02-01T00:00:00.000") == new.sequence
+    assert store.trim_streams(before=float("inf")) == 0  # nothing left: horizons stay
+    assert store.trim_horizon("events", LABEL) == old.sequence
