@@ -44,7 +44,7 @@ from lamina.gateway.error import GatewayResponse
 from lamina.gateway.events.v1 import V1Target
 from lamina.gateway.integrations.lambda_ import Invoker
 from lamina.gateway.limits.limiter import InProcessLimiter
-from lamina.gateway.model import LambdaIntegration, MockIntegration
+from lamina.gateway.model import LambdaCustomIntegration, LambdaIntegration, MockIntegration
 from lamina.gateway.observe import RequestObserver
 from lamina.gateway.request import GatewayRequest
 
@@ -233,7 +233,9 @@ class TestInvoker:
         if error is not None and not said:
             detail = f" ({error.detail})" if error.detail else ""
             log.line(f"Execution failed: {error.response_type.value}{detail}")
-        elif error is None and isinstance(integration, LambdaIntegration | MockIntegration):
+        elif error is None and isinstance(
+            integration, LambdaIntegration | LambdaCustomIntegration | MockIntegration
+        ):
             log.line(
                 "Method response body after transformations: "
                 + response.body.decode(errors="replace")
