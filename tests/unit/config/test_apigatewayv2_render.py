@@ -54,6 +54,7 @@ FIXTURES_WITH = {
     "apps/cors": "a CORS configuration, ANY with {proxy+}",
     "apps/denied": "two routes on one function",
     "apps/domains": "an HTTP API behind custom domains",
+    "apps/http_backend": "HTTP_PROXY routes with request and response parameter mapping",
     "apps/iam": "AWS_IAM routes",
     "apps/identity": "a JWT authorizer (Cognito issuer)",
     "apps/jwt": "a JWT authorizer with scopes on a route, payload format 1.0",
