@@ -9,6 +9,7 @@ https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_GetLogE
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import re
 from typing import Any
@@ -113,7 +114,12 @@ def _within_size(events: list[EventRecord]) -> list[EventRecord]:
     return events
 
 
-def get_log_events(logs: LogService, params: OperationInput) -> OperationOutput:
+async def get_log_events(logs: LogService, params: OperationInput) -> OperationOutput:
+    # Reads run off the event loop: a long one must not hold up other requests.
+    return await asyncio.to_thread(_get_log_events, logs, params)
+
+
+def _get_log_events(logs: LogService, params: OperationInput) -> OperationOutput:
     group = logs.group(params)
     stream = logs.stream(group.name, params["logStreamName"])
     limit = _limit(params)
@@ -156,7 +162,11 @@ def get_log_events(logs: LogService, params: OperationInput) -> OperationOutput:
     }
 
 
-def filter_log_events(logs: LogService, params: OperationInput) -> OperationOutput:
+async def filter_log_events(logs: LogService, params: OperationInput) -> OperationOutput:
+    return await asyncio.to_thread(_filter_log_events, logs, params)
+
+
+def _filter_log_events(logs: LogService, params: OperationInput) -> OperationOutput:
     # https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_FilterLogEvents.html
     group = logs.group(params)
     names = params.get("logStreamNames")
