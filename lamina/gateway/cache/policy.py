@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from typing import NamedTuple
 from urllib.parse import parse_qsl
 
 import msgspec
@@ -29,7 +30,7 @@ from lamina.gateway.context import RequestContext
 from lamina.gateway.deployment import Deployment
 from lamina.gateway.error import ApiKind
 from lamina.gateway.events.v1 import V1Target
-from lamina.gateway.model import MethodCacheSetting, Stage
+from lamina.gateway.model import Method, MethodCacheSetting, Stage
 
 MAX_TTL_SECONDS = 3600
 DEFAULT_CLUSTER_SIZE_GB = "0.5"
@@ -37,6 +38,7 @@ DEFAULT_CLUSTER_SIZE_GB = "0.5"
 https://docs.aws.amazon.com/apigateway/latest/api/API_CreateStage.html"""
 _GIB = 1 << 30
 _KEY_ENCODER = msgspec.json.Encoder()
+_MAX_RULES = 10_000
 
 
 class CachePlan:
@@ -83,34 +85,82 @@ def method_setting(stage: Stage, resource_path: str, http_method: str) -> Method
     return fallback
 
 
-def plan_request(ctx: RequestContext) -> tuple[CachePlan, MethodCacheSetting] | None:
-    """The request's plan and the setting it follows, or None when it is not cached."""
-    stage, method, target = ctx.stage, ctx.method, ctx.target
-    if ctx.kind is not ApiKind.REST or stage is None or method is None:
-        return None
-    if not isinstance(target, V1Target) or not stage.cache_cluster_enabled:
-        return None
-    if ctx.canary and not _canary_uses_stage_cache(ctx.deployment, target.api_id, stage.name):
-        return None
+class _Rule(NamedTuple):
+    """What a (stage, method, HTTP method) caches with, worked out once."""
+
+    setting: MethodCacheSetting
+    stage: str
+    ttl: int
+    capacity: int
+    namespace: str
+    parameters: tuple[tuple[str, str], ...]
+    """(location, name): `literal` and the text, `path`, `querystring`, `header` (name
+    lowered), `multivaluequerystring`, `multivalueheader`."""
+
+
+class CachePolicy:
+    """Plans requests; the rule of each stage and method is kept until the deployment
+    that holds them is gone (held by identity, checked on every use)."""
+
+    def __init__(self) -> None:
+        self._rules: dict[tuple[int, int, str, str], tuple[Stage, Method, _Rule | None]] = {}
+
+    def plan(self, ctx: RequestContext) -> tuple[CachePlan, MethodCacheSetting] | None:
+        """The request's plan and the setting it follows, or None when it is not cached."""
+        stage, method, target = ctx.stage, ctx.method, ctx.target
+        if ctx.kind is not ApiKind.REST or stage is None or method is None:
+            return None
+        if not isinstance(target, V1Target) or not stage.cache_cluster_enabled:
+            return None
+        if ctx.canary and not _canary_uses_stage_cache(ctx.deployment, target.api_id, stage.name):
+            return None
+        http_method = ctx.request.method
+        memo = (id(stage), id(method), target.resource_id, http_method)
+        found = self._rules.get(memo)
+        if found is None or found[0] is not stage or found[1] is not method:
+            if len(self._rules) >= _MAX_RULES:  # deployments came and went: start again
+                self._rules.clear()
+            found = (stage, method, _rule(stage, method, target, http_method))
+            self._rules[memo] = found
+        rule = found[2]
+        if rule is None:
+            return None
+        values = [_value(ctx, target, location, name) for location, name in rule.parameters]
+        digest = hashlib.sha256(_KEY_ENCODER.encode([rule.namespace, http_method, values]))
+        plan = CachePlan(
+            stage=rule.stage,
+            key=digest.hexdigest(),
+            ttl=rule.ttl,
+            encrypted=rule.setting.data_encrypted,
+            capacity=rule.capacity,
+        )
+        return plan, rule.setting
+
+
+def _rule(stage: Stage, method: Method, target: V1Target, http_method: str) -> _Rule | None:
     setting = method_setting(stage, target.resource_path, method.http_method)
     if setting is None or not setting.caching_enabled:
         return None
-    if setting.resource_path == "*" and ctx.request.method != "GET":
+    if setting.resource_path == "*" and http_method != "GET":
         return None
     ttl = min(setting.ttl_seconds, MAX_TTL_SECONDS)
     if ttl <= 0:
         return None
-    values = [_value(ctx, target, parameter) for parameter in method.cache_key_parameters]
-    namespace = method.cache_namespace or target.resource_id
-    digest = hashlib.sha256(_KEY_ENCODER.encode([namespace, ctx.request.method, values]))
-    plan = CachePlan(
+    return _Rule(
+        setting=setting,
         stage=f"{target.api_id}/{stage.name}",
-        key=digest.hexdigest(),
         ttl=ttl,
-        encrypted=setting.data_encrypted,
         capacity=cluster_bytes(stage.cache_cluster_size),
+        namespace=method.cache_namespace or target.resource_id,
+        parameters=tuple(_parameter(text) for text in method.cache_key_parameters),
     )
-    return plan, setting
+
+
+def _parameter(text: str) -> tuple[str, str]:
+    if text.startswith("'"):
+        return "literal", text.strip("'")
+    location, _, name = text.removeprefix("method.request.").partition(".")
+    return location, name.lower() if location.endswith("header") else name
 
 
 def _canary_uses_stage_cache(deployment: Deployment, api_id: str, stage_name: str) -> bool:
@@ -134,22 +184,33 @@ def cluster_bytes(size: str | None) -> int:
     return int(gigabytes * _GIB)
 
 
-def _value(ctx: RequestContext, target: V1Target, parameter: str) -> str | list[str] | None:
-    """One key parameter's value: `method.request.{location}.{name}` or a `'literal'`
-    (None: absent, which keys apart from an empty value)."""
-    if parameter.startswith("'"):
-        return parameter.strip("'")
-    location, _, name = parameter.removeprefix("method.request.").partition(".")
+def _value(
+    ctx: RequestContext, target: V1Target, location: str, name: str
+) -> str | list[str] | None:
+    """One key parameter's value (None: absent, which keys apart from an empty value)."""
+    if location == "literal":
+        return name
     if location == "path":
         return target.path_params.get(name)
     if location in ("querystring", "multivaluequerystring"):
-        found = [v for k, v in parse_qsl(ctx.request.query_string, True) if k == name]
+        found = [v for k, v in _query_pairs(ctx.request.query_string) if k == name]
         return _pick(found, location == "querystring")
     if location in ("header", "multivalueheader"):
-        lowered = name.lower()
-        found = [v for k, v in ctx.request.headers if k.lower() == lowered]
+        found = [v for k, v in ctx.request.headers if k.lower() == name]
         return _pick(found, location == "header")
     return None
+
+
+def _query_pairs(query: str) -> list[tuple[str, str]]:
+    """The query's (name, value) pairs, decoded only when they need it."""
+    if "%" in query or "+" in query:
+        return parse_qsl(query, keep_blank_values=True)
+    pairs = []
+    for part in query.split("&"):
+        if part:
+            name, _, value = part.partition("=")
+            pairs.append((name, value))
+    return pairs
 
 
 def _pick(values: Iterable[str], single: bool) -> str | list[str] | None:

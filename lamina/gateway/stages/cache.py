@@ -25,7 +25,7 @@ from lamina.aws.policy import Decision, PolicyRequest, evaluate
 from lamina.gateway.auth.iam import IamCheck, policy_context
 from lamina.gateway.cache import ResponseCache
 from lamina.gateway.cache.entry import MAX_ENTRY_BYTES, EntryCipher, decode_entry, encode_entry
-from lamina.gateway.cache.policy import CachePlan, caches_anything, plan_request
+from lamina.gateway.cache.policy import CachePlan, CachePolicy, caches_anything
 from lamina.gateway.context import RequestContext
 from lamina.gateway.deployment import Deployment
 from lamina.gateway.error import GatewayError, GatewayResponse, ResponseType
@@ -44,12 +44,13 @@ class LookupCache:
         self._cache = cache
         self._cipher = cipher
         self._iam = iam
+        self._policy = CachePolicy()
 
     def needed(self, deployment: Deployment) -> bool:
         return caches_anything(deployment)
 
     async def __call__(self, ctx: RequestContext) -> None:
-        planned = plan_request(ctx)
+        planned = self._policy.plan(ctx)
         if planned is None:
             return
         plan, setting = planned

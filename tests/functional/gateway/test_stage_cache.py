@@ -89,6 +89,10 @@ def test_stage_cache_post_is_cached_only_with_its_own_setting(served: Served) ->
     assert served.stamp("/notes", "POST", content=b"{}") != note
 
 
+def test_stage_cache_method_setting_turns_caching_off_for_one_get(served: Served) -> None:
+    assert served.stamp("/fresh") != served.stamp("/fresh")
+
+
 def test_stage_cache_encrypted_method_still_hits(served: Served) -> None:
     secret = served.stamp("/secret")
     assert served.stamp("/secret") == secret

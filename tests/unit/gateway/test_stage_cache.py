@@ -248,6 +248,14 @@ async def test_stage_cache_query_key_parameter_separates_entries_others_do_not()
     assert await harness.body("/Prod/items") == "call 4"  # absent is not empty
 
 
+async def test_stage_cache_query_values_are_compared_decoded() -> None:
+    harness = Harness(api(keys=("method.request.querystring.type",)))
+    assert await harness.body("/Prod/items", query="type=a%20b") == "call 1"
+    assert await harness.body("/Prod/items", query="type=a+b&x=%41") == "call 1"
+    assert await harness.body("/Prod/items", query="type=a&type=c") == "call 2"
+    assert await harness.body("/Prod/items", query="type=c") == "call 2"  # the last value
+
+
 async def test_stage_cache_header_key_parameter_is_case_insensitive() -> None:
     harness = Harness(api(keys=("method.request.header.Accept-Language",)))
     assert await harness.body("/Prod/items", headers=[("Accept-Language", "fr")]) == "call 1"
