@@ -14,6 +14,7 @@ from lamina.services.logs import events
 from lamina.services.logs.service import (
     RETENTION_DAYS,
     LogService,
+    group_name,
     invalid,
     no_group,
     no_stream,
@@ -56,12 +57,18 @@ def _describe_groups(logs: LogService, params: OperationInput) -> OperationOutpu
     if prefix and pattern:
         # https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_DescribeLogGroups.html
         raise invalid("LogGroup name prefix and LogGroup name pattern are mutually exclusive")
+    identifiers = params.get("logGroupIdentifiers")
+    if identifiers and (prefix or pattern):
+        raise invalid("logGroupIdentifiers cannot be used with a name prefix or pattern")
+    named = {group_name(ref) for ref in identifiers} if identifiers else None
     # The pattern matches case-insensitively anywhere in the name.
     wanted = (pattern or "").lower()
     groups = [
         logs.describe_group(group)
         for group in logs.store.groups()
-        if group.name.startswith(prefix or "") and wanted in group.name.lower()
+        if group.name.startswith(prefix or "")
+        and wanted in group.name.lower()
+        and (named is None or group.name in named)
     ]
     return _page(groups, "logGroups", params)
 

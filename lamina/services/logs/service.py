@@ -28,6 +28,12 @@ RETENTION_DAYS = (
 _ARN_GROUP = re.compile(r"arn:[^:]+:logs:[^:]*:[^:]*:log-group:(?P<name>[^:]+)(?::\*)?")
 
 
+def group_name(ref: str) -> str:
+    """The group name a name or a log group ARN (with or without `:*`) gives."""
+    match = _ARN_GROUP.fullmatch(ref)
+    return match.group("name") if match else ref
+
+
 def no_group() -> ServiceError:
     return ServiceError("ResourceNotFoundException", "The specified log group does not exist.")
 
@@ -82,8 +88,7 @@ class LogService:
         ref = name or identifier
         if not ref:
             raise invalid("Either logGroupName or logGroupIdentifier must be specified.")
-        match = _ARN_GROUP.fullmatch(str(ref))
-        found = self.store.group(match.group("name") if match else str(ref))
+        found = self.store.group(group_name(str(ref)))
         if found is None:
             raise no_group()
         return found

@@ -54,6 +54,14 @@ def test_describe_log_groups_by_prefix_and_case_insensitive_pattern(logs: Any) -
     assert _code(error) == "InvalidParameterException"
 
 
+def test_describe_log_groups_by_identifiers_names_or_arns(logs: Any) -> None:
+    for name in ("a", "b", "c"):
+        logs.create_log_group(logGroupName=name)
+    arn = "arn:aws:logs:us-east-1:123456789012:log-group:c:*"
+    found = logs.describe_log_groups(logGroupIdentifiers=["a", arn])["logGroups"]
+    assert [g["logGroupName"] for g in found] == ["a", "c"]
+
+
 def test_describe_log_groups_pages_with_next_token(logs: Any) -> None:
     for index in range(5):
         logs.create_log_group(logGroupName=f"g{index}")
