@@ -100,7 +100,6 @@ class PostgresTableStore:
 
     concurrent = True
     """Calls may come from several threads at once (see `_db`)."""
-    supports_streams = True
 
     def __init__(self, conninfo: str, schema: str) -> None:
         self._conninfo = conninfo

@@ -92,8 +92,6 @@ def _stream(db: Database, meta: TableMeta, params: OperationInput) -> tuple[str 
             f"Table already has an enabled stream: TableName: {meta.name}, "
             f"StreamArn: {streams.stream_arn(db.arn(meta.name), meta.stream_label or '')}"
         )
-    if not db.store.supports_streams:
-        raise validation("DynamoDB Streams are not supported on PostgreSQL yet (Lamina)")
     return view, streams.new_label(db.clock())
 
 

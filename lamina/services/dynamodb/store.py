@@ -208,9 +208,6 @@ class TableStore(Protocol):
         self, name: str, after: tuple[bytes, ...] | None, index: str | None = None
     ) -> Iterator[StoredItem]: ...
 
-    supports_streams: bool
-    """Whether item changes append stream records (StreamSpecification can be enabled)."""
-
     def stream_records(self, name: str, label: str, after: int, limit: int) -> list[StreamRow]:
         """At most `limit` records of the table's stream `label`, sequence above `after`."""
         ...
@@ -253,7 +250,6 @@ def _layout(name: str, index: str | None) -> _Layout:
 class SqliteTableStore:
     concurrent = False
     """One connection, one writer: operations run on the event loop's thread."""
-    supports_streams = True
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -84,8 +84,6 @@ async def create_table(
     check_definitions(used, types)
     mode, read, write = billing(params)
     view = streams.specification(params)
-    if view is not None and not db.store.supports_streams:
-        raise validation("DynamoDB Streams are not supported on PostgreSQL yet (Lamina)")
     now = db.clock()
     meta = TableMeta(
         name,
