@@ -21,6 +21,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from typing import Any
+
+import msgspec
 
 from lamina.config.apigateway_access import (
     compile_plans,
@@ -43,8 +46,9 @@ from lamina.gateway.waf.model import WebAcl
 from lamina.services.apigateway.adopt import adopt, forget_removed, logical_id_of
 from lamina.services.apigateway.domain_store import domain_table
 from lamina.services.apigateway.provider import ApiGatewayProvider
+from lamina.services.apigateway.records import RestApi as RestApiRecord
 from lamina.services.apigateway.snapshot import snapshot
-from lamina.services.apigateway.stages import deployed_stages
+from lamina.services.apigateway.stages import DeployedStage, deployed_stages
 from lamina.services.apigateway.usage_plans import plans_with_keys
 from lamina.services.apigatewayv2.adopt import adopt as adopt_http
 from lamina.services.apigatewayv2.adopt import forget_missing, template_logical_id
@@ -58,7 +62,7 @@ GENERATION = ("control/generation", "gateway")
 
 
 class ControlPlane:
-    __slots__ = ("_adopting", "_deploy", "_seen", "_task", "app", "http", "rest")
+    __slots__ = ("_adopting", "_compiled", "_deploy", "_seen", "_task", "app", "http", "rest")
 
     def __init__(
         self, app: Application, rest: ApiGatewayProvider, http: ApiGatewayV2Provider
@@ -70,6 +74,7 @@ class ControlPlane:
         self._adopting = False
         self._seen = self._generation()
         self._task: asyncio.Task[None] | None = None
+        self._compiled = _CompiledApis()
 
     def serve_with(self, deploy: Callable[[Deployment], None]) -> None:
         """Swap the gateway's deployment with `deploy` whenever the records change."""
@@ -122,6 +127,7 @@ class ControlPlane:
     def adopt(self, app: Application) -> None:
         """Write the template's APIs into the records (every `lamina up` and reload)."""
         self.app = app
+        self._compiled.clear()
         self._adopting = True  # one swap after the whole template, not one per API
         try:
             self._adopt(app)
@@ -145,69 +151,109 @@ class ControlPlane:
         self.changed("")
 
     def deployment(self) -> Deployment:
+        """What the records say to serve. They are read in one transaction (a consistent
+        view: an API deleted by another node mid-read is wholly there or wholly gone) and
+        compiled after it ends; an API whose inputs did not change since the last call is
+        not compiled again."""
         app = self.app
-        rest_apis = self._rest_apis()
-        http_apis = self._http_apis()
-        managed = compile_plans(plans_with_keys(self.rest.store))
+        store = self.rest.store
+        with store.transaction() as tx:
+            rest_inputs = [
+                (record, snapshot(self.rest, record.id, tx), deployed_stages(store, record.id, tx))
+                for record in self.rest.rest_apis.all("", tx)
+            ]
+            http_inputs = [
+                (api_id, served, template_logical_id(self.http, api_id, tx))
+                for api_id in self.http.api_ids(tx)
+                if (served := self.http.served(api_id, tx)) is not None
+            ]
+            plans = plans_with_keys(store, tx)
+            domains = domain_table(store, tx)
+        rest_apis = self._compiled.rest(rest_inputs, app)
+        http_apis = self._compiled.http(http_inputs, app)
         throttles = [
             throttle
-            for api in rest_apis
-            for throttle in rest_stage_throttles(api.id, self._stage_records(api.id))
+            for record, _, stages in rest_inputs
+            for throttle in rest_stage_throttles(record.id, [found.stage for found in stages])
         ]
-        for api in http_apis:
-            served = self.http.served(api.id)
-            if served is not None:
-                throttles += http_stage_throttles(api.id, [stage for stage, _ in served[1]])
+        for api_id, (_, stages), _ in http_inputs:
+            throttles += http_stage_throttles(api_id, [stage for stage, _ in stages])
         return Deployment(
             tuple(rest_apis),
             tuple(http_apis),
             account_id=app.account_id,
             region=app.region,
-            limits=merge_limits(app.limits, managed, throttles),
-            domains=merge_domains(
-                app.domains,
-                compile_custom_domains(domain_table(self.rest.store)),
-            ),
+            limits=merge_limits(app.limits, compile_plans(plans), throttles),
+            domains=merge_domains(app.domains, compile_custom_domains(domains)),
             root_candidates={api.id for api in app.rest_apis} | {api.id for api in app.http_apis},
         )
 
-    def _rest_apis(self) -> list[RestApi]:
-        app = self.app
+
+RestInput = tuple[RestApiRecord, dict[str, Any], list[DeployedStage]]
+"""An API's record, its current definition's snapshot, its stages with their snapshots."""
+HttpInput = tuple[
+    str, tuple[dict[str, Any], list[tuple[dict[str, Any], dict[str, Any]]]], str | None
+]
+"""An HTTP API's id, what it serves (HttpApiState.served) and its template logical id."""
+
+
+class _CompiledApis:
+    """Each API's last compilation, keyed by everything it was compiled from: a change to
+    one API (or a usage plan, a domain) recompiles that one, not all of them. Compiling is
+    most of a rebuild's time (50 APIs of 20 methods: ~25 ms of ~30 ms)."""
+
+    __slots__ = ("_http", "_rest")
+
+    def __init__(self) -> None:
+        self._rest: dict[str, tuple[bytes, RestApi]] = {}
+        self._http: dict[str, tuple[bytes, HttpApi]] = {}
+
+    def clear(self) -> None:
+        """Forget every compilation (the template changed: its web ACLs may have)."""
+        self._rest.clear()
+        self._http.clear()
+
+    def rest(self, inputs: list[RestInput], app: Application) -> list[RestApi]:
         acls = _web_acls(app)
-        built = []
-        for record in self.rest.rest_apis.all():
-            built.append(
-                compile_rest_api(
-                    snapshot(self.rest, record.id),
-                    deployed_stages(self.rest.store, record.id),
+        built: dict[str, tuple[bytes, RestApi]] = {}
+        for record, definition, stages in inputs:
+            logical_id = logical_id_of(record)
+            key = _ENCODER.encode((definition, stages, logical_id))
+            known = self._rest.get(record.id)
+            if known is None or known[0] != key:
+                api = compile_rest_api(
+                    definition,
+                    stages,
                     region=app.region,
                     account_id=app.account_id,
-                    logical_id=logical_id_of(record),
+                    logical_id=logical_id,
                     web_acls=acls,
                 )
-            )
-        return built
+                known = (key, api)
+            built[record.id] = known
+        self._rest = built
+        return [api for _, api in built.values()]
 
-    def _stage_records(self, api_id: str) -> list[dict[str, object]]:
-        return [found.stage for found in deployed_stages(self.rest.store, api_id)]
-
-    def _http_apis(self) -> list[HttpApi]:
-        app = self.app
-        built = []
-        for api_id in self.http.api_ids():
-            served = self.http.served(api_id)
-            if served is not None:
-                definition, stages = served
-                built.append(
-                    compile_http_api(
-                        definition,
-                        stages,
-                        region=app.region,
-                        account_id=app.account_id,
-                        logical_id=template_logical_id(self.http, api_id),
-                    )
+    def http(self, inputs: list[HttpInput], app: Application) -> list[HttpApi]:
+        built: dict[str, tuple[bytes, HttpApi]] = {}
+        for api_id, (definition, stages), logical_id in inputs:
+            key = _ENCODER.encode((definition, stages, logical_id))
+            known = self._http.get(api_id)
+            if known is None or known[0] != key:
+                api = compile_http_api(
+                    definition,
+                    stages,
+                    region=app.region,
+                    account_id=app.account_id,
+                    logical_id=logical_id,
                 )
-        return built
+                known = (key, api)
+            built[api_id] = known
+        self._http = built
+        return [api for _, api in built.values()]
+
+
+_ENCODER = msgspec.msgpack.Encoder()
 
 
 def _web_acls(app: Application) -> dict[str, WebAcl]:

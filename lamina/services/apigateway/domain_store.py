@@ -187,12 +187,16 @@ def rest_target(tx: Reader, api_id: str, stage: str | None) -> tuple[bool, bool]
     return True, not stage or tx.get(STAGES, f"{api_id}/{stage}") is not None
 
 
-def domain_table(store: Store) -> list[tuple[DomainRecord, list[MappingRecord]]]:
-    """Every domain with its mappings (REST and HTTP alike), in one consistent read: what
-    the data plane routes on Host and base path."""
+def domain_table(
+    store: Store, tx: Reader | None = None
+) -> list[tuple[DomainRecord, list[MappingRecord]]]:
+    """Every domain with its mappings (REST and HTTP alike), in one consistent read (`tx`'s,
+    else a transaction of its own): what the data plane routes on Host and base path."""
+    if tx is None:
+        with store.transaction() as own:
+            return domain_table(store, own)
     domains = Domains(store)
-    with store.transaction() as tx:
-        return [(record, domains.mappings_of(record.domain_name, tx)) for record in domains.all(tx)]
+    return [(record, domains.mappings_of(record.domain_name, tx)) for record in domains.all(tx)]
 
 
 # -- the two APIs' views ----------------------------------------------------------------

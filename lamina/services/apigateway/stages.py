@@ -52,22 +52,27 @@ def stage_record(records: Records, rest_api_id: str, name: str, tx: Reader | Non
     return record
 
 
-def deployed_stages(store: Store, rest_api_id: str) -> list[DeployedStage]:
-    """Every stage of the API with the snapshots it serves, read in one consistent view."""
+def deployed_stages(
+    store: Store, rest_api_id: str, tx: Reader | None = None
+) -> list[DeployedStage]:
+    """Every stage of the API with the snapshots it serves, read in one consistent view
+    (`tx`'s, else a transaction of its own)."""
+    if tx is None:
+        with store.transaction() as own:
+            return deployed_stages(store, rest_api_id, own)
     records = Records(store)
-    with store.transaction() as tx:
-        out = []
-        for stage in records.stages.all(f"{rest_api_id}/", tx):
-            frozen = records.snapshot(rest_api_id, stage.deployment_id, tx)
-            if frozen is None:
-                continue
-            canary = stage.canary_settings
-            canary_frozen = (
-                records.snapshot(rest_api_id, canary.deployment_id, tx)
-                if canary is not None and canary.deployment_id
-                else None
-            )
-            out.append(DeployedStage(stage_output(stage), frozen, canary_frozen))
+    out = []
+    for stage in records.stages.all(f"{rest_api_id}/", tx):
+        frozen = records.snapshot(rest_api_id, stage.deployment_id, tx)
+        if frozen is None:
+            continue
+        canary = stage.canary_settings
+        canary_frozen = (
+            records.snapshot(rest_api_id, canary.deployment_id, tx)
+            if canary is not None and canary.deployment_id
+            else None
+        )
+        out.append(DeployedStage(stage_output(stage), frozen, canary_frozen))
     return out
 
 

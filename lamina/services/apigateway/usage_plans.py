@@ -57,18 +57,21 @@ def usage_plan(records: Records, plan_id: str, tx: Reader | None = None) -> Usag
     return record
 
 
-def plans_with_keys(store: Store) -> list[PlanKeys]:
-    """Every usage plan and its keys' values, in one consistent read (for the wiring)."""
+def plans_with_keys(store: Store, tx: Reader | None = None) -> list[PlanKeys]:
+    """Every usage plan and its keys' values, in one consistent read (`tx`'s, else a
+    transaction of its own), for the wiring."""
+    if tx is None:
+        with store.transaction() as own:
+            return plans_with_keys(store, own)
     records = Records(store)
-    with store.transaction() as tx:
-        out = []
-        for plan in records.usage_plans.all("", tx):
-            keys = [
-                render(key)
-                for link in records.plan_keys.all(f"{plan.id}/", tx)
-                if (key := records.api_keys.get(link.key_id, tx)) is not None
-            ]
-            out.append(PlanKeys(render(plan), keys))
+    out = []
+    for plan in records.usage_plans.all("", tx):
+        keys = [
+            render(key)
+            for link in records.plan_keys.all(f"{plan.id}/", tx)
+            if (key := records.api_keys.get(link.key_id, tx)) is not None
+        ]
+        out.append(PlanKeys(render(plan), keys))
     return out
 
 

@@ -105,10 +105,10 @@ def forget_missing(
     return gone
 
 
-def template_logical_id(state: HttpApiState, api_id: str) -> str | None:
+def template_logical_id(state: HttpApiState, api_id: str, tx: Reader | None = None) -> str | None:
     """The template logical id an adopted API was declared under; None for the APIs made
     through the management API (and unknown ids)."""
-    found = state.apis.get(api_id)
+    found = state.apis.get(api_id, tx)
     template = found.data.get(TEMPLATE_MEMBER) if found is not None else None
     return str(template["LogicalId"]) if template else None
 

@@ -247,31 +247,34 @@ class HttpApiState:
         deployment = self.deploy(api_id, tx, description=AUTO_DEPLOY_DESCRIPTION, auto=True)
         self.point_stage(api_id, stage, deployment["DeploymentId"], tx)
 
-    def served(self, api_id: str) -> tuple[Data, list[tuple[Data, Data]]] | None:
+    def served(
+        self, api_id: str, tx: Reader | None = None
+    ) -> tuple[Data, list[tuple[Data, Data]]] | None:
         """What the data plane serves for an API: a definition snapshot (the most recent
         deployment a stage serves, else the current definition) and each stage that has a
-        deployment, with its deployment's snapshot. None: no such API."""
-        with self.store.transaction() as tx:
-            if self.apis.get(api_id, tx) is None:
-                return None
-            pairs: list[tuple[Data, Data]] = []
-            newest: tuple[float, Data] | None = None
-            for stage in self.all_of(self.stages, api_id, tx):
-                deployment_id = stage.get("DeploymentId")
-                found = (
-                    self.deployments.get(f"{api_id}/{deployment_id}", tx) if deployment_id else None
-                )
-                if found is None:
-                    continue
-                pairs.append((stage, found.snapshot))
-                created = float(found.data["CreatedDate"])
-                if newest is None or created > newest[0]:
-                    newest = (created, found.snapshot)
-            definition = newest[1] if newest is not None else self.snapshot(api_id, tx)
-            return definition, pairs
+        deployment, with its deployment's snapshot, read in one consistent view (`tx`'s,
+        else a transaction of its own). None: no such API."""
+        if tx is None:
+            with self.store.transaction() as own:
+                return self.served(api_id, own)
+        if self.apis.get(api_id, tx) is None:
+            return None
+        pairs: list[tuple[Data, Data]] = []
+        newest: tuple[float, Data] | None = None
+        for stage in self.all_of(self.stages, api_id, tx):
+            deployment_id = stage.get("DeploymentId")
+            found = self.deployments.get(f"{api_id}/{deployment_id}", tx) if deployment_id else None
+            if found is None:
+                continue
+            pairs.append((stage, found.snapshot))
+            created = float(found.data["CreatedDate"])
+            if newest is None or created > newest[0]:
+                newest = (created, found.snapshot)
+        definition = newest[1] if newest is not None else self.snapshot(api_id, tx)
+        return definition, pairs
 
-    def api_ids(self) -> list[str]:
-        return [record.data["ApiId"] for record in self.apis.all()]
+    def api_ids(self, tx: Reader | None = None) -> list[str]:
+        return [record.data["ApiId"] for record in self.apis.all("", tx)]
 
 
 def page(items: list[Data], params: dict[str, Any]) -> Data:

@@ -1,0 +1,110 @@
+"""ControlPlane: the data plane rebuilt from the management APIs' records after each
+change — a change to one API recompiles that API only, and what is served is the records'
+(template APIs adopted, APIs made through boto3 beside them)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from lamina.cli.control import ControlPlane
+from lamina.config.load import load_application
+from lamina.core.store_open import open_store
+from lamina.gateway.deployment import Deployment
+from lamina.services.apigateway.provider import ApiGatewayProvider
+from lamina.services.apigatewayv2.provider import ApiGatewayV2Provider
+from tests.conftest import FIXTURES
+from tests.loopback import ACCOUNT, REGION, LoopbackServer
+
+FUNCTION = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:EchoFunction"
+
+
+class ControlServer(LoopbackServer):
+    """Both management APIs over one SQLite store, wired to a ControlPlane whose swaps
+    land in `deployed`."""
+
+    def __init__(self, state_dir: Path) -> None:
+        super().__init__()
+        app = load_application(FIXTURES / "apps" / "proxy", region=REGION, account_id=ACCOUNT)
+        self.store = open_store(None, state_dir)
+        self.deployed: list[Deployment] = []
+        rest = ApiGatewayProvider(
+            store=self.store, region=REGION, account_id=ACCOUNT, on_change=self._changed
+        )
+        http = ApiGatewayV2Provider(
+            store=self.store, region=REGION, account_id=ACCOUNT, on_change=self._changed
+        )
+        self.control = ControlPlane(app, rest, http)
+        self.control.adopt(app)
+        self.control.serve_with(self.deployed.append)
+        self.serve(rest, http)
+
+    def _changed(self, api_id: str) -> None:
+        self.control.changed(api_id)
+
+    def client(self, service: str = "apigateway") -> Any:
+        return boto3.client(service, **self.client_options())
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[ControlServer]:
+    running = ControlServer(tmp_path)
+    yield running
+    running.close()
+    running.store.close()
+
+
+def _rest_api(apigw: Any, name: str) -> tuple[str, str]:
+    """A REST API with GET / on the echo function, deployed to prod: (api id, deployment)."""
+    api_id = apigw.create_rest_api(name=name)["id"]
+    root = apigw.get_resources(restApiId=api_id)["items"][0]["id"]
+    apigw.put_method(restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="NONE")
+    apigw.put_integration(
+        restApiId=api_id,
+        resourceId=root,
+        httpMethod="GET",
+        type="AWS_PROXY",
+        integrationHttpMethod="POST",
+        uri=f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/{FUNCTION}/invocations",
+    )
+    deployment = apigw.create_deployment(restApiId=api_id, stageName="prod")["id"]
+    return api_id, deployment
+
+
+def test_control_plane_change_to_one_api_recompiles_only_it(server: ControlServer) -> None:
+    apigw = server.client()
+    changed, _ = _rest_api(apigw, "changed")
+    other, _ = _rest_api(apigw, "other")
+    before = server.deployed[-1]
+    apigw.update_stage(
+        restApiId=changed,
+        stageName="prod",
+        patchOperations=[{"op": "replace", "path": "/variables/color", "value": "blue"}],
+    )
+    after = server.deployed[-1]
+    assert after is not before
+    assert after.rest[other].api is before.rest[other].api
+    assert after.rest[changed].api is not before.rest[changed].api
+    assert after.rest[changed].stages["prod"].variables == {"color": "blue"}
+
+
+def test_control_plane_deleted_api_is_no_longer_served(server: ControlServer) -> None:
+    apigw = server.client()
+    api_id, _ = _rest_api(apigw, "doomed")
+    assert api_id in server.deployed[-1].rest
+    apigw.delete_rest_api(restApiId=api_id)
+    assert api_id not in server.deployed[-1].rest
+
+
+def test_control_plane_template_reload_recompiles_every_api(server: ControlServer) -> None:
+    apigw = server.client()
+    api_id, _ = _rest_api(apigw, "kept")
+    before = server.deployed[-1]
+    server.control.redeploy(server.control.app)
+    after = server.deployed[-1]
+    assert after.rest[api_id].api == before.rest[api_id].api
+    assert after.rest[api_id].api is not before.rest[api_id].api
