@@ -169,20 +169,11 @@ async def filter_log_events(logs: LogService, params: OperationInput) -> Operati
 def _filter_log_events(logs: LogService, params: OperationInput) -> OperationOutput:
     # https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_FilterLogEvents.html
     group = logs.group(params)
-    names = params.get("logStreamNames")
-    prefix = params.get("logStreamNamePrefix")
-    if names and prefix:
-        raise invalid("logStreamNames and logStreamNamePrefix are mutually exclusive")
+    streams, chosen = _streams(logs, group.name, params)
     try:
         matches = compile_pattern(params.get("filterPattern"))
     except PatternError as error:
         raise invalid(f"Invalid filter pattern: {error}") from None
-    streams = [s.name for s in logs.store.streams(group.name)]
-    if names:
-        streams = [name for name in streams if name in set(names)]
-    elif prefix:
-        streams = [name for name in streams if name.startswith(prefix)]
-    chosen = streams if names or prefix else None
     limit = _limit(params)
     token = params.get("nextToken")
     if token and not re.fullmatch(r"\d{56}", str(token)):
@@ -194,16 +185,7 @@ def _filter_log_events(logs: LogService, params: OperationInput) -> OperationOut
         None if end is None else int(end) + 1,
     )  # fmt: skip
     output: dict[str, Any] = {
-        "events": [
-            {
-                "logStreamName": e.stream,
-                "timestamp": e.timestamp,
-                "message": e.message,
-                "ingestionTime": e.ingestion,
-                "eventId": encode_position((e.timestamp, e.id)),
-            }
-            for e in found
-        ],
+        "events": [_filtered_event(event) for event in found],
         "searchedLogStreams": [
             {"logStreamName": name, "searchedCompletely": not more} for name in streams
         ],
@@ -211,6 +193,32 @@ def _filter_log_events(logs: LogService, params: OperationInput) -> OperationOut
     if more and position is not None:
         output["nextToken"] = encode_position(position)
     return output
+
+
+def _streams(
+    logs: LogService, group: str, params: OperationInput
+) -> tuple[list[str], list[str] | None]:
+    """The streams searched, and the same list when the caller chose some (None: all)."""
+    names = params.get("logStreamNames")
+    prefix = params.get("logStreamNamePrefix")
+    if names and prefix:
+        raise invalid("logStreamNames and logStreamNamePrefix are mutually exclusive")
+    streams = [stream.name for stream in logs.store.streams(group)]
+    if names:
+        streams = [name for name in streams if name in set(names)]
+    elif prefix:
+        streams = [name for name in streams if name.startswith(prefix)]
+    return streams, (streams if names or prefix else None)
+
+
+def _filtered_event(event: EventRecord) -> dict[str, Any]:
+    return {
+        "logStreamName": event.stream,
+        "timestamp": event.timestamp,
+        "message": event.message,
+        "ingestionTime": event.ingestion,
+        "eventId": encode_position((event.timestamp, event.id)),
+    }
 
 
 def _scan(
