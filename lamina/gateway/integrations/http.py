@@ -28,16 +28,19 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote, urlencode, urlsplit, urlunsplit
 
 import httpx
 
-from lamina.gateway.error import GatewayError, GatewayResponse, ResponseType
+from lamina.gateway.error import ApiKind, GatewayError, GatewayResponse, ResponseType
 from lamina.gateway.events.common import parse_query, with_forwarded_headers
-from lamina.gateway.events.v1 import V1Target
-from lamina.gateway.events.v2 import V2Target
-from lamina.gateway.integrations.parameter_mapping import MappingValues, map_request, map_response
+from lamina.gateway.integrations.parameter_mapping import (
+    encoded_headers,
+    http_api_values,
+    map_request,
+    map_response,
+)
 from lamina.gateway.integrations.responses import (
     DEFAULT_MEDIA_TYPE,
     IntegrationOutput,
@@ -48,7 +51,7 @@ from lamina.gateway.integrations.responses import (
     request_facts,
     select_integration_response,
 )
-from lamina.gateway.model import HttpIntegration, LambdaIntegration
+from lamina.gateway.model import HttpIntegration
 
 if TYPE_CHECKING:
     from lamina.gateway.context import RequestContext
@@ -326,13 +329,11 @@ async def answer_http(
     variables = ctx.stage.variables if ctx.stage is not None else {}
     target = ctx.target
     request = ctx.request
-    if isinstance(target, V1Target):
-        mapping = MappingSource(request, target.path_params, variables, request_facts(ctx))
-        return await call_rest_http(
-            backend, integration, mapping, resource_path_params=target.path_params
-        )
-    path_params = target.path_params if isinstance(target, V2Target) else {}
-    values = http_api_values(ctx, path_params)
+    path_params = target.path_params if target is not None else {}
+    if ctx.kind is ApiKind.REST:
+        mapping = MappingSource(request, path_params, variables, request_facts(ctx))
+        return await call_rest_http(backend, integration, mapping, resource_path_params=path_params)
+    values = http_api_values(ctx)
     headers = with_forwarded_headers(request)
     query = request.query_string
     path = None
@@ -354,63 +355,4 @@ async def answer_http(
         stage_variables=variables,
     )
     status, answered = map_response(integration.response_parameters, values, status, answered, body)
-    return GatewayResponse(status, _encoded(answered), body)
-
-
-def map_lambda_response(
-    integration: LambdaIntegration, ctx: RequestContext, response: GatewayResponse
-) -> GatewayResponse:
-    """An HTTP API's response parameter mapping over a Lambda integration's response."""
-    target = ctx.target
-    path_params = target.path_params if isinstance(target, V2Target) else {}
-    headers = [(n.decode("latin-1"), v.decode("latin-1")) for n, v in response.headers]
-    status, mapped = map_response(
-        integration.response_parameters,
-        http_api_values(ctx, path_params),
-        response.status,
-        headers,
-        response.body,
-    )
-    return GatewayResponse(status, _encoded(mapped), response.body)
-
-
-def _encoded(headers: list[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
-    return [(n.encode("latin-1"), v.encode("latin-1")) for n, v in headers]
-
-
-def http_api_values(ctx: RequestContext, path_params: Mapping[str, str]) -> MappingValues:
-    """What an HTTP API's parameter mapping reads for this request."""
-    request = ctx.request
-    target = ctx.target
-    stage = ctx.stage
-    context: dict[str, Any] = {
-        "requestId": request.extended_request_id,
-        "extendedRequestId": request.extended_request_id,
-        "httpMethod": request.method,
-        "path": ctx.raw_path,
-        "protocol": request.protocol,
-        "domainName": request.domain_name,
-        "domainPrefix": request.domain_name.split(".", 1)[0],
-        "requestTimeEpoch": str(request.time_epoch_ms),
-        "identity": {
-            "sourceIp": request.source_ip,
-            "userAgent": request.header("user-agent") or "",
-        },
-        "authorizer": ctx.authorizer or {},
-    }
-    if isinstance(target, V2Target):
-        context.update(
-            apiId=target.api_id,
-            stage=target.stage,
-            routeKey=target.route_key,
-            accountId=target.account_id,
-        )
-    return MappingValues(
-        headers=with_forwarded_headers(request),
-        query_string=request.query_string,
-        body=request.body,
-        path=request.path,
-        path_params=path_params,
-        context=context,
-        stage_variables=stage.variables if stage is not None else {},
-    )
+    return GatewayResponse(status, encoded_headers(answered), body)

@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from lamina.gateway.error import GatewayError, ResponseType
-from lamina.gateway.events.common import parse_query
+from lamina.gateway.events.common import parse_query, with_forwarded_headers
+
+if TYPE_CHECKING:
+    from lamina.gateway.context import RequestContext
 
 # `${request.header.x}` or `$request.header.x` (the bare form runs to the first character
 # that cannot be in a name).
@@ -245,3 +248,45 @@ def map_response(
         value = None if action == "remove" else values.value(template)
         mapped = _apply(mapped, action, name, value, fold_case=True)
     return new_status, mapped
+
+
+def encoded_headers(headers: list[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
+    return [(n.encode("latin-1"), v.encode("latin-1")) for n, v in headers]
+
+
+def http_api_values(ctx: RequestContext) -> MappingValues:
+    """What an HTTP API's parameter mapping reads for this request. `$request.path` is the
+    path without the stage; `$context.path` the one the client sent."""
+    request = ctx.request
+    target = ctx.target
+    stage = ctx.stage
+    prefix = ctx.address.stage_prefix if ctx.address is not None else ""
+    path = request.path.removeprefix(prefix) if prefix else request.path
+    context: dict[str, Any] = {
+        "requestId": request.extended_request_id,
+        "extendedRequestId": request.extended_request_id,
+        "httpMethod": request.method,
+        "path": ctx.raw_path,
+        "protocol": request.protocol,
+        "domainName": request.domain_name,
+        "domainPrefix": request.domain_name.split(".", 1)[0],
+        "requestTimeEpoch": str(request.time_epoch_ms),
+        "identity": {
+            "sourceIp": request.source_ip,
+            "userAgent": request.header("user-agent") or "",
+        },
+        "authorizer": ctx.authorizer or {},
+    }
+    if ctx.route is not None:
+        context["routeKey"] = ctx.route.route_key
+    if target is not None:  # V2Target, or V1Target for a payload 1.0 Lambda route
+        context.update(apiId=target.api_id, stage=target.stage, accountId=target.account_id)
+    return MappingValues(
+        headers=with_forwarded_headers(request),
+        query_string=request.query_string,
+        body=request.body,
+        path=path or "/",
+        path_params=target.path_params if target is not None else {},
+        context=context,
+        stage_variables=stage.variables if stage is not None else {},
+    )

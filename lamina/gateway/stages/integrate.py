@@ -8,9 +8,10 @@ from lamina.functions.policy import InvokeRequest
 from lamina.gateway.context import RequestContext
 from lamina.gateway.error import GatewayError, ResponseType
 from lamina.gateway.events.v1 import V1Target
-from lamina.gateway.integrations.http import HttpBackend, answer_http, map_lambda_response
+from lamina.gateway.integrations.http import HttpBackend, answer_http
 from lamina.gateway.integrations.lambda_ import Invoker, call_lambda
 from lamina.gateway.integrations.lambda_custom import call_lambda_custom
+from lamina.gateway.integrations.lambda_mapping import map_lambda_event, map_lambda_response
 from lamina.gateway.integrations.mock import answer_mock, request_facts
 from lamina.gateway.integrations.responses import MappingSource
 from lamina.gateway.model import (
@@ -41,7 +42,10 @@ class InvokeIntegration:
                 ctx.response = await call_lambda(
                     self._invoker,
                     integration,
-                    ctx.event,
+                    # HTTP APIs' request parameter mapping changes the event's request.
+                    map_lambda_event(integration, ctx)
+                    if integration.request_parameters
+                    else ctx.event,
                     decode_base64=ctx.decode_base64,
                     source=source,
                     stage_variables=ctx.stage.variables if ctx.stage is not None else {},

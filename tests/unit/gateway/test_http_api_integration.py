@@ -47,12 +47,13 @@ def _gateway(
     routes: dict[str, Integration],
     variables: dict[str, str] | None = None,
     invoker: ScriptedInvoker | None = None,
+    stage: str = "$default",
 ) -> Gateway:
     api = HttpApi(
         id="httpapi001",
         logical_id="Http",
         name="Http",
-        stages=(Stage(name="$default", variables=variables or {}),),
+        stages=(Stage(name=stage, variables=variables or {}),),
         routes=tuple(Route(route_key=key, integration=it) for key, it in routes.items()),
     )
     return Gateway(
@@ -227,3 +228,62 @@ async def test_http_api_timeout_and_unreachable_backend(backend: tuple[EchoBacke
         response = await _call(gateway, path)
         expected = ERRORS[case]
         assert (response.status, response.body.decode()) == (expected["status"], expected["body"])
+
+
+@pytest.mark.parametrize("payload_format", ["2.0", "1.0"])
+async def test_request_parameter_mapping_changes_the_lambda_event(payload_format: str) -> None:
+    invoker = ScriptedInvoker(InvokeResult(payload=b'{"statusCode": 200, "body": "ok"}'))
+    integration = LambdaIntegration(
+        function_name="Fn",
+        payload_format="2.0" if payload_format == "2.0" else "1.0",
+        request_parameters={
+            "append:header.x-tenant": "${stageVariables.tenant}",
+            "remove:header.x-secret": "''",
+            "overwrite:querystring.limit": "10",
+            "remove:querystring.debug": "''",
+            "overwrite:path": "/rewritten/${request.path.id}",
+        },
+    )
+    gateway = _gateway({"GET /things/{id}": integration}, {"tenant": "t1"}, invoker)
+    response = await _call(
+        gateway,
+        "/things/3",
+        query_string="debug=1&keep=a&keep=b",
+        headers=[("X-Secret", "s"), ("X-Tenant", "t0")],
+    )
+    assert (response.status, response.body) == (200, b"ok")
+    event: dict[str, Any] = invoker.events[-1]
+    if payload_format == "2.0":
+        assert event["headers"]["x-tenant"] == "t0,t1"
+        assert "x-secret" not in event["headers"]
+        assert event["queryStringParameters"] == {"keep": "a,b", "limit": "10"}
+        assert event["rawQueryString"] == "keep=a&keep=b&limit=10"
+        assert event["rawPath"] == "/rewritten/3"
+    else:
+        assert event["multiValueHeaders"]["x-tenant"] == ["t0", "t1"]
+        assert "x-secret" not in event["headers"]
+        assert event["multiValueQueryStringParameters"] == {"keep": ["a", "b"], "limit": ["10"]}
+        assert event["queryStringParameters"] == {"keep": "b", "limit": "10"}
+        assert event["path"] == "/rewritten/3"
+
+
+async def test_request_path_is_without_the_stage_and_context_path_with_it(
+    backend: tuple[EchoBackend, str],
+) -> None:
+    server, url = backend
+    integration = HttpIntegration(
+        uri=url + "/x",
+        request_parameters={
+            "overwrite:header.x-path": "$request.path",
+            "overwrite:header.x-full": "$context.path",
+            "overwrite:header.x-stage": "$context.stage",
+        },
+    )
+    gateway = _gateway({"GET /items/{id}": integration}, stage="dev")
+    assert (await _call(gateway, "/dev/items/5")).status == 200
+    headers = dict(server.requests[-1]["headers"])
+    assert (headers["x-path"], headers["x-full"], headers["x-stage"]) == (
+        "/items/5",
+        "/dev/items/5",
+        "dev",
+    )
