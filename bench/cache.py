@@ -6,9 +6,12 @@ against the same function uncached (every request invokes it), and the raw ceili
 Serves tests/fixtures/apps/cache with `lamina up` (cache in process): `/Prod/items?type=bench`
 is cached (the first request fills the entry, every later one hits), `/Prod/fresh` runs the
 same function with caching turned off for that method (what a miss costs, minus the cache's
-own lookup and store). The function's Invocations (AWS_Lambda_Invocations_total) before and
-after the hit run show whether a hit touched a worker. Target: hits at >= 70 % of the
-ceiling's req/s (bench/ceiling.py under uvicorn, the same wrk settings).
+own lookup and store). Hits are throttled like any request: past API Gateway's account
+limit (10,000 req/s, burst 5,000) some are answered 429, so `hit.ok_requests_per_s` (the
+200s alone) is reported beside wrk's figure. The function's Invocations
+(AWS_Lambda_Invocations_total) before and after the hit run show whether a hit touched a
+worker. Target: hits at >= 70 % of the ceiling's req/s (bench/ceiling.py under uvicorn,
+the same wrk settings).
 
 Writes bench/results/cache.json and prints it.
 """
@@ -60,6 +63,11 @@ def main() -> int:
         figures["ceiling"] = ceiling.as_json()
         figures.update(_lamina(settings, args.warmup, ceiling))
         hit = figures["hit"]
+        hit["ok_requests_per_s"] = round(
+            hit["requests_per_s"] * (hit["requests"] - hit["non_200"]) / max(hit["requests"], 1),
+            2,
+        )
+        hit["ok_ratio_pct"] = round(100 * hit["ok_requests_per_s"] / ceiling.requests_per_s, 1)
         figures["hit_meets_target"] = (
             hit["ratio_pct"] is not None and hit["ratio_pct"] >= TARGET_RATIO_PCT
         )
