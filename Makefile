@@ -57,6 +57,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/metrics.py
 	$(BIN)/python bench/deploy.py
 	$(BIN)/python bench/stage_swap.py
+	$(BIN)/python bench/cache.py
 
 clean:
 	rm -rf $(VENV) .lamina .pytest_cache .mypy_cache .ruff_cache
