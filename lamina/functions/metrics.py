@@ -99,12 +99,26 @@ def _dimension_sets(name: str, resource: str, executed_version: str) -> tuple[Di
 
 
 class _FeedCells:
-    __slots__ = ("duration", "errors", "invocations")
+    __slots__ = ("duration", "durations", "errors", "failed", "invocations")
 
     def __init__(self, series: FeedSeries) -> None:
         self.invocations = series.cell("Invocations", "Count")
         self.errors = series.cell("Errors", "Count")
         self.duration = series.cell("Duration", "Milliseconds", keep_values=True)
+        # What the invoke path appends to; `fold` moves it into the cells each second.
+        self.durations: list[float] = []
+        self.failed = 0
+
+    def fold(self) -> None:
+        runs = len(self.durations)
+        if not runs:
+            return
+        self.invocations.add_summary(runs, runs, 1.0, 1.0)
+        failed = self.failed
+        self.errors.add_summary(runs, failed, 0.0 if failed < runs else 1.0, min(failed, 1))
+        self.duration.add_values(self.durations)
+        self.durations.clear()
+        self.failed = 0
 
 
 class _Concurrency(Collector):
@@ -196,6 +210,12 @@ class FunctionMetrics:
         self._series.clear()  # resolved again, with the feed's cells
         if feed is not None:
             feed.sample_with(self._sample_concurrency)
+            feed.fold_with(self._fold_feed)
+
+    def _fold_feed(self) -> None:
+        for series in list(self._series.values()):
+            if series.feed is not None:
+                series.feed.fold()
 
     def _sample_concurrency(self) -> None:
         feed = self._feed
@@ -232,9 +252,9 @@ class FunctionMetrics:
         series.duration.observe(result.duration_ms)
         cells = series.feed
         if cells is not None:
-            cells.invocations.add(1.0)
-            cells.errors.add(0.0 if result.function_error is None else 1.0)
-            cells.duration.add(result.duration_ms)
+            cells.durations.append(result.duration_ms)
+            if result.function_error is not None:
+                cells.failed += 1
 
     def throttled(self, name: str, qualifier: str | None) -> None:
         resource = f"{name}:{qualifier}" if qualifier else name

@@ -117,9 +117,13 @@ class _FeedCells:
         "client_errors",
         "count",
         "data_processed",
+        "errors",
         "integration",
+        "integrations",
+        "latencies",
         "latency",
         "server_errors",
+        "sizes",
         "stats",
     )
 
@@ -152,6 +156,31 @@ class _FeedCells:
         self.data_processed: StatCell | None = (
             None if rest else series.cell("DataProcessed", "Bytes")
         )
+        # What the request path appends to; `fold` moves it into the cells each second.
+        self.latencies: list[float] = []
+        self.integrations: list[float] = []
+        self.errors: list[int] = []
+        """Status codes of 4xx and 5xx answers."""
+        self.sizes: list[float] = []
+
+    def fold(self) -> None:
+        requests = len(self.latencies)
+        if not requests:
+            return
+        client = sum(1 for status in self.errors if status < 500)
+        server = len(self.errors) - client
+        # Count and the error metrics have one sample per request (0 or 1 for the errors),
+        # so Average is the error rate, as API Gateway's are.
+        self.count.add_summary(requests, requests, 1.0, 1.0)
+        for cell, errors in ((self.client_errors, client), (self.server_errors, server)):
+            low = 0.0 if errors < requests else 1.0
+            cell.add_summary(requests, errors, low, 1.0 if errors else 0.0)
+        self.latency.add_values(self.latencies)
+        self.integration.add_values(self.integrations)
+        if self.data_processed is not None:
+            self.data_processed.add_values(self.sizes)
+        for pending in (self.latencies, self.integrations, self.errors, self.sizes):
+            pending.clear()
 
 
 class GatewayMetrics:
@@ -201,6 +230,13 @@ class GatewayMetrics:
         """Also record each request into `feed` (the CloudWatch API's per-minute store)."""
         self._feed = feed
         self._series.clear()  # resolved again, with the feed's cells
+        if feed is not None:
+            feed.fold_with(self._fold_feed)
+
+    def _fold_feed(self) -> None:
+        for series in list(self._series.values()):
+            if series.feed is not None:
+                series.feed.fold()
 
     def record(
         self, ctx: RequestContext, status: int, latency_ms: float, response_bytes: int
@@ -232,14 +268,13 @@ class GatewayMetrics:
             series.data_processed.inc(len(ctx.request.body) + response_bytes)
         cells = series.feed
         if cells is not None:
-            cells.count.add(1.0)
-            cells.client_errors.add(1.0 if 400 <= status < 500 else 0.0)
-            cells.server_errors.add(1.0 if status >= 500 else 0.0)
-            cells.latency.add(latency_ms)
+            cells.latencies.append(latency_ms)
+            if status >= 400:
+                cells.errors.append(status)
             if ctx.integration_latency_ms >= 0:
-                cells.integration.add(ctx.integration_latency_ms)
+                cells.integrations.append(ctx.integration_latency_ms)
             if cells.data_processed is not None:
-                cells.data_processed.add(float(len(ctx.request.body) + response_bytes))
+                cells.sizes.append(float(len(ctx.request.body) + response_bytes))
         if ctx.cache is not None:
             self._count_cache(series, hit=ctx.cache.hit)
 

@@ -165,3 +165,30 @@ def test_points_past_fifteen_days_are_forgotten_and_unlisted() -> None:
     changed, removed = store.take_dirty()
     assert sorted(key[1] for key, _ in removed) == ["Later", "M"]
     assert [key[1] for key, _, _ in changed] == ["Later"]
+
+
+def test_folded_batches_give_the_same_statistics_as_single_values() -> None:
+    store = MetricStore(ManualClock(NOW))
+    feed = MetricFeed(store.add)
+    series = feed.series("S", ((),))
+    pending: list[float] = []
+    errors = [0]
+
+    def fold() -> None:
+        series.cell("Latency", "Milliseconds", keep_values=True).add_values(pending)
+        n = len(pending)
+        series.cell("5XXError", "Count").add_summary(n, errors[0], 0.0, 1.0 if errors[0] else 0.0)
+        pending.clear()
+        errors[0] = 0
+
+    feed.fold_with(fold)
+    pending.extend([4.0, 1.0, 7.0])
+    errors[0] = 1
+    feed.fold()
+    pending.extend([2.0])
+    feed.drain()  # folds what is still pending first
+    [(_, _, latency)] = list(store.points(("S", "Latency", ()), 0, 2e9))
+    assert (latency.count, latency.sum, latency.minimum, latency.maximum) == (4, 14.0, 1.0, 7.0)
+    assert statistic(latency, "p50") == 2.0
+    [(_, _, rate)] = list(store.points(("S", "5XXError", ()), 0, 2e9))
+    assert (rate.count, rate.sum, statistic(rate, "Average")) == (4, 1.0, 0.25)
