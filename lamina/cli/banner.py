@@ -9,6 +9,7 @@ from lamina.config.model import Application
 from lamina.gateway.deployment import Deployment
 from lamina.gateway.model import (
     HttpApi,
+    HttpIntegration,
     Integration,
     LambdaCustomIntegration,
     LambdaIntegration,
@@ -95,6 +96,8 @@ def _target(integration: Integration | None) -> str:
         return "(no integration)"
     if isinstance(integration, MockIntegration):
         return "(mock)"
+    if isinstance(integration, HttpIntegration):
+        return f"{integration.uri} ({integration.type.lower()})"
     return f"({integration.type} integration, not served yet)"
 
 

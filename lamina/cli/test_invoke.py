@@ -44,7 +44,12 @@ from lamina.gateway.error import GatewayResponse
 from lamina.gateway.events.v1 import V1Target
 from lamina.gateway.integrations.lambda_ import Invoker
 from lamina.gateway.limits.limiter import InProcessLimiter
-from lamina.gateway.model import LambdaCustomIntegration, LambdaIntegration, MockIntegration
+from lamina.gateway.model import (
+    HttpIntegration,
+    LambdaCustomIntegration,
+    LambdaIntegration,
+    MockIntegration,
+)
 from lamina.gateway.observe import RequestObserver
 from lamina.gateway.request import GatewayRequest
 
@@ -234,7 +239,8 @@ class TestInvoker:
             detail = f" ({error.detail})" if error.detail else ""
             log.line(f"Execution failed: {error.response_type.value}{detail}")
         elif error is None and isinstance(
-            integration, LambdaIntegration | LambdaCustomIntegration | MockIntegration
+            integration,
+            LambdaIntegration | LambdaCustomIntegration | MockIntegration | HttpIntegration,
         ):
             log.line(
                 "Method response body after transformations: "
