@@ -121,6 +121,7 @@ def record_stage_cache(record: Mapping[str, Any]) -> dict[str, Any]:
                 encrypted=spec.get("cacheDataEncrypted"),
                 require_authorization=spec.get("requireAuthorizationForCacheControl"),
                 strategy=spec.get("unauthorizedCacheControlHeaderStrategy"),
+                strict=False,
             )
         )
     size = record.get("cacheClusterSize")
@@ -170,9 +171,14 @@ def _setting(
     encrypted: object,
     require_authorization: object,
     strategy: object,
+    strict: bool = True,
 ) -> MethodCacheSetting:
-    seconds = _ttl(ttl)
+    """`strict` (templates): a value AWS would refuse is a ConfigError; a stored record's is
+    brought into range (it must not stop the API from being served)."""
+    seconds = _ttl(ttl) if strict else max(0, min(_number(ttl, 300), MAX_TTL_SECONDS))
     chosen = str(strategy) if strategy is not None else "SUCCEED_WITH_RESPONSE_HEADER"
+    if chosen not in _STRATEGIES and not strict:
+        chosen = "SUCCEED_WITH_RESPONSE_HEADER"
     if chosen not in _STRATEGIES:
         raise ConfigError(
             f"unauthorizedCacheControlHeaderStrategy {chosen!r} is not one of "
@@ -200,6 +206,13 @@ def _ttl(value: object) -> int:
     if not 0 <= seconds <= MAX_TTL_SECONDS:
         raise ConfigError(f"CacheTtlInSeconds {seconds} is not between 0 and {MAX_TTL_SECONDS}")
     return seconds
+
+
+def _number(value: object, default: int) -> int:
+    try:
+        return int(str(value)) if value not in (None, "") else default
+    except ValueError:
+        return default
 
 
 def _flag(value: object, default: bool) -> bool:
