@@ -134,3 +134,22 @@ def test_stage_cache_hits_and_misses_are_metrics(served: Served) -> None:
     hits = [line for line in text.splitlines() if line.startswith("AWS_ApiGateway_CacheHitCount")]
     assert any(f'ApiId="{served.api_id}"' in line and 'Resource="/items"' in line for line in hits)
     assert "AWS_ApiGateway_CacheMissCount_total" in text
+
+
+def test_stage_cache_update_stage_turns_caching_on_for_a_method(served: Served) -> None:
+    def caching(value: str) -> None:
+        served.apigw.update_stage(
+            restApiId=served.api_id,
+            stageName="Prod",
+            patchOperations=[
+                {"op": "replace", "path": "/~1notes/POST/caching/enabled", "value": value}
+            ],
+        )
+
+    caching("true")
+    try:
+        note = served.stamp("/notes", "POST", content=b"{}")
+        assert served.stamp("/notes", "POST", content=b"{}") == note
+    finally:
+        caching("false")
+    assert served.stamp("/notes", "POST", content=b"{}") != note
