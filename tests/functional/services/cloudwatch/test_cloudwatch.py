@@ -154,6 +154,7 @@ def test_unit_filter_and_other_dimensions_are_other_metrics(cloudwatch: Any) -> 
 
 
 def test_list_metrics_filters_and_pages(cloudwatch: Any) -> None:
+    # 300 metrics a request: over 10 KiB, so botocore gzips the body (requestcompression).
     data = [
         {"MetricName": f"M{n:03}", "Dimensions": [{"Name": "Shard", "Value": str(n % 2)}],
          "Value": 1.0}
@@ -317,3 +318,10 @@ def test_datapoints_survive_a_restart(tmp_path: Path) -> None:
         assert point["Sum"] == 7.0
     finally:
         second.close()
+
+
+def test_feed_can_be_turned_off_for_measuring(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LAMINA_CLOUDWATCH_FEED", "off")
+    assert CloudWatchProvider(state_dir=None).feed is None
+    monkeypatch.delenv("LAMINA_CLOUDWATCH_FEED")
+    assert CloudWatchProvider(state_dir=None).feed is not None
