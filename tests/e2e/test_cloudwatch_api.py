@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -66,7 +67,7 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LaminaProcess]:
     (root / "src").mkdir()
     (root / "src" / "app.py").write_text(HANDLER)
     (root / "template.yaml").write_text(TEMPLATE)
-    lamina = LaminaProcess(root)
+    lamina = LaminaProcess(root, state_dir=root / ".lamina")
     yield lamina
     lamina.stop()
 
@@ -198,3 +199,13 @@ def test_aws_cli_get_metric_statistics(shop: LaminaProcess, tmp_path: Path) -> N
     assert answer["Label"] == "Count"
     assert sum(point["Sum"] for point in answer["Datapoints"]) >= 1
     assert all(point["Unit"] == "Count" for point in answer["Datapoints"])
+
+
+def test_metrics_are_on_disk_after_lamina_stops(shop: LaminaProcess) -> None:
+    # Runs last: it stops the module's server. What it served is written at shutdown.
+    assert shop.stop() == 0
+    assert shop.state_dir is not None
+    database = shop.state_dir / "metrics.sqlite3"
+    with sqlite3.connect(database) as db:
+        namespaces = {row[0] for row in db.execute("SELECT DISTINCT namespace FROM datapoints")}
+    assert {"AWS/ApiGateway", "AWS/Lambda", "Shop"} <= namespaces
