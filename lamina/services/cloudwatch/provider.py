@@ -69,6 +69,7 @@ class CloudWatchProvider:
         )
         """Connect recorders with `feed_to(provider.feed)`; None when the feed is off."""
         self._writing: asyncio.Future[None] | None = None
+        self._taps: list[EmfTap] = []
         self._handlers: dict[str, Handler] = {
             "PutMetricData": self._put_metric_data,
             "GetMetricStatistics": self._get_metric_statistics,
@@ -85,7 +86,9 @@ class CloudWatchProvider:
 
     def tap_logs(self, sink: LogSink | None) -> LogSink:
         """A function log sink that forwards to `sink` and reads EMF lines into the store."""
-        return EmfTap(sink, self.record)
+        tap = EmfTap(sink, self.record)
+        self._taps.append(tap)
+        return tap
 
     def record(self, points: list[Datapoint]) -> None:
         self.store.add(points)
@@ -97,6 +100,8 @@ class CloudWatchProvider:
 
     def close(self) -> None:
         """Drain the feed and write what is still unwritten (blocking: at shutdown)."""
+        for tap in self._taps:  # EMF lines of the last logs, not parsed yet
+            tap.parse_pending()
         if self.feed is not None:
             self.feed.close()
         if self._file is not None:
