@@ -47,8 +47,8 @@ from lamina.services.apigateway.adopt import adopt, forget_removed, logical_id_o
 from lamina.services.apigateway.domain_store import domain_table
 from lamina.services.apigateway.provider import ApiGatewayProvider
 from lamina.services.apigateway.records import RestApi as RestApiRecord
-from lamina.services.apigateway.snapshot import snapshot
-from lamina.services.apigateway.stages import DeployedStage, deployed_stages
+from lamina.services.apigateway.snapshot import snapshots
+from lamina.services.apigateway.stages import DeployedStage, all_deployed_stages
 from lamina.services.apigateway.usage_plans import plans_with_keys
 from lamina.services.apigatewayv2.adopt import adopt as adopt_http
 from lamina.services.apigatewayv2.adopt import forget_missing, template_logical_id
@@ -158,8 +158,10 @@ class ControlPlane:
         app = self.app
         store = self.rest.store
         with store.transaction() as tx:
+            definitions = snapshots(self.rest, tx)
+            deployed = all_deployed_stages(store, tx)
             rest_inputs = [
-                (record, snapshot(self.rest, record.id, tx), deployed_stages(store, record.id, tx))
+                (record, definitions[record.id], deployed.get(record.id, []))
                 for record in self.rest.rest_apis.all("", tx)
             ]
             http_inputs = [

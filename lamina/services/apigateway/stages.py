@@ -61,19 +61,35 @@ def deployed_stages(
         with store.transaction() as own:
             return deployed_stages(store, rest_api_id, own)
     records = Records(store)
-    out = []
-    for stage in records.stages.all(f"{rest_api_id}/", tx):
-        frozen = records.snapshot(rest_api_id, stage.deployment_id, tx)
-        if frozen is None:
-            continue
-        canary = stage.canary_settings
-        canary_frozen = (
-            records.snapshot(rest_api_id, canary.deployment_id, tx)
-            if canary is not None and canary.deployment_id
-            else None
-        )
-        out.append(DeployedStage(stage_output(stage), frozen, canary_frozen))
+    found = (_deployed(records, stage, tx) for stage in records.stages.all(f"{rest_api_id}/", tx))
+    return [deployed for deployed in found if deployed is not None]
+
+
+def all_deployed_stages(store: Store, tx: Reader) -> dict[str, list[DeployedStage]]:
+    """deployed_stages of every API that has stages, by API id, from one scan of the
+    stages (the data plane's rebuild reads them all)."""
+    records = Records(store)
+    out: dict[str, list[DeployedStage]] = {}
+    for stage in records.stages.all("", tx):
+        deployed = _deployed(records, stage, tx)
+        if deployed is not None:
+            out.setdefault(stage.rest_api_id, []).append(deployed)
     return out
+
+
+def _deployed(records: Records, stage: Stage, tx: Reader) -> DeployedStage | None:
+    """The stage with its snapshots; None when its deployment is gone."""
+    api_id = stage.rest_api_id
+    frozen = records.snapshot(api_id, stage.deployment_id, tx)
+    if frozen is None:
+        return None
+    canary = stage.canary_settings
+    canary_frozen = (
+        records.snapshot(api_id, canary.deployment_id, tx)
+        if canary is not None and canary.deployment_id
+        else None
+    )
+    return DeployedStage(stage_output(stage), frozen, canary_frozen)
 
 
 def _exists(records: Records, rest_api_id: str, tx: Reader) -> stage_patch.DeploymentExists:

@@ -16,6 +16,8 @@ from lamina.config.load import load_application
 from lamina.core.store_open import open_store
 from lamina.gateway.deployment import Deployment
 from lamina.services.apigateway.provider import ApiGatewayProvider
+from lamina.services.apigateway.snapshot import snapshot, snapshots
+from lamina.services.apigateway.stages import all_deployed_stages, deployed_stages
 from lamina.services.apigatewayv2.provider import ApiGatewayV2Provider
 from tests.conftest import FIXTURES
 from tests.loopback import ACCOUNT, REGION, LoopbackServer
@@ -108,3 +110,21 @@ def test_control_plane_template_reload_recompiles_every_api(server: ControlServe
     after = server.deployed[-1]
     assert after.rest[api_id].api == before.rest[api_id].api
     assert after.rest[api_id].api is not before.rest[api_id].api
+
+
+def test_snapshots_read_together_equal_each_api_snapshot(server: ControlServer) -> None:
+    apigw = server.client()
+    first, _ = _rest_api(apigw, "first")
+    second, _ = _rest_api(apigw, "second")
+    root = apigw.get_resources(restApiId=second)["items"][0]["id"]
+    apigw.create_resource(restApiId=second, parentId=root, pathPart="b")
+    apigw.create_resource(restApiId=second, parentId=root, pathPart="a")
+    apigw.create_request_validator(restApiId=second, name="body", validateRequestBody=True)
+    rest = server.control.rest
+    with server.store.transaction() as tx:
+        together = snapshots(rest, tx)
+        stages = all_deployed_stages(server.store, tx)
+    assert set(together) == {record.id for record in rest.rest_apis.all()}
+    for api_id in (first, second):
+        assert together[api_id] == snapshot(rest, api_id)
+        assert stages[api_id] == deployed_stages(server.store, api_id)
