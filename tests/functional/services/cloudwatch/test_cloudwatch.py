@@ -284,8 +284,8 @@ def test_put_metric_data_refuses_aws_namespaces(cloudwatch: Any) -> None:
     ("extra", "code", "fragment"),
     [
         ({"Period": 45}, "InvalidParameterValue", "Period"),
-        ({"StartTime": _minute(0), "EndTime": _minute(-5)}, "InvalidParameterValue", "StartTime"),
-        ({"Period": 1, "StartTime": _minute(-60)}, "InvalidParameterCombination",
+        ({"StartTime": 0, "EndTime": -5}, "InvalidParameterValue", "StartTime"),
+        ({"Period": 1, "StartTime": -60}, "InvalidParameterCombination",
          "You have requested up to 3720 datapoints, which exceeds the limit of 1440."),
         ({"ExtendedStatistics": ["p99"]}, "InvalidParameterCombination", "not both"),
         ({"Statistics": None, "ExtendedStatistics": ["q99"]}, "InvalidParameterValue", "q99"),
@@ -299,6 +299,9 @@ def test_get_metric_statistics_errors(
         "EndTime": _minute(2), "Period": 60, "Statistics": ["Sum"],
     }  # fmt: skip
     options.update(extra)
+    for key in ("StartTime", "EndTime"):  # minutes from now, read when the test runs
+        if isinstance(options.get(key), int):
+            options[key] = _minute(options[key])
     options = {key: value for key, value in options.items() if value is not None}
     got, message = _error(cloudwatch.get_metric_statistics, **options)
     assert (got, fragment in message) == (code, True), message
