@@ -123,7 +123,7 @@ def _update_api_key(state: ApiGatewayState, params: OperationInput) -> Operation
     records = Records(state.store)
     with state.store.transaction() as tx:
         record = api_key(records, params["apiKey"], tx)
-        for patch in patching.patches(params):
+        for patch in patching.patches(params, "updateApiKeyInput"):
             _apply(records, record, patch, tx)
         record.last_updated_date = state.now()
         records.api_keys.put(record.id, record, tx)

@@ -187,7 +187,7 @@ def _update_deployment(state: ApiGatewayState, params: OperationInput) -> Operat
     with state.store.transaction() as tx:
         state.rest_api(api_id, tx)
         record = deployment(records, api_id, params["deploymentId"], tx)
-        for patch in patching.patches(params):
+        for patch in patching.patches(params, "updateDeploymentInput"):
             if patch.path != "/description":
                 raise patching.invalid_path(patch.path)
             if patch.op == "remove":

@@ -133,7 +133,7 @@ def _update_domain_name(state: ApiGatewayState, params: OperationInput) -> Opera
     domains = Domains(state.store)
     with state.store.transaction() as tx:
         record = domain(domains, params["domainName"], tx)
-        for patch in patching.patches(params):
+        for patch in patching.patches(params, "updateDomainNameInput"):
             if patch.path not in fields:
                 raise patching.invalid_path(patch.path)
             if patch.op != "replace":
@@ -236,7 +236,7 @@ def _update_base_path_mapping(state: ApiGatewayState, params: OperationInput) ->
     domains = Domains(state.store)
     with state.store.transaction() as tx:
         mapping = _mapping(domains, params["domainName"], params["basePath"], tx)
-        for patch in patching.patches(params):
+        for patch in patching.patches(params, "updateBasePathMappingInput"):
             if patch.op != "replace":
                 raise patching.invalid_op(patch)
             if patch.path == "/basePath":

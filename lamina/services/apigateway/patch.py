@@ -43,8 +43,16 @@ def read_ops(params: OperationInput, input_name: str) -> list[PatchOp]:
     """The request's patch operations; an op outside the enum fails request validation
     (every such op named), as AWS's validator answers."""
     raw = params.get("patchOperations") or []
+    check_ops(raw, input_name)
+    return [PatchOp(item["op"], item.get("path") or "", item.get("value")) for item in raw]
+
+
+def check_ops(raw: Sequence[dict[str, Any]], input_name: str | None) -> None:
+    """ValidationException naming every op outside PatchOperation's enum, as AWS's request
+    validator answers any Update* (`input_name`: "updateStageInput" ...)."""
+    where = f"{input_name}.patchOperations" if input_name else "patchOperations"
     wrong = [
-        f"Value '{item.get('op')}' at '{input_name}.patchOperations.{index}.member.op' failed "
+        f"Value '{item.get('op')}' at '{where}.{index}.member.op' failed "
         f"to satisfy constraint: Member must satisfy enum value set: [{', '.join(OPS)}]"
         for index, item in enumerate(raw, start=1)
         if item.get("op") not in OPS
@@ -53,7 +61,6 @@ def read_ops(params: OperationInput, input_name: str) -> list[PatchOp]:
         noun = "error" if len(wrong) == 1 else "errors"
         message = f"{len(wrong)} validation {noun} detected: {'; '.join(wrong)}"
         raise ServiceError("ValidationException", message, status=400)
-    return [PatchOp(item["op"], item.get("path") or "", item.get("value")) for item in raw]
 
 
 def invalid_path(path: str | None) -> ServiceError:

@@ -1,5 +1,7 @@
-"""PATCH operations as API Gateway reads them: a JSON-Pointer-like path whose segments
-escape "/" as "~1" (and "~" as "~0"), string values converted to the member's type.
+"""PATCH operations as the stage, deployment, key, usage plan and domain operations read
+them: each a `Patch` (its path kept whole, as their paths are matched as text), values
+converted to the member's type. The ops are checked, and segments unescaped (`~1` is "/",
+`~0` is "~"), as by patch.py, which the definition operations use.
 
 https://docs.aws.amazon.com/apigateway/latest/api/patch-operations.html
 https://docs.aws.amazon.com/apigateway/latest/api/API_PatchOperation.html
@@ -7,12 +9,10 @@ https://docs.aws.amazon.com/apigateway/latest/api/API_PatchOperation.html
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 from lamina.services.apigateway.error import bad_request
-
-_OPS = ("add", "remove", "replace", "move", "copy", "test")
+from lamina.services.apigateway.patch import check_ops
 
 
 class Patch(NamedTuple):
@@ -23,23 +23,15 @@ class Patch(NamedTuple):
     """The `from` member (copy, move)."""
 
 
-def patches(params: dict[str, Any]) -> Iterator[Patch]:
-    """The request's patchOperations, in order."""
-    for raw in params.get("patchOperations") or ():
-        op = str(raw.get("op", ""))
-        if op not in _OPS:
-            raise bad_request("Invalid patch operation specified. Must be 'add'|'remove'|'replace'")
-        yield Patch(op, str(raw.get("path", "")), raw.get("value"), raw.get("from"))
-
-
-def unescape(segment: str) -> str:
-    """A path segment's text: "~1" is "/", "~0" is "~" (RFC 6901's order)."""
-    return segment.replace("~1", "/").replace("~0", "~")
-
-
-def segments(path: str) -> list[str]:
-    """ "/a/b~1c" -> ["a", "b/c"]."""
-    return [unescape(part) for part in path.split("/")[1:]] if path.startswith("/") else []
+def patches(params: dict[str, Any], input_name: str | None = None) -> list[Patch]:
+    """The request's patchOperations, in order; an op outside the enum is refused before any
+    is applied (`input_name`: the operation's, "updateStageInput" ...)."""
+    raw = params.get("patchOperations") or []
+    check_ops(raw, input_name)
+    return [
+        Patch(str(item["op"]), str(item.get("path", "")), item.get("value"), item.get("from"))
+        for item in raw
+    ]
 
 
 def invalid_path(path: str) -> Exception:

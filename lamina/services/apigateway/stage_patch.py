@@ -33,6 +33,7 @@ from lamina.services.apigateway.deploy_records import (
     Stage,
 )
 from lamina.services.apigateway.error import bad_request
+from lamina.services.apigateway.patch import unescape
 from lamina.services.apigateway.patching import (
     Patch,
     invalid_op,
@@ -40,7 +41,6 @@ from lamina.services.apigateway.patching import (
     to_bool,
     to_float,
     to_int,
-    unescape,
 )
 
 # AWS lists the paths a stage takes when it refuses one, in this exact wording (three of

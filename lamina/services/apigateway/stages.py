@@ -172,7 +172,7 @@ def _update_stage(state: ApiGatewayState, params: OperationInput) -> OperationOu
         state.rest_api(api_id, tx)
         stage = stage_record(records, api_id, params["stageName"], tx)
         exists = _exists(records, api_id, tx)
-        for patch in patching.patches(params):
+        for patch in patching.patches(params, "updateStageInput"):
             stage_patch.apply(stage, patch, exists)
         stage.last_updated_date = state.now()
         records.stages.put(f"{api_id}/{stage.stage_name}", stage, tx)

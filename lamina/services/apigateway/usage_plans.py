@@ -26,6 +26,7 @@ from lamina.services.apigateway.deploy_records import (
 from lamina.services.apigateway.error import bad_request, conflict, not_found
 from lamina.services.apigateway.ids import new_id
 from lamina.services.apigateway.listing import page
+from lamina.services.apigateway.patch import unescape
 from lamina.services.apigateway.state import ApiGatewayState
 
 _PERIODS = ("DAY", "WEEK", "MONTH")
@@ -137,7 +138,7 @@ def _update_usage_plan(state: ApiGatewayState, params: OperationInput) -> Operat
     records = Records(state.store)
     with state.store.transaction() as tx:
         record = usage_plan(records, params["usagePlanId"], tx)
-        for patch in patching.patches(params):
+        for patch in patching.patches(params, "updateUsagePlanInput"):
             _apply(state, records, record, patch, tx)
         records.usage_plans.put(record.id, record, tx)
     state.changed(EVERYTHING)
@@ -237,7 +238,7 @@ def _apply_method_throttle(plan: UsagePlan, patch: patching.Patch) -> None:
         raise patching.invalid_path(patch.path)
     leaf = rest[-1] if rest[-1] in ("burstLimit", "rateLimit") else None
     method_parts = rest[1:-1] if leaf else rest[1:]
-    key = "/".join(patching.unescape(p) for p in method_parts)
+    key = "/".join(unescape(p) for p in method_parts)
     throttles = dict(stage.throttle or {})
     if patch.op == "remove" and leaf is None:
         throttles.pop(key, None)

@@ -416,3 +416,25 @@ def test_a_plain_deployment_to_a_canary_stage_replaces_stage_and_canary(apigw: A
     latest = apigw.create_deployment(restApiId=api_id, stageName="prod")["id"]
     stage = apigw.get_stage(restApiId=api_id, stageName="prod")
     assert stage["deploymentId"] == latest and "canarySettings" not in stage
+
+
+def test_update_stage_op_outside_the_enum_fails_validation_as_every_update_does(
+    apigw: Any,
+) -> None:
+    # AWS validates `op` against the PatchOperation enum before the operation runs, the same
+    # way for every Update*: ValidationException naming the input member and the values.
+    api_id, _ = deployed_api(apigw)
+    with pytest.raises(ClientError) as info:
+        _update(apigw, api_id, {"op": "merge", "path": "/description", "value": "x"})
+    assert error_of(info) == (
+        400,
+        "ValidationException",
+        "1 validation error detected: Value 'merge' at 'updateStageInput.patchOperations.1."
+        "member.op' failed to satisfy constraint: Member must satisfy enum value set: "
+        "[add, remove, move, test, replace, copy]",
+    )
+    with pytest.raises(ClientError) as info:
+        apigw.update_rest_api(
+            restApiId=api_id, patchOperations=[{"op": "merge", "path": "/description"}]
+        )
+    assert error_of(info)[:2] == (400, "ValidationException")
