@@ -55,7 +55,10 @@ def announce(state_dir: Path, *, url: str, app: Application) -> Serving:
     state_dir.mkdir(parents=True, exist_ok=True)
     path = state_dir / SERVING_FILE
     partial = path.with_suffix(".tmp")
-    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    # A new file (O_EXCL): one left by a crash keeps its mode through O_TRUNC, and a
+    # symlink in its place would be followed.
+    partial.unlink(missing_ok=True)
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "wb") as file:
         file.write(msgspec.json.encode(serving))
     os.replace(partial, path)
