@@ -11,7 +11,8 @@ The archive is a gzipped tar:
                           even while `lamina up` writes to it
 
 Left out: SQLite's -wal/-shm companions (the backup folds them in), the control store's
-own database file (its records are in control.jsonl), and scratch folders (`tmp/`).
+own database file (its records are in control.jsonl), the serving `lamina up`'s
+serving.json (its deploy token stays on this machine), and scratch folders (`tmp/`).
 Import refuses a state folder or store that already holds something unless `force`,
 which empties them first. Stop `lamina up` on the target before importing.
 """
@@ -30,6 +31,7 @@ from pathlib import Path
 import orjson
 
 from lamina import __version__
+from lamina.cli.operator import SERVING_FILE
 from lamina.core.error import LaminaError
 from lamina.core.store import Store
 from lamina.core.store_sqlite import FILE_NAME as CONTROL_FILE
@@ -41,6 +43,12 @@ FILES = "files/"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _SKIPPED_SUFFIXES = ("-wal", "-shm", "-journal")
 _SKIPPED_FOLDERS = frozenset({"tmp"})
+# The control store's database (its records are in control.jsonl) and the serving `lamina
+# up`'s address and deploy token: they describe a process, not the state, and the token
+# must not leave the folder.
+_SKIPPED_FILES = frozenset(
+    {CONTROL_FILE, SERVING_FILE, Path(SERVING_FILE).with_suffix(".tmp").name}
+)
 
 
 class StateArchiveError(LaminaError):
@@ -192,7 +200,7 @@ def _state_files(state_dir: Path) -> list[Path]:
             continue
         if relative.parts[0] in _SKIPPED_FOLDERS or path.name.endswith(_SKIPPED_SUFFIXES):
             continue
-        if relative.as_posix() == CONTROL_FILE:
+        if relative.as_posix() in _SKIPPED_FILES:
             continue
         found.append(path)
     return found

@@ -108,3 +108,15 @@ def test_import_state_member_outside_the_folder_is_refused(tmp_path: Path) -> No
         assert (target / "secrets.json").read_bytes() == b"old"
     finally:
         store.close()
+
+
+def test_export_state_leaves_out_the_serving_file_and_its_token(tmp_path: Path) -> None:
+    source = _state(tmp_path / "source", b"new")
+    (tmp_path / "source" / "serving.json").write_text('{"token": "secret"}')
+    archive = tmp_path / "state.tar.gz"
+    try:
+        assert export_state(tmp_path / "source", source, archive) == {"files": 1, "records": 1}
+    finally:
+        source.close()
+    with tarfile.open(archive, "r:gz") as tar:
+        assert "files/serving.json" not in tar.getnames()
