@@ -279,9 +279,7 @@ class PostgresTableStore:
             self._db.execute(_LOCK_TABLE, (_stream_lock(self.schema, name, label),))
         with self._db.cursor() as cursor:
             cursor.executemany(
-                "INSERT INTO stream_records (seq, tbl, label, created, record) "
-                "VALUES (nextval('stream_sequence'), %s, %s, %s, %s)",
-                [(r.table, r.label, r.created, r.record) for r in records],
+                _APPEND_RECORD, [(r.table, r.label, r.created, r.record) for r in records]
             )
 
     def _meta_and_item(
@@ -541,6 +539,20 @@ def migrate(db: psycopg.Connection[tuple[Any, ...]], schema: str) -> None:
         else:
             db.execute("UPDATE schema_version SET version = %s", (len(MIGRATIONS),))
 
+
+_APPEND_RECORD = (
+    "INSERT INTO stream_records (seq, tbl, label, created, record) "
+    "SELECT nextval('stream_sequence'), n.tbl, n.label, greatest(n.created, coalesce(("
+    "SELECT created FROM stream_records WHERE tbl = n.tbl AND label = n.label "
+    "ORDER BY seq DESC LIMIT 1), n.created)), n.record "
+    "FROM (VALUES (%s, %s, %s::double precision, %s::bytea)) AS n (tbl, label, created, record)"
+)
+"""Number a record under its stream's lock, its `created` (the time `trim_streams` goes
+by) raised to its stream's last: a transaction's records get their time at its changes
+but their numbers at its end, so without it a writer committing after a younger record's
+could number an older one after it, and trimming the older (its number the horizon) would
+hide the younger from every reader. Kept in number order, a trim removes a prefix of the
+stream, never a record younger than 24 hours (one held back goes with the one before it)."""
 
 _LOCK_TABLE = "SELECT pg_advisory_xact_lock(%s)"
 """Taken with a table's `_table_lock` by the changes of its metadata (exclusive)."""

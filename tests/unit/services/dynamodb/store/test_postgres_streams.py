@@ -4,6 +4,7 @@ of its changes."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -82,3 +83,28 @@ def test_records_of_another_stream_label_are_not_served(store: PostgresTableStor
     assert store.trim_horizon("events", "2026-02-01T00:00:00.000") == new.sequence
     assert store.trim_streams(before=float("inf")) == 0  # nothing left: horizons stay
     assert store.trim_horizon("events", LABEL) == old.sequence
+
+
+def test_a_trim_never_passes_a_younger_record(store: PostgresTableStore) -> None:
+    """Two writers of one stream (two nodes): the first changes its item first but commits
+    last, so its record is numbered after the other's, younger, one. A trim of what was
+    written before the second change removes neither; the horizon never hides a young
+    record (reads resume after the horizon)."""
+    other = PostgresTableStore(store._conninfo, store.schema)
+    try:
+        with store.transaction() as writer:
+            writer.change(*put("first"), item_size, lambda old: {"pk": {"S": "first"}})
+            time.sleep(0.01)
+            between = time.time()
+            time.sleep(0.01)
+            other.change(*put("second"), item_size, lambda old: {"pk": {"S": "second"}})
+        rows = store.stream_records("events", LABEL, 0, 10)
+        assert [row.record["dynamodb"]["Keys"]["pk"]["S"] for row in rows] == ["second", "first"]
+        assert store.trim_streams(before=between) == 0
+        horizon = store.trim_horizon("events", LABEL)
+        kept = store.stream_records("events", LABEL, horizon, 10)
+        assert [row.record["dynamodb"]["Keys"]["pk"]["S"] for row in kept] == ["second", "first"]
+        assert store.trim_streams(before=time.time() + 1) == 2
+        assert store.trim_horizon("events", LABEL) == rows[-1].sequence
+    finally:
+        other.close()
