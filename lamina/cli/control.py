@@ -81,8 +81,8 @@ class ControlPlane:
         self._deploy = deploy
 
     def changed(self, _api_id: str) -> None:
-        """The management APIs' on_change: recompile and swap (every API: a few ms), and
-        tell the other nodes sharing the store."""
+        """The management APIs' on_change (after their commit): recompile what changed and
+        swap, and tell the other nodes sharing the store."""
         if self._deploy is None or self._adopting:
             return
         with self.rest.store.transaction() as tx:
@@ -92,11 +92,18 @@ class ControlPlane:
         self._rebuild()
 
     def _rebuild(self) -> None:
+        """Swap in what the records say; when they cannot be served, keep serving the
+        previous deployment. The change that led here is committed either way, so its
+        caller (an API request, the follow loop) must not fail with it."""
         assert self._deploy is not None
         try:
             self._deploy(self.deployment())
         except ConfigError as error:  # a definition the data plane cannot serve
             log.error("not deployed: %s (still serving the previous deployment)", error)
+        except StoreError:  # the database away: the caller reports it, or tries again
+            raise
+        except Exception:  # a record this Lamina cannot read (a newer node's, a damaged one)
+            log.exception("not deployed (still serving the previous deployment)")
 
     def _generation(self) -> int:
         raw = self.rest.store.get(*GENERATION)
@@ -109,12 +116,14 @@ class ControlPlane:
         async def run() -> None:
             while True:
                 await asyncio.sleep(interval_s)
+                before = self._seen
                 try:
                     seen = self._generation()
                     if seen != self._seen and self._deploy is not None:
                         self._seen = seen
                         self._rebuild()
-                except StoreError as error:  # the database away for a moment
+                except StoreError as error:  # the database away for a moment: next tick
+                    self._seen = before
                     log.warning("cannot read the control plane's store: %s", error)
 
         self._task = asyncio.get_running_loop().create_task(run())

@@ -4,17 +4,19 @@ change — a change to one API recompiles that API only, and what is served is t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 
-from lamina.cli.control import ControlPlane
+from lamina.cli.control import GENERATION, ControlPlane
 from lamina.config.load import load_application
 from lamina.core.store_open import open_store
 from lamina.gateway.deployment import Deployment
+from lamina.services.apigateway.deploy_records import SNAPSHOTS
 from lamina.services.apigateway.provider import ApiGatewayProvider
 from lamina.services.apigateway.snapshot import snapshot, snapshots
 from lamina.services.apigateway.stages import all_deployed_stages, deployed_stages
@@ -128,3 +130,39 @@ def test_snapshots_read_together_equal_each_api_snapshot(server: ControlServer) 
     for api_id in (first, second):
         assert together[api_id] == snapshot(rest, api_id)
         assert stages[api_id] == deployed_stages(server.store, api_id)
+
+
+def _wait(condition: Callable[[], bool], timeout_s: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return condition()
+
+
+def _bump(server: ControlServer) -> None:
+    """What another node's change does: bump the generation the nodes follow."""
+    with server.store.transaction() as tx:
+        raw = tx.get(*GENERATION)
+        tx.put(*GENERATION, str(int(raw or b"0") + 1).encode())
+
+
+def test_control_plane_follow_outlives_records_it_cannot_read(server: ControlServer) -> None:
+    apigw = server.client()
+    api_id, deployment = _rest_api(apigw, "followed")
+    server.run(server.control.follow(interval_s=0.02))
+    key = f"{api_id}/{deployment}"
+    frozen = server.store.get(SNAPSHOTS, key)
+    assert frozen is not None
+    with server.store.transaction() as tx:  # another node wrote what this one cannot read
+        tx.put(SNAPSHOTS, key, b"{not json")
+    _bump(server)
+    served = len(server.deployed)
+    time.sleep(0.2)
+    assert len(server.deployed) == served  # the previous deployment keeps serving
+    with server.store.transaction() as tx:
+        tx.put(SNAPSHOTS, key, frozen)
+    _bump(server)
+    assert _wait(lambda: len(server.deployed) > served)
+    server.control.cancel()
