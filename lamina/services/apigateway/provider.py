@@ -27,6 +27,7 @@ from lamina.services.apigateway import (
     sdk,
     stage_cache,
     stages,
+    tags,
     test_invoke,
     transfer,
     usage,
@@ -55,6 +56,7 @@ OPERATIONS: dict[str, Operation[ApiGatewayState]] = {
     **test_invoke.OPERATIONS,
     **domains.OPERATIONS,
     **sdk.OPERATIONS,
+    **tags.OPERATIONS,
 }
 
 # A call's resource, from its parameters, outermost first.
