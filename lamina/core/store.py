@@ -86,6 +86,51 @@ class Store(Reader, Protocol):
     def close(self) -> None: ...
 
 
+class RowWriter(Reader, Protocol):
+    """What a backend gives `OpenTransaction`: its reads and its SQL writes, run on the
+    connection its open transaction holds."""
+
+    def _put_row(self, kind: str, key: str, value: bytes) -> None: ...
+
+    def _delete_row(self, kind: str, key: str) -> bool: ...
+
+    def _delete_rows(self, kind: str, prefix: str) -> int: ...
+
+
+class OpenTransaction:
+    """The Transaction a backend's `transaction()` yields: reads and writes go to the
+    store while its block holds the connection; `ended` is set when the block ends, and a
+    write after that (it would commit on its own) is refused."""
+
+    __slots__ = ("_store", "ended")
+
+    def __init__(self, store: RowWriter) -> None:
+        self._store = store
+        self.ended = False
+
+    def _check(self) -> None:
+        if self.ended:
+            raise StoreError("the transaction has ended: write inside its `with` block")
+
+    def get(self, kind: str, key: str) -> bytes | None:
+        return self._store.get(kind, key)
+
+    def scan(self, kind: str, prefix: str = "") -> list[tuple[str, bytes]]:
+        return self._store.scan(kind, prefix)
+
+    def put(self, kind: str, key: str, value: bytes) -> None:
+        self._check()
+        self._store._put_row(kind, key, value)
+
+    def delete(self, kind: str, key: str) -> bool:
+        self._check()
+        return self._store._delete_row(kind, key)
+
+    def delete_prefix(self, kind: str, prefix: str) -> int:
+        self._check()
+        return self._store._delete_rows(kind, prefix)
+
+
 R = TypeVar("R", bound=msgspec.Struct)
 
 

@@ -33,7 +33,7 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
-from lamina.core.store import Migration, StoreError, Transaction, check_version
+from lamina.core.store import Migration, OpenTransaction, StoreError, Transaction, check_version
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
@@ -180,7 +180,7 @@ class PostgresStore:
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
         with self._write():
-            tx = _PostgresTransaction(self)
+            tx = OpenTransaction(self)
             try:
                 yield tx
             finally:
@@ -205,55 +205,31 @@ class PostgresStore:
             finally:
                 self._depth -= 1
 
-    def close(self) -> None:
-        with self._lock:
-            self._closed = True
-            self._db.close()
-
-
-class _PostgresTransaction:
-    """The writes (and reads) of one open transaction of `store`."""
-
-    __slots__ = ("_store", "ended")
-
-    def __init__(self, store: PostgresStore) -> None:
-        self._store = store
-        self.ended = False
-
-    def _check(self) -> None:
-        """A write after the block ended would commit on its own: refuse it."""
-        if self.ended:
-            raise StoreError("the transaction has ended: write inside its `with` block")
-
-    def get(self, kind: str, key: str) -> bytes | None:
-        return self._store.get(kind, key)
-
-    def scan(self, kind: str, prefix: str = "") -> list[tuple[str, bytes]]:
-        return self._store.scan(kind, prefix)
-
-    def put(self, kind: str, key: str, value: bytes) -> None:
-        self._check()
+    def _put_row(self, kind: str, key: str, value: bytes) -> None:
         # An upsert updates the row: the record keeps its seq (its scan position).
-        self._store._run(
+        self._run(
             "INSERT INTO records (kind, key, value) VALUES (%s, %s, %s)"
             " ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value",
             (kind, key, value),
         )
 
-    def delete(self, kind: str, key: str) -> bool:
-        self._check()
-        rows = self._store._run(
+    def _delete_row(self, kind: str, key: str) -> bool:
+        rows = self._run(
             "DELETE FROM records WHERE kind = %s AND key = %s RETURNING seq", (kind, key)
         )
         return bool(rows)
 
-    def delete_prefix(self, kind: str, prefix: str) -> int:
-        self._check()
-        rows = self._store._run(
+    def _delete_rows(self, kind: str, prefix: str) -> int:
+        rows = self._run(
             "DELETE FROM records WHERE kind = %s AND starts_with(key, %s) RETURNING seq",
             (kind, prefix),
         )
         return len(rows)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            self._db.close()
 
 
 def public_url(conninfo: str) -> str:
