@@ -166,3 +166,35 @@ def test_control_plane_follow_outlives_records_it_cannot_read(server: ControlSer
     _bump(server)
     assert _wait(lambda: len(server.deployed) > served)
     server.control.cancel()
+
+
+def test_control_plane_api_level_changes_wait_for_a_deployment(server: ControlServer) -> None:
+    # "You must deploy the API for the changes to take effect": a stage serves what its
+    # deployment froze, not the API's policy or binary media types as they stand now.
+    # https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-resource-policies-create-attach.html
+    apigw = server.client()
+    api_id, _ = _rest_api(apigw, "guarded")
+    deny = '{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*",'
+    deny += '"Action":"execute-api:Invoke","Resource":"*"}]}'
+    apigw.update_rest_api(
+        restApiId=api_id,
+        patchOperations=[
+            {"op": "replace", "path": "/policy", "value": deny},
+            {"op": "add", "path": "/binaryMediaTypes/image~1png"},
+        ],
+    )
+    apigw.update_stage(
+        restApiId=api_id,
+        stageName="prod",
+        patchOperations=[{"op": "replace", "path": "/variables/x", "value": "1"}],
+    )
+
+    def served() -> Any:
+        serving = server.deployed[-1].rest[api_id].serving
+        return serving["prod"].api.api if serving else server.deployed[-1].rest[api_id].api
+
+    assert served().policy is None
+    assert served().binary_media_types == ()
+    apigw.create_deployment(restApiId=api_id, stageName="prod")
+    assert served().policy is not None
+    assert served().binary_media_types == ("image/png",)
