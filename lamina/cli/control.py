@@ -39,7 +39,7 @@ from lamina.config.apigatewayv2_compile import compile_http_api
 from lamina.config.apigatewayv2_render import render_http_api
 from lamina.config.error import ConfigError
 from lamina.config.model import Application
-from lamina.core.store import StoreError
+from lamina.core.store import Store, StoreError
 from lamina.gateway.deployment import Deployment
 from lamina.gateway.model import HttpApi, RestApi
 from lamina.gateway.waf.model import WebAcl
@@ -59,6 +59,17 @@ log = logging.getLogger("lamina.cli")
 
 GENERATION = ("control/generation", "gateway")
 """(kind, key) of a counter every change bumps: other nodes on the store follow it."""
+
+
+def announce_change(store: Store) -> int:
+    """Bump the counter the nodes sharing `store` follow, so they rebuild: after every
+    change, including those made with no ControlPlane running (`lamina delete` on a
+    PostgreSQL store other nodes serve). The counter's new value."""
+    with store.transaction() as tx:
+        raw = tx.get(*GENERATION)
+        generation = (int(raw) if raw else 0) + 1
+        tx.put(*GENERATION, str(generation).encode())
+    return generation
 
 
 class ControlPlane:
@@ -85,10 +96,7 @@ class ControlPlane:
         swap, and tell the other nodes sharing the store."""
         if self._deploy is None or self._adopting:
             return
-        with self.rest.store.transaction() as tx:
-            raw = tx.get(*GENERATION)
-            self._seen = (int(raw) if raw else 0) + 1
-            tx.put(*GENERATION, str(self._seen).encode())
+        self._seen = announce_change(self.rest.store)
         self._rebuild()
 
     def _rebuild(self) -> None:

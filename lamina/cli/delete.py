@@ -26,6 +26,7 @@ from typing import Any, Literal
 import click
 import msgspec
 
+from lamina.cli.control import announce_change
 from lamina.cli.delete_resources import NOT_STORED, Deleter
 from lamina.cli.operator import find_serving
 from lamina.cli.stack import StackRecord, stacks
@@ -111,6 +112,7 @@ def delete_stack(
         return 1
     deleter = Deleter(stack, state_dir, store, dynamodb_url=dynamodb_url, template=template)
     outcomes = asyncio.run(_delete_all(deleter, keep))
+    announce_change(store)  # nodes serving a shared store drop the deleted APIs
     for line in event_lines(outcomes):
         click.echo(line)
     failed = [outcome for outcome in outcomes if outcome.status == "DELETE_FAILED"]

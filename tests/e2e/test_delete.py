@@ -18,7 +18,9 @@ import httpx
 import pytest
 
 from lamina.aws.service import AwsRequestContext
+from lamina.cli.control import GENERATION
 from lamina.cli.operator import find_serving
+from lamina.core.store_open import open_store
 from lamina.services.cognito_idp.model import Group, Pool
 from lamina.services.cognito_idp.provider import CognitoIdpProvider
 from lamina.services.kms.provider import KmsProvider
@@ -180,7 +182,9 @@ def test_delete_removes_the_stack_keeps_retained_and_retries_a_failed_bucket(
         lamina.stop()
 
     # The bucket still holds an object: it fails, everything else is deleted.
+    before = _generation(state)
     first = _lamina("delete", str(app), "--state-dir", str(state), "--no-confirm")
+    assert _generation(state) > before  # nodes following a shared store rebuild
     assert first.returncode == 1, first
     assert "Stack shop (CREATE_COMPLETE)" in first.stdout
     assert "Retain      Archive" in first.stdout
@@ -276,6 +280,15 @@ def test_delete_refuses_while_served_and_asks_first(tmp_path: Path) -> None:
         assert _client(lamina, "dynamodb").scan(TableName="notes")["Count"] == 1
     finally:
         lamina.stop()
+
+
+def _generation(state: Path) -> int:
+    """The counter the nodes sharing a store follow (cli/control.py)."""
+    store = open_store(None, state)
+    try:
+        return int(store.get(*GENERATION) or b"0")
+    finally:
+        store.close()
 
 
 @pytest.fixture(autouse=True)
