@@ -3,8 +3,9 @@
     lamina up / reload ──adopt──▶ apigateway records ◀── apigateway API (boto3, aws CLI)
                                         │
              on_change (after a commit) ▼
-               compile every API's stages (each serving its deployment's snapshot,
-               canaries included), usage plans and keys, stage throttles, domains
+               read every record in one transaction; compile each API whose records
+               changed (its stages serving their deployments' snapshots, canaries
+               included), usage plans and keys, stage throttles, domains
                                         │
                                         ▼
                          Gateway.deploy(Deployment): one atomic swap
@@ -14,6 +15,9 @@ The template's REST and HTTP APIs are adopted into the apigateway / apigatewayv2
 any other, so a stage re-pointed or given a canary through the API serves that at once.
 The template's keys, plans and domains are served from the template, with those made
 through the apigateway API laid over them (config/apigateway_access.py).
+
+Nodes sharing a PostgreSQL store follow a counter every change bumps (`announce_change`,
+`follow`). A rebuild that fails leaves the previous deployment serving.
 """
 
 from __future__ import annotations
