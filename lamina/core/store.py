@@ -20,7 +20,7 @@ transaction, and refuses a store written by a newer Lamina.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Generic, NamedTuple, Protocol, TypeVar
 
 import msgspec
@@ -129,6 +129,20 @@ class OpenTransaction:
     def delete_prefix(self, kind: str, prefix: str) -> int:
         self._check()
         return self._store._delete_rows(kind, prefix)
+
+
+@contextmanager
+def open_transaction(
+    store: RowWriter, write: AbstractContextManager[None]
+) -> Iterator[Transaction]:
+    """A backend's `transaction()`: an OpenTransaction of `store` for as long as `write`
+    (its BEGIN … COMMIT, or savepoint) lasts."""
+    with write:
+        tx = OpenTransaction(store)
+        try:
+            yield tx
+        finally:
+            tx.ended = True
 
 
 R = TypeVar("R", bound=msgspec.Struct)

@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -33,7 +33,7 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
-from lamina.core.store import Migration, OpenTransaction, StoreError, Transaction, check_version
+from lamina.core.store import Migration, StoreError, Transaction, check_version, open_transaction
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
@@ -177,14 +177,8 @@ class PostgresStore:
     def kinds(self) -> list[str]:
         return [kind for (kind,) in self._run("SELECT DISTINCT kind FROM records ORDER BY kind")]
 
-    @contextmanager
-    def transaction(self) -> Iterator[Transaction]:
-        with self._write():
-            tx = OpenTransaction(self)
-            try:
-                yield tx
-            finally:
-                tx.ended = True
+    def transaction(self) -> AbstractContextManager[Transaction]:
+        return open_transaction(self, self._write())
 
     @contextmanager
     def _write(self) -> Iterator[None]:

@@ -23,17 +23,17 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
 from lamina.core.sqlite import open_database
 from lamina.core.store import (
     Migration,
-    OpenTransaction,
     StoreError,
     Transaction,
     check_version,
+    open_transaction,
 )
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -129,14 +129,8 @@ class SqliteStore:
     def kinds(self) -> list[str]:
         return [kind for (kind,) in self._run("SELECT DISTINCT kind FROM records ORDER BY kind")]
 
-    @contextmanager
-    def transaction(self) -> Iterator[Transaction]:
-        with self._write():
-            tx = OpenTransaction(self)
-            try:
-                yield tx
-            finally:
-                tx.ended = True
+    def transaction(self) -> AbstractContextManager[Transaction]:
+        return open_transaction(self, self._write())
 
     @contextmanager
     def _write(self) -> Iterator[None]:
