@@ -167,9 +167,19 @@ class ControlPlane:
         forget_missing(self.http, [api.id for api in app.http_apis], stack_name=stack)
 
     def redeploy(self, app: Application) -> None:
-        """A reloaded template: adopt its APIs and swap in the result."""
+        """A reloaded template: adopt its APIs and swap in the result. Raises ConfigError
+        when the result cannot be served, with the previous template's APIs adopted again,
+        so the reload is reported as rolled back and records and service agree."""
+        previous = self.app
         self.adopt(app)
-        self.changed("")
+        try:
+            deployment = self.deployment()
+        except ConfigError:
+            self.adopt(previous)
+            raise
+        self._seen = announce_change(self.rest.store)
+        if self._deploy is not None:
+            self._deploy(deployment)
 
     def deployment(self) -> Deployment:
         """What the records say to serve. They are read in one transaction (a consistent

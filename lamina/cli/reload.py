@@ -156,7 +156,7 @@ class Reloader:
                 self._functions.deploy(resolved.get(function.name, function))
             if work.template_changed:
                 self._swap(new)
-        except (ServiceError, DynamicReferenceError, SandboxConfigError) as error:
+        except (ServiceError, DynamicReferenceError, SandboxConfigError, ConfigError) as error:
             text = f"{error.code}: {error.message}" if isinstance(error, ServiceError) else error
             return self._rolled_back(new, str(text))
         for name in work.remove:

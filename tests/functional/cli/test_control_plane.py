@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import msgspec
 import pytest
 
 from lamina.cli.control import GENERATION, ControlPlane
+from lamina.config.error import ConfigError
 from lamina.config.load import load_application
 from lamina.core.store_open import open_store
 from lamina.gateway.deployment import Deployment
@@ -198,3 +200,21 @@ def test_control_plane_api_level_changes_wait_for_a_deployment(server: ControlSe
     apigw.create_deployment(restApiId=api_id, stageName="prod")
     assert served().policy is not None
     assert served().binary_media_types == ("image/png",)
+
+
+def test_control_plane_redeploy_it_cannot_serve_raises_and_keeps_the_previous(
+    server: ControlServer,
+) -> None:
+    # A template whose API the data plane refuses (here a policy the loader would have
+    # refused too): the reload must be reported as failed, not as deployed.
+    app = server.control.app
+    template_api = app.rest_apis[0]
+    before = server.deployed[-1] if server.deployed else None
+    bad_api = msgspec.structs.replace(template_api, policy={"Statement": "bogus"})
+    bad = msgspec.structs.replace(app, rest_apis=(bad_api,))
+    with pytest.raises(ConfigError, match="Statement"):
+        server.control.redeploy(bad)
+    assert (server.deployed[-1] if server.deployed else None) is before
+    assert server.control.app is app
+    record = server.control.rest.rest_api(template_api.id)
+    assert record.policy is None  # the records are the served template's again
