@@ -56,11 +56,12 @@ from lamina.services.dynamodb.store import (
     StreamRow,
     TableMeta,
     Writer,
+    after_condition,
     backfill_rows,
     index_changes,
+    key_conditions,
     pack_record,
-    prefix_end,
-    trim_horizons,
+    stream_statements,
 )
 from lamina.services.dynamodb.types import Item
 
@@ -347,20 +348,7 @@ class PostgresTableStore:
         """
         partition_column, order = ("pk", ("sk",)) if index is None else ("ipk", ("isk", "pk", "sk"))
         sort = order[0]
-        where, args = [f"{partition_column} = %s"], list[object]([partition])
-        if bounds.lower is not None:
-            where.append(f"{sort} >= %s" if bounds.lower_inclusive else f"{sort} > %s")
-            args.append(bounds.lower)
-        if bounds.upper is not None:
-            where.append(f"{sort} <= %s" if bounds.upper_inclusive else f"{sort} < %s")
-            args.append(bounds.upper)
-        if bounds.prefix is not None:
-            where.append(f"{sort} >= %s")
-            args.append(bounds.prefix)
-            end = prefix_end(bounds.prefix)
-            if end is not None:
-                where.append(f"{sort} < %s")
-                args.append(end)
+        where, args = key_conditions(partition_column, sort, partition, bounds, "%s")
         yield from self._pages(
             _Read(_table(name, index), partition_column, order, forward, where, args), after
         )
@@ -390,31 +378,21 @@ class PostgresTableStore:
             batch = max(1, min(batch * 2, LAST_BATCH, int(BATCH_BYTES / average)))
 
     def stream_records(self, name: str, label: str, after: int, limit: int) -> list[StreamRow]:
-        rows = self._db.execute(
-            "SELECT seq, record FROM stream_records WHERE tbl = %s AND label = %s AND seq > %s "
-            "ORDER BY seq LIMIT %s",
-            (name, label, after, limit),
-        )
+        rows = self._db.execute(_STREAMS.records.encode(), (name, label, after, limit))
         return [StreamRow.stored(row[0], row[1]) for row in rows]
 
     def last_sequence(self, name: str, label: str) -> int:
-        row = self._db.execute(
-            "SELECT coalesce(max(seq), 0) FROM stream_records WHERE tbl = %s AND label = %s",
-            (name, label),
-        ).fetchone()
+        row = self._db.execute(_STREAMS.last_sequence.encode(), (name, label)).fetchone()
         assert row is not None  # an aggregate always answers one row
         return int(row[0])
 
     def trim_streams(self, before: float) -> int:
         with self._db.transaction():
-            self._db.execute(trim_horizons("%s").encode(), (before,))
-            deleted = self._db.execute("DELETE FROM stream_records WHERE created < %s", (before,))
-            return deleted.rowcount
+            self._db.execute(_STREAMS.raise_horizons.encode(), (before,))
+            return self._db.execute(_STREAMS.trim.encode(), (before,)).rowcount
 
     def trim_horizon(self, name: str, label: str) -> int:
-        row = self._db.execute(
-            "SELECT through FROM stream_trims WHERE tbl = %s AND label = %s", (name, label)
-        ).fetchone()
+        row = self._db.execute(_STREAMS.trim_horizon.encode(), (name, label)).fetchone()
         return 0 if row is None else int(row[0])
 
     def close(self) -> None:
@@ -441,9 +419,7 @@ class _Read(msgspec.Struct, frozen=True):
     def statement(self, after: tuple[bytes, ...] | None, limit: int) -> sql.Composed:
         where = list(self.where)
         if after is not None:
-            placeholders = ", ".join("%s" for _ in self.order)
-            operator = ">" if self.forward else "<"
-            where.append(f"({', '.join(self.order)}) {operator} ({placeholders})")
+            where.append(after_condition(self.order, self.forward, "%s"))
         direction = "ASC" if self.forward else "DESC"
         text = (
             f"SELECT {', '.join(self.selected)}, item FROM {{}} "
@@ -579,3 +555,6 @@ def drop_schema(conninfo: str, schema: str) -> None:
     """Remove a schema and every table in it (tests, and `lamina` state resets)."""
     with psycopg.connect(conninfo, autocommit=True) as db:
         db.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+
+
+_STREAMS = stream_statements("%s")

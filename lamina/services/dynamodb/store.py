@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import msgspec
 
@@ -129,16 +129,70 @@ class StreamRow(msgspec.Struct, frozen=True):
         return cls(int(sequence), _record_decoder.decode(blob))
 
 
-def trim_horizons(placeholder: str) -> str:
-    """Both stores' statement raising the trim horizons of the streams that lose records
-    written before the parameter: each to its highest number trimmed, never lowered."""
-    return (
-        "INSERT INTO stream_trims (tbl, label, through) SELECT tbl, label, max(seq) "
-        f"FROM stream_records WHERE created < {placeholder} GROUP BY tbl, label "
-        "ON CONFLICT (tbl, label) DO UPDATE SET through = CASE "
-        "WHEN excluded.through > stream_trims.through THEN excluded.through "
-        "ELSE stream_trims.through END"
+class StreamStatements(NamedTuple):
+    """Both stores' stream statements, written with one store's parameter placeholder."""
+
+    records: str
+    """(table, label, after, limit) -> (seq, record) rows of the stream after `after`."""
+    last_sequence: str
+    """(table, label) -> one row: the stream's highest sequence number, 0 when none."""
+    trim_horizon: str
+    """(table, label) -> the highest number trimmed from the stream, no row when none."""
+    raise_horizons: str
+    """(before,) -> raise the trim horizons of the streams that lose records written
+    before the parameter: each to its highest number trimmed, never lowered."""
+    trim: str
+    """(before,) -> delete the records written before the parameter."""
+
+
+def stream_statements(p: str) -> StreamStatements:
+    """The stream statements with `p` as the parameter placeholder (`?` or `%s`)."""
+    return StreamStatements(
+        records=(
+            f"SELECT seq, record FROM stream_records WHERE tbl = {p} AND label = {p} "
+            f"AND seq > {p} ORDER BY seq LIMIT {p}"
+        ),
+        last_sequence=(
+            f"SELECT coalesce(max(seq), 0) FROM stream_records WHERE tbl = {p} AND label = {p}"
+        ),
+        trim_horizon=f"SELECT through FROM stream_trims WHERE tbl = {p} AND label = {p}",
+        raise_horizons=(
+            "INSERT INTO stream_trims (tbl, label, through) SELECT tbl, label, max(seq) "
+            f"FROM stream_records WHERE created < {p} GROUP BY tbl, label "
+            "ON CONFLICT (tbl, label) DO UPDATE SET through = CASE "
+            "WHEN excluded.through > stream_trims.through THEN excluded.through "
+            "ELSE stream_trims.through END"
+        ),
+        trim=f"DELETE FROM stream_records WHERE created < {p}",
     )
+
+
+def key_conditions(
+    partition_column: str, sort: str, partition: bytes, bounds: SortRange, p: str
+) -> tuple[list[str], list[object]]:
+    """Both stores' WHERE conditions (and their arguments) for a query of one partition
+    within `bounds` of the `sort` column, with `p` as the parameter placeholder."""
+    where, args = [f"{partition_column} = {p}"], list[object]([partition])
+    if bounds.lower is not None:
+        where.append(f"{sort} >= {p}" if bounds.lower_inclusive else f"{sort} > {p}")
+        args.append(bounds.lower)
+    if bounds.upper is not None:
+        where.append(f"{sort} <= {p}" if bounds.upper_inclusive else f"{sort} < {p}")
+        args.append(bounds.upper)
+    if bounds.prefix is not None:
+        where.append(f"{sort} >= {p}")
+        args.append(bounds.prefix)
+        end = prefix_end(bounds.prefix)
+        if end is not None:
+            where.append(f"{sort} < {p}")
+            args.append(end)
+    return where, args
+
+
+def after_condition(columns: Sequence[str], forward: bool, p: str) -> str:
+    """A row-value comparison: the rows past a position in this order (`p` the placeholder)."""
+    placeholders = ", ".join(p for _ in columns)
+    return f"({', '.join(columns)}) {'>' if forward else '<'} ({placeholders})"
 
 
 def pack_record(record: dict[str, Any]) -> tuple[float, bytes]:
@@ -245,6 +299,9 @@ def _layout(name: str, index: str | None) -> _Layout:
     if index is None:
         return _Layout(_sql_name(name), "pk", ("sk",))
     return _Layout(_sql_name(name, index), "ipk", ("isk", "pk", "sk"))
+
+
+_STREAMS = stream_statements("?")
 
 
 class SqliteTableStore:
@@ -411,27 +468,19 @@ class SqliteTableStore:
         return old
 
     def stream_records(self, name: str, label: str, after: int, limit: int) -> list[StreamRow]:
-        sql = (
-            "SELECT seq, record FROM stream_records WHERE tbl = ? AND label = ? AND seq > ? "
-            "ORDER BY seq LIMIT ?"
-        )
-        rows = self._db.execute(sql, (name, label, after, limit))
+        rows = self._db.execute(_STREAMS.records, (name, label, after, limit))
         return [StreamRow.stored(row[0], row[1]) for row in rows]
 
     def last_sequence(self, name: str, label: str) -> int:
-        sql = "SELECT max(seq) FROM stream_records WHERE tbl = ? AND label = ?"
-        row = self._db.execute(sql, (name, label)).fetchone()
-        return int(row[0] or 0)
+        return int(self._db.execute(_STREAMS.last_sequence, (name, label)).fetchone()[0])
 
     def trim_streams(self, before: float) -> int:
         with self.transaction():
-            self._db.execute(trim_horizons("?"), (before,))
-            deleted = self._db.execute("DELETE FROM stream_records WHERE created < ?", (before,))
-            return deleted.rowcount
+            self._db.execute(_STREAMS.raise_horizons, (before,))
+            return self._db.execute(_STREAMS.trim, (before,)).rowcount
 
     def trim_horizon(self, name: str, label: str) -> int:
-        sql = "SELECT through FROM stream_trims WHERE tbl = ? AND label = ?"
-        row = self._db.execute(sql, (name, label)).fetchone()
+        row = self._db.execute(_STREAMS.trim_horizon, (name, label)).fetchone()
         return 0 if row is None else int(row[0])
 
     def _index(
@@ -474,22 +523,9 @@ class SqliteTableStore:
         """
         layout = _layout(name, index)
         sort = layout.order[0]
-        where, args = [f"{layout.partition} = ?"], list[object]([partition])
-        if bounds.lower is not None:
-            where.append(f"{sort} >= ?" if bounds.lower_inclusive else f"{sort} > ?")
-            args.append(bounds.lower)
-        if bounds.upper is not None:
-            where.append(f"{sort} <= ?" if bounds.upper_inclusive else f"{sort} < ?")
-            args.append(bounds.upper)
-        if bounds.prefix is not None:
-            where.append(f"{sort} >= ?")
-            args.append(bounds.prefix)
-            end = prefix_end(bounds.prefix)
-            if end is not None:
-                where.append(f"{sort} < ?")
-                args.append(end)
+        where, args = key_conditions(layout.partition, sort, partition, bounds, "?")
         if after is not None:
-            where.append(_after(layout.order, forward))
+            where.append(after_condition(layout.order, forward, "?"))
             args.extend(after)
         order = ", ".join(f"{column} {'ASC' if forward else 'DESC'}" for column in layout.order)
         yield from self._rows(layout, f"WHERE {' AND '.join(where)} ORDER BY {order}", args)
@@ -500,7 +536,7 @@ class SqliteTableStore:
         """Every row in (partition, sort) order, after the `after` position."""
         layout = _layout(name, index)
         columns = (layout.partition, *layout.order)
-        where = "" if after is None else f"WHERE {_after(columns, True)} "
+        where = "" if after is None else f"WHERE {after_condition(columns, True, '?')} "
         yield from self._rows(layout, f"{where}ORDER BY {', '.join(columns)}", after or ())
 
     def _rows(self, layout: _Layout, clauses: str, args: Sequence[object]) -> Iterator[StoredItem]:
@@ -548,12 +584,6 @@ class _SqliteWriter:
         db.execute(
             "INSERT OR REPLACE INTO client_tokens VALUES (?, ?, ?)", (token, when, fingerprint)
         )
-
-
-def _after(columns: Sequence[str], forward: bool) -> str:
-    """A row-value comparison: the rows past a position in this order."""
-    placeholders = ", ".join("?" for _ in columns)
-    return f"({', '.join(columns)}) {'>' if forward else '<'} ({placeholders})"
 
 
 def _decode(blob: bytes) -> Item:
