@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -33,7 +33,8 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
-from lamina.core.store import Migration, StoreError, Transaction, check_version, open_transaction
+from lamina.core.store import Migration, StoreError
+from lamina.core.store_sql import SqlStore
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
@@ -53,8 +54,10 @@ CONNECT_TIMEOUT = 5
 Connection = psycopg.Connection[tuple[Any, ...]]
 
 
-class PostgresStore:
+class PostgresStore(SqlStore):
     """The records in `schema` of the database at `conninfo` (created and migrated on open)."""
+
+    placeholder = "%s"
 
     def __init__(
         self, conninfo: str, schema: str, *, migrations: Sequence[Migration] = MIGRATIONS
@@ -98,33 +101,11 @@ class PostgresStore:
             detail = detail.replace(self._password, "***")
         return StoreError(f"{what} PostgreSQL {self.where}: {detail}")
 
-    def _migrate(self, migrations: Sequence[Migration]) -> int:
-        """Create the schema if needed and run each migration it has not run, each in its
-        own transaction under the writers' lock; the version is read again under the
-        lock, so nodes starting together migrate once. A schema already at the current
-        version is only read: opening it never waits for another node's transaction."""
-        found = self._version()
-        check_version(found, migrations, self.where)
-        for migration in migrations:
-            if found >= migration.version:
-                continue
-            with self._write():
-                schema = sql.Identifier(self.schema)
-                self._run(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(schema))
-                self._run("CREATE TABLE IF NOT EXISTS store_version (version integer NOT NULL)")
-                found = self._version()
-                check_version(found, migrations, self.where)
-                if found >= migration.version:
-                    continue
-                for statement in migration.statements:
-                    self._run(statement.encode())
-                self._run("DELETE FROM store_version")
-                self._run("INSERT INTO store_version VALUES (%s)", (migration.version,))
-                found = migration.version
-        return found
+    def _create_version_table(self) -> None:
+        self._run(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(self.schema)))
+        self._run("CREATE TABLE IF NOT EXISTS store_version (version integer NOT NULL)")
 
     def _version(self) -> int:
-        """The schema version: 0 for a new schema (no store_version table yet)."""
         (exists,) = self._run("SELECT to_regclass('store_version') IS NOT NULL")[0]
         if not exists:
             return 0
@@ -158,27 +139,9 @@ class PostgresStore:
         cursor = self._db.execute(statement, params)  # type: ignore[arg-type]
         return cursor.fetchall() if cursor.description is not None else []
 
-    def get(self, kind: str, key: str) -> bytes | None:
-        rows = self._run("SELECT value FROM records WHERE kind = %s AND key = %s", (kind, key))
-        return bytes(rows[0][0]) if rows else None
-
-    def scan(self, kind: str, prefix: str = "") -> list[tuple[str, bytes]]:
-        if prefix:
-            # key >= prefix narrows the (kind, key) index; starts_with keeps exactly the prefixed.
-            rows = self._run(
-                "SELECT key, value FROM records WHERE kind = %s AND key >= %s"
-                " AND starts_with(key, %s) ORDER BY seq",
-                (kind, prefix, prefix),
-            )
-        else:
-            rows = self._run("SELECT key, value FROM records WHERE kind = %s ORDER BY seq", (kind,))
-        return [(key, bytes(value)) for key, value in rows]
-
-    def kinds(self) -> list[str]:
-        return [kind for (kind,) in self._run("SELECT DISTINCT kind FROM records ORDER BY kind")]
-
-    def transaction(self) -> AbstractContextManager[Transaction]:
-        return open_transaction(self, self._write())
+    def _prefixed(self, prefix: str) -> tuple[str, tuple[Any, ...]]:
+        # starts_with keeps exactly the prefixed keys.
+        return "key >= %s AND starts_with(key, %s)", (prefix, prefix)
 
     @contextmanager
     def _write(self) -> Iterator[None]:
@@ -198,27 +161,6 @@ class PostgresStore:
                 raise self._error("the store at", error) from error
             finally:
                 self._depth -= 1
-
-    def _put_row(self, kind: str, key: str, value: bytes) -> None:
-        # An upsert updates the row: the record keeps its seq (its scan position).
-        self._run(
-            "INSERT INTO records (kind, key, value) VALUES (%s, %s, %s)"
-            " ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value",
-            (kind, key, value),
-        )
-
-    def _delete_row(self, kind: str, key: str) -> bool:
-        rows = self._run(
-            "DELETE FROM records WHERE kind = %s AND key = %s RETURNING seq", (kind, key)
-        )
-        return bool(rows)
-
-    def _delete_rows(self, kind: str, prefix: str) -> int:
-        rows = self._run(
-            "DELETE FROM records WHERE kind = %s AND starts_with(key, %s) RETURNING seq",
-            (kind, prefix),
-        )
-        return len(rows)
 
     def close(self) -> None:
         with self._lock:

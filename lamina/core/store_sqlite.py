@@ -23,18 +23,13 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from lamina.core.sqlite import open_database
-from lamina.core.store import (
-    Migration,
-    StoreError,
-    Transaction,
-    check_version,
-    open_transaction,
-)
+from lamina.core.store import Migration, StoreError
+from lamina.core.store_sql import SqlStore
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
@@ -52,11 +47,14 @@ MIGRATIONS: tuple[Migration, ...] = (
 FILE_NAME = "control.sqlite3"
 
 
-class SqliteStore:
+class SqliteStore(SqlStore):
     """The records in the SQLite file at `path` (created and migrated on open)."""
+
+    placeholder = "?"
 
     def __init__(self, path: Path, *, migrations: Sequence[Migration] = MIGRATIONS) -> None:
         self.path = path
+        self.where = str(path)
         self._lock = threading.RLock()
         self._depth = 0
         try:
@@ -69,32 +67,10 @@ class SqliteStore:
             self._db.close()
             raise
 
-    def _migrate(self, migrations: Sequence[Migration]) -> int:
-        """Run each migration the file has not run, each in its own transaction; the
-        version is read again inside it, so processes opening together migrate once.
-        A file already at the current version is only read: opening it never waits for
-        another process's transaction."""
-        where = str(self.path)
-        found = self._version()
-        check_version(found, migrations, where)
-        for migration in migrations:
-            if found >= migration.version:
-                continue
-            with self._write():
-                self._run("CREATE TABLE IF NOT EXISTS store_version (version INTEGER NOT NULL)")
-                found = self._version()
-                check_version(found, migrations, where)
-                if found >= migration.version:
-                    continue
-                for statement in migration.statements:
-                    self._run(statement)
-                self._run("DELETE FROM store_version")
-                self._run("INSERT INTO store_version VALUES (?)", (migration.version,))
-                found = migration.version
-        return found
+    def _create_version_table(self) -> None:
+        self._run("CREATE TABLE IF NOT EXISTS store_version (version INTEGER NOT NULL)")
 
     def _version(self) -> int:
-        """The schema version: 0 for a new file (no store_version table yet)."""
         if not self._run(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'store_version'"
         ):
@@ -110,27 +86,9 @@ class SqliteStore:
             except sqlite3.Error as error:
                 raise StoreError(f"the store {self.path}: {error}") from error
 
-    def get(self, kind: str, key: str) -> bytes | None:
-        rows = self._run("SELECT value FROM records WHERE kind = ? AND key = ?", (kind, key))
-        return bytes(rows[0][0]) if rows else None
-
-    def scan(self, kind: str, prefix: str = "") -> list[tuple[str, bytes]]:
-        if prefix:
-            # key >= prefix narrows the (kind, key) index; substr keeps exactly the prefixed.
-            rows = self._run(
-                "SELECT key, value FROM records WHERE kind = ? AND key >= ?"
-                " AND substr(key, 1, ?) = ? ORDER BY seq",
-                (kind, prefix, len(prefix), prefix),
-            )
-        else:
-            rows = self._run("SELECT key, value FROM records WHERE kind = ? ORDER BY seq", (kind,))
-        return [(key, bytes(value)) for key, value in rows]
-
-    def kinds(self) -> list[str]:
-        return [kind for (kind,) in self._run("SELECT DISTINCT kind FROM records ORDER BY kind")]
-
-    def transaction(self) -> AbstractContextManager[Transaction]:
-        return open_transaction(self, self._write())
+    def _prefixed(self, prefix: str) -> tuple[str, tuple[Any, ...]]:
+        # substr keeps exactly the prefixed keys.
+        return "key >= ? AND substr(key, 1, ?) = ?", (prefix, len(prefix), prefix)
 
     @contextmanager
     def _write(self) -> Iterator[None]:
@@ -163,28 +121,6 @@ class SqliteStore:
         finally:
             self._depth -= 1
             self._run(f"RELEASE {name}")
-
-    def _put_row(self, kind: str, key: str, value: bytes) -> None:
-        # An upsert updates the row in place: the record keeps its seq (its scan position).
-        self._run(
-            "INSERT INTO records (kind, key, value) VALUES (?, ?, ?)"
-            " ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value",
-            (kind, key, value),
-        )
-
-    def _delete_row(self, kind: str, key: str) -> bool:
-        rows = self._run(
-            "DELETE FROM records WHERE kind = ? AND key = ? RETURNING seq", (kind, key)
-        )
-        return bool(rows)
-
-    def _delete_rows(self, kind: str, prefix: str) -> int:
-        rows = self._run(
-            "DELETE FROM records WHERE kind = ? AND key >= ? AND substr(key, 1, ?) = ?"
-            " RETURNING seq",
-            (kind, prefix, len(prefix), prefix),
-        )
-        return len(rows)
 
     def close(self) -> None:
         with self._lock:
