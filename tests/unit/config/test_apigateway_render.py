@@ -10,7 +10,6 @@ from typing import Any
 import botocore.session  # type: ignore[import-untyped]
 import msgspec
 import pytest
-from botocore.model import Shape  # type: ignore[import-untyped]
 
 from lamina.config.apigateway_compile import compile_rest_api
 from lamina.config.apigateway_render import render_definition, render_rest_api
@@ -28,6 +27,7 @@ from lamina.gateway.model import (
     Stage,
     UnsupportedIntegration,
 )
+from tests.botocore_shape import check_shape
 from tests.conftest import FIXTURES
 
 REGION = "us-east-1"
@@ -132,49 +132,22 @@ def test_render_fixtures_cover_the_features() -> None:
 # Shapes
 
 
-def _check_shape(value: Any, shape: Shape, where: str) -> None:
-    """`value` fits botocore's output shape: known members only, of the right types."""
-    kind = shape.type_name
-    if kind == "structure":
-        assert isinstance(value, dict), where
-        unknown = set(value) - set(shape.members)
-        assert not unknown, f"{where}: {sorted(unknown)} are not {shape.name} members"
-        for name, item in value.items():
-            _check_shape(item, shape.members[name], f"{where}.{name}")
-    elif kind == "map":
-        assert isinstance(value, dict), where
-        for key, item in value.items():
-            _check_shape(item, shape.value, f"{where}[{key}]")
-    elif kind == "list":
-        assert isinstance(value, list), where
-        for index, item in enumerate(value):
-            _check_shape(item, shape.member, f"{where}[{index}]")
-    else:
-        expected: dict[str, type | tuple[type, ...]] = {
-            "string": str,
-            "boolean": bool,
-            "integer": int,
-            "double": (int, float),
-        }
-        assert isinstance(value, expected[kind]), f"{where}: {value!r} is no {kind}"
-
-
 def test_render_records_fit_botocore_output_shapes() -> None:
     model = botocore.session.get_session().get_service_model("apigateway")
     for folder in FIXTURES_WITH:
         app = load_application(FIXTURES / folder, region=REGION, account_id=ACCOUNT)
         for api in app.rest_apis:
             snapshot, stages = render_rest_api(api, region=REGION, account_id=ACCOUNT)
-            _check_shape(snapshot["restApi"], model.shape_for("RestApi"), "restApi")
+            check_shape(snapshot["restApi"], model.shape_for("RestApi"), "restApi")
             for key, shape in (
                 ("resources", "Resource"),
                 ("authorizers", "Authorizer"),
                 ("gatewayResponses", "GatewayResponse"),
             ):
                 for index, record in enumerate(snapshot[key]):
-                    _check_shape(record, model.shape_for(shape), f"{key}[{index}]")
+                    check_shape(record, model.shape_for(shape), f"{key}[{index}]")
             for record in stages:
-                _check_shape(record, model.shape_for("Stage"), "stage")
+                check_shape(record, model.shape_for("Stage"), "stage")
 
 
 def api_with(*resources: Resource, **fields: Any) -> RestApi:

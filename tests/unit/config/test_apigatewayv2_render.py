@@ -12,7 +12,6 @@ from typing import Any
 import botocore.session  # type: ignore[import-untyped]
 import msgspec
 import pytest
-from botocore.model import Shape  # type: ignore[import-untyped]
 
 from lamina.config.apigatewayv2_compile import compile_http_api
 from lamina.config.apigatewayv2_render import render_http_api
@@ -28,6 +27,7 @@ from lamina.gateway.model import (
     Route,
     Stage,
 )
+from tests.botocore_shape import check_shape
 from tests.conftest import FIXTURES
 
 REGION = "us-east-1"
@@ -154,48 +154,21 @@ def test_render_fixtures_cover_the_features(tmp_path: Path) -> None:
     assert any(stage.access_log for stage in stages)
 
 
-def _check_shape(value: Any, shape: Shape, where: str) -> None:
-    """`value` fits botocore's output shape: known members only, of the right types."""
-    kind = shape.type_name
-    if kind == "structure":
-        assert isinstance(value, dict), where
-        unknown = set(value) - set(shape.members)
-        assert not unknown, f"{where}: {sorted(unknown)} are not {shape.name} members"
-        for name, item in value.items():
-            _check_shape(item, shape.members[name], f"{where}.{name}")
-    elif kind == "map":
-        assert isinstance(value, dict), where
-        for key, item in value.items():
-            _check_shape(item, shape.value, f"{where}[{key}]")
-    elif kind == "list":
-        assert isinstance(value, list), where
-        for index, item in enumerate(value):
-            _check_shape(item, shape.member, f"{where}[{index}]")
-    else:
-        expected: dict[str, type | tuple[type, ...]] = {
-            "string": str,
-            "boolean": bool,
-            "integer": int,
-            "double": (int, float),
-        }
-        assert isinstance(value, expected[kind]), f"{where}: {value!r} is no {kind}"
-
-
 def test_render_records_fit_botocore_output_shapes(tmp_path: Path) -> None:
     model = botocore.session.get_session().get_service_model("apigatewayv2")
     for folder in FIXTURES_WITH:
         for api in load_http_apis(folder, tmp_path / folder):
             snapshot, stages = render_http_api(api, region=REGION, account_id=ACCOUNT)
-            _check_shape(snapshot["api"], model.shape_for("Api"), "api")
+            check_shape(snapshot["api"], model.shape_for("Api"), "api")
             for key, shape in (
                 ("routes", "Route"),
                 ("integrations", "Integration"),
                 ("authorizers", "Authorizer"),
             ):
                 for index, record in enumerate(snapshot[key]):
-                    _check_shape(record, model.shape_for(shape), f"{key}[{index}]")
+                    check_shape(record, model.shape_for(shape), f"{key}[{index}]")
             for record in stages:
-                _check_shape(record, model.shape_for("Stage"), "stage")
+                check_shape(record, model.shape_for("Stage"), "stage")
 
 
 def api_with(*routes: Route, **fields: Any) -> HttpApi:
