@@ -110,11 +110,33 @@ class LambdaCustomIntegration(msgspec.Struct, frozen=True, kw_only=True):
     responses: tuple[IntegrationResponse, ...] = ()
 
 
+class AwsServiceIntegration(msgspec.Struct, frozen=True, kw_only=True):
+    """An AWS service integration (REST `AWS` type whose URI names a service other than
+    Lambda): `arn:aws:apigateway:{region}:{service}:path/{path}` or `...:action/{Action}`,
+    called with the `credentials` role's permissions; integration responses are selected by
+    the service's HTTP status code.
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/integration-request-basic-setup.html
+    """
+
+    uri: str
+    http_method: str = "POST"
+    """The method the service is called with (S3's GET / PUT / DELETE, POST for actions)."""
+    credentials: str | None = None
+    """The execution role's ARN."""
+    timeout_ms: int = REST_DEFAULT_TIMEOUT_MS
+    request_parameters: dict[str, str] = msgspec.field(default_factory=dict)
+    """`integration.request.header.X` / `.querystring.X` / `.path.X` -> a source."""
+    request_templates: dict[str, str] = msgspec.field(default_factory=dict)
+    passthrough_behavior: Literal["WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER"] = "WHEN_NO_MATCH"
+    responses: tuple[IntegrationResponse, ...] = ()
+
+
 Integration = (
     LambdaIntegration
     | LambdaCustomIntegration
     | MockIntegration
     | HttpIntegration
+    | AwsServiceIntegration
     | UnsupportedIntegration
 )
 
