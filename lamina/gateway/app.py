@@ -34,6 +34,7 @@ from lamina.gateway.cors import AnswerPreflight, add_cors_headers
 from lamina.gateway.deployment import CompiledRestApi, Deployment
 from lamina.gateway.error import ApiKind, GatewayError, GatewayResponse, render_error
 from lamina.gateway.gateway_response import apply_configured_response
+from lamina.gateway.integrations.aws_service import AwsServiceCaller
 from lamina.gateway.integrations.lambda_ import Invoker
 from lamina.gateway.limits.limiter import InProcessLimiter, RateLimiter
 from lamina.gateway.observe import RequestObserver, default_observer
@@ -65,6 +66,7 @@ class Gateway:
         authorizer_cache: AuthorizerCache | None = None,
         response_cache: ResponseCache | None = None,
         observer: RequestObserver | None = None,
+        aws_services: AwsServiceCaller | None = None,
     ) -> None:
         self.observer = observer or default_observer()
         """Metrics and access logs, recorded once a request is answered."""
@@ -86,10 +88,16 @@ class Gateway:
             ValidateRequest(),  # REST request validators, before the integration
             LookupCache(cache, cipher, iam),  # a hit answers here, without the integration
             BuildEvent(),
-            InvokeIntegration(invoker),
+            integrate := InvokeIntegration(invoker, aws_services),
             StoreCache(cache, cipher),
         )
+        self._integrate = integrate
         self._current = (deployment, self._pipeline(deployment))
+
+    def use_aws_services(self, caller: AwsServiceCaller) -> None:
+        """Call AWS services (AWS service integrations) through `caller`: the AWS endpoint
+        is built after the gateway, so it is connected here."""
+        self._integrate.aws_services = caller
 
     @property
     def deployment(self) -> Deployment:

@@ -8,6 +8,7 @@ from lamina.functions.policy import InvokeRequest
 from lamina.gateway.context import RequestContext
 from lamina.gateway.error import GatewayError, ResponseType
 from lamina.gateway.events.v1 import V1Target
+from lamina.gateway.integrations.aws_service import AwsServiceCaller, call_aws_service
 from lamina.gateway.integrations.http import HttpBackend, answer_http
 from lamina.gateway.integrations.lambda_ import Invoker, call_lambda
 from lamina.gateway.integrations.lambda_custom import call_lambda_custom
@@ -15,6 +16,7 @@ from lamina.gateway.integrations.lambda_mapping import map_lambda_event, map_lam
 from lamina.gateway.integrations.mock import answer_mock, request_facts
 from lamina.gateway.integrations.responses import MappingSource
 from lamina.gateway.model import (
+    AwsServiceIntegration,
     HttpIntegration,
     LambdaCustomIntegration,
     LambdaIntegration,
@@ -25,9 +27,11 @@ GATEWAY_PRINCIPAL = "apigateway.amazonaws.com"
 
 
 class InvokeIntegration:
-    def __init__(self, invoker: Invoker) -> None:
+    def __init__(self, invoker: Invoker, aws_services: AwsServiceCaller | None = None) -> None:
         self._invoker = invoker
         self._http = HttpBackend()
+        self.aws_services = aws_services
+        """Calls AWS services for AWS service integrations (None: there is no AWS endpoint)."""
 
     async def __call__(self, ctx: RequestContext) -> None:
         integration = ctx.integration
@@ -65,6 +69,19 @@ class InvokeIntegration:
             return
         if isinstance(integration, LambdaCustomIntegration):
             await self._lambda_custom(ctx, integration)
+            return
+        if isinstance(integration, AwsServiceIntegration):
+            target = ctx.target
+            path_params = target.path_params if isinstance(target, V1Target) else {}
+            variables = ctx.stage.variables if ctx.stage is not None else {}
+            mapping = MappingSource(ctx.request, path_params, variables, request_facts(ctx))
+            started = time.perf_counter_ns()
+            try:
+                ctx.response = await call_aws_service(
+                    self.aws_services, integration, mapping, resource_path_params=path_params
+                )
+            finally:
+                ctx.integration_latency_ms = (time.perf_counter_ns() - started) / 1e6
             return
         if isinstance(integration, MockIntegration):
             target = ctx.target
