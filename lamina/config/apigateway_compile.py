@@ -32,6 +32,7 @@ from lamina.gateway.model import (
     REST_DEFAULT_TIMEOUT_MS,
     AccessLogSetting,
     Authorizer,
+    AwsServiceIntegration,
     Canary,
     GatewayResponseSetting,
     HttpIntegration,
@@ -340,6 +341,20 @@ def _integration(spec: object) -> Integration:
             type="HTTP" if kind == "HTTP" else "HTTP_PROXY",
             uri=uri,
             http_method=str(integration.get("httpMethod") or "ANY").upper(),
+            timeout_ms=_number(integration.get("timeoutInMillis"), "timeoutInMillis")
+            or REST_DEFAULT_TIMEOUT_MS,
+            request_parameters=_strings(integration.get("requestParameters")),
+            request_templates=mapped.request_templates,
+            passthrough_behavior=mapped.passthrough_behavior,
+            responses=mapped.responses,
+        )
+    if kind == "AWS" and ":apigateway:" in uri:
+        # https://docs.aws.amazon.com/apigateway/latest/developerguide/integrating-api-with-aws-services-s3.html
+        mapped = build_mock_integration(_cloudformation_mock(integration))
+        return AwsServiceIntegration(
+            uri=uri,
+            http_method=str(integration.get("httpMethod") or "POST").upper(),
+            credentials=_optional_text(integration.get("credentials")),
             timeout_ms=_number(integration.get("timeoutInMillis"), "timeoutInMillis")
             or REST_DEFAULT_TIMEOUT_MS,
             request_parameters=_strings(integration.get("requestParameters")),

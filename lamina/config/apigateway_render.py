@@ -20,6 +20,7 @@ from lamina.config.stage_cache import render_stage_cache
 from lamina.gateway.model import (
     AccessLogSetting,
     Authorizer,
+    AwsServiceIntegration,
     Canary,
     GatewayResponseSetting,
     HttpIntegration,
@@ -181,7 +182,8 @@ def _method(method: Method, resource_id: str, region: str, account_id: str) -> d
             record["methodIntegration"]["cacheNamespace"] = method.cache_namespace
         if (
             isinstance(
-                method.integration, MockIntegration | LambdaCustomIntegration | HttpIntegration
+                method.integration,
+                MockIntegration | LambdaCustomIntegration | HttpIntegration | AwsServiceIntegration,
             )
             and method.integration.responses
         ):
@@ -238,6 +240,23 @@ def _integration(
             record["requestTemplates"] = dict(integration.request_templates)
         if integration.responses:
             record["integrationResponses"] = _integration_responses(integration)
+    elif isinstance(integration, AwsServiceIntegration):
+        # https://docs.aws.amazon.com/apigateway/latest/developerguide/integrating-api-with-aws-services-s3.html
+        record |= {
+            "type": "AWS",
+            "httpMethod": integration.http_method,
+            "uri": integration.uri,
+            "timeoutInMillis": integration.timeout_ms,
+            "passthroughBehavior": integration.passthrough_behavior,
+        }
+        if integration.credentials is not None:
+            record["credentials"] = integration.credentials
+        if integration.request_parameters:
+            record["requestParameters"] = dict(integration.request_parameters)
+        if integration.request_templates:
+            record["requestTemplates"] = dict(integration.request_templates)
+        if integration.responses:
+            record["integrationResponses"] = _integration_responses(integration)
     elif isinstance(integration, MockIntegration):
         record |= {"type": "MOCK", "passthroughBehavior": integration.passthrough_behavior}
         if integration.request_templates:
@@ -261,7 +280,10 @@ def _backend_method(kind: str, http_method: str) -> str:
 
 
 def _integration_responses(
-    integration: MockIntegration | LambdaCustomIntegration | HttpIntegration,
+    integration: MockIntegration
+    | LambdaCustomIntegration
+    | HttpIntegration
+    | AwsServiceIntegration,
 ) -> dict[str, dict[str, Any]]:
     """Keyed by status code, as AWS keys them: of two responses with one status code (which
     an OpenAPI body keyed by selection pattern can declare) the first is kept."""
@@ -280,7 +302,10 @@ def _integration_responses(
 
 
 def _method_responses(
-    integration: MockIntegration | LambdaCustomIntegration | HttpIntegration,
+    integration: MockIntegration
+    | LambdaCustomIntegration
+    | HttpIntegration
+    | AwsServiceIntegration,
 ) -> dict[str, dict[str, Any]]:
     """The method responses the integration responses map to, declaring the headers they set
     (AWS refuses an integration response without its method response)."""

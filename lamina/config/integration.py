@@ -9,6 +9,7 @@ from typing import Literal
 from lamina.config.error import ConfigError
 from lamina.gateway.model import (
     HTTP_MAX_TIMEOUT_MS,
+    AwsServiceIntegration,
     HttpIntegration,
     Integration,
     IntegrationResponse,
@@ -162,6 +163,48 @@ def build_http_integration(spec: Mapping[str, object], default_timeout_ms: int) 
         request_templates=mapped.request_templates,
         passthrough_behavior=mapped.passthrough_behavior,
         responses=mapped.responses,
+    )
+
+
+def build_aws_service_integration(
+    spec: Mapping[str, object], default_timeout_ms: int
+) -> AwsServiceIntegration:
+    """An AWS service integration (type AWS, a URI naming a service other than Lambda) from
+    the OpenAPI extension (uri, httpMethod, credentials, requestParameters, requestTemplates,
+    passthroughBehavior, responses) or the CloudFormation property (Uri, IntegrationHttpMethod,
+    Credentials, RequestParameters, ...).
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/integrating-api-with-aws-services-s3.html
+    """
+    cfn = "Type" in spec
+    uri = spec.get("Uri" if cfn else "uri")
+    if not isinstance(uri, str) or not uri:
+        raise ConfigError("an AWS integration needs a uri")
+    credentials = spec.get("Credentials" if cfn else "credentials")
+    if credentials is not None and not isinstance(credentials, str):
+        raise ConfigError(f"integration credentials {credentials!r} is not a role ARN")
+    method = spec.get("IntegrationHttpMethod" if cfn else "httpMethod") or "POST"
+    mapped = build_mock_integration(spec)
+    return AwsServiceIntegration(
+        uri=uri,
+        http_method=str(method).upper(),
+        credentials=credentials or None,
+        timeout_ms=_timeout(
+            spec.get("TimeoutInMillis" if cfn else "timeoutInMillis"), default_timeout_ms
+        ),
+        request_parameters=_text_map(spec.get("RequestParameters" if cfn else "requestParameters")),
+        request_templates=mapped.request_templates,
+        passthrough_behavior=mapped.passthrough_behavior,
+        responses=mapped.responses,
+    )
+
+
+def is_aws_service(spec: Mapping[str, object]) -> bool:
+    """Whether an OpenAPI / CloudFormation integration is type AWS with a service URI."""
+    cfn = "Type" in spec
+    uri = spec.get("Uri" if cfn else "uri")
+    kind = str(spec.get("Type" if cfn else "type") or "").upper()
+    return (
+        kind == "AWS" and isinstance(uri, str) and ":apigateway:" in uri and not is_lambda_uri(uri)
     )
 
 

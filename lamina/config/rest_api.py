@@ -20,10 +20,12 @@ from lamina.config.error import ConfigError
 from lamina.config.gateway_responses import build_gateway_responses
 from lamina.config.ids import physical_id
 from lamina.config.integration import (
+    build_aws_service_integration,
     build_http_integration,
     build_integration,
     build_lambda_custom_integration,
     build_mock_integration,
+    is_aws_service,
     is_http,
     is_lambda_custom,
 )
@@ -157,6 +159,8 @@ def _rest_integration(
         return build_lambda_custom_integration(spec, functions, REST_DEFAULT_TIMEOUT_MS)
     if is_http(spec):
         return build_http_integration(spec, REST_DEFAULT_TIMEOUT_MS)
+    if is_aws_service(spec):
+        return build_aws_service_integration(spec, REST_DEFAULT_TIMEOUT_MS)
     return build_integration(
         str(spec.get(kind, "")),
         spec.get(uri),
