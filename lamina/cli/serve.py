@@ -44,6 +44,7 @@ from lamina.gateway.auth.jwks import IssuerDirectory
 from lamina.gateway.cache import open_response_cache
 from lamina.gateway.cache.flush import StageCacheFlusher
 from lamina.gateway.deployment import Deployment
+from lamina.gateway.integrations.aws_caller import AwsApiCaller
 from lamina.gateway.limits.limiter import LimiterUnavailable, open_limiter
 from lamina.gateway.limits.usage_reader import limiter_usage
 from lamina.gateway.observe import default_observer
@@ -272,6 +273,10 @@ async def serve(options: ServeOptions) -> int:
         credentials,
     )
     aws.enforce_iam = options.enforce_iam
+    # AWS service integrations call the services through this endpoint, as their role.
+    gateway.use_aws_services(
+        AwsApiCaller(aws, credentials, app.roles, region=app.region, account_id=app.account_id)
+    )
 
     async def release() -> None:
         lambda_.mappings.cancel()
