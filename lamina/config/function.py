@@ -12,13 +12,14 @@ import msgspec
 from lamina.config.code import function_code_path
 from lamina.config.error import ConfigError
 from lamina.config.layer import function_layers
-from lamina.config.model import TemplateLayer
+from lamina.config.model import TemplateLayer, TemplateRelease
 from lamina.config.reference import LAMBDA_FUNCTION, CfnResource
 from lamina.config.stack import Stack
 from lamina.functions.model import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, FunctionConfig
 from lamina.functions.sandbox.policy import MAX_EPHEMERAL_MB, MIN_EPHEMERAL_MB
 
 LAMBDA_ALIAS = "AWS::Lambda::Alias"
+LAMBDA_VERSION = "AWS::Lambda::Version"
 
 # Runtimes Lamina runs: Python natively, Node.js and custom runtimes via the Runtime API.
 # https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html
@@ -54,6 +55,46 @@ def _aliases(stack: Stack) -> dict[str, set[str]]:
             name = function.rsplit(":function:", 1)[-1].split(":", 1)[0]
             found.setdefault(name, set()).add(stack.text(resource, "Name"))
     return found
+
+
+def build_releases(stack: Stack) -> list[TemplateRelease]:
+    """The template's aliases with the version each names, and one entry with no alias
+    for each function an AWS::Lambda::Version publishes (SAM's AutoPublishAlias makes
+    both). https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-version.html
+    """
+    versions: dict[str, str] = {}  # Version logical id -> function name
+    for resource in stack.of_type(LAMBDA_VERSION):
+        with stack.blame(resource.logical_id):
+            versions[resource.logical_id] = _function_name(stack.text(resource, "FunctionName"))
+    releases = [TemplateRelease(function_name=name, alias="") for name in versions.values()]
+    for resource in stack.of_type(LAMBDA_ALIAS):
+        with stack.blame(resource.logical_id):
+            target = _version_resource(resource.properties.get("FunctionVersion"))
+            version = "" if target in versions else stack.text(resource, "FunctionVersion")
+            releases.append(
+                TemplateRelease(
+                    function_name=_function_name(stack.text(resource, "FunctionName")),
+                    alias=stack.text(resource, "Name"),
+                    version=version,
+                )
+            )
+    return releases
+
+
+def _version_resource(value: object) -> str | None:
+    """The logical id in ``!GetAtt Version.Version`` (the version number it publishes)."""
+    if not isinstance(value, dict) or set(value) != {"Fn::GetAtt"}:
+        return None
+    target = value["Fn::GetAtt"]
+    parts = target.split(".", 1) if isinstance(target, str) else target
+    if isinstance(parts, list) and len(parts) == 2 and parts[1] == "Version":
+        return str(parts[0])
+    return None
+
+
+def _function_name(function: str) -> str:
+    """FunctionName may be a name, a partial ARN or a full ARN."""
+    return function.rsplit(":function:", 1)[-1].split(":", 1)[0]
 
 
 def function_index(functions: list[FunctionConfig]) -> dict[str, str]:

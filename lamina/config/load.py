@@ -19,7 +19,7 @@ from lamina.config.document import TemplateDocument, find_template, load_documen
 from lamina.config.domain import DOMAIN_TYPES, build_domains
 from lamina.config.error import ConfigError
 from lamina.config.event_source import build_event_source_mappings
-from lamina.config.function import build_functions, function_index
+from lamina.config.function import build_functions, build_releases, function_index
 from lamina.config.http_api import build_http_apis
 from lamina.config.iam import IAM_TYPES, build_identities, build_roles
 from lamina.config.intrinsic import Resolver
@@ -142,6 +142,7 @@ def load_application(
         layers=tuple(layers),
         identities=tuple(identities),
         roles=tuple(build_roles(stack)),
+        releases=tuple(build_releases(stack)),
         warnings=tuple(warnings + stack.warnings + stack.resources.warnings),
     )
 

@@ -28,6 +28,21 @@ class TemplatePermission(msgspec.Struct, frozen=True, kw_only=True):
     source_account: str | None = None
 
 
+class TemplateRelease(msgspec.Struct, frozen=True, kw_only=True):
+    """A template alias (AWS::Lambda::Alias, or SAM AutoPublishAlias's) of a function.
+
+    `version` is what its FunctionVersion names: "" for the function's template
+    AWS::Lambda::Version (published at `lamina up` when the code or configuration
+    changed), else a literal version number or $LATEST. `alias` is "" for a function's
+    AWS::Lambda::Version itself (published even when no alias names it).
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-version.html
+    """
+
+    function_name: str
+    alias: str
+    version: str = ""
+
+
 class TemplateEventSourceMapping(msgspec.Struct, frozen=True, kw_only=True):
     """One AWS::Lambda::EventSourceMapping (SAM writes one per DynamoDB event)."""
 
@@ -108,5 +123,7 @@ class Application(msgspec.Struct, frozen=True, kw_only=True):
     roles: tuple[AssumableRole, ...] = ()
     """Template IAM roles, for STS AssumeRole."""
     """Template IAM users' access keys with their identity policies (AWS_IAM callers)."""
+    releases: tuple[TemplateRelease, ...] = ()
+    """Template aliases; functions named here with version "" get versions published."""
     warnings: tuple[str, ...] = ()
     """Unsupported resource types and other things the user should know, one line each."""
