@@ -8,6 +8,7 @@ from pathlib import Path
 from lamina.config.model import Application
 from lamina.gateway.deployment import Deployment
 from lamina.gateway.model import (
+    AwsServiceIntegration,
     HttpApi,
     HttpIntegration,
     Integration,
@@ -98,6 +99,8 @@ def _target(integration: Integration | None) -> str:
         return "(mock)"
     if isinstance(integration, HttpIntegration):
         return f"{integration.uri} ({integration.type.lower()})"
+    if isinstance(integration, AwsServiceIntegration):
+        return f"{integration.uri} (aws)"
     return f"({integration.type} integration, not served yet)"
 
 

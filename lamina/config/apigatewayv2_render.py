@@ -24,6 +24,7 @@ from lamina.config.ids import physical_id
 from lamina.gateway.model import (
     AccessLogSetting,
     Authorizer,
+    AwsServiceIntegration,
     CorsConfiguration,
     HttpApi,
     HttpIntegration,
@@ -164,9 +165,10 @@ def _integration(integration: Integration, integration_id: str, region: str, acc
             }
             | _parameter_mapping(integration.request_parameters, integration.response_parameters)
         )
-    if isinstance(integration, MockIntegration | LambdaCustomIntegration):
+    if isinstance(integration, MockIntegration | LambdaCustomIntegration | AwsServiceIntegration):
         raise ConfigError(
-            f"integration {integration_id}: MOCK and Lambda custom integrations are REST API ones"
+            f"integration {integration_id}: MOCK, Lambda custom and AWS service integrations "
+            "are REST API ones"
         )
     record["IntegrationType"] = integration.type
     if integration.uri:
