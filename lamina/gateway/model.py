@@ -55,6 +55,8 @@ class IntegrationResponse(msgspec.Struct, frozen=True, kw_only=True):
     `integration.response.header.Y` / `method.request.header.Y`."""
     response_templates: dict[str, str] = msgspec.field(default_factory=dict)
     """Media type -> body mapping template."""
+    content_handling: Literal["CONVERT_TO_BINARY", "CONVERT_TO_TEXT"] | None = None
+    """contentHandling (integrations/content_handling.py); None: no conversion."""
 
 
 class MockIntegration(msgspec.Struct, frozen=True, kw_only=True):
@@ -65,6 +67,8 @@ class MockIntegration(msgspec.Struct, frozen=True, kw_only=True):
     request_templates: dict[str, str] = msgspec.field(default_factory=dict)
     """Media type -> request mapping template; its output's `statusCode` picks the response."""
     passthrough_behavior: Literal["WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER"] = "WHEN_NO_MATCH"
+    content_handling: Literal["CONVERT_TO_BINARY", "CONVERT_TO_TEXT"] | None = None
+    """contentHandling (integrations/content_handling.py); None: no conversion."""
     responses: tuple[IntegrationResponse, ...] = ()
 
 
@@ -87,6 +91,8 @@ class HttpIntegration(msgspec.Struct, frozen=True, kw_only=True):
     request_templates: dict[str, str] = msgspec.field(default_factory=dict)
     """REST HTTP: media type -> request mapping template."""
     passthrough_behavior: Literal["WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER"] = "WHEN_NO_MATCH"
+    content_handling: Literal["CONVERT_TO_BINARY", "CONVERT_TO_TEXT"] | None = None
+    """contentHandling (integrations/content_handling.py); None: no conversion."""
     responses: tuple[IntegrationResponse, ...] = ()
     """REST HTTP: integration responses, selected by the backend's status code."""
     response_parameters: dict[str, dict[str, str]] = msgspec.field(default_factory=dict)
@@ -107,6 +113,8 @@ class LambdaCustomIntegration(msgspec.Struct, frozen=True, kw_only=True):
     request_templates: dict[str, str] = msgspec.field(default_factory=dict)
     """Media type -> request mapping template building the Lambda event."""
     passthrough_behavior: Literal["WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER"] = "WHEN_NO_MATCH"
+    content_handling: Literal["CONVERT_TO_BINARY", "CONVERT_TO_TEXT"] | None = None
+    """contentHandling (integrations/content_handling.py); None: no conversion."""
     responses: tuple[IntegrationResponse, ...] = ()
 
 
@@ -128,6 +136,8 @@ class AwsServiceIntegration(msgspec.Struct, frozen=True, kw_only=True):
     """`integration.request.header.X` / `.querystring.X` / `.path.X` -> a source."""
     request_templates: dict[str, str] = msgspec.field(default_factory=dict)
     passthrough_behavior: Literal["WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER"] = "WHEN_NO_MATCH"
+    content_handling: Literal["CONVERT_TO_BINARY", "CONVERT_TO_TEXT"] | None = None
+    """contentHandling (integrations/content_handling.py); None: no conversion."""
     responses: tuple[IntegrationResponse, ...] = ()
 
 
