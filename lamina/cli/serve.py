@@ -24,6 +24,7 @@ from lamina.cli.control import ControlPlane
 from lamina.cli.dynamic_refs import DynamicReferenceError, resolve_environments
 from lamina.cli.operator import announce, deploy_route, withdraw
 from lamina.cli.provision import Services, provision
+from lamina.cli.publish import publish_releases
 from lamina.cli.reload import Reloader
 from lamina.cli.stack import change_table, plan, record, stacks
 from lamina.cli.test_invoke import TestInvoker
@@ -280,6 +281,7 @@ async def serve(options: ServeOptions) -> int:
 
     async def release() -> None:
         lambda_.mappings.cancel()
+        lambda_.unfollow()
         await lambda_.state.async_invoker.close()  # events still running stay queued
         await functions.close()
         dynamodb.close()
@@ -299,6 +301,7 @@ async def serve(options: ServeOptions) -> int:
         # environments can be resolved (no worker has started yet).
         for resolved in resolve_environments(app.functions, secrets):
             functions.deploy(resolved)
+        publish_releases(lambda_.state, app.releases)  # the template's Lambda versions
     except ServiceError as error:
         await release()
         click.echo(f"error: {error.code}: {error.message}", err=True)
@@ -359,6 +362,7 @@ async def serve(options: ServeOptions) -> int:
     await secrets.start()  # the rotation scheduler (secretsmanager/scheduler.py)
     cloudwatch.start()  # the metric feed's minute timer
     await control.follow()  # changes other nodes on the same store make (cli/control.py)
+    await lambda_.follow()  # and those they make through the Lambda API
     await reloader.start(watch=options.watch)
     try:
         await _wait_for_signal()
