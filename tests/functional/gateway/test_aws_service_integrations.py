@@ -105,3 +105,11 @@ def test_a_put_item_the_service_refuses_maps_to_400(proxy: LaminaProcess, host: 
     got = _send(proxy, host, "POST", "/dev/items", json={"id": "", "name": "x"})
     assert got.status_code == 400, got.text
     assert b"ValidationException" in got.content
+
+
+def test_a_role_api_gateway_may_not_assume_is_a_500(proxy: LaminaProcess, host: str) -> None:
+    # The role trusts lambda.amazonaws.com only: API Gateway cannot assume it ("Execution
+    # failed due to configuration error"), whatever the role's policies allow.
+    got = _send(proxy, host, "GET", "/dev/untrusted/notes.txt")
+    assert got.status_code == 500, got.text
+    assert got.json() == {"message": "Internal server error"}
