@@ -108,7 +108,10 @@ async def call_aws_service(
     mapped = _RestParameters(integration.request_parameters, mapping)
     path_values = {**resource_path_params, **mapped.path}
     body, rendered = map_request_body(
-        integration.request_templates, integration.passthrough_behavior, mapping
+        integration.request_templates,
+        integration.passthrough_behavior,
+        mapping,
+        integration.content_handling,
     )
     if rendered is not None:  # $context.requestOverride.*
         mapped.headers.update(rendered.headers)
@@ -149,7 +152,8 @@ async def call_aws_service(
             ResponseType.INTEGRATION_TIMEOUT,
             f"{service}: no answer in {integration.timeout_ms} ms",
         ) from error
-    output = IntegrationOutput(payload, answered)
+    content_type = dict((n.lower(), v) for n, v in answered).get("content-type")
+    output = IntegrationOutput(payload, answered, binary=mapping.binary.is_binary(content_type))
     chosen = select_integration_response(integration.responses, str(status), status)
     return method_response(
         chosen,

@@ -35,6 +35,7 @@ import httpx
 
 from lamina.gateway.error import ApiKind, GatewayError, GatewayResponse, ResponseType
 from lamina.gateway.events.common import parse_query, with_forwarded_headers
+from lamina.gateway.integrations.content_handling import binary_media
 from lamina.gateway.integrations.parameter_mapping import (
     encoded_headers,
     http_api_values,
@@ -256,7 +257,10 @@ async def call_rest_http(
         )
         return _proxy_response(answer, remap=True)
     body, rendered = map_request_body(
-        integration.request_templates, integration.passthrough_behavior, mapping
+        integration.request_templates,
+        integration.passthrough_behavior,
+        mapping,
+        integration.content_handling,
     )
     if rendered is not None:  # $context.requestOverride.* replace what parameters mapped
         mapped.headers.update(rendered.headers)
@@ -270,9 +274,11 @@ async def call_rest_http(
         integration.uri, path_values, mapping.stage_variables, urlencode(mapped.query)
     )
     answer = await backend.send(BackendRequest(method, url, headers, body), integration.timeout_ms)
-    output = IntegrationOutput(answer.body, answer.headers)
+    content_type = dict((n.lower(), v) for n, v in answer.headers).get("content-type")
+    output = IntegrationOutput(
+        answer.body, answer.headers, binary=mapping.binary.is_binary(content_type)
+    )
     chosen = select_integration_response(integration.responses, str(answer.status), answer.status)
-    content_type = output.header("content-type")
     return method_response(
         chosen,
         mapping,
@@ -332,6 +338,7 @@ async def answer_http(
     path_params = target.path_params if target is not None else {}
     if ctx.kind is ApiKind.REST:
         mapping = MappingSource(request, path_params, variables, request_facts(ctx))
+        mapping.binary = binary_media(ctx)
         return await call_rest_http(backend, integration, mapping, resource_path_params=path_params)
     values = http_api_values(ctx)
     headers = with_forwarded_headers(request)

@@ -59,7 +59,10 @@ async def call_lambda_custom(
 ) -> GatewayResponse:
     """Map the method request to an event, invoke the function, map its result back."""
     body, _ = map_request_body(
-        integration.request_templates, integration.passthrough_behavior, mapping
+        integration.request_templates,
+        integration.passthrough_behavior,
+        mapping,
+        integration.content_handling,
     )
     result = await invoke_function(
         invoker,

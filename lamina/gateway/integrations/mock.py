@@ -25,6 +25,7 @@ from collections.abc import Mapping
 import orjson
 
 from lamina.gateway.error import GatewayResponse
+from lamina.gateway.integrations.content_handling import NO_BINARY_MEDIA, BinaryMedia
 from lamina.gateway.integrations.responses import (
     DEFAULT_MEDIA_TYPE,
     IntegrationOutput,
@@ -55,9 +56,12 @@ def answer_mock(
     path_params: Mapping[str, str],
     stage_variables: Mapping[str, str],
     facts: RequestFacts | None = None,
+    binary: BinaryMedia = NO_BINARY_MEDIA,
 ) -> GatewayResponse:
-    """`facts`: what routing and the security stages found, for `$context`."""
+    """`facts`: what routing and the security stages found, for `$context`; `binary`: the
+    API's binaryMediaTypes against the request (content_handling.py)."""
     mapping = MappingSource(request, path_params, stage_variables, facts)
+    mapping.binary = binary
     status = _integration_status(integration, mapping)
     chosen = select_integration_response(integration.responses, str(status), status)
     # A mock's integration response has no payload and no headers.
@@ -69,7 +73,10 @@ def _integration_status(integration: MockIntegration, mapping: MappingSource) ->
     the passed-through body. Without one the mock answers 200 (what the console's default
     mock template, `{"statusCode": 200}`, asks for)."""
     body, _ = map_request_body(
-        integration.request_templates, integration.passthrough_behavior, mapping
+        integration.request_templates,
+        integration.passthrough_behavior,
+        mapping,
+        integration.content_handling,
     )
     try:
         doc = orjson.loads(body) if body.strip() else None

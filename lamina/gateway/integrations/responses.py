@@ -30,6 +30,13 @@ import orjson
 from lamina.gateway.error import GatewayError, GatewayResponse, ResponseType
 from lamina.gateway.events.common import media_type, parse_query, with_forwarded_headers
 from lamina.gateway.events.v1 import V1Target
+from lamina.gateway.integrations.content_handling import (
+    CONVERT_TO_TEXT,
+    NO_BINARY_MEDIA,
+    BinaryMedia,
+    convert_request,
+    convert_response,
+)
 from lamina.gateway.mapping import (
     MappingError,
     MappingInput,
@@ -124,7 +131,15 @@ class MappingSource:
     """The method request as templates and parameter mappings read it; the template
     variables are built on first use (a plain-text template needs none)."""
 
-    __slots__ = ("_built", "_query", "facts", "path_params", "request", "stage_variables")
+    __slots__ = (
+        "_built",
+        "_query",
+        "binary",
+        "facts",
+        "path_params",
+        "request",
+        "stage_variables",
+    )
 
     def __init__(
         self,
@@ -139,6 +154,8 @@ class MappingSource:
         self.facts = facts or RequestFacts(account_id="", api_id="", stage="")
         self._built: MappingInput | None = None
         self._query: dict[str, str] | None = None
+        self.binary: BinaryMedia = NO_BINARY_MEDIA
+        """The API's binaryMediaTypes against this request (content_handling.py)."""
 
     def get(self) -> MappingInput:
         if self._built is None:
@@ -163,14 +180,21 @@ def map_request_body(
     templates: Mapping[str, str],
     passthrough_behavior: str,
     mapping: MappingSource,
+    content_handling: str | None = None,
 ) -> tuple[bytes, Rendered | None]:
     """The integration request body: the request template for the request's Content-Type
     (application/json when it has none), or the method request's body passed through as the
     passthrough behavior allows (else 415). The Rendered carries the template's
-    `$context.requestOverride.*` (None when the body was passed through).
+    `$context.requestOverride.*` (None when the body was passed through). The payload is
+    first converted by `content_handling`; a binary one passes through unmapped.
     https://docs.aws.amazon.com/apigateway/latest/developerguide/integration-passthrough-behaviors.html
     """
     request = mapping.request
+    payload, binary = convert_request(
+        request.body, binary=mapping.binary.request, handling=content_handling
+    )
+    if binary:
+        return payload, None
     content_type = media_type(request.header("content-type")) or DEFAULT_MEDIA_TYPE
     template = templates.get(content_type)
     if template is None and templates:
@@ -178,9 +202,10 @@ def map_request_body(
     if template is not None:
         if is_literal_template(template):
             return template.encode(), None
-        payload = request.body.decode("utf-8", errors="replace")
         try:
-            rendered = render_request_template(template, payload, mapping.get())
+            rendered = render_request_template(
+                template, payload.decode("utf-8", errors="replace"), mapping.get()
+            )
         except MappingError as error:
             raise GatewayError(
                 ResponseType.DEFAULT_5XX, TRANSFORM_FAILED.format("request", error)
@@ -194,7 +219,7 @@ def map_request_body(
             f"no request template for {content_type} and passthroughBehavior "
             f"{passthrough_behavior}",
         )
-    return request.body, None
+    return payload, None
 
 
 def select_integration_response(
@@ -235,11 +260,15 @@ class IntegrationOutput:
     """What the backend answered: the payload and headers `responseParameters` and
     `$input` read in the integration response."""
 
-    __slots__ = ("_document", "body", "headers")
+    __slots__ = ("_document", "binary", "body", "headers")
 
-    def __init__(self, body: bytes = b"", headers: Sequence[tuple[str, str]] = ()) -> None:
+    def __init__(
+        self, body: bytes = b"", headers: Sequence[tuple[str, str]] = (), *, binary: bool = False
+    ) -> None:
         self.body = body
         self.headers = headers
+        self.binary = binary
+        """Whether the payload is binary (its Content-Type is a binary media type)."""
         self._document: object = MISSING
 
     def header(self, name: str) -> str | None:
@@ -320,7 +349,9 @@ def method_response(
     `$context.responseOverride.status`), headers from its responseParameters (then the
     template's `responseOverride.header.*`), and the body its response template renders for
     the first media type of Accept, else application/json, else the first one; without a
-    template the payload passes through as `passthrough_type`.
+    template the payload passes through as `passthrough_type`. The body is converted by
+    `chosen.content_handling` (content_handling.py); a binary payload is mapped by a
+    template only once CONVERT_TO_TEXT made it base64 text, else it passes through.
     https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-override-request-response-parameters.html
     """
     named: dict[str, str] = {}
@@ -333,13 +364,21 @@ def method_response(
         if value is not None:
             named[target.removeprefix(_METHOD_HEADER).lower()] = value
     templates = chosen.response_templates
-    if templates:
-        content_type, rendered = _render_response(templates, mapping, output.body)
-        body = rendered.body.encode()
+    handling = chosen.content_handling
+    accept = mapping.binary.accept
+    if templates and (not output.binary or handling == CONVERT_TO_TEXT):
+        payload = convert_response(
+            output.body, binary=output.binary, accept=False, handling=handling
+        )
+        content_type, rendered = _render_response(templates, mapping, payload)
+        body = convert_response(
+            rendered.body.encode(), binary=False, accept=accept, handling=handling
+        )
         named.update({name.lower(): value for name, value in rendered.headers.items()})
         status = rendered.status
     else:
-        content_type, body, status = passthrough_type, output.body, None
+        body = convert_response(output.body, binary=output.binary, accept=accept, handling=handling)
+        content_type, status = passthrough_type, None
     # A mapped or overridden Content-Type replaces the template's media type.
     named.setdefault("content-type", content_type)
     headers = [(name.encode(), value.encode()) for name, value in named.items()]

@@ -9,6 +9,7 @@ from lamina.gateway.context import RequestContext
 from lamina.gateway.error import GatewayError, ResponseType
 from lamina.gateway.events.v1 import V1Target
 from lamina.gateway.integrations.aws_service import AwsServiceCaller, call_aws_service
+from lamina.gateway.integrations.content_handling import binary_media
 from lamina.gateway.integrations.http import HttpBackend, answer_http
 from lamina.gateway.integrations.lambda_ import Invoker, call_lambda
 from lamina.gateway.integrations.lambda_custom import call_lambda_custom
@@ -75,6 +76,7 @@ class InvokeIntegration:
             path_params = target.path_params if isinstance(target, V1Target) else {}
             variables = ctx.stage.variables if ctx.stage is not None else {}
             mapping = MappingSource(ctx.request, path_params, variables, request_facts(ctx))
+            mapping.binary = binary_media(ctx)
             started = time.perf_counter_ns()
             try:
                 ctx.response = await call_aws_service(
@@ -88,7 +90,12 @@ class InvokeIntegration:
             path_params = target.path_params if isinstance(target, V1Target) else {}
             variables = ctx.stage.variables if ctx.stage is not None else {}
             ctx.response = answer_mock(
-                integration, ctx.request, path_params, variables, request_facts(ctx)
+                integration,
+                ctx.request,
+                path_params,
+                variables,
+                request_facts(ctx),
+                binary_media(ctx),
             )
             return
         kind = "none" if integration is None else integration.type
@@ -107,6 +114,7 @@ class InvokeIntegration:
             variables,
             request_facts(ctx),
         )
+        mapping.binary = binary_media(ctx)
         source = InvokeRequest(
             principal=GATEWAY_PRINCIPAL,
             source_arn=ctx.source_arn,
