@@ -1,0 +1,70 @@
+"""The template's AWS::Lambda::Version resources, published at `lamina up` and each deploy.
+
+CloudFormation publishes a Version resource when the stack is created or updated, and
+SAM's AutoPublishAlias publishes a new version only when the function's code or
+configuration changed, then points the alias at it. Lamina does the same against the
+Lambda API's own store: PublishVersion of a template function zips its folder and
+returns the newest version when CodeSha256 and configuration are unchanged, so a
+restart with the same code publishes nothing, and changed code publishes version N+1.
+https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-version.html
+https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-resource-function.html#sam-function-autopublishalias
+"""
+
+from __future__ import annotations
+
+import logging
+
+import msgspec
+
+from lamina.config.model import TemplateRelease
+from lamina.functions.error import FunctionError
+from lamina.services.lambda_ import persist, versions
+from lamina.services.lambda_.state import LambdaState
+
+log = logging.getLogger("lamina.cli.publish")
+
+
+def publish_releases(state: LambdaState, releases: tuple[TemplateRelease, ...]) -> None:
+    """Publish each function a template Version names and point its aliases.
+
+    An alias the Lambda API moved since (it carries a RevisionId) keeps its target
+    until a new version is published: on AWS, only a stack update that changes the
+    alias's FunctionVersion moves it."""
+    by_function: dict[str, list[TemplateRelease]] = {}
+    for release in releases:
+        by_function.setdefault(release.function_name, []).append(release)
+    for name, wanted in by_function.items():
+        if name not in state.functions.function_names():
+            log.warning("function %s of a template version or alias is not deployed", name)
+            continue
+        published, new = None, False
+        if any(release.version == "" for release in wanted):
+            before = state.functions.last_version(name)
+            published = versions.publish(state, name, None).version
+            new = state.functions.last_version(name) != before
+        current = {alias.name: alias for alias in state.functions.aliases(name)}
+        for release in wanted:
+            if not release.alias:
+                continue
+            target = release.version or published or ""
+            held = current.get(release.alias)
+            if held is not None and held.revision_id and not new:
+                continue
+            _point(state, name, release.alias, target)
+        persist.save(state, name)
+
+
+def _point(state: LambdaState, name: str, alias: str, version: str) -> None:
+    held = {a.name: a for a in state.functions.aliases(name)}.get(alias)
+    if held is None:
+        log.warning("alias %s:%s is not deployed", name, alias)
+        return
+    # The template's alias routes all its traffic to `version` (RevisionId cleared: it
+    # is the template's again, so it is not stored as the API's).
+    moved = msgspec.structs.replace(
+        held, function_version=version, additional_version_weights={}, revision_id=""
+    )
+    try:
+        state.functions.set_alias(name, moved)
+    except FunctionError as error:
+        log.warning("alias %s:%s cannot point at version %s: %s", name, alias, version, error)

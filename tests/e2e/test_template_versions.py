@@ -1,0 +1,156 @@
+"""`lamina up` publishes a template's Lambda versions and points its aliases at them, as
+CloudFormation does at stack creation (SAM AutoPublishAlias, or an explicit
+AWS::Lambda::Version with AWS::Lambda::Alias): version 1 at the first start, nothing new
+at a restart with the same code, version 2 once the handler changed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from tests.conftest import LaminaProcess
+
+HANDLER = (
+    "def handler(event, context):\n    return {'code': %r, 'version': context.function_version}\n"
+)
+
+AUTO_PUBLISH = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Hello:
+    Type: AWS::Serverless::Function
+    Properties:
+      FunctionName: hello
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: src/
+      AutoPublishAlias: live
+"""
+
+EXPLICIT = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Hello:
+    Type: AWS::Serverless::Function
+    Properties:
+      FunctionName: hello
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: src/
+  HelloVersion:
+    Type: AWS::Lambda::Version
+    Properties:
+      FunctionName: !Ref Hello
+  LiveAlias:
+    Type: AWS::Lambda::Alias
+    Properties:
+      FunctionName: !Ref Hello
+      FunctionVersion: !GetAtt HelloVersion.Version
+      Name: live
+  PinnedAlias:
+    Type: AWS::Lambda::Alias
+    Properties:
+      FunctionName: !Ref Hello
+      FunctionVersion: "$LATEST"
+      Name: pinned
+"""
+
+
+def _client(base: str) -> Any:
+    return boto3.client(
+        "lambda",
+        endpoint_url=base,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+
+
+def _app(tmp_path: Path, template: str) -> Path:
+    app = tmp_path / "app"
+    (app / "src").mkdir(parents=True)
+    (app / "template.yaml").write_text(template)
+    (app / "src" / "app.py").write_text(HANDLER % "first")
+    return app
+
+
+def _state(base: str) -> tuple[list[str], str, dict[str, Any]]:
+    """Published versions, the alias live's version, and what invoking live returns."""
+    lambda_ = _client(base)
+    listed = lambda_.list_versions_by_function(FunctionName="hello")["Versions"]
+    alias = lambda_.get_alias(FunctionName="hello", Name="live")
+    invoked = lambda_.invoke(FunctionName="hello", Qualifier="live")
+    assert invoked["ExecutedVersion"] == alias["FunctionVersion"]
+    body = json.loads(invoked["Payload"].read())
+    return [v["Version"] for v in listed], alias["FunctionVersion"], body
+
+
+def _run(app: Path, state: Path) -> tuple[list[str], str, dict[str, Any]]:
+    lamina = LaminaProcess(app, state_dir=state)
+    try:
+        return _state(lamina.base)
+    finally:
+        lamina.stop()
+
+
+@pytest.mark.parametrize("template", [AUTO_PUBLISH, EXPLICIT], ids=["auto_publish", "explicit"])
+def test_versions_published_once_per_code_change(tmp_path: Path, template: str) -> None:
+    app = _app(tmp_path, template)
+    state = tmp_path / "state"
+
+    assert _run(app, state) == (
+        ["$LATEST", "1"],
+        "1",
+        {"code": "first", "version": "1"},
+    )
+    # Unchanged code and configuration: the restart publishes nothing.
+    assert _run(app, state) == (
+        ["$LATEST", "1"],
+        "1",
+        {"code": "first", "version": "1"},
+    )
+    (app / "src" / "app.py").write_text(HANDLER % "second")
+    assert _run(app, state) == (
+        ["$LATEST", "1", "2"],
+        "2",
+        {"code": "second", "version": "2"},
+    )
+
+
+def test_version_keeps_the_code_it_was_published_with(tmp_path: Path) -> None:
+    """Version 1 runs the code of the first start after the folder changed, and an alias
+    naming $LATEST is left on $LATEST."""
+    app = _app(tmp_path, EXPLICIT)
+    state = tmp_path / "state"
+    _run(app, state)
+    (app / "src" / "app.py").write_text(HANDLER % "second")
+    lamina = LaminaProcess(app, state_dir=state)
+    try:
+        lambda_ = _client(lamina.base)
+        first = lambda_.invoke(FunctionName="hello", Qualifier="1")
+        assert json.loads(first["Payload"].read()) == {"code": "first", "version": "1"}
+        pinned = lambda_.get_alias(FunctionName="hello", Name="pinned")
+        assert pinned["FunctionVersion"] == "$LATEST"
+    finally:
+        lamina.stop()
+
+
+def test_alias_moved_through_the_api_stays_until_a_new_version(tmp_path: Path) -> None:
+    """On AWS a stack that did not change leaves an alias where UpdateAlias put it."""
+    app = _app(tmp_path, AUTO_PUBLISH)
+    state = tmp_path / "state"
+    _run(app, state)
+    (app / "src" / "app.py").write_text(HANDLER % "second")
+    lamina = LaminaProcess(app, state_dir=state)
+    try:
+        lambda_ = _client(lamina.base)
+        lambda_.update_alias(FunctionName="hello", Name="live", FunctionVersion="1")
+    finally:
+        lamina.stop()
+    assert _run(app, state)[1] == "1"
+    (app / "src" / "app.py").write_text(HANDLER % "third")
+    assert _run(app, state)[1:] == ("3", {"code": "third", "version": "3"})
