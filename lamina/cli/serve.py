@@ -24,6 +24,7 @@ from lamina.cli.control import ControlPlane
 from lamina.cli.dynamic_refs import DynamicReferenceError, resolve_environments
 from lamina.cli.operator import announce, deploy_route, withdraw
 from lamina.cli.provision import Services, provision
+from lamina.cli.publish import publish_releases
 from lamina.cli.reload import Reloader
 from lamina.cli.stack import change_table, plan, record, stacks
 from lamina.cli.test_invoke import TestInvoker
@@ -300,6 +301,7 @@ async def serve(options: ServeOptions) -> int:
         # environments can be resolved (no worker has started yet).
         for resolved in resolve_environments(app.functions, secrets):
             functions.deploy(resolved)
+        publish_releases(lambda_.state, app.releases)  # the template's Lambda versions
     except ServiceError as error:
         await release()
         click.echo(f"error: {error.code}: {error.message}", err=True)
