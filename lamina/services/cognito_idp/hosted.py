@@ -30,6 +30,7 @@ from urllib.parse import urlencode
 from lamina.aws.service import ServiceError
 from lamina.http.message import HttpRequest, HttpResponse
 from lamina.services.cognito_idp import hosted_page
+from lamina.services.cognito_idp.federation import Federation
 from lamina.services.cognito_idp.hosted_grant import (
     AuthorizeRequest,
     CodeStore,
@@ -77,6 +78,7 @@ _PAGES = frozenset(
         "/confirmUser",
         "/forgotPassword",
         "/confirmForgotPassword",
+        "/oauth2/idpresponse",
     }
 )
 
@@ -89,6 +91,7 @@ class HostedUi:
         self.sessions = SignedSessions(idp)
         self._sign_up = SignUpPages(idp, self.sessions, self._signed_in)
         self._reset = PasswordResetPages(idp)
+        self._federation = Federation(idp)
 
     async def handle(self, request: HttpRequest) -> HttpResponse | None:
         found = self._site(request)
@@ -112,6 +115,9 @@ class HostedUi:
                 return await self._reset.forgot(site, request)
             if path == "/confirmForgotPassword":
                 return await self._reset.reset(site, request)
+            if path == "/oauth2/idpresponse":
+                authorize, user = await self._federation.response(site, request)
+                return await self._signed_in(site, authorize, user)
         except ErrorPage as error:
             return hosted_page.error(error.message, error.code)
         except RedirectError as error:
@@ -162,6 +168,8 @@ class HostedUi:
             return hosted_page.error("The authorize endpoint takes GET.", "invalid_request", 405)
         query = query_of(request)
         authorize, _ = parse_authorize(site.pool, query, self._find_client(site.pool))
+        if authorize.identity_provider is not None:
+            return await self._federation.start(site, request, authorize)
         signed_in = self._current_session(site, request, authorize)
         if signed_in is not None:
             user, auth_time = signed_in

@@ -58,6 +58,8 @@ class AuthorizeRequest(msgspec.Struct, kw_only=True):
     code_challenge: str | None = None
     code_challenge_method: str | None = None
     prompt: str | None = None
+    identity_provider: str | None = None
+    """An external provider to sign in with (federation.py); None for the pool's own."""
 
     @property
     def scope(self) -> str:
@@ -93,9 +95,11 @@ def parse_authorize(
             "redirect_mismatch", "The redirect_uri is not a callback URL of the client."
         )
     provider = query.get("identity_provider") or query.get("idp_identifier")
-    if "COGNITO" not in client.supported_identity_providers or provider not in (None, "COGNITO"):
-        # The client's SupportedIdentityProviders name the sign-in options; federation with
-        # other providers is not built.
+    if provider not in client.supported_identity_providers and (
+        provider is not None or "COGNITO" not in client.supported_identity_providers
+    ):
+        # The client's SupportedIdentityProviders name the sign-in options; an external
+        # provider is federated (federation.py).
         raise ErrorPage("invalid_request", "Login option is not available. Please try another one")
     response_type = query.get("response_type", "")
     request = AuthorizeRequest(
@@ -108,6 +112,7 @@ def parse_authorize(
         code_challenge=query.get("code_challenge") or None,
         code_challenge_method=query.get("code_challenge_method") or None,
         prompt=query.get("prompt") or None,
+        identity_provider=None if provider == "COGNITO" else provider,
     )
     if response_type not in _FLOWS:
         raise RedirectError(request, "unsupported_response_type")

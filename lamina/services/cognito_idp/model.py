@@ -107,3 +107,17 @@ class RefreshToken(msgspec.Struct, kw_only=True):
     """The OAuth 2.0 scopes granted at /oauth2/authorize; None for API sign-ins."""
     origin_jti: str = ""
     """The `origin_jti` of every token issued with or from it (revoked together)."""
+
+
+class IdentityProvider(msgspec.Struct, kw_only=True):
+    """An external identity provider of a pool (CreateIdentityProvider); OIDC is federated
+    through the hosted pages (federation.py)."""
+
+    pool_id: str
+    name: str
+    type: str
+    details: dict[str, str]
+    attribute_mapping: dict[str, str] = msgspec.field(default_factory=dict)
+    identifiers: list[str] = msgspec.field(default_factory=list)
+    created: float
+    modified: float

@@ -27,6 +27,7 @@ from lamina.aws.service import (
 from lamina.http.message import HttpRequest, HttpResponse
 from lamina.services.cognito_idp import (
     auth_operations,
+    identity_providers,
     pool_operations,
     signup_operations,
     srp,
@@ -493,4 +494,5 @@ OPERATIONS: dict[str, Operation[CognitoIdpProvider]] = {
     **signup_operations.OPERATIONS,
     **auth_operations.OPERATIONS,
     **user_operations.OPERATIONS,
+    **identity_providers.OPERATIONS,
 }

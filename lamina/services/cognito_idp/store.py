@@ -8,9 +8,16 @@ from typing import TypeVar
 import msgspec
 
 from lamina.core.sqlite import open_database
-from lamina.services.cognito_idp.model import Client, Group, Pool, RefreshToken, User
+from lamina.services.cognito_idp.model import (
+    Client,
+    Group,
+    IdentityProvider,
+    Pool,
+    RefreshToken,
+    User,
+)
 
-T = TypeVar("T", Pool, Client, User, Group, RefreshToken)
+T = TypeVar("T", Pool, Client, User, Group, RefreshToken, IdentityProvider)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
@@ -24,6 +31,7 @@ _KINDS: dict[type, str] = {
     User: "user",
     Group: "group",
     RefreshToken: "refresh",
+    IdentityProvider: "idp",
 }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import uuid
 from typing import Any
 
@@ -158,6 +159,10 @@ def _attribute_claim(name: str, value: str) -> Any:
     # Verified flags are booleans in the ID token.
     if name in ("email_verified", "phone_number_verified"):
         return value == "true"
+    # Federated users' `identities` attribute is JSON text; the ID token carries it parsed.
+    # https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-oidc-idp.html
+    if name == "identities":
+        return json.loads(value)
     return value
 
 
