@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 from lamina.aws.credentials import AssumableRole, CredentialStore, Identity
 from lamina.aws.dispatch import AwsApi
+from lamina.aws.error import UnknownServiceModel
 from lamina.aws.model import ModelLibrary
 from lamina.aws.policy import Decision, PolicyRequest, evaluate
 from lamina.aws.sigv4 import ALGORITHM, Signature, canonical_request, signing_key
@@ -105,7 +106,13 @@ class AwsApiCaller:
         path = call.path or "/"
         query = call.query
         if call.action is not None:
-            spec = self._models.spec(call.service)
+            try:
+                spec = self._models.spec(call.service)
+            except UnknownServiceModel as error:
+                raise GatewayError(
+                    ResponseType.DEFAULT_5XX,
+                    f"Execution failed due to configuration error: {error}",
+                ) from error
             if spec.protocol == "json" and spec.target_prefix:
                 headers = [(n, v) for n, v in headers if n.lower() != "content-type"]
                 headers.append(("X-Amz-Target", f"{spec.target_prefix}.{call.action}"))

@@ -113,3 +113,14 @@ def test_a_role_api_gateway_may_not_assume_is_a_500(proxy: LaminaProcess, host: 
     got = _send(proxy, host, "GET", "/dev/untrusted/notes.txt")
     assert got.status_code == 500, got.text
     assert got.json() == {"message": "Internal server error"}
+
+
+def test_a_denied_call_with_only_a_default_response_is_a_200_with_the_error_body(
+    proxy: LaminaProcess, host: str
+) -> None:
+    # Non-proxy integrations never pass the backend's status through: the default
+    # integration response (200) catches S3's 403, whose XML error becomes the body.
+    _send(proxy, host, "PUT", "/dev/files/other.txt", content=b"x")
+    got = _send(proxy, host, "GET", "/dev/unmapped/other.txt")
+    assert got.status_code == 200, got.text
+    assert b"<Code>AccessDenied</Code>" in got.content

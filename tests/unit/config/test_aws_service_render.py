@@ -29,7 +29,7 @@ def test_aws_service_integrations_round_trip() -> None:
     integrations = [
         m.integration for r in api.resources for m in r.methods.values() if m.integration
     ]
-    assert len(integrations) == 5
+    assert len(integrations) == 6
     assert all(isinstance(i, AwsServiceIntegration) for i in integrations)
 
 
