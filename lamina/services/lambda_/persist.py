@@ -43,6 +43,7 @@ def save(state: LambdaState, name: str) -> None:
     held = held_state(state, name)
     with records.store.transaction() as tx:
         records.write_function(tx, name, held, referenced)
+        records.mark_changed(tx, name)  # nodes sharing the store follow (follow.py)
 
 
 def save_layer(state: LambdaState, layer: LayerVersion) -> None:
@@ -52,6 +53,7 @@ def save_layer(state: LambdaState, layer: LayerVersion) -> None:
         return
     with records.store.transaction() as tx:
         records.write_layer(tx, layer)
+        records.mark_changed(tx, None)
 
 
 def held_state(state: LambdaState, name: str) -> FunctionState | None:
@@ -110,7 +112,7 @@ def load(state: LambdaState) -> None:
         versions.sort(key=lambda layer: layer.version)
     for held in records.read_functions(state.code, state.layer_code):
         if _restore_runtime(state, held):
-            _restore_api_fields(state, held)
+            restore_api_fields(state, held)
 
 
 def _restore_runtime(state: LambdaState, held: FunctionState) -> bool:
@@ -144,7 +146,9 @@ def _restore_runtime(state: LambdaState, held: FunctionState) -> bool:
     return True
 
 
-def _restore_api_fields(state: LambdaState, held: FunctionState) -> None:
+def restore_api_fields(state: LambdaState, held: FunctionState) -> None:
+    """Put the stored API fields of a function back: its descriptive fields, dead-letter
+    target, versions' fields, policy statements (added to those held) and invoke configs."""
     name = held.record.name
     if name in state.made_by_api and held.record.meta is not None:
         state.meta[(name, LATEST)] = held.record.meta
@@ -153,7 +157,7 @@ def _restore_api_fields(state: LambdaState, held: FunctionState) -> None:
     for version in held.versions:
         state.meta[(name, version.config.version)] = version.meta
     for policy in held.policies:
-        state.policies[(name, policy.qualifier)] = list(policy.statements)
+        state.policies.setdefault((name, policy.qualifier), []).extend(policy.statements)
     for config in held.invoke_configs:
         state.event_configs[(name, config.qualifier)] = {
             "LastModified": config.last_modified,

@@ -27,6 +27,7 @@ from lamina.services.lambda_ import (
     updates,
     versions,
 )
+from lamina.services.lambda_.follow import LambdaFollower
 from lamina.services.lambda_.mappings import EventSourceMappings
 from lamina.services.lambda_.state import LambdaState, Operation
 
@@ -58,6 +59,9 @@ class LambdaProvider:
             functions, region=region, account_id=account_id, state_dir=state_dir, store=store
         )
         persist.load(self.state)
+        records = self.state.records
+        self.follower = LambdaFollower(self.state, records) if records is not None else None
+        """Applies other nodes' changes (a shared store): ``await follow()`` starts it."""
         # Invocations on a service's behalf (API Gateway) are checked against the
         # resource policies this API keeps.
         functions.authorize_invocations_with(
@@ -74,6 +78,15 @@ class LambdaProvider:
         # `await mappings.start()` begins polling once the server listens.
         self.mappings = EventSourceMappings(self.state, state_dir)
         self._handlers.update(self.mappings.handlers())
+
+    async def follow(self) -> None:
+        """Follow the changes other nodes on the same store make (follow.py)."""
+        if self.follower is not None:
+            await self.follower.follow()
+
+    def unfollow(self) -> None:
+        if self.follower is not None:
+            self.follower.cancel()
 
     @property
     def service_name(self) -> str:

@@ -10,6 +10,11 @@ Kinds (keys never contain "/" inside a name: function, alias and layer names can
     lambda/invoke-configs   name/qualifier  InvokeConfigRecord
     lambda/layers           name/N          LayerVersion (published through the API)
     lambda/code             hex sha256      the zip itself (function and layer code)
+    lambda/changes          name            "<generation> <node>": the last change to name
+
+Each change also bumps GENERATION and marks the function it touched with the new value
+and the id of the node that made it, in the same transaction: the other nodes on a shared
+store follow the counter and re-read the functions marked since (follow.py).
 
 Every API change rewrites what the store holds for the function it touched, in one
 transaction: after a crash the store holds a function either as it was before the change
@@ -28,6 +33,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import uuid
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -43,6 +49,9 @@ from lamina.services.lambda_.meta import FunctionMeta, LayerVersion
 log = logging.getLogger("lamina.services.lambda")
 
 CODE = "lambda/code"
+CHANGES = "lambda/changes"
+GENERATION = ("control/generation", "lambda")
+"""(kind, key) of a counter every change bumps: other nodes on the store follow it."""
 _IN_STATE = "@state/"
 
 
@@ -89,6 +98,8 @@ class LambdaRecords:
 
     def __init__(self, store: Store, state_dir: Path) -> None:
         self.store = store
+        self.node = uuid.uuid4().hex
+        """This process's id in the change marks (its own changes are not re-read)."""
         self._state_dir = state_dir
         self.functions = Collection(store, "lambda/functions", FunctionRecord)
         self.versions = Collection(store, "lambda/versions", VersionRecord)
@@ -137,6 +148,30 @@ class LambdaRecords:
             self._put_zip(tx, digest)
         for digest in before - after - referenced:
             tx.delete(CODE, digest)
+
+    def mark_changed(self, tx: Transaction, name: str | None) -> int:
+        """Bump GENERATION and mark ``name`` (None: a layer) as changed by this node."""
+        raw = tx.get(*GENERATION)
+        generation = (int(raw) if raw else 0) + 1
+        tx.put(*GENERATION, str(generation).encode())
+        if name is not None:
+            tx.put(CHANGES, name, f"{generation} {self.node}".encode())
+        return generation
+
+    def generation(self) -> int:
+        raw = self.store.get(*GENERATION)
+        return int(raw) if raw else 0
+
+    def changed_since(self, generation: int) -> tuple[int, list[str]]:
+        """The counter now and the functions other nodes changed after ``generation``."""
+        names = []
+        with self.store.transaction() as tx:
+            raw = tx.get(*GENERATION)
+            for name, value in tx.scan(CHANGES, ""):
+                marked, node = value.decode().split(" ", 1)
+                if int(marked) > generation and node != self.node:
+                    names.append(name)
+        return (int(raw) if raw else 0), names
 
     def write_layer(self, tx: Transaction, layer: LayerVersion) -> None:
         portable = msgspec.structs.replace(layer, path=self.portable(layer.path))
@@ -246,28 +281,39 @@ class LambdaRecords:
 
     def read_functions(self, code: CodeStore, layer_code: CodeStore) -> list[FunctionState]:
         """Every stored function with its local paths, its code unpacked where missing."""
-        held = []
-        for name, record in self.functions.items():
-            latest = record.latest
-            if latest is not None:
-                latest = self._local_config(latest)
-                if not self._usable(latest, code, layer_code):
-                    latest = None
-            versions = []
-            for version in self.versions.all(f"{name}/"):
-                config = self._local_config(version.config)
-                if self._usable(config, code, layer_code):
-                    versions.append(msgspec.structs.replace(version, config=config))
-            held.append(
-                FunctionState(
-                    record=msgspec.structs.replace(record, latest=latest),
-                    versions=versions,
-                    aliases=self.aliases.all(f"{name}/"),
-                    policies=self.policies.all(f"{name}/"),
-                    invoke_configs=self.invoke_configs.all(f"{name}/"),
-                )
-            )
-        return held
+        names = [name for name, _ in self.functions.items()]
+        return [held for name in names if (held := self.read_function(name, code, layer_code))]
+
+    def read_function(
+        self, name: str, code: CodeStore, layer_code: CodeStore
+    ) -> FunctionState | None:
+        """What is stored for ``name`` (None: nothing, it was deleted), with local paths
+        and its code unpacked where missing."""
+        with self.store.transaction() as tx:
+            record = self.functions.get(name, tx)
+            if record is None:
+                return None
+            stored_versions = self.versions.all(f"{name}/", tx)
+            aliases = self.aliases.all(f"{name}/", tx)
+            policies = self.policies.all(f"{name}/", tx)
+            invoke_configs = self.invoke_configs.all(f"{name}/", tx)
+        latest = record.latest
+        if latest is not None:
+            latest = self._local_config(latest)
+            if not self._usable(latest, code, layer_code):
+                latest = None
+        versions = []
+        for version in stored_versions:
+            config = self._local_config(version.config)
+            if self._usable(config, code, layer_code):
+                versions.append(msgspec.structs.replace(version, config=config))
+        return FunctionState(
+            record=msgspec.structs.replace(record, latest=latest),
+            versions=versions,
+            aliases=aliases,
+            policies=policies,
+            invoke_configs=invoke_configs,
+        )
 
     def _usable(self, config: FunctionConfig, code: CodeStore, layer_code: CodeStore) -> bool:
         return self._unpacked(config.code_path, code) and all(
