@@ -27,9 +27,16 @@ def proxy() -> Iterator[LaminaProcess]:
 
 
 @pytest.fixture(scope="module")
-def host(proxy: LaminaProcess) -> str:
-    (api,) = load_application(APP).rest_apis
-    return f"{api.id}.execute-api.localhost:{proxy.port}"
+def hosts(proxy: LaminaProcess) -> dict[str, str]:
+    return {
+        api.logical_id: f"{api.id}.execute-api.localhost:{proxy.port}"
+        for api in load_application(APP).rest_apis
+    }
+
+
+@pytest.fixture(scope="module")
+def host(hosts: dict[str, str]) -> str:
+    return hosts["ProxyApi"]
 
 
 def _client(proxy: LaminaProcess, service: str) -> object:
@@ -124,3 +131,15 @@ def test_a_denied_call_with_only_a_default_response_is_a_200_with_the_error_body
     got = _send(proxy, host, "GET", "/dev/unmapped/other.txt")
     assert got.status_code == 200, got.text
     assert b"<Code>AccessDenied</Code>" in got.content
+
+
+def test_the_cloudformation_method_with_credentials_proxies_s3_too(
+    proxy: LaminaProcess, hosts: dict[str, str]
+) -> None:
+    _send(proxy, hosts["ProxyApi"], "PUT", "/dev/files/cfn.txt", content=b"from cfn")
+    got = _send(proxy, hosts["CfnApi"], "GET", "/v1/files/cfn.txt")
+    assert got.status_code == 200, got.text
+    assert got.content == b"from cfn"
+    missing = _send(proxy, hosts["CfnApi"], "GET", "/v1/files/none.txt")
+    assert missing.status_code == 404, missing.text
+    assert missing.json() == {"missing": "none.txt"}

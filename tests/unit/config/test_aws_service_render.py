@@ -15,26 +15,32 @@ REGION, ACCOUNT = "eu-west-1", "111122223333"
 
 
 def test_aws_service_integrations_round_trip() -> None:
-    (api,) = load_application(APP, region=REGION, account_id=ACCOUNT).rest_apis
-    snapshot, stages = render_rest_api(api, region=REGION, account_id=ACCOUNT)
-    back = compile_rest_api(
-        snapshot,
-        [(record, snapshot, None) for record in stages],
-        region=REGION,
-        account_id=ACCOUNT,
-        logical_id=api.logical_id,
-        web_acls={},
-    )
-    assert back.resources == api.resources
+    apis = load_application(APP, region=REGION, account_id=ACCOUNT).rest_apis
+    for api in apis:
+        snapshot, stages = render_rest_api(api, region=REGION, account_id=ACCOUNT)
+        back = compile_rest_api(
+            snapshot,
+            [(record, snapshot, None) for record in stages],
+            region=REGION,
+            account_id=ACCOUNT,
+            logical_id=api.logical_id,
+            web_acls={},
+        )
+        assert back.resources == api.resources, api.logical_id
     integrations = [
-        m.integration for r in api.resources for m in r.methods.values() if m.integration
+        m.integration
+        for api in apis
+        for r in api.resources
+        for m in r.methods.values()
+        if m.integration
     ]
-    assert len(integrations) == 6
+    assert len(integrations) == 7  # six in the OpenAPI body, one AWS::ApiGateway::Method
     assert all(isinstance(i, AwsServiceIntegration) for i in integrations)
 
 
 def test_rendered_record_is_get_integrations_shape() -> None:
-    (api,) = load_application(APP, region=REGION, account_id=ACCOUNT).rest_apis
+    apis = load_application(APP, region=REGION, account_id=ACCOUNT).rest_apis
+    (api,) = [a for a in apis if a.logical_id == "ProxyApi"]
     snapshot, _ = render_rest_api(api, region=REGION, account_id=ACCOUNT)
     resources = {r["path"]: r for r in snapshot["resources"]}
     record = resources["/files/{key}"]["resourceMethods"]["GET"]["methodIntegration"]
