@@ -68,6 +68,7 @@ class Reloader:
         "_overrides",
         "_path",
         "_provision",
+        "_publish",
         "_secrets",
         "_store",
         "_swap",
@@ -86,6 +87,7 @@ class Reloader:
         store: Store,
         provision: Provision,
         swap_apis: SwapApis,
+        publish: SwapApis | None = None,
     ) -> None:
         self.app = app
         self._path = path
@@ -95,6 +97,8 @@ class Reloader:
         self._store = store
         self._provision = provision
         self._swap = swap_apis
+        self._publish = publish
+        """Publishes the template's Lambda versions once its functions are deployed."""
         self._lock = asyncio.Lock()
         self._code: Snapshot | None = None
         """The code folders as last deployed (for `lamina deploy` without the watcher)."""
@@ -156,6 +160,8 @@ class Reloader:
                 self._functions.deploy(resolved.get(function.name, function))
             if work.template_changed:
                 self._swap(new)
+            if self._publish is not None:
+                self._publish(new)
         except (ServiceError, DynamicReferenceError, SandboxConfigError, ConfigError) as error:
             text = f"{error.code}: {error.message}" if isinstance(error, ServiceError) else error
             return self._rolled_back(new, str(text))
