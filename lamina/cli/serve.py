@@ -328,6 +328,7 @@ async def serve(options: ServeOptions) -> int:
         store=store,
         provision=provision_new,
         swap_apis=control.redeploy,
+        publish=lambda new: publish_releases(lambda_.state, new.releases),
     )
     edge = Edge(gateway, public_host=public, aws=aws, identity=cognito)
     server = HttpServer(edge, transport.server_tls)
