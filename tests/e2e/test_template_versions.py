@@ -6,6 +6,9 @@ at a restart with the same code, version 2 once the handler changed."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -154,3 +157,50 @@ def test_alias_moved_through_the_api_stays_until_a_new_version(tmp_path: Path) -
     assert _run(app, state)[1] == "1"
     (app / "src" / "app.py").write_text(HANDLER % "third")
     assert _run(app, state)[1:] == ("3", {"code": "third", "version": "3"})
+
+
+def _lamina(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "lamina.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_deploy_publishes_the_changed_code(tmp_path: Path) -> None:
+    """`lamina deploy` of an edited handler publishes version 2 and moves the alias."""
+    app = _app(tmp_path, AUTO_PUBLISH)
+    lamina = LaminaProcess(app, "--no-watch")
+    try:
+        assert _state(lamina.base)[:2] == (["$LATEST", "1"], "1")
+        (app / "src" / "app.py").write_text(HANDLER % "second")
+        deployed = _lamina("deploy", str(app), "--no-confirm")
+        assert deployed.returncode == 0, deployed.stderr
+        assert _state(lamina.base) == (
+            ["$LATEST", "1", "2"],
+            "2",
+            {"code": "second", "version": "2"},
+        )
+    finally:
+        lamina.stop()
+
+
+def test_watched_edit_publishes_the_changed_code(tmp_path: Path) -> None:
+    """An edit `lamina up` sees (it watches by default) publishes the next version."""
+    app = _app(tmp_path, AUTO_PUBLISH)
+    lamina = LaminaProcess(app)
+    try:
+        assert _state(lamina.base)[1] == "1"
+        (app / "src" / "app.py").write_text(HANDLER % "second")
+        deadline = time.monotonic() + 20
+        while _state(lamina.base)[1] != "2" and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _state(lamina.base) == (
+            ["$LATEST", "1", "2"],
+            "2",
+            {"code": "second", "version": "2"},
+        )
+    finally:
+        lamina.stop()
