@@ -4,10 +4,13 @@ requestParameters, requestTemplates, integrationResponses) and compiles them bac
 
 from __future__ import annotations
 
+import botocore.session  # type: ignore[import-untyped]
+
 from lamina.config.apigateway_compile import compile_rest_api
 from lamina.config.apigateway_render import render_rest_api
 from lamina.config.load import load_application
 from lamina.gateway.model import AwsServiceIntegration
+from tests.botocore_shape import check_shape
 from tests.conftest import FIXTURES
 
 APP = FIXTURES / "apps" / "s3_proxy"
@@ -52,3 +55,11 @@ def test_rendered_record_is_get_integrations_shape() -> None:
         "integration.request.path.key": "method.request.path.key"
     }
     assert record["integrationResponses"]["404"]["selectionPattern"] == "404"
+
+
+def test_rendered_resources_fit_botocore_output_shapes() -> None:
+    model = botocore.session.get_session().get_service_model("apigateway")
+    for api in load_application(APP, region=REGION, account_id=ACCOUNT).rest_apis:
+        snapshot, _ = render_rest_api(api, region=REGION, account_id=ACCOUNT)
+        for index, record in enumerate(snapshot["resources"]):
+            check_shape(record, model.shape_for("Resource"), f"resources[{index}]")
