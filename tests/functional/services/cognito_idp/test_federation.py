@@ -1,0 +1,262 @@
+"""User pool federation with an external OpenID Connect provider: a local provider
+(tests/oidc_provider.py) on loopback, the pool's hosted endpoints through real HTTP, and the
+identity provider operations through boto3.
+
+https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-oidc-idp.html
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import jwt
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.jwt_issuer import SigningKey
+from tests.oidc_provider import OidcProvider
+
+from .conftest import Clock
+from .test_hosted import CALLBACK, App, HostedServer
+
+PERSON = {"sub": "idp-user-42", "email": "grace@example.com", "email_verified": True}
+
+
+@pytest.fixture
+def hosted(tmp_path: Path, clock: Clock) -> Iterator[HostedServer]:
+    served = HostedServer(tmp_path, clock)
+    yield served
+    served.close()
+
+
+@pytest.fixture
+def browser() -> Iterator[httpx.Client]:
+    with httpx.Client(follow_redirects=False, timeout=10) as client:
+        yield client
+
+
+@pytest.fixture
+def oidc() -> Iterator[OidcProvider]:
+    provider = OidcProvider("idp-client", "idp-secret", {**PERSON, "name": "Grace Hopper"})
+    yield provider
+    provider.close()
+
+
+def _details(oidc: OidcProvider, **given: str) -> dict[str, str]:
+    return {
+        "client_id": oidc.client_id,
+        "client_secret": oidc.client_secret,
+        "authorize_scopes": "openid email profile",
+        "oidc_issuer": oidc.issuer,
+        "attributes_request_method": "GET",
+        **given,
+    }
+
+
+def _federated_app(hosted: HostedServer, oidc: OidcProvider, **details: str) -> App:
+    app = App(hosted, SupportedIdentityProviders=["COGNITO", "MyIdP"])
+    hosted.admin().create_identity_provider(
+        UserPoolId=app.pool_id,
+        ProviderName="MyIdP",
+        ProviderType="OIDC",
+        ProviderDetails=_details(oidc, **details),
+        AttributeMapping={"email": "email", "email_verified": "email_verified", "name": "name"},
+    )
+    return app
+
+
+def _follow(browser: httpx.Client, url: str) -> httpx.Response:
+    """Follow redirects by hand until one leaves for the app's callback (or an error)."""
+    answer = browser.get(url)
+    for _ in range(6):
+        location = answer.headers.get("location", "")
+        if answer.status_code != 302 or location.startswith(CALLBACK):
+            return answer
+        answer = browser.get(httpx.URL(str(answer.url)).join(location))
+    raise AssertionError("too many redirects")
+
+
+def test_sign_in_through_the_oidc_provider(
+    hosted: HostedServer, oidc: OidcProvider, browser: httpx.Client
+) -> None:
+    app = _federated_app(hosted, oidc)
+    first = browser.get(app.authorize_url(identity_provider="MyIdP", nonce="n-app"))
+    assert first.status_code == 302
+    at_idp = urlsplit(first.headers["location"])
+    assert f"{at_idp.scheme}://{at_idp.netloc}" == oidc.issuer
+    sent = {k: v[0] for k, v in parse_qs(at_idp.query).items()}
+    assert sent["client_id"] == "idp-client"
+    assert sent["scope"] == "openid email profile"
+    assert sent["redirect_uri"] == f"{app.base}/oauth2/idpresponse"
+    assert sent["state"] and sent["nonce"]
+
+    answer = _follow(browser, first.headers["location"])
+    assert answer.status_code == 302, answer.text
+    back = {k: v[0] for k, v in parse_qs(urlsplit(answer.headers["location"]).query).items()}
+    assert back["state"] == "s-123"
+    assert oidc.token_requests[0]["client_secret"] == "idp-secret"
+    assert oidc.userinfo_methods == ["GET"]
+
+    redeemed = httpx.post(
+        f"{app.base}/oauth2/token",
+        data={
+            "grant_type": "authorization_code",
+            "client_id": app.client_id,
+            "code": back["code"],
+            "redirect_uri": CALLBACK,
+        },
+        timeout=10,
+    )
+    assert redeemed.status_code == 200, redeemed.text
+    claims = jwt.decode(redeemed.json()["id_token"], options={"verify_signature": False})
+    assert claims["cognito:username"] == "MyIdP_idp-user-42"
+    assert claims["email"] == "grace@example.com"
+    assert claims["email_verified"] is True
+    assert claims["name"] == "Grace Hopper"
+    assert claims["nonce"] == "n-app"
+    assert claims["cognito:groups"] == [f"{app.pool_id}_MyIdP"]
+    [identity] = claims["identities"]
+    assert identity["userId"] == "idp-user-42"
+    assert identity["providerName"] == "MyIdP"
+    assert identity["providerType"] == "OIDC"
+    assert identity["primary"] == "true"
+    assert identity["issuer"] is None
+    access = jwt.decode(redeemed.json()["access_token"], options={"verify_signature": False})
+    assert access["username"] == "MyIdP_idp-user-42"
+    assert access["cognito:groups"] == [f"{app.pool_id}_MyIdP"]
+
+    user = hosted.admin().admin_get_user(UserPoolId=app.pool_id, Username="MyIdP_idp-user-42")
+    assert user["UserStatus"] == "EXTERNAL_PROVIDER"
+    attributes = {a["Name"]: a["Value"] for a in user["UserAttributes"]}
+    assert attributes["email"] == "grace@example.com"
+    assert json.loads(attributes["identities"])[0]["userId"] == "idp-user-42"
+
+
+def test_a_second_sign_in_links_to_the_same_user(
+    hosted: HostedServer, oidc: OidcProvider, browser: httpx.Client
+) -> None:
+    app = _federated_app(hosted, oidc, attributes_request_method="POST")
+    first = _follow(browser, app.authorize_url(identity_provider="MyIdP", prompt="login"))
+    assert first.status_code == 302
+    oidc.claims["email"] = "grace@navy.example"
+    second = _follow(browser, app.authorize_url(identity_provider="MyIdP", prompt="login"))
+    assert second.status_code == 302
+    assert oidc.userinfo_methods == ["POST", "POST"]
+    users = hosted.admin().list_users(UserPoolId=app.pool_id)["Users"]
+    federated = [u for u in users if u["Username"].startswith("MyIdP_")]
+    assert len(federated) == 1
+    attributes = {a["Name"]: a["Value"] for a in federated[0]["Attributes"]}
+    assert attributes["email"] == "grace@navy.example"
+
+
+@pytest.mark.parametrize(
+    ("override", "why"),
+    [
+        ({"aud": "someone-else"}, "aud"),
+        ({"iss": "http://127.0.0.1:1"}, "iss"),
+        ({"nonce": "replayed"}, "nonce"),
+        ({"exp": 1000}, "exp"),
+    ],
+)
+def test_an_id_token_that_fails_its_checks_is_refused(
+    hosted: HostedServer,
+    oidc: OidcProvider,
+    browser: httpx.Client,
+    override: dict[str, Any],
+    why: str,
+) -> None:
+    app = _federated_app(hosted, oidc)
+    oidc.id_token_overrides = override
+    answer = _follow(browser, app.authorize_url(identity_provider="MyIdP"))
+    assert answer.status_code == 400, why
+    assert "ID token is invalid" in answer.text
+    assert not [
+        u
+        for u in hosted.admin().list_users(UserPoolId=app.pool_id)["Users"]
+        if u["Username"].startswith("MyIdP_")
+    ]
+
+
+def test_a_token_signed_by_another_key_is_refused(
+    hosted: HostedServer, oidc: OidcProvider, browser: httpx.Client
+) -> None:
+    app = _federated_app(hosted, oidc)
+    oidc.sign_with = SigningKey(oidc.key.kid)  # same kid, a key the JWKS does not publish
+    answer = _follow(browser, app.authorize_url(identity_provider="MyIdP"))
+    assert answer.status_code == 400
+    assert "ID token is invalid" in answer.text
+
+
+def test_replayed_or_unknown_state_is_refused(hosted: HostedServer, oidc: OidcProvider) -> None:
+    app = _federated_app(hosted, oidc)
+    answer = httpx.get(f"{app.base}/oauth2/idpresponse?code=x&state=forged", timeout=10)
+    assert answer.status_code == 400
+    assert "Invalid state" in answer.text
+
+
+def test_a_provider_the_client_does_not_support_is_refused(
+    hosted: HostedServer, oidc: OidcProvider
+) -> None:
+    app = _federated_app(hosted, oidc)
+    other = App(hosted, SupportedIdentityProviders=["COGNITO"])
+    hosted.admin().create_identity_provider(
+        UserPoolId=other.pool_id,
+        ProviderName="MyIdP",
+        ProviderType="OIDC",
+        ProviderDetails=_details(oidc),
+    )
+    refused = httpx.get(other.authorize_url(identity_provider="MyIdP"), timeout=10)
+    assert refused.status_code == 400
+    assert "Login option is not available" in refused.text
+    unknown = httpx.get(app.authorize_url(identity_provider="Nobody"), timeout=10)
+    assert unknown.status_code == 400
+
+
+def test_identity_provider_operations(hosted: HostedServer, oidc: OidcProvider) -> None:
+    admin = hosted.admin()
+    app = _federated_app(hosted, oidc)
+    described = admin.describe_identity_provider(UserPoolId=app.pool_id, ProviderName="MyIdP")
+    provider = described["IdentityProvider"]
+    assert provider["ProviderType"] == "OIDC"
+    assert provider["ProviderDetails"]["oidc_issuer"] == oidc.issuer
+    assert provider["AttributeMapping"]["username"] == "sub"
+    assert provider["AttributeMapping"]["email"] == "email"
+    listed = admin.list_identity_providers(UserPoolId=app.pool_id, MaxResults=10)["Providers"]
+    assert [p["ProviderName"] for p in listed] == ["MyIdP"]
+    updated = admin.update_identity_provider(
+        UserPoolId=app.pool_id,
+        ProviderName="MyIdP",
+        ProviderDetails={"authorize_scopes": "openid email"},
+    )["IdentityProvider"]
+    assert updated["ProviderDetails"]["authorize_scopes"] == "openid email"
+    assert updated["ProviderDetails"]["client_id"] == "idp-client"
+
+    with pytest.raises(ClientError) as duplicate:
+        admin.create_identity_provider(
+            UserPoolId=app.pool_id,
+            ProviderName="MyIdP",
+            ProviderType="OIDC",
+            ProviderDetails=_details(oidc),
+        )
+    assert duplicate.value.response["Error"]["Code"] == "DuplicateProviderException"
+    with pytest.raises(ClientError) as missing:
+        admin.create_identity_provider(
+            UserPoolId=app.pool_id,
+            ProviderName="Other",
+            ProviderType="OIDC",
+            ProviderDetails={"client_id": "x"},
+        )
+    assert missing.value.response["Error"]["Code"] == "InvalidParameterException"
+
+    admin.delete_identity_provider(UserPoolId=app.pool_id, ProviderName="MyIdP")
+    with pytest.raises(ClientError) as gone:
+        admin.describe_identity_provider(UserPoolId=app.pool_id, ProviderName="MyIdP")
+    assert gone.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    with pytest.raises(ClientError) as no_pool:
+        admin.list_identity_providers(UserPoolId="us-east-1_NoSuchOne", MaxResults=10)
+    assert no_pool.value.response["Error"]["Code"] == "ResourceNotFoundException"
