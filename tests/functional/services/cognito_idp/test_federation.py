@@ -18,10 +18,10 @@ import jwt
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.clock import ManualClock as Clock
 from tests.jwt_issuer import SigningKey
 from tests.oidc_provider import OidcProvider
 
-from .conftest import Clock
 from .test_hosted import CALLBACK, App, HostedServer
 
 PERSON = {"sub": "idp-user-42", "email": "grace@example.com", "email_verified": True}
