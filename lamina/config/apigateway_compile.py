@@ -320,6 +320,7 @@ def _integration(spec: object) -> Integration:
             or REST_DEFAULT_TIMEOUT_MS,
             request_templates=mapped.request_templates,
             passthrough_behavior=mapped.passthrough_behavior,
+            content_handling=mapped.content_handling,
             responses=mapped.responses,
         )
     if kind == "AWS_PROXY" and is_lambda_uri(uri):
@@ -346,6 +347,7 @@ def _integration(spec: object) -> Integration:
             request_parameters=_strings(integration.get("requestParameters")),
             request_templates=mapped.request_templates,
             passthrough_behavior=mapped.passthrough_behavior,
+            content_handling=mapped.content_handling,
             responses=mapped.responses,
         )
     if kind == "AWS" and ":apigateway:" in uri:
@@ -360,6 +362,7 @@ def _integration(spec: object) -> Integration:
             request_parameters=_strings(integration.get("requestParameters")),
             request_templates=mapped.request_templates,
             passthrough_behavior=mapped.passthrough_behavior,
+            content_handling=mapped.content_handling,
             responses=mapped.responses,
         )
     return UnsupportedIntegration(type=kind, uri=uri)
@@ -373,12 +376,14 @@ def _cloudformation_mock(integration: Record) -> dict[str, object]:
         "Type": "MOCK",
         "RequestTemplates": integration.get("requestTemplates"),
         "PassthroughBehavior": integration.get("passthroughBehavior"),
+        "ContentHandling": integration.get("contentHandling"),
         "IntegrationResponses": [
             {
                 "StatusCode": response.get("statusCode", status),
                 "SelectionPattern": response.get("selectionPattern"),
                 "ResponseParameters": response.get("responseParameters"),
                 "ResponseTemplates": response.get("responseTemplates"),
+                "ContentHandling": response.get("contentHandling"),
             }
             for status, response in responses.items()
             if isinstance(response, Mapping)

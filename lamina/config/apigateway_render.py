@@ -272,6 +272,9 @@ def _integration(
         }
         if integration.uri:
             record["uri"] = integration.uri
+    handling = getattr(integration, "content_handling", None)
+    if handling is not None:  # non-proxy integrations' contentHandling
+        record["contentHandling"] = handling
     return record
 
 
@@ -297,6 +300,8 @@ def _integration_responses(
             record["responseParameters"] = dict(response.response_parameters)
         if response.response_templates:
             record["responseTemplates"] = dict(response.response_templates)
+        if response.content_handling is not None:
+            record["contentHandling"] = response.content_handling
         found.setdefault(response.status_code, record)
     return found
 

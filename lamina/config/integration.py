@@ -162,6 +162,7 @@ def build_http_integration(spec: Mapping[str, object], default_timeout_ms: int) 
         request_parameters=_text_map(spec.get("RequestParameters" if cfn else "requestParameters")),
         request_templates=mapped.request_templates,
         passthrough_behavior=mapped.passthrough_behavior,
+        content_handling=mapped.content_handling,
         responses=mapped.responses,
     )
 
@@ -194,6 +195,7 @@ def build_aws_service_integration(
         request_parameters=_text_map(spec.get("RequestParameters" if cfn else "requestParameters")),
         request_templates=mapped.request_templates,
         passthrough_behavior=mapped.passthrough_behavior,
+        content_handling=mapped.content_handling,
         responses=mapped.responses,
     )
 
@@ -260,8 +262,29 @@ def build_mock_integration(spec: Mapping[str, object]) -> MockIntegration:
     return MockIntegration(
         request_templates=templates,
         passthrough_behavior=passthrough,
+        content_handling=_content_handling(
+            spec.get("ContentHandling" if cfn else "contentHandling")
+        ),
         responses=_cfn_responses(spec) if cfn else _openapi_responses(spec),
     )
+
+
+_CONTENT_HANDLING: dict[str, Literal["CONVERT_TO_BINARY", "CONVERT_TO_TEXT"]] = {
+    "CONVERT_TO_BINARY": "CONVERT_TO_BINARY",
+    "CONVERT_TO_TEXT": "CONVERT_TO_TEXT",
+}
+
+
+def _content_handling(value: object) -> Literal["CONVERT_TO_BINARY", "CONVERT_TO_TEXT"] | None:
+    """An integration's or integration response's contentHandling (None when unset).
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-payload-encodings-workflow.html
+    """
+    if value is None or value == "":
+        return None
+    found = _CONTENT_HANDLING.get(str(value))
+    if found is None:
+        raise ConfigError(f"contentHandling {value!r} is not CONVERT_TO_BINARY or CONVERT_TO_TEXT")
+    return found
 
 
 def build_lambda_custom_integration(
@@ -286,6 +309,7 @@ def build_lambda_custom_integration(
         ),
         request_templates=mapped.request_templates,
         passthrough_behavior=mapped.passthrough_behavior,
+        content_handling=mapped.content_handling,
         responses=mapped.responses,
     )
 
@@ -344,6 +368,7 @@ def _response(pattern: str | None, body: object, cfn: str) -> IntegrationRespons
         status_code=str(status),
         response_parameters=_text_map(body.get(key("responseParameters"))),
         response_templates=_text_map(body.get(key("responseTemplates"))),
+        content_handling=_content_handling(body.get(key("contentHandling"))),
     )
 
 
