@@ -12,10 +12,10 @@ from lamina.config.apigateway_compile import compile_rest_api
 from lamina.config.apigateway_render import render_rest_api
 from lamina.config.load import load_application
 from lamina.gateway.model import (
+    AwsServiceIntegration,
     IntegrationResponse,
     LambdaCustomIntegration,
     RestApi,
-    UnsupportedIntegration,
 )
 from tests.conftest import FIXTURES
 
@@ -163,7 +163,8 @@ def test_compile_put_integration_shape_type_aws() -> None:
     )
 
 
-def test_compile_type_aws_to_another_service_stays_unsupported() -> None:
+def test_compile_type_aws_to_another_service_is_an_aws_service_integration() -> None:
+    """Not a Lambda custom integration: the AWS service integration runs it."""
     uri = f"arn:aws:apigateway:{REGION}:sqs:path/{ACCOUNT}/queue"
     compiled = _compiled({"type": "AWS", "httpMethod": "POST", "uri": uri})
-    assert compiled == UnsupportedIntegration(type="AWS", uri=uri)
+    assert compiled == AwsServiceIntegration(uri=uri, http_method="POST")
