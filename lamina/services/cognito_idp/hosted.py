@@ -59,6 +59,7 @@ from lamina.services.cognito_idp.hosted_token import (
     form_of,
     user_info,
 )
+from lamina.services.cognito_idp.identity_providers import find_provider
 from lamina.services.cognito_idp.model import Client, Pool, User
 
 if TYPE_CHECKING:
@@ -158,6 +159,17 @@ class HostedUi:
                 return pool
         return None
 
+    def _providers(self, site: Site, client: Client, action: str) -> list[tuple[str, str]]:
+        """The hosted page's buttons: the client's external providers that exist, each
+        linking to /oauth2/authorize with the same request and its identity_provider."""
+        found = []
+        for name in client.supported_identity_providers:
+            if name != "COGNITO" and find_provider(self._idp, site.pool, name) is not None:
+                query = urlencode({"identity_provider": name})
+                href = action.replace("/login?", "/oauth2/authorize?", 1)
+                found.append((name, f"{href}&{query}"))
+        return found
+
     def _find_client(self, pool: Pool) -> ClientLookup:
         return ClientLookup(self._idp, pool)
 
@@ -194,6 +206,7 @@ class HostedUi:
                 headers=[site.cookie(CSRF_COOKIE, csrf)],
                 sign_up_href=_sign_up_href(action),
                 forgot_href=action.replace("/login?", "/forgotPassword?", 1),
+                providers=self._providers(site, client, action),
             )
         if request.method != "POST":
             return hosted_page.error("Use GET or POST.", "method_not_allowed", 405)
@@ -210,6 +223,7 @@ class HostedUi:
                 headers=[site.cookie(CSRF_COOKIE, csrf)],
                 sign_up_href=_sign_up_href(action),
                 forgot_href=action.replace("/login?", "/forgotPassword?", 1),
+                providers=self._providers(site, client, action),
             )
         form, csrf = checked
         if "session" in form:
@@ -253,6 +267,7 @@ class HostedUi:
                 status=400,
                 sign_up_href=_sign_up_href(action),
                 forgot_href=action.replace("/login?", "/forgotPassword?", 1),
+                providers=self._providers(site, client, action),
             )
         if user.status == "FORCE_CHANGE_PASSWORD":
             return hosted_page.new_password(

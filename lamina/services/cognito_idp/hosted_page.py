@@ -44,6 +44,9 @@ input:focus-visible,button:focus-visible{outline:3px solid #2563eb;outline-offse
 button{width:100%;margin-top:1.5rem;padding:.7rem;font:inherit;font-weight:600;
 color:#fff;background:#1d4ed8;border:0;border-radius:.375rem;cursor:pointer}
 button:hover{background:#1e40af}
+a.button{display:block;padding:.7rem;text-align:center;font-weight:600;color:#1d4ed8;
+border:1px solid #1d4ed8;border-radius:.375rem;text-decoration:none}
+a.button:hover{background:#eff6ff}
 .alert{margin:0 0 1rem;padding:.75rem;border-radius:.375rem;background:#fef2f2;
 color:#991b1b;border:1px solid #fecaca}
 .hint{font-size:.875rem;color:#4b5563;margin:.25rem 0 0}
@@ -88,13 +91,26 @@ def sign_in(
     headers: list[tuple[bytes, bytes]] | None = None,
     sign_up_href: str | None = None,
     forgot_href: str | None = None,
+    providers: list[tuple[str, str]] | None = None,
 ) -> HttpResponse:
-    """The sign-in form; `action` is the /login URL with the authorize request's query."""
+    """The sign-in form; `action` is the /login URL with the authorize request's query.
+    `providers`: (name, authorize URL) of the external identity providers to offer."""
     focus_password = bool(username)
+    federated = ""
+    if providers:
+        federated = (
+            '<p class="lead">Sign in with your corporate ID</p>'
+            + "".join(
+                f'<p><a class="button" href="{escape(href)}">{escape(name)}</a></p>'
+                for name, href in providers
+            )
+            + '<p class="lead">or with your username and password</p>'
+        )
     body = (
         "<h1>Sign in</h1>"
         f'<p class="lead">to continue to {escape(client_name)}</p>'
         f"{_alert(error)}"
+        f"{federated}"
         f'<form method="post" action="{escape(action)}">'
         f'<input type="hidden" name="_csrf" value="{escape(csrf)}">'
         '<label for="username">Username</label>'

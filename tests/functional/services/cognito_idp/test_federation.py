@@ -7,7 +7,9 @@ https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-oid
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -260,3 +262,22 @@ def test_identity_provider_operations(hosted: HostedServer, oidc: OidcProvider) 
     with pytest.raises(ClientError) as no_pool:
         admin.list_identity_providers(UserPoolId="us-east-1_NoSuchOne", MaxResults=10)
     assert no_pool.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_the_sign_in_page_offers_the_provider(
+    hosted: HostedServer, oidc: OidcProvider, browser: httpx.Client
+) -> None:
+    app = _federated_app(hosted, oidc)
+    login = browser.get(app.authorize_url()).headers["location"]
+    page = browser.get(f"{hosted.url}{login}")
+    assert page.status_code == 200
+    button = re.search(r'<a class="button" href="([^"]+)">MyIdP</a>', page.text)
+    assert button is not None
+    href = html.unescape(button.group(1))
+    assert "identity_provider=MyIdP" in href
+    answer = _follow(browser, f"{hosted.url}{href}")
+    assert answer.status_code == 302
+    assert "code=" in answer.headers["location"]
+    plain = App(hosted)
+    login = browser.get(plain.authorize_url()).headers["location"]
+    assert 'class="button"' not in browser.get(f"{hosted.url}{login}").text
