@@ -23,7 +23,7 @@ from typing import Protocol
 from urllib.parse import urlencode
 
 from lamina.gateway.error import GatewayError, GatewayResponse, ResponseType
-from lamina.gateway.integrations.http import _RestParameters, integration_url
+from lamina.gateway.integrations.http import RestParameters, integration_url
 from lamina.gateway.integrations.responses import (
     DEFAULT_MEDIA_TYPE,
     IntegrationOutput,
@@ -105,7 +105,7 @@ async def call_aws_service(
             "Execution failed due to configuration error: no credentials for the AWS integration",
         )
     service, kind, target = parse_service_uri(integration.uri)
-    mapped = _RestParameters(integration.request_parameters, mapping)
+    mapped = RestParameters(integration.request_parameters, mapping)
     path_values = {**resource_path_params, **mapped.path}
     body, rendered = map_request_body(
         integration.request_templates,

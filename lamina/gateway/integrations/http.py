@@ -207,7 +207,7 @@ def _forwarded(headers: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
     return [(n, v) for n, v in headers if n.lower() not in _HOP_BY_HOP]
 
 
-class _RestParameters:
+class RestParameters:
     """REST `integration.request.{header,querystring,path}.X` values for this request."""
 
     __slots__ = ("headers", "path", "query")
@@ -239,7 +239,7 @@ async def call_rest_http(
 ) -> GatewayResponse:
     """A REST API's HTTP or HTTP_PROXY integration."""
     request = mapping.request
-    mapped = _RestParameters(integration.request_parameters, mapping)
+    mapped = RestParameters(integration.request_parameters, mapping)
     # Path variables named by the method path are filled as the console's proxy resources
     # map them (integration.request.path.x <- method.request.path.x) when not mapped.
     path_values = {**resource_path_params, **mapped.path}
