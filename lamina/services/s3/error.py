@@ -196,3 +196,23 @@ def acl_not_supported() -> ServiceError:
     return ServiceError(
         "AccessControlListNotSupported", "The bucket does not allow ACLs", status=400
     )
+
+
+def no_such_version(key: str, version_id: str) -> ServiceError:
+    # https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html#ErrorCodeList
+    return ServiceError(
+        "NoSuchVersion",
+        "The specified version does not exist.",
+        status=404,
+        fields={"Key": key, "VersionId": version_id},
+    )
+
+
+def method_not_allowed(resource_type: str) -> ServiceError:
+    # https://docs.aws.amazon.com/AmazonS3/latest/userguide/DeleteMarker.html
+    return ServiceError(
+        "MethodNotAllowed",
+        "The specified method is not allowed against this resource.",
+        status=405,
+        fields={"Method": "GET", "ResourceType": resource_type},
+    )

@@ -68,12 +68,12 @@ async def list_objects_v2(
     state.bucket(bucket)
     prefix = params.get("Prefix") or ""
     delimiter = params.get("Delimiter") or ""
-    max_keys = _max_keys(params)
+    max_keys = max_keys_of(params)
     token = params.get("ContinuationToken")
     start_after = params.get("StartAfter") or ""
     after = _decode_token(token) if token is not None else start_after
     page = _fill(state, bucket, _Page(prefix, delimiter, max_keys, after if token else ""), after)
-    encode = _encoder(params.get("EncodingType"))
+    encode = encoder(params.get("EncodingType"))
     output: dict[str, Any] = {
         "Name": bucket,
         "Prefix": encode(prefix),
@@ -103,7 +103,7 @@ def _fill(state: S3State, bucket: str, page: _Page, after: str) -> _Page:
     return page
 
 
-def _max_keys(params: OperationInput) -> int:
+def max_keys_of(params: OperationInput) -> int:
     max_keys = int(params.get("MaxKeys", DEFAULT_MAX_KEYS))
     if max_keys < 0:
         raise error.invalid_argument(
@@ -119,10 +119,10 @@ async def list_objects(
     state.bucket(bucket)
     prefix = params.get("Prefix") or ""
     delimiter = params.get("Delimiter") or ""
-    max_keys = _max_keys(params)
+    max_keys = max_keys_of(params)
     marker = params.get("Marker") or ""
     page = _fill(state, bucket, _Page(prefix, delimiter, max_keys, marker), marker)
-    encode = _encoder(params.get("EncodingType"))
+    encode = encoder(params.get("EncodingType"))
     output: dict[str, Any] = {
         "Name": bucket,
         "Prefix": encode(prefix),
@@ -159,7 +159,7 @@ def _entry(stored: StoredObject, encode: Any, state: S3State, params: OperationI
     return entry
 
 
-def _encoder(encoding: str | None) -> Any:
+def encoder(encoding: str | None) -> Any:
     if encoding == "url":
         return lambda text: quote(text, safe="/")
     return lambda text: text

@@ -29,6 +29,7 @@ from lamina.services.s3.state import (
     content_headers,
     quoted,
     user_metadata,
+    versioned,
 )
 from lamina.services.s3.store import Part, StoredObject, Upload
 from lamina.services.s3.tagging import tags_from_header
@@ -112,8 +113,8 @@ async def upload_part_copy(
     """
     number = _part_number(params)
     upload = _upload(state, params)
-    source_bucket, source_key = copy_source(params["CopySource"])
-    source = state.object(source_bucket, source_key)
+    source_bucket, source_key, source_version = copy_source(params["CopySource"])
+    source = state.object(source_bucket, source_key, source_version)
     check_preconditions(source, params, prefix="CopySource")
     start, end = _copy_range(params.get("CopySourceRange"), source.size)
     written = await state.write([await state.read(source.blob_id, start, end)])
@@ -190,12 +191,17 @@ async def complete_multipart_upload(
     if state.store.upload(upload.upload_id) is None:  # completed or aborted meanwhile
         state.free(written.blob_id)
         raise error.no_such_upload(upload.upload_id)
+    # Completing an upload writes a version as a PUT does.
+    # https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html
+    bucket = state.bucket(upload.bucket)
+    stored.version_id = state.next_version_id(bucket)
     state.free(*state.store.finish_upload(upload.upload_id, upload.bucket, stored))
     return {
         "Location": f"/{upload.bucket}/{upload.key}",
         "Bucket": upload.bucket,
         "Key": upload.key,
         "ETag": stored.etag,
+        **versioned(bucket, stored),
     }
 
 

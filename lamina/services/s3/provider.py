@@ -19,7 +19,7 @@ from lamina.aws.service import (
     OperationOutput,
     ServiceError,
 )
-from lamina.services.s3 import bucket, listing, multipart, obj, tagging
+from lamina.services.s3 import bucket, listing, multipart, obj, tagging, versioning
 from lamina.services.s3.blob import BlobStore
 from lamina.services.s3.state import S3State
 from lamina.services.s3.store import S3Store
@@ -40,6 +40,8 @@ ROOTS = {
     "ListMultipartUploads": "ListMultipartUploadsResult",
     "DeleteObjects": "DeleteResult",
     "GetObjectTagging": "Tagging",
+    "GetBucketVersioning": "VersioningConfiguration",
+    "ListObjectVersions": "ListVersionsResult",
 }
 
 _Operation = Callable[[S3State, AwsRequestContext, OperationInput], Awaitable[OperationOutput]]
@@ -67,6 +69,9 @@ _OPERATIONS: dict[str, _Operation] = {
     "PutObjectTagging": tagging.put_object_tagging,
     "GetObjectTagging": tagging.get_object_tagging,
     "DeleteObjectTagging": tagging.delete_object_tagging,
+    "PutBucketVersioning": versioning.put_bucket_versioning,
+    "GetBucketVersioning": versioning.get_bucket_versioning,
+    "ListObjectVersions": versioning.list_object_versions,
 }
 
 

@@ -8,13 +8,14 @@ import base64
 import binascii
 import hashlib
 import re
+import secrets
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from lamina.aws.shape import format_timestamp
 from lamina.services.s3 import error
 from lamina.services.s3.blob import BlobStore, Written
-from lamina.services.s3.store import Bucket, S3Store, StoredObject
+from lamina.services.s3.store import NULL_VERSION, Bucket, S3Store, StoredObject
 
 STORAGE_CLASS = "STANDARD"
 # Object content headers kept with the object and answered on GET/HEAD, by member name.
@@ -48,12 +49,32 @@ class S3State:
             raise error.no_such_bucket(name)
         return found
 
-    def object(self, bucket: str, key: str) -> StoredObject:
+    def object(self, bucket: str, key: str, version_id: str | None = None) -> StoredObject:
+        """The key's current version, or the one `version_id` names.
+
+        https://docs.aws.amazon.com/AmazonS3/latest/userguide/DeleteMarker.html: a GET of
+        a key whose current version is a delete marker is 404 NoSuchKey; a GET naming a
+        delete marker's version id is 405 MethodNotAllowed.
+        """
         self.bucket(bucket)
-        found = self.store.get(bucket, key)
+        if version_id is None:
+            found = self.store.get(bucket, key)
+            if found is None or found.delete_marker:
+                raise error.no_such_key(key)
+            return found
+        check_version_id(version_id)
+        found = self.store.version(bucket, key, version_id)
         if found is None:
-            raise error.no_such_key(key)
+            raise error.no_such_version(key, version_id)
+        if found.delete_marker:
+            raise error.method_not_allowed("DeleteMarker")
         return found
+
+    def next_version_id(self, bucket: Bucket) -> str:
+        """A new write's version id: unique while versioning is Enabled, else "null".
+        https://docs.aws.amazon.com/AmazonS3/latest/userguide/versioning-workflows.html
+        """
+        return secrets.token_hex(16) if bucket.versioning == "Enabled" else NULL_VERSION
 
     async def write(self, chunks: Iterable[bytes]) -> Written:
         """Write a blob off the event loop (it fsyncs)."""
@@ -64,8 +85,23 @@ class S3State:
 
     def free(self, *blob_ids: str | None) -> None:
         for blob_id in blob_ids:
-            if blob_id is not None:
+            if blob_id:  # delete markers name no blob
                 self.blobs.delete(blob_id)
+
+
+_VERSION_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def check_version_id(version_id: str) -> None:
+    """A version id this store could have made: "null" or 32 hex digits; S3 answers others
+    400 InvalidArgument "Invalid version id specified"."""
+    if version_id != NULL_VERSION and not _VERSION_ID.match(version_id):
+        raise error.invalid_argument("Invalid version id specified", "versionId", version_id)
+
+
+def versioned(bucket: Bucket, stored: StoredObject) -> dict[str, str]:
+    """The `x-amz-version-id` S3 answers: only for buckets that have had versioning."""
+    return {"VersionId": stored.version_id} if bucket.versioning else {}
 
 
 def valid_bucket_name(name: str) -> bool:

@@ -13,11 +13,16 @@ from pathlib import Path
 
 import msgspec
 
+NULL_VERSION = "null"
+
 
 class Bucket(msgspec.Struct, frozen=True, kw_only=True):
     name: str
     created: float
     region: str
+    versioning: str = ""
+    """"Enabled" or "Suspended" once PutBucketVersioning set it; "" for a bucket never
+    versioned (GetBucketVersioning then answers no Status)."""
 
 
 class StoredObject(msgspec.Struct, kw_only=True):
@@ -37,6 +42,11 @@ class StoredObject(msgspec.Struct, kw_only=True):
     """A multipart object's part sizes, for GET/HEAD `?partNumber=`."""
     checksums: dict[str, str] = msgspec.field(default_factory=dict)
     """Verified additional checksums by member name (ChecksumCRC32 ...), base64."""
+    version_id: str = NULL_VERSION
+    """Records written before versioning existed decode as the "null" version, which is
+    what S3 makes of objects stored while a bucket was unversioned."""
+    delete_marker: bool = False
+    """A delete marker: no bytes (blob_id ""), only a key, a version id and a time."""
 
 
 class Upload(msgspec.Struct, kw_only=True):
@@ -67,6 +77,11 @@ CREATE TABLE IF NOT EXISTS uploads (
   upload_id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key TEXT NOT NULL, record BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS uploads_by_key ON uploads (bucket, key, upload_id);
+CREATE TABLE IF NOT EXISTS versions (
+  bucket TEXT NOT NULL, key TEXT NOT NULL, version_id TEXT NOT NULL, seq INTEGER NOT NULL,
+  record BLOB NOT NULL, PRIMARY KEY (bucket, key, version_id)
+);
+CREATE INDEX IF NOT EXISTS versions_by_age ON versions (bucket, key, seq);
 CREATE TABLE IF NOT EXISTS parts (
   upload_id TEXT NOT NULL, number INTEGER NOT NULL, record BLOB NOT NULL,
   PRIMARY KEY (upload_id, number)
@@ -81,6 +96,20 @@ class S3Store:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
+        self._migrate()
+        self._seq = max(
+            self._db.execute("SELECT coalesce(max(seq), 0) FROM objects").fetchone()[0],
+            self._db.execute("SELECT coalesce(max(seq), 0) FROM versions").fetchone()[0],
+        )
+        """The last write's place in each key's version history (newest is highest)."""
+
+    def _migrate(self) -> None:
+        """Stores made before versioning: `objects` rows gain their place in the key's
+        history (0: older than any later write); their records already decode as the
+        "null" version."""
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(objects)")}
+        if "seq" not in columns:
+            self._db.execute("ALTER TABLE objects ADD COLUMN seq INTEGER NOT NULL DEFAULT 0")
 
     def close(self) -> None:
         self._db.close()
@@ -107,9 +136,20 @@ class S3Store:
         with self._db:
             self._db.execute("DELETE FROM buckets WHERE name = ?", (name,))
 
+    def set_bucket(self, bucket: Bucket) -> None:
+        with self._db:
+            self._db.execute(
+                "UPDATE buckets SET record = ? WHERE name = ?",
+                (msgspec.msgpack.encode(bucket), bucket.name),
+            )
+
     def is_empty(self, bucket: str) -> bool:
-        sql = "SELECT 1 FROM objects WHERE bucket = ? LIMIT 1"
-        return self._db.execute(sql, (bucket,)).fetchone() is None
+        """No object, version or delete marker left (S3 will not delete the bucket else)."""
+        for table in ("objects", "versions"):
+            sql = f"SELECT 1 FROM {table} WHERE bucket = ? LIMIT 1"
+            if self._db.execute(sql, (bucket,)).fetchone() is not None:
+                return False
+        return True
 
     # -- objects
     def get(self, bucket: str, key: str) -> StoredObject | None:
@@ -119,19 +159,99 @@ class S3Store:
         return None if row is None else _object(row[0])
 
     def put(self, bucket: str, stored: StoredObject) -> str | None:
-        """Store (or replace) an object; the blob id it replaced, for the caller to delete."""
-        blob = msgspec.msgpack.encode(stored)
+        """Make `stored` the key's current version; the blob id no row names any more.
+
+        The previous current version stays as a noncurrent one unless it has the same
+        version id ("null" over "null": unversioned and suspended buckets replace it), and
+        a noncurrent version with that id goes too (S3 keeps one "null" version per key).
+        """
         with self._db:
-            old = self._db.execute(
-                "SELECT record FROM objects WHERE bucket = ? AND key = ?", (bucket, stored.key)
+            freed = self._put(bucket, stored)
+        return None if freed == stored.blob_id else freed
+
+    def _put(self, bucket: str, stored: StoredObject) -> str | None:
+        self._seq += 1
+        old = self._db.execute(
+            "SELECT seq, record FROM objects WHERE bucket = ? AND key = ?", (bucket, stored.key)
+        ).fetchone()
+        freed: str | None = None
+        if old is not None:
+            previous = _object(old[1])
+            if previous.version_id == stored.version_id:
+                freed = previous.blob_id
+            else:
+                self._db.execute(
+                    "INSERT INTO versions (bucket, key, version_id, seq, record) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (bucket, stored.key, previous.version_id, old[0], old[1]),
+                )
+        row = self._db.execute(
+            "DELETE FROM versions WHERE bucket = ? AND key = ? AND version_id = ? RETURNING record",
+            (bucket, stored.key, stored.version_id),
+        ).fetchone()
+        if row is not None:
+            freed = _object(row[0]).blob_id
+        self._db.execute(
+            "INSERT INTO objects (bucket, key, seq, record) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (bucket, key) DO UPDATE SET record = excluded.record, seq = excluded.seq",
+            (bucket, stored.key, self._seq, msgspec.msgpack.encode(stored)),
+        )
+        return freed or None
+
+    def version(self, bucket: str, key: str, version_id: str) -> StoredObject | None:
+        """One version of a key, current or not."""
+        row = self._db.execute(
+            "SELECT record FROM objects WHERE bucket = ? AND key = ? "
+            "UNION ALL SELECT record FROM versions "
+            "WHERE bucket = ? AND key = ? AND version_id = ?",
+            (bucket, key, bucket, key, version_id),
+        ).fetchall()
+        for record in row:
+            found = _object(record[0])
+            if found.version_id == version_id:
+                return found
+        return None
+
+    def remove_version(self, bucket: str, key: str, version_id: str) -> StoredObject | None:
+        """Delete one version for good; when it was the current one, the newest remaining
+        version becomes current. The removed version, if there was one."""
+        with self._db:
+            current = self.get(bucket, key)
+            if current is not None and current.version_id == version_id:
+                self._db.execute("DELETE FROM objects WHERE bucket = ? AND key = ?", (bucket, key))
+                newest = self._db.execute(
+                    "DELETE FROM versions WHERE rowid = (SELECT rowid FROM versions "
+                    "WHERE bucket = ? AND key = ? ORDER BY seq DESC LIMIT 1) "
+                    "RETURNING seq, record",
+                    (bucket, key),
+                ).fetchone()
+                if newest is not None:
+                    self._db.execute(
+                        "INSERT INTO objects (bucket, key, seq, record) VALUES (?, ?, ?, ?)",
+                        (bucket, key, newest[0], newest[1]),
+                    )
+                return current
+            row = self._db.execute(
+                "DELETE FROM versions WHERE bucket = ? AND key = ? AND version_id = ? "
+                "RETURNING record",
+                (bucket, key, version_id),
             ).fetchone()
-            self._db.execute(
-                "INSERT INTO objects (bucket, key, record) VALUES (?, ?, ?) "
-                "ON CONFLICT (bucket, key) DO UPDATE SET record = excluded.record",
-                (bucket, stored.key, blob),
-            )
-        replaced = None if old is None else _object(old[0]).blob_id
-        return None if replaced == stored.blob_id else replaced
+        return None if row is None else _object(row[0])
+
+    def scan_versions(
+        self, bucket: str, prefix: str, from_key: str
+    ) -> Iterator[tuple[StoredObject, bool]]:
+        """Every version and delete marker whose key starts with `prefix` and sorts at or
+        after `from_key`: by key, newest first, each with whether it is the current one."""
+        cursor = self._db.execute(
+            "SELECT key, seq, 1, record FROM objects WHERE bucket = ? AND key >= ? "
+            "AND substr(key, 1, ?) = ? UNION ALL "
+            "SELECT key, seq, 0, record FROM versions WHERE bucket = ? AND key >= ? "
+            "AND substr(key, 1, ?) = ? ORDER BY 1, 2 DESC, 3 DESC",
+            (bucket, from_key, len(prefix), prefix) * 2,
+        )
+        for row in cursor:
+            yield _object(row[3]), bool(row[2])
 
     def update(self, bucket: str, stored: StoredObject) -> None:
         """Rewrite an object's metadata (tags) in place, keeping its blob."""
@@ -150,14 +270,17 @@ class S3Store:
         return None if row is None else _object(row[0]).blob_id
 
     def scan(self, bucket: str, prefix: str, after: str) -> Iterator[StoredObject]:
-        """Objects whose key starts with `prefix` and sorts after `after`, in key order."""
+        """Objects whose key starts with `prefix` and sorts after `after`, in key order
+        (keys whose current version is a delete marker are not listed)."""
         cursor = self._db.execute(
             "SELECT record FROM objects WHERE bucket = ? AND key > ? "
             "AND substr(key, 1, ?) = ? ORDER BY key",
             (bucket, after, len(prefix), prefix),
         )
         for row in cursor:
-            yield _object(row[0])
+            found = _object(row[0])
+            if not found.delete_marker:
+                yield found
 
     # -- multipart uploads
     def add_upload(self, upload: Upload) -> None:
@@ -209,22 +332,18 @@ class S3Store:
             self._db.execute("DELETE FROM uploads WHERE upload_id = ?", (upload_id,))
             freed = [_part(row[0]).blob_id for row in rows]
             if stored is not None:
-                old = self._db.execute(
-                    "SELECT record FROM objects WHERE bucket = ? AND key = ?",
-                    (bucket, stored.key),
-                ).fetchone()
-                if old is not None:
-                    freed.append(_object(old[0]).blob_id)
-                self._db.execute(
-                    "INSERT INTO objects (bucket, key, record) VALUES (?, ?, ?) "
-                    "ON CONFLICT (bucket, key) DO UPDATE SET record = excluded.record",
-                    (bucket, stored.key, msgspec.msgpack.encode(stored)),
-                )
+                replaced = self._put(bucket, stored)
+                if replaced is not None:
+                    freed.append(replaced)
         return freed
 
     def blob_ids(self) -> set[str]:
         """Every blob a row names (what `BlobStore.sweep` keeps)."""
         found = {_object(row[0]).blob_id for row in self._db.execute("SELECT record FROM objects")}
+        found.update(
+            _object(row[0]).blob_id for row in self._db.execute("SELECT record FROM versions")
+        )
+        found.discard("")  # delete markers
         found.update(_part(row[0]).blob_id for row in self._db.execute("SELECT record FROM parts"))
         return found
 

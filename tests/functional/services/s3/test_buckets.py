@@ -106,12 +106,14 @@ def test_error_document_is_s3_shaped(server: S3Server) -> None:
 
 def test_operations_not_served_yet_name_themselves(s3: Any, bucket: str) -> None:
     with pytest.raises(ClientError) as error:
-        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+        s3.put_bucket_accelerate_configuration(
+            Bucket=bucket, AccelerateConfiguration={"Status": "Enabled"}
+        )
     assert _error(error) == ("NotImplemented", 501)
-    assert "s3:PutBucketVersioning" in error.value.response["Error"]["Message"]
+    assert "s3:PutBucketAccelerateConfiguration" in error.value.response["Error"]["Message"]
     with pytest.raises(ClientError) as error:
-        s3.list_object_versions(Bucket=bucket)
-    assert "s3:ListObjectVersions" in error.value.response["Error"]["Message"]
+        s3.get_bucket_accelerate_configuration(Bucket=bucket)
+    assert "s3:GetBucketAccelerateConfiguration" in error.value.response["Error"]["Message"]
 
 
 def test_list_buckets_pages_and_filters(s3: Any) -> None:
