@@ -281,3 +281,15 @@ def test_the_sign_in_page_offers_the_provider(
     plain = App(hosted)
     login = browser.get(plain.authorize_url()).headers["location"]
     assert 'class="button"' not in browser.get(f"{hosted.url}{login}").text
+
+
+def test_a_sign_in_left_at_the_provider_too_long_expires(
+    hosted: HostedServer, oidc: OidcProvider, browser: httpx.Client, clock: Clock
+) -> None:
+    app = _federated_app(hosted, oidc)
+    at_idp = browser.get(app.authorize_url(identity_provider="MyIdP")).headers["location"]
+    back = browser.get(at_idp).headers["location"]
+    clock.advance(601)
+    late = browser.get(back)
+    assert late.status_code == 400
+    assert "Invalid state" in late.text
