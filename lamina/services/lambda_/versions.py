@@ -55,6 +55,18 @@ def publish(state: LambdaState, name: str, description: str | None) -> FunctionC
     return version
 
 
+def matching_version(state: LambdaState, name: str) -> FunctionConfig | None:
+    """The newest published version whose code (CodeSha256) and configuration equal
+    $LATEST's as it is now, if any."""
+    latest = state.functions.get(name)
+    in_folder = Path(latest.code_path).parent != state.code.root
+    meta = _folder_meta(state, latest) if in_folder else state.meta_of(name, LATEST)
+    for version in reversed(state.functions.versions(name)):
+        if _same(state, latest, meta, version):
+            return version
+    return None
+
+
 def _folder_meta(state: LambdaState, latest: FunctionConfig) -> FunctionMeta:
     """$LATEST's fields with the CodeSha256 of its folder as it is now (the user may have
     edited it since the fields were first described)."""
