@@ -63,10 +63,13 @@ def build_releases(stack: Stack) -> list[TemplateRelease]:
     both). https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-version.html
     """
     versions: dict[str, str] = {}  # Version logical id -> function name
+    releases = []
     for resource in stack.of_type(LAMBDA_VERSION):
         with stack.blame(resource.logical_id):
-            versions[resource.logical_id] = _function_name(stack.text(resource, "FunctionName"))
-    releases = [TemplateRelease(function_name=name, alias="") for name in versions.values()]
+            name = _function_name(stack.text(resource, "FunctionName"))
+            versions[resource.logical_id] = name
+            description = stack.text(resource, "Description", "")
+            releases.append(TemplateRelease(function_name=name, alias="", description=description))
     for resource in stack.of_type(LAMBDA_ALIAS):
         with stack.blame(resource.logical_id):
             target = _version_resource(resource.properties.get("FunctionVersion"))

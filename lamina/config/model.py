@@ -41,6 +41,8 @@ class TemplateRelease(msgspec.Struct, frozen=True, kw_only=True):
     function_name: str
     alias: str
     version: str = ""
+    description: str = ""
+    """The Version's Description (SAM: VersionDescription), for the version it publishes."""
 
 
 class TemplateEventSourceMapping(msgspec.Struct, frozen=True, kw_only=True):
