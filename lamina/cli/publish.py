@@ -3,9 +3,10 @@
 CloudFormation publishes a Version resource when the stack is created or updated, and
 SAM's AutoPublishAlias publishes a new version only when the function's code or
 configuration changed, then points the alias at it. Lamina does the same against the
-Lambda API's own store: PublishVersion of a template function zips its folder and
-returns the newest version when CodeSha256 and configuration are unchanged, so a
-restart with the same code publishes nothing, and changed code publishes version N+1.
+Lambda API's own store: when a published version already has the folder's CodeSha256
+and the function's configuration, that version is the template's (a restart with the
+same code publishes nothing, whatever versions the API published since); otherwise
+PublishVersion zips the folder as version N+1.
 https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-version.html
 https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-resource-function.html#sam-function-autopublishalias
 """
@@ -38,10 +39,12 @@ def publish_releases(state: LambdaState, releases: tuple[TemplateRelease, ...]) 
             log.warning("function %s of a template version or alias is not deployed", name)
             continue
         published, new = None, False
-        if any(release.version == "" for release in wanted):
-            before = state.functions.last_version(name)
-            published = versions.publish(state, name, None).version
-            new = state.functions.last_version(name) != before
+        made = [release for release in wanted if release.version == ""]
+        if made:
+            found = versions.matching_version(state, name)
+            new = found is None
+            description = next((r.description for r in made if r.description), "")
+            published = (found or versions.publish(state, name, description)).version
         current = {alias.name: alias for alias in state.functions.aliases(name)}
         for release in wanted:
             if not release.alias:

@@ -5,10 +5,12 @@ at a restart with the same code, version 2 once the handler changed."""
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -204,3 +206,38 @@ def test_watched_edit_publishes_the_changed_code(tmp_path: Path) -> None:
         )
     finally:
         lamina.stop()
+
+
+def test_restart_after_api_releases_publishes_nothing(tmp_path: Path) -> None:
+    """The API published other code as version 2 and moved the alias to it; a restart
+    with the template's folder unchanged finds that folder's version (1) already there,
+    publishes nothing and leaves the alias where the API put it."""
+    app = _app(tmp_path, AUTO_PUBLISH.replace("AutoPublishAlias: live", _DESCRIBED))
+    state = tmp_path / "state"
+    _run(app, state)
+    lamina = LaminaProcess(app, state_dir=state)
+    try:
+        lambda_ = _client(lamina.base)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            archive.writestr("app.py", HANDLER % "second")
+        lambda_.update_function_code(FunctionName="hello", ZipFile=buffer.getvalue())
+        lambda_.get_waiter("function_updated").wait(FunctionName="hello")
+        assert lambda_.publish_version(FunctionName="hello")["Version"] == "2"
+        lambda_.update_alias(FunctionName="hello", Name="live", FunctionVersion="2")
+    finally:
+        lamina.stop()
+    lamina = LaminaProcess(app, state_dir=state)
+    try:
+        assert _state(lamina.base) == (
+            ["$LATEST", "1", "2"],
+            "2",
+            {"code": "second", "version": "2"},
+        )
+        one = _client(lamina.base).get_function_configuration(FunctionName="hello", Qualifier="1")
+        assert one["Description"] == "from the template"
+    finally:
+        lamina.stop()
+
+
+_DESCRIBED = "AutoPublishAlias: live\n      VersionDescription: from the template"
