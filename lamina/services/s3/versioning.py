@@ -102,9 +102,8 @@ async def list_object_versions(
         if skipping_marker_key and stored.key == key_marker:
             # Only KeyMarker: every version of that key was listed. With VersionIdMarker:
             # the versions older than that one follow.
-            if not version_marker or stored.version_id != version_marker:
-                continue
-            version_marker = ""
+            if version_marker and stored.version_id == version_marker:
+                skipping_marker_key = False
             continue
         skipping_marker_key = False
         if delimiter and key_marker.endswith(delimiter) and stored.key.startswith(key_marker):
