@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import msgspec
 import orjson
 
 from lamina.config.model import Application, TemplateResource
@@ -240,6 +241,14 @@ def _bucket(resource: TemplateResource, services: Services) -> None:
     state = services.s3.state
     bucket = Bucket(name=resource.physical_id, created=state.clock(), region=services.region)
     state.store.add_bucket(bucket)
+    # VersioningConfiguration {Status: Enabled|Suspended}; leaving it out never turns a
+    # versioned bucket back (S3 cannot).
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-versioningconfiguration.html
+    versioning = resource.properties.get("VersioningConfiguration")
+    status = versioning.get("Status") if isinstance(versioning, dict) else None
+    existing = state.store.bucket(bucket.name)
+    if status in ("Enabled", "Suspended") and existing is not None:
+        state.store.set_bucket(msgspec.structs.replace(existing, versioning=status))
 
 
 _PROVISIONERS = {
