@@ -52,7 +52,8 @@ class S3State:
     def object(self, bucket: str, key: str, version_id: str | None = None) -> StoredObject:
         """The key's current version, or the one `version_id` names.
 
-        https://docs.aws.amazon.com/AmazonS3/latest/userguide/DeleteMarker.html: a GET of
+        https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html (x-amz-delete-marker)
+        and https://docs.aws.amazon.com/AmazonS3/latest/userguide/DeleteMarker.html: a GET of
         a key whose current version is a delete marker is 404 NoSuchKey; a GET naming a
         delete marker's version id is 405 MethodNotAllowed.
         """
