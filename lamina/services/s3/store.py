@@ -7,6 +7,7 @@ SQLite's default (BINARY) order for TEXT.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -97,11 +98,6 @@ class S3Store:
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
         self._migrate()
-        self._seq = max(
-            self._db.execute("SELECT coalesce(max(seq), 0) FROM objects").fetchone()[0],
-            self._db.execute("SELECT coalesce(max(seq), 0) FROM versions").fetchone()[0],
-        )
-        """The last write's place in each key's version history (newest is highest)."""
 
     def _migrate(self) -> None:
         """Stores made before versioning: `objects` rows gain their place in the key's
@@ -113,6 +109,19 @@ class S3Store:
 
     def close(self) -> None:
         self._db.close()
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """BEGIN IMMEDIATE ... COMMIT (the connection is in autocommit mode, where
+        `with connection` alone would not begin one): a version moved to `versions` and its
+        successor made current commit together or not at all."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
 
     # -- buckets
     def bucket(self, name: str) -> Bucket | None:
@@ -126,18 +135,18 @@ class S3Store:
     def add_bucket(self, bucket: Bucket) -> bool:
         """False when the bucket already exists."""
         blob = msgspec.msgpack.encode(bucket)
-        with self._db:
+        with self._transaction():
             cursor = self._db.execute(
                 "INSERT OR IGNORE INTO buckets (name, record) VALUES (?, ?)", (bucket.name, blob)
             )
         return cursor.rowcount == 1
 
     def remove_bucket(self, name: str) -> None:
-        with self._db:
+        with self._transaction():
             self._db.execute("DELETE FROM buckets WHERE name = ?", (name,))
 
     def set_bucket(self, bucket: Bucket) -> None:
-        with self._db:
+        with self._transaction():
             self._db.execute(
                 "UPDATE buckets SET record = ? WHERE name = ?",
                 (msgspec.msgpack.encode(bucket), bucket.name),
@@ -165,15 +174,21 @@ class S3Store:
         version id ("null" over "null": unversioned and suspended buckets replace it), and
         a noncurrent version with that id goes too (S3 keeps one "null" version per key).
         """
-        with self._db:
+        with self._transaction():
             freed = self._put(bucket, stored)
         return None if freed == stored.blob_id else freed
 
     def _put(self, bucket: str, stored: StoredObject) -> str | None:
-        self._seq += 1
         old = self._db.execute(
             "SELECT seq, record FROM objects WHERE bucket = ? AND key = ?", (bucket, stored.key)
         ).fetchone()
+        # The write's place in the key's history (newest highest), read in the transaction
+        # so that every process sharing the file agrees.
+        (newest,) = self._db.execute(
+            "SELECT coalesce(max(seq), 0) FROM versions WHERE bucket = ? AND key = ?",
+            (bucket, stored.key),
+        ).fetchone()
+        seq = max(newest, 0 if old is None else old[0]) + 1
         freed: str | None = None
         if old is not None:
             previous = _object(old[1])
@@ -194,7 +209,7 @@ class S3Store:
         self._db.execute(
             "INSERT INTO objects (bucket, key, seq, record) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (bucket, key) DO UPDATE SET record = excluded.record, seq = excluded.seq",
-            (bucket, stored.key, self._seq, msgspec.msgpack.encode(stored)),
+            (bucket, stored.key, seq, msgspec.msgpack.encode(stored)),
         )
         return freed or None
 
@@ -215,7 +230,7 @@ class S3Store:
     def remove_version(self, bucket: str, key: str, version_id: str) -> StoredObject | None:
         """Delete one version for good; when it was the current one, the newest remaining
         version becomes current. The removed version, if there was one."""
-        with self._db:
+        with self._transaction():
             current = self.get(bucket, key)
             if current is not None and current.version_id == version_id:
                 self._db.execute("DELETE FROM objects WHERE bucket = ? AND key = ?", (bucket, key))
@@ -255,7 +270,7 @@ class S3Store:
 
     def update(self, bucket: str, stored: StoredObject) -> None:
         """Rewrite an object's metadata (tags) in place, keeping its blob."""
-        with self._db:
+        with self._transaction():
             self._db.execute(
                 "UPDATE objects SET record = ? WHERE bucket = ? AND key = ?",
                 (msgspec.msgpack.encode(stored), bucket, stored.key),
@@ -263,7 +278,7 @@ class S3Store:
 
     def remove(self, bucket: str, key: str) -> str | None:
         """Delete an object's row; the blob id it named."""
-        with self._db:
+        with self._transaction():
             row = self._db.execute(
                 "DELETE FROM objects WHERE bucket = ? AND key = ? RETURNING record", (bucket, key)
             ).fetchone()
@@ -284,7 +299,7 @@ class S3Store:
 
     # -- multipart uploads
     def add_upload(self, upload: Upload) -> None:
-        with self._db:
+        with self._transaction():
             self._db.execute(
                 "INSERT INTO uploads (upload_id, bucket, key, record) VALUES (?, ?, ?, ?)",
                 (upload.upload_id, upload.bucket, upload.key, msgspec.msgpack.encode(upload)),
@@ -304,7 +319,7 @@ class S3Store:
 
     def put_part(self, upload_id: str, part: Part) -> str | None:
         """Store a part (a re-sent number replaces the earlier one); the blob it replaced."""
-        with self._db:
+        with self._transaction():
             old = self._db.execute(
                 "SELECT record FROM parts WHERE upload_id = ? AND number = ?",
                 (upload_id, part.number),
@@ -325,7 +340,7 @@ class S3Store:
     def finish_upload(self, upload_id: str, bucket: str, stored: StoredObject | None) -> list[str]:
         """Remove an upload and its parts, storing `stored` in the same transaction when it
         completes; the blob ids no row names any more (parts, the replaced object)."""
-        with self._db:
+        with self._transaction():
             rows = self._db.execute(
                 "DELETE FROM parts WHERE upload_id = ? RETURNING record", (upload_id,)
             ).fetchall()
