@@ -72,16 +72,39 @@ def build_releases(stack: Stack) -> list[TemplateRelease]:
             releases.append(TemplateRelease(function_name=name, alias="", description=description))
     for resource in stack.of_type(LAMBDA_ALIAS):
         with stack.blame(resource.logical_id):
-            target = _version_resource(resource.properties.get("FunctionVersion"))
-            version = "" if target in versions else stack.text(resource, "FunctionVersion")
             releases.append(
                 TemplateRelease(
                     function_name=_function_name(stack.text(resource, "FunctionName")),
                     alias=stack.text(resource, "Name"),
-                    version=version,
+                    version=_version(stack, resource.properties.get("FunctionVersion"), versions),
+                    weights=_weights(stack, resource, versions),
                 )
             )
     return releases
+
+
+def _version(stack: Stack, value: object, versions: dict[str, str]) -> str:
+    """ "" for a version the template's AWS::Lambda::Version publishes, else the number."""
+    if _version_resource(value) in versions:
+        return ""
+    if value is None:
+        raise ConfigError("FunctionVersion is required")
+    return stack.resolver.resolve_string(value, "FunctionVersion")
+
+
+def _weights(stack: Stack, resource: CfnResource, versions: dict[str, str]) -> dict[str, float]:
+    """RoutingConfig.AdditionalVersionWeights, version -> weight.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-alias-aliasroutingconfiguration.html
+    """
+    routing = resource.properties.get("RoutingConfig") or {}
+    entries = routing.get("AdditionalVersionWeights") if isinstance(routing, dict) else None
+    weights = {}
+    for entry in entries or []:
+        if not isinstance(entry, dict) or "FunctionVersion" not in entry:
+            raise ConfigError("AdditionalVersionWeights entries need FunctionVersion")
+        version = _version(stack, entry["FunctionVersion"], versions)
+        weights[version] = _number(stack.resolver.resolve(entry.get("FunctionWeight")), "Weight")
+    return weights
 
 
 def _version_resource(value: object) -> str | None:

@@ -41,6 +41,8 @@ class TemplateRelease(msgspec.Struct, frozen=True, kw_only=True):
     function_name: str
     alias: str
     version: str = ""
+    weights: dict[str, float] = msgspec.field(default_factory=dict)
+    """RoutingConfig AdditionalVersionWeights: version ("" as for `version`) -> weight."""
     description: str = ""
     """The Version's Description (SAM: VersionDescription), for the version it publishes."""
 
