@@ -49,23 +49,31 @@ def publish_releases(state: LambdaState, releases: tuple[TemplateRelease, ...]) 
         for release in wanted:
             if not release.alias:
                 continue
-            target = release.version or published or ""
             held = current.get(release.alias)
             if held is not None and held.revision_id and not new:
                 continue
-            _point(state, name, release.alias, target)
+            weights = {(v or published or ""): w for v, w in release.weights.items()}
+            _point(state, name, release.alias, release.version or published or "", weights)
         persist.save(state, name)
 
 
-def _point(state: LambdaState, name: str, alias: str, version: str) -> None:
+def _point(
+    state: LambdaState, name: str, alias: str, version: str, weights: dict[str, float]
+) -> None:
     held = {a.name: a for a in state.functions.aliases(name)}.get(alias)
     if held is None:
         log.warning("alias %s:%s is not deployed", name, alias)
         return
-    # The template's alias routes all its traffic to `version` (RevisionId cleared: it
-    # is the template's again, so it is not stored as the API's).
+    # The template's alias, with its RoutingConfig (RevisionId cleared: it is the
+    # template's again, so it is not stored as the API's). A weighted version must be a
+    # published one other than `version`, as UpdateAlias requires.
+    # https://docs.aws.amazon.com/lambda/latest/dg/configuring-alias-routing.html
+    invalid = len(weights) > 1 or any(not 0.0 <= w <= 1.0 for w in weights.values())
+    if invalid or any(v == version or not v.isdigit() or not version.isdigit() for v in weights):
+        log.warning("alias %s:%s: RoutingConfig %s left out (%s)", name, alias, weights, version)
+        weights = {}
     moved = msgspec.structs.replace(
-        held, function_version=version, additional_version_weights={}, revision_id=""
+        held, function_version=version, additional_version_weights=weights, revision_id=""
     )
     try:
         state.functions.set_alias(name, moved)

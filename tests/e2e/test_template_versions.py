@@ -241,3 +241,45 @@ def test_restart_after_api_releases_publishes_nothing(tmp_path: Path) -> None:
 
 
 _DESCRIBED = "AutoPublishAlias: live\n      VersionDescription: from the template"
+
+
+ROUTED = (
+    AUTO_PUBLISH.replace("      AutoPublishAlias: live\n", "")
+    + """\
+  HelloVersion:
+    Type: AWS::Lambda::Version
+    Properties:
+      FunctionName: !Ref Hello
+  LiveAlias:
+    Type: AWS::Lambda::Alias
+    Properties:
+      FunctionName: !Ref Hello
+      FunctionVersion: !GetAtt HelloVersion.Version
+      Name: live
+      RoutingConfig:
+        AdditionalVersionWeights:
+          - FunctionVersion: "1"
+            FunctionWeight: 0.25
+"""
+)
+
+
+def test_alias_routing_config(tmp_path: Path) -> None:
+    """RoutingConfig sends a share to version 1 once the alias's own version is another;
+    while both are version 1 it cannot apply (UpdateAlias would refuse it) and is left out."""
+    app = _app(tmp_path, ROUTED)
+    state = tmp_path / "state"
+    lamina = LaminaProcess(app, state_dir=state)
+    try:
+        alias = _client(lamina.base).get_alias(FunctionName="hello", Name="live")
+        assert (alias["FunctionVersion"], alias.get("RoutingConfig")) == ("1", None)
+    finally:
+        lamina.stop()
+    (app / "src" / "app.py").write_text(HANDLER % "second")
+    lamina = LaminaProcess(app, state_dir=state)
+    try:
+        alias = _client(lamina.base).get_alias(FunctionName="hello", Name="live")
+        assert alias["FunctionVersion"] == "2"
+        assert alias["RoutingConfig"] == {"AdditionalVersionWeights": {"1": 0.25}}
+    finally:
+        lamina.stop()
