@@ -269,12 +269,21 @@ class S3Store:
             yield _object(row[3]), bool(row[2])
 
     def update(self, bucket: str, stored: StoredObject) -> None:
-        """Rewrite an object's metadata (tags) in place, keeping its blob."""
+        """Rewrite a version's metadata (tags) in place, keeping its blob."""
+        record = msgspec.msgpack.encode(stored)
         with self._transaction():
-            self._db.execute(
-                "UPDATE objects SET record = ? WHERE bucket = ? AND key = ?",
-                (msgspec.msgpack.encode(stored), bucket, stored.key),
-            )
+            current = self.get(bucket, stored.key)
+            if current is not None and current.version_id == stored.version_id:
+                self._db.execute(
+                    "UPDATE objects SET record = ? WHERE bucket = ? AND key = ?",
+                    (record, bucket, stored.key),
+                )
+            else:
+                self._db.execute(
+                    "UPDATE versions SET record = ? WHERE bucket = ? AND key = ? "
+                    "AND version_id = ?",
+                    (record, bucket, stored.key, stored.version_id),
+                )
 
     def remove(self, bucket: str, key: str) -> str | None:
         """Delete an object's row; the blob id it named."""

@@ -12,7 +12,8 @@ from urllib.parse import parse_qsl
 
 from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutput, ServiceError
 from lamina.services.s3 import error
-from lamina.services.s3.state import S3State
+from lamina.services.s3.state import S3State, versioned
+from lamina.services.s3.store import StoredObject
 
 MAX_TAGS = 10
 MAX_KEY = 128
@@ -45,7 +46,7 @@ def _checked(pairs: list[tuple[str, str]]) -> dict[str, str]:
 async def put_object_tagging(
     state: S3State, context: AwsRequestContext, params: OperationInput
 ) -> OperationOutput:
-    stored = state.object(params["Bucket"], params["Key"])
+    stored = state.object(params["Bucket"], params["Key"], params.get("VersionId"))
     tagging: dict[str, Any] = params.get("Tagging") or {}
     tag_set = tagging.get("TagSet")
     if tag_set is None:
@@ -53,20 +54,28 @@ async def put_object_tagging(
     pairs = [(str(tag.get("Key", "")), str(tag.get("Value", ""))) for tag in tag_set]
     stored.tags = _checked(pairs)
     state.store.update(params["Bucket"], stored)
-    return {}
+    return _version(state, params, stored)
 
 
 async def get_object_tagging(
     state: S3State, context: AwsRequestContext, params: OperationInput
 ) -> OperationOutput:
-    stored = state.object(params["Bucket"], params["Key"])
-    return {"TagSet": [{"Key": key, "Value": value} for key, value in stored.tags.items()]}
+    stored = state.object(params["Bucket"], params["Key"], params.get("VersionId"))
+    tag_set = [{"Key": key, "Value": value} for key, value in stored.tags.items()]
+    return {"TagSet": tag_set, **_version(state, params, stored)}
 
 
 async def delete_object_tagging(
     state: S3State, context: AwsRequestContext, params: OperationInput
 ) -> OperationOutput:
-    stored = state.object(params["Bucket"], params["Key"])
+    stored = state.object(params["Bucket"], params["Key"], params.get("VersionId"))
     stored.tags = {}
     state.store.update(params["Bucket"], stored)
-    return {}
+    return _version(state, params, stored)
+
+
+def _version(state: S3State, params: OperationInput, stored: StoredObject) -> dict[str, str]:
+    """Tagging answers name the version they read or changed (`?versionId=` picks one).
+    https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObjectTagging.html
+    """
+    return versioned(state.bucket(params["Bucket"]), stored)

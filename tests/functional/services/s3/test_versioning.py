@@ -189,3 +189,29 @@ def test_delete_objects_with_version_ids(s3: Any, bucket: str) -> None:
     listed = s3.list_object_versions(Bucket=bucket)
     assert "Versions" not in listed
     assert [m["Key"] for m in listed["DeleteMarkers"]] == ["b"]
+
+
+def test_tags_of_one_version(s3: Any, bucket: str) -> None:
+    _enable(s3, bucket)
+    first = s3.put_object(Bucket=bucket, Key="k", Body=b"1", Tagging="v=one")["VersionId"]
+    second = s3.put_object(Bucket=bucket, Key="k", Body=b"2")["VersionId"]
+    answer = s3.put_object_tagging(
+        Bucket=bucket, Key="k", VersionId=first, Tagging={"TagSet": [{"Key": "v", "Value": "1"}]}
+    )
+    assert answer["VersionId"] == first
+    old = s3.get_object_tagging(Bucket=bucket, Key="k", VersionId=first)
+    assert old["TagSet"] == [{"Key": "v", "Value": "1"}] and old["VersionId"] == first
+    current = s3.get_object_tagging(Bucket=bucket, Key="k")
+    assert current["TagSet"] == [] and current["VersionId"] == second
+
+
+def test_head_of_a_delete_marker_version_is_405(s3: Any, bucket: str) -> None:
+    _enable(s3, bucket)
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    marker = s3.delete_object(Bucket=bucket, Key="k")["VersionId"]
+    with pytest.raises(ClientError) as raised:
+        s3.head_object(Bucket=bucket, Key="k", VersionId=marker)
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 405
+    with pytest.raises(ClientError) as raised:
+        s3.head_object(Bucket=bucket, Key="k")
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
