@@ -154,3 +154,21 @@ def test_a_store_from_before_versioning_keeps_its_objects_as_null_versions(
         assert old["Body"].read() == body
     finally:
         server.close()
+
+
+def test_pages_past_a_common_prefix(s3: Any, bucket: str) -> None:
+    _enable(s3, bucket)
+    for key in ("a/1", "a/2", "a/2", "b", "c/1"):
+        s3.put_object(Bucket=bucket, Key=key, Body=b"x")
+    seen: list[str] = []
+    options: dict[str, Any] = {}
+    for _ in range(10):
+        page = s3.list_object_versions(Bucket=bucket, Delimiter="/", MaxKeys=1, **options)
+        seen += [p["Prefix"] for p in page.get("CommonPrefixes", [])]
+        seen += [v["Key"] for v in page.get("Versions", [])]
+        if not page["IsTruncated"]:
+            break
+        options = {"KeyMarker": page["NextKeyMarker"]}
+        if "NextVersionIdMarker" in page:
+            options["VersionIdMarker"] = page["NextVersionIdMarker"]
+    assert seen == ["a/", "b", "c/"]
