@@ -19,6 +19,7 @@ import msgspec
 
 from lamina.config.model import TemplateRelease
 from lamina.functions.error import FunctionError
+from lamina.functions.model import AliasConfig
 from lamina.services.lambda_ import persist, versions
 from lamina.services.lambda_.state import LambdaState
 
@@ -60,10 +61,9 @@ def publish_releases(state: LambdaState, releases: tuple[TemplateRelease, ...]) 
 def _point(
     state: LambdaState, name: str, alias: str, version: str, weights: dict[str, float]
 ) -> None:
+    # An alias a reloaded template added is made here (a redeploy keeps the old set).
     held = {a.name: a for a in state.functions.aliases(name)}.get(alias)
-    if held is None:
-        log.warning("alias %s:%s is not deployed", name, alias)
-        return
+    held = held or AliasConfig(name=alias, function_version=version)
     # The template's alias, with its RoutingConfig (RevisionId cleared: it is the
     # template's again, so it is not stored as the API's). A weighted version must be a
     # published one other than `version`, as UpdateAlias requires.

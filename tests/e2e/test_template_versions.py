@@ -283,3 +283,17 @@ def test_alias_routing_config(tmp_path: Path) -> None:
         assert alias["RoutingConfig"] == {"AdditionalVersionWeights": {"1": 0.25}}
     finally:
         lamina.stop()
+
+
+def test_alias_added_by_a_deploy_points_at_the_version(tmp_path: Path) -> None:
+    """An AutoPublishAlias added to a running app by `lamina deploy` is made and points at
+    the version published."""
+    app = _app(tmp_path, AUTO_PUBLISH.replace("      AutoPublishAlias: live\n", ""))
+    lamina = LaminaProcess(app, "--no-watch")
+    try:
+        (app / "template.yaml").write_text(AUTO_PUBLISH)
+        deployed = _lamina("deploy", str(app), "--no-confirm")
+        assert deployed.returncode == 0, deployed.stderr
+        assert _state(lamina.base) == (["$LATEST", "1"], "1", {"code": "first", "version": "1"})
+    finally:
+        lamina.stop()
