@@ -26,8 +26,9 @@ class FunctionConfig(msgspec.Struct, frozen=True, kw_only=True):
     arn: str = ""
     version: str = "$LATEST"
     aliases: tuple[str, ...] = ()
-    """Alias names a template declares (e.g. SAM's AutoPublishAlias). Until versions are
-    published, an alias runs the function's current code."""
+    """Alias names a template declares (e.g. SAM's AutoPublishAlias). They start on the
+    function's current code; `lamina up` then publishes the template's version and points
+    them at it (lamina/cli/publish.py)."""
     layers: tuple[str, ...] = ()
     """Local folders of unpacked layers, in the function's order; shown merged at /opt.
     https://docs.aws.amazon.com/lambda/latest/dg/packaging-layers.html"""

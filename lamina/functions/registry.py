@@ -26,8 +26,8 @@ class DeployedFunction:
         self.latest = msgspec.structs.replace(config, version=LATEST)
         self.versions: dict[str, FunctionConfig] = {}
         self.aliases: dict[str, AliasConfig] = {
-            # Template-declared aliases (SAM AutoPublishAlias) run $LATEST until a
-            # version is published and the alias is pointed at it.
+            # Template-declared aliases (SAM AutoPublishAlias) start on $LATEST; lamina up
+            # publishes the template's version and points them at it (cli/publish.py).
             name: AliasConfig(name=name, function_version=LATEST)
             for name in config.aliases
         }
