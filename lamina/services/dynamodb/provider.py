@@ -13,8 +13,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from lamina.aws.service import AwsRequestContext, Handler, OperationInput, OperationOutput
+from lamina.core.metric_feed import MetricFeed
 from lamina.services.dynamodb import batch, items, query, schema, tables, tag, transaction, ttl
 from lamina.services.dynamodb.backend import open_store
+from lamina.services.dynamodb.metrics import DynamoDbMetrics
 from lamina.services.dynamodb.store import TableStore
 from lamina.services.dynamodb.sweeper import TtlSweeper
 from lamina.services.dynamodb.tables import Database, Operation
@@ -52,8 +54,10 @@ class DynamoDbProvider:
         self._sweeper = TtlSweeper(
             self.database, interval_s=ttl_sweep_interval_s, limit=SWEEP_LIMIT, executor=self._pool
         )
+        # AWS/DynamoDB metrics, recorded once `feed_to` connects the CloudWatch feed.
+        self.metrics = DynamoDbMetrics()
         self._handlers = {
-            name: _bind(self.database, operation, self._pool)
+            name: self.metrics.observe(name, _bind(self.database, operation, self._pool))
             for module in _MODULES
             for name, operation in module.OPERATIONS.items()
         }
@@ -61,6 +65,10 @@ class DynamoDbProvider:
     @property
     def service_name(self) -> str:
         return "dynamodb"
+
+    def feed_to(self, feed: MetricFeed | None) -> None:
+        """Publish `AWS/DynamoDB` metrics into `feed` (the CloudWatch API's); None: none."""
+        self.metrics.feed_to(feed)
 
     def handlers(self) -> Mapping[str, Handler]:
         return self._handlers
