@@ -236,6 +236,7 @@ async def serve(options: ServeOptions) -> int:
         store.close()
         click.echo(f"error: {error}", err=True)
         return 2
+    dynamodb.feed_to(cloudwatch.feed)  # AWS/DynamoDB metrics, as the gateway's and functions'
     kms = KmsProvider(state_dir=state_dir, region=app.region, account_id=app.account_id)
     secrets = SecretsManagerProvider(
         state_dir=state_dir,
