@@ -5,6 +5,7 @@ rest-json: `x-amzn-ErrorType: <Code>` header and a JSON body of the error shape'
 query: `<ErrorResponse>` XML (lamina.aws.query).
 json: body `{"__type": "<Code>", "message": ...}` (with the provider's namespace prefix when
 it declares one, as DynamoDB's `com.amazonaws.dynamodb.v20120810#` does).
+Every protocol adds the error's own `headers` after its request id.
 https://smithy.io/2.0/aws/protocols/aws-restjson1-protocol.html#operation-error-serialization
 https://smithy.io/2.0/aws/protocols/aws-json-1_0-protocol.html#operation-error-serialization
 """
@@ -52,9 +53,11 @@ def render_error(
 ) -> HttpResponse:
     status = error_status(spec, error)
     if spec.protocol in ("query", "ec2"):
-        return render_query_error(spec, error, status, request_id)
+        response = render_query_error(spec, error, status, request_id)
+        response.headers.extend(error.header_pairs())
+        return response
     document = error_document(spec, error)
-    headers = [(b"x-amzn-RequestId", request_id.encode())]
+    headers = [(b"x-amzn-RequestId", request_id.encode()), *error.header_pairs()]
     if spec.protocol == "json":
         document["__type"] = f"{namespace}#{error.code}" if namespace else error.code
         content_type = b"application/x-amz-json-" + spec.json_version.encode()

@@ -309,9 +309,9 @@ def render_rest_xml_error(
     """S3's error document:
     `<Error><Code/><Message/>{fields}<Resource/><RequestId/><HostId/></Error>`.
     https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html#RESTErrorResponses
-    A 304 Not Modified carries no body.
+    A 304 Not Modified carries no body. The error's own headers follow the request ids.
     """
-    headers = request_headers(request_id)
+    headers = request_headers(request_id) + error.header_pairs()
     if status == 304:
         return HttpResponse(status, headers, b"")
     fields = "".join(

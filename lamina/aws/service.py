@@ -63,7 +63,9 @@ class ServiceError(LaminaError):
     """An AWS error response: the code is the error shape's name in the service model.
 
     `status` is the HTTP status (from the model's error shape when omitted); `fields` are
-    extra members of the error shape (Lambda's "Type": "User", "retryAfterSeconds" ...).
+    extra members of the error shape (Lambda's "Type": "User", "retryAfterSeconds" ...);
+    `headers` are response headers the error answer carries besides the protocol's own
+    (S3's `x-amz-delete-marker` on a 404 NoSuchKey, `Allow` on a 405).
     """
 
     def __init__(
@@ -74,6 +76,7 @@ class ServiceError(LaminaError):
         status: int | None = None,
         sender_fault: bool = True,
         fields: Mapping[str, object] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
@@ -81,6 +84,14 @@ class ServiceError(LaminaError):
         self.status = status
         self.sender_fault = sender_fault
         self.fields = dict(fields or {})
+        self.headers = dict(headers or {})
+
+    def header_pairs(self) -> list[tuple[bytes, bytes]]:
+        """`headers` as a response's (name, value) pairs, line breaks never passed on."""
+        return [
+            (name.encode(), " ".join(value.splitlines()).encode("latin-1", errors="replace"))
+            for name, value in self.headers.items()
+        ]
 
 
 Operation = Callable[[T, OperationInput], OperationOutput | Awaitable[OperationOutput]]

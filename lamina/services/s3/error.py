@@ -7,6 +7,8 @@ as S3 sends them.
 
 from __future__ import annotations
 
+from email.utils import formatdate
+
 from lamina.aws.service import ServiceError
 
 
@@ -19,10 +21,23 @@ def no_such_bucket(bucket: str) -> ServiceError:
     )
 
 
-def no_such_key(key: str) -> ServiceError:
+def no_such_key(key: str, marker_version: str | None = None) -> ServiceError:
+    """`marker_version`: the delete marker that is the key's current version, which S3
+    names in `x-amz-delete-marker: true` and `x-amz-version-id` headers.
+    https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html (x-amz-delete-marker)
+    """
+    headers = None if marker_version is None else _marker_headers(marker_version)
     return ServiceError(
-        "NoSuchKey", "The specified key does not exist.", status=404, fields={"Key": key}
+        "NoSuchKey",
+        "The specified key does not exist.",
+        status=404,
+        fields={"Key": key},
+        headers=headers,
     )
+
+
+def _marker_headers(version_id: str) -> dict[str, str]:
+    return {"x-amz-delete-marker": "true", "x-amz-version-id": version_id}
 
 
 def no_such_upload(upload_id: str) -> ServiceError:
@@ -208,11 +223,20 @@ def no_such_version(key: str, version_id: str) -> ServiceError:
     )
 
 
-def method_not_allowed(resource_type: str) -> ServiceError:
-    # https://docs.aws.amazon.com/AmazonS3/latest/userguide/DeleteMarker.html
+def delete_marker_version(version_id: str, modified: float) -> ServiceError:
+    """A request naming a delete marker's version id: 405 MethodNotAllowed, with the
+    marker's headers, its Last-Modified, and `Allow: DELETE` (the one method a marker takes).
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/DeleteMarker.html
+    https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html (x-amz-delete-marker)
+    """
     return ServiceError(
         "MethodNotAllowed",
         "The specified method is not allowed against this resource.",
         status=405,
-        fields={"Method": "GET", "ResourceType": resource_type},
+        fields={"Method": "GET", "ResourceType": "DeleteMarker"},
+        headers={
+            **_marker_headers(version_id),
+            "Last-Modified": formatdate(int(modified), usegmt=True),
+            "Allow": "DELETE",
+        },
     )

@@ -60,15 +60,17 @@ class S3State:
         self.bucket(bucket)
         if version_id is None:
             found = self.store.get(bucket, key)
-            if found is None or found.delete_marker:
+            if found is None:
                 raise error.no_such_key(key)
+            if found.delete_marker:
+                raise error.no_such_key(key, found.version_id)
             return found
         check_version_id(version_id)
         found = self.store.version(bucket, key, version_id)
         if found is None:
             raise error.no_such_version(key, version_id)
         if found.delete_marker:
-            raise error.method_not_allowed("DeleteMarker")
+            raise error.delete_marker_version(version_id, found.modified)
         return found
 
     def next_version_id(self, bucket: Bucket) -> str:
