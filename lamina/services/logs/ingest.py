@@ -8,6 +8,14 @@ Functions log to `/aws/lambda/<function name>`, one stream per execution environ
 named `YYYY/MM/DD/[<version>]<32 hex digits>` after the day the environment started;
 each line is one event (START at the invocation's start, the rest at its end).
 https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html
+
+API Gateway access log lines (`access_lines`) go to the stage's destination group, which
+must already exist, as AWS requires ("Create a CloudWatch Logs log group", then give its
+ARN to the stage): lines for a missing group are dropped with one warning per group.
+https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html
+https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-logging.html
+AWS does not document access log stream names (they are opaque hex names); Lamina writes
+each group's lines to one stream per process, named with 32 hex digits.
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ import logging
 import queue
 import threading
 import time
+import uuid
 from collections.abc import Callable
 
 from lamina.functions.logfile import InvocationLog
@@ -23,7 +32,8 @@ from lamina.services.logs.store import LogStore, NewEvent
 
 log = logging.getLogger("lamina.services.logs")
 
-_Batch = tuple[str, str, list[NewEvent]]
+_Batch = tuple[str, str, list[NewEvent], bool]
+"""Group, stream, events, and whether the group must exist already (access logs)."""
 _STOP = object()
 
 
@@ -57,13 +67,27 @@ class LogIngest:
         self._flush_s = flush_s
         self._sweep_s = sweep_s
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
+        self.access_stream = uuid.uuid4().hex
+        """The stream this process writes access log lines to, in every group."""
+        self._warned: set[str] = set()
         self._thread = threading.Thread(target=self._run, name="lamina-logs", daemon=True)
         self._thread.start()
 
     def record(self, record: InvocationLog) -> None:
         """FunctionService's record sink: queue the invocation's log (never blocks)."""
-        batch = (lambda_group(record.function_name), lambda_stream(record), lambda_events(record))
+        group = lambda_group(record.function_name)
+        batch: _Batch = (group, lambda_stream(record), lambda_events(record), False)
         self._queue.put(batch)
+
+    def access_lines(self, lines: list[tuple[str, int, str]]) -> None:
+        """The gateway's access log sink: (log group, epoch ms, line) batches are queued
+        (never blocks) and written to groups that exist."""
+        by_group: dict[str, list[NewEvent]] = {}
+        for group, timestamp, line in lines:
+            by_group.setdefault(group, []).append(NewEvent(timestamp, line))
+        for group, events in by_group.items():
+            access: _Batch = (group, self.access_stream, events, True)
+            self._queue.put(access)
 
     def close(self) -> None:
         self._queue.put(_STOP)
@@ -105,7 +129,10 @@ class LogIngest:
         if not batches:
             return
         merged: dict[tuple[str, str], list[NewEvent]] = {}
-        for group, stream, events in (b for b in batches if isinstance(b, tuple)):
+        present: dict[str, bool] = {}
+        for group, stream, events, must_exist in (b for b in batches if isinstance(b, tuple)):
+            if must_exist and not self._exists(group, present):
+                continue
             merged.setdefault((group, stream), []).extend(events)
         try:
             self._store.append(
@@ -114,6 +141,23 @@ class LogIngest:
             )
         except Exception:  # a bug of ours or a full disk: say so, keep ingesting
             log.exception("writing %d function log batches failed", len(batches))
+
+    def _exists(self, group: str, present: dict[str, bool]) -> bool:
+        """Whether `group` exists (asked once per group and batch); warns once per group."""
+        found = present.get(group)
+        if found is None:
+            found = present[group] = self._store.group(group) is not None
+            if found:
+                self._warned.discard(group)
+            elif group not in self._warned:
+                self._warned.add(group)
+                log.warning(
+                    "access log lines for log group %s are dropped: the group does not exist "
+                    "(create it, e.g. `aws logs create-log-group --log-group-name %s`)",
+                    group,
+                    group,
+                )
+        return found
 
     def sweep(self) -> int:
         """Delete the events older than their group's retention; how many went."""

@@ -46,6 +46,10 @@ class LogsProvider(LogService):
         """FunctionService's `log_records` sink."""
         self.ingest.record(record)
 
+    def access_lines(self, lines: list[tuple[str, int, str]]) -> None:
+        """The gateway AccessLogWriter's sink: access log lines to their log groups."""
+        self.ingest.access_lines(lines)
+
     def close(self) -> None:
         """Write the queued function logs, then close the store."""
         self.ingest.close()
