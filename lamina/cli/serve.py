@@ -206,7 +206,9 @@ async def serve(options: ServeOptions) -> int:
         credentials=credentials,
         authorizer_cache=authorizer_cache,
         response_cache=response_cache,
-        observer=default_observer(AccessLogWriter(state_dir / "logs" / "access")),
+        observer=default_observer(
+            AccessLogWriter(state_dir / "logs" / "access", sink=logs.access_lines)
+        ),
     )
     control.serve_with(gateway.deploy)
     apigateway.caches = StageCacheFlusher(
