@@ -9,7 +9,7 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from lamina.aws.credentials import Identity
@@ -45,6 +45,10 @@ _ACTIONS: dict[str, dict[str, str]] = {
         "PutObjectTagging": "PutObjectTagging",
         "GetObjectTagging": "GetObjectTagging",
         "DeleteObjectTagging": "DeleteObjectTagging",
+        # https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketCors.html (s3:PutBucketCORS)
+        "PutBucketCors": "PutBucketCORS",
+        "GetBucketCors": "GetBucketCORS",
+        "DeleteBucketCors": "PutBucketCORS",
     },
 }
 # Calls AWS answers for any authenticated caller (no identity policy is consulted).
@@ -75,9 +79,16 @@ def authorize(
     resources: list[str],
     *,
     source_ip: str,
+    resource_statements: Sequence[Mapping[str, Any]] = (),
 ) -> None:
     """Raise the service's AccessDenied error unless the identity's policies allow the
-    action on every resource."""
+    action on every resource.
+
+    `resource_statements`: the resource-based policy of what the call acts on (a bucket
+    policy), evaluated with the identity's policies as AWS does for a principal of the
+    same account: an explicit Deny in either denies, otherwise an Allow in either allows.
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
+    """
     if (service, operation) in _ALWAYS_ALLOWED:
         return
     action = action_of(service, operation)
@@ -89,13 +100,15 @@ def authorize(
             context={"aws:SourceIp": source_ip, "aws:PrincipalArn": identity.arn},
         )
         decision = evaluate(identity.statements, asked)
-        if decision is Decision.ALLOW:
+        granted = evaluate(resource_statements, asked, check_principal=True)
+        if granted is Decision.EXPLICIT_DENY:
+            why = "with an explicit deny in a resource-based policy"
+        elif decision is Decision.EXPLICIT_DENY:
+            why = "with an explicit deny in an identity-based policy"
+        elif Decision.ALLOW in (decision, granted):
             continue
-        why = (
-            "with an explicit deny in an identity-based policy"
-            if decision is Decision.EXPLICIT_DENY
-            else f"because no identity-based policy allows the {action} action"
-        )
+        else:
+            why = f"because no identity-based policy allows the {action} action"
         code, status = _DENIED.get(service, _DEFAULT_DENIED)
         raise ServiceError(
             code,
@@ -103,6 +116,26 @@ def authorize(
             f"{resource} {why}",
             status=status,
         )
+
+
+def authorize_anonymous(
+    service: str,
+    operation: str,
+    resources: list[str],
+    resource_statements: Sequence[Mapping[str, Any]],
+    *,
+    source_ip: str,
+) -> None:
+    """An unsigned request: allowed only where the resource-based policy allows every
+    principal (Principal "*"), as for public S3 objects; S3 answers 403 AccessDenied.
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/example-bucket-policies.html
+    """
+    action = action_of(service, operation)
+    for resource in resources:
+        asked = PolicyRequest(action=action, resource=resource, context={"aws:SourceIp": source_ip})
+        if evaluate(resource_statements, asked, check_principal=True) is not Decision.ALLOW:
+            code, status = _DENIED.get(service, _DEFAULT_DENIED)
+            raise ServiceError(code, "Access Denied", status=status)
 
 
 def resources_from_params(
