@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from urllib.parse import parse_qsl
 
 from lamina.aws.model import ModelLibrary, ServiceSpec
+from lamina.aws.rest_xml import virtual_host_bucket
 from lamina.aws.sigv2 import QuerySignature, read_query_signature
 from lamina.aws.sigv4 import Signature, SignatureProblem, read_signature
 from lamina.http.message import HttpRequest
@@ -89,10 +90,21 @@ class Catalog:
 _MARK_HEADERS = frozenset({"authorization", "x-amz-target"})
 
 
+def _s3_host(request: HttpRequest) -> bool:
+    """Addressed to S3's own host names (`{bucket}.s3.localhost`, `s3.localhost`): unsigned
+    requests there (browser preflights, anonymous reads of public objects) are S3's too."""
+    host = (request.header("Host") or "").lower()
+    if "s3.localhost" not in host:
+        return False
+    return host.partition(":")[0] == "s3.localhost" or virtual_host_bucket(request) is not None
+
+
 def has_aws_marks(request: HttpRequest) -> bool:
-    """Could this be an AWS API call at all (a SigV4 header or query, an X-Amz-Target, or a
-    query-protocol POST to /)? False for plain gateway traffic, cheaply."""
+    """Could this be an AWS API call at all (a SigV4 header or query, an X-Amz-Target, a
+    query-protocol POST to /, or S3's host names)? False for plain gateway traffic, cheaply."""
     if request.method == "POST" and request.path == "/":
+        return True
+    if _s3_host(request):
         return True
     if "X-Amz-Credential=" in request.query_string or "AWSAccessKeyId=" in request.query_string:
         return True
@@ -120,6 +132,9 @@ def identify(request: HttpRequest, catalog: Catalog) -> Claim | None:
     if legacy is not None:
         specs = catalog.signed_for(S3_SIGNING_NAME)
         return Claim(specs, None, legacy=legacy) if specs else None
+    if _s3_host(request):
+        specs = catalog.signed_for(S3_SIGNING_NAME)
+        return Claim(specs, None) if specs else None
     return _query_claim(request, catalog)
 
 
