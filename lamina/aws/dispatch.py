@@ -12,10 +12,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from lamina.aws.auth import auth_error, authenticate, requires_auth
-from lamina.aws.authorize import authorize, resources_from_params
+from lamina.aws.authorize import authorize, authorize_anonymous, resources_from_params
 from lamina.aws.binding import find_operation, parse_input
 from lamina.aws.chunked import is_chunked, unchunk
 from lamina.aws.claim import Catalog, Claim, has_aws_marks, identify
@@ -67,6 +67,8 @@ class AwsApi:
         (aws/authorize.py); the account root (`test`/`test`) may do anything."""
         self._handlers: dict[str, Mapping[str, Handler]] = {}
         self._resource_namers: dict[str, ResourceNamer] = {}
+        self._resource_policies: dict[str, ResourcePolicy] = {}
+        self._cors: dict[str, CorsProvider] = {}
         self.enforce_iam = enforce_iam
         self._namespaces: dict[str, str | None] = {}
         self._xml: dict[str, XmlOptions] = {}
@@ -76,6 +78,11 @@ class AwsApi:
             namer = getattr(provider, "resource_arns", None)
             if namer is not None:
                 self._resource_namers[provider.service_name] = namer
+            resource_policy = getattr(provider, "resource_policy", None)
+            if resource_policy is not None:
+                self._resource_policies[provider.service_name] = resource_policy
+            if hasattr(provider, "preflight") and hasattr(provider, "cors_headers"):
+                self._cors[provider.service_name] = provider  # type: ignore[assignment]
             options = getattr(provider, "xml_options", None)
             if isinstance(options, XmlOptions):
                 self._xml[provider.service_name] = options
@@ -103,6 +110,13 @@ class AwsApi:
         if claim is None:
             return _unclaimed(request_id)
         spec = claim.specs[0]
+        cors = self._cors.get(spec.name) if spec.protocol == "rest-xml" else None
+        if cors is not None and request.method == "OPTIONS":
+            try:
+                headers = cors.preflight(path_style(request))
+            except ServiceError as error:
+                return self._error(spec, error, request_id, request)
+            return HttpResponse(200, [(b"x-amz-request-id", request_id.encode()), *headers], b"")
         try:
             spec, output, operation = await self._answer(claim, request, request_id)
         except ServiceError as error:
@@ -113,7 +127,10 @@ class AwsApi:
         if spec.protocol == "rest-xml":
             options = self._xml.get(spec.name) or XmlOptions({}, spec.namespace)
             head = request.method == "HEAD"
-            return serialize_rest_xml(operation, output, request_id, options, head=head)
+            response = serialize_rest_xml(operation, output, request_id, options, head=head)
+            if cors is not None and request.header("Origin") is not None:
+                response.headers.extend(cors.cors_headers(path_style(request)))
+            return response
         if spec.protocol == "json":
             return serialize_json_rpc(operation, output, request_id, spec.json_version)
         if spec.protocol == "query":
@@ -162,7 +179,9 @@ class AwsApi:
                 now=self._clock(),
             )
         spec, operation, labels = find_operation(claim, request)
-        if access_key is None and self._credentials.strict and requires_auth(operation):
+        anonymous = access_key is None and requires_auth(operation)
+        resource_policy = self._resource_policies.get(spec.name)
+        if anonymous and self._credentials.strict and resource_policy is None:
             raise auth_error(spec.protocol, spec.name, "missing", "Missing Authentication Token")
         handler = self._handlers[spec.name].get(operation.name)
         if handler is None:
@@ -172,6 +191,15 @@ class AwsApi:
                 status=501,
             )
         parsed = parse_input(spec, operation, request, labels)
+        if anonymous and resource_policy is not None:
+            # An unsigned call to a service with resource policies (S3's public objects).
+            authorize_anonymous(
+                spec.name,
+                operation.name,
+                self._resources(spec.name, operation.name, parsed),
+                resource_policy(operation.name, parsed),
+                source_ip=request.client,
+            )
         if self.enforce_iam and access_key is not None:
             self._authorize(spec.name, operation.name, parsed, access_key, request.client)
         context = AwsRequestContext(
@@ -190,18 +218,42 @@ class AwsApi:
         identity = self._credentials.known_identity(access_key)
         if identity is None:  # the account root, or a key accepted without a declared identity
             return
+        resource_policy = self._resource_policies.get(service)
+        authorize(
+            identity,
+            service,
+            operation,
+            self._resources(service, operation, params),
+            source_ip=client,
+            resource_statements=resource_policy(operation, params) if resource_policy else (),
+        )
+
+    def _resources(self, service: str, operation: str, params: OperationInput) -> list[str]:
         namer = self._resource_namers.get(service)
         resources = namer(operation, params) if namer is not None else None
         if not resources:
             resources = resources_from_params(
                 service, self._region, self._account_id, operation, params
             )
-        authorize(identity, service, operation, resources, source_ip=client)
+        return resources
 
 
 ResourceNamer = Callable[[str, OperationInput], list[str] | None]
 """A provider's `resource_arns(operation, params)`: the ARNs a call acts on, where only the
 provider can tell (a KMS alias names a key; a secret's ARN has a random suffix)."""
+
+
+ResourcePolicy = Callable[[str, OperationInput], list[Mapping[str, Any]]]
+"""A provider's `resource_policy(operation, params)`: the statements of the resource-based
+policy on what the call acts on (an S3 bucket policy), [] when there is none."""
+
+
+class CorsProvider(Protocol):
+    """A rest-xml provider answering browsers' CORS requests from its own rules (S3)."""
+
+    def preflight(self, request: HttpRequest) -> list[tuple[bytes, bytes]]: ...
+
+    def cors_headers(self, request: HttpRequest) -> list[tuple[bytes, bytes]]: ...
 
 
 def _internal(spec: ServiceSpec, request_id: str) -> ServiceError:
