@@ -10,6 +10,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 from lamina.aws.rest_xml import XmlOptions
 from lamina.aws.service import (
@@ -19,7 +20,17 @@ from lamina.aws.service import (
     OperationOutput,
     ServiceError,
 )
-from lamina.services.s3 import bucket, listing, multipart, obj, tagging, versioning
+from lamina.http.message import HttpRequest
+from lamina.services.s3 import (
+    bucket,
+    bucket_policy,
+    cors,
+    listing,
+    multipart,
+    obj,
+    tagging,
+    versioning,
+)
 from lamina.services.s3.blob import BlobStore
 from lamina.services.s3.state import S3State
 from lamina.services.s3.store import S3Store
@@ -42,6 +53,8 @@ ROOTS = {
     "GetObjectTagging": "Tagging",
     "GetBucketVersioning": "VersioningConfiguration",
     "ListObjectVersions": "ListVersionsResult",
+    "GetBucketCors": "CORSConfiguration",
+    "GetBucketPolicyStatus": "PolicyStatus",
 }
 
 _Operation = Callable[[S3State, AwsRequestContext, OperationInput], Awaitable[OperationOutput]]
@@ -72,6 +85,13 @@ _OPERATIONS: dict[str, _Operation] = {
     "PutBucketVersioning": versioning.put_bucket_versioning,
     "GetBucketVersioning": versioning.get_bucket_versioning,
     "ListObjectVersions": versioning.list_object_versions,
+    "PutBucketCors": cors.put_bucket_cors,
+    "GetBucketCors": cors.get_bucket_cors,
+    "DeleteBucketCors": cors.delete_bucket_cors,
+    "PutBucketPolicy": bucket_policy.put_bucket_policy,
+    "GetBucketPolicy": bucket_policy.get_bucket_policy,
+    "DeleteBucketPolicy": bucket_policy.delete_bucket_policy,
+    "GetBucketPolicyStatus": bucket_policy.get_bucket_policy_status,
 }
 
 
@@ -112,6 +132,19 @@ class S3Provider:
 
     def handlers(self) -> Mapping[str, Handler]:
         return self._handlers
+
+    def preflight(self, request: HttpRequest) -> list[tuple[bytes, bytes]]:
+        """A browser's OPTIONS preflight (path-style): the 200 answer's headers, or S3's
+        error (services.s3.cors)."""
+        return cors.preflight(self.state, request)
+
+    def cors_headers(self, request: HttpRequest) -> list[tuple[bytes, bytes]]:
+        """The CORS headers S3 adds to the answer of a request carrying an Origin."""
+        return cors.actual_headers(self.state, request)
+
+    def resource_policy(self, operation: str, params: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+        """The bucket policy statements that apply to a call (evaluated by aws.authorize)."""
+        return bucket_policy.statements(self.state, params)
 
     def close(self) -> None:
         self.state.store.close()

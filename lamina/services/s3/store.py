@@ -11,6 +11,7 @@ import contextlib
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import msgspec
 
@@ -24,6 +25,10 @@ class Bucket(msgspec.Struct, frozen=True, kw_only=True):
     versioning: str = ""
     """"Enabled" or "Suspended" once PutBucketVersioning set it; "" for a bucket never
     versioned (GetBucketVersioning then answers no Status)."""
+    cors: list[dict[str, Any]] | None = None
+    """PutBucketCors's CORSRules, as the operation's input shapes them (services.s3.cors)."""
+    policy: str = ""
+    """PutBucketPolicy's JSON document; "" when the bucket has none."""
 
 
 class StoredObject(msgspec.Struct, kw_only=True):
