@@ -75,7 +75,7 @@ def test_http_api_access_log_lines_filter_by_json_pattern(app: App) -> None:
     app.logs.create_log_group(logGroupName=HTTP_GROUP)
     request_id = app.http.get("/hi").headers["apigw-requestid"]
     app.http.get("/hi")
-    pattern = '{ $.requestId = "%s" }' % request_id
+    pattern = f'{{ $.requestId = "{request_id}" }}'
     events = app.events(HTTP_GROUP, 1, filterPattern=pattern)
     assert len(events) == 1
     line = json.loads(events[0]["message"])
