@@ -27,7 +27,9 @@ RULES = [
 def _send(server: S3Server, method: str, path: str, headers: dict[str, str]) -> httpx.Response:
     port = server.url.rsplit(":", 1)[1]
     with httpx.Client(base_url=server.url, timeout=10) as http:
-        return http.request(method, path, headers={"Host": f"photos.s3.localhost:{port}", **headers})
+        return http.request(
+            method, path, headers={"Host": f"photos.s3.localhost:{port}", **headers}
+        )
 
 
 def test_configuration_round_trips_and_is_deleted(s3: Any, bucket: str) -> None:
@@ -81,7 +83,13 @@ MATRIX = [
 
 @pytest.mark.parametrize(("origin", "method", "asked", "allowed"), MATRIX)
 def test_preflight_matrix(
-    server: S3Server, s3: Any, bucket: str, origin: str, method: str, asked: str, allowed: str | None
+    server: S3Server,
+    s3: Any,
+    bucket: str,
+    origin: str,
+    method: str,
+    asked: str,
+    allowed: str | None,
 ) -> None:
     s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": RULES})
     headers = {"Origin": origin, "Access-Control-Request-Method": method}
@@ -104,7 +112,9 @@ def test_preflight_matrix(
 
 
 def test_preflight_without_rules_or_origin(server: S3Server, bucket: str) -> None:
-    answer = _send(server, "OPTIONS", "/k", {"Origin": "https://a", "Access-Control-Request-Method": "GET"})
+    answer = _send(
+        server, "OPTIONS", "/k", {"Origin": "https://a", "Access-Control-Request-Method": "GET"}
+    )
     assert answer.status_code == 403
     assert "CORS is not enabled for this bucket." in answer.text
     answer = _send(server, "OPTIONS", "/k", {"Access-Control-Request-Method": "GET"})
