@@ -58,10 +58,13 @@ class DynamoDbMetrics:
         self.feed: MetricFeed | None = None
         self._served: list[Served] = []
         self._failed: list[Failed] = []
+        self._cells: dict[tuple[str, str, str | None], StatCell] = {}
+        """(metric, table, operation or index) → its cell, so a fold looks each up once."""
 
     def feed_to(self, feed: MetricFeed | None) -> None:
         """Record `AWS/DynamoDB` metrics into `feed` (None: record nothing)."""
         self.feed = feed
+        self._cells.clear()
         if feed is not None:
             feed.fold_with(self.fold)
 
@@ -170,20 +173,34 @@ class DynamoDbMetrics:
         if writes:
             self._per_table(feed, table, index, "ConsumedWriteCapacityUnits").add(writes)
 
-    @staticmethod
-    def _per_table(feed: MetricFeed, table: str, index: str | None, name: str) -> StatCell:
+    def _per_table(self, feed: MetricFeed, table: str, index: str | None, name: str) -> StatCell:
+        key = (name, table, index)
+        found = self._cells.get(key)
+        if found is not None:
+            return found
         if index is None:
             dims = dimensions(TableName=table)
         else:
             dims = dimensions(TableName=table, GlobalSecondaryIndexName=index)
-        return feed.series(NAMESPACE, (dims,)).cell(name, "Count")
+        found = self._cells[key] = feed.series(NAMESPACE, (dims,)).cell(name, "Count")
+        return found
 
-    @staticmethod
     def _per_operation(
-        feed: MetricFeed, table: str, operation: str, name: str, unit: str, keep: bool = False
+        self,
+        feed: MetricFeed,
+        table: str,
+        operation: str,
+        name: str,
+        unit: str,
+        keep: bool = False,
     ) -> StatCell:
-        dims = dimensions(TableName=table, Operation=operation)
-        return feed.series(NAMESPACE, (dims,)).cell(name, unit, keep_values=keep)
+        key = (name, table, "#" + operation)  # apart from index names in the same dict
+        found = self._cells.get(key)
+        if found is None:
+            dims = dimensions(TableName=table, Operation=operation)
+            cell = feed.series(NAMESPACE, (dims,)).cell(name, unit, keep_values=keep)
+            found = self._cells[key] = cell
+        return found
 
 
 def _entries(consumed: Any) -> list[dict[str, Any]]:
