@@ -238,3 +238,42 @@ async def test_access_log_writer_after_close_drops(tmp_path: Path) -> None:
     writer.write("g", "late")
     assert writer.dropped == 1
     assert not (tmp_path / "g.log").exists()
+
+
+# The console's presets for HTTP API stages, verbatim from
+# https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-logging.html
+HTTP_CLF = (
+    "$context.identity.sourceIp - - [$context.requestTime] "
+    '"$context.httpMethod $context.routeKey $context.protocol" '
+    "$context.status $context.responseLength $context.requestId $context.extendedRequestId"
+)
+HTTP_JSON = (
+    '{ "requestId":"$context.requestId", "ip": "$context.identity.sourceIp", '
+    '"requestTime":"$context.requestTime", "httpMethod":"$context.httpMethod",'
+    '"routeKey":"$context.routeKey", "status":"$context.status",'
+    '"protocol":"$context.protocol", "responseLength":"$context.responseLength", '
+    '"extendedRequestId": "$context.extendedRequestId" }'
+)
+
+
+def test_access_log_http_api_clf_preset() -> None:
+    line = AccessLogFormat(HTTP_CLF).render(_served(kind=ApiKind.HTTP))
+    # An HTTP API's requestId is its short id; extendedRequestId is "equivalent to" it.
+    assert line == f'192.0.2.7 - - [{TIME}] "POST POST /pets/{{id}} HTTP/1.1" 200 8 ' + (
+        "Ab1Cd2Ef3Gh= Ab1Cd2Ef3Gh="
+    )
+
+
+def test_access_log_http_api_json_preset_is_valid_json() -> None:
+    entry = json.loads(AccessLogFormat(HTTP_JSON).render(_served(kind=ApiKind.HTTP, status=404)))
+    assert entry == {
+        "requestId": "Ab1Cd2Ef3Gh=",
+        "ip": "192.0.2.7",
+        "requestTime": TIME,
+        "httpMethod": "POST",
+        "routeKey": "POST /pets/{id}",
+        "status": "404",
+        "protocol": "HTTP/1.1",
+        "responseLength": "8",
+        "extendedRequestId": "Ab1Cd2Ef3Gh=",
+    }
