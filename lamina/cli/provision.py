@@ -15,11 +15,13 @@ from typing import Any
 import msgspec
 import orjson
 
+from lamina.aws.service import ServiceError
 from lamina.config.model import Application, TemplateResource
 from lamina.config.service_resources import (
     BUCKET,
     KMS_ALIAS,
     KMS_KEY,
+    LOG_GROUP,
     ROTATION_SCHEDULE,
     SECRET,
     USER_POOL,
@@ -33,6 +35,8 @@ from lamina.services.cognito_idp.provider import CognitoIdpProvider
 from lamina.services.cognito_idp.shapes import configure_pool
 from lamina.services.kms.provider import KmsProvider
 from lamina.services.kms.store import AliasRecord
+from lamina.services.logs.operations import OPERATIONS as LOGS_OPERATIONS
+from lamina.services.logs.provider import LogsProvider
 from lamina.services.s3.provider import S3Provider
 from lamina.services.s3.store import Bucket
 from lamina.services.secretsmanager.operations import create_secret
@@ -43,7 +47,7 @@ from lamina.services.secretsmanager.service import CURRENT
 
 
 class Services:
-    __slots__ = ("cognito", "kms", "region", "s3", "secrets")
+    __slots__ = ("cognito", "kms", "logs", "region", "s3", "secrets")
 
     def __init__(
         self,
@@ -53,7 +57,10 @@ class Services:
         s3: S3Provider,
         *,
         region: str,
+        logs: LogsProvider | None = None,
     ) -> None:
+        self.logs = logs
+        """None: the template's log groups are not created (a caller without CloudWatch Logs)."""
         self.kms = kms
         self.secrets = secrets
         self.cognito = cognito
@@ -251,7 +258,26 @@ def _bucket(resource: TemplateResource, services: Services) -> None:
         state.store.set_bucket(msgspec.structs.replace(existing, versioning=status))
 
 
+def _log_group(resource: TemplateResource, services: Services) -> None:
+    """A log group the template declares (access logs need it to exist), with its retention.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-loggroup.html
+    """
+    if services.logs is None:
+        return
+    name = resource.physical_id
+    try:
+        LOGS_OPERATIONS["CreateLogGroup"](services.logs, {"logGroupName": name})
+    except ServiceError as error:
+        if error.code != "ResourceAlreadyExistsException":
+            raise
+    days = resource.properties.get("RetentionInDays")
+    if days is not None:
+        put = LOGS_OPERATIONS["PutRetentionPolicy"]
+        put(services.logs, {"logGroupName": name, "retentionInDays": int(days)})
+
+
 _PROVISIONERS = {
+    LOG_GROUP: _log_group,
     BUCKET: _bucket,
     KMS_KEY: _key,
     KMS_ALIAS: _alias,

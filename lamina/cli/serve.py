@@ -299,7 +299,7 @@ async def serve(options: ServeOptions) -> int:
     await _create_tables(dynamodb, app)
     _map_streams(lambda_, dynamodb_streams, app)
     try:
-        provision(app, Services(kms, secrets, cognito, s3, region=app.region))
+        provision(app, Services(kms, secrets, cognito, s3, region=app.region, logs=logs))
         # Now that the template's secrets exist, {{resolve:secretsmanager:...}} in function
         # environments can be resolved (no worker has started yet).
         for resolved in resolve_environments(app.functions, secrets):
@@ -316,7 +316,7 @@ async def serve(options: ServeOptions) -> int:
 
     async def provision_new(old: Application, new: Application) -> None:
         await _create_tables(dynamodb, new)
-        provision(new, Services(kms, secrets, cognito, s3, region=new.region))
+        provision(new, Services(kms, secrets, cognito, s3, region=new.region, logs=logs))
         kept = set(old.permissions)
         added = tuple(permission for permission in new.permissions if permission not in kept)
         _grant(lambda_, msgspec.structs.replace(new, permissions=added))

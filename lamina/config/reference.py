@@ -375,8 +375,12 @@ def _log_group_name(resources: Resources, resource: CfnResource, resolver: Resol
     raw = resource.properties.get("LogGroupName")
     if raw is not None:
         return resolver.resolve_string(raw, "LogGroupName")
-    suffix = physical_id(resources.stack_name, resource.logical_id, length=12)
-    return f"{resources.stack_name}-{resource.logical_id}-{suffix}"
+    return log_group_name(resources.stack_name, resource.logical_id)
+
+
+def log_group_name(stack: str, logical_id: str) -> str:
+    """The name CloudFormation gives a LogGroup without LogGroupName."""
+    return f"{stack}-{logical_id}-{physical_id(stack, logical_id, length=12)}"
 
 
 def _bucket_name(resources: Resources, resource: CfnResource, resolver: Resolver) -> str:

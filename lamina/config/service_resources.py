@@ -14,6 +14,7 @@ from typing import Any
 
 from lamina.config import service_ids
 from lamina.config.model import TemplateResource
+from lamina.config.reference import log_group_name
 from lamina.config.stack import Stack
 
 USER_POOL = "AWS::Cognito::UserPool"
@@ -25,13 +26,15 @@ KMS_ALIAS = "AWS::KMS::Alias"
 SECRET = "AWS::SecretsManager::Secret"
 ROTATION_SCHEDULE = "AWS::SecretsManager::RotationSchedule"
 BUCKET = "AWS::S3::Bucket"
+LOG_GROUP = "AWS::Logs::LogGroup"
 SERVICE_TYPES = frozenset(
     {USER_POOL, USER_POOL_CLIENT, USER_POOL_GROUP, USER_POOL_DOMAIN, KMS_KEY, KMS_ALIAS, SECRET}
-    | {ROTATION_SCHEDULE}
+    | {ROTATION_SCHEDULE, LOG_GROUP}
 )
 # Created in this order: keys before the aliases and secrets that name them, pools before
 # their clients and groups.
 _ORDER = (
+    LOG_GROUP,
     KMS_KEY,
     KMS_ALIAS,
     SECRET,
@@ -86,6 +89,11 @@ def _physical_id(
         return str(properties["AliasName"])
     if kind == BUCKET:
         return service_ids.bucket_name(stack, logical_id, properties.get("BucketName"))
+    if kind == LOG_GROUP:
+        # Ref returns the name: LogGroupName, or `{stack}-{logicalId}-{suffix}`.
+        # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-loggroup.html
+        given = properties.get("LogGroupName")
+        return str(given) if given else log_group_name(stack, logical_id)
     if kind == ROTATION_SCHEDULE:
         # Ref returns the secret's ARN (SecretId, a Ref to the template's secret).
         # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-secretsmanager-rotationschedule.html
