@@ -66,15 +66,19 @@ class LaminaProcess:
         self._wait_listening(deadline_s=20)
 
     def _wait_listening(self, deadline_s: float) -> None:
+        """Until this process says it listens: a connection alone could reach another test
+        worker's server that took the same free port first (this one then fails to bind)."""
         end = time.monotonic() + deadline_s
         while time.monotonic() < end:
             if self.process.poll() is not None:
                 raise RuntimeError(f"lamina up exited early:\n{self.output()}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return
-            except OSError:
-                time.sleep(0.05)
+            if "Listening on " in self.output():
+                try:
+                    with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                        return
+                except OSError:
+                    pass  # printed just before the socket accepts: try again
+            time.sleep(0.05)
         raise RuntimeError(f"lamina up did not listen in {deadline_s}s:\n{self.output()}")
 
     def output(self) -> str:
