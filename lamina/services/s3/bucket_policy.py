@@ -16,7 +16,8 @@ import msgspec
 import orjson
 
 from lamina.aws.policy import like, statements_of
-from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutput, ServiceError
+from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutput
+from lamina.services.s3 import error
 from lamina.services.s3.state import S3State
 
 Statement = Mapping[str, Any]
@@ -39,7 +40,7 @@ async def get_bucket_policy(
 ) -> OperationOutput:
     bucket = state.bucket(params["Bucket"])
     if not bucket.policy:
-        raise _no_policy(bucket.name)
+        raise error.no_such_bucket_policy(bucket.name)
     return {"Policy": bucket.policy}
 
 
@@ -57,7 +58,7 @@ async def get_bucket_policy_status(
     """Public when an unconditioned Allow names every principal ("*" or {"AWS": "*"})."""
     bucket = state.bucket(params["Bucket"])
     if not bucket.policy:
-        raise _no_policy(bucket.name)
+        raise error.no_such_bucket_policy(bucket.name)
     public = any(
         statement.get("Effect") == "Allow"
         and _names_everyone(statement.get("Principal"))
@@ -85,52 +86,40 @@ def _names_everyone(principal: object) -> bool:
     return False
 
 
-def _no_policy(bucket: str) -> ServiceError:
-    # https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html#ErrorCodeList
-    return ServiceError(
-        "NoSuchBucketPolicy",
-        "The bucket policy does not exist",
-        status=404,
-        fields={"BucketName": bucket},
-    )
-
-
-def _malformed(message: str) -> ServiceError:
-    return ServiceError("MalformedPolicy", message, status=400)
-
-
 def _validate(bucket: str, text: str) -> None:
     """S3's MalformedPolicy answers, as it words them, for a document it will not store."""
     if not text.lstrip().startswith("{"):
-        raise _malformed("Policies must be valid JSON and the first byte must be '{'")
+        raise error.malformed_policy("Policies must be valid JSON and the first byte must be '{'")
     try:
         document = orjson.loads(text)
     except orjson.JSONDecodeError:
-        raise _malformed("Policies must be valid JSON and the first byte must be '{'") from None
+        raise error.malformed_policy(
+            "Policies must be valid JSON and the first byte must be '{'"
+        ) from None
     if not isinstance(document, dict) or "Statement" not in document:
-        raise _malformed("Missing required field Statement")
+        raise error.malformed_policy("Missing required field Statement")
     found = statements_of(document)
     if not found:
-        raise _malformed("Could not parse the policy: Statement is not valid!")
+        raise error.malformed_policy("Could not parse the policy: Statement is not valid!")
     for statement in found:
         if statement.get("Effect") not in ("Allow", "Deny"):
-            raise _malformed("Invalid effect: " + str(statement.get("Effect")))
+            raise error.malformed_policy("Invalid effect: " + str(statement.get("Effect")))
         if "Principal" not in statement and "NotPrincipal" not in statement:
-            raise _malformed("Missing required field Principal")
+            raise error.malformed_policy("Missing required field Principal")
         actions = _strings(statement.get("Action", statement.get("NotAction")))
         if not actions:
-            raise _malformed("Missing required field Action")
+            raise error.malformed_policy("Missing required field Action")
         for action in actions:
             if not (action == "*" or action.lower().startswith("s3:")):
-                raise _malformed("Policy has invalid action")
+                raise error.malformed_policy("Policy has invalid action")
         resources = _strings(statement.get("Resource", statement.get("NotResource")))
         if not resources:
-            raise _malformed("Missing required field Resource")
+            raise error.malformed_policy("Missing required field Resource")
         # A bucket policy may only name its own bucket and its objects.
         arn = f"arn:aws:s3:::{bucket}"
         for resource in resources:
             if not (resource.startswith(arn + "/") or like(arn, resource)):
-                raise _malformed("Policy has invalid resource")
+                raise error.malformed_policy("Policy has invalid resource")
 
 
 def _strings(value: object) -> list[str]:

@@ -50,13 +50,7 @@ async def get_bucket_cors(
 ) -> OperationOutput:
     bucket = state.bucket(params["Bucket"])
     if not bucket.cors:
-        # https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html#ErrorCodeList
-        raise ServiceError(
-            "NoSuchCORSConfiguration",
-            "The CORS configuration does not exist",
-            status=404,
-            fields={"BucketName": bucket.name},
-        )
+        raise error.no_such_cors_configuration(bucket.name)
     return {"CORSRules": bucket.cors}
 
 
@@ -76,22 +70,22 @@ def _validate(rule: Mapping[str, Any]) -> None:
         raise error.malformed_xml()
     for method in methods:
         if method not in METHODS:
-            raise _invalid(
+            raise error.invalid_request(
                 f"Found unsupported HTTP method in CORS config. Unsupported method is {method}"
             )
     for origin in origins:
         if origin.count("*") > 1:
-            raise _invalid(f'AllowedOrigin "{origin}" can not have more than one wildcard.')
+            raise error.invalid_request(
+                f'AllowedOrigin "{origin}" can not have more than one wildcard.'
+            )
     for header in rule.get("AllowedHeaders") or []:
         if header.count("*") > 1:
-            raise _invalid(f'AllowedHeader "{header}" can not have more than one wildcard.')
+            raise error.invalid_request(
+                f'AllowedHeader "{header}" can not have more than one wildcard.'
+            )
     age = rule.get("MaxAgeSeconds")
     if age is not None and int(age) < 0:
         raise error.malformed_xml()
-
-
-def _invalid(message: str) -> ServiceError:
-    return ServiceError("InvalidRequest", message, status=400)
 
 
 def _matching_rule(

@@ -148,6 +148,30 @@ def invalid_request(message: str) -> ServiceError:
     return ServiceError("InvalidRequest", message, status=400)
 
 
+def no_such_bucket_policy(bucket: str) -> ServiceError:
+    # https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html#ErrorCodeList
+    return ServiceError(
+        "NoSuchBucketPolicy",
+        "The bucket policy does not exist",
+        status=404,
+        fields={"BucketName": bucket},
+    )
+
+
+def no_such_cors_configuration(bucket: str) -> ServiceError:
+    # https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html#ErrorCodeList
+    return ServiceError(
+        "NoSuchCORSConfiguration",
+        "The CORS configuration does not exist",
+        status=404,
+        fields={"BucketName": bucket},
+    )
+
+
+def malformed_policy(message: str) -> ServiceError:
+    return ServiceError("MalformedPolicy", message, status=400)
+
+
 def bad_digest(expected: str, computed: str) -> ServiceError:
     return ServiceError(
         "BadDigest",
