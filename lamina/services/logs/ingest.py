@@ -1,6 +1,7 @@
 """LogIngest: functions' logs written to the store off the request path, and retention.
 
-    record() --queue--> ingest thread: waits up to `flush_s` for more, writes the batch in
+    record() --queue--> ingest thread: waits up to `flush_s` for more, names streams and
+                        splits invocation logs into events, writes the batch in
                         one transaction; every `sweep_s`, deletes events past retention
     close() --> the thread writes what is queued, then stops
 
@@ -33,7 +34,7 @@ from lamina.services.logs.store import LogStore, NewEvent
 log = logging.getLogger("lamina.services.logs")
 
 _Batch = tuple[str, str, list[NewEvent], bool]
-"""Group, stream, events, and whether the group must exist already (access logs)."""
+"""Access log lines: group, stream, events, and whether the group must exist already."""
 _STOP = object()
 
 
@@ -74,10 +75,9 @@ class LogIngest:
         self._thread.start()
 
     def record(self, record: InvocationLog) -> None:
-        """FunctionService's record sink: queue the invocation's log (never blocks)."""
-        group = lambda_group(record.function_name)
-        batch: _Batch = (group, lambda_stream(record), lambda_events(record), False)
-        self._queue.put(batch)
+        """FunctionService's record sink, on the invoke path: queue the invocation's log as
+        is (never blocks); the ingest thread names its stream and splits its events."""
+        self._queue.put(record)
 
     def access_lines(self, lines: list[tuple[str, int, str]]) -> None:
         """The gateway's access log sink: (log group, epoch ms, line) batches are queued
@@ -130,10 +130,15 @@ class LogIngest:
             return
         merged: dict[tuple[str, str], list[NewEvent]] = {}
         present: dict[str, bool] = {}
-        for group, stream, events, must_exist in (b for b in batches if isinstance(b, tuple)):
-            if must_exist and not self._exists(group, present):
-                continue
-            merged.setdefault((group, stream), []).extend(events)
+        for batch in batches:
+            if isinstance(batch, InvocationLog):
+                key = (lambda_group(batch.function_name), lambda_stream(batch))
+                merged.setdefault(key, []).extend(lambda_events(batch))
+            elif isinstance(batch, tuple):
+                group, stream, events, must_exist = batch
+                if must_exist and not self._exists(group, present):
+                    continue
+                merged.setdefault((group, stream), []).extend(events)
         try:
             self._store.append(
                 [(group, stream, events) for (group, stream), events in merged.items()],
