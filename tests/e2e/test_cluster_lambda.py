@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import io
 import json
-import time
 import uuid
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +16,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 from lamina.core.store_postgres import drop_schema
+from tests.clients import until
 from tests.conftest import FIXTURES, LaminaProcess
 
 APP = FIXTURES / "apps" / "proxy"
@@ -53,15 +52,6 @@ def _answer(client: Any, qualifier: str | None = None) -> Any:
     return json.loads(response["Payload"].read())
 
 
-def _until(check: Callable[[], bool], timeout_s: float = 10) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.2)
-    return False
-
-
 def test_nodes_on_one_store_follow_each_others_functions(tmp_path: Path) -> None:
     schema = f"lamina_test_cluster_lambda_{uuid.uuid4().hex[:10]}"
     store = f"{POSTGRES}?schema={schema}"
@@ -77,20 +67,20 @@ def test_nodes_on_one_store_follow_each_others_functions(tmp_path: Path) -> None
             Code={"ZipFile": _zip("v1")},
         )
         assert _answer(first) == "v1"
-        assert _until(lambda: _answer(second) == "v1"), two.output()[-2000:]
+        assert until(lambda: _answer(second) == "v1"), two.output()[-2000:]
 
         # Node two runs the old code warm; its update, version and alias reach node one.
         second.update_function_code(FunctionName="made", ZipFile=_zip("v2"))
         assert _answer(second) == "v2"
         version = second.publish_version(FunctionName="made")["Version"]
         second.create_alias(FunctionName="made", Name="live", FunctionVersion=version)
-        assert _until(lambda: _answer(first, "live") == "v2"), one.output()[-2000:]
+        assert until(lambda: _answer(first, "live") == "v2"), one.output()[-2000:]
         assert _answer(first) == "v2"  # $LATEST redeployed: its warm v1 worker retired
         alias = first.get_alias(FunctionName="made", Name="live")
         assert alias["FunctionVersion"] == version
 
         first.delete_function(FunctionName="made")
-        assert _until(lambda: _answer(second) is None), two.output()[-2000:]
+        assert until(lambda: _answer(second) is None), two.output()[-2000:]
         try:
             second.get_function(FunctionName="made")
             raise AssertionError("node two still knows the deleted function")

@@ -4,7 +4,6 @@ re-pointed on the second node moves on the first."""
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +13,7 @@ import boto3
 import httpx
 
 from lamina.core.store_postgres import drop_schema
+from tests.clients import until
 from tests.conftest import FIXTURES, LaminaProcess
 
 APP = FIXTURES / "apps" / "proxy"
@@ -47,15 +47,6 @@ def _mock_api(apigw: Any, answer: str) -> tuple[str, str]:
     return api_id, hello
 
 
-def _until(check: Callable[[], bool], timeout_s: float = 10) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.1)
-    return False
-
-
 def test_nodes_on_one_store_serve_each_others_changes(tmp_path: Path) -> None:
     schema = f"lamina_test_cluster_{uuid.uuid4().hex[:10]}"
     store = f"{POSTGRES}?schema={schema}"
@@ -70,8 +61,8 @@ def test_nodes_on_one_store_serve_each_others_changes(tmp_path: Path) -> None:
             url = f"{node.base}/restapis/{api_id}/live/_user_request_/hello"
             return lambda: httpx.get(url, timeout=10).text == body
 
-        assert _until(served(one, '{"version": 1}'), 2), one.output()[-2000:]
-        assert _until(served(two, '{"version": 1}')), two.output()[-2000:]
+        assert until(served(one, '{"version": 1}'), 2), one.output()[-2000:]
+        assert until(served(two, '{"version": 1}')), two.output()[-2000:]
 
         # A second deployment made on node two, then the stage rolled back from node one.
         other = _apigateway(two.base)
@@ -83,14 +74,14 @@ def test_nodes_on_one_store_serve_each_others_changes(tmp_path: Path) -> None:
             responseTemplates={"application/json": '{"version": 2}'},
         )
         other.create_deployment(restApiId=api_id, stageName="live")
-        assert _until(served(two, '{"version": 2}'), 2)
-        assert _until(served(one, '{"version": 2}'))
+        assert until(served(two, '{"version": 2}'), 2)
+        assert until(served(one, '{"version": 2}'))
         apigw.update_stage(
             restApiId=api_id,
             stageName="live",
             patchOperations=[{"op": "replace", "path": "/deploymentId", "value": first}],
         )
-        assert _until(served(two, '{"version": 1}'))
+        assert until(served(two, '{"version": 1}'))
     finally:
         one.stop()
         two.stop()

@@ -6,14 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
-import sys
 import textwrap
 import time
 from pathlib import Path
 from typing import Any
 
-import boto3
 import httpx
 import pytest
 
@@ -25,6 +22,7 @@ from lamina.services.cognito_idp.model import Group, Pool
 from lamina.services.cognito_idp.provider import CognitoIdpProvider
 from lamina.services.kms.provider import KmsProvider
 from lamina.services.s3.provider import S3Provider
+from tests.clients import aws_client, lamina_cli
 from tests.conftest import LaminaProcess
 
 TEMPLATE = """\
@@ -104,33 +102,12 @@ def handler(event, context):
 """
 
 
-def _lamina(*args: str, answer: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "lamina.cli", *args],
-        capture_output=True,
-        text=True,
-        input=answer,
-        timeout=120,
-        check=False,
-    )
-
-
 def _app(tmp_path: Path) -> Path:
     app = tmp_path / "shop"
     (app / "src").mkdir(parents=True)
     (app / "template.yaml").write_text(TEMPLATE)
     (app / "src" / "app.py").write_text(textwrap.dedent(HANDLER))
     return app
-
-
-def _client(lamina: LaminaProcess, service: str) -> Any:
-    return boto3.client(
-        service,
-        endpoint_url=lamina.base,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
 
 
 def _s3_call(state: Path, operation: str, **params: Any) -> None:
@@ -161,21 +138,25 @@ def test_delete_removes_the_stack_keeps_retained_and_retries_a_failed_bucket(
     lamina = LaminaProcess(app, "--no-watch", state_dir=state)
     try:
         assert httpx.get(f"{lamina.base}/hi", timeout=30).text == "hello"
-        dynamodb = _client(lamina, "dynamodb")
+        dynamodb = aws_client(lamina.base, "dynamodb")
         dynamodb.put_item(TableName="notes", Item={"id": {"S": "n1"}})
         dynamodb.put_item(TableName="archive", Item={"id": {"S": "a1"}})
-        _client(lamina, "secretsmanager").put_secret_value(SecretId="token", SecretString="second")
-        pools = _client(lamina, "cognito-idp").list_user_pools(MaxResults=10)["UserPools"]
+        aws_client(lamina.base, "secretsmanager").put_secret_value(
+            SecretId="token", SecretString="second"
+        )
+        pools = aws_client(lamina.base, "cognito-idp").list_user_pools(MaxResults=10)["UserPools"]
         pool_id = next(pool["Id"] for pool in pools if pool["Name"] == "people")
-        mappings = _client(lamina, "lambda").list_event_source_mappings()["EventSourceMappings"]
+        mappings = aws_client(lamina.base, "lambda").list_event_source_mappings()[
+            "EventSourceMappings"
+        ]
         assert len(mappings) == 1
-        _client(lamina, "cognito-idp").admin_create_user(UserPoolId=pool_id, Username="ann")
-        published = _client(lamina, "lambda").publish_version(FunctionName="hello")
+        aws_client(lamina.base, "cognito-idp").admin_create_user(UserPoolId=pool_id, Username="ann")
+        published = aws_client(lamina.base, "lambda").publish_version(FunctionName="hello")
         assert published["Version"] == "1"
-        _client(lamina, "s3").put_object(Bucket="files", Key="left.txt", Body=b"x")
-        rest_id = _client(lamina, "apigateway").get_rest_apis()["items"][0]["id"]
-        deployment = _client(lamina, "apigateway").create_deployment(restApiId=rest_id)
-        _client(lamina, "apigateway").create_stage(
+        aws_client(lamina.base, "s3").put_object(Bucket="files", Key="left.txt", Body=b"x")
+        rest_id = aws_client(lamina.base, "apigateway").get_rest_apis()["items"][0]["id"]
+        deployment = aws_client(lamina.base, "apigateway").create_deployment(restApiId=rest_id)
+        aws_client(lamina.base, "apigateway").create_stage(
             restApiId=rest_id, stageName="extra", deploymentId=deployment["id"]
         )
     finally:
@@ -183,7 +164,7 @@ def test_delete_removes_the_stack_keeps_retained_and_retries_a_failed_bucket(
 
     # The bucket still holds an object: it fails, everything else is deleted.
     before = _generation(state)
-    first = _lamina("delete", str(app), "--state-dir", str(state), "--no-confirm")
+    first = lamina_cli("delete", str(app), "--state-dir", str(state), "--no-confirm")
     assert _generation(state) > before  # nodes following a shared store rebuild
     assert first.returncode == 1, first
     assert "Stack shop (CREATE_COMPLETE)" in first.stdout
@@ -196,7 +177,7 @@ def test_delete_removes_the_stack_keeps_retained_and_retries_a_failed_bucket(
         first.stdout
     )
     assert "Function logs stay under" in first.stdout
-    listed = _lamina("stacks", str(app), "--state-dir", str(state))
+    listed = lamina_cli("stacks", str(app), "--state-dir", str(state))
     assert "shop  DELETE_FAILED  1 resources" in listed.stdout, listed
     assert "failed to delete: [Files]" in listed.stdout
 
@@ -217,33 +198,35 @@ def test_delete_removes_the_stack_keeps_retained_and_retries_a_failed_bucket(
 
     # Emptied, the retry deletes what was left and forgets the stack.
     _s3_call(state, "DeleteObject", Bucket="files", Key="left.txt")
-    retry = _lamina("delete", str(app), "--state-dir", str(state), "--no-confirm")
+    retry = lamina_cli("delete", str(app), "--state-dir", str(state), "--no-confirm")
     assert retry.returncode == 0, retry
     assert "1 resources to delete, 0 retained" in retry.stdout
     assert "shop: DELETE_COMPLETE" in retry.stdout
-    listed = _lamina("stacks", str(app), "--state-dir", str(state))
+    listed = lamina_cli("stacks", str(app), "--state-dir", str(state))
     assert "shop" not in listed.stdout and "No stacks yet" in listed.stdout
-    gone = _lamina("delete", str(app), "--state-dir", str(state), "--no-confirm")
+    gone = lamina_cli("delete", str(app), "--state-dir", str(state), "--no-confirm")
     assert gone.returncode == 2 and "Stack with id shop does not exist" in gone.stderr
 
     # A new `lamina up` creates the stack afresh: the deleted resources come back empty,
     # the retained table keeps its item.
     lamina = LaminaProcess(app, "--no-watch", state_dir=state)
     try:
-        dynamodb = _client(lamina, "dynamodb")
+        dynamodb = aws_client(lamina.base, "dynamodb")
         assert dynamodb.scan(TableName="notes")["Count"] == 0
         assert dynamodb.scan(TableName="archive")["Items"] == [{"id": {"S": "a1"}}]
-        secrets = _client(lamina, "secretsmanager")
+        secrets = aws_client(lamina.base, "secretsmanager")
         assert secrets.get_secret_value(SecretId="token")["SecretString"] == "first"
         versions = secrets.list_secret_version_ids(SecretId="token")["Versions"]
         assert len(versions) == 1  # created anew, not the old one with a third version
-        assert _client(lamina, "cognito-idp").list_users(UserPoolId=pool_id)["Users"] == []
-        functions = _client(lamina, "lambda").list_versions_by_function(FunctionName="hello")
+        assert aws_client(lamina.base, "cognito-idp").list_users(UserPoolId=pool_id)["Users"] == []
+        functions = aws_client(lamina.base, "lambda").list_versions_by_function(
+            FunctionName="hello"
+        )
         assert [v["Version"] for v in functions["Versions"]] == ["$LATEST"]
-        stages = _client(lamina, "apigateway").get_stages(restApiId=rest_id)["item"]
+        stages = aws_client(lamina.base, "apigateway").get_stages(restApiId=rest_id)["item"]
         assert "extra" not in {stage["stageName"] for stage in stages}
-        assert _client(lamina, "s3").list_objects_v2(Bucket="files")["KeyCount"] == 0
-        kms = _client(lamina, "kms")
+        assert aws_client(lamina.base, "s3").list_objects_v2(Bucket="files")["KeyCount"] == 0
+        kms = aws_client(lamina.base, "kms")
         states = [
             kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"] for key in kms.list_keys()["Keys"]
         ]
@@ -260,24 +243,24 @@ def test_delete_refuses_while_served_and_asks_first(tmp_path: Path) -> None:
         deadline = time.monotonic() + 20
         while find_serving(state) is None and time.monotonic() < deadline:
             time.sleep(0.05)
-        refused = _lamina("delete", str(app), "--state-dir", str(state), "--no-confirm")
+        refused = lamina_cli("delete", str(app), "--state-dir", str(state), "--no-confirm")
         assert refused.returncode == 2 and "stop it first" in refused.stderr, refused
-        _client(lamina, "dynamodb").put_item(TableName="notes", Item={"id": {"S": "n1"}})
+        aws_client(lamina.base, "dynamodb").put_item(TableName="notes", Item={"id": {"S": "n1"}})
     finally:
         lamina.stop()
 
-    unknown = _lamina("delete", str(app), "--state-dir", str(state), "--stack-name", "other")
+    unknown = lamina_cli("delete", str(app), "--state-dir", str(state), "--stack-name", "other")
     assert unknown.returncode == 2 and "Stack with id other does not exist" in unknown.stderr
 
-    declined = _lamina("delete", str(app), "--state-dir", str(state), answer="n\n")
+    declined = lamina_cli("delete", str(app), "--state-dir", str(state), answer="n\n")
     assert declined.returncode == 1 and "Nothing deleted." in declined.stdout, declined
     assert "- Delete    Notes" in declined.stdout
-    listed = _lamina("stacks", str(app), "--state-dir", str(state))
+    listed = lamina_cli("stacks", str(app), "--state-dir", str(state))
     assert "shop  CREATE_COMPLETE" in listed.stdout
 
     lamina = LaminaProcess(app, "--no-watch", state_dir=state)
     try:
-        assert _client(lamina, "dynamodb").scan(TableName="notes")["Count"] == 1
+        assert aws_client(lamina.base, "dynamodb").scan(TableName="notes")["Count"] == 1
     finally:
         lamina.stop()
 

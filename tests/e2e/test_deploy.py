@@ -5,26 +5,14 @@ version keeps serving, and `lamina stacks` telling what happened."""
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
 
+from tests.clients import lamina_cli
 from tests.conftest import ROOT, LaminaProcess
 
 HELLO = ROOT / "examples" / "hello"
-
-
-def _lamina(*args: str, answer: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "lamina.cli", *args],
-        capture_output=True,
-        text=True,
-        input=answer,
-        timeout=120,
-        check=False,
-    )
 
 
 def test_deploy_shows_the_change_set_and_applies_it(tmp_path: Path) -> None:
@@ -34,20 +22,24 @@ def test_deploy_shows_the_change_set_and_applies_it(tmp_path: Path) -> None:
     try:
         url = f"{lamina.base}/Prod/hello/ann"
         assert httpx.get(url, timeout=30).json()["message"] == "Hello, ann!"
-        listed = _lamina("stacks", str(app))
+        listed = lamina_cli("stacks", str(app))
         assert listed.returncode == 0 and "hello  CREATE_COMPLETE" in listed.stdout, listed
 
-        nothing = _lamina("deploy", str(app), "--no-confirm")
+        nothing = lamina_cli("deploy", str(app), "--no-confirm")
         assert nothing.returncode == 0, nothing.stderr
         assert "0 to add, 0 to modify, 0 to delete" in nothing.stdout
         assert "NO_CHANGES" in nothing.stdout
 
         # A parameter: every function's environment changes; refused at the prompt first.
-        refused = _lamina("deploy", str(app), "--parameter-overrides", "Greeting=Hi", answer="n\n")
+        refused = lamina_cli(
+            "deploy", str(app), "--parameter-overrides", "Greeting=Hi", answer="n\n"
+        )
         assert refused.returncode == 1 and "Nothing deployed" in refused.stdout, refused
         assert "* Modify" in refused.stdout and "GreetingFunction" in refused.stdout
         assert httpx.get(url, timeout=30).json()["message"] == "Hello, ann!"
-        applied = _lamina("deploy", str(app), "--parameter-overrides", "Greeting=Hi", answer="y\n")
+        applied = lamina_cli(
+            "deploy", str(app), "--parameter-overrides", "Greeting=Hi", answer="y\n"
+        )
         assert applied.returncode == 0, applied.stderr
         assert "UPDATE_COMPLETE" in applied.stdout
         assert httpx.get(url, timeout=30).json()["message"] == "Hi, ann!"
@@ -55,19 +47,19 @@ def test_deploy_shows_the_change_set_and_applies_it(tmp_path: Path) -> None:
         # A code edit (no watcher): found by the server, though the template is unchanged.
         handler = app / "src" / "greeting.py"
         handler.write_text(handler.read_text().replace('f"{GREETING}, {name}!"', 'f"{name}!"'))
-        edited = _lamina("deploy", str(app), "--no-confirm")
+        edited = lamina_cli("deploy", str(app), "--no-confirm")
         assert edited.returncode == 0 and "UPDATE_COMPLETE" in edited.stdout, edited
         assert httpx.get(url, timeout=30).json()["message"] == "ann!"
 
         # A broken template: rolled back, the previous version still serves.
         template = app / "template.yaml"
         template.write_text(template.read_text().replace("Handler: greeting.handler", "Handler:"))
-        broken = _lamina("deploy", str(app), "--no-confirm")
+        broken = lamina_cli("deploy", str(app), "--no-confirm")
         assert broken.returncode != 0
         assert httpx.get(url, timeout=30).json()["message"] == "ann!"
     finally:
         lamina.stop()
-    stopped = _lamina("deploy", str(app), "--no-confirm")
+    stopped = lamina_cli("deploy", str(app), "--no-confirm")
     assert stopped.returncode == 2 and "no Lamina serves" in stopped.stderr
 
 
@@ -76,7 +68,7 @@ def test_deploy_refuses_another_stack_than_the_one_served(tmp_path: Path) -> Non
     shutil.copytree(HELLO, app, ignore=shutil.ignore_patterns(".lamina"))
     lamina = LaminaProcess(app, "--no-watch")
     try:
-        other = _lamina("deploy", str(app), "--stack-name", "other", "--no-confirm")
+        other = lamina_cli("deploy", str(app), "--stack-name", "other", "--no-confirm")
         assert other.returncode == 2
         assert "this Lamina serves stack hello" in other.stderr
     finally:

@@ -9,25 +9,14 @@ import json
 import signal
 import zipfile
 from pathlib import Path
-from typing import Any
 
-import boto3
 import pytest
 
+from tests.clients import aws_client
 from tests.conftest import FIXTURES, LaminaProcess
 
 APP = FIXTURES / "apps" / "proxy"
 CODE = "def handler(event, context):\n    return {'made': 'through the API', 'got': event}\n"
-
-
-def _client(base: str, service: str) -> Any:
-    return boto3.client(
-        service,
-        endpoint_url=base,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
 
 
 def _zip() -> bytes:
@@ -42,7 +31,7 @@ def test_api_made_functions_survive_a_restart(tmp_path: Path, stop_signal: int) 
     state = tmp_path / "state"
     first = LaminaProcess(APP, state_dir=state)
     try:
-        lambda_ = _client(first.base, "lambda")
+        lambda_ = aws_client(first.base, "lambda")
         lambda_.create_function(
             FunctionName="made",
             Runtime="python3.11",
@@ -58,7 +47,7 @@ def test_api_made_functions_survive_a_restart(tmp_path: Path, stop_signal: int) 
 
     second = LaminaProcess(APP, state_dir=state)
     try:
-        lambda_ = _client(second.base, "lambda")
+        lambda_ = aws_client(second.base, "lambda")
         after = lambda_.get_function(FunctionName="made")["Configuration"]
         assert after["CodeSha256"] == before["CodeSha256"]
         assert after["RevisionId"] == before["RevisionId"]

@@ -7,16 +7,14 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
-import sys
 import time
 import zipfile
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
+from tests.clients import aws_client, lamina_cli
 from tests.conftest import LaminaProcess
 
 HANDLER = (
@@ -65,16 +63,6 @@ Resources:
 """
 
 
-def _client(base: str) -> Any:
-    return boto3.client(
-        "lambda",
-        endpoint_url=base,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
-
-
 def _app(tmp_path: Path, template: str) -> Path:
     app = tmp_path / "app"
     (app / "src").mkdir(parents=True)
@@ -85,7 +73,7 @@ def _app(tmp_path: Path, template: str) -> Path:
 
 def _state(base: str) -> tuple[list[str], str, dict[str, Any]]:
     """Published versions, the alias live's version, and what invoking live returns."""
-    lambda_ = _client(base)
+    lambda_ = aws_client(base, "lambda")
     listed = lambda_.list_versions_by_function(FunctionName="hello")["Versions"]
     alias = lambda_.get_alias(FunctionName="hello", Name="live")
     invoked = lambda_.invoke(FunctionName="hello", Qualifier="live")
@@ -135,7 +123,7 @@ def test_version_keeps_the_code_it_was_published_with(tmp_path: Path) -> None:
     (app / "src" / "app.py").write_text(HANDLER % "second")
     lamina = LaminaProcess(app, state_dir=state)
     try:
-        lambda_ = _client(lamina.base)
+        lambda_ = aws_client(lamina.base, "lambda")
         first = lambda_.invoke(FunctionName="hello", Qualifier="1")
         assert json.loads(first["Payload"].read()) == {"code": "first", "version": "1"}
         pinned = lambda_.get_alias(FunctionName="hello", Name="pinned")
@@ -152,23 +140,13 @@ def test_alias_moved_through_the_api_stays_until_a_new_version(tmp_path: Path) -
     (app / "src" / "app.py").write_text(HANDLER % "second")
     lamina = LaminaProcess(app, state_dir=state)
     try:
-        lambda_ = _client(lamina.base)
+        lambda_ = aws_client(lamina.base, "lambda")
         lambda_.update_alias(FunctionName="hello", Name="live", FunctionVersion="1")
     finally:
         lamina.stop()
     assert _run(app, state)[1] == "1"
     (app / "src" / "app.py").write_text(HANDLER % "third")
     assert _run(app, state)[1:] == ("3", {"code": "third", "version": "3"})
-
-
-def _lamina(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "lamina.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def test_deploy_publishes_the_changed_code(tmp_path: Path) -> None:
@@ -178,7 +156,7 @@ def test_deploy_publishes_the_changed_code(tmp_path: Path) -> None:
     try:
         assert _state(lamina.base)[:2] == (["$LATEST", "1"], "1")
         (app / "src" / "app.py").write_text(HANDLER % "second")
-        deployed = _lamina("deploy", str(app), "--no-confirm")
+        deployed = lamina_cli("deploy", str(app), "--no-confirm")
         assert deployed.returncode == 0, deployed.stderr
         assert _state(lamina.base) == (
             ["$LATEST", "1", "2"],
@@ -197,7 +175,7 @@ def test_watched_edit_publishes_the_changed_code(tmp_path: Path) -> None:
         assert _state(lamina.base)[1] == "1"
         (app / "src" / "app.py").write_text(HANDLER % "second")
         deadline = time.monotonic() + 20
-        alias = _client(lamina.base).get_alias
+        alias = aws_client(lamina.base, "lambda").get_alias
         while alias(FunctionName="hello", Name="live")["FunctionVersion"] != "2":
             # Read the alias alone: it moves while the reload publishes (a full _state
             # could see the alias and the invocation on either side of the move).
@@ -221,7 +199,7 @@ def test_restart_after_api_releases_publishes_nothing(tmp_path: Path) -> None:
     _run(app, state)
     lamina = LaminaProcess(app, state_dir=state)
     try:
-        lambda_ = _client(lamina.base)
+        lambda_ = aws_client(lamina.base, "lambda")
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w") as archive:
             archive.writestr("app.py", HANDLER % "second")
@@ -238,7 +216,9 @@ def test_restart_after_api_releases_publishes_nothing(tmp_path: Path) -> None:
             "2",
             {"code": "second", "version": "2"},
         )
-        one = _client(lamina.base).get_function_configuration(FunctionName="hello", Qualifier="1")
+        one = aws_client(lamina.base, "lambda").get_function_configuration(
+            FunctionName="hello", Qualifier="1"
+        )
         assert one["Description"] == "from the template"
     finally:
         lamina.stop()
@@ -275,14 +255,14 @@ def test_alias_routing_config(tmp_path: Path) -> None:
     state = tmp_path / "state"
     lamina = LaminaProcess(app, state_dir=state)
     try:
-        alias = _client(lamina.base).get_alias(FunctionName="hello", Name="live")
+        alias = aws_client(lamina.base, "lambda").get_alias(FunctionName="hello", Name="live")
         assert (alias["FunctionVersion"], alias.get("RoutingConfig")) == ("1", None)
     finally:
         lamina.stop()
     (app / "src" / "app.py").write_text(HANDLER % "second")
     lamina = LaminaProcess(app, state_dir=state)
     try:
-        alias = _client(lamina.base).get_alias(FunctionName="hello", Name="live")
+        alias = aws_client(lamina.base, "lambda").get_alias(FunctionName="hello", Name="live")
         assert alias["FunctionVersion"] == "2"
         assert alias["RoutingConfig"] == {"AdditionalVersionWeights": {"1": 0.25}}
     finally:
@@ -296,7 +276,7 @@ def test_alias_added_by_a_deploy_points_at_the_version(tmp_path: Path) -> None:
     lamina = LaminaProcess(app, "--no-watch")
     try:
         (app / "template.yaml").write_text(AUTO_PUBLISH)
-        deployed = _lamina("deploy", str(app), "--no-confirm")
+        deployed = lamina_cli("deploy", str(app), "--no-confirm")
         assert deployed.returncode == 0, deployed.stderr
         assert _state(lamina.base) == (["$LATEST", "1"], "1", {"code": "first", "version": "1"})
     finally:

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import shutil
 import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 
+from tests.clients import until
 from tests.conftest import ROOT, LaminaProcess
 
 HELLO = ROOT / "examples" / "hello"
@@ -39,15 +38,6 @@ class Caller(threading.Thread):
                 self.calls += 1
 
 
-def _until(check: Callable[[], bool], timeout_s: float = 15) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.05)
-    return False
-
-
 def test_edits_are_redeployed_without_dropping_requests(tmp_path: Path) -> None:
     app = tmp_path / "hello"
     shutil.copytree(HELLO, app, ignore=shutil.ignore_patterns(".lamina"))
@@ -61,17 +51,17 @@ def test_edits_are_redeployed_without_dropping_requests(tmp_path: Path) -> None:
 
         handler = app / "src" / "greeting.py"
         handler.write_text(handler.read_text().replace('f"{GREETING}, {name}!"', 'f"Hi {name}"'))
-        assert _until(
+        assert until(
             lambda: (
                 httpx.get(f"{lamina.base}/Prod/hello/ann", timeout=30).json()["message"] == "Hi ann"
             )
         ), lamina.output()[-3000:]
-        assert _until(lambda: "Reloaded in" in lamina.output())
+        assert until(lambda: "Reloaded in" in lamina.output())
 
         template = app / "template.yaml"
         original = template.read_text()
         template.write_text("Resources: [broken")
-        assert _until(lambda: "still serving the previous version" in lamina.output())
+        assert until(lambda: "still serving the previous version" in lamina.output())
         assert httpx.get(f"{lamina.base}/Prod/hello/ann", timeout=30).status_code == 200
 
         added = original.replace(
@@ -82,7 +72,7 @@ def test_edits_are_redeployed_without_dropping_requests(tmp_path: Path) -> None:
         )
         assert added != original
         template.write_text(added)
-        assert _until(
+        assert until(
             lambda: httpx.get(f"{lamina.base}/Prod/greet/bo", timeout=30).status_code == 200
         ), lamina.output()[-3000:]
     finally:
