@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -41,11 +43,26 @@ class Rotator:
         await asyncio.to_thread(_rotation_step, self.server.client(), event)
 
 
-def _serve(tmp_path: Path, clock: Clock, check_s: float = 60.0) -> tuple[SecretsServer, Rotator]:
+@contextmanager
+def _serve(
+    tmp_path: Path, clock: Clock, check_s: float = 60.0
+) -> Iterator[tuple[SecretsServer, Rotator]]:
+    """A server whose rotation function is a Rotator, closed on leaving."""
     rotator = Rotator()
     server = SecretsServer(tmp_path, clock, rotator, rotation_check_s=check_s)
     rotator.server = server
-    return server, rotator
+    try:
+        yield server, rotator
+    finally:
+        server.close()
+
+
+def _scheduled(sm: Any, name: str, rules: dict[str, Any]) -> None:
+    """Create secret ``name`` and give it ``rules`` without rotating now."""
+    sm.create_secret(Name=name, SecretString="old")
+    sm.rotate_secret(
+        SecretId=name, RotationLambdaARN=ROTATOR, RotationRules=rules, RotateImmediately=False
+    )
 
 
 def _check(server: SecretsServer) -> list[str]:
@@ -62,17 +79,10 @@ def _midnight(epoch: float) -> float:
 
 
 def test_days_schedule_rotates_when_its_window_opens(tmp_path: Path, clock: Clock) -> None:
-    server, rotator = _serve(tmp_path, clock)
-    try:
+    with _serve(tmp_path, clock) as (server, rotator):
         sm = server.client()
-        sm.create_secret(Name="db", SecretString="old")
         set_at = clock.now
-        sm.rotate_secret(
-            SecretId="db",
-            RotationLambdaARN=ROTATOR,
-            RotationRules={"AutomaticallyAfterDays": 2},
-            RotateImmediately=False,
-        )
+        _scheduled(sm, "db", {"AutomaticallyAfterDays": 2})
         described = sm.describe_secret(SecretId="db")
         window_start = _midnight(set_at) + 2 * D
         # NextRotationDate: the end of the window, "on or before this date".
@@ -90,22 +100,13 @@ def test_days_schedule_rotates_when_its_window_opens(tmp_path: Path, clock: Cloc
         assert after["NextRotationDate"].timestamp() == window_start + 2 * D + D
         assert sm.get_secret_value(SecretId="db")["SecretString"].startswith("rotated-")
         assert _check(server) == []  # not due again until two days on
-    finally:
-        server.close()
 
 
 def test_hours_schedule_and_duration(tmp_path: Path, clock: Clock) -> None:
     clock.now = _midnight(clock.now) + 1 * H + 5  # 01:00:05 UTC
-    server, rotator = _serve(tmp_path, clock)
-    try:
+    with _serve(tmp_path, clock) as (server, rotator):
         sm = server.client()
-        sm.create_secret(Name="api", SecretString="old")
-        sm.rotate_secret(
-            SecretId="api",
-            RotationLambdaARN=ROTATOR,
-            RotationRules={"ScheduleExpression": "rate(6 hours)", "Duration": "2h"},
-            RotateImmediately=False,
-        )
+        _scheduled(sm, "api", {"ScheduleExpression": "rate(6 hours)", "Duration": "2h"})
         day = _midnight(clock.now)
         described = sm.describe_secret(SecretId="api")
         # Windows start at 00:00, 06:00, 12:00, 18:00; the first 6 h after 01:00:05 is 12:00.
@@ -117,21 +118,12 @@ def test_hours_schedule_and_duration(tmp_path: Path, clock: Clock) -> None:
         # Rotated at 12:00: next window 18:00.
         after = sm.describe_secret(SecretId="api")
         assert after["NextRotationDate"].timestamp() == day + 18 * H + 2 * H
-    finally:
-        server.close()
 
 
 def test_failed_rotation_waits_for_the_next_window(tmp_path: Path, clock: Clock) -> None:
-    server, rotator = _serve(tmp_path, clock)
-    try:
+    with _serve(tmp_path, clock) as (server, rotator):
         sm = server.client()
-        sm.create_secret(Name="db", SecretString="old")
-        sm.rotate_secret(
-            SecretId="db",
-            RotationLambdaARN=ROTATOR,
-            RotationRules={"ScheduleExpression": "rate(1 days)"},
-            RotateImmediately=False,
-        )
+        _scheduled(sm, "db", {"ScheduleExpression": "rate(1 days)"})
         rotator.fail = True
         clock.now = _midnight(clock.now) + D + 60
         assert len(_check(server)) == 1
@@ -142,21 +134,12 @@ def test_failed_rotation_waits_for_the_next_window(tmp_path: Path, clock: Clock)
         clock.advance(D)
         assert len(_check(server)) == 1
         assert sm.get_secret_value(SecretId="db")["SecretString"].startswith("rotated-")
-    finally:
-        server.close()
 
 
 def test_cancelled_rotation_is_not_scheduled(tmp_path: Path, clock: Clock) -> None:
-    server, rotator = _serve(tmp_path, clock)
-    try:
+    with _serve(tmp_path, clock) as (server, rotator):
         sm = server.client()
-        sm.create_secret(Name="db", SecretString="old")
-        sm.rotate_secret(
-            SecretId="db",
-            RotationLambdaARN=ROTATOR,
-            RotationRules={"AutomaticallyAfterDays": 1},
-            RotateImmediately=False,
-        )
+        _scheduled(sm, "db", {"AutomaticallyAfterDays": 1})
         sm.cancel_rotate_secret(SecretId="db")
         described = sm.describe_secret(SecretId="db")
         assert described["RotationEnabled"] is False
@@ -164,8 +147,6 @@ def test_cancelled_rotation_is_not_scheduled(tmp_path: Path, clock: Clock) -> No
         clock.advance(3 * D)
         assert _check(server) == []
         assert rotator.steps == []
-    finally:
-        server.close()
 
 
 def _error(sm: Any, rules: dict[str, Any]) -> tuple[str, str]:
@@ -188,16 +169,9 @@ def test_refused_rules(sm: Any) -> None:
 
 
 def test_background_scheduler_rotates_on_its_own(tmp_path: Path, clock: Clock) -> None:
-    server, rotator = _serve(tmp_path, clock, check_s=0.05)
-    try:
+    with _serve(tmp_path, clock, check_s=0.05) as (server, rotator):
         sm = server.client()
-        sm.create_secret(Name="db", SecretString="old")
-        sm.rotate_secret(
-            SecretId="db",
-            RotationLambdaARN=ROTATOR,
-            RotationRules={"AutomaticallyAfterDays": 1},
-            RotateImmediately=False,
-        )
+        _scheduled(sm, "db", {"AutomaticallyAfterDays": 1})
         server.run(server.provider.start())
         time.sleep(0.2)
         assert rotator.steps == []
@@ -207,17 +181,14 @@ def test_background_scheduler_rotates_on_its_own(tmp_path: Path, clock: Clock) -
             assert time.monotonic() < deadline, "the scheduler did not rotate the secret"
             time.sleep(0.05)
         assert rotator.steps == ["createSecret", "setSecret", "testSecret", "finishSecret"]
-    finally:
-        server.close()
 
 
 def test_template_rotation_schedule(tmp_path: Path, clock: Clock) -> None:
     """AWS::SecretsManager::RotationSchedule as `lamina up` applies it (configure_rotation):
     rotate at once on creation, again on a change unless RotateImmediatelyOnUpdate is
     false, never for an unchanged schedule."""
-    server, rotator = _serve(tmp_path, clock)
-    sm_service = server.provider
-    try:
+    with _serve(tmp_path, clock) as (server, rotator):
+        sm_service = server.provider
         sm = server.client()
         arn = sm.create_secret(Name="db", SecretString="old")["ARN"]
         schedule = {
@@ -264,24 +235,15 @@ def test_template_rotation_schedule(tmp_path: Path, clock: Clock) -> None:
         with pytest.raises(ServiceError) as error:
             configure_rotation(sm_service, {"SecretId": arn, "HostedRotationLambda": {}})
         assert "HostedRotationLambda" in error.value.message
-    finally:
-        server.close()
 
 
 def test_a_pass_starts_a_bounded_number_and_list_reports_the_schedule(
     tmp_path: Path, clock: Clock
 ) -> None:
-    server, rotator = _serve(tmp_path, clock)
-    try:
+    with _serve(tmp_path, clock) as (server, rotator):
         sm = server.client()
         for name in ("a", "b", "c"):
-            sm.create_secret(Name=name, SecretString="old")
-            sm.rotate_secret(
-                SecretId=name,
-                RotationLambdaARN=ROTATOR,
-                RotationRules={"ScheduleExpression": "rate(1 day)"},
-                RotateImmediately=False,
-            )
+            _scheduled(sm, name, {"ScheduleExpression": "rate(1 day)"})
         listed = sm.list_secrets()["SecretList"]
         assert all("NextRotationDate" in secret for secret in listed)
         clock.advance(2 * D)
@@ -296,5 +258,3 @@ def test_a_pass_starts_a_bounded_number_and_list_reports_the_schedule(
         server.wait_for_rotations()
         assert server.run(check()) == []
         assert len(rotator.steps) == 12
-    finally:
-        server.close()
