@@ -9,6 +9,7 @@ https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-publi
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -63,7 +64,7 @@ async def get_bucket_policy_status(
         statement.get("Effect") == "Allow"
         and _names_everyone(statement.get("Principal"))
         and not statement.get("Condition")
-        for statement in statements_of(orjson.loads(bucket.policy))
+        for statement in _parsed(bucket.policy)
     )
     return {"PolicyStatus": {"IsPublic": public}}
 
@@ -74,7 +75,14 @@ def statements(state: S3State, params: Mapping[str, Any]) -> list[Statement]:
     bucket = state.store.bucket(name) if isinstance(name, str) else None
     if bucket is None or not bucket.policy:
         return []
-    return statements_of(orjson.loads(bucket.policy))
+    return list(_parsed(bucket.policy))
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed(policy: str) -> tuple[Statement, ...]:
+    """A stored policy's statements, parsed once per policy text rather than per request
+    (every call to a bucket with a policy is authorized against it)."""
+    return tuple(statements_of(orjson.loads(policy)))
 
 
 def _names_everyone(principal: object) -> bool:
