@@ -21,7 +21,7 @@ HANDLER = (
     "def handler(event, context):\n    return {'code': %r, 'version': context.function_version}\n"
 )
 
-AUTO_PUBLISH = """\
+FUNCTION = """\
 Transform: AWS::Serverless-2016-10-31
 Resources:
   Hello:
@@ -31,19 +31,11 @@ Resources:
       Runtime: python3.12
       Handler: app.handler
       CodeUri: src/
-      AutoPublishAlias: live
 """
 
-EXPLICIT = """\
-Transform: AWS::Serverless-2016-10-31
-Resources:
-  Hello:
-    Type: AWS::Serverless::Function
-    Properties:
-      FunctionName: hello
-      Runtime: python3.12
-      Handler: app.handler
-      CodeUri: src/
+AUTO_PUBLISH = FUNCTION + "      AutoPublishAlias: live\n"
+
+LIVE_ALIAS = """\
   HelloVersion:
     Type: AWS::Lambda::Version
     Properties:
@@ -54,6 +46,12 @@ Resources:
       FunctionName: !Ref Hello
       FunctionVersion: !GetAtt HelloVersion.Version
       Name: live
+"""
+
+EXPLICIT = (
+    FUNCTION
+    + LIVE_ALIAS
+    + """\
   PinnedAlias:
     Type: AWS::Lambda::Alias
     Properties:
@@ -61,6 +59,7 @@ Resources:
       FunctionVersion: "$LATEST"
       Name: pinned
 """
+)
 
 
 def _app(tmp_path: Path, template: str) -> Path:
@@ -228,18 +227,9 @@ _DESCRIBED = "AutoPublishAlias: live\n      VersionDescription: from the templat
 
 
 ROUTED = (
-    AUTO_PUBLISH.replace("      AutoPublishAlias: live\n", "")
+    FUNCTION
+    + LIVE_ALIAS
     + """\
-  HelloVersion:
-    Type: AWS::Lambda::Version
-    Properties:
-      FunctionName: !Ref Hello
-  LiveAlias:
-    Type: AWS::Lambda::Alias
-    Properties:
-      FunctionName: !Ref Hello
-      FunctionVersion: !GetAtt HelloVersion.Version
-      Name: live
       RoutingConfig:
         AdditionalVersionWeights:
           - FunctionVersion: "1"
@@ -272,7 +262,7 @@ def test_alias_routing_config(tmp_path: Path) -> None:
 def test_alias_added_by_a_deploy_points_at_the_version(tmp_path: Path) -> None:
     """An AutoPublishAlias added to a running app by `lamina deploy` is made and points at
     the version published."""
-    app = _app(tmp_path, AUTO_PUBLISH.replace("      AutoPublishAlias: live\n", ""))
+    app = _app(tmp_path, FUNCTION)
     lamina = LaminaProcess(app, "--no-watch")
     try:
         (app / "template.yaml").write_text(AUTO_PUBLISH)
