@@ -72,15 +72,14 @@ class InvokeIntegration:
             await self._lambda_custom(ctx, integration)
             return
         if isinstance(integration, AwsServiceIntegration):
-            target = ctx.target
-            path_params = target.path_params if isinstance(target, V1Target) else {}
-            variables = ctx.stage.variables if ctx.stage is not None else {}
-            mapping = MappingSource(ctx.request, path_params, variables, request_facts(ctx))
-            mapping.binary = binary_media(ctx)
+            mapping = _mapping_source(ctx)
             started = time.perf_counter_ns()
             try:
                 ctx.response = await call_aws_service(
-                    self.aws_services, integration, mapping, resource_path_params=path_params
+                    self.aws_services,
+                    integration,
+                    mapping,
+                    resource_path_params=mapping.path_params,
                 )
             finally:
                 ctx.integration_latency_ms = (time.perf_counter_ns() - started) / 1e6
@@ -106,15 +105,7 @@ class InvokeIntegration:
     async def _lambda_custom(
         self, ctx: RequestContext, integration: LambdaCustomIntegration
     ) -> None:
-        target = ctx.target
-        variables = ctx.stage.variables if ctx.stage is not None else {}
-        mapping = MappingSource(
-            ctx.request,
-            target.path_params if isinstance(target, V1Target) else {},
-            variables,
-            request_facts(ctx),
-        )
-        mapping.binary = binary_media(ctx)
+        mapping = _mapping_source(ctx)
         source = InvokeRequest(
             principal=GATEWAY_PRINCIPAL,
             source_arn=ctx.source_arn,
@@ -127,8 +118,22 @@ class InvokeIntegration:
                 integration,
                 mapping,
                 source=source,
-                stage_variables=variables,
+                stage_variables=mapping.stage_variables,
                 trace_id=ctx.request.trace_id or None,
             )
         finally:
             ctx.integration_latency_ms = (time.perf_counter_ns() - started) / 1e6
+
+
+def _mapping_source(ctx: RequestContext) -> MappingSource:
+    """The method request as an AWS service or Lambda (custom) integration's templates
+    and parameter mappings read it."""
+    target = ctx.target
+    mapping = MappingSource(
+        ctx.request,
+        target.path_params if isinstance(target, V1Target) else {},
+        ctx.stage.variables if ctx.stage is not None else {},
+        request_facts(ctx),
+    )
+    mapping.binary = binary_media(ctx)
+    return mapping
