@@ -2,9 +2,9 @@
 
 Every change a node persists bumps a counter and marks the function it touched with the
 new value and the node's id (records.py). ``LambdaFollower.follow()`` reads the counter
-once a second; when it moved, the functions other nodes marked since are re-read (in an
-executor: unpacking a zip touches the disk) and applied to the running FunctionService
-and LambdaState, on the event loop:
+once a second; when it moved, the functions other nodes marked since are re-read (both
+in an executor: a store read or unpacking a zip never holds the event loop) and applied
+to the running FunctionService and LambdaState, on the event loop:
 
     gone from the store         the function is removed
     $LATEST's RevisionId moved  $LATEST is deployed again (its warm workers retire)
@@ -66,10 +66,11 @@ class LambdaFollower:
     async def catch_up(self) -> None:
         """Apply what other nodes changed since the last call (nothing when the counter
         did not move)."""
-        if self._records.generation() == self._seen:
-            return
         loop = asyncio.get_running_loop()
-        seen, layers, changed = await loop.run_in_executor(None, self._read, self._seen)
+        read = await loop.run_in_executor(None, self._read, self._seen)
+        if read is None:
+            return
+        seen, layers, changed = read
         self._add_layers(layers)
         for name, held in changed:
             try:
@@ -78,8 +79,11 @@ class LambdaFollower:
                 log.exception("function %s: another node's change is not applied", name)
         self._seen = seen
 
-    def _read(self, since: int) -> tuple[int, list[LayerVersion], list[Change]]:
-        """In an executor: the counter, the stored layers and the changed functions."""
+    def _read(self, since: int) -> tuple[int, list[LayerVersion], list[Change]] | None:
+        """In an executor (a store read never waits on the event loop): the counter, the
+        stored layers and the changed functions; None when the counter did not move."""
+        if self._records.generation() == since:
+            return None
         state = self.state
         generation, names = self._records.changed_since(since)
         layers = self._records.read_layers(state.layer_code)
