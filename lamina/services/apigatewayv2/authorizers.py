@@ -18,7 +18,6 @@ from lamina.services.apigatewayv2.state import (
     bad_request,
     conflict,
     merge,
-    page,
 )
 
 MAX_TTL_SECONDS = 3600
@@ -103,8 +102,7 @@ def _get(state: HttpApiState, params: OperationInput) -> OperationOutput:
 
 
 def _get_all(state: HttpApiState, params: OperationInput) -> OperationOutput:
-    state.api(params["ApiId"])
-    return page(state.all_of(state.authorizers, params["ApiId"], None), params)
+    return state.page_of(state.authorizers, params)
 
 
 def _update(state: HttpApiState, params: OperationInput) -> OperationOutput:

@@ -19,7 +19,6 @@ from lamina.services.apigatewayv2.state import (
     bad_request,
     conflict,
     merge,
-    page,
 )
 
 # "Custom timeout between 50 and 30,000 milliseconds for HTTP APIs. The default timeout is
@@ -143,8 +142,7 @@ def _get(state: HttpApiState, params: OperationInput) -> OperationOutput:
 
 
 def _get_all(state: HttpApiState, params: OperationInput) -> OperationOutput:
-    state.api(params["ApiId"])
-    return page(state.all_of(state.integrations, params["ApiId"], None), params)
+    return state.page_of(state.integrations, params)
 
 
 def _update(state: HttpApiState, params: OperationInput) -> OperationOutput:

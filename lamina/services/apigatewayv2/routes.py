@@ -20,7 +20,6 @@ from lamina.services.apigatewayv2.state import (
     conflict,
     merge,
     not_found,
-    page,
 )
 
 DEFAULT_ROUTE = "$default"
@@ -184,8 +183,7 @@ def _get(state: HttpApiState, params: OperationInput) -> OperationOutput:
 
 
 def _get_all(state: HttpApiState, params: OperationInput) -> OperationOutput:
-    state.api(params["ApiId"])
-    return page(state.all_of(state.routes, params["ApiId"], None), params)
+    return state.page_of(state.routes, params)
 
 
 def _update(state: HttpApiState, params: OperationInput) -> OperationOutput:

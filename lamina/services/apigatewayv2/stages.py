@@ -134,8 +134,7 @@ def _get_stage(state: HttpApiState, params: OperationInput) -> OperationOutput:
 
 
 def _get_stages(state: HttpApiState, params: OperationInput) -> OperationOutput:
-    state.api(params["ApiId"])
-    return page(state.all_of(state.stages, params["ApiId"], None), params)
+    return state.page_of(state.stages, params)
 
 
 def _update_stage(state: HttpApiState, params: OperationInput) -> OperationOutput:

@@ -179,6 +179,13 @@ class HttpApiState:
     def all_of(self, collection: Collection[Record], api_id: str, tx: Reader | None) -> list[Data]:
         return [record.data for record in collection.all(f"{api_id}/", tx)]
 
+    def page_of(self, collection: Collection[Record], params: dict[str, Any]) -> Data:
+        """GetRoutes / GetIntegrations / GetAuthorizers / GetStages: one page of the
+        API's children (NotFoundException when there is no such API)."""
+        with self.store.transaction() as tx:
+            self.api(params["ApiId"], tx)
+            return page(self.all_of(collection, params["ApiId"], tx), params)
+
     def put_api(self, data: Data, tx: Transaction) -> None:
         self.apis.put(data["ApiId"], Record(data), tx)
 
