@@ -60,6 +60,14 @@ def dimensions(**pairs: str) -> Dimensions:
     return tuple(sorted(pairs.items()))
 
 
+def value_counts(values: list[float]) -> tuple[tuple[float, float], ...]:
+    """A Datapoint's `values`: each distinct value with how often it occurs."""
+    counted: dict[float, float] = {}
+    for value in values:
+        counted[value] = counted.get(value, 0.0) + 1.0
+    return tuple(counted.items())
+
+
 class StatCell:
     """One metric of one series: what was recorded since the last drain."""
 
@@ -125,10 +133,7 @@ class StatCell:
         kept = self.keep_values
         values: tuple[tuple[float, float], ...] = ()
         if kept:
-            counted: dict[float, float] = {}
-            for value in kept:
-                counted[value] = counted.get(value, 0.0) + 1.0
-            values = tuple(counted.items())
+            values = value_counts(kept)
             kept.clear()
         points = [
             Datapoint(

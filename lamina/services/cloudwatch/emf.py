@@ -28,7 +28,7 @@ from typing import Any
 
 import orjson
 
-from lamina.core.metric_feed import Datapoint, Dimensions
+from lamina.core.metric_feed import Datapoint, Dimensions, value_counts
 from lamina.services.cloudwatch.put import UNITS, VALUE_LIMIT
 
 MAX_DIMENSIONS = 30
@@ -84,10 +84,7 @@ def _directive(directive: dict[str, Any], root: dict[str, Any], second: int) -> 
             return []
         name, unit, resolution, values = described
         stamp = second // resolution * resolution
-        counted: dict[float, float] = {}
-        for value in values:
-            counted[value] = counted.get(value, 0.0) + 1.0
-        pairs = tuple(counted.items())
+        pairs = value_counts(values)
         for dims in dimension_sets:
             points.append(
                 Datapoint(
