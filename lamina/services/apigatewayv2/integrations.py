@@ -163,12 +163,18 @@ def _delete(state: HttpApiState, params: OperationInput) -> OperationOutput:
             # https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/apis-apiid-integrations-integrationid.html
             raise bad_request("An integration managed by API Gateway cannot be deleted")
         target = f"integrations/{integration_id}"
-        for route in state.all_of(state.routes, api_id, tx):
-            if route.get("Target") == target:
-                raise conflict(
-                    f"Cannot delete integration {integration_id}: route {route['RouteId']} "
-                    f"({route['RouteKey']}) targets it"
-                )
+        users = [
+            r["RouteId"]
+            for r in state.all_of(state.routes, api_id, tx)
+            if r.get("Target") == target
+        ]
+        if users:
+            # AWS's words, as reported against DeleteIntegration in
+            # https://github.com/milliHQ/terraform-aws-next-js/issues/247
+            raise conflict(
+                "Cannot delete Integration because it is referenced by the following Routes "
+                f"with Ids: [{', '.join(users)}]"
+            )
         state.integrations.delete(f"{api_id}/{integration_id}", tx)
         state.auto_deploy(api_id, tx, announce)
     return {}

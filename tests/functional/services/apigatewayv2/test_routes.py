@@ -137,10 +137,17 @@ def test_route_crud_with_an_integration_target(v2: Any, api_id: str) -> None:
 
 def test_an_integration_a_route_targets_cannot_be_deleted(v2: Any, api_id: str) -> None:
     integration_id = _lambda(v2, api_id)["IntegrationId"]
-    v2.create_route(ApiId=api_id, RouteKey="$default", Target=f"integrations/{integration_id}")
+    route = v2.create_route(
+        ApiId=api_id, RouteKey="$default", Target=f"integrations/{integration_id}"
+    )
     with pytest.raises(ClientError) as info:
         v2.delete_integration(ApiId=api_id, IntegrationId=integration_id)
-    assert error_of(info)[:2] == (409, "ConflictException")
+    assert error_of(info) == (
+        409,
+        "ConflictException",
+        "Cannot delete Integration because it is referenced by the following Routes with Ids: "
+        f"[{route['RouteId']}]",
+    )
 
 
 @pytest.mark.parametrize(
