@@ -115,23 +115,28 @@ class Federation:
         }
         if details.get("client_secret"):
             form["client_secret"] = details["client_secret"]
-        async with httpx.AsyncClient(timeout=_TIMEOUT) as http:
-            answer = await http.post(document["token_endpoint"], data=form)
-            if answer.status_code != 200 or "id_token" not in answer.json():
-                raise ErrorPage("invalid_request", "The identity provider refused the code.")
-            answered = answer.json()
-            keys = jwt.PyJWKSet.from_dict((await http.get(document["jwks_uri"])).json())
-            claims = _verified(answered["id_token"], keys, details, pending.nonce)
-            info = document.get("userinfo_endpoint")
-            if info:
-                # attributes_request_method: how the userInfo endpoint is called.
-                bearer = {"authorization": f"Bearer {answered.get('access_token', '')}"}
-                if details.get("attributes_request_method") == "POST":
-                    extra = await http.post(info, headers=bearer)
-                else:
-                    extra = await http.get(info, headers=bearer)
-                if extra.status_code == 200:
-                    claims = {**extra.json(), **claims}
+        try:
+            async with httpx.AsyncClient(timeout=_TIMEOUT) as http:
+                answer = await http.post(document["token_endpoint"], data=form)
+                answered = answer.json()
+                if answer.status_code != 200 or "id_token" not in answered:
+                    raise ErrorPage("invalid_request", "The identity provider refused the code.")
+                keys = jwt.PyJWKSet.from_dict((await http.get(document["jwks_uri"])).json())
+                claims = _verified(answered["id_token"], keys, details, pending.nonce)
+                info = document.get("userinfo_endpoint")
+                if info:
+                    # attributes_request_method: how the userInfo endpoint is called.
+                    bearer = {"authorization": f"Bearer {answered.get('access_token', '')}"}
+                    if details.get("attributes_request_method") == "POST":
+                        extra = await http.post(info, headers=bearer)
+                    else:
+                        extra = await http.get(info, headers=bearer)
+                    if extra.status_code == 200:
+                        claims = {**extra.json(), **claims}
+        except (httpx.HTTPError, ValueError, jwt.PyJWTError):
+            # Unreachable, or an answer that is not JSON / not a key set: the sign-in
+            # fails with the pool's error page, as a failed discovery does.
+            raise ErrorPage("invalid_request", "The identity provider cannot be reached.") from None
         return claims
 
     def _federated_user(self, provider: IdentityProvider, claims: dict[str, Any]) -> User:
