@@ -17,7 +17,7 @@ import msgspec
 
 from lamina.aws.credentials import CredentialStore
 from lamina.aws.dispatch import AwsApi
-from lamina.aws.service import AwsRequestContext, ServiceError, ServiceProvider
+from lamina.aws.service import AwsRequestContext, ServiceError
 from lamina.cli.banner import banner_lines, url_host
 from lamina.cli.console import ConsoleLog
 from lamina.cli.control import ControlPlane
@@ -255,11 +255,14 @@ async def serve(options: ServeOptions) -> int:
         triggers=function_triggers(functions, app.account_id),
     )
     s3 = S3Provider(state_dir=state_dir, account_id=app.account_id)
+    # What the template's resources are provisioned through, at start and on each deploy
+    # (a deploy keeps the region: cli/reload.py).
+    services = Services(kms, secrets, cognito, s3, region=app.region, logs=logs)
     sts = StsProvider(credentials=credentials, roles=app.roles, account_id=app.account_id)
     dynamodb_streams = DynamoDbStreamsProvider(dynamodb.database)
     lambda_.mappings.source = dynamodb_streams.streams
-    aws = aws_api(
-        app,
+    # The AWS APIs served on the same port.
+    aws = AwsApi(
         [
             lambda_,
             apigateway,
@@ -274,7 +277,9 @@ async def serve(options: ServeOptions) -> int:
             cloudwatch,
             logs,
         ],
-        credentials,
+        region=app.region,
+        account_id=app.account_id,
+        credentials=credentials,
     )
     aws.enforce_iam = options.enforce_iam
     # AWS service integrations call the services through this endpoint, as their role.
@@ -299,7 +304,7 @@ async def serve(options: ServeOptions) -> int:
     await _create_tables(dynamodb, app)
     _map_streams(lambda_, dynamodb_streams, app)
     try:
-        provision(app, Services(kms, secrets, cognito, s3, region=app.region, logs=logs))
+        provision(app, services)
         # Now that the template's secrets exist, {{resolve:secretsmanager:...}} in function
         # environments can be resolved (no worker has started yet).
         for resolved in resolve_environments(app.functions, secrets):
@@ -316,7 +321,7 @@ async def serve(options: ServeOptions) -> int:
 
     async def provision_new(old: Application, new: Application) -> None:
         await _create_tables(dynamodb, new)
-        provision(new, Services(kms, secrets, cognito, s3, region=new.region, logs=logs))
+        provision(new, services)
         kept = set(old.permissions)
         added = tuple(permission for permission in new.permissions if permission not in kept)
         _grant(lambda_, msgspec.structs.replace(new, permissions=added))
@@ -487,13 +492,6 @@ def credential_store(app: Application) -> CredentialStore:
     """`test`/`test` (the account root), the functions' key (one assumed role) and the
     template's IAM users' access keys, each with its identity policies."""
     return CredentialStore.local(identities=(function_identity(app.account_id), *app.identities))
-
-
-def aws_api(
-    app: Application, providers: list[ServiceProvider], credentials: CredentialStore
-) -> AwsApi:
-    """The AWS APIs served on the same port."""
-    return AwsApi(providers, region=app.region, account_id=app.account_id, credentials=credentials)
 
 
 async def _wait_for_signal() -> None:
