@@ -137,9 +137,7 @@ async def invoke_function(
     """Invoke the integration's function (its name and alias after stage-variable
     substitution) within the integration timeout, as the proxy and the custom (non-proxy)
     Lambda integrations both do: 504 on timeout, 500 when Lambda refuses the invocation."""
-    name = function_name
-    if "${" in name or (qualifier is not None and "${" in qualifier):  # stage variables
-        name, qualifier = function_target(name, qualifier, stage_variables)
+    name, qualifier = function_target(function_name, qualifier, stage_variables)
     try:
         async with asyncio.timeout(timeout_ms / 1000):
             return await invoker.invoke(
