@@ -29,13 +29,12 @@ from typing import Any
 import orjson
 
 from lamina.core.metric_feed import Datapoint, Dimensions, value_counts
+from lamina.functions.logfile import LogSink
 from lamina.services.cloudwatch.put import UNITS, VALUE_LIMIT
 
 MAX_DIMENSIONS = 30
 MAX_METRICS = 100
 MAX_VALUES = 100
-
-LogSink = Callable[[str, str], None]
 
 
 def parse_line(line: str) -> list[Datapoint]:

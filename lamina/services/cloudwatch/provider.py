@@ -29,7 +29,8 @@ from lamina.aws.service import (
     ServiceError,
 )
 from lamina.core.metric_feed import Datapoint, MetricFeed
-from lamina.services.cloudwatch.emf import EmfTap, LogSink
+from lamina.functions.logfile import LogSink
+from lamina.services.cloudwatch.emf import EmfTap
 from lamina.services.cloudwatch.persist import MetricFile
 from lamina.services.cloudwatch.put import datapoints
 from lamina.services.cloudwatch.read import get_metric_data, get_metric_statistics
