@@ -239,20 +239,17 @@ class HttpApiState:
     def auto_deploy(self, api_id: str, tx: Transaction, announce: set[str]) -> None:
         """After a change to the definition: redeploy every stage that deploys itself.
         An API without routes cannot be deployed; its stages keep their deployment."""
-        stages = [
-            stage for stage in self.all_of(self.stages, api_id, tx) if stage.get("AutoDeploy")
-        ]
-        if not stages or not self.routes.all(f"{api_id}/", tx):
-            return
-        for stage in stages:
-            self.auto_deploy_stage(api_id, stage, tx)
-        announce.add(api_id)
+        for stage in self.all_of(self.stages, api_id, tx):
+            if stage.get("AutoDeploy") and self.auto_deploy_stage(api_id, stage, tx):
+                announce.add(api_id)
 
-    def auto_deploy_stage(self, api_id: str, stage: Data, tx: Transaction) -> None:
+    def auto_deploy_stage(self, api_id: str, stage: Data, tx: Transaction) -> bool:
+        """Deploy the current definition to `stage`; False (nothing done) without routes."""
         if not self.routes.all(f"{api_id}/", tx):
-            return
+            return False
         deployment = self.deploy(api_id, tx, description=AUTO_DEPLOY_DESCRIPTION, auto=True)
         self.point_stage(api_id, stage, deployment["DeploymentId"], tx)
+        return True
 
     def served(
         self, api_id: str, tx: Reader | None = None
