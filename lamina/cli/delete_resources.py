@@ -13,9 +13,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from lamina.aws.service import AwsRequestContext, ServiceError
+from lamina.aws.service import ServiceError
+from lamina.cli.provision import stack_context
 from lamina.cli.stack import StackRecord
-from lamina.core.ids import new_request_id
 from lamina.core.store import Store
 from lamina.functions.service import FunctionService
 from lamina.services.apigateway.adopt import forget_removed
@@ -209,14 +209,7 @@ class Deleter:
     async def _call(
         self, handlers: Mapping[str, Any], service: str, operation: str, **params: Any
     ) -> None:
-        context = AwsRequestContext(
-            service=service,
-            operation=operation,
-            region=self.region,
-            account_id=self.account_id,
-            request_id=new_request_id(),
-            access_key=None,
-        )
+        context = stack_context(service, operation, region=self.region, account_id=self.account_id)
         await handlers[operation](context, params)
 
     # -- providers, opened on first use -----------------------------------------------------

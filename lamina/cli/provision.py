@@ -15,7 +15,7 @@ from typing import Any
 import msgspec
 import orjson
 
-from lamina.aws.service import ServiceError
+from lamina.aws.service import AwsRequestContext, ServiceError
 from lamina.config.model import Application, TemplateResource
 from lamina.config.service_resources import (
     BUCKET,
@@ -29,6 +29,7 @@ from lamina.config.service_resources import (
     USER_POOL_DOMAIN,
     USER_POOL_GROUP,
 )
+from lamina.core.ids import new_request_id
 from lamina.services.cognito_idp.model import Client, Group, Pool
 from lamina.services.cognito_idp.pool_operations import create_client
 from lamina.services.cognito_idp.provider import CognitoIdpProvider
@@ -66,6 +67,21 @@ class Services:
         self.cognito = cognito
         self.s3 = s3
         self.region = region
+
+
+def stack_context(
+    service: str, operation: str, *, region: str, account_id: str
+) -> AwsRequestContext:
+    """An operation the stack itself calls on a service for one of its resources (no
+    caller's key), as CloudFormation does at create and delete."""
+    return AwsRequestContext(
+        service=service,
+        operation=operation,
+        region=region,
+        account_id=account_id,
+        request_id=new_request_id(),
+        access_key=None,
+    )
 
 
 def provision(app: Application, services: Services) -> None:

@@ -17,13 +17,13 @@ import msgspec
 
 from lamina.aws.credentials import CredentialStore
 from lamina.aws.dispatch import AwsApi
-from lamina.aws.service import AwsRequestContext, ServiceError
+from lamina.aws.service import ServiceError
 from lamina.cli.banner import banner_lines, url_host
 from lamina.cli.console import ConsoleLog
 from lamina.cli.control import ControlPlane
 from lamina.cli.dynamic_refs import DynamicReferenceError, resolve_environments
 from lamina.cli.operator import announce, deploy_route, withdraw
-from lamina.cli.provision import Services, provision
+from lamina.cli.provision import Services, provision, stack_context
 from lamina.cli.publish import publish_releases
 from lamina.cli.reload import Reloader
 from lamina.cli.stack import change_table, plan, record, stacks
@@ -33,7 +33,6 @@ from lamina.config.error import ConfigError
 from lamina.config.iam import function_identity
 from lamina.config.load import load_application
 from lamina.config.model import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, Application
-from lamina.core.ids import new_request_id
 from lamina.core.store import Store, StoreError
 from lamina.core.store_open import open_store
 from lamina.edge.app import Edge
@@ -414,14 +413,7 @@ async def _create_tables(dynamodb: DynamoDbProvider, app: Application) -> None:
     and skipped, as a failed stack resource would be."""
     create = dynamodb.handlers()["CreateTable"]
     for table in app.tables:
-        ctx = AwsRequestContext(
-            service="dynamodb",
-            operation="CreateTable",
-            region=app.region,
-            account_id=app.account_id,
-            request_id=new_request_id(),
-            access_key=None,
-        )
+        ctx = stack_context("dynamodb", "CreateTable", region=app.region, account_id=app.account_id)
         try:
             await create(ctx, dict(table.properties))
         except ServiceError as error:
