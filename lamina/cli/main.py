@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from lamina import __version__
-from lamina.cli.params import parse_overrides
+from lamina.cli.params import parse_overrides, state_folder
 from lamina.cli.sdk import sdk as sdk_command
 from lamina.config.error import ConfigError
 from lamina.config.model import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
@@ -271,7 +271,7 @@ def logs(function: str, path: str, state_dir: str | None, tail: bool, lines: int
     """Print what FUNCTION (logical id or name) logged."""
     from lamina.cli.logs import follow, last_lines, log_files, logged_functions
 
-    folder = _state_folder(path, state_dir)
+    folder = state_folder(path, state_dir)
     name = function
     if not log_files(folder, name):
         from lamina.cli.invoke import physical_name
@@ -317,7 +317,7 @@ def deploy_command(
     set, then apply it (rolled back if a step fails)."""
     from lamina.cli.deploy import deploy
 
-    folder = _state_folder(path, state_dir)
+    folder = state_folder(path, state_dir)
     store = _open_store(store_url, folder)
     try:
         code = deploy(
@@ -344,7 +344,7 @@ def stacks_command(path: str, state_dir: str | None, store_url: str | None) -> N
     """List the stacks deployed to the state of the template at PATH."""
     from lamina.cli.deploy import list_stacks
 
-    store = _open_store(store_url, _state_folder(path, state_dir))
+    store = _open_store(store_url, state_folder(path, state_dir))
     try:
         sys.exit(list_stacks(store))
     finally:
@@ -373,7 +373,7 @@ def delete_command(
     first); DeletionPolicy: Retain keeps a resource."""
     from lamina.cli.delete import delete_stack
 
-    folder = _state_folder(path, state_dir)
+    folder = state_folder(path, state_dir)
     store = _open_store(store_url, folder)
     try:
         code = delete_stack(
@@ -403,7 +403,7 @@ def state_export(archive: str, path: str, state_dir: str | None, store_url: str 
     """Write the state of the template at PATH to ARCHIVE (.tar.gz)."""
     from lamina.cli.state import export_state
 
-    folder = _state_folder(path, state_dir)
+    folder = state_folder(path, state_dir)
     store = _open_store(store_url, folder)
     try:
         counts = export_state(folder, store, Path(archive))
@@ -424,7 +424,7 @@ def state_import(
     """Restore ARCHIVE into the state of the template at PATH (stop `lamina up` first)."""
     from lamina.cli.state import StateArchiveError, import_state
 
-    folder = _state_folder(path, state_dir)
+    folder = state_folder(path, state_dir)
     store = _open_store(store_url, folder)
     try:
         counts = import_state(Path(archive), folder, store, force=force)
@@ -445,14 +445,6 @@ def _open_store(url: str | None, folder: Path) -> Store:
     except StoreError as error:
         click.echo(f"error: --store: {error}", err=True)
         sys.exit(2)
-
-
-def _state_folder(path: str, state_dir: str | None) -> Path:
-    """--state-dir, else `.lamina/` beside the template (PATH: a template or its folder)."""
-    if state_dir:
-        return Path(state_dir).resolve()
-    given = Path(path).resolve()
-    return (given if given.is_dir() else given.parent) / ".lamina"
 
 
 def _run(coro: Coroutine[Any, Any, int | None]) -> int:

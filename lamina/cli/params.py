@@ -1,8 +1,10 @@
-"""Parsing of --parameter-overrides, in both forms SAM CLI accepts."""
+"""Command-line values several commands share: --parameter-overrides (both forms SAM CLI
+accepts) and the state folder --state-dir names."""
 
 from __future__ import annotations
 
 import shlex
+from pathlib import Path
 
 import click
 
@@ -23,3 +25,11 @@ def parse_overrides(text: str) -> dict[str, str]:
             raise click.BadParameter(f"expected Key=Value, got {token!r}")
         overrides[key] = value
     return overrides
+
+
+def state_folder(path: str, state_dir: str | None) -> Path:
+    """--state-dir, else `.lamina/` beside the template (PATH: a template or its folder)."""
+    if state_dir:
+        return Path(state_dir).resolve()
+    given = Path(path).resolve()
+    return (given if given.is_dir() else given.parent) / ".lamina"

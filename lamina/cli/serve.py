@@ -23,6 +23,7 @@ from lamina.cli.console import ConsoleLog
 from lamina.cli.control import ControlPlane
 from lamina.cli.dynamic_refs import DynamicReferenceError, resolve_environments
 from lamina.cli.operator import announce, deploy_route, withdraw
+from lamina.cli.params import state_folder
 from lamina.cli.provision import Services, provision, stack_context
 from lamina.cli.publish import publish_releases
 from lamina.cli.reload import Reloader
@@ -110,9 +111,7 @@ class ServeOptions(msgspec.Struct, frozen=True, kw_only=True):
 
 def state_dir_for(app: Application, given: str | None = None) -> Path:
     """`given` (--state-dir), else `.lamina/` beside the template."""
-    if given:
-        return Path(given).resolve()
-    return Path(app.template_path).resolve().parent / ".lamina"
+    return state_folder(app.template_path, given)
 
 
 async def serve(options: ServeOptions) -> int:
