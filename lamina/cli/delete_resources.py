@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from contextlib import AsyncExitStack
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -91,7 +92,8 @@ class Deleter:
         self.account_id = stack.account_id
         self.template = template or {}
         """The template's resources by logical id (Type, Properties ...), when at hand."""
-        self._opened: list[str] = []
+        self._opened = AsyncExitStack()
+        """Closes what was opened, dependents before the keys they use."""
 
     async def delete(self, logical_id: str, type_: str, physical_id: str) -> str | None:
         if type_ not in self.stored_types:
@@ -228,13 +230,14 @@ class Deleter:
 
     @cached_property
     def lambda_state(self) -> LambdaState:
-        self._opened.append("lambda")
         functions = FunctionService(
             (), region=self.region, account_id=self.account_id, state_dir=self.state_dir
         )
-        return LambdaState(
+        state = LambdaState(
             functions, region=self.region, account_id=self.account_id, state_dir=self.state_dir
         )
+        self._opened.push_async_callback(state.async_invoker.close)
+        return state
 
     @cached_property
     def dynamodb(self) -> DynamoDbProvider:
@@ -244,48 +247,42 @@ class Deleter:
             account_id=self.account_id,
             url=self.dynamodb_url,
         )
-        self._opened.append("dynamodb")
+        self._opened.callback(provider.close)
         return provider
 
     @cached_property
     def kms(self) -> KmsProvider:
-        self._opened.append("kms")
-        return KmsProvider(state_dir=self.state_dir, region=self.region, account_id=self.account_id)
+        provider = KmsProvider(
+            state_dir=self.state_dir, region=self.region, account_id=self.account_id
+        )
+        self._opened.callback(provider.close)
+        return provider
 
     @cached_property
     def secrets(self) -> SecretsManagerProvider:
-        self._opened.append("secrets")
-        return SecretsManagerProvider(
+        provider = SecretsManagerProvider(
             state_dir=self.state_dir, region=self.region, account_id=self.account_id, kms=self.kms
         )
+        self._opened.callback(provider.close)
+        return provider
 
     @cached_property
     def cognito(self) -> CognitoIdpProvider:
-        self._opened.append("cognito")
-        return CognitoIdpProvider(
+        provider = CognitoIdpProvider(
             state_dir=self.state_dir, region=self.region, account_id=self.account_id, kms=self.kms
         )
+        self._opened.callback(provider.close)
+        return provider
 
     @cached_property
     def s3(self) -> S3Provider:
-        self._opened.append("s3")
-        return S3Provider(state_dir=self.state_dir, account_id=self.account_id)
+        provider = S3Provider(state_dir=self.state_dir, account_id=self.account_id)
+        self._opened.callback(provider.close)
+        return provider
 
     async def close(self) -> None:
         """Close what was opened, dependents before the keys they use."""
-        for name in reversed(self._opened):
-            if name == "lambda":
-                await self.lambda_state.async_invoker.close()
-            elif name == "dynamodb":
-                self.dynamodb.close()
-            elif name == "secrets":
-                self.secrets.close()
-            elif name == "cognito":
-                self.cognito.close()
-            elif name == "s3":
-                self.s3.close()
-            elif name == "kms":
-                self.kms.close()
+        await self._opened.aclose()
 
 
 def forget_function(records: LambdaRecords, name: str) -> None:
