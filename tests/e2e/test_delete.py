@@ -14,9 +14,9 @@ from typing import Any
 import httpx
 import pytest
 
-from lamina.aws.service import AwsRequestContext
 from lamina.cli.control import GENERATION
 from lamina.cli.operator import find_serving
+from lamina.cli.provision import stack_context
 from lamina.core.store_open import open_store
 from lamina.services.cognito_idp.model import Group, Pool
 from lamina.services.cognito_idp.provider import CognitoIdpProvider
@@ -113,14 +113,7 @@ def _app(tmp_path: Path) -> Path:
 def _s3_call(state: Path, operation: str, **params: Any) -> None:
     """An S3 operation on the state folder while no `lamina up` runs."""
     provider = S3Provider(state_dir=state, account_id="000000000000")
-    context = AwsRequestContext(
-        service="s3",
-        operation=operation,
-        region="us-east-1",
-        account_id="000000000000",
-        request_id="test",
-        access_key=None,
-    )
+    context = stack_context("s3", operation, region="us-east-1", account_id="000000000000")
 
     async def call() -> None:
         await provider.handlers()[operation](context, params)
