@@ -49,8 +49,7 @@ def deploy(
         stack_name=stack_name or serving.stack_name,
     )
     changes = plan(stacks(store).get(app.stack_name), app)
-    unchanged = len(inventory(app)) - sum(1 for c in changes if c.action != "Delete")
-    for line in change_table(app.stack_name, changes, unchanged):
+    for line in change_table(app.stack_name, changes, len(inventory(app))):
         click.echo(line)
     deleted = [c for c in changes if c.action == "Delete" and not _removable(c.type)]
     for change in deleted:

@@ -173,8 +173,7 @@ class Reloader:
         self._code = await asyncio.get_running_loop().run_in_executor(None, snapshot, roots)
         record(self._store, new, overrides)
         if changes:
-            unchanged = len(inventory(new)) - sum(1 for c in changes if c.action != "Delete")
-            for line in change_table(new.stack_name, list(changes), unchanged):
+            for line in change_table(new.stack_name, list(changes), len(inventory(new))):
                 click.echo(line)
         parts = [f"{len(work.deploy)} functions redeployed"] if work.deploy else []
         parts += [f"{len(work.remove)} removed"] if work.remove else []

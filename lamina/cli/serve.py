@@ -395,8 +395,7 @@ def _record_stack(store: Store, app: Application, parameters: dict[str, str]) ->
     changes = plan(stacks(store).get(app.stack_name), app)
     stack = record(store, app, parameters)
     if changes and stack.status == "UPDATE_COMPLETE":
-        unchanged = len(stack.resources) - sum(1 for c in changes if c.action != "Delete")
-        click.echo(next(change_table(app.stack_name, changes, unchanged)))
+        click.echo(next(change_table(app.stack_name, changes, len(stack.resources))))
 
 
 def _print_api_keys(app: Application) -> None:

@@ -156,8 +156,10 @@ def record(
 SYMBOLS = {"Add": "+ Add", "Modify": "* Modify", "Delete": "- Delete"}
 
 
-def change_table(stack_name: str, changes: list[Change], unchanged: int) -> Iterator[str]:
-    """The change set as `sam deploy` prints one."""
+def change_table(stack_name: str, changes: list[Change], resources: int) -> Iterator[str]:
+    """The change set as `sam deploy` prints one; `resources`: how many the stack holds
+    once the set is applied."""
+    unchanged = resources - sum(1 for c in changes if c.action != "Delete")
     counts = {action: sum(1 for c in changes if c.action == action) for action in SYMBOLS}
     yield (
         f"Changes to stack {stack_name}: {counts['Add']} to add, {counts['Modify']} to modify, "
