@@ -38,4 +38,6 @@ def test_modified_added_and_deleted_resources() -> None:
     assert ("Delete", dropped.logical_id) in changes
     lines = list(change_table("hello", plan(_deployed(app), new), len(inventory(new))))
     assert lines[0].startswith("Changes to stack hello: 0 to add, 1 to modify, 1 to delete")
+    # Of the deployed stack's resources, all but the modified and the deleted one.
+    assert lines[0].endswith(f", {len(inventory(app)) - 2} unchanged")
     assert any(line.startswith("* Modify") and first.logical_id in line for line in lines)
