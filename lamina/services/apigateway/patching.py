@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 
 from lamina.services.apigateway.error import bad_request
 from lamina.services.apigateway.patch import check_ops
+from lamina.services.apigateway.patch import invalid_path as invalid_path
 
 
 class Patch(NamedTuple):
@@ -32,11 +33,6 @@ def patches(params: dict[str, Any], input_name: str | None = None) -> list[Patch
         Patch(str(item["op"]), str(item.get("path", "")), item.get("value"), item.get("from"))
         for item in raw
     ]
-
-
-def invalid_path(path: str) -> Exception:
-    # The message API Gateway answers a path a resource does not have.
-    return bad_request(f"Invalid patch path {path}")
 
 
 def invalid_op(patch: Patch) -> Exception:
