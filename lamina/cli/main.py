@@ -15,7 +15,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -317,22 +318,19 @@ def deploy_command(
     set, then apply it (rolled back if a step fails)."""
     from lamina.cli.deploy import deploy
 
-    folder = state_folder(path, state_dir)
-    store = _open_store(store_url, folder)
-    try:
-        code = deploy(
-            path,
-            folder,
-            store,
-            stack_name=stack_name,
-            parameters=parse_overrides(overrides) if overrides else None,
-            confirm=not no_confirm,
-        )
-    except ConfigError as error:
-        click.echo(f"error: {error}", err=True)
-        code = 2
-    finally:
-        store.close()
+    with _opened_state(path, state_dir, store_url) as (folder, store):
+        try:
+            code = deploy(
+                path,
+                folder,
+                store,
+                stack_name=stack_name,
+                parameters=parse_overrides(overrides) if overrides else None,
+                confirm=not no_confirm,
+            )
+        except ConfigError as error:
+            click.echo(f"error: {error}", err=True)
+            code = 2
     sys.exit(code)
 
 
@@ -344,11 +342,9 @@ def stacks_command(path: str, state_dir: str | None, store_url: str | None) -> N
     """List the stacks deployed to the state of the template at PATH."""
     from lamina.cli.deploy import list_stacks
 
-    store = _open_store(store_url, state_folder(path, state_dir))
-    try:
-        sys.exit(list_stacks(store))
-    finally:
-        store.close()
+    with _opened_state(path, state_dir, store_url) as (_, store):
+        code = list_stacks(store)
+    sys.exit(code)
 
 
 @main.command(name="delete")
@@ -373,9 +369,7 @@ def delete_command(
     first); DeletionPolicy: Retain keeps a resource."""
     from lamina.cli.delete import delete_stack
 
-    folder = state_folder(path, state_dir)
-    store = _open_store(store_url, folder)
-    try:
+    with _opened_state(path, state_dir, store_url) as (folder, store):
         code = delete_stack(
             path,
             folder,
@@ -384,8 +378,6 @@ def delete_command(
             confirm=not no_confirm,
             dynamodb_url=dynamodb_url,
         )
-    finally:
-        store.close()
     sys.exit(code)
 
 
@@ -403,12 +395,8 @@ def state_export(archive: str, path: str, state_dir: str | None, store_url: str 
     """Write the state of the template at PATH to ARCHIVE (.tar.gz)."""
     from lamina.cli.state import export_state
 
-    folder = state_folder(path, state_dir)
-    store = _open_store(store_url, folder)
-    try:
+    with _opened_state(path, state_dir, store_url) as (folder, store):
         counts = export_state(folder, store, Path(archive))
-    finally:
-        store.close()
     click.echo(f"{archive}: {counts['files']} files, {counts['records']} records from {folder}")
 
 
@@ -424,27 +412,33 @@ def state_import(
     """Restore ARCHIVE into the state of the template at PATH (stop `lamina up` first)."""
     from lamina.cli.state import StateArchiveError, import_state
 
-    folder = state_folder(path, state_dir)
-    store = _open_store(store_url, folder)
-    try:
-        counts = import_state(Path(archive), folder, store, force=force)
-    except StateArchiveError as error:
-        click.echo(f"error: {error}", err=True)
-        sys.exit(2)
-    finally:
-        store.close()
+    with _opened_state(path, state_dir, store_url) as (folder, store):
+        try:
+            counts = import_state(Path(archive), folder, store, force=force)
+        except StateArchiveError as error:
+            click.echo(f"error: {error}", err=True)
+            sys.exit(2)
     click.echo(f"{folder}: {counts['files']} files, {counts['records']} records from {archive}")
 
 
-def _open_store(url: str | None, folder: Path) -> Store:
+@contextmanager
+def _opened_state(
+    path: str, state_dir: str | None, store_url: str | None
+) -> Iterator[tuple[Path, Store]]:
+    """The state folder of the template at PATH and its control-plane store, closed after."""
     from lamina.core.store import StoreError
     from lamina.core.store_open import open_store
 
+    folder = state_folder(path, state_dir)
     try:
-        return open_store(url, folder)
+        store = open_store(store_url, folder)
     except StoreError as error:
         click.echo(f"error: --store: {error}", err=True)
         sys.exit(2)
+    try:
+        yield folder, store
+    finally:
+        store.close()
 
 
 def _run(coro: Coroutine[Any, Any, int | None]) -> int:
