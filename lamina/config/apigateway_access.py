@@ -19,6 +19,7 @@ from typing import Any, Literal, cast
 import msgspec
 
 from lamina.config.error import ConfigError
+from lamina.config.stage_cache import unescape_method_path
 from lamina.gateway.domain import CustomDomain
 from lamina.gateway.limits.model import (
     ACCOUNT_BURST_LIMIT,
@@ -77,7 +78,7 @@ def rest_stage_throttles(api_id: str, stages: Iterable[Record]) -> list[StageThr
             throttle = _throttle(setting, "throttlingRateLimit", "throttlingBurstLimit")
             if throttle is None:
                 continue
-            resource = "/*" if path == "*" else "/" + _unescape(path).lstrip("/")
+            resource = "/*" if path == "*" else "/" + unescape_method_path(path).lstrip("/")
             settings.append(
                 MethodThrottle(
                     resource_path=resource, http_method=method.upper(), throttle=throttle
@@ -191,7 +192,3 @@ def _quota(spec: object) -> Quota | None:
         period=cast(Literal["DAY", "WEEK", "MONTH"], period),
         offset=int(spec.get("offset") or 0),
     )
-
-
-def _unescape(path: str) -> str:
-    return path.replace("~1", "/").replace("~0", "~")

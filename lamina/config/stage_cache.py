@@ -89,8 +89,16 @@ def _template_settings(entries: object) -> tuple[MethodCacheSetting, ...]:
     )
 
 
+def unescape_method_path(path: str) -> str:
+    """MethodSettings keys write `/` inside a resource path as `~1` and `~` as `~0`.
+
+    https://docs.aws.amazon.com/apigateway/latest/api/API_UpdateStage.html
+    """
+    return path.replace("~1", "/").replace("~0", "~")
+
+
 def _template_setting(spec: Mapping[str, Any], path: str, method: object) -> MethodCacheSetting:
-    unescaped = path.replace("~1", "/").replace("~0", "~")
+    unescaped = unescape_method_path(path)
     resource = "*" if unescaped in ("/*", "*") else "/" + unescaped.lstrip("/")
     return _setting(
         resource,
@@ -110,7 +118,7 @@ def record_stage_cache(record: Mapping[str, Any]) -> dict[str, Any]:
         if not isinstance(spec, Mapping):
             continue
         path, _, method = str(key).rpartition("/")
-        unescaped = path.replace("~1", "/").replace("~0", "~")
+        unescaped = unescape_method_path(path)
         resource = "*" if unescaped == "*" else "/" + unescaped.lstrip("/")
         settings.append(
             _setting(
