@@ -221,10 +221,7 @@ def _integration(
             "timeoutInMillis": integration.timeout_ms,
             "passthroughBehavior": integration.passthrough_behavior,
         }
-        if integration.request_templates:
-            record["requestTemplates"] = dict(integration.request_templates)
-        if integration.responses:
-            record["integrationResponses"] = _integration_responses(integration)
+        _put_templates_and_responses(record, integration)
     elif isinstance(integration, HttpIntegration):
         # https://docs.aws.amazon.com/apigateway/latest/developerguide/setup-http-integrations.html
         record |= {
@@ -236,10 +233,7 @@ def _integration(
         }
         if integration.request_parameters:
             record["requestParameters"] = dict(integration.request_parameters)
-        if integration.request_templates:
-            record["requestTemplates"] = dict(integration.request_templates)
-        if integration.responses:
-            record["integrationResponses"] = _integration_responses(integration)
+        _put_templates_and_responses(record, integration)
     elif isinstance(integration, AwsServiceIntegration):
         # https://docs.aws.amazon.com/apigateway/latest/developerguide/integrating-api-with-aws-services-s3.html
         record |= {
@@ -253,16 +247,10 @@ def _integration(
             record["credentials"] = integration.credentials
         if integration.request_parameters:
             record["requestParameters"] = dict(integration.request_parameters)
-        if integration.request_templates:
-            record["requestTemplates"] = dict(integration.request_templates)
-        if integration.responses:
-            record["integrationResponses"] = _integration_responses(integration)
+        _put_templates_and_responses(record, integration)
     elif isinstance(integration, MockIntegration):
         record |= {"type": "MOCK", "passthroughBehavior": integration.passthrough_behavior}
-        if integration.request_templates:
-            record["requestTemplates"] = dict(integration.request_templates)
-        if integration.responses:
-            record["integrationResponses"] = _integration_responses(integration)
+        _put_templates_and_responses(record, integration)
     else:
         # The model keeps no integration HTTP method: a Lambda (AWS) integration is always
         # invoked with POST; an HTTP one is shown with the method's own.
@@ -276,6 +264,20 @@ def _integration(
     if handling is not None:  # non-proxy integrations' contentHandling
         record["contentHandling"] = handling
     return record
+
+
+def _put_templates_and_responses(
+    record: dict[str, Any],
+    integration: MockIntegration
+    | LambdaCustomIntegration
+    | HttpIntegration
+    | AwsServiceIntegration,
+) -> None:
+    """A non-proxy integration's requestTemplates and integrationResponses, when it has any."""
+    if integration.request_templates:
+        record["requestTemplates"] = dict(integration.request_templates)
+    if integration.responses:
+        record["integrationResponses"] = _integration_responses(integration)
 
 
 def _backend_method(kind: str, http_method: str) -> str:
