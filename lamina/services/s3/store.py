@@ -29,6 +29,10 @@ class Bucket(msgspec.Struct, frozen=True, kw_only=True):
     """PutBucketCors's CORSRules, as the operation's input shapes them (services.s3.cors)."""
     policy: str = ""
     """PutBucketPolicy's JSON document; "" when the bucket has none."""
+    website: dict[str, Any] | None = None
+    """PutBucketWebsite's WebsiteConfiguration, as its input shapes it (services.s3.website)."""
+    notification: dict[str, Any] | None = None
+    """PutBucketNotificationConfiguration's NotificationConfiguration (services.s3.notification)."""
 
 
 class StoredObject(msgspec.Struct, kw_only=True):
