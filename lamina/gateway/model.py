@@ -335,6 +335,8 @@ class Stage(msgspec.Struct, frozen=True, kw_only=True):
     """GB, as AWS spells it ("0.5", "1.6", ... "237"): bounds the cache's bytes."""
     method_cache: tuple[MethodCacheSetting, ...] = ()
     """The methodSettings entries that set caching."""
+    tracing_enabled: bool = False
+    """REST: X-Ray tracing of the stage's requests (tracingEnabled; gateway/trace.py)."""
 
 
 class RestApi(msgspec.Struct, frozen=True, kw_only=True):
