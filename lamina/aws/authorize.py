@@ -53,6 +53,15 @@ _ACTIONS: dict[str, dict[str, str]] = {
 }
 # Calls AWS answers for any authenticated caller (no identity policy is consulted).
 _ALWAYS_ALLOWED = frozenset({("sts", "GetCallerIdentity")})
+# What the account root may do even when a resource policy explicitly denies it: "the root
+# principal in a bucket owner's AWS account can perform the GetBucketPolicy,
+# PutBucketPolicy, and DeleteBucketPolicy API actions, even if their bucket policy
+# explicitly denies the root principal's access" (so an owner cannot lock itself out);
+# every other S3 action is denied to the root by a bucket policy's explicit Deny.
+# https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketPolicy.html
+ROOT_NEVER_DENIED = frozenset(
+    {("s3", "GetBucketPolicy"), ("s3", "PutBucketPolicy"), ("s3", "DeleteBucketPolicy")}
+)
 # The IAM service prefix where it differs from botocore's service name.
 _PREFIX = {"cognito-idp": "cognito-idp", "lambda": "lambda"}
 # The error each protocol family answers a denial with (code, status).

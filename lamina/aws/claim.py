@@ -7,6 +7,7 @@ scope names the signing service); JSON protocols name `<targetPrefix>.<Operation
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from urllib.parse import parse_qsl
 
@@ -24,7 +25,7 @@ _FORM = "application/x-www-form-urlencoded"
 class Claim:
     """The candidate services (several share a signing name: apigateway/apigatewayv2)."""
 
-    __slots__ = ("action", "legacy", "signature", "specs", "target")
+    __slots__ = ("action", "legacy", "signature", "specs", "surface", "target")
 
     def __init__(
         self,
@@ -33,6 +34,7 @@ class Claim:
         target: str | None = None,
         action: str | None = None,
         legacy: QuerySignature | None = None,
+        surface: str | None = None,
     ) -> None:
         self.specs = specs
         self.signature = signature
@@ -42,6 +44,9 @@ class Claim:
         """The operation named by a query-protocol `Action`."""
         self.legacy = legacy
         """An S3 presigned URL signed with Signature Version 2 (lamina.aws.sigv2)."""
+        self.surface = surface
+        """A non-API surface of the service the provider answers itself: S3's website
+        endpoint ("website") and browser POST-policy uploads ("post")."""
 
 
 class Catalog:
@@ -88,6 +93,40 @@ class Catalog:
 
 
 _MARK_HEADERS = frozenset({"authorization", "x-amz-target"})
+WEBSITE = "website"
+POST_UPLOAD = "post"
+# {bucket}.s3-website.localhost, also with the region as AWS writes it either way
+# ({bucket}.s3-website-us-east-1.… and {bucket}.s3-website.us-east-1.…).
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/WebsiteEndpoints.html
+_WEBSITE_HOST = re.compile(
+    r"^(?P<bucket>[a-z0-9][a-z0-9.\-]*)\.s3-website(?:[.\-][a-z]{2}(?:-[a-z]+)+-\d)?"
+    r"\.localhost(?::\d+)?$"
+)
+
+
+def website_bucket(request: HttpRequest) -> str | None:
+    """The bucket a request to S3's website endpoint names in its Host, else None."""
+    host = (request.header("Host") or "").lower()
+    if ".s3-website" not in host:
+        return None
+    found = _WEBSITE_HOST.match(host)
+    return None if found is None else found.group("bucket")
+
+
+def _post_upload(request: HttpRequest) -> bool:
+    """A browser's POST-policy upload: an unsigned multipart/form-data POST to a bucket
+    (`/{bucket}` path-style, `/` on `{bucket}.s3.localhost`). On the main host it must also
+    carry a `policy` field, so that forms posted to APIs stay the gateway's.
+    https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-UsingHTTPPOST.html
+    """
+    if request.method != "POST" or request.header("Authorization") is not None:
+        return False
+    if not (request.header("Content-Type") or "").lower().startswith("multipart/form-data"):
+        return False
+    if _s3_host(request):
+        return True
+    segments = request.path.strip("/")
+    return bool(segments) and "/" not in segments and b'name="policy"' in request.body
 
 
 def _s3_host(request: HttpRequest) -> bool:
@@ -102,9 +141,9 @@ def _s3_host(request: HttpRequest) -> bool:
 def has_aws_marks(request: HttpRequest) -> bool:
     """Could this be an AWS API call at all (a SigV4 header or query, an X-Amz-Target, a
     query-protocol POST to /, or S3's host names)? False for plain gateway traffic, cheaply."""
-    if request.method == "POST" and request.path == "/":
+    if request.method == "POST" and (request.path == "/" or _post_upload(request)):
         return True
-    if _s3_host(request):
+    if _s3_host(request) or website_bucket(request) is not None:
         return True
     if "X-Amz-Credential=" in request.query_string or "AWSAccessKeyId=" in request.query_string:
         return True
@@ -112,6 +151,9 @@ def has_aws_marks(request: HttpRequest) -> bool:
 
 
 def identify(request: HttpRequest, catalog: Catalog) -> Claim | None:
+    if website_bucket(request) is not None:
+        specs = catalog.signed_for(S3_SIGNING_NAME)
+        return Claim(specs, None, surface=WEBSITE) if specs else None
     try:
         signature = read_signature(request)
     except SignatureProblem:
@@ -128,6 +170,9 @@ def identify(request: HttpRequest, catalog: Catalog) -> Claim | None:
         return Claim(specs, signature, target[1] if target else None)
     if target is not None:
         return Claim([target[0]], None, target[1])
+    if _post_upload(request):
+        specs = catalog.signed_for(S3_SIGNING_NAME)
+        return Claim(specs, None, surface=POST_UPLOAD) if specs else None
     legacy = read_query_signature(request)
     if legacy is not None:
         specs = catalog.signed_for(S3_SIGNING_NAME)

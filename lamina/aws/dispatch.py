@@ -15,7 +15,12 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from lamina.aws.auth import auth_error, authenticate, requires_auth
-from lamina.aws.authorize import authorize, authorize_anonymous, resources_from_params
+from lamina.aws.authorize import (
+    ROOT_NEVER_DENIED,
+    authorize,
+    authorize_anonymous,
+    resources_from_params,
+)
 from lamina.aws.binding import find_operation, parse_input
 from lamina.aws.chunked import is_chunked, unchunk
 from lamina.aws.claim import Catalog, Claim, has_aws_marks, identify
@@ -69,6 +74,7 @@ class AwsApi:
         self._resource_namers: dict[str, ResourceNamer] = {}
         self._resource_policies: dict[str, ResourcePolicy] = {}
         self._cors: dict[str, CorsProvider] = {}
+        self._surfaces: dict[str, SurfaceProvider] = {}
         self.enforce_iam = enforce_iam
         self._namespaces: dict[str, str | None] = {}
         self._xml: dict[str, XmlOptions] = {}
@@ -83,6 +89,8 @@ class AwsApi:
                 self._resource_policies[provider.service_name] = resource_policy
             if hasattr(provider, "preflight") and hasattr(provider, "cors_headers"):
                 self._cors[provider.service_name] = provider  # type: ignore[assignment]
+            if hasattr(provider, "serve_surface"):
+                self._surfaces[provider.service_name] = provider  # type: ignore[assignment]
             options = getattr(provider, "xml_options", None)
             if isinstance(options, XmlOptions):
                 self._xml[provider.service_name] = options
@@ -111,6 +119,11 @@ class AwsApi:
             return _unclaimed(request_id)
         spec = claim.specs[0]
         cors = self._cors.get(spec.name) if spec.protocol == "rest-xml" else None
+        if claim.surface is not None:
+            response = await self._surface(spec, claim.surface, request, request_id)
+            if cors is not None and request.header("Origin") is not None:
+                response.headers.extend(cors.cors_headers(path_style(request)))
+            return response
         if cors is not None and request.method == "OPTIONS":
             try:
                 headers = cors.preflight(path_style(request))
@@ -120,7 +133,13 @@ class AwsApi:
         try:
             spec, output, operation = await self._answer(claim, request, request_id)
         except ServiceError as error:
-            return self._error(spec, error, request_id, request)
+            response = self._error(spec, error, request_id, request)
+            if cors is not None and request.header("Origin") is not None:
+                # S3 adds a matching CORS rule's headers to its error answers too, so the
+                # page can read why its request failed.
+                # https://docs.aws.amazon.com/AmazonS3/latest/userguide/cors.html
+                response.headers.extend(cors.cors_headers(path_style(request)))
+            return response
         except Exception:
             log.exception("%s request %s failed", spec.name, request_id)
             return self._error(spec, _internal(spec, request_id), request_id, request)
@@ -136,6 +155,54 @@ class AwsApi:
         if spec.protocol == "query":
             return serialize_query(spec, operation, output, request_id)
         return serialize_rest_json(operation, output, request_id)
+
+    async def _surface(
+        self, spec: ServiceSpec, surface: str, request: HttpRequest, request_id: str
+    ) -> HttpResponse:
+        """A provider's own surface (S3's website endpoint, POST-policy uploads): the
+        provider answers; an error it raises is the protocol's error document."""
+        provider = self._surfaces.get(spec.name)
+        if provider is None:
+            return _unclaimed(request_id)
+        call = SurfaceCall(
+            request_id=request_id,
+            region=self._region,
+            account_id=self._account_id,
+            credentials=self._credentials,
+            now=self._clock(),
+            check_access=lambda access_key, operation, params: self._check_access(
+                spec.name, operation, params, access_key, request.client
+            ),
+        )
+        try:
+            return await provider.serve_surface(surface, request, call)
+        except ServiceError as error:
+            return self._error(spec, error, request_id, request)
+        except Exception:
+            log.exception("%s request %s failed", spec.name, request_id)
+            return self._error(spec, _internal(spec, request_id), request_id, request)
+
+    def _check_access(
+        self,
+        service: str,
+        operation: str,
+        params: OperationInput,
+        access_key: str | None,
+        client: str,
+    ) -> None:
+        """The checks a call would pass through `handle`: an anonymous caller against the
+        resource policy alone, a signed one as `_authorize` decides."""
+        if access_key is not None:
+            self._authorize(service, operation, params, access_key, client)
+            return
+        resource_policy = self._resource_policies.get(service)
+        authorize_anonymous(
+            service,
+            operation,
+            self._resources(service, operation, params),
+            resource_policy(operation, params) if resource_policy else (),
+            source_ip=client,
+        )
 
     def _error(
         self, spec: ServiceSpec, error: ServiceError, request_id: str, request: HttpRequest
@@ -200,7 +267,7 @@ class AwsApi:
                 resource_policy(operation.name, parsed),
                 source_ip=request.client,
             )
-        if self.enforce_iam and access_key is not None:
+        if access_key is not None:
             self._authorize(spec.name, operation.name, parsed, access_key, request.client)
         context = AwsRequestContext(
             service=spec.name,
@@ -209,6 +276,7 @@ class AwsApi:
             account_id=self._account_id,
             request_id=request_id,
             access_key=access_key,
+            source_ip=request.client,
         )
         return spec, await handler(context, parsed), operation
 
@@ -216,9 +284,18 @@ class AwsApi:
         self, service: str, operation: str, params: OperationInput, access_key: str, client: str
     ) -> None:
         identity = self._credentials.known_identity(access_key)
-        if identity is None:  # the account root, or a key accepted without a declared identity
-            return
         resource_policy = self._resource_policies.get(service)
+        if identity is None:
+            # The account root (or a key accepted without a declared identity) may do
+            # anything, unless a resource policy (a bucket policy) explicitly denies it,
+            # which applies whether or not IAM is enforced (aws.authorize.ROOT_NEVER_DENIED).
+            if resource_policy is None or (service, operation) in ROOT_NEVER_DENIED:
+                return
+            identity = self._credentials.identity(access_key, self._account_id)
+            if identity is None:
+                return
+        elif not self.enforce_iam:
+            return
         authorize(
             identity,
             service,
@@ -254,6 +331,44 @@ class CorsProvider(Protocol):
     def preflight(self, request: HttpRequest) -> list[tuple[bytes, bytes]]: ...
 
     def cors_headers(self, request: HttpRequest) -> list[tuple[bytes, bytes]]: ...
+
+
+AccessCheck = Callable[[str | None, str, OperationInput], None]
+"""(access key or None, operation, params): raise the service's AccessDenied unless the
+caller may make that call (SurfaceCall.check_access)."""
+
+
+class SurfaceCall:
+    """What the endpoint hands a provider answering one of its own surfaces."""
+
+    __slots__ = ("account_id", "check_access", "credentials", "now", "region", "request_id")
+
+    def __init__(
+        self,
+        *,
+        request_id: str,
+        region: str,
+        account_id: str,
+        credentials: CredentialStore,
+        now: datetime,
+        check_access: AccessCheck,
+    ) -> None:
+        self.request_id = request_id
+        self.region = region
+        self.account_id = account_id
+        self.credentials = credentials
+        """Whose secret signs a browser upload's policy."""
+        self.now = now
+        self.check_access = check_access
+
+
+class SurfaceProvider(Protocol):
+    """A provider that answers requests beside its API (Claim.surface): S3's website
+    endpoint and browser uploads."""
+
+    async def serve_surface(
+        self, surface: str, request: HttpRequest, call: SurfaceCall
+    ) -> HttpResponse: ...
 
 
 def _internal(spec: ServiceSpec, request_id: str) -> ServiceError:

@@ -24,7 +24,15 @@ OperationOutput = dict[str, Any]
 class AwsRequestContext:
     """Who called which operation, as the protocol layer established it."""
 
-    __slots__ = ("access_key", "account_id", "operation", "region", "request_id", "service")
+    __slots__ = (
+        "access_key",
+        "account_id",
+        "operation",
+        "region",
+        "request_id",
+        "service",
+        "source_ip",
+    )
 
     def __init__(
         self,
@@ -35,6 +43,7 @@ class AwsRequestContext:
         account_id: str,
         request_id: str,
         access_key: str | None,
+        source_ip: str = "",
     ) -> None:
         self.service = service
         self.operation = operation
@@ -43,6 +52,8 @@ class AwsRequestContext:
         self.request_id = request_id
         self.access_key = access_key
         """The SigV4 access key id, None for unsigned requests (e.g. Cognito SignUp)."""
+        self.source_ip = source_ip
+        """The caller's address (S3 event records carry it as sourceIPAddress)."""
 
 
 Handler = Callable[[AwsRequestContext, OperationInput], Awaitable[OperationOutput]]

@@ -106,5 +106,8 @@ def test_s3_host_names_mark_unsigned_requests_as_s3() -> None:
     assert has_aws_marks(_to("photos.s3.localhost:4566"))
     assert has_aws_marks(_to("s3.localhost"))
     assert not has_aws_marks(_to("localhost:4566"))
-    assert not has_aws_marks(_to("photos.s3-website.localhost"))
+    # S3's website endpoint is S3's too (answered by the provider, not the API).
+    assert has_aws_marks(_to("photos.s3-website.localhost"))
+    assert has_aws_marks(_to("photos.s3-website-us-east-1.localhost:3000"))
+    assert not has_aws_marks(_to("s3-website.localhost"))
     assert not has_aws_marks(_to("s3.localhost.example.com"))
