@@ -14,7 +14,8 @@ import orjson
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
 from lamina.aws.dispatch import AwsApi
-from lamina.core.ids import new_extended_request_id, new_request_id, new_trace_id
+from lamina.core.ids import new_extended_request_id, new_request_id
+from lamina.core.trace import header_or_new
 from lamina.gateway.app import Gateway
 from lamina.gateway.error import GatewayError, ResponseType
 from lamina.gateway.request import GatewayRequest
@@ -110,7 +111,8 @@ class Edge:
             request_id=new_request_id(),
             extended_request_id=new_extended_request_id(),
             time_epoch_ms=now_ms,
-            trace_id=new_trace_id(now_ms // 1000),
+            # The client's X-Ray header when it has a valid Root, else a new trace.
+            trace_id=header_or_new(request.header("x-amzn-trace-id"), now_ms // 1000),
             server_port=request.server_port,
             tls=request.tls,
         )

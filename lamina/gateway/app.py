@@ -50,6 +50,7 @@ from lamina.gateway.stages.integrate import InvokeIntegration
 from lamina.gateway.stages.meter import MeterUsage
 from lamina.gateway.stages.route import RouteRequest
 from lamina.gateway.stages.validate import ValidateRequest
+from lamina.gateway.trace import GatewayTracing
 
 log = logging.getLogger("lamina.gateway")
 
@@ -92,6 +93,8 @@ class Gateway:
             StoreCache(cache, cipher),
         )
         self._integrate = integrate
+        self.tracing: GatewayTracing | None = None
+        """X-Ray tracing of REST stages with tracingEnabled (set by `lamina up`)."""
         self._current = (deployment, self._pipeline(deployment))
 
     def use_aws_services(self, caller: AwsServiceCaller) -> None:
@@ -122,11 +125,16 @@ class Gateway:
         deployment, stages = self._current
         ctx = RequestContext(request, deployment, host)
         path = request.path  # stages rewrite it (the stage prefix is cut)
+        # X-Ray (gateway/trace.py): None unless some REST stage of the deployment traces.
+        trace = self.tracing.begin(ctx) if self.tracing is not None else None
         try:
-            for stage in stages:
-                await stage(ctx)
-                if ctx.answered:
-                    break
+            if trace is not None:
+                await trace.run(stages)
+            else:
+                for stage in stages:
+                    await stage(ctx)
+                    if ctx.answered:
+                        break
         except GatewayError as error:
             ctx.error = error
             response = render_error(ctx.kind, error)
@@ -144,6 +152,8 @@ class Gateway:
             assert ctx.response is not None
             response = ctx.response
         add_cors_headers(ctx, response)
+        if trace is not None:
+            trace.finish(response)
         _stamp(response, ctx.kind, request)
         self.observer.record(ctx, response, started)
         return response
