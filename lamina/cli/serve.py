@@ -27,6 +27,7 @@ from lamina.cli.params import state_folder
 from lamina.cli.provision import Services, provision, stack_context
 from lamina.cli.publish import publish_releases
 from lamina.cli.reload import Reloader
+from lamina.cli.seed import run_start_step, start_step
 from lamina.cli.stack import change_table, plan, record, stacks
 from lamina.cli.test_invoke import TestInvoker
 from lamina.cli.transport import Transport, parse_domain_certs
@@ -123,6 +124,7 @@ async def serve(options: ServeOptions) -> int:
         account_id=options.account_id,
         stack_name=options.stack_name,
     )
+    step = start_step(options.path, app)  # Metadata.Lamina: sample data, the page to open
     for warning in app.warnings:
         click.echo(f"warning: {warning}", err=True)
     state_dir = state_dir_for(app, options.state_dir)
@@ -371,10 +373,12 @@ async def serve(options: ServeOptions) -> int:
     await control.follow()  # changes other nodes on the same store make (cli/control.py)
     await lambda_.follow()  # and those they make through the Lambda API
     await reloader.start(watch=options.watch)
+    seeding = asyncio.create_task(run_start_step(step, functions, plain_url, click.echo))
     try:
         await _wait_for_signal()
     finally:
         click.echo("Shutting down…", err=True)
+        seeding.cancel()
         control.cancel()
         reloader.watcher.cancel()
         withdraw(state_dir, serving)

@@ -54,8 +54,8 @@ def handler(event, context):
     _seed_notices()
     email = _demo_user()
     return {
-        "message": f"{len(SHOWS)} shows, {len(NOTICES)} notices; "
-        f"demo user {email} / {os.environ['DEMO_PASSWORD']}",
+        "message": f"{len(SHOWS)} shows and {len(NOTICES)} venue notices are in; sign in as "
+        f"{email} with the password {os.environ['DEMO_PASSWORD']}",
         "demoUser": email,
     }
 
