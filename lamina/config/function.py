@@ -15,7 +15,13 @@ from lamina.config.layer import function_layers
 from lamina.config.model import TemplateLayer, TemplateRelease
 from lamina.config.reference import LAMBDA_FUNCTION, CfnResource
 from lamina.config.stack import Stack
-from lamina.functions.model import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, FunctionConfig
+from lamina.functions import logformat
+from lamina.functions.model import (
+    DEFAULT_MEMORY_MB,
+    DEFAULT_TIMEOUT_S,
+    FunctionConfig,
+    LoggingConfig,
+)
 from lamina.functions.sandbox.policy import MAX_EPHEMERAL_MB, MIN_EPHEMERAL_MB
 
 LAMBDA_ALIAS = "AWS::Lambda::Alias"
@@ -166,6 +172,7 @@ def _function(stack: Stack, resource: CfnResource, layers: list[TemplateLayer]) 
         environment=_environment(stack.prop(resource, "Environment")),
         layers=function_layers(stack, resource, layers),
         ephemeral_storage_mb=_ephemeral_storage(stack.prop(resource, "EphemeralStorage")),
+        logging=_logging(stack.prop(resource, "LoggingConfig")),
         arn=stack.resources.function_arn(resource.logical_id, stack.resolver),
     )
 
@@ -185,6 +192,20 @@ def _ephemeral_storage(storage: object) -> int:
             f"to {MAX_EPHEMERAL_MB}, got {storage['Size']!r}"
         )
     return int(size)
+
+
+def _logging(config: object) -> LoggingConfig:
+    """LoggingConfig: the log format, level filters and log group.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-loggingconfig.html
+    """
+    if config is None:
+        return LoggingConfig()
+    if not isinstance(config, dict):
+        raise ConfigError(f"LoggingConfig must be a mapping, got {config!r}")
+    try:
+        return logformat.logging_config(config)
+    except ValueError as error:
+        raise ConfigError(f"LoggingConfig: {error}") from None
 
 
 def _number(value: object, name: str) -> float:

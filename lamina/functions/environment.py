@@ -74,10 +74,6 @@ _DEFAULT_PATH = "/usr/local/bin:/usr/bin/:/bin:/opt/bin"
 _PASSED_THROUGH = ("PATH", "LANG", "LC_ALL", "LC_CTYPE")
 
 
-def log_group_name(function_name: str) -> str:
-    return f"/aws/lambda/{function_name}"
-
-
 def log_stream_name(version: str, now: float | None = None) -> str:
     """``YYYY/MM/DD/[$LATEST]<32 hex>``, one per execution environment."""
     day = time.strftime("%Y/%m/%d", time.gmtime(now if now is not None else time.time()))
@@ -104,7 +100,7 @@ def reserved_variables(
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(config.memory_mb),
         "AWS_LAMBDA_FUNCTION_VERSION": config.version,
         "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
-        "AWS_LAMBDA_LOG_GROUP_NAME": log_group_name(config.name),
+        "AWS_LAMBDA_LOG_GROUP_NAME": config.logging.group(config.name),
         "AWS_LAMBDA_LOG_STREAM_NAME": log_stream,
         "AWS_ACCESS_KEY": key_id,
         "AWS_ACCESS_KEY_ID": key_id,
@@ -113,6 +109,22 @@ def reserved_variables(
         "AWS_LAMBDA_RUNTIME_API": runtime_api,
         "LAMBDA_TASK_ROOT": config.code_path,
         "LAMBDA_RUNTIME_DIR": runtime_dir(config.runtime),
+        **_log_variables(config),
+    }
+
+
+def _log_variables(config: FunctionConfig) -> dict[str, str]:
+    """Under the JSON log format, the runtimes read the format and application log level
+    from AWS_LAMBDA_LOG_FORMAT and AWS_LAMBDA_LOG_LEVEL (as AWS's runtime interface
+    clients and Powertools do), so the standard logging methods write JSON and leave out
+    records below the level.
+    https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-advanced.html"""
+    logging = config.logging
+    if logging.log_format != "JSON":
+        return {}
+    return {
+        "AWS_LAMBDA_LOG_FORMAT": "JSON",
+        "AWS_LAMBDA_LOG_LEVEL": logging.application_log_level or "INFO",
     }
 
 

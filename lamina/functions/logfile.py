@@ -32,6 +32,8 @@ class InvocationLog(msgspec.Struct, frozen=True, kw_only=True):
     text: str
     started: float
     ended: float
+    log_group: str = ""
+    """The function's LoggingConfig.LogGroup; "" for Lambda's default group."""
 
 
 InvocationLogSink = Callable[[InvocationLog], None]
@@ -60,12 +62,16 @@ class LogWriter:
         environment: object | None = None,
         version: str = "$LATEST",
         duration_ms: float = 0.0,
+        log_group: str = "",
     ) -> None:
-        """``environment``: the worker that ran the invocation (for the record sink)."""
+        """``environment``: the worker that ran the invocation (for the record sink);
+        ``log_group``: the function's own group, when it names one."""
         if self._sink is not None:
             self._sink(function_name, text)
         if self._records is not None:
-            self._record(self._records, function_name, text, environment, version, duration_ms)
+            self._record(
+                self._records, function_name, text, environment, version, duration_ms, log_group
+            )
         pending = self._pending.get(function_name)
         if pending is None:
             self._pending[function_name] = [text]
@@ -83,6 +89,7 @@ class LogWriter:
         environment: object | None,
         version: str,
         duration_ms: float,
+        log_group: str,
     ) -> None:
         now = time.time()
         known = self._environments.get(environment) if environment is not None else None
@@ -99,6 +106,7 @@ class LogWriter:
                 text=text,
                 started=now - duration_ms / 1000,
                 ended=now,
+                log_group=log_group,
             )
         )
 

@@ -10,6 +10,27 @@ DEFAULT_TIMEOUT_S = 3.0
 DEFAULT_MEMORY_MB = 128
 
 
+class LoggingConfig(msgspec.Struct, frozen=True, kw_only=True):
+    """Where and how a function's logs go (Lambda's advanced logging controls).
+
+    https://docs.aws.amazon.com/lambda/latest/api/API_LoggingConfig.html
+    https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-advanced.html
+    """
+
+    log_format: str = "Text"
+    """"Text" or "JSON"; JSON applies to system logs and, for Python and Node.js, to the
+    logs the standard logging methods write."""
+    application_log_level: str = ""
+    """TRACE, DEBUG, INFO, WARN, ERROR or FATAL; JSON format only ("" under Text)."""
+    system_log_level: str = ""
+    """DEBUG, INFO or WARN; JSON format only ("" under Text)."""
+    log_group: str = ""
+    """The destination group; "" means Lambda's default, /aws/lambda/<function name>."""
+
+    def group(self, function_name: str) -> str:
+        return self.log_group or f"/aws/lambda/{function_name}"
+
+
 class FunctionConfig(msgspec.Struct, frozen=True, kw_only=True):
     """One deployable function ($LATEST), resolved from a template or the Lambda API."""
 
@@ -35,6 +56,7 @@ class FunctionConfig(msgspec.Struct, frozen=True, kw_only=True):
     ephemeral_storage_mb: int = 512
     """The size of /tmp (EphemeralStorage), 512 to 10240 MB.
     https://docs.aws.amazon.com/lambda/latest/dg/configuration-ephemeral-storage.html"""
+    logging: LoggingConfig = msgspec.field(default_factory=LoggingConfig)
 
 
 class InvokeResult(msgspec.Struct, frozen=True, kw_only=True):

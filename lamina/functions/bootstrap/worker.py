@@ -17,7 +17,7 @@ import sys
 import time
 from typing import Any, BinaryIO
 
-from . import frame, isolation
+from . import frame, isolation, jsonlog
 from .capture import OutputCapture
 from .context import CognitoIdentity, LambdaContext, parse_client_context
 from .fault import Fault, from_exception, log_lines
@@ -42,21 +42,37 @@ class _RequestIdFilter(logging.Filter):
         return True
 
 
+def _json_format() -> bool:
+    return os.environ.get("AWS_LAMBDA_LOG_FORMAT", "").upper() == "JSON"
+
+
 def _install_logging() -> None:
-    """Lambda's root logger handler and format.
+    """Lambda's root logger handler and format: text, or JSON objects when the function's
+    LoggingConfig says JSON (then the root logger also takes the application log level).
 
     https://docs.aws.amazon.com/lambda/latest/dg/python-logging.html
     """
     logging.Formatter.converter = time.gmtime
     handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(
-        logging.Formatter(
-            "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s",
-            "%Y-%m-%dT%H:%M:%S",
+    if _json_format():
+        handler.setFormatter(jsonlog.JsonFormatter())
+        level = jsonlog.level_from_environment(os.environ.get("AWS_LAMBDA_LOG_LEVEL"))
+        if level is not None:
+            logging.getLogger().setLevel(level)
+    else:
+        handler.setFormatter(
+            logging.Formatter(
+                "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s",
+                "%Y-%m-%dT%H:%M:%S",
+            )
         )
-    )
     handler.addFilter(_RequestIdFilter())
     logging.getLogger().addHandler(handler)
+
+
+def _error_log(error: dict[str, Any]) -> bytes:
+    """The runtime's own lines for a failure, in the function's log format."""
+    return (jsonlog.error_line(error) if _json_format() else log_lines(error)).encode()
 
 
 def _limit_address_space(memory_mb: int) -> None:
@@ -139,7 +155,7 @@ class Worker:
             self._handler = load_handler(self._spec["handler"])
         except Exception as exc:
             error = from_exception(exc, "")
-            os.write(1, log_lines(error).encode())
+            os.write(1, _error_log(error))
         init_ms = (time.perf_counter() - started) * 1000.0
         meta = {
             "pid": os.getpid(),
@@ -187,7 +203,7 @@ class Worker:
             body, reply["oom"] = b"", True
         except Exception as exc:
             error = from_exception(exc, request_id)
-            os.write(1, log_lines(error).encode())
+            os.write(1, _error_log(error))
             body, reply["error"] = json.dumps(error).encode(), True
         reply["duration_ms"] = (time.perf_counter() - started) * 1000.0
         rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

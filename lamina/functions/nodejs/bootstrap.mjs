@@ -21,8 +21,33 @@ let currentRequestId;
 // -- logging ---------------------------------------------------------------------------
 // Lambda's Node.js runtimes prefix each console line with time, request id and level, and
 // turn newlines inside one message into carriage returns (one log event per call).
+// Under the JSON log format (LoggingConfig) each call is one JSON object instead, and calls
+// below AWS_LAMBDA_LOG_LEVEL write nothing.
 // https://docs.aws.amazon.com/lambda/latest/dg/nodejs-logging.html
+const LEVELS = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"];
+const JSON_FORMAT = (process.env.AWS_LAMBDA_LOG_FORMAT || "").toUpperCase() === "JSON";
+const LEVEL_FLOOR = JSON_FORMAT
+  ? Math.max(0, LEVELS.indexOf((process.env.AWS_LAMBDA_LOG_LEVEL || "INFO").toUpperCase()))
+  : 0;
+
 function writeLine(level, args) {
+  if (JSON_FORMAT) {
+    if (LEVELS.indexOf(level) < LEVEL_FLOOR) return;
+    const document = {
+      timestamp: new Date().toISOString(),
+      level,
+      requestId: currentRequestId,
+      message: util.format(...args),
+    };
+    const [first] = args;
+    if (args.length === 1 && first instanceof Error) {
+      document.errorType = first.name;
+      document.errorMessage = first.message;
+      document.stackTrace = String(first.stack).split("\n");
+    }
+    fs.writeSync(1, `${JSON.stringify(document)}\n`);
+    return;
+  }
   const message = util.format(...args).replace(/\n/g, "\r");
   const line = `${new Date().toISOString()}\t${currentRequestId}\t${level}\t${message}\n`;
   fs.writeSync(1, line);

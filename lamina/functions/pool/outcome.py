@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-from lamina.functions import report
+from lamina.functions import logformat, report
 from lamina.functions.model import FunctionConfig, InvokeResult
 from lamina.functions.pool.handle import Call
 
@@ -26,6 +26,31 @@ def result(
     status: str | None = None,
     error_type: str | None = None,
 ) -> InvokeResult:
+    if logformat.is_json(config.logging):
+        if status is None:
+            status = "error" if function_error else "success"
+        log = _json_log(config, call, output, duration_ms, rss_kb, status, error_type)
+    else:
+        log = _text_log(config, call, output, duration_ms, rss_kb, status, error_type)
+    return InvokeResult(
+        payload=payload,
+        function_error=function_error,
+        log=log,
+        request_id=call.request_id,
+        duration_ms=duration_ms,
+        executed_version=config.version,
+    )
+
+
+def _text_log(
+    config: FunctionConfig,
+    call: Call,
+    output: str,
+    duration_ms: float,
+    rss_kb: int,
+    status: str | None,
+    error_type: str | None,
+) -> str:
     line = report.report_line(
         call.request_id,
         duration_ms=duration_ms,
@@ -35,14 +60,34 @@ def result(
         status=status,
         error_type=error_type,
     )
-    return InvokeResult(
-        payload=payload,
-        function_error=function_error,
-        log=report.frame_log(call.request_id, config.version, output, line),
+    return report.frame_log(call.request_id, config.version, output, line)
+
+
+def _json_log(
+    config: FunctionConfig,
+    call: Call,
+    output: str,
+    duration_ms: float,
+    rss_kb: int,
+    status: str,
+    error_type: str | None,
+) -> str:
+    ended = time.time()
+    invocation = logformat.Invocation(
         request_id=call.request_id,
+        version=config.version,
+        function_name=config.name,
+        function_arn=call.arn or config.arn,
+        memory_mb=config.memory_mb,
         duration_ms=duration_ms,
-        executed_version=config.version,
+        max_memory_kb=rss_kb,
+        init_ms=call.init_ms,
+        status=status,
+        error_type=error_type,
+        started=ended - duration_ms / 1000,
+        ended=ended,
     )
+    return logformat.json_log(config.logging, invocation, output)
 
 
 def failed(

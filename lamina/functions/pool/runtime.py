@@ -29,8 +29,8 @@ from typing import Any
 
 import msgspec
 
-from lamina.functions import failure, report
-from lamina.functions.model import FunctionConfig, InvokeResult
+from lamina.functions import failure, logformat, report
+from lamina.functions.model import FunctionConfig, InvokeResult, LoggingConfig
 from lamina.functions.pool import outcome
 from lamina.functions.pool.handle import (
     INIT_LIMIT_S,
@@ -233,7 +233,7 @@ class RuntimeWorker(BaseWorker):
     def _finish(self, call: Call, result: InvokeResult, *, reusable: bool) -> None:
         if call.init_ms is not None and self.init_log:
             # Output of the Init phase comes before START, as in Lambda's log stream.
-            result = _with_init_log(result, self.init_log)
+            result = _with_init_log(result, self.init_log, self.config.logging)
             self.init_log = ""
         if reusable:
             self.state = WorkerState.IDLE
@@ -385,5 +385,7 @@ class RuntimeWorker(BaseWorker):
         return self._memory.read(self.pid)
 
 
-def _with_init_log(result: InvokeResult, init_log: str) -> InvokeResult:
-    return msgspec.structs.replace(result, log=outcome.ended(init_log) + result.log)
+def _with_init_log(result: InvokeResult, init_log: str, logging: LoggingConfig) -> InvokeResult:
+    return msgspec.structs.replace(
+        result, log=logformat.with_init_output(logging, result.log, init_log)
+    )

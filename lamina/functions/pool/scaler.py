@@ -194,6 +194,7 @@ class FunctionPool:
             environment=worker,
             version=result.executed_version,
             duration_ms=result.duration_ms,
+            log_group=self.config.logging.log_group,
         )
         end = self._ends.pop(call.request_id, None)
         if end is not None:

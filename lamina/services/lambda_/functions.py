@@ -96,7 +96,8 @@ def _replace(meta: FunctionMeta, **fields: Any) -> FunctionMeta:
 def configured(
     state: LambdaState, params: OperationInput, config: FunctionConfig, meta: FunctionMeta
 ) -> tuple[FunctionConfig, FunctionMeta]:
-    """``config`` and ``meta`` with the Layers and EphemeralStorage ``params`` set, and
+    """``config`` and ``meta`` with the Layers, EphemeralStorage and LoggingConfig
+    ``params`` set, and
     ``meta`` with the descriptive fields (CreateFunction, UpdateFunctionConfiguration).
     https://docs.aws.amazon.com/lambda/latest/dg/adding-layers.html
     https://docs.aws.amazon.com/lambda/latest/dg/configuration-ephemeral-storage.html"""
@@ -104,6 +105,8 @@ def configured(
     if "EphemeralStorage" in params:
         size = params["EphemeralStorage"]["Size"]
         sandbox["ephemeral_storage_mb"] = validate.ephemeral_storage(size)
+    if "LoggingConfig" in params:
+        sandbox["logging"] = validate.logging(params["LoggingConfig"], config.logging)
     refs = None
     if "Layers" in params:
         chosen = layers.resolve(state, params["Layers"])

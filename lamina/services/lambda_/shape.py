@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lamina.functions import logformat
 from lamina.functions.model import AliasConfig, FunctionConfig
 from lamina.services.lambda_.meta import FunctionMeta
 from lamina.services.lambda_.state import LambdaState
@@ -41,7 +42,7 @@ def configuration(
         "Architectures": list(meta.architectures),
         "EphemeralStorage": {"Size": config.ephemeral_storage_mb},
         "SnapStart": {"ApplyOn": "None", "OptimizationStatus": "Off"},
-        "LoggingConfig": {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{config.name}"},
+        "LoggingConfig": logformat.describe(config.logging, config.name),
     }
     if config.environment:
         shape["Environment"] = {"Variables": dict(config.environment)}

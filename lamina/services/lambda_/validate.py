@@ -6,8 +6,12 @@ https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html
 
 from __future__ import annotations
 
+from typing import Any
+
 import orjson
 
+from lamina.functions import logformat
+from lamina.functions.model import LoggingConfig
 from lamina.functions.sandbox.policy import MAX_EPHEMERAL_MB, MIN_EPHEMERAL_MB
 from lamina.services.lambda_.error import invalid
 
@@ -53,3 +57,12 @@ def memory(value: int) -> int:
 def ephemeral_storage(value: int) -> int:
     # https://docs.aws.amazon.com/lambda/latest/api/API_EphemeralStorage.html
     return bounded(value, "ephemeralStorage.size", MIN_EPHEMERAL_MB, MAX_EPHEMERAL_MB)
+
+
+def logging(fields: dict[str, Any], current: LoggingConfig) -> LoggingConfig:
+    """LoggingConfig merged over the function's current one.
+    https://docs.aws.amazon.com/lambda/latest/api/API_LoggingConfig.html"""
+    try:
+        return logformat.logging_config(fields, current)
+    except ValueError as error:
+        raise invalid(str(error)) from None

@@ -38,9 +38,10 @@ _Batch = tuple[str, str, list[NewEvent], bool]
 _STOP = object()
 
 
-def lambda_group(function_name: str) -> str:
-    """Lambda's default log group (the function model has no LoggingConfig.LogGroup)."""
-    return f"/aws/lambda/{function_name}"
+def lambda_group(record: InvocationLog) -> str:
+    """The function's LoggingConfig.LogGroup, else Lambda's default group.
+    https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-loggroups.html"""
+    return record.log_group or f"/aws/lambda/{record.function_name}"
 
 
 def lambda_stream(record: InvocationLog) -> str:
@@ -132,7 +133,7 @@ class LogIngest:
         present: dict[str, bool] = {}
         for batch in batches:
             if isinstance(batch, InvocationLog):
-                key = (lambda_group(batch.function_name), lambda_stream(batch))
+                key = (lambda_group(batch), lambda_stream(batch))
                 merged.setdefault(key, []).extend(lambda_events(batch))
             elif isinstance(batch, tuple):
                 group, stream, events, must_exist = batch

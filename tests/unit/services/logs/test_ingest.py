@@ -27,7 +27,9 @@ RECORD = InvocationLog(
 
 
 def test_lambda_group_and_stream_names_follow_lambda() -> None:
-    assert lambda_group("greeter") == "/aws/lambda/greeter"
+    assert lambda_group(RECORD) == "/aws/lambda/greeter"
+    custom = InvocationLog(**{**_fields(RECORD), "log_group": "/shared/functions"})
+    assert lambda_group(custom) == "/shared/functions"
     assert lambda_stream(RECORD) == "2024/03/05/[$LATEST]0123456789abcdef0123456789abcdef"
     published = InvocationLog(**{**_fields(RECORD), "version": "3"})
     assert lambda_stream(published).startswith("2024/03/05/[3]")
