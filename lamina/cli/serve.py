@@ -261,6 +261,7 @@ async def serve(options: ServeOptions) -> int:
     sts = StsProvider(credentials=credentials, roles=app.roles, account_id=app.account_id)
     dynamodb_streams = DynamoDbStreamsProvider(dynamodb.database)
     lambda_.mappings.source = dynamodb_streams.streams
+    lambda_.mappings.poller.feed = cloudwatch.feed  # IteratorAge, per function and mapping
     # The AWS APIs served on the same port.
     aws = AwsApi(
         [

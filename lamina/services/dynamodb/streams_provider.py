@@ -118,9 +118,11 @@ class Streams:
         """For event source mappings: the stream's latest sequence number."""
         return self.latest(self.require(arn))
 
-    def events_after(self, arn: str, after: int, limit: int) -> list[tuple[int, dict[str, Any]]]:
-        """For event source mappings: records as Lambda's event shape carries them
-        (ApproximateCreationDateTime in epoch seconds).
+    def events_after(
+        self, arn: str, after: int, limit: int
+    ) -> list[tuple[int, dict[str, Any], float]]:
+        """For event source mappings: (sequence, record, creation time) with the record as
+        Lambda's event shape carries it (ApproximateCreationDateTime in epoch seconds).
         https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html"""
         rows = self.read(self.require(arn), after, limit)
         events = []
@@ -128,7 +130,7 @@ class Streams:
             event = self.event(arn, row)
             created = event["dynamodb"]["ApproximateCreationDateTime"]
             event["dynamodb"]["ApproximateCreationDateTime"] = int(created)
-            events.append((row.sequence, event))
+            events.append((row.sequence, event, float(created)))
         return events
 
     def event(self, arn: str, row: StreamRow) -> dict[str, Any]:

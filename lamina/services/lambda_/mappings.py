@@ -1,76 +1,31 @@
-"""Event source mappings from DynamoDB streams: the Create/Get/List/DeleteEventSourceMapping
-operations, and the poller that invokes each mapping's function with batches of records.
-
-A mapping reads its stream's records after its checkpoint, at most BatchSize at a time,
-invokes the function with {"Records": [...]} and moves the checkpoint past the batch only
-when the invocation succeeded; a function error retries the same batch (after a pause),
-as Lambda does until the records expire. Mappings and checkpoints persist in
-<state_dir>/event-source-mappings.json, so a restart resumes where the last one stopped.
+"""Event source mappings from DynamoDB streams: the Create/Get/List/Update/Delete
+EventSourceMapping operations (and a template's mappings, `adopt`), on the mappings kept
+in the control-plane Store (mapping_records.py) with their checkpoints, so a restart
+resumes where the last one stopped and nodes sharing a store share the mappings. The
+poller (mapping_poller.py) delivers each mapping from the one node holding its lease
+(mapping_lease.py).
 https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html
 https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
-import logging
 import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
-
-import msgspec
 
 from lamina.aws.service import AwsRequestContext, Handler, OperationInput, OperationOutput
 from lamina.services.lambda_ import names
 from lamina.services.lambda_.error import invalid, not_found
+from lamina.services.lambda_.mapping_lease import Leases
+from lamina.services.lambda_.mapping_poller import MappingPoller, StreamSource
+from lamina.services.lambda_.mapping_records import MAPPINGS, EventSourceMapping, MappingRecords
 from lamina.services.lambda_.state import LambdaState
-
-log = logging.getLogger("lamina.services.lambda")
 
 DEFAULT_BATCH_SIZE = 100
 MAX_BATCH_SIZE = 10000
 MAX_RETRIES = 10000
-POLL_INTERVAL_S = 0.25
-RETRY_PAUSE_S = 1.0
-
-
-class StreamSource(Protocol):
-    """Where a mapping's records come from (services.dynamodb.streams_provider.Streams)."""
-
-    def latest_of(self, arn: str) -> int:
-        """The stream's latest sequence number; a ServiceError if there is no such stream."""
-        ...
-
-    def events_after(self, arn: str, after: int, limit: int) -> list[tuple[int, dict[str, Any]]]:
-        """At most `limit` (sequence, Lambda event record) after `after`."""
-        ...
-
-
-class EventSourceMapping(msgspec.Struct, kw_only=True):
-    uuid: str
-    function_name: str
-    qualifier: str | None
-    event_source_arn: str
-    batch_size: int
-    starting_position: str
-    enabled: bool
-    checkpoint: int
-    """The sequence number of the last record the function took successfully."""
-    last_modified: float
-    last_result: str = "No records processed"
-    bisect: bool = False
-    """BisectBatchOnFunctionError: a failed batch is retried in halves."""
-    max_retries: int = -1
-    """MaximumRetryAttempts: -1 retries until the function succeeds; N drops a batch that
-    failed N + 1 times (there is no on-failure destination yet)."""
-    attempts: int = 0
-    """Failed invocations of the batch at the checkpoint so far."""
-    bisect_limit: int | None = None
-    bisect_until: int = 0
-    """While the checkpoint is below this, batches hold at most `bisect_limit` records."""
 
 
 class EventSourceMappings:
@@ -78,16 +33,17 @@ class EventSourceMappings:
 
     def __init__(self, state: LambdaState, state_dir: Path) -> None:
         self._state = state
-        self._path = state_dir / "event-source-mappings.json"
-        self._mappings: dict[str, EventSourceMapping] = {}
-        if self._path.exists():
-            for mapping in msgspec.json.decode(
-                self._path.read_bytes(), type=list[EventSourceMapping]
-            ):
-                self._mappings[mapping.uuid] = mapping
-        self.source: StreamSource | None = None
-        self._task: asyncio.Task[None] | None = None
-        self._retry_at: dict[str, float] = {}
+        store = state.records.store if state.records is not None else None
+        self.records = MappingRecords(store, state_dir)
+        self.poller = MappingPoller(state, self.records, Leases(self.records.store))
+
+    @property
+    def source(self) -> StreamSource | None:
+        return self.poller.source
+
+    @source.setter
+    def source(self, source: StreamSource | None) -> None:
+        self.poller.source = source
 
     def handlers(self) -> dict[str, Handler]:
         return {
@@ -97,12 +53,6 @@ class EventSourceMappings:
             "DeleteEventSourceMapping": self._delete,
             "UpdateEventSourceMapping": self._update,
         }
-
-    def _save(self) -> None:
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self._path.with_suffix(".tmp")
-        temporary.write_bytes(msgspec.json.encode(list(self._mappings.values())))
-        temporary.replace(self._path)
 
     def _describe(self, mapping: EventSourceMapping, state: str | None = None) -> OperationOutput:
         """https://docs.aws.amazon.com/lambda/latest/api/API_EventSourceMappingConfiguration.html"""
@@ -125,12 +75,9 @@ class EventSourceMappings:
         }
 
     def _require(self, params: OperationInput) -> EventSourceMapping:
-        mapping = self._mappings.get(params["UUID"])
+        mapping = self.records.get(params["UUID"])
         if mapping is None:
-            raise not_found(
-                "The resource you requested does not exist. "
-                f"(Service: Lambda, Status Code: 404, Request ID: {uuid.uuid4()})"
-            )
+            raise _missing()
         return mapping
 
     async def _create(self, ctx: AwsRequestContext, params: OperationInput) -> OperationOutput:
@@ -164,8 +111,7 @@ class EventSourceMappings:
             bisect=bool(params.get("BisectBatchOnFunctionError", False)),
             max_retries=retries,
         )
-        self._mappings[mapping.uuid] = mapping
-        self._save()
+        self.records.put(mapping)
         return self._describe(mapping, "Creating")
 
     def adopt(
@@ -183,30 +129,31 @@ class EventSourceMappings:
         up`, kept with its checkpoint by the next ones while it reads the same stream."""
         assert self.source is not None
         mapping_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"lamina-event-source-mapping:{key}"))
-        known = self._mappings.get(mapping_id)
-        if known is not None and known.event_source_arn == arn:
-            known.function_name, known.qualifier = function_name, qualifier
-            known.batch_size, known.enabled = batch_size, enabled
-        else:
-            latest = self.source.latest_of(arn)
-            self._mappings[mapping_id] = EventSourceMapping(
-                uuid=mapping_id,
-                function_name=function_name,
-                qualifier=qualifier,
-                event_source_arn=arn,
-                batch_size=batch_size,
-                starting_position=starting_position,
-                enabled=enabled,
-                checkpoint=latest if starting_position == "LATEST" else 0,
-                last_modified=time.time(),
-            )
-        self._save()
+        latest = self.source.latest_of(arn)
+        with self.records.store.transaction() as tx:  # nodes starting together agree
+            known = self.records.get(mapping_id, tx)
+            if known is not None and known.event_source_arn == arn:
+                known.function_name, known.qualifier = function_name, qualifier
+                known.batch_size, known.enabled = batch_size, enabled
+            else:
+                known = EventSourceMapping(
+                    uuid=mapping_id,
+                    function_name=function_name,
+                    qualifier=qualifier,
+                    event_source_arn=arn,
+                    batch_size=batch_size,
+                    starting_position=starting_position,
+                    enabled=enabled,
+                    checkpoint=latest if starting_position == "LATEST" else 0,
+                    last_modified=time.time(),
+                )
+            self.records.put(known, tx)
 
     async def _get(self, ctx: AwsRequestContext, params: OperationInput) -> OperationOutput:
         return self._describe(self._require(params))
 
     async def _list(self, ctx: AwsRequestContext, params: OperationInput) -> OperationOutput:
-        found = list(self._mappings.values())
+        found = self.records.all()
         if "EventSourceArn" in params:
             found = [m for m in found if m.event_source_arn == params["EventSourceArn"]]
         if "FunctionName" in params:
@@ -225,102 +172,54 @@ class EventSourceMappings:
         """Enabled, BatchSize, FunctionName, BisectBatchOnFunctionError and
         MaximumRetryAttempts; the checkpoint stays.
         https://docs.aws.amazon.com/lambda/latest/api/API_UpdateEventSourceMapping.html"""
-        mapping = self._require(params)
+        self._require(params)
+        function: tuple[str, str | None] | None = None
         if "FunctionName" in params:
-            name, qualifier = names.function_name(params["FunctionName"])
-            self._state.config(name, qualifier)
-            mapping.function_name, mapping.qualifier = name, qualifier
-        if "BatchSize" in params:
-            batch = int(params["BatchSize"])
-            if not 1 <= batch <= MAX_BATCH_SIZE:
-                raise invalid(f"BatchSize must be between 1 and {MAX_BATCH_SIZE}")
-            mapping.batch_size = batch
-        if "MaximumRetryAttempts" in params:
-            retries = int(params["MaximumRetryAttempts"])
-            if not -1 <= retries <= MAX_RETRIES:
-                raise invalid(f"MaximumRetryAttempts must be between -1 and {MAX_RETRIES}")
-            mapping.max_retries = retries
-        if "BisectBatchOnFunctionError" in params:
-            mapping.bisect = bool(params["BisectBatchOnFunctionError"])
-        if "Enabled" in params:
-            mapping.enabled = bool(params["Enabled"])
-        mapping.last_modified = time.time()
-        self._save()
-        return self._describe(mapping, "Updating")
+            function = names.function_name(params["FunctionName"])
+            self._state.config(*function)  # ResourceNotFoundException for a missing one
+        batch = params.get("BatchSize")
+        if batch is not None and not 1 <= int(batch) <= MAX_BATCH_SIZE:
+            raise invalid(f"BatchSize must be between 1 and {MAX_BATCH_SIZE}")
+        retries = params.get("MaximumRetryAttempts")
+        if retries is not None and not -1 <= int(retries) <= MAX_RETRIES:
+            raise invalid(f"MaximumRetryAttempts must be between -1 and {MAX_RETRIES}")
+
+        def apply(mapping: EventSourceMapping) -> None:
+            if function is not None:
+                mapping.function_name, mapping.qualifier = function
+            if batch is not None:
+                mapping.batch_size = int(batch)
+            if retries is not None:
+                mapping.max_retries = int(retries)
+            if "BisectBatchOnFunctionError" in params:
+                mapping.bisect = bool(params["BisectBatchOnFunctionError"])
+            if "Enabled" in params:
+                mapping.enabled = bool(params["Enabled"])
+            mapping.last_modified = time.time()
+
+        updated = self.records.change(params["UUID"], apply)
+        if updated is None:
+            raise _missing()
+        return self._describe(updated, "Updating")
 
     async def _delete(self, ctx: AwsRequestContext, params: OperationInput) -> OperationOutput:
-        mapping = self._require(params)
-        del self._mappings[mapping.uuid]
-        self._save()
+        with self.records.store.transaction() as tx:
+            mapping = self.records.get(params["UUID"], tx)
+            if mapping is None:
+                raise _missing()
+            tx.delete(MAPPINGS, mapping.uuid)
+            self.poller.leases.forget(tx, mapping.uuid)
         return self._describe(mapping, "Deleting")
 
     async def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._run())
+        await self.poller.start()
 
     def cancel(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            self._task = None
+        self.poller.cancel()
 
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(POLL_INTERVAL_S)
-            for mapping in list(self._mappings.values()):
-                if not mapping.enabled or self._retry_at.get(mapping.uuid, 0) > time.monotonic():
-                    continue
-                try:
-                    await self.poll(mapping)
-                except asyncio.CancelledError:
-                    raise
-                except Exception:  # a bug of ours, or the stream is gone: try again later
-                    log.exception("event source mapping %s failed", mapping.uuid)
-                    self._retry_at[mapping.uuid] = time.monotonic() + RETRY_PAUSE_S
 
-    async def poll(self, mapping: EventSourceMapping) -> bool:
-        """Deliver one batch; True if the function took it (the checkpoint moved)."""
-        assert self.source is not None
-        limit = mapping.batch_size
-        if mapping.bisect_limit is not None and mapping.checkpoint < mapping.bisect_until:
-            limit = min(limit, mapping.bisect_limit)
-        batch = self.source.events_after(mapping.event_source_arn, mapping.checkpoint, limit)
-        if not batch:
-            return False
-        records = [{**event, "eventSourceARN": mapping.event_source_arn} for _, event in batch]
-        payload = json.dumps({"Records": records}).encode()
-        result = await self._state.functions.invoke(
-            mapping.function_name, payload, qualifier=mapping.qualifier
-        )
-        if result.function_error is not None:
-            self._failed(mapping, batch)
-            return False
-        if mapping.uuid in self._mappings:  # not deleted while the function ran
-            mapping.checkpoint = batch[-1][0]
-            mapping.attempts = 0
-            mapping.last_result = "OK"
-            self._save()
-        return True
-
-    def _failed(self, mapping: EventSourceMapping, batch: list[tuple[int, dict[str, Any]]]) -> None:
-        """Retry the batch (in halves when bisecting) or, past MaximumRetryAttempts, drop it.
-        https://docs.aws.amazon.com/lambda/latest/dg/services-ddb-batchfailurereporting.html"""
-        mapping.last_result = "PROBLEM: Function call failed"
-        self._retry_at[mapping.uuid] = time.monotonic() + RETRY_PAUSE_S
-        if mapping.bisect and len(batch) > 1:
-            # Splitting is not a retry attempt: each half gets MaximumRetryAttempts of its own.
-            mapping.bisect_limit = len(batch) // 2
-            mapping.bisect_until = max(mapping.bisect_until, batch[-1][0])
-            mapping.attempts = 0
-        else:
-            mapping.attempts += 1
-            if 0 <= mapping.max_retries < mapping.attempts:
-                log.warning(
-                    "event source mapping %s: dropping %d records after %d failed attempts",
-                    mapping.uuid,
-                    len(batch),
-                    mapping.attempts,
-                )
-                mapping.checkpoint = batch[-1][0]
-                mapping.attempts = 0
-        if mapping.uuid in self._mappings:
-            self._save()
+def _missing() -> Exception:
+    return not_found(
+        "The resource you requested does not exist. "
+        f"(Service: Lambda, Status Code: 404, Request ID: {uuid.uuid4()})"
+    )
