@@ -397,7 +397,7 @@ def _stage(
         "methodSettings": {},
         "cacheClusterEnabled": False,
         "cacheClusterStatus": "NOT_AVAILABLE",
-        "tracingEnabled": False,
+        "tracingEnabled": stage.tracing_enabled,
     }
     record.update(render_stage_cache(stage))  # config/stage_cache.py
     if stage.access_log is not None:

@@ -40,6 +40,7 @@ from lamina.config.request_validation import (
 from lamina.config.resource_policy import resource_policy
 from lamina.config.stack import Stack
 from lamina.config.stage_cache import cache_keys, with_stage_cache
+from lamina.config.stage_tracing import with_stage_tracing
 from lamina.config.usage_plan import api_key_source
 from lamina.gateway.model import (
     REST_DEFAULT_TIMEOUT_MS,
@@ -284,4 +285,5 @@ def _stages(stack: Stack, api_id: str) -> tuple[Stage, ...]:
             access_log = deployment_access_log(stack, description)
             stages.setdefault(name, Stage(name=name, variables=variables, access_log=access_log))
     stages = with_stage_cache(stack, stages, api_id)  # config/stage_cache.py
+    stages = with_stage_tracing(stack, stages, api_id)  # config/stage_tracing.py
     return tuple(sorted(stages.values(), key=lambda stage: stage.name))
