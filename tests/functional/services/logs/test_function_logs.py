@@ -110,3 +110,59 @@ def test_filter_finds_report_lines_of_a_function(server: FunctionLogsServer) -> 
     found = logs.filter_log_events(logGroupName="/aws/lambda/greeter", filterPattern="REPORT")
     (report,) = found["events"]
     assert "\tMax Memory Used: " in report["message"]
+
+
+def test_logging_config_json_format_into_a_custom_group_through_the_api(
+    server: FunctionLogsServer,
+) -> None:
+    """LoggingConfig set by CreateFunction and UpdateFunctionConfiguration, reported by
+    GetFunctionConfiguration, and honoured by the logs the function writes.
+    https://docs.aws.amazon.com/lambda/latest/api/API_LoggingConfig.html"""
+    lambda_, logs = server.client("lambda"), server.client("logs")
+    created = create(
+        lambda_,
+        "greeter",
+        SOURCE,
+        LoggingConfig={"LogFormat": "JSON", "LogGroup": "/custom/greeter"},
+    )
+    # Under JSON both levels default to INFO.
+    assert created["LoggingConfig"] == {
+        "LogFormat": "JSON",
+        "LogGroup": "/custom/greeter",
+        "ApplicationLogLevel": "INFO",
+        "SystemLogLevel": "INFO",
+    }
+    lambda_.invoke(FunctionName="greeter", Payload='{"who": "ada"}')
+    events = _events(logs, "/custom/greeter", 4)
+    found = logs.filter_log_events(
+        logGroupName="/custom/greeter", filterPattern='{ $.type = "platform.report" }'
+    )["events"]
+    assert len(found) == 1 and '"status":"success"' in found[0]["message"]
+    assert "hello from ada\n" in [e["message"] for e in events]
+    assert not logs.describe_log_groups(logGroupNamePrefix="/aws/lambda/greeter")["logGroups"]
+
+    updated = lambda_.update_function_configuration(
+        FunctionName="greeter", LoggingConfig={"SystemLogLevel": "WARN"}
+    )
+    assert updated["LoggingConfig"]["SystemLogLevel"] == "WARN"
+    assert updated["LoggingConfig"]["LogGroup"] == "/custom/greeter"
+    back = lambda_.update_function_configuration(
+        FunctionName="greeter",
+        LoggingConfig={"LogFormat": "Text", "LogGroup": "/aws/lambda/greeter"},
+    )
+    assert back["LoggingConfig"] == {"LogFormat": "Text", "LogGroup": "/aws/lambda/greeter"}
+
+
+def test_logging_config_is_validated(server: FunctionLogsServer) -> None:
+    lambda_ = server.client("lambda")
+    with pytest.raises(lambda_.exceptions.InvalidParameterValueException) as raised:
+        create(
+            lambda_,
+            "greeter",
+            SOURCE,
+            LoggingConfig={"LogFormat": "Text", "ApplicationLogLevel": "DEBUG"},
+        )
+    assert "requires the JSON log format" in str(raised.value)
+    with pytest.raises(lambda_.exceptions.InvalidParameterValueException) as raised:
+        create(lambda_, "greeter", SOURCE, LoggingConfig={"LogGroup": "bad group!"})
+    assert "loggingConfig.logGroup" in str(raised.value)
