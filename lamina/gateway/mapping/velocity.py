@@ -52,8 +52,9 @@ hyphenated identifier that only Velocity 1.x accepts by default, and 1.7's `$for
 Not fixed (documented in docs/fidelity/gateway.md): `#[[unparsed]]#` blocks are refused
 rather than guessed.
 
-Templates are compiled once per distinct text (an LRU of compiled templates), so a
-deployment's templates are parsed on first use and never again.
+Templates are compiled once per distinct text (an LRU of compiled templates; the deployment
+compiles its own when it is built): parsed by airspeed with these fixes, then translated to a
+Python function (compiler.py) that keeps every one of them.
 """
 
 from __future__ import annotations
@@ -357,9 +358,39 @@ _patch()
 _UNPARSED = re.compile(r"#\[\[")
 
 
+class Compiled:
+    """A parsed template and, unless it uses a construct left to airspeed's interpreter
+    (compiler.py), the Python function it was translated to."""
+
+    __slots__ = ("names", "parsed", "render")
+
+    def __init__(self, parsed: airspeed.Template) -> None:
+        from lamina.gateway.mapping.compiler import translate  # compiler imports this module
+
+        self.parsed = parsed
+        translated = translate(parsed)
+        self.render: Callable[[dict[str, Any]], str] | None = None
+        self.names: frozenset[str] | None = None
+        """The top-level names the template reads (None: any; it runs interpreted)."""
+        if translated is not None:
+            self.render, self.names = translated
+
+    def merge(self, namespace: dict[str, Any]) -> str:
+        if self.render is not None:
+            try:
+                return self.render(namespace)
+            except MappingError as error:  # compiler.Failed: the interpreter's message
+                raise MappingError(str(error)) from None
+        try:
+            result: str = self.parsed.merge(namespace)
+        except airspeed.TemplateError as error:
+            raise MappingError(str(error)) from None
+        return result
+
+
 @functools.lru_cache(maxsize=COMPILED_TEMPLATES)
-def compile_template(text: str) -> airspeed.Template:
-    """The parsed template for `text`, parsed once per distinct text."""
+def compile_template(text: str) -> Compiled:
+    """The compiled template for `text`, parsed and translated once per distinct text."""
     if _UNPARSED.search(text):
         raise MappingError("unparsed content blocks (#[[ ]]#) are not supported")
     template = airspeed.Template(text)
@@ -367,16 +398,9 @@ def compile_template(text: str) -> airspeed.Template:
         template.ensure_compiled()
     except airspeed.TemplateSyntaxError as error:
         raise MappingError(f"template syntax error: {error}") from None
-    return template
+    return Compiled(template)
 
 
 def merge(text: str, namespace: dict[str, Any]) -> str:
     """Render `text` with `namespace` (a fresh dict per call: macros are defined into it)."""
-    template = compile_template(text)
-    try:
-        result: str = template.merge(namespace)
-    except airspeed.TemplateExecutionError as error:
-        raise MappingError(str(error)) from None
-    except airspeed.TemplateError as error:
-        raise MappingError(str(error)) from None
-    return result
+    return compile_template(text).merge(namespace)

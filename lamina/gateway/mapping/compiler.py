@@ -1,0 +1,493 @@
+"""Mapping templates compiled to Python: airspeed's parse tree translated once into a Python
+function, so a request runs plain Python instead of walking the tree node by node.
+
+    text → airspeed parse (velocity.py's fixes applied) → Python source → one function
+    render(namespace) → the same string the interpreter prints, the same errors
+
+Every construct keeps the meaning velocity.py gives it, because the generated code calls the
+same helpers (`output`, `truth`, the patched operators, the Java methods) and follows
+airspeed's evaluation order: a binary operator computes its right operand first when its left
+one is a plain value, nothing short-circuits, a call's arguments are computed only when the
+method exists, `#set` writes to the innermost scope that already has the name. Scopes are
+dicts (the template's own, one per `#foreach` iteration) over the caller's namespace, as
+airspeed's LocalNamespace chain. A failing statement raises the interpreter's message ("Error
+in template ... at position a-b in expression: ...").
+
+Templates with constructs that are rare in API Gateway and depend on run-time scoping
+(`#macro` and macro calls, `#define`, `#evaluate`, `#include`, `#parse`, `#stop`, an indexed
+call result such as `$a.b()[$i]`) are not translated: `translate` returns None and
+velocity.py runs airspeed's interpreter for them, so they behave exactly as before.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import airspeed  # type: ignore[import-untyped]
+
+from lamina.gateway.mapping.java import STRING_METHODS, JsonMap
+from lamina.gateway.mapping.velocity import _ADDITIONAL, MappingError, output, truth
+
+Render = Callable[[dict[str, Any]], str]
+
+
+class Unsupported(Exception):
+    """A construct this translator leaves to the interpreter."""
+
+
+class Failed(MappingError):
+    """A statement of a compiled template failed (the interpreter's message)."""
+
+
+# --- what generated code calls ----------------------------------------------------------------
+
+_dict_get = dict.get
+
+
+def _get(current: Any, name: str) -> Any:
+    """`$x.name` (no call, no index) as velocity._calculate_name reads it."""
+    if isinstance(current, dict):
+        result = _dict_get(current, name)
+        if result is not None:
+            return result
+    elif type(current) is str:
+        return None
+    result = getattr(current, name, None)
+    if callable(result):
+        result = None  # `$map.size` reads a property (null), it does not print a method
+    if result is None:
+        methods = _ADDITIONAL.get(current.__class__)
+        if methods is not None and name in methods:
+            result = functools.partial(methods[name], current)
+    return result
+
+
+def _method(current: Any, name: str) -> Any:
+    """What `$x.name(...)` calls (None: the call is null and its arguments are not computed)."""
+    if type(current) is str:
+        method = STRING_METHODS.get(name)
+        return None if method is None else functools.partial(method, current)
+    if isinstance(current, dict | list):
+        bound = getattr(current, name, None)
+        if callable(bound) and not isinstance(bound, type):
+            return bound
+    result = None
+    if isinstance(current, dict):
+        result = _dict_get(current, name)
+    if result is None:
+        result = getattr(current, name, None)
+        if result is None:
+            methods = _ADDITIONAL.get(current.__class__)
+            if methods is not None and name in methods:
+                result = functools.partial(methods[name], current)
+    return result
+
+
+def _index(result: Any, index: Any) -> Any:
+    if isinstance(result, list) and not isinstance(index, int):
+        raise ValueError(f"expected integer for array index, got {index!r}")
+    try:
+        return result[index]
+    except (KeyError, IndexError, TypeError):
+        return None
+
+
+def _items(collection: Any) -> list[Any] | None:
+    """What `#foreach` iterates: a map's values, a collection's items; None for anything else."""
+    if isinstance(collection, dict):
+        return list(collection.values())
+    if isinstance(collection, list | tuple | range | set):
+        return list(collection)
+    return None
+
+
+def _range(first: Any, last: Any) -> range:
+    if last < first:
+        return range(first, last - 1, -1)
+    return range(first, last + 1)
+
+
+def _reversed(operation: Callable[[Any, Any], Any], right: Any, left: Any) -> Any:
+    """A binary operator whose right operand was computed first (airspeed's order)."""
+    return operation(left, right)
+
+
+def _strict(name: str, *scopes: dict[str, Any]) -> Any:
+    """The first term of a multi-term `#set` target: missing is an error (a KeyError)."""
+    for scope in scopes[:-1]:
+        if name in scope:
+            return scope[name]
+    return scopes[-1][name]
+
+
+def _assign(target: Any, terms: tuple[str, ...], value: Any) -> None:
+    for term in terms[:-1]:
+        target = target[term]
+    target[terms[-1]] = value
+
+
+_HELPERS: dict[str, Any] = {
+    "_get": _get,
+    "_method": _method,
+    "_index": _index,
+    "_items": _items,
+    "_range": _range,
+    "_rev": _reversed,
+    "_strict": _strict,
+    "_assign": _assign,
+    "_out": output,
+    "_truth": truth,
+    "JsonMap": JsonMap,
+    "Failed": Failed,
+}
+
+
+class _Where:
+    """A statement's place, for the interpreter's error message."""
+
+    __slots__ = ("end", "start", "text")
+
+    def __init__(self, element: Any) -> None:
+        self.start, self.end, self.text = element.start, element.end, element.my_text()
+
+
+def _failure(where: _Where, error: Exception) -> Failed:
+    # airspeed's TemplateExecutionError.__str__
+    return Failed(
+        f"Error in template '<string>' at position {where.start}-{where.end} in expression: "
+        f"{where.text}\n{error.__class__.__name__}: {error}"
+    )
+
+
+# --- the translator ----------------------------------------------------------------------------
+
+_UNSUPPORTED = (
+    airspeed.MacroDefinition,
+    airspeed.MacroCall,
+    airspeed.DefineDefinition,
+    airspeed.EvaluateDirective,
+    airspeed.IncludeDirective,
+    airspeed.ParseDirective,
+    airspeed.StopDirective,
+    airspeed.UserDefinedDirective,
+)
+_LITERALS = (
+    airspeed.IntegerLiteral,
+    airspeed.FloatingPointLiteral,
+    airspeed.BooleanLiteral,
+    airspeed.NullLiteral,
+)
+
+
+class _Scope:
+    """One scope of the generated code: its variable and the keys it always holds."""
+
+    __slots__ = ("fixed", "name")
+
+    def __init__(self, name: str, fixed: frozenset[str] = frozenset()) -> None:
+        self.name = name
+        self.fixed = fixed
+
+
+class _Translator:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.constants: dict[str, Any] = {}
+        self.functions: list[str] = []
+        self.names: set[str] = set()
+        self.counter = 0
+
+    def fresh(self, prefix: str) -> str:
+        self.counter += 1
+        return f"{prefix}{self.counter}"
+
+    def constant(self, value: Any) -> str:
+        name = self.fresh("_k")
+        self.constants[name] = value
+        return name
+
+    # statements ---------------------------------------------------------------------------
+
+    def block(self, block: Any, scopes: list[_Scope], indent: str, out: list[str]) -> None:
+        start = len(out)
+        for child in block.children:
+            self.statement(child, scopes, indent, out)
+        if len(out) == start:
+            out.append(f"{indent}pass")
+
+    def statement(self, node: Any, scopes: list[_Scope], indent: str, out: list[str]) -> None:
+        kind = type(node)
+        if kind in (airspeed.Text, airspeed.FallthroughHashText):
+            out.append(f"{indent}w({node.text!r})")
+            return
+        if kind is airspeed.Comment:
+            return
+        if isinstance(node, _UNSUPPORTED):
+            raise Unsupported(kind.__name__)
+        body: list[str] = []
+        inner = indent + "    "
+        if kind is airspeed.FormalReference:
+            body.append(f"{inner}w({self.printed(node, scopes)})")
+        elif kind is airspeed.SetDirective:
+            self.set(node, scopes, inner, body)
+        elif kind is airspeed.IfDirective:
+            self.if_(node, scopes, inner, body)
+        elif kind is airspeed.ForeachDirective:
+            self.foreach(node, scopes, inner, body)
+        else:
+            raise Unsupported(kind.__name__)
+        where = self.constant(_Where(node))
+        out.append(f"{indent}try:")
+        out.extend(body)
+        out.append(f"{indent}except Failed:")
+        out.append(f"{indent}    raise")
+        out.append(f"{indent}except Exception as _e:")
+        out.append(f"{indent}    raise _fail({where}, _e) from _e")
+
+    def printed(self, node: Any, scopes: list[_Scope]) -> str:
+        """What a reference statement writes (velocity._evaluate_reference)."""
+        if node.expression is None:
+            return repr(node.my_text())
+        value = self.reference(node.expression, scopes)
+        if node.alternate is not None:
+            held = self.fresh("_a")
+            alternate = self.value(node.alternate.expression.expression, scopes)
+            value = f"({alternate} if ({held} := {value}) is None else {held})"
+        held = self.fresh("_p")
+        return f"({held} if type({held} := {value}) is str else _out({held}))"
+
+    def set(self, node: Any, scopes: list[_Scope], indent: str, out: list[str]) -> None:
+        value = self.fresh("_s")
+        out.append(f"{indent}{value} = {self.expression(node.value, scopes)}")
+        out.append(f"{indent}if {value} is not None:")
+        terms = tuple(node.terms)
+        if len(terms) > 1:
+            first = self.strict(terms[0], scopes)
+            out.append(f"{indent}    _assign({first}, {terms[1:]!r}, {value})")
+            return
+        name = terms[0]
+        innermost = scopes[-1]
+        if len(scopes) == 1 or name in innermost.fixed:
+            out.append(f"{indent}    {innermost.name}[{name!r}] = {value}")
+            return
+        keyword = "if"
+        for scope in reversed(scopes):
+            if name in scope.fixed:
+                out.append(f"{indent}    else:")
+                out.append(f"{indent}        {scope.name}[{name!r}] = {value}")
+                return
+            out.append(f"{indent}    {keyword} {name!r} in {scope.name}:")
+            out.append(f"{indent}        {scope.name}[{name!r}] = {value}")
+            keyword = "elif"
+        out.append(f"{indent}    else:")
+        out.append(f"{indent}        {innermost.name}[{name!r}] = {value}")
+
+    def strict(self, name: str, scopes: list[_Scope]) -> str:
+        self.names.add(name)
+        chain = ", ".join(scope.name for scope in reversed(scopes))
+        return f"_strict({name!r}, {chain}, top)"
+
+    def if_(self, node: Any, scopes: list[_Scope], indent: str, out: list[str]) -> None:
+        condition = self.condition(node.condition, scopes)
+        out.append(f"{indent}if {condition}:")
+        self.block(node.block, scopes, indent + "    ", out)
+        for elseif in node.elseifs:
+            out.append(f"{indent}elif {self.condition(elseif.condition, scopes)}:")
+            self.block(elseif.block, scopes, indent + "    ", out)
+        else_block = node.else_block
+        if isinstance(else_block, airspeed.ElseBlock):
+            out.append(f"{indent}else:")
+            self.block(else_block.block, scopes, indent + "    ", out)
+
+    def condition(self, condition: Any, scopes: list[_Scope]) -> str:
+        held = self.fresh("_c")
+        expression = self.expression(condition.calculate.__self__, scopes)
+        return f"(({held} := {expression}) is not None and {held} is not False)"
+
+    def foreach(self, node: Any, scopes: list[_Scope], indent: str, out: list[str]) -> None:
+        items, count, index, item = (self.fresh(p) for p in ("_l", "_n", "_i", "_x"))
+        loop = node.loop_var_name
+        scope = _Scope(
+            self.fresh("s"), frozenset({"velocityCount", "velocityHasNext", "foreach", loop})
+        )
+        out.append(f"{indent}{items} = _items({self.value(node.value.expression, scopes)})")
+        out.append(f"{indent}if {items} is not None:")
+        out.append(f"{indent}    {count} = len({items})")
+        out.append(f"{indent}    for {index}, {item} in enumerate({items}, 1):")
+        body = indent + "        "
+        has_next = f"{index} < {count}"
+        out.append(
+            f"{body}{scope.name} = {{'velocityCount': {index}, 'velocityHasNext': {has_next}, "
+            f"'foreach': JsonMap(count={index}, index={index} - 1, hasNext={has_next}, "
+            f"first={index} == 1, last={index} == {count}), {loop!r}: {item}}}"
+        )
+        self.block(node.block, [*scopes, scope], body, out)
+
+    # expressions --------------------------------------------------------------------------
+
+    def expression(self, expression: Any, scopes: list[_Scope]) -> str:
+        """airspeed's Expression.calculate (operator precedence, right operand first when the
+        left one is a plain value), with the same operator functions."""
+        terms = expression.expression
+        if len(terms) == 1:
+            return self.value(terms[0].expression, scopes)
+        # Stacks as in Expression.calculate; an entry is (code, computed already).
+        operators: list[Any] = []
+        values: list[tuple[str, bool]] = [(self.value(terms[0].expression, scopes), False)]
+        rest = terms[1:]
+
+        def reduce() -> None:
+            right_code, _ = values.pop()
+            left_code, left_done = values.pop()
+            operation = self.constant(operators.pop().apply_to)
+            if left_done:
+                values.append((f"{operation}({left_code}, {right_code})", True))
+            else:
+                values.append((f"_rev({operation}, {right_code}, {left_code})", True))
+
+        while rest:
+            if not operators or rest[0].greater_precedence_than(operators[-1]):
+                operators.append(rest[0])
+                values.append((self.value(rest[1].expression, scopes), False))
+                rest = rest[2:]
+            else:
+                reduce()
+        while operators:
+            reduce()
+        return values[0][0]
+
+    def value(self, node: Any, scopes: list[_Scope]) -> str:
+        kind = type(node)
+        if kind in _LITERALS or kind is airspeed.StringLiteral:
+            return repr(node.value)
+        if kind is airspeed.FormalReference:
+            # As a value a reference is its expression: no alternate, no silencing.
+            if node.expression is None:
+                raise Unsupported("a lone $ as a value")
+            return self.reference(node.expression, scopes)
+        if kind is airspeed.InterpolatedStringLiteral:
+            return self.interpolated(node, scopes)
+        if kind is airspeed.ParenthesizedExpression:
+            return self.expression(node.calculate.__self__, scopes)
+        if kind is airspeed.UnaryOperatorValue:
+            return f"{self.constant(node.op)}({self.value(node.value.expression, scopes)})"
+        if kind is airspeed.ArrayLiteral:
+            values = node.values
+            if type(values) is airspeed.Range:
+                first = self.value(values.value1, scopes)
+                return f"_range({first}, {self.value(values.value2, scopes)})"
+            if type(values) is airspeed.ValueList:
+                return (
+                    "["
+                    + "".join(f"{self.value(v.expression, scopes)}, " for v in values.values)
+                    + "]"
+                )
+            return "[]"
+        if kind is airspeed.DictionaryLiteral:
+            pairs = (
+                f"{self.value(k.expression, scopes)}: {self.value(v.expression, scopes)}, "
+                for k, v in node.local_data.items()
+            )
+            return "{" + "".join(pairs) + "}"
+        raise Unsupported(kind.__name__)
+
+    def interpolated(self, node: Any, scopes: list[_Scope]) -> str:
+        """A "double-quoted" string: its text is a template block, run in the same scopes
+        (a function of the scopes, so its statements keep their own error messages)."""
+        children = node.block.children
+        if all(type(c) in (airspeed.Text, airspeed.FallthroughHashText) for c in children):
+            return repr("".join(c.text for c in children))
+        name = self.fresh("_f")
+        parameters = ", ".join(["top", *(scope.name for scope in scopes)])
+        out = [f"def {name}({parameters}):", "    _o = []", "    w = _o.append"]
+        self.block(node.block, scopes, "    ", out)
+        out.append("    return ''.join(_o)")
+        self.functions.append("\n".join(out))
+        return f"{name}({parameters})"
+
+    def arguments(self, parameters: Any, scopes: list[_Scope]) -> str:
+        values = parameters.values
+        if type(values) is not airspeed.ValueList:
+            return ""
+        return ", ".join(self.value(v.expression, scopes) for v in values.values)
+
+    def reference(self, expression: Any, scopes: list[_Scope]) -> str:
+        """A VariableExpression: its first name from the scopes, then each `.name`,
+        `.name(...)`, `.name[i]` or `[literal]` step."""
+        code = self.first(expression.part, scopes)
+        sub = expression.subexpression
+        while sub is not None:
+            step = sub.expression
+            if type(step) is airspeed.ArrayIndex:
+                index = step.index
+                # airspeed computes this index against the object, not the scopes: only
+                # literals mean the same here.
+                if type(index) is airspeed.InterpolatedStringLiteral:
+                    literal = self.interpolated(index, scopes)
+                    if not literal.startswith(("'", '"')):
+                        raise Unsupported("a computed index after a call")
+                elif type(index) in (airspeed.IntegerLiteral, airspeed.StringLiteral):
+                    literal = repr(index.value)
+                else:
+                    raise Unsupported("a computed index after a call")
+                code = f"({code})[{literal}]"
+                sub = sub.subexpression
+                continue
+            code = self.step(code, step.part, scopes)
+            sub = step.subexpression
+        return code
+
+    def first(self, part: Any, scopes: list[_Scope]) -> str:
+        name = part.name
+        if name[0] == "_":
+            return "None"
+        if not any(name in scope.fixed for scope in scopes):
+            self.names.add(name)
+        code = f"top.get({name!r})"
+        for scope in scopes:
+            if name in scope.fixed:
+                code = f"{scope.name}[{name!r}]"
+            else:
+                code = f"({scope.name}[{name!r}] if {name!r} in {scope.name} else {code})"
+        held = self.fresh("_b")
+        if part.parameters is not None:
+            arguments = self.arguments(part.parameters, scopes)
+            return f"(None if ({held} := {code}) is None else {held}({arguments}))"
+        if part.index is not None:
+            index = self.value(part.index.index, scopes)
+            return f"(None if ({held} := {code}) is None else _index({held}, {index}))"
+        return code
+
+    def step(self, current: str, part: Any, scopes: list[_Scope]) -> str:
+        name = part.name
+        if name[0] == "_":
+            return f"({current}, None)[1]"  # computed, then null
+        held = self.fresh("_m")
+        if part.parameters is not None:
+            arguments = self.arguments(part.parameters, scopes)
+            method = f"_method({current}, {name!r})"
+            return f"(None if ({held} := {method}) is None else {held}({arguments}))"
+        if part.index is not None:
+            index = self.value(part.index.index, scopes)
+            found = f"_get({current}, {name!r})"
+            return f"(None if ({held} := {found}) is None else _index({held}, {index}))"
+        return f"_get({current}, {name!r})"
+
+
+def translate(template: Any) -> tuple[Render, frozenset[str]] | None:
+    """The Python function for a parsed airspeed template and the top-level names it reads,
+    or None when the template uses a construct left to the interpreter."""
+    translator = _Translator()
+    body = ["def render(top):", "    s0 = {}", "    _o = []", "    w = _o.append"]
+    try:
+        translator.block(template.root_element.block, [_Scope("s0")], "    ", body)
+    except Unsupported:
+        return None
+    body.append("    return ''.join(_o)")
+    source = "\n\n".join([*translator.functions, "\n".join(body)])
+    namespace: dict[str, Any] = {**_HELPERS, **translator.constants, "_fail": _failure}
+    exec(compile(source, "<mapping template>", "exec"), namespace)
+    render: Render = namespace["render"]
+    return render, frozenset(translator.names)
