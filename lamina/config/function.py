@@ -173,6 +173,8 @@ def _function(stack: Stack, resource: CfnResource, layers: list[TemplateLayer]) 
         layers=function_layers(stack, resource, layers),
         ephemeral_storage_mb=_ephemeral_storage(stack.prop(resource, "EphemeralStorage")),
         logging=_logging(stack.prop(resource, "LoggingConfig")),
+        # SAM's `Tracing: Active` becomes TracingConfig.Mode.
+        tracing_mode=str((stack.prop(resource, "TracingConfig") or {}).get("Mode", "PassThrough")),
         arn=stack.resources.function_arn(resource.logical_id, stack.resolver),
     )
 

@@ -140,6 +140,7 @@ def worker_environment(
     log_stream: str,
     host: Mapping[str, str],
     endpoint_url: str = "",
+    xray_daemon: str = "",
 ) -> dict[str, str]:
     """Host essentials, then the function's variables, then the reserved ones on top.
 
@@ -158,4 +159,9 @@ def worker_environment(
     env.update(
         reserved_variables(config, region=region, runtime_api=runtime_api, log_stream=log_stream)
     )
+    if xray_daemon:
+        # Where the X-Ray SDK sends segments, and what it does outside a traced call.
+        # https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime
+        env["AWS_XRAY_DAEMON_ADDRESS"] = xray_daemon
+        env["AWS_XRAY_CONTEXT_MISSING"] = "LOG_ERROR"
     return env

@@ -57,6 +57,10 @@ class FunctionConfig(msgspec.Struct, frozen=True, kw_only=True):
     """The size of /tmp (EphemeralStorage), 512 to 10240 MB.
     https://docs.aws.amazon.com/lambda/latest/dg/configuration-ephemeral-storage.html"""
     logging: LoggingConfig = msgspec.field(default_factory=LoggingConfig)
+    tracing_mode: str = "PassThrough"
+    """TracingConfig.Mode: "Active" samples invocations no upstream decided for
+    (functions/trace.py); "PassThrough" traces only those an upstream sampled.
+    https://docs.aws.amazon.com/lambda/latest/dg/services-xray.html"""
 
 
 class InvokeResult(msgspec.Struct, frozen=True, kw_only=True):
@@ -71,6 +75,8 @@ class InvokeResult(msgspec.Struct, frozen=True, kw_only=True):
     request_id: str = ""
     duration_ms: float = 0.0
     executed_version: str = "$LATEST"
+    init_ms: float | None = None
+    """A cold start's Init Duration (the REPORT line's); None on a warm invocation."""
 
 
 class AliasConfig(msgspec.Struct, frozen=True, kw_only=True):

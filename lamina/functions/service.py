@@ -47,6 +47,7 @@ from lamina.functions.sandbox.policy import (
     validate,
 )
 from lamina.functions.sandbox.probe import IsolationPolicy
+from lamina.functions.trace import FunctionTracing
 
 _PoolKey = tuple[str, str]  # (function name, version)
 
@@ -98,6 +99,8 @@ class FunctionService:
         self._closed = False
         self.metrics = metrics or default_metrics(self._host_env)
         """Lambda's metrics (functions/metrics.py); the async invoker records into it too."""
+        self.tracing: FunctionTracing | None = None
+        """X-Ray tracing of invocations (functions/trace.py; set by `lamina up`)."""
         self.metrics.watch(self)
 
     async def start(self) -> None:
@@ -160,15 +163,19 @@ class FunctionService:
         except FunctionThrottledError:
             self.metrics.throttled(name, qualifier)
             raise
+        # X-Ray (functions/trace.py): None unless tracing is wired in and this call is traced.
+        trace = self.tracing.begin(config, trace_id) if self.tracing is not None else None
         result = await pool.invoke(
             payload,
             qualifier=qualifier,
             client_context=client_context,
             on_end=lambda: self._limiter.release(name),
             request_id=request_id,
-            trace_id=trace_id,
+            trace_id=trace.header if trace is not None else trace_id,
         )
         self.metrics.invoked(name, qualifier, result)
+        if trace is not None:
+            trace.end(result)
         return result
 
     # -- the function catalogue ---------------------------------------------------------
@@ -388,6 +395,7 @@ class FunctionService:
             log_stream=environment.log_stream_name(config.version),
             host=self._host_env,
             endpoint_url=self._endpoint_url,
+            xray_daemon=self.tracing.tracer.daemon_address if self.tracing else "",
         )
         return {
             "handler": config.handler,
@@ -411,6 +419,7 @@ class FunctionService:
             log_stream=environment.log_stream_name(config.version),
             host=self._host_env,
             endpoint_url=self._endpoint_url,
+            xray_daemon=self.tracing.tracer.daemon_address if self.tracing else "",
         )
 
     async def _reap_forever(self) -> None:

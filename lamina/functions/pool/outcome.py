@@ -39,6 +39,7 @@ def result(
         request_id=call.request_id,
         duration_ms=duration_ms,
         executed_version=config.version,
+        init_ms=call.init_ms,
     )
 
 

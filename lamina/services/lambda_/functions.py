@@ -105,6 +105,8 @@ def configured(
     if "EphemeralStorage" in params:
         size = params["EphemeralStorage"]["Size"]
         sandbox["ephemeral_storage_mb"] = validate.ephemeral_storage(size)
+    if "TracingConfig" in params:  # functions/trace.py
+        sandbox["tracing_mode"] = params["TracingConfig"].get("Mode", "PassThrough")
     if "LoggingConfig" in params:
         sandbox["logging"] = validate.logging(params["LoggingConfig"], config.logging)
     refs = None
