@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 3000
-APP ?= examples/notes
+APP ?= examples/tickets
 
 .PHONY: run test test-fast check bench services browser clean venv
 
@@ -22,7 +22,8 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-run: $(STAMP)
+# The flagship's /info reads PostgreSQL: services starts it when nothing answers on 5432.
+run: $(STAMP) services
 	$(BIN)/lamina up $(APP) --host 127.0.0.1 --port $(PORT)
 
 test: $(STAMP) services browser
