@@ -38,8 +38,12 @@ from lamina.services.kms.provider import KmsProvider
 from lamina.services.kms.store import AliasRecord
 from lamina.services.logs.operations import OPERATIONS as LOGS_OPERATIONS
 from lamina.services.logs.provider import LogsProvider
+from lamina.services.s3.notification import configure as configure_notifications
+from lamina.services.s3.notification import from_template
 from lamina.services.s3.provider import S3Provider
 from lamina.services.s3.store import Bucket
+from lamina.services.s3.website import configure as configure_website
+from lamina.services.s3.website import from_template as website_from_template
 from lamina.services.secretsmanager.operations import create_secret
 from lamina.services.secretsmanager.passwords import random_password
 from lamina.services.secretsmanager.provider import SecretsManagerProvider
@@ -272,6 +276,13 @@ def _bucket(resource: TemplateResource, services: Services) -> None:
     existing = state.store.bucket(bucket.name)
     if status in ("Enabled", "Suspended") and existing is not None:
         state.store.set_bucket(msgspec.structs.replace(existing, versioning=status))
+    # NotificationConfiguration and WebsiteConfiguration replace the bucket's, validated
+    # as the S3 API validates them (a function S3 may not invoke fails the deploy, as
+    # CloudFormation's "Unable to validate the following destination configurations").
+    notifications = resource.properties.get("NotificationConfiguration")
+    configure_notifications(state, bucket.name, from_template(notifications or {}))
+    website = resource.properties.get("WebsiteConfiguration")
+    configure_website(state, bucket.name, website_from_template(website) if website else None)
 
 
 def _log_group(resource: TemplateResource, services: Services) -> None:

@@ -65,6 +65,7 @@ from lamina.services.lambda_.layers import adopt
 from lamina.services.lambda_.permissions import grant
 from lamina.services.lambda_.provider import LambdaProvider
 from lamina.services.logs.provider import LogsProvider
+from lamina.services.s3.notification import LambdaDestinations
 from lamina.services.s3.provider import S3Provider
 from lamina.services.secretsmanager.provider import SecretsManagerProvider
 from lamina.services.secretsmanager.rotation import function_rotator
@@ -255,6 +256,7 @@ async def serve(options: ServeOptions) -> int:
         triggers=function_triggers(functions, app.account_id),
     )
     s3 = S3Provider(state_dir=state_dir, account_id=app.account_id)
+    s3.state.events = LambdaDestinations(lambda_.state, app.account_id)  # bucket notifications
     # What the template's resources are provisioned through, at start and on each deploy
     # (a deploy keeps the region: cli/reload.py).
     services = Services(kms, secrets, cognito, s3, region=app.region, logs=logs)

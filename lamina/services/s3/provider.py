@@ -12,6 +12,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from lamina.aws.claim import WEBSITE
+from lamina.aws.dispatch import SurfaceCall
 from lamina.aws.rest_xml import XmlOptions
 from lamina.aws.service import (
     AwsRequestContext,
@@ -20,16 +22,19 @@ from lamina.aws.service import (
     OperationOutput,
     ServiceError,
 )
-from lamina.http.message import HttpRequest
+from lamina.http.message import HttpRequest, HttpResponse
 from lamina.services.s3 import (
     bucket,
     bucket_policy,
     cors,
     listing,
     multipart,
+    notification,
     obj,
+    post_policy,
     tagging,
     versioning,
+    website,
 )
 from lamina.services.s3.blob import BlobStore
 from lamina.services.s3.state import S3State
@@ -55,6 +60,8 @@ ROOTS = {
     "ListObjectVersions": "ListVersionsResult",
     "GetBucketCors": "CORSConfiguration",
     "GetBucketPolicyStatus": "PolicyStatus",
+    "GetBucketWebsite": "WebsiteConfiguration",
+    "GetBucketNotificationConfiguration": "NotificationConfiguration",
 }
 
 _Operation = Callable[[S3State, AwsRequestContext, OperationInput], Awaitable[OperationOutput]]
@@ -92,6 +99,11 @@ _OPERATIONS: dict[str, _Operation] = {
     "GetBucketPolicy": bucket_policy.get_bucket_policy,
     "DeleteBucketPolicy": bucket_policy.delete_bucket_policy,
     "GetBucketPolicyStatus": bucket_policy.get_bucket_policy_status,
+    "PutBucketNotificationConfiguration": notification.put_bucket_notification_configuration,
+    "GetBucketNotificationConfiguration": notification.get_bucket_notification_configuration,
+    "PutBucketWebsite": website.put_bucket_website,
+    "GetBucketWebsite": website.get_bucket_website,
+    "DeleteBucketWebsite": website.delete_bucket_website,
 }
 
 
@@ -106,7 +118,9 @@ async def _owned(
         owner = params.get(member)
         if owner is not None and owner != context.account_id:
             raise ServiceError("AccessDenied", "Access Denied", status=403)
-    return await operation(state, context, params)
+    output = await operation(state, context, params)
+    await notification.after(state, context, context.operation, params, output)
+    return output
 
 
 class S3Provider:
@@ -141,6 +155,15 @@ class S3Provider:
     def cors_headers(self, request: HttpRequest) -> list[tuple[bytes, bytes]]:
         """The CORS headers S3 adds to the answer of a request carrying an Origin."""
         return cors.actual_headers(self.state, request)
+
+    async def serve_surface(
+        self, surface: str, request: HttpRequest, call: SurfaceCall
+    ) -> HttpResponse:
+        """The website endpoint (services.s3.website) and browser POST uploads
+        (services.s3.post_policy)."""
+        if surface == WEBSITE:
+            return await website.serve(self.state, request, call)
+        return await post_policy.serve(self.state, request, call)
 
     def resource_policy(self, operation: str, params: Mapping[str, Any]) -> list[Mapping[str, Any]]:
         """The bucket policy statements that apply to a call (evaluated by aws.authorize)."""

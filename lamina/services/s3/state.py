@@ -10,12 +10,15 @@ import hashlib
 import re
 import secrets
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lamina.aws.shape import format_timestamp
 from lamina.services.s3 import error
 from lamina.services.s3.blob import BlobStore, Written
 from lamina.services.s3.store import NULL_VERSION, Bucket, S3Store, StoredObject
+
+if TYPE_CHECKING:
+    from lamina.services.s3.notification import FunctionTarget
 
 STORAGE_CLASS = "STANDARD"
 # Object content headers kept with the object and answered on GET/HEAD, by member name.
@@ -26,6 +29,9 @@ CONTENT_HEADERS = (
     "ContentEncoding",
     "ContentLanguage",
     "Expires",
+    # x-amz-website-redirect-location: the website endpoint answers it with a 301.
+    # https://docs.aws.amazon.com/AmazonS3/latest/userguide/how-to-page-redirect.html
+    "WebsiteRedirectLocation",
 )
 DEFAULT_CONTENT_TYPE = "binary/octet-stream"
 # https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
@@ -42,6 +48,8 @@ class S3State:
         self.clock = clock
         self.owner = {"ID": hashlib.sha256(account_id.encode()).hexdigest()}
         """The canonical user id S3 shows as Owner (a 64-hex id per account)."""
+        self.events: FunctionTarget | None = None
+        """Where event notifications go (services.s3.notification); None: nowhere."""
 
     def bucket(self, name: str) -> Bucket:
         found = self.store.bucket(name)
