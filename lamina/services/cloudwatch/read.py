@@ -4,8 +4,8 @@ https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricSt
 https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html
 
 Statistics: SampleCount, Average, Sum, Minimum, Maximum, and percentiles pNN(.NN) where the
-raw values are known. GetMetricData answers MetricStat queries; a metric math Expression is
-refused with a ValidationError that says Lamina does not evaluate metric math.
+raw values are known. GetMetricData answers MetricStat queries and metric math Expressions
+over them (math.py), evaluated after the queries they name.
 """
 
 from __future__ import annotations
@@ -13,10 +13,12 @@ from __future__ import annotations
 import base64
 import re
 from datetime import UTC, datetime
+from math import isfinite
 from typing import Any
 
 from lamina.aws.service import OperationInput, OperationOutput, ServiceError
 from lamina.core.metric_feed import Dimensions
+from lamina.services.cloudwatch import math
 from lamina.services.cloudwatch.query import (
     STATISTICS,
     check_datapoints,
@@ -81,18 +83,18 @@ def get_metric_data(store: MetricStore, params: OperationInput, now: float) -> O
     ascending = params.get("ScanBy") == "TimestampAscending"
     budget = int(params.get("MaxDatapoints") or MAX_DATA_POINTS)
     skip = _offset(params.get("NextToken"))
+    values = evaluate(store, queries, begin, until, now)
     results = []
     for query in queries:
-        _check_query(query)
         if query.get("ReturnData", True) is False:
             continue
-        results.append(_answer(store, query, begin, until, now, ascending))
+        results.append(_result(query, values[query["Id"]], ascending))
     # Paging: the first `skip` datapoints (across results, in order) went out before.
     served = 0
     seen = 0
     truncated = False
     for result in results:
-        stamps, values = result["Timestamps"], result["Values"]
+        stamps, points = result["Timestamps"], result["Values"]
         drop = min(len(stamps), max(0, skip - seen))
         seen += len(stamps)
         keep = min(len(stamps) - drop, budget - served)
@@ -101,13 +103,90 @@ def get_metric_data(store: MetricStore, params: OperationInput, now: float) -> O
             result["StatusCode"] = "PartialData"
         result["Timestamps"], result["Values"] = (
             stamps[drop : drop + keep],
-            values[drop : drop + keep],
+            points[drop : drop + keep],
         )
         served += keep
     output: OperationOutput = {"MetricDataResults": results, "Messages": []}
     if truncated:
         output["NextToken"] = base64.b64encode(str(skip + served).encode()).decode()
     return output
+
+
+def evaluate(
+    store: MetricStore, queries: list[dict[str, Any]], begin: float, until: float, now: float
+) -> dict[str, math.Series]:
+    """Every query's time series by id: MetricStat queries read from the store, then the
+    expressions, each after the queries it names (a cycle is refused)."""
+    ids = [query["Id"] for query in queries]
+    if len(set(ids)) != len(ids):
+        duplicated = next(i for i in ids if ids.count(i) > 1)
+        raise _validation(
+            f"The values for parameter id in MetricDataQueries are not unique: {duplicated}."
+        )
+    by_id = {query["Id"]: query for query in queries}
+    for query in queries:
+        _check_query(query)
+    values: dict[str, math.Value] = {}
+    metric_ids = tuple(q["Id"] for q in queries if "MetricStat" in q)
+    periods_seen = [int(by_id[i]["MetricStat"]["Period"]) for i in metric_ids]
+    default_period = min(periods_seen) if periods_seen else 60
+    start = round_start(begin, default_period, now)
+    for query_id in metric_ids:
+        values[query_id] = _metric_series(store, by_id[query_id], begin, until, now)
+    pending = {q["Id"]: math.parse(q["Expression"]) for q in queries if "Expression" in q}
+    needs = {q["Id"]: math.references(q["Expression"]) for q in queries if "Expression" in q}
+    for query_id, names in needs.items():
+        unknown = names - set(by_id)
+        if unknown:
+            raise _validation(
+                f"Invalid metrics list: query {query_id} names {sorted(unknown)[0]}, which is "
+                "not the Id of a query in this request."
+            )
+    while pending:
+        ready = [i for i in pending if not (needs[i] & set(pending))]
+        if not ready:
+            raise _validation(
+                f"Circular dependency between the expressions {', '.join(sorted(pending))}."
+            )
+        for query_id in ready:
+            period = int(by_id[query_id].get("Period") or default_period)
+            context = math.Context(values, start, until, period, metric_ids)
+            values[query_id] = pending.pop(query_id)(context)
+    return {
+        query_id: _as_series(query_id, value, start, until, default_period, by_id)
+        for query_id, value in values.items()
+    }
+
+
+def _as_series(
+    query_id: str,
+    value: math.Value,
+    start: int,
+    until: float,
+    period: int,
+    by_id: dict[str, dict[str, Any]],
+) -> math.Series:
+    """An expression's value as one time series: a scalar becomes a constant line over the
+    range [choice: AWS graphs a scalar as a horizontal line]; an array of several series is
+    refused (Lamina answers one result per query)."""
+    if isinstance(value, math.Series):
+        return value
+    if isinstance(value, list):
+        if len(value) == 1:
+            return value[0]
+        raise _validation(
+            f"The expression of query {query_id} returns {len(value)} time series; Lamina "
+            "answers one result per query: reduce them (SUM, AVG, MIN, MAX) or name each."
+        )
+    own = int(by_id[query_id].get("Period") or period)
+    grid = range(start, int(until), own)
+    if isinstance(value, str) or not isfinite(value):
+        return math.Series({}, own)
+    return math.Series({stamp: float(value) for stamp in grid}, own)
+
+
+def _validation(message: str) -> ServiceError:
+    return ServiceError("ValidationError", message, status=400)
 
 
 def _offset(token: str | None) -> int:
@@ -122,47 +201,31 @@ def _offset(token: str | None) -> int:
 def _check_query(query: dict[str, Any]) -> None:
     query_id = query["Id"]
     if not _QUERY_ID.fullmatch(query_id):
-        raise ServiceError(
-            "ValidationError",
+        raise _validation(
             f"The value {query_id} for parameter MetricDataQueries.member.Id is not valid: it "
             "must start with a lowercase letter and contain only letters, numbers and "
-            "underscores.",
-            status=400,
+            "underscores."
         )
+    if ("Expression" in query) == ("MetricStat" in query):
+        raise _validation(f"Query {query_id} must specify exactly one of MetricStat or Expression.")
     if "Expression" in query:
-        raise ServiceError(
-            "ValidationError",
-            f"Metric math is not supported by Lamina: query {query_id} has an Expression; "
-            "use MetricStat queries.",
-            status=400,
-        )
-    if "MetricStat" not in query:
-        raise ServiceError(
-            "ValidationError",
-            f"Query {query_id} must specify exactly one of MetricStat or Expression.",
-            status=400,
-        )
+        if "Period" in query:
+            check_period(int(query["Period"]), "MetricDataQueries.member.Period")
+        return
     stat = query["MetricStat"]["Stat"]
     if stat not in STATISTICS and not stat.startswith("p"):
-        raise ServiceError(
-            "ValidationError",
+        raise _validation(
             f"The statistic {stat} of query {query_id} is not supported by Lamina (supported: "
-            "SampleCount, Average, Sum, Minimum, Maximum, pNN).",
-            status=400,
+            "SampleCount, Average, Sum, Minimum, Maximum, pNN)."
         )
     if stat.startswith("p"):
         check_percentile(stat, "MetricDataQueries.member.MetricStat.Stat")
     check_period(int(query["MetricStat"]["Period"]), "MetricDataQueries.member.MetricStat.Period")
 
 
-def _answer(
-    store: MetricStore,
-    query: dict[str, Any],
-    begin: float,
-    until: float,
-    now: float,
-    ascending: bool,
-) -> dict[str, Any]:
+def _metric_series(
+    store: MetricStore, query: dict[str, Any], begin: float, until: float, now: float
+) -> math.Series:
     stat = query["MetricStat"]
     metric = stat["Metric"]
     period = int(stat["Period"])
@@ -177,16 +240,21 @@ def _answer(
             merged[stamp].merge(aggregate)
         else:
             merged[stamp] = aggregate
-    pairs = []
-    for stamp in sorted(merged, reverse=not ascending):
-        value = statistic(merged[stamp], stat["Stat"])
+    points = {}
+    for stamp, aggregate in merged.items():
+        value = statistic(aggregate, stat["Stat"])
         if value is not None:
-            pairs.append((datetime.fromtimestamp(stamp, UTC), value))
+            points[stamp] = value
+    return math.Series(points, period, query.get("Label") or metric["MetricName"])
+
+
+def _result(query: dict[str, Any], series: math.Series, ascending: bool) -> dict[str, Any]:
+    stamps = sorted(series.points, reverse=not ascending)
     return {
         "Id": query["Id"],
-        "Label": query.get("Label") or metric["MetricName"],
-        "Timestamps": [stamp for stamp, _ in pairs],
-        "Values": [value for _, value in pairs],
+        "Label": query.get("Label") or series.label or query["Id"],
+        "Timestamps": [datetime.fromtimestamp(stamp, UTC) for stamp in stamps],
+        "Values": [series.points[stamp] for stamp in stamps],
         "StatusCode": "Complete",
         "Messages": [],
     }

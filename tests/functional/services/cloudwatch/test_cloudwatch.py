@@ -223,14 +223,14 @@ def test_get_metric_data_answers_metric_stat_queries(cloudwatch: Any) -> None:
     assert "NextToken" not in rest
 
 
-def test_get_metric_data_refuses_metric_math(cloudwatch: Any) -> None:
+def test_get_metric_data_refuses_unsupported_math_and_bad_tokens(cloudwatch: Any) -> None:
     code, message = _error(
         cloudwatch.get_metric_data,
-        MetricDataQueries=[{"Id": "e1", "Expression": "SUM(METRICS())"}],
+        MetricDataQueries=[{"Id": "e1", "Expression": 'SEARCH("{AWS/Lambda}", "Sum", 60)'}],
         StartTime=_minute(-10),
         EndTime=_minute(0),
     )
-    assert code == "ValidationError" and "not supported by Lamina" in message
+    assert code == "ValidationError" and "SEARCH" in message and "not supported" in message
     code, _ = _error(
         cloudwatch.get_metric_data,
         MetricDataQueries=[{"Id": "m1", "MetricStat": {"Metric": {"Namespace": "N",
