@@ -1,0 +1,151 @@
+"""Browser-based uploads: boto3's generate_presigned_post used with plain httpx, as a
+browser form posts it, and S3's answers to forms the policy does not allow."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.functional.services.s3.conftest import S3Server
+
+
+def _post(url: str, fields: dict[str, str], data: bytes, name: str = "cat.txt") -> httpx.Response:
+    with httpx.Client(timeout=10) as http:
+        return http.post(url, data=fields, files={"file": (name, data, "text/plain")})
+
+
+def test_a_presigned_post_uploads_the_file(s3: Any, bucket: str) -> None:
+    form = s3.generate_presigned_post(bucket, "uploads/${filename}")
+    answer = _post(form["url"], form["fields"], b"meow", "cat.txt")
+    assert answer.status_code == 204, answer.text
+    assert answer.headers["etag"] == '"' + "4a4be40c96ac6314e91d93f38043a634" + '"'
+    assert answer.headers["location"].endswith(f"/{bucket}/uploads/cat.txt")
+    assert s3.get_object(Bucket=bucket, Key="uploads/cat.txt")["Body"].read() == b"meow"
+
+
+def test_success_action_status_201_answers_a_post_response(s3: Any, bucket: str) -> None:
+    form = s3.generate_presigned_post(
+        bucket,
+        "a.txt",
+        Fields={
+            "success_action_status": "201",
+            "Content-Type": "text/plain",
+            "x-amz-meta-who": "me",
+        },
+        Conditions=[
+            {"success_action_status": "201"},
+            ["starts-with", "$Content-Type", "text/"],
+            {"x-amz-meta-who": "me"},
+        ],
+    )
+    answer = _post(form["url"], form["fields"], b"hello")
+    assert answer.status_code == 201, answer.text
+    assert "<PostResponse><Location>" in answer.text
+    assert f"<Bucket>{bucket}</Bucket><Key>a.txt</Key>" in answer.text
+    head = s3.head_object(Bucket=bucket, Key="a.txt")
+    assert head["ContentType"] == "text/plain"
+    assert head["Metadata"] == {"who": "me"}
+
+
+def test_success_action_redirect_sends_the_browser_on(s3: Any, bucket: str) -> None:
+    target = "https://app.example.com/done"
+    form = s3.generate_presigned_post(
+        bucket,
+        "b.txt",
+        Fields={"success_action_redirect": target},
+        Conditions=[{"success_action_redirect": target}],
+    )
+    answer = _post(form["url"], form["fields"], b"x")
+    assert answer.status_code == 303
+    assert answer.headers["location"].startswith(f"{target}?bucket={bucket}&key=b.txt&etag=")
+
+
+def _error(answer: httpx.Response) -> tuple[str, str]:
+    text = answer.text
+    code = text.split("<Code>")[1].split("</Code>")[0]
+    message = text.split("<Message>")[1].split("</Message>")[0]
+    return code, message
+
+
+def test_a_failed_condition_is_access_denied(s3: Any, bucket: str) -> None:
+    form = s3.generate_presigned_post(
+        bucket, "c.txt", Conditions=[["starts-with", "$Content-Type", "image/"]]
+    )
+    fields = {**form["fields"], "Content-Type": "text/plain"}
+    answer = _post(form["url"], fields, b"x")
+    assert answer.status_code == 403
+    assert _error(answer) == (
+        "AccessDenied",
+        'Invalid according to Policy: Policy Condition failed: ["starts-with", "$Content-Type", '
+        '"image/"]',
+    )
+
+
+def test_a_field_the_policy_does_not_name_is_refused(s3: Any, bucket: str) -> None:
+    form = s3.generate_presigned_post(bucket, "d.txt")
+    answer = _post(form["url"], {**form["fields"], "x-amz-meta-extra": "1"}, b"x")
+    assert answer.status_code == 403
+    assert _error(answer) == (
+        "AccessDenied",
+        "Invalid according to Policy: Extra input fields: x-amz-meta-extra",
+    )
+
+
+def test_an_expired_policy_is_refused(s3: Any, bucket: str) -> None:
+    form = s3.generate_presigned_post(bucket, "e.txt", ExpiresIn=-10)
+    answer = _post(form["url"], form["fields"], b"x")
+    assert answer.status_code == 403
+    assert _error(answer) == ("AccessDenied", "Invalid according to Policy: Policy expired.")
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "field"),
+    [
+        (b"x" * 11, "EntityTooLarge", "<MaxSizeAllowed>10</MaxSizeAllowed>"),
+        (b"x", "EntityTooSmall", "<MinSizeAllowed>2</MinSizeAllowed>"),
+    ],
+)
+def test_content_length_range_bounds_the_file(
+    s3: Any, bucket: str, body: bytes, code: str, field: str
+) -> None:
+    form = s3.generate_presigned_post(bucket, "f.txt", Conditions=[["content-length-range", 2, 10]])
+    answer = _post(form["url"], form["fields"], body)
+    assert answer.status_code == 400
+    assert _error(answer)[0] == code
+    assert field in answer.text
+
+
+def test_a_tampered_policy_does_not_match_its_signature(s3: Any, bucket: str) -> None:
+    form = s3.generate_presigned_post(bucket, "g.txt")
+    policy = json.loads(base64.b64decode(form["fields"]["policy"]))
+    policy["expiration"] = (datetime.now(UTC) + timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    fields = {**form["fields"], "policy": base64.b64encode(json.dumps(policy).encode()).decode()}
+    answer = _post(form["url"], fields, b"x")
+    assert answer.status_code == 403
+    assert _error(answer)[0] == "SignatureDoesNotMatch"
+
+
+def test_bucket_cors_applies_to_the_post(server: S3Server, s3: Any, bucket: str) -> None:
+    s3.put_bucket_cors(
+        Bucket=bucket,
+        CORSConfiguration={
+            "CORSRules": [
+                {"AllowedOrigins": ["https://app.example.com"], "AllowedMethods": ["POST"]}
+            ]
+        },
+    )
+    form = s3.generate_presigned_post(bucket, "h.txt")
+    with httpx.Client(timeout=10) as http:
+        answer = http.post(
+            form["url"],
+            data=form["fields"],
+            files={"file": ("h.txt", b"x", "text/plain")},
+            headers={"Origin": "https://app.example.com"},
+        )
+    assert answer.status_code == 204
+    assert answer.headers["access-control-allow-origin"] == "https://app.example.com"
