@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from lamina.http.body import BodyReader, StreamedBody
+
 
 def last_header(headers: list[tuple[str, str]], name: str) -> str | None:
     """The last value of a header, names compared case-insensitively."""
@@ -38,6 +40,7 @@ class HttpRequest:
         "path",
         "query_string",
         "server_port",
+        "stream",
         "tls",
     )
 
@@ -54,6 +57,7 @@ class HttpRequest:
         body_too_large: bool = False,
         server_port: int = 0,
         tls: TlsSession | None = None,
+        stream: BodyReader | None = None,
     ) -> None:
         self.method = method
         self.path = path
@@ -70,16 +74,38 @@ class HttpRequest:
         """The local port the request arrived on."""
         self.tls = tls
         """The connection's TLS session; None for plain HTTP."""
+        self.stream = stream
+        """The body as it arrives, when the application asked for it streamed (the
+        server's `streams_body`); `body` is then empty and no size limit applies."""
 
     def header(self, name: str) -> str | None:
         return last_header(self.headers, name)
 
 
 class HttpResponse:
-    __slots__ = ("body", "headers", "status")
+    __slots__ = ("body", "headers", "length", "status", "stream")
 
-    def __init__(self, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+    def __init__(
+        self,
+        status: int,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes,
+        *,
+        stream: StreamedBody | None = None,
+        length: int | None = None,
+    ) -> None:
         self.status = status
         self.headers = headers
         """(name, value) pairs; the server adds content-length, date and connection."""
         self.body = body
+        self.stream = stream
+        """A body sent as it is produced, after `body` (which is then usually empty)."""
+        self.length = length
+        """The Content-Length of a HEAD answer, whose body is not sent (RFC 9110, 9.3.2);
+        None: len(body) plus the stream's length."""
+
+    @property
+    def content_length(self) -> int:
+        if self.length is not None:
+            return self.length
+        return len(self.body) + (self.stream.length if self.stream is not None else 0)

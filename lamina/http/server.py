@@ -8,6 +8,13 @@ Connection lifecycle:  reading → (message complete) → handling → writing �
 Pipelined requests queue and are answered in order; a request that must close the
 connection (HTTP/1.0 without keep-alive, parse error, oversized body) closes after its
 response.
+
+Bodies: once a request's head is in, the server asks `streams_body(head)`. False (the
+usual answer): the body is buffered, at most MAX_BODY_BYTES (API Gateway's 10 MB payload
+limit), and the request is handled when it is complete. True (S3 object uploads): the
+request is handled at once and its body read from `request.stream` (body.BodyReader) as it
+arrives, with no limit and constant memory. A response's `stream` is written piece by
+piece, each awaiting the socket's drain (pause_writing/resume_writing).
 """
 
 from __future__ import annotations
@@ -24,10 +31,13 @@ from typing import cast
 
 import httptools
 
+from lamina.http.body import BodyReader
 from lamina.http.message import HttpRequest, HttpResponse, TlsSession
 from lamina.http.tls import ServerTls
 
 Handler = Callable[[HttpRequest], Awaitable[HttpResponse]]
+StreamsBody = Callable[[HttpRequest], bool]
+"""Given a request's head (body empty), whether its body should be streamed."""
 log = logging.getLogger("lamina.http")
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
@@ -53,11 +63,12 @@ def _date_header() -> bytes:
 
 
 def encode_response(response: HttpResponse, *, keep_alive: bool, head: bool) -> bytes:
+    """The status line, headers and `body` (a `stream` follows separately)."""
     reason = _REASONS.get(response.status, b"Unknown")
     parts = [b"HTTP/1.1 %d %s\r\n" % (response.status, reason)]
     for name, value in response.headers:
         parts.append(b"%s: %s\r\n" % (name, value))
-    parts.append(b"content-length: %d\r\n" % len(response.body))
+    parts.append(b"content-length: %d\r\n" % response.content_length)
     parts.append(b"date: %s\r\n" % _date_header())
     if not keep_alive:
         parts.append(b"connection: close\r\n")
@@ -77,9 +88,19 @@ class _Pending:
 
 class HttpProtocol(asyncio.Protocol):
     def __init__(
-        self, handler: Handler, connections: set[HttpProtocol], tls: ServerTls | None = None
+        self,
+        handler: Handler,
+        connections: set[HttpProtocol],
+        tls: ServerTls | None = None,
+        streams_body: StreamsBody | None = None,
     ) -> None:
         self._handler = handler
+        self._streams_body = streams_body
+        self._stream: BodyReader | None = None
+        """The body being streamed to the request in hand, until its message completes."""
+        self._expects_continue = False
+        self._writable: asyncio.Future[None] | None = None
+        """Set while the transport's write buffer is over its high-water mark."""
         self._connections = connections
         self._tls = tls
         self._session: TlsSession | None = None
@@ -123,6 +144,35 @@ class HttpProtocol(asyncio.Protocol):
         self._transport = None
         if self._idle is not None and not self._idle.done():
             self._idle.set_result(None)
+        if self._stream is not None:
+            self._stream.fail()
+            self._stream = None
+        if self._writable is not None and not self._writable.done():
+            self._writable.set_result(None)
+
+    def pause_writing(self) -> None:
+        if self._writable is None:
+            self._writable = asyncio.get_running_loop().create_future()
+
+    def resume_writing(self) -> None:
+        if self._writable is not None:
+            if not self._writable.done():
+                self._writable.set_result(None)
+            self._writable = None
+
+    # -- flow control of a streamed request body (body.Flow)
+    def pause_reading(self) -> None:
+        if self._transport is not None:
+            self._transport.pause_reading()
+
+    def resume_reading(self) -> None:
+        if self._transport is not None:
+            self._transport.resume_reading()
+
+    def go_ahead(self) -> None:
+        if self._expects_continue and self._transport is not None:
+            self._expects_continue = False
+            self._transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
 
     def data_received(self, data: bytes) -> None:
         try:
@@ -141,6 +191,7 @@ class HttpProtocol(asyncio.Protocol):
         self._body_size = 0
         self._too_large = False
         self._answered_early = False
+        self._expects_continue = False
 
     def on_url(self, url: bytes) -> None:
         self._url += url
@@ -163,6 +214,8 @@ class HttpProtocol(asyncio.Protocol):
                 self._too_large = True
             elif lowered == "expect" and value.lower() == "100-continue":
                 expects_continue = True
+        if self._streams_body is not None and self._stream_now(expects_continue):
+            return
         if self._too_large:
             # Answer now, without waiting for (or reading) a body we will not accept.
             self._answered_early = True
@@ -170,7 +223,24 @@ class HttpProtocol(asyncio.Protocol):
         elif expects_continue and self._transport is not None:
             self._transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
 
+    def _stream_now(self, expects_continue: bool) -> bool:
+        """Hand the request over now, its body to follow, if the application wants that."""
+        assert self._streams_body is not None
+        request = self._request(b"")
+        if not self._streams_body(request):
+            return False
+        self._too_large = False  # no cap on a streamed body
+        self._expects_continue = expects_continue
+        self._stream = request.stream = BodyReader(self)
+        self._answered_early = True  # on_message_complete only ends the stream
+        self._queue.append(_Pending(request, self._parser.should_keep_alive()))
+        self._wake()
+        return True
+
     def on_body(self, body: bytes) -> None:
+        if self._stream is not None:
+            self._stream.feed(body)
+            return
         if self._too_large:
             return
         self._body_size += len(body)
@@ -181,25 +251,31 @@ class HttpProtocol(asyncio.Protocol):
         self._body.append(body)
 
     def on_message_complete(self) -> None:
-        if not self._answered_early:
+        if self._stream is not None:
+            self._stream.end()
+            self._stream = None
+        elif not self._answered_early:
             self._complete()
 
-    def _complete(self) -> None:
+    def _request(self, body: bytes) -> HttpRequest:
         url = httptools.parse_url(self._url)
         raw_path = (url.path or b"/").decode("latin-1")
         query = (url.query or b"").decode("latin-1")
-        request = HttpRequest(
+        return HttpRequest(
             method=self._parser.get_method().decode("ascii"),
             path=raw_path,
             query_string=query,
             headers=self._headers,
-            body=b"".join(self._body),
+            body=body,
             client=self._client,
             http_version=self._parser.get_http_version(),
             body_too_large=self._too_large,
             server_port=self._port,
             tls=self._session,
         )
+
+    def _complete(self) -> None:
+        request = self._request(b"".join(self._body))
         keep_alive = self._parser.should_keep_alive() and not self._too_large
         self._queue.append(_Pending(request, keep_alive))
         self._wake()
@@ -227,14 +303,49 @@ class HttpProtocol(asyncio.Protocol):
             except Exception:
                 log.exception("unhandled error answering %s", pending.request.path)
                 response = HttpResponse(500, [], b"Internal Server Error")
+            stream = pending.request.stream
+            if stream is not None and not stream.ended:
+                # Answered before its body ended (refused on its head): the rest of the body
+                # is dropped and the connection closed, as it cannot carry another request.
+                stream.discard()
+                pending.keep_alive = False
             transport = self._transport
             if transport is None:
+                if response.stream is not None:
+                    await response.stream.aclose()
                 break
             head = pending.request.method == "HEAD"
             transport.write(encode_response(response, keep_alive=pending.keep_alive, head=head))
+            if response.stream is not None and not await self._send(response, head):
+                pending.keep_alive = False
             if not pending.keep_alive or self._closing:
                 self._closing = True
-                transport.close()
+                if self._transport is not None:
+                    self._transport.close()
+                break
+
+    async def _send(self, response: HttpResponse, head: bool) -> bool:
+        """Write a response's stream as the socket drains; False when it could not be
+        sent whole (the connection then closes: its Content-Length was promised)."""
+        stream = response.stream
+        assert stream is not None
+        sent = 0
+        try:
+            if head:
+                return True
+            async for piece in stream.chunks:
+                if self._transport is None:
+                    return False
+                self._transport.write(piece)
+                sent += len(piece)
+                if self._writable is not None:
+                    await self._writable
+        except Exception:
+            log.exception("streaming a response body failed after %d bytes", sent)
+            return False
+        finally:
+            await stream.aclose()
+        return sent == stream.length
 
     def _reject(self, status: int) -> None:
         if self._transport is None:
@@ -256,8 +367,16 @@ class HttpProtocol(asyncio.Protocol):
 
 
 class HttpServer:
-    def __init__(self, handler: Handler, tls: ServerTls | None = None) -> None:
+    def __init__(
+        self,
+        handler: Handler,
+        tls: ServerTls | None = None,
+        *,
+        streams_body: StreamsBody | None = None,
+    ) -> None:
         self._handler = handler
+        self._streams_body = streams_body
+        """Which requests' bodies are streamed (see the module docstring); None: none."""
         self._tls = tls
         """HTTPS when set: its context (with SNI dispatch) wraps every connection."""
         self._connections: set[HttpProtocol] = set()
@@ -266,7 +385,7 @@ class HttpServer:
     async def start(self, host: str, port: int) -> list[tuple[str, int]]:
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(
-            lambda: HttpProtocol(self._handler, self._connections, self._tls),
+            lambda: HttpProtocol(self._handler, self._connections, self._tls, self._streams_body),
             host=host,
             port=port,
             reuse_address=True,
