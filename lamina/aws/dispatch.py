@@ -28,6 +28,7 @@ from lamina.aws.compression import decompressed
 from lamina.aws.credentials import CredentialStore
 from lamina.aws.fault import error_status, render_error
 from lamina.aws.model import ModelLibrary, ServiceSpec
+from lamina.aws.payload import bind_payload, streams_input
 from lamina.aws.query import serialize_query
 from lamina.aws.rest_xml import (
     XmlOptions,
@@ -110,6 +111,19 @@ class AwsApi:
         so the common answer (no AWS marks at all) is found in one cheap pass. Pass the
         claim on to handle() so the request is identified once."""
         return identify(request, self._catalog) if has_aws_marks(request) else None
+
+    def streams_body(self, head: HttpRequest) -> bool:
+        """Whether a request's body should reach its handler as it arrives (the HTTP
+        server's `streams_body`, asked with the request's head): the streaming payloads of
+        S3 uploads (PutObject, UploadPart), which may be gigabytes."""
+        claim = self.claim(head)
+        if claim is None or claim.specs[0].protocol != "rest-xml":
+            return False
+        try:
+            _, operation, _ = find_operation(claim, path_style(head))
+        except ServiceError:
+            return False
+        return streams_input(operation)
 
     async def handle(self, request: HttpRequest, claim: Claim | None = None) -> HttpResponse:
         request_id = new_request_id()
@@ -219,8 +233,8 @@ class AwsApi:
         if request.body_too_large:
             # The server dropped the body, so the signature cannot be checked either.
             raise _too_large(spec)
-        if spec.protocol == "rest-xml" and claim.signature is not None:
-            check_payload_hash(request)
+        if spec.protocol == "rest-xml" and claim.signature is not None and not request.stream:
+            check_payload_hash(request)  # a streamed body is checked as it is read
         access_key = authenticate(
             claim.signature,
             request,
@@ -231,7 +245,7 @@ class AwsApi:
         )
         if spec.protocol == "rest-xml":
             request = path_style(request)  # S3's {bucket}.s3.localhost, once signed as sent
-            if is_chunked(request):
+            if is_chunked(request) and request.stream is None:
                 signature = claim.signature
                 secret = self._credentials.secret(signature.access_key) if signature else None
                 request = unchunk(request, signature, secret)
@@ -258,6 +272,10 @@ class AwsApi:
                 status=501,
             )
         parsed = parse_input(spec, operation, request, labels)
+        if request.stream is not None:
+            signature = claim.signature
+            secret = self._credentials.secret(signature.access_key) if signature else None
+            bind_payload(operation, parsed, request, signature, secret)
         if anonymous and resource_policy is not None:
             # An unsigned call to a service with resource policies (S3's public objects).
             authorize_anonymous(

@@ -23,6 +23,7 @@ from xml.sax.saxutils import escape, quoteattr
 from lamina.aws.parse import parse_rest
 from lamina.aws.service import ServiceError
 from lamina.aws.shape import ShapeMismatch, from_text, to_text
+from lamina.http.body import StreamedBody
 from lamina.http.message import HttpRequest, HttpResponse
 
 _XML_TYPE = b"application/xml"
@@ -70,6 +71,7 @@ def path_style(request: HttpRequest) -> HttpRequest:
         body_too_large=request.body_too_large,
         server_port=request.server_port,
         tls=request.tls,
+        stream=request.stream,
     )
 
 
@@ -83,15 +85,19 @@ def check_payload_hash(request: HttpRequest) -> None:
         return  # UNSIGNED-PAYLOAD, STREAMING-* (chunk signatures cover those) or none
     computed = hashlib.sha256(request.body).hexdigest()
     if declared != computed:
-        raise ServiceError(
-            "XAmzContentSHA256Mismatch",
-            "The provided 'x-amz-content-sha256' header does not match what was computed.",
-            status=400,
-            fields={
-                "ClientComputedContentSHA256": declared,
-                "S3ComputedContentSHA256": computed,
-            },
-        )
+        raise content_sha256_mismatch(declared, computed)
+
+
+def content_sha256_mismatch(declared: str, computed: str) -> ServiceError:
+    return ServiceError(
+        "XAmzContentSHA256Mismatch",
+        "The provided 'x-amz-content-sha256' header does not match what was computed.",
+        status=400,
+        fields={
+            "ClientComputedContentSHA256": declared,
+            "S3ComputedContentSHA256": computed,
+        },
+    )
 
 
 def parse_rest_xml(operation: Any, request: HttpRequest, labels: dict[str, str]) -> dict[str, Any]:
@@ -199,12 +205,21 @@ def serialize_rest_xml(
             headers.extend((f"{wire}{k}".encode(), _header_value(str(v))) for k, v in value.items())
         else:
             body_members[name] = value
+    streamed = _streamed_payload(shape, body_members)
+    if streamed is not None:
+        return HttpResponse(status, headers, b"", stream=streamed)
     body = _body(operation.name, shape, body_members, options, headers)
     if head and length is not None and not body:
-        # A HEAD answer has no body, but its Content-Length is the object's: the server
-        # derives Content-Length from the body it then leaves unsent.
-        body = bytes(length)
+        # A HEAD answer has no body, but its Content-Length is the object's.
+        return HttpResponse(status, headers, b"", length=length)
     return HttpResponse(status, headers, body)
+
+
+def _streamed_payload(shape: Any, members: dict[str, Any]) -> StreamedBody | None:
+    """A blob payload the handler answers as a stream (GetObject's file range)."""
+    payload = shape.serialization.get("payload")
+    value = members.get(payload) if payload is not None else None
+    return value if isinstance(value, StreamedBody) else None
 
 
 def _header_value(text: str) -> bytes:

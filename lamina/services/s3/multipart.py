@@ -9,22 +9,20 @@ of the parts' binary MD5s, then `-<number of parts>`.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutput, ServiceError
+from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutput
 from lamina.services.s3 import error
-from lamina.services.s3.checksum import verified_checksums
 from lamina.services.s3.condition import check_preconditions
 from lamina.services.s3.obj import copy_source
 from lamina.services.s3.state import (
     SSE_S3,
     STORAGE_CLASS,
     S3State,
-    check_md5,
     check_write_options,
     content_headers,
     quoted,
@@ -33,6 +31,7 @@ from lamina.services.s3.state import (
 )
 from lamina.services.s3.store import Part, StoredObject, Upload
 from lamina.services.s3.tagging import tags_from_header
+from lamina.services.s3.transfer import receive
 
 MIN_PART_SIZE = 5 * 1024 * 1024
 MAX_PART_NUMBER = 10_000
@@ -82,14 +81,7 @@ async def upload_part(
 ) -> OperationOutput:
     number = _part_number(params)
     upload = _upload(state, params)
-    body: bytes = params.get("Body") or b""
-    written = await state.write([body])
-    try:
-        check_md5(params, written)
-        checksums = verified_checksums(params, body)
-    except ServiceError:
-        state.free(written.blob_id)
-        raise
+    written, checksums = await receive(state, params)
     part = Part(
         number=number,
         blob_id=written.blob_id,
@@ -117,7 +109,7 @@ async def upload_part_copy(
     source = state.object(source_bucket, source_key, source_version)
     check_preconditions(source, params, prefix="CopySource")
     start, end = _copy_range(params.get("CopySourceRange"), source.size)
-    written = await state.write([await state.read(source.blob_id, start, end)])
+    written = await state.write(state.blobs.chunks(source.blob_id, start, end))
     part = Part(
         number=number,
         blob_id=written.blob_id,
@@ -175,7 +167,7 @@ async def complete_multipart_upload(
         raise error.malformed_xml()
     parts = _chosen_parts(state.store.parts(upload.upload_id), requested)
     digest = hashlib.md5(b"".join(bytes.fromhex(p.md5) for p in parts), usedforsecurity=False)
-    written = await state.write(_concatenated(state, parts))
+    written = await asyncio.to_thread(state.blobs.join, [part.blob_id for part in parts])
     stored = StoredObject(
         key=upload.key,
         blob_id=written.blob_id,
@@ -223,11 +215,6 @@ def _chosen_parts(uploaded: list[Part], requested: list[dict[str, Any]]) -> list
         if part.size < MIN_PART_SIZE:
             raise error.entity_too_small(part.size, part.number)
     return chosen
-
-
-def _concatenated(state: S3State, parts: list[Part]) -> Iterator[bytes]:
-    for part in parts:
-        yield from state.blobs.chunks(part.blob_id)
 
 
 async def abort_multipart_upload(

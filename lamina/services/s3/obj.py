@@ -15,13 +15,12 @@ from urllib.parse import unquote
 
 from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutput, ServiceError
 from lamina.services.s3 import error
-from lamina.services.s3.checksum import answered, verified_checksums
+from lamina.services.s3.checksum import answered
 from lamina.services.s3.condition import ByteRange, check_preconditions, parse_range
 from lamina.services.s3.state import (
     CONTENT_HEADERS,
     SSE_S3,
     S3State,
-    check_md5,
     check_version_id,
     check_write_options,
     content_headers,
@@ -31,6 +30,7 @@ from lamina.services.s3.state import (
 )
 from lamina.services.s3.store import StoredObject
 from lamina.services.s3.tagging import tags_from_header
+from lamina.services.s3.transfer import answer, receive
 
 MAX_DELETE_KEYS = 1000
 # GetObject's response-* query parameters override the stored content headers.
@@ -45,11 +45,8 @@ async def put_object(
     check_write_options(params)
     metadata = user_metadata(params)
     _conditional_write(state, bucket, key, params)
-    body: bytes = params.get("Body") or b""
-    written = await state.write([body])
+    written, checksums = await receive(state, params)
     try:
-        check_md5(params, written)
-        checksums = verified_checksums(params, body)
         stored = StoredObject(
             key=key,
             blob_id=written.blob_id,
@@ -110,11 +107,11 @@ async def get_object(
     output.update(versioned(state.bucket(params["Bucket"]), stored))
     requested = _requested(stored, params)
     if requested is None:
-        output["Body"] = await state.read(stored.blob_id)
+        output["Body"] = await answer(state, stored.blob_id, 0, stored.size)
         output["ContentLength"] = stored.size
         output.update(answered(stored.checksums, params))
         return output
-    output["Body"] = await state.read(stored.blob_id, requested.start, requested.end + 1)
+    output["Body"] = await answer(state, stored.blob_id, requested.start, requested.end + 1)
     output["ContentLength"] = requested.end - requested.start + 1
     # A Content-Range answer is 206 Partial Content (the serializer's rule).
     output["ContentRange"] = requested.content_range(stored.size)

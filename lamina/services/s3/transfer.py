@@ -1,0 +1,90 @@
+"""Object bytes in and out, in constant memory whatever the object's size.
+
+In: an upload's `Body` (aws.payload.StreamedPayload as the server streams it, or bytes
+from a caller holding it whole) goes piece by piece into a BlobWriter, which digests it
+(MD5 for the ETag, the requested checksums) on the way; Content-MD5 and the checksums are
+checked once the body ended and verified, and only then is the blob committed (fsync,
+rename). Any failure, a dropped connection included, discards the temporary file.
+Out: a GET answers a file range the server sends as the socket drains (http.body).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+from lamina.aws.payload import StreamedPayload
+from lamina.aws.service import ServiceError
+from lamina.http.body import StreamedBody, file_body
+from lamina.services.s3.blob import BlobWriter, Written
+from lamina.services.s3.checksum import Checksums
+from lamina.services.s3.state import S3State, check_md5
+
+_INLINE_BYTES = 64 * 1024
+"""Smaller pieces are written on the event loop; larger ones in a worker thread."""
+INLINE_ANSWER_BYTES = 256 * 1024
+"""GET answers up to this size are read whole and sent in one write."""
+MAX_UPLOAD_BYTES = 5 * 1024**3
+"""PutObject's and UploadPart's limit, 5 GB.
+https://docs.aws.amazon.com/AmazonS3/latest/userguide/upload-objects.html"""
+
+
+async def receive(state: S3State, params: dict[str, Any]) -> tuple[Written, dict[str, str]]:
+    """Store an upload's body as a new blob: (the blob, the verified checksums). Raises
+    S3's errors (BadDigest, InvalidDigest, XAmzContentSHA256Mismatch, IncompleteBody,
+    SignatureDoesNotMatch for a chunk, EntityTooLarge) with nothing stored."""
+    body = params.get("Body")
+    declared = params.get("ContentLength")
+    if declared is not None and int(declared) > MAX_UPLOAD_BYTES:
+        raise _entity_too_large(int(declared))
+    trailer_names = body.trailer_names if isinstance(body, StreamedPayload) else []
+    checksums = Checksums(params, trailer_names)
+    writer = await asyncio.to_thread(state.blobs.writer, [checksums])
+    try:
+        async for piece in _pieces(body):
+            if writer.size + len(piece) > MAX_UPLOAD_BYTES:
+                raise _entity_too_large(writer.size + len(piece))
+            await _write(writer, piece)
+        trailers = body.trailers if isinstance(body, StreamedPayload) else []
+        verified = checksums.verified(params, trailers)
+        check_md5(params, Written(writer.blob_id, writer.size, writer.md5))
+        written = await asyncio.to_thread(writer.commit)
+    except BaseException:
+        writer.discard()
+        raise
+    return written, verified
+
+
+def _entity_too_large(size: int) -> ServiceError:
+    # https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html#ErrorCodeList
+    return ServiceError(
+        "EntityTooLarge",
+        "Your proposed upload exceeds the maximum allowed object size.",
+        status=400,
+        fields={"ProposedSize": size, "MaxSizeAllowed": MAX_UPLOAD_BYTES},
+    )
+
+
+async def _pieces(body: StreamedPayload | bytes | None) -> AsyncIterator[bytes]:
+    if isinstance(body, StreamedPayload):
+        while piece := await body.read():
+            yield piece
+    elif body:
+        yield body
+
+
+async def _write(writer: BlobWriter, piece: bytes) -> None:
+    if len(piece) < _INLINE_BYTES:
+        writer.write(piece)
+    else:
+        await asyncio.to_thread(writer.write, piece)
+
+
+async def answer(state: S3State, blob_id: str, start: int, end: int) -> bytes | StreamedBody:
+    """Bytes [start, end) of a blob as a GET's body: read whole when small, else a stream
+    (the descriptor is opened now, so an overwrite meanwhile does not cut it short)."""
+    if end - start <= INLINE_ANSWER_BYTES:
+        return await state.read(blob_id, start, end)
+    descriptor = await asyncio.to_thread(state.blobs.open, blob_id)
+    return file_body(descriptor, start, end - start)
