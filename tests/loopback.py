@@ -45,7 +45,7 @@ class LoopbackServer:
 
     def listen(self, api: AwsApi) -> None:
         self.api = api
-        self._server = HttpServer(self._handle)
+        self._server = HttpServer(self._handle, streams_body=api.streams_body)
         bound = self.run(self._server.start("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{bound[0][1]}"
 

@@ -342,7 +342,7 @@ async def serve(options: ServeOptions) -> int:
         publish=lambda new: publish_releases(lambda_.state, new.releases),
     )
     edge = Edge(gateway, public_host=public, aws=aws, identity=cognito)
-    server = HttpServer(edge, transport.server_tls)
+    server = HttpServer(edge, transport.server_tls, streams_body=edge.streams_body)
     try:
         bound = await server.start(options.host, options.port)
     except OSError as error:

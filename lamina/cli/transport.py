@@ -93,7 +93,7 @@ class Transport:
         functions trust only public CAs, not Lamina's."""
         if self.server_tls is None:
             return plain_url
-        self._internal = HttpServer(edge)
+        self._internal = HttpServer(edge, streams_body=edge.streams_body)
         bound = await self._internal.start("127.0.0.1", 0)
         return f"http://127.0.0.1:{bound[0][1]}"
 

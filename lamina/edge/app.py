@@ -77,6 +77,13 @@ class Edge:
         assert path.startswith(RESERVED_PREFIX)
         self._operator[path] = route
 
+    def streams_body(self, head: HttpRequest) -> bool:
+        """The HTTP server asks with each request's head: stream its body (S3 uploads, of
+        any size) or buffer it (everything else, the gateway's 10 MB limit applying)."""
+        if self._aws is None or head.path.startswith(RESERVED_PREFIX):
+            return False
+        return self._aws.streams_body(head)
+
     async def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path.startswith(RESERVED_PREFIX):
             route = self._operator.get(request.path)
