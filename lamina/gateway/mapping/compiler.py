@@ -191,8 +191,35 @@ class _Scope:
         self.fixed = fixed
 
 
+def _assigned(root: Any) -> frozenset[str]:
+    """The names a `#set($name = ...)` anywhere in the template writes to a scope: any other
+    name is never in a scope dict, so it is read from the namespace straight away."""
+    names: set[str] = set()
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if type(node) is airspeed.SetDirective and len(node.terms) == 1:
+            names.add(node.terms[0])
+        for value in vars(node).values():
+            # Some elements keep only a bound method of a child (Condition, ElseBlock).
+            value = getattr(value, "__self__", value)
+            if isinstance(value, list | tuple):
+                children = list(value)
+            elif isinstance(value, dict):
+                children = [*value.keys(), *value.values()]
+            else:
+                children = [value]
+            stack.extend(c for c in children if isinstance(c, airspeed._Element))
+    return frozenset(names)
+
+
 class _Translator:
-    def __init__(self) -> None:
+    def __init__(self, assigned: frozenset[str]) -> None:
+        self.assigned = assigned
         self.lines: list[str] = []
         self.constants: dict[str, Any] = {}
         self.functions: list[str] = []
@@ -449,7 +476,7 @@ class _Translator:
         for scope in scopes:
             if name in scope.fixed:
                 code = f"{scope.name}[{name!r}]"
-            else:
+            elif name in self.assigned:
                 code = f"({scope.name}[{name!r}] if {name!r} in {scope.name} else {code})"
         held = self.fresh("_b")
         if part.parameters is not None:
@@ -479,7 +506,7 @@ class _Translator:
 def translate(template: Any) -> tuple[Render, frozenset[str]] | None:
     """The Python function for a parsed airspeed template and the top-level names it reads,
     or None when the template uses a construct left to the interpreter."""
-    translator = _Translator()
+    translator = _Translator(_assigned(template.root_element))
     body = ["def render(top):", "    s0 = {}", "    _o = []", "    w = _o.append"]
     try:
         translator.block(template.root_element.block, [_Scope("s0")], "    ", body)

@@ -36,6 +36,7 @@ _IDENTITY_FIELDS = (
     "user",
     "userArn",
 )
+_NO_IDENTITY = dict.fromkeys(_IDENTITY_FIELDS)
 # Reported by the proxy event's authorizer object but, for templates, access logging only.
 _LOGGING_ONLY = frozenset({"integrationLatency"})
 
@@ -84,18 +85,17 @@ class RequestFacts:
 
 def context_variables(request: GatewayRequest, facts: RequestFacts) -> JsonMap:
     """The `$context` map for one request (overrides are added per template)."""
-    identity = JsonMap.fromkeys(_IDENTITY_FIELDS)
-    identity.update(
-        sourceIp=request.source_ip,
-        userAgent=request.header("user-agent"),
-    )
-    identity.update({key: from_json(value) for key, value in facts.identity.items()})
+    identity = JsonMap(_NO_IDENTITY)
+    identity["sourceIp"] = request.source_ip
+    identity["userAgent"] = request.header("user-agent")
+    if facts.identity:
+        identity.update({key: from_json(value) for key, value in facts.identity.items()})
     if facts.client_cert is not None:
         identity["clientCert"] = from_json(dict(facts.client_cert))
     context = JsonMap(
         accountId=facts.account_id,
         apiId=facts.api_id,
-        authorizer=_authorizer(facts.authorizer),
+        authorizer=_authorizer(facts.authorizer) if facts.authorizer else JsonMap(),
         domainName=request.domain_name,
         domainPrefix=request.domain_name.partition(":")[0].split(".", 1)[0],
         extendedRequestId=request.extended_request_id,

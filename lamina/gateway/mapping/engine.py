@@ -23,7 +23,7 @@ from lamina.gateway.mapping.context import (
 from lamina.gateway.mapping.input import Input, method_params
 from lamina.gateway.mapping.java import JsonMap, render
 from lamina.gateway.mapping.util import UTIL
-from lamina.gateway.mapping.velocity import MappingError, compile_template, merge
+from lamina.gateway.mapping.velocity import Compiled, MappingError, compile_template
 from lamina.gateway.request import GatewayRequest
 
 __all__ = [
@@ -40,9 +40,19 @@ __all__ = [
 class MappingInput:
     """What a template of one request reads. Built once per request; the request and the
     response template share it (`$input.params()` and `$context` are the method request's
-    in both), with the payload swapped for the response."""
+    in both), with the payload swapped for the response. `$input.params()` and `$context`
+    are built on first use, once: a template that reads neither never builds them."""
 
-    __slots__ = ("context", "params", "stage_variables")
+    __slots__ = (
+        "_context",
+        "_facts",
+        "_headers",
+        "_params",
+        "_path",
+        "_query",
+        "_request",
+        "stage_variables",
+    )
 
     def __init__(
         self,
@@ -56,11 +66,28 @@ class MappingInput:
     ) -> None:
         """`headers`: the method request's headers as API Gateway sees them (with the
         X-Forwarded-* it adds); the client's own by default."""
-        self.params = method_params(
-            path_params, query, request.headers if headers is None else headers
-        )
-        self.context = context_variables(request, facts)
+        self._request = request
+        self._facts = facts
+        self._path = path_params
+        self._query = query
+        self._headers = request.headers if headers is None else headers
+        self._params: JsonMap | None = None
+        self._context: JsonMap | None = None
         self.stage_variables = JsonMap(stage_variables)
+
+    @property
+    def params(self) -> JsonMap:
+        """`$input.params()`: {path, querystring, header}."""
+        if self._params is None:
+            self._params = method_params(self._path, self._query, self._headers)
+        return self._params
+
+    @property
+    def context(self) -> JsonMap:
+        """`$context` without the overrides (each template adds its own)."""
+        if self._context is None:
+            self._context = context_variables(self._request, self._facts)
+        return self._context
 
 
 class Rendered:
@@ -86,21 +113,28 @@ class Rendered:
         self.querystring = querystring or {}
 
 
-def _namespace(payload: str, mapping: MappingInput, override: str, value: Any) -> dict[str, Any]:
-    context = JsonMap(mapping.context)
-    context[override] = value
-    return {
-        "input": Input(payload, mapping.params),
-        "context": context,
-        "stageVariables": mapping.stage_variables,
-        "util": UTIL,
-    }
+def _namespace(
+    template: Compiled, payload: str, mapping: MappingInput, override: str, value: Any
+) -> dict[str, Any]:
+    """The template's variables: only those it reads (all for an interpreted template)."""
+    names = template.names
+    namespace: dict[str, Any] = {"util": UTIL}
+    if names is None or "input" in names:
+        namespace["input"] = Input(payload, lambda: mapping.params)
+    if names is None or "context" in names:
+        context = JsonMap(mapping.context)
+        context[override] = value
+        namespace["context"] = context
+    if names is None or "stageVariables" in names:
+        namespace["stageVariables"] = mapping.stage_variables
+    return namespace
 
 
 def render_request_template(template: str, payload: str, mapping: MappingInput) -> Rendered:
     """Run a request template over the method request's payload."""
     override = request_override()
-    body = merge(template, _namespace(payload, mapping, "requestOverride", override))
+    compiled = compile_template(template)
+    body = compiled.merge(_namespace(compiled, payload, mapping, "requestOverride", override))
     return Rendered(
         body,
         headers=_texts(override["header"]),
@@ -112,7 +146,8 @@ def render_request_template(template: str, payload: str, mapping: MappingInput) 
 def render_response_template(template: str, payload: str, mapping: MappingInput) -> Rendered:
     """Run a response template over the integration response's payload."""
     override = response_override()
-    body = merge(template, _namespace(payload, mapping, "responseOverride", override))
+    compiled = compile_template(template)
+    body = compiled.merge(_namespace(compiled, payload, mapping, "responseOverride", override))
     status = override.get("status")
     headers = override["header"]
     return Rendered(body, status=_status(status), headers=_texts(headers))

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import orjson
@@ -97,7 +97,8 @@ class Input:
 
     __slots__ = ("_document", "_params", "body")
 
-    def __init__(self, body: str, params: JsonMap) -> None:
+    def __init__(self, body: str, params: JsonMap | Callable[[], JsonMap]) -> None:
+        """`params`: the method request's parameters, or what builds them on first use."""
         self.body = body or EMPTY_BODY
         self._params = params
         self._document: Any = MISSING
@@ -119,13 +120,16 @@ class Input:
         return "" if found is MISSING else found
 
     def params(self, name: str | None = None) -> Any:
+        params = self._params
+        if not isinstance(params, dict):
+            params = self._params = params()
         if name is None:
-            return self._params
+            return params
         for location in ("path", "querystring"):
-            value = self._params[location].get(name)
+            value = params[location].get(name)
             if value is not None:
                 return value
-        headers: Mapping[str, str] = self._params["header"]
+        headers: Mapping[str, str] = params["header"]
         value = headers.get(name)
         if value is None:
             lowered = name.lower()

@@ -145,12 +145,19 @@ def _plain(value: object) -> object:
     raise TypeError
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def from_json(value: Any) -> Any:
     """Parsed JSON as the template sees it (objects -> JsonMap, arrays -> JsonList)."""
     if isinstance(value, dict):
-        return JsonMap((key, from_json(item)) for key, item in value.items())
+        converted = JsonMap(value)
+        for key, item in value.items():
+            if type(item) not in _SCALARS:  # copied as is above; only containers change
+                converted[key] = from_json(item)
+        return converted
     if isinstance(value, list):
-        return JsonList(from_json(item) for item in value)
+        return JsonList([item if type(item) in _SCALARS else from_json(item) for item in value])
     return value
 
 

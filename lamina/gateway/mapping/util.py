@@ -36,22 +36,29 @@ _NEEDS_ESCAPE = re.compile(r"[\x00-\x1f'\"\\/\x80-\U0010ffff]")
 _MALFORMED_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    short = _SHORT_ESCAPES.get(char)
+    if short is not None:
+        return short
+    data = char.encode("utf-16-be")
+    return "".join(
+        f"\\u{int.from_bytes(data[i : i + 2], 'big'):04X}" for i in range(0, len(data), 2)
+    )
+
+
+_CONTROL = re.compile(r"[\x00-\x1f]")
+
+
 def escape_javascript(text: str) -> str:
     """Commons Lang `escapeJavaScript`: quotes (both), backslash and `/` get a backslash,
     control characters their short escape or `\\u00XX`, and every character above 0x7f
     `\\uXXXX` (uppercase hex, per UTF-16 code unit, so an emoji is two escapes)."""
-
-    def escape(match: re.Match[str]) -> str:
-        char = match.group()
-        short = _SHORT_ESCAPES.get(char)
-        if short is not None:
-            return short
-        data = char.encode("utf-16-be")
-        return "".join(
-            f"\\u{int.from_bytes(data[i : i + 2], 'big'):04X}" for i in range(0, len(data), 2)
+    if text.isascii() and _CONTROL.search(text) is None:  # the common case, without a callback
+        return (
+            text.replace("\\", "\\\\").replace('"', '\\"').replace("'", "\\'").replace("/", "\\/")
         )
-
-    return _NEEDS_ESCAPE.sub(escape, text)
+    return _NEEDS_ESCAPE.sub(_escape, text)
 
 
 def url_encode(text: str) -> str:
