@@ -27,6 +27,7 @@ from lamina.aws.policy import Decision, PolicyRequest, evaluate
 from lamina.aws.sigv4 import ALGORITHM, Signature, canonical_request, signing_key
 from lamina.gateway.error import GatewayError, ResponseType
 from lamina.gateway.integrations.aws_service import AwsServiceCall
+from lamina.http.body import collected
 from lamina.http.message import HttpRequest
 
 GATEWAY_SERVICE = "apigateway.amazonaws.com"
@@ -67,7 +68,9 @@ class AwsApiCaller:
         _sign(request, identity, self._region, call.service)
         answer = await self._api.handle(request)
         headers = [(n.decode("latin-1"), v.decode("latin-1")) for n, v in answer.headers]
-        return answer.status, headers, answer.body
+        # A streamed answer (a large S3 GetObject) read whole: API Gateway caps it anyway.
+        streamed = await collected(answer.stream) if answer.stream is not None else b""
+        return answer.status, headers, answer.body + streamed
 
     def _session(self, role_arn: str) -> Identity:
         now = self._clock()
