@@ -139,6 +139,20 @@ _store = click.option(
     "anything, for quick prototypes.",
 )
 @click.option(
+    "--xray-daemon-address",
+    default="127.0.0.1:2000",
+    show_default=True,
+    envvar="LAMINA_XRAY_DAEMON_ADDRESS",
+    help="Where the X-Ray daemon endpoint (UDP) listens; functions get it as "
+    "AWS_XRAY_DAEMON_ADDRESS (port 0: any free port).",
+)
+@click.option(
+    "--otlp-endpoint",
+    default=None,
+    help="Export traces over OTLP/HTTP (protobuf) to this collector base URL, e.g. "
+    "http://127.0.0.1:4318 (default: OTEL_EXPORTER_OTLP_ENDPOINT, if set).",
+)
+@click.option(
     "--watch/--no-watch",
     default=True,
     show_default=True,
@@ -175,6 +189,8 @@ def up(
     tls_key: str | None = None,
     tls_domain_certs: tuple[str, ...] = (),
     enforce_iam: bool = True,
+    xray_daemon_address: str = "127.0.0.1:2000",
+    otlp_endpoint: str | None = None,
     watch: bool = True,
     state_dir: str | None = None,
     store_url: str | None = None,
@@ -199,6 +215,8 @@ def up(
         tls_key=tls_key,
         tls_domain_certs=tuple(tls_domain_certs),
         enforce_iam=enforce_iam,
+        xray_daemon_address=xray_daemon_address,
+        otlp_endpoint=otlp_endpoint,
         watch=watch,
         state_dir=state_dir,
         store_url=store_url,

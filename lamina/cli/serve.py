@@ -30,6 +30,7 @@ from lamina.cli.reload import Reloader
 from lamina.cli.seed import run_start_step, start_step
 from lamina.cli.stack import change_table, plan, record, stacks
 from lamina.cli.test_invoke import TestInvoker
+from lamina.cli.trace import start_tracing
 from lamina.cli.transport import Transport, parse_domain_certs
 from lamina.config.error import ConfigError
 from lamina.config.iam import function_identity
@@ -93,6 +94,10 @@ class ServeOptions(msgspec.Struct, frozen=True, kw_only=True):
     """HTTPS with certificates of Lamina's local CA (.lamina/tls/) or `tls_cert`/`tls_key`."""
     enforce_iam: bool = True
     """Authorize AWS API calls against the caller's IAM policies (--no-iam turns it off)."""
+    xray_daemon_address: str = "127.0.0.1:2000"
+    """host:port of the X-Ray daemon endpoint (UDP) functions send segments to."""
+    otlp_endpoint: str | None = None
+    """An OTLP/HTTP collector's base URL traces are exported to (else OTEL_EXPORTER_OTLP_*)."""
     tls_cert: str | None = None
     tls_key: str | None = None
     tls_domain_certs: tuple[str, ...] = ()
@@ -167,6 +172,14 @@ async def serve(options: ServeOptions) -> int:
         log_records=logs.record,
         max_workers_per_function=options.max_workers,
         idle_timeout_s=options.idle_timeout_s,
+    )
+    # X-Ray: the daemon endpoint functions send to, the X-Ray API, OTLP export (cli/trace.py).
+    tracing = await start_tracing(
+        functions,
+        region=app.region,
+        account_id=app.account_id,
+        daemon_address=options.xray_daemon_address,
+        otlp_endpoint=options.otlp_endpoint,
     )
     await functions.start()
     # The API Gateway management APIs' records; the gateway serves what they hold.
@@ -279,6 +292,7 @@ async def serve(options: ServeOptions) -> int:
             sts,
             cloudwatch,
             logs,
+            tracing.provider,
         ],
         region=app.region,
         account_id=app.account_id,
@@ -342,6 +356,7 @@ async def serve(options: ServeOptions) -> int:
         publish=lambda new: publish_releases(lambda_.state, new.releases),
     )
     edge = Edge(gateway, public_host=public, aws=aws, identity=cognito)
+    tracing.connect(gateway, edge, region=app.region)
     server = HttpServer(edge, transport.server_tls, streams_body=edge.streams_body)
     try:
         bound = await server.start(options.host, options.port)
@@ -394,6 +409,7 @@ async def serve(options: ServeOptions) -> int:
         await authorizer_cache.close()
         await response_cache.close()
         await gateway.observer.close()  # the access log lines still pending
+        tracing.close()  # the spans still pending for the OTLP collector
     return 0
 
 

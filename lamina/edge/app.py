@@ -14,6 +14,7 @@ import orjson
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
 from lamina.aws.dispatch import AwsApi
+from lamina.aws.trace import AwsCallTracing
 from lamina.core.ids import new_extended_request_id, new_request_id
 from lamina.core.trace import header_or_new
 from lamina.gateway.app import Gateway
@@ -71,6 +72,8 @@ class Edge:
         """`/_lamina/...` paths the CLI talks to (`lamina deploy`), each checking its caller."""
         self._public_host = public_host
         """Host[:port] used as the domain name when a client sends no Host header."""
+        self.aws_tracing: AwsCallTracing | None = None
+        """X-Ray subsegments for AWS calls made in a sampled trace (set by `lamina up`)."""
 
     def serve_operator(self, path: str, route: OperatorRoute) -> None:
         """Answer `path` (under /_lamina/) with `route` from now on."""
@@ -104,7 +107,12 @@ class Edge:
         if self._aws is not None:
             claim = self._aws.claim(request)
             if claim is not None:
-                return await self._aws.handle(request, claim)
+                # X-Ray (aws/trace.py): a call inside a sampled trace gets its subsegment.
+                trace = self.aws_tracing.begin(request, claim) if self.aws_tracing else None
+                answer = await self._aws.handle(request, claim)
+                if trace is not None:
+                    trace.end(answer)
+                return answer
         now_ms = time.time_ns() // 1_000_000
         gateway_request = GatewayRequest(
             method=request.method,
