@@ -1,0 +1,172 @@
+"""Fetching from a distribution's origins, in process.
+
+S3 origins: GetObject through the S3 service's own handler (conditions, metadata and errors
+as S3 answers them); a missing key is 403 AccessDenied when the origin uses an origin access
+control or identity (the bucket policy grants CloudFront s3:GetObject, not s3:ListBucket, and
+S3 answers 403 to a caller that may not list), else 404 NoSuchKey.
+https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html (Permissions)
+API origins: the gateway's own pipeline, as a request to `{api}.execute-api.{region}.amazonaws.com`
+with the origin path (the stage) before the viewer's path.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterable, Iterable
+from email.utils import format_datetime
+from typing import Any, Protocol
+from urllib.parse import unquote
+
+from lamina.aws.rest_xml import render_rest_xml_error
+from lamina.aws.service import AwsRequestContext, Handler, ServiceError
+from lamina.core.ids import new_extended_request_id, new_request_id, new_trace_id
+from lamina.gateway.error import GatewayResponse
+from lamina.gateway.request import GatewayRequest
+from lamina.services.cloudfront.model import Origin
+
+Headers = list[tuple[bytes, bytes]]
+# S3 object headers a GET answers with, by the GetObject output member that holds them.
+_S3_HEADERS = (
+    ("ContentType", b"Content-Type"),
+    ("CacheControl", b"Cache-Control"),
+    ("ContentDisposition", b"Content-Disposition"),
+    ("ContentEncoding", b"Content-Encoding"),
+    ("ContentLanguage", b"Content-Language"),
+    ("Expires", b"Expires"),
+    ("ETag", b"ETag"),
+    ("VersionId", b"x-amz-version-id"),
+    ("ServerSideEncryption", b"x-amz-server-side-encryption"),
+)
+
+
+class OriginAnswer:
+    __slots__ = ("body", "headers", "not_modified", "status")
+
+    def __init__(self, status: int, headers: Headers, body: bytes, not_modified: bool = False):
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.not_modified = not_modified
+        """A conditional GET the origin answered 304 (the edge's copy is still good)."""
+
+
+class ApiGateway(Protocol):
+    async def handle(self, request: GatewayRequest, host: str) -> GatewayResponse: ...
+
+
+class ObjectReader(Protocol):
+    def handlers(self) -> Any: ...
+
+
+def object_key(origin: Origin, path: str) -> str:
+    """The S3 key for a viewer path: the origin path, then the path, percent-decoded,
+    without the leading slash."""
+    return unquote(origin.origin_path + path).lstrip("/")
+
+
+async def from_s3(
+    s3: ObjectReader,
+    origin: Origin,
+    path: str,
+    *,
+    account_id: str,
+    region: str,
+    method: str = "GET",
+    etag: str | None = None,
+) -> OriginAnswer:
+    get: Handler = s3.handlers()["GetObject"]
+    context = AwsRequestContext(
+        service="s3",
+        operation="GetObject",
+        region=region,
+        account_id=account_id,
+        request_id=new_request_id(),
+        access_key=None,
+    )
+    params: dict[str, Any] = {"Bucket": origin.bucket, "Key": object_key(origin, path)}
+    if etag is not None:
+        params["IfNoneMatch"] = etag
+    try:
+        output = await get(context, params)
+    except ServiceError as error:
+        if error.status == 304:
+            return OriginAnswer(304, [], b"", not_modified=True)
+        return _s3_error(error, origin, context.request_id)
+    headers: Headers = [(b"Server", b"AmazonS3"), (b"Accept-Ranges", b"bytes")]
+    for member, name in _S3_HEADERS:
+        value = output.get(member)
+        if value is not None:
+            headers.append((name, str(value).encode("latin-1", errors="replace")))
+    if "ContentType" not in output:
+        headers.append((b"Content-Type", b"binary/octet-stream"))
+    modified = output.get("LastModified")
+    if modified is not None:
+        headers.append((b"Last-Modified", format_datetime(modified, usegmt=True).encode()))
+    for name, value in (output.get("Metadata") or {}).items():
+        headers.append((f"x-amz-meta-{name}".encode(), str(value).encode("latin-1", "replace")))
+    body = await _bytes_of(output.get("Body", b""))
+    return OriginAnswer(200, headers, body)
+
+
+def _s3_error(error: ServiceError, origin: Origin, request_id: str) -> OriginAnswer:
+    if error.code == "NoSuchKey" and origin.access_control:
+        error = ServiceError("AccessDenied", "Access Denied", status=403)
+    status = error.status or 400
+    response = render_rest_xml_error(error, status, request_id)
+    headers = [(b"Server", b"AmazonS3"), *response.headers]
+    return OriginAnswer(status, headers, response.body)
+
+
+async def _bytes_of(body: object) -> bytes:
+    """GetObject's Body: bytes, or a streamed body (`chunks`, then `aclose()`: http.body)."""
+    if isinstance(body, bytes | bytearray | memoryview):
+        return bytes(body)
+    chunks = getattr(body, "chunks", None)
+    if isinstance(chunks, AsyncIterable):
+        try:
+            return b"".join([bytes(chunk) async for chunk in chunks])
+        finally:
+            close = getattr(body, "aclose", None)
+            if close is not None:
+                await close()
+    if isinstance(body, AsyncIterable):
+        return b"".join([bytes(chunk) async for chunk in body])
+    if isinstance(body, Iterable):
+        return b"".join(bytes(chunk) for chunk in body)
+    read = getattr(body, "read", None)
+    if read is not None:
+        data = read()
+        return bytes(await data) if hasattr(data, "__await__") else bytes(data)
+    return b""
+
+
+async def from_api(
+    gateway: ApiGateway,
+    origin: Origin,
+    *,
+    method: str,
+    path: str,
+    query_string: str,
+    headers: list[tuple[str, str]],
+    body: bytes,
+    client: str,
+) -> OriginAnswer:
+    """The API's answer to the viewer's request, sent in process to the API's own host."""
+    now_ms = time.time_ns() // 1_000_000
+    request = GatewayRequest(
+        method=method,
+        path=origin.origin_path + path,
+        query_string=query_string,
+        headers=[("Host", origin.domain_name), *headers],
+        body=body,
+        source_ip=client,
+        protocol="HTTP/1.1",
+        domain_name=origin.domain_name,
+        request_id=new_request_id(),
+        extended_request_id=new_extended_request_id(),
+        time_epoch_ms=now_ms,
+        trace_id=new_trace_id(now_ms // 1000),
+        server_port=443,
+    )
+    response = await gateway.handle(request, origin.domain_name)
+    return OriginAnswer(response.status, list(response.headers), response.body)

@@ -1,0 +1,363 @@
+"""One viewer request to a distribution, in CloudFront's order:
+
+    behavior (path pattern) → viewer protocol policy → allowed methods
+    → cache lookup (fresh: Hit; stale: revalidate with the origin, RefreshHit)
+    → origin (S3 or API, in process) → custom error response → cache store
+    → delivery (304 / 206 / gzip or br) with X-Cache, Via, X-Amz-Cf-Pop, X-Amz-Cf-Id, Age
+
+https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/HowCloudFrontWorks.html
+https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/DefaultRootObject.html
+https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/GeneratingCustomErrorResponses.html
+https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Expiration.html
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from email.utils import parsedate_to_datetime
+
+from lamina.edge.cdn import viewer
+from lamina.edge.cdn.origin import ApiGateway, ObjectReader, OriginAnswer, from_api, from_s3
+from lamina.http.message import HttpRequest, HttpResponse
+from lamina.services.cloudfront.cache import CacheKey, Entry
+from lamina.services.cloudfront.key import cache_key, origin_headers, origin_query
+from lamina.services.cloudfront.model import Behavior, CachePolicy, Distribution
+from lamina.services.cloudfront.pattern import behavior_for
+from lamina.services.cloudfront.provider import CloudFrontProvider
+
+HIT = "Hit from cloudfront"
+MISS = "Miss from cloudfront"
+REFRESH_HIT = "RefreshHit from cloudfront"
+ERROR = "Error from cloudfront"
+REDIRECT = "Redirect from cloudfront"
+# Statuses CloudFront caches by the object's TTL, and error statuses it caches for the
+# error caching minimum TTL (10 s unless a custom error response says otherwise).
+# https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/HTTPStatusCodes.html
+_CACHED_STATUSES = frozenset({200, 203, 300, 301, 410})
+_CACHED_ERRORS = frozenset({400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504})
+DEFAULT_ERROR_CACHING_TTL = 10
+_DROPPED = frozenset({b"content-length", b"transfer-encoding", b"connection", b"keep-alive"})
+
+
+class SiteEdge:
+    def __init__(
+        self,
+        cloudfront: CloudFrontProvider,
+        *,
+        s3: ObjectReader,
+        gateway: ApiGateway,
+        account_id: str,
+        region: str,
+        tls: bool = False,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._cloudfront = cloudfront
+        self._cache = cloudfront.cache
+        self._s3 = s3
+        self._gateway = gateway
+        self._account_id = account_id
+        self._region = region
+        self.tls = tls
+        """The server speaks HTTPS: redirect-to-https and https-only policies apply."""
+        self._wall = wall_clock
+
+    def distribution_for(self, host: str) -> Distribution | None:
+        return self._cloudfront.for_host(host)
+
+    async def serve(self, request: HttpRequest, distribution: Distribution) -> HttpResponse:
+        cf_id = viewer.request_id()
+        path = request.path or "/"
+        if path == "/" and distribution.default_root_object:
+            # Only the root URL: subdirectories get no default object.
+            path = "/" + distribution.default_root_object
+        behavior = behavior_for(distribution, path)
+        refused = self._refused(request, behavior, cf_id)
+        if refused is not None:
+            return refused
+        method = request.method.upper()
+        cacheable = method in behavior.cached_methods and behavior.cache.max_ttl > 0
+        key = cache_key(
+            distribution.id, path, request.query_string, request.headers, behavior.cache
+        )
+        entry, status = await self._entry(distribution, behavior, path, request, key, cacheable)
+        entry, status = await self._custom_error(distribution, request, key, entry, status)
+        return self._deliver(request, behavior, key, entry, status, cf_id)
+
+    # -- refusals
+
+    def _refused(self, request: HttpRequest, behavior: Behavior, cf_id: str) -> HttpResponse | None:
+        policy = behavior.viewer_protocol_policy
+        if self.tls and request.tls is None and policy in ("redirect-to-https", "https-only"):
+            if policy == "https-only":
+                return _error_page(403, "Bad request.", cf_id)
+            # https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-https-viewers-to-cloudfront.html
+            host = viewer.header(request.headers, "Host") or ""
+            query = f"?{request.query_string}" if request.query_string else ""
+            location = f"https://{host}{request.path}{query}".encode()
+            headers = [(b"Location", location), (b"Content-Type", b"text/html")]
+            headers += viewer.cloudfront_headers(REDIRECT, cf_id)
+            return HttpResponse(301, headers, _page(301, "Moved Permanently", cf_id))
+        if request.method.upper() not in behavior.allowed_methods:
+            return _error_page(
+                403,
+                "This distribution is not configured to allow the HTTP request method that "
+                "was used for this request. The distribution supports only cachable requests.",
+                cf_id,
+            )
+        return None
+
+    # -- cache and origin
+
+    async def _entry(
+        self,
+        distribution: Distribution,
+        behavior: Behavior,
+        path: str,
+        request: HttpRequest,
+        key: CacheKey,
+        cacheable: bool,
+    ) -> tuple[Entry, str]:
+        now = self._cache.clock()
+        cached = self._cache.get(key) if cacheable else None
+        if cached is not None and cached.fresh(now):
+            return cached, ERROR if cached.error else HIT
+        origin = distribution.origins[behavior.target_origin_id]
+        etag = cached.header(b"etag") if cached is not None and not cached.error else None
+        if etag is not None and origin.kind == "s3":
+            # A stale copy is revalidated with the origin (If-None-Match its ETag).
+            answer = await self._fetch(
+                distribution, behavior, path, request, etag=etag.decode("latin-1")
+            )
+            if answer.not_modified and cached is not None:
+                cached.stored_at = now
+                return cached, REFRESH_HIT
+        else:
+            answer = await self._fetch(distribution, behavior, path, request)
+        entry = self._entry_of(answer, behavior.cache, now)
+        if cacheable and entry.ttl > 0:
+            self._cache.put(key, entry)
+        return entry, ERROR if entry.error else MISS
+
+    async def _fetch(
+        self,
+        distribution: Distribution,
+        behavior: Behavior,
+        path: str,
+        request: HttpRequest,
+        *,
+        etag: str | None = None,
+    ) -> OriginAnswer:
+        origin = distribution.origins[behavior.target_origin_id]
+        if origin.kind == "s3":
+            if request.method.upper() not in ("GET", "HEAD"):
+                return _s3_method_refused()
+            return await from_s3(
+                self._s3,
+                origin,
+                path,
+                account_id=self._account_id,
+                region=self._region,
+                etag=etag,
+            )
+        if origin.kind == "api":
+            headers = origin_headers(
+                request.headers, behavior.cache, behavior.origin_request, s3=False
+            )
+            headers += [(name, value) for name, value in origin.custom_headers]
+            headers += [
+                ("X-Forwarded-For", request.client),
+                ("Via", "2.0 lamina.cloudfront.net (CloudFront)"),
+            ]
+            if not any(name.lower() == "user-agent" for name, _ in headers):
+                headers.append(("User-Agent", "Amazon CloudFront"))
+            return await from_api(
+                self._gateway,
+                origin,
+                method=request.method.upper(),
+                path=path,
+                query_string=origin_query(
+                    request.query_string, behavior.cache, behavior.origin_request
+                ),
+                headers=headers,
+                body=request.body,
+                client=request.client,
+            )
+        # Lamina reaches only S3 and API origins (in process); others are unreachable.
+        return OriginAnswer(502, [(b"Content-Type", b"text/html")], b"")
+
+    def _entry_of(self, answer: OriginAnswer, policy: CachePolicy, now: float) -> Entry:
+        headers = [(k, v) for k, v in answer.headers if k.lower() not in _DROPPED]
+        if answer.status >= 400:
+            error_ttl = DEFAULT_ERROR_CACHING_TTL if answer.status in _CACHED_ERRORS else 0
+            if policy.max_ttl == 0:
+                error_ttl = 0
+            return Entry(answer.status, headers, answer.body, now, error_ttl, error=True)
+        ttl = ttl_of(headers, policy, self._wall()) if answer.status in _CACHED_STATUSES else 0
+        return Entry(answer.status, headers, answer.body, now, ttl)
+
+    async def _custom_error(
+        self,
+        distribution: Distribution,
+        request: HttpRequest,
+        key: CacheKey,
+        entry: Entry,
+        status: str,
+    ) -> tuple[Entry, str]:
+        """A custom error response for the origin's error status: its page (fetched like
+        any object, through its own behavior) with its response code, cached under the
+        request's key for ErrorCachingMinTTL."""
+        if status != ERROR or entry.status < 400:
+            return entry, status
+        custom = distribution.error_responses.get(entry.status)
+        if custom is None:
+            return entry, status
+        body, headers, code = entry.body, entry.headers, entry.status
+        if custom.page_path is not None:
+            page_behavior = behavior_for(distribution, custom.page_path)
+            page_key = cache_key(distribution.id, custom.page_path, "", [], page_behavior.cache)
+            cacheable = page_behavior.cache.max_ttl > 0
+            page, _ = await self._entry(
+                distribution, page_behavior, custom.page_path, _get(request), page_key, cacheable
+            )
+            if page.status >= 400:
+                return entry, status  # no page to show: the origin's own error
+            body, headers = page.body, page.headers
+        if custom.response_code is not None:
+            code = custom.response_code
+        now = self._cache.clock()
+        replaced = Entry(code, headers, body, now, custom.caching_min_ttl, error=True)
+        if custom.caching_min_ttl > 0 and request.method.upper() in ("GET", "HEAD"):
+            self._cache.put(key, replaced)
+        else:
+            self._cache.drop(key)
+        return replaced, ERROR
+
+    # -- delivery
+
+    def _deliver(
+        self,
+        request: HttpRequest,
+        behavior: Behavior,
+        key: CacheKey,
+        entry: Entry,
+        status: str,
+        cf_id: str,
+    ) -> HttpResponse:
+        now = self._cache.clock()
+        age = entry.age(now) if status in (HIT, REFRESH_HIT) else None
+        stamp = viewer.cloudfront_headers(status, cf_id, age)
+        coding = None
+        if behavior.compress:
+            coding = viewer.encoding_for(
+                entry,
+                viewer.header(request.headers, "Accept-Encoding"),
+                gzip_ok=behavior.cache.gzip,
+                brotli_ok=behavior.cache.brotli,
+            )
+        etag = entry.header(b"etag")
+        if coding is not None:
+            etag = viewer.weak(etag)
+        if not entry.error and viewer.not_modified(entry, request.headers):
+            code, headers, body = viewer.not_modified_answer(entry, etag)
+            return HttpResponse(code, headers + stamp, body)
+        if not entry.error and entry.status == 200:
+            wanted = viewer.byte_range(viewer.header(request.headers, "Range"), len(entry.body))
+            if wanted is False:
+                headers = [(b"Content-Range", f"bytes */{len(entry.body)}".encode())]
+                return HttpResponse(416, headers + stamp, b"")
+            if isinstance(wanted, tuple):
+                first, last = wanted
+                headers = [(k, v) for k, v in entry.headers]
+                headers.append(
+                    (b"Content-Range", f"bytes {first}-{last}/{len(entry.body)}".encode())
+                )
+                return HttpResponse(206, headers + stamp, entry.body[first : last + 1])
+        body = entry.body
+        headers = list(entry.headers)
+        if coding is not None:
+            made = coding not in entry.encoded
+            body = viewer.compressed(entry, coding)
+            if made:
+                self._cache.grew(key, len(body))
+            headers = [(k, etag if k.lower() == b"etag" and etag else v) for k, v in headers]
+            headers += [(b"Content-Encoding", coding.encode()), (b"Vary", b"Accept-Encoding")]
+        return HttpResponse(entry.status, headers + stamp, body)
+
+
+def ttl_of(headers: list[tuple[bytes, bytes]], policy: CachePolicy, now: float) -> float:
+    """How long the edge keeps an object: the origin's Cache-Control s-maxage / max-age or
+    Expires within the policy's minimum and maximum TTLs, else the default TTL; no-cache,
+    no-store and private keep it only for a minimum TTL above 0.
+    https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Expiration.html#ExpirationDownloadDist
+    """
+    control = ""
+    expires = None
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered == b"cache-control":
+            control += "," + value.decode("latin-1").lower()
+        elif lowered == b"expires":
+            expires = value
+    directives: dict[str, str] = {}
+    for part in control.split(","):
+        directive, _, argument = part.strip().partition("=")
+        if directive:
+            directives[directive] = argument.strip('"')
+    if {"no-cache", "no-store", "private"} & directives.keys():
+        return float(policy.min_ttl)
+    for directive in ("s-maxage", "max-age"):
+        if directives.get(directive, "").isdigit():
+            seconds = int(directives[directive])
+            return float(min(max(seconds, policy.min_ttl), policy.max_ttl))
+    if expires is not None:
+        try:
+            left = parsedate_to_datetime(expires.decode("latin-1")).timestamp() - now
+        except (TypeError, ValueError):
+            left = 0.0
+        return float(min(max(left, policy.min_ttl), policy.max_ttl))
+    return float(policy.default_ttl)
+
+
+def _get(request: HttpRequest) -> HttpRequest:
+    """The request for an error page: a GET of it, with the viewer's headers."""
+    return HttpRequest(
+        method="GET",
+        path=request.path,
+        query_string="",
+        headers=request.headers,
+        body=b"",
+        client=request.client,
+        http_version=request.http_version,
+        server_port=request.server_port,
+        tls=request.tls,
+    )
+
+
+def _s3_method_refused() -> OriginAnswer:
+    return OriginAnswer(
+        403,
+        [(b"Content-Type", b"application/xml"), (b"Server", b"AmazonS3")],
+        b'<?xml version="1.0" encoding="UTF-8"?>\n'
+        b"<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>",
+    )
+
+
+def _page(status: int, message: str, cf_id: str) -> bytes:
+    """CloudFront's own error page."""
+    return (
+        '<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN" '
+        '"http://www.w3.org/TR/html4/loose.dtd">\n'
+        '<HTML><HEAD><META HTTP-EQUIV="Content-Type" CONTENT="text/html; charset=iso-8859-1">\n'
+        "<TITLE>ERROR: The request could not be satisfied</TITLE>\n</HEAD><BODY>\n"
+        f"<H1>{status} ERROR</H1>\n<H2>The request could not be satisfied.</H2>\n"
+        f'<HR noshade size="1px">\n{message}\n<BR clear="all">\n<HR noshade size="1px">\n'
+        f"<PRE>\nGenerated by cloudfront (CloudFront)\nRequest ID: {cf_id}\n</PRE>\n"
+        "<ADDRESS>\n</ADDRESS>\n</BODY></HTML>"
+    ).encode()
+
+
+def _error_page(status: int, message: str, cf_id: str) -> HttpResponse:
+    headers = [(b"Content-Type", b"text/html"), (b"Server", b"CloudFront")]
+    headers += viewer.cloudfront_headers(ERROR, cf_id)
+    return HttpResponse(status, headers, _page(status, message, cf_id))
