@@ -16,6 +16,7 @@ import msgspec
 import orjson
 
 from lamina.aws.service import AwsRequestContext, ServiceError
+from lamina.config import cloudfront
 from lamina.config.model import Application, TemplateResource
 from lamina.config.service_resources import (
     BUCKET,
@@ -30,6 +31,7 @@ from lamina.config.service_resources import (
     USER_POOL_GROUP,
 )
 from lamina.core.ids import new_request_id
+from lamina.services.cloudfront.provider import CloudFrontProvider
 from lamina.services.cognito_idp.model import Client, Group, Pool
 from lamina.services.cognito_idp.pool_operations import create_client
 from lamina.services.cognito_idp.provider import CognitoIdpProvider
@@ -52,7 +54,7 @@ from lamina.services.secretsmanager.service import CURRENT
 
 
 class Services:
-    __slots__ = ("cognito", "kms", "logs", "region", "s3", "secrets")
+    __slots__ = ("account_id", "cloudfront", "cognito", "kms", "logs", "region", "s3", "secrets")
 
     def __init__(
         self,
@@ -63,7 +65,12 @@ class Services:
         *,
         region: str,
         logs: LogsProvider | None = None,
+        cloudfront: CloudFrontProvider | None = None,
+        account_id: str = "",
     ) -> None:
+        self.cloudfront = cloudfront
+        """None: the template's distributions are not served (a caller without the edge)."""
+        self.account_id = account_id
         self.logs = logs
         """None: the template's log groups are not created (a caller without CloudWatch Logs)."""
         self.kms = kms
@@ -92,6 +99,8 @@ def provision(app: Application, services: Services) -> None:
     """Raises ServiceError (with the service's own message) when a resource is invalid."""
     for resource in app.service_resources:
         _PROVISIONERS[resource.type](resource, services)
+    if services.cloudfront is not None:
+        cloudfront.retain(services.cloudfront, app.service_resources)
 
 
 def _key(resource: TemplateResource, services: Services) -> None:
@@ -303,7 +312,13 @@ def _log_group(resource: TemplateResource, services: Services) -> None:
         put(services.logs, {"logGroupName": name, "retentionInDays": int(days)})
 
 
+def _cloudfront(resource: TemplateResource, services: Services) -> None:
+    if services.cloudfront is not None:
+        cloudfront.provision(resource, services.cloudfront, services.account_id)
+
+
 _PROVISIONERS = {
+    **{kind: _cloudfront for kind in cloudfront.CLOUDFRONT_TYPES},
     LOG_GROUP: _log_group,
     BUCKET: _bucket,
     KMS_KEY: _key,

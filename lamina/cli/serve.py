@@ -29,6 +29,7 @@ from lamina.cli.publish import publish_releases
 from lamina.cli.reload import Reloader
 from lamina.cli.seed import run_start_step, start_step
 from lamina.cli.stack import change_table, plan, record, stacks
+from lamina.cli.sync_site import site_lines, upload_sites
 from lamina.cli.test_invoke import TestInvoker
 from lamina.cli.trace import start_tracing
 from lamina.cli.transport import Transport, parse_domain_certs
@@ -39,6 +40,7 @@ from lamina.config.model import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, Application
 from lamina.core.store import Store, StoreError
 from lamina.core.store_open import open_store
 from lamina.edge.app import Edge
+from lamina.edge.cdn.site import SiteEdge
 from lamina.functions.service import FunctionService
 from lamina.gateway.access_log_writer import AccessLogWriter
 from lamina.gateway.app import Gateway
@@ -55,6 +57,7 @@ from lamina.http.server import HttpServer
 from lamina.http.tls import TlsConfigError
 from lamina.services.apigateway.provider import ApiGatewayProvider
 from lamina.services.apigatewayv2.provider import ApiGatewayV2Provider
+from lamina.services.cloudfront.provider import CloudFrontProvider
 from lamina.services.cloudwatch.provider import CloudWatchProvider
 from lamina.services.cognito_idp.provider import CognitoIdpProvider
 from lamina.services.cognito_idp.triggers import function_triggers
@@ -272,7 +275,17 @@ async def serve(options: ServeOptions) -> int:
     s3.state.events = LambdaDestinations(lambda_.state, app.account_id)  # bucket notifications
     # What the template's resources are provisioned through, at start and on each deploy
     # (a deploy keeps the region: cli/reload.py).
-    services = Services(kms, secrets, cognito, s3, region=app.region, logs=logs)
+    cloudfront = CloudFrontProvider()  # the template's distributions and the edge cache
+    services = Services(
+        kms,
+        secrets,
+        cognito,
+        s3,
+        region=app.region,
+        logs=logs,
+        cloudfront=cloudfront,
+        account_id=app.account_id,
+    )
     sts = StsProvider(credentials=credentials, roles=app.roles, account_id=app.account_id)
     dynamodb_streams = DynamoDbStreamsProvider(dynamodb.database)
     lambda_.mappings.source = dynamodb_streams.streams
@@ -293,6 +306,7 @@ async def serve(options: ServeOptions) -> int:
             cloudwatch,
             logs,
             tracing.provider,
+            cloudfront,
         ],
         region=app.region,
         account_id=app.account_id,
@@ -322,6 +336,8 @@ async def serve(options: ServeOptions) -> int:
     _map_streams(lambda_, dynamodb_streams, app)
     try:
         provision(app, services)
+        for line in await upload_sites(app, s3):  # buckets' Metadata Lamina.SiteContent
+            click.echo(line)
         # Now that the template's secrets exist, {{resolve:secretsmanager:...}} in function
         # environments can be resolved (no worker has started yet).
         for resolved in resolve_environments(app.functions, secrets):
@@ -339,6 +355,8 @@ async def serve(options: ServeOptions) -> int:
     async def provision_new(old: Application, new: Application) -> None:
         await _create_tables(dynamodb, new)
         provision(new, services)
+        for line in await upload_sites(new, s3):
+            click.echo(line)
         kept = set(old.permissions)
         added = tuple(permission for permission in new.permissions if permission not in kept)
         _grant(lambda_, msgspec.structs.replace(new, permissions=added))
@@ -356,6 +374,14 @@ async def serve(options: ServeOptions) -> int:
         publish=lambda new: publish_releases(lambda_.state, new.releases),
     )
     edge = Edge(gateway, public_host=public, aws=aws, identity=cognito)
+    edge.sites = SiteEdge(
+        cloudfront,
+        s3=s3,
+        gateway=gateway,
+        account_id=app.account_id,
+        region=app.region,
+        tls=transport.server_tls is not None,
+    )
     tracing.connect(gateway, edge, region=app.region)
     server = HttpServer(edge, transport.server_tls, streams_body=edge.streams_body)
     try:
@@ -376,7 +402,9 @@ async def serve(options: ServeOptions) -> int:
     cognito.base_url = plain_url
     issuers.serve_local_pools(plain_url, lambda pool_id: cognito.jwks(pool_id) is not None)
     _print_api_keys(app)
-    _print_banner(app, deployment, options.host, port, time.perf_counter() - started, transport)
+    _print_banner(
+        app, deployment, options.host, port, time.perf_counter() - started, transport, cloudfront
+    )
     _record_stack(store, app, options.parameter_overrides)
     serving = announce(state_dir, url=plain_url, app=app)
     edge.serve_operator("/_lamina/deploy", deploy_route(reloader, serving))
@@ -522,11 +550,15 @@ def _print_banner(
     port: int,
     elapsed_s: float,
     transport: Transport | None = None,
+    sites: CloudFrontProvider | None = None,
 ) -> None:
     scheme = transport.scheme if transport is not None else "http"
     ca_path = transport.ca_path if transport is not None else None
     for line in banner_lines(app, deployment, host, port, scheme=scheme, ca_path=ca_path):
         click.echo(line)
+    if sites is not None:
+        for line in site_lines(sites, scheme, port):
+            click.echo(line)
     users = [identity for identity in app.identities if ":user/" in identity.arn]
     if users:
         click.echo("IAM access keys (sign requests to AWS_IAM methods with them):")

@@ -17,13 +17,20 @@ import ipaddress
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from lamina.config.cloudfront import distribution_aliases
 from lamina.config.model import Application
 from lamina.edge.app import Edge
 from lamina.http.certificate import CertificateAuthority, KeyPair
 from lamina.http.server import HttpServer
 from lamina.http.tls import ServerTls, TlsConfigError, TlsSite
 
-DEFAULT_NAMES = ("localhost", "127.0.0.1", "::1", "*.execute-api.localhost")
+DEFAULT_NAMES = (
+    "localhost",
+    "127.0.0.1",
+    "::1",
+    "*.execute-api.localhost",
+    "*.cloudfront.localhost",  # CloudFront-compatible distributions (edge/cdn)
+)
 _WILDCARD_BINDS = frozenset({"", "0.0.0.0", "::"})
 
 
@@ -85,6 +92,9 @@ class Transport:
                 ca = ca or CertificateAuthority(state_dir / "tls")
                 pair = ca.leaf(_stem(domain.name), [domain.name])
             sites.append(TlsSite(domain.name, pair, truststore))
+        for alias in distribution_aliases(app):  # a distribution's Aliases, as custom domains
+            ca = ca or CertificateAuthority(state_dir / "tls")
+            sites.append(TlsSite(alias, ca.leaf(_stem(alias), [alias]), None))
         return cls(ServerTls(default, sites), ca.cert_path if ca else None)
 
     async def function_endpoint(self, edge: Edge, plain_url: str) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 import msgspec
 
 from lamina.aws.credentials import derived_key_pair, derived_principal_id
-from lamina.config import service_ids
+from lamina.config import cloudfront, service_ids
 from lamina.config.error import ConfigError
 from lamina.config.ids import physical_id
 from lamina.config.intrinsic import Resolver
@@ -423,7 +423,24 @@ def _secret_arn(resources: Resources, resource: CfnResource, resolver: Resolver)
     )
 
 
+def _cloudfront_id(resources: Resources, resource: CfnResource, resolver: Resolver) -> str:
+    return cloudfront.physical_id(resource.type, resources.stack_name, resource.logical_id)
+
+
+def _distribution_domain(resources: Resources, resource: CfnResource, resolver: Resolver) -> str:
+    distribution_id = cloudfront.cloudfront_id(resources.stack_name, resource.logical_id)
+    return cloudfront.distribution_domain(distribution_id)
+
+
+def _canonical_user(resources: Resources, resource: CfnResource, resolver: Resolver) -> str:
+    return cloudfront.canonical_user_id(resources.stack_name, resource.logical_id)
+
+
 _REF_RULES: dict[str, _Rule] = {
+    # Ref of a distribution, origin access control or identity is its id; of a cache or
+    # origin request policy its (UUID) id.
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distribution.html#aws-resource-cloudfront-distribution-return-values
+    **{kind: _cloudfront_id for kind in cloudfront.CLOUDFRONT_TYPES},
     "AWS::Cognito::UserPool": _user_pool_id,
     "AWS::Cognito::UserPoolClient": _user_pool_client_id,
     "AWS::Cognito::UserPoolGroup": _group_name,
@@ -470,6 +487,11 @@ _REF_RULES: dict[str, _Rule] = {
 }
 
 _GET_ATT_RULES: dict[str, dict[str, _Rule]] = {
+    cloudfront.DISTRIBUTION: {"DomainName": _distribution_domain, "Id": _cloudfront_id},
+    cloudfront.ORIGIN_ACCESS_CONTROL: {"Id": _cloudfront_id},
+    cloudfront.ORIGIN_ACCESS_IDENTITY: {"Id": _cloudfront_id, "S3CanonicalUserId": _canonical_user},
+    cloudfront.CACHE_POLICY: {"Id": _cloudfront_id},
+    cloudfront.ORIGIN_REQUEST_POLICY: {"Id": _cloudfront_id},
     "AWS::Cognito::UserPool": {
         name: _user_pool_attribute(name)
         for name in ("Arn", "ProviderName", "ProviderURL", "UserPoolId")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lamina.config import service_ids
+from lamina.config import cloudfront, service_ids
 from lamina.config.model import TemplateResource
 from lamina.config.reference import log_group_name
 from lamina.config.stack import Stack
@@ -30,6 +30,7 @@ LOG_GROUP = "AWS::Logs::LogGroup"
 SERVICE_TYPES = frozenset(
     {USER_POOL, USER_POOL_CLIENT, USER_POOL_GROUP, USER_POOL_DOMAIN, KMS_KEY, KMS_ALIAS, SECRET}
     | {ROTATION_SCHEDULE, LOG_GROUP}
+    | set(cloudfront.CLOUDFRONT_TYPES)
 )
 # Created in this order: keys before the aliases and secrets that name them, pools before
 # their clients and groups.
@@ -44,6 +45,7 @@ _ORDER = (
     USER_POOL_GROUP,
     USER_POOL_DOMAIN,
     BUCKET,
+    *cloudfront.CLOUDFRONT_TYPES,  # after the buckets their origins read
 )
 
 
@@ -94,6 +96,8 @@ def _physical_id(
         # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-loggroup.html
         given = properties.get("LogGroupName")
         return str(given) if given else log_group_name(stack, logical_id)
+    if kind in cloudfront.CLOUDFRONT_TYPES:
+        return cloudfront.physical_id(kind, stack, logical_id)
     if kind == ROTATION_SCHEDULE:
         # Ref returns the secret's ARN (SecretId, a Ref to the template's secret).
         # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-secretsmanager-rotationschedule.html
@@ -109,6 +113,8 @@ def _arn(
     region: str,
     account: str,
 ) -> str | None:
+    if kind == cloudfront.DISTRIBUTION:
+        return cloudfront.distribution_arn(account, cloudfront.cloudfront_id(stack, logical_id))
     if kind == SECRET:
         name = service_ids.secret_name(stack, logical_id, properties.get("Name"))
         return service_ids.secret_arn(stack, logical_id, name, region, account)

@@ -17,6 +17,7 @@ from lamina.aws.dispatch import AwsApi
 from lamina.aws.trace import AwsCallTracing
 from lamina.core.ids import new_extended_request_id, new_request_id
 from lamina.core.trace import header_or_new
+from lamina.edge.cdn.site import SiteEdge
 from lamina.gateway.app import Gateway
 from lamina.gateway.error import GatewayError, ResponseType
 from lamina.gateway.request import GatewayRequest
@@ -72,6 +73,8 @@ class Edge:
         """`/_lamina/...` paths the CLI talks to (`lamina deploy`), each checking its caller."""
         self._public_host = public_host
         """Host[:port] used as the domain name when a client sends no Host header."""
+        self.sites: SiteEdge | None = None
+        """CloudFront-compatible distributions, answered on their hosts (edge/cdn)."""
         self.aws_tracing: AwsCallTracing | None = None
         """X-Ray subsegments for AWS calls made in a sampled trace (set by `lamina up`)."""
 
@@ -94,6 +97,10 @@ class Edge:
                 return await route(request)
             return self._reserved(request)
         host = request.header("host") or self._public_host
+        if self.sites is not None:  # `{id}.cloudfront.localhost` and the aliases
+            distribution = self.sites.distribution_for(host)
+            if distribution is not None:
+                return await self.sites.serve(request, distribution)
         # User pools answer at /{poolId}/... and on {domain}.auth.localhost; a cheap test
         # first, since every gateway request passes here.
         if self._identity is not None and (_names_a_pool(request.path) or ".auth." in host):
