@@ -127,8 +127,12 @@ class RestRouter:
 
     @classmethod
     def from_model(cls, model: Any) -> RestRouter:
-        """`model`: a botocore ServiceModel."""
-        return cls(_model_route(model.operation_model(name)) for name in model.operation_names)
+        """`model`: a botocore ServiceModel. Deprecated operations come last, so that one
+        sharing its route with its successor (S3's GetBucketNotification and
+        GetBucketNotificationConfiguration, both `GET /{Bucket}?notification`) loses the tie."""
+        operations = [model.operation_model(name) for name in model.operation_names]
+        operations.sort(key=lambda operation: bool(operation.deprecated))
+        return cls(_model_route(operation) for operation in operations)
 
     def _add(self, route: Route) -> None:
         path, _, query = route.uri.partition("?")

@@ -10,6 +10,7 @@ https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-struc
 from __future__ import annotations
 
 import base64
+import re
 import time
 import uuid
 from collections.abc import Mapping, Sequence
@@ -37,6 +38,9 @@ EVENT_VERSION = "2.1"
 TAGGING_EVENT_VERSION = "2.3"
 """"It uses version 2.3 for ... object tagging ... events" (notification-content-structure)."""
 _FILTER_NAMES = ("prefix", "suffix")
+# The event types of the S3 model's `Event` enum: `s3:` and one or two more names, the last
+# possibly `*` (https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-how-to-event-types-and-destinations.html).
+_EVENT = re.compile(r"^s3:[A-Za-z]+(?::(?:[A-Za-z]+|\*))?$")
 _UNVALIDATED = "Unable to validate the following destination configurations"
 _OVERLAP = (
     "Configurations overlap. Configurations on the same bucket cannot share a common event type."
@@ -129,6 +133,11 @@ def _checked(rule: Mapping[str, Any]) -> dict[str, Any]:
     events = list(rule.get("Events") or [])
     if not events or not rule.get("LambdaFunctionArn"):
         raise error.malformed_xml()
+    for event in events:
+        if not _EVENT.match(event):
+            raise error.invalid_argument(
+                "The event is not supported for notifications", "Event", event
+            )
     names = [item.get("Name", "") for item in _filter_rules(rule)]
     for name in names:
         if name.lower() not in _FILTER_NAMES:
@@ -142,7 +151,15 @@ def _checked(rule: Mapping[str, Any]) -> dict[str, Any]:
             )
     # S3 names a configuration it was given without an Id (a base64 id, as it answers).
     rule_id = rule.get("Id") or base64.b64encode(str(uuid.uuid4()).encode()).decode()
-    return {**rule, "Id": rule_id, "Events": events}
+    checked = {**rule, "Id": rule_id, "Events": events}
+    if names:
+        # S3 answers the rule names capitalized ("Prefix", "Suffix"), however they were sent.
+        rules = [
+            {"Name": str(item.get("Name", "")).capitalize(), "Value": item.get("Value", "")}
+            for item in _filter_rules(rule)
+        ]
+        checked["Filter"] = {"Key": {"FilterRules": rules}}
+    return checked
 
 
 def _filter_rules(rule: Mapping[str, Any]) -> list[Mapping[str, Any]]:
