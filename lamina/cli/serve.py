@@ -58,6 +58,7 @@ from lamina.http.tls import TlsConfigError
 from lamina.services.apigateway.provider import ApiGatewayProvider
 from lamina.services.apigatewayv2.provider import ApiGatewayV2Provider
 from lamina.services.cloudfront.provider import CloudFrontProvider
+from lamina.services.cloudwatch.alarms import ALARM_PRINCIPAL
 from lamina.services.cloudwatch.provider import CloudWatchProvider
 from lamina.services.cognito_idp.provider import CognitoIdpProvider
 from lamina.services.cognito_idp.triggers import function_triggers
@@ -68,6 +69,7 @@ from lamina.services.kms.provider import KmsProvider
 from lamina.services.lambda_.layers import adopt
 from lamina.services.lambda_.permissions import grant
 from lamina.services.lambda_.provider import LambdaProvider
+from lamina.services.lambda_.targets import FunctionTargets
 from lamina.services.logs.provider import LogsProvider
 from lamina.services.s3.notification import LambdaDestinations
 from lamina.services.s3.provider import S3Provider
@@ -163,7 +165,9 @@ async def serve(options: ServeOptions) -> int:
         return 2
     console = ConsoleLog()
     # CloudWatch metrics: fed by the gateway, the runtime and EMF lines in function logs.
-    cloudwatch = CloudWatchProvider(state_dir=state_dir)
+    cloudwatch = CloudWatchProvider(
+        state_dir=state_dir, region=app.region, account_id=app.account_id
+    )
     # The CloudWatch Logs API; functions' logs go there too (/aws/lambda/<name>).
     logs = LogsProvider(state_dir=state_dir, region=app.region, account_id=app.account_id)
     functions = FunctionService(
@@ -273,6 +277,8 @@ async def serve(options: ServeOptions) -> int:
     )
     s3 = S3Provider(state_dir=state_dir, account_id=app.account_id)
     s3.state.events = LambdaDestinations(lambda_.state, app.account_id)  # bucket notifications
+    # Alarm actions that name functions (the function's policy must allow CloudWatch).
+    cloudwatch.alarms.action = FunctionTargets(lambda_.state, app.account_id, ALARM_PRINCIPAL)
     # What the template's resources are provisioned through, at start and on each deploy
     # (a deploy keeps the region: cli/reload.py).
     cloudfront = CloudFrontProvider()  # the template's distributions and the edge cache

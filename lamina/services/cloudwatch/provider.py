@@ -1,5 +1,6 @@
-"""CloudWatchProvider: the botocore "cloudwatch" service (metrics): PutMetricData,
-GetMetricStatistics, GetMetricData, ListMetrics over Lamina's metric store.
+"""CloudWatchProvider: the botocore "cloudwatch" service: PutMetricData,
+GetMetricStatistics, GetMetricData (with metric math), ListMetrics over Lamina's metric
+store; metric alarms (alarms.py, evaluated each minute) and dashboards (dashboards.py).
 
     gateway / runtime ─ cells ─► MetricFeed ─ drain (each minute, before each read) ─┐
     function logs ─ EmfTap ─ EMF lines ───────────────────────────────────────────────┤
@@ -20,6 +21,7 @@ import os
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 from lamina.aws.service import (
     AwsRequestContext,
@@ -30,6 +32,8 @@ from lamina.aws.service import (
 )
 from lamina.core.metric_feed import Datapoint, MetricFeed
 from lamina.functions.logfile import LogSink
+from lamina.services.cloudwatch.alarms import Alarm, AlarmBook
+from lamina.services.cloudwatch.dashboards import DashboardBook
 from lamina.services.cloudwatch.emf import EmfTap
 from lamina.services.cloudwatch.persist import MetricFile
 from lamina.services.cloudwatch.put import datapoints
@@ -57,10 +61,29 @@ class CloudWatchProvider:
         state_dir: Path | None,
         clock: Callable[[], float] = time.time,
         feed: bool | None = None,
+        region: str = "us-east-1",
+        account_id: str = "123456789012",
+        evaluate_s: float = 60.0,
     ) -> None:
-        """`state_dir` None: memory only. `feed` None: on unless LAMINA_CLOUDWATCH_FEED=off."""
+        """`state_dir` None: memory only. `feed` None: on unless LAMINA_CLOUDWATCH_FEED=off.
+        `evaluate_s`: how often alarms are evaluated (CloudWatch: each minute)."""
         self._clock = clock
         self.store = MetricStore(clock)
+        self.alarms = AlarmBook(
+            self.store,
+            path=state_dir / "cloudwatch-alarms.json" if state_dir is not None else None,
+            region=region,
+            account_id=account_id,
+            clock=clock,
+        )
+        self.dashboards = DashboardBook(
+            path=state_dir / "cloudwatch-dashboards.json" if state_dir is not None else None,
+            region=region,
+            account_id=account_id,
+            clock=clock,
+        )
+        self._evaluate_s = evaluate_s
+        self._evaluating: asyncio.TimerHandle | None = None
         self._file = MetricFile(state_dir / "metrics.sqlite3") if state_dir is not None else None
         if self._file is not None:
             self._file.load(self.store, clock())
@@ -76,6 +99,21 @@ class CloudWatchProvider:
             "GetMetricStatistics": self._get_metric_statistics,
             "GetMetricData": self._get_metric_data,
             "ListMetrics": self._list_metrics,
+            "PutMetricAlarm": self._put_metric_alarm,
+            "DescribeAlarms": self._describe_alarms,
+            "DescribeAlarmsForMetric": self._describe_alarms_for_metric,
+            "DeleteAlarms": self._delete_alarms,
+            "SetAlarmState": self._set_alarm_state,
+            "EnableAlarmActions": self._enable_alarm_actions,
+            "DisableAlarmActions": self._disable_alarm_actions,
+            "DescribeAlarmHistory": self._describe_alarm_history,
+            "TagResource": self._tag_resource,
+            "UntagResource": self._untag_resource,
+            "ListTagsForResource": self._list_tags_for_resource,
+            "PutDashboard": self._put_dashboard,
+            "GetDashboard": self._get_dashboard,
+            "ListDashboards": self._list_dashboards,
+            "DeleteDashboards": self._delete_dashboards,
         }
 
     @property
@@ -95,12 +133,30 @@ class CloudWatchProvider:
         self.store.add(points)
 
     def start(self) -> None:
-        """Start the feed's minute timer (call on the running loop)."""
+        """Start the feed's minute timer and the alarms' evaluation (on the running loop)."""
         if self.feed is not None:
             self.feed.start()
+        self._schedule_evaluation()
+
+    def _schedule_evaluation(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._evaluating = loop.call_later(self._evaluate_s, self._evaluate_alarms)
+
+    def _evaluate_alarms(self) -> None:
+        try:
+            if self.alarms.alarms:
+                self._drain()
+                self.alarms.evaluate_all()
+        except Exception:
+            log.exception("evaluating alarms failed")
+        finally:
+            self._schedule_evaluation()
 
     def close(self) -> None:
         """Drain the feed and write what is still unwritten (blocking: at shutdown)."""
+        if self._evaluating is not None:
+            self._evaluating.cancel()
+            self._evaluating = None
         for tap in self._taps:  # EMF lines of the last logs, not parsed yet
             tap.parse_pending()
         if self.feed is not None:
@@ -187,6 +243,180 @@ class CloudWatchProvider:
         if start + LIST_PAGE < len(found):
             output["NextToken"] = base64.b64encode(f"list:{start + LIST_PAGE}".encode()).decode()
         return output
+
+    # -- alarms ------------------------------------------------------------------------------
+    # https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_Operations.html
+
+    async def _put_metric_alarm(
+        self, ctx: AwsRequestContext, params: OperationInput
+    ) -> OperationOutput:
+        self._drain()
+        self.alarms.put(dict(params))
+        return {}
+
+    async def _describe_alarms(
+        self, ctx: AwsRequestContext, params: OperationInput
+    ) -> OperationOutput:
+        names = params.get("AlarmNames")
+        prefix = params.get("AlarmNamePrefix")
+        if names and prefix:
+            raise ServiceError(
+                "InvalidParameterCombination",
+                "AlarmNamePrefix and AlarmNames cannot be used together.",
+            )
+        state = params.get("StateValue")
+        action = params.get("ActionPrefix")
+        types = params.get("AlarmTypes") or ["MetricAlarm"]
+        found = []
+        for alarm in sorted(self.alarms.alarms.values(), key=lambda a: a.name):
+            if names and alarm.name not in names:
+                continue
+            if prefix and not alarm.name.startswith(prefix):
+                continue
+            if state and alarm.state != state:
+                continue
+            if action and not any(
+                arn.startswith(action)
+                for key in ("OKActions", "AlarmActions", "InsufficientDataActions")
+                for arn in alarm.config.get(key) or []
+            ):
+                continue
+            found.append(self.alarms.describe(alarm))
+        if "MetricAlarm" not in types:
+            found = []
+        return _paged(found, params, "MetricAlarms", extra={"CompositeAlarms": []})
+
+    async def _describe_alarms_for_metric(
+        self, ctx: AwsRequestContext, params: OperationInput
+    ) -> OperationOutput:
+        wanted_dims = sorted((d["Name"], d["Value"]) for d in params.get("Dimensions") or [])
+        found = []
+        for alarm in sorted(self.alarms.alarms.values(), key=lambda a: a.name):
+            config = alarm.config
+            if (config.get("Namespace"), config.get("MetricName")) != (
+                params["Namespace"],
+                params["MetricName"],
+            ):
+                continue
+            dims = sorted((d["Name"], d["Value"]) for d in config.get("Dimensions") or [])
+            if "Dimensions" in params and dims != wanted_dims:
+                continue
+            for field in ("Statistic", "ExtendedStatistic", "Unit"):
+                if params.get(field) and config.get(field) != params[field]:
+                    break
+            else:
+                if params.get("Period") and int(config["Period"]) != int(params["Period"]):
+                    continue
+                found.append(self.alarms.describe(alarm))
+        return {"MetricAlarms": found}
+
+    async def _delete_alarms(
+        self, ctx: AwsRequestContext, params: OperationInput
+    ) -> OperationOutput:
+        self.alarms.delete(list(params["AlarmNames"]))
+        return {}
+
+    async def _set_alarm_state(
+        self, ctx: AwsRequestContext, params: OperationInput
+    ) -> OperationOutput:
+        self.alarms.set_state(
+            params["AlarmName"],
+            params["StateValue"],
+            params["StateReason"],
+            params.get("StateReasonData"),
+        )
+        return {}
+
+    async def _enable_alarm_actions(
+        self, ctx: AwsRequestContext, params: OperationInput
+    ) -> OperationOutput:
+        self.alarms.enable_actions(list(params["AlarmNames"]), True)
+        return {}
+
+    async def _disable_alarm_actions(
+        self, ctx: AwsRequestContext, params: OperationInput
+    ) -> OperationOutput:
+        self.alarms.enable_actions(list(params["AlarmNames"]), False)
+        return {}
+
+    async def _describe_alarm_history(
+        self, ctx: AwsRequestContext, params: OperationInput
+    ) -> OperationOutput:
+        return _paged(self.alarms.history_items(dict(params)), params, "AlarmHistoryItems")
+
+    def _alarm_of(self, arn: str) -> Alarm:
+        name = arn.rpartition(":alarm:")[2]
+        alarm = self.alarms.alarms.get(name) if ":alarm:" in arn else None
+        if alarm is None:
+            raise ServiceError("ResourceNotFoundException", f"Resource {arn} not found", status=404)
+        return alarm
+
+    async def _tag_resource(
+        self, ctx: AwsRequestContext, params: OperationInput
+    ) -> OperationOutput:
+        alarm = self._alarm_of(params["ResourceARN"])
+        alarm.tags.update({t["Key"]: t["Value"] for t in params["Tags"]})
+        self.alarms.save()
+        return {}
+
+    async def _untag_resource(
+        self, ctx: AwsRequestContext, params: OperationInput
+    ) -> OperationOutput:
+        alarm = self._alarm_of(params["ResourceARN"])
+        for key in params["TagKeys"]:
+            alarm.tags.pop(key, None)
+        self.alarms.save()
+        return {}
+
+    async def _list_tags_for_resource(
+        self, ctx: AwsRequestContext, params: OperationInput
+    ) -> OperationOutput:
+        alarm = self._alarm_of(params["ResourceARN"])
+        return {"Tags": [{"Key": k, "Value": v} for k, v in sorted(alarm.tags.items())]}
+
+    # -- dashboards --------------------------------------------------------------------------
+
+    async def _put_dashboard(
+        self, ctx: AwsRequestContext, params: OperationInput
+    ) -> OperationOutput:
+        messages = self.dashboards.put(params["DashboardName"], params["DashboardBody"])
+        return {"DashboardValidationMessages": messages}
+
+    async def _get_dashboard(
+        self, ctx: AwsRequestContext, params: OperationInput
+    ) -> OperationOutput:
+        return self.dashboards.get(params["DashboardName"])
+
+    async def _list_dashboards(
+        self, ctx: AwsRequestContext, params: OperationInput
+    ) -> OperationOutput:
+        entries = self.dashboards.entries(params.get("DashboardNamePrefix") or "")
+        return _paged(entries, params, "DashboardEntries")
+
+    async def _delete_dashboards(
+        self, ctx: AwsRequestContext, params: OperationInput
+    ) -> OperationOutput:
+        self.dashboards.delete(list(params["DashboardNames"]))
+        return {}
+
+
+PAGE = 100
+
+
+def _paged(
+    items: list[Any],
+    params: OperationInput,
+    key: str,
+    *,
+    extra: dict[str, Any] | None = None,
+) -> OperationOutput:
+    """One page of `items` by MaxRecords (default and most 100) and an offset NextToken."""
+    size = min(int(params.get("MaxRecords") or PAGE), PAGE)
+    start = _list_offset(params.get("NextToken"))
+    output: OperationOutput = {key: items[start : start + size], **(extra or {})}
+    if start + size < len(items):
+        output["NextToken"] = base64.b64encode(f"list:{start + size}".encode()).decode()
+    return output
 
 
 def _list_offset(token: str | None) -> int:
