@@ -10,7 +10,6 @@ https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-struc
 from __future__ import annotations
 
 import base64
-import re
 import time
 import uuid
 from collections.abc import Mapping, Sequence
@@ -38,9 +37,43 @@ EVENT_VERSION = "2.1"
 TAGGING_EVENT_VERSION = "2.3"
 """"It uses version 2.3 for ... object tagging ... events" (notification-content-structure)."""
 _FILTER_NAMES = ("prefix", "suffix")
-# The event types of the S3 model's `Event` enum: `s3:` and one or two more names, the last
-# possibly `*` (https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-how-to-event-types-and-destinations.html).
-_EVENT = re.compile(r"^s3:[A-Za-z]+(?::(?:[A-Za-z]+|\*))?$")
+# The event types S3 publishes (the S3 model's `Event` enum).
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-how-to-event-types-and-destinations.html
+_EVENTS = frozenset(
+    {
+        "s3:ReducedRedundancyLostObject",
+        "s3:ObjectCreated:*",
+        "s3:ObjectCreated:Put",
+        "s3:ObjectCreated:Post",
+        "s3:ObjectCreated:Copy",
+        "s3:ObjectCreated:CompleteMultipartUpload",
+        "s3:ObjectRemoved:*",
+        "s3:ObjectRemoved:Delete",
+        "s3:ObjectRemoved:DeleteMarkerCreated",
+        "s3:ObjectRestore:*",
+        "s3:ObjectRestore:Post",
+        "s3:ObjectRestore:Completed",
+        "s3:Replication:*",
+        "s3:Replication:OperationFailedReplication",
+        "s3:Replication:OperationNotTracked",
+        "s3:Replication:OperationMissedThreshold",
+        "s3:Replication:OperationReplicatedAfterThreshold",
+        "s3:ObjectRestore:Delete",
+        "s3:LifecycleTransition",
+        "s3:IntelligentTiering",
+        "s3:ObjectAcl:Put",
+        "s3:LifecycleExpiration:*",
+        "s3:LifecycleExpiration:Delete",
+        "s3:LifecycleExpiration:DeleteMarkerCreated",
+        "s3:ObjectTagging:*",
+        "s3:ObjectTagging:Put",
+        "s3:ObjectTagging:Delete",
+        "s3:ObjectAnnotation:*",
+        "s3:ObjectAnnotation:Put",
+        "s3:ObjectAnnotation:Delete",
+        "s3:ObjectRetention:Put",
+    }
+)
 _UNVALIDATED = "Unable to validate the following destination configurations"
 _OVERLAP = (
     "Configurations overlap. Configurations on the same bucket cannot share a common event type."
@@ -134,7 +167,7 @@ def _checked(rule: Mapping[str, Any]) -> dict[str, Any]:
     if not events or not rule.get("LambdaFunctionArn"):
         raise error.malformed_xml()
     for event in events:
-        if not _EVENT.match(event):
+        if event not in _EVENTS:
             raise error.invalid_argument(
                 "The event is not supported for notifications", "Event", event
             )

@@ -79,8 +79,8 @@ def read_form(request: HttpRequest) -> Form:
         if name == "file":
             form.file = payload
             form.filename = str(params.get("filename") or "")
-            if part.get_content_type() != "text/plain":
-                form.fields.setdefault("content-type", part.get_content_type())
+            # The file part's own Content-Type is not the object's: only a Content-Type
+            # field sets it (else binary/octet-stream).
             break
         form.fields[name] = payload.decode("utf-8", errors="replace")
     return form
