@@ -324,6 +324,7 @@ def _integration(spec: object) -> Integration:
             passthrough_behavior=mapped.passthrough_behavior,
             content_handling=mapped.content_handling,
             responses=mapped.responses,
+            request_parameters=_strings(integration.get("requestParameters")),
         )
     if kind == "AWS_PROXY" and is_lambda_uri(uri):
         # `${stageVariables.x}` in the function name or qualifier stays as written: the data

@@ -221,6 +221,8 @@ def _integration(
             "timeoutInMillis": integration.timeout_ms,
             "passthroughBehavior": integration.passthrough_behavior,
         }
+        if integration.request_parameters:
+            record["requestParameters"] = dict(integration.request_parameters)
         _put_templates_and_responses(record, integration)
     elif isinstance(integration, HttpIntegration):
         # https://docs.aws.amazon.com/apigateway/latest/developerguide/setup-http-integrations.html

@@ -311,6 +311,7 @@ def build_lambda_custom_integration(
         passthrough_behavior=mapped.passthrough_behavior,
         content_handling=mapped.content_handling,
         responses=mapped.responses,
+        request_parameters=_text_map(spec.get("RequestParameters" if cfn else "requestParameters")),
     )
 
 

@@ -116,6 +116,9 @@ class LambdaCustomIntegration(msgspec.Struct, frozen=True, kw_only=True):
     content_handling: Literal["CONVERT_TO_BINARY", "CONVERT_TO_TEXT"] | None = None
     """contentHandling (integrations/content_handling.py); None: no conversion."""
     responses: tuple[IntegrationResponse, ...] = ()
+    request_parameters: dict[str, str] = msgspec.field(default_factory=dict)
+    """`integration.request.header.X-Amz-Invocation-Type` <- `'Event'` or a method request
+    parameter: Lambda's invocation type (integrations/lambda_custom.py)."""
 
 
 class AwsServiceIntegration(msgspec.Struct, frozen=True, kw_only=True):
