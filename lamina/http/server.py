@@ -226,10 +226,11 @@ class HttpProtocol(asyncio.Protocol):
     def _stream_now(self, expects_continue: bool) -> bool:
         """Hand the request over now, its body to follow, if the application wants that."""
         assert self._streams_body is not None
+        too_large, self._too_large = self._too_large, False  # no cap on a streamed body
         request = self._request(b"")
         if not self._streams_body(request):
+            self._too_large = too_large
             return False
-        self._too_large = False  # no cap on a streamed body
         self._expects_continue = expects_continue
         self._stream = request.stream = BodyReader(self)
         self._answered_early = True  # on_message_complete only ends the stream
