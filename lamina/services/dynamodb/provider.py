@@ -7,6 +7,7 @@ then swept every `ttl_sweep_interval_s`), `close()` at shutdown on the loop's th
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -46,11 +47,7 @@ class DynamoDbProvider:
         # `url` picks the backend (backend.open_store): SQLite under state_dir by default.
         self.store = store or open_store(url, state_dir)
         self.database = Database(self.store, region=region, account_id=account_id, clock=clock)
-        self._pool = (
-            ThreadPoolExecutor(WORKER_THREADS, thread_name_prefix="dynamodb")
-            if self.store.concurrent
-            else None
-        )
+        self._pool = _executor(self.store)
         self._sweeper = TtlSweeper(
             self.database, interval_s=ttl_sweep_interval_s, limit=SWEEP_LIMIT, executor=self._pool
         )
@@ -84,6 +81,16 @@ class DynamoDbProvider:
         if self._pool is not None:
             self._pool.shutdown(wait=True)
         self.store.close()
+
+
+def _executor(store: TableStore) -> ThreadPoolExecutor | None:
+    """Where operations run: a pool on a concurrent store (one connection per thread); on
+    SQLite the loop's own thread, or one dedicated thread when LAMINA_DYNAMODB_THREAD=on."""
+    if store.concurrent:
+        return ThreadPoolExecutor(WORKER_THREADS, thread_name_prefix="dynamodb")
+    if os.environ.get("LAMINA_DYNAMODB_THREAD", "off") == "on":
+        return ThreadPoolExecutor(1, thread_name_prefix="dynamodb")
+    return None
 
 
 def _bind(database: Database, operation: Operation, pool: ThreadPoolExecutor | None) -> Handler:

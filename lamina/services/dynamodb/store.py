@@ -337,7 +337,10 @@ class SqliteTableStore:
             "CREATE TABLE IF NOT EXISTS stream_trims (tbl TEXT NOT NULL, label TEXT NOT NULL, "
             "through INTEGER NOT NULL, PRIMARY KEY (tbl, label))"
         )
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        """Held by a write transaction, and by the stream reads that may come from another
+        thread than the operations' (an event source mapping's poller on the loop while
+        operations run on their thread): they never see a transaction in flight."""
 
     def create_table(self, meta: TableMeta) -> bool:
         with self._lock:
@@ -385,11 +388,14 @@ class SqliteTableStore:
                     self._index(meta, index, (row.partition, row.sort), None, row.item, size)
 
     def table(self, name: str) -> TableMeta | None:
-        row = self._db.execute("SELECT meta FROM tables WHERE name = ?", (name,)).fetchone()
+        with self._lock:
+            row = self._db.execute("SELECT meta FROM tables WHERE name = ?", (name,)).fetchone()
         return None if row is None else msgspec.msgpack.decode(row[0], type=TableMeta)
 
     def table_names(self) -> list[str]:
-        return [row[0] for row in self._db.execute("SELECT name FROM tables ORDER BY name")]
+        with self._lock:
+            rows = self._db.execute("SELECT name FROM tables ORDER BY name").fetchall()
+        return [row[0] for row in rows]
 
     def delete_table(self, name: str) -> None:
         with self._lock:
@@ -468,11 +474,13 @@ class SqliteTableStore:
         return old
 
     def stream_records(self, name: str, label: str, after: int, limit: int) -> list[StreamRow]:
-        rows = self._db.execute(_STREAMS.records, (name, label, after, limit))
+        with self._lock:
+            rows = self._db.execute(_STREAMS.records, (name, label, after, limit)).fetchall()
         return [StreamRow.stored(row[0], row[1]) for row in rows]
 
     def last_sequence(self, name: str, label: str) -> int:
-        return int(self._db.execute(_STREAMS.last_sequence, (name, label)).fetchone()[0])
+        with self._lock:
+            return int(self._db.execute(_STREAMS.last_sequence, (name, label)).fetchone()[0])
 
     def trim_streams(self, before: float) -> int:
         with self.transaction():
@@ -480,7 +488,8 @@ class SqliteTableStore:
             return self._db.execute(_STREAMS.trim, (before,)).rowcount
 
     def trim_horizon(self, name: str, label: str) -> int:
-        row = self._db.execute(_STREAMS.trim_horizon, (name, label)).fetchone()
+        with self._lock:
+            row = self._db.execute(_STREAMS.trim_horizon, (name, label)).fetchone()
         return 0 if row is None else int(row[0])
 
     def _index(
