@@ -237,13 +237,12 @@ class AlarmBook:
             )
             self._change(alarm, "ALARM", reason, data, now)
         elif fine:
+            # Worded as the ALARM reason is, for the way back (the SNS example on
+            # https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html).
             reason = (
-                f"Threshold Crossed: no datapoints were {wording} the threshold ({threshold}). "
-                f"The most recent datapoints which crossed the threshold: {_listed(breaching)}."
-                if breaching
-                else f"Threshold Crossed: {len(fine)} datapoint{'s' if len(fine) > 1 else ''} "
-                f"{_listed(fine[-5:])} {'was' if len(fine) == 1 else 'were'} not {wording} "
-                f"the threshold ({threshold})."
+                f"Threshold Crossed: {len(fine)} out of the last {periods} datapoints "
+                f"{_listed(fine[-5:])} was not {wording} the threshold ({threshold}) "
+                f"(minimum 1 datapoint for {alarm.state} -> OK transition)."
             )
             self._change(alarm, "OK", reason, data, now)
         elif treat != "ignore":
