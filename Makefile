@@ -59,6 +59,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/deploy.py
 	$(BIN)/python bench/stage_swap.py
 	$(BIN)/python bench/cache.py
+	$(BIN)/python bench/dynamodb.py
 
 clean:
 	rm -rf $(VENV) .lamina .pytest_cache .mypy_cache .ruff_cache
