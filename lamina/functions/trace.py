@@ -103,14 +103,15 @@ class InvokeTrace:
         return document
 
     def _function_segment(self, result: InvokeResult, end: float) -> dict[str, Any]:
-        """Initialization from the invoke's start (a cold start waits for it), Invocation
-        for the handler's own Duration, Overhead for the rest until the answer came back."""
+        """Initialization from the invoke's start (a cold start waits for it), then
+        Invocation for the handler's own Duration, then Overhead: the rest of the time the
+        invoke took (handing the event over, reading the answer back)."""
         init_s = (result.init_ms or 0.0) / 1000.0
         run_s = result.duration_ms / 1000.0
-        invoked = max(self._start + init_s, end - run_s)
+        invoked = min(self._start + init_s, end)  # clipped to the invoke's own time
         spans = []
         if result.init_ms is not None:
-            spans.append(subsegment("Initialization", self._start, self._start + init_s))
+            spans.append(subsegment("Initialization", self._start, invoked))
         invocation = subsegment("Invocation", invoked, min(invoked + run_s, end))
         spans.append(invocation)
         spans.append(subsegment("Overhead", invocation["end_time"], end))
