@@ -1,0 +1,160 @@
+"""Large S3 objects through a real `lamina up`: the AWS CLI copies a file past the 10 MB
+buffered cap both ways while the same port still answers an API's oversized body with API
+Gateway's 413; a server killed (SIGKILL) in the middle of a large upload leaves no object
+and its temporary file is swept on the next start."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import httpx
+import pytest
+from botocore.auth import S3SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+from botocore.exceptions import ClientError
+
+from tests.conftest import LaminaProcess
+
+from .test_aws_cli import CLI
+
+APP = Path(__file__).parent / "app"
+MIB = 1024 * 1024
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[Path]:
+    copied = tmp_path / "app"
+    shutil.copytree(APP, copied)
+    yield copied
+    shutil.rmtree(tmp_path, ignore_errors=True)  # big files go at once, not at exit
+
+
+def _s3(lamina: LaminaProcess) -> Any:
+    return boto3.client(
+        "s3",
+        endpoint_url=lamina.base,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+
+
+def _aws(lamina: LaminaProcess, *args: str) -> str:
+    assert CLI is not None
+    env = {
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    }
+    done = subprocess.run(
+        [CLI, "--endpoint-url", lamina.base, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def _md5(path: Path) -> str:
+    digest = hashlib.md5()
+    with path.open("rb") as file:
+        while chunk := file.read(MIB):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@pytest.mark.skipif(CLI is None, reason="the AWS CLI is not installed")
+def test_cli_copies_past_the_cap_and_the_gateway_keeps_its_413(app: Path) -> None:
+    lamina = LaminaProcess(app / "template.yaml")
+    try:
+        source = app / "big.bin"
+        block = os.urandom(MIB)
+        with source.open("wb") as file:
+            for i in range(24):
+                file.write(i.to_bytes(4, "big") + block[4:])
+        _aws(lamina, "s3", "mb", "s3://large-bucket")
+        _aws(lamina, "s3", "cp", str(source), "s3://large-bucket/big.bin")
+        back = app / "back.bin"
+        _aws(lamina, "s3", "cp", "s3://large-bucket/big.bin", str(back))
+        assert back.stat().st_size == 24 * MIB and _md5(back) == _md5(source)
+        # A single PUT as well (below the CLI's multipart threshold, above the cap).
+        single = _s3(lamina).put_object(Bucket="large-bucket", Key="one.bin", Body=block * 11)
+        assert single["ETag"] == f'"{hashlib.md5(block * 11).hexdigest()}"'
+
+        # The HTTP API on the same port: API Gateway's 10 MB payload limit still holds.
+        # https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html
+        refused = httpx.put(
+            f"{lamina.base}/notes/too-big", content=b"n" * (10 * MIB + 1), timeout=60
+        )
+        assert refused.status_code == 413
+        assert refused.json() == {"message": "Request Entity Too Large"}
+    finally:
+        lamina.stop()
+
+
+class _Unsigned(S3SigV4Auth):  # type: ignore[misc]
+    """botocore's S3 signer for an UNSIGNED-PAYLOAD request (its body is sent by hand)."""
+
+    def payload(self, request: Any) -> str:
+        return "UNSIGNED-PAYLOAD"
+
+
+def test_sigkill_during_a_large_upload_leaves_nothing_visible(app: Path) -> None:
+    lamina = LaminaProcess(app / "template.yaml")
+    temporary = app / ".lamina" / "s3" / "tmp"
+    try:
+        s3 = _s3(lamina)
+        s3.create_bucket(Bucket="crash-bucket")
+        s3.put_object(Bucket="crash-bucket", Key="kept", Body=b"before")
+        url = f"{lamina.base}/crash-bucket/half.bin"
+        request = AWSRequest(method="PUT", url=url, headers={"Content-Length": str(64 * MIB)})
+        _Unsigned(Credentials("test", "test"), "s3", "us-east-1").add_auth(request)
+        head = f"PUT /crash-bucket/half.bin HTTP/1.1\r\nHost: 127.0.0.1:{lamina.port}\r\n"
+        head += "".join(f"{name}: {value}\r\n" for name, value in request.headers.items())
+        with socket.create_connection(("127.0.0.1", lamina.port), timeout=30) as connection:
+            connection.sendall(head.encode() + b"\r\n")
+            for _ in range(24):
+                connection.sendall(os.urandom(MIB))
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and not _half_written(temporary):
+                time.sleep(0.05)
+            assert _half_written(temporary), "the upload never reached a temporary file"
+            lamina.stop(signal.SIGKILL)
+        assert _half_written(temporary)  # what the crash left
+    finally:
+        lamina.stop()
+
+    lamina = LaminaProcess(app / "template.yaml")
+    try:
+        s3 = _s3(lamina)
+        assert not list(temporary.iterdir())  # swept on start
+        listed = s3.list_objects_v2(Bucket="crash-bucket")
+        assert [item["Key"] for item in listed["Contents"]] == ["kept"]
+        with pytest.raises(ClientError) as missing:
+            s3.head_object(Bucket="crash-bucket", Key="half.bin")
+        assert missing.value.response["Error"]["Code"] == "404"
+    finally:
+        lamina.stop()
+
+
+def _half_written(temporary: Path) -> bool:
+    """A temporary file holding a good part of the body (but not the whole of it)."""
+    found = list(temporary.iterdir()) if temporary.exists() else []
+    return any(16 * MIB <= path.stat().st_size < 64 * MIB for path in found)
