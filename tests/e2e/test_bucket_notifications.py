@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import LaminaProcess
+from tests.conftest import LaminaProcess, free_port
 
 TEMPLATE = """\
 AWSTemplateFormatVersion: "2010-09-09"
@@ -182,3 +184,42 @@ def test_s3_events_reach_the_function_with_awss_record_shape(tmp_path: Path) -> 
         )
     finally:
         lamina.stop()
+
+
+UNPERMITTED_TEMPLATE = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Uploads:
+    Type: AWS::S3::Bucket
+    Properties:
+      BucketName: unpermitted-bucket
+      NotificationConfiguration:
+        LambdaConfigurations:
+          - Event: s3:ObjectCreated:*
+            Function: !GetAtt Handler.Arn
+  Handler:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.11
+      Handler: handler.handler
+      CodeUri: src/
+"""
+
+
+def test_a_template_notification_without_lambda_permission_fails_lamina_up(
+    tmp_path: Path,
+) -> None:
+    """As CloudFormation fails such a bucket: S3 validates the destination when the
+    configuration is put, and no AWS::Lambda::Permission lets S3 invoke the function."""
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "handler.py").write_text(HANDLER)
+    (tmp_path / "template.yaml").write_text(UNPERMITTED_TEMPLATE)
+    command = [sys.executable, "-m", "lamina.cli", "up", str(tmp_path / "template.yaml")]
+    command += ["--port", str(free_port())]
+    finished = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+    assert finished.returncode == 2, finished.stdout + finished.stderr
+    assert (
+        "InvalidArgument: Unable to validate the following destination configurations"
+        in finished.stderr
+    )
