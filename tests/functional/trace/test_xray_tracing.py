@@ -181,3 +181,45 @@ def test_aws_cli_batch_get_traces_reads_a_trace(lamina: LaminaProcess) -> None:
     (trace,) = json.loads(done.stdout)["Traces"]
     origins = {json.loads(s["Document"]).get("origin") for s in trace["Segments"]}
     assert {"AWS::ApiGateway::Stage", "AWS::Lambda", "AWS::Lambda::Function"} <= origins
+
+
+def test_a_request_without_a_header_is_sampled_by_the_default_rule(
+    lamina: LaminaProcess,
+) -> None:
+    time.sleep(1.0)  # a fresh second: its first request is in the reservoir
+    response = httpx.get(f"{lamina.base}/prod/hello")
+    header = response.headers["x-amzn-trace-id"]
+    assert header.endswith(";Sampled=1")
+    root = header.split(";")[0].removeprefix("Root=")
+    segments = _trace(aws_client(lamina.base, "xray"), root, wanted=3)
+    assert "parent_id" not in _by_origin(segments, "AWS::ApiGateway::Stage")
+
+
+def test_a_stage_with_tracing_off_passes_the_callers_decision_on(lamina: LaminaProcess) -> None:
+    apigateway, xray = aws_client(lamina.base, "apigateway"), aws_client(lamina.base, "xray")
+    (api,) = apigateway.get_rest_apis()["items"]
+
+    def tracing(value: str) -> Any:
+        operation = {"op": "replace", "path": "/tracingEnabled", "value": value}
+        return apigateway.update_stage(
+            restApiId=api["id"], stageName="prod", patchOperations=[operation]
+        )
+
+    assert tracing("false")["tracingEnabled"] is False
+    try:
+        origins: set[str] = set()
+
+        def untraced_gateway() -> bool:
+            nonlocal origins
+            root = _root()
+            headers = {"X-Amzn-Trace-Id": f"Root={root};Parent=53995c3f42cd8ad8;Sampled=1"}
+            assert httpx.get(f"{lamina.base}/prod/hello", headers=headers).status_code == 200
+            segments = _trace(xray, root, wanted=2)
+            origins = {str(s.get("origin")) for s in segments}
+            return "AWS::ApiGateway::Stage" not in origins
+
+        assert until(untraced_gateway, timeout_s=10)
+        # The Active function still honours the caller's Sampled=1.
+        assert origins == {"AWS::Lambda", "AWS::Lambda::Function"}
+    finally:
+        assert tracing("true")["tracingEnabled"] is True
