@@ -50,6 +50,7 @@ from lamina.gateway.cache import open_response_cache
 from lamina.gateway.cache.flush import StageCacheFlusher
 from lamina.gateway.deployment import Deployment
 from lamina.gateway.integrations.aws_caller import AwsApiCaller
+from lamina.gateway.integrations.lambda_custom import QueuedEvents
 from lamina.gateway.limits.limiter import LimiterUnavailable, open_limiter
 from lamina.gateway.limits.usage_reader import limiter_usage
 from lamina.gateway.observe import default_observer
@@ -247,6 +248,8 @@ async def serve(options: ServeOptions) -> int:
     )
     _grant(lambda_, app)
     _adopt_layers(lambda_, app)
+    # Lambda custom integrations' Event invocations: Lambda's durable asynchronous queue.
+    gateway.use_event_queue(QueuedEvents(functions, lambda_.state.async_invoker))
     try:
         dynamodb = DynamoDbProvider(
             state_dir=state_dir,
