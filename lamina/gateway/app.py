@@ -36,6 +36,7 @@ from lamina.gateway.error import ApiKind, GatewayError, GatewayResponse, render_
 from lamina.gateway.gateway_response import apply_configured_response
 from lamina.gateway.integrations.aws_service import AwsServiceCaller
 from lamina.gateway.integrations.lambda_ import Invoker
+from lamina.gateway.integrations.lambda_custom import EventQueue
 from lamina.gateway.limits.limiter import InProcessLimiter, RateLimiter
 from lamina.gateway.observe import RequestObserver, default_observer
 from lamina.gateway.request import GatewayRequest
@@ -101,6 +102,12 @@ class Gateway:
         """Call AWS services (AWS service integrations) through `caller`: the AWS endpoint
         is built after the gateway, so it is connected here."""
         self._integrate.aws_services = caller
+
+    def use_event_queue(self, events: EventQueue) -> None:
+        """Run Lambda custom integrations' `Event` invocations through `events` (Lambda's
+        durable asynchronous queue, built after the gateway); by default they run as
+        background tasks of this process."""
+        self._integrate.events = events
 
     @property
     def deployment(self) -> Deployment:

@@ -12,7 +12,7 @@ from lamina.gateway.integrations.aws_service import AwsServiceCaller, call_aws_s
 from lamina.gateway.integrations.content_handling import binary_media
 from lamina.gateway.integrations.http import HttpBackend, answer_http
 from lamina.gateway.integrations.lambda_ import Invoker, call_lambda
-from lamina.gateway.integrations.lambda_custom import call_lambda_custom
+from lamina.gateway.integrations.lambda_custom import EventQueue, call_lambda_custom
 from lamina.gateway.integrations.lambda_mapping import map_lambda_event, map_lambda_response
 from lamina.gateway.integrations.mock import answer_mock, request_facts
 from lamina.gateway.integrations.responses import MappingSource
@@ -33,6 +33,8 @@ class InvokeIntegration:
         self._http = HttpBackend()
         self.aws_services = aws_services
         """Calls AWS services for AWS service integrations (None: there is no AWS endpoint)."""
+        self.events: EventQueue | None = None
+        """Runs Lambda custom integrations' Event invocations (None: background tasks)."""
 
     async def __call__(self, ctx: RequestContext) -> None:
         integration = ctx.integration
@@ -120,6 +122,7 @@ class InvokeIntegration:
                 source=source,
                 stage_variables=mapping.stage_variables,
                 trace_id=ctx.request.trace_id or None,
+                events=self.events,
             )
         finally:
             ctx.integration_latency_ms = (time.perf_counter_ns() - started) / 1e6
