@@ -13,6 +13,7 @@ from typing import Any, Protocol
 import orjson
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
+from lamina.aws import browser_cors
 from lamina.aws.dispatch import AwsApi
 from lamina.aws.trace import AwsCallTracing
 from lamina.core.ids import new_extended_request_id, new_request_id
@@ -112,6 +113,9 @@ class Edge:
             if hosted is not None:
                 return hosted
         if self._aws is not None:
+            preflight = browser_cors.preflight(request)  # a page's Cognito call, first asked
+            if preflight is not None:
+                return preflight
             claim = self._aws.claim(request)
             if claim is not None:
                 # X-Ray (aws/trace.py): a call inside a sampled trace gets its subsegment.
@@ -119,7 +123,7 @@ class Edge:
                 answer = await self._aws.handle(request, claim)
                 if trace is not None:
                     trace.end(answer)
-                return answer
+                return browser_cors.allowed(request, answer)
         now_ms = time.time_ns() // 1_000_000
         gateway_request = GatewayRequest(
             method=request.method,
