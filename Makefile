@@ -60,6 +60,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/stage_swap.py
 	$(BIN)/python bench/cache.py
 	$(BIN)/python bench/dynamodb.py
+	$(BIN)/python bench/s3.py
 
 clean:
 	rm -rf $(VENV) .lamina .pytest_cache .mypy_cache .ruff_cache
