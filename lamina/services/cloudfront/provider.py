@@ -71,7 +71,7 @@ class CloudFrontProvider:
         clock: Callable[[], float] = time.time,
         library: ModelLibrary | None = None,
     ) -> None:
-        self.cache = cache or EdgeCache()
+        self.cache = cache if cache is not None else EdgeCache()
         self.clock = clock
         self.cache_policies: dict[str, CachePolicy] = dict(MANAGED_CACHE_POLICIES)
         """AWS's managed cache policies and the template's, by id."""

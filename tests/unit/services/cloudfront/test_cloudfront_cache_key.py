@@ -1,0 +1,111 @@
+"""The cache key and what reaches the origin, per cache and origin request policy.
+https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/understanding-the-cache-key.html
+https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-origin-requests.html
+"""
+
+from __future__ import annotations
+
+from lamina.services.cloudfront.cache import EdgeCache, Entry
+from lamina.services.cloudfront.key import cache_key, origin_headers, origin_query
+from lamina.services.cloudfront.model import CachePolicy, Forwarding, KeySet
+from lamina.services.cloudfront.policy import (
+    CACHING_OPTIMIZED,
+    MANAGED_CACHE_POLICIES,
+    MANAGED_ORIGIN_REQUEST_POLICIES,
+    cache_policy_of,
+    legacy_policy,
+)
+
+ALL_VIEWER_EXCEPT_HOST = MANAGED_ORIGIN_REQUEST_POLICIES["b689b0a8-53d0-40ab-baf2-68738e2966ac"]
+DISABLED = MANAGED_CACHE_POLICIES["4135ea2d-6df8-44a3-9df3-4b5a84be39ad"]
+
+
+def test_caching_optimized_keys_on_the_path_only() -> None:
+    one = cache_key("E1", "/a.js", "v=1", [("X-Any", "1"), ("Cookie", "s=1")], CACHING_OPTIMIZED)
+    two = cache_key("E1", "/a.js", "v=2", [("X-Any", "2")], CACHING_OPTIMIZED)
+    assert one == two
+    assert cache_key("E1", "/b.js", "", [], CACHING_OPTIMIZED) != one
+    assert cache_key("E2", "/a.js", "", [], CACHING_OPTIMIZED) != one
+
+
+def test_policy_query_strings_headers_and_cookies_enter_the_key() -> None:
+    policy = CachePolicy(
+        key=Forwarding(
+            headers=KeySet(behavior="whitelist", names=("accept-language",)),
+            cookies=KeySet(behavior="whitelist", names=("theme",)),
+            query_strings=KeySet(behavior="allExcept", names=("utm",)),
+        )
+    )
+    base = cache_key("E1", "/p", "page=1&utm=x", [("Accept-Language", "en")], policy)
+    assert base == cache_key("E1", "/p", "page=1&utm=y", [("accept-language", "en")], policy)
+    assert base != cache_key("E1", "/p", "page=2", [("Accept-Language", "en")], policy)
+    assert base != cache_key("E1", "/p", "page=1", [("Accept-Language", "fr")], policy)
+    themed = cache_key(
+        "E1", "/p", "page=1", [("Accept-Language", "en"), ("Cookie", "theme=dark")], policy
+    )
+    assert themed != base
+    other_cookie = [("Accept-Language", "en"), ("Cookie", "session=1")]
+    assert cache_key("E1", "/p", "page=1", other_cookie, policy) == base
+
+
+def test_authorization_reaches_an_api_only_through_the_cache_policy() -> None:
+    viewer = [("Authorization", "Bearer t"), ("X-Trace", "1"), ("Host", "d.cloudfront.net")]
+    forwarded = dict(origin_headers(viewer, DISABLED, ALL_VIEWER_EXCEPT_HOST, s3=False))
+    assert "Authorization" not in forwarded and "Host" not in forwarded
+    assert forwarded["X-Trace"] == "1"
+    with_auth = CachePolicy(
+        key=Forwarding(headers=KeySet(behavior="whitelist", names=("authorization",)))
+    )
+    assert ("Authorization", "Bearer t") in origin_headers(
+        viewer, with_auth, Forwarding(), s3=False
+    )
+    assert origin_headers(viewer, with_auth, Forwarding(), s3=True) == []
+
+
+def test_origin_query_is_the_union_of_both_policies() -> None:
+    assert origin_query("a=1&b=2", DISABLED, Forwarding()) == ""
+    assert origin_query("a=1&b=2", DISABLED, ALL_VIEWER_EXCEPT_HOST) == "a=1&b=2"
+    only_a = CachePolicy(key=Forwarding(query_strings=KeySet(behavior="whitelist", names=("a",))))
+    assert origin_query("a=1&b=2", only_a, Forwarding()) == "a=1"
+
+
+def test_template_cache_policy_and_legacy_settings() -> None:
+    policy = cache_policy_of(
+        {
+            "Name": "api",
+            "MinTTL": 0,
+            "DefaultTTL": 5,
+            "MaxTTL": 60,
+            "ParametersInCacheKeyAndForwardedToOrigin": {
+                "EnableAcceptEncodingGzip": True,
+                "EnableAcceptEncodingBrotli": False,
+                "HeadersConfig": {"HeaderBehavior": "whitelist", "Headers": ["Authorization"]},
+                "CookiesConfig": {"CookieBehavior": "none"},
+                "QueryStringsConfig": {"QueryStringBehavior": "all"},
+            },
+        }
+    )
+    assert (policy.min_ttl, policy.default_ttl, policy.max_ttl) == (0, 5, 60)
+    assert policy.key.headers.admits("authorization") and policy.gzip and not policy.brotli
+    legacy = legacy_policy(
+        {"ForwardedValues": {"QueryString": True, "Headers": ["*"]}, "DefaultTTL": 300}
+    )
+    assert legacy.max_ttl == 0  # forwarding every header turns caching off
+    assert legacy.key.query_strings.admits("anything")
+    plain = legacy_policy({"ForwardedValues": {"QueryString": False}, "MinTTL": 2})
+    assert (plain.min_ttl, plain.default_ttl, plain.max_ttl) == (2, 86400, 31536000)
+    assert plain.gzip and not plain.brotli  # Brotli needs a cache policy
+
+
+def test_edge_cache_invalidates_by_path_and_evicts_least_recently_used() -> None:
+    cache = EdgeCache(budget_bytes=10, clock=lambda: 0.0)
+    first = cache_key("E1", "/a", "", [], CACHING_OPTIMIZED)
+    second = cache_key("E1", "/b/c", "", [], CACHING_OPTIMIZED)
+    cache.put(first, Entry(200, [], b"aaaa", 0.0, 60))
+    cache.put(second, Entry(200, [], b"bbbb", 0.0, 60))
+    assert cache.get(first) is not None  # now the most recently used
+    cache.put(cache_key("E1", "/d", "", [], CACHING_OPTIMIZED), Entry(200, [], b"dddd", 0.0, 60))
+    assert cache.get(second) is None and cache.get(first) is not None
+    assert cache.invalidate("E2", ["/*"]) == 0
+    assert cache.invalidate("E1", ["/a"]) == 1
+    assert cache.get(first) is None and cache.bytes_used == 4
