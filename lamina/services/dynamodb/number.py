@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from decimal import Context, Decimal
+from functools import lru_cache
 
 from lamina.aws.service import ServiceError
 from lamina.services.dynamodb.error import validation
@@ -29,8 +30,11 @@ _SYNTAX = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 EXACT = Context(prec=MAX_DIGITS * 2 + (MAX_EXPONENT - MIN_EXPONENT) + 2)
 
 
+@lru_cache(maxsize=8192)
 def parse_number(text: str) -> Decimal:
-    """The value of a wire number, raising DynamoDB's ValidationException when invalid."""
+    """The value of a wire number, raising DynamoDB's ValidationException when invalid.
+    Cached: one write parses its numbers several times (validation, key encoding, size,
+    capacity), and a Decimal is immutable (a refused text raises again, uncached)."""
     if not text:
         raise validation("The parameter cannot be converted to a numeric value")
     if _SYNTAX.fullmatch(text) is None:
