@@ -117,8 +117,8 @@ class AwsApi:
         server's `streams_body`, asked with the request's head): the streaming payloads of
         S3 uploads (PutObject, UploadPart), which may be gigabytes."""
         claim = self.claim(head)
-        if claim is None or claim.specs[0].protocol != "rest-xml":
-            return False
+        if claim is None or claim.surface is not None or claim.specs[0].protocol != "rest-xml":
+            return False  # S3's website and browser uploads read whole (small) bodies
         try:
             _, operation, _ = find_operation(claim, path_style(head))
         except ServiceError:
