@@ -45,6 +45,8 @@ class FunctionTracing:
     def begin(self, config: FunctionConfig, trace_id: str | None) -> InvokeTrace | None:
         """A trace of this invocation, or None (then `trace_id` goes to the worker as is)."""
         active = config.tracing_mode == ACTIVE
+        if not active and (not trace_id or "Sampled=1" not in trace_id):
+            return None  # the common case, decided without parsing the header
         header = parse_trace_header(trace_id)
         if header is None or header.sampled is None:
             if not active:
