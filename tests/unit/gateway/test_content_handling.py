@@ -18,6 +18,7 @@ from typing import Literal
 import orjson
 import pytest
 
+from lamina.config.rest_api import _body_integration
 from lamina.functions.model import InvokeResult
 from lamina.gateway.app import Gateway
 from lamina.gateway.deployment import Deployment
@@ -26,6 +27,7 @@ from lamina.gateway.model import (
     Integration,
     IntegrationResponse,
     LambdaCustomIntegration,
+    LambdaIntegration,
     Method,
     MockIntegration,
     Resource,
@@ -289,3 +291,33 @@ async def test_mock_response_template_converted_to_binary_for_a_binary_accept() 
     )
     gateway = _gateway(integration, (PNG,), ScriptedInvoker(0.0))
     assert await _post(gateway, b"{}", "application/json", PNG) == (200, HELLO)
+
+
+FN_URI = (
+    "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
+    "arn:aws:lambda:us-east-1:123456789012:function:Fn/invocations"
+)
+
+
+@pytest.mark.parametrize("handling", ["CONVERT_TO_BINARY", "CONVERT_TO_TEXT"])
+async def test_lambda_proxy_ignores_content_handling_binary_media_types_decide(
+    handling: str,
+) -> None:
+    # AWS's page names two mechanisms: Lambda proxy integrations handle binary payloads with
+    # binaryMediaTypes and a base64-encoded response (isBase64Encoded); contentHandling is
+    # the non-proxy integrations' setting. A proxy integration that carries one anyway is
+    # run as without it.
+    # https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-payload-encodings.html
+    spec = {"type": "aws_proxy", "httpMethod": "POST", "uri": FN_URI, "contentHandling": handling}
+    integration = _body_integration(spec, {"Fn": "Fn"})
+    assert isinstance(integration, LambdaIntegration)
+    answer = {"statusCode": 200, "headers": {"Content-Type": PNG}, "isBase64Encoded": True}
+    invoker = ScriptedInvoker(InvokeResult(payload=orjson.dumps({**answer, "body": B64.decode()})))
+    gateway = _gateway(integration, (PNG,), invoker)
+    # A binary request reaches the function base64-encoded, flagged; the base64 answer is
+    # decoded for a binary Accept.
+    assert await _post(gateway, RAW, PNG, PNG) == (200, HELLO)
+    # Text (base64-looking, even) stays text: CONVERT_TO_BINARY does not decode it.
+    assert await _post(gateway, B64, PLAIN, PNG) == (200, HELLO)
+    sent = [(event["body"], event["isBase64Encoded"]) for event in invoker.events]
+    assert sent == [(RAW64.decode(), True), (B64.decode(), False)]
