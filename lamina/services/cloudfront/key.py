@@ -5,9 +5,10 @@ origin sees without adding to the key.
 https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/understanding-the-cache-key.html
 https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-origin-requests.html
 - header names are case-insensitive, query string and cookie names case-sensitive;
-- the Authorization header reaches the origin only when the cache policy includes it
-  (an origin request policy cannot forward it), and for S3 origins never
-  (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/add-origin.html);
+- the Authorization header reaches a custom origin when the cache policy includes it, or
+  when caching is disabled (all TTLs 0) and the origin request policy forwards all viewer
+  headers (AllViewer, AllViewerExceptHostHeader); a whitelist cannot name it, and S3 origins
+  never receive it (https://repost.aws/knowledge-center/cloudfront-authorization-header);
 - a cache key's query strings keep their order in the request (`?a=1&b=2` and `?b=2&a=1`
   are different keys).
 """
@@ -96,7 +97,7 @@ def origin_headers(
         if lowered in _HOP or lowered == "accept-encoding":
             continue
         if lowered == "authorization":
-            if not s3 and policy.key.headers.admits(lowered):
+            if not s3 and _forwards_authorization(policy, request_policy):
                 out.append((name, value))
             continue
         if lowered in _NEVER_FORWARDED:
@@ -117,3 +118,14 @@ def _request_admits(keys: KeySet, name: str) -> bool:
     """An origin request policy's headers: `allViewer` forwards every viewer header
     but Authorization (handled by the caller); `allExcept` all but those named."""
     return keys.admits(name)
+
+
+def _forwards_authorization(policy: CachePolicy, request_policy: Forwarding) -> bool:
+    if policy.key.headers.admits("authorization"):
+        return True
+    all_viewer = request_policy.headers.behavior in (
+        "allViewer",
+        "allViewerAndWhitelistCloudFront",
+        "allExcept",
+    ) and request_policy.headers.admits("authorization")
+    return all_viewer and policy.max_ttl == 0

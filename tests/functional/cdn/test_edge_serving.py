@@ -348,9 +348,10 @@ async def test_api_behavior_goes_through_the_gateway_with_the_origin_path(site: 
     assert headers["x-client"] == "web"
     assert headers["x-from-edge"] == "yes"  # the origin's custom header
     assert event["cookies"] == ["session=abc"]  # AllViewerExceptHostHeader: all cookies
-    # CachingDisabled's key has no Authorization, and an origin request policy cannot
-    # forward it: the API never sees the viewer's token.
-    assert "authorization" not in headers
+    # Caching disabled and all viewer headers forwarded: the token reaches the API.
+    # https://repost.aws/knowledge-center/cloudfront-authorization-header
+    assert headers["authorization"] == "Bearer token"
+    assert headers["user-agent"] == "Amazon CloudFront"
     assert _header(await site.get("/api/items"), "X-Cache") == "Miss from cloudfront"
 
 

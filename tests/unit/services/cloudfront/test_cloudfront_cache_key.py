@@ -48,11 +48,17 @@ def test_policy_query_strings_headers_and_cookies_enter_the_key() -> None:
     assert cache_key("E1", "/p", "page=1", other_cookie, policy) == base
 
 
-def test_authorization_reaches_an_api_only_through_the_cache_policy() -> None:
+def test_authorization_reaches_an_api_through_the_cache_policy_or_all_viewer_uncached() -> None:
+    # https://repost.aws/knowledge-center/cloudfront-authorization-header
     viewer = [("Authorization", "Bearer t"), ("X-Trace", "1"), ("Host", "d.cloudfront.net")]
     forwarded = dict(origin_headers(viewer, DISABLED, ALL_VIEWER_EXCEPT_HOST, s3=False))
-    assert "Authorization" not in forwarded and "Host" not in forwarded
+    assert forwarded["Authorization"] == "Bearer t"  # caching disabled + all viewer headers
+    assert "Host" not in forwarded
     assert forwarded["X-Trace"] == "1"
+    cached = dict(origin_headers(viewer, CACHING_OPTIMIZED, ALL_VIEWER_EXCEPT_HOST, s3=False))
+    assert "Authorization" not in cached  # a cached behavior: only the cache key carries it
+    named = Forwarding(headers=KeySet(behavior="whitelist", names=("authorization",)))
+    assert "Authorization" not in dict(origin_headers(viewer, DISABLED, named, s3=False))
     with_auth = CachePolicy(
         key=Forwarding(headers=KeySet(behavior="whitelist", names=("authorization",)))
     )
