@@ -8,6 +8,7 @@ lamina stacks [PATH]                        the stacks deployed to a state
 lamina delete [PATH] [--no-confirm]         delete a stack's resources
 lamina logs FUNCTION [--tail]               what a function printed
 lamina state export|import ARCHIVE [PATH]   back up, restore or move a state
+lamina sync-site DIR BUCKET [--delete]      upload a built front end (like aws s3 sync)
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import click
 from lamina import __version__
 from lamina.cli.params import parse_overrides, state_folder
 from lamina.cli.sdk import sdk as sdk_command
+from lamina.cli.sync_site import sync_site as sync_site_command
 from lamina.config.error import ConfigError
 from lamina.config.model import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 
@@ -315,6 +317,7 @@ def logs(function: str, path: str, state_dir: str | None, tail: bool, lines: int
 
 
 main.add_command(sdk_command)  # lamina sdk: lamina/cli/sdk.py
+main.add_command(sync_site_command)  # lamina sync-site: lamina/cli/sync_site.py
 
 
 @main.command(name="deploy")
