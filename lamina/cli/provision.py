@@ -19,7 +19,9 @@ from lamina.aws.service import AwsRequestContext, ServiceError
 from lamina.config import cloudfront
 from lamina.config.model import Application, TemplateResource
 from lamina.config.service_resources import (
+    ALARM,
     BUCKET,
+    DASHBOARD,
     KMS_ALIAS,
     KMS_KEY,
     LOG_GROUP,
@@ -32,6 +34,7 @@ from lamina.config.service_resources import (
 )
 from lamina.core.ids import new_request_id
 from lamina.services.cloudfront.provider import CloudFrontProvider
+from lamina.services.cloudwatch.provider import CloudWatchProvider
 from lamina.services.cognito_idp.model import Client, Group, Pool
 from lamina.services.cognito_idp.pool_operations import create_client
 from lamina.services.cognito_idp.provider import CognitoIdpProvider
@@ -54,7 +57,17 @@ from lamina.services.secretsmanager.service import CURRENT
 
 
 class Services:
-    __slots__ = ("account_id", "cloudfront", "cognito", "kms", "logs", "region", "s3", "secrets")
+    __slots__ = (
+        "account_id",
+        "cloudfront",
+        "cloudwatch",
+        "cognito",
+        "kms",
+        "logs",
+        "region",
+        "s3",
+        "secrets",
+    )
 
     def __init__(
         self,
@@ -66,8 +79,11 @@ class Services:
         region: str,
         logs: LogsProvider | None = None,
         cloudfront: CloudFrontProvider | None = None,
+        cloudwatch: CloudWatchProvider | None = None,
         account_id: str = "",
     ) -> None:
+        self.cloudwatch = cloudwatch
+        """None: the template's alarms and dashboards are not created."""
         self.cloudfront = cloudfront
         """None: the template's distributions are not served (a caller without the edge)."""
         self.account_id = account_id
@@ -312,6 +328,27 @@ def _log_group(resource: TemplateResource, services: Services) -> None:
         put(services.logs, {"logGroupName": name, "retentionInDays": int(days)})
 
 
+def _alarm(resource: TemplateResource, services: Services) -> None:
+    """An alarm the template declares: PutMetricAlarm with its properties (the same names
+    as the API's), named by its physical id; a redeploy updates it in place.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarm.html
+    """
+    if services.cloudwatch is None:
+        return
+    params = dict(resource.properties)
+    params["AlarmName"] = resource.physical_id
+    services.cloudwatch.alarms.put(params)
+
+
+def _dashboard(resource: TemplateResource, services: Services) -> None:
+    """https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-dashboard.html"""
+    if services.cloudwatch is None:
+        return
+    body = resource.properties["DashboardBody"]
+    text = body if isinstance(body, str) else json.dumps(body)
+    services.cloudwatch.dashboards.put(resource.physical_id, text)
+
+
 def _cloudfront(resource: TemplateResource, services: Services) -> None:
     if services.cloudfront is not None:
         cloudfront.provision(resource, services.cloudfront, services.account_id)
@@ -320,6 +357,8 @@ def _cloudfront(resource: TemplateResource, services: Services) -> None:
 _PROVISIONERS = {
     **{kind: _cloudfront for kind in cloudfront.CLOUDFRONT_TYPES},
     LOG_GROUP: _log_group,
+    ALARM: _alarm,
+    DASHBOARD: _dashboard,
     BUCKET: _bucket,
     KMS_KEY: _key,
     KMS_ALIAS: _alias,

@@ -293,6 +293,7 @@ async def serve(options: ServeOptions) -> int:
         region=app.region,
         logs=logs,
         cloudfront=cloudfront,
+        cloudwatch=cloudwatch,
         account_id=app.account_id,
     )
     sts = StsProvider(credentials=credentials, roles=app.roles, account_id=app.account_id)

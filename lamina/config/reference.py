@@ -370,16 +370,26 @@ def _domain_prefix(resources: Resources, resource: CfnResource, resolver: Resolv
     return resolver.resolve_string(resource.properties.get("Domain"), "Domain")
 
 
-def _log_group_name(resources: Resources, resource: CfnResource, resolver: Resolver) -> str:
-    """LogGroupName, or `{stack}-{logicalId}-{suffix}` as CloudFormation names one."""
-    raw = resource.properties.get("LogGroupName")
-    if raw is not None:
-        return resolver.resolve_string(raw, "LogGroupName")
-    return log_group_name(resources.stack_name, resource.logical_id)
+def _named(field: str) -> _Rule:
+    """The resource's `field` (LogGroupName, AlarmName, ...), or the name CloudFormation
+    generates without one."""
+
+    def name(resources: Resources, resource: CfnResource, resolver: Resolver) -> str:
+        raw = resource.properties.get(field)
+        if raw is not None:
+            return resolver.resolve_string(raw, field)
+        return generated_name(resources.stack_name, resource.logical_id)
+
+    return name
 
 
-def log_group_name(stack: str, logical_id: str) -> str:
-    """The name CloudFormation gives a LogGroup without LogGroupName."""
+_log_group_name = _named("LogGroupName")
+_alarm_name = _named("AlarmName")
+
+
+def generated_name(stack: str, logical_id: str) -> str:
+    """The name CloudFormation gives a named resource (a LogGroup, an Alarm, a Dashboard)
+    whose template leaves the name out: `{stack}-{logicalId}-{suffix}`."""
     return f"{stack}-{logical_id}-{physical_id(stack, logical_id, length=12)}"
 
 
@@ -453,6 +463,9 @@ _REF_RULES: dict[str, _Rule] = {
     "AWS::S3::Bucket": _bucket_name,
     # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-loggroup.html#aws-resource-logs-loggroup-return-values
     "AWS::Logs::LogGroup": _log_group_name,
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarm.html#aws-resource-cloudwatch-alarm-return-values
+    "AWS::CloudWatch::Alarm": _alarm_name,
+    "AWS::CloudWatch::Dashboard": _named("DashboardName"),
     "AWS::WAFv2::WebACL": _wafv2("webacl", "Ref"),
     "AWS::WAFv2::IPSet": _wafv2("ipset", "Ref"),
     "AWS::WAFv2::RegexPatternSet": _wafv2("regexpatternset", "Ref"),
@@ -499,6 +512,12 @@ _GET_ATT_RULES: dict[str, dict[str, _Rule]] = {
     "AWS::Cognito::UserPoolClient": {"ClientId": _user_pool_client_id},
     "AWS::KMS::Key": {"Arn": _kms_key_arn, "KeyId": _kms_key_id},
     "AWS::SecretsManager::Secret": {"Id": _secret_arn},
+    "AWS::CloudWatch::Alarm": {
+        "Arn": lambda r, res, v: (
+            f"arn:{v.parameters['AWS::Partition']}:cloudwatch:{v.parameters['AWS::Region']}:"
+            f"{v.parameters['AWS::AccountId']}:alarm:{_alarm_name(r, res, v)}"
+        )
+    },
     "AWS::Logs::LogGroup": {
         "Arn": lambda r, res, v: (
             f"arn:{v.parameters['AWS::Partition']}:logs:{v.parameters['AWS::Region']}:"

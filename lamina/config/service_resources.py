@@ -14,7 +14,7 @@ from typing import Any
 
 from lamina.config import cloudfront, service_ids
 from lamina.config.model import TemplateResource
-from lamina.config.reference import log_group_name
+from lamina.config.reference import generated_name
 from lamina.config.stack import Stack
 
 USER_POOL = "AWS::Cognito::UserPool"
@@ -27,9 +27,11 @@ SECRET = "AWS::SecretsManager::Secret"
 ROTATION_SCHEDULE = "AWS::SecretsManager::RotationSchedule"
 BUCKET = "AWS::S3::Bucket"
 LOG_GROUP = "AWS::Logs::LogGroup"
+ALARM = "AWS::CloudWatch::Alarm"
+DASHBOARD = "AWS::CloudWatch::Dashboard"
 SERVICE_TYPES = frozenset(
     {USER_POOL, USER_POOL_CLIENT, USER_POOL_GROUP, USER_POOL_DOMAIN, KMS_KEY, KMS_ALIAS, SECRET}
-    | {ROTATION_SCHEDULE, LOG_GROUP}
+    | {ROTATION_SCHEDULE, LOG_GROUP, ALARM, DASHBOARD}
     | set(cloudfront.CLOUDFRONT_TYPES)
 )
 # Created in this order: keys before the aliases and secrets that name them, pools before
@@ -46,6 +48,8 @@ _ORDER = (
     USER_POOL_DOMAIN,
     BUCKET,
     *cloudfront.CLOUDFRONT_TYPES,  # after the buckets their origins read
+    ALARM,
+    DASHBOARD,
 )
 
 
@@ -95,9 +99,18 @@ def _physical_id(
         # Ref returns the name: LogGroupName, or `{stack}-{logicalId}-{suffix}`.
         # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-loggroup.html
         given = properties.get("LogGroupName")
-        return str(given) if given else log_group_name(stack, logical_id)
+        return str(given) if given else generated_name(stack, logical_id)
     if kind in cloudfront.CLOUDFRONT_TYPES:
         return cloudfront.physical_id(kind, stack, logical_id)
+    if kind == ALARM:
+        # Ref returns the alarm name: AlarmName, or `{stack}-{logicalId}-{suffix}`.
+        # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarm.html
+        given = properties.get("AlarmName")
+        return str(given) if given else generated_name(stack, logical_id)
+    if kind == DASHBOARD:
+        # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-dashboard.html
+        given = properties.get("DashboardName")
+        return str(given) if given else generated_name(stack, logical_id)
     if kind == ROTATION_SCHEDULE:
         # Ref returns the secret's ARN (SecretId, a Ref to the template's secret).
         # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-secretsmanager-rotationschedule.html
@@ -115,6 +128,9 @@ def _arn(
 ) -> str | None:
     if kind == cloudfront.DISTRIBUTION:
         return cloudfront.distribution_arn(account, cloudfront.cloudfront_id(stack, logical_id))
+    if kind == ALARM:
+        name = _physical_id(kind, stack, logical_id, properties, region)
+        return f"arn:aws:cloudwatch:{region}:{account}:alarm:{name}"
     if kind == SECRET:
         name = service_ids.secret_name(stack, logical_id, properties.get("Name"))
         return service_ids.secret_arn(stack, logical_id, name, region, account)

@@ -562,6 +562,18 @@ def _validated(params: dict[str, Any]) -> dict[str, Any]:
     """PutMetricAlarm's parameters, checked as CloudWatch checks them.
     https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html"""
     config = {k: v for k, v in params.items() if k != "Tags"}
+    # Templates may give numbers as strings.
+    for field, kind in (
+        ("Threshold", float),
+        ("Period", int),
+        ("EvaluationPeriods", int),
+        ("DatapointsToAlarm", int),
+    ):
+        if config.get(field) is not None:
+            try:
+                config[field] = kind(config[field])
+            except (TypeError, ValueError):
+                raise invalid(f"The value {config[field]} for parameter {field} is not valid.") from None
     uses_metrics = bool(config.get("Metrics"))
     if uses_metrics and any(k in config for k in ("MetricName", "Namespace", "Statistic")):
         raise ServiceError(
