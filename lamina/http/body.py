@@ -45,6 +45,7 @@ class BodyReader:
     __slots__ = (
         "_asked",
         "_buffered",
+        "_dropping",
         "_ended",
         "_failed",
         "_flow",
@@ -62,6 +63,7 @@ class BodyReader:
         self._failed = False
         self._paused = False
         self._asked = False
+        self._dropping = False
         self._waiter: asyncio.Future[None] | None = None
         self.received = 0
         """Bytes received so far."""
@@ -74,6 +76,8 @@ class BodyReader:
     # -- the server's side
     def feed(self, piece: bytes) -> None:
         self.received += len(piece)
+        if self._dropping:
+            return
         self._pieces.append(piece)
         self._buffered += len(piece)
         if self._buffered > HIGH_WATER and not self._paused:
@@ -92,6 +96,7 @@ class BodyReader:
 
     def discard(self) -> None:
         """The application is done without reading it all: drop what came and comes."""
+        self._dropping = True
         self._pieces.clear()
         self._buffered = 0
         self._asked = True
