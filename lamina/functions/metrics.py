@@ -269,18 +269,33 @@ class FunctionMetrics:
 
     def event_received(self, name: str) -> None:
         self._events_received.labels(name).inc()
+        self._feed_async(name, "AsyncEventsReceived", "Count", 1.0)
 
     def event_started(self, name: str, age_ms: float) -> None:
         self._event_age.labels(name).observe(age_ms)
+        self._feed_async(name, "AsyncEventAge", "Milliseconds", age_ms)
 
     def event_dropped(self, name: str) -> None:
         self._events_dropped.labels(name).inc()
+        self._feed_async(name, "AsyncEventsDropped", "Count", 1.0)
 
     def dead_letter_failed(self, name: str) -> None:
         self._dead_letter_errors.labels(name).inc()
+        self._feed_async(name, "DeadLetterErrors", "Count", 1.0)
 
     def destination_failed(self, name: str) -> None:
         self._destination_failures.labels(name).inc()
+        self._feed_async(name, "DestinationDeliveryFailures", "Count", 1.0)
+
+    def _feed_async(self, name: str, metric: str, unit: str, value: float) -> None:
+        """Asynchronous invocation metrics per FunctionName and across functions (the
+        asynchronous path only, so one cell lookup per event is cheap enough).
+        https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html#async-invocation-metrics"""
+        feed = self._feed
+        if feed is None:
+            return
+        sets = (dimensions(FunctionName=name), dimensions())
+        feed.series("AWS/Lambda", sets).cell(metric, unit).add(value)
 
 
 class NoMetrics(FunctionMetrics):

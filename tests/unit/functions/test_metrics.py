@@ -10,6 +10,7 @@ from typing import Any, cast
 from prometheus_client import CollectorRegistry, generate_latest
 
 from lamina.core.metric import MetricSet
+from lamina.core.metric_feed import Datapoint, MetricFeed
 from lamina.functions.asynchronous.invoker import AsyncInvoker
 from lamina.functions.asynchronous.model import EventConfig
 from lamina.functions.asynchronous.policy import RetryPolicy
@@ -174,3 +175,30 @@ def test_metrics_histogram_buckets_are_cumulative_in_the_text_format() -> None:
     assert 'lat_bucket{Api="a",le="+Inf"} 4.0' in text
     assert 'lat_count{Api="a"} 4.0' in text
     assert registry.get_sample_value("lat_sum", {"Api": "a"}) == 50_000.45
+
+
+def test_metrics_async_events_reach_the_cloudwatch_feed() -> None:
+    """AsyncEventsReceived / AsyncEventAge / AsyncEventsDropped / DeadLetterErrors /
+    DestinationDeliveryFailures per FunctionName and across functions.
+    https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html#async-invocation-metrics"""
+    points: list[Datapoint] = []
+    feed = MetricFeed(points.extend)
+    metrics = FunctionMetrics(CollectorRegistry())
+    metrics.feed_to(feed)
+    metrics.event_received("fn")
+    metrics.event_started("fn", 250.0)
+    metrics.event_dropped("fn")
+    metrics.dead_letter_failed("fn")
+    metrics.destination_failed("fn")
+    feed.drain()
+    found = {(p.name, p.dimensions, p.unit): p.sum for p in points}
+    per_function = (("FunctionName", "fn"),)
+    for name, unit, value in (
+        ("AsyncEventsReceived", "Count", 1.0),
+        ("AsyncEventAge", "Milliseconds", 250.0),
+        ("AsyncEventsDropped", "Count", 1.0),
+        ("DeadLetterErrors", "Count", 1.0),
+        ("DestinationDeliveryFailures", "Count", 1.0),
+    ):
+        assert found[(name, per_function, unit)] == value
+        assert found[(name, (), unit)] == value
