@@ -177,3 +177,34 @@ def test_tls_serves_the_distribution_and_its_alias_by_sni(tmp_path: Path) -> Non
             assert response.status_code == 200 and "<title>Site edge</title>" in response.text
     finally:
         lamina.stop()
+
+
+@pytest.mark.slow
+def test_browser_follows_a_client_route_and_reloads_it_through_the_fallback(
+    edge: Edge, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox"]
+        )
+        try:
+            page = browser.new_page()
+            # Chromium resolves *.localhost to the loopback: the distribution's own URL.
+            page.goto(f"http://{edge.host}/")
+            expect(page.get_by_role("heading", name="Home")).to_be_visible()
+            expect(page.locator("#api")).to_have_text("hello from the API")  # /api/* behavior
+            page.get_by_role("link", name="About").click()
+            expect(page.get_by_role("heading", name="About")).to_be_visible()
+            assert page.url == f"http://{edge.host}/about"
+            # A reload asks the edge for /about, which the bucket lacks: the 403 becomes
+            # index.html with 200, and the app routes to the same view.
+            response = page.reload()
+            assert response is not None and response.status == 200
+            assert response.headers["x-cache"] == "Error from cloudfront"
+            expect(page.get_by_role("heading", name="About")).to_be_visible()
+            page.screenshot(path=str(tmp_path / "site-edge-about.png"), full_page=True)
+            assert (tmp_path / "site-edge-about.png").stat().st_size > 0
+        finally:
+            browser.close()
