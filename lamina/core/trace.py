@@ -54,7 +54,7 @@ class TraceHeader:
             text += ";Sampled=1" if self.sampled else ";Sampled=0"
         return text
 
-    def child(self, parent: str, sampled: bool | None) -> TraceHeader:
+    def child(self, parent: str | None, sampled: bool | None) -> TraceHeader:
         """The header a traced segment passes downstream: the same Root, itself as Parent."""
         return TraceHeader(self.root, parent, sampled)
 

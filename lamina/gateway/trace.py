@@ -29,10 +29,11 @@ from lamina.core.trace import (
     subsegment,
 )
 from lamina.gateway.deployment import CompiledRestApi, Deployment
-from lamina.gateway.error import ApiKind, GatewayError, GatewayResponse
+from lamina.gateway.error import GatewayError, GatewayResponse
 
 if TYPE_CHECKING:
     from lamina.gateway.context import RequestContext
+    from lamina.gateway.model import Stage as ModelStage
     from lamina.gateway.stages import Stage
 
 ORIGIN = "AWS::ApiGateway::Stage"
@@ -77,6 +78,14 @@ def _any_traced(deployment: Deployment) -> bool:
     )
 
 
+def _stage(ctx: RequestContext) -> ModelStage | None:
+    """The stage routed to, or the one the address named when routing failed after it
+    (a request for no resource of a traced stage is traced too)."""
+    if ctx.stage is not None:
+        return ctx.stage
+    return ctx.address.stage if ctx.address is not None else None
+
+
 def _served_stages(api: CompiledRestApi) -> list[Any]:
     return [serving.stage for serving in (api.serving or {}).values()]
 
@@ -109,7 +118,7 @@ class GatewayTrace:
                 self._decide()
                 raise
             self._span(stage, sub_id, started, None)
-            if self.sampled is None and ctx.stage is not None:
+            if self.sampled is None and _stage(ctx) is not None:
                 self._decide()
             if ctx.answered:
                 break
@@ -125,12 +134,16 @@ class GatewayTrace:
         if self.sampled is not None:
             return
         ctx = self._ctx
-        if ctx.kind is not ApiKind.REST or ctx.stage is None or not ctx.stage.tracing_enabled:
+        stage = _stage(ctx)
+        api = ctx.api or (ctx.address.api if ctx.address is not None else None)
+        if not isinstance(api, CompiledRestApi) or stage is None or not stage.tracing_enabled:
             self.sampled = False
             return  # the header passes through as the client sent it
         header = self._root()
         self.sampled = self._tracer.decide(header)
-        ctx.request.trace_id = str(header.child(self._id, self.sampled))
+        # Sampled: this segment is the parent downstream; not: only the decision is added.
+        parent = self._id if self.sampled else header.parent
+        ctx.request.trace_id = str(header.child(parent, self.sampled))
 
     def _span(self, stage: Stage, sub_id: str, started: float, error: GatewayError | None) -> None:
         if self.sampled is False:
@@ -155,7 +168,8 @@ class GatewayTrace:
 
     def _document(self, response: GatewayResponse, header: TraceHeader) -> dict[str, Any]:
         ctx, request = self._ctx, self._ctx.request
-        api, stage = ctx.api, ctx.stage
+        api = ctx.api or (ctx.address.api if ctx.address is not None else None)
+        stage = _stage(ctx)
         api_name = api.api.name if api is not None else ""
         stage_name = stage.name if stage is not None else ""
         api_id = api.api.id if api is not None else ""
