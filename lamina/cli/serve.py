@@ -324,9 +324,10 @@ async def serve(options: ServeOptions) -> int:
     )
     aws.enforce_iam = options.enforce_iam
     # AWS service integrations call the services through this endpoint, as their role.
-    gateway.use_aws_services(
-        AwsApiCaller(aws, credentials, app.roles, region=app.region, account_id=app.account_id)
+    aws_caller = AwsApiCaller(
+        aws, credentials, app.roles, region=app.region, account_id=app.account_id
     )
+    gateway.use_aws_services(aws_caller)
 
     async def release() -> None:
         lambda_.mappings.cancel()
@@ -370,6 +371,7 @@ async def serve(options: ServeOptions) -> int:
         kept = set(old.permissions)
         added = tuple(permission for permission in new.permissions if permission not in kept)
         _grant(lambda_, msgspec.structs.replace(new, permissions=added))
+        aws_caller.use_roles(new.roles)  # AWS service integrations may assume new roles
 
     # Deploys a new version of the template: on edits (--watch) and for `lamina deploy`.
     reloader = Reloader(
