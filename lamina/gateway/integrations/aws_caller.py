@@ -62,6 +62,16 @@ class AwsApiCaller:
         self._sessions: dict[str, Identity] = {}
         self._models = ModelLibrary()
 
+    def use_roles(self, roles: Iterable[AssumableRole]) -> None:
+        """The application's roles after a reload: added roles can be used from now on; a
+        role whose policies or trust changed (or that was removed) is assumed again at its
+        next use, so the new permissions apply at once, as IAM evaluates a role's policies
+        per request."""
+        before, self._roles = self._roles, {role.arn: role for role in roles}
+        for arn in list(self._sessions):
+            if self._roles.get(arn) != before.get(arn):  # policies or trust changed, or gone
+                del self._sessions[arn]
+
     async def call(self, call: AwsServiceCall) -> tuple[int, list[tuple[str, str]], bytes]:
         identity = self._session(call.role_arn)
         request = self._request(call)

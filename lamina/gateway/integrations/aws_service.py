@@ -35,6 +35,7 @@ from lamina.gateway.integrations.responses import (
 from lamina.gateway.model import AwsServiceIntegration
 
 # arn:aws:apigateway:{region}:{subdomain.}{service}:{path|action}/{path or action}
+_STAGE_VARIABLE = re.compile(r"\$\{stageVariables\.([A-Za-z0-9_]+)\}")
 _URI = re.compile(r"arn:aws[a-z-]*:apigateway:([a-z0-9-]*):([A-Za-z0-9.-]+):(path|action)/(.+)")
 
 
@@ -86,6 +87,28 @@ def parse_service_uri(uri: str) -> tuple[str, str, str]:
     return service, found.group(3), found.group(4)
 
 
+def with_stage_variables(text: str, stage_variables: Mapping[str, str]) -> str:
+    """`${stageVariables.x}` in an AWS integration's URI (its action or path part) or its
+    credentials ARN (`arn:aws:iam::123456789012:role/${stageVariables.role}`), replaced by
+    the stage's value; a variable the stage does not define is a configuration error (500).
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/aws-api-gateway-stage-variables-reference.html
+    """
+    if "${" not in text:
+        return text
+
+    def variable(found: re.Match[str]) -> str:
+        value = stage_variables.get(found.group(1))
+        if value is None:
+            raise GatewayError(
+                ResponseType.DEFAULT_5XX,
+                f"Execution failed due to configuration error: stage variable "
+                f"{found.group(1)!r} in {text!r} is not defined",
+            )
+        return value
+
+    return _STAGE_VARIABLE.sub(variable, text)
+
+
 async def call_aws_service(
     caller: AwsServiceCaller | None,
     integration: AwsServiceIntegration,
@@ -104,7 +127,8 @@ async def call_aws_service(
             ResponseType.DEFAULT_5XX,
             "Execution failed due to configuration error: no credentials for the AWS integration",
         )
-    service, kind, target = parse_service_uri(integration.uri)
+    variables = mapping.stage_variables
+    service, kind, target = parse_service_uri(with_stage_variables(integration.uri, variables))
     mapped = RestParameters(integration.request_parameters, mapping)
     path_values = {**resource_path_params, **mapped.path}
     body, rendered = map_request_body(
@@ -142,7 +166,7 @@ async def call_aws_service(
         query=query,
         headers=headers,
         body=body,
-        role_arn=integration.credentials,
+        role_arn=with_stage_variables(integration.credentials, variables),
     )
     try:
         async with asyncio.timeout(integration.timeout_ms / 1000):

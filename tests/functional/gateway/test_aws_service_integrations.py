@@ -143,3 +143,13 @@ def test_the_cloudformation_method_with_credentials_proxies_s3_too(
     missing = _send(proxy, hosts["CfnApi"], "GET", "/v1/files/none.txt")
     assert missing.status_code == 404, missing.text
     assert missing.json() == {"missing": "none.txt"}
+
+
+def test_a_stage_variable_names_the_credentials_role(proxy: LaminaProcess, host: str) -> None:
+    # https://docs.aws.amazon.com/apigateway/latest/developerguide/aws-api-gateway-stage-variables-reference.html
+    s3 = _client(proxy, "s3")
+    s3.put_object(Bucket="s3-proxy-files", Key="staged.txt", Body=b"by variable")  # type: ignore[attr-defined]
+    got = _send(proxy, host, "GET", "/dev/staged/staged.txt")
+    assert (got.status_code, got.content) == (200, b"by variable")
+    missing = _send(proxy, host, "GET", "/dev/unstaged/staged.txt")
+    assert (missing.status_code, missing.json()) == (500, {"message": "Internal server error"})
