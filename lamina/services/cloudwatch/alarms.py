@@ -573,7 +573,9 @@ def _validated(params: dict[str, Any]) -> dict[str, Any]:
             try:
                 config[field] = kind(config[field])
             except (TypeError, ValueError):
-                raise invalid(f"The value {config[field]} for parameter {field} is not valid.") from None
+                raise invalid(
+                    f"The value {config[field]} for parameter {field} is not valid."
+                ) from None
     uses_metrics = bool(config.get("Metrics"))
     if uses_metrics and any(k in config for k in ("MetricName", "Namespace", "Statistic")):
         raise ServiceError(
