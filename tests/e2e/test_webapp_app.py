@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import itertools
 import json
+import re
 import subprocess
 import tempfile
 import uuid
@@ -26,7 +28,8 @@ from tests.conftest import ROOT, LaminaProcess
 APP = ROOT / "examples" / "webapp"
 FRONTEND = APP / "frontend"
 DIST = FRONTEND / "dist"
-HASH_FILE = DIST / ".source-hash"
+# Beside the packages npm ci installs (not in dist/, which the bucket mirrors).
+HASH_FILE = FRONTEND / "node_modules" / ".lamina-dist-hash"
 PASSWORD = "tracker4all"
 
 
@@ -114,7 +117,8 @@ def _api(lamina: LaminaProcess, method: str, path: str, token: dict[str, str], *
 
 def test_the_config_needs_no_token_but_the_api_does(lamina: LaminaProcess) -> None:
     config = _config(lamina)
-    assert config["userPoolId"].startswith("us-east-1_") and config["cognitoEndpoint"] == "/"
+    assert config["userPoolId"].startswith("us-east-1_")
+    assert config["cognitoEndpoint"] == f"{lamina.base}/"  # Lamina's Cognito API
     for method, path in (("GET", "/projects"), ("POST", "/projects"), ("GET", "/projects/x")):
         refused = httpx.request(method, f"{lamina.base}/api{path}", timeout=30)
         assert (refused.status_code, refused.json()) == (401, {"message": "Unauthorized"})
@@ -194,3 +198,110 @@ def test_a_read_function_cannot_write() -> None:
         assert "/ProjectsReadFunction is not authorized to perform: dynamodb:PutItem" in message
     finally:
         lamina.stop()
+
+
+def _site(lamina: LaminaProcess) -> str:
+    """The distribution's address, as `lamina up` prints it."""
+    found = re.search(r"(http://d[a-z0-9]+\.cloudfront\.localhost:\d+)/", lamina.output())
+    assert found is not None, lamina.output()
+    return found.group(1)
+
+
+def test_the_distribution_serves_the_built_site_and_the_api(
+    lamina: LaminaProcess, site: Path
+) -> None:
+    host = _site(lamina).removeprefix("http://")
+    edge = httpx.Client(base_url=lamina.base, headers={"Host": host}, timeout=30)
+    page = edge.get("/")
+    assert page.status_code == 200 and page.headers["content-type"] == "text/html"
+    assert page.text == (site / "index.html").read_text()
+    (script,) = re.findall(r'src="(/assets/index-[\w-]+\.js)"', page.text)
+    code = edge.get(script)
+    assert code.headers["content-type"] == "text/javascript"
+    assert code.content == (site / script.lstrip("/")).read_bytes()
+    assert edge.get(script).headers["x-cache"] == "Hit from cloudfront"
+    # /api/* reaches the REST API's stage api, never cached, the token passed on.
+    assert edge.get("/api/config").json() == _config(lamina)
+    refused = edge.get("/api/projects")
+    assert (refused.status_code, refused.headers["x-cache"]) == (401, "Error from cloudfront")
+    token = _person(lamina)
+    assert edge.get("/api/projects", headers=token).json() == []
+
+
+@pytest.mark.slow
+def test_a_person_signs_up_tracks_work_and_signs_out_in_a_browser(
+    lamina: LaminaProcess, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    email = f"lin-{uuid.uuid4().hex[:8]}@example.com"
+    shots = itertools.count(1)
+
+    def snap(page: Any, what: str) -> None:
+        page.screenshot(path=str(tmp_path / f"{next(shots):02d}-{what}.png"), full_page=True)
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox"]
+        )
+        try:
+            page = browser.new_page()
+            page.goto(_site(lamina) + "/")
+            expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+            page.get_by_label("Email", exact=True).fill(email)
+            page.get_by_label("Password", exact=True).fill(PASSWORD)
+            snap(page, "sign-up")
+            page.get_by_role("button", name="Create an account").click()
+            expect(page.get_by_role("heading", name="Confirm your email")).to_be_visible()
+            page.get_by_label("Confirmation code").fill(_code_for(lamina, email))
+            snap(page, "confirm")
+            page.get_by_role("button", name="Confirm and sign in").click()
+            expect(page.get_by_text(f"Signed in as {email}")).to_be_visible()
+
+            page.get_by_label("New project").fill("Launch")
+            page.get_by_role("button", name="Add project").click()
+            expect(page.get_by_role("list", name="Projects")).to_contain_text("Launch")
+            expect(page.get_by_role("heading", name="Tasks of Launch")).to_be_visible()
+            for title in ("Write docs", "Ship it"):
+                page.get_by_label("New task").fill(title)
+                page.get_by_role("button", name="Add task").click()
+                expect(page.get_by_role("list", name="Tasks")).to_contain_text(title)
+            page.get_by_label("Done: Write docs").click()  # checked once the API saved it
+            expect(page.get_by_label("Done: Write docs")).to_be_checked()
+            page.get_by_role("button", name="Ship it").click()
+            page.get_by_label("New comment").fill("after the docs")
+            page.get_by_role("button", name="Comment", exact=True).click()
+            expect(page.get_by_role("list", name="Comments")).to_contain_text("after the docs")
+            snap(page, "tracking")
+
+            # A reload keeps the session; the API still has everything.
+            page.reload()
+            page.get_by_role("button", name="Launch", exact=True).click()
+            expect(page.get_by_label("Done: Write docs")).to_be_checked()
+            expect(page.get_by_label("Done: Ship it")).not_to_be_checked()
+
+            page.get_by_role("button", name="Sign out").click()
+            expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+            expect(page.get_by_role("status")).to_have_text("Signed out.")
+            status = page.evaluate("fetch('/api/projects').then((r) => r.status)")
+            assert status == 401
+            snap(page, "signed-out")
+
+            # A tampered token is refused: the page says so and asks to sign in again.
+            token = _person(lamina)["Authorization"]
+            forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+            page.evaluate(
+                "(t) => sessionStorage.setItem('tracker-session', JSON.stringify({idToken: t}))",
+                forged,
+            )
+            page.reload()
+            expect(page.get_by_role("status")).to_contain_text("Access refused")
+            expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+            snap(page, "refused")
+
+            page.get_by_label("Email", exact=True).fill(email)
+            page.get_by_label("Password", exact=True).fill("wrong-pass1")
+            page.get_by_role("button", name="Sign in", exact=True).click()
+            expect(page.get_by_role("status")).to_contain_text("Incorrect username or password")
+        finally:
+            browser.close()

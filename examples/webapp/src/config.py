@@ -7,15 +7,18 @@ import os
 
 def handler(event, context):
     region = os.environ.get("AWS_REGION", "us-east-1")
-    # Under Lamina the SDK endpoint (AWS_ENDPOINT_URL) is Lamina itself, which answers
-    # Cognito's API on the page's own origin; on AWS it is Cognito's regional endpoint.
+    # Cognito's JSON API: on AWS its regional endpoint, under Lamina Lamina itself (the
+    # SDK endpoint it gives functions). Either is another origin than the page's; both
+    # answer browsers' CORS preflights.
     # https://docs.aws.amazon.com/general/latest/gr/cognito_identity.html
-    local = bool(os.environ.get("AWS_ENDPOINT_URL"))
+    endpoint = os.environ.get("AWS_ENDPOINT_URL")
     config = {
         "region": region,
         "userPoolId": os.environ["USER_POOL_ID"],
         "clientId": os.environ["CLIENT_ID"],
-        "cognitoEndpoint": "/" if local else f"https://cognito-idp.{region}.amazonaws.com/",
+        "cognitoEndpoint": f"{endpoint.rstrip('/')}/"
+        if endpoint
+        else f"https://cognito-idp.{region}.amazonaws.com/",
     }
     return {
         "statusCode": 200,
