@@ -44,6 +44,8 @@ MAX_BODY_BYTES = 10 * 1024 * 1024
 # API Gateway: "total combined size of request line and header values", 10240 bytes.
 # https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html
 MAX_HEAD_BYTES = 10240
+LINGER_S = 2.0
+"""How long a connection closing under a body still arriving keeps reading it."""
 
 
 class HeadTooLarge(Exception):
@@ -118,6 +120,8 @@ class HttpProtocol(asyncio.Protocol):
         self._too_large = False
         self._answered_early = False
         self._head_size = 0
+        self._in_body = False
+        """Between a request's head and the end of its body."""
         self._closing = False
 
     # -- transport callbacks
@@ -192,6 +196,7 @@ class HttpProtocol(asyncio.Protocol):
         self._too_large = False
         self._answered_early = False
         self._expects_continue = False
+        self._in_body = True
 
     def on_url(self, url: bytes) -> None:
         self._url += url
@@ -252,6 +257,7 @@ class HttpProtocol(asyncio.Protocol):
         self._body.append(body)
 
     def on_message_complete(self) -> None:
+        self._in_body = False
         if self._stream is not None:
             self._stream.end()
             self._stream = None
@@ -322,8 +328,20 @@ class HttpProtocol(asyncio.Protocol):
             if not pending.keep_alive or self._closing:
                 self._closing = True
                 if self._transport is not None:
-                    self._transport.close()
+                    self._close_after_answer(self._transport)
                 break
+
+    def _close_after_answer(self, transport: asyncio.Transport) -> None:
+        """Close once the answer is out. A client still sending a body we refused (over
+        the cap, or a streamed upload refused on its head) would, on a plain close, get a
+        reset that can destroy the answer before it reads it: stop writing, keep reading
+        (and dropping) for a moment, then close (a "lingering close", as nginx does)."""
+        if not self._in_body:
+            transport.close()
+            return
+        if transport.can_write_eof():
+            transport.write_eof()
+        asyncio.get_running_loop().call_later(LINGER_S, transport.close)
 
     async def _send(self, response: HttpResponse, head: bool) -> bool:
         """Write a response's stream as the socket drains; False when it could not be
