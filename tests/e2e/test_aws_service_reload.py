@@ -75,10 +75,10 @@ def test_roles_added_or_changed_by_a_deploy_reach_aws_service_integrations(
         text = text.replace("\n  ProxyApi:", LATE_ROLE, 1)
         text = text.replace("          /items:", LATE_METHOD, 1)
         # ItemsOnlyRole may now read the files too.
+        items_only = "Resource: !GetAtt Items.Arn}"
         text = text.replace(
-            "              - {Effect: Allow, Action: dynamodb:PutItem, Resource: !GetAtt Items.Arn}",
-            "              - {Effect: Allow, Action: dynamodb:PutItem, Resource: !GetAtt Items.Arn}\n"
-            "              - {Effect: Allow, Action: s3:GetObject, "
+            items_only,
+            items_only + "\n              - {Effect: Allow, Action: s3:GetObject, "
             "Resource: arn:aws:s3:::s3-proxy-files/*}",
             1,
         )
