@@ -116,21 +116,46 @@ def declared_sites(app: Application) -> list[tuple[str, Path, bool]]:
     return found
 
 
-async def upload_sites(app: Application, s3: S3Provider) -> list[str]:
-    """Upload each declared site folder to its bucket; a line per site for the console."""
+async def upload_sites(
+    app: Application, s3: S3Provider, cloudfront: CloudFrontProvider | None = None
+) -> list[str]:
+    """Upload each declared site folder to its bucket; a line per site for the console.
+    Objects a deploy changed are dropped from the edge cache of the distributions reading
+    that bucket (what a deploy script's CreateInvalidation would do), so a reload shows them."""
     lines = []
     for bucket, folder, delete in declared_sites(app):
         if not folder.is_dir():
             lines.append(f"warning: site content {folder} for bucket {bucket} is not a folder")
             continue
         uploaded, removed = await sync_in_process(s3, folder, bucket, delete=delete, app=app)
-        lines.append(f"Site {folder} -> s3://{bucket}: {uploaded} uploaded, {removed} removed")
+        if cloudfront is not None:
+            forget(cloudfront, bucket, uploaded + removed)
+        lines.append(
+            f"Site {folder} -> s3://{bucket}: {len(uploaded)} uploaded, {len(removed)} removed"
+        )
     return lines
+
+
+def forget(cloudfront: CloudFrontProvider, bucket: str, keys: list[str]) -> None:
+    """Drop the edge's copies of `keys` of `bucket` from every distribution with an S3
+    origin on it (under that origin's OriginPath)."""
+    if not keys:
+        return
+    for distribution in cloudfront.distributions():
+        paths = []
+        for origin in distribution.origins.values():
+            if origin.kind != "s3" or origin.bucket != bucket:
+                continue
+            prefix = origin.origin_path.lstrip("/")
+            prefix = f"{prefix}/" if prefix else ""
+            paths += ["/" + key[len(prefix) :] for key in keys if key.startswith(prefix)]
+        if paths:
+            cloudfront.cache.invalidate(distribution.id, paths)
 
 
 async def sync_in_process(
     s3: S3Provider, folder: Path, bucket: str, *, delete: bool, app: Application
-) -> tuple[int, int]:
+) -> tuple[list[str], list[str]]:
     handlers = s3.handlers()
 
     def context(operation: str) -> AwsRequestContext:
@@ -164,7 +189,7 @@ async def sync_in_process(
         await handlers["PutObject"](context("PutObject"), put)
     for key in removals:
         await handlers["DeleteObject"](context("DeleteObject"), {"Bucket": bucket, "Key": key})
-    return len(uploads), len(removals)
+    return uploads, removals
 
 
 # -- the command (through the S3 API of a running `lamina up`)

@@ -67,6 +67,11 @@ class SiteEdge:
 
     async def serve(self, request: HttpRequest, distribution: Distribution) -> HttpResponse:
         cf_id = viewer.request_id()
+        if not distribution.enabled:
+            # A disabled distribution accepts no viewer requests; Lamina answers CloudFront's
+            # "Bad request" page (its answer for a host no enabled distribution serves).
+            # https://repost.aws/knowledge-center/resolve-cloudfront-bad-request-error
+            return _error_page(403, "Bad request.", cf_id)
         path = request.path or "/"
         if path == "/" and distribution.default_root_object:
             # Only the root URL: subdirectories get no default object.
@@ -90,6 +95,7 @@ class SiteEdge:
         policy = behavior.viewer_protocol_policy
         if self.tls and request.tls is None and policy in ("redirect-to-https", "https-only"):
             if policy == "https-only":
+                # https://repost.aws/knowledge-center/resolve-cloudfront-bad-request-error
                 return _error_page(403, "Bad request.", cf_id)
             # https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-https-viewers-to-cloudfront.html
             host = viewer.header(request.headers, "Host") or ""
@@ -99,6 +105,7 @@ class SiteEdge:
             headers += viewer.cloudfront_headers(REDIRECT, cf_id)
             return HttpResponse(301, headers, _page(301, "Moved Permanently", cf_id))
         if request.method.upper() not in behavior.allowed_methods:
+            # https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/http-405-not-found.html
             return _error_page(
                 403,
                 "This distribution is not configured to allow the HTTP request method that "

@@ -17,6 +17,7 @@ import brotli  # type: ignore[import-untyped]
 import pytest
 
 from lamina.aws.service import AwsRequestContext
+from lamina.cli.sync_site import forget
 from lamina.config.cloudfront import compile_distribution, distribution_domain
 from lamina.config.model import TemplateResource
 from lamina.edge.app import Edge
@@ -375,3 +376,27 @@ async def test_alias_and_id_hosts_name_the_distribution(site: Site) -> None:
     assert alias.body == b"<h1>home</h1>"
     by_id = await site.get("/", host=f"{DIST_ID.lower()}.cloudfront.localhost")
     assert by_id.body == b"<h1>home</h1>"
+
+
+async def test_head_answers_headers_with_the_objects_length(site: Site) -> None:
+    response = await site.get("/assets/app.js", method="HEAD")
+    assert response.status == 200
+    assert _header(response, "ETag") is not None
+    assert len(response.body) == len(BIG_JS)  # the server sends the length, not the body
+
+
+async def test_disabled_distribution_answers_bad_request(tmp_path: Path) -> None:
+    site = Site(tmp_path, Enabled=False)
+    await site.put("index.html", b"x", ContentType="text/html")
+    response = await site.get("/")
+    assert response.status == 403
+    assert b"Bad request." in response.body
+
+
+async def test_deploy_forgets_changed_site_objects(site: Site) -> None:
+    await site.get("/assets/app.js")
+    await site.get("/index.html")
+    await site.put("assets/app.js", b"next();", ContentType="text/javascript")
+    forget(site.cloudfront, BUCKET, ["assets/app.js"])
+    assert (await site.get("/assets/app.js")).body == b"next();"
+    assert _header(await site.get("/index.html"), "X-Cache") == "Hit from cloudfront"
