@@ -347,7 +347,7 @@ async def serve(options: ServeOptions) -> int:
     _map_streams(lambda_, dynamodb_streams, app)
     try:
         provision(app, services)
-        for line in await upload_sites(app, s3):  # buckets' Metadata Lamina.SiteContent
+        for line in await upload_sites(app, s3, cloudfront):  # buckets' Metadata Lamina.SiteContent
             click.echo(line)
         # Now that the template's secrets exist, {{resolve:secretsmanager:...}} in function
         # environments can be resolved (no worker has started yet).
@@ -366,7 +366,7 @@ async def serve(options: ServeOptions) -> int:
     async def provision_new(old: Application, new: Application) -> None:
         await _create_tables(dynamodb, new)
         provision(new, services)
-        for line in await upload_sites(new, s3):
+        for line in await upload_sites(new, s3, cloudfront):
             click.echo(line)
         kept = set(old.permissions)
         added = tuple(permission for permission in new.permissions if permission not in kept)
