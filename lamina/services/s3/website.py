@@ -25,6 +25,7 @@ from lamina.aws.claim import website_bucket
 from lamina.aws.dispatch import SurfaceCall
 from lamina.aws.rest_xml import request_headers
 from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutput, ServiceError
+from lamina.http.body import file_body
 from lamina.http.message import HttpRequest, HttpResponse
 from lamina.services.s3 import error
 from lamina.services.s3.state import S3State
@@ -273,9 +274,11 @@ class _Site:
                 headers.append((wire.encode(), stored.headers[name].encode()))
         headers += [(f"x-amz-meta-{k}".encode(), v.encode()) for k, v in stored.metadata.items()]
         if self.request.method == "HEAD":
-            # The server sends no body on HEAD; its Content-Length is still the object's.
-            return HttpResponse(status, headers, bytes(stored.size))
-        return HttpResponse(status, headers, await self.state.read(stored.blob_id))
+            # No body on HEAD; its Content-Length is still the object's.
+            return HttpResponse(status, headers, b"", length=stored.size)
+        # Streamed from the blob file (held open: an overwrite meanwhile cannot cut it).
+        body = file_body(self.state.blobs.open(stored.blob_id), 0, stored.size)
+        return HttpResponse(status, headers, b"", stream=body)
 
     def _redirect(self, status: int, location: str) -> HttpResponse:
         headers = [*request_headers(self.call.request_id), (b"Location", location.encode())]
