@@ -144,7 +144,24 @@ def _check_signature(form: Form, call: SurfaceCall) -> str | None:
             status=403,
             fields={"AWSAccessKeyId": access_key},
         )
+    _check_token(access_key, fields.get("x-amz-security-token"), call)
     return access_key
+
+
+def _check_token(access_key: str, token: str | None, call: SurfaceCall) -> None:
+    """Temporary credentials (a function's role) sign with their session token in the
+    `x-amz-security-token` field; S3 answers a wrong one InvalidToken, an expired one
+    ExpiredToken. https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html#ErrorCodeList
+    """
+    identity = call.credentials.known_identity(access_key)
+    if identity is None or identity.session_token is None or identity.any_token:
+        return
+    if token != identity.session_token:
+        raise ServiceError(
+            "InvalidToken", "The provided token is malformed or otherwise invalid.", status=400
+        )
+    if identity.expires is not None and identity.expires <= call.now.timestamp():
+        raise ServiceError("ExpiredToken", "The provided token has expired.", status=400)
 
 
 def _mismatch() -> ServiceError:

@@ -5,13 +5,20 @@ from __future__ import annotations
 
 import base64
 import json
+import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+import boto3
 import httpx
 import pytest
 
+from lamina.aws.credentials import CredentialStore, Identity
+from lamina.services.s3.provider import S3Provider
 from tests.functional.services.s3.conftest import S3Server
+from tests.loopback import LoopbackServer
 
 
 def _post(url: str, fields: dict[str, str], data: bytes, name: str = "cat.txt") -> httpx.Response:
@@ -149,3 +156,54 @@ def test_bucket_cors_applies_to_the_post(server: S3Server, s3: Any, bucket: str)
         )
     assert answer.status_code == 204
     assert answer.headers["access-control-allow-origin"] == "https://app.example.com"
+
+
+def test_a_signature_version_2_post_uploads_the_file(server: S3Server, bucket: str) -> None:
+    legacy = server.client(signature_version="s3")
+    form = legacy.generate_presigned_post(bucket, "v2.txt")
+    assert "AWSAccessKeyId" in form["fields"] and "signature" in form["fields"]
+    assert _post(form["url"], form["fields"], b"two").status_code == 204
+    tampered = {**form["fields"], "signature": base64.b64encode(b"x" * 20).decode()}
+    assert _error(_post(form["url"], tampered, b"two"))[0] == "SignatureDoesNotMatch"
+
+
+TEMPORARY = Identity(
+    access_key="ASIATEMPORARY0000001",
+    secret_key="temporary-secret",
+    arn="arn:aws:sts::123456789012:assumed-role/uploader/session",
+    account_id="123456789012",
+    principal_id="AROAUPLOADER:session",
+    statements=({"Effect": "Allow", "Action": "s3:*", "Resource": "*"},),
+    session_token="the-session-token",
+    expires=time.time() + 3600,
+)
+
+
+@pytest.fixture
+def temporary_server(tmp_path: Path) -> Iterator[LoopbackServer]:
+    credentials = CredentialStore.local()
+    credentials.add_identity(TEMPORARY)
+    provider = S3Provider(state_dir=tmp_path, account_id="123456789012")
+    served = LoopbackServer()
+    served.serve(provider, credentials=credentials)
+    yield served
+    served.close()
+    provider.close()
+
+
+def test_temporary_credentials_need_their_session_token(temporary_server: LoopbackServer) -> None:
+    options = {
+        **temporary_server.client_options(),
+        "aws_access_key_id": TEMPORARY.access_key,
+        "aws_secret_access_key": TEMPORARY.secret_key,
+        "aws_session_token": TEMPORARY.session_token,
+    }
+    s3 = boto3.client("s3", **options)
+    s3.create_bucket(Bucket="tokens")
+    form = s3.generate_presigned_post("tokens", "t.txt")
+    assert form["fields"]["x-amz-security-token"] == TEMPORARY.session_token
+    assert _post(form["url"], form["fields"], b"t").status_code == 204
+    forged = {**form["fields"], "x-amz-security-token": "another-token"}
+    answer = _post(form["url"], forged, b"t")
+    assert answer.status_code == 400
+    assert _error(answer)[0] == "InvalidToken"
