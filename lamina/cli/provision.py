@@ -301,13 +301,16 @@ def _bucket(resource: TemplateResource, services: Services) -> None:
     existing = state.store.bucket(bucket.name)
     if status in ("Enabled", "Suspended") and existing is not None:
         state.store.set_bucket(msgspec.structs.replace(existing, versioning=status))
-    # NotificationConfiguration and WebsiteConfiguration replace the bucket's, validated
-    # as the S3 API validates them (a function S3 may not invoke fails the deploy, as
-    # CloudFormation's "Unable to validate the following destination configurations").
+    # NotificationConfiguration and WebsiteConfiguration, when declared, replace the
+    # bucket's, validated as the S3 API validates them (a function S3 may not invoke fails
+    # the deploy, as CloudFormation's "Unable to validate the following destination
+    # configurations"); left out, what the S3 API set stays.
     notifications = resource.properties.get("NotificationConfiguration")
-    configure_notifications(state, bucket.name, from_template(notifications or {}))
+    if isinstance(notifications, dict):
+        configure_notifications(state, bucket.name, from_template(notifications))
     website = resource.properties.get("WebsiteConfiguration")
-    configure_website(state, bucket.name, website_from_template(website) if website else None)
+    if isinstance(website, dict):
+        configure_website(state, bucket.name, website_from_template(website))
 
 
 def _log_group(resource: TemplateResource, services: Services) -> None:
