@@ -13,6 +13,7 @@ https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Expiration.ht
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from email.utils import parsedate_to_datetime
@@ -61,6 +62,7 @@ class SiteEdge:
         self.tls = tls
         """The server speaks HTTPS: redirect-to-https and https-only policies apply."""
         self._wall = wall_clock
+        self._pending: dict[CacheKey, asyncio.Future[Entry | None]] = {}
 
     def distribution_for(self, host: str) -> Distribution | None:
         return self._cloudfront.for_host(host)
@@ -129,6 +131,43 @@ class SiteEdge:
         cached = self._cache.get(key) if cacheable else None
         if cached is not None and cached.fresh(now):
             return cached, ERROR if cached.error else HIT
+        if not cacheable:
+            return await self._from_origin(distribution, behavior, path, request, key, None)
+        # Request collapsing: viewers asking for an object already being fetched wait for
+        # that fetch instead of sending their own.
+        # https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/RequestAndResponseBehaviorCustomOrigin.html#request-custom-traffic-spikes
+        pending = self._pending.get(key)
+        if pending is not None:
+            shared = await asyncio.shield(pending)
+            if shared is not None:
+                return shared, ERROR if shared.error else HIT
+        future: asyncio.Future[Entry | None] = asyncio.get_running_loop().create_future()
+        self._pending[key] = future
+        try:
+            entry, status = await self._from_origin(
+                distribution, behavior, path, request, key, cached
+            )
+        except BaseException:
+            future.set_result(None)  # the waiters fetch for themselves
+            raise
+        finally:
+            if self._pending.get(key) is future:
+                del self._pending[key]
+        if not future.done():
+            future.set_result(entry)
+        return entry, status
+
+    async def _from_origin(
+        self,
+        distribution: Distribution,
+        behavior: Behavior,
+        path: str,
+        request: HttpRequest,
+        key: CacheKey,
+        cached: Entry | None,
+    ) -> tuple[Entry, str]:
+        now = self._cache.clock()
+        cacheable = cached is not None or behavior.cache.max_ttl > 0
         origin = distribution.origins[behavior.target_origin_id]
         etag = cached.header(b"etag") if cached is not None and not cached.error else None
         if etag is not None and origin.kind == "s3":
@@ -142,7 +181,7 @@ class SiteEdge:
         else:
             answer = await self._fetch(distribution, behavior, path, request)
         entry = self._entry_of(answer, behavior.cache, now)
-        if cacheable and entry.ttl > 0:
+        if cacheable and entry.ttl > 0 and request.method.upper() in behavior.cached_methods:
             self._cache.put(key, entry)
         return entry, ERROR if entry.error else MISS
 

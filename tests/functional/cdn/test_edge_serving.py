@@ -9,6 +9,7 @@ and revalidation (RefreshHit), invalidations, API behaviours proxied through the
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 from pathlib import Path
 from typing import Any
@@ -400,3 +401,10 @@ async def test_deploy_forgets_changed_site_objects(site: Site) -> None:
     forget(site.cloudfront, BUCKET, ["assets/app.js"])
     assert (await site.get("/assets/app.js")).body == b"next();"
     assert _header(await site.get("/index.html"), "X-Cache") == "Hit from cloudfront"
+
+
+async def test_simultaneous_misses_collapse_into_one_origin_fetch(site: Site) -> None:
+    answers = await asyncio.gather(*(site.get("/assets/app.js") for _ in range(5)))
+    statuses = sorted(_header(answer, "X-Cache") or "" for answer in answers)
+    assert statuses == ["Hit from cloudfront"] * 4 + ["Miss from cloudfront"]
+    assert all(answer.body == BIG_JS for answer in answers)
