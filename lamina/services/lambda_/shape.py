@@ -34,7 +34,7 @@ def configuration(
         "LastModified": meta.last_modified,
         "CodeSha256": meta.code_sha256,
         "Version": config.version,
-        "TracingConfig": {"Mode": meta.tracing_mode},
+        "TracingConfig": {"Mode": config.tracing_mode},  # functions/trace.py reads it
         "RevisionId": meta.revision_id,
         "State": "Active",
         "LastUpdateStatus": "Successful",

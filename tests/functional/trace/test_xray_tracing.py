@@ -223,3 +223,28 @@ def test_a_stage_with_tracing_off_passes_the_callers_decision_on(lamina: LaminaP
         assert origins == {"AWS::Lambda", "AWS::Lambda::Function"}
     finally:
         assert tracing("true")["tracingEnabled"] is True
+
+
+def test_tracing_config_through_the_lambda_api_turns_active_tracing_on(
+    lamina: LaminaProcess,
+) -> None:
+    lambda_ = aws_client(lamina.base, "lambda")
+    assert lambda_.get_function_configuration(FunctionName="Hello")["TracingConfig"] == {
+        "Mode": "Active"
+    }
+    updated = lambda_.update_function_configuration(
+        FunctionName="Plain", TracingConfig={"Mode": "Active"}
+    )
+    assert updated["TracingConfig"] == {"Mode": "Active"}
+    try:
+        time.sleep(1.0)  # a fresh second: the direct invoke is the reservoir's first
+        answer = json.loads(lambda_.invoke(FunctionName="Plain")["Payload"].read())
+        assert answer["trace"].endswith(";Sampled=1")
+        root = answer["trace"].split(";")[0].removeprefix("Root=")
+        segments = _trace(aws_client(lamina.base, "xray"), root, wanted=2)
+        service = _by_origin(segments, "AWS::Lambda")
+        assert service["name"] == "Plain" and "parent_id" not in service  # the trace's root
+    finally:
+        lambda_.update_function_configuration(
+            FunctionName="Plain", TracingConfig={"Mode": "PassThrough"}
+        )
