@@ -3,7 +3,8 @@
     Metadata:
       Lamina:
         Seed: [SeedFunction]   # functions invoked once each time `lamina up` starts
-        Open: /                # the page to open, printed with the server's URL
+        Open: /                # the page to open, printed with the server's URL, or the
+                               # logical id of a CloudFront distribution (its local URL)
 
 CloudFormation has no step that runs code after a deploy except custom resources, so an
 example that wants sample data names an ordinary function here; Lamina invokes it (with
@@ -19,6 +20,7 @@ from typing import Any
 
 import msgspec
 
+from lamina.config import cloudfront
 from lamina.config.document import find_template, load_document
 from lamina.config.error import ConfigError
 from lamina.config.model import Application
@@ -32,6 +34,9 @@ class StartStep(msgspec.Struct, frozen=True, kw_only=True):
     seed: tuple[str, ...] = ()
     """Physical names of the functions to invoke, in order."""
     open_path: str | None = None
+    """A path on the server's own URL."""
+    open_host: str | None = None
+    """A distribution's local host name, `{d…}.cloudfront.localhost`."""
 
 
 def start_step(path: str, app: Application) -> StartStep:
@@ -48,10 +53,20 @@ def start_step(path: str, app: Application) -> StartStep:
     unknown = [name for name in wanted if name not in by_id]
     if unknown:
         raise ConfigError(f"Metadata.Lamina.Seed names no function of the template: {unknown}")
-    open_path = lamina.get("Open")
-    return StartStep(
-        seed=tuple(by_id[name] for name in wanted),
-        open_path=str(open_path) if open_path is not None else None,
+    seed = tuple(by_id[name] for name in wanted)
+    opened = lamina.get("Open")
+    if opened is None or str(opened).startswith("/"):
+        return StartStep(seed=seed, open_path=None if opened is None else str(opened))
+    return StartStep(seed=seed, open_host=_distribution_host(app, str(opened)))
+
+
+def _distribution_host(app: Application, logical_id: str) -> str:
+    for resource in app.service_resources:
+        if resource.type == cloudfront.DISTRIBUTION and resource.logical_id == logical_id:
+            stem = cloudfront.distribution_domain(resource.physical_id).partition(".")[0]
+            return f"{stem}.cloudfront.localhost"
+    raise ConfigError(
+        f"Metadata.Lamina.Open is neither a path nor a distribution of the template: {logical_id}"
     )
 
 
@@ -69,6 +84,9 @@ async def run_start_step(
         echo(f"Seed {name}: {_said(result.payload, failed=result.function_error is not None)}")
     if step.open_path is not None:
         echo(f"Open {url}/{step.open_path.lstrip('/')}")
+    if step.open_host is not None:
+        scheme, _, address = url.partition("://")
+        echo(f"Open {scheme}://{step.open_host}:{address.rpartition(':')[2]}/")
 
 
 def _said(payload: bytes, *, failed: bool) -> str:

@@ -431,7 +431,8 @@ async def serve(options: ServeOptions) -> int:
     await control.follow()  # changes other nodes on the same store make (cli/control.py)
     await lambda_.follow()  # and those they make through the Lambda API
     await reloader.start(watch=options.watch)
-    seeding = asyncio.create_task(run_start_step(step, functions, plain_url, click.echo))
+    public_url = plain_url.replace("http://", f"{transport.scheme}://", 1)
+    seeding = asyncio.create_task(run_start_step(step, functions, public_url, click.echo))
     try:
         await _wait_for_signal()
     finally:

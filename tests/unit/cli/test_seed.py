@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from lamina.cli.seed import StartStep, _said, start_step
+from lamina.config.cloudfront import cloudfront_id, distribution_domain
 from lamina.config.error import ConfigError
 from lamina.config.load import load_application
 
@@ -53,3 +54,33 @@ def test_a_seeds_message_is_printed_and_a_failure_names_its_error() -> None:
     assert _said(b'"done"', failed=False) == '"done"'
     failed = b'{"errorType": "KeyError", "errorMessage": "\'SHOWS_TABLE\'"}'
     assert _said(failed, failed=True) == "failed: KeyError: 'SHOWS_TABLE'"
+
+
+DISTRIBUTION = """
+Transform: AWS::Serverless-2016-10-31
+Metadata:
+  Lamina:
+    Open: {opened}
+Resources:
+  Site:
+    Type: AWS::CloudFront::Distribution
+    Properties:
+      DistributionConfig:
+        Enabled: true
+        Origins: [{{Id: web, DomainName: example.com, CustomOriginConfig: {{}}}}]
+        DefaultCacheBehavior: {{TargetOriginId: web, ViewerProtocolPolicy: allow-all}}
+"""
+
+
+def test_open_naming_a_distribution_is_its_local_host(tmp_path: Path) -> None:
+    (tmp_path / "template.yaml").write_text(DISTRIBUTION.format(opened="Site"))
+    app = load_application(tmp_path, stack_name="shop")
+    domain = distribution_domain(cloudfront_id("shop", "Site"))
+    host = domain.replace(".cloudfront.net", ".cloudfront.localhost")
+    assert start_step(str(tmp_path), app) == StartStep(open_host=host)
+
+
+def test_open_naming_something_else_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "template.yaml").write_text(DISTRIBUTION.format(opened="Elsewhere"))
+    with pytest.raises(ConfigError, match="neither a path nor a distribution"):
+        start_step(str(tmp_path), load_application(tmp_path))
