@@ -305,3 +305,16 @@ def test_a_refused_upload_is_answered_before_its_body(server: S3Server) -> None:
             answer += received.decode()
     assert answer.startswith("HTTP/1.1 404 "), answer
     assert "100 Continue" not in answer and "<Code>NoSuchBucket</Code>" in answer
+
+
+def test_presigned_put_and_get_of_a_large_object(s3: Any, bucket: str) -> None:
+    data = _data(11 * MIB)
+    put_url = s3.generate_presigned_url(
+        "put_object", Params={"Bucket": bucket, "Key": "shared.bin"}, ExpiresIn=300
+    )
+    assert httpx.put(put_url, content=data, timeout=60).status_code == 200
+    get_url = s3.generate_presigned_url(
+        "get_object", Params={"Bucket": bucket, "Key": "shared.bin"}, ExpiresIn=300
+    )
+    got = httpx.get(get_url, timeout=60)
+    assert got.headers["ETag"] == _md5(data) and got.content == data
