@@ -309,18 +309,22 @@ class AwsApi:
             # which applies whether or not IAM is enforced (aws.authorize.ROOT_NEVER_DENIED).
             if resource_policy is None or (service, operation) in ROOT_NEVER_DENIED:
                 return
-            identity = self._credentials.identity(access_key, self._account_id)
-            if identity is None:
-                return
+            statements = resource_policy(operation, params)
+            root = self._credentials.identity(access_key, self._account_id)
+            if not statements or root is None:
+                return  # no policy on what the call acts on: nothing can deny the root
+            identity = root
         elif not self.enforce_iam:
             return
+        else:
+            statements = resource_policy(operation, params) if resource_policy else []
         authorize(
             identity,
             service,
             operation,
             self._resources(service, operation, params),
             source_ip=client,
-            resource_statements=resource_policy(operation, params) if resource_policy else (),
+            resource_statements=statements,
         )
 
     def _resources(self, service: str, operation: str, params: OperationInput) -> list[str]:
