@@ -24,6 +24,7 @@ import time
 from typing import Any, Protocol
 
 from lamina.core.metric_feed import Dimensions, MetricFeed, dimensions
+from lamina.core.store import StoreError
 from lamina.services.lambda_.mapping_lease import Leases
 from lamina.services.lambda_.mapping_records import EventSourceMapping, MappingRecords
 from lamina.services.lambda_.state import LambdaState
@@ -75,7 +76,10 @@ class MappingPoller:
         for task in self._tasks:
             task.cancel()
         if self._tasks:
-            self.leases.release_all()
+            try:
+                self.leases.release_all()
+            except StoreError as error:  # the others take over when the lease goes stale
+                log.warning("event source mapping leases not released: %s", error)
         self._tasks = []
 
     async def _tend(self) -> None:
@@ -97,7 +101,7 @@ class MappingPoller:
     async def _run(self) -> None:
         while True:
             await asyncio.sleep(POLL_INTERVAL_S)
-            for uuid in sorted(self.leases.held):
+            for uuid in sorted(self.leases.held.copy()):  # tend changes it on its thread
                 if self._retry_at.get(uuid, 0) > time.monotonic():
                     continue
                 try:
