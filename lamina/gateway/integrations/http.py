@@ -28,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import quote, unquote, urlencode, urlsplit, urlunsplit
 
 import httpx
@@ -106,6 +106,10 @@ class BackendResponse:
         self.status = status
         self.headers = headers
         self.body = body
+
+
+class Sender(Protocol):
+    async def send(self, outgoing: BackendRequest, timeout_ms: int) -> BackendResponse: ...
 
 
 class HttpBackend:
@@ -231,7 +235,7 @@ class RestParameters:
 
 
 async def call_rest_http(
-    backend: HttpBackend,
+    backend: Sender,
     integration: HttpIntegration,
     mapping: MappingSource,
     *,
@@ -299,7 +303,7 @@ def _proxy_response(answer: BackendResponse, *, remap: bool) -> GatewayResponse:
 
 
 async def call_http_api_proxy(
-    backend: HttpBackend,
+    backend: Sender,
     integration: HttpIntegration,
     request_headers: list[tuple[str, str]],
     query: str,
@@ -329,7 +333,7 @@ async def call_http_api_proxy(
 
 
 async def answer_http(
-    backend: HttpBackend, integration: HttpIntegration, ctx: RequestContext
+    backend: Sender, integration: HttpIntegration, ctx: RequestContext
 ) -> GatewayResponse:
     """Run `integration` for the request in `ctx` (REST or HTTP API)."""
     variables = ctx.stage.variables if ctx.stage is not None else {}

@@ -12,8 +12,19 @@ from lamina.gateway.integrations.aws_service import AwsServiceCaller, call_aws_s
 from lamina.gateway.integrations.content_handling import binary_media
 from lamina.gateway.integrations.http import HttpBackend, answer_http
 from lamina.gateway.integrations.lambda_ import Invoker, call_lambda
-from lamina.gateway.integrations.lambda_custom import EventQueue, call_lambda_custom
+from lamina.gateway.integrations.lambda_custom import (
+    BackgroundEvents,
+    EventQueue,
+    call_lambda_custom,
+)
 from lamina.gateway.integrations.lambda_mapping import map_lambda_event, map_lambda_response
+from lamina.gateway.integrations.latency import (
+    BackendClock,
+    TimedBackend,
+    TimedCaller,
+    TimedEvents,
+    TimedInvoker,
+)
 from lamina.gateway.integrations.mock import answer_mock, request_facts
 from lamina.gateway.integrations.responses import MappingSource
 from lamina.gateway.model import (
@@ -64,27 +75,28 @@ class InvokeIntegration:
                 ctx.response = map_lambda_response(integration, ctx, ctx.response)
             return
         if isinstance(integration, HttpIntegration):
-            started = time.perf_counter_ns()
+            clock = BackendClock()  # IntegrationLatency: the backend's time only (latency.py)
             try:
-                ctx.response = await answer_http(self._http, integration, ctx)
+                ctx.response = await answer_http(TimedBackend(self._http, clock), integration, ctx)
             finally:
-                ctx.integration_latency_ms = (time.perf_counter_ns() - started) / 1e6
+                ctx.integration_latency_ms = clock.ms
             return
         if isinstance(integration, LambdaCustomIntegration):
             await self._lambda_custom(ctx, integration)
             return
         if isinstance(integration, AwsServiceIntegration):
             mapping = _mapping_source(ctx)
-            started = time.perf_counter_ns()
+            clock = BackendClock()
+            caller = self.aws_services
             try:
                 ctx.response = await call_aws_service(
-                    self.aws_services,
+                    TimedCaller(caller, clock) if caller is not None else None,
                     integration,
                     mapping,
                     resource_path_params=mapping.path_params,
                 )
             finally:
-                ctx.integration_latency_ms = (time.perf_counter_ns() - started) / 1e6
+                ctx.integration_latency_ms = clock.ms
             return
         if isinstance(integration, MockIntegration):
             target = ctx.target
@@ -113,19 +125,20 @@ class InvokeIntegration:
             source_arn=ctx.source_arn,
             source_account=ctx.deployment.account_id,
         )
-        started = time.perf_counter_ns()  # IntegrationLatency (gateway/observe.py)
+        clock = BackendClock()  # IntegrationLatency: the function's time only (latency.py)
+        events = self.events
         try:
             ctx.response = await call_lambda_custom(
-                self._invoker,
+                TimedInvoker(self._invoker, clock),
                 integration,
                 mapping,
                 source=source,
                 stage_variables=mapping.stage_variables,
                 trace_id=ctx.request.trace_id or None,
-                events=self.events,
+                events=TimedEvents(events or BackgroundEvents(self._invoker), clock),
             )
         finally:
-            ctx.integration_latency_ms = (time.perf_counter_ns() - started) / 1e6
+            ctx.integration_latency_ms = clock.ms
 
 
 def _mapping_source(ctx: RequestContext) -> MappingSource:
