@@ -14,7 +14,7 @@ https://docs.aws.amazon.com/AmazonS3/latest/userguide/how-to-page-redirect.html
 from __future__ import annotations
 
 from collections.abc import Mapping
-from email.utils import formatdate
+from email.utils import formatdate, parsedate_to_datetime
 from html import escape
 from typing import Any
 from urllib.parse import unquote
@@ -28,11 +28,23 @@ from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutpu
 from lamina.http.body import file_body
 from lamina.http.message import HttpRequest, HttpResponse
 from lamina.services.s3 import error
+from lamina.services.s3.condition import check_preconditions
 from lamina.services.s3.state import S3State
 from lamina.services.s3.store import Bucket, StoredObject
 
-_STATUS_TEXT = {403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed"}
+_STATUS_TEXT = {
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    412: "Precondition Failed",
+}
 _REDIRECT_CODES = frozenset({"301", "302", "303", "307", "308"})
+_CONDITIONS = (
+    ("If-Match", "IfMatch"),
+    ("If-None-Match", "IfNoneMatch"),
+    ("If-Modified-Since", "IfModifiedSince"),
+    ("If-Unmodified-Since", "IfUnmodifiedSince"),
+)
 Headers = list[tuple[bytes, bytes]]
 
 
@@ -210,7 +222,29 @@ class _Site:
         redirect = stored.headers.get("WebsiteRedirectLocation")
         if redirect:
             return self._redirect(301, redirect)
+        try:
+            check_preconditions(stored, self._conditions())
+        except ServiceError as unmet:  # 304 for a browser's revalidation, or 412
+            if unmet.status == 304:
+                return HttpResponse(304, self._answer_headers(stored), b"")
+            return self._page(unmet)
         return await self._object(200, stored)
+
+    def _conditions(self) -> dict[str, Any]:
+        """A browser's If-* headers, as GetObject's members carry them."""
+        found: dict[str, Any] = {}
+        for header, member in _CONDITIONS:
+            value = self.request.header(header)
+            if value is None:
+                continue
+            if member.endswith("Since"):
+                try:
+                    found[member] = parsedate_to_datetime(value)
+                except (TypeError, ValueError):
+                    continue  # an unreadable date is ignored, as RFC 9110 says
+            else:
+                found[member] = value
+        return found
 
     def _readable(self, key: str) -> StoredObject:
         """The object, if anonymous users may read it (403 AccessDenied otherwise)."""
@@ -262,6 +296,15 @@ class _Site:
         return await self._object(failure.status or 404, stored)
 
     async def _object(self, status: int, stored: StoredObject) -> HttpResponse:
+        headers = self._answer_headers(stored)
+        if self.request.method == "HEAD":
+            # No body on HEAD; its Content-Length is still the object's.
+            return HttpResponse(status, headers, b"", length=stored.size)
+        # Streamed from the blob file (held open: an overwrite meanwhile cannot cut it).
+        body = file_body(self.state.blobs.open(stored.blob_id), 0, stored.size)
+        return HttpResponse(status, headers, b"", stream=body)
+
+    def _answer_headers(self, stored: StoredObject) -> Headers:
         headers = request_headers(self.call.request_id)
         headers += [
             (b"Content-Type", stored.headers.get("ContentType", "binary/octet-stream").encode()),
@@ -273,12 +316,7 @@ class _Site:
                 wire = "-".join(part for part in _words(name))
                 headers.append((wire.encode(), stored.headers[name].encode()))
         headers += [(f"x-amz-meta-{k}".encode(), v.encode()) for k, v in stored.metadata.items()]
-        if self.request.method == "HEAD":
-            # No body on HEAD; its Content-Length is still the object's.
-            return HttpResponse(status, headers, b"", length=stored.size)
-        # Streamed from the blob file (held open: an overwrite meanwhile cannot cut it).
-        body = file_body(self.state.blobs.open(stored.blob_id), 0, stored.size)
-        return HttpResponse(status, headers, b"", stream=body)
+        return headers
 
     def _redirect(self, status: int, location: str) -> HttpResponse:
         headers = [*request_headers(self.call.request_id), (b"Location", location.encode())]

@@ -231,3 +231,20 @@ def test_object_redirect_location_and_redirect_all(
     everything = _get(server, "/a/b.html")
     assert everything.status_code == 301
     assert everything.headers["location"] == "http://www.example.com/a/b.html"
+
+
+def test_a_browser_revalidating_a_page_gets_304(server: S3Server, site: Any) -> None:
+    first = _get(server, "/")
+    port = server.url.rsplit(":", 1)[1]
+    host = f"photos.s3-website.localhost:{port}"
+    with httpx.Client(base_url=server.url, timeout=10) as http:
+        same = http.get("/", headers={"Host": host, "If-None-Match": first.headers["etag"]})
+        since = http.get(
+            "/", headers={"Host": host, "If-Modified-Since": first.headers["last-modified"]}
+        )
+        other = http.get("/", headers={"Host": host, "If-Match": '"0000"'})
+    assert (same.status_code, same.content) == (304, b"")
+    assert same.headers["etag"] == first.headers["etag"]
+    assert since.status_code == 304
+    assert other.status_code == 412
+    assert "<li>Code: PreconditionFailed</li>" in other.text
