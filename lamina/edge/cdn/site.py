@@ -88,7 +88,9 @@ class SiteEdge:
             distribution.id, path, request.query_string, request.headers, behavior.cache
         )
         entry, status = await self._entry(distribution, behavior, path, request, key, cacheable)
-        entry, status = await self._custom_error(distribution, request, key, entry, status)
+        entry, status = await self._custom_error(
+            distribution, request, key, entry, status, cacheable=cacheable
+        )
         return self._deliver(request, behavior, key, entry, status, cf_id)
 
     # -- refusals
@@ -249,10 +251,12 @@ class SiteEdge:
         key: CacheKey,
         entry: Entry,
         status: str,
+        *,
+        cacheable: bool,
     ) -> tuple[Entry, str]:
         """A custom error response for the origin's error status: its page (fetched like
         any object, through its own behavior) with its response code, cached under the
-        request's key for ErrorCachingMinTTL."""
+        request's key for ErrorCachingMinTTL when the request's behavior caches at all."""
         if status != ERROR or entry.status < 400:
             return entry, status
         custom = distribution.error_responses.get(entry.status)
@@ -273,9 +277,9 @@ class SiteEdge:
             code = custom.response_code
         now = self._cache.clock()
         replaced = Entry(code, headers, body, now, custom.caching_min_ttl, error=True)
-        if custom.caching_min_ttl > 0 and request.method.upper() in ("GET", "HEAD"):
+        if cacheable and custom.caching_min_ttl > 0:
             self._cache.put(key, replaced)
-        else:
+        elif cacheable:
             self._cache.drop(key)
         return replaced, ERROR
 

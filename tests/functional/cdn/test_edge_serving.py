@@ -408,3 +408,15 @@ async def test_simultaneous_misses_collapse_into_one_origin_fetch(site: Site) ->
     statuses = sorted(_header(answer, "X-Cache") or "" for answer in answers)
     assert statuses == ["Hit from cloudfront"] * 4 + ["Miss from cloudfront"]
     assert all(answer.body == BIG_JS for answer in answers)
+
+
+async def test_api_error_under_a_fallback_code_is_replaced_but_not_cached(tmp_path: Path) -> None:
+    site = Site(tmp_path)
+    await site.put("index.html", b"<h1>home</h1>", ContentType="text/html")
+    site.invoker.result = InvokeResult(payload=b'{"statusCode": 404, "body": "no such item"}')
+    missing = await site.get("/api/items/9")
+    # CustomErrorResponses apply to every origin: the API's 404 becomes the SPA page.
+    assert (missing.status, missing.body) == (200, b"<h1>home</h1>")
+    site.invoker.result = InvokeResult(payload=b'{"statusCode": 200, "body": "item 9"}')
+    found = await site.get("/api/items/9")  # CachingDisabled: nothing was kept
+    assert (found.status, found.body) == (200, b"item 9")
