@@ -30,7 +30,7 @@ from lamina.services.s3.state import (
 )
 from lamina.services.s3.store import StoredObject
 from lamina.services.s3.tagging import tags_from_header
-from lamina.services.s3.transfer import answer, receive
+from lamina.services.s3.transfer import answer, receive, stored_encoding
 
 MAX_DELETE_KEYS = 1000
 # GetObject's response-* query parameters override the stored content headers.
@@ -45,6 +45,7 @@ async def put_object(
     check_write_options(params)
     metadata = user_metadata(params)
     _conditional_write(state, bucket, key, params)
+    params["ContentEncoding"] = stored_encoding(params.get("ContentEncoding"))
     written, checksums = await receive(state, params)
     try:
         stored = StoredObject(

@@ -56,6 +56,17 @@ async def receive(state: S3State, params: dict[str, Any]) -> tuple[Written, dict
     return written, verified
 
 
+def stored_encoding(value: str | None) -> str | None:
+    """The Content-Encoding an object keeps: the request's without `aws-chunked`, which
+    names the upload's framing, not the object's (`aws-chunked,gzip` keeps `gzip`); None
+    when nothing is left. https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-streaming.html
+    """
+    if value is None:
+        return None
+    kept = [part.strip() for part in value.split(",") if part.strip().lower() != "aws-chunked"]
+    return ",".join(kept) or None
+
+
 def _entity_too_large(size: int) -> ServiceError:
     # https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html#ErrorCodeList
     return ServiceError(
