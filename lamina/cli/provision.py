@@ -31,10 +31,16 @@ from lamina.config.service_resources import (
     USER_POOL_CLIENT,
     USER_POOL_DOMAIN,
     USER_POOL_GROUP,
+    USER_POOL_IDP,
 )
 from lamina.core.ids import new_request_id
 from lamina.services.cloudfront.provider import CloudFrontProvider
 from lamina.services.cloudwatch.provider import CloudWatchProvider
+from lamina.services.cognito_idp.identity_providers import (
+    create_provider,
+    find_provider,
+    update_provider,
+)
 from lamina.services.cognito_idp.model import Client, Group, Pool
 from lamina.services.cognito_idp.pool_operations import create_client
 from lamina.services.cognito_idp.provider import CognitoIdpProvider
@@ -266,6 +272,31 @@ def _user_pool_group(resource: TemplateResource, services: Services) -> None:
     )
 
 
+def _user_pool_identity_provider(resource: TemplateResource, services: Services) -> None:
+    """An external identity provider of a template's pool: created, or updated in place on
+    a redeploy, through the same operations as CreateIdentityProvider.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolidentityprovider.html
+    """
+    properties = resource.properties
+    params: dict[str, Any] = {
+        "UserPoolId": str(properties["UserPoolId"]),
+        "ProviderName": resource.physical_id,
+        "ProviderDetails": {
+            str(k): str(v) for k, v in (properties.get("ProviderDetails") or {}).items()
+        },
+        "AttributeMapping": {
+            str(k): str(v) for k, v in (properties.get("AttributeMapping") or {}).items()
+        },
+        "IdpIdentifiers": [str(i) for i in properties.get("IdpIdentifiers") or []],
+    }
+    pool = services.cognito.pool(params["UserPoolId"])
+    if find_provider(services.cognito, pool, resource.physical_id) is not None:
+        update_provider(services.cognito, params)
+    else:
+        params["ProviderType"] = str(properties["ProviderType"])
+        create_provider(services.cognito, params)
+
+
 def _user_pool_domain(resource: TemplateResource, services: Services) -> None:
     """The pool answers its hosted pages at `{Domain}.auth.localhost` (hosted.py)."""
     # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpooldomain.html
@@ -370,5 +401,6 @@ _PROVISIONERS = {
     USER_POOL: _user_pool,
     USER_POOL_CLIENT: _user_pool_client,
     USER_POOL_GROUP: _user_pool_group,
+    USER_POOL_IDP: _user_pool_identity_provider,
     USER_POOL_DOMAIN: _user_pool_domain,
 }

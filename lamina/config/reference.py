@@ -454,6 +454,7 @@ _REF_RULES: dict[str, _Rule] = {
     "AWS::Cognito::UserPool": _user_pool_id,
     "AWS::Cognito::UserPoolClient": _user_pool_client_id,
     "AWS::Cognito::UserPoolGroup": _group_name,
+    "AWS::Cognito::UserPoolIdentityProvider": _named("ProviderName"),
     # Ref of a user pool domain is the domain (prefix) itself.
     # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpooldomain.html#aws-resource-cognito-userpooldomain-return-values
     "AWS::Cognito::UserPoolDomain": _domain_prefix,

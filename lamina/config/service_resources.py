@@ -21,6 +21,7 @@ USER_POOL = "AWS::Cognito::UserPool"
 USER_POOL_CLIENT = "AWS::Cognito::UserPoolClient"
 USER_POOL_GROUP = "AWS::Cognito::UserPoolGroup"
 USER_POOL_DOMAIN = "AWS::Cognito::UserPoolDomain"
+USER_POOL_IDP = "AWS::Cognito::UserPoolIdentityProvider"
 KMS_KEY = "AWS::KMS::Key"
 KMS_ALIAS = "AWS::KMS::Alias"
 SECRET = "AWS::SecretsManager::Secret"
@@ -30,7 +31,8 @@ LOG_GROUP = "AWS::Logs::LogGroup"
 ALARM = "AWS::CloudWatch::Alarm"
 DASHBOARD = "AWS::CloudWatch::Dashboard"
 SERVICE_TYPES = frozenset(
-    {USER_POOL, USER_POOL_CLIENT, USER_POOL_GROUP, USER_POOL_DOMAIN, KMS_KEY, KMS_ALIAS, SECRET}
+    {USER_POOL, USER_POOL_CLIENT, USER_POOL_GROUP, USER_POOL_DOMAIN, USER_POOL_IDP}
+    | {KMS_KEY, KMS_ALIAS, SECRET}
     | {ROTATION_SCHEDULE, LOG_GROUP, ALARM, DASHBOARD}
     | set(cloudfront.CLOUDFRONT_TYPES)
 )
@@ -43,6 +45,7 @@ _ORDER = (
     SECRET,
     ROTATION_SCHEDULE,
     USER_POOL,
+    USER_POOL_IDP,  # before the clients whose SupportedIdentityProviders name them
     USER_POOL_CLIENT,
     USER_POOL_GROUP,
     USER_POOL_DOMAIN,
@@ -85,6 +88,10 @@ def _physical_id(
         return service_ids.user_pool_client_id(stack, logical_id)
     if kind == USER_POOL_GROUP:
         return str(properties.get("GroupName") or logical_id)
+    if kind == USER_POOL_IDP:
+        # Ref returns the ProviderName.
+        # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolidentityprovider.html
+        return str(properties["ProviderName"])
     if kind == USER_POOL_DOMAIN:
         # Ref returns the domain prefix.
         # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpooldomain.html

@@ -150,3 +150,77 @@ def test_sign_in_with_the_oidc_provider(deployed: Deployed, oidc: OidcProvider) 
     assert json.loads(attributes["identities"])[0]["userId"] == "u-7"
     listed = deployed.admin.list_identity_providers(UserPoolId=deployed.pool_id, MaxResults=5)
     assert [p["ProviderName"] for p in listed["Providers"]] == ["MyIdP"]
+
+
+TEMPLATE_IDP = """
+  MyIdP:
+    Type: AWS::Cognito::UserPoolIdentityProvider
+    Properties:
+      UserPoolId: !Ref UserPool
+      ProviderName: TemplateIdP
+      ProviderType: OIDC
+      ProviderDetails:
+        client_id: lamina-pool
+        client_secret: s3cret
+        authorize_scopes: openid email
+        oidc_issuer: !Ref IdpIssuer
+        attributes_request_method: GET
+      AttributeMapping:
+        email: email
+"""
+
+
+def test_a_template_declares_the_identity_provider(tmp_path: Path, oidc: OidcProvider) -> None:
+    """AWS::Cognito::UserPoolIdentityProvider: created at `lamina up`, usable at once.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolidentityprovider.html
+    """
+    template = (FIXTURES / "apps" / "hosted" / "template.yaml").read_text()
+    template = template.replace(
+        "SupportedIdentityProviders: [COGNITO]",
+        "SupportedIdentityProviders: [COGNITO, !Ref MyIdP]",
+    ).replace("Parameters:\n", "Parameters:\n  IdpIssuer:\n    Type: String\n")
+    (tmp_path / "template.yaml").write_text(template + TEMPLATE_IDP)
+    overrides = {"CallbackUrl": CALLBACK, "IdpIssuer": oidc.issuer}
+    app = load_application(tmp_path, parameter_overrides=overrides)
+    ids = {r.type: r.physical_id for r in app.service_resources}
+    assert ids["AWS::Cognito::UserPoolIdentityProvider"] == "TemplateIdP"
+    lamina = LaminaProcess(
+        tmp_path,
+        "--parameter-overrides",
+        " ".join(f"{key}={value}" for key, value in overrides.items()),
+    )
+    try:
+        admin = boto3.client(
+            "cognito-idp",
+            endpoint_url=lamina.base,
+            region_name="us-east-1",
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
+        pool_id = ids["AWS::Cognito::UserPool"]
+        described = admin.describe_identity_provider(UserPoolId=pool_id, ProviderName="TemplateIdP")
+        provider = described["IdentityProvider"]
+        assert provider["ProviderType"] == "OIDC"
+        assert provider["ProviderDetails"]["oidc_issuer"] == oidc.issuer
+        assert provider["AttributeMapping"] == {"email": "email", "username": "sub"}
+        query = urlencode(
+            {
+                "response_type": "code",
+                "client_id": ids["AWS::Cognito::UserPoolClient"],
+                "redirect_uri": CALLBACK,
+                "scope": "openid email",
+                "identity_provider": "TemplateIdP",
+            }
+        )
+        with httpx.Client(follow_redirects=False, timeout=10) as browser:
+            answer = browser.get(f"{lamina.base}/{pool_id}/oauth2/authorize?{query}")
+            for _ in range(5):
+                location = answer.headers.get("location", "")
+                if answer.status_code != 302 or location.startswith(CALLBACK):
+                    break
+                answer = browser.get(httpx.URL(str(answer.url)).join(location))
+        assert answer.status_code == 302 and answer.headers["location"].startswith(CALLBACK)
+        user = admin.admin_get_user(UserPoolId=pool_id, Username="TemplateIdP_u-7")
+        assert user["UserStatus"] == "EXTERNAL_PROVIDER"
+    finally:
+        lamina.stop()

@@ -25,7 +25,7 @@ import jwt
 from lamina.http.message import HttpRequest, HttpResponse
 from lamina.services.cognito_idp.hosted_grant import AuthorizeRequest, ErrorPage
 from lamina.services.cognito_idp.hosted_http import Site, query_of, redirect
-from lamina.services.cognito_idp.identity_providers import find_provider
+from lamina.services.cognito_idp.identity_providers import find_provider, linked_user
 from lamina.services.cognito_idp.model import Group, IdentityProvider, User
 
 if TYPE_CHECKING:
@@ -100,7 +100,11 @@ class Federation:
                 "invalid_request", "Login option is not available. Please try another one"
             )
         claims = await self._claims(provider, query["code"], pending)
-        return pending.authorize, self._federated_user(provider, claims)
+        user = self._federated_user(provider, claims)
+        if not user.enabled:
+            # AdminDisableUser, or AdminDisableProviderForUser on this identity.
+            raise ErrorPage("access_denied", "User is disabled.")
+        return pending.authorize, user
 
     async def _claims(
         self, provider: IdentityProvider, code: str, pending: _Pending
@@ -147,6 +151,13 @@ class Federation:
         subject = str(claims.get(mapping.get("username", "sub"), claims["sub"]))
         username = f"{provider.name}_{subject}"
         now = self._idp.now()
+        # An identity linked to an existing user (AdminLinkProviderForUser) signs in as it,
+        # its attributes mapped onto that user.
+        linked = linked_user(self._idp, pool, provider, claims)
+        if linked is not None:
+            _map_attributes(linked, mapping, claims)
+            self._idp.save(pool, linked)
+            return linked
         user = self._idp.store.get(User, pool.id, username)
         if user is None:
             identity = {
@@ -165,12 +176,7 @@ class Federation:
                 status="EXTERNAL_PROVIDER",
                 attributes={"identities": json.dumps([identity], separators=(",", ":"))},
             )
-        for attribute, claim in mapping.items():
-            if attribute != "username" and claim in claims:
-                value = claims[claim]
-                user.attributes[attribute] = (
-                    str(value).lower() if isinstance(value, bool) else str(value)
-                )
+        _map_attributes(user, mapping, claims)
         group_name = f"{pool.id}_{provider.name}"
         if self._idp.store.get(Group, pool.id, group_name) is None:
             group = Group(name=group_name, pool_id=pool.id, created=now, modified=now)
@@ -180,6 +186,15 @@ class Federation:
         user.modified = now
         self._idp.save(pool, user)
         return user
+
+
+def _map_attributes(user: User, mapping: dict[str, str], claims: dict[str, Any]) -> None:
+    for attribute, claim in mapping.items():
+        if attribute != "username" and claim in claims:
+            value = claims[claim]
+            user.attributes[attribute] = (
+                str(value).lower() if isinstance(value, bool) else str(value)
+            )
 
 
 async def _discovery(provider: IdentityProvider) -> dict[str, Any]:

@@ -7,11 +7,18 @@ kept and described but not federated.
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 from lamina.aws.paging import offset_page
 from lamina.aws.service import Operation, OperationInput, OperationOutput, ServiceError
-from lamina.services.cognito_idp.model import IdentityProvider, Pool
+from lamina.services.cognito_idp.model import (
+    IdentityProvider,
+    Pool,
+    ProviderLink,
+    User,
+    link_key,
+)
 from lamina.services.cognito_idp.shapes import time_of
 
 if TYPE_CHECKING:
@@ -63,6 +70,11 @@ def _type(provider: IdentityProvider) -> dict[str, Any]:
 
 
 async def _create(idp: CognitoIdpProvider, params: OperationInput) -> OperationOutput:
+    return create_provider(idp, params)
+
+
+def create_provider(idp: CognitoIdpProvider, params: OperationInput) -> OperationOutput:
+    """CreateIdentityProvider (also what a template's UserPoolIdentityProvider runs)."""
     pool = idp.pool(params["UserPoolId"])
     name, kind = params["ProviderName"], params["ProviderType"]
     if name == "COGNITO" or "_" in name:
@@ -117,6 +129,10 @@ async def _list(idp: CognitoIdpProvider, params: OperationInput) -> OperationOut
 
 
 async def _update(idp: CognitoIdpProvider, params: OperationInput) -> OperationOutput:
+    return update_provider(idp, params)
+
+
+def update_provider(idp: CognitoIdpProvider, params: OperationInput) -> OperationOutput:
     pool = idp.pool(params["UserPoolId"])
     provider = _provider(idp, pool, params["ProviderName"])
     if "ProviderDetails" in params:
@@ -141,7 +157,148 @@ async def _delete(idp: CognitoIdpProvider, params: OperationInput) -> OperationO
     return {}
 
 
+# -- linking federated identities to existing users ----------------------------------------
+# https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_AdminLinkProviderForUser.html
+# https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_AdminDisableProviderForUser.html
+
+SUBJECT = "Cognito_Subject"
+
+
+def linked_user(
+    idp: CognitoIdpProvider, pool: Pool, provider: IdentityProvider, claims: dict[str, Any]
+) -> User | None:
+    """The existing user a signing-in federated identity is linked to, if any: by the
+    provider's subject (Cognito_Subject) or by one of its claims."""
+    subject = str(claims.get(provider.attribute_mapping.get("username", "sub"), claims["sub"]))
+    candidates = [(SUBJECT, subject)] + [(str(k), str(v)) for k, v in claims.items()]
+    for attribute, value in candidates:
+        link = idp.store.get(ProviderLink, pool.id, link_key(provider.name, attribute, value))
+        if link is not None:
+            user = idp.store.get(User, pool.id, link.username)
+            if user is not None:
+                return user
+    return None
+
+
+def _destination(idp: CognitoIdpProvider, pool: Pool, identifier: dict[str, str]) -> User:
+    """A native user (ProviderName Cognito: the username) or a federated one
+    (`<ProviderName>_<value>`); its ProviderAttributeName is ignored, as AWS documents."""
+    name = identifier.get("ProviderName", "")
+    value = identifier.get("ProviderAttributeValue", "")
+    username = value if name == "Cognito" else f"{name}_{value}"
+    user = idp.store.get(User, pool.id, username)
+    if user is None:
+        raise ServiceError("UserNotFoundException", "User does not exist.")
+    return user
+
+
+def _source(
+    idp: CognitoIdpProvider, pool: Pool, identifier: dict[str, str]
+) -> tuple[IdentityProvider, str, str]:
+    name = identifier.get("ProviderName", "")
+    if name == "Cognito":
+        raise ServiceError(
+            "InvalidParameterException", "SourceUser must be a federated user, not a Cognito user."
+        )
+    provider = find_provider(idp, pool, name)
+    if provider is None:
+        raise ServiceError("InvalidParameterException", f"Identity provider {name} does not exist.")
+    attribute = identifier.get("ProviderAttributeName") or ""
+    value = identifier.get("ProviderAttributeValue") or ""
+    if not attribute or not value:
+        raise ServiceError(
+            "InvalidParameterException",
+            "SourceUser needs ProviderAttributeName and ProviderAttributeValue.",
+        )
+    return provider, attribute, value
+
+
+async def _admin_link(idp: CognitoIdpProvider, params: OperationInput) -> OperationOutput:
+    pool = idp.pool(params["UserPoolId"])
+    destination = _destination(idp, pool, params["DestinationUser"])
+    provider, attribute, value = _source(idp, pool, params["SourceUser"])
+    key = link_key(provider.name, attribute, value)
+    existing = idp.store.get(ProviderLink, pool.id, key)
+    if existing is not None and existing.username != destination.username:
+        raise ServiceError(
+            "AliasExistsException", "The source user is already linked to another user."
+        )
+    if attribute == SUBJECT and idp.store.get(User, pool.id, f"{provider.name}_{value}"):
+        # The source must be an identity that has not signed in yet (AWS's API reference:
+        # "a user who does not currently exist yet in the user pool").
+        raise ServiceError(
+            "InvalidParameterException",
+            "Merging is not currently supported, provide a SourceUser that has not been "
+            "linked or signed in.",
+        )
+    now = idp.now()
+    link = ProviderLink(
+        pool_id=pool.id,
+        provider=provider.name,
+        attribute=attribute,
+        value=value,
+        username=destination.username,
+        created=now,
+    )
+    idp.store.put(pool.id, key, link)
+    identities = _identities(destination)
+    if not any(
+        i.get("providerName") == provider.name and i.get("userId") == value for i in identities
+    ):
+        identities.append(
+            {
+                "userId": value,
+                "providerName": provider.name,
+                "providerType": provider.type,
+                "issuer": None,
+                "primary": "false",
+                "dateCreated": str(int(now * 1000)),
+            }
+        )
+    destination.attributes["identities"] = json.dumps(identities, separators=(",", ":"))
+    idp.save(pool, destination)
+    return {}
+
+
+async def _admin_disable(idp: CognitoIdpProvider, params: OperationInput) -> OperationOutput:
+    """The federated identity can no longer sign in: links to it are removed (the user it
+    was linked to stays), and a user it created is disabled."""
+    pool = idp.pool(params["UserPoolId"])
+    provider, attribute, value = _source(idp, pool, params["User"])
+    key = link_key(provider.name, attribute, value)
+    link = idp.store.get(ProviderLink, pool.id, key)
+    if link is not None:
+        idp.store.delete(ProviderLink, pool.id, key)
+        user = idp.store.get(User, pool.id, link.username)
+        if user is not None:
+            kept = [
+                i
+                for i in _identities(user)
+                if not (i.get("providerName") == provider.name and i.get("userId") == value)
+            ]
+            if kept:
+                user.attributes["identities"] = json.dumps(kept, separators=(",", ":"))
+            else:
+                user.attributes.pop("identities", None)
+            idp.save(pool, user)
+    federated = idp.store.get(User, pool.id, f"{provider.name}_{value}")
+    if federated is not None:
+        federated.enabled = False
+        idp.save(pool, federated)
+    return {}
+
+
+def _identities(user: User) -> list[dict[str, Any]]:
+    try:
+        found = json.loads(user.attributes.get("identities") or "[]")
+    except ValueError:
+        return []
+    return [i for i in found if isinstance(i, dict)] if isinstance(found, list) else []
+
+
 OPERATIONS: dict[str, Operation[CognitoIdpProvider]] = {
+    "AdminLinkProviderForUser": _admin_link,
+    "AdminDisableProviderForUser": _admin_disable,
     "CreateIdentityProvider": _create,
     "DescribeIdentityProvider": _describe,
     "ListIdentityProviders": _list,

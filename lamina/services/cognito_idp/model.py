@@ -121,3 +121,26 @@ class IdentityProvider(msgspec.Struct, kw_only=True):
     identifiers: list[str] = msgspec.field(default_factory=list)
     created: float
     modified: float
+
+
+class ProviderLink(msgspec.Struct, kw_only=True):
+    """AdminLinkProviderForUser: a federated identity that signs in as an existing user.
+    https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-identity-federation-consolidate-users.html
+    """
+
+    pool_id: str
+    provider: str
+    attribute: str
+    """Cognito_Subject (the provider's subject), or a claim name (SAML attribute)."""
+    value: str
+    username: str
+    """The destination user."""
+    created: float
+
+    @property
+    def key(self) -> str:
+        return link_key(self.provider, self.attribute, self.value)
+
+
+def link_key(provider: str, attribute: str, value: str) -> str:
+    return f"{provider}\x00{attribute}\x00{value}"

@@ -13,11 +13,12 @@ from lamina.services.cognito_idp.model import (
     Group,
     IdentityProvider,
     Pool,
+    ProviderLink,
     RefreshToken,
     User,
 )
 
-T = TypeVar("T", Pool, Client, User, Group, RefreshToken, IdentityProvider)
+T = TypeVar("T", Pool, Client, User, Group, RefreshToken, IdentityProvider, ProviderLink)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
@@ -32,6 +33,7 @@ _KINDS: dict[type, str] = {
     Group: "group",
     RefreshToken: "refresh",
     IdentityProvider: "idp",
+    ProviderLink: "link",
 }
 
 

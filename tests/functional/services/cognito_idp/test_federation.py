@@ -293,3 +293,103 @@ def test_a_sign_in_left_at_the_provider_too_long_expires(
     late = browser.get(back)
     assert late.status_code == 400
     assert "Invalid state" in late.text
+
+
+def _redeem(app: App, answer: httpx.Response) -> dict[str, Any]:
+    back = {k: v[0] for k, v in parse_qs(urlsplit(answer.headers["location"]).query).items()}
+    redeemed = httpx.post(
+        f"{app.base}/oauth2/token",
+        data={
+            "grant_type": "authorization_code",
+            "client_id": app.client_id,
+            "code": back["code"],
+            "redirect_uri": CALLBACK,
+        },
+        timeout=10,
+    )
+    assert redeemed.status_code == 200, redeemed.text
+    claims: dict[str, Any] = jwt.decode(
+        redeemed.json()["id_token"], options={"verify_signature": False}
+    )
+    return claims
+
+
+def test_a_linked_identity_signs_in_as_the_existing_user(
+    hosted: HostedServer, oidc: OidcProvider, browser: httpx.Client
+) -> None:
+    """AdminLinkProviderForUser, then the provider's user signs in as the native user.
+    https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_AdminLinkProviderForUser.html
+    """
+    app = _federated_app(hosted, oidc)
+    admin = hosted.admin()
+    admin.admin_create_user(UserPoolId=app.pool_id, Username="grace", MessageAction="SUPPRESS")
+    admin.admin_link_provider_for_user(
+        UserPoolId=app.pool_id,
+        DestinationUser={"ProviderName": "Cognito", "ProviderAttributeValue": "grace"},
+        SourceUser={
+            "ProviderName": "MyIdP",
+            "ProviderAttributeName": "Cognito_Subject",
+            "ProviderAttributeValue": "idp-user-42",
+        },
+    )
+    answer = _follow(browser, app.authorize_url(identity_provider="MyIdP", prompt="login"))
+    assert answer.status_code == 302, answer.text
+    claims = _redeem(app, answer)
+    assert claims["cognito:username"] == "grace"
+    [identity] = claims["identities"]
+    assert (identity["providerName"], identity["userId"], identity["primary"]) == (
+        "MyIdP",
+        "idp-user-42",
+        "false",
+    )
+    users = [u["Username"] for u in admin.list_users(UserPoolId=app.pool_id)["Users"]]
+    assert "grace" in users and "MyIdP_idp-user-42" not in users  # no user of its own
+    attributes = {
+        a["Name"]: a["Value"]
+        for a in admin.admin_get_user(UserPoolId=app.pool_id, Username="grace")["UserAttributes"]
+    }
+    assert attributes["email"] == "grace@example.com"  # mapped at sign-in
+
+    # Disabling the identity removes the link; signing in again makes a user of its own.
+    admin.admin_disable_provider_for_user(
+        UserPoolId=app.pool_id,
+        User={
+            "ProviderName": "MyIdP",
+            "ProviderAttributeName": "Cognito_Subject",
+            "ProviderAttributeValue": "idp-user-42",
+        },
+    )
+    again = _follow(browser, app.authorize_url(identity_provider="MyIdP", prompt="login"))
+    assert _redeem(app, again)["cognito:username"] == "MyIdP_idp-user-42"
+
+
+def test_linking_errors(hosted: HostedServer, oidc: OidcProvider, browser: httpx.Client) -> None:
+    app = _federated_app(hosted, oidc)
+    admin = hosted.admin()
+    source = {
+        "ProviderName": "MyIdP",
+        "ProviderAttributeName": "Cognito_Subject",
+        "ProviderAttributeValue": "idp-user-42",
+    }
+    with pytest.raises(admin.exceptions.UserNotFoundException):
+        admin.admin_link_provider_for_user(
+            UserPoolId=app.pool_id,
+            DestinationUser={"ProviderName": "Cognito", "ProviderAttributeValue": "nobody"},
+            SourceUser=source,
+        )
+    admin.admin_create_user(UserPoolId=app.pool_id, Username="grace", MessageAction="SUPPRESS")
+    with pytest.raises(admin.exceptions.InvalidParameterException):
+        admin.admin_link_provider_for_user(
+            UserPoolId=app.pool_id,
+            DestinationUser={"ProviderName": "Cognito", "ProviderAttributeValue": "grace"},
+            SourceUser={**source, "ProviderName": "NoSuchIdP"},
+        )
+    # An identity that already signed in (its own user exists) cannot be linked.
+    assert _follow(browser, app.authorize_url(identity_provider="MyIdP")).status_code == 302
+    with pytest.raises(admin.exceptions.InvalidParameterException) as raised:
+        admin.admin_link_provider_for_user(
+            UserPoolId=app.pool_id,
+            DestinationUser={"ProviderName": "Cognito", "ProviderAttributeValue": "grace"},
+            SourceUser=source,
+        )
+    assert "Merging is not currently supported" in str(raised.value)
