@@ -56,6 +56,11 @@ class StreamedPayload:
         """Headers sent after an aws-chunked body (`x-amz-checksum-crc32: ...`), once read."""
 
     @property
+    def chunked(self) -> bool:
+        """aws-chunked: Content-Length counts the framing too, not only the object."""
+        return self._decoder is not None
+
+    @property
     def trailer_names(self) -> list[str]:
         """The trailing headers the request announced (`x-amz-trailer`), lowercased."""
         announced = self._request.header("X-Amz-Trailer") or ""

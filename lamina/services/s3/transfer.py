@@ -36,7 +36,8 @@ async def receive(state: S3State, params: dict[str, Any]) -> tuple[Written, dict
     SignatureDoesNotMatch for a chunk, EntityTooLarge) with nothing stored."""
     body = params.get("Body")
     declared = params.get("ContentLength")
-    if declared is not None and int(declared) > MAX_UPLOAD_BYTES:
+    framed = isinstance(body, StreamedPayload) and body.chunked
+    if declared is not None and not framed and int(declared) > MAX_UPLOAD_BYTES:
         raise _entity_too_large(int(declared))
     trailer_names = body.trailer_names if isinstance(body, StreamedPayload) else []
     checksums = Checksums(params, trailer_names)
