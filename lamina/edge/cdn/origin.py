@@ -6,7 +6,8 @@ control or identity (the bucket policy grants CloudFront s3:GetObject, not s3:Li
 S3 answers 403 to a caller that may not list), else 404 NoSuchKey.
 https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html (Permissions)
 API origins: the gateway's own pipeline, as a request to `{api}.execute-api.{region}.amazonaws.com`
-with the origin path (the stage) before the viewer's path.
+with the origin path (the stage) before the viewer's path; likewise a custom origin naming one
+of the gateway's custom domains.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from urllib.parse import unquote
 from lamina.aws.rest_xml import render_rest_xml_error
 from lamina.aws.service import AwsRequestContext, Handler, ServiceError
 from lamina.core.ids import new_extended_request_id, new_request_id, new_trace_id
+from lamina.gateway.deployment import Deployment
 from lamina.gateway.error import GatewayResponse
 from lamina.gateway.request import GatewayRequest
 from lamina.services.cloudfront.model import Origin
@@ -51,7 +53,20 @@ class OriginAnswer:
 
 
 class ApiGateway(Protocol):
+    @property
+    def deployment(self) -> Deployment: ...
+
     async def handle(self, request: GatewayRequest, host: str) -> GatewayResponse: ...
+
+
+def gateway_serves(gateway: ApiGateway, origin: Origin) -> bool:
+    """An API origin, or a custom origin whose DomainName is one of the gateway's custom
+    domain names (AWS::ApiGateway::DomainName / ApiGatewayV2::DomainName)."""
+    if origin.kind == "api":
+        return True
+    return (
+        origin.kind == "custom" and gateway.deployment.domains.find(origin.domain_name) is not None
+    )
 
 
 class ObjectReader(Protocol):

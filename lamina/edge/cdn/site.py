@@ -19,7 +19,14 @@ from collections.abc import Callable
 from email.utils import parsedate_to_datetime
 
 from lamina.edge.cdn import viewer
-from lamina.edge.cdn.origin import ApiGateway, ObjectReader, OriginAnswer, from_api, from_s3
+from lamina.edge.cdn.origin import (
+    ApiGateway,
+    ObjectReader,
+    OriginAnswer,
+    from_api,
+    from_s3,
+    gateway_serves,
+)
 from lamina.http.message import HttpRequest, HttpResponse
 from lamina.services.cloudfront.cache import CacheKey, Entry
 from lamina.services.cloudfront.key import cache_key, origin_headers, origin_query
@@ -208,7 +215,7 @@ class SiteEdge:
                 region=self._region,
                 etag=etag,
             )
-        if origin.kind == "api":
+        if gateway_serves(self._gateway, origin):
             headers = origin_headers(
                 request.headers, behavior.cache, behavior.origin_request, s3=False
             )
@@ -231,8 +238,14 @@ class SiteEdge:
                 body=request.body,
                 client=request.client,
             )
-        # Lamina reaches only S3 and API origins (in process); others are unreachable.
-        return OriginAnswer(502, [(b"Content-Type", b"text/html")], b"")
+        # Lamina reaches only S3, API and custom-domain origins (in process); others are
+        # unreachable: CloudFront's 502 page.
+        # https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/http-502-bad-gateway.html
+        return OriginAnswer(
+            502,
+            [(b"Content-Type", b"text/html"), (b"Server", b"CloudFront")],
+            _page(502, "CloudFront wasn't able to connect to the origin.", ""),
+        )
 
     def _entry_of(self, answer: OriginAnswer, policy: CachePolicy, now: float) -> Entry:
         headers = [(k, v) for k, v in answer.headers if k.lower() not in _DROPPED]

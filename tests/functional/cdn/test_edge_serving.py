@@ -26,6 +26,7 @@ from lamina.edge.cdn.site import SiteEdge
 from lamina.functions.model import InvokeResult
 from lamina.gateway.app import Gateway
 from lamina.gateway.deployment import Deployment
+from lamina.gateway.domain import ApiMapping, CustomDomain
 from lamina.gateway.model import HttpApi, LambdaIntegration, Route, Stage
 from lamina.http.message import HttpRequest, HttpResponse
 from lamina.services.cloudfront.cache import EdgeCache
@@ -97,7 +98,9 @@ def _config(**overrides: Any) -> dict[str, Any]:
 class Site:
     """One distribution in front of a bucket and an HTTP API, behind the Edge."""
 
-    def __init__(self, tmp_path: Path, **config: Any) -> None:
+    def __init__(
+        self, tmp_path: Path, domains: tuple[CustomDomain, ...] = (), **config: Any
+    ) -> None:
         self.clock = Clock()
         self.s3 = S3Provider(state_dir=tmp_path, account_id="123456789012")
         self.cloudfront = CloudFrontProvider(cache=EdgeCache(clock=self.clock))
@@ -127,7 +130,9 @@ class Site:
         api = HttpApi(
             id=API_ID, logical_id="Api", name="Api", routes=(route,), stages=(Stage(name="Prod"),)
         )
-        deployment = Deployment((), (api,), account_id="123456789012", region="us-east-1")
+        deployment = Deployment(
+            (), (api,), account_id="123456789012", region="us-east-1", domains=domains
+        )
         gateway = Gateway(deployment, self.invoker)
         self.edge = Edge(gateway, public_host="127.0.0.1:3000")
         self.edge.sites = SiteEdge(
@@ -420,3 +425,27 @@ async def test_api_error_under_a_fallback_code_is_replaced_but_not_cached(tmp_pa
     site.invoker.result = InvokeResult(payload=b'{"statusCode": 200, "body": "item 9"}')
     found = await site.get("/api/items/9")  # CachingDisabled: nothing was kept
     assert (found.status, found.body) == (200, b"item 9")
+
+
+async def test_custom_origin_on_a_gateway_custom_domain_is_served_in_process(
+    tmp_path: Path,
+) -> None:
+    domain = CustomDomain(
+        name="api.example.com", mappings=(ApiMapping(api_id=API_ID, stage="Prod"),)
+    )
+    config = _config()
+    api_origin = {"Id": "api", "DomainName": "api.example.com", "CustomOriginConfig": {}}
+    site = Site(tmp_path, (domain,), Origins=[config["Origins"][0], api_origin])
+    response = await site.get("/api/items")
+    assert (response.status, response.body) == (200, b'{"from": "api"}')
+    assert site.invoker.events[-1]["rawPath"] == "/api/items"
+
+
+async def test_unreachable_custom_origin_is_cloudfronts_502(tmp_path: Path) -> None:
+    config = _config(CustomErrorResponses=[])
+    elsewhere = {"Id": "api", "DomainName": "origin.example.net", "CustomOriginConfig": {}}
+    site = Site(tmp_path, CustomErrorResponses=[], Origins=[config["Origins"][0], elsewhere])
+    response = await site.get("/api/items")
+    assert response.status == 502
+    assert b"502 ERROR" in response.body
+    assert _header(response, "X-Cache") == "Error from cloudfront"
