@@ -287,26 +287,40 @@ def test_unsigned_trailer_checksum_upload(server: S3Server, s3: Any, bucket: str
     assert _missing(s3, bucket, "bad.bin")
 
 
-def test_a_refused_upload_is_answered_before_its_body(server: S3Server) -> None:
-    """`Expect: 100-continue` to a bucket that does not exist: the answer comes at once,
-    without a `100 Continue`, so the client never sends its gigabyte."""
+def _head_only(server: S3Server, path: str, length: int) -> str:
+    """Send only the head of a PUT of `length` bytes with `Expect: 100-continue`; the
+    answer that comes back without the body."""
     request = _signed(
         server,
-        "/no-such-bucket/huge.bin",
+        path,
         b"",
         "UNSIGNED-PAYLOAD",
-        **{"Content-Length": str(1024**3), "Expect": "100-continue"},
+        **{"Content-Length": str(length), "Expect": "100-continue"},
     )
     host, port = server.url.removeprefix("http://").split(":")
     head = f"Host: {host}:{port}\r\n"
     head += "".join(f"{name}: {value}\r\n" for name, value in request.headers.items())
     answer = ""
     with socket.create_connection((host, int(port)), timeout=10) as connection:
-        connection.sendall(f"PUT /no-such-bucket/huge.bin HTTP/1.1\r\n{head}\r\n".encode())
+        connection.sendall(f"PUT {path} HTTP/1.1\r\n{head}\r\n".encode())
         while "</Error>" not in answer and (received := connection.recv(65536)):
             answer += received.decode()
+    assert "100 Continue" not in answer
+    return answer
+
+
+def test_a_refused_upload_is_answered_before_its_body(server: S3Server, bucket: str) -> None:
+    """`Expect: 100-continue` to a bucket that does not exist: the answer comes at once,
+    without a `100 Continue`, so the client never sends its gigabyte."""
+    answer = _head_only(server, "/no-such-bucket/huge.bin", 1024**3)
     assert answer.startswith("HTTP/1.1 404 "), answer
-    assert "100 Continue" not in answer and "<Code>NoSuchBucket</Code>" in answer
+    assert "<Code>NoSuchBucket</Code>" in answer
+    # Over S3's 5 GB single-PUT limit, refused on its declared length.
+    # https://docs.aws.amazon.com/AmazonS3/latest/userguide/upload-objects.html
+    answer = _head_only(server, f"/{bucket}/too-big.bin", 5 * 1024**3 + 1)
+    assert answer.startswith("HTTP/1.1 400 "), answer
+    assert "<Code>EntityTooLarge</Code>" in answer
+    assert f"<ProposedSize>{5 * 1024**3 + 1}</ProposedSize>" in answer
 
 
 def test_presigned_put_and_get_of_a_large_object(s3: Any, bucket: str) -> None:
