@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from email.parser import BytesParser
 from email.policy import HTTP
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 from xml.sax.saxutils import escape
@@ -286,6 +287,11 @@ async def serve(state: S3State, request: HttpRequest, call: SurfaceCall) -> Http
     for field, member in _CONTENT.items():
         if field in form.fields:
             params[member] = form.fields[field]
+    if "Expires" in params:  # an HTTP date, as the Expires header of a PUT
+        try:
+            params["Expires"] = parsedate_to_datetime(params["Expires"])
+        except (TypeError, ValueError):
+            del params["Expires"]
     metadata = {
         k[len("x-amz-meta-") :]: v for k, v in form.fields.items() if k.startswith("x-amz-meta-")
     }

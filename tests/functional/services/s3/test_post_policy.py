@@ -207,3 +207,15 @@ def test_temporary_credentials_need_their_session_token(temporary_server: Loopba
     answer = _post(form["url"], forged, b"t")
     assert answer.status_code == 400
     assert _error(answer)[0] == "InvalidToken"
+
+
+def test_content_fields_become_the_objects_headers(s3: Any, bucket: str) -> None:
+    fields = {"Expires": "Sun, 21 Oct 2035 07:28:00 GMT", "Cache-Control": "max-age=60"}
+    form = s3.generate_presigned_post(
+        bucket, "headers.txt", Fields=fields, Conditions=[{k: v} for k, v in fields.items()]
+    )
+    assert _post(form["url"], form["fields"], b"x").status_code == 204
+    head = s3.head_object(Bucket=bucket, Key="headers.txt")
+    assert head["CacheControl"] == "max-age=60"
+    assert head["ExpiresString"] == "Sun, 21 Oct 2035 07:28:00 GMT"
+    assert head["ContentType"] == "binary/octet-stream"  # not the file part's type
