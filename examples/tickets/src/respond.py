@@ -1,5 +1,4 @@
-"""What every API function answers with: JSON in a Lambda proxy response, readable by the
-page from another origin (on AWS the site and the API have different hosts)."""
+"""What every API function answers with: JSON in a Lambda proxy response."""
 
 import json
 from decimal import Decimal
@@ -8,7 +7,7 @@ from decimal import Decimal
 def reply(status, body):
     return {
         "statusCode": status,
-        "headers": {"Content-Type": "application/json", "Access-Control-Allow-Origin": "*"},
+        "headers": {"Content-Type": "application/json"},
         "body": json.dumps(body, default=_number),
     }
 

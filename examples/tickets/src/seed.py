@@ -1,14 +1,19 @@
-"""Sample data, idempotent: the show catalogue (DynamoDB), the venue's notices (PostgreSQL)
-and a confirmed demo account (Cognito). Lamina runs it at `lamina up` (the template's
+"""The web page and sample data, idempotent: the page's files and its config.json (S3), the
+show catalogue (DynamoDB), the venue's notices (PostgreSQL) and a confirmed demo account
+(Cognito). Lamina runs it at `lamina up` (the template's
 Metadata names it); on AWS, invoke it once after `sam deploy`."""
 
 import contextlib
+import json
 import os
+from pathlib import Path
 
 import boto3
 import psycopg
 from info import connection_settings
 
+SITE = Path(__file__).parent / "site"
+TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css"}
 SHOWS = [
     {
         "id": "hamlet",
@@ -47,6 +52,7 @@ NOTICES = [
 
 
 def handler(event, context):
+    _put_site()
     shows = boto3.resource("dynamodb").Table(os.environ["SHOWS_TABLE"])
     with shows.batch_writer() as batch:  # a put of the same item replaces it: idempotent
         for show in SHOWS:
@@ -58,6 +64,32 @@ def handler(event, context):
         f"{email} with the password {os.environ['DEMO_PASSWORD']}",
         "demoUser": email,
     }
+
+
+def _put_site():
+    """The page's files, and config.json telling it which user pool to sign in to."""
+    s3, bucket = boto3.client("s3"), os.environ["SITE_BUCKET"]
+    for path in SITE.iterdir():
+        kind = TYPES.get(path.suffix, "application/octet-stream")
+        s3.put_object(Bucket=bucket, Key=path.name, Body=path.read_bytes(), ContentType=kind)
+    region = os.environ.get("AWS_REGION", "us-east-1")
+    # Under Lamina, Cognito's API is Lamina's own port (the page finds it); on AWS it is the
+    # regional endpoint. The tickets API is on the page's origin: the distribution's /api/*.
+    local = bool(os.environ.get("AWS_ENDPOINT_URL"))
+    config = {
+        "userPoolId": os.environ["USER_POOL_ID"],
+        "clientId": os.environ["CLIENT_ID"],
+        "cognitoEndpoint": None if local else f"https://cognito-idp.{region}.amazonaws.com/",
+        "api": "/api",
+        "local": local,
+    }
+    s3.put_object(
+        Bucket=bucket,
+        Key="config.json",
+        Body=json.dumps(config).encode(),
+        ContentType="application/json",
+        CacheControl="no-cache",
+    )
 
 
 def _seed_notices():

@@ -6,8 +6,13 @@ const $ = (id) => document.getElementById(id);
 let config;
 let session = JSON.parse(sessionStorage.getItem("tickets-session") || "null");
 
+// Under Lamina, Cognito's API answers on Lamina's own port at any host but the
+// distribution's; on AWS config.json names the regional endpoint.
+const cognitoEndpoint = () => config.cognitoEndpoint
+  || `${location.protocol}//127.0.0.1:${location.port}/`;
+
 async function cognito(action, body) {
-  const response = await fetch(config.cognitoEndpoint, {
+  const response = await fetch(cognitoEndpoint(), {
     method: "POST",
     headers: {
       "Content-Type": "application/x-amz-json-1.1",
@@ -174,7 +179,7 @@ document.querySelectorAll("nav button").forEach((button) => {
 
 $("sign-out").addEventListener("click", () => signOut());
 
-fetch("config.json").then((response) => response.json()).then((loaded) => {
+fetch("/config.json").then((response) => response.json()).then((loaded) => {
   config = loaded;
   show();
 }).catch((error) => say(`Could not load the app's settings: ${error.message}`, true));
