@@ -248,3 +248,23 @@ def test_tracing_config_through_the_lambda_api_turns_active_tracing_on(
         lambda_.update_function_configuration(
             FunctionName="Plain", TracingConfig={"Mode": "PassThrough"}
         )
+
+
+def test_powertools_tracer_subsegments_join_the_function_segment(lamina: LaminaProcess) -> None:
+    root = _root()
+    headers = {"X-Amzn-Trace-Id": f"Root={root};Sampled=1"}
+    response = httpx.get(f"{lamina.base}/prod/powertools", headers=headers)
+    assert (response.status_code, response.text) == (200, "42")
+    xray = aws_client(lamina.base, "xray")
+
+    def handler_recorded() -> bool:
+        segments = _trace(xray, root, wanted=3)
+        return any(d["name"] == "## handler" for s in segments for d in _walk(s))
+
+    assert until(handler_recorded, timeout_s=15)
+    function = _by_origin(_trace(xray, root, 3), "AWS::Lambda::Function")
+    (handler,) = [d for d in _walk(function) if d["name"] == "## handler"]
+    assert handler["annotations"]["ColdStart"] is True
+    assert handler["annotations"]["Service"] == "orders"
+    (price,) = [d for d in _walk(handler) if d["name"] == "## tools.price"]
+    assert price["annotations"]["order"] == "o-7"

@@ -20,7 +20,12 @@ def test_sam_tracing_settings_reach_the_stage_and_functions() -> None:
     # SAM's Deployment also makes its `Stage` stage, which the Api's settings do not reach.
     assert {s.name: s.tracing_enabled for s in api.stages} == {"prod": True, "Stage": False}
     modes = {function.name: function.tracing_mode for function in app.functions}
-    assert modes == {"Hello": "Active", "Sdk": "Active", "Plain": "PassThrough"}
+    assert modes == {
+        "Hello": "Active",
+        "Sdk": "Active",
+        "Powertools": "Active",
+        "Plain": "PassThrough",
+    }
 
 
 def test_stage_records_say_whether_tracing_is_on() -> None:
