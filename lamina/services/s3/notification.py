@@ -376,11 +376,30 @@ def _events(
     if operation == "DeleteObject":
         return [_removed(bucket, params["Key"], params.get("VersionId"), output)]
     if operation == "DeleteObjects":
-        return [
-            _removed(bucket, str(item["Key"]), item.get("VersionId"), item)
-            for item in output.get("Deleted") or []
-        ]
+        deleted = output.get("Deleted")
+        if deleted is None:  # Quiet mode answers only the errors: what was asked, less those
+            deleted = _quietly_deleted(state, bucket, params, output)
+        return [_removed(bucket, str(item["Key"]), item.get("VersionId"), item) for item in deleted]
     return []
+
+
+def _quietly_deleted(
+    state: S3State, bucket: Bucket, params: OperationInput, output: OperationOutput
+) -> list[dict[str, Any]]:
+    """The Deleted entries a Quiet DeleteObjects left out, rebuilt from the request and the
+    keys' current versions (a delete marker just made names itself)."""
+    failed = {(item.get("Key"), item.get("VersionId")) for item in output.get("Errors") or []}
+    found = []
+    for item in (params.get("Delete") or {}).get("Objects") or []:
+        key, version = item["Key"], item.get("VersionId")
+        if (key, version) in failed:
+            continue
+        entry: dict[str, Any] = {"Key": key, "VersionId": version}
+        current = state.store.get(bucket.name, key) if version is None else None
+        if current is not None and current.delete_marker:
+            entry.update(DeleteMarker=True, DeleteMarkerVersionId=current.version_id)
+        found.append(entry)
+    return found
 
 
 def _removed(

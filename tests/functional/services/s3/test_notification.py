@@ -210,3 +210,20 @@ def test_filters_choose_the_keys(s3: Any, bucket: str, recorder: Recorder) -> No
     for key in ("in/a.jpg", "in/a.png", "out/a.jpg"):
         s3.put_object(Bucket=bucket, Key=key, Body=b"x")
     assert [obj["key"] for _, _, obj in recorder.events()] == ["in/a.jpg"]
+
+
+def test_a_quiet_delete_objects_still_publishes_each_removal(
+    s3: Any, bucket: str, recorder: Recorder
+) -> None:
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    _put(s3, bucket, _rule("f", ["s3:ObjectRemoved:*"]))
+    version = s3.put_object(Bucket=bucket, Key="a", Body=b"1")["VersionId"]
+    s3.put_object(Bucket=bucket, Key="b", Body=b"2")
+    s3.delete_objects(
+        Bucket=bucket,
+        Delete={"Objects": [{"Key": "a", "VersionId": version}, {"Key": "b"}], "Quiet": True},
+    )
+    events = [(name, obj["key"]) for _, name, obj in recorder.events()]
+    assert events == [("ObjectRemoved:Delete", "a"), ("ObjectRemoved:DeleteMarkerCreated", "b")]
+    marker = recorder.events()[1][2]["versionId"]
+    assert s3.list_object_versions(Bucket=bucket)["DeleteMarkers"][0]["VersionId"] == marker
