@@ -136,11 +136,13 @@ class BodyReader:
 
 class StreamedBody:
     """A response body of `length` bytes, produced piece by piece by `chunks`; the server
-    calls `aclose()` once it is done with it, sent whole or not (or not at all: HEAD)."""
+    calls `aclose()` once it is done with it, sent whole or not (or not at all: HEAD).
+    `length` None: not known in advance (an event stream); sent with chunked transfer
+    coding (RFC 9112, 7.1) until `chunks` ends."""
 
     __slots__ = ("chunks", "length")
 
-    def __init__(self, length: int, chunks: AsyncIterator[bytes]) -> None:
+    def __init__(self, length: int | None, chunks: AsyncIterator[bytes]) -> None:
         self.length = length
         self.chunks = chunks
 

@@ -105,7 +105,13 @@ class HttpResponse:
         None: len(body) plus the stream's length."""
 
     @property
+    def chunked(self) -> bool:
+        """Whether the body's length is unknown (a stream of unknown length follows)."""
+        return self.length is None and self.stream is not None and self.stream.length is None
+
+    @property
     def content_length(self) -> int:
         if self.length is not None:
             return self.length
-        return len(self.body) + (self.stream.length if self.stream is not None else 0)
+        streamed = self.stream.length if self.stream is not None else 0
+        return len(self.body) + (streamed or 0)

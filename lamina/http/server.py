@@ -70,14 +70,26 @@ def encode_response(response: HttpResponse, *, keep_alive: bool, head: bool) -> 
     parts = [b"HTTP/1.1 %d %s\r\n" % (response.status, reason)]
     for name, value in response.headers:
         parts.append(b"%s: %s\r\n" % (name, value))
-    parts.append(b"content-length: %d\r\n" % response.content_length)
+    chunked = response.chunked
+    if chunked:
+        parts.append(b"transfer-encoding: chunked\r\n")
+    else:
+        parts.append(b"content-length: %d\r\n" % response.content_length)
     parts.append(b"date: %s\r\n" % _date_header())
     if not keep_alive:
         parts.append(b"connection: close\r\n")
     parts.append(b"\r\n")
-    if not head:
-        parts.append(response.body)
+    if not head and response.body:
+        parts.append(chunk(response.body) if chunked else response.body)
     return b"".join(parts)
+
+
+def chunk(data: bytes) -> bytes:
+    """One chunk of chunked transfer coding (RFC 9112, 7.1)."""
+    return b"%x\r\n%s\r\n" % (len(data), data)
+
+
+LAST_CHUNK = b"0\r\n\r\n"
 
 
 class _Pending:
@@ -348,6 +360,7 @@ class HttpProtocol(asyncio.Protocol):
         sent whole (the connection then closes: its Content-Length was promised)."""
         stream = response.stream
         assert stream is not None
+        chunked = stream.length is None
         sent = 0
         try:
             if head:
@@ -355,7 +368,9 @@ class HttpProtocol(asyncio.Protocol):
             async for piece in stream.chunks:
                 if self._transport is None:
                     return False
-                self._transport.write(piece)
+                if not piece:
+                    continue  # an empty chunk would end a chunked body
+                self._transport.write(chunk(piece) if chunked else piece)
                 sent += len(piece)
                 if self._writable is not None:
                     await self._writable
@@ -364,6 +379,11 @@ class HttpProtocol(asyncio.Protocol):
             return False
         finally:
             await stream.aclose()
+        if chunked:
+            if self._transport is None:
+                return False
+            self._transport.write(LAST_CHUNK)
+            return True
         return sent == stream.length
 
     def _reject(self, status: int) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from lamina.http.body import IncompleteBody, file_body
+from lamina.http.body import IncompleteBody, StreamedBody, file_body
 from lamina.http.message import HttpRequest, HttpResponse
 from lamina.http.server import MAX_BODY_BYTES, HttpServer
 
@@ -30,6 +30,8 @@ class _App:
         return head.path == "/stream"
 
     async def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path == "/events":
+            return HttpResponse(200, [], b"first;", stream=StreamedBody(None, _events()))
         if request.path == "/file":
             descriptor = os.open(self.file, os.O_RDONLY)
             body = file_body(descriptor, 0, self.file.stat().st_size)
@@ -46,6 +48,14 @@ class _App:
             self.incomplete += 1
             return HttpResponse(400, [], b"incomplete")
         return HttpResponse(200, [], digest.hexdigest().encode())
+
+
+async def _events() -> AsyncIterator[bytes]:
+    """Pieces produced over time, their number unknown up front (an event stream)."""
+    for index in range(3):
+        await asyncio.sleep(0.01)
+        yield b""  # nothing to send yet: must not end the chunked body
+        yield f"event-{index};".encode()
 
 
 @pytest.fixture
@@ -112,3 +122,19 @@ async def test_a_client_gone_mid_body_ends_the_read(served: tuple[str, _App]) ->
     async with httpx.AsyncClient(timeout=10) as client:
         answer = await client.put(f"{base}/stream", content=b"after")
         assert answer.text == hashlib.md5(b"after").hexdigest()
+
+
+async def test_a_stream_of_unknown_length_is_sent_chunked(served: tuple[str, _App]) -> None:
+    """RFC 9112, 7.1: no Content-Length, Transfer-Encoding: chunked, and a last chunk; the
+    connection then serves the next request."""
+    base, _ = served
+    async with httpx.AsyncClient(timeout=10) as client:
+        pieces = []
+        async with client.stream("GET", f"{base}/events") as answer:
+            assert answer.headers["transfer-encoding"] == "chunked"
+            assert "content-length" not in answer.headers
+            async for piece in answer.aiter_raw():
+                pieces.append(piece)
+        assert b"".join(pieces) == b"first;event-0;event-1;event-2;"
+        after = await client.put(f"{base}/buffered", content=b"next")
+        assert after.text == hashlib.md5(b"next").hexdigest()
