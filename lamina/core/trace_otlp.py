@@ -1,6 +1,6 @@
 """Export recorded traces over OTLP (http/protobuf) to any OpenTelemetry collector.
 
-    Tracer.record ─► OtlpExport(document): a list append (bounded; past the cap dropped
+    Tracer.record ─► OtlpExport(document): a deque append (bounded; past the cap dropped
                      and counted), nothing else on the request path
     worker thread, every `interval_s`: take the pending documents, turn each segment and
     subsegment into an OpenTelemetry span, send them in one OTLPSpanExporter.export call
@@ -20,6 +20,7 @@ https://opentelemetry.io/docs/specs/otel/protocol/exporter/
 
 from __future__ import annotations
 
+import collections
 import logging
 import threading
 from collections.abc import Iterator
@@ -45,7 +46,8 @@ class OtlpExport:
     def __init__(self, endpoint: str, *, interval_s: float = 1.0, max_pending: int = MAX_PENDING):
         """`endpoint`: the full traces URL (`http://collector:4318/v1/traces`)."""
         self._exporter = OTLPSpanExporter(endpoint=endpoint, timeout=10)
-        self._pending: list[Document] = []
+        self._pending: collections.deque[Document] = collections.deque()
+        """Appended on the event loop, taken from the left by the worker (both thread-safe)."""
         self._max_pending = max_pending
         self._interval_s = interval_s
         self._wake = threading.Event()
@@ -70,10 +72,18 @@ class OtlpExport:
         self._flush()
 
     def _flush(self) -> None:
-        if not self._pending:
+        pending = self._pending
+        batch = [pending.popleft() for _ in range(len(pending))]
+        if not batch:
             return
-        batch, self._pending = self._pending, []  # one swap: appends go to the new list
-        spans = [span for document in batch for span in to_spans(document)]
+        spans: list[ReadableSpan] = []
+        for document in batch:
+            try:  # what the daemon and PutTraceSegments accept is checked loosely
+                spans.extend(to_spans(document))
+            except (KeyError, TypeError, ValueError):
+                self.failed += 1
+        if not spans:
+            return
         try:
             outcome = self._exporter.export(spans)
         except Exception:  # a collector's failure must never reach requests

@@ -10,6 +10,7 @@ import asyncio
 import itertools
 import json
 import socket
+import time
 
 from lamina.core.trace import (
     Sampler,
@@ -171,3 +172,16 @@ def test_otel_spans_keep_the_x_ray_ids_and_nesting() -> None:
     assert call.kind.name == "CLIENT"
     assert call.attributes is not None and call.attributes["rpc.method"] == "GetItem"
     assert (segment.start_time, segment.end_time) == (1_000_000_000, 2_000_000_000)
+
+
+def test_otlp_export_skips_a_malformed_document_and_keeps_running() -> None:
+    from lamina.core.trace_otlp import OtlpExport
+
+    export = OtlpExport("http://127.0.0.1:9/v1/traces", interval_s=0.01)  # nothing listens
+    export({"trace_id": "not-a-root", "id": "zz", "start_time": 1.0})
+    for _ in range(200):
+        if export.failed:
+            break
+        time.sleep(0.01)
+    assert export.failed == 1 and export._thread.is_alive()
+    export.close()
