@@ -233,8 +233,9 @@ class AwsApi:
         if request.body_too_large:
             # The server dropped the body, so the signature cannot be checked either.
             raise _too_large(spec)
-        if spec.protocol == "rest-xml" and claim.signature is not None and not request.stream:
-            check_payload_hash(request)  # a streamed body is checked as it is read
+        streamed = request.stream is not None  # its payload is checked as it is read
+        if spec.protocol == "rest-xml" and claim.signature is not None and not streamed:
+            check_payload_hash(request)
         access_key = authenticate(
             claim.signature,
             request,
