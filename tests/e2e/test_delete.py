@@ -5,7 +5,6 @@ DELETE_FAILED until a retry finds it empty), and a second `lamina up` finds fres
 from __future__ import annotations
 
 import asyncio
-import json
 import textwrap
 import time
 from pathlib import Path
@@ -18,9 +17,11 @@ from lamina.cli.control import GENERATION
 from lamina.cli.operator import find_serving
 from lamina.cli.provision import stack_context
 from lamina.core.store_open import open_store
+from lamina.core.store_sqlite import SqliteStore
 from lamina.services.cognito_idp.model import Group, Pool
 from lamina.services.cognito_idp.provider import CognitoIdpProvider
 from lamina.services.kms.provider import KmsProvider
+from lamina.services.lambda_.mapping_records import MAPPINGS
 from lamina.services.s3.provider import S3Provider
 from tests.clients import aws_client, lamina_cli
 from tests.conftest import LaminaProcess
@@ -175,7 +176,9 @@ def test_delete_removes_the_stack_keeps_retained_and_retries_a_failed_bucket(
     assert "failed to delete: [Files]" in listed.stdout
 
     # The mapping is gone; the retained pool stays, without its group and domain.
-    assert json.loads((state / "event-source-mappings.json").read_text()) == []
+    control = SqliteStore(state / "control.sqlite3")  # mappings live in the state's store
+    assert control.scan(MAPPINGS) == []
+    control.close()
     cognito = CognitoIdpProvider(
         state_dir=state,
         region="us-east-1",
