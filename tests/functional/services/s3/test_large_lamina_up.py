@@ -11,6 +11,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -158,3 +159,47 @@ def _half_written(temporary: Path) -> bool:
     """A temporary file holding a good part of the body (but not the whole of it)."""
     found = list(temporary.iterdir()) if temporary.exists() else []
     return any(16 * MIB <= path.stat().st_size < 64 * MIB for path in found)
+
+
+def _rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+@pytest.mark.slow
+def test_memory_stays_flat_while_128_mib_go_through(app: Path) -> None:
+    lamina = LaminaProcess(app / "template.yaml")
+    try:
+        s3 = _s3(lamina)
+        s3.create_bucket(Bucket="flat-bucket")
+        s3.put_object(Bucket="flat-bucket", Key="warm", Body=b"w" * (2 * MIB))
+        s3.get_object(Bucket="flat-bucket", Key="warm")["Body"].read()
+        before = _rss_mib(lamina.process.pid)
+        peak = [before]
+        done = threading.Event()
+
+        def sample() -> None:
+            while not done.is_set():
+                peak[0] = max(peak[0], _rss_mib(lamina.process.pid))
+                time.sleep(0.01)
+
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+        try:
+            data = os.urandom(MIB) * 128
+            put = s3.put_object(Bucket="flat-bucket", Key="big", Body=data)
+            assert put["ETag"] == f'"{hashlib.md5(data).hexdigest()}"'
+            got = s3.get_object(Bucket="flat-bucket", Key="big")["Body"]
+            received = 0
+            while piece := got.read(MIB):
+                received += len(piece)
+            assert received == len(data)
+        finally:
+            done.set()
+            sampler.join()
+        # A body held whole would add at least its 128 MiB.
+        assert peak[0] - before < 48, (before, peak[0])
+    finally:
+        lamina.stop()
