@@ -30,7 +30,7 @@ from lamina.aws.dispatch import SurfaceCall
 from lamina.aws.rest_xml import request_headers, virtual_host_bucket
 from lamina.aws.service import AwsRequestContext, ServiceError
 from lamina.http.message import HttpRequest, HttpResponse
-from lamina.services.s3 import error, notification, obj
+from lamina.services.s3 import error, event, obj
 from lamina.services.s3.state import S3State
 
 _ALGORITHM = "AWS4-HMAC-SHA256"
@@ -308,9 +308,9 @@ async def serve(state: S3State, request: HttpRequest, call: SurfaceCall) -> Http
     )
     output = await obj.put_object(state, context, params)
     found = state.bucket(bucket)
-    event = notification.created(state, found, "ObjectCreated:Post", key)
-    if event is not None:
-        await notification.publish(state, context, found, event)
+    created = event.created(state, found, "ObjectCreated:Post", key)
+    if created is not None:
+        await event.publish(state, context, found, created)
     return _answer(request, form, bucket, key, output, call.request_id)
 
 

@@ -27,6 +27,7 @@ from lamina.services.s3 import (
     bucket,
     bucket_policy,
     cors,
+    event,
     listing,
     multipart,
     notification,
@@ -119,7 +120,7 @@ async def _owned(
         if owner is not None and owner != context.account_id:
             raise ServiceError("AccessDenied", "Access Denied", status=403)
     output = await operation(state, context, params)
-    await notification.after(state, context, context.operation, params, output)
+    await event.after(state, context, context.operation, params, output)
     return output
 
 
