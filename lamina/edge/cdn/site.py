@@ -14,6 +14,7 @@ https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Expiration.ht
 from __future__ import annotations
 
 import asyncio
+import secrets
 import time
 from collections.abc import Callable
 from email.utils import parsedate_to_datetime
@@ -70,6 +71,8 @@ class SiteEdge:
         """The server speaks HTTPS: redirect-to-https and https-only policies apply."""
         self._wall = wall_clock
         self._pending: dict[CacheKey, asyncio.Future[Entry | None]] = {}
+        self._via = secrets.token_hex(16)
+        """This edge server's name in the Via header it sends origins."""
 
     def distribution_for(self, host: str) -> Distribution | None:
         return self._cloudfront.for_host(host)
@@ -94,9 +97,11 @@ class SiteEdge:
         key = cache_key(
             distribution.id, path, request.query_string, request.headers, behavior.cache
         )
-        entry, status = await self._entry(distribution, behavior, path, request, key, cacheable)
+        entry, status = await self._entry(
+            distribution, behavior, path, request, key, cacheable, cf_id
+        )
         entry, status = await self._custom_error(
-            distribution, request, key, entry, status, cacheable=cacheable
+            distribution, request, key, entry, status, cacheable=cacheable, cf_id=cf_id
         )
         return self._deliver(request, behavior, key, entry, status, cf_id)
 
@@ -135,13 +140,14 @@ class SiteEdge:
         request: HttpRequest,
         key: CacheKey,
         cacheable: bool,
+        cf_id: str,
     ) -> tuple[Entry, str]:
         now = self._cache.clock()
         cached = self._cache.get(key) if cacheable else None
         if cached is not None and cached.fresh(now):
             return cached, ERROR if cached.error else HIT
         if not cacheable:
-            return await self._from_origin(distribution, behavior, path, request, key, None)
+            return await self._from_origin(distribution, behavior, path, request, key, None, cf_id)
         # Request collapsing: viewers asking for an object already being fetched wait for
         # that fetch instead of sending their own.
         # https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/RequestAndResponseBehaviorCustomOrigin.html#request-custom-traffic-spikes
@@ -154,7 +160,7 @@ class SiteEdge:
         self._pending[key] = future
         try:
             entry, status = await self._from_origin(
-                distribution, behavior, path, request, key, cached
+                distribution, behavior, path, request, key, cached, cf_id
             )
         except BaseException:
             future.set_result(None)  # the waiters fetch for themselves
@@ -174,6 +180,7 @@ class SiteEdge:
         request: HttpRequest,
         key: CacheKey,
         cached: Entry | None,
+        cf_id: str,
     ) -> tuple[Entry, str]:
         now = self._cache.clock()
         cacheable = cached is not None or behavior.cache.max_ttl > 0
@@ -182,13 +189,13 @@ class SiteEdge:
         if etag is not None and origin.kind == "s3":
             # A stale copy is revalidated with the origin (If-None-Match its ETag).
             answer = await self._fetch(
-                distribution, behavior, path, request, etag=etag.decode("latin-1")
+                distribution, behavior, path, request, cf_id, etag=etag.decode("latin-1")
             )
             if answer.not_modified and cached is not None:
                 cached.stored_at = now
                 return cached, REFRESH_HIT
         else:
-            answer = await self._fetch(distribution, behavior, path, request)
+            answer = await self._fetch(distribution, behavior, path, request, cf_id)
         entry = self._entry_of(answer, behavior.cache, now)
         if cacheable and entry.ttl > 0 and request.method.upper() in behavior.cached_methods:
             self._cache.put(key, entry)
@@ -200,6 +207,7 @@ class SiteEdge:
         behavior: Behavior,
         path: str,
         request: HttpRequest,
+        cf_id: str,
         *,
         etag: str | None = None,
     ) -> OriginAnswer:
@@ -220,9 +228,12 @@ class SiteEdge:
                 request.headers, behavior.cache, behavior.origin_request, s3=False
             )
             headers += [(name, value) for name, value in origin.custom_headers]
+            # What CloudFront adds to every origin request.
+            # https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/RequestAndResponseBehaviorCustomOrigin.html
             headers += [
                 ("X-Forwarded-For", request.client),
-                ("Via", "2.0 lamina.cloudfront.net (CloudFront)"),
+                ("Via", f"{request.http_version} {self._via}.cloudfront.net (CloudFront)"),
+                ("X-Amz-Cf-Id", cf_id),
             ]
             if not any(name.lower() == "user-agent" for name, _ in headers):
                 headers.append(("User-Agent", "Amazon CloudFront"))
@@ -244,7 +255,7 @@ class SiteEdge:
         return OriginAnswer(
             502,
             [(b"Content-Type", b"text/html"), (b"Server", b"CloudFront")],
-            _page(502, "CloudFront wasn't able to connect to the origin.", ""),
+            _page(502, "CloudFront wasn't able to connect to the origin.", cf_id),
         )
 
     def _entry_of(self, answer: OriginAnswer, policy: CachePolicy, now: float) -> Entry:
@@ -266,6 +277,7 @@ class SiteEdge:
         status: str,
         *,
         cacheable: bool,
+        cf_id: str,
     ) -> tuple[Entry, str]:
         """A custom error response for the origin's error status: its page (fetched like
         any object, through its own behavior) with its response code, cached under the
@@ -281,7 +293,13 @@ class SiteEdge:
             page_key = cache_key(distribution.id, custom.page_path, "", [], page_behavior.cache)
             cacheable = page_behavior.cache.max_ttl > 0
             page, _ = await self._entry(
-                distribution, page_behavior, custom.page_path, _get(request), page_key, cacheable
+                distribution,
+                page_behavior,
+                custom.page_path,
+                _get(request),
+                page_key,
+                cacheable,
+                cf_id,
             )
             if page.status >= 400:
                 return entry, status  # no page to show: the origin's own error

@@ -359,6 +359,9 @@ async def test_api_behavior_goes_through_the_gateway_with_the_origin_path(site: 
     # https://repost.aws/knowledge-center/cloudfront-authorization-header
     assert headers["authorization"] == "Bearer token"
     assert headers["user-agent"] == "Amazon CloudFront"
+    assert headers["x-amz-cf-id"] == _header(response, "X-Amz-Cf-Id")
+    assert headers["via"].endswith(".cloudfront.net (CloudFront)")
+    assert headers["x-forwarded-for"].startswith("127.0.0.1")  # the viewer, then the edge
     assert _header(await site.get("/api/items"), "X-Cache") == "Miss from cloudfront"
 
 
