@@ -17,6 +17,7 @@ import logging
 import orjson
 
 from lamina.core.trace import Tracer
+from lamina.core.trace_store import document_problem
 
 log = logging.getLogger("lamina.trace")
 
@@ -36,7 +37,7 @@ class DaemonProtocol(asyncio.DatagramProtocol):
             if orjson.loads(header) != _HEADER:
                 raise ValueError("not the X-Ray daemon header")
             document = orjson.loads(body)
-            if not isinstance(document, dict) or "trace_id" not in document:
+            if document_problem(document) is not None:
                 raise ValueError("not a segment document")
         except (ValueError, orjson.JSONDecodeError):
             self.dropped += 1

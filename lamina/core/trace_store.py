@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import collections
 import copy
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,6 +23,35 @@ Document = dict[str, Any]
 
 MAX_TRACES = 10_000
 MAX_DOCUMENTS = 500
+
+
+_ROOT = re.compile(r"1-[0-9a-f]{8}-[0-9a-f]{24}")
+_ID = re.compile(r"[0-9a-f]{16}")
+
+
+def document_problem(document: object) -> str | None:
+    """Why `document` is not a segment document X-Ray would take; None when it is.
+    https://docs.aws.amazon.com/xray/latest/devguide/xray-api-segmentdocuments.html"""
+    if not isinstance(document, dict):
+        return "a segment document is a JSON object"
+    if not isinstance(document.get("trace_id"), str) or not _ROOT.fullmatch(document["trace_id"]):
+        return "trace_id must be 1-<8 hex digits>-<24 hex digits>"
+    if not isinstance(document.get("id"), str) or not _ID.fullmatch(document["id"]):
+        return "id must be 16 hex digits"
+    if not _number(document.get("start_time")):
+        return "start_time must be epoch seconds"
+    if "name" not in document and document.get("type") != "subsegment":
+        return "the segment document has no name"
+    if document.get("type") == "subsegment" and not isinstance(document.get("parent_id"), str):
+        return "an independent subsegment needs its parent_id"
+    end = document.get("end_time")
+    if (end is None and not document.get("in_progress")) or (end is not None and not _number(end)):
+        return "end_time must be epoch seconds (or in_progress true)"
+    return None
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 class StoredTrace:

@@ -24,7 +24,7 @@ from lamina.aws.service import (
     ServiceError,
 )
 from lamina.core.trace import Tracer
-from lamina.core.trace_store import StoredTrace, assembled, summary
+from lamina.core.trace_store import StoredTrace, assembled, document_problem, summary
 from lamina.services.xray.filter import compile_filter
 from lamina.services.xray.graph import service_graph
 
@@ -61,11 +61,10 @@ class XRayProvider:
             except orjson.JSONDecodeError as error:
                 unprocessed.append(_unprocessed("", f"not JSON: {error}"))
                 continue
-            try:
-                _check_document(document)
-            except ValueError as error:
+            problem = document_problem(document)
+            if problem is not None:
                 found = document.get("id") if isinstance(document, dict) else ""
-                unprocessed.append(_unprocessed(str(found or ""), str(error)))
+                unprocessed.append(_unprocessed(str(found or ""), problem))
                 continue
             self._tracer.record(document)
         return {"UnprocessedTraceSegments": unprocessed}
@@ -154,20 +153,6 @@ class XRayProvider:
 
 def _unprocessed(segment_id: str, message: str) -> dict[str, str]:
     return {"Id": segment_id, "ErrorCode": "InvalidSegment", "Message": message}
-
-
-def _check_document(document: Any) -> None:
-    """The fields every segment document needs.
-    https://docs.aws.amazon.com/xray/latest/devguide/xray-api-segmentdocuments.html"""
-    if not isinstance(document, dict):
-        raise ValueError("a segment document is a JSON object")
-    for field in ("trace_id", "id", "start_time"):
-        if field not in document:
-            raise ValueError(f"the segment document has no {field}")
-    if "name" not in document and document.get("type") != "subsegment":
-        raise ValueError("the segment document has no name")
-    if "end_time" not in document and not document.get("in_progress"):
-        raise ValueError("the segment document has neither end_time nor in_progress")
 
 
 def _range(params: OperationInput) -> tuple[float, float]:

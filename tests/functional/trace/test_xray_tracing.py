@@ -268,3 +268,18 @@ def test_powertools_tracer_subsegments_join_the_function_segment(lamina: LaminaP
     assert handler["annotations"]["Service"] == "orders"
     (price,) = [d for d in _walk(handler) if d["name"] == "## tools.price"]
     assert price["annotations"]["order"] == "o-7"
+
+
+def test_put_trace_segments_keeps_valid_documents_and_reports_the_others(
+    lamina: LaminaProcess,
+) -> None:
+    xray = aws_client(lamina.base, "xray")
+    root, now = _root(), time.time()
+    good = {"trace_id": root, "id": "70de5b6f19ff9a0a", "name": "batch-job",
+            "start_time": now, "end_time": now + 0.5}  # fmt: skip
+    bad = {"trace_id": "1-nope", "id": "70de5b6f19ff9a0b", "name": "x", "start_time": now}
+    answer = xray.put_trace_segments(TraceSegmentDocuments=[json.dumps(good), json.dumps(bad)])
+    (refused,) = answer["UnprocessedTraceSegments"]
+    assert refused["Id"] == "70de5b6f19ff9a0b" and "trace_id" in refused["Message"]
+    (segment,) = _trace(xray, root, wanted=1)
+    assert segment == good
