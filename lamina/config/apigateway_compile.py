@@ -266,6 +266,7 @@ def _method(http_method: str, spec: object, resource_id: str = "") -> Method:
             for key, value in (method.get("requestParameters") or {}).items()
         },
         request_models=_strings(method.get("requestModels")),
+        operation_name=_optional_text(method.get("operationName")),
     )
 
 

@@ -173,6 +173,8 @@ def _method(method: Method, resource_id: str, region: str, account_id: str) -> d
         record["requestParameters"] = dict(method.request_parameters)
     if method.request_models:
         record["requestModels"] = dict(method.request_models)
+    if method.operation_name is not None:
+        record["operationName"] = method.operation_name
     if method.integration is not None:
         record["methodIntegration"] = _integration(
             method.integration, method.http_method, resource_id, region, account_id

@@ -138,6 +138,9 @@ def _tree_from_body(
             request_validator_id=checks.request_validator_id,
             request_parameters=checks.request_parameters,
             request_models=checks.request_models,
+            # operationId becomes operationName, as ImportRestApi does (openapi_method.py).
+            # https://docs.aws.amazon.com/apigateway/latest/api/API_Method.html
+            operation_name=_operation_name(path_item[key].get("operationId")),
             **_cache_keys(spec, capitalized=False),
         )
     return tree
@@ -254,8 +257,14 @@ def _method(
         request_validator_id=checks.request_validator_id,
         request_parameters=checks.request_parameters,
         request_models=checks.request_models,
+        operation_name=_operation_name(stack.prop(method, "OperationName")),
         **_cache_keys(spec, capitalized=True),
     )
+
+
+def _operation_name(given: object) -> str | None:
+    """An OpenAPI operationId or a Method's OperationName, if the template gives one."""
+    return str(given) if given else None
 
 
 def _cache_keys(spec: object, *, capitalized: bool) -> dict[str, Any]:

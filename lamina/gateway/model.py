@@ -262,6 +262,9 @@ class Method(msgspec.Struct, frozen=True, kw_only=True):
     or a `'literal'` (an integration parameter mapped from one)."""
     cache_namespace: str | None = None
     """Methods sharing a cacheNamespace share cache entries; None: the resource's own."""
+    operation_name: str | None = None
+    """The method's operationName (an OpenAPI body's operationId): what GetSdk and the
+    exported document name the operation."""
 
 
 class Resource(msgspec.Struct, frozen=True, kw_only=True):
