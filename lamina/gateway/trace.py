@@ -86,7 +86,7 @@ def _stage(ctx: RequestContext) -> ModelStage | None:
     return ctx.address.stage if ctx.address is not None else None
 
 
-def _served_stages(api: CompiledRestApi) -> list[Any]:
+def _served_stages(api: CompiledRestApi) -> list[ModelStage]:
     return [serving.stage for serving in (api.serving or {}).values()]
 
 
@@ -107,6 +107,11 @@ class GatewayTrace:
     async def run(self, stages: tuple[Stage, ...]) -> None:
         ctx = self._ctx
         for stage in stages:
+            if self.sampled is False:  # decided: the rest runs as in the plain loop
+                await stage(ctx)
+                if ctx.answered:
+                    break
+                continue
             sub_id = new_segment_id()
             if self.sampled:
                 ctx.request.trace_id = str(self._root().child(sub_id, True))
