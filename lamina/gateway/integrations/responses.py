@@ -159,14 +159,15 @@ class MappingSource:
 
     def get(self) -> MappingInput:
         if self._built is None:
+            request = self.request
             self._built = MappingInput(
-                self.request,
+                request,
                 self.facts,
                 path_params=self.path_params,
-                query=parse_query(self.request.query_string),
+                query=lambda: parse_query(request.query_string),
                 stage_variables=self.stage_variables,
                 # As in the proxy event: the client's headers and the X-Forwarded-* ones.
-                headers=with_forwarded_headers(self.request),
+                headers=lambda: with_forwarded_headers(request),
             )
         return self._built
 

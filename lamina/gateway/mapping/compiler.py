@@ -182,13 +182,58 @@ _LITERALS = (
 
 
 class _Scope:
-    """One scope of the generated code: its variable and the keys it always holds."""
+    """One scope of the generated code: its variable and the keys it always holds. A lean
+    `#foreach` turn (nothing in its body can write a scope or see one) has no dict: its
+    keys are Python expressions (`values`), and its `$foreach` map is built only when
+    something reads it other than as `$foreach.count` / `.index` / `.hasNext` / `.first` /
+    `.last` (`map_used`)."""
 
-    __slots__ = ("fixed", "name")
+    __slots__ = ("fixed", "map_used", "name", "values")
 
-    def __init__(self, name: str, fixed: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self, name: str, fixed: frozenset[str] = frozenset(), values: dict[str, str] | None = None
+    ) -> None:
         self.name = name
         self.fixed = fixed
+        self.values = values
+        self.map_used = False
+
+
+_LOOP_PROPERTIES = frozenset({"count", "index", "hasNext", "first", "last"})
+
+
+def _lean(block: Any) -> bool:
+    """Whether nothing in a `#foreach` body writes a scope (`#set`) or receives the scopes
+    (a "double-quoted" string with references or directives is a function of them)."""
+    seen: set[int] = set()
+    stack = [block]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if type(node) is airspeed.SetDirective:
+            return False
+        if type(node) is airspeed.InterpolatedStringLiteral and not all(
+            type(c) in (airspeed.Text, airspeed.FallthroughHashText) for c in node.block.children
+        ):
+            return False
+        stack.extend(_children(node))
+    return True
+
+
+def _children(node: Any) -> list[Any]:
+    found: list[Any] = []
+    for value in vars(node).values():
+        # Some elements keep only a bound method of a child (Condition, ElseBlock).
+        value = getattr(value, "__self__", value)
+        if isinstance(value, list | tuple):
+            found.extend(value)
+        elif isinstance(value, dict):
+            found.extend([*value.keys(), *value.values()])
+        else:
+            found.append(value)
+    return [c for c in found if isinstance(c, airspeed._Element)]
 
 
 def _assigned(root: Any) -> frozenset[str]:
@@ -204,16 +249,7 @@ def _assigned(root: Any) -> frozenset[str]:
         seen.add(id(node))
         if type(node) is airspeed.SetDirective and len(node.terms) == 1:
             names.add(node.terms[0])
-        for value in vars(node).values():
-            # Some elements keep only a bound method of a child (Condition, ElseBlock).
-            value = getattr(value, "__self__", value)
-            if isinstance(value, list | tuple):
-                children = list(value)
-            elif isinstance(value, dict):
-                children = [*value.keys(), *value.values()]
-            else:
-                children = [value]
-            stack.extend(c for c in children if isinstance(c, airspeed._Element))
+        stack.extend(_children(node))
     return frozenset(names)
 
 
@@ -336,21 +372,41 @@ class _Translator:
     def foreach(self, node: Any, scopes: list[_Scope], indent: str, out: list[str]) -> None:
         items, count, index, item = (self.fresh(p) for p in ("_l", "_n", "_i", "_x"))
         loop = node.loop_var_name
-        scope = _Scope(
-            self.fresh("s"), frozenset({"velocityCount", "velocityHasNext", "foreach", loop})
+        fixed = frozenset({"velocityCount", "velocityHasNext", "foreach", loop})
+        has_next = f"({index} < {count})"
+        foreach = (
+            f"JsonMap(count={index}, index={index} - 1, hasNext={has_next}, "
+            f"first={index} == 1, last={index} == {count})"
         )
+        name = self.fresh("s")
+        values = None
+        if _lean(node.block):
+            properties = {
+                "count": index,
+                "index": f"({index} - 1)",
+                "hasNext": has_next,
+                "first": f"({index} == 1)",
+                "last": f"({index} == {count})",
+            }
+            values = {"velocityCount": index, "velocityHasNext": has_next, "foreach": name}
+            values |= {f"foreach.{key}": value for key, value in properties.items()}
+            values[loop] = item  # the loop variable wins a clash, as in the scope dict
+        scope = _Scope(name, fixed, values)
         out.append(f"{indent}{items} = _items({self.value(node.value.expression, scopes)})")
         out.append(f"{indent}if {items} is not None:")
         out.append(f"{indent}    {count} = len({items})")
         out.append(f"{indent}    for {index}, {item} in enumerate({items}, 1):")
-        body = indent + "        "
-        has_next = f"{index} < {count}"
-        out.append(
-            f"{body}{scope.name} = {{'velocityCount': {index}, 'velocityHasNext': {has_next}, "
-            f"'foreach': JsonMap(count={index}, index={index} - 1, hasNext={has_next}, "
-            f"first={index} == 1, last={index} == {count}), {loop!r}: {item}}}"
-        )
-        self.block(node.block, [*scopes, scope], body, out)
+        body_indent = indent + "        "
+        body: list[str] = []
+        self.block(node.block, [*scopes, scope], body_indent, body)
+        if values is None:
+            out.append(
+                f"{body_indent}{name} = {{'velocityCount': {index}, "
+                f"'velocityHasNext': {has_next}, 'foreach': {foreach}, {loop!r}: {item}}}"
+            )
+        elif scope.map_used and loop != "foreach":
+            out.append(f"{body_indent}{name} = {foreach}")
+        out.extend(body)
 
     # expressions --------------------------------------------------------------------------
 
@@ -443,8 +499,26 @@ class _Translator:
     def reference(self, expression: Any, scopes: list[_Scope]) -> str:
         """A VariableExpression: its first name from the scopes, then each `.name`,
         `.name(...)`, `.name[i]` or `[literal]` step."""
-        code = self.first(expression.part, scopes)
-        sub = expression.subexpression
+        part, sub = expression.part, expression.subexpression
+        lean = self.lean_scope(part.name, scopes)
+        step: Any = sub.expression if sub is not None else None
+        if (
+            lean is not None
+            and lean.values is not None
+            and part.name == "foreach"
+            and lean.values["foreach"] == lean.name  # not the loop variable's own name
+            and part.parameters is None
+            and part.index is None
+            and type(step) is airspeed.VariableExpression
+            and step.part.name in _LOOP_PROPERTIES
+            and step.part.parameters is None
+            and step.part.index is None
+        ):
+            # `$foreach.hasNext` of a lean turn: the value itself, no map
+            code = lean.values[f"foreach.{step.part.name}"]
+            sub = step.subexpression
+        else:
+            code = self.first(part, scopes)
         while sub is not None:
             step = sub.expression
             if type(step) is airspeed.ArrayIndex:
@@ -466,6 +540,13 @@ class _Translator:
             sub = step.subexpression
         return code
 
+    def lean_scope(self, name: str, scopes: list[_Scope]) -> _Scope | None:
+        """The innermost scope that holds `name` as a fixed key, if it is a lean turn."""
+        for scope in reversed(scopes):
+            if name in scope.fixed:
+                return scope if scope.values is not None else None
+        return None
+
     def first(self, part: Any, scopes: list[_Scope]) -> str:
         name = part.name
         if name[0] == "_":
@@ -474,7 +555,12 @@ class _Translator:
             self.names.add(name)
         code = f"top.get({name!r})"
         for scope in scopes:
-            if name in scope.fixed:
+            if scope.values is not None:  # a lean turn: only its fixed keys, as expressions
+                if name in scope.fixed:
+                    code = scope.values[name]
+                    if name == "foreach" and code == scope.name:
+                        scope.map_used = True
+            elif name in scope.fixed:
                 code = f"{scope.name}[{name!r}]"
             elif name in self.assigned:
                 code = f"({scope.name}[{name!r}] if {name!r} in {scope.name} else {code})"

@@ -10,7 +10,7 @@ https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-override
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from lamina.gateway.mapping.context import (
@@ -37,6 +37,9 @@ __all__ = [
 ]
 
 
+Pairs = list[tuple[str, str]]
+
+
 class MappingInput:
     """What a template of one request reads. Built once per request; the request and the
     response template share it (`$input.params()` and `$context` are the method request's
@@ -60,12 +63,13 @@ class MappingInput:
         facts: RequestFacts,
         *,
         path_params: Mapping[str, str],
-        query: list[tuple[str, str]],
+        query: Pairs | Callable[[], Pairs],
         stage_variables: Mapping[str, str],
-        headers: list[tuple[str, str]] | None = None,
+        headers: Pairs | Callable[[], Pairs] | None = None,
     ) -> None:
         """`headers`: the method request's headers as API Gateway sees them (with the
-        X-Forwarded-* it adds); the client's own by default."""
+        X-Forwarded-* it adds); the client's own by default. `query` and `headers` may be
+        given as what computes them, run when a template first reads `$input.params()`."""
         self._request = request
         self._facts = facts
         self._path = path_params
@@ -79,7 +83,12 @@ class MappingInput:
     def params(self) -> JsonMap:
         """`$input.params()`: {path, querystring, header}."""
         if self._params is None:
-            self._params = method_params(self._path, self._query, self._headers)
+            query, headers = self._query, self._headers
+            self._params = method_params(
+                self._path,
+                query() if callable(query) else query,
+                headers() if callable(headers) else headers,
+            )
         return self._params
 
     @property

@@ -90,6 +90,16 @@ CASES = [
     "#set($d = {'k': [1, {'z': true}], \"$s\": $n})$d $d.k[1].z $d.size()",
     "#foreach($t in $input.path('$.tags'))\"$t\"#if($foreach.hasNext),#end#end",
     "#foreach($foreach in [1,2])$foreach#end",
+    # loops whose body sets nothing: their $foreach values without a map
+    "#foreach($x in $l)$foreach.hasNext,$foreach.first,$foreach.last;#end",
+    "#foreach($x in $l)$foreach $velocityHasNext $velocityCount $foreach.size()#end",
+    "#foreach($x in [1, 2])$foreach.put('k', $x)$foreach.k $foreach.count#end",
+    "#foreach($foreach in [1, 2])$foreach.count[$foreach]#end",
+    "#foreach($velocityCount in ['a'])$velocityCount$foreach.index#end",
+    "#foreach($a in [1, 2])#foreach($b in [3])$foreach.count$velocityCount#end$foreach.last#end",
+    "#set($z = 1)#foreach($i in [1])$z$i#end",
+    "#foreach($a in [1, 2])#set($q = $a)#foreach($b in [1])$q$foreach.index#end#end$q",
+    "#foreach($a in [1])#foreach($b in [2])$foreach.hasNext#set($w = $b)#end$foreach.first#end",
     # interpolated strings with directives, whitespace
     '#set($q = "#if($t)yes#{else}no#end-$n")$q #set($w = "a#set($inside = 1)b")$w$inside',
     '{\n  #set($z = 3)\n  "a": $z,\n  #if($t)\n  "b": 1\n  #end\n}',
