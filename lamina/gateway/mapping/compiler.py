@@ -21,144 +21,18 @@ velocity.py runs airspeed's interpreter for them, so they behave exactly as befo
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any
 
 import airspeed  # type: ignore[import-untyped]
 
-from lamina.gateway.mapping.java import STRING_METHODS, JsonMap
-from lamina.gateway.mapping.velocity import _ADDITIONAL, MappingError, output, truth
+from lamina.gateway.mapping.runtime import HELPERS, Where, failure
 
 Render = Callable[[dict[str, Any]], str]
 
 
 class Unsupported(Exception):
     """A construct this translator leaves to the interpreter."""
-
-
-class Failed(MappingError):
-    """A statement of a compiled template failed (the interpreter's message)."""
-
-
-# --- what generated code calls ----------------------------------------------------------------
-
-_dict_get = dict.get
-
-
-def _get(current: Any, name: str) -> Any:
-    """`$x.name` (no call, no index) as velocity._calculate_name reads it."""
-    if isinstance(current, dict):
-        result = _dict_get(current, name)
-        if result is not None:
-            return result
-    elif type(current) is str:
-        return None
-    result = getattr(current, name, None)
-    if callable(result):
-        result = None  # `$map.size` reads a property (null), it does not print a method
-    if result is None:
-        methods = _ADDITIONAL.get(current.__class__)
-        if methods is not None and name in methods:
-            result = functools.partial(methods[name], current)
-    return result
-
-
-def _method(current: Any, name: str) -> Any:
-    """What `$x.name(...)` calls (None: the call is null and its arguments are not computed)."""
-    if type(current) is str:
-        method = STRING_METHODS.get(name)
-        return None if method is None else functools.partial(method, current)
-    if isinstance(current, dict | list):
-        bound = getattr(current, name, None)
-        if callable(bound) and not isinstance(bound, type):
-            return bound
-    result = None
-    if isinstance(current, dict):
-        result = _dict_get(current, name)
-    if result is None:
-        result = getattr(current, name, None)
-        if result is None:
-            methods = _ADDITIONAL.get(current.__class__)
-            if methods is not None and name in methods:
-                result = functools.partial(methods[name], current)
-    return result
-
-
-def _index(result: Any, index: Any) -> Any:
-    if isinstance(result, list) and not isinstance(index, int):
-        raise ValueError(f"expected integer for array index, got {index!r}")
-    try:
-        return result[index]
-    except (KeyError, IndexError, TypeError):
-        return None
-
-
-def _items(collection: Any) -> list[Any] | None:
-    """What `#foreach` iterates: a map's values, a collection's items; None for anything else."""
-    if isinstance(collection, dict):
-        return list(collection.values())
-    if isinstance(collection, list | tuple | range | set):
-        return list(collection)
-    return None
-
-
-def _range(first: Any, last: Any) -> range:
-    if last < first:
-        return range(first, last - 1, -1)
-    return range(first, last + 1)
-
-
-def _reversed(operation: Callable[[Any, Any], Any], right: Any, left: Any) -> Any:
-    """A binary operator whose right operand was computed first (airspeed's order)."""
-    return operation(left, right)
-
-
-def _strict(name: str, *scopes: dict[str, Any]) -> Any:
-    """The first term of a multi-term `#set` target: missing is an error (a KeyError)."""
-    for scope in scopes[:-1]:
-        if name in scope:
-            return scope[name]
-    return scopes[-1][name]
-
-
-def _assign(target: Any, terms: tuple[str, ...], value: Any) -> None:
-    for term in terms[:-1]:
-        target = target[term]
-    target[terms[-1]] = value
-
-
-_HELPERS: dict[str, Any] = {
-    "_get": _get,
-    "_method": _method,
-    "_index": _index,
-    "_items": _items,
-    "_range": _range,
-    "_rev": _reversed,
-    "_strict": _strict,
-    "_assign": _assign,
-    "_out": output,
-    "_truth": truth,
-    "JsonMap": JsonMap,
-    "Failed": Failed,
-}
-
-
-class _Where:
-    """A statement's place, for the interpreter's error message."""
-
-    __slots__ = ("end", "start", "text")
-
-    def __init__(self, element: Any) -> None:
-        self.start, self.end, self.text = element.start, element.end, element.my_text()
-
-
-def _failure(where: _Where, error: Exception) -> Failed:
-    # airspeed's TemplateExecutionError.__str__
-    return Failed(
-        f"Error in template '<string>' at position {where.start}-{where.end} in expression: "
-        f"{where.text}\n{error.__class__.__name__}: {error}"
-    )
 
 
 # --- the translator ----------------------------------------------------------------------------
@@ -301,7 +175,7 @@ class _Translator:
             self.foreach(node, scopes, inner, body)
         else:
             raise Unsupported(kind.__name__)
-        where = self.constant(_Where(node))
+        where = self.constant(Where(node))
         out.append(f"{indent}try:")
         out.extend(body)
         out.append(f"{indent}except Failed:")
@@ -600,7 +474,7 @@ def translate(template: Any) -> tuple[Render, frozenset[str]] | None:
         return None
     body.append("    return ''.join(_o)")
     source = "\n\n".join([*translator.functions, "\n".join(body)])
-    namespace: dict[str, Any] = {**_HELPERS, **translator.constants, "_fail": _failure}
+    namespace: dict[str, Any] = {**HELPERS, **translator.constants, "_fail": failure}
     exec(compile(source, "<mapping template>", "exec"), namespace)
     render: Render = namespace["render"]
     return render, frozenset(translator.names)
