@@ -23,7 +23,7 @@ from lamina.aws.authorize import (
 )
 from lamina.aws.binding import find_operation, parse_input
 from lamina.aws.chunked import is_chunked, unchunk
-from lamina.aws.claim import Catalog, Claim, has_aws_marks, identify
+from lamina.aws.claim import POST_UPLOAD, Catalog, Claim, has_aws_marks, identify
 from lamina.aws.compression import decompressed
 from lamina.aws.credentials import CredentialStore
 from lamina.aws.fault import error_status, render_error
@@ -135,7 +135,8 @@ class AwsApi:
         cors = self._cors.get(spec.name) if spec.protocol == "rest-xml" else None
         if claim.surface is not None:
             response = await self._surface(spec, claim.surface, request, request_id)
-            if cors is not None and request.header("Origin") is not None:
+            if claim.surface == POST_UPLOAD and cors is not None and request.header("Origin"):
+                # A browser's upload reads its answer under the bucket's CORS rules.
                 response.headers.extend(cors.cors_headers(path_style(request)))
             return response
         if cors is not None and request.method == "OPTIONS":
