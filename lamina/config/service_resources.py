@@ -33,7 +33,7 @@ DASHBOARD = "AWS::CloudWatch::Dashboard"
 SERVICE_TYPES = frozenset(
     {USER_POOL, USER_POOL_CLIENT, USER_POOL_GROUP, USER_POOL_DOMAIN, USER_POOL_IDP}
     | {KMS_KEY, KMS_ALIAS, SECRET}
-    | {ROTATION_SCHEDULE, LOG_GROUP, ALARM, DASHBOARD}
+    | {ROTATION_SCHEDULE, LOG_GROUP, ALARM, DASHBOARD, BUCKET}
     | set(cloudfront.CLOUDFRONT_TYPES)
 )
 # Created in this order: keys before the aliases and secrets that name them, pools before

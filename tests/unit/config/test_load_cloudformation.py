@@ -132,6 +132,13 @@ def test_http_api_quick_create_target(tmp_path: Path) -> None:
     assert [stage.name for stage in api.stages] == ["$default"]
 
 
+def test_a_bucket_is_created_so_it_is_no_unsupported_type(tmp_path: Path) -> None:
+    write(tmp_path, FUNCTION + "  Files:\n    Type: AWS::S3::Bucket\n")
+    app = load_application(tmp_path)
+    assert app.warnings == ()
+    assert [r.logical_id for r in app.service_resources if r.type == "AWS::S3::Bucket"] == ["Files"]
+
+
 def test_websocket_api_is_a_warning(tmp_path: Path) -> None:
     write(
         tmp_path,
