@@ -13,20 +13,24 @@ of the gateway's custom domains.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterable, Iterable
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable
 from email.utils import format_datetime
 from typing import Any, Protocol
 from urllib.parse import unquote
 
+from lamina.aws.claim import website_bucket
 from lamina.aws.rest_xml import render_rest_xml_error
 from lamina.aws.service import AwsRequestContext, Handler, ServiceError
 from lamina.core.ids import new_extended_request_id, new_request_id, new_trace_id
 from lamina.gateway.deployment import Deployment
 from lamina.gateway.error import GatewayResponse
 from lamina.gateway.request import GatewayRequest
+from lamina.http.message import HttpRequest, HttpResponse
 from lamina.services.cloudfront.model import Origin
 
 Headers = list[tuple[bytes, bytes]]
+Loopback = Callable[[HttpRequest], Awaitable[HttpResponse]]
+"""Lamina's own edge, answering a request for any host it serves (S3 website endpoints)."""
 # S3 object headers a GET answers with, by the GetObject output member that holds them.
 _S3_HEADERS = (
     ("ContentType", b"Content-Type"),
@@ -185,3 +189,44 @@ async def from_api(
     )
     response = await gateway.handle(request, origin.domain_name)
     return OriginAnswer(response.status, list(response.headers), response.body)
+
+
+def local_host(domain: str) -> str:
+    """Where Lamina serves an AWS host name: `….amazonaws.com` → `….localhost`."""
+    return (
+        domain.removesuffix(".amazonaws.com") + ".localhost"
+        if domain.endswith(".amazonaws.com")
+        else domain
+    )
+
+
+async def from_loopback(
+    loopback: Loopback,
+    origin: Origin,
+    *,
+    method: str,
+    path: str,
+    query_string: str,
+    headers: list[tuple[str, str]],
+    body: bytes,
+    client: str,
+) -> OriginAnswer | None:
+    """A custom origin that is an S3 website endpoint
+    (`{bucket}.s3-website-{region}.amazonaws.com`), asked through Lamina's own edge; None for
+    a host Lamina does not serve."""
+    request = HttpRequest(
+        method=method,
+        path=origin.origin_path + path,
+        query_string=query_string,
+        headers=[("Host", local_host(origin.domain_name)), *headers],
+        body=body,
+        client=client,
+        http_version="1.1",
+    )
+    if website_bucket(request) is None:
+        return None
+    response = await loopback(request)
+    answer = response.body
+    if response.stream is not None:
+        answer += await _bytes_of(response.stream)
+    return OriginAnswer(response.status, list(response.headers), answer)

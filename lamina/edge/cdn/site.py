@@ -22,9 +22,11 @@ from email.utils import parsedate_to_datetime
 from lamina.edge.cdn import viewer
 from lamina.edge.cdn.origin import (
     ApiGateway,
+    Loopback,
     ObjectReader,
     OriginAnswer,
     from_api,
+    from_loopback,
     from_s3,
     gateway_serves,
 )
@@ -59,6 +61,7 @@ class SiteEdge:
         account_id: str,
         region: str,
         tls: bool = False,
+        loopback: Loopback | None = None,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self._cloudfront = cloudfront
@@ -70,6 +73,8 @@ class SiteEdge:
         self.tls = tls
         """The server speaks HTTPS: redirect-to-https and https-only policies apply."""
         self._wall = wall_clock
+        self.loopback = loopback
+        """The edge itself, for custom origins that are S3 website endpoints."""
         self._pending: dict[CacheKey, asyncio.Future[Entry | None]] = {}
         self._via = secrets.token_hex(16)
         """This edge server's name in the Via header it sends origins."""
@@ -223,32 +228,43 @@ class SiteEdge:
                 region=self._region,
                 etag=etag,
             )
+        # What CloudFront adds to every origin request but S3's.
+        # https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/RequestAndResponseBehaviorCustomOrigin.html
+        headers = origin_headers(request.headers, behavior.cache, behavior.origin_request, s3=False)
+        headers += [(name, value) for name, value in origin.custom_headers]
+        headers += [
+            ("X-Forwarded-For", request.client),
+            ("Via", f"{request.http_version} {self._via}.cloudfront.net (CloudFront)"),
+            ("X-Amz-Cf-Id", cf_id),
+        ]
+        if not any(name.lower() == "user-agent" for name, _ in headers):
+            headers.append(("User-Agent", "Amazon CloudFront"))
+        query = origin_query(request.query_string, behavior.cache, behavior.origin_request)
+        method = request.method.upper()
         if gateway_serves(self._gateway, origin):
-            headers = origin_headers(
-                request.headers, behavior.cache, behavior.origin_request, s3=False
-            )
-            headers += [(name, value) for name, value in origin.custom_headers]
-            # What CloudFront adds to every origin request.
-            # https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/RequestAndResponseBehaviorCustomOrigin.html
-            headers += [
-                ("X-Forwarded-For", request.client),
-                ("Via", f"{request.http_version} {self._via}.cloudfront.net (CloudFront)"),
-                ("X-Amz-Cf-Id", cf_id),
-            ]
-            if not any(name.lower() == "user-agent" for name, _ in headers):
-                headers.append(("User-Agent", "Amazon CloudFront"))
             return await from_api(
                 self._gateway,
                 origin,
-                method=request.method.upper(),
+                method=method,
                 path=path,
-                query_string=origin_query(
-                    request.query_string, behavior.cache, behavior.origin_request
-                ),
+                query_string=query,
                 headers=headers,
                 body=request.body,
                 client=request.client,
             )
+        if self.loopback is not None:
+            answer = await from_loopback(
+                self.loopback,
+                origin,
+                method=method,
+                path=path,
+                query_string=query,
+                headers=headers,
+                body=request.body,
+                client=request.client,
+            )
+            if answer is not None:
+                return answer
         # Lamina reaches only S3, API and custom-domain origins (in process); others are
         # unreachable: CloudFront's 502 page.
         # https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/http-502-bad-gateway.html

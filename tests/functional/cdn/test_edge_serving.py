@@ -17,6 +17,8 @@ from typing import Any
 import brotli  # type: ignore[import-untyped]
 import pytest
 
+from lamina.aws.credentials import CredentialStore
+from lamina.aws.dispatch import AwsApi
 from lamina.aws.service import AwsRequestContext
 from lamina.cli.sync_site import forget
 from lamina.config.cloudfront import compile_distribution, distribution_domain
@@ -134,14 +136,16 @@ class Site:
             (), (api,), account_id="123456789012", region="us-east-1", domains=domains
         )
         gateway = Gateway(deployment, self.invoker)
+        self.edge_gateway = gateway
         self.edge = Edge(gateway, public_host="127.0.0.1:3000")
-        self.edge.sites = SiteEdge(
+        self.sites = SiteEdge(
             self.cloudfront,
             s3=self.s3,
             gateway=gateway,
             account_id="123456789012",
             region="us-east-1",
         )
+        self.edge.sites = self.sites
 
     async def put(self, key: str, body: bytes, **extra: str) -> None:
         handlers = self.s3.handlers()
@@ -452,3 +456,57 @@ async def test_unreachable_custom_origin_is_cloudfronts_502(tmp_path: Path) -> N
     assert response.status == 502
     assert b"502 ERROR" in response.body
     assert _header(response, "X-Cache") == "Error from cloudfront"
+
+
+async def test_s3_website_endpoint_origin_is_asked_through_the_edge(tmp_path: Path) -> None:
+    # A custom origin on the bucket's website endpoint: S3 answers index documents and its
+    # own error document, CloudFront passes them on.
+    config = _config(CustomErrorResponses=[], DefaultRootObject="")
+    website = {
+        "Id": "site",
+        "DomainName": f"{BUCKET}.s3-website-us-east-1.amazonaws.com",
+        "CustomOriginConfig": {"OriginProtocolPolicy": "http-only"},
+    }
+    site = Site(
+        tmp_path,
+        CustomErrorResponses=[],
+        DefaultRootObject="",
+        Origins=[website, config["Origins"][1]],
+    )
+    aws = AwsApi(
+        [site.s3],
+        region="us-east-1",
+        account_id="123456789012",
+        credentials=CredentialStore.local(),
+    )
+    site.edge = Edge(site.edge_gateway, public_host="127.0.0.1:3000", aws=aws)
+    site.edge.sites = site.sites
+    site.sites.loopback = site.edge
+    await site.put("index.html", b"<h1>home</h1>", ContentType="text/html")
+    await site.put("docs/index.html", b"<h1>docs</h1>", ContentType="text/html")
+    await site.put("404.html", b"<h1>lost</h1>", ContentType="text/html")
+    handlers = site.s3.handlers()
+    public = (
+        '{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", '
+        f'"Resource": "arn:aws:s3:::{BUCKET}/*"}}]}}'
+    )
+    await handlers["PutBucketPolicy"](
+        _context("PutBucketPolicy"), {"Bucket": BUCKET, "Policy": public}
+    )
+    await handlers["PutBucketWebsite"](
+        _context("PutBucketWebsite"),
+        {
+            "Bucket": BUCKET,
+            "WebsiteConfiguration": {
+                "IndexDocument": {"Suffix": "index.html"},
+                "ErrorDocument": {"Key": "404.html"},
+            },
+        },
+    )
+    root = await site.get("/")
+    assert (root.status, root.body) == (200, b"<h1>home</h1>")
+    folder = await site.get("/docs/")
+    assert folder.body == b"<h1>docs</h1>"
+    lost = await site.get("/nowhere")
+    assert (lost.status, lost.body) == (404, b"<h1>lost</h1>")
+    assert _header(lost, "X-Cache") == "Error from cloudfront"
