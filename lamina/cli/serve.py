@@ -393,6 +393,7 @@ async def serve(options: ServeOptions) -> int:
         account_id=app.account_id,
         region=app.region,
         tls=transport.server_tls is not None,
+        loopback=edge,  # custom origins on S3 website endpoints
     )
     tracing.connect(gateway, edge, region=app.region)
     server = HttpServer(edge, transport.server_tls, streams_body=edge.streams_body)
