@@ -4,9 +4,11 @@
 
 Measures, per render: a typical ~10-line request template (params, $context, JSONPath,
 $util, #foreach), AWS's photos response template over its 2-photo payload, a plain-text
-template, and the one-off compile (parse) cost that the compiled-template cache saves on
-every later request. Also the whole MOCK integration answer with VTL request and response
-templates. Writes bench/results/vtl.json and prints the figures.
+template, and the one-off compile (parse and translation to Python) cost that the
+compiled-template cache saves on every later request; the typical and photos templates also
+through airspeed's interpreter (`_interpreted`), the engine before templates were compiled.
+Also the whole MOCK integration answer with VTL request and response templates. Writes
+bench/results/vtl.json and prints the figures.
 """
 
 from __future__ import annotations
@@ -91,6 +93,18 @@ def _per_call_us(call: Callable[[], object], renders: int) -> dict[str, float]:
     return {"median_us": round(statistics.median(samples), 2), "best_us": round(min(samples), 2)}
 
 
+def _interpreted_us(text: str, call: Callable[[], object], renders: int) -> dict[str, float]:
+    """`call` with `text` run by airspeed's interpreter instead of its compiled function
+    (the engine before templates were compiled), in the same run for a fair comparison."""
+    compiled = compile_template(text)
+    render, names = compiled.render, compiled.names
+    compiled.render = compiled.names = None
+    try:
+        return _per_call_us(call, renders)
+    finally:
+        compiled.render, compiled.names = render, names
+
+
 def _compile_us(text: str) -> float:
     samples = []
     for _ in range(20):
@@ -122,6 +136,9 @@ def main() -> int:
         "typical_10_line_request_template": _per_call_us(
             lambda: render_request_template(TYPICAL, BODY, mapping), args.renders
         ),
+        "typical_10_line_request_template_interpreted": _interpreted_us(
+            TYPICAL, lambda: render_request_template(TYPICAL, BODY, mapping), args.renders
+        ),
         "typical_including_per_request_variables": _per_call_us(
             lambda: render_request_template(TYPICAL, BODY, _mapping(BODY)), args.renders
         ),
@@ -134,6 +151,11 @@ def main() -> int:
         ),
         "mock_answer_with_vtl_request_and_response": _per_call_us(
             lambda: answer_mock(mock, _request(BODY), {"id": "o-17"}, {}), args.renders
+        ),
+        "aws_photos_response_template_interpreted": _interpreted_us(
+            photos["template"],
+            lambda: render_response_template(photos["template"], photos["body"], photo_mapping),
+            args.renders,
         ),
         "compile_once_typical_us": _compile_us(TYPICAL),
         "compile_once_photos_us": _compile_us(photos["template"]),

@@ -1,7 +1,7 @@
 """A VTL-mapped Lambda custom (non-proxy) integration against the Lambda proxy path on the same
 function, in process through Gateway.handle.
 
-    .venv/bin/python bench/vtl_custom.py [--requests N] [--rounds R]
+    .venv/bin/python bench/vtl_custom.py [--requests N] [--rounds R] [--interpreted]
 
 One REST API, three methods on the same warm Python function (a real worker through
 FunctionService): POST /proxy/{id} (AWS_PROXY: proxy event, proxy response),
@@ -12,8 +12,10 @@ the figure is the p50 latency of each over all rounds and each custom path's ext
 against the proxy's (the issue's target for the 10-line template: <= 25 %). The same
 methods are also measured with an in-process invoker answering the function's result at
 once, which isolates what the gateway itself spends on each path. Templates are compiled
-once per deployment (Deployment precompiles them). Writes bench/results/vtl_custom.json and
-prints the figures.
+once per deployment (Deployment precompiles them) into Python functions; `--interpreted`
+runs the same templates through airspeed's interpreter instead (the engine before they were
+compiled, for a before/after under the same machine load; written to
+vtl_custom_interpreted.json). Writes bench/results/vtl_custom.json and prints the figures.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -37,6 +40,7 @@ from lamina.functions.service import FunctionService  # noqa: E402
 from lamina.gateway.app import Gateway  # noqa: E402
 from lamina.gateway.deployment import Deployment  # noqa: E402
 from lamina.gateway.integrations.lambda_ import Invoker  # noqa: E402
+from lamina.gateway.mapping.velocity import compile_template  # noqa: E402
 from lamina.gateway.model import (  # noqa: E402
     IntegrationResponse,
     LambdaCustomIntegration,
@@ -185,7 +189,16 @@ async def _measure(gateway: Gateway, requests: int, rounds: int) -> dict[str, An
     return figures
 
 
-async def run(requests: int, rounds: int) -> dict[str, Any]:
+def _interpret(*templates: str) -> None:
+    """Make the compiled templates run through airspeed's interpreter (the cached objects the
+    deployment compiled are the ones requests use)."""
+    for text in templates:
+        compiled = compile_template(text)
+        compiled.render = None
+        compiled.names = None
+
+
+async def run(requests: int, rounds: int, *, interpreted: bool = False) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as folder:
         code = Path(folder) / "code"
         code.mkdir()
@@ -201,12 +214,15 @@ async def run(requests: int, rounds: int) -> dict[str, Any]:
             deployment = Deployment(
                 (_api("BenchFn"),), (), account_id="123456789012", region="us-east-1"
             )
+            if interpreted:
+                _interpret(REQUEST_TEMPLATE, RESPONSE_TEMPLATE)
             invoker: Invoker = service
             with_function = await _measure(Gateway(deployment, invoker), requests, rounds)
         finally:
             await service.close()
     alone = await _measure(Gateway(deployment, AnswerAtOnce()), requests, rounds)
     return {
+        "engine": "airspeed interpreter" if interpreted else "compiled to Python",
         "requests_per_round": requests,
         "rounds": rounds,
         "target_extra_percent": 25,
@@ -219,17 +235,20 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000, help="requests per round and path")
     parser.add_argument("--rounds", type=int, default=6)
+    parser.add_argument("--interpreted", action="store_true", help="airspeed's interpreter")
     args = parser.parse_args()
     try:
         import uvloop
 
-        figures = uvloop.run(run(args.requests, args.rounds))
+        figures = uvloop.run(run(args.requests, args.rounds, interpreted=args.interpreted))
         figures["loop"] = "uvloop"
     except ImportError:
-        figures = asyncio.run(run(args.requests, args.rounds))
+        figures = asyncio.run(run(args.requests, args.rounds, interpreted=args.interpreted))
         figures["loop"] = "asyncio"
+    figures["load_average_1m"] = round(os.getloadavg()[0], 2)
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "vtl_custom.json").write_text(json.dumps(figures, indent=2) + "\n")
+    name = "vtl_custom_interpreted.json" if args.interpreted else "vtl_custom.json"
+    (RESULTS / name).write_text(json.dumps(figures, indent=2) + "\n")
     print(json.dumps(figures, indent=2))
     return 0
 
