@@ -182,6 +182,18 @@ def test_s3_events_reach_the_function_with_awss_record_shape(tmp_path: Path) -> 
         s3.put_bucket_notification_configuration(
             Bucket="other-bucket", NotificationConfiguration=wanted
         )
+
+        # Once S3 may no longer invoke OnUpload, its events are not delivered.
+        policy = json.loads(lambda_.get_policy(FunctionName="OnUpload")["Policy"])
+        for statement in policy["Statement"]:
+            lambda_.remove_permission(FunctionName="OnUpload", StatementId=statement["Sid"])
+        s3.put_object(Bucket="uploads-bucket", Key="incoming/late.txt", Body=b"late")
+        time.sleep(2)
+        late = dynamodb.get_item(
+            TableName="received-events", Key={"id": {"S": "ObjectCreated:Put|incoming/late.txt"}}
+        )
+        assert "Item" not in late
+        assert "not delivered" in lamina.output()
     finally:
         lamina.stop()
 

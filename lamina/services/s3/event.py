@@ -57,7 +57,7 @@ async def publish(
         if _matches(rule, event):
             record = _record(state, context, bucket, event, str(rule["Id"]))
             payload = orjson.dumps({"Records": [record]})
-            await state.events.send(str(rule["LambdaFunctionArn"]), payload)
+            await state.events.send(str(rule["LambdaFunctionArn"]), bucket.name, payload)
 
 
 def _record(

@@ -11,6 +11,7 @@ https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-struc
 from __future__ import annotations
 
 import base64
+import logging
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
@@ -26,6 +27,7 @@ from lamina.services.lambda_.state import LambdaState
 from lamina.services.s3 import error
 from lamina.services.s3.state import S3State
 
+log = logging.getLogger("lamina.s3")
 PRINCIPAL = "s3.amazonaws.com"
 """The service principal a function's resource policy must let invoke it."""
 _FILTER_NAMES = ("prefix", "suffix")
@@ -81,7 +83,9 @@ class FunctionTarget(Protocol):
         it may."""
         ...
 
-    async def send(self, function_arn: str, payload: bytes) -> None: ...
+    async def send(self, function_arn: str, bucket: str, payload: bytes) -> None:
+        """Invoke the function with the event (asynchronously)."""
+        ...
 
 
 async def put_bucket_notification_configuration(
@@ -260,7 +264,13 @@ class LambdaDestinations:
             return f"Not authorized to invoke function [{function_arn}]"
         return None
 
-    async def send(self, function_arn: str, payload: bytes) -> None:
+    async def send(self, function_arn: str, bucket: str, payload: bytes) -> None:
+        # The permission is checked again at each event, as Lambda checks each invocation:
+        # S3's invocation is refused (and the event lost) once it is taken away.
+        why = self.refusal(function_arn, bucket)
+        if why is not None:
+            log.warning("S3 event for %s not delivered: %s", function_arn, why)
+            return
         name, qualifier = function_name(function_arn)
         await self._lambda.async_invoker.submit(
             name, qualifier, payload, request_id=new_request_id()

@@ -27,7 +27,7 @@ class Recorder:
             return f"Not authorized to invoke function [{function_arn}]"
         return None
 
-    async def send(self, function_arn: str, payload: bytes) -> None:
+    async def send(self, function_arn: str, bucket: str, payload: bytes) -> None:
         self.sent.append((function_arn, json.loads(payload)))
 
     def events(self) -> list[tuple[str, str, dict[str, Any]]]:
