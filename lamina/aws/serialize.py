@@ -13,6 +13,7 @@ from typing import Any
 
 import orjson
 
+from lamina.aws.eventstream import CONTENT_TYPE, EventStreamOutput, streamed
 from lamina.aws.shape import to_json, to_text
 from lamina.http.message import HttpResponse
 
@@ -23,6 +24,16 @@ def serialize_json_rpc(
     operation: Any, output: dict[str, Any], request_id: str, json_version: str
 ) -> HttpResponse:
     shape = operation.output_shape
+    if shape is not None and operation.has_event_stream_output:
+        for name, value in output.items():
+            if isinstance(value, EventStreamOutput):
+                rest = {k: v for k, v in output.items() if k != name}
+                body = streamed(shape.members[name], to_json(shape, rest), value)
+                headers = [
+                    (b"x-amzn-RequestId", request_id.encode()),
+                    (b"Content-Type", CONTENT_TYPE),
+                ]
+                return HttpResponse(200, headers, b"", stream=body)
     document = {} if shape is None else to_json(shape, output)
     headers = [
         (b"x-amzn-RequestId", request_id.encode()),

@@ -124,6 +124,8 @@ class HttpProtocol(asyncio.Protocol):
         self._port = 0
         self._queue: collections.deque[_Pending] = collections.deque()
         self._task: asyncio.Task[None] | None = None
+        self._streaming = False
+        """Whether a streamed response body is being sent (connection_lost cancels it)."""
         self._idle: asyncio.Future[None] | None = None
         self._url = b""
         self._headers: list[tuple[str, str]] = []
@@ -158,6 +160,10 @@ class HttpProtocol(asyncio.Protocol):
         self._connections.discard(self)
         self._closing = True
         self._transport = None
+        if self._streaming and self._task is not None and not self._task.done():
+            # The client left during a streamed answer: stop producing it (an event stream
+            # would otherwise run until its next write fails, or for hours).
+            self._task.cancel()
         if self._idle is not None and not self._idle.done():
             self._idle.set_result(None)
         if self._stream is not None:
@@ -362,6 +368,7 @@ class HttpProtocol(asyncio.Protocol):
         assert stream is not None
         chunked = stream.length is None
         sent = 0
+        self._streaming = True
         try:
             if head:
                 return True
@@ -374,10 +381,13 @@ class HttpProtocol(asyncio.Protocol):
                 sent += len(piece)
                 if self._writable is not None:
                     await self._writable
+        except asyncio.CancelledError:
+            return False  # connection_lost, or the server stopping
         except Exception:
             log.exception("streaming a response body failed after %d bytes", sent)
             return False
         finally:
+            self._streaming = False
             await stream.aclose()
         if chunked:
             if self._transport is None:
@@ -394,6 +404,12 @@ class HttpProtocol(asyncio.Protocol):
         self._transport.write(encode_response(response, keep_alive=False, head=False))
         self._closing = True
         self._transport.close()
+
+    def abort(self) -> None:
+        """Shutdown after the grace period: drop the connection (a streamed answer in
+        flight is cancelled by connection_lost)."""
+        if self._transport is not None:
+            self._transport.abort()
 
     def close_when_idle(self) -> None:
         """Shutdown: close now if nothing is in flight, otherwise after the current reply."""
@@ -442,5 +458,8 @@ class HttpServer:
         deadline = time.monotonic() + grace_s
         while self._connections and time.monotonic() < deadline:
             await asyncio.sleep(0.02)
+        for connection in list(self._connections):
+            connection.abort()
+        await asyncio.sleep(0)  # let the cancelled streams unwind
         await self._server.wait_closed()
         self._server = None

@@ -14,6 +14,7 @@ from typing import Any
 from lamina.aws.service import Handler, ServiceError, bind_operations
 from lamina.functions.logfile import InvocationLog
 from lamina.services.logs.ingest import LogIngest
+from lamina.services.logs.live_tail import LiveTail
 from lamina.services.logs.operations import OPERATIONS
 from lamina.services.logs.service import LogService
 
@@ -33,7 +34,11 @@ class LogsProvider(LogService):
     ) -> None:
         super().__init__(state_dir=state_dir, region=region, account_id=account_id, clock=clock)
         self.ingest = LogIngest(self.store, clock=clock, sweep_s=sweep_s)
-        self._handlers = bind_operations(self, OPERATIONS)
+        self.live_tail = LiveTail(self)
+        self._handlers = {
+            **bind_operations(self, OPERATIONS),
+            "StartLiveTail": self.live_tail.start,
+        }
 
     @property
     def service_name(self) -> str:

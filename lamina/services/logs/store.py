@@ -258,6 +258,36 @@ class LogStore:
             for r in rows
         ]
 
+    def last_id(self) -> int:
+        """The id of the newest event ingested (0: none): ids grow with ingestion."""
+        rows = self._read("SELECT COALESCE(MAX(id), 0) FROM events")
+        return int(str(rows[0][0]))
+
+    def ingested_after(
+        self, groups: Sequence[str], after_id: int, limit: int
+    ) -> list[tuple[str, EventRecord]]:
+        """Events of `groups` ingested after the event `after_id`, in ingestion order, with
+        their group (what a Live Tail session shows next)."""
+        rows = self._read(
+            "SELECT grp, id, stream, ts, ingestion, message FROM events WHERE id > ? AND grp IN ("
+            + ",".join("?" * len(groups))
+            + ") ORDER BY id LIMIT ?",
+            (after_id, *groups, limit),
+        )
+        return [
+            (
+                str(r[0]),
+                EventRecord(
+                    id=int(str(r[1])),
+                    stream=str(r[2]),
+                    timestamp=int(str(r[3])),
+                    ingestion=int(str(r[4])),
+                    message=str(r[5]),
+                ),
+            )
+            for r in rows
+        ]
+
     def expire(self, now_ms: int) -> int:
         """Delete events older than their group's retention; how many went."""
         return self._write(
