@@ -60,6 +60,7 @@ Python function (compiler.py) that keeps every one of them.
 from __future__ import annotations
 
 import functools
+import logging
 import math
 import operator
 import re
@@ -69,6 +70,8 @@ from typing import Any
 import airspeed  # type: ignore[import-untyped]
 
 from lamina.gateway.mapping.java import STRING_METHODS, JsonMap, NullMap, list_methods, render
+
+log = logging.getLogger("lamina.gateway")
 
 COMPILED_TEMPLATES = 1024
 """How many distinct template texts stay compiled (every template of a few deployments)."""
@@ -368,7 +371,11 @@ class Compiled:
         from lamina.gateway.mapping.compiler import translate  # compiler imports this module
 
         self.parsed = parsed
-        translated = translate(parsed)
+        try:
+            translated = translate(parsed)
+        except Exception:  # a translator bug must not cost the template: it runs interpreted
+            log.warning("mapping template left to the interpreter", exc_info=True)
+            translated = None
         self.render: Callable[[dict[str, Any]], str] | None = None
         self.names: frozenset[str] | None = None
         """The top-level names the template reads (None: any; it runs interpreted)."""
