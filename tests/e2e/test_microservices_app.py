@@ -32,13 +32,13 @@ import notifications_client, orders_client, users_client
 def api(package):
     return package.DefaultApi(package.ApiClient(package.Configuration()))
 
-user = api(users_client).users_post({"name": "Grace", "email": "grace@example.com"})
+user = api(users_client).create_user({"name": "Grace", "email": "grace@example.com"})
 orders = api(orders_client)
-placed = orders.orders_post({"userId": user["id"], "item": "tea", "quantity": 3})
-fetched = orders.orders_order_id_get(placed["id"])
-told = api(notifications_client).notifications_user_id_get(user["id"])
+placed = orders.place_order({"userId": user["id"], "item": "tea", "quantity": 3})
+fetched = orders.get_order(placed["id"])
+told = api(notifications_client).list_notifications(user["id"])
 try:
-    orders.orders_post({"userId": "nobody", "item": "tea"})
+    orders.place_order({"userId": "nobody", "item": "tea"})
     refused = None
 except orders_client.ApiException as error:
     refused = [error.status, json.loads(error.body)]

@@ -44,7 +44,7 @@ def _buyer(user_id):
 
     with users_client.ApiClient(_configuration(users_client, "USERS_API_URL")) as client:
         try:
-            return users_client.DefaultApi(client).users_user_id_get(user_id)
+            return users_client.DefaultApi(client).get_user(user_id)
         except users_client.ApiException as error:
             if error.status == 404:
                 return None
@@ -57,7 +57,7 @@ def _notify(user_id, message):
     configuration = _configuration(notifications_client, "NOTIFICATIONS_API_URL")
     with notifications_client.ApiClient(configuration) as client:
         api = notifications_client.DefaultApi(client)
-        return api.notifications_post({"userId": user_id, "message": message})
+        return api.send_notification({"userId": user_id, "message": message})
 
 
 def _configuration(package, variable):
