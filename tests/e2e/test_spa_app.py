@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import ssl
 import time
 import uuid
@@ -30,6 +31,8 @@ from tests.oidc_provider import OidcProvider
 APP = ROOT / "examples" / "spa"
 CLIENT_ID, CLIENT_SECRET = "shows-spa", "shows-secret"
 PERSON = {"sub": "ada-1", "email": "ada@example.com"}
+SITE_DOMAIN = "shows.example.localhost"  # the distribution's alias (SiteDomain)
+CERTIFICATE = "arn:aws:acm:us-east-1:123456789012:certificate/shows"  # ACM's, on AWS
 
 
 class Spa:
@@ -84,7 +87,8 @@ def spa() -> Iterator[Spa]:
     prefix = f"spa-test-{uuid.uuid4().hex[:8]}"  # this run's keys in the shared Redis
     overrides = (
         f"OidcIssuer={idp.issuer} OidcClientId={CLIENT_ID} "
-        f"OidcClientSecret={CLIENT_SECRET} CachePrefix={prefix}"
+        f"OidcClientSecret={CLIENT_SECRET} CachePrefix={prefix} "
+        f"SiteDomain={SITE_DOMAIN} SiteCertificateArn={CERTIFICATE}"
     )
     lamina = LaminaProcess(APP, "--tls", "--parameter-overrides", overrides)
     try:
@@ -118,6 +122,22 @@ def test_the_app_comes_from_the_bucket_through_the_distribution(spa: Spa) -> Non
     # A path the bucket lacks is the app itself (the app routes in the browser).
     deep = spa.http.get("/tickets/recent")
     assert (deep.status_code, deep.text) == (200, page.text)
+
+
+def test_the_site_answers_on_its_own_name_with_a_certificate_for_that_name(spa: Spa) -> None:
+    assert f"https://{SITE_DOMAIN}:{spa.lamina.port}/" in spa.lamina.output()
+    tls = ssl.create_default_context(cafile=spa.ca)
+    with (
+        socket.create_connection(("127.0.0.1", spa.lamina.port), timeout=10) as raw,
+        tls.wrap_socket(raw, server_hostname=SITE_DOMAIN) as stream,  # checks the name
+    ):
+        host = f"{SITE_DOMAIN}:{spa.lamina.port}"
+        stream.sendall(f"GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+        answer = b""
+        while chunk := stream.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 200 ")
+    assert b"<title>Shows</title>" in answer
 
 
 @pytest.mark.parametrize("path", ["/api/shows", "/api/tickets", "/api/info"])
