@@ -189,10 +189,11 @@ class MappingPoller:
 
 
 def iterator_age_dimensions(mapping: EventSourceMapping) -> tuple[Dimensions, ...]:
+    """As the function metrics roll up (functions/metrics.py): across all functions, per
+    function, per version or alias when the mapping names one; and per mapping."""
     name = mapping.function_name
-    resource = f"{name}:{mapping.qualifier}" if mapping.qualifier else name
-    return (
-        dimensions(FunctionName=name),
-        dimensions(FunctionName=name, Resource=resource),
-        dimensions(EventSourceMappingUUID=mapping.uuid),
-    )
+    sets = [dimensions(), dimensions(FunctionName=name)]
+    if mapping.qualifier:
+        sets.append(dimensions(FunctionName=name, Resource=f"{name}:{mapping.qualifier}"))
+    sets.append(dimensions(EventSourceMappingUUID=mapping.uuid))
+    return tuple(sets)

@@ -1,5 +1,5 @@
 """IteratorAge (AWS/Lambda) of a DynamoDB stream mapping, read back through the
-CloudWatch API: per function and per event source mapping UUID.
+CloudWatch API: across all functions, per function and per event source mapping UUID.
 https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html"""
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def test_iterator_age_is_published_per_function_and_per_mapping() -> None:
 
         by_function = stats([{"Name": "FunctionName", "Value": "Consumer"}])
         by_mapping = stats([{"Name": "EventSourceMappingUUID", "Value": mapping["UUID"]}])
-        for points in (by_function, by_mapping):
+        for points in (stats([]), by_function, by_mapping):
             assert sum(p["SampleCount"] for p in points) == 1, points
             (point,) = points
             assert point["Unit"] == "Milliseconds"
