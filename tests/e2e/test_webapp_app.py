@@ -170,7 +170,7 @@ def test_projects_tasks_and_comments_belong_to_their_owner(lamina: LaminaProcess
     assert _api(lamina, "GET", comments, ada).status_code == 404
 
 
-def test_a_read_function_cannot_write() -> None:
+def test_a_read_function_cannot_write(site: Path) -> None:
     """Each function's role is its own: ProjectsReadFunction's (DynamoDBReadPolicy) running
     the write handler is refused PutItem by IAM, the same code ProjectsWriteFunction runs."""
     lamina = LaminaProcess(APP)
