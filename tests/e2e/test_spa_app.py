@@ -216,6 +216,26 @@ def test_info_is_the_document_in_s3(spa: Spa) -> None:
         s3.put_object(Bucket=bucket, Key="info.json", Body=original)
 
 
+def test_a_function_cannot_read_another_functions_bucket(spa: Spa) -> None:
+    """InfoFunction's role reads InfoBucket only: pointed at the site bucket, S3 refuses."""
+    functions = spa.aws("lambda")
+    info = functions.get_function_configuration(FunctionName="InfoFunction")["Environment"]
+    seed = functions.get_function_configuration(FunctionName="SeedFunction")["Environment"]
+    site_bucket = seed["Variables"]["SITE_BUCKET"]
+    pointed = {**info["Variables"], "INFO_BUCKET": site_bucket}
+    functions.update_function_configuration(
+        FunctionName="InfoFunction", Environment={"Variables": pointed}
+    )
+    try:
+        answer = functions.invoke(FunctionName="InfoFunction", Payload=b"{}")
+        assert answer.get("FunctionError") == "Unhandled"
+        message = json.loads(answer["Payload"].read())["errorMessage"]
+        assert "AccessDenied" in message and "GetObject" in message
+        assert f"arn:aws:s3:::{site_bucket}/info.json" in message
+    finally:
+        functions.update_function_configuration(FunctionName="InfoFunction", Environment=info)
+
+
 @pytest.mark.slow
 def test_a_person_signs_in_buys_a_ticket_and_signs_out_in_a_browser(
     spa: Spa, tmp_path: Path
