@@ -1,7 +1,7 @@
 """The web page and sample data, idempotent: the page's files and its config.json (S3), the
 show catalogue (DynamoDB), the venue's notices (PostgreSQL) and a confirmed demo account
-(Cognito). Lamina runs it at `lamina up` (the template's
-Metadata names it); on AWS, invoke it once after `sam deploy`."""
+(Cognito). Lamina runs it at `lamina up` (the template's Metadata names it); on AWS, invoke
+it once after `sam deploy`."""
 
 import contextlib
 import json
