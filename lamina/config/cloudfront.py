@@ -20,6 +20,7 @@ import orjson
 
 from lamina.aws.service import ServiceError
 from lamina.config.model import Application, TemplateResource
+from lamina.services.cloudfront.headers import ResponseHeaders, response_headers_of
 from lamina.services.cloudfront.model import (
     Behavior,
     CachePolicy,
@@ -36,11 +37,13 @@ ORIGIN_ACCESS_CONTROL = "AWS::CloudFront::OriginAccessControl"
 ORIGIN_ACCESS_IDENTITY = "AWS::CloudFront::CloudFrontOriginAccessIdentity"
 CACHE_POLICY = "AWS::CloudFront::CachePolicy"
 ORIGIN_REQUEST_POLICY = "AWS::CloudFront::OriginRequestPolicy"
+RESPONSE_HEADERS_POLICY = "AWS::CloudFront::ResponseHeadersPolicy"
 CLOUDFRONT_TYPES = (
     ORIGIN_ACCESS_CONTROL,
     ORIGIN_ACCESS_IDENTITY,
     CACHE_POLICY,
     ORIGIN_REQUEST_POLICY,
+    RESPONSE_HEADERS_POLICY,
     DISTRIBUTION,
 )
 """In the order they are provisioned: what a distribution names comes first."""
@@ -87,7 +90,7 @@ def canonical_user_id(stack: str, logical_id: str) -> str:
 
 
 def physical_id(kind: str, stack: str, logical_id: str) -> str:
-    if kind in (CACHE_POLICY, ORIGIN_REQUEST_POLICY):
+    if kind in (CACHE_POLICY, ORIGIN_REQUEST_POLICY, RESPONSE_HEADERS_POLICY):
         return policy_id(stack, logical_id)
     return cloudfront_id(stack, logical_id)
 
@@ -103,6 +106,7 @@ def compile_distribution(
     cache_policies: Mapping[str, CachePolicy],
     origin_request_policies: Mapping[str, Forwarding],
     now: float,
+    response_headers_policies: Mapping[str, ResponseHeaders] | None = None,
 ) -> Distribution:
     """Raises ServiceError (CloudFront's code) for a configuration CloudFront would refuse."""
     config = resource.properties.get("DistributionConfig")
@@ -113,7 +117,9 @@ def compile_distribution(
         raise _invalid("The parameter Origins must contain at least one origin.")
 
     def behavior(raw: object, default: bool) -> Behavior:
-        found = _behavior(raw, default, cache_policies, origin_request_policies)
+        found = _behavior(
+            raw, default, cache_policies, origin_request_policies, response_headers_policies or {}
+        )
         if found.target_origin_id not in origins:
             raise ServiceError(
                 "NoSuchOrigin",
@@ -178,6 +184,7 @@ def _behavior(
     default: bool,
     cache_policies: Mapping[str, CachePolicy],
     origin_request_policies: Mapping[str, Forwarding],
+    response_headers_policies: Mapping[str, ResponseHeaders],
 ) -> Behavior:
     # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-cachebehavior.html
     if not isinstance(raw, dict) or "TargetOriginId" not in raw:
@@ -204,6 +211,16 @@ def _behavior(
                 status=404,
             )
         origin_request = found
+    response_headers = None
+    headers_policy = raw.get("ResponseHeadersPolicyId")
+    if headers_policy:
+        response_headers = response_headers_policies.get(str(headers_policy))
+        if response_headers is None:
+            raise ServiceError(
+                "NoSuchResponseHeadersPolicy",
+                f"The response headers policy {headers_policy} does not exist.",
+                status=404,
+            )
     return Behavior(
         path_pattern="*" if default else str(raw["PathPattern"]),
         target_origin_id=str(raw["TargetOriginId"]),
@@ -213,6 +230,7 @@ def _behavior(
         compress=_true(raw.get("Compress", False)),
         cache=cache,
         origin_request=origin_request,
+        response_headers=response_headers,
     )
 
 
@@ -254,6 +272,11 @@ def provision(resource: TemplateResource, provider: CloudFrontProvider, account_
         if not isinstance(config, dict):
             raise _invalid("OriginRequestPolicyConfig is required")
         provider.origin_request_policies[resource.physical_id] = forwarding_of(config, "")
+    elif resource.type == RESPONSE_HEADERS_POLICY:
+        config = properties.get("ResponseHeadersPolicyConfig")
+        if not isinstance(config, dict):
+            raise _invalid("ResponseHeadersPolicyConfig is required")
+        provider.response_headers_policies[resource.physical_id] = response_headers_of(config)
     elif resource.type == DISTRIBUTION:
         provider.put_distribution(
             compile_distribution(
@@ -262,6 +285,7 @@ def provision(resource: TemplateResource, provider: CloudFrontProvider, account_
                 cache_policies=provider.cache_policies,
                 origin_request_policies=provider.origin_request_policies,
                 now=provider.clock(),
+                response_headers_policies=provider.response_headers_policies,
             )
         )
 

@@ -31,6 +31,7 @@ from lamina.edge.cdn.origin import (
     gateway_serves,
 )
 from lamina.http.message import HttpRequest, HttpResponse
+from lamina.services.cloudfront import headers as response_headers
 from lamina.services.cloudfront.cache import CacheKey, Entry
 from lamina.services.cloudfront.key import cache_key, origin_headers, origin_query
 from lamina.services.cloudfront.model import Behavior, CachePolicy, Distribution
@@ -108,7 +109,12 @@ class SiteEdge:
         entry, status = await self._custom_error(
             distribution, request, key, entry, status, cacheable=cacheable, cf_id=cf_id
         )
-        return self._deliver(request, behavior, key, entry, status, cf_id)
+        response = self._deliver(request, behavior, key, entry, status, cf_id)
+        if behavior.response_headers is not None:
+            response.headers = response_headers.apply(
+                behavior.response_headers, response.headers, request.headers, method
+            )
+        return response
 
     # -- refusals
 

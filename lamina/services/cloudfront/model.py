@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 import msgspec
 
+from lamina.services.cloudfront.headers import ResponseHeaders
+
 OriginKind = Literal["s3", "api", "custom"]
 
 
@@ -79,6 +81,8 @@ class Behavior(msgspec.Struct, frozen=True, kw_only=True):
     cache: CachePolicy = CachePolicy()
     origin_request: Forwarding = Forwarding()
     """What goes to the origin besides the cache key (an origin request policy)."""
+    response_headers: ResponseHeaders | None = None
+    """A response headers policy's additions to viewer answers."""
 
 
 class ErrorResponse(msgspec.Struct, frozen=True, kw_only=True):

@@ -27,6 +27,7 @@ from lamina.aws.service import (
     bind_operations,
 )
 from lamina.services.cloudfront.cache import EdgeCache
+from lamina.services.cloudfront.headers import MANAGED_RESPONSE_HEADERS, ResponseHeaders
 from lamina.services.cloudfront.model import CachePolicy, Distribution, Forwarding
 from lamina.services.cloudfront.policy import (
     MANAGED_CACHE_POLICIES,
@@ -76,6 +77,7 @@ class CloudFrontProvider:
         self.cache_policies: dict[str, CachePolicy] = dict(MANAGED_CACHE_POLICIES)
         """AWS's managed cache policies and the template's, by id."""
         self.origin_request_policies: dict[str, Forwarding] = dict(MANAGED_ORIGIN_REQUEST_POLICIES)
+        self.response_headers_policies: dict[str, ResponseHeaders] = dict(MANAGED_RESPONSE_HEADERS)
         self._distributions: dict[str, Distribution] = {}
         self._hosts: dict[str, Distribution] = {}
         self._invalidations: dict[str, list[Invalidation]] = {}

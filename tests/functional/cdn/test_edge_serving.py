@@ -119,6 +119,7 @@ class Site:
                 cache_policies=self.cloudfront.cache_policies,
                 origin_request_policies=self.cloudfront.origin_request_policies,
                 now=0.0,
+                response_headers_policies=self.cloudfront.response_headers_policies,
             )
         )
         self.host = distribution_domain(DIST_ID).replace(".cloudfront.net", ".cloudfront.localhost")
@@ -510,3 +511,17 @@ async def test_s3_website_endpoint_origin_is_asked_through_the_edge(tmp_path: Pa
     lost = await site.get("/nowhere")
     assert (lost.status, lost.body) == (404, b"<h1>lost</h1>")
     assert _header(lost, "X-Cache") == "Error from cloudfront"
+
+
+async def test_response_headers_policy_on_viewer_answers(tmp_path: Path) -> None:
+    config = _config()
+    config["DefaultCacheBehavior"]["ResponseHeadersPolicyId"] = (
+        "67f7725c-6f97-4210-82d7-5512b31e9d03"  # SecurityHeadersPolicy
+    )
+    site = Site(tmp_path, DefaultCacheBehavior=config["DefaultCacheBehavior"])
+    await site.put("index.html", b"<h1>home</h1>", ContentType="text/html")
+    for _ in range(2):  # a miss, then a hit: both carry the headers
+        response = await site.get("/")
+        assert _header(response, "Strict-Transport-Security") == "max-age=31536000"
+        assert _header(response, "X-Content-Type-Options") == "nosniff"
+    assert _header(response, "X-Cache") == "Hit from cloudfront"
