@@ -506,6 +506,7 @@ _GET_ATT_RULES: dict[str, dict[str, _Rule]] = {
     cloudfront.ORIGIN_ACCESS_IDENTITY: {"Id": _cloudfront_id, "S3CanonicalUserId": _canonical_user},
     cloudfront.CACHE_POLICY: {"Id": _cloudfront_id},
     cloudfront.ORIGIN_REQUEST_POLICY: {"Id": _cloudfront_id},
+    cloudfront.RESPONSE_HEADERS_POLICY: {"Id": _cloudfront_id},
     "AWS::Cognito::UserPool": {
         name: _user_pool_attribute(name)
         for name in ("Arn", "ProviderName", "ProviderURL", "UserPoolId")
