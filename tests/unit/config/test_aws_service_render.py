@@ -37,7 +37,7 @@ def test_aws_service_integrations_round_trip() -> None:
         for m in r.methods.values()
         if m.integration
     ]
-    assert len(integrations) == 7  # six in the OpenAPI body, one AWS::ApiGateway::Method
+    assert len(integrations) == 9  # eight in the OpenAPI body, one AWS::ApiGateway::Method
     assert all(isinstance(i, AwsServiceIntegration) for i in integrations)
 
 
