@@ -64,6 +64,7 @@ def test_tls_issues_default_and_domain_certificates(tmp_path: Path) -> None:
     assert _sans(state / "tls" / "localhost.pem") == [
         "localhost",
         "*.execute-api.localhost",
+        "*.cloudfront.localhost",  # CloudFront-compatible distributions
         "127.0.0.1",
         "::1",
         "192.0.2.7",
