@@ -1,4 +1,4 @@
-"""The flagship (examples/notes, what `make run` serves) used as a person would, in a real
+"""examples/notes (`make run APP=examples/notes`) used as a person would, in a real
 browser: create an account, confirm it with the code Lamina keeps in its outbox, sign in,
 add notes, delete one, sign out; and the API refuses anyone without a token."""
 
