@@ -46,6 +46,7 @@ class InvokeIntegration:
         """Calls AWS services for AWS service integrations (None: there is no AWS endpoint)."""
         self.events: EventQueue | None = None
         """Runs Lambda custom integrations' Event invocations (None: background tasks)."""
+        self._background = BackgroundEvents(invoker)  # holds its running tasks
 
     async def __call__(self, ctx: RequestContext) -> None:
         integration = ctx.integration
@@ -135,7 +136,7 @@ class InvokeIntegration:
                 source=source,
                 stage_variables=mapping.stage_variables,
                 trace_id=ctx.request.trace_id or None,
-                events=TimedEvents(events or BackgroundEvents(self._invoker), clock),
+                events=TimedEvents(events or self._background, clock),
             )
         finally:
             ctx.integration_latency_ms = clock.ms

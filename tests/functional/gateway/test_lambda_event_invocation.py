@@ -93,7 +93,7 @@ class Logs:
 
 
 class Setup:
-    def __init__(self, gateway: Gateway, events: AsyncInvoker, logs: Logs) -> None:
+    def __init__(self, gateway: Gateway, events: AsyncInvoker | None, logs: Logs) -> None:
         self.gateway = gateway
         self.events = events
         self.logs = logs
@@ -110,6 +110,7 @@ class Setup:
         return response.status, response.body
 
     async def settle(self) -> None:
+        assert self.events is not None
         await asyncio.wait_for(self.events.wait_idle(), 30)
 
 
@@ -177,3 +178,25 @@ async def test_an_invalid_invocation_type_or_a_missing_function_answers_500(
     assert (status, json.loads(body)) == (500, {"message": "Internal server error"})
     await setup.settle()
     assert setup.logs.kept() == []
+
+
+async def test_without_a_queue_event_invocations_run_in_the_background(tmp_path: Path) -> None:
+    logs = Logs()
+    functions = FunctionService(
+        [FunctionConfig(name="fn", handler="async_handlers.record", code_path=CODE)],
+        region="us-east-1",
+        account_id=ACCOUNT,
+        state_dir=tmp_path / "state",
+        log_sink=logs,
+    )
+    gateway = Gateway(Deployment((API,), (), account_id=ACCOUNT, region="us-east-1"), functions)
+    try:
+        setup = Setup(gateway, None, logs)
+        assert await setup.post("/always/o-8") == (200, b"")
+        for _ in range(300):  # the function runs after the answer, within 30 s
+            if logs.kept():
+                break
+            await asyncio.sleep(0.1)
+        assert logs.kept() == [{"order": "o-8", "name": "tea"}]
+    finally:
+        await functions.close()
