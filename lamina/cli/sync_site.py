@@ -31,6 +31,7 @@ from typing import Any
 import click
 
 from lamina.aws.service import AwsRequestContext
+from lamina.cli.operator import find_serving
 from lamina.config.document import load_document
 from lamina.config.model import Application
 from lamina.config.service_resources import BUCKET
@@ -203,13 +204,17 @@ async def sync_in_process(
     "--endpoint-url",
     default=None,
     envvar="AWS_ENDPOINT_URL",
-    help="Lamina's address (default http://127.0.0.1:3000).",
+    help="Lamina's address (default: the `lamina up` serving ./.lamina, else "
+    "http://127.0.0.1:3000).",
 )
 def sync_site(folder: Path, bucket: str, delete: bool, endpoint_url: str | None) -> None:
     """Upload a built front end (FOLDER) to BUCKET, as `aws s3 sync` would."""
     from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
 
-    client = _client(endpoint_url or "http://127.0.0.1:3000")
+    if endpoint_url is None:
+        serving = find_serving(Path(".lamina"))
+        endpoint_url = serving.url if serving is not None else "http://127.0.0.1:3000"
+    client = _client(endpoint_url)
     bucket = bucket.removeprefix("s3://").rstrip("/")
     try:
         objects: dict[str, str] = {}

@@ -208,3 +208,26 @@ def test_browser_follows_a_client_route_and_reloads_it_through_the_fallback(
             assert (tmp_path / "site-edge-about.png").stat().st_size > 0
         finally:
             browser.close()
+
+
+def test_sync_site_finds_the_lamina_up_serving_the_current_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "site_edge"
+    shutil.copytree(APP, folder)
+    lamina = LaminaProcess(folder / "template.yaml")
+    try:
+        bucket = "found-by-serving-file"
+        aws_client(lamina.base, "s3").create_bucket(Bucket=bucket)
+        completed = subprocess.run(
+            [sys.executable, "-m", "lamina.cli", "sync-site", "site", bucket],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+            env={k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"},
+        )
+        assert completed.returncode == 0, completed.stderr
+        listed = aws_client(lamina.base, "s3").list_objects_v2(Bucket=bucket)
+        assert len(listed["Contents"]) == 3
+    finally:
+        lamina.stop()
