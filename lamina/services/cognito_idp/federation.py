@@ -144,48 +144,55 @@ class Federation:
         return claims
 
     def _federated_user(self, provider: IdentityProvider, claims: dict[str, Any]) -> User:
-        """Create or update `<ProviderName>_<sub>` with the mapped attributes and the
-        `identities` attribute; the user joins the pool's `<poolId>_<ProviderName>` group."""
-        pool = self._idp.pool(provider.pool_id)
-        mapping = provider.attribute_mapping
-        subject = str(claims.get(mapping.get("username", "sub"), claims["sub"]))
-        username = f"{provider.name}_{subject}"
-        now = self._idp.now()
-        # An identity linked to an existing user (AdminLinkProviderForUser) signs in as it,
-        # its attributes mapped onto that user.
-        linked = linked_user(self._idp, pool, provider, claims)
-        if linked is not None:
-            _map_attributes(linked, mapping, claims)
-            self._idp.save(pool, linked)
-            return linked
-        user = self._idp.store.get(User, pool.id, username)
-        if user is None:
-            identity = {
-                "userId": subject,
-                "providerName": provider.name,
-                "providerType": provider.type,
-                "issuer": None,
-                "primary": "true",
-                "dateCreated": str(int(now * 1000)),
-            }
-            user = User(
-                username=username,
-                sub=str(uuid.uuid4()),
-                created=now,
-                modified=now,
-                status="EXTERNAL_PROVIDER",
-                attributes={"identities": json.dumps([identity], separators=(",", ":"))},
-            )
-        _map_attributes(user, mapping, claims)
-        group_name = f"{pool.id}_{provider.name}"
-        if self._idp.store.get(Group, pool.id, group_name) is None:
-            group = Group(name=group_name, pool_id=pool.id, created=now, modified=now)
-            self._idp.store.put(pool.id, group_name, group)
-        if group_name not in user.groups:
-            user.groups.append(group_name)
-        user.modified = now
-        self._idp.save(pool, user)
-        return user
+        subject = str(claims.get(provider.attribute_mapping.get("username", "sub"), claims["sub"]))
+        return federated_user(self._idp, provider, subject, claims)
+
+
+def federated_user(
+    idp: CognitoIdpProvider, provider: IdentityProvider, subject: str, claims: dict[str, Any]
+) -> User:
+    """Create or update `<ProviderName>_<subject>` with the mapped attributes and the
+    `identities` attribute; the user joins the pool's `<poolId>_<ProviderName>` group.
+    OIDC (subject: the mapped `sub`) and SAML (subject: the NameID) sign-ins share it.
+    An identity linked to an existing user (AdminLinkProviderForUser) signs in as that
+    user, its attributes mapped onto it."""
+    pool = idp.pool(provider.pool_id)
+    mapping = provider.attribute_mapping
+    username = f"{provider.name}_{subject}"
+    now = idp.now()
+    linked = linked_user(idp, pool, provider, claims, subject)
+    if linked is not None:
+        _map_attributes(linked, mapping, claims)
+        idp.save(pool, linked)
+        return linked
+    user = idp.store.get(User, pool.id, username)
+    if user is None:
+        identity = {
+            "userId": subject,
+            "providerName": provider.name,
+            "providerType": provider.type,
+            "issuer": None,
+            "primary": "true",
+            "dateCreated": str(int(now * 1000)),
+        }
+        user = User(
+            username=username,
+            sub=str(uuid.uuid4()),
+            created=now,
+            modified=now,
+            status="EXTERNAL_PROVIDER",
+            attributes={"identities": json.dumps([identity], separators=(",", ":"))},
+        )
+    _map_attributes(user, mapping, claims)
+    group_name = f"{pool.id}_{provider.name}"
+    if idp.store.get(Group, pool.id, group_name) is None:
+        group = Group(name=group_name, pool_id=pool.id, created=now, modified=now)
+        idp.store.put(pool.id, group_name, group)
+    if group_name not in user.groups:
+        user.groups.append(group_name)
+    user.modified = now
+    idp.save(pool, user)
+    return user
 
 
 def _map_attributes(user: User, mapping: dict[str, str], claims: dict[str, Any]) -> None:

@@ -1,8 +1,8 @@
 """Identity provider operations: a pool's external providers (CreateIdentityProvider ...).
 
 https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_CreateIdentityProvider.html
-OIDC providers sign users in through the hosted pages (federation.py); the other types are
-kept and described but not federated.
+OIDC providers (federation.py) and SAML providers (saml.py) sign users in through the hosted
+pages; the other types are kept and described but not federated.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from lamina.services.cognito_idp.model import (
     User,
     link_key,
 )
+from lamina.services.cognito_idp.saml_metadata import saml_details
 from lamina.services.cognito_idp.shapes import time_of
 
 if TYPE_CHECKING:
@@ -83,6 +84,9 @@ def create_provider(idp: CognitoIdpProvider, params: OperationInput) -> Operatio
         raise ServiceError("DuplicateProviderException", f"A provider with the name {name} exists.")
     details = dict(params["ProviderDetails"])
     _check_details(kind, details)
+    metadata = ""
+    if kind == "SAML":
+        details, metadata = saml_details(details, idp.now())
     mapping = dict(params.get("AttributeMapping") or {})
     if kind == "OIDC":
         # OIDC providers map `sub` to the username unless told otherwise.
@@ -98,6 +102,7 @@ def create_provider(idp: CognitoIdpProvider, params: OperationInput) -> Operatio
         identifiers=list(params.get("IdpIdentifiers") or []),
         created=now,
         modified=now,
+        metadata=metadata,
     )
     idp.store.put(pool.id, name, provider)
     return {"IdentityProvider": _type(provider)}
@@ -138,6 +143,12 @@ def update_provider(idp: CognitoIdpProvider, params: OperationInput) -> Operatio
     if "ProviderDetails" in params:
         details = {**provider.details, **params["ProviderDetails"]}
         _check_details(provider.type, details)
+        if provider.type == "SAML":
+            if "MetadataFile" in params["ProviderDetails"]:
+                details.pop("MetadataURL", None)
+            elif "MetadataURL" in params["ProviderDetails"]:
+                details.pop("MetadataFile", None)
+            details, provider.metadata = saml_details(details, idp.now())
         provider.details = details
     if "AttributeMapping" in params:
         provider.attribute_mapping = dict(params["AttributeMapping"])
@@ -165,11 +176,17 @@ SUBJECT = "Cognito_Subject"
 
 
 def linked_user(
-    idp: CognitoIdpProvider, pool: Pool, provider: IdentityProvider, claims: dict[str, Any]
+    idp: CognitoIdpProvider,
+    pool: Pool,
+    provider: IdentityProvider,
+    claims: dict[str, Any],
+    subject: str | None = None,
 ) -> User | None:
     """The existing user a signing-in federated identity is linked to, if any: by the
-    provider's subject (Cognito_Subject) or by one of its claims."""
-    subject = str(claims.get(provider.attribute_mapping.get("username", "sub"), claims["sub"]))
+    provider's subject (Cognito_Subject: an OIDC `sub`, a SAML NameID) or by one of its
+    claims (OIDC) or attributes (SAML, by attribute name)."""
+    if subject is None:
+        subject = str(claims.get(provider.attribute_mapping.get("username", "sub"), claims["sub"]))
     candidates = [(SUBJECT, subject)] + [(str(k), str(v)) for k, v in claims.items()]
     for attribute, value in candidates:
         link = idp.store.get(ProviderLink, pool.id, link_key(provider.name, attribute, value))

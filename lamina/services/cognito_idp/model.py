@@ -110,8 +110,8 @@ class RefreshToken(msgspec.Struct, kw_only=True):
 
 
 class IdentityProvider(msgspec.Struct, kw_only=True):
-    """An external identity provider of a pool (CreateIdentityProvider); OIDC is federated
-    through the hosted pages (federation.py)."""
+    """An external identity provider of a pool (CreateIdentityProvider); OIDC and SAML are
+    federated through the hosted pages (federation.py, saml.py)."""
 
     pool_id: str
     name: str
@@ -121,6 +121,8 @@ class IdentityProvider(msgspec.Struct, kw_only=True):
     identifiers: list[str] = msgspec.field(default_factory=list)
     created: float
     modified: float
+    metadata: str = ""
+    """SAML: the IdP's metadata document (MetadataFile, or what MetadataURL answered)."""
 
 
 class ProviderLink(msgspec.Struct, kw_only=True):
