@@ -247,9 +247,18 @@ class _Site:
         return found
 
     def _readable(self, key: str) -> StoredObject:
-        """The object, if anonymous users may read it (403 AccessDenied otherwise)."""
+        """The object, if anonymous users may read it (403 AccessDenied otherwise). A key
+        that does not exist is 404 only when anonymous users may also list the bucket
+        (s3:ListBucket); otherwise S3 answers 403, not revealing which keys exist.
+        https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html (Permissions)"""
         self.call.check_access(None, "GetObject", {"Bucket": self.bucket.name, "Key": key})
-        return self.state.object(self.bucket.name, key)
+        try:
+            return self.state.object(self.bucket.name, key)
+        except ServiceError as missing:
+            if missing.status != 404:
+                raise
+            self.call.check_access(None, "ListObjectsV2", {"Bucket": self.bucket.name})
+            raise
 
     def _rule(self, key: str, status: int | None) -> Mapping[str, Any] | None:
         """The first routing rule whose condition holds: its KeyPrefixEquals starts the key,

@@ -12,15 +12,23 @@ from botocore.exceptions import ClientError
 
 from tests.functional.services.s3.conftest import S3Server
 
+GET_ONLY = {
+    "Effect": "Allow",
+    "Principal": "*",
+    "Action": "s3:GetObject",
+    "Resource": "arn:aws:s3:::photos/*",
+}
+# With s3:ListBucket too, a missing key is a 404 (without it, 403: see below).
 PUBLIC_READ = {
     "Version": "2012-10-17",
     "Statement": [
+        GET_ONLY,
         {
             "Effect": "Allow",
             "Principal": "*",
-            "Action": "s3:GetObject",
-            "Resource": "arn:aws:s3:::photos/*",
-        }
+            "Action": "s3:ListBucket",
+            "Resource": "arn:aws:s3:::photos",
+        },
     ],
 }
 SITE = {"IndexDocument": {"Suffix": "index.html"}, "ErrorDocument": {"Key": "error.html"}}
@@ -132,6 +140,19 @@ def test_a_missing_key_answers_the_error_document_with_404(server: S3Server, sit
     missing = _get(server, "/nowhere.html")
     assert missing.status_code == 404
     assert missing.text == "<h1>oops</h1>"
+
+
+def test_a_missing_key_is_403_when_anyone_may_read_but_not_list(
+    server: S3Server, site: Any, bucket: str
+) -> None:
+    """Without s3:ListBucket, S3 does not say whether a key exists: 403, not 404.
+    https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html (Permissions)"""
+    policy = {"Version": "2012-10-17", "Statement": [GET_ONLY]}
+    site.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
+    missing = _get(server, "/nowhere.html")
+    assert missing.status_code == 403
+    assert missing.text == "<h1>oops</h1>"  # the error document, with the error's status
+    assert _get(server, "/index.html").status_code == 200
 
 
 def test_without_an_error_document_s3s_html_page_answers(
