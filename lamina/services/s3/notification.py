@@ -19,11 +19,8 @@ from typing import Any, Protocol
 import msgspec
 
 from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutput, ServiceError
-from lamina.core.ids import new_request_id
-from lamina.functions.policy import InvokeRequest
-from lamina.services.lambda_.names import function_name
-from lamina.services.lambda_.permissions import allows_invoke
 from lamina.services.lambda_.state import LambdaState
+from lamina.services.lambda_.targets import FunctionTargets
 from lamina.services.s3 import error
 from lamina.services.s3.state import S3State
 
@@ -246,23 +243,10 @@ class LambdaDestinations:
     """
 
     def __init__(self, lambda_state: LambdaState, account_id: str) -> None:
-        self._lambda = lambda_state
-        self._account_id = account_id
+        self._targets = FunctionTargets(lambda_state, account_id, PRINCIPAL)
 
     def refusal(self, function_arn: str, bucket: str) -> str | None:
-        try:
-            name, qualifier = function_name(function_arn)
-            self._lambda.config(name, qualifier)
-        except ServiceError:
-            return "The destination function does not exist"
-        source = InvokeRequest(
-            principal=PRINCIPAL,
-            source_arn=f"arn:aws:s3:::{bucket}",
-            source_account=self._account_id,
-        )
-        if not allows_invoke(self._lambda, name, qualifier, source):
-            return f"Not authorized to invoke function [{function_arn}]"
-        return None
+        return self._targets.refusal(function_arn, f"arn:aws:s3:::{bucket}")
 
     async def send(self, function_arn: str, bucket: str, payload: bytes) -> None:
         # The permission is checked again at each event, as Lambda checks each invocation:
@@ -271,7 +255,4 @@ class LambdaDestinations:
         if why is not None:
             log.warning("S3 event for %s not delivered: %s", function_arn, why)
             return
-        name, qualifier = function_name(function_arn)
-        await self._lambda.async_invoker.submit(
-            name, qualifier, payload, request_id=new_request_id()
-        )
+        await self._targets.send(function_arn, payload)
