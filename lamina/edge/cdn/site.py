@@ -17,7 +17,6 @@ import asyncio
 import secrets
 import time
 from collections.abc import Callable
-from email.utils import parsedate_to_datetime
 
 from lamina.edge.cdn import viewer
 from lamina.edge.cdn.origin import (
@@ -30,19 +29,15 @@ from lamina.edge.cdn.origin import (
     from_s3,
     gateway_serves,
 )
+from lamina.edge.cdn.viewer import ERROR, HIT, MISS, REDIRECT, REFRESH_HIT
 from lamina.http.message import HttpRequest, HttpResponse
 from lamina.services.cloudfront import headers as response_headers
-from lamina.services.cloudfront.cache import CacheKey, Entry
+from lamina.services.cloudfront.cache import CacheKey, Entry, ttl_of
 from lamina.services.cloudfront.key import cache_key, origin_headers, origin_query
 from lamina.services.cloudfront.model import Behavior, CachePolicy, Distribution
 from lamina.services.cloudfront.pattern import behavior_for
 from lamina.services.cloudfront.provider import CloudFrontProvider
 
-HIT = "Hit from cloudfront"
-MISS = "Miss from cloudfront"
-REFRESH_HIT = "RefreshHit from cloudfront"
-ERROR = "Error from cloudfront"
-REDIRECT = "Redirect from cloudfront"
 # Statuses CloudFront caches by the object's TTL, and error statuses it caches for the
 # error caching minimum TTL (10 s unless a custom error response says otherwise).
 # https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/HTTPStatusCodes.html
@@ -89,7 +84,7 @@ class SiteEdge:
             # A disabled distribution accepts no viewer requests; Lamina answers CloudFront's
             # "Bad request" page (its answer for a host no enabled distribution serves).
             # https://repost.aws/knowledge-center/resolve-cloudfront-bad-request-error
-            return _error_page(403, "Bad request.", cf_id)
+            return viewer.error_page(403, "Bad request.", cf_id)
         path = request.path or "/"
         if path == "/" and distribution.default_root_object:
             # Only the root URL: subdirectories get no default object.
@@ -109,7 +104,15 @@ class SiteEdge:
         entry, status = await self._custom_error(
             distribution, request, key, entry, status, cacheable=cacheable, cf_id=cf_id
         )
-        response = self._deliver(request, behavior, key, entry, status, cf_id)
+        response = viewer.deliver(
+            request,
+            behavior,
+            entry,
+            status,
+            cf_id,
+            now=self._cache.clock(),
+            grew=lambda size: self._cache.grew(key, size),
+        )
         if behavior.response_headers is not None:
             response.headers = response_headers.apply(
                 behavior.response_headers, response.headers, request.headers, method
@@ -123,17 +126,17 @@ class SiteEdge:
         if self.tls and request.tls is None and policy in ("redirect-to-https", "https-only"):
             if policy == "https-only":
                 # https://repost.aws/knowledge-center/resolve-cloudfront-bad-request-error
-                return _error_page(403, "Bad request.", cf_id)
+                return viewer.error_page(403, "Bad request.", cf_id)
             # https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-https-viewers-to-cloudfront.html
             host = viewer.header(request.headers, "Host") or ""
             query = f"?{request.query_string}" if request.query_string else ""
             location = f"https://{host}{request.path}{query}".encode()
             headers = [(b"Location", location), (b"Content-Type", b"text/html")]
             headers += viewer.cloudfront_headers(REDIRECT, cf_id)
-            return HttpResponse(301, headers, _page(301, "Moved Permanently", cf_id))
+            return HttpResponse(301, headers, viewer.error_body(301, "Moved Permanently", cf_id))
         if request.method.upper() not in behavior.allowed_methods:
             # https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/http-405-not-found.html
-            return _error_page(
+            return viewer.error_page(
                 403,
                 "This distribution is not configured to allow the HTTP request method that "
                 "was used for this request. The distribution supports only cachable requests.",
@@ -277,7 +280,7 @@ class SiteEdge:
         return OriginAnswer(
             502,
             [(b"Content-Type", b"text/html"), (b"Server", b"CloudFront")],
-            _page(502, "CloudFront wasn't able to connect to the origin.", cf_id),
+            viewer.error_body(502, "CloudFront wasn't able to connect to the origin.", cf_id),
         )
 
     def _entry_of(self, answer: OriginAnswer, policy: CachePolicy, now: float) -> Entry:
@@ -336,91 +339,6 @@ class SiteEdge:
             self._cache.drop(key)
         return replaced, ERROR
 
-    # -- delivery
-
-    def _deliver(
-        self,
-        request: HttpRequest,
-        behavior: Behavior,
-        key: CacheKey,
-        entry: Entry,
-        status: str,
-        cf_id: str,
-    ) -> HttpResponse:
-        now = self._cache.clock()
-        age = entry.age(now) if status in (HIT, REFRESH_HIT) else None
-        stamp = viewer.cloudfront_headers(status, cf_id, age)
-        coding = None
-        if behavior.compress:
-            coding = viewer.encoding_for(
-                entry,
-                viewer.header(request.headers, "Accept-Encoding"),
-                gzip_ok=behavior.cache.gzip,
-                brotli_ok=behavior.cache.brotli,
-            )
-        etag = entry.header(b"etag")
-        if coding is not None:
-            etag = viewer.weak(etag)
-        if not entry.error and viewer.not_modified(entry, request.headers):
-            code, headers, body = viewer.not_modified_answer(entry, etag)
-            return HttpResponse(code, headers + stamp, body)
-        if not entry.error and entry.status == 200:
-            wanted = viewer.byte_range(viewer.header(request.headers, "Range"), len(entry.body))
-            if wanted is False:
-                headers = [(b"Content-Range", f"bytes */{len(entry.body)}".encode())]
-                return HttpResponse(416, headers + stamp, b"")
-            if isinstance(wanted, tuple):
-                first, last = wanted
-                headers = [(k, v) for k, v in entry.headers]
-                headers.append(
-                    (b"Content-Range", f"bytes {first}-{last}/{len(entry.body)}".encode())
-                )
-                return HttpResponse(206, headers + stamp, entry.body[first : last + 1])
-        body = entry.body
-        headers = list(entry.headers)
-        if coding is not None:
-            made = coding not in entry.encoded
-            body = viewer.compressed(entry, coding)
-            if made:
-                self._cache.grew(key, len(body))
-            headers = [(k, etag if k.lower() == b"etag" and etag else v) for k, v in headers]
-            headers += [(b"Content-Encoding", coding.encode()), (b"Vary", b"Accept-Encoding")]
-        return HttpResponse(entry.status, headers + stamp, body)
-
-
-def ttl_of(headers: list[tuple[bytes, bytes]], policy: CachePolicy, now: float) -> float:
-    """How long the edge keeps an object: the origin's Cache-Control s-maxage / max-age or
-    Expires within the policy's minimum and maximum TTLs, else the default TTL; no-cache,
-    no-store and private keep it only for a minimum TTL above 0.
-    https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Expiration.html#ExpirationDownloadDist
-    """
-    control = ""
-    expires = None
-    for name, value in headers:
-        lowered = name.lower()
-        if lowered == b"cache-control":
-            control += "," + value.decode("latin-1").lower()
-        elif lowered == b"expires":
-            expires = value
-    directives: dict[str, str] = {}
-    for part in control.split(","):
-        directive, _, argument = part.strip().partition("=")
-        if directive:
-            directives[directive] = argument.strip('"')
-    if {"no-cache", "no-store", "private"} & directives.keys():
-        return float(policy.min_ttl)
-    for directive in ("s-maxage", "max-age"):
-        if directives.get(directive, "").isdigit():
-            seconds = int(directives[directive])
-            return float(min(max(seconds, policy.min_ttl), policy.max_ttl))
-    if expires is not None:
-        try:
-            left = parsedate_to_datetime(expires.decode("latin-1")).timestamp() - now
-        except (TypeError, ValueError):
-            left = 0.0
-        return float(min(max(left, policy.min_ttl), policy.max_ttl))
-    return float(policy.default_ttl)
-
 
 def _get(request: HttpRequest) -> HttpRequest:
     """The request for an error page: a GET of it, with the viewer's headers."""
@@ -444,23 +362,3 @@ def _s3_method_refused() -> OriginAnswer:
         b'<?xml version="1.0" encoding="UTF-8"?>\n'
         b"<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>",
     )
-
-
-def _page(status: int, message: str, cf_id: str) -> bytes:
-    """CloudFront's own error page."""
-    return (
-        '<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN" '
-        '"http://www.w3.org/TR/html4/loose.dtd">\n'
-        '<HTML><HEAD><META HTTP-EQUIV="Content-Type" CONTENT="text/html; charset=iso-8859-1">\n'
-        "<TITLE>ERROR: The request could not be satisfied</TITLE>\n</HEAD><BODY>\n"
-        f"<H1>{status} ERROR</H1>\n<H2>The request could not be satisfied.</H2>\n"
-        f'<HR noshade size="1px">\n{message}\n<BR clear="all">\n<HR noshade size="1px">\n'
-        f"<PRE>\nGenerated by cloudfront (CloudFront)\nRequest ID: {cf_id}\n</PRE>\n"
-        "<ADDRESS>\n</ADDRESS>\n</BODY></HTML>"
-    ).encode()
-
-
-def _error_page(status: int, message: str, cf_id: str) -> HttpResponse:
-    headers = [(b"Content-Type", b"text/html"), (b"Server", b"CloudFront")]
-    headers += viewer.cloudfront_headers(ERROR, cf_id)
-    return HttpResponse(status, headers, _page(status, message, cf_id))

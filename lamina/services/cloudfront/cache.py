@@ -11,7 +11,9 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from email.utils import parsedate_to_datetime
 
+from lamina.services.cloudfront.model import CachePolicy
 from lamina.services.cloudfront.pattern import invalidation_matches
 
 Headers = list[tuple[bytes, bytes]]
@@ -142,3 +144,37 @@ class EdgeCache:
         while self._bytes > self.budget_bytes and self._entries:
             _, entry = self._entries.popitem(last=False)
             self._bytes -= entry.size
+
+
+def ttl_of(headers: list[tuple[bytes, bytes]], policy: CachePolicy, now: float) -> float:
+    """How long the edge keeps an object: the origin's Cache-Control s-maxage / max-age or
+    Expires within the policy's minimum and maximum TTLs, else the default TTL; no-cache,
+    no-store and private keep it only for a minimum TTL above 0.
+    https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Expiration.html#ExpirationDownloadDist
+    """
+    control = ""
+    expires = None
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered == b"cache-control":
+            control += "," + value.decode("latin-1").lower()
+        elif lowered == b"expires":
+            expires = value
+    directives: dict[str, str] = {}
+    for part in control.split(","):
+        directive, _, argument = part.strip().partition("=")
+        if directive:
+            directives[directive] = argument.strip('"')
+    if {"no-cache", "no-store", "private"} & directives.keys():
+        return float(policy.min_ttl)
+    for directive in ("s-maxage", "max-age"):
+        if directives.get(directive, "").isdigit():
+            seconds = int(directives[directive])
+            return float(min(max(seconds, policy.min_ttl), policy.max_ttl))
+    if expires is not None:
+        try:
+            left = parsedate_to_datetime(expires.decode("latin-1")).timestamp() - now
+        except (TypeError, ValueError):
+            left = 0.0
+        return float(min(max(left, policy.min_ttl), policy.max_ttl))
+    return float(policy.default_ttl)

@@ -487,9 +487,11 @@ async def test_s3_website_endpoint_origin_is_asked_through_the_edge(tmp_path: Pa
     await site.put("docs/index.html", b"<h1>docs</h1>", ContentType="text/html")
     await site.put("404.html", b"<h1>lost</h1>", ContentType="text/html")
     handlers = site.s3.handlers()
+    # Anyone may read and list (with s3:ListBucket a missing key is 404, not 403).
     public = (
         '{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", '
-        f'"Resource": "arn:aws:s3:::{BUCKET}/*"}}]}}'
+        f'"Resource": "arn:aws:s3:::{BUCKET}/*"}}, {{"Effect": "Allow", "Principal": "*", '
+        f'"Action": "s3:ListBucket", "Resource": "arn:aws:s3:::{BUCKET}"}}]}}'
     )
     await handlers["PutBucketPolicy"](
         _context("PutBucketPolicy"), {"Bucket": BUCKET, "Policy": public}

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from email.utils import formatdate
 
-from lamina.edge.cdn.site import ttl_of
 from lamina.edge.cdn.viewer import byte_range, encoding_for, weak
-from lamina.services.cloudfront.cache import Entry
+from lamina.services.cloudfront.cache import Entry, ttl_of
 from lamina.services.cloudfront.model import CachePolicy
 
 POLICY = CachePolicy(min_ttl=10, default_ttl=100, max_ttl=1000)
