@@ -75,8 +75,9 @@ NO_BINARY_MEDIA = BinaryMedia()
 def binary_media(ctx: RequestContext) -> BinaryMedia:
     """The request's BinaryMedia, from its REST API's binaryMediaTypes."""
     is_binary = getattr(ctx.api, "is_binary", None)
-    if is_binary is None:
-        return NO_BINARY_MEDIA
+    compiled = getattr(ctx.api, "api", None)
+    if is_binary is None or not getattr(compiled, "binary_media_types", ()):
+        return NO_BINARY_MEDIA  # nothing is binary: no header to read
     request = ctx.request
     return BinaryMedia(
         is_binary, content_type=request.header("content-type"), accept=request.header("accept")

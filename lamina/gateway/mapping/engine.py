@@ -163,8 +163,11 @@ def render_response_template(template: str, payload: str, mapping: MappingInput)
 
 
 def _texts(values: OverrideMap | Any) -> dict[str, str]:
-    if not isinstance(values, Mapping):
+    # A template can only replace a map by a value or a map it built (a dict).
+    if not isinstance(values, dict):
         raise MappingError("an override map was replaced by a value")
+    if not values:
+        return {}
     return {str(key): render(value) for key, value in values.items() if value is not None}
 
 

@@ -13,7 +13,9 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+from lamina.gateway.mapping.input import Input
 from lamina.gateway.mapping.java import STRING_METHODS, JsonMap
+from lamina.gateway.mapping.util import Util
 from lamina.gateway.mapping.velocity import _ADDITIONAL, MappingError, output, truth
 
 
@@ -24,6 +26,8 @@ class Failed(MappingError):
 # --- what generated code calls ----------------------------------------------------------------
 
 _dict_get = dict.get
+_OBJECTS = frozenset({Input, Util})
+"""Neither a map, a list nor a string, with no additional methods: a call is an attribute."""
 
 
 def _get(current: Any, name: str) -> Any:
@@ -46,6 +50,8 @@ def _get(current: Any, name: str) -> Any:
 
 def _method(current: Any, name: str) -> Any:
     """What `$x.name(...)` calls (None: the call is null and its arguments are not computed)."""
+    if type(current) in _OBJECTS:  # `$input` / `$util`: their own methods, nothing else
+        return getattr(current, name, None)
     if type(current) is str:
         method = STRING_METHODS.get(name)
         return None if method is None else functools.partial(method, current)
