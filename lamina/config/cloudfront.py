@@ -14,7 +14,7 @@ import hashlib
 import re
 import uuid
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 
@@ -32,6 +32,7 @@ from lamina.services.cloudfront.model import (
 from lamina.services.cloudfront.policy import cache_policy_of, forwarding_of, legacy_policy
 from lamina.services.cloudfront.provider import CloudFrontProvider
 
+T = TypeVar("T")
 DISTRIBUTION = "AWS::CloudFront::Distribution"
 ORIGIN_ACCESS_CONTROL = "AWS::CloudFront::OriginAccessControl"
 ORIGIN_ACCESS_IDENTITY = "AWS::CloudFront::CloudFrontOriginAccessIdentity"
@@ -191,36 +192,34 @@ def _behavior(
         raise _invalid("A cache behavior needs a TargetOriginId")
     if not default and "PathPattern" not in raw:
         raise _invalid("A cache behavior needs a PathPattern")
-    policy_id_ = raw.get("CachePolicyId")
-    if policy_id_:
-        cache = cache_policies.get(str(policy_id_))
-        if cache is None:
-            raise ServiceError(
-                "NoSuchCachePolicy", f"The cache policy {policy_id_} does not exist.", status=404
-            )
-    else:
-        cache = legacy_policy(raw)
-    origin_request = Forwarding()
-    request_policy = raw.get("OriginRequestPolicyId")
-    if request_policy:
-        found = origin_request_policies.get(str(request_policy))
-        if found is None:
-            raise ServiceError(
-                "NoSuchOriginRequestPolicy",
-                f"The origin request policy {request_policy} does not exist.",
-                status=404,
-            )
-        origin_request = found
-    response_headers = None
-    headers_policy = raw.get("ResponseHeadersPolicyId")
-    if headers_policy:
-        response_headers = response_headers_policies.get(str(headers_policy))
-        if response_headers is None:
-            raise ServiceError(
-                "NoSuchResponseHeadersPolicy",
-                f"The response headers policy {headers_policy} does not exist.",
-                status=404,
-            )
+    cache_id = raw.get("CachePolicyId")
+    cache = (
+        _policy(cache_policies, cache_id, "NoSuchCachePolicy", "cache policy")
+        if cache_id
+        else legacy_policy(raw)
+    )
+    request_id = raw.get("OriginRequestPolicyId")
+    origin_request = (
+        _policy(
+            origin_request_policies,
+            request_id,
+            "NoSuchOriginRequestPolicy",
+            "origin request policy",
+        )
+        if request_id
+        else Forwarding()
+    )
+    headers_id = raw.get("ResponseHeadersPolicyId")
+    response_headers = (
+        _policy(
+            response_headers_policies,
+            headers_id,
+            "NoSuchResponseHeadersPolicy",
+            "response headers policy",
+        )
+        if headers_id
+        else None
+    )
     return Behavior(
         path_pattern="*" if default else str(raw["PathPattern"]),
         target_origin_id=str(raw["TargetOriginId"]),
@@ -232,6 +231,14 @@ def _behavior(
         origin_request=origin_request,
         response_headers=response_headers,
     )
+
+
+def _policy(found: Mapping[str, T], policy_id: object, code: str, what: str) -> T:
+    """A managed or template policy by id; CloudFront's NoSuch… error for another id."""
+    policy = found.get(str(policy_id))
+    if policy is None:
+        raise ServiceError(code, f"The {what} {policy_id} does not exist.", status=404)
+    return policy
 
 
 def _error_response(raw: object) -> ErrorResponse:

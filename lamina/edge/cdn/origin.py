@@ -56,6 +56,30 @@ class OriginAnswer:
         """A conditional GET the origin answered 304 (the edge's copy is still good)."""
 
 
+class OriginRequest:
+    """What CloudFront sends a custom origin: method, path (OriginPath first), the query,
+    headers and cookies its policies forward, CloudFront's own headers, the body."""
+
+    __slots__ = ("body", "client", "headers", "method", "path", "query_string")
+
+    def __init__(
+        self,
+        *,
+        method: str,
+        path: str,
+        query_string: str,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        client: str,
+    ) -> None:
+        self.method = method
+        self.path = path
+        self.query_string = query_string
+        self.headers = headers
+        self.body = body
+        self.client = client
+
+
 class ApiGateway(Protocol):
     @property
     def deployment(self) -> Deployment: ...
@@ -159,26 +183,16 @@ async def _bytes_of(body: object) -> bytes:
     return b""
 
 
-async def from_api(
-    gateway: ApiGateway,
-    origin: Origin,
-    *,
-    method: str,
-    path: str,
-    query_string: str,
-    headers: list[tuple[str, str]],
-    body: bytes,
-    client: str,
-) -> OriginAnswer:
+async def from_api(gateway: ApiGateway, origin: Origin, sent: OriginRequest) -> OriginAnswer:
     """The API's answer to the viewer's request, sent in process to the API's own host."""
     now_ms = time.time_ns() // 1_000_000
     request = GatewayRequest(
-        method=method,
-        path=origin.origin_path + path,
-        query_string=query_string,
-        headers=[("Host", origin.domain_name), *headers],
-        body=body,
-        source_ip=client,
+        method=sent.method,
+        path=origin.origin_path + sent.path,
+        query_string=sent.query_string,
+        headers=[("Host", origin.domain_name), *sent.headers],
+        body=sent.body,
+        source_ip=sent.client,
         protocol="HTTP/1.1",
         domain_name=origin.domain_name,
         request_id=new_request_id(),
@@ -201,26 +215,18 @@ def local_host(domain: str) -> str:
 
 
 async def from_loopback(
-    loopback: Loopback,
-    origin: Origin,
-    *,
-    method: str,
-    path: str,
-    query_string: str,
-    headers: list[tuple[str, str]],
-    body: bytes,
-    client: str,
+    loopback: Loopback, origin: Origin, sent: OriginRequest
 ) -> OriginAnswer | None:
     """A custom origin that is an S3 website endpoint
     (`{bucket}.s3-website-{region}.amazonaws.com`), asked through Lamina's own edge; None for
     a host Lamina does not serve."""
     request = HttpRequest(
-        method=method,
-        path=origin.origin_path + path,
-        query_string=query_string,
-        headers=[("Host", local_host(origin.domain_name)), *headers],
-        body=body,
-        client=client,
+        method=sent.method,
+        path=origin.origin_path + sent.path,
+        query_string=sent.query_string,
+        headers=[("Host", local_host(origin.domain_name)), *sent.headers],
+        body=sent.body,
+        client=sent.client,
         http_version="1.1",
     )
     if website_bucket(request) is None:

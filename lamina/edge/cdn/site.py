@@ -24,6 +24,7 @@ from lamina.edge.cdn.origin import (
     Loopback,
     ObjectReader,
     OriginAnswer,
+    OriginRequest,
     from_api,
     from_loopback,
     from_s3,
@@ -34,7 +35,7 @@ from lamina.http.message import HttpRequest, HttpResponse
 from lamina.services.cloudfront import headers as response_headers
 from lamina.services.cloudfront.cache import CacheKey, Entry, ttl_of
 from lamina.services.cloudfront.key import cache_key, origin_headers, origin_query
-from lamina.services.cloudfront.model import Behavior, CachePolicy, Distribution
+from lamina.services.cloudfront.model import Behavior, CachePolicy, Distribution, Origin
 from lamina.services.cloudfront.pattern import behavior_for
 from lamina.services.cloudfront.provider import CloudFrontProvider
 
@@ -237,41 +238,11 @@ class SiteEdge:
                 region=self._region,
                 etag=etag,
             )
-        # What CloudFront adds to every origin request but S3's.
-        # https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/RequestAndResponseBehaviorCustomOrigin.html
-        headers = origin_headers(request.headers, behavior.cache, behavior.origin_request, s3=False)
-        headers += [(name, value) for name, value in origin.custom_headers]
-        headers += [
-            ("X-Forwarded-For", request.client),
-            ("Via", f"{request.http_version} {self._via}.cloudfront.net (CloudFront)"),
-            ("X-Amz-Cf-Id", cf_id),
-        ]
-        if not any(name.lower() == "user-agent" for name, _ in headers):
-            headers.append(("User-Agent", "Amazon CloudFront"))
-        query = origin_query(request.query_string, behavior.cache, behavior.origin_request)
-        method = request.method.upper()
+        sent = self._origin_request(behavior, origin, path, request, cf_id)
         if gateway_serves(self._gateway, origin):
-            return await from_api(
-                self._gateway,
-                origin,
-                method=method,
-                path=path,
-                query_string=query,
-                headers=headers,
-                body=request.body,
-                client=request.client,
-            )
+            return await from_api(self._gateway, origin, sent)
         if self.loopback is not None:
-            answer = await from_loopback(
-                self.loopback,
-                origin,
-                method=method,
-                path=path,
-                query_string=query,
-                headers=headers,
-                body=request.body,
-                client=request.client,
-            )
+            answer = await from_loopback(self.loopback, origin, sent)
             if answer is not None:
                 return answer
         # Lamina reaches only S3, API and custom-domain origins (in process); others are
@@ -281,6 +252,33 @@ class SiteEdge:
             502,
             [(b"Content-Type", b"text/html"), (b"Server", b"CloudFront")],
             viewer.error_body(502, "CloudFront wasn't able to connect to the origin.", cf_id),
+        )
+
+    def _origin_request(
+        self, behavior: Behavior, origin: Origin, path: str, request: HttpRequest, cf_id: str
+    ) -> OriginRequest:
+        """What the policies forward, plus what CloudFront adds to every request to a
+        custom origin.
+        https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/RequestAndResponseBehaviorCustomOrigin.html
+        """
+        headers = origin_headers(request.headers, behavior.cache, behavior.origin_request, s3=False)
+        headers += [(name, value) for name, value in origin.custom_headers]
+        headers += [
+            ("X-Forwarded-For", request.client),
+            ("Via", f"{request.http_version} {self._via}.cloudfront.net (CloudFront)"),
+            ("X-Amz-Cf-Id", cf_id),
+        ]
+        if not any(name.lower() == "user-agent" for name, _ in headers):
+            headers.append(("User-Agent", "Amazon CloudFront"))
+        return OriginRequest(
+            method=request.method.upper(),
+            path=path,
+            query_string=origin_query(
+                request.query_string, behavior.cache, behavior.origin_request
+            ),
+            headers=headers,
+            body=request.body,
+            client=request.client,
         )
 
     def _entry_of(self, answer: OriginAnswer, policy: CachePolicy, now: float) -> Entry:
