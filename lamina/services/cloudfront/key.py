@@ -102,7 +102,7 @@ def origin_headers(
             continue
         if lowered in _NEVER_FORWARDED:
             continue
-        if policy.key.headers.admits(lowered) or _request_admits(request_policy.headers, lowered):
+        if policy.key.headers.admits(lowered) or request_policy.headers.admits(lowered):
             out.append((name, value))
     cookies = [
         f"{n}={v}"
@@ -112,12 +112,6 @@ def origin_headers(
     if cookies:
         out.append(("Cookie", "; ".join(dict.fromkeys(cookies))))
     return out
-
-
-def _request_admits(keys: KeySet, name: str) -> bool:
-    """An origin request policy's headers: `allViewer` forwards every viewer header
-    but Authorization (handled by the caller); `allExcept` all but those named."""
-    return keys.admits(name)
 
 
 def _forwards_authorization(policy: CachePolicy, request_policy: Forwarding) -> bool:
