@@ -21,6 +21,7 @@ from lamina.config.model import Application, TemplateResource
 from lamina.config.service_resources import (
     ALARM,
     BUCKET,
+    BUCKET_POLICY,
     DASHBOARD,
     KMS_ALIAS,
     KMS_KEY,
@@ -49,6 +50,7 @@ from lamina.services.kms.provider import KmsProvider
 from lamina.services.kms.store import AliasRecord
 from lamina.services.logs.operations import OPERATIONS as LOGS_OPERATIONS
 from lamina.services.logs.provider import LogsProvider
+from lamina.services.s3.bucket_policy import set_policy as set_bucket_policy
 from lamina.services.s3.notification import configure as configure_notifications
 from lamina.services.s3.notification import from_template
 from lamina.services.s3.provider import S3Provider
@@ -344,6 +346,15 @@ def _bucket(resource: TemplateResource, services: Services) -> None:
         configure_website(state, bucket.name, website_from_template(website))
 
 
+def _bucket_policy(resource: TemplateResource, services: Services) -> None:
+    """A template's bucket policy, validated and enforced as PutBucketPolicy's.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucketpolicy.html
+    """
+    document = resource.properties["PolicyDocument"]
+    text = document if isinstance(document, str) else json.dumps(document)
+    set_bucket_policy(services.s3.state, resource.physical_id, text)
+
+
 def _log_group(resource: TemplateResource, services: Services) -> None:
     """A log group the template declares (access logs need it to exist), with its retention.
     https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-loggroup.html
@@ -394,6 +405,7 @@ _PROVISIONERS = {
     ALARM: _alarm,
     DASHBOARD: _dashboard,
     BUCKET: _bucket,
+    BUCKET_POLICY: _bucket_policy,
     KMS_KEY: _key,
     KMS_ALIAS: _alias,
     SECRET: _secret,

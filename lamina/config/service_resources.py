@@ -27,13 +27,14 @@ KMS_ALIAS = "AWS::KMS::Alias"
 SECRET = "AWS::SecretsManager::Secret"
 ROTATION_SCHEDULE = "AWS::SecretsManager::RotationSchedule"
 BUCKET = "AWS::S3::Bucket"
+BUCKET_POLICY = "AWS::S3::BucketPolicy"
 LOG_GROUP = "AWS::Logs::LogGroup"
 ALARM = "AWS::CloudWatch::Alarm"
 DASHBOARD = "AWS::CloudWatch::Dashboard"
 SERVICE_TYPES = frozenset(
     {USER_POOL, USER_POOL_CLIENT, USER_POOL_GROUP, USER_POOL_DOMAIN, USER_POOL_IDP}
     | {KMS_KEY, KMS_ALIAS, SECRET}
-    | {ROTATION_SCHEDULE, LOG_GROUP, ALARM, DASHBOARD, BUCKET}
+    | {ROTATION_SCHEDULE, LOG_GROUP, ALARM, DASHBOARD, BUCKET, BUCKET_POLICY}
     | set(cloudfront.CLOUDFRONT_TYPES)
 )
 # Created in this order: keys before the aliases and secrets that name them, pools before
@@ -50,6 +51,7 @@ _ORDER = (
     USER_POOL_GROUP,
     USER_POOL_DOMAIN,
     BUCKET,
+    BUCKET_POLICY,  # after the buckets they name
     *cloudfront.CLOUDFRONT_TYPES,  # after the buckets their origins read
     ALARM,
     DASHBOARD,
@@ -102,6 +104,10 @@ def _physical_id(
         return str(properties["AliasName"])
     if kind == BUCKET:
         return service_ids.bucket_name(stack, logical_id, properties.get("BucketName"))
+    if kind == BUCKET_POLICY:
+        # The bucket it is attached to (one policy per bucket).
+        # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucketpolicy.html
+        return str(properties["Bucket"])
     if kind == LOG_GROUP:
         # Ref returns the name: LogGroupName, or `{stack}-{logicalId}-{suffix}`.
         # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-loggroup.html

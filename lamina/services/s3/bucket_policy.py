@@ -27,13 +27,19 @@ Statement = Mapping[str, Any]
 async def put_bucket_policy(
     state: S3State, context: AwsRequestContext, params: OperationInput
 ) -> OperationOutput:
-    bucket = state.bucket(params["Bucket"])
     text = params.get("Policy") or ""
     if isinstance(text, bytes):
         text = text.decode("utf-8", errors="replace")
+    set_policy(state, params["Bucket"], text)
+    return {}
+
+
+def set_policy(state: S3State, bucket_name: str, text: str) -> None:
+    """PutBucketPolicy's work (also a template's AWS::S3::BucketPolicy): validated as S3
+    validates it, then stored on the bucket."""
+    bucket = state.bucket(bucket_name)
     _validate(bucket.name, text)
     state.store.set_bucket(msgspec.structs.replace(bucket, policy=text))
-    return {}
 
 
 async def get_bucket_policy(
