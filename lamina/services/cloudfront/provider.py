@@ -38,6 +38,8 @@ from lamina.services.cloudfront.shapes import ConfigShapes
 _ID_ALPHABET = string.ascii_uppercase + string.digits
 _API = "https://cloudfront.amazonaws.com/2020-05-31"
 MAX_ITEMS = 100
+MAX_INVALIDATION_PATHS = 3000
+"""Paths one invalidation may name (CloudFront's quota)."""
 
 
 class Invalidation:
@@ -145,6 +147,11 @@ class CloudFrontProvider:
             )
         if not paths:
             raise ServiceError("MissingBody", "Your request is missing a paths list.", status=400)
+        if len(paths) > MAX_INVALIDATION_PATHS:
+            # https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html#limits-invalidations
+            raise ServiceError(
+                "BatchTooLarge", "Invalidation batch specified is too large.", status=413
+            )
         existing = self._by_reference(distribution.id, reference)
         if existing is not None:
             # The same CallerReference: the earlier invalidation if the paths are the same,
