@@ -196,3 +196,34 @@ class CredentialStore:
 
     def identities(self) -> Mapping[str, Identity]:
         return dict(self._identities)
+
+
+_KEY_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+
+
+def issue_temporary(
+    store: CredentialStore,
+    *,
+    arn: str,
+    account_id: str,
+    principal_id: str,
+    statements: tuple[dict[str, Any], ...],
+    expires: float,
+    now: float,
+) -> Identity:
+    """New temporary credentials (as STS issues them: an `ASIA` key id, a secret, a session
+    token, an expiry) for a principal, added to `store`.
+    https://docs.aws.amazon.com/STS/latest/APIReference/API_Credentials.html"""
+    store.forget_expired(now)
+    identity = Identity(
+        access_key="ASIA" + "".join(secrets.choice(_KEY_CHARS) for _ in range(16)),
+        secret_key=base64.b64encode(secrets.token_bytes(30)).decode(),
+        arn=arn,
+        account_id=account_id,
+        principal_id=principal_id,
+        statements=statements,
+        session_token=base64.b64encode(secrets.token_bytes(96)).decode(),
+        expires=expires,
+    )
+    store.add_identity(identity)
+    return identity

@@ -176,6 +176,7 @@ def _function(stack: Stack, resource: CfnResource, layers: list[TemplateLayer]) 
         # SAM's `Tracing: Active` becomes TracingConfig.Mode.
         tracing_mode=str((stack.prop(resource, "TracingConfig") or {}).get("Mode", "PassThrough")),
         arn=stack.resources.function_arn(resource.logical_id, stack.resolver),
+        role=str(stack.prop(resource, "Role") or ""),
     )
 
 

@@ -45,6 +45,13 @@ LOCAL_SECRET_ACCESS_KEY = "lamina/local/secret/access/key/000000000"
 LOCAL_SESSION_TOKEN = "lamina-local-session-token"
 
 
+ENVIRONMENT_MAX_AGE_S = 12 * 3600 - 15 * 60 - 60
+"""How long an execution environment serves invocations: its credentials (valid 12 hours,
+lamina.aws.execution.SESSION_S) must outlast the longest invocation (15 minutes) it may
+start. Lambda too replaces environments "every few hours", even busy ones.
+https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html"""
+
+
 _SESSION_SEED = secrets.token_bytes(32)
 """Per Lamina process: function sessions last as long as the process, as temporary
 credentials do."""
@@ -87,10 +94,17 @@ def function_arn(config: FunctionConfig, *, region: str, account_id: str) -> str
 
 
 def reserved_variables(
-    config: FunctionConfig, *, region: str, runtime_api: str, log_stream: str
+    config: FunctionConfig,
+    *,
+    region: str,
+    runtime_api: str,
+    log_stream: str,
+    credentials: tuple[str, str, str] | None = None,
 ) -> dict[str, str]:
-    """Lambda's reserved variables; a function cannot override them."""
-    key_id, secret, token = function_credentials(config.name)
+    """Lambda's reserved variables; a function cannot override them. `credentials`: the
+    environment's own session of its execution role (aws/execution.py); without them, the
+    function's fixed key (function_credentials)."""
+    key_id, secret, token = credentials or function_credentials(config.name)
     return {
         "_HANDLER": config.handler,
         "AWS_REGION": region,
@@ -141,6 +155,7 @@ def worker_environment(
     host: Mapping[str, str],
     endpoint_url: str = "",
     xray_daemon: str = "",
+    credentials: tuple[str, str, str] | None = None,
 ) -> dict[str, str]:
     """Host essentials, then the function's variables, then the reserved ones on top.
 
@@ -157,7 +172,13 @@ def worker_environment(
         env["AWS_ENDPOINT_URL"] = endpoint_url
     env.update(config.environment)
     env.update(
-        reserved_variables(config, region=region, runtime_api=runtime_api, log_stream=log_stream)
+        reserved_variables(
+            config,
+            region=region,
+            runtime_api=runtime_api,
+            log_stream=log_stream,
+            credentials=credentials,
+        )
     )
     if xray_daemon:
         # Where the X-Ray SDK sends segments, and what it does outside a traced call.

@@ -57,6 +57,9 @@ class FunctionConfig(msgspec.Struct, frozen=True, kw_only=True):
     """The size of /tmp (EphemeralStorage), 512 to 10240 MB.
     https://docs.aws.amazon.com/lambda/latest/dg/configuration-ephemeral-storage.html"""
     logging: LoggingConfig = msgspec.field(default_factory=LoggingConfig)
+    role: str = ""
+    """The execution role's ARN: each environment gets temporary credentials of it
+    (lamina/aws/execution.py); "" when none is declared."""
     tracing_mode: str = "PassThrough"
     """TracingConfig.Mode: "Active" samples invocations no upstream decided for
     (functions/trace.py); "PassThrough" traces only those an upstream sampled.

@@ -55,6 +55,8 @@ _PoolKey = tuple[str, str]  # (function name, version)
 # (function name, qualifier, who asks) -> may it invoke? Supplied by the policy store
 # (the Lambda API's AddPermission state and the template's AWS::Lambda::Permission).
 InvokeAuthorizer = Callable[[str, "str | None", InvokeRequest], bool]
+# (function name, role ARN) -> (access key id, secret access key, session token).
+CredentialIssuer = Callable[[str, str], tuple[str, str, str]]
 
 
 class FunctionService:
@@ -101,6 +103,11 @@ class FunctionService:
         """Lambda's metrics (functions/metrics.py); the async invoker records into it too."""
         self.tracing: FunctionTracing | None = None
         """X-Ray tracing of invocations (functions/trace.py; set by `lamina up`)."""
+        self.credentials: CredentialIssuer | None = None
+        """Each new execution environment's credentials, of the function's role
+        (aws/execution.py; set by `lamina up`); None: a fixed key per function."""
+        self.environment_max_age_s: float = environment.ENVIRONMENT_MAX_AGE_S
+        """Environments older than this are replaced before their credentials expire."""
         self.metrics.watch(self)
 
     async def start(self) -> None:
@@ -356,6 +363,7 @@ class FunctionService:
                 logs=self._logs,
                 max_workers=self._max_workers,
                 idle_timeout_s=self._idle_timeout_s,
+                max_age_s=self.environment_max_age_s,
             )
         return pool
 
@@ -403,6 +411,7 @@ class FunctionService:
             host=self._host_env,
             endpoint_url=self._endpoint_url,
             xray_daemon=self.tracing.tracer.daemon_address if self.tracing else "",
+            credentials=self._new_credentials(config),
         )
         return {
             "handler": config.handler,
@@ -411,6 +420,12 @@ class FunctionService:
             "env": env,
             **self._sandbox(config, self._interpreters.choose(config.runtime)),
         }
+
+    def _new_credentials(self, config: FunctionConfig) -> tuple[str, str, str] | None:
+        """A new environment's own session of the function's execution role."""
+        if self.credentials is None:
+            return None
+        return self.credentials(config.name, config.role)
 
     def _sandbox(self, config: FunctionConfig, interpreter: str) -> dict[str, Any]:
         """How a worker of ``config`` isolates itself; the state directory stays hidden."""
@@ -427,6 +442,7 @@ class FunctionService:
             host=self._host_env,
             endpoint_url=self._endpoint_url,
             xray_daemon=self.tracing.tracer.daemon_address if self.tracing else "",
+            credentials=self._new_credentials(config),
         )
 
     async def _reap_forever(self) -> None:

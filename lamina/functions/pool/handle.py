@@ -79,6 +79,8 @@ class BaseWorker:
         self.state = WorkerState.STARTING
         self.pid: int | None = None
         self.last_used = time.monotonic()
+        self.born = self.last_used
+        """When the environment started (its credentials were issued then)."""
         self.init_ms: float | None = None
         self.init_error: bytes | None = None
         self.init_error_type: str | None = None
@@ -103,6 +105,7 @@ class WorkerHandle(Protocol):
     config: FunctionConfig
     state: WorkerState
     last_used: float
+    born: float
     pid: int | None
 
     @property

@@ -7,7 +7,8 @@ acquire ──idle worker? ──yes──> most recently used one (LIFO keeps c
 invocation ends ──reusable──> next waiter, or the idle stack
                 └─not reusable (timeout, crash, OOM)──> forgotten; a waiter may
                   trigger a new spawn
-reap(now): idle workers unused for ``idle_timeout_s`` are stopped
+reap(now): idle workers unused for ``idle_timeout_s`` are stopped, and those older than
+       ``max_age_s`` (their credentials would expire): a new environment replaces them
 retire(): the function's code or configuration changed: idle workers stop now, busy ones
        finish their invocation (and serve calls already waiting) and then stop
 
@@ -49,6 +50,7 @@ class FunctionPool:
         logs: LogWriter,
         max_workers: int,
         idle_timeout_s: float,
+        max_age_s: float = float("inf"),
     ) -> None:
         self.config = config
         self._arn = arn
@@ -59,6 +61,7 @@ class FunctionPool:
         self._logs = logs
         self._max_workers = max_workers
         self._idle_timeout_s = idle_timeout_s
+        self._max_age_s = max_age_s
         self._idle: list[WorkerHandle] = []
         self._workers: set[WorkerHandle] = set()
         self._waiters: collections.deque[asyncio.Future[WorkerHandle]] = collections.deque()
@@ -201,7 +204,9 @@ class FunctionPool:
             end()
         if not call.future.done():
             call.future.set_result(result)
-        if reusable and not self._closed:
+        if reusable and not self._closed and time.monotonic() - worker.born > self._max_age_s:
+            worker.stop()  # its credentials expire soon: the next call gets a new environment
+        elif reusable and not self._closed:
             self._take_back(worker)
         else:
             self._forget(worker)
@@ -225,6 +230,9 @@ class FunctionPool:
         # The idle stack is ordered by last use, oldest first.
         while self._idle and self._idle[0].last_used < cutoff:
             self._idle[0].stop()
+            stopped += 1
+        for worker in [w for w in self._idle if now - w.born > self._max_age_s]:
+            worker.stop()
             stopped += 1
         return stopped
 

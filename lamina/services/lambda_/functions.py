@@ -16,6 +16,7 @@ from lamina.services.lambda_.code import StoredCode
 from lamina.services.lambda_.error import conflict, invalid
 from lamina.services.lambda_.meta import FunctionMeta
 from lamina.services.lambda_.paging import listing
+from lamina.services.lambda_.role import check_role
 from lamina.services.lambda_.state import LambdaState, Operation, new_revision, timestamp
 
 
@@ -44,6 +45,7 @@ async def create_function(
             "Runtime and Handler are mandatory parameters for functions created with "
             "deployment packages."
         )
+    check_role(state, ctx, params)
     stored = stored_code(state, params.get("Code") or {}, "CreateFunction")
     latest = FunctionConfig(
         name=name,
@@ -105,6 +107,8 @@ def configured(
     if "EphemeralStorage" in params:
         size = params["EphemeralStorage"]["Size"]
         sandbox["ephemeral_storage_mb"] = validate.ephemeral_storage(size)
+    if "Role" in params:  # the execution role each environment's credentials are of
+        sandbox["role"] = str(params["Role"])
     if "TracingConfig" in params:  # functions/trace.py
         sandbox["tracing_mode"] = params["TracingConfig"].get("Mode", "PassThrough")
     if "LoggingConfig" in params:

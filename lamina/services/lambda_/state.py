@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from lamina.aws.execution import ExecutionRoles
 from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutput
 from lamina.core.store import Store
 from lamina.functions.asynchronous.invoker import AsyncInvoker
@@ -80,6 +81,8 @@ class LambdaState:
         configuration by CreateFunction / UpdateFunctionConfiguration)."""
         self.records = LambdaRecords(store, state_dir) if store is not None else None
         """Where changes are kept across restarts; None: in memory only."""
+        self.execution_roles: ExecutionRoles | None = None
+        """The roles functions may run as (lamina up wires them); None: any role."""
         self.made_by_api: set[str] = set()
         """Functions CreateFunction made (the others come from the template)."""
         self.template_statements: set[tuple[str, str, str]] = set()

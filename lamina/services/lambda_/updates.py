@@ -21,6 +21,7 @@ from lamina.services.lambda_.functions import (
     variables,
     with_code,
 )
+from lamina.services.lambda_.role import check_role
 from lamina.services.lambda_.state import LambdaState, Operation
 
 LATEST = "$LATEST"
@@ -53,6 +54,7 @@ async def update_function_configuration(
     config = state.config(name)
     meta = state.meta_of(name, LATEST)
     check_revision(params.get("RevisionId"), meta.revision_id, "GetFunction")
+    check_role(state, ctx, params)
     changed = msgspec.structs.replace(config, **_runtime_fields(params))
     changed, meta = configured(state, params, changed, meta)
     state.functions.deploy(changed)

@@ -8,16 +8,19 @@ https://docs.aws.amazon.com/STS/latest/APIReference/welcome.html
 
 from __future__ import annotations
 
-import base64
 import re
-import secrets
-import string
 import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from lamina.aws.credentials import AssumableRole, CredentialStore, Identity, root_identity
+from lamina.aws.credentials import (
+    AssumableRole,
+    CredentialStore,
+    Identity,
+    issue_temporary,
+    root_identity,
+)
 from lamina.aws.policy import Decision, PolicyRequest, evaluate
 from lamina.aws.service import (
     AwsRequestContext,
@@ -33,7 +36,6 @@ SESSION_TOKEN_DEFAULT_S = 43_200
 ROOT_SESSION_MAX_S = 3_600
 ASSUME_ROLE_DEFAULT_S = 3_600
 _SESSION_NAME = re.compile(r"[\w+=,.@-]{2,64}")
-_KEY_CHARS = string.ascii_uppercase + "234567"
 
 
 class StsProvider:
@@ -152,19 +154,15 @@ class StsProvider:
         duration_s: int,
     ) -> Identity:
         now = self._clock()
-        self._credentials.forget_expired(now)
-        identity = Identity(
-            access_key="ASIA" + "".join(secrets.choice(_KEY_CHARS) for _ in range(16)),
-            secret_key=base64.b64encode(secrets.token_bytes(30)).decode(),
+        return issue_temporary(
+            self._credentials,
             arn=arn,
             account_id=self._account,
             principal_id=principal_id,
             statements=statements,
-            session_token=base64.b64encode(secrets.token_bytes(96)).decode(),
             expires=now + duration_s,
+            now=now,
         )
-        self._credentials.add_identity(identity)
-        return identity
 
 
 def _duration(params: OperationInput, *, default: int, maximum: int) -> int:
