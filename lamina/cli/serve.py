@@ -17,6 +17,7 @@ import msgspec
 
 from lamina.aws.credentials import CredentialStore
 from lamina.aws.dispatch import AwsApi
+from lamina.aws.execution import ExecutionRoles
 from lamina.aws.service import ServiceError
 from lamina.cli.banner import banner_lines, url_host
 from lamina.cli.console import ConsoleLog
@@ -323,6 +324,11 @@ async def serve(options: ServeOptions) -> int:
         credentials=credentials,
     )
     aws.enforce_iam = options.enforce_iam
+    # Each execution environment gets its own session of its function's role.
+    execution_roles = ExecutionRoles(credentials, app.roles, account_id=app.account_id)
+    execution_roles.enforce = options.enforce_iam
+    functions.credentials = execution_roles.credentials
+    lambda_.state.execution_roles = execution_roles
     # AWS service integrations call the services through this endpoint, as their role.
     aws_caller = AwsApiCaller(
         aws, credentials, app.roles, region=app.region, account_id=app.account_id
@@ -372,6 +378,7 @@ async def serve(options: ServeOptions) -> int:
         added = tuple(permission for permission in new.permissions if permission not in kept)
         _grant(lambda_, msgspec.structs.replace(new, permissions=added))
         aws_caller.use_roles(new.roles)  # AWS service integrations may assume new roles
+        execution_roles.use_roles(new.roles)  # and functions run as them
 
     # Deploys a new version of the template: on edits (--watch) and for `lamina deploy`.
     reloader = Reloader(
