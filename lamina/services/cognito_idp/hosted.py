@@ -59,8 +59,9 @@ from lamina.services.cognito_idp.hosted_token import (
     form_of,
     user_info,
 )
-from lamina.services.cognito_idp.identity_providers import find_provider
+from lamina.services.cognito_idp.identity_providers import find_provider, provider_for_identifier
 from lamina.services.cognito_idp.model import Client, Pool, User
+from lamina.services.cognito_idp.saml import SamlSignIn
 
 if TYPE_CHECKING:
     from lamina.services.cognito_idp.provider import CognitoIdpProvider
@@ -80,6 +81,7 @@ _PAGES = frozenset(
         "/forgotPassword",
         "/confirmForgotPassword",
         "/oauth2/idpresponse",
+        "/saml2/idpresponse",
     }
 )
 
@@ -93,6 +95,7 @@ class HostedUi:
         self._sign_up = SignUpPages(idp, self.sessions, self._signed_in)
         self._reset = PasswordResetPages(idp)
         self._federation = Federation(idp)
+        self._saml = SamlSignIn(idp)
 
     async def handle(self, request: HttpRequest) -> HttpResponse | None:
         found = self._site(request)
@@ -118,6 +121,9 @@ class HostedUi:
                 return await self._reset.reset(site, request)
             if path == "/oauth2/idpresponse":
                 authorize, user = await self._federation.response(site, request)
+                return await self._signed_in(site, authorize, user)
+            if path == "/saml2/idpresponse":
+                authorize, user = await self._saml.response(site, request)
                 return await self._signed_in(site, authorize, user)
         except ErrorPage as error:
             return hosted_page.error(error.message, error.code)
@@ -179,8 +185,16 @@ class HostedUi:
         if request.method != "GET":
             return hosted_page.error("The authorize endpoint takes GET.", "invalid_request", 405)
         query = query_of(request)
+        if query.get("idp_identifier") and not query.get("identity_provider"):
+            # idp_identifier names a provider by one of its IdpIdentifiers.
+            named = provider_for_identifier(self._idp, site.pool, query["idp_identifier"])
+            if named is not None:
+                query["identity_provider"] = named.name
         authorize, _ = parse_authorize(site.pool, query, self._find_client(site.pool))
         if authorize.identity_provider is not None:
+            external = find_provider(self._idp, site.pool, authorize.identity_provider)
+            if external is not None and external.type == "SAML":
+                return await self._saml.start(site, request, authorize)
             return await self._federation.start(site, request, authorize)
         signed_in = self._current_session(site, request, authorize)
         if signed_in is not None:

@@ -34,6 +34,17 @@ def find_provider(idp: CognitoIdpProvider, pool: Pool, name: str) -> IdentityPro
     return idp.store.get(IdentityProvider, pool.id, name)
 
 
+def provider_for_identifier(
+    idp: CognitoIdpProvider, pool: Pool, identifier: str
+) -> IdentityProvider | None:
+    """The provider an `idp_identifier` names: one of its IdpIdentifiers.
+    https://docs.aws.amazon.com/cognito/latest/developerguide/authorization-endpoint.html"""
+    for provider in idp.store.all(IdentityProvider, pool.id):
+        if identifier in provider.identifiers:
+            return provider
+    return None
+
+
 def _provider(idp: CognitoIdpProvider, pool: Pool, name: str) -> IdentityProvider:
     found = find_provider(idp, pool, name)
     if found is None:

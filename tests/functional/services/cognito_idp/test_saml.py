@@ -1,0 +1,538 @@
+"""User pool federation with a SAML 2.0 identity provider: a local IdP (tests/saml_idp.py)
+on loopback, the pool's hosted endpoints through real HTTP, the identity provider
+operations through boto3.
+
+https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-saml-idp.html
+https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-SAML-session-initiation.html
+https://docs.aws.amazon.com/cognito/latest/developerguide/saml2-idpresponse-endpoint.html
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import html
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import httpx
+import jwt
+import pytest
+from botocore.exceptions import ClientError
+from lxml import etree
+
+from tests.clock import ManualClock as Clock
+from tests.saml_idp import EMAIL, GROUPS, NAME, SAML, Keys, SamlIdp
+
+from .test_hosted import CALLBACK, App, HostedServer
+
+INVALID = "Invalid samlResponse or relayState from identity provider"
+MAPPING = {"email": EMAIL, "name": NAME, "nickname": GROUPS}
+
+
+@pytest.fixture
+def hosted(tmp_path: Path, clock: Clock) -> Iterator[HostedServer]:
+    served = HostedServer(tmp_path, clock)
+    yield served
+    served.close()
+
+
+@pytest.fixture
+def browser() -> Iterator[httpx.Client]:
+    with httpx.Client(follow_redirects=False, timeout=10) as client:
+        yield client
+
+
+@pytest.fixture
+def idp(clock: Clock) -> Iterator[SamlIdp]:
+    provider = SamlIdp(
+        "grace@corp.example",
+        {EMAIL: ["grace@corp.example"], NAME: ["Grace Hopper"], GROUPS: ["navy", "cobol"]},
+        clock=clock,
+    )
+    yield provider
+    provider.close()
+
+
+def _saml_app(
+    hosted: HostedServer,
+    idp: SamlIdp,
+    supported: list[str] | None = None,
+    **details: str,
+) -> App:
+    app = App(hosted, SupportedIdentityProviders=supported or ["COGNITO", "Corp"])
+    hosted.admin().create_identity_provider(
+        UserPoolId=app.pool_id,
+        ProviderName="Corp",
+        ProviderType="SAML",
+        ProviderDetails={"MetadataFile": idp.metadata(), **details},
+        AttributeMapping=MAPPING,
+        IdpIdentifiers=["corp.example"],
+    )
+    return app
+
+
+class Started:
+    """An SP-initiated sign-in that reached the IdP: its AuthnRequest and where to answer."""
+
+    def __init__(self, browser: httpx.Client, app: App, idp: SamlIdp, **given: str) -> None:
+        first = browser.get(app.authorize_url(**({"identity_provider": "Corp"} | given)))
+        assert first.status_code == 302, first.text
+        self.location = first.headers["location"]
+        query = {k: v[0] for k, v in parse_qs(urlsplit(self.location).query).items()}
+        self.relay_state = query["RelayState"]
+        at_idp = browser.get(self.location)
+        assert at_idp.status_code == 200
+        self.form = at_idp.text
+        self.request = idp.requests[-1]
+        self.acs = self.request["AssertionConsumerServiceURL"]
+        self.audience = f"urn:amazon:cognito:sp:{app.pool_id}"
+
+
+def _form_fields(page: str) -> tuple[str, dict[str, str]]:
+    action = html.unescape(re.search(r'action="([^"]+)"', page).group(1))  # type: ignore[union-attr]
+    fields = {
+        html.unescape(n): html.unescape(v)
+        for n, v in re.findall(r'name="([^"]+)" value="([^"]*)"', page)
+    }
+    return action, fields
+
+
+def _post(browser: httpx.Client, acs: str, response: str, relay_state: str) -> httpx.Response:
+    return browser.post(acs, data={"SAMLResponse": response, "RelayState": relay_state})
+
+
+def _code(answer: httpx.Response) -> str:
+    assert answer.status_code == 302, answer.text
+    location = answer.headers["location"]
+    assert location.startswith(CALLBACK)
+    query = {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+    return query["code"]
+
+
+def _tokens(app: App, code: str) -> dict[str, Any]:
+    redeemed = httpx.post(
+        f"{app.base}/oauth2/token",
+        data={
+            "grant_type": "authorization_code",
+            "client_id": app.client_id,
+            "code": code,
+            "redirect_uri": CALLBACK,
+        },
+        timeout=10,
+    )
+    assert redeemed.status_code == 200, redeemed.text
+    found: dict[str, Any] = redeemed.json()
+    return found
+
+
+def _claims(token: str) -> dict[str, Any]:
+    found: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})
+    return found
+
+
+# -- CreateIdentityProvider / Describe ------------------------------------------------------
+
+
+def test_saml_provider_describe_shows_the_details_cognito_adds(
+    hosted: HostedServer, idp: SamlIdp
+) -> None:
+    app = _saml_app(hosted, idp, IDPSignout="true")
+    described = hosted.admin().describe_identity_provider(
+        UserPoolId=app.pool_id, ProviderName="Corp"
+    )["IdentityProvider"]
+    details = described["ProviderDetails"]
+    assert described["ProviderType"] == "SAML"
+    assert details["MetadataFile"] == idp.metadata()
+    assert details["SSORedirectBindingURI"] == f"{idp.base}/sso"
+    assert details["SLORedirectBindingURI"] == f"{idp.base}/slo"
+    assert details["IDPSignout"] == "true"
+    assert details["IDPInit"] == "false"
+    assert details["EncryptedResponses"] == "false"
+    assert described["AttributeMapping"] == MAPPING
+    assert described["IdpIdentifiers"] == ["corp.example"]
+
+
+def test_saml_provider_from_metadata_url_is_fetched(hosted: HostedServer, idp: SamlIdp) -> None:
+    app = App(hosted, SupportedIdentityProviders=["Corp"])
+    made = hosted.admin().create_identity_provider(
+        UserPoolId=app.pool_id,
+        ProviderName="Corp",
+        ProviderType="SAML",
+        ProviderDetails={"MetadataURL": f"{idp.base}/metadata"},
+    )["IdentityProvider"]
+    assert made["ProviderDetails"]["MetadataURL"] == f"{idp.base}/metadata"
+    assert made["ProviderDetails"]["SSORedirectBindingURI"] == f"{idp.base}/sso"
+    assert "MetadataFile" not in made["ProviderDetails"]
+
+
+@pytest.mark.parametrize(
+    "details",
+    [
+        {},
+        {"MetadataFile": "<not-xml"},
+        {"MetadataFile": '<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata"/>'},
+        {"MetadataURL": "http://127.0.0.1:9/metadata"},
+        {"MetadataURL": "http://example.com/metadata"},
+        {"MetadataFile": "METADATA", "IDPInit": "maybe"},
+        {"MetadataFile": "METADATA", "RequestSigningAlgorithm": "rsa-sha1"},
+        {"MetadataFile": "METADATA", "MetadataURL": "https://idp.example/metadata"},
+    ],
+)
+def test_saml_provider_with_bad_details_is_refused(
+    hosted: HostedServer, idp: SamlIdp, details: dict[str, str]
+) -> None:
+    app = App(hosted)
+    given = {k: (idp.metadata() if v == "METADATA" else v) for k, v in details.items()}
+    with pytest.raises(ClientError) as raised:
+        hosted.admin().create_identity_provider(
+            UserPoolId=app.pool_id, ProviderName="Corp", ProviderType="SAML", ProviderDetails=given
+        )
+    assert raised.value.response["Error"]["Code"] == "InvalidParameterException"
+
+
+def test_saml_provider_with_an_expired_signing_certificate_is_refused(
+    hosted: HostedServer, idp: SamlIdp
+) -> None:
+    app = App(hosted)
+    expired = Keys(valid_days=-1)
+    with pytest.raises(ClientError) as raised:
+        hosted.admin().create_identity_provider(
+            UserPoolId=app.pool_id,
+            ProviderName="Corp",
+            ProviderType="SAML",
+            ProviderDetails={"MetadataFile": idp.metadata(expired.cert_base64)},
+        )
+    assert "expired" in raised.value.response["Error"]["Message"]
+
+
+# -- SP-initiated sign-in -------------------------------------------------------------------
+
+
+def test_sign_in_through_the_saml_idp(
+    hosted: HostedServer, idp: SamlIdp, browser: httpx.Client
+) -> None:
+    app = _saml_app(hosted, idp)
+    started = Started(browser, app, idp, nonce="n-app")
+    assert started.location.startswith(f"{idp.base}/sso?")
+    request = started.request
+    assert request["tag"] == "{urn:oasis:names:tc:SAML:2.0:protocol}AuthnRequest"
+    assert request["Issuer"] == f"urn:amazon:cognito:sp:{app.pool_id}"
+    assert request["AssertionConsumerServiceURL"] == f"{app.base}/saml2/idpresponse"
+    assert request["Destination"] == f"{idp.base}/sso"
+    assert request["ProtocolBinding"] == "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
+    assert request["RelayState"] == started.relay_state
+
+    action, fields = _form_fields(started.form)
+    assert action == f"{app.base}/saml2/idpresponse"
+    answer = browser.post(action, data=fields)
+    tokens = _tokens(app, _code(answer))
+    claims = _claims(tokens["id_token"])
+    assert claims["cognito:username"] == "Corp_grace@corp.example"
+    assert claims["email"] == "grace@corp.example"
+    assert claims["name"] == "Grace Hopper"
+    assert claims["nickname"] == "[navy, cobol]"
+    assert claims["nonce"] == "n-app"
+    assert claims["cognito:groups"] == [f"{app.pool_id}_Corp"]
+    [identity] = claims["identities"]
+    assert identity["userId"] == "grace@corp.example"
+    assert identity["providerName"] == "Corp"
+    assert identity["providerType"] == "SAML"
+    user = hosted.admin().admin_get_user(UserPoolId=app.pool_id, Username="Corp_grace@corp.example")
+    assert user["UserStatus"] == "EXTERNAL_PROVIDER"
+
+
+def test_signed_response_instead_of_signed_assertion_is_accepted(
+    hosted: HostedServer, idp: SamlIdp, browser: httpx.Client
+) -> None:
+    app = _saml_app(hosted, idp)
+    started = Started(browser, app, idp)
+    response = idp.response(
+        acs=started.acs,
+        audience=started.audience,
+        in_response_to=started.request["ID"],
+        sign="response",
+    )
+    _code(_post(browser, started.acs, response, started.relay_state))
+
+
+def test_idp_identifier_picks_the_saml_provider(
+    hosted: HostedServer, idp: SamlIdp, browser: httpx.Client
+) -> None:
+    app = _saml_app(hosted, idp)
+    first = browser.get(app.authorize_url(idp_identifier="corp.example"))
+    assert first.status_code == 302
+    assert first.headers["location"].startswith(f"{idp.base}/sso?SAMLRequest=")
+
+
+def test_sign_in_page_lists_the_saml_provider(
+    hosted: HostedServer, idp: SamlIdp, browser: httpx.Client
+) -> None:
+    app = _saml_app(hosted, idp)
+    page = browser.get(app.authorize_url().replace("/oauth2/authorize?", "/login?"))
+    assert page.status_code == 200
+    hrefs = [html.unescape(h) for h in re.findall(r'href="([^"]+)"', page.text)]
+    [button] = [h for h in hrefs if "identity_provider=Corp" in h]
+    assert (
+        browser.get(httpx.URL(app.base).join(button))
+        .headers["location"]
+        .startswith(f"{idp.base}/sso?")
+    )
+
+
+BAD = {
+    "signed with another key": {"keys": "other"},
+    "unsigned": {"sign": "none"},
+    "wrong audience": {"audience": "urn:amazon:cognito:sp:us-east-1_Someone00"},
+    "wrong issuer": {"issuer": "https://evil.example/entity"},
+    "wrong InResponseTo": {"in_response_to": "_not-the-request"},
+    "no InResponseTo": {"in_response_to": None},
+    "wrong recipient": {"recipient": "https://evil.example/saml2/idpresponse"},
+    "wrong destination": {"destination": "https://evil.example/saml2/idpresponse"},
+    "expired": {"valid_s": 30, "issued_offset_s": -200},
+    "not yet valid": {"issued_offset_s": 600},
+}
+
+
+@pytest.mark.parametrize("case", list(BAD))
+def test_saml_response_failing_a_check_is_refused(
+    hosted: HostedServer, idp: SamlIdp, browser: httpx.Client, case: str
+) -> None:
+    app = _saml_app(hosted, idp)
+    started = Started(browser, app, idp)
+    given: dict[str, Any] = {
+        "acs": started.acs,
+        "audience": started.audience,
+        "in_response_to": started.request["ID"],
+        **BAD[case],
+    }
+    if given.get("keys") == "other":
+        given["keys"] = Keys()
+    answer = _post(browser, started.acs, idp.response(**given), started.relay_state)
+    assert answer.status_code == 400
+    assert INVALID in answer.text
+    users = hosted.admin().list_users(UserPoolId=app.pool_id)["Users"]
+    assert [u["Username"] for u in users] == ["ada"]
+
+
+def test_saml_response_with_tampered_signed_content_is_refused(
+    hosted: HostedServer, idp: SamlIdp, browser: httpx.Client
+) -> None:
+    app = _saml_app(hosted, idp)
+    started = Started(browser, app, idp)
+    root = idp.response_xml(
+        acs=started.acs, audience=started.audience, in_response_to=started.request["ID"]
+    )
+    name_id = root.find(f".//{{{SAML}}}NameID")
+    assert name_id is not None
+    name_id.text = "admin@corp.example"
+    answer = _post(
+        browser, started.acs, base64.b64encode(etree.tostring(root)).decode(), started.relay_state
+    )
+    assert answer.status_code == 400
+    assert INVALID in answer.text
+
+
+@pytest.mark.parametrize("placement", ["before", "inside-extensions"])
+def test_saml_signature_wrapping_is_refused(
+    hosted: HostedServer, idp: SamlIdp, browser: httpx.Client, placement: str
+) -> None:
+    """XML signature wrapping: the signed assertion stays (its signature verifies), and an
+    unsigned one naming someone else is put where a careless reader would look first."""
+    app = _saml_app(hosted, idp)
+    started = Started(browser, app, idp)
+    root = idp.response_xml(
+        acs=started.acs, audience=started.audience, in_response_to=started.request["ID"]
+    )
+    signed = root.find(f"{{{SAML}}}Assertion")
+    assert signed is not None
+    evil = copy.deepcopy(signed)
+    evil.set("ID", "_evil")
+    evil.remove(evil.find("{http://www.w3.org/2000/09/xmldsig#}Signature"))
+    evil_name = evil.find(f".//{{{SAML}}}NameID")
+    assert evil_name is not None
+    evil_name.text = "admin@corp.example"
+    if placement == "before":
+        root.insert(root.index(signed), evil)
+    else:
+        extensions = etree.SubElement(root, "{urn:oasis:names:tc:SAML:2.0:protocol}Extensions")
+        root.remove(signed)
+        extensions.append(signed)
+        root.insert(2, evil)
+    answer = _post(
+        browser, started.acs, base64.b64encode(etree.tostring(root)).decode(), started.relay_state
+    )
+    assert answer.status_code == 400
+    assert INVALID in answer.text
+    usernames = [u["Username"] for u in hosted.admin().list_users(UserPoolId=app.pool_id)["Users"]]
+    assert "Corp_admin@corp.example" not in usernames
+
+
+def test_saml_relay_state_is_used_once(
+    hosted: HostedServer, idp: SamlIdp, browser: httpx.Client
+) -> None:
+    app = _saml_app(hosted, idp)
+    started = Started(browser, app, idp)
+    _, fields = _form_fields(started.form)
+    _code(browser.post(started.acs, data=fields))
+    fresh = idp.response(
+        acs=started.acs, audience=started.audience, in_response_to=started.request["ID"]
+    )
+    answer = _post(browser, started.acs, fresh, started.relay_state)
+    assert answer.status_code == 400
+
+
+def test_saml_response_after_the_clock_moves_past_it_is_refused(
+    hosted: HostedServer, idp: SamlIdp, browser: httpx.Client, clock: Clock
+) -> None:
+    app = _saml_app(hosted, idp)
+    started = Started(browser, app, idp)
+    _, fields = _form_fields(started.form)
+    clock.advance(300 + 61)  # the IdP's 5-minute window plus the minute of clock skew
+    answer = browser.post(started.acs, data=fields)
+    assert answer.status_code == 400
+
+
+def test_saml_response_within_the_clock_skew_is_accepted(
+    hosted: HostedServer, idp: SamlIdp, browser: httpx.Client, clock: Clock
+) -> None:
+    app = _saml_app(hosted, idp)
+    started = Started(browser, app, idp)
+    _, fields = _form_fields(started.form)
+    clock.advance(300 + 30)
+    _code(browser.post(started.acs, data=fields))
+
+
+# -- IdP-initiated sign-in ------------------------------------------------------------------
+
+
+def _unsolicited(app: App, idp: SamlIdp, **relay: str) -> tuple[str, dict[str, str]]:
+    acs = f"{app.base}/saml2/idpresponse"
+    response = idp.response(
+        acs=acs, audience=f"urn:amazon:cognito:sp:{app.pool_id}", in_response_to=None
+    )
+    state = {
+        "client_id": app.client_id,
+        "redirect_uri": CALLBACK,
+        "response_type": "code",
+        "scope": "openid email",
+        "identity_provider": "Corp",
+        **relay,
+    }
+    return acs, {"SAMLResponse": response, "RelayState": urlencode(state)}
+
+
+def test_idp_initiated_sign_in_when_idpinit_is_true(
+    hosted: HostedServer, idp: SamlIdp, browser: httpx.Client
+) -> None:
+    app = _saml_app(hosted, idp, supported=["Corp"], IDPInit="true")
+    acs, form = _unsolicited(app, idp)
+    tokens = _tokens(app, _code(browser.post(acs, data=form)))
+    assert _claims(tokens["id_token"])["cognito:username"] == "Corp_grace@corp.example"
+
+
+def test_saml_assertion_replayed_is_refused(
+    hosted: HostedServer, idp: SamlIdp, browser: httpx.Client
+) -> None:
+    """IdP-initiated (no InResponseTo, so only the replay check can refuse the second)."""
+    app = _saml_app(hosted, idp, supported=["Corp"], IDPInit="true")
+    acs, form = _unsolicited(app, idp)
+    _code(browser.post(acs, data=form))
+    replay = browser.post(acs, data=form)
+    assert replay.status_code == 400
+    assert INVALID in replay.text
+
+
+def test_idp_initiated_sign_in_is_refused_without_idpinit(
+    hosted: HostedServer, idp: SamlIdp, browser: httpx.Client
+) -> None:
+    app = _saml_app(hosted, idp, supported=["Corp"])
+    acs, form = _unsolicited(app, idp)
+    answer = browser.post(acs, data=form)
+    assert answer.status_code == 400
+    assert INVALID in answer.text
+
+
+def test_idp_initiated_sign_in_is_refused_for_a_client_that_also_allows_cognito(
+    hosted: HostedServer, idp: SamlIdp, browser: httpx.Client
+) -> None:
+    app = _saml_app(hosted, idp, IDPInit="true")
+    acs, form = _unsolicited(app, idp)
+    assert browser.post(acs, data=form).status_code == 400
+
+
+def test_idp_initiated_assertion_older_than_six_minutes_is_refused(
+    hosted: HostedServer, idp: SamlIdp, browser: httpx.Client
+) -> None:
+    app = _saml_app(hosted, idp, supported=["Corp"], IDPInit="true")
+    acs = f"{app.base}/saml2/idpresponse"
+    old = idp.response(
+        acs=acs,
+        audience=f"urn:amazon:cognito:sp:{app.pool_id}",
+        in_response_to=None,
+        issued_offset_s=-400,
+        valid_s=3600,
+    )
+    relay = urlencode(
+        {
+            "client_id": app.client_id,
+            "redirect_uri": CALLBACK,
+            "response_type": "code",
+            "scope": "openid",
+            "identity_provider": "Corp",
+        }
+    )
+    answer = browser.post(acs, data={"SAMLResponse": old, "RelayState": relay})
+    assert answer.status_code == 400
+
+
+# -- linking --------------------------------------------------------------------------------
+
+
+def test_saml_identity_linked_by_attribute_signs_in_as_the_existing_user(
+    hosted: HostedServer, idp: SamlIdp, browser: httpx.Client
+) -> None:
+    app = _saml_app(hosted, idp)
+    hosted.admin().admin_link_provider_for_user(
+        UserPoolId=app.pool_id,
+        DestinationUser={"ProviderName": "Cognito", "ProviderAttributeValue": "ada"},
+        SourceUser={
+            "ProviderName": "Corp",
+            "ProviderAttributeName": EMAIL,
+            "ProviderAttributeValue": "grace@corp.example",
+        },
+    )
+    started = Started(browser, app, idp)
+    _, fields = _form_fields(started.form)
+    tokens = _tokens(app, _code(browser.post(started.acs, data=fields)))
+    claims = _claims(tokens["id_token"])
+    assert claims["cognito:username"] == "ada"
+    assert claims["email"] == "grace@corp.example"
+    identities = claims["identities"]
+    assert [(i["providerName"], i["providerType"]) for i in identities] == [("Corp", "SAML")]
+    users = [u["Username"] for u in hosted.admin().list_users(UserPoolId=app.pool_id)["Users"]]
+    assert users == ["ada"]
+
+
+def test_saml_identity_linked_by_subject_signs_in_as_the_existing_user(
+    hosted: HostedServer, idp: SamlIdp, browser: httpx.Client
+) -> None:
+    app = _saml_app(hosted, idp)
+    hosted.admin().admin_link_provider_for_user(
+        UserPoolId=app.pool_id,
+        DestinationUser={"ProviderName": "Cognito", "ProviderAttributeValue": "ada"},
+        SourceUser={
+            "ProviderName": "Corp",
+            "ProviderAttributeName": "Cognito_Subject",
+            "ProviderAttributeValue": "grace@corp.example",
+        },
+    )
+    started = Started(browser, app, idp)
+    _, fields = _form_fields(started.form)
+    tokens = _tokens(app, _code(browser.post(started.acs, data=fields)))
+    assert _claims(tokens["access_token"])["username"] == "ada"
+    assert json.dumps(_claims(tokens["id_token"])["identities"]).count("Corp") == 1

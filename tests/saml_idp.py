@@ -1,0 +1,316 @@
+"""A small SAML 2.0 identity provider on 127.0.0.1 in a thread, for user pool federation
+tests: its own RSA key and self-signed certificate (made with `cryptography`), metadata at
+/metadata, and a SingleSignOnService (HTTP-Redirect) at /sso that signs the person in at
+once and answers the AuthnRequest with a signed Response in an HTML form POSTed to the
+request's AssertionConsumerServiceURL (HTTP-POST binding; a script submits it in a browser).
+
+`requests` records the AuthnRequests received (parsed). `response()` builds a Response on
+demand, with knobs for the checks a service provider must make (tests craft bad ones)."""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import secrets
+import threading
+import time
+import zlib
+from html import escape
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+from lxml import etree
+from signxml import XMLSigner
+from signxml.algorithms import CanonicalizationMethod
+
+SAMLP = "urn:oasis:names:tc:SAML:2.0:protocol"
+SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
+DS = "http://www.w3.org/2000/09/xmldsig#"
+EMAIL = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"
+NAME = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name"
+GROUPS = "http://schemas.xmlsoap.org/claims/Group"
+
+
+class Keys:
+    """An RSA key and a self-signed certificate for it."""
+
+    def __init__(self, common_name: str = "saml-idp.test", valid_days: float = 1) -> None:
+        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+        now = datetime.datetime.now(datetime.UTC)
+        self.certificate = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(self.key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=2))
+            .not_valid_after(now + datetime.timedelta(days=valid_days))
+            .sign(self.key, hashes.SHA256())
+        )
+
+    @property
+    def key_pem(self) -> bytes:
+        return self.key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+
+    @property
+    def cert_pem(self) -> bytes:
+        return self.certificate.public_bytes(serialization.Encoding.PEM)
+
+    @property
+    def cert_base64(self) -> str:
+        der = self.certificate.public_bytes(serialization.Encoding.DER)
+        return base64.b64encode(der).decode()
+
+
+def instant(epoch: float) -> str:
+    moment = datetime.datetime.fromtimestamp(epoch, datetime.UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class SamlIdp:
+    def __init__(
+        self,
+        name_id: str,
+        attributes: dict[str, list[str]],
+        *,
+        keys: Keys | None = None,
+        clock: Any = time.time,
+    ) -> None:
+        self.name_id = name_id
+        self.attributes = attributes
+        self.keys = keys or Keys()
+        self.clock = clock
+        self.requests: list[dict[str, Any]] = []
+        """AuthnRequests received at /sso: their XML attributes, Issuer and RelayState."""
+        idp = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                idp.get(self)
+
+            def log_message(self, *args: Any) -> None:
+                return None
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self.entity_id = f"{self.base}/entity"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    # -- metadata --------------------------------------------------------------------------
+
+    def metadata(self, *certificates: str) -> str:
+        certs = certificates or (self.keys.cert_base64,)
+        descriptors = "".join(
+            '<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data>'
+            f"<ds:X509Certificate>{c}</ds:X509Certificate>"
+            "</ds:X509Data></ds:KeyInfo></md:KeyDescriptor>"
+            for c in certs
+        )
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?>'
+            f'<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" '
+            f'xmlns:ds="{DS}" entityID="{self.entity_id}">'
+            '<md:IDPSSODescriptor WantAuthnRequestsSigned="false" '
+            'protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">'
+            f"{descriptors}"
+            '<md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" '
+            f'Location="{self.base}/slo"/>'
+            "<md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified"
+            "</md:NameIDFormat>"
+            '<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" '
+            f'Location="{self.base}/sso"/>'
+            '<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" '
+            f'Location="{self.base}/sso"/>'
+            "</md:IDPSSODescriptor></md:EntityDescriptor>"
+        )
+
+    # -- HTTP ------------------------------------------------------------------------------
+
+    def get(self, handler: BaseHTTPRequestHandler) -> None:
+        url = urlsplit(handler.path)
+        query = {k: v[0] for k, v in parse_qs(url.query).items()}
+        if url.path == "/metadata":
+            self._send(handler, 200, self.metadata(), "application/samlmetadata+xml")
+            return
+        if url.path != "/sso" or "SAMLRequest" not in query:
+            self._send(handler, 404, "not found", "text/plain")
+            return
+        request = parse_authn_request(query["SAMLRequest"])
+        request["RelayState"] = query.get("RelayState")
+        self.requests.append(request)
+        acs = request["AssertionConsumerServiceURL"]
+        answer = self.response(acs=acs, audience=request["Issuer"], in_response_to=request["ID"])
+        self._send(handler, 200, post_form(acs, answer, query.get("RelayState")), "text/html")
+
+    @staticmethod
+    def _send(handler: BaseHTTPRequestHandler, status: int, body: str, kind: str) -> None:
+        data = body.encode()
+        handler.send_response(status)
+        handler.send_header("content-type", kind)
+        handler.send_header("content-length", str(len(data)))
+        handler.end_headers()
+        handler.wfile.write(data)
+
+    # -- responses -------------------------------------------------------------------------
+
+    def response(
+        self,
+        *,
+        acs: str,
+        audience: str,
+        in_response_to: str | None,
+        sign: str = "assertion",
+        keys: Keys | None = None,
+        issuer: str | None = None,
+        name_id: str | None = None,
+        attributes: dict[str, list[str]] | None = None,
+        destination: str | None = None,
+        recipient: str | None = None,
+        valid_s: float = 300,
+        issued_offset_s: float = 0,
+        assertion_id: str | None = None,
+    ) -> str:
+        """A base64 Response; `sign` is "assertion", "response" or "none"."""
+        xml = self.response_xml(
+            acs=acs,
+            audience=audience,
+            in_response_to=in_response_to,
+            sign=sign,
+            keys=keys,
+            issuer=issuer,
+            name_id=name_id,
+            attributes=attributes,
+            destination=destination,
+            recipient=recipient,
+            valid_s=valid_s,
+            issued_offset_s=issued_offset_s,
+            assertion_id=assertion_id,
+        )
+        return base64.b64encode(etree.tostring(xml)).decode()
+
+    def response_xml(
+        self,
+        *,
+        acs: str,
+        audience: str,
+        in_response_to: str | None,
+        sign: str = "assertion",
+        keys: Keys | None = None,
+        issuer: str | None = None,
+        name_id: str | None = None,
+        attributes: dict[str, list[str]] | None = None,
+        destination: str | None = None,
+        recipient: str | None = None,
+        valid_s: float = 300,
+        issued_offset_s: float = 0,
+        assertion_id: str | None = None,
+    ) -> etree._Element:
+        now = self.clock() + issued_offset_s
+        issuer = issuer or self.entity_id
+        reply = f' InResponseTo="{in_response_to}"' if in_response_to else ""
+        values = attributes if attributes is not None else self.attributes
+        statement = "".join(
+            f'<saml:Attribute Name="{escape(name)}">'
+            + "".join(f"<saml:AttributeValue>{escape(v)}</saml:AttributeValue>" for v in vals)
+            + "</saml:Attribute>"
+            for name, vals in values.items()
+        )
+        assertion_id = assertion_id or "_a" + secrets.token_hex(16)
+        document = (
+            f'<samlp:Response xmlns:samlp="{SAMLP}" xmlns:saml="{SAML}" '
+            f'ID="_r{secrets.token_hex(16)}" Version="2.0" IssueInstant="{instant(now)}" '
+            f'Destination="{escape(destination or acs)}"{reply}>'
+            f"<saml:Issuer>{escape(issuer)}</saml:Issuer>"
+            '<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/>'
+            "</samlp:Status>"
+            f'<saml:Assertion ID="{assertion_id}" Version="2.0" IssueInstant="{instant(now)}">'
+            f"<saml:Issuer>{escape(issuer)}</saml:Issuer>"
+            "<saml:Subject><saml:NameID "
+            'Format="urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified">'
+            f"{escape(name_id or self.name_id)}</saml:NameID>"
+            '<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer">'
+            f'<saml:SubjectConfirmationData NotOnOrAfter="{instant(now + valid_s)}" '
+            f'Recipient="{escape(recipient or acs)}"{reply}/>'
+            "</saml:SubjectConfirmation></saml:Subject>"
+            f'<saml:Conditions NotBefore="{instant(now - 5)}" '
+            f'NotOnOrAfter="{instant(now + valid_s)}">'
+            f"<saml:AudienceRestriction><saml:Audience>{escape(audience)}</saml:Audience>"
+            "</saml:AudienceRestriction></saml:Conditions>"
+            f'<saml:AuthnStatement AuthnInstant="{instant(now)}" SessionIndex="_s{assertion_id}">'
+            "<saml:AuthnContext><saml:AuthnContextClassRef>"
+            "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
+            "</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>"
+            f"<saml:AttributeStatement>{statement}</saml:AttributeStatement>"
+            "</saml:Assertion></samlp:Response>"
+        )
+        root = etree.fromstring(document.encode())
+        signer_keys = keys or self.keys
+        if sign == "assertion":
+            assertion = root.find(f"{{{SAML}}}Assertion")
+            assert assertion is not None
+            signed = sign_element(assertion, signer_keys)
+            root.replace(assertion, signed)
+        elif sign == "response":
+            root = sign_element(root, signer_keys)
+        return root
+
+
+def sign_element(element: etree._Element, keys: Keys) -> etree._Element:
+    """An enveloped RSA-SHA256 signature (exclusive C14N), placed after the Issuer as the
+    SAML schema orders it."""
+    signer = XMLSigner(c14n_algorithm=CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0)
+    signed: etree._Element = signer.sign(
+        element,
+        key=keys.key_pem,
+        cert=keys.cert_pem.decode(),
+        reference_uri=element.get("ID"),
+        id_attribute="ID",
+    )
+    signature = signed.find(f"{{{DS}}}Signature")
+    assert signature is not None
+    signed.remove(signature)
+    signed.insert(1, signature)
+    return signed
+
+
+def parse_authn_request(encoded: str) -> dict[str, Any]:
+    """An HTTP-Redirect binding SAMLRequest: base64 of raw DEFLATE."""
+    document = zlib.decompress(base64.b64decode(encoded), -15)
+    root = etree.fromstring(document)
+    found: dict[str, Any] = dict(root.attrib)
+    issuer = root.find(f"{{{SAML}}}Issuer")
+    found["Issuer"] = None if issuer is None else issuer.text
+    found["tag"] = root.tag
+    policy = root.find(f"{{{SAMLP}}}NameIDPolicy")
+    found["NameIDPolicy"] = None if policy is None else dict(policy.attrib)
+    return found
+
+
+def post_form(acs: str, response: str, relay_state: str | None) -> str:
+    relay = (
+        f'<input type="hidden" name="RelayState" value="{escape(relay_state)}">'
+        if relay_state is not None
+        else ""
+    )
+    return (
+        '<!doctype html><html><body onload="document.forms[0].submit()">'
+        f'<form method="post" action="{escape(acs)}">'
+        f'<input type="hidden" name="SAMLResponse" value="{escape(response)}">{relay}'
+        '<noscript><button type="submit">Continue</button></noscript></form></body></html>'
+    )
