@@ -175,6 +175,11 @@ _store = click.option(
     help="The account ARNs and AWS::AccountId name.",
 )
 @click.option("--stack-name", default=None, help="The stack (default: the template's folder).")
+@click.option(
+    "--metrics-loopback-only",
+    is_flag=True,
+    help="Answer /_lamina/metrics (Prometheus) to clients on this machine only.",
+)
 @_state_dir
 @_store
 def up(
@@ -199,6 +204,7 @@ def up(
     region: str = DEFAULT_REGION,
     account_id: str = DEFAULT_ACCOUNT_ID,
     stack_name: str | None = None,
+    metrics_loopback_only: bool = False,
 ) -> None:
     """Serve the template at PATH (a template file or a folder holding template.yaml)."""
     from lamina.cli.serve import ServeOptions, serve
@@ -225,6 +231,7 @@ def up(
         region=region,
         account_id=account_id,
         stack_name=stack_name,
+        metrics_loopback_only=metrics_loopback_only,
     )
     sys.exit(_run(serve(options)))
 

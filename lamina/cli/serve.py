@@ -34,6 +34,7 @@ from lamina.cli.sync_site import site_lines, upload_sites
 from lamina.cli.test_invoke import TestInvoker
 from lamina.cli.trace import start_tracing
 from lamina.cli.transport import Transport, parse_domain_certs
+from lamina.cli.web_console import console_settings
 from lamina.config.error import ConfigError
 from lamina.config.iam import function_identity
 from lamina.config.load import load_application
@@ -42,6 +43,7 @@ from lamina.core.store import Store, StoreError
 from lamina.core.store_open import open_store
 from lamina.edge.app import Edge
 from lamina.edge.cdn.site import SiteEdge
+from lamina.edge.console.site import Console
 from lamina.functions.service import FunctionService
 from lamina.gateway.access_log_writer import AccessLogWriter
 from lamina.gateway.app import Gateway
@@ -121,6 +123,8 @@ class ServeOptions(msgspec.Struct, frozen=True, kw_only=True):
     state_dir: str | None = None
     """Where tables, secrets, keys, pools, objects and logs persist; None: `.lamina/` beside
     the template."""
+    metrics_loopback_only: bool = False
+    """Answer /_lamina/metrics to loopback clients only."""
 
 
 def state_dir_for(app: Application, given: str | None = None) -> Path:
@@ -403,6 +407,17 @@ async def serve(options: ServeOptions) -> int:
         loopback=edge,  # custom origins on S3 website endpoints
     )
     tracing.connect(gateway, edge, region=app.region)
+    edge.console = Console(
+        console_settings(
+            host=options.host,
+            tls=transport.server_tls is not None,
+            store_url=options.store_url,
+            region=app.region,
+            account_id=app.account_id,
+            stack_name=app.stack_name,
+        )
+    )
+    edge.metrics_loopback_only = options.metrics_loopback_only
     server = HttpServer(edge, transport.server_tls, streams_body=edge.streams_body)
     try:
         bound = await server.start(options.host, options.port)

@@ -5,6 +5,7 @@ everything else to the gateway.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import time
 from collections.abc import Awaitable, Callable
@@ -19,6 +20,7 @@ from lamina.aws.trace import AwsCallTracing
 from lamina.core.ids import new_extended_request_id, new_request_id
 from lamina.core.trace import header_or_new
 from lamina.edge.cdn.site import SiteEdge
+from lamina.edge.console.site import Console
 from lamina.gateway.app import Gateway
 from lamina.gateway.error import GatewayError, ResponseType
 from lamina.gateway.request import GatewayRequest
@@ -39,6 +41,13 @@ def _names_a_pool(path: str) -> bool:
     """Whether the first path segment could be a user pool id (`us-east-1_AbC123xyz`)."""
     end = path.find("/", 1)
     return "_" in (path[1:end] if end > 0 else path[1:])
+
+
+def _is_loopback(client: str) -> bool:
+    try:
+        return ipaddress.ip_address(client).is_loopback
+    except ValueError:
+        return False
 
 
 class IdentityDocuments(Protocol):
@@ -78,6 +87,10 @@ class Edge:
         """CloudFront-compatible distributions, answered on their hosts (edge/cdn)."""
         self.aws_tracing: AwsCallTracing | None = None
         """X-Ray subsegments for AWS calls made in a sampled trace (set by `lamina up`)."""
+        self.console: Console | None = None
+        """The web console's pages under /_lamina/console (edge/console)."""
+        self.metrics_loopback_only = False
+        """Answer /_lamina/metrics to loopback clients only (`--metrics-loopback-only`)."""
 
     def serve_operator(self, path: str, route: OperatorRoute) -> None:
         """Answer `path` (under /_lamina/) with `route` from now on."""
@@ -96,6 +109,8 @@ class Edge:
             route = self._operator.get(request.path)
             if route is not None:
                 return await route(request)
+            if self.console is not None and self.console.serves(request.path):
+                return await self.console(request)
             return self._reserved(request)
         host = request.header("host") or self._public_host
         if self.sites is not None:  # `{id}.cloudfront.localhost` and the aliases
@@ -169,6 +184,8 @@ class Edge:
         if request.path == "/_lamina/health":
             return HttpResponse(200, list(_JSON), orjson.dumps({"status": "ok"}))
         if request.path == "/_lamina/metrics":  # gateway/observe.py, functions/metrics.py
+            if self.metrics_loopback_only and not _is_loopback(request.client):
+                return HttpResponse(403, list(_JSON), b'{"message":"Forbidden"}')
             content_type = [(b"content-type", CONTENT_TYPE_LATEST.encode())]
             return HttpResponse(200, content_type, generate_latest(REGISTRY))
         if request.path == "/_lamina/cognito/outbox" and self._identity is not None:
