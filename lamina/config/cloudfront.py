@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
+import msgspec
 import orjson
 
 from lamina.aws.service import ServiceError
@@ -28,6 +29,7 @@ from lamina.services.cloudfront.model import (
     ErrorResponse,
     Forwarding,
     Origin,
+    ViewerFunction,
 )
 from lamina.services.cloudfront.policy import cache_policy_of, forwarding_of, legacy_policy
 from lamina.services.cloudfront.provider import CloudFrontProvider
@@ -39,12 +41,14 @@ ORIGIN_ACCESS_IDENTITY = "AWS::CloudFront::CloudFrontOriginAccessIdentity"
 CACHE_POLICY = "AWS::CloudFront::CachePolicy"
 ORIGIN_REQUEST_POLICY = "AWS::CloudFront::OriginRequestPolicy"
 RESPONSE_HEADERS_POLICY = "AWS::CloudFront::ResponseHeadersPolicy"
+FUNCTION = "AWS::CloudFront::Function"
 CLOUDFRONT_TYPES = (
     ORIGIN_ACCESS_CONTROL,
     ORIGIN_ACCESS_IDENTITY,
     CACHE_POLICY,
     ORIGIN_REQUEST_POLICY,
     RESPONSE_HEADERS_POLICY,
+    FUNCTION,
     DISTRIBUTION,
 )
 """In the order they are provisioned: what a distribution names comes first."""
@@ -90,7 +94,20 @@ def canonical_user_id(stack: str, logical_id: str) -> str:
     return hashlib.sha384(f"oai\x00{stack}\x00{logical_id}".encode()).hexdigest()
 
 
-def physical_id(kind: str, stack: str, logical_id: str) -> str:
+def function_arn(account_id: str, name: str) -> str:
+    """A CloudFront Function's ARN (what Ref and GetAtt FunctionARN give)."""
+    return f"arn:aws:cloudfront::{account_id}:function/{name}"
+
+
+def function_name(stack: str, logical_id: str, given: object) -> str:
+    return str(given) if given else f"{stack}-{logical_id}"
+
+
+def physical_id(
+    kind: str, stack: str, logical_id: str, properties: Mapping[str, Any] | None = None
+) -> str:
+    if kind == FUNCTION:
+        return function_name(stack, logical_id, (properties or {}).get("Name"))
     if kind in (CACHE_POLICY, ORIGIN_REQUEST_POLICY, RESPONSE_HEADERS_POLICY):
         return policy_id(stack, logical_id)
     return cloudfront_id(stack, logical_id)
@@ -108,6 +125,7 @@ def compile_distribution(
     origin_request_policies: Mapping[str, Forwarding],
     now: float,
     response_headers_policies: Mapping[str, ResponseHeaders] | None = None,
+    functions: Mapping[str, ViewerFunction] | None = None,
 ) -> Distribution:
     """Raises ServiceError (CloudFront's code) for a configuration CloudFront would refuse."""
     config = resource.properties.get("DistributionConfig")
@@ -121,6 +139,8 @@ def compile_distribution(
         found = _behavior(
             raw, default, cache_policies, origin_request_policies, response_headers_policies or {}
         )
+        if isinstance(raw, Mapping):  # _behavior checked it is
+            found = msgspec.structs.replace(found, **_functions(raw, functions or {}))
         if found.target_origin_id not in origins:
             raise ServiceError(
                 "NoSuchOrigin",
@@ -233,6 +253,27 @@ def _behavior(
     )
 
 
+def _functions(raw: Mapping[str, Any], functions: Mapping[str, ViewerFunction]) -> dict[str, Any]:
+    """FunctionAssociations: a CloudFront Function per viewer event.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-functionassociation.html
+    """
+    found: dict[str, Any] = {}
+    for association in raw.get("FunctionAssociations") or []:
+        if not isinstance(association, Mapping):
+            continue
+        event = str(association.get("EventType", ""))
+        if event not in ("viewer-request", "viewer-response"):
+            raise _invalid(f"EventType {event!r} is not viewer-request or viewer-response")
+        arn = str(association.get("FunctionARN", ""))
+        function = functions.get(arn)
+        if function is None:
+            raise ServiceError(
+                "NoSuchFunctionExists", f"The function {arn} does not exist.", status=404
+            )
+        found["viewer_request" if event == "viewer-request" else "viewer_response"] = function
+    return found
+
+
 def _policy(found: Mapping[str, T], policy_id: object, code: str, what: str) -> T:
     """A managed or template policy by id; CloudFront's NoSuch… error for another id."""
     policy = found.get(str(policy_id))
@@ -284,6 +325,16 @@ def provision(resource: TemplateResource, provider: CloudFrontProvider, account_
         if not isinstance(config, dict):
             raise _invalid("ResponseHeadersPolicyConfig is required")
         provider.response_headers_policies[resource.physical_id] = response_headers_of(config)
+    elif resource.type == FUNCTION:
+        # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-function.html
+        arn = function_arn(account_id, resource.physical_id)
+        config = properties.get("FunctionConfig") or {}
+        provider.functions[arn] = ViewerFunction(
+            name=resource.physical_id,
+            arn=arn,
+            code=str(properties.get("FunctionCode", "")),
+            runtime=str(config.get("Runtime", "cloudfront-js-1.0")),
+        )
     elif resource.type == DISTRIBUTION:
         provider.put_distribution(
             compile_distribution(
@@ -293,6 +344,7 @@ def provision(resource: TemplateResource, provider: CloudFrontProvider, account_
                 origin_request_policies=provider.origin_request_policies,
                 now=provider.clock(),
                 response_headers_policies=provider.response_headers_policies,
+                functions=provider.functions,
             )
         )
 

@@ -17,8 +17,11 @@ import asyncio
 import secrets
 import time
 from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
-from lamina.edge.cdn import viewer
+from lamina.edge.cdn import function, viewer
+from lamina.edge.cdn.function import FunctionRunner
 from lamina.edge.cdn.origin import (
     ApiGateway,
     Loopback,
@@ -73,6 +76,7 @@ class SiteEdge:
         self.loopback = loopback
         """The edge itself, for custom origins that are S3 website endpoints."""
         self._pending: dict[CacheKey, asyncio.Future[Entry | None]] = {}
+        self._functions = FunctionRunner()
         self._via = secrets.token_hex(16)
         """This edge server's name in the Via header it sends origins."""
 
@@ -86,14 +90,16 @@ class SiteEdge:
             # "Bad request" page (its answer for a host no enabled distribution serves).
             # https://repost.aws/knowledge-center/resolve-cloudfront-bad-request-error
             return viewer.error_page(403, "Bad request.", cf_id)
-        path = request.path or "/"
-        if path == "/" and distribution.default_root_object:
-            # Only the root URL: subdirectories get no default object.
-            path = "/" + distribution.default_root_object
-        behavior = behavior_for(distribution, path)
+        behavior = behavior_for(distribution, _rooted(distribution, request.path))
         refused = self._refused(request, behavior, cf_id)
         if refused is not None:
             return refused
+        if behavior.viewer_request is not None:
+            changed = await self._viewer_request(distribution, behavior, request, cf_id)
+            if isinstance(changed, HttpResponse):
+                return changed
+            request = changed
+        path = _rooted(distribution, request.path)
         method = request.method.upper()
         cacheable = method in behavior.cached_methods and behavior.cache.max_ttl > 0
         key = cache_key(
@@ -118,7 +124,88 @@ class SiteEdge:
             response.headers = response_headers.apply(
                 behavior.response_headers, response.headers, request.headers, method
             )
+        if behavior.viewer_response is not None:
+            response = await self._viewer_response(distribution, behavior, request, response, cf_id)
         return response
+
+    async def close(self) -> None:
+        await self._functions.close()
+
+    # -- CloudFront Functions (edge/cdn/function.py)
+
+    async def _viewer_request(
+        self, distribution: Distribution, behavior: Behavior, request: HttpRequest, cf_id: str
+    ) -> HttpRequest | HttpResponse:
+        """The request a viewer-request function leaves, or the response it generated."""
+        assert behavior.viewer_request is not None
+        query = parse_qsl(request.query_string, keep_blank_values=True)
+        sent = function.request_object(request.method.upper(), request.path, query, request.headers)
+        try:
+            result = await self._functions.run(
+                behavior.viewer_request,
+                self._event("viewer-request", distribution, request, sent, cf_id),
+            )
+        except function.FunctionError:
+            return _function_failed(cf_id)
+        if function.is_response(result):
+            status, answer_headers, body = function.response_from(result)
+            answer_headers += viewer.cloudfront_headers(viewer.FUNCTION_RESPONSE, cf_id)
+            return HttpResponse(status, answer_headers, body or b"")
+        if not isinstance(result, dict):
+            return _function_failed(cf_id)
+        uri, pairs, request_headers = function.request_from(result)
+        return HttpRequest(
+            method=request.method,
+            path=uri,
+            query_string=urlencode(pairs),
+            headers=request_headers,
+            body=request.body,
+            client=request.client,
+            http_version=request.http_version,
+            server_port=request.server_port,
+            tls=request.tls,
+        )
+
+    async def _viewer_response(
+        self,
+        distribution: Distribution,
+        behavior: Behavior,
+        request: HttpRequest,
+        response: HttpResponse,
+        cf_id: str,
+    ) -> HttpResponse:
+        assert behavior.viewer_response is not None
+        query = parse_qsl(request.query_string, keep_blank_values=True)
+        sent = function.request_object(request.method.upper(), request.path, query, request.headers)
+        answer = function.response_object(response.status, response.headers)
+        event = self._event("viewer-response", distribution, request, sent, cf_id, answer)
+        try:
+            result = await self._functions.run(behavior.viewer_response, event)
+        except function.FunctionError:
+            return _function_failed(cf_id)
+        if not function.is_response(result):
+            return _function_failed(cf_id)
+        status, headers, body = function.response_from(result)
+        return HttpResponse(status, headers, response.body if body is None else body)
+
+    def _event(
+        self,
+        event_type: str,
+        distribution: Distribution,
+        request: HttpRequest,
+        sent: dict[str, Any],
+        cf_id: str,
+        answer: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        return function.event(
+            event_type,
+            sent,
+            distribution_id=distribution.id,
+            domain_name=distribution.domain_name,
+            request_id=cf_id,
+            client=request.client,
+            response=answer,
+        )
 
     # -- refusals
 
@@ -336,6 +423,27 @@ class SiteEdge:
         elif cacheable:
             self._cache.drop(key)
         return replaced, ERROR
+
+
+def _rooted(distribution: Distribution, path: str) -> str:
+    """The default root object answers the root URL only (not subdirectories)."""
+    if (path or "/") == "/" and distribution.default_root_object:
+        return "/" + distribution.default_root_object
+    return path or "/"
+
+
+def _function_failed(cf_id: str) -> HttpResponse:
+    # https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/http-503-service-unavailable.html
+    response = viewer.error_page(
+        503,
+        "The CloudFront function associated with the CloudFront distribution is invalid or "
+        "could not run.",
+        cf_id,
+    )
+    response.headers = [
+        (k, viewer.FUNCTION_ERROR.encode() if k == b"X-Cache" else v) for k, v in response.headers
+    ]
+    return response
 
 
 def _get(request: HttpRequest) -> HttpRequest:

@@ -28,6 +28,8 @@ MISS = "Miss from cloudfront"
 REFRESH_HIT = "RefreshHit from cloudfront"
 ERROR = "Error from cloudfront"
 REDIRECT = "Redirect from cloudfront"
+FUNCTION_RESPONSE = "FunctionGeneratedResponse from cloudfront"
+FUNCTION_ERROR = "FunctionExecutionError from cloudfront"
 POP = b"LCL50-C1"
 """The edge location: three letters, a number, `-C` and a number, as CloudFront's are."""
 MIN_COMPRESSIBLE = 1_000

@@ -71,6 +71,17 @@ class Origin(msgspec.Struct, frozen=True, kw_only=True):
     custom_headers: tuple[tuple[str, str], ...] = ()
 
 
+class ViewerFunction(msgspec.Struct, frozen=True, kw_only=True):
+    """A CloudFront Function (AWS::CloudFront::Function) associated with a behavior.
+    https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-functions.html
+    """
+
+    name: str
+    arn: str
+    code: str
+    runtime: str = "cloudfront-js-1.0"
+
+
 class Behavior(msgspec.Struct, frozen=True, kw_only=True):
     path_pattern: str = "*"
     target_origin_id: str
@@ -83,6 +94,8 @@ class Behavior(msgspec.Struct, frozen=True, kw_only=True):
     """What goes to the origin besides the cache key (an origin request policy)."""
     response_headers: ResponseHeaders | None = None
     """A response headers policy's additions to viewer answers."""
+    viewer_request: ViewerFunction | None = None
+    viewer_response: ViewerFunction | None = None
 
 
 class ErrorResponse(msgspec.Struct, frozen=True, kw_only=True):

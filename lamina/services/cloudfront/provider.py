@@ -28,7 +28,12 @@ from lamina.aws.service import (
 )
 from lamina.services.cloudfront.cache import EdgeCache
 from lamina.services.cloudfront.headers import MANAGED_RESPONSE_HEADERS, ResponseHeaders
-from lamina.services.cloudfront.model import CachePolicy, Distribution, Forwarding
+from lamina.services.cloudfront.model import (
+    CachePolicy,
+    Distribution,
+    Forwarding,
+    ViewerFunction,
+)
 from lamina.services.cloudfront.policy import (
     MANAGED_CACHE_POLICIES,
     MANAGED_ORIGIN_REQUEST_POLICIES,
@@ -80,6 +85,8 @@ class CloudFrontProvider:
         """AWS's managed cache policies and the template's, by id."""
         self.origin_request_policies: dict[str, Forwarding] = dict(MANAGED_ORIGIN_REQUEST_POLICIES)
         self.response_headers_policies: dict[str, ResponseHeaders] = dict(MANAGED_RESPONSE_HEADERS)
+        self.functions: dict[str, ViewerFunction] = {}
+        """The template's CloudFront Functions by ARN."""
         self._distributions: dict[str, Distribution] = {}
         self._hosts: dict[str, Distribution] = {}
         self._invalidations: dict[str, list[Invalidation]] = {}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ from lamina.gateway.domain import ApiMapping, CustomDomain
 from lamina.gateway.model import HttpApi, LambdaIntegration, Route, Stage
 from lamina.http.message import HttpRequest, HttpResponse
 from lamina.services.cloudfront.cache import EdgeCache
+from lamina.services.cloudfront.model import ViewerFunction
 from lamina.services.cloudfront.provider import CloudFrontProvider
 from lamina.services.s3.provider import S3Provider
 from tests.invoker import ScriptedInvoker
@@ -101,11 +103,16 @@ class Site:
     """One distribution in front of a bucket and an HTTP API, behind the Edge."""
 
     def __init__(
-        self, tmp_path: Path, domains: tuple[CustomDomain, ...] = (), **config: Any
+        self,
+        tmp_path: Path,
+        domains: tuple[CustomDomain, ...] = (),
+        functions: tuple[ViewerFunction, ...] = (),
+        **config: Any,
     ) -> None:
         self.clock = Clock()
         self.s3 = S3Provider(state_dir=tmp_path, account_id="123456789012")
         self.cloudfront = CloudFrontProvider(cache=EdgeCache(clock=self.clock))
+        self.cloudfront.functions.update({f.arn: f for f in functions})
         resource = TemplateResource(
             type="AWS::CloudFront::Distribution",
             logical_id="Site",
@@ -120,6 +127,7 @@ class Site:
                 origin_request_policies=self.cloudfront.origin_request_policies,
                 now=0.0,
                 response_headers_policies=self.cloudfront.response_headers_policies,
+                functions=self.cloudfront.functions,
             )
         )
         self.host = distribution_domain(DIST_ID).replace(".cloudfront.net", ".cloudfront.localhost")
@@ -194,11 +202,12 @@ def _header(response: HttpResponse, name: str) -> str | None:
 
 
 @pytest.fixture
-async def site(tmp_path: Path) -> Site:
+async def site(tmp_path: Path) -> AsyncIterator[Site]:
     found = Site(tmp_path)
     await found.put("index.html", b"<h1>home</h1>", ContentType="text/html")
     await found.put("assets/app.js", BIG_JS, ContentType="text/javascript")
-    return found
+    yield found
+    await found.sites.close()
 
 
 async def test_root_url_serves_default_root_object_miss_then_hit_with_age(site: Site) -> None:
@@ -527,3 +536,77 @@ async def test_response_headers_policy_on_viewer_answers(tmp_path: Path) -> None
         assert _header(response, "Strict-Transport-Security") == "max-age=31536000"
         assert _header(response, "X-Content-Type-Options") == "nosniff"
     assert _header(response, "X-Cache") == "Hit from cloudfront"
+
+
+REWRITE = ViewerFunction(
+    name="rewrite",
+    arn="arn:aws:cloudfront::123456789012:function/rewrite",
+    code="""
+function handler(event) {
+  var request = event.request;
+  if (request.uri === '/old') {
+    return {statusCode: 301, statusDescription: 'Moved Permanently',
+            headers: {location: {value: '/new'}}};
+  }
+  if (request.uri.endsWith('/')) { request.uri += 'index.html'; }
+  request.headers['x-rewritten'] = {value: 'yes'};
+  return request;
+}
+""",
+)
+STAMP = ViewerFunction(
+    name="stamp",
+    arn="arn:aws:cloudfront::123456789012:function/stamp",
+    code="""
+function handler(event) {
+  var response = event.response;
+  response.headers['x-stamped'] = {value: event.context.eventType + ' ' + event.viewer.ip};
+  return response;
+}
+""",
+)
+BROKEN = ViewerFunction(
+    name="broken",
+    arn="arn:aws:cloudfront::123456789012:function/broken",
+    code="function handler(event) { throw new Error('no'); }",
+)
+
+
+def _with_functions(request: str, response: str | None = None) -> dict[str, Any]:
+    behavior = dict(_config()["DefaultCacheBehavior"])
+    associations = [{"EventType": "viewer-request", "FunctionARN": request}]
+    if response is not None:
+        associations.append({"EventType": "viewer-response", "FunctionARN": response})
+    behavior["FunctionAssociations"] = associations
+    return behavior
+
+
+async def test_viewer_request_function_rewrites_and_redirects(tmp_path: Path) -> None:
+    # https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/functions-event-structure.html
+    site = Site(
+        tmp_path,
+        functions=(REWRITE, STAMP),
+        DefaultCacheBehavior=_with_functions(REWRITE.arn, STAMP.arn),
+    )
+    try:
+        await site.put("docs/index.html", b"<h1>docs</h1>", ContentType="text/html")
+        docs = await site.get("/docs/")
+        assert (docs.status, docs.body) == (200, b"<h1>docs</h1>")
+        assert _header(docs, "X-Stamped") == "viewer-response 127.0.0.1"
+        moved = await site.get("/old")
+        assert moved.status == 301
+        assert _header(moved, "Location") == "/new"
+        assert _header(moved, "X-Cache") == "FunctionGeneratedResponse from cloudfront"
+    finally:
+        await site.sites.close()
+
+
+async def test_a_throwing_function_is_a_503_function_execution_error(tmp_path: Path) -> None:
+    site = Site(tmp_path, functions=(BROKEN,), DefaultCacheBehavior=_with_functions(BROKEN.arn))
+    try:
+        await site.put("index.html", b"x", ContentType="text/html")
+        response = await site.get("/")
+        assert response.status == 503
+        assert _header(response, "X-Cache") == "FunctionExecutionError from cloudfront"
+    finally:
+        await site.sites.close()

@@ -4,17 +4,26 @@ behaviors, error responses, and the API shape GetDistributionConfig answers."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from lamina.aws.service import ServiceError
-from lamina.config.cloudfront import cloudfront_id, compile_distribution, distribution_domain
+from lamina.config.cloudfront import (
+    CLOUDFRONT_TYPES,
+    cloudfront_id,
+    compile_distribution,
+    distribution_domain,
+    provision,
+)
+from lamina.config.load import load_application
 from lamina.config.model import TemplateResource
 from lamina.services.cloudfront.policy import (
     MANAGED_CACHE_POLICIES,
     MANAGED_ORIGIN_REQUEST_POLICIES,
 )
+from lamina.services.cloudfront.provider import CloudFrontProvider
 from lamina.services.cloudfront.shapes import ConfigShapes
 
 
@@ -136,3 +145,61 @@ def test_api_shape_wraps_lists_in_quantity_items() -> None:
     assert methods["CachedMethods"] == {"Quantity": 2, "Items": ["GET", "HEAD"]}
     assert shaped["CallerReference"] == "ref" and shaped["Enabled"] is True
     assert shaped["CacheBehaviors"] == {"Quantity": 0}
+
+
+TEMPLATE = """
+Resources:
+  Site:
+    Type: AWS::S3::Bucket
+  Rewrite:
+    Type: AWS::CloudFront::Function
+    Properties:
+      Name: rewrite-index
+      AutoPublish: true
+      FunctionConfig: {Comment: index.html for folders, Runtime: cloudfront-js-2.0}
+      FunctionCode: "function handler(event) { return event.request; }"
+  Security:
+    Type: AWS::CloudFront::ResponseHeadersPolicy
+    Properties:
+      ResponseHeadersPolicyConfig:
+        Name: security
+        CustomHeadersConfig:
+          Items: [{Header: X-Team, Value: edge, Override: true}]
+  Cdn:
+    Type: AWS::CloudFront::Distribution
+    Properties:
+      DistributionConfig:
+        Enabled: true
+        Origins:
+          - {Id: s3, DomainName: !GetAtt Site.RegionalDomainName, S3OriginConfig: {}}
+        DefaultCacheBehavior:
+          TargetOriginId: s3
+          ViewerProtocolPolicy: allow-all
+          CachePolicyId: 658327ea-f89d-4fab-a63d-7e88639e58f6
+          ResponseHeadersPolicyId: !Ref Security
+          FunctionAssociations:
+            - {EventType: viewer-request, FunctionARN: !GetAtt Rewrite.FunctionARN}
+Outputs:
+  Arn:
+    Value: !Ref Rewrite
+"""
+
+
+def test_template_function_and_response_headers_policy_reach_the_behavior(tmp_path: Path) -> None:
+    (tmp_path / "template.yaml").write_text(TEMPLATE)
+    app = load_application(tmp_path, stack_name="edge")
+    provider = CloudFrontProvider()
+    for resource in app.service_resources:
+        if resource.type in CLOUDFRONT_TYPES:
+            provision(resource, provider, app.account_id)
+    (distribution,) = provider.distributions()
+    behavior = distribution.default_behavior
+    assert behavior.viewer_request is not None
+    assert (
+        behavior.viewer_request.arn
+        == f"arn:aws:cloudfront::{app.account_id}:function/rewrite-index"
+    )
+    assert behavior.viewer_request.runtime == "cloudfront-js-2.0"
+    assert behavior.response_headers is not None
+    assert behavior.response_headers.headers[0].name == "X-Team"
+    assert not [w for w in app.warnings if "CloudFront" in w]
