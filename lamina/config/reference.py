@@ -434,7 +434,16 @@ def _secret_arn(resources: Resources, resource: CfnResource, resolver: Resolver)
 
 
 def _cloudfront_id(resources: Resources, resource: CfnResource, resolver: Resolver) -> str:
-    return cloudfront.physical_id(resource.type, resources.stack_name, resource.logical_id)
+    return cloudfront.physical_id(resource.type, resources.stack_name, resource.logical_id, {})
+
+
+def _cloudfront_function_arn(
+    resources: Resources, resource: CfnResource, resolver: Resolver
+) -> str:
+    raw = resource.properties.get("Name")
+    given = None if raw is None else resolver.resolve_string(raw, "Name")
+    name = cloudfront.function_name(resources.stack_name, resource.logical_id, given)
+    return cloudfront.function_arn(str(resolver.parameters["AWS::AccountId"]), name)
 
 
 def _distribution_domain(resources: Resources, resource: CfnResource, resolver: Resolver) -> str:
@@ -451,6 +460,7 @@ _REF_RULES: dict[str, _Rule] = {
     # origin request policy its (UUID) id.
     # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distribution.html#aws-resource-cloudfront-distribution-return-values
     **{kind: _cloudfront_id for kind in cloudfront.CLOUDFRONT_TYPES},
+    cloudfront.FUNCTION: _cloudfront_function_arn,
     "AWS::Cognito::UserPool": _user_pool_id,
     "AWS::Cognito::UserPoolClient": _user_pool_client_id,
     "AWS::Cognito::UserPoolGroup": _group_name,
@@ -507,6 +517,12 @@ _GET_ATT_RULES: dict[str, dict[str, _Rule]] = {
     cloudfront.CACHE_POLICY: {"Id": _cloudfront_id},
     cloudfront.ORIGIN_REQUEST_POLICY: {"Id": _cloudfront_id},
     cloudfront.RESPONSE_HEADERS_POLICY: {"Id": _cloudfront_id},
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-function.html#aws-resource-cloudfront-function-return-values
+    cloudfront.FUNCTION: {
+        "FunctionARN": _cloudfront_function_arn,
+        "FunctionMetadata.FunctionARN": _cloudfront_function_arn,
+        "Stage": lambda r, res, v: "LIVE",
+    },
     "AWS::Cognito::UserPool": {
         name: _user_pool_attribute(name)
         for name in ("Arn", "ProviderName", "ProviderURL", "UserPoolId")

@@ -114,7 +114,7 @@ def _physical_id(
         given = properties.get("LogGroupName")
         return str(given) if given else generated_name(stack, logical_id)
     if kind in cloudfront.CLOUDFRONT_TYPES:
-        return cloudfront.physical_id(kind, stack, logical_id)
+        return cloudfront.physical_id(kind, stack, logical_id, properties)
     if kind == ALARM:
         # Ref returns the alarm name: AlarmName, or `{stack}-{logicalId}-{suffix}`.
         # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarm.html
@@ -139,6 +139,9 @@ def _arn(
     region: str,
     account: str,
 ) -> str | None:
+    if kind == cloudfront.FUNCTION:
+        name = cloudfront.function_name(stack, logical_id, properties.get("Name"))
+        return cloudfront.function_arn(account, name)
     if kind == cloudfront.DISTRIBUTION:
         return cloudfront.distribution_arn(account, cloudfront.cloudfront_id(stack, logical_id))
     if kind == ALARM:
