@@ -397,7 +397,7 @@ async def serve(options: ServeOptions) -> int:
         publish=lambda new: publish_releases(lambda_.state, new.releases),
     )
     edge = Edge(gateway, public_host=public, aws=aws, identity=cognito)
-    edge.sites = SiteEdge(
+    edge.sites = sites = SiteEdge(
         cloudfront,
         s3=s3,
         gateway=gateway,
@@ -466,6 +466,7 @@ async def serve(options: ServeOptions) -> int:
         withdraw(state_dir, serving)
         preload.cancel()
         await server.stop()
+        await sites.close()  # the CloudFront Functions' Node.js process, if started
         await transport.close()
         await release()
         console.flush()
