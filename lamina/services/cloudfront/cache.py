@@ -97,6 +97,11 @@ class EdgeCache:
             return entry
 
     def put(self, key: CacheKey, entry: Entry) -> None:
+        """Keep `entry` under `key`; one larger than an eighth of the budget is not kept (it
+        would push out everything else), so each request for it goes to the origin."""
+        if entry.size > self.budget_bytes // 8:
+            self.drop(key)
+            return
         with self._lock:
             old = self._entries.pop(key, None)
             if old is not None:

@@ -104,14 +104,22 @@ def test_template_cache_policy_and_legacy_settings() -> None:
 
 
 def test_edge_cache_invalidates_by_path_and_evicts_least_recently_used() -> None:
-    cache = EdgeCache(budget_bytes=10, clock=lambda: 0.0)
-    first = cache_key("E1", "/a", "", [], CACHING_OPTIMIZED)
-    second = cache_key("E1", "/b/c", "", [], CACHING_OPTIMIZED)
-    cache.put(first, Entry(200, [], b"aaaa", 0.0, 60))
-    cache.put(second, Entry(200, [], b"bbbb", 0.0, 60))
-    assert cache.get(first) is not None  # now the most recently used
-    cache.put(cache_key("E1", "/d", "", [], CACHING_OPTIMIZED), Entry(200, [], b"dddd", 0.0, 60))
-    assert cache.get(second) is None and cache.get(first) is not None
+    cache = EdgeCache(budget_bytes=32, clock=lambda: 0.0)  # eight 4-byte entries
+    keys = [cache_key("E1", f"/p{n}", "", [], CACHING_OPTIMIZED) for n in range(9)]
+    for key in keys[:8]:
+        cache.put(key, Entry(200, [], b"abcd", 0.0, 60))
+    assert cache.get(keys[0]) is not None  # now the most recently used
+    cache.put(keys[8], Entry(200, [], b"abcd", 0.0, 60))
+    assert cache.get(keys[1]) is None and cache.get(keys[0]) is not None
     assert cache.invalidate("E2", ["/*"]) == 0
-    assert cache.invalidate("E1", ["/a"]) == 1
-    assert cache.get(first) is None and cache.bytes_used == 4
+    assert cache.invalidate("E1", ["/p0"]) == 1
+    assert cache.get(keys[0]) is None and cache.bytes_used == 7 * 4
+
+
+def test_edge_cache_does_not_keep_objects_over_an_eighth_of_its_budget() -> None:
+    cache = EdgeCache(budget_bytes=80, clock=lambda: 0.0)
+    small = cache_key("E1", "/small", "", [], CACHING_OPTIMIZED)
+    big = cache_key("E1", "/big", "", [], CACHING_OPTIMIZED)
+    cache.put(small, Entry(200, [], b"s" * 10, 0.0, 60))
+    cache.put(big, Entry(200, [], b"b" * 11, 0.0, 60))
+    assert cache.get(small) is not None and cache.get(big) is None
