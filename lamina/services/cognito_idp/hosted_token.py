@@ -24,6 +24,7 @@ from lamina.aws.service import ServiceError
 from lamina.http.message import HttpRequest, HttpResponse
 from lamina.services.cognito_idp.hosted_grant import CodeStore, challenge_met
 from lamina.services.cognito_idp.model import Client, Pool, User
+from lamina.services.cognito_idp.resource_servers import GrantRefused, client_credentials
 
 if TYPE_CHECKING:
     from lamina.services.cognito_idp.provider import CognitoIdpProvider
@@ -73,10 +74,11 @@ class TokenEndpoint:
                 body = await self._code(pool, client, form)
             elif grant == "refresh_token":
                 body = await self._refresh(pool, client, form)
+            elif grant == "client_credentials":
+                body = self._client_credentials(pool, client, form)
             elif not grant:
                 raise OAuthError("invalid_request")
             else:
-                # client_credentials needs resource servers' custom scopes: not built.
                 raise OAuthError("unsupported_grant_type")
         except OAuthError as error:
             return error.response()
@@ -185,6 +187,18 @@ class TokenEndpoint:
         )
         # API sign-ins' refresh tokens have no scopes and get the ID token as before.
         return token_response(issued, stored.scope or "openid")
+
+    def _client_credentials(
+        self, pool: Pool, client: Client, form: Mapping[str, str]
+    ) -> dict[str, Any]:
+        """Machine-to-machine: an access token with custom scopes (resource_servers.py)."""
+        scope = form.get("scope")
+        try:
+            return client_credentials(
+                self._idp, pool, client, None if scope is None else scope.split()
+            )
+        except GrantRefused as refused:
+            raise OAuthError(refused.error) from None
 
     def _active_user(self, pool: Pool, username: str) -> User:
         user = self._idp.store.get(User, pool.id, username)

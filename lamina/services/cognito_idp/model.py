@@ -41,6 +41,16 @@ class Pool(msgspec.Struct, kw_only=True):
     domain: str = ""
     """The user pool domain's prefix (AWS::Cognito::UserPoolDomain): the hosted sign-in
     pages also answer at `{domain}.auth.localhost`."""
+    custom_domain: str = ""
+    """CreateUserPoolDomain with CustomDomainConfig: stored and described, not served."""
+    custom_domain_certificate: str = ""
+    managed_login_version: int = 1
+    tags: dict[str, str] = msgspec.field(default_factory=dict)
+    settings: dict[str, Any] = msgspec.field(default_factory=dict)
+    """Settings Lamina stores and describes without acting on them (EmailConfiguration,
+    AdminCreateUserConfig, ...), as CreateUserPool / UpdateUserPool gave them."""
+    mfa_config: dict[str, Any] = msgspec.field(default_factory=dict)
+    """SetUserPoolMfaConfig's Sms/SoftwareToken/Email/WebAuthn configurations."""
 
 
 class Client(msgspec.Struct, kw_only=True):
@@ -60,6 +70,12 @@ class Client(msgspec.Struct, kw_only=True):
     logout_urls: list[str] = msgspec.field(default_factory=list)
     supported_identity_providers: list[str] = msgspec.field(default_factory=list)
     prevent_user_existence_errors: str = "ENABLED"
+    allowed_oauth_flows_user_pool_client: bool = False
+    default_redirect_uri: str | None = None
+    read_attributes: list[str] = msgspec.field(default_factory=list)
+    write_attributes: list[str] = msgspec.field(default_factory=list)
+    enable_token_revocation: bool = True
+    auth_session_validity: int = 3
 
 
 class User(msgspec.Struct, kw_only=True):
@@ -84,6 +100,8 @@ class User(msgspec.Struct, kw_only=True):
     pending_expires: float | None = None
     tokens_revoked_at: float = 0.0
     """GlobalSignOut: tokens issued before this are refused."""
+    mfa_options: list[dict[str, str]] = msgspec.field(default_factory=list)
+    """SetUserSettings / AdminSetUserSettings (SMS MFA options), stored and returned."""
 
 
 class Group(msgspec.Struct, kw_only=True):
@@ -109,6 +127,16 @@ class RefreshToken(msgspec.Struct, kw_only=True):
     """The `origin_jti` of every token issued with or from it (revoked together)."""
 
 
+class ResourceServer(msgspec.Struct, kw_only=True):
+    """A resource server of a pool (CreateResourceServer): custom OAuth 2.0 scopes
+    `{identifier}/{scope}` for the client-credentials grant and app clients."""
+
+    pool_id: str
+    identifier: str
+    name: str
+    scopes: list[dict[str, str]] = msgspec.field(default_factory=list)
+
+
 class IdentityProvider(msgspec.Struct, kw_only=True):
     """An external identity provider of a pool (CreateIdentityProvider); OIDC and SAML are
     federated through the hosted pages (federation.py, saml.py)."""
@@ -123,6 +151,9 @@ class IdentityProvider(msgspec.Struct, kw_only=True):
     modified: float
     metadata: str = ""
     """SAML: the IdP's metadata document (MetadataFile, or what MetadataURL answered)."""
+    encryption_key: bytes = b""
+    """SAML with EncryptedResponses: the sealed private key of ActiveEncryptionCertificate
+    (saml_encryption.py)."""
 
 
 class ProviderLink(msgspec.Struct, kw_only=True):

@@ -15,9 +15,12 @@ from lamina.services.cognito_idp.model import (
     Client,
     Pool,
 )
+from lamina.services.cognito_idp.resource_servers import STANDARD_SCOPES, custom_scopes
 from lamina.services.cognito_idp.shapes import (
     CLIENT_CHARS,
     client_type,
+    configure_pool,
+    flag,
     pool_type,
     time_of,
 )
@@ -28,7 +31,52 @@ if TYPE_CHECKING:
 
 async def _create_user_pool(idp: CognitoIdpProvider, params: OperationInput) -> OperationOutput:
     pool = idp.create_pool(params["PoolName"], params)
+    _stored_settings(pool, params)
+    pool.tags = {str(k): str(v) for k, v in (params.get("UserPoolTags") or {}).items()}
+    idp.store.put("", pool.id, pool)
     return {"UserPool": pool_type(pool)}
+
+
+STORED_SETTINGS = (
+    "EmailConfiguration",
+    "SmsConfiguration",
+    "AdminCreateUserConfig",
+    "VerificationMessageTemplate",
+    "EmailVerificationMessage",
+    "EmailVerificationSubject",
+    "SmsVerificationMessage",
+    "SmsAuthenticationMessage",
+    "DeviceConfiguration",
+    "UserPoolAddOns",
+    "AccountRecoverySetting",
+    "UserAttributeUpdateSettings",
+)
+"""Settings kept and described as given; Lamina does not act on them (codes go to the
+outbox, whatever the message templates say)."""
+
+
+def _stored_settings(pool: Pool, params: Mapping[str, Any]) -> None:
+    pool.settings = {key: params[key] for key in STORED_SETTINGS if params.get(key) is not None}
+
+
+async def _update_user_pool(idp: CognitoIdpProvider, params: OperationInput) -> OperationOutput:
+    """Every setting UpdateUserPool takes is replaced, and the ones not given return to
+    their defaults (password policy, triggers, auto-verified attributes, MFA, deletion
+    protection, tags, messages). What it cannot change stays: the sign-in attributes
+    (UsernameAttributes / AliasAttributes), the schema, the id.
+    https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_UpdateUserPool.html
+    https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pool-updating.html"""
+    pool = idp.pool(params["UserPoolId"])
+    kept = (list(pool.username_attributes), list(pool.alias_attributes), list(pool.schema))
+    configure_pool(pool, params)
+    pool.username_attributes, pool.alias_attributes, pool.schema = kept
+    if params.get("PoolName"):
+        pool.name = str(params["PoolName"])
+    _stored_settings(pool, params)
+    pool.tags = {str(k): str(v) for k, v in (params.get("UserPoolTags") or {}).items()}
+    pool.modified = idp.now()
+    idp.store.put("", pool.id, pool)
+    return {}
 
 
 async def _describe_user_pool(idp: CognitoIdpProvider, params: OperationInput) -> OperationOutput:
@@ -89,19 +137,68 @@ def create_client(
             if params.get("GenerateSecret")
             else None
         ),
-        explicit_auth_flows=list(params.get("ExplicitAuthFlows") or []),
-        access_token_minutes=_minutes(params, "AccessToken", "AccessTokenValidity", 60),
-        id_token_minutes=_minutes(params, "IdToken", "IdTokenValidity", 60),
-        refresh_token_days=int(params.get("RefreshTokenValidity", 30)),
-        allowed_oauth_flows=list(params.get("AllowedOAuthFlows") or []),
-        allowed_oauth_scopes=list(params.get("AllowedOAuthScopes") or []),
-        callback_urls=list(params.get("CallbackURLs") or []),
-        logout_urls=list(params.get("LogoutURLs") or []),
-        supported_identity_providers=list(params.get("SupportedIdentityProviders") or []),
-        prevent_user_existence_errors=str(params.get("PreventUserExistenceErrors", "ENABLED")),
     )
+    configure_client(idp, pool, client, params)
     idp.store.put(pool.id, client.id, client)
     return client
+
+
+def configure_client(
+    idp: CognitoIdpProvider, pool: Pool, client: Client, params: Mapping[str, Any]
+) -> None:
+    """The settings CreateUserPoolClient and UpdateUserPoolClient take: each one not given
+    gets its default, so an update replaces the whole configuration.
+    https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_UpdateUserPoolClient.html
+    ("If you don't provide a value for an attribute, Amazon Cognito sets it to its default
+    value.")"""
+    flows = [str(flow) for flow in params.get("AllowedOAuthFlows") or []]
+    scopes = [str(scope) for scope in params.get("AllowedOAuthScopes") or []]
+    _check_oauth(idp, pool, client, flows, scopes)
+    client.explicit_auth_flows = list(params.get("ExplicitAuthFlows") or [])
+    client.access_token_minutes = _minutes(params, "AccessToken", "AccessTokenValidity", 60)
+    client.id_token_minutes = _minutes(params, "IdToken", "IdTokenValidity", 60)
+    client.refresh_token_days = int(params.get("RefreshTokenValidity", 30))
+    client.allowed_oauth_flows = flows
+    client.allowed_oauth_scopes = scopes
+    client.callback_urls = list(params.get("CallbackURLs") or [])
+    client.logout_urls = list(params.get("LogoutURLs") or [])
+    client.supported_identity_providers = list(params.get("SupportedIdentityProviders") or [])
+    client.prevent_user_existence_errors = str(params.get("PreventUserExistenceErrors", "ENABLED"))
+    client.allowed_oauth_flows_user_pool_client = flag(
+        params.get("AllowedOAuthFlowsUserPoolClient")
+    )
+    redirect = params.get("DefaultRedirectURI")
+    client.default_redirect_uri = None if redirect is None else str(redirect)
+    client.read_attributes = list(params.get("ReadAttributes") or [])
+    client.write_attributes = list(params.get("WriteAttributes") or [])
+    revocation = params.get("EnableTokenRevocation")
+    client.enable_token_revocation = True if revocation is None else flag(revocation)
+    client.auth_session_validity = int(params.get("AuthSessionValidity", 3))
+
+
+def _check_oauth(
+    idp: CognitoIdpProvider, pool: Pool, client: Client, flows: list[str], scopes: list[str]
+) -> None:
+    """client_credentials stands alone and needs a secret; a custom scope
+    (`{resource server}/{scope}`) must be one of the pool's resource servers' scopes.
+    [reported] texts, as Cognito answers them."""
+    if "client_credentials" in flows:
+        if {"code", "implicit"} & set(flows):
+            raise ServiceError(
+                "InvalidOAuthFlowException",
+                "client_credentials flow can not be selected along with code flow or "
+                "implicit flow.",
+            )
+        if client.secret is None:
+            raise ServiceError(
+                "InvalidOAuthFlowException",
+                "client_credentials flow can not be selected if client does not have a "
+                "client secret.",
+            )
+    known = custom_scopes(idp, pool)
+    for scope in scopes:
+        if scope not in STANDARD_SCOPES and scope not in known:
+            raise ServiceError("ScopeDoesNotExistException", f"Invalid scope requested: {scope}")
 
 
 def _minutes(params: Mapping[str, Any], unit_key: str, key: str, default: int) -> int:
@@ -113,14 +210,61 @@ def _minutes(params: Mapping[str, Any], unit_key: str, key: str, default: int) -
     return max(1, round(int(value) * factor))
 
 
-async def _describe_client(idp: CognitoIdpProvider, params: OperationInput) -> OperationOutput:
-    pool = idp.pool(params["UserPoolId"])
-    client = idp.store.get(Client, pool.id, params["ClientId"])
+def _client(idp: CognitoIdpProvider, pool: Pool, client_id: str) -> Client:
+    client = idp.store.get(Client, pool.id, client_id)
     if client is None:
         raise ServiceError(
-            "ResourceNotFoundException", f"User pool client {params['ClientId']} does not exist."
+            "ResourceNotFoundException", f"User pool client {client_id} does not exist."
         )
+    return client
+
+
+async def _describe_client(idp: CognitoIdpProvider, params: OperationInput) -> OperationOutput:
+    pool = idp.pool(params["UserPoolId"])
+    return {"UserPoolClient": client_type(_client(idp, pool, params["ClientId"]))}
+
+
+async def _list_clients(idp: CognitoIdpProvider, params: OperationInput) -> OperationOutput:
+    # MaxResults 1-60.
+    # https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_ListUserPoolClients.html
+    pool = idp.pool(params["UserPoolId"])
+    size = int(params.get("MaxResults") or 60)
+    if not 1 <= size <= 60:
+        raise ServiceError(
+            "InvalidParameterException",
+            f"1 validation error detected: Value '{size}' at 'maxResults' failed to satisfy "
+            "constraint: Member must have value less than or equal to 60",
+        )
+    clients = idp.store.all(Client, pool.id)
+    page, token = offset_page(clients, params.get("NextToken"), size)
+    output: dict[str, Any] = {
+        "UserPoolClients": [
+            {"ClientId": c.id, "UserPoolId": c.pool_id, "ClientName": c.name} for c in page
+        ]
+    }
+    if token is not None:
+        output["NextToken"] = token
+    return output
+
+
+async def _update_client(idp: CognitoIdpProvider, params: OperationInput) -> OperationOutput:
+    # https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_UpdateUserPoolClient.html
+    pool = idp.pool(params["UserPoolId"])
+    client = _client(idp, pool, params["ClientId"])
+    if params.get("ClientName"):
+        client.name = str(params["ClientName"])
+    configure_client(idp, pool, client, params)
+    client.modified = idp.now()
+    idp.store.put(pool.id, client.id, client)
     return {"UserPoolClient": client_type(client)}
+
+
+async def _delete_client(idp: CognitoIdpProvider, params: OperationInput) -> OperationOutput:
+    # https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_DeleteUserPoolClient.html
+    pool = idp.pool(params["UserPoolId"])
+    client = _client(idp, pool, params["ClientId"])
+    idp.store.delete(Client, pool.id, client.id)
+    return {}
 
 
 OPERATIONS: dict[str, Operation[CognitoIdpProvider]] = {
@@ -130,4 +274,8 @@ OPERATIONS: dict[str, Operation[CognitoIdpProvider]] = {
     "DeleteUserPool": _delete_user_pool,
     "CreateUserPoolClient": _create_client,
     "DescribeUserPoolClient": _describe_client,
+    "UpdateUserPool": _update_user_pool,
+    "ListUserPoolClients": _list_clients,
+    "UpdateUserPoolClient": _update_client,
+    "DeleteUserPoolClient": _delete_client,
 }

@@ -26,9 +26,12 @@ from lamina.aws.service import (
 )
 from lamina.http.message import HttpRequest, HttpResponse
 from lamina.services.cognito_idp import (
+    attribute_operations,
     auth_operations,
+    domain_operations,
     identity_providers,
     pool_operations,
+    resource_servers,
     signup_operations,
     srp,
     tokens,
@@ -495,4 +498,7 @@ OPERATIONS: dict[str, Operation[CognitoIdpProvider]] = {
     **auth_operations.OPERATIONS,
     **user_operations.OPERATIONS,
     **identity_providers.OPERATIONS,
+    **attribute_operations.OPERATIONS,
+    **domain_operations.OPERATIONS,
+    **resource_servers.OPERATIONS,
 }

@@ -134,7 +134,7 @@ def user_type(user: User) -> dict[str, Any]:
 
 
 def pool_type(pool: Pool) -> dict[str, Any]:
-    return {
+    described: dict[str, Any] = {
         "Id": pool.id,
         "Name": pool.name,
         "Arn": pool.arn,
@@ -148,7 +148,14 @@ def pool_type(pool: Pool) -> dict[str, Any]:
         "AliasAttributes": list(pool.alias_attributes),
         "MfaConfiguration": pool.mfa,
         "DeletionProtection": pool.deletion_protection,
+        "UserPoolTags": dict(pool.tags),
+        **pool.settings,
     }
+    if pool.domain:
+        described["Domain"] = pool.domain
+    if pool.custom_domain:
+        described["CustomDomain"] = pool.custom_domain
+    return described
 
 
 def client_type(client: Client) -> dict[str, Any]:
@@ -173,7 +180,14 @@ def client_type(client: Client) -> dict[str, Any]:
         "LogoutURLs": list(client.logout_urls),
         "SupportedIdentityProviders": list(client.supported_identity_providers),
         "PreventUserExistenceErrors": client.prevent_user_existence_errors,
+        "AllowedOAuthFlowsUserPoolClient": client.allowed_oauth_flows_user_pool_client,
+        "ReadAttributes": list(client.read_attributes),
+        "WriteAttributes": list(client.write_attributes),
+        "EnableTokenRevocation": client.enable_token_revocation,
+        "AuthSessionValidity": client.auth_session_validity,
     }
+    if client.default_redirect_uri is not None:
+        described["DefaultRedirectURI"] = client.default_redirect_uri
     if client.secret is not None:
         described["ClientSecret"] = client.secret
     return described

@@ -15,10 +15,13 @@ from lamina.services.cognito_idp.model import (
     Pool,
     ProviderLink,
     RefreshToken,
+    ResourceServer,
     User,
 )
 
-T = TypeVar("T", Pool, Client, User, Group, RefreshToken, IdentityProvider, ProviderLink)
+T = TypeVar(
+    "T", Pool, Client, User, Group, RefreshToken, IdentityProvider, ProviderLink, ResourceServer
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
@@ -34,6 +37,7 @@ _KINDS: dict[type, str] = {
     RefreshToken: "refresh",
     IdentityProvider: "idp",
     ProviderLink: "link",
+    ResourceServer: "resource-server",
 }
 
 

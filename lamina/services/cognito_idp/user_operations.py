@@ -91,7 +91,7 @@ async def _admin_set_password(idp: CognitoIdpProvider, params: OperationInput) -
 async def _admin_get_user(idp: CognitoIdpProvider, params: OperationInput) -> OperationOutput:
     pool = idp.pool(params["UserPoolId"])
     user = idp.user(pool, params["Username"])
-    return {
+    output: dict[str, Any] = {
         "Username": user.username,
         "UserAttributes": attribute_list(user),
         "UserCreateDate": time_of(user.created),
@@ -99,6 +99,9 @@ async def _admin_get_user(idp: CognitoIdpProvider, params: OperationInput) -> Op
         "Enabled": user.enabled,
         "UserStatus": user.status,
     }
+    if user.mfa_options:
+        output["MFAOptions"] = [dict(option) for option in user.mfa_options]
+    return output
 
 
 async def _admin_delete_user(idp: CognitoIdpProvider, params: OperationInput) -> OperationOutput:
@@ -138,7 +141,10 @@ async def _admin_update_attributes(
 
 async def _get_user(idp: CognitoIdpProvider, params: OperationInput) -> OperationOutput:
     _, user, _ = idp.from_access_token(params["AccessToken"])
-    return {"Username": user.username, "UserAttributes": attribute_list(user)}
+    output: dict[str, Any] = {"Username": user.username, "UserAttributes": attribute_list(user)}
+    if user.mfa_options:
+        output["MFAOptions"] = [dict(option) for option in user.mfa_options]
+    return output
 
 
 async def _update_user_attributes(
@@ -306,6 +312,45 @@ async def _list_users_in_group(idp: CognitoIdpProvider, params: OperationInput) 
     return {"Users": [user_type(user) for user in users]}
 
 
+async def _get_group(idp: CognitoIdpProvider, params: OperationInput) -> OperationOutput:
+    # https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_GetGroup.html
+    pool = idp.pool(params["UserPoolId"])
+    return {"Group": _group_type(_group(idp, pool, params["GroupName"]))}
+
+
+async def _update_group(idp: CognitoIdpProvider, params: OperationInput) -> OperationOutput:
+    """Only the properties given change ("updates any of the properties for precedence, IAM
+    role, or description").
+    https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_UpdateGroup.html
+    """
+    pool = idp.pool(params["UserPoolId"])
+    group = _group(idp, pool, params["GroupName"])
+    if "Description" in params:
+        group.description = params["Description"]
+    if "Precedence" in params:
+        group.precedence = params["Precedence"]
+    if "RoleArn" in params:
+        group.role_arn = params["RoleArn"]
+    group.modified = idp.now()
+    idp.store.put(pool.id, group.name, group)
+    return {"Group": _group_type(group)}
+
+
+async def _delete_group(idp: CognitoIdpProvider, params: OperationInput) -> OperationOutput:
+    """The group goes, and its members leave it: their next tokens' `cognito:groups` no
+    longer name it.
+    https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_DeleteGroup.html
+    """
+    pool = idp.pool(params["UserPoolId"])
+    group = _group(idp, pool, params["GroupName"])
+    for user in idp.store.all(User, pool.id):
+        if group.name in user.groups:
+            user.groups.remove(group.name)
+            idp.store.put(pool.id, user.username, user)
+    idp.store.delete(Group, pool.id, group.name)
+    return {}
+
+
 OPERATIONS: dict[str, Operation[CognitoIdpProvider]] = {
     "AdminCreateUser": _admin_create_user,
     "AdminSetUserPassword": _admin_set_password,
@@ -327,4 +372,7 @@ OPERATIONS: dict[str, Operation[CognitoIdpProvider]] = {
     "AdminListGroupsForUser": _groups_for_user,
     "ListGroups": _list_groups,
     "ListUsersInGroup": _list_users_in_group,
+    "GetGroup": _get_group,
+    "UpdateGroup": _update_group,
+    "DeleteGroup": _delete_group,
 }
