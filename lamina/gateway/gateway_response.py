@@ -8,16 +8,15 @@ default's. This is how a REST API's 401/403 from the gateway carries CORS header
 docs recommend a DEFAULT_4XX with Access-Control-Allow-Origin).
 
 Parameter values may be 'literals' or `method.request.header|querystring|path.*` and
-`stageVariables.*`. Body templates are VTL (issue #7): a template is used when it is plain
-text, or uses only `$context.error.message`, `$context.error.messageString` and
-`$context.error.responseType`, which are exact; anything else keeps the default body and
-says so on the console.
+`stageVariables.*`. Body templates are VTL, run by the mapping engine with `$context`
+(including `$context.error.message`, `.messageString`, `.responseType` and
+`.validationErrorString`), `$stageVariables` and `$util`; a template that fails to render
+keeps the default body and says so on the console.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Mapping
 from urllib.parse import parse_qsl
 
@@ -28,17 +27,14 @@ from lamina.gateway.deployment import CompiledRestApi
 from lamina.gateway.error import GatewayError, GatewayResponse
 from lamina.gateway.events.v1 import V1Target
 from lamina.gateway.integrations.mock import DEFAULT_MEDIA_TYPE, is_literal_template
+from lamina.gateway.integrations.responses import MappingSource, request_facts
+from lamina.gateway.mapping import MappingError, RequestFacts, render_error_template
 from lamina.gateway.model import GatewayResponseSetting
 from lamina.gateway.request import GatewayRequest
 
 log = logging.getLogger("lamina.gateway")
 
 _HEADER = "gatewayresponse.header."
-_ERROR_VARIABLE = re.compile(
-    r"\$(?:\{context\.error\.(message|messageString|responseType|validationErrorString)\}"
-    r"|context\.error\.(messageString|message|responseType|validationErrorString)"
-    r"(?![A-Za-z0-9_]))"
-)
 
 
 def configured_setting(
@@ -58,8 +54,10 @@ def apply_gateway_response(
     request: GatewayRequest,
     path_params: Mapping[str, str],
     stage_variables: Mapping[str, str],
+    facts: RequestFacts | None = None,
 ) -> None:
-    """Rewrite the rendered default `response` in place with the user's setting."""
+    """Rewrite the rendered default `response` in place with the user's setting; `facts`:
+    what `$context` reports (API, stage, resource, authorizer)."""
     if setting.status_code is not None:
         response.status = setting.status_code
     for target, source in setting.response_parameters.items():
@@ -69,7 +67,8 @@ def apply_gateway_response(
             response.headers = [(n, v) for n, v in response.headers if n != name]
             response.headers.append((name, value.encode()))
     if setting.response_templates:
-        _apply_template(response, error, setting)
+        mapping = MappingSource(request, path_params, stage_variables, facts)
+        _apply_template(response, error, setting, mapping)
 
 
 def _parameter(
@@ -95,31 +94,35 @@ def _parameter(
 
 
 def _apply_template(
-    response: GatewayResponse, error: GatewayError, setting: GatewayResponseSetting
+    response: GatewayResponse,
+    error: GatewayError,
+    setting: GatewayResponseSetting,
+    mapping: MappingSource,
 ) -> None:
     templates = setting.response_templates
     content_type = DEFAULT_MEDIA_TYPE if DEFAULT_MEDIA_TYPE in templates else next(iter(templates))
-    message = _default_message(response.body)
-
-    def substitute(match: re.Match[str]) -> str:
-        variable = match.group(1) or match.group(2)
-        if variable == "messageString":
-            return orjson.dumps(message).decode()
-        if variable == "message":
-            return message
-        if variable == "validationErrorString":
-            # Request validation's findings, e.g. `[object has missing required properties
-            # (["name"])]`; empty for other errors.
-            return error.validation_error or ""
-        return error.response_type.value
-
-    body = _ERROR_VARIABLE.sub(substitute, templates[content_type])
-    if not is_literal_template(body):
-        log.warning(
-            "gateway response %s: body template needs VTL (issue #7); default body kept",
-            setting.response_type,
-        )
-        return
+    template = templates[content_type]
+    if is_literal_template(template):
+        body = template
+    else:
+        message = _default_message(response.body)
+        variables = {
+            "message": message,
+            "messageString": orjson.dumps(message).decode(),
+            "responseType": error.response_type.value,
+            # Request validation's findings, e.g. `[object has missing required
+            # properties (["name"])]`; empty for other errors.
+            "validationErrorString": error.validation_error or "",
+        }
+        try:
+            body = render_error_template(template, mapping.get(), variables)
+        except MappingError as failure:
+            log.warning(
+                "gateway response %s: body template failed (%s); default body kept",
+                setting.response_type,
+                failure,
+            )
+            return
     response.body = body.encode()
     response.headers = [(n, v) for n, v in response.headers if n != b"content-type"]
     response.headers.append((b"content-type", content_type.encode()))
@@ -151,4 +154,5 @@ def apply_configured_response(
     path_params = target.path_params if isinstance(target, V1Target) else {}
     stage = ctx.stage or (address.stage if address is not None else None)
     variables = stage.variables if stage is not None else {}
-    apply_gateway_response(response, error, setting, ctx.request, path_params, variables)
+    facts = request_facts(ctx)
+    apply_gateway_response(response, error, setting, ctx.request, path_params, variables, facts)

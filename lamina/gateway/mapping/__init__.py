@@ -20,6 +20,7 @@ from lamina.gateway.mapping.engine import (
     Rendered,
     RequestFacts,
     compile_template,
+    render_error_template,
     render_request_template,
     render_response_template,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "Rendered",
     "RequestFacts",
     "compile_template",
+    "render_error_template",
     "render_request_template",
     "render_response_template",
 ]

@@ -32,6 +32,7 @@ __all__ = [
     "Rendered",
     "RequestFacts",
     "compile_template",
+    "render_error_template",
     "render_request_template",
     "render_response_template",
 ]
@@ -160,6 +161,22 @@ def render_response_template(template: str, payload: str, mapping: MappingInput)
     status = override.get("status")
     headers = override["header"]
     return Rendered(body, status=_status(status), headers=_texts(headers))
+
+
+def render_error_template(template: str, mapping: MappingInput, error: Mapping[str, str]) -> str:
+    """A gateway response's body template: `$context` with `$context.error.*`,
+    `$stageVariables` and `$util`.
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-gatewayResponse-definition.html"""
+    compiled = compile_template(template)
+    names = compiled.names
+    namespace: dict[str, Any] = {"util": UTIL}
+    if names is None or "context" in names:
+        context = JsonMap(mapping.context)
+        context["error"] = JsonMap(error)
+        namespace["context"] = context
+    if names is None or "stageVariables" in names:
+        namespace["stageVariables"] = mapping.stage_variables
+    return compiled.merge(namespace)
 
 
 def _texts(values: OverrideMap | Any) -> dict[str, str]:

@@ -3,6 +3,7 @@ headers on actual responses), and REST gateway responses the user configured."""
 
 from __future__ import annotations
 
+import orjson
 import pytest
 
 from lamina.functions.model import InvokeResult
@@ -272,10 +273,27 @@ async def test_cors_rest_typed_setting_wins_with_status_and_template() -> None:
     assert headers[b"content-type"] == b"application/json"
 
 
-async def test_cors_rest_template_needing_vtl_keeps_the_default_body() -> None:
+async def test_rest_gateway_response_body_is_a_vtl_template() -> None:
+    """Gateway response templates run as VTL with $context (error.* included),
+    $stageVariables and $util.
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-gatewayResponse-definition.html
+    """
     vtl = GatewayResponseSetting(
         response_type="DEFAULT_4XX",
-        response_templates={"application/json": '{"m": "$util.escapeJavaScript($x)"}'},
+        response_templates={
+            "application/json": (
+                '{"m": "$util.escapeJavaScript($context.error.message)", '
+                '"type": "$context.error.responseType", "quoted": $context.error.messageString, '
+                '#if($context.httpMethod == "GET")"read": true#else"read": false#end}'
+            )
+        },
     )
-    status, body, _ = await _call(_rest((vtl,)), _request("GET", "/Prod/nowhere", []))
-    assert (status, body) == (403, b'{"message":"Missing Authentication Token"}')
+    status, body, headers = await _call(_rest((vtl,)), _request("GET", "/Prod/nowhere", []))
+    assert status == 403
+    assert orjson.loads(body) == {
+        "m": "Missing Authentication Token",
+        "type": "MISSING_AUTHENTICATION_TOKEN",
+        "quoted": "Missing Authentication Token",
+        "read": True,
+    }
+    assert headers[b"content-type"] == b"application/json"
