@@ -89,7 +89,8 @@ def _parameter(
         return path_params.get(name)
     if prefix == "stageVariables":
         return stage_variables.get(name)
-    log.warning("gateway response parameter source %r is not supported yet (issue #7)", source)
+    # Gateway responses take no other source (context variables are for integrations).
+    log.warning("gateway response parameter source %r is not one API Gateway takes", source)
     return None
 
 
