@@ -31,7 +31,12 @@ from lamina.services.cloudfront.model import (
     Origin,
     ViewerFunction,
 )
-from lamina.services.cloudfront.policy import cache_policy_of, forwarding_of, legacy_policy
+from lamina.services.cloudfront.policy import (
+    LEGACY_ORIGIN_REQUEST,
+    cache_policy_of,
+    forwarding_of,
+    legacy_policy,
+)
 from lamina.services.cloudfront.provider import CloudFrontProvider
 
 T = TypeVar("T")
@@ -227,6 +232,8 @@ def _behavior(
             "origin request policy",
         )
         if request_id
+        else LEGACY_ORIGIN_REQUEST
+        if cache.legacy
         else Forwarding()
     )
     headers_id = raw.get("ResponseHeadersPolicyId")

@@ -348,7 +348,13 @@ class SiteEdge:
         custom origin.
         https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/RequestAndResponseBehaviorCustomOrigin.html
         """
-        headers = origin_headers(request.headers, behavior.cache, behavior.origin_request, s3=False)
+        headers = origin_headers(
+            request.headers,
+            behavior.cache,
+            behavior.origin_request,
+            s3=False,
+            method=request.method,
+        )
         headers += [(name, value) for name, value in origin.custom_headers]
         headers += [
             ("X-Forwarded-For", request.client),

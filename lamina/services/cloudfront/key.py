@@ -87,7 +87,12 @@ def origin_query(query_string: str, policy: CachePolicy, request_policy: Forward
 
 
 def origin_headers(
-    headers: Headers, policy: CachePolicy, request_policy: Forwarding, *, s3: bool
+    headers: Headers,
+    policy: CachePolicy,
+    request_policy: Forwarding,
+    *,
+    s3: bool,
+    method: str = "GET",
 ) -> list[tuple[str, str]]:
     """The viewer's headers the origin receives (Host and CloudFront's own are added by
     the caller)."""
@@ -97,7 +102,7 @@ def origin_headers(
         if lowered in _HOP or lowered == "accept-encoding":
             continue
         if lowered == "authorization":
-            if not s3 and _forwards_authorization(policy, request_policy):
+            if not s3 and _forwards_authorization(policy, request_policy, method):
                 out.append((name, value))
             continue
         if lowered in _NEVER_FORWARDED:
@@ -114,9 +119,12 @@ def origin_headers(
     return out
 
 
-def _forwards_authorization(policy: CachePolicy, request_policy: Forwarding) -> bool:
+def _forwards_authorization(policy: CachePolicy, request_policy: Forwarding, method: str) -> bool:
     if policy.key.headers.admits("authorization"):
         return True
+    if policy.legacy:
+        # Legacy settings: removed from GET and HEAD unless cached on, kept on the others.
+        return method.upper() not in ("GET", "HEAD")
     all_viewer = request_policy.headers.behavior in (
         "allViewer",
         "allViewerAndWhitelistCloudFront",

@@ -54,6 +54,9 @@ class CachePolicy(msgspec.Struct, frozen=True, kw_only=True):
     key: Forwarding = Forwarding()
     gzip: bool = False
     brotli: bool = False
+    legacy: bool = False
+    """Legacy cache settings (ForwardedValues): custom origins then receive the viewer's
+    other headers too, and Authorization on requests other than GET and HEAD."""
 
 
 class Origin(msgspec.Struct, frozen=True, kw_only=True):

@@ -202,7 +202,17 @@ def legacy_policy(behavior: Mapping[str, Any]) -> CachePolicy:
             query_strings=query_set,
         ),
         gzip=True,
+        legacy=True,
     )
+
+
+LEGACY_ORIGIN_REQUEST = Forwarding(
+    headers=KeySet(behavior="allExcept", names=("host", "user-agent"))
+)
+"""What legacy cache settings send a custom origin besides the cache key: the viewer's
+headers but Host and User-Agent (which CloudFront replaces).
+https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/RequestAndResponseBehaviorCustomOrigin.html#request-custom-headers-behavior
+"""
 
 
 def _true(value: object) -> bool:

@@ -10,6 +10,7 @@ from lamina.services.cloudfront.key import cache_key, origin_headers, origin_que
 from lamina.services.cloudfront.model import CachePolicy, Forwarding, KeySet
 from lamina.services.cloudfront.policy import (
     CACHING_OPTIMIZED,
+    LEGACY_ORIGIN_REQUEST,
     MANAGED_CACHE_POLICIES,
     MANAGED_ORIGIN_REQUEST_POLICIES,
     cache_policy_of,
@@ -123,3 +124,18 @@ def test_edge_cache_does_not_keep_objects_over_an_eighth_of_its_budget() -> None
     cache.put(small, Entry(200, [], b"s" * 10, 0.0, 60))
     cache.put(big, Entry(200, [], b"b" * 11, 0.0, 60))
     assert cache.get(small) is not None and cache.get(big) is None
+
+
+def test_legacy_settings_send_custom_origins_the_other_viewer_headers() -> None:
+    # https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/RequestAndResponseBehaviorCustomOrigin.html
+    legacy = legacy_policy({"ForwardedValues": {"QueryString": False}})
+    viewer = [
+        ("Content-Type", "application/json"),
+        ("Authorization", "Bearer t"),
+        ("User-Agent", "curl"),
+        ("Host", "d.cloudfront.net"),
+    ]
+    post = dict(origin_headers(viewer, legacy, LEGACY_ORIGIN_REQUEST, s3=False, method="POST"))
+    assert post == {"Content-Type": "application/json", "Authorization": "Bearer t"}
+    get = dict(origin_headers(viewer, legacy, LEGACY_ORIGIN_REQUEST, s3=False, method="GET"))
+    assert get == {"Content-Type": "application/json"}
