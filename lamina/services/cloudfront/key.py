@@ -28,6 +28,9 @@ _HOP = frozenset(
      "upgrade", "content-length", "expect"}
 )  # fmt: skip
 _NEVER_FORWARDED = frozenset({"host", "authorization", "accept-encoding", "cookie"})
+# Headers describing a request's body reach custom origins whatever the policies say.
+# https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/RequestAndResponseBehaviorCustomOrigin.html#request-custom-headers-behavior
+_BODY_HEADERS = frozenset({"content-type", "content-md5"})
 
 
 def _query_pairs(query_string: str, keys: KeySet) -> list[tuple[str, str]]:
@@ -107,7 +110,11 @@ def origin_headers(
             continue
         if lowered in _NEVER_FORWARDED:
             continue
-        if policy.key.headers.admits(lowered) or request_policy.headers.admits(lowered):
+        if (
+            lowered in _BODY_HEADERS
+            or policy.key.headers.admits(lowered)
+            or request_policy.headers.admits(lowered)
+        ):
             out.append((name, value))
     cookies = [
         f"{n}={v}"

@@ -139,3 +139,10 @@ def test_legacy_settings_send_custom_origins_the_other_viewer_headers() -> None:
     assert post == {"Content-Type": "application/json", "Authorization": "Bearer t"}
     get = dict(origin_headers(viewer, legacy, LEGACY_ORIGIN_REQUEST, s3=False, method="GET"))
     assert get == {"Content-Type": "application/json"}
+
+
+def test_a_requests_content_type_reaches_custom_origins_under_any_policy() -> None:
+    viewer = [("Content-Type", "application/json"), ("X-Other", "1")]
+    assert origin_headers(viewer, DISABLED, Forwarding(), s3=False, method="POST") == [
+        ("Content-Type", "application/json")
+    ]
