@@ -33,7 +33,7 @@ async function userPools() {
       ], users.Users || []),
       table("Groups", [
         ["Group", (g) => g.GroupName], ["Description", (g) => g.Description || ""],
-        ["Members", (g) => g.users.map((u) => u.Username).join(", ")],
+        ["Members", (g) => g.users.map((u) => attribute(u, "email") || u.Username).join(", ")],
       ], members));
   }));
 }

@@ -29,15 +29,17 @@ export async function render(body) {
 }
 
 function valueCell(secret, version) {
+  const what = `value of ${secret.Name} version ${version.VersionId}`;
   const shown = h("pre", { hidden: true });
   const button = h("button", {
     type: "button", class: "secondary", "aria-expanded": "false",
-    "aria-label": `Show value of ${secret.Name} version ${version.VersionId}`,
+    "aria-label": `Show ${what}`,
     onclick: async () => {
       if (!shown.hidden) {
         shown.hidden = true;
         shown.textContent = ""; // forget it, not just hide it
         button.textContent = "Show value";
+        button.setAttribute("aria-label", `Show ${what}`);
         button.setAttribute("aria-expanded", "false");
         return;
       }
@@ -49,6 +51,7 @@ function valueCell(secret, version) {
       }
       shown.hidden = false;
       button.textContent = "Hide value";
+      button.setAttribute("aria-label", `Hide ${what}`);
       button.setAttribute("aria-expanded", "true");
     },
   }, "Show value");

@@ -1,0 +1,410 @@
+"""The web console (/_lamina/console) in Debian's Chromium, on a fixture app with a REST
+API, a function, a table, a bucket, a secret and a user pool: a scripted load, then every
+page clicked through and its numbers checked against the AWS APIs and Prometheus.
+Screenshots go to the test's tmp dir; any console error in the browser fails the test."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.clients import aws_client
+from tests.conftest import LaminaProcess
+
+APP = Path(__file__).resolve().parents[1] / "fixtures" / "apps" / "console"
+KEY = "console-tester-key-0123456789abcdef"
+PUTS, GETS = 5, 2
+SECRET_VALUE = "s3cr3t-console-value"
+
+
+class Load:
+    """What the scripted load did, for the pages' numbers to be checked against."""
+
+    def __init__(self, lamina: LaminaProcess) -> None:
+        self.lamina = lamina
+        gateway = aws_client(lamina.base, "apigateway")
+        self.api_id = gateway.get_rest_apis()["items"][0]["id"]
+        key = gateway.create_api_key(name="console-tester", enabled=True, value=KEY)
+        self.key_id = key["id"]
+        plan = gateway.create_usage_plan(
+            name="console-plan",
+            apiStages=[{"apiId": self.api_id, "stage": "prod"}],
+            quota={"limit": 1000, "period": "DAY"},
+        )
+        self.plan_id = plan["id"]
+        gateway.create_usage_plan_key(
+            usagePlanId=self.plan_id, keyId=self.key_id, keyType="API_KEY"
+        )
+        # A stage throttle set through the API, as the console shows the stage's settings.
+        gateway.update_stage(
+            restApiId=self.api_id,
+            stageName="prod",
+            patchOperations=[
+                {"op": "replace", "path": "/*/*/throttling/rateLimit", "value": "100"},
+                {"op": "replace", "path": "/*/*/throttling/burstLimit", "value": "50"},
+            ],
+        )
+        headers = {"x-api-key": KEY}
+        for i in range(PUTS):
+            response = httpx.put(
+                f"{lamina.base}/prod/items/item{i}", headers=headers, content="x", timeout=30
+            )
+            assert response.status_code == 201, response.text
+        for _ in range(GETS):
+            assert httpx.get(f"{lamina.base}/prod/items", headers=headers, timeout=30).is_success
+        # Refused before the function: a 4XXError, no invocation, no key usage.
+        assert httpx.get(f"{lamina.base}/prod/items", timeout=30).status_code == 403
+        self.requests = PUTS + GETS + 1
+        self.invocations = PUTS + GETS
+        self.email = "ada@example.com"
+        cognito = aws_client(lamina.base, "cognito-idp")
+        pool = cognito.list_user_pools(MaxResults=10)["UserPools"][0]["Id"]
+        client = cognito.list_user_pool_clients(UserPoolId=pool)["UserPoolClients"][0]
+        cognito.sign_up(ClientId=client["ClientId"], Username=self.email, Password="Console4ever!")
+        cognito.admin_add_user_to_group(UserPoolId=pool, Username=self.email, GroupName="admins")
+        aws_client(lamina.base, "cloudwatch").put_metric_alarm(
+            AlarmName="console-items-errors",
+            Namespace="AWS/Lambda",
+            MetricName="Errors",
+            Dimensions=[{"Name": "FunctionName", "Value": "console-items"}],
+            Statistic="Sum",
+            Period=60,
+            EvaluationPeriods=1,
+            Threshold=1,
+            ComparisonOperator="GreaterThanOrEqualToThreshold",
+        )
+
+
+@pytest.fixture(scope="module")
+def load() -> Iterator[Load]:
+    served = LaminaProcess(APP, "--no-watch")
+    try:
+        yield Load(served)
+    finally:
+        served.stop()
+
+
+def _prometheus_sum(base: str, family: str, **labels: str) -> float:
+    text = httpx.get(f"{base}/_lamina/metrics", timeout=30).text
+    total = 0.0
+    for metric in text_string_to_metric_families(text):
+        if metric.name != family:
+            continue
+        for sample in metric.samples:
+            if sample.name == family + "_total" and all(
+                sample.labels.get(k) == v for k, v in labels.items()
+            ):
+                total += sample.value
+    return total
+
+
+def _statistics_sum(base: str, namespace: str, metric: str, **dimensions: str) -> float:
+    now = datetime.datetime.now(datetime.UTC)
+    answer = aws_client(base, "cloudwatch").get_metric_statistics(
+        Namespace=namespace,
+        MetricName=metric,
+        Dimensions=[{"Name": k, "Value": v} for k, v in dimensions.items()],
+        StartTime=now - datetime.timedelta(hours=1),
+        EndTime=now + datetime.timedelta(minutes=1),
+        Period=60,
+        Statistics=["Sum"],
+    )
+    return float(sum(point["Sum"] for point in answer["Datapoints"]))
+
+
+class Browser:
+    """A Chromium page that records every console error and page error."""
+
+    def __init__(self, playwright: Any, **context: Any) -> None:
+        self.browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox"]
+        )
+        self.context = self.browser.new_context(**context)
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def close(self) -> None:
+        self.browser.close()
+
+
+@pytest.mark.slow
+def test_console_pages_show_what_the_load_did(load: Load, tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    base = load.lamina.base
+    with sync_playwright() as playwright:
+        chromium = Browser(
+            playwright, viewport={"width": 1280, "height": 800}, accept_downloads=True
+        )
+        page = chromium.page
+        try:
+            page.goto(f"{base}/_lamina/console")
+            paint = page.evaluate(
+                "performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1"
+            )
+            (tmp_path / "first-paint.json").write_text(json.dumps({"first_paint_ms": paint}))
+            print(f"console first contentful paint: {paint:.0f} ms")
+            expect(page.get_by_text("Signed in as arn:aws:iam::123456789012:root")).to_be_visible()
+
+            # Keyboard: the skip link first, then the pages in the navigation.
+            page.keyboard.press("Tab")
+            expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+            page.keyboard.press("Tab")
+            expect(page.get_by_role("link", name="APIs")).to_be_focused()
+
+            _apis(page, expect, load)
+            page.screenshot(path=tmp_path / "apis.png", full_page=True)
+            _functions(page, expect, load)
+            page.screenshot(path=tmp_path / "function.png", full_page=True)
+            _metrics(page, expect, load)
+            page.screenshot(path=tmp_path / "metrics.png", full_page=True)
+            _live_log(page, expect)
+            page.screenshot(path=tmp_path / "logs.png", full_page=True)
+            page.get_by_role("link", name="Alarms").click()
+            expect(page.get_by_role("table", name="Metric alarms")).to_contain_text(
+                "console-items-errors"
+            )
+            _tables(page, expect)
+            page.screenshot(path=tmp_path / "table.png", full_page=True)
+            _buckets(page, expect, load, tmp_path)
+            page.screenshot(path=tmp_path / "bucket.png", full_page=True)
+            _secrets(page, expect)
+            page.screenshot(path=tmp_path / "secrets.png", full_page=True)
+            _pools(page, expect, load)
+            page.screenshot(path=tmp_path / "pools.png", full_page=True)
+
+            page.set_viewport_size({"width": 390, "height": 844})  # a phone
+            page.get_by_role("link", name="Functions").click()
+            expect(page.get_by_role("table", name="Functions")).to_be_visible()
+            width = page.evaluate("document.documentElement.scrollWidth")
+            page.screenshot(path=tmp_path / "functions-phone.png", full_page=True)
+            assert width <= 390, f"the page scrolls sideways on a phone ({width} px)"
+        finally:
+            chromium.close()
+    assert chromium.errors == [], chromium.errors
+
+
+def _apis(page: Any, expect: Any, load: Load) -> None:
+    page.get_by_role("link", name="APIs").click()
+    expect(
+        page.get_by_role("heading", name=f"REST API console-items ({load.api_id})")
+    ).to_be_visible()
+    expect(page.get_by_role("table", name="Routes")).to_contain_text("/items/{id}")
+    stages = page.get_by_role("table", name="Stages").first
+    expect(stages).to_contain_text("prod")
+    expect(stages).to_contain_text("100 req/s, burst 50")
+    usage = page.locator(f'[data-key="{load.key_id}"]')
+    expect(usage).to_have_text(str(PUTS + GETS))
+    day = datetime.date.today().isoformat()
+    counted = aws_client(load.lamina.base, "apigateway").get_usage(
+        usagePlanId=load.plan_id, startDate=day, endDate=day
+    )["items"][load.key_id]
+    assert counted[0][0] == PUTS + GETS
+
+
+def _functions(page: Any, expect: Any, load: Load) -> None:
+    page.get_by_role("link", name="Functions").click()
+    page.get_by_role("link", name="console-items").click()
+    expect(page.get_by_test_id("invocation-count")).to_have_text(str(load.invocations))
+    expect(page.get_by_test_id("invocations-total")).to_have_text(str(load.invocations))
+    invocations = page.get_by_role("table", name="Invocations, newest first")
+    expect(invocations.get_by_text("cold", exact=False).first).to_be_visible()
+    expect(invocations.get_by_text("warm", exact=True).first).to_be_visible()
+    invocations.locator("summary").first.click()
+    expect(invocations.locator("pre").first).to_contain_text("START RequestId:")
+    expect(invocations.locator("pre").first).to_contain_text("REPORT RequestId:")
+    traces = page.get_by_role("table", name="Traces (X-Ray), newest first")
+    expect(traces).to_be_visible()
+    traces.locator("summary").first.click()
+    expect(page.locator("table.waterfall")).to_contain_text("console-items")
+
+
+def _metrics(page: Any, expect: Any, load: Load) -> None:
+    """The issue's check: Prometheus, GetMetricStatistics and the console agree."""
+    base = load.lamina.base
+    page.get_by_role("link", name="Metrics").click()
+    page.get_by_label("Namespace").select_option("AWS/Lambda")
+    shown = page.locator(
+        '[data-metric="Invocations"][data-dimensions="FunctionName=console-items"]'
+    )
+    expect(shown).to_have_text(str(load.invocations))
+    statistics = _statistics_sum(base, "AWS/Lambda", "Invocations", FunctionName="console-items")
+    prometheus = _prometheus_sum(base, "AWS_Lambda_Invocations", FunctionName="console-items")
+    assert (statistics, prometheus) == (load.invocations, load.invocations)
+
+    page.get_by_label("Namespace").select_option("AWS/ApiGateway")
+    count = page.locator(
+        '[data-metric="Count"][data-dimensions="ApiName=console-items, Stage=prod"]'
+    )
+    expect(count).to_have_text(str(load.requests))
+    errors = page.locator(
+        '[data-metric="4XXError"][data-dimensions="ApiName=console-items, Stage=prod"]'
+    )
+    expect(errors).to_have_text("1")
+    dims = {"ApiName": "console-items", "Stage": "prod"}
+    assert _statistics_sum(base, "AWS/ApiGateway", "Count", **dims) == load.requests
+    assert _prometheus_sum(base, "AWS_ApiGateway_Count", **dims) == load.requests
+    expect(page.get_by_role("img", name="AWS/ApiGateway Latency: 4 series")).to_be_visible()
+
+
+def _live_log(page: Any, expect: Any) -> None:
+    page.get_by_role("link", name="Live log").click()
+    page.get_by_label("Log group").select_option("console-api-access")
+    log = page.get_by_role("table", name="Newest first")
+    expect(log).to_contain_text("PUT /items/{id} 201")
+    page.get_by_label("Filter pattern").fill("GET")
+    page.get_by_role("button", name="Apply").click()
+    expect(log).to_contain_text("GET /items 200")
+    expect(log).not_to_contain_text("PUT /items")
+    page.get_by_role("button", name="Pause").click()
+    expect(page.get_by_role("button", name="Resume")).to_have_attribute("aria-pressed", "true")
+
+
+def _tables(page: Any, expect: Any) -> None:
+    page.get_by_role("link", name="Tables").click()
+    page.get_by_role("link", name="console-items").click()
+    expect(page.get_by_role("table", name=f"{PUTS} items")).to_be_visible()
+    page.get_by_label("Partition key pk =").fill("item")
+    page.get_by_label("Sort key sk").select_option("begins_with")
+    page.get_by_label("Value", exact=True).fill("item3")
+    page.get_by_role("button", name="Query").click()
+    found = page.get_by_role("table", name="1 items")
+    expect(found).to_contain_text("item3")
+
+
+def _buckets(page: Any, expect: Any, load: Load, tmp_path: Path) -> None:
+    page.get_by_role("link", name="Buckets").click()
+    page.get_by_role("link", name="console-uploads").click()
+    page.get_by_label("File").set_input_files(
+        files=[{"name": "hello.txt", "mimeType": "text/plain", "buffer": b"hello console"}]
+    )
+    page.get_by_role("button", name="Upload").click()
+    expect(page.get_by_role("status")).to_have_text("Uploaded hello.txt.")
+    expect(page.get_by_role("table", name="Objects")).to_contain_text("hello.txt")
+    stored = aws_client(load.lamina.base, "s3").get_object(
+        Bucket="console-uploads", Key="hello.txt"
+    )
+    assert stored["Body"].read() == b"hello console"
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download hello.txt").click()
+    saved = tmp_path / "downloaded.txt"
+    download.value.save_as(saved)
+    assert saved.read_bytes() == b"hello console"
+
+
+def _secrets(page: Any, expect: Any) -> None:
+    page.get_by_role("link", name="Secrets").click()
+    expect(page.get_by_role("heading", name="console/api-token")).to_be_visible()
+    assert SECRET_VALUE not in page.content()
+    show = page.get_by_role("button", name="Show value of console/api-token", exact=False)
+    show.click()
+    expect(page.locator("main pre")).to_contain_text(SECRET_VALUE)
+    page.get_by_role("button", name="Hide value of console/api-token", exact=False).click()
+    assert SECRET_VALUE not in page.content()
+
+
+def _pools(page: Any, expect: Any, load: Load) -> None:
+    page.get_by_role("link", name="User pools").click()
+    users = page.get_by_role("table", name="Users")
+    expect(users).to_contain_text(load.email)
+    expect(users).to_contain_text("UNCONFIRMED")
+    expect(page.get_by_role("table", name="Groups")).to_contain_text(load.email)
+    outbox = page.get_by_role("table", name="Messages, newest last")
+    sent = httpx.get(f"{load.lamina.base}/_lamina/cognito/outbox", timeout=30).json()
+    code = sent["messages"][-1]
+    expect(outbox).to_contain_text(code["code"])
+
+
+def _non_loopback_address() -> str | None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("10.255.255.255", 1))  # no packet is sent
+            address = str(probe.getsockname()[0])
+        except OSError:
+            return None
+    return None if address.startswith("127.") else address
+
+
+@pytest.mark.slow
+def test_console_over_tls_asks_for_a_sign_in_and_embeds_no_credential(tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    lamina = LaminaProcess(APP, "--tls", "--no-watch")
+    base = lamina.base.replace("http://", "https://")
+    try:
+        served = httpx.get(f"{base}/_lamina/console", verify=False, timeout=30)
+        assert served.status_code == 200
+        assert "secretAccessKey" not in served.text and '"signIn":true' in served.text
+        with sync_playwright() as playwright:
+            chromium = Browser(playwright, ignore_https_errors=True)
+            page = chromium.page
+            try:
+                page.goto(f"{base}/_lamina/console#/secrets")
+                expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+                expect(page.get_by_role("navigation", name="Console pages")).to_be_hidden()
+                page.screenshot(path=tmp_path / "sign-in.png")
+                page.get_by_label("Access key ID").fill("test")
+                page.get_by_label("Secret access key").fill("wrong")
+                page.get_by_role("button", name="Sign in").click()
+                expect(page.get_by_role("status")).to_contain_text("SignatureDoesNotMatch")
+                page.get_by_label("Secret access key").fill("test")
+                page.get_by_role("button", name="Sign in").click()
+                expect(
+                    page.get_by_text("Signed in as arn:aws:iam::123456789012:root")
+                ).to_be_visible()
+                expect(page.get_by_role("heading", name="console/api-token")).to_be_visible()
+                page.get_by_role("button", name="Sign out").click()
+                expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+            finally:
+                chromium.close()
+        # Only the refused sign-in's answer (403) may have been logged.
+        assert all("403" in error for error in chromium.errors), chromium.errors
+    finally:
+        lamina.stop()
+
+
+def test_console_on_a_network_address_asks_for_a_sign_in_and_metrics_stay_local() -> None:
+    address = _non_loopback_address()
+    if address is None:
+        pytest.skip("this machine has no non-loopback IPv4 address")
+    lamina = LaminaProcess(APP, "--host", "0.0.0.0", "--metrics-loopback-only", "--no-watch")
+    try:
+        page = httpx.get(f"{lamina.base}/_lamina/console", timeout=30)
+        assert '"signIn":true' in page.text and "secretAccessKey" not in page.text
+        assert page.headers["cache-control"] == "no-store"
+        assert "script-src 'self'" in page.headers["content-security-policy"]
+        assert httpx.get(f"{lamina.base}/_lamina/metrics", timeout=30).status_code == 200
+        remote = httpx.get(f"http://{address}:{lamina.port}/_lamina/metrics", timeout=30)
+        assert remote.status_code == 403
+    finally:
+        lamina.stop()
+
+
+def test_console_on_loopback_is_told_the_local_root_credential_and_serves_its_files() -> None:
+    lamina = LaminaProcess(APP, "--no-watch")
+    try:
+        page = httpx.get(f"{lamina.base}/_lamina/console", timeout=30)
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+        assert '"signIn":false' in page.text and '"accessKeyId":"test"' in page.text
+        script = httpx.get(f"{lamina.base}/_lamina/console/static/pages/functions.js", timeout=30)
+        assert script.headers["content-type"].startswith("text/javascript")
+        assert "export async function render" in script.text
+        missing = httpx.get(f"{lamina.base}/_lamina/console/static/nope.js", timeout=30)
+        assert missing.status_code == 404
+        assert httpx.post(f"{lamina.base}/_lamina/console", timeout=30).status_code == 405
+        started = time.perf_counter()
+        httpx.get(f"{lamina.base}/_lamina/console", timeout=30)
+        print(f"console page served in {(time.perf_counter() - started) * 1000:.1f} ms")
+    finally:
+        lamina.stop()
