@@ -10,6 +10,7 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from lamina.aws.credentials import Identity
@@ -62,6 +63,9 @@ _ALWAYS_ALLOWED = frozenset({("sts", "GetCallerIdentity")})
 ROOT_NEVER_DENIED = frozenset(
     {("s3", "GetBucketPolicy"), ("s3", "PutBucketPolicy"), ("s3", "DeleteBucketPolicy")}
 )
+# Services whose resource policies may admit unsigned callers (Principal "*"): S3's public
+# objects. Other services refuse unsigned calls whatever their policies say.
+PUBLIC_RESOURCE_POLICIES = frozenset({"s3"})
 # The IAM service prefix where it differs from botocore's service name.
 _PREFIX = {"cognito-idp": "cognito-idp", "lambda": "lambda"}
 # The error each protocol family answers a denial with (code, status).
@@ -89,35 +93,53 @@ def authorize(
     *,
     source_ip: str,
     resource_statements: Sequence[Mapping[str, Any]] = (),
+    params: Mapping[str, Any] | None = None,
+    region: str = "",
+    secure: bool = False,
 ) -> None:
     """Raise the service's AccessDenied error unless the identity's policies allow the
     action on every resource.
 
     `resource_statements`: the resource-based policy of what the call acts on (a bucket
-    policy), evaluated with the identity's policies as AWS does for a principal of the
-    same account: an explicit Deny in either denies, otherwise an Allow in either allows.
+    policy, a secret's policy, a function's policy), evaluated with the identity's policies
+    as AWS does for a principal of the same account: an explicit Deny in either denies,
+    otherwise an Allow in either allows. A KMS key policy is the primary control instead:
+    the identity's policies count only where the key policy allows the account.
     https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
+    https://docs.aws.amazon.com/kms/latest/developerguide/control-access.html
+    `params`, `region`, `secure`: the call's condition keys (request_context).
     """
     if (service, operation) in _ALWAYS_ALLOWED:
         return
     action = action_of(service, operation)
+    context = request_context(identity, source_ip=source_ip, region=region, secure=secure)
+    if params:
+        context.update(service_context(service, operation, params, identity.account_id))
+    role = role_arn(identity)
     for resource in resources:
         asked = PolicyRequest(
             action=action,
             resource=resource,
             principal=identity.arn,
-            context={"aws:SourceIp": source_ip, "aws:PrincipalArn": identity.arn},
+            context=context,
+            role_arn=role,
+            lowered=True,
         )
         decision = evaluate(identity.statements, asked)
-        granted = evaluate(resource_statements, asked, check_principal=True)
-        if granted is Decision.EXPLICIT_DENY:
-            why = "with an explicit deny in a resource-based policy"
-        elif decision is Decision.EXPLICIT_DENY:
-            why = "with an explicit deny in an identity-based policy"
-        elif Decision.ALLOW in (decision, granted):
-            continue
+        if service == "kms" and ":key/" in resource:
+            why = _key_policy_refusal(resource_statements, asked, decision, identity, action)
+            if why is None:
+                continue
         else:
-            why = f"because no identity-based policy allows the {action} action"
+            granted = evaluate(resource_statements, asked, check_principal=True)
+            if granted is Decision.EXPLICIT_DENY:
+                why = "with an explicit deny in a resource-based policy"
+            elif decision is Decision.EXPLICIT_DENY:
+                why = "with an explicit deny in an identity-based policy"
+            elif Decision.ALLOW in (decision, granted):
+                continue
+            else:
+                why = f"because no identity-based policy allows the {action} action"
         code, status = _DENIED.get(service, _DEFAULT_DENIED)
         raise ServiceError(
             code,
@@ -125,6 +147,124 @@ def authorize(
             f"{resource} {why}",
             status=status,
         )
+
+
+def _key_policy_refusal(
+    key_policy: Sequence[Mapping[str, Any]],
+    asked: PolicyRequest,
+    decision: Decision,
+    identity: Identity,
+    action: str,
+) -> str | None:
+    """Why a KMS key's policy (with the identity's policies) refuses the call; None when
+    it allows it. "Unless the key policy explicitly allows it, you cannot use IAM
+    policies to allow access to a KMS key": the key policy allows the caller by name, or
+    allows the account (its root), which lets the account's IAM policies grant access.
+    https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-root-enable-iam
+    """
+    if evaluate(key_policy, asked, check_principal=True) is Decision.EXPLICIT_DENY:
+        return "with an explicit deny in a resource-based policy"
+    if decision is Decision.EXPLICIT_DENY:
+        return "with an explicit deny in an identity-based policy"
+    named = evaluate(key_policy, asked, check_principal=True, account_names_all=False)
+    if named is Decision.ALLOW:
+        return None
+    root = PolicyRequest(
+        action=asked.action,
+        resource=asked.resource,
+        principal=f"arn:aws:iam::{identity.account_id}:root",
+        context=asked.context,
+        lowered=True,
+    )
+    if evaluate(key_policy, root, check_principal=True) is not Decision.ALLOW:
+        return f"because no resource-based policy allows the {action} action"
+    if decision is Decision.ALLOW:
+        return None
+    return f"because no identity-based policy allows the {action} action"
+
+
+def role_arn(identity: Identity) -> str | None:
+    """The role behind an assumed-role session (`arn:aws:iam::{account}:role/{name}`;
+    the session ARN carries no role path)."""
+    if ":assumed-role/" not in identity.arn:
+        return None
+    name = identity.arn.split(":assumed-role/", 1)[1].split("/", 1)[0]
+    return f"arn:aws:iam::{identity.account_id}:role/{name}"
+
+
+def request_context(
+    identity: Identity, *, source_ip: str, region: str = "", secure: bool = False
+) -> dict[str, str | Sequence[str]]:
+    """The global condition keys of a signed call (lowered), as IAM fills them in for the
+    principal and the request. aws:CurrentTime and aws:EpochTime are computed when a
+    condition asks (PolicyRequest.value).
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html
+    """
+    arn = identity.arn
+    # aws:PrincipalArn of a role session is the role's ARN, not the session's.
+    context: dict[str, str | Sequence[str]] = {
+        "aws:sourceip": source_ip,
+        "aws:principalarn": role_arn(identity) or arn,
+        "aws:principalaccount": identity.account_id,
+        "aws:userid": identity.principal_id,
+        "aws:securetransport": "true" if secure else "false",
+        "aws:principalisawsservice": "false",
+        "aws:viaawsservice": "false",
+    }
+    if region:
+        context["aws:requestedregion"] = region
+    if arn.endswith(":root"):
+        context["aws:principaltype"] = "Account"
+    elif ":user/" in arn:
+        # aws:username is there for IAM users only.
+        context["aws:principaltype"] = "User"
+        context["aws:username"] = arn.rsplit("/", 1)[-1]
+    elif ":assumed-role/" in arn:
+        context["aws:principaltype"] = "AssumedRole"
+    if identity.expires is not None and identity.session_token is not None:
+        context["aws:tokenissuetime"] = _iso(identity.issued or identity.expires)
+    return context
+
+
+def service_context(
+    service: str, operation: str, params: Mapping[str, Any], account_id: str
+) -> dict[str, str | Sequence[str]]:
+    """The service-specific condition keys a call carries (lowered).
+    https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html
+    https://docs.aws.amazon.com/service-authorization/latest/reference/list_awskeymanagementservice.html
+    """
+    context: dict[str, str | Sequence[str]] = {}
+    if service == "s3":
+        for name, key in _S3_KEYS:
+            if params.get(name) is not None:
+                context[key] = str(params[name])
+    elif service == "kms":
+        context["kms:calleraccount"] = account_id
+        encryption = params.get("EncryptionContext")
+        if isinstance(encryption, Mapping):
+            for key, value in encryption.items():
+                context[f"kms:encryptioncontext:{str(key).lower()}"] = str(value)
+            context["kms:encryptioncontextkeys"] = [str(key) for key in encryption]
+        if params.get("EncryptionAlgorithm"):
+            context["kms:encryptionalgorithm"] = str(params["EncryptionAlgorithm"])
+    elif service == "secretsmanager" and "SecretId" in params:
+        context["secretsmanager:secretid"] = str(params["SecretId"])
+    return context
+
+
+# S3 parameters that are condition keys (ListBucket's s3:prefix, s3:delimiter, s3:max-keys).
+_S3_KEYS = (
+    ("Prefix", "s3:prefix"),
+    ("Delimiter", "s3:delimiter"),
+    ("MaxKeys", "s3:max-keys"),
+    ("VersionId", "s3:versionid"),
+    ("ACL", "s3:x-amz-acl"),
+    ("ServerSideEncryption", "s3:x-amz-server-side-encryption"),
+)
+
+
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def authorize_anonymous(

@@ -58,6 +58,8 @@ class Identity(msgspec.Struct, frozen=True, kw_only=True):
     """The LocalStack-style `test` pair accepts whatever session token a client carries."""
     expires: float | None = None
     """Epoch seconds after which temporary credentials (STS) no longer work."""
+    issued: float | None = None
+    """Epoch seconds when temporary credentials were issued (aws:TokenIssueTime)."""
 
 
 class AssumableRole(msgspec.Struct, frozen=True, kw_only=True):
@@ -224,6 +226,7 @@ def issue_temporary(
         statements=statements,
         session_token=base64.b64encode(secrets.token_bytes(96)).decode(),
         expires=expires,
+        issued=now,
     )
     store.add_identity(identity)
     return identity

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from lamina.aws.auth import auth_error, authenticate, requires_auth
 from lamina.aws.authorize import (
+    PUBLIC_RESOURCE_POLICIES,
     ROOT_NEVER_DENIED,
     authorize,
     authorize_anonymous,
@@ -264,7 +265,11 @@ class AwsApi:
         spec, operation, labels = find_operation(claim, request)
         anonymous = access_key is None and requires_auth(operation)
         resource_policy = self._resource_policies.get(spec.name)
-        if anonymous and self._credentials.strict and resource_policy is None:
+        if spec.name not in PUBLIC_RESOURCE_POLICIES:
+            resource_policy_for_anonymous = None  # only S3's policies can admit the unsigned
+        else:
+            resource_policy_for_anonymous = resource_policy
+        if anonymous and self._credentials.strict and resource_policy_for_anonymous is None:
             raise auth_error(spec.protocol, spec.name, "missing", "Missing Authentication Token")
         handler = self._handlers[spec.name].get(operation.name)
         if handler is None:
@@ -278,17 +283,24 @@ class AwsApi:
             signature = claim.signature
             secret = self._credentials.secret(signature.access_key) if signature else None
             bind_payload(operation, parsed, request, signature, secret)
-        if anonymous and resource_policy is not None:
+        if anonymous and resource_policy_for_anonymous is not None:
             # An unsigned call to a service with resource policies (S3's public objects).
             authorize_anonymous(
                 spec.name,
                 operation.name,
                 self._resources(spec.name, operation.name, parsed),
-                resource_policy(operation.name, parsed),
+                resource_policy_for_anonymous(operation.name, parsed),
                 source_ip=request.client,
             )
         if access_key is not None:
-            self._authorize(spec.name, operation.name, parsed, access_key, request.client)
+            self._authorize(
+                spec.name,
+                operation.name,
+                parsed,
+                access_key,
+                request.client,
+                secure=request.tls is not None,
+            )
         context = AwsRequestContext(
             service=spec.name,
             operation=operation.name,
@@ -301,7 +313,14 @@ class AwsApi:
         return spec, await handler(context, parsed), operation
 
     def _authorize(
-        self, service: str, operation: str, params: OperationInput, access_key: str, client: str
+        self,
+        service: str,
+        operation: str,
+        params: OperationInput,
+        access_key: str,
+        client: str,
+        *,
+        secure: bool = False,
     ) -> None:
         identity = self._credentials.known_identity(access_key)
         resource_policy = self._resource_policies.get(service)
@@ -327,6 +346,9 @@ class AwsApi:
             self._resources(service, operation, params),
             source_ip=client,
             resource_statements=statements,
+            params=params,
+            region=self._region,
+            secure=secure,
         )
 
     def _resources(self, service: str, operation: str, params: OperationInput) -> list[str]:

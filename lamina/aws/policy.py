@@ -17,7 +17,9 @@ from __future__ import annotations
 import enum
 import functools
 import ipaddress
+import json
 import re
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -40,6 +42,7 @@ class PolicyRequest:
         "principal_account",
         "principal_service",
         "resource",
+        "role_arn",
     )
 
     def __init__(
@@ -50,6 +53,8 @@ class PolicyRequest:
         principal: str | None = None,
         principal_service: str | None = None,
         context: Mapping[str, str | Sequence[str]] | None = None,
+        role_arn: str | None = None,
+        lowered: bool = False,
     ) -> None:
         self.action = action
         self.resource = resource
@@ -58,9 +63,27 @@ class PolicyRequest:
         self.principal_account = _account_of(principal) if principal else None
         self.principal_service = principal_service
         """A service principal (apigateway.amazonaws.com) — checked against Principal.Service."""
-        # Condition keys are case-insensitive.
-        self.context = {key.lower(): value for key, value in (context or {}).items()}
-        self.context.setdefault("aws:currenttime", _now_iso())
+        self.role_arn = role_arn
+        """For an assumed-role session, its role's ARN: a resource policy naming the role
+        names its sessions too.
+        https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-role-session"""
+        # Condition keys are case-insensitive; `lowered`: the caller already lowered them.
+        if lowered and isinstance(context, dict):
+            self.context: dict[str, str | Sequence[str]] = context
+        else:
+            self.context = {key.lower(): value for key, value in (context or {}).items()}
+
+    def value(self, key: str) -> str | Sequence[str] | None:
+        """A condition key's value in the request context (`key` lowered); the time keys
+        are there for every request, computed only when a condition asks.
+        https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-currenttime"""
+        found = self.context.get(key)
+        if found is None:
+            if key == "aws:currenttime":
+                return _now_iso()
+            if key == "aws:epochtime":
+                return str(int(time.time()))
+        return found
 
 
 def evaluate(
@@ -68,15 +91,19 @@ def evaluate(
     request: PolicyRequest,
     *,
     check_principal: bool = False,
+    account_names_all: bool = True,
 ) -> Decision:
     """Explicit deny wins over allow; no matching statement is an implicit deny.
 
     `check_principal`: resource-based policies name who they apply to (Principal);
     identity-based policies and authorizer policies have no Principal element.
+    `account_names_all`: whether a Principal naming an account (its id or root ARN)
+    applies to every principal in it; False asks whether the policy names the caller
+    itself (a KMS key policy's direct grants).
     """
     allowed = False
     for statement in statements:
-        if not _matches(statement, request, check_principal):
+        if not _matches(statement, request, check_principal, account_names_all):
             continue
         if str(statement.get("Effect", "")) == "Deny":
             return Decision.EXPLICIT_DENY
@@ -98,6 +125,17 @@ def statements_of(document: object) -> list[Mapping[str, Any]]:
     return []
 
 
+@functools.lru_cache(maxsize=1024)
+def parsed_statements(text: str) -> tuple[Mapping[str, Any], ...]:
+    """The statements of a policy kept as JSON text (a key policy, a secret's policy),
+    parsed once per text: policies are read on every call to what they guard. Text that
+    is no JSON policy has none."""
+    try:
+        return tuple(statements_of(json.loads(text)))
+    except ValueError:
+        return ()
+
+
 def like(actual: str, pattern: str, *, case_sensitive: bool = True) -> bool:
     """IAM wildcards: `*` any run of characters (slashes included), `?` one character."""
     if case_sensitive:
@@ -105,42 +143,136 @@ def like(actual: str, pattern: str, *, case_sensitive: bool = True) -> bool:
     return _compiled_nocase(pattern).fullmatch(actual) is not None
 
 
-def _matches(statement: Mapping[str, Any], request: PolicyRequest, check_principal: bool) -> bool:
+def _like_element(
+    value: str, pattern: str, case_sensitive: bool, request: PolicyRequest | None
+) -> bool:
+    if request is not None and "${" in pattern:
+        compiled = _with_variables(pattern, request)
+        return compiled is not None and compiled.fullmatch(value) is not None
+    return like(value, pattern, case_sensitive=case_sensitive)
+
+
+# Policy variables: ${aws:username}, ${aws:PrincipalTag/team}, a default after a comma
+# (${aws:username, 'nobody'}), and the literals ${*}, ${?} and ${$}.
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html
+_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+_LITERALS = {"*": "*", "?": "?", "$": "$"}
+
+
+def _with_variables(pattern: str, request: PolicyRequest) -> re.Pattern[str] | None:
+    """The pattern with its variables replaced by the request's values (matched
+    literally); None when a variable has no value and no default: the element does not
+    match."""
+    parts: list[str] = []
+    at = 0
+    for found in _VARIABLE.finditer(pattern):
+        parts.append(_translate(pattern[at : found.start()]))
+        value = _variable(found.group(1), request)
+        if value is None:
+            return None
+        parts.append(re.escape(value))
+        at = found.end()
+    parts.append(_translate(pattern[at:]))
+    return re.compile("".join(parts), re.DOTALL)
+
+
+def _variable(inside: str, request: PolicyRequest) -> str | None:
+    name, comma, default = inside.partition(",")
+    name = name.strip()
+    if name in _LITERALS:
+        return _LITERALS[name]
+    value = request.value(name.lower())
+    if isinstance(value, str):
+        return value
+    if comma:
+        default = default.strip()
+        if len(default) >= 2 and default[0] == default[-1] == "'":
+            return default[1:-1]
+    return None  # missing, or multivalued (never a policy variable)
+
+
+def _substituted(values: list[str], request: PolicyRequest) -> list[str]:
+    """Condition values with their policy variables replaced (values whose variable has
+    no value are dropped: they match nothing)."""
+    if not any("${" in value for value in values):
+        return values
+    out = []
+    for value in values:
+        if "${" not in value:
+            out.append(value)
+            continue
+        replaced = _replace_variables(value, request)
+        if replaced is not None:
+            out.append(replaced)
+    return out
+
+
+def _replace_variables(value: str, request: PolicyRequest) -> str | None:
+    parts: list[str] = []
+    at = 0
+    for found in _VARIABLE.finditer(value):
+        parts.append(value[at : found.start()])
+        replaced = _variable(found.group(1), request)
+        if replaced is None:
+            return None
+        parts.append(replaced)
+        at = found.end()
+    parts.append(value[at:])
+    return "".join(parts)
+
+
+def _matches(
+    statement: Mapping[str, Any],
+    request: PolicyRequest,
+    check_principal: bool,
+    account_names_all: bool = True,
+) -> bool:
     if not _element_matches(statement, "Action", request.action, case_sensitive=False):
         return False
-    if not _element_matches(statement, "Resource", request.resource, case_sensitive=True):
+    if not _element_matches(
+        statement, "Resource", request.resource, case_sensitive=True, request=request
+    ):
         return False
-    if check_principal and not _principal_matches(statement, request):
+    if check_principal and not _principal_matches(statement, request, account_names_all):
         return False
     return _conditions_hold(statement.get("Condition") or {}, request)
 
 
 def _element_matches(
-    statement: Mapping[str, Any], name: str, value: str, *, case_sensitive: bool
+    statement: Mapping[str, Any],
+    name: str,
+    value: str,
+    *,
+    case_sensitive: bool,
+    request: PolicyRequest | None = None,
 ) -> bool:
     """Action / NotAction, Resource / NotResource. Action names are case-insensitive;
     ARNs are case-sensitive."""
     negated = f"Not{name}"
     if name in statement:
         patterns = _strings(statement[name])
-        return any(like(value, p, case_sensitive=case_sensitive) for p in patterns)
+        return any(_like_element(value, p, case_sensitive, request) for p in patterns)
     if negated in statement:
         patterns = _strings(statement[negated])
-        return not any(like(value, p, case_sensitive=case_sensitive) for p in patterns)
+        return not any(_like_element(value, p, case_sensitive, request) for p in patterns)
     # A statement without Resource (identity policies always have one; resource policies
     # may leave it out when they apply to the resource they are attached to).
     return name == "Resource"
 
 
-def _principal_matches(statement: Mapping[str, Any], request: PolicyRequest) -> bool:
+def _principal_matches(
+    statement: Mapping[str, Any], request: PolicyRequest, account_names_all: bool = True
+) -> bool:
     if "Principal" in statement:
-        return _principal_named(statement["Principal"], request)
+        return _principal_named(statement["Principal"], request, account_names_all)
     if "NotPrincipal" in statement:
-        return not _principal_named(statement["NotPrincipal"], request)
+        return not _principal_named(statement["NotPrincipal"], request, account_names_all)
     return False
 
 
-def _principal_named(principal: object, request: PolicyRequest) -> bool:
+def _principal_named(
+    principal: object, request: PolicyRequest, account_names_all: bool = True
+) -> bool:
     """https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html"""
     if principal == "*":
         return True
@@ -157,10 +289,14 @@ def _principal_named(principal: object, request: PolicyRequest) -> bool:
             if request.principal is None:
                 continue
             # An account id, or the account root ARN, names every principal in it.
-            if name == request.principal or name in (
+            if name == request.principal:
+                return True
+            if account_names_all and name in (
                 request.principal_account,
                 f"arn:aws:iam::{request.principal_account}:root",
             ):
+                return True
+            if request.role_arn is not None and name == request.role_arn:
                 return True
     return False
 
@@ -185,15 +321,23 @@ def _condition_holds(operator: str, key: str, expected: object, request: PolicyR
         qualifier, operator = operator.split(":", 1)
     if_exists = operator.endswith("IfExists")
     operator = operator.removesuffix("IfExists")
-    present = request.context.get(key)
+    present = request.value(key)
     if operator == "Null":
+        # Null: true means the key is absent (or an empty multivalued key).
+        # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_Null
         wanted = _strings(expected)[:1] == ["true"]
-        return (present is None) == wanted
-    if present is None:
-        # A missing key: IfExists holds; negated operators hold (nothing equals); others fail.
+        return (present is None or (not isinstance(present, str) and not present)) == wanted
+    if present is None or (not isinstance(present, str) and not present):
+        # A missing key: ForAllValues holds (every one of no values matches), ForAnyValue
+        # fails; otherwise IfExists holds, negated operators hold (nothing equals), others
+        # fail. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html
+        if qualifier == "ForAllValues":
+            return True
+        if qualifier == "ForAnyValue":
+            return False
         return if_exists or operator in _NEGATED
     actual_values = [present] if isinstance(present, str) else list(present)
-    values = _strings(expected)
+    values = _substituted(_strings(expected), request)
     test = _OPERATORS.get(operator)
     if test is None:
         return False  # an operator we do not know never grants
@@ -205,6 +349,20 @@ def _condition_holds(operator: str, key: str, expected: object, request: PolicyR
     if qualifier == "ForAllValues":
         return all(results)
     return any(results)
+
+
+def _arn_like(actual: str, pattern: str) -> bool:
+    """ArnEquals and ArnLike: "each of the six colon-delimited components of the ARN is
+    checked separately and each can include multi-character match wildcards (*) or
+    single-character match wildcards (?)"; a value that is no ARN does not match.
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_ARN"""
+    wanted = pattern.split(":", 5)
+    if len(wanted) < 6:
+        return like(actual, pattern)  # "*" and other patterns that are no ARN
+    parts = actual.split(":", 5)
+    if len(parts) < 6:
+        return False
+    return all(like(part, want) for part, want in zip(parts, wanted, strict=True))
 
 
 def _ip_in(actual: str, cidr: str) -> bool:
@@ -256,8 +414,8 @@ _OPERATORS: dict[str, Any] = {
     "StringEquals": lambda a, e: a == e,
     "StringEqualsIgnoreCase": lambda a, e: a.lower() == e.lower(),
     "StringLike": lambda a, e: like(a, e),
-    "ArnEquals": lambda a, e: a == e,
-    "ArnLike": lambda a, e: like(a, e),
+    "ArnEquals": lambda a, e: _arn_like(a, e),
+    "ArnLike": lambda a, e: _arn_like(a, e),
     "IpAddress": _ip_in,
     "NumericEquals": _numeric("eq"),
     "NumericLessThan": _numeric("lt"),

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from lamina.aws.policy import parsed_statements
 from lamina.aws.service import Handler, ServiceError, bind_operations
 from lamina.services.kms.keys import KeyService, blob_key_id
 from lamina.services.kms.master import MasterKey
@@ -56,3 +57,16 @@ class KmsProvider(KeyService):
             return [self.find(str(ref)).arn]
         except ServiceError:
             return None  # the operation answers NotFound itself
+
+    def resource_policy(self, operation: str, params: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+        """The key policy of the key a call acts on, for aws.authorize: the primary
+        control of access to a KMS key.
+        https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html"""
+        arns = self.resource_arns(operation, params)
+        if not arns:
+            return []
+        try:
+            record = self.find(arns[0])
+        except ServiceError:
+            return []
+        return list(parsed_statements(record.policy)) if record.policy else []

@@ -14,7 +14,7 @@ from typing import Any
 import msgspec
 import orjson
 
-from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutput
+from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutput, ServiceError
 from lamina.functions.policy import InvokeRequest, allows
 from lamina.services.lambda_ import names, persist
 from lamina.services.lambda_.error import check_revision, conflict, not_found
@@ -159,6 +159,21 @@ def allows_invoke(
             state.policies.get(key, ()), source, function_arn=state.function_arn(name, qualifier)
         )
     return decision
+
+
+def resource_statements(state: LambdaState, params: OperationInput) -> list[dict[str, Any]]:
+    """The function policy of what a call names (the function, or its qualified version
+    or alias), for aws.authorize: another principal of the account the policy names may
+    invoke the function even when its own policies do not allow it.
+    https://docs.aws.amazon.com/lambda/latest/dg/access-control-resource-based.html"""
+    if "FunctionName" not in params:
+        return []
+    try:
+        name, named = names.function_name(str(params["FunctionName"]))
+    except ServiceError:
+        return []
+    qualifier = params.get("Qualifier") or named
+    return state.policies.get((name, "" if qualifier in (None, LATEST) else qualifier), [])
 
 
 OPERATIONS: dict[str, Operation] = {

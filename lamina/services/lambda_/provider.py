@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from lamina.aws.service import AwsRequestContext, Handler, OperationInput, OperationOutput
 from lamina.core.store import Store
@@ -94,6 +95,10 @@ class LambdaProvider:
 
     def handlers(self) -> Mapping[str, Handler]:
         return self._handlers
+
+    def resource_policy(self, operation: str, params: OperationInput) -> list[dict[str, Any]]:
+        """The function policy of what a call names, for aws.authorize."""
+        return permissions.resource_statements(self.state, params)
 
 
 def _bind(state: LambdaState, operation: Operation) -> Handler:

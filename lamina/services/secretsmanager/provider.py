@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from lamina.aws.policy import parsed_statements
 from lamina.aws.service import Handler, ServiceError, bind_operations
 from lamina.services.kms.provider import KmsProvider
 from lamina.services.secretsmanager.operations import OPERATIONS
@@ -72,3 +73,16 @@ class SecretsManagerProvider(SecretService):
             return [self.find(str(params["SecretId"]), allow_deleted=True).arn]
         except ServiceError:
             return None
+
+    def resource_policy(self, operation: str, params: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+        """The resource policy of the secret a call acts on, for aws.authorize (combined
+        with the caller's identity policies: an explicit Deny in either denies, an Allow in
+        either allows within the account).
+        https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_resource-policies.html"""
+        if "SecretId" not in params:
+            return []
+        try:
+            secret = self.find(str(params["SecretId"]), allow_deleted=True)
+        except ServiceError:
+            return []
+        return list(parsed_statements(secret.policy)) if secret.policy else []
