@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+import os
 import secrets
 import threading
 import time
@@ -23,6 +24,9 @@ from urllib.parse import parse_qs, urlsplit
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric.padding import MGF1, OAEP
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.x509.oid import NameOID
 from lxml import etree
 from signxml import XMLSigner
@@ -31,6 +35,8 @@ from signxml.algorithms import CanonicalizationMethod
 SAMLP = "urn:oasis:names:tc:SAML:2.0:protocol"
 SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
 DS = "http://www.w3.org/2000/09/xmldsig#"
+XENC = "http://www.w3.org/2001/04/xmlenc#"
+XENC11 = "http://www.w3.org/2009/xmlenc11#"
 EMAIL = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"
 NAME = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name"
 GROUPS = "http://schemas.xmlsoap.org/claims/Group"
@@ -185,8 +191,11 @@ class SamlIdp:
         valid_s: float = 300,
         issued_offset_s: float = 0,
         assertion_id: str | None = None,
+        encrypt_to: str | None = None,
+        cipher: str = "aes256-gcm",
     ) -> str:
-        """A base64 Response; `sign` is "assertion", "response" or "none"."""
+        """A base64 Response; `sign` is "assertion", "response" or "none"; `encrypt_to`
+        (a base64 DER certificate) encrypts the assertion with `cipher`."""
         xml = self.response_xml(
             acs=acs,
             audience=audience,
@@ -201,6 +210,8 @@ class SamlIdp:
             valid_s=valid_s,
             issued_offset_s=issued_offset_s,
             assertion_id=assertion_id,
+            encrypt_to=encrypt_to,
+            cipher=cipher,
         )
         return base64.b64encode(etree.tostring(xml)).decode()
 
@@ -220,6 +231,8 @@ class SamlIdp:
         valid_s: float = 300,
         issued_offset_s: float = 0,
         assertion_id: str | None = None,
+        encrypt_to: str | None = None,
+        cipher: str = "aes256-gcm",
     ) -> etree._Element:
         now = self.clock() + issued_offset_s
         issuer = issuer or self.entity_id
@@ -266,9 +279,52 @@ class SamlIdp:
             assert assertion is not None
             signed = sign_element(assertion, signer_keys)
             root.replace(assertion, signed)
-        elif sign == "response":
+        if encrypt_to is not None:
+            assertion = root.find(f"{{{SAML}}}Assertion")
+            assert assertion is not None
+            root.replace(assertion, encrypt_element(assertion, encrypt_to, cipher))
+        if sign == "response":
             root = sign_element(root, signer_keys)
         return root
+
+
+def encrypt_element(element: etree._Element, certificate: str, cipher: str) -> etree._Element:
+    """An EncryptedAssertion (XML Encryption): the element encrypted with a fresh AES key
+    (`aes256-gcm` or `aes128-cbc`), the key wrapped with RSA-OAEP (MGF1-SHA1) to the
+    certificate's public key in an EncryptedKey inside the EncryptedData's KeyInfo."""
+    public = x509.load_der_x509_certificate(base64.b64decode(certificate)).public_key()
+    assert isinstance(public, rsa.RSAPublicKey)
+    plain = etree.tostring(element)
+    if cipher == "aes256-gcm":
+        key, iv = os.urandom(32), os.urandom(12)
+        data = iv + AESGCM(key).encrypt(iv, plain, None)
+        algorithm = f"{XENC11}aes256-gcm"
+    else:
+        key, iv = os.urandom(16), os.urandom(16)
+        pad = 16 - len(plain) % 16
+        padded = plain + os.urandom(pad - 1) + bytes([pad])
+        encryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).encryptor()
+        data = iv + encryptor.update(padded) + encryptor.finalize()
+        algorithm = f"{XENC}aes128-cbc"
+    wrapped = public.encrypt(
+        key, OAEP(mgf=MGF1(hashes.SHA1()), algorithm=hashes.SHA1(), label=None)
+    )
+    document = (
+        f'<saml:EncryptedAssertion xmlns:saml="{SAML}" xmlns:xenc="{XENC}" xmlns:ds="{DS}">'
+        f'<xenc:EncryptedData Type="{XENC}Element">'
+        f'<xenc:EncryptionMethod Algorithm="{algorithm}"/>'
+        "<ds:KeyInfo><xenc:EncryptedKey>"
+        f'<xenc:EncryptionMethod Algorithm="{XENC}rsa-oaep-mgf1p">'
+        '<ds:DigestMethod Algorithm="http://www.w3.org/2000/09/xmldsig#sha1"/>'
+        "</xenc:EncryptionMethod>"
+        "<xenc:CipherData><xenc:CipherValue>"
+        f"{base64.b64encode(wrapped).decode()}</xenc:CipherValue></xenc:CipherData>"
+        "</xenc:EncryptedKey></ds:KeyInfo>"
+        "<xenc:CipherData><xenc:CipherValue>"
+        f"{base64.b64encode(data).decode()}</xenc:CipherValue></xenc:CipherData>"
+        "</xenc:EncryptedData></saml:EncryptedAssertion>"
+    )
+    return etree.fromstring(document.encode())
 
 
 def sign_element(element: etree._Element, keys: Keys) -> etree._Element:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from cryptography.hazmat.primitives.asymmetric import rsa
+
 from lamina.aws.paging import offset_page
 from lamina.aws.service import Operation, OperationInput, OperationOutput, ServiceError
 from lamina.services.cognito_idp.model import (
@@ -19,7 +21,8 @@ from lamina.services.cognito_idp.model import (
     User,
     link_key,
 )
-from lamina.services.cognito_idp.saml_metadata import saml_details
+from lamina.services.cognito_idp.saml_encryption import EncryptionKey
+from lamina.services.cognito_idp.saml_metadata import saml_details, sp_entity_id
 from lamina.services.cognito_idp.shapes import time_of
 
 if TYPE_CHECKING:
@@ -115,8 +118,37 @@ def create_provider(idp: CognitoIdpProvider, params: OperationInput) -> Operatio
         modified=now,
         metadata=metadata,
     )
+    if kind == "SAML":
+        _encryption_key(idp, pool, provider)
     idp.store.put(pool.id, name, provider)
     return {"IdentityProvider": _type(provider)}
+
+
+def _encryption_key(
+    idp: CognitoIdpProvider, pool: Pool, provider: IdentityProvider, kept: str | None = None
+) -> None:
+    """EncryptedResponses "true": the provider gets an encryption key pair (kept across
+    updates: `kept` is its certificate), shown as ActiveEncryptionCertificate."""
+    if provider.details.get("EncryptedResponses") != "true":
+        return
+    secret = idp.signing_key(pool).der()
+    if provider.encryption_key and kept:
+        provider.details["ActiveEncryptionCertificate"] = kept
+        return
+    made = EncryptionKey.generate(sp_entity_id(pool.id), idp.now())
+    provider.encryption_key = made.seal(secret)
+    provider.details["ActiveEncryptionCertificate"] = made.certificate_text()
+
+
+def decryption_key(
+    idp: CognitoIdpProvider, pool: Pool, provider: IdentityProvider
+) -> rsa.RSAPrivateKey | None:
+    """The provider's SP encryption key when EncryptedResponses is on."""
+    if provider.details.get("EncryptedResponses") != "true" or not provider.encryption_key:
+        return None
+    certificate = provider.details.get("ActiveEncryptionCertificate", "")
+    secret = idp.signing_key(pool).der()
+    return EncryptionKey.unseal(secret, provider.encryption_key, certificate).private
 
 
 async def _describe(idp: CognitoIdpProvider, params: OperationInput) -> OperationOutput:
@@ -152,6 +184,7 @@ def update_provider(idp: CognitoIdpProvider, params: OperationInput) -> Operatio
     pool = idp.pool(params["UserPoolId"])
     provider = _provider(idp, pool, params["ProviderName"])
     if "ProviderDetails" in params:
+        kept = provider.details.get("ActiveEncryptionCertificate")
         details = {**provider.details, **params["ProviderDetails"]}
         _check_details(provider.type, details)
         if provider.type == "SAML":
@@ -161,6 +194,8 @@ def update_provider(idp: CognitoIdpProvider, params: OperationInput) -> Operatio
                 details.pop("MetadataFile", None)
             details, provider.metadata = saml_details(details, idp.now())
         provider.details = details
+        if provider.type == "SAML":
+            _encryption_key(idp, pool, provider, kept)
     if "AttributeMapping" in params:
         provider.attribute_mapping = dict(params["AttributeMapping"])
         if provider.type == "OIDC":

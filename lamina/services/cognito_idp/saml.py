@@ -44,9 +44,13 @@ from lamina.services.cognito_idp.federation import PENDING_S, federated_user
 from lamina.services.cognito_idp.hosted_grant import AuthorizeRequest, ErrorPage, parse_authorize
 from lamina.services.cognito_idp.hosted_http import ClientLookup, Site, redirect
 from lamina.services.cognito_idp.hosted_token import form_of
-from lamina.services.cognito_idp.identity_providers import find_provider, provider_for_identifier
+from lamina.services.cognito_idp.identity_providers import (
+    decryption_key,
+    find_provider,
+    provider_for_identifier,
+)
 from lamina.services.cognito_idp.model import IdentityProvider, Pool, User
-from lamina.services.cognito_idp.saml_metadata import POST, parse_metadata
+from lamina.services.cognito_idp.saml_metadata import POST, parse_metadata, sp_entity_id
 from lamina.services.cognito_idp.saml_response import (
     Expected,
     InvalidResponse,
@@ -62,11 +66,6 @@ log = logging.getLogger("lamina.cognito")
 INVALID = "Invalid samlResponse or relayState from identity provider"
 """What the pool's error page says about any response it refuses."""
 _UNAVAILABLE = "Login option is not available. Please try another one"
-
-
-def sp_entity_id(pool_id: str) -> str:
-    """The user pool as a SAML service provider (the Audience IdPs must name)."""
-    return f"urn:amazon:cognito:sp:{pool_id}"
 
 
 class _Pending:
@@ -149,6 +148,7 @@ class SamlSignIn:
             certificates=metadata.certificates,
             request_id=request_id,
             now=now,
+            decryption_key=decryption_key(self._idp, site.pool, provider),
         )
         try:
             assertion = read_response(encoded, expected)

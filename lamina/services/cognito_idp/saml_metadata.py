@@ -35,6 +35,11 @@ CERTIFICATE_MAX = 4096
 _FETCH_TIMEOUT = httpx.Timeout(10.0)
 
 
+def sp_entity_id(pool_id: str) -> str:
+    """The user pool as a SAML service provider (the Audience IdPs must name)."""
+    return f"urn:amazon:cognito:sp:{pool_id}"
+
+
 class SamlMetadata(msgspec.Struct, frozen=True, kw_only=True):
     entity_id: str
     sso_redirect: str | None

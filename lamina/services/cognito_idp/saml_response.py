@@ -22,10 +22,12 @@ import binascii
 import datetime
 
 import msgspec
+from cryptography.hazmat.primitives.asymmetric import rsa
 from lxml import etree
 from signxml.exceptions import InvalidInput, InvalidSignature
 from signxml.verifier import SignatureConfiguration, XMLVerifier
 
+from lamina.services.cognito_idp.saml_encryption import DecryptionError, decrypt_assertion
 from lamina.services.cognito_idp.saml_metadata import DS, certificate_pem, parse_xml
 
 SAMLP = "urn:oasis:names:tc:SAML:2.0:protocol"
@@ -54,6 +56,8 @@ class Expected(msgspec.Struct, frozen=True, kw_only=True):
     request_id: str | None
     """The AuthnRequest's ID (SP-initiated); None for an IdP-initiated sign-in."""
     now: float
+    decryption_key: rsa.RSAPrivateKey | None = None
+    """The provider's SP encryption key when EncryptedResponses is on."""
 
 
 class SignedAssertion(msgspec.Struct, frozen=True, kw_only=True):
@@ -75,30 +79,54 @@ def read_response(encoded: str, expected: Expected) -> SignedAssertion:
         raise InvalidResponse(f"the SAMLResponse cannot be read: {error}") from None
     if root.tag != f"{{{SAMLP}}}Response":
         raise InvalidResponse("not a samlp:Response")
-    response, assertion = _signed_parts(root, expected.certificates)
+    response, assertion = _signed_parts(root, expected)
     _check_response(response, expected)
     return _read_assertion(assertion, expected)
 
 
 def _signed_parts(
-    root: etree._Element, certificates: list[str]
+    root: etree._Element, expected: Expected
 ) -> tuple[etree._Element, etree._Element]:
     """(the Response, its one Assertion), each as covered by a verified signature where
-    signed. Exactly one Assertion, anywhere in the document: more is a wrapping attempt."""
-    if len(root.findall(f".//{{{SAML}}}Assertion")) != 1:
-        if root.find(f".//{{{SAML}}}EncryptedAssertion") is not None:
-            raise InvalidResponse("the assertion is encrypted; EncryptedResponses is not enabled")
-        raise InvalidResponse("the response must carry exactly one Assertion")
+    signed. Exactly one Assertion or EncryptedAssertion, anywhere in the document: more is a
+    wrapping attempt. With EncryptedResponses on, the assertion must come encrypted."""
+    plain = root.findall(f".//{{{SAML}}}Assertion")
+    encrypted = root.findall(f".//{{{SAML}}}EncryptedAssertion")
+    if len(plain) + len(encrypted) != 1:
+        raise InvalidResponse("the response must carry exactly one assertion")
+    if expected.decryption_key is None and encrypted:
+        raise InvalidResponse("the assertion is encrypted; EncryptedResponses is not enabled")
+    if expected.decryption_key is not None and plain:
+        raise InvalidResponse("EncryptedResponses is enabled; the assertion is not encrypted")
+    kind = f"{{{SAML}}}EncryptedAssertion" if encrypted else f"{{{SAML}}}Assertion"
     if root.find(f"{{{DS}}}Signature") is not None:
-        response = _verified(root, certificates)
-        assertion = response.find(f"{{{SAML}}}Assertion")
-        if assertion is None:
-            raise InvalidResponse("the signed Response carries no Assertion")
+        response = _verified(root, expected.certificates)
+        found = response.find(kind)
+        if found is None:
+            raise InvalidResponse("the signed Response carries no assertion")
+        assertion = _decrypted(found, expected)
+        if assertion.find(f"{{{DS}}}Signature") is not None:
+            assertion = _verified(assertion, expected.certificates)
         return response, assertion
-    found = root.find(f"{{{SAML}}}Assertion")
-    if found is None or found.find(f"{{{DS}}}Signature") is None:
+    found = root.find(kind)
+    if found is None:
+        raise InvalidResponse("the assertion is not a child of the Response")
+    assertion = _decrypted(found, expected)
+    if assertion.find(f"{{{DS}}}Signature") is None:
         raise InvalidResponse("neither the Response nor its Assertion is signed")
-    return root, _verified(found, certificates)
+    return root, _verified(assertion, expected.certificates)
+
+
+def _decrypted(found: etree._Element, expected: Expected) -> etree._Element:
+    if expected.decryption_key is None:
+        return found
+    try:
+        assertion = decrypt_assertion(found, expected.decryption_key)
+    except DecryptionError as error:
+        raise InvalidResponse(str(error)) from None
+    if assertion.tag != f"{{{SAML}}}Assertion":
+        raise InvalidResponse("the encrypted content is not an Assertion")
+    return assertion
 
 
 def _verified(element: etree._Element, certificates: list[str]) -> etree._Element:

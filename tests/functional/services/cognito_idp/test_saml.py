@@ -153,6 +153,7 @@ def test_saml_provider_describe_shows_the_details_cognito_adds(
     assert details["IDPSignout"] == "true"
     assert details["IDPInit"] == "false"
     assert details["EncryptedResponses"] == "false"
+    assert "ActiveEncryptionCertificate" not in details
     assert described["AttributeMapping"] == MAPPING
     assert described["IdpIdentifiers"] == ["corp.example"]
 
@@ -405,6 +406,79 @@ def test_saml_response_within_the_clock_skew_is_accepted(
     _, fields = _form_fields(started.form)
     clock.advance(300 + 30)
     _code(browser.post(started.acs, data=fields))
+
+
+# -- EncryptedResponses ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cipher", ["aes256-gcm", "aes128-cbc"])
+def test_encrypted_assertion_is_decrypted_with_the_active_encryption_certificate(
+    hosted: HostedServer, idp: SamlIdp, browser: httpx.Client, cipher: str
+) -> None:
+    app = _saml_app(hosted, idp, EncryptedResponses="true")
+    admin = hosted.admin()
+    details = admin.describe_identity_provider(UserPoolId=app.pool_id, ProviderName="Corp")[
+        "IdentityProvider"
+    ]["ProviderDetails"]
+    certificate = details["ActiveEncryptionCertificate"]
+    # The key pair survives an update of the provider.
+    admin.update_identity_provider(
+        UserPoolId=app.pool_id, ProviderName="Corp", ProviderDetails={"IDPSignout": "true"}
+    )
+    again = admin.describe_identity_provider(UserPoolId=app.pool_id, ProviderName="Corp")
+    assert again["IdentityProvider"]["ProviderDetails"]["ActiveEncryptionCertificate"] == (
+        certificate
+    )
+    started = Started(browser, app, idp)
+    given = {
+        "acs": started.acs,
+        "audience": started.audience,
+        "in_response_to": started.request["ID"],
+    }
+    encrypted = idp.response(**given, encrypt_to=certificate, cipher=cipher)
+    assert b"EncryptedAssertion" in base64.b64decode(encrypted)
+    tokens = _tokens(app, _code(_post(browser, started.acs, encrypted, started.relay_state)))
+    assert _claims(tokens["id_token"])["email"] == "grace@corp.example"
+
+
+def test_unencrypted_assertion_is_refused_when_encryption_is_on(
+    hosted: HostedServer, idp: SamlIdp, browser: httpx.Client
+) -> None:
+    app = _saml_app(hosted, idp, EncryptedResponses="true")
+    started = Started(browser, app, idp)
+    _, fields = _form_fields(started.form)
+    answer = browser.post(started.acs, data=fields)
+    assert answer.status_code == 400
+    assert INVALID in answer.text
+
+
+def test_assertion_encrypted_to_another_key_is_refused(
+    hosted: HostedServer, idp: SamlIdp, browser: httpx.Client
+) -> None:
+    app = _saml_app(hosted, idp, EncryptedResponses="true")
+    started = Started(browser, app, idp)
+    stranger = Keys().cert_base64
+    encrypted = idp.response(
+        acs=started.acs,
+        audience=started.audience,
+        in_response_to=started.request["ID"],
+        encrypt_to=stranger,
+    )
+    assert _post(browser, started.acs, encrypted, started.relay_state).status_code == 400
+
+
+def test_encrypted_assertion_is_refused_when_encryption_is_off(
+    hosted: HostedServer, idp: SamlIdp, browser: httpx.Client
+) -> None:
+    app = _saml_app(hosted, idp)
+    started = Started(browser, app, idp)
+    encrypted = idp.response(
+        acs=started.acs,
+        audience=started.audience,
+        in_response_to=started.request["ID"],
+        encrypt_to=Keys().cert_base64,
+    )
+    assert _post(browser, started.acs, encrypted, started.relay_state).status_code == 400
 
 
 # -- IdP-initiated sign-in ------------------------------------------------------------------
