@@ -22,9 +22,10 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.hazmat.primitives.asymmetric.padding import MGF1, OAEP
+from cryptography.hazmat.primitives.asymmetric.padding import MGF1, OAEP, PKCS1v15
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.x509.oid import NameOID
@@ -96,6 +97,8 @@ class SamlIdp:
         self.attributes = attributes
         self.keys = keys or Keys()
         self.clock = clock
+        self.sp_certificate: str | None = None
+        """The pool's GetSigningCertificate answer, to check signed AuthnRequests with."""
         self.requests: list[dict[str, Any]] = []
         """AuthnRequests received at /sso: their XML attributes, Issuer and RelayState."""
         idp = self
@@ -159,10 +162,36 @@ class SamlIdp:
             return
         request = parse_authn_request(query["SAMLRequest"])
         request["RelayState"] = query.get("RelayState")
+        request["SigAlg"] = query.get("SigAlg")
+        request["signature_valid"] = (
+            None if "Signature" not in query else self._signature_valid(url.query, query)
+        )
         self.requests.append(request)
         acs = request["AssertionConsumerServiceURL"]
         answer = self.response(acs=acs, audience=request["Issuer"], in_response_to=request["ID"])
         self._send(handler, 200, post_form(acs, answer, query.get("RelayState")), "text/html")
+
+    def _signature_valid(self, raw: str, query: dict[str, str]) -> bool:
+        """HTTP-Redirect binding signature (SAML bindings 3.4.4.1) over the query's own
+        encoded `SAMLRequest=..&RelayState=..&SigAlg=..`, checked with `sp_certificate`."""
+        if self.sp_certificate is None:
+            return False
+        parts = dict(part.split("=", 1) for part in raw.split("&"))
+        signed = "&".join(
+            f"{name}={parts[name]}"
+            for name in ("SAMLRequest", "RelayState", "SigAlg")
+            if name in parts
+        )
+        certificate = x509.load_der_x509_certificate(base64.b64decode(self.sp_certificate))
+        public = certificate.public_key()
+        assert isinstance(public, rsa.RSAPublicKey)
+        try:
+            public.verify(
+                base64.b64decode(query["Signature"]), signed.encode(), PKCS1v15(), hashes.SHA256()
+            )
+        except InvalidSignature:
+            return False
+        return True
 
     @staticmethod
     def _send(handler: BaseHTTPRequestHandler, status: int, body: str, kind: str) -> None:

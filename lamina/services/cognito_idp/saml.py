@@ -38,6 +38,10 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode
 
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+
 from lamina.http.message import HttpRequest, HttpResponse
 from lamina.services.cognito_idp import hosted_page
 from lamina.services.cognito_idp.federation import PENDING_S, federated_user
@@ -62,6 +66,8 @@ if TYPE_CHECKING:
     from lamina.services.cognito_idp.provider import CognitoIdpProvider
 
 log = logging.getLogger("lamina.cognito")
+
+RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
 
 INVALID = "Invalid samlResponse or relayState from identity provider"
 """What the pool's error page says about any response it refuses."""
@@ -112,15 +118,31 @@ class SamlSignIn:
             # HTTP-Redirect binding: DEFLATE (raw), base64, URL-encoded (SAML bindings 3.4.4).
             squeezer = zlib.compressobj(9, zlib.DEFLATED, -15)
             deflated = squeezer.compress(document) + squeezer.flush()
-            query = {
-                "SAMLRequest": base64.b64encode(deflated).decode(),
-                "RelayState": relay_state,
-            }
+            query = urlencode(
+                {"SAMLRequest": base64.b64encode(deflated).decode(), "RelayState": relay_state}
+            )
+            if provider.details.get("RequestSigningAlgorithm") == "rsa-sha256":
+                query = self._signed_query(site.pool, query)
             separator = "&" if "?" in destination else "?"
-            return redirect(f"{destination}{separator}{urlencode(query)}")
+            return redirect(f"{destination}{separator}{query}")
         # Only an HTTP-POST SingleSignOnService: a form the browser submits (no script: the
         # hosted pages' Content-Security-Policy allows none).
         return _post_form(destination, base64.b64encode(document).decode(), relay_state)
+
+    def _signed_query(self, pool: Pool, query: str) -> str:
+        """RequestSigningAlgorithm rsa-sha256: the HTTP-Redirect binding's signature over
+        `SAMLRequest=..&RelayState=..&SigAlg=..` (SAML bindings 3.4.4.1), with the pool's
+        signing key -- the one GetSigningCertificate's certificate carries, which the IdP
+        is given to verify requests with.
+        https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-SAML-signing-encryption.html
+        """
+        signed = f"{query}&{urlencode({'SigAlg': RSA_SHA256})}"
+        private = serialization.load_der_private_key(
+            self._idp.signing_key(pool).der(), password=None
+        )
+        assert isinstance(private, rsa.RSAPrivateKey)
+        signature = private.sign(signed.encode(), PKCS1v15(), hashes.SHA256())
+        return f"{signed}&{urlencode({'Signature': base64.b64encode(signature).decode()})}"
 
     async def response(self, site: Site, request: HttpRequest) -> tuple[AuthorizeRequest, User]:
         """POST /saml2/idpresponse: the pool's authorize request and the signed-in user."""

@@ -247,6 +247,28 @@ def test_sign_in_through_the_saml_idp(
     assert user["UserStatus"] == "EXTERNAL_PROVIDER"
 
 
+def test_authn_request_is_signed_with_the_pools_signing_certificate(
+    hosted: HostedServer, idp: SamlIdp, browser: httpx.Client
+) -> None:
+    app = _saml_app(hosted, idp, RequestSigningAlgorithm="rsa-sha256")
+    certificate = hosted.admin().get_signing_certificate(UserPoolId=app.pool_id)["Certificate"]
+    idp.sp_certificate = certificate
+    started = Started(browser, app, idp)
+    assert started.request["SigAlg"] == "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+    assert started.request["signature_valid"] is True
+    idp.sp_certificate = Keys().cert_base64  # another key: the same request does not verify
+    browser.get(started.location)
+    assert idp.requests[-1]["signature_valid"] is False
+
+
+def test_authn_request_is_unsigned_without_request_signing_algorithm(
+    hosted: HostedServer, idp: SamlIdp, browser: httpx.Client
+) -> None:
+    app = _saml_app(hosted, idp)
+    started = Started(browser, app, idp)
+    assert started.request["SigAlg"] is None and started.request["signature_valid"] is None
+
+
 def test_signed_response_instead_of_signed_assertion_is_accepted(
     hosted: HostedServer, idp: SamlIdp, browser: httpx.Client
 ) -> None:
