@@ -16,7 +16,7 @@ function svg(tag, attrs = {}, text) {
  * Its accessible name says what it shows; the totals are in a legend beside it.
  */
 export function lineChart(title, series, startMs, endMs, unit = "") {
-  const width = 640, height = 200, left = 48, bottom = 22, top = 8, right = 8;
+  const width = 420, height = 180, left = 44, bottom = 22, top = 10, right = 10;
   const values = series.flatMap((s) => s.points.map(([, v]) => v));
   const max = Math.max(1, ...values);
   const x = (t) => left + ((t - startMs) / Math.max(1, endMs - startMs)) * (width - left - right);

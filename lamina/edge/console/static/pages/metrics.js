@@ -104,7 +104,7 @@ async function drawNamespace(namespace, [seconds, period], filter) {
           : stat === "Maximum" ? Math.max(0, ...values)
             : values.length ? values.reduce((a, b) => a + b, 0) / values.length : 0;
         return h("li", {}, `${s.label}: `, h("span", {
-          class: "total", "data-metric": name, "data-dimensions": s.label,
+          class: "value", "data-metric": name, "data-dimensions": s.label,
         }, number(summary, stat === "Sum" ? 0 : 2)), stat === "Sum" ? " total" : stat === "Maximum" ? " max" : " mean");
       })));
   }));
