@@ -27,6 +27,13 @@ function storedCredentials() {
 }
 
 async function start() {
+  if (!window.isSecureContext || !crypto.subtle) {
+    // WebCrypto (SigV4) exists only in secure contexts: https, or http on loopback.
+    main.replaceChildren(h("h1", {}, "Lamina console"), h("p", { class: "error", role: "alert" },
+      "This page cannot sign requests over plain HTTP on a network address: open it over "
+      + "https (lamina up --tls) or at http://127.0.0.1."));
+    return;
+  }
   const credentials = storedCredentials();
   if (credentials === null) return showSignIn();
   useCredentials(credentials, config.region);
