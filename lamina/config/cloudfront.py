@@ -341,6 +341,7 @@ def provision(resource: TemplateResource, provider: CloudFrontProvider, account_
             arn=arn,
             code=str(properties.get("FunctionCode", "")),
             runtime=str(config.get("Runtime", "cloudfront-js-1.0")),
+            comment=str(config.get("Comment", "")),
         )
     elif resource.type == DISTRIBUTION:
         provider.put_distribution(

@@ -5,6 +5,7 @@ with the distribution's alias chosen by SNI."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -231,3 +232,30 @@ def test_sync_site_finds_the_lamina_up_serving_the_current_folder(tmp_path: Path
         assert len(listed["Contents"]) == 3
     finally:
         lamina.stop()
+
+
+def test_cloudfront_function_redirects_and_test_function_runs_it(edge: Edge) -> None:
+    moved = edge.get("/legacy/page.html")
+    assert moved.status_code == 301 and moved.headers["location"] == "/"
+    assert moved.headers["x-cache"] == "FunctionGeneratedResponse from cloudfront"
+    described = edge.cloudfront.describe_function(Name="site-edge-old-links")
+    summary = described["FunctionSummary"]
+    assert summary["FunctionConfig"]["Runtime"] == "cloudfront-js-2.0"
+    assert summary["FunctionMetadata"]["FunctionARN"].endswith(":function/site-edge-old-links")
+    event = {
+        "version": "1.0",
+        "context": {"eventType": "viewer-request"},
+        "viewer": {"ip": "198.51.100.1"},
+        "request": {"method": "GET", "uri": "/legacy/a", "querystring": {}, "headers": {},
+                    "cookies": {}},
+    }  # fmt: skip
+    tested = edge.cloudfront.test_function(
+        Name="site-edge-old-links",
+        IfMatch=described["ETag"],
+        EventObject=json.dumps(event).encode(),
+    )["TestResult"]
+    assert tested["FunctionErrorMessage"] == ""
+    assert tested["FunctionExecutionLogs"] == ["moving /legacy/a"]
+    assert json.loads(tested["FunctionOutput"])["response"]["statusCode"] == 301
+    listed = edge.cloudfront.list_functions()["FunctionList"]
+    assert [f["Name"] for f in listed["Items"]] == ["site-edge-old-links"]

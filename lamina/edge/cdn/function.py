@@ -35,7 +35,8 @@ const contexts = new Map();
 function contextOf(code) {
   let context = contexts.get(code);
   if (!context) {
-    context = vm.createContext({console: {log() {}, error() {}, warn() {}, info() {}}});
+    const log = (...parts) => context.__logs.push(parts.map(String).join(' '));
+    context = vm.createContext({__logs: [], console: {log, error: log, warn: log, info: log}});
     vm.runInContext(code + '\n;globalThis.__handler = handler;', context, {timeout: 1000});
     contexts.set(code, context);
   }
@@ -48,11 +49,13 @@ lines.on('line', async (line) => {
   try {
     const context = contextOf(message.code);
     context.__event = message.event;
+    context.__logs = [];
     let result = vm.runInContext('__handler(__event)', context, {timeout: 1000});
     if (result && typeof result.then === 'function') result = await result;
-    reply({id: message.id, result: result === undefined ? null : result});
+    reply({id: message.id, result: result === undefined ? null : result, logs: context.__logs});
   } catch (error) {
-    reply({id: message.id, error: String((error && error.message) || error)});
+    const logs = contexts.get(message.code) ? contexts.get(message.code).__logs : [];
+    reply({id: message.id, error: String((error && error.message) || error), logs});
   }
 });
 lines.on('close', () => process.exit(0));
@@ -75,6 +78,14 @@ class FunctionRunner:
         self._lock = asyncio.Lock()
 
     async def run(self, function: ViewerFunction, event: dict[str, Any]) -> Any:
+        """The function's result; FunctionError when it throws or does not answer."""
+        reply = await self.call(function, event)
+        if "error" in reply:
+            raise FunctionError(f"{function.name}: {reply['error']}")
+        return reply.get("result")
+
+    async def call(self, function: ViewerFunction, event: dict[str, Any]) -> dict[str, Any]:
+        """The runner's whole reply: `result` or `error`, and `logs` (console output)."""
         process = await self._started()
         call = next(self._ids)
         answer: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
@@ -89,9 +100,7 @@ class FunctionRunner:
             raise FunctionError(f"{function.name} took over {TIMEOUT_S} s") from exc
         finally:
             self._waiting.pop(call, None)
-        if "error" in reply:
-            raise FunctionError(f"{function.name}: {reply['error']}")
-        return reply.get("result")
+        return reply
 
     async def close(self) -> None:
         if self._process is not None and self._process.returncode is None:

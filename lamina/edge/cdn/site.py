@@ -77,6 +77,7 @@ class SiteEdge:
         """The edge itself, for custom origins that are S3 website endpoints."""
         self._pending: dict[CacheKey, asyncio.Future[Entry | None]] = {}
         self._functions = FunctionRunner()
+        cloudfront.tester = self._functions  # TestFunction runs code the same way
         self._via = secrets.token_hex(16)
         """This edge server's name in the Via header it sends origins."""
 

@@ -83,6 +83,7 @@ class ViewerFunction(msgspec.Struct, frozen=True, kw_only=True):
     arn: str
     code: str
     runtime: str = "cloudfront-js-1.0"
+    comment: str = ""
 
 
 class Behavior(msgspec.Struct, frozen=True, kw_only=True):

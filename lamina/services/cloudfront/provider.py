@@ -10,17 +10,21 @@ in memory as the cache does.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import string
 import threading
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
+
+import orjson
 
 from lamina.aws.model import ModelLibrary
 from lamina.aws.service import (
     Handler,
+    Operation,
     OperationInput,
     OperationOutput,
     ServiceError,
@@ -68,6 +72,12 @@ class Invalidation:
         }
 
 
+class FunctionTester(Protocol):
+    """Runs a CloudFront Function's code (lamina.edge.cdn.function.FunctionRunner)."""
+
+    async def call(self, function: ViewerFunction, event: dict[str, Any]) -> dict[str, Any]: ...
+
+
 class CloudFrontProvider:
     service_name = "cloudfront"
     error_namespace = None
@@ -87,6 +97,8 @@ class CloudFrontProvider:
         self.response_headers_policies: dict[str, ResponseHeaders] = dict(MANAGED_RESPONSE_HEADERS)
         self.functions: dict[str, ViewerFunction] = {}
         """The template's CloudFront Functions by ARN."""
+        self.tester: FunctionTester | None = None
+        """What TestFunction runs code with (set by the edge that runs them for viewers)."""
         self._distributions: dict[str, Distribution] = {}
         self._hosts: dict[str, Distribution] = {}
         self._invalidations: dict[str, list[Invalidation]] = {}
@@ -231,6 +243,78 @@ class CloudFrontProvider:
         ]
         return {"DistributionList": _listing(items, marker, next_marker, limit)}
 
+    # -- CloudFront Functions
+    # https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_TestFunction.html
+
+    def describe_function(self, params: OperationInput) -> OperationOutput:
+        function = self._function(params["Name"])
+        return {
+            "FunctionSummary": self._function_summary(function),
+            "ETag": function_etag(function),
+        }
+
+    def list_functions(self, params: OperationInput) -> OperationOutput:
+        found = sorted(self.functions.values(), key=lambda f: f.name)
+        page, _, next_marker, limit = _page(found, params, lambda f: f.name)
+        listing: dict[str, Any] = {"MaxItems": limit, "Quantity": len(page)}
+        if page:
+            listing["Items"] = [self._function_summary(f) for f in page]
+        if next_marker is not None:
+            listing["NextMarker"] = next_marker
+        return {"FunctionList": listing}
+
+    async def test_function(self, params: OperationInput) -> OperationOutput:
+        function = self._function(params["Name"])
+        if params.get("IfMatch") != function_etag(function):
+            raise ServiceError(
+                "PreconditionFailed",
+                "The precondition in one or more of the request fields evaluated to false.",
+                status=412,
+            )
+        try:
+            event = orjson.loads(params.get("EventObject") or b"")
+        except orjson.JSONDecodeError:
+            raise ServiceError(
+                "InvalidArgument", "The event object is not valid JSON.", status=400
+            ) from None
+        if self.tester is None:
+            raise ServiceError("UnsupportedOperation", "No function runtime here.", status=400)
+        reply = await self.tester.call(function, event)
+        result = reply.get("result")
+        output = ""
+        if "error" not in reply and isinstance(result, dict):
+            kind = "response" if "statusCode" in result else "request"
+            output = orjson.dumps({kind: result}).decode()
+        return {
+            "TestResult": {
+                "FunctionSummary": self._function_summary(function),
+                "ComputeUtilization": "1",
+                "FunctionExecutionLogs": [str(line) for line in reply.get("logs") or []],
+                "FunctionErrorMessage": str(reply.get("error", "")),
+                "FunctionOutput": output,
+            }
+        }
+
+    def _function(self, name: str) -> ViewerFunction:
+        for function in self.functions.values():
+            if function.name == name:
+                return function
+        raise ServiceError("NoSuchFunctionExists", "The function does not exist.", status=404)
+
+    def _function_summary(self, function: ViewerFunction) -> dict[str, Any]:
+        when = datetime.fromtimestamp(self.clock(), UTC)
+        return {
+            "Name": function.name,
+            "Status": "DEPLOYED",
+            "FunctionConfig": {"Comment": function.comment, "Runtime": function.runtime},
+            "FunctionMetadata": {
+                "FunctionARN": function.arn,
+                "Stage": "LIVE",
+                "CreatedTime": when,
+                "LastModifiedTime": when,
+            },
+        }
+
     def _shape(self, distribution: Distribution) -> dict[str, Any]:
         return {
             "Id": distribution.id,
@@ -251,6 +335,11 @@ class CloudFrontProvider:
             if invalidation.caller_reference == reference:
                 return invalidation
         return None
+
+
+def function_etag(function: ViewerFunction) -> str:
+    """A function's ETag (its code's version), as DescribeFunction answers it."""
+    return "E" + hashlib.sha256(function.code.encode()).hexdigest()[:13].upper()
 
 
 def _reference(distribution: Distribution) -> str:
@@ -298,11 +387,14 @@ def _listing(
     return listing
 
 
-_OPERATIONS = {
+_OPERATIONS: dict[str, Operation[CloudFrontProvider]] = {
     "CreateInvalidation": CloudFrontProvider.create_invalidation,
     "GetInvalidation": CloudFrontProvider.get_invalidation,
     "ListInvalidations": CloudFrontProvider.list_invalidations,
     "GetDistribution": CloudFrontProvider.get_distribution,
     "GetDistributionConfig": CloudFrontProvider.get_distribution_config,
     "ListDistributions": CloudFrontProvider.list_distributions,
+    "DescribeFunction": CloudFrontProvider.describe_function,
+    "ListFunctions": CloudFrontProvider.list_functions,
+    "TestFunction": CloudFrontProvider.test_function,
 }
