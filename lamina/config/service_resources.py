@@ -22,6 +22,7 @@ USER_POOL_CLIENT = "AWS::Cognito::UserPoolClient"
 USER_POOL_GROUP = "AWS::Cognito::UserPoolGroup"
 USER_POOL_DOMAIN = "AWS::Cognito::UserPoolDomain"
 USER_POOL_IDP = "AWS::Cognito::UserPoolIdentityProvider"
+USER_POOL_RESOURCE_SERVER = "AWS::Cognito::UserPoolResourceServer"
 KMS_KEY = "AWS::KMS::Key"
 KMS_ALIAS = "AWS::KMS::Alias"
 SECRET = "AWS::SecretsManager::Secret"
@@ -33,6 +34,7 @@ ALARM = "AWS::CloudWatch::Alarm"
 DASHBOARD = "AWS::CloudWatch::Dashboard"
 SERVICE_TYPES = frozenset(
     {USER_POOL, USER_POOL_CLIENT, USER_POOL_GROUP, USER_POOL_DOMAIN, USER_POOL_IDP}
+    | {USER_POOL_RESOURCE_SERVER}
     | {KMS_KEY, KMS_ALIAS, SECRET}
     | {ROTATION_SCHEDULE, LOG_GROUP, ALARM, DASHBOARD, BUCKET, BUCKET_POLICY}
     | set(cloudfront.CLOUDFRONT_TYPES)
@@ -47,6 +49,7 @@ _ORDER = (
     ROTATION_SCHEDULE,
     USER_POOL,
     USER_POOL_IDP,  # before the clients whose SupportedIdentityProviders name them
+    USER_POOL_RESOURCE_SERVER,  # before the clients whose AllowedOAuthScopes name them
     USER_POOL_CLIENT,
     USER_POOL_GROUP,
     USER_POOL_DOMAIN,
@@ -94,6 +97,10 @@ def _physical_id(
         # Ref returns the ProviderName.
         # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolidentityprovider.html
         return str(properties["ProviderName"])
+    if kind == USER_POOL_RESOURCE_SERVER:
+        # Ref returns the Identifier.
+        # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolresourceserver.html
+        return str(properties["Identifier"])
     if kind == USER_POOL_DOMAIN:
         # Ref returns the domain prefix.
         # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpooldomain.html
