@@ -465,6 +465,7 @@ _REF_RULES: dict[str, _Rule] = {
     "AWS::Cognito::UserPoolClient": _user_pool_client_id,
     "AWS::Cognito::UserPoolGroup": _group_name,
     "AWS::Cognito::UserPoolIdentityProvider": _named("ProviderName"),
+    "AWS::Cognito::UserPoolResourceServer": _named("Identifier"),
     # Ref of a user pool domain is the domain (prefix) itself.
     # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpooldomain.html#aws-resource-cognito-userpooldomain-return-values
     "AWS::Cognito::UserPoolDomain": _domain_prefix,
