@@ -33,6 +33,7 @@ from lamina.config.service_resources import (
     USER_POOL_DOMAIN,
     USER_POOL_GROUP,
     USER_POOL_IDP,
+    USER_POOL_RESOURCE_SERVER,
 )
 from lamina.core.ids import new_request_id
 from lamina.services.cloudfront.provider import CloudFrontProvider
@@ -42,9 +43,10 @@ from lamina.services.cognito_idp.identity_providers import (
     find_provider,
     update_provider,
 )
-from lamina.services.cognito_idp.model import Client, Group, Pool
+from lamina.services.cognito_idp.model import Client, Group, Pool, ResourceServer
 from lamina.services.cognito_idp.pool_operations import create_client
 from lamina.services.cognito_idp.provider import CognitoIdpProvider
+from lamina.services.cognito_idp.resource_servers import put_resource_server
 from lamina.services.cognito_idp.shapes import configure_pool
 from lamina.services.kms.provider import KmsProvider
 from lamina.services.kms.store import AliasRecord
@@ -299,6 +301,24 @@ def _user_pool_identity_provider(resource: TemplateResource, services: Services)
         create_provider(services.cognito, params)
 
 
+def _user_pool_resource_server(resource: TemplateResource, services: Services) -> None:
+    """Custom scopes of a template's pool: created, or replaced on a redeploy, as
+    CreateResourceServer / UpdateResourceServer do.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolresourceserver.html
+    """
+    properties = resource.properties
+    pool_id = str(properties["UserPoolId"])
+    params = {
+        "UserPoolId": pool_id,
+        "Identifier": resource.physical_id,
+        "Name": str(properties["Name"]),
+        "Scopes": list(properties.get("Scopes") or []),
+    }
+    cognito = services.cognito
+    existing = cognito.store.get(ResourceServer, pool_id, resource.physical_id)
+    put_resource_server(cognito, params, create=existing is None)
+
+
 def _user_pool_domain(resource: TemplateResource, services: Services) -> None:
     """The pool answers its hosted pages at `{Domain}.auth.localhost` (hosted.py)."""
     # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpooldomain.html
@@ -414,5 +434,6 @@ _PROVISIONERS = {
     USER_POOL_CLIENT: _user_pool_client,
     USER_POOL_GROUP: _user_pool_group,
     USER_POOL_IDP: _user_pool_identity_provider,
+    USER_POOL_RESOURCE_SERVER: _user_pool_resource_server,
     USER_POOL_DOMAIN: _user_pool_domain,
 }
