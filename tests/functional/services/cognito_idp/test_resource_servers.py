@@ -12,10 +12,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import boto3
 import httpx
 import jwt
 import pytest
 from botocore.exceptions import ClientError
+
+from lamina.config.load import load_application
+from tests.conftest import FIXTURES, LaminaProcess
 
 from .conftest import Clock
 from .test_hosted import HostedServer
@@ -165,3 +169,68 @@ def test_client_credentials_refusals(hosted: HostedServer) -> None:
     admin.delete_resource_server(UserPoolId=pool_id, Identifier="orders")
     gone = _token(hosted, pool_id, client_id, secret)
     assert (gone.status_code, gone.json()) == (400, {"error": "invalid_scope"})
+
+
+TEMPLATE_M2M = """
+  Orders:
+    Type: AWS::Cognito::UserPoolResourceServer
+    Properties:
+      UserPoolId: !Ref UserPool
+      Identifier: orders
+      Name: Orders
+      Scopes:
+        - ScopeName: read
+          ScopeDescription: Read orders
+  Worker:
+    Type: AWS::Cognito::UserPoolClient
+    Properties:
+      UserPoolId: !Ref UserPool
+      ClientName: worker
+      GenerateSecret: true
+      AllowedOAuthFlowsUserPoolClient: true
+      AllowedOAuthFlows: [client_credentials]
+      AllowedOAuthScopes: [!Sub "${Orders}/read"]
+"""
+
+
+@pytest.mark.slow
+def test_a_template_declares_the_resource_server(tmp_path: Path) -> None:
+    """AWS::Cognito::UserPoolResourceServer (Ref: the Identifier) exists before the clients
+    naming its scopes, and the client-credentials grant works at `lamina up`.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolresourceserver.html
+    """
+    template = (FIXTURES / "apps" / "hosted" / "template.yaml").read_text()
+    (tmp_path / "template.yaml").write_text(template + TEMPLATE_M2M)
+    app = load_application(tmp_path)
+    ids = {r.logical_id: r.physical_id for r in app.service_resources}
+    assert ids["Orders"] == "orders"
+    lamina = LaminaProcess(tmp_path)
+    try:
+        admin = boto3.client(
+            "cognito-idp",
+            endpoint_url=lamina.base,
+            region_name="us-east-1",
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
+        pool_id = ids["UserPool"]
+        server = admin.describe_resource_server(UserPoolId=pool_id, Identifier="orders")
+        assert server["ResourceServer"]["Scopes"] == [
+            {"ScopeName": "read", "ScopeDescription": "Read orders"}
+        ]
+        client = admin.describe_user_pool_client(UserPoolId=pool_id, ClientId=ids["Worker"])
+        secret = client["UserPoolClient"]["ClientSecret"]
+        answer = httpx.post(
+            f"{lamina.base}/{pool_id}/oauth2/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": ids["Worker"],
+                "client_secret": secret,
+            },
+            timeout=10,
+        )
+        assert answer.status_code == 200, answer.text
+        claims = jwt.decode(answer.json()["access_token"], options={"verify_signature": False})
+        assert claims["scope"] == "orders/read"
+    finally:
+        lamina.stop()
