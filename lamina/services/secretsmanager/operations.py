@@ -11,6 +11,7 @@ from typing import Any
 
 from lamina.aws.service import Operation, OperationInput, OperationOutput, ServiceError
 from lamina.services.secretsmanager import listing, passwords
+from lamina.services.secretsmanager.policy import checked_policy
 from lamina.services.secretsmanager.schedule import parse_rules
 from lamina.services.secretsmanager.service import (
     CURRENT,
@@ -347,7 +348,9 @@ def _get_policy(sm: SecretService, params: OperationInput) -> OperationOutput:
 
 def _put_policy(sm: SecretService, params: OperationInput) -> OperationOutput:
     secret = sm.find(params["SecretId"])
-    secret.policy = params["ResourcePolicy"]
+    secret.policy = checked_policy(
+        params["ResourcePolicy"], bool(params.get("BlockPublicPolicy", False))
+    )
     sm.store.put(secret)
     return {"ARN": secret.arn, "Name": secret.name}
 
