@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+import re
 from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
@@ -29,6 +30,10 @@ HOSTED_SUFFIX = "auth.localhost"
 `{prefix}.auth.{region}.amazoncognito.com`."""
 
 
+_PREFIX = re.compile(r"[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?")
+"""A prefix domain's pattern, as Cognito's InvalidParameterException quotes it. [reported]"""
+
+
 def _pool_with(idp: CognitoIdpProvider, domain: str) -> Pool | None:
     for pool in idp.store.all(Pool, ""):
         if domain in (pool.domain, pool.custom_domain) and domain:
@@ -47,6 +52,13 @@ async def _create_domain(idp: CognitoIdpProvider, params: OperationInput) -> Ope
     pool = idp.pool(params["UserPoolId"])
     domain = str(params["Domain"])
     certificate = _certificate_arn(params)
+    if not certificate and _PREFIX.fullmatch(domain) is None:
+        raise ServiceError(
+            "InvalidParameterException",
+            "The domain name contains an invalid character. Domain names can only contain "
+            "lower-case letters, numbers, and hyphens. Please enter a different name that "
+            "follows this format: ^[a-z0-9](?:[a-z0-9\\-]{0,61}[a-z0-9])?$",
+        )
     if _pool_with(idp, domain) is not None:
         raise ServiceError(
             "InvalidParameterException", "Domain already associated with another user pool."
@@ -144,7 +156,9 @@ def _tagged(idp: CognitoIdpProvider, arn: str) -> Pool:
 async def _tag(idp: CognitoIdpProvider, params: OperationInput) -> OperationOutput:
     pool = _tagged(idp, params["ResourceArn"])
     pool.tags.update({str(k): str(v) for k, v in (params.get("Tags") or {}).items()})
-    if len(pool.tags) > 50:  # at most 50 tags per user pool
+    if len(pool.tags) > 50:
+        # "A user pool can have as many as 50 tags." [choice] the error's wording.
+        # https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_TagResource.html
         raise ServiceError("InvalidParameterException", "A user pool can have at most 50 tags.")
     idp.store.put("", pool.id, pool)
     return {}

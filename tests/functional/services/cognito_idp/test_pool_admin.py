@@ -245,6 +245,14 @@ def test_user_pool_domain_lifecycle(server: CognitoServer) -> None:
     with pytest.raises(ClientError) as error:
         admin.create_user_pool_domain(UserPoolId="us-east-1_missing00", Domain="x")
     assert _error(error)[0] == "ResourceNotFoundException"
+    with pytest.raises(ClientError) as error:
+        admin.create_user_pool_domain(UserPoolId=pool_id, Domain="My_App")
+    assert _error(error) == (
+        "InvalidParameterException",
+        "The domain name contains an invalid character. Domain names can only contain "
+        "lower-case letters, numbers, and hyphens. Please enter a different name that "
+        "follows this format: ^[a-z0-9](?:[a-z0-9\\-]{0,61}[a-z0-9])?$",
+    )
 
 
 def test_domain_serves_hosted_pages(tmp_path: Path, clock: Clock) -> None:
@@ -298,6 +306,12 @@ def test_tags(server: CognitoServer) -> None:
     assert admin.describe_user_pool(UserPoolId=pool["Id"])["UserPool"]["UserPoolTags"] == {
         "stage": "dev"
     }
+    # A user pool can have as many as 50 tags.
+    admin.tag_resource(ResourceArn=arn, Tags={f"k{i}": "v" for i in range(49)})
+    with pytest.raises(ClientError) as error:
+        admin.tag_resource(ResourceArn=arn, Tags={"one": "too many"})
+    assert _error(error)[0] == "InvalidParameterException"
+    assert len(admin.list_tags_for_resource(ResourceArn=arn)["Tags"]) == 50
     missing = arn.replace(pool["Id"], "us-east-1_missing00")
     for call in (
         lambda: admin.list_tags_for_resource(ResourceArn=missing),
