@@ -169,7 +169,7 @@ def test_console_pages_show_what_the_load_did(load: Load, tmp_path: Path) -> Non
             page.screenshot(path=tmp_path / "function.png", full_page=True)
             _metrics(page, expect, load)
             page.screenshot(path=tmp_path / "metrics.png", full_page=True)
-            _live_log(page, expect)
+            _live_log(page, expect, load)
             page.screenshot(path=tmp_path / "logs.png", full_page=True)
             page.get_by_role("link", name="Alarms").click()
             expect(page.get_by_role("table", name="Metric alarms")).to_contain_text(
@@ -258,17 +258,23 @@ def _metrics(page: Any, expect: Any, load: Load) -> None:
     expect(page.get_by_role("img", name="AWS/ApiGateway Latency: 4 series")).to_be_visible()
 
 
-def _live_log(page: Any, expect: Any) -> None:
+def _live_log(page: Any, expect: Any, load: Load) -> None:
     page.get_by_role("link", name="Live log").click()
     page.get_by_label("Log group").select_option("console-api-access")
     log = page.get_by_role("table", name="Newest first")
-    expect(log).to_contain_text("PUT /items/{id} 201")
+    expect(log).to_contain_text("PUT /items/{id} 201")  # the last 15 minutes, filtered
+    status = page.get_by_role("status")
+    expect(status).to_contain_text("Live (StartLiveTail)", timeout=15_000)
+    # A request made now reaches the page through the live tail session.
+    fresh = httpx.get(f"{load.lamina.base}/prod/items", headers={"x-api-key": KEY}, timeout=30)
+    expect(log).to_contain_text(fresh.headers["x-amzn-requestid"], timeout=15_000)
     page.get_by_label("Filter pattern").fill("GET")
     page.get_by_role("button", name="Apply").click()
     expect(log).to_contain_text("GET /items 200")
     expect(log).not_to_contain_text("PUT /items")
     page.get_by_role("button", name="Pause").click()
     expect(page.get_by_role("button", name="Resume")).to_have_attribute("aria-pressed", "true")
+    expect(status).to_contain_text("Paused")
 
 
 def _tables(page: Any, expect: Any) -> None:

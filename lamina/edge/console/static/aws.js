@@ -17,7 +17,7 @@ export class AwsError extends Error {
   }
 }
 
-async function send(service, { method = "POST", path = "/", query = "", headers = {}, body = "" }) {
+async function send(service, { method = "POST", path = "/", query = "", headers = {}, body = "", signal }) {
   if (session.credentials === null) throw new AwsError("NotSignedIn", "Sign in first", 0);
   const hasBody = method !== "GET" && method !== "HEAD" && method !== "DELETE";
   const signed = await sign(
@@ -26,7 +26,7 @@ async function send(service, { method = "POST", path = "/", query = "", headers 
   );
   return fetch(path + (query ? "?" + query : ""), {
     method, headers: signed, body: hasBody ? body : undefined,
-    credentials: "omit", cache: "no-store",
+    credentials: "omit", cache: "no-store", signal,
   });
 }
 
@@ -52,6 +52,20 @@ function jsonService(service, prefix, version) {
     headers: { "content-type": `application/x-amz-json-${version}`, "x-amz-target": `${prefix}.${operation}` },
     body: JSON.stringify(input),
   }));
+}
+
+/**
+ * StartLiveTail: the open response, whose body is an event stream (eventstream.js);
+ * `signal` (an AbortController's) ends the session.
+ * https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_StartLiveTail.html
+ */
+export async function startLiveTail(input, signal) {
+  const response = await send("logs", {
+    headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": "Logs_20140328.StartLiveTail" },
+    body: JSON.stringify(input), signal,
+  });
+  if (!response.ok) await jsonAnswer(response);
+  return response;
 }
 
 export const dynamodb = jsonService("dynamodb", "DynamoDB_20120810", "1.0");

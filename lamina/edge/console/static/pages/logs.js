@@ -1,11 +1,14 @@
-// The live log: FilterLogEvents polled every two seconds over one log group (API Gateway
-// access logs, /aws/lambda/<function>), with a filter pattern, as `aws logs tail --follow`
-// does. https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_FilterLogEvents.html
-import { logs } from "../aws.js";
+// The live log of one log group (API Gateway access logs, /aws/lambda/<function>): the
+// last 15 minutes from FilterLogEvents, then new lines as a StartLiveTail session streams
+// them (an AWS event stream), with the same filter pattern on both. Where the session
+// cannot start, FilterLogEvents is polled every 2 s instead, as `aws logs tail --follow`.
+import { logs, startLiveTail } from "../aws.js";
+import { messages } from "../eventstream.js";
 import { fill, h, time } from "../ui.js";
 
 const POLL_MS = 2000;
 const KEEP = 500;
+const BACKFILL_MS = 15 * 60_000;
 
 export async function render(body) {
   const groups = h("select", { id: "log-group" });
@@ -19,34 +22,78 @@ export async function render(body) {
     rows));
   const holder = h("div");
   body.replaceChildren(holder);
-  let seen = new Set(), since = Date.now() - 15 * 60_000, timer = null, paused = false;
-  const reset = () => { seen = new Set(); since = Date.now() - 15 * 60_000; rows.replaceChildren(); poll(); };
-  async function poll() {
+  const arns = new Map();
+  let seen = new Set(), since = 0, session = null, timer = null, paused = false;
+
+  function show(event) {
+    const key = event.eventId || `${event.logStreamName}|${event.timestamp}|${event.message}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    since = Math.max(since, event.timestamp);
+    rows.prepend(h("tr", {}, h("td", {}, time(event.timestamp)), h("td", {}, h("code", {}, event.logStreamName)),
+      h("td", {}, h("pre", {}, event.message.replace(/\n$/, "")))));
+    while (rows.children.length > KEEP) rows.lastChild.remove();
+  }
+
+  function stop() {
     clearTimeout(timer);
-    if (!groups.value) return;
+    if (session) session.abort();
+    session = null;
+  }
+
+  async function backfill() {
+    let nextToken;
+    for (let page = 0; page < 3; page += 1) {
+      const answer = await logs("FilterLogEvents", {
+        logGroupName: groups.value, startTime: since, filterPattern: pattern.value.trim() || undefined, nextToken,
+      });
+      (answer.events || []).forEach(show);
+      nextToken = answer.nextToken;
+      if (!nextToken) break;
+    }
+  }
+
+  async function poll() {
     try {
-      let nextToken, fresh = [];
-      for (let page = 0; page < 3; page += 1) {
-        const answer = await logs("FilterLogEvents", {
-          logGroupName: groups.value, startTime: since, filterPattern: pattern.value.trim() || undefined, nextToken,
-        });
-        fresh.push(...(answer.events || []).filter((e) => !seen.has(e.eventId)));
-        nextToken = answer.nextToken;
-        if (!nextToken) break;
-      }
-      for (const event of fresh) {
-        seen.add(event.eventId);
-        since = Math.max(since, event.timestamp);
-        rows.prepend(h("tr", {}, h("td", {}, time(event.timestamp)), h("td", {}, h("code", {}, event.logStreamName)),
-          h("td", {}, h("pre", {}, event.message.replace(/\n$/, "")))));
-      }
-      while (rows.children.length > KEEP) rows.lastChild.remove();
-      status.textContent = `${rows.children.length} lines; updated ${new Date().toLocaleTimeString()}`;
+      await backfill();
+      status.textContent = `Polling: ${rows.children.length} lines; updated ${new Date().toLocaleTimeString()}`;
     } catch (error) {
       status.textContent = error.message;
     }
     if (!paused) timer = setTimeout(poll, POLL_MS);
   }
+
+  async function tail() {
+    const controller = new AbortController();
+    session = controller;
+    const filter = pattern.value.trim();
+    const response = await startLiveTail({
+      logGroupIdentifiers: [arns.get(groups.value)], logEventFilterPattern: filter || undefined,
+    }, controller.signal);
+    for await (const { headers, payload } of messages(response.body)) {
+      if (headers[":message-type"] === "exception") throw new Error(`${headers[":exception-type"]}: ${payload}`);
+      const type = headers[":event-type"];
+      if (type === "sessionStart") status.textContent = `Live (StartLiveTail): ${rows.children.length} lines`;
+      if (type !== "sessionUpdate") continue;
+      for (const result of JSON.parse(payload).sessionResults || []) show(result);
+      status.textContent = `Live (StartLiveTail): ${rows.children.length} lines; updated ${new Date().toLocaleTimeString()}`;
+    }
+  }
+
+  async function follow() {
+    stop();
+    if (!groups.value || paused) return;
+    try {
+      await backfill();
+      await tail();
+    } catch (error) {
+      if (error.name === "AbortError") return; // paused, or another group chosen
+      status.textContent = `Live tail unavailable (${error.message}); polling.`;
+      poll();
+    }
+  }
+
+  const restart = () => { seen = new Set(); since = Date.now() - BACKFILL_MS; rows.replaceChildren(); follow(); };
   await fill(holder, async () => {
     const found = [];
     let nextToken;
@@ -57,19 +104,23 @@ export async function render(body) {
       if (!nextToken) break;
     }
     if (!found.length) return h("p", { class: "empty" }, "No log groups yet.");
+    for (const g of found) arns.set(g.logGroupName, g.logGroupArn || g.arn.replace(/:\*$/, ""));
     groups.replaceChildren(...found.map((g) => h("option", { value: g.logGroupName }, g.logGroupName)));
-    return [h("form", { class: "inline", onsubmit: (e) => { e.preventDefault(); reset(); } },
+    return [h("form", { class: "inline", onsubmit: (e) => { e.preventDefault(); restart(); } },
       h("label", { for: "log-group" }, "Log group", groups),
       h("label", { for: "log-pattern" }, "Filter pattern", pattern),
       h("button", { type: "submit" }, "Apply"), pause), status, list];
   });
-  groups.addEventListener("change", reset);
+  groups.addEventListener("change", restart);
   pause.addEventListener("click", () => {
     paused = !paused;
     pause.textContent = paused ? "Resume" : "Pause";
     pause.setAttribute("aria-pressed", String(paused));
-    if (!paused) poll(); else clearTimeout(timer);
+    if (paused) {
+      stop();
+      status.textContent = `Paused: ${rows.children.length} lines`;
+    } else follow();
   });
-  poll();
-  return () => { paused = true; clearTimeout(timer); };
+  restart();
+  return () => { paused = true; stop(); };
 }
