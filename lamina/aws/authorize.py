@@ -303,6 +303,8 @@ def resources_from_params(
     if service == "s3" and "Bucket" in params:
         bucket = f"arn:aws:s3:::{params['Bucket']}"
         return [f"{bucket}/{params['Key']}" if "Key" in params else bucket]
+    if service == "sts" and "RoleArn" in params:  # AssumeRole acts on the role
+        return [str(params["RoleArn"])]
     if service == "cognito-idp" and "UserPoolId" in params:
         return [f"arn:aws:cognito-idp:{region}:{account}:userpool/{params['UserPoolId']}"]
     return ["*"]

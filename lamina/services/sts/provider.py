@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from lamina.aws.authorize import role_arn as session_role
 from lamina.aws.credentials import (
     AssumableRole,
     CredentialStore,
@@ -124,7 +125,13 @@ class StsProvider:
         )
         if role is None:
             raise denied
-        asked = PolicyRequest(action="sts:AssumeRole", resource=role_arn, principal=caller.arn)
+        # A trust policy naming a role names that role's sessions too (role chaining).
+        asked = PolicyRequest(
+            action="sts:AssumeRole",
+            resource=role_arn,
+            principal=caller.arn,
+            role_arn=session_role(caller),
+        )
         trusted = evaluate(role.trust_statements, asked, check_principal=True) is Decision.ALLOW
         allowed = evaluate(caller.statements, asked) is Decision.ALLOW
         if not (trusted and allowed):

@@ -32,6 +32,7 @@ from tests.loopback import REGION, LoopbackServer
 ACCOUNT = "123456789012"
 RUNNER = f"arn:aws:iam::{ACCOUNT}:role/runner"
 OTHER = f"arn:aws:iam::{ACCOUNT}:role/deployer"
+CHAINED = f"arn:aws:iam::{ACCOUNT}:role/chained"
 LAMBDA_TRUST = {
     "Effect": "Allow",
     "Principal": {"Service": ["lambda.amazonaws.com"]},
@@ -41,8 +42,17 @@ ROLES = [
     AssumableRole(
         arn=RUNNER,
         role_id="AROARUNNERRUNNERRUNN",
-        statements=({"Effect": "Allow", "Action": "sts:GetSessionToken", "Resource": "*"},),
+        statements=({"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": CHAINED},),
         trust_statements=(LAMBDA_TRUST,),
+    ),
+    AssumableRole(
+        arn=CHAINED,
+        role_id="AROACHAINEDCHAINEDCH",
+        statements=(),
+        trust_statements=(
+            # Names the role: its sessions (the function's) may assume this one.
+            {"Effect": "Allow", "Principal": {"AWS": RUNNER}, "Action": "sts:AssumeRole"},
+        ),
     ),
     AssumableRole(
         arn=OTHER,
@@ -179,6 +189,8 @@ def test_an_environment_signs_as_its_roles_session(server: RoleServer) -> None:
     with pytest.raises(ClientError) as error:
         sts.assume_role(RoleArn=OTHER, RoleSessionName="escape")
     assert _code(error) == "AccessDenied"
+    chained = sts.assume_role(RoleArn=CHAINED, RoleSessionName="next")["AssumedRoleUser"]
+    assert chained["Arn"] == f"arn:aws:sts::{ACCOUNT}:assumed-role/chained/next"
 
 
 def test_credentials_expire_and_new_environments_get_new_ones(
