@@ -99,6 +99,10 @@ class SamlIdp:
         self.clock = clock
         self.sp_certificate: str | None = None
         """The pool's GetSigningCertificate answer, to check signed AuthnRequests with."""
+        self.logout_requests: list[dict[str, Any]] = []
+        self.logout_return = ""
+        """Where LogoutResponses go: the SP's /saml2/logout (the test sets it)."""
+        self.logout_status = "urn:oasis:names:tc:SAML:2.0:status:Success"
         self.requests: list[dict[str, Any]] = []
         """AuthnRequests received at /sso: their XML attributes, Issuer and RelayState."""
         idp = self
@@ -157,6 +161,9 @@ class SamlIdp:
         if url.path == "/metadata":
             self._send(handler, 200, self.metadata(), "application/samlmetadata+xml")
             return
+        if url.path == "/slo" and "SAMLRequest" in query:
+            self._logout(handler, url.query, query)
+            return
         if url.path != "/sso" or "SAMLRequest" not in query:
             self._send(handler, 404, "not found", "text/plain")
             return
@@ -170,6 +177,29 @@ class SamlIdp:
         acs = request["AssertionConsumerServiceURL"]
         answer = self.response(acs=acs, audience=request["Issuer"], in_response_to=request["ID"])
         self._send(handler, 200, post_form(acs, answer, query.get("RelayState")), "text/html")
+
+    def _logout(self, handler: BaseHTTPRequestHandler, raw: str, query: dict[str, str]) -> None:
+        """A LogoutRequest: recorded, answered with a signed LogoutResponse POSTed (by the
+        browser) to `logout_return`, the SP's /saml2/logout."""
+        request = parse_authn_request(query["SAMLRequest"])
+        request["RelayState"] = query.get("RelayState")
+        request["SigAlg"] = query.get("SigAlg")
+        request["signature_valid"] = (
+            None if "Signature" not in query else self._signature_valid(raw, query)
+        )
+        self.logout_requests.append(request)
+        document = (
+            f'<samlp:LogoutResponse xmlns:samlp="{SAMLP}" xmlns:saml="{SAML}" '
+            f'ID="_l{secrets.token_hex(16)}" Version="2.0" IssueInstant="{instant(self.clock())}" '
+            f'Destination="{escape(self.logout_return)}" InResponseTo="{request["ID"]}">'
+            f"<saml:Issuer>{escape(self.entity_id)}</saml:Issuer>"
+            f'<samlp:Status><samlp:StatusCode Value="{self.logout_status}"/></samlp:Status>'
+            "</samlp:LogoutResponse>"
+        )
+        signed = sign_element(etree.fromstring(document.encode()), self.keys)
+        answer = base64.b64encode(etree.tostring(signed)).decode()
+        page = post_form(self.logout_return, answer, query.get("RelayState"))
+        self._send(handler, 200, page, "text/html")
 
     def _signature_valid(self, raw: str, query: dict[str, str]) -> bool:
         """HTTP-Redirect binding signature (SAML bindings 3.4.4.1) over the query's own
@@ -375,7 +405,8 @@ def sign_element(element: etree._Element, keys: Keys) -> etree._Element:
 
 
 def parse_authn_request(encoded: str) -> dict[str, Any]:
-    """An HTTP-Redirect binding SAMLRequest: base64 of raw DEFLATE."""
+    """An HTTP-Redirect binding SAMLRequest (AuthnRequest or LogoutRequest): base64 of raw
+    DEFLATE."""
     document = zlib.decompress(base64.b64decode(encoded), -15)
     root = etree.fromstring(document)
     found: dict[str, Any] = dict(root.attrib)
@@ -384,6 +415,10 @@ def parse_authn_request(encoded: str) -> dict[str, Any]:
     found["tag"] = root.tag
     policy = root.find(f"{{{SAMLP}}}NameIDPolicy")
     found["NameIDPolicy"] = None if policy is None else dict(policy.attrib)
+    name_id = root.find(f"{{{SAML}}}NameID")
+    found["NameID"] = None if name_id is None else name_id.text
+    index = root.find(f"{{{SAMLP}}}SessionIndex")
+    found["SessionIndex"] = None if index is None else index.text
     return found
 
 

@@ -82,6 +82,7 @@ _PAGES = frozenset(
         "/confirmForgotPassword",
         "/oauth2/idpresponse",
         "/saml2/idpresponse",
+        "/saml2/logout",
     }
 )
 
@@ -125,6 +126,8 @@ class HostedUi:
             if path == "/saml2/idpresponse":
                 authorize, user = await self._saml.response(site, request)
                 return await self._signed_in(site, authorize, user)
+            if path == "/saml2/logout":
+                return self._saml.logout.response(site, request)
         except ErrorPage as error:
             return hosted_page.error(error.message, error.code)
         except RedirectError as error:
@@ -393,11 +396,24 @@ class HostedUi:
         if logout_uri is not None:
             if logout_uri not in client.logout_urls:
                 raise ErrorPage("redirect_mismatch", "The logout_uri is not a sign-out URL.")
-            return redirect(logout_uri, cleared)
+            return self._signed_out(site, request, logout_uri, cleared)
         # Without logout_uri: sign out, then sign in again (redirect_uri, response_type).
         parse_authorize(site.pool, query, self._find_client(site.pool))
         again = {k: v for k, v in query.items() if k != "logout_uri"}
-        return redirect(f"{site.prefix}/login?{urlencode(again)}", cleared)
+        return self._signed_out(site, request, f"{site.prefix}/login?{urlencode(again)}", cleared)
+
+    def _signed_out(
+        self, site: Site, request: HttpRequest, location: str, cleared: list[tuple[bytes, bytes]]
+    ) -> HttpResponse:
+        """A session from a SAML sign-in whose provider has IDPSignout goes through the
+        IdP's single logout first (saml_logout.py), then to `location`."""
+        token = cookies_of(request).get(SESSION_COOKIE)
+        found = self.sessions.user(site.pool, token) if token else None
+        if found is not None:
+            answer = self._saml.logout.start(site, found[0].username, location, cleared)
+            if answer is not None:
+                return answer
+        return redirect(location, cleared)
 
 
 def _sign_up_href(login_action: str) -> str:

@@ -28,6 +28,9 @@ TICKET_S = 3600
 """A sign-up's confirmation form may be answered (and the user signed in) within an hour."""
 
 
+_SIGNED_IN = ("CONFIRMED", "EXTERNAL_PROVIDER")
+
+
 class SignedSessions:
     def __init__(self, idp: CognitoIdpProvider) -> None:
         self._idp = idp
@@ -43,7 +46,8 @@ class SignedSessions:
         if claims is None:
             return None
         user = self._idp.store.get(User, pool.id, str(claims.get("username")))
-        if user is None or not user.enabled or user.status != "CONFIRMED":
+        # A federated user (EXTERNAL_PROVIDER) keeps their session as a native one does.
+        if user is None or not user.enabled or user.status not in _SIGNED_IN:
             return None
         if int(claims.get("iat", 0)) < user.tokens_revoked_at:
             return None

@@ -30,17 +30,11 @@ https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-sam
 from __future__ import annotations
 
 import base64
-import datetime
 import logging
 import secrets
-import zlib
 from html import escape
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode
-
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 
 from lamina.http.message import HttpRequest, HttpResponse
 from lamina.services.cognito_idp import hosted_page
@@ -54,6 +48,13 @@ from lamina.services.cognito_idp.identity_providers import (
     provider_for_identifier,
 )
 from lamina.services.cognito_idp.model import IdentityProvider, Pool, User
+from lamina.services.cognito_idp.saml_logout import (
+    SamlLogout,
+    SamlSession,
+    deflated,
+    instant,
+    signed_query,
+)
 from lamina.services.cognito_idp.saml_metadata import POST, parse_metadata, sp_entity_id
 from lamina.services.cognito_idp.saml_response import (
     Expected,
@@ -67,7 +68,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("lamina.cognito")
 
-RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
 
 INVALID = "Invalid samlResponse or relayState from identity provider"
 """What the pool's error page says about any response it refuses."""
@@ -94,6 +94,7 @@ class SamlSignIn:
         """RelayState -> the sign-in it continues (in memory, as federation.py keeps its)."""
         self._seen: dict[str, float] = {}
         """Assertion IDs already accepted -> until when they could be replayed."""
+        self.logout = SamlLogout(idp)
 
     async def start(
         self, site: Site, request: HttpRequest, authorize: AuthorizeRequest
@@ -115,34 +116,16 @@ class SamlSignIn:
             request_id, destination, acs_url(site, request), site.pool.id, now
         )
         if metadata.sso_redirect:
-            # HTTP-Redirect binding: DEFLATE (raw), base64, URL-encoded (SAML bindings 3.4.4).
-            squeezer = zlib.compressobj(9, zlib.DEFLATED, -15)
-            deflated = squeezer.compress(document) + squeezer.flush()
-            query = urlencode(
-                {"SAMLRequest": base64.b64encode(deflated).decode(), "RelayState": relay_state}
-            )
+            # HTTP-Redirect binding: DEFLATE (raw), base64, URL-encoded (SAML bindings 3.4.4);
+            # RequestSigningAlgorithm rsa-sha256 signs it with the pool's signing key.
+            query = urlencode({"SAMLRequest": deflated(document), "RelayState": relay_state})
             if provider.details.get("RequestSigningAlgorithm") == "rsa-sha256":
-                query = self._signed_query(site.pool, query)
+                query = signed_query(self._idp, site.pool, query)
             separator = "&" if "?" in destination else "?"
             return redirect(f"{destination}{separator}{query}")
         # Only an HTTP-POST SingleSignOnService: a form the browser submits (no script: the
         # hosted pages' Content-Security-Policy allows none).
         return _post_form(destination, base64.b64encode(document).decode(), relay_state)
-
-    def _signed_query(self, pool: Pool, query: str) -> str:
-        """RequestSigningAlgorithm rsa-sha256: the HTTP-Redirect binding's signature over
-        `SAMLRequest=..&RelayState=..&SigAlg=..` (SAML bindings 3.4.4.1), with the pool's
-        signing key -- the one GetSigningCertificate's certificate carries, which the IdP
-        is given to verify requests with.
-        https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-SAML-signing-encryption.html
-        """
-        signed = f"{query}&{urlencode({'SigAlg': RSA_SHA256})}"
-        private = serialization.load_der_private_key(
-            self._idp.signing_key(pool).der(), password=None
-        )
-        assert isinstance(private, rsa.RSAPrivateKey)
-        signature = private.sign(signed.encode(), PKCS1v15(), hashes.SHA256())
-        return f"{signed}&{urlencode({'Signature': base64.b64encode(signature).decode()})}"
 
     async def response(self, site: Site, request: HttpRequest) -> tuple[AuthorizeRequest, User]:
         """POST /saml2/idpresponse: the pool's authorize request and the signed-in user."""
@@ -181,6 +164,12 @@ class SamlSignIn:
         user = federated_user(self._idp, provider, assertion.name_id, _claims(assertion))
         if not user.enabled:
             raise ErrorPage("access_denied", "User is disabled.")
+        session = SamlSession(
+            provider=provider.name,
+            name_id=assertion.name_id,
+            session_index=assertion.session_index,
+        )
+        self.logout.remember(site.pool.id, user.username, session)
         return authorize, user
 
     def _unsolicited(
@@ -238,16 +227,11 @@ def _claims(assertion: SignedAssertion) -> dict[str, Any]:
     return claims
 
 
-def _instant(now: float) -> str:
-    moment = datetime.datetime.fromtimestamp(now, datetime.UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _authn_request(request_id: str, destination: str, acs: str, pool_id: str, now: float) -> bytes:
     return (
         '<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" '
         'xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" '
-        f'ID="{request_id}" Version="2.0" IssueInstant="{_instant(now)}" '
+        f'ID="{request_id}" Version="2.0" IssueInstant="{instant(now)}" '
         f'Destination="{escape(destination)}" AssertionConsumerServiceURL="{escape(acs)}" '
         f'ProtocolBinding="{POST}">'
         f"<saml:Issuer>{sp_entity_id(pool_id)}</saml:Issuer>"

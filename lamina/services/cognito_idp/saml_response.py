@@ -100,13 +100,13 @@ def _signed_parts(
         raise InvalidResponse("EncryptedResponses is enabled; the assertion is not encrypted")
     kind = f"{{{SAML}}}EncryptedAssertion" if encrypted else f"{{{SAML}}}Assertion"
     if root.find(f"{{{DS}}}Signature") is not None:
-        response = _verified(root, expected.certificates)
+        response = verified_element(root, expected.certificates)
         found = response.find(kind)
         if found is None:
             raise InvalidResponse("the signed Response carries no assertion")
         assertion = _decrypted(found, expected)
         if assertion.find(f"{{{DS}}}Signature") is not None:
-            assertion = _verified(assertion, expected.certificates)
+            assertion = verified_element(assertion, expected.certificates)
         return response, assertion
     found = root.find(kind)
     if found is None:
@@ -114,7 +114,7 @@ def _signed_parts(
     assertion = _decrypted(found, expected)
     if assertion.find(f"{{{DS}}}Signature") is None:
         raise InvalidResponse("neither the Response nor its Assertion is signed")
-    return root, _verified(assertion, expected.certificates)
+    return root, verified_element(assertion, expected.certificates)
 
 
 def _decrypted(found: etree._Element, expected: Expected) -> etree._Element:
@@ -129,7 +129,7 @@ def _decrypted(found: etree._Element, expected: Expected) -> etree._Element:
     return assertion
 
 
-def _verified(element: etree._Element, certificates: list[str]) -> etree._Element:
+def verified_element(element: etree._Element, certificates: list[str]) -> etree._Element:
     """The element as its enveloped signature covers it (signxml's signed_xml), verified
     against any of the metadata's signing certificates."""
     config = SignatureConfiguration(location="./", expect_references=1)

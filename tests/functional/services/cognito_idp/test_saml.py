@@ -586,6 +586,82 @@ def test_idp_initiated_assertion_older_than_six_minutes_is_refused(
     assert answer.status_code == 400
 
 
+# -- single logout (IDPSignout) -------------------------------------------------------------
+
+
+def _signed_in_session(
+    hosted: HostedServer, idp: SamlIdp, browser: httpx.Client, **details: str
+) -> App:
+    app = _saml_app(hosted, idp, **details)
+    idp.sp_certificate = hosted.admin().get_signing_certificate(UserPoolId=app.pool_id)[
+        "Certificate"
+    ]
+    idp.logout_return = f"{app.base}/saml2/logout"
+    started = Started(browser, app, idp)
+    _, fields = _form_fields(started.form)
+    answer = browser.post(started.acs, data=fields)
+    _code(answer)
+    assert "cognito=" in answer.headers.get("set-cookie", "")
+    return app
+
+
+def _logout_url(app: App) -> str:
+    query = urlencode(
+        {"client_id": app.client_id, "logout_uri": "http://localhost:8000/signed-out"}
+    )
+    return f"{app.base}/logout?{query}"
+
+
+def test_logout_goes_through_the_idps_single_logout(
+    hosted: HostedServer, idp: SamlIdp, browser: httpx.Client
+) -> None:
+    app = _signed_in_session(hosted, idp, browser, IDPSignout="true")
+    first = browser.get(_logout_url(app))
+    assert first.status_code == 302
+    assert first.headers["location"].startswith(f"{idp.base}/slo?SAMLRequest=")
+    assert "cognito=;" in first.headers["set-cookie"]  # the pool's session ends at once
+    at_idp = browser.get(first.headers["location"])
+    request = idp.logout_requests[-1]
+    assert request["tag"] == "{urn:oasis:names:tc:SAML:2.0:protocol}LogoutRequest"
+    assert request["Issuer"] == f"urn:amazon:cognito:sp:{app.pool_id}"
+    assert request["NameID"] == "grace@corp.example"
+    assert request["SessionIndex"]
+    assert request["SigAlg"] == "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+    assert request["signature_valid"] is True
+    action, fields = _form_fields(at_idp.text)
+    assert action == f"{app.base}/saml2/logout"
+    back = browser.post(action, data=fields)
+    assert back.status_code == 302
+    assert back.headers["location"] == "http://localhost:8000/signed-out"
+    # The RelayState is used once.
+    assert browser.post(action, data=fields).status_code == 400
+
+
+def test_logout_response_not_signed_by_the_idp_is_refused(
+    hosted: HostedServer, idp: SamlIdp, browser: httpx.Client
+) -> None:
+    app = _signed_in_session(hosted, idp, browser, IDPSignout="true")
+    first = browser.get(_logout_url(app))
+    real = idp.keys
+    idp.keys = Keys()  # the IdP signs its LogoutResponse with a key not in the metadata
+    try:
+        at_idp = browser.get(first.headers["location"])
+    finally:
+        idp.keys = real
+    action, fields = _form_fields(at_idp.text)
+    assert browser.post(action, data=fields).status_code == 400
+
+
+def test_logout_without_idpsignout_stays_with_the_pool(
+    hosted: HostedServer, idp: SamlIdp, browser: httpx.Client
+) -> None:
+    app = _signed_in_session(hosted, idp, browser)
+    answer = browser.get(_logout_url(app))
+    assert answer.status_code == 302
+    assert answer.headers["location"] == "http://localhost:8000/signed-out"
+    assert idp.logout_requests == []
+
+
 # -- linking --------------------------------------------------------------------------------
 
 
