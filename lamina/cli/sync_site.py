@@ -21,10 +21,12 @@ Template design (a Lamina extension, ignored by CloudFormation):
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import logging
 import mimetypes
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,12 +34,16 @@ import click
 
 from lamina.aws.service import AwsRequestContext
 from lamina.cli.operator import find_serving
+from lamina.cli.watch import Snapshot, snapshot
 from lamina.config.document import load_document
+from lamina.config.error import ConfigError
 from lamina.config.model import Application
 from lamina.config.service_resources import BUCKET
 from lamina.core.ids import new_request_id
 from lamina.services.cloudfront.provider import CloudFrontProvider
 from lamina.services.s3.provider import S3Provider
+
+log = logging.getLogger("lamina.cli")
 
 # Web types the platform's table may lack or name otherwise (Python 3.11 says
 # application/javascript; browsers and `aws s3 sync` on current systems text/javascript).
@@ -261,3 +267,66 @@ def site_lines(cloudfront: CloudFrontProvider, scheme: str, port: int) -> list[s
         lines.append(f"  {scheme}://{stem}.cloudfront.localhost:{port}/")
         lines.extend(f"  {scheme}://{alias}:{port}/" for alias in distribution.aliases)
     return lines
+
+
+class SiteWatcher:
+    """`lamina up --watch`: an edit under a bucket's SiteContent folder is uploaded (and the
+    edge forgets the changed objects) once the edits settle — two polls that agree — without
+    a redeploy of the template (the template watcher ignores non-code files)."""
+
+    def __init__(
+        self,
+        current: Callable[[], Application],
+        s3: S3Provider,
+        cloudfront: CloudFrontProvider | None,
+        *,
+        interval_s: float = 0.5,
+        echo: Callable[[str], None] = click.echo,
+    ) -> None:
+        self._current = current
+        self._s3 = s3
+        self._cloudfront = cloudfront
+        self._interval_s = interval_s
+        self._echo = echo
+        self._task: asyncio.Task[None] | None = None
+        self._app: Application | None = None
+        self._folders: list[Path] = []
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run())
+
+    def cancel(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        last = await loop.run_in_executor(None, self._snapshot)
+        pending: Snapshot | None = None
+        while True:
+            await asyncio.sleep(self._interval_s)
+            try:
+                now = await loop.run_in_executor(None, self._snapshot)
+                if now == last:
+                    pending = None
+                    continue
+                if now != pending:  # still changing: wait for the next poll to agree
+                    pending = now
+                    continue
+                last, pending = now, None
+                for line in await upload_sites(self._current(), self._s3, self._cloudfront):
+                    self._echo(line)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a bad folder or template: keep watching
+                log.exception("site content upload failed")
+
+    def _snapshot(self) -> Snapshot:
+        app = self._current()
+        if app is not self._app:
+            self._app = app
+            try:
+                self._folders = [folder for _, folder, _ in declared_sites(app)]
+            except ConfigError:
+                self._folders = []
+        return snapshot(folder for folder in self._folders if folder.is_dir())

@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from lamina.config.load import load_application
-from tests.clients import aws_client, lamina_cli
+from tests.clients import aws_client, lamina_cli, until
 from tests.conftest import FIXTURES, LaminaProcess
 
 APP = FIXTURES / "apps" / "site_edge"
@@ -259,3 +259,17 @@ def test_cloudfront_function_redirects_and_test_function_runs_it(edge: Edge) -> 
     assert json.loads(tested["FunctionOutput"])["response"]["statusCode"] == 301
     listed = edge.cloudfront.list_functions()["FunctionList"]
     assert [f["Name"] for f in listed["Items"]] == ["site-edge-old-links"]
+
+
+def test_an_edit_under_site_content_is_uploaded_while_serving(tmp_path: Path) -> None:
+    folder = tmp_path / "site_edge"
+    shutil.copytree(APP, folder)
+    lamina = LaminaProcess(folder / "template.yaml")
+    try:
+        site = Edge(lamina)
+        assert "<title>Site edge</title>" in site.get("/").text  # now cached at the edge
+        (folder / "site" / "index.html").write_text("<h1>edited</h1>")
+        assert until(lambda: site.get("/").text == "<h1>edited</h1>", timeout_s=15)
+        assert "1 uploaded, 0 removed" in lamina.output()
+    finally:
+        lamina.stop()
