@@ -30,7 +30,7 @@ from lamina.cli.publish import publish_releases
 from lamina.cli.reload import Reloader
 from lamina.cli.seed import run_start_step, start_step
 from lamina.cli.stack import change_table, plan, record, stacks
-from lamina.cli.sync_site import site_lines, upload_sites
+from lamina.cli.sync_site import SiteWatcher, site_lines, upload_sites
 from lamina.cli.test_invoke import TestInvoker
 from lamina.cli.trace import start_tracing
 from lamina.cli.transport import Transport, parse_domain_certs
@@ -454,6 +454,9 @@ async def serve(options: ServeOptions) -> int:
     await control.follow()  # changes other nodes on the same store make (cli/control.py)
     await lambda_.follow()  # and those they make through the Lambda API
     await reloader.start(watch=options.watch)
+    site_watcher = SiteWatcher(lambda: reloader.app, s3, cloudfront)  # SiteContent edits
+    if options.watch:
+        site_watcher.start()
     public_url = plain_url.replace("http://", f"{transport.scheme}://", 1)
     seeding = asyncio.create_task(run_start_step(step, functions, public_url, click.echo))
     try:
@@ -463,6 +466,7 @@ async def serve(options: ServeOptions) -> int:
         seeding.cancel()
         control.cancel()
         reloader.watcher.cancel()
+        site_watcher.cancel()
         withdraw(state_dir, serving)
         preload.cancel()
         await server.stop()
