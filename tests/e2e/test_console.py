@@ -63,6 +63,10 @@ class Load:
             assert httpx.get(f"{lamina.base}/prod/items", headers=headers, timeout=30).is_success
         # Refused before the function: a 4XXError, no invocation, no key usage.
         assert httpx.get(f"{lamina.base}/prod/items", timeout=30).status_code == 403
+        # A canary on the other stage (SAM's `Stage`), so the load's counts stay on prod.
+        self.canary = gateway.create_deployment(
+            restApiId=self.api_id, stageName="Stage", canarySettings={"percentTraffic": 20.0}
+        )["id"]
         self.requests = PUTS + GETS + 1
         self.invocations = PUTS + GETS
         self.email = "ada@example.com"
@@ -195,15 +199,23 @@ def test_console_pages_show_what_the_load_did(load: Load, tmp_path: Path) -> Non
     assert chromium.errors == [], chromium.errors
 
 
+def _row(page: Any, table: Any, first_cell: str) -> Any:
+    """The body row of `table` whose first cell says exactly `first_cell`."""
+    first = page.locator("td:first-child").get_by_text(first_cell, exact=True)
+    return table.locator("tbody tr").filter(has=first)
+
+
 def _apis(page: Any, expect: Any, load: Load) -> None:
     page.get_by_role("link", name="APIs").click()
     expect(
         page.get_by_role("heading", name=f"REST API console-items ({load.api_id})")
     ).to_be_visible()
-    expect(page.get_by_role("table", name="Routes")).to_contain_text("/items/{id}")
-    stages = page.get_by_role("table", name="Stages").first
-    expect(stages).to_contain_text("prod")
-    expect(stages).to_contain_text("100 req/s, burst 50")
+    expect(page.get_by_role("table", name="Routes of console-items")).to_contain_text("/items/{id}")
+    stages = page.get_by_role("table", name="Stages of console-items")
+    expect(_row(page, stages, "prod")).to_contain_text("100 req/s, burst 50")
+    expect(_row(page, stages, "Stage")).to_contain_text(f"20 % to {load.canary}")
+    http = page.locator("section", has=page.get_by_role("heading", name="HTTP API", exact=False))
+    expect(http.get_by_role("table").first).to_contain_text("GET /v2/items")
     usage = page.locator(f'[data-key="{load.key_id}"]')
     expect(usage).to_have_text(str(PUTS + GETS))
     day = datetime.date.today().isoformat()
@@ -218,6 +230,9 @@ def _functions(page: Any, expect: Any, load: Load) -> None:
     page.get_by_role("link", name="console-items").click()
     expect(page.get_by_test_id("invocation-count")).to_have_text(str(load.invocations))
     expect(page.get_by_test_id("invocations-total")).to_have_text(str(load.invocations))
+    aliases = page.get_by_role("table", name="Aliases")
+    expect(_row(page, aliases, "live")).to_contain_text("1")
+    expect(page.get_by_role("table", name="Versions")).to_contain_text("$LATEST")
     invocations = page.get_by_role("table", name="Invocations, newest first")
     expect(invocations.get_by_text("cold", exact=False).first).to_be_visible()
     expect(invocations.get_by_text("warm", exact=True).first).to_be_visible()

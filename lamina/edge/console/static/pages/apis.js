@@ -32,8 +32,8 @@ async function restApis() {
       .map((m) => ({ method: m, path: r.path }))).sort((a, b) => a.path.localeCompare(b.path));
     return section(`REST API ${api.name} (${api.id})`,
       facts([["Created", time(api.createdDate)], ["Endpoint", (api.endpointConfiguration?.types || []).join(", ")]]),
-      table("Routes", [["Method", (r) => r.method], ["Resource", (r) => h("code", {}, r.path)]], methods),
-      table("Stages", [
+      table(`Routes of ${api.name}`, [["Method", (r) => r.method], ["Resource", (r) => h("code", {}, r.path)]], methods),
+      table(`Stages of ${api.name}`, [
         ["Stage", (s) => s.stageName],
         ["Deployment", (s) => h("code", {}, s.deploymentId || "")],
         ["Canary", (s) => s.canarySettings
@@ -44,7 +44,7 @@ async function restApis() {
         ["Tracing", (s) => (s.tracingEnabled ? "on" : "off")],
         ["Access log", (s) => s.accessLogSettings?.destinationArn || ""],
       ], stages.item || []),
-      table("Deployments", [
+      table(`Deployments of ${api.name}`, [
         ["ID", (d) => h("code", {}, d.id)], ["Created", (d) => time(d.createdDate)], ["Description", (d) => d.description || ""],
       ], (deployments.item || []).sort((a, b) => (b.createdDate || 0) - (a.createdDate || 0)).slice(0, 20)),
     );
@@ -61,11 +61,11 @@ async function httpApis() {
     ]);
     return section(`HTTP API ${api.name} (${api.apiId})`,
       facts([["Protocol", api.protocolType], ["Endpoint", api.apiEndpoint]]),
-      table("Routes", [
+      table(`Routes of ${api.name}`, [
         ["Route", (r) => h("code", {}, r.routeKey)], ["Target", (r) => r.target || ""],
         ["Authorization", (r) => r.authorizationType || "NONE"],
       ], routes.items || []),
-      table("Stages", [
+      table(`Stages of ${api.name}`, [
         ["Stage", (s) => s.stageName], ["Auto deploy", (s) => (s.autoDeploy ? "yes" : "no")],
         ["Default route throttle", (s) => throttle(s.defaultRouteSettings)],
         ["Deployment", (s) => h("code", {}, s.deploymentId || "")],
