@@ -55,7 +55,12 @@ from lamina.services.cognito_idp.saml_logout import (
     instant,
     signed_query,
 )
-from lamina.services.cognito_idp.saml_metadata import POST, parse_metadata, sp_entity_id
+from lamina.services.cognito_idp.saml_metadata import (
+    POST,
+    SamlMetadata,
+    parse_metadata,
+    sp_entity_id,
+)
 from lamina.services.cognito_idp.saml_response import (
     Expected,
     InvalidResponse,
@@ -103,7 +108,7 @@ class SamlSignIn:
         provider = find_provider(self._idp, site.pool, authorize.identity_provider or "")
         if provider is None or provider.type != "SAML":
             raise ErrorPage("invalid_request", _UNAVAILABLE)
-        metadata = parse_metadata(provider.metadata)
+        metadata = _metadata_of(provider)
         request_id = "_" + secrets.token_hex(20)
         relay_state = secrets.token_urlsafe(32)
         now = self._idp.now()
@@ -145,7 +150,7 @@ class SamlSignIn:
             request_id = None
         if provider is None or provider.type != "SAML":
             raise ErrorPage("invalid_request", _UNAVAILABLE)
-        metadata = parse_metadata(provider.metadata)
+        metadata = _metadata_of(provider)
         expected = Expected(
             sp_entity_id=sp_entity_id(site.pool.id),
             acs_url=acs_url(site, request),
@@ -210,6 +215,15 @@ class SamlSignIn:
         for key, entry in list(self._pending.items()):
             if entry.expires <= now:
                 del self._pending[key]
+
+
+def _metadata_of(provider: IdentityProvider) -> SamlMetadata:
+    """The provider's stored metadata (read and checked when it was created)."""
+    try:
+        return parse_metadata(provider.metadata)
+    except ValueError:
+        # A SAML provider stored before its metadata was kept: it must be updated first.
+        raise ErrorPage("invalid_request", _UNAVAILABLE) from None
 
 
 def acs_url(site: Site, request: HttpRequest) -> str:

@@ -117,7 +117,10 @@ class SamlLogout:
         provider = find_provider(self._idp, site.pool, session.provider)
         if provider is None or provider.type != "SAML":
             return None
-        metadata = parse_metadata(provider.metadata)
+        try:
+            metadata = parse_metadata(provider.metadata)
+        except ValueError:
+            return None
         if provider.details.get("IDPSignout") != "true" or not metadata.slo_redirect:
             return None
         now = self._idp.now()
@@ -150,12 +153,12 @@ class SamlLogout:
         provider = find_provider(self._idp, site.pool, pending.provider)
         if provider is None:
             raise ErrorPage("invalid_request", "Invalid relayState from identity provider")
-        metadata = parse_metadata(provider.metadata)
         try:
+            metadata = parse_metadata(provider.metadata)
             _check_logout_response(
                 form.get("SAMLResponse", ""), metadata.entity_id, metadata.certificates, pending
             )
-        except InvalidResponse:
+        except (InvalidResponse, ValueError):
             raise ErrorPage(
                 "invalid_request", "Invalid SAML logout response from identity provider"
             ) from None

@@ -283,6 +283,22 @@ def test_signed_response_instead_of_signed_assertion_is_accepted(
     _code(_post(browser, started.acs, response, started.relay_state))
 
 
+def test_any_signing_certificate_of_the_metadata_verifies(
+    hosted: HostedServer, idp: SamlIdp, browser: httpx.Client
+) -> None:
+    """ "User pools support multiple signing certificates": the IdP's is the second."""
+    app = App(hosted, SupportedIdentityProviders=["Corp"])
+    hosted.admin().create_identity_provider(
+        UserPoolId=app.pool_id,
+        ProviderName="Corp",
+        ProviderType="SAML",
+        ProviderDetails={"MetadataFile": idp.metadata(Keys().cert_base64, idp.keys.cert_base64)},
+    )
+    started = Started(browser, app, idp)
+    _, fields = _form_fields(started.form)
+    _code(browser.post(started.acs, data=fields))
+
+
 def test_idp_identifier_picks_the_saml_provider(
     hosted: HostedServer, idp: SamlIdp, browser: httpx.Client
 ) -> None:
