@@ -75,7 +75,27 @@ class Load:
         client = cognito.list_user_pool_clients(UserPoolId=pool)["UserPoolClients"][0]
         cognito.sign_up(ClientId=client["ClientId"], Username=self.email, Password="Console4ever!")
         cognito.admin_add_user_to_group(UserPoolId=pool, Username=self.email, GroupName="admins")
-        aws_client(lamina.base, "cloudwatch").put_metric_alarm(
+        cloudwatch = aws_client(lamina.base, "cloudwatch")
+        widgets = [
+            {
+                "type": "metric",
+                "properties": {
+                    "title": "Items calls",
+                    "metrics": [
+                        ["AWS/Lambda", "Invocations", "FunctionName", "console-items"],
+                        [".", "Errors", ".", "."],
+                    ],
+                    "stat": "Sum",
+                    "period": 60,
+                },
+            },
+            {"type": "text", "properties": {"markdown": "# Items\nWhat the API does."}},
+        ]
+        cloudwatch.put_dashboard(
+            DashboardName="console-items",
+            DashboardBody=json.dumps({"start": "-PT1H", "widgets": widgets}),
+        )
+        cloudwatch.put_metric_alarm(
             AlarmName="console-items-errors",
             Namespace="AWS/Lambda",
             MetricName="Errors",
@@ -173,6 +193,8 @@ def test_console_pages_show_what_the_load_did(load: Load, tmp_path: Path) -> Non
             page.screenshot(path=tmp_path / "function.png", full_page=True)
             _metrics(page, expect, load)
             page.screenshot(path=tmp_path / "metrics.png", full_page=True)
+            _dashboards(page, expect, load)
+            page.screenshot(path=tmp_path / "dashboard.png", full_page=True)
             _live_log(page, expect, load)
             page.screenshot(path=tmp_path / "logs.png", full_page=True)
             page.get_by_role("link", name="Alarms").click()
@@ -271,6 +293,16 @@ def _metrics(page: Any, expect: Any, load: Load) -> None:
     assert _statistics_sum(base, "AWS/ApiGateway", "Count", **dims) == load.requests
     assert _prometheus_sum(base, "AWS_ApiGateway_Count", **dims) == load.requests
     expect(page.get_by_role("img", name="AWS/ApiGateway Latency: 4 series")).to_be_visible()
+
+
+def _dashboards(page: Any, expect: Any, load: Load) -> None:
+    page.get_by_role("link", name="Dashboards").click()
+    expect(page.get_by_role("heading", name="Dashboards")).to_be_focused()  # after navigating
+    page.get_by_role("link", name="console-items").click()
+    calls = page.locator('[data-series="Invocations console-items"]')
+    expect(calls).to_have_text(str(load.invocations))
+    expect(page.locator('[data-series="Errors console-items"]')).to_have_text("0")
+    expect(page.locator("main pre")).to_contain_text("What the API does.")
 
 
 def _live_log(page: Any, expect: Any, load: Load) -> None:

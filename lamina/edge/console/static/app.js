@@ -11,6 +11,7 @@ const PAGES = {
   logs: ["Live log", () => import("./pages/logs.js")],
   metrics: ["Metrics", () => import("./pages/metrics.js")],
   alarms: ["Alarms", () => import("./pages/alarms.js")],
+  dashboards: ["Dashboards", () => import("./pages/dashboards.js")],
   tables: ["Tables", () => import("./pages/tables.js")],
   buckets: ["Buckets", () => import("./pages/buckets.js")],
   secrets: ["Secrets", () => import("./pages/secrets.js")],
@@ -18,6 +19,7 @@ const PAGES = {
 };
 const main = document.getElementById("main");
 let leave = null; // the shown page's clean-up (timers), run before the next one
+let routed = false; // focus moves to the new page's heading after the first one
 
 function storedCredentials() {
   if (!config.signIn) {
@@ -111,7 +113,10 @@ async function route() {
   }
   document.title = `${page[0]} · Lamina console`;
   const body = h("div");
-  main.replaceChildren(h("h1", {}, page[0]), body);
+  const heading = h("h1", { tabindex: "-1" }, page[0]);
+  main.replaceChildren(heading, body);
+  if (routed) heading.focus();
+  routed = true;
   try {
     const module = await page[1]();
     leave = (await module.render(body, rest, config)) || null;
