@@ -35,6 +35,32 @@ def _remove(user: User, names: object) -> None:
             user.attributes.pop(f"{name}_verified", None)
 
 
+def update_attributes(
+    idp: CognitoIdpProvider, pool: Pool, user: User, given: dict[str, str]
+) -> list[dict[str, str]]:
+    """UpdateUserAttributes / AdminUpdateUserAttributes: the values replace the stored ones.
+    A new email or phone number is unverified (its `_verified` flag "false") unless the call
+    sets that flag itself, and, when the pool auto-verifies the attribute, a code goes to the
+    new value for VerifyUserAttribute; the deliveries are returned. (With both changed at
+    once, the phone number's code is the one that counts: one pending code per user.)
+    https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_UpdateUserAttributes.html
+    https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_AdminUpdateUserAttributes.html
+    """
+    changed = [
+        name for name in VERIFIABLE if name in given and given[name] != user.attributes.get(name)
+    ]
+    user.attributes.update(given)
+    deliveries = []
+    for name in changed:
+        flag = f"{name}_verified"
+        if flag in given:
+            continue
+        user.attributes[flag] = "false"
+        if name in pool.auto_verified_attributes and given[name]:
+            deliveries.append(_send_verification(pool, user, idp, name))
+    return deliveries
+
+
 async def _admin_delete_attributes(
     idp: CognitoIdpProvider, params: OperationInput
 ) -> OperationOutput:

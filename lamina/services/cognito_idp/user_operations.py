@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from lamina.aws.paging import offset_page
 from lamina.aws.service import Operation, OperationInput, OperationOutput, ServiceError
+from lamina.services.cognito_idp.attribute_operations import update_attributes
 from lamina.services.cognito_idp.model import (
     Group,
     Pool,
@@ -134,7 +135,7 @@ async def _admin_update_attributes(
 ) -> OperationOutput:
     pool = idp.pool(params["UserPoolId"])
     user = idp.user(pool, params["Username"])
-    user.attributes.update(attributes_of(params.get("UserAttributes")))
+    update_attributes(idp, pool, user, attributes_of(params.get("UserAttributes")))
     idp.save(pool, user)
     return {}
 
@@ -151,9 +152,9 @@ async def _update_user_attributes(
     idp: CognitoIdpProvider, params: OperationInput
 ) -> OperationOutput:
     pool, user, _ = idp.from_access_token(params["AccessToken"])
-    user.attributes.update(attributes_of(params.get("UserAttributes")))
+    deliveries = update_attributes(idp, pool, user, attributes_of(params.get("UserAttributes")))
     idp.save(pool, user)
-    return {"CodeDeliveryDetailsList": []}
+    return {"CodeDeliveryDetailsList": deliveries}
 
 
 async def _delete_user(idp: CognitoIdpProvider, params: OperationInput) -> OperationOutput:

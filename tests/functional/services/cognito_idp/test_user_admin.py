@@ -287,3 +287,50 @@ def test_revoke_token(server: CognitoServer) -> None:
     with pytest.raises(ClientError) as error:
         public.revoke_token(Token=other["RefreshToken"], ClientId=client_id, ClientSecret=secret)
     assert _error(error)[0] == "UnsupportedOperationException"
+
+
+def test_changing_email_unverifies_it_and_sends_a_code(server: CognitoServer) -> None:
+    admin = server.admin()
+    pool_id, client_id, _ = _setup(server)  # the pool auto-verifies email
+    access = _login(server, pool_id, client_id)["AccessToken"]
+    public = server.public()
+    sent = len(server.provider.outbox.messages)
+    answer = public.update_user_attributes(
+        AccessToken=access, UserAttributes=[{"Name": "email", "Value": "new@example.com"}]
+    )
+    assert answer["CodeDeliveryDetailsList"] == [
+        {"Destination": "n***@e***", "DeliveryMedium": "EMAIL", "AttributeName": "email"}
+    ]
+    message = server.provider.outbox.messages[-1]
+    assert len(server.provider.outbox.messages) == sent + 1
+    assert message["destination"] == "new@example.com"
+    attributes = _attributes(server, pool_id)
+    assert attributes["email"] == "new@example.com" and attributes["email_verified"] == "false"
+    public.verify_user_attribute(AccessToken=access, AttributeName="email", Code=message["code"])
+    assert _attributes(server, pool_id)["email_verified"] == "true"
+    # The same value again changes nothing and sends nothing.
+    again = public.update_user_attributes(
+        AccessToken=access, UserAttributes=[{"Name": "email", "Value": "new@example.com"}]
+    )
+    assert again["CodeDeliveryDetailsList"] == []
+    assert _attributes(server, pool_id)["email_verified"] == "true"
+    # An administrator may set the value verified in the same call: no code.
+    sent = len(server.provider.outbox.messages)
+    admin.admin_update_user_attributes(
+        UserPoolId=pool_id,
+        Username="ada",
+        UserAttributes=[
+            {"Name": "email", "Value": "third@example.com"},
+            {"Name": "email_verified", "Value": "true"},
+        ],
+    )
+    assert len(server.provider.outbox.messages) == sent
+    assert _attributes(server, pool_id)["email_verified"] == "true"
+    # The phone number is not auto-verified in this pool: unverified, no code.
+    admin.admin_update_user_attributes(
+        UserPoolId=pool_id,
+        Username="ada",
+        UserAttributes=[{"Name": "phone_number", "Value": "+15555550199"}],
+    )
+    assert len(server.provider.outbox.messages) == sent
+    assert _attributes(server, pool_id)["phone_number_verified"] == "false"
