@@ -376,12 +376,14 @@ def test_saml_response_with_tampered_signed_content_is_refused(
     assert INVALID in answer.text
 
 
-@pytest.mark.parametrize("placement", ["before", "inside-extensions"])
+@pytest.mark.parametrize("placement", ["before", "inside-extensions", "signed-one-nested"])
 def test_saml_signature_wrapping_is_refused(
     hosted: HostedServer, idp: SamlIdp, browser: httpx.Client, placement: str
 ) -> None:
     """XML signature wrapping: the signed assertion stays (its signature verifies), and an
-    unsigned one naming someone else is put where a careless reader would look first."""
+    unsigned one naming someone else is put where a careless reader would look first --
+    in "signed-one-nested" the forged assertion carries the original's signature and the
+    original inside it, so the signature it holds verifies."""
     app = _saml_app(hosted, idp)
     started = Started(browser, app, idp)
     root = idp.response_xml(
@@ -397,6 +399,12 @@ def test_saml_signature_wrapping_is_refused(
     evil_name.text = "admin@corp.example"
     if placement == "before":
         root.insert(root.index(signed), evil)
+    elif placement == "signed-one-nested":
+        signature = signed.find("{http://www.w3.org/2000/09/xmldsig#}Signature")
+        assert signature is not None
+        root.replace(signed, evil)
+        evil.insert(1, copy.deepcopy(signature))
+        evil.append(signed)
     else:
         extensions = etree.SubElement(root, "{urn:oasis:names:tc:SAML:2.0:protocol}Extensions")
         root.remove(signed)
