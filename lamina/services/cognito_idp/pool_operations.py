@@ -31,32 +31,7 @@ if TYPE_CHECKING:
 
 async def _create_user_pool(idp: CognitoIdpProvider, params: OperationInput) -> OperationOutput:
     pool = idp.create_pool(params["PoolName"], params)
-    _stored_settings(pool, params)
-    pool.tags = {str(k): str(v) for k, v in (params.get("UserPoolTags") or {}).items()}
-    idp.store.put("", pool.id, pool)
     return {"UserPool": pool_type(pool)}
-
-
-STORED_SETTINGS = (
-    "EmailConfiguration",
-    "SmsConfiguration",
-    "AdminCreateUserConfig",
-    "VerificationMessageTemplate",
-    "EmailVerificationMessage",
-    "EmailVerificationSubject",
-    "SmsVerificationMessage",
-    "SmsAuthenticationMessage",
-    "DeviceConfiguration",
-    "UserPoolAddOns",
-    "AccountRecoverySetting",
-    "UserAttributeUpdateSettings",
-)
-"""Settings kept and described as given; Lamina does not act on them (codes go to the
-outbox, whatever the message templates say)."""
-
-
-def _stored_settings(pool: Pool, params: Mapping[str, Any]) -> None:
-    pool.settings = {key: params[key] for key in STORED_SETTINGS if params.get(key) is not None}
 
 
 async def _update_user_pool(idp: CognitoIdpProvider, params: OperationInput) -> OperationOutput:
@@ -72,8 +47,6 @@ async def _update_user_pool(idp: CognitoIdpProvider, params: OperationInput) -> 
     pool.username_attributes, pool.alias_attributes, pool.schema = kept
     if params.get("PoolName"):
         pool.name = str(params["PoolName"])
-    _stored_settings(pool, params)
-    pool.tags = {str(k): str(v) for k, v in (params.get("UserPoolTags") or {}).items()}
     pool.modified = idp.now()
     idp.store.put("", pool.id, pool)
     return {}

@@ -46,6 +46,26 @@ def configure_pool(pool: Pool, params: Mapping[str, Any]) -> None:
     pool.schema = list(params.get("Schema") or [])
     pool.mfa = str(params.get("MfaConfiguration", "OFF"))
     pool.deletion_protection = str(params.get("DeletionProtection", "INACTIVE"))
+    pool.tags = {str(k): str(v) for k, v in (params.get("UserPoolTags") or {}).items()}
+    pool.settings = {key: params[key] for key in STORED_SETTINGS if params.get(key) is not None}
+
+
+STORED_SETTINGS = (
+    "EmailConfiguration",
+    "SmsConfiguration",
+    "AdminCreateUserConfig",
+    "VerificationMessageTemplate",
+    "EmailVerificationMessage",
+    "EmailVerificationSubject",
+    "SmsVerificationMessage",
+    "SmsAuthenticationMessage",
+    "DeviceConfiguration",
+    "UserPoolAddOns",
+    "AccountRecoverySetting",
+    "UserAttributeUpdateSettings",
+)
+"""Settings kept and described as given; Lamina does not act on them (codes go to the
+outbox, whatever the message templates say)."""
 
 
 def msgspec_policy(given: Mapping[str, Any]) -> PasswordPolicy:
