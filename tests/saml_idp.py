@@ -127,8 +127,16 @@ class SamlIdp:
 
     # -- metadata --------------------------------------------------------------------------
 
-    def metadata(self, *certificates: str) -> str:
+    def metadata(self, *certificates: str, redirect: bool = True) -> str:
+        """The IdP's EntityDescriptor; `redirect=False` leaves out the HTTP-Redirect
+        SingleSignOnService (an IdP that takes POSTed AuthnRequests only)."""
         certs = certificates or (self.keys.cert_base64,)
+        redirect_sso = (
+            '<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" '
+            f'Location="{self.base}/sso"/>'
+            if redirect
+            else ""
+        )
         descriptors = "".join(
             '<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data>'
             f"<ds:X509Certificate>{c}</ds:X509Certificate>"
@@ -146,8 +154,7 @@ class SamlIdp:
             f'Location="{self.base}/slo"/>'
             "<md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified"
             "</md:NameIDFormat>"
-            '<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" '
-            f'Location="{self.base}/sso"/>'
+            f"{redirect_sso}"
             '<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" '
             f'Location="{self.base}/sso"/>'
             "</md:IDPSSODescriptor></md:EntityDescriptor>"

@@ -299,6 +299,56 @@ def test_any_signing_certificate_of_the_metadata_verifies(
     _code(browser.post(started.acs, data=fields))
 
 
+def test_post_only_idp_gets_the_authn_request_in_a_form(
+    hosted: HostedServer, idp: SamlIdp, browser: httpx.Client
+) -> None:
+    app = App(hosted, SupportedIdentityProviders=["Corp"])
+    made = hosted.admin().create_identity_provider(
+        UserPoolId=app.pool_id,
+        ProviderName="Corp",
+        ProviderType="SAML",
+        ProviderDetails={"MetadataFile": idp.metadata(redirect=False)},
+    )["IdentityProvider"]
+    assert "SSORedirectBindingURI" not in made["ProviderDetails"]
+    page = browser.get(app.authorize_url(identity_provider="Corp"))
+    assert page.status_code == 200
+    action, fields = _form_fields(page.text)
+    assert action == f"{idp.base}/sso"
+    request = etree.fromstring(base64.b64decode(fields["SAMLRequest"]))
+    assert request.tag == "{urn:oasis:names:tc:SAML:2.0:protocol}AuthnRequest"
+    assert request.get("AssertionConsumerServiceURL") == f"{app.base}/saml2/idpresponse"
+    assert fields["RelayState"]
+
+
+def test_sign_in_on_the_pool_domain_uses_the_domains_acs_url(
+    hosted: HostedServer, idp: SamlIdp, browser: httpx.Client
+) -> None:
+    """The ACS URL is `{pool domain}/saml2/idpresponse`: on a UserPoolDomain host too."""
+    app = _saml_app(hosted, idp)
+    hosted.admin().create_user_pool_domain(UserPoolId=app.pool_id, Domain="corp-login")
+    port = urlsplit(app.base).port
+    host = {"host": f"corp-login.auth.localhost:{port}"}
+    root = f"http://127.0.0.1:{port}"
+    query = urlsplit(app.authorize_url(identity_provider="Corp")).query
+    first = browser.get(f"{root}/oauth2/authorize?{query}", headers=host)
+    assert first.status_code == 302, first.text
+    browser.get(first.headers["location"])
+    request = idp.requests[-1]
+    acs = f"http://corp-login.auth.localhost:{port}/saml2/idpresponse"
+    assert request["AssertionConsumerServiceURL"] == acs
+    response = idp.response(
+        acs=acs,
+        audience=f"urn:amazon:cognito:sp:{app.pool_id}",
+        in_response_to=request["ID"],
+    )
+    answer = browser.post(
+        f"{root}/saml2/idpresponse",
+        data={"SAMLResponse": response, "RelayState": request["RelayState"]},
+        headers=host,
+    )
+    _code(answer)
+
+
 def test_idp_identifier_picks_the_saml_provider(
     hosted: HostedServer, idp: SamlIdp, browser: httpx.Client
 ) -> None:
