@@ -96,6 +96,7 @@ def authorize(
     params: Mapping[str, Any] | None = None,
     region: str = "",
     secure: bool = False,
+    extra: Mapping[str, str] | None = None,
 ) -> None:
     """Raise the service's AccessDenied error unless the identity's policies allow the
     action on every resource.
@@ -107,7 +108,8 @@ def authorize(
     the identity's policies count only where the key policy allows the account.
     https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
     https://docs.aws.amazon.com/kms/latest/developerguide/control-access.html
-    `params`, `region`, `secure`: the call's condition keys (request_context).
+    `params`, `region`, `secure`: the call's condition keys (request_context); `extra`:
+    more of them, lowered (kms:ViaService on a service's call on its caller's behalf).
     """
     if (service, operation) in _ALWAYS_ALLOWED:
         return
@@ -115,6 +117,8 @@ def authorize(
     context = request_context(identity, source_ip=source_ip, region=region, secure=secure)
     if params:
         context.update(service_context(service, operation, params, identity.account_id))
+    if extra:
+        context.update(extra)
     role = role_arn(identity)
     for resource in resources:
         asked = PolicyRequest(

@@ -108,14 +108,63 @@ class KeyService:
         """
         name = f"{RESERVED_ALIAS_PREFIX}{service}"
         alias = self.store.alias(name)
+        policy = self._managed_policy(service)
         if alias is not None:
-            return self.find(alias.key_id)
-        record = self.create_key(description=f"Default key that protects my {service} data")
+            found = self.find(alias.key_id)
+            if found.policy != policy:  # made by an earlier Lamina, with the default policy
+                found.policy = policy
+                self.store.put(found)
+            return found
+        record = self.create_key(
+            description=f"Default key that protects my {service} data", policy=policy
+        )
         record.manager = "AWS"
         self.store.put(record)
         now = self._clock()
         self.store.put_alias(AliasRecord(name=name, key_id=record.key_id, created=now, updated=now))
         return record
+
+    def _managed_policy(self, service: str) -> str:
+        """An AWS managed key's policy: every principal of the account may use it through
+        the service (kms:ViaService), and the account may read its metadata; direct use
+        of the key needs more than IAM policies can give.
+        https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#aws-managed-key
+        https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html"""
+        return orjson.dumps(
+            {
+                "Version": "2012-10-17",
+                "Id": f"auto-{service}-2",
+                "Statement": [
+                    {
+                        "Sid": f"Allow access through {service} for all principals in the account",
+                        "Effect": "Allow",
+                        "Principal": {"AWS": "*"},
+                        "Action": [
+                            "kms:Encrypt",
+                            "kms:Decrypt",
+                            "kms:ReEncrypt*",
+                            "kms:GenerateDataKey*",
+                            "kms:CreateGrant",
+                            "kms:DescribeKey",
+                        ],
+                        "Resource": "*",
+                        "Condition": {
+                            "StringEquals": {
+                                "kms:ViaService": f"{service}.{self._region}.amazonaws.com",
+                                "kms:CallerAccount": self._account,
+                            }
+                        },
+                    },
+                    {
+                        "Sid": "Allow direct access to key metadata to the account",
+                        "Effect": "Allow",
+                        "Principal": {"AWS": f"arn:aws:iam::{self._account}:root"},
+                        "Action": ["kms:Describe*", "kms:Get*", "kms:List*", "kms:RevokeGrant"],
+                        "Resource": "*",
+                    },
+                ],
+            }
+        ).decode()
 
     def _default_policy(self) -> str:
         # The default key policy: the account (its root) may do everything with the key.

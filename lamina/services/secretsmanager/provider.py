@@ -13,8 +13,16 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from lamina.aws.forward import CALLER
 from lamina.aws.policy import parsed_statements
-from lamina.aws.service import Handler, ServiceError, bind_operations
+from lamina.aws.service import (
+    AwsRequestContext,
+    Handler,
+    OperationInput,
+    OperationOutput,
+    ServiceError,
+    bind_operations,
+)
 from lamina.services.kms.provider import KmsProvider
 from lamina.services.secretsmanager.operations import OPERATIONS
 from lamina.services.secretsmanager.scheduler import RotationScheduler
@@ -43,7 +51,9 @@ class SecretsManagerProvider(SecretService):
             rotate=rotate,
             clock=clock,
         )
-        self._handlers = bind_operations(self, OPERATIONS)
+        self._handlers = {
+            name: _as_caller(handler) for name, handler in bind_operations(self, OPERATIONS).items()
+        }
         self.scheduler = RotationScheduler(self, interval_s=rotation_check_s)
 
     async def start(self) -> None:
@@ -86,3 +96,18 @@ class SecretsManagerProvider(SecretService):
         except ServiceError:
             return []
         return list(parsed_statements(secret.policy)) if secret.policy else []
+
+
+def _as_caller(handler: Handler) -> Handler:
+    """The handler, with its caller known to the KMS checks made on its behalf
+    (aws/forward.py)."""
+
+    async def run(ctx: AwsRequestContext, params: OperationInput) -> OperationOutput:
+        caller = (ctx.access_key, ctx.source_ip) if ctx.access_key else None
+        token = CALLER.set(caller)
+        try:
+            return await handler(ctx, params)
+        finally:
+            CALLER.reset(token)
+
+    return run

@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import os
 import struct
+from collections.abc import Callable, Mapping
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from lamina.aws.service import ServiceError
 from lamina.services.kms import specs
+from lamina.services.kms.keys import blob_key_id
 from lamina.services.kms.provider import KmsProvider
 from lamina.services.kms.store import KeyRecord
 
 SERVICE = "secretsmanager"
+KmsCheck = Callable[[str, str, Mapping[str, str]], None]
+"""(kms operation, key ARN, encryption context) -> raises when the caller may not."""
 _NONCE = 12
 _LENGTH = struct.Struct(">I")
 
@@ -25,10 +29,15 @@ _LENGTH = struct.Struct(">I")
 class Vault:
     def __init__(self, kms: KmsProvider) -> None:
         self._kms = kms
+        self.check: KmsCheck | None = None
+        """Asks whether the caller may use the key through Secrets Manager (aws/forward.py);
+        None: not checked."""
 
     def seal(self, key_ref: str | None, arn: str, version_id: str, value: bytes) -> bytes:
         """wrapped data key length | wrapped data key | nonce | AES-GCM(value)."""
         record = self._key(key_ref)
+        if self.check is not None:
+            self.check("GenerateDataKey", record.arn, _context(arn, version_id))
         data_key = AESGCM.generate_key(bit_length=256)
         wrapped = self._kms.encrypt(record, data_key, _context(arn, version_id), specs.SYMMETRIC)
         nonce = os.urandom(_NONCE)
@@ -41,6 +50,9 @@ class Vault:
         wrapped = blob[start : start + length]
         nonce = blob[start + length : start + length + _NONCE]
         sealed = blob[start + length + _NONCE :]
+        key_id = blob_key_id(wrapped)
+        if self.check is not None and key_id is not None:
+            self.check("Decrypt", self._kms.key_arn(key_id), _context(arn, version_id))
         try:
             _, data_key = self._kms.decrypt(
                 wrapped, _context(arn, version_id), None, specs.SYMMETRIC

@@ -24,6 +24,7 @@ from botocore.exceptions import ClientError
 
 from lamina.aws.credentials import CredentialStore, Identity
 from lamina.aws.dispatch import AwsApi
+from lamina.aws.forward import ForwardAccess
 from lamina.functions.service import FunctionService
 from lamina.services.kms.provider import KmsProvider
 from lamina.services.lambda_ import LambdaProvider
@@ -39,12 +40,29 @@ READER = Identity(
     principal_id="AIDAREADERREADERREA",
     statements=(),  # no identity policy at all
 )
+GET_SECRET = {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "*"}
+APP = Identity(
+    access_key="AKIAAPPAPPAPPAPPAPPA",
+    secret_key="app-secret",
+    arn=f"arn:aws:iam::{ACCOUNT}:user/app",
+    account_id=ACCOUNT,
+    principal_id="AIDAAPPAPPAPPAPPAPP",
+    statements=(GET_SECRET,),
+)
+APP_WITH_KEY = Identity(
+    access_key="AKIAKEYKEYKEYKEYKEYK",
+    secret_key="key-secret",
+    arn=f"arn:aws:iam::{ACCOUNT}:user/keyed",
+    account_id=ACCOUNT,
+    principal_id="AIDAKEYKEYKEYKEYKEY",
+    statements=(GET_SECRET, {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"}),
+)
 
 
 class PolicyServer(LoopbackServer):
     def __init__(self, state_dir: Path) -> None:
         super().__init__()
-        store = CredentialStore.local(strict=True, identities=[READER])
+        store = CredentialStore.local(strict=True, identities=[READER, APP, APP_WITH_KEY])
         self.kms = KmsProvider(state_dir=state_dir, region=REGION, account_id=ACCOUNT)
         self.secrets = SecretsManagerProvider(
             state_dir=state_dir, region=REGION, account_id=ACCOUNT, kms=self.kms
@@ -56,6 +74,14 @@ class PolicyServer(LoopbackServer):
         api = AwsApi([self.kms, self.secrets, lambda_], region=REGION, account_id=ACCOUNT,
                      credentials=store)  # fmt: skip
         api.enforce_iam = True
+        self.secrets.vault.check = ForwardAccess(
+            store,
+            lambda arn: self.kms.resource_policy("DescribeKey", {"KeyId": arn}),
+            service="secretsmanager",
+            region=REGION,
+            account_id=ACCOUNT,
+            enforced=lambda: True,
+        ).check
         self.listen(api)
 
     def client(self, service: str, identity: Identity | None = None) -> Any:
@@ -191,3 +217,28 @@ def test_unsigned_calls_are_refused_whatever_the_policy(server: PolicyServer) ->
     )
     assert answer.status_code == 403
     assert answer.json()["__type"].endswith("MissingAuthenticationTokenException")
+
+
+def test_secrets_manager_decrypts_with_the_callers_kms_permissions(server: PolicyServer) -> None:
+    """Under the AWS managed key aws/secretsmanager, GetSecretValue permission is enough
+    (its key policy allows the account through Secrets Manager); under a customer managed
+    key the caller needs kms:Decrypt on it too.
+    https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html"""
+    admin = server.client("secretsmanager")
+    admin.create_secret(Name="managed", SecretString="m")
+    key = server.client("kms").create_key()["KeyMetadata"]["Arn"]
+    admin.create_secret(Name="custom", SecretString="c", KmsKeyId=key)
+    app = server.client("secretsmanager", APP)
+    assert app.get_secret_value(SecretId="managed")["SecretString"] == "m"
+    with pytest.raises(ClientError) as error:
+        app.get_secret_value(SecretId="custom")
+    assert _code(error) == "AccessDeniedException"
+    assert error.value.response["Error"]["Message"] == "Access to KMS is not allowed"
+    keyed = server.client("secretsmanager", APP_WITH_KEY)
+    assert keyed.get_secret_value(SecretId="custom")["SecretString"] == "c"
+    # The managed key cannot be used directly, outside Secrets Manager.
+    managed = server.client("kms").describe_key(KeyId="alias/aws/secretsmanager")["KeyMetadata"]
+    with pytest.raises(ClientError) as error:
+        server.client("kms", APP_WITH_KEY).encrypt(KeyId=managed["Arn"], Plaintext=b"x")
+    assert _code(error) == "AccessDeniedException"
+    assert "because no resource-based policy allows the kms:Encrypt action" in str(error.value)
