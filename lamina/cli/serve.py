@@ -18,6 +18,7 @@ import msgspec
 from lamina.aws.credentials import CredentialStore
 from lamina.aws.dispatch import AwsApi
 from lamina.aws.execution import ExecutionRoles
+from lamina.aws.forward import ForwardAccess
 from lamina.aws.service import ServiceError
 from lamina.cli.banner import banner_lines, url_host
 from lamina.cli.console import ConsoleLog
@@ -333,6 +334,15 @@ async def serve(options: ServeOptions) -> int:
     execution_roles.enforce = options.enforce_iam
     functions.credentials = execution_roles.credentials
     lambda_.state.execution_roles = execution_roles
+    # Secrets Manager uses KMS keys with its callers' permissions (kms:ViaService).
+    secrets.vault.check = ForwardAccess(
+        credentials,
+        lambda key_arn: kms.resource_policy("DescribeKey", {"KeyId": key_arn}),
+        service="secretsmanager",
+        region=app.region,
+        account_id=app.account_id,
+        enforced=lambda: aws.enforce_iam,
+    ).check
     # AWS service integrations call the services through this endpoint, as their role.
     aws_caller = AwsApiCaller(
         aws, credentials, app.roles, region=app.region, account_id=app.account_id
