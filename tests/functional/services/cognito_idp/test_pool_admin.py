@@ -385,3 +385,38 @@ def test_identity_provider_by_identifier(server: CognitoServer) -> None:
     with pytest.raises(ClientError) as error:
         admin.get_identity_provider_by_identifier(UserPoolId=pool_id, IdpIdentifier="other")
     assert _error(error)[0] == "ResourceNotFoundException"
+
+
+def test_add_custom_attributes(server: CognitoServer) -> None:
+    admin = server.admin()
+    pool_id = _pool(
+        admin, Schema=[{"Name": "team", "AttributeDataType": "String", "Mutable": True}]
+    )
+    admin.add_custom_attributes(
+        UserPoolId=pool_id,
+        CustomAttributes=[{"Name": "level", "AttributeDataType": "Number", "Mutable": True}],
+    )
+    schema = admin.describe_user_pool(UserPoolId=pool_id)["UserPool"]["SchemaAttributes"]
+    assert {"Name": "custom:level", "AttributeDataType": "Number", "Mutable": True} in schema
+    for name in ("level", "team"):
+        with pytest.raises(ClientError) as error:
+            admin.add_custom_attributes(
+                UserPoolId=pool_id,
+                CustomAttributes=[{"Name": name, "AttributeDataType": "String"}],
+            )
+        assert _error(error) == (
+            "InvalidParameterException",
+            f"custom:{name}: Existing attribute already has name custom:{name}.",
+        )
+    with pytest.raises(ClientError) as error:
+        admin.add_custom_attributes(
+            UserPoolId=pool_id,
+            CustomAttributes=[{"Name": "must", "AttributeDataType": "String", "Required": True}],
+        )
+    assert _error(error)[0] == "InvalidParameterException"
+    with pytest.raises(ClientError) as error:
+        admin.add_custom_attributes(
+            UserPoolId="us-east-1_missing00",
+            CustomAttributes=[{"Name": "x", "AttributeDataType": "String"}],
+        )
+    assert _error(error)[0] == "ResourceNotFoundException"
