@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 import socket
 import time
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ APP = Path(__file__).resolve().parents[1] / "fixtures" / "apps" / "console"
 KEY = "console-tester-key-0123456789abcdef"
 PUTS, GETS = 5, 2
 SECRET_VALUE = "s3cr3t-console-value"
+ROOT = "arn:aws:iam::123456789012:root"
 
 
 class Load:
@@ -179,7 +181,7 @@ def test_console_pages_show_what_the_load_did(load: Load, tmp_path: Path) -> Non
             )
             (tmp_path / "first-paint.json").write_text(json.dumps({"first_paint_ms": paint}))
             print(f"console first contentful paint: {paint:.0f} ms")
-            expect(page.get_by_text("Signed in as arn:aws:iam::123456789012:root")).to_be_visible()
+            expect(page.get_by_text(f"Signed in as {ROOT}")).to_be_visible()
 
             # Keyboard: the skip link first, then the pages in the navigation.
             page.keyboard.press("Tab")
@@ -413,12 +415,22 @@ def test_console_over_tls_asks_for_a_sign_in_and_embeds_no_credential(tmp_path: 
                 expect(page.get_by_role("status")).to_contain_text("SignatureDoesNotMatch")
                 page.get_by_label("Secret access key").fill("test")
                 page.get_by_role("button", name="Sign in").click()
-                expect(
-                    page.get_by_text("Signed in as arn:aws:iam::123456789012:root")
-                ).to_be_visible()
+                expect(page.get_by_text(f"Signed in as {ROOT}")).to_be_visible()
                 expect(page.get_by_role("heading", name="console/api-token")).to_be_visible()
                 page.get_by_role("button", name="Sign out").click()
                 expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+                # The template's admin user, its key pair as the banner prints it.
+                admin = re.search(r":user/console-admin\s+(\S+)\s+(\S+)", lamina.output())
+                assert admin is not None, lamina.output()
+                page.get_by_label("Access key ID").fill(admin.group(1))
+                page.get_by_label("Secret access key").fill(admin.group(2))
+                page.get_by_role("button", name="Sign in").click()
+                user = "arn:aws:iam::123456789012:user/console-admin"
+                expect(page.get_by_text(f"Signed in as {user}")).to_be_visible()
+                page.get_by_role("link", name="Secrets").click()
+                expect(page.get_by_role("heading", name="console/api-token")).to_be_visible()
+                page.reload()  # the pair stays for this tab's session
+                expect(page.get_by_text(f"Signed in as {user}")).to_be_visible()
             finally:
                 chromium.close()
         # Only the refused sign-in's answer (403) may have been logged.
