@@ -12,7 +12,10 @@ Cognito serves them on the pool's domain; Lamina answers at two addresses for ea
                           redirect to the callback with ?code=... or #access_token=...
   POST /oauth2/token      (hosted_token.py)         GET|POST /oauth2/userInfo
   POST /oauth2/revoke     a refresh token and the tokens issued from it
-  GET  /logout            clear the session cookie, redirect to a LogoutURL
+  GET  /logout            clear the session cookie, redirect to a LogoutURL (hosted_logout.py)
+  GET  /oauth2/idpresponse an OIDC provider's answer (federation.py)
+  POST /saml2/idpresponse  a SAML IdP's response; POST /saml2/logout its LogoutResponse
+                          (saml.py, saml_logout.py)
 
 https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-userpools-server-contract-reference.html
 
@@ -48,6 +51,7 @@ from lamina.services.cognito_idp.hosted_http import (
     query_of,
     redirect,
 )
+from lamina.services.cognito_idp.hosted_logout import LogoutPage
 from lamina.services.cognito_idp.hosted_reset import PasswordResetPages
 from lamina.services.cognito_idp.hosted_session import SESSION_S, SignedSessions
 from lamina.services.cognito_idp.hosted_signup import SignUpPages
@@ -97,6 +101,7 @@ class HostedUi:
         self._reset = PasswordResetPages(idp)
         self._federation = Federation(idp)
         self._saml = SamlSignIn(idp)
+        self._logout = LogoutPage(idp, self.sessions, self._saml.logout)
 
     async def handle(self, request: HttpRequest) -> HttpResponse | None:
         found = self._site(request)
@@ -111,7 +116,7 @@ class HostedUi:
             if path == "/login":
                 return await self._login(site, request)
             if path == "/logout":
-                return self._logout(site, request)
+                return self._logout.handle(site, request)
             if path == "/signup":
                 return await self._sign_up.sign_up(site, request)
             if path == "/confirmUser":
@@ -382,38 +387,6 @@ class HostedUi:
         if found is None and authorize.prompt == "none":
             raise RedirectError(authorize, "login_required")
         return found
-
-    # -- /logout ------------------------------------------------------------------------
-
-    def _logout(self, site: Site, request: HttpRequest) -> HttpResponse:
-        # https://docs.aws.amazon.com/cognito/latest/developerguide/logout-endpoint.html
-        query = query_of(request)
-        client = self._find_client(site.pool)(query.get("client_id", ""))
-        if client is None:
-            raise ErrorPage("invalid_request", "The client_id does not name an app client.")
-        cleared = [site.cookie(SESSION_COOKIE, "", 0)]
-        logout_uri = query.get("logout_uri")
-        if logout_uri is not None:
-            if logout_uri not in client.logout_urls:
-                raise ErrorPage("redirect_mismatch", "The logout_uri is not a sign-out URL.")
-            return self._signed_out(site, request, logout_uri, cleared)
-        # Without logout_uri: sign out, then sign in again (redirect_uri, response_type).
-        parse_authorize(site.pool, query, self._find_client(site.pool))
-        again = {k: v for k, v in query.items() if k != "logout_uri"}
-        return self._signed_out(site, request, f"{site.prefix}/login?{urlencode(again)}", cleared)
-
-    def _signed_out(
-        self, site: Site, request: HttpRequest, location: str, cleared: list[tuple[bytes, bytes]]
-    ) -> HttpResponse:
-        """A session from a SAML sign-in whose provider has IDPSignout goes through the
-        IdP's single logout first (saml_logout.py), then to `location`."""
-        token = cookies_of(request).get(SESSION_COOKIE)
-        found = self.sessions.user(site.pool, token) if token else None
-        if found is not None:
-            answer = self._saml.logout.start(site, found[0].username, location, cleared)
-            if answer is not None:
-                return answer
-        return redirect(location, cleared)
 
 
 def _sign_up_href(login_action: str) -> str:
