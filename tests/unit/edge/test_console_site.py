@@ -4,7 +4,9 @@ endpoint's loopback restriction on the edge."""
 from __future__ import annotations
 
 import json
+import posixpath
 import re
+from pathlib import Path
 
 from lamina.edge.console.site import Console, ConsoleSettings
 from lamina.http.message import HttpRequest
@@ -103,3 +105,21 @@ async def test_edge_metrics_loopback_only_refuses_other_clients() -> None:
     assert (await edge(_request("/_lamina/metrics", client="10.1.2.3"))).status == 403
     assert (await edge(_request("/_lamina/metrics", client="::1"))).status == 200
     assert (await edge(_request("/_lamina/metrics", client="127.0.0.1"))).status == 200
+
+
+def test_console_every_module_import_resolves_to_a_shipped_file() -> None:
+    """A module the page imports but the package lacks would break the page at runtime;
+    and nothing is fetched from another origin (no CDN)."""
+    root = Path(__file__).resolve().parents[3] / "lamina" / "edge" / "console" / "static"
+    files = {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+    imports = re.compile(r"""(?:from\s+|import\(\s*)["']([^"']+)["']""")
+    checked = 0
+    for name in sorted(f for f in files if f.endswith(".js")):
+        for target in imports.findall((root / name).read_text()):
+            assert target.startswith("./") or target.startswith("../"), (name, target)
+            resolved = posixpath.normpath(posixpath.join(posixpath.dirname(name), target))
+            assert resolved in files, f"{name} imports {target}, which is not shipped"
+            checked += 1
+    assert checked > 20
+    page = (root / "index.html").read_text()
+    assert not re.search(r"""(?:src|href)=["'](?:https?:)?//""", page)
