@@ -45,6 +45,7 @@ from lamina.config.error import ConfigError
 from lamina.config.model import Application
 from lamina.core.store import Store, StoreError
 from lamina.gateway.deployment import Deployment
+from lamina.gateway.limits.model import AccessLimits, Throttle
 from lamina.gateway.model import HttpApi, RestApi
 from lamina.gateway.waf.model import WebAcl
 from lamina.services.apigateway.adopt import adopt, forget_removed, logical_id_of
@@ -77,7 +78,17 @@ def announce_change(store: Store) -> int:
 
 
 class ControlPlane:
-    __slots__ = ("_adopting", "_compiled", "_deploy", "_seen", "_task", "app", "http", "rest")
+    __slots__ = (
+        "_adopting",
+        "_compiled",
+        "_deploy",
+        "_seen",
+        "_task",
+        "account_throttle",
+        "app",
+        "http",
+        "rest",
+    )
 
     def __init__(
         self, app: Application, rest: ApiGatewayProvider, http: ApiGatewayV2Provider
@@ -90,6 +101,13 @@ class ControlPlane:
         self._seen = self._generation()
         self._task: asyncio.Task[None] | None = None
         self._compiled = _CompiledApis()
+        self.account_throttle: Throttle | None = None
+        """`lamina up --account-throttle`: the account quota instead of the Region's."""
+
+    def _limits(self, limits: AccessLimits) -> AccessLimits:
+        if self.account_throttle is None:
+            return limits
+        return msgspec.structs.replace(limits, account=self.account_throttle)
 
     def serve_with(self, deploy: Callable[[Deployment], None]) -> None:
         """Swap the gateway's deployment with `deploy` whenever the records change."""
@@ -216,7 +234,7 @@ class ControlPlane:
             tuple(http_apis),
             account_id=app.account_id,
             region=app.region,
-            limits=merge_limits(app.limits, compile_plans(plans), throttles),
+            limits=self._limits(merge_limits(app.limits, compile_plans(plans), throttles)),
             domains=merge_domains(app.domains, compile_custom_domains(domains)),
             root_candidates={api.id for api in app.rest_apis} | {api.id for api in app.http_apis},
         )

@@ -106,6 +106,14 @@ _store = click.option(
     "(default: in this process).",
 )
 @click.option(
+    "--account-throttle",
+    "account_throttle",
+    default=None,
+    metavar="RATE[,BURST]",
+    help="API Gateway's account-level throttle (requests/s and bucket size), as a raised "
+    "Service Quota would set it (default: the Region's, 10,000,5,000).",
+)
+@click.option(
     "--tls",
     is_flag=True,
     help="Serve HTTPS with certificates of a local CA kept under .lamina/tls/ (the banner "
@@ -191,6 +199,7 @@ def up(
     max_workers: int,
     dynamodb_url: str | None,
     limits_url: str | None,
+    account_throttle: str | None = None,
     tls: bool = False,
     tls_cert: str | None = None,
     tls_key: str | None = None,
@@ -218,6 +227,7 @@ def up(
         max_workers=max_workers,
         dynamodb_url=dynamodb_url,
         limits_url=limits_url,
+        account_throttle=_account_throttle(account_throttle),
         tls=tls or tls_cert is not None or bool(tls_domain_certs),
         tls_cert=tls_cert,
         tls_key=tls_key,
@@ -234,6 +244,21 @@ def up(
         metrics_loopback_only=metrics_loopback_only,
     )
     sys.exit(_run(serve(options)))
+
+
+def _account_throttle(value: str | None) -> tuple[float, int] | None:
+    """`RATE[,BURST]`; BURST defaults to half the rate, as the Region's default quota is."""
+    if value is None:
+        return None
+    rate_text, _, burst_text = value.partition(",")
+    try:
+        rate = float(rate_text)
+        burst = int(burst_text) if burst_text else max(1, int(rate // 2))
+    except ValueError:
+        raise click.BadParameter(f"expected RATE[,BURST], got {value!r}") from None
+    if rate <= 0 or burst <= 0:
+        raise click.BadParameter("RATE and BURST must be positive")
+    return rate, burst
 
 
 @main.command()

@@ -56,6 +56,7 @@ from lamina.gateway.deployment import Deployment
 from lamina.gateway.integrations.aws_caller import AwsApiCaller
 from lamina.gateway.integrations.lambda_custom import QueuedEvents
 from lamina.gateway.limits.limiter import LimiterUnavailable, open_limiter
+from lamina.gateway.limits.model import Throttle
 from lamina.gateway.limits.usage_reader import limiter_usage
 from lamina.gateway.observe import default_observer
 from lamina.http.server import HttpServer
@@ -99,6 +100,8 @@ class ServeOptions(msgspec.Struct, frozen=True, kw_only=True):
     dynamodb_url: str | None = None
     """The DynamoDB tables' backend (services.dynamodb.backend); None: SQLite in .lamina/."""
     limits_url: str | None = None
+    account_throttle: tuple[float, int] | None = None
+    """--account-throttle: (rate, burst) instead of the Region's default account quota."""
     """Where throttling and quota state lives (redis://...); None: in this process."""
     tls: bool = False
     """HTTPS with certificates of Lamina's local CA (.lamina/tls/) or `tls_cert`/`tls_key`."""
@@ -213,6 +216,9 @@ async def serve(options: ServeOptions) -> int:
         on_change=lambda api_id: control.changed(api_id),
     )
     control = ControlPlane(app, apigateway, apigatewayv2)
+    if options.account_throttle is not None:
+        rate, burst = options.account_throttle
+        control.account_throttle = Throttle(rate=rate, burst=burst)
     try:
         control.adopt(app)
         deployment = control.deployment()

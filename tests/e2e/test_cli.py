@@ -188,3 +188,17 @@ def test_up_takes_the_region_and_account_arns_name(tmp_path: Path) -> None:
         assert "Lamina: stack demo from" in lamina.output()
     finally:
         lamina.stop()
+
+
+def test_account_throttle_option_sets_the_account_quota() -> None:
+    """`--account-throttle RATE,BURST` replaces the Region's account-level quota (as a
+    raised Service Quota does): past the burst, API Gateway's 429.
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html
+    """
+    lamina = LaminaProcess(PROXY_APP, "--account-throttle", "0.5,2")
+    try:
+        statuses = [httpx.get(f"{lamina.base}/Prod/", timeout=30).status_code for _ in range(4)]
+        assert statuses[:2] == [200, 200]
+        assert statuses[2:] == [429, 429]
+    finally:
+        lamina.stop()
