@@ -234,3 +234,110 @@ def test_a_template_declares_the_resource_server(tmp_path: Path) -> None:
         assert claims["scope"] == "orders/read"
     finally:
         lamina.stop()
+
+
+TEMPLATE_API = """
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  UserPool:
+    Type: AWS::Cognito::UserPool
+    Properties:
+      UserPoolName: machines
+  Orders:
+    Type: AWS::Cognito::UserPoolResourceServer
+    Properties:
+      UserPoolId: !Ref UserPool
+      Identifier: orders
+      Name: Orders
+      Scopes:
+        - {ScopeName: read, ScopeDescription: Read orders}
+        - {ScopeName: write, ScopeDescription: Write orders}
+  Worker:
+    Type: AWS::Cognito::UserPoolClient
+    Properties:
+      UserPoolId: !Ref UserPool
+      GenerateSecret: true
+      AllowedOAuthFlowsUserPoolClient: true
+      AllowedOAuthFlows: [client_credentials]
+      AllowedOAuthScopes: [orders/read, orders/write]
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      Auth:
+        Authorizers:
+          Pool:
+            UserPoolArn: !GetAtt UserPool.Arn
+  ListOrders:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.11
+      Handler: app.handler
+      CodeUri: src/
+      Events:
+        Get:
+          Type: Api
+          Properties:
+            RestApiId: !Ref Api
+            Path: /orders
+            Method: get
+            Auth:
+              Authorizer: Pool
+              AuthorizationScopes: [orders/read]
+"""
+
+HANDLER = """import json
+
+
+def handler(event, context):
+    claims = event["requestContext"]["authorizer"]["claims"]
+    return {"statusCode": 200, "body": json.dumps({"client": claims["client_id"]})}
+"""
+
+
+@pytest.mark.slow
+def test_a_machine_token_passes_a_cognito_authorizer_with_scopes(tmp_path: Path) -> None:
+    """Machine to machine end to end: a REST API method with a Cognito authorizer and
+    AuthorizationScopes accepts the client-credentials access token carrying the scope.
+    https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-define-resource-servers.html
+    """
+    (tmp_path / "template.yaml").write_text(TEMPLATE_API)
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text(HANDLER)
+    app = load_application(tmp_path)
+    ids = {r.logical_id: r.physical_id for r in app.service_resources}
+    lamina = LaminaProcess(tmp_path)
+    try:
+        admin = boto3.client(
+            "cognito-idp",
+            endpoint_url=lamina.base,
+            region_name="us-east-1",
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
+        pool_id, client_id = ids["UserPool"], ids["Worker"]
+        secret = admin.describe_user_pool_client(UserPoolId=pool_id, ClientId=client_id)[
+            "UserPoolClient"
+        ]["ClientSecret"]
+
+        def token(scope: str) -> str:
+            answer = httpx.post(
+                f"{lamina.base}/{pool_id}/oauth2/token",
+                data={"grant_type": "client_credentials", "scope": scope},
+                auth=(client_id, secret),
+                timeout=10,
+            )
+            assert answer.status_code == 200, answer.text
+            return str(answer.json()["access_token"])
+
+        url = f"{lamina.base}/Prod/orders"
+        assert httpx.get(url, timeout=10).status_code == 401
+        allowed = httpx.get(url, headers={"authorization": token("orders/read")}, timeout=30)
+        assert allowed.status_code == 200, allowed.text
+        assert allowed.json() == {"client": client_id}
+        # A token without the method's scope is refused.
+        refused = httpx.get(url, headers={"authorization": token("orders/write")}, timeout=10)
+        assert refused.status_code == 401
+    finally:
+        lamina.stop()
