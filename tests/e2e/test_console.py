@@ -473,3 +473,88 @@ def test_console_on_loopback_is_told_the_local_root_credential_and_serves_its_fi
         print(f"console page served in {(time.perf_counter() - started) * 1000:.1f} ms")
     finally:
         lamina.stop()
+
+
+SIGNED = [
+    # (service, method, path as sent, query as sent, headers, body)
+    (
+        "dynamodb",
+        "POST",
+        "/",
+        "",
+        {
+            "content-type": "application/x-amz-json-1.0",
+            "x-amz-target": "DynamoDB_20120810.ListTables",
+        },
+        "{}",
+    ),
+    ("lambda", "GET", "/2015-03-31/functions/console-items%3Alive/aliases", "", {}, ""),
+    (
+        "apigateway",
+        "GET",
+        "/usageplans/abc/usage",
+        "startDate=2026-11-19&endDate=2026-11-25",
+        {},
+        "",
+    ),
+    (
+        "s3",
+        "GET",
+        "/console-uploads",
+        "list-type=2&prefix=dir%20one%2F%C3%BC&delimiter=%2F",
+        {},
+        "",
+    ),
+    ("s3", "PUT", "/console-uploads/dir%20one/na%C3%AFve%20%281%29.txt", "", {}, "hi there"),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("service", "method", "path", "query", "headers", "body"), SIGNED)
+def test_console_sigv4_signs_as_botocore_does(
+    load: Load,
+    service: str,
+    method: str,
+    path: str,
+    query: str,
+    headers: dict[str, str],
+    body: str,
+) -> None:
+    """The page's signer (sigv4.js) gives the signature botocore's SigV4Auth gives for the
+    same request, time and key: the SDKs' signing, not just Lamina's verifier, agrees."""
+    from botocore.auth import S3SigV4Auth, SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    from playwright.sync_api import sync_playwright
+
+    stamp = "20261125T120000Z"
+    host = f"127.0.0.1:{load.lamina.port}"
+    with sync_playwright() as playwright:
+        chromium = Browser(playwright)
+        try:
+            chromium.page.goto(f"{load.lamina.base}/_lamina/health")  # a page of this origin
+            signed = chromium.page.evaluate(
+                """async ([service, method, path, query, headers, body]) => {
+                    const { sign } = await import("/_lamina/console/static/sigv4.js");
+                    return sign({ method, path, query, headers, body },
+                        { accessKeyId: "test", secretAccessKey: "test" }, "us-east-1", service,
+                        new Date("2026-11-25T12:00:00Z"));
+                }""",
+                [service, method, path, query, headers, body],
+            )
+        finally:
+            chromium.close()
+    request = AWSRequest(
+        method=method,
+        url=f"http://{host}{path}" + (f"?{query}" if query else ""),
+        data=body.encode(),
+        headers={**headers, "host": host, "X-Amz-Date": stamp},
+    )
+    if service == "s3":
+        request.headers["X-Amz-Content-SHA256"] = signed["x-amz-content-sha256"]
+    request.context["timestamp"] = stamp
+    signer_class = S3SigV4Auth if service == "s3" else SigV4Auth
+    signer = signer_class(Credentials("test", "test"), service, "us-east-1")
+    canonical = signer.canonical_request(request)
+    expected = signer.signature(signer.string_to_sign(request, canonical), request)
+    assert signed["authorization"].endswith(f"Signature={expected}"), canonical
