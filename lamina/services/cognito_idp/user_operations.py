@@ -197,7 +197,7 @@ async def _list_users(idp: CognitoIdpProvider, params: OperationInput) -> Operat
     users = idp.store.all(User, pool.id)
     wanted = _user_filter(params.get("Filter"))
     users = [user for user in users if wanted(user)]
-    chunk, token = offset_page(users, params.get("PaginationToken"), int(params.get("Limit", 60)))
+    chunk, token = offset_page(users, params.get("PaginationToken"), _limit(params))
     output: dict[str, Any] = {"Users": [user_type(user) for user in chunk]}
     if token is not None:
         output["PaginationToken"] = token
@@ -293,24 +293,40 @@ async def _remove_from_group(idp: CognitoIdpProvider, params: OperationInput) ->
     return {}
 
 
+def _limit(params: OperationInput) -> int:
+    """Limit 0-60; 0 or none means 60, the most a page holds.
+    https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_ListGroups.html
+    """
+    return int(params.get("Limit") or 60)
+
+
+def _paged(key: str, items: list[dict[str, Any]], params: OperationInput) -> OperationOutput:
+    chunk, token = offset_page(items, params.get("NextToken"), _limit(params))
+    output: dict[str, Any] = {key: list(chunk)}
+    if token is not None:
+        output["NextToken"] = token
+    return output
+
+
 async def _groups_for_user(idp: CognitoIdpProvider, params: OperationInput) -> OperationOutput:
     pool = idp.pool(params["UserPoolId"])
     user = idp.user(pool, params["Username"])
     names = idp.groups_of(pool, user)
     groups = [_group_type(_group(idp, pool, name)) for name in names]
-    return {"Groups": groups}
+    return _paged("Groups", groups, params)
 
 
 async def _list_groups(idp: CognitoIdpProvider, params: OperationInput) -> OperationOutput:
     pool = idp.pool(params["UserPoolId"])
-    return {"Groups": [_group_type(group) for group in idp.store.all(Group, pool.id)]}
+    groups = [_group_type(group) for group in idp.store.all(Group, pool.id)]
+    return _paged("Groups", groups, params)
 
 
 async def _list_users_in_group(idp: CognitoIdpProvider, params: OperationInput) -> OperationOutput:
     pool = idp.pool(params["UserPoolId"])
     group = _group(idp, pool, params["GroupName"])
-    users = [u for u in idp.store.all(User, pool.id) if group.name in u.groups]
-    return {"Users": [user_type(user) for user in users]}
+    users = [user_type(u) for u in idp.store.all(User, pool.id) if group.name in u.groups]
+    return _paged("Users", users, params)
 
 
 async def _get_group(idp: CognitoIdpProvider, params: OperationInput) -> OperationOutput:

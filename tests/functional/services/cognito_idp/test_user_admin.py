@@ -334,3 +334,30 @@ def test_changing_email_unverifies_it_and_sends_a_code(server: CognitoServer) ->
     )
     assert len(server.provider.outbox.messages) == sent
     assert _attributes(server, pool_id)["phone_number_verified"] == "false"
+
+
+def test_group_listings_page(server: CognitoServer) -> None:
+    admin = server.admin()
+    pool_id, _, _ = _setup(server)
+    for index in range(5):
+        admin.create_group(UserPoolId=pool_id, GroupName=f"g{index}", Precedence=index)
+        admin.admin_add_user_to_group(UserPoolId=pool_id, Username="ada", GroupName=f"g{index}")
+    first = admin.list_groups(UserPoolId=pool_id, Limit=2)
+    assert [g["GroupName"] for g in first["Groups"]] == ["g0", "g1"]
+    names = [
+        g["GroupName"]
+        for page in admin.get_paginator("list_groups").paginate(
+            UserPoolId=pool_id, PaginationConfig={"PageSize": 2}
+        )
+        for g in page["Groups"]
+    ]
+    assert names == [f"g{i}" for i in range(5)]
+    mine = admin.get_paginator("admin_list_groups_for_user").paginate(
+        UserPoolId=pool_id, Username="ada", PaginationConfig={"PageSize": 3}
+    )
+    assert [len(page["Groups"]) for page in mine] == [3, 2]
+    members = admin.list_users_in_group(UserPoolId=pool_id, GroupName="g0", Limit=1)
+    assert [u["Username"] for u in members["Users"]] == ["ada"] and "NextToken" not in members
+    # Limit 0 means a full page, not an empty one.
+    assert len(admin.list_groups(UserPoolId=pool_id, Limit=0)["Groups"]) == 5
+    assert len(admin.list_users(UserPoolId=pool_id, Limit=0)["Users"]) == 1
