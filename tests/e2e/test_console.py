@@ -70,6 +70,9 @@ class Load:
             restApiId=self.api_id, stageName="Stage", canarySettings={"percentTraffic": 20.0}
         )["id"]
         self.requests = PUTS + GETS + 1
+        functions = aws_client(lamina.base, "lambda")
+        for n in range(2):  # a cold start, then a warm one
+            functions.invoke(FunctionName="console-json", Payload=json.dumps({"n": n}))
         self.invocations = PUTS + GETS
         self.email = "ada@example.com"
         cognito = aws_client(lamina.base, "cognito-idp")
@@ -193,13 +196,14 @@ def test_console_pages_show_what_the_load_did(load: Load, tmp_path: Path) -> Non
             page.screenshot(path=tmp_path / "apis.png", full_page=True)
             _functions(page, expect, load)
             page.screenshot(path=tmp_path / "function.png", full_page=True)
+            _json_logged_function(page, expect)
             _metrics(page, expect, load)
             page.screenshot(path=tmp_path / "metrics.png", full_page=True)
             _dashboards(page, expect, load)
             page.screenshot(path=tmp_path / "dashboard.png", full_page=True)
             _live_log(page, expect, load)
             page.screenshot(path=tmp_path / "logs.png", full_page=True)
-            page.get_by_role("link", name="Alarms").click()
+            _go(page, "Alarms")
             expect(page.get_by_role("table", name="Metric alarms")).to_contain_text(
                 "console-items-errors"
             )
@@ -213,7 +217,7 @@ def test_console_pages_show_what_the_load_did(load: Load, tmp_path: Path) -> Non
             page.screenshot(path=tmp_path / "pools.png", full_page=True)
 
             page.set_viewport_size({"width": 390, "height": 844})  # a phone
-            page.get_by_role("link", name="Functions").click()
+            _go(page, "Functions")
             expect(page.get_by_role("table", name="Functions")).to_be_visible()
             width = page.evaluate("document.documentElement.scrollWidth")
             page.screenshot(path=tmp_path / "functions-phone.png", full_page=True)
@@ -223,6 +227,11 @@ def test_console_pages_show_what_the_load_did(load: Load, tmp_path: Path) -> Non
     assert chromium.errors == [], chromium.errors
 
 
+def _go(page: Any, name: str) -> None:
+    """Open a page from the navigation."""
+    page.get_by_role("navigation", name="Console pages").get_by_role("link", name=name).click()
+
+
 def _row(page: Any, table: Any, first_cell: str) -> Any:
     """The body row of `table` whose first cell says exactly `first_cell`."""
     first = page.locator("td:first-child").get_by_text(first_cell, exact=True)
@@ -230,7 +239,7 @@ def _row(page: Any, table: Any, first_cell: str) -> Any:
 
 
 def _apis(page: Any, expect: Any, load: Load) -> None:
-    page.get_by_role("link", name="APIs").click()
+    _go(page, "APIs")
     expect(
         page.get_by_role("heading", name=f"REST API console-items ({load.api_id})")
     ).to_be_visible()
@@ -250,7 +259,7 @@ def _apis(page: Any, expect: Any, load: Load) -> None:
 
 
 def _functions(page: Any, expect: Any, load: Load) -> None:
-    page.get_by_role("link", name="Functions").click()
+    _go(page, "Functions")
     page.get_by_role("link", name="console-items").click()
     expect(page.get_by_test_id("invocation-count")).to_have_text(str(load.invocations))
     expect(page.get_by_test_id("invocations-total")).to_have_text(str(load.invocations))
@@ -269,10 +278,23 @@ def _functions(page: Any, expect: Any, load: Load) -> None:
     expect(page.locator("table.waterfall")).to_contain_text("console-items")
 
 
+def _json_logged_function(page: Any, expect: Any) -> None:
+    """Cold and warm read from Lambda's JSON log format in the function's own group."""
+    _go(page, "Functions")
+    page.get_by_role("link", name="console-json").click()
+    expect(page.get_by_text("console-json-logs (JSON)")).to_be_visible()
+    expect(page.get_by_test_id("invocation-count")).to_have_text("2")
+    invocations = page.get_by_role("table", name="Invocations, newest first")
+    expect(invocations.locator("tbody tr").nth(0)).to_contain_text("warm")
+    expect(invocations.locator("tbody tr").nth(1)).to_contain_text("cold (init")
+    invocations.locator("summary").first.click()
+    expect(invocations.locator("pre").first).to_contain_text("pong 1")
+
+
 def _metrics(page: Any, expect: Any, load: Load) -> None:
     """The issue's check: Prometheus, GetMetricStatistics and the console agree."""
     base = load.lamina.base
-    page.get_by_role("link", name="Metrics").click()
+    _go(page, "Metrics")
     page.get_by_label("Namespace").select_option("AWS/Lambda")
     shown = page.locator(
         '[data-metric="Invocations"][data-dimensions="FunctionName=console-items"]'
@@ -298,7 +320,7 @@ def _metrics(page: Any, expect: Any, load: Load) -> None:
 
 
 def _dashboards(page: Any, expect: Any, load: Load) -> None:
-    page.get_by_role("link", name="Dashboards").click()
+    _go(page, "Dashboards")
     expect(page.get_by_role("heading", name="Dashboards")).to_be_focused()  # after navigating
     page.get_by_role("link", name="console-items").click()
     calls = page.locator('[data-series="Invocations console-items"]')
@@ -308,7 +330,7 @@ def _dashboards(page: Any, expect: Any, load: Load) -> None:
 
 
 def _live_log(page: Any, expect: Any, load: Load) -> None:
-    page.get_by_role("link", name="Live log").click()
+    _go(page, "Live log")
     page.get_by_label("Log group").select_option("console-api-access")
     log = page.get_by_role("table", name="Newest first")
     expect(log).to_contain_text("PUT /items/{id} 201")  # the last 15 minutes, filtered
@@ -327,7 +349,7 @@ def _live_log(page: Any, expect: Any, load: Load) -> None:
 
 
 def _tables(page: Any, expect: Any) -> None:
-    page.get_by_role("link", name="Tables").click()
+    _go(page, "Tables")
     page.get_by_role("link", name="console-items").click()
     expect(page.get_by_role("table", name=f"{PUTS} items")).to_be_visible()
     page.get_by_label("Partition key pk =").fill("item")
@@ -339,7 +361,7 @@ def _tables(page: Any, expect: Any) -> None:
 
 
 def _buckets(page: Any, expect: Any, load: Load, tmp_path: Path) -> None:
-    page.get_by_role("link", name="Buckets").click()
+    _go(page, "Buckets")
     page.get_by_role("link", name="console-uploads").click()
     page.get_by_label("File").set_input_files(
         files=[{"name": "hello.txt", "mimeType": "text/plain", "buffer": b"hello console"}]
@@ -359,7 +381,7 @@ def _buckets(page: Any, expect: Any, load: Load, tmp_path: Path) -> None:
 
 
 def _secrets(page: Any, expect: Any) -> None:
-    page.get_by_role("link", name="Secrets").click()
+    _go(page, "Secrets")
     expect(page.get_by_role("heading", name="console/api-token")).to_be_visible()
     assert SECRET_VALUE not in page.content()
     show = page.get_by_role("button", name="Show value of console/api-token", exact=False)
@@ -370,7 +392,7 @@ def _secrets(page: Any, expect: Any) -> None:
 
 
 def _pools(page: Any, expect: Any, load: Load) -> None:
-    page.get_by_role("link", name="User pools").click()
+    _go(page, "User pools")
     users = page.get_by_role("table", name="Users")
     expect(users).to_contain_text(load.email)
     expect(users).to_contain_text("UNCONFIRMED")
@@ -427,7 +449,7 @@ def test_console_over_tls_asks_for_a_sign_in_and_embeds_no_credential(tmp_path: 
                 page.get_by_role("button", name="Sign in").click()
                 user = "arn:aws:iam::123456789012:user/console-admin"
                 expect(page.get_by_text(f"Signed in as {user}")).to_be_visible()
-                page.get_by_role("link", name="Secrets").click()
+                _go(page, "Secrets")
                 expect(page.get_by_role("heading", name="console/api-token")).to_be_visible()
                 page.reload()  # the pair stays for this tab's session
                 expect(page.get_by_text(f"Signed in as {user}")).to_be_visible()

@@ -40,10 +40,11 @@ async function renderFunction(body, name) {
     section("Traces", traces),
   );
   const since = Date.now() - 3600_000;
+  const described = lambda("GET", path());
   await Promise.all([
     fill(overview, async () => {
       const [fn, versions, aliases, concurrency] = await Promise.all([
-        lambda("GET", path()),
+        described,
         lambda("GET", path("versions")),
         lambda("GET", path("aliases")),
         lambda("GET", pathOf("2019-09-30", "functions", name, "concurrency")),
@@ -54,6 +55,7 @@ async function renderFunction(body, name) {
           ["ARN", c.FunctionArn], ["Runtime", c.Runtime], ["Handler", c.Handler],
           ["Memory", `${c.MemorySize} MB`], ["Timeout", `${c.Timeout} s`],
           ["Tracing", c.TracingConfig?.Mode],
+          ["Logs", `${c.LoggingConfig?.LogGroup || `/aws/lambda/${name}`} (${c.LoggingConfig?.LogFormat || "Text"})`],
           ["Reserved concurrency", concurrency.ReservedConcurrentExecutions ?? "unreserved"],
           ["State", c.State],
         ])),
@@ -87,7 +89,8 @@ async function renderFunction(body, name) {
       ];
     }),
     fill(invocations, async () => {
-      const found = await recentInvocations(name, since);
+      const c = (await described).Configuration;
+      const found = await recentInvocations(c.LoggingConfig?.LogGroup || `/aws/lambda/${name}`, since);
       const cold = found.filter((i) => i.initMs !== null).length;
       return [
         h("p", {}, h("span", { "data-testid": "invocation-count" }, String(found.length)),
