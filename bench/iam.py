@@ -118,11 +118,12 @@ def main() -> int:
         authenticate(signature, request, store, protocol="json", service="dynamodb", now=at)
 
     def put_item() -> None:
-        authorize(role, "dynamodb", "PutItem", [TABLE], source_ip="127.0.0.1")
+        authorize(role, "dynamodb", "PutItem", [TABLE], source_ip="127.0.0.1",
+                  params={"TableName": "Things"}, region="us-east-1")  # fmt: skip
 
     def get_object() -> None:
         authorize(role, "s3", "GetObject", ["arn:aws:s3:::site/a.html"], source_ip="127.0.0.1",
-                  resource_statements=BUCKET_POLICY)  # fmt: skip
+                  resource_statements=BUCKET_POLICY, secure=True)  # fmt: skip
 
     figures = {
         "calls": args.calls,

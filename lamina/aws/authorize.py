@@ -204,30 +204,47 @@ def request_context(
     condition asks (PolicyRequest.value).
     https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html
     """
+    context: dict[str, str | Sequence[str]] = dict(_principal_keys(identity))
+    context["aws:sourceip"] = source_ip
+    context["aws:securetransport"] = "true" if secure else "false"
+    if region:
+        context["aws:requestedregion"] = region
+    return context
+
+
+_PRINCIPAL_KEYS: dict[tuple[str, str], dict[str, str]] = {}
+"""(access key, ARN) -> the keys that depend on the principal alone: worked out once per
+key, as every call a function makes asks for them."""
+
+
+def _principal_keys(identity: Identity) -> dict[str, str]:
+    remembered = (identity.access_key, identity.arn)
+    found = _PRINCIPAL_KEYS.get(remembered)
+    if found is not None:
+        return found
     arn = identity.arn
     # aws:PrincipalArn of a role session is the role's ARN, not the session's.
-    context: dict[str, str | Sequence[str]] = {
-        "aws:sourceip": source_ip,
+    keys = {
         "aws:principalarn": role_arn(identity) or arn,
         "aws:principalaccount": identity.account_id,
         "aws:userid": identity.principal_id,
-        "aws:securetransport": "true" if secure else "false",
         "aws:principalisawsservice": "false",
         "aws:viaawsservice": "false",
     }
-    if region:
-        context["aws:requestedregion"] = region
     if arn.endswith(":root"):
-        context["aws:principaltype"] = "Account"
+        keys["aws:principaltype"] = "Account"
     elif ":user/" in arn:
         # aws:username is there for IAM users only.
-        context["aws:principaltype"] = "User"
-        context["aws:username"] = arn.rsplit("/", 1)[-1]
+        keys["aws:principaltype"] = "User"
+        keys["aws:username"] = arn.rsplit("/", 1)[-1]
     elif ":assumed-role/" in arn:
-        context["aws:principaltype"] = "AssumedRole"
+        keys["aws:principaltype"] = "AssumedRole"
     if identity.expires is not None and identity.session_token is not None:
-        context["aws:tokenissuetime"] = _iso(identity.issued or identity.expires)
-    return context
+        keys["aws:tokenissuetime"] = _iso(identity.issued or identity.expires)
+    if len(_PRINCIPAL_KEYS) >= 4096:  # environments come and go: keep it bounded
+        _PRINCIPAL_KEYS.clear()
+    _PRINCIPAL_KEYS[remembered] = keys
+    return keys
 
 
 def service_context(
