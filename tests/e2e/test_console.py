@@ -10,6 +10,7 @@ import json
 import re
 import socket
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -580,3 +581,17 @@ def test_console_sigv4_signs_as_botocore_does(
     canonical = signer.canonical_request(request)
     expected = signer.signature(signer.string_to_sign(request, canonical), request)
     assert signed["authorization"].endswith(f"Signature={expected}"), canonical
+
+
+def test_console_of_a_cluster_node_asks_for_a_sign_in(tmp_path: Path) -> None:
+    from lamina.core.store_postgres import drop_schema
+
+    schema = f"lamina_test_console_{uuid.uuid4().hex[:10]}"
+    store = f"postgresql://postgres@127.0.0.1:5432/test?schema={schema}"
+    lamina = LaminaProcess(APP, "--store", store, "--no-watch", state_dir=tmp_path / "node")
+    try:
+        page = httpx.get(f"{lamina.base}/_lamina/console", timeout=30)
+        assert '"signIn":true' in page.text and "secretAccessKey" not in page.text
+    finally:
+        lamina.stop()
+        drop_schema("postgresql://postgres@127.0.0.1:5432/test", schema)
