@@ -225,7 +225,8 @@ class AwsApi:
     ) -> HttpResponse:
         if spec.protocol == "rest-xml":
             status = error_status(spec, error)
-            return render_rest_xml_error(error, status, request_id, resource_of(request))
+            options = self._xml.get(spec.name)
+            return render_rest_xml_error(error, status, request_id, resource_of(request), options)
         return render_error(spec, error, request_id, self._namespaces.get(spec.name))
 
     async def _answer(

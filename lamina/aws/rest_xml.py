@@ -36,13 +36,18 @@ _VIRTUAL_HOST = re.compile(r"^(?P<bucket>[a-z0-9][a-z0-9.\-]*)\.s3\.localhost(?:
 
 class XmlOptions:
     """What a rest-xml provider tells the serializer: output root element names per
-    operation and the XML namespace of its documents."""
+    operation, the XML namespace of its documents, and whether its errors come wrapped
+    in `<ErrorResponse>` (every rest-xml service but S3, whose model is marked
+    `noErrorWrapping`)."""
 
-    __slots__ = ("namespace", "roots")
+    __slots__ = ("namespace", "roots", "wrapped_errors")
 
-    def __init__(self, roots: Mapping[str, str], namespace: str | None) -> None:
+    def __init__(
+        self, roots: Mapping[str, str], namespace: str | None, *, wrapped_errors: bool = False
+    ) -> None:
         self.roots = dict(roots)
         self.namespace = namespace
+        self.wrapped_errors = wrapped_errors
 
 
 # -- request
@@ -319,19 +324,25 @@ def resource_of(request: HttpRequest) -> str:
 
 
 def render_rest_xml_error(
-    error: ServiceError, status: int, request_id: str, resource: str | None = None
+    error: ServiceError,
+    status: int,
+    request_id: str,
+    resource: str | None = None,
+    options: XmlOptions | None = None,
 ) -> HttpResponse:
     """S3's error document:
     `<Error><Code/><Message/>{fields}<Resource/><RequestId/><HostId/></Error>`.
     https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html#RESTErrorResponses
     A 304 Not Modified carries no body. The error's own headers follow the request ids.
+    A service whose `options` wrap errors answers `_wrapped_error`'s document instead.
     """
     headers = request_headers(request_id) + error.header_pairs()
     if status == 304:
         return HttpResponse(status, headers, b"")
-    fields = "".join(
-        f"<{name}>{escape(str(value))}</{name}>" for name, value in error.fields.items()
-    )
+    fields = _error_fields(error)
+    headers.append((b"Content-Type", _XML_TYPE))
+    if options is not None and options.wrapped_errors:
+        return HttpResponse(status, headers, _wrapped_error(error, fields, request_id, options))
     if resource is not None:
         fields += f"<Resource>{escape(resource)}</Resource>"
     document = (
@@ -340,5 +351,26 @@ def render_rest_xml_error(
         f"<RequestId>{request_id}</RequestId><HostId>{host_id(request_id).decode()}</HostId>"
         "</Error>"
     )
-    headers.append((b"Content-Type", _XML_TYPE))
     return HttpResponse(status, headers, document.encode())
+
+
+def _error_fields(error: ServiceError) -> str:
+    return "".join(f"<{name}>{escape(str(value))}</{name}>" for name, value in error.fields.items())
+
+
+def _wrapped_error(error: ServiceError, fields: str, request_id: str, options: XmlOptions) -> bytes:
+    """The rest-xml protocol's error document (CloudFront's, Route 53's):
+    `<ErrorResponse xmlns=...><Error><Type>Sender|Receiver</Type><Code/><Message/>{fields}
+    </Error><RequestId/></ErrorResponse>`.
+    https://smithy.io/2.0/aws/protocols/aws-restxml-protocol.html#error-response-serialization
+    """
+    opening = "ErrorResponse"
+    if options.namespace is not None:
+        opening += f" xmlns={quoteattr(options.namespace)}"
+    fault = "Sender" if error.sender_fault else "Receiver"
+    document = (
+        f"{_DECLARATION}<{opening}><Error><Type>{fault}</Type>"
+        f"<Code>{escape(error.code)}</Code><Message>{escape(error.message)}</Message>{fields}"
+        f"</Error><RequestId>{escape(request_id)}</RequestId></ErrorResponse>"
+    )
+    return document.encode()

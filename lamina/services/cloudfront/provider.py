@@ -22,6 +22,7 @@ from typing import Any, Protocol
 import orjson
 
 from lamina.aws.model import ModelLibrary
+from lamina.aws.rest_xml import XmlOptions
 from lamina.aws.service import (
     Handler,
     Operation,
@@ -46,6 +47,9 @@ from lamina.services.cloudfront.shapes import ConfigShapes
 
 _ID_ALPHABET = string.ascii_uppercase + string.digits
 _API = "https://cloudfront.amazonaws.com/2020-05-31"
+NAMESPACE = "http://cloudfront.amazonaws.com/doc/2020-05-31/"
+"""The XML namespace of CloudFront's API documents (as in CreateInvalidation's request).
+https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CreateInvalidation.html"""
 MAX_ITEMS = 100
 MAX_INVALIDATION_PATHS = 3000
 """Paths one invalidation may name (CloudFront's quota)."""
@@ -81,6 +85,9 @@ class FunctionTester(Protocol):
 class CloudFrontProvider:
     service_name = "cloudfront"
     error_namespace = None
+    xml_options = XmlOptions({}, NAMESPACE, wrapped_errors=True)
+    """CloudFront's documents carry its API version's namespace; its errors come wrapped
+    in `<ErrorResponse>` (not S3's bare `<Error>`)."""
 
     def __init__(
         self,
