@@ -1,6 +1,6 @@
-// The live log of one log group (API Gateway access logs, /aws/lambda/<function>): the
-// last 15 minutes from FilterLogEvents, then new lines as a StartLiveTail session streams
-// them (an AWS event stream), with the same filter pattern on both. Where the session
+// The live log of one log group (API Gateway access logs, /aws/lambda/<function>): a
+// StartLiveTail session streams new lines (an AWS event stream); once it has started, the
+// last 15 minutes come from FilterLogEvents; the same filter pattern on both. Where the session
 // cannot start, FilterLogEvents is polled every 2 s instead, as `aws logs tail --follow`.
 import { logs, startLiveTail } from "../aws.js";
 import { messages } from "../eventstream.js";
@@ -24,9 +24,12 @@ export async function render(body) {
   body.replaceChildren(holder);
   const arns = new Map();
   let seen = new Set(), since = 0, session = null, timer = null, paused = false;
+  let generation = 0; // bumped by each (re)start: answers for an older one are dropped
 
   function show(event) {
-    const key = event.eventId || `${event.logStreamName}|${event.timestamp}|${event.message}`;
+    // One key for FilterLogEvents' events and the session's results (which carry no
+    // eventId): a line both report is shown once.
+    const key = `${event.logStreamName}|${event.timestamp}|${event.message}`;
     if (seen.has(key)) return;
     seen.add(key);
     since = Math.max(since, event.timestamp);
@@ -41,29 +44,32 @@ export async function render(body) {
     session = null;
   }
 
-  async function backfill() {
+  async function backfill(mine) {
     let nextToken;
     for (let page = 0; page < 3; page += 1) {
       const answer = await logs("FilterLogEvents", {
         logGroupName: groups.value, startTime: since, filterPattern: pattern.value.trim() || undefined, nextToken,
       });
+      if (mine !== generation) return;
       (answer.events || []).forEach(show);
       nextToken = answer.nextToken;
       if (!nextToken) break;
     }
   }
 
-  async function poll() {
+  async function poll(mine) {
+    if (mine !== generation) return;
     try {
-      await backfill();
+      await backfill(mine);
+      if (mine !== generation) return;
       status.textContent = `Polling: ${rows.children.length} lines; updated ${new Date().toLocaleTimeString()}`;
     } catch (error) {
       status.textContent = error.message;
     }
-    if (!paused) timer = setTimeout(poll, POLL_MS);
+    if (!paused && mine === generation) timer = setTimeout(() => poll(mine), POLL_MS);
   }
 
-  async function tail() {
+  async function tail(mine) {
     const controller = new AbortController();
     session = controller;
     const filter = pattern.value.trim();
@@ -71,9 +77,15 @@ export async function render(body) {
       logGroupIdentifiers: [arns.get(groups.value)], logEventFilterPattern: filter || undefined,
     }, controller.signal);
     for await (const { headers, payload } of messages(response.body)) {
+      if (mine !== generation) return;
       if (headers[":message-type"] === "exception") throw new Error(`${headers[":exception-type"]}: ${payload}`);
       const type = headers[":event-type"];
-      if (type === "sessionStart") status.textContent = `Live (StartLiveTail): ${rows.children.length} lines`;
+      if (type === "sessionStart") {
+        // The session streams what is ingested from now on: read what came before only
+        // now, so no line falls between the two.
+        await backfill(mine);
+        status.textContent = `Live (StartLiveTail): ${rows.children.length} lines`;
+      }
       if (type !== "sessionUpdate") continue;
       for (const result of JSON.parse(payload).sessionResults || []) show(result);
       status.textContent = `Live (StartLiveTail): ${rows.children.length} lines; updated ${new Date().toLocaleTimeString()}`;
@@ -82,14 +94,14 @@ export async function render(body) {
 
   async function follow() {
     stop();
+    const mine = ++generation;
     if (!groups.value || paused) return;
     try {
-      await backfill();
-      await tail();
+      await tail(mine);
     } catch (error) {
-      if (error.name === "AbortError") return; // paused, or another group chosen
+      if (error.name === "AbortError" || mine !== generation) return; // paused, or restarted
       status.textContent = `Live tail unavailable (${error.message}); polling.`;
-      poll();
+      poll(mine);
     }
   }
 
@@ -122,5 +134,5 @@ export async function render(body) {
     } else follow();
   });
   restart();
-  return () => { paused = true; stop(); };
+  return () => { paused = true; generation += 1; stop(); };
 }
