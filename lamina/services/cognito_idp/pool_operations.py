@@ -14,6 +14,7 @@ from lamina.aws.service import Operation, OperationInput, OperationOutput, Servi
 from lamina.services.cognito_idp.model import (
     Client,
     Pool,
+    User,
 )
 from lamina.services.cognito_idp.resource_servers import STANDARD_SCOPES, custom_scopes
 from lamina.services.cognito_idp.shapes import (
@@ -53,7 +54,12 @@ async def _update_user_pool(idp: CognitoIdpProvider, params: OperationInput) -> 
 
 
 async def _describe_user_pool(idp: CognitoIdpProvider, params: OperationInput) -> OperationOutput:
-    return {"UserPool": pool_type(idp.pool(params["UserPoolId"]))}
+    # UserPoolType's EstimatedNumberOfUsers: here the exact count.
+    # https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_UserPoolType.html
+    pool = idp.pool(params["UserPoolId"])
+    described = pool_type(pool)
+    described["EstimatedNumberOfUsers"] = idp.store.count(User, pool.id)
+    return {"UserPool": described}
 
 
 async def _list_user_pools(idp: CognitoIdpProvider, params: OperationInput) -> OperationOutput:

@@ -71,6 +71,12 @@ class IdentityStore:
         ).fetchall()
         return [msgspec.msgpack.decode(row[0], type=kind) for row in rows]
 
+    def count(self, kind: type[T], scope: str) -> int:
+        row = self._db.execute(
+            "SELECT COUNT(*) FROM records WHERE kind = ? AND scope = ?", (_KINDS[kind], scope)
+        ).fetchone()
+        return int(row[0])
+
     def delete(self, kind: type[T], scope: str, key: str) -> None:
         with self._db:
             self._db.execute(

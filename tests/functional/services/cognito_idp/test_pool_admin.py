@@ -195,6 +195,9 @@ def test_update_user_pool_replaces_settings_and_keeps_sign_in_attributes(
     assert pool["UserPoolTags"] == {}
     # Not changeable by UpdateUserPool: kept.
     assert pool["UsernameAttributes"] == ["email"]
+    assert pool["EstimatedNumberOfUsers"] == 0
+    admin.admin_create_user(UserPoolId=pool_id, Username="a@example.com", MessageAction="SUPPRESS")
+    assert admin.describe_user_pool(UserPoolId=pool_id)["UserPool"]["EstimatedNumberOfUsers"] == 1
     assert pool["Name"] == "users"
     admin.update_user_pool(UserPoolId=pool_id, PoolName="renamed")
     renamed = admin.describe_user_pool(UserPoolId=pool_id)["UserPool"]
