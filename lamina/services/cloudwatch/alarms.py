@@ -134,6 +134,9 @@ class AlarmBook:
     def put(self, params: dict[str, Any]) -> None:
         config = _validated(params)
         now = self._clock()
+        # An alarm that cannot be evaluated (a ThresholdMetricId naming no query, an
+        # expression giving several series) is refused here, before anything is stored.
+        self._window_values(config, now)
         name = config["AlarmName"]
         existing = self.alarms.get(name)
         tags = {t["Key"]: t["Value"] for t in params.get("Tags") or []}
@@ -199,6 +202,8 @@ class AlarmBook:
                 self.evaluate(alarm, now)
             except ServiceError as error:
                 log.warning("alarm %s could not be evaluated: %s", alarm.name, error.message)
+            except Exception:  # one broken alarm never stops the others' evaluation
+                log.exception("alarm %s could not be evaluated", alarm.name)
         self.save()
 
     def evaluate(self, alarm: Alarm, now: float) -> None:
@@ -206,9 +211,7 @@ class AlarmBook:
         period = _period(config)
         periods = int(config["EvaluationPeriods"])
         to_alarm = int(config.get("DatapointsToAlarm") or periods)
-        end = int(now) // period * period
-        start = end - period * periods
-        values = self._values(config, start, end, now)
+        start, values = self._window_values(config, now)
         slots = [start + index * period for index in range(periods)]
         treat = config.get("TreatMissingData") or "missing"
         compare, wording = COMPARISONS[config["ComparisonOperator"]]
@@ -252,6 +255,13 @@ class AlarmBook:
             )
             self._change(alarm, "INSUFFICIENT_DATA", reason, data, now)
 
+    def _window_values(self, config: dict[str, Any], now: float) -> tuple[int, dict[int, float]]:
+        """The start of the last EvaluationPeriods complete periods, and their values."""
+        period = _period(config)
+        end = int(now) // period * period
+        start = end - period * int(config["EvaluationPeriods"])
+        return start, self._values(config, start, end, now)
+
     def _values(self, config: dict[str, Any], start: int, end: int, now: float) -> dict[int, float]:
         if config.get("Metrics"):
             queries = [dict(query) for query in config["Metrics"]]
@@ -262,6 +272,8 @@ class AlarmBook:
                 (q["Id"] for q in config["Metrics"] if q.get("ReturnData", True) is not False),
                 queries[0]["Id"],
             )
+            if wanted not in series:
+                raise invalid(f"ThresholdMetricId {wanted} names no query of the alarm's Metrics.")
             return dict(series[wanted].points)
         stat = config.get("Statistic") or config.get("ExtendedStatistic")
         metric = {

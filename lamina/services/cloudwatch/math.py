@@ -280,6 +280,8 @@ def combine(apply: Callable[[float, float], float], a: Value, b: Value) -> Value
             return [_series_result(apply, s, b) for s in a]
         assert isinstance(b, list)
         return [_series_result(apply, a, s) for s in b]
+    if isinstance(a, _Text) or isinstance(b, _Text):
+        raise error("Operators in a metric math expression take numbers and time series.")
     if isinstance(a, Series) or isinstance(b, Series):
         return _series_result(apply, a, b)
     return apply(float(a), float(b))
