@@ -9,9 +9,11 @@ which it keeps in sessionStorage and checks with sts:GetCallerIdentity.
 
 from __future__ import annotations
 
+import hashlib
 import html
 from dataclasses import dataclass
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import PurePosixPath
 
 import orjson
@@ -54,6 +56,10 @@ class Console:
         self._settings = settings
         self._files = _load_static()
         self._index = _index_page(self._files.pop("index.html"), settings)
+        self._etags = {
+            name: b'"' + hashlib.sha256(body).hexdigest()[:32].encode() + b'"'
+            for name, body in self._files.items()
+        }
 
     def serves(self, path: str) -> bool:
         return path == CONSOLE_PATH or path.startswith(CONSOLE_PATH + "/")
@@ -74,8 +80,17 @@ class Console:
             name = path[len(_STATIC) :]
             body = self._files.get(name)
             if body is not None:
+                # Revalidated on each load (no-cache) and answered 304 while unchanged.
+                etag = self._etags[name]
                 kind = _TYPES.get(PurePosixPath(name).suffix, b"application/octet-stream")
-                headers = [(b"content-type", kind), (b"cache-control", b"no-cache"), *_SECURITY]
+                headers = [
+                    (b"content-type", kind),
+                    (b"cache-control", b"no-cache"),
+                    (b"etag", etag),
+                    *_SECURITY,
+                ]
+                if (request.header("if-none-match") or "").encode() == etag:
+                    return HttpResponse(304, headers, b"")
                 return HttpResponse(200, headers, b"" if request.method == "HEAD" else body)
         return _plain(404, b"Not Found")
 
@@ -92,7 +107,7 @@ def _load_static() -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     root = resources.files(__package__).joinpath("static")
 
-    def walk(folder: resources.abc.Traversable, prefix: str) -> None:
+    def walk(folder: Traversable, prefix: str) -> None:
         for entry in folder.iterdir():
             if entry.is_dir():
                 walk(entry, f"{prefix}{entry.name}/")

@@ -83,6 +83,19 @@ async def test_console_serves_its_modules_with_their_types() -> None:
     assert dict(style.headers)[b"content-type"] == b"text/css; charset=utf-8"
 
 
+async def test_console_files_are_revalidated_by_etag() -> None:
+    console = _console(None)
+    first = await console(_request("/_lamina/console/static/app.js"))
+    etag = dict(first.headers)[b"etag"].decode()
+    again = _request("/_lamina/console/static/app.js")
+    again.headers.append(("If-None-Match", etag))
+    unchanged = await console(again)
+    assert (unchanged.status, unchanged.body) == (304, b"")
+    other = _request("/_lamina/console/static/app.js")
+    other.headers.append(("If-None-Match", '"something-else"'))
+    assert (await console(other)).body == first.body
+
+
 async def test_console_unknown_file_and_other_methods_are_refused() -> None:
     console = _console(None)
     assert (await console(_request("/_lamina/console/static/../site.py"))).status == 404
