@@ -341,3 +341,41 @@ def test_a_machine_token_passes_a_cognito_authorizer_with_scopes(tmp_path: Path)
         assert refused.status_code == 401
     finally:
         lamina.stop()
+
+
+def test_a_user_sign_in_can_carry_custom_scopes(hosted: HostedServer) -> None:
+    """The code flow grants a custom scope the client is allowed. Adding the scope uses
+    UpdateUserPoolClient as AWS advises: the existing configuration, changed, passed whole."""
+    from .test_hosted import App, _callback, _redeem, _sign_in
+
+    app = App(hosted)
+    admin = hosted.admin()
+    admin.create_resource_server(
+        UserPoolId=app.pool_id, Identifier="orders", Name="Orders", Scopes=SCOPES
+    )
+    current = admin.describe_user_pool_client(UserPoolId=app.pool_id, ClientId=app.client_id)[
+        "UserPoolClient"
+    ]
+    settings = {
+        key: current[key]
+        for key in (
+            "AllowedOAuthFlowsUserPoolClient",
+            "AllowedOAuthFlows",
+            "CallbackURLs",
+            "LogoutURLs",
+            "SupportedIdentityProviders",
+        )
+    }
+    admin.update_user_pool_client(
+        UserPoolId=app.pool_id,
+        ClientId=app.client_id,
+        AllowedOAuthScopes=[*current["AllowedOAuthScopes"], "orders/read"],
+        **settings,
+    )
+    with httpx.Client(follow_redirects=False, timeout=10) as browser:
+        answer = _sign_in(browser, app, app.authorize_url(scope="openid orders/read"))
+    code = _callback(answer)["code"]
+    tokens = _redeem(app, code, None).json()
+    claims = jwt.decode(tokens["access_token"], options={"verify_signature": False})
+    assert claims["scope"].split() == ["openid", "orders/read"]
+    assert claims["username"] == "ada"
