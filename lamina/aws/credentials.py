@@ -181,16 +181,19 @@ class CredentialStore:
         return root_identity(access_key, secret, account_id)
 
     def forget_expired(self, now: float) -> None:
-        """Drop temporary credentials whose expiry passed more than a day ago (their use
-        is still answered ExpiredToken until then)."""
+        """Strip temporary credentials whose expiry passed more than a day ago of their
+        policies. The key stays known, so its use is still answered ExpiredToken: a key
+        the store forgot would be taken for an unknown one, which a store that is not
+        strict accepts as the account root."""
         stale = [
             key
             for key, identity in self._identities.items()
-            if identity.expires is not None and identity.expires < now - 86_400
+            if identity.expires is not None
+            and identity.expires < now - 86_400
+            and identity.statements
         ]
         for key in stale:
-            del self._identities[key]
-            self._secrets.pop(key, None)
+            self._identities[key] = msgspec.structs.replace(self._identities[key], statements=())
 
     def known_identity(self, access_key: str) -> Identity | None:
         """The identity declared for `access_key` (None for plain key pairs)."""
