@@ -64,11 +64,7 @@ class ExecutionRoles:
         return self._roles.get(role_arn)
 
     def trusts_lambda(self, role: AssumableRole) -> bool:
-        """Does the role's trust policy let Lambda assume it?"""
-        asked = PolicyRequest(
-            action="sts:AssumeRole", resource=role.arn, principal_service=LAMBDA_PRINCIPAL
-        )
-        return evaluate(role.trust_statements, asked, check_principal=True) is Decision.ALLOW
+        return lambda_may_assume(role)
 
     def may_pass(self, access_key: str | None, role_arn: str) -> Identity | None:
         """The caller, when IAM is enforced and its policies do not allow iam:PassRole on
@@ -107,3 +103,11 @@ class ExecutionRoles:
         """(AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN) of a new session."""
         issued = self.issue(function_name, role_arn)
         return issued.access_key, issued.secret_key, issued.session_token or ""
+
+
+def lambda_may_assume(role: AssumableRole) -> bool:
+    """Does the role's trust policy let Lambda (lambda.amazonaws.com) assume it?"""
+    asked = PolicyRequest(
+        action="sts:AssumeRole", resource=role.arn, principal_service=LAMBDA_PRINCIPAL
+    )
+    return evaluate(role.trust_statements, asked, check_principal=True) is Decision.ALLOW

@@ -26,6 +26,7 @@ from lamina.aws.credentials import (
     derived_key_pair,
     derived_principal_id,
 )
+from lamina.aws.execution import lambda_may_assume
 from lamina.aws.policy import statements_of
 from lamina.config.error import ConfigError
 from lamina.config.reference import (
@@ -107,12 +108,22 @@ def function_identities(stack: Stack) -> list[Identity]:
     (inline `Policies`, `ManagedPolicyArns`, AWS::IAM::Policy `Roles`). A role from outside
     the template may do anything here (its policies are unknown)."""
     account = str(stack.resolver.parameters["AWS::AccountId"])
-    roles = _roles(stack)
+    declared = build_roles(stack)
+    roles = {role.arn: (role.role_id, role.statements) for role in declared}
+    untrusting = {role.arn for role in declared if not lambda_may_assume(role)}
     identities = []
     for resource in stack.of_type(LAMBDA_FUNCTION):
         with stack.blame(resource.logical_id):
             name = stack.resources.function_name(resource.logical_id, stack.resolver)
             role_arn = str(stack.prop(resource, "Role") or "")
+            if role_arn in untrusting:
+                # CloudFormation's CreateFunction would fail with Lambda's
+                # InvalidParameterValueException; the function still runs here.
+                stack.warnings.append(
+                    f"{resource.logical_id}: the trust policy of its role {role_arn} does not "
+                    "let lambda.amazonaws.com assume it (on AWS: The role defined for the "
+                    "function cannot be assumed by Lambda.)"
+                )
             role_name = role_arn.rsplit("/", 1)[-1] or FUNCTION_ROLE
             role_id, statements = roles.get(
                 role_arn, (derived_principal_id("AROA", role_arn), ALLOW_ALL)

@@ -233,3 +233,20 @@ def test_each_function_signs_as_its_role_session(tmp_path: Path) -> None:
     # A function without a template role: its policies are unknown, so it may do anything.
     loose = found["arn:aws:sts::123456789012:assumed-role/lamina-function/Loose"]
     assert loose.statements == ALLOW_ALL
+
+
+def test_a_role_lambda_cannot_assume_is_warned_about(tmp_path: Path) -> None:
+    """CloudFormation would refuse the function: "The role defined for the function cannot
+    be assumed by Lambda." https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html"""
+    loaded = _load(tmp_path, ROLES)
+    assert any(
+        warning.startswith("Fn: the trust policy of its role") and "cannot be assumed" in warning
+        for warning in loaded.warnings
+    )
+    trusting = ROLES.replace(
+        "AssumeRolePolicyDocument: {}",
+        "AssumeRolePolicyDocument: {Statement: [{Effect: Allow, Action: sts:AssumeRole, "
+        "Principal: {Service: lambda.amazonaws.com}}]}",
+    )
+    trusted = _load(tmp_path, trusting)
+    assert not any("trust policy" in warning for warning in trusted.warnings)
