@@ -68,6 +68,8 @@ async function httpApis() {
       table(`Stages of ${api.name}`, [
         ["Stage", (s) => s.stageName], ["Auto deploy", (s) => (s.autoDeploy ? "yes" : "no")],
         ["Default route throttle", (s) => throttle(s.defaultRouteSettings)],
+        ["Route throttles", (s) => Object.entries(s.routeSettings || {})
+          .map(([route, v]) => `${route}: ${throttle(v)}`).filter((t) => !t.endsWith(": ")).join("; ")],
         ["Deployment", (s) => h("code", {}, s.deploymentId || "")],
       ], stages.items || []),
     );
