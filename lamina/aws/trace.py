@@ -37,7 +37,10 @@ class AwsCallTracing:
 
     def begin(self, request: HttpRequest, claim: Claim) -> AwsCallTrace | None:
         """A trace of the call when its header carries a sampled trace."""
-        header = parse_trace_header(request.header("x-amzn-trace-id"))
+        value = request.header("x-amzn-trace-id")
+        if not value or "Sampled=1" not in value:
+            return None  # every unsampled call from a function: decided without parsing
+        header = parse_trace_header(value)
         if header is None or not header.sampled:
             return None
         return AwsCallTrace(self, request, claim, header)
