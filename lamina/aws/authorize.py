@@ -241,6 +241,8 @@ def _principal_keys(identity: Identity) -> dict[str, str]:
         keys["aws:principaltype"] = "AssumedRole"
     if identity.expires is not None and identity.session_token is not None:
         keys["aws:tokenissuetime"] = _iso(identity.issued or identity.expires)
+    for tag, value in identity.tags.items():
+        keys[f"aws:principaltag/{tag.lower()}"] = value
     if len(_PRINCIPAL_KEYS) >= 4096:  # environments come and go: keep it bounded
         _PRINCIPAL_KEYS.clear()
     _PRINCIPAL_KEYS[remembered] = keys

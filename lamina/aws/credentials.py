@@ -60,6 +60,8 @@ class Identity(msgspec.Struct, frozen=True, kw_only=True):
     """Epoch seconds after which temporary credentials (STS) no longer work."""
     issued: float | None = None
     """Epoch seconds when temporary credentials were issued (aws:TokenIssueTime)."""
+    tags: dict[str, str] = msgspec.field(default_factory=dict)
+    """The principal's tags (an IAM user's, or an assumed role's): aws:PrincipalTag/{key}."""
 
 
 class AssumableRole(msgspec.Struct, frozen=True, kw_only=True):
@@ -72,6 +74,8 @@ class AssumableRole(msgspec.Struct, frozen=True, kw_only=True):
     trust_statements: tuple[dict[str, Any], ...]
     """The AssumeRolePolicyDocument's statements."""
     max_session_s: int = 3600
+    tags: dict[str, str] = msgspec.field(default_factory=dict)
+    """The role's tags, which its sessions carry as aws:PrincipalTag/{key}."""
 
 
 def root_identity(access_key: str, secret_key: str, account_id: str) -> Identity:
@@ -215,6 +219,7 @@ def issue_temporary(
     statements: tuple[dict[str, Any], ...],
     expires: float,
     now: float,
+    tags: dict[str, str] | None = None,
 ) -> Identity:
     """New temporary credentials (as STS issues them: an `ASIA` key id, a secret, a session
     token, an expiry) for a principal, added to `store`.
@@ -230,6 +235,7 @@ def issue_temporary(
         session_token=base64.b64encode(secrets.token_bytes(96)).decode(),
         expires=expires,
         issued=now,
+        tags=dict(tags or {}),
     )
     store.add_identity(identity)
     return identity

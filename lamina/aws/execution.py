@@ -82,12 +82,13 @@ class ExecutionRoles:
         """New credentials for one environment of `function_name`, valid `session_s`."""
         role = self._roles.get(role_arn)
         name = role_arn.rsplit("/", 1)[-1] if role_arn else UNNAMED_ROLE
+        tags: dict[str, str] = {}
         if role is None:
             # A role Lamina does not know (from outside the template, or none at all): its
             # policies are unknown, so it may do anything here. [choice]
             role_id, statements = derived_principal_id("AROA", role_arn or name), ALLOW_ALL
         else:
-            role_id, statements = role.role_id, role.statements
+            role_id, statements, tags = role.role_id, role.statements, role.tags
         now = self._clock()
         return issue_temporary(
             self._store,
@@ -97,6 +98,7 @@ class ExecutionRoles:
             statements=statements,
             expires=now + self.session_s,
             now=now,
+            tags=tags,
         )
 
     def credentials(self, function_name: str, role_arn: str) -> tuple[str, str, str]:

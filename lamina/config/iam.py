@@ -74,6 +74,9 @@ AWS_MANAGED: dict[str, tuple[dict[str, Any], ...]] = {
     ),
 }
 
+_User = tuple[str, str, tuple[dict[str, Any], ...], dict[str, str]]
+"""An IAM user: ARN, user id, statements, tags."""
+
 FUNCTION_ROLE = "lamina-function"
 """Who signs with the one key pair Lamina used to hand every function
 (LOCAL_ACCESS_KEY_ID): an assumed role that may do anything. Functions now get a key of
@@ -86,7 +89,7 @@ def build_identities(stack: Stack) -> list[Identity]:
     warnings = stack.warnings
     managed = _managed_policies(stack)
     attached = _attached_statements(stack)
-    users: dict[str, tuple[str, str, tuple[dict[str, Any], ...]]] = {}
+    users: dict[str, _User] = {}
     for resource in stack.of_type(IAM_USER):
         with stack.blame(resource.logical_id):
             users[_name(stack, resource, "UserName")] = _user(
@@ -167,14 +170,10 @@ def build_roles(stack: Stack) -> list[AssumableRole]:
                     statements=tuple(statements),
                     trust_statements=tuple(dict(s) for s in statements_of(trust)),
                     max_session_s=int(stack.prop(resource, "MaxSessionDuration", 3600)),
+                    tags=_tags(stack.prop(resource, "Tags")),
                 )
             )
     return roles
-
-
-def _roles(stack: Stack) -> dict[str, tuple[str, tuple[dict[str, Any], ...]]]:
-    """Template roles by ARN: (role id, statements)."""
-    return {role.arn: (role.role_id, role.statements) for role in build_roles(stack)}
 
 
 def function_identity(account_id: str) -> Identity:
@@ -200,8 +199,8 @@ def _user(
     managed: Mapping[str, tuple[dict[str, Any], ...]],
     attached: Mapping[str, list[dict[str, Any]]],
     warnings: list[str],
-) -> tuple[str, str, tuple[dict[str, Any], ...]]:
-    """(ARN, user id, statements) of one AWS::IAM::User."""
+) -> _User:
+    """(ARN, user id, statements, tags) of one AWS::IAM::User."""
     name = _name(stack, resource, "UserName")
     statements = _inline_and_managed(stack, resource, managed, warnings)
     statements += attached.get(name, [])
@@ -211,7 +210,18 @@ def _user(
         )
     arn = iam_arn(resource, stack.resolver, "user", name)
     user_id = derived_principal_id("AIDA", stack.resources.stack_name, resource.logical_id)
-    return arn, user_id, tuple(statements)
+    return arn, user_id, tuple(statements), _tags(stack.prop(resource, "Tags"))
+
+
+def _tags(tags: object) -> dict[str, str]:
+    """A resource's Tags ([{Key, Value}]): its principals' aws:PrincipalTag/{key}."""
+    if not isinstance(tags, list):
+        return {}
+    return {
+        str(tag["Key"]): str(tag.get("Value", ""))
+        for tag in tags
+        if isinstance(tag, dict) and "Key" in tag
+    }
 
 
 def _inline_and_managed(
@@ -254,7 +264,7 @@ def _managed_policy(
 def _access_key(
     stack: Stack,
     resource: CfnResource,
-    users: Mapping[str, tuple[str, str, tuple[dict[str, Any], ...]]],
+    users: Mapping[str, _User],
 ) -> Identity | None:
     """An Inactive key is left out: AWS refuses it as an unknown one."""
     if stack.text(resource, "Status", "Active") != "Active":
@@ -262,7 +272,7 @@ def _access_key(
     user = stack.text(resource, "UserName")
     if user not in users:
         raise ConfigError(f"UserName {user!r} is no AWS::IAM::User of this template")
-    arn, user_id, statements = users[user]
+    arn, user_id, statements, tags = users[user]
     key_id, secret = derived_key_pair(
         stack.resources.stack_name, resource.logical_id, secret_seed=stack.resources.secret_seed
     )
@@ -273,6 +283,7 @@ def _access_key(
         account_id=str(stack.resolver.parameters["AWS::AccountId"]),
         principal_id=user_id,
         statements=statements,
+        tags=tags,
     )
 
 

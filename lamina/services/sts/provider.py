@@ -93,7 +93,9 @@ class StsProvider:
         is_root = caller.arn.endswith(":root")
         maximum = ROOT_SESSION_MAX_S if is_root else SESSION_TOKEN_MAX_S
         duration = _duration(params, default=min(SESSION_TOKEN_DEFAULT_S, maximum), maximum=maximum)
-        issued = self._issue(caller.arn, caller.principal_id, caller.statements, duration)
+        issued = self._issue(
+            caller.arn, caller.principal_id, caller.statements, duration, caller.tags
+        )
         return {"Credentials": _credentials(issued)}
 
     async def _assume_role(self, ctx: AwsRequestContext, params: OperationInput) -> OperationOutput:
@@ -146,7 +148,7 @@ class StsProvider:
         name = role_arn.rsplit("/", 1)[-1]
         arn = f"arn:aws:sts::{self._account}:assumed-role/{name}/{session}"
         user_id = f"{role.role_id}:{session}"
-        issued = self._issue(arn, user_id, role.statements, duration)
+        issued = self._issue(arn, user_id, role.statements, duration, role.tags)
         return {
             "Credentials": _credentials(issued),
             "AssumedRoleUser": {"AssumedRoleId": user_id, "Arn": arn},
@@ -159,6 +161,7 @@ class StsProvider:
         principal_id: str,
         statements: tuple[dict[str, Any], ...],
         duration_s: int,
+        tags: dict[str, str],
     ) -> Identity:
         now = self._clock()
         return issue_temporary(
@@ -169,6 +172,7 @@ class StsProvider:
             statements=statements,
             expires=now + duration_s,
             now=now,
+            tags=tags,
         )
 
 

@@ -177,3 +177,18 @@ def test_service_keys_of_s3_and_kms() -> None:
     assert kms["kms:encryptioncontext:dept"] == "it"
     assert kms["kms:encryptioncontextkeys"] == ["Dept"]
     assert kms["kms:calleraccount"] == ACCOUNT
+
+
+def test_principal_tags_from_the_users_or_roles_tags() -> None:
+    """aws:PrincipalTag/{key}: the tags of the user, or of the role a session is of.
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principaltag"""
+    same_team = {"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "*",
+                 "Condition": {"StringEquals": {"aws:PrincipalTag/Team": "blue"}}}  # fmt: skip
+    blue = Identity(access_key="AKIABLUE", secret_key="s", arn=f"arn:aws:iam::{ACCOUNT}:user/b",
+                    account_id=ACCOUNT, principal_id="AIDAB", statements=(same_team,),
+                    tags={"team": "blue"})  # fmt: skip
+    red = Identity(access_key="AKIARED", secret_key="s", arn=f"arn:aws:iam::{ACCOUNT}:user/r",
+                   account_id=ACCOUNT, principal_id="AIDAR", statements=(same_team,),
+                   tags={"team": "red"})  # fmt: skip
+    _allowed(blue, "dynamodb", "GetItem", "*", [])
+    _denied(red, "dynamodb", "GetItem", "*", [])

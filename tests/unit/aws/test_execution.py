@@ -80,3 +80,10 @@ def test_long_expired_keys_stay_known_without_their_policies() -> None:
     kept = store.known_identity(old.access_key)
     assert kept is not None and kept.statements == () and kept.expires == 900
     assert store.secret(old.access_key) == old.secret_key
+
+
+def test_sessions_carry_their_roles_tags() -> None:
+    tagged = AssumableRole(arn=ROLE, role_id="AROAAPPAPPAPPAPPAPPA", statements=READ,
+                           trust_statements=(), tags={"team": "blue"})  # fmt: skip
+    roles = ExecutionRoles(CredentialStore(), [tagged], account_id=ACCOUNT)
+    assert roles.issue("fn", ROLE).tags == {"team": "blue"}

@@ -250,3 +250,13 @@ def test_a_role_lambda_cannot_assume_is_warned_about(tmp_path: Path) -> None:
     )
     trusted = _load(tmp_path, trusting)
     assert not any("trust policy" in warning for warning in trusted.warnings)
+
+
+def test_role_and_user_tags_are_kept(tmp_path: Path) -> None:
+    tagged = ROLES.replace(
+        "      RoleName: worker\n",
+        "      RoleName: worker\n      Tags: [{Key: team, Value: blue}]\n",
+    )
+    loaded = _load(tmp_path, tagged)
+    role = next(role for role in loaded.roles if role.arn.endswith(":role/worker"))
+    assert role.tags == {"team": "blue"}
