@@ -10,6 +10,7 @@ https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/RequestAndRes
 from __future__ import annotations
 
 import base64
+import functools
 import gzip
 import re
 import secrets
@@ -141,16 +142,11 @@ def encoding_for(
     """`br` or `gzip` when CloudFront would compress this answer for this viewer.
     Conditions: https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/ServingCompressedFiles.html#compressed-content-cloudfront-notes
     """
-    if not accept_encoding or entry.status not in _COMPRESSED_STATUSES:
+    if not accept_encoding:
         return None
-    if entry.header(b"content-encoding") is not None:
-        return None  # the origin compressed it already
-    if b"no-transform" in (entry.header(b"cache-control") or b"").lower():
-        return None
-    content_type = (entry.header(b"content-type") or b"").decode("latin-1")
-    if content_type.partition(";")[0].strip().lower() not in COMPRESSIBLE_TYPES:
-        return None
-    if not MIN_COMPRESSIBLE <= len(entry.body) <= MAX_COMPRESSIBLE:
+    if entry.compressible is None:
+        entry.compressible = _compressible(entry)
+    if not entry.compressible:
         return None
     accepted = _codings(accept_encoding)
     if brotli_ok and "br" in accepted:
@@ -160,7 +156,23 @@ def encoding_for(
     return None
 
 
-def _codings(accept_encoding: str) -> set[str]:
+def _compressible(entry: Entry) -> bool:
+    if entry.status not in _COMPRESSED_STATUSES:
+        return False
+    if entry.header(b"content-encoding") is not None:
+        return False  # the origin compressed it already
+    if b"no-transform" in (entry.header(b"cache-control") or b"").lower():
+        return False
+    content_type = (entry.header(b"content-type") or b"").decode("latin-1")
+    if content_type.partition(";")[0].strip().lower() not in COMPRESSIBLE_TYPES:
+        return False
+    return MIN_COMPRESSIBLE <= len(entry.body) <= MAX_COMPRESSIBLE
+
+
+@functools.lru_cache(maxsize=256)
+def _codings(accept_encoding: str) -> frozenset[str]:
+    """The codings an Accept-Encoding admits (q=0 refuses one); browsers send a handful
+    of distinct values, so each is parsed once."""
     found = set()
     for part in accept_encoding.split(","):
         name, _, params = part.strip().partition(";")
@@ -168,7 +180,7 @@ def _codings(accept_encoding: str) -> set[str]:
         if params and quality.replace(".", "", 1).isdigit() and float(quality) == 0:
             continue
         found.add(name.strip().lower())
-    return found
+    return frozenset(found)
 
 
 def compressed(entry: Entry, coding: str) -> bytes:

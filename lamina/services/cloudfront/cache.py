@@ -39,7 +39,10 @@ class Entry:
     """One origin answer as cached: status, headers and the (uncompressed) body, when it
     was stored and for how long; compressed copies are kept beside it as made."""
 
-    __slots__ = ("body", "encoded", "error", "headers", "status", "stored_at", "ttl")
+    __slots__ = (
+        "_by_name", "body", "compressible", "encoded", "error", "headers", "status",
+        "stored_at", "ttl",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -60,6 +63,11 @@ class Entry:
         """An error answer (the origin's, or a custom error response standing for one):
         viewers see `X-Cache: Error from cloudfront`."""
         self.encoded: dict[str, bytes] = {}
+        self.compressible: bool | None = None
+        """Whether CloudFront may compress this answer for viewers that accept it, as
+        the edge worked it out on first delivery (it depends on the entry alone)."""
+        # Lowercased name -> first value, built once: every hit reads several headers.
+        self._by_name = {key.lower(): value for key, value in reversed(headers)}
 
     def fresh(self, now: float) -> bool:
         return now - self.stored_at < self.ttl
@@ -68,8 +76,7 @@ class Entry:
         return max(0, int(now - self.stored_at))
 
     def header(self, name: bytes) -> bytes | None:
-        lowered = name.lower()
-        return next((value for key, value in self.headers if key.lower() == lowered), None)
+        return self._by_name.get(name.lower())
 
     @property
     def size(self) -> int:

@@ -74,3 +74,19 @@ def test_compression_conditions() -> None:
 def test_compressed_copies_have_weak_etags() -> None:
     assert weak(b'"abc"') == b'W/"abc"'
     assert weak(b'W/"abc"') == b'W/"abc"'
+
+
+def test_entry_headers_are_read_by_any_case_first_value_first() -> None:
+    entry = _entry(b"x" * 1000, b"text/html", (b"ETag", b'"one"'), (b"etag", b'"two"'))
+    assert entry.header(b"etag") == b'"one"'
+    assert entry.header(b"ETAG") == b'"one"'
+    assert entry.header(b"x-missing") is None
+
+
+def test_an_entrys_compressibility_holds_for_every_viewer() -> None:
+    entry = _entry(b"x" * 1000, b"image/png")
+    assert encoding_for(entry, "gzip", gzip_ok=True, brotli_ok=True) is None
+    assert encoding_for(entry, "br", gzip_ok=True, brotli_ok=True) is None
+    text = _entry(b"x" * 1000)
+    assert encoding_for(text, "identity", gzip_ok=True, brotli_ok=True) is None
+    assert encoding_for(text, "gzip", gzip_ok=True, brotli_ok=True) == "gzip"
