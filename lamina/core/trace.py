@@ -155,6 +155,8 @@ class Tracer:
 
     def record(self, document: Document) -> None:
         self.store.put(document)
+        if document.get("in_progress"):
+            return  # sinks get the complete document that replaces it (one span, not two)
         for sink in self._sinks:
             sink(document)
 

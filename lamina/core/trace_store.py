@@ -93,6 +93,13 @@ class TraceStore:
             self._traces[root] = trace
             if len(self._traces) > self._max_traces:
                 self._traces.popitem(last=False)
+        # A complete document replaces the in-progress one sent under the same id ("send
+        # the complete segment to overwrite the in-progress segment").
+        # https://docs.aws.amazon.com/xray/latest/devguide/xray-api-segmentdocuments.html#api-segmentdocuments-fields
+        for index, sent in enumerate(trace.documents):
+            if sent.get("id") == document["id"]:
+                trace.documents[index] = document
+                return
         if len(trace.documents) >= self._max_documents:
             trace.limit_exceeded = True
             return

@@ -92,6 +92,22 @@ def test_store_stops_keeping_a_trace_past_its_document_cap() -> None:
     assert trace is not None and len(trace.documents) == 2 and trace.limit_exceeded
 
 
+def test_complete_segment_replaces_its_in_progress_document_and_only_it_is_exported() -> None:
+    exported: list[dict[str, object]] = []
+    tracer = Tracer()
+    tracer.add_sink(exported.append)
+    started = {**_segment("0" * 16, 1.0), "in_progress": True}
+    del started["end_time"]
+    tracer.record(started)
+    tracer.record(_segment("0" * 16, 1.0, http={"response": {"status": 200}}))
+    trace = tracer.store.get(ROOT)
+    assert trace is not None
+    (segment,) = assembled(trace)
+    assert "in_progress" not in segment and segment["end_time"] == 2.0
+    assert summary(trace, [segment])["IsPartial"] is False
+    assert [document.get("in_progress") for document in exported] == [None]
+
+
 def test_independent_subsegments_nest_under_their_parent_whatever_the_order() -> None:
     store = TraceStore()
     sub = {"type": "subsegment", "trace_id": ROOT, "parent_id": "1111111111111111"}
