@@ -621,6 +621,7 @@ def _print_banner(
         click.echo("IAM access keys (sign requests to AWS_IAM methods with them):")
     for identity in users:
         click.echo(f"  {identity.arn}  {identity.access_key}  {identity.secret_key}")
+    click.echo(f"Console: {scheme}://{url_host(host)}:{port}/_lamina/console")
     click.echo(
         f"Listening on {scheme}://{url_host(host)}:{port} "
         f"(ready in {elapsed_s * 1000:.0f} ms; Ctrl-C to stop)"
