@@ -482,6 +482,7 @@ def test_console_on_a_network_address_asks_for_a_sign_in_and_metrics_stay_local(
 def test_console_on_loopback_is_told_the_local_root_credential_and_serves_its_files() -> None:
     lamina = LaminaProcess(APP, "--no-watch")
     try:
+        assert f"Console: {lamina.base}/_lamina/console" in lamina.output()  # the banner
         page = httpx.get(f"{lamina.base}/_lamina/console", timeout=30)
         assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
         assert '"signIn":false' in page.text and '"accessKeyId":"test"' in page.text
