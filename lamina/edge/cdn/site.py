@@ -408,14 +408,13 @@ class SiteEdge:
         if custom.page_path is not None:
             page_behavior = behavior_for(distribution, custom.page_path)
             page_key = cache_key(distribution.id, custom.page_path, "", [], page_behavior.cache)
-            cacheable = page_behavior.cache.max_ttl > 0
             page, _ = await self._entry(
                 distribution,
                 page_behavior,
                 custom.page_path,
                 _get(request),
                 page_key,
-                cacheable,
+                page_behavior.cache.max_ttl > 0,
                 cf_id,
             )
             if page.status >= 400:

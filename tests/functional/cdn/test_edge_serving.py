@@ -439,6 +439,7 @@ async def test_api_error_under_a_fallback_code_is_replaced_but_not_cached(tmp_pa
     missing = await site.get("/api/items/9")
     # CustomErrorResponses apply to every origin: the API's 404 becomes the SPA page.
     assert (missing.status, missing.body) == (200, b"<h1>home</h1>")
+    assert len(site.cloudfront.cache) == 1  # the page, under its own key; not the API's answer
     site.invoker.result = InvokeResult(payload=b'{"statusCode": 200, "body": "item 9"}')
     found = await site.get("/api/items/9")  # CachingDisabled: nothing was kept
     assert (found.status, found.body) == (200, b"item 9")
