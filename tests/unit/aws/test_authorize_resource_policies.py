@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lamina.aws.authorize import authorize, request_context, role_arn, service_context
 from lamina.aws.credentials import ALLOW_ALL, Identity, root_identity
@@ -192,3 +194,54 @@ def test_principal_tags_from_the_users_or_roles_tags() -> None:
                    tags={"team": "red"})  # fmt: skip
     _allowed(blue, "dynamodb", "GetItem", "*", [])
     _denied(red, "dynamodb", "GetItem", "*", [])
+
+
+_EFFECT = st.sampled_from(["Allow", "Deny"])
+_IDENTITY_STATEMENT = st.fixed_dictionaries(
+    {
+        "Effect": _EFFECT,
+        "Action": st.sampled_from(["secretsmanager:*", "s3:*", "*"]),
+        "Resource": st.sampled_from(["*", SECRET, "arn:aws:s3:::b"]),
+    }
+)
+OTHER_ROOT = {"AWS": "arn:aws:iam::999999999999:root"}
+_RESOURCE_STATEMENT = st.fixed_dictionaries(
+    {
+        "Effect": _EFFECT,
+        "Principal": st.sampled_from(["*", {"AWS": ROOT}, OTHER_ROOT]),
+        "Action": st.sampled_from(["secretsmanager:GetSecretValue", "secretsmanager:Put*"]),
+        "Resource": st.just("*"),
+    }
+)
+
+
+@given(st.lists(_IDENTITY_STATEMENT, max_size=5), st.lists(_RESOURCE_STATEMENT, max_size=5))
+def test_a_deny_in_either_policy_wins(
+    identity_statements: list[dict[str, Any]], resource_statements: list[dict[str, Any]]
+) -> None:
+    """Same account: an explicit Deny in the identity's or the resource's policy denies;
+    otherwise an Allow in either allows.
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html"""
+    caller = _user("ann", *identity_statements)
+    identity_match = [
+        s
+        for s in identity_statements
+        if s["Action"] in ("secretsmanager:*", "*") and s["Resource"] in ("*", SECRET)
+    ]
+    resource_match = [
+        s
+        for s in resource_statements
+        if s["Principal"] != OTHER_ROOT and s["Action"] == "secretsmanager:GetSecretValue"
+    ]
+    matched = identity_match + resource_match
+    try:
+        _allowed(caller, "secretsmanager", "GetSecretValue", SECRET, resource_statements)
+    except ServiceError as error:
+        assert error.code == "AccessDeniedException"
+        assert any(s["Effect"] == "Deny" for s in matched) or not any(
+            s["Effect"] == "Allow" for s in matched
+        )
+        if any(s["Effect"] == "Deny" for s in matched):
+            assert "with an explicit deny" in error.message
+        return
+    assert matched and not any(s["Effect"] == "Deny" for s in matched)
