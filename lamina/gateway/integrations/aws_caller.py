@@ -27,8 +27,8 @@ from lamina.aws.policy import Decision, PolicyRequest, evaluate
 from lamina.aws.sigv4 import ALGORITHM, Signature, canonical_request, signing_key
 from lamina.gateway.error import GatewayError, ResponseType
 from lamina.gateway.integrations.aws_service import AwsServiceCall
-from lamina.http.body import collected
-from lamina.http.message import HttpRequest
+from lamina.gateway.integrations.http import MAX_RESPONSE_BYTES
+from lamina.http.message import HttpRequest, HttpResponse
 
 GATEWAY_SERVICE = "apigateway.amazonaws.com"
 # The session name API Gateway's assumed-role ARNs carry.
@@ -78,9 +78,7 @@ class AwsApiCaller:
         _sign(request, identity, self._region, call.service)
         answer = await self._api.handle(request)
         headers = [(n.decode("latin-1"), v.decode("latin-1")) for n, v in answer.headers]
-        # A streamed answer (a large S3 GetObject) read whole: API Gateway caps it anyway.
-        streamed = await collected(answer.stream) if answer.stream is not None else b""
-        return answer.status, headers, answer.body + streamed
+        return answer.status, headers, await _whole_body(answer)
 
     def _session(self, role_arn: str) -> Identity:
         now = self._clock()
@@ -148,6 +146,30 @@ class AwsApiCaller:
             client="127.0.0.1",
             http_version="1.1",
         )
+
+
+async def _whole_body(answer: HttpResponse) -> bytes:
+    """The answer's body, a streamed one (a large S3 GetObject) read whole up to API
+    Gateway's 10 MB payload quota: a larger one is refused without reading the rest, and the
+    stream is always closed (an S3 object's file descriptor with it)."""
+    stream = answer.stream
+    if stream is None:
+        return answer.body
+    try:
+        if stream.length is not None and len(answer.body) + stream.length > MAX_RESPONSE_BYTES:
+            raise _too_large()
+        body = bytearray(answer.body)
+        async for chunk in stream.chunks:
+            body += chunk
+            if len(body) > MAX_RESPONSE_BYTES:
+                raise _too_large()
+        return bytes(body)
+    finally:
+        await stream.aclose()
+
+
+def _too_large() -> GatewayError:
+    return GatewayError(ResponseType.DEFAULT_5XX, "integration response over 10 MB")
 
 
 def _sign(request: HttpRequest, identity: Identity, region: str, service: str) -> None:

@@ -153,3 +153,14 @@ def test_a_stage_variable_names_the_credentials_role(proxy: LaminaProcess, host:
     assert (got.status_code, got.content) == (200, b"by variable")
     missing = _send(proxy, host, "GET", "/dev/unstaged/staged.txt")
     assert (missing.status_code, missing.json()) == (500, {"message": "Internal server error"})
+
+
+def test_an_object_over_the_10_mb_payload_quota_is_a_500(proxy: LaminaProcess, host: str) -> None:
+    # https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html (10 MB payload)
+    s3 = _client(proxy, "s3")
+    s3.put_object(Bucket="s3-proxy-files", Key="big.bin", Body=b"x" * (10 * 1024 * 1024 + 1))  # type: ignore[attr-defined]
+    got = _send(proxy, host, "GET", "/dev/files/big.bin")
+    assert (got.status_code, got.json()) == (500, {"message": "Internal server error"})
+    s3.put_object(Bucket="s3-proxy-files", Key="fits.bin", Body=b"y" * (10 * 1024 * 1024))  # type: ignore[attr-defined]
+    fits = _send(proxy, host, "GET", "/dev/files/fits.bin")
+    assert (fits.status_code, len(fits.content)) == (200, 10 * 1024 * 1024)
