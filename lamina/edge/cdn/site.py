@@ -356,9 +356,16 @@ class SiteEdge:
             s3=False,
             method=request.method,
         )
+        headers = [(name, value) for name, value in headers if name.lower() != "x-forwarded-for"]
         headers += [(name, value) for name, value in origin.custom_headers]
+        # The viewer's own X-Forwarded-For, if any, with the viewer's address at its end.
+        # https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/RequestAndResponseBehaviorCustomOrigin.html#RequestCustomIPAddresses
+        forwarded_for = viewer.header(request.headers, "X-Forwarded-For")
         headers += [
-            ("X-Forwarded-For", request.client),
+            (
+                "X-Forwarded-For",
+                f"{forwarded_for}, {request.client}" if forwarded_for else request.client,
+            ),
             ("Via", f"{request.http_version} {self._via}.cloudfront.net (CloudFront)"),
             ("X-Amz-Cf-Id", cf_id),
         ]

@@ -379,6 +379,14 @@ async def test_api_behavior_goes_through_the_gateway_with_the_origin_path(site: 
     assert _header(await site.get("/api/items"), "X-Cache") == "Miss from cloudfront"
 
 
+async def test_a_viewers_x_forwarded_for_gets_the_viewer_appended(site: Site) -> None:
+    # https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/RequestAndResponseBehaviorCustomOrigin.html#RequestCustomIPAddresses
+    await site.get("/api/items", ("X-Forwarded-For", "203.0.113.7"))
+    headers = site.invoker.events[-1]["headers"]
+    assert isinstance(headers, dict)
+    assert headers["x-forwarded-for"].startswith("203.0.113.7, 127.0.0.1")
+
+
 async def test_post_reaches_the_api_with_its_body(site: Site) -> None:
     response = await site.get(
         "/api/items", ("Content-Type", "application/json"), method="POST", body=b'{"a": 1}'
