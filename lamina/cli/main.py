@@ -25,6 +25,7 @@ import click
 
 from lamina import __version__
 from lamina.cli.params import parse_overrides, state_folder
+from lamina.cli.rotate_key import rotate_key_command
 from lamina.cli.sdk import sdk as sdk_command
 from lamina.cli.sync_site import sync_site as sync_site_command
 from lamina.config.error import ConfigError
@@ -350,6 +351,7 @@ def logs(function: str, path: str, state_dir: str | None, tail: bool, lines: int
 
 main.add_command(sdk_command)  # lamina sdk: lamina/cli/sdk.py
 main.add_command(sync_site_command)  # lamina sync-site: lamina/cli/sync_site.py
+main.add_command(rotate_key_command)  # lamina rotate-key: lamina/cli/rotate_key.py
 
 
 @main.command(name="deploy")

@@ -20,6 +20,8 @@ from lamina.cli.reload import Reloader
 from lamina.config.model import Application
 from lamina.edge.app import OperatorRoute
 from lamina.http.message import HttpRequest, HttpResponse
+from lamina.services.cognito_idp.model import Pool
+from lamina.services.cognito_idp.provider import CognitoIdpProvider
 
 SERVING_FILE = "serving.json"
 _JSON = [(b"content-type", b"application/json")]
@@ -120,3 +122,28 @@ def deploy_route(reloader: Reloader, serving: Serving) -> OperatorRoute:
 
 def _answer(status: int, body: object) -> HttpResponse:
     return HttpResponse(status, list(_JSON), orjson.dumps(body))
+
+
+def rotate_key_route(cognito: CognitoIdpProvider, serving: Serving) -> OperatorRoute:
+    """POST /_lamina/cognito/rotate-key {"UserPoolId": ...}: the pool signs with a new key
+    from now on (`lamina rotate-key`); answers the new and the retired `kid`."""
+
+    async def route(request: HttpRequest) -> HttpResponse:
+        if request.method != "POST":
+            return _answer(405, {"message": "Method Not Allowed"})
+        given = request.header("authorization") or ""
+        if not hmac.compare_digest(given.encode(), f"Bearer {serving.token}".encode()):
+            return _answer(403, {"message": "Forbidden"})
+        try:
+            wanted = orjson.loads(request.body)
+            pool_id = str(wanted["UserPoolId"])
+        except (orjson.JSONDecodeError, KeyError, TypeError):
+            return _answer(400, {"message": 'expected {"UserPoolId": "..."}'})
+        pool = cognito.store.get(Pool, "", pool_id)
+        if pool is None:
+            return _answer(404, {"message": f"User pool {pool_id} does not exist."})
+        retired = pool.key_id
+        kid = cognito.rotate_signing_key(pool)
+        return _answer(200, {"UserPoolId": pool_id, "kid": kid, "retired": retired})
+
+    return route

@@ -24,7 +24,7 @@ from lamina.cli.banner import banner_lines, url_host
 from lamina.cli.console import ConsoleLog
 from lamina.cli.control import ControlPlane
 from lamina.cli.dynamic_refs import DynamicReferenceError, resolve_environments
-from lamina.cli.operator import announce, deploy_route, withdraw
+from lamina.cli.operator import announce, deploy_route, rotate_key_route, withdraw
 from lamina.cli.params import state_folder
 from lamina.cli.provision import Services, provision, stack_context
 from lamina.cli.publish import publish_releases
@@ -459,6 +459,7 @@ async def serve(options: ServeOptions) -> int:
     _record_stack(store, app, options.parameter_overrides)
     serving = announce(state_dir, url=plain_url, app=app)
     edge.serve_operator("/_lamina/deploy", deploy_route(reloader, serving))
+    edge.serve_operator("/_lamina/cognito/rotate-key", rotate_key_route(cognito, serving))
     # Load the AWS service models off the event loop, after we listen.
     preload = asyncio.get_running_loop().run_in_executor(None, aws.preload)
     # Asynchronous (Event) invocations queued before a restart run again now.

@@ -260,7 +260,8 @@ async def _respond_to_challenge(idp: CognitoIdpProvider, params: OperationInput)
             f"Challenge {params['ChallengeName']} is not supported by Lamina yet",
         )
     try:
-        session = idp.signing_key(pool).verify(params.get("Session") or "", idp.now())
+        token = params.get("Session") or ""
+        session = idp.verification_key(pool, token).verify(token, idp.now())
     except jwt.PyJWTError:
         raise ServiceError(
             "NotAuthorizedException", "Invalid session for the user, session is expired."

@@ -84,7 +84,7 @@ class SignedSessions:
 
     def _verified(self, pool: Pool, token: str, use: str) -> dict[str, Any] | None:
         try:
-            claims = self._idp.signing_key(pool).verify(token, self._idp.now())
+            claims = self._idp.verification_key(pool, token).verify(token, self._idp.now())
         except jwt.PyJWTError:
             return None
         if claims.get("use") != use or claims.get("pool") != pool.id:

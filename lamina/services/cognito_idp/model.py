@@ -18,6 +18,15 @@ class PasswordPolicy(msgspec.Struct, kw_only=True):
     TemporaryPasswordValidityDays: int = 7
 
 
+class RetiredKey(msgspec.Struct, kw_only=True):
+    """A signing key replaced by a rotation: still published in the JWKS, and still
+    verifying the tokens it signed, until they have all expired."""
+
+    kid: str
+    wrapped_key: bytes
+    retired: float
+
+
 class Pool(msgspec.Struct, kw_only=True):
     id: str
     name: str
@@ -36,6 +45,8 @@ class Pool(msgspec.Struct, kw_only=True):
     """`kid` of the pool's RS256 signing key."""
     wrapped_key: bytes = b""
     """The signing key's PKCS#8 DER, encrypted under KMS (alias/aws/cognito-idp)."""
+    retired_keys: list[RetiredKey] = msgspec.field(default_factory=list)
+    """Keys rotated out, newest last (provider.rotate_signing_key)."""
     mfa: str = "OFF"
     deletion_protection: str = "INACTIVE"
     domain: str = ""

@@ -43,6 +43,7 @@ from lamina.services.cognito_idp.model import (
     Group,
     Pool,
     RefreshToken,
+    RetiredKey,
     User,
 )
 from lamina.services.cognito_idp.shapes import (
@@ -94,6 +95,11 @@ class Outbox:
         )
 
 
+RETIRED_KEY_S = 86_400 + 300
+"""How long a rotated-out signing key stays published and verifying: the longest an ID or
+access token lives (1 day), and a little clock skew."""
+
+
 class CognitoIdpProvider:
     error_namespace = None
 
@@ -117,6 +123,8 @@ class CognitoIdpProvider:
         self._triggers = triggers
         self._clock = clock
         self._keys: dict[str, tokens.SigningKey] = {}
+        self._retired: dict[str, tokens.SigningKey] = {}
+        """Rotated-out keys by kid, decrypted on first use."""
         self.srp_sessions: dict[str, tuple[srp.ServerSession, str, str, str, float]] = {}
         """Secret block -> (session, pool id, client id, username, expiry)."""
         self.hosted_ui = HostedUi(self)
@@ -188,9 +196,67 @@ class CognitoIdpProvider:
             key = self._keys[pool.id] = tokens.SigningKey.load(pool.key_id, der)
         return key
 
+    def rotate_signing_key(self, pool: Pool) -> str:
+        """Sign with a new key from now on; the old one stays in the JWKS and verifies the
+        tokens it signed until they have expired (RETIRED_KEY_S). Returns the new `kid`.
+        Apps and authorizers that pick the JWKS key by `kid` (as AWS tells them to) follow.
+        https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-tokens-verifying-a-jwt.html"""
+        now = self.now()
+        self._prune_retired(pool, now)
+        pool.retired_keys.append(
+            RetiredKey(kid=pool.key_id, wrapped_key=pool.wrapped_key, retired=now)
+        )
+        key = tokens.SigningKey.generate()
+        pool.key_id = key.kid
+        pool.wrapped_key = self._seal_key(pool, key)
+        pool.modified = now
+        self._keys[pool.id] = key
+        self.store.put("", pool.id, pool)
+        return key.kid
+
+    def _prune_retired(self, pool: Pool, now: float) -> None:
+        kept = [k for k in pool.retired_keys if now - k.retired < RETIRED_KEY_S]
+        for gone in pool.retired_keys[: len(pool.retired_keys) - len(kept)]:
+            self._retired.pop(gone.kid, None)
+        pool.retired_keys = kept
+
+    def verification_key(self, pool: Pool, token: str) -> tokens.SigningKey:
+        """The key that signed `token` (by its header's `kid`): the current one, or a key
+        rotated out less than RETIRED_KEY_S ago. Unknown kids get the current key, whose
+        verification then fails."""
+        try:
+            kid = jwt.get_unverified_header(token).get("kid")
+        except jwt.PyJWTError:
+            kid = None
+        current = self.signing_key(pool)
+        if kid is None or kid == current.kid:
+            return current
+        for retired in pool.retired_keys:
+            if retired.kid == kid and self.now() - retired.retired < RETIRED_KEY_S:
+                return self._retired_key(pool, retired)
+        return current
+
     def jwks(self, pool_id: str) -> dict[str, Any] | None:
+        """The pool's key set: the signing key, then keys rotated out whose tokens may
+        still be valid."""
         pool = self.store.get(Pool, "", pool_id)
-        return None if pool is None else {"keys": [self.signing_key(pool).jwk()]}
+        if pool is None:
+            return None
+        keys = [self.signing_key(pool).jwk()]
+        now = self.now()
+        for retired in reversed(pool.retired_keys):
+            if now - retired.retired < RETIRED_KEY_S:
+                keys.append(self._retired_key(pool, retired).jwk())
+        return {"keys": keys}
+
+    def _retired_key(self, pool: Pool, retired: RetiredKey) -> tokens.SigningKey:
+        key = self._retired.get(retired.kid)
+        if key is None:
+            _, der = self._kms.decrypt(
+                retired.wrapped_key, {"UserPoolId": pool.id}, None, specs.SYMMETRIC
+            )
+            key = self._retired[retired.kid] = tokens.SigningKey.load(retired.kid, der)
+        return key
 
     def outbox_messages(self) -> list[dict[str, str]]:
         return list(self.outbox.messages)
@@ -403,7 +469,7 @@ class CognitoIdpProvider:
         if pool is None or unverified.get("token_use") != "access":
             raise ServiceError("NotAuthorizedException", "Invalid Access Token")
         try:
-            claims = self.signing_key(pool).verify(token, self.now())
+            claims = self.verification_key(pool, token).verify(token, self.now())
         except jwt.ExpiredSignatureError:
             raise ServiceError("NotAuthorizedException", "Access Token has expired") from None
         except jwt.PyJWTError:

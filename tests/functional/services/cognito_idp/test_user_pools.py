@@ -351,3 +351,36 @@ def test_pools_and_users_survive_a_restart(tmp_path: Path, clock: Clock) -> None
         assert _login(second, client_id)["IdToken"]
     finally:
         second.close()
+
+
+def test_key_rotation_keeps_old_tokens_valid_until_they_expire(
+    server: CognitoServer, clock: Any
+) -> None:
+    """After a rotation new tokens carry the new `kid`; the JWKS lists both keys, and a
+    token signed before still verifies (by its kid) until the old key is dropped a day
+    later, when it has expired anyway.
+    https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-tokens-verifying-a-jwt.html
+    """
+    pool_id, client_id = _pool(server)
+    _signed_up(server, client_id)
+    before = _login(server, client_id)
+    old_kid = jwt.get_unverified_header(before["AccessToken"])["kid"]
+    pool = server.provider.pool(pool_id)
+    new_kid = server.provider.rotate_signing_key(pool)
+    assert new_kid != old_kid
+
+    after = _login(server, client_id)
+    assert jwt.get_unverified_header(after["IdToken"])["kid"] == new_kid
+    jwks = httpx.get(f"{server.url}/{pool_id}/.well-known/jwks.json").json()
+    assert [k["kid"] for k in jwks["keys"]] == [new_kid, old_kid]
+    keys = {k.key_id: k for k in jwt.PyJWKSet.from_dict(jwks).keys}
+    for token in (before["AccessToken"], after["AccessToken"]):
+        kid = jwt.get_unverified_header(token)["kid"]
+        jwt.decode(token, keys[kid].key, algorithms=["RS256"])
+    # Cognito's own APIs accept the old access token too (GetUser verifies by kid).
+    public = server.public()
+    assert public.get_user(AccessToken=before["AccessToken"])["Username"] == "ada"
+
+    clock.advance(86_400 + 301)  # past the longest token lifetime
+    jwks = httpx.get(f"{server.url}/{pool_id}/.well-known/jwks.json").json()
+    assert [k["kid"] for k in jwks["keys"]] == [new_kid]
