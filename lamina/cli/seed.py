@@ -50,6 +50,10 @@ def start_step(path: str, app: Application) -> StartStep:
         return StartStep()
     by_id = {function.logical_id: function.name for function in app.functions}
     wanted = lamina.get("Seed") or []
+    if isinstance(wanted, str):
+        wanted = [wanted]  # one function named without a list
+    if not isinstance(wanted, list) or not all(isinstance(name, str) for name in wanted):
+        raise ConfigError(f"Metadata.Lamina.Seed is a list of function logical ids: {wanted!r}")
     unknown = [name for name in wanted if name not in by_id]
     if unknown:
         raise ConfigError(f"Metadata.Lamina.Seed names no function of the template: {unknown}")

@@ -43,6 +43,17 @@ def test_start_step_refuses_a_seed_that_is_no_function(tmp_path: Path) -> None:
         _step(tmp_path, seed="Missing")
 
 
+def test_start_step_takes_one_name_without_a_list_and_refuses_other_shapes(
+    tmp_path: Path,
+) -> None:
+    one = TEMPLATE.replace("Seed: [{seed}]", "Seed: SeedFunction")
+    (tmp_path / "template.yaml").write_text(one)
+    assert start_step(str(tmp_path), load_application(tmp_path)).seed == ("tickets-seed",)
+    (tmp_path / "template.yaml").write_text(one.replace("Seed: SeedFunction", "Seed: {A: B}"))
+    with pytest.raises(ConfigError, match=r"Metadata\.Lamina\.Seed is a list"):
+        start_step(str(tmp_path), load_application(tmp_path))
+
+
 def test_start_step_without_metadata_does_nothing(tmp_path: Path) -> None:
     plain = TEMPLATE.replace("Metadata:\n  Lamina:\n    Seed: [{seed}]\n    Open: /welcome\n", "")
     (tmp_path / "template.yaml").write_text(plain)
