@@ -15,8 +15,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import boto3
 import httpx
 import pytest
+from botocore.exceptions import ClientError
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.clients import aws_client
@@ -404,6 +406,22 @@ def _pools(page: Any, expect: Any, load: Load) -> None:
     expect(outbox).to_contain_text(code["code"])
 
 
+def _accepts_unknown_keys(base: str) -> bool:
+    sts = boto3.client(
+        "sts",
+        endpoint_url=base,
+        region_name="us-east-1",
+        aws_access_key_id="AKIAMADEUPBYTHETEST",
+        aws_secret_access_key="not-a-real-secret",
+        verify=False,
+    )
+    try:
+        sts.get_caller_identity()
+    except ClientError:
+        return False
+    return True
+
+
 def _non_loopback_address() -> str | None:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
         try:
@@ -415,6 +433,7 @@ def _non_loopback_address() -> str | None:
 
 
 @pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
 def test_console_over_tls_asks_for_a_sign_in_and_embeds_no_credential(tmp_path: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
 
@@ -450,6 +469,13 @@ def test_console_over_tls_asks_for_a_sign_in_and_embeds_no_credential(tmp_path: 
                 page.get_by_role("button", name="Sign in").click()
                 user = "arn:aws:iam::123456789012:user/console-admin"
                 expect(page.get_by_text(f"Signed in as {user}")).to_be_visible()
+                # The page warns exactly when a made-up key pair is accepted.
+                warning = page.get_by_role("alert").filter(has_text="keys it does not know")
+                if _accepts_unknown_keys(base):
+                    expect(warning).to_be_visible()
+                else:
+                    page.wait_for_timeout(1000)
+                    expect(warning).to_have_count(0)
                 _go(page, "Secrets")
                 expect(page.get_by_role("heading", name="console/api-token")).to_be_visible()
                 page.reload()  # the pair stays for this tab's session

@@ -52,6 +52,27 @@ async function start() {
   }
   window.addEventListener("hashchange", route);
   route();
+  if (config.signIn) warnIfAnyKeySignsIn(credentials);
+}
+
+/** A sign-in protects nothing when the endpoint takes keys it does not know: sign a call
+ * with a made-up pair, and say so in the header if it is answered. */
+async function warnIfAnyKeySignsIn(credentials) {
+  const made = "AKIA" + Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => (b % 36).toString(36)).join("").toUpperCase();
+  useCredentials({ accessKeyId: made, secretAccessKey: "not-a-real-secret" }, config.region);
+  let accepted = false;
+  try {
+    await callerIdentity();
+    accepted = true;
+  } catch {
+    accepted = false; // refused (UnrecognizedClientException): as it should be
+  } finally {
+    useCredentials(credentials, config.region);
+  }
+  if (accepted) {
+    document.getElementById("who").append(h("strong", { role: "alert", class: "warning" },
+      "Warning: this Lamina accepts access keys it does not know (as the account root)."));
+  }
 }
 
 function showWho(who) {
