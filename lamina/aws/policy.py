@@ -8,7 +8,7 @@ Lambda resource policies.
 Policy grammar and evaluation:
 https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements.html
 https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
-Condition operators:
+Condition operators and wildcards: lamina/aws/condition.py
 https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
 """
 
@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import enum
 import functools
-import ipaddress
 import json
 import re
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
+
+from lamina.aws.condition import NEGATED, OPERATORS, translate
+from lamina.aws.condition import like as like  # the pattern matcher, used beyond policies
 
 
 class Decision(enum.Enum):
@@ -136,13 +138,6 @@ def parsed_statements(text: str) -> tuple[Mapping[str, Any], ...]:
         return ()
 
 
-def like(actual: str, pattern: str, *, case_sensitive: bool = True) -> bool:
-    """IAM wildcards: `*` any run of characters (slashes included), `?` one character."""
-    if case_sensitive:
-        return _compiled(pattern).fullmatch(actual) is not None
-    return _compiled_nocase(pattern).fullmatch(actual) is not None
-
-
 def _like_element(
     value: str, pattern: str, case_sensitive: bool, request: PolicyRequest | None
 ) -> bool:
@@ -166,13 +161,13 @@ def _with_variables(pattern: str, request: PolicyRequest) -> re.Pattern[str] | N
     parts: list[str] = []
     at = 0
     for found in _VARIABLE.finditer(pattern):
-        parts.append(_translate(pattern[at : found.start()]))
+        parts.append(translate(pattern[at : found.start()]))
         value = _variable(found.group(1), request)
         if value is None:
             return None
         parts.append(re.escape(value))
         at = found.end()
-    parts.append(_translate(pattern[at:]))
+    parts.append(translate(pattern[at:]))
     return re.compile("".join(parts), re.DOTALL)
 
 
@@ -335,112 +330,20 @@ def _condition_holds(operator: str, key: str, expected: object, request: PolicyR
             return True
         if qualifier == "ForAnyValue":
             return False
-        return if_exists or operator in _NEGATED
+        return if_exists or operator in NEGATED
     actual_values = [present] if isinstance(present, str) else list(present)
     values = _substituted(_strings(expected), request)
-    test = _OPERATORS.get(operator)
+    test = OPERATORS.get(operator)
     if test is None:
         return False  # an operator we do not know never grants
-    if operator in _NEGATED:
-        base = _OPERATORS[_NEGATED[operator]]
+    if operator in NEGATED:
+        base = OPERATORS[NEGATED[operator]]
         results = [not any(base(actual, value) for value in values) for actual in actual_values]
     else:
         results = [any(test(actual, value) for value in values) for actual in actual_values]
     if qualifier == "ForAllValues":
         return all(results)
     return any(results)
-
-
-def _arn_like(actual: str, pattern: str) -> bool:
-    """ArnEquals and ArnLike: "each of the six colon-delimited components of the ARN is
-    checked separately and each can include multi-character match wildcards (*) or
-    single-character match wildcards (?)"; a value that is no ARN does not match.
-    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_ARN"""
-    wanted = pattern.split(":", 5)
-    if len(wanted) < 6:
-        return like(actual, pattern)  # "*" and other patterns that are no ARN
-    parts = actual.split(":", 5)
-    if len(parts) < 6:
-        return False
-    return all(like(part, want) for part, want in zip(parts, wanted, strict=True))
-
-
-def _ip_in(actual: str, cidr: str) -> bool:
-    try:
-        return ipaddress.ip_address(actual) in _network(cidr)
-    except ValueError:
-        return False
-
-
-@functools.lru_cache(maxsize=1024)
-def _network(cidr: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
-    # Resource policies test aws:SourceIp on every request: parse each CIDR once (parsing
-    # cost more than the rest of the evaluation).
-    return ipaddress.ip_network(cidr, strict=False)
-
-
-def _numeric(op: str) -> Any:
-    def test(actual: str, expected: str) -> bool:
-        try:
-            a, e = float(actual), float(expected)
-        except ValueError:
-            return False
-        return bool({"lt": a < e, "le": a <= e, "gt": a > e, "ge": a >= e, "eq": a == e}[op])
-
-    return test
-
-
-def _date(op: str) -> Any:
-    def test(actual: str, expected: str) -> bool:
-        a, e = _parse_time(actual), _parse_time(expected)
-        if a is None or e is None:
-            return False
-        return bool({"lt": a < e, "le": a <= e, "gt": a > e, "ge": a >= e, "eq": a == e}[op])
-
-    return test
-
-
-def _parse_time(text: str) -> datetime | None:
-    try:
-        if text.isdigit():
-            return datetime.fromtimestamp(int(text), UTC)
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-_OPERATORS: dict[str, Any] = {
-    "StringEquals": lambda a, e: a == e,
-    "StringEqualsIgnoreCase": lambda a, e: a.lower() == e.lower(),
-    "StringLike": lambda a, e: like(a, e),
-    "ArnEquals": lambda a, e: _arn_like(a, e),
-    "ArnLike": lambda a, e: _arn_like(a, e),
-    "IpAddress": _ip_in,
-    "NumericEquals": _numeric("eq"),
-    "NumericLessThan": _numeric("lt"),
-    "NumericLessThanEquals": _numeric("le"),
-    "NumericGreaterThan": _numeric("gt"),
-    "NumericGreaterThanEquals": _numeric("ge"),
-    "DateEquals": _date("eq"),
-    "DateLessThan": _date("lt"),
-    "DateLessThanEquals": _date("le"),
-    "DateGreaterThan": _date("gt"),
-    "DateGreaterThanEquals": _date("ge"),
-    "Bool": lambda a, e: a.lower() == e.lower(),
-    "BinaryEquals": lambda a, e: a == e,
-}
-_NEGATED = {
-    "StringNotEquals": "StringEquals",
-    "StringNotEqualsIgnoreCase": "StringEqualsIgnoreCase",
-    "StringNotLike": "StringLike",
-    "ArnNotEquals": "ArnEquals",
-    "ArnNotLike": "ArnLike",
-    "NotIpAddress": "IpAddress",
-    "NumericNotEquals": "NumericEquals",
-    "DateNotEquals": "DateEquals",
-}
-_OPERATORS.update({name: _OPERATORS[base] for name, base in _NEGATED.items()})
 
 
 def _strings(value: object) -> list[str]:
@@ -462,21 +365,3 @@ def _account_of(arn: str) -> str | None:
 
 def _now_iso() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _translate(pattern: str) -> str:
-    """Only `*` and `?` are special in IAM patterns (no [ranges] as in shell globs)."""
-    return "".join(
-        ".*" if char == "*" else "." if char == "?" else re.escape(char) for char in pattern
-    )
-
-
-@functools.lru_cache(maxsize=4096)
-def _compiled(pattern: str) -> re.Pattern[str]:
-    # Policies are matched on every request: translate each pattern once.
-    return re.compile(_translate(pattern), re.DOTALL)
-
-
-@functools.lru_cache(maxsize=4096)
-def _compiled_nocase(pattern: str) -> re.Pattern[str]:
-    return re.compile(_translate(pattern), re.DOTALL | re.IGNORECASE)
