@@ -118,8 +118,9 @@ function showSignIn(problem) {
   status);
   main.replaceChildren(h("div", { class: "signin card" },
     h("h1", {}, "Sign in"),
-    h("p", {}, "This Lamina serves over TLS or as a cluster, so its console asks for an "
-      + "access key pair (an IAM user's, or the account root's). It stays in this tab only."),
+    h("p", {}, "This Lamina serves over TLS, as a cluster or on a network address, so its "
+      + "console asks for an access key pair (an IAM user's, or the account root's). "
+      + "It stays in this tab only."),
     form));
   key.focus();
 }
