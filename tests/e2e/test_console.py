@@ -476,6 +476,7 @@ def test_console_over_tls_asks_for_a_sign_in_and_embeds_no_credential(tmp_path: 
                 else:
                     page.wait_for_timeout(1000)
                     expect(warning).to_have_count(0)
+                page.screenshot(path=tmp_path / "signed-in.png")
                 _go(page, "Secrets")
                 expect(page.get_by_role("heading", name="console/api-token")).to_be_visible()
                 page.reload()  # the pair stays for this tab's session
