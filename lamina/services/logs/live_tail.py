@@ -12,16 +12,20 @@ against a local endpoint set `Config(inject_host_prefix=False)`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import random
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
 
 from lamina.aws.eventstream import EventStreamError, EventStreamOutput
 from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutput, ServiceError
 from lamina.services.logs.pattern import compile_pattern
 from lamina.services.logs.service import LogService
+
+log = logging.getLogger("lamina.services.logs")
 
 MAX_GROUPS = 10
 MAX_RESULTS = 500
@@ -89,8 +93,22 @@ class LiveTail:
             return matches(message)
 
         async def events() -> AsyncIterator[tuple[str, dict[str, Any]]]:
-            nonlocal after
             yield "sessionStart", start
+            try:
+                async with contextlib.aclosing(updates()) as session:
+                    async for update in session:
+                        yield "sessionUpdate", update
+            except Exception as error:
+                # "A SessionStreamingException object is returned if an unknown error occurs
+                # on the server side" (the stream ends with it, not cut short).
+                log.exception("Live Tail session %s failed", start["sessionId"])
+                raise EventStreamError("SessionStreamingException", str(error)) from error
+            raise EventStreamError(
+                "SessionTimeoutException", "Live Tail session has ended as it reached its timeout."
+            )
+
+        async def updates() -> AsyncGenerator[dict[str, Any], None]:
+            nonlocal after
             ends = time.monotonic() + self._session_s
             loop = asyncio.get_running_loop()
             while time.monotonic() < ends:
@@ -116,15 +134,6 @@ class LiveTail:
                     results = sorted(
                         random.sample(results, MAX_RESULTS), key=lambda r: r["ingestionTime"]
                     )
-                yield (
-                    "sessionUpdate",
-                    {
-                        "sessionMetadata": {"sampled": sampled},
-                        "sessionResults": results,
-                    },
-                )
-            raise EventStreamError(
-                "SessionTimeoutException", "Live Tail session has ended as it reached its timeout."
-            )
+                yield {"sessionMetadata": {"sampled": sampled}, "sessionResults": results}
 
         return {"responseStream": EventStreamOutput(events())}

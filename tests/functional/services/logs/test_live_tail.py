@@ -7,7 +7,6 @@ https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_StartLi
 
 from __future__ import annotations
 
-import threading
 import time
 from typing import Any
 
@@ -71,16 +70,10 @@ def test_live_tail_streams_what_is_ingested_after_it_starts(tail: Any) -> None:
     start = first["sessionStart"]
     assert start["logGroupIdentifiers"] == [ARN]
     assert start["sessionId"] and start["requestId"]
-
-    def later() -> None:
-        time.sleep(0.3)
-        _put(tail, "web-1", "GET /orders 200")
-        _put(tail, "worker-1", "order 7 shipped")
-
-    writer = threading.Thread(target=later)
-    writer.start()
+    # The session reads what is ingested after it started (before its answer was sent).
+    _put(tail, "web-1", "GET /orders 200")
+    _put(tail, "worker-1", "order 7 shipped")
     results = _collect(stream, 2)
-    writer.join()
     assert [(r["logStreamName"], r["message"]) for r in results] == [
         ("web-1", "GET /orders 200"),
         ("worker-1", "order 7 shipped"),
@@ -96,16 +89,9 @@ def test_live_tail_filters_by_stream_prefix_and_pattern(tail: Any) -> None:
         logEventFilterPattern="ERROR",
     )
     stream = answer["responseStream"]
-
-    def later() -> None:
-        time.sleep(0.3)
-        _put(tail, "worker-1", "ERROR in the worker")
-        _put(tail, "web-1", "INFO fine", "ERROR timeout talking to payments")
-
-    writer = threading.Thread(target=later)
-    writer.start()
+    _put(tail, "worker-1", "ERROR in the worker")
+    _put(tail, "web-1", "INFO fine", "ERROR timeout talking to payments")
     results = _collect(stream, 1)
-    writer.join()
     assert [r["message"] for r in results] == ["ERROR timeout talking to payments"]
 
 
@@ -126,3 +112,16 @@ def test_live_tail_session_times_out_with_its_exception(server: LogsServer, tail
             pass
     assert raised.value.response["Error"]["Code"] == "SessionTimeoutException"
     assert "reached its timeout" in raised.value.response["Error"]["Message"]
+
+
+def test_live_tail_server_failure_ends_the_stream_with_session_streaming_exception(
+    server: LogsServer, tail: Any
+) -> None:
+    stream = tail.start_live_tail(logGroupIdentifiers=[ARN])["responseStream"]
+    events = iter(stream)
+    assert "sessionStart" in next(events)
+    server.provider.store.close()  # as at shutdown: the session's next read fails
+    with pytest.raises(EventStreamError) as raised:
+        for _ in events:
+            pass
+    assert raised.value.response["Error"]["Code"] == "SessionStreamingException"
