@@ -264,16 +264,14 @@ class AlarmBook:
 
     def _values(self, config: dict[str, Any], start: int, end: int, now: float) -> dict[int, float]:
         if config.get("Metrics"):
-            queries = [dict(query) for query in config["Metrics"]]
-            for query in queries:
-                query.setdefault("ReturnData", False)
-            series = evaluate(self._store, queries, start, end, now)
+            queries = config["Metrics"]
             wanted = config.get("ThresholdMetricId") or next(
-                (q["Id"] for q in config["Metrics"] if q.get("ReturnData", True) is not False),
+                (q["Id"] for q in queries if q.get("ReturnData", True) is not False),
                 queries[0]["Id"],
             )
-            if wanted not in series:
+            if all(q["Id"] != wanted for q in queries):
                 raise invalid(f"ThresholdMetricId {wanted} names no query of the alarm's Metrics.")
+            series = evaluate(self._store, queries, start, end, now, returned=[wanted])
             return dict(series[wanted].points)
         stat = config.get("Statistic") or config.get("ExtendedStatistic")
         metric = {

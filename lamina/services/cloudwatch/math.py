@@ -385,9 +385,19 @@ def _stddev(values: list[float]) -> float:
     return statistics.pstdev(values) if len(values) > 1 else 0.0
 
 
-def _diff(ctx: Context, args: list[Value]) -> Value:
-    (value,) = _one("DIFF", args)
-    series = _series_of("DIFF", value)
+def _each_series(name: str, apply: Callable[[Series], Series]) -> Function:
+    """A function of a time series that also takes an array (applied to each series)."""
+
+    def run(ctx: Context, args: list[Value]) -> Value:
+        (value,) = _one(name, args)
+        if isinstance(value, list):
+            return [apply(series) for series in value]
+        return apply(_series_of(name, value))
+
+    return run
+
+
+def _diff(series: Series) -> Series:
     stamps = sorted(series.points)
     return Series(
         {t: series.points[t] - series.points[p] for p, t in itertools.pairwise(stamps)},
@@ -395,10 +405,8 @@ def _diff(ctx: Context, args: list[Value]) -> Value:
     )
 
 
-def _rate(ctx: Context, args: list[Value]) -> Value:
+def _rate(series: Series) -> Series:
     """Change per second between a datapoint and the one before it."""
-    (value,) = _one("RATE", args)
-    series = _series_of("RATE", value)
     stamps = sorted(series.points)
     return Series(
         {t: (series.points[t] - series.points[p]) / (t - p) for p, t in itertools.pairwise(stamps)},
@@ -406,9 +414,7 @@ def _rate(ctx: Context, args: list[Value]) -> Value:
     )
 
 
-def _running_sum(ctx: Context, args: list[Value]) -> Value:
-    (value,) = _one("RUNNING_SUM", args)
-    series = _series_of("RUNNING_SUM", value)
+def _running_sum(series: Series) -> Series:
     total, points = 0.0, {}
     for stamp in sorted(series.points):
         total += series.points[stamp]
@@ -528,9 +534,10 @@ _FUNCTIONS: dict[str, Function] = {
     "MIN": _reduce("MIN", min),
     "MAX": _reduce("MAX", max),
     "STDDEV": _reduce("STDDEV", _stddev),
-    "DIFF": _diff,
-    "RATE": _rate,
-    "RUNNING_SUM": _running_sum,
+    # DIFF, RATE and RUNNING_SUM take a time series or an array of them (e.g. RATE(METRICS())).
+    "DIFF": _each_series("DIFF", _diff),
+    "RATE": _each_series("RATE", _rate),
+    "RUNNING_SUM": _each_series("RUNNING_SUM", _running_sum),
     "FILL": _fill,
     "IF": _if,
     "PERIOD": _period,

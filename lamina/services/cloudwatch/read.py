@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Collection
 from datetime import UTC, datetime
 from math import isfinite
 from typing import Any
@@ -113,10 +114,17 @@ def get_metric_data(store: MetricStore, params: OperationInput, now: float) -> O
 
 
 def evaluate(
-    store: MetricStore, queries: list[dict[str, Any]], begin: float, until: float, now: float
+    store: MetricStore,
+    queries: list[dict[str, Any]],
+    begin: float,
+    until: float,
+    now: float,
+    returned: Collection[str] | None = None,
 ) -> dict[str, math.Series]:
-    """Every query's time series by id: MetricStat queries read from the store, then the
-    expressions, each after the queries it names (a cycle is refused)."""
+    """The time series of the `returned` queries (default: those with ReturnData true) by
+    id: MetricStat queries read from the store, then the expressions, each after the
+    queries it names (a cycle is refused). Only a returned value must be one time series:
+    an intermediate expression may be an array another one reduces (SUM(e1))."""
     ids = [query["Id"] for query in queries]
     if len(set(ids)) != len(ids):
         duplicated = next(i for i in ids if ids.count(i) > 1)
@@ -152,9 +160,11 @@ def evaluate(
             period = int(by_id[query_id].get("Period") or default_period)
             context = math.Context(values, start, until, period, metric_ids)
             values[query_id] = pending.pop(query_id)(context)
+    if returned is None:
+        returned = [q["Id"] for q in queries if q.get("ReturnData", True) is not False]
     return {
-        query_id: _as_series(query_id, value, start, until, default_period, by_id)
-        for query_id, value in values.items()
+        query_id: _as_series(query_id, values[query_id], start, until, default_period, by_id)
+        for query_id in returned
     }
 
 

@@ -81,6 +81,26 @@ def test_scalars_rates_and_expressions_of_expressions(loaded: Any) -> None:
     assert values["share"] == [0.0, 1 / 15, 1 / 15]
 
 
+def test_an_intermediate_array_reduced_by_a_returned_expression(loaded: Any) -> None:
+    # An array is fine where it is not returned: e1 (ReturnData false) is reduced by SUM.
+    answer = loaded.get_metric_data(
+        MetricDataQueries=[
+            {"Id": "req", "MetricStat": _stat("Requests"), "ReturnData": False},
+            {"Id": "err", "MetricStat": _stat("Errors"), "ReturnData": False},
+            {"Id": "e1", "Expression": "RATE(METRICS()) * 60", "ReturnData": False},
+            {"Id": "e2", "Expression": "SUM(e1)"},
+            {"Id": "e3", "Expression": "SUM(RUNNING_SUM([req, err]))"},
+        ],
+        StartTime=_minute(-5),
+        EndTime=_minute(0),
+        ScanBy="TimestampAscending",
+    )
+    values = {r["Id"]: r["Values"] for r in answer["MetricDataResults"]}
+    # Requests change by -7, 1, 2 a minute; errors by 1, 0 (from their second minute).
+    assert values["e2"] == [-7.0, 2.0, 2.0]
+    assert values["e3"] == [8.0, 9.0, 12.0, 17.0]  # running sums 8, 9, 11, 15 and 0, 1, 2
+
+
 @pytest.mark.parametrize(
     ("expression", "fragment"),
     [
