@@ -107,6 +107,13 @@ class S3Store:
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
         self._migrate()
+        self._buckets: dict[str, Bucket] = {}
+        """Bucket records as last written or read. Every S3 call reads its bucket (and
+        the bucket policy its authorization checks, even the account root's), so this
+        spares a query and a decode per call. Valid because one process serves a state
+        folder (`lamina delete` refuses while `lamina up` serves it) and every bucket
+        write goes through the methods below, which replace or drop the entry. Unknown
+        names are not kept: requests choose them."""
 
     def _migrate(self) -> None:
         """Stores made before versioning: `objects` rows gain their place in the key's
@@ -134,8 +141,14 @@ class S3Store:
 
     # -- buckets
     def bucket(self, name: str) -> Bucket | None:
+        found = self._buckets.get(name)
+        if found is not None:
+            return found
         row = self._db.execute("SELECT record FROM buckets WHERE name = ?", (name,)).fetchone()
-        return None if row is None else msgspec.msgpack.decode(row[0], type=Bucket)
+        if row is None:
+            return None
+        found = self._buckets[name] = msgspec.msgpack.decode(row[0], type=Bucket)
+        return found
 
     def buckets(self) -> list[Bucket]:
         rows = self._db.execute("SELECT record FROM buckets ORDER BY name").fetchall()
@@ -148,11 +161,13 @@ class S3Store:
             cursor = self._db.execute(
                 "INSERT OR IGNORE INTO buckets (name, record) VALUES (?, ?)", (bucket.name, blob)
             )
+        self._buckets.pop(bucket.name, None)
         return cursor.rowcount == 1
 
     def remove_bucket(self, name: str) -> None:
         with self._transaction():
             self._db.execute("DELETE FROM buckets WHERE name = ?", (name,))
+        self._buckets.pop(name, None)
 
     def set_bucket(self, bucket: Bucket) -> None:
         with self._transaction():
@@ -160,6 +175,7 @@ class S3Store:
                 "UPDATE buckets SET record = ? WHERE name = ?",
                 (msgspec.msgpack.encode(bucket), bucket.name),
             )
+        self._buckets.pop(bucket.name, None)
 
     def is_empty(self, bucket: str) -> bool:
         """No object, version or delete marker left (S3 will not delete the bucket else)."""

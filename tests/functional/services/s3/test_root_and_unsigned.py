@@ -51,6 +51,32 @@ def test_a_bucket_policy_deny_stops_the_account_root(s3: Any, bucket: str) -> No
     s3.delete_object(Bucket=bucket, Key="keep.txt")
 
 
+def test_a_bucket_made_again_under_a_deleted_ones_name_has_no_policy(s3: Any, bucket: str) -> None:
+    deny_reads = {
+        "Statement": [
+            {
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:GetObject",
+                "Resource": "arn:aws:s3:::photos/*",
+            }
+        ]
+    }
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(deny_reads))
+    s3.put_object(Bucket=bucket, Key="a.txt", Body=b"x")
+    with pytest.raises(ClientError) as denied:
+        s3.get_object(Bucket=bucket, Key="a.txt")
+    assert denied.value.response["Error"]["Code"] == "AccessDenied"
+    s3.delete_object(Bucket=bucket, Key="a.txt")
+    s3.delete_bucket(Bucket=bucket)
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="a.txt", Body=b"y")
+    assert s3.get_object(Bucket=bucket, Key="a.txt")["Body"].read() == b"y"
+    with pytest.raises(ClientError) as missing:
+        s3.get_bucket_policy(Bucket=bucket)
+    assert missing.value.response["Error"]["Code"] == "NoSuchBucketPolicy"
+
+
 def test_error_answers_carry_the_matching_cors_headers(
     server: S3Server, s3: Any, bucket: str
 ) -> None:
