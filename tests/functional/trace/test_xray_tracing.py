@@ -36,6 +36,12 @@ def lamina() -> Iterator[LaminaProcess]:
     process.stop()
 
 
+def _next_second() -> None:
+    """Wait for the next wall-clock second (the sampler's reservoir is per second): no
+    request this test made before is in it."""
+    time.sleep(1.0 - time.time() % 1.0 + 0.01)
+
+
 def _root() -> str:
     return f"1-{int(time.time()):08x}-{random.getrandbits(96):024x}"
 
@@ -186,7 +192,7 @@ def test_aws_cli_batch_get_traces_reads_a_trace(lamina: LaminaProcess) -> None:
 def test_a_request_without_a_header_is_sampled_by_the_default_rule(
     lamina: LaminaProcess,
 ) -> None:
-    time.sleep(1.0)  # a fresh second: its first request is in the reservoir
+    _next_second()  # its first request is in the reservoir
     response = httpx.get(f"{lamina.base}/prod/hello")
     header = response.headers["x-amzn-trace-id"]
     assert header.endswith(";Sampled=1")
@@ -237,7 +243,7 @@ def test_tracing_config_through_the_lambda_api_turns_active_tracing_on(
     )
     assert updated["TracingConfig"] == {"Mode": "Active"}
     try:
-        time.sleep(1.0)  # a fresh second: the direct invoke is the reservoir's first
+        _next_second()  # the direct invoke is the reservoir's first
         answer = json.loads(lambda_.invoke(FunctionName="Plain")["Payload"].read())
         assert answer["trace"].endswith(";Sampled=1")
         root = answer["trace"].split(";")[0].removeprefix("Root=")
