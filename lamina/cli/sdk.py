@@ -9,13 +9,14 @@ generated; pass --base-url for another address.
 from __future__ import annotations
 
 import io
-import os
 import sys
 import zipfile
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import click
+
+from lamina.cli.client import local_client
 
 LANGUAGES = ("javascript", "python", "typescript")
 LOGICAL_ID_TAG = "aws:cloudformation:logical-id"
@@ -55,7 +56,7 @@ def sdk(
         ClientError,
     )
 
-    client = _client(endpoint_url)
+    client = local_client("apigateway", endpoint_url)
     try:
         api = _pick_api(client, rest_api_id, logical_id)
         stage = stage or _only_stage(client, api["id"])
@@ -69,22 +70,6 @@ def sdk(
     target = Path(output or f"{api['name']}-{language}-sdk")
     count = unpack(answer["body"].read(), target)
     click.echo(f"{target}: {count} files, {language} client of {api['name']} ({api['id']}/{stage})")
-
-
-def _client(endpoint_url: str) -> Any:
-    import botocore.session  # type: ignore[import-untyped]
-
-    session = botocore.session.get_session()
-    return session.create_client(
-        "apigateway",
-        endpoint_url=endpoint_url,
-        region_name=os.environ.get("AWS_REGION")
-        or os.environ.get("AWS_DEFAULT_REGION")
-        or "us-east-1",
-        aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID") or "lamina",
-        aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY") or "lamina",
-        aws_session_token=os.environ.get("AWS_SESSION_TOKEN"),
-    )
 
 
 def _pick_api(client: Any, rest_api_id: str | None, logical_id: str | None) -> dict[str, Any]:

@@ -33,6 +33,7 @@ from typing import Any
 import click
 
 from lamina.aws.service import AwsRequestContext
+from lamina.cli.client import local_client
 from lamina.cli.operator import find_serving
 from lamina.cli.watch import Snapshot, snapshot
 from lamina.config.document import load_document
@@ -220,7 +221,7 @@ def sync_site(folder: Path, bucket: str, delete: bool, endpoint_url: str | None)
     if endpoint_url is None:
         serving = find_serving(Path(".lamina"))
         endpoint_url = serving.url if serving is not None else "http://127.0.0.1:3000"
-    client = _client(endpoint_url)
+    client = local_client("s3", endpoint_url)
     bucket = bucket.removeprefix("s3://").rstrip("/")
     try:
         objects: dict[str, str] = {}
@@ -239,22 +240,6 @@ def sync_site(folder: Path, bucket: str, delete: bool, endpoint_url: str | None)
             click.echo(f"delete: s3://{bucket}/{key}")
     except (BotoCoreError, ClientError) as error:
         raise click.ClickException(str(error)) from error
-
-
-def _client(endpoint_url: str) -> Any:
-    import botocore.session  # type: ignore[import-untyped]
-
-    session = botocore.session.get_session()
-    return session.create_client(
-        "s3",
-        endpoint_url=endpoint_url,
-        region_name=os.environ.get("AWS_REGION")
-        or os.environ.get("AWS_DEFAULT_REGION")
-        or "us-east-1",
-        aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID") or "test",
-        aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY") or "test",
-        aws_session_token=os.environ.get("AWS_SESSION_TOKEN"),
-    )
 
 
 def site_lines(cloudfront: CloudFrontProvider, scheme: str, port: int) -> list[str]:

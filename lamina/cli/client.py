@@ -1,0 +1,30 @@
+"""botocore clients of a running Lamina, for commands that talk to it over HTTP
+(`lamina sdk`, `lamina sync-site`).
+
+The AWS environment variables choose the region and keys, as for the AWS CLI; without
+them the region is us-east-1 and the keys are `test`/`test`, the pair every Lamina knows
+(an unknown key is refused while IAM is enforced, as AWS refuses it).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from lamina.aws.credentials import TEST_CREDENTIALS
+
+
+def local_client(service: str, endpoint_url: str) -> Any:
+    import botocore.session  # type: ignore[import-untyped]  # only the commands need it
+
+    key, secret = TEST_CREDENTIALS
+    return botocore.session.get_session().create_client(
+        service,
+        endpoint_url=endpoint_url,
+        region_name=os.environ.get("AWS_REGION")
+        or os.environ.get("AWS_DEFAULT_REGION")
+        or "us-east-1",
+        aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID") or key,
+        aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY") or secret,
+        aws_session_token=os.environ.get("AWS_SESSION_TOKEN"),
+    )
