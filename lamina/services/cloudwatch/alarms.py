@@ -51,6 +51,13 @@ MAX_EVALUATION_SECONDS = 86400
 """Period x EvaluationPeriods may not exceed one day (seven for 1-hour-plus periods is
 not modelled)."""
 
+EVALUATION_RANGE_EXTRA = 2
+"""Periods an alarm reads before its EvaluationPeriods (its evaluation range): AWS's
+example reads the 5 most recent datapoints of a 3-period alarm [choice: "the exact number
+depends on the length of the alarm period", not documented further]."""
+
+Point = tuple[int, float | None]
+"""A period's start and its value (None: missing)."""
 Previous = tuple[str, str, str, float]
 """An alarm's state before a change: value, reason, reason data, when it was set."""
 ALARM_PRINCIPAL = "lambda.alarms.cloudwatch.amazonaws.com"
@@ -207,20 +214,25 @@ class AlarmBook:
         self.save()
 
     def evaluate(self, alarm: Alarm, now: float) -> None:
+        """The alarm's state from the EvaluationPeriods datapoints chosen out of its
+        evaluation range (`_evaluated`), missing ones treated per TreatMissingData; the
+        outcomes are those of AWS's tables in "How alarm state is evaluated when data is
+        missing" (AlarmThatSendsEmail.html#alarms-evaluating-missing-data)."""
         config = alarm.config
         period = _period(config)
         periods = int(config["EvaluationPeriods"])
         to_alarm = int(config.get("DatapointsToAlarm") or periods)
         start, values = self._window_values(config, now)
-        slots = [start + index * period for index in range(periods)]
+        in_range = [start + index * period for index in range(periods + EVALUATION_RANGE_EXTRA)]
+        evaluated = _evaluated([(slot, values.get(slot)) for slot in in_range], periods)
+        slots = [slot for slot, _ in evaluated]
         treat = config.get("TreatMissingData") or "missing"
         compare, wording = COMPARISONS[config["ComparisonOperator"]]
         threshold = float(config.get("Threshold", 0.0))
         breaching: list[tuple[int, float]] = []
         fine: list[tuple[int, float]] = []
         missing = 0
-        for slot in slots:
-            value = values.get(slot)
+        for slot, value in evaluated:
             if value is None:
                 missing += 1
                 if treat == "breaching":
@@ -229,8 +241,11 @@ class AlarmBook:
                     fine.append((slot, math.nan))
                 continue
             (breaching if compare(value, threshold) else fine).append((slot, value))
-        data = _reason_data(config, now, start, period, values, slots, threshold)
-        if len(breaching) >= to_alarm:
+        data = _reason_data(config, now, slots[0], period, values, slots, threshold)
+        # Treated as missing, datapoints that all breach (too few of them) still alarm when
+        # the oldest evaluated one is real: the table's `X - - - -` row, against `- - - - X`.
+        oldest_breaches = treat == "missing" and evaluated[0][1] is not None
+        if len(breaching) >= to_alarm or (breaching and not fine and oldest_breaches):
             shown = breaching[-to_alarm:] if to_alarm else breaching
             reason = (
                 f"Threshold Crossed: {len(breaching)} out of the last {periods} datapoints "
@@ -256,10 +271,11 @@ class AlarmBook:
             self._change(alarm, "INSUFFICIENT_DATA", reason, data, now)
 
     def _window_values(self, config: dict[str, Any], now: float) -> tuple[int, dict[int, float]]:
-        """The start of the last EvaluationPeriods complete periods, and their values."""
+        """The start of the alarm's evaluation range (the last EvaluationPeriods complete
+        periods and EVALUATION_RANGE_EXTRA before them), and the range's values."""
         period = _period(config)
         end = int(now) // period * period
-        start = end - period * int(config["EvaluationPeriods"])
+        start = end - period * (int(config["EvaluationPeriods"]) + EVALUATION_RANGE_EXTRA)
         return start, self._values(config, start, end, now)
 
     def _values(self, config: dict[str, Any], start: int, end: int, now: float) -> dict[int, float]:
@@ -479,6 +495,24 @@ class AlarmBook:
             }
             for item in items
         ]
+
+
+def _evaluated(points: list[Point], periods: int) -> list[Point]:
+    """The `periods` datapoints an alarm evaluates out of its evaluation range `points`
+    (oldest first, None: missing): the most recent periods, a missing one replaced by a real
+    datapoint from earlier in the range (the latest first), so that missing data is used
+    "only as few times as possible". Those brought in are older: they come first.
+    https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarms-evaluating-missing-data
+    """
+    recent = points[-periods:]
+    gaps = [index for index, (_, value) in enumerate(recent) if value is None]
+    earlier = [point for point in points[:-periods] if point[1] is not None]
+    taken = min(len(gaps), len(earlier))
+    if not taken:
+        return recent
+    filled = set(gaps[:taken])  # the oldest gaps give way
+    kept = [point for index, point in enumerate(recent) if index not in filled]
+    return earlier[len(earlier) - taken :] + kept
 
 
 def _period(config: dict[str, Any]) -> int:

@@ -1,6 +1,6 @@
-"""Alarm evaluation's error paths: an alarm that cannot be evaluated is refused by
-PutMetricAlarm (nothing stored), and one alarm failing at evaluation time never stops the
-minute's evaluation of the others."""
+"""Alarm evaluation: missing data as AWS's tables decide it, and the error paths (an alarm
+that cannot be evaluated is refused by PutMetricAlarm, nothing stored; one alarm failing at
+evaluation time never stops the minute's evaluation of the others)."""
 
 from __future__ import annotations
 
@@ -18,14 +18,69 @@ NOW = 1_700_000_040.0  # a minute boundary
 STAT = {"Metric": {"Namespace": "N", "MetricName": "M"}, "Period": 60, "Stat": "Sum"}
 
 
-def _book() -> AlarmBook:
+def _book(values: dict[int, float] | None = None) -> AlarmBook:
+    """A book over metric N/M with `values` by minutes ago (default: 3.0 two minutes ago,
+    9.0 one minute ago)."""
     clock = ManualClock(NOW)
     store = MetricStore(clock)
-    for minutes_ago, value in ((2, 3.0), (1, 9.0)):
+    for minutes_ago, value in (values if values is not None else {2: 3.0, 1: 9.0}).items():
         stamp = int(NOW) - 60 * minutes_ago
         store.add([Datapoint("N", "M", (), stamp, "None", 1.0, value, value, value,
                              ((value, 1.0),), 60)])  # fmt: skip
     return AlarmBook(store, path=None, region="us-east-1", account_id="123456789012", clock=clock)
+
+
+# https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarms-evaluating-missing-data
+# Both tables: the 5 most recent datapoints, oldest first (0 not breaching, X breaching,
+# - missing); the outcome for missing, ignore, breaching, notBreaching. RETAIN: the state
+# before (OK here) is kept.
+RETAIN = "OK (kept)"
+TABLES = [
+    # 3 out of 3
+    ("0 - X - X", 3, ("OK", "OK", "OK", "OK")),
+    ("0 - - - -", 3, ("OK", "OK", "OK", "OK")),
+    ("- - - - -", 3, ("INSUFFICIENT_DATA", RETAIN, "ALARM", "OK")),
+    ("0 X X - X", 3, ("ALARM", "ALARM", "ALARM", "ALARM")),
+    ("- - - - X", 3, ("INSUFFICIENT_DATA", RETAIN, "ALARM", "OK")),
+    ("X - - - -", 3, ("ALARM", RETAIN, "ALARM", "OK")),
+    # 2 out of 3
+    ("0 - X - X", 2, ("ALARM", "ALARM", "ALARM", "ALARM")),
+    ("0 0 X 0 X", 2, ("ALARM", "ALARM", "ALARM", "ALARM")),
+    ("0 - X - -", 2, ("OK", "OK", "ALARM", "OK")),
+    ("- - - - 0", 2, ("OK", "OK", "ALARM", "OK")),
+    ("- - - - X", 2, ("INSUFFICIENT_DATA", RETAIN, "ALARM", "OK")),
+]
+
+
+@pytest.mark.parametrize(("points", "to_alarm", "outcomes"), TABLES)
+@pytest.mark.parametrize(
+    "treat", ["missing", "ignore", "breaching", "notBreaching"], ids=lambda t: str(t)
+)
+def test_missing_data_outcomes_follow_aws_tables(
+    points: str, to_alarm: int, outcomes: tuple[str, ...], treat: str
+) -> None:
+    marks = points.split()
+    values = {5 - index: {"0": 1.0, "X": 9.0}[mark] for index, mark in enumerate(marks)
+              if mark != "-"}  # fmt: skip
+    book = _book(values)
+    alarm_config = {
+        "AlarmName": "table",
+        "Namespace": "N",
+        "MetricName": "M",
+        "Statistic": "Maximum",
+        "Period": 60,
+        "EvaluationPeriods": 3,
+        "DatapointsToAlarm": to_alarm,
+        "Threshold": 5.0,
+        "ComparisonOperator": "GreaterThanThreshold",
+        "TreatMissingData": treat,
+    }
+    book.put(alarm_config)
+    alarm = book.alarms["table"]
+    alarm.state = "OK"
+    book.evaluate(alarm, NOW)
+    expected = outcomes[["missing", "ignore", "breaching", "notBreaching"].index(treat)]
+    assert alarm.state == ("OK" if expected == RETAIN else expected)
 
 
 def _math_alarm(name: str, expression: str, **extra: Any) -> dict[str, Any]:
