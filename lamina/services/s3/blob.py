@@ -17,6 +17,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Protocol
 
+COPY_CHUNK = 1 << 20
+"""Bytes read at a time when a copy digests what it copies."""
+
 
 class Digest(Protocol):
     """Something that digests a blob's bytes as they are written (a checksum)."""
@@ -102,41 +105,46 @@ class BlobStore:
             writer.discard()
             raise
 
-    def join(self, blob_ids: Sequence[str]) -> Written:
-        """A new blob holding the blobs' bytes one after the other (a completed multipart
-        upload), copied inside the kernel where it can (copy_file_range). Its `md5` is
-        left empty: a multipart object's ETag is not the MD5 of its bytes."""
-        writer = self.writer()
-        try:
-            for blob_id in blob_ids:
-                with self.path(blob_id).open("rb") as source:
-                    writer.size += _copy(source.fileno(), writer.fileno())
-            return Written(writer.commit().blob_id, writer.size, "")
-        except BaseException:
-            writer.discard()
-            raise
-
-    def read(self, blob_id: str, start: int = 0, end: int | None = None) -> bytes:
-        """Bytes [start, end) of a blob (to its end when `end` is None)."""
-        with self.path(blob_id).open("rb") as file:
-            file.seek(start)
-            return file.read() if end is None else file.read(end - start)
-
     def open(self, blob_id: str) -> int:
         """A read-only descriptor of a blob: its bytes stay readable through it even if
-        the blob is deleted meanwhile (an overwrite while a GET streams it)."""
+        the blob is deleted meanwhile. Readers open it before they next await, so that an
+        overwrite or delete of the object, which unlinks its blob, cannot cut them short
+        (or fail them) once they looked the object up."""
         return os.open(self.path(blob_id), os.O_RDONLY)
 
-    def chunks(
-        self, blob_id: str, start: int = 0, end: int | None = None, size: int = 1 << 20
-    ) -> Iterable[bytes]:
-        """Bytes [start, end) of a blob, `size` at a time."""
-        with self.path(blob_id).open("rb") as file:
-            file.seek(start)
-            left = -1 if end is None else end - start
-            while left != 0 and (chunk := file.read(size if left < 0 else min(size, left))):
-                left -= len(chunk) if left > 0 else 0
-                yield chunk
+    def copy(self, descriptor: int, start: int, end: int) -> Written:
+        """A new blob holding bytes [start, end) of an open blob (CopyObject,
+        UploadPartCopy), digested for its MD5. Closes `descriptor`."""
+        with open(descriptor, "rb") as source:
+            writer = self.writer()
+            try:
+                source.seek(start)
+                left = end - start
+                while left and (chunk := source.read(min(COPY_CHUNK, left))):
+                    writer.write(chunk)
+                    left -= len(chunk)
+                return writer.commit()
+            except BaseException:
+                writer.discard()
+                raise
+
+    def join(self, descriptors: Sequence[int]) -> Written:
+        """A new blob holding open blobs' bytes one after the other (a completed multipart
+        upload), copied inside the kernel where it can (copy_file_range). Its `md5` is
+        left empty: a multipart object's ETag is not the MD5 of its bytes. Closes the
+        descriptors."""
+        try:
+            writer = self.writer()
+            try:
+                for descriptor in descriptors:
+                    writer.size += _copy(descriptor, writer.fileno())
+                return Written(writer.commit().blob_id, writer.size, "")
+            except BaseException:
+                writer.discard()
+                raise
+        finally:
+            for descriptor in descriptors:
+                os.close(descriptor)
 
     def delete(self, blob_id: str) -> None:
         self.path(blob_id).unlink(missing_ok=True)
@@ -168,6 +176,19 @@ class BlobStore:
             os.fsync(descriptor)
         finally:
             os.close(descriptor)
+
+
+def read_range(descriptor: int, start: int, end: int) -> bytes:
+    """Bytes [start, end) of an open blob. Closes `descriptor`."""
+    try:
+        pieces: list[bytes] = []
+        offset = start
+        while offset < end and (piece := os.pread(descriptor, end - offset, offset)):
+            pieces.append(piece)
+            offset += len(piece)
+        return pieces[0] if len(pieces) == 1 else b"".join(pieces)
+    finally:
+        os.close(descriptor)
 
 
 def _copy(source: int, target: int) -> int:

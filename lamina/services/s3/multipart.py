@@ -9,14 +9,13 @@ of the parts' binary MD5s, then `-<number of parts>`.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutput
-from lamina.services.s3 import error
+from lamina.services.s3 import error, transfer
 from lamina.services.s3.condition import check_preconditions
 from lamina.services.s3.obj import copy_source
 from lamina.services.s3.state import (
@@ -109,7 +108,7 @@ async def upload_part_copy(
     source = state.object(source_bucket, source_key, source_version)
     check_preconditions(source, params, prefix="CopySource")
     start, end = _copy_range(params.get("CopySourceRange"), source.size)
-    written = await state.write(state.blobs.chunks(source.blob_id, start, end))
+    written = await transfer.copy(state, source.blob_id, start, end)
     part = Part(
         number=number,
         blob_id=written.blob_id,
@@ -167,7 +166,7 @@ async def complete_multipart_upload(
         raise error.malformed_xml()
     parts = _chosen_parts(state.store.parts(upload.upload_id), requested)
     digest = hashlib.md5(b"".join(bytes.fromhex(p.md5) for p in parts), usedforsecurity=False)
-    written = await asyncio.to_thread(state.blobs.join, [part.blob_id for part in parts])
+    written = await transfer.join(state, [part.blob_id for part in parts])
     stored = StoredObject(
         key=upload.key,
         blob_id=written.blob_id,

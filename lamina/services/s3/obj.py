@@ -30,7 +30,7 @@ from lamina.services.s3.state import (
 )
 from lamina.services.s3.store import StoredObject
 from lamina.services.s3.tagging import tags_from_header
-from lamina.services.s3.transfer import answer, receive, stored_encoding
+from lamina.services.s3.transfer import answer, copy, receive, stored_encoding
 
 MAX_DELETE_KEYS = 1000
 # GetObject's response-* query parameters override the stored content headers.
@@ -275,7 +275,7 @@ async def copy_object(
             "without changing the object's metadata, storage class, website redirect "
             "location or encryption attributes."
         )
-    written = await state.write(state.blobs.chunks(source.blob_id))
+    written = await copy(state, source.blob_id, 0, source.size)
     stored = StoredObject(
         key=key,
         blob_id=written.blob_id,

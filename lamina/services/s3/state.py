@@ -3,13 +3,12 @@ owner, and lookups that raise S3's errors."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import hashlib
 import re
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from lamina.aws.shape import format_timestamp
@@ -86,13 +85,6 @@ class S3State:
         https://docs.aws.amazon.com/AmazonS3/latest/userguide/versioning-workflows.html
         """
         return secrets.token_hex(16) if bucket.versioning == "Enabled" else NULL_VERSION
-
-    async def write(self, chunks: Iterable[bytes]) -> Written:
-        """Write a blob off the event loop (it fsyncs)."""
-        return await asyncio.to_thread(self.blobs.write, chunks)
-
-    async def read(self, blob_id: str, start: int = 0, end: int | None = None) -> bytes:
-        return await asyncio.to_thread(self.blobs.read, blob_id, start, end)
 
     def free(self, *blob_ids: str | None) -> None:
         for blob_id in blob_ids:

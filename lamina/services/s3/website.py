@@ -25,12 +25,12 @@ from lamina.aws.claim import website_bucket
 from lamina.aws.dispatch import SurfaceCall
 from lamina.aws.rest_xml import request_headers
 from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutput, ServiceError
-from lamina.http.body import file_body
 from lamina.http.message import HttpRequest, HttpResponse
 from lamina.services.s3 import error
 from lamina.services.s3.condition import check_preconditions
 from lamina.services.s3.state import S3State
 from lamina.services.s3.store import Bucket, StoredObject
+from lamina.services.s3.transfer import answer
 
 _STATUS_TEXT = {
     403: "Forbidden",
@@ -309,8 +309,9 @@ class _Site:
         if self.request.method == "HEAD":
             # No body on HEAD; its Content-Length is still the object's.
             return HttpResponse(status, headers, b"", length=stored.size)
-        # Streamed from the blob file (held open: an overwrite meanwhile cannot cut it).
-        body = file_body(self.state.blobs.open(stored.blob_id), 0, stored.size)
+        body = await answer(self.state, stored.blob_id, 0, stored.size)
+        if isinstance(body, bytes):
+            return HttpResponse(status, headers, body)
         return HttpResponse(status, headers, b"", stream=body)
 
     def _answer_headers(self, stored: StoredObject) -> Headers:
