@@ -26,7 +26,8 @@ from lamina.gateway.deployment import Deployment
 from lamina.gateway.error import GatewayResponse
 from lamina.gateway.request import GatewayRequest
 from lamina.http.message import HttpRequest, HttpResponse
-from lamina.services.cloudfront.model import Origin
+from lamina.services.cloudfront.key import origin_headers, origin_query
+from lamina.services.cloudfront.model import Behavior, Origin
 
 Headers = list[tuple[bytes, bytes]]
 Loopback = Callable[[HttpRequest], Awaitable[HttpResponse]]
@@ -78,6 +79,38 @@ class OriginRequest:
         self.headers = headers
         self.body = body
         self.client = client
+
+
+def origin_request(
+    behavior: Behavior, origin: Origin, path: str, request: HttpRequest, cf_id: str, *, via: str
+) -> OriginRequest:
+    """What the policies forward, plus what CloudFront adds to every request to a custom
+    origin (`via`: this edge server's name in the Via header).
+    https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/RequestAndResponseBehaviorCustomOrigin.html
+    """
+    policy, forwarding = behavior.cache, behavior.origin_request
+    headers = origin_headers(request.headers, policy, forwarding, s3=False, method=request.method)
+    headers = [(name, value) for name, value in headers if name.lower() != "x-forwarded-for"]
+    headers += [(name, value) for name, value in origin.custom_headers]
+    # The viewer's own X-Forwarded-For, if any, with the viewer's address at its end.
+    # https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/RequestAndResponseBehaviorCustomOrigin.html#RequestCustomIPAddresses
+    forwarded_for = request.header("X-Forwarded-For")
+    viewers = f"{forwarded_for}, {request.client}" if forwarded_for else request.client
+    headers += [
+        ("X-Forwarded-For", viewers),
+        ("Via", f"{request.http_version} {via}.cloudfront.net (CloudFront)"),
+        ("X-Amz-Cf-Id", cf_id),
+    ]
+    if not any(name.lower() == "user-agent" for name, _ in headers):
+        headers.append(("User-Agent", "Amazon CloudFront"))
+    return OriginRequest(
+        method=request.method.upper(),
+        path=path,
+        query_string=origin_query(request.query_string, policy, forwarding),
+        headers=headers,
+        body=request.body,
+        client=request.client,
+    )
 
 
 class ApiGateway(Protocol):

@@ -27,18 +27,18 @@ from lamina.edge.cdn.origin import (
     Loopback,
     ObjectReader,
     OriginAnswer,
-    OriginRequest,
     from_api,
     from_loopback,
     from_s3,
     gateway_serves,
+    origin_request,
 )
 from lamina.edge.cdn.viewer import ERROR, HIT, MISS, REDIRECT, REFRESH_HIT
 from lamina.http.message import HttpRequest, HttpResponse
 from lamina.services.cloudfront import headers as response_headers
 from lamina.services.cloudfront.cache import CacheKey, Entry, ttl_of
-from lamina.services.cloudfront.key import cache_key, origin_headers, origin_query
-from lamina.services.cloudfront.model import Behavior, CachePolicy, Distribution, Origin
+from lamina.services.cloudfront.key import cache_key
+from lamina.services.cloudfront.model import Behavior, CachePolicy, Distribution
 from lamina.services.cloudfront.pattern import behavior_for
 from lamina.services.cloudfront.provider import CloudFrontProvider
 
@@ -217,7 +217,7 @@ class SiteEdge:
                 # https://repost.aws/knowledge-center/resolve-cloudfront-bad-request-error
                 return viewer.error_page(403, "Bad request.", cf_id)
             # https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-https-viewers-to-cloudfront.html
-            host = viewer.header(request.headers, "Host") or ""
+            host = request.header("Host") or ""
             query = f"?{request.query_string}" if request.query_string else ""
             location = f"https://{host}{request.path}{query}".encode()
             headers = [(b"Location", location), (b"Content-Type", b"text/html")]
@@ -326,7 +326,7 @@ class SiteEdge:
                 region=self._region,
                 etag=etag,
             )
-        sent = self._origin_request(behavior, origin, path, request, cf_id)
+        sent = origin_request(behavior, origin, path, request, cf_id, via=self._via)
         if gateway_serves(self._gateway, origin):
             return await from_api(self._gateway, origin, sent)
         if self.loopback is not None:
@@ -340,46 +340,6 @@ class SiteEdge:
             502,
             [(b"Content-Type", b"text/html"), (b"Server", b"CloudFront")],
             viewer.error_body(502, "CloudFront wasn't able to connect to the origin.", cf_id),
-        )
-
-    def _origin_request(
-        self, behavior: Behavior, origin: Origin, path: str, request: HttpRequest, cf_id: str
-    ) -> OriginRequest:
-        """What the policies forward, plus what CloudFront adds to every request to a
-        custom origin.
-        https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/RequestAndResponseBehaviorCustomOrigin.html
-        """
-        headers = origin_headers(
-            request.headers,
-            behavior.cache,
-            behavior.origin_request,
-            s3=False,
-            method=request.method,
-        )
-        headers = [(name, value) for name, value in headers if name.lower() != "x-forwarded-for"]
-        headers += [(name, value) for name, value in origin.custom_headers]
-        # The viewer's own X-Forwarded-For, if any, with the viewer's address at its end.
-        # https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/RequestAndResponseBehaviorCustomOrigin.html#RequestCustomIPAddresses
-        forwarded_for = viewer.header(request.headers, "X-Forwarded-For")
-        headers += [
-            (
-                "X-Forwarded-For",
-                f"{forwarded_for}, {request.client}" if forwarded_for else request.client,
-            ),
-            ("Via", f"{request.http_version} {self._via}.cloudfront.net (CloudFront)"),
-            ("X-Amz-Cf-Id", cf_id),
-        ]
-        if not any(name.lower() == "user-agent" for name, _ in headers):
-            headers.append(("User-Agent", "Amazon CloudFront"))
-        return OriginRequest(
-            method=request.method.upper(),
-            path=path,
-            query_string=origin_query(
-                request.query_string, behavior.cache, behavior.origin_request
-            ),
-            headers=headers,
-            body=request.body,
-            client=request.client,
         )
 
     def _entry_of(self, answer: OriginAnswer, policy: CachePolicy, now: float) -> Entry:

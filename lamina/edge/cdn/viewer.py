@@ -19,7 +19,7 @@ from email.utils import parsedate_to_datetime
 
 import brotli  # type: ignore[import-untyped]
 
-from lamina.http.message import HttpRequest, HttpResponse
+from lamina.http.message import HttpRequest, HttpResponse, last_header
 from lamina.services.cloudfront.cache import Entry
 from lamina.services.cloudfront.model import Behavior
 
@@ -63,11 +63,6 @@ _NOT_MODIFIED_KEEPS = frozenset(
 )  # fmt: skip
 
 
-def header(headers: list[tuple[str, str]], name: str) -> str | None:
-    lowered = name.lower()
-    return next((v for k, v in reversed(headers) if k.lower() == lowered), None)
-
-
 def request_id() -> str:
     """An X-Amz-Cf-Id: 56 URL-safe base64 characters."""
     return base64.urlsafe_b64encode(secrets.token_bytes(42)).decode()
@@ -90,13 +85,13 @@ def not_modified(entry: Entry, request_headers: list[tuple[str, str]]) -> bool:
     if entry.status != 200:
         return False
     etag = (entry.header(b"etag") or b"").decode("latin-1")
-    wanted = header(request_headers, "If-None-Match")
+    wanted = last_header(request_headers, "If-None-Match")
     if wanted is not None:
         if not etag:
             return False
         tags = {tag.strip().removeprefix("W/") for tag in wanted.split(",")}
         return "*" in tags or etag.removeprefix("W/") in tags
-    since = header(request_headers, "If-Modified-Since")
+    since = last_header(request_headers, "If-Modified-Since")
     modified = entry.header(b"last-modified")
     if since is None or modified is None:
         return False
@@ -221,7 +216,7 @@ def deliver(
     if behavior.compress:
         coding = encoding_for(
             entry,
-            header(request.headers, "Accept-Encoding"),
+            request.header("Accept-Encoding"),
             gzip_ok=behavior.cache.gzip,
             brotli_ok=behavior.cache.brotli,
         )
@@ -232,7 +227,7 @@ def deliver(
         code, headers, body = not_modified_answer(entry, etag)
         return HttpResponse(code, headers + stamp, body)
     if not entry.error and entry.status == 200:
-        wanted = byte_range(header(request.headers, "Range"), len(entry.body))
+        wanted = byte_range(request.header("Range"), len(entry.body))
         if wanted is False:
             headers = [(b"Content-Range", f"bytes */{len(entry.body)}".encode())]
             return HttpResponse(416, headers + stamp, b"")
