@@ -1,12 +1,15 @@
 """What end-to-end tests share to drive a running `lamina up`: a boto3 client for its AWS
-endpoint, the `lamina` command line as a subprocess, and a bounded poll."""
+endpoint, the AWS CLI and the `lamina` command line as subprocesses, and a bounded poll."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -21,6 +24,44 @@ def aws_client(base: str, service: str) -> Any:
         aws_access_key_id="test",
         aws_secret_access_key="test",
     )
+
+
+def _aws_cli_path() -> str | None:
+    configured = os.environ.get("LAMINA_AWS_CLI")
+    if configured:
+        return configured
+    beside = Path(sys.executable).parent / "aws"
+    return shutil.which("aws") or (str(beside) if beside.exists() else None)
+
+
+AWS_CLI = _aws_cli_path()
+"""The `aws` command: LAMINA_AWS_CLI, else the PATH's, else .venv/bin's; None when none is
+installed (tests using it skip). The CLI pins its own botocore, so it may live in its own
+environment (`python -m venv /tmp/awscli && /tmp/awscli/bin/pip install awscli`)."""
+
+
+def aws_cli(base: str, *args: str, timeout_s: float = 120) -> str:
+    """`aws --endpoint-url BASE ARGS` as the account root (`test`/`test`, us-east-1, no
+    config or credentials file of the user's); its stdout, asserting it succeeded."""
+    assert AWS_CLI is not None
+    env = {
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    }
+    done = subprocess.run(
+        [AWS_CLI, "--endpoint-url", base, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
 
 
 def lamina_cli(*args: str, answer: str | None = None) -> subprocess.CompletedProcess[str]:

@@ -10,7 +10,6 @@ import os
 import shutil
 import signal
 import socket
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -25,9 +24,8 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
+from tests.clients import AWS_CLI, aws_cli
 from tests.conftest import LaminaProcess
-
-from .test_aws_cli import CLI
 
 APP = Path(__file__).parent / "app"
 MIB = 1024 * 1024
@@ -51,28 +49,6 @@ def _s3(lamina: LaminaProcess) -> Any:
     )
 
 
-def _aws(lamina: LaminaProcess, *args: str) -> str:
-    assert CLI is not None
-    env = {
-        **os.environ,
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_CONFIG_FILE": os.devnull,
-        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-    }
-    done = subprocess.run(
-        [CLI, "--endpoint-url", lamina.base, *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
 def _md5(path: Path) -> str:
     digest = hashlib.md5()
     with path.open("rb") as file:
@@ -81,7 +57,7 @@ def _md5(path: Path) -> str:
     return digest.hexdigest()
 
 
-@pytest.mark.skipif(CLI is None, reason="the AWS CLI is not installed")
+@pytest.mark.skipif(AWS_CLI is None, reason="the AWS CLI is not installed")
 def test_cli_copies_past_the_cap_and_the_gateway_keeps_its_413(app: Path) -> None:
     lamina = LaminaProcess(app / "template.yaml")
     try:
@@ -90,10 +66,10 @@ def test_cli_copies_past_the_cap_and_the_gateway_keeps_its_413(app: Path) -> Non
         with source.open("wb") as file:
             for i in range(24):
                 file.write(i.to_bytes(4, "big") + block[4:])
-        _aws(lamina, "s3", "mb", "s3://large-bucket")
-        _aws(lamina, "s3", "cp", str(source), "s3://large-bucket/big.bin")
+        aws_cli(lamina.base, "s3", "mb", "s3://large-bucket", timeout_s=300)
+        aws_cli(lamina.base, "s3", "cp", str(source), "s3://large-bucket/big.bin", timeout_s=300)
         back = app / "back.bin"
-        _aws(lamina, "s3", "cp", "s3://large-bucket/big.bin", str(back))
+        aws_cli(lamina.base, "s3", "cp", "s3://large-bucket/big.bin", str(back), timeout_s=300)
         assert back.stat().st_size == 24 * MIB and _md5(back) == _md5(source)
         # A single PUT as well (below the CLI's multipart threshold, above the cap).
         single = _s3(lamina).put_object(Bucket="large-bucket", Key="one.bin", Body=block * 11)
