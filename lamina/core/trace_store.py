@@ -55,12 +55,14 @@ def _number(value: object) -> bool:
 
 
 class StoredTrace:
-    __slots__ = ("documents", "first_seen", "limit_exceeded", "root")
+    __slots__ = ("documents", "first_seen", "limit_exceeded", "positions", "root")
 
     def __init__(self, root: str, first_seen: float) -> None:
         self.root = root
         self.first_seen = first_seen
         self.documents: list[Document] = []
+        self.positions: dict[object, int] = {}
+        """Each document's place in `documents` by its id (a resent id replaces it)."""
         self.limit_exceeded = False
 
     @property
@@ -96,13 +98,14 @@ class TraceStore:
         # A complete document replaces the in-progress one sent under the same id ("send
         # the complete segment to overwrite the in-progress segment").
         # https://docs.aws.amazon.com/xray/latest/devguide/xray-api-segmentdocuments.html#api-segmentdocuments-fields
-        for index, sent in enumerate(trace.documents):
-            if sent.get("id") == document["id"]:
-                trace.documents[index] = document
-                return
+        position = trace.positions.get(document["id"])
+        if position is not None:
+            trace.documents[position] = document
+            return
         if len(trace.documents) >= self._max_documents:
             trace.limit_exceeded = True
             return
+        trace.positions[document["id"]] = len(trace.documents)
         trace.documents.append(document)
 
     def get(self, root: str) -> StoredTrace | None:
