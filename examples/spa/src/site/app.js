@@ -19,6 +19,11 @@ async function api(method, path, body) {
     signOut("Your session ended; please sign in again.");
     return null;
   }
+  // The distribution's custom error responses apply to /api/* too: an API 403 or 404
+  // arrives as index.html with 200, which is no answer the page can use.
+  if (!(response.headers.get("Content-Type") || "").includes("json")) {
+    throw new Error(`${method} ${path}: the API's answer was not found`);
+  }
   const answer = await response.json().catch(() => ({}));
   if (!response.ok) throw new Error(answer.message || response.statusText);
   return { answer, headers: response.headers };
