@@ -187,11 +187,14 @@ async def sync_in_process(
         token = page.get("NextContinuationToken")
         if not page.get("IsTruncated") or not token:
             break
-    files = local_files(folder)
+    # Hashing and reading the files happen off the event loop: `lamina up --watch` keeps
+    # serving while a large build folder is uploaded.
+    files = await asyncio.to_thread(local_files, folder)
     uploads, removals = changes(files, objects, delete=delete)
     for key in uploads:
         file = files[key]
-        put: dict[str, Any] = {"Bucket": bucket, "Key": key, "Body": file.path.read_bytes()}
+        body = await asyncio.to_thread(file.path.read_bytes)
+        put: dict[str, Any] = {"Bucket": bucket, "Key": key, "Body": body}
         if file.content_type:
             put["ContentType"] = file.content_type
         await handlers["PutObject"](context("PutObject"), put)
