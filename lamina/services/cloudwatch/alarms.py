@@ -131,6 +131,9 @@ class AlarmBook:
         self.action: AlarmAction | None = None
         """Set by `lamina up`: delivers Lambda actions (None: actions are only logged)."""
         self._pending: set[asyncio.Task[None]] = set()
+        self._changes = 0
+        """History items added so far: the minute's evaluation writes the book only when a
+        state changed (the book, history included, is rewritten whole and fsynced)."""
         if path is not None and path.exists():
             book = msgspec.json.decode(path.read_bytes(), type=_Book)
             self.alarms = {alarm.name: alarm for alarm in book.alarms}
@@ -203,7 +206,10 @@ class AlarmBook:
     # -- evaluation ------------------------------------------------------------------------
 
     def evaluate_all(self) -> None:
+        """Evaluate every alarm; save when one changed state. (A reason reworded without a
+        change is not written: after a restart the next evaluation words it again.)"""
         now = self._clock()
+        changes = self._changes
         for alarm in list(self.alarms.values()):
             try:
                 self.evaluate(alarm, now)
@@ -211,7 +217,8 @@ class AlarmBook:
                 log.warning("alarm %s could not be evaluated: %s", alarm.name, error.message)
             except Exception:  # one broken alarm never stops the others' evaluation
                 log.exception("alarm %s could not be evaluated", alarm.name)
-        self.save()
+        if self._changes != changes:
+            self.save()
 
     def evaluate(self, alarm: Alarm, now: float) -> None:
         """The alarm's state from the EvaluationPeriods datapoints chosen out of its
@@ -323,6 +330,7 @@ class AlarmBook:
     def _remember(
         self, alarm: Alarm, kind: str, summary: str, data: dict[str, Any], at: float
     ) -> None:
+        self._changes += 1
         self.history.append(
             HistoryItem(
                 alarm=alarm.name,

@@ -4,6 +4,7 @@ evaluation time never stops the minute's evaluation of the others)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +19,7 @@ NOW = 1_700_000_040.0  # a minute boundary
 STAT = {"Metric": {"Namespace": "N", "MetricName": "M"}, "Period": 60, "Stat": "Sum"}
 
 
-def _book(values: dict[int, float] | None = None) -> AlarmBook:
+def _book(values: dict[int, float] | None = None, path: Path | None = None) -> AlarmBook:
     """A book over metric N/M with `values` by minutes ago (default: 3.0 two minutes ago,
     9.0 one minute ago)."""
     clock = ManualClock(NOW)
@@ -27,7 +28,7 @@ def _book(values: dict[int, float] | None = None) -> AlarmBook:
         stamp = int(NOW) - 60 * minutes_ago
         store.add([Datapoint("N", "M", (), stamp, "None", 1.0, value, value, value,
                              ((value, 1.0),), 60)])  # fmt: skip
-    return AlarmBook(store, path=None, region="us-east-1", account_id="123456789012", clock=clock)
+    return AlarmBook(store, path=path, region="us-east-1", account_id="123456789012", clock=clock)
 
 
 # https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarms-evaluating-missing-data
@@ -126,3 +127,15 @@ def test_evaluate_all_an_alarm_failing_leaves_the_others_evaluated() -> None:
     book.evaluate_all()
     assert book.alarms["second"].state == "ALARM"
     assert book.alarms["first"].state == "ALARM"  # unchanged, not crashed
+
+
+def test_evaluate_all_writes_the_book_only_when_a_state_changed(tmp_path: Path) -> None:
+    path = tmp_path / "alarms.json"
+    book = _book(path=path)
+    book.put(_math_alarm("watch", "m * 2", DatapointsToAlarm=1))
+    written = path.stat().st_ino
+    book.evaluate_all()  # still ALARM: nothing to write
+    assert path.stat().st_ino == written
+    book.alarms["watch"].state = "OK"
+    book.evaluate_all()  # OK -> ALARM: written (a new file renamed over the old one)
+    assert path.stat().st_ino != written
