@@ -104,12 +104,18 @@ def _fill(state: S3State, bucket: str, page: _Page, after: str) -> _Page:
 
 
 def max_keys_of(params: OperationInput) -> int:
-    max_keys = int(params.get("MaxKeys", DEFAULT_MAX_KEYS))
-    if max_keys < 0:
+    return page_limit(params, "MaxKeys", "maxKeys", DEFAULT_MAX_KEYS)
+
+
+def page_limit(params: OperationInput, member: str, argument: str, default: int) -> int:
+    """A listing's page size (MaxKeys, MaxUploads, MaxParts); a negative one is S3's 400
+    InvalidArgument naming the argument."""
+    limit = int(params.get(member, default))
+    if limit < 0:
         raise error.invalid_argument(
-            "Argument maxKeys must be an integer between 0 and 2147483647", "maxKeys", max_keys
+            f"Argument {argument} must be an integer between 0 and 2147483647", argument, limit
         )
-    return max_keys
+    return limit
 
 
 async def list_objects(

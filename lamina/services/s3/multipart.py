@@ -17,6 +17,7 @@ from typing import Any
 from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutput
 from lamina.services.s3 import error, transfer
 from lamina.services.s3.condition import check_preconditions
+from lamina.services.s3.listing import page_limit
 from lamina.services.s3.obj import copy_source
 from lamina.services.s3.state import (
     SSE_S3,
@@ -229,7 +230,7 @@ async def list_parts(
 ) -> OperationOutput:
     upload = _upload(state, params)
     marker = params.get("PartNumberMarker") or 0
-    limit = params.get("MaxParts", DEFAULT_MAX_PARTS)
+    limit = page_limit(params, "MaxParts", "max-parts", DEFAULT_MAX_PARTS)
     after = [part for part in state.store.parts(upload.upload_id) if part.number > int(marker)]
     page, truncated = after[:limit], len(after) > limit
     output: dict[str, Any] = {
@@ -274,7 +275,7 @@ async def list_multipart_uploads(
     prefix = params.get("Prefix") or ""
     key_marker = params.get("KeyMarker") or ""
     id_marker = params.get("UploadIdMarker") or ""
-    limit = params.get("MaxUploads", DEFAULT_MAX_UPLOADS)
+    limit = page_limit(params, "MaxUploads", "max-uploads", DEFAULT_MAX_UPLOADS)
     uploads = [
         upload
         for upload in state.store.uploads(bucket)
@@ -302,7 +303,7 @@ async def list_multipart_uploads(
     }
     if prefix:
         output["Prefix"] = prefix
-    if truncated:
+    if truncated and page:
         output["NextKeyMarker"] = page[-1].key
         output["NextUploadIdMarker"] = page[-1].upload_id
     return output

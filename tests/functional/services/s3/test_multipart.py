@@ -152,6 +152,23 @@ def test_list_multipart_uploads(s3: Any, bucket: str) -> None:
     )
 
 
+def test_negative_page_sizes_are_invalid_arguments_and_zero_lists_nothing(
+    s3: Any, bucket: str
+) -> None:
+    upload_id = _start(s3, bucket)
+    _part(s3, bucket, upload_id, 1, b"x")
+    with pytest.raises(ClientError) as uploads:
+        s3.list_multipart_uploads(Bucket=bucket, MaxUploads=-5)
+    assert _error(uploads) == ("InvalidArgument", 400)
+    assert uploads.value.response["Error"]["ArgumentName"] == "max-uploads"
+    with pytest.raises(ClientError) as parts:
+        s3.list_parts(Bucket=bucket, Key="big.bin", UploadId=upload_id, MaxParts=-1)
+    assert _error(parts) == ("InvalidArgument", 400)
+    assert parts.value.response["Error"]["ArgumentName"] == "max-parts"
+    none = s3.list_multipart_uploads(Bucket=bucket, MaxUploads=0)
+    assert "Uploads" not in none
+
+
 def test_part_number_out_of_range(s3: Any, bucket: str) -> None:
     upload_id = _start(s3, bucket)
     with pytest.raises(ClientError) as error:
