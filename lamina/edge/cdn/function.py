@@ -130,7 +130,12 @@ class FunctionRunner:
     async def _read(self, process: asyncio.subprocess.Process) -> None:
         assert process.stdout is not None
         while line := await process.stdout.readline():
-            reply = orjson.loads(line)
+            try:
+                reply = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                continue  # not a reply (a reader that stopped would leave every call waiting)
+            if not isinstance(reply, dict):
+                continue
             waiting = self._waiting.get(int(reply.get("id", 0)))
             if waiting is not None and not waiting.done():
                 waiting.set_result(reply)
