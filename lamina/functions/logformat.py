@@ -63,7 +63,9 @@ def stamp(now: float) -> str:
 
 
 def line_level(line: str) -> str:
-    """An application line's level: its JSON `level` (or Python's `log_level`), else INFO."""
+    """An application line's level: its JSON `level` key, else INFO ("If the "level" value
+    field is invalid or missing, Lambda assigns the log output the level INFO"; another key,
+    e.g. `log_level`, is not read)."""
     text = line.strip()
     if not text.startswith("{"):
         return DEFAULT_LEVEL
@@ -73,7 +75,7 @@ def line_level(line: str) -> str:
         return DEFAULT_LEVEL
     if not isinstance(document, dict):
         return DEFAULT_LEVEL
-    level = document.get("level", document.get("log_level"))
+    level = document.get("level")
     if isinstance(level, str) and level.upper() in _RANK:
         return level.upper()
     return DEFAULT_LEVEL
