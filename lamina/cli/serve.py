@@ -231,7 +231,7 @@ async def serve(options: ServeOptions) -> int:
     authorizer_cache = open_authorizer_cache(options.limits_url)  # the same Redis, if any
     response_cache = open_response_cache(options.limits_url)  # the stage cache (G7), too
     # One store: the AWS endpoint, the gateway's AWS_IAM check and STS share keys.
-    credentials = credential_store(app)
+    credentials = credential_store(app, strict=options.enforce_iam)
     gateway = Gateway(
         deployment,
         functions,
@@ -587,10 +587,15 @@ def _adopt_layers(lambda_: LambdaProvider, app: Application) -> None:
         )
 
 
-def credential_store(app: Application) -> CredentialStore:
+def credential_store(app: Application, *, strict: bool = True) -> CredentialStore:
     """`test`/`test` (the account root), the functions' key (one assumed role) and the
-    template's IAM users' access keys, each with its identity policies."""
-    return CredentialStore.local(identities=(function_identity(app.account_id), *app.identities))
+    template's IAM users' access keys, each with its identity policies. `strict` (IAM
+    enforced, the default): a key Lamina does not know is refused with the protocol's
+    error (UnrecognizedClientException, InvalidAccessKeyId, InvalidClientTokenId), as AWS
+    refuses it; `--no-iam` accepts any key as the account root, for quick prototyping.
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html"""
+    identities = (function_identity(app.account_id), *app.identities)
+    return CredentialStore.local(identities=identities, strict=strict)
 
 
 async def _wait_for_signal() -> None:
