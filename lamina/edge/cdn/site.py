@@ -14,7 +14,6 @@ https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Expiration.ht
 from __future__ import annotations
 
 import asyncio
-import secrets
 import time
 from collections.abc import Callable
 from typing import Any
@@ -78,8 +77,6 @@ class SiteEdge:
         self._pending: dict[CacheKey, asyncio.Future[Entry | None]] = {}
         self._functions = FunctionRunner()
         cloudfront.tester = self._functions  # TestFunction runs code the same way
-        self._via = secrets.token_hex(16)
-        """This edge server's name in the Via header it sends origins."""
 
     def distribution_for(self, host: str) -> Distribution | None:
         return self._cloudfront.for_host(host)
@@ -326,7 +323,7 @@ class SiteEdge:
                 region=self._region,
                 etag=etag,
             )
-        sent = origin_request(behavior, origin, path, request, cf_id, via=self._via)
+        sent = origin_request(behavior, origin, path, request, cf_id, via=viewer.EDGE_SERVER)
         if gateway_serves(self._gateway, origin):
             return await from_api(self._gateway, origin, sent)
         if self.loopback is not None:

@@ -63,6 +63,12 @@ _NOT_MODIFIED_KEEPS = frozenset(
 )  # fmt: skip
 
 
+EDGE_SERVER = secrets.token_hex(16)
+"""This process's name as a CloudFront edge server: the Via header of its answers and of
+the requests it sends origins."""
+_VIA = f"1.1 {EDGE_SERVER}.cloudfront.net (CloudFront)".encode()
+
+
 def request_id() -> str:
     """An X-Amz-Cf-Id: 56 URL-safe base64 characters."""
     return base64.urlsafe_b64encode(secrets.token_bytes(42)).decode()
@@ -71,7 +77,7 @@ def request_id() -> str:
 def cloudfront_headers(cache_status: str, cf_id: str, age: int | None = None) -> Headers:
     added = [
         (b"X-Cache", cache_status.encode()),
-        (b"Via", f"1.1 {secrets.token_hex(16)}.cloudfront.net (CloudFront)".encode()),
+        (b"Via", _VIA),
         (b"X-Amz-Cf-Pop", POP),
         (b"X-Amz-Cf-Id", cf_id.encode()),
     ]

@@ -375,6 +375,8 @@ async def test_api_behavior_goes_through_the_gateway_with_the_origin_path(site: 
     assert headers["user-agent"] == "Amazon CloudFront"
     assert headers["x-amz-cf-id"] == _header(response, "X-Amz-Cf-Id")
     assert headers["via"].endswith(".cloudfront.net (CloudFront)")
+    # One edge server: the same name in the origin's Via as in the viewer's.
+    assert headers["via"].split()[1] == (_header(response, "Via") or "").split()[1]
     assert headers["x-forwarded-for"].startswith("127.0.0.1")  # the viewer, then the edge
     assert _header(await site.get("/api/items"), "X-Cache") == "Miss from cloudfront"
 
