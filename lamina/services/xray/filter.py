@@ -39,6 +39,7 @@ _TERM = re.compile(
 _SERVICE = re.compile(r"(?:service|id)\(\s*(?:name:\s*)?\"(?P<name>[^\"]*)\"\s*\)")
 _FLAGS = {"ok", "error", "fault", "throttle", "partial"}
 _SPLIT = re.compile(r"\s+(AND|OR)\s+|\s*(&&|\|\|)\s*")
+_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
 
 
 def compile_filter(expression: str | None) -> Predicate:
@@ -47,15 +48,27 @@ def compile_filter(expression: str | None) -> Predicate:
     if not expression or not expression.strip():
         return lambda summary: True
     groups: list[list[Predicate]] = [[]]
-    parts = _SPLIT.split(expression.strip())
-    for index, part in enumerate(parts):
-        if part is None:
-            continue
-        if index % 3 == 0:
-            groups[-1].append(_term(part.strip(), expression))
-        elif part.upper() in ("OR", "||"):
+    for term, joiner in _terms(expression.strip()):
+        groups[-1].append(_term(term.strip(), expression))
+        if joiner in ("OR", "||"):
             groups.append([])
     return lambda summary: any(all(test(summary) for test in group) for group in groups)
+
+
+def _terms(expression: str) -> list[tuple[str, str | None]]:
+    """The expression's terms, each with the AND / OR after it (None for the last); a
+    connective inside a quoted value (`http.url CONTAINS "a AND b"`) is part of the value."""
+    quoted = [match.span() for match in _QUOTED.finditer(expression)]
+    terms: list[tuple[str, str | None]] = []
+    start = 0
+    for match in _SPLIT.finditer(expression):
+        if any(begin <= match.start() < end for begin, end in quoted):
+            continue
+        joiner = (match.group(1) or match.group(2)).upper()
+        terms.append((expression[start : match.start()], joiner))
+        start = match.end()
+    terms.append((expression[start:], None))
+    return terms
 
 
 def _term(text: str, expression: str) -> Predicate:

@@ -36,6 +36,8 @@ def _summary(**fields: Any) -> dict[str, Any]:
         ('http.method = "GET" AND http.url CONTAINS "/hello"', True),
         ('http.url BEGINSWITH "http://h/" AND duration > 1', False),
         ("duration > 1 OR responsetime < 0.5", True),
+        ('annotation.tier = "gold AND silver" OR http.status = 500', False),  # quoted AND
+        ('annotation.tier != "a || b" && ok', True),
         ("ok", True),
         ("!ok", False),
         ("fault || error", False),
