@@ -25,7 +25,7 @@ from typing import Any
 
 import orjson
 
-from lamina.services.cloudfront.model import ViewerFunction
+from lamina.services.cloudfront.model import FunctionFailure, ViewerFunction
 
 TIMEOUT_S = 1.0
 _RUNNER = r"""
@@ -62,7 +62,7 @@ lines.on('close', () => process.exit(0));
 """
 
 
-class FunctionError(Exception):
+class FunctionError(FunctionFailure):
     """The function threw, timed out, or Node.js is not there."""
 
 

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 import msgspec
 
+from lamina.core.error import LaminaError
 from lamina.services.cloudfront.headers import ResponseHeaders
 
 OriginKind = Literal["s3", "api", "custom"]
@@ -72,6 +73,11 @@ class Origin(msgspec.Struct, frozen=True, kw_only=True):
     """OriginAccessControlId or an S3OriginConfig OriginAccessIdentity: S3 answers a
     missing key 403 (the bucket policy grants s3:GetObject, not s3:ListBucket)."""
     custom_headers: tuple[tuple[str, str], ...] = ()
+
+
+class FunctionFailure(LaminaError):
+    """A CloudFront Function could not give an answer: it threw, ran out of time, or there
+    is no runtime to run it."""
 
 
 class ViewerFunction(msgspec.Struct, frozen=True, kw_only=True):

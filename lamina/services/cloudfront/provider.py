@@ -37,6 +37,7 @@ from lamina.services.cloudfront.model import (
     CachePolicy,
     Distribution,
     Forwarding,
+    FunctionFailure,
     ViewerFunction,
 )
 from lamina.services.cloudfront.policy import (
@@ -286,7 +287,10 @@ class CloudFrontProvider:
             ) from None
         if self.tester is None:
             raise ServiceError("UnsupportedOperation", "No function runtime here.", status=400)
-        reply = await self.tester.call(function, event)
+        try:
+            reply = await self.tester.call(function, event)
+        except FunctionFailure as error:  # e.g. it ran out of time: the test's result says so
+            reply = {"error": str(error)}
         result = reply.get("result")
         output = ""
         if "error" not in reply and isinstance(result, dict):
