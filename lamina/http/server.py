@@ -231,13 +231,20 @@ class HttpProtocol(asyncio.Protocol):
 
     def on_headers_complete(self) -> None:
         expects_continue = False
+        # A body comes with a Content-Length above 0 or a Transfer-Encoding (RFC 9112,
+        # 6.3); only then is the application asked whether to stream it (most have none).
+        has_body = False
         for name, value in self._headers:
             lowered = name.lower()
-            if lowered == "content-length" and value.isdigit() and int(value) > MAX_BODY_BYTES:
-                self._too_large = True
+            if lowered == "content-length":
+                has_body = value != "0"
+                if value.isdigit() and int(value) > MAX_BODY_BYTES:
+                    self._too_large = True
+            elif lowered == "transfer-encoding":
+                has_body = True
             elif lowered == "expect" and value.lower() == "100-continue":
                 expects_continue = True
-        if self._streams_body is not None and self._stream_now(expects_continue):
+        if has_body and self._streams_body is not None and self._stream_now(expects_continue):
             return
         if self._too_large:
             # Answer now, without waiting for (or reading) a body we will not accept.

@@ -25,8 +25,11 @@ class _App:
         self.file = file
         self.largest_read = 0
         self.incomplete = 0
+        self.asked: list[str] = []
+        """The methods of the requests streams_body was asked about."""
 
     def streams_body(self, head: HttpRequest) -> bool:
+        self.asked.append(head.method)
         return head.path == "/stream"
 
     async def __call__(self, request: HttpRequest) -> HttpResponse:
@@ -91,6 +94,20 @@ async def test_streamed_body_passes_the_cap_in_bounded_pieces(
         assert refused.status_code == 413
     # Reads hand over what arrived, about a megabyte at most (memory stays flat).
     assert 0 < app.largest_read <= 2 * MIB
+
+
+async def test_only_requests_with_a_body_are_asked_whether_to_stream_it(
+    served: tuple[str, _App],
+) -> None:
+    base, app = served
+    async with httpx.AsyncClient(timeout=60) as client:
+        assert (await client.get(f"{base}/stream")).status_code == 200
+        empty = await client.put(f"{base}/stream", content=b"")  # Content-Length: 0
+        assert empty.text == hashlib.md5(b"").hexdigest()
+        assert app.asked == []
+        sent = await client.put(f"{base}/stream", content=b"abc")
+        assert sent.text == hashlib.md5(b"abc").hexdigest()
+    assert app.asked == ["PUT"]
 
 
 async def test_streamed_answer_from_a_file(served: tuple[str, _App]) -> None:
