@@ -330,6 +330,11 @@ def resources_from_params(
         return [str(params["RoleArn"])]
     if service == "cognito-idp" and "UserPoolId" in params:
         return [f"arn:aws:cognito-idp:{region}:{account}:userpool/{params['UserPoolId']}"]
+    if service == "cognito-idp" and "ResourceArn" in params:
+        # TagResource, UntagResource and ListTagsForResource name the pool by its ARN;
+        # their resource type is userpool, like every other pool operation's.
+        # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncognitouserpools.html
+        return [str(params["ResourceArn"])]
     return ["*"]
 
 

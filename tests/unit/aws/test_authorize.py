@@ -52,6 +52,9 @@ def test_resources_named_by_the_parameters() -> None:
     assert named("cognito-idp", "AdminGetUser", UserPoolId="us-east-1_abc") == [
         f"arn:aws:cognito-idp:us-east-1:{ACCOUNT}:userpool/us-east-1_abc"
     ]
+    pool = f"arn:aws:cognito-idp:us-east-1:{ACCOUNT}:userpool/us-east-1_abc"
+    for tagging in ("TagResource", "UntagResource", "ListTagsForResource"):
+        assert named("cognito-idp", tagging, ResourceArn=pool) == [pool]
 
 
 def test_allowed_and_implicitly_denied() -> None:
