@@ -16,7 +16,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from email.parser import BytesParser
 from email.policy import HTTP
 from email.utils import parsedate_to_datetime
@@ -30,6 +30,7 @@ from lamina.aws.dispatch import SurfaceCall
 from lamina.aws.rest_xml import request_headers, virtual_host_bucket
 from lamina.aws.service import AwsRequestContext, ServiceError
 from lamina.http.message import HttpRequest, HttpResponse
+from lamina.http.server import MAX_BODY_BYTES
 from lamina.services.s3 import error, event, obj
 from lamina.services.s3.state import S3State
 
@@ -190,21 +191,28 @@ def _policy(text: str) -> Mapping[str, Any]:
     return document
 
 
+def _invalid_policy(why: str) -> ServiceError:
+    return ServiceError("InvalidPolicyDocument", f"Invalid Policy: {why}", status=400)
+
+
 def _check_policy(document: Mapping[str, Any], form: Form, bucket: str, now: datetime) -> None:
     """Expiration, then every condition, then that every form field is one a condition
     names (sigv4-HTTPPOSTConstructPolicy.html)."""
     try:
         expires = datetime.fromisoformat(str(document["expiration"]).replace("Z", "+00:00"))
     except ValueError:
-        raise ServiceError(
-            "InvalidPolicyDocument", "Invalid Policy: Invalid 'expiration' value.", status=400
-        ) from None
+        raise _invalid_policy("Invalid 'expiration' value.") from None
+    if expires.tzinfo is None:  # the policy's times are GMT (sigv4-HTTPPOSTConstructPolicy)
+        expires = expires.replace(tzinfo=UTC)
     if now >= expires:
         raise _denied("Invalid according to Policy: Policy expired.")
     values = {**form.fields, "bucket": bucket}
     named: set[str] = set()
     size = len(form.file or b"")
-    for condition in document.get("conditions") or []:
+    conditions = document.get("conditions") or []
+    if not isinstance(conditions, list):
+        raise _invalid_policy("Invalid 'conditions' value.")
+    for condition in conditions:
         if isinstance(condition, dict):
             for field, value in condition.items():
                 named.add(field.lower())
@@ -212,15 +220,18 @@ def _check_policy(document: Mapping[str, Any], form: Form, bucket: str, now: dat
                     raise _condition_failed(["eq", f"${field}", value])
             continue
         if not isinstance(condition, list) or len(condition) != 3:
-            raise ServiceError(
-                "InvalidPolicyDocument",
-                "Invalid Policy: Invalid Simple-Condition: Simple-Conditions must have "
-                "exactly one property specified.",
-                status=400,
+            raise _invalid_policy(
+                "Invalid Simple-Condition: Simple-Conditions must have exactly one property "
+                "specified."
             )
         operator = str(condition[0]).lower()
         if operator == "content-length-range":
-            low, high = int(condition[1]), int(condition[2])
+            try:
+                low, high = int(condition[1]), int(condition[2])
+            except (TypeError, ValueError):
+                raise _invalid_policy(
+                    "Invalid content-length-range: bounds must be integers."
+                ) from None
             if size > high:
                 raise ServiceError(
                     "EntityTooLarge",
@@ -264,6 +275,16 @@ async def serve(state: S3State, request: HttpRequest, call: SurfaceCall) -> Http
     """One browser upload: the object written, then S3's success answer."""
     bucket = virtual_host_bucket(request) or request.path.strip("/").split("/")[0]
     state.bucket(bucket)
+    if request.body_too_large:
+        # The HTTP server's buffered cap (10 MB, http.server.MAX_BODY_BYTES), well below
+        # S3's 5 GB: the form was dropped unread. S3's answer to an upload past its size
+        # limit. https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html#ErrorCodeList
+        raise ServiceError(
+            "EntityTooLarge",
+            "Your proposed upload exceeds the maximum allowed size",
+            status=400,
+            fields={"MaxSizeAllowed": MAX_BODY_BYTES},
+        )
     form = read_form(request)
     if form.file is None:
         raise error.invalid_argument(
