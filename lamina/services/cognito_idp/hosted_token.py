@@ -90,15 +90,21 @@ class TokenEndpoint:
 
     async def revoke(self, pool: Pool, request: HttpRequest) -> HttpResponse:
         """POST /oauth2/revoke: a refresh token, and the access and ID tokens issued from
-        it, stop working (200 with an empty body, also for unknown tokens).
+        it, stop working (200 with an empty body, also for unknown tokens). The page's
+        errors: 400 invalid_request without a token or when the client's
+        EnableTokenRevocation is off, 400 unsupported_token_type for a token that is not a
+        refresh token, 401 invalid_client for bad client credentials.
         https://docs.aws.amazon.com/cognito/latest/developerguide/revocation-endpoint.html"""
         if request.method != "POST":
             return HttpResponse(405, [(b"allow", b"POST"), *JSON_HEADERS], b"")
         try:
             form = self._form(request)
-            client = self._client(pool, request, form)
+            try:
+                client = self._client(pool, request, form)
+            except OAuthError as error:
+                raise OAuthError(error.error, status=401) from None
             token = form.get("token", "")
-            if not token:
+            if not token or not client.enable_token_revocation:
                 raise OAuthError("invalid_request")
             if token.count(".") == 2:  # a JWT: access and ID tokens cannot be revoked here
                 raise OAuthError("unsupported_token_type")

@@ -669,8 +669,29 @@ def test_revoke_needs_the_clients_secret(hosted: HostedServer, browser: httpx.Cl
     assert app.secret is not None
     code = _callback(_sign_in(browser, app, app.authorize_url()))["code"]
     refresh = _redeem(app, code, None, client_secret=app.secret).json()["refresh_token"]
-    assert _revoke(app, refresh).json() == {"error": "invalid_client"}
-    assert _revoke(app, "").json() == {"error": "invalid_client"}
+    for token in (refresh, ""):
+        refused_client = _revoke(app, token)
+        assert (refused_client.status_code, refused_client.json()) == (
+            401,
+            {"error": "invalid_client"},
+        )
     assert _revoke(app, refresh, client_secret=app.secret).status_code == 200
     refused = _redeem(app, "x", None, client_secret=app.secret)
     assert refused.json() == {"error": "invalid_grant"}
+
+
+def test_revoke_is_refused_when_the_client_has_token_revocation_off(
+    hosted: HostedServer, browser: httpx.Client
+) -> None:
+    # "HTTP 400 and error invalid_request ... if the feature is disabled for the app client"
+    # https://docs.aws.amazon.com/cognito/latest/developerguide/revocation-endpoint.html
+    app = App(hosted, EnableTokenRevocation=False)
+    code = _callback(_sign_in(browser, app, app.authorize_url()))["code"]
+    refresh = _redeem(app, code, None).json()["refresh_token"]
+    refused = _revoke(app, refresh)
+    assert (refused.status_code, refused.json()) == (400, {"error": "invalid_request"})
+    still = httpx.post(
+        f"{app.base}/oauth2/token",
+        data={"grant_type": "refresh_token", "client_id": app.client_id, "refresh_token": refresh},
+    )
+    assert still.status_code == 200
