@@ -332,9 +332,11 @@ class AwsApi:
             if resource_policy is None or (service, operation) in ROOT_NEVER_DENIED:
                 return
             statements = resource_policy(operation, params)
-            root = self._credentials.identity(access_key, self._account_id)
-            if not statements or root is None:
+            if not statements:
                 return  # no policy on what the call acts on: nothing can deny the root
+            root = self._credentials.identity(access_key, self._account_id)
+            if root is None:
+                return
             identity = root
         elif not self.enforce_iam:
             return
