@@ -18,9 +18,7 @@ from cryptography.x509.oid import NameOID
 
 from lamina.aws.service import Operation, OperationInput, OperationOutput, ServiceError
 from lamina.services.cognito_idp import tokens
-from lamina.services.cognito_idp.identity_providers import provider_for_identifier
-from lamina.services.cognito_idp.model import IdentityProvider, Pool
-from lamina.services.cognito_idp.shapes import time_of
+from lamina.services.cognito_idp.model import Pool
 
 if TYPE_CHECKING:
     from lamina.services.cognito_idp.provider import CognitoIdpProvider
@@ -243,34 +241,6 @@ async def _set_mfa(idp: CognitoIdpProvider, params: OperationInput) -> Operation
     return _mfa_output(pool)
 
 
-async def _provider_by_identifier(
-    idp: CognitoIdpProvider, params: OperationInput
-) -> OperationOutput:
-    # https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_GetIdentityProviderByIdentifier.html
-    pool = idp.pool(params["UserPoolId"])
-    found = provider_for_identifier(idp, pool, str(params["IdpIdentifier"]))
-    if found is None:
-        # [choice] wording.
-        raise ServiceError(
-            "ResourceNotFoundException",
-            f"Identity provider with identifier {params['IdpIdentifier']} does not exist.",
-        )
-    return {"IdentityProvider": _provider_type(found)}
-
-
-def _provider_type(provider: IdentityProvider) -> dict[str, Any]:
-    return {
-        "UserPoolId": provider.pool_id,
-        "ProviderName": provider.name,
-        "ProviderType": provider.type,
-        "ProviderDetails": dict(provider.details),
-        "AttributeMapping": dict(provider.attribute_mapping),
-        "IdpIdentifiers": list(provider.identifiers),
-        "LastModifiedDate": time_of(provider.modified),
-        "CreationDate": time_of(provider.created),
-    }
-
-
 OPERATIONS: dict[str, Operation[CognitoIdpProvider]] = {
     "CreateUserPoolDomain": _create_domain,
     "DescribeUserPoolDomain": _describe_domain,
@@ -282,5 +252,4 @@ OPERATIONS: dict[str, Operation[CognitoIdpProvider]] = {
     "GetSigningCertificate": _signing_certificate,
     "GetUserPoolMfaConfig": _get_mfa,
     "SetUserPoolMfaConfig": _set_mfa,
-    "GetIdentityProviderByIdentifier": _provider_by_identifier,
 }

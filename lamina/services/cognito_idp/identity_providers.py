@@ -84,6 +84,19 @@ def _type(provider: IdentityProvider) -> dict[str, Any]:
     }
 
 
+async def _by_identifier(idp: CognitoIdpProvider, params: OperationInput) -> OperationOutput:
+    # https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_GetIdentityProviderByIdentifier.html
+    pool = idp.pool(params["UserPoolId"])
+    found = provider_for_identifier(idp, pool, str(params["IdpIdentifier"]))
+    if found is None:
+        # [choice] wording.
+        raise ServiceError(
+            "ResourceNotFoundException",
+            f"Identity provider with identifier {params['IdpIdentifier']} does not exist.",
+        )
+    return {"IdentityProvider": _type(found)}
+
+
 async def _create(idp: CognitoIdpProvider, params: OperationInput) -> OperationOutput:
     return create_provider(idp, params)
 
@@ -367,4 +380,5 @@ OPERATIONS: dict[str, Operation[CognitoIdpProvider]] = {
     "ListIdentityProviders": _list,
     "UpdateIdentityProvider": _update,
     "DeleteIdentityProvider": _delete,
+    "GetIdentityProviderByIdentifier": _by_identifier,
 }
