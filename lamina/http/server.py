@@ -9,9 +9,10 @@ Pipelined requests queue and are answered in order; a request that must close th
 connection (HTTP/1.0 without keep-alive, parse error, oversized body) closes after its
 response.
 
-Bodies: once a request's head is in, the server asks `streams_body(head)`. False (the
-usual answer): the body is buffered, at most MAX_BODY_BYTES (API Gateway's 10 MB payload
-limit), and the request is handled when it is complete. True (S3 object uploads): the
+Bodies: once the head of a request with a body is in, the server asks
+`streams_body(head)`. False (the usual answer): the body is buffered, at most
+MAX_BODY_BYTES (API Gateway's 10 MB payload limit), and the request is handled when it
+is complete. True (S3 object uploads): the
 request is handled at once and its body read from `request.stream` (body.BodyReader) as it
 arrives, with no limit and constant memory. A response's `stream` is written piece by
 piece, each awaiting the socket's drain (pause_writing/resume_writing).
