@@ -24,7 +24,8 @@ def local_client(service: str, endpoint_url: str) -> Any:
         region_name=os.environ.get("AWS_REGION")
         or os.environ.get("AWS_DEFAULT_REGION")
         or "us-east-1",
-        aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID") or key,
-        aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY") or secret,
-        aws_session_token=os.environ.get("AWS_SESSION_TOKEN"),
+        # The local root credential, not the environment's: a user's real AWS keys in
+        # AWS_ACCESS_KEY_ID are unknown to Lamina and refused while IAM is enforced.
+        aws_access_key_id=key,
+        aws_secret_access_key=secret,
     )
