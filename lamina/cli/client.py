@@ -1,9 +1,9 @@
 """botocore clients of a running Lamina, for commands that talk to it over HTTP
 (`lamina sdk`, `lamina sync-site`).
 
-The AWS environment variables choose the region and keys, as for the AWS CLI; without
-them the region is us-east-1 and the keys are `test`/`test`, the pair every Lamina knows
-(an unknown key is refused while IAM is enforced, as AWS refuses it).
+AWS_REGION / AWS_DEFAULT_REGION choose the region (us-east-1 without them); the keys are
+always `test`/`test`, the pair every Lamina knows (any other key, a real AWS one included,
+is refused while IAM is enforced, as AWS refuses a key it does not know).
 """
 
 from __future__ import annotations
