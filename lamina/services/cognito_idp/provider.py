@@ -189,7 +189,9 @@ class CognitoIdpProvider:
 
     def signing_key(self, pool: Pool) -> tokens.SigningKey:
         key = self._keys.get(pool.id)
-        if key is None:
+        if key is None or key.kid != pool.key_id:
+            # Not yet loaded, or the pool's key was rotated by another process sharing
+            # the store: the cached key would sign with (and publish) a retired kid.
             _, der = self._kms.decrypt(
                 pool.wrapped_key, {"UserPoolId": pool.id}, None, specs.SYMMETRIC
             )

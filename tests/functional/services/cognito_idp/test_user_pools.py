@@ -384,3 +384,24 @@ def test_key_rotation_keeps_old_tokens_valid_until_they_expire(
     clock.advance(86_400 + 301)  # past the longest token lifetime
     jwks = httpx.get(f"{server.url}/{pool_id}/.well-known/jwks.json").json()
     assert [k["kid"] for k in jwks["keys"]] == [new_kid]
+
+
+def test_a_rotation_by_another_process_sharing_the_store_is_followed(
+    tmp_path: Path, clock: Clock
+) -> None:
+    """Two Lamina processes on one store: after one rotates a pool's key, the other signs
+    with the new key and publishes it in its JWKS (its cached key is the retired one)."""
+    first = CognitoServer(tmp_path, clock)
+    second = CognitoServer(tmp_path, clock)
+    try:
+        pool_id, client_id = _pool(first)
+        _signed_up(first, client_id)
+        old_kid = jwt.get_unverified_header(_login(second, client_id)["IdToken"])["kid"]
+        new_kid = first.provider.rotate_signing_key(first.provider.pool(pool_id))
+        token = _login(second, client_id)["IdToken"]
+        assert jwt.get_unverified_header(token)["kid"] == new_kid
+        jwks = httpx.get(f"{second.url}/{pool_id}/.well-known/jwks.json").json()
+        assert [k["kid"] for k in jwks["keys"]] == [new_kid, old_kid]
+    finally:
+        second.close()
+        first.close()
