@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from lamina.aws.payload import StreamedPayload
@@ -40,22 +40,46 @@ async def receive(state: S3State, params: dict[str, Any]) -> tuple[Written, dict
     framed = isinstance(body, StreamedPayload) and body.chunked
     if declared is not None and not framed and int(declared) > MAX_UPLOAD_BYTES:
         raise _entity_too_large(int(declared))
-    trailer_names = body.trailer_names if isinstance(body, StreamedPayload) else []
-    checksums = Checksums(params, trailer_names)
-    writer = await asyncio.to_thread(state.blobs.writer, [checksums])
+    if not isinstance(body, StreamedPayload):
+        # Held whole (at most the server's buffered cap): one trip to a worker thread.
+        return await asyncio.to_thread(_store_whole, state, params, body or b"")
+    checksums = Checksums(params, body.trailer_names)
+    writer = state.blobs.writer([checksums])  # creating a file: no need for a thread
     try:
-        async for piece in _pieces(body):
+        while piece := await body.read():
             if writer.size + len(piece) > MAX_UPLOAD_BYTES:
                 raise _entity_too_large(writer.size + len(piece))
             await _write(writer, piece)
-        trailers = body.trailers if isinstance(body, StreamedPayload) else []
-        verified = checksums.verified(params, trailers)
-        check_md5(params, Written(writer.blob_id, writer.size, writer.md5))
-        written = await asyncio.to_thread(writer.commit)
+        return await asyncio.to_thread(_commit, writer, checksums, params, body.trailers)
     except BaseException:
         writer.discard()
         raise
-    return written, verified
+
+
+def _store_whole(
+    state: S3State, params: dict[str, Any], body: bytes
+) -> tuple[Written, dict[str, str]]:
+    checksums = Checksums(params, [])
+    writer = state.blobs.writer([checksums])
+    try:
+        writer.write(body)
+        return _commit(writer, checksums, params, [])
+    except BaseException:
+        writer.discard()
+        raise
+
+
+def _commit(
+    writer: BlobWriter,
+    checksums: Checksums,
+    params: dict[str, Any],
+    trailers: list[tuple[str, str]],
+) -> tuple[Written, dict[str, str]]:
+    """Check Content-MD5 and the checksums against the bytes written, then make them a blob
+    (blocking: it fsyncs)."""
+    verified = checksums.verified(params, trailers)
+    check_md5(params, Written(writer.blob_id, writer.size, writer.md5))
+    return writer.commit(), verified
 
 
 def stored_encoding(value: str | None) -> str | None:
@@ -77,14 +101,6 @@ def _entity_too_large(size: int) -> ServiceError:
         status=400,
         fields={"ProposedSize": size, "MaxSizeAllowed": MAX_UPLOAD_BYTES},
     )
-
-
-async def _pieces(body: StreamedPayload | bytes | None) -> AsyncIterator[bytes]:
-    if isinstance(body, StreamedPayload):
-        while piece := await body.read():
-            yield piece
-    elif body:
-        yield body
 
 
 async def _write(writer: BlobWriter, piece: bytes) -> None:
