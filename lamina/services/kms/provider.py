@@ -18,6 +18,7 @@ from lamina.aws.service import Handler, ServiceError, bind_operations
 from lamina.services.kms.keys import KeyService, blob_key_id
 from lamina.services.kms.master import MasterKey
 from lamina.services.kms.operations import OPERATIONS
+from lamina.services.kms.store import KeyRecord
 
 
 class KmsProvider(KeyService):
@@ -48,25 +49,25 @@ class KmsProvider(KeyService):
     def resource_arns(self, operation: str, params: Mapping[str, Any]) -> list[str] | None:
         """The key a call acts on, for IAM: named by id, ARN or alias, or (Decrypt,
         ReEncrypt) by the ciphertext itself."""
+        record = self._key_named(params)
+        return None if record is None else [record.arn]
+
+    def resource_policy(self, operation: str, params: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+        """The key policy of the key a call acts on, for aws.authorize: the primary
+        control of access to a KMS key.
+        https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html"""
+        record = self._key_named(params)
+        return list(parsed_statements(record.policy)) if record and record.policy else []
+
+    def _key_named(self, params: Mapping[str, Any]) -> KeyRecord | None:
+        """The key the call's parameters name (one store read); None when they name none
+        or an unknown one (the operation answers NotFound itself)."""
         ref = params.get("KeyId") or params.get("TargetKeyId") or params.get("SourceKeyId")
         if ref is None and isinstance(params.get("CiphertextBlob"), bytes):
             ref = blob_key_id(params["CiphertextBlob"])
         if ref is None:
             return None
         try:
-            return [self.find(str(ref)).arn]
+            return self.find(str(ref))
         except ServiceError:
-            return None  # the operation answers NotFound itself
-
-    def resource_policy(self, operation: str, params: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-        """The key policy of the key a call acts on, for aws.authorize: the primary
-        control of access to a KMS key.
-        https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html"""
-        arns = self.resource_arns(operation, params)
-        if not arns:
-            return []
-        try:
-            record = self.find(arns[0])
-        except ServiceError:
-            return []
-        return list(parsed_statements(record.policy)) if record.policy else []
+            return None
