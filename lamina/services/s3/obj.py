@@ -30,7 +30,7 @@ from lamina.services.s3.state import (
 )
 from lamina.services.s3.store import StoredObject
 from lamina.services.s3.tagging import tags_from_header
-from lamina.services.s3.transfer import answer, copy, receive, stored_encoding
+from lamina.services.s3.transfer import MAX_UPLOAD_BYTES, answer, copy, receive, stored_encoding
 
 MAX_DELETE_KEYS = 1000
 # GetObject's response-* query parameters override the stored content headers.
@@ -274,6 +274,13 @@ async def copy_object(
             "This copy request is illegal because it is trying to copy an object to itself "
             "without changing the object's metadata, storage class, website redirect "
             "location or encryption attributes."
+        )
+    if source.size > MAX_UPLOAD_BYTES:
+        # A single copy is limited to 5 GB; larger objects are copied part by part
+        # (UploadPartCopy). https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html
+        raise error.invalid_request(
+            "The specified copy source is larger than the maximum allowable size for a copy "
+            f"source: {MAX_UPLOAD_BYTES}"
         )
     written = await copy(state, source.blob_id, 0, source.size)
     stored = StoredObject(

@@ -277,6 +277,23 @@ def test_copy_object_replace_directive_and_self_copy(s3: Any, bucket: str) -> No
     assert head["ContentType"] == "text/csv"
 
 
+def test_copy_of_a_source_over_5_gb_is_refused(server: S3Server, s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="huge.bin", Body=b"stand-in")
+    # The record of an object past 5 GB (made by a multipart upload), without 5 GB of disk.
+    store = server.provider.state.store
+    record = store.get(bucket, "huge.bin")
+    assert record is not None
+    record.size = 5 * 1024**3 + 1
+    store.update(bucket, record)
+    with pytest.raises(ClientError) as refused:
+        s3.copy_object(Bucket=bucket, Key="copy.bin", CopySource=f"{bucket}/huge.bin")
+    assert refused.value.response["Error"]["Code"] == "InvalidRequest"
+    assert refused.value.response["Error"]["Message"] == (
+        "The specified copy source is larger than the maximum allowable size for a copy "
+        "source: 5368709120"
+    )
+
+
 def test_copy_from_missing_source_and_failed_copy_condition(s3: Any, bucket: str) -> None:
     with pytest.raises(ClientError) as error:
         s3.copy_object(Bucket=bucket, Key="dst", CopySource=f"{bucket}/missing")
