@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 
+from lamina.aws.authorize import request_context
 from lamina.aws.credentials import (
     ALLOW_ALL,
     AssumableRole,
@@ -66,16 +67,29 @@ class ExecutionRoles:
     def trusts_lambda(self, role: AssumableRole) -> bool:
         return lambda_may_assume(role)
 
-    def may_pass(self, access_key: str | None, role_arn: str) -> Identity | None:
+    def may_pass(
+        self, access_key: str | None, role_arn: str, *, source_ip: str = ""
+    ) -> Identity | None:
         """The caller, when IAM is enforced and its policies do not allow iam:PassRole on
         the role; None when it may pass it (the account root, or IAM not enforced).
-        https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html"""
+        Conditions see the caller's keys and iam:PassedToService (lambda.amazonaws.com),
+        which the PassRole policies AWS recommends test.
+        https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html
+        https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#ck_PassedToService"""
         if not self.enforce or access_key is None:
             return None
         caller = self._store.known_identity(access_key)
         if caller is None:
             return None  # the account root
-        asked = PolicyRequest(action="iam:PassRole", resource=role_arn, principal=caller.arn)
+        context = request_context(caller, source_ip=source_ip)
+        context["iam:passedtoservice"] = LAMBDA_PRINCIPAL
+        asked = PolicyRequest(
+            action="iam:PassRole",
+            resource=role_arn,
+            principal=caller.arn,
+            context=context,
+            lowered=True,
+        )
         return None if evaluate(caller.statements, asked) is Decision.ALLOW else caller
 
     def issue(self, function_name: str, role_arn: str) -> Identity:

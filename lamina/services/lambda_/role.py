@@ -28,7 +28,7 @@ def check_role(state: LambdaState, ctx: AwsRequestContext, params: OperationInpu
     if "Role" not in params or roles is None:
         return
     arn = str(params["Role"])
-    caller = roles.may_pass(ctx.access_key, arn)
+    caller = roles.may_pass(ctx.access_key, arn, source_ip=ctx.source_ip)
     if caller is not None:
         raise ServiceError(
             "AccessDeniedException",

@@ -68,6 +68,25 @@ def test_pass_role_needs_permission_when_iam_is_enforced() -> None:
     assert roles.may_pass("AKIAB", ROLE) == refused
 
 
+def test_pass_role_conditions_see_the_service_it_is_passed_to() -> None:
+    """AWS's PassRole policies pin the service with iam:PassedToService.
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#ck_PassedToService"""
+
+    def passing(service: str) -> Identity:
+        return Identity(access_key="AKIAC", secret_key="s", arn=f"arn:aws:iam::{ACCOUNT}:user/c",
+                        account_id=ACCOUNT, principal_id="AIDAC",
+                        statements=({"Effect": "Allow", "Action": "iam:PassRole", "Resource": ROLE,
+                                     "Condition": {"StringEquals": {
+                                         "iam:PassedToService": service}}},))  # fmt: skip
+
+    for service, passes in (("lambda.amazonaws.com", True), ("ecs-tasks.amazonaws.com", False)):
+        roles = ExecutionRoles(
+            CredentialStore(identities=[passing(service)]), [], account_id=ACCOUNT
+        )
+        roles.enforce = True
+        assert (roles.may_pass("AKIAC", ROLE, source_ip="127.0.0.1") is None) is passes
+
+
 def test_long_expired_keys_stay_known_without_their_policies() -> None:
     """A forgotten key would pass for an unknown one (the account root, in a store that
     is not strict); it stays known, so it keeps answering ExpiredToken."""
