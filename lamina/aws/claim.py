@@ -141,13 +141,20 @@ def _s3_host(request: HttpRequest) -> bool:
 def has_aws_marks(request: HttpRequest) -> bool:
     """Could this be an AWS API call at all (a SigV4 header or query, an X-Amz-Target, a
     query-protocol POST to /, or S3's host names)? False for plain gateway traffic, cheaply."""
+    host = ""
+    for name, value in request.headers:  # one pass: every gateway request comes here
+        lowered = name.lower()
+        if lowered in _MARK_HEADERS:
+            return True
+        if lowered == "host":
+            host = value.lower()
     if request.method == "POST" and (request.path == "/" or _post_upload(request)):
         return True
-    if _s3_host(request) or website_bucket(request) is not None:
+    if ("s3.localhost" in host or ".s3-website" in host) and (
+        _s3_host(request) or website_bucket(request) is not None
+    ):
         return True
-    if "X-Amz-Credential=" in request.query_string or "AWSAccessKeyId=" in request.query_string:
-        return True
-    return any(name.lower() in _MARK_HEADERS for name, _ in request.headers)
+    return "X-Amz-Credential=" in request.query_string or "AWSAccessKeyId=" in request.query_string
 
 
 def identify(request: HttpRequest, catalog: Catalog) -> Claim | None:
