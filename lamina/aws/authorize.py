@@ -212,16 +212,18 @@ def request_context(
     return context
 
 
-_PRINCIPAL_KEYS: dict[tuple[str, str], dict[str, str]] = {}
-"""(access key, ARN) -> the keys that depend on the principal alone: worked out once per
-key, as every call a function makes asks for them."""
+_PRINCIPAL_KEYS: dict[tuple[str, str], tuple[Identity, dict[str, str]]] = {}
+"""(access key, ARN) -> (the identity, the keys that depend on the principal alone):
+worked out once per identity, as every call a function makes asks for them. A redeploy
+that gives a template user new Tags keeps its key but makes a new Identity: the keys are
+worked out again."""
 
 
 def _principal_keys(identity: Identity) -> dict[str, str]:
     remembered = (identity.access_key, identity.arn)
     found = _PRINCIPAL_KEYS.get(remembered)
-    if found is not None:
-        return found
+    if found is not None and found[0] is identity:
+        return found[1]
     arn = identity.arn
     # aws:PrincipalArn of a role session is the role's ARN, not the session's.
     keys = {
@@ -245,7 +247,7 @@ def _principal_keys(identity: Identity) -> dict[str, str]:
         keys[f"aws:principaltag/{tag.lower()}"] = value
     if len(_PRINCIPAL_KEYS) >= 4096:  # environments come and go: keep it bounded
         _PRINCIPAL_KEYS.clear()
-    _PRINCIPAL_KEYS[remembered] = keys
+    _PRINCIPAL_KEYS[remembered] = (identity, keys)
     return keys
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -194,6 +195,18 @@ def test_principal_tags_from_the_users_or_roles_tags() -> None:
                    tags={"team": "red"})  # fmt: skip
     _allowed(blue, "dynamodb", "GetItem", "*", [])
     _denied(red, "dynamodb", "GetItem", "*", [])
+
+
+def test_a_redeployed_user_with_new_tags_is_judged_by_them() -> None:
+    """A template user keeps its access key across deploys; its new Tags count at once."""
+    same_team = {"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "*",
+                 "Condition": {"StringEquals": {"aws:PrincipalTag/Team": "blue"}}}  # fmt: skip
+    before = Identity(access_key="AKIAMOVED", secret_key="s", arn=f"arn:aws:iam::{ACCOUNT}:user/m",
+                      account_id=ACCOUNT, principal_id="AIDAM", statements=(same_team,),
+                      tags={"team": "red"})  # fmt: skip
+    _denied(before, "dynamodb", "GetItem", "*", [])
+    after = msgspec.structs.replace(before, tags={"team": "blue"})
+    _allowed(after, "dynamodb", "GetItem", "*", [])
 
 
 _EFFECT = st.sampled_from(["Allow", "Deny"])
