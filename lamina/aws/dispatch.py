@@ -26,7 +26,7 @@ from lamina.aws.binding import find_operation, parse_input
 from lamina.aws.chunked import is_chunked, unchunk
 from lamina.aws.claim import POST_UPLOAD, Catalog, Claim, has_aws_marks, identify
 from lamina.aws.compression import decompressed
-from lamina.aws.credentials import CredentialStore
+from lamina.aws.credentials import CredentialStore, root_identity
 from lamina.aws.fault import error_status, render_error
 from lamina.aws.model import ModelLibrary, ServiceSpec
 from lamina.aws.payload import bind_payload, streams_input
@@ -334,10 +334,11 @@ class AwsApi:
             statements = resource_policy(operation, params)
             if not statements:
                 return  # no policy on what the call acts on: nothing can deny the root
-            root = self._credentials.identity(access_key, self._account_id)
-            if root is None:
-                return
-            identity = root
+            # A key the store accepts without knowing it (--no-iam) is the root too, so
+            # the policy's explicit Deny stops it as it stops `test`.
+            identity = self._credentials.identity(access_key, self._account_id) or root_identity(
+                access_key, "", self._account_id
+            )
         elif not self.enforce_iam:
             return
         else:

@@ -60,9 +60,9 @@ APP_WITH_KEY = Identity(
 
 
 class PolicyServer(LoopbackServer):
-    def __init__(self, state_dir: Path) -> None:
+    def __init__(self, state_dir: Path, *, strict: bool = True) -> None:
         super().__init__()
-        store = CredentialStore.local(strict=True, identities=[READER, APP, APP_WITH_KEY])
+        store = CredentialStore.local(strict=strict, identities=[READER, APP, APP_WITH_KEY])
         self.kms = KmsProvider(state_dir=state_dir, region=REGION, account_id=ACCOUNT)
         self.secrets = SecretsManagerProvider(
             state_dir=state_dir, region=REGION, account_id=ACCOUNT, kms=self.kms
@@ -145,6 +145,30 @@ def test_an_explicit_deny_in_a_secret_policy_stops_even_the_account(server: Poli
     with pytest.raises(ClientError) as error:
         admin.get_secret_value(SecretId="locked")
     assert "with an explicit deny in a resource-based policy" in str(error.value)
+
+
+def test_an_unknown_key_without_iam_is_stopped_by_a_deny_like_the_account(
+    tmp_path: Path,
+) -> None:
+    """--no-iam accepts any key as the account root: the root, so a resource policy's
+    explicit Deny of the account applies to it as to `test`."""
+    served = PolicyServer(tmp_path / "state", strict=False)
+    try:
+        admin = served.client("secretsmanager")
+        admin.create_secret(Name="locked", SecretString="x")
+        deny = {"Effect": "Deny", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+                "Action": "secretsmanager:GetSecretValue", "Resource": "*"}  # fmt: skip
+        admin.put_resource_policy(SecretId="locked", ResourcePolicy=_policy(deny))
+        options = served.client_options()
+        options["aws_access_key_id"] = "AKIANOTKNOWNANYWHERE"
+        options["aws_secret_access_key"] = "whatever"
+        stranger = boto3.client("secretsmanager", **options)
+        assert stranger.describe_secret(SecretId="locked")["Name"] == "locked"
+        with pytest.raises(ClientError) as error:
+            stranger.get_secret_value(SecretId="locked")
+        assert "with an explicit deny in a resource-based policy" in str(error.value)
+    finally:
+        served.close()
 
 
 def test_block_public_policy(server: PolicyServer) -> None:
