@@ -145,9 +145,10 @@ def _tagged(idp: CognitoIdpProvider, arn: str) -> Pool:
     """User pools are the taggable resource.
     https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_TagResource.html
     """
-    for pool in idp.store.all(Pool, ""):
-        if pool.arn == arn:
-            return pool
+    pool_id = arn.rpartition(":userpool/")[2]
+    pool = idp.store.get(Pool, "", pool_id) if pool_id else None
+    if pool is not None and pool.arn == arn:
+        return pool
     raise ServiceError("ResourceNotFoundException", f"Resource {arn} does not exist.")
 
 
