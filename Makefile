@@ -57,6 +57,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/security.py
 	$(BIN)/python bench/metrics.py
 	$(BIN)/python bench/tracing.py
+	$(BIN)/python bench/observability.py
 	$(BIN)/python bench/deploy.py
 	$(BIN)/python bench/stage_swap.py
 	$(BIN)/python bench/cache.py
