@@ -230,7 +230,7 @@ def _ingestion(server: tuple[Server, Path], paced_rps: int, seconds: int) -> dic
     load_s = time.perf_counter() - started
     printed = chatty_run.requests * LINES
     stored, last_s = _drained(store, start_count + printed, started)
-    paced = {
+    paced: dict[str, Any] = {
         "per_route_target_rps": paced_rps,
         "lines_per_invocation": LINES,
         "seconds": seconds,
@@ -251,7 +251,7 @@ def _ingestion(server: tuple[Server, Path], paced_rps: int, seconds: int) -> dic
     load_s = time.perf_counter() - started
     printed = flat.requests * LINES
     stored, last_s = _drained(store, before + printed, started)
-    flat_out = {
+    flat_out: dict[str, Any] = {
         "chatty": flat.as_json(),
         "lines_printed": printed,
         "lines_stored": stored - before,
