@@ -138,6 +138,17 @@ class StsProvider:
         allowed = evaluate(caller.statements, asked) is Decision.ALLOW
         if not (trusted and allowed):
             raise denied
+        if session_role(caller) is not None and int(params.get("DurationSeconds") or 0) > 3600:
+            # "Role chaining limits your AWS CLI or AWS API role session to a maximum of one
+            # hour ... if you assume a role using role chaining and provide a DurationSeconds
+            # parameter value greater than one hour, the operation fails."
+            # https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html
+            raise ServiceError(
+                "ValidationError",
+                "The requested DurationSeconds exceeds the 1 hour session limit for roles "
+                "assumed by role chaining.",
+                status=400,
+            )
         if params.get("DurationSeconds") and int(params["DurationSeconds"]) > role.max_session_s:
             raise ServiceError(
                 "ValidationError",

@@ -24,6 +24,7 @@ from tests.loopback import REGION, LoopbackServer
 ACCOUNT = "123456789012"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/deployer"
 LOCKED = f"arn:aws:iam::{ACCOUNT}:role/locked"
+LONG = f"arn:aws:iam::{ACCOUNT}:role/long"
 USER = f"arn:aws:iam::{ACCOUNT}:user/ada"
 ADA = Identity(
     access_key="AKIAADAADAADAADAADAA",
@@ -57,6 +58,16 @@ class StsServer(LoopbackServer):
                     {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
                      "Action": "sts:AssumeRole"},
                 ),
+            ),
+            AssumableRole(
+                arn=LONG,
+                role_id="AROALONGLONGLONGLONG",
+                statements=ALLOW_ALL,
+                trust_statements=(
+                    {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+                     "Action": "sts:AssumeRole"},
+                ),
+                max_session_s=43_200,
             ),
         ]  # fmt: skip
         self.kms = KmsProvider(state_dir=state_dir, region=REGION, account_id=ACCOUNT)
@@ -130,6 +141,18 @@ def test_assume_role_needs_trust_and_permission(server: StsServer) -> None:
     with pytest.raises(ClientError) as error:
         server.client("sts").assume_role(RoleArn=ROLE, RoleSessionName="s1", DurationSeconds=7200)
     assert _code(error) == "ValidationError"
+
+
+def test_role_chaining_is_limited_to_one_hour(server: StsServer) -> None:
+    """https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html"""
+    root = server.client("sts")
+    direct = root.assume_role(RoleArn=LONG, RoleSessionName="s1", DurationSeconds=7200)
+    chained = server.client("sts", **_as(direct["Credentials"]))
+    with pytest.raises(ClientError) as error:
+        chained.assume_role(RoleArn=LONG, RoleSessionName="s2", DurationSeconds=7200)
+    assert _code(error) == "ValidationError"
+    assert "role chaining" in error.value.response["Error"]["Message"]
+    assert chained.assume_role(RoleArn=LONG, RoleSessionName="s2", DurationSeconds=3600)
 
 
 def test_session_token_must_match(server: StsServer) -> None:
