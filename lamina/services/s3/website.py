@@ -212,11 +212,9 @@ class _Site:
         try:
             stored = self._readable(wanted)
         except ServiceError as failure:
-            if failure.status == 404 and not key.endswith("/") and key:
+            if key and not key.endswith("/") and self._folder_index(key, suffix):
                 # `dir` whose `dir/index.html` exists: 302 to `dir/` (IndexDocumentSupport).
-                folder = self.state.store.get(self.bucket.name, f"{key}/{suffix}")
-                if folder is not None and not folder.delete_marker:
-                    return self._redirect(302, f"/{self.request.path[1:]}/")
+                return self._redirect(302, f"/{self.request.path[1:]}/")
             return await self._failed(key, failure)
         # The object's x-amz-website-redirect-location (how-to-page-redirect.html).
         redirect = stored.headers.get("WebsiteRedirectLocation")
@@ -245,6 +243,22 @@ class _Site:
             else:
                 found[member] = value
         return found
+
+    def _folder_index(self, key: str, suffix: str) -> bool:
+        """Whether `key` names no object but `key/` has an index document anyone may read
+        (a private one is not revealed by a redirect)."""
+        found = self.state.store.get(self.bucket.name, key)
+        if found is not None and not found.delete_marker:
+            return False
+        index = f"{key}/{suffix}"
+        folder = self.state.store.get(self.bucket.name, index)
+        if folder is None or folder.delete_marker:
+            return False
+        try:
+            self.call.check_access(None, "GetObject", {"Bucket": self.bucket.name, "Key": index})
+        except ServiceError:
+            return False
+        return True
 
     def _readable(self, key: str) -> StoredObject:
         """The object, if anonymous users may read it (403 AccessDenied otherwise). A key

@@ -269,3 +269,19 @@ def test_a_browser_revalidating_a_page_gets_304(server: S3Server, site: Any) -> 
     assert since.status_code == 304
     assert other.status_code == 412
     assert "<li>Code: PreconditionFailed</li>" in other.text
+
+
+def test_a_folder_redirect_needs_no_list_permission_and_reveals_no_private_index(
+    server: S3Server, site: Any, bucket: str
+) -> None:
+    """`docs` → 302 `docs/` with s3:GetObject alone (the common website policy); a folder
+    whose index nobody may read is not redirected to (it answers like a missing key)."""
+    readable_only = {
+        "Version": "2012-10-17",
+        "Statement": [{**GET_ONLY, "Resource": "arn:aws:s3:::photos/docs/*"}],
+    }
+    site.put_bucket_policy(Bucket=bucket, Policy=json.dumps(readable_only))
+    site.put_object(Bucket=bucket, Key="private/index.html", Body=b"secret")
+    folder = _get(server, "/docs")
+    assert (folder.status_code, folder.headers["location"]) == (302, "/docs/")
+    assert _get(server, "/private").status_code == 403
