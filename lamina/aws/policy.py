@@ -347,8 +347,13 @@ def _condition_holds(operator: str, key: str, expected: object, request: PolicyR
 
 
 def _strings(value: object) -> list[str]:
+    """A policy element's values as strings (callers only read the list)."""
     if isinstance(value, str):
         return [value]
+    if type(value) is list and all(type(item) is str for item in value):
+        # The common shape (an Action or Resource list): taken as it is, as every
+        # statement of a role is matched on each call the role makes.
+        return value
     if isinstance(value, bool):
         return ["true" if value else "false"]
     if isinstance(value, int | float):
