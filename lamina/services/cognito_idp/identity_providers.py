@@ -8,6 +8,7 @@ pages; the other types are kept and described but not federated.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -22,7 +23,11 @@ from lamina.services.cognito_idp.model import (
     link_key,
 )
 from lamina.services.cognito_idp.saml_encryption import EncryptionKey
-from lamina.services.cognito_idp.saml_metadata import saml_details, sp_entity_id
+from lamina.services.cognito_idp.saml_metadata import (
+    fetch_metadata_async,
+    saml_details,
+    sp_entity_id,
+)
 from lamina.services.cognito_idp.shapes import time_of
 
 if TYPE_CHECKING:
@@ -97,12 +102,26 @@ async def _by_identifier(idp: CognitoIdpProvider, params: OperationInput) -> Ope
     return {"IdentityProvider": _type(found)}
 
 
+async def _metadata_at_url(kind: str, details: Mapping[str, str]) -> str | None:
+    """The document a SAML provider's MetadataURL names, fetched without holding up the
+    server (None when the details name no URL to fetch)."""
+    url = details.get("MetadataURL")
+    if kind != "SAML" or not url or details.get("MetadataFile"):
+        return None
+    return await fetch_metadata_async(url)
+
+
 async def _create(idp: CognitoIdpProvider, params: OperationInput) -> OperationOutput:
-    return create_provider(idp, params)
+    kind = str(params["ProviderType"])
+    fetched = await _metadata_at_url(kind, params.get("ProviderDetails") or {})
+    return create_provider(idp, params, fetched=fetched)
 
 
-def create_provider(idp: CognitoIdpProvider, params: OperationInput) -> OperationOutput:
-    """CreateIdentityProvider (also what a template's UserPoolIdentityProvider runs)."""
+def create_provider(
+    idp: CognitoIdpProvider, params: OperationInput, *, fetched: str | None = None
+) -> OperationOutput:
+    """CreateIdentityProvider (also what a template's UserPoolIdentityProvider runs).
+    `fetched`: the document at the details' MetadataURL, already fetched."""
     pool = idp.pool(params["UserPoolId"])
     name, kind = params["ProviderName"], params["ProviderType"]
     if name == "COGNITO" or "_" in name:
@@ -113,7 +132,7 @@ def create_provider(idp: CognitoIdpProvider, params: OperationInput) -> Operatio
     _check_details(kind, details)
     metadata = ""
     if kind == "SAML":
-        details, metadata = saml_details(details, idp.now())
+        details, metadata = saml_details(details, idp.now(), fetched)
     mapping = dict(params.get("AttributeMapping") or {})
     if kind == "OIDC":
         # OIDC providers map `sub` to the username unless told otherwise.
@@ -190,22 +209,37 @@ async def _list(idp: CognitoIdpProvider, params: OperationInput) -> OperationOut
 
 
 async def _update(idp: CognitoIdpProvider, params: OperationInput) -> OperationOutput:
-    return update_provider(idp, params)
+    fetched = None
+    if "ProviderDetails" in params:
+        provider = _provider(idp, idp.pool(params["UserPoolId"]), params["ProviderName"])
+        details = _updated_details(provider, params["ProviderDetails"])
+        fetched = await _metadata_at_url(provider.type, details)
+    return update_provider(idp, params, fetched=fetched)
 
 
-def update_provider(idp: CognitoIdpProvider, params: OperationInput) -> OperationOutput:
+def _updated_details(provider: IdentityProvider, given: Mapping[str, str]) -> dict[str, str]:
+    """The provider's details with UpdateIdentityProvider's given ones; a new SAML
+    MetadataFile replaces a MetadataURL and the other way round."""
+    details = {**provider.details, **given}
+    if provider.type == "SAML":
+        if "MetadataFile" in given:
+            details.pop("MetadataURL", None)
+        elif "MetadataURL" in given:
+            details.pop("MetadataFile", None)
+    return details
+
+
+def update_provider(
+    idp: CognitoIdpProvider, params: OperationInput, *, fetched: str | None = None
+) -> OperationOutput:
     pool = idp.pool(params["UserPoolId"])
     provider = _provider(idp, pool, params["ProviderName"])
     if "ProviderDetails" in params:
         kept = provider.details.get("ActiveEncryptionCertificate")
-        details = {**provider.details, **params["ProviderDetails"]}
+        details = _updated_details(provider, params["ProviderDetails"])
         _check_details(provider.type, details)
         if provider.type == "SAML":
-            if "MetadataFile" in params["ProviderDetails"]:
-                details.pop("MetadataURL", None)
-            elif "MetadataURL" in params["ProviderDetails"]:
-                details.pop("MetadataFile", None)
-            details, provider.metadata = saml_details(details, idp.now())
+            details, provider.metadata = saml_details(details, idp.now(), fetched)
         provider.details = details
         if provider.type == "SAML":
             _encryption_key(idp, pool, provider, kept)

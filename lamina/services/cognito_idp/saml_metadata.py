@@ -125,25 +125,50 @@ def _check_certificates(metadata: SamlMetadata, now: float) -> None:
 
 def fetch_metadata(url: str) -> str:
     """MetadataURL, fetched when the provider is created or updated (as Cognito reads it
-    then); it must be https except on the loopback interface, where tests serve it."""
+    then); it must be https except on the loopback interface, where tests serve it.
+    Blocking: for template provisioning; the API's handlers use fetch_metadata_async."""
+    _check_metadata_url(url)
+    try:
+        answer = httpx.get(url, timeout=_FETCH_TIMEOUT, follow_redirects=True)
+    except httpx.HTTPError:
+        raise _unreachable(url) from None
+    return _metadata_text(answer, url)
+
+
+async def fetch_metadata_async(url: str) -> str:
+    """fetch_metadata without holding up the server's event loop while the IdP answers."""
+    _check_metadata_url(url)
+    try:
+        async with httpx.AsyncClient(timeout=_FETCH_TIMEOUT, follow_redirects=True) as http:
+            answer = await http.get(url)
+    except httpx.HTTPError:
+        raise _unreachable(url) from None
+    return _metadata_text(answer, url)
+
+
+def _check_metadata_url(url: str) -> None:
     parsed = httpx.URL(url)
     loopback = parsed.host in ("127.0.0.1", "localhost", "::1")
     if parsed.scheme != "https" and not (parsed.scheme == "http" and loopback):
         raise ServiceError("InvalidParameterException", "MetadataURL must be an https URL.")
-    try:
-        answer = httpx.get(url, timeout=_FETCH_TIMEOUT, follow_redirects=True)
-    except httpx.HTTPError:
-        raise ServiceError(
-            "InvalidParameterException", f"Unable to retrieve metadata from {url}."
-        ) from None
+
+
+def _unreachable(url: str) -> ServiceError:
+    return ServiceError("InvalidParameterException", f"Unable to retrieve metadata from {url}.")
+
+
+def _metadata_text(answer: httpx.Response, url: str) -> str:
     if answer.status_code != 200:
-        raise ServiceError("InvalidParameterException", f"Unable to retrieve metadata from {url}.")
+        raise _unreachable(url)
     return answer.text
 
 
-def saml_details(details: dict[str, str], now: float) -> tuple[dict[str, str], str]:
+def saml_details(
+    details: dict[str, str], now: float, fetched: str | None = None
+) -> tuple[dict[str, str], str]:
     """ProviderDetails as Describe shows them, and the metadata document; ServiceError
-    (InvalidParameterException) as CreateIdentityProvider refuses bad ones."""
+    (InvalidParameterException) as CreateIdentityProvider refuses bad ones. `fetched`: the
+    document at MetadataURL, when the caller has fetched it already."""
     given = {k: v for k, v in details.items() if k not in _DERIVED}
     if given.get("MetadataFile") and given.get("MetadataURL"):
         raise ServiceError(
@@ -152,7 +177,7 @@ def saml_details(details: dict[str, str], now: float) -> tuple[dict[str, str], s
     if given.get("MetadataFile"):
         document = given["MetadataFile"]
     elif given.get("MetadataURL"):
-        document = fetch_metadata(given["MetadataURL"])
+        document = fetched if fetched is not None else fetch_metadata(given["MetadataURL"])
     else:
         raise ServiceError(
             "InvalidParameterException",

@@ -14,7 +14,9 @@ import copy
 import html
 import json
 import re
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -169,6 +171,55 @@ def test_saml_provider_from_metadata_url_is_fetched(hosted: HostedServer, idp: S
     assert made["ProviderDetails"]["MetadataURL"] == f"{idp.base}/metadata"
     assert made["ProviderDetails"]["SSORedirectBindingURI"] == f"{idp.base}/sso"
     assert "MetadataFile" not in made["ProviderDetails"]
+
+
+def test_a_metadata_url_is_fetched_without_holding_up_the_server(
+    hosted: HostedServer, idp: SamlIdp
+) -> None:
+    """While the IdP takes its time to send its metadata, the server answers other calls."""
+    metadata = httpx.get(f"{idp.base}/metadata", timeout=10).content
+    requested, released = threading.Event(), threading.Event()
+
+    class SlowIdp(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            requested.set()
+            released.wait(30)  # longer than Lamina's 10 s fetch timeout
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(metadata)))
+            self.end_headers()
+            self.wfile.write(metadata)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    slow = ThreadingHTTPServer(("127.0.0.1", 0), SlowIdp)
+    threading.Thread(target=slow.serve_forever, daemon=True).start()
+    app = App(hosted, SupportedIdentityProviders=["Corp"])
+    made: dict[str, Any] = {}
+
+    def create() -> None:
+        made.update(
+            hosted.admin().create_identity_provider(
+                UserPoolId=app.pool_id,
+                ProviderName="Corp",
+                ProviderType="SAML",
+                ProviderDetails={"MetadataURL": f"http://127.0.0.1:{slow.server_port}/metadata"},
+            )["IdentityProvider"]
+        )
+
+    creating = threading.Thread(target=create)
+    try:
+        creating.start()
+        assert requested.wait(10)
+        pool = hosted.admin().describe_user_pool(UserPoolId=app.pool_id)["UserPool"]
+        assert pool["Id"] == app.pool_id
+        released.set()
+        creating.join(30)
+        assert made["ProviderDetails"]["SSORedirectBindingURI"] == f"{idp.base}/sso"
+    finally:
+        released.set()
+        slow.shutdown()
+        slow.server_close()
 
 
 @pytest.mark.parametrize(
