@@ -9,7 +9,7 @@ from typing import Any
 from lamina.config.code import LocalArtifacts
 from lamina.config.document import TemplateDocument
 from lamina.config.error import ConfigError
-from lamina.config.intrinsic import Resolver
+from lamina.config.intrinsic import NO_VALUE, Resolver
 from lamina.config.reference import CfnResource, Resources
 
 
@@ -62,15 +62,21 @@ class Stack:
             ) from exc
 
     def prop(self, resource: CfnResource, name: str, default: object = None) -> Any:
-        """A property with its intrinsics resolved (`default` when absent)."""
+        """A property with its intrinsics resolved (`default` when absent, or when it
+        resolves to AWS::NoValue, e.g. `!If [Cond, {...}, !Ref AWS::NoValue]`: CloudFormation
+        then removes the property).
+        https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/pseudo-parameter-reference.html#cfn-pseudo-param-novalue"""
         if name not in resource.properties:
             return default
-        return self.resolver.resolve(resource.properties[name])
+        value = self.resolver.resolve(resource.properties[name])
+        return default if value is NO_VALUE else value
 
     def text(self, resource: CfnResource, name: str, default: str | None = None) -> str:
-        """A property that must be a string; ConfigError naming it when missing."""
-        if name not in resource.properties:
+        """A property that must be a string; ConfigError naming it when missing (or
+        AWS::NoValue)."""
+        raw = resource.properties.get(name)
+        if raw is None or self.resolver.resolve(raw) is NO_VALUE:
             if default is None:
                 raise ConfigError(f"{name} is required")
             return default
-        return self.resolver.resolve_string(resource.properties[name], name)
+        return self.resolver.resolve_string(raw, name)
