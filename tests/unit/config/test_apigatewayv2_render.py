@@ -51,6 +51,7 @@ JWT_NOT_ROUND_TRIPPED = {
 FIXTURES_WITH = {
     "apps/authorizers": "REQUEST Lambda authorizers (simple responses, payload 1.0, TTLs)",
     "apps/bucket": "path parameters",
+    "apps/console": "a plain SAM HttpApi beside a REST API (the console fixture)",
     "apps/cors": "a CORS configuration, ANY with {proxy+}",
     "apps/denied": "two routes on one function",
     "apps/domains": "an HTTP API behind custom domains",
