@@ -184,7 +184,7 @@ def _revoking_client(idp: CognitoIdpProvider, params: OperationInput) -> tuple[P
         # authorize.
         raise ServiceError("UnauthorizedException", "Invalid client id.") from None
     if client.secret is not None and not hmac.compare_digest(
-        str(params.get("ClientSecret") or ""), client.secret
+        str(params.get("ClientSecret") or "").encode(), client.secret.encode()
     ):
         raise ServiceError("UnauthorizedException", "Client authentication failed.")
     return pool, client

@@ -145,7 +145,7 @@ def challenge_met(challenge: str, method: str, verifier: str) -> bool:
         computed = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
     else:
         computed = verifier
-    return hmac.compare_digest(computed, challenge)
+    return hmac.compare_digest(computed.encode(), challenge.encode())
 
 
 class AuthorizationCode(msgspec.Struct, kw_only=True):

@@ -60,7 +60,7 @@ def checked_form(request: HttpRequest) -> tuple[dict[str, str], str] | None:
     """A POSTed form and its CSRF token, when the token matches the XSRF-TOKEN cookie."""
     form = form_of(request)
     csrf = cookies_of(request).get(CSRF_COOKIE, "")
-    if not csrf or not secrets.compare_digest(csrf, form.get("_csrf", "")):
+    if not csrf or not secrets.compare_digest(csrf.encode(), form.get("_csrf", "").encode()):
         return None
     return form, csrf
 

@@ -124,8 +124,9 @@ def secret_hash(client_secret: str, username: str, client_id: str) -> str:
 def check_secret_hash(client: Client, username: str, given: str | None) -> None:
     if client.secret is None:
         return
+    # Compared as bytes: compare_digest refuses str with non-ASCII characters (a 500).
     if given is None or not hmac.compare_digest(
-        given, secret_hash(client.secret, username, client.id)
+        given.encode(), secret_hash(client.secret, username, client.id).encode()
     ):
         raise ServiceError(
             "NotAuthorizedException", f"Unable to verify secret hash for client {client.id}"

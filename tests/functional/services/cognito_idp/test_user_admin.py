@@ -252,6 +252,18 @@ def test_revoke_token(server: CognitoServer) -> None:
     with pytest.raises(ClientError) as error:
         public.revoke_token(Token=tokens["RefreshToken"], ClientId=client_id)
     assert _error(error)[0] == "UnauthorizedException"
+    # A secret or secret hash with non-ASCII characters is a wrong one (it was a 500).
+    with pytest.raises(ClientError) as error:
+        public.revoke_token(Token=tokens["RefreshToken"], ClientId=client_id, ClientSecret="é" * 30)
+    assert _error(error)[0] == "UnauthorizedException"
+    with pytest.raises(ClientError) as error:
+        admin.admin_initiate_auth(
+            UserPoolId=pool_id,
+            ClientId=client_id,
+            AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": "ada", "PASSWORD": PASSWORD, "SECRET_HASH": "é"},
+        )
+    assert _error(error)[0] == "NotAuthorizedException"
     with pytest.raises(ClientError) as error:
         public.revoke_token(Token=tokens["AccessToken"], ClientId=client_id, ClientSecret=secret)
     assert _error(error)[0] == "UnsupportedTokenTypeException"
