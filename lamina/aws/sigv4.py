@@ -107,7 +107,8 @@ def verify(request: HttpRequest, claim: Signature, secret: str, *, now: datetime
     to_sign = f"{ALGORITHM}\n{text}\n{claim.scope}\n{digest}"
     key = signing_key(secret, claim.date, claim.region, claim.service)
     expected = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, claim.signature):
+    # As bytes: compare_digest raises TypeError on a str with non-ASCII characters.
+    if not hmac.compare_digest(expected.encode(), claim.signature.encode()):
         raise SignatureProblem(
             SignatureProblem.MISMATCH,
             "The request signature we calculated does not match the signature you provided. "

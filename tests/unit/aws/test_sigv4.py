@@ -65,6 +65,16 @@ def test_sigv4_wrong_secret_mismatch() -> None:
     assert excinfo.value.kind == SignatureProblem.MISMATCH
 
 
+def test_sigv4_non_ascii_signature_is_a_mismatch() -> None:
+    request = _signed("http://h:1/x", b"{}")
+    claim = read_signature(request)
+    assert claim is not None
+    claim.signature = "é" * 64
+    with pytest.raises(SignatureProblem) as excinfo:
+        verify(request, claim, "SECRET", now=_now(request), s3=False)
+    assert excinfo.value.kind == SignatureProblem.MISMATCH
+
+
 def test_sigv4_time_beyond_fifteen_minutes_expired() -> None:
     request = _signed("http://h:1/x")
     claim = read_signature(request)
