@@ -61,7 +61,8 @@ class _Chain:
         middle = f"{_EMPTY_SHA256}\n" if empty else ""
         text = f"{kind}\n{self._prefix}{self.previous}\n{middle}{payload_hash}"
         expected = hmac.new(self._key, text.encode(), hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(expected, signature):
+        # As bytes: the line is latin-1, and compare_digest refuses non-ASCII str.
+        if not hmac.compare_digest(expected.encode(), signature.encode()):
             raise _mismatch()
         self.previous = signature
 

@@ -99,7 +99,7 @@ def authenticate_query_v2(
     text = string_to_sign(request, claim, resource_path)
     digest = hmac.new(secret.encode(), text.encode(), hashlib.sha1).digest()
     expected = base64.b64encode(digest).decode()
-    if not hmac.compare_digest(expected, claim.signature):
+    if not hmac.compare_digest(expected.encode(), claim.signature.encode()):
         raise auth_error(
             "rest-xml",
             "s3",

@@ -45,3 +45,14 @@ def test_a_body_cut_short_is_incomplete_at_finish() -> None:
     with pytest.raises(ServiceError) as error:
         decoder.finish()
     assert (error.value.code, error.value.status) == ("IncompleteBody", 400)
+
+
+def test_a_non_ascii_chunk_signature_is_a_mismatch() -> None:
+    start = BODY.index(b"chunk-signature=") + len(b"chunk-signature=")
+    forged = BODY[:start] + "é".encode("latin-1") * 64 + BODY[start + 64 :]
+    request = _request(forged)
+    decoder = chunk_decoder(request, _claim(request), SECRET)
+    with pytest.raises(ServiceError) as error:
+        decoder.feed(forged)
+        decoder.finish()
+    assert (error.value.code, error.value.status) == ("SignatureDoesNotMatch", 403)
