@@ -86,4 +86,4 @@ class ServerSession:
     ) -> bool:
         message = pool_name.encode() + user_id.encode() + secret_block + timestamp.encode()
         expected = base64.b64encode(hmac.new(self.key(), message, "sha256").digest()).decode()
-        return hmac.compare_digest(expected, claimed)
+        return hmac.compare_digest(expected.encode(), claimed.encode())  # str: ASCII only

@@ -103,6 +103,29 @@ def test_a_secret_block_answers_once(server: CognitoServer) -> None:
     assert error.value.response["Error"]["Code"] == "NotAuthorizedException"
 
 
+def test_a_non_ascii_claim_signature_is_a_wrong_password(server: CognitoServer) -> None:
+    pool_id, client_id = _pool(server)
+    _user(server, pool_id, "ada")
+    helper = AWSSRP(
+        username="ada",
+        password=PASSWORD,
+        pool_id=pool_id,
+        client_id=client_id,
+        client=server.public(),
+    )
+    client = server.public()
+    challenge = client.initiate_auth(
+        ClientId=client_id, AuthFlow="USER_SRP_AUTH", AuthParameters=helper.get_auth_params()
+    )
+    responses = helper.process_challenge(challenge["ChallengeParameters"], helper.get_auth_params())
+    responses["PASSWORD_CLAIM_SIGNATURE"] = "é" * 44
+    with pytest.raises(ClientError) as error:
+        client.respond_to_auth_challenge(
+            ClientId=client_id, ChallengeName="PASSWORD_VERIFIER", ChallengeResponses=responses
+        )
+    assert error.value.response["Error"]["Code"] == "NotAuthorizedException"
+
+
 def test_padded_hex_matches_the_clients_rule() -> None:
     assert srp.padded_hex(0x7F) == "7f"
     assert srp.padded_hex(0x80) == "0080"
