@@ -127,7 +127,8 @@ def _check_signature(form: Form, call: SurfaceCall) -> str | None:
                 key = _hmac(key, part)
             expected = hmac.new(key, policy.encode(), hashlib.sha256).hexdigest()
             given = fields.get("x-amz-signature", "")
-            if not hmac.compare_digest(expected, given):
+            # Bytes: compare_digest raises on a str with non-ASCII characters (a 500).
+            if not hmac.compare_digest(expected.encode(), given.encode()):
                 raise _mismatch()
     else:
         access_key = fields.get("awsaccesskeyid", "")
@@ -136,7 +137,7 @@ def _check_signature(form: Form, call: SurfaceCall) -> str | None:
             # Signature Version 2: base64(HMAC-SHA1(secret, policy)).
             digest = hmac.new(secret.encode(), policy.encode(), hashlib.sha1).digest()
             if not hmac.compare_digest(
-                base64.b64encode(digest).decode(), fields.get("signature", "")
+                base64.b64encode(digest), fields.get("signature", "").encode()
             ):
                 raise _mismatch()
     if secret is None and call.credentials.strict:
