@@ -49,7 +49,7 @@ CERTIFICATE_YEARS = 10
 
 
 class DecryptionError(Exception):
-    pass
+    """An EncryptedAssertion this provider's key cannot open (the sign-in is refused)."""
 
 
 class EncryptionKey:
