@@ -44,18 +44,32 @@ class LaminaProcess:
         cwd: Path | None = None,
         state_dir: Path | None = None,
     ) -> None:
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"lamina-{self.port}.log"
-        self._log = self.log_path.open("wb")
         if state_dir is None and template.resolve().is_relative_to(ROOT):
             state_dir = Path(tempfile.mkdtemp(prefix="lamina-state-"))
             atexit.register(shutil.rmtree, state_dir, True)  # when this test worker exits
         self.state_dir = state_dir
+        # A "free" port can be taken by another test worker before this process binds it:
+        # then start again on another (a bounded number of times).
+        for attempt in range(3):
+            self._start(template, extra, cwd)
+            try:
+                self._wait_listening(deadline_s=20)
+                return
+            except RuntimeError:
+                taken = "cannot listen on" in self.output() and self.process.poll() is not None
+                if not taken or attempt == 2:
+                    raise
+                self._log.close()
+
+    def _start(self, template: Path, extra: tuple[str, ...], cwd: Path | None) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"lamina-{self.port}.log"
+        self._log = self.log_path.open("wb")
         command = [sys.executable, "-m", "lamina.cli", "up", str(template)]
         command += ["--port", str(self.port), *extra]
-        if state_dir is not None:
-            command += ["--state-dir", str(state_dir)]
+        if self.state_dir is not None:
+            command += ["--state-dir", str(self.state_dir)]
         self.process = subprocess.Popen(
             command,
             stdout=self._log,
@@ -63,7 +77,6 @@ class LaminaProcess:
             start_new_session=True,
             cwd=cwd,
         )
-        self._wait_listening(deadline_s=20)
 
     def _wait_listening(self, deadline_s: float) -> None:
         """Until this process says it listens: a connection alone could reach another test
