@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import httpx
+import jwt
 
 
 def aws_client(base: str, service: str) -> Any:
@@ -84,3 +86,26 @@ def until(check: Callable[[], bool], timeout_s: float = 15, interval_s: float = 
             return True
         time.sleep(interval_s)
     return False
+
+
+def redeem_code(issuer: str, client_id: str, code: str, redirect_uri: str) -> dict[str, Any]:
+    """A user pool's authorization code redeemed at `{issuer}/oauth2/token`; the ID token's
+    claims, verified against the pool's JWKS (signature, audience, issuer)."""
+    redeemed = httpx.post(
+        f"{issuer}/oauth2/token",
+        data={
+            "grant_type": "authorization_code",
+            "client_id": client_id,
+            "code": code,
+            "redirect_uri": redirect_uri,
+        },
+        timeout=10,
+    )
+    assert redeemed.status_code == 200, redeemed.text
+    jwks = httpx.get(f"{issuer}/.well-known/jwks.json", timeout=10).json()
+    token = redeemed.json()["id_token"]
+    key = jwt.PyJWKSet.from_dict(jwks)[jwt.get_unverified_header(token)["kid"]]
+    claims: dict[str, Any] = jwt.decode(
+        token, key.key, algorithms=["RS256"], audience=client_id, issuer=issuer
+    )
+    return claims

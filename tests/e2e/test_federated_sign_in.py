@@ -16,10 +16,10 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import boto3
 import httpx
-import jwt
 import pytest
 
 from lamina.config.load import load_application
+from tests.clients import redeem_code
 from tests.conftest import FIXTURES, LaminaProcess
 from tests.oidc_provider import OidcProvider
 
@@ -122,23 +122,7 @@ def test_sign_in_with_the_oidc_provider(deployed: Deployed, oidc: OidcProvider) 
     assert answer.status_code == 302, answer.text
     back = {k: v[0] for k, v in parse_qs(urlsplit(answer.headers["location"]).query).items()}
     assert back["state"] == "st-1"
-    redeemed = httpx.post(
-        f"{deployed.issuer}/oauth2/token",
-        data={
-            "grant_type": "authorization_code",
-            "client_id": deployed.client_id,
-            "code": back["code"],
-            "redirect_uri": CALLBACK,
-        },
-        timeout=10,
-    )
-    assert redeemed.status_code == 200, redeemed.text
-    jwks = httpx.get(f"{deployed.issuer}/.well-known/jwks.json", timeout=10).json()
-    token = redeemed.json()["id_token"]
-    key = jwt.PyJWKSet.from_dict(jwks)[jwt.get_unverified_header(token)["kid"]]
-    claims = jwt.decode(
-        token, key.key, algorithms=["RS256"], audience=deployed.client_id, issuer=deployed.issuer
-    )
+    claims = redeem_code(deployed.issuer, deployed.client_id, back["code"], CALLBACK)
     assert claims["cognito:username"] == "MyIdP_u-7"
     assert claims["email"] == "lin@example.com"
     assert claims["cognito:groups"] == [f"{deployed.pool_id}_MyIdP"]
