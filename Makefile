@@ -55,6 +55,9 @@ bench: $(STAMP)
 	$(BIN)/python bench/jwt_auth.py
 	$(BIN)/python bench/waf.py
 	$(BIN)/python bench/security.py
+	$(BIN)/python bench/iam.py
+	$(BIN)/python bench/vtl.py
+	$(BIN)/python bench/vtl_custom.py
 	$(BIN)/python bench/metrics.py
 	$(BIN)/python bench/tracing.py
 	$(BIN)/python bench/observability.py
@@ -63,6 +66,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/cache.py
 	$(BIN)/python bench/dynamodb.py
 	$(BIN)/python bench/s3.py
+	$(BIN)/python bench/cdn.py
+	$(BIN)/python bench/console.py
 
 clean:
 	rm -rf $(VENV) .lamina .pytest_cache .mypy_cache .ruff_cache
