@@ -81,6 +81,31 @@ class HttpRequest:
     def header(self, name: str) -> str | None:
         return last_header(self.headers, name)
 
+    def replace(
+        self,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        query_string: str | None = None,
+        headers: list[tuple[str, str]] | None = None,
+        body: bytes | None = None,
+    ) -> HttpRequest:
+        """A copy with the given parts changed and the connection's own (client, version,
+        port, TLS, size flag, stream) kept."""
+        return HttpRequest(
+            method=self.method if method is None else method,
+            path=self.path if path is None else path,
+            query_string=self.query_string if query_string is None else query_string,
+            headers=self.headers if headers is None else headers,
+            body=self.body if body is None else body,
+            client=self.client,
+            http_version=self.http_version,
+            body_too_large=self.body_too_large,
+            server_port=self.server_port,
+            tls=self.tls,
+            stream=self.stream,
+        )
+
 
 class HttpResponse:
     __slots__ = ("body", "headers", "length", "status", "stream")

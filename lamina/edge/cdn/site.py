@@ -152,17 +152,7 @@ class SiteEdge:
         if not isinstance(result, dict):
             return _function_failed(cf_id)
         uri, pairs, request_headers = function.request_from(result)
-        return HttpRequest(
-            method=request.method,
-            path=uri,
-            query_string=urlencode(pairs),
-            headers=request_headers,
-            body=request.body,
-            client=request.client,
-            http_version=request.http_version,
-            server_port=request.server_port,
-            tls=request.tls,
-        )
+        return request.replace(path=uri, query_string=urlencode(pairs), headers=request_headers)
 
     async def _viewer_response(
         self,
@@ -418,17 +408,7 @@ def _function_failed(cf_id: str) -> HttpResponse:
 
 def _get(request: HttpRequest) -> HttpRequest:
     """The request for an error page: a GET of it, with the viewer's headers."""
-    return HttpRequest(
-        method="GET",
-        path=request.path,
-        query_string="",
-        headers=request.headers,
-        body=b"",
-        client=request.client,
-        http_version=request.http_version,
-        server_port=request.server_port,
-        tls=request.tls,
-    )
+    return request.replace(method="GET", query_string="", body=b"")
 
 
 def _s3_method_refused() -> OriginAnswer:
