@@ -1,9 +1,11 @@
-"""A scripted stand-in for FunctionService (the gateway's ``Invoker``), for unit tests
-that need every outcome of an invocation without running a function."""
+"""Stand-ins for FunctionService (the gateway's ``Invoker``) in unit tests: the ``invoke``
+signature is written once here; each fake only says how it answers."""
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
+from typing import Any
 
 import orjson
 
@@ -11,13 +13,23 @@ from lamina.functions.model import InvokeResult
 from lamina.functions.policy import InvokeRequest
 
 
-class ScriptedInvoker:
-    """Answers with a fixed result, raises, or sleeps; records what it was sent."""
+@dataclass(frozen=True, slots=True)
+class Invocation:
+    """One call the gateway made to its Invoker."""
 
-    def __init__(self, result: InvokeResult | Exception | float) -> None:
-        self.result = result
-        self.events: list[dict[str, object]] = []
-        self.sources: list[InvokeRequest | None] = []
+    name: str
+    payload: bytes
+    qualifier: str | None
+    source: InvokeRequest | None
+    trace_id: str | None
+
+    @property
+    def event(self) -> Any:
+        return orjson.loads(self.payload)
+
+
+class FakeInvoker:
+    """The Invoker protocol; subclasses implement ``reply``."""
 
     async def invoke(
         self,
@@ -29,8 +41,23 @@ class ScriptedInvoker:
         source: InvokeRequest | None = None,
         trace_id: str | None = None,
     ) -> InvokeResult:
-        self.events.append(orjson.loads(payload))
-        self.sources.append(source)
+        return await self.reply(Invocation(name, payload, qualifier, source, trace_id))
+
+    async def reply(self, call: Invocation) -> InvokeResult:
+        raise NotImplementedError
+
+
+class ScriptedInvoker(FakeInvoker):
+    """Answers with a fixed result, raises, or sleeps; records what it was sent."""
+
+    def __init__(self, result: InvokeResult | Exception | float) -> None:
+        self.result = result
+        self.events: list[dict[str, object]] = []
+        self.sources: list[InvokeRequest | None] = []
+
+    async def reply(self, call: Invocation) -> InvokeResult:
+        self.events.append(call.event)
+        self.sources.append(call.source)
         if isinstance(self.result, Exception):
             raise self.result
         if isinstance(self.result, float):

@@ -16,7 +16,6 @@ import msgspec
 import orjson
 
 from lamina.functions.model import InvokeResult
-from lamina.functions.policy import InvokeRequest
 from lamina.gateway.access_log_writer import AccessLogWriter
 from lamina.gateway.app import Gateway
 from lamina.gateway.deployment import Deployment
@@ -34,6 +33,7 @@ from lamina.gateway.model import (
 )
 from lamina.gateway.observe import RequestObserver
 from tests.gateway_request import gateway_request
+from tests.invoker import FakeInvoker, Invocation
 
 ACCOUNT = "123456789012"
 REST_ID = "restapi001"
@@ -42,24 +42,15 @@ HTTP_ID = "httpapi001"
 UNLIMITED = AccessLimits(account=Throttle(rate=1e9, burst=10**9))
 
 
-class EchoRuntime:
+class EchoRuntime(FakeInvoker):
     """The gateway's Invoker: answers 200 with the function it ran and the event."""
 
     def __init__(self) -> None:
         self.functions: list[str] = []
 
-    async def invoke(
-        self,
-        name: str,
-        payload: bytes,
-        *,
-        qualifier: str | None = None,
-        client_context: str | None = None,
-        source: InvokeRequest | None = None,
-        trace_id: str | None = None,
-    ) -> InvokeResult:
-        self.functions.append(name)
-        body = orjson.dumps({"function": name, "event": orjson.loads(payload)}).decode()
+    async def reply(self, call: Invocation) -> InvokeResult:
+        self.functions.append(call.name)
+        body = orjson.dumps({"function": call.name, "event": call.event}).decode()
         return InvokeResult(payload=orjson.dumps({"statusCode": 200, "body": body}))
 
 

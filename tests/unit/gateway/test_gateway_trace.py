@@ -11,32 +11,23 @@ from typing import Any
 from lamina.core.trace import Sampler, Tracer
 from lamina.core.trace_store import assembled
 from lamina.functions.model import InvokeResult
-from lamina.functions.policy import InvokeRequest
 from lamina.gateway.app import Gateway
 from lamina.gateway.deployment import Deployment
 from lamina.gateway.model import HttpApi, LambdaIntegration, Method, Resource, RestApi, Route, Stage
 from lamina.gateway.trace import GatewayTracing
 from tests.gateway_request import gateway_request
+from tests.invoker import FakeInvoker, Invocation
 
 ROOT = "1-5759e988-bd862e3fe1be46a994272793"
 OK = InvokeResult(payload=b'{"statusCode": 200, "body": "ok"}')
 
 
-class TraceRecordingInvoker:
+class TraceRecordingInvoker(FakeInvoker):
     def __init__(self) -> None:
         self.trace_ids: list[str | None] = []
 
-    async def invoke(
-        self,
-        name: str,
-        payload: bytes,
-        *,
-        qualifier: str | None = None,
-        client_context: str | None = None,
-        source: InvokeRequest | None = None,
-        trace_id: str | None = None,
-    ) -> InvokeResult:
-        self.trace_ids.append(trace_id)
+    async def reply(self, call: Invocation) -> InvokeResult:
+        self.trace_ids.append(call.trace_id)
         return OK
 
 

@@ -12,7 +12,6 @@ import pytest
 
 from lamina.functions.error import FunctionNotFoundError
 from lamina.functions.model import InvokeResult
-from lamina.functions.policy import InvokeRequest
 from lamina.gateway.app import Gateway
 from lamina.gateway.deployment import Deployment
 from lamina.gateway.model import (
@@ -24,7 +23,7 @@ from lamina.gateway.model import (
     Stage,
 )
 from tests.gateway_request import REQUEST_ID, gateway_request
-from tests.invoker import ScriptedInvoker
+from tests.invoker import Invocation, ScriptedInvoker
 
 ACCOUNT = "123456789012"
 API_ID = "restapi001"
@@ -98,20 +97,9 @@ class NamingInvoker(ScriptedInvoker):
         super().__init__(outcome)
         self.targets: list[tuple[str, str | None]] = []
 
-    async def invoke(
-        self,
-        name: str,
-        payload: bytes,
-        *,
-        qualifier: str | None = None,
-        client_context: str | None = None,
-        source: InvokeRequest | None = None,
-        trace_id: str | None = None,
-    ) -> InvokeResult:
-        self.targets.append((name, qualifier))
-        return await super().invoke(
-            name, payload, qualifier=qualifier, source=source, trace_id=trace_id
-        )
+    async def reply(self, call: Invocation) -> InvokeResult:
+        self.targets.append((call.name, call.qualifier))
+        return await super().reply(call)
 
 
 async def call(

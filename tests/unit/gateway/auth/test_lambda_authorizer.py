@@ -28,6 +28,7 @@ from lamina.gateway.model import (
     Stage,
 )
 from lamina.gateway.request import GatewayRequest
+from tests.invoker import FakeInvoker, Invocation
 
 GOLDEN = json.loads(
     (Path(__file__).resolve().parents[3] / "fixtures" / "gateway_errors.json").read_text()
@@ -49,7 +50,7 @@ def policy(effect: str, resource: str) -> dict[str, Any]:
 Answer = InvokeResult | Exception | Callable[[dict[str, Any]], InvokeResult]
 
 
-class Runtime:
+class Runtime(FakeInvoker):
     """The gateway's Invoker: `Auth` answers as scripted; `App` echoes its event."""
 
     def __init__(self, answer: Answer) -> None:
@@ -58,22 +59,13 @@ class Runtime:
         self.auth_sources: list[InvokeRequest | None] = []
         self.app_events: list[dict[str, Any]] = []
 
-    async def invoke(
-        self,
-        name: str,
-        payload: bytes,
-        *,
-        qualifier: str | None = None,
-        client_context: str | None = None,
-        source: InvokeRequest | None = None,
-        trace_id: str | None = None,
-    ) -> InvokeResult:
-        event = orjson.loads(payload)
-        if name == "App":
+    async def reply(self, call: Invocation) -> InvokeResult:
+        event = call.event
+        if call.name == "App":
             self.app_events.append(event)
             return InvokeResult(payload=b'{"statusCode": 200, "body": "app"}')
         self.auth_events.append(event)
-        self.auth_sources.append(source)
+        self.auth_sources.append(call.source)
         if isinstance(self.answer, Exception):
             raise self.answer
         if callable(self.answer):
