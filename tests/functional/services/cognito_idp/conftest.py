@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import httpx
 import orjson
 import pytest
 from botocore import UNSIGNED
@@ -68,3 +69,26 @@ def server(tmp_path: Path, clock: Clock) -> Iterator[CognitoServer]:
     served = CognitoServer(tmp_path, clock)
     yield served
     served.close()
+
+
+class HostedServer(CognitoServer):
+    """The cognito-idp API plus the pools' hosted pages, as the edge routes them."""
+
+    async def _handle(self, request: HttpRequest) -> HttpResponse:
+        answered = await self.provider.hosted(request)
+        if answered is not None:
+            return answered
+        return await super()._handle(request)
+
+
+@pytest.fixture
+def hosted(tmp_path: Path, clock: Clock) -> Iterator[HostedServer]:
+    served = HostedServer(tmp_path, clock)
+    yield served
+    served.close()
+
+
+@pytest.fixture
+def browser() -> Iterator[httpx.Client]:
+    with httpx.Client(follow_redirects=False, timeout=10) as client:
+        yield client

@@ -11,7 +11,6 @@ import html
 import json
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -24,22 +23,10 @@ from tests.clock import ManualClock as Clock
 from tests.jwt_issuer import SigningKey
 from tests.oidc_provider import OidcProvider
 
-from .test_hosted import CALLBACK, App, HostedServer
+from .conftest import HostedServer
+from .test_hosted import CALLBACK, App
 
 PERSON = {"sub": "idp-user-42", "email": "grace@example.com", "email_verified": True}
-
-
-@pytest.fixture
-def hosted(tmp_path: Path, clock: Clock) -> Iterator[HostedServer]:
-    served = HostedServer(tmp_path, clock)
-    yield served
-    served.close()
-
-
-@pytest.fixture
-def browser() -> Iterator[httpx.Client]:
-    with httpx.Client(follow_redirects=False, timeout=10) as client:
-        yield client
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import base64
 import hashlib
 import re
 import secrets
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -19,23 +18,11 @@ import httpx
 import jwt
 import pytest
 
-from lamina.http.message import HttpRequest, HttpResponse
-
-from .conftest import Clock, CognitoServer
+from .conftest import Clock, HostedServer
 
 PASSWORD = "Passw0rd!"
 CALLBACK = "http://localhost:8000/callback"
 SIGNED_OUT = "http://localhost:8000/signed-out"
-
-
-class HostedServer(CognitoServer):
-    """The cognito-idp API plus the pools' hosted pages, as the edge routes them."""
-
-    async def _handle(self, request: HttpRequest) -> HttpResponse:
-        answered = await self.provider.hosted(request)
-        if answered is not None:
-            return answered
-        return await super()._handle(request)
 
 
 class App:
@@ -84,19 +71,6 @@ class App:
             **given,
         }
         return f"{self.base}/oauth2/authorize?{urlencode(query)}"
-
-
-@pytest.fixture
-def hosted(tmp_path: Path, clock: Clock) -> Iterator[HostedServer]:
-    served = HostedServer(tmp_path, clock)
-    yield served
-    served.close()
-
-
-@pytest.fixture
-def browser() -> Iterator[httpx.Client]:
-    with httpx.Client(follow_redirects=False, timeout=10) as client:
-        yield client
 
 
 def _pkce() -> tuple[str, str]:

@@ -7,16 +7,13 @@ https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-man
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import jwt
-import pytest
 
-from .conftest import Clock
-from .test_hosted import CALLBACK, PASSWORD, HostedServer, _callback
+from .conftest import HostedServer
+from .test_hosted import CALLBACK, PASSWORD, _callback
 
 _CSRF = re.compile(r'name="_csrf" value="([^"]+)"')
 _TICKET = re.compile(r'name="ticket" value="([^"]+)"')
@@ -40,19 +37,6 @@ class Pool:
             f"response_type=code&client_id={self.client_id}&redirect_uri={CALLBACK}"
             "&scope=openid+email&state=new"
         )
-
-
-@pytest.fixture
-def hosted(tmp_path: Path, clock: Clock) -> Iterator[HostedServer]:
-    served = HostedServer(tmp_path, clock)
-    yield served
-    served.close()
-
-
-@pytest.fixture
-def browser() -> Iterator[httpx.Client]:
-    with httpx.Client(follow_redirects=False, timeout=10) as client:
-        yield client
 
 
 def _sign_up_form(browser: httpx.Client, pool: Pool) -> tuple[str, str]:

@@ -18,8 +18,7 @@ from botocore.exceptions import ClientError
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from .conftest import Clock, CognitoServer
-from .test_hosted import HostedServer
+from .conftest import Clock, CognitoServer, HostedServer
 
 ARN = "arn:aws:lambda:us-east-1:123456789012:function:pre"
 

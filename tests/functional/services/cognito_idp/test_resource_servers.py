@@ -8,7 +8,6 @@ https://docs.aws.amazon.com/cognito/latest/developerguide/token-endpoint.html
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,20 +20,12 @@ from botocore.exceptions import ClientError
 from lamina.config.load import load_application
 from tests.conftest import FIXTURES, LaminaProcess
 
-from .conftest import Clock
-from .test_hosted import HostedServer
+from .conftest import HostedServer
 
 SCOPES = [
     {"ScopeName": "read", "ScopeDescription": "Read orders"},
     {"ScopeName": "write", "ScopeDescription": "Write orders"},
 ]
-
-
-@pytest.fixture
-def hosted(tmp_path: Path, clock: Clock) -> Iterator[HostedServer]:
-    served = HostedServer(tmp_path, clock)
-    yield served
-    served.close()
 
 
 def _error(error: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:

@@ -17,7 +17,6 @@ import re
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -30,23 +29,11 @@ from lxml import etree
 from tests.clock import ManualClock as Clock
 from tests.saml_idp import EMAIL, GROUPS, NAME, SAML, Keys, SamlIdp
 
-from .test_hosted import CALLBACK, App, HostedServer
+from .conftest import HostedServer
+from .test_hosted import CALLBACK, App
 
 INVALID = "Invalid samlResponse or relayState from identity provider"
 MAPPING = {"email": EMAIL, "name": NAME, "nickname": GROUPS}
-
-
-@pytest.fixture
-def hosted(tmp_path: Path, clock: Clock) -> Iterator[HostedServer]:
-    served = HostedServer(tmp_path, clock)
-    yield served
-    served.close()
-
-
-@pytest.fixture
-def browser() -> Iterator[httpx.Client]:
-    with httpx.Client(follow_redirects=False, timeout=10) as client:
-        yield client
 
 
 @pytest.fixture
