@@ -35,7 +35,6 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from lamina.functions.model import FunctionConfig, InvokeResult  # noqa: E402 (after the path)
-from lamina.functions.policy import InvokeRequest  # noqa: E402
 from lamina.functions.service import FunctionService  # noqa: E402
 from lamina.gateway.app import Gateway  # noqa: E402
 from lamina.gateway.deployment import Deployment  # noqa: E402
@@ -51,6 +50,7 @@ from lamina.gateway.model import (  # noqa: E402
     Stage,
 )
 from lamina.gateway.request import GatewayRequest  # noqa: E402
+from tests.invoker import FakeInvoker, Invocation  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 HOST = "bench0api1.execute-api.localhost"
@@ -137,7 +137,7 @@ def _request(kind: str, n: int) -> GatewayRequest:
     )
 
 
-class AnswerAtOnce:
+class AnswerAtOnce(FakeInvoker):
     """An invoker answering the function's result without running it: the gateway alone."""
 
     def __init__(self) -> None:
@@ -146,16 +146,7 @@ class AnswerAtOnce:
             {"statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": body}
         ).encode()
 
-    async def invoke(
-        self,
-        name: str,
-        payload: bytes,
-        *,
-        qualifier: str | None = None,
-        client_context: str | None = None,
-        source: InvokeRequest | None = None,
-        trace_id: str | None = None,
-    ) -> InvokeResult:
+    async def reply(self, call: Invocation) -> InvokeResult:
         return InvokeResult(payload=self._payload)
 
 
