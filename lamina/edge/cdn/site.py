@@ -88,7 +88,8 @@ class SiteEdge:
             # "Bad request" page (its answer for a host no enabled distribution serves).
             # https://repost.aws/knowledge-center/resolve-cloudfront-bad-request-error
             return viewer.error_page(403, "Bad request.", cf_id)
-        behavior = behavior_for(distribution, _rooted(distribution, request.path))
+        path = _rooted(distribution, request.path)
+        behavior = behavior_for(distribution, path)
         refused = self._refused(request, behavior, cf_id)
         if refused is not None:
             return refused
@@ -97,7 +98,7 @@ class SiteEdge:
             if isinstance(changed, HttpResponse):
                 return changed
             request = changed
-        path = _rooted(distribution, request.path)
+            path = _rooted(distribution, request.path)
         method = request.method.upper()
         cacheable = method in behavior.cached_methods and behavior.cache.max_ttl > 0
         key = cache_key(
