@@ -326,7 +326,7 @@ def provision(resource: TemplateResource, provider: CloudFrontProvider, account_
         config = properties.get("OriginRequestPolicyConfig")
         if not isinstance(config, dict):
             raise _invalid("OriginRequestPolicyConfig is required")
-        provider.origin_request_policies[resource.physical_id] = forwarding_of(config, "")
+        provider.origin_request_policies[resource.physical_id] = forwarding_of(config)
     elif resource.type == RESPONSE_HEADERS_POLICY:
         config = properties.get("ResponseHeadersPolicyConfig")
         if not isinstance(config, dict):

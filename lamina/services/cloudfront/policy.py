@@ -142,7 +142,7 @@ def _key_set(config: object, behavior_key: str, names_key: str, *, lower: bool) 
     return KeySet(behavior=behavior, names=_names(config, names_key, lower=lower))
 
 
-def forwarding_of(config: Mapping[str, Any], prefix: str) -> Forwarding:
+def forwarding_of(config: Mapping[str, Any]) -> Forwarding:
     """`HeadersConfig` / `CookiesConfig` / `QueryStringsConfig` of a cache policy's
     ParametersInCacheKeyAndForwardedToOrigin or an OriginRequestPolicyConfig."""
     return Forwarding(
@@ -164,7 +164,7 @@ def cache_policy_of(config: Mapping[str, Any], name: str = "") -> CachePolicy:
         min_ttl=int(config.get("MinTTL", 0)),
         default_ttl=int(config.get("DefaultTTL", 86400)),
         max_ttl=int(config.get("MaxTTL", 31536000)),
-        key=forwarding_of(parameters, ""),
+        key=forwarding_of(parameters),
         gzip=_true(parameters.get("EnableAcceptEncodingGzip")),
         brotli=_true(parameters.get("EnableAcceptEncodingBrotli")),
     )
