@@ -43,6 +43,7 @@ from lamina.gateway.deployment import Deployment
 from lamina.gateway.error import GatewayResponse
 from lamina.gateway.events.v1 import V1Target
 from lamina.gateway.integrations.lambda_ import Invoker
+from lamina.gateway.integrations.latency import BackendClock, TimedInvoker
 from lamina.gateway.limits.limiter import InProcessLimiter
 from lamina.gateway.model import (
     HttpIntegration,
@@ -89,9 +90,9 @@ class _Recorder:
     ) -> InvokeResult:
         call = _Call(name, qualifier, payload)
         self.calls.append(call)
-        started = time.perf_counter()
+        clock = BackendClock()  # the same timing as IntegrationLatency's (latency.py)
         try:
-            call.result = await self._invoker.invoke(
+            call.result = await TimedInvoker(self._invoker, clock).invoke(
                 name,
                 payload,
                 qualifier=qualifier,
@@ -100,7 +101,7 @@ class _Recorder:
                 trace_id=trace_id,
             )
         finally:
-            call.latency_ms = (time.perf_counter() - started) * 1000
+            call.latency_ms = clock.ms
         return call.result
 
 
