@@ -22,8 +22,6 @@ from lamina.config.error import ConfigError
 from lamina.config.stage_cache import unescape_method_path
 from lamina.gateway.domain import CustomDomain
 from lamina.gateway.limits.model import (
-    ACCOUNT_BURST_LIMIT,
-    ACCOUNT_RATE_LIMIT,
     AccessLimits,
     ApiKey,
     MethodThrottle,
@@ -169,15 +167,14 @@ def _plan_stage(stage: Record) -> PlanStage:
 
 
 def _throttle(spec: object, rate_name: str, burst_name: str) -> Throttle | None:
-    """None when neither limit is set; an unset one is the account default's."""
+    """None when neither limit is set; an unset one is UNSET (the account's applies)."""
     if not isinstance(spec, Mapping):
         return None
     rate, burst = spec.get(rate_name), spec.get(burst_name)
     if rate is None and burst is None:
         return None
-    return Throttle(
-        rate=float(rate) if rate is not None and float(rate) >= 0 else ACCOUNT_RATE_LIMIT,
-        burst=int(burst) if burst is not None and int(burst) >= 0 else ACCOUNT_BURST_LIMIT,
+    return Throttle.partial(
+        None if rate is None else float(rate), None if burst is None else float(burst)
     )
 
 

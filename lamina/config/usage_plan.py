@@ -20,8 +20,7 @@ from lamina.config.error import ConfigError
 from lamina.config.reference import CfnResource
 from lamina.config.stack import Stack
 from lamina.gateway.limits.model import (
-    ACCOUNT_BURST_LIMIT,
-    ACCOUNT_RATE_LIMIT,
+    UNSET,
     AccessLimits,
     ApiKey,
     MethodThrottle,
@@ -179,15 +178,12 @@ def _quota(spec: object) -> Quota | None:
 
 
 def _throttle(spec: object, rate_name: str, burst_name: str) -> Throttle:
-    """A throttle where a missing (or negative, "unset") value is the account default's."""
+    """A throttle where a missing (or negative) limit is UNSET: the account's applies."""
     if not isinstance(spec, dict):
         raise ConfigError("a throttle must be a mapping")
-    rate = _number(spec.get(rate_name, -1), rate_name)
-    burst = _number(spec.get(burst_name, -1), burst_name)
-    return Throttle(
-        rate=float(rate) if rate >= 0 else ACCOUNT_RATE_LIMIT,
-        burst=int(burst) if burst >= 0 else ACCOUNT_BURST_LIMIT,
-    )
+    rate = _number(spec.get(rate_name, UNSET), rate_name)
+    burst = _number(spec.get(burst_name, UNSET), burst_name)
+    return Throttle.partial(rate, burst)
 
 
 def _rest_stage_throttles(stack: Stack) -> list[StageThrottle]:

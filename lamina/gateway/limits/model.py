@@ -38,11 +38,34 @@ LOW_DEFAULT_REGIONS = frozenset(
 )
 
 
+UNSET = -1
+"""A negative limit is unset (AWS writes -1): the account-level limit in effect applies.
+https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html"""
+
+
 class Throttle(msgspec.Struct, frozen=True, kw_only=True):
-    """A token bucket: `burst` is its size, `rate` the tokens added per second."""
+    """A token bucket: `burst` is its size, `rate` the tokens added per second. A negative
+    one is UNSET until `resolve` fills it from the account's."""
 
     rate: float
     burst: int
+
+    @classmethod
+    def partial(cls, rate: float | None, burst: float | None) -> Throttle:
+        """A throttle where a missing (None) or negative limit is UNSET."""
+        return cls(
+            rate=float(rate) if rate is not None and rate >= 0 else float(UNSET),
+            burst=int(burst) if burst is not None and burst >= 0 else UNSET,
+        )
+
+    def resolve(self, account: Throttle) -> Throttle:
+        """This throttle with an UNSET limit taken from the account throttle in effect."""
+        if self.rate >= 0 and self.burst >= 0:
+            return self
+        return Throttle(
+            rate=self.rate if self.rate >= 0 else account.rate,
+            burst=self.burst if self.burst >= 0 else account.burst,
+        )
 
 
 def account_throttle(region: str) -> Throttle:

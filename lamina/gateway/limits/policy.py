@@ -31,12 +31,15 @@ ALL_PATHS = "/*"
 class ClientPlan:
     """A usage plan as one API stage sees it: the per-client throttle for each method."""
 
-    __slots__ = ("_methods", "plan")
+    __slots__ = ("_methods", "_throttle", "plan")
 
-    def __init__(self, plan: UsagePlan, methods: dict[str, dict[str, Throttle]]) -> None:
+    def __init__(
+        self, plan: UsagePlan, methods: dict[str, dict[str, Throttle]], account: Throttle
+    ) -> None:
         self.plan = plan
         self._methods = methods
         """resource path (or `/*`) -> method (or `*`) -> throttle: the plan's overrides."""
+        self._throttle = None if plan.throttle is None else plan.throttle.resolve(account)
 
     def bucket(self, key_id: str, resource_path: str, http_method: str) -> Bucket | None:
         """The per-client bucket of API key `key_id` for this method, if any throttle.
@@ -45,9 +48,9 @@ class ClientPlan:
         if throttle is not None:
             key = f"client/{self.plan.id}/{key_id}/{http_method}{resource_path}"
             return Bucket(key, throttle)
-        if self.plan.throttle is None:
+        if self._throttle is None:
             return None
-        return Bucket(f"client/{self.plan.id}/{key_id}", self.plan.throttle)
+        return Bucket(f"client/{self.plan.id}/{key_id}", self._throttle)
 
     def _override(self, resource_path: str, http_method: str) -> Throttle | None:
         if not self._methods:
@@ -89,8 +92,11 @@ class CompiledLimits:
         account_id: str,
         region: str,
     ) -> None:
-        throttle = limits.account or account_throttle(region)
-        self.account = Bucket(f"account/{account_id}/{region}", throttle)
+        # An unset stage, method or plan limit is the account's in effect (the Region's
+        # default, or `lamina up --account-throttle`), resolved here once.
+        # https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html
+        self._account = limits.account or account_throttle(region)
+        self.account = Bucket(f"account/{account_id}/{region}", self._account)
         self.keys_by_value: dict[str, ApiKey] = {key.value: key for key in limits.api_keys}
         self.plans = {plan.id: plan for plan in limits.usage_plans}
         self._stages: dict[str, dict[str, StageLimits]] = {}
@@ -132,7 +138,7 @@ class CompiledLimits:
                 if throttle is not None:
                     key = f"method/{api.id}/{stage}/{http_method}{resource.path}"
                     compiled.methods.setdefault(resource.path, {})[http_method] = Bucket(
-                        key, throttle
+                        key, throttle.resolve(self._account)
                     )
 
     def _http_routes(self, api: HttpApi, stage: str, settings: tuple[MethodThrottle, ...]) -> None:
@@ -143,12 +149,16 @@ class CompiledLimits:
             throttle = method_throttle(settings, route.route_key, ALL)
             if throttle is not None:
                 key = f"route/{api.id}/{stage}/{route.route_key}"
-                compiled.methods[route.route_key] = {ALL: Bucket(key, throttle)}
+                compiled.methods[route.route_key] = {
+                    ALL: Bucket(key, throttle.resolve(self._account))
+                }
 
     def _bind(self, plan: UsagePlan) -> None:
         for plan_stage in plan.stages:
             compiled = self._stage(plan_stage.api_id, plan_stage.stage)
-            client = ClientPlan(plan, _overrides(plan_stage.method_throttles))
+            client = ClientPlan(
+                plan, _overrides(plan_stage.method_throttles, self._account), self._account
+            )
             for key_id in plan.key_ids:
                 # A key belongs to at most one plan per API stage (CreateUsagePlanKey refuses
                 # a second); the first plan read wins.
@@ -184,10 +194,12 @@ def _rank(setting: MethodThrottle, resource_path: str, http_method: str) -> int 
     return None
 
 
-def _overrides(method_throttles: Mapping[str, Throttle]) -> dict[str, dict[str, Throttle]]:
+def _overrides(
+    method_throttles: Mapping[str, Throttle], account: Throttle
+) -> dict[str, dict[str, Throttle]]:
     """A plan stage's `{resourcePath}/{httpMethod}` overrides by path and method."""
     found: dict[str, dict[str, Throttle]] = {}
     for name, throttle in method_throttles.items():
         path, _, method = name.rpartition("/")
-        found.setdefault(path or "/", {})[method.upper()] = throttle
+        found.setdefault(path or "/", {})[method.upper()] = throttle.resolve(account)
     return found

@@ -11,7 +11,7 @@ from lamina.aws.credentials import local_secret_seed
 from lamina.config.error import ConfigError
 from lamina.config.load import load_application
 from lamina.config.usage_plan import generated_key_value
-from lamina.gateway.limits.model import MethodThrottle, Quota, Throttle
+from lamina.gateway.limits.model import UNSET, MethodThrottle, Quota, Throttle, account_throttle
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
@@ -148,10 +148,14 @@ def test_cloudformation_deployment_stage_description_and_plan_overrides(tmp_path
     assert api.api_key_source == "AUTHORIZER"
     (stage,) = app.limits.stage_throttles
     assert (stage.api_id, stage.stage) == (api.id, "live")
-    # A missing burst is the account's; the description's own limits apply to every method.
+    # A missing burst is UNSET, which resolves to the account's (the Region's default here);
+    # the description's own limits apply to every method.
+    account = account_throttle("us-east-1")
     assert stage.settings == (
         MethodThrottle(
-            resource_path="/users/{id}", http_method="POST", throttle=Throttle(rate=2.0, burst=5000)
+            resource_path="/users/{id}",
+            http_method="POST",
+            throttle=Throttle(rate=2.0, burst=UNSET),
         ),
         MethodThrottle(resource_path="/*", http_method="*", throttle=Throttle(rate=20.0, burst=10)),
     )
@@ -159,7 +163,9 @@ def test_cloudformation_deployment_stage_description_and_plan_overrides(tmp_path
     (key,) = app.limits.api_keys
     assert key.enabled and not key.generated
     assert plan.key_ids == (key.id,)
-    assert plan.throttle == Throttle(rate=5.0, burst=5000)
+    assert stage.settings[0].throttle.resolve(account) == Throttle(rate=2.0, burst=5000)
+    assert plan.throttle == Throttle(rate=5.0, burst=UNSET)
+    assert plan.throttle.resolve(account) == Throttle(rate=5.0, burst=5000)
     assert plan.quota == Quota(limit=1000, period="MONTH", offset=14)
     assert plan.stages[0].method_throttles == {"/users/{id}/POST": Throttle(rate=1.0, burst=1)}
     assert app.warnings == ()

@@ -3,6 +3,8 @@ per-method overrides."""
 
 from __future__ import annotations
 
+import msgspec
+
 from lamina.gateway.limits.model import (
     AccessLimits,
     MethodThrottle,
@@ -115,3 +117,50 @@ def test_http_route_settings_override_default_route_settings() -> None:
     assert throttles == {"GET /a": default, "GET /b": slow, "$default": default}
     assert compiled.per_stage
     assert not CompiledLimits(AccessLimits(), (), (http,), account_id="1", region="x").per_stage
+
+
+def test_unset_limit_is_the_account_throttle_in_effect() -> None:
+    # A MethodSetting, route setting or usage plan limit left unset is the account-level
+    # limit in effect (`lamina up --account-throttle`, else the Region's default), not a
+    # constant.
+    # https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html
+    rate_only = Throttle.partial(3.0, None)
+    burst_only = Throttle.partial(None, 4)
+    settings = (
+        MethodThrottle(resource_path="/pets", http_method="GET", throttle=rate_only),
+        MethodThrottle(resource_path="/pets", http_method="POST", throttle=burst_only),
+    )
+    plan = UsagePlan(
+        id="plan01",
+        name="Plan",
+        throttle=Throttle.partial(None, 9),
+        stages=(PlanStage(api_id="api1", stage="prod", method_throttles={"/pets/GET": rate_only}),),
+        key_ids=("key1",),
+    )
+    account = Throttle(rate=40.0, burst=20)
+    limits = AccessLimits(
+        stage_throttles=(StageThrottle(api_id="api1", stage="prod", settings=settings),),
+        usage_plans=(plan,),
+        account=account,
+    )
+    compiled = CompiledLimits(limits, (_api(),), (), account_id="1", region="us-east-1")
+    prod = compiled.stage("api1", "prod")
+    assert prod is not None
+    assert prod.methods["/pets"]["GET"].throttle == Throttle(rate=3.0, burst=20)
+    assert prod.methods["/pets"]["POST"].throttle == Throttle(rate=40.0, burst=4)
+    client = prod.plans_by_key["key1"]
+    get, post = client.bucket("key1", "/pets", "GET"), client.bucket("key1", "/pets", "POST")
+    assert get is not None and post is not None
+    assert get.throttle == Throttle(rate=3.0, burst=20)
+    assert post.throttle == Throttle(rate=40.0, burst=9)
+    # Without an account override, the Region's default fills the unset limit.
+    low = CompiledLimits(
+        msgspec.structs.replace(limits, account=None),
+        (_api(),),
+        (),
+        account_id="1",
+        region="eu-south-1",
+    )
+    low_prod = low.stage("api1", "prod")
+    assert low_prod is not None
+    assert low_prod.methods["/pets"]["GET"].throttle == Throttle(rate=3.0, burst=1_250)
