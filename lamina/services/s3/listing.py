@@ -39,7 +39,7 @@ class _Page:
 
     def offer(self, stored: StoredObject) -> bool:
         """Take a key in order; False once the page is full and one more entry exists."""
-        common = self._common_prefix(stored.key)
+        common = common_prefix(stored.key, self.prefix, self.delimiter)
         if common is not None and common == self._previous_prefix:
             return True  # rolled up into the common prefix already listed
         if len(self.contents) + len(self.prefixes) >= self.limit:
@@ -54,11 +54,14 @@ class _Page:
             self.last = stored.key
         return True
 
-    def _common_prefix(self, key: str) -> str | None:
-        if not self.delimiter:
-            return None
-        index = key.find(self.delimiter, len(self.prefix))
-        return None if index < 0 else key[: index + len(self.delimiter)]
+
+def common_prefix(key: str, prefix: str, delimiter: str) -> str | None:
+    """The CommonPrefixes entry a key rolls up into (up to the first delimiter after the
+    prefix); None when it is listed itself."""
+    if not delimiter:
+        return None
+    index = key.find(delimiter, len(prefix))
+    return None if index < 0 else key[: index + len(delimiter)]
 
 
 async def list_objects_v2(

@@ -15,7 +15,7 @@ import msgspec
 
 from lamina.aws.service import AwsRequestContext, OperationInput, OperationOutput
 from lamina.services.s3 import error
-from lamina.services.s3.listing import DEFAULT_MAX_KEYS, encoder, max_keys_of
+from lamina.services.s3.listing import DEFAULT_MAX_KEYS, common_prefix, encoder, max_keys_of
 from lamina.services.s3.state import STORAGE_CLASS, S3State
 from lamina.services.s3.store import StoredObject
 
@@ -61,10 +61,7 @@ class _VersionPage:
         self.next_version = ""
 
     def offer(self, stored: StoredObject, latest: bool) -> bool:
-        common = None
-        if self.delimiter:
-            index = stored.key.find(self.delimiter, len(self.prefix))
-            common = None if index < 0 else stored.key[: index + len(self.delimiter)]
+        common = common_prefix(stored.key, self.prefix, self.delimiter)
         if common is not None and self.prefixes and self.prefixes[-1] == common:
             return True
         if len(self.entries) + len(self.prefixes) >= self.limit:
