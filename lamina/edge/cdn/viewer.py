@@ -239,11 +239,11 @@ def deliver(
             return HttpResponse(416, headers + stamp, b"")
         if isinstance(wanted, tuple):
             first, last = wanted
-            headers = [(k, v) for k, v in entry.headers]
-            headers.append((b"Content-Range", f"bytes {first}-{last}/{len(entry.body)}".encode()))
-            return HttpResponse(206, headers + stamp, entry.body[first : last + 1])
+            content_range = f"bytes {first}-{last}/{len(entry.body)}".encode()
+            headers = [*entry.headers, (b"Content-Range", content_range), *stamp]
+            return HttpResponse(206, headers, entry.body[first : last + 1])
     body = entry.body
-    headers = list(entry.headers)
+    headers = entry.headers  # copied below, never changed in place (the entry is shared)
     if coding is not None:
         made = coding not in entry.encoded
         body = compressed(entry, coding)
