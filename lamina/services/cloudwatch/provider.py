@@ -259,6 +259,9 @@ class CloudWatchProvider:
     ) -> OperationOutput:
         names = params.get("AlarmNames")
         prefix = params.get("AlarmNamePrefix")
+        # "If this parameter [AlarmNamePrefix] is specified, you cannot specify AlarmNames."
+        # (the error code is not documented; InvalidParameterCombination is Lamina's choice)
+        # https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html
         if names and prefix:
             raise ServiceError(
                 "InvalidParameterCombination",

@@ -182,6 +182,11 @@ def test_set_alarm_state_history_and_filters(server: AlarmServer) -> None:
     assert [
         a["AlarmName"] for a in client.describe_alarms(AlarmNamePrefix="b-")["MetricAlarms"]
     ] == ["b-two"]
+    # AlarmNamePrefix excludes AlarmNames.
+    # https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html
+    with pytest.raises(ClientError) as raised:
+        client.describe_alarms(AlarmNamePrefix="b-", AlarmNames=["b-two"])
+    assert raised.value.response["Error"]["Code"] == "InvalidParameterCombination"
     by_action = client.describe_alarms(ActionPrefix="arn:aws:sns")["MetricAlarms"]
     assert [a["AlarmName"] for a in by_action] == ["a-one"]
     history = client.describe_alarm_history(AlarmName="a-one", HistoryItemType="StateUpdate")
