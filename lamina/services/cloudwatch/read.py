@@ -126,6 +126,8 @@ def evaluate(
     queries it names (a cycle is refused). Only a returned value must be one time series:
     an intermediate expression may be an array another one reduces (SUM(e1))."""
     ids = [query["Id"] for query in queries]
+    # An Id "must be unique within a single call to GetMetricData".
+    # https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricDataQuery.html
     if len(set(ids)) != len(ids):
         duplicated = next(i for i in ids if ids.count(i) > 1)
         raise _validation(

@@ -135,3 +135,17 @@ def test_circular_expressions_are_refused(loaded: Any) -> None:
         EndTime=_minute(0),
     )
     assert code == "ValidationError" and "Circular" in message
+
+
+def test_duplicate_query_ids_are_refused(loaded: Any) -> None:
+    # https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricDataQuery.html
+    code, message = _error(
+        loaded.get_metric_data,
+        MetricDataQueries=[
+            {"Id": "req", "MetricStat": _stat("Requests")},
+            {"Id": "req", "Expression": "1 + 1"},
+        ],
+        StartTime=_minute(-5),
+        EndTime=_minute(0),
+    )
+    assert code == "ValidationError" and "not unique: req" in message
