@@ -137,6 +137,9 @@ class HttpProtocol(asyncio.Protocol):
         self._head_size = 0
         self._in_body = False
         """Between a request's head and the end of its body."""
+        self._head: HttpRequest | None = None
+        """The request built from its head when the application was asked whether to
+        stream its body and declined: completed with the buffered body, not built again."""
         self._closing = False
 
     # -- transport callbacks
@@ -216,6 +219,7 @@ class HttpProtocol(asyncio.Protocol):
         self._answered_early = False
         self._expects_continue = False
         self._in_body = True
+        self._head = None
 
     def on_url(self, url: bytes) -> None:
         self._url += url
@@ -261,6 +265,7 @@ class HttpProtocol(asyncio.Protocol):
         request = self._request(b"")
         if not self._streams_body(request):
             self._too_large = too_large
+            self._head = request
             return False
         self._expects_continue = expects_continue
         self._stream = request.stream = BodyReader(self)
@@ -308,7 +313,12 @@ class HttpProtocol(asyncio.Protocol):
         )
 
     def _complete(self) -> None:
-        request = self._request(b"".join(self._body))
+        request = self._head
+        if request is None:
+            request = self._request(b"".join(self._body))
+        else:
+            request.body = b"".join(self._body)
+            request.body_too_large = self._too_large
         keep_alive = self._parser.should_keep_alive() and not self._too_large
         self._queue.append(_Pending(request, keep_alive))
         self._wake()
