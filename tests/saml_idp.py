@@ -241,45 +241,9 @@ class SamlIdp:
 
     # -- responses -------------------------------------------------------------------------
 
-    def response(
-        self,
-        *,
-        acs: str,
-        audience: str,
-        in_response_to: str | None,
-        sign: str = "assertion",
-        keys: Keys | None = None,
-        issuer: str | None = None,
-        name_id: str | None = None,
-        attributes: dict[str, list[str]] | None = None,
-        destination: str | None = None,
-        recipient: str | None = None,
-        valid_s: float = 300,
-        issued_offset_s: float = 0,
-        assertion_id: str | None = None,
-        encrypt_to: str | None = None,
-        cipher: str = "aes256-gcm",
-    ) -> str:
-        """A base64 Response; `sign` is "assertion", "response" or "none"; `encrypt_to`
-        (a base64 DER certificate) encrypts the assertion with `cipher`."""
-        xml = self.response_xml(
-            acs=acs,
-            audience=audience,
-            in_response_to=in_response_to,
-            sign=sign,
-            keys=keys,
-            issuer=issuer,
-            name_id=name_id,
-            attributes=attributes,
-            destination=destination,
-            recipient=recipient,
-            valid_s=valid_s,
-            issued_offset_s=issued_offset_s,
-            assertion_id=assertion_id,
-            encrypt_to=encrypt_to,
-            cipher=cipher,
-        )
-        return base64.b64encode(etree.tostring(xml)).decode()
+    def response(self, **options: Any) -> str:
+        """A base64 Response: `response_xml` with the same keyword options, serialised."""
+        return base64.b64encode(etree.tostring(self.response_xml(**options))).decode()
 
     def response_xml(
         self,
@@ -300,6 +264,8 @@ class SamlIdp:
         encrypt_to: str | None = None,
         cipher: str = "aes256-gcm",
     ) -> etree._Element:
+        """A Response; `sign` is "assertion", "response" or "none"; `encrypt_to`
+        (a base64 DER certificate) encrypts the assertion with `cipher`."""
         now = self.clock() + issued_offset_s
         issuer = issuer or self.entity_id
         reply = f' InResponseTo="{in_response_to}"' if in_response_to else ""

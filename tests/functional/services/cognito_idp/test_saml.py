@@ -80,6 +80,22 @@ class Started:
         self.request = idp.requests[-1]
         self.acs = self.request["AssertionConsumerServiceURL"]
         self.audience = f"urn:amazon:cognito:sp:{app.pool_id}"
+        self.idp = idp
+
+    def answer(self, **options: Any) -> str:
+        """The IdP's base64 Response to this request; `options` as `SamlIdp.response_xml`."""
+        return self.idp.response(**self._addressed(options))
+
+    def answer_xml(self, **options: Any) -> etree._Element:
+        return self.idp.response_xml(**self._addressed(options))
+
+    def _addressed(self, options: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "acs": self.acs,
+            "audience": self.audience,
+            "in_response_to": self.request["ID"],
+            **options,
+        }
 
 
 def _form_fields(page: str) -> tuple[str, dict[str, str]]:
@@ -312,12 +328,7 @@ def test_signed_response_instead_of_signed_assertion_is_accepted(
 ) -> None:
     app = _saml_app(hosted, idp)
     started = Started(browser, app, idp)
-    response = idp.response(
-        acs=started.acs,
-        audience=started.audience,
-        in_response_to=started.request["ID"],
-        sign="response",
-    )
+    response = started.answer(sign="response")
     _code(_post(browser, started.acs, response, started.relay_state))
 
 
@@ -431,15 +442,10 @@ def test_saml_response_failing_a_check_is_refused(
 ) -> None:
     app = _saml_app(hosted, idp)
     started = Started(browser, app, idp)
-    given: dict[str, Any] = {
-        "acs": started.acs,
-        "audience": started.audience,
-        "in_response_to": started.request["ID"],
-        **BAD[case],
-    }
+    given: dict[str, Any] = dict(BAD[case])
     if given.get("keys") == "other":
         given["keys"] = Keys()
-    answer = _post(browser, started.acs, idp.response(**given), started.relay_state)
+    answer = _post(browser, started.acs, started.answer(**given), started.relay_state)
     assert answer.status_code == 400
     assert INVALID in answer.text
     users = hosted.admin().list_users(UserPoolId=app.pool_id)["Users"]
@@ -451,9 +457,7 @@ def test_saml_response_with_tampered_signed_content_is_refused(
 ) -> None:
     app = _saml_app(hosted, idp)
     started = Started(browser, app, idp)
-    root = idp.response_xml(
-        acs=started.acs, audience=started.audience, in_response_to=started.request["ID"]
-    )
+    root = started.answer_xml()
     name_id = root.find(f".//{{{SAML}}}NameID")
     assert name_id is not None
     name_id.text = "admin@corp.example"
@@ -474,9 +478,7 @@ def test_saml_signature_wrapping_is_refused(
     original inside it, so the signature it holds verifies."""
     app = _saml_app(hosted, idp)
     started = Started(browser, app, idp)
-    root = idp.response_xml(
-        acs=started.acs, audience=started.audience, in_response_to=started.request["ID"]
-    )
+    root = started.answer_xml()
     signed = root.find(f"{{{SAML}}}Assertion")
     assert signed is not None
     evil = copy.deepcopy(signed)
@@ -514,9 +516,7 @@ def test_saml_relay_state_is_used_once(
     started = Started(browser, app, idp)
     _, fields = _form_fields(started.form)
     _code(browser.post(started.acs, data=fields))
-    fresh = idp.response(
-        acs=started.acs, audience=started.audience, in_response_to=started.request["ID"]
-    )
+    fresh = started.answer()
     answer = _post(browser, started.acs, fresh, started.relay_state)
     assert answer.status_code == 400
 
@@ -564,12 +564,7 @@ def test_encrypted_assertion_is_decrypted_with_the_active_encryption_certificate
         certificate
     )
     started = Started(browser, app, idp)
-    given = {
-        "acs": started.acs,
-        "audience": started.audience,
-        "in_response_to": started.request["ID"],
-    }
-    encrypted = idp.response(**given, encrypt_to=certificate, cipher=cipher)
+    encrypted = started.answer(encrypt_to=certificate, cipher=cipher)
     assert b"EncryptedAssertion" in base64.b64decode(encrypted)
     tokens = _tokens(app, _code(_post(browser, started.acs, encrypted, started.relay_state)))
     assert _claims(tokens["id_token"])["email"] == "grace@corp.example"
@@ -592,12 +587,7 @@ def test_assertion_encrypted_to_another_key_is_refused(
     app = _saml_app(hosted, idp, EncryptedResponses="true")
     started = Started(browser, app, idp)
     stranger = Keys().cert_base64
-    encrypted = idp.response(
-        acs=started.acs,
-        audience=started.audience,
-        in_response_to=started.request["ID"],
-        encrypt_to=stranger,
-    )
+    encrypted = started.answer(encrypt_to=stranger)
     assert _post(browser, started.acs, encrypted, started.relay_state).status_code == 400
 
 
@@ -606,12 +596,7 @@ def test_encrypted_assertion_is_refused_when_encryption_is_off(
 ) -> None:
     app = _saml_app(hosted, idp)
     started = Started(browser, app, idp)
-    encrypted = idp.response(
-        acs=started.acs,
-        audience=started.audience,
-        in_response_to=started.request["ID"],
-        encrypt_to=Keys().cert_base64,
-    )
+    encrypted = started.answer(encrypt_to=Keys().cert_base64)
     assert _post(browser, started.acs, encrypted, started.relay_state).status_code == 400
 
 
