@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from lamina.aws.credentials import local_secret_seed
@@ -12,6 +13,7 @@ from lamina.config.error import ConfigError
 from lamina.config.load import load_application
 from lamina.config.usage_plan import generated_key_value
 from lamina.gateway.limits.model import UNSET, MethodThrottle, Quota, Throttle, account_throttle
+from lamina.gateway.limits.policy import CompiledLimits
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
@@ -232,3 +234,21 @@ Resources:
     assert app.limits.usage_plans == () and app.limits.api_keys == ()
     methods = {resource.path: resource.methods for resource in app.rest_apis[0].resources}
     assert methods["/a"]["GET"].api_key_required
+
+
+def test_caching_only_method_settings_leave_methods_on_the_account_throttle() -> None:
+    # MethodSettings with no throttling field (the cache app's) set no per-method limit:
+    # only the account-level throttle in effect applies to those methods.
+    # https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html
+    app = load_application(FIXTURES / "apps" / "cache")
+    assert app.rest_apis
+    assert app.limits.stage_throttles == ()
+    compiled = CompiledLimits(
+        msgspec.structs.replace(app.limits, account=Throttle(rate=7.0, burst=3)),
+        app.rest_apis,
+        app.http_apis,
+        account_id="1",
+        region="us-east-1",
+    )
+    assert not compiled.per_stage
+    assert compiled.account.throttle == Throttle(rate=7.0, burst=3)
