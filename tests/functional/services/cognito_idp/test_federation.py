@@ -91,18 +91,8 @@ def test_sign_in_through_the_oidc_provider(
     assert oidc.token_requests[0]["client_secret"] == "idp-secret"
     assert oidc.userinfo_methods == ["GET"]
 
-    redeemed = httpx.post(
-        f"{app.base}/oauth2/token",
-        data={
-            "grant_type": "authorization_code",
-            "client_id": app.client_id,
-            "code": back["code"],
-            "redirect_uri": CALLBACK,
-        },
-        timeout=10,
-    )
-    assert redeemed.status_code == 200, redeemed.text
-    claims = jwt.decode(redeemed.json()["id_token"], options={"verify_signature": False})
+    tokens = _tokens(app, answer)
+    claims = jwt.decode(tokens["id_token"], options={"verify_signature": False})
     assert claims["cognito:username"] == "MyIdP_idp-user-42"
     assert claims["email"] == "grace@example.com"
     assert claims["email_verified"] is True
@@ -115,7 +105,7 @@ def test_sign_in_through_the_oidc_provider(
     assert identity["providerType"] == "OIDC"
     assert identity["primary"] == "true"
     assert identity["issuer"] is None
-    access = jwt.decode(redeemed.json()["access_token"], options={"verify_signature": False})
+    access = jwt.decode(tokens["access_token"], options={"verify_signature": False})
     assert access["username"] == "MyIdP_idp-user-42"
     assert access["cognito:groups"] == [f"{app.pool_id}_MyIdP"]
 
@@ -282,7 +272,8 @@ def test_a_sign_in_left_at_the_provider_too_long_expires(
     assert "Invalid state" in late.text
 
 
-def _redeem(app: App, answer: httpx.Response) -> dict[str, Any]:
+def _tokens(app: App, answer: httpx.Response) -> dict[str, Any]:
+    """The token endpoint's answer for the code in `answer`'s redirect to the callback."""
     back = {k: v[0] for k, v in parse_qs(urlsplit(answer.headers["location"]).query).items()}
     redeemed = httpx.post(
         f"{app.base}/oauth2/token",
@@ -295,8 +286,13 @@ def _redeem(app: App, answer: httpx.Response) -> dict[str, Any]:
         timeout=10,
     )
     assert redeemed.status_code == 200, redeemed.text
+    tokens: dict[str, Any] = redeemed.json()
+    return tokens
+
+
+def _redeem(app: App, answer: httpx.Response) -> dict[str, Any]:
     claims: dict[str, Any] = jwt.decode(
-        redeemed.json()["id_token"], options={"verify_signature": False}
+        _tokens(app, answer)["id_token"], options={"verify_signature": False}
     )
     return claims
 
