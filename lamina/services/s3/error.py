@@ -168,6 +168,16 @@ def no_such_cors_configuration(bucket: str) -> ServiceError:
     )
 
 
+def no_such_website_configuration(bucket: str) -> ServiceError:
+    # https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html#ErrorCodeList
+    return ServiceError(
+        "NoSuchWebsiteConfiguration",
+        "The specified bucket does not have a website configuration",
+        status=404,
+        fields={"BucketName": bucket},
+    )
+
+
 def malformed_policy(message: str) -> ServiceError:
     return ServiceError("MalformedPolicy", message, status=400)
 

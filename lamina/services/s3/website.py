@@ -60,7 +60,7 @@ async def get_bucket_website(
 ) -> OperationOutput:
     bucket = state.bucket(params["Bucket"])
     if not bucket.website:
-        raise _no_website(bucket.name)
+        raise error.no_such_website_configuration(bucket.name)
     return dict(bucket.website)
 
 
@@ -102,17 +102,13 @@ def from_template(properties: Mapping[str, Any]) -> dict[str, Any]:
     return found
 
 
-def _invalid(message: str, name: str, value: object) -> ServiceError:
-    return error.invalid_argument(message, name, value)
-
-
 def _validate(configuration: Mapping[str, Any]) -> None:
     """S3's refusals of a website configuration, as it words them."""
     redirect_all = configuration.get("RedirectAllRequestsTo")
     index = (configuration.get("IndexDocument") or {}).get("Suffix")
     if redirect_all is not None:
         if any(configuration.get(k) for k in ("IndexDocument", "ErrorDocument", "RoutingRules")):
-            raise _invalid(
+            raise error.invalid_argument(
                 "RedirectAllRequestsTo cannot be provided in conjunction with other Routing Rules.",
                 "RedirectAllRequestsTo",
                 "not null",
@@ -121,13 +117,15 @@ def _validate(configuration: Mapping[str, Any]) -> None:
             raise error.malformed_xml()
         return
     if index is None:
-        raise _invalid(
+        raise error.invalid_argument(
             "A value for IndexDocument Suffix must be provided if RedirectAllRequestsTo is empty",
             "IndexDocument",
             "null",
         )
     if not index or "/" in index:
-        raise _invalid("The IndexDocument Suffix is not well formed", "IndexDocument", index)
+        raise error.invalid_argument(
+            "The IndexDocument Suffix is not well formed", "IndexDocument", index
+        )
     for rule in configuration.get("RoutingRules") or []:
         _validate_rule(rule)
 
@@ -137,14 +135,14 @@ def _validate_rule(rule: Mapping[str, Any]) -> None:
     if not redirect:
         raise error.malformed_xml()
     if redirect.get("ReplaceKeyWith") is not None and redirect.get("ReplaceKeyPrefixWith"):
-        raise _invalid(
+        raise error.invalid_argument(
             "You can only define ReplaceKeyPrefix or ReplaceKey but not both.",
             "ReplaceKeyPrefixWith",
             redirect["ReplaceKeyPrefixWith"],
         )
     code = redirect.get("HttpRedirectCode")
     if code is not None and code not in _REDIRECT_CODES:
-        raise _invalid(
+        raise error.invalid_argument(
             f"The provided HTTP redirect code ({code}) is not valid. Valid codes are 3XX "
             "except 300.",
             "HttpRedirectCode",
@@ -154,7 +152,7 @@ def _validate_rule(rule: Mapping[str, Any]) -> None:
     if condition is None:
         return
     if not condition.get("KeyPrefixEquals") and not condition.get("HttpErrorCodeReturnedEquals"):
-        raise _invalid(
+        raise error.invalid_argument(
             "Condition cannot be empty. To redirect all requests without a condition, the "
             "condition element shouldn't be present.",
             "Condition",
@@ -162,21 +160,11 @@ def _validate_rule(rule: Mapping[str, Any]) -> None:
         )
     returned = condition.get("HttpErrorCodeReturnedEquals")
     if returned is not None and not (str(returned).isdigit() and str(returned)[0] in "45"):
-        raise _invalid(
+        raise error.invalid_argument(
             f"The provided HTTP error code ({returned}) is not valid. Valid codes are 4XX or 5XX.",
             "HttpErrorCodeReturnedEquals",
             returned,
         )
-
-
-def _no_website(bucket: str) -> ServiceError:
-    # https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html#ErrorCodeList
-    return ServiceError(
-        "NoSuchWebsiteConfiguration",
-        "The specified bucket does not have a website configuration",
-        status=404,
-        fields={"BucketName": bucket},
-    )
 
 
 # -- the website endpoint
@@ -421,5 +409,7 @@ async def serve(state: S3State, request: HttpRequest, call: SurfaceCall) -> Http
     if bucket is None:
         return error_page(error.no_such_bucket(name), call.request_id, request.method)
     if not bucket.website:
-        return error_page(_no_website(name), call.request_id, request.method)
+        return error_page(
+            error.no_such_website_configuration(name), call.request_id, request.method
+        )
     return await _Site(state, request, call, bucket).answer()
