@@ -192,11 +192,13 @@ class CognitoIdpProvider:
         if key is None or key.kid != pool.key_id:
             # Not yet loaded, or the pool's key was rotated by another process sharing
             # the store: the cached key would sign with (and publish) a retired kid.
-            _, der = self._kms.decrypt(
-                pool.wrapped_key, {"UserPoolId": pool.id}, None, specs.SYMMETRIC
-            )
-            key = self._keys[pool.id] = tokens.SigningKey.load(pool.key_id, der)
+            key = self._keys[pool.id] = self._unwrap(pool, pool.key_id, pool.wrapped_key)
         return key
+
+    def _unwrap(self, pool: Pool, kid: str, wrapped: bytes) -> tokens.SigningKey:
+        """A pool signing key from its KMS-wrapped DER (current or retired)."""
+        _, der = self._kms.decrypt(wrapped, {"UserPoolId": pool.id}, None, specs.SYMMETRIC)
+        return tokens.SigningKey.load(kid, der)
 
     def rotate_signing_key(self, pool: Pool) -> str:
         """Sign with a new key from now on; the old one stays in the JWKS and verifies the
@@ -254,10 +256,7 @@ class CognitoIdpProvider:
     def _retired_key(self, pool: Pool, retired: RetiredKey) -> tokens.SigningKey:
         key = self._retired.get(retired.kid)
         if key is None:
-            _, der = self._kms.decrypt(
-                retired.wrapped_key, {"UserPoolId": pool.id}, None, specs.SYMMETRIC
-            )
-            key = self._retired[retired.kid] = tokens.SigningKey.load(retired.kid, der)
+            key = self._retired[retired.kid] = self._unwrap(pool, retired.kid, retired.wrapped_key)
         return key
 
     def outbox_messages(self) -> list[dict[str, str]]:
