@@ -14,12 +14,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-import boto3
 import httpx
 import pytest
 
 from lamina.config.load import load_application
-from tests.clients import redeem_code
+from tests.clients import aws_client, redeem_code
 from tests.conftest import FIXTURES, LaminaProcess
 from tests.oidc_provider import OidcProvider
 
@@ -39,13 +38,7 @@ class Deployed:
         self.pool_id = ids["AWS::Cognito::UserPool"]
         self.client_id = ids["AWS::Cognito::UserPoolClient"]
         self.lamina = LaminaProcess(folder, "--parameter-overrides", f"CallbackUrl={CALLBACK}")
-        self.admin: Any = boto3.client(
-            "cognito-idp",
-            endpoint_url=self.lamina.base,
-            region_name="us-east-1",
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-        )
+        self.admin: Any = aws_client(self.lamina.base, "cognito-idp")
         self.issuer = f"{self.lamina.base}/{self.pool_id}"
 
 
@@ -174,13 +167,7 @@ def test_a_template_declares_the_identity_provider(tmp_path: Path, oidc: OidcPro
         " ".join(f"{key}={value}" for key, value in overrides.items()),
     )
     try:
-        admin = boto3.client(
-            "cognito-idp",
-            endpoint_url=lamina.base,
-            region_name="us-east-1",
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-        )
+        admin = aws_client(lamina.base, "cognito-idp")
         pool_id = ids["AWS::Cognito::UserPool"]
         described = admin.describe_identity_provider(UserPoolId=pool_id, ProviderName="TemplateIdP")
         provider = described["IdentityProvider"]

@@ -19,12 +19,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-import boto3
 import httpx
 import pytest
 
 from lamina.config.load import load_application
-from tests.clients import redeem_code
+from tests.clients import aws_client, redeem_code
 from tests.conftest import FIXTURES, LaminaProcess
 from tests.saml_idp import EMAIL, NAME, SamlIdp
 
@@ -64,13 +63,7 @@ class Deployed:
         self.pool_id = ids["AWS::Cognito::UserPool"]
         self.client_id = ids["AWS::Cognito::UserPoolClient"]
         self.lamina = LaminaProcess(folder, "--parameter-overrides", f"CallbackUrl={CALLBACK}")
-        self.admin: Any = boto3.client(
-            "cognito-idp",
-            endpoint_url=self.lamina.base,
-            region_name="us-east-1",
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-        )
+        self.admin: Any = aws_client(self.lamina.base, "cognito-idp")
         self.issuer = f"{self.lamina.base}/{self.pool_id}"
 
     def authorize_url(self, **given: str) -> str:

@@ -11,13 +11,13 @@ import base64
 from pathlib import Path
 from typing import Any
 
-import boto3
 import httpx
 import jwt
 import pytest
 from botocore.exceptions import ClientError
 
 from lamina.config.load import load_application
+from tests.clients import aws_client
 from tests.conftest import FIXTURES, LaminaProcess
 
 from .conftest import HostedServer
@@ -197,13 +197,7 @@ def test_a_template_declares_the_resource_server(tmp_path: Path) -> None:
     assert ids["Orders"] == "orders"
     lamina = LaminaProcess(tmp_path)
     try:
-        admin = boto3.client(
-            "cognito-idp",
-            endpoint_url=lamina.base,
-            region_name="us-east-1",
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-        )
+        admin = aws_client(lamina.base, "cognito-idp")
         pool_id = ids["UserPool"]
         server = admin.describe_resource_server(UserPoolId=pool_id, Identifier="orders")
         assert server["ResourceServer"]["Scopes"] == [
@@ -300,13 +294,7 @@ def test_a_machine_token_passes_a_cognito_authorizer_with_scopes(tmp_path: Path)
     ids = {r.logical_id: r.physical_id for r in app.service_resources}
     lamina = LaminaProcess(tmp_path)
     try:
-        admin = boto3.client(
-            "cognito-idp",
-            endpoint_url=lamina.base,
-            region_name="us-east-1",
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-        )
+        admin = aws_client(lamina.base, "cognito-idp")
         pool_id, client_id = ids["UserPool"], ids["Worker"]
         secret = admin.describe_user_pool_client(UserPoolId=pool_id, ClientId=client_id)[
             "UserPoolClient"
