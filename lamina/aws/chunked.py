@@ -224,15 +224,4 @@ def unchunk(request: HttpRequest, claim: Signature | None, secret: str | None) -
     body = decoder.feed(request.body)
     trailers = decoder.finish()
     check_decoded_length(request, len(body))
-    return HttpRequest(
-        method=request.method,
-        path=request.path,
-        query_string=request.query_string,
-        headers=[*request.headers, *trailers],
-        body=body,
-        client=request.client,
-        http_version=request.http_version,
-        body_too_large=request.body_too_large,
-        server_port=request.server_port,
-        tls=request.tls,
-    )
+    return request.replace(headers=[*request.headers, *trailers], body=body)

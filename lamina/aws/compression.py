@@ -30,15 +30,7 @@ def decompressed(request: HttpRequest) -> HttpRequest:
         ) from error
     if inflater.unconsumed_tail:
         raise ServiceError("RequestEntityTooLarge", "Request body is too large", status=413)
-    return HttpRequest(
-        method=request.method,
-        path=request.path,
-        query_string=request.query_string,
+    return request.replace(
         headers=[(k, v) for k, v in request.headers if k.lower() != "content-encoding"],
         body=body,
-        client=request.client,
-        http_version=request.http_version,
-        body_too_large=request.body_too_large,
-        server_port=request.server_port,
-        tls=request.tls,
     )

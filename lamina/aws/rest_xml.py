@@ -65,19 +65,7 @@ def path_style(request: HttpRequest) -> HttpRequest:
     bucket = virtual_host_bucket(request)
     if bucket is None:
         return request
-    return HttpRequest(
-        method=request.method,
-        path=f"/{bucket}{request.path if request.path != '/' else ''}",
-        query_string=request.query_string,
-        headers=request.headers,
-        body=request.body,
-        client=request.client,
-        http_version=request.http_version,
-        body_too_large=request.body_too_large,
-        server_port=request.server_port,
-        tls=request.tls,
-        stream=request.stream,
-    )
+    return request.replace(path=f"/{bucket}{request.path if request.path != '/' else ''}")
 
 
 def check_payload_hash(request: HttpRequest) -> None:
