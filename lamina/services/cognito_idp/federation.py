@@ -56,11 +56,15 @@ class Federation:
         self._pending: dict[str, _Pending] = {}
 
     async def start(
-        self, site: Site, request: HttpRequest, authorize: AuthorizeRequest
+        self,
+        site: Site,
+        request: HttpRequest,
+        authorize: AuthorizeRequest,
+        provider: IdentityProvider | None,
     ) -> HttpResponse:
-        """Redirect the browser to the provider named by `identity_provider`."""
+        """Redirect the browser to `provider`, the one `identity_provider` named (None: none
+        of the pool's providers has that name)."""
         name = authorize.identity_provider or ""
-        provider = find_provider(self._idp, site.pool, name)
         if provider is None or provider.type != "OIDC":
             raise ErrorPage(
                 "invalid_request", "Login option is not available. Please try another one"

@@ -202,8 +202,8 @@ class HostedUi:
         if authorize.identity_provider is not None:
             external = find_provider(self._idp, site.pool, authorize.identity_provider)
             if external is not None and external.type == "SAML":
-                return await self._saml.start(site, request, authorize)
-            return await self._federation.start(site, request, authorize)
+                return await self._saml.start(site, request, authorize, external)
+            return await self._federation.start(site, request, authorize, external)
         signed_in = self._current_session(site, request, authorize)
         if signed_in is not None:
             user, auth_time = signed_in

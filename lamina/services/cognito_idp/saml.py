@@ -102,12 +102,14 @@ class SamlSignIn:
         self.logout = SamlLogout(idp)
 
     async def start(
-        self, site: Site, request: HttpRequest, authorize: AuthorizeRequest
+        self,
+        site: Site,
+        request: HttpRequest,
+        authorize: AuthorizeRequest,
+        provider: IdentityProvider,
     ) -> HttpResponse:
-        """Send the browser to the IdP with an AuthnRequest."""
-        provider = find_provider(self._idp, site.pool, authorize.identity_provider or "")
-        if provider is None or provider.type != "SAML":
-            raise ErrorPage("invalid_request", _UNAVAILABLE)
+        """Send the browser to the IdP `provider` (the one `identity_provider` named) with an
+        AuthnRequest."""
         metadata = _metadata_of(provider)
         request_id = "_" + secrets.token_hex(20)
         relay_state = secrets.token_urlsafe(32)
