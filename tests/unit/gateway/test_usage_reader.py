@@ -7,7 +7,7 @@ from __future__ import annotations
 import calendar
 import uuid
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import redis.asyncio as redis
@@ -18,6 +18,10 @@ from lamina.gateway.limits.redis_limiter import RedisLimiter
 from lamina.gateway.limits.usage_reader import LimiterUsage, QuotaCounters, limiter_usage
 
 URL = "redis://127.0.0.1:6379/0"
+# A Wednesday at least a week ahead: Redis expires quota counters at their period's end by
+# its own clock (EXPIREAT), so the test's days must not already be past.
+_TODAY = date.today()
+WEDNESDAY = _TODAY + timedelta(days=7 + (2 - _TODAY.weekday()) % 7)
 
 
 class Wall:
@@ -33,7 +37,7 @@ class Wall:
 
 @pytest.fixture(params=["in-process", "redis"])
 async def counters(request: pytest.FixtureRequest) -> AsyncIterator[tuple[QuotaCounters, Wall]]:
-    wall = Wall(date(2026, 11, 25))  # a Wednesday
+    wall = Wall(WEDNESDAY)
     if request.param == "in-process":
         yield InProcessLimiter(wall=wall), wall
         return
@@ -61,7 +65,7 @@ async def test_n_requests_read_as_n_used_and_limit_minus_n_remaining_today(
     quota = Quota(limit=10, period="DAY")
     assert await _requests(limiter, quota, 4) == [Verdict.ADMITTED] * 4
     usage = LimiterUsage(limiter, wall=wall)
-    today = date(2026, 11, 25)
+    today = WEDNESDAY
     items = await usage.usage("plan", ["key", "other"], today, today, (10, "DAY", 0))
     assert items == {"key": [[4, 6]], "other": [[0, 10]]}
 
@@ -72,7 +76,7 @@ async def test_set_remaining_changes_what_the_next_requests_get(
     limiter, wall = counters
     quota = Quota(limit=5, period="DAY")
     usage = LimiterUsage(limiter, wall=wall)
-    today = date(2026, 11, 25)
+    today = WEDNESDAY
     assert await _requests(limiter, quota, 5) == [Verdict.ADMITTED] * 5
     assert await _requests(limiter, quota, 1) == [Verdict.QUOTA_EXCEEDED]
     await usage.set_remaining("plan", "key", (5, "DAY", 0), 2)  # a grant beyond the limit
@@ -81,11 +85,11 @@ async def test_set_remaining_changes_what_the_next_requests_get(
     await usage.set_remaining("plan", "key", (5, "DAY", 0), 1)
     assert await usage.usage("plan", ["key"], today, today, (5, "DAY", 0)) == {"key": [[7, 1]]}
     # Taking quota away: none left although the day's count is below the limit.
-    wall.at(date(2026, 11, 26))
+    wall.at(WEDNESDAY + timedelta(days=1))
     assert await _requests(limiter, quota, 1) == [Verdict.ADMITTED]
     await usage.set_remaining("plan", "key", (5, "DAY", 0), 0)
     assert await _requests(limiter, quota, 1) == [Verdict.QUOTA_EXCEEDED]
-    both = await usage.usage("plan", ["key"], today, date(2026, 11, 26), (5, "DAY", 0))
+    both = await usage.usage("plan", ["key"], today, WEDNESDAY + timedelta(days=1), (5, "DAY", 0))
     assert both == {"key": [[7, 1], [1, 0]]}
 
 
@@ -96,12 +100,13 @@ async def test_a_week_period_falls_day_by_day_and_starts_again(
     quota = Quota(limit=10, period="WEEK", offset=1)  # weeks start on Monday
     spec = (10, "WEEK", 1)
     usage = LimiterUsage(limiter, wall=wall)
-    for day, n in ((date(2026, 11, 22), 3), (date(2026, 11, 23), 2), (date(2026, 11, 24), 1)):
+    sunday, monday, tuesday = (WEDNESDAY - timedelta(days=d) for d in (3, 2, 1))
+    for day, n in ((sunday, 3), (monday, 2), (tuesday, 1)):
         wall.at(day)  # Sunday (previous week), Monday, Tuesday
         assert await _requests(limiter, quota, n) == [Verdict.ADMITTED] * n
-    wall.at(date(2026, 11, 25))
+    wall.at(WEDNESDAY)
     await usage.set_remaining("plan", "key", spec, 9)  # Wednesday: 2 granted back
-    items = await usage.usage("plan", ["key"], date(2026, 11, 22), date(2026, 11, 26), spec)
+    items = await usage.usage("plan", ["key"], sunday, WEDNESDAY + timedelta(days=1), spec)
     assert items == {"key": [[3, 7], [2, 8], [1, 7], [0, 9], [0, 9]]}
     assert await _requests(limiter, quota, 10) == [Verdict.ADMITTED] * 9 + [Verdict.QUOTA_EXCEEDED]
 
@@ -112,14 +117,14 @@ async def test_without_a_quota_only_use_is_reported(
     limiter, wall = counters
     assert await _requests(limiter, None, 3) == [Verdict.ADMITTED] * 3
     usage = LimiterUsage(limiter, wall=wall)
-    items = await usage.usage("plan", ["key"], date(2026, 11, 24), date(2026, 11, 25), None)
+    items = await usage.usage("plan", ["key"], WEDNESDAY - timedelta(days=1), WEDNESDAY, None)
     assert items == {"key": [[0, 0], [3, 0]]}
 
 
 async def test_backwards_dates_and_foreign_limiters_are_refused() -> None:
     usage = limiter_usage(InProcessLimiter())
     with pytest.raises(ValueError):
-        await usage.usage("plan", ["key"], date(2026, 11, 25), date(2026, 11, 24), None)
+        await usage.usage("plan", ["key"], WEDNESDAY, WEDNESDAY - timedelta(days=1), None)
 
     class Bare:
         async def close(self) -> None:
