@@ -70,12 +70,14 @@ class VerifiedToken:
     set), its claims (the time and audience checks still run on every request) and their
     renderings for the event, made once."""
 
-    __slots__ = ("_http", "_rest", "claims", "key", "kid")
+    __slots__ = ("_http", "_rest", "checked", "claims", "key", "kid")
 
     def __init__(self, kid: str, key: PyJWK, claims: dict[str, Any]) -> None:
         self.kid = kid
         self.key = key
         self.claims = claims
+        self.checked: dict[tuple[str, tuple[str, ...] | None], _Window] = {}
+        """The claims' time window per (issuer, audience) whose other checks passed."""
         self._http: dict[str, str] | None = None
         self._rest: dict[str, str] | None = None
 
@@ -120,7 +122,12 @@ class TokenVerifier:
             if len(self._signed) >= self._remembered:
                 del self._signed[next(iter(self._signed))]
             self._signed[(issuer.url, token)] = signed
-        self._check_claims(signed.claims, issuer, audience)
+        checks = (issuer.url, None if audience is None else tuple(audience))
+        window = signed.checked.get(checks)
+        if window is None:
+            window = _window(signed.claims, issuer, audience)
+            signed.checked[checks] = window
+        window.check(self._clock())
         return signed
 
     async def _verify_signature(self, token: str, issuer: Issuer) -> VerifiedToken:
@@ -156,28 +163,52 @@ class TokenVerifier:
             raise TokenRejected("the token's payload is not a JSON object")
         return VerifiedToken(kid, key, claims)
 
-    def _check_claims(
-        self, claims: dict[str, Any], issuer: Issuer, audience: Sequence[str] | None
+
+class _Window:
+    """A token's time claims, read once: each request only compares them with now."""
+
+    __slots__ = ("expires", "issued_at", "late_error", "not_before")
+
+    def __init__(
+        self,
+        expires: float,
+        not_before: float | None,
+        issued_at: float | None,
+        late_error: str | None,
     ) -> None:
-        if claims.get("iss") != issuer.url:
-            raise TokenRejected("the token does not have a valid issuer")
-        if audience is not None and not _audience_matches(claims, audience):
-            raise TokenRejected(INVALID_AUDIENCE)
-        now = self._clock()
-        expires = _number(claims, "exp")
-        if expires is None:
-            raise TokenRejected("the token has no valid exp claim")
-        if now >= expires:
+        self.expires = expires
+        self.not_before = not_before
+        self.issued_at = issued_at
+        self.late_error = late_error
+        """A malformed nbf or iat, reported after the time checks (as they come first)."""
+
+    def check(self, now: float) -> None:
+        if now >= self.expires:
             raise TokenRejected(EXPIRED)
-        not_before = _number(claims, "nbf")
-        if not_before is not None and not_before > now:
+        if self.not_before is not None and self.not_before > now:
             raise TokenRejected("the token is not valid yet")
-        issued_at = _number(claims, "iat")
-        if issued_at is not None and issued_at > now:
+        if self.issued_at is not None and self.issued_at > now:
             raise TokenRejected("the token was issued in the future")
-        for name in ("nbf", "iat"):
-            if name in claims and _number(claims, name) is None:
-                raise TokenRejected(f"the token's {name} claim is not a number")
+        if self.late_error is not None:
+            raise TokenRejected(self.late_error)
+
+
+def _window(claims: dict[str, Any], issuer: Issuer, audience: Sequence[str] | None) -> _Window:
+    """The checks that do not depend on the time (issuer, audience, exp present), then the
+    time claims for `_Window.check`; TokenRejected for the first that fails."""
+    if claims.get("iss") != issuer.url:
+        raise TokenRejected("the token does not have a valid issuer")
+    if audience is not None and not _audience_matches(claims, audience):
+        raise TokenRejected(INVALID_AUDIENCE)
+    expires = _number(claims, "exp")
+    if expires is None:
+        raise TokenRejected("the token has no valid exp claim")
+    late_error = None
+    for name in ("nbf", "iat"):
+        if name in claims and _number(claims, name) is None:
+            late_error = f"the token's {name} claim is not a number"
+            break
+    return _Window(expires, _number(claims, "nbf"), _number(claims, "iat"), late_error)
 
 
 def unverified_issuer(token: str) -> object:

@@ -55,6 +55,8 @@ UNAUTHORIZED_MESSAGE = "Unauthorized"
 # https://repost.aws/knowledge-center/api-gateway-403-error-lambda-authorizer
 EXPLICIT_DENY_MESSAGE = "User is not authorized to access this resource with an explicit deny"
 INVOKE_ACTION = "execute-api:Invoke"
+# Decisions remembered per cached answer and method ARN (see `_Decisions`).
+MAX_DECISIONS = 10_000
 
 
 class LambdaAuthorizerCheck:
@@ -63,6 +65,7 @@ class LambdaAuthorizerCheck:
     def __init__(self, invoker: Invoker, cache: AuthorizerCache | None = None) -> None:
         self._invoker = invoker
         self._cache: AuthorizerCache = cache if cache is not None else MemoryAuthorizerCache()
+        self._decisions = _Decisions()
 
     async def __call__(self, ctx: RequestContext, authorizer: Authorizer | None) -> None:
         if authorizer is None or authorizer.function_name is None:
@@ -90,9 +93,10 @@ class LambdaAuthorizerCheck:
             if key is not None:
                 await self._cache.put(key, answer, authorizer.result_ttl_seconds)
         if ctx.kind is ApiKind.REST:
-            _admit_rest(ctx, answer, latency_ms)
+            decision = self._decisions.decide(answer, ctx.source_arn, remember=key is not None)
+            _admit_rest(ctx, answer, decision, latency_ms)
         else:
-            _admit_http(ctx, answer)
+            _admit_http(ctx, answer, self._decisions, remember=key is not None)
 
     async def _ask(
         self,
@@ -246,10 +250,38 @@ def _context(output: dict[str, Any], *, primitive_only: bool) -> dict[str, Any] 
     return context
 
 
-def _admit_rest(ctx: RequestContext, answer: AuthorizerAnswer, latency_ms: int) -> None:
-    decision = evaluate(
-        answer.statements, PolicyRequest(action=INVOKE_ACTION, resource=ctx.source_arn)
-    )
+class _Decisions:
+    """What a cached answer's policy decides for a method ARN, remembered: a client with
+    a cached answer calls the same few methods again and again, and the policy (wildcard
+    ARNs, several statements) would otherwise be evaluated on every request.
+
+    Entries hold the answer object itself, so a new answer for the same identity (after
+    the TTL, or a flush) is evaluated afresh; a policy with conditions is evaluated every
+    time (their keys, aws:CurrentTime for one, change between requests)."""
+
+    def __init__(self, max_entries: int = MAX_DECISIONS) -> None:
+        self._max = max_entries
+        self._known: dict[tuple[int, str], tuple[AuthorizerAnswer, Decision]] = {}
+
+    def decide(self, answer: AuthorizerAnswer, method_arn: str, *, remember: bool) -> Decision:
+        """`remember`: whether the answer is cached (an uncached one is never seen again)."""
+        key = (id(answer), method_arn)
+        known = self._known.get(key)
+        if known is not None and known[0] is answer:
+            return known[1]
+        decision = evaluate(
+            answer.statements, PolicyRequest(action=INVOKE_ACTION, resource=method_arn)
+        )
+        if remember and not any("Condition" in statement for statement in answer.statements):
+            if len(self._known) >= self._max:
+                self._known.clear()
+            self._known[key] = (answer, decision)
+        return decision
+
+
+def _admit_rest(
+    ctx: RequestContext, answer: AuthorizerAnswer, decision: Decision, latency_ms: int
+) -> None:
     if decision is Decision.EXPLICIT_DENY:
         raise PolicyDenial(
             decision, detail="the authorizer's policy denies", message=EXPLICIT_DENY_MESSAGE
@@ -275,12 +307,14 @@ def _deliver_rest(ctx: RequestContext, answer: AuthorizerAnswer, latency_ms: int
         ctx.api_key = answer.usage_identifier_key
 
 
-def _admit_http(ctx: RequestContext, answer: AuthorizerAnswer) -> None:
+def _admit_http(
+    ctx: RequestContext, answer: AuthorizerAnswer, decisions: _Decisions, *, remember: bool
+) -> None:
     if answer.is_authorized is not None:
         allowed = answer.is_authorized
     else:
-        request = PolicyRequest(action=INVOKE_ACTION, resource=ctx.source_arn)
-        allowed = evaluate(answer.statements, request) is Decision.ALLOW
+        decision = decisions.decide(answer, ctx.source_arn, remember=remember)
+        allowed = decision is Decision.ALLOW
     if not allowed:
         raise GatewayError(ResponseType.ACCESS_DENIED, "the authorizer denied the request")
     # The integration reads the context under requestContext.authorizer.lambda.

@@ -106,6 +106,8 @@ class _Reader:
         return ",".join(value for _, value in pairs)
 
     def _header(self, name: str) -> str | None:
+        if self._ctx.kind is ApiKind.REST:
+            return self._ctx.request.header(name)
         wanted = name.lower()
         return self._joined([(k, v) for k, v in self._ctx.request.headers if k.lower() == wanted])
 
