@@ -93,10 +93,10 @@ class LambdaAuthorizerCheck:
             if key is not None:
                 await self._cache.put(key, answer, authorizer.result_ttl_seconds)
         if ctx.kind is ApiKind.REST:
-            decision = self._decisions.decide(answer, ctx.source_arn, remember=key is not None)
+            decision = self._decisions.decide(answer, ctx.source_arn, key)
             _admit_rest(ctx, answer, decision, latency_ms)
         else:
-            _admit_http(ctx, answer, self._decisions, remember=key is not None)
+            _admit_http(ctx, answer, self._decisions, key)
 
     async def _ask(
         self,
@@ -255,27 +255,33 @@ class _Decisions:
     a cached answer calls the same few methods again and again, and the policy (wildcard
     ARNs, several statements) would otherwise be evaluated on every request.
 
-    Entries hold the answer object itself, so a new answer for the same identity (after
-    the TTL, or a flush) is evaluated afresh; a policy with conditions is evaluated every
-    time (their keys, aws:CurrentTime for one, change between requests)."""
+    Entries are keyed by the answer's cache key and hold the answer itself: a new answer
+    for the same identity (after the TTL, or a flush) is evaluated afresh, and a cache
+    that hands out a copy on every read (Redis) replaces its entry instead of adding one
+    per request. A policy with conditions is evaluated every time (their keys,
+    aws:CurrentTime for one, change between requests)."""
 
     def __init__(self, max_entries: int = MAX_DECISIONS) -> None:
         self._max = max_entries
-        self._known: dict[tuple[int, str], tuple[AuthorizerAnswer, Decision]] = {}
+        self._known: dict[tuple[tuple[str, ...], str], tuple[AuthorizerAnswer, Decision]] = {}
 
-    def decide(self, answer: AuthorizerAnswer, method_arn: str, *, remember: bool) -> Decision:
-        """`remember`: whether the answer is cached (an uncached one is never seen again)."""
-        key = (id(answer), method_arn)
-        known = self._known.get(key)
+    def __len__(self) -> int:
+        return len(self._known)
+
+    def decide(
+        self, answer: AuthorizerAnswer, method_arn: str, key: tuple[str, ...] | None
+    ) -> Decision:
+        """`key`: the answer's cache key; None for an uncached answer (never seen again)."""
+        known = self._known.get((key, method_arn)) if key is not None else None
         if known is not None and known[0] is answer:
             return known[1]
         decision = evaluate(
             answer.statements, PolicyRequest(action=INVOKE_ACTION, resource=method_arn)
         )
-        if remember and not any("Condition" in statement for statement in answer.statements):
-            if len(self._known) >= self._max:
+        if key is not None and not any("Condition" in statement for statement in answer.statements):
+            if len(self._known) >= self._max and (key, method_arn) not in self._known:
                 self._known.clear()
-            self._known[key] = (answer, decision)
+            self._known[(key, method_arn)] = (answer, decision)
         return decision
 
 
@@ -308,12 +314,15 @@ def _deliver_rest(ctx: RequestContext, answer: AuthorizerAnswer, latency_ms: int
 
 
 def _admit_http(
-    ctx: RequestContext, answer: AuthorizerAnswer, decisions: _Decisions, *, remember: bool
+    ctx: RequestContext,
+    answer: AuthorizerAnswer,
+    decisions: _Decisions,
+    key: tuple[str, ...] | None,
 ) -> None:
     if answer.is_authorized is not None:
         allowed = answer.is_authorized
     else:
-        decision = decisions.decide(answer, ctx.source_arn, remember=remember)
+        decision = decisions.decide(answer, ctx.source_arn, key)
         allowed = decision is Decision.ALLOW
     if not allowed:
         raise GatewayError(ResponseType.ACCESS_DENIED, "the authorizer denied the request")

@@ -378,3 +378,29 @@ def test_issuer_directory_local_pools_asks_the_store_once() -> None:
     created.add("us-east-1_Remote")
     now[0] += 60
     assert directory.user_pool("us-east-1", "us-east-1_Remote").url.startswith("http://127")
+
+
+async def test_remembered_token_not_valid_yet_is_admitted_once_its_nbf_passes(
+    issuer: TokenIssuer, documents: Documents
+) -> None:
+    """The remembered time window is compared with the clock on every request: a token
+    refused as early is admitted later without being verified again."""
+    wall = [time.time()]
+    verifier = TokenVerifier(JwksCache(fetch=documents), clock=lambda: wall[0])
+    token = issuer.mint(aud="client-a", nbf=int(wall[0]) + 60, exp=int(wall[0]) + 600)
+    with pytest.raises(TokenRejected, match="not valid yet"):
+        await verifier.verify(token, Issuer(ISSUER_URL), AUDIENCE)
+    wall[0] += 120
+    assert (await verifier.verify(token, Issuer(ISSUER_URL), AUDIENCE)).claims["aud"] == "client-a"
+    wall[0] += 600
+    with pytest.raises(TokenRejected, match="the token has expired"):
+        await verifier.verify(token, Issuer(ISSUER_URL), AUDIENCE)
+
+
+async def test_time_checks_come_before_a_malformed_iat(
+    verifier: TokenVerifier, issuer: TokenIssuer
+) -> None:
+    fresh = issuer.mint(aud="client-a", exp=int(time.time()) + 60, iat="yesterday")
+    assert await _rejection(verifier, fresh) == "the token's iat claim is not a number"
+    expired = issuer.mint(aud="client-a", exp=int(time.time()) - 1, iat="yesterday")
+    assert await _rejection(verifier, expired) == "the token has expired"

@@ -12,10 +12,13 @@ import msgspec
 import orjson
 import pytest
 
+from lamina.aws.policy import Decision
 from lamina.functions.error import FunctionNotFoundError
 from lamina.functions.model import InvokeResult
 from lamina.functions.policy import InvokeRequest
 from lamina.gateway.app import Gateway
+from lamina.gateway.auth.cache import AuthorizerAnswer, MemoryAuthorizerCache
+from lamina.gateway.auth.lambda_ import _Decisions
 from lamina.gateway.deployment import Deployment
 from lamina.gateway.model import (
     Authorizer,
@@ -634,3 +637,94 @@ async def test_output_without_principal_id_is_admitted_on_its_policy() -> None:
     result = await call(Gateway(_deployment(), runtime), "/prod/token", BEARER, host=rest_host())
     assert result.status == 200
     assert runtime.app_events[0]["requestContext"]["authorizer"]["principalId"] is None
+
+
+# Cached answers: what the remembered per-method decisions must not change
+
+
+async def test_cached_answer_denying_another_method_explicitly_denies_it_from_the_cache() -> None:
+    other = f"arn:aws:execute-api:us-east-1:{ACCOUNT}:{REST_ID}/prod/GET/other"
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": "*"},
+            {"Action": "execute-api:Invoke", "Effect": "Deny", "Resource": other},
+        ],
+    }
+    runtime = Runtime(returns({"principalId": "u", "policyDocument": document}))
+    gateway = Gateway(_deployment(), runtime)
+    results = [
+        await call(gateway, path, BEARER, host=rest_host())
+        for path in ("/prod/token", "/prod/other", "/prod/token", "/prod/other")
+    ]
+    assert [result.status for result in results] == [200, 403, 200, 403]
+    assert results[3].body == (
+        b'{"Message":"User is not authorized to access this resource with an explicit deny"}'
+    )
+    assert len(runtime.auth_events) == 1
+
+
+async def test_cached_answer_with_a_condition_is_evaluated_on_every_request(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A policy allowing until an epoch second: the cached answer stands, but the
+    condition is asked again on each request (aws:EpochTime moves on)."""
+    statement = {
+        "Action": "execute-api:Invoke",
+        "Effect": "Allow",
+        "Resource": "*",
+        "Condition": {"NumericLessThan": {"aws:EpochTime": "2000000000"}},
+    }
+    document = {"Version": "2012-10-17", "Statement": [statement]}
+    runtime = Runtime(returns({"principalId": "u", "policyDocument": document}))
+    gateway = Gateway(_deployment(), runtime)
+    now = [1_999_999_998.0]
+    monkeypatch.setattr("lamina.aws.policy.time", type("Clock", (), {"time": lambda: now[0]}))
+    assert (await call(gateway, "/prod/token", BEARER, host=rest_host())).status == 200
+    assert (await call(gateway, "/prod/token", BEARER, host=rest_host())).status == 200
+    now[0] = 2_000_000_001.0
+    late = await call(gateway, "/prod/token", BEARER, host=rest_host())
+    assert_golden(late, "rest_lambda_authorizer_implicit_deny")
+    assert len(runtime.auth_events) == 1  # still the cached answer
+
+
+async def test_flushed_cache_asks_again_and_the_new_policy_decides() -> None:
+    cache = MemoryAuthorizerCache()
+    answers = iter([policy("Allow", "*"), policy("Deny", "*")])
+    runtime = Runtime(lambda event: returns({"principalId": "u", "policyDocument": next(answers)}))
+    gateway = Gateway(_deployment(), runtime, authorizer_cache=cache)
+    assert (await call(gateway, "/prod/token", BEARER, host=rest_host())).status == 200
+    assert (await call(gateway, "/prod/token", BEARER, host=rest_host())).status == 200
+    await cache.forget(frozenset({TOKEN.id}))  # FlushStageAuthorizersCache
+    flushed = await call(gateway, "/prod/token", BEARER, host=rest_host())
+    assert flushed.status == 403
+    assert b"explicit deny" in flushed.body
+    assert len(runtime.auth_events) == 2
+
+
+async def test_expired_answer_asks_again_and_the_new_policy_decides() -> None:
+    clock = [1000.0]
+    cache = MemoryAuthorizerCache(clock=lambda: clock[0])
+    answers = iter([policy("Allow", "*"), policy("Deny", "*")])
+    runtime = Runtime(lambda event: returns({"principalId": "u", "policyDocument": next(answers)}))
+    gateway = Gateway(_deployment(), runtime, authorizer_cache=cache)
+    assert (await call(gateway, "/prod/token", BEARER, host=rest_host())).status == 200
+    clock[0] += TOKEN.result_ttl_seconds
+    assert (await call(gateway, "/prod/token", BEARER, host=rest_host())).status == 403
+    assert len(runtime.auth_events) == 2
+
+
+def test_decisions_for_a_cache_handing_out_copies_keep_one_entry_per_key_and_method() -> None:
+    """Redis decodes a new answer object on every read: each replaces the last."""
+    decisions = _Decisions()
+    arn = f"arn:aws:execute-api:us-east-1:{ACCOUNT}:{REST_ID}/prod/GET/token"
+    stored = msgspec.json.encode(
+        AuthorizerAnswer(principal_id="u", statements=(ALLOW_ALL["Statement"][0],))
+    )
+    for _ in range(5):
+        copy = msgspec.json.decode(stored, type=AuthorizerAnswer)
+        assert decisions.decide(copy, arn, ("tok001", "Bearer abc")) is Decision.ALLOW
+    assert len(decisions) == 1
+    # An uncached answer is never remembered.
+    decisions.decide(copy, arn, None)
+    assert len(decisions) == 1
