@@ -168,7 +168,8 @@ async def serve(options: ServeOptions) -> int:
         click.echo(f"error: --store: {error}", err=True)
         return 2
     try:
-        limiter = await open_limiter(options.limits_url)
+        # In process, quota counters and usage outlive a restart in the state directory.
+        limiter = await open_limiter(options.limits_url, state_dir / "limits" / "counters.json")
     except LimiterUnavailable as error:  # a wrong --limits URL, or Redis down
         store.close()
         click.echo(f"error: --limits: {error}", err=True)

@@ -11,11 +11,13 @@ import enum
 import time
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from lamina.core.error import LaminaError
 from lamina.gateway.limits.bucket import TokenBucket
+from lamina.gateway.limits.counters_file import Counters, load_counters, save_counters
 from lamina.gateway.limits.model import Quota, Throttle
 from lamina.gateway.limits.period import Today
 
@@ -74,7 +76,8 @@ class InProcessLimiter:
     """Buckets and counters in this process's memory.
 
     `clock` (monotonic seconds) drives the buckets, `wall` (epoch seconds) the quota
-    periods and days; tests pass their own.
+    periods and days; tests pass their own. With `counters_path` the quota counters and
+    daily usage are read from that file on start and written to it on close.
     """
 
     def __init__(
@@ -82,15 +85,18 @@ class InProcessLimiter:
         *,
         clock: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,
+        counters_path: Path | None = None,
     ) -> None:
         self._clock = clock
         self._wall = wall
         self._buckets: dict[str, TokenBucket] = {}
-        self._periods: dict[tuple[str, str], tuple[date, int]] = {}
-        """(plan, key) -> (start of the current quota period, requests counted in it)."""
-        self._days: dict[tuple[str, str], dict[date, int]] = {}
-        self._adjusted: dict[tuple[str, str], dict[date, int]] = {}
-        """(plan, key) -> day -> what set_remaining added to the quota counter that day."""
+        self._counters_path = counters_path
+        """Where quota counters and daily usage are kept across restarts (counters_file.py)."""
+        counters = Counters() if counters_path is None else load_counters(counters_path)
+        self._counters = counters
+        self._periods = counters.periods
+        self._days = counters.days
+        self._adjusted = counters.adjusted
         self._today = Today()
 
     def take_now(self, bucket: Bucket) -> bool:
@@ -181,6 +187,11 @@ class InProcessLimiter:
 
     async def close(self) -> None:
         self._buckets.clear()
+        if self._counters_path is not None:
+            today = self._today.day(self._wall())
+            for days in (*self._days.values(), *self._adjusted.values()):
+                self._forget_old_days(days, today)
+            save_counters(self._counters_path, self._counters)
 
     @staticmethod
     def _forget_old_days(days: dict[date, int], today: date) -> None:
@@ -189,13 +200,14 @@ class InProcessLimiter:
             del days[day]
 
 
-async def open_limiter(url: str | None) -> RateLimiter:
+async def open_limiter(url: str | None, counters_path: Path | None = None) -> RateLimiter:
     """The limiter `lamina up --limits URL` asks for: Redis for redis:// (and rediss://)
-    URLs, checked with a PING; the in-process one for None. A `key_prefix` query
-    parameter sets the prefix of every key (default `lamina:limits:`), so several
-    deployments can share one Redis without sharing limits."""
+    URLs, checked with a PING; the in-process one for None, keeping its quota counters in
+    `counters_path` across restarts. A `key_prefix` query parameter sets the prefix of
+    every key (default `lamina:limits:`), so several deployments can share one Redis
+    without sharing limits."""
     if url is None:
-        return InProcessLimiter()
+        return InProcessLimiter(counters_path=counters_path)
     if not url.startswith(("redis://", "rediss://", "unix://")):
         raise LimiterUnavailable(f"{url!r} is no Redis URL (redis://host:port/db)")
     # redis-py takes a fifth of a second to import: only when asked for.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -102,6 +103,27 @@ def test_limits_http_api_default_route_throttle(client: httpx.Client) -> None:
     response = client.get("/http")
     assert (response.status_code, response.content) == (429, b'{"message":"Too Many Requests"}')
     assert "x-amzn-errortype" not in response.headers
+
+
+def test_limits_quota_and_usage_survive_a_restart(tmp_path: Path) -> None:
+    """In process, the quota counters and the usage GetUsage reads are kept in the state
+    directory: a restart neither grants the quota again nor forgets the day's usage."""
+    headers = {"x-api-key": QUOTA_KEY}
+    first = LaminaProcess(APP, "--no-watch", state_dir=tmp_path)
+    try:
+        statuses = [httpx.get(f"{first.base}/prod/keyed", headers=headers).status_code]
+        statuses.append(httpx.get(f"{first.base}/prod/keyed", headers=headers).status_code)
+    finally:
+        first.stop()
+    assert statuses == [200, 200]
+    second = LaminaProcess(APP, "--no-watch", state_dir=tmp_path)
+    try:
+        statuses = [
+            httpx.get(f"{second.base}/prod/keyed", headers=headers).status_code for _ in range(2)
+        ]
+    finally:
+        second.stop()
+    assert statuses == [200, 429]  # a quota of 3 a day, across both runs
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,66 @@
+"""The in-process limiter keeps quota counters and daily usage in a file across restarts."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from lamina.gateway.limits.limiter import InProcessLimiter, open_limiter
+from lamina.gateway.limits.model import Quota
+
+WEEK = Quota(limit=3, period="WEEK", offset=1)
+DAY = date(2026, 11, 25)  # a Wednesday: its WEEK period (offset 1) began on Monday
+
+
+def _wall(day: date) -> float:
+    return datetime(day.year, day.month, day.day, 12, tzinfo=UTC).timestamp()
+
+
+async def test_counters_file_quota_survives_a_restart(tmp_path: Path) -> None:
+    path = tmp_path / "limits" / "counters.json"
+    first = InProcessLimiter(wall=lambda: _wall(DAY), counters_path=path)
+    assert [await first.count("plan", "key", WEEK) for _ in range(2)] == [True, True]
+    await first.set_remaining("plan", "other", WEEK, 5)
+    await first.close()
+
+    tuesday = DAY + timedelta(days=1)
+    second = InProcessLimiter(wall=lambda: _wall(tuesday), counters_path=path)
+    # One request of the week's three left for "key"; five granted to "other".
+    assert [await second.count("plan", "key", WEEK) for _ in range(2)] == [True, False]
+    assert await second.quota_used("plan", "other", WEEK) == -2
+    assert await second.daily_usage("plan", "key", [DAY, tuesday]) == [2, 1]
+    assert await second.daily_adjustments("plan", "other", [DAY]) == [-2]
+
+
+async def test_counters_file_forgets_days_past_retention_when_saved(tmp_path: Path) -> None:
+    path = tmp_path / "counters.json"
+    old = DAY - timedelta(days=120)
+    first = InProcessLimiter(wall=lambda: _wall(old), counters_path=path)
+    assert await first.count("plan", "key", None)
+    await first.close()
+    moved_on = InProcessLimiter(wall=lambda: _wall(DAY), counters_path=path)
+    await moved_on.close()
+    again = InProcessLimiter(wall=lambda: _wall(DAY), counters_path=path)
+    assert await again.daily_usage("plan", "key", [old]) == [0]
+
+
+async def test_counters_file_unreadable_starts_from_zero(tmp_path: Path) -> None:
+    path = tmp_path / "counters.json"
+    path.write_text("{not json")
+    limiter = InProcessLimiter(wall=lambda: _wall(DAY), counters_path=path)
+    assert await limiter.daily_usage("plan", "key", [DAY]) == [0]
+    assert await limiter.count("plan", "key", WEEK)
+    await limiter.close()
+    assert b'"periods"' in path.read_bytes()  # overwritten with what counts now
+
+
+async def test_open_limiter_in_process_keeps_its_counters_at_the_path(tmp_path: Path) -> None:
+    path = tmp_path / "counters.json"
+    limiter = await open_limiter(None, path)
+    assert isinstance(limiter, InProcessLimiter)
+    await limiter.count("plan", "key", None)
+    await limiter.close()
+    assert path.exists()
+    without = await open_limiter(None)
+    await without.close()
+    assert list(tmp_path.iterdir()) == [path]
