@@ -39,6 +39,9 @@ def banner_lines(
         lines.append("APIs:")
     for rest in app.rest_apis:
         at_root = deployment.root_rest is not None and deployment.root_rest.api.id == rest.id
+        if rest.private:
+            lines += _private_lines(rest, app, port, scheme)
+            continue
         lines += _api_lines(rest, "REST", host, port, at_root, scheme)
     for http in app.http_apis:
         at_root = deployment.root_http is not None and deployment.root_http.api.id == http.id
@@ -64,6 +67,28 @@ def _api_lines(
         urls = [f"{scheme}://{api.id}.execute-api.localhost:{port}{prefix}/"]
         if at_root:
             urls.insert(0, f"{scheme}://{host}:{port}{prefix}/")
+        lines.append(head + "  ".join(urls))
+    return lines + [f"      {route}" for route in _routes(api)]
+
+
+def _private_lines(api: RestApi, app: Application, port: int, scheme: str) -> list[str]:
+    """A private API is reached only through a VPC endpoint: the alias of each associated
+    endpoint, and each endpoint's own name with the API id in x-apigw-api-id
+    (gateway/private.py)."""
+    head = f"  {api.logical_id}  id={api.id}  REST (PRIVATE)  "
+    if not api.stages:
+        return [head + "(no stage deployed: not reachable until a Deployment or Stage exists)"]
+    lines = []
+    for stage in api.stages:
+        urls = [
+            f"{scheme}://{api.id}-{endpoint_id}.execute-api.localhost:{port}/{stage.name}/"
+            for endpoint_id in api.vpc_endpoint_ids
+        ]
+        urls += [
+            f"{scheme}://{endpoint.id}.execute-api.vpce.localhost:{port}/{stage.name}/ "
+            f"(header x-apigw-api-id: {api.id})"
+            for endpoint in app.vpc_endpoints
+        ]
         lines.append(head + "  ".join(urls))
     return lines + [f"      {route}" for route in _routes(api)]
 

@@ -237,6 +237,7 @@ class ControlPlane:
             limits=self._limits(merge_limits(app.limits, compile_plans(plans), throttles)),
             domains=merge_domains(app.domains, compile_custom_domains(domains)),
             root_candidates={api.id for api in app.rest_apis} | {api.id for api in app.http_apis},
+            vpc_endpoints=app.vpc_endpoints,
         )
 
 

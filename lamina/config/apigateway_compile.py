@@ -116,6 +116,7 @@ def compile_definition(
                 _request_validator(spec)
                 for spec in _records(snapshot.get("requestValidators"), "requestValidators")
             ),
+            **_endpoint_configuration(rest_api.get("endpointConfiguration")),
         )
     except ConfigError as error:
         raise ConfigError(f"REST API {api_id}: {error.detail}") from error
@@ -444,6 +445,17 @@ def _gateway_responses(records: list[Record]) -> tuple[GatewayResponseSetting, .
             response_templates=_strings(record.get("responseTemplates")),
         )
     return tuple(found[name] for name in sorted(found))
+
+
+def _endpoint_configuration(raw: object) -> dict[str, Any]:
+    """`private` and `vpc_endpoint_ids` from the RestApi's endpointConfiguration.
+    https://docs.aws.amazon.com/apigateway/latest/api/API_EndpointConfiguration.html"""
+    if not isinstance(raw, Mapping) or raw.get("types") != ["PRIVATE"]:
+        return {}
+    ids = raw.get("vpcEndpointIds")
+    if not isinstance(ids, list):
+        ids = []
+    return {"private": True, "vpc_endpoint_ids": tuple(i for i in ids if isinstance(i, str))}
 
 
 def _policy(raw: object, prefix: str) -> dict[str, Any] | None:

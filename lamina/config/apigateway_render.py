@@ -97,6 +97,10 @@ def _rest_api(api: RestApi) -> dict[str, Any]:
         "endpointConfiguration": {"types": ["EDGE"]},
         "disableExecuteApiEndpoint": False,
     }
+    if api.private:
+        record["endpointConfiguration"] = {"types": ["PRIVATE"]}
+        if api.vpc_endpoint_ids:
+            record["endpointConfiguration"]["vpcEndpointIds"] = list(api.vpc_endpoint_ids)
     if api.binary_media_types:
         record["binaryMediaTypes"] = list(api.binary_media_types)
     if api.policy is not None:

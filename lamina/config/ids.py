@@ -20,3 +20,10 @@ def physical_id(*parts: str, length: int = 10) -> str:
         number, index = divmod(number, len(_ALPHABET))
         chars.append(_ALPHABET[index])
     return "".join(chars)
+
+
+def ec2_id(prefix: str, stack_name: str, logical_id: str) -> str:
+    """An EC2-style id (`vpc-…`, `vpce-…`): the prefix, a dash and 17 lowercase hex digits,
+    derived from the stack and logical id."""
+    digest = hashlib.sha256("\x00".join((stack_name, prefix, logical_id)).encode()).hexdigest()
+    return f"{prefix}-{digest[:17]}"

@@ -27,6 +27,7 @@ from lamina.config.layer import build_layers
 from lamina.config.model import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, Application
 from lamina.config.parameter import Environment, parameter_values
 from lamina.config.permission import build_permissions
+from lamina.config.private_api import VPC, VPC_ENDPOINT, build_vpc_endpoints
 from lamina.config.reference import CfnResource, Resources
 from lamina.config.rest_api import build_rest_apis
 from lamina.config.sam import translate_sam, uses_serverless_transform
@@ -66,6 +67,8 @@ _BUILT_TYPES = frozenset(
         *WAF_TYPES,
         *DOMAIN_TYPES,
         "AWS::ApiGatewayV2::Authorizer",
+        VPC_ENDPOINT,  # execute-api endpoints, for private REST APIs
+        VPC,  # its id, for the endpoints' aws:SourceVpc
     }
 )
 _ACCEPTED_TYPES = frozenset(
@@ -123,6 +126,7 @@ def load_application(
     event_source_mappings = build_event_source_mappings(stack)
     service_resources = build_service_resources(stack, region, account_id)
     domains = build_domains(stack)
+    vpc_endpoints = build_vpc_endpoints(stack, rest_apis)
     limits = build_access_limits(stack)
     identities = build_identities(stack)
     return Application(
@@ -138,6 +142,7 @@ def load_application(
         event_source_mappings=tuple(event_source_mappings),
         service_resources=tuple(service_resources),
         domains=tuple(domains),
+        vpc_endpoints=vpc_endpoints,
         limits=limits,
         layers=tuple(layers),
         identities=tuple(identities),

@@ -10,7 +10,7 @@ from lamina.aws.credentials import AssumableRole, Identity
 from lamina.functions.model import FunctionConfig
 from lamina.gateway.domain import CustomDomain
 from lamina.gateway.limits.model import AccessLimits
-from lamina.gateway.model import HttpApi, RestApi
+from lamina.gateway.model import HttpApi, RestApi, VpcEndpoint
 
 DEFAULT_REGION = "us-east-1"
 DEFAULT_ACCOUNT_ID = "123456789012"
@@ -115,6 +115,8 @@ class Application(msgspec.Struct, frozen=True, kw_only=True):
     """Event source mappings from DynamoDB streams (created at `lamina up`)."""
     domains: tuple[CustomDomain, ...] = ()
     """Custom domain names with their base path mappings and mutual TLS settings."""
+    vpc_endpoints: tuple[VpcEndpoint, ...] = ()
+    """Interface VPC endpoints for execute-api, through which private REST APIs are reached."""
     """DynamoDB tables the template declares (created when missing at `lamina up`)."""
     layers: tuple[TemplateLayer, ...] = ()
     service_resources: tuple[TemplateResource, ...] = ()

@@ -17,7 +17,7 @@ import msgspec
 from lamina.aws.credentials import derived_key_pair, derived_principal_id
 from lamina.config import cloudfront, service_ids
 from lamina.config.error import ConfigError
-from lamina.config.ids import physical_id
+from lamina.config.ids import ec2_id, physical_id
 from lamina.config.intrinsic import Resolver
 
 LAMBDA_FUNCTION = "AWS::Lambda::Function"
@@ -503,6 +503,10 @@ _REF_RULES: dict[str, _Rule] = {
     "AWS::ApiGatewayV2::Stage": _stage_name,
     "AWS::ApiGatewayV2::Authorizer": _id(6),
     "AWS::ApiGateway::DomainName": _domain_name,
+    # Ref of a VPC is its id, of a VPC endpoint its id (private APIs: config/private_api.py).
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-vpcendpoint.html#aws-resource-ec2-vpcendpoint-return-values
+    "AWS::EC2::VPC": lambda r, res, v: ec2_id("vpc", r.stack_name, res.logical_id),
+    "AWS::EC2::VPCEndpoint": lambda r, res, v: ec2_id("vpce", r.stack_name, res.logical_id),
     "AWS::ApiGatewayV2::DomainName": _domain_name,
     DYNAMODB_TABLE: _table_name,
     IAM_USER: _user_name,

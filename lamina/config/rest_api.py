@@ -30,6 +30,7 @@ from lamina.config.integration import (
     is_lambda_custom,
 )
 from lamina.config.openapi import ANY_METHOD_KEY, binary_media_types, operations
+from lamina.config.private_api import check_private, endpoint_configuration
 from lamina.config.reference import REST_API, CfnResource, root_resource_id
 from lamina.config.request_validation import (
     BodyValidation,
@@ -84,7 +85,8 @@ def _rest_api(stack: Stack, resource: CfnResource, functions: Mapping[str, str])
     binary = binary_media_types(stack.prop(resource, "BinaryMediaTypes"))
     if body is not None:
         binary += binary_media_types(body.get("x-amazon-apigateway-binary-media-types"))
-    return RestApi(
+    private, vpc_endpoint_ids = endpoint_configuration(stack, resource, body)
+    api = RestApi(
         id=api_id,
         logical_id=resource.logical_id,
         name=stack.text(resource, "Name", str(title or resource.logical_id)),
@@ -100,7 +102,11 @@ def _rest_api(stack: Stack, resource: CfnResource, functions: Mapping[str, str])
         policy=resource_policy(stack, resource, body, api_id),
         models=tuple(models),
         request_validators=tuple(validators),
+        private=private,
+        vpc_endpoint_ids=vpc_endpoint_ids,
     )
+    check_private(api)
+    return api
 
 
 def _resource_id(api_id: str, path: str) -> str:

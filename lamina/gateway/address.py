@@ -4,21 +4,35 @@ URL forms (DESIGN.md): host-style `{apiId}.execute-api.localhost/{stage}/path`, 
 `/restapis/{apiId}/{stage}/_user_request_/path`, the root form for the one REST API
 (`/{stage}/path`) and the one HTTP API (`/path` on `$default`), and custom domain names
 (the Host names a domain; its base path mappings pick the API and stage).
+
+Through an interface VPC endpoint for execute-api (private REST APIs, gateway/private.py):
+`{apiId}-{vpceId}.execute-api.localhost` (the Route 53 alias AWS makes for an endpoint
+associated with the API) and `{vpceId}.execute-api.vpce.localhost` with the API id in an
+`x-apigw-api-id` header (the endpoint's own DNS name).
+https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-private-api-test-invoke-url.html
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from lamina.gateway.deployment import CompiledHttpApi, CompiledRestApi, Deployment
 from lamina.gateway.domain import CompiledDomain
-from lamina.gateway.model import Stage
+from lamina.gateway.model import Stage, VpcEndpoint
 
 _HOST_MARK = ".execute-api."
 _PATH_STYLE = "/restapis/"
 _USER_REQUEST = "/_user_request_"
+_VPCE = "vpce-"
+_ALIAS_MARK = "-vpce-"
+API_ID_HEADER = "x-apigw-api-id"
+
+Header = Callable[[str], "str | None"]
+"""A request's header lookup (GatewayRequest.header)."""
 
 
 class ApiAddress:
-    __slots__ = ("api", "base_prefix", "domain", "path", "stage", "stage_prefix")
+    __slots__ = ("api", "base_prefix", "domain", "endpoint", "path", "stage", "stage_prefix")
 
     def __init__(
         self,
@@ -43,6 +57,8 @@ class ApiAddress:
         """On a custom domain: what of the URL path came before `path` (base path, and the
         stage when the mapping names none), e.g. "/v1". API Gateway's events keep it in
         `path` / `rawPath` (stages/domain.py)."""
+        self.endpoint: VpcEndpoint | None = None
+        """The VPC endpoint the request came through (its host name named one)."""
 
 
 def _first_segment(path: str) -> tuple[str, str]:
@@ -103,14 +119,43 @@ def _on_domain(deployment: Deployment, domain: CompiledDomain, path: str) -> Api
     return ApiAddress(api, stage, rest, "", domain=domain, base_prefix=prefix)
 
 
-def resolve_address(deployment: Deployment, host: str, path: str) -> ApiAddress | None:
+def _through_endpoint(
+    deployment: Deployment, name: str, path: str, header: Header | None
+) -> ApiAddress | None:
+    """`name` (the host's first label) names a VPC endpoint: `{vpceId}` with the API in
+    x-apigw-api-id, or `{apiId}-{vpceId}`, which exists only for a private API the endpoint
+    is associated with (VpcEndpointIds). None: no such endpoint, or no API named."""
+    if name.startswith(_VPCE):
+        endpoint = deployment.vpc_endpoints.get(name)
+        api_id = header(API_ID_HEADER) if header is not None else None
+    else:
+        api_id, _, rest = name.partition(_ALIAS_MARK)
+        endpoint = deployment.vpc_endpoints.get(_VPCE + rest)
+        api = deployment.rest.get(api_id)
+        if endpoint is None or api is None or endpoint.id not in api.api.vpc_endpoint_ids:
+            return None
+    if endpoint is None or not api_id:
+        return None
+    address = _by_id(deployment, api_id, path)
+    if address is not None:
+        address.endpoint = endpoint
+    return address
+
+
+def resolve_address(
+    deployment: Deployment, host: str, path: str, header: Header | None = None
+) -> ApiAddress | None:
+    """`header`: the request's header lookup, read only for a VPC endpoint's own host name."""
     if deployment.domains:
         domain = deployment.domains.find(host)
         if domain is not None:
             return _on_domain(deployment, domain, path)
     mark = host.find(_HOST_MARK)
     if mark > 0:
-        return _by_id(deployment, host[:mark], path)
+        name = host[:mark]
+        if deployment.vpc_endpoints and _VPCE in name:
+            return _through_endpoint(deployment, name, path, header)
+        return _by_id(deployment, name, path)
     if path.startswith(_PATH_STYLE):
         return _path_style(deployment, path)
     root_rest = deployment.root_rest

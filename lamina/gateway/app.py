@@ -168,7 +168,7 @@ class Gateway:
     def reject(self, request: GatewayRequest, host: str, error: GatewayError) -> GatewayResponse:
         """Answer with a gateway response before routing (e.g. a body over the size limit)."""
         started = time.perf_counter_ns()
-        address = resolve_address(self.deployment, host, request.path)
+        address = resolve_address(self.deployment, host, request.path, request.header)
         kind = (
             ApiKind.REST if isinstance(address and address.api, CompiledRestApi) else ApiKind.HTTP
         )

@@ -21,16 +21,18 @@ from lamina.gateway.events.common import matches_media_type, media_type_patterns
 from lamina.gateway.integrations.mock import precompile_templates
 from lamina.gateway.limits.model import AccessLimits
 from lamina.gateway.limits.policy import CompiledLimits
-from lamina.gateway.model import HttpApi, RestApi, Stage
+from lamina.gateway.model import HttpApi, RestApi, Stage, VpcEndpoint
 from lamina.gateway.routing.http import HttpRouter
 from lamina.gateway.routing.rest import RestRouter
 
 
 class CompiledRestApi:
-    __slots__ = ("_binary_patterns", "api", "authorizers", "router", "serving", "stages")
+    __slots__ = ("_binary_patterns", "api", "authorizers", "private", "router", "serving", "stages")
 
     def __init__(self, api: RestApi, definitions: Definitions | None = None) -> None:
         self.api = api
+        self.private = api.private
+        """Reached only through a VPC endpoint (gateway/private.py)."""
         self.router = RestRouter(api)
         self.stages = {stage.name: stage for stage in api.stages}
         self.authorizers = {authorizer.id: authorizer for authorizer in api.authorizers}
@@ -49,6 +51,8 @@ class CompiledRestApi:
 
 class CompiledHttpApi:
     __slots__ = ("api", "authorizers", "router", "serving", "stages")
+    private = False
+    """HTTP APIs have no private endpoint type."""
 
     def __init__(self, api: HttpApi, definitions: Definitions | None = None) -> None:
         self.api = api
@@ -178,8 +182,12 @@ class Deployment:
         domains: tuple[CustomDomain, ...] = (),
         canary_draw: Callable[[], float] = random.random,
         root_candidates: Set[str] | None = None,
+        vpc_endpoints: tuple[VpcEndpoint, ...] = (),
     ) -> None:
         self.account_id = account_id
+        self.vpc_endpoints = {endpoint.id: endpoint for endpoint in vpc_endpoints}
+        """Interface VPC endpoints for execute-api by id: private REST APIs are reached
+        through them (gateway/address.py, gateway/private.py)."""
         self.region = region
         definitions = Definitions()
         self.rest = {api.id: CompiledRestApi(api, definitions) for api in rest_apis}

@@ -36,6 +36,9 @@ class ResponseType(enum.Enum):
     WAF_FILTERED = "WAF_FILTERED"
     CLIENT_CERTIFICATE_DENIED = "CLIENT_CERTIFICATE_DENIED"
     """Not a gateway response type: mutual TLS refused at the custom domain (see below)."""
+    PRIVATE_ENDPOINT_DENIED = "PRIVATE_ENDPOINT_DENIED"
+    """Not a gateway response type: a private API reached other than through a VPC
+    endpoint, or another API through one (gateway/private.py)."""
     ACCESS_DENIED = "ACCESS_DENIED"
     INVALID_SIGNATURE = "INVALID_SIGNATURE"
     UNAUTHORIZED = "UNAUTHORIZED"
@@ -122,6 +125,13 @@ _REST: dict[ResponseType, _Rendering] = {
     ResponseType.CLIENT_CERTIFICATE_DENIED: _Rendering(
         403, b'{"message":"Forbidden"}', b"ForbiddenException"
     ),
+    # A private API called by its public name, or a public API through a VPC endpoint:
+    # 403 Forbidden, ForbiddenException.
+    # https://repost.aws/knowledge-center/api-gateway-troubleshoot-403-forbidden
+    # https://repost.aws/knowledge-center/api-gateway-vpc-connections
+    ResponseType.PRIVATE_ENDPOINT_DENIED: _Rendering(
+        403, b'{"message":"Forbidden"}', b"ForbiddenException"
+    ),
     # API keys, usage plan quotas and throttling (lamina.gateway.stages.meter).
     # https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html
     ResponseType.INVALID_API_KEY: _Rendering(
@@ -202,6 +212,8 @@ _HTTP: dict[ResponseType, _Rendering] = {
     ResponseType.WAF_FILTERED: _Rendering(403, b'{"message":"Forbidden"}', None),
     # https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-mutual-tls.html
     ResponseType.CLIENT_CERTIFICATE_DENIED: _Rendering(403, b'{"message":"Forbidden"}', None),
+    # An HTTP API named through a VPC endpoint (VPC endpoints reach private REST APIs only).
+    ResponseType.PRIVATE_ENDPOINT_DENIED: _Rendering(403, b'{"message":"Forbidden"}', None),
     # https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-throttling.html
     ResponseType.THROTTLED: _Rendering(429, b'{"message":"Too Many Requests"}', None),
     # IAM authorization failures of any kind (reported: aws/aws-cdk#21182).

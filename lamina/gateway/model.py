@@ -360,6 +360,23 @@ class RestApi(msgspec.Struct, frozen=True, kw_only=True):
     """Gateway responses the user configured; the others keep API Gateway's defaults."""
     models: tuple[Model, ...] = ()
     request_validators: tuple[RequestValidator, ...] = ()
+    private: bool = False
+    """EndpointConfiguration Types [PRIVATE]: reachable only through a VPC endpoint for
+    execute-api (gateway/private.py)."""
+    vpc_endpoint_ids: tuple[str, ...] = ()
+    """PRIVATE only: the endpoints associated with the API (VpcEndpointIds), each giving
+    the `{apiId}-{vpceId}` host name (the Route 53 alias AWS generates)."""
+
+
+class VpcEndpoint(msgspec.Struct, frozen=True, kw_only=True):
+    """An interface VPC endpoint for execute-api (AWS::EC2::VPCEndpoint, or the one Lamina
+    names when a template with a private API declares none). Requests that come through
+    it carry `aws:SourceVpce` = `id` and `aws:SourceVpc` = `vpc_id`."""
+
+    id: str
+    """vpce-{17 hex digits}."""
+    vpc_id: str | None = None
+    """None: an endpoint the template only names by id (its VPC is not known)."""
 
 
 class Route(msgspec.Struct, frozen=True, kw_only=True):

@@ -34,6 +34,7 @@ from lamina.aws.sigv4 import (
 )
 from lamina.gateway.error import ApiKind, GatewayError, ResponseType
 from lamina.gateway.events.v1 import V1Target
+from lamina.gateway.private import endpoint_keys
 from lamina.http.message import HttpRequest
 
 if TYPE_CHECKING:
@@ -146,13 +147,17 @@ class IamCheck:
 def policy_context(ctx: RequestContext, identity: Identity | None) -> dict[str, str]:
     """The global condition keys Lamina knows for a gateway request.
     https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html
-    (aws:SourceVpc, aws:SourceVpce... are absent: no request arrives through a VPC endpoint;
-    the evaluator adds aws:CurrentTime)."""
+    (through a VPC endpoint: aws:SourceVpce, aws:SourceVpc and aws:VpcSourceIp instead of
+    aws:SourceIp, gateway/private.py; the evaluator adds aws:CurrentTime)."""
+    endpoint = ctx.address.endpoint if ctx.address is not None else None
     context = {
-        "aws:SourceIp": ctx.request.source_ip,
         "aws:SecureTransport": "false",
         "aws:EpochTime": str(ctx.request.time_epoch_ms // 1000),
     }
+    if endpoint is None:
+        context["aws:SourceIp"] = ctx.request.source_ip
+    else:
+        context.update(endpoint_keys(endpoint, ctx.request.source_ip))
     user_agent = ctx.request.header("user-agent")
     if user_agent is not None:
         context["aws:UserAgent"] = user_agent

@@ -21,17 +21,23 @@ from lamina.gateway.events.common import media_type
 from lamina.gateway.events.v1 import V1Target
 from lamina.gateway.events.v2 import V2Target, is_text_media_type
 from lamina.gateway.model import LambdaIntegration, Stage
+from lamina.gateway.private import admit_endpoint
 from lamina.gateway.routing.http import DEFAULT_ROUTE_KEY
 
 
 class RouteRequest:
     async def __call__(self, ctx: RequestContext) -> None:
         # The firewall, when the deployment has one, has already found the address.
-        address = ctx.address or resolve_address(ctx.deployment, ctx.host, ctx.request.path)
+        request = ctx.request
+        address = ctx.address or resolve_address(
+            ctx.deployment, ctx.host, request.path, request.header
+        )
         if address is None:
             ctx.kind = ApiKind.HTTP
             raise GatewayError(ResponseType.RESOURCE_NOT_FOUND, "no API at this address")
         ctx.address = address
+        if address.endpoint is not None or address.api.private:
+            admit_endpoint(ctx, address)  # private APIs only through VPC endpoints
         serving = address.api.serving
         if serving is not None and address.stage is not None:
             _serve_stage(ctx, address, serving)
