@@ -285,6 +285,14 @@ def _authorizer(
             re.compile(str(validation))
         except re.error as error:
             raise ConfigError(f"identityValidationExpression is no regex: {error}") from None
+    result_ttl = _ttl(ttl, DEFAULT_TTL)
+    if kind == "REQUEST" and not http and not sources and result_ttl > 0:
+        # "For the REQUEST authorizer, this is required when authorization caching is
+        # enabled." https://docs.aws.amazon.com/apigateway/latest/api/API_Authorizer.html
+        raise ConfigError(
+            f"a REQUEST authorizer caching its answers (authorizerResultTtlInSeconds "
+            f"{result_ttl}) needs an identitySource; set the TTL to 0 to call it uncached"
+        )
     if kind == "JWT" and not sources:
         sources = (HTTP_DEFAULT_IDENTITY,)
     if kind == "COGNITO_USER_POOLS" and not sources:
@@ -301,7 +309,7 @@ def _authorizer(
         qualifier=qualifier,
         identity_sources=sources,
         identity_validation_expression=str(validation) if validation else None,
-        result_ttl_seconds=_ttl(ttl, DEFAULT_TTL),
+        result_ttl_seconds=result_ttl,
         payload_format=version,
         simple_responses=simple_responses,
         provider_arns=_strings(provider_arns, "providerARNs"),

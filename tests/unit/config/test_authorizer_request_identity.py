@@ -1,0 +1,42 @@
+"""A REST REQUEST authorizer's identity sources are required once its answers are cached:
+"For the REQUEST authorizer, this is required when authorization caching is enabled."
+https://docs.aws.amazon.com/apigateway/latest/api/API_Authorizer.html"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lamina.config.error import ConfigError
+from tests.unit.config.test_authorizer import BODY_REST, CFN_REST, by_name, load, only_rest
+
+NO_SOURCE = (
+    '              identitySource: "method.request.header.A, method.request.querystring.b"\n'
+)
+
+
+def test_body_request_authorizer_without_identity_and_default_ttl_is_an_error(
+    tmp_path: Path,
+) -> None:
+    text = BODY_REST.replace(NO_SOURCE, "").replace(
+        "              authorizerResultTtlInSeconds: 0\n", ""
+    )
+    with pytest.raises(ConfigError, match=r"security scheme req: .*needs an identitySource"):
+        load(tmp_path, text)
+
+
+def test_body_request_authorizer_without_identity_and_caching_off_is_called_uncached(
+    tmp_path: Path,
+) -> None:
+    api = only_rest(load(tmp_path, BODY_REST.replace(NO_SOURCE, "")))
+    found = by_name(api)["req"]
+    assert (found.identity_sources, found.result_ttl_seconds) == ((), 0)
+
+
+def test_cfn_request_authorizer_without_identity_and_a_ttl_is_an_error(tmp_path: Path) -> None:
+    text = CFN_REST.replace("Type: TOKEN\n", "Type: REQUEST\n").replace(
+        "      IdentitySource: method.request.header.Authorization\n", "", 1
+    )
+    with pytest.raises(ConfigError, match="needs an identitySource"):
+        load(tmp_path, text)
