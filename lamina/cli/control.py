@@ -45,7 +45,7 @@ from lamina.config.error import ConfigError
 from lamina.config.model import Application
 from lamina.core.store import Store, StoreError
 from lamina.gateway.deployment import Deployment
-from lamina.gateway.limits.model import AccessLimits, Throttle
+from lamina.gateway.limits.model import AccessLimits, Throttle, render_limits
 from lamina.gateway.model import HttpApi, RestApi
 from lamina.gateway.waf.model import WebAcl
 from lamina.services.apigateway.adopt import adopt, forget_removed, logical_id_of
@@ -54,6 +54,7 @@ from lamina.services.apigateway.provider import ApiGatewayProvider
 from lamina.services.apigateway.records import RestApi as RestApiRecord
 from lamina.services.apigateway.snapshot import snapshots
 from lamina.services.apigateway.stages import DeployedStage, all_deployed_stages
+from lamina.services.apigateway.usage_adopt import adopt_limits
 from lamina.services.apigateway.usage_plans import plans_with_keys
 from lamina.services.apigatewayv2.adopt import adopt as adopt_http
 from lamina.services.apigatewayv2.adopt import forget_missing, template_logical_id
@@ -179,6 +180,7 @@ class ControlPlane:
             snapshot_, stages = render_rest_api(rest, region=region, account_id=account)
             adopt(self.rest, snapshot_, stages, stack_name=stack, logical_id=rest.logical_id)
         forget_removed(self.rest, stack, {api.logical_id for api in app.rest_apis})
+        adopt_limits(self.rest, *render_limits(app.limits), stack_name=stack)  # keys, plans
         for http in app.http_apis:
             snapshot_, stages = render_http_api(http, region=region, account_id=account)
             adopt_http(self.http, snapshot_, stages, logical_id=http.logical_id, stack_name=stack)

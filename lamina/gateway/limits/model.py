@@ -6,7 +6,7 @@ https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import msgspec
 
@@ -149,3 +149,50 @@ class AccessLimits(msgspec.Struct, frozen=True, kw_only=True):
     stage_throttles: tuple[StageThrottle, ...] = ()
     account: Throttle | None = None
     """The account-level throttle; None is the Region's default (account_throttle)."""
+
+
+def render_limits(limits: AccessLimits) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The template's API keys and usage plans in the management API's shapes (GetApiKey
+    with includeValue, GetUsagePlan plus `keyIds`), so that GetUsagePlans, GetApiKeys and
+    GetUsage show them, as CloudFormation leaves them behind. An UNSET limit is left out.
+    https://docs.aws.amazon.com/apigateway/latest/api/API_UsagePlan.html"""
+    keys = [
+        {"id": key.id, "name": key.name, "value": key.value, "enabled": key.enabled}
+        for key in limits.api_keys
+    ]
+    plans = []
+    for plan in limits.usage_plans:
+        rendered: dict[str, Any] = {
+            "id": plan.id,
+            "name": plan.name,
+            "apiStages": [_render_stage(stage) for stage in plan.stages],
+            "keyIds": list(plan.key_ids),
+        }
+        if plan.throttle is not None:
+            rendered["throttle"] = _render_throttle(plan.throttle)
+        if plan.quota is not None:
+            rendered["quota"] = {
+                "limit": plan.quota.limit,
+                "period": plan.quota.period,
+                "offset": plan.quota.offset,
+            }
+        plans.append(rendered)
+    return keys, plans
+
+
+def _render_stage(stage: PlanStage) -> dict[str, Any]:
+    rendered: dict[str, Any] = {"apiId": stage.api_id, "stage": stage.stage}
+    if stage.method_throttles:
+        rendered["throttle"] = {
+            name: _render_throttle(throttle) for name, throttle in stage.method_throttles.items()
+        }
+    return rendered
+
+
+def _render_throttle(throttle: Throttle) -> dict[str, Any]:
+    rendered: dict[str, Any] = {}
+    if throttle.burst >= 0:
+        rendered["burstLimit"] = throttle.burst
+    if throttle.rate >= 0:
+        rendered["rateLimit"] = throttle.rate
+    return rendered

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -12,6 +13,7 @@ import pytest
 import redis
 
 from lamina.config.load import load_application
+from tests.clients import aws_client
 from tests.conftest import FIXTURES, LaminaProcess
 
 APP = FIXTURES / "apps" / "limits"
@@ -121,9 +123,15 @@ def test_limits_quota_and_usage_survive_a_restart(tmp_path: Path) -> None:
         statuses = [
             httpx.get(f"{second.base}/prod/keyed", headers=headers).status_code for _ in range(2)
         ]
+        apigw = aws_client(second.base, "apigateway")
+        (plan,) = [p for p in apigw.get_usage_plans()["items"] if p["name"] == "small-quota"]
+        today = datetime.now(UTC).date().isoformat()
+        usage = apigw.get_usage(usagePlanId=plan["id"], startDate=today, endDate=today)
     finally:
         second.stop()
     assert statuses == [200, 429]  # a quota of 3 a day, across both runs
+    (key,) = [key for key in load_application(APP).limits.api_keys if key.value == QUOTA_KEY]
+    assert usage["items"][key.id] == [[3, 0]]
 
 
 @pytest.fixture(scope="module")

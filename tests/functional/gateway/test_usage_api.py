@@ -22,6 +22,7 @@ from tests.conftest import FIXTURES, LaminaProcess
 
 APP = FIXTURES / "apps" / "limits"
 REDIS_DB = "redis://127.0.0.1:6379/0"
+QUOTA_KEY = "quota-key-0123456789abcdef"
 
 
 @pytest.fixture(scope="module", params=["in-process", "redis"])
@@ -128,3 +129,30 @@ def test_update_usage_refuses_what_aws_refuses(lamina: LaminaProcess) -> None:
             patchOperations=[{"op": "replace", "path": "/remaining", "value": "1"}],
         )
     assert unknown.value.response["Error"]["Code"] == "NotFoundException"
+
+
+def test_template_keys_and_plans_are_listed_and_their_usage_readable(
+    lamina: LaminaProcess,
+) -> None:
+    """The template's ApiKey / UsagePlan / UsagePlanKey resources (and SAM's Auth.UsagePlan)
+    are in the management API as CloudFormation leaves them, and GetUsage reads what the
+    gateway counted for them."""
+    apigw = _apigw(lamina)
+    plans = {plan["name"]: plan for plan in apigw.get_usage_plans()["items"]}
+    small = plans["small-quota"]
+    assert small["quota"] == {"limit": 3, "offset": 0, "period": "DAY"}
+    (api_id,) = {stage["apiId"] for stage in small["apiStages"]}
+    assert small["apiStages"] == [{"apiId": api_id, "stage": "prod"}]
+    assert plans["LimitsApiUsagePlan"]["throttle"] == {"burstLimit": 50, "rateLimit": 50.0}
+    keys = {key["name"]: key for key in apigw.get_api_keys(includeValues=True)["items"]}
+    quota_key = keys["quota-key"]
+    assert (quota_key["value"], quota_key["enabled"]) == (QUOTA_KEY, True)
+    assert keys["disabled-key"]["enabled"] is False
+    attached = apigw.get_usage_plan_keys(usagePlanId=small["id"])["items"]
+    assert sorted(key["name"] for key in attached) == ["disabled-key", "quota-key"]
+    assert _statuses(lamina, QUOTA_KEY, 1) == [200]
+    today = datetime.now(UTC).date().isoformat()
+    usage = apigw.get_usage(
+        usagePlanId=small["id"], keyId=quota_key["id"], startDate=today, endDate=today
+    )
+    assert usage["items"] == {quota_key["id"]: [[1, 2]]}

@@ -1,0 +1,82 @@
+"""A template's API keys and usage plans adopted into the management API's records
+(adopt_limits), read back with boto3: listed as CloudFormation leaves them, replaced by a
+changed template, deleted when the template drops them; a key attached through the API to a
+template plan stays attached."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lamina.gateway.limits.model import (
+    AccessLimits,
+    ApiKey,
+    PlanStage,
+    Quota,
+    Throttle,
+    UsagePlan,
+    render_limits,
+)
+from lamina.services.apigateway.usage_adopt import adopt_limits
+
+from .conftest import ApiGatewayServer
+
+KEY = ApiKey(id="tkey000001", name="template-key", value="template-key-0123456789", enabled=True)
+OTHER = ApiKey(id="tkey000002", name="other-key", value="other-key-0123456789ab")
+
+
+def _plan(api_id: str, *key_ids: str, limit: int = 100) -> UsagePlan:
+    return UsagePlan(
+        id="tpl001",
+        name="gold",
+        stages=(
+            PlanStage(
+                api_id=api_id,
+                stage="prod",
+                method_throttles={"/pets/GET": Throttle(rate=5.0, burst=-1)},
+            ),
+        ),
+        throttle=Throttle(rate=10.0, burst=20),
+        quota=Quota(limit=limit, period="WEEK", offset=1),
+        key_ids=key_ids,
+    )
+
+
+def _adopt(server: ApiGatewayServer, keys: tuple[ApiKey, ...], *plans: UsagePlan) -> None:
+    limits = AccessLimits(api_keys=keys, usage_plans=plans)
+    adopt_limits(server.provider, *render_limits(limits), stack_name="shop")
+
+
+def test_usage_adopt_template_plan_and_keys_read_as_aws_shapes(
+    server: ApiGatewayServer, apigw: Any, api: dict[str, Any]
+) -> None:
+    _adopt(server, (KEY, OTHER), _plan(api["id"], KEY.id))
+    plan = apigw.get_usage_plan(usagePlanId="tpl001")
+    assert plan["name"] == "gold"
+    assert plan["apiStages"] == [
+        {"apiId": api["id"], "stage": "prod", "throttle": {"/pets/GET": {"rateLimit": 5.0}}}
+    ]
+    assert plan["throttle"] == {"burstLimit": 20, "rateLimit": 10.0}
+    assert plan["quota"] == {"limit": 100, "offset": 1, "period": "WEEK"}
+    assert plan["tags"] == {"aws:cloudformation:stack-name": "shop"}
+    key = apigw.get_api_key(apiKey=KEY.id, includeValue=True)
+    assert (key["name"], key["value"], key["enabled"]) == (KEY.name, KEY.value, True)
+    assert apigw.get_api_key(apiKey=OTHER.id)["enabled"] is False
+    linked = apigw.get_usage_plan_keys(usagePlanId="tpl001")["items"]
+    assert [(k["id"], k["type"]) for k in linked] == [(KEY.id, "API_KEY")]
+
+
+def test_usage_adopt_changed_template_replaces_and_forgets(
+    server: ApiGatewayServer, apigw: Any, api: dict[str, Any]
+) -> None:
+    _adopt(server, (KEY, OTHER), _plan(api["id"], KEY.id, OTHER.id))
+    value = "api-made-key-0123456789"
+    made = apigw.create_api_key(name="made", value=value, enabled=True)
+    apigw.create_usage_plan_key(usagePlanId="tpl001", keyId=made["id"], keyType="API_KEY")
+    _adopt(server, (KEY,), _plan(api["id"], KEY.id, limit=7))  # OTHER dropped, quota changed
+    assert apigw.get_usage_plan(usagePlanId="tpl001")["quota"]["limit"] == 7
+    linked = {k["id"] for k in apigw.get_usage_plan_keys(usagePlanId="tpl001")["items"]}
+    assert linked == {KEY.id, made["id"]}
+    assert {k["id"] for k in apigw.get_api_keys()["items"]} == {KEY.id, made["id"]}
+    _adopt(server, ())  # the template has no keys or plans any more
+    assert apigw.get_usage_plans()["items"] == []
+    assert [k["id"] for k in apigw.get_api_keys()["items"]] == [made["id"]]
