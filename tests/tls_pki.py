@@ -32,11 +32,14 @@ class ClientCert:
 
 
 class ClientCa:
-    def __init__(self, folder: Path, common_name: str) -> None:
+    def __init__(self, folder: Path, common_name: str, *, expired: bool = False) -> None:
+        """`expired`: the CA's own certificate ended yesterday (its leaves stay current)."""
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
         self.key = ec.generate_private_key(ec.SECP256R1())
         now = datetime.datetime.now(datetime.UTC)
+        if expired:
+            now -= datetime.timedelta(days=366)
         self.name = _name(common_name, "Example Corp")
         self.cert = (
             x509.CertificateBuilder()

@@ -14,6 +14,7 @@ a mutual-TLS domain then denies every request (no client certificate can reach i
 from __future__ import annotations
 
 import ipaddress
+import ssl
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -91,7 +92,9 @@ class Transport:
             if pair is None:
                 ca = ca or CertificateAuthority(state_dir / "tls")
                 pair = ca.leaf(_stem(domain.name), [domain.name])
-            sites.append(TlsSite(domain.name, pair, truststore))
+            tls_1_3 = domain.accepts_tls_1_3_only
+            minimum = ssl.TLSVersion.TLSv1_3 if tls_1_3 else ssl.TLSVersion.TLSv1_2
+            sites.append(TlsSite(domain.name, pair, truststore, minimum_version=minimum))
         for alias in distribution_aliases(app):  # a distribution's Aliases, as custom domains
             ca = ca or CertificateAuthority(state_dir / "tls")
             sites.append(TlsSite(alias, ca.leaf(_stem(alias), [alias]), None))

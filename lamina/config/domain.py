@@ -25,6 +25,7 @@ from lamina.config.error import ConfigError
 from lamina.config.reference import CfnResource
 from lamina.config.stack import Stack
 from lamina.gateway.domain import ApiMapping, CustomDomain, MutualTls
+from lamina.http.truststore import TruststoreError, read_truststore
 
 REST_DOMAIN = "AWS::ApiGateway::DomainName"
 REST_MAPPING = "AWS::ApiGateway::BasePathMapping"
@@ -68,18 +69,51 @@ def build_domains(stack: Stack) -> list[CustomDomain]:
     ]
 
 
+# The SecurityPolicy enums of the API references (API_CreateDomainName, apigateway and
+# apigatewayv2): legacy TLS_1_0 / TLS_1_2, and REST domains' enhanced SecurityPolicy_* ones.
+LEGACY_POLICIES = ("TLS_1_0", "TLS_1_2")
+ENHANCED_POLICIES = (
+    "SecurityPolicy_TLS13_1_3_2025_09",
+    "SecurityPolicy_TLS13_1_3_FIPS_2025_09",
+    "SecurityPolicy_TLS13_1_2_PFS_PQ_2025_09",
+    "SecurityPolicy_TLS13_1_2_FIPS_PQ_2025_09",
+    "SecurityPolicy_TLS13_1_2_FIPS_PFS_PQ_2025_09",
+    "SecurityPolicy_TLS13_1_2_Ext2_PQ_2025_09",
+    "SecurityPolicy_TLS13_1_2_Ext2_FIPS_PQ_2025_09",
+    "SecurityPolicy_TLS13_1_2_PQ_2025_09",
+    "SecurityPolicy_TLS13_1_2_2021_06",
+    "SecurityPolicy_TLS13_2025_EDGE",
+    "SecurityPolicy_TLS12_PFS_2025_EDGE",
+    "SecurityPolicy_TLS12_2018_EDGE",
+)
+
+
 def _domain(stack: Stack, resource: CfnResource) -> CustomDomain:
     name = stack.text(resource, "DomainName").lower()
     policy = stack.prop(resource, "SecurityPolicy")
+    allowed: tuple[str, ...] = LEGACY_POLICIES + ENHANCED_POLICIES
     if resource.type == HTTP_DOMAIN:
         configurations = stack.prop(resource, "DomainNameConfigurations") or [{}]
         first = configurations[0] if isinstance(configurations, list) and configurations else {}
         policy = first.get("SecurityPolicy") if isinstance(first, dict) else None
+        allowed = LEGACY_POLICIES
+    security_policy = str(policy or "TLS_1_2")
+    if security_policy not in allowed:
+        raise ConfigError(f"SecurityPolicy {security_policy} is not one of {', '.join(allowed)}")
+    mutual_tls = _mutual_tls(stack, resource)
+    if mutual_tls is not None and security_policy != "TLS_1_2":
+        # "You can't enable mutual TLS on a domain name that uses an enhanced security
+        # policy" (apigateway-custom-domain-tls-version.html); mutual TLS needs "a minimum
+        # TLS version of 1.2" (rest-api-mutual-tls.html), so not TLS_1_0 either.
+        raise ConfigError(
+            f"MutualTlsAuthentication needs SecurityPolicy TLS_1_2 (this domain has "
+            f"{security_policy})"
+        )
     return CustomDomain(
         name=name,
         logical_id=resource.logical_id,
-        mutual_tls=_mutual_tls(stack, resource),
-        security_policy=str(policy or "TLS_1_2"),
+        mutual_tls=mutual_tls,
+        security_policy=security_policy,
     )
 
 
@@ -93,8 +127,16 @@ def _mutual_tls(stack: Stack, resource: CfnResource) -> MutualTls | None:
     if not uri:  # an empty TruststoreUri turns mutual TLS off
         return None
     version = raw.get("TruststoreVersion")
+    path = truststore_path(str(uri), Path(stack.document.folder))
+    # AWS checks the truststore's certificates when the domain is created and answers
+    # warnings for invalid ones (MutualTlsAuthentication.truststoreWarnings); Lamina lists
+    # them at start. A file that is no PEM bundle stops `lamina up --tls` (tls.py).
+    try:
+        stack.warnings.extend(f"{resource.logical_id}: {w}" for w in read_truststore(path).warnings)
+    except TruststoreError as error:
+        stack.warnings.append(f"{resource.logical_id}: {error}")
     return MutualTls(
-        truststore=str(truststore_path(str(uri), Path(stack.document.folder))),
+        truststore=str(path),
         truststore_uri=str(uri),
         truststore_version=str(version) if version is not None else None,
     )

@@ -41,7 +41,15 @@ class CustomDomain(msgspec.Struct, frozen=True, kw_only=True):
     mappings: tuple[ApiMapping, ...] = ()
     mutual_tls: MutualTls | None = None
     security_policy: str = "TLS_1_2"
-    """Recorded; locally every connection is TLS 1.2 or newer."""
+    """Every connection is TLS 1.2 or newer; see `accepts_tls_1_3_only`."""
+
+    @property
+    def accepts_tls_1_3_only(self) -> bool:
+        """SecurityPolicy_TLS13_1_3_* "accepts TLS 1.3 traffic and rejects TLS 1.2 and TLS
+        1.0 traffic"; the other policies accept TLS 1.2 (TLS_1_0 also 1.0, which Lamina does
+        not serve).
+        https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-security-policies.html"""
+        return self.security_policy.startswith("SecurityPolicy_TLS13_1_3_")
 
 
 def host_name(host: str) -> str:

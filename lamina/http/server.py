@@ -34,7 +34,7 @@ import httptools
 
 from lamina.http.body import BodyReader
 from lamina.http.message import HttpRequest, HttpResponse, TlsSession
-from lamina.http.tls import ServerTls
+from lamina.http.tls import ServerTls, TlsRefused
 
 Handler = Callable[[HttpRequest], Awaitable[HttpResponse]]
 StreamsBody = Callable[[HttpRequest], bool]
@@ -157,7 +157,11 @@ class HttpProtocol(asyncio.Protocol):
             # asyncio calls connection_made once the handshake is done.
             connection = transport.get_extra_info("ssl_object")
             if connection is not None:
-                self._session = self._tls.session(connection)
+                try:
+                    self._session = self._tls.session(connection)
+                except TlsRefused:  # below the domain's security policy: no request read
+                    self._transport.abort()
+                    return
         self._connections.add(self)
 
     def connection_lost(self, exc: Exception | None) -> None:

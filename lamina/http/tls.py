@@ -20,6 +20,12 @@ SSL_set_SSL_CTX, which Python's SNI context swap calls, takes the new context's
 certificate and trust store but keeps the verify mode of the context the connection
 started with (the default one). The cost: on such a server a client that volunteers a
 certificate on a name without mutual TLS must present one Lamina can verify.
+
+Security policy: every connection needs TLS 1.2 at least. A domain whose policy accepts
+TLS 1.3 only (SecurityPolicy_TLS13_1_3_*) has `minimum_version` TLSv1_3; the version is
+chosen before SNI is seen (and OpenSSL keeps the first context's limits across the swap),
+so a connection that negotiated less with such a domain is closed right after its
+handshake, before any request is read (`TlsRefused`).
 """
 
 from __future__ import annotations
@@ -30,26 +36,42 @@ from pathlib import Path
 
 from lamina.http.certificate import KeyPair
 from lamina.http.message import TlsSession
+from lamina.http.truststore import TruststoreError, read_truststore
 
 # OpenSSL's X509_V_FLAG_NO_CHECK_TIME (x509_vfy.h); Python has no name for it.
 _NO_CHECK_TIME = 0x200000
+# SSLObject.version()'s names.
+_VERSIONS = {"TLSv1.2": ssl.TLSVersion.TLSv1_2, "TLSv1.3": ssl.TLSVersion.TLSv1_3}
 
 
 class TlsConfigError(ValueError):
     """A certificate, key or truststore that cannot be loaded; the message names the file."""
 
 
+class TlsRefused(Exception):
+    """A handshake that completed with less than its domain's security policy accepts."""
+
+
 class TlsSite:
-    """A custom domain's TLS: the certificate served for its name, and the truststore that
-    turns on mutual TLS (None: no client certificate is asked for)."""
+    """A custom domain's TLS: the certificate served for its name, the truststore that
+    turns on mutual TLS (None: no client certificate is asked for), and the lowest TLS
+    version its security policy accepts."""
 
-    __slots__ = ("pair", "server_name", "truststore")
+    __slots__ = ("minimum_version", "pair", "server_name", "truststore")
 
-    def __init__(self, server_name: str, pair: KeyPair, truststore: Path | None = None) -> None:
+    def __init__(
+        self,
+        server_name: str,
+        pair: KeyPair,
+        truststore: Path | None = None,
+        *,
+        minimum_version: ssl.TLSVersion = ssl.TLSVersion.TLSv1_2,
+    ) -> None:
         self.server_name = server_name.lower()
         """The domain name; `*.example.com` matches one label."""
         self.pair = pair
         self.truststore = truststore
+        self.minimum_version = max(minimum_version, ssl.TLSVersion.TLSv1_2)
 
 
 def _context(pair: KeyPair, truststore: Path | None, *, ask: bool) -> ssl.SSLContext:
@@ -64,9 +86,11 @@ def _context(pair: KeyPair, truststore: Path | None, *, ask: bool) -> ssl.SSLCon
             f"cannot load certificate {pair.cert_path} with key {pair.key_path}: {error}"
         ) from error
     if truststore is not None:
+        # Only the certificates API Gateway would accept (expired or weak ones are left
+        # out; config/domain.py reports them as warnings, as AWS does).
         try:
-            context.load_verify_locations(cafile=truststore)
-        except (OSError, ssl.SSLError) as error:
+            context.load_verify_locations(cadata=read_truststore(truststore).pem())
+        except (TruststoreError, ssl.SSLError) as error:
             raise TlsConfigError(f"cannot load truststore {truststore}: {error}") from error
     if ask:
         context.verify_mode = ssl.CERT_OPTIONAL
@@ -110,7 +134,12 @@ class ServerTls:
 
     def session(self, connection: ssl.SSLObject | ssl.SSLSocket) -> TlsSession:
         """What a handshake established: the domain whose context served it, the client's
-        certificate (DER) when one was verified."""
+        certificate (DER) when one was verified. Raises TlsRefused when the version
+        negotiated is below what the domain's security policy accepts."""
         site = self._site_of.get(id(connection.context))
+        if site is not None and site.minimum_version > ssl.TLSVersion.TLSv1_2:
+            negotiated = connection.version()
+            if negotiated is None or _VERSIONS.get(negotiated, 0) < site.minimum_version:
+                raise TlsRefused(f"{site.server_name} accepts {site.minimum_version.name} and up")
         peer = connection.getpeercert(binary_form=True) if site and site.truststore else None
         return TlsSession(server_name=site.server_name if site else None, peer_cert=peer)

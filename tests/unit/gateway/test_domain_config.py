@@ -13,6 +13,7 @@ from lamina.config.error import ConfigError
 from lamina.config.load import load_application
 from lamina.config.model import Application
 from lamina.gateway.domain import ApiMapping
+from tests.tls_pki import ClientCa
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "apps" / "domains"
 
@@ -47,7 +48,7 @@ def _load(
 def test_sam_domains_and_raw_resources_become_custom_domains(tmp_path: Path) -> None:
     app_dir = tmp_path / "domains"
     shutil.copytree(FIXTURE, app_dir)
-    (app_dir / "truststore.pem").write_text("placeholder")  # the tests write a real one
+    (app_dir / "truststore.pem").write_bytes(ClientCa(tmp_path / "ca", "CA").pem_path.read_bytes())
     app = load_application(app_dir)
     rest_id = app.rest_apis[0].id
     http_id = app.http_apis[0].id
@@ -143,3 +144,66 @@ def test_truststore_uri_with_another_scheme_is_refused(tmp_path: Path) -> None:
 def test_empty_truststore_uri_turns_mutual_tls_off(tmp_path: Path) -> None:
     app = _load(tmp_path, extra_domain='      MutualTlsAuthentication: {TruststoreUri: ""}')
     assert app.domains[0].mutual_tls is None
+
+
+def _truststore(tmp_path: Path) -> str:
+    (tmp_path / "truststore.pem").write_bytes(ClientCa(tmp_path / "ca", "CA").pem_path.read_bytes())
+    return "      MutualTlsAuthentication: {TruststoreUri: truststore.pem}\n"
+
+
+def test_unknown_security_policy_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="SecurityPolicy TLS_1_3 is not one of TLS_1_0, TLS_1_2"):
+        _load(tmp_path, extra_domain="      SecurityPolicy: TLS_1_3")
+
+
+@pytest.mark.parametrize("policy", ["TLS_1_0", "SecurityPolicy_TLS13_1_3_2025_09"])
+def test_mutual_tls_needs_the_tls_1_2_policy(tmp_path: Path, policy: str) -> None:
+    extra = _truststore(tmp_path) + f"      SecurityPolicy: {policy}"
+    with pytest.raises(ConfigError, match=f"needs SecurityPolicy TLS_1_2 .*has {policy}"):
+        _load(tmp_path, extra_domain=extra)
+
+
+def test_enhanced_policy_is_kept_and_tls_1_3_only_is_told_apart(tmp_path: Path) -> None:
+    app = _load(tmp_path, extra_domain="      SecurityPolicy: SecurityPolicy_TLS13_1_3_2025_09")
+    assert app.domains[0].security_policy == "SecurityPolicy_TLS13_1_3_2025_09"
+    assert app.domains[0].accepts_tls_1_3_only
+    other = tmp_path / "other"
+    other.mkdir()
+    app = _load(other, extra_domain="      SecurityPolicy: SecurityPolicy_TLS13_1_2_2021_06")
+    assert not app.domains[0].accepts_tls_1_3_only
+
+
+def test_http_api_domain_takes_only_the_legacy_policies(tmp_path: Path) -> None:
+    (tmp_path / "template.yaml").write_text(
+        """
+Resources:
+  Domain:
+    Type: AWS::ApiGatewayV2::DomainName
+    Properties:
+      DomainName: api.example.com
+      DomainNameConfigurations:
+        - {CertificateArn: arn:aws:acm:us-east-1:123456789012:certificate/x,
+           SecurityPolicy: SecurityPolicy_TLS13_1_3_2025_09}
+"""
+    )
+    with pytest.raises(ConfigError, match=r"is not one of TLS_1_0, TLS_1_2$"):
+        load_application(tmp_path)
+
+
+def test_invalid_truststore_certificates_are_warnings(tmp_path: Path) -> None:
+    extra = _truststore(tmp_path)
+    expired = ClientCa(tmp_path / "old", "Old CA").expired("gone", "Gone CA")
+    with (tmp_path / "truststore.pem").open("ab") as bundle:
+        bundle.write(expired.cert_path.read_bytes())
+    app = _load(tmp_path, extra_domain=extra)
+    assert app.domains[0].mutual_tls is not None
+    [warning] = [w for w in app.warnings if "truststore" in w]
+    assert warning.startswith("Domain: truststore ")
+    assert "certificate 2 (CN=Gone CA,O=Example Clients,C=US) expired on" in warning
+
+
+def test_truststore_that_is_no_pem_bundle_is_a_warning(tmp_path: Path) -> None:
+    (tmp_path / "truststore.pem").write_text("placeholder")
+    extra = "      MutualTlsAuthentication: {TruststoreUri: truststore.pem}"
+    app = _load(tmp_path, extra_domain=extra)
+    assert any("not a PEM bundle of certificates" in w for w in app.warnings)

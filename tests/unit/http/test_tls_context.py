@@ -12,7 +12,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from lamina.http.certificate import CertificateAuthority, KeyPair
-from lamina.http.tls import ServerTls, TlsConfigError, TlsSite
+from lamina.http.tls import ServerTls, TlsConfigError, TlsRefused, TlsSite
 from tests.tls_pki import ClientCa
 
 
@@ -23,10 +23,13 @@ def _handshake(
     client: tuple[Path, Path] | None = None,
     *,
     check_hostname: bool = True,
+    max_version: str | None = None,
 ) -> tuple[ssl.SSLObject, ssl.SSLObject]:
     """Run a TLS handshake between two SSLObjects in memory; (client, server) objects."""
     client_context = ssl.create_default_context(cafile=ca)
     client_context.check_hostname = check_hostname
+    if max_version is not None:
+        client_context.maximum_version = ssl.TLSVersion[max_version]
     if client is not None:
         client_context.load_cert_chain(*client)
     c_in, c_out, s_in, s_out = (ssl.MemoryBIO() for _ in range(4))
@@ -150,3 +153,46 @@ def test_certificate_that_does_not_load_names_the_files(tmp_path: Path) -> None:
     missing = KeyPair(tmp_path / "cert.pem", tmp_path / "key.pem")
     with pytest.raises(TlsConfigError, match=r"cannot load certificate .*cert\.pem"):
         ServerTls(missing)
+
+
+def _tls_1_3_only(ca: CertificateAuthority) -> ServerTls:
+    site = TlsSite(
+        "new.example.com",
+        ca.leaf("new", ["new.example.com"]),
+        minimum_version=ssl.TLSVersion.TLSv1_3,
+    )
+    return ServerTls(ca.leaf("localhost", ["localhost"]), [site])
+
+
+def test_tls_1_3_only_domain_refuses_a_tls_1_2_connection(
+    pki: tuple[CertificateAuthority, ClientCa],
+) -> None:
+    ca, _ = pki
+    server = _tls_1_3_only(ca)
+    _, server_side = _handshake(server, ca.cert_path, "new.example.com", max_version="TLSv1_2")
+    assert server_side.version() == "TLSv1.2"
+    with pytest.raises(TlsRefused, match=r"new\.example\.com accepts TLSv1_3 and up"):
+        server.session(server_side)
+    _, modern = _handshake(server, ca.cert_path, "new.example.com")
+    assert server.session(modern).server_name == "new.example.com"
+    # Other names keep TLS 1.2.
+    _, default = _handshake(server, ca.cert_path, "localhost", max_version="TLSv1_2")
+    assert server.session(default).server_name is None
+
+
+def test_client_chaining_only_to_an_expired_truststore_ca_is_refused(tmp_path: Path) -> None:
+    ca = CertificateAuthority(tmp_path / "tls")
+    current = ClientCa(tmp_path / "current", "Current CA")
+    lapsed = ClientCa(tmp_path / "lapsed", "Lapsed CA", expired=True)
+    truststore = tmp_path / "truststore.pem"
+    truststore.write_bytes(current.pem_path.read_bytes() + lapsed.pem_path.read_bytes())
+    site = TlsSite("m.example.com", ca.leaf("m", ["m.example.com"]), truststore=truststore)
+    server = ServerTls(ca.leaf("localhost", ["localhost"]), [site])
+    good = current.issue("good", "good")
+    _, server_side = _handshake(
+        server, ca.cert_path, "m.example.com", (good.cert_path, good.key_path)
+    )
+    assert server.session(server_side).peer_cert is not None
+    stranded = lapsed.issue("stranded", "stranded")
+    with pytest.raises(ssl.SSLError, match=r"unknown ca|certificate verify failed"):
+        _handshake(server, ca.cert_path, "m.example.com", (stranded.cert_path, stranded.key_path))
