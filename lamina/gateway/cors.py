@@ -88,7 +88,24 @@ def preflight_response(cors: CorsConfiguration, request: GatewayRequest) -> Gate
     origin = allowed_origin(cors, request.header("origin") or "")
     if origin is not None:
         _add_headers(response, cors, origin, preflight=True)
+    _vary_on_origin(response, cors)
     return response
+
+
+def _vary_on_origin(response: GatewayResponse, cors: CorsConfiguration) -> None:
+    """`Vary: Origin` when the answer depends on the request's Origin (the allow-list is
+    more than `*`), so that a cache (CloudFront, the browser's) never hands one origin's
+    answer to another. AWS's page is silent; the Fetch standard asks for it:
+    https://fetch.spec.whatwg.org/#cors-protocol-and-http-caches"""
+    if "*" in cors.allow_origins:
+        return
+    for index, (name, value) in enumerate(response.headers):
+        if name.lower() == b"vary":
+            listed = {part.strip().lower() for part in value.split(b",")}
+            if b"origin" not in listed and b"*" not in listed:
+                response.headers[index] = (name, value + b", Origin")
+            return
+    response.headers.append((b"vary", b"Origin"))
 
 
 @functools.lru_cache(maxsize=256)
@@ -133,3 +150,4 @@ def add_cors_headers(ctx: RequestContext, response: GatewayResponse) -> None:
     allowed = allowed_origin(cors, origin) if origin is not None else None
     if allowed is not None:
         _add_headers(response, cors, allowed, preflight=is_preflight(ctx.request))
+    _vary_on_origin(response, cors)

@@ -132,3 +132,14 @@ def test_cors_http_not_found_carries_the_cors_headers(client: httpx.Client) -> N
     assert response.status_code == 404
     assert response.json() == {"message": "Not Found"}
     assert response.headers["access-control-allow-origin"] == ALLOWED
+
+
+def test_cors_http_answers_vary_on_origin(client: httpx.Client) -> None:
+    """allowOrigins names origins, so every answer says it varies with Origin (allowed,
+    refused, preflight or not): a shared cache never serves one origin's to another."""
+    assert _preflight(client, "/echo").headers["vary"] == "Origin"
+    assert _preflight(client, "/echo", origin="http://evil.example").headers["vary"] == "Origin"
+    assert client.get("/echo", headers={"Origin": ALLOWED}).headers["vary"] == "Origin"
+    assert client.get("/echo").headers["vary"] == "Origin"
+    # REST: nothing added by the gateway (the SAM MOCK's headers only).
+    assert "vary" not in _preflight(client, "/Prod/items/7").headers

@@ -186,6 +186,8 @@ async def test_cors_gateway_errors_carry_the_headers_too() -> None:
         ("https://*", "http://any.example", None),
         ("http://*", "http://localhost:8080", b"http://localhost:8080"),
         ("https://App.Example", "https://app.example", b"https://app.example"),
+        # AWS lists exact origins, `*`, `https://*` and `http://*`: no subdomain patterns.
+        ("https://*.example.com", "https://app.example.com", None),
     ],
 )
 async def test_cors_origin_wildcards(allowed: str, origin: str, expected: bytes | None) -> None:
@@ -297,3 +299,23 @@ async def test_rest_gateway_response_body_is_a_vtl_template() -> None:
         "read": True,
     }
     assert headers[b"content-type"] == b"application/json"
+
+
+async def test_cors_responses_vary_on_origin_when_the_allow_list_names_origins() -> None:
+    """The answer depends on Origin, so caches must key on it (and a function's own Vary
+    keeps its values); with `*` every origin gets the same answer and nothing varies."""
+    _, _, preflight = await _call(_http(CORS), _preflight())
+    assert preflight[b"vary"] == b"Origin"
+    _, _, refused = await _call(_http(CORS), _preflight(origin="https://evil.example"))
+    assert refused[b"vary"] == b"Origin"
+    varying = InvokeResult(
+        payload=b'{"statusCode": 200, "headers": {"Vary": "Accept-Encoding"}, "body": "ok"}'
+    )
+    request = _request("GET", "/echo", [("Origin", ALLOWED)])
+    _, _, actual = await _call(_http(CORS), request, ScriptedInvoker(varying))
+    assert actual[b"vary"] == b"Accept-Encoding, Origin"
+    _, _, plain = await _call(_http(CORS), _request("GET", "/echo", []))
+    assert plain[b"vary"] == b"Origin"
+    every = CorsConfiguration(allow_origins=("*",), allow_methods=("*",))
+    _, _, star = await _call(_http(every), _preflight())
+    assert b"vary" not in star
