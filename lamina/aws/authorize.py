@@ -53,7 +53,10 @@ _ACTIONS: dict[str, dict[str, str]] = {
     },
 }
 # Calls AWS answers for any authenticated caller (no identity policy is consulted).
-_ALWAYS_ALLOWED = frozenset({("sts", "GetCallerIdentity")})
+# GetSessionToken: "No permissions are required for a user to get a session token ... You
+# cannot use policies to control authentication operations."
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_getsessiontoken.html
+_ALWAYS_ALLOWED = frozenset({("sts", "GetCallerIdentity"), ("sts", "GetSessionToken")})
 # What the account root may do even when a resource policy explicitly denies it: "the root
 # principal in a bucket owner's AWS account can perform the GetBucketPolicy,
 # PutBucketPolicy, and DeleteBucketPolicy API actions, even if their bucket policy

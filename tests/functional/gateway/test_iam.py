@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+import boto3
 import httpx
 import pytest
 from botocore.auth import SigV4Auth, SigV4QueryAuth
@@ -101,6 +102,41 @@ def test_presigned_url_and_path_style_url_admitted(
         f"http://127.0.0.1:{iam_app.port}/restapis/{ids['IamRestApi']}/dev/_user_request_/allowed"
     )
     assert _send(iam_app, path_style, keys["caller"]).status_code == 200
+
+
+def test_session_credentials_sign_with_their_token_in_header_and_presigned_query(
+    iam_app: LaminaProcess, ids: dict[str, str], keys: dict[str, Credentials]
+) -> None:
+    """GetSessionToken from Lamina's STS: the temporary key (ASIA...) signs with its
+    session token, as X-Amz-Security-Token in the header or the presigned query; the
+    identity is still the user's, and the token is required."""
+    caller = keys["caller"]
+    sts = boto3.client(
+        "sts",
+        endpoint_url=iam_app.base,
+        region_name="us-east-1",
+        aws_access_key_id=caller.access_key,
+        aws_secret_access_key=caller.secret_key,
+    )
+    issued = sts.get_session_token()["Credentials"]
+    session = Credentials(issued["AccessKeyId"], issued["SecretAccessKey"], issued["SessionToken"])
+    url = _url(iam_app, ids["IamRestApi"], "/dev/allowed")
+    for presign in (False, True):
+        identity = _event(_send(iam_app, url, session, presign=presign))["requestContext"][
+            "identity"
+        ]
+        assert identity["accessKey"] == issued["AccessKeyId"]
+        assert identity["accessKey"].startswith("ASIA")
+        assert identity["userArn"] == "arn:aws:iam::123456789012:user/caller"
+        assert identity["caller"] == identity["user"]
+    # The caller's policies still decide: /dev/other is not in them.
+    refused = _send(iam_app, _url(iam_app, ids["IamRestApi"], "/dev/other"), session, presign=True)
+    assert refused.status_code == 403
+    assert refused.headers["x-amzn-errortype"] == "AccessDeniedException"
+    tokenless = Credentials(issued["AccessKeyId"], issued["SecretAccessKey"])
+    response = _send(iam_app, url, tokenless, presign=True)
+    assert response.status_code == 403
+    assert response.headers["x-amzn-errortype"] == "UnrecognizedClientException"
 
 
 def test_unsigned_request_is_missing_authentication_token(
