@@ -272,3 +272,39 @@ def test_cors_config_invalid_configuration_is_refused(
     )
     with pytest.raises(ConfigError, match=message):
         _load(tmp_path, template)
+
+
+def test_cors_config_sam_rest_credentials_with_any_origin_is_refused(tmp_path: Path) -> None:
+    """aws-sam-translator refuses AllowCredentials with AllowOrigin '*' (browsers would
+    refuse the answer anyway), and so does `lamina up`."""
+    api = (
+        "  Api:\n    Type: AWS::Serverless::Api\n    Properties:\n      StageName: Prod\n"
+        "      Cors: {AllowOrigin: \"'*'\", AllowCredentials: true}\n"
+    )
+    event = "        A: {Type: Api, Properties: {RestApiId: !Ref Api, Path: /a, Method: get}}\n"
+    with pytest.raises(ConfigError, match="'AllowCredentials' can not be true"):
+        _sam(tmp_path, api, event)
+
+
+@pytest.mark.parametrize(("add", "expected"), [(None, "CUSTOM"), (False, "NONE")])
+def test_cors_config_sam_preflight_takes_the_default_authorizer_unless_told_not_to(
+    tmp_path: Path, add: bool | None, expected: str
+) -> None:
+    """SAM Auth.AddDefaultAuthorizerToCorsPreflight (default true): the generated OPTIONS
+    method gets the DefaultAuthorizer, so a preflight without the token is refused (401)."""
+    flag = ""
+    if add is not None:
+        flag = f"        AddDefaultAuthorizerToCorsPreflight: {str(add).lower()}\n"
+    api = (
+        "  Api:\n    Type: AWS::Serverless::Api\n    Properties:\n      StageName: Prod\n"
+        "      Cors: \"'https://app.example'\"\n"
+        "      Auth:\n        DefaultAuthorizer: Tok\n"
+        f"{flag}"
+        "        Authorizers:\n          Tok: {FunctionArn: !GetAtt Fn.Arn}\n"
+    )
+    event = "        A: {Type: Api, Properties: {RestApiId: !Ref Api, Path: /a, Method: get}}\n"
+    app = _sam(tmp_path, api, event)
+    [rest] = app.rest_apis  # type: ignore[attr-defined]
+    (resource,) = [r for r in rest.resources if r.path == "/a"]
+    assert resource.methods["GET"].authorization_type == "CUSTOM"
+    assert resource.methods["OPTIONS"].authorization_type == expected
