@@ -156,3 +156,30 @@ def test_template_keys_and_plans_are_listed_and_their_usage_readable(
         usagePlanId=small["id"], keyId=quota_key["id"], startDate=today, endDate=today
     )
     assert usage["items"] == {quota_key["id"]: [[1, 2]]}
+
+
+def test_key_disabled_or_taken_out_of_its_plan_is_refused_at_once(lamina: LaminaProcess) -> None:
+    """UpdateApiKey enabled=false, DeleteUsagePlanKey and DeleteApiKey reach the gateway
+    with the next request: 403 Forbidden, as for an unknown key; undone, admitted again."""
+    apigw = _apigw(lamina)
+    plan, key, value = _keyed_plan(apigw, limit=100)
+    with httpx.Client(base_url=lamina.base, timeout=20) as http:
+
+        def call() -> httpx.Response:
+            # Header names are case-insensitive: the key is found whatever the case.
+            return http.get("/prod/keyed", headers={"X-API-Key": value})
+
+        assert call().status_code == 200
+        enabled = {"op": "replace", "path": "/enabled", "value": "false"}
+        apigw.update_api_key(apiKey=key, patchOperations=[enabled])
+        refused = call()
+        assert (refused.status_code, refused.content) == (403, b'{"message":"Forbidden"}')
+        assert refused.headers["x-amzn-errortype"] == "ForbiddenException"
+        apigw.update_api_key(apiKey=key, patchOperations=[{**enabled, "value": "true"}])
+        assert call().status_code == 200
+        apigw.delete_usage_plan_key(usagePlanId=plan, keyId=key)
+        assert call().status_code == 403
+        apigw.create_usage_plan_key(usagePlanId=plan, keyId=key, keyType="API_KEY")
+        assert call().status_code == 200
+        apigw.delete_api_key(apiKey=key)
+        assert call().status_code == 403
