@@ -66,6 +66,12 @@ def _frozen(state: ApiGatewayState, rest_api_id: str, tx: Reader) -> dict[str, A
         raise bad_request("The REST API doesn't contain any methods")
     if any(not method.get("methodIntegration") for method in methods):
         raise bad_request("No integration defined for method")
+    api = frozen.get("restApi") or {}
+    if (api.get("endpointConfiguration") or {}).get("types") == ["PRIVATE"] and not api.get(
+        "policy"
+    ):
+        # https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-private-api-create.html
+        raise bad_request("Private REST API doesn't have a resource policy attached to it")
     return frozen
 
 
