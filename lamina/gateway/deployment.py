@@ -187,7 +187,11 @@ class Deployment:
         self.account_id = account_id
         self.vpc_endpoints = {endpoint.id: endpoint for endpoint in vpc_endpoints}
         """Interface VPC endpoints for execute-api by id: private REST APIs are reached
-        through them (gateway/address.py, gateway/private.py)."""
+        through them (gateway/address.py, gateway/private.py). An endpoint an API names in
+        vpcEndpointIds (e.g. one made through the management API) is known too, its VPC not."""
+        for api in rest_apis:
+            for endpoint_id in api.vpc_endpoint_ids:
+                self.vpc_endpoints.setdefault(endpoint_id, VpcEndpoint(id=endpoint_id))
         self.region = region
         definitions = Definitions()
         self.rest = {api.id: CompiledRestApi(api, definitions) for api in rest_apis}

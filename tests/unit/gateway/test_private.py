@@ -144,3 +144,14 @@ async def test_source_vpc_condition_with_iam_authorization(
     with pytest.raises(GatewayError) as caught:
         await Authorize({"AWS_IAM": check})(ctx)
     assert caught.value.response_type is ResponseType.ACCESS_DENIED
+
+
+def test_endpoint_named_only_by_an_api_is_known_without_vpc() -> None:
+    """An API made through the management API may name any endpoint id."""
+    api = msgspec.structs.replace(
+        rest_api(_policy()), private=True, vpc_endpoint_ids=("vpce-11111111111111111",)
+    )
+    deployment = Deployment((api,), (), account_id=ACCOUNT, region="us-east-1")
+    host = f"{REST_ID}-vpce-11111111111111111.execute-api.localhost"
+    address = resolve_address(deployment, host, "/Prod/allowed")
+    assert address is not None and address.endpoint == VpcEndpoint(id="vpce-11111111111111111")
