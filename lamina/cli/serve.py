@@ -618,7 +618,10 @@ def _print_banner(
 ) -> None:
     scheme = transport.scheme if transport is not None else "http"
     ca_path = transport.ca_path if transport is not None else None
-    for line in banner_lines(app, deployment, host, port, scheme=scheme, ca_path=ca_path):
+    # URLs to open name loopback, not a wildcard bind: https://0.0.0.0/ fails the certificate
+    # check (it is issued for localhost / 127.0.0.1) and browsers on some systems refuse it.
+    shown = _reachable(host)
+    for line in banner_lines(app, deployment, shown, port, scheme=scheme, ca_path=ca_path):
         click.echo(line)
     if sites is not None:
         for line in site_lines(sites, scheme, port):
@@ -628,7 +631,7 @@ def _print_banner(
         click.echo("IAM access keys (sign requests to AWS_IAM methods with them):")
     for identity in users:
         click.echo(f"  {identity.arn}  {identity.access_key}  {identity.secret_key}")
-    click.echo(f"Console: {scheme}://{url_host(host)}:{port}/_lamina/console")
+    click.echo(f"Console: {scheme}://{url_host(shown)}:{port}/_lamina/console")
     click.echo(
         f"Listening on {scheme}://{url_host(host)}:{port} "
         f"(ready in {elapsed_s * 1000:.0f} ms; Ctrl-C to stop)"
