@@ -157,7 +157,8 @@ def truststore_path(uri: str, folder: Path) -> Path:
         if candidate.is_file():
             return candidate.resolve()
     looked = ", ".join(str(c) for c in candidates) or "nowhere (no key)"
-    raise ConfigError(f"TruststoreUri {uri!r}: no PEM file found (looked at {looked})")
+    hint = "; put the PEM bundle of trusted client CAs there" if candidates else ""
+    raise ConfigError(f"TruststoreUri {uri!r}: no PEM file found (looked at {looked}){hint}")
 
 
 def _mapping(stack: Stack, resource: CfnResource) -> ApiMapping:

@@ -44,21 +44,50 @@ class Stack:
 
     def line_of(self, logical_id: str) -> int | None:
         """The resource's line; for one SAM generated, the line of the SAM resource it came
-        from (the longest source logical id its own id starts with)."""
+        from (see `source_of`)."""
         lines = self.document.resource_lines
         if logical_id in lines:
             return lines[logical_id]
+        source = self.source_of(logical_id)
+        return lines[source] if source is not None else None
+
+    def source_of(self, logical_id: str) -> str | None:
+        """The template resource a SAM-generated one came from: the longest source logical
+        id its own id starts with (`MyApiprodStage` → `MyApi`), or, for SAM's custom domain
+        (`ApiGatewayDomainName<hash>`, named after no API), the API whose `Domain` has the
+        same DomainName."""
+        lines = self.document.resource_lines
         sources = [source for source in lines if logical_id.startswith(source)]
-        return lines[max(sources, key=len)] if sources else None
+        if sources:
+            return max(sources, key=len)
+        generated = self.resources.by_id.get(logical_id)
+        if generated is None or not logical_id.startswith("ApiGatewayDomainName"):
+            return None
+        wanted = generated.properties.get("DomainName")
+        if wanted is None:
+            return None
+        originals = self.document.body.get("Resources")
+        for source, definition in (originals if isinstance(originals, dict) else {}).items():
+            properties = definition.get("Properties") if isinstance(definition, dict) else None
+            domain = properties.get("Domain") if isinstance(properties, dict) else None
+            if isinstance(domain, dict) and domain.get("DomainName") == wanted:
+                return str(source)
+        return None
 
     @contextmanager
     def blame(self, logical_id: str) -> Iterator[None]:
-        """Errors raised inside name this resource, its file and line."""
+        """Errors raised inside name this resource, its file and line; a resource SAM made
+        from another under a name of its own is named as `Source (Generated)`, since the
+        generated name appears nowhere in the user's template."""
         try:
             yield
         except ConfigError as exc:
+            source = self.source_of(logical_id)
+            shown = logical_id
+            if source is not None and not logical_id.startswith(source):
+                shown = f"{source} ({logical_id})"
             raise exc.located(
-                file=self.document.path, line=self.line_of(logical_id), logical_id=logical_id
+                file=self.document.path, line=self.line_of(logical_id), logical_id=shown
             ) from exc
 
     def prop(self, resource: CfnResource, name: str, default: object = None) -> Any:

@@ -1,0 +1,110 @@
+"""What a user migrating from AWS meets first with the gateway's security features: the
+URLs `lamina up` prints are ones that work, and a template mistake names the user's own
+resource and line (not a name SAM made up)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.conftest import LaminaProcess
+
+_HANDLER = """\
+def handler(event, context):
+    return {"statusCode": 200, "body": "ok"}
+"""
+
+_PLAIN = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Echo:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.11
+      Handler: app.handler
+      CodeUri: src/
+      Events:
+        Get:
+          Type: Api
+          Properties: {Path: /hello, Method: GET}
+"""
+
+# SAM's `Domain` becomes AWS::ApiGateway::DomainName `ApiGatewayDomainName<hash>`, a name the
+# user never wrote.
+_MTLS_DOMAIN = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Echo:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.11
+      Handler: app.handler
+      CodeUri: src/
+  PartnerApi:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      Domain:
+        DomainName: partners.example.com
+        CertificateArn: arn:aws:acm:us-east-1:123456789012:certificate/1111
+        EndpointConfiguration: REGIONAL
+        MutualTlsAuthentication:
+          TruststoreUri: s3://partner-truststore/truststore.pem
+"""
+
+
+def _app(root: Path, template: str) -> Path:
+    (root / "src").mkdir()
+    (root / "src" / "app.py").write_text(_HANDLER)
+    (root / "template.yaml").write_text(template)
+    return root / "template.yaml"
+
+
+def _wait_for_banner(lamina: LaminaProcess) -> str:
+    deadline = time.monotonic() + 10
+    while "Listening on" not in lamina.output() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return lamina.output()
+
+
+def test_up_tls_on_a_wildcard_host_prints_urls_its_certificate_covers(tmp_path: Path) -> None:
+    template = _app(tmp_path, _PLAIN)
+    lamina = LaminaProcess(template, "--tls", "--host", "0.0.0.0", "--no-watch")
+    try:
+        banner = _wait_for_banner(lamina)
+        ca = tmp_path / ".lamina" / "tls" / "ca.pem"
+        urls = re.findall(rf"https://[^/\s]+:{lamina.port}/Prod/", banner)
+        assert urls, banner
+        for url in urls:  # copied from the banner, checked against the trusted CA
+            if ".execute-api.localhost" in url:
+                continue  # Python's resolver does not resolve *.localhost (curl does)
+            response = httpx.get(f"{url}hello", verify=str(ca), timeout=20)
+            assert (response.status_code, response.text) == (200, "ok")
+        console = re.search(r"Console: (\S+)", banner)
+        assert console is not None
+        page = httpx.get(console.group(1), verify=str(ca), timeout=20)
+        assert page.status_code == 200
+    finally:
+        lamina.stop()
+
+
+def test_a_sam_domain_truststore_error_names_the_users_api_and_line(tmp_path: Path) -> None:
+    template = _app(tmp_path, _MTLS_DOMAIN)
+    result = subprocess.run(
+        [sys.executable, "-m", "lamina.cli", "up", str(template), "--no-watch", "--port", "1"],
+        capture_output=True,
+        timeout=120,
+    )
+    err = result.stderr.decode()
+    assert result.returncode == 2, err
+    line = _MTLS_DOMAIN.splitlines().index("  PartnerApi:") + 1
+    assert f"template.yaml:{line}: resource PartnerApi (ApiGatewayDomainName" in err
+    assert "s3://partner-truststore/truststore.pem" in err
+    assert str(tmp_path / "truststore.pem") in err  # where to put it
