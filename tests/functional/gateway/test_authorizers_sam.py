@@ -1,10 +1,12 @@
 """SAM `Auth` forms of Lambda authorizers through a real `lamina up` (fixture app
 tests/fixtures/apps/authorizer_forms): what aws-sam-translator writes for each `Identity`
-form, and what a client sees when the authorizer's answer is unusable.
+form, and what a client sees when the authorizer's answer is unusable; and an OpenAPI
+body's x-amazon-apigateway-authorizer / x-amazon-apigateway-authtype.
 
 https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-property-api-lambdarequestauthorizationidentity.html
 https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-lambda-authorizer-input.html
 https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-lambda-authorizer.html
+https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-swagger-extensions-authorizer.html
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from tests.conftest import FIXTURES, LaminaProcess
 STACK = "authorizer-forms"  # the folder name, as a stack name (no underscores)
 REST_HOST = f"{physical_id(STACK, 'FormsApi')}.execute-api.localhost"
 HTTP_HOST = f"{physical_id(STACK, 'FormsHttpApi')}.execute-api.localhost"
+BODY_HOST = f"{physical_id(STACK, 'BodyApi')}.execute-api.localhost"
 CONFIGURATION_ERROR = b'{"message": null}'
 
 
@@ -132,3 +135,36 @@ def test_http_cached_policy_answer_is_evaluated_per_route(client: httpx.Client) 
     assert refused.content == b'{"message":"Forbidden"}'
     again = authorizer_of(http(client, "/allowed", "bob"))["lambda"]
     assert again["invocation"] == allowed["invocation"]
+
+
+def body(client: httpx.Client, path: str, token: str | None = None) -> httpx.Response:
+    headers = {"Host": BODY_HOST}
+    if token is not None:
+        headers["X-Token"] = token
+    return client.get(f"/v1{path}", headers=headers)
+
+
+def test_openapi_token_authorizer_reads_its_apikey_header_and_validation_expression(
+    client: httpx.Client,
+) -> None:
+    """x-amazon-apigateway-authorizer type token: the header is the apiKey scheme's `name`,
+    identityValidationExpression refuses before the function is called, the policy decides."""
+    admitted = authorizer_of(body(client, "/token", "ok-ann"))
+    assert admitted["principalId"] == "user-ann"
+    for token in (None, "", "bad", "ok-ANN"):
+        refused = body(client, "/token", token)
+        assert refused.status_code == 401, token
+        assert refused.content == b'{"message":"Unauthorized"}'
+    denied = body(client, "/token", "ok-denied")
+    assert denied.status_code == 403
+    assert denied.headers["x-amzn-errortype"] == "AccessDeniedException"
+    assert denied.content == (
+        b'{"Message":"User is not authorized to access this resource with an explicit deny"}'
+    )
+
+
+def test_openapi_awssigv4_authtype_makes_the_method_aws_iam(client: httpx.Client) -> None:
+    response = body(client, "/iam")
+    assert response.status_code == 403
+    assert response.content == b'{"message":"Missing Authentication Token"}'
+    assert response.headers["x-amzn-errortype"] == "MissingAuthenticationTokenException"
