@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from lamina.aws.authorize import role_arn
 from lamina.aws.policy import Decision, PolicyRequest, evaluate, statements_of
 from lamina.gateway.auth.iam import INVOKE, policy_context
 from lamina.gateway.error import GatewayError, ResponseType
@@ -51,12 +52,16 @@ class ResourcePolicy:
 
     def decide(self, ctx: RequestContext, caller: Identity | None) -> Decision:
         """`caller`: the IAM principal of an AWS_IAM request; None is anonymous (only
-        `"Principal": "*"` statements apply)."""
+        `"Principal": "*"` statements apply). A caller signing as an assumed-role session is
+        also named by its role's ARN, as a role principal names the role's sessions.
+        https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-roles
+        """
         request = PolicyRequest(
             action=INVOKE,
             resource=ctx.source_arn,
             principal=None if caller is None else caller.arn,
             context=policy_context(ctx, caller),
+            role_arn=None if caller is None else role_arn(caller),
         )
         return evaluate(self.statements, request, check_principal=True)
 

@@ -246,6 +246,60 @@ async def test_iam_policy_principal_must_name_the_caller() -> None:
     await _expect_iam(identity, policy, N)
 
 
+def _role_session(account: str, *, allowed: bool = False) -> Identity:
+    """A session of role `worker`, its identity policy allowing the method or nothing."""
+    statements = (
+        ({"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": ARN},) if allowed else ()
+    )
+    return Identity(
+        access_key="ASIAWORKER0000000001",
+        secret_key="worker/secret/000000000000000000000000",
+        arn=f"arn:aws:sts::{account}:assumed-role/worker/session-1",
+        account_id=account,
+        principal_id="AROAWORKER0000000001:session-1",
+        statements=statements,
+        session_token="worker-token",
+    )
+
+
+async def test_policy_naming_a_role_admits_its_sessions() -> None:
+    """A role ARN in the policy's Principal names the role's assumed-role sessions (how a
+    caller signs with a role), so it allows them on its own within the account (Table A).
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-roles
+    """
+    session = _role_session(ACCOUNT)
+    policy = _policy(A, principal={"AWS": f"arn:aws:iam::{ACCOUNT}:role/worker"})
+    assert await _role_outcome(session, policy) is A
+    other_role = _policy(A, principal={"AWS": f"arn:aws:iam::{ACCOUNT}:role/other"})
+    assert await _role_outcome(session, other_role) is N
+
+
+async def test_policy_naming_another_accounts_role_admits_its_sessions_table_b() -> None:
+    """The documented cross-account example: roles of another account allowed by the
+    resource policy, their own identity policy allowing too."""
+    session = _role_session("999988887777", allowed=True)
+    policy = _policy(A, principal={"AWS": "arn:aws:iam::999988887777:role/worker"})
+    assert await _role_outcome(session, policy) is A
+
+
+async def _role_outcome(session: Identity, policy: Any) -> Decision:
+    """ALLOW, or the denial's kind, for a GET /allowed signed with the session's key and
+    token on an AWS_IAM API with `policy`."""
+    deployment = Deployment(
+        (rest_api(policy, auth="AWS_IAM"),), (), account_id=ACCOUNT, region="us-east-1"
+    )
+    request = sign(rest_url("/allowed"), session, token=session.session_token)
+    ctx = RequestContext(request, deployment, request.domain_name)
+    await RouteRequest()(ctx)
+    try:
+        await Authorize(_iam_checks(session))(ctx)
+    except GatewayError as error:
+        assert error.response_type is ResponseType.ACCESS_DENIED, error
+        assert error.message is not None
+        return D if error.message.endswith("with an explicit deny") else N
+    return A
+
+
 async def test_policy_source_ip_condition_uses_the_client_address() -> None:
     allow_loopback = {
         "Statement": [
