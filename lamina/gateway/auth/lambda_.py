@@ -79,7 +79,7 @@ class LambdaAuthorizerCheck:
         if authorizer.type == "TOKEN":
             _validate_token(authorizer, values[0])
         function = _function(ctx, authorizer)
-        key = (authorizer.id, *values) if _caches(authorizer) else None
+        key = _cache_key(ctx, authorizer, values) if _caches(authorizer) else None
         if key is not None and function != (authorizer.function_name, authorizer.qualifier):
             # Chosen by stage variables: stages (or a canary) running another function
             # must not share its answers.
@@ -177,6 +177,18 @@ def _caches(authorizer: Authorizer) -> bool:
     """REST caches a TOKEN authorizer on its token and a REQUEST authorizer on its identity
     sources (which caching requires); HTTP APIs cache only when identity sources are set."""
     return authorizer.result_ttl_seconds > 0 and bool(authorizer.identity_sources)
+
+
+def _cache_key(
+    ctx: RequestContext, authorizer: Authorizer, values: tuple[str, ...]
+) -> tuple[str, ...]:
+    """(authorizer id, [REST: stage,] identity values...). REST caches per stage:
+    FlushStageAuthorizersCache "flushes all authorizer cache entries on a stage", and an
+    answer whose policy names one stage's methods must not refuse the token on another.
+    https://docs.aws.amazon.com/apigateway/latest/api/API_FlushStageAuthorizersCache.html"""
+    if ctx.kind is ApiKind.REST and ctx.stage is not None:
+        return (authorizer.id, ctx.stage.name, *values)
+    return (authorizer.id, *values)
 
 
 def _validate_token(authorizer: Authorizer, token: str) -> None:

@@ -728,3 +728,29 @@ def test_decisions_for_a_cache_handing_out_copies_keep_one_entry_per_key_and_met
     # An uncached answer is never remembered.
     decisions.decide(copy, arn, None)
     assert len(decisions) == 1
+
+
+async def test_rest_answers_are_cached_per_stage() -> None:
+    """FlushStageAuthorizersCache "flushes all authorizer cache entries on a stage": REST
+    caches per stage, so an answer whose policy names one stage's method does not refuse
+    the same token on another stage.
+    https://docs.aws.amazon.com/apigateway/latest/api/API_FlushStageAuthorizersCache.html"""
+    runtime = Runtime(
+        lambda event: returns(
+            {"principalId": "u", "policyDocument": policy("Allow", event["methodArn"])}
+        )
+    )
+    deployment = _deployment()
+    rest = deployment.rest_definitions[0]
+    two_stages = msgspec.structs.replace(
+        rest, stages=(*rest.stages, Stage(name="beta", variables={"realm": "blue"}))
+    )
+    gateway = Gateway(
+        Deployment(
+            (two_stages,), deployment.http_definitions, account_id=ACCOUNT, region="us-east-1"
+        ),
+        runtime,
+    )
+    for path in ("/prod/token", "/beta/token", "/prod/token", "/beta/token"):
+        assert (await call(gateway, path, BEARER, host=rest_host())).status == 200, path
+    assert [event["methodArn"].split("/")[1] for event in runtime.auth_events] == ["prod", "beta"]
