@@ -117,6 +117,7 @@ def compile_definition(
                 for spec in _records(snapshot.get("requestValidators"), "requestValidators")
             ),
             **_endpoint_configuration(rest_api.get("endpointConfiguration")),
+            disable_execute_api_endpoint=rest_api.get("disableExecuteApiEndpoint") is True,
         )
     except ConfigError as error:
         raise ConfigError(f"REST API {api_id}: {error.detail}") from error

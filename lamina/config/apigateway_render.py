@@ -95,7 +95,7 @@ def _rest_api(api: RestApi) -> dict[str, Any]:
         "apiKeySource": api.api_key_source,
         # CloudFormation's and CreateRestApi's default endpoint type.
         "endpointConfiguration": {"types": ["EDGE"]},
-        "disableExecuteApiEndpoint": False,
+        "disableExecuteApiEndpoint": api.disable_execute_api_endpoint,
     }
     if api.private:
         record["endpointConfiguration"] = {"types": ["PRIVATE"]}

@@ -96,6 +96,7 @@ def compile_definition(snapshot: Record, *, logical_id: str | None = None) -> Ht
                 _authorizer(spec) for spec in _records(snapshot.get("authorizers"), "authorizers")
             ),
             cors=build_cors(api.get("CorsConfiguration"), None),
+            disable_execute_api_endpoint=api.get("DisableExecuteApiEndpoint") is True,
         )
     except ConfigError as error:
         raise ConfigError(f"HTTP API {api_id}: {error.detail}") from error

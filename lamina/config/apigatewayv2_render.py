@@ -84,7 +84,7 @@ def _api(api: HttpApi) -> Data:
     record: Data = {
         "ApiId": api.id,
         "ApiKeySelectionExpression": API_KEY_SELECTION_EXPRESSION,
-        "DisableExecuteApiEndpoint": False,
+        "DisableExecuteApiEndpoint": api.disable_execute_api_endpoint,
         "IpAddressType": "ipv4",
         "Name": api.name,
         "ProtocolType": "HTTP",

@@ -18,6 +18,7 @@ from lamina.config.authorizer import (
     resource_access,
 )
 from lamina.config.cors import build_cors
+from lamina.config.default_endpoint import execute_api_disabled
 from lamina.config.error import ConfigError
 from lamina.config.integration import build_integration
 from lamina.config.openapi import DEFAULT_ROUTE, Operation, operations
@@ -76,6 +77,7 @@ def _http_api(stack: Stack, resource: CfnResource, functions: Mapping[str, str])
         stages=tuple(sorted(stages.values(), key=lambda stage: stage.name)),
         authorizers=tuple(authorizers),
         cors=build_cors(stack.prop(resource, "CorsConfiguration"), body),
+        disable_execute_api_endpoint=execute_api_disabled(stack, resource, body),
     )
 
 

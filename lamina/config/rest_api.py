@@ -16,6 +16,7 @@ from lamina.config.authorizer import (
     resource_access,
     rest_resource_authorizers,
 )
+from lamina.config.default_endpoint import execute_api_disabled
 from lamina.config.error import ConfigError
 from lamina.config.gateway_responses import build_gateway_responses
 from lamina.config.ids import physical_id
@@ -104,6 +105,7 @@ def _rest_api(stack: Stack, resource: CfnResource, functions: Mapping[str, str])
         request_validators=tuple(validators),
         private=private,
         vpc_endpoint_ids=vpc_endpoint_ids,
+        disable_execute_api_endpoint=execute_api_disabled(stack, resource, body),
     )
     check_private(api)
     return api

@@ -1,6 +1,7 @@
 """The gateway's request pipeline: read this file to know a request's whole path.
 
-    locate API + stage → firewall (WAF, in front of routing as on AWS) → route
+    locate API + stage (an API whose default endpoint is disabled: custom domains only)
+    → firewall (WAF, in front of routing as on AWS) → route
     → client certificate (mTLS) → CORS preflight (HTTP APIs)
     (the client certificate is checked first, at the custom domain, as on AWS)
     → authorize (resource policy, authorizers, IAM) → API key, usage plan, throttling
@@ -44,7 +45,7 @@ from lamina.gateway.stages import OptionalStage, Stage
 from lamina.gateway.stages.authorize import Authorize
 from lamina.gateway.stages.cache import LookupCache, StoreCache
 from lamina.gateway.stages.client_cert import ClientCertificate
-from lamina.gateway.stages.domain import MapCustomDomain
+from lamina.gateway.stages.domain import MapCustomDomain, RefuseDefaultEndpoint
 from lamina.gateway.stages.event import BuildEvent
 from lamina.gateway.stages.firewall import Firewall
 from lamina.gateway.stages.integrate import InvokeIntegration
@@ -81,6 +82,7 @@ class Gateway:
         cache, cipher = response_cache or MemoryResponseCache(), EntryCipher()
         self._all_stages: tuple[Stage, ...] = (
             ClientCertificate(),
+            RefuseDefaultEndpoint(),  # DisableExecuteApiEndpoint: custom domains only
             Firewall(),  # AWS WAF sees the request before API Gateway routes it
             RouteRequest(),
             MapCustomDomain(),

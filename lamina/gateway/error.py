@@ -36,6 +36,9 @@ class ResponseType(enum.Enum):
     WAF_FILTERED = "WAF_FILTERED"
     CLIENT_CERTIFICATE_DENIED = "CLIENT_CERTIFICATE_DENIED"
     """Not a gateway response type: mutual TLS refused at the custom domain (see below)."""
+    DEFAULT_ENDPOINT_DISABLED = "DEFAULT_ENDPOINT_DISABLED"
+    """Not a gateway response type: an API with DisableExecuteApiEndpoint reached other
+    than through a custom domain name (gateway/stages/domain.py)."""
     PRIVATE_ENDPOINT_DENIED = "PRIVATE_ENDPOINT_DENIED"
     """Not a gateway response type: a private API reached other than through a VPC
     endpoint, or another API through one (gateway/private.py)."""
@@ -132,6 +135,12 @@ _REST: dict[ResponseType, _Rendering] = {
     ResponseType.PRIVATE_ENDPOINT_DENIED: _Rendering(
         403, b'{"message":"Forbidden"}', b"ForbiddenException"
     ),
+    # "Clients can still connect to your default endpoint, but they will receive a 403
+    # Forbidden status code."
+    # https://docs.aws.amazon.com/apigateway/latest/developerguide/rest-api-disable-default-endpoint.html
+    ResponseType.DEFAULT_ENDPOINT_DISABLED: _Rendering(
+        403, b'{"message":"Forbidden"}', b"ForbiddenException"
+    ),
     # API keys, usage plan quotas and throttling (lamina.gateway.stages.meter).
     # https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html
     ResponseType.INVALID_API_KEY: _Rendering(
@@ -214,6 +223,8 @@ _HTTP: dict[ResponseType, _Rendering] = {
     ResponseType.CLIENT_CERTIFICATE_DENIED: _Rendering(403, b'{"message":"Forbidden"}', None),
     # An HTTP API named through a VPC endpoint (VPC endpoints reach private REST APIs only).
     ResponseType.PRIVATE_ENDPOINT_DENIED: _Rendering(403, b'{"message":"Forbidden"}', None),
+    # AWS does not say what a disabled HTTP API default endpoint answers; as REST's (above).
+    ResponseType.DEFAULT_ENDPOINT_DISABLED: _Rendering(403, b'{"message":"Forbidden"}', None),
     # https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-throttling.html
     ResponseType.THROTTLED: _Rendering(429, b'{"message":"Too Many Requests"}', None),
     # IAM authorization failures of any kind (reported: aws/aws-cdk#21182).

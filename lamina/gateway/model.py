@@ -366,6 +366,8 @@ class RestApi(msgspec.Struct, frozen=True, kw_only=True):
     vpc_endpoint_ids: tuple[str, ...] = ()
     """PRIVATE only: the endpoints associated with the API (VpcEndpointIds), each giving
     the `{apiId}-{vpceId}` host name (the Route 53 alias AWS generates)."""
+    disable_execute_api_endpoint: bool = False
+    """Only custom domain names reach the API; its default endpoint answers 403."""
 
 
 class VpcEndpoint(msgspec.Struct, frozen=True, kw_only=True):
@@ -399,3 +401,5 @@ class HttpApi(msgspec.Struct, frozen=True, kw_only=True):
     authorizers: tuple[Authorizer, ...] = ()
     cors: CorsConfiguration | None = None
     """CorsConfiguration / x-amazon-apigateway-cors; None: the gateway adds no CORS headers."""
+    disable_execute_api_endpoint: bool = False
+    """Only custom domain names reach the API; its default endpoint answers 403."""

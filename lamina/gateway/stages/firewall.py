@@ -44,7 +44,7 @@ class Firewall:
         if not self._has_acl(ctx.deployment):
             return
         request = ctx.request
-        address = ctx.address = resolve_address(
+        address = ctx.address = ctx.address or resolve_address(
             ctx.deployment, ctx.host, request.path, request.header
         )
         if address is None or address.stage is None or address.stage.web_acl is None:

@@ -44,6 +44,7 @@ NOT_ROUND_TRIPPED = {
 FIXTURES_WITH = {
     "apps/authorizers": "TOKEN and REQUEST Lambda authorizers",
     "apps/cors": "MOCK OPTIONS methods (SAM Cors), a gateway response",
+    "apps/default_endpoint": "DisableExecuteApiEndpoint (SAM and CloudFormation), a MOCK",
     "apps/http_backend": "HTTP / HTTP_PROXY integrations: parameters, templates, responses",
     "apps/iam": "resource policies, AWS_IAM methods, a TOKEN authorizer, four APIs",
     "apps/identity": "a COGNITO_USER_POOLS authorizer",

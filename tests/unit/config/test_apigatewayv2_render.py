@@ -54,6 +54,7 @@ FIXTURES_WITH = {
     "apps/console": "a plain SAM HttpApi beside a REST API (the console fixture)",
     "apps/cors": "a CORS configuration, ANY with {proxy+}",
     "apps/denied": "two routes on one function",
+    "apps/default_endpoint": "DisableExecuteApiEndpoint (SAM, in the body's servers)",
     "apps/domains": "an HTTP API behind custom domains",
     "apps/http_backend": "HTTP_PROXY routes with request and response parameter mapping",
     "apps/iam": "AWS_IAM routes",
@@ -96,7 +97,7 @@ def round_trip(api: HttpApi) -> HttpApi:
 
 def assert_round_trips(api: HttpApi, back: HttpApi) -> None:
     """Field by field, so a failure names the field."""
-    for field in ("id", "logical_id", "name", "routes", "cors"):
+    for field in ("id", "logical_id", "name", "routes", "cors", "disable_execute_api_endpoint"):
         assert getattr(back, field) == getattr(api, field), field
     assert [a.id for a in back.authorizers] == [a.id for a in api.authorizers]
     for want, got in zip(api.authorizers, back.authorizers, strict=True):
