@@ -297,6 +297,14 @@ def _authorizer(
         sources = (HTTP_DEFAULT_IDENTITY,)
     if kind == "COGNITO_USER_POOLS" and not sources:
         sources = (REST_DEFAULT_IDENTITY,)
+    if kind == "COGNITO_USER_POOLS" and (
+        len(sources) != 1 or not sources[0].startswith(_TOKEN_SOURCE)
+    ):
+        # "For a TOKEN or COGNITO_USER_POOLS authorizer, this is required and specifies the
+        # request header mapping expression" (API_Authorizer, identitySource).
+        raise ConfigError(
+            "a COGNITO_USER_POOLS authorizer reads exactly one method.request.header.X"
+        )
     version = _payload_format(stack, name, payload_format) if http and kind == "REQUEST" else "1.0"
     simple_responses = simple in (True, "true")
     if simple_responses and version != "2.0":

@@ -40,3 +40,15 @@ def test_cfn_request_authorizer_without_identity_and_a_ttl_is_an_error(tmp_path:
     )
     with pytest.raises(ConfigError, match="needs an identitySource"):
         load(tmp_path, text)
+
+
+def test_cognito_authorizer_reading_a_query_string_is_an_error(tmp_path: Path) -> None:
+    """ "For a TOKEN or COGNITO_USER_POOLS authorizer, this is required and specifies the
+    request header mapping expression" (API_Authorizer): a query string is not read
+    (Lamina used to fall back to the Authorization header silently)."""
+    text = CFN_REST.replace(
+        "IdentitySource: method.request.header.Auth\n",
+        "IdentitySource: method.request.querystring.t\n",
+    )
+    with pytest.raises(ConfigError, match=r"COGNITO_USER_POOLS authorizer reads exactly one"):
+        load(tmp_path, text)
