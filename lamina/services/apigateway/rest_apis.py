@@ -186,8 +186,24 @@ def _apply(document: dict[str, Any], op: PatchOp) -> None:
             raise op_must_be(["replace"])
         kind = _endpoint_type(op.value or "")
         document[member] = {**document.get(member, {}), "types": [kind]}
+    elif member == "endpointConfiguration" and op.segments[1:] == ["vpcEndpointIds"]:
+        _patch_vpc_endpoint_ids(document, op)
     else:
         raise invalid_path(op.path)
+
+
+def _patch_vpc_endpoint_ids(document: dict[str, Any], op: PatchOp) -> None:
+    """Associate (`add`) or dissociate (`remove`) a VPC endpoint with a private API.
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-private-api-create.html
+    """
+    if op.op not in ("add", "remove"):
+        raise op_must_be(["add", "remove"])
+    config = dict(document.get("endpointConfiguration") or {})
+    ids = [i for i in config.get("vpcEndpointIds") or [] if i != op.value]
+    if op.op == "add" and op.value:
+        ids.append(op.value)
+    config["vpcEndpointIds"] = ids or None
+    document["endpointConfiguration"] = config
 
 
 def _patch_binary_media_types(document: dict[str, Any], op: PatchOp) -> None:

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from lamina.config.load import load_application
+from tests.clients import aws_client
 from tests.conftest import FIXTURES, LaminaProcess
 
 APP = FIXTURES / "apps" / "private_api"
@@ -191,3 +192,43 @@ def test_function_reaches_private_api_through_the_endpoint_host_name(
     called = response.json()
     assert called["status"] == 200, called
     assert json.loads(called["body"])["requestContext"]["apiId"] == ids["PrivateApi"]
+
+
+def test_private_api_made_through_the_management_api(private_app: LaminaProcess) -> None:
+    """CreateRestApi PRIVATE naming an endpoint, a MOCK method, a policy allowing that
+    endpoint, CreateDeployment: served through the endpoint's alias only."""
+    apigw = aws_client(private_app.base, "apigateway")
+    endpoint = "vpce-0212a4ababd5b8c3e"
+    api = apigw.create_rest_api(
+        name="managed", endpointConfiguration={"types": ["PRIVATE"], "vpcEndpointIds": [endpoint]}
+    )["id"]
+    root = apigw.get_resources(restApiId=api)["items"][0]["id"]
+    method = {"restApiId": api, "resourceId": root, "httpMethod": "GET"}
+    apigw.put_method(**method, authorizationType="NONE")
+    apigw.put_integration(
+        **method, type="MOCK", requestTemplates={"application/json": '{"statusCode": 200}'}
+    )
+    apigw.put_method_response(**method, statusCode="200")
+    apigw.put_integration_response(
+        **method, statusCode="200", responseTemplates={"application/json": '{"managed": true}'}
+    )
+    policy = {
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "execute-api:Invoke",
+                "Resource": "execute-api:/*",
+                "Condition": {"StringEquals": {"aws:SourceVpce": endpoint}},
+            }
+        ]
+    }
+    apigw.update_rest_api(
+        restApiId=api,
+        patchOperations=[{"op": "replace", "path": "/policy", "value": json.dumps(policy)}],
+    )
+    apigw.create_deployment(restApiId=api, stageName="live")
+    admitted = _get(private_app, _alias(api, endpoint), "/live/")
+    assert admitted.status_code == 200, admitted.text
+    assert admitted.json() == {"managed": True}
+    _assert_forbidden(_get(private_app, f"{api}.execute-api.localhost", "/live/"))

@@ -52,3 +52,25 @@ def test_private_api_with_resource_policy_deploys(apigw: Any) -> None:
         patchOperations=[{"op": "replace", "path": "/policy", "value": json.dumps(POLICY)}],
     )
     assert apigw.create_deployment(restApiId=api_id, stageName="dev")["id"]
+
+
+def test_vpc_endpoints_are_associated_and_dissociated_by_patch(apigw: Any) -> None:
+    api_id = apigw.create_rest_api(
+        name="private",
+        endpointConfiguration={"types": ["PRIVATE"], "vpcEndpointIds": ["vpce-0212a4ababd5b8c3e"]},
+    )["id"]
+
+    def patch(op: str, value: str) -> list[str]:
+        ops = [{"op": op, "path": "/endpointConfiguration/vpcEndpointIds", "value": value}]
+        updated = apigw.update_rest_api(restApiId=api_id, patchOperations=ops)
+        return list(updated["endpointConfiguration"].get("vpcEndpointIds") or [])
+
+    assert patch("add", "vpce-01d622316a7df47f9") == [
+        "vpce-0212a4ababd5b8c3e",
+        "vpce-01d622316a7df47f9",
+    ]
+    assert patch("remove", "vpce-0212a4ababd5b8c3e") == ["vpce-01d622316a7df47f9"]
+    assert patch("remove", "vpce-01d622316a7df47f9") == []
+    with pytest.raises(ClientError) as info:
+        patch("replace", "vpce-01d622316a7df47f9")
+    assert error_of(info)[:2] == (400, "BadRequestException")
