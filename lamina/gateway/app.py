@@ -4,7 +4,9 @@
     → firewall (WAF, in front of routing as on AWS) → route
     → client certificate (mTLS) → CORS preflight (HTTP APIs)
     (the client certificate is checked first, at the custom domain, as on AWS)
-    → authorize (resource policy, authorizers, IAM) → API key, usage plan, throttling
+    → throttling (method / route and account buckets)
+    → authorize (resource policy, authorizers, IAM) → API key, usage plan (client
+      bucket, quota)
     → request validation (REST: required parameters, body against its model)
     → stage cache lookup (REST; a hit is the answer)
     → build proxy event → integration (Lambda) → map response → stage cache store
@@ -49,7 +51,7 @@ from lamina.gateway.stages.domain import MapCustomDomain, RefuseDefaultEndpoint
 from lamina.gateway.stages.event import BuildEvent
 from lamina.gateway.stages.firewall import Firewall
 from lamina.gateway.stages.integrate import InvokeIntegration
-from lamina.gateway.stages.meter import MeterUsage
+from lamina.gateway.stages.meter import EnforceThrottle, MeterUsage
 from lamina.gateway.stages.route import RouteRequest
 from lamina.gateway.stages.validate import ValidateRequest
 from lamina.gateway.trace import GatewayTracing
@@ -87,8 +89,9 @@ class Gateway:
             RouteRequest(),
             MapCustomDomain(),
             AnswerPreflight(),
+            EnforceThrottle(limiter := limiter or InProcessLimiter()),  # before authorizers
             Authorize(checks),
-            MeterUsage(limiter or InProcessLimiter()),
+            MeterUsage(limiter),  # API keys: after authorizers (one may give the key)
             ValidateRequest(),  # REST request validators, before the integration
             LookupCache(cache, cipher, iam),  # a hit answers here, without the integration
             BuildEvent(),

@@ -1,4 +1,4 @@
-"""Access limits compiled once per deployment into the lookups the MeterUsage stage makes.
+"""Access limits compiled per deployment into the lookups EnforceThrottle and MeterUsage make.
 
 Which throttle applies where, in the order API Gateway applies them:
 1. per client: the usage plan's throttle for the API key (a per-method override in the

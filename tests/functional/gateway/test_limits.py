@@ -203,3 +203,18 @@ def test_limits_authorizer_key_source_meters_the_usage_identifier_key(
     assert httpx.get(url, headers={"Authorization": key.value}, timeout=20).status_code == 200
     third = httpx.get(url, headers={"Authorization": key.value}, timeout=20)
     assert (third.status_code, third.content) == (429, b'{"message":"Limit Exceeded"}')
+
+
+def test_limits_method_throttle_answers_before_the_authorizer_runs(
+    authorizer_app: LaminaProcess,
+) -> None:
+    """A method's bucket is taken before authorization: once it is empty the answer is 429
+    whatever the credentials, and the Lambda authorizer is not invoked (an AWS expert on
+    re:Post: resource/method rate limits do not need the authorizer invoked)."""
+    url = f"{authorizer_app.base}/prod/throttled"
+    first = httpx.get(url, timeout=20)  # the bucket's one token, then no token: 401
+    assert (first.status_code, first.content) == (401, b'{"message":"Unauthorized"}')
+    second = httpx.get(url, timeout=20)
+    assert (second.status_code, second.content) == (429, b'{"message":"Too Many Requests"}')
+    third = httpx.get(url, headers={"Authorization": "any-token"}, timeout=20)
+    assert third.status_code == 429

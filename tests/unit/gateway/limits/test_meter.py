@@ -1,5 +1,6 @@
-"""The MeterUsage stage in the gateway pipeline: API key admission, the identity it puts
-in the event, throttling at each level, quotas, and the responses AWS sends."""
+"""The EnforceThrottle and MeterUsage stages in the gateway pipeline: API key admission,
+the identity it puts in the event, throttling at each level, quotas, and the responses AWS
+sends."""
 
 from __future__ import annotations
 
@@ -256,10 +257,21 @@ async def test_meter_hot_path_is_one_take() -> None:
     assert harness.limiter.calls == [["account/123456789012/us-east-1"]]
 
 
-async def test_meter_keyed_request_is_one_limiter_call_with_every_bucket() -> None:
+async def test_meter_keyed_request_takes_the_account_bucket_first_then_the_clients() -> None:
+    """The account (and method) buckets before authorization, the client's bucket and the
+    quota after it (the authorizer may be what names the key)."""
     harness = Harness()
     await harness.get("/prod/keyed", GOOD)
-    assert harness.limiter.calls == [["client/plan01/key1", "account/123456789012/us-east-1"]]
+    assert harness.limiter.calls == [["account/123456789012/us-east-1"], ["client/plan01/key1"]]
+
+
+async def test_meter_empty_method_bucket_answers_429_before_the_key_is_looked_at() -> None:
+    deployment = _deployment()
+    deployment.limits.account.throttle = Throttle(rate=1.0, burst=1)
+    harness = Harness(deployment)
+    assert (await harness.get("/prod/keyed", GOOD))[0] == 200
+    status, body, _ = await harness.get("/prod/keyed")  # no key, and no token left
+    assert (status, body) == (429, b'{"message":"Too Many Requests"}')
 
 
 async def test_meter_in_process_hot_path_takes_the_account_bucket() -> None:
