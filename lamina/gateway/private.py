@@ -35,9 +35,15 @@ if TYPE_CHECKING:
 
 
 def admit_endpoint(ctx: RequestContext, address: ApiAddress) -> None:
-    """Called only for a private API, or a request through an endpoint: both must hold."""
+    """Called only for a private API, or a request through an endpoint: both must hold.
+    An admitted request's event names the endpoint and its VPC in `requestContext.identity`
+    (`vpceId`, `vpcId`, as captured private-API events show them)."""
     api = address.api
-    if api.private and address.endpoint is not None:
+    endpoint = address.endpoint
+    if api.private and endpoint is not None:
+        ctx.identity["vpceId"] = endpoint.id
+        if endpoint.vpc_id is not None:
+            ctx.identity["vpcId"] = endpoint.vpc_id
         return
     if isinstance(api, CompiledHttpApi):
         ctx.kind = ApiKind.HTTP

@@ -77,6 +77,12 @@ def test_private_api_through_associated_endpoint_alias_admits(
     event = response.json()
     assert event["requestContext"]["apiId"] == api
     assert event["path"] == "/hello"
+    # As captured private-API events carry them.
+    identity = event["requestContext"]["identity"]
+    assert identity["vpceId"] == ids["AppEndpoint"]
+    assert identity["vpcId"].startswith("vpc-") and len(identity["vpcId"]) == 21
+    assert identity["sourceIp"] == "127.0.0.1"
+    assert event["requestContext"]["domainPrefix"] == f"{api}-{ids['AppEndpoint']}"
 
 
 def test_private_api_through_endpoint_name_with_api_id_header_admits(
@@ -111,7 +117,9 @@ def test_public_api_through_an_endpoint_is_forbidden(
 ) -> None:
     """VPC endpoints route traffic only to private APIs."""
     public = ids["PublicApi"]
-    assert _get(private_app, f"{public}.execute-api.localhost", "/open/hello").status_code == 200
+    direct = _get(private_app, f"{public}.execute-api.localhost", "/open/hello")
+    assert direct.status_code == 200
+    assert "vpceId" not in direct.json()["requestContext"]["identity"]
     response = _get(
         private_app,
         _endpoint_name(ids["AppEndpoint"]),
