@@ -37,6 +37,7 @@ MAX_TTL = 3600
 HTTP_DEFAULT_IDENTITY = "$request.header.Authorization"
 REST_DEFAULT_IDENTITY = "method.request.header.Authorization"
 _TOKEN_SOURCE = "method.request.header."
+_JWT_SOURCES = ("$request.header.", "$request.querystring.")
 
 _REST_TYPES = {"token": "TOKEN", "request": "REQUEST", "cognito_user_pools": "COGNITO_USER_POOLS"}
 _HTTP_TYPES = {"request": "REQUEST", "jwt": "JWT"}
@@ -295,6 +296,13 @@ def _authorizer(
         )
     if kind == "JWT" and not sources:
         sources = (HTTP_DEFAULT_IDENTITY,)
+    if kind == "JWT" and (len(sources) != 1 or not sources[0].startswith(_JWT_SOURCES)):
+        # "For JWT, a single entry ... Currently only header-based and query
+        # parameter-based selections are supported."
+        # https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/apis-apiid-authorizers.html
+        raise ConfigError(
+            "a JWT authorizer reads exactly one $request.header.X or $request.querystring.X"
+        )
     if kind == "COGNITO_USER_POOLS" and not sources:
         sources = (REST_DEFAULT_IDENTITY,)
     if kind == "COGNITO_USER_POOLS" and (

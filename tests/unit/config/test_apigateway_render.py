@@ -43,6 +43,7 @@ NOT_ROUND_TRIPPED = {
 # Template APIs with the features the data plane reads (fixture folder: what it brings).
 FIXTURES_WITH = {
     "apps/authorizers": "TOKEN and REQUEST Lambda authorizers",
+    "apps/authorizer_forms": "REQUEST identity of four kinds; an OpenAPI TOKEN authorizer",
     "apps/cors": "MOCK OPTIONS methods (SAM Cors), a gateway response",
     "apps/default_endpoint": "DisableExecuteApiEndpoint (SAM and CloudFormation), a MOCK",
     "apps/http_backend": "HTTP / HTTP_PROXY integrations: parameters, templates, responses",

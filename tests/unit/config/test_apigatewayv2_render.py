@@ -50,6 +50,7 @@ JWT_NOT_ROUND_TRIPPED = {
 # test_render_fixtures_are_every_http_api_fixture keeps this list complete.
 FIXTURES_WITH = {
     "apps/authorizers": "REQUEST Lambda authorizers (simple responses, payload 1.0, TTLs)",
+    "apps/authorizer_forms": "identity from stage variables and $context; policy answers",
     "apps/bucket": "path parameters",
     "apps/console": "a plain SAM HttpApi beside a REST API (the console fixture)",
     "apps/cors": "a CORS configuration, ANY with {proxy+}",

@@ -9,7 +9,15 @@ from pathlib import Path
 import pytest
 
 from lamina.config.error import ConfigError
-from tests.unit.config.test_authorizer import BODY_REST, CFN_REST, by_name, load, only_rest
+from tests.unit.config.test_authorizer import (
+    BODY_REST,
+    CFN_HTTP,
+    CFN_REST,
+    by_name,
+    load,
+    only_http,
+    only_rest,
+)
 
 NO_SOURCE = (
     '              identitySource: "method.request.header.A, method.request.querystring.b"\n'
@@ -52,3 +60,27 @@ def test_cognito_authorizer_reading_a_query_string_is_an_error(tmp_path: Path) -
     )
     with pytest.raises(ConfigError, match=r"COGNITO_USER_POOLS authorizer reads exactly one"):
         load(tmp_path, text)
+
+
+@pytest.mark.parametrize(
+    "sources",
+    ["[$context.routeKey]", "[$request.header.A, $request.header.B]", "[$stageVariables.t]"],
+)
+def test_jwt_authorizer_reads_one_header_or_query_string(tmp_path: Path, sources: str) -> None:
+    """JWT identity source: "a single entry ... Currently only header-based and query
+    parameter-based selections are supported" (apigatewayv2 Authorizer, identitySource)."""
+    text = CFN_HTTP.replace(
+        "IdentitySource: [$request.header.Authorization]\n      JwtConfiguration",
+        f"IdentitySource: {sources}\n      JwtConfiguration",
+    )
+    with pytest.raises(ConfigError, match=r"a JWT authorizer reads exactly one"):
+        load(tmp_path, text)
+
+
+def test_jwt_authorizer_may_read_a_query_string(tmp_path: Path) -> None:
+    text = CFN_HTTP.replace(
+        "IdentitySource: [$request.header.Authorization]\n      JwtConfiguration",
+        "IdentitySource: [$request.querystring.access_token]\n      JwtConfiguration",
+    )
+    jwt = by_name(only_http(load(tmp_path, text)))["jwt"]
+    assert jwt.identity_sources == ("$request.querystring.access_token",)
