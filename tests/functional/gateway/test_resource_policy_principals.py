@@ -110,3 +110,28 @@ def test_unauthorized_method_never_matches_an_iam_principal(
         refused = _get(policy_app, api, "/v1/hello", credentials)
         assert refused.status_code == 403
         assert refused.json() == _denied("anonymous", f"{api}/v1/GET/hello", explicit=False)
+
+
+@pytest.mark.parametrize(
+    ("client_ip", "admitted"),
+    [("127.0.0.1", True), ("127.0.0.3", False), ("127.0.0.9", False)],
+)
+def test_source_ip_allow_list_and_block_list(
+    policy_app: LaminaProcess, ids: dict[str, str], client_ip: str, admitted: bool
+) -> None:
+    """Clients on other loopback addresses (Linux routes all of 127/8 to lo): inside the
+    allow list, on the block list (IpAddress Deny), outside the allow list (NotIpAddress
+    Deny)."""
+    api = ids["NetworkApi"]
+    host = f"{api}.execute-api.localhost:{policy_app.port}"
+    transport = httpx.HTTPTransport(local_address=client_ip)
+    with httpx.Client(transport=transport, timeout=20) as client:
+        response = client.get(
+            f"http://127.0.0.1:{policy_app.port}/v1/hello", headers={"Host": host}
+        )
+    if admitted:
+        assert response.status_code == 200, response.text
+        assert response.json()["requestContext"]["identity"]["sourceIp"] == client_ip
+        return
+    assert response.status_code == 403
+    assert response.json() == _denied("anonymous", f"{api}/v1/GET/hello", explicit=True)
