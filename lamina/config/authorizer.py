@@ -38,6 +38,13 @@ HTTP_DEFAULT_IDENTITY = "$request.header.Authorization"
 REST_DEFAULT_IDENTITY = "method.request.header.Authorization"
 _TOKEN_SOURCE = "method.request.header."
 _JWT_SOURCES = ("$request.header.", "$request.querystring.")
+_REST_REQUEST_SOURCES = (
+    "method.request.header.",
+    "method.request.querystring.",
+    "stageVariables.",
+    "context.",
+)
+_HTTP_REQUEST_SOURCES = (*_JWT_SOURCES, "$stageVariables.", "$context.")
 
 _REST_TYPES = {"token": "TOKEN", "request": "REQUEST", "cognito_user_pools": "COGNITO_USER_POOLS"}
 _HTTP_TYPES = {"request": "REQUEST", "jwt": "JWT"}
@@ -286,6 +293,8 @@ def _authorizer(
             re.compile(str(validation))
         except re.error as error:
             raise ConfigError(f"identityValidationExpression is no regex: {error}") from None
+    if kind == "REQUEST":
+        _check_request_sources(sources, http=http)
     result_ttl = _ttl(ttl, DEFAULT_TTL)
     if kind == "REQUEST" and not http and not sources and result_ttl > 0:
         # "For the REQUEST authorizer, this is required when authorization caching is
@@ -333,6 +342,19 @@ def _authorizer(
         audience=_strings(audience, "audience"),
         credentials=str(credentials) if credentials else None,
     )
+
+
+def _check_request_sources(sources: tuple[str, ...], *, http: bool) -> None:
+    """A REQUEST authorizer's identity sources name headers, query strings, stage
+    variables or context variables; anything else could never be present.
+    https://docs.aws.amazon.com/apigateway/latest/api/API_Authorizer.html (REST)
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-lambda-authorizer.html#http-api-lambda-authorizer.identity-sources"""
+    prefixes = _HTTP_REQUEST_SOURCES if http else _REST_REQUEST_SOURCES
+    for source in sources:
+        if not source.startswith(prefixes) or source in prefixes:
+            raise ConfigError(
+                f"identity source {source!r} is none of {', '.join(p + 'X' for p in prefixes)}"
+            )
 
 
 def _oidc_issuer(scheme: Mapping[str, Any]) -> str | None:

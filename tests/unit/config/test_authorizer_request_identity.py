@@ -84,3 +84,17 @@ def test_jwt_authorizer_may_read_a_query_string(tmp_path: Path) -> None:
     )
     jwt = by_name(only_http(load(tmp_path, text)))["jwt"]
     assert jwt.identity_sources == ("$request.querystring.access_token",)
+
+
+def test_request_authorizer_identity_sources_must_be_known_expressions(tmp_path: Path) -> None:
+    """REST: method.request.header/querystring, stageVariables, context; HTTP APIs the
+    same with $request / $stageVariables / $context. Another expression could never be
+    present, so every request would be refused with 401."""
+    rest = BODY_REST.replace("method.request.querystring.b", "method.request.path.b")
+    (tmp_path / "rest").mkdir()
+    with pytest.raises(ConfigError, match=r"identity source 'method\.request\.path\.b'"):
+        load(tmp_path / "rest", rest)
+    http = CFN_HTTP.replace("$context.routeKey]", "route.request.header.X]")
+    (tmp_path / "http").mkdir()
+    with pytest.raises(ConfigError, match=r"identity source 'route\.request\.header\.X'"):
+        load(tmp_path / "http", http)
