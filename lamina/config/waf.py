@@ -30,6 +30,7 @@ from lamina.config.waf_fields import (
     text_of,
     transformations,
 )
+from lamina.config.waf_response import block_response, custom_response_bodies
 from lamina.gateway.model import RestApi
 from lamina.gateway.waf.managed import MANAGED_GROUPS
 from lamina.gateway.waf.model import (
@@ -119,6 +120,8 @@ class _WebAcls:
     def __init__(self, stack: Stack) -> None:
         self._stack = stack
         self._parsed: dict[str, WebAcl] = {}
+        self._bodies: dict[str, tuple[str, bytes]] = {}
+        """The CustomResponseBodies of the web ACL being read."""
 
     def _arn(self, resource: CfnResource) -> str:
         arn = self._stack.resources.get_att(resource.logical_id, "Arn", self._stack.resolver)
@@ -144,7 +147,9 @@ class _WebAcls:
         default = one_key(stack.prop(resource, "DefaultAction"), "DefaultAction")
         if default not in ("Allow", "Block"):
             raise ConfigError(f"DefaultAction {default} is not supported (Allow or Block)")
-        self._warn_ignored(stack.prop(resource, "DefaultAction")[default], "DefaultAction", "")
+        self._bodies = custom_response_bodies(stack.prop(resource, "CustomResponseBodies"))
+        default_settings = stack.prop(resource, "DefaultAction")[default]
+        self._warn_ignored(default_settings, "DefaultAction", "")
         rules = [
             self._rule(raw, f"Rules[{i}]")
             for i, raw in enumerate(stack.prop(resource, "Rules", []) or [])
@@ -157,6 +162,9 @@ class _WebAcls:
             name=stack.text(resource, "Name", resource.logical_id),
             arn=arn,
             default_action="Allow" if default == "Allow" else "Block",
+            default_response=block_response(default_settings, self._bodies, "DefaultAction.Block")
+            if default == "Block"
+            else None,
             rules=tuple(sorted(rules, key=lambda r: r.priority)),
             body_limit=limit,
         )
@@ -194,14 +202,18 @@ class _WebAcls:
             statement=statement,
             action="Allow" if verb == "Allow" else "Block" if verb == "Block" else "Count",
             labels=rule_labels(raw.get("RuleLabels"), f"{where}.RuleLabels"),
+            custom_response=block_response(action[verb], self._bodies, f"{where}.Action.Block")
+            if verb == "Block"
+            else None,
         )
 
     def _warn_ignored(self, settings: Any, where: str, name: str) -> None:
-        """Custom responses and request headers are not applied: say so, once each."""
-        for key in ("CustomResponse", "CustomRequestHandling"):
-            if isinstance(settings, dict) and settings.get(key):
-                who = f"rule {name}" if name else where
-                self._warn(f"{who}: {key} is not supported; the action applies without it")
+        """Custom request headers (Allow, Count) are not applied: say so, once each."""
+        if isinstance(settings, dict) and settings.get("CustomRequestHandling"):
+            who = f"rule {name}" if name else where
+            self._warn(
+                f"{who}: CustomRequestHandling is not supported; the action applies without it"
+            )
 
     def _warn(self, message: str) -> None:
         if message not in self._stack.warnings:

@@ -14,11 +14,11 @@ import logging
 from lamina.gateway.address import resolve_address
 from lamina.gateway.context import RequestContext
 from lamina.gateway.deployment import Deployment
-from lamina.gateway.error import GatewayError, ResponseType
+from lamina.gateway.error import GatewayError, GatewayResponse, ResponseType
 from lamina.gateway.waf.detect import Detectors
 from lamina.gateway.waf.engine import CompiledAcl, Compiler
 from lamina.gateway.waf.field import RequestView
-from lamina.gateway.waf.model import WebAcl
+from lamina.gateway.waf.model import CustomResponse, WebAcl
 from lamina.gateway.waf.rate import RateCounter
 
 log = logging.getLogger("lamina.gateway.waf")
@@ -69,8 +69,25 @@ class Firewall:
         if verdict.action == "Block":
             rule = f"rule {verdict.rule}" if verdict.rule else "default action"
             found = f" [{'; '.join(view.notes)}]" if view.notes else ""
-            raise GatewayError(
+            error = GatewayError(
                 ResponseType.WAF_FILTERED, f"blocked by WAF {acl.name}: {rule}{found}"
+            )
+            custom = _custom_response(acl, verdict.rule)
+            if custom is None:
+                raise error
+            # "Custom responses that you specify for the AWS WAF Block action take
+            # precedence over any response specifications that you define in your
+            # protected resource" (gateway responses included).
+            # https://docs.aws.amazon.com/waf/latest/developerguide/customizing-the-response-for-blocked-requests.html
+            ctx.error = error  # access logs and metrics still see WAF_FILTERED
+            ctx.response = _render(custom)
+            ctx.answered = True
+            log.warning(
+                "%s %s -> %d WAF_FILTERED (%s, custom response)",
+                request.method,
+                request.path,
+                custom.status,
+                error.detail,
             )
 
     def _has_acl(self, deployment: Deployment) -> bool:
@@ -90,3 +107,21 @@ class Firewall:
         if compiled is None or compiled.acl is not acl:
             compiled = self._compiled[acl.arn] = self._compiler.compile_acl(acl)
         return compiled
+
+
+def _custom_response(acl: WebAcl, rule: str | None) -> CustomResponse | None:
+    """The Block's CustomResponse: the default action's, or the terminating rule's (a
+    managed group's rule, "Group/Rule", has none)."""
+    if rule is None:
+        return acl.default_response
+    for candidate in acl.rules:
+        if candidate.name == rule:
+            return candidate.custom_response
+    return None
+
+
+def _render(custom: CustomResponse) -> GatewayResponse:
+    headers = [(name.lower().encode(), value.encode()) for name, value in custom.headers]
+    if custom.content_type is not None:
+        headers.insert(0, (b"content-type", custom.content_type.encode()))
+    return GatewayResponse(custom.status, headers, custom.body)

@@ -183,6 +183,20 @@ Statement = (
 Action = Literal["Allow", "Block", "Count"]
 
 
+class CustomResponse(msgspec.Struct, frozen=True, kw_only=True):
+    """A Block action's CustomResponse: what the client gets instead of API Gateway's 403.
+    https://docs.aws.amazon.com/waf/latest/developerguide/customizing-the-response-for-blocked-requests.html
+    """
+
+    status: int
+    headers: tuple[tuple[str, str], ...] = ()
+    """ResponseHeaders, as given (never content-type: AWS refuses it)."""
+    body: bytes = b""
+    """The CustomResponseBodies entry its CustomResponseBodyKey names; empty without one."""
+    content_type: str | None = None
+    """text/plain, text/html or application/json (the body's ContentType); None without one."""
+
+
 class Rule(msgspec.Struct, frozen=True, kw_only=True):
     name: str
     priority: int
@@ -193,12 +207,16 @@ class Rule(msgspec.Struct, frozen=True, kw_only=True):
     """Rule group references: None keeps the group's actions, Count only counts."""
     labels: tuple[str, ...] = ()
     """RuleLabels: names added (in the web ACL's namespace) when the rule matches."""
+    custom_response: CustomResponse | None = None
+    """Block only: the response sent instead of the 403."""
 
 
 class WebAcl(msgspec.Struct, frozen=True, kw_only=True):
     name: str
     arn: str
     default_action: Literal["Allow", "Block"] = "Allow"
+    default_response: CustomResponse | None = None
+    """DefaultAction Block's CustomResponse."""
     rules: tuple[Rule, ...] = ()
     """Sorted by priority, lowest first: the order AWS WAF evaluates them in."""
     body_limit: int = DEFAULT_BODY_LIMIT

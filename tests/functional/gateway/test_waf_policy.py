@@ -1,7 +1,7 @@
 """A web ACL whose default action is Block, through real HTTP: rule priority (an Allow
 rule ends evaluation), managed groups with a rule overridden to Count and a group counted
-whose label a later rule blocks on, a byte match after a text transformation, and the
-16 KB body inspection limit of API Gateway."""
+whose label a later rule blocks on, a byte match after a text transformation, the
+16 KB body inspection limit of API Gateway, and a Block's custom response."""
 
 from __future__ import annotations
 
@@ -101,3 +101,16 @@ def test_body_is_inspected_up_to_16_kb_only(app: LaminaProcess) -> None:
         late = client.post("/prod/hello", headers=PARTNER, content=b"a" * 17000 + XSS.encode())
     assert _forbidden(early)
     assert late.status_code == 200  # past the first 16 KB: not seen (OversizeHandling CONTINUE)
+
+
+def test_block_with_a_custom_response_replaces_the_403(app: LaminaProcess) -> None:
+    with _client(app) as client:
+        response = client.get("/prod/hello", headers={"User-Agent": "sqlmap/1.7"})
+    assert response.status_code == 429
+    assert response.content == b'{"error":"scanners are not welcome"}'
+    assert response.headers["content-type"] == "application/json"
+    assert response.headers["retry-after"] == "3600"
+    assert "x-amzn-errortype" not in response.headers
+    assert "429 WAF_FILTERED (blocked by WAF partners-only: rule TurnAwayScanners, custom" in (
+        _console(app, "TurnAwayScanners")
+    )

@@ -13,6 +13,7 @@ from lamina.config.error import ConfigError
 from lamina.config.load import load_application
 from lamina.gateway.waf.model import (
     ByteMatchStatement,
+    CustomResponse,
     IpSetReferenceStatement,
     LabelMatchStatement,
     ManagedRuleGroupStatement,
@@ -469,19 +470,78 @@ def test_ip_set_addresses_are_checked(tmp_path: Path) -> None:
     assert "resource Blocked" in message and "is not an IPV4 block" in message
 
 
-def test_custom_responses_are_named_as_not_applied(tmp_path: Path) -> None:
-    labelled = rule(
+def _blocking(custom: dict[str, Any]) -> dict[str, Any]:
+    blocked = rule(
         "ips", 0, {"IPSetReferenceStatement": {"Arn": {"Fn::GetAtt": ["Blocked", "Arn"]}}}
     )
-    labelled["Action"] = {"Block": {"CustomResponse": {"ResponseCode": 429}}}
-    labelled["RuleLabels"] = [{"Name": "bad:ip"}]
-    body = template([labelled])
+    blocked["Action"] = {"Block": {"CustomResponse": custom}}
+    body = template([blocked])
+    body["Resources"]["Acl"]["Properties"]["CustomResponseBodies"] = {
+        "too-many": {"ContentType": "APPLICATION_JSON", "Content": '{"error":"slow down"}'}
+    }
+    return body
+
+
+def test_custom_responses_of_block_actions_are_read(tmp_path: Path) -> None:
+    body = _blocking(
+        {
+            "ResponseCode": 429,
+            "CustomResponseBodyKey": "too-many",
+            "ResponseHeaders": [{"Name": "Retry-After", "Value": "30"}],
+        }
+    )
+    body["Resources"]["Acl"]["Properties"]["DefaultAction"] = {
+        "Block": {
+            "CustomResponse": {
+                "ResponseCode": 302,
+                "ResponseHeaders": [{"Name": "Location", "Value": "https://example.com/"}],
+            }
+        }
+    }
+    acl = load(tmp_path, body)
+    assert acl.rules[0].custom_response == CustomResponse(
+        status=429,
+        headers=(("Retry-After", "30"),),
+        body=b'{"error":"slow down"}',
+        content_type="application/json",
+    )
+    assert acl.default_response == CustomResponse(
+        status=302, headers=(("Location", "https://example.com/"),)
+    )
+
+
+@pytest.mark.parametrize(
+    ("custom", "message"),
+    [
+        ({"ResponseCode": 199}, "ResponseCode must be a status code from 200 to 599"),
+        ({"ResponseCode": 403, "CustomResponseBodyKey": "nope"}, "'nope' is not in"),
+        (
+            {"ResponseCode": 403, "ResponseHeaders": [{"Name": "Content-Type", "Value": "x"}]},
+            "content-type cannot be set",
+        ),
+        (
+            {
+                "ResponseCode": 403,
+                "ResponseHeaders": [{"Name": "X-A", "Value": "1"}, {"Name": "x-a", "Value": "2"}],
+            },
+            "duplicate header name x-a",
+        ),
+    ],
+)
+def test_invalid_custom_responses_are_refused(
+    tmp_path: Path, custom: dict[str, Any], message: str
+) -> None:
+    error = _error(tmp_path, _blocking(custom))
+    assert "Rules[0].Action.Block.CustomResponse" in error and message in error
+
+
+def test_custom_request_handling_is_named_as_not_applied(tmp_path: Path) -> None:
+    body = template([])
     body["Resources"]["Acl"]["Properties"]["DefaultAction"] = {
         "Allow": {"CustomRequestHandling": {"InsertHeaders": [{"Name": "x", "Value": "y"}]}}
     }
     (tmp_path / "template.json").write_text(json.dumps(body))
     warnings = load_application(tmp_path).warnings
-    assert "rule ips: CustomResponse is not supported; the action applies without it" in warnings
     assert (
         "DefaultAction: CustomRequestHandling is not supported; the action applies without it"
         in warnings
