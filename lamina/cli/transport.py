@@ -2,8 +2,8 @@
 Lamina's AWS APIs.
 
 - default certificate: the user's (`--tls-cert/--tls-key`) or a leaf of Lamina's local CA
-  (`.lamina/tls/`) for localhost, 127.0.0.1, ::1, *.execute-api.localhost and the bind
-  host;
+  (`.lamina/tls/`) for localhost, 127.0.0.1, ::1, *.execute-api.localhost,
+  *.execute-api.vpce.localhost and the bind host;
 - each custom domain of the template: the user's certificate for it
   (`--tls-domain-cert NAME=CERT,KEY`) or a leaf of the local CA for its name, chosen by
   SNI, with the domain's truststore when it uses mutual TLS.
@@ -30,6 +30,7 @@ DEFAULT_NAMES = (
     "127.0.0.1",
     "::1",
     "*.execute-api.localhost",
+    "*.execute-api.vpce.localhost",  # VPC endpoints' own names (private APIs)
     "*.cloudfront.localhost",  # CloudFront-compatible distributions (edge/cdn)
 )
 _WILDCARD_BINDS = frozenset({"", "0.0.0.0", "::"})
