@@ -313,8 +313,8 @@ class _WebAcls:
     def _rate_based(self, body: dict[str, Any], where: str) -> RateBasedStatement:
         # https://docs.aws.amazon.com/waf/latest/APIReference/API_RateBasedStatement.html
         limit = int_of(body.get("Limit"), f"{where}.Limit")
-        if limit < 10:
-            raise ConfigError(f"{where}.Limit must be at least 10")
+        if not 10 <= limit <= 2_000_000_000:  # the API's valid range
+            raise ConfigError(f"{where}.Limit must be from 10 to 2,000,000,000")
         window = int_of(
             body.get("EvaluationWindowSec", DEFAULT_EVALUATION_WINDOW),
             f"{where}.EvaluationWindowSec",

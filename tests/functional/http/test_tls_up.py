@@ -201,6 +201,15 @@ def test_curl_with_resolve_and_client_certificate(site: Site) -> None:
         timeout=30,
     )  # fmt: skip
     assert refused.stdout == b"403"
+    # An expired certificate: the handshake completes, curl gets API Gateway's 403 body.
+    expired = subprocess.run(
+        [*command[:6], "--cert", str(site.expired.cert_path), "--key", str(site.expired.key_path),
+         "-w", " %{http_code}", f"https://http.lamina.test:{port}/v2/echo/ann"],
+        capture_output=True,
+        timeout=30,
+    )  # fmt: skip
+    assert expired.returncode == 0, expired.stderr
+    assert expired.stdout == b'{"message":"Forbidden"} 403'
 
 
 def test_user_certificates_for_default_name_and_a_domain(tmp_path: Path) -> None:

@@ -400,7 +400,11 @@ def test_association_to_unknown_stage_is_refused(tmp_path: Path) -> None:
         ),
         (
             {"RateBasedStatement": {"Limit": 5, "AggregateKeyType": "IP"}},
-            "Limit must be at least 10",
+            "Limit must be from 10 to 2,000,000,000",
+        ),
+        (
+            {"RateBasedStatement": {"Limit": 2_000_000_001, "AggregateKeyType": "IP"}},
+            "Limit must be from 10 to 2,000,000,000",
         ),
         (
             {
