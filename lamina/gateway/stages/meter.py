@@ -16,8 +16,9 @@ the period's requests are used up), in one limiter call, both or neither.
 https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-usage-plans.html
 https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html
 
-A method without stage settings costs one take: the account's bucket (with the in-process
-limiter, without even a coroutine).
+A key-required method without an authorizer has all its buckets and the quota decided at
+once, after the key check (one limiter call). A method without stage settings costs one
+take: the account's bucket (with the in-process limiter, without even a coroutine).
 """
 
 from __future__ import annotations
@@ -92,6 +93,8 @@ class EnforceThrottle(_Metering):
     """The method's (or route's) bucket and the account's, before authorization."""
 
     async def __call__(self, ctx: RequestContext) -> None:
+        if _metered_at_once(ctx):
+            return  # MeterUsage takes these buckets with the key's, in one limiter call
         limits = ctx.deployment.limits
         if self._local is not None and not limits.per_stage:
             self._take_account(limits.account)  # the hot path
@@ -101,6 +104,14 @@ class EnforceThrottle(_Metering):
             self._take_account(limits.account)
             return
         await self._admit([limits.account] if bucket is None else [bucket, limits.account], None)
+
+
+def _metered_at_once(ctx: RequestContext) -> bool:
+    """A key-required method without an authorizer: nothing runs between the two stages
+    that an early throttle would spare, so every bucket and the quota are decided together
+    by MeterUsage (one Redis round trip instead of two)."""
+    method = ctx.method
+    return method is not None and method.api_key_required and method.authorization_type == "NONE"
 
 
 def _method_bucket(ctx: RequestContext, limits: CompiledLimits) -> Bucket | None:
@@ -143,8 +154,13 @@ class MeterUsage(_Metering):
         assert isinstance(target, V1Target), "REST routing sets a 1.0 target"
         plan, key = self._admit_key(ctx, limits, limits.stage(api.api.id, stage.name))
         own = plan.bucket(key.id, target.resource_path, method.http_method)
-        charge = Charge(plan.plan.id, key.id, plan.plan.quota)
-        await self._admit([] if own is None else [own], charge)
+        buckets = [] if own is None else [own]
+        if _metered_at_once(ctx):  # EnforceThrottle left the method's and account's to us
+            method_bucket = _method_bucket(ctx, limits)
+            if method_bucket is not None:
+                buckets.append(method_bucket)
+            buckets.append(limits.account)
+        await self._admit(buckets, Charge(plan.plan.id, key.id, plan.plan.quota))
 
     def _admit_key(
         self, ctx: RequestContext, limits: CompiledLimits, stage_limits: StageLimits | None

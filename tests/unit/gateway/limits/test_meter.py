@@ -257,21 +257,16 @@ async def test_meter_hot_path_is_one_take() -> None:
     assert harness.limiter.calls == [["account/123456789012/us-east-1"]]
 
 
-async def test_meter_keyed_request_takes_the_account_bucket_first_then_the_clients() -> None:
-    """The account (and method) buckets before authorization, the client's bucket and the
-    quota after it (the authorizer may be what names the key)."""
+async def test_meter_keyed_request_without_authorizer_is_one_limiter_call() -> None:
+    """No authorizer runs between the stages, so the client's, the method's and the
+    account's buckets and the quota are decided in one call (one Redis round trip); with an
+    authorizer the method and account buckets go first (tests/functional/gateway/
+    test_limits.py, the authorizer app)."""
     harness = Harness()
     await harness.get("/prod/keyed", GOOD)
-    assert harness.limiter.calls == [["account/123456789012/us-east-1"], ["client/plan01/key1"]]
-
-
-async def test_meter_empty_method_bucket_answers_429_before_the_key_is_looked_at() -> None:
-    deployment = _deployment()
-    deployment.limits.account.throttle = Throttle(rate=1.0, burst=1)
-    harness = Harness(deployment)
-    assert (await harness.get("/prod/keyed", GOOD))[0] == 200
-    status, body, _ = await harness.get("/prod/keyed")  # no key, and no token left
-    assert (status, body) == (429, b'{"message":"Too Many Requests"}')
+    assert harness.limiter.calls == [["client/plan01/key1", "account/123456789012/us-east-1"]]
+    await harness.get("/prod/open", GOOD)
+    assert harness.limiter.calls[1:] == [["account/123456789012/us-east-1"]]
 
 
 async def test_meter_in_process_hot_path_takes_the_account_bucket() -> None:
