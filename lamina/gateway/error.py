@@ -48,6 +48,9 @@ class ResponseType(enum.Enum):
     AUTHORIZER_CONFIGURATION_ERROR = "AUTHORIZER_CONFIGURATION_ERROR"
     BAD_REQUEST_PARAMETERS = "BAD_REQUEST_PARAMETERS"
     BAD_REQUEST_BODY = "BAD_REQUEST_BODY"
+    REQUEST_URI_TOO_LONG = "REQUEST_URI_TOO_LONG"
+    """Not a gateway response type: a method ARN over 1600 bytes where authorization (or a
+    resource policy) needs it (lamina.gateway.stages.authorize)."""
 
 
 class GatewayResponse:
@@ -187,6 +190,11 @@ _REST: dict[ResponseType, _Rendering] = {
     ResponseType.BAD_REQUEST_BODY: _Rendering(
         400, b'{"message": "Invalid request body"}', b"BadRequestException"
     ),
+    # "When authorization is enabled on a method, the maximum length of the method's ARN
+    # ... is 1600 bytes ... the API client receives a 414 Request URI too long response."
+    # https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html
+    # The body is Lamina's (AWS shows none); see docs/fidelity/gateway.md.
+    ResponseType.REQUEST_URI_TOO_LONG: _Rendering(414, b'{"message":"Request URI too long"}', None),
     ResponseType.INVALID_SIGNATURE: _Rendering(
         403,
         b'{"message":"The request signature we calculated does not match the signature you '

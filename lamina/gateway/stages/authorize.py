@@ -31,10 +31,14 @@ from lamina.gateway.auth.iam import IamCheck, denied
 from lamina.gateway.auth.resource_policy import PolicyDenial, ResourcePolicy, combine
 from lamina.gateway.context import RequestContext
 from lamina.gateway.deployment import CompiledRestApi, Deployment
-from lamina.gateway.error import GatewayError, ResponseType
+from lamina.gateway.error import ApiKind, GatewayError, ResponseType
 from lamina.gateway.model import Authorizer, Method, Route
 
 _ANONYMOUS = "anonymous"
+# "When authorization is enabled on a method, the maximum length of the method's ARN ... is
+# 1600 bytes" (414 beyond); "this limits the URI length when resource policies are used".
+# https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html
+MAX_METHOD_ARN_BYTES = 1600
 _MAX_POLICIES = 256
 
 
@@ -65,6 +69,15 @@ class Authorize:
         declared = ctx.method if ctx.method is not None else ctx.route
         auth_type = "NONE" if declared is None else declared.authorization_type
         policy = self._policy_of(ctx)
+        if (
+            (policy is not None or auth_type != "NONE")
+            and ctx.kind is ApiKind.REST
+            and len(ctx.source_arn.encode()) > MAX_METHOD_ARN_BYTES
+        ):
+            raise GatewayError(
+                ResponseType.REQUEST_URI_TOO_LONG,
+                f"the method ARN is over {MAX_METHOD_ARN_BYTES} bytes",
+            )
         if policy is None:
             if declared is not None and auth_type != "NONE":
                 check, authorizer = self._check_for(ctx, declared)

@@ -754,3 +754,21 @@ async def test_rest_answers_are_cached_per_stage() -> None:
     for path in ("/prod/token", "/beta/token", "/prod/token", "/beta/token"):
         assert (await call(gateway, path, BEARER, host=rest_host())).status == 200, path
     assert [event["methodArn"].split("/")[1] for event in runtime.auth_events] == ["prod", "beta"]
+
+
+async def test_method_arn_over_1600_bytes_is_414_before_the_authorizer() -> None:
+    """ "When authorization is enabled on a method, the maximum length of the method's ARN
+    ... is 1600 bytes ... the API client receives a 414 Request URI too long response."
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html"""
+    runtime = Runtime(returns({"principalId": "u", "policyDocument": ALLOW_ALL}))
+    gateway = Gateway(_deployment(), runtime)
+    prefix = f"arn:aws:execute-api:us-east-1:{ACCOUNT}:{REST_ID}/prod/GET/request/"
+    fits = "a" * (1600 - len(prefix))
+    query = "tenant=t"
+    headers = [("X-User", "ann")]
+    ok = await call(gateway, f"/prod/request/{fits}", headers, query=query, host=rest_host())
+    assert ok.status == 200
+    too_long = await call(gateway, f"/prod/request/{fits}b", headers, query=query, host=rest_host())
+    assert too_long.status == 414
+    assert too_long.body == b'{"message":"Request URI too long"}'
+    assert len(runtime.auth_events) == 1
