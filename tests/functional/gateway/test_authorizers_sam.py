@@ -168,3 +168,16 @@ def test_openapi_awssigv4_authtype_makes_the_method_aws_iam(client: httpx.Client
     assert response.status_code == 403
     assert response.content == b'{"message":"Missing Authentication Token"}'
     assert response.headers["x-amzn-errortype"] == "MissingAuthenticationTokenException"
+
+
+def test_rest_method_arn_over_1600_bytes_is_414(client: httpx.Client) -> None:
+    """The limits page: "the maximum length of the method's ARN ... is 1600 bytes" when
+    authorization is enabled; longer path parameters get 414."""
+    api_id = REST_HOST.split(".")[0]
+    prefix = f"arn:aws:execute-api:us-east-1:123456789012:{api_id}/prod/GET/items/"
+    fits = "a" * (1600 - len(prefix))
+    admitted = rest(client, "GET", f"/items/{fits}?tenant=t1", X_User="ann")
+    assert admitted.status_code == 200, admitted.text
+    refused = rest(client, "GET", f"/items/{fits}b?tenant=t1", X_User="ann")
+    assert refused.status_code == 414
+    assert refused.content == b'{"message":"Request URI too long"}'
