@@ -64,6 +64,7 @@ def test_tls_issues_default_and_domain_certificates(tmp_path: Path) -> None:
     assert _sans(state / "tls" / "localhost.pem") == [
         "localhost",
         "*.execute-api.localhost",
+        "*.execute-api.vpce.localhost",  # a VPC endpoint's own name (private APIs)
         "*.cloudfront.localhost",  # CloudFront-compatible distributions
         "127.0.0.1",
         "::1",
