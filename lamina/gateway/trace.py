@@ -44,6 +44,7 @@ _STAGE_NAMES = {
     "RouteRequest": "routing",
     "MapCustomDomain": "custom domain",
     "AnswerPreflight": "cors",
+    "EnforceThrottle": "throttle",
     "Authorize": "authorizer",
     "MeterUsage": "usage plan",
     "ValidateRequest": "validation",

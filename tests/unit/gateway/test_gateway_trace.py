@@ -77,6 +77,8 @@ async def test_a_sampled_request_records_the_stage_segment_and_parents_the_funct
     assert segment["aws"]["api_gateway"]["rest_api_id"] == "restapi001"
     names = [s["name"] for s in segment["subsegments"]]
     assert names[0] == "routing" and "integration" in names
+    # Every stage under Lamina's name for it, none under its class name.
+    assert all(name == name.lower() for name in names), names
     integration = next(s for s in segment["subsegments"] if s["name"] == "integration")
     assert invoker.trace_ids == [f"Root={ROOT};Parent={integration['id']};Sampled=1"]
     assert dict(response.headers)[b"x-amzn-trace-id"] == f"Root={ROOT};Sampled=1".encode()
