@@ -96,6 +96,9 @@ class Exporter:
             out[f"{X}policy"] = _json_or_text(api["policy"])
         if api.get("disableExecuteApiEndpoint"):
             out[f"{X}endpoint-configuration"] = {"disableExecuteApiEndpoint": True}
+        vpc_endpoint_ids = (api.get("endpointConfiguration") or {}).get("vpcEndpointIds")
+        if vpc_endpoint_ids:
+            out.setdefault(f"{X}endpoint-configuration", {})["vpcEndpointIds"] = vpc_endpoint_ids
         responses = {
             r["responseType"]: {
                 key: r[key]

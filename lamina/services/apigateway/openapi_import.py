@@ -136,13 +136,29 @@ def _api_members(document: dict[str, Any], parameters: dict[str, str]) -> dict[s
     policy = document.get(f"{X}policy")
     if policy is not None:
         members["policy"] = policy if isinstance(policy, str) else orjson.dumps(policy).decode()
-    endpoint = document.get(f"{X}endpoint-configuration") or {}
+    endpoint = document.get(f"{X}endpoint-configuration") or _server_extension(document) or {}
     if "disableExecuteApiEndpoint" in endpoint:
         members["disableExecuteApiEndpoint"] = bool(endpoint["disableExecuteApiEndpoint"])
     types = parameters.get("endpointConfigurationTypes")
     if types:
         members["endpointConfiguration"] = {"types": [types]}
+    ids = endpoint.get("vpcEndpointIds")
+    if types == "PRIVATE" and isinstance(ids, list) and ids:
+        # "only supported for the PRIVATE endpoint type"
+        # https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-swagger-extensions-endpoint-configuration.html
+        members["endpointConfiguration"]["vpcEndpointIds"] = [str(i) for i in ids]
     return members
+
+
+def _server_extension(document: dict[str, Any]) -> dict[str, Any] | None:
+    """OpenAPI 3 keeps x-amazon-apigateway-endpoint-configuration on the Server object.
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-swagger-extensions-endpoint-configuration.html
+    """
+    servers = document.get("servers")
+    if not isinstance(servers, list) or not servers or not isinstance(servers[0], dict):
+        return None
+    found = servers[0].get(f"{X}endpoint-configuration")
+    return found if isinstance(found, dict) else None
 
 
 def _authorizer(name: str, scheme: dict[str, Any]) -> Authorizer | None:

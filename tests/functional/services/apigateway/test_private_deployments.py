@@ -74,3 +74,52 @@ def test_vpc_endpoints_are_associated_and_dissociated_by_patch(apigw: Any) -> No
     with pytest.raises(ClientError) as info:
         patch("replace", "vpce-01d622316a7df47f9")
     assert error_of(info)[:2] == (400, "BadRequestException")
+
+
+def test_import_takes_the_vpc_endpoint_ids_of_a_private_api(apigw: Any) -> None:
+    document = {
+        "openapi": "3.0.1",
+        "info": {"title": "imported-private", "version": "1"},
+        "paths": {},
+        # OpenAPI 3: "it should be present under the vendor extensions of the Server object".
+        "servers": [
+            {
+                "url": "https://example.com/{basePath}",
+                "variables": {"basePath": {"default": "v1"}},
+                "x-amazon-apigateway-endpoint-configuration": {
+                    "vpcEndpointIds": ["vpce-0212a4ababd5b8c3e"]
+                },
+            }
+        ],
+    }
+    api = apigw.import_rest_api(
+        body=json.dumps(document).encode(), parameters={"endpointConfigurationTypes": "PRIVATE"}
+    )
+    assert api["endpointConfiguration"]["types"] == ["PRIVATE"]
+    assert api["endpointConfiguration"]["vpcEndpointIds"] == ["vpce-0212a4ababd5b8c3e"]
+
+
+def test_export_gives_the_vpc_endpoint_ids(apigw: Any) -> None:
+    api_id = _private(apigw)
+    apigw.update_rest_api(
+        restApiId=api_id,
+        patchOperations=[
+            {"op": "replace", "path": "/policy", "value": json.dumps(POLICY)},
+            {
+                "op": "add",
+                "path": "/endpointConfiguration/vpcEndpointIds",
+                "value": "vpce-0212a4ababd5b8c3e",
+            },
+        ],
+    )
+    apigw.create_deployment(restApiId=api_id, stageName="dev")
+    exported = json.loads(
+        apigw.get_export(
+            restApiId=api_id,
+            stageName="dev",
+            exportType="oas30",
+            parameters={"extensions": "apigateway"},
+        )["body"].read()
+    )
+    extension = exported["x-amazon-apigateway-endpoint-configuration"]
+    assert extension == {"vpcEndpointIds": ["vpce-0212a4ababd5b8c3e"]}
