@@ -51,7 +51,7 @@ def endpoint_configuration(
     if not types and isinstance(parameters, Mapping):
         given = parameters.get("endpointConfigurationTypes")
         types = [given] if isinstance(given, str) else []
-    extension = body.get(BODY_KEY) if body is not None else None
+    extension = _extension(body) if body is not None else None
     if not ids and isinstance(extension, Mapping):
         ids = _strings(extension.get("vpcEndpointIds"), f"{BODY_KEY}.vpcEndpointIds")
     for given in types:
@@ -66,6 +66,15 @@ def endpoint_configuration(
         # The extension's vpcEndpointIds: "It is only supported for the PRIVATE endpoint type."
         raise ConfigError("VpcEndpointIds are only supported for the PRIVATE endpoint type")
     return private, tuple(dict.fromkeys(ids))
+
+
+def _extension(body: Mapping[str, Any]) -> object:
+    """At the top level (Swagger 2.0), or on the first Server object (OpenAPI 3.0)."""
+    found = body.get(BODY_KEY)
+    servers = body.get("servers")
+    if found is None and isinstance(servers, list) and servers and isinstance(servers[0], Mapping):
+        found = servers[0].get(BODY_KEY)
+    return found
 
 
 def check_private(api: RestApi) -> None:

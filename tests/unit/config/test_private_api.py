@@ -193,3 +193,20 @@ def test_endpoint_configuration_survives_render_and_compile(tmp_path: Path) -> N
     }
     compiled = compile_definition(snapshot, region="us-east-1", account_id="123456789012")
     assert compiled.private and compiled.vpc_endpoint_ids == api.vpc_endpoint_ids
+
+
+def test_openapi_3_extension_on_the_server_object(tmp_path: Path) -> None:
+    resources = _api(
+        """
+      EndpointConfiguration: {Types: [PRIVATE]}
+      Body:
+        openapi: 3.0.1
+        info: {title: api}
+        paths: {}
+        servers:
+          - url: https://example.com/{basePath}
+            x-amazon-apigateway-endpoint-configuration:
+              vpcEndpointIds: [vpce-0123456789abcdef0]"""
+        + POLICY
+    )
+    assert _load(tmp_path, resources).rest_apis[0].vpc_endpoint_ids == ("vpce-0123456789abcdef0",)
