@@ -250,15 +250,33 @@ def resource_access(stack: Stack, resource: Any, *, known: Mapping[str, Authoriz
         authorizer_id = str(authorizer_id)
         if authorizer_id not in known:
             raise ConfigError(f"AuthorizerId {authorizer_id!r} names no authorizer of this API")
+        expected = _AUTHORIZATION_TYPE[known[authorizer_id].type]
         if authorization_type == "NONE":
             # CloudFormation requires the type with an AuthorizerId; infer it leniently.
-            authorization_type = _AUTHORIZATION_TYPE[known[authorizer_id].type]
+            authorization_type = expected
+        elif authorization_type != expected:
+            # Another check would run with this authorizer and answer 500 every time.
+            raise ConfigError(
+                f"AuthorizationType {authorization_type} does not match authorizer "
+                f"{known[authorizer_id].name} (a {known[authorizer_id].type} authorizer "
+                f"needs {expected})"
+            )
     elif authorization_type in ("CUSTOM", "COGNITO_USER_POOLS", "JWT"):
         raise ConfigError(f"AuthorizationType {authorization_type} needs an AuthorizerId")
+    scopes = _strings(stack.prop(resource, "AuthorizationScopes"), "scopes")
+    if (
+        scopes
+        and getattr(resource, "type", None) == "AWS::ApiGatewayV2::Route"
+        and authorization_type not in ("COGNITO_USER_POOLS", "JWT")
+    ):
+        # CloudFormation's refusal (AmazonApiGatewayV2), quoted in aws/aws-cdk#27576.
+        raise ConfigError(
+            "Authorization Scopes are only valid for COGNITO_USER_POOLS and JWT authorization types"
+        )
     return Access(
         authorization_type=authorization_type,
         authorizer_id=authorizer_id,
-        authorization_scopes=_strings(stack.prop(resource, "AuthorizationScopes"), "scopes"),
+        authorization_scopes=scopes,
     )
 
 

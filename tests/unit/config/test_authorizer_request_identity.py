@@ -98,3 +98,26 @@ def test_request_authorizer_identity_sources_must_be_known_expressions(tmp_path:
     (tmp_path / "http").mkdir()
     with pytest.raises(ConfigError, match=r"identity source 'route\.request\.header\.X'"):
         load(tmp_path / "http", http)
+
+
+def test_route_authorization_type_must_match_its_authorizer(tmp_path: Path) -> None:
+    """A JWT route naming a Lambda (REQUEST) authorizer: CloudFormation refuses it; Lamina
+    answered every request with a 500."""
+    text = CFN_HTTP.replace(
+        "AuthorizationType: JWT\n      AuthorizerId: !Ref Jwt",
+        "AuthorizationType: JWT\n      AuthorizerId: !Ref Lam",
+    )
+    with pytest.raises(ConfigError, match=r"AuthorizationType JWT does not match"):
+        load(tmp_path, text)
+
+
+def test_authorization_scopes_need_a_cognito_or_jwt_authorizer(tmp_path: Path) -> None:
+    """ "Authorization Scopes are only valid for COGNITO_USER_POOLS and JWT authorization
+    types" (CloudFormation's refusal, quoted in aws/aws-cdk#27576)."""
+    text = CFN_HTTP.replace(
+        "      AuthorizationType: CUSTOM\n      AuthorizerId: !Ref Lam\n",
+        "      AuthorizationType: CUSTOM\n      AuthorizerId: !Ref Lam\n"
+        "      AuthorizationScopes: [read]\n",
+    )
+    with pytest.raises(ConfigError, match=r"only valid for COGNITO_USER_POOLS and JWT"):
+        load(tmp_path, text)
