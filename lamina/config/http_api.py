@@ -155,6 +155,15 @@ def _routes_from_resources(
                     raise ConfigError(f"Target {target!r} names no integration of this API")
                 integration = integrations[integration_id]
             access = resource_access(stack, route, known=authorizers)
+            if stack.prop(route, "ApiKeyRequired") is True:
+                # "Supported only for WebSocket APIs": HTTP APIs have no API keys, so the
+                # route stays open to callers without one, as on AWS.
+                # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-route.html
+                stack.warnings.append(
+                    f"{route.logical_id}: ApiKeyRequired is supported only for WebSocket "
+                    "APIs; HTTP APIs have no API keys, so this route does not check one "
+                    "(use a REST API with a usage plan, or a Lambda or JWT authorizer)"
+                )
             routes.append(
                 Route(
                     route_key=stack.text(route, "RouteKey"),

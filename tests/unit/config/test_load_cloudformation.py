@@ -275,3 +275,13 @@ def test_stack_name_defaults_to_sanitized_folder_name(tmp_path: Path) -> None:
 
 def test_default_stack_name_starts_with_a_letter(tmp_path: Path) -> None:
     assert default_stack_name(tmp_path / "2024_app" / "template.yaml") == "lamina-2024-app"
+
+
+def test_an_http_api_route_requiring_an_api_key_is_warned_not_enforced(tmp_path: Path) -> None:
+    """ApiKeyRequired is "supported only for WebSocket APIs": loaded, and the user told
+    that the HTTP API route checks no key."""
+    route = HTTP_ROUTE.replace("TIMEOUT", "3000") + "      ApiKeyRequired: true\n"
+    write(tmp_path, FUNCTION + route)
+    app = load_application(tmp_path)
+    (warning,) = [w for w in app.warnings if "ApiKeyRequired" in w]
+    assert warning.startswith("Route: ApiKeyRequired is supported only for WebSocket APIs")
