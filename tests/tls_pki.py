@@ -66,6 +66,7 @@ class ClientCa:
         serial: int = 0x0A1B2C3D4E5F,
         not_before: datetime.datetime | None = None,
         not_after: datetime.datetime | None = None,
+        algorithm: hashes.HashAlgorithm | None = None,
     ) -> ClientCert:
         now = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
         key = ec.generate_private_key(ec.SECP256R1())
@@ -83,7 +84,7 @@ class ClientCa:
                 x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key()),
                 critical=False,
             )
-            .sign(self.key, hashes.SHA256())
+            .sign(self.key, algorithm or hashes.SHA256())
         )
         cert_path = self.folder / f"{stem}.pem"
         key_path = self.folder / f"{stem}-key.pem"

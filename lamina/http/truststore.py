@@ -50,6 +50,13 @@ def _problem(cert: x509.Certificate, now: datetime.datetime) -> str | None:
         return f"is not valid before {cert.not_valid_before_utc:%Y-%m-%d %H:%M:%S} UTC"
     if now > cert.not_valid_after_utc:
         return f"expired on {cert.not_valid_after_utc:%Y-%m-%d %H:%M:%S} UTC"
+    return weakness(cert)
+
+
+def weakness(cert: x509.Certificate) -> str | None:
+    """What makes `cert` use an algorithm API Gateway does not support (a client
+    certificate so signed is denied with 403, as an untrusted or expired one is); None
+    when it uses a supported one."""
     algorithm = cert.signature_hash_algorithm
     if algorithm is not None and not isinstance(algorithm, _STRONG_HASHES):
         return f"is signed with {algorithm.name.upper()} (SHA-256 or stronger is required)"

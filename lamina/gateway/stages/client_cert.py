@@ -7,8 +7,10 @@ domain's truststore. What reaches this stage and is denied with API Gateway's 40
 - no client certificate (or one the connection verified for another domain: SNI and Host
   must name the same mutual-TLS domain);
 - a certificate outside its validity period ("If the certificate isn't trusted, is
-  expired, ... the request is denied with a 403 status code"
-  https://docs.aws.amazon.com/apigateway/latest/developerguide/rest-api-mutual-tls.html).
+  expired, or doesn't use a supported algorithm, the request is denied with a 403 status
+  code" https://docs.aws.amazon.com/apigateway/latest/developerguide/rest-api-mutual-tls.html);
+- one signed with less than SHA-256 or holding a key under RSA-2048 / ECDSA-256 (the
+  supported algorithms; OpenSSL's own security level refuses the weakest at the handshake).
 
 It runs first: API Gateway checks the certificate at the domain, before any API is
 chosen, so a client without one learns nothing about the routes.
@@ -28,6 +30,7 @@ from lamina.gateway.context import RequestContext
 from lamina.gateway.deployment import Deployment
 from lamina.gateway.domain import CompiledDomain
 from lamina.gateway.error import ApiKind, GatewayError, ResponseType
+from lamina.http.truststore import weakness
 
 Clock = Callable[[], datetime.datetime]
 
@@ -49,12 +52,13 @@ def _serial(number: int) -> str:
 
 
 class ParsedCert:
-    __slots__ = ("fields", "not_after", "not_before")
+    __slots__ = ("fields", "not_after", "not_before", "weakness")
 
     def __init__(self, der: bytes) -> None:
         cert = x509.load_der_x509_certificate(der)
         self.not_before = cert.not_valid_before_utc
         self.not_after = cert.not_valid_after_utc
+        self.weakness = weakness(cert)
         # The shape of requestContext.identity.clientCert (REST) and
         # requestContext.authentication.clientCert (HTTP APIs):
         # https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html
@@ -112,5 +116,11 @@ class ClientCertificate:
                 f"client certificate {parsed.fields['subjectDN']} is outside its validity "
                 f"({parsed.fields['validity']['notBefore']} - "
                 f"{parsed.fields['validity']['notAfter']})",
+            )
+        if parsed.weakness is not None:
+            ctx.kind = _kind(ctx.deployment, domain)
+            raise GatewayError(
+                ResponseType.CLIENT_CERTIFICATE_DENIED,
+                f"client certificate {parsed.fields['subjectDN']} {parsed.weakness}",
             )
         ctx.client_cert = dict(parsed.fields)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives import hashes
 
 from tests.conftest import FIXTURES, LaminaProcess
 from tests.tls_pki import ClientCa, ClientCert
@@ -71,6 +72,7 @@ class Site:
         )
         self.valid = current.issue("valid", "valid.example.com")
         self.stranded = lapsed.issue("stranded", "stranded.example.com")
+        self.weak = current.issue("weak", "weak.example.com", algorithm=hashes.SHA224())
         self.lamina = LaminaProcess(self.folder / "template.yaml", "--tls")
         self.ca = self.folder / ".lamina" / "tls" / "ca.pem"
         deadline = time.monotonic() + 10
@@ -153,3 +155,10 @@ def test_client_of_the_expired_ca_is_refused_at_the_handshake(site: Site) -> Non
     with pytest.raises(httpx.TransportError):
         site.get("partners.lamina.test", cert=site.stranded)
     assert site.get("partners.lamina.test", cert=site.valid).status_code == 200
+
+
+def test_client_certificate_signed_with_sha_224_is_forbidden(site: Site) -> None:
+    # Trusted and current, but "doesn't use a supported algorithm": 403, as AWS answers.
+    response = site.get("partners.lamina.test", cert=site.weak)
+    assert (response.status_code, response.content) == (403, b'{"message":"Forbidden"}')
+    assert response.headers["x-amzn-errortype"] == "ForbiddenException"

@@ -7,6 +7,7 @@ import datetime
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from lamina.functions.model import InvokeResult
@@ -270,6 +271,15 @@ async def test_mtls_not_yet_valid_certificate_is_forbidden(clients: ClientCa) ->
     )
     tls = TlsSession(server_name="mtls.example.com", peer_cert=_der(cert.cert_path))
     assert (await _denied("mtls.example.com", tls))[0] == 403
+
+
+async def test_mtls_certificate_with_an_unsupported_algorithm_is_forbidden(
+    clients: ClientCa,
+) -> None:
+    # Trusted and current, but signed with SHA-224: "doesn't use a supported algorithm".
+    cert = clients.issue("weak", "weak.example.com", algorithm=hashes.SHA224())
+    tls = TlsSession(server_name="mtls.example.com", peer_cert=_der(cert.cert_path))
+    assert (await _denied("mtls.example.com", tls))[:2] == (403, b'{"message":"Forbidden"}')
 
 
 def test_serial_with_high_bit_keeps_its_bytes(clients: ClientCa) -> None:
