@@ -78,6 +78,17 @@ def test_token_answer_is_cached_and_reevaluated_per_method(client: httpx.Client)
     assert fresh["invocation"] != first["invocation"]
 
 
+def test_token_answer_is_cached_per_stage(client: httpx.Client) -> None:
+    """SAM deploys the API to `prod` and `Stage`: the answer cached for one stage (its policy
+    names that stage's method ARN) does not serve the other, which asks again."""
+    headers = {"Host": REST_HOST, "Authorization": "Bearer staged"}
+    prod = authorizer_of(client.get("/prod/token", headers=headers))
+    other_stage = authorizer_of(client.get("/Stage/token", headers=headers))
+    assert other_stage["invocation"] != prod["invocation"]
+    again = authorizer_of(client.get("/Stage/token", headers=headers))
+    assert again["invocation"] == other_stage["invocation"]
+
+
 @pytest.mark.parametrize("token", [None, "", "Basic x"])
 def test_token_missing_or_failing_validation_is_401(
     client: httpx.Client, token: str | None
