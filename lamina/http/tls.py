@@ -31,7 +31,7 @@ handshake, before any request is read (`TlsRefused`).
 from __future__ import annotations
 
 import ssl
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from lamina.http.certificate import KeyPair
@@ -80,7 +80,9 @@ def _context(pair: KeyPair, truststore: Path | None, *, ask: bool) -> ssl.SSLCon
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     context.set_alpn_protocols(["http/1.1"])
     try:
-        context.load_cert_chain(pair.cert_path, pair.key_path)
+        # A passphrase callback, so that an encrypted key fails here with a message
+        # instead of OpenSSL prompting on the terminal (or failing obscurely without one).
+        context.load_cert_chain(pair.cert_path, pair.key_path, password=_no_passphrase(pair))
     except (OSError, ssl.SSLError) as error:
         raise TlsConfigError(
             f"cannot load certificate {pair.cert_path} with key {pair.key_path}: {error}"
@@ -97,6 +99,16 @@ def _context(pair: KeyPair, truststore: Path | None, *, ask: bool) -> ssl.SSLCon
         # The verify parameters, like the mode, stay those of the first context.
         context.verify_flags |= _NO_CHECK_TIME
     return context
+
+
+def _no_passphrase(pair: KeyPair) -> Callable[[], str]:
+    def refuse() -> str:
+        raise TlsConfigError(
+            f"key {pair.key_path} is encrypted; give Lamina an unencrypted key "
+            f"(openssl pkey -in {pair.key_path} -out key.pem)"
+        )
+
+    return refuse
 
 
 class ServerTls:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from lamina.http.certificate import CertificateAuthority, KeyPair
@@ -196,3 +197,19 @@ def test_client_chaining_only_to_an_expired_truststore_ca_is_refused(tmp_path: P
     stranded = lapsed.issue("stranded", "stranded")
     with pytest.raises(ssl.SSLError, match=r"unknown ca|certificate verify failed"):
         _handshake(server, ca.cert_path, "m.example.com", (stranded.cert_path, stranded.key_path))
+
+
+def test_encrypted_key_is_refused_with_a_message_not_a_prompt(tmp_path: Path) -> None:
+    ca = CertificateAuthority(tmp_path / "tls")
+    pair = ca.leaf("mine", ["localhost"])
+    key = serialization.load_pem_private_key(pair.key_path.read_bytes(), password=None)
+    locked = tmp_path / "locked-key.pem"
+    locked.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(b"secret"),
+        )
+    )
+    with pytest.raises(TlsConfigError, match=r"locked-key\.pem is encrypted"):
+        ServerTls(KeyPair(pair.cert_path, locked))
