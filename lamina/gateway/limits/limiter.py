@@ -22,6 +22,8 @@ from lamina.gateway.limits.model import Quota, Throttle
 from lamina.gateway.limits.period import Today
 
 USAGE_RETENTION_DAYS = 90
+# How often counting requests save the in-process counters (counters_file.py) at most.
+SAVE_INTERVAL_S = 5.0
 """Daily usage kept per key (GetUsage reads at most this far back)."""
 
 
@@ -98,6 +100,7 @@ class InProcessLimiter:
         self._days = counters.days
         self._adjusted = counters.adjusted
         self._today = Today()
+        self._saved_at = clock()
 
     def take_now(self, bucket: Bucket) -> bool:
         """One bucket, without a coroutine: the hot path's only limiter call."""
@@ -149,7 +152,18 @@ class InProcessLimiter:
         if today not in days:
             self._forget_old_days(days, today)
         days[today] = days.get(today, 0) + 1
+        self._checkpoint()
         return True
+
+    def _checkpoint(self) -> None:
+        """Save the counters at most every SAVE_INTERVAL_S while requests are counted, so a
+        process that is killed (not stopped) loses only the last few seconds of them."""
+        if self._counters_path is None:
+            return
+        now = self._clock()
+        if now - self._saved_at >= SAVE_INTERVAL_S:
+            self._saved_at = now
+            save_counters(self._counters_path, self._counters)
 
     async def daily_usage(self, plan_id: str, key_id: str, days: Sequence[date]) -> list[int]:
         counted = self._days.get((plan_id, key_id), {})
@@ -178,6 +192,8 @@ class InProcessLimiter:
         if today not in adjusted:
             self._forget_old_days(adjusted, today)
         adjusted[today] = adjusted.get(today, 0) + target - used
+        if self._counters_path is not None:
+            save_counters(self._counters_path, self._counters)  # an operator's change: at once
         return target - used
 
     async def daily_adjustments(self, plan_id: str, key_id: str, days: Sequence[date]) -> list[int]:

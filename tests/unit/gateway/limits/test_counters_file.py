@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from lamina.gateway.limits.limiter import InProcessLimiter, open_limiter
+from lamina.gateway.limits.limiter import SAVE_INTERVAL_S, InProcessLimiter, open_limiter
 from lamina.gateway.limits.model import Quota
 
 WEEK = Quota(limit=3, period="WEEK", offset=1)
@@ -64,3 +64,25 @@ async def test_open_limiter_in_process_keeps_its_counters_at_the_path(tmp_path: 
     without = await open_limiter(None)
     await without.close()
     assert list(tmp_path.iterdir()) == [path]
+
+
+async def test_counters_file_is_saved_while_counting_not_only_on_close(tmp_path: Path) -> None:
+    """A process killed without closing loses at most SAVE_INTERVAL_S of counting."""
+    path = tmp_path / "counters.json"
+    clock = [100.0]
+    killed = InProcessLimiter(clock=lambda: clock[0], wall=lambda: _wall(DAY), counters_path=path)
+    assert await killed.count("plan", "key", WEEK)
+    assert not path.exists()  # within the interval: not yet
+    clock[0] += SAVE_INTERVAL_S
+    assert await killed.count("plan", "key", WEEK)
+    # Never closed: the next process still sees both requests.
+    after = InProcessLimiter(wall=lambda: _wall(DAY), counters_path=path)
+    assert await after.quota_used("plan", "key", WEEK) == 2
+
+
+async def test_counters_file_keeps_an_update_usage_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "counters.json"
+    limiter = InProcessLimiter(wall=lambda: _wall(DAY), counters_path=path)
+    await limiter.set_remaining("plan", "key", WEEK, 1)
+    after = InProcessLimiter(wall=lambda: _wall(DAY), counters_path=path)
+    assert await after.quota_used("plan", "key", WEEK) == 2
