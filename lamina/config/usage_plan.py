@@ -39,17 +39,28 @@ TYPES = frozenset({API_KEY, USAGE_PLAN, USAGE_PLAN_KEY})
 
 API_KEY_SOURCE_KEY = "x-amazon-apigateway-api-key-source"
 _KEY_SOURCES = ("HEADER", "AUTHORIZER")
-# An API key value is at least 20 characters; generated ones are 40 alphanumerics.
-# https://docs.aws.amazon.com/apigateway/latest/api/API_CreateApiKey.html
+# An API key value is 20 to 128 characters; generated ones are 40 alphanumerics.
+# https://docs.aws.amazon.com/apigateway/latest/developerguide/api-key-file-format.html
 MIN_KEY_LENGTH = 20
+MAX_KEY_LENGTH = 128
 _KEY_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
 def build_access_limits(stack: Stack) -> AccessLimits:
-    keys = []
+    keys: list[ApiKey] = []
+    holders: dict[str, str] = {}
     for resource in stack.of_type(API_KEY):
         with stack.blame(resource.logical_id):
-            keys.append(_api_key(stack, resource))
+            key = _api_key(stack, resource)
+            # A key's value is what identifies its caller: a second key with a value in
+            # use is refused, as CreateApiKey refuses it (services/apigateway/api_keys.py).
+            holder = holders.setdefault(key.value, resource.logical_id)
+            if holder != resource.logical_id:
+                raise ConfigError(
+                    f"API key {resource.logical_id} has the same Value as {holder}: "
+                    "API Key already exists (each key needs its own value)"
+                )
+            keys.append(key)
     attached = _plan_keys(stack, {key.id for key in keys})
     plans = []
     for resource in stack.of_type(USAGE_PLAN):
@@ -98,8 +109,10 @@ def _api_key(stack: Stack, resource: CfnResource) -> ApiKey:
         value = generated_key_value(
             stack.resources.stack_name, resource.logical_id, stack.resources.secret_seed
         )
-    elif not isinstance(value, str) or len(value) < MIN_KEY_LENGTH:
-        raise ConfigError(f"an API key Value must be at least {MIN_KEY_LENGTH} characters")
+    elif not isinstance(value, str) or not MIN_KEY_LENGTH <= len(value) <= MAX_KEY_LENGTH:
+        raise ConfigError(
+            f"an API key Value must be {MIN_KEY_LENGTH} to {MAX_KEY_LENGTH} characters"
+        )
     stage_keys = []
     for entry in _list(stack.prop(resource, "StageKeys"), "StageKeys"):
         stage_keys.append((str(entry.get("RestApiId", "")), str(entry.get("StageName", ""))))

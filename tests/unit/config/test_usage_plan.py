@@ -176,7 +176,8 @@ def test_cloudformation_deployment_stage_description_and_plan_overrides(tmp_path
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (("VALUE", "short"), "at least 20 characters"),
+        (("VALUE", "short"), "20 to 128 characters"),
+        (("VALUE", "k" * 129), "20 to 128 characters"),
         (("Offset: 14", "Offset: 28"), "Offset of a MONTH period is 0 to 27"),
         (("Period: MONTH", "Period: YEAR"), "DAY, WEEK or MONTH"),
         (("Limit: 1000", "Limit: -1"), "Quota Limit must be 0 or more"),
@@ -189,6 +190,13 @@ def test_cloudformation_invalid_limits_name_the_resource(
 ) -> None:
     text = CFN.replace(*change).replace("VALUE", "abcdefghij0123456789")
     with pytest.raises(ConfigError, match=message):
+        load_application(_cfn(tmp_path, text))
+
+
+def test_cloudformation_two_api_keys_with_one_value_are_refused(tmp_path: Path) -> None:
+    second = "  Other:\n    Type: AWS::ApiGateway::ApiKey\n    Properties: {Value: VALUE}\n"
+    text = (CFN + second).replace("VALUE", "abcdefghij0123456789")
+    with pytest.raises(ConfigError, match="Other has the same Value as Key"):
         load_application(_cfn(tmp_path, text))
 
 
