@@ -300,7 +300,11 @@ def validate(path: str) -> None:
     """Check the template with cfn-lint; print findings as file:line."""
     from lamina.config.validate import validate_template
 
-    findings = validate_template(path)
+    try:
+        findings = validate_template(path)
+    except ConfigError as error:  # no template there, or one that does not parse
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
     for finding in findings:
         click.echo(finding)
     if findings:

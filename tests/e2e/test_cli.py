@@ -121,6 +121,15 @@ def test_validate_broken_template_reports_file_and_line(tmp_path: Path) -> None:
     assert f"{template}:".encode() in result.stdout or b"template.yaml:" in result.stdout
 
 
+def test_validate_a_folder_without_a_template_says_so_without_a_traceback(
+    tmp_path: Path,
+) -> None:
+    result = _lamina("validate", str(tmp_path))
+    assert result.returncode == 2
+    assert b"no template.yaml" in result.stderr
+    assert b"Traceback" not in result.stderr
+
+
 def test_up_broken_template_names_file_and_resource(tmp_path: Path) -> None:
     template = tmp_path / "template.yaml"
     template.write_text(
