@@ -30,7 +30,7 @@ from lamina.config.waf_fields import (
     text_of,
     transformations,
 )
-from lamina.config.waf_response import block_response, custom_response_bodies
+from lamina.config.waf_response import block_response, custom_response_bodies, inserted_headers
 from lamina.gateway.model import RestApi
 from lamina.gateway.waf.managed import MANAGED_GROUPS
 from lamina.gateway.waf.model import (
@@ -149,7 +149,6 @@ class _WebAcls:
             raise ConfigError(f"DefaultAction {default} is not supported (Allow or Block)")
         self._bodies = custom_response_bodies(stack.prop(resource, "CustomResponseBodies"))
         default_settings = stack.prop(resource, "DefaultAction")[default]
-        self._warn_ignored(default_settings, "DefaultAction", "")
         rules = [
             self._rule(raw, f"Rules[{i}]")
             for i, raw in enumerate(stack.prop(resource, "Rules", []) or [])
@@ -165,6 +164,9 @@ class _WebAcls:
             default_response=block_response(default_settings, self._bodies, "DefaultAction.Block")
             if default == "Block"
             else None,
+            default_insert_headers=inserted_headers(default_settings, "DefaultAction.Allow")
+            if default == "Allow"
+            else (),
             rules=tuple(sorted(rules, key=lambda r: r.priority)),
             body_limit=limit,
         )
@@ -195,7 +197,6 @@ class _WebAcls:
         verb = one_key(action, f"{where}.Action")
         if verb not in ("Allow", "Block", "Count"):
             raise ConfigError(f"{where}.Action {verb} is not supported (Allow, Block, Count)")
-        self._warn_ignored(action[verb], where, name)
         return Rule(
             name=name,
             priority=int_of(raw.get("Priority"), f"{where}.Priority"),
@@ -205,19 +206,10 @@ class _WebAcls:
             custom_response=block_response(action[verb], self._bodies, f"{where}.Action.Block")
             if verb == "Block"
             else None,
+            insert_headers=inserted_headers(action[verb], f"{where}.Action.{verb}")
+            if verb != "Block"
+            else (),
         )
-
-    def _warn_ignored(self, settings: Any, where: str, name: str) -> None:
-        """Custom request headers (Allow, Count) are not applied: say so, once each."""
-        if isinstance(settings, dict) and settings.get("CustomRequestHandling"):
-            who = f"rule {name}" if name else where
-            self._warn(
-                f"{who}: CustomRequestHandling is not supported; the action applies without it"
-            )
-
-    def _warn(self, message: str) -> None:
-        if message not in self._stack.warnings:
-            self._stack.warnings.append(message)
 
     def _statement(self, raw: Any, where: str, *, top: bool = False) -> Statement:
         raw = mapping_of(raw, where)

@@ -1,7 +1,9 @@
 """Custom responses of AWS WAF Block actions, from a web ACL: CustomResponseBodies, and the
-CustomResponse of a rule's or the default action's Block.
+CustomResponse of a rule's or the default action's Block; and the headers Allow and Count
+actions insert into the request (CustomRequestHandling).
 https://docs.aws.amazon.com/waf/latest/APIReference/API_CustomResponse.html
 https://docs.aws.amazon.com/waf/latest/APIReference/API_CustomResponseBody.html
+https://docs.aws.amazon.com/waf/latest/APIReference/API_CustomRequestHandling.html
 """
 
 from __future__ import annotations
@@ -88,5 +90,23 @@ def _headers(raw: Any, where: str) -> tuple[tuple[str, str], ...]:
             raise ConfigError(f"{where}[{index}]: content-type cannot be set")
         if any(name.lower() == seen.lower() for seen, _ in headers):
             raise ConfigError(f"{where}[{index}]: duplicate header name {name}")
+        headers.append((name, value))
+    return tuple(headers)
+
+
+def inserted_headers(settings: Any, where: str) -> tuple[tuple[str, str], ...]:
+    """An Allow or Count action's CustomRequestHandling InsertHeaders (() without one)."""
+    raw = settings.get("CustomRequestHandling") if isinstance(settings, Mapping) else None
+    if raw is None:
+        return ()
+    where = f"{where}.CustomRequestHandling"
+    if not isinstance(raw, Mapping) or not isinstance(raw.get("InsertHeaders"), list):
+        raise ConfigError(f"{where} needs InsertHeaders, a list of Name/Value pairs")
+    headers: list[tuple[str, str]] = []
+    for index, header in enumerate(raw["InsertHeaders"]):
+        name = header.get("Name") if isinstance(header, Mapping) else None
+        value = header.get("Value") if isinstance(header, Mapping) else None
+        if not isinstance(name, str) or not name or not isinstance(value, str):
+            raise ConfigError(f"{where}.InsertHeaders[{index}] needs a Name and a Value")
         headers.append((name, value))
     return tuple(headers)

@@ -16,7 +16,7 @@ from lamina.gateway.context import RequestContext
 from lamina.gateway.deployment import Deployment
 from lamina.gateway.error import GatewayError, GatewayResponse, ResponseType
 from lamina.gateway.waf.detect import Detectors
-from lamina.gateway.waf.engine import CompiledAcl, Compiler
+from lamina.gateway.waf.engine import CompiledAcl, Compiler, Verdict
 from lamina.gateway.waf.field import RequestView
 from lamina.gateway.waf.model import CustomResponse, WebAcl
 from lamina.gateway.waf.rate import RateCounter
@@ -67,28 +67,9 @@ class Firewall:
         for name in verdict.counted:
             log.warning("WAF %s: rule %s matched (Count)", acl.name, name)
         if verdict.action == "Block":
-            rule = f"rule {verdict.rule}" if verdict.rule else "default action"
-            found = f" [{'; '.join(view.notes)}]" if view.notes else ""
-            error = GatewayError(
-                ResponseType.WAF_FILTERED, f"blocked by WAF {acl.name}: {rule}{found}"
-            )
-            custom = _custom_response(acl, verdict.rule)
-            if custom is None:
-                raise error
-            # "Custom responses that you specify for the AWS WAF Block action take
-            # precedence over any response specifications that you define in your
-            # protected resource" (gateway responses included).
-            # https://docs.aws.amazon.com/waf/latest/developerguide/customizing-the-response-for-blocked-requests.html
-            ctx.error = error  # access logs and metrics still see WAF_FILTERED
-            ctx.response = _render(custom)
-            ctx.answered = True
-            log.warning(
-                "%s %s -> %d WAF_FILTERED (%s, custom response)",
-                request.method,
-                request.path,
-                custom.status,
-                error.detail,
-            )
+            _block(ctx, acl, verdict, view.notes)
+        else:
+            _insert_headers(request.headers, acl, verdict)
 
     def _has_acl(self, deployment: Deployment) -> bool:
         """Whether any REST API stage of `deployment` has a web ACL (remembered for the
@@ -125,3 +106,54 @@ def _render(custom: CustomResponse) -> GatewayResponse:
     if custom.content_type is not None:
         headers.insert(0, (b"content-type", custom.content_type.encode()))
     return GatewayResponse(custom.status, headers, custom.body)
+
+
+_PREFIX = "x-amzn-waf-"
+
+
+def _insert_headers(headers: list[tuple[str, str]], acl: WebAcl, verdict: Verdict) -> None:
+    """CustomRequestHandling of the Count rules that matched, then of the Allow that ended
+    evaluation (or the default action): "AWS WAF prefixes all request headers that it
+    inserts with x-amzn-waf-"; "If the request already has a header with the same name that
+    AWS WAF is inserting, AWS WAF overwrites the header", so a later rule's value wins.
+    https://docs.aws.amazon.com/waf/latest/developerguide/customizing-the-incoming-request.html
+    """
+    if not acl.default_insert_headers and not any(rule.insert_headers for rule in acl.rules):
+        return
+    by_name = {rule.name: rule for rule in acl.rules}
+    inserted = [
+        h for name in verdict.counted if name in by_name for h in by_name[name].insert_headers
+    ]
+    if verdict.rule is None:
+        inserted += acl.default_insert_headers
+    elif verdict.rule in by_name:
+        inserted += by_name[verdict.rule].insert_headers
+    for name, value in inserted:
+        full = _PREFIX + name
+        headers[:] = [(key, kept) for key, kept in headers if key.lower() != full.lower()]
+        headers.append((full, value))
+
+
+def _block(ctx: RequestContext, acl: WebAcl, verdict: Verdict, notes: list[str]) -> None:
+    """WAF_FILTERED (403), or the Block's CustomResponse: "Custom responses that you
+    specify for the AWS WAF Block action take precedence over any response specifications
+    that you define in your protected resource" (gateway responses included).
+    https://docs.aws.amazon.com/waf/latest/developerguide/customizing-the-response-for-blocked-requests.html
+    """
+    rule = f"rule {verdict.rule}" if verdict.rule else "default action"
+    found = f" [{'; '.join(notes)}]" if notes else ""
+    error = GatewayError(ResponseType.WAF_FILTERED, f"blocked by WAF {acl.name}: {rule}{found}")
+    custom = _custom_response(acl, verdict.rule)
+    if custom is None:
+        raise error
+    ctx.error = error  # access logs and metrics still see WAF_FILTERED
+    ctx.response = _render(custom)
+    ctx.answered = True
+    request = ctx.request
+    log.warning(
+        "%s %s -> %d WAF_FILTERED (%s, custom response)",
+        request.method,
+        request.path,
+        custom.status,
+        error.detail,
+    )

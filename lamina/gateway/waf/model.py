@@ -209,6 +209,8 @@ class Rule(msgspec.Struct, frozen=True, kw_only=True):
     """RuleLabels: names added (in the web ACL's namespace) when the rule matches."""
     custom_response: CustomResponse | None = None
     """Block only: the response sent instead of the 403."""
+    insert_headers: tuple[tuple[str, str], ...] = ()
+    """Allow and Count: CustomRequestHandling's InsertHeaders (names without the prefix)."""
 
 
 class WebAcl(msgspec.Struct, frozen=True, kw_only=True):
@@ -217,6 +219,8 @@ class WebAcl(msgspec.Struct, frozen=True, kw_only=True):
     default_action: Literal["Allow", "Block"] = "Allow"
     default_response: CustomResponse | None = None
     """DefaultAction Block's CustomResponse."""
+    default_insert_headers: tuple[tuple[str, str], ...] = ()
+    """DefaultAction Allow's CustomRequestHandling InsertHeaders."""
     rules: tuple[Rule, ...] = ()
     """Sorted by priority, lowest first: the order AWS WAF evaluates them in."""
     body_limit: int = DEFAULT_BODY_LIMIT

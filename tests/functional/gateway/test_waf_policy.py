@@ -114,3 +114,16 @@ def test_block_with_a_custom_response_replaces_the_403(app: LaminaProcess) -> No
     assert "429 WAF_FILTERED (blocked by WAF partners-only: rule TurnAwayScanners, custom" in (
         _console(app, "TurnAwayScanners")
     )
+
+
+def test_count_and_allow_insert_prefixed_request_headers(app: LaminaProcess) -> None:
+    headers = {**PARTNER, "User-Agent": "Mozilla/5.0 (iPhone) Mobile Safari"}
+    # A header the client sends under an inserted name is overwritten, not kept.
+    headers["x-amzn-waf-partner"] = "forged"
+    with _client(app) as client:
+        response = client.get("/prod/hello", headers=headers)
+    assert response.status_code == 200, response.text
+    assert response.json()["waf_headers"] == {
+        "x-amzn-waf-client": "mobile",
+        "x-amzn-waf-partner": "yes",
+    }

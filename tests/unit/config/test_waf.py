@@ -539,17 +539,29 @@ def test_invalid_custom_responses_are_refused(
     assert "Rules[0].Action.Block.CustomResponse" in error and message in error
 
 
-def test_custom_request_handling_is_named_as_not_applied(tmp_path: Path) -> None:
-    body = template([])
+def test_custom_request_handling_of_allow_and_count_is_read(tmp_path: Path) -> None:
+    counted = rule(
+        "ips", 0, {"IPSetReferenceStatement": {"Arn": {"Fn::GetAtt": ["Blocked", "Arn"]}}}
+    )
+    counted["Action"] = {
+        "Count": {"CustomRequestHandling": {"InsertHeaders": [{"Name": "seen", "Value": "1"}]}}
+    }
+    body = template([counted])
     body["Resources"]["Acl"]["Properties"]["DefaultAction"] = {
         "Allow": {"CustomRequestHandling": {"InsertHeaders": [{"Name": "x", "Value": "y"}]}}
     }
-    (tmp_path / "template.json").write_text(json.dumps(body))
-    warnings = load_application(tmp_path).warnings
-    assert (
-        "DefaultAction: CustomRequestHandling is not supported; the action applies without it"
-        in warnings
-    )
+    acl = load(tmp_path, body)
+    assert acl.rules[0].insert_headers == (("seen", "1"),)
+    assert acl.default_insert_headers == (("x", "y"),)
+
+
+def test_custom_request_handling_needs_insert_headers(tmp_path: Path) -> None:
+    body = template([])
+    body["Resources"]["Acl"]["Properties"]["DefaultAction"] = {
+        "Allow": {"CustomRequestHandling": {"InsertHeaders": [{"Name": "x"}]}}
+    }
+    message = _error(tmp_path, body)
+    assert "DefaultAction.Allow.CustomRequestHandling.InsertHeaders[0] needs a Name" in message
 
 
 def test_one_web_acl_per_stage(tmp_path: Path) -> None:
