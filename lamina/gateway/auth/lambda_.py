@@ -270,8 +270,8 @@ class _Decisions:
     Entries are keyed by the answer's cache key and hold the answer itself: a new answer
     for the same identity (after the TTL, or a flush) is evaluated afresh, and a cache
     that hands out a copy on every read (Redis) replaces its entry instead of adding one
-    per request. A policy with conditions is evaluated every time (their keys,
-    aws:CurrentTime for one, change between requests)."""
+    per request (an equal copy reuses the decision). A policy with conditions is evaluated
+    every time (their keys, aws:CurrentTime for one, change between requests)."""
 
     def __init__(self, max_entries: int = MAX_DECISIONS) -> None:
         self._max = max_entries
@@ -285,7 +285,7 @@ class _Decisions:
     ) -> Decision:
         """`key`: the answer's cache key; None for an uncached answer (never seen again)."""
         known = self._known.get((key, method_arn)) if key is not None else None
-        if known is not None and known[0] is answer:
+        if known is not None and (known[0] is answer or known[0] == answer):
             return known[1]
         decision = evaluate(
             answer.statements, PolicyRequest(action=INVOKE_ACTION, resource=method_arn)

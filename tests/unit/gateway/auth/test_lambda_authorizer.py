@@ -714,7 +714,9 @@ async def test_expired_answer_asks_again_and_the_new_policy_decides() -> None:
     assert len(runtime.auth_events) == 2
 
 
-def test_decisions_for_a_cache_handing_out_copies_keep_one_entry_per_key_and_method() -> None:
+def test_decisions_for_a_cache_handing_out_copies_keep_one_entry_per_key_and_method(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """Redis decodes a new answer object on every read: each replaces the last."""
     decisions = _Decisions()
     arn = f"arn:aws:execute-api:us-east-1:{ACCOUNT}:{REST_ID}/prod/GET/token"
@@ -725,6 +727,18 @@ def test_decisions_for_a_cache_handing_out_copies_keep_one_entry_per_key_and_met
         copy = msgspec.json.decode(stored, type=AuthorizerAnswer)
         assert decisions.decide(copy, arn, ("tok001", "Bearer abc")) is Decision.ALLOW
     assert len(decisions) == 1
+    # An equal copy reuses the decision; a different answer under the same key does not.
+    evaluated: list[str] = []
+    monkeypatch.setattr(
+        "lamina.gateway.auth.lambda_.evaluate",
+        lambda statements, request: evaluated.append(request.resource) or Decision.EXPLICIT_DENY,
+    )
+    copy = msgspec.json.decode(stored, type=AuthorizerAnswer)
+    assert decisions.decide(copy, arn, ("tok001", "Bearer abc")) is Decision.ALLOW
+    assert evaluated == []
+    other = AuthorizerAnswer(principal_id="v", statements=copy.statements)
+    assert decisions.decide(other, arn, ("tok001", "Bearer abc")) is Decision.EXPLICIT_DENY
+    assert evaluated == [arn]
     # An uncached answer is never remembered.
     decisions.decide(copy, arn, None)
     assert len(decisions) == 1
