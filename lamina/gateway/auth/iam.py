@@ -151,7 +151,9 @@ def policy_context(ctx: RequestContext, identity: Identity | None) -> dict[str, 
     aws:SourceIp, gateway/private.py; the evaluator adds aws:CurrentTime)."""
     endpoint = ctx.address.endpoint if ctx.address is not None else None
     context = {
-        "aws:SecureTransport": "false",
+        # Whether the request came over TLS: always on AWS (execute-api is HTTPS only),
+        # here with `lamina up --tls` or a custom domain's certificate.
+        "aws:SecureTransport": "false" if ctx.request.tls is None else "true",
         "aws:EpochTime": str(ctx.request.time_epoch_ms // 1000),
     }
     if endpoint is None:
