@@ -61,6 +61,9 @@ def _api_lines(
     head = f"  {api.logical_id}  id={api.id}  {kind}  "
     if not api.stages:
         return [head + "(no stage deployed: not reachable until a Deployment or Stage exists)"]
+    if api.disable_execute_api_endpoint:  # its default endpoint answers 403
+        note = "(DisableExecuteApiEndpoint: reached through its custom domains only)"
+        return [head + note] + [f"      {route}" for route in _routes(api)]
     lines = []
     for stage in api.stages:
         prefix = "" if stage.name == "$default" else f"/{stage.name}"

@@ -71,3 +71,12 @@ def test_disabled_http_api_refuses_its_default_endpoint(app: App) -> None:
 def test_api_without_the_setting_keeps_its_default_endpoint(app: App) -> None:
     response = app.get("/Live/echo/ann", app.host("PublicApi"))
     assert response.status_code == 200, response.text
+
+
+def test_banner_says_the_default_endpoint_is_disabled(app: App) -> None:
+    output = app.lamina.output()
+    rest_id = app.ids["RestApi"]
+    note = "(DisableExecuteApiEndpoint: reached through its custom domains only)"
+    assert f"RestApi  id={rest_id}  REST  {note}" in output
+    assert f"http://{rest_id}.execute-api.localhost" not in output
+    assert f"http://{app.ids['PublicApi']}.execute-api.localhost" in output
