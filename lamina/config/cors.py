@@ -53,6 +53,22 @@ def _cors(spec: object, keys: tuple[str, ...], credentials_key: str) -> CorsConf
     return cors
 
 
+def origin_warnings(cors: CorsConfiguration | None, api: str) -> list[str]:
+    """allowOrigins takes exact origins, `*`, and the prefixes `https://*` and `http://*`
+    (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-cors.html): an
+    entry like `https://*.example.com` is compared as an exact origin, so it admits no
+    browser. Said at load, since the user surely meant a subdomain wildcard."""
+    if cors is None:
+        return []
+    return [
+        f"{api}: CORS AllowOrigins entry {origin!r} matches only an Origin spelled exactly "
+        "so; HTTP APIs take exact origins, '*', 'https://*' or 'http://*' (no subdomain "
+        "wildcards: list each origin)"
+        for origin in cors.allow_origins
+        if "*" in origin and origin not in ("*", "https://*", "http://*")
+    ]
+
+
 def _list(value: object, name: str) -> tuple[str, ...]:
     if value is None:
         return ()

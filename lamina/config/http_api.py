@@ -17,7 +17,7 @@ from lamina.config.authorizer import (
     http_resource_authorizers,
     resource_access,
 )
-from lamina.config.cors import build_cors
+from lamina.config.cors import build_cors, origin_warnings
 from lamina.config.default_endpoint import execute_api_disabled
 from lamina.config.error import ConfigError
 from lamina.config.integration import build_integration
@@ -69,6 +69,8 @@ def _http_api(stack: Stack, resource: CfnResource, functions: Mapping[str, str])
     routes += _routes_from_resources(
         stack, api_id, functions, {found.id: found for found in authorizers}
     )
+    cors = build_cors(stack.prop(resource, "CorsConfiguration"), body)
+    stack.warnings.extend(origin_warnings(cors, resource.logical_id))
     return HttpApi(
         id=api_id,
         logical_id=resource.logical_id,
@@ -76,7 +78,7 @@ def _http_api(stack: Stack, resource: CfnResource, functions: Mapping[str, str])
         routes=tuple(routes),
         stages=tuple(sorted(stages.values(), key=lambda stage: stage.name)),
         authorizers=tuple(authorizers),
-        cors=build_cors(stack.prop(resource, "CorsConfiguration"), body),
+        cors=cors,
         disable_execute_api_endpoint=execute_api_disabled(stack, resource, body),
     )
 

@@ -308,3 +308,18 @@ def test_cors_config_sam_preflight_takes_the_default_authorizer_unless_told_not_
     (resource,) = [r for r in rest.resources if r.path == "/a"]
     assert resource.methods["GET"].authorization_type == "CUSTOM"
     assert resource.methods["OPTIONS"].authorization_type == expected
+
+
+def test_cors_config_subdomain_wildcard_origin_is_warned(tmp_path: Path) -> None:
+    """HTTP APIs take exact origins, '*', 'https://*' and 'http://*' only: a subdomain
+    pattern matches nothing, and the user is told at load."""
+    app = _sam(
+        tmp_path,
+        "  Http:\n    Type: AWS::Serverless::HttpApi\n    Properties:\n"
+        "      CorsConfiguration:\n"
+        "        AllowOrigins: ['https://*.example.com', 'https://*', https://app.example]\n",
+        "        H: {Type: HttpApi, Properties: {ApiId: !Ref Http, Path: /h, Method: get}}\n",
+    )
+    warnings = [w for w in app.warnings if "AllowOrigins" in w]  # type: ignore[attr-defined]
+    assert len(warnings) == 1
+    assert "'https://*.example.com' matches only an Origin spelled exactly so" in warnings[0]
