@@ -182,13 +182,12 @@ def _caches(authorizer: Authorizer) -> bool:
 def _cache_key(
     ctx: RequestContext, authorizer: Authorizer, values: tuple[str, ...]
 ) -> tuple[str, ...]:
-    """(authorizer id, [REST: stage,] identity values...). REST caches per stage:
+    """(authorizer id, stage, identity values...). REST caches per stage:
     FlushStageAuthorizersCache "flushes all authorizer cache entries on a stage", and an
     answer whose policy names one stage's methods must not refuse the token on another.
-    https://docs.aws.amazon.com/apigateway/latest/api/API_FlushStageAuthorizersCache.html"""
-    if ctx.kind is ApiKind.REST and ctx.stage is not None:
-        return (authorizer.id, ctx.stage.name, *values)
-    return (authorizer.id, *values)
+    https://docs.aws.amazon.com/apigateway/latest/api/API_FlushStageAuthorizersCache.html
+    HTTP APIs the same (their docs are silent; each stage is its own deployment)."""
+    return (authorizer.id, ctx.stage.name if ctx.stage is not None else "", *values)
 
 
 def _validate_token(authorizer: Authorizer, token: str) -> None:

@@ -786,3 +786,24 @@ async def test_method_arn_over_1600_bytes_is_414_before_the_authorizer() -> None
     assert too_long.status == 414
     assert too_long.body == b'{"message":"Request URI too long"}'
     assert len(runtime.auth_events) == 1
+
+
+async def test_http_answers_are_cached_per_stage() -> None:
+    """HTTP APIs too (the docs are silent; stages are separate deployments): an answer
+    cached on one stage is not reused on another."""
+    runtime = Runtime(returns({"isAuthorized": True}))
+    deployment = _deployment()
+    http = deployment.http_definitions[0]
+    two_stages = msgspec.structs.replace(http, stages=(*http.stages, Stage(name="beta")))
+    gateway = Gateway(
+        Deployment(
+            deployment.rest_definitions, (two_stages,), account_id=ACCOUNT, region="us-east-1"
+        ),
+        runtime,
+    )
+    for path in ("/simple", "/beta/simple", "/simple", "/beta/simple"):
+        assert (await call(gateway, path, BEARER, host=http_host())).status == 200, path
+    assert [event["requestContext"]["stage"] for event in runtime.auth_events] == [
+        "$default",
+        "beta",
+    ]
