@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping
 from typing import Literal
@@ -54,8 +55,18 @@ def lambda_target(uri: str, functions: Mapping[str, str]) -> tuple[str, str | No
     if _STAGE_VARIABLE_IN.search(name):
         return name, qualifier
     if name not in functions:
-        raise ConfigError(f"integration URI {uri!r} names no function of this template")
+        raise ConfigError(
+            f"integration URI {uri!r} names no function of this template ({name}"
+            f"{_did_you_mean(name, functions)}); Lamina invokes only the template's own "
+            "functions, so a function deployed elsewhere on AWS must be added to it"
+        )
     return functions[name], qualifier
+
+
+def _did_you_mean(name: str, functions: Mapping[str, str]) -> str:
+    """`; did you mean X?` for the template function whose name is closest to a typo."""
+    close = difflib.get_close_matches(name, sorted(set(functions.values())), n=1)
+    return f"; did you mean {close[0]}?" if close else ""
 
 
 def lambda_uri_target(uri: str) -> tuple[str, str | None]:

@@ -108,3 +108,52 @@ def test_a_sam_domain_truststore_error_names_the_users_api_and_line(tmp_path: Pa
     assert f"template.yaml:{line}: resource PartnerApi (ApiGatewayDomainName" in err
     assert "s3://partner-truststore/truststore.pem" in err
     assert str(tmp_path / "truststore.pem") in err  # where to put it
+
+
+# An authorizer ARN written by hand, with a typo in the function's name.
+_TYPO_AUTHORIZER = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      Auth:
+        DefaultAuthorizer: Token
+        Authorizers:
+          Token:
+            FunctionArn: arn:aws:lambda:us-east-1:123456789012:function:token-authorizr
+  Authorizer:
+    Type: AWS::Serverless::Function
+    Properties:
+      FunctionName: token-authorizer
+      Runtime: python3.11
+      Handler: app.handler
+      CodeUri: src/
+  Echo:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.11
+      Handler: app.handler
+      CodeUri: src/
+      Events:
+        Get:
+          Type: Api
+          Properties: {RestApiId: !Ref Api, Path: /hello, Method: GET}
+"""
+
+
+def test_an_authorizer_naming_an_unknown_function_suggests_the_close_one(tmp_path: Path) -> None:
+    template = _app(tmp_path, _TYPO_AUTHORIZER)
+    result = subprocess.run(
+        [sys.executable, "-m", "lamina.cli", "up", str(template), "--no-watch", "--port", "1"],
+        capture_output=True,
+        timeout=120,
+    )
+    err = result.stderr.decode()
+    assert result.returncode == 2, err
+    line = _TYPO_AUTHORIZER.splitlines().index("  Api:") + 1
+    assert f"template.yaml:{line}: resource Api: " in err
+    assert "(token-authorizr; did you mean token-authorizer?)" in err
+    assert "Lamina invokes only the template's own functions" in err
