@@ -46,8 +46,9 @@ class AuthorizerCache(Protocol):
         self, key: tuple[str, ...], answer: AuthorizerAnswer, ttl_seconds: int
     ) -> None: ...
 
-    async def forget(self, authorizer_ids: frozenset[str]) -> None:
-        """Drop every answer of these authorizers (FlushStageAuthorizersCache)."""
+    async def forget(self, authorizer_ids: frozenset[str], stage: str | None = None) -> None:
+        """Drop the answers of these authorizers on `stage` (FlushStageAuthorizersCache),
+        or on every stage when it is None. Keys are (authorizer id, stage, values...)."""
         ...
 
     async def close(self) -> None: ...
@@ -89,8 +90,12 @@ class MemoryAuthorizerCache:
         while len(self._entries) > self._max:
             self._entries.popitem(last=False)
 
-    async def forget(self, authorizer_ids: frozenset[str]) -> None:
-        for key in [key for key in self._entries if key and key[0] in authorizer_ids]:
+    async def forget(self, authorizer_ids: frozenset[str], stage: str | None = None) -> None:
+        for key in [
+            key
+            for key in self._entries
+            if key and key[0] in authorizer_ids and (stage is None or key[1:2] == (stage,))
+        ]:
             del self._entries[key]
 
     async def close(self) -> None:

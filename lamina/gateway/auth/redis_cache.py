@@ -37,11 +37,13 @@ class RedisAuthorizerCache(RedisBacked):
     async def put(self, key: tuple[str, ...], answer: AuthorizerAnswer, ttl_seconds: int) -> None:
         await self._write(self._key(key), _KEY_ENCODER.encode(answer), ttl_seconds)
 
-    async def forget(self, authorizer_ids: frozenset[str]) -> None:
-        """Every key of the authorizers, found with SCAN (never KEYS, which blocks Redis):
-        a key is the JSON of (authorizer id, ...), so it starts `["{id}",`."""
+    async def forget(self, authorizer_ids: frozenset[str], stage: str | None = None) -> None:
+        """Every key of the authorizers (on `stage`, when given), found with SCAN (never
+        KEYS, which blocks Redis): a key is the JSON of (authorizer id, stage, ...), so it
+        starts `["{id}",` (`["{id}","{stage}",`)."""
         for authorizer_id in authorizer_ids:
-            start = self._prefix + _KEY_ENCODER.encode([authorizer_id]).decode()[:-1] + ","
+            head = [authorizer_id] if stage is None else [authorizer_id, stage]
+            start = self._prefix + _KEY_ENCODER.encode(head).decode()[:-1] + ","
             pattern = glob_escape(start) + "*"
             names = [name async for name in self._client.scan_iter(match=pattern, count=500)]
             if names:

@@ -29,8 +29,10 @@ class StageCacheFlusher:
         await self._responses.flush(f"{rest_api_id}/{stage_name}")
 
     async def flush_authorizers(self, rest_api_id: str, stage_name: str) -> None:
-        """Authorizer results are cached per authorizer, not per stage: those of every
-        authorizer the API's stages use are dropped (the stage's among them)."""
+        """The stage's cached authorizer answers: those of every authorizer the API's
+        stages define (a stage may run another deployment's), on this stage only, as
+        FlushStageAuthorizersCache "flushes all authorizer cache entries on a stage".
+        https://docs.aws.amazon.com/apigateway/latest/api/API_FlushStageAuthorizersCache.html"""
         compiled = self._deployment().rest.get(rest_api_id)
         if compiled is None:
             return
@@ -44,4 +46,4 @@ class StageCacheFlusher:
             authorizer.id for definition in definitions for authorizer in definition.authorizers
         )
         if ids:
-            await self._authorizers.forget(ids)
+            await self._authorizers.forget(ids, stage_name)

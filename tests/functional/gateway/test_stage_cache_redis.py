@@ -106,3 +106,21 @@ async def test_authorizer_cache_forgets_the_named_authorizers(
     assert await cache.get(("auth1", "token-b")) is None
     assert await cache.get(("auth10", "token-a")) == ANSWER
     assert await cache.get(("auth2", "token-a")) == ANSWER
+
+
+@pytest.mark.parametrize("kind", ["memory", "redis"])
+async def test_authorizer_cache_forgets_one_stage_only_when_named(
+    kind: str, redis: Redis, prefix: str
+) -> None:
+    """Keys are (authorizer id, stage, values...): FlushStageAuthorizersCache "flushes all
+    authorizer cache entries on a stage", the other stages' stay."""
+    cache = MemoryAuthorizerCache() if kind == "memory" else RedisAuthorizerCache(redis, prefix)
+    await cache.put(("auth1", "Prod", "token-a"), ANSWER, 60)
+    await cache.put(("auth1", "Prodx", "token-a"), ANSWER, 60)  # a prefix of its name is not it
+    await cache.put(("auth1", "Stage", "token-a"), ANSWER, 60)
+    await cache.put(("auth2", "Prod", "token-a"), ANSWER, 60)
+    await cache.forget(frozenset({"auth1"}), "Prod")
+    assert await cache.get(("auth1", "Prod", "token-a")) is None
+    assert await cache.get(("auth1", "Prodx", "token-a")) == ANSWER
+    assert await cache.get(("auth1", "Stage", "token-a")) == ANSWER
+    assert await cache.get(("auth2", "Prod", "token-a")) == ANSWER

@@ -39,13 +39,15 @@ async def test_flush_stage_empties_that_stage_only() -> None:
     assert await responses.get("api1/Beta", "k") == b"e"
 
 
-async def test_flush_authorizers_forgets_the_apis_authorizers() -> None:
+async def test_flush_authorizers_forgets_the_apis_authorizers_on_that_stage() -> None:
     authorizers = MemoryAuthorizerCache()
     flusher = StageCacheFlusher(MemoryResponseCache(), authorizers, _deployment)
     for authorizer_id in ("auth1", "new1", "auth2"):
-        await authorizers.put((authorizer_id, "token"), ANSWER, 60)
+        await authorizers.put((authorizer_id, "Prod", "token"), ANSWER, 60)
+    await authorizers.put(("auth1", "Beta", "token"), ANSWER, 60)
     await flusher.flush_authorizers("api1", "Prod")
-    assert await authorizers.get(("auth1", "token")) is None
-    assert await authorizers.get(("new1", "token")) is None
-    assert await authorizers.get(("auth2", "token")) == ANSWER
+    assert await authorizers.get(("auth1", "Prod", "token")) is None
+    assert await authorizers.get(("new1", "Prod", "token")) is None
+    assert await authorizers.get(("auth2", "Prod", "token")) == ANSWER
+    assert await authorizers.get(("auth1", "Beta", "token")) == ANSWER  # another stage
     await flusher.flush_authorizers("unknown", "Prod")  # nothing to do
