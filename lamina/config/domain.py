@@ -64,6 +64,7 @@ def build_domains(stack: Stack) -> list[CustomDomain]:
             mappings=tuple(mappings[domain.name]),
             mutual_tls=domain.mutual_tls,
             security_policy=domain.security_policy,
+            endpoint_access_mode=domain.endpoint_access_mode,
         )
         for domain in domains.values()
     ]
@@ -114,7 +115,22 @@ def _domain(stack: Stack, resource: CfnResource) -> CustomDomain:
         logical_id=resource.logical_id,
         mutual_tls=mutual_tls,
         security_policy=security_policy,
+        endpoint_access_mode=_access_mode(stack, resource, security_policy),
     )
+
+
+def _access_mode(stack: Stack, resource: CfnResource, policy: str) -> str | None:
+    """EndpointAccessMode: "an additional parameter that you must specify for any REST API
+    or custom domain name that uses an enhanced security policy" (STRICT or BASIC).
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-security-policies.html"""
+    mode = stack.prop(resource, "EndpointAccessMode")
+    if mode is None:
+        if policy in ENHANCED_POLICIES:
+            raise ConfigError(f"SecurityPolicy {policy} needs EndpointAccessMode STRICT or BASIC")
+        return None
+    if mode not in ("STRICT", "BASIC"):
+        raise ConfigError(f"EndpointAccessMode {mode} is not one of STRICT, BASIC")
+    return str(mode)
 
 
 def _mutual_tls(stack: Stack, resource: CfnResource) -> MutualTls | None:

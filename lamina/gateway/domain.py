@@ -42,6 +42,10 @@ class CustomDomain(msgspec.Struct, frozen=True, kw_only=True):
     mutual_tls: MutualTls | None = None
     security_policy: str = "TLS_1_2"
     """Every connection is TLS 1.2 or newer; see `accepts_tls_1_3_only`."""
+    endpoint_access_mode: str | None = None
+    """STRICT or BASIC (required with an enhanced security policy). STRICT: "API Gateway
+    uses SNI host matching" — a request whose TLS server name is not this domain is denied.
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-security-policies.html"""
 
     @property
     def accepts_tls_1_3_only(self) -> bool:

@@ -36,6 +36,9 @@ class ResponseType(enum.Enum):
     WAF_FILTERED = "WAF_FILTERED"
     CLIENT_CERTIFICATE_DENIED = "CLIENT_CERTIFICATE_DENIED"
     """Not a gateway response type: mutual TLS refused at the custom domain (see below)."""
+    SNI_MISMATCH = "SNI_MISMATCH"
+    """Not a gateway response type: a custom domain with EndpointAccessMode STRICT reached
+    over a connection whose TLS server name is another (gateway/stages/client_cert.py)."""
     DEFAULT_ENDPOINT_DISABLED = "DEFAULT_ENDPOINT_DISABLED"
     """Not a gateway response type: an API with DisableExecuteApiEndpoint reached other
     than through a custom domain name (gateway/stages/domain.py)."""
@@ -144,6 +147,8 @@ _REST: dict[ResponseType, _Rendering] = {
     ResponseType.DEFAULT_ENDPOINT_DISABLED: _Rendering(
         403, b'{"message":"Forbidden"}', b"ForbiddenException"
     ),
+    # EndpointAccessMode STRICT: "API Gateway will reject the request" (status not given).
+    ResponseType.SNI_MISMATCH: _Rendering(403, b'{"message":"Forbidden"}', b"ForbiddenException"),
     # API keys, usage plan quotas and throttling (lamina.gateway.stages.meter).
     # https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html
     ResponseType.INVALID_API_KEY: _Rendering(
@@ -233,6 +238,7 @@ _HTTP: dict[ResponseType, _Rendering] = {
     ResponseType.PRIVATE_ENDPOINT_DENIED: _Rendering(403, b'{"message":"Forbidden"}', None),
     # AWS does not say what a disabled HTTP API default endpoint answers; as REST's (above).
     ResponseType.DEFAULT_ENDPOINT_DISABLED: _Rendering(403, b'{"message":"Forbidden"}', None),
+    ResponseType.SNI_MISMATCH: _Rendering(403, b'{"message":"Forbidden"}', None),
     # https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-throttling.html
     ResponseType.THROTTLED: _Rendering(429, b'{"message":"Too Many Requests"}', None),
     # IAM authorization failures of any kind (reported: aws/aws-cdk#21182).

@@ -14,6 +14,11 @@ domain's truststore. What reaches this stage and is denied with API Gateway's 40
 
 It runs first: API Gateway checks the certificate at the domain, before any API is
 chosen, so a client without one learns nothing about the routes.
+
+A domain with EndpointAccessMode STRICT ("API Gateway uses SNI host matching",
+https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-security-policies.html)
+is also refused here, 403 `{"message":"Forbidden"}`, when the connection's TLS server name
+is not the Host's domain (plain HTTP included).
 """
 
 from __future__ import annotations
@@ -98,9 +103,20 @@ class ClientCertificate:
     async def __call__(self, ctx: RequestContext) -> None:
         domains = ctx.deployment.domains
         domain = domains.find(ctx.host) if domains else None
-        if domain is None or domain.domain.mutual_tls is None:
+        if domain is None:
             return
         session = ctx.request.tls
+        if domain.domain.endpoint_access_mode == "STRICT" and (
+            session is None or session.server_name != domain.name
+        ):
+            ctx.kind = _kind(ctx.deployment, domain)
+            raise GatewayError(
+                ResponseType.SNI_MISMATCH,
+                f"{domain.name} has EndpointAccessMode STRICT: the TLS server name (SNI) "
+                "must be this domain",
+            )
+        if domain.domain.mutual_tls is None:
+            return
         if session is None or session.server_name != domain.name or session.peer_cert is None:
             ctx.kind = _kind(ctx.deployment, domain)
             raise GatewayError(

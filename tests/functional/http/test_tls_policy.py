@@ -40,6 +40,7 @@ Resources:
       RegionalCertificateArn: arn:aws:acm:us-east-1:123456789012:certificate/x
       EndpointConfiguration: {Types: [REGIONAL]}
       SecurityPolicy: SecurityPolicy_TLS13_1_3_2025_09
+      EndpointAccessMode: STRICT
   ModernMapping:
     Type: AWS::ApiGateway::BasePathMapping
     DependsOn: ApiProdStage
@@ -160,5 +161,18 @@ def test_client_of_the_expired_ca_is_refused_at_the_handshake(site: Site) -> Non
 def test_client_certificate_signed_with_sha_224_is_forbidden(site: Site) -> None:
     # Trusted and current, but "doesn't use a supported algorithm": 403, as AWS answers.
     response = site.get("partners.lamina.test", cert=site.weak)
+    assert (response.status_code, response.content) == (403, b'{"message":"Forbidden"}')
+    assert response.headers["x-amzn-errortype"] == "ForbiddenException"
+
+
+def test_strict_access_mode_refuses_a_host_its_sni_did_not_name(site: Site) -> None:
+    # TLS to localhost (the default certificate), then Host: modern.lamina.test.
+    context = ssl.create_default_context(cafile=site.ca)
+    with httpx.Client(verify=context, timeout=10) as http:
+        response = http.get(
+            f"https://127.0.0.1:{site.lamina.port}/echo/ann",
+            headers={"Host": "modern.lamina.test"},
+            extensions={"sni_hostname": "localhost"},
+        )
     assert (response.status_code, response.content) == (403, b'{"message":"Forbidden"}')
     assert response.headers["x-amzn-errortype"] == "ForbiddenException"

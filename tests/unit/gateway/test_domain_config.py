@@ -164,12 +164,16 @@ def test_mutual_tls_needs_the_tls_1_2_policy(tmp_path: Path, policy: str) -> Non
 
 
 def test_enhanced_policy_is_kept_and_tls_1_3_only_is_told_apart(tmp_path: Path) -> None:
-    app = _load(tmp_path, extra_domain="      SecurityPolicy: SecurityPolicy_TLS13_1_3_2025_09")
+    mode = "\n      EndpointAccessMode: STRICT"
+    app = _load(
+        tmp_path, extra_domain="      SecurityPolicy: SecurityPolicy_TLS13_1_3_2025_09" + mode
+    )
     assert app.domains[0].security_policy == "SecurityPolicy_TLS13_1_3_2025_09"
+    assert app.domains[0].endpoint_access_mode == "STRICT"
     assert app.domains[0].accepts_tls_1_3_only
     other = tmp_path / "other"
     other.mkdir()
-    app = _load(other, extra_domain="      SecurityPolicy: SecurityPolicy_TLS13_1_2_2021_06")
+    app = _load(other, extra_domain="      SecurityPolicy: SecurityPolicy_TLS13_1_2_2021_06" + mode)
     assert not app.domains[0].accepts_tls_1_3_only
 
 
@@ -207,3 +211,13 @@ def test_truststore_that_is_no_pem_bundle_is_a_warning(tmp_path: Path) -> None:
     extra = "      MutualTlsAuthentication: {TruststoreUri: truststore.pem}"
     app = _load(tmp_path, extra_domain=extra)
     assert any("not a PEM bundle of certificates" in w for w in app.warnings)
+
+
+def test_enhanced_policy_needs_an_endpoint_access_mode(tmp_path: Path) -> None:
+    policy = "      SecurityPolicy: SecurityPolicy_TLS13_1_2_2021_06"
+    with pytest.raises(ConfigError, match="needs EndpointAccessMode STRICT or BASIC"):
+        _load(tmp_path, extra_domain=policy)
+    other = tmp_path / "other"
+    other.mkdir()
+    with pytest.raises(ConfigError, match="EndpointAccessMode LAX is not one of STRICT, BASIC"):
+        _load(other, extra_domain=policy + "\n      EndpointAccessMode: LAX")
