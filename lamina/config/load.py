@@ -24,6 +24,7 @@ from lamina.config.http_api import build_http_apis
 from lamina.config.iam import IAM_TYPES, build_identities, build_roles
 from lamina.config.intrinsic import Resolver
 from lamina.config.layer import build_layers
+from lamina.config.method_settings import unmatched_method_settings
 from lamina.config.model import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, Application
 from lamina.config.parameter import Environment, parameter_values
 from lamina.config.permission import build_permissions
@@ -128,6 +129,7 @@ def load_application(
     domains = build_domains(stack)
     vpc_endpoints = build_vpc_endpoints(stack, rest_apis)
     limits = build_access_limits(stack)
+    warnings += unmatched_method_settings(limits, rest_apis)
     identities = build_identities(stack)
     return Application(
         template_path=str(template.resolve()),

@@ -157,3 +157,50 @@ def test_an_authorizer_naming_an_unknown_function_suggests_the_close_one(tmp_pat
     assert f"template.yaml:{line}: resource Api: " in err
     assert "(token-authorizr; did you mean token-authorizer?)" in err
     assert "Lamina invokes only the template's own functions" in err
+
+
+_THROTTLE_TYPO = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      MethodSettings:
+        - ResourcePath: /throttle
+          HttpMethod: GET
+          ThrottlingRateLimit: 1
+          ThrottlingBurstLimit: 1
+        - ResourcePath: /~1throttled
+          HttpMethod: GET
+          ThrottlingRateLimit: 1
+          ThrottlingBurstLimit: 1
+  Echo:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.11
+      Handler: app.handler
+      CodeUri: src/
+      Events:
+        Get:
+          Type: Api
+          Properties: {RestApiId: !Ref Api, Path: /throttled, Method: GET}
+"""
+
+
+def test_method_settings_for_a_path_the_api_lacks_are_warned_about(tmp_path: Path) -> None:
+    template = _app(tmp_path, _THROTTLE_TYPO)
+    lamina = LaminaProcess(template, "--no-watch")
+    try:
+        banner = _wait_for_banner(lamina)
+        warned = [line for line in banner.splitlines() if "MethodSettings" in line]
+        assert len(warned) == 1, banner  # /~1throttled is /throttled: no warning for it
+        assert warned[0].startswith("warning: MethodSettings /throttle GET of Api stage prod ")
+        assert "(the API's paths: /throttled;" in warned[0]
+        codes = [
+            httpx.get(f"{lamina.base}/prod/throttled", timeout=20).status_code for _ in range(3)
+        ]
+        assert codes[0] == 200 and 429 in codes[1:]
+    finally:
+        lamina.stop()
