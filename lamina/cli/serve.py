@@ -505,7 +505,11 @@ def _record_stack(store: Store, app: Application, parameters: dict[str, str]) ->
     changes = plan(stacks(store).get(app.stack_name), app)
     stack = record(store, app, parameters)
     if changes and stack.status == "UPDATE_COMPLETE":
-        click.echo(next(change_table(app.stack_name, changes, len(stack.resources))))
+        # Which ones, so that "2 to modify" after a plain restart is not a riddle.
+        named = ", ".join(f"{change.action} {change.logical_id}" for change in changes[:6])
+        more = ", ..." if len(changes) > 6 else ""
+        summary = next(change_table(app.stack_name, changes, len(stack.resources)))
+        click.echo(f"{summary} ({named}{more})")
 
 
 def _print_api_keys(app: Application) -> None:

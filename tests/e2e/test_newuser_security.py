@@ -204,3 +204,18 @@ def test_method_settings_for_a_path_the_api_lacks_are_warned_about(tmp_path: Pat
         assert codes[0] == 200 and 429 in codes[1:]
     finally:
         lamina.stop()
+
+
+def test_a_restart_after_an_edit_names_the_changed_resources(tmp_path: Path) -> None:
+    template = _app(tmp_path, _PLAIN)
+    first = LaminaProcess(template, "--no-watch")
+    first.stop()
+    template.write_text(_PLAIN.replace("Path: /hello", "Path: /hello2"))
+    second = LaminaProcess(template, "--no-watch")
+    try:
+        banner = _wait_for_banner(second)
+        line = next(line for line in banner.splitlines() if line.startswith("Changes to stack"))
+        assert "2 to modify" in line  # the API and the permission naming its path
+        assert line.endswith("(Modify ServerlessRestApi, Modify EchoGetPermissionProd)")
+    finally:
+        second.stop()
