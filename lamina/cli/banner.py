@@ -14,8 +14,10 @@ from lamina.gateway.model import (
     Integration,
     LambdaCustomIntegration,
     LambdaIntegration,
+    Method,
     MockIntegration,
     RestApi,
+    Route,
 )
 
 
@@ -97,20 +99,39 @@ def _private_lines(api: RestApi, app: Application, port: int, scheme: str) -> li
 
 
 def _routes(api: RestApi | HttpApi) -> list[str]:
-    """`GET /hello -> GreetingFunction`, one per method or route."""
+    """`GET /hello -> GreetingFunction`, one per method or route, followed by what guards
+    it (`[TokenAuth]`, `[AWS_IAM]`, `[API key]`), so the banner shows which calls need a
+    token, a signature or a key."""
+    names = {authorizer.id: authorizer.name for authorizer in api.authorizers}
     if isinstance(api, HttpApi):
-        pairs = [(route.route_key, route.integration) for route in api.routes]
+        rows = [(route.route_key, route.integration, _guards(route, names)) for route in api.routes]
     else:
-        pairs = [
-            (f"{method} {resource.path}", found.integration)
+        rows = [
+            (f"{verb} {resource.path}", method.integration, _guards(method, names))
             for resource in api.resources
-            for method, found in resource.methods.items()
+            for verb, method in resource.methods.items()
         ]
-    return [f"{key} -> {_target(integration)}" for key, integration in sorted(pairs, key=_by_path)]
+    return [
+        f"{key} -> {_target(integration)}" + (f"  [{', '.join(guards)}]" if guards else "")
+        for key, integration, guards in sorted(rows, key=_by_path)
+    ]
 
 
-def _by_path(pair: tuple[str, Integration | None]) -> tuple[str, str]:
-    method, _, path = pair[0].partition(" ")
+def _guards(target: Method | Route, names: dict[str, str]) -> list[str]:
+    guards = []
+    if target.authorization_type == "AWS_IAM":
+        guards.append("AWS_IAM")
+    elif target.authorizer_id is not None:
+        name = names.get(target.authorizer_id, target.authorizer_id)
+        scopes = " ".join(target.authorization_scopes)
+        guards.append(f"{name} {scopes}" if scopes else name)
+    if isinstance(target, Method) and target.api_key_required:
+        guards.append("API key")
+    return guards
+
+
+def _by_path(row: tuple[str, Integration | None, list[str]]) -> tuple[str, str]:
+    method, _, path = row[0].partition(" ")
     return (path, method)
 
 

@@ -202,3 +202,17 @@ def test_resource_policy_admits_only_loopback_one(site: Site) -> None:
     refused = site.curl("--interface", "127.0.0.3", f"{site.internal}/status")
     assert refused.startswith('{"Message":"User: anonymous is not authorized to perform: ')
     assert refused.endswith('/v1/GET/status with an explicit deny"}')
+
+
+def test_banner_says_what_guards_each_route(site: Site) -> None:
+    banner = site.lamina.output().splitlines()
+    for line in (
+        "      GET /token -> ApiFunction  [TokenAuthorizer]",
+        "      GET /tenant -> ApiFunction  [TenantAuthorizer]",
+        "      GET /profile -> ApiFunction  [UserPoolAuthorizer]",
+        "      GET /reports -> ApiFunction  [AWS_IAM]",
+        "      GET /partner -> ApiFunction  [API key]",
+        "      GET /public -> ApiFunction",
+        "      GET /me -> ApiFunction  [UserPoolJwt]",
+    ):
+        assert line in banner, line
