@@ -453,7 +453,6 @@ async def serve(options: ServeOptions) -> int:
     # from the same place.
     cognito.base_url = plain_url
     issuers.serve_local_pools(plain_url, lambda pool_id: cognito.jwks(pool_id) is not None)
-    _print_api_keys(app)
     _print_banner(
         app, deployment, options.host, port, time.perf_counter() - started, transport, cloudfront
     )
@@ -635,6 +634,7 @@ def _print_banner(
         click.echo("IAM access keys (sign requests to AWS_IAM methods with them):")
     for identity in users:
         click.echo(f"  {identity.arn}  {identity.access_key}  {identity.secret_key}")
+    _print_api_keys(app)  # after the APIs they open, beside the IAM keys
     click.echo(f"Console: {scheme}://{url_host(shown)}:{port}/_lamina/console")
     click.echo(
         f"Listening on {scheme}://{url_host(host)}:{port} "

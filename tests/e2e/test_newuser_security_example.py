@@ -216,3 +216,10 @@ def test_banner_says_what_guards_each_route(site: Site) -> None:
         "      GET /me -> ApiFunction  [UserPoolJwt]",
     ):
         assert line in banner, line
+
+
+def test_banner_gives_the_api_key_beside_the_iam_keys_after_the_apis(site: Site) -> None:
+    banner = site.lamina.output().splitlines()
+    key_line = next(i for i, line in enumerate(banner) if line.startswith("API key "))
+    iam_line = banner.index("IAM access keys (sign requests to AWS_IAM methods with them):")
+    assert banner.index("APIs:") < iam_line < key_line
