@@ -23,6 +23,7 @@ from lamina.config.function import build_functions, build_releases, function_ind
 from lamina.config.http_api import build_http_apis
 from lamina.config.iam import IAM_TYPES, build_identities, build_roles
 from lamina.config.intrinsic import Resolver
+from lamina.config.invoke_permission import unpermitted_authorizers
 from lamina.config.layer import build_layers
 from lamina.config.method_settings import unmatched_method_settings
 from lamina.config.model import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, Application
@@ -123,6 +124,7 @@ def load_application(
     http_apis = build_http_apis(stack, index)
     rest_apis = attach_web_acls(stack, rest_apis, {api.id for api in http_apis})
     permissions = build_permissions(stack)
+    warnings += unpermitted_authorizers([*rest_apis, *http_apis], permissions)
     tables = build_tables(stack)
     event_source_mappings = build_event_source_mappings(stack)
     service_resources = build_service_resources(stack, region, account_id)

@@ -219,3 +219,66 @@ def test_a_restart_after_an_edit_names_the_changed_resources(tmp_path: Path) -> 
         assert line.endswith("(Modify ServerlessRestApi, Modify EchoGetPermissionProd)")
     finally:
         second.stop()
+
+
+# SAM writes no permission for an HTTP API's Lambda authorizer unless asked to.
+_HTTP_AUTHORIZER = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Http:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      Auth:
+        DefaultAuthorizer: Simple
+        Authorizers:
+          Simple:
+            FunctionArn: !GetAtt Authorizer.Arn
+            AuthorizerPayloadFormatVersion: '2.0'
+            EnableSimpleResponses: true
+            Identity: {Headers: [Authorization]}
+  Authorizer:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.11
+      Handler: app.handler
+      CodeUri: src/
+  Echo:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.11
+      Handler: app.handler
+      CodeUri: src/
+      Events:
+        Get:
+          Type: HttpApi
+          Properties: {ApiId: !Ref Http, Path: /hello, Method: GET}
+"""
+
+
+def test_an_http_api_authorizer_without_permission_is_warned_with_the_sam_fix(
+    tmp_path: Path,
+) -> None:
+    template = _app(tmp_path, _HTTP_AUTHORIZER)
+    lamina = LaminaProcess(template, "--no-watch")
+    try:
+        banner = _wait_for_banner(lamina)
+        warned = [line for line in banner.splitlines() if line.startswith("warning: authorizer")]
+        assert len(warned) == 1, banner
+        assert "authorizer Simple of Http: no AWS::Lambda::Permission" in warned[0]
+        assert "EnableFunctionDefaultPermissions: true" in warned[0]
+        # what the warning announces: API Gateway may not call it, as on AWS
+        answer = httpx.get(f"{lamina.base}/hello", headers={"Authorization": "x"}, timeout=20)
+        assert answer.status_code == 500
+    finally:
+        lamina.stop()
+    simple = "            EnableSimpleResponses: true\n"
+    fixed = _HTTP_AUTHORIZER.replace(
+        simple, simple + "            EnableFunctionDefaultPermissions: true\n"
+    )
+    template.write_text(fixed)
+    lamina = LaminaProcess(template, "--no-watch")
+    try:
+        assert "warning: authorizer" not in _wait_for_banner(lamina)
+    finally:
+        lamina.stop()
