@@ -19,6 +19,7 @@ from lamina.gateway.model import (
     RestApi,
     Route,
 )
+from lamina.http.certificate import KeyPair, covers
 
 
 def url_host(host: str) -> str:
@@ -34,6 +35,7 @@ def banner_lines(
     *,
     scheme: str = "http",
     ca_path: Path | None = None,
+    own_cert: KeyPair | None = None,
 ) -> list[str]:
     host = url_host(host)
     lines = [f"Lamina: stack {app.stack_name} from {app.template_path}"]
@@ -49,6 +51,8 @@ def banner_lines(
         at_root = deployment.root_http is not None and deployment.root_http.api.id == http.id
         lines += _api_lines(http, "HTTP", host, port, at_root, scheme)
     lines += _domain_lines(app, port, scheme)
+    if own_cert is not None:
+        lines += own_cert_lines(own_cert, host, bool(app.rest_apis or app.http_apis))
     if ca_path is not None:
         lines += trust_lines(ca_path)
     if app.functions:
@@ -170,6 +174,22 @@ def _domain_lines(app: Application, port: int, scheme: str) -> list[str]:
             stage = mapping.stage or "{stage from the path}"
             target = f"{names.get(mapping.api_id, mapping.api_id)} {stage}"
             lines.append(f"  {scheme}://{domain.name}:{port}/{base} -> {target}")
+    return lines
+
+
+def own_cert_lines(cert: KeyPair, host: str, has_apis: bool) -> list[str]:
+    """Which certificate is served by default (`--tls-cert`), and which of the URLs above
+    it is not valid for: a client checking it would refuse them."""
+    names = cert.names()
+    lines = [f"TLS: your certificate {cert.cert_path}, for {', '.join(sorted(names)) or '-'}"]
+    missing = [name for name in (host.strip("[]"),) if not covers(names, name)]
+    if has_apis and not covers(names, "api.execute-api.localhost"):
+        missing.append("*.execute-api.localhost")
+    if missing:
+        lines.append(
+            f"  it does not name {', '.join(missing)}: clients that check it refuse those "
+            "URLs (add the names to the certificate, or use the URLs it names)"
+        )
     return lines
 
 

@@ -624,7 +624,10 @@ def _print_banner(
     # URLs to open name loopback, not a wildcard bind: https://0.0.0.0/ fails the certificate
     # check (it is issued for localhost / 127.0.0.1) and browsers on some systems refuse it.
     shown = _reachable(host)
-    for line in banner_lines(app, deployment, shown, port, scheme=scheme, ca_path=ca_path):
+    own_cert = transport.own_cert if transport is not None else None
+    for line in banner_lines(
+        app, deployment, shown, port, scheme=scheme, ca_path=ca_path, own_cert=own_cert
+    ):
         click.echo(line)
     if sites is not None:
         for line in site_lines(sites, scheme, port):

@@ -43,10 +43,17 @@ def _stem(domain: str) -> str:
 class Transport:
     """The server's TLS setup (None: plain HTTP) and the CA clients should trust."""
 
-    def __init__(self, server_tls: ServerTls | None, ca_path: Path | None) -> None:
+    def __init__(
+        self,
+        server_tls: ServerTls | None,
+        ca_path: Path | None,
+        own_cert: KeyPair | None = None,
+    ) -> None:
         self.server_tls = server_tls
         self.ca_path = ca_path
         """Lamina's local CA certificate, when it issued any certificate served."""
+        self.own_cert = own_cert
+        """The user's --tls-cert, served by default (None: Lamina's CA issued it)."""
         self._internal: HttpServer | None = None
 
     @property
@@ -99,7 +106,8 @@ class Transport:
         for alias in distribution_aliases(app):  # a distribution's Aliases, as custom domains
             ca = ca or CertificateAuthority(state_dir / "tls")
             sites.append(TlsSite(alias, ca.leaf(_stem(alias), [alias]), None))
-        return cls(ServerTls(default, sites), ca.cert_path if ca else None)
+        own = default if cert is not None else None
+        return cls(ServerTls(default, sites), ca.cert_path if ca else None, own)
 
     async def function_endpoint(self, edge: Edge, plain_url: str) -> str:
         """AWS_ENDPOINT_URL for functions: `plain_url` (the server's own port) over HTTP.

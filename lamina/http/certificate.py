@@ -41,6 +41,20 @@ class KeyPair:
     def certificate(self) -> x509.Certificate:
         return x509.load_pem_x509_certificate(self.cert_path.read_bytes())
 
+    def names(self) -> set[str]:
+        """The DNS names and IP addresses the certificate is issued for (lowercase)."""
+        return _san_names(self.certificate())
+
+
+def covers(names: set[str], host: str) -> bool:
+    """Whether a certificate issued for `names` is valid for `host` (RFC 6125: a wildcard
+    stands for exactly one leftmost label)."""
+    host = host.lower()
+    if host in names:
+        return True
+    _, dot, parent = host.partition(".")
+    return bool(dot) and f"*.{parent}" in names
+
 
 def _now() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC)

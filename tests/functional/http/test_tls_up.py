@@ -237,6 +237,10 @@ def test_user_certificates_for_default_name_and_a_domain(tmp_path: Path) -> None
             with raw, context.wrap_socket(raw, server_hostname=name) as tls:
                 served = tls.getpeercert(binary_form=True)
             assert served == pair.certificate().public_bytes(Encoding.DER), name
+        # The banner names the certificate served, and the URLs it does not cover.
+        output = lamina.output()
+        assert f"TLS: your certificate {default.cert_path}, for 127.0.0.1, localhost" in output
+        assert "it does not name *.execute-api.localhost" in output
         # The other domains still get certificates of Lamina's CA.
         lamina_ca = folder / ".lamina" / "tls" / "ca.pem"
         assert f"curl --cacert {lamina_ca}" in lamina.output()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from cryptography import x509
 
-from lamina.http.certificate import CertificateAuthority
+from lamina.http.certificate import CertificateAuthority, covers
 
 
 def _sans(path: Path) -> set[str]:
@@ -64,3 +64,14 @@ def test_leaf_signed_by_another_ca_is_replaced(tmp_path: Path) -> None:
     )
     pair = other.leaf("localhost", ["localhost"])
     pair.certificate().verify_directly_issued_by(other.certificate)
+
+
+def test_covers_matches_exact_names_and_one_label_wildcards(tmp_path: Path) -> None:
+    pair = CertificateAuthority(tmp_path).leaf("mine", ["localhost", "127.0.0.1", "*.b.test"])
+    names = pair.names()
+    assert names == {"localhost", "127.0.0.1", "*.b.test"}
+    assert covers(names, "LOCALHOST") and covers(names, "127.0.0.1")
+    assert covers(names, "a.b.test")
+    assert not covers(names, "b.test")  # a wildcard needs its label
+    assert not covers(names, "x.a.b.test")  # and stands for one label only
+    assert not covers(names, "127.0.0.2")
