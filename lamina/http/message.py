@@ -18,12 +18,17 @@ def last_header(headers: list[tuple[str, str]], name: str) -> str | None:
 class TlsSession:
     """What the TLS handshake of a request's connection established."""
 
-    __slots__ = ("peer_cert", "server_name")
+    __slots__ = ("peer_cert", "requested_name", "server_name")
 
-    def __init__(self, *, server_name: str | None, peer_cert: bytes | None) -> None:
+    def __init__(
+        self, *, server_name: str | None, peer_cert: bytes | None, requested_name: str | None = None
+    ) -> None:
         self.server_name = server_name
         """The custom domain whose certificate served the connection (chosen by SNI);
-        None for the default certificate."""
+        None for the default certificate. A wildcard domain's is `*.` and its parent."""
+        self.requested_name = requested_name
+        """The server name the client sent (SNI), lowercased; None when it sent none. On
+        a wildcard domain it says which host the connection was made for."""
         self.peer_cert = peer_cert
         """The client certificate (DER), verified against that domain's truststore
         (mutual TLS); None when the domain asks for none."""

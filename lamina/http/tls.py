@@ -31,6 +31,7 @@ handshake, before any request is read (`TlsRefused`).
 from __future__ import annotations
 
 import ssl
+import weakref
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -120,6 +121,9 @@ class ServerTls:
         self.context = _context(default, None, ask=ask)
         self._by_name: dict[str, ssl.SSLContext] = {}
         self._site_of: dict[int, TlsSite] = {}
+        self._requested: weakref.WeakKeyDictionary[object, str] = weakref.WeakKeyDictionary()
+        """Connection -> the server name it asked for (SNI), from the handshake to
+        `session` (Python exposes it only to the SNI callback)."""
         for site in sites:
             context = _context(site.pair, site.truststore, ask=ask)
             self._by_name[site.server_name] = context
@@ -140,18 +144,25 @@ class ServerTls:
         """Swap in the domain's context before the certificate is sent."""
         if server_name is None:
             return
+        self._requested[connection] = server_name.lower().rstrip(".")
         context = self._lookup(server_name)
         if context is not None:
             connection.context = context
 
     def session(self, connection: ssl.SSLObject | ssl.SSLSocket) -> TlsSession:
         """What a handshake established: the domain whose context served it, the client's
-        certificate (DER) when one was verified. Raises TlsRefused when the version
-        negotiated is below what the domain's security policy accepts."""
+        certificate (DER) when one was verified, and the server name the client sent.
+        Raises TlsRefused when the version negotiated is below what the domain's security
+        policy accepts."""
+        requested = self._requested.pop(connection, None)
         site = self._site_of.get(id(connection.context))
         if site is not None and site.minimum_version > ssl.TLSVersion.TLSv1_2:
             negotiated = connection.version()
             if negotiated is None or _VERSIONS.get(negotiated, 0) < site.minimum_version:
                 raise TlsRefused(f"{site.server_name} accepts {site.minimum_version.name} and up")
         peer = connection.getpeercert(binary_form=True) if site and site.truststore else None
-        return TlsSession(server_name=site.server_name if site else None, peer_cert=peer)
+        return TlsSession(
+            server_name=site.server_name if site else None,
+            peer_cert=peer,
+            requested_name=requested,
+        )

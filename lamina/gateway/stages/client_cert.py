@@ -18,7 +18,7 @@ chosen, so a client without one learns nothing about the routes.
 A domain with EndpointAccessMode STRICT ("API Gateway uses SNI host matching",
 https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-security-policies.html)
 is also refused here, 403 `{"message":"Forbidden"}`, when the connection's TLS server name
-is not the Host's domain (plain HTTP included).
+is not the Host (plain HTTP included; on a wildcard domain, another name under it too).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from lamina.gateway.context import RequestContext
 from lamina.gateway.deployment import Deployment
-from lamina.gateway.domain import CompiledDomain
+from lamina.gateway.domain import CompiledDomain, host_name
 from lamina.gateway.error import ApiKind, GatewayError, ResponseType
 from lamina.http.truststore import weakness
 
@@ -107,13 +107,13 @@ class ClientCertificate:
             return
         session = ctx.request.tls
         if domain.domain.endpoint_access_mode == "STRICT" and (
-            session is None or session.server_name != domain.name
+            session is None or session.requested_name != host_name(ctx.host)
         ):
             ctx.kind = _kind(ctx.deployment, domain)
             raise GatewayError(
                 ResponseType.SNI_MISMATCH,
                 f"{domain.name} has EndpointAccessMode STRICT: the TLS server name (SNI) "
-                "must be this domain",
+                "must be the Host",
             )
         if domain.domain.mutual_tls is None:
             return
