@@ -73,7 +73,9 @@ def load_counters(path: Path) -> Counters:
 
 def save_counters(path: Path, counters: Counters) -> None:
     """Write the counters to `path` at once (a new file renamed over the old one, so a
-    crash mid-write leaves the previous one whole)."""
+    crash mid-write leaves the previous one whole). A file that cannot be written is said
+    on the console, never raised: it is saved from a request being counted, UpdateUsage
+    and shutdown, none of which should fail for it (the counters stay in memory)."""
     saved = _Counters(
         periods=[
             _Count(plan, key, start, used)
@@ -82,10 +84,13 @@ def save_counters(path: Path, counters: Counters) -> None:
         days=_flat(counters.days),
         adjusted=_flat(counters.adjusted),
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".tmp")
-    partial.write_bytes(msgspec.json.encode(saved))
-    os.replace(partial, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_bytes(msgspec.json.encode(saved))
+        os.replace(partial, path)
+    except OSError as error:
+        log.warning("quota counters not saved to %s: %s", path, error)
 
 
 def _flat(by_client: dict[Client, dict[date, int]]) -> list[_Count]:

@@ -22,9 +22,9 @@ from lamina.gateway.limits.model import Quota, Throttle
 from lamina.gateway.limits.period import Today
 
 USAGE_RETENTION_DAYS = 90
-# How often counting requests save the in-process counters (counters_file.py) at most.
-SAVE_INTERVAL_S = 5.0
 """Daily usage kept per key (GetUsage reads at most this far back)."""
+SAVE_INTERVAL_S = 5.0
+"""How often counting requests save the in-process counters (counters_file.py), at most."""
 
 
 class LimiterUnavailable(LaminaError):

@@ -86,3 +86,19 @@ async def test_counters_file_keeps_an_update_usage_at_once(tmp_path: Path) -> No
     await limiter.set_remaining("plan", "key", WEEK, 1)
     after = InProcessLimiter(wall=lambda: _wall(DAY), counters_path=path)
     assert await after.quota_used("plan", "key", WEEK) == 2
+
+
+async def test_counters_file_that_cannot_be_written_does_not_fail_requests(
+    tmp_path: Path,
+) -> None:
+    # The state directory's place is taken by a file: saving fails with an OSError. The
+    # request being counted (or UpdateUsage, or the shutdown) must not fail with it.
+    (tmp_path / "limits").write_text("not a directory")
+    path = tmp_path / "limits" / "counters.json"
+    now = [0.0]
+    limiter = InProcessLimiter(clock=lambda: now[0], wall=lambda: _wall(DAY), counters_path=path)
+    now[0] = SAVE_INTERVAL_S + 1  # the next counted request saves
+    assert await limiter.count("plan", "key", WEEK)
+    assert await limiter.set_remaining("plan", "key", WEEK, 3) == -1
+    await limiter.close()
+    assert await limiter.quota_used("plan", "key", WEEK) == 0
