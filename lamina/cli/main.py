@@ -2,7 +2,7 @@
 
 lamina up [PATH] [--host H] [--port P]     serve the template's APIs and functions
 lamina invoke FUNCTION [--event FILE|-]     invoke one function once, print its result
-lamina validate [PATH]                      lint the template (cfn-lint), file:line errors
+lamina validate [PATH]                      cfn-lint + load as `up` would, file:line errors
 lamina deploy [PATH] [--no-confirm]         apply the template's change set to `lamina up`
 lamina stacks [PATH]                        the stacks deployed to a state
 lamina delete [PATH] [--no-confirm]         delete a stack's resources
@@ -297,7 +297,8 @@ def invoke(function: str, path: str, event: str | None, overrides: str) -> None:
 @main.command()
 @click.argument("path", default=".", type=click.Path(exists=True))
 def validate(path: str) -> None:
-    """Check the template with cfn-lint; print findings as file:line."""
+    """Check the template with cfn-lint, then load it as `lamina up` would (no server
+    starts); print findings as file:line and exit 1 when there are any."""
     from lamina.config.validate import validate_template
 
     try:

@@ -130,6 +130,134 @@ def test_validate_a_folder_without_a_template_says_so_without_a_traceback(
     assert b"Traceback" not in result.stderr
 
 
+_FUNCTION_WITH_API = (
+    "Transform: AWS::Serverless-2016-10-31\n"
+    "Resources:\n"
+    "  Fn:\n"
+    "    Type: AWS::Serverless::Function\n"
+    "    Properties:\n"
+    "      Runtime: python3.12\n"
+    "      Handler: app.handler\n"
+    "      InlineCode: 'def handler(event, context): return {}'\n"
+    "      Events:\n"
+    "        Get:\n"
+    "          Type: Api\n"
+    "          Properties: {Path: /, Method: get}\n"
+)
+
+
+def test_validate_a_template_up_refuses_reports_its_file_and_line(tmp_path: Path) -> None:
+    """cfn-lint accepts a WAF GeoMatchStatement; `lamina up` refuses it, so validate must."""
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        _FUNCTION_WITH_API + "  Acl:\n"
+        "    Type: AWS::WAFv2::WebACL\n"
+        "    Properties:\n"
+        "      Scope: REGIONAL\n"
+        "      DefaultAction: {Allow: {}}\n"
+        "      VisibilityConfig:\n"
+        "        {SampledRequestsEnabled: false, CloudWatchMetricsEnabled: false, MetricName: a}\n"
+        "      Rules:\n"
+        "        - Name: geo\n"
+        "          Priority: 0\n"
+        "          Action: {Block: {}}\n"
+        "          VisibilityConfig:\n"
+        "            {SampledRequestsEnabled: false, CloudWatchMetricsEnabled: false,\n"
+        "             MetricName: g}\n"
+        "          Statement: {GeoMatchStatement: {CountryCodes: [FR]}}\n"
+        "  Association:\n"
+        "    Type: AWS::WAFv2::WebACLAssociation\n"
+        "    Properties:\n"
+        "      ResourceArn: !Sub 'arn:aws:apigateway:${AWS::Region}::/restapis/"
+        "${ServerlessRestApi}/stages/Prod'\n"
+        "      WebACLArn: !GetAtt Acl.Arn\n"
+    )
+    result = _lamina("validate", str(template))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"{template}:13: resource Acl:".encode() in result.stdout
+    assert b"GeoMatchStatement" in result.stdout
+    assert not result.stdout.endswith(b": valid\n")
+
+
+def test_validate_a_missing_truststore_is_an_error(tmp_path: Path) -> None:
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        _FUNCTION_WITH_API + "  Domain:\n"
+        "    Type: AWS::ApiGateway::DomainName\n"
+        "    Properties:\n"
+        "      DomainName: api.example.com\n"
+        "      RegionalCertificateArn: arn:aws:acm:us-east-1:123456789012:certificate/abc\n"
+        "      EndpointConfiguration: {Types: [REGIONAL]}\n"
+        "      SecurityPolicy: TLS_1_2\n"
+        "      MutualTlsAuthentication: {TruststoreUri: s3://bucket/truststore.pem}\n"
+    )
+    result = _lamina("validate", str(template))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"{template}:".encode() in result.stdout
+    assert b"truststore" in result.stdout.lower()
+
+
+def test_validate_prints_what_up_would_warn_about_and_exits_1(tmp_path: Path) -> None:
+    """An authorizer no AWS::Lambda::Permission lets API Gateway invoke: `lamina up` starts
+    but warns (every guarded request would answer 500)."""
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        "Resources:\n"
+        "  Fn:\n"
+        "    Type: AWS::Lambda::Function\n"
+        "    Properties:\n"
+        "      Runtime: python3.12\n"
+        "      Handler: app.handler\n"
+        "      Role: arn:aws:iam::123456789012:role/r\n"
+        "      Code: {ZipFile: 'def handler(event, context): return {}'}\n"
+        "  Api:\n"
+        "    Type: AWS::ApiGatewayV2::Api\n"
+        "    Properties: {Name: a, ProtocolType: HTTP}\n"
+        "  Auth:\n"
+        "    Type: AWS::ApiGatewayV2::Authorizer\n"
+        "    Properties:\n"
+        "      ApiId: !Ref Api\n"
+        "      Name: auth\n"
+        "      AuthorizerType: REQUEST\n"
+        "      AuthorizerPayloadFormatVersion: '2.0'\n"
+        "      EnableSimpleResponses: true\n"
+        "      IdentitySource: [$request.header.Authorization]\n"
+        "      AuthorizerUri: !Sub 'arn:aws:apigateway:${AWS::Region}:lambda:path/"
+        "2015-03-31/functions/${Fn.Arn}/invocations'\n"
+    )
+    result = _lamina("validate", str(template))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"{template}: warning: ".encode() in result.stdout
+    assert b"Permission" in result.stdout
+
+
+def test_validate_a_typo_in_an_authorizer_arn_names_the_closest_function(
+    tmp_path: Path,
+) -> None:
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        _FUNCTION_WITH_API.replace("          Properties: {Path: /, Method: get}\n", "")
+        + "          Properties:\n"
+        "            Path: /\n"
+        "            Method: get\n"
+        "            RestApiId: !Ref Api\n"
+        "  Api:\n"
+        "    Type: AWS::Serverless::Api\n"
+        "    Properties:\n"
+        "      StageName: prod\n"
+        "      Auth:\n"
+        "        DefaultAuthorizer: Token\n"
+        "        Authorizers:\n"
+        "          Token:\n"
+        "            FunctionArn: !Sub 'arn:aws:lambda:${AWS::Region}:${AWS::AccountId}"
+        ":function:Fnn'\n"
+    )
+    result = _lamina("validate", str(template))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"{template}:".encode() in result.stdout
+    assert b"Fnn" in result.stdout
+
+
 def test_up_broken_template_names_file_and_resource(tmp_path: Path) -> None:
     template = tmp_path / "template.yaml"
     template.write_text(
