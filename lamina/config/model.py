@@ -110,19 +110,19 @@ class Application(msgspec.Struct, frozen=True, kw_only=True):
     rest_apis: tuple[RestApi, ...] = ()
     http_apis: tuple[HttpApi, ...] = ()
     permissions: tuple[TemplatePermission, ...] = ()
+    """AWS::Lambda::Permission statements (who may invoke which function)."""
     tables: tuple[TemplateTable, ...] = ()
+    """DynamoDB tables the template declares (created when missing at `lamina up`)."""
     event_source_mappings: tuple[TemplateEventSourceMapping, ...] = ()
     """Event source mappings from DynamoDB streams (created at `lamina up`)."""
     domains: tuple[CustomDomain, ...] = ()
     """Custom domain names with their base path mappings and mutual TLS settings."""
     vpc_endpoints: tuple[VpcEndpoint, ...] = ()
     """Interface VPC endpoints for execute-api, through which private REST APIs are reached."""
-    """DynamoDB tables the template declares (created when missing at `lamina up`)."""
     layers: tuple[TemplateLayer, ...] = ()
+    """Layer versions the template declares; its functions' `layers` hold their folders."""
     service_resources: tuple[TemplateResource, ...] = ()
     """User pools, KMS keys, secrets ... in creation order."""
-    """Layer versions the template declares; its functions' `layers` hold their folders."""
-    """AWS::Lambda::Permission statements (who may invoke which function)."""
     limits: AccessLimits = AccessLimits()
     """API keys, usage plans and stage throttle settings."""
     identities: tuple[Identity, ...] = ()
