@@ -11,21 +11,39 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import jwt
-from cryptography.hazmat.primitives.asymmetric import rsa
-from jwt.algorithms import RSAAlgorithm
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
 POOL_ID = "us-east-1_TestPool1"
 CLIENT_ID = "7lhlkkfbfb4q5kpp90urffao"
 
 
+# ES256 / ES384 / ES512 and their curves (RFC 7518 section 3.4).
+EC_CURVES: dict[str, ec.EllipticCurve] = {
+    "ES256": ec.SECP256R1(),
+    "ES384": ec.SECP384R1(),
+    "ES512": ec.SECP521R1(),
+}
+
+
 class SigningKey:
-    def __init__(self, kid: str) -> None:
+    """An RSA key, or with `ec_algorithm` (ES256/ES384/ES512) an EC key on its curve."""
+
+    def __init__(self, kid: str, ec_algorithm: str | None = None) -> None:
         self.kid = kid
-        self.private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.algorithm = ec_algorithm or "RS256"
+        self.private: Any = (
+            ec.generate_private_key(EC_CURVES[ec_algorithm])
+            if ec_algorithm
+            else rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        )
 
     def jwk(self) -> dict[str, Any]:
-        public = json.loads(RSAAlgorithm.to_jwk(self.private.public_key()))
-        return {**public, "kid": self.kid, "alg": "RS256", "use": "sig"}
+        if self.algorithm.startswith("ES"):
+            public = json.loads(ECAlgorithm.to_jwk(self.private.public_key()))
+        else:
+            public = json.loads(RSAAlgorithm.to_jwk(self.private.public_key()))
+        return {**public, "kid": self.kid, "alg": self.algorithm, "use": "sig"}
 
 
 class TokenIssuer:
@@ -39,9 +57,9 @@ class TokenIssuer:
     def jwks(self) -> dict[str, Any]:
         return {"keys": [key.jwk() for key in self.keys]}
 
-    def rotate(self) -> SigningKey:
+    def rotate(self, ec_algorithm: str | None = None) -> SigningKey:
         """A new key, published; tokens signed with it name a kid the cache has not seen."""
-        key = SigningKey(f"key-{len(self.keys) + 1}")
+        key = SigningKey(f"key-{len(self.keys) + 1}", ec_algorithm)
         self.keys.append(key)
         return key
 

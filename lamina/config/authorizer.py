@@ -20,6 +20,7 @@ import msgspec
 from lamina.config.error import ConfigError
 from lamina.config.ids import physical_id
 from lamina.config.integration import lambda_target
+from lamina.config.rest_jwt import jwt_configuration
 from lamina.config.stack import Stack
 from lamina.gateway.model import Authorizer
 
@@ -46,7 +47,12 @@ _REST_REQUEST_SOURCES = (
 )
 _HTTP_REQUEST_SOURCES = (*_JWT_SOURCES, "$stageVariables.", "$context.")
 
-_REST_TYPES = {"token": "TOKEN", "request": "REQUEST", "cognito_user_pools": "COGNITO_USER_POOLS"}
+_REST_TYPES = {
+    "token": "TOKEN",
+    "request": "REQUEST",
+    "cognito_user_pools": "COGNITO_USER_POOLS",
+    "jwt": "JWT",
+}
 _HTTP_TYPES = {"request": "REQUEST", "jwt": "JWT"}
 # The method's authorization type for each authorizer type.
 _AUTHORIZATION_TYPE = {
@@ -144,9 +150,12 @@ def _body_authorizer(
         raise ConfigError(f"authorizer type {spec.get('type')!r} is not one of {sorted(kinds)}")
     kind = _type(kinds[raw_type])
     sources = _sources(spec.get("identitySource"))
-    if not sources and kind in ("TOKEN", "COGNITO_USER_POOLS") and scheme.get("in") == "header":
-        # Token and user pool authorizers read the header the apiKey scheme names (SAM
-        # writes only that).
+    header_kinds = (
+        ("TOKEN", "COGNITO_USER_POOLS") if http else ("TOKEN", "COGNITO_USER_POOLS", "JWT")
+    )
+    if not sources and kind in header_kinds and scheme.get("in") == "header":
+        # Token, user pool and REST JWT authorizers read the header the apiKey scheme names
+        # (SAM writes only that).
         sources = (f"method.request.header.{scheme.get('name') or 'Authorization'}",)
     jwt = spec.get("jwtConfiguration") or {}
     return _authorizer(
@@ -165,6 +174,7 @@ def _body_authorizer(
         issuer=(jwt.get("issuer") if isinstance(jwt, dict) else None) or _oidc_issuer(scheme),
         credentials=spec.get("authorizerCredentials"),
         audience=jwt.get("audience") if isinstance(jwt, dict) else None,
+        rest_jwt=jwt if kind == "JWT" and not http else None,
         http=http,
     )
 
@@ -179,7 +189,9 @@ def rest_resource_authorizers(
         with stack.blame(resource.logical_id):
             raw_type = stack.text(resource, "Type").upper()
             if raw_type not in _REST_TYPES.values():
-                raise ConfigError(f"Type {raw_type!r} is not TOKEN, REQUEST or COGNITO_USER_POOLS")
+                raise ConfigError(
+                    f"Type {raw_type!r} is not TOKEN, REQUEST, COGNITO_USER_POOLS or JWT"
+                )
             found.append(
                 _authorizer(
                     stack,
@@ -197,6 +209,9 @@ def rest_resource_authorizers(
                     issuer=None,
                     audience=None,
                     credentials=stack.prop(resource, "AuthorizerCredentials"),
+                    rest_jwt=stack.prop(resource, "JwtConfiguration")
+                    if raw_type == "JWT"
+                    else None,
                     http=False,
                 )
             )
@@ -297,8 +312,11 @@ def _authorizer(
     issuer: object,
     audience: object,
     credentials: object = None,
+    rest_jwt: object = None,
     http: bool,
 ) -> Authorizer:
+    if kind == "JWT" and not http:
+        return _rest_jwt_authorizer(authorizer_id, name, sources, ttl, rest_jwt)
     function_name = qualifier = None
     if kind in ("TOKEN", "REQUEST"):
         if not isinstance(uri, str) or not uri:
@@ -359,6 +377,32 @@ def _authorizer(
         issuer=str(issuer) if issuer else None,
         audience=_strings(audience, "audience"),
         credentials=str(credentials) if credentials else None,
+    )
+
+
+def _rest_jwt_authorizer(
+    authorizer_id: str, name: str, sources: tuple[str, ...], ttl: object, config: object
+) -> Authorizer:
+    """A REST API's JWT authorizer. Its identitySource "is required and must be a single
+    request-header mapping expression ... Query string parameters are not supported, and
+    there is no default"; authorizerResultTtlInSeconds "is not supported for JWT
+    authorizers" (API reference, CreateAuthorizer).
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/rest-api-jwt-authorizer-create.html"""
+    if len(sources) != 1 or not sources[0].startswith(_TOKEN_SOURCE) or sources[0] == _TOKEN_SOURCE:
+        raise ConfigError(
+            "a REST JWT authorizer reads exactly one method.request.header.X (there is no default)"
+        )
+    if ttl is not None and str(ttl) != "0":
+        raise ConfigError("authorizerResultTtlInSeconds is not supported for JWT authorizers")
+    issuers, algorithms = jwt_configuration(config)
+    return Authorizer(
+        id=authorizer_id,
+        name=name,
+        type="JWT",
+        identity_sources=sources,
+        result_ttl_seconds=0,
+        jwt_issuers=issuers,
+        jwt_algorithms=algorithms,
     )
 
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from lamina.gateway.auth.claims import JsonClaims, json_text
 from lamina.gateway.error import ApiKind, GatewayResponse, render_error
 from lamina.gateway.events.clock import request_time
 from lamina.gateway.events.v1 import V1Target
@@ -136,6 +137,8 @@ def _claim(name: str) -> Getter:
         if not isinstance(claims, dict):
             jwt = authorizer.get("jwt")
             claims = jwt.get("claims") if isinstance(jwt, dict) else None
+        if isinstance(claims, JsonClaims):  # REST JWT authorizers log claims as JSON text
+            return json_text(claims[name]) if name in claims else None
         return claims.get(name) if isinstance(claims, dict) else None
 
     return get

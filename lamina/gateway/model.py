@@ -181,6 +181,26 @@ class CorsConfiguration(msgspec.Struct, frozen=True, kw_only=True):
     allow_credentials: bool = False
 
 
+class JwtClaimRule(msgspec.Struct, frozen=True, kw_only=True):
+    """REST JWT authorizers: one of an issuer's `additionalClaims` (format SINGLE_STRING).
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-authorizer-jwtadditionalclaim.html
+    """
+
+    name: str
+    required: bool = False
+    expected_values: tuple[str, ...] = ()
+
+
+class JwtIssuer(msgspec.Struct, frozen=True, kw_only=True):
+    """REST JWT authorizers: a trusted issuer, its audiences and claim rules.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-authorizer-jwtissuer.html
+    """
+
+    issuer: str
+    audiences: tuple[str, ...]
+    additional_claims: tuple[JwtClaimRule, ...] = ()
+
+
 class Authorizer(msgspec.Struct, frozen=True, kw_only=True):
     """An API's authorizer (REST: AWS::ApiGateway::Authorizer or
     x-amazon-apigateway-authorizer; HTTP: AWS::ApiGatewayV2::Authorizer).
@@ -213,6 +233,10 @@ class Authorizer(msgspec.Struct, frozen=True, kw_only=True):
     credentials: str | None = None
     """Lambda authorizers: the IAM role API Gateway assumes to invoke the function
     (authorizerCredentials); None: the function's resource policy must allow it."""
+    jwt_issuers: tuple[JwtIssuer, ...] = ()
+    """REST JWT authorizers: jwtConfiguration.issuers (the token's `iss` picks one)."""
+    jwt_algorithms: tuple[str, ...] = ()
+    """REST JWT authorizers: jwtConfiguration.defaultAlgorithms, for every issuer."""
 
 
 class Model(msgspec.Struct, frozen=True, kw_only=True):
@@ -322,6 +346,21 @@ class MethodCacheSetting(msgspec.Struct, frozen=True, kw_only=True):
     ] = "SUCCEED_WITH_RESPONSE_HEADER"
 
 
+class MethodLogSetting(msgspec.Struct, frozen=True, kw_only=True):
+    """The logging and metrics part of one stage methodSettings entry. GetStage shows it;
+    Lamina writes no CloudWatch execution logs or per-method metrics from it.
+    https://docs.aws.amazon.com/apigateway/latest/api/API_MethodSetting.html
+    """
+
+    resource_path: str
+    """`*` for every method, else the resource path (`/pets/{id}`)."""
+    http_method: str
+    """`*` or GET, POST, ..."""
+    logging_level: Literal["OFF", "ERROR", "INFO"] | None = None
+    data_trace_enabled: bool = False
+    metrics_enabled: bool = False
+
+
 class Stage(msgspec.Struct, frozen=True, kw_only=True):
     name: str
     variables: dict[str, str] = msgspec.field(default_factory=dict)
@@ -341,6 +380,8 @@ class Stage(msgspec.Struct, frozen=True, kw_only=True):
     """GB, as AWS spells it ("0.5", "1.6", ... "237"): bounds the cache's bytes."""
     method_cache: tuple[MethodCacheSetting, ...] = ()
     """The methodSettings entries that set caching."""
+    method_logs: tuple[MethodLogSetting, ...] = ()
+    """The methodSettings entries that set logging or metrics (shown by GetStage only)."""
     tracing_enabled: bool = False
     """REST: X-Ray tracing of the stage's requests (tracingEnabled; gateway/trace.py)."""
 

@@ -12,6 +12,8 @@ Cognito authorizers", lists the captures these follow).
 
 from __future__ import annotations
 
+import json
+import re
 import time
 from typing import Any
 
@@ -74,3 +76,25 @@ def _scalar_text(value: Any) -> str:
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+class JsonClaims(dict[str, Any]):
+    """REST JWT authorizers' claims: a Lambda proxy integration "receives each claim with its
+    JSON type", while mapping templates, parameter mappings and access logs read each as
+    JSON text (`json_text`). The type tells the mapping context which rendering to use.
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/rest-api-jwt-authorizer-claims.html
+    """
+
+    __slots__ = ()
+
+
+# A \uxxxx escape that is not itself an escaped backslash followed by "u".
+_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u([0-9a-f]{4})")
+
+
+def json_text(value: Any) -> str:
+    """A claim as JSON text: compact, strings quoted ("42" stays distinct from 42), and
+    "each non-ASCII character as a Unicode escape sequence. For example, é becomes
+    \\u00E9" (upper-case hex, as the page writes it)."""
+    text = json.dumps(value, ensure_ascii=True, separators=(",", ":"))
+    return _ESCAPE.sub(lambda m: f"{m.group(1)}\\u{m.group(2).upper()}", text)

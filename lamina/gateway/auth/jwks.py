@@ -220,9 +220,11 @@ def _signing_keys(entries: list[Any], source: str) -> dict[str, PyJWK]:
     for entry in entries:
         if not isinstance(entry, dict) or not isinstance(entry.get("kid"), str):
             continue
-        # Only RSA keys sign tokens API Gateway accepts; skipping the rest also keeps a
-        # symmetric (`oct`) key from ever verifying an HS256 token.
-        if entry.get("kty") != "RSA" or entry.get("use", "sig") != "sig":
+        # Only RSA keys (and EC keys, for REST JWT authorizers' ES256/384/512) sign tokens
+        # API Gateway accepts; skipping the rest also keeps a symmetric (`oct`) key from
+        # ever verifying an HS256 token. Which algorithm a key may verify is decided per
+        # token (jwt._verifier).
+        if entry.get("kty") not in ("RSA", "EC") or entry.get("use", "sig") != "sig":
             continue
         try:
             keys[entry["kid"]] = PyJWK(entry)

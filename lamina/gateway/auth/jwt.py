@@ -22,8 +22,9 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
+from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePublicKey
 from jwt import PyJWK
-from jwt.algorithms import RSAAlgorithm
+from jwt.algorithms import Algorithm, ECAlgorithm, RSAAlgorithm
 
 from lamina.core.error import LaminaError
 from lamina.gateway.auth.claims import http_claims, rest_claims
@@ -48,6 +49,14 @@ _RSA = {
     "RS384": RSAAlgorithm(RSAAlgorithm.SHA384),
     "RS512": RSAAlgorithm(RSAAlgorithm.SHA512),
 }
+RSA_ALGORITHMS = frozenset(_RSA)
+# REST API JWT authorizers also accept ECDSA (DefaultAlgorithms: ES256/384/512), each on
+# its own curve (RFC 7518 section 3.4): the JWS signature is the raw r || s pair.
+_EC = {
+    "ES256": (ECAlgorithm(ECAlgorithm.SHA256), "secp256r1"),
+    "ES384": (ECAlgorithm(ECAlgorithm.SHA384), "secp384r1"),
+    "ES512": (ECAlgorithm(ECAlgorithm.SHA512), "secp521r1"),
+}
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
 _UNSAFE = re.compile(r'[^\x20-\x7e]|["\\]')
 MAX_DESCRIPTION = 160
@@ -70,9 +79,12 @@ class VerifiedToken:
     set), its claims (the time and audience checks still run on every request) and their
     renderings for the event, made once."""
 
-    __slots__ = ("_http", "_rest", "checked", "claims", "key", "kid")
+    __slots__ = ("_http", "_rest", "algorithm", "checked", "claims", "key", "kid")
 
-    def __init__(self, kid: str, key: PyJWK, claims: dict[str, Any]) -> None:
+    def __init__(
+        self, kid: str, key: PyJWK, claims: dict[str, Any], algorithm: str = "RS256"
+    ) -> None:
+        self.algorithm = algorithm
         self.kid = kid
         self.key = key
         self.claims = claims
@@ -112,13 +124,20 @@ class TokenVerifier:
         self._signed: dict[tuple[str, str], VerifiedToken] = {}
 
     async def verify(
-        self, token: str, issuer: Issuer, audience: Sequence[str] | None
+        self,
+        token: str,
+        issuer: Issuer,
+        audience: Sequence[str] | None,
+        algorithms: frozenset[str] = RSA_ALGORITHMS,
     ) -> VerifiedToken:
         """The token once every check passed. `audience` None skips the audience check
-        (Cognito user pool authorizers do not configure one)."""
+        (Cognito user pool authorizers do not configure one); `algorithms` are the `alg`
+        values accepted (RSA only but for REST JWT authorizers' DefaultAlgorithms)."""
         signed = self._signed.get((issuer.url, token))
+        if signed is not None and signed.algorithm not in algorithms:
+            raise TokenRejected(f"signing method {signed.algorithm} is invalid")
         if signed is None or await self._keys.key(issuer, signed.kid) is not signed.key:
-            signed = await self._verify_signature(token, issuer)
+            signed = await self._verify_signature(token, issuer, algorithms)
             if len(self._signed) >= self._remembered:
                 del self._signed[next(iter(self._signed))]
             self._signed[(issuer.url, token)] = signed
@@ -130,7 +149,9 @@ class TokenVerifier:
         window.check(self._clock())
         return signed
 
-    async def _verify_signature(self, token: str, issuer: Issuer) -> VerifiedToken:
+    async def _verify_signature(
+        self, token: str, issuer: Issuer, algorithms: frozenset[str]
+    ) -> VerifiedToken:
         parts = token.split(".")
         if len(parts) != 3:
             raise TokenRejected("the token is not a valid JWT")
@@ -143,8 +164,7 @@ class TokenVerifier:
         if not isinstance(header, dict):
             raise TokenRejected("the token is not a valid JWT")
         algorithm = header.get("alg")
-        verifier = _RSA.get(algorithm) if isinstance(algorithm, str) else None
-        if verifier is None:
+        if not isinstance(algorithm, str) or algorithm not in algorithms:
             raise TokenRejected(f"signing method {algorithm} is invalid")
         kid = header.get("kid")
         if not isinstance(kid, str):
@@ -152,6 +172,7 @@ class TokenVerifier:
         key = await self._keys.key(issuer, kid)
         if key is None:
             raise TokenRejected(f"the signing key {kid} is not in the issuer's key set")
+        verifier = _verifier(algorithm, key)
         signing_input = f"{parts[0]}.{parts[1]}".encode()
         if not verifier.verify(signing_input, key.key, signature):
             raise TokenRejected("the token signature is invalid")
@@ -161,7 +182,22 @@ class TokenVerifier:
             raise TokenRejected("the token is not a valid JWT") from None
         if not isinstance(claims, dict):
             raise TokenRejected("the token's payload is not a JSON object")
-        return VerifiedToken(kid, key, claims)
+        return VerifiedToken(kid, key, claims, algorithm)
+
+
+def _verifier(algorithm: str, key: PyJWK) -> Algorithm:
+    """The algorithm's verifier when the key is of its kind (an RSA key for RS*, an EC key
+    on the algorithm's curve for ES*); a mismatch is an invalid signature."""
+    rsa = _RSA.get(algorithm)
+    if rsa is not None:
+        if key.key_type != "RSA":
+            raise TokenRejected("the token signature is invalid")
+        return rsa
+    verifier, curve = _EC[algorithm]
+    public = key.key
+    if not isinstance(public, EllipticCurvePublicKey) or public.curve.name != curve:
+        raise TokenRejected("the token signature is invalid")
+    return verifier
 
 
 class _Window:

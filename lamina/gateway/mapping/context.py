@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from lamina.gateway.auth.claims import JsonClaims, json_text
 from lamina.gateway.events.clock import request_time
 from lamina.gateway.mapping.java import JsonMap, NullMap, from_json, render
 from lamina.gateway.mapping.velocity import MappingError
@@ -128,7 +129,10 @@ def _authorizer(authorizer: Mapping[str, Any] | None) -> JsonMap:
     for key, value in (authorizer or {}).items():
         if key in _LOGGING_ONLY:
             continue
-        if key == "claims" and isinstance(value, Mapping):
+        if isinstance(value, JsonClaims):
+            # REST JWT authorizers: each claim as JSON text (rest-api-jwt-authorizer-claims.html).
+            shaped[key] = NullMap((k, json_text(v)) for k, v in value.items())
+        elif key == "claims" and isinstance(value, Mapping):
             shaped[key] = NullMap((k, _stringified(v)) for k, v in value.items())
         else:
             shaped[key] = _stringified(value)
