@@ -204,10 +204,22 @@ class InProcessLimiter:
     async def close(self) -> None:
         self._buckets.clear()
         if self._counters_path is not None:
-            today = self._today.day(self._wall())
-            for days in (*self._days.values(), *self._adjusted.values()):
-                self._forget_old_days(days, today)
+            self._forget_spent(self._today.day(self._wall()))
             save_counters(self._counters_path, self._counters)
+
+    def _forget_spent(self, today: date) -> None:
+        """Drop what counts for nothing any more, so the saved counters do not grow with
+        every key that ever made a request: days past retention, clients left without
+        days, and quota periods that began over a month ago (every period, MONTH the
+        longest, has started again since; an absent period counts as zero, as theirs)."""
+        for by_client in (self._days, self._adjusted):
+            for client, days in list(by_client.items()):
+                self._forget_old_days(days, today)
+                if not days:
+                    del by_client[client]
+        spent = today - timedelta(days=31)
+        for client in [client for client, (start, _) in self._periods.items() if start < spent]:
+            del self._periods[client]
 
     @staticmethod
     def _forget_old_days(days: dict[date, int], today: date) -> None:

@@ -102,3 +102,19 @@ async def test_counters_file_that_cannot_be_written_does_not_fail_requests(
     assert await limiter.set_remaining("plan", "key", WEEK, 3) == -1
     await limiter.close()
     assert await limiter.quota_used("plan", "key", WEEK) == 0
+
+
+async def test_counters_file_drops_clients_with_nothing_left_to_count(tmp_path: Path) -> None:
+    # A key counted once four months ago (then deleted, say): its quota period ended long
+    # ago and its days are past retention, so nothing of it is kept; the file does not
+    # grow with every key that ever made a request.
+    path = tmp_path / "counters.json"
+    old = DAY - timedelta(days=120)
+    first = InProcessLimiter(wall=lambda: _wall(old), counters_path=path)
+    assert await first.count("plan", "gone", WEEK)
+    await first.close()
+    later = InProcessLimiter(wall=lambda: _wall(DAY), counters_path=path)
+    assert await later.count("plan", "key", WEEK)
+    await later.close()
+    assert b"gone" not in path.read_bytes()
+    assert b'"key"' in path.read_bytes()
