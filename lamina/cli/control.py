@@ -177,7 +177,9 @@ class ControlPlane:
     def _adopt(self, app: Application) -> None:
         region, account, stack = app.region, app.account_id, app.stack_name
         for rest in app.rest_apis:
-            snapshot_, stages = render_rest_api(rest, region=region, account_id=account)
+            snapshot_, stages = render_rest_api(
+                rest, region=region, account_id=account, throttles=app.limits.stage_throttles
+            )
             adopt(self.rest, snapshot_, stages, stack_name=stack, logical_id=rest.logical_id)
         forget_removed(self.rest, stack, {api.logical_id for api in app.rest_apis})
         adopt_limits(self.rest, *render_limits(app.limits), stack_name=stack)  # keys, plans

@@ -28,6 +28,7 @@ from lamina.config.integration import build_mock_integration, is_lambda_uri, lam
 from lamina.config.openapi import binary_media_types
 from lamina.config.resource_policy import expand_resources
 from lamina.config.stage_cache import cache_keys, record_stage_cache
+from lamina.config.stage_logging import record_method_logs
 from lamina.config.stage_tracing import record_stage_tracing
 from lamina.gateway.model import (
     REST_DEFAULT_TIMEOUT_MS,
@@ -187,6 +188,7 @@ def _stage(stage: StageInput, definitions: _Definitions, web_acls: Mapping[str, 
         canary=canary,
         **record_stage_cache(record),  # config/stage_cache.py
         **record_stage_tracing(record),  # config/stage_tracing.py
+        **record_method_logs(record),  # config/stage_logging.py
     )
 
 

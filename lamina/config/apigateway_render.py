@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from lamina.config.access_log import log_group_name
 from lamina.config.ids import physical_id
 from lamina.config.reference import root_resource_id
 from lamina.config.stage_cache import render_stage_cache
+from lamina.config.stage_logging import method_setting_key, render_method_logs
+from lamina.gateway.limits.model import StageThrottle
 from lamina.gateway.model import (
     AccessLogSetting,
     Authorizer,
@@ -42,9 +45,14 @@ _RESOURCE_ID_LENGTH = 6
 
 
 def render_rest_api(
-    api: RestApi, *, region: str, account_id: str
+    api: RestApi,
+    *,
+    region: str,
+    account_id: str,
+    throttles: Iterable[StageThrottle] = (),
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """(the API's snapshot, its stages' records).
+    """(the API's snapshot, its stages' records). `throttles` are the stages' throttling
+    MethodSettings (the application's access limits hold them, not the Stage model).
 
     A stage without a deployment id (a template's) serves the snapshot, under a deployment
     id derived from the API id and the snapshot's content: the same template gives the same
@@ -53,7 +61,11 @@ def render_rest_api(
     """
     snapshot = render_definition(api, region=region, account_id=account_id)
     deployment_id = content_deployment_id(api.id, snapshot)
-    return snapshot, [_stage(stage, deployment_id, region, account_id) for stage in api.stages]
+    limits = {throttle.stage: throttle for throttle in throttles if throttle.api_id == api.id}
+    return snapshot, [
+        _stage(stage, deployment_id, region, account_id, limits.get(stage.name))
+        for stage in api.stages
+    ]
 
 
 def render_definition(api: RestApi, *, region: str, account_id: str) -> dict[str, Any]:
@@ -395,7 +407,11 @@ def _gateway_response(response: GatewayResponseSetting) -> dict[str, Any]:
 
 
 def _stage(
-    stage: Stage, template_deployment_id: str, region: str, account_id: str
+    stage: Stage,
+    template_deployment_id: str,
+    region: str,
+    account_id: str,
+    throttle: StageThrottle | None,
 ) -> dict[str, Any]:
     # https://docs.aws.amazon.com/apigateway/latest/api/API_Stage.html
     record: dict[str, Any] = {
@@ -408,6 +424,7 @@ def _stage(
         "tracingEnabled": stage.tracing_enabled,
     }
     record.update(render_stage_cache(stage))  # config/stage_cache.py
+    record["methodSettings"] = _method_settings(record["methodSettings"], stage, throttle)
     if stage.access_log is not None:
         record["accessLogSettings"] = _access_log(stage.access_log, region, account_id)
     if stage.canary is not None:
@@ -415,6 +432,26 @@ def _stage(
     if stage.web_acl is not None:
         record["webAclArn"] = stage.web_acl.arn
     return record
+
+
+def _method_settings(
+    cached: dict[str, dict[str, Any]], stage: Stage, throttle: StageThrottle | None
+) -> dict[str, dict[str, Any]]:
+    """One entry per `{resourcePath}/{httpMethod}` key with the MethodSetting fields the
+    template set: caching (`cached`), logging and metrics, throttling.
+    https://docs.aws.amazon.com/apigateway/latest/api/API_MethodSetting.html
+    """
+    merged = {key: dict(entry) for key, entry in cached.items()}
+    for key, entry in render_method_logs(stage).items():  # config/stage_logging.py
+        merged.setdefault(key, {}).update(entry)
+    for setting in throttle.settings if throttle is not None else ():
+        key = method_setting_key(setting.resource_path, setting.http_method)
+        entry = merged.setdefault(key, {})
+        if setting.throttle.burst >= 0:  # negative: not set (limits/model.py Throttle)
+            entry["throttlingBurstLimit"] = setting.throttle.burst
+        if setting.throttle.rate >= 0:
+            entry["throttlingRateLimit"] = setting.throttle.rate
+    return merged
 
 
 def _access_log(setting: AccessLogSetting, region: str, account_id: str) -> dict[str, str]:

@@ -42,6 +42,7 @@ from lamina.config.request_validation import (
 from lamina.config.resource_policy import resource_policy
 from lamina.config.stack import Stack
 from lamina.config.stage_cache import cache_keys, with_stage_cache
+from lamina.config.stage_logging import with_method_logs
 from lamina.config.stage_tracing import with_stage_tracing
 from lamina.config.usage_plan import api_key_source
 from lamina.gateway.model import (
@@ -303,4 +304,5 @@ def _stages(stack: Stack, api_id: str) -> tuple[Stage, ...]:
             stages.setdefault(name, Stage(name=name, variables=variables, access_log=access_log))
     stages = with_stage_cache(stack, stages, api_id)  # config/stage_cache.py
     stages = with_stage_tracing(stack, stages, api_id)  # config/stage_tracing.py
+    stages = with_method_logs(stack, stages, api_id)  # config/stage_logging.py
     return tuple(sorted(stages.values(), key=lambda stage: stage.name))
