@@ -223,7 +223,8 @@ class Deployment:
         self.root_http = http_roots[0] if len(http_roots) == 1 else None
         self.domains = DomainTable(domains)
         """Custom domain names, matched on the Host header (gateway/address.py)."""
-        # API keys, usage plans and throttle settings, compiled for the MeterUsage stage.
+        # API keys, usage plans and throttle settings, compiled for the EnforceThrottle and
+        # MeterUsage stages.
         self.limits = CompiledLimits(
             limits or AccessLimits(),
             rest_apis,

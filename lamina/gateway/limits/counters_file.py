@@ -5,8 +5,9 @@ that serve it (GetUsage reads up to 90 days back,
 https://docs.aws.amazon.com/apigateway/latest/api/API_GetUsage.html). With Redis the
 counters live in Redis; in process they would vanish with `lamina up`, while the keys and
 plans they belong to survive in the state directory. So the in-process limiter writes them
-there when it closes and reads them back when it opens. Token buckets are not kept: a
-bucket left alone refills within seconds anyway.
+there when it closes (and every few seconds while it counts, and after UpdateUsage, so a
+killed process loses little) and reads them back when it opens. Token buckets are not
+kept: a bucket left alone refills within seconds anyway.
 """
 
 from __future__ import annotations

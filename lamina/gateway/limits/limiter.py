@@ -79,7 +79,8 @@ class InProcessLimiter:
 
     `clock` (monotonic seconds) drives the buckets, `wall` (epoch seconds) the quota
     periods and days; tests pass their own. With `counters_path` the quota counters and
-    daily usage are read from that file on start and written to it on close.
+    daily usage are read from that file on start and written to it on close, every
+    SAVE_INTERVAL_S while requests are counted, and after set_remaining.
     """
 
     def __init__(
