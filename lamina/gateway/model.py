@@ -19,6 +19,11 @@ REST_DEFAULT_TIMEOUT_MS = 29_000
 HTTP_MAX_TIMEOUT_MS = 30_000
 
 
+CALLER_CREDENTIALS = "arn:aws:iam::*:user/*"
+"""Integration credentials that pass the caller's own (AWS_IAM) identity through.
+https://docs.aws.amazon.com/apigateway/latest/api/API_Integration.html"""
+
+
 class LambdaIntegration(msgspec.Struct, frozen=True, kw_only=True):
     """A Lambda proxy integration (AWS_PROXY)."""
 
@@ -32,6 +37,9 @@ class LambdaIntegration(msgspec.Struct, frozen=True, kw_only=True):
     """HTTP APIs' parameter mapping (`overwrite:header.x` -> `$request.header.y`, ...)."""
     response_parameters: dict[str, dict[str, str]] = msgspec.field(default_factory=dict)
     """HTTP APIs: status code -> {`overwrite:statuscode` / `append:header.x` ...: value}."""
+    credentials: str | None = None
+    """The role API Gateway assumes to invoke the function (REST credentials, HTTP APIs
+    credentialsArn), or CALLER_CREDENTIALS; None: the function's resource policy decides."""
 
 
 class UnsupportedIntegration(msgspec.Struct, frozen=True, kw_only=True):
@@ -119,6 +127,8 @@ class LambdaCustomIntegration(msgspec.Struct, frozen=True, kw_only=True):
     request_parameters: dict[str, str] = msgspec.field(default_factory=dict)
     """`integration.request.header.X-Amz-Invocation-Type` <- `'Event'` or a method request
     parameter: Lambda's invocation type (integrations/lambda_custom.py)."""
+    credentials: str | None = None
+    """As LambdaIntegration.credentials."""
 
 
 class AwsServiceIntegration(msgspec.Struct, frozen=True, kw_only=True):
