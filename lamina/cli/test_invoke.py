@@ -6,8 +6,10 @@ shares the running one's functions.
 As AWS does for a test invocation, authorization is skipped: the compiled copy of the
 method has no authorizer, no IAM or Cognito check, no API key requirement, and the API no
 resource policy; nothing is throttled or counted against a usage plan (a limiter of its
-own). Only the tested method of the tested resource is compiled, so the simulated path
-must match that resource's path (template) and the method is the one that runs.
+own), and the API's endpoint does not matter (a private API needs no VPC endpoint, a
+disabled default endpoint does not refuse). Only the tested method of the tested
+resource is compiled, so the simulated path must match that resource's path (template)
+and the method is the one that runs.
 https://docs.aws.amazon.com/apigateway/latest/api/API_TestInvokeMethod.html
 https://docs.aws.amazon.com/apigateway/latest/developerguide/how-to-test-method.html
 
@@ -288,7 +290,10 @@ def _tested_only(
     """A copy of the definition with only the tested method, authorization taken off."""
     definition = copy.deepcopy(dict(snapshot))
     definition["restApi"].pop("policy", None)
+    # No client connection is involved: a private API (VPC endpoints only) or one whose
+    # default endpoint is disabled is tested as any other.
     definition["restApi"].pop("disableExecuteApiEndpoint", None)
+    definition["restApi"].pop("endpointConfiguration", None)
     (resource,) = [r for r in definition["resources"] if r["id"] == resource_id]
     method = dict(resource["resourceMethods"][http_method])
     method.update(authorizationType="NONE", apiKeyRequired=False)
