@@ -27,6 +27,7 @@ from lamina.config.error import ConfigError
 from lamina.config.integration import build_mock_integration, is_lambda_uri, lambda_uri_target
 from lamina.config.openapi import binary_media_types
 from lamina.config.resource_policy import expand_resources
+from lamina.config.rest_jwt import jwt_configuration
 from lamina.config.stage_cache import cache_keys, record_stage_cache
 from lamina.config.stage_logging import record_method_logs
 from lamina.config.stage_tracing import record_stage_tracing
@@ -56,10 +57,11 @@ StageInput = tuple[Record, Record, Record | None]
 """(stage record in GetStage shape, its deployment's snapshot, its canary deployment's snapshot
 or None)."""
 
-_AUTHORIZER_TYPES: dict[str, Literal["TOKEN", "REQUEST", "COGNITO_USER_POOLS"]] = {
+_AUTHORIZER_TYPES: dict[str, Literal["TOKEN", "REQUEST", "COGNITO_USER_POOLS", "JWT"]] = {
     "TOKEN": "TOKEN",
     "REQUEST": "REQUEST",
     "COGNITO_USER_POOLS": "COGNITO_USER_POOLS",
+    "JWT": "JWT",
 }
 
 
@@ -330,6 +332,7 @@ def _integration(spec: object) -> Integration:
             content_handling=mapped.content_handling,
             responses=mapped.responses,
             request_parameters=_strings(integration.get("requestParameters")),
+            credentials=_optional_text(integration.get("credentials")),
         )
     if kind == "AWS_PROXY" and is_lambda_uri(uri):
         # `${stageVariables.x}` in the function name or qualifier stays as written: the data
@@ -342,6 +345,7 @@ def _integration(spec: object) -> Integration:
             payload_format="1.0",
             timeout_ms=_number(integration.get("timeoutInMillis"), "timeoutInMillis")
             or REST_DEFAULT_TIMEOUT_MS,
+            credentials=_optional_text(integration.get("credentials")),
         )
     if kind in ("HTTP", "HTTP_PROXY") and uri:
         # https://docs.aws.amazon.com/apigateway/latest/developerguide/setup-http-integrations.html
@@ -405,9 +409,11 @@ def _authorizer(spec: Record) -> Authorizer:
     kind = _AUTHORIZER_TYPES.get(str(spec.get("type") or "").upper())
     if kind is None:
         raise ConfigError(
-            f"authorizer {authorizer_id}: type {spec.get('type')!r} is not TOKEN, REQUEST "
-            "or COGNITO_USER_POOLS"
+            f"authorizer {authorizer_id}: type {spec.get('type')!r} is not TOKEN, REQUEST, "
+            "COGNITO_USER_POOLS or JWT"
         )
+    if kind == "JWT":
+        return _jwt_authorizer(authorizer_id, spec)
     function_name = qualifier = None
     uri = _optional_text(spec.get("authorizerUri"))
     if kind != "COGNITO_USER_POOLS" and uri:
@@ -430,6 +436,26 @@ def _authorizer(spec: Record) -> Authorizer:
         result_ttl_seconds=DEFAULT_TTL if ttl is None else ttl,
         provider_arns=tuple(str(arn) for arn in spec.get("providerARNs") or ()),
         credentials=_optional_text(spec.get("authorizerCredentials")),
+    )
+
+
+def _jwt_authorizer(authorizer_id: str, spec: Record) -> Authorizer:
+    """A JWT authorizer's record: its one header and its jwtConfiguration (no cache)."""
+    try:
+        issuers, algorithms = jwt_configuration(spec.get("jwtConfiguration"))
+    except ConfigError as error:
+        raise ConfigError(f"authorizer {authorizer_id}: {error.detail}") from None
+    sources = tuple(
+        part.strip() for part in str(spec.get("identitySource") or "").split(",") if part.strip()
+    )
+    return Authorizer(
+        id=authorizer_id,
+        name=str(spec.get("name") or authorizer_id),
+        type="JWT",
+        identity_sources=sources,
+        result_ttl_seconds=0,
+        jwt_issuers=issuers,
+        jwt_algorithms=algorithms,
     )
 
 

@@ -228,6 +228,8 @@ def _integration(
             ),
             "timeoutInMillis": integration.timeout_ms,
         }
+        if integration.credentials is not None:
+            record["credentials"] = integration.credentials
     elif isinstance(integration, LambdaCustomIntegration):
         # https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-custom-integrations.html
         record |= {
@@ -239,6 +241,8 @@ def _integration(
             "timeoutInMillis": integration.timeout_ms,
             "passthroughBehavior": integration.passthrough_behavior,
         }
+        if integration.credentials is not None:
+            record["credentials"] = integration.credentials
         if integration.request_parameters:
             record["requestParameters"] = dict(integration.request_parameters)
         _put_templates_and_responses(record, integration)
@@ -352,9 +356,13 @@ def _authorizer(authorizer: Authorizer, region: str, account_id: str) -> dict[st
         "id": authorizer.id,
         "name": authorizer.name,
         "type": authorizer.type,
-        "authType": "cognito_user_pools" if authorizer.type == "COGNITO_USER_POOLS" else "custom",
+        "authType": _AUTH_TYPES.get(authorizer.type, "custom"),
         "authorizerResultTtlInSeconds": authorizer.result_ttl_seconds,
     }
+    if authorizer.type == "JWT":
+        # "This property is not supported for JWT authorizers" (authorizerResultTtlInSeconds).
+        del record["authorizerResultTtlInSeconds"]
+        record["jwtConfiguration"] = _jwt_configuration(authorizer)
     if authorizer.function_name is not None:
         record["authorizerUri"] = lambda_invocation_uri(
             authorizer.function_name, authorizer.qualifier, region, account_id
@@ -368,6 +376,32 @@ def _authorizer(authorizer: Authorizer, region: str, account_id: str) -> dict[st
     if authorizer.credentials is not None:
         record["authorizerCredentials"] = authorizer.credentials
     return record
+
+
+_AUTH_TYPES = {"COGNITO_USER_POOLS": "cognito_user_pools", "JWT": "jwt"}
+
+
+def _jwt_configuration(authorizer: Authorizer) -> dict[str, Any]:
+    """The JwtConfiguration shape GetAuthorizer returns (botocore's apigateway model)."""
+    issuers = []
+    for issuer in authorizer.jwt_issuers:
+        record: dict[str, Any] = {"issuer": issuer.issuer, "audiences": list(issuer.audiences)}
+        if issuer.additional_claims:
+            record["additionalClaims"] = [
+                {
+                    "claimName": rule.name,
+                    "format": "SINGLE_STRING",
+                    "required": rule.required,
+                    **(
+                        {"expectedValues": list(rule.expected_values)}
+                        if rule.expected_values
+                        else {}
+                    ),
+                }
+                for rule in issuer.additional_claims
+            ]
+        issuers.append(record)
+    return {"issuers": issuers, "defaultAlgorithms": list(authorizer.jwt_algorithms)}
 
 
 def _model(api_id: str, model: Model) -> dict[str, Any]:

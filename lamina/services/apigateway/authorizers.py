@@ -1,5 +1,5 @@
 """CreateAuthorizer, GetAuthorizer(s), UpdateAuthorizer, DeleteAuthorizer: Lambda
-(TOKEN, REQUEST) and Cognito user pool (COGNITO_USER_POOLS) authorizers.
+(TOKEN, REQUEST), Cognito user pool (COGNITO_USER_POOLS) and JWT authorizers.
 
 https://docs.aws.amazon.com/apigateway/latest/api/API_CreateAuthorizer.html
 https://docs.aws.amazon.com/apigateway/latest/api/patch-operations.html#UpdateAuthorizer-Patch
@@ -8,6 +8,7 @@ https://docs.aws.amazon.com/apigateway/latest/api/patch-operations.html#UpdateAu
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from lamina.aws.service import Operation, OperationInput, OperationOutput
 from lamina.core.store import Reader
@@ -18,8 +19,12 @@ from lamina.services.apigateway.patch import PatchOp, invalid_path, op_must_be, 
 from lamina.services.apigateway.records import Authorizer, from_wire, wire
 from lamina.services.apigateway.state import ApiGatewayState
 
-TYPES = ["TOKEN", "REQUEST", "COGNITO_USER_POOLS"]
+TYPES = ["TOKEN", "REQUEST", "COGNITO_USER_POOLS", "JWT"]
 MAX_TTL_S = 3600
+# botocore's apigateway model: JwtSigningAlgorithm, JwtAdditionalClaim.claimName, JwtClaimFormat.
+JWT_ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384", "ES512"]
+JWT_RESERVED_CLAIMS = frozenset({"iss", "aud", "exp", "nbf", "iat", "scope", "scp"})
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 def new_authorizer(params: OperationInput) -> Authorizer:
@@ -37,6 +42,7 @@ def new_authorizer(params: OperationInput) -> Authorizer:
         identity_source=params.get("identitySource"),
         identity_validation_expression=params.get("identityValidationExpression"),
         authorizer_result_ttl_in_seconds=params.get("authorizerResultTtlInSeconds"),
+        jwt_configuration=params.get("jwtConfiguration"),
     )
     check_authorizer(authorizer)
     return authorizer
@@ -44,7 +50,10 @@ def new_authorizer(params: OperationInput) -> Authorizer:
 
 def check_authorizer(authorizer: Authorizer) -> None:
     """What each type needs: a Lambda URI for TOKEN and REQUEST, user pools for Cognito,
-    and a cache TTL within 0-3600 s."""
+    and a cache TTL within 0-3600 s; JWT authorizers their own rules (check_jwt)."""
+    if authorizer.type == "JWT":
+        check_jwt(authorizer)
+        return
     if authorizer.type == "COGNITO_USER_POOLS":
         if not authorizer.provider_arns:
             raise bad_request("ProviderARNs need to be specified for COGNITO_USER_POOLS")
@@ -55,6 +64,62 @@ def check_authorizer(authorizer: Authorizer) -> None:
         raise bad_request(
             f"Invalid authorizerResultTtlInSeconds, must be between 0 and {MAX_TTL_S}"
         )
+
+
+def check_jwt(authorizer: Authorizer) -> None:
+    """CreateAuthorizer's rules for a JWT authorizer (the API reference: identitySource
+    "must be a single request-header mapping expression", the TTL "is not supported",
+    JwtConfigurationInput / JwtIssuerInput / JwtAdditionalClaim)."""
+    source = authorizer.identity_source or ""
+    if "," in source or not source.startswith("method.request.header.") or source.endswith("."):
+        raise bad_request(
+            "identitySource must be a single request header mapping expression "
+            "(method.request.header.<name>) for JWT authorizers"
+        )
+    if authorizer.authorizer_result_ttl_in_seconds is not None:
+        raise bad_request("authorizerResultTtlInSeconds is not supported for JWT authorizers")
+    config = authorizer.jwt_configuration
+    if not config:
+        raise bad_request("jwtConfiguration must be specified for JWT authorizers")
+    issuers = config.get("issuers") or []
+    if not issuers:
+        raise bad_request("jwtConfiguration.issuers must contain at least one issuer")
+    urls = [issuer.get("issuer") for issuer in issuers]
+    if len(set(urls)) != len(urls):
+        raise bad_request("Issuer URLs must be unique")
+    for issuer in issuers:
+        _check_jwt_issuer(issuer)
+    algorithms = config.get("defaultAlgorithms") or []
+    if not algorithms:
+        raise bad_request("jwtConfiguration.defaultAlgorithms must contain at least one value")
+    for algorithm in algorithms:
+        if algorithm not in JWT_ALGORITHMS:
+            raise invalid_enum(algorithm, "jwtConfiguration.defaultAlgorithms", JWT_ALGORITHMS)
+
+
+def _check_jwt_issuer(issuer: dict[str, Any]) -> None:
+    url = str(issuer.get("issuer") or "")
+    parts = urlsplit(url)
+    local = parts.scheme == "http" and parts.hostname in _LOOPBACK
+    if (parts.scheme != "https" and not local) or not parts.hostname:
+        raise bad_request(f"Invalid issuer {url}: must be an absolute https URL with a host")
+    if parts.username is not None or parts.query or parts.fragment:
+        raise bad_request(f"Invalid issuer {url}: no user information, query or fragment")
+    audiences = issuer.get("audiences") or []
+    if not audiences or any(not audience for audience in audiences):
+        raise bad_request(f"Issuer {url}: audiences must be non-empty values")
+    names = []
+    for claim in issuer.get("additionalClaims") or []:
+        name = claim.get("claimName") or ""
+        if not name or name in JWT_RESERVED_CLAIMS:
+            raise bad_request(f"Issuer {url}: invalid additional claim name {name!r}")
+        if claim.get("format") != "SINGLE_STRING":
+            raise invalid_enum(claim.get("format"), "additionalClaims.format", ["SINGLE_STRING"])
+        if any(not value for value in claim.get("expectedValues") or []):
+            raise bad_request(f"Issuer {url}: claim {name} has an empty expected value")
+        names.append(name)
+    if len(set(names)) != len(names):
+        raise bad_request(f"Issuer {url}: claim names must be unique")
 
 
 def _find(

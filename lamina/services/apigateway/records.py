@@ -127,6 +127,8 @@ class Authorizer(Record):
     identity_source: str | None = None
     identity_validation_expression: str | None = None
     authorizer_result_ttl_in_seconds: int | None = None
+    jwt_configuration: dict[str, Any] | None = None
+    """JWT authorizers: {issuers: [{issuer, audiences, additionalClaims}], defaultAlgorithms}."""
 
 
 class GatewayResponse(Record):

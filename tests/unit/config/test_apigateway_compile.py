@@ -288,9 +288,45 @@ def test_compile_lambda_authorizers() -> None:
     )
 
 
-def test_compile_http_api_authorizer_type_refused() -> None:
-    with pytest.raises(ConfigError, match="type 'JWT' is not TOKEN, REQUEST"):
+def test_compile_unknown_authorizer_type_refused() -> None:
+    with pytest.raises(ConfigError, match="type 'OAUTH' is not TOKEN, REQUEST"):
+        compile_one(snapshot(authorizers=[{"id": "oa0001", "name": "o", "type": "OAUTH"}]))
+
+
+def test_compile_rest_jwt_authorizer_without_configuration_refused() -> None:
+    with pytest.raises(ConfigError, match="jwt001: a REST JWT authorizer needs a JwtConfig"):
         compile_one(snapshot(authorizers=[{"id": "jwt001", "name": "j", "type": "JWT"}]))
+
+
+def test_compile_rest_jwt_authorizer_reads_its_jwt_configuration() -> None:
+    record = {
+        "id": "jwt001",
+        "name": "partners",
+        "type": "JWT",
+        "identitySource": "method.request.header.Authorization",
+        "jwtConfiguration": {
+            "issuers": [
+                {
+                    "issuer": "https://idp.example.com/",
+                    "audiences": ["api://orders"],
+                    "additionalClaims": [
+                        {"claimName": "tenant", "format": "SINGLE_STRING", "required": True,
+                         "expectedValues": ["acme"]},
+                    ],
+                }
+            ],
+            "defaultAlgorithms": ["RS256", "ES256"],
+        },
+    }  # fmt: skip
+    api = compile_one(snapshot(authorizers=[record]))
+    (authorizer,) = api.authorizers
+    assert authorizer.type == "JWT" and authorizer.result_ttl_seconds == 0
+    assert authorizer.jwt_algorithms == ("RS256", "ES256")
+    (issuer,) = authorizer.jwt_issuers
+    assert issuer.issuer == "https://idp.example.com/"
+    assert issuer.audiences == ("api://orders",)
+    (rule,) = issuer.additional_claims
+    assert (rule.name, rule.required, rule.expected_values) == ("tenant", True, ("acme",))
 
 
 # The API's own settings

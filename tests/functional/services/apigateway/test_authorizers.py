@@ -69,7 +69,7 @@ def test_authorizer_types_lifecycle(apigw: Any, api: dict[str, Any]) -> None:
 
 def test_authorizer_validation(apigw: Any, api: dict[str, Any]) -> None:
     with pytest.raises(ClientError) as info:
-        apigw.create_authorizer(restApiId=api["id"], name="x", type="JWT")
+        apigw.create_authorizer(restApiId=api["id"], name="x", type="OAUTH")
     assert _error(info)[0] == "ValidationException"
     with pytest.raises(ClientError) as info:
         apigw.create_authorizer(restApiId=api["id"], name="x", type="COGNITO_USER_POOLS")
@@ -185,3 +185,69 @@ def test_gateway_response_errors(apigw: Any, api: dict[str, Any]) -> None:
             ],
         )
     assert _error(info) == ("NotFoundException", "Invalid parameter name specified")
+
+
+JWT_CONFIGURATION = {
+    "issuers": [
+        {
+            "issuer": "https://idp.example.com/",
+            "audiences": ["api://orders"],
+            "additionalClaims": [
+                {"claimName": "tenant", "format": "SINGLE_STRING", "required": True,
+                 "expectedValues": ["acme"]},
+            ],
+        }
+    ],
+    "defaultAlgorithms": ["RS256", "ES256"],
+}  # fmt: skip
+
+
+def test_jwt_authorizer_create_and_get_keep_the_jwt_configuration(
+    apigw: Any, api: dict[str, Any]
+) -> None:
+    created = apigw.create_authorizer(
+        restApiId=api["id"],
+        name="partners",
+        type="JWT",
+        identitySource="method.request.header.Authorization",
+        jwtConfiguration=JWT_CONFIGURATION,
+    )
+    assert created["type"] == "JWT"
+    assert "authorizerResultTtlInSeconds" not in created
+    got = apigw.get_authorizer(restApiId=api["id"], authorizerId=created["id"])
+    assert got["jwtConfiguration"] == JWT_CONFIGURATION
+    assert got["identitySource"] == "method.request.header.Authorization"
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        ({"jwtConfiguration": None}, "BadRequestException"),
+        ({"identitySource": "method.request.querystring.token"}, "BadRequestException"),
+        ({"authorizerResultTtlInSeconds": 300}, "BadRequestException"),
+        ({"jwtConfiguration": {**JWT_CONFIGURATION, "defaultAlgorithms": ["HS256"]}},
+         "ValidationException"),
+        ({"jwtConfiguration": {**JWT_CONFIGURATION, "issuers": [
+            {"issuer": "https://idp.example.com/?x=1", "audiences": ["a"]}]}},
+         "BadRequestException"),
+        ({"jwtConfiguration": {**JWT_CONFIGURATION, "issuers": [
+            {"issuer": "https://idp.example.com/", "audiences": ["a"],
+             "additionalClaims": [{"claimName": "scope", "format": "SINGLE_STRING"}]}]}},
+         "BadRequestException"),
+    ],
+)  # fmt: skip
+def test_jwt_authorizer_create_refuses_what_aws_refuses(
+    apigw: Any, api: dict[str, Any], change: dict[str, Any], code: str
+) -> None:
+    params: dict[str, Any] = {
+        "restApiId": api["id"],
+        "name": "partners",
+        "type": "JWT",
+        "identitySource": "method.request.header.Authorization",
+        "jwtConfiguration": JWT_CONFIGURATION,
+        **change,
+    }
+    params = {key: value for key, value in params.items() if value is not None}
+    with pytest.raises(ClientError) as info:
+        apigw.create_authorizer(**params)
+    assert _error(info)[0] == code
