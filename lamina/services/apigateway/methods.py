@@ -29,7 +29,7 @@ from lamina.services.apigateway.records import Method, MethodResponse, Resource,
 from lamina.services.apigateway.state import ApiGatewayState, method_of
 
 HTTP_METHODS = ("GET", "PUT", "POST", "DELETE", "PATCH", "OPTIONS", "HEAD", "ANY")
-NEEDS_AUTHORIZER = ("CUSTOM", "COGNITO_USER_POOLS")
+NEEDS_AUTHORIZER = ("CUSTOM", "COGNITO_USER_POOLS", "JWT")
 AUTHORIZATION_TYPES = ("NONE", "AWS_IAM", *NEEDS_AUTHORIZER)
 _STATUS = re.compile(r"^[1-5]\d\d$")
 _PARAMETER = re.compile(

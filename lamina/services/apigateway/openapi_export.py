@@ -200,7 +200,7 @@ class Exporter:
         security: list[dict[str, list[str]]] = []
         kind = method.get("authorizationType", "NONE")
         authorizer = self.authorizers.get(method.get("authorizerId") or "")
-        if kind in ("CUSTOM", "COGNITO_USER_POOLS") and authorizer is not None:
+        if kind in ("CUSTOM", "COGNITO_USER_POOLS", "JWT") and authorizer is not None:
             self.schemes[authorizer["name"]] = self._authorizer_scheme(authorizer)
             security.append({authorizer["name"]: list(method.get("authorizationScopes") or [])})
         elif kind == "AWS_IAM":
@@ -222,7 +222,9 @@ class Exporter:
         if source.startswith("method.request.header.") and "," not in source:
             header = source.removeprefix("method.request.header.")
         kind = authorizer["type"]
-        default_auth = "cognito_user_pools" if kind == "COGNITO_USER_POOLS" else "custom"
+        default_auth = {"COGNITO_USER_POOLS": "cognito_user_pools", "JWT": "jwt"}.get(
+            kind, "custom"
+        )
         scheme: dict[str, Any] = {"type": "apiKey", "name": header, "in": "header"}
         scheme[f"{X}authtype"] = authorizer.get("authType") or default_auth
         if self.authorizer_extension:
@@ -234,6 +236,7 @@ class Exporter:
                 "identityValidationExpression",
                 "authorizerResultTtlInSeconds",
                 "providerARNs",
+                "jwtConfiguration",
             ):
                 if authorizer.get(member) is not None:
                     spec[member] = authorizer[member]

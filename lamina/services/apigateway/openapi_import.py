@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 import yaml
 
+from lamina.services.apigateway.authorizers import check_jwt
 from lamina.services.apigateway.error import bad_request
 from lamina.services.apigateway.openapi_method import read_operation
 from lamina.services.apigateway.openapi_refs import resolve
@@ -169,13 +170,13 @@ def _authorizer(name: str, scheme: dict[str, Any]) -> Authorizer | None:
     if not isinstance(spec, dict):
         return None
     kind = str(spec.get("type", "token")).upper()
-    if kind not in ("TOKEN", "REQUEST", "COGNITO_USER_POOLS"):
+    if kind not in ("TOKEN", "REQUEST", "COGNITO_USER_POOLS", "JWT"):
         raise bad_request(f"Invalid authorizer type specified: {spec.get('type')}")
     identity = spec.get("identitySource")
     if identity is None and kind != "REQUEST" and scheme.get("in") == "header":
         identity = f"method.request.header.{scheme.get('name', 'Authorization')}"
     ttl = spec.get("authorizerResultTtlInSeconds")
-    return Authorizer(
+    authorizer = Authorizer(
         id="",
         name=name,
         type=kind,
@@ -186,7 +187,11 @@ def _authorizer(name: str, scheme: dict[str, Any]) -> Authorizer | None:
         identity_source=identity,
         identity_validation_expression=spec.get("identityValidationExpression"),
         authorizer_result_ttl_in_seconds=int(ttl) if ttl is not None else None,
+        jwt_configuration=spec.get("jwtConfiguration"),
     )
+    if kind == "JWT":
+        check_jwt(authorizer)
+    return authorizer
 
 
 def _gateway_response(response_type: str, response: dict[str, Any]) -> GatewayResponse:

@@ -23,6 +23,8 @@ _LOCATIONS = {"path": "path", "query": "querystring", "header": "header"}
 # x-amazon-apigateway-authtype values and the authorization types they mean.
 # https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-swagger-extensions-authtype.html
 _AUTH_TYPES = {"awssigv4": "AWS_IAM", "cognito_user_pools": "COGNITO_USER_POOLS"}
+# An authorizer's type -> the authorization type of the methods it guards.
+_METHOD_TYPES = {"cognito_user_pools": "COGNITO_USER_POOLS", "jwt": "JWT"}
 
 
 def read_operation(
@@ -122,8 +124,9 @@ def _security(
             auth_type = str(scheme.get(f"{X}authtype", "")).lower()
             if isinstance(spec, dict):
                 authorizer = name
-                cognito = str(spec.get("type", "")).lower() == "cognito_user_pools"
-                method.authorization_type = "COGNITO_USER_POOLS" if cognito else "CUSTOM"
+                kind = str(spec.get("type", "")).lower()
+                cognito = kind in ("cognito_user_pools", "jwt")  # both take method scopes
+                method.authorization_type = _METHOD_TYPES.get(kind, "CUSTOM")
                 if cognito and scopes:
                     method.authorization_scopes = list(scopes)
             elif auth_type in _AUTH_TYPES:
