@@ -40,6 +40,7 @@ ORIGIN = "AWS::ApiGateway::Stage"
 # Lamina's names for its pipeline stages in a trace (the class name otherwise).
 _STAGE_NAMES = {
     "ClientCertificate": "client certificate",
+    "RefuseDefaultEndpoint": "default endpoint",
     "Firewall": "waf",
     "RouteRequest": "routing",
     "MapCustomDomain": "custom domain",

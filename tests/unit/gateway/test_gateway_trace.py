@@ -13,6 +13,7 @@ from lamina.core.trace_store import assembled
 from lamina.functions.model import InvokeResult
 from lamina.gateway.app import Gateway
 from lamina.gateway.deployment import Deployment
+from lamina.gateway.domain import ApiMapping, CustomDomain
 from lamina.gateway.model import HttpApi, LambdaIntegration, Method, Resource, RestApi, Route, Stage
 from lamina.gateway.trace import GatewayTracing
 from tests.gateway_request import gateway_request
@@ -129,3 +130,38 @@ async def test_a_gateway_error_is_recorded_with_the_stage_that_raised_it() -> No
     assert segment["error"] is True and segment["http"]["response"]["status"] == 403
     (routing,) = segment["subsegments"]
     assert routing["name"] == "routing" and routing["error"] is True
+
+
+async def test_stages_that_only_some_deployments_need_have_lamina_names_too() -> None:
+    # A custom domain (client certificate stage) in front of an API whose default endpoint
+    # is disabled (default endpoint stage): every subsegment still under Lamina's name.
+    lam = LambdaIntegration(function_name="Fn", timeout_ms=1000)
+    rest = RestApi(
+        id="restapi001",
+        logical_id="Rest",
+        name="Rest",
+        stages=(Stage(name="prod", tracing_enabled=True),),
+        resources=(
+            Resource(
+                id="a",
+                path="/items",
+                methods={"GET": Method(http_method="GET", integration=lam)},
+            ),
+        ),
+        disable_execute_api_endpoint=True,
+    )
+    domain = CustomDomain(
+        name="api.example.com", mappings=(ApiMapping(api_id="restapi001", stage="prod"),)
+    )
+    deployment = Deployment(
+        (rest,), (), account_id="123456789012", region="us-east-1", domains=(domain,)
+    )
+    gateway = Gateway(deployment, TraceRecordingInvoker())
+    tracer = Tracer(sampler=Sampler(reservoir=0, rate=0.0))
+    gateway.tracing = GatewayTracing(tracer)
+    header = f"Root={ROOT};Parent=53995c3f42cd8ad8;Sampled=1"
+    response = await _get(gateway, "/items", header, host="api.example.com")
+    assert response.status == 200
+    (segment,) = _segments(tracer)
+    names = [s["name"] for s in segment["subsegments"]]
+    assert all(name == name.lower() for name in names), names
