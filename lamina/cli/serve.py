@@ -55,6 +55,7 @@ from lamina.gateway.cache.flush import StageCacheFlusher
 from lamina.gateway.deployment import Deployment
 from lamina.gateway.integrations.aws_caller import AwsApiCaller
 from lamina.gateway.integrations.lambda_custom import QueuedEvents
+from lamina.gateway.integrations.lambda_role import InvokeRoles
 from lamina.gateway.limits.limiter import LimiterUnavailable, open_limiter
 from lamina.gateway.limits.model import Throttle
 from lamina.gateway.limits.usage_reader import limiter_usage
@@ -355,6 +356,10 @@ async def serve(options: ServeOptions) -> int:
         aws, credentials, app.roles, region=app.region, account_id=app.account_id
     )
     gateway.use_aws_services(aws_caller)
+    # Lambda integrations with credentials invoke as their role (or the caller).
+    invoke_roles = InvokeRoles(app.roles, credentials)
+    invoke_roles.enforce = options.enforce_iam
+    gateway.use_invoke_roles(invoke_roles)
 
     async def release() -> None:
         lambda_.mappings.cancel()
@@ -399,6 +404,7 @@ async def serve(options: ServeOptions) -> int:
         added = tuple(permission for permission in new.permissions if permission not in kept)
         _grant(lambda_, msgspec.structs.replace(new, permissions=added))
         aws_caller.use_roles(new.roles)  # AWS service integrations may assume new roles
+        invoke_roles.use_roles(new.roles)  # and Lambda integrations with credentials
         execution_roles.use_roles(new.roles)  # and functions run as them
 
     # Deploys a new version of the template: on edits (--watch) and for `lamina deploy`.

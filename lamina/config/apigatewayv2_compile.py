@@ -162,6 +162,7 @@ def _integration(spec: Record) -> Integration:
         timeout_ms=HTTP_MAX_TIMEOUT_MS if timeout is None else timeout,
         request_parameters=request_parameters,
         response_parameters=response_parameters,
+        credentials=str(spec["CredentialsArn"]) if spec.get("CredentialsArn") else None,
     )
 
 

@@ -149,6 +149,7 @@ def _integration(integration: Integration, integration_id: str, region: str, acc
                 "PayloadFormatVersion": integration.payload_format,
                 "TimeoutInMillis": integration.timeout_ms,
             }
+            | ({"CredentialsArn": integration.credentials} if integration.credentials else {})
             | _parameter_mapping(integration.request_parameters, integration.response_parameters)
         )
     if isinstance(integration, HttpIntegration):

@@ -106,6 +106,7 @@ def _routes_from_body(
                 request_parameters=spec.get("requestParameters"),
                 response_parameters=spec.get("responseParameters"),
                 http_method=spec.get("httpMethod"),
+                credentials=spec.get("credentials"),
             )
         access = schemes.access(operation.security)
         routes.append(
@@ -136,6 +137,9 @@ def _quick_create_route(stack: Stack, resource: CfnResource, functions: Mapping[
         payload_format="2.0",
         timeout_ms=None,
         default_timeout_ms=HTTP_MAX_TIMEOUT_MS,
+        # Quick create: CredentialsArn is the integration's credentials.
+        # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-api.html
+        credentials=stack.prop(resource, "CredentialsArn"),
     )
     return Route(route_key=stack.text(resource, "RouteKey", DEFAULT_ROUTE), integration=integration)
 
@@ -199,6 +203,7 @@ def _integrations(
                 request_parameters=stack.prop(resource, "RequestParameters"),
                 response_parameters=stack.prop(resource, "ResponseParameters"),
                 http_method=stack.prop(resource, "IntegrationMethod"),
+                credentials=stack.prop(resource, "CredentialsArn"),
             )
     return found
 

@@ -9,6 +9,7 @@ from typing import Literal
 
 from lamina.config.error import ConfigError
 from lamina.gateway.model import (
+    CALLER_CREDENTIALS,
     HTTP_MAX_TIMEOUT_MS,
     AwsServiceIntegration,
     HttpIntegration,
@@ -36,6 +37,7 @@ _FUNCTION_ARN = re.compile(
 # The API Gateway form:
 # arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations
 # https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html
+_ROLE_ARN = re.compile(r"arn:[a-z-]+:iam::\d{12}:role/.+")
 _APIGATEWAY_LAMBDA_PATH = re.compile(
     r"arn:[a-z-]+:apigateway:[a-z0-9-]*:lambda:path/[0-9-]+/functions/(?P<arn>.+)/invocations"
 )
@@ -93,10 +95,12 @@ def build_integration(
     request_parameters: object = None,
     response_parameters: object = None,
     http_method: object = None,
+    credentials: object = None,
 ) -> Integration:
     """A LambdaIntegration for AWS_PROXY, an HttpIntegration for HTTP_PROXY, an
     UnsupportedIntegration for anything else. The parameters are HTTP APIs' parameter
-    mapping (requestParameters / responseParameters)."""
+    mapping (requestParameters / responseParameters); `credentials` the role that invokes
+    a Lambda function (REST credentials, HTTP APIs credentialsArn)."""
     uri_text = uri if isinstance(uri, str) else ""
     if kind.upper() == "HTTP_PROXY":
         return HttpIntegration(
@@ -119,7 +123,26 @@ def build_integration(
         timeout_ms=_timeout(timeout_ms, default_timeout_ms),
         request_parameters=_text_map(request_parameters),
         response_parameters=http_api_response_parameters(response_parameters),
+        credentials=lambda_credentials(credentials),
     )
+
+
+def lambda_credentials(value: object) -> str | None:
+    """A Lambda integration's credentials: an IAM role ARN API Gateway assumes to invoke
+    the function (its policies, not the function's resource policy, then decide), or
+    `arn:aws:iam::*:user/*` for the caller's own credentials; None when unset.
+    https://docs.aws.amazon.com/apigateway/latest/api/API_Integration.html
+    """
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or (
+        value != CALLER_CREDENTIALS and _ROLE_ARN.fullmatch(value) is None
+    ):
+        raise ConfigError(
+            f"integration credentials {value!r} is not an IAM role ARN or "
+            f"{CALLER_CREDENTIALS} (the caller's credentials)"
+        )
+    return value
 
 
 def http_api_response_parameters(value: object) -> dict[str, dict[str, str]]:
@@ -323,6 +346,7 @@ def build_lambda_custom_integration(
         content_handling=mapped.content_handling,
         responses=mapped.responses,
         request_parameters=_text_map(spec.get("RequestParameters" if cfn else "requestParameters")),
+        credentials=lambda_credentials(spec.get("Credentials" if cfn else "credentials")),
     )
 
 

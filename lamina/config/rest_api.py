@@ -181,6 +181,7 @@ def _rest_integration(
         payload_format="1.0",
         timeout_ms=spec.get(timeout),
         default_timeout_ms=REST_DEFAULT_TIMEOUT_MS,
+        credentials=spec.get("Credentials" if kind == "Type" else "credentials"),
     )
 
 

@@ -40,6 +40,7 @@ from lamina.gateway.gateway_response import apply_configured_response
 from lamina.gateway.integrations.aws_service import AwsServiceCaller
 from lamina.gateway.integrations.lambda_ import Invoker
 from lamina.gateway.integrations.lambda_custom import EventQueue
+from lamina.gateway.integrations.lambda_role import InvokeRoles
 from lamina.gateway.limits.limiter import InProcessLimiter, RateLimiter
 from lamina.gateway.observe import RequestObserver, default_observer
 from lamina.gateway.request import GatewayRequest
@@ -107,6 +108,11 @@ class Gateway:
         """Call AWS services (AWS service integrations) through `caller`: the AWS endpoint
         is built after the gateway, so it is connected here."""
         self._integrate.aws_services = caller
+
+    def use_invoke_roles(self, roles: InvokeRoles) -> None:
+        """Decide Lambda integrations with credentials with `roles` (the application's IAM
+        roles, known once `lamina up` has built its credential store)."""
+        self._integrate.invoke_roles = roles
 
     def use_event_queue(self, events: EventQueue) -> None:
         """Run Lambda custom integrations' `Event` invocations through `events` (Lambda's

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Protocol
 
 from lamina.functions.error import FunctionError
@@ -38,6 +38,9 @@ class Invoker(Protocol):
         trace_id: str | None = None,
     ) -> InvokeResult: ...
 
+
+Authorize = Callable[[str, str | None], None]
+"""Called with the function name and qualifier to invoke; raises GatewayError to refuse."""
 
 _STAGE_VARIABLE = re.compile(r"\$\{stageVariables\.([A-Za-z0-9_]*)\}")
 # What Lambda's Invoke accepts as FunctionName / Qualifier (the name, its ARN, name:qualifier).
@@ -102,9 +105,10 @@ async def call_lambda(
     event: bytes,
     *,
     decode_base64: bool,
-    source: InvokeRequest,
+    source: InvokeRequest | None,
     stage_variables: Mapping[str, str],
     trace_id: str | None = None,
+    authorize: Authorize | None = None,
 ) -> GatewayResponse:
     result = await invoke_function(
         invoker,
@@ -115,6 +119,7 @@ async def call_lambda(
         source=source,
         stage_variables=stage_variables,
         trace_id=trace_id,
+        authorize=authorize,
     )
     if result.function_error is not None:
         raise GatewayError(ResponseType.INTEGRATION_FAILURE, "Lambda function error")
@@ -130,14 +135,21 @@ async def invoke_function(
     event: bytes,
     *,
     timeout_ms: int,
-    source: InvokeRequest,
+    source: InvokeRequest | None,
     stage_variables: Mapping[str, str],
     trace_id: str | None = None,
+    authorize: Authorize | None = None,
 ) -> InvokeResult:
     """Invoke the integration's function (its name and alias after stage-variable
     substitution) within the integration timeout, as the proxy and the custom (non-proxy)
-    Lambda integrations both do: 504 on timeout, 500 when Lambda refuses the invocation."""
+    Lambda integrations both do: 504 on timeout, 500 when Lambda refuses the invocation.
+
+    An integration with credentials passes `authorize` (raising unless they may invoke the
+    function: integrations/lambda_role.py) and no `source`, so the function's resource
+    policy is not consulted."""
     name, qualifier = function_target(function_name, qualifier, stage_variables)
+    if authorize is not None:
+        authorize(name, qualifier)
     try:
         async with asyncio.timeout(timeout_ms / 1000):
             return await invoker.invoke(

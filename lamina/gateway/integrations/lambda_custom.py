@@ -52,7 +52,12 @@ from lamina.functions.model import InvokeResult
 from lamina.functions.policy import InvokeRequest
 from lamina.gateway.error import GatewayError, GatewayResponse, ResponseType
 from lamina.gateway.integrations.http import RestParameters
-from lamina.gateway.integrations.lambda_ import Invoker, function_target, invoke_function
+from lamina.gateway.integrations.lambda_ import (
+    Authorize,
+    Invoker,
+    function_target,
+    invoke_function,
+)
 from lamina.gateway.integrations.responses import (
     IntegrationOutput,
     MappingSource,
@@ -151,8 +156,13 @@ async def call_lambda_custom(
     stage_variables: Mapping[str, str],
     trace_id: str | None = None,
     events: EventQueue | None = None,
+    authorize: Authorize | None = None,
 ) -> GatewayResponse:
-    """Map the method request to an event, invoke the function, map its result back."""
+    """Map the method request to an event, invoke the function, map its result back.
+
+    `authorize` (an integration with credentials: integrations/lambda_role.py) replaces the
+    function's resource policy for RequestResponse invocations; Event and DryRun ones still
+    go through Lambda's asynchronous queue with `source`."""
     body, rendered = map_request_body(
         integration.request_templates,
         integration.passthrough_behavior,
@@ -172,9 +182,10 @@ async def call_lambda_custom(
         integration.qualifier,
         _event(body),
         timeout_ms=integration.timeout_ms,
-        source=source,
+        source=None if authorize is not None else source,
         stage_variables=stage_variables,
         trace_id=trace_id,
+        authorize=authorize,
     )
     selection = error_message(result) if result.function_error is not None else ""
     # The endpoint response of a completed invocation is Lambda's 200.

@@ -11,13 +11,14 @@ from lamina.gateway.events.v1 import V1Target
 from lamina.gateway.integrations.aws_service import AwsServiceCaller, call_aws_service
 from lamina.gateway.integrations.content_handling import binary_media
 from lamina.gateway.integrations.http import HttpBackend, answer_http
-from lamina.gateway.integrations.lambda_ import Invoker, call_lambda
+from lamina.gateway.integrations.lambda_ import Authorize, Invoker, call_lambda
 from lamina.gateway.integrations.lambda_custom import (
     BackgroundEvents,
     EventQueue,
     call_lambda_custom,
 )
 from lamina.gateway.integrations.lambda_mapping import map_lambda_event, map_lambda_response
+from lamina.gateway.integrations.lambda_role import InvokeRoles, function_arn
 from lamina.gateway.integrations.latency import (
     BackendClock,
     TimedBackend,
@@ -47,15 +48,14 @@ class InvokeIntegration:
         self.events: EventQueue | None = None
         """Runs Lambda custom integrations' Event invocations (None: background tasks)."""
         self._background = BackgroundEvents(invoker)  # holds its running tasks
+        self.invoke_roles: InvokeRoles | None = None
+        """Decides for Lambda integrations with credentials (None: no role can be used)."""
 
     async def __call__(self, ctx: RequestContext) -> None:
         integration = ctx.integration
         if isinstance(integration, LambdaIntegration):
-            source = InvokeRequest(
-                principal=GATEWAY_PRINCIPAL,
-                source_arn=ctx.source_arn,
-                source_account=ctx.deployment.account_id,
-            )
+            authorize = self._role_check(ctx, integration.credentials)
+            source = None if authorize is not None else _gateway_source(ctx)
             started = time.perf_counter_ns()  # IntegrationLatency (gateway/observe.py)
             try:
                 ctx.response = await call_lambda(
@@ -69,6 +69,7 @@ class InvokeIntegration:
                     source=source,
                     stage_variables=ctx.stage.variables if ctx.stage is not None else {},
                     trace_id=ctx.request.trace_id or None,
+                    authorize=authorize,
                 )
             finally:
                 ctx.integration_latency_ms = (time.perf_counter_ns() - started) / 1e6
@@ -121,11 +122,7 @@ class InvokeIntegration:
         self, ctx: RequestContext, integration: LambdaCustomIntegration
     ) -> None:
         mapping = _mapping_source(ctx)
-        source = InvokeRequest(
-            principal=GATEWAY_PRINCIPAL,
-            source_arn=ctx.source_arn,
-            source_account=ctx.deployment.account_id,
-        )
+        source = _gateway_source(ctx)
         clock = BackendClock()  # IntegrationLatency: the function's time only (latency.py)
         events = self.events
         try:
@@ -137,9 +134,40 @@ class InvokeIntegration:
                 stage_variables=mapping.stage_variables,
                 trace_id=ctx.request.trace_id or None,
                 events=TimedEvents(events or self._background, clock),
+                authorize=self._role_check(ctx, integration.credentials),
             )
         finally:
             ctx.integration_latency_ms = clock.ms
+
+    def _role_check(self, ctx: RequestContext, credentials: str | None) -> Authorize | None:
+        """For an integration with credentials: the check that they may invoke the function
+        (integrations/lambda_role.py), which replaces the function's resource policy."""
+        if credentials is None:
+            return None
+        roles = self.invoke_roles
+        region, account_id = ctx.deployment.region, ctx.deployment.account_id
+        caller_key = ctx.identity.get("accessKey")
+
+        def authorize(name: str, qualifier: str | None) -> None:
+            if roles is None:
+                raise GatewayError(
+                    ResponseType.DEFAULT_5XX,
+                    "Execution failed due to configuration error: no IAM roles are known",
+                )
+            arn = function_arn(region, account_id, name, qualifier)
+            roles.check(credentials, arn, caller_key=caller_key)
+
+        return authorize
+
+
+def _gateway_source(ctx: RequestContext) -> InvokeRequest:
+    """Who asks Lambda when the function's resource policy decides: API Gateway, for this
+    method's execute-api ARN."""
+    return InvokeRequest(
+        principal=GATEWAY_PRINCIPAL,
+        source_arn=ctx.source_arn,
+        source_account=ctx.deployment.account_id,
+    )
 
 
 def _mapping_source(ctx: RequestContext) -> MappingSource:

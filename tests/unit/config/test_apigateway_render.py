@@ -50,6 +50,7 @@ FIXTURES_WITH = {
     "apps/iam": "resource policies, AWS_IAM methods, a TOKEN authorizer, four APIs",
     "apps/identity": "a COGNITO_USER_POOLS authorizer",
     "apps/jwt": "a COGNITO_USER_POOLS authorizer with OAuth scopes on a method",
+    "apps/lambda_credentials": "Lambda proxy and custom integrations with credentials",
     "apps/limits": "API keys required, a gateway response",
     "apps/observe": "an access log setting",
     "apps/proxy": "binary media types, {proxy+} paths",
@@ -129,6 +130,9 @@ def test_render_fixtures_cover_the_features() -> None:
     assert any(m.request_validator_id for m in methods)
     assert any(False in m.request_parameters.values() for m in methods)
     assert any(m.request_models for m in methods)
+    assert any(
+        isinstance(m.integration, LambdaIntegration) and m.integration.credentials for m in methods
+    )
 
 
 # Shapes

@@ -61,6 +61,7 @@ FIXTURES_WITH = {
     "apps/iam": "AWS_IAM routes",
     "apps/identity": "a JWT authorizer (Cognito issuer)",
     "apps/jwt": "a JWT authorizer with scopes on a route, payload format 1.0",
+    "apps/lambda_credentials": "Lambda integrations with CredentialsArn",
     "apps/layered": "a plain SAM HttpApi",
     "apps/limits": "a plain HTTP API",
     "apps/node": "a plain SAM HttpApi",
@@ -151,6 +152,7 @@ def test_render_fixtures_cover_the_features(tmp_path: Path) -> None:
     lambdas = [r.integration for r in routes if isinstance(r.integration, LambdaIntegration)]
     assert {integration.payload_format for integration in lambdas} == {"1.0", "2.0"}
     assert {integration.timeout_ms for integration in lambdas} >= {5000, 30000}
+    assert any(integration.credentials for integration in lambdas)
     assert any(isinstance(r.integration, HttpIntegration) for r in routes)
     assert any(api.cors for api in apis)
     assert any(stage.variables for stage in stages)
