@@ -15,7 +15,7 @@ How a resource policy combines with each authorization type
                 authorizer is called; then the authorizer's policy and the resource policy
                 together by Table A (an authorizer that neither allows nor denies is
                 overruled by a policy that allows).
-    COGNITO_USER_POOLS
+    COGNITO_USER_POOLS, JWT (REST JWT authorizers, treated alike: no policy of their own)
                 the token is authenticated first; then "the resource policy is evaluated
                 independently, and an explicit allow is required".
 HTTP APIs have no resource policies: their checks run alone.
@@ -89,7 +89,9 @@ class Authorize:
         check, authorizer = self._check_for(ctx, declared)
         if isinstance(check, IamCheck):
             _with_iam(ctx, policy, check)
-        elif auth_type == "COGNITO_USER_POOLS":
+        elif auth_type in ("COGNITO_USER_POOLS", "JWT"):
+            # Token checks return no policy to combine: the token (and its scopes) and the
+            # resource policy must both allow, as for user pools.
             await check(ctx, authorizer)
             _require_allow(ctx, policy)
         else:

@@ -49,7 +49,7 @@ EC = {name: SigningKey(f"ec-{name}", name) for name in ("ES256", "ES384", "ES512
 SHOP.keys.extend(EC.values())
 
 
-def _deployment() -> Deployment:
+def _deployment(policy: dict[str, Any] | None = None) -> Deployment:
     authorizer = Authorizer(
         id="jwt001",
         name="Jwt",
@@ -100,6 +100,7 @@ def _deployment() -> Deployment:
         name="Rest",
         stages=(Stage(name="Prod"),),
         authorizers=(authorizer, custom_header),
+        policy=policy,
         resources=(
             Resource(id="a", path="/orders", methods=method("jwt001")),
             Resource(
@@ -367,3 +368,25 @@ async def test_rest_jwt_cognito_issuer_is_served_where_lamina_issues_pool_tokens
     status, _, _ = await pipeline.get("/Prod/write", Authorization=token)
     assert status == 200
     assert pipeline.claims["client_id"] == "client123"
+
+
+@pytest.mark.parametrize("effect", ["Allow", "Deny"])
+async def test_rest_jwt_with_resource_policy_both_must_allow(
+    pipeline: Pipeline, effect: str
+) -> None:
+    """As for Cognito authorizers: the token (and its scopes) and the resource policy must
+    both allow; an allowing policy does not overrule a token without the method's scopes.
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-authorization-flow.html"""
+    statement = {
+        "Effect": effect,
+        "Principal": "*",
+        "Action": "execute-api:Invoke",
+        "Resource": "arn:aws:execute-api:us-east-1:123456789012:restapi001/*",
+    }
+    pipeline.deployment = _deployment({"Version": "2012-10-17", "Statement": [statement]})
+    no_scope = await pipeline.get("/Prod/write", Authorization=_partner(scope="orders:read"))
+    assert no_scope[0] == 403
+    with_scope = await pipeline.get("/Prod/write", Authorization=_partner(scope="orders:write"))
+    assert with_scope[0] == (200 if effect == "Allow" else 403)
+    unauthenticated = await pipeline.get("/Prod/orders")
+    assert unauthenticated[0] == 401
