@@ -38,6 +38,7 @@ _FUNCTION_ARN = re.compile(
 # arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations
 # https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html
 _ROLE_ARN = re.compile(r"arn:[a-z-]+:iam::\d{12}:role/.+")
+_CALLER_ARN = re.compile(r"arn:[a-z-]+:iam::\*:user/\*")
 _APIGATEWAY_LAMBDA_PATH = re.compile(
     r"arn:[a-z-]+:apigateway:[a-z0-9-]*:lambda:path/[0-9-]+/functions/(?P<arn>.+)/invocations"
 )
@@ -135,9 +136,9 @@ def lambda_credentials(value: object) -> str | None:
     """
     if value is None or value == "":
         return None
-    if not isinstance(value, str) or (
-        value != CALLER_CREDENTIALS and _ROLE_ARN.fullmatch(value) is None
-    ):
+    if isinstance(value, str) and _CALLER_ARN.fullmatch(value):
+        return CALLER_CREDENTIALS  # SAM writes the partition it deploys to (aws-cn, ...)
+    if not isinstance(value, str) or _ROLE_ARN.fullmatch(value) is None:
         raise ConfigError(
             f"integration credentials {value!r} is not an IAM role ARN or "
             f"{CALLER_CREDENTIALS} (the caller's credentials)"

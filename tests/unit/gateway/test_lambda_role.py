@@ -101,5 +101,6 @@ def test_lambda_credentials_config_accepts_roles_and_the_caller_form() -> None:
     assert lambda_credentials(ROLE) == ROLE
     assert lambda_credentials(CALLER_CREDENTIALS) == CALLER_CREDENTIALS
     assert lambda_credentials(None) is None
+    assert lambda_credentials("arn:aws-cn:iam::*:user/*") == CALLER_CREDENTIALS
     with pytest.raises(ConfigError, match="not an IAM role ARN"):
         lambda_credentials("invoke-role")
