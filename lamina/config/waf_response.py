@@ -22,6 +22,12 @@ CONTENT_TYPES = {
     "APPLICATION_JSON": "application/json",
 }
 _KEY = re.compile(r"^[\w\-]+$")
+# CustomHTTPHeader: a Name of 1-64 letters, digits and . _ $ -, a Value of 1-255 characters
+# on one line (botocore's wafv2 model: CustomHTTPHeaderName / CustomHTTPHeaderValue, whose
+# pattern `.*` matches no line break).
+# https://docs.aws.amazon.com/waf/latest/APIReference/API_CustomHTTPHeader.html
+_HEADER_NAME = re.compile(r"[a-zA-Z0-9._$-]{1,64}")
+_HEADER_VALUE = re.compile(r"[^\r\n]{1,255}")
 
 Bodies = dict[str, tuple[str, bytes]]
 
@@ -82,10 +88,7 @@ def _headers(raw: Any, where: str) -> tuple[tuple[str, str], ...]:
         raise ConfigError(f"{where} must be a list of Name/Value pairs")
     headers: list[tuple[str, str]] = []
     for index, header in enumerate(raw):
-        name = header.get("Name") if isinstance(header, Mapping) else None
-        value = header.get("Value") if isinstance(header, Mapping) else None
-        if not isinstance(name, str) or not name or not isinstance(value, str):
-            raise ConfigError(f"{where}[{index}] needs a Name and a Value")
+        name, value = _header(header, f"{where}[{index}]")
         if name.lower() == "content-type":
             raise ConfigError(f"{where}[{index}]: content-type cannot be set")
         if any(name.lower() == seen.lower() for seen, _ in headers):
@@ -102,11 +105,23 @@ def inserted_headers(settings: Any, where: str) -> tuple[tuple[str, str], ...]:
     where = f"{where}.CustomRequestHandling"
     if not isinstance(raw, Mapping) or not isinstance(raw.get("InsertHeaders"), list):
         raise ConfigError(f"{where} needs InsertHeaders, a list of Name/Value pairs")
-    headers: list[tuple[str, str]] = []
-    for index, header in enumerate(raw["InsertHeaders"]):
-        name = header.get("Name") if isinstance(header, Mapping) else None
-        value = header.get("Value") if isinstance(header, Mapping) else None
-        if not isinstance(name, str) or not name or not isinstance(value, str):
-            raise ConfigError(f"{where}.InsertHeaders[{index}] needs a Name and a Value")
-        headers.append((name, value))
-    return tuple(headers)
+    return tuple(
+        _header(header, f"{where}.InsertHeaders[{index}]")
+        for index, header in enumerate(raw["InsertHeaders"])
+    )
+
+
+def _header(header: object, where: str) -> tuple[str, str]:
+    """One CustomHTTPHeader's Name and Value, checked as WAF checks them (a line break in
+    either would split the response or request it is written into)."""
+    name = header.get("Name") if isinstance(header, Mapping) else None
+    value = header.get("Value") if isinstance(header, Mapping) else None
+    if not isinstance(name, str) or not name or not isinstance(value, str):
+        raise ConfigError(f"{where} needs a Name and a Value")
+    if _HEADER_NAME.fullmatch(name) is None:
+        raise ConfigError(
+            f"{where}: header Name {name!r} must be 1-64 letters, digits, '.', '_', '$' or '-'"
+        )
+    if _HEADER_VALUE.fullmatch(value) is None:
+        raise ConfigError(f"{where}: header Value must be 1-255 characters on one line")
+    return name, value

@@ -530,6 +530,25 @@ def test_custom_responses_of_block_actions_are_read(tmp_path: Path) -> None:
             },
             "duplicate header name x-a",
         ),
+        (
+            {
+                "ResponseCode": 403,
+                "ResponseHeaders": [{"Name": "X-A", "Value": "1\r\nSet-Cookie: a=b"}],
+            },
+            "Value must be 1-255 characters on one line",
+        ),
+        (
+            {"ResponseCode": 403, "ResponseHeaders": [{"Name": "X A", "Value": "1"}]},
+            "header Name 'X A' must be 1-64 letters",
+        ),
+        (
+            {"ResponseCode": 403, "ResponseHeaders": [{"Name": "x" * 65, "Value": "1"}]},
+            "must be 1-64 letters",
+        ),
+        (
+            {"ResponseCode": 403, "ResponseHeaders": [{"Name": "X-A", "Value": "v" * 256}]},
+            "Value must be 1-255 characters",
+        ),
     ],
 )
 def test_invalid_custom_responses_are_refused(
@@ -588,3 +607,15 @@ def test_rule_labels_and_label_match(tmp_path: Path) -> None:
 def test_label_keys_are_checked(tmp_path: Path) -> None:
     bad = rule("m", 0, {"LabelMatchStatement": {"Scope": "LABEL", "Key": "has space"}})
     assert "must be letters, digits" in _error(tmp_path, template([bad]))
+
+
+def test_inserted_request_headers_cannot_break_the_request_line(tmp_path: Path) -> None:
+    """A line break in an inserted header would forge headers in the integration request."""
+    body = template([])
+    body["Resources"]["Acl"]["Properties"]["DefaultAction"] = {
+        "Allow": {
+            "CustomRequestHandling": {"InsertHeaders": [{"Name": "x", "Value": "y\nHost: evil"}]}
+        }
+    }
+    message = _error(tmp_path, body)
+    assert "InsertHeaders[0]: header Value must be 1-255 characters on one line" in message
