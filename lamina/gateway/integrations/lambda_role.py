@@ -41,7 +41,7 @@ class InvokeRoles:
         self._roles = {role.arn: role for role in roles}
         self._credentials = credentials
         self.enforce = True
-        """Whether the identity policies are evaluated (`lamina up --no-enforce-iam`
+        """Whether the identity policies are evaluated (`lamina up --no-iam`
         lets every known role or caller invoke; the role must still trust API Gateway)."""
 
     def use_roles(self, roles: Iterable[AssumableRole]) -> None:
