@@ -20,7 +20,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from lamina.gateway.auth.claims import JsonClaims
-from lamina.gateway.auth.jwks import IssuerDirectory, KeysUnavailable
+from lamina.gateway.auth.jwks import Issuer, IssuerDirectory, KeysUnavailable
 from lamina.gateway.auth.jwt import (
     TokenRejected,
     TokenVerifier,
@@ -38,11 +38,19 @@ _HEADER_SOURCE = "method.request.header."
 
 
 class RestJwtCheck:
-    """The check of REST methods whose authorization type is JWT."""
+    """The check of REST methods whose authorization type is JWT.
 
-    def __init__(self, verifier: TokenVerifier, issuers: IssuerDirectory) -> None:
+    The `iss` a token claims is read once per token (at most `remembered` of them): later
+    requests with the same token skip decoding its payload, as TokenVerifier skips the
+    signature check."""
+
+    def __init__(
+        self, verifier: TokenVerifier, issuers: IssuerDirectory, *, remembered: int = 10_000
+    ) -> None:
         self._verifier = verifier
         self._issuers = issuers
+        self._remembered = remembered
+        self._claimed: dict[str, object] = {}
 
     async def __call__(self, ctx: RequestContext, authorizer: Authorizer | None) -> None:
         if authorizer is None or not authorizer.jwt_issuers:
@@ -52,8 +60,7 @@ class RestJwtCheck:
         token = strip_bearer(raw) if raw else ""
         if not token:
             raise unauthorized(authorizer, f"no token in the {header} header")
-        trusted = self._trusted(authorizer, token)
-        issuer = self._issuers.issuer(trusted.issuer)
+        trusted, issuer = self._trusted(authorizer, token)
         try:
             verified = await self._verifier.verify(
                 token, issuer, trusted.audiences, _algorithms(authorizer.jwt_algorithms)
@@ -74,15 +81,22 @@ class RestJwtCheck:
             )
         ctx.authorizer = {"claims": JsonClaims(verified.claims)}
 
-    def _trusted(self, authorizer: Authorizer, token: str) -> JwtIssuer:
-        """The trusted issuer the (not yet verified) token's `iss` names; a configured
-        Cognito issuer is compared in the form Lamina serves its tokens under."""
-        claimed = unverified_issuer(token)
+    def _trusted(self, authorizer: Authorizer, token: str) -> tuple[JwtIssuer, Issuer]:
+        """The trusted issuer the (not yet verified) token's `iss` names, and where its
+        keys are; a configured Cognito issuer is compared in the form Lamina serves its
+        tokens under."""
+        claimed = self._claimed.get(token)
+        if claimed is None:
+            claimed = unverified_issuer(token)
+            if len(self._claimed) >= self._remembered:
+                del self._claimed[next(iter(self._claimed))]
+            self._claimed[token] = claimed
         if not isinstance(claimed, str):
             raise unauthorized(authorizer, "the token is not a valid JWT (or has no iss)")
         for trusted in authorizer.jwt_issuers:
-            if self._issuers.issuer(trusted.issuer).url == claimed:
-                return trusted
+            issuer = self._issuers.issuer(trusted.issuer)
+            if issuer.url == claimed:
+                return trusted, issuer
         raise unauthorized(authorizer, "the token does not have a valid issuer")
 
 
