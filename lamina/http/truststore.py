@@ -18,6 +18,7 @@ import datetime
 from pathlib import Path
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
@@ -57,14 +58,23 @@ def weakness(cert: x509.Certificate) -> str | None:
     """What makes `cert` use an algorithm API Gateway does not support (a client
     certificate so signed is denied with 403, as an untrusted or expired one is); None
     when it uses a supported one."""
-    algorithm = cert.signature_hash_algorithm
-    if algorithm is not None and not isinstance(algorithm, _STRONG_HASHES):
-        return f"is signed with {algorithm.name.upper()} (SHA-256 or stronger is required)"
-    key = cert.public_key()
-    if isinstance(key, rsa.RSAPublicKey) and key.key_size < 2048:
-        return f"has an RSA-{key.key_size} key (RSA-2048 or stronger is required)"
-    if isinstance(key, ec.EllipticCurvePublicKey) and key.curve.key_size < 256:
-        return f"has an ECDSA-{key.curve.key_size} key (ECDSA-256 or stronger is required)"
+    try:
+        algorithm = cert.signature_hash_algorithm
+        key = cert.public_key()
+    except (UnsupportedAlgorithm, ValueError):  # an algorithm `cryptography` does not know
+        oid = cert.signature_algorithm_oid.dotted_string
+        return f"uses an unsupported signature algorithm ({oid})"
+    if isinstance(key, rsa.RSAPublicKey):
+        if key.key_size < 2048:
+            return f"has an RSA-{key.key_size} key (RSA-2048 or stronger is required)"
+    elif isinstance(key, ec.EllipticCurvePublicKey):
+        if key.curve.key_size < 256:
+            return f"has an ECDSA-{key.curve.key_size} key (ECDSA-256 or stronger is required)"
+    else:
+        return f"has a {type(key).__name__} key (RSA or ECDSA is required)"
+    if algorithm is None or not isinstance(algorithm, _STRONG_HASHES):
+        name = algorithm.name.upper() if algorithm is not None else "no digest"
+        return f"is signed with {name} (SHA-256 or stronger is required)"
     return None
 
 

@@ -83,3 +83,26 @@ def test_a_file_that_is_not_a_pem_bundle_is_refused(tmp_path: Path) -> None:
     path.write_text("placeholder")
     with pytest.raises(TruststoreError, match="not a PEM bundle of certificates"):
         read_truststore(path, NOW)
+
+
+def test_an_ed25519_certificate_is_warned_about_not_trusted(tmp_path: Path) -> None:
+    """API Gateway supports RSA and ECDSA keys: an Ed25519 CA is named and left out (it
+    used to pass, having no digest to find weak)."""
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    signer = ed25519.Ed25519PrivateKey.generate()
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "edwards")])
+    edwards = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(signer.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(NOW - DAY)
+        .not_valid_after(NOW + DAY)
+        .sign(signer, None)
+    )
+    store = read_truststore(_bundle(tmp_path, _ca("good"), edwards), now=NOW)
+    assert len(store.trusted) == 1
+    (warning,) = store.warnings
+    assert "Ed25519PublicKey key (RSA or ECDSA is required)" in warning
