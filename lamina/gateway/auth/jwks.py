@@ -55,6 +55,9 @@ class Issuer(msgspec.Struct, frozen=True):
     """The exact `iss` value."""
     jwks_url: str | None = None
     """The key set; None: read `jwks_uri` from `{url}/.well-known/openid-configuration`."""
+    discovery_names_issuer: bool = False
+    """REST JWT authorizers: "the issuer's OIDC discovery document must name this exact
+    issuer" (JwtIssuerInput.issuer, API reference), else its keys are not used."""
 
 
 class IssuerDirectory:
@@ -199,16 +202,19 @@ class JwksCache:
         raise KeysUnavailable(f"no signing keys for issuer {issuer.url}: {reason}")
 
     async def _load(self, issuer: Issuer) -> _KeySet:
-        jwks_url = issuer.jwks_url or await self._discover(issuer.url)
+        jwks_url = issuer.jwks_url or await self._discover(issuer)
         document = await self._fetch(jwks_url)
         entries = document.get("keys") if isinstance(document, dict) else None
         if not isinstance(entries, list):
             raise KeysUnavailable(f"{jwks_url} is not a JWK set (no `keys` list)")
         return _KeySet(_signing_keys(entries, jwks_url), self._clock())
 
-    async def _discover(self, issuer_url: str) -> str:
-        discovery = issuer_url.rstrip("/") + "/.well-known/openid-configuration"
+    async def _discover(self, issuer: Issuer) -> str:
+        discovery = issuer.url.rstrip("/") + "/.well-known/openid-configuration"
         document = await self._fetch(discovery)
+        named = document.get("issuer") if isinstance(document, dict) else None
+        if issuer.discovery_names_issuer and named != issuer.url:
+            raise KeysUnavailable(f"{discovery} names issuer {named!r}, not {issuer.url!r}")
         jwks_uri = document.get("jwks_uri") if isinstance(document, dict) else None
         if not isinstance(jwks_uri, str) or not jwks_uri:
             raise KeysUnavailable(f"{discovery} names no jwks_uri")

@@ -96,6 +96,8 @@ class RestJwtCheck:
         for trusted in authorizer.jwt_issuers:
             issuer = self._issuers.issuer(trusted.issuer)
             if issuer.url == claimed:
+                if issuer.jwks_url is None:  # found through discovery, which must name it
+                    issuer = Issuer(issuer.url, discovery_names_issuer=True)
                 return trusted, issuer
         raise unauthorized(authorizer, "the token does not have a valid issuer")
 

@@ -45,6 +45,7 @@ SHOP = TokenIssuer("https://shop.example.com")
 POOL = "us-east-1_Pool1"
 BASE = "https://idp.test"
 COGNITO = TokenIssuer(f"{BASE}/{POOL}")  # where Lamina serves the pool's tokens
+LIAR = TokenIssuer("https://liar.example.com")  # its discovery document names another
 EC = {name: SigningKey(f"ec-{name}", name) for name in ("ES256", "ES384", "ES512")}
 SHOP.keys.extend(EC.values())
 
@@ -70,6 +71,7 @@ def _deployment(policy: dict[str, Any] | None = None) -> Deployment:
                 issuer=f"https://cognito-idp.us-east-1.amazonaws.com/{POOL}",
                 audiences=("client123",),
             ),
+            JwtIssuer(issuer=LIAR.url, audiences=("shop-api",)),
         ),
         jwt_algorithms=("RS256", "ES256", "ES384", "ES512"),
     )
@@ -114,14 +116,15 @@ def _deployment(policy: dict[str, Any] | None = None) -> Deployment:
 
 class Pipeline:
     def __init__(self) -> None:
-        self.issuers = {i.url.rstrip("/"): i for i in (PARTNER, SHOP, COGNITO)}
+        self.issuers = {i.url.rstrip("/"): i for i in (PARTNER, SHOP, COGNITO, LIAR)}
         self.fetches: list[str] = []
 
         async def fetch(url: str) -> Any:
             self.fetches.append(url)
             if url.endswith("/.well-known/openid-configuration"):
                 base = url.removesuffix("/.well-known/openid-configuration").rstrip("/")
-                return {"issuer": base, "jwks_uri": f"{base}/keys"}
+                named = "https://other.example.com" if base == LIAR.url else self.issuers[base].url
+                return {"issuer": named, "jwks_uri": f"{base}/keys"}
             found = self.issuers.get(
                 url.removesuffix("/keys").removesuffix("/.well-known/jwks.json")
             )
@@ -390,3 +393,10 @@ async def test_rest_jwt_with_resource_policy_both_must_allow(
     assert with_scope[0] == (200 if effect == "Allow" else 403)
     unauthenticated = await pipeline.get("/Prod/orders")
     assert unauthenticated[0] == 401
+
+
+async def test_rest_jwt_discovery_naming_another_issuer_is_not_used(pipeline: Pipeline) -> None:
+    """ "the issuer's OIDC discovery document must name this exact issuer" (JwtIssuerInput)."""
+    status, _, headers = await pipeline.get("/Prod/orders", Authorization=LIAR.mint(aud="shop-api"))
+    assert status == 401
+    assert b"signing keys are unavailable" in headers[b"www-authenticate"]
