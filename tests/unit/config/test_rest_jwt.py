@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from lamina.config.apigateway_compile import compile_rest_api
+from lamina.config.apigateway_render import render_definition
 from lamina.config.error import ConfigError
 from lamina.config.load import load_application
 from lamina.gateway.model import JwtClaimRule, JwtIssuer
@@ -125,3 +127,22 @@ def test_rest_jwt_issuer_on_loopback_may_be_plain_http(tmp_path: Path) -> None:
     app = _load(tmp_path, GOOD.replace("https://idp.example.com/", "http://127.0.0.1:9/idp"))
     (api,) = app.rest_apis  # type: ignore[attr-defined]
     assert api.authorizers[0].jwt_issuers[0].issuer == "http://127.0.0.1:9/idp"
+
+
+def test_rest_jwt_authorizer_renders_and_compiles_back_unchanged(tmp_path: Path) -> None:
+    """The control plane's round trip (GetAuthorizer's shape, then CreateDeployment)."""
+    app = _load(tmp_path, GOOD)
+    (api,) = app.rest_apis  # type: ignore[attr-defined]
+    snapshot = render_definition(api, region="us-east-1", account_id="123456789012")
+    (record,) = snapshot["authorizers"]
+    assert record["type"] == "JWT" and record["authType"] == "jwt"
+    assert "authorizerResultTtlInSeconds" not in record
+    assert record["jwtConfiguration"]["defaultAlgorithms"] == ["RS256", "ES384"]
+    assert record["jwtConfiguration"]["issuers"][0]["additionalClaims"][0] == {
+        "claimName": "tenant",
+        "format": "SINGLE_STRING",
+        "required": True,
+        "expectedValues": ["acme"],
+    }
+    compiled = compile_rest_api(snapshot, (), region="us-east-1", account_id="123456789012")
+    assert compiled.authorizers == api.authorizers
