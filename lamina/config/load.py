@@ -22,6 +22,7 @@ from lamina.config.event_source import build_event_source_mappings
 from lamina.config.function import build_functions, build_releases, function_index
 from lamina.config.http_api import build_http_apis
 from lamina.config.iam import IAM_TYPES, build_identities, build_roles
+from lamina.config.integration_role import unusable_integration_roles
 from lamina.config.intrinsic import Resolver
 from lamina.config.invoke_permission import unpermitted_authorizers
 from lamina.config.layer import build_layers
@@ -133,6 +134,10 @@ def load_application(
     limits = build_access_limits(stack)
     warnings += unmatched_method_settings(limits, rest_apis)
     identities = build_identities(stack)
+    roles = tuple(build_roles(stack))
+    warnings += unusable_integration_roles(  # config/integration_role.py
+        [*rest_apis, *http_apis], roles, region=region, account_id=account_id
+    )
     return Application(
         template_path=str(template.resolve()),
         stack_name=environment.stack_name,
@@ -150,7 +155,7 @@ def load_application(
         limits=limits,
         layers=tuple(layers),
         identities=tuple(identities),
-        roles=tuple(build_roles(stack)),
+        roles=roles,
         releases=tuple(build_releases(stack)),
         warnings=tuple(warnings + stack.warnings + stack.resources.warnings),
     )
