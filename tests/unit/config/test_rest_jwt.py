@@ -146,3 +146,10 @@ def test_rest_jwt_authorizer_renders_and_compiles_back_unchanged(tmp_path: Path)
     }
     compiled = compile_rest_api(snapshot, (), region="us-east-1", account_id="123456789012")
     assert compiled.authorizers == api.authorizers
+
+
+def test_validate_accepts_jwt_configuration_cfn_lint_does_not_know_yet() -> None:
+    from lamina.config.validate import validate_template
+
+    fixture = Path(__file__).parents[2] / "fixtures" / "apps" / "rest_jwt"
+    assert validate_template(fixture) == []
