@@ -15,8 +15,9 @@ from typing import Any
 from lamina.config.error import ConfigError
 from lamina.config.reference import CfnResource
 from lamina.config.stack import Stack
+from lamina.core.openapi import ENDPOINT_CONFIGURATION, endpoint_extension
 
-EXTENSION = "x-amazon-apigateway-endpoint-configuration"
+EXTENSION = ENDPOINT_CONFIGURATION
 
 
 def _flag(value: Any, where: str) -> bool:
@@ -37,13 +38,7 @@ def execute_api_disabled(
         return _flag(given, "DisableExecuteApiEndpoint")
     if body is None:
         return False
-    places = [body.get(EXTENSION)]
-    servers = body.get("servers")
-    if isinstance(servers, list):
-        places += [server.get(EXTENSION) for server in servers if isinstance(server, Mapping)]
-    for place in places:
-        if isinstance(place, Mapping) and "disableExecuteApiEndpoint" in place:
-            return _flag(
-                place["disableExecuteApiEndpoint"], f"{EXTENSION}.disableExecuteApiEndpoint"
-            )
-    return False
+    extension = endpoint_extension(body)
+    if extension is None or "disableExecuteApiEndpoint" not in extension:
+        return False
+    return _flag(extension["disableExecuteApiEndpoint"], f"{EXTENSION}.disableExecuteApiEndpoint")

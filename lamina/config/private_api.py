@@ -26,11 +26,12 @@ from lamina.config.error import ConfigError
 from lamina.config.ids import ec2_id
 from lamina.config.reference import CfnResource
 from lamina.config.stack import Stack
+from lamina.core.openapi import ENDPOINT_CONFIGURATION, endpoint_extension
 from lamina.gateway.model import RestApi, VpcEndpoint
 
 VPC_ENDPOINT = "AWS::EC2::VPCEndpoint"
 VPC = "AWS::EC2::VPC"
-BODY_KEY = "x-amazon-apigateway-endpoint-configuration"
+BODY_KEY = ENDPOINT_CONFIGURATION
 NO_POLICY = "Private REST API doesn't have a resource policy attached to it"
 _TYPES = ("EDGE", "REGIONAL", "PRIVATE")
 
@@ -51,8 +52,8 @@ def endpoint_configuration(
     if not types and isinstance(parameters, Mapping):
         given = parameters.get("endpointConfigurationTypes")
         types = [given] if isinstance(given, str) else []
-    extension = _extension(body) if body is not None else None
-    if not ids and isinstance(extension, Mapping):
+    extension = endpoint_extension(body) if body is not None else None
+    if not ids and extension is not None:
         ids = _strings(extension.get("vpcEndpointIds"), f"{BODY_KEY}.vpcEndpointIds")
     for given in types:
         if given not in _TYPES:
@@ -66,15 +67,6 @@ def endpoint_configuration(
         # The extension's vpcEndpointIds: "It is only supported for the PRIVATE endpoint type."
         raise ConfigError("VpcEndpointIds are only supported for the PRIVATE endpoint type")
     return private, tuple(dict.fromkeys(ids))
-
-
-def _extension(body: Mapping[str, Any]) -> object:
-    """At the top level (Swagger 2.0), or on the first Server object (OpenAPI 3.0)."""
-    found = body.get(BODY_KEY)
-    servers = body.get("servers")
-    if found is None and isinstance(servers, list) and servers and isinstance(servers[0], Mapping):
-        found = servers[0].get(BODY_KEY)
-    return found
 
 
 def check_private(api: RestApi) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 import yaml
 
+from lamina.core.openapi import endpoint_extension
 from lamina.services.apigateway.authorizers import check_jwt
 from lamina.services.apigateway.error import bad_request
 from lamina.services.apigateway.openapi_method import read_operation
@@ -137,7 +138,7 @@ def _api_members(document: dict[str, Any], parameters: dict[str, str]) -> dict[s
     policy = document.get(f"{X}policy")
     if policy is not None:
         members["policy"] = policy if isinstance(policy, str) else orjson.dumps(policy).decode()
-    endpoint = document.get(f"{X}endpoint-configuration") or _server_extension(document) or {}
+    endpoint = endpoint_extension(document) or {}
     if "disableExecuteApiEndpoint" in endpoint:
         members["disableExecuteApiEndpoint"] = bool(endpoint["disableExecuteApiEndpoint"])
     types = parameters.get("endpointConfigurationTypes")
@@ -149,17 +150,6 @@ def _api_members(document: dict[str, Any], parameters: dict[str, str]) -> dict[s
         # https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-swagger-extensions-endpoint-configuration.html
         members["endpointConfiguration"]["vpcEndpointIds"] = [str(i) for i in ids]
     return members
-
-
-def _server_extension(document: dict[str, Any]) -> dict[str, Any] | None:
-    """OpenAPI 3 keeps x-amazon-apigateway-endpoint-configuration on the Server object.
-    https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-swagger-extensions-endpoint-configuration.html
-    """
-    servers = document.get("servers")
-    if not isinstance(servers, list) or not servers or not isinstance(servers[0], dict):
-        return None
-    found = servers[0].get(f"{X}endpoint-configuration")
-    return found if isinstance(found, dict) else None
 
 
 def _authorizer(name: str, scheme: dict[str, Any]) -> Authorizer | None:
