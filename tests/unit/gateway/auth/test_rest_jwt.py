@@ -400,3 +400,14 @@ async def test_rest_jwt_discovery_naming_another_issuer_is_not_used(pipeline: Pi
     status, _, headers = await pipeline.get("/Prod/orders", Authorization=LIAR.mint(aud="shop-api"))
     assert status == 401
     assert b"signing keys are unavailable" in headers[b"www-authenticate"]
+
+
+def test_rest_jwt_access_log_writes_claims_as_json_text() -> None:
+    from lamina.gateway.access_log import AccessLogFormat
+    from tests.unit.gateway.test_access_log import _served
+
+    claims = JsonClaims(version="42", level=42, roles=["a", "b"], city="Zürich")
+    text = " ".join(f"$context.authorizer.claims.{name}" for name in claims) + " ."
+    served = _served(authorizer={"claims": claims})
+    line = AccessLogFormat(text + "$context.authorizer.claims.missing").render(served)
+    assert line == '"42" 42 ["a","b"] "Z\\u00FCrich" .-'
