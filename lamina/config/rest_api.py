@@ -109,7 +109,34 @@ def _rest_api(stack: Stack, resource: CfnResource, functions: Mapping[str, str])
         disable_execute_api_endpoint=execute_api_disabled(stack, resource, body),
     )
     check_private(api)
+    _warn_default_endpoint_tls(stack, resource, body)
     return api
+
+
+def _warn_default_endpoint_tls(
+    stack: Stack, resource: CfnResource, body: Mapping[str, Any] | None
+) -> None:
+    """A RestApi's SecurityPolicy and EndpointAccessMode (x-amazon-apigateway-security-policy
+    / -endpoint-access-mode) choose the TLS of its default execute-api endpoint on AWS;
+    here that endpoint shares `lamina up`'s one listener (--tls), so they are not applied:
+    the user is told rather than left to believe them enforced. A custom domain's settings
+    are applied (config/domain.py).
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/openapi-extensions-security-policy.html
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/openapi-extensions-endpoint-access-mode.html"""
+    extensions = {
+        "SecurityPolicy": "x-amazon-apigateway-security-policy",
+        "EndpointAccessMode": "x-amazon-apigateway-endpoint-access-mode",
+    }
+    for name, extension in extensions.items():
+        given = stack.prop(resource, name)
+        if given is None and body is not None:
+            given = body.get(extension)
+        if given is not None:
+            stack.warnings.append(
+                f"{resource.logical_id}: {name} {given!r} is not applied to the default "
+                "execute-api endpoint (it is served with lamina up's own TLS settings); "
+                "set it on an AWS::ApiGateway::DomainName to have it enforced"
+            )
 
 
 def _resource_id(api_id: str, path: str) -> str:

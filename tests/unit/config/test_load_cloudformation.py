@@ -285,3 +285,21 @@ def test_an_http_api_route_requiring_an_api_key_is_warned_not_enforced(tmp_path:
     app = load_application(tmp_path)
     (warning,) = [w for w in app.warnings if "ApiKeyRequired" in w]
     assert warning.startswith("Route: ApiKeyRequired is supported only for WebSocket APIs")
+
+
+def test_a_rest_api_security_policy_is_warned_as_not_applied(tmp_path: Path) -> None:
+    """The default endpoint shares lamina up's TLS listener: its SecurityPolicy and
+    EndpointAccessMode (property or OpenAPI extension) are named as not enforced."""
+    (tmp_path / "template.yaml").write_text(
+        "Resources:\n"
+        "  Api:\n    Type: AWS::ApiGateway::RestApi\n    Properties:\n"
+        "      Name: a\n      SecurityPolicy: SecurityPolicy_TLS13_1_3_2025_09\n"
+        "      Body:\n        swagger: '2.0'\n        info: {title: a}\n        paths: {}\n"
+        "        x-amazon-apigateway-endpoint-access-mode: STRICT\n"
+    )
+    app = load_application(tmp_path)
+    warnings = [w for w in app.warnings if "default execute-api endpoint" in w]
+    assert [w.split(" is not applied")[0] for w in warnings] == [
+        "Api: SecurityPolicy 'SecurityPolicy_TLS13_1_3_2025_09'",
+        "Api: EndpointAccessMode 'STRICT'",
+    ]
