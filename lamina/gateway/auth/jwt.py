@@ -9,6 +9,9 @@ is one of the configured audiences, `exp` is after now, `nbf` and `iat` before n
 the route's scopes. Any failure denies the request: 401 `{"message":"Unauthorized"}` with a
 `www-authenticate` header saying why
 (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-troubleshooting-jwt.html).
+
+REST API JWT authorizers (rest_jwt.py) use the same verifier with their DefaultAlgorithms,
+which may include ES256/384/512 (EC keys on the algorithm's curve).
 """
 
 from __future__ import annotations
