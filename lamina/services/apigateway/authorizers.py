@@ -7,6 +7,7 @@ https://docs.aws.amazon.com/apigateway/latest/api/patch-operations.html#UpdateAu
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -106,10 +107,12 @@ def _check_jwt_issuer(issuer: dict[str, Any]) -> None:
     if parts.username is not None or parts.query or parts.fragment:
         raise bad_request(f"Invalid issuer {url}: no user information, query or fragment")
     audiences = issuer.get("audiences") or []
-    if not audiences or any(not audience for audience in audiences):
+    if not isinstance(audiences, list) or not audiences or not all(audiences):
         raise bad_request(f"Issuer {url}: audiences must be non-empty values")
     names = []
     for claim in issuer.get("additionalClaims") or []:
+        if not isinstance(claim, dict):
+            raise bad_request(f"Issuer {url}: each additional claim must be an object")
         name = claim.get("claimName") or ""
         if not name or name in JWT_RESERVED_CLAIMS:
             raise bad_request(f"Issuer {url}: invalid additional claim name {name!r}")
@@ -195,6 +198,8 @@ def _apply(document: dict[str, Any], op: PatchOp) -> None:
             document[member] = int(op.value or "")
         except ValueError as exc:
             raise bad_request(f"Invalid authorizerResultTtlInSeconds: {op.value}") from exc
+    elif member == "jwtConfiguration" and len(op.segments) == 1:
+        document[member] = _jwt_replacement(op)
     elif member in _SCALARS and len(op.segments) == 1:
         if op.op != "replace":
             raise op_must_be(["replace"])
@@ -204,6 +209,27 @@ def _apply(document: dict[str, Any], op: PatchOp) -> None:
             document.pop(member, None)
     else:
         raise invalid_path(op.path)
+
+
+def _jwt_replacement(op: PatchOp) -> dict[str, Any]:
+    """ "API Gateway accepts a single replace operation on the /jwtConfiguration path, with
+    the complete configuration as the value" (nothing of the old one is kept); `jwksUri`
+    is read-only and has to be removed from each issuer first.
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/rest-api-jwt-authorizer-update.html"""
+    if op.op != "replace":
+        raise op_must_be(["replace"])
+    try:
+        value = json.loads(op.value or "")
+    except ValueError:
+        raise bad_request("Invalid jwtConfiguration: the value is not a JSON object") from None
+    if not isinstance(value, dict):
+        raise bad_request("Invalid jwtConfiguration: the value is not a JSON object")
+    for issuer in value.get("issuers") or []:
+        if not isinstance(issuer, dict):
+            raise bad_request("Invalid jwtConfiguration: each issuer must be an object")
+        if "jwksUri" in issuer:
+            raise bad_request("jwksUri is read-only and cannot be set")
+    return value
 
 
 def _delete(state: ApiGatewayState, params: OperationInput) -> OperationOutput:

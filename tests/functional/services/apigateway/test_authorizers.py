@@ -6,6 +6,7 @@ https://docs.aws.amazon.com/apigateway/latest/api/API_PutGatewayResponse.html
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -251,3 +252,47 @@ def test_jwt_authorizer_create_refuses_what_aws_refuses(
     with pytest.raises(ClientError) as info:
         apigw.create_authorizer(**params)
     assert _error(info)[0] == code
+
+
+def test_jwt_authorizer_update_replaces_the_whole_jwt_configuration(
+    apigw: Any, api: dict[str, Any]
+) -> None:
+    """https://docs.aws.amazon.com/apigateway/latest/developerguide/rest-api-jwt-authorizer-update.html"""
+    created = apigw.create_authorizer(
+        restApiId=api["id"],
+        name="partners",
+        type="JWT",
+        identitySource="method.request.header.Authorization",
+        jwtConfiguration=JWT_CONFIGURATION,
+    )
+    replacement = {
+        "issuers": [{"issuer": "https://new-idp.example.com", "audiences": ["api://orders"]}],
+        "defaultAlgorithms": ["ES256"],
+    }
+    updated = apigw.update_authorizer(
+        restApiId=api["id"],
+        authorizerId=created["id"],
+        patchOperations=[
+            {"op": "replace", "path": "/jwtConfiguration", "value": json.dumps(replacement)}
+        ],
+    )
+    assert updated["jwtConfiguration"] == replacement  # nothing of the old one is kept
+    for operation, code in [
+        ({"op": "add", "path": "/jwtConfiguration", "value": "{}"}, "BadRequestException"),
+        ({"op": "replace", "path": "/jwtConfiguration/issuers", "value": "[]"},
+         "BadRequestException"),
+        ({"op": "replace", "path": "/jwtConfiguration", "value": json.dumps(
+            {**replacement, "issuers": [{**replacement["issuers"][0], "jwksUri": "https://x"}]})},
+         "BadRequestException"),
+        ({"op": "replace", "path": "/jwtConfiguration", "value": json.dumps(
+            {**replacement, "defaultAlgorithms": []})}, "BadRequestException"),
+        ({"op": "replace", "path": "/authorizerResultTtlInSeconds", "value": "60"},
+         "BadRequestException"),
+    ]:  # fmt: skip
+        with pytest.raises(ClientError) as info:
+            apigw.update_authorizer(
+                restApiId=api["id"], authorizerId=created["id"], patchOperations=[operation]
+            )
+        assert _error(info)[0] == code, operation
+    got = apigw.get_authorizer(restApiId=api["id"], authorizerId=created["id"])
+    assert got["jwtConfiguration"] == replacement
