@@ -194,12 +194,16 @@ class FunctionService:
             return function.config(qualifier or LATEST)
         return function.config(function.alias(qualifier).function_version)
 
-    def authorize_invoke(self, name: str, qualifier: str | None, source: InvokeRequest) -> None:
+    def authorize_invoke(
+        self, name: str, qualifier: str | None, source: InvokeRequest | None
+    ) -> None:
         """What `invoke` checks before it runs anything, for an invocation that is queued
         instead (an Event invocation on a service's behalf): the function, its qualifier and
-        its resource-based policy. Raises FunctionNotFoundError, FunctionAccessDeniedError."""
+        its resource-based policy (unless `source` is None, as for `invoke`). Raises
+        FunctionNotFoundError, FunctionAccessDeniedError."""
         self.get(name, qualifier)
-        self._check_policy(name, qualifier, source)
+        if source is not None:
+            self._check_policy(name, qualifier, source)
 
     def _check_policy(self, name: str, qualifier: str | None, source: InvokeRequest) -> None:
         if self._authorize is not None and not self._authorize(name, qualifier, source):

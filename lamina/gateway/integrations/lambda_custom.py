@@ -81,15 +81,19 @@ class EventQueue(Protocol):
     """Runs `Event` invocations: checks the invocation as Lambda's Invoke does, queues it,
     and returns the invocation's request id."""
 
-    def authorize(self, name: str, qualifier: str | None, source: InvokeRequest) -> None: ...
+    def authorize(self, name: str, qualifier: str | None, source: InvokeRequest | None) -> None:
+        """`source` None: the function's resource policy is not consulted (an integration
+        with credentials, already allowed by their policies)."""
 
     async def queue_event(
-        self, name: str, qualifier: str | None, payload: bytes, *, source: InvokeRequest
+        self, name: str, qualifier: str | None, payload: bytes, *, source: InvokeRequest | None
     ) -> str: ...
 
 
 class FunctionChecks(Protocol):
-    def authorize_invoke(self, name: str, qualifier: str | None, source: InvokeRequest) -> None: ...
+    def authorize_invoke(
+        self, name: str, qualifier: str | None, source: InvokeRequest | None
+    ) -> None: ...
 
 
 class EventSubmitter(Protocol):
@@ -106,11 +110,11 @@ class QueuedEvents:
         self._functions = functions
         self._queue = queue
 
-    def authorize(self, name: str, qualifier: str | None, source: InvokeRequest) -> None:
+    def authorize(self, name: str, qualifier: str | None, source: InvokeRequest | None) -> None:
         self._functions.authorize_invoke(name, qualifier, source)
 
     async def queue_event(
-        self, name: str, qualifier: str | None, payload: bytes, *, source: InvokeRequest
+        self, name: str, qualifier: str | None, payload: bytes, *, source: InvokeRequest | None
     ) -> str:
         self.authorize(name, qualifier, source)
         request_id = str(uuid.uuid4())
@@ -126,11 +130,11 @@ class BackgroundEvents:
         self._invoker = invoker
         self._running: set[asyncio.Task[None]] = set()
 
-    def authorize(self, name: str, qualifier: str | None, source: InvokeRequest) -> None:
+    def authorize(self, name: str, qualifier: str | None, source: InvokeRequest | None) -> None:
         return None  # checked when the invocation runs
 
     async def queue_event(
-        self, name: str, qualifier: str | None, payload: bytes, *, source: InvokeRequest
+        self, name: str, qualifier: str | None, payload: bytes, *, source: InvokeRequest | None
     ) -> str:
         request_id = str(uuid.uuid4())
         task = asyncio.ensure_future(self._run(name, qualifier, payload, source))
@@ -139,7 +143,7 @@ class BackgroundEvents:
         return request_id
 
     async def _run(
-        self, name: str, qualifier: str | None, payload: bytes, source: InvokeRequest
+        self, name: str, qualifier: str | None, payload: bytes, source: InvokeRequest | None
     ) -> None:
         try:
             await self._invoker.invoke(name, payload, qualifier=qualifier, source=source)
@@ -161,8 +165,9 @@ async def call_lambda_custom(
     """Map the method request to an event, invoke the function, map its result back.
 
     `authorize` (an integration with credentials: integrations/lambda_role.py) replaces the
-    function's resource policy for RequestResponse invocations; Event and DryRun ones still
-    go through Lambda's asynchronous queue with `source`."""
+    function's resource policy, for Event and DryRun invocations as for RequestResponse ones."""
+    # Whom Lambda checks against the function's resource policy (no one with credentials).
+    policy_source = None if authorize is not None else source
     body, rendered = map_request_body(
         integration.request_templates,
         integration.passthrough_behavior,
@@ -172,7 +177,13 @@ async def call_lambda_custom(
     kind = invocation_type(integration, mapping, rendered)
     if kind not in (None, "RequestResponse"):
         output = await _call_without_result(
-            kind, integration, _event(body), events or BackgroundEvents(invoker), source, mapping
+            kind,
+            integration,
+            _event(body),
+            events or BackgroundEvents(invoker),
+            policy_source,
+            mapping,
+            authorize,
         )
         chosen = select_integration_response(integration.responses, "", output.status)
         return method_response(chosen, mapping, output.output)
@@ -182,7 +193,7 @@ async def call_lambda_custom(
         integration.qualifier,
         _event(body),
         timeout_ms=integration.timeout_ms,
-        source=None if authorize is not None else source,
+        source=policy_source,
         stage_variables=stage_variables,
         trace_id=trace_id,
         authorize=authorize,
@@ -220,8 +231,9 @@ async def _call_without_result(
     integration: LambdaCustomIntegration,
     event: bytes,
     events: EventQueue,
-    source: InvokeRequest,
+    source: InvokeRequest | None,
     mapping: MappingSource,
+    authorize: Authorize | None,
 ) -> _NoResult:
     """An `Event` (202) or `DryRun` (204) invocation: Lambda answers without a payload."""
     if kind not in ("Event", "DryRun"):
@@ -233,6 +245,8 @@ async def _call_without_result(
     name, qualifier = function_target(
         integration.function_name, integration.qualifier, mapping.stage_variables
     )
+    if authorize is not None:
+        authorize(name, qualifier)
     try:
         if kind == "DryRun":
             events.authorize(name, qualifier, source)

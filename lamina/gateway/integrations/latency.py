@@ -84,7 +84,7 @@ class TimedEvents:
         self._events = events
         self._clock = clock
 
-    def authorize(self, name: str, qualifier: str | None, source: InvokeRequest) -> None:
+    def authorize(self, name: str, qualifier: str | None, source: InvokeRequest | None) -> None:
         started = self._clock.start()
         try:
             self._events.authorize(name, qualifier, source)
@@ -92,7 +92,7 @@ class TimedEvents:
             self._clock.stop(started)
 
     async def queue_event(
-        self, name: str, qualifier: str | None, payload: bytes, *, source: InvokeRequest
+        self, name: str, qualifier: str | None, payload: bytes, *, source: InvokeRequest | None
     ) -> str:
         started = self._clock.start()
         try:

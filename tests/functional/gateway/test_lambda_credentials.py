@@ -56,6 +56,11 @@ def _get(
     return httpx.get(local, headers=headers, timeout=20)
 
 
+def _post(lamina: LaminaProcess, api_id: str, path: str) -> httpx.Response:
+    headers = {"Host": f"{api_id}.execute-api.localhost:{lamina.port}"}
+    return httpx.post(f"http://127.0.0.1:{lamina.port}{path}", json={}, headers=headers, timeout=20)
+
+
 def test_lambda_credentials_role_invokes_without_a_permission(
     lamina: LaminaProcess, ids: dict[str, str]
 ) -> None:
@@ -95,6 +100,15 @@ def test_lambda_credentials_custom_integration_invokes_as_the_role(
     response = _get(lamina, ids["Api"], "/prod/custom")
     assert response.status_code == 200, response.text
     assert response.json() == {"custom": {"greeting": "hello"}}
+
+
+def test_lambda_credentials_event_invocation_is_queued_as_the_role(
+    lamina: LaminaProcess, ids: dict[str, str]
+) -> None:
+    assert _post(lamina, ids["Api"], "/prod/event").status_code == 202
+    refused = _post(lamina, ids["Api"], "/prod/other-event")
+    assert refused.status_code == 500
+    assert refused.json() == {"message": "Internal server error"}
 
 
 def test_lambda_credentials_openapi_body_credentials(

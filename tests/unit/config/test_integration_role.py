@@ -19,6 +19,7 @@ def test_integration_role_warnings_name_each_unusable_integration() -> None:
         "GET /other of Api",
         "GET /other of HttpApi",
         "GET /untrusted of Api",
+        "POST /other-event of Api",
     ]
 
 
