@@ -117,7 +117,9 @@ def _check_jwt_issuer(issuer: dict[str, Any]) -> None:
         if not name or name in JWT_RESERVED_CLAIMS:
             raise bad_request(f"Issuer {url}: invalid additional claim name {name!r}")
         if claim.get("format") != "SINGLE_STRING":
-            raise invalid_enum(claim.get("format"), "additionalClaims.format", ["SINGLE_STRING"])
+            raise invalid_enum(
+                str(claim.get("format")), "additionalClaims.format", ["SINGLE_STRING"]
+            )
         if any(not value for value in claim.get("expectedValues") or []):
             raise bad_request(f"Issuer {url}: claim {name} has an empty expected value")
         names.append(name)
