@@ -58,6 +58,8 @@ class Issuer(msgspec.Struct, frozen=True):
     discovery_names_issuer: bool = False
     """REST JWT authorizers: "the issuer's OIDC discovery document must name this exact
     issuer" (JwtIssuerInput.issuer, API reference), else its keys are not used."""
+    keys_ttl_s: float | None = None
+    """How long its keys are held; None: the cache's own TTL."""
 
 
 class IssuerDirectory:
@@ -153,7 +155,8 @@ class JwksCache:
     async def key(self, issuer: Issuer, kid: str) -> PyJWK | None:
         """The issuer's key named `kid`, or None when its key set has no such key."""
         held = self._sets.get(issuer)
-        if held is None or self._clock() - held.fetched_at >= self._ttl_s:
+        ttl_s = issuer.keys_ttl_s or self._ttl_s
+        if held is None or self._clock() - held.fetched_at >= ttl_s:
             held = await self._refresh(issuer, held)
         key = held.keys.get(kid)
         if key is None and self._may_refresh(issuer):

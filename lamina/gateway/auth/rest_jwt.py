@@ -35,6 +35,10 @@ if TYPE_CHECKING:
     from lamina.gateway.model import Authorizer, JwtClaimRule, JwtIssuer
 
 _HEADER_SOURCE = "method.request.header."
+# "API Gateway caches each issuer's signing keys for up to 1 hour on a best-effort basis"
+# (an HTTP API's JWT authorizer: two hours, jwks.KEYS_TTL_S).
+# https://docs.aws.amazon.com/apigateway/latest/developerguide/rest-api-jwt-authorizer-keys.html
+KEYS_TTL_S = 3600.0
 
 
 class RestJwtCheck:
@@ -96,9 +100,13 @@ class RestJwtCheck:
         for trusted in authorizer.jwt_issuers:
             issuer = self._issuers.issuer(trusted.issuer)
             if issuer.url == claimed:
-                if issuer.jwks_url is None:  # found through discovery, which must name it
-                    issuer = Issuer(issuer.url, discovery_names_issuer=True)
-                return trusted, issuer
+                # Keys found through discovery only if the document names this issuer.
+                return trusted, Issuer(
+                    issuer.url,
+                    issuer.jwks_url,
+                    discovery_names_issuer=issuer.jwks_url is None,
+                    keys_ttl_s=KEYS_TTL_S,
+                )
         raise unauthorized(authorizer, "the token does not have a valid issuer")
 
 

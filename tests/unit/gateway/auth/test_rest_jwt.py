@@ -132,7 +132,9 @@ class Pipeline:
                 raise FetchError(f"GET {url} failed: connection refused")
             return found.jwks()
 
-        checks = token_checks(IssuerDirectory(BASE), JwksCache(fetch=fetch))
+        self.now = 1000.0
+        keys = JwksCache(fetch=fetch, clock=lambda: self.now)
+        checks = token_checks(IssuerDirectory(BASE), keys)
         self.invoker = ScriptedInvoker(InvokeResult(payload=b'{"statusCode": 200, "body": "ok"}'))
         self.stages = (
             RouteRequest(),
@@ -411,3 +413,17 @@ def test_rest_jwt_access_log_writes_claims_as_json_text() -> None:
     served = _served(authorizer={"claims": claims})
     line = AccessLogFormat(text + "$context.authorizer.claims.missing").render(served)
     assert line == '"42" 42 ["a","b"] "Z\\u00FCrich" .-'
+
+
+async def test_rest_jwt_keys_are_fetched_again_after_an_hour(pipeline: Pipeline) -> None:
+    """ "API Gateway caches each issuer's signing keys for up to 1 hour" (rest-api-jwt-
+    authorizer-keys.html); HTTP APIs keep them two hours."""
+    token = SHOP.mint(aud="shop-api")
+    assert (await pipeline.get("/Prod/orders", Authorization=token))[0] == 200
+    fetched = pipeline.fetches.count(f"{SHOP.url}/keys")
+    pipeline.now += 3599
+    assert (await pipeline.get("/Prod/orders", Authorization=token))[0] == 200
+    assert pipeline.fetches.count(f"{SHOP.url}/keys") == fetched
+    pipeline.now += 2
+    assert (await pipeline.get("/Prod/orders", Authorization=token))[0] == 200
+    assert pipeline.fetches.count(f"{SHOP.url}/keys") == fetched + 1
