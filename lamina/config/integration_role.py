@@ -37,8 +37,8 @@ def unusable_integration_roles(
     for api in apis:
         for where, authorization, integration in _lambda_integrations(api):
             credentials = integration.credentials
-            if credentials is None or "${" in integration.function_name:
-                continue
+            if credentials is None or "${" in integration.function_name + credentials:
+                continue  # known per request, once the stage's variables are substituted
             arn = function_arn(region, account_id, integration.function_name, integration.qualifier)
             problem = _problem(credentials, known.get(credentials), arn, authorization)
             if problem is not None:

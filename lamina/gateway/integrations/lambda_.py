@@ -85,6 +85,12 @@ def function_target(
     return name, None if alias == "$LATEST" else alias
 
 
+def substitute_stage_variables(text: str, stage_variables: Mapping[str, str]) -> str:
+    """`text` with each `${stageVariables.x}` replaced (a credentials role ARN may hold them);
+    an undefined variable is a 500."""
+    return _substitute(text, stage_variables) if "${" in text else text
+
+
 def _substitute(text: str, stage_variables: Mapping[str, str]) -> str:
     def value(found: re.Match[str]) -> str:
         variable = found.group(1)

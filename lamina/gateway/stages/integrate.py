@@ -11,7 +11,12 @@ from lamina.gateway.events.v1 import V1Target
 from lamina.gateway.integrations.aws_service import AwsServiceCaller, call_aws_service
 from lamina.gateway.integrations.content_handling import binary_media
 from lamina.gateway.integrations.http import HttpBackend, answer_http
-from lamina.gateway.integrations.lambda_ import Authorize, Invoker, call_lambda
+from lamina.gateway.integrations.lambda_ import (
+    Authorize,
+    Invoker,
+    call_lambda,
+    substitute_stage_variables,
+)
 from lamina.gateway.integrations.lambda_custom import (
     BackgroundEvents,
     EventQueue,
@@ -145,6 +150,9 @@ class InvokeIntegration:
         if credentials is None:
             return None
         roles = self.invoke_roles
+        # https://docs.aws.amazon.com/apigateway/latest/developerguide/aws-api-gateway-stage-variables-reference.html
+        variables = ctx.stage.variables if ctx.stage is not None else {}
+        role = substitute_stage_variables(credentials, variables)
         region, account_id = ctx.deployment.region, ctx.deployment.account_id
         caller_key = ctx.identity.get("accessKey")
 
@@ -155,7 +163,7 @@ class InvokeIntegration:
                     "Execution failed due to configuration error: no IAM roles are known",
                 )
             arn = function_arn(region, account_id, name, qualifier)
-            roles.check(credentials, arn, caller_key=caller_key)
+            roles.check(role, arn, caller_key=caller_key)
 
         return authorize
 

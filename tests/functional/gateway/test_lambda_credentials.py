@@ -111,6 +111,13 @@ def test_lambda_credentials_event_invocation_is_queued_as_the_role(
     assert refused.json() == {"message": "Internal server error"}
 
 
+def test_lambda_credentials_role_named_by_a_stage_variable(
+    lamina: LaminaProcess, ids: dict[str, str]
+) -> None:
+    response = _get(lamina, ids["Api"], "/prod/staged")
+    assert response.status_code == 200, response.text
+
+
 def test_lambda_credentials_openapi_body_credentials(
     lamina: LaminaProcess, ids: dict[str, str]
 ) -> None:
