@@ -62,20 +62,23 @@ class RestJwtCheck:
         header = _header_name(authorizer)
         raw = ctx.request.header(header)
         token = strip_bearer(raw) if raw else ""
-        if not token:
-            raise unauthorized(authorizer, f"no token in the {header} header")
-        trusted, issuer = self._trusted(authorizer, token)
+        if not token:  # no challenge then, as the HTTP API's JWT check answers
+            raise GatewayError(
+                ResponseType.UNAUTHORIZED,
+                f"JWT authorizer {authorizer.name}: no token in the {header} header",
+            )
         try:
+            trusted, issuer = self._trusted(authorizer, token)
             verified = await self._verifier.verify(
                 token, issuer, trusted.audiences, _algorithms(authorizer.jwt_algorithms)
             )
-        except TokenRejected as rejected:
+            for rule in trusted.additional_claims:
+                _check_claim(rule, verified.claims)
+        except TokenRejected as rejected:  # its description is safe for the header
             raise unauthorized(authorizer, rejected.description) from None
         except KeysUnavailable as error:
             description = "the issuer's signing keys are unavailable"
             raise unauthorized(authorizer, description, detail=str(error)) from None
-        for rule in trusted.additional_claims:
-            _check_claim(authorizer, rule, verified.claims)
         required = ctx.method.authorization_scopes if ctx.method is not None else ()
         if required and not set(required).intersection(token_scopes(verified.claims)):
             raise GatewayError(
@@ -96,7 +99,7 @@ class RestJwtCheck:
                 del self._claimed[next(iter(self._claimed))]
             self._claimed[token] = claimed
         if not isinstance(claimed, str):
-            raise unauthorized(authorizer, "the token is not a valid JWT (or has no iss)")
+            raise TokenRejected("the token is not a valid JWT (or has no iss)")
         for trusted in authorizer.jwt_issuers:
             issuer = self._issuers.issuer(trusted.issuer)
             if issuer.url == claimed:
@@ -107,21 +110,21 @@ class RestJwtCheck:
                     discovery_names_issuer=issuer.jwks_url is None,
                     keys_ttl_s=KEYS_TTL_S,
                 )
-        raise unauthorized(authorizer, "the token does not have a valid issuer")
+        raise TokenRejected("the token does not have a valid issuer")
 
 
-def _check_claim(authorizer: Authorizer, rule: JwtClaimRule, claims: dict[str, Any]) -> None:
+def _check_claim(rule: JwtClaimRule, claims: dict[str, Any]) -> None:
     """SINGLE_STRING: "When true, the token must contain the claim"; with expected values
     "the claim must match it exactly, and the match is case-sensitive" (JwtAdditionalClaim)."""
     if rule.name not in claims:
         if rule.required:
-            raise unauthorized(authorizer, f"the token has no {rule.name} claim")
+            raise TokenRejected(f"the token has no {rule.name} claim")
         return
     value = claims[rule.name]
     if not isinstance(value, str):
-        raise unauthorized(authorizer, f"the token's {rule.name} claim is not a single string")
+        raise TokenRejected(f"the token's {rule.name} claim is not a single string")
     if rule.expected_values and value not in rule.expected_values:
-        raise unauthorized(authorizer, f"the token's {rule.name} claim has no expected value")
+        raise TokenRejected(f"the token's {rule.name} claim has no expected value")
 
 
 def _header_name(authorizer: Authorizer) -> str:

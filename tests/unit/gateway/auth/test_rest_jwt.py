@@ -427,3 +427,13 @@ async def test_rest_jwt_keys_are_fetched_again_after_an_hour(pipeline: Pipeline)
     pipeline.now += 2
     assert (await pipeline.get("/Prod/orders", Authorization=token))[0] == 200
     assert pipeline.fetches.count(f"{SHOP.url}/keys") == fetched + 1
+
+
+async def test_rest_jwt_challenge_only_for_a_token_that_failed(pipeline: Pipeline) -> None:
+    _, _, missing = await pipeline.get("/Prod/orders")
+    assert b"www-authenticate" not in missing
+    _, _, bad = await pipeline.get("/Prod/orders", Authorization="not-a-jwt")
+    assert bad[b"www-authenticate"] == (
+        b'Bearer scope="" error="invalid_token" '
+        b'error_description="the token is not a valid JWT (or has no iss)"'
+    )
