@@ -485,7 +485,25 @@ def _method_settings(
             entry["throttlingBurstLimit"] = setting.throttle.burst
         if setting.throttle.rate >= 0:
             entry["throttlingRateLimit"] = setting.throttle.rate
+    stage_wide = cached.get("*/*")
+    if stage_wide is not None:
+        for key, entry in merged.items():
+            if "cachingEnabled" not in entry:
+                entry.update(_inherited_caching(stage_wide, key))
     return merged
+
+
+def _inherited_caching(stage_wide: dict[str, Any], key: str) -> dict[str, Any]:
+    """The caching fields of an entry that sets none: what its method is served with, the
+    stage-wide (`*/*`) entry's, which caches GET only ("When you enable caching for a
+    stage, only GET methods have caching enabled by default"). An entry of a record decides
+    caching for its method (gateway/cache/policy.py), so without them the method would lose
+    the caching the template gives it. [choice: whether AWS copies them is not documented]
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-caching.html
+    """
+    inherited = dict(stage_wide)
+    inherited["cachingEnabled"] = bool(stage_wide.get("cachingEnabled")) and key.endswith("/GET")
+    return inherited
 
 
 def _access_log(setting: AccessLogSetting, region: str, account_id: str) -> dict[str, str]:

@@ -3,9 +3,12 @@ throttling and caching of the same key, and compiled back from them."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from lamina.config.apigateway_compile import compile_rest_api
 from lamina.config.apigateway_render import render_rest_api
 from lamina.config.load import load_application
+from lamina.gateway.cache.policy import method_setting
 from lamina.gateway.model import MethodLogSetting
 from tests.conftest import FIXTURES
 
@@ -68,3 +71,37 @@ def test_method_settings_logging_round_trips_through_the_compiler() -> None:
     # false), so the logging-only `*/*` comes back as a caching-off entry too.
     enabled = [s for s in back.stages[0].method_cache if s.caching_enabled]
     assert enabled == [s for s in api.stages[0].method_cache if s.caching_enabled]
+
+
+def test_method_settings_throttle_only_entry_keeps_the_stage_wide_caching(tmp_path: Path) -> None:
+    """`*/*` caches; GET /items and POST /items set throttling only: served from the records,
+    GET /items stays cached and POST /items stays uncached, as from the template."""
+    text = (APP / "template.yaml").read_text()
+    text = text.replace(
+        "        - ResourcePath: /*\n          HttpMethod: '*'\n",
+        "        - ResourcePath: /*\n          HttpMethod: '*'\n          CachingEnabled: true\n"
+        "        - ResourcePath: /~1items~1{id}\n"
+        "          HttpMethod: POST\n"
+        "          ThrottlingRateLimit: 1\n",
+    ).replace("          CachingEnabled: true\n          CacheTtlInSeconds: 60\n", "")
+    (tmp_path / "template.yaml").write_text(text)
+    app = load_application(tmp_path, region=REGION, account_id=ACCOUNT)
+    (api,) = app.rest_apis
+    snapshot, records = render_rest_api(
+        api, region=REGION, account_id=ACCOUNT, throttles=app.limits.stage_throttles
+    )
+    settings = records[0]["methodSettings"]
+    assert settings["~1items~1{id}/GET"]["cachingEnabled"] is True
+    assert settings["~1items~1{id}/POST"]["cachingEnabled"] is False
+    back = compile_rest_api(
+        snapshot,
+        [(record, snapshot, None) for record in records],
+        region=REGION,
+        account_id=ACCOUNT,
+        logical_id=api.logical_id,
+    )
+    stage = back.stages[0]
+    get = method_setting(stage, "/items/{id}", "GET")
+    assert get is not None and get.caching_enabled
+    post = method_setting(stage, "/items/{id}", "POST")
+    assert post is not None and not post.caching_enabled
