@@ -296,13 +296,14 @@ def invoke(function: str, path: str, event: str | None, overrides: str) -> None:
 
 @main.command()
 @click.argument("path", default=".", type=click.Path(exists=True))
-def validate(path: str) -> None:
+@_overrides
+def validate(path: str, overrides: str) -> None:
     """Check the template with cfn-lint, then load it as `lamina up` would (no server
     starts); print findings as file:line and exit 1 when there are any."""
     from lamina.config.validate import validate_template
 
     try:
-        findings = validate_template(path)
+        findings = validate_template(path, parse_overrides(overrides))
     except ConfigError as error:  # no template there, or one that does not parse
         click.echo(f"error: {error}", err=True)
         sys.exit(2)

@@ -12,6 +12,7 @@ https://github.com/aws-cloudformation/cfn-lint
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 
 from lamina.config.document import find_template
 from lamina.config.error import ConfigError
@@ -25,9 +26,12 @@ _NEWER_THAN_CFN_LINT = frozenset(
 )
 
 
-def validate_template(path: str | os.PathLike[str]) -> list[str]:
+def validate_template(
+    path: str | os.PathLike[str], parameter_overrides: Mapping[str, str] | None = None
+) -> list[str]:
     """cfn-lint's findings for the template at `path` (file or folder), then the error or
-    the warnings of loading it as `lamina up` would; [] when clean. Raises ConfigError
+    the warnings of loading it as `lamina up` would (with `parameter_overrides`, as given
+    to it: a parameter without a Default needs one); [] when clean. Raises ConfigError
     only when there is no template at `path`."""
     from cfnlint.api import lint_file
 
@@ -38,14 +42,16 @@ def validate_template(path: str | os.PathLike[str]) -> list[str]:
         for match in sorted(matches, key=lambda m: (m.linenumber, m.columnnumber, m.rule.id))
         if (match.rule.id, str(match.message)) not in _NEWER_THAN_CFN_LINT
     ]
-    return findings + load_findings(template)
+    return findings + load_findings(template, parameter_overrides)
 
 
-def load_findings(template: str | os.PathLike[str]) -> list[str]:
+def load_findings(
+    template: str | os.PathLike[str], parameter_overrides: Mapping[str, str] | None = None
+) -> list[str]:
     """The ConfigError `lamina up` would stop at ("file:line: resource X: detail"), or the
     warnings it would print ("file: warning: ..."); [] when it would start cleanly."""
     try:
-        app = load_application(template)
+        app = load_application(template, parameter_overrides=parameter_overrides)
     except ConfigError as error:
         return [str(error.located(file=str(template)))]
     return [f"{template}: warning: {warning}" for warning in app.warnings]

@@ -258,6 +258,17 @@ def test_validate_a_typo_in_an_authorizer_arn_names_the_closest_function(
     assert b"Fnn" in result.stdout
 
 
+def test_validate_takes_parameter_overrides_as_up_does(tmp_path: Path) -> None:
+    template = tmp_path / "template.yaml"
+    parameter = "Parameters:\n  Stage: {Type: String}\nResources:\n"
+    template.write_text(_FUNCTION_WITH_API.replace("Resources:\n", parameter))
+    missing = _lamina("validate", str(template))
+    assert missing.returncode == 1
+    assert b"parameter Stage: has no Default" in missing.stdout
+    given = _lamina("validate", str(template), "--parameter-overrides", "Stage=prod")
+    assert given.returncode == 0, given.stdout + given.stderr
+
+
 def test_up_broken_template_names_file_and_resource(tmp_path: Path) -> None:
     template = tmp_path / "template.yaml"
     template.write_text(
