@@ -1,7 +1,7 @@
 """What each gateway check adds per request: the same function behind no check and behind
 a cached Lambda TOKEN authorizer, a Cognito user pool authorizer, an API key with a usage
-plan, a WAF web ACL (REST) and a JWT authorizer (HTTP API), on one `lamina up` of
-bench/apps/security.
+plan, a WAF web ACL, a JWT authorizer (REST) and a JWT authorizer (HTTP API), on one
+`lamina up` of bench/apps/security.
 
     .venv/bin/python bench/security.py [--duration 5]
 
@@ -80,6 +80,9 @@ def main() -> int:
             "rest_cognito_authorizer": rest("OpenApi", "/cognito", ("Authorization", id_token)),
             "rest_api_key_usage_plan": rest("OpenApi", "/key", ("x-api-key", API_KEY)),
             "rest_waf_stage": rest("GuardedApi", "/plain"),
+            "rest_jwt_authorizer": rest(
+                "JwtApi", "/jwt", ("Authorization", f"Bearer {access_token}")
+            ),
             "http_plain": http("/plain"),
             "http_jwt_authorizer": http("/jwt", ("Authorization", f"Bearer {access_token}")),
         }
