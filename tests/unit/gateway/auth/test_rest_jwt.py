@@ -32,11 +32,11 @@ from lamina.gateway.model import (
     RestApi,
     Stage,
 )
-from lamina.gateway.request import GatewayRequest
 from lamina.gateway.stages.authorize import Authorize
 from lamina.gateway.stages.event import BuildEvent
 from lamina.gateway.stages.integrate import InvokeIntegration
 from lamina.gateway.stages.route import RouteRequest
+from tests.gateway_request import gateway_request
 from tests.invoker import ScriptedInvoker
 from tests.jwt_issuer import SigningKey, TokenIssuer
 
@@ -146,19 +146,7 @@ class Pipeline:
         self.ctx: RequestContext | None = None
 
     async def get(self, path: str, **headers: str) -> tuple[int, bytes, dict[bytes, bytes]]:
-        request = GatewayRequest(
-            method="GET",
-            path=path,
-            query_string="",
-            headers=[("Host", "127.0.0.1:3000"), *headers.items()],
-            body=b"",
-            source_ip="127.0.0.1",
-            protocol="HTTP/1.1",
-            domain_name="127.0.0.1:3000",
-            request_id="11111111-2222-4333-8444-555555555555",
-            extended_request_id="AAAAAAAAAAAAAAA=",
-            time_epoch_ms=0,
-        )
+        request = gateway_request(path, headers=headers.items())
         ctx = self.ctx = RequestContext(request, self.deployment, "127.0.0.1:3000")
         try:
             for stage in self.stages:
