@@ -29,6 +29,7 @@ from typing import Any
 
 import msgspec
 
+from lamina.aws.service import ServiceError
 from lamina.config.apigateway_access import (
     compile_plans,
     http_stage_throttles,
@@ -182,7 +183,10 @@ class ControlPlane:
             )
             adopt(self.rest, snapshot_, stages, stack_name=stack, logical_id=rest.logical_id)
         forget_removed(self.rest, stack, {api.logical_id for api in app.rest_apis})
-        adopt_limits(self.rest, *render_limits(app.limits), stack_name=stack)  # keys, plans
+        try:
+            adopt_limits(self.rest, *render_limits(app.limits), stack_name=stack)  # keys, plans
+        except ServiceError as error:  # a template key's value another key has
+            raise ConfigError(f"{error.code}: {error.message}") from error
         for http in app.http_apis:
             snapshot_, stages = render_http_api(http, region=region, account_id=account)
             adopt_http(self.http, snapshot_, stages, logical_id=http.logical_id, stack_name=stack)
@@ -193,8 +197,8 @@ class ControlPlane:
         when the result cannot be served, with the previous template's APIs adopted again,
         so the reload is reported as rolled back and records and service agree."""
         previous = self.app
-        self.adopt(app)
         try:
+            self.adopt(app)
             deployment = self.deployment()
         except ConfigError:
             self.adopt(previous)
