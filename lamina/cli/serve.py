@@ -60,6 +60,7 @@ from lamina.gateway.limits.limiter import LimiterUnavailable, open_limiter
 from lamina.gateway.limits.model import Throttle
 from lamina.gateway.limits.usage_reader import limiter_usage
 from lamina.gateway.observe import default_observer
+from lamina.gateway.waf.rate import open_rate_counter
 from lamina.http.server import HttpServer
 from lamina.http.tls import TlsConfigError
 from lamina.services.apigateway.provider import ApiGatewayProvider
@@ -232,6 +233,7 @@ async def serve(options: ServeOptions) -> int:
     issuers = IssuerDirectory(os.environ.get(COGNITO_ISSUER_ENV) or None)
     authorizer_cache = open_authorizer_cache(options.limits_url)  # the same Redis, if any
     response_cache = open_response_cache(options.limits_url)  # the stage cache (G7), too
+    waf_rates = open_rate_counter(options.limits_url)  # WAF rate-based rules count there too
     # One store: the AWS endpoint, the gateway's AWS_IAM check and STS share keys.
     credentials = credential_store(app, strict=options.enforce_iam)
     gateway = Gateway(
@@ -242,6 +244,7 @@ async def serve(options: ServeOptions) -> int:
         credentials=credentials,
         authorizer_cache=authorizer_cache,
         response_cache=response_cache,
+        waf_rates=waf_rates,
         observer=default_observer(
             AccessLogWriter(state_dir / "logs" / "access", sink=logs.access_lines)
         ),
@@ -500,6 +503,7 @@ async def serve(options: ServeOptions) -> int:
         await limiter.close()
         await authorizer_cache.close()
         await response_cache.close()
+        await waf_rates.close()
         await gateway.observer.close()  # the access log lines still pending
         tracing.close()  # the spans still pending for the OTLP collector
     return 0

@@ -56,6 +56,7 @@ from lamina.gateway.stages.meter import EnforceThrottle, MeterUsage
 from lamina.gateway.stages.route import RouteRequest
 from lamina.gateway.stages.validate import ValidateRequest
 from lamina.gateway.trace import GatewayTracing
+from lamina.gateway.waf.rate import RateCounts
 
 log = logging.getLogger("lamina.gateway")
 
@@ -73,6 +74,7 @@ class Gateway:
         response_cache: ResponseCache | None = None,
         observer: RequestObserver | None = None,
         aws_services: AwsServiceCaller | None = None,
+        waf_rates: RateCounts | None = None,
     ) -> None:
         self.observer = observer or default_observer()
         """Metrics and access logs, recorded once a request is answered."""
@@ -86,7 +88,7 @@ class Gateway:
         self._all_stages: tuple[Stage, ...] = (
             ClientCertificate(),
             RefuseDefaultEndpoint(),  # DisableExecuteApiEndpoint: custom domains only
-            Firewall(),  # AWS WAF sees the request before API Gateway routes it
+            Firewall(rates=waf_rates),  # AWS WAF sees the request before API Gateway routes it
             RouteRequest(),
             MapCustomDomain(),
             AnswerPreflight(),

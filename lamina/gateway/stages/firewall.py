@@ -19,7 +19,7 @@ from lamina.gateway.waf.detect import Detectors
 from lamina.gateway.waf.engine import CompiledAcl, Compiler, Verdict
 from lamina.gateway.waf.field import RequestView
 from lamina.gateway.waf.model import CustomResponse, WebAcl
-from lamina.gateway.waf.rate import RateCounter
+from lamina.gateway.waf.rate import RateCounter, RateCounts
 
 log = logging.getLogger("lamina.gateway.waf")
 
@@ -27,10 +27,11 @@ _PATH_STYLE = "/restapis/"
 
 
 class Firewall:
-    def __init__(
-        self, detectors: Detectors | None = None, rates: RateCounter | None = None
-    ) -> None:
-        self._compiler = Compiler(detectors or Detectors(), rates or RateCounter())
+    def __init__(self, detectors: Detectors | None = None, rates: RateCounts | None = None) -> None:
+        self._rates = rates or RateCounter()
+        """Where rate-based rules count: this process, or Redis shared by every edge
+        process (`--limits`)."""
+        self._compiler = Compiler(detectors or Detectors(), self._rates)
         self._compiled: dict[str, CompiledAcl] = {}
         """By web ACL ARN; a redeployed ACL (a new object) is compiled again, while its
         rate-based counts, kept by the shared RateCounter, carry over."""
@@ -63,7 +64,15 @@ class Firewall:
             source_ip=request.source_ip,
             body_limit=acl.body_limit,
         )
-        verdict = self._acl(acl).evaluate(view)
+        compiled = self._acl(acl)
+
+        def evaluate() -> Verdict:
+            # Run again when a Redis counter fetched a count: start from no labels or notes.
+            view.labels.clear()
+            view.notes.clear()
+            return compiled.evaluate(view)
+
+        verdict = await self._rates.evaluating(evaluate)
         for name in verdict.counted:
             log.warning("WAF %s: rule %s matched (Count)", acl.name, name)
         if verdict.action == "Block":

@@ -42,7 +42,7 @@ from lamina.gateway.waf.model import (
     WebAcl,
     XssMatchStatement,
 )
-from lamina.gateway.waf.rate import RateCounter
+from lamina.gateway.waf.rate import RateCounts
 from lamina.gateway.waf.transform import pipeline
 
 Matcher = Callable[[RequestView], bool]
@@ -246,7 +246,7 @@ def _evaluate_group(group: _Group, view: RequestView, counted: list[str]) -> Ver
 class Compiler:
     """Builds matchers; shares the detectors and the rate counter across ACLs."""
 
-    def __init__(self, detectors: Detectors, rates: RateCounter) -> None:
+    def __init__(self, detectors: Detectors, rates: RateCounts) -> None:
         self._detectors = detectors
         self._rates = rates
         self._context = ""
