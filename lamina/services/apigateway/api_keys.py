@@ -34,6 +34,10 @@ from lamina.services.apigateway.state import ApiGatewayState
 MIN_VALUE, MAX_VALUE, GENERATED_LENGTH = 20, 128, 40
 _VALUE_ALPHABET = string.ascii_letters + string.digits
 API_KEY_TYPE = "API_KEY"
+DUPLICATE_VALUE = "API Key already exists"
+"""CreateApiKey's ConflictException for a value another key has, made through the API or
+adopted from a template (usage_adopt.py refuses a template key's clash with the same words);
+UpdateApiKey cannot change a value (its patch paths have no /value)."""
 
 
 def api_key_not_found() -> Exception:
@@ -60,7 +64,7 @@ def _check_value(value: str, records: Records, tx: Reader, own_id: str | None = 
     if len(value) > MAX_VALUE:
         raise bad_request(f"API Key value exceeds maximum size of {MAX_VALUE} characters")
     if any(key.value == value and key.id != own_id for key in records.api_keys.all("", tx)):
-        raise conflict("API Key already exists")
+        raise conflict(DUPLICATE_VALUE)
 
 
 def _stage_key(records: Records, text: str, tx: Reader) -> str:
