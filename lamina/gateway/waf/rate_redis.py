@@ -17,6 +17,7 @@ Its own module: redis-py takes a fifth of a second to import, paid only when ask
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import TypeVar
@@ -100,8 +101,9 @@ class RedisRateCounter(RedisBacked):
         *,
         now: Callable[[], float] | None = None,
         retry_after_s: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        super().__init__(client, prefix, retry_after_s=retry_after_s)
+        super().__init__(client, prefix, retry_after_s=retry_after_s, clock=clock)
         self._now = now
         """The window's clock in seconds; None: the Redis server's."""
         self._count = self._client.register_script(_COUNT)

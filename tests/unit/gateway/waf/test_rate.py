@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from lamina.gateway.waf.rate import RateCounter
+import pytest
+
+from lamina.gateway.waf.rate import RateCounter, open_rate_counter
 
 
 class Clock:
@@ -52,3 +54,32 @@ def test_a_flood_keeps_one_slot_per_second() -> None:
     window = rates._windows[("r", "ip")]
     assert len(window.seconds) <= 61
     assert window.total == sum(count for _, count in window.seconds) == 6000
+
+
+async def test_in_process_counter_evaluates_once_and_counts_once() -> None:
+    rates = RateCounter(Clock())
+    runs = []
+
+    def evaluate() -> bool:
+        runs.append(1)
+        return rates.over_limit("r", "ip", limit=1, window=60)
+
+    assert await rates.evaluating(evaluate) is False
+    assert await rates.evaluating(evaluate) is True
+    assert runs == [1, 1]
+
+
+def test_no_limits_url_or_a_non_redis_one_counts_in_process() -> None:
+    assert isinstance(open_rate_counter(None), RateCounter)
+    assert isinstance(open_rate_counter("memory://"), RateCounter)
+
+
+async def test_redis_counter_refuses_counting_outside_an_evaluation() -> None:
+    from redis.asyncio import Redis
+
+    from lamina.gateway.waf.rate_redis import RedisRateCounter
+
+    rates = RedisRateCounter(Redis(host="127.0.0.1", port=1), "p:")  # never connected
+    with pytest.raises(RuntimeError, match="outside evaluating"):
+        rates.over_limit("r", "ip", limit=1, window=60)
+    await rates.close()
