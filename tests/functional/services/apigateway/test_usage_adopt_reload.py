@@ -121,3 +121,20 @@ def test_create_api_key_with_a_template_key_value_is_refused(lamina: LaminaProce
     apigw = _apigw(lamina)
     with pytest.raises(apigw.exceptions.ConflictException, match="API Key already exists"):
         apigw.create_api_key(name="copy", value=QUOTA_KEY)
+
+
+def test_lamina_up_refuses_a_template_key_with_an_api_key_value(app: Path) -> None:
+    first = LaminaProcess(app)
+    try:
+        made = _apigw(first).create_api_key(name="made", value="made-key-0123456789abcdef")
+    finally:
+        first.stop()
+    template = app / "template.yaml"
+    clash = template.read_text().replace(
+        "Value: disabled-key-0123456789abcdef", "Value: made-key-0123456789abcdef"
+    )
+    template.write_text(clash)
+    with pytest.raises(RuntimeError) as info:
+        LaminaProcess(app)
+    assert "error: ConflictException: API Key already exists" in str(info.value)
+    assert f"'made' ({made['id']})" in str(info.value)
