@@ -6,10 +6,11 @@ https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-ra
 
 A slot (rule, aggregation key) is one hash: a field per second holding that second's
 requests, `t` their total and `f` the oldest second kept, as rate.RateCounter's deque. One
-Lua script per reached rule drops the seconds that left the window, counts the request and
-answers the total: one round trip, atomic on the server. The key expires `window` seconds
-after its last request, so an idle address costs nothing. Seconds are the Redis server's
-clock (TIME), the one clock every edge process agrees on; tests may pass their own.
+Lua script per request drops the seconds that left the windows of the rules it reached,
+counts the request in them and answers the totals: one round trip, atomic on the server.
+A key expires `window` seconds after its last request, so an idle address costs nothing.
+Seconds are the Redis server's clock (TIME), the one clock every edge process agrees on;
+tests may pass their own.
 
 Its own module: redis-py takes a fifth of a second to import, paid only when asked for.
 """
@@ -32,8 +33,10 @@ T = TypeVar("T")
 
 DEFAULT_REDIS_PREFIX = "lamina:waf_rate:"
 
-# KEYS: the slot's hash. ARGV: now (whole seconds; '' = the server's clock), window (s).
-# Returns the requests of the last `window` seconds, this one included.
+# KEYS: the slots the request reached, in evaluation order. ARGV: now (whole seconds; ''
+# = the server's clock), then a (window, limit) pair per slot. Counts the request in each
+# slot, stopping after the first whose total passes its limit (a terminating rule ends
+# evaluation there, so later rules never see the request). Returns the totals counted.
 _COUNT = """
 local now
 if ARGV[1] == '' then
@@ -41,27 +44,35 @@ if ARGV[1] == '' then
 else
   now = tonumber(ARGV[1])
 end
-local window = tonumber(ARGV[2])
-local state = redis.call('HMGET', KEYS[1], 'f', 't')
-local first = tonumber(state[1]) or now
-local total = tonumber(state[2]) or 0
-local oldest = now - window + 1
-if first < oldest then
-  local stale = {}
-  for second = first, oldest - 1 do
-    stale[#stale + 1] = tostring(second)
+local totals = {}
+for i, key in ipairs(KEYS) do
+  local window = tonumber(ARGV[2 * i])
+  local limit = tonumber(ARGV[2 * i + 1])
+  local state = redis.call('HMGET', key, 'f', 't')
+  local first = tonumber(state[1]) or now
+  local total = tonumber(state[2]) or 0
+  local oldest = now - window + 1
+  if first < oldest then
+    local stale = {}
+    for second = first, oldest - 1 do
+      stale[#stale + 1] = tostring(second)
+    end
+    for _, count in ipairs(redis.call('HMGET', key, unpack(stale))) do
+      total = total - (tonumber(count) or 0)
+    end
+    redis.call('HDEL', key, unpack(stale))
+    first = oldest
   end
-  for _, count in ipairs(redis.call('HMGET', KEYS[1], unpack(stale))) do
-    total = total - (tonumber(count) or 0)
+  redis.call('HINCRBY', key, tostring(now), 1)
+  total = total + 1
+  redis.call('HSET', key, 'f', math.min(first, now), 't', total)
+  redis.call('EXPIRE', key, window)
+  totals[i] = total
+  if total > limit then
+    break
   end
-  redis.call('HDEL', KEYS[1], unpack(stale))
-  first = oldest
 end
-redis.call('HINCRBY', KEYS[1], tostring(now), 1)
-total = total + 1
-redis.call('HSET', KEYS[1], 'f', math.min(first, now), 't', total)
-redis.call('EXPIRE', KEYS[1], window)
-return total
+return totals
 """
 
 _MAX_ROUNDS = 64
@@ -69,24 +80,40 @@ _MAX_ROUNDS = 64
 
 _KEY_ENCODER = msgspec.json.Encoder()
 
-_counts: ContextVar[dict[tuple[str, str], int] | None] = ContextVar("waf_rate_counts", default=None)
-"""The totals Redis answered for the request being evaluated, by slot."""
+Reached = tuple[str, str, int, int]
+"""A rate-based rule's slot reached by evaluation: (rule, key, limit, window)."""
+
+
+class _Evaluation:
+    """The counts Redis answered for the request being evaluated, by slot, and while
+    evaluation is optimistic (every rule under its limit), the slots it reached."""
+
+    __slots__ = ("counts", "optimistic", "reached")
+
+    def __init__(self) -> None:
+        self.counts: dict[tuple[str, str], int] = {}
+        self.optimistic = True
+        self.reached: list[Reached] = []
+
+
+_current: ContextVar[_Evaluation | None] = ContextVar("waf_rate_evaluation", default=None)
 
 
 class _CountNeeded(Exception):
     """Evaluation reached a rate-based rule whose count for this request is not known yet."""
 
-    def __init__(self, rule: str, key: str, window: int) -> None:
-        super().__init__(rule, key)
-        self.slot = (rule, key)
-        self.window = window
+    def __init__(self, reached: Reached) -> None:
+        super().__init__(*reached)
+        self.reached = reached
 
 
 class RedisRateCounter(RedisBacked):
-    """Counts in Redis (cluster mode). Evaluation runs synchronously; when it reaches a
-    rate-based rule not counted yet for this request, `evaluating` counts the request in
-    Redis and runs the evaluation again with the answer (rules are pure functions of the
-    request, and ModSecurity verdicts are remembered, so the rerun is cheap).
+    """Counts in Redis (cluster mode). Evaluation runs synchronously, first as if every
+    rate-based rule were under its limit, noting the rules it reaches; one script then
+    counts the request in them, in order. All under their limit: that evaluation stands.
+    Otherwise it runs again with the counts (rules are pure functions of the request), and
+    a rule it reaches only then is counted before it goes on: the same requests are
+    counted, and the same verdicts given, as by the in-process RateCounter.
 
     Redis being unreachable must not refuse requests: a count that fails is taken as
     under the limit, with one warning (see RedisBacked)."""
@@ -109,41 +136,59 @@ class RedisRateCounter(RedisBacked):
         self._count = self._client.register_script(_COUNT)
 
     def over_limit(self, rule: str, key: str, limit: int, window: int) -> bool:
-        counts = _counts.get()
-        if counts is None:
+        evaluation = _current.get()
+        if evaluation is None:
             raise RuntimeError("RedisRateCounter.over_limit outside evaluating()")
-        total = counts.get((rule, key))
-        if total is None:
-            raise _CountNeeded(rule, key, window)
-        return total > limit
+        total = evaluation.counts.get((rule, key))
+        if total is not None:
+            return total > limit
+        if evaluation.optimistic:
+            evaluation.reached.append((rule, key, limit, window))
+            return False
+        raise _CountNeeded((rule, key, limit, window))
 
     async def evaluating(self, evaluate: Callable[[], T]) -> T:
-        counts: dict[tuple[str, str], int] = {}
-        token = _counts.set(counts)
+        evaluation = _Evaluation()
+        token = _current.set(evaluation)
         try:
+            result = evaluate()
+            if not evaluation.reached or not await self._record(evaluation, evaluation.reached):
+                return result
+            evaluation.optimistic = False
             for _ in range(_MAX_ROUNDS):
                 try:
                     return evaluate()
                 except _CountNeeded as needed:
-                    counts[needed.slot] = await self.count(*needed.slot, needed.window)
+                    await self._record(evaluation, [needed.reached])
             raise RuntimeError(f"a web ACL reached more than {_MAX_ROUNDS} rate-based rules")
         finally:
-            _counts.reset(token)
+            _current.reset(token)
 
-    async def count(self, rule: str, key: str, window: int) -> int:
-        """Record one request in the slot and answer the requests of its last `window`
-        seconds; 0 (under any limit) when Redis is resting or fails."""
+    async def _record(self, evaluation: _Evaluation, reached: list[Reached]) -> bool:
+        """Count the request in the `reached` slots; whether one is now over its limit."""
+        totals = await self.count(reached)
+        for (rule, key, _, _), total in zip(reached, totals, strict=False):
+            evaluation.counts[(rule, key)] = total
+        return any(total > limit for (_, _, limit, _), total in zip(reached, totals, strict=False))
+
+    async def count(self, reached: list[Reached]) -> list[int]:
+        """Record one request in each slot, in order, up to the first over its limit, and
+        answer their totals over their windows; 0s (under any limit) when Redis is resting
+        or fails."""
         if self._resting():
-            return 0
-        name = self._prefix + _KEY_ENCODER.encode((rule, key)).decode()
-        now = "" if self._now is None else str(math.floor(self._now()))
+            return [0] * len(reached)
+        prefix = self._prefix
+        names = [prefix + _KEY_ENCODER.encode((rule, key)).decode() for rule, key, *_ in reached]
+        args: list[int | str] = ["" if self._now is None else str(math.floor(self._now()))]
+        for _, _, limit, window in reached:
+            args += [window, limit]
         try:
-            total = int(await self._count(keys=[name], args=[now, window]))
+            totals = await self._count(keys=names, args=args)
         except (RedisError, OSError) as error:
             self._failed(error)
-            return 0
+            return [0] * len(reached)
         self._down_until = None
-        return total
+        return [int(total) for total in totals]
 
 
 def redis_rate_counter(url: str) -> RedisRateCounter:

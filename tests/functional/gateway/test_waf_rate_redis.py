@@ -8,6 +8,7 @@ import logging
 import time
 import uuid
 from collections.abc import AsyncIterator
+from typing import Literal
 
 import httpx
 import pytest
@@ -61,9 +62,10 @@ def prefix() -> str:
     return f"lamina:test:waf_rate:{uuid.uuid4().hex}:"
 
 
-def _deployment(limit: int = 10) -> Deployment:
-    """/prod/hello behind a web ACL: a ByteMatch rule first (its labels and notes must not
-    repeat when evaluation runs again), then at most `limit` requests a minute per address."""
+def _deployment(limit: int = 10, rules: tuple[Rule, ...] | None = None) -> Deployment:
+    """/prod/hello behind a web ACL: by default a ByteMatch rule first (its labels and
+    notes must not repeat when evaluation runs again), then at most `limit` requests a
+    minute per address."""
     never = ByteMatchStatement(
         field=FieldToMatch(kind="UriPath"),
         search=b"/admin",
@@ -71,15 +73,12 @@ def _deployment(limit: int = 10) -> Deployment:
         transformations=(TextTransformation(priority=0, type="NONE"),),
     )
     rate = RateBasedStatement(limit=limit, window_seconds=60, aggregate="IP")
-    acl = WebAcl(
-        name="acl",
-        arn=ARN,
-        default_action="Allow",
-        rules=(
+    if rules is None:
+        rules = (
             Rule(name="NoAdmin", priority=0, statement=never, action="Block"),
             Rule(name="PerAddress", priority=1, statement=rate, action="Block"),
-        ),
-    )
+        )
+    acl = WebAcl(name="acl", arn=ARN, default_action="Allow", rules=rules)
     lam = LambdaIntegration(function_name="Fn", timeout_ms=100)
     methods = {"GET": Method(http_method="GET", integration=lam)}
     rest = RestApi(
@@ -135,6 +134,40 @@ async def test_per_process_counters_would_not_have_blocked() -> None:
     assert statuses == [200] * 12
 
 
+async def test_several_rate_rules_count_the_requests_the_in_process_counter_counts(
+    prefix: str,
+) -> None:
+    """A Count rule over its limit lets evaluation go on; a Block rule over its limit ends
+    it, so a later rule never counts those requests (the CONSTANT rule below counts only
+    what got past the per-address ones): the same statuses with either counter."""
+
+    def rate(
+        name: str,
+        priority: int,
+        limit: int,
+        action: Literal["Count", "Block"],
+        aggregate: Literal["IP", "CONSTANT"],
+    ) -> Rule:
+        statement = RateBasedStatement(limit=limit, window_seconds=60, aggregate=aggregate)
+        return Rule(name=name, priority=priority, statement=statement, action=action)
+
+    rules = (
+        rate("CountPerAddress", 0, 2, "Count", "IP"),
+        rate("BlockPerAddress", 1, 4, "Block", "IP"),
+        rate("BlockEveryone", 2, 6, "Block", "CONSTANT"),
+    )
+    edge = Redis(host="127.0.0.1", port=6379)
+    results = {}
+    for name, rates in (("local", None), ("redis", RedisRateCounter(edge, prefix))):
+        gateway = Gateway(_deployment(rules=rules), ScriptedInvoker(OK), waf_rates=rates)
+        first = [await _status(gateway, "10.0.0.1") for _ in range(8)]
+        second = [await _status(gateway, "10.0.0.2") for _ in range(4)]
+        results[name] = (first, second)
+    await edge.aclose()
+    assert results["local"] == ([200] * 4 + [403] * 4, [200, 200, 403, 403])
+    assert results["redis"] == results["local"]
+
+
 async def test_redis_window_trails_now_as_the_in_process_counter(redis: Redis, prefix: str) -> None:
     clock = Clock()
     local, shared = RateCounter(clock), RedisRateCounter(redis, prefix, now=clock)
@@ -165,7 +198,7 @@ async def test_redis_keys_expire_and_hold_at_most_a_window_of_seconds(
     [name] = await redis.keys(prefix + "*")
     assert 0 < await redis.ttl(name) <= 60
     assert await redis.hlen(name) <= 60 + 2  # one field a second, plus total and first
-    assert int(await redis.hget(name, "t")) == 120  # the last 60 s at 2 a second
+    assert await redis.hget(name, "t") == b"120"  # the last 60 s at 2 a second
 
 
 async def test_redis_down_admits_with_one_warning_and_is_left_alone(
