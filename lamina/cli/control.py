@@ -242,11 +242,20 @@ class ControlPlane:
             tuple(http_apis),
             account_id=app.account_id,
             region=app.region,
-            limits=self._limits(merge_limits(app.limits, compile_plans(plans), throttles)),
+            limits=self._limits(
+                merge_limits(_records_serve(app.limits), compile_plans(plans), throttles)
+            ),
             domains=merge_domains(app.domains, compile_custom_domains(domains)),
             root_candidates={api.id for api in app.rest_apis} | {api.id for api in app.http_apis},
             vpc_endpoints=app.vpc_endpoints,
         )
+
+
+def _records_serve(limits: AccessLimits) -> AccessLimits:
+    """The template's limits without its keys and plans: adopt_limits wrote those into the
+    records, which are what is served, so a key or plan the API deleted is not served from
+    the template behind the records' back."""
+    return msgspec.structs.replace(limits, api_keys=(), usage_plans=())
 
 
 RestInput = tuple[RestApiRecord, dict[str, Any], list[DeployedStage]]
