@@ -9,6 +9,7 @@ https://docs.aws.amazon.com/apigateway/latest/api/API_CreateApiKey.html
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from collections.abc import Iterator
@@ -51,17 +52,21 @@ def _apigw(lamina: LaminaProcess) -> Any:
 
 def _edit(app: Path, lamina: LaminaProcess, old: str, new: str, outcome: str) -> str:
     """Replace `old` in the template and wait (at most 20 s) for the reload's `outcome` line
-    ("Reloaded in", "still serving the previous version"); the output after the edit."""
+    ("Reloaded in", "still serving the previous version"); the output after the edit. An
+    edit made before the watcher's first look is not a change to it: the file's time is
+    moved on every 2 s until the reload is seen."""
     template = app / "template.yaml"
     text = template.read_text()
     assert old in text
     before = len(lamina.output())
     template.write_text(text.replace(old, new, 1))
-    end = time.monotonic() + 20
-    while time.monotonic() < end:
+    for attempt in range(200):
         tail = lamina.output()[before:]
         if outcome in tail:
             return tail
+        if attempt % 20 == 19:
+            later = template.stat().st_mtime + 1
+            os.utime(template, (later, later))
         time.sleep(0.1)
     raise AssertionError(f"no {outcome!r} after the edit:\n{lamina.output()[before:]}")
 
@@ -138,3 +143,18 @@ def test_lamina_up_refuses_a_template_key_with_an_api_key_value(app: Path) -> No
         LaminaProcess(app)
     assert "error: ConflictException: API Key already exists" in str(info.value)
     assert f"'made' ({made['id']})" in str(info.value)
+
+
+def test_template_plan_deleted_through_api_is_not_served_again(
+    app: Path, lamina: LaminaProcess
+) -> None:
+    apigw = _apigw(lamina)
+    (plan,) = [p for p in apigw.get_usage_plans()["items"] if p["name"] == "small-quota"]
+    stage = plan["apiStages"][0]
+    detach = [{"op": "remove", "path": "/apiStages", "value": f"{stage['apiId']}:prod"}]
+    apigw.update_usage_plan(usagePlanId=plan["id"], patchOperations=detach)
+    apigw.delete_usage_plan(usagePlanId=plan["id"])
+    assert _status(lamina, QUOTA_KEY) == 403  # its only plan is gone
+    _edit(app, lamina, "Name: disabled-key", "Name: disabled-key-2", "Reloaded in")
+    assert all(p["id"] != plan["id"] for p in apigw.get_usage_plans()["items"])
+    assert _status(lamina, QUOTA_KEY) == 403
