@@ -1,7 +1,9 @@
 """A template's API keys and usage plans adopted into the management API's records
-(adopt_limits), read back with boto3: listed as CloudFormation leaves them, replaced by a
-changed template, deleted when the template drops them; a key attached through the API to a
-template plan stays attached."""
+(adopt_limits), read back with boto3: listed as CloudFormation leaves them; a property the
+template changed since the last adoption applied, what the API changed otherwise kept (as
+CloudFormation leaves drift); deleted when the template drops them; a key attached through
+the API to a template plan stays attached; a template key taking another key's value
+refused with CreateApiKey's conflict, naming both."""
 
 from __future__ import annotations
 
