@@ -26,6 +26,7 @@ from lamina.config.reference import CfnResource
 from lamina.config.stack import Stack
 from lamina.gateway.domain import ApiMapping, CustomDomain, MutualTls
 from lamina.http.truststore import TruststoreError, read_truststore
+from lamina.services.apigateway.domain_store import ENHANCED_POLICIES, LEGACY_POLICIES
 
 REST_DOMAIN = "AWS::ApiGateway::DomainName"
 REST_MAPPING = "AWS::ApiGateway::BasePathMapping"
@@ -68,25 +69,6 @@ def build_domains(stack: Stack) -> list[CustomDomain]:
         )
         for domain in domains.values()
     ]
-
-
-# The SecurityPolicy enums of the API references (API_CreateDomainName, apigateway and
-# apigatewayv2): legacy TLS_1_0 / TLS_1_2, and REST domains' enhanced SecurityPolicy_* ones.
-LEGACY_POLICIES = ("TLS_1_0", "TLS_1_2")
-ENHANCED_POLICIES = (
-    "SecurityPolicy_TLS13_1_3_2025_09",
-    "SecurityPolicy_TLS13_1_3_FIPS_2025_09",
-    "SecurityPolicy_TLS13_1_2_PFS_PQ_2025_09",
-    "SecurityPolicy_TLS13_1_2_FIPS_PQ_2025_09",
-    "SecurityPolicy_TLS13_1_2_FIPS_PFS_PQ_2025_09",
-    "SecurityPolicy_TLS13_1_2_Ext2_PQ_2025_09",
-    "SecurityPolicy_TLS13_1_2_Ext2_FIPS_PQ_2025_09",
-    "SecurityPolicy_TLS13_1_2_PQ_2025_09",
-    "SecurityPolicy_TLS13_1_2_2021_06",
-    "SecurityPolicy_TLS13_2025_EDGE",
-    "SecurityPolicy_TLS12_PFS_2025_EDGE",
-    "SecurityPolicy_TLS12_2018_EDGE",
-)
 
 
 def _domain(stack: Stack, resource: CfnResource) -> CustomDomain:

@@ -34,7 +34,9 @@ class Truststore:
 
     __slots__ = ("path", "trusted", "warnings")
 
-    def __init__(self, path: Path, trusted: list[x509.Certificate], warnings: list[str]) -> None:
+    def __init__(
+        self, path: Path | str, trusted: list[x509.Certificate], warnings: list[str]
+    ) -> None:
         self.path = path
         self.trusted = trusted
         self.warnings = warnings
@@ -81,10 +83,22 @@ def weakness(cert: x509.Certificate) -> str | None:
 def read_truststore(path: Path, now: datetime.datetime | None = None) -> Truststore:
     """Raises TruststoreError for a file that is not a PEM bundle of certificates, or one
     none of whose certificates can be trusted (mutual TLS would refuse every client)."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise TruststoreError(f"truststore {path}: cannot be read ({error})") from error
+    return parse_truststore(data, path, now)
+
+
+def parse_truststore(
+    data: bytes, path: Path | str, now: datetime.datetime | None = None
+) -> Truststore:
+    """`read_truststore` of bytes already read (an S3 object's); `path` (or an s3:// URI)
+    names them."""
     moment = now or datetime.datetime.now(datetime.UTC)
     try:
-        certificates = x509.load_pem_x509_certificates(path.read_bytes())
-    except (OSError, ValueError) as error:
+        certificates = x509.load_pem_x509_certificates(data)
+    except ValueError as error:
         raise TruststoreError(
             f"truststore {path}: not a PEM bundle of certificates ({error})"
         ) from error

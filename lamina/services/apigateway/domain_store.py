@@ -23,12 +23,14 @@ old HTTP API mapping whose base path the REST one took is dropped.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 import msgspec
 
 from lamina.core.store import Collection, Reader, Store, Transaction
+from lamina.http.truststore import TruststoreError, parse_truststore
 from lamina.services.apigateway.deploy_records import STAGES, Records
 from lamina.services.apigateway.ids import API_ID_LENGTH, new_id
 from lamina.services.apigateway.state import REST_APIS
@@ -53,6 +55,34 @@ _REGIONAL_ZONES = {
     "ap-southeast-2": "Z2RPCDW04V8134",
 }
 _LEGACY_REST = ("apigw/domainnames", "apigw/basepathmappings")
+# The SecurityPolicy enums of the API references (API_CreateDomainName, apigateway and
+# apigatewayv2): legacy TLS_1_0 / TLS_1_2, and REST domains' enhanced SecurityPolicy_* ones.
+# https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-security-policies.html
+LEGACY_POLICIES = ("TLS_1_0", "TLS_1_2")
+ENHANCED_POLICIES = (
+    "SecurityPolicy_TLS13_1_3_2025_09",
+    "SecurityPolicy_TLS13_1_3_FIPS_2025_09",
+    "SecurityPolicy_TLS13_1_2_PFS_PQ_2025_09",
+    "SecurityPolicy_TLS13_1_2_FIPS_PQ_2025_09",
+    "SecurityPolicy_TLS13_1_2_FIPS_PFS_PQ_2025_09",
+    "SecurityPolicy_TLS13_1_2_Ext2_PQ_2025_09",
+    "SecurityPolicy_TLS13_1_2_Ext2_FIPS_PQ_2025_09",
+    "SecurityPolicy_TLS13_1_2_PQ_2025_09",
+    "SecurityPolicy_TLS13_1_2_2021_06",
+    "SecurityPolicy_TLS13_2025_EDGE",
+    "SecurityPolicy_TLS12_PFS_2025_EDGE",
+    "SecurityPolicy_TLS12_2018_EDGE",
+)
+ACCESS_MODES = ("STRICT", "BASIC")
+TruststoreSource = Callable[[str, str, str | None], bytes]
+"""(bucket, key, version id or None) → the S3 object's bytes; raises LookupError when
+there is no such bucket, key or version (Lamina's own S3, wired by the CLI)."""
+
+
+class DomainInputError(ValueError):
+    """A domain's settings AWS refuses (each API answers it as BadRequestException)."""
+
+
 _LEGACY_HTTP = ("apigatewayv2/domains", "apigatewayv2/mappings")
 
 
@@ -60,6 +90,9 @@ class MutualTls(msgspec.Struct, kw_only=True):
     truststore_uri: str
     truststore_version: str | None = None
     truststore_warnings: list[str] | None = None
+    truststore_pem: str | None = None
+    """The certificates that can be trusted, read from S3 when the domain was created or
+    updated (None: a record written before truststores were read)."""
 
 
 class DomainRecord(msgspec.Struct, kw_only=True):
@@ -84,6 +117,7 @@ class DomainRecord(msgspec.Struct, kw_only=True):
     ownership_verification_certificate_arn: str | None = None
     routing_mode: str = "API_MAPPING_ONLY"
     mutual_tls: MutualTls | None = None
+    endpoint_access_mode: str | None = None
     tags: dict[str, str] = msgspec.field(default_factory=dict)
 
     @property
@@ -214,6 +248,7 @@ def rest_domain(record: DomainRecord) -> dict[str, Any]:
         },
         "domainNameStatus": record.status,
         "securityPolicy": record.security_policy,
+        "endpointAccessMode": record.endpoint_access_mode,
         "routingMode": record.routing_mode,
     }
     if record.regional:
@@ -282,12 +317,65 @@ def _mutual_tls(value: MutualTls, prefix: str) -> dict[str, Any]:
     return {key: item for key, item in shown.items() if item is not None}
 
 
-def mutual_tls_of(given: Any, prefix: str) -> MutualTls | None:
-    """MutualTlsAuthentication input (`truststoreUri` / `TruststoreUri`) as stored."""
+def mutual_tls_of(
+    given: Any, prefix: str, source: TruststoreSource | None = None
+) -> MutualTls | None:
+    """MutualTlsAuthentication input (`truststoreUri` / `TruststoreUri`) as stored. With a
+    `source`, the truststore is read from S3 and checked as API Gateway checks it: a URI
+    that is no s3:// object, or an object that is no PEM bundle of certificates, raises
+    DomainInputError; invalid certificates become truststoreWarnings ("Mutual TLS is still
+    enabled, but some clients might not be able to access your API").
+    https://docs.aws.amazon.com/apigateway/latest/api/API_MutualTlsAuthentication.html
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/rest-api-mutual-tls.html"""
     if not given or not given.get(f"{prefix}Uri"):
         return None
-    version = given.get(f"{prefix}Version")
-    return MutualTls(truststore_uri=str(given[f"{prefix}Uri"]), truststore_version=version)
+    uri, version = str(given[f"{prefix}Uri"]), given.get(f"{prefix}Version")
+    stored = MutualTls(truststore_uri=uri, truststore_version=version)
+    if source is None:
+        return stored
+    bucket, _, key = uri.removeprefix("s3://").partition("/")
+    if not uri.startswith("s3://") or not bucket or not key:
+        raise DomainInputError(f"Invalid truststore URI {uri}: expected s3://bucket-name/key-name")
+    try:
+        data = source(bucket, key, version)
+    except LookupError as error:
+        shown = f" (version {version})" if version else ""
+        raise DomainInputError(
+            f"There was an error accessing the truststore at {uri}{shown}: {error}"
+        ) from error
+    try:
+        truststore = parse_truststore(data, uri)
+    except TruststoreError as error:
+        raise DomainInputError(f"Invalid truststore at {uri}: {error}") from error
+    stored.truststore_pem = truststore.pem()
+    stored.truststore_warnings = truststore.warnings or None
+    return stored
+
+
+def check_policy(
+    policy: str,
+    allowed: tuple[str, ...],
+    mutual_tls: MutualTls | None,
+    access_mode: str | None,
+) -> None:
+    """What config/domain.py checks of a template's domain, for one made through the API:
+    a known policy; mutual TLS only with TLS_1_2 ("You can't enable mutual TLS on a domain
+    name that uses an enhanced security policy", apigateway-custom-domain-tls-version.html;
+    rest-api-mutual-tls.html needs "a minimum TLS version of 1.2"); EndpointAccessMode
+    STRICT or BASIC, required with an enhanced policy.
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-security-policies.html"""
+    if policy not in allowed:
+        raise DomainInputError(f"Invalid security policy: {policy}")
+    if mutual_tls is not None and policy != "TLS_1_2":
+        raise DomainInputError(
+            f"Mutual TLS authentication requires the TLS_1_2 security policy (got {policy})"
+        )
+    if access_mode is not None and access_mode not in ACCESS_MODES:
+        raise DomainInputError(f"Invalid endpoint access mode: {access_mode}")
+    if access_mode is None and policy in ENHANCED_POLICIES:
+        raise DomainInputError(
+            f"Security policy {policy} requires an endpoint access mode (STRICT or BASIC)"
+        )
 
 
 def base_path_mapping(mapping: MappingRecord) -> dict[str, Any]:

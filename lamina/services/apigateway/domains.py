@@ -20,11 +20,15 @@ from lamina.core.store import Reader
 from lamina.services.apigateway import patching
 from lamina.services.apigateway.deploy_records import EVERYTHING
 from lamina.services.apigateway.domain_store import (
+    ENHANCED_POLICIES,
+    LEGACY_POLICIES,
     NO_BASE_PATH,
+    DomainInputError,
     DomainRecord,
     Domains,
     MappingRecord,
     base_path_mapping,
+    check_policy,
     domain_arn,
     endpoint_target,
     mutual_tls_of,
@@ -37,7 +41,11 @@ from lamina.services.apigateway.listing import page
 from lamina.services.apigateway.state import ApiGatewayState
 
 _TYPES = ("EDGE", "REGIONAL", "PRIVATE")
-_POLICIES = ("TLS_1_0", "TLS_1_2")
+_POLICIES = LEGACY_POLICIES + ENHANCED_POLICIES
+_TRUSTSTORE_PATHS = (
+    "/mutualTlsAuthentication/truststoreUri",
+    "/mutualTlsAuthentication/truststoreVersion",
+)
 _DNS_NAME = re.compile(r"(?=.{1,253}$)(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 _BASE_PATH = re.compile(r"[A-Za-z0-9$\-_.+!*'()]+")
 
@@ -70,10 +78,16 @@ def _create_domain_name(state: ApiGatewayState, params: OperationInput) -> Opera
         raise bad_request(f"Invalid domain name: {name}")
     kind = _endpoint_type(params)
     policy = params.get("securityPolicy") or "TLS_1_2"
-    if policy not in _POLICIES:
-        raise bad_request(f"Invalid security policy: {policy}")
+    access_mode = params.get("endpointAccessMode")
     regional = kind != "EDGE"
     _check_certificate(params, regional)
+    try:
+        mutual_tls = mutual_tls_of(
+            params.get("mutualTlsAuthentication"), "truststore", state.truststores
+        )
+        check_policy(policy, _POLICIES, mutual_tls, access_mode)
+    except DomainInputError as error:
+        raise bad_request(str(error)) from error
     target, zone = endpoint_target(kind, state.region)
     record = DomainRecord(
         domain_name=name,
@@ -82,10 +96,11 @@ def _create_domain_name(state: ApiGatewayState, params: OperationInput) -> Opera
         target_domain_name=target,
         hosted_zone_id=zone,
         security_policy=policy,
+        endpoint_access_mode=access_mode,
         ip_address_type=(params.get("endpointConfiguration") or {}).get("ipAddressType") or "ipv4",
         ownership_verification_certificate_arn=params.get("ownershipVerificationCertificateArn"),
         routing_mode=params.get("routingMode") or "API_MAPPING_ONLY",
-        mutual_tls=mutual_tls_of(params.get("mutualTlsAuthentication"), "truststore"),
+        mutual_tls=mutual_tls,
         tags=dict(params.get("tags") or {}),
     )
     if regional:
@@ -129,22 +144,47 @@ def _update_domain_name(state: ApiGatewayState, params: OperationInput) -> Opera
         "/regionalCertificateArn": "regional_certificate_arn",
         "/regionalCertificateName": "regional_certificate_name",
         "/securityPolicy": "security_policy",
+        "/endpointAccessMode": "endpoint_access_mode",
     }
     domains = Domains(state.store)
     with state.store.transaction() as tx:
         record = domain(domains, params["domainName"], tx)
+        truststore = _truststore_input(record)
         for patch in patching.patches(params, "updateDomainNameInput"):
+            if patch.path in _TRUSTSTORE_PATHS:
+                truststore[patch.path.rpartition("/")[2]] = _replaced(patch)
+                continue
             if patch.path not in fields:
                 raise patching.invalid_path(patch.path)
-            if patch.op != "replace":
-                raise patching.invalid_op(patch)
-            value = patching.required(patch)
-            if patch.path == "/securityPolicy" and value not in _POLICIES:
-                raise bad_request(f"Invalid security policy: {value}")
-            setattr(record, fields[patch.path], value)
+            setattr(record, fields[patch.path], _replaced(patch))
+        try:
+            if truststore != _truststore_input(record):
+                # A new URI or version: read again, warnings again ("API Gateway produces
+                # certificate warnings only when you update your domain name").
+                record.mutual_tls = mutual_tls_of(truststore, "truststore", state.truststores)
+            check_policy(
+                record.security_policy, _POLICIES, record.mutual_tls, record.endpoint_access_mode
+            )
+        except DomainInputError as error:
+            raise bad_request(str(error)) from error
         domains.put(record, tx)
     state.changed(EVERYTHING)
     return rest_domain(record)
+
+
+def _truststore_input(record: DomainRecord) -> dict[str, str | None]:
+    if record.mutual_tls is None:
+        return {"truststoreUri": None, "truststoreVersion": None}
+    return {
+        "truststoreUri": record.mutual_tls.truststore_uri,
+        "truststoreVersion": record.mutual_tls.truststore_version,
+    }
+
+
+def _replaced(patch: patching.Patch) -> str:
+    if patch.op != "replace":
+        raise patching.invalid_op(patch)
+    return patching.required(patch)
 
 
 def _delete_domain_name(state: ApiGatewayState, params: OperationInput) -> OperationOutput:

@@ -52,6 +52,9 @@ class ApiGatewayState:
         self.account_id = account_id
         self.clock = clock
         self._on_change = on_change
+        self.truststores: Callable[[str, str, str | None], bytes] | None = None
+        """Reads a mutual-TLS truststore from S3 (domain_store.TruststoreSource); set by
+        the wiring. None: truststore URIs are kept unread."""
         self.rest_apis = Collection(store, REST_APIS, RestApi)
         self.resources = Collection(store, "apigw/resources", Resource)
         self.models = Collection(store, "apigw/models", Model)

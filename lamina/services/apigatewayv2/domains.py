@@ -20,11 +20,14 @@ from typing import Any
 from lamina.aws.service import Operation, OperationInput, OperationOutput
 from lamina.core.store import Reader
 from lamina.services.apigateway.domain_store import (
+    LEGACY_POLICIES,
     ApiType,
+    DomainInputError,
     DomainRecord,
     Domains,
     MappingRecord,
     api_mapping,
+    check_policy,
     domain_arn,
     endpoint_target,
     http_domain,
@@ -46,7 +49,6 @@ _DOMAIN = re.compile(r"(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}
 # https://docs.aws.amazon.com/apigateway/latest/developerguide/rest-api-mappings.html
 _KEY_LEVEL = re.compile(r"[A-Za-z0-9$\-_.+!*'()]+")
 _ENDPOINT_TYPES = ("REGIONAL", "EDGE")
-_POLICIES = ("TLS_1_0", "TLS_1_2")
 
 
 def domain(state: HttpApiState, name: str, tx: Reader | None = None) -> DomainRecord:
@@ -59,8 +61,6 @@ def domain(state: HttpApiState, name: str, tx: Reader | None = None) -> DomainRe
 def _configure(record: DomainRecord, given: dict[str, Any], now: float) -> None:
     """Lay a DomainNameConfiguration input over the record."""
     if "SecurityPolicy" in given:
-        if given["SecurityPolicy"] not in _POLICIES:
-            raise bad_request(f"Invalid security policy: {given['SecurityPolicy']}")
         record.security_policy = given["SecurityPolicy"]
     if "CertificateArn" in given or "CertificateName" in given:
         if record.regional:
@@ -74,6 +74,20 @@ def _configure(record: DomainRecord, given: dict[str, Any], now: float) -> None:
         record.ip_address_type = given["IpAddressType"]
     if "OwnershipVerificationCertificateArn" in given:
         record.ownership_verification_certificate_arn = given["OwnershipVerificationCertificateArn"]
+
+
+def _check(
+    state: HttpApiState, record: DomainRecord, given: Any, *, updating: bool = False
+) -> None:
+    """Read the truststore a MutualTlsAuthentication input names (an update without one
+    keeps the domain's), then check the policy as config/domain.py checks a template's:
+    TLS_1_0 or TLS_1_2, mutual TLS with TLS_1_2 only."""
+    try:
+        if given is not None or not updating:
+            record.mutual_tls = mutual_tls_of(given, "Truststore", state.truststores)
+        check_policy(record.security_policy, LEGACY_POLICIES, record.mutual_tls, None)
+    except DomainInputError as error:
+        raise bad_request(str(error)) from error
 
 
 def _create_domain(state: HttpApiState, params: OperationInput) -> OperationOutput:
@@ -95,10 +109,10 @@ def _create_domain(state: HttpApiState, params: OperationInput) -> OperationOutp
         target_domain_name=target,
         hosted_zone_id=zone,
         routing_mode=params.get("RoutingMode") or "API_MAPPING_ONLY",
-        mutual_tls=mutual_tls_of(params.get("MutualTlsAuthentication"), "Truststore"),
         tags=dict(params.get("Tags") or {}),
     )
     _configure(record, given, state.now())
+    _check(state, record, params.get("MutualTlsAuthentication"))
     domains = Domains(state.store)
     with state.change() as (tx, _):
         if domains.get(name, tx) is not None:
@@ -124,8 +138,7 @@ def _update_domain(state: HttpApiState, params: OperationInput) -> OperationOutp
         record = domain(state, name, tx)
         for given in params.get("DomainNameConfigurations") or []:
             _configure(record, dict(given), state.now())
-        if "MutualTlsAuthentication" in params:
-            record.mutual_tls = mutual_tls_of(params["MutualTlsAuthentication"], "Truststore")
+        _check(state, record, params.get("MutualTlsAuthentication"), updating=True)
         if "RoutingMode" in params:
             record.routing_mode = params["RoutingMode"]
         domains.put(record, tx)

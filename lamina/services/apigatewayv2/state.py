@@ -108,6 +108,9 @@ class HttpApiState:
         self.account_id = account_id
         self.clock = clock
         self.on_change = on_change
+        self.truststores: Callable[[str, str, str | None], bytes] | None = None
+        """Reads a mutual-TLS truststore from S3 (domain_store.TruststoreSource); set by
+        the wiring. None: truststore URIs are kept unread."""
         self.apis = Collection(store, "apigatewayv2/apis", Record)
         self.routes = Collection(store, "apigatewayv2/routes", Record)
         self.integrations = Collection(store, "apigatewayv2/integrations", Record)
