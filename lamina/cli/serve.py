@@ -34,7 +34,7 @@ from lamina.cli.stack import change_table, plan, record, stacks
 from lamina.cli.sync_site import SiteWatcher, site_lines, upload_sites
 from lamina.cli.test_invoke import TestInvoker
 from lamina.cli.trace import start_tracing
-from lamina.cli.transport import Transport, parse_domain_certs
+from lamina.cli.transport import Transport, parse_domain_certs, s3_truststores
 from lamina.cli.web_console import console_settings
 from lamina.config.error import ConfigError
 from lamina.config.iam import function_identity
@@ -249,7 +249,8 @@ async def serve(options: ServeOptions) -> int:
             AccessLogWriter(state_dir / "logs" / "access", sink=logs.access_lines)
         ),
     )
-    control.serve_with(gateway.deploy)
+    transport.serve_domains(deployment.domains)  # TLS of domains made through the API
+    control.serve_with(transport.deploying(gateway.deploy))
     apigateway.caches = StageCacheFlusher(
         response_cache, authorizer_cache, lambda: gateway.deployment
     )
@@ -296,6 +297,8 @@ async def serve(options: ServeOptions) -> int:
         triggers=function_triggers(functions, app.account_id),
     )
     s3 = S3Provider(state_dir=state_dir, account_id=app.account_id)
+    # CreateDomainName's mutual-TLS truststores are read from Lamina's S3, as AWS reads S3.
+    apigateway.truststores = apigatewayv2.truststores = s3_truststores(s3.state)
     s3.state.events = LambdaDestinations(lambda_.state, app.account_id)  # bucket notifications
     # Alarm actions that name functions (the function's policy must allow CloudWatch).
     cloudwatch.alarms.action = FunctionTargets(lambda_.state, app.account_id, ALARM_PRINCIPAL)

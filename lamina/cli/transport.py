@@ -7,6 +7,10 @@ Lamina's AWS APIs.
 - each custom domain of the template: the user's certificate for it
   (`--tls-domain-cert NAME=CERT,KEY`) or a leaf of the local CA for its name, chosen by
   SNI, with the domain's truststore when it uses mutual TLS.
+- each custom domain made through the management API (apigateway / apigatewayv2
+  CreateDomainName), from the handshake after the change that made or updated it
+  (`serve_domains`, on every deployment): a leaf of the local CA for its name, its
+  truststore as read from Lamina's S3, its security policy's lowest TLS version.
 Without --tls the server speaks HTTP; custom domains still match on the Host header, and
 a mutual-TLS domain then denies every request (no client certificate can reach it).
 """
@@ -14,16 +18,24 @@ a mutual-TLS domain then denies every request (no client certificate can reach i
 from __future__ import annotations
 
 import ipaddress
+import logging
 import ssl
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
+from lamina.aws.service import ServiceError
 from lamina.config.cloudfront import distribution_aliases
 from lamina.config.model import Application
 from lamina.edge.app import Edge
+from lamina.gateway.deployment import Deployment
+from lamina.gateway.domain import CustomDomain
 from lamina.http.certificate import CertificateAuthority, KeyPair
 from lamina.http.server import HttpServer
 from lamina.http.tls import ServerTls, TlsConfigError, TlsSite
+from lamina.services.apigateway.domain_store import TruststoreSource
+from lamina.services.s3.state import S3State
+
+log = logging.getLogger("lamina.cli")
 
 DEFAULT_NAMES = (
     "localhost",
@@ -48,6 +60,7 @@ class Transport:
         server_tls: ServerTls | None,
         ca_path: Path | None,
         own_cert: KeyPair | None = None,
+        state_dir: Path | None = None,
     ) -> None:
         self.server_tls = server_tls
         self.ca_path = ca_path
@@ -55,6 +68,58 @@ class Transport:
         self.own_cert = own_cert
         """The user's --tls-cert, served by default (None: Lamina's CA issued it)."""
         self._internal: HttpServer | None = None
+        self._state_dir = state_dir
+        self._template_sites = tuple(server_tls.sites) if server_tls is not None else ()
+        self._served: list[tuple[str, str | None, bool, ssl.TLSVersion]] = []
+        """What the API-made domains' sites were last built from."""
+
+    def serve_domains(self, domains: Iterable[CustomDomain]) -> None:
+        """Serve the deployment's domains that the template does not declare (made through
+        the management API) with their own certificate, truststore and TLS version, from
+        the next handshake on. A truststore that does not load is logged and the previous
+        sites kept."""
+        if self.server_tls is None:
+            return
+        template = {site.server_name for site in self._template_sites}
+        made = [domain for domain in domains if domain.name not in template]
+        wanted = [
+            (
+                domain.name,
+                domain.mutual_tls.truststore_pem if domain.mutual_tls else None,
+                domain.mutual_tls is not None,
+                _minimum_version(domain),
+            )
+            for domain in made
+        ]
+        if wanted == self._served:
+            return
+        try:
+            sites = [*self._template_sites, *(self._made_site(*site) for site in wanted)]
+            self.server_tls.replace_sites(sites)
+        except TlsConfigError as error:
+            log.error("custom domains made through the API: TLS not updated: %s", error)
+            return
+        self._served = wanted
+
+    def deploying(self, deploy: Callable[[Deployment], None]) -> Callable[[Deployment], None]:
+        """`deploy`, each deployment's domains served (`serve_domains`) first."""
+
+        def serve_then_deploy(deployment: Deployment) -> None:
+            self.serve_domains(deployment.domains)
+            deploy(deployment)
+
+        return serve_then_deploy
+
+    def _made_site(
+        self, name: str, pem: str | None, mutual: bool, minimum: ssl.TLSVersion
+    ) -> TlsSite:
+        """A leaf of the local CA for the domain. A mutual-TLS domain whose truststore was
+        never read (pem None) asks no certificate; the gateway then denies its requests."""
+        assert self._state_dir is not None
+        ca = CertificateAuthority(self._state_dir / "tls")
+        self.ca_path = self.ca_path or ca.cert_path
+        pair = ca.leaf(_stem(name), [name])
+        return TlsSite(name, pair, minimum_version=minimum, truststore_pem=pem if mutual else None)
 
     @property
     def scheme(self) -> str:
@@ -100,14 +165,13 @@ class Transport:
             if pair is None:
                 ca = ca or CertificateAuthority(state_dir / "tls")
                 pair = ca.leaf(_stem(domain.name), [domain.name])
-            tls_1_3 = domain.accepts_tls_1_3_only
-            minimum = ssl.TLSVersion.TLSv1_3 if tls_1_3 else ssl.TLSVersion.TLSv1_2
+            minimum = _minimum_version(domain)
             sites.append(TlsSite(domain.name, pair, truststore, minimum_version=minimum))
         for alias in distribution_aliases(app):  # a distribution's Aliases, as custom domains
             ca = ca or CertificateAuthority(state_dir / "tls")
             sites.append(TlsSite(alias, ca.leaf(_stem(alias), [alias]), None))
         own = default if cert is not None else None
-        return cls(ServerTls(default, sites), ca.cert_path if ca else None, own)
+        return cls(ServerTls(default, sites), ca.cert_path if ca else None, own, state_dir)
 
     async def function_endpoint(self, edge: Edge, plain_url: str) -> str:
         """AWS_ENDPOINT_URL for functions: `plain_url` (the server's own port) over HTTP.
@@ -123,6 +187,25 @@ class Transport:
         if self._internal is not None:
             await self._internal.stop()
             self._internal = None
+
+
+def s3_truststores(s3: S3State) -> TruststoreSource:
+    """Mutual-TLS truststores read from Lamina's own S3, as API Gateway reads them from S3
+    when a domain is created or updated.
+    https://docs.aws.amazon.com/apigateway/latest/api/API_MutualTlsAuthentication.html"""
+
+    def read(bucket: str, key: str, version: str | None) -> bytes:
+        try:
+            found = s3.object(bucket, key, version)
+        except ServiceError as error:
+            raise LookupError(str(error)) from error
+        return s3.blobs.path(found.blob_id).read_bytes()
+
+    return read
+
+
+def _minimum_version(domain: CustomDomain) -> ssl.TLSVersion:
+    return ssl.TLSVersion.TLSv1_3 if domain.accepts_tls_1_3_only else ssl.TLSVersion.TLSv1_2
 
 
 def _normal(host: str) -> str:

@@ -5,16 +5,17 @@ it points at, routed on Host and the longest matching base path.
 https://docs.aws.amazon.com/apigateway/latest/developerguide/rest-api-mappings.html
 https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-mappings.html
 
-Mutual TLS truststores are not fetched (a truststore URI names S3), so a domain with one is
-compiled without client certificate checks; the template's domains (config/domain.py) are
-where a local truststore is given.
+Mutual TLS: the truststore the management API read from Lamina's S3 (and checked) when the
+domain was created or updated is compiled in; a domain whose record holds none (written
+before truststores were read) asks for client certificates that none can pass, so its
+requests are denied with 403 rather than served without the check.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from lamina.gateway.domain import ApiMapping, CustomDomain
+from lamina.gateway.domain import ApiMapping, CustomDomain, MutualTls
 from lamina.services.apigateway.domain_store import DomainRecord, MappingRecord
 
 
@@ -35,6 +36,18 @@ def compile_custom_domains(
                 for mapping in mappings
             ),
             security_policy=domain.security_policy,
+            endpoint_access_mode=domain.endpoint_access_mode,
+            mutual_tls=_mutual_tls(domain),
         )
         for domain, mappings in table
     ]
+
+
+def _mutual_tls(domain: DomainRecord) -> MutualTls | None:
+    if domain.mutual_tls is None:
+        return None
+    return MutualTls(
+        truststore_uri=domain.mutual_tls.truststore_uri,
+        truststore_version=domain.mutual_tls.truststore_version,
+        truststore_pem=domain.mutual_tls.truststore_pem,
+    )

@@ -11,6 +11,8 @@ https://docs.aws.amazon.com/apigateway/latest/developerguide/rest-api-mappings.h
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import msgspec
 
 
@@ -27,11 +29,15 @@ class ApiMapping(msgspec.Struct, frozen=True, kw_only=True):
 class MutualTls(msgspec.Struct, frozen=True, kw_only=True):
     """MutualTlsAuthentication: the truststore (PEM bundle) client certificates must chain to."""
 
-    truststore: str
-    """Absolute path of the PEM bundle on this machine."""
+    truststore: str = ""
+    """Absolute path of the PEM bundle on this machine (a template's domain); "" for a
+    domain made through the management API, whose truststore is `truststore_pem`."""
     truststore_uri: str
-    """As the template gave it (s3://..., file://..., or a relative path)."""
+    """As the template or the API call gave it (s3://..., file://..., or a relative path)."""
     truststore_version: str | None = None
+    truststore_pem: str | None = None
+    """The trusted certificates, read from Lamina's S3 when the domain was created or
+    updated through the management API (None: not read; no client certificate passes)."""
 
 
 class CustomDomain(msgspec.Struct, frozen=True, kw_only=True):
@@ -102,6 +108,11 @@ class DomainTable:
 
     def __bool__(self) -> bool:
         return bool(self._exact or self._wildcard)
+
+    def __iter__(self) -> Iterator[CustomDomain]:
+        """Every domain (the TLS sites are built from them: cli/transport.py)."""
+        for compiled in (*self._exact.values(), *self._wildcard.values()):
+            yield compiled.domain
 
     def find(self, host: str) -> CompiledDomain | None:
         """The domain for a Host header value (port and case ignored)."""

@@ -58,7 +58,7 @@ class TlsSite:
     turns on mutual TLS (None: no client certificate is asked for), and the lowest TLS
     version its security policy accepts."""
 
-    __slots__ = ("minimum_version", "pair", "server_name", "truststore")
+    __slots__ = ("minimum_version", "pair", "server_name", "truststore", "truststore_pem")
 
     def __init__(
         self,
@@ -67,15 +67,25 @@ class TlsSite:
         truststore: Path | None = None,
         *,
         minimum_version: ssl.TLSVersion = ssl.TLSVersion.TLSv1_2,
+        truststore_pem: str | None = None,
     ) -> None:
         self.server_name = server_name.lower()
         """The domain name; `*.example.com` matches one label."""
         self.pair = pair
         self.truststore = truststore
+        self.truststore_pem = truststore_pem
+        """The trusted certificates themselves (a domain made through the management API,
+        its truststore read from S3 and checked then), instead of a file."""
         self.minimum_version = max(minimum_version, ssl.TLSVersion.TLSv1_2)
 
+    @property
+    def mutual(self) -> bool:
+        return self.truststore is not None or self.truststore_pem is not None
 
-def _context(pair: KeyPair, truststore: Path | None, *, ask: bool) -> ssl.SSLContext:
+
+def _context(site: TlsSite | KeyPair, *, ask: bool) -> ssl.SSLContext:
+    pair = site.pair if isinstance(site, TlsSite) else site
+    truststore = site.truststore if isinstance(site, TlsSite) else None
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     # API Gateway's mutual-TLS domains need TLS 1.2 at least; we apply it everywhere.
     context.minimum_version = ssl.TLSVersion.TLSv1_2
@@ -95,11 +105,25 @@ def _context(pair: KeyPair, truststore: Path | None, *, ask: bool) -> ssl.SSLCon
             context.load_verify_locations(cadata=read_truststore(truststore).pem())
         except (TruststoreError, ssl.SSLError) as error:
             raise TlsConfigError(f"cannot load truststore {truststore}: {error}") from error
+    elif isinstance(site, TlsSite) and site.truststore_pem is not None:
+        try:
+            context.load_verify_locations(cadata=site.truststore_pem)
+        except ssl.SSLError as error:
+            message = f"cannot load the truststore of {site.server_name}: {error}"
+            raise TlsConfigError(message) from error
+    _ask(context, ask)
+    return context
+
+
+def _ask(context: ssl.SSLContext, ask: bool) -> None:
+    """Ask for a client certificate (CERT_OPTIONAL), or stop asking. Setting it on a
+    context in use changes the connections that start afterwards."""
+    context.verify_mode = ssl.CERT_OPTIONAL if ask else ssl.CERT_NONE
     if ask:
-        context.verify_mode = ssl.CERT_OPTIONAL
         # The verify parameters, like the mode, stay those of the first context.
         context.verify_flags |= _NO_CHECK_TIME
-    return context
+    else:
+        context.verify_flags &= ~ssl.VerifyFlags(_NO_CHECK_TIME)
 
 
 def _no_passphrase(pair: KeyPair) -> Callable[[], str]:
@@ -117,19 +141,33 @@ class ServerTls:
 
     def __init__(self, default: KeyPair, sites: Sequence[TlsSite] = ()) -> None:
         self.default = default
-        ask = any(site.truststore is not None for site in sites)
-        self.context = _context(default, None, ask=ask)
+        self.context = _context(default, ask=False)
         self._by_name: dict[str, ssl.SSLContext] = {}
         self._site_of: dict[int, TlsSite] = {}
         self._requested: weakref.WeakKeyDictionary[object, str] = weakref.WeakKeyDictionary()
         """Connection -> the server name it asked for (SNI), from the handshake to
         `session` (Python exposes it only to the SNI callback)."""
+        # Always set: the sites may change while the server runs (`replace_sites`).
+        self.context.sni_callback = self._choose
+        self.replace_sites(sites)
+
+    @property
+    def sites(self) -> list[TlsSite]:
+        return list(self._site_of.values())
+
+    def replace_sites(self, sites: Sequence[TlsSite]) -> None:
+        """Serve these sites from the next handshake on (a connection already open keeps
+        the context it was handed). Each site's context is built before any is swapped
+        in, so a site that fails to load (TlsConfigError) changes nothing."""
+        ask = any(site.mutual for site in sites)
+        by_name: dict[str, ssl.SSLContext] = {}
+        site_of: dict[int, TlsSite] = {}
         for site in sites:
-            context = _context(site.pair, site.truststore, ask=ask)
-            self._by_name[site.server_name] = context
-            self._site_of[id(context)] = site
-        if sites:
-            self.context.sni_callback = self._choose
+            context = _context(site, ask=ask)
+            by_name[site.server_name] = context
+            site_of[id(context)] = site
+        _ask(self.context, ask)
+        self._by_name, self._site_of = by_name, site_of
 
     def _lookup(self, server_name: str) -> ssl.SSLContext | None:
         name = server_name.lower().rstrip(".")
@@ -160,7 +198,7 @@ class ServerTls:
             negotiated = connection.version()
             if negotiated is None or _VERSIONS.get(negotiated, 0) < site.minimum_version:
                 raise TlsRefused(f"{site.server_name} accepts {site.minimum_version.name} and up")
-        peer = connection.getpeercert(binary_form=True) if site and site.truststore else None
+        peer = connection.getpeercert(binary_form=True) if site and site.mutual else None
         return TlsSession(
             server_name=site.server_name if site else None,
             peer_cert=peer,
