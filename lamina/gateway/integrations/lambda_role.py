@@ -48,12 +48,21 @@ class InvokeRoles:
         """The application's roles after a reload: the new policies apply at once."""
         self._roles = {role.arn: role for role in roles}
 
-    def check(self, credentials: str, function_arn: str, *, caller_key: str | None) -> None:
+    def check(
+        self,
+        credentials: str,
+        function_arn: str,
+        *,
+        caller_key: str | None,
+        context: Mapping[str, str] | None = None,
+    ) -> None:
         """Raise the GatewayError API Gateway answers unless `credentials` may invoke
         `function_arn` (qualified when the integration names a version or alias).
-        `caller_key`: the access key of an AWS_IAM method's caller (None otherwise)."""
+        `caller_key`: the access key of an AWS_IAM method's caller (None otherwise);
+        `context`: the request's global condition keys, which the caller's policies are
+        evaluated with."""
         if credentials == CALLER_CREDENTIALS:
-            self._check_caller(caller_key, function_arn)
+            self._check_caller(caller_key, function_arn, context or {})
             return
         role = self._roles.get(credentials)
         assume = PolicyRequest(
@@ -71,7 +80,9 @@ class InvokeRoles:
                 f"{INVOKE_ACTION} on {function_arn}"
             )
 
-    def _check_caller(self, caller_key: str | None, function_arn: str) -> None:
+    def _check_caller(
+        self, caller_key: str | None, function_arn: str, context: Mapping[str, str]
+    ) -> None:
         if caller_key is None:
             raise _configuration_error(
                 f"integration credentials {CALLER_CREDENTIALS} pass the caller's credentials "
@@ -80,7 +91,16 @@ class InvokeRoles:
         caller = None if self._credentials is None else self._credentials.known_identity(caller_key)
         if caller is None:  # a plain key pair: the account root, which may do anything
             return
-        if self.enforce and not _allows(caller.statements, function_arn, principal=caller.arn):
+        # The principal keys as the execute-api check sets them (auth/iam.py policy_context).
+        keys = {
+            **context,
+            "aws:PrincipalArn": caller.arn,
+            "aws:PrincipalAccount": caller.account_id,
+            "aws:userid": caller.principal_id,
+        }
+        if self.enforce and not _allows(
+            caller.statements, function_arn, principal=caller.arn, context=keys
+        ):
             raise _configuration_error(
                 f"Invalid permissions on Lambda function: {caller.arn} is not allowed "
                 f"{INVOKE_ACTION} on {function_arn}"
@@ -94,9 +114,15 @@ def function_arn(region: str, account_id: str, name: str, qualifier: str | None)
 
 
 def _allows(
-    statements: Iterable[Mapping[str, Any]], resource: str, *, principal: str | None = None
+    statements: Iterable[Mapping[str, Any]],
+    resource: str,
+    *,
+    principal: str | None = None,
+    context: Mapping[str, str] | None = None,
 ) -> bool:
-    asked = PolicyRequest(action=INVOKE_ACTION, resource=resource, principal=principal)
+    asked = PolicyRequest(
+        action=INVOKE_ACTION, resource=resource, principal=principal, context=context
+    )
     return evaluate(statements, asked) is Decision.ALLOW
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from lamina.functions.policy import InvokeRequest
+from lamina.gateway.auth.iam import policy_context
 from lamina.gateway.context import RequestContext
 from lamina.gateway.error import GatewayError, ResponseType
 from lamina.gateway.events.v1 import V1Target
@@ -34,6 +35,7 @@ from lamina.gateway.integrations.latency import (
 from lamina.gateway.integrations.mock import answer_mock, request_facts
 from lamina.gateway.integrations.responses import MappingSource
 from lamina.gateway.model import (
+    CALLER_CREDENTIALS,
     AwsServiceIntegration,
     HttpIntegration,
     LambdaCustomIntegration,
@@ -155,6 +157,8 @@ class InvokeIntegration:
         role = substitute_stage_variables(credentials, variables)
         region, account_id = ctx.deployment.region, ctx.deployment.account_id
         caller_key = ctx.identity.get("accessKey")
+        # The caller's own policies see the request's condition keys (lambda_role.py).
+        context = policy_context(ctx, None) if role == CALLER_CREDENTIALS else None
 
         def authorize(name: str, qualifier: str | None) -> None:
             if roles is None:
@@ -163,7 +167,7 @@ class InvokeIntegration:
                     "Execution failed due to configuration error: no IAM roles are known",
                 )
             arn = function_arn(region, account_id, name, qualifier)
-            roles.check(role, arn, caller_key=caller_key)
+            roles.check(role, arn, caller_key=caller_key, context=context)
 
         return authorize
 

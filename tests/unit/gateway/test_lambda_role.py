@@ -97,6 +97,73 @@ def test_lambda_role_caller_credentials_use_the_callers_policies() -> None:
     _refused(roles, CALLER_CREDENTIALS, FN, key="AKIADENIED")
 
 
+def _caller_store(statements: tuple[dict[str, Any], ...]) -> CredentialStore:
+    store = CredentialStore()
+    caller = Identity(
+        access_key="AKIACALLER",
+        secret_key="s",
+        arn=USER,
+        account_id="123456789012",
+        principal_id="AIDAU",
+        statements=statements,
+    )
+    store.add_identity(caller)
+    return store
+
+
+USER = "arn:aws:iam::123456789012:user/u"
+FROM_OFFICE = {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": FN,
+               "Condition": {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}}  # fmt: skip
+
+
+def test_lambda_role_caller_condition_that_holds_allows() -> None:
+    roles = InvokeRoles([], _caller_store((FROM_OFFICE,)))
+    context = {"aws:SourceIp": "203.0.113.7", "aws:SecureTransport": "true"}
+    roles.check(CALLER_CREDENTIALS, FN, caller_key="AKIACALLER", context=context)
+
+
+def test_lambda_role_caller_condition_that_fails_is_refused() -> None:
+    roles = InvokeRoles([], _caller_store((FROM_OFFICE,)))
+    with pytest.raises(GatewayError, match="user/u is not allowed"):
+        context = {"aws:SourceIp": "198.51.100.1"}
+        roles.check(CALLER_CREDENTIALS, FN, caller_key="AKIACALLER", context=context)
+
+
+def test_lambda_role_caller_condition_without_the_request_keys_is_refused() -> None:
+    """A condition on a key the request does not carry does not match (Allow withheld)."""
+    _refused(InvokeRoles([], _caller_store((FROM_OFFICE,))), CALLER_CREDENTIALS, FN, "AKIACALLER")
+
+
+def test_lambda_role_caller_principal_keys_come_from_the_caller() -> None:
+    mine = {**_allow(FN), "Condition": {"StringEquals": {"aws:PrincipalArn": USER}}}
+    other = {**_allow(FN), "Condition": {"StringEquals": {"aws:PrincipalArn": USER + "2"}}}
+    InvokeRoles([], _caller_store((mine,))).check(
+        CALLER_CREDENTIALS, FN, caller_key="AKIACALLER", context={"aws:SourceIp": "127.0.0.1"}
+    )
+    _refused(InvokeRoles([], _caller_store((other,))), CALLER_CREDENTIALS, FN, "AKIACALLER")
+
+
+def test_lambda_role_caller_deny_on_insecure_transport_wins() -> None:
+    deny = {"Effect": "Deny", "Action": "lambda:*", "Resource": "*",
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}}}  # fmt: skip
+    roles = InvokeRoles([], _caller_store((_allow(FN), deny)))
+    roles.check(CALLER_CREDENTIALS, FN, caller_key="AKIACALLER",
+                context={"aws:SecureTransport": "true"})  # fmt: skip
+    with pytest.raises(GatewayError):
+        roles.check(CALLER_CREDENTIALS, FN, caller_key="AKIACALLER",
+                    context={"aws:SecureTransport": "false"})  # fmt: skip
+
+
+def test_lambda_role_caller_time_condition_uses_the_evaluators_clock() -> None:
+    since = {"aws:CurrentTime": "2001-01-01T00:00:00Z"}
+    past = {**_allow(FN), "Condition": {"DateLessThan": since}}
+    future = {**_allow(FN), "Condition": {"DateGreaterThan": since}}
+    InvokeRoles([], _caller_store((future,))).check(
+        CALLER_CREDENTIALS, FN, caller_key="AKIACALLER", context={}
+    )
+    _refused(InvokeRoles([], _caller_store((past,))), CALLER_CREDENTIALS, FN, "AKIACALLER")
+
+
 def test_lambda_credentials_config_accepts_roles_and_the_caller_form() -> None:
     assert lambda_credentials(ROLE) == ROLE
     assert lambda_credentials(CALLER_CREDENTIALS) == CALLER_CREDENTIALS
