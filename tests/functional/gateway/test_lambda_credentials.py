@@ -153,3 +153,61 @@ def test_lambda_credentials_caller_credentials_on_a_method_without_aws_iam_answe
     response = _get(lamina, ids["Api"], "/prod/anonymous")
     assert response.status_code == 500
     assert "only an AWS_IAM method has them" in lamina.output()
+
+
+def test_lambda_credentials_caller_condition_sees_the_request_source_ip(
+    lamina: LaminaProcess, ids: dict[str, str], keys: dict[str, Credentials]
+) -> None:
+    """The caller's policy allows lambda:InvokeFunction only from a network: the test's
+    loopback address matches one user's condition and not the other's."""
+    allowed = _get(lamina, ids["Api"], "/prod/caller", keys["loopback"])
+    assert allowed.status_code == 200, allowed.text
+    refused = _get(lamina, ids["Api"], "/prod/caller", keys["office"])
+    assert refused.status_code == 500
+    assert refused.json() == {"message": "Internal server error"}
+    assert "user/office is not allowed lambda:InvokeFunction" in lamina.output()
+
+
+def test_lambda_credentials_http_api_caller_who_may_invoke_the_function(
+    lamina: LaminaProcess, ids: dict[str, str], keys: dict[str, Credentials]
+) -> None:
+    response = _get(lamina, ids["HttpApi"], "/caller", keys["invoker"])
+    assert response.status_code == 200, response.text
+    assert response.json() == {"path": "/caller"}
+
+
+def test_lambda_credentials_http_api_caller_who_may_only_call_the_api_answers_500(
+    lamina: LaminaProcess, ids: dict[str, str], keys: dict[str, Credentials]
+) -> None:
+    logged = "user/api-only is not allowed lambda:InvokeFunction"
+    before = lamina.output().count(logged)
+    response = _get(lamina, ids["HttpApi"], "/caller", keys["api-only"])
+    assert response.status_code == 500
+    assert response.json() == {"message": "Internal Server Error"}
+    assert lamina.output().count(logged) > before
+
+
+def test_lambda_credentials_http_api_caller_condition_sees_the_request_source_ip(
+    lamina: LaminaProcess, ids: dict[str, str], keys: dict[str, Credentials]
+) -> None:
+    assert _get(lamina, ids["HttpApi"], "/caller", keys["loopback"]).status_code == 200
+    assert _get(lamina, ids["HttpApi"], "/caller", keys["office"]).status_code == 500
+
+
+def test_lambda_credentials_http_api_unsigned_caller_route_answers_403(
+    lamina: LaminaProcess, ids: dict[str, str]
+) -> None:
+    """AWS_IAM refuses before the integration: HTTP APIs' 403 Forbidden."""
+    response = _get(lamina, ids["HttpApi"], "/caller")
+    assert response.status_code == 403
+    assert response.json() == {"message": "Forbidden"}
+
+
+def test_lambda_credentials_http_api_caller_credentials_without_aws_iam_answers_500(
+    lamina: LaminaProcess, ids: dict[str, str]
+) -> None:
+    before = lamina.output().count("only an AWS_IAM method has them")
+    response = _get(lamina, ids["HttpApi"], "/anonymous")
+    assert response.status_code == 500
+    assert response.json() == {"message": "Internal Server Error"}
+    assert lamina.output().count("only an AWS_IAM method has them") > before

@@ -16,6 +16,7 @@ def _warnings() -> list[str]:
 def test_integration_role_warnings_name_each_unusable_integration() -> None:
     assert sorted(w.split(":", 1)[0] for w in _warnings()) == [
         "GET /anonymous of Api",
+        "GET /anonymous of HttpApi",
         "GET /other of Api",
         "GET /other of HttpApi",
         "GET /untrusted of Api",
