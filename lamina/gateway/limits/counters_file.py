@@ -13,11 +13,12 @@ kept: a bucket left alone refills within seconds anyway.
 from __future__ import annotations
 
 import logging
-import os
 from datetime import date
 from pathlib import Path
 
 import msgspec
+
+from lamina.core.files import write_atomically
 
 log = logging.getLogger("lamina.gateway.limits")
 
@@ -73,9 +74,9 @@ def load_counters(path: Path) -> Counters:
 
 
 def save_counters(path: Path, counters: Counters) -> None:
-    """Write the counters to `path` at once (a new file renamed over the old one, so a
-    crash mid-write leaves the previous one whole). A file that cannot be written is said
-    on the console, never raised: it is saved from a request being counted, UpdateUsage
+    """Write the counters to `path` at once (core.files: a crash mid-write leaves the
+    previous file whole). A file that cannot be written is said on the console, never
+    raised: it is saved from a request being counted, UpdateUsage
     and shutdown, none of which should fail for it (the counters stay in memory)."""
     saved = _Counters(
         periods=[
@@ -85,11 +86,8 @@ def save_counters(path: Path, counters: Counters) -> None:
         days=_flat(counters.days),
         adjusted=_flat(counters.adjusted),
     )
-    partial = path.with_name(path.name + ".tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial.write_bytes(msgspec.json.encode(saved))
-        os.replace(partial, path)
+        write_atomically(path, msgspec.json.encode(saved))
     except OSError as error:
         log.warning("quota counters not saved to %s: %s", path, error)
 
