@@ -26,7 +26,12 @@ from lamina.config.reference import CfnResource
 from lamina.config.stack import Stack
 from lamina.gateway.domain import ApiMapping, CustomDomain, MutualTls
 from lamina.http.truststore import TruststoreError, read_truststore
-from lamina.services.apigateway.domain_store import ENHANCED_POLICIES, LEGACY_POLICIES
+from lamina.services.apigateway.domain_store import (
+    ENHANCED_POLICIES,
+    LEGACY_POLICIES,
+    DomainInputError,
+    check_policy,
+)
 
 REST_DOMAIN = "AWS::ApiGateway::DomainName"
 REST_MAPPING = "AWS::ApiGateway::BasePathMapping"
@@ -81,38 +86,19 @@ def _domain(stack: Stack, resource: CfnResource) -> CustomDomain:
         policy = first.get("SecurityPolicy") if isinstance(first, dict) else None
         allowed = LEGACY_POLICIES
     security_policy = str(policy or "TLS_1_2")
-    if security_policy not in allowed:
-        raise ConfigError(f"SecurityPolicy {security_policy} is not one of {', '.join(allowed)}")
     mutual_tls = _mutual_tls(stack, resource)
-    if mutual_tls is not None and security_policy != "TLS_1_2":
-        # "You can't enable mutual TLS on a domain name that uses an enhanced security
-        # policy" (apigateway-custom-domain-tls-version.html); mutual TLS needs "a minimum
-        # TLS version of 1.2" (rest-api-mutual-tls.html), so not TLS_1_0 either.
-        raise ConfigError(
-            f"MutualTlsAuthentication needs SecurityPolicy TLS_1_2 (this domain has "
-            f"{security_policy})"
-        )
+    mode = stack.prop(resource, "EndpointAccessMode")
+    try:
+        check_policy(security_policy, allowed, mutual_tls, mode)
+    except DomainInputError as error:
+        raise ConfigError(str(error)) from None
     return CustomDomain(
         name=name,
         logical_id=resource.logical_id,
         mutual_tls=mutual_tls,
         security_policy=security_policy,
-        endpoint_access_mode=_access_mode(stack, resource, security_policy),
+        endpoint_access_mode=None if mode is None else str(mode),
     )
-
-
-def _access_mode(stack: Stack, resource: CfnResource, policy: str) -> str | None:
-    """EndpointAccessMode: "an additional parameter that you must specify for any REST API
-    or custom domain name that uses an enhanced security policy" (STRICT or BASIC).
-    https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-security-policies.html"""
-    mode = stack.prop(resource, "EndpointAccessMode")
-    if mode is None:
-        if policy in ENHANCED_POLICIES:
-            raise ConfigError(f"SecurityPolicy {policy} needs EndpointAccessMode STRICT or BASIC")
-        return None
-    if mode not in ("STRICT", "BASIC"):
-        raise ConfigError(f"EndpointAccessMode {mode} is not one of STRICT, BASIC")
-    return str(mode)
 
 
 def _mutual_tls(stack: Stack, resource: CfnResource) -> MutualTls | None:

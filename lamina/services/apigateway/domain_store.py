@@ -355,26 +355,33 @@ def mutual_tls_of(
 def check_policy(
     policy: str,
     allowed: tuple[str, ...],
-    mutual_tls: MutualTls | None,
-    access_mode: str | None,
+    mutual_tls: object,
+    access_mode: object,
 ) -> None:
-    """What config/domain.py checks of a template's domain, for one made through the API:
-    a known policy; mutual TLS only with TLS_1_2 ("You can't enable mutual TLS on a domain
-    name that uses an enhanced security policy", apigateway-custom-domain-tls-version.html;
-    rest-api-mutual-tls.html needs "a minimum TLS version of 1.2"); EndpointAccessMode
-    STRICT or BASIC, required with an enhanced policy.
+    """A domain's security policy, as a template (config/domain.py) and the API both check
+    it (`mutual_tls` is either layer's MutualTls, or None): a known policy; mutual TLS only
+    with TLS_1_2 ("You can't enable mutual TLS on a domain name that uses an enhanced
+    security policy", apigateway-custom-domain-tls-version.html; rest-api-mutual-tls.html
+    needs "a minimum TLS version of 1.2"); EndpointAccessMode STRICT or BASIC, required
+    with an enhanced policy.
     https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-security-policies.html"""
     if policy not in allowed:
-        raise DomainInputError(f"Invalid security policy: {policy}")
+        raise DomainInputError(
+            f"Invalid security policy: SecurityPolicy {policy} is not one of {', '.join(allowed)}"
+        )
     if mutual_tls is not None and policy != "TLS_1_2":
         raise DomainInputError(
-            f"Mutual TLS authentication requires the TLS_1_2 security policy (got {policy})"
+            f"Mutual TLS authentication needs SecurityPolicy TLS_1_2 (this domain has {policy})"
         )
     if access_mode is not None and access_mode not in ACCESS_MODES:
-        raise DomainInputError(f"Invalid endpoint access mode: {access_mode}")
+        raise DomainInputError(
+            f"Invalid endpoint access mode: EndpointAccessMode {access_mode} is not one of "
+            f"{', '.join(ACCESS_MODES)}"
+        )
     if access_mode is None and policy in ENHANCED_POLICIES:
         raise DomainInputError(
-            f"Security policy {policy} requires an endpoint access mode (STRICT or BASIC)"
+            f"Security policy {policy} requires an endpoint access mode: it needs "
+            f"EndpointAccessMode STRICT or BASIC"
         )
 
 
