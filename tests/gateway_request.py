@@ -1,11 +1,15 @@
-"""A GatewayRequest with test defaults: fixed request ids and time, loopback addresses."""
+"""A GatewayRequest with test defaults (fixed request ids and time, loopback addresses), and
+a few pipeline stages run on it as the gateway runs them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
+from lamina.gateway.context import RequestContext
+from lamina.gateway.error import GatewayError, GatewayResponse, render_error
 from lamina.gateway.request import GatewayRequest
+from lamina.gateway.stages import Stage
 
 REQUEST_ID = "11111111-2222-4333-8444-555555555555"
 EXTENDED_REQUEST_ID = "AAAAAAAAAAAAAAA="
@@ -38,3 +42,15 @@ def gateway_request(
         time_epoch_ms=time_epoch_ms,
         **more,
     )
+
+
+async def run_stages(stages: Sequence[Stage], ctx: RequestContext) -> GatewayResponse:
+    """The response a client would get from `stages`: a stage's GatewayError rendered as the
+    gateway renders it, else the response the last stage set."""
+    try:
+        for stage in stages:
+            await stage(ctx)
+    except GatewayError as error:
+        return render_error(ctx.kind, error)
+    assert ctx.response is not None
+    return ctx.response

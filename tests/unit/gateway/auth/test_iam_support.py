@@ -16,13 +16,14 @@ from lamina.functions.model import InvokeResult
 from lamina.gateway.auth.iam import IamCheck
 from lamina.gateway.context import RequestContext
 from lamina.gateway.deployment import Deployment
-from lamina.gateway.error import GatewayError, GatewayResponse, render_error
+from lamina.gateway.error import GatewayResponse
 from lamina.gateway.model import HttpApi, LambdaIntegration, Method, Resource, RestApi, Route, Stage
 from lamina.gateway.request import GatewayRequest
 from lamina.gateway.stages.authorize import Authorize
 from lamina.gateway.stages.event import BuildEvent
 from lamina.gateway.stages.integrate import InvokeIntegration
 from lamina.gateway.stages.route import RouteRequest
+from tests.gateway_request import run_stages
 from tests.invoker import ScriptedInvoker
 
 ACCOUNT = "123456789012"
@@ -141,13 +142,7 @@ class Pipeline:
 
     async def handle(self, request: GatewayRequest) -> GatewayResponse:
         ctx = RequestContext(request, self.deployment, request.domain_name)
-        try:
-            for stage in self.stages:
-                await stage(ctx)
-        except GatewayError as error:
-            return render_error(ctx.kind, error)
-        assert ctx.response is not None
-        return ctx.response
+        return await run_stages(self.stages, ctx)
 
     @property
     def event(self) -> dict[str, Any]:

@@ -20,7 +20,6 @@ from lamina.gateway.auth.jwks import IssuerDirectory, JwksCache
 from lamina.gateway.auth.tokens import token_checks
 from lamina.gateway.context import RequestContext
 from lamina.gateway.deployment import Deployment
-from lamina.gateway.error import GatewayError, render_error
 from lamina.gateway.mapping.context import RequestFacts, context_variables
 from lamina.gateway.model import (
     Authorizer,
@@ -36,7 +35,7 @@ from lamina.gateway.stages.authorize import Authorize
 from lamina.gateway.stages.event import BuildEvent
 from lamina.gateway.stages.integrate import InvokeIntegration
 from lamina.gateway.stages.route import RouteRequest
-from tests.gateway_request import gateway_request
+from tests.gateway_request import gateway_request, run_stages
 from tests.invoker import ScriptedInvoker
 from tests.jwt_issuer import SigningKey, TokenIssuer
 
@@ -148,14 +147,7 @@ class Pipeline:
     async def get(self, path: str, **headers: str) -> tuple[int, bytes, dict[bytes, bytes]]:
         request = gateway_request(path, headers=headers.items())
         ctx = self.ctx = RequestContext(request, self.deployment, "127.0.0.1:3000")
-        try:
-            for stage in self.stages:
-                await stage(ctx)
-        except GatewayError as error:
-            response = render_error(ctx.kind, error)
-        else:
-            assert ctx.response is not None
-            response = ctx.response
+        response = await run_stages(self.stages, ctx)
         return response.status, response.body, dict(response.headers)
 
     @property
