@@ -3,6 +3,7 @@ how to trust Lamina's CA (with --tls), every function."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from lamina.config.model import Application
@@ -44,12 +45,12 @@ def banner_lines(
     for rest in app.rest_apis:
         at_root = deployment.root_rest is not None and deployment.root_rest.api.id == rest.id
         if rest.private:
-            lines += _private_lines(rest, app, port, scheme)
+            lines += _api_lines(rest, "REST (PRIVATE)", _private_urls(rest, app, port, scheme))
             continue
-        lines += _api_lines(rest, "REST", host, port, at_root, scheme)
+        lines += _api_lines(rest, "REST", _public_urls(rest, host, port, at_root, scheme))
     for http in app.http_apis:
         at_root = deployment.root_http is not None and deployment.root_http.api.id == http.id
-        lines += _api_lines(http, "HTTP", host, port, at_root, scheme)
+        lines += _api_lines(http, "HTTP", _public_urls(http, host, port, at_root, scheme))
     lines += _domain_lines(app, port, scheme)
     if own_cert is not None:
         lines += own_cert_lines(own_cert, host, bool(app.rest_apis or app.http_apis))
@@ -61,45 +62,54 @@ def banner_lines(
     return lines
 
 
-def _api_lines(
-    api: RestApi | HttpApi, kind: str, host: str, port: int, at_root: bool, scheme: str = "http"
-) -> list[str]:
+StageUrls = Callable[[str], list[str]]
+"""A stage's name -> the URLs that reach it."""
+
+
+def _api_lines(api: RestApi | HttpApi, kind: str, urls: StageUrls | None) -> list[str]:
+    """The API's URLs, a line per stage, then its routes; `urls` None: it has none of its
+    own (DisableExecuteApiEndpoint)."""
     head = f"  {api.logical_id}  id={api.id}  {kind}  "
     if not api.stages:
         return [head + "(no stage deployed: not reachable until a Deployment or Stage exists)"]
-    if api.disable_execute_api_endpoint:  # its default endpoint answers 403
-        note = "(DisableExecuteApiEndpoint: reached through its custom domains only)"
-        return [head + note] + [f"      {route}" for route in _routes(api)]
-    lines = []
-    for stage in api.stages:
-        prefix = "" if stage.name == "$default" else f"/{stage.name}"
-        urls = [f"{scheme}://{api.id}.execute-api.localhost:{port}{prefix}/"]
-        if at_root:
-            urls.insert(0, f"{scheme}://{host}:{port}{prefix}/")
-        lines.append(head + "  ".join(urls))
+    if urls is None:
+        lines = [head + "(DisableExecuteApiEndpoint: reached through its custom domains only)"]
+    else:
+        lines = [head + "  ".join(urls(stage.name)) for stage in api.stages]
     return lines + [f"      {route}" for route in _routes(api)]
 
 
-def _private_lines(api: RestApi, app: Application, port: int, scheme: str) -> list[str]:
+def _public_urls(
+    api: RestApi | HttpApi, host: str, port: int, at_root: bool, scheme: str
+) -> StageUrls | None:
+    if api.disable_execute_api_endpoint:  # its default endpoint answers 403
+        return None
+
+    def urls(stage: str) -> list[str]:
+        prefix = "" if stage == "$default" else f"/{stage}"
+        found = [f"{scheme}://{api.id}.execute-api.localhost:{port}{prefix}/"]
+        return [f"{scheme}://{host}:{port}{prefix}/", *found] if at_root else found
+
+    return urls
+
+
+def _private_urls(api: RestApi, app: Application, port: int, scheme: str) -> StageUrls:
     """A private API is reached only through a VPC endpoint: the alias of each associated
     endpoint, and each endpoint's own name with the API id in x-apigw-api-id
     (gateway/private.py)."""
-    head = f"  {api.logical_id}  id={api.id}  REST (PRIVATE)  "
-    if not api.stages:
-        return [head + "(no stage deployed: not reachable until a Deployment or Stage exists)"]
-    lines = []
-    for stage in api.stages:
-        urls = [
-            f"{scheme}://{api.id}-{endpoint_id}.execute-api.localhost:{port}/{stage.name}/"
+
+    def urls(stage: str) -> list[str]:
+        aliases = [
+            f"{scheme}://{api.id}-{endpoint_id}.execute-api.localhost:{port}/{stage}/"
             for endpoint_id in api.vpc_endpoint_ids
         ]
-        urls += [
-            f"{scheme}://{endpoint.id}.execute-api.vpce.localhost:{port}/{stage.name}/ "
+        return aliases + [
+            f"{scheme}://{endpoint.id}.execute-api.vpce.localhost:{port}/{stage}/ "
             f"(header x-apigw-api-id: {api.id})"
             for endpoint in app.vpc_endpoints
         ]
-        lines.append(head + "  ".join(urls))
-    return lines + [f"      {route}" for route in _routes(api)]
+
+    return urls
 
 
 def _routes(api: RestApi | HttpApi) -> list[str]:
