@@ -4,6 +4,8 @@ forced password change still surfaces as NEW_PASSWORD_REQUIRED."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from botocore.exceptions import ClientError
 from pycognito.aws_srp import AWSSRP
@@ -35,6 +37,26 @@ def _user(server: CognitoServer, pool_id: str, username: str, *, permanent: bool
         admin.admin_set_user_password(
             UserPoolId=pool_id, Username=username, Password=PASSWORD, Permanent=True
         )
+
+
+def _password_verifier(server: CognitoServer) -> tuple[Any, str, dict[str, str]]:
+    """A signed-up user's PASSWORD_VERIFIER answer, computed by pycognito and not yet sent:
+    the public client, the app client id and the challenge responses."""
+    pool_id, client_id = _pool(server)
+    _user(server, pool_id, "ada")
+    helper = AWSSRP(
+        username="ada",
+        password=PASSWORD,
+        pool_id=pool_id,
+        client_id=client_id,
+        client=server.public(),
+    )
+    client = server.public()
+    challenge = client.initiate_auth(
+        ClientId=client_id, AuthFlow="USER_SRP_AUTH", AuthParameters=helper.get_auth_params()
+    )
+    responses = helper.process_challenge(challenge["ChallengeParameters"], helper.get_auth_params())
+    return client, client_id, responses
 
 
 def test_srp_sign_in_with_pycognito(server: CognitoServer) -> None:
@@ -79,20 +101,7 @@ def test_srp_forced_password_change(server: CognitoServer) -> None:
 
 
 def test_a_secret_block_answers_once(server: CognitoServer) -> None:
-    pool_id, client_id = _pool(server)
-    _user(server, pool_id, "ada")
-    helper = AWSSRP(
-        username="ada",
-        password=PASSWORD,
-        pool_id=pool_id,
-        client_id=client_id,
-        client=server.public(),
-    )
-    client = server.public()
-    challenge = client.initiate_auth(
-        ClientId=client_id, AuthFlow="USER_SRP_AUTH", AuthParameters=helper.get_auth_params()
-    )
-    responses = helper.process_challenge(challenge["ChallengeParameters"], helper.get_auth_params())
+    client, client_id, responses = _password_verifier(server)
     client.respond_to_auth_challenge(
         ClientId=client_id, ChallengeName="PASSWORD_VERIFIER", ChallengeResponses=responses
     )
@@ -104,20 +113,7 @@ def test_a_secret_block_answers_once(server: CognitoServer) -> None:
 
 
 def test_a_non_ascii_claim_signature_is_a_wrong_password(server: CognitoServer) -> None:
-    pool_id, client_id = _pool(server)
-    _user(server, pool_id, "ada")
-    helper = AWSSRP(
-        username="ada",
-        password=PASSWORD,
-        pool_id=pool_id,
-        client_id=client_id,
-        client=server.public(),
-    )
-    client = server.public()
-    challenge = client.initiate_auth(
-        ClientId=client_id, AuthFlow="USER_SRP_AUTH", AuthParameters=helper.get_auth_params()
-    )
-    responses = helper.process_challenge(challenge["ChallengeParameters"], helper.get_auth_params())
+    client, client_id, responses = _password_verifier(server)
     responses["PASSWORD_CLAIM_SIGNATURE"] = "é" * 44
     with pytest.raises(ClientError) as error:
         client.respond_to_auth_challenge(
