@@ -3,7 +3,8 @@
 AWS WAF sits in front of API Gateway: it sees every request to a protected stage, a path
 with no resource included, and a blocked request never reaches routing, an authorizer, a
 usage plan or the integration. It gets the WAF_FILTERED gateway response, 403
-`{"message":"Forbidden"}`. A deployment without any web ACL costs one identity check.
+`{"message":"Forbidden"}`. A deployment without any web ACL leaves the firewall out of its
+pipeline (app.py).
 https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-control-access-aws-waf.html
 """
 
@@ -32,18 +33,20 @@ class Firewall:
         """Where rate-based rules count: this process, or Redis shared by every edge
         process (`--limits`)."""
         self._compiler = Compiler(detectors or Detectors(), self._rates)
-        self._compiled: dict[str, CompiledAcl] = {}
+        self._compiled: dict[str, _Guard] = {}
         """By web ACL ARN; a redeployed ACL (a new object) is compiled again, while its
         rate-based counts, kept by the shared RateCounter, carry over."""
-        self._deployment: Deployment | None = None
-        self._deployment_has_acl = False
 
     def needed(self, deployment: Deployment) -> bool:
-        return self._has_acl(deployment)
+        """Whether any REST API stage of `deployment` has a web ACL: the gateway leaves
+        the firewall out of the pipeline of a deployment without one."""
+        return any(
+            stage.web_acl is not None
+            for api in deployment.rest.values()
+            for stage in api.stages.values()
+        )
 
     async def __call__(self, ctx: RequestContext) -> None:
-        if not self._has_acl(ctx.deployment):
-            return
         request = ctx.request
         address = ctx.address = ctx.address or resolve_address(
             ctx.deployment, ctx.host, request.path, request.header
@@ -64,7 +67,8 @@ class Firewall:
             source_ip=request.source_ip,
             body_limit=acl.body_limit,
         )
-        compiled = self._acl(acl)
+        guard = self._guard(acl)
+        compiled = guard.compiled
 
         def evaluate() -> Verdict:
             # Run again when a Redis counter fetched a count: start from no labels or notes.
@@ -78,25 +82,28 @@ class Firewall:
         if verdict.action == "Block":
             _block(ctx, acl, verdict, view.notes)
         else:
-            _insert_headers(request.headers, acl, verdict)
+            _insert_headers(request.headers, acl, guard.inserts, verdict)
 
-    def _has_acl(self, deployment: Deployment) -> bool:
-        """Whether any REST API stage of `deployment` has a web ACL (remembered for the
-        deployment last seen: deployments change only on redeploy)."""
-        if deployment is not self._deployment:
-            self._deployment = deployment
-            self._deployment_has_acl = any(
-                stage.web_acl is not None
-                for api in deployment.rest.values()
-                for stage in api.stages.values()
-            )
-        return self._deployment_has_acl
+    def _guard(self, acl: WebAcl) -> _Guard:
+        guard = self._compiled.get(acl.arn)
+        if guard is None or guard.compiled.acl is not acl:
+            guard = self._compiled[acl.arn] = _Guard(self._compiler.compile_acl(acl))
+        return guard
 
-    def _acl(self, acl: WebAcl) -> CompiledAcl:
-        compiled = self._compiled.get(acl.arn)
-        if compiled is None or compiled.acl is not acl:
-            compiled = self._compiled[acl.arn] = self._compiler.compile_acl(acl)
-        return compiled
+
+class _Guard:
+    """A web ACL compiled, with what its allowed requests look up found once per ACL."""
+
+    __slots__ = ("compiled", "inserts")
+
+    def __init__(self, compiled: CompiledAcl) -> None:
+        self.compiled = compiled
+        self.inserts = _inserts(compiled.acl)
+
+
+def _inserts(acl: WebAcl) -> dict[str, tuple[tuple[str, str], ...]]:
+    """Rule name -> the headers its CustomRequestHandling inserts (rules that insert any)."""
+    return {rule.name: rule.insert_headers for rule in acl.rules if rule.insert_headers}
 
 
 def _custom_response(acl: WebAcl, rule: str | None) -> CustomResponse | None:
@@ -120,23 +127,25 @@ def _render(custom: CustomResponse) -> GatewayResponse:
 _PREFIX = "x-amzn-waf-"
 
 
-def _insert_headers(headers: list[tuple[str, str]], acl: WebAcl, verdict: Verdict) -> None:
+def _insert_headers(
+    headers: list[tuple[str, str]],
+    acl: WebAcl,
+    inserts: dict[str, tuple[tuple[str, str], ...]],
+    verdict: Verdict,
+) -> None:
     """CustomRequestHandling of the Count rules that matched, then of the Allow that ended
     evaluation (or the default action): "AWS WAF prefixes all request headers that it
     inserts with x-amzn-waf-"; "If the request already has a header with the same name that
     AWS WAF is inserting, AWS WAF overwrites the header", so a later rule's value wins.
     https://docs.aws.amazon.com/waf/latest/developerguide/customizing-the-incoming-request.html
     """
-    if not acl.default_insert_headers and not any(rule.insert_headers for rule in acl.rules):
+    if not inserts and not acl.default_insert_headers:
         return
-    by_name = {rule.name: rule for rule in acl.rules}
-    inserted = [
-        h for name in verdict.counted if name in by_name for h in by_name[name].insert_headers
-    ]
+    inserted = [header for name in verdict.counted for header in inserts.get(name, ())]
     if verdict.rule is None:
         inserted += acl.default_insert_headers
-    elif verdict.rule in by_name:
-        inserted += by_name[verdict.rule].insert_headers
+    else:
+        inserted += inserts.get(verdict.rule, ())
     for name, value in inserted:
         full = _PREFIX + name
         headers[:] = [(key, kept) for key, kept in headers if key.lower() != full.lower()]
