@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -66,6 +65,13 @@ def _lamina(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes
         timeout=60,
         check=False,
     )
+
+
+def _validate_reports(template: Path) -> bytes:
+    """What `lamina validate` prints for a template it finds fault with (exit status 1)."""
+    result = _lamina("validate", str(template))
+    assert result.returncode == 1, result.stdout + result.stderr
+    return result.stdout
 
 
 def test_invoke_prints_function_result() -> None:
@@ -172,11 +178,10 @@ def test_validate_a_template_up_refuses_reports_its_file_and_line(tmp_path: Path
         "${ServerlessRestApi}/stages/Prod'\n"
         "      WebACLArn: !GetAtt Acl.Arn\n"
     )
-    result = _lamina("validate", str(template))
-    assert result.returncode == 1, result.stdout + result.stderr
-    assert f"{template}:13: resource Acl:".encode() in result.stdout
-    assert b"GeoMatchStatement" in result.stdout
-    assert not result.stdout.endswith(b": valid\n")
+    report = _validate_reports(template)
+    assert f"{template}:13: resource Acl:".encode() in report
+    assert b"GeoMatchStatement" in report
+    assert not report.endswith(b": valid\n")
 
 
 def test_validate_a_missing_truststore_is_an_error(tmp_path: Path) -> None:
@@ -191,10 +196,9 @@ def test_validate_a_missing_truststore_is_an_error(tmp_path: Path) -> None:
         "      SecurityPolicy: TLS_1_2\n"
         "      MutualTlsAuthentication: {TruststoreUri: s3://bucket/truststore.pem}\n"
     )
-    result = _lamina("validate", str(template))
-    assert result.returncode == 1, result.stdout + result.stderr
-    assert f"{template}:".encode() in result.stdout
-    assert b"truststore" in result.stdout.lower()
+    report = _validate_reports(template)
+    assert f"{template}:".encode() in report
+    assert b"truststore" in report.lower()
 
 
 def test_validate_prints_what_up_would_warn_about_and_exits_1(tmp_path: Path) -> None:
@@ -225,10 +229,9 @@ def test_validate_prints_what_up_would_warn_about_and_exits_1(tmp_path: Path) ->
         "      AuthorizerUri: !Sub 'arn:aws:apigateway:${AWS::Region}:lambda:path/"
         "2015-03-31/functions/${Fn.Arn}/invocations'\n"
     )
-    result = _lamina("validate", str(template))
-    assert result.returncode == 1, result.stdout + result.stderr
-    assert f"{template}: warning: ".encode() in result.stdout
-    assert b"Permission" in result.stdout
+    report = _validate_reports(template)
+    assert f"{template}: warning: ".encode() in report
+    assert b"Permission" in report
 
 
 def test_validate_a_typo_in_an_authorizer_arn_names_the_closest_function(
@@ -252,10 +255,9 @@ def test_validate_a_typo_in_an_authorizer_arn_names_the_closest_function(
         "            FunctionArn: !Sub 'arn:aws:lambda:${AWS::Region}:${AWS::AccountId}"
         ":function:Fnn'\n"
     )
-    result = _lamina("validate", str(template))
-    assert result.returncode == 1, result.stdout + result.stderr
-    assert f"{template}:".encode() in result.stdout
-    assert b"Fnn" in result.stdout
+    report = _validate_reports(template)
+    assert f"{template}:".encode() in report
+    assert b"Fnn" in report
 
 
 def test_validate_takes_parameter_overrides_as_up_does(tmp_path: Path) -> None:
@@ -280,14 +282,7 @@ def test_up_broken_template_names_file_and_resource(tmp_path: Path) -> None:
         "      Runtime: python3.12\n"
         "      CodeUri: .\n"
     )
-    env = dict(os.environ)
-    result = subprocess.run(
-        [sys.executable, "-m", "lamina.cli", "up", str(template), "--port", "0"],
-        capture_output=True,
-        timeout=60,
-        check=False,
-        env=env,
-    )
+    result = _lamina("up", str(template), "--port", "0")
     assert result.returncode == 2
     assert b"template.yaml" in result.stderr and b"Broken" in result.stderr
 
