@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import urlsplit
 
 from lamina.aws.service import Operation, OperationInput, OperationOutput
 from lamina.core.store import Reader
 from lamina.services.apigateway.error import bad_request, conflict, invalid_enum, not_found
 from lamina.services.apigateway.ids import new_id
+from lamina.services.apigateway.jwt_configuration import (
+    JwtConfigurationError,
+    JwtEnumError,
+    check_jwt_configuration,
+)
 from lamina.services.apigateway.listing import page
 from lamina.services.apigateway.patch import PatchOp, invalid_path, op_must_be, read_ops
 from lamina.services.apigateway.records import Authorizer, from_wire, wire
@@ -22,10 +26,6 @@ from lamina.services.apigateway.state import ApiGatewayState
 
 TYPES = ["TOKEN", "REQUEST", "COGNITO_USER_POOLS", "JWT"]
 MAX_TTL_S = 3600
-# botocore's apigateway model: JwtSigningAlgorithm, JwtAdditionalClaim.claimName, JwtClaimFormat.
-JWT_ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384", "ES512"]
-JWT_RESERVED_CLAIMS = frozenset({"iss", "aud", "exp", "nbf", "iat", "scope", "scp"})
-_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 def new_authorizer(params: OperationInput) -> Authorizer:
@@ -70,7 +70,7 @@ def check_authorizer(authorizer: Authorizer) -> None:
 def check_jwt(authorizer: Authorizer) -> None:
     """CreateAuthorizer's rules for a JWT authorizer (the API reference: identitySource
     "must be a single request-header mapping expression", the TTL "is not supported",
-    JwtConfigurationInput / JwtIssuerInput / JwtAdditionalClaim)."""
+    JwtConfigurationInput / JwtIssuerInput / JwtAdditionalClaim, in jwt_configuration.py)."""
     source = authorizer.identity_source or ""
     if "," in source or not source.startswith("method.request.header.") or source.endswith("."):
         raise bad_request(
@@ -79,52 +79,14 @@ def check_jwt(authorizer: Authorizer) -> None:
         )
     if authorizer.authorizer_result_ttl_in_seconds is not None:
         raise bad_request("authorizerResultTtlInSeconds is not supported for JWT authorizers")
-    config = authorizer.jwt_configuration
-    if not config:
+    if not authorizer.jwt_configuration:
         raise bad_request("jwtConfiguration must be specified for JWT authorizers")
-    issuers = config.get("issuers") or []
-    if not issuers:
-        raise bad_request("jwtConfiguration.issuers must contain at least one issuer")
-    urls = [issuer.get("issuer") for issuer in issuers]
-    if len(set(urls)) != len(urls):
-        raise bad_request("Issuer URLs must be unique")
-    for issuer in issuers:
-        _check_jwt_issuer(issuer)
-    algorithms = config.get("defaultAlgorithms") or []
-    if not algorithms:
-        raise bad_request("jwtConfiguration.defaultAlgorithms must contain at least one value")
-    for algorithm in algorithms:
-        if algorithm not in JWT_ALGORITHMS:
-            raise invalid_enum(algorithm, "jwtConfiguration.defaultAlgorithms", JWT_ALGORITHMS)
-
-
-def _check_jwt_issuer(issuer: dict[str, Any]) -> None:
-    url = str(issuer.get("issuer") or "")
-    parts = urlsplit(url)
-    local = parts.scheme == "http" and parts.hostname in _LOOPBACK
-    if (parts.scheme != "https" and not local) or not parts.hostname:
-        raise bad_request(f"Invalid issuer {url}: must be an absolute https URL with a host")
-    if parts.username is not None or parts.query or parts.fragment:
-        raise bad_request(f"Invalid issuer {url}: no user information, query or fragment")
-    audiences = issuer.get("audiences") or []
-    if not isinstance(audiences, list) or not audiences or not all(audiences):
-        raise bad_request(f"Issuer {url}: audiences must be non-empty values")
-    names = []
-    for claim in issuer.get("additionalClaims") or []:
-        if not isinstance(claim, dict):
-            raise bad_request(f"Issuer {url}: each additional claim must be an object")
-        name = claim.get("claimName") or ""
-        if not name or name in JWT_RESERVED_CLAIMS:
-            raise bad_request(f"Issuer {url}: invalid additional claim name {name!r}")
-        if claim.get("format") != "SINGLE_STRING":
-            raise invalid_enum(
-                str(claim.get("format")), "additionalClaims.format", ["SINGLE_STRING"]
-            )
-        if any(not value for value in claim.get("expectedValues") or []):
-            raise bad_request(f"Issuer {url}: claim {name} has an empty expected value")
-        names.append(name)
-    if len(set(names)) != len(names):
-        raise bad_request(f"Issuer {url}: claim names must be unique")
+    try:
+        check_jwt_configuration(authorizer.jwt_configuration)
+    except JwtEnumError as error:
+        raise invalid_enum(error.value, error.where, list(error.allowed)) from None
+    except JwtConfigurationError as error:
+        raise bad_request(f"Invalid jwtConfiguration: {error}") from None
 
 
 def _find(
