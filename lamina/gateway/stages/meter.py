@@ -99,7 +99,9 @@ class EnforceThrottle(_Metering):
         if self._local is not None and not limits.per_stage:
             self._take_account(limits.account)  # the hot path
             return
-        bucket = _method_bucket(ctx, limits)
+        api, stage = ctx.api, ctx.stage
+        assert api is not None and stage is not None, "routing sets the API and stage"
+        bucket = _method_bucket(ctx, limits.stage(api.api.id, stage.name))
         if bucket is None and self._local is not None:
             self._take_account(limits.account)
             return
@@ -114,11 +116,8 @@ def _metered_at_once(ctx: RequestContext) -> bool:
     return method is not None and method.api_key_required and method.authorization_type == "NONE"
 
 
-def _method_bucket(ctx: RequestContext, limits: CompiledLimits) -> Bucket | None:
+def _method_bucket(ctx: RequestContext, stage_limits: StageLimits | None) -> Bucket | None:
     """The stage's bucket for the routed method (REST) or route (HTTP APIs), if any."""
-    api, stage = ctx.api, ctx.stage
-    assert api is not None and stage is not None, "routing sets the API and stage"
-    stage_limits = limits.stage(api.api.id, stage.name)
     if stage_limits is None:
         return None
     method = ctx.method
@@ -152,11 +151,12 @@ class MeterUsage(_Metering):
         assert api is not None and stage is not None, "routing sets the API and stage"
         target = ctx.target
         assert isinstance(target, V1Target), "REST routing sets a 1.0 target"
-        plan, key = self._admit_key(ctx, limits, limits.stage(api.api.id, stage.name))
+        stage_limits = limits.stage(api.api.id, stage.name)
+        plan, key = self._admit_key(ctx, limits, stage_limits)
         own = plan.bucket(key.id, target.resource_path, method.http_method)
         buckets = [] if own is None else [own]
         if _metered_at_once(ctx):  # EnforceThrottle left the method's and account's to us
-            method_bucket = _method_bucket(ctx, limits)
+            method_bucket = _method_bucket(ctx, stage_limits)
             if method_bucket is not None:
                 buckets.append(method_bucket)
             buckets.append(limits.account)
