@@ -74,6 +74,18 @@ def _wait_for_banner(lamina: LaminaProcess) -> str:
     return lamina.output()
 
 
+def _up_refused(template: Path) -> str:
+    """What `lamina up` prints on stderr when it refuses the template (exit status 2)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "lamina.cli", "up", str(template), "--no-watch", "--port", "1"],
+        capture_output=True,
+        timeout=120,
+    )
+    err = result.stderr.decode()
+    assert result.returncode == 2, err
+    return err
+
+
 def test_up_tls_on_a_wildcard_host_prints_urls_its_certificate_covers(tmp_path: Path) -> None:
     template = _app(tmp_path, _PLAIN)
     lamina = LaminaProcess(template, "--tls", "--host", "0.0.0.0", "--no-watch")
@@ -97,13 +109,7 @@ def test_up_tls_on_a_wildcard_host_prints_urls_its_certificate_covers(tmp_path: 
 
 def test_a_sam_domain_truststore_error_names_the_users_api_and_line(tmp_path: Path) -> None:
     template = _app(tmp_path, _MTLS_DOMAIN)
-    result = subprocess.run(
-        [sys.executable, "-m", "lamina.cli", "up", str(template), "--no-watch", "--port", "1"],
-        capture_output=True,
-        timeout=120,
-    )
-    err = result.stderr.decode()
-    assert result.returncode == 2, err
+    err = _up_refused(template)
     line = _MTLS_DOMAIN.splitlines().index("  PartnerApi:") + 1
     assert f"template.yaml:{line}: resource PartnerApi (ApiGatewayDomainName" in err
     assert "s3://partner-truststore/truststore.pem" in err
@@ -146,13 +152,7 @@ Resources:
 
 def test_an_authorizer_naming_an_unknown_function_suggests_the_close_one(tmp_path: Path) -> None:
     template = _app(tmp_path, _TYPO_AUTHORIZER)
-    result = subprocess.run(
-        [sys.executable, "-m", "lamina.cli", "up", str(template), "--no-watch", "--port", "1"],
-        capture_output=True,
-        timeout=120,
-    )
-    err = result.stderr.decode()
-    assert result.returncode == 2, err
+    err = _up_refused(template)
     line = _TYPO_AUTHORIZER.splitlines().index("  Api:") + 1
     assert f"template.yaml:{line}: resource Api: " in err
     assert "(token-authorizr; did you mean token-authorizer?)" in err
