@@ -339,10 +339,10 @@ class JwtCheck:
                 token, self._issuers.issuer(authorizer.issuer), authorizer.audience
             )
         except TokenRejected as rejected:
-            raise _unauthorized(authorizer, rejected.description) from None
+            raise unauthorized(authorizer, rejected.description) from None
         except KeysUnavailable as error:
             description = "the issuer's signing keys are unavailable"
-            raise _unauthorized(authorizer, description, detail=str(error)) from None
+            raise unauthorized(authorizer, description, detail=str(error)) from None
         required = ctx.route.authorization_scopes if ctx.route is not None else ()
         scopes = token_scopes(verified.claims)
         if required and not set(required).intersection(scopes):
@@ -356,11 +356,12 @@ class JwtCheck:
         ctx.authorizer = delivered if isinstance(ctx.target, V1Target) else {"jwt": delivered}
 
 
-def _unauthorized(
+def unauthorized(
     authorizer: Authorizer, description: str, *, detail: str | None = None
 ) -> GatewayError:
-    """401 with the challenge the client sees; `detail` (default: the description) goes
-    to the console."""
+    """401 with the challenge the client sees (http-api-troubleshooting-jwt.html); REST
+    JWT authorizers answer it too (the REST pages say nothing of the header, see
+    docs/fidelity/gateway.md). `detail` (default: the description) goes to the console."""
     challenge = f'Bearer scope="" error="invalid_token" error_description="{description}"'
     return GatewayError(
         ResponseType.UNAUTHORIZED,

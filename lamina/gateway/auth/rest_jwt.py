@@ -26,6 +26,7 @@ from lamina.gateway.auth.jwt import (
     TokenVerifier,
     strip_bearer,
     token_scopes,
+    unauthorized,
     unverified_issuer,
 )
 from lamina.gateway.error import GatewayError, ResponseType
@@ -135,17 +136,3 @@ def _header_name(authorizer: Authorizer) -> str:
 @lru_cache(maxsize=64)
 def _algorithms(names: tuple[str, ...]) -> frozenset[str]:
     return frozenset(names)
-
-
-def unauthorized(
-    authorizer: Authorizer, description: str, *, detail: str | None = None
-) -> GatewayError:
-    """401 with a `www-authenticate` challenge saying why, as HTTP APIs' JWT authorizers
-    answer (http-api-troubleshooting-jwt.html; the REST pages say nothing of the header,
-    see docs/fidelity/gateway.md)."""
-    challenge = f'Bearer scope="" error="invalid_token" error_description="{description}"'
-    return GatewayError(
-        ResponseType.UNAUTHORIZED,
-        f"JWT authorizer {authorizer.name}: {detail or description}",
-        headers=((b"www-authenticate", challenge.encode()),),
-    )
