@@ -52,26 +52,51 @@ def _stem(domain: str) -> str:
     return "domain-" + domain.replace("*", "wildcard")
 
 
+class _LocalCa:
+    """Lamina's local CA in the state directory, opened (or made) at the first certificate
+    asked of it: a server given every certificate it serves never makes one."""
+
+    __slots__ = ("_ca", "_folder")
+
+    def __init__(self, state_dir: Path) -> None:
+        self._folder = state_dir / "tls"
+        self._ca: CertificateAuthority | None = None
+
+    def leaf(self, name: str, names: Sequence[str] | None = None) -> KeyPair:
+        """A leaf for the domain `name` (or, given `names`, for those, named `name`)."""
+        if self._ca is None:
+            self._ca = CertificateAuthority(self._folder)
+        if names is None:
+            return self._ca.leaf(_stem(name), [name])
+        return self._ca.leaf(name, names)
+
+    @property
+    def cert_path(self) -> Path | None:
+        return self._ca.cert_path if self._ca is not None else None
+
+
 class Transport:
     """The server's TLS setup (None: plain HTTP) and the CA clients should trust."""
 
     def __init__(
         self,
         server_tls: ServerTls | None,
-        ca_path: Path | None,
+        ca: _LocalCa | None,
         own_cert: KeyPair | None = None,
-        state_dir: Path | None = None,
     ) -> None:
         self.server_tls = server_tls
-        self.ca_path = ca_path
-        """Lamina's local CA certificate, when it issued any certificate served."""
+        self._ca = ca
         self.own_cert = own_cert
         """The user's --tls-cert, served by default (None: Lamina's CA issued it)."""
         self._internal: HttpServer | None = None
-        self._state_dir = state_dir
         self._template_sites = tuple(server_tls.sites) if server_tls is not None else ()
-        self._served: list[tuple[str, str | None, bool, ssl.TLSVersion]] = []
+        self._served: list[tuple[str, str | None, ssl.TLSVersion]] = []
         """What the API-made domains' sites were last built from."""
+
+    @property
+    def ca_path(self) -> Path | None:
+        """Lamina's local CA certificate, when it issued any certificate served."""
+        return self._ca.cert_path if self._ca is not None else None
 
     def serve_domains(self, domains: Iterable[CustomDomain]) -> None:
         """Serve the deployment's domains that the template does not declare (made through
@@ -86,7 +111,6 @@ class Transport:
             (
                 domain.name,
                 domain.mutual_tls.truststore_pem if domain.mutual_tls else None,
-                domain.mutual_tls is not None,
                 _minimum_version(domain),
             )
             for domain in made
@@ -110,16 +134,12 @@ class Transport:
 
         return serve_then_deploy
 
-    def _made_site(
-        self, name: str, pem: str | None, mutual: bool, minimum: ssl.TLSVersion
-    ) -> TlsSite:
+    def _made_site(self, name: str, pem: str | None, minimum: ssl.TLSVersion) -> TlsSite:
         """A leaf of the local CA for the domain. A mutual-TLS domain whose truststore was
         never read (pem None) asks no certificate; the gateway then denies its requests."""
-        assert self._state_dir is not None
-        ca = CertificateAuthority(self._state_dir / "tls")
-        self.ca_path = self.ca_path or ca.cert_path
-        pair = ca.leaf(_stem(name), [name])
-        return TlsSite(name, pair, minimum_version=minimum, truststore_pem=pem if mutual else None)
+        assert self._ca is not None  # serve_domains runs only with TLS, made by create()
+        pair = self._ca.leaf(name)
+        return TlsSite(name, pair, minimum_version=minimum, truststore_pem=pem)
 
     @property
     def scheme(self) -> str:
@@ -149,11 +169,10 @@ class Transport:
             )
         if not tls and cert is None and not given:
             return cls(None, None)
-        ca: CertificateAuthority | None = None
+        ca = _LocalCa(state_dir)
         if cert is not None and key is not None:
             default = KeyPair(Path(cert).resolve(), Path(key).resolve())
         else:
-            ca = CertificateAuthority(state_dir / "tls")
             names = list(DEFAULT_NAMES)
             if host not in _WILDCARD_BINDS and _normal(host) not in names:
                 names.append(_normal(host))
@@ -161,17 +180,13 @@ class Transport:
         sites = []
         for domain in app.domains:
             truststore = Path(domain.mutual_tls.truststore) if domain.mutual_tls else None
-            pair = given.get(domain.name)
-            if pair is None:
-                ca = ca or CertificateAuthority(state_dir / "tls")
-                pair = ca.leaf(_stem(domain.name), [domain.name])
+            pair = given.get(domain.name) or ca.leaf(domain.name)
             minimum = _minimum_version(domain)
             sites.append(TlsSite(domain.name, pair, truststore, minimum_version=minimum))
         for alias in distribution_aliases(app):  # a distribution's Aliases, as custom domains
-            ca = ca or CertificateAuthority(state_dir / "tls")
-            sites.append(TlsSite(alias, ca.leaf(_stem(alias), [alias]), None))
+            sites.append(TlsSite(alias, ca.leaf(alias), None))
         own = default if cert is not None else None
-        return cls(ServerTls(default, sites), ca.cert_path if ca else None, own, state_dir)
+        return cls(ServerTls(default, sites), ca, own)
 
     async def function_endpoint(self, edge: Edge, plain_url: str) -> str:
         """AWS_ENDPOINT_URL for functions: `plain_url` (the server's own port) over HTTP.
