@@ -28,6 +28,13 @@ def aws_client(base: str, service: str) -> Any:
     )
 
 
+def client_from(base: str, source: str = "127.0.0.1") -> httpx.Client:
+    """An httpx client of `base` whose connections come from `source` (any 127/8 address is
+    local), for rules that look at the caller's address."""
+    transport = httpx.HTTPTransport(local_address=source)
+    return httpx.Client(base_url=base, timeout=20, transport=transport)
+
+
 def _aws_cli_path() -> str | None:
     configured = os.environ.get("LAMINA_AWS_CLI")
     if configured:

@@ -18,6 +18,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from lamina.config.load import load_application
+from tests.clients import client_from
 from tests.conftest import FIXTURES, LaminaProcess
 
 APP = FIXTURES / "apps" / "resource_policy"
@@ -124,11 +125,8 @@ def test_source_ip_allow_list_and_block_list(
     Deny)."""
     api = ids["NetworkApi"]
     host = f"{api}.execute-api.localhost:{policy_app.port}"
-    transport = httpx.HTTPTransport(local_address=client_ip)
-    with httpx.Client(transport=transport, timeout=20) as client:
-        response = client.get(
-            f"http://127.0.0.1:{policy_app.port}/v1/hello", headers={"Host": host}
-        )
+    with client_from(policy_app.base, client_ip) as client:
+        response = client.get("/v1/hello", headers={"Host": host})
     if admitted:
         assert response.status_code == 200, response.text
         assert response.json()["requestContext"]["identity"]["sourceIp"] == client_ip

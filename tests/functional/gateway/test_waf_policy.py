@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from tests.clients import client_from
 from tests.conftest import FIXTURES, LaminaProcess
 
 FORBIDDEN = b'{"message":"Forbidden"}'
@@ -23,11 +24,6 @@ def app() -> Iterator[LaminaProcess]:
     lamina = LaminaProcess(FIXTURES / "apps" / "waf_policy")
     yield lamina
     lamina.stop()
-
-
-def _client(app: LaminaProcess, source: str = "127.0.0.1") -> httpx.Client:
-    transport = httpx.HTTPTransport(local_address=source)
-    return httpx.Client(base_url=app.base, timeout=20, transport=transport)
 
 
 def _forbidden(response: httpx.Response) -> bool:
@@ -47,20 +43,20 @@ def _console(app: LaminaProcess, needle: str) -> str:
 
 
 def test_default_block_denies_a_request_no_rule_allows(app: LaminaProcess) -> None:
-    with _client(app) as client:
+    with client_from(app.base) as client:
         assert _forbidden(client.get("/prod/hello"))
     assert "blocked by WAF partners-only: default action" in _console(app, "default action")
 
 
 def test_allow_rule_after_a_text_transformation_admits(app: LaminaProcess) -> None:
-    with _client(app) as client:
+    with client_from(app.base) as client:
         response = client.get("/prod/hello", headers=PARTNER, params={"q": "pizza"})
     assert response.status_code == 200, response.text
     assert response.json()["query"] == {"q": "pizza"}
 
 
 def test_managed_common_rule_set_blocks_script_before_the_allow_rule(app: LaminaProcess) -> None:
-    with _client(app) as client:
+    with client_from(app.base) as client:
         assert _forbidden(client.get("/prod/hello", headers=PARTNER, params={"q": XSS}))
         # No User-Agent at all: NoUserAgent_HEADER.
         no_agent = client.build_request("GET", "/prod/hello", headers=PARTNER)
@@ -72,12 +68,12 @@ def test_managed_common_rule_set_blocks_script_before_the_allow_rule(app: Lamina
 
 
 def test_allow_rule_of_higher_priority_ends_evaluation(app: LaminaProcess) -> None:
-    with _client(app, "127.0.0.5") as trusted:
+    with client_from(app.base, "127.0.0.5") as trusted:
         assert trusted.get("/prod/hello", params={"q": XSS}).status_code == 200
 
 
 def test_rule_action_override_counts_an_oversize_body(app: LaminaProcess) -> None:
-    with _client(app) as client:
+    with client_from(app.base) as client:
         response = client.post("/prod/hello", headers=PARTNER, content=b"a" * 9000)
     assert response.status_code == 200
     assert response.json()["body_length"] == 9000
@@ -87,7 +83,7 @@ def test_rule_action_override_counts_an_oversize_body(app: LaminaProcess) -> Non
 
 
 def test_counted_group_label_blocks_through_a_label_rule(app: LaminaProcess) -> None:
-    with _client(app) as client:
+    with client_from(app.base) as client:
         attack = client.get("/prod/hello", headers=PARTNER, params={"id": "1' OR '1'='1' --"})
     assert _forbidden(attack)
     output = _console(app, "rule BlockSQLiInQuery")
@@ -96,7 +92,7 @@ def test_counted_group_label_blocks_through_a_label_rule(app: LaminaProcess) -> 
 
 
 def test_body_is_inspected_up_to_16_kb_only(app: LaminaProcess) -> None:
-    with _client(app) as client:
+    with client_from(app.base) as client:
         early = client.post("/prod/hello", headers=PARTNER, content=b"a" * 1000 + XSS.encode())
         late = client.post("/prod/hello", headers=PARTNER, content=b"a" * 17000 + XSS.encode())
     assert _forbidden(early)
@@ -104,7 +100,7 @@ def test_body_is_inspected_up_to_16_kb_only(app: LaminaProcess) -> None:
 
 
 def test_block_with_a_custom_response_replaces_the_403(app: LaminaProcess) -> None:
-    with _client(app) as client:
+    with client_from(app.base) as client:
         response = client.get("/prod/hello", headers={"User-Agent": "sqlmap/1.7"})
     assert response.status_code == 429
     assert response.content == b'{"error":"scanners are not welcome"}'
@@ -120,7 +116,7 @@ def test_count_and_allow_insert_prefixed_request_headers(app: LaminaProcess) -> 
     headers = {**PARTNER, "User-Agent": "Mozilla/5.0 (iPhone) Mobile Safari"}
     # A header the client sends under an inserted name is overwritten, not kept.
     headers["x-amzn-waf-partner"] = "forged"
-    with _client(app) as client:
+    with client_from(app.base) as client:
         response = client.get("/prod/hello", headers=headers)
     assert response.status_code == 200, response.text
     assert response.json()["waf_headers"] == {
