@@ -85,7 +85,6 @@ class TlsSite:
 
 def _context(site: TlsSite | KeyPair, *, ask: bool) -> ssl.SSLContext:
     pair = site.pair if isinstance(site, TlsSite) else site
-    truststore = site.truststore if isinstance(site, TlsSite) else None
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     # API Gateway's mutual-TLS domains need TLS 1.2 at least; we apply it everywhere.
     context.minimum_version = ssl.TLSVersion.TLSv1_2
@@ -98,21 +97,23 @@ def _context(site: TlsSite | KeyPair, *, ask: bool) -> ssl.SSLContext:
         raise TlsConfigError(
             f"cannot load certificate {pair.cert_path} with key {pair.key_path}: {error}"
         ) from error
-    if truststore is not None:
-        # Only the certificates API Gateway would accept (expired or weak ones are left
-        # out; config/domain.py reports them as warnings, as AWS does).
+    if isinstance(site, TlsSite) and site.mutual:
         try:
-            context.load_verify_locations(cadata=read_truststore(truststore).pem())
+            context.load_verify_locations(cadata=_trusted_pem(site))
         except (TruststoreError, ssl.SSLError) as error:
-            raise TlsConfigError(f"cannot load truststore {truststore}: {error}") from error
-    elif isinstance(site, TlsSite) and site.truststore_pem is not None:
-        try:
-            context.load_verify_locations(cadata=site.truststore_pem)
-        except ssl.SSLError as error:
-            message = f"cannot load the truststore of {site.server_name}: {error}"
-            raise TlsConfigError(message) from error
+            named = site.truststore or f"of {site.server_name}"
+            raise TlsConfigError(f"cannot load truststore {named}: {error}") from error
     _ask(context, ask)
     return context
+
+
+def _trusted_pem(site: TlsSite) -> str | None:
+    """Only the certificates API Gateway would accept: a file is read as
+    http.truststore reads it (expired or weak ones left out; config/domain.py reports them
+    as warnings, as AWS does); an API-made domain's were checked when it was made."""
+    if site.truststore is not None:
+        return read_truststore(site.truststore).pem()
+    return site.truststore_pem
 
 
 def _ask(context: ssl.SSLContext, ask: bool) -> None:
