@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -24,17 +23,6 @@ ANSWER = AuthorizerAnswer(
     context={"n": 1, "tags": ["a", "b"]},
     usage_identifier_key="key-1",
 )
-
-
-@pytest.fixture
-async def redis() -> AsyncIterator[Redis]:
-    client = Redis(host="127.0.0.1", port=6379)
-    try:
-        await client.ping()
-    except OSError:
-        pytest.skip("no Redis at 127.0.0.1:6379")
-    yield client
-    await client.aclose()
 
 
 @pytest.fixture

@@ -25,17 +25,6 @@ ANSWER = AuthorizerAnswer(principal_id="user-1")
 
 
 @pytest.fixture
-async def redis() -> AsyncIterator[Redis]:
-    client = Redis(host="127.0.0.1", port=6379)
-    try:
-        await client.ping()
-    except OSError:
-        pytest.skip("no Redis at 127.0.0.1:6379")
-    yield client
-    await client.aclose()
-
-
-@pytest.fixture
 async def prefix(redis: Redis) -> AsyncIterator[str]:
     name = f"lamina:test:stage-cache:{uuid.uuid4().hex}:"
     yield name

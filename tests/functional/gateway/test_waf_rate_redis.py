@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator
 from typing import Literal
 
 import httpx
@@ -44,17 +43,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest.fixture
-async def redis() -> AsyncIterator[Redis]:
-    client = Redis(host="127.0.0.1", port=6379)
-    try:
-        await client.ping()
-    except OSError:
-        pytest.skip("no Redis at 127.0.0.1:6379")
-    yield client
-    await client.aclose()
 
 
 @pytest.fixture
