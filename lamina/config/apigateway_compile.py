@@ -441,13 +441,13 @@ def _authorizer(spec: Record) -> Authorizer:
 
 def _jwt_authorizer(authorizer_id: str, spec: Record) -> Authorizer:
     """A JWT authorizer's record: its one header and its jwtConfiguration (no cache)."""
-    try:
-        issuers, algorithms = jwt_configuration(spec.get("jwtConfiguration"))
-    except ConfigError as error:
-        raise ConfigError(f"authorizer {authorizer_id}: {error.detail}") from None
     sources = tuple(
         part.strip() for part in str(spec.get("identitySource") or "").split(",") if part.strip()
     )
+    try:
+        issuers, algorithms = jwt_configuration(sources, spec.get("jwtConfiguration"))
+    except ConfigError as error:
+        raise ConfigError(f"authorizer {authorizer_id}: {error.detail}") from None
     return Authorizer(
         id=authorizer_id,
         name=str(spec.get("name") or authorizer_id),

@@ -388,13 +388,9 @@ def _rest_jwt_authorizer(
     there is no default"; authorizerResultTtlInSeconds "is not supported for JWT
     authorizers" (API reference, CreateAuthorizer).
     https://docs.aws.amazon.com/apigateway/latest/developerguide/rest-api-jwt-authorizer-create.html"""
-    if len(sources) != 1 or not sources[0].startswith(_TOKEN_SOURCE) or sources[0] == _TOKEN_SOURCE:
-        raise ConfigError(
-            "a REST JWT authorizer reads exactly one method.request.header.X (there is no default)"
-        )
     if ttl is not None and str(ttl) != "0":
         raise ConfigError("authorizerResultTtlInSeconds is not supported for JWT authorizers")
-    issuers, algorithms = jwt_configuration(config)
+    issuers, algorithms = jwt_configuration(sources, config)
     return Authorizer(
         id=authorizer_id,
         name=name,

@@ -8,23 +8,28 @@ https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-prope
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from lamina.config.error import ConfigError
 from lamina.gateway.model import JwtClaimRule, JwtIssuer
 from lamina.services.apigateway.jwt_configuration import (
     JwtConfigurationError,
+    check_identity_source,
     check_jwt_configuration,
     field,
     items,
 )
 
 
-def jwt_configuration(value: object) -> tuple[tuple[JwtIssuer, ...], tuple[str, ...]]:
-    """(issuers, algorithms) of a JwtConfiguration; ConfigError naming the first fault."""
+def jwt_configuration(
+    sources: Sequence[str], value: object
+) -> tuple[tuple[JwtIssuer, ...], tuple[str, ...]]:
+    """(issuers, algorithms) of a JwtConfiguration read through the identity `sources`;
+    ConfigError naming the first fault."""
     try:
         config = check_jwt_configuration(value)
+        check_identity_source(sources)
     except JwtConfigurationError as error:
         raise ConfigError(str(error)) from None
     issuers = tuple(_issuer(item) for item in items(field(config, "issuers"), ""))

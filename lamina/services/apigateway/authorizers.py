@@ -17,6 +17,7 @@ from lamina.services.apigateway.ids import new_id
 from lamina.services.apigateway.jwt_configuration import (
     JwtConfigurationError,
     JwtEnumError,
+    check_identity_source,
     check_jwt_configuration,
 )
 from lamina.services.apigateway.listing import page
@@ -71,17 +72,14 @@ def check_jwt(authorizer: Authorizer) -> None:
     """CreateAuthorizer's rules for a JWT authorizer (the API reference: identitySource
     "must be a single request-header mapping expression", the TTL "is not supported",
     JwtConfigurationInput / JwtIssuerInput / JwtAdditionalClaim, in jwt_configuration.py)."""
-    source = authorizer.identity_source or ""
-    if "," in source or not source.startswith("method.request.header.") or source.endswith("."):
-        raise bad_request(
-            "identitySource must be a single request header mapping expression "
-            "(method.request.header.<name>) for JWT authorizers"
-        )
+    source = authorizer.identity_source
+    sources = [part.strip() for part in source.split(",")] if source else []
     if authorizer.authorizer_result_ttl_in_seconds is not None:
         raise bad_request("authorizerResultTtlInSeconds is not supported for JWT authorizers")
     if not authorizer.jwt_configuration:
         raise bad_request("jwtConfiguration must be specified for JWT authorizers")
     try:
+        check_identity_source(sources)
         check_jwt_configuration(authorizer.jwt_configuration)
     except JwtEnumError as error:
         raise invalid_enum(error.value, error.where, list(error.allowed)) from None

@@ -12,7 +12,7 @@ https://docs.aws.amazon.com/apigateway/latest/developerguide/rest-api-jwt-author
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,6 +23,7 @@ CLAIM_FORMATS = ("SINGLE_STRING",)
 # Plain http is refused as AWS refuses it, except on loopback, where a local identity
 # provider (tests, Lamina's own user pools) serves (docs/fidelity/gateway.md).
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+HEADER_SOURCE = "method.request.header."
 
 
 class JwtConfigurationError(ValueError):
@@ -35,6 +36,16 @@ class JwtEnumError(JwtConfigurationError):
     def __init__(self, message: str, value: str, where: str, allowed: tuple[str, ...]) -> None:
         super().__init__(message)
         self.value, self.where, self.allowed = value, where, allowed
+
+
+def check_identity_source(sources: Sequence[str]) -> None:
+    """A REST JWT authorizer's identitySource "is required and must be a single
+    request-header mapping expression ... Query string parameters are not supported, and
+    there is no default" (CreateAuthorizer; rest-api-jwt-authorizer-create.html)."""
+    if len(sources) != 1 or not sources[0].startswith(HEADER_SOURCE) or sources[0] == HEADER_SOURCE:
+        raise JwtConfigurationError(
+            "a REST JWT authorizer reads exactly one method.request.header.X (there is no default)"
+        )
 
 
 def check_jwt_configuration(value: object) -> Mapping[str, Any]:
