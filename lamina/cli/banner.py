@@ -38,7 +38,7 @@ def banner_lines(
     ca_path: Path | None = None,
     own_cert: KeyPair | None = None,
 ) -> list[str]:
-    host = url_host(host)
+    in_url = url_host(host)
     lines = [f"Lamina: stack {app.stack_name} from {app.template_path}"]
     if app.rest_apis or app.http_apis:
         lines.append("APIs:")
@@ -47,10 +47,10 @@ def banner_lines(
         if rest.private:
             lines += _api_lines(rest, "REST (PRIVATE)", _private_urls(rest, app, port, scheme))
             continue
-        lines += _api_lines(rest, "REST", _public_urls(rest, host, port, at_root, scheme))
+        lines += _api_lines(rest, "REST", _public_urls(rest, in_url, port, at_root, scheme))
     for http in app.http_apis:
         at_root = deployment.root_http is not None and deployment.root_http.api.id == http.id
-        lines += _api_lines(http, "HTTP", _public_urls(http, host, port, at_root, scheme))
+        lines += _api_lines(http, "HTTP", _public_urls(http, in_url, port, at_root, scheme))
     lines += _domain_lines(app, port, scheme)
     if own_cert is not None:
         lines += own_cert_lines(own_cert, host, bool(app.rest_apis or app.http_apis))
@@ -192,7 +192,7 @@ def own_cert_lines(cert: KeyPair, host: str, has_apis: bool) -> list[str]:
     it is not valid for: a client checking it would refuse them."""
     names = cert.names()
     lines = [f"TLS: your certificate {cert.cert_path}, for {', '.join(sorted(names)) or '-'}"]
-    missing = [name for name in (host.strip("[]"),) if not covers(names, name)]
+    missing = [] if covers(names, host) else [host]
     if has_apis and not covers(names, "api.execute-api.localhost"):
         missing.append("*.execute-api.localhost")
     if missing:
