@@ -11,7 +11,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -43,7 +43,10 @@ class LaminaProcess:
         *extra: str,
         cwd: Path | None = None,
         state_dir: Path | None = None,
+        env: Mapping[str, str] | None = None,
     ) -> None:
+        """`env` adds to (or overrides) the test process's environment for `lamina up`."""
+        self._env = {**os.environ, **env} if env else None
         if state_dir is None and template.resolve().is_relative_to(ROOT):
             state_dir = Path(tempfile.mkdtemp(prefix="lamina-state-"))
             atexit.register(shutil.rmtree, state_dir, True)  # when this test worker exits
@@ -76,6 +79,7 @@ class LaminaProcess:
             stderr=subprocess.STDOUT,
             start_new_session=True,
             cwd=cwd,
+            env=self._env,
         )
 
     def _wait_listening(self, deadline_s: float) -> None:

@@ -7,7 +7,6 @@ https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-enable-c
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections.abc import Iterator
@@ -33,19 +32,12 @@ def provider() -> Iterator[IdentityProvider]:
 @pytest.fixture(scope="module")
 def lamina(provider: IdentityProvider) -> Iterator[LaminaProcess]:
     issuer = provider.pool(POOL_ID)
-    saved = os.environ.get("LAMINA_COGNITO_ISSUER_URL")
-    os.environ["LAMINA_COGNITO_ISSUER_URL"] = provider.base  # inherited by `lamina up`
-    try:
-        process = LaminaProcess(
-            FIXTURES / "apps" / "jwt",
-            "--parameter-overrides",
-            f"IssuerUrl={issuer.url}",
-        )
-    finally:
-        if saved is None:
-            os.environ.pop("LAMINA_COGNITO_ISSUER_URL")
-        else:
-            os.environ["LAMINA_COGNITO_ISSUER_URL"] = saved
+    process = LaminaProcess(
+        FIXTURES / "apps" / "jwt",
+        "--parameter-overrides",
+        f"IssuerUrl={issuer.url}",
+        env={"LAMINA_COGNITO_ISSUER_URL": provider.base},
+    )
     yield process
     process.stop()
 

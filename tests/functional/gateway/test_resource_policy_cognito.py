@@ -7,7 +7,6 @@ https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-authoriz
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import httpx
@@ -30,15 +29,7 @@ def provider() -> Iterator[IdentityProvider]:
 
 @pytest.fixture(scope="module")
 def lamina(provider: IdentityProvider) -> Iterator[LaminaProcess]:
-    saved = os.environ.get("LAMINA_COGNITO_ISSUER_URL")
-    os.environ["LAMINA_COGNITO_ISSUER_URL"] = provider.base  # inherited by `lamina up`
-    try:
-        process = LaminaProcess(APP)
-    finally:
-        if saved is None:
-            os.environ.pop("LAMINA_COGNITO_ISSUER_URL")
-        else:
-            os.environ["LAMINA_COGNITO_ISSUER_URL"] = saved
+    process = LaminaProcess(APP, env={"LAMINA_COGNITO_ISSUER_URL": provider.base})
     yield process
     process.stop()
 
