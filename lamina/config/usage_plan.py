@@ -19,6 +19,7 @@ from typing import Any, Literal, cast
 from lamina.config.error import ConfigError
 from lamina.config.reference import CfnResource
 from lamina.config.stack import Stack
+from lamina.config.stage_cache import unescape_method_path
 from lamina.gateway.limits.model import (
     UNSET,
     AccessLimits,
@@ -278,8 +279,8 @@ def _method_settings(entries: object) -> list[MethodThrottle]:
 
 
 def _unescape(path: str) -> str:
-    """MethodSettings write `/` inside a path as `~1` (and `~` as `~0`): `/~1pets~1{id}`."""
-    return path.replace("~1", "/").replace("~0", "~").replace("//", "/")
+    """`/~1pets~1{id}` as `/pets/{id}` (the key's leading `/` and the escaped one merge)."""
+    return unescape_method_path(path).replace("//", "/")
 
 
 def _has_throttle(spec: Mapping[str, Any]) -> bool:
