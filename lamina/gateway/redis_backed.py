@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
-from typing import Any, ClassVar
+from collections.abc import Awaitable, Callable
+from typing import Any, ClassVar, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 log = logging.getLogger("lamina.gateway")
+
+T = TypeVar("T")
 
 
 class RedisBacked:
@@ -43,27 +45,27 @@ class RedisBacked:
         self._clock = clock
         self._down_until: float | None = None
 
-    async def _read(self, name: str) -> Any:
-        """The value at `name`, or None when absent, resting or failing."""
+    async def _guarded(self, call: Callable[[], Awaitable[T]], fallback: T) -> T:
+        """`call()`'s answer, or `fallback` when Redis is resting or the call fails."""
         if self._resting():
-            return None
+            return fallback
         try:
-            raw = await self._client.get(name)
+            answer = await call()
         except (RedisError, OSError) as error:
             self._failed(error)
-            return None
+            return fallback
         self._down_until = None
-        return raw
+        return answer
+
+    async def _read(self, name: str) -> Any:
+        """The value at `name`, or None when absent, resting or failing."""
+        return await self._guarded(lambda: self._client.get(name), None)
 
     async def _write(self, name: str, value: bytes, ttl_seconds: int) -> None:
         """`value` at `name` for `ttl_seconds` (Redis's own expiry); skipped when the TTL
         is not positive, Redis is resting, or the write fails."""
-        if ttl_seconds <= 0 or self._resting():
-            return
-        try:
-            await self._client.set(name, value, ex=ttl_seconds)
-        except (RedisError, OSError) as error:
-            self._failed(error)
+        if ttl_seconds > 0:
+            await self._guarded(lambda: self._client.set(name, value, ex=ttl_seconds), None)
 
     def _resting(self) -> bool:
         return self._down_until is not None and self._clock() < self._down_until

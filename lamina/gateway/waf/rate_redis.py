@@ -25,7 +25,6 @@ from typing import TypeVar
 
 import msgspec
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
 from lamina.gateway.redis_backed import RedisBacked, redis_from_url
 
@@ -175,19 +174,14 @@ class RedisRateCounter(RedisBacked):
         """Record one request in each slot, in order, up to the first over its limit, and
         answer their totals over their windows; 0s (under any limit) when Redis is resting
         or fails."""
-        if self._resting():
-            return [0] * len(reached)
         prefix = self._prefix
         names = [prefix + _KEY_ENCODER.encode((rule, key)).decode() for rule, key, *_ in reached]
         args: list[int | str] = ["" if self._now is None else str(math.floor(self._now()))]
         for _, _, limit, window in reached:
             args += [window, limit]
-        try:
-            totals = await self._count(keys=names, args=args)
-        except (RedisError, OSError) as error:
-            self._failed(error)
+        totals = await self._guarded(lambda: self._count(keys=names, args=args), None)
+        if totals is None:
             return [0] * len(reached)
-        self._down_until = None
         return [int(total) for total in totals]
 
 
