@@ -203,16 +203,21 @@ JWT_CONFIGURATION = {
 }  # fmt: skip
 
 
-def test_jwt_authorizer_create_and_get_keep_the_jwt_configuration(
-    apigw: Any, api: dict[str, Any]
-) -> None:
-    created = apigw.create_authorizer(
+def _jwt_authorizer(apigw: Any, api: dict[str, Any]) -> dict[str, Any]:
+    created: dict[str, Any] = apigw.create_authorizer(
         restApiId=api["id"],
         name="partners",
         type="JWT",
         identitySource="method.request.header.Authorization",
         jwtConfiguration=JWT_CONFIGURATION,
     )
+    return created
+
+
+def test_jwt_authorizer_create_and_get_keep_the_jwt_configuration(
+    apigw: Any, api: dict[str, Any]
+) -> None:
+    created = _jwt_authorizer(apigw, api)
     assert created["type"] == "JWT"
     assert "authorizerResultTtlInSeconds" not in created
     got = apigw.get_authorizer(restApiId=api["id"], authorizerId=created["id"])
@@ -258,13 +263,7 @@ def test_jwt_authorizer_update_replaces_the_whole_jwt_configuration(
     apigw: Any, api: dict[str, Any]
 ) -> None:
     """https://docs.aws.amazon.com/apigateway/latest/developerguide/rest-api-jwt-authorizer-update.html"""
-    created = apigw.create_authorizer(
-        restApiId=api["id"],
-        name="partners",
-        type="JWT",
-        identitySource="method.request.header.Authorization",
-        jwtConfiguration=JWT_CONFIGURATION,
-    )
+    created = _jwt_authorizer(apigw, api)
     replacement = {
         "issuers": [{"issuer": "https://new-idp.example.com", "audiences": ["api://orders"]}],
         "defaultAlgorithms": ["ES256"],

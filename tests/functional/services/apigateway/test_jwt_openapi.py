@@ -10,19 +10,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-JWT_CONFIGURATION = {
-    "issuers": [
-        {
-            "issuer": "https://idp.example.com/",
-            "audiences": ["api://orders"],
-            "additionalClaims": [
-                {"claimName": "tenant", "format": "SINGLE_STRING", "required": True,
-                 "expectedValues": ["acme"]},
-            ],
-        }
-    ],
-    "defaultAlgorithms": ["RS256", "ES256"],
-}  # fmt: skip
+from .test_authorizers import JWT_CONFIGURATION
 
 
 def _document(configuration: dict[str, Any]) -> dict[str, Any]:
