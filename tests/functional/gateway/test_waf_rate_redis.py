@@ -31,6 +31,7 @@ from lamina.gateway.waf.model import (
 from lamina.gateway.waf.rate import RateCounter, RateCounts, open_rate_counter
 from lamina.gateway.waf.rate_redis import RedisRateCounter
 from tests.conftest import FIXTURES, LaminaProcess, free_port
+from tests.gateway_request import gateway_request
 from tests.invoker import ScriptedInvoker
 
 OK = InvokeResult(payload=b'{"statusCode": 200, "body": "hi"}')
@@ -80,19 +81,7 @@ def _deployment(limit: int = 10, rules: tuple[Rule, ...] | None = None) -> Deplo
 
 
 def _request(source_ip: str = "10.0.0.1") -> GatewayRequest:
-    return GatewayRequest(
-        method="GET",
-        path="/prod/hello",
-        query_string="",
-        headers=[("Host", "127.0.0.1:3000"), ("User-Agent", "test")],
-        body=b"",
-        source_ip=source_ip,
-        protocol="HTTP/1.1",
-        domain_name="127.0.0.1:3000",
-        request_id="11111111-2222-4333-8444-555555555555",
-        extended_request_id="AAAAAAAAAAAAAAA=",
-        time_epoch_ms=0,
-    )
+    return gateway_request("/prod/hello", headers=[("User-Agent", "test")], source_ip=source_ip)
 
 
 async def _status(gateway: Gateway, source_ip: str = "10.0.0.1") -> int:

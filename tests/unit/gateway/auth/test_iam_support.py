@@ -23,7 +23,7 @@ from lamina.gateway.stages.authorize import Authorize
 from lamina.gateway.stages.event import BuildEvent
 from lamina.gateway.stages.integrate import InvokeIntegration
 from lamina.gateway.stages.route import RouteRequest
-from tests.gateway_request import run_stages
+from tests.gateway_request import gateway_request, run_stages
 from tests.invoker import ScriptedInvoker
 
 ACCOUNT = "123456789012"
@@ -173,18 +173,12 @@ def sign(
         signer.add_auth(aws)
     prepared = aws.prepare()
     parts = urlsplit(prepared.url)
-    sent = [("Host", parts.netloc), *((k, v) for k, v in prepared.headers.items())]
-    return GatewayRequest(
+    return gateway_request(
+        parts.path,
         method=method,
-        path=parts.path,
+        headers=prepared.headers.items(),
+        host=parts.netloc,
         query_string=parts.query,
-        headers=sent,
-        body=b"",
-        source_ip="127.0.0.1",
-        protocol="HTTP/1.1",
-        domain_name=parts.netloc,
-        request_id="11111111-2222-4333-8444-555555555555",
-        extended_request_id="AAAAAAAAAAAAAAA=",
         time_epoch_ms=int(datetime.now(UTC).timestamp() * 1000),
     )
 

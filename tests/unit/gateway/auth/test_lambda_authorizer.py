@@ -31,6 +31,7 @@ from lamina.gateway.model import (
     Stage,
 )
 from lamina.gateway.request import GatewayRequest
+from tests.gateway_request import gateway_request
 from tests.invoker import FakeInvoker, Invocation
 
 GOLDEN = json.loads(
@@ -190,19 +191,7 @@ def _deployment() -> Deployment:
 def _request(
     path: str, headers: list[tuple[str, str]] | None = None, query: str = ""
 ) -> GatewayRequest:
-    return GatewayRequest(
-        method="GET",
-        path=path,
-        query_string=query,
-        headers=[("Host", "127.0.0.1:3000"), *(headers or [])],
-        body=b"",
-        source_ip="10.1.2.3",
-        protocol="HTTP/1.1",
-        domain_name="127.0.0.1:3000",
-        request_id="11111111-2222-4333-8444-555555555555",
-        extended_request_id="AAAAAAAAAAAAAAA=",
-        time_epoch_ms=0,
-    )
+    return gateway_request(path, headers=headers or (), query_string=query, source_ip="10.1.2.3")
 
 
 class Call:
