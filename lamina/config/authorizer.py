@@ -388,7 +388,7 @@ def _rest_jwt_authorizer(
     there is no default"; authorizerResultTtlInSeconds "is not supported for JWT
     authorizers" (API reference, CreateAuthorizer).
     https://docs.aws.amazon.com/apigateway/latest/developerguide/rest-api-jwt-authorizer-create.html"""
-    if ttl is not None and str(ttl) != "0":
+    if ttl is not None and str(ttl) != "0":  # an explicit 0 (no cache) loads [Lamina]
         raise ConfigError("authorizerResultTtlInSeconds is not supported for JWT authorizers")
     issuers, algorithms = jwt_configuration(sources, config)
     return Authorizer(

@@ -153,3 +153,14 @@ def test_validate_accepts_jwt_configuration_cfn_lint_does_not_know_yet() -> None
 
     fixture = Path(__file__).parents[2] / "fixtures" / "apps" / "rest_jwt"
     assert validate_template(fixture) == []
+
+
+def test_rest_jwt_authorizer_resource_takes_an_explicit_zero_ttl(tmp_path: Path) -> None:
+    """Any other TTL is refused ("not supported for JWT authorizers"); 0, caching off, is
+    what a JWT authorizer does anyway, so a template that spells it out loads [Lamina]."""
+    properties = GOOD.replace(
+        "      IdentitySource", "      AuthorizerResultTtlInSeconds: 0\n      IdentitySource"
+    )
+    app = _load(tmp_path, properties)
+    (api,) = app.rest_apis  # type: ignore[attr-defined]
+    assert api.authorizers[0].result_ttl_seconds == 0
