@@ -15,11 +15,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.clients import until
+from tests.clients import aws_client, until
 from tests.conftest import LaminaProcess, free_port
 
 TEMPLATE = """\
@@ -87,13 +86,7 @@ def handler(event, context):
 
 
 def _client(service: str, lamina: LaminaProcess) -> Any:
-    return boto3.client(
-        service,
-        endpoint_url=lamina.base,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
+    return aws_client(lamina.base, service)
 
 
 def _received(dynamodb: Any, item_id: str, lamina: LaminaProcess) -> dict[str, Any]:

@@ -11,6 +11,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.clients import aws_client
 from tests.conftest import FIXTURES, LaminaProcess
 
 APP = FIXTURES / "apps" / "proxy"
@@ -38,13 +39,7 @@ def test_unknown_keys_are_refused_with_each_protocols_error() -> None:
                 call(_client(lamina.base, service))
             assert refused.value.response["Error"]["Code"] == code, service
         # The local root credential (test/test) still works.
-        root = boto3.client(
-            "sts",
-            endpoint_url=lamina.base,
-            region_name="us-east-1",
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-        )
+        root = aws_client(lamina.base, "sts")
         assert root.get_caller_identity()["Arn"] == "arn:aws:iam::123456789012:root"
     finally:
         lamina.stop()

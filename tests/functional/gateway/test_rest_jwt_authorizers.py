@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import httpx
 import pytest
 
 from lamina.config.ids import physical_id
 from lamina.config.load import load_application
 from lamina.config.service_ids import user_pool_client_id, user_pool_id
+from tests.clients import aws_client
 from tests.conftest import FIXTURES, LaminaProcess
 from tests.jwt_issuer import IdentityProvider, TokenIssuer
 
@@ -138,13 +138,7 @@ def test_rest_jwt_resource_authorizer_trusts_lamina_user_pool_and_local_issuer(
     app = load_application(APP)
     pool_id = user_pool_id(app.stack_name, "UserPool", app.region)
     client_id = user_pool_client_id(app.stack_name, "WebClient")
-    idp = boto3.client(  # Lamina's own Cognito, on its one port
-        "cognito-idp",
-        endpoint_url=lamina.base,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
+    idp = aws_client(lamina.base, "cognito-idp")  # Lamina's own Cognito, on its one port
     email = f"ada+{lamina.port}@example.com"
     idp.admin_create_user(
         UserPoolId=pool_id,

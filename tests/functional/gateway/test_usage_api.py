@@ -12,12 +12,12 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-import boto3
 import httpx
 import pytest
 import redis
 from botocore.exceptions import ClientError
 
+from tests.clients import aws_client
 from tests.conftest import FIXTURES, LaminaProcess
 
 APP = FIXTURES / "apps" / "limits"
@@ -45,13 +45,7 @@ def lamina(request: pytest.FixtureRequest) -> Iterator[LaminaProcess]:
 
 
 def _apigw(lamina: LaminaProcess) -> Any:
-    return boto3.client(
-        "apigateway",
-        endpoint_url=lamina.base,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
+    return aws_client(lamina.base, "apigateway")
 
 
 def _keyed_plan(apigw: Any, limit: int) -> tuple[str, str, str]:

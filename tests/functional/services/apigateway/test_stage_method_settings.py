@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 
+from tests.clients import aws_client
 from tests.conftest import FIXTURES, LaminaProcess
 
 APP = FIXTURES / "templates" / "method_settings"
@@ -20,13 +20,7 @@ APP = FIXTURES / "templates" / "method_settings"
 def stage() -> Iterator[dict[str, Any]]:
     process = LaminaProcess(APP, "--no-watch")
     try:
-        apigw: Any = boto3.client(
-            "apigateway",
-            endpoint_url=process.base,
-            region_name="us-east-1",
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-        )
+        apigw: Any = aws_client(process.base, "apigateway")
         (api,) = apigw.get_rest_apis()["items"]
         yield apigw.get_stage(restApiId=api["id"], stageName="prod")
     finally:

@@ -16,10 +16,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import httpx
 import pytest
 
+from tests.clients import aws_client
 from tests.conftest import FIXTURES, LaminaProcess
 
 QUOTA_KEY = "quota-key-0123456789abcdef"
@@ -41,13 +41,7 @@ def lamina(app: Path) -> Iterator[LaminaProcess]:
 
 
 def _apigw(lamina: LaminaProcess) -> Any:
-    return boto3.client(
-        "apigateway",
-        endpoint_url=lamina.base,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
+    return aws_client(lamina.base, "apigateway")
 
 
 def _edit(app: Path, lamina: LaminaProcess, old: str, new: str, outcome: str) -> str:

@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import httpx
 import pytest
 from botocore.auth import S3SigV4Auth
@@ -24,7 +23,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-from tests.clients import AWS_CLI, aws_cli
+from tests.clients import AWS_CLI, aws_cli, aws_client
 from tests.conftest import LaminaProcess
 
 APP = Path(__file__).parent / "app"
@@ -40,13 +39,7 @@ def app(tmp_path: Path) -> Iterator[Path]:
 
 
 def _s3(lamina: LaminaProcess) -> Any:
-    return boto3.client(
-        "s3",
-        endpoint_url=lamina.base,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
+    return aws_client(lamina.base, "s3")
 
 
 def _md5(path: Path) -> str:
