@@ -81,33 +81,28 @@ def test_lambda_role_caller_credentials_need_an_aws_iam_caller() -> None:
 
 def test_lambda_role_caller_credentials_use_the_callers_policies() -> None:
     store = CredentialStore()
-    user = "arn:aws:iam::123456789012:user/u"
     for key, statements in (("AKIAALLOWED", (_allow(FN),)), ("AKIADENIED", ())):
-        identity = Identity(
-            access_key=key,
-            secret_key="s",
-            arn=user,
-            account_id="123456789012",
-            principal_id="AIDAU",
-            statements=statements,
-        )
-        store.add_identity(identity)
+        store.add_identity(_caller(statements, key))
     roles = InvokeRoles([], store)
     roles.check(CALLER_CREDENTIALS, FN, caller_key="AKIAALLOWED")
     _refused(roles, CALLER_CREDENTIALS, FN, key="AKIADENIED")
 
 
-def _caller_store(statements: tuple[dict[str, Any], ...]) -> CredentialStore:
-    store = CredentialStore()
-    caller = Identity(
-        access_key="AKIACALLER",
+def _caller(statements: tuple[dict[str, Any], ...], key: str = "AKIACALLER") -> Identity:
+    """User u of the account, signing with `key`, whose policies hold `statements`."""
+    return Identity(
+        access_key=key,
         secret_key="s",
         arn=USER,
         account_id="123456789012",
         principal_id="AIDAU",
         statements=statements,
     )
-    store.add_identity(caller)
+
+
+def _caller_store(statements: tuple[dict[str, Any], ...]) -> CredentialStore:
+    store = CredentialStore()
+    store.add_identity(_caller(statements))
     return store
 
 
