@@ -8,6 +8,8 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -74,6 +76,16 @@ def _wait_for_banner(lamina: LaminaProcess) -> str:
     return lamina.output()
 
 
+@contextmanager
+def _up(template: Path, *extra: str) -> Iterator[tuple[LaminaProcess, str]]:
+    """`lamina up --no-watch` on `template` and the banner it printed; stopped on leaving."""
+    lamina = LaminaProcess(template, "--no-watch", *extra)
+    try:
+        yield lamina, _wait_for_banner(lamina)
+    finally:
+        lamina.stop()
+
+
 def _up_refused(template: Path) -> str:
     """What `lamina up` prints on stderr when it refuses the template (exit status 2)."""
     result = subprocess.run(
@@ -88,9 +100,7 @@ def _up_refused(template: Path) -> str:
 
 def test_up_tls_on_a_wildcard_host_prints_urls_its_certificate_covers(tmp_path: Path) -> None:
     template = _app(tmp_path, _PLAIN)
-    lamina = LaminaProcess(template, "--tls", "--host", "0.0.0.0", "--no-watch")
-    try:
-        banner = _wait_for_banner(lamina)
+    with _up(template, "--tls", "--host", "0.0.0.0") as (lamina, banner):
         ca = tmp_path / ".lamina" / "tls" / "ca.pem"
         urls = re.findall(rf"https://[^/\s]+:{lamina.port}/Prod/", banner)
         assert urls, banner
@@ -103,8 +113,6 @@ def test_up_tls_on_a_wildcard_host_prints_urls_its_certificate_covers(tmp_path: 
         assert console is not None
         page = httpx.get(console.group(1), verify=str(ca), timeout=20)
         assert page.status_code == 200
-    finally:
-        lamina.stop()
 
 
 def test_a_sam_domain_truststore_error_names_the_users_api_and_line(tmp_path: Path) -> None:
@@ -191,9 +199,7 @@ Resources:
 
 def test_method_settings_for_a_path_the_api_lacks_are_warned_about(tmp_path: Path) -> None:
     template = _app(tmp_path, _THROTTLE_TYPO)
-    lamina = LaminaProcess(template, "--no-watch")
-    try:
-        banner = _wait_for_banner(lamina)
+    with _up(template) as (lamina, banner):
         warned = [line for line in banner.splitlines() if "MethodSettings" in line]
         assert len(warned) == 1, banner  # /~1throttled is /throttled: no warning for it
         assert warned[0].startswith("warning: MethodSettings /throttle GET of Api stage prod ")
@@ -202,8 +208,6 @@ def test_method_settings_for_a_path_the_api_lacks_are_warned_about(tmp_path: Pat
             httpx.get(f"{lamina.base}/prod/throttled", timeout=20).status_code for _ in range(3)
         ]
         assert codes[0] == 200 and 429 in codes[1:]
-    finally:
-        lamina.stop()
 
 
 def test_a_restart_after_an_edit_names_the_changed_resources(tmp_path: Path) -> None:
@@ -211,14 +215,10 @@ def test_a_restart_after_an_edit_names_the_changed_resources(tmp_path: Path) -> 
     first = LaminaProcess(template, "--no-watch")
     first.stop()
     template.write_text(_PLAIN.replace("Path: /hello", "Path: /hello2"))
-    second = LaminaProcess(template, "--no-watch")
-    try:
-        banner = _wait_for_banner(second)
+    with _up(template) as (_, banner):
         line = next(line for line in banner.splitlines() if line.startswith("Changes to stack"))
         assert "2 to modify" in line  # the API and the permission naming its path
         assert line.endswith("(Modify ServerlessRestApi, Modify EchoGetPermissionProd)")
-    finally:
-        second.stop()
 
 
 # SAM writes no permission for an HTTP API's Lambda authorizer unless asked to.
@@ -260,9 +260,7 @@ def test_an_http_api_authorizer_without_permission_is_warned_with_the_sam_fix(
     tmp_path: Path,
 ) -> None:
     template = _app(tmp_path, _HTTP_AUTHORIZER)
-    lamina = LaminaProcess(template, "--no-watch")
-    try:
-        banner = _wait_for_banner(lamina)
+    with _up(template) as (lamina, banner):
         warned = [line for line in banner.splitlines() if line.startswith("warning: authorizer")]
         assert len(warned) == 1, banner
         assert "authorizer Simple of Http: no AWS::Lambda::Permission" in warned[0]
@@ -270,15 +268,10 @@ def test_an_http_api_authorizer_without_permission_is_warned_with_the_sam_fix(
         # what the warning announces: API Gateway may not call it, as on AWS
         answer = httpx.get(f"{lamina.base}/hello", headers={"Authorization": "x"}, timeout=20)
         assert answer.status_code == 500
-    finally:
-        lamina.stop()
     simple = "            EnableSimpleResponses: true\n"
     fixed = _HTTP_AUTHORIZER.replace(
         simple, simple + "            EnableFunctionDefaultPermissions: true\n"
     )
     template.write_text(fixed)
-    lamina = LaminaProcess(template, "--no-watch")
-    try:
-        assert "warning: authorizer" not in _wait_for_banner(lamina)
-    finally:
-        lamina.stop()
+    with _up(template) as (_, banner):
+        assert "warning: authorizer" not in banner
