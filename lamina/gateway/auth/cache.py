@@ -21,6 +21,8 @@ from typing import Any, Protocol
 
 import msgspec
 
+from lamina.gateway.redis_url import is_redis_url
+
 DEFAULT_MAX_ENTRIES = 10_000
 
 
@@ -106,7 +108,7 @@ def open_authorizer_cache(url: str | None) -> AuthorizerCache:
     """The cache `lamina up --limits URL` implies: Redis for a redis:// (rediss://, unix://)
     URL, shared with the other edge processes using it; in this process for None. The
     URL's `key_prefix` parameter (see limits.limiter.open_limiter) prefixes the keys too."""
-    if url is None or not url.startswith(("redis://", "rediss://", "unix://")):
+    if not is_redis_url(url):
         return MemoryAuthorizerCache()
     # redis-py takes a fifth of a second to import: only when asked for.
     from lamina.gateway.auth.redis_cache import redis_authorizer_cache

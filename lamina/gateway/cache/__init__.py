@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from lamina.gateway.redis_url import is_redis_url
+
 
 class ResponseCache(Protocol):
     """Encoded entries by stage (`{apiId}/{stageName}`) and key; each stage is one cache
@@ -39,7 +41,7 @@ def open_response_cache(url: str | None) -> ResponseCache:
     """The cache `lamina up --limits URL` implies: Redis for a redis:// (rediss://, unix://)
     URL, shared with the other edge processes using it (its `key_prefix` parameter prefixes
     the keys); in this process for None or any other URL."""
-    if url is None or not url.startswith(("redis://", "rediss://", "unix://")):
+    if not is_redis_url(url):
         from lamina.gateway.cache.memory import MemoryResponseCache
 
         return MemoryResponseCache()

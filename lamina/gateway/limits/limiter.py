@@ -20,6 +20,7 @@ from lamina.gateway.limits.bucket import TokenBucket
 from lamina.gateway.limits.counters_file import Counters, load_counters, save_counters
 from lamina.gateway.limits.model import Quota, Throttle
 from lamina.gateway.limits.period import Today
+from lamina.gateway.redis_url import is_redis_url
 
 USAGE_RETENTION_DAYS = 90
 """Daily usage kept per key (GetUsage reads at most this far back)."""
@@ -237,7 +238,7 @@ async def open_limiter(url: str | None, counters_path: Path | None = None) -> Ra
     without sharing limits."""
     if url is None:
         return InProcessLimiter(counters_path=counters_path)
-    if not url.startswith(("redis://", "rediss://", "unix://")):
+    if not is_redis_url(url):
         raise LimiterUnavailable(f"{url!r} is no Redis URL (redis://host:port/db)")
     # redis-py takes a fifth of a second to import: only when asked for.
     from lamina.gateway.limits.redis_limiter import DEFAULT_PREFIX, RedisLimiter

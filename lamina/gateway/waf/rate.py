@@ -18,6 +18,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import Protocol, TypeVar
 
+from lamina.gateway.redis_url import is_redis_url
+
 T = TypeVar("T")
 
 _MAX_KEYS = 100_000
@@ -93,7 +95,7 @@ def open_rate_counter(url: str | None) -> RateCounts:
     """The counter `lamina up --limits URL` implies: Redis for a redis:// (rediss://,
     unix://) URL, shared with the other edge processes using it; in this process for None.
     The URL's `key_prefix` parameter prefixes the keys, as it does the limiter's."""
-    if url is None or not url.startswith(("redis://", "rediss://", "unix://")):
+    if not is_redis_url(url):
         return RateCounter()
     # redis-py takes a fifth of a second to import: only when asked for.
     from lamina.gateway.waf.rate_redis import redis_rate_counter
